@@ -1,0 +1,47 @@
+/** Makes ids for new records. Inject a deterministic one for reproducible demos. */
+export interface IdGenerator {
+  /** A new id with the given prefix, e.g. `cus` gives `cus_01JD...`. */
+  next(prefix: string): string;
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** Fills `bytes` with cryptographic randomness (Web Crypto: Node 20 and browsers). */
+export function randomBytes(count: number): Uint8Array {
+  const bytes = new Uint8Array(count);
+  globalThis.crypto.getRandomValues(bytes);
+  return bytes;
+}
+
+/**
+ * Time-ordered random ids (ULID layout: 48-bit milliseconds, 80 random bits, Crockford base32),
+ * so ids sort roughly by creation and index well.
+ */
+export function ulidGenerator(now: () => number = Date.now): IdGenerator {
+  return {
+    next(prefix) {
+      let t = now();
+      let time = '';
+      for (let i = 0; i < 10; i++) {
+        time = CROCKFORD[t % 32]! + time;
+        t = Math.floor(t / 32);
+      }
+      const rnd = randomBytes(16);
+      let tail = '';
+      for (let i = 0; i < 16; i++) tail += CROCKFORD[rnd[i]! % 32]!;
+      return `${prefix}_${time}${tail}`;
+    },
+  };
+}
+
+/** Predictable ids (`cus_000001`, ...), one counter per prefix; for tests and demos. */
+export function sequentialIds(): IdGenerator {
+  const counters = new Map<string, number>();
+  return {
+    next(prefix) {
+      const n = (counters.get(prefix) ?? 0) + 1;
+      counters.set(prefix, n);
+      return `${prefix}_${String(n).padStart(6, '0')}`;
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * Optional push-downs with their streaming fallbacks. Modules call these, never the adapter
+ * methods directly, so a store without a capability still gives the same result.
+ */
+import { ValidationError } from '../errors.js';
+import type { AggregateQuery, AggregateRow, FindQuery, ScalarValue, StoreSession, Where } from './port.js';
+import { compareValues, matches, normaliseWhere } from './query.js';
+import type { AnyRow, CollectionSpec, NewRowOf, RowOf } from './schema.js';
+
+/** Visits every matching row in pages of `pageSize`, in primary-key order (or the given order). */
+export async function* scan<C extends CollectionSpec>(
+  session: StoreSession,
+  collection: C,
+  query: Omit<FindQuery<C>, 'after' | 'limit'> = {},
+  pageSize = 1000,
+): AsyncGenerator<RowOf<C>> {
+  let after: string | null = null;
+  do {
+    const page: { rows: RowOf<C>[]; next: string | null } = await session.find(collection, { ...query, limit: pageSize, after });
+    for (const row of page.rows) yield row;
+    after = page.next;
+  } while (after);
+}
+
+/** Checks an aggregate query against the collection (both paths use it, so both refuse the same input). */
+export function checkAggregate(collection: CollectionSpec, query: AggregateQuery): void {
+  const issues: Array<{ path: Array<string | number>; code: string; message: string }> = [];
+  (query.groupBy ?? []).forEach((f, i) => {
+    const spec = collection.fields[f];
+    if (!spec || spec.kind === 'json') issues.push({ path: [collection.name, 'groupBy', i], code: 'invalid_query', message: `cannot group by ${f}` });
+  });
+  const names = Object.keys(query.measures);
+  if (names.length === 0) issues.push({ path: [collection.name, 'measures'], code: 'invalid_query', message: 'at least one measure is needed' });
+  for (const name of names) {
+    const m = query.measures[name]!;
+    if (m.fn === 'count') continue;
+    const spec = m.field === undefined ? undefined : collection.fields[m.field];
+    const ok = spec && (m.fn === 'sum' ? spec.kind === 'integer' : spec.kind === 'integer' || spec.kind === 'timestamp' || spec.kind === 'string');
+    if (!ok) issues.push({ path: [collection.name, 'measures', name], code: 'invalid_query', message: `${m.fn} cannot apply to ${String(m.field)}` });
+    if ((query.groupBy ?? []).includes(name)) issues.push({ path: [collection.name, 'measures', name], code: 'invalid_query', message: `measure ${name} shadows a group-by field` });
+  }
+  if (issues.length) throw new ValidationError(issues);
+}
+
+/**
+ * Grouped aggregates: pushed down when the store has the capability, otherwise computed by streaming
+ * the matching rows. Groups come back sorted by the group-by values (nulls first).
+ */
+export async function aggregate<C extends CollectionSpec>(
+  session: StoreSession,
+  collection: C,
+  query: AggregateQuery<C>,
+): Promise<AggregateRow[]> {
+  checkAggregate(collection, query as AggregateQuery);
+  if (session.aggregate) return session.aggregate(collection, query);
+  return aggregateByScan(session, collection, query);
+}
+
+/** The streaming fallback of {@link aggregate}; exported so a conformance kit can compare both. */
+export async function aggregateByScan<C extends CollectionSpec>(
+  session: StoreSession,
+  collection: C,
+  query: AggregateQuery<C>,
+): Promise<AggregateRow[]> {
+  checkAggregate(collection, query as AggregateQuery);
+  const groupBy = (query.groupBy ?? []) as string[];
+  const measures = Object.entries(query.measures);
+  const groups = new Map<string, AggregateRow>();
+  const where = normaliseWhere(collection, query.where as Where);
+  for await (const row of scan(session, collection, { where: query.where } as FindQuery<C>)) {
+    if (!matches(row as AnyRow, where)) continue;
+    const keyValues = groupBy.map((f) => (row as AnyRow)[f] ?? null);
+    const key = JSON.stringify(keyValues.map((v) => (v instanceof Date ? v.getTime() : v)));
+    let g = groups.get(key);
+    if (!g) {
+      g = {};
+      groupBy.forEach((f, i) => (g![f] = keyValues[i] as ScalarValue));
+      for (const [name, m] of measures) g[name] = m.fn === 'count' || m.fn === 'sum' ? 0 : null;
+      groups.set(key, g);
+    }
+    for (const [name, m] of measures) {
+      if (m.fn === 'count') {
+        g[name] = (g[name] as number) + 1;
+        continue;
+      }
+      const v = (row as AnyRow)[m.field!] as ScalarValue;
+      if (v === null || v === undefined) continue;
+      const cur = g[name] ?? null;
+      if (m.fn === 'sum') g[name] = (cur as number) + (v as number);
+      else if (cur === null || (m.fn === 'min' ? compareValues(v, cur) < 0 : compareValues(v, cur) > 0)) g[name] = v;
+    }
+  }
+  if (groupBy.length === 0 && groups.size === 0) {
+    const g: AggregateRow = {};
+    for (const [name, m] of measures) g[name] = m.fn === 'count' || m.fn === 'sum' ? 0 : null;
+    return [g];
+  }
+  return sortGroups([...groups.values()], groupBy);
+}
+
+/** Sorts aggregate groups by their group-by values, nulls first; adapters use it to return a stable order. */
+export function sortGroups(rows: AggregateRow[], groupBy: readonly string[]): AggregateRow[] {
+  return rows.sort((a, b) => {
+    for (const f of groupBy) {
+      const x = a[f] ?? null;
+      const y = b[f] ?? null;
+      if (x === null || y === null) {
+        if (x !== y) return x === null ? -1 : 1;
+        continue;
+      }
+      const c = compareValues(x, y);
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+}
+
+/** Inserts many rows all or nothing: pushed down when the store can, else one insert each inside a transaction. */
+export async function insertMany<C extends CollectionSpec>(
+  session: StoreSession & { transaction?: (fn: (tx: StoreSession) => Promise<unknown>) => Promise<unknown> },
+  collection: C,
+  rows: readonly NewRowOf<C>[],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  if (session.insertMany) return session.insertMany(collection, rows);
+  const run = async (tx: StoreSession) => {
+    for (const row of rows) await tx.insert(collection, row);
+    return rows.length;
+  };
+  return session.transaction ? ((await session.transaction(run)) as number) : run(session);
+}

@@ -1,0 +1,89 @@
+/**
+ * Value coercions for stores that lack a native type: the factory an adapter calls so that it stays
+ * thin. A store that keeps dates, booleans and JSON natively passes `native` and gets identity coercions.
+ */
+import type { AnyRow, CollectionSpec, FieldSpec } from './schema.js';
+
+/** How a store physically keeps each kind that not every database has. */
+export interface CodecOptions {
+  /** `native`: the driver takes and returns `Date`; `epoch-ms`: integer milliseconds; `iso`: ISO-8601 text. */
+  dates: 'native' | 'epoch-ms' | 'iso';
+  /** `native`: true/false; `integer`: 1/0. */
+  booleans: 'native' | 'integer';
+  /** Written as JSON text either way; `native`: the driver returns parsed values; `text`: it returns the text. */
+  json: 'native' | 'text';
+}
+
+/** Converts between port values and a store's physical values for one collection. */
+export interface RowCodec {
+  /** Port value → stored value, for one field. `null` stays `null`. */
+  encodeValue(fieldName: string, value: unknown): unknown;
+  /** Stored value → port value, for one field. */
+  decodeValue(fieldName: string, value: unknown): unknown;
+  /** Decodes a whole stored row (only the collection's fields are kept). */
+  decodeRow(raw: Record<string, unknown>): AnyRow;
+}
+
+function encoder(spec: FieldSpec, o: CodecOptions): (v: unknown) => unknown {
+  switch (spec.kind) {
+    case 'timestamp':
+      if (o.dates === 'epoch-ms') return (v) => (v as Date).getTime();
+      if (o.dates === 'iso') return (v) => (v as Date).toISOString();
+      return (v) => v;
+    case 'boolean':
+      return o.booleans === 'integer' ? (v) => (v ? 1 : 0) : (v) => v;
+    case 'json':
+      // Drivers take JSON as text even where the column is native (a bare string must not pass unquoted).
+      return (v) => JSON.stringify(v);
+    default:
+      return (v) => v;
+  }
+}
+
+function decoder(spec: FieldSpec, o: CodecOptions): (v: unknown) => unknown {
+  switch (spec.kind) {
+    case 'timestamp':
+      if (o.dates === 'iso') return (v) => new Date(v as string);
+      if (o.dates === 'epoch-ms') return (v) => new Date(Number(v));
+      return (v) => (v instanceof Date ? new Date(v.getTime()) : new Date(v as string));
+    case 'boolean':
+      return (v) => v === true || v === 1 || v === 1n || v === '1' || v === 't';
+    case 'integer':
+      return (v) => (typeof v === 'number' ? v : Number(v));
+    case 'json':
+      return o.json === 'text' ? (v) => JSON.parse(v as string) : (v) => v;
+    default:
+      return (v) => v;
+  }
+}
+
+/** Builds the codec of one collection. Build it once per collection and reuse it on the hot path. */
+export function createRowCodec(collection: CollectionSpec, options: CodecOptions): RowCodec {
+  const enc = new Map<string, (v: unknown) => unknown>();
+  const dec = new Map<string, (v: unknown) => unknown>();
+  for (const [name, spec] of Object.entries(collection.fields)) {
+    enc.set(name, encoder(spec, options));
+    dec.set(name, decoder(spec, options));
+  }
+  const names = Object.keys(collection.fields);
+  return {
+    encodeValue(fieldName, value) {
+      if (value === null || value === undefined) return null;
+      const e = enc.get(fieldName);
+      return e ? e(value) : value;
+    },
+    decodeValue(fieldName, value) {
+      if (value === null || value === undefined) return null;
+      const d = dec.get(fieldName);
+      return d ? d(value) : value;
+    },
+    decodeRow(raw) {
+      const row: AnyRow = {};
+      for (const name of names) {
+        const v = raw[name];
+        row[name] = v === null || v === undefined ? null : dec.get(name)!(v);
+      }
+      return row;
+    },
+  };
+}

@@ -1,0 +1,243 @@
+/**
+ * The storage port: the only way Clientele's services touch data. An adapter implements
+ * {@link Store} for one database; `@clientele/testkit` proves it.
+ */
+import type { AnyRow, CollectionSpec, NewRowOf, PatchOf, RowOf } from './schema.js';
+
+/** A comparable scalar used in filters and cursors. */
+export type ScalarValue = string | number | boolean | Date | null;
+
+/**
+ * A condition on one field. Several operators in one condition all must hold.
+ * Comparisons on `null` never match (SQL semantics); use `isNull`.
+ */
+export interface Condition<T = ScalarValue> {
+  eq?: T;
+  ne?: T;
+  gt?: T;
+  gte?: T;
+  lt?: T;
+  lte?: T;
+  /** The value is one of these (an empty list matches nothing). */
+  in?: readonly T[];
+  /** `true`: the value is null; `false`: it is not. */
+  isNull?: boolean;
+  /** For string fields: the value starts with this text (case-sensitive). */
+  startsWith?: string;
+}
+
+/**
+ * A filter: every listed field must satisfy its condition (AND). A bare value means `eq`.
+ * JSON fields can only be tested with `isNull`.
+ */
+export type Where<C extends CollectionSpec = CollectionSpec> = {
+  [K in keyof RowOf<C>]?: RowOf<C>[K] | Condition<RowOf<C>[K]>;
+};
+
+/** One ordering term. */
+export interface OrderTerm<C extends CollectionSpec = CollectionSpec> {
+  /** A non-nullable, non-JSON field. */
+  field: keyof RowOf<C> & string;
+  /** Default `asc`. */
+  direction?: 'asc' | 'desc';
+}
+
+/** Options of {@link StoreSession.find}. */
+export interface FindQuery<C extends CollectionSpec = CollectionSpec> {
+  where?: Where<C>;
+  /** Ordering; the primary key (ascending) is always appended as the last tie-breaker. */
+  orderBy?: readonly OrderTerm<C>[];
+  /** At most this many rows (default 100, at most 10,000). */
+  limit?: number;
+  /** A cursor from a previous page's `next`; the query must be otherwise identical. */
+  after?: string | null;
+}
+
+/** A page of rows and the cursor to the next one (`null` when this was the last). */
+export interface Page<R> {
+  rows: R[];
+  next: string | null;
+}
+
+/** The outcome of a guarded {@link StoreSession.increment}. */
+export interface IncrementResult<R> {
+  /** Whether the delta was applied (false: the guard would have failed, nothing changed). */
+  applied: boolean;
+  /** The row after the call (unchanged when not applied). */
+  row: R;
+}
+
+/** Bounds the new value of an incremented field must stay within. */
+export interface IncrementGuard {
+  /** The new value must be at least this (e.g. `0`: a balance never goes negative). */
+  min?: number;
+  /** The new value must be at most this (e.g. the quantity sold, for returns). */
+  max?: number;
+}
+
+/** Options of {@link StoreSession.update} and {@link StoreSession.delete}. */
+export interface WriteOptions {
+  /** Write only if the row's version is this; otherwise a `ConflictError` with reason `version`. */
+  expectVersion?: number;
+}
+
+/** Aggregate functions an adapter may push down. */
+export type AggregateFn = 'count' | 'sum' | 'min' | 'max';
+
+/** One measure of an aggregate query. */
+export interface Measure {
+  fn: AggregateFn;
+  /** The field aggregated; not needed for `count`. */
+  field?: string;
+}
+
+/** A grouped aggregate query. */
+export interface AggregateQuery<C extends CollectionSpec = CollectionSpec> {
+  where?: Where<C>;
+  /** Fields to group by (none: one group over all matching rows, returned even when empty). */
+  groupBy?: readonly (keyof RowOf<C> & string)[];
+  /** Named measures; `sum` of no rows is 0, `min`/`max` of no rows is null. */
+  measures: Readonly<Record<string, Measure>>;
+}
+
+/** One group of an aggregate result: group-by values plus one value per measure. */
+export type AggregateRow = Record<string, ScalarValue>;
+
+/** What a store can do; modules branch on flags, never on adapter names. */
+export interface StoreCapabilities {
+  /** Runs {@link StoreSession.aggregate} in the database. */
+  readonly aggregate: boolean;
+  /** Runs {@link StoreSession.insertMany} as a bulk write. */
+  readonly insertMany: boolean;
+  /** Several processes may share the database at once. */
+  readonly multiProcess: boolean;
+  /** The database itself stores JSON natively. */
+  readonly jsonColumns: boolean;
+  /** Migrations are serialised across processes (a lock the database owns). */
+  readonly migrationLock: boolean;
+}
+
+/**
+ * Data operations, inside or outside a transaction. Outside a transaction, each write is atomic on
+ * its own and reads see committed data only.
+ */
+export interface StoreSession {
+  /**
+   * Inserts a row. Versioned collections get `version = 1`.
+   * A clash on the primary key or a unique index throws `ConflictError` (reason `primary-key` or `unique`).
+   */
+  insert<C extends CollectionSpec>(collection: C, row: NewRowOf<C>): Promise<RowOf<C>>;
+
+  /** The row with this primary key, or `undefined`. */
+  get<C extends CollectionSpec>(collection: C, key: string): Promise<RowOf<C> | undefined>;
+
+  /** The row whose unique index `index` has these values, or `undefined`. */
+  getBy<C extends CollectionSpec>(
+    collection: C,
+    index: string,
+    values: Partial<RowOf<C>>,
+  ): Promise<RowOf<C> | undefined>;
+
+  /**
+   * One page of rows matching `where`, in `orderBy` order then by primary key. Paging is by keyset, so
+   * following `next` visits every row that existed throughout exactly once, even while others insert.
+   */
+  find<C extends CollectionSpec>(collection: C, query?: FindQuery<C>): Promise<Page<RowOf<C>>>;
+
+  /** How many rows match. */
+  count<C extends CollectionSpec>(collection: C, where?: Where<C>): Promise<number>;
+
+  /**
+   * Patches a row and returns it. Versioned rows get `version + 1`. Throws `NotFoundError` when the row
+   * does not exist and `ConflictError` (reason `version`) when `expectVersion` does not match.
+   */
+  update<C extends CollectionSpec>(
+    collection: C,
+    key: string,
+    patch: PatchOf<C>,
+    options?: WriteOptions,
+  ): Promise<RowOf<C>>;
+
+  /** Deletes a row; returns whether one was deleted. `expectVersion` as for `update`. */
+  delete<C extends CollectionSpec>(collection: C, key: string, options?: WriteOptions): Promise<boolean>;
+
+  /**
+   * Atomically adds `delta` to the integer `field` if the new value satisfies `guard`.
+   * Of racers whose sum would break the guard, those that would break it get `applied: false`;
+   * no update is ever lost. Versioned rows get `version + 1` when applied.
+   * Throws `NotFoundError` when the row does not exist.
+   */
+  increment<C extends CollectionSpec>(
+    collection: C,
+    key: string,
+    fieldName: keyof RowOf<C> & string,
+    delta: number,
+    guard?: IncrementGuard,
+  ): Promise<IncrementResult<RowOf<C>>>;
+
+  /**
+   * Atomically applies `set` to the row if it currently matches `when`; returns the updated row,
+   * or `undefined` when it does not match (or does not exist). Of racers taking the same single-use
+   * row (`when: { status: 'active' }`), exactly one gets it.
+   */
+  consume<C extends CollectionSpec>(
+    collection: C,
+    key: string,
+    when: Where<C>,
+    set: PatchOf<C>,
+  ): Promise<RowOf<C> | undefined>;
+
+  /** Grouped aggregates in the database. Present when `capabilities.aggregate`; use `aggregate()` from core, which falls back. */
+  aggregate?<C extends CollectionSpec>(collection: C, query: AggregateQuery<C>): Promise<AggregateRow[]>;
+
+  /** Bulk insert, all or nothing. Present when `capabilities.insertMany`; use `insertMany()` from core, which falls back. */
+  insertMany?<C extends CollectionSpec>(collection: C, rows: readonly NewRowOf<C>[]): Promise<number>;
+}
+
+/** One step of a migration. Every step is idempotent: applying it to a store that already has it changes nothing. */
+export type MigrationStep =
+  | { op: 'createCollection'; collection: CollectionSpec }
+  | { op: 'addField'; collection: string; field: string; spec: CollectionSpec['fields'][string] }
+  | { op: 'addIndex'; collection: string; index: CollectionSpec['indexes'][number] };
+
+/** A named, ordered migration. Ids are applied once each, in the order given. */
+export interface Migration {
+  /** Stable id, e.g. `core/0001-initial`. */
+  readonly id: string;
+  readonly steps: readonly MigrationStep[];
+}
+
+/** What `migrate` did. */
+export interface MigrationResult {
+  /** Ids applied by this call, in order. */
+  applied: string[];
+  /** Ids that were already applied. */
+  skipped: string[];
+}
+
+/** A storage backend. */
+export interface Store extends StoreSession {
+  /** Short name for logs (`sqlite`, `postgres`, `memory`). */
+  readonly kind: string;
+  /** What the store can do natively. */
+  readonly capabilities: StoreCapabilities;
+
+  /**
+   * Runs `fn` in one transaction: all of its writes or none. If `fn` throws, everything it wrote is
+   * rolled back and the error is rethrown. Reads inside see the transaction's own writes. Calling
+   * `transaction` on the session passed to `fn` joins the same transaction.
+   */
+  transaction<T>(fn: (tx: StoreSession & { transaction: Store['transaction'] }) => Promise<T>): Promise<T>;
+
+  /** Applies the migrations not yet applied, in order, under the store's migration lock. */
+  migrate(migrations: readonly Migration[]): Promise<MigrationResult>;
+
+  /** Releases connections. The store is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** The session type a transaction callback receives. */
+export type TransactionSession = Parameters<Parameters<Store['transaction']>[0]>[0];
+
+/** Helper type for adapters: a row without static field types. */
+export type { AnyRow };

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+const conditions = ['@clientele/source'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+  test: {
+    projects: [
+      { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'sql', include: ['packages/sql/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'sqlite', include: ['packages/sqlite/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'testkit', include: ['packages/testkit/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'scenarios', include: ['tests/**/*.test.ts', 'examples/*/test/**/*.test.ts'] } },
+    ],
+  },
+});
