@@ -39,6 +39,8 @@ export class ClienteleError extends Error {
   readonly code: ErrorCode;
   /** Structured facts about the failure (ids, limits, paths). */
   readonly details: Readonly<Record<string, unknown>>;
+  /** Path of the input value at fault, e.g. `['lines', 2, 'quantity']`; empty when the input as a whole is at fault. */
+  readonly path: ReadonlyArray<string | number>;
   /** @internal brand checked by {@link isClienteleError}; survives duplicate ESM/CJS copies. */
   readonly [BRAND] = true;
 
@@ -47,31 +49,31 @@ export class ClienteleError extends Error {
     this.name = 'ClienteleError';
     this.code = code;
     this.details = details;
+    const path = details['path'];
+    this.path = Array.isArray(path) ? (path as Array<string | number>) : [];
   }
 }
 
 /** Input failed validation; `issues` name each failing path. */
 export class ValidationError extends ClienteleError {
-  /** Every problem found, each with its path. */
+  /** Every problem found, each with its path; `path` is the first one's. */
   readonly issues: readonly ValidationIssue[];
-  /** The path of the first issue, for callers that report one field. */
-  readonly path: ReadonlyArray<string | number>;
 
   constructor(issues: readonly ValidationIssue[], message?: string) {
     const first = issues[0];
     super(
       'VALIDATION_FAILED',
       message ?? issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`).join('; '),
-      { issues },
+      { issues, path: first?.path ?? [] },
     );
     this.name = 'ValidationError';
     this.issues = issues;
-    this.path = first?.path ?? [];
   }
 }
 
 /** A record that the caller named does not exist. */
 export class NotFoundError extends ClienteleError {
+  /** Pass `details.path` to name the input field that held the unknown key. */
   constructor(what: string, key: unknown, details: Record<string, unknown> = {}) {
     super('NOT_FOUND', `${what} not found: ${String(key)}`, { what, key, ...details });
     this.name = 'NotFoundError';

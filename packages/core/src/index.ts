@@ -31,3 +31,74 @@ export {
   type NormalisedWhere,
   type ResolvedFind,
 } from './store/query.js';
+export * from './money.js';
+export {
+  parseInput,
+  toIssues,
+  codeSchema,
+  idSchema,
+  minorUnitsSchema,
+  shortTextSchema,
+  longTextSchema,
+  phoneSchema,
+  emailSchema,
+  dateSchema,
+  instantSchema,
+  idempotencyKeySchema,
+  pageSchema,
+  cardNumberSchema,
+} from './validation.js';
+export type { CoreEvents } from './events.js';
+export {
+  createClientele,
+  coreCollections,
+  coreMigrations,
+  type Clientele,
+  type ClienteleOptions,
+  type ClienteleEvents,
+  type CoreApi,
+  type ModuleApis,
+  type ModuleEvents,
+} from './clientele.js';
+export { actorSchema, grants, isPermitted, authorityLimit, actorRef, type Actor, type ActorRef, type ResolvedActor } from './runtime/actor.js';
+export type { EventBus, EventMap, Listener } from './runtime/events.js';
+export {
+  defineModule,
+  type Command,
+  type CommandContext,
+  type CommandOptions,
+  type CommandSpec,
+  type EventHandler,
+  type Kernel,
+  type ModuleDefinition,
+  type ModuleInstance,
+  type TimelineInput,
+} from './runtime/module.js';
+export { nextSequence } from './runtime/kernel.js';
+export type { Outbox, OutboxEvent, RelayOptions } from './runtime/outbox.js';
+export type { AuditEntry } from './runtime/audit.js';
+export { auditLog, outbox as outboxCollection, outboxCursors, idempotencyKeys, sequences, timeline as timelineCollection } from './runtime/collections.js';
+export * from './model/business-calendar.js';
+export { storesCollection, rolesCollection, staffCollection } from './model/organisation-collections.js';
+export type { RetailStore, Role, StaffMember, OrganisationService } from './model/organisation-service.js';
+export * from './model/customer-schemas.js';
+export { customersCollection, customerHistoryCollection, customerMergesCollection } from './model/customer-collections.js';
+export { nameKey, completenessOf, diffFields, type FieldChange } from './model/customer-record.js';
+export { editDistance, similarNames, duplicateReasons, type DuplicateReason, type DuplicateFacts } from './model/duplicates.js';
+export type {
+  CustomerService,
+  ResultPage,
+  HistoryEntry,
+  DuplicateMatch,
+  DuplicatePair,
+  MergeRecord,
+  ReviewItem,
+} from './model/customer-service.js';
+export { luhnCheckDigit, isValidCardNumber, cardNumberFor } from './model/card-number.js';
+export { cardTypesCollection, cardsCollection } from './model/card-collections.js';
+export type { Card, CardType, CardStatus, CardService } from './model/card-service.js';
+export { interactionsCollection, INTERACTION_CHANNELS, type Interaction, type TimelineEntry, type LogInteractionInput } from './model/interaction-service.js';
+export { purchasesCollection, purchaseLinesCollection, purchaseReturnsCollection } from './model/purchase-collections.js';
+export { toMilli, fromMilli, lineGross, saleTotals, refundFor } from './model/purchase-math.js';
+export type { Purchase, PurchaseLine, PurchaseReturn, PurchaseService, RecordSaleInput, ReturnInput } from './model/purchase-service.js';
+export { ERASED, scrubJson, type CustomerExport, type ErasureResult } from './model/privacy-service.js';

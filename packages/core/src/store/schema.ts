@@ -51,13 +51,13 @@ export interface IndexSpec {
 }
 
 /** The declaration of a collection (a table). */
-export interface CollectionSpec<F extends Record<string, FieldSpec> = Record<string, FieldSpec>> {
+export interface CollectionSpec<F extends Record<string, FieldSpec> = Record<string, FieldSpec>, K extends string = string> {
   /** Name, unique across all modules; lower snake case. */
   readonly name: string;
   /** The fields. When `versioned` is set, a managed integer `version` field is part of them. */
   readonly fields: F;
   /** The primary key field: a non-null string. */
-  readonly primaryKey: keyof F & string;
+  readonly primaryKey: K;
   /** Whether rows carry a `version` the store increments on every write (optimistic concurrency). */
   readonly versioned: boolean;
   /** Secondary and unique indexes. */
@@ -66,20 +66,26 @@ export interface CollectionSpec<F extends Record<string, FieldSpec> = Record<str
    * The field holding the id of the customer who owns the row, if any. Used to export, erase and
    * merge a customer's data generically, and as the shard key when rows are distributed by customer.
    */
-  readonly customerKey?: keyof F & string;
-  /** Fields that hold personal data; erasure clears or pseudonymises them. */
-  readonly personal: readonly (keyof F & string)[];
+  readonly customerKey?: string;
+  /** Fields that hold personal data; erasure clears them (null, `'[erased]'` or an empty JSON value). */
+  readonly personal: readonly string[];
+  /**
+   * Fields that may mention personal data among other things (event payloads, audit details);
+   * erasure replaces each text inside them that contains one of the person's values.
+   */
+  readonly scrub?: readonly string[];
 }
 
 /** The input accepted by {@link defineCollection}. */
-export interface CollectionInput<F extends Record<string, FieldSpec>, V extends boolean> {
+export interface CollectionInput<F extends Record<string, FieldSpec>, V extends boolean, K extends keyof F & string> {
   name: string;
   fields: F;
-  primaryKey: keyof F & string;
+  primaryKey: K;
   versioned?: V;
   indexes?: readonly IndexSpec[];
   customerKey?: keyof F & string;
   personal?: readonly (keyof F & string)[];
+  scrub?: readonly (keyof F & string)[];
 }
 
 type WithVersion<F extends Record<string, FieldSpec>, V extends boolean> = V extends true
@@ -93,9 +99,9 @@ const FIELD = /^[a-z][A-Za-z0-9]{0,62}$/;
  * Declares a collection. Checks names and keys once, at definition time, so a bad declaration
  * fails where it is written rather than inside an adapter.
  */
-export function defineCollection<F extends Record<string, FieldSpec>, V extends boolean = false>(
-  input: CollectionInput<F, V>,
-): CollectionSpec<WithVersion<F, V>> {
+export function defineCollection<F extends Record<string, FieldSpec>, K extends keyof F & string, V extends boolean = false>(
+  input: CollectionInput<F, V, K>,
+): CollectionSpec<WithVersion<F, V>, K> {
   if (!NAME.test(input.name)) throw new TypeError(`collection name must be lower snake case: ${input.name}`);
   const versioned = input.versioned === true;
   const fields: Record<string, FieldSpec> = { ...input.fields };
@@ -123,7 +129,7 @@ export function defineCollection<F extends Record<string, FieldSpec>, V extends 
       if (spec.kind === 'json') throw new TypeError(`${input.name}.${index.name}: json field ${f} cannot be indexed`);
     }
   }
-  for (const f of [input.customerKey, ...(input.personal ?? [])]) {
+  for (const f of [input.customerKey, ...(input.personal ?? []), ...(input.scrub ?? [])]) {
     if (f !== undefined && !fields[f]) throw new TypeError(`${input.name}: unknown field ${f}`);
   }
   return {
@@ -134,7 +140,8 @@ export function defineCollection<F extends Record<string, FieldSpec>, V extends 
     indexes,
     ...(input.customerKey !== undefined ? { customerKey: input.customerKey } : {}),
     personal: input.personal ?? [],
-  } as CollectionSpec<WithVersion<F, V>>;
+    scrub: input.scrub ?? [],
+  } as CollectionSpec<WithVersion<F, V>, K>;
 }
 
 /** The TypeScript type of a stored row of collection `C`. */

@@ -1,0 +1,197 @@
+/**
+ * `createClientele`: the one entry point that wires the store, the clock, core's model and the
+ * modules given. The types of `crm.<module>` and `crm.events` come from the modules passed in.
+ */
+import { z } from 'zod';
+import { systemClock, type Clock } from './clock.js';
+import type { CoreEvents } from './events.js';
+import { ulidGenerator, type IdGenerator } from './ids.js';
+import { cardTypesCollection, cardsCollection } from './model/card-collections.js';
+import { createCardService } from './model/card-service.js';
+import { customerHistoryCollection, customerMergesCollection, customersCollection } from './model/customer-collections.js';
+import { DEFAULT_COMPLETENESS, type CompletenessRules } from './model/customer-schemas.js';
+import { createCustomerService } from './model/customer-service.js';
+import { createInteractionService, interactionsCollection } from './model/interaction-service.js';
+import { createOrganisationService } from './model/organisation-service.js';
+import { rolesCollection, staffCollection, storesCollection } from './model/organisation-collections.js';
+import { createPrivacyService } from './model/privacy-service.js';
+import { purchaseLinesCollection, purchaseReturnsCollection, purchasesCollection } from './model/purchase-collections.js';
+import { createPurchaseService } from './model/purchase-service.js';
+import { createAuditReader } from './runtime/audit.js';
+import { runtimeCollections } from './runtime/collections.js';
+import { createEventHub, type EventBus, type EventMap } from './runtime/events.js';
+import { createKernel } from './runtime/kernel.js';
+import type { ModuleDefinition, ModuleInstance } from './runtime/module.js';
+import { createOutbox, type Outbox } from './runtime/outbox.js';
+import type { Migration, MigrationResult, Store } from './store/port.js';
+import type { CollectionSpec } from './store/schema.js';
+import { currencySchema } from './money.js';
+
+/** Every collection core owns. */
+export const coreCollections: readonly CollectionSpec[] = [
+  ...runtimeCollections,
+  storesCollection,
+  rolesCollection,
+  staffCollection,
+  customersCollection,
+  customerHistoryCollection,
+  customerMergesCollection,
+  cardTypesCollection,
+  cardsCollection,
+  interactionsCollection,
+  purchasesCollection,
+  purchaseLinesCollection,
+  purchaseReturnsCollection,
+];
+
+/** Core's migrations, in order. Later versions append; applied ones are never edited. */
+export const coreMigrations: readonly Migration[] = [
+  { id: 'core/0001-initial', steps: coreCollections.map((collection) => ({ op: 'createCollection' as const, collection })) },
+];
+
+/** Options of {@link createClientele}. */
+export interface ClienteleOptions<M extends readonly ModuleDefinition[]> {
+  /** Where data lives: `sqliteStore(...)`, `postgresStore(...)`, `memoryStore()`. */
+  store: Store;
+  /** Where time comes from (default: the system clock). Tests pass `manualClock(...)`. */
+  clock?: Clock;
+  /** How ids are made (default: time-ordered random ids). */
+  ids?: IdGenerator;
+  /** The chain's currency, ISO 4217 (default `CNY`). */
+  currency?: string;
+  /** Modules to install: `loyalty(config)`, `complaints(config)`, `segments()`, or your own. */
+  modules?: M;
+  /** The retailer's schema for customers' extra `attributes` (default: any JSON object). */
+  customerAttributes?: z.ZodType<Record<string, unknown>>;
+  /** Expected fields per kind of customer, for completeness. */
+  completeness?: Partial<CompletenessRules>;
+  /** Receives what event listeners throw (default: `console.error`). */
+  onListenerError?: (error: unknown, eventType: string) => void;
+}
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+
+/** The APIs of the modules given, keyed by module name. */
+export type ModuleApis<M extends readonly ModuleDefinition[]> = {
+  [D in M[number] as D['name']]: D extends ModuleDefinition<string, infer A, EventMap> ? A : never;
+};
+
+/** The union of the modules' event maps. */
+export type ModuleEvents<M extends readonly ModuleDefinition[]> = [M[number]] extends [never]
+  ? {}
+  : UnionToIntersection<M[number] extends ModuleDefinition<string, unknown, infer E> ? E : never>;
+
+/** Every event a Clientele instance with modules `M` emits. */
+export type ClienteleEvents<M extends readonly ModuleDefinition[]> = CoreEvents & ModuleEvents<M>;
+
+function buildCore(kernel: ReturnType<typeof createKernel>, settings: { completeness: CompletenessRules; attributes: z.ZodType<Record<string, unknown>>; modules: () => ReadonlyArray<ModuleInstance<unknown>> }) {
+  const organisation = createOrganisationService(kernel);
+  const interactions = createInteractionService(kernel);
+  const privacy = createPrivacyService(kernel);
+  return {
+    /** Customers: members, organisations, suppliers; history, review lists, duplicates, merges. */
+    customers: createCustomerService(kernel, settings),
+    /** Membership cards: types, issue, link, lost, replace, block, lookup. */
+    cards: createCardService(kernel),
+    /** Sales, returns and voids. */
+    purchases: createPurchaseService(kernel),
+    /** The shared interaction log. */
+    interactions: { log: interactions.log, list: interactions.list },
+    /** A customer's timeline from every module, newest first. */
+    timeline: interactions.timeline,
+    /** Stores of the chain and their calendars. */
+    stores: organisation.stores,
+    /** Roles: permissions and monetary authority limits. */
+    roles: organisation.roles,
+    /** Staff and their authority. */
+    staff: organisation.staff,
+    /** Export and erasure of personal data. */
+    privacy,
+    /** The audit log. */
+    audit: createAuditReader(kernel.store),
+  };
+}
+
+/** Core's API. */
+export type CoreApi = ReturnType<typeof buildCore>;
+
+/** A wired Clientele instance. */
+export type Clientele<M extends readonly ModuleDefinition[] = []> = CoreApi &
+  ModuleApis<M> & {
+    /** Typed listeners of committed events. */
+    events: EventBus<ClienteleEvents<M>>;
+    /** The transactional outbox and its relay. */
+    outbox: Outbox<ClienteleEvents<M>>;
+    /** The store in use. */
+    store: Store;
+    /** The clock in use. */
+    clock: Clock;
+    /** Creates or upgrades every module's collections; safe to run at every start. */
+    migrate(): Promise<MigrationResult>;
+    /** Runs work that has fallen due in every module (escalations, expiries). Call it from your scheduler. */
+    runDue(now?: Date): Promise<Record<string, Record<string, number>>>;
+    /** Closes the store. */
+    close(): Promise<void>;
+  };
+
+/** Wires a Clientele instance. Call `migrate()` before first use. */
+export function createClientele<const M extends readonly ModuleDefinition[] = []>(options: ClienteleOptions<M>): Clientele<M> {
+  const clock = options.clock ?? systemClock();
+  const ids = options.ids ?? ulidGenerator(() => clock.now().getTime());
+  const currency = currencySchema.parse(options.currency ?? 'CNY');
+  const definitions = (options.modules ?? []) as readonly ModuleDefinition[];
+
+  const collections: CollectionSpec[] = [...coreCollections];
+  const names = new Set(collections.map((c) => c.name));
+  const moduleNames = new Set(['customers', 'cards', 'purchases', 'interactions', 'timeline', 'stores', 'roles', 'staff', 'privacy', 'audit', 'events', 'outbox', 'store', 'clock', 'migrate', 'runDue', 'close']);
+  const migrations: Migration[] = [...coreMigrations];
+  for (const d of definitions) {
+    if (moduleNames.has(d.name)) throw new TypeError(`module name ${d.name} is taken`);
+    moduleNames.add(d.name);
+    for (const c of d.collections ?? []) {
+      if (names.has(c.name)) throw new TypeError(`module ${d.name}: collection ${c.name} already exists`);
+      names.add(c.name);
+      collections.push(c);
+    }
+    migrations.push(
+      ...(d.migrations ?? (d.collections?.length ? [{ id: `${d.name}/0001-initial`, steps: d.collections.map((collection) => ({ op: 'createCollection' as const, collection })) }] : [])),
+    );
+  }
+
+  const report = options.onListenerError ?? ((error: unknown, type: string) => console.error(`clientele: listener of ${type} failed`, error));
+  const hub = createEventHub<EventMap>(report);
+  const kernel = createKernel({ store: options.store, clock, ids, currency, collections, hub, report });
+  const instances: Array<{ name: string; instance: ModuleInstance<unknown> }> = [];
+  const core = buildCore(kernel, {
+    completeness: { ...DEFAULT_COMPLETENESS, ...options.completeness },
+    attributes: options.customerAttributes ?? z.record(z.string(), z.unknown()),
+    modules: () => instances.map((i) => i.instance),
+  });
+  const apis: Record<string, unknown> = {};
+  for (const d of definitions) {
+    const instance = d.setup(kernel);
+    instances.push({ name: d.name, instance });
+    apis[d.name] = instance.api;
+    kernel.registerModule(d.name, instance.api);
+  }
+
+  return {
+    ...core,
+    ...apis,
+    events: hub,
+    outbox: createOutbox(options.store, clock),
+    store: options.store,
+    clock,
+    async migrate() {
+      const result = await options.store.migrate(migrations);
+      for (const { instance } of instances) await instance.seed?.();
+      return result;
+    },
+    async runDue(now = clock.now()) {
+      const out: Record<string, Record<string, number>> = {};
+      for (const { name, instance } of instances) if (instance.runDue) out[name] = await instance.runDue(now);
+      return out;
+    },
+    close: () => options.store.close(),
+  } as Clientele<M>;
+}

@@ -1,0 +1,102 @@
+/**
+ * A store's business calendar: its time zone, opening hours and holidays. Pure; used to print local
+ * times and, by later modules, to count service-level time in business hours.
+ */
+import { TZDate } from '@date-fns/tz';
+import { z } from 'zod';
+
+/** Weekday keys, Monday first. */
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+/** A weekday key. */
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** Opening intervals per weekday in local time, e.g. `{ mon: [['08:00', '22:00']] }`; a missing day is closed. */
+export type OpeningHours = Partial<Record<Weekday, Array<[string, string]>>>;
+
+const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'time must be HH:MM');
+
+/** Schema of {@link OpeningHours}: each interval opens before it closes. */
+export const openingHoursSchema = z.partialRecord(
+  z.enum(WEEKDAYS),
+  z.array(z.tuple([hhmm, hhmm]).refine(([a, b]) => a < b, 'opening time must be before closing time')).max(6),
+);
+
+/** Schema of an IANA time zone name that this runtime knows. */
+export const timeZoneSchema = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'unknown time zone');
+
+/** A business calendar. */
+export interface BusinessCalendar {
+  timeZone: string;
+  openingHours: OpeningHours;
+  /** Closed dates `YYYY-MM-DD` in local time. */
+  holidays: readonly string[];
+}
+
+function minutes(hm: string): number {
+  return Number(hm.slice(0, 2)) * 60 + Number(hm.slice(3, 5));
+}
+
+/** The local calendar date `YYYY-MM-DD` of an instant in a time zone. */
+export function localDate(at: Date, timeZone: string): string {
+  const d = new TZDate(at.getTime(), timeZone);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** The local date and time `YYYY-MM-DD HH:MM` of an instant in a time zone, for receipts and timelines. */
+export function localDateTime(at: Date, timeZone: string): string {
+  const d = new TZDate(at.getTime(), timeZone);
+  return `${localDate(at, timeZone)} ${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+function localParts(at: Date, timeZone: string): { date: string; weekday: Weekday; minute: number } {
+  const d = new TZDate(at.getTime(), timeZone);
+  return {
+    date: localDate(at, timeZone),
+    weekday: WEEKDAYS[(d.getDay() + 6) % 7]!,
+    minute: d.getHours() * 60 + d.getMinutes(),
+  };
+}
+
+/** Whether the store is open at an instant. */
+export function isOpen(calendar: BusinessCalendar, at: Date): boolean {
+  const { date, weekday, minute } = localParts(at, calendar.timeZone);
+  if (calendar.holidays.includes(date)) return false;
+  return (calendar.openingHours[weekday] ?? []).some(([a, b]) => minute >= minutes(a) && minute < minutes(b));
+}
+
+/**
+ * The instant `businessMinutes` of opening time after `from` (time while closed does not count).
+ * Looks ahead at most 366 days; throws if the calendar never opens.
+ */
+export function addBusinessMinutes(calendar: BusinessCalendar, from: Date, businessMinutes: number): Date {
+  if (!Number.isInteger(businessMinutes) || businessMinutes < 0) throw new RangeError('businessMinutes must be a non-negative integer');
+  let remaining = businessMinutes;
+  let cursor = new TZDate(from.getTime(), calendar.timeZone);
+  for (let day = 0; day < 367; day++) {
+    const date = localDate(cursor, calendar.timeZone);
+    const weekday = WEEKDAYS[(cursor.getDay() + 6) % 7]!;
+    const startMinute = day === 0 ? cursor.getHours() * 60 + cursor.getMinutes() + cursor.getSeconds() / 60 : 0;
+    if (!calendar.holidays.includes(date)) {
+      const intervals = [...(calendar.openingHours[weekday] ?? [])].sort((x, y) => minutes(x[0]) - minutes(y[0]));
+      for (const [a, b] of intervals) {
+        const open = Math.max(minutes(a), startMinute);
+        const close = minutes(b);
+        if (open >= close) continue;
+        if (remaining <= close - open) {
+          const midnight = new TZDate(cursor.getFullYear(), cursor.getMonth(), cursor.getDate(), 0, 0, 0, calendar.timeZone);
+          return new Date(midnight.getTime() + (open + remaining) * 60_000);
+        }
+        remaining -= close - open;
+      }
+    }
+    cursor = new TZDate(cursor.getFullYear(), cursor.getMonth(), cursor.getDate() + 1, 0, 0, 0, calendar.timeZone);
+  }
+  throw new RangeError('the calendar has no opening time within a year');
+}

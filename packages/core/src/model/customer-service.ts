@@ -1,0 +1,480 @@
+/**
+ * Customer commands and queries: register, update with history, verify, search, review lists,
+ * duplicates and merge.
+ */
+import { z } from 'zod';
+import { InvalidStateError, NotFoundError, ValidationError, invalid } from '../errors.js';
+import { actorRef } from '../runtime/actor.js';
+import type { CommandContext, Kernel, ModuleInstance } from '../runtime/module.js';
+import { encodeCursor, isValidValue } from '../store/query.js';
+import { scan } from '../store/bulk.js';
+import type { Page, StoreSession, TransactionSession } from '../store/port.js';
+import type { JsonValue } from '../store/schema.js';
+import { codeSchema, idSchema, pageSchema, parseInput, shortTextSchema } from '../validation.js';
+import { customerHistoryCollection, customerMergesCollection, customersCollection } from './customer-collections.js';
+import {
+  columnsOf,
+  diffFields,
+  fieldsOfRow,
+  nameKey,
+  toCustomer,
+  type CustomerRow,
+  type FieldChange,
+  type ProfileFields,
+} from './customer-record.js';
+import {
+  registerCustomerSchema,
+  searchCustomersSchema,
+  UPDATABLE_FIELDS,
+  updateCustomerSchema,
+  type CompletenessRules,
+  type Customer,
+  type CustomerKind,
+} from './customer-schemas.js';
+import { duplicateReasons, type DuplicateReason } from './duplicates.js';
+import { storesCollection } from './organisation-collections.js';
+
+/** Collections a merge never rewrites: they record past facts as they were. */
+export const MERGE_KEEPS = new Set(['customers', 'audit_log', 'outbox', 'idempotency_keys', 'customer_merges']);
+
+/** A page of results. */
+export type ResultPage<T> = { items: T[]; next: string | null };
+
+/** One entry of a customer's profile history. */
+export interface HistoryEntry {
+  id: string;
+  customerId: string;
+  at: Date;
+  actor: JsonValue;
+  command: string;
+  changes: FieldChange[];
+}
+
+/** A likely duplicate of a customer, with the reasons. */
+export interface DuplicateMatch {
+  customer: Customer;
+  reasons: DuplicateReason[];
+}
+
+/** A pair of records that look like one party. */
+export interface DuplicatePair {
+  a: string;
+  b: string;
+  reasons: DuplicateReason[];
+}
+
+/** A record of a merge. */
+export interface MergeRecord {
+  id: string;
+  survivorId: string;
+  mergedId: string;
+  at: Date;
+  actor: JsonValue;
+  reason: string;
+  /** Rows moved to the survivor, per collection. */
+  moved: Record<string, number>;
+}
+
+/** A customer whose file needs attention, and why. */
+export interface ReviewItem {
+  customer: Customer;
+  missing: string[];
+  /** Days since staff last verified the record (`null`: never). */
+  daysSinceVerified: number | null;
+}
+
+/** Settings of the customer service. */
+export interface CustomerServiceSettings {
+  completeness: CompletenessRules;
+  /** The retailer's schema for `attributes`. */
+  attributes: z.ZodType<Record<string, unknown>>;
+  /** Module instances, for merges they handle themselves. */
+  modules: () => ReadonlyArray<ModuleInstance<unknown>>;
+}
+
+const DAY = 86_400_000;
+
+async function loadRow(session: StoreSession, id: string, path: Array<string | number>): Promise<CustomerRow> {
+  const row = await session.get(customersCollection, id);
+  if (!row) throw new NotFoundError('customer', id, { path });
+  return row;
+}
+
+/** Loads a customer that can act in a new transaction (follows merges to the survivor). */
+export async function activeCustomer(session: StoreSession, id: string, path: Array<string | number>): Promise<CustomerRow> {
+  let row = await loadRow(session, id, path);
+  for (let hops = 0; row.status === 'merged' && row.mergedInto && hops < 16; hops++) row = await loadRow(session, row.mergedInto, path);
+  if (row.status !== 'active') throw new InvalidStateError(`customer ${id} is ${row.status}`, { customerId: id, status: row.status, path });
+  return row;
+}
+
+async function requireStore(session: StoreSession, storeId: string | null | undefined, path: Array<string | number>): Promise<void> {
+  if (storeId && !(await session.get(storesCollection, storeId))) throw new NotFoundError('store', storeId, { path });
+}
+
+function checkJson(value: unknown, path: Array<string | number>): void {
+  if (!isValidValue({ kind: 'json', nullable: true }, value)) throw invalid(path, 'not_json', 'attribute values must be plain JSON');
+}
+
+/** Builds the customer service. */
+export function createCustomerService(kernel: Kernel, settings: CustomerServiceSettings) {
+  const { completeness } = settings;
+
+  function parseAttributes(value: unknown): Record<string, JsonValue> {
+    const parsed = parseInput(settings.attributes, value ?? {}, ['attributes']);
+    checkJson(parsed, ['attributes']);
+    return parsed as Record<string, JsonValue>;
+  }
+
+  async function writeHistory(ctx: CommandContext, customerId: string, changes: FieldChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    await ctx.tx.insert(customerHistoryCollection, {
+      id: ctx.id('chg'),
+      customerId,
+      at: ctx.now,
+      actor: actorRef(ctx.actor) as JsonValue,
+      command: ctx.command,
+      changes,
+    });
+  }
+
+  const register = kernel.command({
+    name: 'customers.register',
+    input: registerCustomerSchema,
+    permission: 'customers.write',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const { kind, verified, ...rest } = input;
+      const fields: ProfileFields = {};
+      for (const [k, v] of Object.entries(rest)) if (v !== undefined) fields[k] = v as JsonValue;
+      fields['attributes'] = parseAttributes(input.attributes);
+      if (kind === 'supplier') fields['supplier'] = (input.supplier ?? { categories: [] }) as JsonValue;
+      await requireStore(ctx.tx, input.homeStoreId, ['homeStoreId']);
+      const id = ctx.id('cus');
+      const row = await ctx.tx.insert(customersCollection, {
+        id,
+        ...columnsOf(kind, fields, completeness),
+        status: 'active',
+        mergedInto: null,
+        lastVerifiedAt: verified ? ctx.now : null,
+        createdAt: ctx.now,
+        updatedAt: ctx.now,
+      });
+      await writeHistory(ctx, id, diffFields({}, fieldsOfRow(row)));
+      ctx.audit({ type: 'customer', id, customerId: id }, { kind });
+      await ctx.addTimeline({ customerId: id, source: 'customers', kind: 'registered', summary: `Registered (${kind})`, storeId: row.homeStoreId, ref: { type: 'customer', id } });
+      await ctx.emit('customer.registered', { customerId: id, kind, homeStoreId: row.homeStoreId }, { customerId: id });
+      return toCustomer(row);
+    },
+  });
+
+  const update = kernel.command({
+    name: 'customers.update',
+    input: updateCustomerSchema,
+    permission: 'customers.write',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const row = await loadRow(ctx.tx, input.customerId, ['customerId']);
+      if (row.status !== 'active') throw new InvalidStateError(`customer ${row.id} is ${row.status}`, { path: ['customerId'] });
+      const kind = row.kind as CustomerKind;
+      const allowed = UPDATABLE_FIELDS[kind];
+      const issues = Object.keys(input.changes)
+        .filter((k) => !allowed.includes(k))
+        .map((k) => ({ path: ['changes', k], code: 'not_for_kind', message: `${k} is not a field of a${kind === 'individual' ? 'n' : ''} ${kind}` }));
+      if (issues.length) throw new ValidationError(issues);
+      const before = fieldsOfRow(row);
+      const after: ProfileFields = { ...before };
+      for (const [k, v] of Object.entries(input.changes)) if (v !== undefined) after[k] = v as JsonValue;
+      if (input.changes.attributes !== undefined) after['attributes'] = parseAttributes(input.changes.attributes);
+      await requireStore(ctx.tx, input.changes.homeStoreId, ['changes', 'homeStoreId']);
+      const changes = diffFields(before, after);
+      const verifiedPatch = input.verified ? { lastVerifiedAt: ctx.now } : {};
+      if (changes.length === 0 && !input.verified) return toCustomer(row);
+      const next = await ctx.tx.update(
+        customersCollection,
+        row.id,
+        { ...columnsOf(kind, after, completeness), ...verifiedPatch, updatedAt: ctx.now },
+        input.expectVersion === undefined ? {} : { expectVersion: input.expectVersion },
+      );
+      const recorded = input.verified ? [...changes, { field: 'lastVerifiedAt', before: row.lastVerifiedAt?.toISOString() ?? null, after: ctx.now.toISOString() }] : changes;
+      await writeHistory(ctx, row.id, recorded);
+      ctx.audit({ type: 'customer', id: row.id, customerId: row.id }, { fields: recorded.map((c) => c.field) });
+      if (changes.length) {
+        await ctx.addTimeline({ customerId: row.id, source: 'customers', kind: 'profile-updated', summary: `Profile updated: ${changes.map((c) => c.field).join(', ')}`, ref: { type: 'customer', id: row.id } });
+        await ctx.emit('customer.updated', { customerId: row.id, fields: changes.map((c) => c.field) }, { customerId: row.id });
+      }
+      return toCustomer(next);
+    },
+  });
+
+  const verify = kernel.command({
+    name: 'customers.verify',
+    input: z.object({ customerId: idSchema }).strict(),
+    permission: 'customers.write',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const row = await loadRow(ctx.tx, input.customerId, ['customerId']);
+      if (row.status !== 'active') throw new InvalidStateError(`customer ${row.id} is ${row.status}`, { path: ['customerId'] });
+      const next = await ctx.tx.update(customersCollection, row.id, { lastVerifiedAt: ctx.now, updatedAt: ctx.now });
+      await writeHistory(ctx, row.id, [{ field: 'lastVerifiedAt', before: row.lastVerifiedAt?.toISOString() ?? null, after: ctx.now.toISOString() }]);
+      ctx.audit({ type: 'customer', id: row.id, customerId: row.id });
+      await ctx.emit('customer.verified', { customerId: row.id }, { customerId: row.id });
+      return toCustomer(next);
+    },
+  });
+
+  const mergeSchema = z
+    .object({
+      survivorId: idSchema,
+      mergedId: idSchema,
+      reason: shortTextSchema,
+    })
+    .strict()
+    .refine((v) => v.survivorId !== v.mergedId, { path: ['mergedId'], message: 'a customer cannot be merged into itself' });
+
+  async function moveRows(tx: TransactionSession, from: string, to: string, skip: ReadonlySet<string>): Promise<Record<string, number>> {
+    const moved: Record<string, number> = {};
+    for (const collection of kernel.collections) {
+      const key = collection.customerKey;
+      if (!key || MERGE_KEEPS.has(collection.name) || skip.has(collection.name)) continue;
+      let count = 0;
+      // Re-query the first page each time: the rows updated leave the filter.
+      for (;;) {
+        const page = await tx.find(collection, { where: { [key]: from }, limit: 500 });
+        if (page.rows.length === 0) break;
+        for (const row of page.rows) {
+          await tx.update(collection, row[collection.primaryKey] as string, { [key]: to });
+          count++;
+        }
+      }
+      if (count) moved[collection.name] = count;
+    }
+    return moved;
+  }
+
+  const merge = kernel.command({
+    name: 'customers.merge',
+    input: mergeSchema,
+    permission: 'customers.merge',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const survivor = await loadRow(ctx.tx, input.survivorId, ['survivorId']);
+      const merged = await loadRow(ctx.tx, input.mergedId, ['mergedId']);
+      for (const [row, path] of [[survivor, 'survivorId'], [merged, 'mergedId']] as const) {
+        if (row.status !== 'active') throw new InvalidStateError(`customer ${row.id} is ${row.status}`, { path: [path] });
+      }
+      if (survivor.kind !== merged.kind) throw invalid(['mergedId'], 'kind_mismatch', `cannot merge a${merged.kind === 'individual' ? 'n' : ''} ${merged.kind} into a${survivor.kind === 'individual' ? 'n' : ''} ${survivor.kind}`);
+      const handled = new Set<string>();
+      for (const instance of settings.modules()) {
+        if (!instance.mergeCustomer) continue;
+        for (const name of await instance.mergeCustomer(ctx, { survivorId: survivor.id, mergedId: merged.id })) handled.add(name);
+      }
+      const moved = await moveRows(ctx.tx, merged.id, survivor.id, handled);
+      // The survivor keeps its own values and takes the merged record's where it has none.
+      const before = fieldsOfRow(survivor);
+      const other = fieldsOfRow(merged);
+      const after: ProfileFields = { ...before };
+      for (const [k, v] of Object.entries(other)) {
+        const mine = after[k];
+        if (k === 'tags') after[k] = [...new Set([...(mine as string[]), ...(v as string[])])];
+        else if (k === 'consent' || k === 'attributes') after[k] = { ...(v as Record<string, JsonValue>), ...(mine as Record<string, JsonValue>) };
+        else if (mine === null || mine === undefined || (Array.isArray(mine) && mine.length === 0)) after[k] = v;
+      }
+      const changes = diffFields(before, after);
+      const lastVerifiedAt = [survivor.lastVerifiedAt, merged.lastVerifiedAt].filter((d): d is Date => d !== null).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
+      await ctx.tx.update(customersCollection, survivor.id, { ...columnsOf(survivor.kind as CustomerKind, after, completeness), lastVerifiedAt, updatedAt: ctx.now });
+      await ctx.tx.update(customersCollection, merged.id, { status: 'merged', mergedInto: survivor.id, updatedAt: ctx.now });
+      await writeHistory(ctx, survivor.id, [...changes, { field: 'mergedFrom', before: null, after: merged.id }]);
+      const record = await ctx.tx.insert(customerMergesCollection, {
+        id: ctx.id('mrg'),
+        survivorId: survivor.id,
+        mergedId: merged.id,
+        at: ctx.now,
+        actor: actorRef(ctx.actor) as JsonValue,
+        reason: input.reason,
+        moved,
+      });
+      ctx.audit({ type: 'customer', id: survivor.id, customerId: survivor.id }, { mergedId: merged.id, moved });
+      await ctx.addTimeline({ customerId: survivor.id, source: 'customers', kind: 'merged', summary: `Merged duplicate record ${merged.id}`, ref: { type: 'merge', id: record.id } });
+      await ctx.emit('customer.merged', { survivorId: survivor.id, mergedId: merged.id }, { customerId: survivor.id });
+      return record as MergeRecord;
+    },
+  });
+
+  async function get(id: string): Promise<Customer> {
+    const customerId = parseInput(idSchema, id, ['customerId']);
+    return toCustomer(await loadRow(kernel.store, customerId, ['customerId']));
+  }
+
+  async function search(input: z.input<typeof searchCustomersSchema> = {}): Promise<ResultPage<Customer>> {
+    const q = parseInput(searchCustomersSchema, input);
+    const where: Record<string, unknown> = { status: q.status };
+    if (q.phone) where['phone'] = q.phone;
+    if (q.email) where['email'] = q.email;
+    if (q.storeId) where['homeStoreId'] = q.storeId;
+    if (q.kind) where['kind'] = q.kind;
+    if (q.name) where['nameKey'] = { startsWith: nameKey(q.name) };
+    const page = await kernel.store.find(customersCollection, { where, limit: q.limit, after: q.after ?? null });
+    return { items: page.rows.map(toCustomer), next: page.next };
+  }
+
+  async function history(customerId: string, page: z.input<typeof pageSchema> = {}): Promise<ResultPage<HistoryEntry>> {
+    const id = parseInput(idSchema, customerId, ['customerId']);
+    const p = parseInput(pageSchema, page);
+    await loadRow(kernel.store, id, ['customerId']);
+    const result: Page<HistoryEntry> = await kernel.store.find(customerHistoryCollection, {
+      where: { customerId: id },
+      orderBy: [{ field: 'at', direction: 'desc' }, { field: 'id', direction: 'desc' }],
+      limit: p.limit,
+      after: p.after ?? null,
+    });
+    return { items: result.rows, next: result.next };
+  }
+
+  const reviewSchema = pageSchema
+    .extend({
+      /** List files not verified for this many days (or never). */
+      unverifiedForDays: z.number().int().min(0).max(36_500).optional(),
+      /** List files with expected fields missing. Default true. */
+      incomplete: z.boolean().default(true),
+      storeId: codeSchema.optional(),
+    })
+    .strict();
+
+  /**
+   * Customers whose files are incomplete or not verified for N days (either condition), oldest id
+   * first. Scans active customers page by page; `next` continues where the scan stopped.
+   */
+  async function needingReview(input: z.input<typeof reviewSchema> = {}): Promise<ResultPage<ReviewItem>> {
+    const q = parseInput(reviewSchema, input);
+    const now = kernel.clock.now().getTime();
+    const cutoff = q.unverifiedForDays === undefined ? null : now - q.unverifiedForDays * DAY;
+    const items: ReviewItem[] = [];
+    let after = q.after ?? null;
+    const where: Record<string, unknown> = { status: 'active' };
+    if (q.storeId) where['homeStoreId'] = q.storeId;
+    do {
+      const page: Page<CustomerRow> = await kernel.store.find(customersCollection, { where, limit: 500, after });
+      for (const row of page.rows) {
+        const incomplete = q.incomplete && row.missing.length > 0;
+        const stale = cutoff !== null && (row.lastVerifiedAt === null || row.lastVerifiedAt.getTime() < cutoff);
+        if (!incomplete && !stale) continue;
+        items.push({
+          customer: toCustomer(row),
+          missing: row.missing,
+          daysSinceVerified: row.lastVerifiedAt === null ? null : Math.floor((now - row.lastVerifiedAt.getTime()) / DAY),
+        });
+        if (items.length === q.limit) {
+          // The scan orders by id only, so the cursor after this row is its id's keyset position.
+          return { items, next: encodeCursor(row, [{ field: 'id' }]) };
+        }
+      }
+      after = page.next;
+    } while (after);
+    return { items, next: null };
+  }
+
+  async function duplicatesOf(customerId: string): Promise<DuplicateMatch[]> {
+    const id = parseInput(idSchema, customerId, ['customerId']);
+    const row = await loadRow(kernel.store, id, ['customerId']);
+    const candidates = new Map<string, CustomerRow>();
+    const add = (rows: CustomerRow[]) => rows.forEach((r) => r.id !== row.id && r.status === 'active' && candidates.set(r.id, r));
+    if (row.phone) add((await kernel.store.find(customersCollection, { where: { phone: row.phone }, limit: 200 })).rows);
+    if (row.email) add((await kernel.store.find(customersCollection, { where: { email: row.email }, limit: 200 })).rows);
+    if (row.taxId) add((await kernel.store.find(customersCollection, { where: { taxId: row.taxId }, limit: 200 })).rows);
+    const first = [...row.nameKey][0];
+    if (row.homeStoreId && first) {
+      add((await kernel.store.find(customersCollection, { where: { homeStoreId: row.homeStoreId, nameKey: { startsWith: first } }, limit: 1000 })).rows);
+    }
+    const out: DuplicateMatch[] = [];
+    for (const c of candidates.values()) {
+      const reasons = duplicateReasons(row, c);
+      if (reasons.length) out.push({ customer: toCustomer(c), reasons });
+    }
+    return out.sort((a, b) => b.reasons.length - a.reasons.length || a.customer.id.localeCompare(b.customer.id));
+  }
+
+  const findDuplicatesSchema = z
+    .object({
+      /** Only records whose home store is this one. */
+      storeId: codeSchema.optional(),
+      /** At most this many pairs. */
+      limit: z.number().int().min(1).max(10_000).default(500),
+    })
+    .strict();
+
+  /**
+   * Pairs of active records that look like one party (same phone, email or tax id; similar names in one
+   * store). Streams the customers once, keyed by each fact, so memory grows with the matches found.
+   */
+  async function findDuplicates(input: z.input<typeof findDuplicatesSchema> = {}): Promise<DuplicatePair[]> {
+    const q = parseInput(findDuplicatesSchema, input);
+    const where: Record<string, unknown> = { status: 'active' };
+    if (q.storeId) where['homeStoreId'] = q.storeId;
+    const byFact = new Map<string, string[]>();
+    const facts = new Map<string, CustomerRow>();
+    const pairs = new Map<string, DuplicatePair>();
+    const consider = (a: CustomerRow, b: CustomerRow) => {
+      const key = a.id < b.id ? `${a.id} ${b.id}` : `${b.id} ${a.id}`;
+      if (pairs.has(key)) return;
+      const reasons = duplicateReasons(a, b);
+      if (reasons.length) pairs.set(key, { a: a.id < b.id ? a.id : b.id, b: a.id < b.id ? b.id : a.id, reasons });
+    };
+    for await (const row of scan(kernel.store, customersCollection, { where })) {
+      const keys: string[] = [];
+      if (row.phone) keys.push(`p:${row.phone}`);
+      if (row.email) keys.push(`e:${row.email}`);
+      if (row.taxId) keys.push(`t:${row.taxId}`);
+      const first = [...row.nameKey][0];
+      if (row.homeStoreId && first) keys.push(`n:${row.homeStoreId}:${first}`);
+      for (const k of keys) {
+        const seen = byFact.get(k) ?? [];
+        for (const otherId of seen) consider(row, facts.get(otherId)!);
+        seen.push(row.id);
+        byFact.set(k, seen);
+      }
+      if (keys.length) facts.set(row.id, { ...row, profile: {}, attributes: {} });
+      if (pairs.size >= q.limit) break;
+    }
+    return [...pairs.values()].slice(0, q.limit);
+  }
+
+  async function listMerges(input: { customerId?: string } & z.input<typeof pageSchema> = {}): Promise<ResultPage<MergeRecord>> {
+    const q = parseInput(pageSchema.extend({ customerId: idSchema.optional() }).strict(), input);
+    const page = await kernel.store.find(customerMergesCollection, {
+      where: q.customerId ? { survivorId: q.customerId } : {},
+      orderBy: [{ field: 'at', direction: 'desc' }, { field: 'id', direction: 'desc' }],
+      limit: q.limit,
+      after: q.after ?? null,
+    });
+    return { items: page.rows as MergeRecord[], next: page.next };
+  }
+
+  return {
+    /** Registers a member, organisation or supplier. Records the first history entry. */
+    register,
+    /** Changes fields; records each field's before and after with who and when. */
+    update,
+    /** Marks the record as checked with the customer now. */
+    verify,
+    /** Merges a duplicate into a survivor: every reference moves, the merge is audited and listed. */
+    merge,
+    /** A customer by id (merged records are returned as they are; see `mergedInto`). */
+    get,
+    /** Active customers by phone, email, name prefix, home store or kind. */
+    search,
+    /** The profile history of a customer, newest first. */
+    history,
+    /** Files that are incomplete or not verified for N days. */
+    needingReview,
+    /** Likely duplicates of one customer. */
+    duplicatesOf,
+    /** Likely duplicate pairs across the customer base (or one store). */
+    findDuplicates,
+    /** Audited merges, newest first (of one survivor, or all). */
+    listMerges,
+  };
+}
+
+/** The customer service API. */
+export type CustomerService = ReturnType<typeof createCustomerService>;

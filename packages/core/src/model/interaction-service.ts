@@ -1,0 +1,137 @@
+/** The shared interaction log and the customer timeline every department reads. */
+import { z } from 'zod';
+import type { Kernel } from '../runtime/module.js';
+import { timeline as timelineCollection } from '../runtime/collections.js';
+import { defineCollection, field, nullable, type RowOf } from '../store/schema.js';
+import { codeSchema, idSchema, instantSchema, longTextSchema, pageSchema, parseInput } from '../validation.js';
+import { activeCustomer, type ResultPage } from './customer-service.js';
+import { NotFoundError } from '../errors.js';
+import { storesCollection } from './organisation-collections.js';
+import { customersCollection } from './customer-collections.js';
+
+/** Channels an interaction happens on. */
+export const INTERACTION_CHANNELS = ['counter', 'phone', 'web', 'visit', 'letter', 'messaging'] as const;
+
+/** Contacts with a customer, logged by any department. */
+export const interactionsCollection = defineCollection({
+  name: 'interactions',
+  primaryKey: 'id',
+  fields: {
+    id: field.string(),
+    customerId: field.string(),
+    at: field.timestamp(),
+    channel: field.string(),
+    kind: field.string(),
+    summary: field.string(),
+    staffId: nullable(field.string()),
+    storeId: nullable(field.string()),
+    refType: nullable(field.string()),
+    refId: nullable(field.string()),
+    createdAt: field.timestamp(),
+  },
+  indexes: [{ name: 'interactions_customer_at', fields: ['customerId', 'at'] }],
+  customerKey: 'customerId',
+  personal: ['summary'],
+});
+
+/** A logged interaction. */
+export type Interaction = RowOf<typeof interactionsCollection>;
+/** A timeline entry. */
+export type TimelineEntry = Omit<RowOf<typeof timelineCollection>, never>;
+
+/** Input of `interactions.log`. */
+export const logInteractionSchema = z
+  .object({
+    customerId: idSchema,
+    channel: z.enum(INTERACTION_CHANNELS),
+    /** What it was about: `inquiry`, `feedback`, `complaint`, `visit`, `reminder`, ... */
+    kind: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'kinds are lower-case words'),
+    summary: longTextSchema,
+    /** When it happened (default: now). */
+    at: instantSchema.optional(),
+    storeId: codeSchema.optional(),
+    /** A related record, e.g. `{ type: 'purchase', id }`. */
+    related: z.object({ type: z.string().regex(/^[a-z][a-z-]{0,39}$/), id: idSchema }).strict().optional(),
+  })
+  .strict();
+/** Input of `interactions.log`. */
+export type LogInteractionInput = z.input<typeof logInteractionSchema>;
+
+/** Input of `timeline`. */
+export const timelineQuerySchema = pageSchema
+  .extend({
+    /** Only entries from these sources (`customers`, `cards`, `purchases`, `interactions`, a module's name). */
+    sources: z.array(z.string().min(1).max(40)).max(20).optional(),
+  })
+  .strict();
+
+/** Builds the interaction log and timeline. */
+export function createInteractionService(kernel: Kernel) {
+  const log = kernel.command({
+    name: 'interactions.log',
+    input: logInteractionSchema,
+    permission: 'interactions.write',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const customer = await activeCustomer(ctx.tx, input.customerId, ['customerId']);
+      if (input.storeId && !(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
+      const storeId = input.storeId ?? (ctx.actor.kind === 'staff' ? ctx.actor.storeId : null);
+      const row = await ctx.tx.insert(interactionsCollection, {
+        id: ctx.id('int'),
+        customerId: customer.id,
+        at: input.at ?? ctx.now,
+        channel: input.channel,
+        kind: input.kind,
+        summary: input.summary,
+        staffId: ctx.actor.kind === 'staff' ? ctx.actor.staffId : null,
+        storeId,
+        refType: input.related?.type ?? null,
+        refId: input.related?.id ?? null,
+        createdAt: ctx.now,
+      });
+      ctx.audit({ type: 'interaction', id: row.id, customerId: customer.id }, { channel: row.channel, kind: row.kind });
+      await ctx.addTimeline({
+        customerId: customer.id,
+        at: row.at,
+        source: 'interactions',
+        kind: row.kind,
+        summary: `${row.channel}: ${row.summary}`,
+        storeId,
+        ref: { type: 'interaction', id: row.id },
+      });
+      await ctx.emit('interaction.logged', { interactionId: row.id, customerId: customer.id, channel: row.channel, kind: row.kind }, { customerId: customer.id });
+      return row;
+    },
+  });
+
+  async function list(customerId: string, page: z.input<typeof pageSchema> = {}): Promise<ResultPage<Interaction>> {
+    const id = parseInput(idSchema, customerId, ['customerId']);
+    const q = parseInput(pageSchema, page);
+    const result = await kernel.store.find(interactionsCollection, {
+      where: { customerId: id },
+      orderBy: [{ field: 'at', direction: 'desc' }, { field: 'id', direction: 'desc' }],
+      limit: q.limit,
+      after: q.after ?? null,
+    });
+    return { items: result.rows, next: result.next };
+  }
+
+  /**
+   * Everything that happened to a customer, from every module, newest first, paged. Entries of a
+   * merged record moved to the survivor with the merge.
+   */
+  async function timeline(customerId: string, query: z.input<typeof timelineQuerySchema> = {}): Promise<ResultPage<TimelineEntry>> {
+    const id = parseInput(idSchema, customerId, ['customerId']);
+    const q = parseInput(timelineQuerySchema, query);
+    if (!(await kernel.store.get(customersCollection, id))) throw new NotFoundError('customer', id, { path: ['customerId'] });
+    const result = await kernel.store.find(timelineCollection, {
+      where: { customerId: id, ...(q.sources ? { source: { in: q.sources } } : {}) },
+      orderBy: [{ field: 'at', direction: 'desc' }, { field: 'id', direction: 'desc' }],
+      limit: q.limit,
+      after: q.after ?? null,
+    });
+    return { items: result.rows, next: result.next };
+  }
+
+  return { log, list, timeline };
+}

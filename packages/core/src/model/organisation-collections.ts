@@ -1,0 +1,51 @@
+/** Collections of the retailer's own organisation: stores, roles, staff. */
+import { defineCollection, field, nullable } from '../store/schema.js';
+import type { OpeningHours } from './business-calendar.js';
+
+/** A store of the chain. */
+export const storesCollection = defineCollection({
+  name: 'stores',
+  primaryKey: 'id',
+  versioned: true,
+  fields: {
+    id: field.string(),
+    name: field.string(),
+    region: field.string(),
+    timeZone: field.string(),
+    openingHours: field.json<OpeningHours>(),
+    holidays: field.json<string[]>(),
+    active: field.boolean(),
+    createdAt: field.timestamp(),
+  },
+  indexes: [{ name: 'stores_region', fields: ['region'] }],
+});
+
+/** A role: permissions and monetary authority limits. */
+export const rolesCollection = defineCollection({
+  name: 'roles',
+  primaryKey: 'id',
+  versioned: true,
+  fields: {
+    id: field.string(),
+    name: field.string(),
+    permissions: field.json<string[]>(),
+    limits: field.json<Record<string, number>>(),
+    createdAt: field.timestamp(),
+  },
+});
+
+/** A member of staff. */
+export const staffCollection = defineCollection({
+  name: 'staff',
+  primaryKey: 'id',
+  versioned: true,
+  fields: {
+    id: field.string(),
+    name: field.string(),
+    storeId: field.string(),
+    roleId: field.string(),
+    active: field.boolean(),
+    createdAt: field.timestamp(),
+  },
+  indexes: [{ name: 'staff_store', fields: ['storeId'] }],
+});

@@ -1,0 +1,203 @@
+/** Stores, roles and staff: who may do what, where, and up to which amount. */
+import { z } from 'zod';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { authorityLimit, type Actor } from '../runtime/actor.js';
+import type { Kernel } from '../runtime/module.js';
+import type { RowOf } from '../store/schema.js';
+import { codeSchema, minorUnitsSchema, pageSchema, parseInput, shortTextSchema } from '../validation.js';
+import { openingHoursSchema, timeZoneSchema, type BusinessCalendar } from './business-calendar.js';
+import { rolesCollection, staffCollection, storesCollection } from './organisation-collections.js';
+import type { ResultPage } from './customer-service.js';
+
+/** A store of the chain. */
+export type RetailStore = RowOf<typeof storesCollection>;
+/** A role with its permissions and monetary limits. */
+export type Role = RowOf<typeof rolesCollection>;
+/** A member of staff. */
+export type StaffMember = RowOf<typeof staffCollection>;
+
+const permissionSchema = z.string().regex(/^(\*|[a-z][a-z-]*(\.[a-z*][a-z-]*)*)$/, 'permissions look like area.action, area.* or *');
+
+/** Input of `stores.create`. */
+export const createStoreSchema = z
+  .object({
+    id: codeSchema,
+    name: shortTextSchema,
+    region: shortTextSchema,
+    timeZone: timeZoneSchema,
+    openingHours: openingHoursSchema.default({}),
+    holidays: z.array(z.iso.date()).max(400).default([]),
+  })
+  .strict();
+
+/** Input of `roles.define`. */
+export const defineRoleSchema = z
+  .object({
+    id: codeSchema,
+    name: shortTextSchema,
+    permissions: z.array(permissionSchema).max(200),
+    /** Monetary authority per action in minor units, e.g. `{ refund: 5000, compensation: 5000 }`. */
+    limits: z.record(z.string().regex(/^[a-z][a-z-]*$/), minorUnitsSchema).default({}),
+  })
+  .strict();
+
+/** Input of `staff.add`. */
+export const addStaffSchema = z.object({ id: codeSchema, name: shortTextSchema, storeId: codeSchema, roleId: codeSchema }).strict();
+
+/** Builds the organisation service. */
+export function createOrganisationService(kernel: Kernel) {
+  const createStore = kernel.command({
+    name: 'stores.create',
+    input: createStoreSchema,
+    permission: 'stores.manage',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      if (await ctx.tx.get(storesCollection, input.id)) throw new ConflictError('primary-key', `store ${input.id} already exists`, { path: ['id'] });
+      const row = await ctx.tx.insert(storesCollection, { ...input, active: true, createdAt: ctx.now });
+      ctx.audit({ type: 'store', id: row.id });
+      return row;
+    },
+  });
+
+  const updateStore = kernel.command({
+    name: 'stores.update',
+    input: createStoreSchema.partial().required({ id: true }).strict(),
+    permission: 'stores.manage',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const { id, ...patch } = input;
+      if (!(await ctx.tx.get(storesCollection, id))) throw new NotFoundError('store', id, { path: ['id'] });
+      const clean = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      const row = await ctx.tx.update(storesCollection, id, clean);
+      ctx.audit({ type: 'store', id }, { fields: Object.keys(clean) });
+      return row;
+    },
+  });
+
+  const defineRole = kernel.command({
+    name: 'roles.define',
+    input: defineRoleSchema,
+    permission: 'staff.manage',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const existing = await ctx.tx.get(rolesCollection, input.id);
+      const row = existing
+        ? await ctx.tx.update(rolesCollection, input.id, { name: input.name, permissions: input.permissions, limits: input.limits })
+        : await ctx.tx.insert(rolesCollection, { ...input, createdAt: ctx.now });
+      ctx.audit({ type: 'role', id: row.id }, { permissions: row.permissions, limits: row.limits });
+      return row;
+    },
+  });
+
+  const addStaff = kernel.command({
+    name: 'staff.add',
+    input: addStaffSchema,
+    permission: 'staff.manage',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      if (!(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
+      if (!(await ctx.tx.get(rolesCollection, input.roleId))) throw new NotFoundError('role', input.roleId, { path: ['roleId'] });
+      if (await ctx.tx.get(staffCollection, input.id)) throw new ConflictError('primary-key', `staff ${input.id} already exists`, { path: ['id'] });
+      const row = await ctx.tx.insert(staffCollection, { ...input, active: true, createdAt: ctx.now });
+      ctx.audit({ type: 'staff', id: row.id }, { storeId: row.storeId, roleId: row.roleId });
+      return row;
+    },
+  });
+
+  const setStaffActive = kernel.command({
+    name: 'staff.set-active',
+    input: z.object({ staffId: codeSchema, active: z.boolean(), roleId: codeSchema.optional() }).strict(),
+    permission: 'staff.manage',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      if (!(await ctx.tx.get(staffCollection, input.staffId))) throw new NotFoundError('staff', input.staffId, { path: ['staffId'] });
+      if (input.roleId && !(await ctx.tx.get(rolesCollection, input.roleId))) throw new NotFoundError('role', input.roleId, { path: ['roleId'] });
+      const row = await ctx.tx.update(staffCollection, input.staffId, { active: input.active, ...(input.roleId ? { roleId: input.roleId } : {}) });
+      ctx.audit({ type: 'staff', id: row.id }, { active: row.active, roleId: row.roleId });
+      return row;
+    },
+  });
+
+  async function getStore(id: string): Promise<RetailStore> {
+    const storeId = parseInput(codeSchema, id, ['storeId']);
+    const row = await kernel.store.get(storesCollection, storeId);
+    if (!row) throw new NotFoundError('store', storeId, { path: ['storeId'] });
+    return row;
+  }
+
+  async function listStores(input: z.input<typeof pageSchema> & { region?: string } = {}): Promise<ResultPage<RetailStore>> {
+    const q = parseInput(pageSchema.extend({ region: shortTextSchema.optional() }).strict(), input);
+    const page = await kernel.store.find(storesCollection, { where: q.region ? { region: q.region } : {}, limit: q.limit, after: q.after ?? null });
+    return { items: page.rows, next: page.next };
+  }
+
+  async function calendar(storeId: string): Promise<BusinessCalendar> {
+    const s = await getStore(storeId);
+    return { timeZone: s.timeZone, openingHours: s.openingHours, holidays: s.holidays };
+  }
+
+  async function getStaff(id: string): Promise<StaffMember> {
+    const staffId = parseInput(codeSchema, id, ['staffId']);
+    const row = await kernel.store.get(staffCollection, staffId);
+    if (!row) throw new NotFoundError('staff', staffId, { path: ['staffId'] });
+    return row;
+  }
+
+  async function listStaff(input: z.input<typeof pageSchema> & { storeId?: string } = {}): Promise<ResultPage<StaffMember>> {
+    const q = parseInput(pageSchema.extend({ storeId: codeSchema.optional() }).strict(), input);
+    const page = await kernel.store.find(staffCollection, { where: q.storeId ? { storeId: q.storeId } : {}, limit: q.limit, after: q.after ?? null });
+    return { items: page.rows, next: page.next };
+  }
+
+  async function getRole(id: string): Promise<Role> {
+    const roleId = parseInput(codeSchema, id, ['roleId']);
+    const row = await kernel.store.get(rolesCollection, roleId);
+    if (!row) throw new NotFoundError('role', roleId, { path: ['roleId'] });
+    return row;
+  }
+
+  /** Whether an actor may settle `amount` of `action` alone, and their limit. */
+  async function authorityFor(actor: Actor, action: string, amount: number): Promise<{ allowed: boolean; limit: number }> {
+    const a = parseInput(z.string().regex(/^[a-z][a-z-]*$/), action, ['action']);
+    const n = parseInput(minorUnitsSchema, amount, ['amount']);
+    const resolved = await kernel.resolveActor(actor);
+    const limit = authorityLimit(resolved, a);
+    return { allowed: n <= limit, limit };
+  }
+
+  return {
+    stores: {
+      /** Opens a store (id, name, region, time zone, opening hours, holidays). */
+      create: createStore,
+      /** Changes a store's details. */
+      update: updateStore,
+      /** A store by id. */
+      get: getStore,
+      /** Stores, optionally of one region. */
+      list: listStores,
+      /** A store's business calendar. */
+      calendar,
+    },
+    roles: {
+      /** Creates or replaces a role's permissions and limits. */
+      define: defineRole,
+      /** A role by id. */
+      get: getRole,
+    },
+    staff: {
+      /** Adds a member of staff at a store with a role. */
+      add: addStaff,
+      /** Activates, deactivates or re-roles a member of staff. */
+      setActive: setStaffActive,
+      /** A member of staff by id. */
+      get: getStaff,
+      /** Staff, optionally of one store. */
+      list: listStaff,
+      /** Whether an actor may settle an amount of an action alone. */
+      authorityFor,
+    },
+  };
+}
+
+/** The organisation service API. */
+export type OrganisationService = ReturnType<typeof createOrganisationService>;

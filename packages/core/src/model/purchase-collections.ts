@@ -1,0 +1,93 @@
+/** Collections of sales, their lines, and returns. */
+import { defineCollection, field, nullable, type JsonValue } from '../store/schema.js';
+
+/** A sale. Amounts are integer minor units in `currency`. */
+export const purchasesCollection = defineCollection({
+  name: 'purchases',
+  primaryKey: 'id',
+  versioned: true,
+  fields: {
+    id: field.string(),
+    storeId: field.string(),
+    terminalId: field.string(),
+    receiptNo: field.string(),
+    customerId: nullable(field.string()),
+    cardNumber: nullable(field.string()),
+    channel: field.string(),
+    occurredAt: field.timestamp(),
+    currency: field.string(),
+    subtotal: field.integer(),
+    discountTotal: field.integer(),
+    total: field.integer(),
+    refundedTotal: field.integer(),
+    status: field.string(),
+    lineCount: field.integer(),
+    payments: field.json<Array<{ method: string; amount: number; reference: string | null }>>(),
+    createdAt: field.timestamp(),
+  },
+  indexes: [
+    { name: 'purchases_receipt', fields: ['storeId', 'terminalId', 'receiptNo'], unique: true },
+    { name: 'purchases_customer_at', fields: ['customerId', 'occurredAt'] },
+    { name: 'purchases_store_at', fields: ['storeId', 'occurredAt'] },
+  ],
+  customerKey: 'customerId',
+});
+
+/** One line of a sale. Quantities are thousandths (weighed goods: 1.25 kg is 1250). */
+export const purchaseLinesCollection = defineCollection({
+  name: 'purchase_lines',
+  primaryKey: 'id',
+  fields: {
+    id: field.string(),
+    purchaseId: field.string(),
+    lineNo: field.integer(),
+    customerId: nullable(field.string()),
+    storeId: field.string(),
+    occurredAt: field.timestamp(),
+    sku: field.string(),
+    name: nullable(field.string()),
+    category: field.string(),
+    brand: nullable(field.string()),
+    quantityMilli: field.integer(),
+    unitPrice: field.integer(),
+    discount: field.integer(),
+    amount: field.integer(),
+    returnedMilli: field.integer(),
+  },
+  indexes: [
+    { name: 'purchase_lines_purchase', fields: ['purchaseId', 'lineNo'], unique: true },
+    { name: 'purchase_lines_customer_at', fields: ['customerId', 'occurredAt'] },
+    { name: 'purchase_lines_category_at', fields: ['category', 'occurredAt'] },
+  ],
+  customerKey: 'customerId',
+});
+
+/** A return against a sale. */
+export const purchaseReturnsCollection = defineCollection({
+  name: 'purchase_returns',
+  primaryKey: 'id',
+  fields: {
+    id: field.string(),
+    purchaseId: field.string(),
+    customerId: nullable(field.string()),
+    storeId: field.string(),
+    at: field.timestamp(),
+    amount: field.integer(),
+    lines: field.json<Array<{ lineNo: number; quantity: number; amount: number }>>(),
+    reason: field.string(),
+    approvedBy: nullable(field.string()),
+  },
+  indexes: [
+    { name: 'purchase_returns_purchase', fields: ['purchaseId'] },
+    { name: 'purchase_returns_customer', fields: ['customerId', 'at'] },
+  ],
+  customerKey: 'customerId',
+  scrub: ['reason'],
+});
+
+/** A payment of a sale, as stored. */
+export type StoredPayment = { method: string; amount: number; reference: string | null };
+/** A returned line, as stored. */
+export type StoredReturnLine = { lineNo: number; quantity: number; amount: number };
+/** Keeps the JSON types in one place. */
+export type PurchaseJson = JsonValue;

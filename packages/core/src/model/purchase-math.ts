@@ -1,0 +1,48 @@
+/**
+ * Pure sale arithmetic in integer minor units: line amounts from thousandths of a unit, totals,
+ * and refunds that add up exactly to the line amount however a line is returned in parts.
+ */
+
+/** Quantity (up to three decimals) as integer thousandths; `null` when it has more decimals. */
+export function toMilli(quantity: number): number | null {
+  const milli = Math.round(quantity * 1000);
+  return Math.abs(milli - quantity * 1000) < 1e-6 ? milli : null;
+}
+
+/** Thousandths back to a quantity. */
+export function fromMilli(milli: number): number {
+  return milli / 1000;
+}
+
+/** `a * b / c` rounded half up, exact for any safe integers (BigInt inside). */
+export function mulDivHalfUp(a: number, b: number, c: number): number {
+  if (c <= 0) throw new RangeError('divisor must be positive');
+  const n = BigInt(a) * BigInt(b);
+  const d = BigInt(c);
+  return Number((2n * n + d) / (2n * d));
+}
+
+/** A line's price before its discount: quantity × unit price, half up to the minor unit. */
+export function lineGross(quantityMilli: number, unitPrice: number): number {
+  return mulDivHalfUp(quantityMilli, unitPrice, 1000);
+}
+
+/** Totals of a sale's lines. */
+export function saleTotals(lines: ReadonlyArray<{ gross: number; discount: number }>): { subtotal: number; discountTotal: number; total: number } {
+  let subtotal = 0;
+  let discountTotal = 0;
+  for (const l of lines) {
+    subtotal += l.gross;
+    discountTotal += l.discount;
+  }
+  return { subtotal, discountTotal, total: subtotal - discountTotal };
+}
+
+/**
+ * The refund for returning `nowMilli` more of a line of which `beforeMilli` was already returned:
+ * the difference of the cumulative proportional amounts, so every way of returning the whole line
+ * refunds exactly its amount.
+ */
+export function refundFor(amount: number, quantityMilli: number, beforeMilli: number, nowMilli: number): number {
+  return mulDivHalfUp(amount, beforeMilli + nowMilli, quantityMilli) - mulDivHalfUp(amount, beforeMilli, quantityMilli);
+}

@@ -1,0 +1,454 @@
+/** Sales, returns and voids: the records loyalty and segments consume. */
+import { z } from 'zod';
+import { ConflictError, InvalidStateError, NotFoundError, ValidationError, invalid, type ValidationIssue } from '../errors.js';
+import { currencySchema, formatMoney } from '../money.js';
+import type { CommandContext, Kernel } from '../runtime/module.js';
+import type { StoreSession } from '../store/port.js';
+import type { RowOf } from '../store/schema.js';
+import {
+  cardNumberSchema,
+  codeSchema,
+  idSchema,
+  instantSchema,
+  minorUnitsSchema,
+  pageSchema,
+  parseInput,
+  shortTextSchema,
+} from '../validation.js';
+import { cardsCollection } from './card-collections.js';
+import { activeCustomer, type ResultPage } from './customer-service.js';
+import { storesCollection } from './organisation-collections.js';
+import {
+  purchaseLinesCollection,
+  purchaseReturnsCollection,
+  purchasesCollection,
+  type StoredPayment,
+  type StoredReturnLine,
+} from './purchase-collections.js';
+import { fromMilli, lineGross, refundFor, saleTotals, toMilli } from './purchase-math.js';
+
+const labelSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
+
+const quantitySchema = z
+  .number()
+  .positive('quantities are positive')
+  .max(1_000_000)
+  .refine((q) => toMilli(q) !== null, 'quantities have at most three decimals');
+
+/** One line of a sale as the POS sends it. */
+export const saleLineSchema = z
+  .object({
+    sku: codeSchema,
+    name: shortTextSchema.optional(),
+    /** The product category code (loyalty rules and segments key on it). */
+    category: labelSchema,
+    brand: labelSchema.optional(),
+    /** Units, or kilograms with up to three decimals for weighed goods. */
+    quantity: quantitySchema,
+    /** Price of one unit in minor units. */
+    unitPrice: minorUnitsSchema,
+    /** Discount on the whole line in minor units. */
+    discount: minorUnitsSchema.default(0),
+  })
+  .strict();
+
+/** A payment of a sale. */
+export const paymentSchema = z
+  .object({
+    /** `cash`, `bank-card`, `mobile`, `voucher`, `stored-value`, `account`, ... */
+    method: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'payment methods are lower-case words'),
+    amount: minorUnitsSchema.refine((a) => a > 0, 'payments are positive'),
+    reference: z.string().trim().min(1).max(100).optional(),
+  })
+  .strict();
+
+/** Input of `purchases.record`. */
+export const recordSaleSchema = z
+  .object({
+    storeId: codeSchema,
+    terminalId: codeSchema,
+    /** Unique per store and terminal. */
+    receiptNo: codeSchema,
+    /** When the sale happened (default: now). */
+    occurredAt: instantSchema.optional(),
+    /** The buyer, when known; or give `cardNumber`; or neither for an anonymous sale. */
+    customerId: idSchema.optional(),
+    cardNumber: cardNumberSchema.optional(),
+    channel: z.enum(['store', 'online', 'phone', 'app']).default('store'),
+    currency: currencySchema.optional(),
+    lines: z.array(saleLineSchema).min(1, 'a sale has at least one line').max(1000),
+    /** If given, they must add up to the total. */
+    payments: z.array(paymentSchema).max(20).optional(),
+  })
+  .strict()
+  .superRefine((sale, ctx) => {
+    let total = 0;
+    sale.lines.forEach((line, i) => {
+      const gross = lineGross(toMilli(line.quantity) ?? 0, line.unitPrice);
+      if (line.discount > gross) ctx.addIssue({ code: 'custom', path: ['lines', i, 'discount'], message: `discount ${line.discount} exceeds the line price ${gross}`, params: { code: 'discount_exceeds_price' } });
+      total += gross - line.discount;
+    });
+    if (sale.payments) {
+      const paid = sale.payments.reduce((s, p) => s + p.amount, 0);
+      if (paid !== total) ctx.addIssue({ code: 'custom', path: ['payments'], message: `payments add up to ${paid}, the sale totals ${total}`, params: { code: 'payments_mismatch' } });
+    }
+  });
+/** Input of `purchases.record`. */
+export type RecordSaleInput = z.input<typeof recordSaleSchema>;
+
+/** Input of `purchases.return`. */
+export const returnSchema = z
+  .object({
+    purchaseId: idSchema,
+    /** Store taking the goods back. */
+    storeId: codeSchema,
+    lines: z
+      .array(z.object({ lineNo: z.number().int().min(1), quantity: quantitySchema }).strict())
+      .min(1)
+      .max(1000)
+      .superRefine((lines, ctx) => {
+        const seen = new Set<number>();
+        lines.forEach((l, i) => {
+          if (seen.has(l.lineNo)) ctx.addIssue({ code: 'custom', path: [i, 'lineNo'], message: `line ${l.lineNo} is listed twice`, params: { code: 'duplicate_line' } });
+          seen.add(l.lineNo);
+        });
+      }),
+    reason: shortTextSchema,
+    /** A member of staff with authority to approve a refund above the actor's own limit. */
+    approvedBy: codeSchema.optional(),
+  })
+  .strict();
+/** Input of `purchases.return`. */
+export type ReturnInput = z.input<typeof returnSchema>;
+
+/** A line of a recorded sale. */
+export interface PurchaseLine {
+  lineNo: number;
+  sku: string;
+  name: string | null;
+  category: string;
+  brand: string | null;
+  quantity: number;
+  unitPrice: number;
+  discount: number;
+  /** What the line cost: quantity × unit price − discount. */
+  amount: number;
+  returnedQuantity: number;
+}
+
+/** A recorded sale. */
+export interface Purchase {
+  id: string;
+  storeId: string;
+  terminalId: string;
+  receiptNo: string;
+  customerId: string | null;
+  cardNumber: string | null;
+  channel: string;
+  occurredAt: Date;
+  currency: string;
+  subtotal: number;
+  discountTotal: number;
+  total: number;
+  /** Refunded by returns so far. */
+  refundedTotal: number;
+  status: 'completed' | 'voided';
+  payments: StoredPayment[];
+  lines: PurchaseLine[];
+  createdAt: Date;
+}
+
+/** A recorded return. */
+export type PurchaseReturn = RowOf<typeof purchaseReturnsCollection>;
+
+type PurchaseRow = RowOf<typeof purchasesCollection>;
+type LineRow = RowOf<typeof purchaseLinesCollection>;
+
+function toLine(l: LineRow): PurchaseLine {
+  return {
+    lineNo: l.lineNo,
+    sku: l.sku,
+    name: l.name,
+    category: l.category,
+    brand: l.brand,
+    quantity: fromMilli(l.quantityMilli),
+    unitPrice: l.unitPrice,
+    discount: l.discount,
+    amount: l.amount,
+    returnedQuantity: fromMilli(l.returnedMilli),
+  };
+}
+
+function toPurchase(p: PurchaseRow, lines: LineRow[]): Purchase {
+  return {
+    id: p.id,
+    storeId: p.storeId,
+    terminalId: p.terminalId,
+    receiptNo: p.receiptNo,
+    customerId: p.customerId,
+    cardNumber: p.cardNumber,
+    channel: p.channel,
+    occurredAt: p.occurredAt,
+    currency: p.currency,
+    subtotal: p.subtotal,
+    discountTotal: p.discountTotal,
+    total: p.total,
+    refundedTotal: p.refundedTotal,
+    status: p.status as Purchase['status'],
+    payments: p.payments,
+    lines: lines.sort((a, b) => a.lineNo - b.lineNo).map(toLine),
+    createdAt: p.createdAt,
+  };
+}
+
+const lineId = (purchaseId: string, lineNo: number) => `${purchaseId}:${lineNo}`;
+
+async function loadLines(session: StoreSession, purchaseId: string): Promise<LineRow[]> {
+  return (await session.find(purchaseLinesCollection, { where: { purchaseId }, orderBy: [{ field: 'lineNo' }], limit: 1000 })).rows;
+}
+
+/** Builds the purchase service. */
+export function createPurchaseService(kernel: Kernel) {
+  async function resolveBuyer(ctx: CommandContext, input: z.output<typeof recordSaleSchema>): Promise<{ customerId: string | null; cardNumber: string | null }> {
+    let customerId: string | null = null;
+    if (input.cardNumber !== undefined) {
+      const card = await ctx.tx.get(cardsCollection, input.cardNumber);
+      if (!card) throw new NotFoundError('card', input.cardNumber, { path: ['cardNumber'] });
+      if (card.status !== 'active') throw new InvalidStateError(`card ${card.number} is ${card.status}`, { path: ['cardNumber'], status: card.status, replacedBy: card.replacedBy });
+      if (card.expiresAt && card.expiresAt.getTime() <= ctx.now.getTime()) throw new InvalidStateError(`card ${card.number} expired`, { path: ['cardNumber'] });
+      customerId = card.customerId;
+    }
+    if (input.customerId !== undefined) {
+      const customer = await activeCustomer(ctx.tx, input.customerId, ['customerId']);
+      if (input.cardNumber !== undefined && customerId !== null && customerId !== customer.id) {
+        throw invalid(['customerId'], 'card_mismatch', `card ${input.cardNumber} belongs to another customer`);
+      }
+      customerId = customer.id;
+    } else if (customerId !== null) {
+      customerId = (await activeCustomer(ctx.tx, customerId, ['cardNumber'])).id;
+    }
+    return { customerId, cardNumber: input.cardNumber ?? null };
+  }
+
+  const record = kernel.command({
+    name: 'purchases.record',
+    input: recordSaleSchema,
+    permission: 'sales.record',
+    idempotency: 'required',
+    async run(ctx, input) {
+      if (!(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
+      const { customerId, cardNumber } = await resolveBuyer(ctx, input);
+      if (await ctx.tx.getBy(purchasesCollection, 'purchases_receipt', { storeId: input.storeId, terminalId: input.terminalId, receiptNo: input.receiptNo })) {
+        throw new ConflictError('unique', `receipt ${input.receiptNo} of terminal ${input.terminalId} is already recorded`, { path: ['receiptNo'] });
+      }
+      const id = ctx.id('pur');
+      const occurredAt = input.occurredAt ?? ctx.now;
+      const currency = input.currency ?? kernel.currency;
+      const computed = input.lines.map((l) => {
+        const quantityMilli = toMilli(l.quantity)!;
+        const gross = lineGross(quantityMilli, l.unitPrice);
+        return { ...l, quantityMilli, gross };
+      });
+      const totals = saleTotals(computed);
+      const payments: StoredPayment[] = (input.payments ?? []).map((p) => ({ method: p.method, amount: p.amount, reference: p.reference ?? null }));
+      const row = await ctx.tx.insert(purchasesCollection, {
+        id,
+        storeId: input.storeId,
+        terminalId: input.terminalId,
+        receiptNo: input.receiptNo,
+        customerId,
+        cardNumber,
+        channel: input.channel,
+        occurredAt,
+        currency,
+        ...totals,
+        refundedTotal: 0,
+        status: 'completed',
+        lineCount: computed.length,
+        payments,
+        createdAt: ctx.now,
+      });
+      const lines: LineRow[] = [];
+      for (let i = 0; i < computed.length; i++) {
+        const l = computed[i]!;
+        lines.push(
+          await ctx.tx.insert(purchaseLinesCollection, {
+            id: lineId(id, i + 1),
+            purchaseId: id,
+            lineNo: i + 1,
+            customerId,
+            storeId: input.storeId,
+            occurredAt,
+            sku: l.sku,
+            name: l.name ?? null,
+            category: l.category,
+            brand: l.brand ?? null,
+            quantityMilli: l.quantityMilli,
+            unitPrice: l.unitPrice,
+            discount: l.discount,
+            amount: l.gross - l.discount,
+            returnedMilli: 0,
+          }),
+        );
+      }
+      ctx.audit({ type: 'purchase', id, customerId }, { storeId: input.storeId, receiptNo: input.receiptNo, total: totals.total });
+      if (customerId) {
+        await ctx.addTimeline({
+          customerId,
+          at: occurredAt,
+          source: 'purchases',
+          kind: 'purchase',
+          summary: `Bought ${computed.length} item${computed.length === 1 ? '' : 's'} for ${formatMoney(totals.total, currency)} at ${input.storeId} (receipt ${input.receiptNo})`,
+          storeId: input.storeId,
+          ref: { type: 'purchase', id },
+        });
+      }
+      await ctx.emit('purchase.recorded', { purchaseId: id, customerId, storeId: input.storeId, total: totals.total, currency, occurredAt: occurredAt.toISOString() }, { customerId });
+      return toPurchase(row, lines);
+    },
+  });
+
+  const returnPurchase = kernel.command({
+    name: 'purchases.return',
+    input: returnSchema,
+    permission: 'sales.return',
+    idempotency: 'required',
+    async run(ctx, input) {
+      const purchase = await ctx.tx.get(purchasesCollection, input.purchaseId);
+      if (!purchase) throw new NotFoundError('purchase', input.purchaseId, { path: ['purchaseId'] });
+      if (purchase.status !== 'completed') throw new InvalidStateError(`purchase ${purchase.id} is ${purchase.status}`, { path: ['purchaseId'] });
+      if (!(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
+      const returned: StoredReturnLine[] = [];
+      const issues: ValidationIssue[] = [];
+      for (let i = 0; i < input.lines.length; i++) {
+        const want = input.lines[i]!;
+        const id = lineId(purchase.id, want.lineNo);
+        const line = await ctx.tx.get(purchaseLinesCollection, id);
+        if (!line) {
+          issues.push({ path: ['lines', i, 'lineNo'], code: 'unknown_line', message: `purchase ${purchase.id} has no line ${want.lineNo}` });
+          continue;
+        }
+        const milli = toMilli(want.quantity)!;
+        // The guard makes "never more than was sold" hold even for two tills returning at once.
+        const r = await ctx.tx.increment(purchaseLinesCollection, id, 'returnedMilli', milli, { max: line.quantityMilli });
+        if (!r.applied) {
+          const left = fromMilli(r.row.quantityMilli - r.row.returnedMilli);
+          issues.push({ path: ['lines', i, 'quantity'], code: 'exceeds_sold', message: `only ${left} of ${fromMilli(line.quantityMilli)} left to return on line ${want.lineNo}` });
+          continue;
+        }
+        returned.push({ lineNo: want.lineNo, quantity: want.quantity, amount: refundFor(line.amount, line.quantityMilli, r.row.returnedMilli - milli, milli) });
+      }
+      if (issues.length) throw new ValidationError(issues);
+      const amount = returned.reduce((s, l) => s + l.amount, 0);
+      const { approvedBy } = await ctx.requireAuthority('refund', amount, input.approvedBy);
+      const id = ctx.id('ret');
+      const record = await ctx.tx.insert(purchaseReturnsCollection, {
+        id,
+        purchaseId: purchase.id,
+        customerId: purchase.customerId,
+        storeId: input.storeId,
+        at: ctx.now,
+        amount,
+        lines: returned,
+        reason: input.reason,
+        approvedBy,
+      });
+      await ctx.tx.increment(purchasesCollection, purchase.id, 'refundedTotal', amount, { max: purchase.total });
+      ctx.audit({ type: 'purchase', id: purchase.id, customerId: purchase.customerId }, { returnId: id, amount, ...(approvedBy ? { approvedBy } : {}) });
+      if (purchase.customerId) {
+        await ctx.addTimeline({
+          customerId: purchase.customerId,
+          source: 'purchases',
+          kind: 'return',
+          summary: `Returned ${returned.length} line${returned.length === 1 ? '' : 's'} of receipt ${purchase.receiptNo}: ${formatMoney(amount, purchase.currency)} refunded`,
+          storeId: input.storeId,
+          ref: { type: 'return', id },
+        });
+      }
+      await ctx.emit('purchase.returned', { purchaseId: purchase.id, returnId: id, customerId: purchase.customerId, amount, currency: purchase.currency, lines: returned }, { customerId: purchase.customerId });
+      return record;
+    },
+  });
+
+  const voidPurchase = kernel.command({
+    name: 'purchases.void',
+    input: z.object({ purchaseId: idSchema, reason: shortTextSchema }).strict(),
+    permission: 'sales.void',
+    idempotency: 'required',
+    async run(ctx, input) {
+      const purchase = await ctx.tx.get(purchasesCollection, input.purchaseId);
+      if (!purchase) throw new NotFoundError('purchase', input.purchaseId, { path: ['purchaseId'] });
+      const voided = await ctx.tx.consume(purchasesCollection, purchase.id, { status: 'completed', refundedTotal: 0 }, { status: 'voided' });
+      if (!voided) {
+        const why = purchase.status !== 'completed' ? `is ${purchase.status}` : 'has returns; return the rest instead';
+        throw new InvalidStateError(`purchase ${purchase.id} ${why}`, { path: ['purchaseId'], status: purchase.status });
+      }
+      ctx.audit({ type: 'purchase', id: purchase.id, customerId: purchase.customerId }, { reason: input.reason });
+      if (purchase.customerId) {
+        await ctx.addTimeline({ customerId: purchase.customerId, source: 'purchases', kind: 'void', summary: `Sale ${purchase.receiptNo} voided`, storeId: purchase.storeId, ref: { type: 'purchase', id: purchase.id } });
+      }
+      await ctx.emit('purchase.voided', { purchaseId: purchase.id, customerId: purchase.customerId, total: purchase.total, currency: purchase.currency }, { customerId: purchase.customerId });
+      return toPurchase(voided, await loadLines(ctx.tx, purchase.id));
+    },
+  });
+
+  async function get(purchaseId: string): Promise<Purchase> {
+    const id = parseInput(idSchema, purchaseId, ['purchaseId']);
+    const p = await kernel.store.get(purchasesCollection, id);
+    if (!p) throw new NotFoundError('purchase', id, { path: ['purchaseId'] });
+    return toPurchase(p, await loadLines(kernel.store, id));
+  }
+
+  async function byReceipt(storeId: string, terminalId: string, receiptNo: string): Promise<Purchase> {
+    const s = parseInput(codeSchema, storeId, ['storeId']);
+    const t = parseInput(codeSchema, terminalId, ['terminalId']);
+    const r = parseInput(codeSchema, receiptNo, ['receiptNo']);
+    const p = await kernel.store.getBy(purchasesCollection, 'purchases_receipt', { storeId: s, terminalId: t, receiptNo: r });
+    if (!p) throw new NotFoundError('purchase', `${s}/${t}/${r}`, { path: ['receiptNo'] });
+    return toPurchase(p, await loadLines(kernel.store, p.id));
+  }
+
+  async function ofCustomer(customerId: string, page: z.input<typeof pageSchema> = {}): Promise<ResultPage<Purchase>> {
+    const id = parseInput(idSchema, customerId, ['customerId']);
+    const q = parseInput(pageSchema, page);
+    const result = await kernel.store.find(purchasesCollection, {
+      where: { customerId: id },
+      orderBy: [{ field: 'occurredAt', direction: 'desc' }, { field: 'id', direction: 'desc' }],
+      limit: q.limit,
+      after: q.after ?? null,
+    });
+    const items: Purchase[] = [];
+    for (const p of result.rows) items.push(toPurchase(p, await loadLines(kernel.store, p.id)));
+    return { items, next: result.next };
+  }
+
+  async function returnsOf(purchaseId: string): Promise<PurchaseReturn[]> {
+    const id = parseInput(idSchema, purchaseId, ['purchaseId']);
+    return (await kernel.store.find(purchaseReturnsCollection, { where: { purchaseId: id }, orderBy: [{ field: 'at' }], limit: 1000 })).rows;
+  }
+
+  return {
+    /** Records a sale (member, card or anonymous); idempotent on its key. */
+    record,
+    /** Takes back some or all of a sale's lines; never more than was sold. */
+    return: returnPurchase,
+    /** Voids a sale that has no returns. */
+    void: voidPurchase,
+    /** A sale with its lines. */
+    get,
+    /** A sale by its receipt. */
+    byReceipt,
+    /** A customer's sales, newest first. */
+    ofCustomer,
+    /** Returns made against a sale. */
+    returnsOf,
+  };
+}
+
+/** The purchase service API. */
+export type PurchaseService = ReturnType<typeof createPurchaseService>;
