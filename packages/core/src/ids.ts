@@ -15,21 +15,32 @@ export function randomBytes(count: number): Uint8Array {
 
 /**
  * Time-ordered random ids (ULID layout: 48-bit milliseconds, 80 random bits, Crockford base32),
- * so ids sort roughly by creation and index well.
+ * so ids sort by creation and index well. Within one millisecond the random part counts up, so
+ * ids made by one generator are strictly increasing.
  */
 export function ulidGenerator(now: () => number = Date.now): IdGenerator {
+  let lastTime = -1;
+  let lastTail: number[] = [];
   return {
     next(prefix) {
       let t = now();
+      if (t <= lastTime) {
+        t = lastTime;
+        let i = lastTail.length - 1;
+        while (i >= 0 && lastTail[i] === 31) lastTail[i--] = 0;
+        if (i >= 0) lastTail[i]!++;
+      } else {
+        const rnd = randomBytes(16);
+        // Leave headroom in the top digit so counting up within a millisecond never overflows.
+        lastTail = Array.from(rnd, (b, i) => (i === 0 ? b % 16 : b % 32));
+        lastTime = t;
+      }
       let time = '';
       for (let i = 0; i < 10; i++) {
         time = CROCKFORD[t % 32]! + time;
         t = Math.floor(t / 32);
       }
-      const rnd = randomBytes(16);
-      let tail = '';
-      for (let i = 0; i < 16; i++) tail += CROCKFORD[rnd[i]! % 32]!;
-      return `${prefix}_${time}${tail}`;
+      return `${prefix}_${time}${lastTail.map((d) => CROCKFORD[d]!).join('')}`;
     },
   };
 }

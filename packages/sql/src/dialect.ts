@@ -1,0 +1,62 @@
+/**
+ * What differs between SQL databases, and nothing else: the statement builders in this package
+ * ask a {@link Dialect} for every piece of syntax or typing that is not standard SQL.
+ */
+import type { CodecOptions, FieldKind } from '@clientele/core';
+
+/** The syntax and typing of one SQL database, as the statement builders need them. */
+export interface Dialect {
+  /** Short name (`sqlite`, `postgres`, `mysql`). */
+  readonly name: string;
+
+  /** The marker of the `n`-th bound parameter, counting from 1 (`?` or `$n`). */
+  placeholder(n: number): string;
+
+  /** Quotes an identifier (table, column or index name). */
+  quoteIdentifier(name: string): string;
+
+  /** The column type of a field kind, including any collation the column must carry. */
+  columnType(kind: FieldKind): string;
+
+  /** How values of each kind are stored physically; given to core's `createRowCodec`. */
+  readonly codec: CodecOptions;
+
+  /**
+   * Appended to a string column wherever it is compared or ordered, so strings sort by code point as
+   * core's `compareStrings` does (`''` where the default collation is already binary).
+   */
+  readonly stringCollation: string;
+
+  /** Whether `INSERT`/`UPDATE ... RETURNING` is supported; without it an adapter re-reads the row. */
+  readonly returning: boolean;
+
+  /** The most bound parameters one statement may carry (bulk inserts are chunked under it). */
+  readonly maxParameters: number;
+
+  /** The longest identifier the database keeps without truncating it. */
+  readonly maxIdentifierLength: number;
+
+  /**
+   * A case-sensitive prefix test of a string column. `param` binds a value and returns its marker,
+   * so a dialect may bind the prefix (or derived values) as often as its syntax needs.
+   */
+  startsWith(column: string, prefix: string, param: (value: unknown) => string): string;
+
+  /** The statement that opens a transaction holding the write lock from its start. */
+  readonly beginWrite: string;
+
+  /** Extra statements run first inside a migration transaction to serialise migrators (empty when `beginWrite` already does). */
+  readonly migrationLock: readonly string[];
+
+  /** Whether `ALTER TABLE ... ADD COLUMN IF NOT EXISTS` exists; without it an adapter checks the columns first. */
+  readonly addColumnIfNotExists: boolean;
+
+  /** A query listing a table's columns as rows with a `name` column; `tableParam` is the marker binding the table name. */
+  listColumns(tableParam: string): string;
+
+  /**
+   * The clause after `VALUES (...)` that handles a clash on `conflictColumns`: do nothing
+   * (`update` empty) or overwrite the `update` columns with the new values.
+   */
+  onConflict(conflictColumns: readonly string[], update: readonly string[]): string;
+}

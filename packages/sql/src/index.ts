@@ -1,0 +1,24 @@
+/**
+ * `@clientele/sql`: the SQL layer Clientele's adapters share. It builds statement text with bound
+ * parameters for a {@link Dialect} and maps result rows back to port values; it opens no connection,
+ * so an integrator's adapter for another SQL database reuses it with a dialect of its own.
+ *
+ * @packageDocumentation
+ */
+export type { Dialect } from './dialect.js';
+export { sqliteDialect } from './sqlite-dialect.js';
+export { postgresDialect } from './postgres-dialect.js';
+export { ParamList, type SqlStatement } from './params.js';
+export { columnName, indexName } from './naming.js';
+export { tableShape, type TableShape } from './table.js';
+export { whereConditions, keysetCondition, whereClause } from './where.js';
+export { createTableSql, createIndexSql, addColumnSql, migrationStepSql, stepTable } from './ddl.js';
+export {
+  collectionStatements,
+  type CollectionStatements,
+  type InsertStatement,
+  type FindStatement,
+} from './statements.js';
+export { aggregateStatement, type AggregateStatement } from './aggregate.js';
+export { migrationStatements, MIGRATIONS_TABLE, type MigrationStatements } from './migrations.js';
+export { identifyClash, type UniqueClash } from './clash.js';

@@ -1,0 +1,7 @@
+/**
+ * `@clientele/sqlite`: Clientele's embedded store on better-sqlite3, the default for a single shop.
+ *
+ * @packageDocumentation
+ */
+export { sqliteStore, type SqliteStoreOptions, type SqliteFileOptions, type SqliteDatabaseOptions } from './sqlite-store.js';
+export { sqliteProbe, type SqliteProbe } from './probe.js';

@@ -1,0 +1,213 @@
+/**
+ * The port's data operations on one better-sqlite3 connection. They run synchronously (the driver
+ * does), so whoever calls them decides the locking; errors leave here already translated.
+ */
+import { InvalidStateError } from '@clientele/core';
+import type {
+  AggregateQuery,
+  AggregateRow,
+  AnyRow,
+  CollectionSpec,
+  FindQuery,
+  IncrementGuard,
+  IncrementResult,
+  NewRowOf,
+  Page,
+  PatchOf,
+  RowOf,
+  StoreSession,
+  Where,
+  WriteOptions,
+} from '@clientele/core';
+import { aggregateStatement, collectionStatements, sqliteDialect } from '@clientele/sql';
+import type { CollectionStatements } from '@clientele/sql';
+import type { Connection } from './connection.js';
+import { translateError } from './errors.js';
+
+function statementsOf(collection: CollectionSpec): CollectionStatements {
+  return collectionStatements(sqliteDialect, collection);
+}
+
+function getRow(conn: Connection, s: CollectionStatements, key: string): AnyRow | undefined {
+  const st = s.get(key);
+  const raw = conn.get(st.text, st.params);
+  return raw === undefined ? undefined : s.decodeRow(raw);
+}
+
+function fail(error: unknown, collection: CollectionSpec, key?: unknown): never {
+  throw translateError(error, typeof key === 'string' ? { collection, key } : { collection });
+}
+
+/** Whether a session may still be used, and what to say when it may not. */
+export interface SessionState {
+  active: boolean;
+  /** The message of the error thrown once inactive. */
+  readonly closedMessage: string;
+}
+
+const SAVEPOINT = 'clientele_insert_many';
+
+/**
+ * A {@link StoreSession} whose every call runs at once on `conn`. It does not lock: a transaction's
+ * session runs under the transaction's lock, and the store wraps its own calls in the lock.
+ */
+export class ConnectionSession implements StoreSession {
+  constructor(
+    private readonly conn: Connection,
+    private readonly state: SessionState,
+  ) {}
+
+  private check(): void {
+    if (!this.state.active) throw new InvalidStateError(this.state.closedMessage);
+  }
+
+  async insert<C extends CollectionSpec>(c: C, row: NewRowOf<C>): Promise<RowOf<C>> {
+    this.check();
+    try {
+      const st = statementsOf(c).insert(row as AnyRow);
+      this.conn.run(st.text, st.params);
+      return st.row as RowOf<C>;
+    } catch (error) {
+      fail(error, c, (row as AnyRow)[c.primaryKey]);
+    }
+  }
+
+  async get<C extends CollectionSpec>(c: C, key: string): Promise<RowOf<C> | undefined> {
+    this.check();
+    try {
+      return getRow(this.conn, statementsOf(c), key) as RowOf<C> | undefined;
+    } catch (error) {
+      fail(error, c, key);
+    }
+  }
+
+  async getBy<C extends CollectionSpec>(c: C, index: string, values: Partial<RowOf<C>>): Promise<RowOf<C> | undefined> {
+    this.check();
+    try {
+      const s = statementsOf(c);
+      const st = s.getBy(index, values as AnyRow);
+      if (!st) return undefined;
+      const raw = this.conn.get(st.text, st.params);
+      return raw === undefined ? undefined : (s.decodeRow(raw) as RowOf<C>);
+    } catch (error) {
+      fail(error, c);
+    }
+  }
+
+  async find<C extends CollectionSpec>(c: C, query?: FindQuery<C>): Promise<Page<RowOf<C>>> {
+    this.check();
+    try {
+      const s = statementsOf(c);
+      const st = s.find(query as FindQuery | undefined);
+      return s.page(this.conn.all(st.text, st.params), st) as Page<RowOf<C>>;
+    } catch (error) {
+      fail(error, c);
+    }
+  }
+
+  async count<C extends CollectionSpec>(c: C, where?: Where<C>): Promise<number> {
+    this.check();
+    try {
+      const st = statementsOf(c).count(where as Where | undefined);
+      return Number(this.conn.get(st.text, st.params)?.['n'] ?? 0);
+    } catch (error) {
+      fail(error, c);
+    }
+  }
+
+  async update<C extends CollectionSpec>(c: C, key: string, patch: PatchOf<C>, options?: WriteOptions): Promise<RowOf<C>> {
+    this.check();
+    try {
+      const s = statementsOf(c);
+      const st = s.update(key, patch as AnyRow, options);
+      const raw = this.conn.get(st.text, st.params);
+      if (raw !== undefined) return s.decodeRow(raw) as RowOf<C>;
+      throw s.missedWrite(key, getRow(this.conn, s, key), options);
+    } catch (error) {
+      fail(error, c, key);
+    }
+  }
+
+  async delete<C extends CollectionSpec>(c: C, key: string, options?: WriteOptions): Promise<boolean> {
+    this.check();
+    try {
+      const s = statementsOf(c);
+      const st = s.delete(key, options);
+      if (this.conn.run(st.text, st.params) > 0) return true;
+      if (options?.expectVersion === undefined) return false;
+      const current = getRow(this.conn, s, key);
+      if (!current) return false;
+      throw s.missedWrite(key, current, options);
+    } catch (error) {
+      fail(error, c, key);
+    }
+  }
+
+  async increment<C extends CollectionSpec>(
+    c: C,
+    key: string,
+    fieldName: keyof RowOf<C> & string,
+    delta: number,
+    guard?: IncrementGuard,
+  ): Promise<IncrementResult<RowOf<C>>> {
+    this.check();
+    try {
+      const s = statementsOf(c);
+      const st = s.increment(key, fieldName, delta, guard);
+      const raw = this.conn.get(st.text, st.params);
+      if (raw !== undefined) return { applied: true, row: s.decodeRow(raw) as RowOf<C> };
+      return s.missedIncrement(key, fieldName, getRow(this.conn, s, key)) as IncrementResult<RowOf<C>>;
+    } catch (error) {
+      fail(error, c, key);
+    }
+  }
+
+  async consume<C extends CollectionSpec>(c: C, key: string, when: Where<C>, set: PatchOf<C>): Promise<RowOf<C> | undefined> {
+    this.check();
+    try {
+      const s = statementsOf(c);
+      const st = s.consume(key, when as Where, set as AnyRow);
+      const raw = this.conn.get(st.text, st.params);
+      return raw === undefined ? undefined : (s.decodeRow(raw) as RowOf<C>);
+    } catch (error) {
+      fail(error, c, key);
+    }
+  }
+
+  async aggregate<C extends CollectionSpec>(c: C, query: AggregateQuery<C>): Promise<AggregateRow[]> {
+    this.check();
+    try {
+      const st = aggregateStatement(statementsOf(c), query as AggregateQuery);
+      return st.decode(this.conn.all(st.text, st.params));
+    } catch (error) {
+      fail(error, c);
+    }
+  }
+
+  /** All or nothing: in its own transaction, or in a savepoint inside the caller's transaction. */
+  async insertMany<C extends CollectionSpec>(c: C, rows: readonly NewRowOf<C>[]): Promise<number> {
+    this.check();
+    if (rows.length === 0) return 0;
+    const conn = this.conn;
+    try {
+      const statements = statementsOf(c).insertMany(rows as readonly AnyRow[]);
+      const nested = conn.db.inTransaction;
+      conn.run(nested ? `SAVEPOINT ${SAVEPOINT}` : sqliteDialect.beginWrite, []);
+      try {
+        for (const st of statements) conn.run(st.text, st.params);
+      } catch (error) {
+        if (conn.db.inTransaction) {
+          if (nested) {
+            conn.run(`ROLLBACK TO ${SAVEPOINT}`, []);
+            conn.run(`RELEASE ${SAVEPOINT}`, []);
+          } else conn.run('ROLLBACK', []);
+        }
+        throw error;
+      }
+      conn.run(nested ? `RELEASE ${SAVEPOINT}` : 'COMMIT', []);
+      return rows.length;
+    } catch (error) {
+      fail(error, c);
+    }
+  }
+}

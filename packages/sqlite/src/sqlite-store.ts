@@ -1,0 +1,233 @@
+/**
+ * The embedded SQLite store on better-sqlite3. better-sqlite3 is synchronous: each statement runs to
+ * completion on the calling thread, so the store serialises writers with an in-process FIFO lock
+ * (a transaction spans `await`s, and nothing else may run its statements inside it) and leaves
+ * cross-process serialisation to SQLite's own write lock, which `BEGIN IMMEDIATE` takes up front.
+ */
+import Database from 'better-sqlite3';
+import { InvalidStateError, StoreUnavailableError, isClienteleError } from '@clientele/core';
+import type { Migration, MigrationResult, Store, StoreCapabilities, TransactionSession } from '@clientele/core';
+import { migrationStatements, migrationStepSql, sqliteDialect, stepTable } from '@clientele/sql';
+import { Connection } from './connection.js';
+import { translateError } from './errors.js';
+import { acquireWriteLock, isFileDatabase } from './lock-registry.js';
+import { ConnectionSession } from './session.js';
+import type { SessionState } from './session.js';
+
+/** Options of {@link sqliteStore} that open a database file. */
+export interface SqliteFileOptions {
+  /** A database file path (created if missing), or `':memory:'`. */
+  file: string;
+  /** Not with `file`: the store opens its own connection. */
+  database?: never;
+  /** How long a statement waits for another process's write lock before `StoreUnavailableError`. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+/** Options of {@link sqliteStore} that adopt the host's connection. */
+export interface SqliteDatabaseOptions {
+  /**
+   * The host's better-sqlite3 connection. The store uses it as it is (journal mode and synchronous
+   * setting stay the host's) and never closes it.
+   */
+  database: Database.Database;
+  /** Not with `database`: the connection is already open. */
+  file?: never;
+  /** Sets the connection's busy timeout; left as the host set it when omitted. */
+  busyTimeoutMs?: number;
+}
+
+/** Options of {@link sqliteStore}: a file to open, or the host's own connection. */
+export type SqliteStoreOptions = SqliteFileOptions | SqliteDatabaseOptions;
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+const CAPABILITIES: StoreCapabilities = Object.freeze({
+  aggregate: true,
+  insertMany: true,
+  multiProcess: true,
+  jsonColumns: false,
+  migrationLock: true,
+});
+
+const migrationSql = migrationStatements(sqliteDialect);
+
+/** Runs a synchronous driver call, turning its errors into Clientele's. */
+function guarded<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw translateError(error);
+  }
+}
+
+/** The session a transaction callback gets: the connection's operations, and nested transactions that join it. */
+class TransactionConnectionSession extends ConnectionSession {
+  /** Joins the running transaction: the inner writes commit or roll back with the outer ones. */
+  transaction<T>(fn: (tx: TransactionSession) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+}
+
+/**
+ * Opens (or adopts) a SQLite database as a Clientele store.
+ *
+ * - Writes outside a transaction are atomic one by one; reads outside a transaction see committed
+ *   data only (a file database reads through a second, read-only connection and never waits for the
+ *   writer; an in-memory or host database reads after the writer's lock is free).
+ * - Transactions (`BEGIN IMMEDIATE`) run one at a time per database file in this process, in call
+ *   order; across processes SQLite's write lock serialises them, waiting up to the busy timeout.
+ * - `increment` and `consume` are single guarded `UPDATE ... RETURNING` statements: of racers, those
+ *   whose write would break the guard (or no longer match) change nothing, and no update is lost.
+ * - Inside `transaction(fn)`, use the session `fn` receives: a write through the store itself waits
+ *   for the transaction to end, which never comes.
+ */
+export function sqliteStore(options: SqliteStoreOptions): Store {
+  const owned = typeof options.file === 'string';
+  let db: Database.Database;
+  try {
+    db = owned ? new Database(options.file) : options.database!;
+  } catch (error) {
+    // better-sqlite3 reports some open failures (a missing directory) as plain TypeErrors.
+    const translated = translateError(error);
+    throw isClienteleError(translated)
+      ? translated
+      : new StoreUnavailableError(`cannot open ${options.file}: ${(error as Error).message}`, { cause: error });
+  }
+  let reader: Connection | null = null;
+  let readerDb: Database.Database | null = null;
+  try {
+    if (owned) {
+      const timeout = Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
+      // The timeout first: switching to WAL briefly needs the lock another process may hold.
+      db.pragma(`busy_timeout = ${timeout}`);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      if (isFileDatabase(db)) {
+        // WAL readers see the last committed state and take no lock the writer needs.
+        readerDb = new Database(options.file!, { readonly: true, fileMustExist: true });
+        readerDb.pragma(`busy_timeout = ${timeout}`);
+        reader = new Connection(readerDb);
+      }
+    } else if (options.busyTimeoutMs !== undefined) {
+      db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs))}`);
+    }
+  } catch (error) {
+    if (readerDb?.open) readerDb.close();
+    if (owned && db.open) db.close();
+    throw translateError(error);
+  }
+
+  const writer = new Connection(db);
+  const lock = acquireWriteLock(db);
+  const { mutex } = lock;
+  const open: SessionState = { active: true, closedMessage: 'the store is closed' };
+  const writes = new ConnectionSession(writer, open);
+  // Without a reader connection, a read must wait until no transaction is open on the one connection,
+  // or it would see that transaction's uncommitted writes.
+  const reads = reader ? new ConnectionSession(reader, open) : null;
+
+  function checkOpen(): void {
+    if (!open.active) throw new InvalidStateError(open.closedMessage);
+  }
+
+  function begin(): void {
+    guarded(() => writer.run(sqliteDialect.beginWrite, []));
+  }
+
+  function rollbackQuietly(): void {
+    // SQLite may already have rolled back on its own (a full disk, an I/O error).
+    if (db.open && db.inTransaction) {
+      try {
+        writer.run('ROLLBACK', []);
+      } catch {
+        // The original error matters more than a failed rollback.
+      }
+    }
+  }
+
+  function applyMigrations(migrations: readonly Migration[]): MigrationResult {
+    writer.exec(migrationSql.createTable);
+    const done = new Set(writer.all(migrationSql.selectApplied, []).map((r) => r['id'] as string));
+    const result: MigrationResult = { applied: [], skipped: [] };
+    for (const m of migrations) {
+      if (done.has(m.id)) {
+        result.skipped.push(m.id);
+        continue;
+      }
+      for (const step of m.steps) {
+        const listed = migrationSql.listColumns(stepTable(step));
+        const columns = new Set(writer.all(listed.text, listed.params).map((r) => r['name'] as string));
+        for (const sql of migrationStepSql(sqliteDialect, step, columns)) writer.exec(sql);
+      }
+      const record = migrationSql.recordApplied(m.id, new Date());
+      writer.run(record.text, record.params);
+      done.add(m.id);
+      result.applied.push(m.id);
+    }
+    return result;
+  }
+
+  const store: Store = {
+    kind: 'sqlite',
+    capabilities: CAPABILITIES,
+    insert: (c, row) => mutex.run(() => writes.insert(c, row)),
+    get: reads ? (c, key) => reads.get(c, key) : (c, key) => mutex.run(() => writes.get(c, key)),
+    getBy: reads ? (c, index, values) => reads.getBy(c, index, values) : (c, index, values) => mutex.run(() => writes.getBy(c, index, values)),
+    find: reads ? (c, query) => reads.find(c, query) : (c, query) => mutex.run(() => writes.find(c, query)),
+    count: reads ? (c, where) => reads.count(c, where) : (c, where) => mutex.run(() => writes.count(c, where)),
+    update: (c, key, patch, options) => mutex.run(() => writes.update(c, key, patch, options)),
+    delete: (c, key, options) => mutex.run(() => writes.delete(c, key, options)),
+    increment: (c, key, fieldName, delta, guard) => mutex.run(() => writes.increment(c, key, fieldName, delta, guard)),
+    consume: (c, key, when, set) => mutex.run(() => writes.consume(c, key, when, set)),
+    aggregate: reads ? (c, query) => reads.aggregate(c, query) : (c, query) => mutex.run(() => writes.aggregate(c, query)),
+    insertMany: (c, rows) => mutex.run(() => writes.insertMany(c, rows)),
+
+    transaction<T>(fn: (tx: TransactionSession) => Promise<T>): Promise<T> {
+      return mutex.run(async () => {
+        checkOpen();
+        begin();
+        const state: SessionState = { active: true, closedMessage: 'the transaction is over; its session can no longer be used' };
+        try {
+          const result = await fn(new TransactionConnectionSession(writer, state));
+          state.active = false;
+          guarded(() => writer.run('COMMIT', []));
+          return result;
+        } catch (error) {
+          state.active = false;
+          rollbackQuietly();
+          throw error;
+        }
+      });
+    },
+
+    migrate(migrations) {
+      return mutex.run(async () => {
+        checkOpen();
+        // BEGIN IMMEDIATE holds SQLite's write lock for the whole run, so a second process migrating
+        // the same file waits here and then finds the migrations recorded.
+        begin();
+        try {
+          const result = guarded(() => applyMigrations(migrations));
+          guarded(() => writer.run('COMMIT', []));
+          return result;
+        } catch (error) {
+          rollbackQuietly();
+          throw error;
+        }
+      });
+    },
+
+    async close() {
+      if (!open.active) return;
+      await mutex.run(() => {
+        if (!open.active) return;
+        open.active = false;
+        reader?.close();
+        if (owned) writer.close();
+        lock.release();
+      });
+    },
+  };
+  return store;
+}
