@@ -8,4 +8,6 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   platform: 'node',
+  // The host's vitest runs the registered tests; a bundled copy would register them nowhere.
+  external: ['vitest', '@clientele/core'],
 });

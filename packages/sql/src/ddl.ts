@@ -57,6 +57,7 @@ export function migrationStepSql(dialect: Dialect, step: MigrationStep, existing
   }
   if (existingColumns.size === 0) throw new InvalidStateError(`unknown collection ${table}`, { collection: table });
   if (step.op === 'addField') {
+    if (!step.spec.nullable) throw new InvalidStateError(`added field ${table}.${step.field} must be nullable: rows that exist have no value for it`, { collection: table });
     return existingColumns.has(columnName(step.field)) ? [] : [addColumnSql(dialect, table, step.field, step.spec)];
   }
   return [createIndexSql(dialect, table, step.index)];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidStateError, defineCollection, field } from '@clientele/core';
+import { InvalidStateError, defineCollection, field, nullable } from '@clientele/core';
 import { columnName, createIndexSql, createTableSql, indexName, migrationStepSql, postgresDialect, sqliteDialect } from '@clientele/sql';
 import { cards } from './fixtures.js';
 
@@ -65,12 +65,17 @@ describe('migrationStepSql', () => {
   });
 
   it('adds a field once, with IF NOT EXISTS where the dialect has it', () => {
-    const addField = { op: 'addField', collection: 'cards', field: 'pointsBalance', spec: field.integer() } as const;
+    const addField = { op: 'addField', collection: 'cards', field: 'pointsBalance', spec: nullable(field.integer()) } as const;
     expect(migrationStepSql(sqliteDialect, addField, new Set(['id', 'points_balance']))).toEqual([]);
     expect(migrationStepSql(sqliteDialect, addField, new Set(['id']))).toEqual(['ALTER TABLE "cards" ADD COLUMN "points_balance" INTEGER']);
     expect(migrationStepSql(postgresDialect, addField, new Set(['id']))).toEqual([
       'ALTER TABLE "cards" ADD COLUMN IF NOT EXISTS "points_balance" bigint',
     ]);
+  });
+
+  it('refuses to add a field that existing rows could not satisfy', () => {
+    const addField = { op: 'addField', collection: 'cards', field: 'pointsBalance', spec: field.integer() } as const;
+    expect(() => migrationStepSql(sqliteDialect, addField, new Set(['id']))).toThrow(InvalidStateError);
   });
 
   it('refuses to change a collection that does not exist', () => {

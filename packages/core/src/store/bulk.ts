@@ -33,11 +33,11 @@ export function checkAggregate(collection: CollectionSpec, query: AggregateQuery
   if (names.length === 0) issues.push({ path: [collection.name, 'measures'], code: 'invalid_query', message: 'at least one measure is needed' });
   for (const name of names) {
     const m = query.measures[name]!;
+    if ((query.groupBy ?? []).includes(name)) issues.push({ path: [collection.name, 'measures', name], code: 'invalid_query', message: `measure ${name} shadows a group-by field` });
     if (m.fn === 'count') continue;
     const spec = m.field === undefined ? undefined : collection.fields[m.field];
     const ok = spec && (m.fn === 'sum' ? spec.kind === 'integer' : spec.kind === 'integer' || spec.kind === 'timestamp' || spec.kind === 'string');
     if (!ok) issues.push({ path: [collection.name, 'measures', name], code: 'invalid_query', message: `${m.fn} cannot apply to ${String(m.field)}` });
-    if ((query.groupBy ?? []).includes(name)) issues.push({ path: [collection.name, 'measures', name], code: 'invalid_query', message: `measure ${name} shadows a group-by field` });
   }
   if (issues.length) throw new ValidationError(issues);
 }

@@ -329,21 +329,40 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
             result.skipped.push(m.id);
             continue;
           }
-          for (const step of m.steps) {
-            if (step.op === 'createCollection') ensureTable(step.collection);
-            else {
+          // A migration applies whole or not at all: remember each table's state to put it back.
+          const saved = new Map<string, Table | undefined>();
+          const remember = (name: string) => {
+            if (saved.has(name)) return;
+            const t = tables.get(name);
+            saved.set(name, t && { spec: t.spec, rows: new Map([...t.rows].map(([k, r]) => [k, { ...r }])), unique: new Map(t.unique) });
+          };
+          try {
+            for (const step of m.steps) {
+              if (step.op === 'createCollection') {
+                remember(step.collection.name);
+                ensureTable(step.collection);
+                continue;
+              }
               const t = tables.get(step.collection);
               if (!t) throw new InvalidStateError(`migration ${m.id}: unknown collection ${step.collection}`);
+              remember(step.collection);
               if (step.op === 'addField') {
-                if (!t.spec.fields[step.field]) {
-                  t.spec = { ...t.spec, fields: { ...t.spec.fields, [step.field]: step.spec } };
-                  for (const row of t.rows.values()) row[step.field] = null;
-                }
+                if (t.spec.fields[step.field]) continue;
+                // Existing rows get null, so a field added later must allow it (as in SQL stores).
+                if (!step.spec.nullable) throw new InvalidStateError(`migration ${m.id}: added field ${step.collection}.${step.field} must be nullable`);
+                t.spec = { ...t.spec, fields: { ...t.spec.fields, [step.field]: step.spec } };
+                for (const row of t.rows.values()) row[step.field] = null;
               } else {
-                t.spec = { ...t.spec, indexes: mergeIndexes(t.spec.indexes, [step.index]) };
                 addUnique(t, step.index);
+                t.spec = { ...t.spec, indexes: mergeIndexes(t.spec.indexes, [step.index]) };
               }
             }
+          } catch (error) {
+            for (const [name, t] of saved) {
+              if (t) tables.set(name, t);
+              else tables.delete(name);
+            }
+            throw error;
           }
           applied.push(m.id);
           result.applied.push(m.id);

@@ -9,7 +9,8 @@ export type ScalarValue = string | number | boolean | Date | null;
 
 /**
  * A condition on one field. Several operators in one condition all must hold.
- * Comparisons on `null` never match (SQL semantics); use `isNull`.
+ * Ordering comparisons (`gt`, `lt`, ...) and `in` never match a null value (SQL semantics);
+ * `eq: null` means IS NULL and `ne: null` IS NOT NULL, as does `isNull`.
  */
 export interface Condition<T = ScalarValue> {
   eq?: T;
@@ -197,6 +198,7 @@ export interface StoreSession {
 /** One step of a migration. Every step is idempotent: applying it to a store that already has it changes nothing. */
 export type MigrationStep =
   | { op: 'createCollection'; collection: CollectionSpec }
+  /** Rows that exist get null, so the added field must be nullable. */
   | { op: 'addField'; collection: string; field: string; spec: CollectionSpec['fields'][string] }
   | { op: 'addIndex'; collection: string; index: CollectionSpec['indexes'][number] };
 

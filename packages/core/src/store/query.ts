@@ -40,8 +40,9 @@ function isJson(value: unknown, depth = 0): boolean {
   if (typeof value === 'number') return Number.isFinite(value);
   if (Array.isArray(value)) return value.every((v) => isJson(v, depth + 1));
   if (typeof value === 'object') {
+    // Plain objects of any realm (an iframe, a vm context): the prototype is some Object.prototype or null.
     const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) return false;
+    if (proto !== null && Object.getPrototypeOf(proto) !== null) return false;
     return Object.values(value).every((v) => v !== undefined && isJson(v, depth + 1));
   }
   return false;

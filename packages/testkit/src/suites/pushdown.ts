@@ -1,0 +1,129 @@
+/**
+ * Optional push-downs. A store that declares one must give exactly what core's fallback gives on the
+ * same data, so modules may use either without noticing.
+ */
+import { aggregateByScan } from '@clientele/core';
+import type { AggregateQuery, NewRowOf, Store } from '@clientele/core';
+import { expect } from 'vitest';
+import { expectCode, expectConflict } from '../assertions.js';
+import { cards, customers, newCard, newCustomer, newSale, sales } from '../fixtures.js';
+import type { Suite } from '../harness.js';
+import { expectNotStored, expectRawCount, expectStored } from '../probe-checks.js';
+
+const MAX = Number.MAX_SAFE_INTEGER;
+
+/** Sales with null group keys, a nullable measure that is all-null in one group, CJK labels, big integers. */
+async function seedSales(store: Store): Promise<Array<NewRowOf<typeof sales>>> {
+  const rows: Array<NewRowOf<typeof sales>> = [];
+  const kinds = ['sale', 'refund', 'void'];
+  const stores = ['store-1', 'store-2', null];
+  const labels = ['张', '王', 'apple', 'Zebra', '🧧', 'é'];
+  for (let n = 1; n <= 40; n++) {
+    const kind = kinds[n % 3]!;
+    rows.push(
+      newSale(n, {
+        kind,
+        storeId: stores[n % 4 === 0 ? 2 : n % 2]!,
+        amount: kind === 'refund' ? -n * 125 : n * 250,
+        discount: kind === 'void' ? null : n % 5 === 0 ? null : n * 3,
+        label: labels[n % labels.length]!,
+        at: new Date(Date.UTC(2024, 0, 1) + ((n * 7919) % 1000) * 3_600_000 + n),
+      }),
+    );
+  }
+  rows.push(newSale(41, { kind: 'big', amount: MAX - 1000, discount: 0 }), newSale(42, { kind: 'big', amount: 1000, discount: 0 }));
+  for (const row of rows) await store.insert(sales, row);
+  return rows;
+}
+
+/** Tests of the optional push-downs against core's fallbacks. */
+export const pushdownSuite = {
+  title: 'push-downs',
+  tests: {
+    async 'pushdown.aggregate-equals-fallback'({ store }) {
+      const pushed = store.aggregate!.bind(store);
+      const rows = await seedSales(store);
+
+      const queries: Array<[string, AggregateQuery<typeof sales>]> = [
+        ['all rows', { measures: { n: { fn: 'count' }, total: { fn: 'sum', field: 'amount' }, lo: { fn: 'min', field: 'amount' }, hi: { fn: 'max', field: 'amount' } } }],
+        [
+          'grouped by kind, nullable measures',
+          {
+            groupBy: ['kind'],
+            measures: { n: { fn: 'count' }, discounts: { fn: 'sum', field: 'discount' }, minDiscount: { fn: 'min', field: 'discount' }, first: { fn: 'min', field: 'at' }, last: { fn: 'max', field: 'at' } },
+          },
+        ],
+        ['grouped by a nullable key and kind', { groupBy: ['storeId', 'kind'], measures: { n: { fn: 'count' }, total: { fn: 'sum', field: 'amount' } } }],
+        ['text min and max by code point', { groupBy: ['storeId'], measures: { lo: { fn: 'min', field: 'label' }, hi: { fn: 'max', field: 'label' } } }],
+        ['filtered and grouped', { where: { amount: { gt: 0 }, storeId: { isNull: false } }, groupBy: ['customerId'], measures: { n: { fn: 'count' }, total: { fn: 'sum', field: 'amount' } } }],
+        ['grouped by a timestamp', { where: { kind: 'void' }, groupBy: ['at'], measures: { n: { fn: 'count' } } }],
+        ['a sum of exactly 2^53 - 1', { where: { kind: 'big' }, measures: { total: { fn: 'sum', field: 'amount' }, n: { fn: 'count' } } }],
+        ['no matching rows, no groups', { where: { kind: 'nothing' }, measures: { n: { fn: 'count' }, total: { fn: 'sum', field: 'amount' }, lo: { fn: 'min', field: 'amount' }, hi: { fn: 'max', field: 'label' } } }],
+        ['no matching rows, grouped', { where: { kind: 'nothing' }, groupBy: ['kind'], measures: { n: { fn: 'count' } } }],
+      ];
+      for (const [what, query] of queries) {
+        const expected = await aggregateByScan(store, sales, query);
+        const actual = await pushed(sales, query);
+        expect(actual, `aggregate push-down: ${what}`).toStrictEqual(expected);
+      }
+
+      // The fallback is core's; pin a few results independently so both cannot be wrong together.
+      const [all] = await pushed(sales, queries[0]![1]);
+      const total = rows.reduce((sum, r) => sum + r.amount, 0);
+      expect(all, 'all rows, computed by the kit').toEqual({ n: 42, total, lo: Math.min(...rows.map((r) => r.amount)), hi: MAX - 1000 });
+      expect(await pushed(sales, queries[6]![1]), 'a sum of exactly 2^53 - 1').toStrictEqual([{ total: MAX, n: 2 }]);
+      expect(await pushed(sales, queries[7]![1]), 'no rows and no groups: one row of zeros and nulls').toStrictEqual([{ n: 0, total: 0, lo: null, hi: null }]);
+      expect(await pushed(sales, queries[8]![1]), 'no rows, grouped: no groups').toStrictEqual([]);
+      const voids = await pushed(sales, { where: { kind: 'void' }, measures: { discounts: { fn: 'sum', field: 'discount' }, lo: { fn: 'min', field: 'discount' } } });
+      expect(voids, 'a measure over only nulls: sum 0, min null').toStrictEqual([{ discounts: 0, lo: null }]);
+      const byStore = await pushed(sales, { groupBy: ['storeId'], measures: { n: { fn: 'count' } } });
+      expect(byStore.map((g) => g['storeId']), 'groups sorted by key, null first').toEqual([null, 'store-1', 'store-2']);
+
+      await store.insert(customers, newCustomer(1));
+      expect(await pushed(cards, { measures: { n: { fn: 'count' } } }), 'an empty collection').toStrictEqual([{ n: 0 }]);
+      expect(await pushed(customers, { groupBy: ['active'], measures: { n: { fn: 'count' } } }), 'grouped by a boolean').toStrictEqual(
+        await aggregateByScan(store, customers, { groupBy: ['active'], measures: { n: { fn: 'count' } } }),
+      );
+    },
+
+    async 'pushdown.insert-many'(h) {
+      const { store } = h;
+      const bulk = store.insertMany!.bind(store);
+      expect(await bulk(sales, []), 'an empty batch').toBe(0);
+
+      const batch = Array.from({ length: 250 }, (_, i) =>
+        newSale(i + 1, { label: i % 2 ? '张伟' : '🧧', amount: i === 7 ? MAX : i === 8 ? -MAX : i, payload: i % 3 ? null : { i, 名: ['a', 1] }, storeId: i % 4 ? 's' : null }),
+      );
+      expect(await bulk(sales, batch), 'insertMany returns how many rows it stored').toBe(250);
+      expect(await store.count(sales), 'every row is stored').toBe(250);
+      for (const i of [0, 7, 8, 249]) {
+        expect(await store.get(sales, batch[i]!.id), `row ${i} reads back exactly`).toStrictEqual(batch[i]);
+      }
+      await expectRawCount(h, sales, 250);
+      await expectStored(h, sales, batch[7]!.id, [MAX, '张伟']);
+
+      const clashOnKey = Array.from({ length: 10 }, (_, i) => newSale(300 + i));
+      clashOnKey[6] = newSale(5);
+      await expectConflict(bulk(sales, clashOnKey), 'primary-key', 'a batch holding a taken primary key');
+      expect(await store.count(sales), 'a batch with a clash stores nothing').toBe(250);
+      expect(await store.get(sales, 'sale-300'), 'rows before the clash are not stored').toBeUndefined();
+      await expectNotStored(h, sales, 'sale-300');
+      await expectRawCount(h, sales, 250);
+
+      await store.insert(cards, newCard('card-0', 'cust-0', 'prog', 'N-0'));
+      const clashInside = [newCard('card-1', 'cust-1', 'prog', 'N-1'), newCard('card-2', 'cust-2', 'prog', 'N-2'), newCard('card-3', 'cust-3', 'prog', 'N-1')];
+      await expectConflict(bulk(cards, clashInside), 'unique', 'a batch clashing with itself on a unique index');
+      await expectConflict(bulk(cards, [newCard('card-4', 'cust-4', 'prog', 'N-0')]), 'unique', 'a batch clashing with a stored unique value');
+      expect(await store.count(cards), 'no card from the failed batches').toBe(1);
+
+      const invalid = [newSale(400), { ...newSale(401), amount: 1.5 }];
+      await expectCode(bulk(sales, invalid as never), 'VALIDATION_FAILED', 'a batch with an invalid row');
+      expect(await store.get(sales, 'sale-400'), 'the valid row of an invalid batch is not stored').toBeUndefined();
+
+      const versioned = [newCustomer(1), newCustomer(2)];
+      expect(await bulk(customers, versioned), 'a versioned batch').toBe(2);
+      expect(await store.get(customers, 'cust-002'), 'bulk-inserted versioned rows start at version 1').toStrictEqual({ ...newCustomer(2), version: 1 });
+      expect(await store.count(sales, { id: { in: ['sale-400', 'sale-401'] } }), 'nothing of the invalid batch is stored').toBe(0);
+    },
+  },
+} satisfies Suite;
