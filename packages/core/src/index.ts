@@ -83,7 +83,7 @@ export { storesCollection, rolesCollection, staffCollection } from './model/orga
 export type { RetailStore, Role, StaffMember, OrganisationService } from './model/organisation-service.js';
 export * from './model/customer-schemas.js';
 export { customersCollection, customerHistoryCollection, customerMergesCollection } from './model/customer-collections.js';
-export { nameKey, completenessOf, diffFields, type FieldChange } from './model/customer-record.js';
+export { nameKey, completenessOf, diffFields, type FieldChange, type ProfileFields } from './model/customer-record.js';
 export { editDistance, similarNames, duplicateReasons, type DuplicateReason, type DuplicateFacts } from './model/duplicates.js';
 export type {
   CustomerService,
@@ -97,8 +97,9 @@ export type {
 export { luhnCheckDigit, isValidCardNumber, cardNumberFor } from './model/card-number.js';
 export { cardTypesCollection, cardsCollection } from './model/card-collections.js';
 export type { Card, CardType, CardStatus, CardService } from './model/card-service.js';
-export { interactionsCollection, INTERACTION_CHANNELS, type Interaction, type TimelineEntry, type LogInteractionInput } from './model/interaction-service.js';
+export { interactionsCollection, INTERACTION_CHANNELS, logInteractionSchema, timelineQuerySchema, type Interaction, type TimelineEntry, type LogInteractionInput } from './model/interaction-service.js';
 export { purchasesCollection, purchaseLinesCollection, purchaseReturnsCollection } from './model/purchase-collections.js';
 export { toMilli, fromMilli, lineGross, saleTotals, refundFor } from './model/purchase-math.js';
-export type { Purchase, PurchaseLine, PurchaseReturn, PurchaseService, RecordSaleInput, ReturnInput } from './model/purchase-service.js';
+export { recordSaleSchema, returnSchema, saleLineSchema, paymentSchema, type Purchase, type PurchaseLine, type PurchaseReturn, type PurchaseService, type RecordSaleInput, type ReturnInput } from './model/purchase-service.js';
+export type { StoredPayment, StoredReturnLine } from './model/purchase-collections.js';
 export { ERASED, scrubJson, type CustomerExport, type ErasureResult } from './model/privacy-service.js';

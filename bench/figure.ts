@@ -1,0 +1,37 @@
+/** What a benchmark figure is and what it reports. */
+
+/** One measured figure, as printed and as written to the results file. */
+export interface FigureResult {
+  id: string;
+  unit: string;
+  /** Clientele's figure. */
+  clientele: number;
+  /** The hand-written better-sqlite3 equivalent's figure. */
+  baseline: number;
+  /** `clientele / baseline`. */
+  ratio: number;
+  higherIsBetter: boolean;
+  /** The issue's target, in words. */
+  target: string;
+  met: boolean;
+  /** Measurements behind each figure (sales per round, or lookups). */
+  samples?: number;
+  /** Further figures worth keeping beside the headline one (rounds, percentiles, data set size). */
+  extra?: Record<string, number>;
+  note?: string;
+}
+
+/** Settings every figure receives. */
+export interface RunSettings {
+  /** Smaller data sets and fewer samples: a smoke run, not a measurement. */
+  quick: boolean;
+  /** Progress output (kept apart from the final table). */
+  log(message: string): void;
+}
+
+/** A benchmark that yields one figure. */
+export interface Figure {
+  id: string;
+  title: string;
+  run(settings: RunSettings): Promise<FigureResult>;
+}

@@ -1,0 +1,219 @@
+/**
+ * `lookup.card`: p99 latency of `crm.cards.lookup(number)` (the card and its customer) among
+ * 1,000,000 members on SQLite, against the two indexed SELECTs a hand-written lookup runs.
+ *
+ * A million members through the public commands would take far too long, so the data set is
+ * bulk-inserted with raw statements into Clientele's migrated schema, each row shaped as Clientele
+ * writes it (see `columnsOf` in customer-record.ts and `cards.issue`).
+ */
+import Database from 'better-sqlite3';
+import {
+  DEFAULT_COMPLETENESS,
+  cardNumberFor,
+  completenessOf,
+  createClientele,
+  nameKey,
+  ulidGenerator,
+  type JsonValue,
+} from '@clientele/core';
+import { sqliteStore } from '@clientele/sqlite';
+import path from 'node:path';
+import type { Figure, FigureResult, RunSettings } from '../figure.js';
+import { percentile, round, seededRandom, shuffle } from '../stats.js';
+import { makeTempDir, removeTempDir } from '../temp.js';
+
+const SYSTEM = { actor: { system: 'bench-setup' } } as const;
+const TARGET_P99_US = 50;
+const PREFIX = '88';
+const CARD_LENGTH = 13;
+
+interface Sizes {
+  members: number;
+  /** Rows per bulk transaction: big enough to amortise commits, small enough to report progress. */
+  batch: number;
+  warmup: number;
+  lookups: number;
+}
+
+const FULL: Sizes = { members: 1_000_000, batch: 50_000, warmup: 2_000, lookups: 20_000 };
+const QUICK: Sizes = { members: 20_000, batch: 10_000, warmup: 500, lookups: 2_000 };
+
+const FAMILY = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', 'Smith', 'Nguyen', 'García', 'Müller'];
+const GIVEN = ['芳', '伟', '娜', '敏', '静', '强', '磊', '洋', '艳', '军', 'Anna', 'Li Wei', 'José', 'Karin'];
+
+/** Creates the schema and the few rows a card needs (store, card type) through Clientele itself. */
+async function migrate(file: string): Promise<void> {
+  const crm = createClientele({ store: sqliteStore({ file }) });
+  await crm.migrate();
+  await crm.stores.create({ id: 'S01', name: 'Renmin Road', region: 'East', timeZone: 'Asia/Shanghai' }, SYSTEM);
+  await crm.stores.create({ id: 'S02', name: 'Hillside', region: 'West', timeZone: 'Asia/Shanghai' }, SYSTEM);
+  await crm.cards.defineType({ id: 'GOLD', name: 'Gold', prefix: PREFIX, length: CARD_LENGTH }, SYSTEM);
+  await crm.close();
+}
+
+/** Bulk-inserts `members` individual customers, each with one active Gold card; returns the card numbers. */
+function populate(file: string, sizes: Sizes, log: (message: string) => void): string[] {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  const insertCustomer = db.prepare(
+    `INSERT INTO customers (id, kind, is_customer, is_supplier, status, merged_into, display_name, name_key, phone, email, tax_id, region, industry, size_class,
+       home_store_id, profile, tags, consent, attributes, completeness, missing, last_verified_at, created_at, updated_at, version)
+     VALUES (?, 'individual', 1, 0, 'active', NULL, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?, ?, '{}', ?, ?, NULL, ?, ?, 1)`,
+  );
+  const insertCard = db.prepare(
+    `INSERT INTO cards (number, type_id, customer_id, status, status_reason, issued_store_id, issued_at, expires_at, replaces, replaced_by, updated_at, version)
+     VALUES (?, 'GOLD', ?, 'active', NULL, ?, ?, NULL, NULL, NULL, ?, 1)`,
+  );
+  const random = seededRandom(20261102);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  // Registration times spread over the last two years, in order, as a real member base grows.
+  const start = Date.now() - 2 * 365 * 24 * 3600 * 1000;
+  const step = Math.max(1, Math.floor((Date.now() - start) / sizes.members));
+  let at = start;
+  const ids = ulidGenerator(() => at);
+  const numbers: string[] = new Array(sizes.members);
+
+  const insertBatch = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      at = start + i * step;
+      const name = `${pick(FAMILY)}${pick(GIVEN)}`;
+      const fields: Record<string, JsonValue> = {
+        name,
+        gender: random() < 0.7 ? pick(['female', 'male'] as const) : null,
+        birthDate: random() < 0.5 ? `19${50 + Math.floor(random() * 50)}-0${1 + Math.floor(random() * 9)}-1${Math.floor(random() * 9)}` : null,
+        address: null,
+        phone: `1${3 + Math.floor(random() * 6)}${String(i).padStart(9, '0')}`,
+        email: random() < 0.3 ? `member${i}@example.com` : null,
+        homeStoreId: random() < 0.6 ? 'S01' : 'S02',
+        tags: random() < 0.1 ? ['vip'] : [],
+        consent: random() < 0.4 ? { sms: true } : {},
+      };
+      const { score, missing } = completenessOf('individual', fields, DEFAULT_COMPLETENESS);
+      const id = ids.next('cus');
+      insertCustomer.run(
+        id,
+        name,
+        nameKey(name),
+        fields['phone'],
+        fields['email'],
+        fields['homeStoreId'],
+        JSON.stringify({ name, gender: fields['gender'], birthDate: fields['birthDate'], address: null }),
+        JSON.stringify(fields['tags']),
+        JSON.stringify(fields['consent']),
+        score,
+        JSON.stringify(missing),
+        at,
+        at,
+      );
+      const number = cardNumberFor(PREFIX, i + 1, CARD_LENGTH);
+      insertCard.run(number, id, fields['homeStoreId'], at, at);
+      numbers[i] = number;
+    }
+  });
+
+  const began = process.hrtime.bigint();
+  for (let from = 0; from < sizes.members; from += sizes.batch) {
+    const to = Math.min(sizes.members, from + sizes.batch);
+    insertBatch.immediate(from, to);
+    if (to % (sizes.batch * 4) === 0 || to === sizes.members) {
+      const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+      log(`inserted ${to.toLocaleString('en-US')} / ${sizes.members.toLocaleString('en-US')} members with cards (${seconds.toFixed(1)} s)`);
+    }
+  }
+  // The card counter as `cards.issue` would have left it, so the data set is consistent.
+  db.prepare(`INSERT INTO sequences (id, value) VALUES ('card:GOLD', ?) ON CONFLICT (id) DO UPDATE SET value = excluded.value`).run(sizes.members);
+  // Both sides then read from the main file, not from a huge write-ahead log.
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  return numbers;
+}
+
+function nanoseconds(): bigint {
+  return process.hrtime.bigint();
+}
+
+async function run({ quick, log }: RunSettings): Promise<FigureResult> {
+  const sizes = quick ? QUICK : FULL;
+  const dir = makeTempDir('lookup');
+  try {
+    const file = path.join(dir, 'members.db');
+    await migrate(file);
+    log(`building ${sizes.members.toLocaleString('en-US')} members with cards (raw bulk inserts)`);
+    const numbers = populate(file, sizes, log);
+
+    const crm = createClientele({ store: sqliteStore({ file }) });
+    await crm.migrate();
+    // The baseline reads through its own read-only connection, as Clientele's store does.
+    const db = new Database(file, { readonly: true });
+    try {
+      const cardByNumber = db.prepare('SELECT * FROM cards WHERE number = ?');
+      const customerById = db.prepare('SELECT * FROM customers WHERE id = ?');
+      const rawLookup = (number: string) => {
+        const card = cardByNumber.get(number) as { customer_id: string | null } | undefined;
+        const customer = card?.customer_id ? customerById.get(card.customer_id) : undefined;
+        return { card, customer };
+      };
+
+      const random = seededRandom(7);
+      const draw = () => numbers[Math.floor(random() * numbers.length)]!;
+      log(`warming up: ${sizes.warmup} lookups each`);
+      for (let i = 0; i < sizes.warmup; i++) {
+        await crm.cards.lookup(draw());
+        rawLookup(draw());
+      }
+
+      // Both kinds interleaved in one shuffled sequence, so they share the machine's state (caches, GC).
+      const tasks = shuffle(
+        Array.from({ length: 2 * sizes.lookups }, (_, i) => ({ clientele: i < sizes.lookups, number: draw() })),
+        random,
+      );
+      const times = { clientele: [] as number[], raw: [] as number[] };
+      log(`measuring ${sizes.lookups.toLocaleString('en-US')} random lookups each`);
+      for (const task of tasks) {
+        if (task.clientele) {
+          const t0 = nanoseconds();
+          const found = await crm.cards.lookup(task.number);
+          const t1 = nanoseconds();
+          if (found.customer === null) throw new Error(`card ${task.number} came back without its customer`);
+          times.clientele.push(Number(t1 - t0) / 1000);
+        } else {
+          const t0 = nanoseconds();
+          const found = rawLookup(task.number);
+          const t1 = nanoseconds();
+          if (found.customer === undefined) throw new Error(`card ${task.number} came back without its customer`);
+          times.raw.push(Number(t1 - t0) / 1000);
+        }
+      }
+
+      const clientele = round(percentile(times.clientele, 99), 1);
+      const baseline = round(percentile(times.raw, 99), 1);
+      return {
+        id: 'lookup.card',
+        unit: 'µs',
+        clientele,
+        baseline,
+        ratio: round(clientele / baseline, 3),
+        higherIsBetter: false,
+        target: `clientele p99 < ${TARGET_P99_US} µs`,
+        met: clientele < TARGET_P99_US,
+        samples: sizes.lookups,
+        extra: {
+          members: sizes.members,
+          clienteleP50: round(percentile(times.clientele, 50), 1),
+          baselineP50: round(percentile(times.raw, 50), 1),
+          clienteleP99: clientele,
+          baselineP99: baseline,
+        },
+        note: 'p99 of random lookups by card number (card, then its customer); baseline = two indexed SELECTs with raw prepared statements on a read-only connection',
+      };
+    } finally {
+      db.close();
+      await crm.close();
+    }
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
+export const lookupCard: Figure = { id: 'lookup.card', title: 'card lookup among 1M members (p99 µs)', run };
