@@ -6,7 +6,7 @@ export interface FigureResult {
   unit: string;
   /** Clientele's figure. */
   clientele: number;
-  /** The hand-written better-sqlite3 equivalent's figure. */
+  /** The hand-written baseline's figure (raw driver calls, or the library compared against). */
   baseline: number;
   /** `clientele / baseline`. */
   ratio: number;

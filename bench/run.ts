@@ -1,5 +1,5 @@
 /**
- * Clientele's benchmarks: each figure measured beside a hand-written better-sqlite3 baseline.
+ * Clientele's benchmarks: each figure measured beside a hand-written baseline (raw driver calls or another library).
  *
  *   npm run bench                              every figure; writes bench/results.json
  *   npm run bench -- --only checkout.sqlite    some figures (comma-separated or repeated);
@@ -9,18 +9,32 @@
  *                                              numbers mean little; writes bench/results.quick.json,
  *                                              never bench/results.json
  *
- * Figures: checkout.sqlite (sales/s recording a 5-line member sale, target >= 0.5 of raw),
- * lookup.card (p99 µs of a card lookup among 1,000,000 members, target < 50 µs). Data sets are
- * built in temporary files and removed afterwards; the full lookup data set takes a while to build.
+ * Figures: every `Figure` exported from a module in `bench/figures/` (`--help` lists their ids).
+ * Data sets are built in temporary files or schemas and removed afterwards; the full data sets
+ * take a while to build.
  */
-import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Figure, FigureResult } from './figure.js';
-import { checkoutSqlite } from './figures/checkout-sqlite.js';
-import { lookupCard } from './figures/lookup-card.js';
 import { formatTable, writeResults } from './report.js';
 import { removeAllTempDirs } from './temp.js';
 
-const FIGURES: readonly Figure[] = [checkoutSqlite, lookupCard];
+/** Every figure exported by a module in `bench/figures/`, in file-name order: adding a figure is adding a file. */
+async function loadFigures(): Promise<Figure[]> {
+  const dir = fileURLToPath(new URL('./figures/', import.meta.url));
+  const figures: Figure[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) {
+    const exports = (await import(pathToFileURL(`${dir}${file}`).href)) as Record<string, unknown>;
+    for (const value of Object.values(exports)) if (isFigure(value)) figures.push(value);
+  }
+  return figures;
+}
+
+function isFigure(value: unknown): value is Figure {
+  return typeof value === 'object' && value !== null && typeof (value as Figure).id === 'string' && typeof (value as Figure).run === 'function';
+}
+
+let FIGURES: readonly Figure[] = [];
 
 /** A mistake in the command line. */
 class UsageError extends Error {}
@@ -54,6 +68,7 @@ function parseArgs(argv: readonly string[]): Args {
 }
 
 async function main(): Promise<void> {
+  FIGURES = await loadFigures();
   const args = parseArgs(process.argv.slice(2));
   const selected = FIGURES.filter((f) => args.only === null || args.only.includes(f.id));
   // A quick run is a smoke test: its numbers must never replace the committed figures.

@@ -1,0 +1,6 @@
+/**
+ * `@clientele/complaints`.
+ *
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,6 @@
+/**
+ * `@clientele/loyalty`.
+ *
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,6 @@
+/**
+ * `@clientele/postgres`.
+ *
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,6 @@
+/**
+ * `@clientele/segments`.
+ *
+ * @packageDocumentation
+ */
+export {};
