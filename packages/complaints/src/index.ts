@@ -1,6 +1,143 @@
 /**
- * `@clientele/complaints`.
+ * `@clientele/complaints`: complaint and after-sales cases up a configurable ladder with authority
+ * limits, service-level clocks in business hours, an archive with root causes and corrective
+ * actions, and satisfaction surveys whose low scores open cases.
+ *
+ * The pure parts (the state machine, the business-hours arithmetic, the configuration schema, the
+ * report arithmetic, the survey sampler) import nothing from Node and bundle for the browser.
  *
  * @packageDocumentation
  */
-export {};
+export { complaints, type ComplaintsApi } from './module.js';
+export {
+  complaintsConfigSchema,
+  levelSchema,
+  questionnaireSchema,
+  questionSchema,
+  timeLimitSchema,
+  parseComplaintsConfig,
+  lowScoresOf,
+  type ComplaintsConfig,
+  type ComplaintsConfigInput,
+  type Level,
+  type LevelConfig,
+  type Questionnaire,
+  type TimeLimit,
+} from './config.js';
+export {
+  CASE_KINDS,
+  CASE_CHANNELS,
+  CASE_STATUSES,
+  CASE_ACTIONS,
+  AFTER_SALES_REQUESTS,
+  RULING_DECISIONS,
+  TRANSITIONS,
+  trackOf,
+  nextStatus,
+  allowedActions,
+  isResolved,
+  type CaseKind,
+  type CaseChannel,
+  type CaseStatus,
+  type CaseAction,
+  type AfterSalesRequest,
+  type RulingDecision,
+  type Track,
+  type StepFacts,
+  type StepResult,
+  type TransitionStep,
+} from './case-states.js';
+export {
+  ALWAYS_OPEN,
+  slaCalendar,
+  addBusinessTime,
+  addBusinessMinutesExact,
+  businessTimeBetween,
+  resumedDue,
+  levelDeadlines,
+  nextDue,
+  type CaseClocks,
+  type DueKind,
+  type LevelDeadlines,
+} from './sla-clock.js';
+export { ladderOf, levelOf, isTop, limitsAt, mayActAt, approvalLevel } from './ladder.js';
+export {
+  REMEDY_TYPES,
+  LOYALTY_REMEDIES,
+  TASK_REMEDIES,
+  DEFAULT_REMEDY_POLICIES,
+  remedyInputSchema,
+  remedyValue,
+  describeRemedy,
+  issueKey,
+  segmentIds,
+  type RemedyType,
+  type RemedyInput,
+  type RemedyPolicy,
+  type LoyaltyRemedyApi,
+  type LoyaltyCallOptions,
+  type SegmentsReadApi,
+} from './remedies.js';
+export {
+  INDICATOR_GROUPS,
+  DEFAULT_INDICATORS,
+  SCALES,
+  DEFAULT_LOW_SCORES,
+  scaleRange,
+  onScale,
+  normalise,
+  promoterClass,
+  netPromoterScore,
+  isLowScore,
+  isSampled,
+  fnv1a,
+  mean,
+  type IndicatorGroup,
+  type Scale,
+  type LowScoreThresholds,
+} from './questionnaires.js';
+export { pareto, slaRows, clockOutcome, type LevelStint, type SlaRow, type ClockSummary, type ClockOutcome, type CauseTotal, type ParetoRow } from './report-math.js';
+export type { ComplaintEvents } from './events.js';
+export type { Case, CaseItem, Remedy } from './case-view.js';
+export type { CaseService } from './case-service.js';
+export type { CaseHistoryEntry, SlaReport, CauseReport } from './archive.js';
+export type { CorrectiveAction, CorrectiveActionApi } from './corrective-actions.js';
+export type { SurveyService, SurveyInvitation, SurveyResponse, ScoreReport, ScoreRow, ScoreFigures } from './survey-service.js';
+export type { IssueOutcome } from './remedy-workflow.js';
+export {
+  openCaseSchema,
+  settleSchema,
+  proposeSchema,
+  ruleSchema,
+  executeSchema,
+  closeSchema,
+  answerSchema,
+  taskSchema,
+  caseItemSchema,
+} from './case-schemas.js';
+export { archiveSearchSchema, slaReportSchema, causeReportSchema } from './archive.js';
+export { createActionSchema } from './corrective-actions.js';
+export { respondSchema, inviteSchema, scoresSchema } from './survey-service.js';
+export {
+  complaintsCollections,
+  casesCollection,
+  caseItemsCollection,
+  caseHistoryCollection,
+  stintsCollection,
+  remediesCollection,
+  actionsCollection,
+  invitationsCollection,
+  responsesCollection,
+  answersCollection,
+  type CaseRow,
+  type CaseItemRow,
+  type HistoryRow,
+  type StintRow,
+  type RemedyRow,
+  type ActionRow,
+  type InvitationRow,
+  type ResponseRow,
+  type CaseContact,
+  type StoredRuling,
+  type StoredTask,
+} from './collections.js';

@@ -100,3 +100,39 @@ export function addBusinessMinutes(calendar: BusinessCalendar, from: Date, busin
   }
   throw new RangeError('the calendar has no opening time within a year');
 }
+
+/** One stretch of opening time: open from `start` (inclusive) to `end` (exclusive). */
+export interface OpenInterval {
+  start: Date;
+  end: Date;
+}
+
+/**
+ * The store's opening intervals that end after `from`, in order; the first is clipped to start at
+ * `from`. Overlapping or touching intervals of one day are merged. Exact to the millisecond and
+ * correct across daylight-saving changes, so service-level clocks can add and subtract business time
+ * without drift. Looks ahead `days` local days (default 366) and then stops.
+ */
+export function* openIntervals(calendar: BusinessCalendar, from: Date, days = 366): Generator<OpenInterval> {
+  const fromMs = from.getTime();
+  const first = new TZDate(fromMs, calendar.timeZone);
+  for (let day = 0; day <= days; day++) {
+    const d = new TZDate(first.getFullYear(), first.getMonth(), first.getDate() + day, 0, 0, 0, calendar.timeZone);
+    if (calendar.holidays.includes(localDate(d, calendar.timeZone))) continue;
+    const weekday = WEEKDAYS[(d.getDay() + 6) % 7]!;
+    const spans = [...(calendar.openingHours[weekday] ?? [])].map(([a, b]) => [minutes(a), minutes(b)] as [number, number]).sort((x, y) => x[0] - y[0]);
+    const merged: Array<[number, number]> = [];
+    for (const span of spans) {
+      const last = merged[merged.length - 1];
+      if (last && span[0] <= last[1]) last[1] = Math.max(last[1], span[1]);
+      else merged.push([...span]);
+    }
+    for (const [a, b] of merged) {
+      // Local wall-clock times through the zone, so a 23- or 25-hour day is counted as it is.
+      const start = new TZDate(d.getFullYear(), d.getMonth(), d.getDate(), Math.floor(a / 60), a % 60, 0, calendar.timeZone).getTime();
+      const end = new TZDate(d.getFullYear(), d.getMonth(), d.getDate(), Math.floor(b / 60), b % 60, 0, calendar.timeZone).getTime();
+      if (end <= fromMs || end <= start) continue;
+      yield { start: new Date(Math.max(start, fromMs)), end: new Date(end) };
+    }
+  }
+}

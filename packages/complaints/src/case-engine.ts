@@ -1,0 +1,366 @@
+/**
+ * What every case command does inside its transaction: load and save a case with its clocks,
+ * write history, move between levels, and check who may act. Commands in `case-service.ts`,
+ * the survey service (a low score opens a case) and `runDue` share it.
+ */
+import {
+  InvalidStateError,
+  NotFoundError,
+  PermissionError,
+  actorRef,
+  customersCollection,
+  formatMoney,
+  invalid,
+  isClienteleError,
+  purchaseLinesCollection,
+  purchasesCollection,
+  rolesCollection,
+  storesCollection,
+  type BusinessCalendar,
+  type CommandContext,
+  type JsonValue,
+  type Kernel,
+  type PatchOf,
+  type StoreSession,
+} from '@clientele/core';
+import { nextStatus, trackOf, type CaseAction, type CaseKind, type CaseStatus, type StepFacts } from './case-states.js';
+import { casesCollection, caseHistoryCollection, caseItemsCollection, stintsCollection, type CaseContact, type CaseRow, type StoredRuling } from './collections.js';
+import type { ComplaintsConfig } from './config.js';
+import type { ComplaintEvents } from './events.js';
+import { levelOf, limitsAt, mayActAt } from './ladder.js';
+import { segmentIds, type LoyaltyRemedyApi, type SegmentsReadApi } from './remedies.js';
+import { levelDeadlines, nextDue, slaCalendar } from './sla-clock.js';
+
+/** What a case command needs besides its context. */
+export interface Engine {
+  readonly kernel: Kernel;
+  readonly config: ComplaintsConfig;
+  /** The loyalty module's API, or null when it is not installed. */
+  loyalty(): LoyaltyRemedyApi | null;
+  /** The segments module's API, or null when it is not installed. */
+  segments(): SegmentsReadApi | null;
+}
+
+/** Builds the engine; modules are looked up lazily because they are registered after every setup. */
+export function createEngine(kernel: Kernel, config: ComplaintsConfig): Engine {
+  const optional = <A>(name: string): A | null => {
+    try {
+      return kernel.module<A>(name);
+    } catch (error) {
+      if (isClienteleError(error, 'INVALID_STATE')) return null;
+      throw error;
+    }
+  };
+  return { kernel, config, loyalty: () => optional<LoyaltyRemedyApi>('loyalty'), segments: () => optional<SegmentsReadApi>('segments') };
+}
+
+/** Emits one of the module's events with its payload checked against the event map. */
+export function emit<K extends keyof ComplaintEvents & string>(ctx: CommandContext, type: K, payload: ComplaintEvents[K], customerId: string | null = null): Promise<void> {
+  return ctx.emit(type, payload, { customerId });
+}
+
+/** A store's calendar as service-level clocks use it; `NOT_FOUND` for an unknown store. */
+export async function calendarOf(session: StoreSession, storeId: string, path: Array<string | number> = ['storeId']): Promise<BusinessCalendar> {
+  const store = await session.get(storesCollection, storeId);
+  if (!store) throw new NotFoundError('store', storeId, { path });
+  return slaCalendar({ timeZone: store.timeZone, openingHours: store.openingHours, holidays: store.holidays });
+}
+
+/** The active customer behind an id (following merges); `NOT_FOUND` or `INVALID_STATE` otherwise. */
+export async function activeCustomerId(session: StoreSession, id: string, path: Array<string | number>): Promise<string> {
+  let row = await session.get(customersCollection, id);
+  for (let hops = 0; row && row.status === 'merged' && row.mergedInto && hops < 16; hops++) row = await session.get(customersCollection, row.mergedInto);
+  if (!row) throw new NotFoundError('customer', id, { path });
+  if (row.status !== 'active') throw new InvalidStateError(`customer ${id} is ${row.status}`, { path, status: row.status });
+  return row.id;
+}
+
+/** The case with this id; `NOT_FOUND` naming `path` otherwise. */
+export async function loadCase(session: StoreSession, caseId: string, path: Array<string | number> = ['caseId']): Promise<CaseRow> {
+  const row = await session.get(casesCollection, caseId);
+  if (!row) throw new NotFoundError('case', caseId, { path });
+  return row;
+}
+
+/**
+ * Refuses staff whose role does not belong to the case's level or a level above it: an escalated
+ * case is out of the lower desks' hands. The system actor may always act.
+ */
+export function requireLadderRole(engine: Engine, ctx: CommandContext, row: CaseRow): void {
+  if (ctx.actor.kind !== 'staff') return;
+  const ladder = engine.config.ladders[row.ladder]!;
+  if (!mayActAt(ladder, row.level, ctx.actor.roleId)) {
+    throw new PermissionError(`act on a case at level ${row.level} (${levelOf(ladder, row.level).name})`, actorRef(ctx.actor));
+  }
+}
+
+/** The limit a role has for an authority action, read from core's roles (0 for an unknown role). */
+export async function roleLimit(session: StoreSession, roleId: string, action: string): Promise<number> {
+  const role = await session.get(rolesCollection, roleId);
+  return role?.limits[action] ?? 0;
+}
+
+/** Writes a history entry. */
+export async function addHistory(
+  ctx: CommandContext,
+  row: Pick<CaseRow, 'id' | 'customerId'>,
+  entry: { action: string; fromStatus: string | null; toStatus: string; fromLevel: number | null; toLevel: number; note?: string | null; data?: Record<string, JsonValue> },
+): Promise<void> {
+  await ctx.tx.insert(caseHistoryCollection, {
+    id: ctx.id('chs'),
+    caseId: row.id,
+    customerId: row.customerId,
+    at: ctx.now,
+    actor: actorRef(ctx.actor) as JsonValue,
+    action: entry.action,
+    fromStatus: entry.fromStatus,
+    toStatus: entry.toStatus,
+    fromLevel: entry.fromLevel,
+    toLevel: entry.toLevel,
+    note: entry.note ?? null,
+    data: entry.data ?? {},
+  });
+}
+
+type CasePatch = PatchOf<typeof casesCollection>;
+
+/** Saves a case patch against the version read, recomputing its next due time from its pending clocks. */
+export async function saveCase(ctx: CommandContext, row: CaseRow, patch: CasePatch): Promise<CaseRow> {
+  const merged = { ...row, ...patch };
+  const due = nextDue({ acknowledgeBy: merged.ackDueAt, resolveBy: merged.resolveDueAt, taskDueAt: merged.taskDueAt, paused: merged.pausedAt !== null });
+  const handler = ctx.actor.kind === 'staff' ? { handlerStaffId: ctx.actor.staffId } : {};
+  return ctx.tx.update(casesCollection, row.id, { ...patch, ...handler, dueAt: due?.at ?? null, dueKind: due?.kind ?? null, updatedAt: ctx.now }, { expectVersion: row.version });
+}
+
+/**
+ * Checks a step against the transition table and returns the status patch, or throws
+ * `INVALID_STATE` naming the case, its status and the steps it allows.
+ */
+export function checkStep(row: CaseRow, action: CaseAction, facts: StepFacts = {}): CaseStatus {
+  const track = trackOf(row.kind as CaseKind);
+  const result = nextStatus(track, row.status as CaseStatus, action, facts);
+  if (!result.ok) throw new InvalidStateError(`case ${row.caseNo}: ${result.reason}`, { path: ['caseId'], caseId: row.id, status: row.status, action });
+  return result.to;
+}
+
+/** The ruling of a case as the table's guards need it. */
+export function factsOf(row: CaseRow): StepFacts {
+  return { ruling: (row.ruling as StoredRuling | null)?.decision as StepFacts['ruling'] ?? null };
+}
+
+/** Records a status change: history and event. */
+export async function recordStep(ctx: CommandContext, row: CaseRow, action: CaseAction, to: CaseStatus, note: string | null = null, data: Record<string, JsonValue> = {}): Promise<void> {
+  await addHistory(ctx, row, { action, fromStatus: row.status, toStatus: to, fromLevel: row.level, toLevel: row.level, note, data });
+  await emit(ctx, 'complaint.status-changed', { caseId: row.id, action, from: row.status, to, level: row.level }, row.customerId);
+}
+
+/** Starts a stay at a level from `enteredAt`; returns the case fields that describe it. */
+export async function enterLevel(engine: Engine, ctx: CommandContext, row: Pick<CaseRow, 'id' | 'storeId' | 'ladder' | 'severity' | 'serviceLevel'>, level: number, reason: string, enteredAt: Date): Promise<CasePatch> {
+  const lvl = levelOf(engine.config.ladders[row.ladder]!, level);
+  const calendar = await calendarOf(ctx.tx, row.storeId);
+  const d = levelDeadlines(calendar, enteredAt, limitsAt(lvl, row.severity, row.serviceLevel));
+  const stintId = ctx.id('cst');
+  await ctx.tx.insert(stintsCollection, {
+    id: stintId,
+    caseId: row.id,
+    storeId: row.storeId,
+    ladder: row.ladder,
+    level,
+    levelId: lvl.id,
+    severity: row.severity,
+    reason,
+    enteredAt,
+    acknowledgeBy: d.acknowledgeBy,
+    acknowledgedAt: null,
+    resolveBy: d.resolveBy,
+    resolvedAt: null,
+    leftAt: null,
+  });
+  return {
+    level,
+    stintId,
+    levelEnteredAt: enteredAt,
+    acknowledgeBy: d.acknowledgeBy,
+    resolveBy: d.resolveBy,
+    levelAcknowledgedAt: null,
+    ackDueAt: d.acknowledgeBy,
+    resolveDueAt: d.resolveBy,
+  };
+}
+
+/** Ends the current stay (escalated away, or closed). */
+export async function leaveLevel(ctx: CommandContext, row: CaseRow, at: Date): Promise<void> {
+  await ctx.tx.update(stintsCollection, row.stintId, { leftAt: at });
+}
+
+/**
+ * Moves a case to another level: the stay at the old level ends and a new one starts at
+ * `effectiveAt` with fresh clocks. Records history and emits `complaint.escalated`.
+ */
+export async function escalateCase(engine: Engine, ctx: CommandContext, row: CaseRow, toLevel: number, reason: string, effectiveAt: Date, note: string | null = null, extra: CasePatch = {}): Promise<CaseRow> {
+  await leaveLevel(ctx, row, effectiveAt);
+  const levelPatch = await enterLevel(engine, ctx, row, toLevel, reason, effectiveAt);
+  const saved = await saveCase(ctx, row, { ...extra, ...levelPatch, escalations: row.escalations + 1 });
+  await addHistory(ctx, row, {
+    action: 'escalate',
+    fromStatus: row.status,
+    toStatus: row.status,
+    fromLevel: row.level,
+    toLevel,
+    note,
+    data: { reason, effectiveAt: effectiveAt.toISOString() },
+  });
+  await emit(ctx, 'complaint.escalated', { caseId: row.id, fromLevel: row.level, toLevel, reason, storeId: row.storeId }, row.customerId);
+  return saved;
+}
+
+/** Marks the current level acknowledged (and the case, the first time). */
+export async function acknowledgeLevel(ctx: CommandContext, row: CaseRow): Promise<CasePatch> {
+  await ctx.tx.update(stintsCollection, row.stintId, { acknowledgedAt: ctx.now });
+  return { levelAcknowledgedAt: ctx.now, ackDueAt: null, acknowledgedAt: row.acknowledgedAt ?? ctx.now };
+}
+
+/** Stops every clock of a case that is resolved (verified, or closed without execution). */
+export async function resolveClocks(ctx: CommandContext, row: CaseRow): Promise<CasePatch> {
+  const stint = await ctx.tx.get(stintsCollection, row.stintId);
+  await ctx.tx.update(stintsCollection, row.stintId, { resolvedAt: ctx.now, acknowledgedAt: stint?.acknowledgedAt ?? ctx.now });
+  return {
+    resolvedAt: ctx.now,
+    levelAcknowledgedAt: row.levelAcknowledgedAt ?? ctx.now,
+    acknowledgedAt: row.acknowledgedAt ?? ctx.now,
+    ackDueAt: null,
+    resolveDueAt: null,
+    taskDueAt: null,
+  };
+}
+
+/** Input of a new case, already validated. */
+export interface NewCase {
+  kind: CaseKind;
+  request: string | null;
+  channel: string;
+  storeId: string;
+  customerId: string | null;
+  contact: CaseContact | null;
+  purchaseId: string | null;
+  items: Array<{ sku: string; name?: string | undefined; category?: string | undefined; lineNo?: number | undefined; quantity?: number | undefined }>;
+  category: string;
+  severity: string;
+  description: string;
+  attachments: string[];
+  source: { type: string; id: string } | null;
+}
+
+/** The service level of a customer from the segments module's policy, when it is installed. */
+export async function serviceLevelOf(engine: Engine, ctx: CommandContext, customerId: string | null): Promise<string | null> {
+  const segments = engine.segments();
+  if (!customerId || !segments?.policyFor) return null;
+  const policy = await segments.policyFor(customerId, ctx.tx);
+  return policy?.serviceLevel ?? null;
+}
+
+/** The segment ids of a customer, when the segments module is installed. */
+export async function segmentsOfCustomer(engine: Engine, ctx: CommandContext, customerId: string | null): Promise<string[]> {
+  const segments = engine.segments();
+  if (!customerId || !segments?.segmentsOf) return [];
+  return segmentIds(await segments.segmentsOf(customerId, ctx.tx));
+}
+
+/**
+ * Opens a case at level 1 of its ladder: checks the store, customer, purchase and its lines, picks
+ * the time limits (by service level when the segments module gives one) and records everything.
+ */
+export async function createCase(engine: Engine, ctx: CommandContext, input: NewCase): Promise<CaseRow> {
+  const { tx } = ctx;
+  await calendarOf(tx, input.storeId);
+  let customerId = input.customerId ? await activeCustomerId(tx, input.customerId, ['customerId']) : null;
+  const lines = new Map<number, { sku: string; name: string | null; category: string; quantityMilli: number }>();
+  if (input.purchaseId) {
+    const purchase = await tx.get(purchasesCollection, input.purchaseId);
+    if (!purchase) throw new NotFoundError('purchase', input.purchaseId, { path: ['purchaseId'] });
+    if (customerId && purchase.customerId && purchase.customerId !== customerId) throw invalid(['purchaseId'], 'customer_mismatch', `purchase ${purchase.id} was made by another customer`);
+    if (!customerId && purchase.customerId && !input.contact) customerId = await activeCustomerId(tx, purchase.customerId, ['purchaseId']);
+    for (let i = 0; i < input.items.length; i++) {
+      const lineNo = input.items[i]!.lineNo;
+      if (lineNo === undefined) continue;
+      const line = await tx.get(purchaseLinesCollection, `${purchase.id}:${lineNo}`);
+      if (!line) throw invalid(['items', i, 'lineNo'], 'unknown_line', `purchase ${purchase.id} has no line ${lineNo}`);
+      if (line.sku !== input.items[i]!.sku) throw invalid(['items', i, 'sku'], 'sku_mismatch', `line ${lineNo} of purchase ${purchase.id} is ${line.sku}`);
+      lines.set(i, { sku: line.sku, name: line.name, category: line.category, quantityMilli: line.quantityMilli });
+    }
+  }
+  const ladder = engine.config.routes[input.kind];
+  const serviceLevel = await serviceLevelOf(engine, ctx, customerId);
+  const id = ctx.id('case');
+  const caseNo = `C${String(await ctx.nextSequence('complaints:case')).padStart(6, '0')}`;
+  const base = { id, storeId: input.storeId, ladder, severity: input.severity, serviceLevel };
+  const levelPatch = await enterLevel(engine, ctx, base, 1, 'opened', ctx.now);
+  const draft = {
+    id,
+    caseNo,
+    kind: input.kind,
+    request: input.request,
+    track: trackOf(input.kind),
+    channel: input.channel,
+    status: 'received',
+    customerId,
+    contact: input.contact,
+    storeId: input.storeId,
+    purchaseId: input.purchaseId,
+    category: input.category,
+    severity: input.severity,
+    serviceLevel,
+    description: input.description,
+    attachments: input.attachments,
+    ladder,
+    ...(levelPatch as Required<Pick<CaseRow, 'level' | 'stintId' | 'levelEnteredAt' | 'acknowledgeBy' | 'resolveBy' | 'levelAcknowledgedAt' | 'ackDueAt' | 'resolveDueAt'>>),
+    taskDueAt: null,
+    pausedAt: null,
+    overdue: false,
+    escalations: 0,
+    handlerStaffId: ctx.actor.kind === 'staff' ? ctx.actor.staffId : null,
+    acknowledgedAt: null,
+    resolvedAt: null,
+    closedAt: null,
+    rootCause: null,
+    resolution: null,
+    ruling: null,
+    task: null,
+    remedyCost: 0,
+    reopenCount: 0,
+    source: input.source,
+    openedBy: actorRef(ctx.actor) as JsonValue,
+    createdAt: ctx.now,
+    updatedAt: ctx.now,
+  };
+  const due = nextDue({ acknowledgeBy: draft.ackDueAt, resolveBy: draft.resolveDueAt, taskDueAt: null, paused: false });
+  const row = await tx.insert(casesCollection, { ...draft, dueAt: due?.at ?? null, dueKind: due?.kind ?? null });
+  for (let i = 0; i < input.items.length; i++) {
+    const item = input.items[i]!;
+    const line = lines.get(i);
+    await tx.insert(caseItemsCollection, {
+      id: `${id}:${i + 1}`,
+      caseId: id,
+      customerId,
+      seq: i + 1,
+      sku: item.sku,
+      name: item.name ?? line?.name ?? null,
+      category: item.category ?? line?.category ?? null,
+      purchaseId: item.lineNo !== undefined ? input.purchaseId : null,
+      lineNo: item.lineNo ?? null,
+      quantityMilli: item.quantity !== undefined ? Math.round(item.quantity * 1000) : (line?.quantityMilli ?? null),
+    });
+  }
+  await addHistory(ctx, row, { action: 'open', fromStatus: null, toStatus: 'received', fromLevel: null, toLevel: 1, data: { channel: input.channel, severity: input.severity, ...(serviceLevel ? { serviceLevel } : {}) } });
+  ctx.audit({ type: 'case', id, customerId }, { caseNo, kind: input.kind, storeId: input.storeId });
+  if (customerId) {
+    await ctx.addTimeline({ customerId, source: 'complaints', kind: `case-opened`, summary: `${input.kind === 'after-sales' ? `After-sales ${input.request ?? ''} request` : input.kind[0]!.toUpperCase() + input.kind.slice(1)} ${caseNo} opened (${input.category}, ${input.severity})`, storeId: input.storeId, ref: { type: 'case', id } });
+  }
+  await emit(ctx, 'complaint.opened', { caseId: id, caseNo, kind: input.kind, channel: input.channel, customerId, storeId: input.storeId, severity: input.severity, level: 1 }, customerId);
+  return row;
+}
+
+/** Formats minor units in the chain's currency, for histories and timelines. */
+export function money(engine: Engine, minor: number): string {
+  return formatMoney(minor, engine.kernel.currency);
+}

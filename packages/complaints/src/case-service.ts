@@ -1,0 +1,638 @@
+/**
+ * Case commands: open, acknowledge, investigate, propose remedies (escalating what is above the
+ * handler's authority), approve, the customer's answer, rulings on after-sales cases, execution with
+ * supervised tasks, verification, closing with a root cause, reopening, appeals, manual escalation,
+ * and pausing while the case waits on the customer.
+ */
+import {
+  ClienteleError,
+  InvalidStateError,
+  NotFoundError,
+  PermissionError,
+  actorRef,
+  authorityLimit,
+  idSchema,
+  invalid,
+  parseInput,
+  staffCollection,
+  type CommandContext,
+  type CommandOptions,
+  type JsonValue,
+} from '@clientele/core';
+import { z } from 'zod';
+import {
+  acknowledgeLevel,
+  addHistory,
+  calendarOf,
+  checkStep,
+  createCase,
+  emit,
+  escalateCase,
+  factsOf,
+  leaveLevel,
+  loadCase,
+  money,
+  recordStep,
+  requireLadderRole,
+  resolveClocks,
+  roleLimit,
+  saveCase,
+  enterLevel,
+  type Engine,
+} from './case-engine.js';
+import {
+  answerSchema,
+  approvalSchema,
+  closeSchema,
+  executeSchema,
+  openCaseSchema,
+  proposeSchema,
+  reasonedStepSchema,
+  ruleSchema,
+  settleSchema,
+  stepSchema,
+  withConfiguredCase,
+} from './case-schemas.js';
+import { trackOf, type CaseKind } from './case-states.js';
+import { toCase, type Case } from './case-view.js';
+import { casesCollection, invitationsCollection, remediesCollection, stintsCollection, type CaseRow, type RemedyRow, type StoredRuling, type StoredTask } from './collections.js';
+import { approvalLevel, isTop, levelOf } from './ladder.js';
+import { DEFAULT_REMEDY_POLICIES, LOYALTY_REMEDIES, TASK_REMEDIES, issueKey, remedyValue, type RemedyInput, type RemedyType } from './remedies.js';
+import { addBusinessMinutesExact, businessTimeBetween, resumedDue } from './sla-clock.js';
+import type { RemedyWorkflow } from './remedy-workflow.js';
+
+const OPEN_REMEDY = ['approved', 'awaiting-approval'];
+
+/** Remedy statuses that block verification: not yet carried out. */
+const UNFINISHED = ['approved', 'awaiting-approval', 'issuing'];
+
+async function remediesOf(ctx: CommandContext, caseId: string, statuses?: readonly string[]): Promise<RemedyRow[]> {
+  const rows = (await ctx.tx.find(remediesCollection, { where: { caseId }, orderBy: [{ field: 'seq' }], limit: 1000 })).rows;
+  return statuses ? rows.filter((r) => statuses.includes(r.status)) : rows;
+}
+
+/** Builds the case commands. `workflow` issues loyalty remedies after the transaction that approved them. */
+export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
+  const { kernel, config } = engine;
+  const view = (row: CaseRow) => toCase(kernel.store, config, row);
+
+  function checkLoyaltyRemedies(row: Pick<CaseRow, 'customerId'>, remedies: readonly RemedyInput[], path: Array<string | number>): void {
+    remedies.forEach((r, i) => {
+      if (!LOYALTY_REMEDIES.includes(r.type)) return;
+      if (!row.customerId) throw invalid([...path, i, 'type'], 'customer_required', `${r.type} needs a known customer on the case`);
+      const api = engine.loyalty();
+      const available = r.type === 'goodwill-points' ? typeof api?.grantGoodwill === 'function' : typeof api?.vouchers?.issue === 'function';
+      if (!available) {
+        throw new ClienteleError('UNSUPPORTED', `${r.type} remedies are issued by the loyalty module, which is not installed${api ? ' or lacks this action' : ''}`, { path: [...path, i, 'type'], module: 'loyalty' });
+      }
+    });
+  }
+
+  /** Totals per authority action, so two small remedies cannot slip past a limit one large one would hit. */
+  function totalsByAction(remedies: readonly RemedyInput[]): Map<string, number> {
+    const totals = new Map<string, number>();
+    for (const r of remedies) {
+      const action = (config.remedies[r.type] ?? DEFAULT_REMEDY_POLICIES[r.type]).action;
+      totals.set(action, (totals.get(action) ?? 0) + remedyValue(r, config.pointValue));
+    }
+    return totals;
+  }
+
+  async function insertRemedies(ctx: CommandContext, row: CaseRow, remedies: readonly RemedyInput[], decide: (action: string) => { status: string; approvedBy: string | null; approvalLevel: number | null }): Promise<RemedyRow[]> {
+    let seq = await ctx.tx.count(remediesCollection, { caseId: row.id });
+    const out: RemedyRow[] = [];
+    for (const r of remedies) {
+      const action = (config.remedies[r.type] ?? DEFAULT_REMEDY_POLICIES[r.type]).action;
+      const d = decide(action);
+      const remedy = await ctx.tx.insert(remediesCollection, {
+        id: ctx.id('rem'),
+        caseId: row.id,
+        customerId: row.customerId,
+        seq: ++seq,
+        type: r.type,
+        amount: r.type === 'goodwill-points' ? 0 : r.amount,
+        points: r.type === 'goodwill-points' ? r.points : null,
+        templateId: r.type === 'voucher' ? r.templateId : null,
+        note: r.note ?? null,
+        action,
+        value: remedyValue(r, config.pointValue),
+        status: d.status,
+        requestedBy: actorRef(ctx.actor) as JsonValue,
+        requestedAt: ctx.now,
+        requestedLevel: row.level,
+        approvalLevel: d.approvalLevel,
+        approvedBy: d.approvedBy,
+        approvedAt: d.status === 'approved' ? ctx.now : null,
+        issueKey: null,
+        result: null,
+        executedAt: null,
+        failure: null,
+        updatedAt: ctx.now,
+      });
+      out.push(remedy);
+      await emit(ctx, 'complaint.remedy-proposed', { caseId: row.id, remedyId: remedy.id, type: remedy.type, value: remedy.value, status: remedy.status }, row.customerId);
+    }
+    return out;
+  }
+
+  /**
+   * Records proposed remedies. Within the handler's limit (or a named approver's) they are approved
+   * at once; above it they await approval and the case goes to the lowest level that may approve.
+   * Returns the case, escalated if needed.
+   */
+  async function proposeRemedies(ctx: CommandContext, row: CaseRow, remedies: readonly RemedyInput[], approverStaffId: string | undefined, path: Array<string | number>): Promise<{ row: CaseRow; remedies: RemedyRow[] }> {
+    checkLoyaltyRemedies(row, remedies, path);
+    for (const earlier of await remediesOf(ctx, row.id, OPEN_REMEDY)) {
+      await ctx.tx.update(remediesCollection, earlier.id, { status: 'withdrawn', updatedAt: ctx.now }, { expectVersion: earlier.version });
+    }
+    const ladder = config.ladders[row.ladder]!;
+    const decisions = new Map<string, { status: string; approvedBy: string | null; approvalLevel: number | null }>();
+    let escalateTo = row.level;
+    for (const [action, total] of totalsByAction(remedies)) {
+      if (total <= authorityLimit(ctx.actor, action)) {
+        decisions.set(action, { status: 'approved', approvedBy: null, approvalLevel: null });
+      } else if (approverStaffId) {
+        const { approvedBy } = await ctx.requireAuthority(action, total, approverStaffId);
+        decisions.set(action, { status: 'approved', approvedBy, approvalLevel: null });
+      } else {
+        const limits = new Map<string, number>();
+        for (const l of ladder) for (const r of l.roles) if (!limits.has(r)) limits.set(r, await roleLimit(ctx.tx, r, action));
+        const level = approvalLevel(ladder, row.level, (r) => limits.get(r) ?? 0, total);
+        decisions.set(action, { status: 'awaiting-approval', approvedBy: null, approvalLevel: level });
+        escalateTo = Math.max(escalateTo, level);
+      }
+    }
+    const inserted = await insertRemedies(ctx, row, remedies, (action) => decisions.get(action)!);
+    for (const r of inserted.filter((x) => x.status === 'awaiting-approval')) {
+      await addHistory(ctx, row, { action: 'request-approval', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: r.approvalLevel ?? row.level, data: { remedyId: r.id, authority: r.action, value: r.value } });
+      await emit(ctx, 'complaint.approval-requested', { caseId: row.id, remedyId: r.id, action: r.action, value: r.value, level: r.approvalLevel ?? row.level }, row.customerId);
+    }
+    let current = row;
+    if (escalateTo > row.level) current = await escalateCase(engine, ctx, row, escalateTo, 'authority', ctx.now, `above the authority of ${levelOf(ladder, row.level).name}`);
+    return { row: current, remedies: inserted };
+  }
+
+  /** Moves a case one step along the table and saves it. */
+  async function step(ctx: CommandContext, row: CaseRow, action: Parameters<typeof checkStep>[1], patch: Parameters<typeof saveCase>[2] = {}, note: string | null = null, data: Record<string, JsonValue> = {}): Promise<CaseRow> {
+    const to = checkStep(row, action, factsOf(row));
+    const saved = await saveCase(ctx, row, { ...patch, status: to });
+    await recordStep(ctx, row, action, to, note, data);
+    return saved;
+  }
+
+  async function acknowledgeStep(ctx: CommandContext, row: CaseRow, note: string | null): Promise<CaseRow> {
+    const onTime = ctx.now.getTime() <= row.acknowledgeBy.getTime();
+    const patch = await acknowledgeLevel(ctx, row);
+    let saved: CaseRow;
+    if (row.status === 'received') {
+      saved = await step(ctx, row, 'acknowledge', patch, note);
+    } else if (row.levelAcknowledgedAt === null) {
+      // An escalated case: the new level takes it over; the status stays.
+      saved = await saveCase(ctx, row, patch);
+      await addHistory(ctx, row, { action: 'acknowledge', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, note });
+    } else {
+      throw new InvalidStateError(`case ${row.caseNo} is already acknowledged at level ${row.level}`, { path: ['caseId'], status: row.status });
+    }
+    await emit(ctx, 'complaint.acknowledged', { caseId: row.id, level: row.level, onTime }, row.customerId);
+    return saved;
+  }
+
+  async function executeStep(ctx: CommandContext, row: CaseRow, task: z.output<typeof executeSchema>['task'], note: string | null): Promise<CaseRow> {
+    checkStep(row, 'execute', factsOf(row));
+    const open = await remediesOf(ctx, row.id, OPEN_REMEDY);
+    if (open.some((r) => r.status === 'awaiting-approval')) throw new InvalidStateError(`case ${row.caseNo} has a remedy awaiting approval`, { path: ['caseId'] });
+    if (open.length === 0) throw new InvalidStateError(`case ${row.caseNo} has no approved remedy to execute`, { path: ['caseId'] });
+    const needsTask = open.some((r) => TASK_REMEDIES.includes(r.type as RemedyType));
+    if (needsTask && !task) throw invalid(['task'], 'required', 'exchanges and repairs are carried out as a task with an owner and a due date');
+    let stored: StoredTask | null = null;
+    if (task) {
+      const owner = await ctx.tx.get(staffCollection, task.ownerStaffId);
+      if (!owner || !owner.active) throw new NotFoundError('staff', task.ownerStaffId, { path: ['task', 'ownerStaffId'] });
+      const calendar = await calendarOf(ctx.tx, row.storeId);
+      const dueAt = task.dueAt ?? addBusinessMinutesExact(calendar, ctx.now, task.dueInMinutes!);
+      if (dueAt.getTime() <= ctx.now.getTime()) throw invalid(['task', 'dueAt'], 'in_past', 'a task is due in the future');
+      stored = { ownerStaffId: owner.id, description: task.description, dueAt: dueAt.toISOString(), startedAt: ctx.now.toISOString(), doneAt: null, doneNote: null, lateNotedAt: null };
+    }
+    let cost = row.remedyCost;
+    for (const r of open) {
+      if (r.type === 'refund' || r.type === 'compensation') {
+        // Money changes hands at the till; the case records that it did.
+        await ctx.tx.update(remediesCollection, r.id, { status: 'executed', executedAt: ctx.now, updatedAt: ctx.now }, { expectVersion: r.version });
+        cost += r.value;
+        await emit(ctx, 'complaint.remedy-executed', { caseId: row.id, remedyId: r.id, type: r.type, value: r.value }, row.customerId);
+      } else if (LOYALTY_REMEDIES.includes(r.type as RemedyType)) {
+        await ctx.tx.update(remediesCollection, r.id, { status: 'issuing', issueKey: issueKey(row.id, r.id), updatedAt: ctx.now }, { expectVersion: r.version });
+      }
+    }
+    return step(ctx, row, 'execute', { task: stored, taskDueAt: stored ? new Date(stored.dueAt) : null, remedyCost: cost }, note, stored ? { taskOwner: stored.ownerStaffId, taskDueAt: stored.dueAt } : {});
+  }
+
+  async function verifyStep(ctx: CommandContext, row: CaseRow, note: string | null): Promise<CaseRow> {
+    const all = await remediesOf(ctx, row.id);
+    const unfinished = all.filter((r) => UNFINISHED.includes(r.status));
+    if (unfinished.length) throw new InvalidStateError(`case ${row.caseNo}: ${unfinished.length} remedy(ies) not carried out yet`, { path: ['caseId'], remedies: unfinished.map((r) => r.id) });
+    // A remedy that could not be issued leaves the case unfixed until a later one is carried out.
+    const lastFailed = Math.max(0, ...all.filter((r) => r.status === 'failed').map((r) => r.seq));
+    if (lastFailed > 0 && !all.some((r) => r.status === 'executed' && r.seq > lastFailed)) {
+      throw new InvalidStateError(`case ${row.caseNo}: a remedy failed; investigate and propose another`, { path: ['caseId'] });
+    }
+    const task = row.task as StoredTask | null;
+    if (task && !task.doneAt) throw new InvalidStateError(`case ${row.caseNo}: the execution task is not done`, { path: ['caseId'] });
+    checkStep(row, 'verify');
+    return step(ctx, row, 'verify', await resolveClocks(ctx, row), note);
+  }
+
+  async function closeStep(ctx: CommandContext, row: CaseRow, rootCause: string | undefined, resolution: string | undefined): Promise<CaseRow> {
+    const track = trackOf(row.kind as CaseKind);
+    checkStep(row, 'close', factsOf(row));
+    if (track !== 'feedback' && !rootCause) throw invalid(['rootCause'], 'required', 'the root cause is recorded when a case closes');
+    if (rootCause && config.causes && !config.causes.includes(rootCause)) throw invalid(['rootCause'], 'unknown_cause', `${rootCause} is not a configured cause`);
+    const clocks = row.resolvedAt ? {} : await resolveClocks(ctx, row);
+    await leaveLevel(ctx, row, ctx.now);
+    const saved = await step(ctx, row, 'close', { ...clocks, closedAt: ctx.now, rootCause: rootCause ?? null, resolution: resolution ?? null, pausedAt: null }, resolution ?? null, rootCause ? { rootCause } : {});
+    const questionnaire = config.surveys.questionnaires.find((q) => q.trigger === 'case-closed');
+    if (questionnaire && row.customerId) {
+      const invitationId = ctx.id('inv');
+      await ctx.tx.insert(invitationsCollection, {
+        id: invitationId,
+        questionnaireId: questionnaire.id,
+        customerId: row.customerId,
+        storeId: row.storeId,
+        trigger: 'case-closed',
+        refType: 'case',
+        refId: row.reopenCount === 0 ? row.id : `${row.id}:${row.reopenCount}`,
+        status: 'open',
+        createdAt: ctx.now,
+        expiresAt: new Date(ctx.now.getTime() + questionnaire.expiresAfterDays * 86_400_000),
+        respondedAt: null,
+        responseId: null,
+      });
+      await emit(ctx, 'survey.invited', { invitationId, questionnaireId: questionnaire.id, customerId: row.customerId, storeId: row.storeId, trigger: 'case-closed' }, row.customerId);
+    }
+    if (row.customerId) {
+      await ctx.addTimeline({ customerId: row.customerId, source: 'complaints', kind: 'case-closed', summary: `Case ${row.caseNo} closed${saved.remedyCost ? `; remedies worth ${money(engine, saved.remedyCost)}` : ''}`, storeId: row.storeId, ref: { type: 'case', id: row.id } });
+    }
+    await emit(ctx, 'complaint.closed', { caseId: row.id, rootCause: rootCause ?? null, storeId: row.storeId, remedyCost: saved.remedyCost }, row.customerId);
+    return saved;
+  }
+
+  const open = kernel.command({
+    name: 'complaints.open',
+    input: withConfiguredCase(openCaseSchema, config, (c) => c),
+    permission: 'complaints.handle',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const row = await createCase(engine, ctx, {
+        kind: input.kind,
+        request: input.request ?? null,
+        channel: input.channel,
+        storeId: input.storeId,
+        customerId: input.customerId ?? null,
+        contact: input.contact ? (JSON.parse(JSON.stringify(input.contact)) as CaseRow['contact']) : null,
+        purchaseId: input.purchaseId ?? null,
+        items: input.items,
+        category: input.category,
+        severity: input.severity,
+        description: input.description,
+        attachments: input.attachments,
+        source: null,
+      });
+      return toCase(ctx.tx, config, row);
+    },
+  });
+
+  /** A command on one case whose body gets the loaded row and returns the saved one. */
+  function caseCommand<S extends z.ZodType<{ caseId: string }>>(name: string, input: S, permission: string, body: (ctx: CommandContext, row: CaseRow, input: z.output<S>) => Promise<CaseRow>) {
+    return kernel.command({
+      name: `complaints.${name}`,
+      input,
+      permission,
+      idempotency: 'optional',
+      async run(ctx, parsed: z.output<S>) {
+        const row = await loadCase(ctx.tx, parsed.caseId);
+        const saved = await body(ctx, row, parsed);
+        ctx.audit({ type: 'case', id: row.id, customerId: row.customerId }, { caseNo: row.caseNo, status: saved.status, level: saved.level });
+        return toCase(ctx.tx, config, saved);
+      },
+    });
+  }
+
+  const acknowledge = caseCommand('acknowledge', stepSchema, 'complaints.handle', async (ctx, row, input) => {
+    requireLadderRole(engine, ctx, row);
+    return acknowledgeStep(ctx, row, input.note ?? null);
+  });
+
+  const investigate = caseCommand('investigate', stepSchema, 'complaints.handle', async (ctx, row, input) => {
+    requireLadderRole(engine, ctx, row);
+    return step(ctx, row, 'investigate', {}, input.note ?? null);
+  });
+
+  const explain = caseCommand('explain', reasonedStepSchema, 'complaints.handle', async (ctx, row, input) => {
+    requireLadderRole(engine, ctx, row);
+    return step(ctx, row, 'explain', {}, input.note);
+  });
+
+  const mediate = caseCommand('mediate', stepSchema, 'complaints.handle', async (ctx, row, input) => {
+    requireLadderRole(engine, ctx, row);
+    return step(ctx, row, 'mediate', {}, input.note ?? null);
+  });
+
+  const propose = caseCommand('propose', proposeSchema, 'complaints.handle', async (ctx, row, input) => {
+    requireLadderRole(engine, ctx, row);
+    checkStep(row, 'propose');
+    const stepped = await step(ctx, row, 'propose', {}, input.note ?? null, { remedies: input.remedies.map((r) => r.type) });
+    return (await proposeRemedies(ctx, stepped, input.remedies, input.approverStaffId, ['remedies'])).row;
+  });
+
+  const approve = caseCommand('approve', approvalSchema, 'complaints.approve', async (ctx, row, input) => {
+    const waiting = await remediesOf(ctx, row.id, ['awaiting-approval']);
+    if (waiting.length === 0) throw new InvalidStateError(`case ${row.caseNo} has no remedy awaiting approval`, { path: ['caseId'] });
+    const totals = new Map<string, number>();
+    for (const r of waiting) totals.set(r.action, (totals.get(r.action) ?? 0) + r.value);
+    // The approver's own limit must cover it; otherwise the refusal is audited and nothing changes.
+    for (const [action, total] of totals) await ctx.requireAuthority(action, total);
+    const approvedBy = ctx.actor.kind === 'staff' ? ctx.actor.staffId : `system:${ctx.actor.name}`;
+    for (const r of waiting) {
+      await ctx.tx.update(remediesCollection, r.id, { status: 'approved', approvedBy, approvedAt: ctx.now, updatedAt: ctx.now }, { expectVersion: r.version });
+      await emit(ctx, 'complaint.remedy-approved', { caseId: row.id, remedyId: r.id, approvedBy }, row.customerId);
+    }
+    const saved = await saveCase(ctx, row, {});
+    await addHistory(ctx, row, { action: 'approve', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, note: input.note ?? null, data: { remedies: waiting.map((r) => r.id), value: waiting.reduce((s, r) => s + r.value, 0) } });
+    return saved;
+  });
+
+  const decline = caseCommand('decline', approvalSchema, 'complaints.approve', async (ctx, row, input) => {
+    const waiting = await remediesOf(ctx, row.id, ['awaiting-approval']);
+    if (waiting.length === 0) throw new InvalidStateError(`case ${row.caseNo} has no remedy awaiting approval`, { path: ['caseId'] });
+    for (const r of waiting) await ctx.tx.update(remediesCollection, r.id, { status: 'declined', updatedAt: ctx.now }, { expectVersion: r.version });
+    return step(ctx, row, 'investigate', {}, input.note ?? null, { declined: waiting.map((r) => r.id) });
+  });
+
+  const answer = caseCommand('answer', answerSchema, 'complaints.handle', async (ctx, row, input) => {
+    requireLadderRole(engine, ctx, row);
+    const open = await remediesOf(ctx, row.id, OPEN_REMEDY);
+    if (input.accepted) {
+      if (open.some((r) => r.status === 'awaiting-approval')) throw new InvalidStateError(`case ${row.caseNo}: the proposal still awaits approval`, { path: ['caseId'] });
+      return step(ctx, row, 'accept', {}, input.note ?? null);
+    }
+    checkStep(row, 'reject');
+    for (const r of open) await ctx.tx.update(remediesCollection, r.id, { status: 'rejected', updatedAt: ctx.now }, { expectVersion: r.version });
+    return step(ctx, row, 'reject', {}, input.note ?? null);
+  });
+
+  const rule = caseCommand('rule', ruleSchema, 'complaints.rule', async (ctx, row, input) => {
+    requireLadderRole(engine, ctx, row);
+    checkStep(row, 'rule');
+    const ruling: StoredRuling = { decision: input.decision, reason: input.reason ?? null, ruledBy: actorRef(ctx.actor) as JsonValue, at: ctx.now.toISOString() };
+    const ruled = await step(ctx, row, 'rule', { ruling }, input.reason ?? null, { decision: input.decision, ...(input.amount !== undefined ? { amount: input.amount } : {}) });
+    await emit(ctx, 'complaint.ruled', { caseId: row.id, decision: input.decision }, row.customerId);
+    if (input.decision === 'reject') return ruled;
+    const remedy: RemedyInput = input.decision === 'refund' ? { type: 'refund', amount: input.amount! } : { type: input.decision, amount: input.amount ?? 0 };
+    return (await proposeRemedies(ctx, ruled, [remedy], input.approverStaffId, ['amount'])).row;
+  });
+
+  const appeal = caseCommand('appeal', reasonedStepSchema, 'complaints.handle', async (ctx, row, input) => {
+    checkStep(row, 'appeal', factsOf(row));
+    const ladder = config.ladders[row.ladder]!;
+    if (isTop(ladder, row.level)) throw new InvalidStateError(`case ${row.caseNo} is at the top of its ladder (${levelOf(ladder, row.level).name}); its decision is final`, { path: ['caseId'] });
+    for (const r of await remediesOf(ctx, row.id, OPEN_REMEDY)) await ctx.tx.update(remediesCollection, r.id, { status: 'withdrawn', updatedAt: ctx.now }, { expectVersion: r.version });
+    const stepped = await step(ctx, row, 'appeal', {}, input.note);
+    return escalateCase(engine, ctx, stepped, row.level + 1, 'appeal', ctx.now, input.note);
+  });
+
+  const escalate = caseCommand('escalate', reasonedStepSchema, 'complaints.escalate', async (ctx, row, input) => {
+    if (row.status === 'closed' || row.status === 'verified') throw new InvalidStateError(`case ${row.caseNo} is ${row.status}`, { path: ['caseId'] });
+    const ladder = config.ladders[row.ladder]!;
+    if (isTop(ladder, row.level)) throw new InvalidStateError(`case ${row.caseNo} is already at the top of its ladder`, { path: ['caseId'] });
+    return escalateCase(engine, ctx, row, row.level + 1, 'manual', ctx.now, input.note);
+  });
+
+  const completeTask = caseCommand('complete-task', stepSchema, 'complaints.handle', async (ctx, row, input) => {
+    const task = row.task as StoredTask | null;
+    if (row.status !== 'executing' || !task || task.doneAt) throw new InvalidStateError(`case ${row.caseNo} has no execution task in progress`, { path: ['caseId'] });
+    if (!(ctx.actor.kind === 'staff' && ctx.actor.staffId === task.ownerStaffId)) requireLadderRole(engine, ctx, row);
+    let cost = row.remedyCost;
+    for (const r of await remediesOf(ctx, row.id, ['approved'])) {
+      if (!TASK_REMEDIES.includes(r.type as RemedyType)) continue;
+      await ctx.tx.update(remediesCollection, r.id, { status: 'executed', executedAt: ctx.now, updatedAt: ctx.now }, { expectVersion: r.version });
+      cost += r.value;
+      await emit(ctx, 'complaint.remedy-executed', { caseId: row.id, remedyId: r.id, type: r.type, value: r.value }, row.customerId);
+    }
+    const late = ctx.now.getTime() > new Date(task.dueAt).getTime();
+    const saved = await saveCase(ctx, row, { task: { ...task, doneAt: ctx.now.toISOString(), doneNote: input.note ?? null }, taskDueAt: null, remedyCost: cost });
+    await addHistory(ctx, row, { action: 'complete-task', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, note: input.note ?? null, data: { late, dueAt: task.dueAt } });
+    return saved;
+  });
+
+  const verify = caseCommand('verify', stepSchema, 'complaints.verify', async (ctx, row, input) => {
+    const verifiers = config.verifierRoles[row.kind as CaseKind];
+    if (verifiers && ctx.actor.kind === 'staff' && !verifiers.includes(ctx.actor.roleId)) {
+      throw new PermissionError(`verify a ${row.kind} case (roles: ${verifiers.join(', ')})`, actorRef(ctx.actor));
+    }
+    if (!verifiers) requireLadderRole(engine, ctx, row);
+    return verifyStep(ctx, row, input.note ?? null);
+  });
+
+  const close = caseCommand('close', closeSchema, 'complaints.handle', async (ctx, row, input) => {
+    requireLadderRole(engine, ctx, row);
+    return closeStep(ctx, row, input.rootCause, input.resolution);
+  });
+
+  const reopen = caseCommand('reopen', reasonedStepSchema, 'complaints.handle', async (ctx, row, input) => {
+    checkStep(row, 'reopen');
+    const closedAt = row.closedAt!;
+    if (ctx.now.getTime() - closedAt.getTime() > config.reopenWindowDays * 86_400_000) {
+      throw new InvalidStateError(`case ${row.caseNo} closed more than ${config.reopenWindowDays} days ago; open a new case`, { path: ['caseId'], closedAt: closedAt.toISOString() });
+    }
+    const levelPatch = await enterLevel(engine, ctx, row, row.level, 'reopened', ctx.now);
+    const saved = await step(ctx, row, 'reopen', { ...levelPatch, closedAt: null, resolvedAt: null, overdue: false, reopenCount: row.reopenCount + 1, task: null, taskDueAt: null }, input.note);
+    await emit(ctx, 'complaint.reopened', { caseId: row.id, level: row.level }, row.customerId);
+    return saved;
+  });
+
+  const pause = caseCommand('pause', reasonedStepSchema, 'complaints.handle', async (ctx, row, input) => {
+    if (row.status === 'verified' || row.status === 'closed') throw new InvalidStateError(`case ${row.caseNo} is ${row.status}`, { path: ['caseId'] });
+    if (row.pausedAt) throw new InvalidStateError(`case ${row.caseNo} is already waiting on the customer`, { path: ['caseId'] });
+    const saved = await saveCase(ctx, row, { pausedAt: ctx.now });
+    await addHistory(ctx, row, { action: 'pause', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, note: input.note });
+    await emit(ctx, 'complaint.paused', { caseId: row.id }, row.customerId);
+    return saved;
+  });
+
+  const resume = caseCommand('resume', stepSchema, 'complaints.handle', async (ctx, row, input) => {
+    if (!row.pausedAt) throw new InvalidStateError(`case ${row.caseNo} is not waiting on the customer`, { path: ['caseId'] });
+    const calendar = await calendarOf(ctx.tx, row.storeId);
+    const shift = (d: Date | null) => (d ? resumedDue(calendar, d, row.pausedAt!, ctx.now) : null);
+    const acknowledgeBy = shift(row.acknowledgeBy)!;
+    const resolveBy = shift(row.resolveBy)!;
+    const task = row.task as StoredTask | null;
+    const movedTask = task && !task.doneAt ? { ...task, dueAt: shift(new Date(task.dueAt))!.toISOString() } : task;
+    await ctx.tx.update(stintsCollection, row.stintId, { acknowledgeBy, resolveBy });
+    const pausedMs = businessTimeBetween(calendar, row.pausedAt, ctx.now);
+    const saved = await saveCase(ctx, row, {
+      pausedAt: null,
+      acknowledgeBy,
+      resolveBy,
+      ackDueAt: shift(row.ackDueAt),
+      resolveDueAt: shift(row.resolveDueAt),
+      taskDueAt: shift(row.taskDueAt),
+      task: movedTask,
+    });
+    const pausedMinutes = Math.round(pausedMs / 60_000);
+    await addHistory(ctx, row, { action: 'resume', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, note: input.note ?? null, data: { pausedBusinessMinutes: pausedMinutes } });
+    await emit(ctx, 'complaint.resumed', { caseId: row.id, pausedMinutes }, row.customerId);
+    return saved;
+  });
+
+  const executeCommand = caseCommand('execute', executeSchema, 'complaints.handle', async (ctx, row, input) => {
+    requireLadderRole(engine, ctx, row);
+    return executeStep(ctx, row, input.task, input.note ?? null);
+  });
+
+  /**
+   * Starts carrying out the approved remedies: money remedies are recorded as paid, exchanges and
+   * repairs become a supervised task, and loyalty remedies are issued through `crm.loyalty` after
+   * this transaction, each with a key derived from the case and the remedy.
+   */
+  async function execute(input: z.input<typeof executeSchema>, options: CommandOptions): Promise<Case> {
+    const started = await executeCommand(input, options);
+    await workflow.issuePending(started.id, options.actor);
+    return view(await loadCase(kernel.store, started.id));
+  }
+
+  const settleInput = withConfiguredCase(settleSchema, config, (s) => s.case, ['case']);
+  const settleOpen = kernel.command({
+    name: 'complaints.settle',
+    input: settleInput,
+    permission: 'complaints.handle',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const c = input.case;
+      let row = await createCase(engine, ctx, {
+        kind: c.kind,
+        request: null,
+        channel: c.channel,
+        storeId: c.storeId,
+        customerId: c.customerId ?? null,
+        contact: c.contact ? (JSON.parse(JSON.stringify(c.contact)) as CaseRow['contact']) : null,
+        purchaseId: c.purchaseId ?? null,
+        items: c.items,
+        category: c.category,
+        severity: c.severity,
+        description: c.description,
+        attachments: c.attachments,
+        source: null,
+      });
+      checkLoyaltyRemedies(row, input.remedies, ['remedies']);
+      // Settling at once needs the authority now: the handler's own or a named approver's.
+      const approvals = new Map<string, string | null>();
+      for (const [action, total] of totalsByAction(input.remedies)) approvals.set(action, (await ctx.requireAuthority(action, total, input.approverStaffId)).approvedBy);
+      row = await acknowledgeStep(ctx, row, null);
+      row = await step(ctx, row, 'investigate');
+      row = await step(ctx, row, 'propose', {}, null, { remedies: input.remedies.map((r) => r.type) });
+      await insertRemedies(ctx, row, input.remedies, (action) => ({ status: 'approved', approvedBy: approvals.get(action) ?? null, approvalLevel: null }));
+      row = await step(ctx, row, 'accept');
+      row = await executeStep(ctx, row, undefined, null);
+      if ((await remediesOf(ctx, row.id, ['issuing'])).length === 0) {
+        row = await verifyStep(ctx, row, null);
+        row = await closeStep(ctx, row, input.rootCause, input.resolution);
+      }
+      ctx.audit({ type: 'case', id: row.id, customerId: row.customerId }, { caseNo: row.caseNo, status: row.status, settled: true });
+      return toCase(ctx.tx, config, row);
+    },
+  });
+
+  const settleFinish = kernel.command({
+    name: 'complaints.settle-finish',
+    input: z.object({ caseId: idSchema, rootCause: z.string(), resolution: z.string().optional() }).strict(),
+    permission: 'complaints.handle',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      let row = await loadCase(ctx.tx, input.caseId);
+      if (row.status === 'executing') row = await verifyStep(ctx, row, null);
+      if (row.status === 'verified') row = await closeStep(ctx, row, input.rootCause, input.resolution);
+      ctx.audit({ type: 'case', id: row.id, customerId: row.customerId }, { caseNo: row.caseNo, status: row.status, settled: true });
+      return toCase(ctx.tx, config, row);
+    },
+  });
+
+  /**
+   * Opens a complaint and settles it at once, at the counter: acknowledged, investigated, remedy
+   * proposed within the handler's authority (or a named approver's), accepted, carried out, verified
+   * and closed with its root cause, every step in the case's history. Above authority without an
+   * approver it is refused with `AUTHORITY_EXCEEDED` and nothing is recorded but the refusal.
+   */
+  async function settleAtCounter(input: z.input<typeof settleSchema>, options: CommandOptions): Promise<Case> {
+    const opened = await settleOpen(input, options);
+    if (opened.status === 'closed') return opened;
+    await workflow.issuePending(opened.id, options.actor);
+    const parsed = parseInput(settleInput, input);
+    const key = options.idempotencyKey;
+    return settleFinish(
+      { caseId: opened.id, rootCause: parsed.rootCause, ...(parsed.resolution ? { resolution: parsed.resolution } : {}) },
+      { actor: options.actor, ...(key ? { idempotencyKey: `${key}:finish` } : {}) },
+    );
+  }
+
+  async function get(caseId: string): Promise<Case> {
+    const id = parseInput(idSchema, caseId, ['caseId']);
+    return view(await loadCase(kernel.store, id));
+  }
+
+  async function byNumber(caseNo: string): Promise<Case> {
+    const no = parseInput(z.string().regex(/^C[0-9]{6,}$/, 'case numbers look like C000123'), caseNo, ['caseNo']);
+    const row = await kernel.store.getBy(casesCollection, 'complaint_cases_no', { caseNo: no });
+    if (!row) throw new NotFoundError('case', no, { path: ['caseNo'] });
+    return view(row);
+  }
+
+  return {
+    /** Opens a case: complaint, after-sales request, suggestion or praise. */
+    open,
+    /** Opens a complaint and settles it at once within authority. */
+    settleAtCounter,
+    /** Acknowledges a case at its level (stops the acknowledge clock). */
+    acknowledge,
+    /** Starts (or returns to) investigating a complaint. */
+    investigate,
+    /** Records the explanation given on an after-sales case. */
+    explain,
+    /** Starts mediation on an after-sales case. */
+    mediate,
+    /** Proposes remedies; above the handler's authority they await approval one level up the ladder. */
+    propose,
+    /** Approves the remedies awaiting approval, within the approver's own authority. */
+    approve,
+    /** Declines the remedies awaiting approval; the case goes back to investigation. */
+    decline,
+    /** Records whether the customer accepts the proposal. */
+    answer,
+    /** Rules on an after-sales case: repair, exchange, refund, or reject with a reason. */
+    rule,
+    /** The customer appeals a rejected proposal or a ruling: the case climbs one level. */
+    appeal,
+    /** Escalates a case one level by hand. */
+    escalate,
+    /** Carries out the approved remedies (loyalty ones through `crm.loyalty`), with a task for exchanges and repairs. */
+    execute,
+    /** Marks the execution task done. */
+    completeTask,
+    /** Verifies that the remedy was carried out (customer relations, for after-sales). */
+    verify,
+    /** Closes a case with its root cause. */
+    close,
+    /** Reopens a closed case within the reopen window. */
+    reopen,
+    /** The case waits on the customer: its clocks stand still. */
+    pause,
+    /** The customer is back: the clocks move on by the business time paused. */
+    resume,
+    /** A case with its items and remedies. */
+    get,
+    /** A case by its number (`C000123`). */
+    byNumber,
+  };
+}
+
+/** The case API. */
+export type CaseService = ReturnType<typeof createCaseService>;

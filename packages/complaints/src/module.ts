@@ -1,0 +1,71 @@
+/**
+ * `complaints(config)`: the module factory. Mounted as `crm.complaints`; its collections, migrations,
+ * commands, queries and `runDue` come from here.
+ */
+import { defineModule, instantSchema, parseInput, type ModuleDefinition } from '@clientele/core';
+import { createArchive } from './archive.js';
+import { createCaseService } from './case-service.js';
+import { createEngine } from './case-engine.js';
+import { complaintsCollections } from './collections.js';
+import { parseComplaintsConfig, type ComplaintsConfig, type ComplaintsConfigInput } from './config.js';
+import { createCorrectiveActionService } from './corrective-actions.js';
+import { createDueWork } from './due-work.js';
+import type { ComplaintEvents } from './events.js';
+import { createRemedyWorkflow } from './remedy-workflow.js';
+import { createSurveyService } from './survey-service.js';
+
+function buildApi(kernel: Parameters<ModuleDefinition['setup']>[0], config: ComplaintsConfig) {
+  const engine = createEngine(kernel, config);
+  const workflow = createRemedyWorkflow(engine);
+  const cases = createCaseService(engine, workflow);
+  const archive = createArchive(engine);
+  const actions = createCorrectiveActionService(engine);
+  const surveys = createSurveyService(engine);
+  const due = createDueWork(engine, workflow, actions);
+  const api = {
+    ...cases,
+    /** Cases, open or closed, by store or customer, newest first. */
+    list: archive.list,
+    /** Who did what to a case, when, oldest first. */
+    history: archive.history,
+    /** Closed cases searchable by product, category, store, cause, remedy and period. */
+    archive: { search: archive.search },
+    /** The SLA report and the cause ranking. */
+    reports: { sla: archive.sla, causes: archive.causes },
+    /** Corrective actions: owner, due date, status, verification; overdue ones escalate. */
+    actions: actions.api,
+    /** Satisfaction surveys. */
+    surveys,
+    /** The configuration in force, with defaults filled in. */
+    config,
+    /** Escalates what fell due by `now` (the same work `crm.runDue` does for this module). */
+    runDue: (now: Date | string = kernel.clock.now()) => due.runDue(parseInput(instantSchema, now, ['now'])),
+  };
+  return { api, runDue: due.runDue };
+}
+
+/** The API mounted as `crm.complaints`. */
+export type ComplaintsApi = ReturnType<typeof buildApi>['api'];
+
+/**
+ * The complaints module: cases up a configurable ladder with authority, time limits in business
+ * hours and a memory. The configuration is checked at once; a ladder with a gap throws a
+ * `VALIDATION_FAILED` error whose issue path names the gap.
+ *
+ * ```ts
+ * const crm = createClientele({ store, modules: [complaints(ladderConfig)] });
+ * await crm.complaints.settleAtCounter({ case: { ... }, remedies: [{ type: 'compensation', amount: 3000 }], rootCause: 'stale-goods' }, { actor });
+ * ```
+ */
+export function complaints(config: ComplaintsConfigInput): ModuleDefinition<'complaints', ComplaintsApi, ComplaintEvents> {
+  const resolved = parseComplaintsConfig(config);
+  return defineModule<'complaints', ComplaintsApi, ComplaintEvents>({
+    name: 'complaints',
+    collections: complaintsCollections,
+    migrations: [{ id: 'complaints/0001-initial', steps: complaintsCollections.map((collection) => ({ op: 'createCollection' as const, collection })) }],
+    setup(kernel) {
+      const { api, runDue } = buildApi(kernel, resolved);
+      return { api, runDue };
+    },
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * Service-level time in a store's business hours: due times, pauses while a case waits on the
+ * customer, and time spent. Pure and exact to the millisecond, built on core's business calendar.
+ */
+import { WEEKDAYS, openIntervals, type BusinessCalendar, type OpeningHours } from '@clientele/core';
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+/** Round-the-clock opening, used for a store that has no opening hours on record. */
+export const ALWAYS_OPEN: OpeningHours = Object.fromEntries(WEEKDAYS.map((d) => [d, [['00:00', '24:00']]])) as OpeningHours;
+
+/**
+ * The calendar service-level clocks use for a store: its own, or round the clock when it has no
+ * opening hours at all (a web desk), so a due time always exists.
+ */
+export function slaCalendar(calendar: BusinessCalendar): BusinessCalendar {
+  const hasHours = WEEKDAYS.some((d) => (calendar.openingHours[d] ?? []).length > 0);
+  return hasHours ? calendar : { ...calendar, openingHours: ALWAYS_OPEN };
+}
+
+/**
+ * The instant `ms` of opening time after `from`. Time while the store is closed does not count, and
+ * the result is always an instant when the store is open: a deadline that would fall exactly at
+ * closing time moves to the next opening, which is the same moment in business time.
+ */
+export function addBusinessTime(calendar: BusinessCalendar, from: Date, ms: number): Date {
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError('business time must be a non-negative whole number of milliseconds');
+  let remaining = ms;
+  for (const interval of openIntervals(calendar, from)) {
+    const length = interval.end.getTime() - interval.start.getTime();
+    if (remaining < length) return new Date(interval.start.getTime() + remaining);
+    remaining -= length;
+  }
+  throw new RangeError('the calendar has no opening time within a year');
+}
+
+/** Business minutes after `from` (see {@link addBusinessTime}). */
+export function addBusinessMinutesExact(calendar: BusinessCalendar, from: Date, minutes: number): Date {
+  return addBusinessTime(calendar, from, Math.round(minutes * MINUTE));
+}
+
+/** Opening time between two instants in milliseconds; 0 when `to` is not after `from`. */
+export function businessTimeBetween(calendar: BusinessCalendar, from: Date, to: Date): number {
+  const end = to.getTime();
+  if (end <= from.getTime()) return 0;
+  const days = Math.ceil((end - from.getTime()) / DAY) + 2;
+  let total = 0;
+  for (const interval of openIntervals(calendar, from, days)) {
+    if (interval.start.getTime() >= end) break;
+    total += Math.min(interval.end.getTime(), end) - interval.start.getTime();
+  }
+  return total;
+}
+
+/**
+ * Where a due time moves when a case that was paused (waiting on the customer) resumes: the business
+ * time that was left at the pause is counted again from the resumption. So the due time moves by
+ * exactly the business time the pause lasted.
+ */
+export function resumedDue(calendar: BusinessCalendar, due: Date, pausedAt: Date, resumedAt: Date): Date {
+  return addBusinessTime(calendar, resumedAt, businessTimeBetween(calendar, pausedAt, due));
+}
+
+/** The two clocks of one level: acknowledge by, resolve by. */
+export interface LevelDeadlines {
+  acknowledgeBy: Date;
+  resolveBy: Date;
+}
+
+/** Due times of a level entered at `enteredAt`, from limits in business minutes. */
+export function levelDeadlines(calendar: BusinessCalendar, enteredAt: Date, limits: { acknowledge: number; resolve: number }): LevelDeadlines {
+  return {
+    acknowledgeBy: addBusinessMinutesExact(calendar, enteredAt, limits.acknowledge),
+    resolveBy: addBusinessMinutesExact(calendar, enteredAt, limits.resolve),
+  };
+}
+
+/** What falls due next on an open case. */
+export type DueKind = 'acknowledge' | 'resolve' | 'execution';
+
+/** The pending clocks of a case; a clock that was met, or whose miss was already acted on, is null. */
+export interface CaseClocks {
+  acknowledgeBy: Date | null;
+  resolveBy: Date | null;
+  /** An execution task's due time, until it is done or its lateness was acted on. */
+  taskDueAt: Date | null;
+  /** While waiting on the customer nothing falls due. */
+  paused: boolean;
+}
+
+/** The earliest pending due time and what it is for, or null when nothing is pending. */
+export function nextDue(clocks: CaseClocks): { at: Date; kind: DueKind } | null {
+  if (clocks.paused) return null;
+  const candidates: Array<{ at: Date; kind: DueKind }> = [];
+  if (clocks.acknowledgeBy) candidates.push({ at: clocks.acknowledgeBy, kind: 'acknowledge' });
+  if (clocks.resolveBy) candidates.push({ at: clocks.resolveBy, kind: 'resolve' });
+  if (clocks.taskDueAt) candidates.push({ at: clocks.taskDueAt, kind: 'execution' });
+  candidates.sort((a, b) => a.at.getTime() - b.at.getTime());
+  return candidates[0] ?? null;
+}

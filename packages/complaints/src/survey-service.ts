@@ -1,0 +1,400 @@
+/**
+ * Satisfaction surveys: invitations after sampled purchases (in the sale's own transaction) and after
+ * closed cases, responses with scores per indicator, and scores per indicator, store, segment and
+ * period with the trend against the period before. A low score opens a case, so dissatisfaction the
+ * customer never voiced enters the same ladder.
+ */
+import {
+  InvalidStateError,
+  NotFoundError,
+  aggregate,
+  codeSchema,
+  idSchema,
+  instantSchema,
+  invalid,
+  longTextSchema,
+  parseInput,
+  scan,
+  type AggregateRow,
+  type CommandContext,
+  type Where,
+} from '@clientele/core';
+import { z } from 'zod';
+import { activeCustomerId, calendarOf, createCase, emit, segmentsOfCustomer, type Engine } from './case-engine.js';
+import { answersCollection, invitationsCollection, responsesCollection, type InvitationRow, type ResponseRow } from './collections.js';
+import { lowScoresOf, type Questionnaire } from './config.js';
+import { isLowScore, isSampled, mean, netPromoterScore, normalise, onScale, promoterClass, scaleRange, type Scale } from './questionnaires.js';
+
+/** A survey invitation. */
+export type SurveyInvitation = InvitationRow;
+/** A survey response. */
+export type SurveyResponse = ResponseRow;
+
+/** Input of `surveys.invite`. */
+export const inviteSchema = z
+  .object({
+    questionnaireId: codeSchema,
+    storeId: codeSchema,
+    customerId: idSchema.optional(),
+    /** What the survey is about (default: a manual invitation of its own). */
+    ref: z.object({ type: z.string().regex(/^[a-z][a-z-]{0,39}$/), id: idSchema }).strict().optional(),
+  })
+  .strict();
+
+/** Input of `surveys.respond`. */
+export const respondSchema = z
+  .object({
+    /** The invitation answered; or give `questionnaireId` and `storeId` for a walk-up response. */
+    invitationId: idSchema.optional(),
+    questionnaireId: codeSchema.optional(),
+    storeId: codeSchema.optional(),
+    customerId: idSchema.optional(),
+    /** Scores by question id. */
+    answers: z.record(codeSchema, z.number().int('scores are whole numbers')).refine((a) => Object.keys(a).length > 0, 'answer at least one question'),
+    comment: longTextSchema.optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.invitationId) {
+      for (const f of ['questionnaireId', 'storeId', 'customerId'] as const) {
+        if (r[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: 'comes from the invitation', params: { code: 'not_allowed' } });
+      }
+    } else {
+      if (!r.questionnaireId) ctx.addIssue({ code: 'custom', path: ['questionnaireId'], message: 'name the questionnaire or the invitation', params: { code: 'required' } });
+      if (!r.storeId) ctx.addIssue({ code: 'custom', path: ['storeId'], message: 'name the store or the invitation', params: { code: 'required' } });
+    }
+  });
+
+/** Input of `surveys.scores`. */
+export const scoresSchema = z
+  .object({
+    from: instantSchema,
+    to: instantSchema,
+    /** `indicator`: one row per indicator; `store`: per store and indicator; `segment`: per segment and indicator. */
+    by: z.enum(['indicator', 'store', 'segment']).default('indicator'),
+    storeId: codeSchema.optional(),
+    questionnaireId: codeSchema.optional(),
+  })
+  .strict()
+  .refine((q) => q.from.getTime() < q.to.getTime(), { message: 'the period ends after it starts', path: ['to'] });
+
+/** Scores of one indicator in one period. */
+export interface ScoreFigures {
+  answers: number;
+  /** Mean on the question's own scale. */
+  average: number | null;
+  /** Mean on a 0-100 scale, comparable across scales. */
+  score: number | null;
+  /** Net promoter score, for 0-10 questions. */
+  nps: number | null;
+}
+
+/** One row of a score report. */
+export interface ScoreRow extends ScoreFigures {
+  indicator: string;
+  group: string;
+  scale: Scale;
+  storeId?: string;
+  segmentId?: string;
+  /** The same figures for the period of equal length just before. */
+  previous: ScoreFigures | null;
+  /** Change of `score` against the previous period (points on the 0-100 scale). */
+  trend: number | null;
+}
+
+/** A score report. */
+export interface ScoreReport {
+  from: Date;
+  to: Date;
+  previousFrom: Date;
+  rows: ScoreRow[];
+}
+
+interface Sums {
+  answers: number;
+  score: number;
+  normalised: number;
+  promoters: number;
+  detractors: number;
+}
+
+function figures(scale: Scale, s: Sums | undefined): ScoreFigures {
+  if (!s || s.answers === 0) return { answers: 0, average: null, score: null, nps: null };
+  return {
+    answers: s.answers,
+    average: mean(s.score, s.answers, 2),
+    score: mean(s.normalised, s.answers * 10, 1),
+    nps: scale === '0-10' ? netPromoterScore(s.promoters, s.detractors, s.answers) : null,
+  };
+}
+
+/** Builds the survey service and registers the purchase sampler. */
+export function createSurveyService(engine: Engine) {
+  const { kernel, config } = engine;
+  const questionnaires = new Map(config.surveys.questionnaires.map((q) => [q.id, q]));
+
+  function questionnaire(id: string, path: Array<string | number>): Questionnaire {
+    const q = questionnaires.get(id);
+    if (!q) throw new NotFoundError('questionnaire', id, { path });
+    return q;
+  }
+
+  async function addInvitation(ctx: CommandContext, q: Questionnaire, fields: { customerId: string | null; storeId: string; trigger: string; refType: string; refId: string }): Promise<InvitationRow> {
+    const row = await ctx.tx.insert(invitationsCollection, {
+      id: ctx.id('inv'),
+      questionnaireId: q.id,
+      ...fields,
+      status: 'open',
+      createdAt: ctx.now,
+      expiresAt: new Date(ctx.now.getTime() + q.expiresAfterDays * 86_400_000),
+      respondedAt: null,
+      responseId: null,
+    });
+    await emit(ctx, 'survey.invited', { invitationId: row.id, questionnaireId: q.id, customerId: row.customerId, storeId: row.storeId, trigger: row.trigger }, row.customerId);
+    return row;
+  }
+
+  // Sampling happens in the sale's own transaction: a sale and its invitation commit together.
+  const sampled = config.surveys.questionnaires.filter((q) => q.trigger === 'purchase' && q.sampleRate > 0);
+  if (sampled.length) {
+    kernel.on<{ purchaseId: string; customerId: string | null; storeId: string }>('purchase.recorded', async (ctx, sale) => {
+      for (const q of sampled) {
+        if (q.audience === 'members' && !sale.customerId) continue;
+        if (!isSampled(q.seed ?? q.id, sale.purchaseId, q.sampleRate)) continue;
+        await addInvitation(ctx, q, { customerId: sale.customerId, storeId: sale.storeId, trigger: 'purchase', refType: 'purchase', refId: sale.purchaseId });
+      }
+    });
+  }
+
+  const invite = kernel.command({
+    name: 'surveys.invite',
+    input: inviteSchema,
+    permission: 'surveys.manage',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const q = questionnaire(input.questionnaireId, ['questionnaireId']);
+      await calendarOf(ctx.tx, input.storeId);
+      const customerId = input.customerId ? await activeCustomerId(ctx.tx, input.customerId, ['customerId']) : null;
+      const ref = input.ref ?? { type: 'manual', id: ctx.id('ref') };
+      if (await ctx.tx.getBy(invitationsCollection, 'survey_invitations_ref', { questionnaireId: q.id, refType: ref.type, refId: ref.id })) {
+        throw new InvalidStateError(`${ref.type} ${ref.id} was already invited to ${q.id}`, { path: ['ref'] });
+      }
+      const row = await addInvitation(ctx, q, { customerId, storeId: input.storeId, trigger: 'manual', refType: ref.type, refId: ref.id });
+      ctx.audit({ type: 'survey-invitation', id: row.id, customerId }, { questionnaireId: q.id });
+      return row;
+    },
+  });
+
+  const respond = kernel.command({
+    name: 'surveys.respond',
+    input: respondSchema,
+    permission: 'surveys.record',
+    idempotency: 'optional',
+    async run(ctx, input): Promise<{ response: SurveyResponse; caseId: string | null }> {
+      let invitation: InvitationRow | null = null;
+      let q: Questionnaire;
+      let storeId: string;
+      let customerId: string | null;
+      if (input.invitationId) {
+        const inv = await ctx.tx.get(invitationsCollection, input.invitationId);
+        if (!inv) throw new NotFoundError('survey invitation', input.invitationId, { path: ['invitationId'] });
+        if (inv.status !== 'open') throw new InvalidStateError(`invitation ${inv.id} is ${inv.status}`, { path: ['invitationId'], status: inv.status });
+        invitation = inv;
+        q = questionnaire(inv.questionnaireId, ['invitationId']);
+        storeId = inv.storeId;
+        customerId = inv.customerId;
+      } else {
+        q = questionnaire(input.questionnaireId!, ['questionnaireId']);
+        storeId = input.storeId!;
+        await calendarOf(ctx.tx, storeId);
+        customerId = input.customerId ? await activeCustomerId(ctx.tx, input.customerId, ['customerId']) : null;
+      }
+      const questions = new Map(q.questions.map((x) => [x.id, x]));
+      for (const [id, score] of Object.entries(input.answers)) {
+        const question = questions.get(id);
+        if (!question) throw invalid(['answers', id], 'unknown_question', `${q.id} has no question ${id}`);
+        if (!onScale(question.scale, score)) {
+          const { min, max } = scaleRange(question.scale);
+          throw invalid(['answers', id], 'out_of_range', `${id} is answered from ${min} to ${max}`);
+        }
+      }
+      if (invitation && !(await ctx.tx.consume(invitationsCollection, invitation.id, { status: 'open' }, { status: 'answered', respondedAt: ctx.now }))) {
+        throw new InvalidStateError(`invitation ${invitation.id} was answered meanwhile`, { path: ['invitationId'] });
+      }
+      const responseId = ctx.id('rsp');
+      const thresholds = lowScoresOf(q);
+      const low = Object.entries(input.answers)
+        .map(([id, score]) => ({ question: questions.get(id)!, score }))
+        .filter((a) => isLowScore(thresholds, a.question.scale, a.score));
+      let caseId: string | null = null;
+      if (low.length) {
+        const worst = [...low].sort((a, b) => normalise(a.question.scale, a.score) - normalise(b.question.scale, b.score))[0]!;
+        const group = config.surveys.indicators[worst.question.indicator] ?? 'overall';
+        const lines = low.map((a) => `${a.question.text}: ${a.score} of ${scaleRange(a.question.scale).max}`);
+        const opened = await createCase(engine, ctx, {
+          kind: 'complaint',
+          request: null,
+          channel: 'survey',
+          storeId,
+          customerId,
+          contact: null,
+          purchaseId: invitation?.refType === 'purchase' ? invitation.refId : null,
+          items: [],
+          category: config.surveys.caseCategory ?? `survey-${group}`,
+          severity: config.surveys.caseSeverity,
+          description: `Low score in survey "${q.name}": ${lines.join('; ')}${input.comment ? `. Comment: ${input.comment}` : ''}`,
+          attachments: [],
+          source: { type: 'survey-response', id: responseId },
+        });
+        caseId = opened.id;
+      }
+      const segments = await segmentsOfCustomer(engine, ctx, customerId);
+      const response = await ctx.tx.insert(responsesCollection, {
+        id: responseId,
+        invitationId: invitation?.id ?? null,
+        questionnaireId: q.id,
+        customerId,
+        storeId,
+        at: ctx.now,
+        answers: input.answers,
+        segments,
+        comment: input.comment ?? null,
+        lowScore: low.length > 0,
+        caseId,
+      });
+      if (invitation) await ctx.tx.update(invitationsCollection, invitation.id, { responseId });
+      for (const [id, score] of Object.entries(input.answers)) {
+        const question = questions.get(id)!;
+        const klass = promoterClass(question.scale, score);
+        await ctx.tx.insert(answersCollection, {
+          id: `${responseId}:${id}`,
+          responseId,
+          questionnaireId: q.id,
+          customerId,
+          storeId,
+          at: ctx.now,
+          questionId: id,
+          indicator: question.indicator,
+          indicatorGroup: config.surveys.indicators[question.indicator] ?? 'overall',
+          scale: question.scale,
+          score,
+          normalised: normalise(question.scale, score),
+          promoter: klass === 'promoter' ? 1 : 0,
+          detractor: klass === 'detractor' ? 1 : 0,
+        });
+      }
+      ctx.audit({ type: 'survey-response', id: responseId, customerId }, { questionnaireId: q.id, lowScore: low.length > 0, ...(caseId ? { caseId } : {}) });
+      await emit(ctx, 'survey.answered', { responseId, questionnaireId: q.id, storeId, lowScore: low.length > 0, caseId }, customerId);
+      return { response, caseId };
+    },
+  });
+
+  async function invitations(input: { customerId?: string; status?: 'open' | 'answered' | 'expired'; limit?: number; after?: string | null } = {}): Promise<{ items: SurveyInvitation[]; next: string | null }> {
+    const q = parseInput(
+      z.object({ customerId: idSchema.optional(), status: z.enum(['open', 'answered', 'expired']).optional(), limit: z.number().int().min(1).max(1000).default(50), after: z.string().min(1).max(2000).nullish() }).strict(),
+      input,
+    );
+    const where: Where<typeof invitationsCollection> = {};
+    if (q.customerId) where.customerId = q.customerId;
+    if (q.status) where.status = q.status;
+    const page = await kernel.store.find(invitationsCollection, { where, orderBy: [{ field: 'createdAt' }], limit: q.limit, after: q.after ?? null });
+    return { items: page.rows, next: page.next };
+  }
+
+  async function sumsFor(from: Date, to: Date, q: z.output<typeof scoresSchema>): Promise<Map<string, Sums & { indicator: string; group: string; scale: Scale; storeId?: string; segmentId?: string }>> {
+    const where: Where<typeof answersCollection> = { at: { gte: from, lt: to } };
+    if (q.storeId) where.storeId = q.storeId;
+    if (q.questionnaireId) where.questionnaireId = q.questionnaireId;
+    const out = new Map<string, Sums & { indicator: string; group: string; scale: Scale; storeId?: string; segmentId?: string }>();
+    if (q.by === 'segment') {
+      // Segments are kept per response (as they were when answering), so this one is summed here.
+      const segmentsOf = new Map<string, string[]>();
+      const responseWhere: Where<typeof responsesCollection> = { at: { gte: from, lt: to } };
+      if (q.storeId) responseWhere.storeId = q.storeId;
+      if (q.questionnaireId) responseWhere.questionnaireId = q.questionnaireId;
+      for await (const r of scan(kernel.store, responsesCollection, { where: responseWhere })) segmentsOf.set(r.id, r.segments);
+      for await (const a of scan(kernel.store, answersCollection, { where })) {
+        for (const segmentId of segmentsOf.get(a.responseId) ?? []) {
+          const key = JSON.stringify([segmentId, a.indicator, a.scale]);
+          const s = out.get(key) ?? { indicator: a.indicator, group: a.indicatorGroup, scale: a.scale as Scale, segmentId, answers: 0, score: 0, normalised: 0, promoters: 0, detractors: 0 };
+          s.answers++;
+          s.score += a.score;
+          s.normalised += a.normalised;
+          s.promoters += a.promoter;
+          s.detractors += a.detractor;
+          out.set(key, s);
+        }
+      }
+      return out;
+    }
+    const groupBy = (q.by === 'store' ? ['storeId', 'indicator', 'indicatorGroup', 'scale'] : ['indicator', 'indicatorGroup', 'scale']) as Array<'storeId' | 'indicator' | 'indicatorGroup' | 'scale'>;
+    const rows: AggregateRow[] = await aggregate(kernel.store, answersCollection, {
+      where,
+      groupBy,
+      measures: { answers: { fn: 'count' }, score: { fn: 'sum', field: 'score' }, normalised: { fn: 'sum', field: 'normalised' }, promoters: { fn: 'sum', field: 'promoter' }, detractors: { fn: 'sum', field: 'detractor' } },
+    });
+    for (const r of rows) {
+      const storeId = q.by === 'store' ? String(r['storeId']) : undefined;
+      const key = JSON.stringify([storeId ?? null, r['indicator'], r['scale']]);
+      out.set(key, {
+        indicator: String(r['indicator']),
+        group: String(r['indicatorGroup']),
+        scale: String(r['scale']) as Scale,
+        ...(storeId !== undefined ? { storeId } : {}),
+        answers: Number(r['answers']),
+        score: Number(r['score']),
+        normalised: Number(r['normalised']),
+        promoters: Number(r['promoters']),
+        detractors: Number(r['detractors']),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Scores per indicator (and store or segment) for a period, each beside the period of equal length
+   * just before it, with the trend. Means are on the question's scale and on a common 0-100 scale.
+   */
+  async function scores(input: z.input<typeof scoresSchema>): Promise<ScoreReport> {
+    const q = parseInput(scoresSchema, input);
+    const length = q.to.getTime() - q.from.getTime();
+    const previousFrom = new Date(q.from.getTime() - length);
+    const current = await sumsFor(q.from, q.to, q);
+    const previous = await sumsFor(previousFrom, q.from, q);
+    const rows: ScoreRow[] = [];
+    for (const [key, s] of current) {
+      const now = figures(s.scale, s);
+      const before = previous.get(key);
+      const prev = before ? figures(s.scale, before) : null;
+      rows.push({
+        indicator: s.indicator,
+        group: s.group,
+        scale: s.scale,
+        ...(s.storeId !== undefined ? { storeId: s.storeId } : {}),
+        ...(s.segmentId !== undefined ? { segmentId: s.segmentId } : {}),
+        ...now,
+        previous: prev,
+        trend: prev && prev.score !== null && now.score !== null ? Math.round((now.score - prev.score) * 10) / 10 : null,
+      });
+    }
+    const groupOrder = ['product', 'service', 'purchase', 'recovery', 'overall'];
+    rows.sort((a, b) => (a.segmentId ?? '').localeCompare(b.segmentId ?? '') || (a.storeId ?? '').localeCompare(b.storeId ?? '') || groupOrder.indexOf(a.group) - groupOrder.indexOf(b.group) || a.indicator.localeCompare(b.indicator) || a.scale.localeCompare(b.scale));
+    return { from: q.from, to: q.to, previousFrom, rows };
+  }
+
+  return {
+    /** The configured questionnaires. */
+    questionnaires: (): readonly Questionnaire[] => config.surveys.questionnaires,
+    /** Invites a customer to a questionnaire by hand. */
+    invite,
+    /** Records a response; a low score opens a case. */
+    respond,
+    /** Invitations, for the host to send and follow up. */
+    invitations,
+    /** Scores per indicator, store or segment for a period, with the trend. */
+    scores,
+  };
+}
+
+/** The survey API (`crm.complaints.surveys`). */
+export type SurveyService = ReturnType<typeof createSurveyService>;

@@ -1,0 +1,73 @@
+/** The configuration: defaults filled in, and every kind of mistake refused with the path of the mistake. */
+import { isClienteleError, type ValidationError } from '@clientele/core';
+import { describe, expect, it } from 'vitest';
+import { parseComplaintsConfig, type ComplaintsConfigInput } from '../src/index.js';
+import { approvalLevel, limitsAt, mayActAt } from '../src/ladder.js';
+import { TIANTIAN } from './support/world.js';
+
+function issues(config: unknown): Array<{ path: ReadonlyArray<string | number>; code: string }> {
+  try {
+    parseComplaintsConfig(config);
+  } catch (error) {
+    expect(isClienteleError(error, 'VALIDATION_FAILED')).toBe(true);
+    return (error as ValidationError).issues.map((i) => ({ path: i.path, code: i.code }));
+  }
+  return [];
+}
+
+const service = TIANTIAN.ladders['service']!;
+const one = (over: Partial<ComplaintsConfigInput>): ComplaintsConfigInput => ({ ...TIANTIAN, ...over });
+const withService = (levels: unknown[]): ComplaintsConfigInput => ({ ...TIANTIAN, ladders: { ...TIANTIAN.ladders, service: levels as never } });
+
+describe('complaints configuration', () => {
+  it('fills in defaults: routes to the first ladder, remedy actions by name, the middle severity for survey cases', () => {
+    const c = parseComplaintsConfig(TIANTIAN);
+    expect(c.routes).toEqual({ complaint: 'service', 'after-sales': 'quality', suggestion: 'service', praise: 'service' });
+    expect(c.remedies.voucher).toEqual({ action: 'voucher' });
+    expect(c.surveys.caseSeverity).toBe('medium');
+    expect(c.surveys.indicators['checkout-wait']).toBe('purchase');
+    expect(c.correctiveActions).toEqual({ graceMinutes: 240, ladder: 'service' });
+    const mapped = parseComplaintsConfig(one({ remedies: { voucher: { action: 'compensation' } } }));
+    expect(mapped.remedies.voucher).toEqual({ action: 'compensation' });
+  });
+
+  it('names the gap in a ladder', () => {
+    expect(issues(withService([service[0]!, service[2]!]))).toEqual([{ path: ['ladders', 'service', 1, 'level'], code: 'ladder_gap' }]);
+    expect(issues(withService([{ ...service[0]!, level: 2 }]))).toEqual([{ path: ['ladders', 'service', 0, 'level'], code: 'ladder_gap' }]);
+    expect(issues(withService([service[0]!, { ...service[1]!, timeLimits: { low: { acknowledge: 1, resolve: 2 } } }]))).toEqual([
+      { path: ['ladders', 'service', 1, 'timeLimits', 'medium'], code: 'ladder_gap' },
+      { path: ['ladders', 'service', 1, 'timeLimits', 'high'], code: 'ladder_gap' },
+    ]);
+    expect(issues(withService([{ ...service[0]!, serviceLevels: { gold: { low: { acknowledge: 1, resolve: 2 } } } }])).map((i) => i.path)).toEqual([
+      ['ladders', 'service', 0, 'serviceLevels', 'gold', 'medium'],
+      ['ladders', 'service', 0, 'serviceLevels', 'gold', 'high'],
+    ]);
+  });
+
+  it('refuses other mistakes with their paths', () => {
+    expect(issues(one({ routes: { 'after-sales': 'nowhere' } }))).toEqual([{ path: ['routes', 'after-sales'], code: 'unknown_ladder' }]);
+    expect(issues(withService([{ ...service[0]!, timeLimits: { ...service[0]!.timeLimits, low: { acknowledge: 300, resolve: 60 } } }]))).toEqual([{ path: ['ladders', 'service', 0, 'timeLimits', 'low', 'acknowledge'], code: 'custom' }]);
+    expect(issues(withService([{ ...service[0]!, timeLimits: { ...service[0]!.timeLimits, urgent: { acknowledge: 1, resolve: 2 } } }]))).toEqual([{ path: ['ladders', 'service', 0, 'timeLimits', 'urgent'], code: 'unknown_severity' }]);
+    expect(issues(one({ surveys: { questionnaires: [{ id: 'q', name: 'Q', trigger: 'manual', questions: [{ id: 'a', indicator: 'smell', scale: '1-5', text: 'Smell' }] }] } }))).toEqual([{ path: ['surveys', 'questionnaires', 0, 'questions', 0, 'indicator'], code: 'unknown_indicator' }]);
+    expect(issues(one({ categories: ['food'] }))).toEqual([{ path: ['surveys', 'caseCategory'], code: 'unknown_category' }]);
+    expect(issues(one({ reopenWindowDays: -1 }))).toEqual([{ path: ['reopenWindowDays'], code: 'too_small' }]);
+    expect(issues({ ...TIANTIAN, colour: 'red' })).toEqual([{ path: [], code: 'unrecognized_keys' }]);
+    expect(issues(one({ ladders: {}, routes: {} }))).toEqual([{ path: ['ladders'], code: 'too_small' }]);
+  });
+
+  it('picks limits by service level, lets higher desks act on lower cases, and finds who may approve', () => {
+    const c = parseComplaintsConfig(TIANTIAN);
+    const ladder = c.ladders['service']!;
+    expect(limitsAt(ladder[0]!, 'high', 'priority')).toEqual({ acknowledge: 5, resolve: 30 });
+    expect(limitsAt(ladder[0]!, 'high', 'bronze')).toEqual({ acknowledge: 15, resolve: 60 });
+    expect(limitsAt(ladder[1]!, 'high', 'priority')).toEqual({ acknowledge: 30, resolve: 120 });
+    expect(mayActAt(ladder, 1, 'manager')).toBe(true);
+    expect(mayActAt(ladder, 2, 'clerk')).toBe(false);
+    const limits: Record<string, number> = { clerk: 5000, manager: 50000, relations: 200000, 'gm-office': 500000, gm: 5_000_000 };
+    const limitOf = (r: string) => limits[r] ?? 0;
+    expect(approvalLevel(ladder, 1, limitOf, 30000)).toBe(2);
+    expect(approvalLevel(ladder, 1, limitOf, 80000)).toBe(3);
+    expect(approvalLevel(ladder, 2, limitOf, 80000)).toBe(3);
+    expect(approvalLevel(ladder, 1, limitOf, 99_000_000)).toBe(5);
+  });
+});

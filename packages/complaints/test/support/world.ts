@@ -1,0 +1,266 @@
+/**
+ * The world the scenario tests run in: the Tiantian ladder (counter clerk → store manager →
+ * customer relations → general manager's office → general manager) and the quality station's
+ * ladder for after-sales cases, a store whose service desk keeps weekday hours, staff for every
+ * level, and, where a test asks for them, small stand-ins for the loyalty and segments modules.
+ */
+import {
+  NotFoundError,
+  coreCollections,
+  createClientele,
+  defineCollection,
+  defineModule,
+  field,
+  manualClock,
+  scan,
+  sequentialIds,
+  type Clientele,
+  type CollectionSpec,
+  type ManualClock,
+  type ModuleDefinition,
+  type Store,
+} from '@clientele/core';
+import { z } from 'zod';
+import { complaints, complaintsCollections, type ComplaintsConfigInput } from '../../src/index.js';
+
+export const SYSTEM = { actor: { system: 'test-setup' } } as const;
+export const CLERK = { actor: { staffId: 'E-CLERK' } } as const;
+export const CLERK2 = { actor: { staffId: 'E-CLERK2' } } as const;
+export const MANAGER = { actor: { staffId: 'E-MANAGER' } } as const;
+export const RELATIONS = { actor: { staffId: 'E-RELATIONS' } } as const;
+export const GM_OFFICE = { actor: { staffId: 'E-GMO' } } as const;
+export const GM = { actor: { staffId: 'E-GM' } } as const;
+export const QUALITY = { actor: { staffId: 'E-QUALITY' } } as const;
+export const GUARD = { actor: { staffId: 'E-GUARD' } } as const;
+
+const limits = (ack: number, resolve: number) => ({ acknowledge: ack, resolve });
+
+/** The Tiantian ladder and quality station, in business minutes. */
+export const TIANTIAN: ComplaintsConfigInput = {
+  severities: ['low', 'medium', 'high'],
+  ladders: {
+    service: [
+      { level: 1, id: 'counter', name: 'Counter clerk', roles: ['clerk'], timeLimits: { low: limits(60, 240), medium: limits(30, 120), high: limits(15, 60) }, serviceLevels: { priority: { low: limits(15, 60), medium: limits(10, 45), high: limits(5, 30) } } },
+      { level: 2, id: 'store-manager', name: 'Store manager', roles: ['manager'], timeLimits: { low: limits(120, 480), medium: limits(60, 240), high: limits(30, 120) } },
+      { level: 3, id: 'customer-relations', name: 'Customer relations', roles: ['relations'], timeLimits: { low: limits(240, 960), medium: limits(120, 480), high: limits(60, 240) } },
+      { level: 4, id: 'gm-office', name: 'General manager’s office', roles: ['gm-office'], timeLimits: { low: limits(480, 1440), medium: limits(240, 960), high: limits(120, 480) } },
+      { level: 5, id: 'gm', name: 'General manager', roles: ['gm'], timeLimits: { low: limits(480, 2400), medium: limits(480, 1440), high: limits(240, 960) } },
+    ],
+    quality: [
+      { level: 1, id: 'quality-station', name: 'Quality station', roles: ['quality'], timeLimits: { low: limits(60, 1440), medium: limits(60, 960), high: limits(30, 480) } },
+      { level: 2, id: 'customer-relations', name: 'Customer relations', roles: ['relations'], timeLimits: { low: limits(120, 960), medium: limits(120, 480), high: limits(60, 240) } },
+      { level: 3, id: 'gm', name: 'General manager', roles: ['gm'], timeLimits: { low: limits(480, 2400), medium: limits(480, 1440), high: limits(240, 960) } },
+    ],
+  },
+  routes: { 'after-sales': 'quality' },
+  verifierRoles: { 'after-sales': ['relations'] },
+  causes: ['stale-goods', 'pricing-error', 'rude-service', 'slow-checkout', 'faulty-product', 'survey-feedback', 'other'],
+  pointValue: 1,
+  reopenWindowDays: 7,
+  correctiveActions: { graceMinutes: 240 },
+  surveys: {
+    questionnaires: [
+      {
+        id: 'after-purchase',
+        name: 'How was your visit?',
+        trigger: 'purchase',
+        sampleRate: 0.5,
+        seed: 'tiantian-2026',
+        questions: [
+          { id: 'q-fresh', indicator: 'freshness', scale: '1-5', text: 'Freshness of what you bought' },
+          { id: 'q-price', indicator: 'price', scale: '1-5', text: 'Prices' },
+          { id: 'q-staff', indicator: 'attitude', scale: '1-5', text: 'Staff attitude' },
+          { id: 'q-wait', indicator: 'checkout-wait', scale: '1-5', text: 'Waiting at the checkout' },
+          { id: 'q-nps', indicator: 'recommend', scale: '0-10', text: 'Would you recommend us to a friend?' },
+        ],
+      },
+      {
+        id: 'after-case',
+        name: 'Did we fix it?',
+        trigger: 'case-closed',
+        questions: [{ id: 'q-fixed', indicator: 'resolution', scale: '1-5', text: 'How well was your problem solved?' }],
+      },
+    ],
+  },
+};
+
+const PERMS = ['customers.write', 'sales.*', 'interactions.write', 'complaints.handle', 'surveys.record', 'loyalty.*'];
+
+/** A whole test world. */
+export interface World {
+  crm: Clientele<[ReturnType<typeof complaints>]>;
+  clock: ManualClock;
+  store: Store;
+}
+
+/** Options of {@link openWorld}. */
+export interface WorldOptions {
+  config?: ComplaintsConfigInput;
+  /** Extra modules (the loyalty or segments stand-ins). */
+  modules?: ModuleDefinition[];
+  /** Where the clock starts (default Monday 2 November 2026, 10:00 in Shanghai). */
+  start?: string;
+}
+
+/**
+ * A chain with store S01 (service desk Monday to Friday 08:00-20:00, Shanghai) and S02 (open round
+ * the clock), staff at every level, and a member. Authority: clerk 50 yuan, manager 500 yuan,
+ * customer relations 2,000 yuan (and exchanges to 5,000), the general manager's office 5,000, the
+ * general manager 50,000.
+ */
+export async function openWorld(store: Store, options: WorldOptions = {}): Promise<World & { customerId: string; reported: Array<{ error: unknown; context: string }> }> {
+  const clock = manualClock(options.start ?? '2026-11-02T02:00:00Z');
+  const reported: Array<{ error: unknown; context: string }> = [];
+  const crm = createClientele({
+    store,
+    clock,
+    ids: sequentialIds(),
+    modules: [complaints(options.config ?? TIANTIAN), ...(options.modules ?? [])],
+    onListenerError: (error, context) => void reported.push({ error, context }),
+  }) as unknown as World['crm'];
+  await crm.migrate();
+  const weekdays: [string, string][] = [['08:00', '20:00']];
+  await crm.stores.create({ id: 'S01', name: '天天超市 人民路店', region: 'East', timeZone: 'Asia/Shanghai', openingHours: { mon: weekdays, tue: weekdays, wed: weekdays, thu: weekdays, fri: weekdays } }, SYSTEM);
+  await crm.stores.create({ id: 'S02', name: '天天超市 网店', region: 'East', timeZone: 'Asia/Shanghai' }, SYSTEM);
+  await crm.roles.define({ id: 'clerk', name: 'Counter clerk', permissions: PERMS, limits: { refund: 5000, compensation: 5000, 'goodwill-points': 5000, voucher: 5000, exchange: 5000 } }, SYSTEM);
+  await crm.roles.define({ id: 'manager', name: 'Store manager', permissions: [...PERMS, 'complaints.approve', 'complaints.escalate', 'complaints.verify'], limits: { refund: 50000, compensation: 50000, 'goodwill-points': 50000, voucher: 50000, exchange: 50000 } }, SYSTEM);
+  await crm.roles.define({ id: 'relations', name: 'Customer relations', permissions: [...PERMS, 'complaints.*', 'surveys.*'], limits: { refund: 200000, compensation: 200000, 'goodwill-points': 200000, voucher: 200000, exchange: 500000, repair: 500000 } }, SYSTEM);
+  await crm.roles.define({ id: 'gm-office', name: 'GM office', permissions: [...PERMS, 'complaints.*'], limits: { refund: 500000, compensation: 500000 } }, SYSTEM);
+  await crm.roles.define({ id: 'gm', name: 'General manager', permissions: ['*'], limits: { refund: 5000000, compensation: 5000000, exchange: 5000000 } }, SYSTEM);
+  await crm.roles.define({ id: 'quality', name: 'Quality station', permissions: [...PERMS, 'complaints.rule'], limits: { refund: 30000, exchange: 100000, repair: 100000 } }, SYSTEM);
+  await crm.roles.define({ id: 'guard', name: 'Security', permissions: ['interactions.write'] }, SYSTEM);
+  for (const [id, name, roleId] of [
+    ['E-CLERK', '李娜', 'clerk'],
+    ['E-CLERK2', '陈晨', 'clerk'],
+    ['E-MANAGER', '王强', 'manager'],
+    ['E-RELATIONS', '赵敏', 'relations'],
+    ['E-GMO', '孙伟', 'gm-office'],
+    ['E-GM', '周总', 'gm'],
+    ['E-QUALITY', '刘工', 'quality'],
+    ['E-GUARD', 'Guard', 'guard'],
+  ] as const) {
+    await crm.staff.add({ id, name, storeId: 'S01', roleId }, SYSTEM);
+  }
+  const customer = await crm.customers.register({ kind: 'individual', name: '张伟', phone: '13800138000', homeStoreId: 'S01' }, CLERK);
+  return { crm, clock, store, customerId: customer.id, reported };
+}
+
+/** Every row of every collection of the complaints module and core, as JSON text per collection. */
+export async function snapshot(crm: World['crm'], extra: readonly CollectionSpec[] = []): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const c of [...coreCollections, ...complaintsCollections, ...extra]) {
+    const rows: unknown[] = [];
+    for await (const row of scan(crm.store, c)) rows.push(row);
+    out[c.name] = JSON.stringify(rows);
+  }
+  return out;
+}
+
+/** A recorded call to the loyalty stand-in. */
+export interface LoyaltyCall {
+  method: 'grantGoodwill' | 'vouchers.issue';
+  input: unknown;
+  idempotencyKey: string;
+}
+
+/** Goodwill points and vouchers the loyalty stand-in has issued. */
+export const testLedger = defineCollection({
+  name: 'test_loyalty_ledger',
+  primaryKey: 'id',
+  fields: { id: field.string(), customerId: field.string(), kind: field.string(), points: field.integer(), templateId: field.string(), refId: field.string() },
+});
+
+/**
+ * A stand-in for `@clientele/loyalty` implementing only what complaints calls, through real kernel
+ * commands (so idempotency keys behave as the real module's will). `failAfterCommit` makes the next
+ * call commit and then throw, as a process that crashes before the caller hears back.
+ */
+export function loyaltyStandIn(calls: LoyaltyCall[], control: { failAfterCommit?: number; vouchers?: boolean } = {}) {
+  return defineModule({
+    name: 'loyalty',
+    collections: [testLedger],
+    setup(kernel) {
+      const ref = z.object({ type: z.literal('case'), id: z.string() });
+      const grant = kernel.command({
+        name: 'loyalty.grant-goodwill',
+        input: z.object({ customerId: z.string(), points: z.number().int().positive(), reason: z.string(), ref, storeId: z.string().optional(), approvedBy: z.string().optional() }).strict(),
+        permission: 'loyalty.goodwill',
+        idempotency: 'required',
+        async run(ctx, input) {
+          // Like the real module, goodwill needs authority: the actor's own or the approver's.
+          await ctx.requireAuthority('goodwill-points', input.points, input.approvedBy);
+          const entryId = ctx.id('pts');
+          await ctx.tx.insert(testLedger, { id: entryId, customerId: input.customerId, kind: 'goodwill', points: input.points, templateId: '', refId: input.ref.id });
+          let balance = 0;
+          for await (const row of scan(ctx.tx, testLedger, { where: { customerId: input.customerId } })) balance += row.points;
+          return { entryId, points: input.points, balance };
+        },
+      });
+      const issue = kernel.command({
+        name: 'loyalty.vouchers.issue',
+        input: z.object({ templateId: z.string(), customerId: z.string(), source: z.literal('service-recovery'), ref }).strict(),
+        permission: 'loyalty.vouchers',
+        idempotency: 'required',
+        async run(ctx, input) {
+          if (input.templateId === 'UNKNOWN') throw new NotFoundError('voucher template', input.templateId, { path: ['templateId'] });
+          const id = ctx.id('vch');
+          await ctx.tx.insert(testLedger, { id, customerId: input.customerId, kind: 'voucher', points: 0, templateId: input.templateId, refId: input.ref.id });
+          return { id, code: `TT-${id.slice(-6)}`, templateId: input.templateId };
+        },
+      });
+      const withCrash = async <T>(run: () => Promise<T>): Promise<T> => {
+        const result = await run();
+        if (control.failAfterCommit && control.failAfterCommit > 0) {
+          control.failAfterCommit--;
+          throw new Error('connection reset after commit');
+        }
+        return result;
+      };
+      const api: Record<string, unknown> = {
+        grantGoodwill: (input: Parameters<typeof grant>[0], options: { actor: never; idempotencyKey: string }) => {
+          calls.push({ method: 'grantGoodwill', input, idempotencyKey: options.idempotencyKey });
+          return withCrash(() => grant(input, options));
+        },
+      };
+      if (control.vouchers !== false) {
+        api['vouchers'] = {
+          issue: (input: Parameters<typeof issue>[0], options: { actor: never; idempotencyKey: string }) => {
+            calls.push({ method: 'vouchers.issue', input, idempotencyKey: options.idempotencyKey });
+            return withCrash(() => issue(input, options));
+          },
+        };
+      }
+      return { api };
+    },
+  });
+}
+
+/**
+ * A stand-in for `@clientele/segments`: a fixed service level and segment list per customer,
+ * recording whether it was read inside the caller's transaction.
+ */
+export function segmentsStandIn(byCustomer: Record<string, { serviceLevel: string | null; segments: string[] }>, sessions: unknown[] = []) {
+  return defineModule({
+    name: 'segments',
+    setup() {
+      return {
+        api: {
+          policyFor: async (customerId: string, session?: unknown) => {
+            sessions.push(session);
+            return { serviceLevel: byCustomer[customerId]?.serviceLevel ?? null, multiplier: 1 };
+          },
+          segmentsOf: async (customerId: string, session?: unknown) => {
+            sessions.push(session);
+            return (byCustomer[customerId]?.segments ?? []).map((id) => ({ segmentId: id, name: id }));
+          },
+        },
+      };
+    },
+  });
+}
+
+/** Monday 2 November 2026 plus days, at a local Shanghai time `HH:MM`. */
+export function at(dayOffset: number, hhmm: string): Date {
+  const [h, m] = hhmm.split(':').map(Number) as [number, number];
+  return new Date(Date.UTC(2026, 10, 2 + dayOffset, h - 8, m));
+}
