@@ -2,18 +2,68 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { memoryStore, type Store } from '@clientele/core';
+import { postgresStore } from '@clientele/postgres';
 import { sqliteStore } from '@clientele/sqlite';
 
 export interface StoreKind {
   name: string;
   open(): Promise<Store>;
-  cleanup(): void;
+  /** Removes what `open` made (files, schemas); tests call it in `afterAll`, which awaits it. */
+  cleanup(): void | Promise<void>;
 }
 
 const dirs: string[] = [];
 
-/** Memory, and SQLite on a temporary file. */
+/** The PostgreSQL server the tests use. */
+export const PG_URL = process.env['CLIENTELE_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * Whether the server answers. Unreachable with `CI` set, the run fails here; without it, the storage
+ * tests run on memory and SQLite only, and say so.
+ */
+async function serverAnswers(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    return true;
+  } catch (error) {
+    if (process.env['CI']) throw new Error(`PostgreSQL at ${PG_URL} is unreachable and CI is set: ${(error as Error).message}`);
+    console.warn(`PostgreSQL at ${PG_URL} is unreachable: storage tests run on memory and SQLite only (set CI to make this a failure)`);
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+let pool: pg.Pool | null = null;
+const schemas: string[] = [];
+const run = `${process.pid.toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+let opened = 0;
+
+/** PostgreSQL: a fresh schema per store opened, on one pool per test file; cleanup drops them and ends the pool. */
+const postgres: StoreKind = {
+  name: 'postgres',
+  async open() {
+    if (!pool) {
+      pool = new pg.Pool({ connectionString: PG_URL, max: 10, allowExitOnIdle: true });
+      pool.on('error', () => undefined);
+    }
+    const schema = `clientele_s_${run}_${++opened}`;
+    schemas.push(schema);
+    return postgresStore({ pool, schema });
+  },
+  async cleanup() {
+    const p = pool;
+    pool = null;
+    if (!p) return;
+    for (const s of schemas.splice(0)) await p.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+    await p.end();
+  },
+};
+
+/** Memory, SQLite on a temporary file, and PostgreSQL in a fresh schema when the server answers. */
 export const STORE_KINDS: StoreKind[] = [
   { name: 'memory', open: async () => memoryStore(), cleanup() {} },
   {
@@ -27,4 +77,5 @@ export const STORE_KINDS: StoreKind[] = [
       for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
     },
   },
+  ...((await serverAnswers()) ? [postgres] : []),
 ];

@@ -18,6 +18,7 @@ export {
   checkRow,
   isValidValue,
   normaliseWhere,
+  isStorableText,
   matches,
   compareValues,
   compareStrings,

@@ -52,9 +52,18 @@ export function divideRounded(numerator: number, denominator: number, mode: Roun
   }
 }
 
+// Building an Intl.NumberFormat costs far more than using one, and a sale formats an amount each time.
+const digitsByCurrency = new Map<string, number>();
+const formatters = new Map<string, Intl.NumberFormat>();
+
 /** Digits after the decimal point of a currency's minor unit (CNY 2, JPY 0). */
 export function minorDigits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  let digits = digitsByCurrency.get(currency);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    digitsByCurrency.set(currency, digits);
+  }
+  return digits;
 }
 
 /** Formats minor units for people, e.g. `formatMoney(8650, 'CNY')` is `¥86.50`. */
@@ -65,6 +74,12 @@ export function formatMoney(amount: number, currency: string, locale = 'zh-CN'):
   const major = Math.floor(abs / 10 ** digits);
   const minor = abs % 10 ** digits;
   // Format the major part with Intl for grouping and symbol; append the exact minor digits ourselves.
-  const parts = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits }).formatToParts(major);
+  const key = `${locale}\u0000${currency}`;
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+    formatters.set(key, format);
+  }
+  const parts = format.formatToParts(major);
   return sign + parts.map((p) => (p.type === 'fraction' ? String(minor).padStart(digits, '0') : p.value)).join('');
 }

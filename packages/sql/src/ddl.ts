@@ -2,7 +2,7 @@
 import { InvalidStateError } from '@clientele/core';
 import type { CollectionSpec, FieldSpec, IndexSpec, MigrationStep } from '@clientele/core';
 import type { Dialect } from './dialect.js';
-import { columnName, indexName } from './naming.js';
+import { columnName, indexName, tableName } from './naming.js';
 
 /** `CREATE TABLE IF NOT EXISTS` for a collection: one column per field, `NOT NULL` unless nullable, the primary key. */
 export function createTableSql(dialect: Dialect, collection: CollectionSpec): string {
@@ -11,14 +11,14 @@ export function createTableSql(dialect: Dialect, collection: CollectionSpec): st
     ([name, spec]) => `${q(columnName(name))} ${dialect.columnType(spec.kind)}${spec.nullable ? '' : ' NOT NULL'}`,
   );
   columns.push(`PRIMARY KEY (${q(columnName(collection.primaryKey))})`);
-  return `CREATE TABLE IF NOT EXISTS ${q(collection.name)} (${columns.join(', ')})`;
+  return `CREATE TABLE IF NOT EXISTS ${tableName(dialect, collection.name)} (${columns.join(', ')})`;
 }
 
 /** `CREATE [UNIQUE] INDEX IF NOT EXISTS` for one index of a table. */
 export function createIndexSql(dialect: Dialect, table: string, index: IndexSpec): string {
   const q = dialect.quoteIdentifier;
   const cols = index.fields.map((f) => q(columnName(f))).join(', ');
-  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${q(indexName(dialect, table, index))} ON ${q(table)} (${cols})`;
+  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${q(indexName(dialect, table, index))} ON ${tableName(dialect, table)} (${cols})`;
 }
 
 /**
@@ -28,7 +28,7 @@ export function createIndexSql(dialect: Dialect, table: string, index: IndexSpec
 export function addColumnSql(dialect: Dialect, table: string, field: string, spec: FieldSpec): string {
   const q = dialect.quoteIdentifier;
   const ifNotExists = dialect.addColumnIfNotExists ? 'IF NOT EXISTS ' : '';
-  return `ALTER TABLE ${q(table)} ADD COLUMN ${ifNotExists}${q(columnName(field))} ${dialect.columnType(spec.kind)}`;
+  return `ALTER TABLE ${tableName(dialect, table)} ADD COLUMN ${ifNotExists}${q(columnName(field))} ${dialect.columnType(spec.kind)}`;
 }
 
 /** The table a migration step changes. */
@@ -61,4 +61,17 @@ export function migrationStepSql(dialect: Dialect, step: MigrationStep, existing
     return existingColumns.has(columnName(step.field)) ? [] : [addColumnSql(dialect, table, step.field, step.spec)];
   }
   return [createIndexSql(dialect, table, step.index)];
+}
+
+/**
+ * An index on the customer key of a collection that declares one but has no index leading with it,
+ * so that a customer's rows are found without a scan (export, erasure, merge, a timeline) and the
+ * column is ready to be the distribution key when tables are sharded by customer. `undefined` when the
+ * key is the primary key or an index already leads with it.
+ */
+export function customerKeyIndexSql(dialect: Dialect, collection: CollectionSpec): string | undefined {
+  const key = collection.customerKey;
+  if (key === undefined || key === collection.primaryKey) return undefined;
+  if (collection.indexes.some((index) => index.fields[0] === key)) return undefined;
+  return createIndexSql(dialect, collection.name, { name: 'customer_key', fields: [key] });
 }

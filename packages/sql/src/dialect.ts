@@ -15,6 +15,13 @@ export interface Dialect {
   /** Quotes an identifier (table, column or index name). */
   quoteIdentifier(name: string): string;
 
+  /**
+   * The full name of a table as statements write it: quoted and, for a dialect bound to one schema,
+   * qualified with it. Without it, tables are named by {@link Dialect.quoteIdentifier} alone and found
+   * through the connection's default schema.
+   */
+  qualifyTable?(table: string): string;
+
   /** The column type of a field kind, including any collation the column must carry. */
   columnType(kind: FieldKind): string;
 

@@ -7,12 +7,12 @@
  */
 export type { Dialect } from './dialect.js';
 export { sqliteDialect } from './sqlite-dialect.js';
-export { postgresDialect } from './postgres-dialect.js';
+export { postgresDialect, postgresSchemaDialect } from './postgres-dialect.js';
 export { ParamList, type SqlStatement } from './params.js';
-export { columnName, indexName } from './naming.js';
+export { columnName, indexName, tableName } from './naming.js';
 export { tableShape, type TableShape } from './table.js';
 export { whereConditions, keysetCondition, whereClause } from './where.js';
-export { createTableSql, createIndexSql, addColumnSql, migrationStepSql, stepTable } from './ddl.js';
+export { createTableSql, createIndexSql, addColumnSql, migrationStepSql, stepTable, customerKeyIndexSql } from './ddl.js';
 export {
   collectionStatements,
   type CollectionStatements,

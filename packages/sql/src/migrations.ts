@@ -1,5 +1,6 @@
 /** The record of applied migrations, kept in a `clientele_migrations` table. */
 import type { Dialect } from './dialect.js';
+import { tableName } from './naming.js';
 import type { SqlStatement } from './params.js';
 
 /** The table that records which migrations ran. */
@@ -20,7 +21,7 @@ export interface MigrationStatements {
 /** The migration bookkeeping statements of a dialect. */
 export function migrationStatements(dialect: Dialect): MigrationStatements {
   const q = dialect.quoteIdentifier;
-  const t = q(MIGRATIONS_TABLE);
+  const t = tableName(dialect, MIGRATIONS_TABLE);
   const insert = `INSERT INTO ${t} (${q('id')}, ${q('applied_at')}) VALUES (${dialect.placeholder(1)}, ${dialect.placeholder(2)})`;
   const list = dialect.listColumns(dialect.placeholder(1));
   const encodeDate = (at: Date): unknown =>

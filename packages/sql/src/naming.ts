@@ -2,6 +2,11 @@
 import type { IndexSpec } from '@clientele/core';
 import type { Dialect } from './dialect.js';
 
+/** The full name of a table in statements: schema-qualified when the dialect is bound to a schema. */
+export function tableName(dialect: Dialect, table: string): string {
+  return dialect.qualifyTable ? dialect.qualifyTable(table) : dialect.quoteIdentifier(table);
+}
+
 /** The column of a field: camelCase becomes snake_case (`customerId` → `customer_id`). */
 export function columnName(fieldName: string): string {
   return fieldName.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

@@ -1,6 +1,6 @@
 /**
  * PostgreSQL (and PGlite): `$n` parameters, `COLLATE "C"` text for code point order, `timestamptz`,
- * native booleans, `jsonb`, `bigint` integers (which drivers return as text; the row codec turns them back into numbers).
+ * native booleans, `json`, `bigint` integers (which drivers return as text; the row codec turns them back into numbers).
  */
 import type { FieldKind } from '@clientele/core';
 import type { Dialect } from './dialect.js';
@@ -10,14 +10,39 @@ const TYPES: Record<FieldKind, string> = {
   integer: 'bigint',
   boolean: 'boolean',
   timestamp: 'timestamptz',
-  json: 'jsonb',
+  // `json` keeps the text as written: key order and all, exactly as the other stores give it back.
+  // `jsonb` would reorder keys, and the port never compares or indexes JSON, which is what jsonb buys.
+  json: 'json',
 };
 
-/** The PostgreSQL dialect (11 or later, for `starts_with`). */
+const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+
+/**
+ * The code point after the last one of `prefix`, with the text before it: every string that starts
+ * with `prefix` sorts at or after `prefix` and before this bound in code point order. `undefined` when
+ * there is none (an empty prefix, or one ending in U+10FFFF).
+ */
+function prefixBound(prefix: string): string | undefined {
+  const points = Array.from(prefix);
+  const last = points.pop();
+  if (last === undefined) return undefined;
+  let next = last.codePointAt(0)! + 1;
+  if (next >= 0xd800 && next <= 0xdfff) next = 0xe000;
+  if (next > 0x10ffff) return undefined;
+  return points.join('') + String.fromCodePoint(next);
+}
+
+function listColumns(schema: string): (tableParam: string) => string {
+  return (tableParam) =>
+    `SELECT column_name AS "name" FROM information_schema.columns WHERE table_schema = ${schema} AND table_name = ${tableParam}`;
+}
+
+/** The PostgreSQL dialect (11 or later, for `starts_with`), naming tables through the connection's `search_path`. */
 export const postgresDialect: Dialect = {
   name: 'postgres',
   placeholder: (n) => `$${n}`,
-  quoteIdentifier: (name) => `"${name.replace(/"/g, '""')}"`,
+  quoteIdentifier: quote,
   columnType: (kind) => TYPES[kind],
   codec: { dates: 'native', booleans: 'native', json: 'native' },
   // The columns are declared COLLATE "C" already; saying it again keeps the order right on tables
@@ -26,15 +51,44 @@ export const postgresDialect: Dialect = {
   returning: true,
   maxParameters: 65535,
   maxIdentifierLength: 63,
-  startsWith: (column, prefix, param) => `starts_with(${column}, ${param(prefix)})`,
+  // The range lets a b-tree index on the column seek to the prefix; starts_with keeps the test exact
+  // whatever the column's own collation is.
+  startsWith: (column, prefix, param) => {
+    const bound = prefixBound(prefix);
+    if (bound === undefined) return `starts_with(${column}, ${param(prefix)})`;
+    const p = param(prefix);
+    return `(${column} COLLATE "C" >= ${p} AND ${column} COLLATE "C" < ${param(bound)} AND starts_with(${column}, ${p}))`;
+  },
   beginWrite: 'BEGIN',
-  // A transaction-scoped advisory lock: released by COMMIT or ROLLBACK, shared by every process on the database.
-  migrationLock: [`SELECT pg_advisory_xact_lock(hashtext('clientele_migrations'))`],
+  // A transaction-scoped advisory lock per schema: released by COMMIT or ROLLBACK, shared by every
+  // process on the database, and taken before the schema or any table exists.
+  migrationLock: [`SELECT pg_advisory_xact_lock(hashtext('clientele_migrations'), hashtext(current_schema()))`],
   addColumnIfNotExists: true,
-  listColumns: (tableParam) =>
-    `SELECT column_name AS "name" FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ${tableParam}`,
+  listColumns: listColumns('current_schema()'),
   onConflict: (conflictColumns, update) =>
     `ON CONFLICT (${conflictColumns.join(', ')}) DO ${
       update.length === 0 ? 'NOTHING' : `UPDATE SET ${update.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`
     }`,
 };
+
+const bound = new Map<string, Dialect>();
+
+/**
+ * The PostgreSQL dialect bound to one schema: every table is named `"schema"."table"`, so statements
+ * do not depend on the connection's `search_path` (a pool shared with other code, or a connection
+ * pooler, may have any). One dialect object per schema, so statements are built and cached once each.
+ */
+export function postgresSchemaDialect(schema: string): Dialect {
+  let dialect = bound.get(schema);
+  if (!dialect) {
+    const qs = quote(schema);
+    dialect = Object.freeze({
+      ...postgresDialect,
+      qualifyTable: (table: string) => `${qs}.${quote(table)}`,
+      migrationLock: [`SELECT pg_advisory_xact_lock(hashtext('clientele_migrations'), hashtext(${literal(schema)}))`],
+      listColumns: listColumns(literal(schema)),
+    });
+    bound.set(schema, dialect);
+  }
+  return dialect;
+}

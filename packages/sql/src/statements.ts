@@ -8,6 +8,7 @@ import {
   NotFoundError,
   checkRow,
   encodeCursor,
+  isStorableText,
   normaliseWhere,
   resolveFind,
 } from '@clientele/core';
@@ -59,7 +60,7 @@ export interface CollectionStatements {
   insert(row: AnyRow): InsertStatement;
   /** Selects the row with this primary key. */
   get(key: string): SqlStatement;
-  /** Selects by a unique index; `undefined` when a value is null (such a row never matches). */
+  /** Selects by a unique index; `undefined` when a value is null or unstorable text (such a row never matches). */
   getBy(index: string, values: AnyRow): SqlStatement | undefined;
   /** One page: filter, order with the primary key last, keyset bound, `LIMIT n + 1`. */
   find(query?: FindQuery): FindStatement;
@@ -216,7 +217,8 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
       const params: unknown[] = [];
       for (const f of index.fields) {
         const v = values[f];
-        if (v === null || v === undefined) return undefined;
+        // No stored row holds a null in a unique key, nor text no store keeps: nothing to look up.
+        if (v === null || v === undefined || (typeof v === 'string' && !isStorableText(v))) return undefined;
         params.push(codec.encodeValue(f, v));
       }
       let text = getByTexts.get(indexName);

@@ -2,7 +2,7 @@
 import { createRowCodec } from '@clientele/core';
 import type { CollectionSpec, RowCodec } from '@clientele/core';
 import type { Dialect } from './dialect.js';
-import { columnName } from './naming.js';
+import { columnName, tableName } from './naming.js';
 
 /** The SQL names and codec of one collection in one dialect. */
 export interface TableShape {
@@ -10,7 +10,7 @@ export interface TableShape {
   readonly dialect: Dialect;
   /** The collection the table stores. */
   readonly collection: CollectionSpec;
-  /** The quoted table name. */
+  /** The table name as statements write it: quoted, and schema-qualified when the dialect is bound to a schema. */
   readonly table: string;
   /** Field names, in column order. */
   readonly fields: readonly string[];
@@ -46,7 +46,7 @@ export function tableShape(dialect: Dialect, collection: CollectionSpec): TableS
   return {
     dialect,
     collection,
-    table: q(collection.name),
+    table: tableName(dialect, collection.name),
     fields,
     columns,
     pk: columns.get(collection.primaryKey)!,

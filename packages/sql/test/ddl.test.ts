@@ -26,10 +26,10 @@ describe('createTableSql', () => {
     );
   });
 
-  it('uses binary-collated text, bigint, timestamptz and jsonb on PostgreSQL', () => {
+  it('uses binary-collated text, bigint, timestamptz and json on PostgreSQL', () => {
     expect(createTableSql(postgresDialect, cards)).toBe(
       'CREATE TABLE IF NOT EXISTS "cards" ("id" text COLLATE "C" NOT NULL, "customer_id" text COLLATE "C" NOT NULL, "balance" bigint NOT NULL, ' +
-        '"active" boolean NOT NULL, "issued_at" timestamptz NOT NULL, "email" text COLLATE "C", "meta" jsonb, "version" bigint NOT NULL, PRIMARY KEY ("id"))',
+        '"active" boolean NOT NULL, "issued_at" timestamptz NOT NULL, "email" text COLLATE "C", "meta" json, "version" bigint NOT NULL, PRIMARY KEY ("id"))',
     );
   });
 

@@ -55,11 +55,22 @@ describe('whereConditions', () => {
     } as Where);
     expect(conditions).toEqual([
       '"customer_id" COLLATE "C" IN ($1, $2)',
-      'starts_with("email", $3)',
-      '"balance" <= $4',
-      '"active" = $5',
+      '("email" COLLATE "C" >= $3 AND "email" COLLATE "C" < $4 AND starts_with("email", $3))',
+      '"balance" <= $5',
+      '"active" = $6',
     ]);
-    expect(params).toEqual(['a', 'b', 'x', 3, false]);
+    expect(params).toEqual(['a', 'b', 'x', 'y', 3, false]);
+  });
+
+  it('bounds a PostgreSQL prefix by the next code point, so an index can seek to it', () => {
+    expect(build(postgresDialect, { email: { startsWith: '张' } } as Where).params).toEqual(['张', '弡']);
+    // After U+D7FF comes U+E000: surrogates are not code points of stored text.
+    expect(build(postgresDialect, { email: { startsWith: 'a\ud7ff' } } as Where).params).toEqual(['a\ud7ff', 'a\ue000']);
+    // An emoji is one code point, not two UTF-16 units.
+    expect(build(postgresDialect, { email: { startsWith: '🧧' } } as Where).params).toEqual(['🧧', '🧨']);
+    // No bound after U+10FFFF, nor for the empty prefix: starts_with alone.
+    expect(build(postgresDialect, { email: { startsWith: 'a\u{10ffff}' } } as Where).conditions).toEqual(['starts_with("email", $1)']);
+    expect(build(postgresDialect, { email: { startsWith: '' } } as Where).conditions).toEqual(['starts_with("email", $1)']);
   });
 });
 

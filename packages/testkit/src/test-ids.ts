@@ -183,6 +183,10 @@ export const CONFORMANCE_TESTS = {
     capability: 'aggregate',
     checks: 'store.aggregate equals core\u2019s aggregateByScan on the same data: groups, null group keys, null measures, filters and empty input',
   },
+  'pushdown.aggregate-paging': {
+    capability: 'aggregatePaging',
+    checks: 'aggregate pages of groups (after, limit) equal core’s fallback page by page, and the pages put together equal the unpaged result',
+  },
   'pushdown.insert-many': {
     capability: 'insertMany',
     checks: 'store.insertMany stores every row, and a batch with a clash or an invalid row stores none of them',

@@ -64,8 +64,14 @@ export async function nextSequence(tx: TransactionSession, name: string, count =
   } catch (error) {
     // First use of this counter: the increment found no row (a check in code, not a database error).
     if (!isClienteleError(error, 'NOT_FOUND')) throw error;
+  }
+  try {
     await tx.insert(sequences, { id: name, value: count });
     return count;
+  } catch (error) {
+    // A concurrent transaction created the counter first (stores whose transactions overlap): take from it.
+    if (!isClienteleError(error, 'CONFLICT')) throw error;
+    return (await tx.increment(sequences, name, 'value', count)).row.value;
   }
 }
 

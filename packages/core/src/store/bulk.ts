@@ -3,8 +3,8 @@
  * methods directly, so a store without a capability still gives the same result.
  */
 import { ValidationError } from '../errors.js';
-import type { AggregateQuery, AggregateRow, FindQuery, ScalarValue, StoreSession, Where } from './port.js';
-import { compareValues, matches, normaliseWhere } from './query.js';
+import type { AggregateQuery, AggregateRow, FindQuery, ScalarValue, StoreCapabilities, StoreSession, Where } from './port.js';
+import { PAGE_LIMITS, compareValues, isValidValue, matches, normaliseWhere } from './query.js';
 import type { AnyRow, CollectionSpec, NewRowOf, RowOf } from './schema.js';
 
 /** Visits every matching row in pages of `pageSize`, in primary-key order (or the given order). */
@@ -29,6 +29,21 @@ export function checkAggregate(collection: CollectionSpec, query: AggregateQuery
     const spec = collection.fields[f];
     if (!spec || spec.kind === 'json') issues.push({ path: [collection.name, 'groupBy', i], code: 'invalid_query', message: `cannot group by ${f}` });
   });
+  if (query.limit !== undefined || query.after !== undefined) {
+    const groupBy = query.groupBy ?? [];
+    if (groupBy.length === 0) issues.push({ path: [collection.name, query.after !== undefined ? 'after' : 'limit'], code: 'invalid_query', message: 'paging needs groupBy' });
+    if (query.limit !== undefined && (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > PAGE_LIMITS.max)) {
+      issues.push({ path: [collection.name, 'limit'], code: 'invalid_query', message: `limit must be an integer from 1 to ${PAGE_LIMITS.max}` });
+    }
+    if (query.after !== undefined) {
+      if (!Array.isArray(query.after) || query.after.length !== groupBy.length) issues.push({ path: [collection.name, 'after'], code: 'invalid_query', message: 'after needs one value per group-by field' });
+      else
+        query.after.forEach((v, i) => {
+          const spec = collection.fields[groupBy[i]!];
+          if (spec && (v === null || !isValidValue(spec, v))) issues.push({ path: [collection.name, 'after', i], code: 'invalid_query', message: `not a non-null ${spec.kind}` });
+        });
+    }
+  }
   const names = Object.keys(query.measures);
   if (names.length === 0) issues.push({ path: [collection.name, 'measures'], code: 'invalid_query', message: 'at least one measure is needed' });
   for (const name of names) {
@@ -52,7 +67,11 @@ export async function aggregate<C extends CollectionSpec>(
   query: AggregateQuery<C>,
 ): Promise<AggregateRow[]> {
   checkAggregate(collection, query as AggregateQuery);
-  if (session.aggregate) return session.aggregate(collection, query);
+  const paged = query.limit !== undefined || query.after !== undefined;
+  // A store may push down plain aggregates yet not know paging: only a session that carries the
+  // store's capabilities with `aggregatePaging` (a store, or a transaction session that exposes them) pages in SQL.
+  const capabilities = (session as { capabilities?: Partial<StoreCapabilities> }).capabilities;
+  if (session.aggregate && (!paged || capabilities?.aggregatePaging === true)) return session.aggregate(collection, query);
   return aggregateByScan(session, collection, query);
 }
 
@@ -95,7 +114,21 @@ export async function aggregateByScan<C extends CollectionSpec>(
     for (const [name, m] of measures) g[name] = m.fn === 'count' || m.fn === 'sum' ? 0 : null;
     return [g];
   }
-  return sortGroups([...groups.values()], groupBy);
+  let sorted = sortGroups([...groups.values()], groupBy);
+  if (query.after !== undefined) {
+    const after = query.after;
+    sorted = sorted.filter((g) => {
+      for (let i = 0; i < groupBy.length; i++) {
+        const v = g[groupBy[i]!] ?? null;
+        // Null keys sort first, so they are never after a (non-null) position.
+        if (v === null) return false;
+        const c = compareValues(v, after[i]);
+        if (c !== 0) return c > 0;
+      }
+      return false;
+    });
+  }
+  return query.limit === undefined ? sorted : sorted.slice(0, query.limit);
 }
 
 /** Sorts aggregate groups by their group-by values, nulls first; adapters use it to return a stable order. */

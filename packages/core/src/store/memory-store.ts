@@ -68,6 +68,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     multiProcess: false,
     jsonColumns: true,
     migrationLock: true,
+    aggregatePaging: false,
   };
 
   function table(spec: CollectionSpec): Table {

@@ -99,6 +99,14 @@ export interface AggregateQuery<C extends CollectionSpec = CollectionSpec> {
   groupBy?: readonly (keyof RowOf<C> & string)[];
   /** Named measures; `sum` of no rows is 0, `min`/`max` of no rows is null. */
   measures: Readonly<Record<string, Measure>>;
+  /**
+   * Keyset paging over groups (needs `groupBy`): only the groups whose group-by values come strictly
+   * after these, in group order. One non-null value per group-by field; groups with a null key sort
+   * first, so they appear only on the first page.
+   */
+  after?: readonly ScalarValue[];
+  /** At most this many groups (1 to 10,000), the first in group order (needs `groupBy`). */
+  limit?: number;
 }
 
 /** One group of an aggregate result: group-by values plus one value per measure. */
@@ -116,6 +124,11 @@ export interface StoreCapabilities {
   readonly jsonColumns: boolean;
   /** Migrations are serialised across processes (a lock the database owns). */
   readonly migrationLock: boolean;
+  /**
+   * {@link StoreSession.aggregate} honours `after` and `limit` (pages of groups in group order). Without
+   * it, core's `aggregate()` answers paged queries with its streaming fallback.
+   */
+  readonly aggregatePaging?: boolean;
 }
 
 /**

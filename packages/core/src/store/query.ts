@@ -17,12 +17,23 @@ function fail(collection: string, path: ReadonlyArray<string | number>, message:
   throw new ValidationError([{ path: [collection, ...path], code: 'invalid_query', message }]);
 }
 
+// With the `u` flag, a surrogate class matches only unpaired surrogates; pairs are one code point.
+const UNSTORABLE = /[\u0000\ud800-\udfff]/u;
+
+/**
+ * Whether every store can keep `text` exactly: no U+0000 (PostgreSQL text cannot hold it) and no lone
+ * UTF-16 surrogate (UTF-8 drivers turn it into U+FFFD). Such text is refused by every store alike.
+ */
+export function isStorableText(text: string): boolean {
+  return !UNSTORABLE.test(text);
+}
+
 /** Whether `value` is a valid stored value of a field of this spec. */
 export function isValidValue(spec: FieldSpec, value: unknown): boolean {
   if (value === null) return spec.nullable;
   switch (spec.kind) {
     case 'string':
-      return typeof value === 'string';
+      return typeof value === 'string' && isStorableText(value);
     case 'integer':
       return typeof value === 'number' && Number.isSafeInteger(value);
     case 'boolean':
@@ -36,14 +47,15 @@ export function isValidValue(spec: FieldSpec, value: unknown): boolean {
 
 function isJson(value: unknown, depth = 0): boolean {
   if (depth > 64) return false;
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'string') return isStorableText(value);
+  if (value === null || typeof value === 'boolean') return true;
   if (typeof value === 'number') return Number.isFinite(value);
   if (Array.isArray(value)) return value.every((v) => isJson(v, depth + 1));
   if (typeof value === 'object') {
     // Plain objects of any realm (an iframe, a vm context): the prototype is some Object.prototype or null.
     const proto = Object.getPrototypeOf(value);
     if (proto !== null && Object.getPrototypeOf(proto) !== null) return false;
-    return Object.values(value).every((v) => v !== undefined && isJson(v, depth + 1));
+    return Object.entries(value).every(([k, v]) => isStorableText(k) && v !== undefined && isJson(v, depth + 1));
   }
   return false;
 }
@@ -64,6 +76,7 @@ export function checkRow(collection: CollectionSpec, row: AnyRow, mode: 'insert'
       continue;
     }
     if (!isValidValue(spec, value)) {
+      if (spec.kind === 'string' && typeof value === 'string') fail(collection.name, [name], `${name} holds U+0000 or a lone surrogate, which no store keeps`);
       fail(collection.name, [name], `${name} is not a valid ${spec.nullable ? 'nullable ' : ''}${spec.kind}`);
     }
   }
@@ -107,7 +120,7 @@ export function normaliseWhere(collection: CollectionSpec, where: Where | undefi
       if (op === 'isNull') {
         if (typeof v !== 'boolean') fail(collection.name, ['where', name, op], 'isNull takes a boolean');
       } else if (op === 'startsWith') {
-        if (spec.kind !== 'string' || typeof v !== 'string') fail(collection.name, ['where', name, op], 'startsWith takes text on a string field');
+        if (spec.kind !== 'string' || typeof v !== 'string' || !isStorableText(v)) fail(collection.name, ['where', name, op], 'startsWith takes text on a string field');
       } else if (op === 'in') {
         if (!Array.isArray(v)) fail(collection.name, ['where', name, op], 'in takes a list');
         (v as unknown[]).forEach((item, i) => {

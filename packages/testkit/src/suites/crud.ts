@@ -23,6 +23,9 @@ export const crudSuite = {
       }
       if (store.capabilities.aggregate) expect(typeof store.aggregate, 'capabilities.aggregate is true but store.aggregate is missing').toBe('function');
       if (store.capabilities.insertMany) expect(typeof store.insertMany, 'capabilities.insertMany is true but store.insertMany is missing').toBe('function');
+      // Optional flag (added after the first adapters): when declared it must be a boolean, and paging needs the push-down.
+      if (store.capabilities.aggregatePaging !== undefined) expect(typeof store.capabilities.aggregatePaging, 'capabilities.aggregatePaging must be a boolean').toBe('boolean');
+      if (store.capabilities.aggregatePaging) expect(store.capabilities.aggregate, 'capabilities.aggregatePaging needs capabilities.aggregate').toBe(true);
     },
 
     async 'crud.insert-get'(h) {

@@ -3,7 +3,7 @@
  * same data, so modules may use either without noticing.
  */
 import { aggregateByScan } from '@clientele/core';
-import type { AggregateQuery, NewRowOf, Store } from '@clientele/core';
+import type { AggregateQuery, AggregateRow, NewRowOf, ScalarValue, Store } from '@clientele/core';
 import { expect } from 'vitest';
 import { expectCode, expectConflict } from '../assertions.js';
 import { cards, customers, newCard, newCustomer, newSale, sales } from '../fixtures.js';
@@ -84,6 +84,43 @@ export const pushdownSuite = {
       expect(await pushed(customers, { groupBy: ['active'], measures: { n: { fn: 'count' } } }), 'grouped by a boolean').toStrictEqual(
         await aggregateByScan(store, customers, { groupBy: ['active'], measures: { n: { fn: 'count' } } }),
       );
+    },
+
+    async 'pushdown.aggregate-paging'({ store }) {
+      const pushed = store.aggregate!.bind(store);
+      await seedSales(store);
+      const measures = { n: { fn: 'count' }, total: { fn: 'sum', field: 'amount' }, last: { fn: 'max', field: 'at' } } as const;
+      const shapes: Array<[string, AggregateQuery<typeof sales>]> = [
+        ['by customer and kind', { groupBy: ['customerId', 'kind'], measures }],
+        ['by label (code point order)', { groupBy: ['label'], measures }],
+        ['by customer and timestamp, filtered', { where: { amount: { gt: 0 } }, groupBy: ['customerId', 'at'], measures }],
+        ['by a nullable key, nulls only on the first page', { where: { storeId: { isNull: false } }, groupBy: ['storeId'], measures }],
+      ];
+      for (const [what, query] of shapes) {
+        const whole = await aggregateByScan(store, sales, query);
+        for (const limit of [1, 3, 10_000]) {
+          const pages: AggregateRow[] = [];
+          let after: ScalarValue[] | undefined;
+          for (let guard = 0; guard < 100; guard++) {
+            const q = { ...query, limit, ...(after ? { after } : {}) };
+            const page = await pushed(sales, q);
+            expect(page, `${what}: page after ${JSON.stringify(after)} with limit ${limit}`).toStrictEqual(await aggregateByScan(store, sales, q));
+            pages.push(...page);
+            if (page.length < limit) break;
+            const last = page[page.length - 1]!;
+            after = (query.groupBy ?? []).map((f) => last[f] ?? null);
+          }
+          expect(pages, `${what}: pages of ${limit} put together`).toStrictEqual(whole);
+        }
+      }
+      const byStore = await pushed(sales, { groupBy: ['storeId'], measures: { n: { fn: 'count' } }, limit: 2 });
+      expect(byStore.map((g) => g['storeId']), 'the null group comes first on the first page').toEqual([null, 'store-1']);
+      expect(await pushed(sales, { groupBy: ['storeId'], measures: { n: { fn: 'count' } }, after: ['store-1'] }), 'after a key, null groups never return').toStrictEqual(
+        await aggregateByScan(store, sales, { groupBy: ['storeId'], measures: { n: { fn: 'count' } }, after: ['store-1'] }),
+      );
+      await expectCode(pushed(sales, { measures: { n: { fn: 'count' } }, limit: 5 }), 'VALIDATION_FAILED', 'paging without groupBy');
+      await expectCode(pushed(sales, { groupBy: ['kind'], measures: { n: { fn: 'count' } }, after: [null] }), 'VALIDATION_FAILED', 'a null after value');
+      await expectCode(pushed(sales, { groupBy: ['kind'], measures: { n: { fn: 'count' } }, limit: 0 }), 'VALIDATION_FAILED', 'a zero limit');
     },
 
     async 'pushdown.insert-many'(h) {

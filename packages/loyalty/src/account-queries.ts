@@ -1,0 +1,250 @@
+/**
+ * Queries: balances, statements with running balance, expiry schedules, liability by store, what a
+ * sale earned and why, tier progress, and the context a till quotes with. None of them writes.
+ */
+import {
+  NotFoundError,
+  aggregate,
+  codeSchema,
+  customersCollection,
+  idSchema,
+  instantSchema,
+  invalid,
+  pageSchema,
+  parseInput,
+  purchaseLinesCollection,
+  refundFor,
+  toMilli,
+  type JsonValue,
+} from '@clientele/core';
+import { z } from 'zod';
+import { accountsCollection, awardsCollection, entriesCollection, lotMovesCollection, lotsCollection } from './collections.js';
+import { counterKeys } from './counter-keys.js';
+import { readCounters } from './counters.js';
+import { memberContext } from './member-context.js';
+import { valueOfPoints } from './points-math.js';
+import { CHANNELS, contextFacts, type QuoteContext } from './quote-context.js';
+import { evaluate, quote, type Quote } from './quote.js';
+import type { LoyaltyRuntime } from './runtime.js';
+import { planReturn, remainingLines, type AwardLine } from './sale-earning.js';
+import { levelRank, qualifiedLevel } from './tiers.js';
+
+/** A member's balances. */
+export interface Balance {
+  customerId: string;
+  /** Available points (negative while a clawback of spent points is being paid off). */
+  available: number;
+  /** Points waiting for the return window. */
+  pending: number;
+  /** Points reserved by holds at tills. */
+  held: number;
+  /** What may be reserved or spent now. */
+  spendable: number;
+  /** Money value of the available points at the program's rate. */
+  value: number;
+  tier: string | null;
+  tierSince: Date | null;
+  tierReviewAt: Date | null;
+}
+
+/** One line of a statement. */
+export interface StatementLine {
+  seq: number;
+  at: Date;
+  kind: string;
+  points: number;
+  pendingPoints: number;
+  value: number;
+  /** Available balance after this entry. */
+  balance: number;
+  /** Pending balance after this entry. */
+  pending: number;
+  storeId: string | null;
+  ref: { type: string; id: string } | null;
+  reason: string | null;
+  details: JsonValue;
+}
+
+/** Liability of one store (or of the chain, `storeId` null). */
+export interface StoreLiability {
+  storeId: string | null;
+  points: number;
+  pendingPoints: number;
+  /** Money value of `points` at the program's rate. */
+  value: number;
+  pendingValue: number;
+}
+
+const customerIdSchema = idSchema;
+const statementSchema = pageSchema.extend({ from: instantSchema.optional(), to: instantSchema.optional() }).strict();
+const liabilitySchema = z.object({ at: instantSchema.optional(), storeId: codeSchema.optional() }).strict();
+/** Who and where a context is read for. */
+export const contextForSchema = z
+  .object({ customerId: idSchema, storeId: codeSchema, channel: z.enum(CHANNELS).optional(), at: instantSchema.optional() })
+  .strict();
+/** Input of `previewReturn`. */
+export const previewReturnSchema = z
+  .object({
+    purchaseId: idSchema,
+    lines: z.array(z.object({ lineNo: z.number().int().min(1), quantity: z.number().positive() }).strict()).min(1).max(1000),
+  })
+  .strict();
+
+/** Builds the query service. */
+export function createQueries(rt: LoyaltyRuntime) {
+  const { kernel, tiers } = rt;
+  const store = kernel.store;
+  const cfg = rt.program.config;
+
+  async function requireCustomer(customerId: string): Promise<void> {
+    if (!(await store.get(customersCollection, customerId))) throw new NotFoundError('customer', customerId, { path: ['customerId'] });
+  }
+
+  async function balance(customerId: string): Promise<Balance> {
+    const id = parseInput(customerIdSchema, customerId, ['customerId']);
+    await requireCustomer(id);
+    const a = await store.get(accountsCollection, id);
+    const available = a?.balance ?? 0;
+    return {
+      customerId: id,
+      available,
+      pending: a?.pending ?? 0,
+      held: a ? a.balance - a.spendable : 0,
+      spendable: a?.spendable ?? 0,
+      value: valueOfPoints(Math.max(0, available), cfg.pointValue),
+      tier: a?.tier ?? rt.startTier,
+      tierSince: a?.tierSince ?? null,
+      tierReviewAt: a?.tierReviewAt ?? null,
+    };
+  }
+
+  async function statement(customerId: string, options: z.input<typeof statementSchema> = {}): Promise<{ opening: number; lines: StatementLine[]; next: string | null }> {
+    const id = parseInput(customerIdSchema, customerId, ['customerId']);
+    const q = parseInput(statementSchema, options);
+    await requireCustomer(id);
+    const where: Record<string, unknown> = { customerId: id };
+    if (q.from || q.to) where['at'] = { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lte: q.to } : {}) };
+    const page = await store.find(entriesCollection, { where, orderBy: [{ field: 'seq' }], limit: q.limit, after: q.after ?? null });
+    const first = page.rows[0];
+    return {
+      opening: first ? first.balanceAfter - first.points : 0,
+      lines: page.rows.map((e) => ({
+        seq: e.seq,
+        at: e.at,
+        kind: e.kind,
+        points: e.points,
+        pendingPoints: e.pendingPoints,
+        value: e.value,
+        balance: e.balanceAfter,
+        pending: e.pendingAfter,
+        storeId: e.storeId,
+        ref: e.refType && e.refId ? { type: e.refType, id: e.refId } : null,
+        reason: e.reason,
+        details: e.details,
+      })),
+      next: page.next,
+    };
+  }
+
+  async function expirySchedule(customerId: string): Promise<{ customerId: string; expiring: Array<{ lastDay: string; expiresAt: Date; points: number }>; neverExpire: number; pending: Array<{ releaseAt: Date; points: number; lastDay: string | null }> }> {
+    const id = parseInput(customerIdSchema, customerId, ['customerId']);
+    await requireCustomer(id);
+    const byDay = new Map<string, { lastDay: string; expiresAt: Date; points: number }>();
+    let neverExpire = 0;
+    const pending: Array<{ releaseAt: Date; points: number; lastDay: string | null }> = [];
+    for (const status of ['available', 'pending'] as const) {
+      let after: string | null = null;
+      do {
+        const page: { rows: Array<{ remaining: number; lastDay: string | null; expiresAt: Date | null; releaseAt: Date | null }>; next: string | null } = await store.find(lotsCollection, { where: { customerId: id, status }, orderBy: [{ field: 'earnedAt' }], limit: 500, after });
+        for (const lot of page.rows) {
+          if (status === 'pending') pending.push({ releaseAt: lot.releaseAt!, points: lot.remaining, lastDay: lot.lastDay });
+          else if (lot.lastDay === null) neverExpire += lot.remaining;
+          else {
+            const slot = byDay.get(lot.lastDay) ?? { lastDay: lot.lastDay, expiresAt: lot.expiresAt!, points: 0 };
+            slot.points += lot.remaining;
+            byDay.set(lot.lastDay, slot);
+          }
+        }
+        after = page.next;
+      } while (after);
+    }
+    return { customerId: id, expiring: [...byDay.values()].sort((a, b) => (a.lastDay < b.lastDay ? -1 : 1)), neverExpire, pending };
+  }
+
+  async function liability(options: z.input<typeof liabilitySchema> = {}): Promise<{ at: Date; currency: string; stores: StoreLiability[]; total: StoreLiability }> {
+    const q = parseInput(liabilitySchema, options);
+    const at = q.at ?? kernel.clock.now();
+    const where: Record<string, unknown> = { at: { lte: at } };
+    if (q.storeId) where['storeId'] = q.storeId;
+    const groups = await aggregate(store, lotMovesCollection, { where, groupBy: ['storeId'], measures: { points: { fn: 'sum', field: 'points' }, pendingPoints: { fn: 'sum', field: 'pendingPoints' } } });
+    const stores = groups
+      .map((g) => {
+        const points = Number(g['points'] ?? 0);
+        const pendingPoints = Number(g['pendingPoints'] ?? 0);
+        return { storeId: (g['storeId'] as string | null) ?? null, points, pendingPoints, value: valueOfPoints(points, cfg.pointValue), pendingValue: valueOfPoints(pendingPoints, cfg.pointValue) };
+      })
+      .filter((s) => s.points !== 0 || s.pendingPoints !== 0);
+    const points = stores.reduce((s, x) => s + x.points, 0);
+    const pendingPoints = stores.reduce((s, x) => s + x.pendingPoints, 0);
+    return { at, currency: cfg.currency, stores, total: { storeId: null, points, pendingPoints, value: valueOfPoints(points, cfg.pointValue), pendingValue: valueOfPoints(pendingPoints, cfg.pointValue) } };
+  }
+
+  async function saleAward(purchaseId: string): Promise<{ purchaseId: string; customerId: string; points: number; earned: number; redeemed: number; restored: number; status: string; quote: Quote; now: Quote }> {
+    const id = parseInput(idSchema, purchaseId, ['purchaseId']);
+    const award = await store.get(awardsCollection, id);
+    if (!award) throw new NotFoundError('loyalty award of sale', id, { path: ['purchaseId'] });
+    const program = await rt.versions.get(store, award.programVersion);
+    const lines = award.lines as unknown as AwardLine[];
+    const context = contextFacts(award.context, ['award', 'context']);
+    const original = evaluate(program, remainingLines(lines.map((l) => ({ ...l, returnedMilli: 0 }))), award.vouchers, context);
+    const now = planReturn(program, award, lines, award.refunded).quote;
+    return { purchaseId: id, customerId: award.customerId, points: award.points, earned: award.earned, redeemed: award.redeemed, restored: award.restored, status: award.status, quote: original, now };
+  }
+
+  async function previewReturn(input: z.input<typeof previewReturnSchema>): Promise<{ clawback: number; shortfall: number; refundDeduction: number; restore: number }> {
+    const q = parseInput(previewReturnSchema, input);
+    const award = await store.get(awardsCollection, q.purchaseId);
+    if (!award) return { clawback: 0, shortfall: 0, refundDeduction: 0, restore: 0 };
+    const lines = (award.lines as unknown as AwardLine[]).map((l) => ({ ...l }));
+    let refund = 0;
+    for (let i = 0; i < q.lines.length; i++) {
+      const want = q.lines[i]!;
+      const line = lines.find((l) => l.lineNo === want.lineNo);
+      const milli = toMilli(want.quantity);
+      if (!line) throw invalid(['lines', i, 'lineNo'], 'unknown_line', `the sale has no line ${want.lineNo}`);
+      if (milli === null || line.returnedMilli + milli > line.quantityMilli) throw invalid(['lines', i, 'quantity'], 'exceeds_sold', `only ${(line.quantityMilli - line.returnedMilli) / 1000} left to return on line ${want.lineNo}`);
+      const row = await store.get(purchaseLinesCollection, `${q.purchaseId}:${want.lineNo}`);
+      refund += refundFor(row?.amount ?? line.net, line.quantityMilli, line.returnedMilli, milli);
+      line.returnedMilli += milli;
+    }
+    const program = await rt.versions.get(store, award.programVersion);
+    const plan = planReturn(program, award, lines, Math.min(award.total, award.refunded + refund));
+    const account = await store.get(accountsCollection, award.customerId);
+    const canTake = cfg.returns.shortfall === 'negative-balance' ? plan.clawback : Math.min(plan.clawback, Math.max(0, account?.spendable ?? 0));
+    const shortfall = plan.clawback - canTake;
+    return { clawback: plan.clawback, shortfall, refundDeduction: cfg.returns.shortfall === 'deduct-from-refund' ? valueOfPoints(shortfall, cfg.pointValue) : 0, restore: plan.restore };
+  }
+
+  async function tierProgress(customerId: string): Promise<{ tier: string | null; basis: 'points' | 'spend' | null; amount: number; next: { tier: string; threshold: number; needed: number } | null; reviewAt: Date | null }> {
+    const b = await balance(customerId);
+    const t = tiers.config;
+    if (!t) return { tier: null, basis: null, amount: 0, next: null, reviewAt: null };
+    const amount = await tiers.progress(store, b.customerId, kernel.clock.now());
+    const rank = Math.max(levelRank(t, b.tier), levelRank(t, qualifiedLevel(t, amount)));
+    const next = t.levels[rank + 1];
+    return { tier: b.tier, basis: t.basis, amount, next: next ? { tier: next.code, threshold: next.threshold, needed: next.threshold - amount } : null, reviewAt: b.tierReviewAt };
+  }
+
+  async function contextFor(input: z.input<typeof contextForSchema>): Promise<QuoteContext & { at: Date; counters: Record<string, number> }> {
+    const q = parseInput(contextForSchema, input);
+    const context = await memberContext(kernel, store, { customerId: q.customerId, storeId: q.storeId, ...(q.channel ? { channel: q.channel } : {}), at: q.at ?? kernel.clock.now(), includesSale: false }, { startTier: rt.startTier, timeZone: cfg.timeZone });
+    const counters = await readCounters(store, counterKeys(rt.program, contextFacts(context)));
+    return { ...context, counters };
+  }
+
+  async function quoteFor(input: z.input<typeof contextForSchema>, basket: unknown): Promise<Quote> {
+    return quote(rt.program, basket, await contextFor(input));
+  }
+
+  return { balance, statement, expirySchedule, liability, saleAward, previewReturn, tierProgress, contextFor, quoteFor };
+}

@@ -1,0 +1,250 @@
+/**
+ * What the loyalty module stores. The ledger is append-only (`loyalty_entries`); lots and their moves
+ * carry expiry and liability per store; the account row caches the balances each entry changes, in
+ * the same transaction, so a guarded increment can stop two terminals spending the same points.
+ */
+import { defineCollection, field, nullable, type JsonValue } from '@clientele/core';
+
+/** One row per member: cached balances (always equal to the sums of the entries), tier, entry counter. */
+export const accountsCollection = defineCollection({
+  name: 'loyalty_accounts',
+  primaryKey: 'customerId',
+  versioned: true,
+  fields: {
+    customerId: field.string(),
+    /** Sum of the entries' `points`: available points (negative after a clawback of spent points). */
+    balance: field.integer(),
+    /** Sum of the entries' `pendingPoints`: points waiting for the return window to pass. */
+    pending: field.integer(),
+    /** `balance` less the points held for checkouts in progress: what may still be reserved or spent. */
+    spendable: field.integer(),
+    /** Entries written so far (the last entry's `seq`). */
+    lastSeq: field.integer(),
+    tier: nullable(field.string()),
+    tierSince: nullable(field.timestamp()),
+    /** When the tier may next move down. */
+    tierReviewAt: nullable(field.timestamp()),
+    createdAt: field.timestamp(),
+    updatedAt: field.timestamp(),
+  },
+  indexes: [{ name: 'loyalty_accounts_review', fields: ['tierReviewAt'] }],
+  customerKey: 'customerId',
+});
+
+/** Kinds of ledger entry. */
+export const ENTRY_KINDS = ['earn', 'pending-release', 'redeem', 'expire', 'clawback', 'restore', 'adjustment', 'goodwill', 'transfer'] as const;
+/** A kind of ledger entry. */
+export type EntryKind = (typeof ENTRY_KINDS)[number];
+
+/** The points ledger: append-only; a member's entries are numbered 1, 2, 3, ... (`seq`). */
+export const entriesCollection = defineCollection({
+  name: 'loyalty_entries',
+  primaryKey: 'id',
+  fields: {
+    id: field.string(),
+    customerId: field.string(),
+    seq: field.integer(),
+    at: field.timestamp(),
+    kind: field.string(),
+    /** Change to the available balance. */
+    points: field.integer(),
+    /** Change to the pending balance. */
+    pendingPoints: field.integer(),
+    /** Money value of the points moved, at the program's rate (minor units, signed like the points). */
+    value: field.integer(),
+    balanceAfter: field.integer(),
+    pendingAfter: field.integer(),
+    storeId: nullable(field.string()),
+    refType: nullable(field.string()),
+    refId: nullable(field.string()),
+    reason: nullable(field.string()),
+    actor: field.json<JsonValue>(),
+    /** Lots touched (`[{ lotId, points }]`), shortfalls, and other facts of the entry. */
+    details: field.json<JsonValue>(),
+  },
+  indexes: [
+    { name: 'loyalty_entries_customer_seq', fields: ['customerId', 'seq'], unique: true },
+    { name: 'loyalty_entries_ref', fields: ['refType', 'refId'] },
+    { name: 'loyalty_entries_kind_at', fields: ['kind', 'at'] },
+  ],
+  customerKey: 'customerId',
+  scrub: ['reason'],
+});
+
+/** Lots: points from one earning, with their expiry, consumed oldest first. */
+export const lotsCollection = defineCollection({
+  name: 'loyalty_lots',
+  primaryKey: 'id',
+  versioned: true,
+  fields: {
+    id: field.string(),
+    customerId: field.string(),
+    /** The store whose liability the points are (null: chain-wide, e.g. goodwill from head office). */
+    storeId: nullable(field.string()),
+    earnedAt: field.timestamp(),
+    /** Local last day the points can be used (`YYYY-MM-DD`), null when they never expire. */
+    lastDay: nullable(field.string()),
+    expiresAt: nullable(field.timestamp()),
+    /** When pending points become available (null once available). */
+    releaseAt: nullable(field.timestamp()),
+    points: field.integer(),
+    remaining: field.integer(),
+    /** `pending`, `available`, or `closed` (nothing left). */
+    status: field.string(),
+    /** The entry that created it. */
+    entryId: field.string(),
+    /** When the member was warned it is about to expire. */
+    warnedAt: nullable(field.timestamp()),
+  },
+  indexes: [
+    { name: 'loyalty_lots_customer', fields: ['customerId', 'status', 'earnedAt'] },
+    { name: 'loyalty_lots_expiry', fields: ['status', 'expiresAt'] },
+    { name: 'loyalty_lots_release', fields: ['status', 'releaseAt'] },
+  ],
+  customerKey: 'customerId',
+});
+
+/** Every change to a lot's remaining points, with the lot's store: what liability by store sums. */
+export const lotMovesCollection = defineCollection({
+  name: 'loyalty_lot_moves',
+  primaryKey: 'id',
+  fields: {
+    id: field.string(),
+    lotId: field.string(),
+    customerId: field.string(),
+    storeId: nullable(field.string()),
+    at: field.timestamp(),
+    /** Change to the lot's available points. */
+    points: field.integer(),
+    /** Change to the lot's pending points. */
+    pendingPoints: field.integer(),
+    entryId: field.string(),
+  },
+  indexes: [
+    { name: 'loyalty_lot_moves_store_at', fields: ['storeId', 'at'] },
+    { name: 'loyalty_lot_moves_lot', fields: ['lotId'] },
+  ],
+  customerKey: 'customerId',
+});
+
+/** Holds: points reserved at a till between showing the total and taking payment. */
+export const holdsCollection = defineCollection({
+  name: 'loyalty_holds',
+  primaryKey: 'id',
+  versioned: true,
+  fields: {
+    id: field.string(),
+    customerId: field.string(),
+    points: field.integer(),
+    /** Money value of the points (what the sale's points payment must be). */
+    value: field.integer(),
+    /** `active`, `committed`, `cancelled` or `expired`. */
+    status: field.string(),
+    storeId: field.string(),
+    terminalId: field.string(),
+    createdAt: field.timestamp(),
+    expiresAt: field.timestamp(),
+    closedAt: nullable(field.timestamp()),
+    purchaseId: nullable(field.string()),
+    entryId: nullable(field.string()),
+  },
+  indexes: [
+    { name: 'loyalty_holds_status_expires', fields: ['status', 'expiresAt'] },
+    { name: 'loyalty_holds_customer', fields: ['customerId', 'status'] },
+  ],
+  customerKey: 'customerId',
+});
+
+/** What a sale earned and spent, kept so returns can be worked out again exactly. */
+export const awardsCollection = defineCollection({
+  name: 'loyalty_awards',
+  primaryKey: 'purchaseId',
+  versioned: true,
+  fields: {
+    purchaseId: field.string(),
+    customerId: field.string(),
+    storeId: field.string(),
+    occurredAt: field.timestamp(),
+    /** Version of the program that earned it (`loyalty_programs`). */
+    programVersion: field.string(),
+    /** The lines as quoted, with the quantity returned so far (thousandths). */
+    lines: field.json<JsonValue>(),
+    /** The quote context as it was at the sale (tier, segments, counters). */
+    context: field.json<JsonValue>(),
+    total: field.integer(),
+    vouchers: field.integer(),
+    /** Points the sale earned, net of clawbacks so far. */
+    points: field.integer(),
+    /** Points the sale first earned. */
+    earned: field.integer(),
+    /** What the sale added to each cap and budget counter, net of returns. */
+    counters: field.json<Record<string, number>>(),
+    lotId: nullable(field.string()),
+    /** Points that paid for the sale (committed holds), and how many have come back with returns. */
+    redeemed: field.integer(),
+    restored: field.integer(),
+    /** Refunded so far (minor units). */
+    refunded: field.integer(),
+    /** Return ids already handled (a second delivery of the same return changes nothing). */
+    returns: field.json<string[]>(),
+    status: field.string(),
+  },
+  indexes: [{ name: 'loyalty_awards_customer', fields: ['customerId', 'occurredAt'] }],
+  customerKey: 'customerId',
+});
+
+/** Points counted against caps, budgets and usage limits, by key. */
+export const countersCollection = defineCollection({
+  name: 'loyalty_counters',
+  primaryKey: 'key',
+  fields: {
+    key: field.string(),
+    customerId: nullable(field.string()),
+    value: field.integer(),
+  },
+  indexes: [{ name: 'loyalty_counters_customer', fields: ['customerId'] }],
+  customerKey: 'customerId',
+});
+
+/** Tier progress: points and net spend per member per month (program time zone). */
+export const tierActivityCollection = defineCollection({
+  name: 'loyalty_tier_activity',
+  primaryKey: 'id',
+  fields: {
+    id: field.string(),
+    customerId: field.string(),
+    /** `YYYY-MM`. */
+    month: field.string(),
+    points: field.integer(),
+    spend: field.integer(),
+  },
+  indexes: [{ name: 'loyalty_tier_activity_customer_month', fields: ['customerId', 'month'], unique: true }],
+  customerKey: 'customerId',
+});
+
+/** Every version of the program that earned points, so a return is worked out with the rules of its sale. */
+export const programsCollection = defineCollection({
+  name: 'loyalty_programs',
+  primaryKey: 'id',
+  fields: {
+    /** The version (a fingerprint of the configuration). */
+    id: field.string(),
+    programId: field.string(),
+    config: field.json<JsonValue>(),
+    createdAt: field.timestamp(),
+  },
+  indexes: [],
+});
+
+/** Every collection of the module. */
+export const loyaltyCollections = [
+  accountsCollection,
+  entriesCollection,
+  lotsCollection,
+  lotMovesCollection,
+  holdsCollection,
+  awardsCollection,
+  countersCollection,
+  tierActivityCollection,
+  programsCollection,
+] as const;

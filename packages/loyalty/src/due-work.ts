@@ -1,0 +1,193 @@
+/**
+ * Work that falls due with time, run by the host's scheduler through `crm.runDue(now)`: holds past
+ * their time are released, pending points whose return window passed become available, lots past
+ * their expiry expire, members are warned before points expire, and tiers are reviewed. Nothing waits
+ * in memory; every due time is stored. Each batch is one audited command (one transaction).
+ */
+import { z } from 'zod';
+import { accountsCollection, holdsCollection, lotsCollection } from './collections.js';
+import type { HoldService } from './holds.js';
+import { addDaysToDate, localTime, startOfLocalDate } from './local-time.js';
+import { typed, type LoyaltyRuntime } from './runtime.js';
+
+const BATCH = 200;
+const SYSTEM = { actor: { system: 'loyalty-scheduler' } } as const;
+const ids = z.object({ ids: z.array(z.string().min(1).max(80)).min(1).max(BATCH), at: z.date() }).strict();
+
+/** Builds the due-work runner. */
+export function createDueWork(rt: LoyaltyRuntime, holds: HoldService) {
+  const { kernel, ledger, tiers } = rt;
+  const cfg = rt.program.config;
+  const store = kernel.store;
+
+  const expireHolds = kernel.command({
+    name: 'loyalty.expire-holds',
+    input: ids,
+    permission: 'loyalty.run-due',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const n = await holds.expireDue(ctx, input.ids, input.at);
+      ctx.audit({ type: 'points-holds', id: `${input.ids.length}` }, { expired: n });
+      return n;
+    },
+  });
+
+  const releasePending = kernel.command({
+    name: 'loyalty.release-pending',
+    input: ids,
+    permission: 'loyalty.run-due',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      let points = 0;
+      for (const id of input.ids) {
+        const lot = await ctx.tx.get(lotsCollection, id);
+        if (!lot || lot.status !== 'pending' || lot.releaseAt === null || lot.releaseAt.getTime() > input.at.getTime()) continue;
+        const r = await ledger.release(ctx, lot);
+        if (!r) continue;
+        points += r.points;
+        await typed(ctx).emit('points.released', { customerId: lot.customerId, entryId: r.entry.id, points: r.points, lotId: lot.id }, { customerId: lot.customerId });
+      }
+      ctx.audit({ type: 'points-lots', id: `${input.ids.length}` }, { released: points });
+      return points;
+    },
+  });
+
+  const expireLots = kernel.command({
+    name: 'loyalty.expire-points',
+    input: ids,
+    permission: 'loyalty.run-due',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      let points = 0;
+      for (const id of input.ids) {
+        const lot = await ctx.tx.get(lotsCollection, id);
+        if (!lot || lot.status !== 'available' || lot.expiresAt === null || lot.expiresAt.getTime() > input.at.getTime() || lot.remaining <= 0) continue;
+        // Points a hold has reserved stay until the hold ends (`available` takes only what is spendable).
+        const r = await ledger.debit(ctx, { customerId: lot.customerId, kind: 'expire', points: lot.remaining, mode: 'available', onlyLot: lot.id, storeId: lot.storeId, ref: { type: 'lot', id: lot.id }, details: { lastDay: lot.lastDay } });
+        if (!r.entry) continue;
+        points += r.points;
+        await ctx.addTimeline({ customerId: lot.customerId, source: 'loyalty', kind: 'points-expired', summary: `${r.points} points expired (valid through ${lot.lastDay})`, storeId: lot.storeId, ref: { type: 'points-entry', id: r.entry.id } });
+        await typed(ctx).emit('points.expired', { customerId: lot.customerId, entryId: r.entry.id, points: r.points, lotId: lot.id }, { customerId: lot.customerId });
+      }
+      ctx.audit({ type: 'points-lots', id: `${input.ids.length}` }, { expired: points });
+      return points;
+    },
+  });
+
+  const warn = kernel.command({
+    name: 'loyalty.warn-expiry',
+    input: ids,
+    permission: 'loyalty.run-due',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const byMember = new Map<string, Map<string, { points: number; expiresAt: Date }>>();
+      for (const id of input.ids) {
+        const lot = await ctx.tx.consume(lotsCollection, id, { status: 'available', warnedAt: { isNull: true } }, { warnedAt: ctx.now });
+        if (!lot || lot.lastDay === null || lot.expiresAt === null || lot.remaining <= 0) continue;
+        const days = byMember.get(lot.customerId) ?? new Map();
+        const slot = days.get(lot.lastDay) ?? { points: 0, expiresAt: lot.expiresAt };
+        slot.points += lot.remaining;
+        days.set(lot.lastDay, slot);
+        byMember.set(lot.customerId, days);
+      }
+      let warned = 0;
+      for (const [customerId, days] of byMember) {
+        for (const [lastDay, slot] of days) {
+          warned++;
+          await typed(ctx).emit('points.expiring', { customerId, points: slot.points, lastDay, expiresAt: slot.expiresAt.toISOString() }, { customerId });
+        }
+      }
+      ctx.audit({ type: 'points-lots', id: `${input.ids.length}` }, { warnings: warned });
+      return warned;
+    },
+  });
+
+  const reviewTiers = kernel.command({
+    name: 'loyalty.review-tiers',
+    input: ids,
+    permission: 'loyalty.run-due',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      let moved = 0;
+      for (const id of input.ids) if (await tiers.review(ctx, id, input.at)) moved++;
+      ctx.audit({ type: 'loyalty-accounts', id: `${input.ids.length}` }, { moved });
+      return moved;
+    },
+  });
+
+  /** Runs over every row matching a due query once, in batches; each batch is one command. */
+  async function inBatches(find: (after: string | null) => Promise<{ rows: string[]; next: string | null }>, run: (ids: string[]) => Promise<number>): Promise<{ rows: number; total: number }> {
+    let after: string | null = null;
+    let rows = 0;
+    let total = 0;
+    do {
+      const page = await find(after);
+      if (page.rows.length) {
+        rows += page.rows.length;
+        total += await run(page.rows);
+      }
+      after = page.next;
+    } while (after);
+    return { rows, total };
+  }
+
+  /** Everything due at `now`. Returns counts by kind of work. */
+  async function runDue(now: Date): Promise<Record<string, number>> {
+    const holdsExpired = await inBatches(
+      async (after) => {
+        const p = await store.find(holdsCollection, { where: { status: 'active', expiresAt: { lte: now } }, limit: BATCH, after });
+        return { rows: p.rows.map((r) => r.id), next: p.next };
+      },
+      (list) => expireHolds({ ids: list, at: now }, SYSTEM),
+    );
+    const released = await inBatches(
+      async (after) => {
+        const p = await store.find(lotsCollection, { where: { status: 'pending', releaseAt: { lte: now } }, limit: BATCH, after });
+        return { rows: p.rows.map((r) => r.id), next: p.next };
+      },
+      (list) => releasePending({ ids: list, at: now }, SYSTEM),
+    );
+    const expired = await inBatches(
+      async (after) => {
+        const p = await store.find(lotsCollection, { where: { status: 'available', expiresAt: { lte: now } }, limit: BATCH, after });
+        return { rows: p.rows.map((r) => r.id), next: p.next };
+      },
+      (list) => expireLots({ ids: list, at: now }, SYSTEM),
+    );
+    let warnings = 0;
+    if (cfg.warnDays !== undefined) {
+      // Warn for lots whose last day falls within `warnDays` days from today (program time zone).
+      const horizon = startOfLocalDate(addDaysToDate(localTime(now, cfg.timeZone).date, cfg.warnDays + 1), cfg.timeZone);
+      warnings = (
+        await inBatches(
+          async (after) => {
+            const p = await store.find(lotsCollection, { where: { status: 'available', expiresAt: { gt: now, lte: horizon }, warnedAt: { isNull: true } }, limit: BATCH, after });
+            return { rows: p.rows.map((r) => r.id), next: p.next };
+          },
+          (list) => warn({ ids: list, at: now }, SYSTEM),
+        )
+      ).total;
+    }
+    let tierReviews = { rows: 0, total: 0 };
+    if (tiers.config) {
+      tierReviews = await inBatches(
+        async (after) => {
+          const p = await store.find(accountsCollection, { where: { tierReviewAt: { lte: now } }, limit: BATCH, after });
+          return { rows: p.rows.map((r) => r.customerId), next: p.next };
+        },
+        (list) => reviewTiers({ ids: list, at: now }, SYSTEM),
+      );
+    }
+    return {
+      holdsExpired: holdsExpired.total,
+      pointsReleased: released.total,
+      pointsExpired: expired.total,
+      lotsExpired: expired.rows,
+      expiryWarnings: warnings,
+      tierReviews: tierReviews.rows,
+      tierChanges: tierReviews.total,
+    };
+  }
+
+  return { runDue };
+}

@@ -1,0 +1,55 @@
+/**
+ * A web POS quotes offline: the loyalty package must bundle for the browser with no Node module and
+ * quote with nothing but what a browser has.
+ */
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { PROGRAM } from './support.js';
+
+const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+
+describe('@clientele/loyalty in a browser', () => {
+  it('bundles for the browser platform without Node built-ins and quotes with browser globals only', async () => {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      globalName: 'Loyalty',
+      target: 'es2022',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      conditions: ['@clientele/source'],
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((i) => i.includes('packages/loyalty/src/quote.ts'))).toBe(true);
+    expect(inputs.filter((i) => i.startsWith('node:') || /(^|\/)node_modules\/(better-sqlite3|pg)\//.test(i))).toEqual([]);
+    const code = result.outputFiles[0]!.text;
+    expect(code).not.toMatch(/require\(["']node:/);
+
+    const sandbox: Record<string, unknown> = { crypto: globalThis.crypto, structuredClone, TextEncoder, TextDecoder, Intl, console, setTimeout, clearTimeout, queueMicrotask, btoa, atob };
+    const context = vm.createContext(sandbox);
+    vm.runInContext(code, context);
+    const script = `(() => {
+      const { compileProgram, quote, explainQuote } = Loyalty;
+      const program = compileProgram(${JSON.stringify(PROGRAM)});
+      const q = quote(program, { lines: [
+        { sku: 'APPLE', name: 'Fresh produce', category: 'fresh-fruit', quantity: 2, unitPrice: 4325 },
+        { sku: 'CIG', category: 'tobacco', quantity: 1, unitPrice: 3000 },
+      ] }, { at: new Date('2026-11-07T02:00:00Z'), timeZone: 'Asia/Shanghai', storeId: 'S01', tier: 'gold' });
+      return { points: q.points, first: q.lines[0].text, total: explainQuote(q, program.money).at(-1), process: typeof process, require: typeof require };
+    })()`;
+    const out = vm.runInContext(script, context);
+    // 8 fresh, +8 weekend, +4 gold.
+    expect(out).toEqual({
+      points: 20,
+      first: 'Fresh produce ¥86.50: Fresh food: every ¥10.00 = 1 point → 8; x1.5 Gold members +4; x2 Weekend +8 = 20 points',
+      total: 'Total: 20 points, worth ¥0.20',
+      process: 'undefined',
+      require: 'undefined',
+    });
+  });
+});

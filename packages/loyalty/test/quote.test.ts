@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { compileProgram, defineRuleKind, explainQuote, quote, type ProgramInput } from '../src/index.js';
+import { z } from 'zod';
+import { PROGRAM } from './support.js';
+
+const MONDAY = { at: new Date('2026-11-02T02:00:00Z'), timeZone: 'Asia/Shanghai', storeId: 'S01', customerId: 'cus_1', tier: 'standard' };
+const SATURDAY = { ...MONDAY, at: new Date('2026-11-07T02:00:00Z') };
+const program = compileProgram(PROGRAM);
+
+describe('quote', () => {
+  it('earns per category, leaves excluded lines out, and explains each line and each rule that did not apply', () => {
+    const q = quote(program, { lines: [{ sku: 'APPLE', name: 'Fresh produce', category: 'fresh-fruit', quantity: 2, unitPrice: 4325 }, { sku: 'CIG', category: 'tobacco', quantity: 2, unitPrice: 3000 }] }, MONDAY);
+    expect(q.points).toBe(8);
+    expect(q.base).toBe(8650);
+    expect(q.lines.map((l) => l.points)).toEqual([8, null]);
+    expect(q.lines[1]!.excluded).toBe('excluded: category tobacco');
+    const big = q.rules.find((r) => r.rule === 'big-basket')!;
+    expect(big).toMatchObject({ matched: false, points: 0 });
+    expect(big.text).toBe('Big basket: not applied, minimum basket ¥100.00 not met (¥86.50)');
+    expect(q.rules.find((r) => r.rule === 'gold')!.reason).toBe('only for tier gold (member is standard)');
+    expect(explainQuote(q, program.money)).toContain('Weekend: not applied, only on sat, sun (today is mon)');
+  });
+
+  it('takes the best base rate per line in a best-of group and adds multipliers (x2 weekend and x1.5 gold give x2.5)', () => {
+    const basket = { lines: [{ sku: 'MILK', category: 'dairy', quantity: 4, unitPrice: 1250 }] };
+    // 50.00 yuan: fresh food (every 10 yuan) gives 5, the general rate (every 20 yuan) 2: fresh wins.
+    const q = quote(program, basket, { ...SATURDAY, tier: 'gold' });
+    expect(q.rules.find((r) => r.rule === 'general')!.reason).toBe('group base is best-of and Fresh food gives more on every matching line');
+    // Rules of equal priority go in id order: gold before weekend.
+    expect(q.lines[0]!.earned.map((e) => [e.rule, e.points])).toEqual([['fresh', 5], ['gold', 2], ['weekend', 5]]);
+    expect(q.points).toBe(12);
+    expect(q.lines[0]!.text).toBe('dairy ¥50.00: Fresh food: every ¥10.00 = 1 point → 5; x1.5 Gold members +2; x2 Weekend +5 = 12 points');
+  });
+
+  it('rounds per basket when the program says so, so small lines add up', () => {
+    const perBasket = compileProgram({ ...PROGRAM, rounding: { per: 'basket' } });
+    const basket = { lines: [1, 2, 3].map((i) => ({ sku: `VEG-${i}`, category: 'vegetables', quantity: 1, unitPrice: 600 })) };
+    expect(quote(program, basket, MONDAY).points).toBe(0);
+    const q = quote(perBasket, basket, MONDAY);
+    expect(q.points).toBe(1);
+    expect(q.lines[0]!.points).toBeNull();
+    expect(q.rules.find((r) => r.rule === 'fresh')!.text).toBe('Fresh food: 3 lines, ¥18.00, every ¥10.00 = 1 point → 1');
+  });
+
+  it('deducts vouchers from the base, before or after, as the program names it', () => {
+    const basket = { lines: [{ sku: 'APPLE', category: 'fresh-fruit', quantity: 1, unitPrice: 5000 }, { sku: 'SOAP', category: 'household', quantity: 1, unitPrice: 5000 }], vouchers: 2000 };
+    // 5 + 10, and 30 for a 100-yuan basket.
+    expect(quote(program, basket, MONDAY).points).toBe(45);
+    const after = compileProgram({ ...PROGRAM, base: { vouchers: 'deduct' } });
+    const q = quote(after, basket, MONDAY);
+    expect(q.base).toBe(8000);
+    expect(q.lines.map((l) => l.base)).toEqual([4000, 4000]);
+    // 4 + 8; 80 yuan after vouchers is no longer a big basket.
+    expect(q.points).toBe(12);
+  });
+
+  it('caps a rule per order, per day and per member, and budgets it, saying which limit cut how much', () => {
+    const capped = compileProgram({
+      ...PROGRAM,
+      earn: [
+        ...PROGRAM.earn,
+        { id: 'promo', name: 'Promo SKU', kind: 'per-unit', points: 10, when: { sku: ['PROMO'] }, caps: { perOrder: 50, perDay: 60, perCustomer: 500 }, budgets: [{ points: 1000, period: 'month' }] },
+      ],
+    });
+    const basket = { lines: [{ sku: 'PROMO', category: 'snacks', quantity: 8, unitPrice: 100 }] };
+    const fresh = quote(capped, basket, MONDAY);
+    const promo = fresh.rules.find((r) => r.rule === 'promo')!;
+    expect([promo.uncapped, promo.points]).toEqual([80, 50]);
+    expect(promo.limits.map((l) => [l.kind, l.cut])).toEqual([['per-order', 30]]);
+    expect(fresh.counters.map((c) => [c.key, c.points, c.limit])).toEqual([
+      ['cap:promo:day:cus_1:2026-11-02', 50, 60],
+      ['cap:promo:customer:cus_1', 50, 500],
+      ['budget:promo:0:2026-11', 50, 1000],
+    ]);
+    const later = quote(capped, basket, { ...MONDAY, counters: { 'cap:promo:day:cus_1:2026-11-02': 50, 'budget:promo:0:2026-11': 995 } });
+    const p2 = later.rules.find((r) => r.rule === 'promo')!;
+    expect(p2.points).toBe(5);
+    expect(p2.text).toBe('Promo SKU: 1 line, ¥8.00, 10 points per unit → 80, limited to 5 (per order cap 50; per day cap 60, 50 used; budget per month 1000, 995 used)');
+  });
+
+  it('caps the whole order, trimming the lowest-priority rules first', () => {
+    const p = compileProgram({ ...PROGRAM, caps: { perOrder: 40 } });
+    const q = quote(p, { lines: [{ sku: 'APPLE', category: 'fresh-fruit', quantity: 10, unitPrice: 1000 }] }, { ...MONDAY, firstPurchase: true });
+    // 10 fresh + 50 first purchase + 30 big basket = 90, capped to 40: the last in evaluation order gives way first.
+    expect(q.points).toBe(40);
+    expect(q.rules.filter((r) => r.matched).map((r) => [r.rule, r.points])).toEqual([['big-basket', 30], ['first', 10], ['fresh', 0]]);
+    expect(q.rules.find((r) => r.rule === 'first')!.limits[0]).toMatchObject({ kind: 'order-total', limit: 40, cut: 40 });
+  });
+
+  it('applies the segment policy multiplier and matches segment conditions on segments or tags', () => {
+    const p = compileProgram({ ...PROGRAM, earn: [...PROGRAM.earn, { id: 'vip', name: 'VIP bonus', kind: 'bonus', points: 7, when: { segment: ['vip', 'key-account'] } }] });
+    const basket = { lines: [{ sku: 'APPLE', category: 'fresh-fruit', quantity: 1, unitPrice: 4000 }] };
+    expect(quote(p, basket, MONDAY).points).toBe(4);
+    const q = quote(p, basket, { ...MONDAY, segments: ['vip'], pointsMultiplier: 1.5 });
+    expect(q.points).toBe(4 + 2 + 7);
+    expect(q.rules.at(-1)!.text).toBe('Segment policy: x1.5 on 1 line → +2');
+  });
+
+  it('lets a host register its own rule kind and use it by code', () => {
+    const perKilo = defineRuleKind({
+      code: 'per-line',
+      stage: 'basket',
+      description: 'Points per matching line.',
+      args: z.object({ each: z.number().int().positive() }),
+      compile: ({ each }) => ({ stage: 'basket', points: (_f, m) => m.lines * each, describe: `${each} per line` }),
+    });
+    const p = compileProgram({ ...PROGRAM, earn: [{ id: 'lines', kind: 'per-line', each: 3, when: { category: ['dairy'] } }] }, { ruleKinds: [perKilo] });
+    const q = quote(p, { lines: [1, 2].map((i) => ({ sku: `M${i}`, category: 'dairy', quantity: 1, unitPrice: 100 })) }, MONDAY);
+    expect(q.points).toBe(6);
+    expect(q.rules[0]!.text).toBe('lines: 3 per line → 6');
+    expect(() => compileProgram({ ...PROGRAM, earn: [{ id: 'lines', kind: 'per-line', each: 0 }] }, { ruleKinds: [perKilo] })).toThrow(/earn\.0\.each/);
+  });
+
+  it('never depends on the order of the lines', () => {
+    const p = compileProgram({ ...PROGRAM, base: { vouchers: 'deduct' }, rounding: { per: 'basket' } });
+    const line = fc.record({
+      sku: fc.constantFrom('A', 'B', 'C', 'PROMO'),
+      category: fc.constantFrom('fresh-fruit', 'household', 'grain', 'tobacco', 'dairy'),
+      quantity: fc.integer({ min: 1, max: 5000 }).map((m) => m / 1000),
+      unitPrice: fc.integer({ min: 0, max: 20000 }),
+    });
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 3000 }), fc.boolean(), (lines, vouchers, perLine) => {
+        const total = lines.reduce((s, l) => s + Math.round(l.quantity * l.unitPrice), 0);
+        const v = Math.min(vouchers, Math.max(0, total - 10));
+        const which = perLine ? program : p;
+        const a = quote(which, { lines, vouchers: v }, SATURDAY);
+        const b = quote(which, { lines: [...lines].reverse(), vouchers: v }, SATURDAY);
+        expect(b.points).toBe(a.points);
+        expect(b.rules.map((r) => r.points)).toEqual(a.rules.map((r) => r.points));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses a malformed basket or context with every problem by path', () => {
+    const bad = () => quote(program, { lines: [{ sku: 'A', category: 'x', quantity: -1, unitPrice: 10.5 }, { sku: '', category: 'y', quantity: 1, unitPrice: 5, discount: 9 }] }, { ...MONDAY, timeZone: 'Mars/Base' });
+    expect(bad).toThrow();
+    try {
+      bad();
+    } catch (e) {
+      const err = e as { code: string; issues: Array<{ path: unknown[] }> };
+      expect(err.code).toBe('VALIDATION_FAILED');
+      expect(err.issues.map((i) => i.path.join('.'))).toEqual(expect.arrayContaining(['basket.lines.0.quantity', 'basket.lines.0.unitPrice', 'basket.lines.1.sku']));
+    }
+    expect(() => quote(program, { lines: [{ sku: 'A', category: 'x', quantity: 1, unitPrice: 5, discount: 9 }] }, MONDAY)).toThrow(/basket\.lines\.0\.discount/);
+    expect(() => quote(program, { lines: [{ sku: 'A', category: 'x', quantity: 1, unitPrice: 5 }] }, { ...MONDAY, timeZone: 'Mars/Base' })).toThrow(/context\.timeZone/);
+  });
+});
+
+describe('program validation', () => {
+  const expectIssues = (input: unknown, expected: Array<[string, RegExp]>) => {
+    try {
+      compileProgram(input);
+      expect.unreachable('the program was accepted');
+    } catch (e) {
+      const err = e as { code: string; issues: Array<{ path: unknown[]; message: string }> };
+      expect(err.code).toBe('VALIDATION_FAILED');
+      const got = err.issues.map((i) => [i.path.join('.'), i.message] as const);
+      for (const [path, message] of expected) expect(got.some(([p, m]) => p === path && message.test(m)), `${path} ${message} in ${JSON.stringify(got)}`).toBe(true);
+    }
+  };
+
+  it('names every malformed field by path', () => {
+    const earn: unknown[] = [...PROGRAM.earn];
+    earn[3] = { id: 'bad', kind: 'per-spend', every: -5 };
+    earn.push({ id: 'odd', kind: 'teleport' });
+    expectIssues({ ...PROGRAM, earn, expiry: { kind: 'days', days: 0 } }, [
+      ['earn.3.every', /every must be a positive integer/],
+      ['earn.7.kind', /discriminator/i],
+      ['expiry.days', /.+/],
+    ]);
+  });
+
+  it('refuses a program that contradicts itself', () => {
+    expectIssues(
+      {
+        ...PROGRAM,
+        pending: { days: 30 },
+        expiry: { kind: 'days', days: 14 },
+        earn: [
+          { id: 'a', kind: 'per-spend', every: 100, group: 'nope' },
+          { id: 'a', kind: 'bonus', points: 5, when: { tier: ['platinum'], dates: { from: '2026-12-01', to: '2026-11-01' } } },
+          { id: 'smokes', kind: 'per-spend', every: 100, when: { category: ['tobacco'] } },
+          { id: 'x2', kind: 'multiplier', factor: 2, appliesTo: ['ghost'] },
+        ],
+        tiers: { ...PROGRAM.tiers, levels: [{ code: 'standard', name: 'S', threshold: 10 }, { code: 'gold', name: 'G', threshold: 5 }] },
+      },
+      [
+        ['earn.0.group', /not declared/],
+        ['earn.1.id', /used by earn\[0\]/],
+        ['earn.1.when.tier.0', /unknown tier platinum/],
+        ['earn.1.when.dates.to', /from is after to/],
+        ['earn.2.when.category', /excluded by exclude.category/],
+        ['earn.3.appliesTo.0', /no rule ghost/],
+        ['expiry.days', /before they stop pending/],
+        ['tiers.levels.0.threshold', /threshold 0/],
+        ['tiers.levels.1.threshold', /needs more than/],
+      ],
+    );
+  });
+});

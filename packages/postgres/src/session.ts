@@ -1,0 +1,414 @@
+/**
+ * The port's data operations on one PostgreSQL connection, built from `@clientele/sql` statements.
+ * Errors leave here translated; inside a transaction, a statement the server failed is remembered,
+ * because PostgreSQL aborts the whole transaction after it and the store must not try to commit.
+ */
+import { ConflictError, InvalidStateError, Mutex, isStorableText } from '@clientele/core';
+import type {
+  AggregateQuery,
+  AggregateRow,
+  AnyRow,
+  CollectionSpec,
+  FindQuery,
+  IncrementGuard,
+  IncrementResult,
+  NewRowOf,
+  Page,
+  PatchOf,
+  RowOf,
+  StoreSession,
+  Where,
+  WriteOptions,
+} from '@clientele/core';
+import { aggregateStatement, collectionStatements } from '@clientele/sql';
+import type { CollectionStatements, Dialect } from '@clientele/sql';
+import type { Connection, QueryOutcome } from './driver.js';
+import { RowChangedSinceRead, translateError } from './errors.js';
+
+/** The life of one session: whether it may be used, and the server error that aborted its transaction. */
+export interface SessionState {
+  active: boolean;
+  /** The message of the error thrown once inactive. */
+  readonly closedMessage: string;
+  /** Inside a transaction: the first server error, after which PostgreSQL refuses every statement. */
+  failure: unknown;
+}
+
+/** How a session reaches the database. */
+export interface SessionSettings {
+  readonly dialect: Dialect;
+  readonly connection: Connection;
+  readonly state: SessionState;
+  /** Whether the session is a transaction's (writes that may clash then run under a savepoint). */
+  readonly inTransaction: boolean;
+  /** Outside a transaction: runs a bulk insert in a transaction of its own, all or nothing. */
+  readonly bulk?: <T>(fn: (session: PostgresSession) => Promise<T>) => Promise<T>;
+}
+
+const SAVEPOINT = 'clientele_write';
+/** How often a write that missed a row committed just after its snapshot is sent again. */
+const MAX_WRITE_ATTEMPTS = 3;
+
+/** Whether `value` is a safe integer inside the guard's bounds (what the guarded update checks in SQL). */
+function withinGuard(value: number, guard: IncrementGuard | undefined): boolean {
+  return Number.isSafeInteger(value) && (guard?.min === undefined || value >= guard.min) && (guard?.max === undefined || value <= guard.max);
+}
+
+/** Per collection: the statement texts with `ON CONFLICT DO NOTHING` and the fields of unique indexes. */
+interface Extras {
+  insertOrSkip: Map<string, string>;
+  uniqueFields: ReadonlySet<string>;
+}
+const extras = new WeakMap<CollectionStatements, Extras>();
+
+function extrasOf(s: CollectionStatements): Extras {
+  let e = extras.get(s);
+  if (!e) {
+    const unique = new Set<string>();
+    for (const index of s.shape.collection.indexes) if (index.unique) for (const f of index.fields) unique.add(f);
+    e = { insertOrSkip: new Map(), uniqueFields: unique };
+    extras.set(s, e);
+  }
+  return e;
+}
+
+/**
+ * A {@link StoreSession} on one connection. Inside a transaction its calls are serialised, because a
+ * call may be several statements (a savepoint around a write, a re-read after a missed update) that
+ * must not interleave with another call made without awaiting the first.
+ */
+export class PostgresSession implements StoreSession {
+  private readonly lock: Mutex | null;
+  /**
+   * Inside a transaction: the version at which it first read each versioned row (advanced by its own
+   * writes), so that a later write of the row is made only if no one else changed it in between.
+   */
+  private readonly versions: Map<string, Map<string, number>> | null;
+
+  constructor(private readonly settings: SessionSettings) {
+    this.lock = settings.inTransaction ? new Mutex() : null;
+    this.versions = settings.inTransaction ? new Map() : null;
+  }
+
+  private versionsOf(c: CollectionSpec): Map<string, number> | undefined {
+    if (!this.versions || !c.versioned) return undefined;
+    let m = this.versions.get(c.name);
+    if (!m) {
+      m = new Map();
+      this.versions.set(c.name, m);
+    }
+    return m;
+  }
+
+  /** Notes rows the transaction read: the first version seen of each is what its writes will expect. */
+  private sawRows(c: CollectionSpec, rows: readonly AnyRow[]): void {
+    const m = this.versionsOf(c);
+    if (!m) return;
+    for (const row of rows) {
+      const key = row[c.primaryKey] as string;
+      if (!m.has(key)) m.set(key, row['version'] as number);
+    }
+  }
+
+  /**
+   * Notes a row the transaction wrote. The version read advances only when the write followed it
+   * directly; a gap means someone else wrote the row in between, and the next write must notice.
+   */
+  private wroteRow(c: CollectionSpec, row: AnyRow): void {
+    const m = this.versionsOf(c);
+    if (!m) return;
+    const key = row[c.primaryKey] as string;
+    const read = m.get(key);
+    const version = row['version'] as number;
+    if (read === undefined || read === version - 1) m.set(key, version);
+  }
+
+  /** The version the transaction read the row at, if it read it. */
+  private readVersion(c: CollectionSpec, key: string): number | undefined {
+    return this.versionsOf(c)?.get(key);
+  }
+
+  /** The retryable conflict of a write to a row that changed after the transaction read it. */
+  private changedSinceRead(c: CollectionSpec, key: string, read: number, current: AnyRow): ConflictError {
+    return new ConflictError(
+      'serialization',
+      `${c.name}: ${key} was changed by a concurrent transaction after this one read it; run the operation again`,
+      { collection: c.name, key },
+      { cause: new RowChangedSinceRead(c.name, key, read, current['version']) },
+    );
+  }
+
+  private statementsOf(collection: CollectionSpec): CollectionStatements {
+    return collectionStatements(this.settings.dialect, collection);
+  }
+
+  /** Runs one operation: checks the session is usable, serialises it in a transaction, translates errors. */
+  private async op<T>(collection: CollectionSpec, key: unknown, fn: () => Promise<T>): Promise<T> {
+    const { state } = this.settings;
+    if (!state.active) throw new InvalidStateError(state.closedMessage);
+    const run = async (): Promise<T> => {
+      if (state.failure !== undefined) throw translateError(state.failure, { dialect: this.settings.dialect, collection });
+      try {
+        return await fn();
+      } catch (error) {
+        throw translateError(error, { dialect: this.settings.dialect, collection, ...(typeof key === 'string' ? { key } : {}) });
+      }
+    };
+    return this.lock ? this.lock.run(run) : run();
+  }
+
+  /** Sends one statement; a server error inside a transaction is remembered as the transaction's failure. */
+  private async send(text: string, params: readonly unknown[]): Promise<QueryOutcome> {
+    try {
+      return await this.settings.connection.query(text, params);
+    } catch (error) {
+      if (this.settings.inTransaction && this.settings.state.failure === undefined) this.settings.state.failure = error;
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `fn` under a savepoint when inside a transaction, so that a clash it raises undoes only its
+   * own write and leaves the transaction usable, as on every other store.
+   */
+  private async guarded<T>(needed: boolean, fn: () => Promise<T>): Promise<T> {
+    if (!needed || !this.settings.inTransaction) return fn();
+    await this.send(`SAVEPOINT ${SAVEPOINT}`, []);
+    let result: T;
+    try {
+      result = await fn();
+    } catch (error) {
+      const { state } = this.settings;
+      if (state.failure === error) {
+        // The savepoint takes the failure back: the transaction goes on without this write.
+        state.failure = undefined;
+        await this.send(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`, []);
+        await this.send(`RELEASE SAVEPOINT ${SAVEPOINT}`, []);
+      }
+      throw error;
+    }
+    await this.send(`RELEASE SAVEPOINT ${SAVEPOINT}`, []);
+    return result;
+  }
+
+  private async fetchRow(s: CollectionStatements, key: string): Promise<AnyRow | undefined> {
+    if (!isStorableText(key)) return undefined;
+    const st = s.get(key);
+    const raw = (await this.send(st.text, st.params)).rows[0];
+    return raw === undefined ? undefined : s.decodeRow(raw);
+  }
+
+  /** Reads a row for the caller (noting its version inside a transaction). */
+  private async readRow(s: CollectionStatements, key: string): Promise<AnyRow | undefined> {
+    const row = await this.fetchRow(s, key);
+    if (row) this.sawRows(s.shape.collection, [row]);
+    return row;
+  }
+
+  /** Names what an insert that stored nothing clashed with: its primary key, or one of its unique indexes. */
+  private async clashOf(s: CollectionStatements, row: AnyRow): Promise<ConflictError> {
+    const c = s.shape.collection;
+    const key = row[c.primaryKey] as string;
+    if (await this.fetchRow(s, key)) {
+      return new ConflictError('primary-key', `${c.name}: the primary key is already taken`, { collection: c.name, key });
+    }
+    for (const index of c.indexes) {
+      if (!index.unique) continue;
+      const st = s.getBy(index.name, row);
+      if (st && (await this.send(st.text, st.params)).rows.length > 0) {
+        return new ConflictError('unique', `${c.name}: ${index.fields.join(', ')} already taken`, { collection: c.name, index: index.name });
+      }
+    }
+    // The clashing row was deleted since: still a clash, of a key no longer known.
+    return new ConflictError('unique', `${c.name}: a unique key was taken by a concurrent write`, { collection: c.name });
+  }
+
+  insert<C extends CollectionSpec>(c: C, row: NewRowOf<C>): Promise<RowOf<C>> {
+    return this.op(c, (row as AnyRow)[c.primaryKey], async () => {
+      const s = this.statementsOf(c);
+      const st = s.insert(row as AnyRow);
+      const cache = extrasOf(s).insertOrSkip;
+      let text = cache.get(st.text);
+      if (text === undefined) {
+        // A clash skips the row instead of raising an error, which in PostgreSQL would abort the
+        // whole transaction; the adapter then reports it as the typed conflict it is.
+        text = `${st.text} ON CONFLICT DO NOTHING`;
+        cache.set(st.text, text);
+      }
+      const result = await this.send(text, st.params);
+      if (result.rowCount === 1) {
+        this.wroteRow(c, st.row);
+        return st.row as RowOf<C>;
+      }
+      throw await this.clashOf(s, row as AnyRow);
+    });
+  }
+
+  get<C extends CollectionSpec>(c: C, key: string): Promise<RowOf<C> | undefined> {
+    return this.op(c, key, async () => (await this.readRow(this.statementsOf(c), key)) as RowOf<C> | undefined);
+  }
+
+  getBy<C extends CollectionSpec>(c: C, index: string, values: Partial<RowOf<C>>): Promise<RowOf<C> | undefined> {
+    return this.op(c, undefined, async () => {
+      const s = this.statementsOf(c);
+      const st = s.getBy(index, values as AnyRow);
+      if (!st) return undefined;
+      const raw = (await this.send(st.text, st.params)).rows[0];
+      if (raw === undefined) return undefined;
+      const row = s.decodeRow(raw);
+      this.sawRows(c, [row]);
+      return row as RowOf<C>;
+    });
+  }
+
+  find<C extends CollectionSpec>(c: C, query?: FindQuery<C>): Promise<Page<RowOf<C>>> {
+    return this.op(c, undefined, async () => {
+      const s = this.statementsOf(c);
+      const st = s.find(query as FindQuery | undefined);
+      const page = s.page((await this.send(st.text, st.params)).rows, st);
+      this.sawRows(c, page.rows);
+      return page as Page<RowOf<C>>;
+    });
+  }
+
+  count<C extends CollectionSpec>(c: C, where?: Where<C>): Promise<number> {
+    return this.op(c, undefined, async () => {
+      const st = this.statementsOf(c).count(where as Where | undefined);
+      return Number((await this.send(st.text, st.params)).rows[0]?.['n'] ?? 0);
+    });
+  }
+
+  update<C extends CollectionSpec>(c: C, key: string, patch: PatchOf<C>, options?: WriteOptions): Promise<RowOf<C>> {
+    return this.op(c, key, async () => {
+      const s = this.statementsOf(c);
+      // A row this transaction read is written only at the version it read (unless the caller names one).
+      const read = options?.expectVersion === undefined ? this.readVersion(c, key) : undefined;
+      const st = s.update(key, patch as AnyRow, read === undefined ? options : { ...options, expectVersion: read });
+      if (!isStorableText(key)) throw s.missedWrite(key, undefined, options);
+      const unique = extrasOf(s).uniqueFields;
+      const touchesUnique = Object.keys(patch as AnyRow).some((f) => unique.has(f) && (patch as AnyRow)[f] !== undefined);
+      for (let attempt = 1; ; attempt++) {
+        const raw = await this.guarded(touchesUnique, async () => (await this.send(st.text, st.params)).rows[0]);
+        if (raw !== undefined) {
+          const row = s.decodeRow(raw);
+          this.wroteRow(c, row);
+          return row as RowOf<C>;
+        }
+        const current = await this.fetchRow(s, key);
+        if (read !== undefined && current) throw this.changedSinceRead(c, key, read, current);
+        // No version was asked for, yet the row is there now: it was committed after the update's
+        // snapshot (read committed). Update it again.
+        if (current && options?.expectVersion === undefined && attempt < MAX_WRITE_ATTEMPTS) continue;
+        throw s.missedWrite(key, current, options);
+      }
+    });
+  }
+
+  delete<C extends CollectionSpec>(c: C, key: string, options?: WriteOptions): Promise<boolean> {
+    return this.op(c, key, async () => {
+      const s = this.statementsOf(c);
+      const read = options?.expectVersion === undefined ? this.readVersion(c, key) : undefined;
+      const st = s.delete(key, read === undefined ? options : { ...options, expectVersion: read });
+      if (!isStorableText(key)) return false;
+      if ((await this.send(st.text, st.params)).rowCount > 0) {
+        this.versionsOf(c)?.delete(key);
+        return true;
+      }
+      if (options?.expectVersion === undefined && read === undefined) return false;
+      const current = await this.fetchRow(s, key);
+      if (!current) return false;
+      if (read !== undefined) throw this.changedSinceRead(c, key, read, current);
+      throw s.missedWrite(key, current, options);
+    });
+  }
+
+  increment<C extends CollectionSpec>(
+    c: C,
+    key: string,
+    fieldName: keyof RowOf<C> & string,
+    delta: number,
+    guard?: IncrementGuard,
+  ): Promise<IncrementResult<RowOf<C>>> {
+    return this.op(c, key, async () => {
+      const s = this.statementsOf(c);
+      const st = s.increment(key, fieldName, delta, guard);
+      if (!isStorableText(key)) return s.missedIncrement(key, fieldName, undefined) as IncrementResult<RowOf<C>>;
+      for (let attempt = 1; ; attempt++) {
+        const raw = (await this.send(st.text, st.params)).rows[0];
+        if (raw !== undefined) {
+          const row = s.decodeRow(raw);
+          this.wroteRow(c, row);
+          return { applied: true, row: row as RowOf<C> };
+        }
+        const current = await this.readRow(s, key);
+        // Under read committed the re-read has a newer snapshot than the update: a row committed in
+        // between (a counter created by a concurrent first use) is found now though the update missed
+        // it. If the guard holds for it, the miss was that race, not the guard: update again.
+        const value = current?.[fieldName];
+        if (attempt < MAX_WRITE_ATTEMPTS && typeof value === 'number' && withinGuard(value + delta, guard)) continue;
+        return s.missedIncrement(key, fieldName, current) as IncrementResult<RowOf<C>>;
+      }
+    });
+  }
+
+  consume<C extends CollectionSpec>(c: C, key: string, when: Where<C>, set: PatchOf<C>): Promise<RowOf<C> | undefined> {
+    return this.op(c, key, async () => {
+      const s = this.statementsOf(c);
+      const st = s.consume(key, when as Where, set as AnyRow);
+      if (!isStorableText(key)) return undefined;
+      const unique = extrasOf(s).uniqueFields;
+      const touchesUnique = Object.keys(set as AnyRow).some((f) => unique.has(f) && (set as AnyRow)[f] !== undefined);
+      const raw = await this.guarded(touchesUnique, async () => (await this.send(st.text, st.params)).rows[0]);
+      if (raw === undefined) return undefined;
+      const row = s.decodeRow(raw);
+      this.wroteRow(c, row);
+      return row as RowOf<C>;
+    });
+  }
+
+  aggregate<C extends CollectionSpec>(c: C, query: AggregateQuery<C>): Promise<AggregateRow[]> {
+    return this.op(c, undefined, async () => {
+      const st = aggregateStatement(this.statementsOf(c), query as AggregateQuery);
+      return st.decode((await this.send(st.text, st.params)).rows);
+    });
+  }
+
+  /** All or nothing: in a transaction of its own, or under a savepoint inside the caller's transaction. */
+  async insertMany<C extends CollectionSpec>(c: C, rows: readonly NewRowOf<C>[]): Promise<number> {
+    if (!this.settings.inTransaction) {
+      const { state } = this.settings;
+      if (!state.active) throw new InvalidStateError(state.closedMessage);
+      // Checked here as well, so that a bad row costs no transaction.
+      this.statementsOf(c).insertMany(rows as readonly AnyRow[]);
+      if (rows.length === 0) return 0;
+      return this.settings.bulk!((tx) => tx.insertMany(c, rows));
+    }
+    return this.op(c, undefined, async () => {
+      const s = this.statementsOf(c);
+      const statements = s.insertMany(rows as readonly AnyRow[]);
+      if (rows.length === 0) return 0;
+      const { insertOrSkip } = extrasOf(s);
+      const pk = c.primaryKey;
+      // Rows that clash are skipped rather than raising an error that would abort the transaction; the
+      // keys returned say which rows went in, and if any did not, those are deleted again (they are this
+      // transaction's own, seen by no one else) and the clash is reported: all or nothing, in one
+      // statement per chunk on the way that matters, the one without a clash.
+      const stored: string[] = [];
+      for (const st of statements) {
+        let text = insertOrSkip.get(st.text);
+        if (text === undefined) {
+          text = `${st.text} ON CONFLICT DO NOTHING RETURNING ${s.shape.pk} AS "k"`;
+          insertOrSkip.set(st.text, text);
+        }
+        for (const r of (await this.send(text, st.params)).rows) stored.push(r['k'] as string);
+      }
+      if (stored.length === rows.length) return rows.length;
+      const went = new Set(stored);
+      const skipped = (rows as readonly AnyRow[]).find((r) => !went.has(r[pk] as string)) ?? (rows[0] as AnyRow);
+      // Named before the undo, while a row of this batch that it may clash with is still there.
+      const clash = await this.clashOf(s, skipped);
+      if (stored.length) await this.send(`DELETE FROM ${s.shape.table} WHERE ${s.shape.pk} = ANY($1::text[])`, [stored]);
+      throw clash;
+    });
+  }
+}

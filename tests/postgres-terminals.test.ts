@@ -1,0 +1,134 @@
+/**
+ * A chain on one shared PostgreSQL: eight terminals record member sales at the same time, each on a
+ * connection of its own, first in one process and then spread over separate processes. Every sale is
+ * recorded once, totals are exact to the fen, the outbox numbers every event once without a gap, and
+ * no terminal sees a deadlock or any other error.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createClientele } from '@clientele/core';
+import { postgresStore } from '@clientele/postgres';
+import { BASKET, CLERK, openChain } from './support/chain.js';
+import { PG_URL, STORE_KINDS } from './support/stores.js';
+
+const BASKET_TOTAL = 1624 + 1200 + 4990 + 2670 + 1000;
+const TERMINALS = 8;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TERMINAL_PROCESS = fileURLToPath(new URL('./fixtures/pg-terminals.ts', import.meta.url));
+
+const server = STORE_KINDS.some((k) => k.name === 'postgres');
+const admin = new pg.Pool({ connectionString: PG_URL, max: 2, allowExitOnIdle: true });
+admin.on('error', () => undefined);
+const schemas: string[] = [];
+afterAll(async () => {
+  if (server) for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+  await admin.end();
+});
+
+/** A migrated chain in a fresh schema, with `members` carded members; returns the schema and card numbers. */
+async function chainWithMembers(members: number): Promise<{ schema: string; cards: string[] }> {
+  const schema = `clientele_terminals_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  schemas.push(schema);
+  const setup = new pg.Pool({ connectionString: PG_URL, max: 4 });
+  try {
+    const { crm } = await openChain(postgresStore({ pool: setup, schema }));
+    const cards: string[] = [];
+    for (let i = 0; i < members; i++) {
+      const c = await crm.customers.register({ kind: 'individual', name: `会员 ${i}` }, CLERK);
+      cards.push((await crm.cards.issue({ typeId: 'GOLD', storeId: 'S01', customerId: c.id }, CLERK)).number);
+    }
+    return { schema, cards };
+  } finally {
+    await setup.end();
+  }
+}
+
+/** What a day of `sales` sales left in the schema: counts, sums and the outbox numbering. */
+async function ledger(schema: string) {
+  const q = async (sql: string) => (await admin.query(sql)).rows[0] as Record<string, string | null>;
+  const s = `"${schema}"`;
+  return {
+    sales: Number((await q(`SELECT count(*) AS n FROM ${s}.purchases`)).n),
+    distinctReceipts: Number((await q(`SELECT count(DISTINCT (terminal_id, receipt_no)) AS n FROM ${s}.purchases`)).n),
+    total: Number((await q(`SELECT sum(total) AS n FROM ${s}.purchases`)).n),
+    lineAmounts: Number((await q(`SELECT sum(amount) AS n FROM ${s}.purchase_lines`)).n),
+    lines: Number((await q(`SELECT count(*) AS n FROM ${s}.purchase_lines`)).n),
+    saleEvents: Number((await q(`SELECT count(*) AS n FROM ${s}.outbox WHERE type = 'purchase.recorded'`)).n),
+    keys: Number((await q(`SELECT count(*) AS n FROM ${s}.idempotency_keys WHERE command = 'purchases.record'`)).n),
+    // Outbox numbers 1..n, each once: the relay can deliver in order without waiting on a gap.
+    outboxGapFree: (await q(`SELECT (count(*) = max(seq) AND count(DISTINCT seq) = count(*) AND min(seq) = 1) AS ok FROM ${s}.outbox`)).ok,
+    outboxCounter: Number((await q(`SELECT value AS n FROM ${s}.sequences WHERE id = 'outbox'`)).n) === Number((await q(`SELECT max(seq) AS n FROM ${s}.outbox`)).n),
+    perCustomer: (await admin.query(`SELECT customer_id, count(*)::int AS n FROM ${s}.purchases GROUP BY customer_id`)).rows.length,
+  };
+}
+
+function terminalProcess(schema: string, terminals: string[], count: number, startAt: number, cards: string[]): Promise<{ sold: number }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@clientele/source', TERMINAL_PROCESS, PG_URL, schema, terminals.join(','), String(count), String(startAt)], {
+      cwd: ROOT,
+      env: { ...process.env, CARDS: cards.join(',') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      if (code !== 0) reject(new Error(`terminal process exited with ${code}: ${err}`));
+      else resolve(JSON.parse(out));
+    });
+  });
+}
+
+describe('eight terminals on one PostgreSQL', () => {
+  if (!server) {
+    it.skip(`PostgreSQL at ${PG_URL} is unreachable: skipped`, () => undefined);
+    return;
+  }
+
+  it('records every sale once with exact totals when eight connections sell at once', async () => {
+    const { schema, cards } = await chainWithMembers(12);
+    const perTerminal = 10;
+    const pools = Array.from({ length: TERMINALS }, () => new pg.Pool({ connectionString: PG_URL, max: 1 }));
+    try {
+      const terminals = pools.map((pool) => createClientele({ store: postgresStore({ pool, schema }) }));
+      const failures: unknown[] = [];
+      await Promise.all(
+        terminals.map(async (crm, t) => {
+          for (let n = 1; n <= perTerminal; n++) {
+            const receiptNo = `T${t}-${n}`;
+            const input = { storeId: 'S01', terminalId: `T${t}`, receiptNo, cardNumber: cards[(n * 5 + t) % cards.length]!, lines: BASKET };
+            try {
+              const sale = await crm.purchases.record(input, { ...CLERK, idempotencyKey: `till-${receiptNo}` });
+              // A terminal that lost the answer retries with its key: the same sale comes back, nothing twice.
+              if (n % 4 === 0) expect(await crm.purchases.record(input, { ...CLERK, idempotencyKey: `till-${receiptNo}` })).toEqual(sale);
+            } catch (error) {
+              failures.push(error);
+            }
+          }
+        }),
+      );
+      expect(failures).toEqual([]);
+      const day = await ledger(schema);
+      const sales = TERMINALS * perTerminal;
+      expect(day).toMatchObject({ sales, distinctReceipts: sales, total: sales * BASKET_TOTAL, lineAmounts: sales * BASKET_TOTAL, lines: sales * 5, saleEvents: sales, keys: sales, outboxGapFree: true, outboxCounter: true, perCustomer: 12 });
+    } finally {
+      for (const p of pools) await p.end();
+    }
+  }, 60_000);
+
+  it('records every sale once with exact totals when the terminals are separate processes', async () => {
+    const { schema, cards } = await chainWithMembers(8);
+    const perTerminal = 6;
+    // Four till processes of two terminals each, each terminal with a connection of its own.
+    const startAt = Date.now() + 3000;
+    const groups = [0, 1, 2, 3].map((p) => [`P${p}A`, `P${p}B`]);
+    const results = await Promise.all(groups.map((terminals) => terminalProcess(schema, terminals, perTerminal, startAt, cards)));
+    expect(results.map((r) => r.sold)).toEqual([12, 12, 12, 12]);
+    const sales = TERMINALS * perTerminal;
+    expect(await ledger(schema)).toMatchObject({ sales, distinctReceipts: sales, total: sales * BASKET_TOTAL, lineAmounts: sales * BASKET_TOTAL, lines: sales * 5, saleEvents: sales, keys: sales, outboxGapFree: true, outboxCounter: true });
+  }, 60_000);
+});
