@@ -10,7 +10,7 @@ export const RELATIONS = { actor: { staffId: 'HQ-CR1' } };
 const WEEK: Array<['mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun', [string, string][]]> = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d as never, [['08:00', '22:00']]]);
 const HOURS = Object.fromEntries(WEEK);
 
-export async function openChain(crm: Clientele): Promise<void> {
+export async function openChain(crm: Pick<Clientele, 'stores' | 'roles' | 'staff' | 'cards'>): Promise<void> {
   await crm.stores.create({ id: 'S01', name: '人民路店 Renmin Rd', region: '华东 East', timeZone: 'Asia/Shanghai', openingHours: HOURS }, HQ);
   await crm.stores.create({ id: 'S02', name: '滨江店 Riverside', region: '华东 East', timeZone: 'Asia/Shanghai', openingHours: HOURS }, HQ);
   await crm.stores.create({ id: 'S03', name: '春熙路店 Chunxi Rd', region: '西南 Southwest', timeZone: 'Asia/Shanghai', openingHours: HOURS, holidays: ['2026-10-01'] }, HQ);

@@ -1,21 +1,30 @@
 /**
  * A day at a small supermarket chain, on the embedded SQLite store: members of all three kinds,
  * cards (one lost and replaced), a day of sales with a retry and a return, a complaint call, a
- * duplicate merged, and a customer's timeline. Run with `npm run demo`.
+ * duplicate merged; then complaints up the ladder, Tiantian points through to year end, and a
+ * customer's timeline. Run with `npm run demo`.
  */
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { aggregate, createClientele, isClienteleError, manualClock, purchasesCollection, type Clientele } from '@clientele/core';
+import { aggregate, createClientele, isClienteleError, manualClock, purchasesCollection } from '@clientele/core';
+import { complaints } from '@clientele/complaints';
+import { loyalty } from '@clientele/loyalty';
 import { sqliteStore } from '@clientele/sqlite';
 import { CLERK_S01, CLERK_S02, MANAGER_S01, RELATIONS, openChain } from './chain.js';
 import { heading, line, local, table, yuan } from './print.js';
+import { TIANTIAN_LADDER, complaintsSection } from './sections/complaints.js';
+import { TIANTIAN_POINTS, loyaltySection } from './sections/loyalty.js';
 
 const file = fileURLToPath(new URL('../supermarket.db', import.meta.url));
 for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
 
 // 08:00 in Shanghai on Monday 2 November 2026; the demo moves the clock through the day.
 const clock = manualClock('2026-11-02T00:00:00Z');
-const crm: Clientele = createClientele({ store: sqliteStore({ file }), clock });
+const crm = createClientele({
+  store: sqliteStore({ file }),
+  clock,
+  modules: [loyalty(TIANTIAN_POINTS), complaints(TIANTIAN_LADDER)] as const,
+});
 
 const migration = await crm.migrate();
 heading('Opening the chain');
@@ -75,8 +84,17 @@ const sales = [
   await sale('S02', 'T2', {}, [apples]),
 ];
 table(
-  ['Receipt', 'Time', 'Customer', 'Lines:', 'Total:'],
-  await Promise.all(sales.map(async (s) => [s.receiptNo, local(s.occurredAt), s.customerId ? (await crm.customers.get(s.customerId)).displayName : '(anonymous)', String(s.lines.length), yuan(s.total)])),
+  ['Receipt', 'Time', 'Customer', 'Lines:', 'Total:', 'Points:'],
+  await Promise.all(
+    sales.map(async (s) => [
+      s.receiptNo,
+      local(s.occurredAt),
+      s.customerId ? (await crm.customers.get(s.customerId)).displayName : '(anonymous)',
+      String(s.lines.length),
+      yuan(s.total),
+      s.customerId ? String((await crm.loyalty.saleAward(s.id)).points) : '-',
+    ]),
+  ),
 );
 
 const first = sales[0]!;
@@ -121,6 +139,9 @@ table(['Store', 'Sales:', 'Revenue:', 'Refunded:'], byStore.map((g) => [String(g
 heading('Files that need attention');
 const review = await crm.customers.needingReview({ unverifiedForDays: 365 });
 table(['Customer', 'Missing', 'Last verified:'], review.items.map((i) => [i.customer.displayName, i.missing.join(', ') || '-', i.daysSinceVerified === null ? 'never' : `${i.daysSinceVerified} days ago`]));
+
+await complaintsSection(crm, clock);
+await loyaltySection(crm, clock, { customerId: zhang.id, cardNumber: zhangCard.number, name: zhang.displayName });
 
 heading(`Timeline of 张伟 (${zhang.id}), newest first`);
 const timeline = await crm.timeline(zhang.id, { limit: 20 });

@@ -131,15 +131,16 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
   heading('Year end: points expire in the store’s time zone');
   const schedule = await points.expirySchedule(who.customerId);
   for (const s of schedule.expiring) line(`${s.points} points are valid through ${s.lastDay} and expire at ${local(s.expiresAt)}.`);
-  const warnings: number[] = [];
-  crm.events.on('points.expiring', (e) => void warnings.push(e.points));
+  const warnings: Array<{ customerId: string; points: number }> = [];
+  crm.events.on('points.expiring', (e) => void warnings.push(e));
   clock.set('2026-12-01T02:00:00Z');
   await crm.runDue();
-  line(`1 December: the scheduler warns the member that ${warnings.reduce((s, p) => s + p, 0)} points expire within 30 days.`);
+  const warned = warnings.filter((w) => w.customerId === who.customerId).reduce((s, w) => s + w.points, 0);
+  line(`1 December: the scheduler warns ${who.name} that ${warned} points expire within 30 days (${warnings.length} warnings across the chain).`);
   const liabilityBefore = await points.liability();
   clock.set('2026-12-31T16:00:00Z');
   const due = await crm.runDue();
-  line(`Midnight, 1 January 2027: ${due['loyalty']?.['pointsExpired'] ?? 0} points expired; balance ${(await points.balance(who.customerId)).available}.`);
+  line(`Midnight, 1 January 2027: ${due['loyalty']?.['pointsExpired'] ?? 0} points expired across the chain; ${who.name}'s balance is ${(await points.balance(who.customerId)).available}.`);
 
   heading('Outstanding points (liability) per store');
   const liabilityAfter = await points.liability();
