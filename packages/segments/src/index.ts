@@ -1,6 +1,91 @@
 /**
- * `@clientele/segments`.
+ * `@clientele/segments`: customer statistics kept current on every sale, RFM scores and groups, value
+ * and volume classes, churn risk from each customer's own rhythm, credit for organisations buying on
+ * account, key accounts, segments defined as data with policies, structure reports and
+ * recommendations. The pure parts (definitions, scores, rules) run in a browser too.
  *
  * @packageDocumentation
  */
-export {};
+export { segments, createSegmentsApi, defineSegmentSchema, type SegmentsApi, type Segment, type DefineSegmentInput, type CustomerStats } from './segments-module.js';
+export { segmentsConfigSchema, type SegmentsConfig, type ResolvedSegmentsConfig } from './config.js';
+export type { SegmentEvents } from './events.js';
+export {
+  COMPARISON_OPS,
+  SEGMENT_FIELDS,
+  BUILT_IN_CONDITIONS,
+  MAX_PUSHDOWN_TERMS,
+  conditionSchema,
+  compileCondition,
+  conditionRegistry,
+  defineConditionKind,
+  evaluate,
+  needsCustomer,
+  pushdownTerms,
+  resolveValue,
+  type ComparisonOp,
+  type ConditionInput,
+  type ConditionKind,
+  type ConditionRegistry,
+  type EvaluationTarget,
+  type Predicate,
+  type PredicateValue,
+  type PushdownTerm,
+  type RelativeDate,
+  type SegmentField,
+  type SegmentFieldKind,
+} from './definition.js';
+export {
+  DEFAULT_RFM_GROUPS,
+  rfmGroupSchema,
+  quintiles,
+  quintileScore,
+  rfmGroupOf,
+  valueThresholds,
+  valueClassOf,
+  largeThreshold,
+  volumeClassOf,
+  scoreCustomer,
+  type Quintiles,
+  type RfmGroup,
+  type ScoreThresholds,
+  type ValueThresholds,
+} from './scores.js';
+export {
+  statsFromVisits,
+  median,
+  percentile,
+  churnThreshold,
+  overdueAt,
+  churnReason,
+  hoursToDays,
+  topCategories,
+  type VisitGroup,
+  type StatsSettings,
+  type PurchaseFigures,
+  type ChurnSettings,
+  type ChurnThreshold,
+} from './customer-stats.js';
+export { checkCredit, allocate, rateCredit, DEFAULT_RATING_RULES, type CreditCheck, type CreditDecision, type CreditMode, type ChargeState, type CreditRating, type RatingRules } from './credit-rules.js';
+export { CreditLimitError } from './credit-error.js';
+export { keyAccountScore, DEFAULT_KEY_ACCOUNT_RULES, type KeyAccountFactors, type KeyAccountRules, type KeyAccountScore, type KeyAccountWeights } from './key-account-score.js';
+export { mergePolicies, policySchema, type SegmentPolicy, type MergedPolicy } from './policy.js';
+export { pairMetrics, PairCounter, nextCategories, type PairCounts } from './bought-together.js';
+export {
+  customerStatsCollection,
+  segmentStateCollection,
+  segmentDefinitionsCollection,
+  segmentMembersCollection,
+  creditAccountsCollection,
+  creditEntriesCollection,
+  creditApprovalsCollection,
+  keyAccountsCollection,
+  basketPairsCollection,
+  segmentCollections,
+  segmentMigrations,
+  type StatsRow,
+} from './collections.js';
+export { REBUILD_PARTS, rebuildSchema, type RebuildPart, type RebuildInput, type RebuildProgress, type RebuildResult } from './rebuild.js';
+export { setAccountSchema, approveSchema, creditCheckSchema, paymentSchema as creditPaymentSchema, chargeIdOf, type CreditAccount, type CreditEntry, type CreditApproval, type CreditStatus } from './credit-service.js';
+export { assessSchema, visitSchema, type KeyAccount } from './key-account-service.js';
+export { REPORT_DIMENSIONS, structureSchema, type StructureInput, type StructureRow } from './report-service.js';
+export { boughtTogetherSchema, type BoughtTogether } from './recommendation-service.js';

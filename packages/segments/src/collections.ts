@@ -1,0 +1,225 @@
+/** The collections the segments module owns, and its migrations. */
+import { defineCollection, field, nullable, type JsonValue, type Migration, type RowOf } from '@clientele/core';
+
+/**
+ * One row per active customer: statistics from purchases, scores and classes, and copies of the
+ * customer fields that segments test (kind, region, ...), so a definition is one filter on one table.
+ */
+export const customerStatsCollection = defineCollection({
+  name: 'segment_customer_stats',
+  primaryKey: 'customerId',
+  fields: {
+    customerId: field.string(),
+    kind: field.string(),
+    region: nullable(field.string()),
+    industry: nullable(field.string()),
+    sizeClass: nullable(field.string()),
+    homeStoreId: nullable(field.string()),
+    firstPurchaseAt: nullable(field.timestamp()),
+    lastPurchaseAt: nullable(field.timestamp()),
+    visits: field.integer(),
+    spend: field.integer(),
+    avgBasket: field.integer(),
+    windowVisits: field.integer(),
+    windowSpend: field.integer(),
+    gaps: field.json<number[]>(),
+    typicalGapHours: nullable(field.integer()),
+    churnThresholdHours: nullable(field.integer()),
+    churnBasis: nullable(field.string()),
+    overdueAt: nullable(field.timestamp()),
+    categories: field.json<Record<string, number>>(),
+    topCategory: nullable(field.string()),
+    rScore: nullable(field.integer()),
+    fScore: nullable(field.integer()),
+    mScore: nullable(field.integer()),
+    rfmGroup: nullable(field.string()),
+    valueClass: nullable(field.string()),
+    volumeClass: nullable(field.string()),
+    creditRating: nullable(field.string()),
+    keyAccount: field.boolean(),
+    /** A hash of the fields a rebuild derives from purchases and the customer, so it rewrites only rows that changed. */
+    digest: field.integer(),
+    /** A hash of the fields that depend on the population's thresholds (scores, classes, the population's churn threshold). */
+    scoresDigest: field.integer(),
+    updatedAt: field.timestamp(),
+  },
+  // Lets a rebuild read what is stored from the index alone; no other index, since a rebuild writes many rows.
+  indexes: [{ name: 'segment_customer_stats_digests', fields: ['customerId', 'digest', 'scoresDigest'] }],
+  customerKey: 'customerId',
+});
+/** A statistics row. */
+export type StatsRow = RowOf<typeof customerStatsCollection>;
+
+/** Named values the module keeps: the thresholds of the last rebuild. */
+export const segmentStateCollection = defineCollection({
+  name: 'segment_state',
+  primaryKey: 'id',
+  versioned: true,
+  fields: { id: field.string(), data: field.json<JsonValue>(), updatedAt: field.timestamp() },
+});
+
+/** Segment definitions: conditions and a policy, as data. */
+export const segmentDefinitionsCollection = defineCollection({
+  name: 'segment_definitions',
+  primaryKey: 'id',
+  versioned: true,
+  fields: {
+    id: field.string(),
+    name: field.string(),
+    description: nullable(field.string()),
+    definition: field.json<JsonValue>(),
+    policy: field.json<JsonValue>(),
+    priority: field.integer(),
+    active: field.boolean(),
+    createdAt: field.timestamp(),
+    updatedAt: field.timestamp(),
+  },
+});
+
+/** Materialised membership: who is in which segment since when. */
+export const segmentMembersCollection = defineCollection({
+  name: 'segment_members',
+  primaryKey: 'id',
+  fields: { id: field.string(), segmentId: field.string(), customerId: field.string(), since: field.timestamp() },
+  indexes: [
+    { name: 'segment_members_segment', fields: ['segmentId', 'customerId'], unique: true },
+    { name: 'segment_members_customer', fields: ['customerId'] },
+  ],
+  customerKey: 'customerId',
+});
+
+/** Credit accounts of organisations: limit, terms, and the outstanding balance cached beside its ledger. */
+export const creditAccountsCollection = defineCollection({
+  name: 'segment_credit_accounts',
+  primaryKey: 'customerId',
+  versioned: true,
+  fields: {
+    customerId: field.string(),
+    currency: field.string(),
+    limit: field.integer(),
+    termsDays: field.integer(),
+    mode: field.string(),
+    onHold: field.boolean(),
+    /** The sum of the ledger's entries, written in the same transaction as each entry. */
+    outstanding: field.integer(),
+    createdAt: field.timestamp(),
+    updatedAt: field.timestamp(),
+  },
+  customerKey: 'customerId',
+});
+
+/**
+ * The credit ledger, append-only: charges (sales on account), payments and credit notes (returns and
+ * voids), signed so that the balance is their sum. `settled`/`settledAt` of a charge record how
+ * payments were allocated to it (oldest due first), for the rating.
+ */
+export const creditEntriesCollection = defineCollection({
+  name: 'segment_credit_entries',
+  primaryKey: 'id',
+  fields: {
+    id: field.string(),
+    customerId: field.string(),
+    kind: field.string(),
+    amount: field.integer(),
+    purchaseId: nullable(field.string()),
+    reference: nullable(field.string()),
+    at: field.timestamp(),
+    dueAt: nullable(field.timestamp()),
+    settled: field.integer(),
+    settledAt: nullable(field.timestamp()),
+  },
+  indexes: [
+    { name: 'segment_credit_entries_customer', fields: ['customerId', 'at'] },
+    { name: 'segment_credit_entries_purchase', fields: ['purchaseId'] },
+  ],
+  customerKey: 'customerId',
+});
+
+/** Single-use approvals of a sale on account beyond the limit, given ahead by staff with authority. */
+export const creditApprovalsCollection = defineCollection({
+  name: 'segment_credit_approvals',
+  primaryKey: 'id',
+  versioned: true,
+  fields: {
+    id: field.string(),
+    customerId: field.string(),
+    maxAmount: field.integer(),
+    approvedBy: field.string(),
+    status: field.string(),
+    expiresAt: field.timestamp(),
+    usedFor: nullable(field.string()),
+    createdAt: field.timestamp(),
+  },
+  indexes: [{ name: 'segment_credit_approvals_customer', fields: ['customerId', 'status'] }],
+  customerKey: 'customerId',
+});
+
+/** Key-account assessments: the staff's factors, the score, the representative and the visit schedule. */
+export const keyAccountsCollection = defineCollection({
+  name: 'segment_key_accounts',
+  primaryKey: 'customerId',
+  versioned: true,
+  fields: {
+    customerId: field.string(),
+    contractMonths: field.integer(),
+    growthPotential: field.integer(),
+    strategicImportance: field.integer(),
+    score: field.integer(),
+    isKey: field.boolean(),
+    representativeId: nullable(field.string()),
+    visitEveryDays: nullable(field.integer()),
+    lastVisitAt: nullable(field.timestamp()),
+    nextVisitAt: nullable(field.timestamp()),
+    /** The `nextVisitAt` already announced as due, so `runDue` announces each visit once. */
+    announcedFor: nullable(field.timestamp()),
+    assessedAt: field.timestamp(),
+  },
+  indexes: [{ name: 'segment_key_accounts_next_visit', fields: ['isKey', 'nextVisitAt'] }],
+  customerKey: 'customerId',
+});
+
+/** Pairs bought together (items and categories), refreshed by a rebuild; metrics come from the counts. */
+export const basketPairsCollection = defineCollection({
+  name: 'segment_basket_pairs',
+  primaryKey: 'id',
+  fields: {
+    id: field.string(),
+    level: field.string(),
+    a: field.string(),
+    b: field.string(),
+    together: field.integer(),
+    aCount: field.integer(),
+    bCount: field.integer(),
+    baskets: field.integer(),
+  },
+  indexes: [{ name: 'segment_basket_pairs_a', fields: ['level', 'a'] }],
+});
+
+/** Every collection of the module. */
+export const segmentCollections = [
+  customerStatsCollection,
+  segmentStateCollection,
+  segmentDefinitionsCollection,
+  segmentMembersCollection,
+  creditAccountsCollection,
+  creditEntriesCollection,
+  creditApprovalsCollection,
+  keyAccountsCollection,
+  basketPairsCollection,
+] as const;
+
+/**
+ * The module's migrations. The second adds covering indexes to core's purchases (a customer's visits,
+ * read per sale and in a rebuild) and customers (the fields the statistics copy), so a rebuild reads
+ * indexes, not tables: indexes only, which change no data and no behaviour of core.
+ */
+export const segmentMigrations: readonly Migration[] = [
+  { id: 'segments/0001-initial', steps: segmentCollections.map((collection) => ({ op: 'createCollection' as const, collection })) },
+  {
+    id: 'segments/0002-covering-indexes',
+    steps: [
+      { op: 'addIndex', collection: 'purchases', index: { name: 'purchases_segments_visits', fields: ['customerId', 'occurredAt', 'status', 'total', 'refundedTotal'] } },
+      { op: 'addIndex', collection: 'customers', index: { name: 'customers_segments_copy', fields: ['id', 'status', 'isCustomer', 'kind', 'region', 'industry', 'sizeClass', 'homeStoreId'] } },
+    ],
+  },
+];

@@ -1,0 +1,96 @@
+/** The module's settings, checked once when `segments(config)` is called. */
+import { z } from 'zod';
+import { parseInput } from '@clientele/core';
+import { DEFAULT_RATING_RULES } from './credit-rules.js';
+import type { ConditionKind } from './definition.js';
+import { DEFAULT_KEY_ACCOUNT_RULES } from './key-account-score.js';
+import { DEFAULT_RFM_GROUPS, rfmGroupSchema } from './scores.js';
+
+const share = z.number().gt(0).max(1);
+const ratingStep = z.object({ onTime: z.number().min(0).max(1), maxDaysOverdue: z.number().int().min(0) }).strict();
+
+/** Schema of the settings (every part optional, with the defaults shown in `docs/segments.md`). */
+export const segmentsConfigSchema = z
+  .object({
+    rfm: z
+      .object({
+        /** Days of purchases that count for frequency and monetary scores (default 365). */
+        windowDays: z.number().int().min(1).max(3650).default(365),
+        /** Named groups from the scores, tried in order (default: champions ... lost). */
+        groups: z.array(rfmGroupSchema).min(1).max(50).default(() => DEFAULT_RFM_GROUPS.map((g) => ({ ...g }))),
+      })
+      .strict()
+      .prefault({}),
+    classes: z
+      .object({
+        /** Customers making this share of window revenue are class A (default 0.8). */
+        aShare: share.default(0.8),
+        /** ... and up to this share class B (default 0.95); the rest C. */
+        bShare: share.default(0.95),
+        /** The top share of buyers by window spend that counts as large (default 0.2). */
+        largeTopShare: share.default(0.2),
+      })
+      .strict()
+      .refine((c) => c.aShare <= c.bShare, { path: ['bShare'], message: 'bShare must not be below aShare' })
+      .prefault({}),
+    churn: z
+      .object({
+        percentile: z.number().gt(0).max(100).default(90),
+        minGaps: z.number().int().min(1).max(100).default(3),
+        minHours: z.number().int().min(0).max(24 * 365).default(24),
+        /** How many of the latest gaps between visits are kept per customer (default 32). */
+        maxGaps: z.number().int().min(1).max(256).default(32),
+      })
+      .strict()
+      .prefault({}),
+    credit: z
+      .object({
+        /** The payment method that means "on account" (default `account`). */
+        method: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).default('account'),
+        /** Refuse sales on account to customers without a credit account (default false: they are not checked). */
+        requireAccount: z.boolean().default(false),
+        /** Minutes an approval given ahead of a sale stays usable (default 120). */
+        approvalValidMinutes: z.number().int().min(1).max(7 * 24 * 60).default(120),
+        rating: z.object({ A: ratingStep, B: ratingStep, C: ratingStep }).strict().default(() => structuredClone(DEFAULT_RATING_RULES)),
+      })
+      .strict()
+      .prefault({}),
+    keyAccounts: z
+      .object({
+        weights: z
+          .object({ volume: z.number().min(0), contract: z.number().min(0), growth: z.number().min(0), strategic: z.number().min(0), payment: z.number().min(0) })
+          .strict()
+          .default(() => ({ ...DEFAULT_KEY_ACCOUNT_RULES.weights })),
+        volumeFullAt: z.number().int().min(1).default(DEFAULT_KEY_ACCOUNT_RULES.volumeFullAt),
+        contractFullAt: z.number().int().min(1).default(DEFAULT_KEY_ACCOUNT_RULES.contractFullAt),
+        threshold: z.number().min(0).max(100).default(DEFAULT_KEY_ACCOUNT_RULES.threshold),
+      })
+      .strict()
+      .prefault({}),
+    recommendations: z
+      .object({
+        /** Items (SKUs) paired: the most frequently bought ones (default 500). */
+        maxItems: z.number().int().min(1).max(5000).default(500),
+        /** Baskets a pair needs to be kept (default 2). */
+        minTogether: z.number().int().min(1).default(2),
+        /** Pairs kept per item or category, best confidence first (default 10). */
+        perAntecedent: z.number().int().min(1).max(100).default(10),
+      })
+      .strict()
+      .prefault({}),
+    /** Customers per rebuild transaction (default 2000): bounds how long one chunk holds the database. */
+    chunkSize: z.number().int().min(10).max(10_000).default(2000),
+    /** The retailer's own condition kinds, beside the built-in ones. */
+    conditions: z.array(z.custom<ConditionKind<never>>((v) => typeof v === 'object' && v !== null && typeof (v as ConditionKind).code === 'string' && typeof (v as ConditionKind).build === 'function')).default([]),
+  })
+  .strict();
+
+/** The settings as given to `segments(config)`. */
+export type SegmentsConfig = z.input<typeof segmentsConfigSchema>;
+/** The settings with defaults applied. */
+export type ResolvedSegmentsConfig = z.output<typeof segmentsConfigSchema>;
+
+/** Checks the settings; bad ones are a `ValidationError` naming the path under `config`. */
+export function resolveConfig(config: SegmentsConfig | undefined): ResolvedSegmentsConfig {
+  return parseInput(segmentsConfigSchema, config ?? {}, ['config']);
+}

@@ -1,0 +1,19 @@
+/** The typed refusal of a sale on account that would pass an organisation's credit limit. */
+import { ClienteleError } from '@clientele/core';
+import type { CreditCheck } from './credit-rules.js';
+
+/**
+ * A sale on account refused by the credit check: code `INSUFFICIENT_BALANCE` (not enough credit left);
+ * `details` carry the customer, the check's figures and `reason: 'credit-limit'` or `'on-hold'`.
+ * Thrown inside the sale's transaction, it rolls the sale back.
+ */
+export class CreditLimitError extends ClienteleError {
+  constructor(customerId: string, check: CreditCheck, onHold: boolean) {
+    super(
+      'INSUFFICIENT_BALANCE',
+      onHold ? `credit of ${customerId} is on hold` : `sale on account of ${check.after - check.outstanding} would take ${customerId} to ${check.after}, past its credit limit of ${check.limit}`,
+      { customerId, reason: onHold ? 'on-hold' : 'credit-limit', path: ['payments'], ...check },
+    );
+    this.name = 'CreditLimitError';
+  }
+}

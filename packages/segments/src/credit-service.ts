@@ -1,0 +1,306 @@
+/**
+ * Credit for organisations buying on account: accounts (limit, payment terms, what happens past the
+ * limit), the append-only ledger of charges, payments and credit notes, approvals given ahead of a
+ * sale, and the check that runs inside every sale's transaction.
+ */
+import { z } from 'zod';
+import {
+  NotFoundError,
+  codeSchema,
+  customersCollection,
+  idSchema,
+  invalid,
+  minorUnitsSchema,
+  parseInput,
+  purchasesCollection,
+  scan,
+  shortTextSchema,
+  staffCollection,
+  type CommandContext,
+  type Kernel,
+  type RowOf,
+  type StoreSession,
+} from '@clientele/core';
+import { creditAccountsCollection, creditApprovalsCollection, creditEntriesCollection, customerStatsCollection } from './collections.js';
+import type { ResolvedSegmentsConfig } from './config.js';
+import { CreditLimitError } from './credit-error.js';
+import { allocate, checkCredit, type CreditCheck, type CreditMode, type CreditRating } from './credit-rules.js';
+import type { ConditionRegistry } from './definition.js';
+import { chargesOf, ratingOf } from './rebuild.js';
+import { refreshCustomer } from './stats-store.js';
+
+const DAY_MS = 86_400_000;
+
+/** A credit account. */
+export type CreditAccount = RowOf<typeof creditAccountsCollection>;
+/** An entry of the credit ledger. */
+export type CreditEntry = RowOf<typeof creditEntriesCollection>;
+/** An approval of a sale on account beyond the limit. */
+export type CreditApproval = RowOf<typeof creditApprovalsCollection>;
+
+/** Input of `credit.setAccount`. */
+export const setAccountSchema = z
+  .object({
+    customerId: idSchema,
+    /** The most the organisation may owe, minor units. */
+    limit: minorUnitsSchema,
+    /** Days after a sale that it is due (default 30). */
+    termsDays: z.number().int().min(0).max(365).default(30),
+    /** Past the limit: refuse the sale, let it through with a warning, or require an approver with authority. */
+    mode: z.enum(['block', 'warn', 'approve']).default('block'),
+    /** No sale on account at all while set. */
+    onHold: z.boolean().default(false),
+  })
+  .strict();
+
+/** Input of `credit.check`. */
+export const creditCheckSchema = z.object({ customerId: idSchema, amount: minorUnitsSchema }).strict();
+
+/** Input of `credit.approve`. */
+export const approveSchema = z
+  .object({
+    customerId: idSchema,
+    /** The sale on account to allow, minor units (the approval covers a sale up to this amount, once). */
+    amount: minorUnitsSchema.refine((a) => a > 0, 'approvals are for a positive amount'),
+    /** A member of staff with `credit` authority for the excess, when the actor lacks it. */
+    approvedBy: codeSchema.optional(),
+  })
+  .strict();
+
+/** Input of `credit.recordPayment`. */
+export const paymentSchema = z
+  .object({
+    customerId: idSchema,
+    amount: minorUnitsSchema.refine((a) => a > 0, 'payments are positive'),
+    reference: shortTextSchema.optional(),
+  })
+  .strict();
+
+/** An account's standing. */
+export interface CreditStatus extends CreditRating {
+  account: CreditAccount;
+  /** Credit left (never negative). */
+  available: number;
+  /** Charges not yet settled, oldest first. */
+  open: Array<{ entryId: string; purchaseId: string | null; amount: number; due: number; dueAt: Date }>;
+}
+
+/** Builds the credit service. */
+export function createCreditService(kernel: Kernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
+  async function loadAccount(session: StoreSession, customerId: string, path: Array<string | number> = ['customerId']): Promise<CreditAccount> {
+    const account = await session.get(creditAccountsCollection, customerId);
+    if (!account) throw new NotFoundError('credit account', customerId, { path });
+    return account;
+  }
+
+  /** Appends an entry and moves the cached balance in the same transaction. */
+  async function append(ctx: CommandContext, account: CreditAccount, entry: Omit<CreditEntry, 'id' | 'at' | 'settled' | 'settledAt' | 'customerId'> & { id?: string }): Promise<{ entry: CreditEntry; outstanding: number }> {
+    const row = await ctx.tx.insert(creditEntriesCollection, {
+      customerId: account.customerId,
+      at: ctx.now,
+      settled: 0,
+      settledAt: null,
+      ...entry,
+      id: entry.id ?? ctx.id('cre'),
+    });
+    const updated = await ctx.tx.increment(creditAccountsCollection, account.customerId, 'outstanding', entry.amount);
+    return { entry: row, outstanding: updated.row.outstanding };
+  }
+
+  /** Settles charges with `amount` (payments oldest due first, credit notes their own sale's charge first). */
+  async function settle(ctx: CommandContext, customerId: string, amount: number, purchaseId: string | null): Promise<void> {
+    const open = (await chargesOf(ctx.tx, customerId)).filter((c) => c.settled < c.amount);
+    const own = purchaseId ? open.filter((c) => c.id === chargeIdOf(purchaseId)) : [];
+    let left = amount;
+    for (const group of [own, open.filter((c) => !own.includes(c))]) {
+      for (const a of allocate(group, left)) {
+        const charge = open.find((c) => c.id === a.id)!;
+        await ctx.tx.update(creditEntriesCollection, a.id, { settled: charge.settled + a.take, settledAt: a.full ? ctx.now : null });
+        left -= a.take;
+      }
+    }
+  }
+
+  async function syncRating(ctx: CommandContext, customerId: string): Promise<void> {
+    const rating = (await ratingOf(ctx.tx, customerId, ctx.now, config)).rating;
+    const stats = await ctx.tx.get(customerStatsCollection, customerId);
+    if (stats && stats.creditRating !== rating) await refreshCustomer(ctx, customerId, config, registry, { creditRating: rating });
+  }
+
+  const setAccount = kernel.command({
+    name: 'credit.set-account',
+    input: setAccountSchema,
+    permission: 'credit.manage',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const customer = await ctx.tx.get(customersCollection, input.customerId);
+      if (!customer || customer.status !== 'active') throw new NotFoundError('customer', input.customerId, { path: ['customerId'] });
+      if (customer.kind === 'individual') throw invalid(['customerId'], 'not_organisation', 'credit accounts are for organisations and suppliers that buy');
+      const prev = await ctx.tx.get(creditAccountsCollection, input.customerId);
+      const row = prev
+        ? await ctx.tx.update(creditAccountsCollection, input.customerId, { limit: input.limit, termsDays: input.termsDays, mode: input.mode, onHold: input.onHold, updatedAt: ctx.now })
+        : await ctx.tx.insert(creditAccountsCollection, { customerId: input.customerId, currency: kernel.currency, limit: input.limit, termsDays: input.termsDays, mode: input.mode, onHold: input.onHold, outstanding: 0, createdAt: ctx.now, updatedAt: ctx.now });
+      ctx.audit({ type: 'credit-account', id: input.customerId, customerId: input.customerId }, { limit: input.limit, termsDays: input.termsDays, mode: input.mode, onHold: input.onHold });
+      return row;
+    },
+  });
+
+  const approve = kernel.command({
+    name: 'credit.approve',
+    input: approveSchema,
+    permission: 'credit.approve',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const account = await loadAccount(ctx.tx, input.customerId);
+      const check = checkCredit({ ...account, mode: account.mode as CreditMode }, input.amount);
+      if (account.onHold) throw new CreditLimitError(account.customerId, check, true);
+      if (input.approvedBy && !(await ctx.tx.get(staffCollection, input.approvedBy))) throw new NotFoundError('staff', input.approvedBy, { path: ['approvedBy'] });
+      const { approvedBy } = await ctx.requireAuthority('credit', check.excess, input.approvedBy);
+      const who = approvedBy ?? (ctx.actor.kind === 'staff' ? ctx.actor.staffId : `system:${ctx.actor.name}`);
+      const row = await ctx.tx.insert(creditApprovalsCollection, {
+        id: ctx.id('cra'),
+        customerId: account.customerId,
+        maxAmount: input.amount,
+        approvedBy: who,
+        status: 'active',
+        expiresAt: new Date(ctx.now.getTime() + config.credit.approvalValidMinutes * 60_000),
+        usedFor: null,
+        createdAt: ctx.now,
+      });
+      ctx.audit({ type: 'credit-approval', id: row.id, customerId: account.customerId }, { amount: input.amount, excess: check.excess, approvedBy: who });
+      return row;
+    },
+  });
+
+  const recordPayment = kernel.command({
+    name: 'credit.record-payment',
+    input: paymentSchema,
+    permission: 'credit.payments',
+    idempotency: 'required',
+    async run(ctx, input) {
+      const account = await loadAccount(ctx.tx, input.customerId);
+      const { entry, outstanding } = await append(ctx, account, { kind: 'payment', amount: -input.amount, purchaseId: null, reference: input.reference ?? null, dueAt: null });
+      await settle(ctx, account.customerId, input.amount, null);
+      ctx.audit({ type: 'credit-account', id: account.customerId, customerId: account.customerId }, { entryId: entry.id, amount: input.amount });
+      await ctx.emit('credit.payment-recorded', { customerId: account.customerId, entryId: entry.id, amount: input.amount, outstanding }, { customerId: account.customerId });
+      await syncRating(ctx, account.customerId);
+      return { entry, outstanding };
+    },
+  });
+
+  /** The part of a sale paid on account. */
+  function onAccount(payments: ReadonlyArray<{ method: string; amount: number }>): number {
+    return payments.filter((p) => p.method === config.credit.method).reduce((s, p) => s + p.amount, 0);
+  }
+
+  /**
+   * The check inside a sale's transaction (`purchase.recorded`): within the limit the sale is charged;
+   * past it, `block` refuses it (`CreditLimitError`, the sale rolls back), `warn` lets it through and
+   * emits `credit.limit-exceeded`, `approve` needs an approval given ahead (single use) or an actor
+   * whose `credit` authority covers the excess, else `AUTHORITY_EXCEEDED` rolls the sale back.
+   */
+  async function onSale(ctx: CommandContext, purchaseId: string): Promise<void> {
+    const purchase = await ctx.tx.get(purchasesCollection, purchaseId);
+    if (!purchase) return;
+    const amount = onAccount(purchase.payments);
+    if (amount === 0) return;
+    if (!purchase.customerId) throw invalid(['payments'], 'account_needs_customer', 'a sale on account needs a known customer');
+    const account = await ctx.tx.get(creditAccountsCollection, purchase.customerId);
+    if (!account) {
+      if (config.credit.requireAccount) throw invalid(['payments'], 'no_credit_account', `customer ${purchase.customerId} has no credit account`);
+      return;
+    }
+    const check = checkCredit({ ...account, mode: account.mode as CreditMode }, amount);
+    let approvedBy: string | null = null;
+    if (check.decision === 'blocked') throw new CreditLimitError(account.customerId, check, account.onHold);
+    if (check.decision === 'approval-required') {
+      const approval = await findApproval(ctx, account.customerId, amount);
+      if (approval) {
+        const used = await ctx.tx.consume(creditApprovalsCollection, approval.id, { status: 'active' }, { status: 'used', usedFor: purchaseId });
+        if (!used) throw new CreditLimitError(account.customerId, check, false);
+        approvedBy = approval.approvedBy;
+      } else {
+        await ctx.requireAuthority('credit', check.excess);
+        approvedBy = ctx.actor.kind === 'staff' ? ctx.actor.staffId : `system:${ctx.actor.name}`;
+      }
+    }
+    await append(ctx, account, { id: chargeIdOf(purchaseId), kind: 'charge', amount, purchaseId, reference: purchase.receiptNo, dueAt: new Date(purchase.occurredAt.getTime() + account.termsDays * DAY_MS) });
+    if (check.decision !== 'ok') {
+      await ctx.emit('credit.limit-exceeded', { customerId: account.customerId, purchaseId, decision: check.decision === 'warn' ? 'warn' : 'approved', excess: check.excess, approvedBy }, { customerId: account.customerId });
+    }
+  }
+
+  async function findApproval(ctx: CommandContext, customerId: string, amount: number): Promise<CreditApproval | undefined> {
+    for await (const a of scan(ctx.tx, creditApprovalsCollection, { where: { customerId, status: 'active' } })) {
+      if (a.expiresAt.getTime() > ctx.now.getTime() && a.maxAmount >= amount) return a;
+    }
+    return undefined;
+  }
+
+  /** A return or void of a sale charged on account gives a credit note for what is still charged. */
+  async function onReversal(ctx: CommandContext, purchaseId: string, refund: number): Promise<void> {
+    const c = await ctx.tx.get(creditEntriesCollection, chargeIdOf(purchaseId));
+    if (!c) return;
+    let credited = 0;
+    for await (const e of scan(ctx.tx, creditEntriesCollection, { where: { purchaseId, kind: 'credit-note' } })) credited -= e.amount;
+    const amount = Math.min(refund, c.amount - credited);
+    if (amount <= 0) return;
+    const account = await loadAccount(ctx.tx, c.customerId);
+    await append(ctx, account, { kind: 'credit-note', amount: -amount, purchaseId, reference: null, dueAt: null });
+    await settle(ctx, c.customerId, amount, purchaseId);
+  }
+
+  async function check(customerId: string, amount: number): Promise<CreditCheck> {
+    const input = parseInput(creditCheckSchema, { customerId, amount });
+    const account = await loadAccount(kernel.store, input.customerId);
+    return checkCredit({ ...account, mode: account.mode as CreditMode }, input.amount);
+  }
+
+  async function status(customerId: string): Promise<CreditStatus> {
+    const id = parseInput(idSchema, customerId, ['customerId']);
+    const account = await loadAccount(kernel.store, id);
+    const now = kernel.clock.now();
+    const charges = await chargesOf(kernel.store, id);
+    const open = charges
+      .filter((c) => c.settled < c.amount)
+      .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())
+      .map((c) => ({ entryId: c.id, purchaseId: purchaseOfCharge(c.id), amount: c.amount, due: c.amount - c.settled, dueAt: c.dueAt }));
+    return { account, available: Math.max(0, account.limit - account.outstanding), open, ...(await ratingOf(kernel.store, id, now, config)) };
+  }
+
+  async function ledger(customerId: string): Promise<CreditEntry[]> {
+    const id = parseInput(idSchema, customerId, ['customerId']);
+    const out: CreditEntry[] = [];
+    for await (const e of scan(kernel.store, creditEntriesCollection, { where: { customerId: id }, orderBy: [{ field: 'at' }] })) out.push(e);
+    return out;
+  }
+
+  return {
+    api: {
+      /** Opens or changes an organisation's credit account (a negative limit is refused). */
+      setAccount,
+      /** Checks a sale on account before it is rung up; changes nothing. */
+      check,
+      /** Approves, ahead of the sale, one sale on account past the limit (needs `credit` authority for the excess). */
+      approve,
+      /** Records a payment; it settles the oldest charges first. */
+      recordPayment,
+      /** The account, its rating (A-D) and open charges. */
+      status,
+      /** Every ledger entry of a customer, oldest first. */
+      ledger,
+    },
+    onSale,
+    onReversal,
+    onAccount,
+  };
+}
+
+/** The ledger id of the charge for a sale: one charge per sale. */
+export function chargeIdOf(purchaseId: string): string {
+  return `chg_${purchaseId}`;
+}
+
+function purchaseOfCharge(id: string): string | null {
+  return id.startsWith('chg_') ? id.slice(4) : null;
+}

@@ -1,0 +1,24 @@
+/** The events the segments module emits, by name. Payloads carry ids and figures, never personal data. */
+
+/** The module's event map: `area.past-tense` names to payloads. */
+// A type alias (not an interface) so it is assignable to the generic event map.
+export type SegmentEvents = {
+  /** A customer entered a segment (on a rebuild, or at once after a sale or a change). */
+  'segment.joined': { segmentId: string; customerId: string };
+  /** A customer left a segment. */
+  'segment.left': { segmentId: string; customerId: string };
+  /** A segment definition was created or changed. */
+  'segment.defined': { segmentId: string; version: number };
+  /** A rebuild finished (or was cancelled after some chunks). */
+  'segments.rebuilt': { customers: number; joined: number; left: number; parts: string[]; cancelled: boolean };
+  /** A sale on account passed the credit limit and went through (warned, or approved by someone with authority). */
+  'credit.limit-exceeded': { customerId: string; purchaseId: string; decision: 'warn' | 'approved'; excess: number; approvedBy: string | null };
+  /** A payment on account was recorded. */
+  'credit.payment-recorded': { customerId: string; entryId: string; amount: number; outstanding: number };
+  /** A customer became a key account. */
+  'key-account.designated': { customerId: string; score: number; representativeId: string | null };
+  /** A customer stopped being a key account. */
+  'key-account.dropped': { customerId: string; score: number };
+  /** A key account's scheduled visit fell due (announced once per visit by `runDue`). */
+  'key-account.visit-due': { customerId: string; representativeId: string | null; dueAt: string };
+};

@@ -1,0 +1,156 @@
+/**
+ * Key accounts: staff enter contract length, growth potential and strategic importance; volume and
+ * payment behaviour come from the statistics and the credit ledger. Above the threshold a customer is
+ * a key account with a representative and a visit schedule whose due visits come out of `runDue`.
+ */
+import { z } from 'zod';
+import {
+  NotFoundError,
+  codeSchema,
+  customersCollection,
+  idSchema,
+  instantSchema,
+  parseInput,
+  scan,
+  shortTextSchema,
+  staffCollection,
+  type CommandOptions,
+  type Kernel,
+  type RowOf,
+} from '@clientele/core';
+import { customerStatsCollection, keyAccountsCollection } from './collections.js';
+import type { ResolvedSegmentsConfig } from './config.js';
+import type { ConditionRegistry } from './definition.js';
+import { keyAccountScore } from './key-account-score.js';
+import { ratingOf } from './rebuild.js';
+import { refreshCustomer } from './stats-store.js';
+
+const DAY_MS = 86_400_000;
+
+/** A key-account assessment. */
+export type KeyAccount = RowOf<typeof keyAccountsCollection>;
+
+/** Input of `keyAccounts.assess`. */
+export const assessSchema = z
+  .object({
+    customerId: idSchema,
+    contractMonths: z.number().int().min(0).max(600),
+    growthPotential: z.number().int().min(1).max(5),
+    strategicImportance: z.number().int().min(1).max(5),
+    /** The member of staff who looks after the account. */
+    representativeId: codeSchema.nullish(),
+    /** Visit every so many days while it is a key account. */
+    visitEveryDays: z.number().int().min(1).max(3650).nullish(),
+  })
+  .strict();
+
+/** Input of `keyAccounts.recordVisit`. */
+export const visitSchema = z.object({ customerId: idSchema, at: instantSchema.optional(), summary: shortTextSchema }).strict();
+
+/** Builds the key-account service. */
+export function createKeyAccountService(kernel: Kernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
+  const assess = kernel.command({
+    name: 'key-accounts.assess',
+    input: assessSchema,
+    permission: 'key-accounts.manage',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const customer = await ctx.tx.get(customersCollection, input.customerId);
+      if (!customer || customer.status !== 'active') throw new NotFoundError('customer', input.customerId, { path: ['customerId'] });
+      if (input.representativeId && !(await ctx.tx.get(staffCollection, input.representativeId))) throw new NotFoundError('staff', input.representativeId, { path: ['representativeId'] });
+      const stats = await ctx.tx.get(customerStatsCollection, input.customerId);
+      const rating = (await ratingOf(ctx.tx, input.customerId, ctx.now, config)).rating;
+      const s = keyAccountScore(stats?.windowSpend ?? 0, input, rating, config.keyAccounts);
+      const prev = await ctx.tx.get(keyAccountsCollection, input.customerId);
+      const every = input.visitEveryDays ?? null;
+      const nextVisitAt = s.isKey && every !== null ? new Date((prev?.lastVisitAt ?? ctx.now).getTime() + every * DAY_MS) : null;
+      const fields = {
+        contractMonths: input.contractMonths,
+        growthPotential: input.growthPotential,
+        strategicImportance: input.strategicImportance,
+        score: s.score,
+        isKey: s.isKey,
+        representativeId: input.representativeId ?? null,
+        visitEveryDays: every,
+        nextVisitAt,
+        assessedAt: ctx.now,
+      };
+      const row = prev
+        ? await ctx.tx.update(keyAccountsCollection, input.customerId, fields)
+        : await ctx.tx.insert(keyAccountsCollection, { customerId: input.customerId, lastVisitAt: null, announcedFor: null, ...fields });
+      ctx.audit({ type: 'key-account', id: input.customerId, customerId: input.customerId }, { score: s.score, isKey: s.isKey });
+      if (s.isKey !== (prev?.isKey ?? false)) {
+        if (s.isKey) await ctx.emit('key-account.designated', { customerId: input.customerId, score: s.score, representativeId: row.representativeId }, { customerId: input.customerId });
+        else await ctx.emit('key-account.dropped', { customerId: input.customerId, score: s.score }, { customerId: input.customerId });
+      }
+      if (stats && stats.keyAccount !== s.isKey) await refreshCustomer(ctx, input.customerId, config, registry, { keyAccount: s.isKey });
+      return { ...row, factors: s.factors };
+    },
+  });
+
+  const recordVisit = kernel.command({
+    name: 'key-accounts.record-visit',
+    input: visitSchema,
+    permission: 'key-accounts.visit',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const row = await ctx.tx.get(keyAccountsCollection, input.customerId);
+      if (!row) throw new NotFoundError('key account', input.customerId, { path: ['customerId'] });
+      const at = input.at ?? ctx.now;
+      const updated = await ctx.tx.update(keyAccountsCollection, input.customerId, {
+        lastVisitAt: at,
+        nextVisitAt: row.isKey && row.visitEveryDays !== null ? new Date(at.getTime() + row.visitEveryDays * DAY_MS) : null,
+      });
+      ctx.audit({ type: 'key-account', id: input.customerId, customerId: input.customerId });
+      await ctx.addTimeline({ customerId: input.customerId, at, source: 'segments', kind: 'key-account-visit', summary: input.summary });
+      return updated;
+    },
+  });
+
+  const announceDue = kernel.command({
+    name: 'key-accounts.announce-due',
+    input: z.object({ now: instantSchema }).strict(),
+    permission: 'key-accounts.visit',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      let n = 0;
+      for await (const k of scan(ctx.tx, keyAccountsCollection, { where: { isKey: true, nextVisitAt: { lte: input.now } } })) {
+        if (!k.nextVisitAt || (k.announcedFor && k.announcedFor.getTime() === k.nextVisitAt.getTime())) continue;
+        await ctx.tx.update(keyAccountsCollection, k.customerId, { announcedFor: k.nextVisitAt });
+        await ctx.emit('key-account.visit-due', { customerId: k.customerId, representativeId: k.representativeId, dueAt: k.nextVisitAt.toISOString() }, { customerId: k.customerId });
+        n++;
+      }
+      return n;
+    },
+  });
+
+  /** Key accounts whose visit is due at `now` (default: the clock's now), earliest first. */
+  async function due(now?: Date): Promise<KeyAccount[]> {
+    const at = parseInput(instantSchema.optional(), now, ['now']) ?? kernel.clock.now();
+    const out: KeyAccount[] = [];
+    for await (const k of scan(kernel.store, keyAccountsCollection, { where: { isKey: true, nextVisitAt: { lte: at } } })) out.push(k);
+    return out.sort((a, b) => a.nextVisitAt!.getTime() - b.nextVisitAt!.getTime() || (a.customerId < b.customerId ? -1 : 1));
+  }
+
+  async function get(customerId: string): Promise<KeyAccount> {
+    const id = parseInput(idSchema, customerId, ['customerId']);
+    const row = await kernel.store.get(keyAccountsCollection, id);
+    if (!row) throw new NotFoundError('key account', id, { path: ['customerId'] });
+    return row;
+  }
+
+  return {
+    api: {
+      /** Scores a customer from the staff's factors, volume and payment behaviour; sets representative and visits. */
+      assess,
+      /** Records a visit; the next one falls due `visitEveryDays` later. */
+      recordVisit,
+      /** Key accounts due for a visit. */
+      due,
+      /** A customer's assessment. */
+      get,
+    },
+    /** Announces due visits once each (`key-account.visit-due`); returns how many. */
+    runDue: (now: Date, options: CommandOptions) => announceDue({ now }, options),
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * Scores and classes over the customer population, as pure functions: RFM quintile scores and named
+ * groups, Pareto (ABC) value classes and large/small volume classes. Thresholds are computed once per
+ * rebuild and stored, so a single customer can be scored again after each sale without the population.
+ */
+import { z } from 'zod';
+
+/** Four ascending thresholds: a value's score is 1 plus the number of thresholds it exceeds. */
+export type Quintiles = [number, number, number, number];
+
+/**
+ * Quintile thresholds of a population: `T_k` is the value at rank `ceil(k·n/5)` (1-based) of the sorted
+ * values, so a score is `1 + floor(5 · share of the population strictly below)` and equal values always
+ * share a score (the lowest value scores 1). `null` for an empty population.
+ */
+export function quintiles(sortedAscending: ArrayLike<number>): Quintiles | null {
+  const n = sortedAscending.length;
+  if (n === 0) return null;
+  const at = (k: number) => sortedAscending[Math.ceil((k * n) / 5) - 1]!;
+  return [at(1), at(2), at(3), at(4)];
+}
+
+/** The score 1-5 of a value against quintile thresholds. */
+export function quintileScore(value: number, t: Quintiles): number {
+  let s = 1;
+  for (const x of t) if (value > x) s++;
+  return s;
+}
+
+/** A named RFM group: score ranges (inclusive) that a customer's scores must all fall in. */
+export interface RfmGroup {
+  id: string;
+  name: string;
+  r?: [number, number] | undefined;
+  f?: [number, number] | undefined;
+  m?: [number, number] | undefined;
+}
+
+const range = z.tuple([z.number().int().min(1).max(5), z.number().int().min(1).max(5)]).refine(([a, b]) => a <= b, 'low must not exceed high');
+
+/** Schema of an RFM group. */
+export const rfmGroupSchema = z
+  .object({ id: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/), name: z.string().min(1).max(80), r: range.optional(), f: range.optional(), m: range.optional() })
+  .strict();
+
+/**
+ * The default groups, tried in order (the first that matches names the customer). Together they cover
+ * every combination of scores.
+ */
+export const DEFAULT_RFM_GROUPS: readonly RfmGroup[] = [
+  { id: 'champions', name: 'Champions', r: [4, 5], f: [4, 5] },
+  { id: 'loyal', name: 'Loyal', r: [3, 5], f: [3, 5] },
+  { id: 'new', name: 'New', r: [5, 5], f: [1, 1] },
+  { id: 'promising', name: 'Promising', r: [4, 5], f: [1, 2] },
+  { id: 'needs-attention', name: 'Needs attention', r: [3, 3], f: [1, 2] },
+  { id: 'cannot-lose', name: 'Cannot lose them', r: [1, 2], f: [4, 5], m: [4, 5] },
+  { id: 'at-risk', name: 'At risk', r: [1, 2], f: [3, 5] },
+  { id: 'hibernating', name: 'Hibernating', r: [2, 2], f: [1, 2] },
+  { id: 'lost', name: 'Lost', r: [1, 1], f: [1, 2] },
+];
+
+/** The first group whose ranges hold the scores, or `null`. */
+export function rfmGroupOf(scores: { r: number; f: number; m: number }, groups: readonly RfmGroup[]): string | null {
+  const inside = (v: number, r?: [number, number]) => r === undefined || (v >= r[0] && v <= r[1]);
+  for (const g of groups) if (inside(scores.r, g.r) && inside(scores.f, g.f) && inside(scores.m, g.m)) return g.id;
+  return null;
+}
+
+/** Thresholds of the Pareto classes: spend at or above `aMin` is A, at or above `bMin` is B. */
+export interface ValueThresholds {
+  aMin: number | null;
+  bMin: number | null;
+}
+
+/**
+ * Pareto (ABC) thresholds: walking customers from the largest spend down, a customer is A while the
+ * customers before it made less than `aShare` of the total (so the A customers together make at least
+ * that share), B likewise up to `bShare`; equal spends share a class. Zero spend is never A or B.
+ */
+export function valueThresholds(spendDescending: ArrayLike<number>, aShare: number, bShare: number): ValueThresholds {
+  let total = 0;
+  for (let i = 0; i < spendDescending.length; i++) total += spendDescending[i]!;
+  if (total <= 0) return { aMin: null, bMin: null };
+  let before = 0;
+  let aMin: number | null = null;
+  let bMin: number | null = null;
+  for (let i = 0; i < spendDescending.length; i++) {
+    const v = spendDescending[i]!;
+    if (v <= 0) break;
+    if (before < aShare * total) aMin = v;
+    else if (before < bShare * total) bMin = v;
+    else break;
+    before += v;
+  }
+  return { aMin, bMin: bMin ?? aMin };
+}
+
+/** The Pareto class of a spend. */
+export function valueClassOf(spend: number, t: ValueThresholds): 'A' | 'B' | 'C' {
+  if (spend > 0 && t.aMin !== null && spend >= t.aMin) return 'A';
+  if (spend > 0 && t.bMin !== null && spend >= t.bMin) return 'B';
+  return 'C';
+}
+
+/** The smallest spend that counts as large: the spend at rank `ceil(share·n)` from the top. */
+export function largeThreshold(spendDescending: ArrayLike<number>, share: number): number | null {
+  const n = spendDescending.length;
+  if (n === 0) return null;
+  const v = spendDescending[Math.max(0, Math.ceil(share * n) - 1)]!;
+  return v > 0 ? v : null;
+}
+
+/** Large or small by volume. */
+export function volumeClassOf(spend: number, largeMin: number | null): 'large' | 'small' {
+  return largeMin !== null && spend > 0 && spend >= largeMin ? 'large' : 'small';
+}
+
+/** Thresholds of one rebuild, stored and applied to each customer after every sale until the next. */
+export interface ScoreThresholds {
+  /** When the thresholds were computed. */
+  asOf: string;
+  /** Days of the RFM window they were computed with. */
+  windowDays: number;
+  /** Recency (epoch ms of the last purchase), frequency (window visits), monetary (window spend). */
+  r: Quintiles | null;
+  f: Quintiles | null;
+  m: Quintiles | null;
+  value: ValueThresholds;
+  largeMin: number | null;
+  /** The population's churn threshold in hours, for customers with too few visits of their own. */
+  populationGapHours: number | null;
+  /** Customers with at least one purchase when computed. */
+  buyers: number;
+}
+
+/** Scores and classes of one customer under stored thresholds (`null` scores for a customer who never bought). */
+export function scoreCustomer(
+  s: { lastPurchaseAt: Date | null; windowVisits: number; windowSpend: number },
+  t: ScoreThresholds | null,
+  groups: readonly RfmGroup[],
+): { rScore: number | null; fScore: number | null; mScore: number | null; rfmGroup: string | null; valueClass: string | null; volumeClass: string | null } {
+  if (s.lastPurchaseAt === null || t === null || t.r === null || t.f === null || t.m === null) {
+    return { rScore: null, fScore: null, mScore: null, rfmGroup: null, valueClass: null, volumeClass: null };
+  }
+  const r = quintileScore(s.lastPurchaseAt.getTime(), t.r);
+  const f = quintileScore(s.windowVisits, t.f);
+  const m = quintileScore(s.windowSpend, t.m);
+  return {
+    rScore: r,
+    fScore: f,
+    mScore: m,
+    rfmGroup: rfmGroupOf({ r, f, m }, groups),
+    valueClass: valueClassOf(s.windowSpend, t.value),
+    volumeClass: volumeClassOf(s.windowSpend, t.largeMin),
+  };
+}

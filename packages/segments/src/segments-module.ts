@@ -1,0 +1,334 @@
+/**
+ * `segments(config)`: the module that keeps customer statistics current on every sale, scores and
+ * classifies customers, materialises segment memberships, and answers other modules' questions about
+ * a customer's segments and policy.
+ */
+import { z } from 'zod';
+import {
+  NotFoundError,
+  aggregate,
+  codeSchema,
+  customersCollection,
+  defineModule,
+  idSchema,
+  invalid,
+  longTextSchema,
+  pageSchema,
+  parseInput,
+  purchaseLinesCollection,
+  scan,
+  shortTextSchema,
+  type CommandContext,
+  type CommandOptions,
+  type CoreEvents,
+  type Kernel,
+  type RowOf,
+  type StoreSession,
+} from '@clientele/core';
+import {
+  creditAccountsCollection,
+  customerStatsCollection,
+  keyAccountsCollection,
+  segmentCollections,
+  segmentDefinitionsCollection,
+  segmentMembersCollection,
+  segmentMigrations,
+  type StatsRow,
+} from './collections.js';
+import { resolveConfig, type ResolvedSegmentsConfig, type SegmentsConfig } from './config.js';
+import { createCreditService } from './credit-service.js';
+import { churnReason, topCategories } from './customer-stats.js';
+import { compileCondition, conditionRegistry, type ConditionInput, type ConditionRegistry } from './definition.js';
+import type { SegmentEvents } from './events.js';
+import { createKeyAccountService } from './key-account-service.js';
+import { mergePolicies, policySchema, type MergedPolicy, type SegmentPolicy } from './policy.js';
+import { createRebuild, type RebuildInput } from './rebuild.js';
+import { createRecommendationService } from './recommendation-service.js';
+import { createReportService } from './report-service.js';
+import { matchCustomers, refreshCustomer } from './stats-store.js';
+
+/** A stored segment. */
+export type Segment = Omit<RowOf<typeof segmentDefinitionsCollection>, 'definition' | 'policy'> & { definition: ConditionInput; policy: SegmentPolicy };
+
+/** Input of `crm.segments.define`. */
+export const defineSegmentSchema = z
+  .object({
+    id: codeSchema,
+    name: shortTextSchema,
+    description: longTextSchema.nullish(),
+    /** The conditions (see `docs/segments.md`); checked against the fields and condition kinds. */
+    definition: z.unknown(),
+    policy: policySchema.default({}),
+    /** Higher wins where policies cannot be combined (the service level). */
+    priority: z.number().int().min(-1000).max(1000).default(0),
+    active: z.boolean().default(true),
+    /** Refuse the change if the segment changed since this version was read. */
+    expectVersion: z.number().int().min(1).optional(),
+  })
+  .strict();
+/** Input of `crm.segments.define`. */
+export type DefineSegmentInput = z.input<typeof defineSegmentSchema>;
+
+/** A customer's statistics with what they mean now. */
+export interface CustomerStats extends StatsRow {
+  topCategories: Array<{ category: string; spend: number }>;
+  /** Overdue by their own rhythm (or the population's): a churn risk. */
+  atRisk: boolean;
+  /** Why, in words ("usually every 6 days, now 23"), when at risk. */
+  churnReason: string | null;
+}
+
+const SYSTEM: CommandOptions = { actor: { system: 'segments' } };
+
+function toSegment(row: RowOf<typeof segmentDefinitionsCollection>): Segment {
+  return { ...row, definition: row.definition as unknown as ConditionInput, policy: row.policy as SegmentPolicy };
+}
+
+async function categoriesOfSale(session: StoreSession, purchaseId: string, sign: 1 | -1): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for await (const l of scan(session, purchaseLinesCollection, { where: { purchaseId } })) out[l.category] = (out[l.category] ?? 0) + sign * l.amount;
+  return out;
+}
+
+/**
+ * Builds the module's API and handlers on a kernel. `segments(config)` calls it in `setup`; it is
+ * exported so that `SegmentsApi` can name its type, and for hosts that wrap the module in their own.
+ */
+export function createSegmentsApi(kernel: Kernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
+  const credit = createCreditService(kernel, config, registry);
+  const keyAccounts = createKeyAccountService(kernel, config, registry);
+  const rebuild = createRebuild(kernel, config, registry);
+  const reports = createReportService(kernel);
+  const recommendations = createRecommendationService(kernel);
+
+  const define = kernel.command({
+    name: 'segments.define',
+    input: defineSegmentSchema,
+    permission: 'segments.manage',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      compileCondition(input.definition, registry, ['definition']);
+      const prev = await ctx.tx.get(segmentDefinitionsCollection, input.id);
+      const fields = {
+        name: input.name,
+        description: input.description ?? null,
+        definition: input.definition as never,
+        policy: input.policy as never,
+        priority: input.priority,
+        active: input.active,
+        updatedAt: ctx.now,
+      };
+      const row = prev
+        ? await ctx.tx.update(segmentDefinitionsCollection, input.id, fields, input.expectVersion !== undefined ? { expectVersion: input.expectVersion } : {})
+        : await ctx.tx.insert(segmentDefinitionsCollection, { id: input.id, createdAt: ctx.now, ...fields });
+      ctx.audit({ type: 'segment', id: row.id }, { version: row.version, active: row.active });
+      await ctx.emit('segment.defined', { segmentId: row.id, version: row.version });
+      return toSegment(row);
+    },
+  });
+
+  async function get(segmentId: string): Promise<Segment> {
+    const id = parseInput(codeSchema, segmentId, ['segmentId']);
+    const row = await kernel.store.get(segmentDefinitionsCollection, id);
+    if (!row) throw new NotFoundError('segment', id, { path: ['segmentId'] });
+    return toSegment(row);
+  }
+
+  async function list(): Promise<Segment[]> {
+    const out: Segment[] = [];
+    for await (const row of scan(kernel.store, segmentDefinitionsCollection)) out.push(toSegment(row));
+    return out.sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : 1));
+  }
+
+  /**
+   * The customers a definition selects now, without storing anything: `pushdown` (default) filters in
+   * the store, `scan` evaluates every statistics row in memory. Both give the same ids, sorted.
+   */
+  async function match(definition: unknown, options: { mode?: 'pushdown' | 'scan' } = {}): Promise<string[]> {
+    const predicate = compileCondition(definition, registry, ['definition']);
+    const mode = parseInput(z.enum(['pushdown', 'scan']).default('pushdown'), options.mode, ['mode']);
+    return [...(await matchCustomers(kernel.store, predicate, kernel.clock.now(), mode))].sort();
+  }
+
+  async function members(segmentId: string, page: z.input<typeof pageSchema> = {}): Promise<{ items: Array<{ customerId: string; since: Date }>; next: string | null }> {
+    const id = parseInput(codeSchema, segmentId, ['segmentId']);
+    const q = parseInput(pageSchema, page);
+    const result = await kernel.store.find(segmentMembersCollection, { where: { segmentId: id }, limit: q.limit, after: q.after ?? null });
+    return { items: result.rows.map((r) => ({ customerId: r.customerId, since: r.since })), next: result.next };
+  }
+
+  async function segmentsOf(customerId: string, session?: StoreSession): Promise<string[]> {
+    const id = parseInput(idSchema, customerId, ['customerId']);
+    const out: string[] = [];
+    for await (const m of scan(session ?? kernel.store, segmentMembersCollection, { where: { customerId: id } })) out.push(m.segmentId);
+    return out.sort();
+  }
+
+  async function policyFor(customerId: string, session?: StoreSession): Promise<MergedPolicy> {
+    const s = session ?? kernel.store;
+    const ids = await segmentsOf(customerId, s);
+    const segments: Array<{ id: string; priority: number; policy: SegmentPolicy }> = [];
+    for (const id of ids) {
+      const row = await s.get(segmentDefinitionsCollection, id);
+      if (row && row.active) segments.push({ id, priority: row.priority, policy: row.policy as SegmentPolicy });
+    }
+    return mergePolicies(segments);
+  }
+
+  async function statsOf(customerId: string): Promise<CustomerStats> {
+    const id = parseInput(idSchema, customerId, ['customerId']);
+    const row = await kernel.store.get(customerStatsCollection, id);
+    if (!row) throw new NotFoundError('customer statistics', id, { path: ['customerId'] });
+    const now = kernel.clock.now();
+    const atRisk = row.overdueAt !== null && row.overdueAt.getTime() < now.getTime();
+    return { ...row, topCategories: topCategories(row.categories), atRisk, churnReason: atRisk ? churnReason(row, now) : null };
+  }
+
+  /** Customers overdue by their own rhythm now, longest overdue first, with the reason. */
+  async function atRisk(options: { limit?: number } = {}): Promise<Array<{ customerId: string; overdueAt: Date; reason: string; rfmGroup: string | null; valueClass: string | null }>> {
+    const limit = parseInput(z.number().int().min(1).max(10_000).default(100), options.limit, ['limit']);
+    const now = kernel.clock.now();
+    const out: Array<{ customerId: string; overdueAt: Date; reason: string; rfmGroup: string | null; valueClass: string | null }> = [];
+    for await (const row of scan(kernel.store, customerStatsCollection, { where: { overdueAt: { lt: now } } }, 2000)) {
+      out.push({ customerId: row.customerId, overdueAt: row.overdueAt!, reason: churnReason(row, now)!, rfmGroup: row.rfmGroup, valueClass: row.valueClass });
+    }
+    return out.sort((a, b) => a.overdueAt.getTime() - b.overdueAt.getTime() || (a.customerId < b.customerId ? -1 : 1)).slice(0, limit);
+  }
+
+  /** How many customers (and how much spend) each RFM group, value class or volume class holds. */
+  async function distribution(by: 'rfmGroup' | 'valueClass' | 'volumeClass'): Promise<Array<{ key: string | null; customers: number; windowSpend: number }>> {
+    const field = parseInput(z.enum(['rfmGroup', 'valueClass', 'volumeClass']), by, ['by']);
+    const groups = await reports.structure({ by: field });
+    const spend = new Map<string | null, number>();
+    for (const g of await (await import('@clientele/core')).aggregate(kernel.store, customerStatsCollection, { groupBy: [field], measures: { s: { fn: 'sum', field: 'windowSpend' } } })) spend.set((g[field] as string | null) ?? null, g['s'] as number);
+    return groups.map((g) => ({ key: g.key, customers: g.customers, windowSpend: spend.get(g.key) ?? 0 }));
+  }
+
+  const api = {
+    /** Creates or changes a segment definition (checked: unknown fields or mismatched values are refused). */
+    define,
+    /** A segment by id. */
+    get,
+    /** Every segment, highest priority first. */
+    list,
+    /** The customers a definition selects now (nothing stored). */
+    match,
+    /** A segment's materialised members. */
+    members,
+    /** The ids of the segments a customer is in; pass your transaction's session to read inside it. */
+    segmentsOf,
+    /** The merged policy of a customer's segments (see `mergePolicies`); pass your session inside a transaction. */
+    policyFor,
+    /** A customer's statistics, scores and churn risk. */
+    stats: statsOf,
+    /** Customers at churn risk now, with the reason. */
+    atRisk,
+    /** Customers per RFM group, value class or volume class. */
+    distribution,
+    /**
+     * Recomputes statistics, scores, basket figures and memberships from the purchase records, in
+     * chunks, with progress and cancellation; memberships that change emit `segment.joined`/`segment.left`.
+     */
+    rebuild: (input: RebuildInput, options: CommandOptions) => rebuild(input, options),
+    /** Credit accounts of organisations. */
+    credit: credit.api,
+    /** Key accounts, their representatives and visits. */
+    keyAccounts: keyAccounts.api,
+    /** Structure reports. */
+    reports,
+    /** Bought-together pairs and likely next categories. */
+    recommendations,
+  };
+
+  async function onPurchase(ctx: CommandContext, p: CoreEvents['purchase.recorded']): Promise<void> {
+    // The credit check first: a refused sale on account throws before anything else is done.
+    await credit.onSale(ctx, p.purchaseId);
+    if (p.customerId) await refreshCustomer(ctx, p.customerId, config, registry, { categories: await categoriesOfSale(ctx.tx, p.purchaseId, 1) });
+  }
+
+  async function mergeCustomer(ctx: CommandContext, ids: { survivorId: string; mergedId: string }): Promise<readonly string[]> {
+    const { tx } = ctx;
+    const merged = await tx.get(customerStatsCollection, ids.mergedId);
+    const survivor = await tx.get(customerStatsCollection, ids.survivorId);
+    if (merged && survivor) {
+      const categories = { ...survivor.categories };
+      for (const [c, v] of Object.entries(merged.categories)) categories[c] = (categories[c] ?? 0) + v;
+      await tx.update(customerStatsCollection, ids.survivorId, { categories });
+    }
+    if (merged) await tx.delete(customerStatsCollection, ids.mergedId);
+    for await (const m of scan(tx, segmentMembersCollection, { where: { customerId: ids.mergedId } })) {
+      await tx.delete(segmentMembersCollection, m.id);
+      await ctx.emit('segment.left', { segmentId: m.segmentId, customerId: ids.mergedId }, { customerId: ids.mergedId });
+    }
+    const account = await tx.get(creditAccountsCollection, ids.mergedId);
+    if (account) {
+      const own = await tx.get(creditAccountsCollection, ids.survivorId);
+      if (own) await tx.increment(creditAccountsCollection, ids.survivorId, 'outstanding', account.outstanding);
+      else {
+        const { version: _v, ...rest } = account;
+        await tx.insert(creditAccountsCollection, { ...rest, customerId: ids.survivorId, updatedAt: ctx.now });
+      }
+      await tx.delete(creditAccountsCollection, ids.mergedId);
+    }
+    const key = await tx.get(keyAccountsCollection, ids.mergedId);
+    if (key) {
+      if (!(await tx.get(keyAccountsCollection, ids.survivorId))) {
+        const { version: _v, ...rest } = key;
+        await tx.insert(keyAccountsCollection, { ...rest, customerId: ids.survivorId });
+      }
+      await tx.delete(keyAccountsCollection, ids.mergedId);
+    }
+    return [customerStatsCollection.name, segmentMembersCollection.name, creditAccountsCollection.name, keyAccountsCollection.name];
+  }
+
+  function wire(): void {
+    kernel.on<CoreEvents['purchase.recorded']>('purchase.recorded', onPurchase);
+    kernel.on<CoreEvents['purchase.returned']>('purchase.returned', async (ctx, p) => {
+      await credit.onReversal(ctx, p.purchaseId, p.amount);
+      if (p.customerId) await refreshCustomer(ctx, p.customerId, config, registry);
+    });
+    kernel.on<CoreEvents['purchase.voided']>('purchase.voided', async (ctx, p) => {
+      await credit.onReversal(ctx, p.purchaseId, p.total);
+      if (p.customerId) await refreshCustomer(ctx, p.customerId, config, registry, { categories: await categoriesOfSale(ctx.tx, p.purchaseId, -1) });
+    });
+    for (const type of ['customer.registered', 'customer.updated', 'customer.erased'] as const) {
+      kernel.on<{ customerId: string }>(type, (ctx, p) => refreshCustomer(ctx, p.customerId, config, registry).then(() => undefined));
+    }
+    kernel.on<CoreEvents['customer.merged']>('customer.merged', async (ctx, p) => {
+      await refreshCustomer(ctx, p.survivorId, config, registry);
+      await refreshCustomer(ctx, p.mergedId, config, registry);
+    });
+  }
+
+  return {
+    api,
+    wire,
+    mergeCustomer,
+    runDue: async (now: Date) => ({ keyAccountVisitsDue: await keyAccounts.runDue(now, SYSTEM) }),
+  };
+}
+
+/** The API mounted as `crm.segments`. */
+export type SegmentsApi = ReturnType<typeof createSegmentsApi>['api'];
+
+/**
+ * The segments module: `createClientele({ modules: [segments(config)] })` mounts it as `crm.segments`.
+ * Bad settings are a `ValidationError` at once, naming the path under `config`.
+ */
+export function segments(config?: SegmentsConfig) {
+  const resolved = resolveConfig(config);
+  const registry = conditionRegistry(resolved.conditions);
+  // Check the configured RFM groups and condition kinds once, where they are written.
+  if (new Set(resolved.rfm.groups.map((g) => g.id)).size !== resolved.rfm.groups.length) throw invalid(['config', 'rfm', 'groups'], 'duplicate_group', 'RFM group ids must be unique');
+  return defineModule<'segments', SegmentsApi, SegmentEvents>({
+    name: 'segments',
+    collections: segmentCollections,
+    migrations: segmentMigrations,
+    setup(kernel) {
+      const built = createSegmentsApi(kernel, resolved, registry);
+      built.wire();
+      return { api: built.api, runDue: built.runDue, mergeCustomer: built.mergeCustomer };
+    },
+  });
+}
+

@@ -1,0 +1,399 @@
+/**
+ * Reading and writing the statistics through the storage port: a customer's visits (a paged grouped
+ * aggregate, pushed down where the store can), the stored thresholds, compiled definitions, matching a
+ * definition (push-down filters or a scan) and reconciling one customer's memberships.
+ */
+import {
+  aggregate,
+  customersCollection,
+  purchasesCollection,
+  scan,
+  type AggregateRow,
+  type CommandContext,
+  type JsonValue,
+  type RowOf,
+  type StoreSession,
+  type Where,
+} from '@clientele/core';
+import {
+  customerStatsCollection,
+  segmentDefinitionsCollection,
+  segmentMembersCollection,
+  segmentStateCollection,
+  type StatsRow,
+} from './collections.js';
+import type { ResolvedSegmentsConfig } from './config.js';
+import { churnThreshold, overdueAt, statsFromVisits, topCategories, type PurchaseFigures, type VisitGroup } from './customer-stats.js';
+import { compileCondition, evaluate, needsCustomer, pushdownTerms, type ConditionRegistry, type Predicate } from './definition.js';
+import type { SegmentPolicy } from './policy.js';
+import { scoreCustomer, type ScoreThresholds } from './scores.js';
+
+/** The id of the stored thresholds in `segment_state`. */
+export const THRESHOLDS_ID = 'thresholds';
+/** Groups per page when reading aggregates. */
+export const GROUP_PAGE = 10_000;
+
+type CustomerRow = RowOf<typeof customersCollection>;
+
+/** The customer fields copied into the statistics row. */
+export interface CustomerProjection {
+  id: string;
+  kind: string;
+  region: string | null;
+  industry: string | null;
+  sizeClass: string | null;
+  homeStoreId: string | null;
+}
+
+/** The thresholds of the last rebuild, or null before the first. */
+export async function loadThresholds(session: StoreSession): Promise<ScoreThresholds | null> {
+  const row = await session.get(segmentStateCollection, THRESHOLDS_ID);
+  return row ? (row.data as unknown as ScoreThresholds) : null;
+}
+
+/** One customer's completed purchases grouped by instant, oldest first. */
+export async function visitsOf(session: StoreSession, customerId: string): Promise<VisitGroup[]> {
+  const out: VisitGroup[] = [];
+  let after: Date | null = null;
+  for (;;) {
+    const page = await aggregate(session, purchasesCollection, {
+      where: { customerId, status: 'completed' },
+      groupBy: ['occurredAt'],
+      measures: { n: { fn: 'count' }, total: { fn: 'sum', field: 'total' }, refunded: { fn: 'sum', field: 'refundedTotal' } },
+      limit: GROUP_PAGE,
+      ...(after ? { after: [after] } : {}),
+    });
+    for (const g of page) out.push({ at: g['occurredAt'] as Date, count: g['n'] as number, total: g['total'] as number, refunded: g['refunded'] as number });
+    if (page.length < GROUP_PAGE) return out;
+    after = out[out.length - 1]!.at;
+  }
+}
+
+/** The fields of a customer the statistics row copies. */
+export function projectCustomer(c: Pick<CustomerRow, 'id' | 'kind' | 'region' | 'industry' | 'sizeClass' | 'homeStoreId'>): CustomerProjection {
+  return { id: c.id, kind: c.kind, region: c.region, industry: c.industry, sizeClass: c.sizeClass, homeStoreId: c.homeStoreId };
+}
+
+/** What besides the purchases goes into a statistics row. */
+export interface RowExtras {
+  categories: Record<string, number>;
+  creditRating: string | null;
+  keyAccount: boolean;
+}
+
+/** Builds a statistics row from its parts. Pure, so the rebuild and the per-sale update agree. */
+export function composeRow(
+  customer: CustomerProjection,
+  figures: PurchaseFigures,
+  extras: RowExtras,
+  thresholds: ScoreThresholds | null,
+  config: ResolvedSegmentsConfig,
+  now: Date,
+): StatsRow {
+  const churn = churnThreshold(figures.gaps, config.churn, thresholds?.populationGapHours ?? null);
+  const scores = scoreCustomer(figures, thresholds, config.rfm.groups);
+  return {
+    customerId: customer.id,
+    kind: customer.kind,
+    region: customer.region,
+    industry: customer.industry,
+    sizeClass: customer.sizeClass,
+    homeStoreId: customer.homeStoreId,
+    firstPurchaseAt: figures.firstPurchaseAt,
+    lastPurchaseAt: figures.lastPurchaseAt,
+    visits: figures.visits,
+    spend: figures.spend,
+    avgBasket: figures.avgBasket,
+    windowVisits: figures.windowVisits,
+    windowSpend: figures.windowSpend,
+    gaps: figures.gaps,
+    typicalGapHours: figures.typicalGapHours,
+    churnThresholdHours: figures.lastPurchaseAt && churn ? churn.hours : null,
+    churnBasis: figures.lastPurchaseAt && churn ? churn.basis : null,
+    overdueAt: overdueAt(figures.lastPurchaseAt, churn),
+    categories: extras.categories,
+    topCategory: topCategories(extras.categories, 1)[0]?.category ?? null,
+    ...scores,
+    creditRating: extras.creditRating,
+    keyAccount: extras.keyAccount,
+    digest: 0,
+    scoresDigest: 0,
+    updatedAt: now,
+  };
+}
+
+/** Sets both digests of a composed row (see {@link digestOf} and {@link scoresDigestOf}). */
+export function sealRow(row: StatsRow): StatsRow {
+  row.digest = digestOf(row);
+  row.scoresDigest = scoresDigestOf(row);
+  return row;
+}
+
+/** The fields a rebuild derives from purchases, the customer, credit and key-account standing. */
+export const DIGESTED = [
+  'kind', 'region', 'industry', 'sizeClass', 'homeStoreId', 'firstPurchaseAt', 'lastPurchaseAt', 'visits', 'spend', 'avgBasket', 'windowVisits', 'windowSpend', 'gaps', 'typicalGapHours', 'creditRating', 'keyAccount',
+] as const satisfies ReadonlyArray<keyof StatsRow>;
+
+/** The fields that depend on the population's thresholds (the churn ones only on the population's rhythm). */
+export const SCORED = ['rScore', 'fScore', 'mScore', 'rfmGroup', 'valueClass', 'volumeClass', 'churnThresholdHours', 'churnBasis', 'overdueAt'] as const satisfies ReadonlyArray<keyof StatsRow>;
+
+/** The threshold-dependent values of a row as a hash: scores, classes, and the churn threshold when it is the population's. */
+export function scoresDigestOf(s: Pick<StatsRow, 'rScore' | 'fScore' | 'mScore' | 'rfmGroup' | 'valueClass' | 'volumeClass' | 'churnBasis' | 'churnThresholdHours'>): number {
+  return hashValues([s.rScore, s.fScore, s.mScore, s.rfmGroup, s.valueClass, s.volumeClass, s.churnBasis === 'population' ? s.churnThresholdHours : -1]);
+}
+
+/**
+ * A 53-bit hash of what a rebuild derives from purchases, the customer, credit and key-account
+ * standing, and the churn threshold when it is the customer's own.
+ */
+export function digestOf(row: Pick<StatsRow, (typeof DIGESTED)[number] | 'churnBasis' | 'churnThresholdHours' | 'overdueAt'>): number {
+  const values: unknown[] = DIGESTED.map((f) => row[f]);
+  values.push(row.churnBasis === 'own' ? row.churnThresholdHours : -1, row.churnBasis === 'own' ? row.overdueAt : -1);
+  return hashValues(values);
+}
+
+// The two lanes of the hash being computed; module state so the hot loop allocates no closures.
+let laneA = 0;
+let laneB = 0;
+
+function mix(n: number): void {
+  laneA = Math.imul(laneA ^ n, 0x01000193);
+  laneB = Math.imul(laneB ^ n, 0x5bd1e995);
+}
+
+/** A safe integer in two 32-bit halves, so large values (epoch milliseconds) keep every bit. */
+function mixNumber(n: number): void {
+  mix(n | 0);
+  mix(Math.floor(n / 0x100000000) | 0);
+}
+
+/** Two 32-bit multiplicative lanes over values (numbers, text, dates, booleans, number arrays, null), as one safe integer. */
+function hashValues(values: readonly unknown[]): number {
+  laneA = 0x811c9dc5;
+  laneB = 0x01000193;
+  for (const v of values) {
+    if (v === null || v === undefined) mix(0x7fffffff);
+    else if (typeof v === 'number') mixNumber(v);
+    else if (v instanceof Date) mixNumber(v.getTime());
+    else if (typeof v === 'boolean') mix(v ? 0x5a5a5a5a : 0x3c3c3c3c);
+    else if (Array.isArray(v)) {
+      mix(v.length);
+      for (const x of v as number[]) mixNumber(x);
+    } else {
+      const text = String(v);
+      mix(text.length);
+      for (let i = 0; i < text.length; i++) mix(text.charCodeAt(i));
+    }
+    mix(0x1f);
+  }
+  return (laneB >>> 11) * 0x100000000 + (laneA >>> 0);
+}
+
+const COMPARED: ReadonlyArray<keyof StatsRow> = (Object.keys(customerStatsCollection.fields) as Array<keyof StatsRow>).filter((f) => f !== 'updatedAt' && f !== 'customerId');
+
+function same(a: unknown, b: unknown): boolean {
+  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (typeof a === 'object' && a !== null) return JSON.stringify(a) === JSON.stringify(b);
+  return a === b;
+}
+
+/** The fields of `next` that differ from `prev` (without `updatedAt`), or null when none do. */
+export function changedFields(prev: StatsRow, next: StatsRow): Partial<StatsRow> | null {
+  let patch: Partial<StatsRow> | null = null;
+  for (const f of COMPARED) {
+    if (!same(prev[f], next[f])) (patch ??= {})[f] = next[f] as never;
+  }
+  return patch;
+}
+
+/** A definition as stored, compiled. */
+export interface CompiledSegment {
+  id: string;
+  name: string;
+  priority: number;
+  policy: SegmentPolicy;
+  predicate: Predicate;
+  version: number;
+}
+
+const compiledCache = new WeakMap<ConditionRegistry, Map<string, { version: number; predicate: Predicate }>>();
+
+/** Compiles a stored definition, once per version. */
+export function compileStored(row: RowOf<typeof segmentDefinitionsCollection>, registry: ConditionRegistry): CompiledSegment {
+  let cache = compiledCache.get(registry);
+  if (!cache) compiledCache.set(registry, (cache = new Map()));
+  let hit = cache.get(row.id);
+  if (!hit || hit.version !== row.version) {
+    hit = { version: row.version, predicate: compileCondition(row.definition, registry) };
+    cache.set(row.id, hit);
+  }
+  return { id: row.id, name: row.name, priority: row.priority, policy: row.policy as SegmentPolicy, predicate: hit.predicate, version: row.version };
+}
+
+/** Every active segment, compiled. */
+export async function activeSegments(session: StoreSession, registry: ConditionRegistry): Promise<CompiledSegment[]> {
+  const out: CompiledSegment[] = [];
+  for await (const row of scan(session, segmentDefinitionsCollection, { where: { active: true } })) out.push(compileStored(row, registry));
+  return out;
+}
+
+/** What a predicate is evaluated on for one customer. */
+export function targetOf(row: StatsRow, customer: Pick<CustomerRow, 'tags' | 'attributes'> | null) {
+  return { stats: row as unknown as Record<string, unknown>, tags: customer?.tags ?? [], attributes: (customer?.attributes ?? {}) as Record<string, JsonValue>, categories: row.categories };
+}
+
+async function customersById(session: StoreSession, ids: readonly string[]): Promise<Map<string, CustomerRow>> {
+  const map = new Map<string, CustomerRow>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const page = await session.find(customersCollection, { where: { id: { in: ids.slice(i, i + 1000) } }, limit: 1000 });
+    for (const c of page.rows) map.set(c.id, c);
+  }
+  return map;
+}
+
+/**
+ * The customers a predicate selects at `now`. `pushdown` filters the statistics in the store (the
+ * definition in disjunctive normal form, one port filter per term; tags, attributes and categories are
+ * then checked in memory on the candidates); `scan` reads every row and evaluates in memory. Both give
+ * the same set; a definition too wide for push-down is scanned.
+ */
+export async function matchCustomers(session: StoreSession, predicate: Predicate, now: Date, mode: 'pushdown' | 'scan' = 'pushdown'): Promise<Set<string>> {
+  const terms = mode === 'pushdown' ? pushdownTerms(predicate, now) : null;
+  const out = new Set<string>();
+  const withCustomer = needsCustomer(predicate);
+  const run = async (where: Record<string, unknown> | undefined, test: (row: StatsRow, c: CustomerRow | null) => boolean) => {
+    let batch: StatsRow[] = [];
+    const flush = async () => {
+      const customers = withCustomer ? await customersById(session, batch.map((r) => r.customerId)) : null;
+      for (const r of batch) if (!out.has(r.customerId) && test(r, customers?.get(r.customerId) ?? null)) out.add(r.customerId);
+      batch = [];
+    };
+    for await (const row of scan(session, customerStatsCollection, where ? { where: where as Where<typeof customerStatsCollection> } : {}, 2000)) {
+      if (out.has(row.customerId)) continue;
+      batch.push(row);
+      if (batch.length >= 2000) await flush();
+    }
+    await flush();
+  };
+  if (terms === null) {
+    await run(undefined, (r, c) => evaluate(predicate, targetOf(r, c), now));
+    return out;
+  }
+  for (const term of terms) {
+    if (term.residual.length === 0) {
+      // Nothing left to check in memory: read only the ids, the store does the filtering.
+      for await (const id of idsWhere(session, term.where)) out.add(id);
+      continue;
+    }
+    const residual = { type: 'and' as const, items: term.residual };
+    await run(term.where, (r, c) => evaluate(residual, targetOf(r, c), now));
+  }
+  return out;
+}
+
+/** The ids of the statistics rows matching a filter, in pages of groups (only the id column is read). */
+export async function* idsWhere(session: StoreSession, where: Record<string, unknown>): AsyncGenerator<string> {
+  let after: string | null = null;
+  for (;;) {
+    const page: AggregateRow[] = await aggregate(session, customerStatsCollection, {
+      where: where as Where<typeof customerStatsCollection>,
+      groupBy: ['customerId'],
+      measures: { n: { fn: 'count' } },
+      limit: GROUP_PAGE,
+      ...(after !== null ? { after: [after] } : {}),
+    });
+    for (const g of page) yield g['customerId'] as string;
+    if (page.length < GROUP_PAGE) return;
+    after = page[page.length - 1]!['customerId'] as string;
+  }
+}
+
+/** The customer ids of a segment's materialised members (only that column is read). */
+export async function* memberIds(session: StoreSession, segmentId: string): AsyncGenerator<string> {
+  let after: string | null = null;
+  for (;;) {
+    const page: AggregateRow[] = await aggregate(session, segmentMembersCollection, { where: { segmentId }, groupBy: ['customerId'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(after !== null ? { after: [after] } : {}) });
+    for (const g of page) yield g['customerId'] as string;
+    if (page.length < GROUP_PAGE) return;
+    after = page[page.length - 1]!['customerId'] as string;
+  }
+}
+
+/** The id of a membership row. */
+export function memberId(segmentId: string, customerId: string): string {
+  return `${segmentId}|${customerId}`;
+}
+
+/**
+ * Brings one customer's memberships in line with their statistics now (after a sale, a return, a
+ * change of the customer, a payment): joins and leaves are written and emitted in the caller's transaction.
+ */
+export async function reconcileCustomer(
+  ctx: CommandContext,
+  row: StatsRow | null,
+  customer: CustomerRow | null,
+  registry: ConditionRegistry,
+): Promise<{ joined: string[]; left: string[] }> {
+  const customerId = row?.customerId ?? customer?.id;
+  if (!customerId) return { joined: [], left: [] };
+  const segments = row ? await activeSegments(ctx.tx, registry) : [];
+  const want = new Set(row ? segments.filter((s) => evaluate(s.predicate, targetOf(row, customer), ctx.now)).map((s) => s.id) : []);
+  const have = new Set<string>();
+  for await (const m of scan(ctx.tx, segmentMembersCollection, { where: { customerId } })) have.add(m.segmentId);
+  const joined = [...want].filter((s) => !have.has(s)).sort();
+  const left = [...have].filter((s) => !want.has(s)).sort();
+  for (const segmentId of joined) {
+    await ctx.tx.insert(segmentMembersCollection, { id: memberId(segmentId, customerId), segmentId, customerId, since: ctx.now });
+    await ctx.emit('segment.joined', { segmentId, customerId }, { customerId });
+  }
+  for (const segmentId of left) {
+    await ctx.tx.delete(segmentMembersCollection, memberId(segmentId, customerId));
+    await ctx.emit('segment.left', { segmentId, customerId }, { customerId });
+  }
+  return { joined, left };
+}
+
+/**
+ * Recomputes one customer's statistics from their purchases in the caller's transaction, with the
+ * stored thresholds, and reconciles their memberships. A customer who is no longer an active buyer
+ * (merged, erased, a supplier only) loses the row and every membership.
+ */
+export async function refreshCustomer(
+  ctx: CommandContext,
+  customerId: string,
+  config: ResolvedSegmentsConfig,
+  registry: ConditionRegistry,
+  change: { categories?: Record<string, number>; creditRating?: string | null; keyAccount?: boolean } = {},
+): Promise<StatsRow | null> {
+  const customer = await ctx.tx.get(customersCollection, customerId);
+  const prev = await ctx.tx.get(customerStatsCollection, customerId);
+  if (!customer || customer.status !== 'active' || !customer.isCustomer) {
+    if (prev) await ctx.tx.delete(customerStatsCollection, customerId);
+    await reconcileCustomer(ctx, null, customer ?? null, registry);
+    return null;
+  }
+  const figures = statsFromVisits(await visitsOf(ctx.tx, customerId), ctx.now, { windowDays: config.rfm.windowDays, maxGaps: config.churn.maxGaps });
+  const categories = { ...(prev?.categories ?? {}) };
+  for (const [c, v] of Object.entries(change.categories ?? {})) {
+    const next = (categories[c] ?? 0) + v;
+    if (next > 0) categories[c] = next;
+    else delete categories[c];
+  }
+  const creditRating = change.creditRating !== undefined ? change.creditRating : (prev?.creditRating ?? null);
+  const row = composeRow(
+    projectCustomer(customer),
+    figures,
+    { categories, creditRating, keyAccount: change.keyAccount ?? prev?.keyAccount ?? false },
+    await loadThresholds(ctx.tx),
+    config,
+    ctx.now,
+  );
+  sealRow(row);
+  if (!prev) await ctx.tx.insert(customerStatsCollection, row);
+  else {
+    const patch = changedFields(prev, row);
+    if (patch) await ctx.tx.update(customerStatsCollection, customerId, { ...patch, updatedAt: ctx.now });
+  }
+  await reconcileCustomer(ctx, row, customer, registry);
+  return row;
+}

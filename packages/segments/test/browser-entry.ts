@@ -1,0 +1,3 @@
+/** What the browser test bundles: core and segments together. */
+export * as core from '@clientele/core';
+export * as seg from '@clientele/segments';

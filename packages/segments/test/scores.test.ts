@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RFM_GROUPS, largeThreshold, quintileScore, quintiles, rfmGroupOf, scoreCustomer, valueClassOf, valueThresholds, volumeClassOf } from '@clientele/segments';
+
+describe('quintile scores', () => {
+  it('puts thresholds at ranks ceil(k·n/5) and gives equal values equal scores (hand-computed)', () => {
+    const values = [1, 1, 1, 1, 2, 3, 5, 8, 13, 21];
+    // n = 10: ranks 2, 4, 6, 8 → values 1, 1, 3, 8
+    expect(quintiles(values)).toEqual([1, 1, 3, 8]);
+    const t = quintiles(values)!;
+    expect(values.map((v) => quintileScore(v, t))).toEqual([1, 1, 1, 1, 3, 3, 4, 4, 5, 5]);
+    expect(quintileScore(0, t)).toBe(1);
+    expect(quintileScore(100, t)).toBe(5);
+  });
+
+  it('splits five distinct values one per score and handles one value and none', () => {
+    const t = quintiles([10, 20, 30, 40, 50])!;
+    expect(t).toEqual([10, 20, 30, 40]);
+    expect([10, 20, 30, 40, 50].map((v) => quintileScore(v, t))).toEqual([1, 2, 3, 4, 5]);
+    expect(quintiles([7])).toEqual([7, 7, 7, 7]);
+    expect(quintileScore(7, quintiles([7])!)).toBe(1);
+    expect(quintiles([])).toBeNull();
+  });
+});
+
+describe('RFM groups', () => {
+  it('name every combination of scores with the default groups', () => {
+    for (let r = 1; r <= 5; r++) for (let f = 1; f <= 5; f++) for (let m = 1; m <= 5; m++) expect(rfmGroupOf({ r, f, m }, DEFAULT_RFM_GROUPS), `${r}${f}${m}`).not.toBeNull();
+  });
+
+  it('follow the documented grid', () => {
+    const g = (r: number, f: number, m: number) => rfmGroupOf({ r, f, m }, DEFAULT_RFM_GROUPS);
+    expect(g(5, 5, 5)).toBe('champions');
+    expect(g(3, 4, 1)).toBe('loyal');
+    expect(g(5, 1, 1)).toBe('new');
+    expect(g(4, 1, 3)).toBe('promising');
+    expect(g(3, 2, 2)).toBe('needs-attention');
+    expect(g(1, 5, 5)).toBe('cannot-lose');
+    expect(g(1, 5, 3)).toBe('at-risk');
+    expect(g(2, 3, 1)).toBe('at-risk');
+    expect(g(2, 1, 5)).toBe('hibernating');
+    expect(g(1, 2, 1)).toBe('lost');
+  });
+
+  it('are data: a retailer’s own groups are tried in order', () => {
+    const groups = [{ id: 'vip', name: 'VIP', m: [5, 5] as [number, number] }, { id: 'rest', name: 'Rest' }];
+    expect(rfmGroupOf({ r: 1, f: 1, m: 5 }, groups)).toBe('vip');
+    expect(rfmGroupOf({ r: 5, f: 5, m: 4 }, groups)).toBe('rest');
+    expect(rfmGroupOf({ r: 5, f: 5, m: 4 }, [groups[0]!])).toBeNull();
+  });
+});
+
+describe('value and volume classes', () => {
+  it('makes A the customers who together make 80% of revenue, B up to 95%, ties sharing a class (hand-computed)', () => {
+    const spend = [50, 30, 10, 5, 5];
+    const t = valueThresholds(spend, 0.8, 0.95);
+    expect(t).toEqual({ aMin: 30, bMin: 5 });
+    expect(spend.map((s) => valueClassOf(s, t))).toEqual(['A', 'A', 'B', 'B', 'B']);
+    expect(valueClassOf(0, t)).toBe('C');
+    const wide = [40, 20, 10, 10, 10, 5, 5];
+    const w = valueThresholds(wide, 0.8, 0.95);
+    // Before 40: 0; before 20: 40; before 10: 60 and 70 (< 80, A); before the third 10: 80 (B); before 5: 90 (B); the last 5: 95 (C)
+    expect(wide.map((s) => valueClassOf(s, w))).toEqual(['A', 'A', 'A', 'A', 'A', 'B', 'B']);
+    expect(valueThresholds([0, 0], 0.8, 0.95)).toEqual({ aMin: null, bMin: null });
+  });
+
+  it('calls large the top share by spend', () => {
+    const desc = [900, 500, 300, 200, 100, 50, 10, 5, 1, 0];
+    expect(largeThreshold(desc, 0.2)).toBe(500);
+    expect(desc.map((s) => volumeClassOf(s, 500))).toEqual(['large', 'large', 'small', 'small', 'small', 'small', 'small', 'small', 'small', 'small']);
+    expect(largeThreshold([], 0.2)).toBeNull();
+    expect(volumeClassOf(0, null)).toBe('small');
+  });
+
+  it('scores one customer under stored thresholds, and leaves a customer who never bought unscored', () => {
+    const t = { asOf: '', windowDays: 365, r: [10, 20, 30, 40] as [number, number, number, number], f: [1, 1, 2, 4] as [number, number, number, number], m: [100, 200, 300, 400] as [number, number, number, number], value: { aMin: 400, bMin: 200 }, largeMin: 350, populationGapHours: 240, buyers: 5 };
+    expect(scoreCustomer({ lastPurchaseAt: new Date(35), windowVisits: 5, windowSpend: 250 }, t, DEFAULT_RFM_GROUPS)).toEqual({ rScore: 4, fScore: 5, mScore: 3, rfmGroup: 'champions', valueClass: 'B', volumeClass: 'small' });
+    expect(scoreCustomer({ lastPurchaseAt: null, windowVisits: 0, windowSpend: 0 }, t, DEFAULT_RFM_GROUPS).rScore).toBeNull();
+    expect(scoreCustomer({ lastPurchaseAt: new Date(35), windowVisits: 5, windowSpend: 250 }, null, DEFAULT_RFM_GROUPS).rfmGroup).toBeNull();
+  });
+});
