@@ -1,19 +1,21 @@
 /**
  * A day at a small supermarket chain, on the embedded SQLite store: members of all three kinds,
  * cards (one lost and replaced), a day of sales with a retry and a return, a complaint call, a
- * duplicate merged; then complaints up the ladder, Tiantian points through to year end, and a
- * customer's timeline. Run with `npm run demo`.
+ * duplicate merged; then complaints up the ladder, Tiantian points through to year end, a quarter
+ * of shopping classified into segments, and a customer's timeline. Run with `npm run demo`.
  */
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { aggregate, createClientele, isClienteleError, manualClock, purchasesCollection } from '@clientele/core';
 import { complaints } from '@clientele/complaints';
 import { loyalty } from '@clientele/loyalty';
+import { segments } from '@clientele/segments';
 import { sqliteStore } from '@clientele/sqlite';
-import { CLERK_S01, CLERK_S02, MANAGER_S01, RELATIONS, openChain } from './chain.js';
+import { CLERK_S01, CLERK_S02, HQ, MANAGER_S01, RELATIONS, openChain } from './chain.js';
 import { heading, line, local, table, yuan } from './print.js';
 import { TIANTIAN_LADDER, complaintsSection } from './sections/complaints.js';
 import { TIANTIAN_POINTS, loyaltySection } from './sections/loyalty.js';
+import { segmentsSection } from './sections/segments.js';
 
 const file = fileURLToPath(new URL('../supermarket.db', import.meta.url));
 for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
@@ -23,7 +25,7 @@ const clock = manualClock('2026-11-02T00:00:00Z');
 const crm = createClientele({
   store: sqliteStore({ file }),
   clock,
-  modules: [loyalty(TIANTIAN_POINTS), complaints(TIANTIAN_LADDER)] as const,
+  modules: [loyalty(TIANTIAN_POINTS), complaints(TIANTIAN_LADDER), segments()] as const,
 });
 
 const migration = await crm.migrate();
@@ -142,6 +144,7 @@ table(['Customer', 'Missing', 'Last verified:'], review.items.map((i) => [i.cust
 
 await complaintsSection(crm, clock);
 await loyaltySection(crm, clock, { customerId: zhang.id, cardNumber: zhangCard.number, name: zhang.displayName });
+await segmentsSection(crm, clock, { hq: HQ, clerk: CLERK_S01 });
 
 heading(`Timeline of 张伟 (${zhang.id}), newest first`);
 const timeline = await crm.timeline(zhang.id, { limit: 20 });

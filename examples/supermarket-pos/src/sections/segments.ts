@@ -119,9 +119,18 @@ export async function segmentsSection(crm: SegmentsCrm, clock: ManualClock, acto
   const aRows = await Promise.all(aIds.map((id) => crm.segments.stats(id)));
   table(
     ['Customer', 'Kind', 'Visits:', 'Spend:', 'RFM', 'Group'],
-    aRows.sort((x, y) => y.windowSpend - x.windowSpend).slice(0, 8).map((s) => [names.get(s.customerId) ?? s.customerId, s.kind, String(s.visits), yuan(s.spend), `${s.rScore}${s.fScore}${s.mScore}`, s.rfmGroup ?? '-']),
+    await Promise.all(
+      aRows
+        .sort((x, y) => y.windowSpend - x.windowSpend)
+        .slice(0, 8)
+        .map(async (s) => [names.get(s.customerId) ?? (await crm.customers.get(s.customerId)).displayName, s.kind, String(s.visits), yuan(s.spend), `${s.rScore}${s.fScore}${s.mScore}`, s.rfmGroup ?? '-']),
+    ),
   );
-  line(`(the top 8 of ${aRows.length}) ` + classes.map((c) => `class ${c.key}: ${c.customers} customers, ${(100 * c.revenueShare).toFixed(0)}% of revenue`).join('; '));
+  line(`(the top 8 of ${aRows.length} A customers)`);
+  table(
+    ['Value class', 'Customers:', 'Share of revenue:'],
+    classes.map((c) => [c.key === null ? '(never bought)' : String(c.key), String(c.customers), `${(100 * c.revenueShare).toFixed(0)}%`]),
+  );
 
   heading('Members at risk of leaving quietly, with the reason');
   const risk = (await crm.segments.atRisk({ limit: 8 })).filter((r) => names.has(r.customerId));
