@@ -66,6 +66,8 @@ export interface CollectionStatements {
   find(query?: FindQuery): FindStatement;
   /** Cuts `limit + 1` fetched rows into a page and the cursor to the next one. */
   page(rows: readonly Record<string, unknown>[], find: FindStatement): Page<AnyRow>;
+  /** As {@link CollectionStatements.page}, for rows fetched as arrays of values in field order. */
+  pageValues(rows: readonly (readonly unknown[])[], find: FindStatement): Page<AnyRow>;
   /** `SELECT count(*) AS "n"`. */
   count(where?: Where): SqlStatement;
   /** Patches a row: `version + 1` when versioned, `AND version = ?` with `expectVersion`. */
@@ -80,6 +82,12 @@ export interface CollectionStatements {
   insertMany(rows: readonly AnyRow[]): SqlStatement[];
   /** Decodes a fetched row (columns aliased to field names) into port values. */
   decodeRow(raw: Record<string, unknown>): AnyRow;
+  /**
+   * Decodes a row fetched as an array of values. Every statement here that returns rows selects the
+   * fields in the same order (`get`, `getBy`, `find`, and the `RETURNING` of writes), so a driver may
+   * fetch them as arrays, which is cheaper than an object per row.
+   */
+  decodeValues(values: readonly unknown[]): AnyRow;
 
   /**
    * The error for an `update` (or `consume`-like write) that touched no row, given the row as it is
@@ -112,6 +120,16 @@ export function collectionStatements(dialect: Dialect, collection: CollectionSpe
     byCollection.set(collection, statements);
   }
   return statements;
+}
+
+/** Cuts `limit + 1` fetched rows into a decoded page and the cursor after its last row. */
+function cut<R>(raws: readonly R[], find: FindStatement, decode: (raw: R) => AnyRow): Page<AnyRow> {
+  const { limit, order } = find.resolved;
+  const n = Math.min(raws.length, limit);
+  const rows: AnyRow[] = new Array(n);
+  for (let i = 0; i < n; i++) rows[i] = decode(raws[i]!);
+  const next = raws.length > limit && n > 0 ? encodeCursor(rows[n - 1]!, order) : null;
+  return { rows, next };
 }
 
 function buildStatements(dialect: Dialect, collection: CollectionSpec): CollectionStatements {
@@ -245,12 +263,11 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
     },
 
     page(raws, find) {
-      const { limit, order } = find.resolved;
-      const n = Math.min(raws.length, limit);
-      const rows: AnyRow[] = new Array(n);
-      for (let i = 0; i < n; i++) rows[i] = codec.decodeRow(raws[i]!);
-      const next = raws.length > limit && n > 0 ? encodeCursor(rows[n - 1]!, order) : null;
-      return { rows, next };
+      return cut(raws, find, (raw) => codec.decodeRow(raw));
+    },
+
+    pageValues(raws, find) {
+      return cut(raws, find, (values) => codec.decodeValues(values));
     },
 
     count(where) {
@@ -345,6 +362,7 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
     },
 
     decodeRow: (raw) => codec.decodeRow(raw),
+    decodeValues: (values) => codec.decodeValues(values),
 
     missedWrite(key, current, options) {
       if (!current) return new NotFoundError(collection.name, key);

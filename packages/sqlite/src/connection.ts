@@ -5,6 +5,18 @@ import type Database from 'better-sqlite3';
 const MAX_STATEMENTS = 512;
 
 type Row = Record<string, unknown>;
+type Statement = Database.Statement<unknown[], unknown>;
+
+/** The statement cached under `text`, made on first use; the oldest is dropped beyond the cache's size. */
+function cached(cache: Map<string, Statement>, text: string, make: () => Statement): Statement {
+  let statement = cache.get(text);
+  if (statement === undefined) {
+    statement = make();
+    if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value!);
+    cache.set(text, statement);
+  }
+  return statement;
+}
 
 /**
  * A connection that prepares each statement text once. Statements are bound from one array, so the
@@ -12,18 +24,19 @@ type Row = Record<string, unknown>;
  */
 export class Connection {
   private readonly statements = new Map<string, Database.Statement<unknown[], unknown>>();
+  /** The same texts prepared to return rows as arrays of values (no object per row). */
+  private readonly valueStatements = new Map<string, Database.Statement<unknown[], unknown>>();
 
   constructor(readonly db: Database.Database) {}
 
   /** The prepared statement of `text`, prepared on first use. */
   prepare(text: string): Database.Statement<unknown[], unknown> {
-    let statement = this.statements.get(text);
-    if (statement === undefined) {
-      statement = this.db.prepare<unknown[], unknown>(text);
-      if (this.statements.size >= MAX_STATEMENTS) this.statements.delete(this.statements.keys().next().value!);
-      this.statements.set(text, statement);
-    }
-    return statement;
+    return cached(this.statements, text, () => this.db.prepare<unknown[], unknown>(text));
+  }
+
+  /** The prepared statement of `text` returning rows as arrays, prepared on first use. */
+  prepareValues(text: string): Database.Statement<unknown[], unknown> {
+    return cached(this.valueStatements, text, () => this.db.prepare<unknown[], unknown>(text).raw(true));
   }
 
   /** Runs a statement that returns no rows; returns how many rows it changed. */
@@ -41,6 +54,16 @@ export class Connection {
     return this.prepare(text).all(params) as Row[];
   }
 
+  /** The first row of a query (or of a `RETURNING` write) as its values in column order, if any. */
+  getValues(text: string, params: readonly unknown[]): unknown[] | undefined {
+    return this.prepareValues(text).get(params) as unknown[] | undefined;
+  }
+
+  /** Every row of a query, each as its values in column order. */
+  allValues(text: string, params: readonly unknown[]): unknown[][] {
+    return this.prepareValues(text).all(params) as unknown[][];
+  }
+
   /** Runs statements that are not worth caching (schema changes). */
   exec(text: string): void {
     this.db.exec(text);
@@ -49,6 +72,7 @@ export class Connection {
   /** Closes the connection; its statements go with it. */
   close(): void {
     this.statements.clear();
+    this.valueStatements.clear();
     if (this.db.open) this.db.close();
   }
 }

@@ -28,10 +28,11 @@ function statementsOf(collection: CollectionSpec): CollectionStatements {
   return collectionStatements(sqliteDialect, collection);
 }
 
+// Every full-row read and `RETURNING` fetches arrays of values: cheaper than an object per row.
 function getRow(conn: Connection, s: CollectionStatements, key: string): AnyRow | undefined {
   const st = s.get(key);
-  const raw = conn.get(st.text, st.params);
-  return raw === undefined ? undefined : s.decodeRow(raw);
+  const values = conn.getValues(st.text, st.params);
+  return values === undefined ? undefined : s.decodeValues(values);
 }
 
 function fail(error: unknown, collection: CollectionSpec, key?: unknown): never {
@@ -87,8 +88,8 @@ export class ConnectionSession implements StoreSession {
       const s = statementsOf(c);
       const st = s.getBy(index, values as AnyRow);
       if (!st) return undefined;
-      const raw = this.conn.get(st.text, st.params);
-      return raw === undefined ? undefined : (s.decodeRow(raw) as RowOf<C>);
+      const found = this.conn.getValues(st.text, st.params);
+      return found === undefined ? undefined : (s.decodeValues(found) as RowOf<C>);
     } catch (error) {
       fail(error, c);
     }
@@ -99,7 +100,7 @@ export class ConnectionSession implements StoreSession {
     try {
       const s = statementsOf(c);
       const st = s.find(query as FindQuery | undefined);
-      return s.page(this.conn.all(st.text, st.params), st) as Page<RowOf<C>>;
+      return s.pageValues(this.conn.allValues(st.text, st.params), st) as Page<RowOf<C>>;
     } catch (error) {
       fail(error, c);
     }
@@ -120,8 +121,8 @@ export class ConnectionSession implements StoreSession {
     try {
       const s = statementsOf(c);
       const st = s.update(key, patch as AnyRow, options);
-      const raw = this.conn.get(st.text, st.params);
-      if (raw !== undefined) return s.decodeRow(raw) as RowOf<C>;
+      const values = this.conn.getValues(st.text, st.params);
+      if (values !== undefined) return s.decodeValues(values) as RowOf<C>;
       throw s.missedWrite(key, getRow(this.conn, s, key), options);
     } catch (error) {
       fail(error, c, key);
@@ -154,8 +155,8 @@ export class ConnectionSession implements StoreSession {
     try {
       const s = statementsOf(c);
       const st = s.increment(key, fieldName, delta, guard);
-      const raw = this.conn.get(st.text, st.params);
-      if (raw !== undefined) return { applied: true, row: s.decodeRow(raw) as RowOf<C> };
+      const values = this.conn.getValues(st.text, st.params);
+      if (values !== undefined) return { applied: true, row: s.decodeValues(values) as RowOf<C> };
       return s.missedIncrement(key, fieldName, getRow(this.conn, s, key)) as IncrementResult<RowOf<C>>;
     } catch (error) {
       fail(error, c, key);
@@ -167,8 +168,8 @@ export class ConnectionSession implements StoreSession {
     try {
       const s = statementsOf(c);
       const st = s.consume(key, when as Where, set as AnyRow);
-      const raw = this.conn.get(st.text, st.params);
-      return raw === undefined ? undefined : (s.decodeRow(raw) as RowOf<C>);
+      const values = this.conn.getValues(st.text, st.params);
+      return values === undefined ? undefined : (s.decodeValues(values) as RowOf<C>);
     } catch (error) {
       fail(error, c, key);
     }

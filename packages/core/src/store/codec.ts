@@ -22,6 +22,11 @@ export interface RowCodec {
   decodeValue(fieldName: string, value: unknown): unknown;
   /** Decodes a whole stored row (only the collection's fields are kept). */
   decodeRow(raw: Record<string, unknown>): AnyRow;
+  /**
+   * Decodes a stored row given as its values in field order (the order of `collection.fields`):
+   * drivers that return rows as arrays skip building an object per row keyed by column name.
+   */
+  decodeValues(values: readonly unknown[]): AnyRow;
 }
 
 function encoder(spec: FieldSpec, o: CodecOptions): (v: unknown) => unknown {
@@ -66,6 +71,7 @@ export function createRowCodec(collection: CollectionSpec, options: CodecOptions
     dec.set(name, decoder(spec, options));
   }
   const names = Object.keys(collection.fields);
+  const decoders = names.map((name) => dec.get(name)!);
   return {
     encodeValue(fieldName, value) {
       if (value === null || value === undefined) return null;
@@ -79,9 +85,17 @@ export function createRowCodec(collection: CollectionSpec, options: CodecOptions
     },
     decodeRow(raw) {
       const row: AnyRow = {};
-      for (const name of names) {
-        const v = raw[name];
-        row[name] = v === null || v === undefined ? null : dec.get(name)!(v);
+      for (let i = 0; i < names.length; i++) {
+        const v = raw[names[i]!];
+        row[names[i]!] = v === null || v === undefined ? null : decoders[i]!(v);
+      }
+      return row;
+    },
+    decodeValues(values) {
+      const row: AnyRow = {};
+      for (let i = 0; i < names.length; i++) {
+        const v = values[i];
+        row[names[i]!] = v === null || v === undefined ? null : decoders[i]!(v);
       }
       return row;
     },
