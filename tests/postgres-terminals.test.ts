@@ -2,15 +2,18 @@
  * A chain on one shared PostgreSQL: eight terminals record member sales at the same time, each on a
  * connection of its own, first in one process and then spread over separate processes. Every sale is
  * recorded once, totals are exact to the fen, the outbox numbers every event once without a gap, and
- * no terminal sees a deadlock or any other error.
+ * no terminal sees a deadlock or any other error. Then the eight terminals all try to redeem one
+ * voucher (exactly one does) and to spend one stored-value card that covers only some of them (the
+ * sum spent never passes the balance, which never goes below zero).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createClientele } from '@clientele/core';
+import { createClientele, isClienteleError } from '@clientele/core';
+import { loyalty, refusalReason } from '@clientele/loyalty';
 import { postgresStore } from '@clientele/postgres';
-import { BASKET, CLERK, openChain } from './support/chain.js';
+import { BASKET, CLERK, SYSTEM, openChain } from './support/chain.js';
 import { PG_URL, STORE_KINDS } from './support/stores.js';
 
 const BASKET_TOTAL = 1624 + 1200 + 4990 + 2670 + 1000;
@@ -64,6 +67,26 @@ async function ledger(schema: string) {
   };
 }
 
+const PROGRAM = { id: 'tiantian', timeZone: 'Asia/Shanghai' };
+
+/** A migrated chain with loyalty in a fresh schema: a bearer voucher (10 % off) and a gift card holding 100 yuan. */
+async function chainWithMoney(): Promise<{ schema: string; code: string; card: string }> {
+  const schema = `clientele_money_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  schemas.push(schema);
+  const setup = new pg.Pool({ connectionString: PG_URL, max: 4 });
+  try {
+    const { crm } = await openChain(postgresStore({ pool: setup, schema }), { modules: [loyalty(PROGRAM)] });
+    const api = (crm as unknown as { loyalty: import('@clientele/loyalty').LoyaltyApi }).loyalty;
+    await api.vouchers.defineTemplate({ id: 'TEN-PCT', name: '10% off', value: { kind: 'percent', percent: 10, max: 1500 }, validity: { kind: 'days', days: 30 } }, SYSTEM);
+    await api.storedValue.defineProduct({ id: 'GIFT', name: 'Gift card', kind: 'anonymous' }, SYSTEM);
+    const voucher = await api.vouchers.issue({ templateId: 'TEN-PCT', source: 'campaign', ref: { type: 'campaign', id: 'race' } }, { ...SYSTEM, idempotencyKey: 'issue-race-voucher' });
+    const card = await api.storedValue.sell({ productId: 'GIFT', storeId: 'S01', amount: 10000 }, { ...CLERK, idempotencyKey: 'sell-race-card' });
+    return { schema, code: voucher.code, card: card.number };
+  } finally {
+    await setup.end();
+  }
+}
+
 function terminalProcess(schema: string, terminals: string[], count: number, startAt: number, cards: string[]): Promise<{ sold: number }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@clientele/source', TERMINAL_PROCESS, PG_URL, schema, terminals.join(','), String(count), String(startAt)], {
@@ -115,6 +138,44 @@ describe('eight terminals on one PostgreSQL', () => {
       const day = await ledger(schema);
       const sales = TERMINALS * perTerminal;
       expect(day).toMatchObject({ sales, distinctReceipts: sales, total: sales * BASKET_TOTAL, lineAmounts: sales * BASKET_TOTAL, lines: sales * 5, saleEvents: sales, keys: sales, outboxGapFree: true, outboxCounter: true, perCustomer: 12 });
+    } finally {
+      for (const p of pools) await p.end();
+    }
+  }, 60_000);
+
+  it('redeems one voucher exactly once and never overspends one card when eight connections pay with them at once', async () => {
+    const { schema, code, card } = await chainWithMoney();
+    const pools = Array.from({ length: TERMINALS }, () => new pg.Pool({ connectionString: PG_URL, max: 1 }));
+    try {
+      // The tills' clock is the test chain's (the voucher is valid from 2 November 2026).
+      const clock = { now: () => new Date('2026-11-02T03:00:00Z') };
+      const terminals = pools.map((pool) => createClientele({ store: postgresStore({ pool, schema }), clock, modules: [loyalty(PROGRAM)] as const }));
+      const outcome = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (isClienteleError(e) ? (refusalReason(e) ?? e.code) : `crash: ${String(e)}`));
+      const results = await Promise.all(
+        terminals.map(async (crm, t) => {
+          const sale = (kind: string, payments: Array<{ method: string; amount: number; reference?: string }>, total: number) =>
+            crm.purchases.record({ storeId: 'S01', terminalId: `T${t}`, receiptNo: `${kind}-${t}`, lines: [{ sku: 'RICE-5KG', category: 'grain', quantity: 1, unitPrice: total }], payments }, { ...CLERK, idempotencyKey: `till-${kind}-${t}` });
+          return Promise.all([
+            outcome(sale('V', [{ method: 'voucher', amount: 1000, reference: code }, { method: 'cash', amount: 9000 }], 10000)),
+            outcome(sale('C', [{ method: 'stored-value', amount: 3000, reference: card }, { method: 'cash', amount: 100 }], 3100)),
+          ]);
+        }),
+      );
+      const voucher = results.map((r) => r[0]);
+      const spends = results.map((r) => r[1]);
+      // No deadlock, no lost connection, no clash: only the refusals the money rules give.
+      expect(voucher.filter((r) => r === 'ok')).toHaveLength(1);
+      expect(voucher.filter((r) => r !== 'ok')).toEqual(new Array(TERMINALS - 1).fill('redeemed'));
+      expect(spends.filter((r) => r === 'ok')).toHaveLength(3);
+      expect(spends.filter((r) => r !== 'ok')).toEqual(new Array(TERMINALS - 3).fill('insufficient_balance'));
+      const s = `"${schema}"`;
+      const q = async (sql: string) => (await admin.query(sql)).rows[0] as Record<string, string | null>;
+      expect(await q(`SELECT status, last_seq::int AS seq FROM ${s}.loyalty_vouchers WHERE code = '${code}'`)).toEqual({ status: 'redeemed', seq: 2 });
+      expect(await q(`SELECT count(*)::int AS n FROM ${s}.loyalty_voucher_entries WHERE kind = 'redeemed'`)).toEqual({ n: 1 });
+      const money = await q(`SELECT c.balance::int AS balance, c.available::int AS available, (SELECT sum(amount)::int FROM ${s}.loyalty_sv_entries e WHERE e.card_number = c.number) AS entries, (SELECT sum(captured)::int FROM ${s}.loyalty_sv_payments p WHERE p.card_number = c.number) AS spent FROM ${s}.loyalty_sv_cards c WHERE c.number = '${card}'`);
+      expect(money).toEqual({ balance: 1000, available: 1000, entries: 1000, spent: 9000 });
+      expect(await q(`SELECT count(*)::int AS n FROM ${s}.purchases`)).toEqual({ n: 4 });
+      expect((await q(`SELECT (count(*) = max(seq) AND count(DISTINCT seq) = count(*)) AS ok FROM ${s}.outbox`)).ok).toBe(true);
     } finally {
       for (const p of pools) await p.end();
     }

@@ -107,7 +107,14 @@ export interface LoyaltyRemedyApi {
   /** Vouchers, when the loyalty module has them. */
   vouchers?: {
     issue(
-      input: { templateId: string; customerId: string; source: 'service-recovery'; ref: { type: 'case'; id: string } },
+      input: {
+        templateId: string;
+        customerId: string;
+        source: 'service-recovery';
+        ref: { type: 'case'; id: string };
+        /** Who approved the remedy beyond the handler's own limit, as for goodwill points. */
+        approvedBy?: string;
+      },
       options: LoyaltyCallOptions,
     ): Promise<{ id: string; code: string }>;
   };

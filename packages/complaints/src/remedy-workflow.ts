@@ -79,14 +79,14 @@ export function createRemedyWorkflow(engine: Engine): RemedyWorkflow {
   async function call(api: LoyaltyRemedyApi | null, remedy: RemedyRow, caseRow: { caseNo: string; storeId: string }, actor: Actor): Promise<unknown> {
     const ref = { type: 'case' as const, id: remedy.caseId };
     const options = { actor, idempotencyKey: remedy.issueKey! };
+    // Everything here comes from the stored remedy, so a retry sends exactly the same request.
+    const approver = remedy.approvedBy && !remedy.approvedBy.startsWith('system:') ? { approvedBy: remedy.approvedBy } : {};
     if (remedy.type === 'goodwill-points') {
       if (!api?.grantGoodwill) throw Object.assign(new Error('loyalty module not installed'), { unsupported: true });
-      // Everything here comes from the stored remedy, so a retry sends exactly the same request.
-      const approver = remedy.approvedBy && !remedy.approvedBy.startsWith('system:') ? { approvedBy: remedy.approvedBy } : {};
       return api.grantGoodwill({ customerId: remedy.customerId!, points: remedy.points!, reason: `Service recovery for case ${caseRow.caseNo}`, ref, storeId: caseRow.storeId, ...approver }, options);
     }
     if (!api?.vouchers?.issue) throw Object.assign(new Error('loyalty vouchers not available'), { unsupported: true });
-    return api.vouchers.issue({ templateId: remedy.templateId!, customerId: remedy.customerId!, source: 'service-recovery', ref }, options);
+    return api.vouchers.issue({ templateId: remedy.templateId!, customerId: remedy.customerId!, source: 'service-recovery', ref, ...approver }, options);
   }
 
   async function issueOne(remedy: RemedyRow, caseRow: { caseNo: string; storeId: string }, actor: Actor, outcome: IssueOutcome): Promise<void> {

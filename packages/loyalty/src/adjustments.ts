@@ -1,11 +1,13 @@
 /**
  * Points given or taken by people: manual adjustments, goodwill (service recovery, called by the
  * complaints module), and direct redemptions. Each needs a permission; adjustments and goodwill also
- * need monetary authority for the points' value, and every one is audited.
+ * need monetary authority for the points' value (goodwill: the `goodwill-points` limit, or
+ * `compensation` when the role sets none), and every one is audited.
  */
 import { codeSchema, idSchema, shortTextSchema, type CommandContext } from '@clientele/core';
 import { z } from 'zod';
 import { expiryOf } from './expiry.js';
+import { requireGrantAuthority } from './grant-authority.js';
 import { activeMember, storeTimeZone } from './member-context.js';
 import { valueOfPoints } from './points-math.js';
 import { typed, type LoyaltyRuntime } from './runtime.js';
@@ -99,7 +101,8 @@ export function createAdjustments(rt: LoyaltyRuntime) {
     idempotency: 'required',
     async run(ctx, input): Promise<PointsResult> {
       const { member, store, timeZone } = await where(ctx, input.customerId, input.storeId);
-      const { approvedBy } = await ctx.requireAuthority('goodwill-points', valueOfPoints(input.points, cfg.pointValue), input.approvedBy);
+      // Held to the role's `goodwill-points` limit, or its `compensation` limit when it sets none (see grant-authority.ts).
+      const { approvedBy } = await requireGrantAuthority(ctx, 'goodwill-points', valueOfPoints(input.points, cfg.pointValue), input.approvedBy);
       const ref = input.ref ?? null;
       const { entry } = await ledger.credit(ctx, { customerId: member.id, kind: 'goodwill', points: input.points, storeId: store, ref, reason: input.reason, expiry: expiryOf(cfg.expiry, ctx.now, timeZone), details: approvedBy ? { approvedBy } : {} });
       ctx.audit({ type: 'points-entry', id: entry.id, customerId: member.id }, { points: input.points, ...(ref ? { refType: ref.type, refId: ref.id } : {}), ...(approvedBy ? { approvedBy } : {}) });

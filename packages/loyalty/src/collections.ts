@@ -236,8 +236,240 @@ export const programsCollection = defineCollection({
   indexes: [],
 });
 
-/** Every collection of the module. */
-export const loyaltyCollections = [
+/** Voucher templates: the terms a back office defines; each voucher keeps a copy of them from its issue. */
+export const voucherTemplatesCollection = defineCollection({
+  name: 'loyalty_voucher_templates',
+  primaryKey: 'id',
+  versioned: true,
+  fields: {
+    id: field.string(),
+    name: field.string(),
+    /** The template as defined (validated), defaults filled in. */
+    config: field.json<JsonValue>(),
+    /** `active` or `retired` (no more issues; issued vouchers stay good). */
+    status: field.string(),
+    createdAt: field.timestamp(),
+    updatedAt: field.timestamp(),
+  },
+  indexes: [{ name: 'loyalty_voucher_templates_status', fields: ['status'] }],
+});
+
+/**
+ * Vouchers. The row caches the state its entries lead to (written in the same transaction as each
+ * entry); single use is a guarded `consume` on `status` and `lastSeq`, so of racing tills one wins.
+ */
+export const vouchersCollection = defineCollection({
+  name: 'loyalty_vouchers',
+  primaryKey: 'id',
+  fields: {
+    id: field.string(),
+    /** The code without separators (13 random base-32 characters and a check character). */
+    code: field.string(),
+    templateId: field.string(),
+    /** The owner; null for a bearer voucher (a printed campaign voucher). */
+    customerId: nullable(field.string()),
+    /** `active`, `held`, `redeemed`, `expired` or `cancelled`. */
+    status: field.string(),
+    /** The terms copied from the template at issue (value, minimum spend, categories, stores, stacking, return rule). */
+    terms: field.json<JsonValue>(),
+    /** Most the voucher can take off a sale (the face value, or a percentage voucher's maximum). */
+    faceValue: field.integer(),
+    validFrom: field.timestamp(),
+    validUntil: field.timestamp(),
+    /** `conversion`, `campaign`, `service-recovery` or `manual`. */
+    source: field.string(),
+    refType: nullable(field.string()),
+    refId: nullable(field.string()),
+    issuedAt: field.timestamp(),
+    storeId: nullable(field.string()),
+    holdId: nullable(field.string()),
+    heldUntil: nullable(field.timestamp()),
+    heldStoreId: nullable(field.string()),
+    heldTerminalId: nullable(field.string()),
+    /** The sale that redeemed it, and what it took off. */
+    purchaseId: nullable(field.string()),
+    discount: field.integer(),
+    /** Part of `discount` charged back against refunds of returned goods. */
+    chargedBack: field.integer(),
+    /** Entries written so far (the last entry's `seq`). */
+    lastSeq: field.integer(),
+    updatedAt: field.timestamp(),
+  },
+  indexes: [
+    { name: 'loyalty_vouchers_code', fields: ['code'], unique: true },
+    { name: 'loyalty_vouchers_customer', fields: ['customerId', 'status'] },
+    { name: 'loyalty_vouchers_template_customer', fields: ['templateId', 'customerId', 'issuedAt'] },
+    { name: 'loyalty_vouchers_status_valid', fields: ['status', 'validUntil'] },
+    { name: 'loyalty_vouchers_status_held', fields: ['status', 'heldUntil'] },
+    { name: 'loyalty_vouchers_purchase', fields: ['purchaseId'] },
+  ],
+  customerKey: 'customerId',
+});
+
+/** Kinds of voucher entry. */
+export const VOUCHER_ENTRY_KINDS = ['issued', 'held', 'released', 'redeemed', 'restored', 'charged-back', 'expired', 'cancelled'] as const;
+/** A kind of voucher entry. */
+export type VoucherEntryKind = (typeof VOUCHER_ENTRY_KINDS)[number];
+
+/** Every change of a voucher, appended; a voucher's state is derived from its entries. */
+export const voucherEntriesCollection = defineCollection({
+  name: 'loyalty_voucher_entries',
+  primaryKey: 'id',
+  fields: {
+    id: field.string(),
+    voucherId: field.string(),
+    seq: field.integer(),
+    at: field.timestamp(),
+    kind: field.string(),
+    /** The voucher's status after the entry. */
+    status: field.string(),
+    /** Money the entry moved: the discount redeemed, restored or charged back (minor units). */
+    amount: field.integer(),
+    customerId: nullable(field.string()),
+    storeId: nullable(field.string()),
+    refType: nullable(field.string()),
+    refId: nullable(field.string()),
+    actor: field.json<JsonValue>(),
+    details: field.json<JsonValue>(),
+  },
+  indexes: [
+    { name: 'loyalty_voucher_entries_voucher_seq', fields: ['voucherId', 'seq'], unique: true },
+    { name: 'loyalty_voucher_entries_ref', fields: ['refType', 'refId'] },
+  ],
+  customerKey: 'customerId',
+  // An issue's reason is free text that may name the customer.
+  scrub: ['details'],
+});
+
+/** Stored-value card products: anonymous or named, values, top-up bonuses, accepting stores, PIN, expiry. */
+export const storedValueProductsCollection = defineCollection({
+  name: 'loyalty_sv_products',
+  primaryKey: 'id',
+  versioned: true,
+  fields: {
+    id: field.string(),
+    name: field.string(),
+    config: field.json<JsonValue>(),
+    /** `active` or `retired` (no more sales; cards sold stay good). */
+    status: field.string(),
+    createdAt: field.timestamp(),
+    updatedAt: field.timestamp(),
+  },
+  indexes: [],
+});
+
+/**
+ * Stored-value cards. `balance` is the sum of the card's entries and `available` is `balance` less
+ * open authorisations: each entry moves both in one conditional write in its own transaction, and an
+ * authorisation moves `available` with a guarded increment, so racing terminals can never take a card
+ * below zero.
+ */
+export const storedValueCardsCollection = defineCollection({
+  name: 'loyalty_sv_cards',
+  primaryKey: 'number',
+  fields: {
+    number: field.string(),
+    productId: field.string(),
+    /** `anonymous` or `named`. */
+    kind: field.string(),
+    customerId: nullable(field.string()),
+    /** `active`, `frozen` (reported lost), `replaced`, `expired`. */
+    status: field.string(),
+    balance: field.integer(),
+    available: field.integer(),
+    /** The store that sold it: its books hold the liability. */
+    storeId: field.string(),
+    /** `pbkdf2-sha256$iterations$salt$hash`; never the PIN itself. */
+    pinHash: nullable(field.string()),
+    pinFailures: field.integer(),
+    lockedAt: nullable(field.timestamp()),
+    activatedAt: field.timestamp(),
+    expiresAt: nullable(field.timestamp()),
+    replacedBy: nullable(field.string()),
+    replaces: nullable(field.string()),
+    lastSeq: field.integer(),
+  },
+  indexes: [
+    { name: 'loyalty_sv_cards_customer', fields: ['customerId'] },
+    { name: 'loyalty_sv_cards_status_expires', fields: ['status', 'expiresAt'] },
+  ],
+  customerKey: 'customerId',
+});
+
+/** Kinds of stored-value entry. */
+export const STORED_VALUE_ENTRY_KINDS = ['load', 'top-up', 'bonus', 'spend', 'refund', 'transfer-out', 'transfer-in'] as const;
+/** A kind of stored-value entry. */
+export type StoredValueEntryKind = (typeof STORED_VALUE_ENTRY_KINDS)[number];
+
+/** Every movement of a card's money, appended; the balance is their sum. */
+export const storedValueEntriesCollection = defineCollection({
+  name: 'loyalty_sv_entries',
+  primaryKey: 'id',
+  fields: {
+    id: field.string(),
+    cardNumber: field.string(),
+    seq: field.integer(),
+    at: field.timestamp(),
+    kind: field.string(),
+    /** Signed minor units. */
+    amount: field.integer(),
+    balanceAfter: field.integer(),
+    productId: field.string(),
+    /** The store that sold the card (whose liability moves). */
+    issuerStoreId: field.string(),
+    /** Where the movement happened (null: head office). */
+    storeId: nullable(field.string()),
+    customerId: nullable(field.string()),
+    paymentId: nullable(field.string()),
+    refType: nullable(field.string()),
+    refId: nullable(field.string()),
+    actor: field.json<JsonValue>(),
+    details: field.json<JsonValue>(),
+  },
+  indexes: [
+    { name: 'loyalty_sv_entries_card_seq', fields: ['cardNumber', 'seq'], unique: true },
+    { name: 'loyalty_sv_entries_at', fields: ['at'] },
+    { name: 'loyalty_sv_entries_ref', fields: ['refType', 'refId'] },
+  ],
+  customerKey: 'customerId',
+});
+
+/**
+ * Card payments: an authorisation (a hold with a time limit) and what was captured and refunded of
+ * it. A spend without a hold is a payment captured at once. Refunds never pass what was captured.
+ */
+export const storedValuePaymentsCollection = defineCollection({
+  name: 'loyalty_sv_payments',
+  primaryKey: 'id',
+  fields: {
+    id: field.string(),
+    cardNumber: field.string(),
+    customerId: nullable(field.string()),
+    /** `authorized`, `captured`, `cancelled` or `expired`. */
+    status: field.string(),
+    /** Amount authorised. */
+    amount: field.integer(),
+    captured: field.integer(),
+    refunded: field.integer(),
+    storeId: field.string(),
+    terminalId: nullable(field.string()),
+    createdAt: field.timestamp(),
+    expiresAt: nullable(field.timestamp()),
+    closedAt: nullable(field.timestamp()),
+    purchaseId: nullable(field.string()),
+    refType: nullable(field.string()),
+    refId: nullable(field.string()),
+  },
+  indexes: [
+    { name: 'loyalty_sv_payments_status_expires', fields: ['status', 'expiresAt'] },
+    { name: 'loyalty_sv_payments_card', fields: ['cardNumber', 'status'] },
+    { name: 'loyalty_sv_payments_purchase', fields: ['purchaseId'] },
+  ],
+  customerKey: 'customerId',
+});
+
+/** The points collections (the module's first migration). */
+export const pointsCollections = [
   accountsCollection,
   entriesCollection,
   lotsCollection,
@@ -248,3 +480,12 @@ export const loyaltyCollections = [
   tierActivityCollection,
   programsCollection,
 ] as const;
+
+/** The voucher collections. */
+export const voucherCollections = [voucherTemplatesCollection, vouchersCollection, voucherEntriesCollection] as const;
+
+/** The stored-value collections. */
+export const storedValueCollections = [storedValueProductsCollection, storedValueCardsCollection, storedValueEntriesCollection, storedValuePaymentsCollection] as const;
+
+/** Every collection of the module. */
+export const loyaltyCollections = [...pointsCollections, ...voucherCollections, ...storedValueCollections] as const;

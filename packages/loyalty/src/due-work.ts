@@ -1,12 +1,16 @@
 /**
  * Work that falls due with time, run by the host's scheduler through `crm.runDue(now)`: holds past
  * their time are released, pending points whose return window passed become available, lots past
- * their expiry expire, members are warned before points expire, and tiers are reviewed. Nothing waits
+ * their expiry expire, members are warned before points expire, tiers are reviewed, held vouchers are
+ * released and vouchers past their validity expire, card authorisations past their time are released
+ * and cards past their expiry expire. Nothing waits
  * in memory; every due time is stored. Each batch is one audited command (one transaction).
  */
 import { z } from 'zod';
-import { accountsCollection, holdsCollection, lotsCollection } from './collections.js';
+import { accountsCollection, holdsCollection, lotsCollection, storedValueCardsCollection, storedValuePaymentsCollection, vouchersCollection } from './collections.js';
 import type { HoldService } from './holds.js';
+import type { StoredValueService } from './stored-value-service.js';
+import type { VoucherService } from './voucher-service.js';
 import { addDaysToDate, localTime, startOfLocalDate } from './local-time.js';
 import { typed, type LoyaltyRuntime } from './runtime.js';
 
@@ -15,7 +19,7 @@ const SYSTEM = { actor: { system: 'loyalty-scheduler' } } as const;
 const ids = z.object({ ids: z.array(z.string().min(1).max(80)).min(1).max(BATCH), at: z.date() }).strict();
 
 /** Builds the due-work runner. */
-export function createDueWork(rt: LoyaltyRuntime, holds: HoldService) {
+export function createDueWork(rt: LoyaltyRuntime, holds: HoldService, money: { vouchers: VoucherService; storedValue: StoredValueService }) {
   const { kernel, ledger, tiers } = rt;
   const cfg = rt.program.config;
   const store = kernel.store;
@@ -115,6 +119,30 @@ export function createDueWork(rt: LoyaltyRuntime, holds: HoldService) {
     },
   });
 
+  const expireVouchers = kernel.command({
+    name: 'loyalty.vouchers.expire',
+    input: ids,
+    permission: 'loyalty.run-due',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const done = await money.vouchers.expireDue(ctx, input.ids, input.at);
+      ctx.audit({ type: 'vouchers', id: `${input.ids.length}` }, done);
+      return done;
+    },
+  });
+
+  const expireCardWork = kernel.command({
+    name: 'loyalty.stored-value.expire',
+    input: z.object({ payments: z.array(z.string().min(1).max(80)).max(BATCH), cards: z.array(z.string().min(1).max(80)).max(BATCH), at: z.date() }).strict(),
+    permission: 'loyalty.run-due',
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const done = await money.storedValue.expireDue(ctx, input.payments, input.cards, input.at);
+      ctx.audit({ type: 'stored-value', id: `${input.payments.length + input.cards.length}` }, done);
+      return done;
+    },
+  });
+
   /** Runs over every row matching a due query once, in batches; each batch is one command. */
   async function inBatches(find: (after: string | null) => Promise<{ rows: string[]; next: string | null }>, run: (ids: string[]) => Promise<number>): Promise<{ rows: number; total: number }> {
     let after: string | null = null;
@@ -178,7 +206,46 @@ export function createDueWork(rt: LoyaltyRuntime, holds: HoldService) {
         (list) => reviewTiers({ ids: list, at: now }, SYSTEM),
       );
     }
+    let vouchersReleased = 0;
+    let vouchersExpired = 0;
+    for (const where of [{ status: 'held', heldUntil: { lte: now } }, { status: 'active', validUntil: { lte: now } }] as const) {
+      await inBatches(
+        async (after) => {
+          const p = await store.find(vouchersCollection, { where, limit: BATCH, after });
+          return { rows: p.rows.map((r) => r.id), next: p.next };
+        },
+        async (list) => {
+          const done = await expireVouchers({ ids: list, at: now }, SYSTEM);
+          vouchersReleased += done.released;
+          vouchersExpired += done.expired;
+          return done.released + done.expired;
+        },
+      );
+    }
+    let authorizationsExpired = 0;
+    let cardsExpired = 0;
+    for (const [collection, where, key] of [
+      [storedValuePaymentsCollection, { status: 'authorized', expiresAt: { lte: now } }, 'payments'],
+      [storedValueCardsCollection, { status: 'active', expiresAt: { lte: now } }, 'cards'],
+    ] as const) {
+      await inBatches(
+        async (after) => {
+          const p = await store.find(collection as typeof storedValuePaymentsCollection, { where: where as never, limit: BATCH, after });
+          return { rows: p.rows.map((r) => (key === 'payments' ? r.id : (r as unknown as { number: string }).number)), next: p.next };
+        },
+        async (list) => {
+          const done = await expireCardWork({ payments: key === 'payments' ? list : [], cards: key === 'cards' ? list : [], at: now }, SYSTEM);
+          authorizationsExpired += done.authorizations;
+          cardsExpired += done.cards;
+          return done.authorizations + done.cards;
+        },
+      );
+    }
     return {
+      vouchersReleased,
+      vouchersExpired,
+      cardAuthorizationsExpired: authorizationsExpired,
+      cardsExpired,
       holdsExpired: holdsExpired.total,
       pointsReleased: released.total,
       pointsExpired: expired.total,

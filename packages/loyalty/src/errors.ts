@@ -8,3 +8,11 @@ export class InsufficientBalanceError extends ClienteleError {
     this.name = 'InsufficientBalanceError';
   }
 }
+
+/** A stored-value card cannot cover an amount (`INSUFFICIENT_BALANCE`); `available` is what it can. */
+export class InsufficientFundsError extends ClienteleError {
+  constructor(cardNumber: string, requested: number, available: number, details: Record<string, unknown> = {}) {
+    super('INSUFFICIENT_BALANCE', `card ${cardNumber} can pay ${Math.max(0, available)}, not ${requested}`, { cardNumber, requested, available: Math.max(0, available), reason: 'insufficient_balance', ...details });
+    this.name = 'InsufficientFundsError';
+  }
+}

@@ -32,4 +32,46 @@ export type LoyaltyEvents = {
   'points.transferred': { fromCustomerId: string; toCustomerId: string; points: number; pendingPoints: number };
   /** A member moved to another tier. */
   'tier.changed': { customerId: string; from: string | null; to: string; direction: 'up' | 'down'; reason: 'qualified' | 'review' };
+
+  /** A voucher was issued (`faceValue`: the most it can take off a sale). */
+  'voucher.issued': { voucherId: string; templateId: string; customerId: string | null; source: 'conversion' | 'campaign' | 'service-recovery' | 'manual'; faceValue: number; ref: EntryRef };
+  /** A voucher was held at a till. */
+  'voucher.held': { voucherId: string; customerId: string | null; holdId: string; storeId: string; terminalId: string; until: string };
+  /** A held voucher was released unused. */
+  'voucher.hold-released': { voucherId: string; customerId: string | null; holdId: string; reason: 'cancelled' | 'expired' };
+  /** A voucher paid for part of a sale. */
+  'voucher.redeemed': { voucherId: string; customerId: string | null; purchaseId: string; storeId: string; discount: number };
+  /** A voucher came back after its sale was voided or returned. */
+  'voucher.restored': { voucherId: string; customerId: string | null; purchaseId: string; returnId: string | null; amount: number };
+  /** Part of what a voucher took off is not to be paid out by a return's refund (`amount`). */
+  'voucher.charged-back': { voucherId: string; customerId: string | null; purchaseId: string; returnId: string | null; amount: number };
+  /** A voucher's time ran out unused (or its sale was undone after it had). */
+  'voucher.expired': { voucherId: string; customerId: string | null };
+  /** A voucher was cancelled. */
+  'voucher.cancelled': { voucherId: string; customerId: string | null };
+
+  /** A stored-value card was sold and activated. */
+  'stored-value.sold': { cardNumber: string; productId: string; customerId: string | null; storeId: string; amount: number };
+  /** Money was loaded onto a card (`bonus` on top of `amount`). */
+  'stored-value.topped-up': { cardNumber: string; customerId: string | null; storeId: string; amount: number; bonus: number };
+  /** An amount was reserved on a card. */
+  'stored-value.authorized': { paymentId: string; cardNumber: string; customerId: string | null; amount: number; expiresAt: string };
+  /** A reservation ended unspent. */
+  'stored-value.released': { paymentId: string; cardNumber: string; customerId: string | null; amount: number; reason: 'cancelled' | 'expired' };
+  /** A card paid. */
+  'stored-value.spent': { paymentId: string; cardNumber: string; customerId: string | null; storeId: string; amount: number; ref: EntryRef };
+  /** Money came back to a card. */
+  'stored-value.refunded': { paymentId: string; cardNumber: string; customerId: string | null; amount: number; ref: EntryRef };
+  /** Money moved between cards. */
+  'stored-value.transferred': { from: string; to: string; amount: number };
+  /** A named card was reported lost and frozen. */
+  'stored-value.frozen': { cardNumber: string; customerId: string | null };
+  /** A lost card was replaced and its balance moved. */
+  'stored-value.replaced': { oldNumber: string; newNumber: string; customerId: string | null; amount: number };
+  /** Five wrong PINs locked a card. */
+  'stored-value.locked': { cardNumber: string; customerId: string | null };
+  /** Staff unlocked a card. */
+  'stored-value.unlocked': { cardNumber: string; customerId: string | null };
+  /** A card passed its expiry (its balance stays owed until taken as breakage). */
+  'stored-value.expired': { cardNumber: string; customerId: string | null; balance: number };
 };

@@ -1,7 +1,9 @@
 /**
- * `@clientele/loyalty`: the earning rules engine, the points ledger, holds at the till, and tiers.
+ * `@clientele/loyalty`: the earning rules engine, the points ledger, holds at the till, tiers,
+ * vouchers and stored-value cards.
  *
- * - `loyalty(programConfig)` is the module for `createClientele` (`crm.loyalty`).
+ * - `loyalty(programConfig)` is the module for `createClientele` (`crm.loyalty`, with
+ *   `crm.loyalty.vouchers` and `crm.loyalty.storedValue`).
  * - `compileProgram(config)` with `quote(program, basket, context)` quotes without a store: pure,
  *   synchronous, and safe to bundle for a browser (a web POS quotes offline).
  *
@@ -9,7 +11,7 @@
  */
 export { loyalty, loyaltyMigrations, type LoyaltyApi, type LoyaltyOptions } from './loyalty-module.js';
 export type { LoyaltyEvents, EntryRef } from './events.js';
-export { InsufficientBalanceError } from './errors.js';
+export { InsufficientBalanceError, InsufficientFundsError } from './errors.js';
 
 // The program.
 export {
@@ -57,8 +59,22 @@ export {
   countersCollection,
   tierActivityCollection,
   programsCollection,
+  voucherTemplatesCollection,
+  vouchersCollection,
+  voucherEntriesCollection,
+  storedValueProductsCollection,
+  storedValueCardsCollection,
+  storedValueEntriesCollection,
+  storedValuePaymentsCollection,
+  pointsCollections,
+  voucherCollections,
+  storedValueCollections,
   ENTRY_KINDS,
+  VOUCHER_ENTRY_KINDS,
+  STORED_VALUE_ENTRY_KINDS,
   type EntryKind,
+  type VoucherEntryKind,
+  type StoredValueEntryKind,
 } from './collections.js';
 export { createLedger, isInsufficient, type Ledger, type LedgerSettings, type LedgerEntry, type Lot, type AccountRow, type Posting, type DebitMode, type LotTake } from './ledger.js';
 export type { Balance, StatementLine, StoreLiability } from './account-queries.js';
@@ -67,3 +83,48 @@ export type { ActivityResult } from './activity-earning.js';
 export type { PointsResult } from './adjustments.js';
 export type { SegmentsReader } from './member-context.js';
 export { remainingLines, planReturn, type AwardLine, type Award, type ReturnPlan, type ContextSnapshot } from './sale-earning.js';
+
+// Vouchers: pure rules (a web POS checks a code and a basket offline) and the service's types.
+export { voucherCodeSchema, generateCode, checkCharacter, normaliseCode, formatCode, isValidCode, CODE_ALPHABET, CODE_LENGTH, CODE_RANDOM_CHARS } from './voucher-codes.js';
+export {
+  voucherTemplateSchema,
+  voucherValueSchema,
+  validitySchema,
+  termsOf,
+  faceValueOf,
+  validityOf,
+  RETURN_RULES,
+  type VoucherTemplateInput,
+  type VoucherTemplate,
+  type VoucherTerms,
+  type VoucherValue,
+  type Validity,
+  type ReturnRule,
+} from './voucher-templates.js';
+export {
+  checkVoucher,
+  discountOf,
+  eligibleAmount,
+  appliesToLine,
+  voucherStatusOf,
+  returnOutcome,
+  voucherRefusal,
+  refusalReason,
+  VOUCHER_REASONS,
+  VOUCHER_STATUSES,
+  type VoucherReason,
+  type VoucherStatus,
+  type VoucherFacts,
+  type VoucherUse,
+  type VoucherLine,
+  type VoucherCheck,
+  type ReturnOutcome,
+} from './voucher-rules.js';
+export { VOUCHER_SOURCES, type Voucher, type VoucherSource, type VoucherEntry, type VoucherTemplateRecord, type EligibleVoucher, type VoucherApi } from './voucher-service.js';
+
+// Stored-value cards.
+export { cardProductSchema, bonusFor, valueProblem, generateCardNumber, cardExpiry, breakageOf, CARD_NUMBER_LENGTH, type CardProduct, type CardProductInput } from './stored-value-products.js';
+export { hashPin, verifyPin, saltFrom, pinSchema, DEFAULT_PIN_ITERATIONS, PIN_TRIES } from './pin-hash.js';
+export type { StoredValueCard, CardEntry, CardPayment, CardProductRecord, StoredValueApi } from './stored-value-service.js';
+export type { CardLiability, CardLiabilityRow } from './liability-report.js';
+export { grantAction, COMPENSATION_ACTION } from './grant-authority.js';

@@ -3,11 +3,11 @@
  * validated when the module is created, so a wrong program stops the host at start-up with every
  * problem named by path, not at the first sale.
  */
-import { defineModule, type Kernel, type Migration } from '@clientele/core';
+import { ValidationError, defineModule, type Kernel, type Migration, type ValidationIssue } from '@clientele/core';
 import { createQueries } from './account-queries.js';
 import { createActivityEarning } from './activity-earning.js';
 import { createAdjustments } from './adjustments.js';
-import { loyaltyCollections } from './collections.js';
+import { pointsCollections, storedValueCollections, voucherCollections, loyaltyCollections } from './collections.js';
 import { compileConfig } from './compiled-program.js';
 import { createCustomerMerge } from './customer-merge.js';
 import { createDueWork } from './due-work.js';
@@ -20,17 +20,35 @@ import { explainQuote, quote, type Quote } from './quote.js';
 import type { LoyaltyRuntime } from './runtime.js';
 import { createSaleEarning } from './sale-earning.js';
 import { createTierService } from './tier-service.js';
+import { DEFAULT_PIN_ITERATIONS } from './pin-hash.js';
+import { createLiabilityReport } from './liability-report.js';
+import { createStoredValueCheckout } from './stored-value-checkout.js';
+import { createStoredValueService, type StoredValueApi, type StoredValueService } from './stored-value-service.js';
+import { createVoucherCheckout } from './voucher-checkout.js';
+import { createVoucherService, type VoucherApi, type VoucherService } from './voucher-service.js';
 
-/** Options of {@link loyalty}: the host's own condition and rule kinds. */
-export type LoyaltyOptions = KindOptions;
+/** Options of {@link loyalty}: the host's own condition and rule kinds, payment methods, PIN hashing. */
+export interface LoyaltyOptions extends KindOptions {
+  /** Payment methods of sales paid with vouchers and with stored-value cards (default `voucher` and `stored-value`). */
+  paymentMethods?: { voucher?: string; storedValue?: string };
+  /** PBKDF2 iterations of new card PINs (default 210,000; at least 10,000). */
+  pinIterations?: number;
+}
 
 /** The module's migrations, in order. Later versions append; applied ones are never edited. */
 export const loyaltyMigrations: readonly Migration[] = [
-  { id: 'loyalty/0001-initial', steps: loyaltyCollections.map((collection) => ({ op: 'createCollection' as const, collection })) },
+  { id: 'loyalty/0001-initial', steps: pointsCollections.map((collection) => ({ op: 'createCollection' as const, collection })) },
+  { id: 'loyalty/0002-vouchers-and-stored-value', steps: [...voucherCollections, ...storedValueCollections].map((collection) => ({ op: 'createCollection' as const, collection })) },
 ];
 
-function buildApi(kernel: Kernel, rt: LoyaltyRuntime, holds: HoldService) {
+const METHOD = /^[a-z][a-z0-9-]{0,31}$/;
+
+function buildApi(kernel: Kernel, rt: LoyaltyRuntime, holds: HoldService, money: { vouchers: VoucherService; storedValue: StoredValueService; methods: { voucher: string; storedValue: string } }) {
   createSaleEarning(rt, holds);
+  createVoucherCheckout(rt, money.methods.voucher);
+  createStoredValueCheckout(rt, money.storedValue, money.methods.storedValue);
+  const storedValue: StoredValueApi = { ...money.storedValue.api, liability: createLiabilityReport(kernel, rt.program.config.currency) };
+  const vouchers: VoucherApi = money.vouchers.api;
   const activities = createActivityEarning(rt);
   const adjustments = createAdjustments(rt);
   const queries = createQueries(rt);
@@ -83,6 +101,10 @@ function buildApi(kernel: Kernel, rt: LoyaltyRuntime, holds: HoldService) {
     previewReturn: queries.previewReturn,
     /** Where a member stands against the next tier. */
     tierProgress: queries.tierProgress,
+    /** Vouchers (代金券): templates, issue, conversion from points, holds at the till, eligibility, lookup. */
+    vouchers,
+    /** Stored-value cards: products, sale, top-up, authorisations, spends, refunds, lost cards, PINs, liability. */
+    storedValue,
   };
 }
 
@@ -90,12 +112,23 @@ function buildApi(kernel: Kernel, rt: LoyaltyRuntime, holds: HoldService) {
 export type LoyaltyApi = ReturnType<typeof buildApi>;
 
 /**
- * The loyalty module: earning rules, the points ledger, holds, tiers. `programConfig` is JSON data
- * (see `docs/loyalty.md`); an invalid one throws `VALIDATION_FAILED` naming every problem by path.
+ * The loyalty module: earning rules, the points ledger, holds, tiers, vouchers and stored-value
+ * cards. `programConfig` is JSON data (see `docs/loyalty.md`); an invalid one throws
+ * `VALIDATION_FAILED` naming every problem by path. Voucher templates and card products are data
+ * too, defined at run time (`crm.loyalty.vouchers.defineTemplate`, `crm.loyalty.storedValue.defineProduct`).
  */
 export function loyalty(programConfig: ProgramInput | Record<string, unknown>, options: LoyaltyOptions = {}) {
   const registry = createRegistry(options);
   const config = parseProgram(programConfig, registry);
+  const methods = { voucher: options.paymentMethods?.voucher ?? 'voucher', storedValue: options.paymentMethods?.storedValue ?? 'stored-value' };
+  const pinIterations = options.pinIterations ?? DEFAULT_PIN_ITERATIONS;
+  const problems: ValidationIssue[] = [];
+  for (const [key, method] of Object.entries(methods)) if (!METHOD.test(method)) problems.push({ path: ['paymentMethods', key], code: 'invalid_method', message: 'payment methods are lower-case words' });
+  if (methods.voucher === methods.storedValue) problems.push({ path: ['paymentMethods', 'storedValue'], code: 'contradiction', message: 'vouchers and stored-value cards need different payment methods' });
+  if ([methods.voucher, methods.storedValue].includes(config.redemption.paymentMethod)) problems.push({ path: ['paymentMethods'], code: 'contradiction', message: `${config.redemption.paymentMethod} is the program's points payment method` });
+  if (config.base.voucherMethods.includes(methods.storedValue)) problems.push({ path: ['paymentMethods', 'storedValue'], code: 'contradiction', message: `${methods.storedValue} is listed in the program's base.voucherMethods` });
+  if (!Number.isInteger(pinIterations) || pinIterations < 10_000 || pinIterations > 10_000_000) problems.push({ path: ['pinIterations'], code: 'too_small', message: 'pinIterations is a whole number from 10,000 to 10,000,000' });
+  if (problems.length) throw new ValidationError(problems, `invalid loyalty options: ${problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ')}`);
   const program = compileConfig(config, registry);
   const startTier = config.tiers?.levels[0]?.code ?? null;
   return defineModule<'loyalty', LoyaltyApi, LoyaltyEvents>({
@@ -108,8 +141,10 @@ export function loyalty(programConfig: ProgramInput | Record<string, unknown>, o
       const versions = createProgramVersions(program, registry);
       const rt: LoyaltyRuntime = { kernel, program, versions, ledger, tiers, startTier };
       const holds = createHolds(rt);
-      const api = buildApi(kernel, rt, holds);
-      const due = createDueWork(rt, holds);
+      const vouchers = createVoucherService(rt);
+      const storedValue = createStoredValueService(rt, { pinIterations });
+      const api = buildApi(kernel, rt, holds, { vouchers, storedValue, methods });
+      const due = createDueWork(rt, holds, { vouchers, storedValue });
       return {
         api,
         seed: () => versions.ensureStored(kernel.store, kernel.clock.now()),

@@ -33,6 +33,7 @@ import { valueOfPoints } from './points-math.js';
 import { contextFacts, type QuoteContext } from './quote-context.js';
 import { evaluate, type Quote } from './quote.js';
 import { typed, type LoyaltyRuntime } from './runtime.js';
+import { recordedSale } from './sale-reads.js';
 
 /** A sale's line as the award keeps it. */
 export interface AwardLine {
@@ -111,7 +112,7 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
   }
 
   async function onRecorded(ctx: CommandContext, e: { purchaseId: string; customerId: string | null; storeId: string; total: number; occurredAt: string }): Promise<void> {
-    const purchase = await ctx.tx.get(purchasesCollection, e.purchaseId);
+    const purchase = await recordedSale(ctx, e.purchaseId);
     if (!purchase) return;
     const ref = { type: 'purchase', id: purchase.id };
 

@@ -1,6 +1,6 @@
 /** A supermarket chain with the loyalty module installed, on any store kind; and a Tiantian-style program. */
 import { createClientele, manualClock, scan, type Clientele, type CollectionSpec, type ManualClock, type Store } from '@clientele/core';
-import { loyalty, loyaltyCollections, type LoyaltyApi, type ProgramInput } from '../src/index.js';
+import { loyalty, loyaltyCollections, type LoyaltyApi, type LoyaltyOptions, type ProgramInput } from '../src/index.js';
 import { SYSTEM, CLERK } from '../../../tests/support/chain.js';
 
 export { SYSTEM, CLERK, freshKey, nextReceipt } from '../../../tests/support/chain.js';
@@ -59,9 +59,9 @@ export interface LoyaltyChain {
 }
 
 /** Two stores in Shanghai, a clerk, a manager, a loyalty desk; Monday 2 November 2026, 10:00 local. */
-export async function openLoyaltyChain(store: Store, program: ProgramInput | Record<string, unknown> = PROGRAM, start = '2026-11-02T02:00:00Z'): Promise<LoyaltyChain> {
+export async function openLoyaltyChain(store: Store, program: ProgramInput | Record<string, unknown> = PROGRAM, start = '2026-11-02T02:00:00Z', options: LoyaltyOptions = {}): Promise<LoyaltyChain> {
   const clock = manualClock(start);
-  const crm = createClientele({ store, clock, modules: [loyalty(program)] as const });
+  const crm = createClientele({ store, clock, modules: [loyalty(program, options)] as const });
   await crm.migrate();
   await crm.stores.create({ id: 'S01', name: '人民路店', region: 'East', timeZone: 'Asia/Shanghai' }, SYSTEM);
   await crm.stores.create({ id: 'S02', name: 'Hillside', region: 'West', timeZone: 'Asia/Shanghai' }, SYSTEM);

@@ -1,0 +1,72 @@
+/**
+ * Stored-value cards at the checkout, inside the sale's own transaction. A sale pays with a card by
+ * a payment whose method is the stored-value method and whose reference is either an authorisation
+ * id (`svp_...`, made with `storedValue.authorize`, with the PIN when the card has one: captured for
+ * the payment's amount, the rest released) or, for a card without a PIN, the card number itself
+ * (spent at once). Returns give the card its share of each refund; a void gives back all of it.
+ */
+import {
+  cardNumberSchema,
+  invalid,
+  parseInput,
+  purchasesCollection,
+  refundFor,
+  purchaseReturnsCollection,
+  type CommandContext,
+} from '@clientele/core';
+import { storedValuePaymentsCollection } from './collections.js';
+import { typed, type LoyaltyRuntime } from './runtime.js';
+import { recordedSale } from './sale-reads.js';
+import { cardRefusal, loadCard, loadProduct, requireUsable, postCardEntry, type StoredValueService } from './stored-value-service.js';
+
+/** Registers the stored-value handlers of sales, returns and voids. `method` is the stored-value payment method. */
+export function createStoredValueCheckout(rt: LoyaltyRuntime, service: StoredValueService, method: string) {
+  const { kernel } = rt;
+
+  async function onRecorded(ctx: CommandContext, e: { purchaseId: string }): Promise<void> {
+    const purchase = await recordedSale(ctx, e.purchaseId);
+    if (!purchase) return;
+    const ref = { type: 'purchase', id: purchase.id };
+    for (let i = 0; i < purchase.payments.length; i++) {
+      const pay = purchase.payments[i]!;
+      if (pay.method !== method) continue;
+      const path = ['payments', i, 'reference'];
+      if (!pay.reference) throw invalid(path, 'card_required', `a ${method} payment names the card number or its authorisation as its reference`);
+      if (pay.reference.startsWith('svp_')) {
+        const { payment, card } = await service.captureInto(ctx, { paymentId: pay.reference, amount: pay.amount, ref, storeId: purchase.storeId, purchaseId: purchase.id, path });
+        await typed(ctx).emit('stored-value.spent', { paymentId: payment.id, cardNumber: card.number, customerId: card.customerId, storeId: purchase.storeId, amount: pay.amount, ref }, { customerId: card.customerId });
+        continue;
+      }
+      const number = parseInput(cardNumberSchema, pay.reference, path);
+      const card = await loadCard(ctx.tx, number, path);
+      const { product } = await loadProduct(ctx.tx, card.productId, path);
+      requireUsable(card, product, purchase.storeId, ctx.now, path);
+      if (card.lockedAt !== null) throw cardRefusal('state', 'locked', `card ${card.number} is locked after wrong PINs`, path);
+      if (product.pin === 'required' || card.pinHash !== null) throw cardRefusal('input', 'pin_required', `card ${card.number} has a PIN: authorise the amount with it and pay with the authorisation`, path);
+      const id = ctx.id('svp');
+      const { card: after } = await postCardEntry(ctx, card, { kind: 'spend', amount: -pay.amount, storeId: purchase.storeId, paymentId: id, ref, path: ['payments', i, 'amount'] });
+      await ctx.tx.insert(storedValuePaymentsCollection, { id, cardNumber: card.number, customerId: card.customerId, status: 'captured', amount: pay.amount, captured: pay.amount, refunded: 0, storeId: purchase.storeId, terminalId: purchase.terminalId, createdAt: ctx.now, expiresAt: null, closedAt: ctx.now, purchaseId: purchase.id, refType: 'purchase', refId: purchase.id });
+      await typed(ctx).emit('stored-value.spent', { paymentId: id, cardNumber: after.number, customerId: after.customerId, storeId: purchase.storeId, amount: pay.amount, ref }, { customerId: after.customerId });
+    }
+  }
+
+  /** Refunds each card its share: cumulative and proportional, so returning everything refunds exactly what it paid. */
+  async function refundShares(ctx: CommandContext, purchaseId: string, returnId: string | null, amount: number): Promise<void> {
+    const payments = (await ctx.tx.find(storedValuePaymentsCollection, { where: { purchaseId }, limit: 50 })).rows.filter((p) => p.status === 'captured');
+    if (payments.length === 0) return;
+    const purchase = await ctx.tx.get(purchasesCollection, purchaseId);
+    if (!purchase) return;
+    // The refund happens where the goods come back.
+    const storeId = returnId ? ((await ctx.tx.get(purchaseReturnsCollection, returnId))?.storeId ?? purchase.storeId) : purchase.storeId;
+    const ref = returnId ? { type: 'return', id: returnId } : { type: 'purchase', id: purchaseId };
+    for (const p of payments) {
+      const open = p.captured - p.refunded;
+      const share = returnId === null ? open : Math.min(open, refundFor(p.captured, purchase.total, purchase.refundedTotal - amount, amount));
+      await service.refundInto(ctx, p, share, ref, storeId, ['purchaseId']);
+    }
+  }
+
+  kernel.on('purchase.recorded', onRecorded as never);
+  kernel.on('purchase.returned', (async (ctx: CommandContext, e: { purchaseId: string; returnId: string; amount: number }) => refundShares(ctx, e.purchaseId, e.returnId, e.amount)) as never);
+  kernel.on('purchase.voided', (async (ctx: CommandContext, e: { purchaseId: string }) => refundShares(ctx, e.purchaseId, null, 0)) as never);
+}
