@@ -1,7 +1,8 @@
 /**
  * A day at a small supermarket chain, on the embedded SQLite store: members of all three kinds,
  * cards (one lost and replaced), a day of sales with a retry and a return, a complaint call, a
- * duplicate merged; then complaints up the ladder, Tiantian points through to year end, a quarter
+ * duplicate merged; then vouchers and prepaid cards, complaints up the ladder (one compensated with
+ * a voucher), Tiantian points through to year end, a quarter
  * of shopping classified into segments, and a customer's timeline. Run with `npm run demo`.
  */
 import { rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { CLERK_S01, CLERK_S02, HQ, MANAGER_S01, RELATIONS, openChain } from './c
 import { heading, line, local, table, yuan } from './print.js';
 import { TIANTIAN_LADDER, complaintsSection } from './sections/complaints.js';
 import { TIANTIAN_POINTS, loyaltySection } from './sections/loyalty.js';
+import { vouchersSection } from './sections/vouchers.js';
 import { segmentsSection } from './sections/segments.js';
 
 const file = fileURLToPath(new URL('../supermarket.db', import.meta.url));
@@ -142,7 +144,8 @@ heading('Files that need attention');
 const review = await crm.customers.needingReview({ unverifiedForDays: 365 });
 table(['Customer', 'Missing', 'Last verified:'], review.items.map((i) => [i.customer.displayName, i.missing.join(', ') || '-', i.daysSinceVerified === null ? 'never' : `${i.daysSinceVerified} days ago`]));
 
-await complaintsSection(crm, clock);
+await vouchersSection(crm, clock, { customerId: zhang.id, cardNumber: zhangCard.number, name: zhang.displayName });
+await complaintsSection(crm, clock, { voucherTemplateId: 'SORRY-800' });
 await loyaltySection(crm, clock, { customerId: zhang.id, cardNumber: zhangCard.number, name: zhang.displayName });
 await segmentsSection(crm, clock, { hq: HQ, clerk: CLERK_S01 });
 

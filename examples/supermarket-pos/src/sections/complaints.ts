@@ -134,7 +134,7 @@ export async function complaintsSection(crm: ComplaintsDemoCrm, clock: ManualClo
   claim = await crm.complaints.verify({ caseId: claim.id }, RELATIONS);
   claim = await crm.complaints.close({ caseId: claim.id, rootCause: 'stale-goods', resolution: 'Compensated; delivery van refrigeration repaired.' }, RELATIONS);
   const issued = claim.remedies[0]!;
-  line(`   赵敏 (customer relations) approves: approved by ${issued.approvedBy}; ${issued.type === 'voucher' ? `voucher ${String((issued.result as { code?: string } | null)?.code ?? '')} issued through crm.loyalty` : 'paid as compensation (no voucher module wired)'}; ${claim.caseNo} ${claim.status}.`);
+  line(`   赵敏 (customer relations) approves: approved by ${issued.approvedBy}; ${issued.type === 'voucher' ? `voucher ${String((issued.result as { display?: string; code?: string } | null)?.display ?? (issued.result as { code?: string } | null)?.code ?? '')} issued through crm.loyalty` : 'paid as compensation (no voucher module wired)'}; ${claim.caseNo} ${claim.status}.`);
   const action = await crm.complaints.actions.create({ caseId: claim.id, description: 'Check delivery van refrigeration before every cake delivery', ownerStaffId: 'S01-M1', dueInMinutes: 24 * 60 }, RELATIONS);
   line(`   Corrective action for the store manager, due ${local(action.dueAt)}: ${action.description}.`);
 

@@ -52,6 +52,13 @@ export const TIANTIAN_VOUCHERS: VoucherTemplateInput[] = [
     validity: { kind: 'days', days: 60 },
     excludeCategories: NOT_FOR_VOUCHERS,
     perCustomer: 2,
+  },  {
+    id: 'SORRY-800',
+    name: '致歉券 800 元 Apology voucher, large',
+    value: { kind: 'amount', amount: 80000 },
+    validity: { kind: 'days', days: 180 },
+    excludeCategories: NOT_FOR_VOUCHERS,
+    perCustomer: 1,
   },
 ];
 
