@@ -14,6 +14,7 @@ import { activeMember, memberContext, storeTimeZone } from './member-context.js'
 import type { ActivityConfig } from './program.js';
 import { contextFacts } from './quote-context.js';
 import { typed, type LoyaltyRuntime } from './runtime.js';
+import { pointsText } from './points-math.js';
 
 /** Input of `recordActivity`. */
 export const recordActivitySchema = z
@@ -55,7 +56,7 @@ export function createActivityEarning(rt: LoyaltyRuntime) {
     const { entry } = await ledger.credit(ctx, { customerId, kind: 'earn', points, storeId, ref, expiry: expiryOf(cfg.expiry, ctx.now, timeZone), details: { activity: a.code, ...details } });
     await tiers.record(ctx, customerId, ctx.now, points, 0);
     await tiers.upgrade(ctx, customerId);
-    await ctx.addTimeline({ customerId, source: 'loyalty', kind: 'points-earned', summary: `Earned ${points} points: ${a.name ?? a.code}`, storeId, ref });
+    await ctx.addTimeline({ customerId, source: 'loyalty', kind: 'points-earned', summary: `Earned ${pointsText(points)}: ${a.name ?? a.code}`, storeId, ref });
     await typed(ctx).emit('points.earned', { customerId, entryId: entry.id, points, pending: false, source: 'activity', ref, storeId }, { customerId });
     return entry;
   }

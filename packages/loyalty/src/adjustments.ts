@@ -106,7 +106,7 @@ export function createAdjustments(rt: LoyaltyRuntime) {
       const ref = input.ref ?? null;
       const { entry } = await ledger.credit(ctx, { customerId: member.id, kind: 'goodwill', points: input.points, storeId: store, ref, reason: input.reason, expiry: expiryOf(cfg.expiry, ctx.now, timeZone), details: approvedBy ? { approvedBy } : {} });
       ctx.audit({ type: 'points-entry', id: entry.id, customerId: member.id }, { points: input.points, ...(ref ? { refType: ref.type, refId: ref.id } : {}), ...(approvedBy ? { approvedBy } : {}) });
-      await ctx.addTimeline({ customerId: member.id, source: 'loyalty', kind: 'points-goodwill', summary: `${input.points} goodwill points granted`, storeId: store, ref });
+      await ctx.addTimeline({ customerId: member.id, source: 'loyalty', kind: 'points-goodwill', summary: `${input.points} goodwill ${input.points === 1 ? 'point' : 'points'} granted`, storeId: store, ref });
       await typed(ctx).emit('points.goodwill-granted', { customerId: member.id, entryId: entry.id, points: input.points, ref }, { customerId: member.id });
       return { entryId: entry.id, points: input.points, balance: entry.balanceAfter };
     },

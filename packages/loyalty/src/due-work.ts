@@ -13,6 +13,7 @@ import type { StoredValueService } from './stored-value-service.js';
 import type { VoucherService } from './voucher-service.js';
 import { addDaysToDate, localTime, startOfLocalDate } from './local-time.js';
 import { typed, type LoyaltyRuntime } from './runtime.js';
+import { pointsText } from './points-math.js';
 
 const BATCH = 200;
 const SYSTEM = { actor: { system: 'loyalty-scheduler' } } as const;
@@ -70,7 +71,7 @@ export function createDueWork(rt: LoyaltyRuntime, holds: HoldService, money: { v
         const r = await ledger.debit(ctx, { customerId: lot.customerId, kind: 'expire', points: lot.remaining, mode: 'available', onlyLot: lot.id, storeId: lot.storeId, ref: { type: 'lot', id: lot.id }, details: { lastDay: lot.lastDay } });
         if (!r.entry) continue;
         points += r.points;
-        await ctx.addTimeline({ customerId: lot.customerId, source: 'loyalty', kind: 'points-expired', summary: `${r.points} points expired (valid through ${lot.lastDay})`, storeId: lot.storeId, ref: { type: 'points-entry', id: r.entry.id } });
+        await ctx.addTimeline({ customerId: lot.customerId, source: 'loyalty', kind: 'points-expired', summary: `${pointsText(r.points)} expired (valid through ${lot.lastDay})`, storeId: lot.storeId, ref: { type: 'points-entry', id: r.entry.id } });
         await typed(ctx).emit('points.expired', { customerId: lot.customerId, entryId: r.entry.id, points: r.points, lotId: lot.id }, { customerId: lot.customerId });
       }
       ctx.audit({ type: 'points-lots', id: `${input.ids.length}` }, { expired: points });

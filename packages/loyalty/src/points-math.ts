@@ -66,3 +66,8 @@ export function pointsForValue(amount: number, rate: PointValue): number | null 
   if (!Number.isSafeInteger(n) || n % rate.amount !== 0) return null;
   return n / rate.amount;
 }
+
+/** A number of points for people: `1 point`, `20 points`. */
+export function pointsText(points: number): string {
+  return `${points} ${Math.abs(points) === 1 ? 'point' : 'points'}`;
+}

@@ -29,7 +29,7 @@ import type { HoldService } from './holds.js';
 import type { Lot } from './ledger.js';
 import { addDaysToDate, localTime, startOfLocalDate } from './local-time.js';
 import { memberContext } from './member-context.js';
-import { valueOfPoints } from './points-math.js';
+import { pointsText, valueOfPoints } from './points-math.js';
 import { contextFacts, type QuoteContext } from './quote-context.js';
 import { evaluate, type Quote } from './quote.js';
 import { typed, type LoyaltyRuntime } from './runtime.js';
@@ -156,7 +156,7 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
         details: { receiptNo: purchase.receiptNo },
       });
       lotId = lot.id;
-      await ctx.addTimeline({ customerId, source: 'loyalty', kind: 'points-earned', summary: `Earned ${quote.points} points on receipt ${purchase.receiptNo}${pending ? ` (available after ${days} days)` : ''}`, storeId: purchase.storeId, ref });
+      await ctx.addTimeline({ customerId, source: 'loyalty', kind: 'points-earned', summary: `Earned ${pointsText(quote.points)} on receipt ${purchase.receiptNo}${pending ? ` (available after ${days} days)` : ''}`, storeId: purchase.storeId, ref });
       await typed(ctx).emit('points.earned', { customerId, entryId: entry.id, points: quote.points, pending, source: 'purchase', ref, storeId: purchase.storeId }, { customerId });
     }
     const added: Record<string, number> = {};
@@ -247,7 +247,7 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
     });
     if (plan.clawback > 0) {
       const refundDeduction = shortfall > 0 ? valueOfPoints(shortfall, cfg.pointValue) : 0;
-      await ctx.addTimeline({ customerId, source: 'loyalty', kind: 'points-clawed-back', summary: `${plan.clawback} points taken back for ${returnId ? 'a return' : 'a voided sale'}${shortfall ? ` (${shortfall} already spent${refundDeduction ? `, ${refundDeduction} deducted from the refund` : ''})` : ''}`, storeId: award.storeId, ref });
+      await ctx.addTimeline({ customerId, source: 'loyalty', kind: 'points-clawed-back', summary: `${pointsText(plan.clawback)} taken back for ${returnId ? 'a return' : 'a voided sale'}${shortfall ? ` (${shortfall} already spent${refundDeduction ? `, ${refundDeduction} deducted from the refund` : ''})` : ''}`, storeId: award.storeId, ref });
       await typed(ctx).emit('points.clawed-back', { customerId, entryId, points: taken, purchaseId: award.purchaseId, returnId, shortfall, refundDeduction }, { customerId });
     }
     if (restoredEntry) {
