@@ -47,6 +47,14 @@ export const coreCollections: readonly CollectionSpec[] = [
 /** Core's migrations, in order. Later versions append; applied ones are never edited. */
 export const coreMigrations: readonly Migration[] = [
   { id: 'core/0001-initial', steps: coreCollections.map((collection) => ({ op: 'createCollection' as const, collection })) },
+  {
+    // Returns record what modules charged against the refund, and what was paid.
+    id: 'core/0002-return-deductions',
+    steps: [
+      { op: 'addField', collection: purchaseReturnsCollection.name, field: 'deductions', spec: purchaseReturnsCollection.fields.deductions },
+      { op: 'addField', collection: purchaseReturnsCollection.name, field: 'payable', spec: purchaseReturnsCollection.fields.payable },
+    ],
+  },
 ];
 
 /** Options of {@link createClientele}. */

@@ -73,6 +73,7 @@ export {
   type Kernel,
   type ModuleDefinition,
   type ModuleInstance,
+  type RefundDeduction,
   type TimelineInput,
 } from './runtime/module.js';
 export { nextSequence } from './runtime/kernel.js';

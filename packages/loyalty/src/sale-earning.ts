@@ -222,7 +222,9 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
         }
       }
       if (left > 0) {
-        const mode = cfg.returns.shortfall === 'negative-balance' ? 'force' : 'available';
+        // A void refunds the whole sale outside a return, with nothing to keep back: what was spent
+        // stays owed as a negative balance whatever the program says.
+        const mode = cfg.returns.shortfall === 'negative-balance' || returnId === null ? 'force' : 'available';
         const r = await ledger.debit(ctx, { ...base, kind: 'clawback', points: left, mode, preferLot: award.lotId });
         taken += r.points;
         shortfall = r.shortfall;
@@ -247,6 +249,7 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
     });
     if (plan.clawback > 0) {
       const refundDeduction = shortfall > 0 ? valueOfPoints(shortfall, cfg.pointValue) : 0;
+      if (refundDeduction > 0) ctx.deductFromRefund({ source: 'loyalty.points', amount: refundDeduction, reason: `${pointsText(shortfall)} the returned goods earned were already spent` });
       await ctx.addTimeline({ customerId, source: 'loyalty', kind: 'points-clawed-back', summary: `${pointsText(plan.clawback)} taken back for ${returnId ? 'a return' : 'a voided sale'}${shortfall ? ` (${shortfall} already spent${refundDeduction ? `, ${refundDeduction} deducted from the refund` : ''})` : ''}`, storeId: award.storeId, ref });
       await typed(ctx).emit('points.clawed-back', { customerId, entryId, points: taken, purchaseId: award.purchaseId, returnId, shortfall, refundDeduction }, { customerId });
     }

@@ -59,9 +59,15 @@ export function createStoredValueCheckout(rt: LoyaltyRuntime, service: StoredVal
     // The refund happens where the goods come back.
     const storeId = returnId ? ((await ctx.tx.get(purchaseReturnsCollection, returnId))?.storeId ?? purchase.storeId) : purchase.storeId;
     const ref = returnId ? { type: 'return', id: returnId } : { type: 'purchase', id: purchaseId };
+    // A card gets its share of the refund as the sale was paid, never more than the return pays once
+    // deductions (points already spent, a voucher no longer earned) are kept back; the return that
+    // completes the sale gives each card what it has left of that.
+    const completes = returnId === null || purchase.refundedTotal >= purchase.total;
+    let payable = Math.max(0, amount - ctx.refundDeductions().reduce((sum, d) => sum + d.amount, 0));
     for (const p of payments) {
       const open = p.captured - p.refunded;
-      const share = returnId === null ? open : Math.min(open, refundFor(p.captured, purchase.total, purchase.refundedTotal - amount, amount));
+      const share = returnId === null ? open : Math.min(open, payable, completes ? open : refundFor(p.captured, purchase.total, purchase.refundedTotal - amount, amount));
+      payable -= returnId === null ? 0 : share;
       await service.refundInto(ctx, p, share, ref, storeId, ['purchaseId']);
     }
   }

@@ -94,6 +94,7 @@ export function createVoucherCheckout(rt: LoyaltyRuntime, method: string) {
       const next = await moveVoucher(ctx, current, { kind: 'charged-back', status: 'redeemed', set: { chargedBack: current.chargedBack + outcome.refundDeduction }, amount: outcome.refundDeduction, ref, details: { purchaseId: ids.purchaseId } });
       if (!next) throw lost();
       current = next;
+      if (ids.returnId) ctx.deductFromRefund({ source: 'loyalty.voucher', amount: outcome.refundDeduction, reason: `the ${row.templateId} voucher's discount, which what is left of the sale no longer earns` });
       await typed(ctx).emit('voucher.charged-back', { voucherId: row.id, customerId: row.customerId, purchaseId: ids.purchaseId, returnId: ids.returnId, amount: outcome.refundDeduction }, { customerId: row.customerId });
     }
     if (outcome.action === 'none') return;
@@ -118,7 +119,8 @@ export function createVoucherCheckout(rt: LoyaltyRuntime, method: string) {
     if (!purchase) return;
     const whole = returnId === null || purchase.refundedTotal >= purchase.total;
     const remaining = remainingOf(await linesOf(ctx, purchaseId));
-    let left = refund;
+    // What earlier handlers (points already spent) kept back is not there to charge again.
+    let left = refund - ctx.refundDeductions().reduce((sum, d) => sum + d.amount, 0);
     for (const row of redeemed) {
       const outcome = returnOutcome({ terms: termsOf(row), discount: row.discount, chargedBack: row.chargedBack, remaining: eligibleAmount(termsOf(row), remaining), whole, refund: left, stillValid: ctx.now.getTime() < row.validUntil.getTime() });
       left -= outcome.refundDeduction;

@@ -41,9 +41,19 @@ describe.each(STORE_KINDS)('returns of points already spent on $name', (kind) =>
     expect(await chain.loyalty.previewReturn({ purchaseId: sale.id, lines: [{ lineNo: 2, quantity: 1 }] })).toEqual({ clawback: 4, shortfall: 0, refundDeduction: 0, restore: 0 });
     const clawed: Array<LoyaltyEvents['points.clawed-back']> = [];
     chain.crm.events.on('points.clawed-back', (e) => void clawed.push(e));
-    await chain.crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines, reason: 'all back' }, { ...MANAGER, idempotencyKey: freshKey('return') });
+    const key = freshKey('return');
+    const back = await chain.crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines, reason: 'all back' }, { ...MANAGER, idempotencyKey: key });
+    // The refund the till pays is the goods' value less the spent points' value, on the record itself.
+    expect(back.amount).toBe(sale.total);
+    expect(back.deductions).toEqual([{ source: 'loyalty.points', amount: 80, reason: '80 points the returned goods earned were already spent' }]);
+    expect(back.payable).toBe(sale.total - 80);
+    expect(await chain.crm.purchases.returnsOf(sale.id)).toMatchObject([{ id: back.id, payable: sale.total - 80 }]);
+    // A retry gets the same answer and takes nothing again.
+    expect(await chain.crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines, reason: 'all back' }, { ...MANAGER, idempotencyKey: key })).toEqual(back);
     expect(await chain.loyalty.balance(id)).toMatchObject({ available: 0, spendable: 0 });
     expect(clawed).toMatchObject([{ points: 14, shortfall: 80, refundDeduction: 80 }]);
+    const timeline = await chain.crm.timeline(id);
+    expect(timeline.items.map((t) => t.summary)).toContainEqual(expect.stringContaining('less ¥0.80: 80 points the returned goods earned were already spent'));
     await expectLedgerConsistent(chain.store);
   });
 

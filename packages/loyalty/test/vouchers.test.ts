@@ -123,7 +123,8 @@ describe.each(STORE_KINDS)('vouchers on $name', (kind) => {
     // Fresh-10 restores: returning the apples leaves 30 yuan of fresh food, under its 50.
     const fresh = await issue(chain, 'FRESH-10', chen);
     const s1 = await sell(chain, chen, [fruit(3000), { sku: 'MILK', category: 'dairy', quantity: 1, unitPrice: 3000 }], [{ method: 'voucher', amount: 1000, reference: fresh.code }, { method: 'cash', amount: 5000 }]);
-    await ret(s1.id, 1);
+    // The voucher comes back, so its value does not come back in money as well.
+    expect(await ret(s1.id, 1)).toMatchObject({ amount: 3000, payable: 2000, deductions: [{ source: 'loyalty.voucher', amount: 1000 }] });
     expect(await crm.loyalty.vouchers.get(fresh.id)).toMatchObject({ status: 'active', purchaseId: null, discount: 0 });
     expect((await crm.loyalty.vouchers.history(fresh.id)).map((e) => [e.kind, e.amount, e.refType])).toEqual([['issued', 1000, null], ['redeemed', 1000, 'purchase'], ['charged-back', 1000, 'return'], ['restored', 1000, 'return']]);
     expect(events.splice(0)).toEqual(['voucher.redeemed:', 'voucher.charged-back:1000', 'voucher.restored:1000']);
@@ -131,16 +132,17 @@ describe.each(STORE_KINDS)('vouchers on $name', (kind) => {
     // Sorry-20 deducts: returning the snacks leaves 60 yuan, under its 100; the rest later is a whole return.
     const sorry = await issue(chain, 'SORRY-20', chen);
     const s2 = await sell(chain, chen, [grain(6000), { sku: 'CHIPS', category: 'snacks', quantity: 1, unitPrice: 6000 }], [{ method: 'voucher', amount: 2000, reference: sorry.code }, { method: 'cash', amount: 10000 }]);
-    await ret(s2.id, 2);
+    expect(await ret(s2.id, 2)).toMatchObject({ amount: 6000, payable: 4000, deductions: [{ source: 'loyalty.voucher', amount: 2000 }] });
     expect(await crm.loyalty.vouchers.get(sorry.id)).toMatchObject({ status: 'redeemed', discount: 2000 });
-    await ret(s2.id, 1);
+    // Paid for once already: the voucher comes back with nothing more kept back.
+    expect(await ret(s2.id, 1)).toMatchObject({ amount: 6000, payable: 6000, deductions: [] });
     expect((await crm.loyalty.vouchers.history(sorry.id)).map((e) => [e.kind, e.amount])).toEqual([['issued', 2000], ['redeemed', 2000], ['charged-back', 2000], ['restored', 2000]]);
     expect(events.splice(0)).toEqual(['voucher.redeemed:', 'voucher.charged-back:2000', 'voucher.restored:2000']);
 
     // 10 % off keeps its discount on a partial return; a void gives it back.
     const ten = await issue(chain, 'TEN-PCT', chen);
     const s3 = await sell(chain, chen, [grain(5000), grain(5000)], [{ method: 'voucher', amount: 1000, reference: ten.code }, { method: 'cash', amount: 9000 }]);
-    await ret(s3.id, 1);
+    expect(await ret(s3.id, 1)).toMatchObject({ amount: 5000, payable: 5000, deductions: [] });
     expect((await crm.loyalty.vouchers.get(ten.id)).status).toBe('redeemed');
     const s4 = await sell(chain, chen, [grain(4000)], [{ method: 'voucher', amount: 400, reference: (await issue(chain, 'TEN-PCT', chen)).code }, { method: 'cash', amount: 3600 }]);
     await crm.purchases.void({ purchaseId: s4.id, reason: 'wrong customer' }, { ...MANAGER, idempotencyKey: freshKey('void') });
@@ -150,7 +152,7 @@ describe.each(STORE_KINDS)('vouchers on $name', (kind) => {
     const late = await issue(chain, 'FRESH-10', chen);
     const s5 = await sell(chain, chen, [fruit(6000)], [{ method: 'voucher', amount: 1000, reference: late.code }, { method: 'cash', amount: 5000 }]);
     chain.clock.advance(31 * 86_400_000);
-    await ret(s5.id, 1);
+    expect(await ret(s5.id, 1)).toMatchObject({ amount: 6000, payable: 5000 });
     expect(await crm.loyalty.vouchers.get(late.id)).toMatchObject({ status: 'expired' });
     expect((await crm.loyalty.vouchers.history(late.id)).map((e) => e.kind)).toEqual(['issued', 'redeemed', 'charged-back', 'expired']);
     await expectMoneyConsistent(chain.store);

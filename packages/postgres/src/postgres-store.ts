@@ -154,7 +154,7 @@ type PgPoolConstructor = new (config: Record<string, unknown>) => PgPool;
 class TransactionPostgresSession extends PostgresSession {
   /**
    * @param settings - The connection and state of the transaction.
-   * @param capabilities - The store's, so core's `aggregate()` pages groups in SQL inside a transaction too.
+   * @param capabilities - The store's, so core's `aggregate()` pushes paged and extended aggregates down inside a transaction too.
    */
   constructor(
     settings: SessionSettings,
@@ -219,6 +219,7 @@ export function postgresStore(options: PostgresStoreOptions): Store {
     jsonColumns: true,
     migrationLock: true,
     aggregatePaging: true,
+    aggregateSeries: true,
   });
   const open: SessionState = { active: true, closedMessage: 'the store is closed', failure: undefined };
 

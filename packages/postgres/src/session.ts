@@ -3,12 +3,13 @@
  * Errors leave here translated; inside a transaction, a statement the server failed is remembered,
  * because PostgreSQL aborts the whole transaction after it and the store must not try to commit.
  */
-import { ConflictError, InvalidStateError, Mutex, isStorableText } from '@clientele/core';
+import { ConflictError, InvalidStateError, Mutex, checkRow, isStorableText } from '@clientele/core';
 import type {
   AggregateQuery,
   AggregateRow,
   AnyRow,
   CollectionSpec,
+  FieldKind,
   FindQuery,
   IncrementGuard,
   IncrementResult,
@@ -54,10 +55,12 @@ function withinGuard(value: number, guard: IncrementGuard | undefined): boolean 
   return Number.isSafeInteger(value) && (guard?.min === undefined || value >= guard.min) && (guard?.max === undefined || value <= guard.max);
 }
 
-/** Per collection: the statement texts with `ON CONFLICT DO NOTHING` and the fields of unique indexes. */
+/** Per collection: the statement texts with `ON CONFLICT DO NOTHING`, the fields of unique indexes, the bulk insert. */
 interface Extras {
   insertOrSkip: Map<string, string>;
   uniqueFields: ReadonlySet<string>;
+  /** The bulk insert statement, built on first use. */
+  bulkInsert: string | undefined;
 }
 const extras = new WeakMap<CollectionStatements, Extras>();
 
@@ -66,10 +69,77 @@ function extrasOf(s: CollectionStatements): Extras {
   if (!e) {
     const unique = new Set<string>();
     for (const index of s.shape.collection.indexes) if (index.unique) for (const f of index.fields) unique.add(f);
-    e = { insertOrSkip: new Map(), uniqueFields: unique };
+    e = { insertOrSkip: new Map(), uniqueFields: unique, bulkInsert: undefined };
     extras.set(s, e);
   }
   return e;
+}
+
+/** The element type of the array that carries a column's values in a bulk insert. */
+const ARRAY_TYPES: Record<FieldKind, string> = { string: 'text[]', integer: 'bigint[]', boolean: 'boolean[]', timestamp: 'timestamptz[]', json: 'json[]' };
+
+/**
+ * Rows per bulk insert statement at most. Each column travels as one array parameter, so the bound
+ * is on the size of one message, not on the number of parameters.
+ */
+const MAX_ROWS_PER_BULK_INSERT = 5000;
+
+/**
+ * `INSERT ... SELECT * FROM unnest($1::text[], $2::bigint[], ...)`: one array parameter per column, so
+ * any number of rows goes in one statement with one text, prepared once per connection (a multi-row
+ * `VALUES` list needs a text per row count and a statement per chunk). Rows that clash are skipped;
+ * the keys returned say which went in.
+ */
+function bulkInsertText(s: CollectionStatements): string {
+  const e = extrasOf(s);
+  if (e.bulkInsert === undefined) {
+    const { shape } = s;
+    const arrays = shape.fields.map((f, i) => `$${i + 1}::${ARRAY_TYPES[shape.collection.fields[f]!.kind]}`);
+    e.bulkInsert = `INSERT INTO ${shape.table} (${shape.fields.map((f) => shape.columns.get(f)!).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) ON CONFLICT DO NOTHING RETURNING ${shape.pk} AS "k"`;
+  }
+  return e.bulkInsert;
+}
+
+/** The encoded values of rows `from` to `to`, column by column, as {@link bulkInsertText} binds them. */
+function columnArrays(s: CollectionStatements, rows: readonly AnyRow[], from: number, to: number): unknown[][] {
+  const { fields, codec, collection } = s.shape;
+  const out: unknown[][] = new Array(fields.length);
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    const column: unknown[] = new Array(to - from);
+    if (collection.versioned && f === 'version') column.fill(1);
+    else for (let r = from; r < to; r++) column[r - from] = codec.encodeValue(f, rows[r]![f]);
+    out[i] = column;
+  }
+  return out;
+}
+
+/** Paged aggregate texts with the order PostgreSQL's indexes give, by the text the SQL layer wrote. */
+const orderedTexts = new Map<string, string>();
+const MAX_ORDERED_TEXTS = 1024;
+
+/**
+ * A page of groups is ordered `ASC NULLS FIRST` (core's group order). A PostgreSQL b-tree index
+ * ascends with nulls last, so on any column that order keeps the index from giving the rows in order:
+ * each page would then sort every row after the cursor, and paging through a table would take time
+ * in the square of its size. On a column that cannot be null, `NULLS FIRST` changes nothing: leave it
+ * out there, and an index on the group-by columns serves each page directly.
+ */
+function indexOrdered(s: CollectionStatements, query: AggregateQuery, text: string): string {
+  if (query.limit === undefined && query.after === undefined) return text;
+  let ordered = orderedTexts.get(text);
+  if (ordered === undefined) {
+    const at = text.lastIndexOf(' ORDER BY ');
+    let order = at < 0 ? '' : text.slice(at);
+    for (const f of query.groupBy ?? []) {
+      if (s.shape.collection.fields[f]?.nullable) continue;
+      const column = s.shape.compared(f);
+      order = order.split(`${column} ASC NULLS FIRST`).join(`${column} ASC`);
+    }
+    ordered = at < 0 ? text : text.slice(0, at) + order;
+    if (orderedTexts.size < MAX_ORDERED_TEXTS) orderedTexts.set(text, ordered);
+  }
+  return ordered;
 }
 
 /**
@@ -368,39 +438,41 @@ export class PostgresSession implements StoreSession {
 
   aggregate<C extends CollectionSpec>(c: C, query: AggregateQuery<C>): Promise<AggregateRow[]> {
     return this.op(c, undefined, async () => {
-      const st = aggregateStatement(this.statementsOf(c), query as AggregateQuery);
-      return st.decode((await this.send(st.text, st.params)).rows);
+      const s = this.statementsOf(c);
+      const st = aggregateStatement(s, query as AggregateQuery);
+      return st.decode((await this.send(indexOrdered(s, query as AggregateQuery, st.text), st.params)).rows);
     });
   }
 
-  /** All or nothing: in a transaction of its own, or under a savepoint inside the caller's transaction. */
+  /**
+   * All or nothing: in a transaction of its own, or inside the caller's, where the rows of a batch that
+   * clashed are taken out again. One statement per {@link MAX_ROWS_PER_BULK_INSERT} rows.
+   */
   async insertMany<C extends CollectionSpec>(c: C, rows: readonly NewRowOf<C>[]): Promise<number> {
     if (!this.settings.inTransaction) {
       const { state } = this.settings;
       if (!state.active) throw new InvalidStateError(state.closedMessage);
       // Checked here as well, so that a bad row costs no transaction.
-      this.statementsOf(c).insertMany(rows as readonly AnyRow[]);
+      for (const row of rows as readonly AnyRow[]) checkRow(c, row, 'insert');
       if (rows.length === 0) return 0;
       return this.settings.bulk!((tx) => tx.insertMany(c, rows));
     }
     return this.op(c, undefined, async () => {
       const s = this.statementsOf(c);
-      const statements = s.insertMany(rows as readonly AnyRow[]);
+      const all = rows as readonly AnyRow[];
+      // Every row is checked before anything is sent, so a bad row costs no statement.
+      for (const row of all) checkRow(c, row, 'insert');
       if (rows.length === 0) return 0;
-      const { insertOrSkip } = extrasOf(s);
       const pk = c.primaryKey;
+      const text = bulkInsertText(s);
       // Rows that clash are skipped rather than raising an error that would abort the transaction; the
       // keys returned say which rows went in, and if any did not, those are deleted again (they are this
       // transaction's own, seen by no one else) and the clash is reported: all or nothing, in one
       // statement per chunk on the way that matters, the one without a clash.
       const stored: string[] = [];
-      for (const st of statements) {
-        let text = insertOrSkip.get(st.text);
-        if (text === undefined) {
-          text = `${st.text} ON CONFLICT DO NOTHING RETURNING ${s.shape.pk} AS "k"`;
-          insertOrSkip.set(st.text, text);
-        }
-        for (const r of (await this.send(text, st.params)).rows) stored.push(r['k'] as string);
+      for (let from = 0; from < all.length; from += MAX_ROWS_PER_BULK_INSERT) {
+        const to = Math.min(all.length, from + MAX_ROWS_PER_BULK_INSERT);
+        for (const r of (await this.send(text, columnArrays(s, all, from, to))).rows) stored.push(r['k'] as string);
       }
       if (stored.length === rows.length) return rows.length;
       const went = new Set(stored);

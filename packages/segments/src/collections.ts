@@ -1,6 +1,9 @@
 /** The collections the segments module owns, and its migrations. */
 import { defineCollection, field, nullable, type JsonValue, type Migration, type RowOf } from '@clientele/core';
 
+/** What a rebuild reads of every stored statistics row: the hashes and the customer version, in key order. */
+const STATS_CHECK_INDEX = { name: 'segment_customer_stats_check', fields: ['customerId', 'digest', 'scoresDigest', 'customerVersion'] };
+
 /**
  * One row per active customer: statistics from purchases, scores and classes, and copies of the
  * customer fields that segments test (kind, region, ...), so a definition is one filter on one table.
@@ -15,6 +18,8 @@ export const customerStatsCollection = defineCollection({
     industry: nullable(field.string()),
     sizeClass: nullable(field.string()),
     homeStoreId: nullable(field.string()),
+    /** The `version` of the customer row the copies above come from (null on rows older than the field). */
+    customerVersion: nullable(field.integer()),
     firstPurchaseAt: nullable(field.timestamp()),
     lastPurchaseAt: nullable(field.timestamp()),
     visits: field.integer(),
@@ -37,14 +42,14 @@ export const customerStatsCollection = defineCollection({
     volumeClass: nullable(field.string()),
     creditRating: nullable(field.string()),
     keyAccount: field.boolean(),
-    /** A hash of the fields a rebuild derives from purchases and the customer, so it rewrites only rows that changed. */
+    /** A hash of the fields a rebuild derives from purchases and the customer's version, so it rewrites only rows that changed. */
     digest: field.integer(),
     /** A hash of the fields that depend on the population's thresholds (scores, classes, the population's churn threshold). */
     scoresDigest: field.integer(),
     updatedAt: field.timestamp(),
   },
   // Lets a rebuild read what is stored from the index alone; no other index, since a rebuild writes many rows.
-  indexes: [{ name: 'segment_customer_stats_digests', fields: ['customerId', 'digest', 'scoresDigest'] }],
+  indexes: [STATS_CHECK_INDEX],
   customerKey: 'customerId',
 });
 /** A statistics row. */
@@ -220,6 +225,16 @@ export const segmentMigrations: readonly Migration[] = [
     steps: [
       { op: 'addIndex', collection: 'purchases', index: { name: 'purchases_segments_visits', fields: ['customerId', 'occurredAt', 'status', 'total', 'refundedTotal'] } },
       { op: 'addIndex', collection: 'customers', index: { name: 'customers_segments_copy', fields: ['id', 'status', 'isCustomer', 'kind', 'region', 'industry', 'sizeClass', 'homeStoreId'] } },
+    ],
+  },
+  {
+    // A rebuild tells that a range of customers is unchanged from their versions alone (a count and a
+    // sum from an index on customers), and compares each stored row's hashes and customer version.
+    id: 'segments/0003-customer-versions',
+    steps: [
+      { op: 'addField', collection: customerStatsCollection.name, field: 'customerVersion', spec: customerStatsCollection.fields.customerVersion },
+      { op: 'addIndex', collection: customerStatsCollection.name, index: STATS_CHECK_INDEX },
+      { op: 'addIndex', collection: 'customers', index: { name: 'customers_segments_version', fields: ['id', 'status', 'isCustomer', 'version'] } },
     ],
   },
 ];

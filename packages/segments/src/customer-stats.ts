@@ -1,6 +1,6 @@
 /**
  * A customer's statistics from their purchases, and churn risk from their own rhythm of visits.
- * Pure: the rebuild and the per-sale update both call {@link statsFromVisits}, so they agree exactly.
+ * Pure: the rebuild and the per-sale update both call {@link statsFromSummary}, so they agree exactly.
  */
 
 const HOUR_MS = 3_600_000;
@@ -40,42 +40,71 @@ export interface PurchaseFigures {
   typicalGapHours: number | null;
 }
 
-/** Statistics from a customer's visits in time order, as of `now`. */
-export function statsFromVisits(visits: readonly VisitGroup[], now: Date, settings: StatsSettings): PurchaseFigures {
-  const windowStart = now.getTime() - settings.windowDays * DAY_MS;
-  let count = 0;
+/**
+ * What a customer's completed purchases come to, as one grouped aggregate gives it (pushed down to SQL
+ * where the store can): every purchase's instant, and the net spend all time and within the window.
+ */
+export interface PurchaseSummary {
+  /** The instant of every completed purchase, epoch milliseconds, ascending (one entry per purchase). */
+  times: readonly number[];
+  /** Totals less refunds, minor units, all time. */
+  spend: number;
+  /** The same for the purchases at or after the window's start. */
+  windowSpend: number;
+}
+
+/** The first instant of the RFM window ending at `now`. */
+export function windowStartOf(now: Date, settings: Pick<StatsSettings, 'windowDays'>): number {
+  return now.getTime() - settings.windowDays * DAY_MS;
+}
+
+/** The summary of visits in time order (see {@link PurchaseSummary}) as of `now`. */
+export function summaryOfVisits(visits: readonly VisitGroup[], now: Date, settings: Pick<StatsSettings, 'windowDays'>): PurchaseSummary {
+  const windowStart = windowStartOf(now, settings);
+  const times: number[] = [];
   let spend = 0;
-  let windowVisits = 0;
   let windowSpend = 0;
-  const gaps: number[] = [];
-  let previous: number | null = null;
   for (const v of visits) {
     const t = v.at.getTime();
     const net = v.total - v.refunded;
-    if (previous !== null) gaps.push(Math.round((t - previous) / HOUR_MS));
-    // Several purchases at one instant are visits with no gap between them.
-    for (let i = 1; i < v.count; i++) gaps.push(0);
-    if (gaps.length > settings.maxGaps * 2) gaps.splice(0, gaps.length - settings.maxGaps);
-    previous = t;
-    count += v.count;
+    for (let i = 0; i < v.count; i++) times.push(t);
     spend += net;
-    if (t >= windowStart) {
-      windowVisits += v.count;
-      windowSpend += net;
-    }
+    if (t >= windowStart) windowSpend += net;
   }
-  if (gaps.length > settings.maxGaps) gaps.splice(0, gaps.length - settings.maxGaps);
+  return { times, spend, windowSpend };
+}
+
+/**
+ * Statistics from a customer's purchase summary (`null`: never bought), as of `now`. Gaps are the hours
+ * between consecutive purchases, the latest `maxGaps` of them; several purchases at one instant are
+ * visits with no gap between them.
+ */
+export function statsFromSummary(summary: PurchaseSummary | null, now: Date, settings: StatsSettings): PurchaseFigures {
+  const times = summary?.times ?? [];
+  const n = times.length;
+  const windowStart = windowStartOf(now, settings);
+  let windowVisits = 0;
+  // The times are ascending: count back from the latest while they are inside the window.
+  for (let i = n - 1; i >= 0 && times[i]! >= windowStart; i--) windowVisits++;
+  const gaps: number[] = [];
+  for (let i = Math.max(1, n - settings.maxGaps); i < n; i++) gaps.push(Math.round((times[i]! - times[i - 1]!) / HOUR_MS));
+  const spend = summary?.spend ?? 0;
   return {
-    firstPurchaseAt: visits.length ? new Date(visits[0]!.at.getTime()) : null,
-    lastPurchaseAt: visits.length ? new Date(visits[visits.length - 1]!.at.getTime()) : null,
-    visits: count,
+    firstPurchaseAt: n ? new Date(times[0]!) : null,
+    lastPurchaseAt: n ? new Date(times[n - 1]!) : null,
+    visits: n,
     spend,
-    avgBasket: count ? Math.round(spend / count) : 0,
+    avgBasket: n ? Math.round(spend / n) : 0,
     windowVisits,
-    windowSpend,
+    windowSpend: summary?.windowSpend ?? 0,
     gaps,
     typicalGapHours: median(gaps),
   };
+}
+
+/** Statistics from a customer's visits in time order, as of `now`: the same figures a rebuild and the per-sale update compute from their summaries. */
+export function statsFromVisits(visits: readonly VisitGroup[], now: Date, settings: StatsSettings): PurchaseFigures {
+  return statsFromSummary(visits.length ? summaryOfVisits(visits, now, settings) : null, now, settings);
 }
 
 /** The lower median, or null for no values. */

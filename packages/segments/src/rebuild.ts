@@ -1,12 +1,15 @@
 /**
  * The rebuild: statistics, scores, classes and memberships recomputed from the purchase records in
- * one pass over the customers, in bounded chunks (one transaction each, the host's event loop free
- * between them), with progress and cancellation. Memory holds a few numbers per customer, never the
- * purchases.
+ * one pass over the customers in key order, in bounded chunks (one transaction each, the host's event
+ * loop free between them), with progress and cancellation. Each chunk reads its customers, one
+ * summary per customer of their purchases (a grouped aggregate with a series of instants and filtered
+ * sums, pushed down to SQL where the store can) and the stored rows' hashes, each in one statement.
+ * Memory holds a few numbers per customer, never the purchases.
  */
 import { z } from 'zod';
 import {
   aggregate,
+  compareStrings,
   customersCollection,
   insertMany,
   parseInput,
@@ -17,6 +20,7 @@ import {
   type CommandOptions,
   type JsonValue,
   type Kernel,
+  type Measure,
   type RowOf,
   type StoreSession,
 } from '@clientele/core';
@@ -32,11 +36,11 @@ import {
 } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import { rateCredit, type ChargeState } from './credit-rules.js';
-import { percentile, statsFromVisits, type VisitGroup } from './customer-stats.js';
-import type { ConditionRegistry } from './definition.js';
+import { percentile, statsFromSummary, windowStartOf, type PurchaseFigures } from './customer-stats.js';
+import { evaluate, resolveValue, type ConditionRegistry, type Predicate, type PredicateValue } from './definition.js';
 import { keyAccountScore } from './key-account-score.js';
 import { largeThreshold, quintiles, rfmGroupOf, quintileScore, valueClassOf, valueThresholds, volumeClassOf, type ScoreThresholds } from './scores.js';
-import { GROUP_PAGE, THRESHOLDS_ID, activeSegments, composeRow, loadThresholds, scoresDigestOf, sealRow, matchCustomers, memberId, memberIds, projectCustomer } from './stats-store.js';
+import { GROUP_PAGE, THRESHOLDS_ID, activeSegments, composeRow, digestsOf, idsWhere, loadThresholds, scoresDigestOf, sealRow, matchCustomers, memberId, memberIds, summaryFrom, summaryMeasures, type CompiledSegment, type CustomerProjection } from './stats-store.js';
 import { refreshBaskets } from './baskets.js';
 
 /** The parts of a rebuild. */
@@ -44,9 +48,13 @@ export const REBUILD_PARTS = ['stats', 'baskets', 'membership'] as const;
 /** A part of a rebuild: `stats` (statistics, scores, classes, churn, credit ratings), `baskets` (category spend and bought-together pairs from purchase lines), `membership`. */
 export type RebuildPart = (typeof REBUILD_PARTS)[number];
 
-/** Progress of a rebuild, reported after every chunk. */
+/**
+ * Progress of a rebuild, reported after every chunk. Besides the parts: `thresholds` (a first build,
+ * with no stored thresholds yet, reads the purchases once to find them, so every row is written once
+ * with its final scores) and `scores` (rows whose scores moved with the new thresholds).
+ */
 export interface RebuildProgress {
-  part: RebuildPart | 'scores';
+  part: RebuildPart | 'thresholds' | 'scores';
   done: number;
   total: number;
 }
@@ -102,63 +110,204 @@ class Columns {
   own: boolean[] = [];
   /** The stored hash of the threshold-dependent fields, after the stats pass. */
   scores: number[] = [];
-}
 
-type CustomerRow = RowOf<typeof customersCollection>;
-
-async function visitsInRange(session: StoreSession, from: string | null, to: string | null): Promise<Map<string, VisitGroup[]>> {
-  const map = new Map<string, VisitGroup[]>();
-  const range: Record<string, string> = {};
-  if (from !== null) range['gt'] = from;
-  if (to !== null) range['lte'] = to;
-  let after: [string, Date] | null = null;
-  for (;;) {
-    const page: AggregateRow[] = await aggregate(session, purchasesCollection, {
-      where: { customerId: Object.keys(range).length ? range : { isNull: false }, status: 'completed' },
-      groupBy: ['customerId', 'occurredAt'],
-      measures: { n: { fn: 'count' }, total: { fn: 'sum', field: 'total' }, refunded: { fn: 'sum', field: 'refundedTotal' } },
-      limit: GROUP_PAGE,
-      ...(after ? { after } : {}),
-    });
-    for (const g of page) {
-      const id = g['customerId'] as string;
-      let list = map.get(id);
-      if (!list) map.set(id, (list = []));
-      list.push({ at: g['occurredAt'] as Date, count: g['n'] as number, total: g['total'] as number, refunded: g['refunded'] as number });
-    }
-    if (page.length < GROUP_PAGE) return map;
-    const lastGroup: AggregateRow = page[page.length - 1]!;
-    after = [lastGroup['customerId'] as string, lastGroup['occurredAt'] as Date];
+  /** Adds a customer's figures (and the hash of their stored scores). */
+  push(id: string, figures: PurchaseFigures, minGaps: number, scores: number): void {
+    this.ids.push(id);
+    this.last.push(figures.lastPurchaseAt ? figures.lastPurchaseAt.getTime() : Number.NaN);
+    this.fv.push(figures.windowVisits);
+    this.mv.push(figures.windowSpend);
+    this.typicalGap.push(figures.typicalGapHours ?? Number.NaN);
+    this.own.push(figures.gaps.length >= minGaps);
+    this.scores.push(scores);
   }
 }
 
-/** The stored digests of the statistics rows in a range of customers (read from their covering index). */
-async function storedInRange(session: StoreSession, from: string | null, to: string | null): Promise<Map<string, Record<string, unknown>>> {
+/** The id in `segment_state` of the record of the last complete membership pass. */
+const MEMBERSHIP_ID = 'membership';
+
+/** What the last complete membership pass materialised: every active segment's version, as of an instant. */
+interface MembershipRecord {
+  asOf: string;
+  segments: Record<string, number>;
+}
+
+/** Customers whose rows are evaluated per batch in an incremental membership pass. */
+const CANDIDATE_BATCH = 1000;
+/** Beyond this many changed rows, a membership pass evaluates every segment in full. */
+const MAX_CHANGED = 200_000;
+
+/** The customers whose statistics rows a rebuild wrote or removed, up to {@link MAX_CHANGED}. */
+class ChangedCustomers {
+  readonly ids = new Set<string>();
+  overflow = false;
+
+  add(id: string): void {
+    if (this.overflow) return;
+    this.ids.add(id);
+    if (this.ids.size > MAX_CHANGED) {
+      this.overflow = true;
+      this.ids.clear();
+    }
+  }
+}
+
+/**
+ * Whether a definition tests only fields a rebuild's statistics pass derives (not tags or attributes,
+ * which live on the customer, nor categories, which the baskets part writes): only such a segment's
+ * members change with nothing but its rows and the passing of time.
+ */
+function statsOnly(p: Predicate): boolean {
+  if (p.type === 'and' || p.type === 'or') return p.items.every(statsOnly);
+  return p.type === 'compare' && p.field !== 'topCategory';
+}
+
+/** Adds the statistics fields a predicate compares to `out`. */
+function testedFields(p: Predicate, out: Set<string>): void {
+  if (p.type === 'and' || p.type === 'or') for (const x of p.items) testedFields(x, out);
+  else if (p.type === 'compare') out.add(p.field);
+}
+
+/** The comparisons with a relative date (`{ daysAgo }`, `{ daysAhead }`), whose boundary moves with time. */
+function relativeAtoms(p: Predicate): Array<{ field: string; value: PredicateValue }> {
+  if (p.type === 'and' || p.type === 'or') return p.items.flatMap(relativeAtoms);
+  if (p.type !== 'compare') return [];
+  const v = p.value;
+  return v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v) ? [{ field: p.field, value: v }] : [];
+}
+
+/** A customer-id range `(from, to]` as a port condition (`null`: unbounded on that side). */
+function idRange(from: string | null, to: string | null): Record<string, string> {
   const range: Record<string, string> = {};
   if (from !== null) range['gt'] = from;
   if (to !== null) range['lte'] = to;
-  const measures = { digest: { fn: 'min', field: 'digest' }, scoresDigest: { fn: 'min', field: 'scoresDigest' } } as const;
-  const out = new Map<string, Record<string, unknown>>();
+  return range;
+}
+
+/**
+ * The purchase summaries of the customers in a range who bought, ascending by customer: one grouped
+ * aggregate per page of customers.
+ */
+async function summariesInRange(session: StoreSession, from: string | null, to: string | null, windowStart: number): Promise<AggregateRow[]> {
+  const range = idRange(from, to);
+  const measures = summaryMeasures(windowStart);
+  const out: AggregateRow[] = [];
   let after: string | null = null;
   for (;;) {
-    const page: AggregateRow[] = await aggregate(session, customerStatsCollection, {
-      ...(Object.keys(range).length ? { where: { customerId: range } } : {}),
+    const page: AggregateRow[] = await aggregate(session, purchasesCollection, {
+      where: { customerId: Object.keys(range).length ? range : { isNull: false }, status: 'completed' },
       groupBy: ['customerId'],
       measures,
       limit: GROUP_PAGE,
       ...(after !== null ? { after: [after] } : {}),
     });
-    for (const g of page) out.set(g['customerId'] as string, g);
+    for (const g of page) out.push(g);
     if (page.length < GROUP_PAGE) return out;
     after = page[page.length - 1]!['customerId'] as string;
   }
 }
 
+/**
+ * Walks groups sorted by `customerId` alongside customers in the same (code point) order: `take(id)`
+ * returns the group of that customer, if any, and `passed` collects the groups of ids it went by.
+ */
+class SortedGroups {
+  private i = 0;
+  constructor(
+    private readonly groups: readonly AggregateRow[],
+    private readonly passed: string[] | null = null,
+  ) {}
+
+  take(id: string): AggregateRow | undefined {
+    const groups = this.groups;
+    while (this.i < groups.length) {
+      const g = groups[this.i]!;
+      const gid = g['customerId'] as string;
+      if (gid === id) {
+        this.i++;
+        return g;
+      }
+      if (compareStrings(gid, id) > 0) return undefined;
+      this.passed?.push(gid);
+      this.i++;
+    }
+    return undefined;
+  }
+
+  /** The ids of the groups not taken yet (after the last customer). */
+  rest(): string[] {
+    const out = this.passed ?? [];
+    while (this.i < this.groups.length) out.push(this.groups[this.i++]!['customerId'] as string);
+    return out;
+  }
+}
+
+/** The fields of a customer the statistics copy, as aggregate measures over one row each. */
+const COPIED = {
+  version: { fn: 'min', field: 'version' },
+  kind: { fn: 'min', field: 'kind' },
+  region: { fn: 'min', field: 'region' },
+  industry: { fn: 'min', field: 'industry' },
+  sizeClass: { fn: 'min', field: 'sizeClass' },
+  homeStoreId: { fn: 'min', field: 'homeStoreId' },
+} as const;
+
+const ACTIVE_BUYERS = { status: 'active', isCustomer: true } as const;
+
+/**
+ * The active buying customers in `(after, upper]` (`null`: unbounded), at most `limit`, ascending, with
+ * the fields the statistics copy (`id` and {@link COPIED}), or only their versions.
+ */
+async function customersIn(session: StoreSession, after: string | null, upper: string | null, limit: number, fields: 'copied' | 'version'): Promise<AggregateRow[]> {
+  // Grouped by the primary key, each group is one customer: the store reads the rows without grouping.
+  return aggregate(session, customersCollection, {
+    where: upper === null ? ACTIVE_BUYERS : { ...ACTIVE_BUYERS, id: { lte: upper } },
+    groupBy: ['id'],
+    measures: fields === 'copied' ? COPIED : { version: COPIED.version },
+    limit,
+    ...(after !== null ? { after: [after] } : {}),
+  });
+}
+
+/** The copied fields of some customers, by id. */
+async function customersById(session: StoreSession, ids: readonly string[]): Promise<Map<string, AggregateRow>> {
+  const out = new Map<string, AggregateRow>();
+  for (let i = 0; i < ids.length; i += CANDIDATE_BATCH) {
+    for (const g of await aggregate(session, customersCollection, { where: { id: { in: ids.slice(i, i + CANDIDATE_BATCH) } }, groupBy: ['id'], measures: COPIED })) out.set(g['id'] as string, g);
+  }
+  return out;
+}
+
+/**
+ * How many active buying customers a range holds and the sum of their versions, from an index. Every
+ * change of a customer through the store raises its version, and the rows' versions never exceed the
+ * customers', so when both figures equal those of the stored rows of the range, no customer in it
+ * changed, came or went since its row was derived.
+ */
+async function versionsInRange(session: StoreSession, after: string | null, upper: string): Promise<{ count: number; sum: number }> {
+  const [g] = await aggregate(session, customersCollection, { where: { ...ACTIVE_BUYERS, id: idRange(after, upper) }, measures: { count: { fn: 'count' }, sum: { fn: 'sum', field: 'version' } } });
+  return { count: g!['count'] as number, sum: g!['sum'] as number };
+}
+
+/** The next page of stored statistics rows after `after`, ascending: their hashes and customer versions (read from their covering index). */
+async function storedAfter(session: StoreSession, after: string | null, limit: number): Promise<AggregateRow[]> {
+  return aggregate(session, customerStatsCollection, {
+    groupBy: ['customerId'],
+    measures: { digest: { fn: 'min', field: 'digest' }, scoresDigest: { fn: 'min', field: 'scoresDigest' }, customerVersion: { fn: 'min', field: 'customerVersion' } },
+    limit,
+    ...(after !== null ? { after: [after] } : {}),
+  });
+}
+
+/** The record of the last complete membership pass, if it still stands. */
+async function loadMembershipRecord(session: StoreSession): Promise<MembershipRecord | null> {
+  const row = await session.get(segmentStateCollection, MEMBERSHIP_ID);
+  return row ? (row.data as unknown as MembershipRecord) : null;
+}
+
 /** Credit ratings of the accounts in a range of customers, now. */
 async function ratingsInRange(session: StoreSession, from: string | null, to: string | null, now: Date, config: ResolvedSegmentsConfig): Promise<Map<string, string | null>> {
-  const range: Record<string, string> = {};
-  if (from !== null) range['gt'] = from;
-  if (to !== null) range['lte'] = to;
+  const range = idRange(from, to);
   const out = new Map<string, string | null>();
   for await (const account of scan(session, creditAccountsCollection, Object.keys(range).length ? { where: { customerId: range } } : {})) {
     out.set(account.customerId, (await ratingOf(session, account.customerId, now, config)).rating);
@@ -202,15 +351,30 @@ function populationHours(t: ScoreThresholds, config: ResolvedSegmentsConfig): nu
 
 /** The population's thresholds from the columns of a stats pass. */
 export function thresholdsFrom(cols: Columns, config: ResolvedSegmentsConfig, asOf: Date, previous: ScoreThresholds | null = null): ScoreThresholds {
-  const buyers: number[] = [];
-  for (let i = 0; i < cols.ids.length; i++) if (!Number.isNaN(cols.last[i]!)) buyers.push(i);
-  const sortedAsc = (values: number[]) => Float64Array.from(values).sort();
-  const r = quintiles(sortedAsc(buyers.map((i) => cols.last[i]!)));
-  const f = quintiles(sortedAsc(buyers.map((i) => cols.fv[i]!)));
-  const mAsc = sortedAsc(buyers.map((i) => cols.mv[i]!));
-  const m = quintiles(mAsc);
+  let n = 0;
+  let withGaps = 0;
+  for (let i = 0; i < cols.ids.length; i++) {
+    if (Number.isNaN(cols.last[i]!)) continue;
+    n++;
+    if (cols.own[i] && !Number.isNaN(cols.typicalGap[i]!)) withGaps++;
+  }
+  // Typed arrays sort numerically, in place, without boxing a million numbers.
+  const last = new Float64Array(n);
+  const visits = new Float64Array(n);
+  const mAsc = new Float64Array(n);
+  const gaps = new Float64Array(withGaps);
+  for (let i = 0, b = 0, g = 0; i < cols.ids.length; i++) {
+    if (Number.isNaN(cols.last[i]!)) continue;
+    last[b] = cols.last[i]!;
+    visits[b] = cols.fv[i]!;
+    mAsc[b++] = cols.mv[i]!;
+    if (cols.own[i] && !Number.isNaN(cols.typicalGap[i]!)) gaps[g++] = cols.typicalGap[i]!;
+  }
+  const r = quintiles(last.sort());
+  const f = quintiles(visits.sort());
+  const m = quintiles(mAsc.sort());
   const mDesc = mAsc.slice().reverse();
-  const gaps = sortedAsc(buyers.filter((i) => cols.own[i] && !Number.isNaN(cols.typicalGap[i]!)).map((i) => cols.typicalGap[i]!));
+  gaps.sort();
   return {
     asOf: asOf.toISOString(),
     windowDays: config.rfm.windowDays,
@@ -220,7 +384,7 @@ export function thresholdsFrom(cols: Columns, config: ResolvedSegmentsConfig, as
     value: valueThresholds(mDesc, config.classes.aShare, config.classes.bShare),
     largeMin: largeThreshold(mDesc, config.classes.largeTopShare),
     populationGapHours: stablePopulationHours(roundUpToDay(percentile(gaps, config.churn.percentile, true)), previous?.populationGapHours ?? null),
-    buyers: buyers.length,
+    buyers: n,
   };
 }
 
@@ -229,39 +393,55 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
   const internal = <T>(name: string, run: (ctx: CommandContext, input: T) => Promise<unknown>) =>
     kernel.command({ name, input: z.custom<T>(() => true), permission: 'segments.rebuild', idempotency: 'optional', run: run as (ctx: CommandContext, input: unknown) => Promise<unknown> });
 
-  /** One chunk of the stats pass: the next `limit` active buying customers after `after`. */
-  const statsChunk = internal<{ after: string | null; limit: number; asOf: Date; thresholds: ScoreThresholds | null }>('segments.rebuild-stats', async (ctx, input) => {
+  const settings = { windowDays: config.rfm.windowDays, maxGaps: config.churn.maxGaps };
+
+  /**
+   * One chunk of the stats pass: the next `limit` stored rows after `after` (or, where customers came,
+   * went or changed, the next `limit` active buying customers). When the customers of the range are
+   * unchanged (their count and version sum equal the rows'), their fields are not read at all, and
+   * only the rows whose hashes differ are rebuilt and written.
+   */
+  const statsChunk = internal<{ after: string | null; limit: number; asOf: Date; thresholds: ScoreThresholds | null; cols: Columns; changed: ChangedCustomers }>('segments.rebuild-stats', async (ctx, input) => {
     const { tx } = ctx;
-    const page: AggregateRow[] = await aggregate(tx, customersCollection, {
-      where: { status: 'active', isCustomer: true },
-      groupBy: ['id'],
-      measures: { kind: { fn: 'min', field: 'kind' }, region: { fn: 'min', field: 'region' }, industry: { fn: 'min', field: 'industry' }, sizeClass: { fn: 'min', field: 'sizeClass' }, homeStoreId: { fn: 'min', field: 'homeStoreId' } },
-      limit: input.limit,
-      ...(input.after !== null ? { after: [input.after] } : {}),
-    });
-    const final = page.length < input.limit;
-    const upper = final ? null : (page[page.length - 1]!['id'] as string);
-    const range: Record<string, string> = {};
-    if (input.after !== null) range['gt'] = input.after;
-    if (upper !== null) range['lte'] = upper;
-    const visits = page.length ? await visitsInRange(tx, input.after, upper) : new Map<string, VisitGroup[]>();
-    // What is stored, without reading whole rows: the digest and the fields that depend on thresholds.
-    const existing = await storedInRange(tx, input.after, upper);
-    const ratings = await ratingsInRange(tx, input.after, upper, input.asOf, config);
+    const { cols, after, limit } = input;
+    let stored = await storedAfter(tx, after, limit);
+    let upper: string | null = stored.length === limit ? (stored[limit - 1]!['customerId'] as string) : null;
+    let customers: AggregateRow[] | null = null;
+    if (upper !== null) {
+      const versions = await versionsInRange(tx, after, upper);
+      let sum = 0;
+      for (const r of stored) sum += (r['customerVersion'] as number | null) ?? Number.NaN;
+      // Unchanged: the customers are the stored rows', with the versions the rows were derived from.
+      if (versions.count === stored.length && versions.sum === sum) customers = stored.map((r) => ({ id: r['customerId'] as string, version: r['customerVersion'] as number }));
+    }
+    if (customers === null) {
+      customers = await customersIn(tx, after, upper, limit, 'copied');
+      // No more than `limit` customers per chunk, even where many came: the chunk ends at the last of them.
+      if (customers.length === limit) {
+        const last = customers[limit - 1]!['id'] as string;
+        if (upper === null || compareStrings(last, upper) < 0) {
+          upper = last;
+          stored = stored.filter((r) => compareStrings(r['customerId'] as string, last) <= 0);
+        }
+      }
+    }
+    const range = idRange(after, upper);
+    const summaries = new SortedGroups(customers.length ? await summariesInRange(tx, after, upper, windowStartOf(input.asOf, settings)) : []);
+    // Stored rows the walk passes by belong to customers who are no longer active buyers.
+    const existing = new SortedGroups(stored, []);
+    const ratings = await ratingsInRange(tx, after, upper, input.asOf, config);
     const keys = new Map<string, RowOf<typeof keyAccountsCollection>>();
     for await (const k of scan(tx, keyAccountsCollection, Object.keys(range).length ? { where: { customerId: range } } : {})) keys.set(k.customerId, k);
 
-    const cols = new Columns();
-    const inserts: StatsRow[] = [];
-    let written = 0;
-    for (const g of page) {
-      const customer = projectCustomer(g as unknown as CustomerRow);
-      const prev = existing.get(customer.id);
-      existing.delete(customer.id);
-      const figures = statsFromVisits(visits.get(customer.id) ?? [], input.asOf, { windowDays: config.rfm.windowDays, maxGaps: config.churn.maxGaps });
-      const creditRating = ratings.has(customer.id) ? ratings.get(customer.id)! : null;
+    const pending: Array<{ g: AggregateRow; figures: PurchaseFigures; creditRating: string | null; keyAccount: boolean; exists: boolean }> = [];
+    for (const g of customers) {
+      const id = g['id'] as string;
+      const prev = existing.take(id);
+      const bought = summaries.take(id);
+      const figures = statsFromSummary(bought ? summaryFrom(bought) : null, input.asOf, settings);
+      const creditRating = ratings.has(id) ? ratings.get(id)! : null;
       let keyAccount = false;
-      const key = keys.get(customer.id);
+      const key = keys.get(id);
       if (key) {
         const s = keyAccountScore(figures.windowSpend, key, creditRating, config.keyAccounts);
         keyAccount = s.isKey;
@@ -273,33 +453,39 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
           }
         }
       }
-      const row = composeRow(customer, figures, { categories: {}, creditRating, keyAccount }, input.thresholds, config, input.asOf);
-      sealRow(row);
-      const unchanged = prev !== undefined && prev['digest'] === row.digest && prev['scoresDigest'] === row.scoresDigest;
-      if (!prev) inserts.push(row);
-      else if (!unchanged) {
+      // Most rows have not changed: compare their hashes before building a row to write.
+      const digests = digestsOf(g['version'] as number, figures, { creditRating, keyAccount }, input.thresholds, config);
+      cols.push(id, figures, config.churn.minGaps, digests.scoresDigest);
+      if (prev !== undefined && prev['digest'] === digests.digest && prev['scoresDigest'] === digests.scoresDigest) continue;
+      pending.push({ g, figures, creditRating, keyAccount, exists: prev !== undefined });
+    }
+
+    // The rows to write, with the fields they copy (read now, for these customers only, when not yet read).
+    const fields = pending.length && !('kind' in pending[0]!.g) ? await customersById(tx, pending.map((p) => p.g['id'] as string)) : null;
+    const inserts: StatsRow[] = [];
+    let written = 0;
+    for (const p of pending) {
+      const customer = (fields ? fields.get(p.g['id'] as string)! : p.g) as unknown as CustomerProjection;
+      const row = sealRow(composeRow(customer, p.figures, { categories: {}, creditRating: p.creditRating, keyAccount: p.keyAccount }, input.thresholds, config, input.asOf));
+      input.changed.add(customer.id);
+      if (!p.exists) inserts.push(row);
+      else {
         // Every derived field, not only what changed: one statement text for every update, prepared
         // once. Category spend is the baskets part's and stays as it is.
         const { customerId: _id, categories: _c, topCategory: _t, ...derived } = row;
         await tx.update(customerStatsCollection, customer.id, derived);
         written++;
       }
-      cols.ids.push(customer.id);
-      cols.last.push(figures.lastPurchaseAt ? figures.lastPurchaseAt.getTime() : Number.NaN);
-      cols.fv.push(figures.windowVisits);
-      cols.mv.push(figures.windowSpend);
-      cols.typicalGap.push(figures.typicalGapHours ?? Number.NaN);
-      cols.own.push(figures.gaps.length >= config.churn.minGaps);
-      cols.scores.push(row.scoresDigest);
     }
     if (inserts.length) await insertMany(tx, customerStatsCollection, inserts);
     // Rows of customers in this range who are no longer active buyers (merged, erased).
     let removed = 0;
-    for (const gone of existing.keys()) {
+    for (const gone of existing.rest()) {
+      input.changed.add(gone);
       await tx.delete(customerStatsCollection, gone);
       removed++;
     }
-    return { cols, next: final ? null : upper, written: written + inserts.length, removed };
+    return { customers: customers.length, next: upper, written: written + inserts.length, removed };
   });
 
   const saveThresholds = internal<{ thresholds: ScoreThresholds }>('segments.rebuild-thresholds', async (ctx, input) => {
@@ -307,6 +493,17 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
     const data = input.thresholds as unknown as JsonValue;
     if (prev) await ctx.tx.update(segmentStateCollection, THRESHOLDS_ID, { data, updatedAt: ctx.now });
     else await ctx.tx.insert(segmentStateCollection, { id: THRESHOLDS_ID, data, updatedAt: ctx.now });
+  });
+
+  const saveMembershipState = internal<{ record: MembershipRecord | null }>('segments.rebuild-membership-state', async (ctx, input) => {
+    const prev = await ctx.tx.get(segmentStateCollection, MEMBERSHIP_ID);
+    if (input.record === null) {
+      if (prev) await ctx.tx.delete(segmentStateCollection, MEMBERSHIP_ID);
+      return;
+    }
+    const data = input.record as unknown as JsonValue;
+    if (prev) await ctx.tx.update(segmentStateCollection, MEMBERSHIP_ID, { data, updatedAt: ctx.now });
+    else await ctx.tx.insert(segmentStateCollection, { id: MEMBERSHIP_ID, data, updatedAt: ctx.now });
   });
 
   const patchChunk = internal<{ patches: Array<[string, Partial<StatsRow>]>; asOf: Date }>('segments.rebuild-scores', async (ctx, input) => {
@@ -342,16 +539,85 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
     const r = quintileScore(last, t.r);
     const f = quintileScore(cols.fv[i]!, t.f);
     const m = quintileScore(cols.mv[i]!, t.m);
-    const next: Partial<StatsRow> = { rScore: r, fScore: f, mScore: m, rfmGroup: rfmGroupOf({ r, f, m }, config.rfm.groups), valueClass: valueClassOf(cols.mv[i]!, t.value), volumeClass: volumeClassOf(cols.mv[i]!, t.largeMin) };
-    if (!cols.own[i]) {
-      const hours = populationHours(t, config);
-      Object.assign(next, { churnThresholdHours: hours, churnBasis: hours === null ? null : 'population', overdueAt: hours === null ? null : new Date(last + hours * 3_600_000) });
-    }
-    const digest = scoresDigestOf({ churnBasis: cols.own[i] ? 'own' : null, churnThresholdHours: null, ...next } as StatsRow);
-    return digest === cols.scores[i] ? null : { ...next, scoresDigest: digest };
+    const own = cols.own[i]!;
+    const hours = own ? null : populationHours(t, config);
+    const basis = own ? 'own' : hours === null ? null : 'population';
+    const rfmGroup = rfmGroupOf({ r, f, m }, config.rfm.groups);
+    const valueClass = valueClassOf(cols.mv[i]!, t.value);
+    const volumeClass = volumeClassOf(cols.mv[i]!, t.largeMin);
+    // Hash first: a million customers are rescored and few of them change.
+    const digest = scoresDigestOf({ rScore: r, fScore: f, mScore: m, rfmGroup, valueClass, volumeClass, churnBasis: basis, churnThresholdHours: hours });
+    if (digest === cols.scores[i]) return null;
+    const patch: Partial<StatsRow> = { rScore: r, fScore: f, mScore: m, rfmGroup, valueClass, volumeClass, scoresDigest: digest };
+    if (!own) Object.assign(patch, { churnThresholdHours: hours, churnBasis: basis, overdueAt: hours === null ? null : new Date(last + hours * 3_600_000) });
+    return patch;
   }
 
-  async function membershipPass(asOf: Date, options: CommandOptions, progress: (done: number, total: number) => void, cancelled: () => boolean, chunk: number) {
+
+  /** Joins and leaves of one segment, written in chunks with their events. */
+  async function applyAll(segmentId: string, joins: string[], leaves: string[], options: CommandOptions, chunk: number, cancelled: () => boolean): Promise<boolean> {
+    for (let i = 0; i < Math.max(joins.length, leaves.length); i += chunk) {
+      if (cancelled()) return false;
+      await applyMembership({ segmentId, joins: joins.slice(i, i + chunk), leaves: leaves.slice(i, i + chunk) }, options);
+      await yieldToHost();
+    }
+    return true;
+  }
+
+  /**
+   * Memberships of the incremental segments for the candidate customers: each candidate's row (the
+   * fields the definitions test) and current memberships are read in batches and the definitions
+   * evaluated in memory, as a full evaluation would for them.
+   */
+  async function candidateChanges(candidates: readonly string[], segments: readonly CompiledSegment[], asOf: Date): Promise<Map<string, { joins: string[]; leaves: string[] }>> {
+    const out = new Map(segments.map((s) => [s.id, { joins: [] as string[], leaves: [] as string[] }]));
+    const fields = new Set<string>();
+    for (const s of segments) testedFields(s.predicate, fields);
+    const flags = [...fields].filter((f) => customerStatsCollection.fields[f as keyof StatsRow]?.kind === 'boolean') as Array<keyof StatsRow & string>;
+    const measures: Record<string, Measure> = { n: { fn: 'count' } };
+    for (const f of fields) if (!flags.includes(f as never)) measures[f] = { fn: 'min', field: f };
+    for (let i = 0; i < candidates.length; i += CANDIDATE_BATCH) {
+      const batch = candidates.slice(i, i + CANDIDATE_BATCH);
+      const rows = new Map<string, AggregateRow>();
+      // Grouped by the primary key (and the boolean fields, which min cannot take): one group per row.
+      for (const g of await aggregate(kernel.store, customerStatsCollection, { where: { customerId: { in: batch } }, groupBy: ['customerId', ...flags], measures })) rows.set(g['customerId'] as string, g);
+      const held = new Map<string, Set<string>>();
+      for (const g of await aggregate(kernel.store, segmentMembersCollection, { where: { customerId: { in: batch } }, groupBy: ['customerId', 'segmentId'], measures: { n: { fn: 'count' } } })) {
+        const id = g['customerId'] as string;
+        let set = held.get(id);
+        if (!set) held.set(id, (set = new Set()));
+        set.add(g['segmentId'] as string);
+      }
+      for (const id of batch) {
+        const row = rows.get(id);
+        for (const s of segments) {
+          const want = row !== undefined && evaluate(s.predicate, { stats: row }, asOf);
+          const has = held.get(id)?.has(s.id) === true;
+          if (want && !has) out.get(s.id)!.joins.push(id);
+          else if (!want && has) out.get(s.id)!.leaves.push(id);
+        }
+      }
+      await yieldToHost();
+    }
+    return out;
+  }
+
+  /**
+   * Brings memberships in line with the statistics at `asOf`. A segment is evaluated in full (pushed
+   * down to SQL) unless the last complete pass materialised the same version of it and its definition
+   * tests statistics fields only: then only the customers whose rows changed since (`changed`) and those
+   * a relative date may have moved in or out (a field between its boundary then and now) are
+   * evaluated, which gives the same members. Members of segments no longer active leave them.
+   */
+  async function membershipPass(
+    asOf: Date,
+    prior: MembershipRecord | null,
+    changed: ChangedCustomers | null,
+    options: CommandOptions,
+    progress: (done: number, total: number) => void,
+    cancelled: () => boolean,
+    chunk: number,
+  ) {
     let joined = 0;
     let left = 0;
     const segments = await activeSegments(kernel.store, registry);
@@ -359,27 +625,76 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
     // Members of segments that were deactivated or removed leave them.
     const held = await aggregate(kernel.store, segmentMembersCollection, { groupBy: ['segmentId'], measures: { n: { fn: 'count' } } });
     const stale = held.map((g) => g['segmentId'] as string).filter((id) => !active.has(id));
+    const incremental = prior !== null && changed !== null && !changed.overflow ? segments.filter((s) => prior.segments[s.id] === s.version && statsOnly(s.predicate)) : [];
+    const full = segments.filter((s) => !incremental.includes(s));
     const total = segments.length + stale.length;
     let done = 0;
-    for (const s of [...segments.map((x) => ({ id: x.id, predicate: x.predicate })), ...stale.map((id) => ({ id, predicate: null }))]) {
+
+    if (incremental.length) {
+      const candidates = new Set(changed!.ids);
+      const then = new Date(prior!.asOf);
+      for (const s of incremental) {
+        for (const atom of relativeAtoms(s.predicate)) {
+          const a = resolveValue(atom.value, then) as Date;
+          const b = resolveValue(atom.value, asOf) as Date;
+          const range = a.getTime() <= b.getTime() ? { gte: a, lte: b } : { gte: b, lte: a };
+          for await (const ids of idsWhere(kernel.store, { [atom.field]: range })) for (const id of ids) candidates.add(id);
+        }
+      }
+      const changes = await candidateChanges([...candidates].sort(), incremental, asOf);
+      for (const s of incremental) {
+        const { joins, leaves } = changes.get(s.id)!;
+        if (!(await applyAll(s.id, joins, leaves, options, chunk, cancelled))) return { joined, left, cancelled: true };
+        joined += joins.length;
+        left += leaves.length;
+        progress(++done, total);
+      }
+    }
+    for (const s of [...full.map((x) => ({ id: x.id, predicate: x.predicate })), ...stale.map((id) => ({ id, predicate: null }))]) {
       if (cancelled()) return { joined, left, cancelled: true };
       const want = s.predicate ? await matchCustomers(kernel.store, s.predicate, asOf) : new Set<string>();
       const leaves: string[] = [];
-      for await (const customerId of memberIds(kernel.store, s.id)) {
-        if (want.has(customerId)) want.delete(customerId);
-        else leaves.push(customerId);
+      for await (const ids of memberIds(kernel.store, s.id)) {
+        for (const customerId of ids) {
+          if (want.has(customerId)) want.delete(customerId);
+          else leaves.push(customerId);
+        }
       }
       const joins = [...want].sort();
-      for (let i = 0; i < Math.max(joins.length, leaves.length); i += chunk) {
-        if (cancelled()) return { joined, left, cancelled: true };
-        await applyMembership({ segmentId: s.id, joins: joins.slice(i, i + chunk), leaves: leaves.slice(i, i + chunk) }, options);
-        await yieldToHost();
-      }
+      if (!(await applyAll(s.id, joins, leaves, options, chunk, cancelled))) return { joined, left, cancelled: true };
       joined += joins.length;
       left += leaves.length;
       progress(++done, total);
     }
+    // Every active segment is now materialised as of `asOf`: the next pass may build on it.
+    await saveMembershipState({ record: { asOf: asOf.toISOString(), segments: Object.fromEntries(segments.map((s) => [s.id, s.version])) } }, options);
     return { joined, left, cancelled: false };
+  }
+
+
+  /**
+   * The figures of every active buying customer, read in chunks without writing anything: what a first
+   * build needs for its thresholds before it writes the rows. `null` when cancelled.
+   */
+  async function figuresPass(asOf: Date, chunk: number, progress: (done: number) => void, cancelled: () => boolean): Promise<Columns | null> {
+    const cols = new Columns();
+    const windowStart = windowStartOf(asOf, settings);
+    let after: string | null = null;
+    do {
+      if (cancelled()) return null;
+      const page = await customersIn(kernel.store, after, null, chunk, 'version');
+      const upper = page.length < chunk ? null : (page[page.length - 1]!['id'] as string);
+      const summaries = new SortedGroups(page.length ? await summariesInRange(kernel.store, after, upper, windowStart) : []);
+      for (const g of page) {
+        const id = g['id'] as string;
+        const bought = summaries.take(id);
+        cols.push(id, statsFromSummary(bought ? summaryFrom(bought) : null, asOf, settings), config.churn.minGaps, 0);
+      }
+      after = upper;
+      progress(cols.ids.length);
+      await yieldToHost();
+    } while (after !== null);
+    return cols;
   }
 
   /** Runs a rebuild (see {@link rebuildSchema}). */
@@ -391,22 +706,33 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
     const cancelled = () => parsed.signal?.aborted === true;
     const asOf = kernel.clock.now();
     const result: RebuildResult = { parts, customers: 0, written: 0, removed: 0, joined: 0, left: 0, pairs: 0, thresholds: await loadThresholds(kernel.store), cancelled: false };
+    // The last complete membership pass, withdrawn until this rebuild completes one: rows written now
+    // (or by a rebuild that stops half-way) are reconciled only by a membership pass that knows of them.
+    const prior = await loadMembershipRecord(kernel.store);
+    if (prior !== null && (parts.includes('stats') || parts.includes('membership'))) await saveMembershipState({ record: null }, options);
+    const changed = new ChangedCustomers();
 
     if (parts.includes('stats') && !result.cancelled) {
       const total = await kernel.store.count(customersCollection, { status: 'active', isCustomer: true });
+      if (result.thresholds === null && total > 0) {
+        // A first build: without thresholds every row would be written twice (figures, then scores).
+        const first = await figuresPass(asOf, chunk, (d) => report('thresholds', d, total), cancelled);
+        if (first === null) result.cancelled = true;
+        else result.thresholds = thresholdsFrom(first, config, asOf);
+      }
       const cols = new Columns();
       let after: string | null = null;
       let done = 0;
       do {
-        if (cancelled()) {
+        if (cancelled() || result.cancelled) {
           result.cancelled = true;
           break;
         }
-        const r = (await statsChunk({ after, limit: chunk, asOf, thresholds: result.thresholds }, options)) as { cols: Columns; next: string | null; written: number; removed: number };
-        for (const k of Object.keys(cols) as Array<keyof Columns>) (cols[k] as unknown[]).push(...(r.cols[k] as unknown[]));
+        // The chunk appends its customers' figures to `cols`; a chunk that fails fails the rebuild.
+        const r = (await statsChunk({ after, limit: chunk, asOf, thresholds: result.thresholds, cols, changed }, options)) as { customers: number; next: string | null; written: number; removed: number };
         result.written += r.written;
         result.removed += r.removed;
-        done += r.cols.ids.length;
+        done += r.customers;
         after = r.next;
         report('stats', done, total);
         await yieldToHost();
@@ -419,7 +745,10 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
         let patches: Array<[string, Partial<StatsRow>]> = [];
         for (let i = 0; i < cols.ids.length; i++) {
           const p = rescore(cols, i, t);
-          if (p) patches.push([cols.ids[i]!, p]);
+          if (p) {
+            patches.push([cols.ids[i]!, p]);
+            changed.add(cols.ids[i]!);
+          }
           if (patches.length >= chunk || (i === cols.ids.length - 1 && patches.length)) {
             if (cancelled()) {
               result.cancelled = true;
@@ -441,7 +770,7 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
       result.cancelled = r.cancelled;
     }
     if (parts.includes('membership') && !result.cancelled) {
-      const r = await membershipPass(asOf, options, (d, t) => report('membership', d, t), cancelled, chunk);
+      const r = await membershipPass(asOf, prior, changed, options, (d, t) => report('membership', d, t), cancelled, chunk);
       result.joined = r.joined;
       result.left = r.left;
       result.cancelled = r.cancelled;

@@ -22,9 +22,7 @@ export function quintiles(sortedAscending: ArrayLike<number>): Quintiles | null 
 
 /** The score 1-5 of a value against quintile thresholds. */
 export function quintileScore(value: number, t: Quintiles): number {
-  let s = 1;
-  for (const x of t) if (value > x) s++;
-  return s;
+  return 1 + (value > t[0] ? 1 : 0) + (value > t[1] ? 1 : 0) + (value > t[2] ? 1 : 0) + (value > t[3] ? 1 : 0);
 }
 
 /** A named RFM group: score ranges (inclusive) that a customer's scores must all fall in. */
@@ -61,9 +59,16 @@ export const DEFAULT_RFM_GROUPS: readonly RfmGroup[] = [
 
 /** The first group whose ranges hold the scores, or `null`. */
 export function rfmGroupOf(scores: { r: number; f: number; m: number }, groups: readonly RfmGroup[]): string | null {
-  const inside = (v: number, r?: [number, number]) => r === undefined || (v >= r[0] && v <= r[1]);
-  for (const g of groups) if (inside(scores.r, g.r) && inside(scores.f, g.f) && inside(scores.m, g.m)) return g.id;
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i]!;
+    if (inside(scores.r, g.r) && inside(scores.f, g.f) && inside(scores.m, g.m)) return g.id;
+  }
   return null;
+}
+
+/** Whether a score falls in an inclusive range (any score when there is none). */
+function inside(v: number, range: [number, number] | undefined): boolean {
+  return range === undefined || (v >= range[0] && v <= range[1]);
 }
 
 /** Thresholds of the Pareto classes: spend at or above `aMin` is A, at or above `bMin` is B. */

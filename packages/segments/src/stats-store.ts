@@ -1,7 +1,8 @@
 /**
- * Reading and writing the statistics through the storage port: a customer's visits (a paged grouped
- * aggregate, pushed down where the store can), the stored thresholds, compiled definitions, matching a
- * definition (push-down filters or a scan) and reconciling one customer's memberships.
+ * Reading and writing the statistics through the storage port: a customer's purchase summary (a
+ * grouped aggregate with a series and filtered measures, pushed down where the store can), the stored
+ * thresholds, compiled definitions, matching a definition (push-down filters or a scan) and
+ * reconciling one customer's memberships.
  */
 import {
   aggregate,
@@ -23,7 +24,7 @@ import {
   type StatsRow,
 } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
-import { churnThreshold, overdueAt, statsFromVisits, topCategories, type PurchaseFigures, type VisitGroup } from './customer-stats.js';
+import { churnThreshold, overdueAt, statsFromSummary, topCategories, windowStartOf, type PurchaseFigures, type PurchaseSummary } from './customer-stats.js';
 import { compileCondition, evaluate, needsCustomer, pushdownTerms, type ConditionRegistry, type Predicate } from './definition.js';
 import type { SegmentPolicy } from './policy.js';
 import { scoreCustomer, type ScoreThresholds } from './scores.js';
@@ -38,6 +39,8 @@ type CustomerRow = RowOf<typeof customersCollection>;
 /** The customer fields copied into the statistics row. */
 export interface CustomerProjection {
   id: string;
+  /** The customer row's `version`: every change through the store raises it. */
+  version: number;
   kind: string;
   region: string | null;
   industry: string | null;
@@ -51,27 +54,40 @@ export async function loadThresholds(session: StoreSession): Promise<ScoreThresh
   return row ? (row.data as unknown as ScoreThresholds) : null;
 }
 
-/** One customer's completed purchases grouped by instant, oldest first. */
-export async function visitsOf(session: StoreSession, customerId: string): Promise<VisitGroup[]> {
-  const out: VisitGroup[] = [];
-  let after: Date | null = null;
-  for (;;) {
-    const page = await aggregate(session, purchasesCollection, {
-      where: { customerId, status: 'completed' },
-      groupBy: ['occurredAt'],
-      measures: { n: { fn: 'count' }, total: { fn: 'sum', field: 'total' }, refunded: { fn: 'sum', field: 'refundedTotal' } },
-      limit: GROUP_PAGE,
-      ...(after ? { after: [after] } : {}),
-    });
-    for (const g of page) out.push({ at: g['occurredAt'] as Date, count: g['n'] as number, total: g['total'] as number, refunded: g['refunded'] as number });
-    if (page.length < GROUP_PAGE) return out;
-    after = out[out.length - 1]!.at;
-  }
+/**
+ * The measures of a purchase summary (see {@link PurchaseSummary}): every purchase's instant as a
+ * series, and totals and refunds all time and from the window's start, in one pass over the purchases.
+ */
+export function summaryMeasures(windowStart: number) {
+  const inWindow = { occurredAt: { gte: new Date(windowStart) } };
+  return {
+    times: { fn: 'series', field: 'occurredAt' },
+    total: { fn: 'sum', field: 'total' },
+    refunded: { fn: 'sum', field: 'refundedTotal' },
+    windowTotal: { fn: 'sum', field: 'total', where: inWindow },
+    windowRefunded: { fn: 'sum', field: 'refundedTotal', where: inWindow },
+  } as const;
+}
+
+/** A purchase summary from a group of {@link summaryMeasures}. */
+export function summaryFrom(g: AggregateRow): PurchaseSummary {
+  return {
+    times: g['times'] as number[],
+    spend: (g['total'] as number) - (g['refunded'] as number),
+    windowSpend: (g['windowTotal'] as number) - (g['windowRefunded'] as number),
+  };
+}
+
+/** One customer's completed purchases as a summary as of `now`, or null when they never bought. */
+export async function summaryOf(session: StoreSession, customerId: string, now: Date, config: ResolvedSegmentsConfig): Promise<PurchaseSummary | null> {
+  const [g] = await aggregate(session, purchasesCollection, { where: { customerId, status: 'completed' }, measures: summaryMeasures(windowStartOf(now, config.rfm)) });
+  const summary = summaryFrom(g!);
+  return summary.times.length ? summary : null;
 }
 
 /** The fields of a customer the statistics row copies. */
-export function projectCustomer(c: Pick<CustomerRow, 'id' | 'kind' | 'region' | 'industry' | 'sizeClass' | 'homeStoreId'>): CustomerProjection {
-  return { id: c.id, kind: c.kind, region: c.region, industry: c.industry, sizeClass: c.sizeClass, homeStoreId: c.homeStoreId };
+export function projectCustomer(c: Pick<CustomerRow, 'id' | 'version' | 'kind' | 'region' | 'industry' | 'sizeClass' | 'homeStoreId'>): CustomerProjection {
+  return { id: c.id, version: c.version, kind: c.kind, region: c.region, industry: c.industry, sizeClass: c.sizeClass, homeStoreId: c.homeStoreId };
 }
 
 /** What besides the purchases goes into a statistics row. */
@@ -99,6 +115,7 @@ export function composeRow(
     industry: customer.industry,
     sizeClass: customer.sizeClass,
     homeStoreId: customer.homeStoreId,
+    customerVersion: customer.version,
     firstPurchaseAt: figures.firstPurchaseAt,
     lastPurchaseAt: figures.lastPurchaseAt,
     visits: figures.visits,
@@ -129,30 +146,101 @@ export function sealRow(row: StatsRow): StatsRow {
   return row;
 }
 
-/** The fields a rebuild derives from purchases, the customer, credit and key-account standing. */
+/**
+ * The fields a rebuild derives from purchases, credit and key-account standing, and the version of the
+ * customer row the copied fields (kind, region, ...) come from: they change only with it, so a rebuild
+ * can tell an unchanged row without reading the customer's fields.
+ */
 export const DIGESTED = [
-  'kind', 'region', 'industry', 'sizeClass', 'homeStoreId', 'firstPurchaseAt', 'lastPurchaseAt', 'visits', 'spend', 'avgBasket', 'windowVisits', 'windowSpend', 'gaps', 'typicalGapHours', 'creditRating', 'keyAccount',
+  'customerVersion', 'firstPurchaseAt', 'lastPurchaseAt', 'visits', 'spend', 'avgBasket', 'windowVisits', 'windowSpend', 'gaps', 'typicalGapHours', 'creditRating', 'keyAccount',
 ] as const satisfies ReadonlyArray<keyof StatsRow>;
 
 /** The fields that depend on the population's thresholds (the churn ones only on the population's rhythm). */
 export const SCORED = ['rScore', 'fScore', 'mScore', 'rfmGroup', 'valueClass', 'volumeClass', 'churnThresholdHours', 'churnBasis', 'overdueAt'] as const satisfies ReadonlyArray<keyof StatsRow>;
 
+/** The fields {@link scoresDigestOf} hashes. */
+type ScoredFields = Pick<StatsRow, 'rScore' | 'fScore' | 'mScore' | 'rfmGroup' | 'valueClass' | 'volumeClass' | 'churnBasis' | 'churnThresholdHours'>;
+
 /** The threshold-dependent values of a row as a hash: scores, classes, and the churn threshold when it is the population's. */
-export function scoresDigestOf(s: Pick<StatsRow, 'rScore' | 'fScore' | 'mScore' | 'rfmGroup' | 'valueClass' | 'volumeClass' | 'churnBasis' | 'churnThresholdHours'>): number {
-  return hashValues([s.rScore, s.fScore, s.mScore, s.rfmGroup, s.valueClass, s.volumeClass, s.churnBasis === 'population' ? s.churnThresholdHours : -1]);
+export function scoresDigestOf(s: ScoredFields): number {
+  startHash();
+  hashValue(s.rScore);
+  hashValue(s.fScore);
+  hashValue(s.mScore);
+  hashValue(s.rfmGroup);
+  hashValue(s.valueClass);
+  hashValue(s.volumeClass);
+  hashValue(s.churnBasis === 'population' ? s.churnThresholdHours : -1);
+  return hashResult();
 }
+
+/** The fields {@link digestOf} hashes: {@link DIGESTED} and the churn fields. */
+type DigestedFields = Pick<StatsRow, (typeof DIGESTED)[number] | 'churnBasis' | 'churnThresholdHours' | 'overdueAt'>;
 
 /**
  * A 53-bit hash of what a rebuild derives from purchases, the customer, credit and key-account
- * standing, and the churn threshold when it is the customer's own.
+ * standing ({@link DIGESTED}, in that order), and the churn threshold when it is the customer's own.
  */
-export function digestOf(row: Pick<StatsRow, (typeof DIGESTED)[number] | 'churnBasis' | 'churnThresholdHours' | 'overdueAt'>): number {
-  const values: unknown[] = DIGESTED.map((f) => row[f]);
-  values.push(row.churnBasis === 'own' ? row.churnThresholdHours : -1, row.churnBasis === 'own' ? row.overdueAt : -1);
-  return hashValues(values);
+export function digestOf(row: DigestedFields): number {
+  // Named reads, not a loop over DIGESTED: a rebuild hashes a million rows, and keyed reads are slow.
+  startHash();
+  hashValue(row.customerVersion);
+  hashValue(row.firstPurchaseAt);
+  hashValue(row.lastPurchaseAt);
+  hashValue(row.visits);
+  hashValue(row.spend);
+  hashValue(row.avgBasket);
+  hashValue(row.windowVisits);
+  hashValue(row.windowSpend);
+  hashValue(row.gaps);
+  hashValue(row.typicalGapHours);
+  hashValue(row.creditRating);
+  hashValue(row.keyAccount);
+  hashValue(row.churnBasis === 'own' ? row.churnThresholdHours : -1);
+  hashValue(row.churnBasis === 'own' ? row.overdueAt : -1);
+  return hashResult();
 }
 
-// The two lanes of the hash being computed; module state so the hot loop allocates no closures.
+/**
+ * The two digests of the row {@link composeRow} would build from these parts, without building it, so
+ * a rebuild composes only the rows it writes (and reads the customer's fields only for those). Equal to
+ * `sealRow(composeRow(...))`'s by construction: both hash the same derived values (a test checks it).
+ */
+export function digestsOf(
+  customerVersion: number,
+  figures: PurchaseFigures,
+  extras: Pick<RowExtras, 'creditRating' | 'keyAccount'>,
+  thresholds: ScoreThresholds | null,
+  config: ResolvedSegmentsConfig,
+): { digest: number; scoresDigest: number } {
+  const churn = figures.lastPurchaseAt ? churnThreshold(figures.gaps, config.churn, thresholds?.populationGapHours ?? null) : null;
+  const basis = churn ? churn.basis : null;
+  const hours = churn ? churn.hours : null;
+  const derived: DigestedFields = {
+    customerVersion,
+    firstPurchaseAt: figures.firstPurchaseAt,
+    lastPurchaseAt: figures.lastPurchaseAt,
+    visits: figures.visits,
+    spend: figures.spend,
+    avgBasket: figures.avgBasket,
+    windowVisits: figures.windowVisits,
+    windowSpend: figures.windowSpend,
+    gaps: figures.gaps,
+    typicalGapHours: figures.typicalGapHours,
+    creditRating: extras.creditRating,
+    keyAccount: extras.keyAccount,
+    churnBasis: basis,
+    churnThresholdHours: hours,
+    overdueAt: basis === 'own' ? overdueAt(figures.lastPurchaseAt, churn) : null,
+  };
+  const digest = digestOf(derived);
+  const s = scoreCustomer(figures, thresholds, config.rfm.groups);
+  // Named fields, not a spread: this runs a million times per rebuild.
+  const scored: ScoredFields = { rScore: s.rScore, fScore: s.fScore, mScore: s.mScore, rfmGroup: s.rfmGroup, valueClass: s.valueClass, volumeClass: s.volumeClass, churnBasis: basis, churnThresholdHours: hours };
+  return { digest, scoresDigest: scoresDigestOf(scored) };
+}
+
+// The two lanes of the hash being computed; module state so the hot loop allocates nothing.
 let laneA = 0;
 let laneB = 0;
 
@@ -167,25 +255,32 @@ function mixNumber(n: number): void {
   mix(Math.floor(n / 0x100000000) | 0);
 }
 
-/** Two 32-bit multiplicative lanes over values (numbers, text, dates, booleans, number arrays, null), as one safe integer. */
-function hashValues(values: readonly unknown[]): number {
+/**
+ * Two 32-bit multiplicative lanes over a sequence of values (numbers, text, dates, booleans, number
+ * arrays, null), as one safe integer: {@link startHash}, {@link hashValue} for each, {@link hashResult}.
+ */
+function startHash(): void {
   laneA = 0x811c9dc5;
   laneB = 0x01000193;
-  for (const v of values) {
-    if (v === null || v === undefined) mix(0x7fffffff);
-    else if (typeof v === 'number') mixNumber(v);
-    else if (v instanceof Date) mixNumber(v.getTime());
-    else if (typeof v === 'boolean') mix(v ? 0x5a5a5a5a : 0x3c3c3c3c);
-    else if (Array.isArray(v)) {
-      mix(v.length);
-      for (const x of v as number[]) mixNumber(x);
-    } else {
-      const text = String(v);
-      mix(text.length);
-      for (let i = 0; i < text.length; i++) mix(text.charCodeAt(i));
-    }
-    mix(0x1f);
+}
+
+function hashValue(v: unknown): void {
+  if (v === null || v === undefined) mix(0x7fffffff);
+  else if (typeof v === 'number') mixNumber(v);
+  else if (v instanceof Date) mixNumber(v.getTime());
+  else if (typeof v === 'boolean') mix(v ? 0x5a5a5a5a : 0x3c3c3c3c);
+  else if (Array.isArray(v)) {
+    mix(v.length);
+    for (let i = 0; i < v.length; i++) mixNumber(v[i] as number);
+  } else {
+    const text = String(v);
+    mix(text.length);
+    for (let i = 0; i < text.length; i++) mix(text.charCodeAt(i));
   }
+  mix(0x1f);
+}
+
+function hashResult(): number {
   return (laneB >>> 11) * 0x100000000 + (laneA >>> 0);
 }
 
@@ -282,7 +377,7 @@ export async function matchCustomers(session: StoreSession, predicate: Predicate
   for (const term of terms) {
     if (term.residual.length === 0) {
       // Nothing left to check in memory: read only the ids, the store does the filtering.
-      for await (const id of idsWhere(session, term.where)) out.add(id);
+      for await (const ids of idsWhere(session, term.where)) for (const id of ids) out.add(id);
       continue;
     }
     const residual = { type: 'and' as const, items: term.residual };
@@ -291,8 +386,8 @@ export async function matchCustomers(session: StoreSession, predicate: Predicate
   return out;
 }
 
-/** The ids of the statistics rows matching a filter, in pages of groups (only the id column is read). */
-export async function* idsWhere(session: StoreSession, where: Record<string, unknown>): AsyncGenerator<string> {
+/** The ids of the statistics rows matching a filter, a page at a time, ascending (only the id column is read). */
+export async function* idsWhere(session: StoreSession, where: Record<string, unknown>): AsyncGenerator<string[]> {
   let after: string | null = null;
   for (;;) {
     const page: AggregateRow[] = await aggregate(session, customerStatsCollection, {
@@ -302,18 +397,19 @@ export async function* idsWhere(session: StoreSession, where: Record<string, unk
       limit: GROUP_PAGE,
       ...(after !== null ? { after: [after] } : {}),
     });
-    for (const g of page) yield g['customerId'] as string;
+    // One page at a time: a yield per id would cost a turn of the event loop's microtasks each.
+    yield page.map((g) => g['customerId'] as string);
     if (page.length < GROUP_PAGE) return;
     after = page[page.length - 1]!['customerId'] as string;
   }
 }
 
-/** The customer ids of a segment's materialised members (only that column is read). */
-export async function* memberIds(session: StoreSession, segmentId: string): AsyncGenerator<string> {
+/** The customer ids of a segment's materialised members, a page at a time, ascending (only that column is read). */
+export async function* memberIds(session: StoreSession, segmentId: string): AsyncGenerator<string[]> {
   let after: string | null = null;
   for (;;) {
     const page: AggregateRow[] = await aggregate(session, segmentMembersCollection, { where: { segmentId }, groupBy: ['customerId'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(after !== null ? { after: [after] } : {}) });
-    for (const g of page) yield g['customerId'] as string;
+    yield page.map((g) => g['customerId'] as string);
     if (page.length < GROUP_PAGE) return;
     after = page[page.length - 1]!['customerId'] as string;
   }
@@ -372,7 +468,7 @@ export async function refreshCustomer(
     await reconcileCustomer(ctx, null, customer ?? null, registry);
     return null;
   }
-  const figures = statsFromVisits(await visitsOf(ctx.tx, customerId), ctx.now, { windowDays: config.rfm.windowDays, maxGaps: config.churn.maxGaps });
+  const figures = statsFromSummary(await summaryOf(ctx.tx, customerId, ctx.now, config), ctx.now, { windowDays: config.rfm.windowDays, maxGaps: config.churn.maxGaps });
   const categories = { ...(prev?.categories ?? {}) };
   for (const [c, v] of Object.entries(change.categories ?? {})) {
     const next = (categories[c] ?? 0) + v;

@@ -18,8 +18,19 @@ describe('@clientele/segments in a browser', () => {
     expect(inputs.filter((i) => i.startsWith('node:') || /(^|\/)node_modules\/(better-sqlite3|pg)\//.test(i))).toEqual([]);
     const code = result.outputFiles[0]!.text;
     expect(code).not.toMatch(/require\(["']node:/);
-    const sandbox: Record<string, unknown> = { crypto: globalThis.crypto, structuredClone: globalThis.structuredClone, TextEncoder, TextDecoder, Intl, console, setTimeout, clearTimeout, queueMicrotask, btoa, atob };
+    const sandbox: Record<string, unknown> = { crypto: globalThis.crypto, TextEncoder, TextDecoder, Intl, console, setTimeout, clearTimeout, queueMicrotask, btoa, atob };
     const context = vm.createContext(sandbox);
+    // A browser's structuredClone makes Dates of the page's own realm; Node's would make them foreign to
+    // the sandbox, where instanceof Date then fails. The memory store copies rows (Dates, JSON) with it.
+    vm.runInContext(
+      `globalThis.structuredClone = function clone(v) {
+        if (v instanceof Date) return new Date(v.getTime());
+        if (Array.isArray(v)) return v.map(clone);
+        if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)]));
+        return v;
+      };`,
+      context,
+    );
     vm.runInContext(code, context);
     const out = await vm.runInContext(
       `(async () => {

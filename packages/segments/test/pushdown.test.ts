@@ -31,6 +31,7 @@ const rowArb = (i: number) =>
     industry: null,
     sizeClass: null,
     homeStoreId: i % 2 ? 'S01' : 'S02',
+    customerVersion: 1,
     firstPurchaseAt: r.lastDays === null ? null : new Date(NOW.getTime() - (r.lastDays + 30) * DAY),
     lastPurchaseAt: r.lastDays === null ? null : new Date(NOW.getTime() - r.lastDays * DAY),
     visits: r.visits,

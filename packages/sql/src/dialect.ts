@@ -62,6 +62,14 @@ export interface Dialect {
   listColumns(tableParam: string): string;
 
   /**
+   * An aggregate of the non-null values of an integer or timestamp expression as one text of
+   * comma-separated decimal integers (a timestamp as epoch milliseconds), in any order; null when there
+   * are none. Backs the `series` measure; an adapter whose dialect lacks it must not declare
+   * `capabilities.aggregateSeries`.
+   */
+  seriesAggregate?(expression: string, kind: 'integer' | 'timestamp'): string;
+
+  /**
    * The clause after `VALUES (...)` that handles a clash on `conflictColumns`: do nothing
    * (`update` empty) or overwrite the `update` columns with the new values.
    */

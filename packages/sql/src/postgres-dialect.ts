@@ -65,6 +65,9 @@ export const postgresDialect: Dialect = {
   migrationLock: [`SELECT pg_advisory_xact_lock(hashtext('clientele_migrations'), hashtext(current_schema()))`],
   addColumnIfNotExists: true,
   listColumns: listColumns('current_schema()'),
+  // timestamptz holds microseconds; Clientele stores whole milliseconds, so the product is an exact integer.
+  seriesAggregate: (expression, kind) =>
+    kind === 'timestamp' ? `string_agg((extract(epoch from ${expression}) * 1000)::bigint::text, ',')` : `string_agg((${expression})::text, ',')`,
   onConflict: (conflictColumns, update) =>
     `ON CONFLICT (${conflictColumns.join(', ')}) DO ${
       update.length === 0 ? 'NOTHING' : `UPDATE SET ${update.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`

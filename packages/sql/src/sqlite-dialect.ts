@@ -44,6 +44,8 @@ export const sqliteDialect: Dialect = {
   migrationLock: [],
   addColumnIfNotExists: false,
   listColumns: (tableParam) => `SELECT "name" FROM pragma_table_info(${tableParam})`,
+  // Integers and epoch-millisecond timestamps are both stored as INTEGER, which group_concat writes in decimal.
+  seriesAggregate: (expression) => `group_concat(${expression})`,
   onConflict: (conflictColumns, update) =>
     `ON CONFLICT (${conflictColumns.join(', ')}) DO ${
       update.length === 0 ? 'NOTHING' : `UPDATE SET ${update.map((c) => `${c} = excluded.${c}`).join(', ')}`

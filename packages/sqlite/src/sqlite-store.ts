@@ -58,6 +58,7 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   jsonColumns: false,
   migrationLock: true,
   aggregatePaging: true,
+  aggregateSeries: true,
 });
 
 const migrationSql = migrationStatements(sqliteDialect);

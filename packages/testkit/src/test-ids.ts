@@ -187,6 +187,10 @@ export const CONFORMANCE_TESTS = {
     capability: 'aggregatePaging',
     checks: 'aggregate pages of groups (after, limit) equal core’s fallback page by page, and the pages put together equal the unpaged result',
   },
+  'pushdown.aggregate-series': {
+    capability: 'aggregateSeries',
+    checks: 'measures with their own where filter and series measures (a group\u2019s integers or timestamps, ascending) equal core\u2019s fallback, grouped, by primary key, paged and on empty input',
+  },
   'pushdown.insert-many': {
     capability: 'insertMany',
     checks: 'store.insertMany stores every row, and a batch with a clash or an invalid row stores none of them',

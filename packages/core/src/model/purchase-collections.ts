@@ -76,6 +76,13 @@ export const purchaseReturnsCollection = defineCollection({
     lines: field.json<Array<{ lineNo: number; quantity: number; amount: number }>>(),
     reason: field.string(),
     approvedBy: nullable(field.string()),
+    /**
+     * What modules charged against the refund (points already spent, a voucher's discount no longer
+     * earned); null on returns recorded before deductions existed.
+     */
+    deductions: nullable(field.json<Array<{ source: string; amount: number; reason: string }>>()),
+    /** The refund after deductions: what goes back to the customer, across tenders; null as above (then `amount`). */
+    payable: nullable(field.integer()),
   },
   indexes: [
     { name: 'purchase_returns_purchase', fields: ['purchaseId'] },

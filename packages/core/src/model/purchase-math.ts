@@ -46,3 +46,19 @@ export function saleTotals(lines: ReadonlyArray<{ gross: number; discount: numbe
 export function refundFor(amount: number, quantityMilli: number, beforeMilli: number, nowMilli: number): number {
   return mulDivHalfUp(amount, beforeMilli + nowMilli, quantityMilli) - mulDivHalfUp(amount, beforeMilli, quantityMilli);
 }
+
+/**
+ * What a return pays once modules' deductions are taken off: deductions in the order they came, each
+ * cut to what is left of the refund (the customer is never asked to pay in), and the rest.
+ */
+export function settleRefund<D extends { amount: number }>(amount: number, deductions: readonly D[]): { deductions: D[]; payable: number } {
+  let left = amount;
+  const kept: D[] = [];
+  for (const d of deductions) {
+    const take = Math.min(d.amount, left);
+    if (take <= 0) continue;
+    kept.push(take === d.amount ? d : { ...d, amount: take });
+    left -= take;
+  }
+  return { deductions: kept, payable: left };
+}

@@ -1,8 +1,9 @@
 /** Sales, returns and voids: the records loyalty and segments consume. */
 import { z } from 'zod';
-import { ConflictError, InvalidStateError, NotFoundError, ValidationError, invalid, type ValidationIssue } from '../errors.js';
+import { ConflictError, InvalidStateError, NotFoundError, ValidationError, invalid, isClienteleError, type ValidationIssue } from '../errors.js';
 import { currencySchema, formatMoney } from '../money.js';
 import type { CommandContext, Kernel } from '../runtime/module.js';
+import { insertMany } from '../store/bulk.js';
 import type { StoreSession } from '../store/port.js';
 import type { RowOf } from '../store/schema.js';
 import {
@@ -25,7 +26,7 @@ import {
   type StoredPayment,
   type StoredReturnLine,
 } from './purchase-collections.js';
-import { fromMilli, lineGross, refundFor, saleTotals, toMilli } from './purchase-math.js';
+import { fromMilli, lineGross, refundFor, saleTotals, settleRefund, toMilli } from './purchase-math.js';
 
 const labelSchema = z
   .string()
@@ -243,9 +244,6 @@ export function createPurchaseService(kernel: Kernel) {
     async run(ctx, input) {
       if (!(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
       const { customerId, cardNumber } = await resolveBuyer(ctx, input);
-      if (await ctx.tx.getBy(purchasesCollection, 'purchases_receipt', { storeId: input.storeId, terminalId: input.terminalId, receiptNo: input.receiptNo })) {
-        throw new ConflictError('unique', `receipt ${input.receiptNo} of terminal ${input.terminalId} is already recorded`, { path: ['receiptNo'] });
-      }
       const id = ctx.id('pur');
       const occurredAt = input.occurredAt ?? ctx.now;
       const currency = input.currency ?? kernel.currency;
@@ -256,46 +254,52 @@ export function createPurchaseService(kernel: Kernel) {
       });
       const totals = saleTotals(computed);
       const payments: StoredPayment[] = (input.payments ?? []).map((p) => ({ method: p.method, amount: p.amount, reference: p.reference ?? null }));
-      const row = await ctx.tx.insert(purchasesCollection, {
-        id,
-        storeId: input.storeId,
-        terminalId: input.terminalId,
-        receiptNo: input.receiptNo,
-        customerId,
-        cardNumber,
-        channel: input.channel,
-        occurredAt,
-        currency,
-        ...totals,
-        refundedTotal: 0,
-        status: 'completed',
-        lineCount: computed.length,
-        payments,
-        createdAt: ctx.now,
-      });
-      const lines: LineRow[] = [];
-      for (let i = 0; i < computed.length; i++) {
-        const l = computed[i]!;
-        lines.push(
-          await ctx.tx.insert(purchaseLinesCollection, {
-            id: lineId(id, i + 1),
-            purchaseId: id,
-            lineNo: i + 1,
-            customerId,
-            storeId: input.storeId,
-            occurredAt,
-            sku: l.sku,
-            name: l.name ?? null,
-            category: l.category,
-            brand: l.brand ?? null,
-            quantityMilli: l.quantityMilli,
-            unitPrice: l.unitPrice,
-            discount: l.discount,
-            amount: l.gross - l.discount,
-            returnedMilli: 0,
-          }),
-        );
+      let row: PurchaseRow;
+      try {
+        row = await ctx.tx.insert(purchasesCollection, {
+          id,
+          storeId: input.storeId,
+          terminalId: input.terminalId,
+          receiptNo: input.receiptNo,
+          customerId,
+          cardNumber,
+          channel: input.channel,
+          occurredAt,
+          currency,
+          ...totals,
+          refundedTotal: 0,
+          status: 'completed',
+          lineCount: computed.length,
+          payments,
+          createdAt: ctx.now,
+        });
+      } catch (error) {
+        // The receipt's unique index is the check (the id is fresh): no read before the write, and no
+        // window between a read and the write for a second till with the same receipt.
+        if (isClienteleError(error, 'CONFLICT') && (error as ConflictError).reason === 'unique') {
+          throw new ConflictError('unique', `receipt ${input.receiptNo} of terminal ${input.terminalId} is already recorded`, { path: ['receiptNo'] });
+        }
+        throw error;
       }
+      const lines: LineRow[] = computed.map((l, i) => ({
+        id: lineId(id, i + 1),
+        purchaseId: id,
+        lineNo: i + 1,
+        customerId,
+        storeId: input.storeId,
+        occurredAt,
+        sku: l.sku,
+        name: l.name ?? null,
+        category: l.category,
+        brand: l.brand ?? null,
+        quantityMilli: l.quantityMilli,
+        unitPrice: l.unitPrice,
+        discount: l.discount,
+        amount: l.gross - l.discount,
+        returnedMilli: 0,
+      }));
+      // All lines in one bulk write where the store has one (one statement on SQL stores).
+      await insertMany(ctx.tx, purchaseLinesCollection, lines);
       ctx.audit({ type: 'purchase', id, customerId }, { storeId: input.storeId, receiptNo: input.receiptNo, total: totals.total });
       if (customerId) {
         await ctx.addTimeline({
@@ -347,7 +351,7 @@ export function createPurchaseService(kernel: Kernel) {
       const amount = returned.reduce((s, l) => s + l.amount, 0);
       const { approvedBy } = await ctx.requireAuthority('refund', amount, input.approvedBy);
       const id = ctx.id('ret');
-      const record = await ctx.tx.insert(purchaseReturnsCollection, {
+      const stored = await ctx.tx.insert(purchaseReturnsCollection, {
         id,
         purchaseId: purchase.id,
         customerId: purchase.customerId,
@@ -357,20 +361,28 @@ export function createPurchaseService(kernel: Kernel) {
         lines: returned,
         reason: input.reason,
         approvedBy,
+        deductions: [],
+        payable: amount,
       });
       await ctx.tx.increment(purchasesCollection, purchase.id, 'refundedTotal', amount, { max: purchase.total });
-      ctx.audit({ type: 'purchase', id: purchase.id, customerId: purchase.customerId }, { returnId: id, amount, ...(approvedBy ? { approvedBy } : {}) });
+      // Other modules' handlers run here, in this transaction: they take back what the lines earned and
+      // may charge part of the refund back (points already spent, a voucher no longer earned).
+      await ctx.emit('purchase.returned', { purchaseId: purchase.id, returnId: id, customerId: purchase.customerId, amount, currency: purchase.currency, lines: returned }, { customerId: purchase.customerId });
+      const { deductions, payable } = settleRefund(amount, ctx.refundDeductions());
+      const record = deductions.length ? await ctx.tx.update(purchaseReturnsCollection, id, { deductions, payable }) : stored;
+      const deducted = amount - payable;
+      ctx.audit({ type: 'purchase', id: purchase.id, customerId: purchase.customerId }, { returnId: id, amount, ...(deducted ? { deducted, payable } : {}), ...(approvedBy ? { approvedBy } : {}) });
       if (purchase.customerId) {
+        const money = (n: number) => formatMoney(n, purchase.currency);
         await ctx.addTimeline({
           customerId: purchase.customerId,
           source: 'purchases',
           kind: 'return',
-          summary: `Returned ${returned.length} line${returned.length === 1 ? '' : 's'} of receipt ${purchase.receiptNo}: ${formatMoney(amount, purchase.currency)} refunded`,
+          summary: `Returned ${returned.length} line${returned.length === 1 ? '' : 's'} of receipt ${purchase.receiptNo}: ${deducted ? `${money(payable)} refunded (${money(amount)} less ${money(deducted)}: ${deductions.map((d) => d.reason).join('; ')})` : `${money(amount)} refunded`}`,
           storeId: input.storeId,
           ref: { type: 'return', id },
         });
       }
-      await ctx.emit('purchase.returned', { purchaseId: purchase.id, returnId: id, customerId: purchase.customerId, amount, currency: purchase.currency, lines: returned }, { customerId: purchase.customerId });
       return record;
     },
   });

@@ -18,13 +18,14 @@ import {
 import type { IdGenerator } from '../ids.js';
 import { canonicalJson, decodeJson, encodeJson, fingerprint } from '../json-codec.js';
 import { rolesCollection, staffCollection } from '../model/organisation-collections.js';
+import { insertMany } from '../store/bulk.js';
 import type { Store, TransactionSession } from '../store/port.js';
-import type { CollectionSpec, JsonValue } from '../store/schema.js';
+import type { CollectionSpec, JsonValue, NewRowOf } from '../store/schema.js';
 import { idempotencyKeySchema, parseInput } from '../validation.js';
 import { actorRef, actorSchema, authorityLimit, isPermitted, type Actor, type ResolvedActor } from './actor.js';
 import { auditLog, idempotencyKeys, outbox, sequences, timeline } from './collections.js';
 import type { EventHub, EventMap } from './events.js';
-import type { Command, CommandContext, CommandOptions, CommandSpec, EventHandler, Kernel } from './module.js';
+import type { Command, CommandContext, CommandOptions, CommandSpec, EventHandler, Kernel, RefundDeduction } from './module.js';
 import { z as zod } from 'zod';
 
 const optionsSchema = zod.object({
@@ -144,14 +145,15 @@ export function createKernel(settings: KernelSettings): KernelInternals {
       let events: PendingEvent[] = [];
       let refusal: ClienteleError | null = null;
 
-      const body = async (tx: TransactionSession): Promise<{ replayed: true; result: O } | { replayed: false; result: O }> => {
-        if (key !== undefined) {
-          const prior = await tx.get(idempotencyKeys, key);
-          if (prior) return { replayed: true, result: replay(spec as CommandSpec<z.ZodType, O>, prior, hash) };
-        }
+      // No read of the key before the work: a request made again clashes on the key's insert at the end
+      // (or fails earlier, as a receipt taken or a voucher used), and the stored result is then read
+      // after the rollback. The first request, the one that matters for speed, saves a round trip.
+      const body = async (tx: TransactionSession): Promise<O> => {
         const pending: PendingEvent[] = [];
+        const outboxRows: Array<Omit<NewRowOf<typeof outbox>, 'seq'>> = [];
         let target: { type: string; id: string; customerId?: string | null } | null = null;
         let details: Record<string, JsonValue> = {};
+        const deductions: RefundDeduction[] = [];
         const ctx: CommandContext = {
           tx,
           now,
@@ -160,15 +162,8 @@ export function createKernel(settings: KernelSettings): KernelInternals {
           id: (prefix) => ids.next(prefix),
           nextSequence: (name, count) => nextSequence(tx, name, count),
           async emit(type, payload, opts) {
-            const seq = await nextSequence(tx, 'outbox');
-            await tx.insert(outbox, {
-              id: ids.next('evt'),
-              seq,
-              type,
-              customerId: opts?.customerId ?? null,
-              payload: payload as JsonValue,
-              occurredAt: now,
-            });
+            // Numbered and written with the others when the command is done (see below).
+            outboxRows.push({ id: ids.next('evt'), type, customerId: opts?.customerId ?? null, payload: payload as JsonValue, occurredAt: now });
             pending.push({ type, payload });
             for (const handler of handlers.get(type) ?? []) await handler(ctx, payload);
           },
@@ -202,6 +197,14 @@ export function createKernel(settings: KernelSettings): KernelInternals {
               data: entry.data ?? null,
             });
           },
+          deductFromRefund(deduction) {
+            // A module's own bug, not the caller's input: fail the command rather than refund wrongly.
+            if (!Number.isSafeInteger(deduction.amount) || deduction.amount < 0) {
+              throw new InvalidStateError(`refund deduction of ${deduction.source} must be a whole number of minor units, not ${deduction.amount}`);
+            }
+            if (deduction.amount > 0) deductions.push({ ...deduction });
+          },
+          refundDeductions: () => deductions.slice(),
         };
         const result = await spec.run(ctx, input);
         const t = target as { type: string; id: string; customerId?: string | null } | null;
@@ -227,24 +230,33 @@ export function createKernel(settings: KernelSettings): KernelInternals {
             createdAt: now,
           });
         }
+        if (outboxRows.length) {
+          // The outbox counter is one row every command updates, and where transactions overlap it stays
+          // locked until commit: take it last, all numbers at once, so others wait for it the least.
+          const last = await nextSequence(tx, 'outbox', outboxRows.length);
+          const first = last - outboxRows.length + 1;
+          if (outboxRows.length === 1) await tx.insert(outbox, { ...outboxRows[0]!, seq: first });
+          else await insertMany(tx, outbox, outboxRows.map((row, i) => ({ ...row, seq: first + i })));
+        }
         events = pending;
-        return { replayed: false, result };
+        return result;
       };
 
-      let outcome: { replayed: boolean; result: O };
+      let result: O;
       try {
-        outcome = await store.transaction(body);
+        result = await store.transaction(body);
       } catch (error) {
-        // A concurrent request with the same key committed first: answer with its result.
-        if (key !== undefined && isClienteleError(error, 'CONFLICT')) {
-          const prior = await store.get(idempotencyKeys, key);
+        // The same key was used before (or by a concurrent request that committed first): nothing of
+        // this attempt was kept; answer with the stored result, or IDEMPOTENCY_MISMATCH.
+        if (key !== undefined) {
+          const prior = await store.get(idempotencyKeys, key).catch(() => undefined);
           if (prior) return replay(spec as CommandSpec<z.ZodType, O>, prior, hash);
         }
         if (refusal && error === refusal) await auditRefusal(spec.name, actor, refusal, now);
         throw error;
       }
-      if (!outcome.replayed) for (const e of events) hub.emit(e.type, e.payload);
-      return outcome.result;
+      for (const e of events) hub.emit(e.type, e.payload);
+      return result;
     };
   }
 

@@ -33,6 +33,21 @@ export interface TimelineInput {
   data?: JsonValue;
 }
 
+/**
+ * A part of a refund that a module charges back to the customer: the value of points the returned
+ * goods earned and the member already spent, or a voucher's discount the rest of the basket no longer
+ * earns. In-transaction handlers of `purchase.returned` add them; the return records them and pays
+ * the rest.
+ */
+export interface RefundDeduction {
+  /** Who charges it and for what, such as `loyalty.points` or `loyalty.voucher`. */
+  source: string;
+  /** Minor units, positive. */
+  amount: number;
+  /** One readable line for the receipt and the audit ("120 points already spent"). */
+  reason: string;
+}
+
 /** What a command's body receives: the open transaction and the helpers that keep the conventions. */
 export interface CommandContext<E extends EventMap = EventMap> {
   /** The open transaction; every read and write of the command goes through it. */
@@ -62,6 +77,14 @@ export interface CommandContext<E extends EventMap = EventMap> {
   requireAuthority(action: string, amount: number, approverStaffId?: string | null): Promise<{ approvedBy: string | null }>;
   /** Adds an entry to the customer's timeline. */
   addTimeline(entry: TimelineInput): Promise<void>;
+  /**
+   * Charges part of the refund of the command under way back to the customer. Only a command that
+   * refunds (`purchases.return`) reads them, after its event's handlers ran; elsewhere they are ignored.
+   * A zero amount adds nothing.
+   */
+  deductFromRefund(deduction: RefundDeduction): void;
+  /** What handlers charged against this command's refund so far, in the order they did. */
+  refundDeductions(): readonly RefundDeduction[];
 }
 
 /** The declaration of a command. */

@@ -2,9 +2,9 @@
  * Optional push-downs with their streaming fallbacks. Modules call these, never the adapter
  * methods directly, so a store without a capability still gives the same result.
  */
-import { ValidationError } from '../errors.js';
-import type { AggregateQuery, AggregateRow, FindQuery, ScalarValue, StoreCapabilities, StoreSession, Where } from './port.js';
-import { PAGE_LIMITS, compareValues, isValidValue, matches, normaliseWhere } from './query.js';
+import { ValidationError, isClienteleError } from '../errors.js';
+import type { AggregateQuery, AggregateRow, FindQuery, Measure, ScalarValue, StoreCapabilities, StoreSession, Where } from './port.js';
+import { PAGE_LIMITS, compareValues, isValidValue, matches, normaliseWhere, type NormalisedWhere } from './query.js';
 import type { AnyRow, CollectionSpec, NewRowOf, RowOf } from './schema.js';
 
 /** Visits every matching row in pages of `pageSize`, in primary-key order (or the given order). */
@@ -49,10 +49,19 @@ export function checkAggregate(collection: CollectionSpec, query: AggregateQuery
   for (const name of names) {
     const m = query.measures[name]!;
     if ((query.groupBy ?? []).includes(name)) issues.push({ path: [collection.name, 'measures', name], code: 'invalid_query', message: `measure ${name} shadows a group-by field` });
+    if (m.where !== undefined) {
+      try {
+        normaliseWhere(collection, m.where as Where);
+      } catch (error) {
+        if (!isClienteleError(error, 'VALIDATION_FAILED')) throw error;
+        // The filter's own paths, under the measure that carries it.
+        for (const issue of (error as ValidationError).issues) issues.push({ ...issue, path: [collection.name, 'measures', name, ...issue.path.slice(1)] });
+      }
+    }
     if (m.fn === 'count') continue;
     const spec = m.field === undefined ? undefined : collection.fields[m.field];
-    const ok = spec && (m.fn === 'sum' ? spec.kind === 'integer' : spec.kind === 'integer' || spec.kind === 'timestamp' || spec.kind === 'string');
-    if (!ok) issues.push({ path: [collection.name, 'measures', name], code: 'invalid_query', message: `${m.fn} cannot apply to ${String(m.field)}` });
+    const kinds = m.fn === 'sum' ? ['integer'] : m.fn === 'series' ? ['integer', 'timestamp'] : ['integer', 'timestamp', 'string'];
+    if (!spec || !kinds.includes(spec.kind)) issues.push({ path: [collection.name, 'measures', name], code: 'invalid_query', message: `${m.fn} cannot apply to ${String(m.field)}` });
   }
   if (issues.length) throw new ValidationError(issues);
 }
@@ -68,11 +77,26 @@ export async function aggregate<C extends CollectionSpec>(
 ): Promise<AggregateRow[]> {
   checkAggregate(collection, query as AggregateQuery);
   const paged = query.limit !== undefined || query.after !== undefined;
-  // A store may push down plain aggregates yet not know paging: only a session that carries the
-  // store's capabilities with `aggregatePaging` (a store, or a transaction session that exposes them) pages in SQL.
+  // A store may push down plain aggregates yet not know paging or the extended measures: only a session
+  // that carries the store's capabilities with the flag (a store, or a transaction session that exposes
+  // them) runs those in SQL.
   const capabilities = (session as { capabilities?: Partial<StoreCapabilities> }).capabilities;
-  if (session.aggregate && (!paged || capabilities?.aggregatePaging === true)) return session.aggregate(collection, query);
+  const extended = usesExtendedMeasures(query as AggregateQuery);
+  if (session.aggregate && (!paged || capabilities?.aggregatePaging === true) && (!extended || capabilities?.aggregateSeries === true)) {
+    return session.aggregate(collection, query);
+  }
   return aggregateByScan(session, collection, query);
+}
+
+/** Whether a query uses a measure that needs `capabilities.aggregateSeries` to be pushed down (a `series`, or a measure's own `where`). */
+function usesExtendedMeasures(query: AggregateQuery): boolean {
+  for (const m of Object.values(query.measures)) if (m.fn === 'series' || m.where !== undefined) return true;
+  return false;
+}
+
+/** A measure's value over no rows. */
+function emptyMeasure(m: Measure): ScalarValue | number[] {
+  return m.fn === 'count' || m.fn === 'sum' ? 0 : m.fn === 'series' ? [] : null;
 }
 
 /** The streaming fallback of {@link aggregate}; exported so a conformance kit can compare both. */
@@ -83,7 +107,11 @@ export async function aggregateByScan<C extends CollectionSpec>(
 ): Promise<AggregateRow[]> {
   checkAggregate(collection, query as AggregateQuery);
   const groupBy = (query.groupBy ?? []) as string[];
-  const measures = Object.entries(query.measures);
+  const measures: Array<[string, Measure, NormalisedWhere | null]> = Object.entries(query.measures).map(([name, m]) => [
+    name,
+    m as Measure,
+    m.where === undefined ? null : normaliseWhere(collection, m.where as Where),
+  ]);
   const groups = new Map<string, AggregateRow>();
   const where = normaliseWhere(collection, query.where as Where);
   for await (const row of scan(session, collection, { where: query.where } as FindQuery<C>)) {
@@ -94,10 +122,11 @@ export async function aggregateByScan<C extends CollectionSpec>(
     if (!g) {
       g = {};
       groupBy.forEach((f, i) => (g![f] = keyValues[i] as ScalarValue));
-      for (const [name, m] of measures) g[name] = m.fn === 'count' || m.fn === 'sum' ? 0 : null;
+      for (const [name, m] of measures) g[name] = emptyMeasure(m);
       groups.set(key, g);
     }
-    for (const [name, m] of measures) {
+    for (const [name, m, only] of measures) {
+      if (only !== null && !matches(row as AnyRow, only)) continue;
       if (m.fn === 'count') {
         g[name] = (g[name] as number) + 1;
         continue;
@@ -105,13 +134,15 @@ export async function aggregateByScan<C extends CollectionSpec>(
       const v = (row as AnyRow)[m.field!] as ScalarValue;
       if (v === null || v === undefined) continue;
       const cur = g[name] ?? null;
-      if (m.fn === 'sum') g[name] = (cur as number) + (v as number);
+      if (m.fn === 'series') (cur as number[]).push(v instanceof Date ? v.getTime() : (v as number));
+      else if (m.fn === 'sum') g[name] = (cur as number) + (v as number);
       else if (cur === null || (m.fn === 'min' ? compareValues(v, cur) < 0 : compareValues(v, cur) > 0)) g[name] = v;
     }
   }
+  for (const g of groups.values()) for (const [name, m] of measures) if (m.fn === 'series') (g[name] as number[]).sort((a, b) => a - b);
   if (groupBy.length === 0 && groups.size === 0) {
     const g: AggregateRow = {};
-    for (const [name, m] of measures) g[name] = m.fn === 'count' || m.fn === 'sum' ? 0 : null;
+    for (const [name, m] of measures) g[name] = emptyMeasure(m);
     return [g];
   }
   let sorted = sortGroups([...groups.values()], groupBy);
@@ -119,7 +150,7 @@ export async function aggregateByScan<C extends CollectionSpec>(
     const after = query.after;
     sorted = sorted.filter((g) => {
       for (let i = 0; i < groupBy.length; i++) {
-        const v = g[groupBy[i]!] ?? null;
+        const v = (g[groupBy[i]!] as ScalarValue | undefined) ?? null;
         // Null keys sort first, so they are never after a (non-null) position.
         if (v === null) return false;
         const c = compareValues(v, after[i]);
@@ -135,8 +166,9 @@ export async function aggregateByScan<C extends CollectionSpec>(
 export function sortGroups(rows: AggregateRow[], groupBy: readonly string[]): AggregateRow[] {
   return rows.sort((a, b) => {
     for (const f of groupBy) {
-      const x = a[f] ?? null;
-      const y = b[f] ?? null;
+      // Group-by values are scalars; only measures may be series.
+      const x = (a[f] as ScalarValue | undefined) ?? null;
+      const y = (b[f] as ScalarValue | undefined) ?? null;
       if (x === null || y === null) {
         if (x !== y) return x === null ? -1 : 1;
         continue;

@@ -69,6 +69,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     jsonColumns: true,
     migrationLock: true,
     aggregatePaging: false,
+    aggregateSeries: false,
   };
 
   function table(spec: CollectionSpec): Table {

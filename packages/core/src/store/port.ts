@@ -82,14 +82,24 @@ export interface WriteOptions {
   expectVersion?: number;
 }
 
-/** Aggregate functions an adapter may push down. */
-export type AggregateFn = 'count' | 'sum' | 'min' | 'max';
+/**
+ * Aggregate functions an adapter may push down. `series` is one of the extended measures (see
+ * {@link StoreCapabilities.aggregateSeries}): the values of an integer or timestamp field in the group,
+ * ascending, as numbers (a timestamp as epoch milliseconds), nulls left out; `[]` for no values.
+ */
+export type AggregateFn = 'count' | 'sum' | 'min' | 'max' | 'series';
 
 /** One measure of an aggregate query. */
-export interface Measure {
+export interface Measure<C extends CollectionSpec = CollectionSpec> {
   fn: AggregateFn;
   /** The field aggregated; not needed for `count`. */
   field?: string;
+  /**
+   * Only the group's rows that also match this filter count toward the measure (SQL's
+   * `FILTER (WHERE ...)`), so one pass gives, say, all-time and last-year figures side by side. An
+   * extended measure (see {@link StoreCapabilities.aggregateSeries}).
+   */
+  where?: Where<C>;
 }
 
 /** A grouped aggregate query. */
@@ -97,8 +107,8 @@ export interface AggregateQuery<C extends CollectionSpec = CollectionSpec> {
   where?: Where<C>;
   /** Fields to group by (none: one group over all matching rows, returned even when empty). */
   groupBy?: readonly (keyof RowOf<C> & string)[];
-  /** Named measures; `sum` of no rows is 0, `min`/`max` of no rows is null. */
-  measures: Readonly<Record<string, Measure>>;
+  /** Named measures; `sum` of no rows is 0, `min`/`max` of no rows is null, `series` of no rows is `[]`. */
+  measures: Readonly<Record<string, Measure<C>>>;
   /**
    * Keyset paging over groups (needs `groupBy`): only the groups whose group-by values come strictly
    * after these, in group order. One non-null value per group-by field; groups with a null key sort
@@ -109,8 +119,8 @@ export interface AggregateQuery<C extends CollectionSpec = CollectionSpec> {
   limit?: number;
 }
 
-/** One group of an aggregate result: group-by values plus one value per measure. */
-export type AggregateRow = Record<string, ScalarValue>;
+/** One group of an aggregate result: group-by values plus one value per measure (a `series` measure's is a `number[]`). */
+export type AggregateRow = Record<string, ScalarValue | number[]>;
 
 /** What a store can do; modules branch on flags, never on adapter names. */
 export interface StoreCapabilities {
@@ -129,6 +139,12 @@ export interface StoreCapabilities {
    * it, core's `aggregate()` answers paged queries with its streaming fallback.
    */
   readonly aggregatePaging?: boolean;
+  /**
+   * {@link StoreSession.aggregate} runs the extended measures: a measure's own `where` filter and the
+   * `series` function. Without it, core's `aggregate()` answers queries that use them with its
+   * streaming fallback, so a module may use them on any store.
+   */
+  readonly aggregateSeries?: boolean;
 }
 
 /**

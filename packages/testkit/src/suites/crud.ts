@@ -26,6 +26,8 @@ export const crudSuite = {
       // Optional flag (added after the first adapters): when declared it must be a boolean, and paging needs the push-down.
       if (store.capabilities.aggregatePaging !== undefined) expect(typeof store.capabilities.aggregatePaging, 'capabilities.aggregatePaging must be a boolean').toBe('boolean');
       if (store.capabilities.aggregatePaging) expect(store.capabilities.aggregate, 'capabilities.aggregatePaging needs capabilities.aggregate').toBe(true);
+      if (store.capabilities.aggregateSeries !== undefined) expect(typeof store.capabilities.aggregateSeries, 'capabilities.aggregateSeries must be a boolean').toBe('boolean');
+      if (store.capabilities.aggregateSeries) expect(store.capabilities.aggregate, 'capabilities.aggregateSeries needs capabilities.aggregate').toBe(true);
     },
 
     async 'crud.insert-get'(h) {
