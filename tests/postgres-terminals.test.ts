@@ -4,7 +4,8 @@
  * recorded once, totals are exact to the fen, the outbox numbers every event once without a gap, and
  * no terminal sees a deadlock or any other error. Then the eight terminals all try to redeem one
  * voucher (exactly one does) and to spend one stored-value card that covers only some of them (the
- * sum spent never passes the balance, which never goes below zero).
+ * sum spent never passes the balance, which never goes below zero), first as connections of one
+ * process, then as separate till processes that also earn points on every member sale.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createClientele, isClienteleError } from '@clientele/core';
 import { loyalty, refusalReason } from '@clientele/loyalty';
 import { postgresStore } from '@clientele/postgres';
-import { BASKET, CLERK, SYSTEM, openChain } from './support/chain.js';
+import { BASKET, CLERK, EARN_ALL_PROGRAM, SYSTEM, openChain } from './support/chain.js';
 import { PG_URL, STORE_KINDS } from './support/stores.js';
 
 const BASKET_TOTAL = 1624 + 1200 + 4990 + 2670 + 1000;
@@ -69,29 +70,44 @@ async function ledger(schema: string) {
 
 const PROGRAM = { id: 'tiantian', timeZone: 'Asia/Shanghai' };
 
-/** A migrated chain with loyalty in a fresh schema: a bearer voucher (10 % off) and a gift card holding 100 yuan. */
-async function chainWithMoney(): Promise<{ schema: string; code: string; card: string }> {
+/**
+ * A migrated chain with loyalty in a fresh schema: a bearer voucher (10 % off), a gift card holding
+ * 100 yuan and `members` carded members.
+ */
+async function chainWithMoney(members = 0, program: typeof PROGRAM = PROGRAM): Promise<{ schema: string; code: string; card: string; cards: string[] }> {
   const schema = `clientele_money_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   schemas.push(schema);
   const setup = new pg.Pool({ connectionString: PG_URL, max: 4 });
   try {
-    const { crm } = await openChain(postgresStore({ pool: setup, schema }), { modules: [loyalty(PROGRAM)] });
+    const { crm } = await openChain(postgresStore({ pool: setup, schema }), { modules: [loyalty(program)] });
     const api = (crm as unknown as { loyalty: import('@clientele/loyalty').LoyaltyApi }).loyalty;
     await api.vouchers.defineTemplate({ id: 'TEN-PCT', name: '10% off', value: { kind: 'percent', percent: 10, max: 1500 }, validity: { kind: 'days', days: 30 } }, SYSTEM);
     await api.storedValue.defineProduct({ id: 'GIFT', name: 'Gift card', kind: 'anonymous' }, SYSTEM);
     const voucher = await api.vouchers.issue({ templateId: 'TEN-PCT', source: 'campaign', ref: { type: 'campaign', id: 'race' } }, { ...SYSTEM, idempotencyKey: 'issue-race-voucher' });
     const card = await api.storedValue.sell({ productId: 'GIFT', storeId: 'S01', amount: 10000 }, { ...CLERK, idempotencyKey: 'sell-race-card' });
-    return { schema, code: voucher.code, card: card.number };
+    const cards: string[] = [];
+    for (let i = 0; i < members; i++) {
+      const c = await crm.customers.register({ kind: 'individual', name: `会员 ${i}` }, CLERK);
+      cards.push((await crm.cards.issue({ typeId: 'GOLD', storeId: 'S01', customerId: c.id }, CLERK)).number);
+    }
+    return { schema, code: voucher.code, card: card.number, cards };
   } finally {
     await setup.end();
   }
 }
 
-function terminalProcess(schema: string, terminals: string[], count: number, startAt: number, cards: string[]): Promise<{ sold: number }> {
+/** What one till process reports: sales recorded, then each terminal's voucher and card outcome. */
+interface ProcessReport {
+  sold: number;
+  voucher: string[];
+  card: string[];
+}
+
+function terminalProcess(schema: string, terminals: string[], count: number, startAt: number, env: Record<string, string>): Promise<ProcessReport> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@clientele/source', TERMINAL_PROCESS, PG_URL, schema, terminals.join(','), String(count), String(startAt)], {
       cwd: ROOT,
-      env: { ...process.env, CARDS: cards.join(',') },
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -181,15 +197,51 @@ describe('eight terminals on one PostgreSQL', () => {
     }
   }, 60_000);
 
-  it('records every sale once with exact totals when the terminals are separate processes', async () => {
-    const { schema, cards } = await chainWithMembers(8);
+  it('sells, earns, redeems one voucher once and never overspends one card when the terminals are separate processes', async () => {
+    const { schema, code, card, cards } = await chainWithMoney(8, EARN_ALL_PROGRAM);
     const perTerminal = 6;
     // Four till processes of two terminals each, each terminal with a connection of its own.
     const startAt = Date.now() + 3000;
     const groups = [0, 1, 2, 3].map((p) => [`P${p}A`, `P${p}B`]);
-    const results = await Promise.all(groups.map((terminals) => terminalProcess(schema, terminals, perTerminal, startAt, cards)));
-    expect(results.map((r) => r.sold)).toEqual([12, 12, 12, 12]);
-    const sales = TERMINALS * perTerminal;
-    expect(await ledger(schema)).toMatchObject({ sales, distinctReceipts: sales, total: sales * BASKET_TOTAL, lineAmounts: sales * BASKET_TOTAL, lines: sales * 5, saleEvents: sales, keys: sales, outboxGapFree: true, outboxCounter: true });
-  }, 60_000);
+    const env = { CARDS: cards.join(','), VOUCHER: code, GIFT_CARD: card, CLOCK: '2026-11-02T03:00:00Z' };
+    const reports = await Promise.all(groups.map((terminals) => terminalProcess(schema, terminals, perTerminal, startAt, env)));
+    expect(reports.map((r) => r.sold)).toEqual([12, 12, 12, 12]);
+    const voucher = reports.flatMap((r) => r.voucher);
+    const spends = reports.flatMap((r) => r.card);
+    // No deadlock, no lost connection, no clash: only the refusals the money rules give.
+    expect(voucher.filter((r) => r === 'ok')).toHaveLength(1);
+    expect(voucher.filter((r) => r !== 'ok')).toEqual(new Array(TERMINALS - 1).fill('redeemed'));
+    expect(spends.filter((r) => r === 'ok')).toHaveLength(3);
+    expect(spends.filter((r) => r !== 'ok')).toEqual(new Array(TERMINALS - 3).fill('insufficient_balance'));
+
+    const memberSales = TERMINALS * perTerminal;
+    const sales = memberSales + 1 + 3;
+    const total = memberSales * BASKET_TOTAL + 10000 + 3 * 3100;
+    expect(await ledger(schema)).toMatchObject({ sales, distinctReceipts: sales, total, lineAmounts: total, lines: memberSales * 5 + 4, saleEvents: sales, keys: sales, outboxGapFree: true, outboxCounter: true });
+    const s = `"${schema}"`;
+    const q = async (sql: string) => (await admin.query(sql)).rows[0] as Record<string, string | number | null>;
+    expect(await q(`SELECT count(*)::int AS n FROM ${s}.loyalty_voucher_entries WHERE kind = 'redeemed'`)).toEqual({ n: 1 });
+    const money = await q(`SELECT c.balance::int AS balance, (SELECT sum(amount)::int FROM ${s}.loyalty_sv_entries e WHERE e.card_number = c.number) AS entries, (SELECT sum(captured)::int FROM ${s}.loyalty_sv_payments p WHERE p.card_number = c.number) AS spent FROM ${s}.loyalty_sv_cards c WHERE c.number = '${card}'`);
+    expect(money).toEqual({ balance: 1000, entries: 1000, spent: 9000 });
+
+    // Every member sale earned once, what the program's quote says a basket earns.
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 1 });
+    try {
+      const crm = createClientele({ store: postgresStore({ pool, schema }), modules: [loyalty(EARN_ALL_PROGRAM)] as const });
+      const members = (await admin.query(`SELECT DISTINCT customer_id FROM ${s}.purchases WHERE customer_id IS NOT NULL`)).rows.map((r: { customer_id: string }) => r.customer_id);
+      const perBasket = crm.loyalty.quote({ lines: BASKET }, await crm.loyalty.contextFor({ customerId: members[0]!, storeId: 'S01' })).points;
+      expect(perBasket).toBeGreaterThan(0);
+      expect(await q(`SELECT count(*)::int AS n, sum(points)::int AS points FROM ${s}.loyalty_entries WHERE kind = 'earn'`)).toEqual({ n: memberSales, points: memberSales * perBasket });
+      let held = 0;
+      for (const id of members) {
+        const balance = await crm.loyalty.balance(id);
+        const { n } = await q(`SELECT count(*)::int AS n FROM ${s}.purchases WHERE customer_id = '${id}'`);
+        expect(balance.available + balance.pending).toBe(Number(n) * perBasket);
+        held += balance.available + balance.pending;
+      }
+      expect(held).toBe(memberSales * perBasket);
+    } finally {
+      await pool.end();
+    }
+  }, 90_000);
 });

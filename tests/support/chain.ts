@@ -72,3 +72,10 @@ export async function snapshot(crm: Clientele, collections: readonly CollectionS
   }
   return out;
 }
+
+/** A loyalty program that earns on everything, 1 point per yuan: what tills on the scenario's chain earn. */
+export const EARN_ALL_PROGRAM = {
+  id: 'tiantian',
+  timeZone: 'Asia/Shanghai',
+  earn: [{ id: 'base', name: 'Everything', kind: 'per-spend' as const, every: 100 }],
+};

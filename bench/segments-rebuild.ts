@@ -1,0 +1,189 @@
+/**
+ * What the segments rebuild figures measure, whatever the store: a first build (no statistics yet,
+ * every row and membership new) and a nightly rebuild after a further day of sales, each in a process
+ * of its own so that its peak memory is its own, beside the hand-written RFM statement.
+ *
+ * A figure module forks itself for each rebuild: at load it calls {@link serveRebuildChild}, which
+ * runs the rebuild when the process is such a child; the parent calls {@link measureRebuilds}.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Clientele } from '@clientele/core';
+import type { RebuildProgress } from '@clientele/segments';
+import { END, NEXT_DAY, WINDOW_DAYS, type Sizes } from './segments-dataset.js';
+import { median, round } from './stats.js';
+
+const SYSTEM = { actor: { system: 'bench' } } as const;
+const MIB = 1024 * 1024;
+/** The issue's target: the nightly rebuild within 1.5 times the statement's time. */
+export const TARGET_RATIO = 1.5;
+/** The segments module's settings on every side. */
+export const SEGMENTS_CONFIG = { rfm: { windowDays: WINDOW_DAYS } } as const;
+
+/** What a rebuild process is asked to do. */
+export interface RebuildTask<Where> {
+  /** Where the data set is (a file, a schema). */
+  where: Where;
+  /** The clock of the rebuild, epoch milliseconds. */
+  now: number;
+  /** Define the three segments first (the first build). */
+  define: boolean;
+}
+
+/** What a rebuild process reports. */
+export interface RebuildOutcome {
+  seconds: number;
+  written: number;
+  joined: number;
+  left: number;
+  customers: number;
+  buyers: number;
+  /** Peak resident memory of the whole rebuilding process. */
+  maxRssMiB: number;
+}
+
+/** A Clientele with the segments module on the data set, and what to release after it is closed. */
+export interface OpenedClientele {
+  crm: Clientele;
+  dispose?: () => Promise<void>;
+}
+
+/**
+ * One rebuild in a process of its own (the figure module `moduleUrl`, forked with the task in the
+ * environment variable `variable`), so its memory is measured alone: the data set was built and the
+ * baseline ran in the parent, whose allocator keeps what they used.
+ */
+export function rebuildInChild<Where>(moduleUrl: string, variable: string, task: RebuildTask<Where>, log: (m: string) => void): Promise<RebuildOutcome> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(moduleUrl), [], { env: { ...process.env, [variable]: JSON.stringify(task) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('message', (m: { progress?: string; result?: RebuildOutcome; error?: string }) => {
+      if (m.progress) log(m.progress);
+      if (m.result) resolve(m.result);
+      if (m.error) reject(new Error(m.error));
+    });
+    child.on('exit', (code) => (code === 0 ? undefined : reject(new Error(`rebuild process exited with ${code}`))));
+  });
+}
+
+/** Defines the three segments the figures materialise: churn risk, RFM champions, large organisations. */
+async function defineSegments(crm: Clientele): Promise<void> {
+  await crm.segments.define({ id: 'at-risk', name: 'At risk', definition: { condition: 'churn-risk' }, policy: { pointsMultiplier: 2 } }, SYSTEM);
+  await crm.segments.define({ id: 'champions', name: 'Champions', definition: { condition: 'rfm-group', args: { groups: ['champions', 'loyal'] } }, policy: { serviceLevel: 'priority' } }, SYSTEM);
+  await crm.segments.define(
+    { id: 'big-organisations', name: 'Large organisations', definition: { all: [{ field: 'kind', op: 'eq', value: 'organisation' }, { any: [{ field: 'valueClass', op: 'eq', value: 'A' }, { field: 'volumeClass', op: 'eq', value: 'large' }] }] }, policy: { freeDelivery: true } },
+    SYSTEM,
+  );
+}
+
+/**
+ * In a process forked by {@link rebuildInChild} (the environment variable `variable` is set): opens
+ * Clientele on the task's data set, runs the rebuild (statistics and memberships), reports progress
+ * every `progressEveryMs` and the outcome to the parent. Does nothing in any other process.
+ */
+export async function serveRebuildChild<Where>(variable: string, open: (task: RebuildTask<Where>) => OpenedClientele, progressEveryMs: number): Promise<void> {
+  const text = process.env[variable];
+  if (!text) return;
+  const task = JSON.parse(text) as RebuildTask<Where>;
+  const send = (m: unknown) => process.send!(m);
+  let opened: OpenedClientele | null = null;
+  try {
+    opened = open(task);
+    const { crm } = opened;
+    if (task.define) await defineSegments(crm);
+    let lastLog = 0;
+    const start = process.hrtime.bigint();
+    const result = await crm.segments.rebuild(
+      {
+        parts: ['stats', 'membership'],
+        onProgress: (p: RebuildProgress) => {
+          const now = Date.now();
+          if (now - lastLog > progressEveryMs) {
+            lastLog = now;
+            send({ progress: `  ${p.part}: ${p.done.toLocaleString('en')}/${p.total.toLocaleString('en')}, ${Math.round(process.memoryUsage().rss / MIB)} MiB` });
+          }
+        },
+      },
+      SYSTEM,
+    );
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    await crm.close();
+    const outcome: RebuildOutcome = { seconds, written: result.written, joined: result.joined, left: result.left, customers: result.customers, buyers: result.thresholds?.buyers ?? 0, maxRssMiB: (process.resourceUsage().maxRSS * 1024) / MIB };
+    send({ result: outcome });
+  } catch (error) {
+    send({ error: String((error as Error).stack ?? error) });
+  } finally {
+    await opened?.dispose?.();
+  }
+}
+
+/** How one store runs the measured steps on its data set. */
+export interface RebuildSteps {
+  /** One run of the hand-written statement as of `now`, reading every row. */
+  baseline(now: number): Promise<{ seconds: number; rows: number }>;
+  /** One rebuild in a process of its own (see {@link rebuildInChild}). */
+  rebuild(now: number, define: boolean): Promise<RebuildOutcome>;
+  /** Writes the further day of sales, raw (the statistics do not know of them). */
+  addDay(): Promise<void>;
+}
+
+/** The measured figures of a run. */
+export interface RebuildMeasurement {
+  first: RebuildOutcome;
+  nightly: RebuildOutcome;
+  /** Median of the statement's runs, seconds. */
+  baselineSeconds: number;
+  /** The nightly rebuild, seconds. */
+  clientele: number;
+  /** `clientele / baselineSeconds`. */
+  ratio: number;
+  /** Figures for the results' `extra`, beside the data set's size. */
+  extra: Record<string, number>;
+}
+
+/**
+ * The statement `sizes.baselineRuns` times, the first build (which must see every customer and score
+ * as many buyers as the statement finds), a further day of sales, the nightly rebuild, and the
+ * statement once more a day later.
+ */
+export async function measureRebuilds(sizes: Sizes, steps: RebuildSteps, log: (m: string) => void): Promise<RebuildMeasurement> {
+  const base: number[] = [];
+  let baseRows = 0;
+  for (let i = 0; i < sizes.baselineRuns; i++) {
+    const b = await steps.baseline(END);
+    base.push(b.seconds);
+    baseRows = b.rows;
+    log(`baseline statement: ${b.seconds.toFixed(2)} s (${b.rows.toLocaleString('en')} customers)`);
+  }
+
+  log('first build (no statistics yet), in a process of its own');
+  const first = await steps.rebuild(END, true);
+  log(`first build: ${first.seconds.toFixed(2)} s, ${first.written.toLocaleString('en')} rows written, ${first.joined.toLocaleString('en')} joined; peak ${first.maxRssMiB.toFixed(0)} MiB`);
+  if (first.customers !== sizes.customers) throw new Error(`the rebuild saw ${first.customers} customers, expected ${sizes.customers}`);
+  if (first.buyers !== baseRows) throw new Error(`the rebuild scored ${first.buyers} buyers, the statement ${baseRows}`);
+
+  await steps.addDay();
+  log('nightly rebuild (a day later, 1% of customers bought again), in a process of its own');
+  const nightly = await steps.rebuild(NEXT_DAY, false);
+  log(`nightly rebuild: ${nightly.seconds.toFixed(2)} s, ${nightly.written.toLocaleString('en')} rows written, ${nightly.joined} joined, ${nightly.left} left; peak ${nightly.maxRssMiB.toFixed(0)} MiB`);
+  const nightBase = await steps.baseline(NEXT_DAY);
+  log(`baseline statement a day later: ${nightBase.seconds.toFixed(2)} s`);
+
+  const baselineSeconds = round(median([...base, nightBase.seconds]), 2);
+  const clientele = round(nightly.seconds, 2);
+  return {
+    first,
+    nightly,
+    baselineSeconds,
+    clientele,
+    ratio: round(clientele / baselineSeconds, 3),
+    extra: {
+      firstBuildSeconds: round(first.seconds, 2),
+      firstBuildRatio: round(first.seconds / baselineSeconds, 3),
+      firstBuildRowsWritten: first.written,
+      firstBuildJoined: first.joined,
+      nightlyRowsWritten: nightly.written,
+      nightlyJoined: nightly.joined,
+      nightlyLeft: nightly.left,
+    },
+  };
+}
