@@ -8,8 +8,7 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Clientele } from '@clientele/core';
-import type { RebuildProgress } from '@clientele/segments';
+import type { RebuildProgress, SegmentsApi } from '@clientele/segments';
 import { END, NEXT_DAY, WINDOW_DAYS, type Sizes } from './segments-dataset.js';
 import { median, round } from './stats.js';
 
@@ -42,9 +41,15 @@ export interface RebuildOutcome {
   maxRssMiB: number;
 }
 
+/** What a rebuild process needs of Clientele: the segments module's API, and closing. */
+interface SegmentsClientele {
+  segments: SegmentsApi;
+  close(): Promise<void>;
+}
+
 /** A Clientele with the segments module on the data set, and what to release after it is closed. */
 export interface OpenedClientele {
-  crm: Clientele;
+  crm: SegmentsClientele;
   dispose?: () => Promise<void>;
 }
 
@@ -66,7 +71,7 @@ export function rebuildInChild<Where>(moduleUrl: string, variable: string, task:
 }
 
 /** Defines the three segments the figures materialise: churn risk, RFM champions, large organisations. */
-async function defineSegments(crm: Clientele): Promise<void> {
+async function defineSegments(crm: SegmentsClientele): Promise<void> {
   await crm.segments.define({ id: 'at-risk', name: 'At risk', definition: { condition: 'churn-risk' }, policy: { pointsMultiplier: 2 } }, SYSTEM);
   await crm.segments.define({ id: 'champions', name: 'Champions', definition: { condition: 'rfm-group', args: { groups: ['champions', 'loyal'] } }, policy: { serviceLevel: 'priority' } }, SYSTEM);
   await crm.segments.define(
