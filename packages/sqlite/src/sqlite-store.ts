@@ -23,8 +23,9 @@ export interface SqliteFileOptions {
   /** How long a statement waits for another process's write lock before `StoreUnavailableError`. Default 5000. */
   busyTimeoutMs?: number;
   /**
-   * Bytes of the file each connection maps into memory (SQLite's `mmap_size`). Default 256 MiB:
-   * lookups among a million members then read pages without a system call each. 0 turns it off.
+   * Bytes of the file each connection maps into memory (SQLite's `mmap_size`). Default 256 MiB;
+   * 0 turns it off. Pages inside the map are read without a system call each: a server answering
+   * many lookups among a large member base does best with the whole file mapped (its size or more).
    */
   mmapBytes?: number;
   /** Page cache per connection in KiB (SQLite's `cache_size`). Default 16384 (16 MiB). */
