@@ -21,7 +21,7 @@ import { postgresStore } from '@clientele/postgres';
 import { segments } from '@clientele/segments';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';
 import { DataSetDraw, END, FULL, QUICK, drawNextDay, rfmStatement, windowStart, type DataSink, type Sizes } from '../segments-dataset.js';
-import { SEGMENTS_CONFIG, TARGET_RATIO, measureRebuilds, rebuildInChild, serveRebuildChild } from '../segments-rebuild.js';
+import { SEGMENTS_CONFIG, measureRebuilds, nightlyFigure, rebuildInChild, serveRebuildChild } from '../segments-rebuild.js';
 import { round } from '../stats.js';
 
 const PG_URL = process.env['CLIENTELE_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -178,16 +178,10 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
       },
       log,
     );
-    return {
-      id: 'segments.rebuild.postgres',
-      unit: 's',
-      clientele: m.clientele,
-      baseline: m.baselineSeconds,
-      ratio: m.ratio,
-      higherIsBetter: false,
-      target: `ratio <= ${TARGET_RATIO}`,
-      met: m.ratio <= TARGET_RATIO,
-      extra: {
+    return nightlyFigure(
+      'segments.rebuild.postgres',
+      m,
+      {
         customers: sizes.customers,
         purchases: built.purchases,
         lines: built.lines,
@@ -195,8 +189,8 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
         firstBuildPeakMiB: round(m.first.maxRssMiB, 0),
         nightlyPeakMiB: round(m.nightly.maxRssMiB, 0),
       },
-      note: 'nightly rebuild of statistics, RFM, classes, churn and 3 segment memberships from all purchases, on the PostgreSQL server; baseline = one SQL statement with ntile RFM scores, read through a cursor; first build from empty statistics and peak memory in extra',
-    };
+      'nightly rebuild of statistics, RFM, classes, churn and 3 segment memberships from all purchases, on the PostgreSQL server; baseline = one SQL statement with ntile RFM scores, read through a cursor; first build from empty statistics and peak memory in extra',
+    );
   } finally {
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
     await pool.end();

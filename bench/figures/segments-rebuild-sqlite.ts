@@ -20,7 +20,7 @@ import { segments } from '@clientele/segments';
 import { sqliteStore } from '@clientele/sqlite';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';
 import { DataSetDraw, END, FULL, QUICK, drawNextDay, rfmStatement, windowStart, type DataSink, type Sizes } from '../segments-dataset.js';
-import { SEGMENTS_CONFIG, TARGET_RATIO, measureRebuilds, rebuildInChild, serveRebuildChild } from '../segments-rebuild.js';
+import { SEGMENTS_CONFIG, measureRebuilds, nightlyFigure, rebuildInChild, serveRebuildChild } from '../segments-rebuild.js';
 import { round } from '../stats.js';
 import { makeTempDir, removeTempDir } from '../temp.js';
 
@@ -118,18 +118,12 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult[]> {
     );
     const peak = Math.max(m.first.maxRssMiB, m.nightly.maxRssMiB);
     return [
-      {
-        id: 'segments.rebuild.sqlite',
-        unit: 's',
-        clientele: m.clientele,
-        baseline: m.baselineSeconds,
-        ratio: m.ratio,
-        higherIsBetter: false,
-        target: `ratio <= ${TARGET_RATIO}`,
-        met: m.ratio <= TARGET_RATIO,
-        extra: { customers: sizes.customers, purchases: built.purchases, lines: built.lines, ...m.extra },
-        note: 'nightly rebuild of statistics, RFM, classes, churn and 3 segment memberships from all purchases; baseline = one SQL statement with ntile RFM scores; first build from empty statistics in extra',
-      },
+      nightlyFigure(
+        'segments.rebuild.sqlite',
+        m,
+        { customers: sizes.customers, purchases: built.purchases, lines: built.lines, ...m.extra },
+        'nightly rebuild of statistics, RFM, classes, churn and 3 segment memberships from all purchases; baseline = one SQL statement with ntile RFM scores; first build from empty statistics in extra',
+      ),
       {
         id: 'segments.rebuild.rss',
         unit: 'MiB',

@@ -107,19 +107,102 @@ export function statsFromVisits(visits: readonly VisitGroup[], now: Date, settin
   return statsFromSummary(visits.length ? summaryOfVisits(visits, now, settings) : null, now, settings);
 }
 
+/**
+ * Where {@link median} and {@link percentile} sort their values: a rebuild takes order statistics of
+ * a million customers' gaps (a few dozen each), and a sorted copy per call cost more than the rest.
+ */
+let scratch = new Float64Array(64);
+
+/** The first `n` of `values` sorted ascending into the first `n` places of the scratch array, which it returns. */
+function sortedInScratch(values: ArrayLike<number>, n = values.length): Float64Array {
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, scratch.length * 2));
+  const s = scratch;
+  if (n <= 32) {
+    // Insertion sort: fastest for the handful of gaps most customers have.
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      let j = i - 1;
+      while (j >= 0 && s[j]! > v) {
+        s[j + 1] = s[j]!;
+        j--;
+      }
+      s[j + 1] = v;
+    }
+  } else {
+    for (let i = 0; i < n; i++) s[i] = values[i]!;
+    s.subarray(0, n).sort();
+  }
+  return s;
+}
+
+/**
+ * The figures {@link statsFromSummary} gives, as numbers in one object reused from customer to
+ * customer (NaN where the figures have null; instants as epoch milliseconds): a rebuild reads a
+ * million customers' purchases to tell which rows changed, and builds the figures themselves, with
+ * their dates and gaps, only for the rows it writes. Also the customer's own churn threshold.
+ */
+export class FigureScratch {
+  first = Number.NaN;
+  last = Number.NaN;
+  visits = 0;
+  spend = 0;
+  avgBasket = 0;
+  windowVisits = 0;
+  windowSpend = 0;
+  /** The gaps in time order: the first `gapCount`. */
+  gaps = new Float64Array(64);
+  gapCount = 0;
+  typicalGap = Number.NaN;
+  /** {@link ownChurnHours}, NaN with too few gaps. */
+  ownHours = Number.NaN;
+
+  /** Reads one customer's purchase summary (`times` empty: never bought), as {@link statsFromSummary} does. */
+  read(times: readonly number[], spend: number, windowSpend: number, now: Date, settings: StatsSettings, churn: ChurnSettings): void {
+    const n = times.length;
+    const windowStart = windowStartOf(now, settings);
+    let windowVisits = 0;
+    for (let i = n - 1; i >= 0 && times[i]! >= windowStart; i--) windowVisits++;
+    const from = Math.max(1, n - settings.maxGaps);
+    const count = Math.max(0, n - from);
+    if (this.gaps.length < count) this.gaps = new Float64Array(Math.max(count, this.gaps.length * 2));
+    for (let i = from; i < n; i++) this.gaps[i - from] = Math.round((times[i]! - times[i - 1]!) / HOUR_MS);
+    const sorted = sortedInScratch(this.gaps, count);
+    this.first = n ? timeValue(times[0]!) : Number.NaN;
+    this.last = n ? timeValue(times[n - 1]!) : Number.NaN;
+    this.visits = n;
+    this.spend = spend;
+    this.avgBasket = n ? Math.round(spend / n) : 0;
+    this.windowVisits = windowVisits;
+    this.windowSpend = windowSpend;
+    this.gapCount = count;
+    this.typicalGap = count ? sorted[Math.floor((count - 1) / 2)]! : Number.NaN;
+    this.ownHours = count >= churn.minGaps ? Math.max(churn.minHours, sorted[percentileRank(count, churn.percentile)]!) : Number.NaN;
+  }
+}
+
+/** The time value a `Date` of epoch milliseconds `t` holds (whole milliseconds, NaN out of range). */
+function timeValue(t: number): number {
+  return Math.abs(t) <= 8.64e15 ? Math.trunc(t) + 0 : Number.NaN;
+}
+
 /** The lower median, or null for no values. */
 export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)]!;
+  const n = values.length;
+  if (n === 0) return null;
+  return sortedInScratch(values)[Math.floor((n - 1) / 2)]!;
 }
 
 /** The nearest-rank percentile `p` (0-100] of values, or null for none. */
 export function percentile(values: ArrayLike<number>, p: number, sorted = false): number | null {
   const n = values.length;
   if (n === 0) return null;
-  const s = sorted ? values : Array.from(values).sort((a, b) => a - b);
-  return s[Math.max(0, Math.ceil((p / 100) * n) - 1)]!;
+  const s = sorted ? values : sortedInScratch(values);
+  return s[percentileRank(n, p)]!;
+}
+
+/** The 0-based rank in ascending order of the nearest-rank percentile `p` (0-100] of `n` values. */
+export function percentileRank(n: number, p: number): number {
+  return Math.max(0, Math.ceil((p / 100) * n) - 1);
 }
 
 /** Settings of churn detection. */
@@ -140,14 +223,25 @@ export interface ChurnThreshold {
 
 /** The churn threshold of a customer: a high percentile of their own gaps, else the population's. */
 export function churnThreshold(gaps: readonly number[], settings: ChurnSettings, populationHours: number | null): ChurnThreshold | null {
-  if (gaps.length >= settings.minGaps) return { hours: Math.max(settings.minHours, percentile(gaps, settings.percentile)!), basis: 'own' };
+  const own = ownChurnHours(gaps, settings);
+  if (own !== null) return { hours: own, basis: 'own' };
   if (populationHours !== null) return { hours: Math.max(settings.minHours, populationHours), basis: 'population' };
   return null;
 }
 
+/** A customer's churn threshold on their own rhythm, in hours, or null with too few gaps for one. */
+export function ownChurnHours(gaps: readonly number[], settings: ChurnSettings): number | null {
+  return gaps.length >= settings.minGaps ? Math.max(settings.minHours, percentile(gaps, settings.percentile)!) : null;
+}
+
 /** The instant a customer becomes overdue, or null. */
 export function overdueAt(lastPurchaseAt: Date | null, threshold: ChurnThreshold | null): Date | null {
-  return lastPurchaseAt && threshold ? new Date(lastPurchaseAt.getTime() + threshold.hours * HOUR_MS) : null;
+  return lastPurchaseAt && threshold ? new Date(overdueTime(lastPurchaseAt.getTime(), threshold.hours)) : null;
+}
+
+/** Epoch milliseconds when a customer whose last purchase was at `last` (epoch milliseconds) is overdue. */
+export function overdueTime(last: number, hours: number): number {
+  return last + hours * HOUR_MS;
 }
 
 /** Whole days, rounded, of a number of hours. */

@@ -4,7 +4,9 @@
  * loop free between them), with progress and cancellation. Each chunk reads its customers, one
  * summary per customer of their purchases (a grouped aggregate with a series of instants and filtered
  * sums, pushed down to SQL where the store can) and the stored rows' hashes, each in one statement.
- * Memory holds a few numbers per customer, never the purchases.
+ * Rows whose figures changed are written after the population's thresholds, in one sweep in key order
+ * with the rows whose scores alone moved, so each is written once. Memory holds a few numbers per
+ * customer in typed arrays, never the purchases.
  */
 import { z } from 'zod';
 import {
@@ -36,12 +38,13 @@ import {
 } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import { rateCredit, type ChargeState } from './credit-rules.js';
-import { percentile, statsFromSummary, windowStartOf, type PurchaseFigures } from './customer-stats.js';
+import { FigureScratch, overdueTime, percentileRank, statsFromSummary, windowStartOf, type PurchaseFigures } from './customer-stats.js';
 import { evaluate, resolveValue, type ConditionRegistry, type Predicate, type PredicateValue } from './definition.js';
 import { keyAccountScore } from './key-account-score.js';
-import { largeThreshold, quintiles, rfmGroupOf, quintileScore, valueClassOf, valueThresholds, volumeClassOf, type ScoreThresholds } from './scores.js';
-import { GROUP_PAGE, THRESHOLDS_ID, activeSegments, composeRow, digestsOf, idsWhere, loadThresholds, scoresDigestOf, sealRow, matchCustomers, memberId, memberIds, summaryFrom, summaryMeasures, type CompiledSegment, type CustomerProjection } from './stats-store.js';
+import { largeThreshold, quintiles, quintilesOf, rfmGroupOf, quintileScore, selectNth, valueClassOf, valueThresholds, volumeClassOf, type ScoreThresholds } from './scores.js';
+import { GROUP_PAGE, THRESHOLDS_ID, activeSegments, composeRow, deriveFields, figuresDigestOf, idsWhere, loadThresholds, scoresDigestOf, sealRow, matchCustomers, memberId, memberIds, summaryFrom, summaryMeasures, type CompiledSegment, type CustomerProjection } from './stats-store.js';
 import { refreshBaskets } from './baskets.js';
+import { Columns } from './rebuild-columns.js';
 
 /** The parts of a rebuild. */
 export const REBUILD_PARTS = ['stats', 'baskets', 'membership'] as const;
@@ -100,29 +103,6 @@ function yieldToHost(): Promise<void> {
   return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 }
 
-/** Per-customer figures the rebuild keeps between its passes, column by column. */
-class Columns {
-  ids: string[] = [];
-  last: number[] = [];
-  fv: number[] = [];
-  mv: number[] = [];
-  typicalGap: number[] = [];
-  own: boolean[] = [];
-  /** The stored hash of the threshold-dependent fields, after the stats pass. */
-  scores: number[] = [];
-
-  /** Adds a customer's figures (and the hash of their stored scores). */
-  push(id: string, figures: PurchaseFigures, minGaps: number, scores: number): void {
-    this.ids.push(id);
-    this.last.push(figures.lastPurchaseAt ? figures.lastPurchaseAt.getTime() : Number.NaN);
-    this.fv.push(figures.windowVisits);
-    this.mv.push(figures.windowSpend);
-    this.typicalGap.push(figures.typicalGapHours ?? Number.NaN);
-    this.own.push(figures.gaps.length >= minGaps);
-    this.scores.push(scores);
-  }
-}
-
 /** The id in `segment_state` of the record of the last complete membership pass. */
 const MEMBERSHIP_ID = 'membership';
 
@@ -136,6 +116,51 @@ interface MembershipRecord {
 const CANDIDATE_BATCH = 1000;
 /** Beyond this many changed rows, a membership pass evaluates every segment in full. */
 const MAX_CHANGED = 200_000;
+
+/**
+ * Changed rows of unchanged customers held back by the stats pass (at most this many), to be written
+ * once after the thresholds, with their final scores, in the same sweep as the rows whose scores alone
+ * moved: a nightly rebuild then writes each row once, in key order.
+ */
+const MAX_DEFERRED = 50_000;
+
+/** A row the stats pass held back: the customer's place in the columns, and what the row derives from. */
+interface DeferredRow {
+  at: number;
+  id: string;
+  figures: PurchaseFigures;
+  creditRating: string | null;
+  keyAccount: boolean;
+  /** The new figures' hash. */
+  digest: number;
+}
+
+/** The per-customer columns of a completed stats part, and the thresholds its rows were scored with. */
+interface RebuiltColumns {
+  cols: Columns;
+  thresholds: ScoreThresholds;
+}
+
+/** A value held until its one use: `take` hands it over and lets it go, so it is not kept any longer. */
+class Held<T> {
+  constructor(private value: T | null) {}
+
+  take(): T | null {
+    const value = this.value;
+    this.value = null;
+    return value;
+  }
+}
+
+/** A write of the sweep after the thresholds: applied only if the row's hashes are still `when`. */
+interface SweepWrite {
+  id: string;
+  when: { digest: number; scoresDigest: number };
+  set: Partial<StatsRow>;
+}
+
+/** Value classes as small numbers, for the key of a combination of scores. */
+const VALUE_CLASS_CODES = { A: 0, B: 1, C: 2 } as const;
 
 /** The customers whose statistics rows a rebuild wrote or removed, up to {@link MAX_CHANGED}. */
 class ChangedCustomers {
@@ -269,15 +294,6 @@ async function customersIn(session: StoreSession, after: string | null, upper: s
   });
 }
 
-/** The copied fields of some customers, by id. */
-async function customersById(session: StoreSession, ids: readonly string[]): Promise<Map<string, AggregateRow>> {
-  const out = new Map<string, AggregateRow>();
-  for (let i = 0; i < ids.length; i += CANDIDATE_BATCH) {
-    for (const g of await aggregate(session, customersCollection, { where: { id: { in: ids.slice(i, i + CANDIDATE_BATCH) } }, groupBy: ['id'], measures: COPIED })) out.set(g['id'] as string, g);
-  }
-  return out;
-}
-
 /**
  * How many active buying customers a range holds and the sum of their versions, from an index. Every
  * change of a customer through the store raises its version, and the rows' versions never exceed the
@@ -287,6 +303,24 @@ async function customersById(session: StoreSession, ids: readonly string[]): Pro
 async function versionsInRange(session: StoreSession, after: string | null, upper: string): Promise<{ count: number; sum: number }> {
   const [g] = await aggregate(session, customersCollection, { where: { ...ACTIVE_BUYERS, id: idRange(after, upper) }, measures: { count: { fn: 'count' }, sum: { fn: 'sum', field: 'version' } } });
   return { count: g!['count'] as number, sum: g!['sum'] as number };
+}
+
+/**
+ * The segments that have members but are not among `active`: the members whose segment id lies
+ * between two active ones' (or before the first, or after the last), a range of the segment index
+ * each, so the active segments' own members, most of the table, are not read.
+ */
+async function staleSegments(session: StoreSession, active: readonly string[]): Promise<string[]> {
+  const bounds = [...active].sort(compareStrings);
+  const out: string[] = [];
+  for (let i = 0; i <= bounds.length; i++) {
+    const range: Record<string, string> = {};
+    if (i > 0) range['gt'] = bounds[i - 1]!;
+    if (i < bounds.length) range['lt'] = bounds[i]!;
+    const where = Object.keys(range).length ? { segmentId: range } : {};
+    for (const g of await aggregate(session, segmentMembersCollection, { where, groupBy: ['segmentId'], measures: { n: { fn: 'count' } } })) out.push(g['segmentId'] as string);
+  }
+  return out;
 }
 
 /** The next page of stored statistics rows after `after`, ascending: their hashes and customer versions (read from their covering index). */
@@ -353,28 +387,34 @@ function populationHours(t: ScoreThresholds, config: ResolvedSegmentsConfig): nu
 export function thresholdsFrom(cols: Columns, config: ResolvedSegmentsConfig, asOf: Date, previous: ScoreThresholds | null = null): ScoreThresholds {
   let n = 0;
   let withGaps = 0;
-  for (let i = 0; i < cols.ids.length; i++) {
+  for (let i = 0; i < cols.length; i++) {
     if (Number.isNaN(cols.last[i]!)) continue;
     n++;
     if (cols.own[i] && !Number.isNaN(cols.typicalGap[i]!)) withGaps++;
   }
-  // Typed arrays sort numerically, in place, without boxing a million numbers.
+  // Typed arrays: sorted or selected in place, numerically, without boxing a million numbers.
   const last = new Float64Array(n);
   const visits = new Float64Array(n);
   const mAsc = new Float64Array(n);
   const gaps = new Float64Array(withGaps);
-  for (let i = 0, b = 0, g = 0; i < cols.ids.length; i++) {
+  for (let i = 0, b = 0, g = 0; i < cols.length; i++) {
     if (Number.isNaN(cols.last[i]!)) continue;
     last[b] = cols.last[i]!;
     visits[b] = cols.fv[i]!;
     mAsc[b++] = cols.mv[i]!;
     if (cols.own[i] && !Number.isNaN(cols.typicalGap[i]!)) gaps[g++] = cols.typicalGap[i]!;
   }
-  const r = quintiles(last.sort());
-  const f = quintiles(visits.sort());
+  // Selection where only ranks are needed; the spend is sorted, for the Pareto classes walk it in order.
+  const r = quintilesOf(last);
+  const f = quintilesOf(visits);
   const m = quintiles(mAsc.sort());
   const mDesc = mAsc.slice().reverse();
-  gaps.sort();
+  let populationGap: number | null = null;
+  if (gaps.length) {
+    const rank = percentileRank(gaps.length, config.churn.percentile);
+    selectNth(gaps, rank, 0, gaps.length - 1);
+    populationGap = gaps[rank]!;
+  }
   return {
     asOf: asOf.toISOString(),
     windowDays: config.rfm.windowDays,
@@ -383,7 +423,7 @@ export function thresholdsFrom(cols: Columns, config: ResolvedSegmentsConfig, as
     m,
     value: valueThresholds(mDesc, config.classes.aShare, config.classes.bShare),
     largeMin: largeThreshold(mDesc, config.classes.largeTopShare),
-    populationGapHours: stablePopulationHours(roundUpToDay(percentile(gaps, config.churn.percentile, true)), previous?.populationGapHours ?? null),
+    populationGapHours: stablePopulationHours(roundUpToDay(populationGap), previous?.populationGapHours ?? null),
     buyers: n,
   };
 }
@@ -394,25 +434,40 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
     kernel.command({ name, input: z.custom<T>(() => true), permission: 'segments.rebuild', idempotency: 'optional', run: run as (ctx: CommandContext, input: unknown) => Promise<unknown> });
 
   const settings = { windowDays: config.rfm.windowDays, maxGaps: config.churn.maxGaps };
+  const NEVER_BOUGHT: readonly number[] = [];
+
+  /** Reads a customer's group of {@link summaryMeasures} (none: never bought) into `scratch`. */
+  function readSummary(scratch: FigureScratch, g: AggregateRow | undefined, asOf: Date): void {
+    if (g === undefined) scratch.read(NEVER_BOUGHT, 0, 0, asOf, settings, config.churn);
+    else {
+      const s = summaryFrom(g);
+      scratch.read(s.times, s.spend, s.windowSpend, asOf, settings, config.churn);
+    }
+  }
 
   /**
    * One chunk of the stats pass: the next `limit` stored rows after `after` (or, where customers came,
    * went or changed, the next `limit` active buying customers). When the customers of the range are
    * unchanged (their count and version sum equal the rows'), their fields are not read at all, and
-   * only the rows whose hashes differ are rebuilt and written.
+   * only the rows whose hashes differ are rebuilt: new rows are written now, changed ones of unchanged
+   * customers are left to the sweep after the thresholds (up to {@link MAX_DEFERRED}), the others
+   * written now.
    */
-  const statsChunk = internal<{ after: string | null; limit: number; asOf: Date; thresholds: ScoreThresholds | null; cols: Columns; changed: ChangedCustomers }>('segments.rebuild-stats', async (ctx, input) => {
+  const statsChunk = internal<{ after: string | null; limit: number; asOf: Date; thresholds: ScoreThresholds | null; cols: Columns; changed: ChangedCustomers; deferred: DeferredRow[] }>('segments.rebuild-stats', async (ctx, input) => {
     const { tx } = ctx;
     const { cols, after, limit } = input;
     let stored = await storedAfter(tx, after, limit);
     let upper: string | null = stored.length === limit ? (stored[limit - 1]!['customerId'] as string) : null;
     let customers: AggregateRow[] | null = null;
+    // Whether `customers` are the stored rows themselves (their `customerId` and `customerVersion`).
+    let unchanged = false;
     if (upper !== null) {
       const versions = await versionsInRange(tx, after, upper);
       let sum = 0;
       for (const r of stored) sum += (r['customerVersion'] as number | null) ?? Number.NaN;
       // Unchanged: the customers are the stored rows', with the versions the rows were derived from.
-      if (versions.count === stored.length && versions.sum === sum) customers = stored.map((r) => ({ id: r['customerId'] as string, version: r['customerVersion'] as number }));
+      unchanged = versions.count === stored.length && versions.sum === sum;
+      if (unchanged) customers = stored;
     }
     if (customers === null) {
       customers = await customersIn(tx, after, upper, limit, 'copied');
@@ -433,17 +488,21 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
     const keys = new Map<string, RowOf<typeof keyAccountsCollection>>();
     for await (const k of scan(tx, keyAccountsCollection, Object.keys(range).length ? { where: { customerId: range } } : {})) keys.set(k.customerId, k);
 
-    const pending: Array<{ g: AggregateRow; figures: PurchaseFigures; creditRating: string | null; keyAccount: boolean; exists: boolean }> = [];
+    // Rows to write, and where their customers are in `cols` (whose hashes are then the written row's).
+    const pending: Array<{ id: string; g: AggregateRow; figures: PurchaseFigures; creditRating: string | null; keyAccount: boolean; exists: boolean; digest: number; at: number }> = [];
+    const scratch = new FigureScratch();
+    const idField = unchanged ? 'customerId' : 'id';
+    const versionField = unchanged ? 'customerVersion' : 'version';
     for (const g of customers) {
-      const id = g['id'] as string;
+      const id = g[idField] as string;
       const prev = existing.take(id);
       const bought = summaries.take(id);
-      const figures = statsFromSummary(bought ? summaryFrom(bought) : null, input.asOf, settings);
+      readSummary(scratch, bought, input.asOf);
       const creditRating = ratings.has(id) ? ratings.get(id)! : null;
       let keyAccount = false;
       const key = keys.get(id);
       if (key) {
-        const s = keyAccountScore(figures.windowSpend, key, creditRating, config.keyAccounts);
+        const s = keyAccountScore(scratch.windowSpend, key, creditRating, config.keyAccounts);
         keyAccount = s.isKey;
         if (s.score !== key.score || s.isKey !== key.isKey) {
           await tx.update(keyAccountsCollection, key.customerId, { score: s.score, isKey: s.isKey, assessedAt: ctx.now });
@@ -453,29 +512,44 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
           }
         }
       }
-      // Most rows have not changed: compare their hashes before building a row to write.
-      const digests = digestsOf(g['version'] as number, figures, { creditRating, keyAccount }, input.thresholds, config);
-      cols.push(id, figures, config.churn.minGaps, digests.scoresDigest);
-      if (prev !== undefined && prev['digest'] === digests.digest && prev['scoresDigest'] === digests.scoresDigest) continue;
-      pending.push({ g, figures, creditRating, keyAccount, exists: prev !== undefined });
+      // Most rows have not changed: compare their hashes before building a row to write. Scores that
+      // moved with the thresholds alone are the rescoring's (against the stored scores' hash, kept here).
+      const digest = figuresDigestOf(g[versionField] as number, scratch, { creditRating, keyAccount });
+      const at = cols.push(id, scratch, config.churn.minGaps, prev ? (prev['digest'] as number) : 0, prev ? (prev['scoresDigest'] as number) : 0);
+      // The figures themselves only for the rows to write.
+      if (prev === undefined || prev['digest'] !== digest) pending.push({ id, g, figures: statsFromSummary(bought ? summaryFrom(bought) : null, input.asOf, settings), creditRating, keyAccount, exists: prev !== undefined, digest, at });
     }
 
-    // The rows to write, with the fields they copy (read now, for these customers only, when not yet read).
-    const fields = pending.length && !('kind' in pending[0]!.g) ? await customersById(tx, pending.map((p) => p.g['id'] as string)) : null;
+    // Every derived field is written, not only what changed: one statement text per kind of write,
+    // prepared once. Category spend is the baskets part's and stays as it is.
     const inserts: StatsRow[] = [];
     let written = 0;
     for (const p of pending) {
-      const customer = (fields ? fields.get(p.g['id'] as string)! : p.g) as unknown as CustomerProjection;
-      const row = sealRow(composeRow(customer, p.figures, { categories: {}, creditRating: p.creditRating, keyAccount: p.keyAccount }, input.thresholds, config, input.asOf));
-      input.changed.add(customer.id);
-      if (!p.exists) inserts.push(row);
-      else {
-        // Every derived field, not only what changed: one statement text for every update, prepared
-        // once. Category spend is the baskets part's and stays as it is.
-        const { customerId: _id, categories: _c, topCategory: _t, ...derived } = row;
-        await tx.update(customerStatsCollection, customer.id, derived);
-        written++;
+      const id = p.id;
+      input.changed.add(id);
+      if (!unchanged) {
+        // Customers read with their fields (in a range where some came, went or changed): whole rows.
+        const row = sealRow(composeRow(p.g as unknown as CustomerProjection, p.figures, { categories: {}, creditRating: p.creditRating, keyAccount: p.keyAccount }, input.thresholds, config, input.asOf));
+        cols.digest[p.at] = row.digest;
+        cols.scores[p.at] = row.scoresDigest;
+        if (!p.exists) {
+          inserts.push(row);
+          continue;
+        }
+        const { customerId: _id, categories: _c, topCategory: _t, ...fields } = row;
+        await tx.update(customerStatsCollection, id, fields);
+      } else if (input.deferred.length < MAX_DEFERRED) {
+        // Written once, after the thresholds, with the scores under them (the fields copied from the
+        // customer are unchanged, as the customer is).
+        input.deferred.push({ at: p.at, id, figures: p.figures, creditRating: p.creditRating, keyAccount: p.keyAccount, digest: p.digest });
+        continue;
+      } else {
+        const fields = deriveFields(p.figures, { creditRating: p.creditRating, keyAccount: p.keyAccount }, input.thresholds, config, input.asOf);
+        fields.digest = cols.digest[p.at] = p.digest;
+        fields.scoresDigest = cols.scores[p.at] = scoresDigestOf(fields);
+        await tx.update(customerStatsCollection, id, fields);
       }
+      written++;
     }
     if (inserts.length) await insertMany(tx, customerStatsCollection, inserts);
     // Rows of customers in this range who are no longer active buyers (merged, erased).
@@ -506,8 +580,15 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
     else await ctx.tx.insert(segmentStateCollection, { id: MEMBERSHIP_ID, data, updatedAt: ctx.now });
   });
 
-  const patchChunk = internal<{ patches: Array<[string, Partial<StatsRow>]>; asOf: Date }>('segments.rebuild-scores', async (ctx, input) => {
-    for (const [id, patch] of input.patches) await ctx.tx.update(customerStatsCollection, id, { ...patch, updatedAt: input.asOf });
+  /**
+   * Writes of the sweep after the thresholds, each applied only if the row is still as the stats pass
+   * left it (its two hashes): a row a sale rewrote meanwhile is newer, and a row removed stays removed.
+   * Returns how many were applied.
+   */
+  const writeChunk = internal<{ writes: SweepWrite[] }>('segments.rebuild-scores', async (ctx, input) => {
+    let applied = 0;
+    for (const w of input.writes) if (await ctx.tx.consume(customerStatsCollection, w.id, w.when, w.set)) applied++;
+    return applied;
   });
 
   const applyMembership = internal<{ segmentId: string; joins: string[]; leaves: string[] }>('segments.apply-membership', async (ctx, input) => {
@@ -530,29 +611,58 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
   });
 
   /**
-   * Scores of one customer from the columns under new thresholds: a patch of every threshold-dependent
-   * field when their hash differs from the stored one (one statement text per shape), else null.
+   * Scores of customers from the columns under new thresholds: for the customer at `i`, a patch of
+   * every threshold-dependent field when their hash differs from the stored one (one statement text
+   * per shape), else null. Few combinations of scores exist (RFM scores, value and volume classes, own
+   * or population churn), so the hash of each is computed once.
    */
-  function rescore(cols: Columns, i: number, t: ScoreThresholds): Partial<StatsRow> | null {
-    const last = cols.last[i]!;
-    if (Number.isNaN(last) || !t.r || !t.f || !t.m) return null;
-    const r = quintileScore(last, t.r);
-    const f = quintileScore(cols.fv[i]!, t.f);
-    const m = quintileScore(cols.mv[i]!, t.m);
-    const own = cols.own[i]!;
-    const hours = own ? null : populationHours(t, config);
-    const basis = own ? 'own' : hours === null ? null : 'population';
-    const rfmGroup = rfmGroupOf({ r, f, m }, config.rfm.groups);
-    const valueClass = valueClassOf(cols.mv[i]!, t.value);
-    const volumeClass = volumeClassOf(cols.mv[i]!, t.largeMin);
-    // Hash first: a million customers are rescored and few of them change.
-    const digest = scoresDigestOf({ rScore: r, fScore: f, mScore: m, rfmGroup, valueClass, volumeClass, churnBasis: basis, churnThresholdHours: hours });
-    if (digest === cols.scores[i]) return null;
-    const patch: Partial<StatsRow> = { rScore: r, fScore: f, mScore: m, rfmGroup, valueClass, volumeClass, scoresDigest: digest };
-    if (!own) Object.assign(patch, { churnThresholdHours: hours, churnBasis: basis, overdueAt: hours === null ? null : new Date(last + hours * 3_600_000) });
-    return patch;
+  function rescorer(t: ScoreThresholds): (cols: Columns, i: number) => Partial<StatsRow> | null {
+    const hours = populationHours(t, config);
+    const hashes = new Map<number, number>();
+    return (cols, i) => {
+      const last = cols.last[i]!;
+      if (Number.isNaN(last) || !t.r || !t.f || !t.m) return null;
+      const r = quintileScore(last, t.r);
+      const f = quintileScore(cols.fv[i]!, t.f);
+      const m = quintileScore(cols.mv[i]!, t.m);
+      const own = cols.own[i] === 1;
+      const valueClass = valueClassOf(cols.mv[i]!, t.value);
+      const volumeClass = volumeClassOf(cols.mv[i]!, t.largeMin);
+      const basis = own ? 'own' : hours === null ? null : 'population';
+      const key = (((r * 8 + f) * 8 + m) * 4 + VALUE_CLASS_CODES[valueClass]) * 4 + (volumeClass === 'large' ? 2 : 0) + (own ? 1 : 0);
+      let rfmGroup: string | null | undefined;
+      let digest = hashes.get(key);
+      if (digest === undefined) {
+        rfmGroup = rfmGroupOf({ r, f, m }, config.rfm.groups);
+        digest = scoresDigestOf({ rScore: r, fScore: f, mScore: m, rfmGroup, valueClass, volumeClass, churnBasis: basis, churnThresholdHours: own ? null : hours });
+        hashes.set(key, digest);
+      }
+      if (digest === cols.scores[i]) return null;
+      rfmGroup ??= rfmGroupOf({ r, f, m }, config.rfm.groups);
+      const patch: Partial<StatsRow> = { rScore: r, fScore: f, mScore: m, rfmGroup, valueClass, volumeClass, scoresDigest: digest };
+      if (!own) Object.assign(patch, { churnThresholdHours: hours, churnBasis: basis, overdueAt: hours === null ? null : new Date(overdueTime(last, hours)) });
+      return patch;
+    };
   }
 
+  /**
+   * Each customer's value of a statistics field that is an instant, as the rows are after the stats
+   * part (epoch milliseconds, NaN for null), where the columns hold it: `lastPurchaseAt`, and
+   * `overdueAt` (the last purchase and the churn threshold, the customer's own or the population's).
+   * Null for any other field.
+   */
+  function instantsOf(rebuilt: RebuiltColumns, field: string): Float64Array | null {
+    const { cols, thresholds } = rebuilt;
+    if (field === 'lastPurchaseAt') return cols.last.subarray(0, cols.length);
+    if (field !== 'overdueAt') return null;
+    const population = populationHours(thresholds, config);
+    const out = new Float64Array(cols.length);
+    for (let i = 0; i < cols.length; i++) {
+      const hours = cols.own[i] === 1 ? cols.ownHours[i]! : population;
+      out[i] = hours === null ? Number.NaN : overdueTime(cols.last[i]!, hours);
+    }
+    return out;
+  }
 
   /** Joins and leaves of one segment, written in chunks with their events. */
   async function applyAll(segmentId: string, joins: string[], leaves: string[], options: CommandOptions, chunk: number, cancelled: () => boolean): Promise<boolean> {
@@ -603,6 +713,32 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
   }
 
   /**
+   * The customers an incremental membership pass evaluates: those whose rows changed since the last
+   * complete pass, and those a relative date may have moved in or out (a field between its boundary
+   * then and now), found in the columns of this rebuild's stats part where they hold the field (taken
+   * from `columns`, and so released, here), else from the rows.
+   */
+  async function candidatesOf(incremental: readonly CompiledSegment[], changed: ChangedCustomers, prior: MembershipRecord, asOf: Date, columns: Held<RebuiltColumns>): Promise<Set<string>> {
+    const candidates = new Set(changed.ids);
+    const rebuilt = columns.take();
+    const then = new Date(prior.asOf);
+    for (const s of incremental) {
+      for (const atom of relativeAtoms(s.predicate)) {
+        const a = resolveValue(atom.value, then) as Date;
+        const b = resolveValue(atom.value, asOf) as Date;
+        const range = a.getTime() <= b.getTime() ? { gte: a, lte: b } : { gte: b, lte: a };
+        const instants = rebuilt ? instantsOf(rebuilt, atom.field) : null;
+        if (instants) {
+          const lo = range.gte.getTime();
+          const hi = range.lte.getTime();
+          for (let i = 0; i < instants.length; i++) if (instants[i]! >= lo && instants[i]! <= hi) candidates.add(rebuilt!.cols.ids!.at(i));
+        } else for await (const ids of idsWhere(kernel.store, { [atom.field]: range })) for (const id of ids) candidates.add(id);
+      }
+    }
+    return candidates;
+  }
+
+  /**
    * Brings memberships in line with the statistics at `asOf`. A segment is evaluated in full (pushed
    * down to SQL) unless the last complete pass materialised the same version of it and its definition
    * tests statistics fields only: then only the customers whose rows changed since (`changed`) and those
@@ -613,6 +749,7 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
     asOf: Date,
     prior: MembershipRecord | null,
     changed: ChangedCustomers | null,
+    columns: Held<RebuiltColumns>,
     options: CommandOptions,
     progress: (done: number, total: number) => void,
     cancelled: () => boolean,
@@ -623,24 +760,15 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
     const segments = await activeSegments(kernel.store, registry);
     const active = new Set(segments.map((s) => s.id));
     // Members of segments that were deactivated or removed leave them.
-    const held = await aggregate(kernel.store, segmentMembersCollection, { groupBy: ['segmentId'], measures: { n: { fn: 'count' } } });
-    const stale = held.map((g) => g['segmentId'] as string).filter((id) => !active.has(id));
+    const stale = await staleSegments(kernel.store, [...active]);
     const incremental = prior !== null && changed !== null && !changed.overflow ? segments.filter((s) => prior.segments[s.id] === s.version && statsOnly(s.predicate)) : [];
     const full = segments.filter((s) => !incremental.includes(s));
     const total = segments.length + stale.length;
     let done = 0;
+    if (!incremental.length) columns.take();
 
     if (incremental.length) {
-      const candidates = new Set(changed!.ids);
-      const then = new Date(prior!.asOf);
-      for (const s of incremental) {
-        for (const atom of relativeAtoms(s.predicate)) {
-          const a = resolveValue(atom.value, then) as Date;
-          const b = resolveValue(atom.value, asOf) as Date;
-          const range = a.getTime() <= b.getTime() ? { gte: a, lte: b } : { gte: b, lte: a };
-          for await (const ids of idsWhere(kernel.store, { [atom.field]: range })) for (const id of ids) candidates.add(id);
-        }
-      }
+      const candidates = await candidatesOf(incremental, changed!, prior!, asOf, columns);
       const changes = await candidateChanges([...candidates].sort(), incremental, asOf);
       for (const s of incremental) {
         const { joins, leaves } = changes.get(s.id)!;
@@ -673,11 +801,13 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
 
 
   /**
-   * The figures of every active buying customer, read in chunks without writing anything: what a first
-   * build needs for its thresholds before it writes the rows. `null` when cancelled.
+   * The population's thresholds from the figures of every active buying customer, read in chunks
+   * without writing anything: what a first build needs before it writes the rows. `null` when
+   * cancelled. The figures are dropped on return, before the rows are written.
    */
-  async function figuresPass(asOf: Date, chunk: number, progress: (done: number) => void, cancelled: () => boolean): Promise<Columns | null> {
-    const cols = new Columns();
+  async function firstThresholds(asOf: Date, expected: number, chunk: number, progress: (done: number) => void, cancelled: () => boolean): Promise<ScoreThresholds | null> {
+    const cols = new Columns(expected, false);
+    const scratch = new FigureScratch();
     const windowStart = windowStartOf(asOf, settings);
     let after: string | null = null;
     do {
@@ -687,14 +817,94 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
       const summaries = new SortedGroups(page.length ? await summariesInRange(kernel.store, after, upper, windowStart) : []);
       for (const g of page) {
         const id = g['id'] as string;
-        const bought = summaries.take(id);
-        cols.push(id, statsFromSummary(bought ? summaryFrom(bought) : null, asOf, settings), config.churn.minGaps, 0);
+        readSummary(scratch, summaries.take(id), asOf);
+        cols.push(id, scratch, config.churn.minGaps, 0, 0);
       }
       after = upper;
-      progress(cols.ids.length);
+      progress(cols.length);
       await yieldToHost();
     } while (after !== null);
-    return cols;
+    return thresholdsFrom(cols, config, asOf);
+  }
+
+  /**
+   * The `stats` part: statistics rows from the purchases (after the thresholds, on a first build),
+   * then the population's thresholds, then the rows whose scores moved with them. Adds to `result`.
+   * Returns the per-customer columns, as the rows now are, unless cancelled (they live no longer than
+   * the rebuild).
+   */
+  async function statsPart(
+    asOf: Date,
+    chunk: number,
+    result: RebuildResult,
+    changed: ChangedCustomers,
+    options: CommandOptions,
+    report: (part: RebuildProgress['part'], done: number, total: number) => void,
+    cancelled: () => boolean,
+  ): Promise<RebuiltColumns | null> {
+    const total = await kernel.store.count(customersCollection, { status: 'active', isCustomer: true });
+    if (result.thresholds === null && total > 0) {
+      // A first build: without thresholds every row would be written twice (figures, then scores).
+      const first = await firstThresholds(asOf, total, chunk, (d) => report('thresholds', d, total), cancelled);
+      if (first === null) result.cancelled = true;
+      else result.thresholds = first;
+    }
+    const cols = new Columns(total, true);
+    const deferred: DeferredRow[] = [];
+    let after: string | null = null;
+    let done = 0;
+    do {
+      if (cancelled() || result.cancelled) {
+        result.cancelled = true;
+        break;
+      }
+      // The chunk appends its customers' figures to `cols`; a chunk that fails fails the rebuild.
+      const r = (await statsChunk({ after, limit: chunk, asOf, thresholds: result.thresholds, cols, changed, deferred }, options)) as { customers: number; next: string | null; written: number; removed: number };
+      result.written += r.written;
+      result.removed += r.removed;
+      done += r.customers;
+      after = r.next;
+      report('stats', done, total);
+      await yieldToHost();
+    } while (after !== null);
+    result.customers = cols.length;
+    if (result.cancelled) return null;
+    const t = thresholdsFrom(cols, config, asOf, result.thresholds);
+    await saveThresholds({ thresholds: t }, options);
+    result.thresholds = t;
+    // One sweep in key order writes the deferred rows and the rows whose scores moved with the thresholds.
+    const rescore = rescorer(t);
+    let writes: SweepWrite[] = [];
+    let next = 0;
+    const stored = (i: number) => ({ digest: cols.digest[i]!, scoresDigest: cols.scores[i]! });
+    for (let i = 0; i < cols.length; i++) {
+      if (next < deferred.length && deferred[next]!.at === i) {
+        const d = deferred[next++]!;
+        const set = deriveFields(d.figures, { creditRating: d.creditRating, keyAccount: d.keyAccount }, t, config, asOf);
+        set.digest = d.digest;
+        set.scoresDigest = scoresDigestOf(set);
+        writes.push({ id: d.id, when: stored(i), set });
+      } else {
+        const p = rescore(cols, i);
+        if (p) {
+          p.updatedAt = asOf;
+          const id = cols.ids!.at(i);
+          writes.push({ id, when: stored(i), set: p });
+          changed.add(id);
+        }
+      }
+      if (writes.length >= chunk || (i === cols.length - 1 && writes.length)) {
+        if (cancelled()) {
+          result.cancelled = true;
+          return null;
+        }
+        result.written += (await writeChunk({ writes }, options)) as number;
+        writes = [];
+        report('scores', i + 1, cols.length);
+        await yieldToHost();
+      }
+    }
+    return { cols, thresholds: t };
   }
 
   /** Runs a rebuild (see {@link rebuildSchema}). */
@@ -712,57 +922,9 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
     if (prior !== null && (parts.includes('stats') || parts.includes('membership'))) await saveMembershipState({ record: null }, options);
     const changed = new ChangedCustomers();
 
-    if (parts.includes('stats') && !result.cancelled) {
-      const total = await kernel.store.count(customersCollection, { status: 'active', isCustomer: true });
-      if (result.thresholds === null && total > 0) {
-        // A first build: without thresholds every row would be written twice (figures, then scores).
-        const first = await figuresPass(asOf, chunk, (d) => report('thresholds', d, total), cancelled);
-        if (first === null) result.cancelled = true;
-        else result.thresholds = thresholdsFrom(first, config, asOf);
-      }
-      const cols = new Columns();
-      let after: string | null = null;
-      let done = 0;
-      do {
-        if (cancelled() || result.cancelled) {
-          result.cancelled = true;
-          break;
-        }
-        // The chunk appends its customers' figures to `cols`; a chunk that fails fails the rebuild.
-        const r = (await statsChunk({ after, limit: chunk, asOf, thresholds: result.thresholds, cols, changed }, options)) as { customers: number; next: string | null; written: number; removed: number };
-        result.written += r.written;
-        result.removed += r.removed;
-        done += r.customers;
-        after = r.next;
-        report('stats', done, total);
-        await yieldToHost();
-      } while (after !== null);
-      result.customers = cols.ids.length;
-      if (!result.cancelled) {
-        const t = thresholdsFrom(cols, config, asOf, result.thresholds);
-        await saveThresholds({ thresholds: t }, options);
-        result.thresholds = t;
-        let patches: Array<[string, Partial<StatsRow>]> = [];
-        for (let i = 0; i < cols.ids.length; i++) {
-          const p = rescore(cols, i, t);
-          if (p) {
-            patches.push([cols.ids[i]!, p]);
-            changed.add(cols.ids[i]!);
-          }
-          if (patches.length >= chunk || (i === cols.ids.length - 1 && patches.length)) {
-            if (cancelled()) {
-              result.cancelled = true;
-              break;
-            }
-            await patchChunk({ patches, asOf }, options);
-            result.written += patches.length;
-            patches = [];
-            report('scores', i + 1, cols.ids.length);
-            await yieldToHost();
-          }
-        }
-      }
-    }
+    const columns = new Held(parts.includes('stats') && !result.cancelled ? await statsPart(asOf, chunk, result, changed, options, report, cancelled) : null);
+    // The columns serve an incremental membership pass only: without one in view, they go now.
+    if (!parts.includes('membership') || prior === null || changed.overflow) columns.take();
     if (parts.includes('baskets') && !result.cancelled) {
       const r = await refreshBaskets(kernel, config, { chunk, asOf, options, progress: (d, t) => report('baskets', d, t), cancelled, yieldToHost });
       result.pairs = r.pairs;
@@ -770,7 +932,7 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
       result.cancelled = r.cancelled;
     }
     if (parts.includes('membership') && !result.cancelled) {
-      const r = await membershipPass(asOf, prior, changed, options, (d, t) => report('membership', d, t), cancelled, chunk);
+      const r = await membershipPass(asOf, prior, changed, columns, options, (d, t) => report('membership', d, t), cancelled, chunk);
       result.joined = r.joined;
       result.left = r.left;
       result.cancelled = r.cancelled;

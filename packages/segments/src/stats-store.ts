@@ -24,7 +24,7 @@ import {
   type StatsRow,
 } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
-import { churnThreshold, overdueAt, statsFromSummary, topCategories, windowStartOf, type PurchaseFigures, type PurchaseSummary } from './customer-stats.js';
+import { churnThreshold, overdueAt, overdueTime, statsFromSummary, topCategories, windowStartOf, type FigureScratch, type PurchaseFigures, type PurchaseSummary } from './customer-stats.js';
 import { compileCondition, evaluate, needsCustomer, pushdownTerms, type ConditionRegistry, type Predicate } from './definition.js';
 import type { SegmentPolicy } from './policy.js';
 import { scoreCustomer, type ScoreThresholds } from './scores.js';
@@ -97,25 +97,24 @@ export interface RowExtras {
   keyAccount: boolean;
 }
 
-/** Builds a statistics row from its parts. Pure, so the rebuild and the per-sale update agree. */
-export function composeRow(
-  customer: CustomerProjection,
+/**
+ * The fields of a statistics row a rebuild derives from purchases, credit and key-account standing:
+ * all but the customer's copied fields (and the version they are from) and the baskets part's
+ * category spend. The digests are left at 0 for {@link sealRow} or the caller to set.
+ */
+export type DerivedFields = Omit<StatsRow, 'customerId' | 'kind' | 'region' | 'industry' | 'sizeClass' | 'homeStoreId' | 'customerVersion' | 'categories' | 'topCategory'>;
+
+/** The derived fields of a row (see {@link DerivedFields}). Pure, so the rebuild and the per-sale update agree. */
+export function deriveFields(
   figures: PurchaseFigures,
-  extras: RowExtras,
+  extras: Pick<RowExtras, 'creditRating' | 'keyAccount'>,
   thresholds: ScoreThresholds | null,
   config: ResolvedSegmentsConfig,
   now: Date,
-): StatsRow {
+): DerivedFields {
   const churn = churnThreshold(figures.gaps, config.churn, thresholds?.populationGapHours ?? null);
   const scores = scoreCustomer(figures, thresholds, config.rfm.groups);
   return {
-    customerId: customer.id,
-    kind: customer.kind,
-    region: customer.region,
-    industry: customer.industry,
-    sizeClass: customer.sizeClass,
-    homeStoreId: customer.homeStoreId,
-    customerVersion: customer.version,
     firstPurchaseAt: figures.firstPurchaseAt,
     lastPurchaseAt: figures.lastPurchaseAt,
     visits: figures.visits,
@@ -128,14 +127,40 @@ export function composeRow(
     churnThresholdHours: figures.lastPurchaseAt && churn ? churn.hours : null,
     churnBasis: figures.lastPurchaseAt && churn ? churn.basis : null,
     overdueAt: overdueAt(figures.lastPurchaseAt, churn),
-    categories: extras.categories,
-    topCategory: topCategories(extras.categories, 1)[0]?.category ?? null,
-    ...scores,
+    rScore: scores.rScore,
+    fScore: scores.fScore,
+    mScore: scores.mScore,
+    rfmGroup: scores.rfmGroup,
+    valueClass: scores.valueClass,
+    volumeClass: scores.volumeClass,
     creditRating: extras.creditRating,
     keyAccount: extras.keyAccount,
     digest: 0,
     scoresDigest: 0,
     updatedAt: now,
+  };
+}
+
+/** Builds a statistics row from its parts. Pure, so the rebuild and the per-sale update agree. */
+export function composeRow(
+  customer: CustomerProjection,
+  figures: PurchaseFigures,
+  extras: RowExtras,
+  thresholds: ScoreThresholds | null,
+  config: ResolvedSegmentsConfig,
+  now: Date,
+): StatsRow {
+  return {
+    customerId: customer.id,
+    kind: customer.kind,
+    region: customer.region,
+    industry: customer.industry,
+    sizeClass: customer.sizeClass,
+    homeStoreId: customer.homeStoreId,
+    customerVersion: customer.version,
+    categories: extras.categories,
+    topCategory: topCategories(extras.categories, 1)[0]?.category ?? null,
+    ...deriveFields(figures, extras, thresholds, config, now),
   };
 }
 
@@ -164,13 +189,13 @@ type ScoredFields = Pick<StatsRow, 'rScore' | 'fScore' | 'mScore' | 'rfmGroup' |
 /** The threshold-dependent values of a row as a hash: scores, classes, and the churn threshold when it is the population's. */
 export function scoresDigestOf(s: ScoredFields): number {
   startHash();
-  hashValue(s.rScore);
-  hashValue(s.fScore);
-  hashValue(s.mScore);
-  hashValue(s.rfmGroup);
-  hashValue(s.valueClass);
-  hashValue(s.volumeClass);
-  hashValue(s.churnBasis === 'population' ? s.churnThresholdHours : -1);
+  hashNumber(s.rScore);
+  hashNumber(s.fScore);
+  hashNumber(s.mScore);
+  hashText(s.rfmGroup);
+  hashText(s.valueClass);
+  hashText(s.volumeClass);
+  hashNumber(s.churnBasis === 'population' ? s.churnThresholdHours : -1);
   return hashResult();
 }
 
@@ -182,62 +207,79 @@ type DigestedFields = Pick<StatsRow, (typeof DIGESTED)[number] | 'churnBasis' | 
  * standing ({@link DIGESTED}, in that order), and the churn threshold when it is the customer's own.
  */
 export function digestOf(row: DigestedFields): number {
-  // Named reads, not a loop over DIGESTED: a rebuild hashes a million rows, and keyed reads are slow.
-  startHash();
-  hashValue(row.customerVersion);
-  hashValue(row.firstPurchaseAt);
-  hashValue(row.lastPurchaseAt);
-  hashValue(row.visits);
-  hashValue(row.spend);
-  hashValue(row.avgBasket);
-  hashValue(row.windowVisits);
-  hashValue(row.windowSpend);
-  hashValue(row.gaps);
-  hashValue(row.typicalGapHours);
-  hashValue(row.creditRating);
-  hashValue(row.keyAccount);
-  hashValue(row.churnBasis === 'own' ? row.churnThresholdHours : -1);
-  hashValue(row.churnBasis === 'own' ? row.overdueAt : -1);
-  return hashResult();
+  const own = row.churnBasis === 'own';
+  return hashDerived(row.customerVersion, row.firstPurchaseAt?.getTime() ?? null, row.lastPurchaseAt?.getTime() ?? null, row.visits, row.spend, row.avgBasket, row.windowVisits, row.windowSpend, row.gaps, row.gaps.length, row.typicalGapHours, row.creditRating, row.keyAccount, own, row.churnThresholdHours, own ? (row.overdueAt?.getTime() ?? null) : null);
 }
 
 /**
- * The two digests of the row {@link composeRow} would build from these parts, without building it, so
- * a rebuild composes only the rows it writes (and reads the customer's fields only for those). Equal to
- * `sealRow(composeRow(...))`'s by construction: both hash the same derived values (a test checks it).
+ * The {@link digestOf} of the row {@link composeRow} would build from a customer's figures, read into
+ * a {@link FigureScratch}, without building the figures or the row (a rebuild hashes a million
+ * customers and writes few of them). It depends on no thresholds (the churn threshold is hashed only
+ * when it is the customer's own). Equal to `sealRow(composeRow(...)).digest` by construction: both
+ * hash the same derived values with {@link hashDerived} (a test checks it).
  */
-export function digestsOf(
-  customerVersion: number,
-  figures: PurchaseFigures,
-  extras: Pick<RowExtras, 'creditRating' | 'keyAccount'>,
-  thresholds: ScoreThresholds | null,
-  config: ResolvedSegmentsConfig,
-): { digest: number; scoresDigest: number } {
-  const churn = figures.lastPurchaseAt ? churnThreshold(figures.gaps, config.churn, thresholds?.populationGapHours ?? null) : null;
-  const basis = churn ? churn.basis : null;
-  const hours = churn ? churn.hours : null;
-  const derived: DigestedFields = {
+export function figuresDigestOf(customerVersion: number, f: FigureScratch, extras: Pick<RowExtras, 'creditRating' | 'keyAccount'>): number {
+  const own = !Number.isNaN(f.last) && !Number.isNaN(f.ownHours);
+  return hashDerived(
     customerVersion,
-    firstPurchaseAt: figures.firstPurchaseAt,
-    lastPurchaseAt: figures.lastPurchaseAt,
-    visits: figures.visits,
-    spend: figures.spend,
-    avgBasket: figures.avgBasket,
-    windowVisits: figures.windowVisits,
-    windowSpend: figures.windowSpend,
-    gaps: figures.gaps,
-    typicalGapHours: figures.typicalGapHours,
-    creditRating: extras.creditRating,
-    keyAccount: extras.keyAccount,
-    churnBasis: basis,
-    churnThresholdHours: hours,
-    overdueAt: basis === 'own' ? overdueAt(figures.lastPurchaseAt, churn) : null,
-  };
-  const digest = digestOf(derived);
-  const s = scoreCustomer(figures, thresholds, config.rfm.groups);
-  // Named fields, not a spread: this runs a million times per rebuild.
-  const scored: ScoredFields = { rScore: s.rScore, fScore: s.fScore, mScore: s.mScore, rfmGroup: s.rfmGroup, valueClass: s.valueClass, volumeClass: s.volumeClass, churnBasis: basis, churnThresholdHours: hours };
-  return { digest, scoresDigest: scoresDigestOf(scored) };
+    Number.isNaN(f.first) ? null : f.first,
+    Number.isNaN(f.last) ? null : f.last,
+    f.visits,
+    f.spend,
+    f.avgBasket,
+    f.windowVisits,
+    f.windowSpend,
+    f.gaps,
+    f.gapCount,
+    Number.isNaN(f.typicalGap) ? null : f.typicalGap,
+    extras.creditRating,
+    extras.keyAccount,
+    own,
+    f.ownHours,
+    own ? overdueTime(f.last, f.ownHours) : null,
+  );
+}
+
+/**
+ * The hash of the derived fields ({@link DIGESTED}, in that order, then the churn threshold and the
+ * overdue instant when the threshold is the customer's own, else -1 for both), as arguments (instants
+ * as epoch milliseconds, as a `Date` hashes): named values and a hash per type, not a loop over
+ * DIGESTED or an object built for it.
+ */
+function hashDerived(
+  customerVersion: number | null,
+  firstPurchaseAt: number | null,
+  lastPurchaseAt: number | null,
+  visits: number,
+  spend: number,
+  avgBasket: number,
+  windowVisits: number,
+  windowSpend: number,
+  gaps: ArrayLike<number>,
+  gapCount: number,
+  typicalGapHours: number | null,
+  creditRating: string | null,
+  keyAccount: boolean,
+  ownChurn: boolean,
+  churnThresholdHours: number | null,
+  overdueTime: number | null,
+): number {
+  startHash();
+  hashNumber(customerVersion);
+  hashNumber(firstPurchaseAt);
+  hashNumber(lastPurchaseAt);
+  hashNumber(visits);
+  hashNumber(spend);
+  hashNumber(avgBasket);
+  hashNumber(windowVisits);
+  hashNumber(windowSpend);
+  hashNumbers(gaps, gapCount);
+  hashNumber(typicalGapHours);
+  hashText(creditRating);
+  hashFlag(keyAccount);
+  hashNumber(ownChurn ? churnThresholdHours : -1);
+  hashNumber(ownChurn ? overdueTime : -1);
+  return hashResult();
 }
 
 // The two lanes of the hash being computed; module state so the hot loop allocates nothing.
@@ -257,27 +299,42 @@ function mixNumber(n: number): void {
 
 /**
  * Two 32-bit multiplicative lanes over a sequence of values (numbers, text, dates, booleans, number
- * arrays, null), as one safe integer: {@link startHash}, {@link hashValue} for each, {@link hashResult}.
+ * arrays, null), as one safe integer: {@link startHash}, a `hash...` call for each value,
+ * {@link hashResult}. Each value ends with a separator mix, so adjacent values cannot run together.
  */
 function startHash(): void {
   laneA = 0x811c9dc5;
   laneB = 0x01000193;
 }
 
-function hashValue(v: unknown): void {
-  if (v === null || v === undefined) mix(0x7fffffff);
-  else if (typeof v === 'number') mixNumber(v);
-  else if (v instanceof Date) mixNumber(v.getTime());
-  else if (typeof v === 'boolean') mix(v ? 0x5a5a5a5a : 0x3c3c3c3c);
-  else if (Array.isArray(v)) {
+const NULL_MARK = 0x7fffffff;
+const END_MARK = 0x1f;
+
+function hashNumber(v: number | null | undefined): void {
+  if (v === null || v === undefined) mix(NULL_MARK);
+  else mixNumber(v);
+  mix(END_MARK);
+}
+
+function hashFlag(v: boolean): void {
+  mix(v ? 0x5a5a5a5a : 0x3c3c3c3c);
+  mix(END_MARK);
+}
+
+/** The first `n` numbers of `v`. */
+function hashNumbers(v: ArrayLike<number>, n: number): void {
+  mix(n);
+  for (let i = 0; i < n; i++) mixNumber(v[i]!);
+  mix(END_MARK);
+}
+
+function hashText(v: string | null | undefined): void {
+  if (v === null || v === undefined) mix(NULL_MARK);
+  else {
     mix(v.length);
-    for (let i = 0; i < v.length; i++) mixNumber(v[i] as number);
-  } else {
-    const text = String(v);
-    mix(text.length);
-    for (let i = 0; i < text.length; i++) mix(text.charCodeAt(i));
+    for (let i = 0; i < v.length; i++) mix(v.charCodeAt(i));
   }
-  mix(0x1f);
+  mix(END_MARK);
 }
 
 function hashResult(): number {

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { quintilesOf, selectNth } from '../src/scores.js';
 import { DEFAULT_RFM_GROUPS, largeThreshold, quintileScore, quintiles, rfmGroupOf, scoreCustomer, valueClassOf, valueThresholds, volumeClassOf } from '@clientele/segments';
 
 describe('quintile scores', () => {
@@ -19,6 +21,36 @@ describe('quintile scores', () => {
     expect(quintiles([7])).toEqual([7, 7, 7, 7]);
     expect(quintileScore(7, quintiles([7])!)).toBe(1);
     expect(quintiles([])).toBeNull();
+  });
+});
+
+describe('quintiles by selection', () => {
+  // Few distinct values (many ties), as window visits have, and many, as instants have (no -0: a sort
+  // and a selection may order it and 0 differently, though they are equal).
+  const values = fc.oneof(fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 300 }), fc.array(fc.double({ noNaN: true, min: -1e12, max: 1e12 }).map((x) => x + 0), { maxLength: 300 }));
+
+  it('give the thresholds of a sort, in any order of the values', () => {
+    fc.assert(
+      fc.property(values, (xs) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        expect(quintilesOf(Float64Array.from(xs))).toEqual(quintiles(sorted));
+      }),
+    );
+  });
+
+  it('put the k-th value in place with none greater before it and none smaller after it', () => {
+    fc.assert(
+      fc.property(values.filter((xs) => xs.length > 0), fc.nat(), (xs, seed) => {
+        const k = seed % xs.length;
+        const a = Float64Array.from(xs);
+        selectNth(a, k, 0, a.length - 1);
+        const sorted = [...xs].sort((x, y) => x - y);
+        expect(a[k]).toBe(sorted[k]);
+        for (let i = 0; i < k; i++) expect(a[i]! <= a[k]!).toBe(true);
+        for (let i = k + 1; i < a.length; i++) expect(a[i]! >= a[k]!).toBe(true);
+        expect([...a].sort((x, y) => x - y)).toEqual(sorted);
+      }),
+    );
   });
 });
 

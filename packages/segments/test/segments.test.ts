@@ -98,6 +98,23 @@ describe.each(STORE_KINDS)('segments on $name', (kind) => {
     await crm.close();
   });
 
+  it('empty every inactive segment at the next rebuild, whichever active ones sort around it', async () => {
+    const { crm } = await openSegChain(await kind.open());
+    const a = await member(crm, 'Everyone');
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    for (const id of ids) await crm.segments.define({ id, name: id.toUpperCase(), definition: { field: 'kind', op: 'eq', value: 'individual' } }, SYSTEM);
+    await crm.segments.rebuild({}, SYSTEM);
+    expect(await crm.segments.segmentsOf(a)).toEqual(ids);
+    // Inactive before the first active one, between active ones and after the last.
+    for (const id of ['a', 'c', 'e', 'g']) await crm.segments.define({ id, name: id.toUpperCase(), active: false, definition: { field: 'kind', op: 'eq', value: 'individual' } }, SYSTEM);
+    await crm.segments.rebuild({ parts: ['membership'] }, SYSTEM);
+    expect(await crm.segments.segmentsOf(a)).toEqual(['b', 'd', 'f']);
+    for (const id of ['b', 'd', 'f']) await crm.segments.define({ id, name: id.toUpperCase(), active: false, definition: { field: 'kind', op: 'eq', value: 'individual' } }, SYSTEM);
+    await crm.segments.rebuild({ parts: ['membership'] }, SYSTEM);
+    expect(await crm.segments.segmentsOf(a)).toEqual([]);
+    await crm.close();
+  });
+
   it('follow changes of the customer: a tag added joins a tag segment', async () => {
     const { crm } = await openSegChain(await kind.open());
     const a = await member(crm, 'Tagless');

@@ -1,6 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DAY, STORE_KINDS, SYSTEM, buy, freshKey, member, openSegChain } from './helpers.js';
 import type { StatsRow } from '@clientele/segments';
+import { customersCollection } from '@clientele/core';
+import { resolveConfig } from '../src/config.js';
+import { statsFromSummary } from '../src/customer-stats.js';
+import { composeRow, projectCustomer, sealRow, summaryOf } from '../src/stats-store.js';
 
 const volatile = ({ updatedAt: _u, ...rest }: StatsRow) => rest;
 
@@ -46,6 +50,117 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     await buy(crm, b, 1_000);
     await crm.segments.rebuild({}, SYSTEM);
     expect((await crm.segments.rebuild({}, SYSTEM)).written).toBe(0);
+    await crm.close();
+  });
+
+  it('rebuilt nightly as time passes, equal what each customer\'s purchases give, and leave a sale made meanwhile as it wrote it', { timeout: 60_000 }, async () => {
+    // Segments on relative dates (their members change with time alone) and on scores.
+    const SEGMENTS = { 'at-risk': { condition: 'churn-risk' }, lapsed: { condition: 'inactive-for-days', args: { days: 320 } }, champions: { condition: 'rfm-group', args: { groups: ['champions', 'loyal'] } } };
+    // Shopping, a rebuild, then 300 days on (the window moves, thresholds and many rows change, in
+    // full chunks and a partial last one) another rebuild.
+    const shop = async (rebuildEarly: boolean) => {
+      const { crm, clock } = await openSegChain(await kind.open());
+      for (const [id, definition] of Object.entries(SEGMENTS)) await crm.segments.define({ id, name: id, definition }, SYSTEM);
+      const ids: string[] = [];
+      for (let i = 0; i < 25; i++) ids.push(await member(crm, `N${i}`));
+      for (let week = 0; week < 20; week++) {
+        // Regulars every week (their own rhythm), others now and then, some never.
+        for (let i = 0; i < ids.length; i++) if (i % 3 === 0 || (i % 3 === 1 && week % ((i % 7) + 2) === 0)) await buy(crm, ids[i]!, 500 + 137 * i);
+        clock.advance(7 * DAY);
+      }
+      if (rebuildEarly) await crm.segments.rebuild({ chunkSize: 10 }, SYSTEM);
+      clock.advance(300 * DAY);
+      return { crm, clock, ids };
+    };
+    const { crm, clock, ids } = await shop(true);
+    const buyer = ids[3]!;
+    let sold = false;
+    const sale: Array<Promise<unknown>> = [];
+    const rebuilt = await crm.segments.rebuild(
+      {
+        chunkSize: 10,
+        // A sale for a customer whose row the sweep after the thresholds rewrites, before it does.
+        onProgress: (p) => {
+          if (p.part === 'stats' && p.done === p.total && !sold) {
+            sold = true;
+            sale.push(buy(crm, buyer, 1_000));
+          }
+        },
+      },
+      SYSTEM,
+    );
+    await Promise.all(sale);
+    expect(rebuilt.written).toBeGreaterThan(10);
+    // The thresholds are those a first build finds from the same purchases.
+    const other = await shop(false);
+    expect(rebuilt.thresholds).toEqual((await other.crm.segments.rebuild({ chunkSize: 10 }, SYSTEM)).thresholds);
+    await other.crm.close();
+
+    // Every row is what the customer's purchases give under the thresholds (as a sale would write it).
+    const config = resolveConfig({});
+    const now = clock.now();
+    for (const id of ids) {
+      const row = await crm.segments.stats(id);
+      const customer = (await crm.store.get(customersCollection, id))!;
+      const figures = statsFromSummary(await summaryOf(crm.store, id, now, config), now, { windowDays: config.rfm.windowDays, maxGaps: config.churn.maxGaps });
+      const expected = sealRow(composeRow(projectCustomer(customer), figures, { categories: row.categories, creditRating: row.creditRating, keyAccount: row.keyAccount }, id === buyer ? null : rebuilt.thresholds, config, now));
+      if (id === buyer) {
+        // The sale's own update stands: the rebuild did not write its older figures over it.
+        expect(row.visits).toBe(expected.visits);
+        expect(row.digest).toBe(expected.digest);
+      } else {
+        const stored = Object.fromEntries(Object.keys(expected).map((k) => [k, row[k as keyof typeof row]])) as unknown as StatsRow;
+        expect(volatile(stored), id).toEqual(volatile(expected));
+      }
+    }
+    for (const [segment, definition] of Object.entries(SEGMENTS)) {
+      const members = (await crm.segments.members(segment, { limit: 100 })).items.map((m) => m.customerId).sort();
+      expect(members, segment).toEqual([...(await crm.segments.match(definition))].sort());
+    }
+    await crm.close();
+  });
+
+  it('move members on relative dates as time alone passes their boundaries, no row having changed', async () => {
+    // Churn thresholds of at least 2000 hours (83⅓ days); the population's is the median customer's rhythm.
+    const { crm, clock } = await openSegChain(await kind.open(), { churn: { minHours: 2000, percentile: 50 } });
+    const SEGMENTS = { 'at-risk': { condition: 'churn-risk' }, lapsed: { condition: 'inactive-for-days', args: { days: 357 } } };
+    for (const [id, definition] of Object.entries(SEGMENTS)) await crm.segments.define({ id, name: id, definition }, SYSTEM);
+    const t0 = clock.now().getTime();
+    const at = (day: number) => clock.set(new Date(t0 + day * DAY));
+    const group = async (name: string) => {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push(await member(crm, `${name}${i}`));
+      return ids;
+    };
+    const [daily, slow, once] = [await group('D'), await group('S'), await group('O')];
+    // Daily buyers on days 0-3 (own threshold 2000 hours: overdue on day 86⅓, inactive from day 3);
+    // slow ones every 90 days up to day 270 (own threshold 90 days: overdue on day 360); the others
+    // once, on day 275 (the population's threshold, 2000 hours: overdue on day 358⅓).
+    for (const day of [0, 1, 2, 3]) {
+      at(day);
+      for (const id of daily) await buy(crm, id, 1_000);
+    }
+    for (const day of [90, 180, 270]) {
+      at(day);
+      for (const id of slow) await buy(crm, id, 3_000);
+    }
+    at(0);
+    for (const id of slow) await buy(crm, id, 3_000);
+    at(275);
+    for (const id of once) await buy(crm, id, 2_000);
+    at(357);
+    await crm.segments.rebuild({ chunkSize: 10 }, SYSTEM);
+    const members = async (segment: string) => (await crm.segments.members(segment, { limit: 100 })).items.map((m) => m.customerId).sort();
+    expect(await members('at-risk')).toEqual([...daily].sort());
+    expect(await members('lapsed')).toEqual([]);
+    // Days 357 to 360½: the slow and the one-off buyers become overdue, the daily ones inactive for 357
+    // days; every purchase stays in the window, so no row changes.
+    at(360.5);
+    const r = await crm.segments.rebuild({ chunkSize: 10 }, SYSTEM);
+    expect(r.written).toBe(0);
+    for (const [segment, definition] of Object.entries(SEGMENTS)) expect(await members(segment), segment).toEqual([...(await crm.segments.match(definition))].sort());
+    expect(await members('at-risk')).toEqual([...daily, ...slow, ...once].sort());
+    expect(await members('lapsed')).toEqual([...daily].sort());
     await crm.close();
   });
 
