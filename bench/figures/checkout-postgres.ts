@@ -15,24 +15,12 @@
 import pg from 'pg';
 import { createClientele, fingerprint, ulidGenerator, type Clientele } from '@clientele/core';
 import { postgresStore } from '@clientele/postgres';
+import { BASKET, CLERK, STORE, addMembers, alternateRounds, openShop, throughputFigure, type Member } from '../checkout.js';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';
 import { median, round } from '../stats.js';
 
 const PG_URL = process.env['CLIENTELE_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SYSTEM = { actor: { system: 'bench-setup' } } as const;
-const CLERK = { staffId: 'E-CLERK' } as const;
-const STORE = 'S01';
 const TERMINALS = 8;
-const TARGET_RATIO = 0.5;
-
-/** The five-line basket of the scenario tests: fresh, dairy, grain, snacks, household; one weighed line. */
-const BASKET = [
-  { sku: 'APPLE-FUJI', category: 'fresh-fruit', quantity: 1.25, unitPrice: 1299 },
-  { sku: 'MILK-1L', category: 'dairy', brand: 'Bright', quantity: 2, unitPrice: 650, discount: 100 },
-  { sku: 'RICE-5KG', category: 'grain', quantity: 1, unitPrice: 4990 },
-  { sku: 'CHIPS', category: 'snacks', quantity: 3, unitPrice: 890 },
-  { sku: 'SOAP', category: 'household', quantity: 1, unitPrice: 1250, discount: 250 },
-];
 
 interface Sizes {
   members: number;
@@ -46,32 +34,11 @@ interface Sizes {
 const FULL: Sizes = { members: 1000, warmup: 50, rounds: 5, salesPerTerminal: 200 };
 const QUICK: Sizes = { members: 40, warmup: 10, rounds: 3, salesPerTerminal: 40 };
 
-interface Member {
-  customerId: string;
-  cardNumber: string;
-}
-
-/** A store, a clerk allowed to sell, a card type, and members holding cards: what a sale needs to exist. */
+/** The shop and `members` carded members, through Clientele's API on both sides. */
 async function setUpChain(crm: Clientele, members: number): Promise<Member[]> {
-  await crm.migrate();
-  await crm.stores.create({ id: STORE, name: 'Renmin Road', region: 'East', timeZone: 'Asia/Shanghai' }, SYSTEM);
-  await crm.roles.define({ id: 'clerk', name: 'Counter clerk', permissions: ['customers.write', 'cards.issue', 'sales.*'], limits: { refund: 5000 } }, SYSTEM);
-  await crm.staff.add({ id: CLERK.staffId, name: 'Li Na', storeId: STORE, roleId: 'clerk' }, SYSTEM);
-  await crm.cards.defineType({ id: 'GOLD', name: 'Gold', prefix: '88', length: 13 }, SYSTEM);
-  const out: Member[] = [];
+  await openShop(crm, ['customers.write', 'cards.issue', 'sales.*']);
   // Eight at a time: setting up a thousand members one round trip after another takes long enough.
-  for (let i = 0; i < members; i += TERMINALS) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(TERMINALS, members - i) }, async (_, k) => {
-        const n = i + k;
-        const customer = await crm.customers.register({ kind: 'individual', name: `Member ${n}`, phone: `139${String(n).padStart(8, '0')}`, homeStoreId: STORE }, SYSTEM);
-        const card = await crm.cards.issue({ typeId: 'GOLD', storeId: STORE, customerId: customer.id }, SYSTEM);
-        return { customerId: customer.id, cardNumber: card.number };
-      }),
-    );
-    out.push(...batch);
-  }
-  return out;
+  return addMembers(crm, members, TERMINALS);
 }
 
 /** One till's sales: `count` of them, one after another, as one terminal sells. */
@@ -227,44 +194,26 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
     await measure(tills.clientele, sizes.warmup);
     await measure(tills.raw, sizes.warmup);
 
-    const rates = { clientele: [] as number[], raw: [] as number[] };
-    const cpu = { clientele: [] as number[], raw: [] as number[] };
-    for (let r = 0; r < sizes.rounds; r++) {
-      // Alternate who goes first, so neither always runs on the warmer (or fuller) server.
-      const order = r % 2 === 0 ? (['clientele', 'raw'] as const) : (['raw', 'clientele'] as const);
-      for (const side of order) {
-        const m = await measure(tills[side], sizes.salesPerTerminal);
-        rates[side].push(m.rate);
-        cpu[side].push(m.cpuMs);
-      }
-      log(`round ${r + 1}/${sizes.rounds}: clientele ${Math.round(rates.clientele[r]!)} sales/s, raw ${Math.round(rates.raw[r]!)} sales/s`);
-    }
+    const measured = await alternateRounds(
+      sizes.rounds,
+      (side) => measure(tills[side], sizes.salesPerTerminal),
+      (r, m) => log(`round ${r + 1}/${sizes.rounds}: clientele ${Math.round(m.clientele.rate)} sales/s, raw ${Math.round(m.raw.rate)} sales/s`),
+    );
     await checkSameRows(pool, schemas.clientele, schemas.raw);
     await crm.close();
 
-    const clientele = round(median(rates.clientele), 0);
-    const baseline = round(median(rates.raw), 0);
-    const ratio = round(clientele / baseline, 3);
-    return {
-      id: 'checkout.postgres.8',
-      unit: 'sales/s',
-      clientele,
-      baseline,
-      ratio,
-      higherIsBetter: true,
-      target: `ratio >= ${TARGET_RATIO}`,
-      met: ratio >= TARGET_RATIO,
+    return throughputFigure('checkout.postgres.8', { clientele: measured.clientele.map((m) => m.rate), raw: measured.raw.map((m) => m.rate) }, {
       samples: sizes.salesPerTerminal * TERMINALS,
-      extra: {
+      extra: () => ({
         terminals: TERMINALS,
         rounds: sizes.rounds,
         members: sizes.members,
         // CPU of this (single-threaded) Node process per sale: eight tills share it, as they would a POS server.
-        clienteleCpuMsPerSale: round(median(cpu.clientele), 2),
-        baselineCpuMsPerSale: round(median(cpu.raw), 2),
-      },
+        clienteleCpuMsPerSale: round(median(measured.clientele.map((m) => m.cpuMs)), 2),
+        baselineCpuMsPerSale: round(median(measured.raw.map((m) => m.cpuMs)), 2),
+      }),
       note: `median of rounds; 8 terminals at once, each a 5-line member sale with card, staff actor and idempotency key; Clientele at its default (read committed, lost updates detected, races run again); baseline = the same rows via raw node-postgres, read committed, one transaction per sale, no reads or validation`,
-    };
+    });
   } finally {
     for (const schema of Object.values(schemas)) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
     await pool.end();

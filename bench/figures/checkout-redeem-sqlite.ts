@@ -19,25 +19,14 @@ import path from 'node:path';
 import { createClientele, fingerprint, ulidGenerator } from '@clientele/core';
 import { loyalty } from '@clientele/loyalty';
 import { sqliteStore } from '@clientele/sqlite';
+import { BASKET, CLERK, STORE, SYSTEM, alternateRounds, checkSameRows, openShop, salesRate, throughputFigure } from '../checkout.js';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';
 import { median, round } from '../stats.js';
 import { makeTempDir, removeTempDir } from '../temp.js';
 
-const SYSTEM = { actor: { system: 'bench-setup' } } as const;
-const CLERK = { staffId: 'E-CLERK' } as const;
-const STORE = 'S01';
 const TERMINAL = 'T01';
-const TARGET_RATIO = 0.5;
 const CARD_SPEND = 5000;
 
-/** The five-line basket of the scenario tests (114.84 yuan). */
-const BASKET = [
-  { sku: 'APPLE-FUJI', category: 'fresh-fruit', quantity: 1.25, unitPrice: 1299 },
-  { sku: 'MILK-1L', category: 'dairy', brand: 'Bright', quantity: 2, unitPrice: 650, discount: 100 },
-  { sku: 'RICE-5KG', category: 'grain', quantity: 1, unitPrice: 4990 },
-  { sku: 'CHIPS', category: 'snacks', quantity: 3, unitPrice: 890 },
-  { sku: 'SOAP', category: 'household', quantity: 1, unitPrice: 1250, discount: 250 },
-];
 const LINES = BASKET.map((l, i) => {
   const quantityMilli = Math.round(l.quantity * 1000);
   const gross = Math.round((quantityMilli * l.unitPrice) / 1000);
@@ -65,10 +54,7 @@ function openCrm(file: string) {
 
 /** A store, a clerk, a 10 % campaign template, a gift-card product; `vouchers` vouchers and one card with plenty on it. */
 async function setUpChain(crm: Crm, vouchers: number): Promise<{ codes: string[]; card: string }> {
-  await crm.migrate();
-  await crm.stores.create({ id: STORE, name: 'Renmin Road', region: 'East', timeZone: 'Asia/Shanghai' }, SYSTEM);
-  await crm.roles.define({ id: 'clerk', name: 'Counter clerk', permissions: ['customers.write', 'sales.*'], limits: { refund: 5000 } }, SYSTEM);
-  await crm.staff.add({ id: CLERK.staffId, name: 'Li Na', storeId: STORE, roleId: 'clerk' }, SYSTEM);
+  await openShop(crm, ['customers.write', 'sales.*']);
   await crm.loyalty.vouchers.defineTemplate({ id: 'TEN-PCT', name: '10% off', value: { kind: 'percent', percent: 10, max: 5000 }, validity: { kind: 'days', days: 3650 }, stackable: true }, SYSTEM);
   await crm.loyalty.storedValue.defineProduct({ id: 'GIFT', name: 'Gift card', kind: 'anonymous' }, SYSTEM);
   const codes: string[] = [];
@@ -197,51 +183,15 @@ function rawTill(db: Database.Database, stakes: { codes: string[]; card: string 
 }
 
 /** Sales per second of wall-clock time, and per second of this process's CPU time (less disturbed by other processes). */
-async function salesPerSecond(sell: (count: number) => Promise<void>, count: number): Promise<{ wall: number; cpu: number }> {
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  await sell(count);
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const used = process.cpuUsage(cpu);
-  return { wall: count / seconds, cpu: count / ((used.user + used.system) / 1e6) };
-}
-
 const WRITTEN = ['purchases', 'purchase_lines', 'outbox', 'audit_log', 'idempotency_keys', 'loyalty_vouchers', 'loyalty_voucher_entries', 'loyalty_sv_cards', 'loyalty_sv_entries', 'loyalty_sv_payments'] as const;
 
-/**
- * Proves the baseline wrote what Clientele wrote: the same number of rows in every table the sales
- * touch, the same outbox counter, vouchers redeemed and card balance, and in the latest row of each
- * table the same columns null and the same storage class in the others.
- */
-function checkSameRows(clienteleFile: string, rawFile: string): void {
-  const a = new Database(clienteleFile, { readonly: true });
-  const b = new Database(rawFile, { readonly: true });
-  try {
-    const problems: string[] = [];
-    const one = (db: Database.Database, sql: string) => db.prepare(sql).pluck().get();
-    for (const table of WRITTEN) {
-      const count = (db: Database.Database) => one(db, `SELECT count(*) FROM "${table}"`) as number;
-      if (count(a) !== count(b)) problems.push(`${table}: ${count(a)} rows against ${count(b)}`);
-      const shape = (db: Database.Database) => {
-        const cols = db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all() as string[];
-        return JSON.stringify(db.prepare(`SELECT ${cols.map((c) => `typeof("${c}") AS "${c}"`).join(', ')} FROM "${table}" ORDER BY rowid DESC LIMIT 1`).get());
-      };
-      if (shape(a) !== shape(b)) problems.push(`${table}: latest rows differ in shape: ${shape(a)} against ${shape(b)}`);
-    }
-    for (const sql of [
-      `SELECT value FROM sequences WHERE id = 'outbox'`,
-      `SELECT count(*) FROM loyalty_vouchers WHERE status = 'redeemed'`,
-      `SELECT balance || '/' || available || '/' || last_seq FROM loyalty_sv_cards`,
-      `SELECT group_concat(type) FROM (SELECT type FROM outbox ORDER BY seq DESC LIMIT 3)`,
-    ]) {
-      if (one(a, sql) !== one(b, sql)) problems.push(`${sql}: ${String(one(a, sql))} against ${String(one(b, sql))}`);
-    }
-    if (problems.length) throw new Error(`the baseline does not write what Clientele writes:\n  ${problems.join('\n  ')}`);
-  } finally {
-    a.close();
-    b.close();
-  }
-}
+/** Besides the rows: the same outbox counter, vouchers redeemed, card balance, and last events. */
+const CHECKS = [
+  `SELECT value FROM sequences WHERE id = 'outbox'`,
+  `SELECT count(*) FROM loyalty_vouchers WHERE status = 'redeemed'`,
+  `SELECT balance || '/' || available || '/' || last_seq FROM loyalty_sv_cards`,
+  `SELECT group_concat(type) FROM (SELECT type FROM outbox ORDER BY seq DESC LIMIT 3)`,
+];
 
 async function run({ quick, log }: RunSettings): Promise<FigureResult> {
   const sizes = quick ? QUICK : FULL;
@@ -267,46 +217,29 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
       await tills.clientele(sizes.warmup);
       await tills.raw(sizes.warmup);
 
-      const rates = { clientele: [] as number[], raw: [] as number[] };
-      const cpu = { clientele: [] as number[], raw: [] as number[] };
-      for (let r = 0; r < sizes.rounds; r++) {
-        // Alternate who goes first, so neither always runs on the warmer (or fuller) machine state.
-        const order = r % 2 === 0 ? (['clientele', 'raw'] as const) : (['raw', 'clientele'] as const);
-        for (const side of order) {
-          const rate = await salesPerSecond(tills[side], sizes.salesPerRound);
-          rates[side].push(rate.wall);
-          cpu[side].push(rate.cpu);
-        }
-        log(`round ${r + 1}/${sizes.rounds}: clientele ${Math.round(rates.clientele[r]!)} sales/s (${Math.round(cpu.clientele[r]!)} per CPU-s), raw ${Math.round(rates.raw[r]!)} sales/s (${Math.round(cpu.raw[r]!)} per CPU-s)`);
-      }
+      const measured = await alternateRounds(
+        sizes.rounds,
+        (side) => salesRate(tills[side], sizes.salesPerRound),
+        (r, rate) => log(`round ${r + 1}/${sizes.rounds}: clientele ${Math.round(rate.clientele.wall)} sales/s (${Math.round(rate.clientele.cpu)} per CPU-s), raw ${Math.round(rate.raw.wall)} sales/s (${Math.round(rate.raw.cpu)} per CPU-s)`),
+      );
       db.close();
       await crm.close();
-      checkSameRows(clienteleFile, rawFile);
+      checkSameRows(clienteleFile, rawFile, WRITTEN, CHECKS);
 
-      const clientele = round(median(rates.clientele), 0);
-      const baseline = round(median(rates.raw), 0);
-      const ratio = round(clientele / baseline, 3);
-      return {
-        id: 'checkout.redeem.sqlite',
-        unit: 'sales/s',
-        clientele,
-        baseline,
-        ratio,
-        higherIsBetter: true,
-        target: `ratio >= ${TARGET_RATIO}`,
-        met: ratio >= TARGET_RATIO,
+      const cpu = { clientele: median(measured.clientele.map((m) => m.cpu)), raw: median(measured.raw.map((m) => m.cpu)) };
+      return throughputFigure('checkout.redeem.sqlite', { clientele: measured.clientele.map((m) => m.wall), raw: measured.raw.map((m) => m.wall) }, {
         samples: sizes.salesPerRound,
-        extra: {
+        extra: (clientele, baseline) => ({
           rounds: sizes.rounds,
           vouchers,
           clienteleUsPerSale: round(1e6 / clientele, 1),
           baselineUsPerSale: round(1e6 / baseline, 1),
-          clienteleSalesPerCpuSecond: round(median(cpu.clientele), 0),
-          baselineSalesPerCpuSecond: round(median(cpu.raw), 0),
-          cpuRatio: round(median(cpu.clientele) / median(cpu.raw), 3),
-        },
+          clienteleSalesPerCpuSecond: round(cpu.clientele, 0),
+          baselineSalesPerCpuSecond: round(cpu.raw, 0),
+          cpuRatio: round(cpu.clientele / cpu.raw, 3),
+        }),
         note: 'median of rounds; anonymous 5-line sale paid with a campaign voucher, a gift card and cash, staff actor and idempotency key; baseline = the same rows via raw prepared statements (one guarded update each for voucher and card), one transaction per sale, no reads or validation; the CPU figures count only the CPU time of this process (no waiting for the disk or for a busy machine)',
-      };
+      });
     } finally {
       if (db.open) db.close();
       await crm.close();

@@ -12,24 +12,12 @@ import Database from 'better-sqlite3';
 import { createClientele, fingerprint, ulidGenerator, type Clientele } from '@clientele/core';
 import { sqliteStore } from '@clientele/sqlite';
 import path from 'node:path';
+import { BASKET, CLERK, STORE, addMembers, alternateRounds, checkSameRows, openShop, salesRate, throughputFigure, type Member } from '../checkout.js';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';
-import { median, round } from '../stats.js';
+import { round } from '../stats.js';
 import { makeTempDir, removeTempDir } from '../temp.js';
 
-const SYSTEM = { actor: { system: 'bench-setup' } } as const;
-const CLERK = { staffId: 'E-CLERK' } as const;
-const STORE = 'S01';
 const TERMINAL = 'T01';
-const TARGET_RATIO = 0.5;
-
-/** The five-line basket of the scenario tests: fresh, dairy, grain, snacks, household; one weighed line. */
-const BASKET = [
-  { sku: 'APPLE-FUJI', category: 'fresh-fruit', quantity: 1.25, unitPrice: 1299 },
-  { sku: 'MILK-1L', category: 'dairy', brand: 'Bright', quantity: 2, unitPrice: 650, discount: 100 },
-  { sku: 'RICE-5KG', category: 'grain', quantity: 1, unitPrice: 4990 },
-  { sku: 'CHIPS', category: 'snacks', quantity: 3, unitPrice: 890 },
-  { sku: 'SOAP', category: 'household', quantity: 1, unitPrice: 1250, discount: 250 },
-];
 
 interface Sizes {
   /** Members with a card; sales rotate over them so the timeline and indexes spread as in a shop. */
@@ -41,27 +29,6 @@ interface Sizes {
 
 const FULL: Sizes = { members: 1000, warmup: 2000, rounds: 5, salesPerRound: 10_000 };
 const QUICK: Sizes = { members: 50, warmup: 200, rounds: 3, salesPerRound: 500 };
-
-interface Member {
-  customerId: string;
-  cardNumber: string;
-}
-
-/** A store, a clerk allowed to sell, a card type, and members holding cards: what a sale needs to exist. */
-async function setUpChain(crm: Clientele, members: number): Promise<Member[]> {
-  await crm.migrate();
-  await crm.stores.create({ id: STORE, name: 'Renmin Road', region: 'East', timeZone: 'Asia/Shanghai' }, SYSTEM);
-  await crm.roles.define({ id: 'clerk', name: 'Counter clerk', permissions: ['customers.write', 'cards.issue', 'sales.*'], limits: { refund: 5000 } }, SYSTEM);
-  await crm.staff.add({ id: CLERK.staffId, name: 'Li Na', storeId: STORE, roleId: 'clerk' }, SYSTEM);
-  await crm.cards.defineType({ id: 'GOLD', name: 'Gold', prefix: '88', length: 13 }, SYSTEM);
-  const out: Member[] = [];
-  for (let i = 0; i < members; i++) {
-    const customer = await crm.customers.register({ kind: 'individual', name: `Member ${i}`, phone: `139${String(i).padStart(8, '0')}`, homeStoreId: STORE }, SYSTEM);
-    const card = await crm.cards.issue({ typeId: 'GOLD', storeId: STORE, customerId: customer.id }, SYSTEM);
-    out.push({ customerId: customer.id, cardNumber: card.number });
-  }
-  return out;
-}
 
 /** Records sales through Clientele's public API, one after another as one till would. */
 function clienteleTill(crm: Clientele, members: readonly Member[]) {
@@ -150,42 +117,15 @@ function rawTill(db: Database.Database, members: readonly Member[]) {
   };
 }
 
-async function salesPerSecond(sell: (count: number) => Promise<void>, count: number): Promise<number> {
-  const start = process.hrtime.bigint();
-  await sell(count);
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return count / seconds;
-}
-
+/** The tables a recorded sale writes. */
 const WRITTEN = ['purchases', 'purchase_lines', 'timeline', 'outbox', 'audit_log', 'idempotency_keys'] as const;
+/** Besides the rows: the same outbox counter. */
+const CHECKS = [`SELECT value FROM sequences WHERE id = 'outbox'`];
 
-/**
- * Proves the baseline wrote what Clientele wrote: the same number of rows in every table a sale
- * touches, the same outbox counter, and in the latest row of each table the same columns null and
- * the same storage class in the others.
- */
-function checkSameRows(clienteleFile: string, rawFile: string): void {
-  const a = new Database(clienteleFile, { readonly: true });
-  const b = new Database(rawFile, { readonly: true });
-  try {
-    const problems: string[] = [];
-    for (const table of WRITTEN) {
-      const count = (db: Database.Database) => db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get() as number;
-      if (count(a) !== count(b)) problems.push(`${table}: ${count(a)} rows against ${count(b)}`);
-      const shape = (db: Database.Database) => {
-        const cols = db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all() as string[];
-        const row = db.prepare(`SELECT ${cols.map((c) => `typeof("${c}") AS "${c}"`).join(', ')} FROM "${table}" ORDER BY rowid DESC LIMIT 1`).get();
-        return JSON.stringify(row);
-      };
-      if (shape(a) !== shape(b)) problems.push(`${table}: latest rows differ in shape: ${shape(a)} against ${shape(b)}`);
-    }
-    const seq = (db: Database.Database) => db.prepare(`SELECT value FROM sequences WHERE id = 'outbox'`).pluck().get();
-    if (seq(a) !== seq(b)) problems.push(`outbox counter: ${String(seq(a))} against ${String(seq(b))}`);
-    if (problems.length) throw new Error(`the baseline does not write what Clientele writes:\n  ${problems.join('\n  ')}`);
-  } finally {
-    a.close();
-    b.close();
-  }
+/** The shop and `members` carded members, through Clientele's API on both sides. */
+async function setUpChain(crm: Clientele, members: number): Promise<Member[]> {
+  await openShop(crm, ['customers.write', 'cards.issue', 'sales.*']);
+  return addMembers(crm, members);
 }
 
 async function run({ quick, log }: RunSettings): Promise<FigureResult> {
@@ -212,33 +152,20 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
       await tills.clientele(sizes.warmup);
       await tills.raw(sizes.warmup);
 
-      const rates = { clientele: [] as number[], raw: [] as number[] };
-      for (let r = 0; r < sizes.rounds; r++) {
-        // Alternate who goes first, so neither always runs on the warmer (or fuller) machine state.
-        const order = r % 2 === 0 ? (['clientele', 'raw'] as const) : (['raw', 'clientele'] as const);
-        for (const side of order) rates[side].push(await salesPerSecond(tills[side], sizes.salesPerRound));
-        log(`round ${r + 1}/${sizes.rounds}: clientele ${Math.round(rates.clientele[r]!)} sales/s, raw ${Math.round(rates.raw[r]!)} sales/s`);
-      }
+      const rates = await alternateRounds(
+        sizes.rounds,
+        async (side) => (await salesRate(tills[side], sizes.salesPerRound)).wall,
+        (r, rate) => log(`round ${r + 1}/${sizes.rounds}: clientele ${Math.round(rate.clientele)} sales/s, raw ${Math.round(rate.raw)} sales/s`),
+      );
       db.close();
       await crm.close();
-      checkSameRows(clienteleFile, rawFile);
+      checkSameRows(clienteleFile, rawFile, WRITTEN, CHECKS);
 
-      const clientele = round(median(rates.clientele), 0);
-      const baseline = round(median(rates.raw), 0);
-      const ratio = round(clientele / baseline, 3);
-      return {
-        id: 'checkout.sqlite',
-        unit: 'sales/s',
-        clientele,
-        baseline,
-        ratio,
-        higherIsBetter: true,
-        target: `ratio >= ${TARGET_RATIO}`,
-        met: ratio >= TARGET_RATIO,
+      return throughputFigure('checkout.sqlite', rates, {
         samples: sizes.salesPerRound,
-        extra: { rounds: sizes.rounds, members: sizes.members, clienteleUsPerSale: round(1e6 / clientele, 1), baselineUsPerSale: round(1e6 / baseline, 1) },
+        extra: (clientele, baseline) => ({ rounds: sizes.rounds, members: sizes.members, clienteleUsPerSale: round(1e6 / clientele, 1), baselineUsPerSale: round(1e6 / baseline, 1) }),
         note: 'median of rounds; 5-line member sale with card, staff actor and idempotency key; baseline = the same rows via raw prepared statements, one transaction per sale, no reads or validation',
-      };
+      });
     } finally {
       if (db.open) db.close();
       await crm.close();
