@@ -7,6 +7,7 @@
  * in memory; every due time is stored. Each batch is one audited command (one transaction).
  */
 import { z } from 'zod';
+import type { CommandContext, JsonValue } from '@clientele/core';
 import { accountsCollection, holdsCollection, lotsCollection, storedValueCardsCollection, storedValuePaymentsCollection, vouchersCollection } from './collections.js';
 import type { HoldService } from './holds.js';
 import type { StoredValueService } from './stored-value-service.js';
@@ -25,24 +26,30 @@ export function createDueWork(rt: LoyaltyRuntime, holds: HoldService, money: { v
   const cfg = rt.program.config;
   const store = kernel.store;
 
-  const expireHolds = kernel.command({
-    name: 'loyalty.expire-holds',
-    input: ids,
-    permission: 'loyalty.run-due',
-    idempotency: 'optional',
-    async run(ctx, input) {
-      const n = await holds.expireDue(ctx, input.ids, input.at);
-      ctx.audit({ type: 'points-holds', id: `${input.ids.length}` }, { expired: n });
-      return n;
-    },
-  });
+  /**
+   * A batch of one kind of due work: the ids a due query found, done in one transaction, audited as
+   * `target` with what the work reports.
+   */
+  function batchCommand<O>(name: string, target: string, work: (ctx: CommandContext, input: z.output<typeof ids>) => Promise<O>, details: (out: O) => Record<string, JsonValue>) {
+    return kernel.command({
+      name,
+      input: ids,
+      permission: 'loyalty.run-due',
+      idempotency: 'optional',
+      async run(ctx, input) {
+        const out = await work(ctx, input);
+        ctx.audit({ type: target, id: `${input.ids.length}` }, details(out));
+        return out;
+      },
+    });
+  }
 
-  const releasePending = kernel.command({
-    name: 'loyalty.release-pending',
-    input: ids,
-    permission: 'loyalty.run-due',
-    idempotency: 'optional',
-    async run(ctx, input) {
+  const expireHolds = batchCommand('loyalty.expire-holds', 'points-holds', (ctx, input) => holds.expireDue(ctx, input.ids, input.at), (n) => ({ expired: n }));
+
+  const releasePending = batchCommand(
+    'loyalty.release-pending',
+    'points-lots',
+    async (ctx, input) => {
       let points = 0;
       for (const id of input.ids) {
         const lot = await ctx.tx.get(lotsCollection, id);
@@ -52,17 +59,15 @@ export function createDueWork(rt: LoyaltyRuntime, holds: HoldService, money: { v
         points += r.points;
         await typed(ctx).emit('points.released', { customerId: lot.customerId, entryId: r.entry.id, points: r.points, lotId: lot.id }, { customerId: lot.customerId });
       }
-      ctx.audit({ type: 'points-lots', id: `${input.ids.length}` }, { released: points });
       return points;
     },
-  });
+    (points) => ({ released: points }),
+  );
 
-  const expireLots = kernel.command({
-    name: 'loyalty.expire-points',
-    input: ids,
-    permission: 'loyalty.run-due',
-    idempotency: 'optional',
-    async run(ctx, input) {
+  const expireLots = batchCommand(
+    'loyalty.expire-points',
+    'points-lots',
+    async (ctx, input) => {
       let points = 0;
       for (const id of input.ids) {
         const lot = await ctx.tx.get(lotsCollection, id);
@@ -74,17 +79,15 @@ export function createDueWork(rt: LoyaltyRuntime, holds: HoldService, money: { v
         await ctx.addTimeline({ customerId: lot.customerId, source: 'loyalty', kind: 'points-expired', summary: `${pointsText(r.points)} expired (valid through ${lot.lastDay})`, storeId: lot.storeId, ref: { type: 'points-entry', id: r.entry.id } });
         await typed(ctx).emit('points.expired', { customerId: lot.customerId, entryId: r.entry.id, points: r.points, lotId: lot.id }, { customerId: lot.customerId });
       }
-      ctx.audit({ type: 'points-lots', id: `${input.ids.length}` }, { expired: points });
       return points;
     },
-  });
+    (points) => ({ expired: points }),
+  );
 
-  const warn = kernel.command({
-    name: 'loyalty.warn-expiry',
-    input: ids,
-    permission: 'loyalty.run-due',
-    idempotency: 'optional',
-    async run(ctx, input) {
+  const warn = batchCommand(
+    'loyalty.warn-expiry',
+    'points-lots',
+    async (ctx, input) => {
       const byMember = new Map<string, Map<string, { points: number; expiresAt: Date }>>();
       for (const id of input.ids) {
         const lot = await ctx.tx.consume(lotsCollection, id, { status: 'available', warnedAt: { isNull: true } }, { warnedAt: ctx.now });
@@ -102,35 +105,23 @@ export function createDueWork(rt: LoyaltyRuntime, holds: HoldService, money: { v
           await typed(ctx).emit('points.expiring', { customerId, points: slot.points, lastDay, expiresAt: slot.expiresAt.toISOString() }, { customerId });
         }
       }
-      ctx.audit({ type: 'points-lots', id: `${input.ids.length}` }, { warnings: warned });
       return warned;
     },
-  });
+    (warned) => ({ warnings: warned }),
+  );
 
-  const reviewTiers = kernel.command({
-    name: 'loyalty.review-tiers',
-    input: ids,
-    permission: 'loyalty.run-due',
-    idempotency: 'optional',
-    async run(ctx, input) {
+  const reviewTiers = batchCommand(
+    'loyalty.review-tiers',
+    'loyalty-accounts',
+    async (ctx, input) => {
       let moved = 0;
       for (const id of input.ids) if (await tiers.review(ctx, id, input.at)) moved++;
-      ctx.audit({ type: 'loyalty-accounts', id: `${input.ids.length}` }, { moved });
       return moved;
     },
-  });
+    (moved) => ({ moved }),
+  );
 
-  const expireVouchers = kernel.command({
-    name: 'loyalty.vouchers.expire',
-    input: ids,
-    permission: 'loyalty.run-due',
-    idempotency: 'optional',
-    async run(ctx, input) {
-      const done = await money.vouchers.expireDue(ctx, input.ids, input.at);
-      ctx.audit({ type: 'vouchers', id: `${input.ids.length}` }, done);
-      return done;
-    },
-  });
+  const expireVouchers = batchCommand('loyalty.vouchers.expire', 'vouchers', (ctx, input) => money.vouchers.expireDue(ctx, input.ids, input.at), (done) => done);
 
   const expireCardWork = kernel.command({
     name: 'loyalty.stored-value.expire',
