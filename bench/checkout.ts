@@ -22,6 +22,22 @@ export const BASKET = [
   { sku: 'SOAP', category: 'household', quantity: 1, unitPrice: 1250, discount: 250 },
 ];
 
+/**
+ * The basket priced as core prices it (quantity in thousandths, gross rounded half up), once: what
+ * the baselines write for every sale.
+ */
+export const PRICED = (() => {
+  const lines = BASKET.map((l, i) => {
+    const quantityMilli = Math.round(l.quantity * 1000);
+    const gross = Math.round((quantityMilli * l.unitPrice) / 1000);
+    const discount = l.discount ?? 0;
+    return { lineNo: i + 1, sku: l.sku, name: null, category: l.category, brand: l.brand ?? null, quantityMilli, unitPrice: l.unitPrice, discount, gross, amount: gross - discount };
+  });
+  const subtotal = lines.reduce((sum, l) => sum + l.gross, 0);
+  const discountTotal = lines.reduce((sum, l) => sum + l.discount, 0);
+  return { lines, subtotal, discountTotal, total: subtotal - discountTotal };
+})();
+
 /** A member and the card the till scans. */
 export interface Member {
   customerId: string;

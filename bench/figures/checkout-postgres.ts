@@ -15,7 +15,7 @@
 import pg from 'pg';
 import { createClientele, fingerprint, ulidGenerator, type Clientele } from '@clientele/core';
 import { postgresStore } from '@clientele/postgres';
-import { BASKET, CLERK, STORE, addMembers, alternateRounds, openShop, throughputFigure, type Member } from '../checkout.js';
+import { BASKET, CLERK, PRICED, STORE, addMembers, alternateRounds, openShop, throughputFigure, type Member } from '../checkout.js';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';
 import { median, round } from '../stats.js';
 
@@ -88,17 +88,7 @@ function rawTill(pool: pg.Pool, schema: string, members: readonly Member[], t: n
     const id = ids.next('pur');
     const receiptNo = `R${n}`;
     const key = `till-${terminal}-sale-${n}`;
-    let subtotal = 0;
-    let discountTotal = 0;
-    const lines = BASKET.map((l, i) => {
-      const quantityMilli = Math.round(l.quantity * 1000);
-      const gross = Math.round((quantityMilli * l.unitPrice) / 1000);
-      const discount = l.discount ?? 0;
-      subtotal += gross;
-      discountTotal += discount;
-      return { lineNo: i + 1, sku: l.sku, name: null, category: l.category, brand: l.brand ?? null, quantityMilli, unitPrice: l.unitPrice, discount, amount: gross - discount };
-    });
-    const total = subtotal - discountTotal;
+    const { lines, subtotal, discountTotal, total } = PRICED;
     await client.query('BEGIN');
     try {
       await client.query(named('purchase', q.purchase, [id, STORE, terminal, receiptNo, member.customerId, member.cardNumber, now, subtotal, discountTotal, total, lines.length, now]));

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { createClientele, fingerprint, ulidGenerator } from '@clientele/core';
 import { loyalty } from '@clientele/loyalty';
 import { sqliteStore } from '@clientele/sqlite';
-import { BASKET, CLERK, STORE, SYSTEM, alternateRounds, checkSameRows, openShop, salesRate, throughputFigure } from '../checkout.js';
+import { BASKET, CLERK, PRICED, STORE, SYSTEM, alternateRounds, checkSameRows, openShop, salesRate, throughputFigure } from '../checkout.js';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';
 import { median, round } from '../stats.js';
 import { makeTempDir, removeTempDir } from '../temp.js';
@@ -27,17 +27,8 @@ import { makeTempDir, removeTempDir } from '../temp.js';
 const TERMINAL = 'T01';
 const CARD_SPEND = 5000;
 
-const LINES = BASKET.map((l, i) => {
-  const quantityMilli = Math.round(l.quantity * 1000);
-  const gross = Math.round((quantityMilli * l.unitPrice) / 1000);
-  const discount = l.discount ?? 0;
-  return { lineNo: i + 1, sku: l.sku, category: l.category, brand: l.brand ?? null, quantityMilli, unitPrice: l.unitPrice, discount, gross, amount: gross - discount };
-});
-const SUBTOTAL = LINES.reduce((s, l) => s + l.gross, 0);
-const DISCOUNTS = LINES.reduce((s, l) => s + l.discount, 0);
-const TOTAL = SUBTOTAL - DISCOUNTS;
-const VOUCHER = Math.floor(TOTAL / 10);
-const CASH = TOTAL - VOUCHER - CARD_SPEND;
+const VOUCHER = Math.floor(PRICED.total / 10);
+const CASH = PRICED.total - VOUCHER - CARD_SPEND;
 
 interface Sizes {
   warmup: number;
@@ -100,7 +91,7 @@ function rawTill(db: Database.Database, stakes: { codes: string[]; card: string 
   // The lines in one statement, and the three events in one: what a hand-written till would do.
   const insertLines = db.prepare(
     `INSERT INTO purchase_lines (id, purchase_id, line_no, customer_id, store_id, occurred_at, sku, name, category, brand, quantity_milli, unit_price, discount, amount, returned_milli)
-     VALUES ${LINES.map(() => '(?, ?, ?, NULL, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 0)').join(', ')}`,
+     VALUES ${PRICED.lines.map(() => '(?, ?, ?, NULL, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 0)').join(', ')}`,
   );
   const takeVoucher = db.prepare(
     `UPDATE loyalty_vouchers SET status = 'redeemed', purchase_id = ?, discount = ?, charged_back = 0, hold_id = NULL, held_until = NULL, held_store_id = NULL, held_terminal_id = NULL, last_seq = last_seq + 1, updated_at = ?
@@ -143,8 +134,8 @@ function rawTill(db: Database.Database, stakes: { codes: string[]; card: string 
       { method: 'stored-value', amount: CARD_SPEND, reference: stakes.card },
       { method: 'cash', amount: CASH, reference: null },
     ];
-    insertPurchase.run(id, STORE, TERMINAL, receiptNo, at, SUBTOTAL, DISCOUNTS, TOTAL, LINES.length, JSON.stringify(payments), at);
-    insertLines.run(LINES.flatMap((l) => [`${id}:${l.lineNo}`, id, l.lineNo, STORE, at, l.sku, l.category, l.brand, l.quantityMilli, l.unitPrice, l.discount, l.amount]));
+    insertPurchase.run(id, STORE, TERMINAL, receiptNo, at, PRICED.subtotal, PRICED.discountTotal, PRICED.total, PRICED.lines.length, JSON.stringify(payments), at);
+    insertLines.run(PRICED.lines.flatMap((l) => [`${id}:${l.lineNo}`, id, l.lineNo, STORE, at, l.sku, l.category, l.brand, l.quantityMilli, l.unitPrice, l.discount, l.amount]));
     const voucher = takeVoucher.get(id, VOUCHER, at, code) as { id: string; customer_id: string | null; last_seq: number } | undefined;
     if (!voucher) throw new Error(`voucher ${code} is not active`);
     voucherEntry.run(ids.next('vce'), voucher.id, voucher.last_seq, at, VOUCHER, voucher.customer_id, STORE, id, actor, JSON.stringify({ receiptNo, terminalId: TERMINAL }));
@@ -155,16 +146,16 @@ function rawTill(db: Database.Database, stakes: { codes: string[]; card: string 
     cardPayment.run(paymentId, stakes.card, CARD_SPEND, CARD_SPEND, STORE, TERMINAL, at, at, id, id);
     const seq = nextSeqs.get() as number;
     insertOutbox.run(
-      ids.next('evt'), seq - 2, 'purchase.recorded', JSON.stringify({ purchaseId: id, customerId: null, storeId: STORE, total: TOTAL, currency: 'CNY', occurredAt: iso }), at,
+      ids.next('evt'), seq - 2, 'purchase.recorded', JSON.stringify({ purchaseId: id, customerId: null, storeId: STORE, total: PRICED.total, currency: 'CNY', occurredAt: iso }), at,
       ids.next('evt'), seq - 1, 'voucher.redeemed', JSON.stringify({ voucherId: voucher.id, customerId: null, purchaseId: id, storeId: STORE, discount: VOUCHER }), at,
       ids.next('evt'), seq, 'stored-value.spent', JSON.stringify({ paymentId, cardNumber: stakes.card, customerId: null, storeId: STORE, amount: CARD_SPEND, ref: { type: 'purchase', id } }), at,
     );
-    insertAudit.run(ids.next('aud'), at, actor, id, JSON.stringify({ storeId: STORE, receiptNo, total: TOTAL, idempotencyKey: key }));
+    insertAudit.run(ids.next('aud'), at, actor, id, JSON.stringify({ storeId: STORE, receiptNo, total: PRICED.total, idempotencyKey: key }));
     // What a retry must get back: the sale as first returned (dates tagged as Clientele tags them).
     const result = JSON.stringify({
       id, storeId: STORE, terminalId: TERMINAL, receiptNo, customerId: null, cardNumber: null, channel: 'store',
-      occurredAt: { $date: iso }, currency: 'CNY', subtotal: SUBTOTAL, discountTotal: DISCOUNTS, total: TOTAL, refundedTotal: 0, status: 'completed', payments,
-      lines: LINES.map((l) => ({ lineNo: l.lineNo, sku: l.sku, name: null, category: l.category, brand: l.brand, quantity: l.quantityMilli / 1000, unitPrice: l.unitPrice, discount: l.discount, amount: l.amount, returnedQuantity: 0 })),
+      occurredAt: { $date: iso }, currency: 'CNY', subtotal: PRICED.subtotal, discountTotal: PRICED.discountTotal, total: PRICED.total, refundedTotal: 0, status: 'completed', payments,
+      lines: PRICED.lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, name: null, category: l.category, brand: l.brand, quantity: l.quantityMilli / 1000, unitPrice: l.unitPrice, discount: l.discount, amount: l.amount, returnedQuantity: 0 })),
       createdAt: { $date: iso },
     });
     const request = { storeId: STORE, terminalId: TERMINAL, receiptNo, lines: BASKET, payments };

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { createClientele, fingerprint, ulidGenerator, type Clientele } from '@clientele/core';
 import { sqliteStore } from '@clientele/sqlite';
 import path from 'node:path';
-import { BASKET, CLERK, STORE, addMembers, alternateRounds, checkSameRows, openShop, salesRate, throughputFigure, type Member } from '../checkout.js';
+import { BASKET, CLERK, PRICED, STORE, addMembers, alternateRounds, checkSameRows, openShop, salesRate, throughputFigure, type Member } from '../checkout.js';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';
 import { round } from '../stats.js';
 import { makeTempDir, removeTempDir } from '../temp.js';
@@ -75,17 +75,7 @@ function rawTill(db: Database.Database, members: readonly Member[]) {
     const id = ids.next('pur');
     const receiptNo = `R${n}`;
     const key = `till-${TERMINAL}-sale-${n}`;
-    let subtotal = 0;
-    let discountTotal = 0;
-    const lines = BASKET.map((l, i) => {
-      const quantityMilli = Math.round(l.quantity * 1000);
-      const gross = Math.round((quantityMilli * l.unitPrice) / 1000);
-      const discount = l.discount ?? 0;
-      subtotal += gross;
-      discountTotal += discount;
-      return { lineNo: i + 1, sku: l.sku, name: null, category: l.category, brand: l.brand ?? null, quantityMilli, unitPrice: l.unitPrice, discount, amount: gross - discount };
-    });
-    const total = subtotal - discountTotal;
+    const { lines, subtotal, discountTotal, total } = PRICED;
     insertPurchase.run(id, STORE, TERMINAL, receiptNo, member.customerId, member.cardNumber, at, subtotal, discountTotal, total, lines.length, at);
     for (const l of lines) {
       insertLine.run(`${id}:${l.lineNo}`, id, l.lineNo, member.customerId, STORE, at, l.sku, l.name, l.category, l.brand, l.quantityMilli, l.unitPrice, l.discount, l.amount);
