@@ -3,23 +3,16 @@
  * the browser platform, prove no Node module is pulled in, and run the state machine, the
  * business-hours clock and the sampler in a sandbox that has only browser globals.
  */
-import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { loadInBrowser } from '../../../tests/support/browser-sandbox.js';
 
 const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
 
 describe('@clientele/complaints in a browser', () => {
   it('bundles without Node built-ins and runs its pure parts with browser globals only', async () => {
-    const result = await build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'iife', globalName: 'Complaints', target: 'es2022', write: false, metafile: true, logLevel: 'silent', conditions: ['@clientele/source'] });
-    const inputs = Object.keys(result.metafile.inputs);
-    expect(inputs.some((i) => i.includes('packages/complaints/src/sla-clock.ts'))).toBe(true);
-    expect(inputs.filter((i) => i.startsWith('node:') || /(^|\/)node_modules\/(better-sqlite3|pg)\//.test(i))).toEqual([]);
-    const code = result.outputFiles[0]!.text;
-    expect(code).not.toMatch(/require\(["']node:/);
-    const context = vm.createContext({ crypto: globalThis.crypto, Intl, console, TextEncoder, TextDecoder });
-    vm.runInContext(code, context);
+    const context = await loadInBrowser(entry, 'Complaints', 'packages/complaints/src/sla-clock.ts');
     const out = vm.runInContext(
       `(() => {
         const { nextStatus, addBusinessTime, isSampled, parseComplaintsConfig } = Complaints;

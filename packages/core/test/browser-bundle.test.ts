@@ -2,49 +2,16 @@
  * Core must run in a browser (a web POS quotes offline): bundle it for the browser platform, prove
  * no Node module is pulled in, and run a sale in a sandbox that has only browser globals.
  */
-import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { loadInBrowser } from '../../../tests/support/browser-sandbox.js';
 
 const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
 
 describe('@clientele/core in a browser', () => {
   it('bundles for the browser platform without Node built-ins and runs a sale with browser globals only', async () => {
-    const result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      globalName: 'Clientele',
-      target: 'es2022',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      conditions: ['@clientele/source'],
-    });
-    const inputs = Object.keys(result.metafile.inputs);
-    expect(inputs.some((i) => i.includes('packages/core/src/clientele.ts'))).toBe(true);
-    expect(inputs.filter((i) => i.startsWith('node:') || /(^|\/)node_modules\/(better-sqlite3|pg)\//.test(i))).toEqual([]);
-    const code = result.outputFiles[0]!.text;
-    expect(code).not.toMatch(/require\(["']node:/);
-
-    // Only what a browser has: no process, require, Buffer, module.
-    const sandbox: Record<string, unknown> = {
-      crypto: globalThis.crypto,
-      structuredClone: globalThis.structuredClone,
-      TextEncoder,
-      TextDecoder,
-      Intl,
-      console,
-      setTimeout,
-      clearTimeout,
-      queueMicrotask,
-      btoa,
-      atob,
-    };
-    const context = vm.createContext(sandbox);
-    vm.runInContext(code, context);
+    const context = await loadInBrowser(entry, 'Clientele', 'packages/core/src/clientele.ts');
     const script = `(async () => {
       const { createClientele, memoryStore, manualClock } = Clientele;
       const crm = createClientele({ store: memoryStore(), clock: manualClock('2026-11-02T02:00:00Z') });

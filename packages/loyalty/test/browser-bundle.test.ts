@@ -2,37 +2,17 @@
  * A web POS quotes offline: the loyalty package must bundle for the browser with no Node module and
  * quote with nothing but what a browser has.
  */
-import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { loadInBrowser } from '../../../tests/support/browser-sandbox.js';
 import { PROGRAM } from './support.js';
 
 const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
 
 describe('@clientele/loyalty in a browser', () => {
   it('bundles for the browser platform without Node built-ins and quotes with browser globals only', async () => {
-    const result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      globalName: 'Loyalty',
-      target: 'es2022',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      conditions: ['@clientele/source'],
-    });
-    const inputs = Object.keys(result.metafile.inputs);
-    expect(inputs.some((i) => i.includes('packages/loyalty/src/quote.ts'))).toBe(true);
-    expect(inputs.filter((i) => i.startsWith('node:') || /(^|\/)node_modules\/(better-sqlite3|pg)\//.test(i))).toEqual([]);
-    const code = result.outputFiles[0]!.text;
-    expect(code).not.toMatch(/require\(["']node:/);
-
-    const sandbox: Record<string, unknown> = { crypto: globalThis.crypto, structuredClone, TextEncoder, TextDecoder, Intl, console, setTimeout, clearTimeout, queueMicrotask, btoa, atob };
-    const context = vm.createContext(sandbox);
-    vm.runInContext(code, context);
+    const context = await loadInBrowser(entry, 'Loyalty', 'packages/loyalty/src/quote.ts');
     const script = `(() => {
       const { compileProgram, quote, explainQuote } = Loyalty;
       const program = compileProgram(${JSON.stringify(PROGRAM)});

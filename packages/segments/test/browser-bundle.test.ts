@@ -3,35 +3,16 @@
  * module is pulled in, and in a sandbox with browser globals only a definition compiles and
  * evaluates, and the module keeps statistics on the memory store.
  */
-import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { loadInBrowser } from '../../../tests/support/browser-sandbox.js';
 
 const entry = fileURLToPath(new URL('./browser-entry.ts', import.meta.url));
 
 describe('@clientele/segments in a browser', () => {
   it('bundles without Node built-ins and runs with browser globals only', async () => {
-    const result = await build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'iife', globalName: 'Bundle', target: 'es2022', write: false, metafile: true, logLevel: 'silent', conditions: ['@clientele/source'] });
-    const inputs = Object.keys(result.metafile.inputs);
-    expect(inputs.some((i) => i.includes('packages/segments/src/index.ts'))).toBe(true);
-    expect(inputs.filter((i) => i.startsWith('node:') || /(^|\/)node_modules\/(better-sqlite3|pg)\//.test(i))).toEqual([]);
-    const code = result.outputFiles[0]!.text;
-    expect(code).not.toMatch(/require\(["']node:/);
-    const sandbox: Record<string, unknown> = { crypto: globalThis.crypto, TextEncoder, TextDecoder, Intl, console, setTimeout, clearTimeout, queueMicrotask, btoa, atob };
-    const context = vm.createContext(sandbox);
-    // A browser's structuredClone makes Dates of the page's own realm; Node's would make them foreign to
-    // the sandbox, where instanceof Date then fails. The memory store copies rows (Dates, JSON) with it.
-    vm.runInContext(
-      `globalThis.structuredClone = function clone(v) {
-        if (v instanceof Date) return new Date(v.getTime());
-        if (Array.isArray(v)) return v.map(clone);
-        if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)]));
-        return v;
-      };`,
-      context,
-    );
-    vm.runInContext(code, context);
+    const context = await loadInBrowser(entry, 'Bundle', 'packages/segments/src/index.ts');
     const out = await vm.runInContext(
       `(async () => {
         const { core, seg } = Bundle;
