@@ -6,32 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { aggregate, aggregateByScan, isClienteleError } from '@clientele/core';
 import type { Store } from '@clientele/core';
 import { postgresStore } from '@clientele/postgres';
-import type { PgPool, PgPoolClient, PgQueryConfig } from '@clientele/postgres';
 import { account, accounts, migrations, rejection } from './fixtures.js';
-import { serverPool, withServer } from './server.js';
-
-/** A pool that notes the text of every statement its connections run. */
-function recording(pool: PgPool): { pool: PgPool; texts: string[] } {
-  const texts: string[] = [];
-  const wrapped: PgPool = {
-    async connect() {
-      const client = await pool.connect();
-      const noting: PgPoolClient = {
-        query: (config: PgQueryConfig) => {
-          texts.push(config.text);
-          return client.query(config);
-        },
-        release: (destroy) => client.release(destroy),
-        on: (event, listener) => client.on(event, listener),
-        removeListener: (event, listener) => client.removeListener(event, listener),
-      };
-      return noting;
-    },
-    end: () => pool.end(),
-    on: (event, listener) => pool.on(event, listener),
-  };
-  return { pool: wrapped, texts };
-}
+import { recording, serverPool, withServer } from './server.js';
 
 withServer(() => {
   const server = serverPool();

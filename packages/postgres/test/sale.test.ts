@@ -7,43 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { createClientele, defineModule, outboxCollection, purchaseLinesCollection, purchasesCollection } from '@clientele/core';
 import type { Clientele, ModuleDefinition } from '@clientele/core';
 import { postgresStore } from '@clientele/postgres';
-import type { PgPool, PgPoolClient, PgQueryConfig } from '@clientele/postgres';
-import { serverPool, withServer } from './server.js';
+import { BASKET } from '../../../tests/support/chain.js';
+import { recording, serverPool, withServer } from './server.js';
 
 const SYSTEM = { actor: { system: 'test-setup' } } as const;
 const CLERK = { actor: { staffId: 'E1' } } as const;
-const BASKET = [
-  { sku: 'APPLE-FUJI', category: 'fresh-fruit', quantity: 1.25, unitPrice: 1299 },
-  { sku: 'MILK-1L', category: 'dairy', brand: 'Bright', quantity: 2, unitPrice: 650, discount: 100 },
-  { sku: 'RICE-5KG', category: 'grain', quantity: 1, unitPrice: 4990 },
-  { sku: 'CHIPS', category: 'snacks', quantity: 3, unitPrice: 890 },
-  { sku: 'SOAP', category: 'household', quantity: 1, unitPrice: 1250, discount: 250 },
-];
-
-/** A pool that notes the text of every statement its connections run. */
-function recording(pool: PgPool): { pool: PgPool; texts: string[] } {
-  const texts: string[] = [];
-  return {
-    texts,
-    pool: {
-      async connect() {
-        const client = await pool.connect();
-        const noting: PgPoolClient = {
-          query: (config: PgQueryConfig) => {
-            texts.push(config.text);
-            return client.query(config);
-          },
-          release: (destroy) => client.release(destroy),
-          on: (event, listener) => client.on(event, listener),
-          removeListener: (event, listener) => client.removeListener(event, listener),
-        };
-        return noting;
-      },
-      end: () => pool.end(),
-      on: (event, listener) => pool.on(event, listener),
-    },
-  };
-}
 
 /** A module whose handler of `purchase.recorded` emits two events of its own in the same transaction. */
 const echo = defineModule({

@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { afterAll, it } from 'vitest';
+import type { PgPool, PgPoolClient, PgQueryConfig } from '@clientele/postgres';
 
 export const PG_URL = process.env['CLIENTELE_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -81,4 +82,27 @@ export function separateConnections(n: number, config: pg.PoolConfig = {}): pg.P
     for (const p of pools) await p.end();
   });
   return pools;
+}
+
+/** A pool that notes the text of every statement its connections run, to see what a call sends. */
+export function recording(pool: PgPool): { pool: PgPool; texts: string[] } {
+  const texts: string[] = [];
+  const wrapped: PgPool = {
+    async connect() {
+      const client = await pool.connect();
+      const noting: PgPoolClient = {
+        query: (config: PgQueryConfig) => {
+          texts.push(config.text);
+          return client.query(config);
+        },
+        release: (destroy) => client.release(destroy),
+        on: (event, listener) => client.on(event, listener),
+        removeListener: (event, listener) => client.removeListener(event, listener),
+      };
+      return noting;
+    },
+    end: () => pool.end(),
+    on: (event, listener) => pool.on(event, listener),
+  };
+  return { pool: wrapped, texts };
 }
