@@ -12,6 +12,7 @@ import {
   purchasesCollection,
   refundFor,
   purchaseReturnsCollection,
+  settleRefund,
   type CommandContext,
 } from '@clientele/core';
 import { storedValuePaymentsCollection } from './collections.js';
@@ -63,7 +64,7 @@ export function createStoredValueCheckout(rt: LoyaltyRuntime, service: StoredVal
     // deductions (points already spent, a voucher no longer earned) are kept back; the return that
     // completes the sale gives each card what it has left of that.
     const completes = returnId === null || purchase.refundedTotal >= purchase.total;
-    let payable = Math.max(0, amount - ctx.refundDeductions().reduce((sum, d) => sum + d.amount, 0));
+    let { payable } = settleRefund(amount, ctx.refundDeductions());
     for (const p of payments) {
       const open = p.captured - p.refunded;
       const share = returnId === null ? open : Math.min(open, payable, completes ? open : refundFor(p.captured, purchase.total, purchase.refundedTotal - amount, amount));

@@ -13,6 +13,7 @@ import {
   purchaseLinesCollection,
   purchasesCollection,
   refundFor,
+  settleRefund,
   type CommandContext,
   type RowOf,
 } from '@clientele/core';
@@ -120,7 +121,7 @@ export function createVoucherCheckout(rt: LoyaltyRuntime, method: string) {
     const whole = returnId === null || purchase.refundedTotal >= purchase.total;
     const remaining = remainingOf(await linesOf(ctx, purchaseId));
     // What earlier handlers (points already spent) kept back is not there to charge again.
-    let left = refund - ctx.refundDeductions().reduce((sum, d) => sum + d.amount, 0);
+    let left = settleRefund(refund, ctx.refundDeductions()).payable;
     for (const row of redeemed) {
       const outcome = returnOutcome({ terms: termsOf(row), discount: row.discount, chargedBack: row.chargedBack, remaining: eligibleAmount(termsOf(row), remaining), whole, refund: left, stillValid: ctx.now.getTime() < row.validUntil.getTime() });
       left -= outcome.refundDeduction;
