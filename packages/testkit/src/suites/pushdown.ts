@@ -37,6 +37,25 @@ async function seedSales(store: Store): Promise<Array<NewRowOf<typeof sales>>> {
 }
 
 /** Tests of the optional push-downs against core's fallbacks. */
+/**
+ * Pages through `query` with the store's own `aggregate`, `limit` groups at a time, each page equal
+ * to core's fallback page; returns the pages put together.
+ */
+async function pageThrough(store: Store, collection: typeof sales, query: AggregateQuery<typeof sales>, limit: number, what: string): Promise<AggregateRow[]> {
+  const pages: AggregateRow[] = [];
+  let after: ScalarValue[] | undefined;
+  for (let guard = 0; guard < 100; guard++) {
+    const q = { ...query, limit, ...(after ? { after } : {}) };
+    const page = await store.aggregate!(collection, q);
+    expect(page, `${what}: page after ${JSON.stringify(after)} with limit ${limit}`).toStrictEqual(await aggregateByScan(store, collection, q));
+    pages.push(...page);
+    if (page.length < limit) break;
+    const last = page[page.length - 1]!;
+    after = (query.groupBy ?? []).map((f) => (last[f] as ScalarValue | undefined) ?? null);
+  }
+  return pages;
+}
+
 export const pushdownSuite = {
   title: 'push-downs',
   tests: {
@@ -99,18 +118,7 @@ export const pushdownSuite = {
       for (const [what, query] of shapes) {
         const whole = await aggregateByScan(store, sales, query);
         for (const limit of [1, 3, 10_000]) {
-          const pages: AggregateRow[] = [];
-          let after: ScalarValue[] | undefined;
-          for (let guard = 0; guard < 100; guard++) {
-            const q = { ...query, limit, ...(after ? { after } : {}) };
-            const page = await pushed(sales, q);
-            expect(page, `${what}: page after ${JSON.stringify(after)} with limit ${limit}`).toStrictEqual(await aggregateByScan(store, sales, q));
-            pages.push(...page);
-            if (page.length < limit) break;
-            const last = page[page.length - 1]!;
-            after = (query.groupBy ?? []).map((f) => (last[f] as ScalarValue | undefined) ?? null);
-          }
-          expect(pages, `${what}: pages of ${limit} put together`).toStrictEqual(whole);
+          expect(await pageThrough(store, sales, query, limit, what), `${what}: pages of ${limit} put together`).toStrictEqual(whole);
         }
       }
       const byStore = await pushed(sales, { groupBy: ['storeId'], measures: { n: { fn: 'count' } }, limit: 2 });
@@ -158,18 +166,7 @@ export const pushdownSuite = {
       }
       for (const [what, query] of [queries[1]!, queries[3]!]) {
         for (const limit of [1, 4, 10_000]) {
-          const pages: AggregateRow[] = [];
-          let after: ScalarValue[] | undefined;
-          for (let guard = 0; guard < 100; guard++) {
-            const q = { ...query, limit, ...(after ? { after } : {}) };
-            const page = await pushed(sales, q);
-            expect(page, `${what}: page after ${JSON.stringify(after)} with limit ${limit}`).toStrictEqual(await aggregateByScan(store, sales, q));
-            pages.push(...page);
-            if (page.length < limit) break;
-            const last = page[page.length - 1]!;
-            after = (query.groupBy ?? []).map((f) => last[f] as ScalarValue);
-          }
-          expect(pages, `${what}: pages of ${limit} put together`).toStrictEqual(await pushed(sales, query));
+          expect(await pageThrough(store, sales, query, limit, what), `${what}: pages of ${limit} put together`).toStrictEqual(await pushed(sales, query));
         }
       }
 
