@@ -5,20 +5,14 @@
  * connection.
  */
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defineModule, isClienteleError } from '@clientele/core';
 import { postgresStore } from '@clientele/postgres';
 import { BASKET, CLERK, freshKey, nextReceipt, openChain, snapshot } from './support/chain.js';
-import { PG_URL, STORE_KINDS } from './support/stores.js';
+import { PG_URL, STORE_KINDS, serverSchemas } from './support/stores.js';
 
 const server = STORE_KINDS.some((k) => k.name === 'postgres');
-const admin = new pg.Pool({ connectionString: PG_URL, max: 2, allowExitOnIdle: true });
-admin.on('error', () => undefined);
-const schemas: string[] = [];
-afterAll(async () => {
-  if (server) for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-  await admin.end();
-});
+const { admin, fresh } = serverSchemas();
 
 describe('a PostgreSQL connection lost in the middle of a sale', () => {
   if (!server) {
@@ -28,8 +22,7 @@ describe('a PostgreSQL connection lost in the middle of a sale', () => {
 
   it('leaves no partial sale, answers STORE_UNAVAILABLE, and the retry succeeds on a fresh connection', async () => {
     const name = `clientele_till_${Math.random().toString(36).slice(2, 10)}`;
-    const schema = `clientele_fault_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-    schemas.push(schema);
+    const schema = fresh('fault');
     const pool = new pg.Pool({ connectionString: PG_URL, max: 3, application_name: name });
     pool.on('error', () => undefined);
     let cut = false;

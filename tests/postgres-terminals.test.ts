@@ -10,12 +10,12 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createClientele, isClienteleError } from '@clientele/core';
 import { loyalty, refusalReason } from '@clientele/loyalty';
 import { postgresStore } from '@clientele/postgres';
 import { BASKET, CLERK, EARN_ALL_PROGRAM, SYSTEM, openChain } from './support/chain.js';
-import { PG_URL, STORE_KINDS } from './support/stores.js';
+import { PG_URL, STORE_KINDS, serverSchemas } from './support/stores.js';
 
 const BASKET_TOTAL = 1624 + 1200 + 4990 + 2670 + 1000;
 const TERMINALS = 8;
@@ -23,18 +23,11 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TERMINAL_PROCESS = fileURLToPath(new URL('./fixtures/pg-terminals.ts', import.meta.url));
 
 const server = STORE_KINDS.some((k) => k.name === 'postgres');
-const admin = new pg.Pool({ connectionString: PG_URL, max: 2, allowExitOnIdle: true });
-admin.on('error', () => undefined);
-const schemas: string[] = [];
-afterAll(async () => {
-  if (server) for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-  await admin.end();
-});
+const { admin, fresh } = serverSchemas();
 
 /** A migrated chain in a fresh schema, with `members` carded members; returns the schema and card numbers. */
 async function chainWithMembers(members: number): Promise<{ schema: string; cards: string[] }> {
-  const schema = `clientele_terminals_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  schemas.push(schema);
+  const schema = fresh('terminals');
   const setup = new pg.Pool({ connectionString: PG_URL, max: 4 });
   try {
     const { crm } = await openChain(postgresStore({ pool: setup, schema }));
@@ -75,8 +68,7 @@ const PROGRAM = { id: 'tiantian', timeZone: 'Asia/Shanghai' };
  * 100 yuan and `members` carded members.
  */
 async function chainWithMoney(members = 0, program: typeof PROGRAM = PROGRAM): Promise<{ schema: string; code: string; card: string; cards: string[] }> {
-  const schema = `clientele_money_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  schemas.push(schema);
+  const schema = fresh('money');
   const setup = new pg.Pool({ connectionString: PG_URL, max: 4 });
   try {
     const { crm } = await openChain(postgresStore({ pool: setup, schema }), { modules: [loyalty(program)] });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll } from 'vitest';
 import { memoryStore, type Store } from '@clientele/core';
 import { postgresStore } from '@clientele/postgres';
 import { sqliteStore } from '@clientele/sqlite';
@@ -79,3 +80,25 @@ export const STORE_KINDS: StoreKind[] = [
   },
   ...((await serverAnswers()) ? [postgres] : []),
 ];
+
+/**
+ * For a test file that works on the server directly: an admin pool and fresh schema names, every
+ * schema dropped and the pool ended after the file's tests. Call it at the top level of the file.
+ */
+export function serverSchemas(): { admin: pg.Pool; fresh(label: string): string } {
+  const admin = new pg.Pool({ connectionString: PG_URL, max: 2, allowExitOnIdle: true });
+  admin.on('error', () => undefined);
+  const made: string[] = [];
+  afterAll(async () => {
+    if (STORE_KINDS.some((k) => k.name === 'postgres')) for (const s of made) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+    await admin.end();
+  });
+  return {
+    admin,
+    fresh(label) {
+      const schema = `clientele_${label}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+      made.push(schema);
+      return schema;
+    },
+  };
+}
