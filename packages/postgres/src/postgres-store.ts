@@ -220,6 +220,7 @@ export function postgresStore(options: PostgresStoreOptions): Store {
     migrationLock: true,
     aggregatePaging: true,
     aggregateSeries: true,
+    getLinked: true,
   });
   const open: SessionState = { active: true, closedMessage: 'the store is closed', failure: undefined };
 
@@ -302,6 +303,7 @@ export function postgresStore(options: PostgresStoreOptions): Store {
     insert: (c, row) => auto((s) => s.insert(c, row)),
     get: (c, key) => auto((s) => s.get(c, key)),
     getBy: (c, index, values) => auto((s) => s.getBy(c, index, values)),
+    getLinked: (c, key, link) => auto((s) => s.getLinked(c, key, link)),
     find: (c, query) => auto((s) => s.find(c, query)),
     count: (c, where) => auto((s) => s.count(c, where)),
     update: (c, key, patch, opts) => auto((s) => s.update(c, key, patch, opts)),

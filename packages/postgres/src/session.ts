@@ -13,6 +13,8 @@ import type {
   FindQuery,
   IncrementGuard,
   IncrementResult,
+  Link,
+  LinkedRows,
   NewRowOf,
   Page,
   PatchOf,
@@ -21,7 +23,7 @@ import type {
   Where,
   WriteOptions,
 } from '@clientele/core';
-import { aggregateStatement, collectionStatements } from '@clientele/sql';
+import { aggregateStatement, collectionStatements, linkedGetStatements } from '@clientele/sql';
 import type { CollectionStatements, Dialect } from '@clientele/sql';
 import type { Connection, QueryOutcome } from './driver.js';
 import { RowChangedSinceRead, translateError } from './errors.js';
@@ -316,6 +318,20 @@ export class PostgresSession implements StoreSession {
 
   get<C extends CollectionSpec>(c: C, key: string): Promise<RowOf<C> | undefined> {
     return this.op(c, key, async () => (await this.readRow(this.statementsOf(c), key)) as RowOf<C> | undefined);
+  }
+
+  getLinked<C extends CollectionSpec, T extends CollectionSpec>(c: C, key: string, link: Link<C, T>): Promise<LinkedRows<C, T> | undefined> {
+    return this.op(c, key, async () => {
+      if (!isStorableText(key)) return undefined;
+      const s = linkedGetStatements(this.settings.dialect, c, link);
+      const st = s.get(key);
+      const raw = (await this.send(st.text, st.params)).rows[0];
+      if (raw === undefined) return undefined;
+      const found = s.decodeRow(raw);
+      this.sawRows(c, [found.row]);
+      if (found.linked) this.sawRows(link.target, [found.linked]);
+      return found as LinkedRows<C, T>;
+    });
   }
 
   getBy<C extends CollectionSpec>(c: C, index: string, values: Partial<RowOf<C>>): Promise<RowOf<C> | undefined> {

@@ -19,6 +19,7 @@ export {
   type InsertStatement,
   type FindStatement,
 } from './statements.js';
+export { linkedGetStatements, type LinkedGetStatements } from './linked-get.js';
 export { aggregateStatement, type AggregateStatement } from './aggregate.js';
 export { migrationStatements, MIGRATIONS_TABLE, type MigrationStatements } from './migrations.js';
 export { identifyClash, type UniqueClash } from './clash.js';

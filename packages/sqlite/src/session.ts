@@ -11,6 +11,8 @@ import type {
   FindQuery,
   IncrementGuard,
   IncrementResult,
+  Link,
+  LinkedRows,
   NewRowOf,
   Page,
   PatchOf,
@@ -19,7 +21,7 @@ import type {
   Where,
   WriteOptions,
 } from '@clientele/core';
-import { aggregateStatement, collectionStatements, sqliteDialect } from '@clientele/sql';
+import { aggregateStatement, collectionStatements, linkedGetStatements, sqliteDialect } from '@clientele/sql';
 import type { CollectionStatements } from '@clientele/sql';
 import type { Connection } from './connection.js';
 import { translateError } from './errors.js';
@@ -92,6 +94,18 @@ export class ConnectionSession implements StoreSession {
       return found === undefined ? undefined : (s.decodeValues(found) as RowOf<C>);
     } catch (error) {
       fail(error, c);
+    }
+  }
+
+  async getLinked<C extends CollectionSpec, T extends CollectionSpec>(c: C, key: string, link: Link<C, T>): Promise<LinkedRows<C, T> | undefined> {
+    this.check();
+    try {
+      const s = linkedGetStatements(sqliteDialect, c, link);
+      const st = s.get(key);
+      const found = this.conn.getValues(st.text, st.params);
+      return found === undefined ? undefined : (s.decodeValues(found) as LinkedRows<C, T>);
+    } catch (error) {
+      fail(error, c, key);
     }
   }
 

@@ -60,6 +60,7 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   migrationLock: true,
   aggregatePaging: true,
   aggregateSeries: true,
+  getLinked: true,
 });
 
 const migrationSql = migrationStatements(sqliteDialect);
@@ -195,6 +196,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     insert: (c, row) => mutex.run(() => writes.insert(c, row)),
     get: reads ? (c, key) => reads.get(c, key) : (c, key) => mutex.run(() => writes.get(c, key)),
     getBy: reads ? (c, index, values) => reads.getBy(c, index, values) : (c, index, values) => mutex.run(() => writes.getBy(c, index, values)),
+    getLinked: reads ? (c, key, link) => reads.getLinked(c, key, link) : (c, key, link) => mutex.run(() => writes.getLinked(c, key, link)),
     find: reads ? (c, query) => reads.find(c, query) : (c, query) => mutex.run(() => writes.find(c, query)),
     count: reads ? (c, where) => reads.count(c, where) : (c, where) => mutex.run(() => writes.count(c, where)),
     update: (c, key, patch, options) => mutex.run(() => writes.update(c, key, patch, options)),

@@ -191,6 +191,10 @@ export const CONFORMANCE_TESTS = {
     capability: 'aggregateSeries',
     checks: 'measures with their own where filter and series measures (a group\u2019s integers or timestamps, ascending) equal core\u2019s fallback, grouped, by primary key, paged and on empty input',
   },
+  'pushdown.get-linked': {
+    capability: 'getLinked',
+    checks: 'store.getLinked equals a get of the row then of the row it links to: linked, dangling, null and Chinese-keyed links, a missing row, and inside a transaction its own writes',
+  },
   'pushdown.insert-many': {
     capability: 'insertMany',
     checks: 'store.insertMany stores every row, and a batch with a clash or an invalid row stores none of them',

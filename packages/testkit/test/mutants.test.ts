@@ -3,7 +3,7 @@
  * the naive way; the named conformance tests must fail against it (and pass against the real store,
  * which memory.test.ts shows).
  */
-import { ConflictError, NotFoundError, aggregateByScan, matches, memoryStore, normaliseWhere } from '@clientele/core';
+import { ConflictError, NotFoundError, aggregateByScan, getLinkedByReads, matches, memoryStore, normaliseWhere } from '@clientele/core';
 import type { AnyRow, CollectionSpec, Store, TransactionSession } from '@clientele/core';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceTestId } from '@clientele/testkit';
@@ -185,6 +185,17 @@ function partialInsertMany(): Store {
   });
 }
 
+/** A linked read written as an inner join: a row whose link names no row goes missing. */
+function innerJoinGetLinked(): Store {
+  const inner = pushdownStore();
+  return wrapStore(inner, {
+    getLinked: async (c, key, link) => {
+      const found = await getLinkedByReads(inner, c, key, link);
+      return found?.linked === undefined ? undefined : found;
+    },
+  });
+}
+
 /** A unique clash reported as a raw driver error. */
 function rawDriverErrors(): Store {
   const inner = memoryStore();
@@ -210,6 +221,7 @@ describe('the kit catches broken adapters', () => {
     ['raw driver errors', rawDriverErrors, ['unique.conflict', 'primary-key.conflict', 'crud.failed-write-changes-nothing']],
     ['a nulls-last aggregate push-down', nullsLastAggregate, ['pushdown.aggregate-equals-fallback']],
     ['a partial insertMany', partialInsertMany, ['pushdown.insert-many']],
+    ['an inner-join getLinked', innerJoinGetLinked, ['pushdown.get-linked']],
   ];
   for (const [what, create, ids] of cases) {
     for (const id of ids) {
@@ -232,7 +244,7 @@ describe('the kit catches broken adapters', () => {
     for (const id of ['version.eight-contenders', 'paging.visits-each-once-under-inserts', 'transaction.no-dirty-reads'] as const) {
       await runConformanceTest(id, { create: async () => memoryStore() }, noSkip);
     }
-    for (const id of ['pushdown.aggregate-equals-fallback', 'pushdown.insert-many'] as const) {
+    for (const id of ['pushdown.aggregate-equals-fallback', 'pushdown.insert-many', 'pushdown.get-linked'] as const) {
       await runConformanceTest(id, { create: async () => pushdownStore() }, noSkip);
     }
   });

@@ -70,6 +70,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     migrationLock: true,
     aggregatePaging: false,
     aggregateSeries: false,
+    getLinked: false,
   };
 
   function table(spec: CollectionSpec): Table {

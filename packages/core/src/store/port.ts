@@ -145,6 +145,28 @@ export interface StoreCapabilities {
    * streaming fallback, so a module may use them on any store.
    */
   readonly aggregateSeries?: boolean;
+  /**
+   * Runs {@link StoreSession.getLinked} as one read (a join in SQL). Without it, core's `getLinked()`
+   * reads the row, then the row it links to.
+   */
+  readonly getLinked?: boolean;
+}
+
+/**
+ * A link from a row to a row of another collection: `field` of the row holds the other row's primary
+ * key (or null, linking nothing).
+ */
+export interface Link<C extends CollectionSpec = CollectionSpec, T extends CollectionSpec = CollectionSpec> {
+  /** The string field of the row that holds the linked row's primary key. */
+  readonly field: keyof RowOf<C> & string;
+  /** The collection of the linked row. */
+  readonly target: T;
+}
+
+/** A row and the row it links to: `linked` is `undefined` when the link field is null or names no row. */
+export interface LinkedRows<C extends CollectionSpec = CollectionSpec, T extends CollectionSpec = CollectionSpec> {
+  readonly row: RowOf<C>;
+  readonly linked: RowOf<T> | undefined;
 }
 
 /**
@@ -219,6 +241,13 @@ export interface StoreSession {
 
   /** Grouped aggregates in the database. Present when `capabilities.aggregate`; use `aggregate()` from core, which falls back. */
   aggregate?<C extends CollectionSpec>(collection: C, query: AggregateQuery<C>): Promise<AggregateRow[]>;
+
+  /**
+   * The row with this primary key and the row it links to through `link`, in one read; `undefined`
+   * when there is no such row. Present when `capabilities.getLinked`; use `getLinked()` from core,
+   * which falls back to two reads.
+   */
+  getLinked?<C extends CollectionSpec, T extends CollectionSpec>(collection: C, key: string, link: Link<C, T>): Promise<LinkedRows<C, T> | undefined>;
 
   /** Bulk insert, all or nothing. Present when `capabilities.insertMany`; use `insertMany()` from core, which falls back. */
   insertMany?<C extends CollectionSpec>(collection: C, rows: readonly NewRowOf<C>[]): Promise<number>;

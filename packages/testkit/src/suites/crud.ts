@@ -28,6 +28,8 @@ export const crudSuite = {
       if (store.capabilities.aggregatePaging) expect(store.capabilities.aggregate, 'capabilities.aggregatePaging needs capabilities.aggregate').toBe(true);
       if (store.capabilities.aggregateSeries !== undefined) expect(typeof store.capabilities.aggregateSeries, 'capabilities.aggregateSeries must be a boolean').toBe('boolean');
       if (store.capabilities.aggregateSeries) expect(store.capabilities.aggregate, 'capabilities.aggregateSeries needs capabilities.aggregate').toBe(true);
+      if (store.capabilities.getLinked !== undefined) expect(typeof store.capabilities.getLinked, 'capabilities.getLinked must be a boolean').toBe('boolean');
+      if (store.capabilities.getLinked) expect(typeof store.getLinked, 'capabilities.getLinked is true but store.getLinked is missing').toBe('function');
     },
 
     async 'crud.insert-get'(h) {

@@ -2,11 +2,11 @@
  * Optional push-downs. A store that declares one must give exactly what core's fallback gives on the
  * same data, so modules may use either without noticing.
  */
-import { aggregateByScan } from '@clientele/core';
-import type { AggregateQuery, AggregateRow, NewRowOf, ScalarValue, Store } from '@clientele/core';
+import { aggregateByScan, getLinked, getLinkedByReads } from '@clientele/core';
+import type { AggregateQuery, AggregateRow, CollectionSpec, Link, NewRowOf, ScalarValue, Store, StoreSession } from '@clientele/core';
 import { expect } from 'vitest';
 import { expectCode, expectConflict } from '../assertions.js';
-import { cards, customers, newCard, newCustomer, newSale, sales } from '../fixtures.js';
+import { accounts, cards, customers, newAccount, newCard, newCustomer, newSale, newVoucher, sales, vouchers } from '../fixtures.js';
 import type { Suite } from '../harness.js';
 import { expectNotStored, expectRawCount, expectStored } from '../probe-checks.js';
 
@@ -185,6 +185,45 @@ export const pushdownSuite = {
 
       await expectCode(pushed(sales, { measures: { labels: { fn: 'series', field: 'label' } } }), 'VALIDATION_FAILED', 'a series of text');
       await expectCode(pushed(sales, { measures: { n: { fn: 'count', where: { nothing: 1 } as never } } }), 'VALIDATION_FAILED', 'a measure filter on an unknown field');
+    },
+
+    async 'pushdown.get-linked'({ store }) {
+      const holder: Link<typeof accounts, typeof customers> = { field: 'customerId', target: customers };
+      const redeemer: Link<typeof vouchers, typeof customers> = { field: 'redeemedBy', target: customers };
+      /** The push-down's answer (core's getLinked uses it), checked against the two reads it stands for on the same session. */
+      async function both<C extends CollectionSpec>(session: StoreSession, c: C, key: string, link: Link<C, typeof customers>, what: string) {
+        const pushed = await getLinked(session, c, key, link);
+        expect(pushed, `${what}: getLinked equals a get of the row, then of the row it links to`).toStrictEqual(await getLinkedByReads(session, c, key, link));
+        return pushed;
+      }
+
+      const wang = await store.insert(customers, newCustomer(1, { name: '王芳 🧧', profile: { 备注: ['a', 1] }, lastVisitAt: new Date(Date.UTC(2024, 5, 1)) }));
+      await store.insert(customers, newCustomer(2, { phone: '+86 139 0000 0000' }));
+      const account = await store.insert(accounts, newAccount(1, MAX));
+      const orphan = await store.insert(accounts, { ...newAccount(9, 0), customerId: 'cust-404' });
+      await store.insert(accounts, { ...newAccount(3, 5), id: 'acct-张-🧧', customerId: 'cust-002' });
+
+      expect(await both(store, accounts, account.id, holder, 'a linked row'), 'the row and its holder').toStrictEqual({ row: account, linked: wang });
+      expect(await both(store, accounts, orphan.id, holder, 'a link to no row'), 'a link naming no row links nothing').toStrictEqual({ row: orphan, linked: undefined });
+      expect((await both(store, accounts, 'acct-张-🧧', holder, 'a key in Chinese and emoji'))?.linked?.phone, 'a key in Chinese and emoji').toBe('+86 139 0000 0000');
+      expect(await both(store, accounts, 'acct-404', holder, 'no such row'), 'no such row').toBeUndefined();
+
+      const unused = await store.insert(vouchers, newVoucher(1));
+      const used = await store.insert(vouchers, { ...newVoucher(2), status: 'redeemed', redeemedBy: 'cust-002', redeemedAt: new Date(Date.UTC(2024, 0, 2)) });
+      expect(await both(store, vouchers, unused.id, redeemer, 'a null link'), 'a null link links nothing').toStrictEqual({ row: unused, linked: undefined });
+      expect((await both(store, vouchers, used.id, redeemer, 'a nullable link'))?.linked?.id, 'a nullable link that is set').toBe('cust-002');
+
+      await store.transaction(async (tx) => {
+        await tx.update(customers, 'cust-001', { tier: 'gold' });
+        await tx.insert(customers, newCustomer(5));
+        await tx.update(accounts, orphan.id, { customerId: 'cust-005' });
+        expect((await both(tx, accounts, account.id, holder, 'inside a transaction'))?.linked?.tier, 'a transaction reads its own write of the linked row').toBe('gold');
+        expect((await both(tx, accounts, orphan.id, holder, 'a link changed inside a transaction'))?.linked?.id, 'a transaction follows its own new link').toBe('cust-005');
+      });
+      expect((await getLinked(store, accounts, orphan.id, holder))?.linked?.version, 'core getLinked after the commit').toBe(1);
+
+      await expectCode(getLinked(store, accounts, account.id, { field: 'balance', target: customers } as never), 'VALIDATION_FAILED', 'a link through an integer field');
+      await expectCode(getLinked(store, accounts, account.id, { field: 'nothing', target: customers } as never), 'VALIDATION_FAILED', 'a link through an unknown field');
     },
 
     async 'pushdown.insert-many'(h) {
