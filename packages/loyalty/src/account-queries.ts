@@ -3,6 +3,7 @@
  * sale earned and why, tier progress, and the context a till quotes with. None of them writes.
  */
 import {
+  InvalidStateError,
   NotFoundError,
   aggregate,
   codeSchema,
@@ -13,7 +14,9 @@ import {
   pageSchema,
   parseInput,
   purchaseLinesCollection,
+  purchasesCollection,
   refundFor,
+  settleRefund,
   toMilli,
   type JsonValue,
 } from '@clientele/core';
@@ -28,6 +31,7 @@ import { evaluate, quote, type Quote } from './quote.js';
 import type { LoyaltyRuntime } from './runtime.js';
 import { planReturn, remainingLines, type AwardLine } from './sale-earning.js';
 import { levelRank, qualifiedLevel } from './tiers.js';
+import { redeemedFor, remainingOf, voucherOutcomes } from './voucher-checkout.js';
 
 /** A member's balances. */
 export interface Balance {
@@ -89,6 +93,24 @@ export const previewReturnSchema = z
     lines: z.array(z.object({ lineNo: z.number().int().min(1), quantity: z.number().positive() }).strict()).min(1).max(1000),
   })
   .strict();
+
+/** What a return would do, from `previewReturn` (money in minor units). */
+export interface ReturnPreview {
+  /** What the returned lines are worth. */
+  refund: number;
+  /** Points the returned goods earned, taken back. */
+  clawback: number;
+  /** Of those, points already spent (the program's `returns.shortfall` says what happens to them). */
+  shortfall: number;
+  /** Points spent on the sale that come back. */
+  restore: number;
+  /** Each voucher that paid for the sale: `restore` (it comes back), `expire` (it would, but its time is over) or `none`, and what it keeps back of the refund. */
+  vouchers: Array<{ voucherId: string; templateId: string; action: 'restore' | 'expire' | 'none'; refundDeduction: number }>;
+  /** Everything kept back of the refund: spent points (under `deduct-from-refund`) and vouchers. */
+  refundDeduction: number;
+  /** What the till pays out: `refund` less `refundDeduction`. */
+  payable: number;
+}
 
 /** Builds the query service. */
 export function createQueries(rt: LoyaltyRuntime) {
@@ -201,28 +223,53 @@ export function createQueries(rt: LoyaltyRuntime) {
     return { purchaseId: id, customerId: award.customerId, points: award.points, earned: award.earned, redeemed: award.redeemed, restored: award.restored, status: award.status, quote: original, now };
   }
 
-  async function previewReturn(input: z.input<typeof previewReturnSchema>): Promise<{ clawback: number; shortfall: number; refundDeduction: number; restore: number }> {
+  /**
+   * What a return of these lines would do, told before it is made, by the rules the return itself
+   * follows: the points taken back and any shortfall, each voucher that paid for the sale (back,
+   * expired or kept, and what it keeps back of the refund), and what the till then pays out.
+   */
+  async function previewReturn(input: z.input<typeof previewReturnSchema>): Promise<ReturnPreview> {
     const q = parseInput(previewReturnSchema, input);
-    const award = await store.get(awardsCollection, q.purchaseId);
-    if (!award) return { clawback: 0, shortfall: 0, refundDeduction: 0, restore: 0 };
-    const lines = (award.lines as unknown as AwardLine[]).map((l) => ({ ...l }));
+    const purchase = await store.get(purchasesCollection, q.purchaseId);
+    if (!purchase) throw new NotFoundError('purchase', q.purchaseId, { path: ['purchaseId'] });
+    if (purchase.status !== 'completed') throw new InvalidStateError(`purchase ${purchase.id} is ${purchase.status}`, { path: ['purchaseId'] });
+    const rows = (await store.find(purchaseLinesCollection, { where: { purchaseId: q.purchaseId }, orderBy: [{ field: 'lineNo' }], limit: 1000 })).rows;
+    // Thousandths returned by line number, checked as the return checks them.
+    const returned = new Map<number, number>();
     let refund = 0;
     for (let i = 0; i < q.lines.length; i++) {
       const want = q.lines[i]!;
-      const line = lines.find((l) => l.lineNo === want.lineNo);
+      const row = rows.find((l) => l.lineNo === want.lineNo);
+      if (!row) throw invalid(['lines', i, 'lineNo'], 'unknown_line', `the sale has no line ${want.lineNo}`);
+      const before = row.returnedMilli + (returned.get(want.lineNo) ?? 0);
       const milli = toMilli(want.quantity);
-      if (!line) throw invalid(['lines', i, 'lineNo'], 'unknown_line', `the sale has no line ${want.lineNo}`);
-      if (milli === null || line.returnedMilli + milli > line.quantityMilli) throw invalid(['lines', i, 'quantity'], 'exceeds_sold', `only ${(line.quantityMilli - line.returnedMilli) / 1000} left to return on line ${want.lineNo}`);
-      const row = await store.get(purchaseLinesCollection, `${q.purchaseId}:${want.lineNo}`);
-      refund += refundFor(row?.amount ?? line.net, line.quantityMilli, line.returnedMilli, milli);
-      line.returnedMilli += milli;
+      if (milli === null || before + milli > row.quantityMilli) throw invalid(['lines', i, 'quantity'], 'exceeds_sold', `only ${(row.quantityMilli - before) / 1000} left to return on line ${want.lineNo}`);
+      refund += refundFor(row.amount, row.quantityMilli, before, milli);
+      returned.set(want.lineNo, (returned.get(want.lineNo) ?? 0) + milli);
     }
+
+    const points = await pointsOfReturn(q.purchaseId, returned, refund);
+    const vouchers = voucherOutcomes(await redeemedFor(store, q.purchaseId), {
+      remaining: remainingOf(rows, returned),
+      whole: purchase.refundedTotal + refund >= purchase.total,
+      refund: refund - Math.min(refund, points.refundDeduction),
+      at: kernel.clock.now(),
+    }).map(({ row, outcome }) => ({ voucherId: row.id, templateId: row.templateId, action: outcome.action, refundDeduction: outcome.refundDeduction }));
+    const settled = settleRefund(refund, [{ amount: points.refundDeduction }, ...vouchers.map((v) => ({ amount: v.refundDeduction }))]);
+    return { ...points, refund, vouchers, refundDeduction: refund - settled.payable, payable: settled.payable };
+  }
+
+  /** The points side of a return preview: nothing to take back for a sale that earned nothing. */
+  async function pointsOfReturn(purchaseId: string, returned: ReadonlyMap<number, number>, refund: number): Promise<Pick<ReturnPreview, 'clawback' | 'shortfall' | 'restore'> & { refundDeduction: number }> {
+    const award = await store.get(awardsCollection, purchaseId);
+    if (!award) return { clawback: 0, shortfall: 0, restore: 0, refundDeduction: 0 };
+    const lines = (award.lines as unknown as AwardLine[]).map((l) => ({ ...l, returnedMilli: l.returnedMilli + (returned.get(l.lineNo) ?? 0) }));
     const program = await rt.versions.get(store, award.programVersion);
     const plan = planReturn(program, award, lines, Math.min(award.total, award.refunded + refund));
     const account = await store.get(accountsCollection, award.customerId);
     const canTake = cfg.returns.shortfall === 'negative-balance' ? plan.clawback : Math.min(plan.clawback, Math.max(0, account?.spendable ?? 0));
     const shortfall = plan.clawback - canTake;
-    return { clawback: plan.clawback, shortfall, refundDeduction: cfg.returns.shortfall === 'deduct-from-refund' ? valueOfPoints(shortfall, cfg.pointValue) : 0, restore: plan.restore };
+    return { clawback: plan.clawback, shortfall, restore: plan.restore, refundDeduction: cfg.returns.shortfall === 'deduct-from-refund' ? valueOfPoints(shortfall, cfg.pointValue) : 0 };
   }
 
   async function tierProgress(customerId: string): Promise<{ tier: string | null; basis: 'points' | 'spend' | null; amount: number; next: { tier: string; threshold: number; needed: number } | null; reviewAt: Date | null }> {

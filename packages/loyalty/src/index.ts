@@ -77,7 +77,7 @@ export {
   type StoredValueEntryKind,
 } from './collections.js';
 export { createLedger, isInsufficient, type Ledger, type LedgerSettings, type LedgerEntry, type Lot, type AccountRow, type Posting, type DebitMode, type LotTake } from './ledger.js';
-export type { Balance, StatementLine, StoreLiability } from './account-queries.js';
+export type { Balance, ReturnPreview, StatementLine, StoreLiability } from './account-queries.js';
 export type { Hold } from './holds.js';
 export type { ActivityResult } from './activity-earning.js';
 export type { PointsResult } from './adjustments.js';

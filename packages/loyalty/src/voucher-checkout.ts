@@ -16,6 +16,7 @@ import {
   settleRefund,
   type CommandContext,
   type RowOf,
+  type StoreSession,
 } from '@clientele/core';
 import { vouchersCollection } from './collections.js';
 import { typed, type LoyaltyRuntime } from './runtime.js';
@@ -33,9 +34,32 @@ async function linesOf(ctx: CommandContext, purchaseId: string): Promise<LineRow
   return (await ctx.tx.find(purchaseLinesCollection, { where: { purchaseId }, orderBy: [{ field: 'lineNo' }], limit: 1000 })).rows;
 }
 
-/** What is left of each line after its returns. */
-function remainingOf(rows: readonly LineRow[]): VoucherLine[] {
-  return rows.map((l) => ({ category: l.category, amount: l.amount - refundFor(l.amount, l.quantityMilli, 0, l.returnedMilli) }));
+/** What is left of each line after its returns (and `alsoReturned`, thousandths by line number, for a preview). */
+export function remainingOf(rows: readonly LineRow[], alsoReturned?: ReadonlyMap<number, number>): VoucherLine[] {
+  return rows.map((l) => ({ category: l.category, amount: l.amount - refundFor(l.amount, l.quantityMilli, 0, l.returnedMilli + (alsoReturned?.get(l.lineNo) ?? 0)) }));
+}
+
+/** The vouchers that paid for a sale and are still spent on it. */
+export async function redeemedFor(session: StoreSession, purchaseId: string): Promise<VoucherRow[]> {
+  return (await session.find(vouchersCollection, { where: { purchaseId }, limit: 50 })).rows.filter((r) => r.status === 'redeemed');
+}
+
+/**
+ * What undoing a sale, wholly or in part, does to each voucher that paid for it: pure, so the return
+ * itself and the till's preview of it decide alike. `refund` is what is left of the refund for
+ * vouchers to keep back (after the points' share); each voucher takes from what the ones before left.
+ */
+export function voucherOutcomes(
+  redeemed: readonly VoucherRow[],
+  sale: { remaining: readonly VoucherLine[]; whole: boolean; refund: number; at: Date },
+): Array<{ row: VoucherRow; outcome: ReturnOutcome }> {
+  let left = sale.refund;
+  return redeemed.map((row) => {
+    const terms = termsOf(row);
+    const outcome = returnOutcome({ terms, discount: row.discount, chargedBack: row.chargedBack, remaining: eligibleAmount(terms, sale.remaining), whole: sale.whole, refund: left, stillValid: sale.at.getTime() < row.validUntil.getTime() });
+    left -= outcome.refundDeduction;
+    return { row, outcome };
+  });
 }
 
 /** Registers the voucher handlers of sales, returns and voids. `method` is the voucher payment method. */
@@ -114,19 +138,18 @@ export function createVoucherCheckout(rt: LoyaltyRuntime, method: string) {
   }
 
   async function undo(ctx: CommandContext, purchaseId: string, refund: number, returnId: string | null): Promise<void> {
-    const redeemed = (await ctx.tx.find(vouchersCollection, { where: { purchaseId }, limit: 50 })).rows.filter((r) => r.status === 'redeemed');
+    const redeemed = await redeemedFor(ctx.tx, purchaseId);
     if (redeemed.length === 0) return;
     const purchase = await ctx.tx.get(purchasesCollection, purchaseId);
     if (!purchase) return;
-    const whole = returnId === null || purchase.refundedTotal >= purchase.total;
-    const remaining = remainingOf(await linesOf(ctx, purchaseId));
-    // What earlier handlers (points already spent) kept back is not there to charge again.
-    let left = settleRefund(refund, ctx.refundDeductions()).payable;
-    for (const row of redeemed) {
-      const outcome = returnOutcome({ terms: termsOf(row), discount: row.discount, chargedBack: row.chargedBack, remaining: eligibleAmount(termsOf(row), remaining), whole, refund: left, stillValid: ctx.now.getTime() < row.validUntil.getTime() });
-      left -= outcome.refundDeduction;
-      await apply(ctx, row, outcome, { purchaseId, returnId });
-    }
+    const outcomes = voucherOutcomes(redeemed, {
+      remaining: remainingOf(await linesOf(ctx, purchaseId)),
+      whole: returnId === null || purchase.refundedTotal >= purchase.total,
+      // What earlier handlers (points already spent) kept back is not there to charge again.
+      refund: settleRefund(refund, ctx.refundDeductions()).payable,
+      at: ctx.now,
+    });
+    for (const { row, outcome } of outcomes) await apply(ctx, row, outcome, { purchaseId, returnId });
   }
 
   kernel.on('purchase.recorded', onRecorded as never);

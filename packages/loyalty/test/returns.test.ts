@@ -37,8 +37,11 @@ describe.each(STORE_KINDS)('returns of points already spent on $name', (kind) =>
     const chain = await openLoyaltyChain(await kind.open(), { ...PROGRAM, returns: { shortfall: 'deduct-from-refund' } });
     const { id, sale } = await spentAfterBuying(chain);
     const lines = [{ lineNo: 1, quantity: 2 }, { lineNo: 2, quantity: 1 }, { lineNo: 3, quantity: 1 }];
-    expect(await chain.loyalty.previewReturn({ purchaseId: sale.id, lines })).toEqual({ clawback: 94, shortfall: 80, refundDeduction: 80, restore: 0 });
-    expect(await chain.loyalty.previewReturn({ purchaseId: sale.id, lines: [{ lineNo: 2, quantity: 1 }] })).toEqual({ clawback: 4, shortfall: 0, refundDeduction: 0, restore: 0 });
+    expect(await chain.loyalty.previewReturn({ purchaseId: sale.id, lines })).toEqual({ refund: sale.total, clawback: 94, shortfall: 80, restore: 0, vouchers: [], refundDeduction: 80, payable: sale.total - 80 });
+    expect(await chain.loyalty.previewReturn({ purchaseId: sale.id, lines: [{ lineNo: 2, quantity: 1 }] })).toEqual({ refund: 2300, clawback: 4, shortfall: 0, restore: 0, vouchers: [], refundDeduction: 0, payable: 2300 });
+    // Asked of lines the sale does not have, or more than it sold, the preview refuses as the return would.
+    expect(await chain.loyalty.previewReturn({ purchaseId: sale.id, lines: [{ lineNo: 9, quantity: 1 }] }).catch((e: unknown) => e)).toMatchObject({ code: 'VALIDATION_FAILED', path: ['lines', 0, 'lineNo'] });
+    expect(await chain.loyalty.previewReturn({ purchaseId: sale.id, lines: [{ lineNo: 1, quantity: 1 }, { lineNo: 1, quantity: 1.5 }] }).catch((e: unknown) => e)).toMatchObject({ code: 'VALIDATION_FAILED', path: ['lines', 1, 'quantity'] });
     const clawed: Array<LoyaltyEvents['points.clawed-back']> = [];
     chain.crm.events.on('points.clawed-back', (e) => void clawed.push(e));
     const key = freshKey('return');

@@ -118,7 +118,16 @@ describe.each(STORE_KINDS)('vouchers on $name', (kind) => {
     crm.events.onAny((type, payload) => {
       if (type.startsWith('voucher.') && type !== 'voucher.issued') events.push(`${type}:${(payload as { amount?: number }).amount ?? ''}`);
     });
-    const ret = (purchaseId: string, lineNo: number) => crm.purchases.return({ purchaseId, storeId: 'S01', lines: [{ lineNo, quantity: 1 }], reason: 'changed mind' }, { ...MANAGER, idempotencyKey: freshKey('return') });
+    const previews: Array<Awaited<ReturnType<typeof crm.loyalty.previewReturn>>> = [];
+    const ret = async (purchaseId: string, lineNo: number) => {
+      const lines = [{ lineNo, quantity: 1 }];
+      const preview = await crm.loyalty.previewReturn({ purchaseId, lines });
+      const back = await crm.purchases.return({ purchaseId, storeId: 'S01', lines, reason: 'changed mind' }, { ...MANAGER, idempotencyKey: freshKey('return') });
+      // The till is told beforehand what the return then keeps back and pays out.
+      expect(preview).toMatchObject({ refund: back.amount, refundDeduction: back.amount - back.payable!, payable: back.payable });
+      previews.push(preview);
+      return back;
+    };
 
     // Fresh-10 restores: returning the apples leaves 30 yuan of fresh food, under its 50.
     const fresh = await issue(chain, 'FRESH-10', chen);
@@ -128,6 +137,7 @@ describe.each(STORE_KINDS)('vouchers on $name', (kind) => {
     expect(await crm.loyalty.vouchers.get(fresh.id)).toMatchObject({ status: 'active', purchaseId: null, discount: 0 });
     expect((await crm.loyalty.vouchers.history(fresh.id)).map((e) => [e.kind, e.amount, e.refType])).toEqual([['issued', 1000, null], ['redeemed', 1000, 'purchase'], ['charged-back', 1000, 'return'], ['restored', 1000, 'return']]);
     expect(events.splice(0)).toEqual(['voucher.redeemed:', 'voucher.charged-back:1000', 'voucher.restored:1000']);
+    expect(previews.splice(0).map((p) => p.vouchers)).toEqual([[{ voucherId: fresh.id, templateId: 'FRESH-10', action: 'restore', refundDeduction: 1000 }]]);
 
     // Sorry-20 deducts: returning the snacks leaves 60 yuan, under its 100; the rest later is a whole return.
     const sorry = await issue(chain, 'SORRY-20', chen);
@@ -138,6 +148,7 @@ describe.each(STORE_KINDS)('vouchers on $name', (kind) => {
     expect(await ret(s2.id, 1)).toMatchObject({ amount: 6000, payable: 6000, deductions: [] });
     expect((await crm.loyalty.vouchers.history(sorry.id)).map((e) => [e.kind, e.amount])).toEqual([['issued', 2000], ['redeemed', 2000], ['charged-back', 2000], ['restored', 2000]]);
     expect(events.splice(0)).toEqual(['voucher.redeemed:', 'voucher.charged-back:2000', 'voucher.restored:2000']);
+    expect(previews.splice(0).map((p) => p.vouchers.map((v) => [v.action, v.refundDeduction]))).toEqual([[['none', 2000]], [['restore', 0]]]);
 
     // 10 % off keeps its discount on a partial return; a void gives it back.
     const ten = await issue(chain, 'TEN-PCT', chen);
@@ -154,6 +165,7 @@ describe.each(STORE_KINDS)('vouchers on $name', (kind) => {
     chain.clock.advance(31 * 86_400_000);
     expect(await ret(s5.id, 1)).toMatchObject({ amount: 6000, payable: 5000 });
     expect(await crm.loyalty.vouchers.get(late.id)).toMatchObject({ status: 'expired' });
+    expect(previews.at(-1)!.vouchers).toEqual([{ voucherId: late.id, templateId: 'FRESH-10', action: 'expire', refundDeduction: 1000 }]);
     expect((await crm.loyalty.vouchers.history(late.id)).map((e) => e.kind)).toEqual(['issued', 'redeemed', 'charged-back', 'expired']);
     await expectMoneyConsistent(chain.store);
   });

@@ -97,7 +97,7 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
 
   heading('A return takes back what the returned goods earned');
   const preview = await points.previewReturn({ purchaseId: saturday.id, lines: [{ lineNo: 2, quantity: 1 }] });
-  line(`Before refunding the tissues the till asks: ${preview.clawback} points come back off the card.`);
+  line(`Before refunding the tissues the till asks: ${preview.clawback} points come back off the card, ${yuan(preview.payable)} is paid out.`);
   await crm.purchases.return({ purchaseId: saturday.id, storeId: 'S01', lines: [{ lineNo: 2, quantity: 1 }], reason: 'wrong kind' }, { ...CLERK_S01, idempotencyKey: key('return') });
   const again = await crm.purchases.return({ purchaseId: saturday.id, storeId: 'S01', lines: [{ lineNo: 2, quantity: 1 }], reason: 'again' }, { ...CLERK_S01, idempotencyKey: key('return') }).catch((e: unknown) => e);
   if (isClienteleError(again)) line(`The same tissues returned again → ${again.code}: nothing is clawed back twice.`);
