@@ -221,6 +221,7 @@ export function postgresStore(options: PostgresStoreOptions): Store {
     aggregatePaging: true,
     aggregateSeries: true,
     getLinked: true,
+    consumeMany: true,
   });
   const open: SessionState = { active: true, closedMessage: 'the store is closed', failure: undefined };
 
@@ -304,6 +305,7 @@ export function postgresStore(options: PostgresStoreOptions): Store {
     get: (c, key) => auto((s) => s.get(c, key)),
     getBy: (c, index, values) => auto((s) => s.getBy(c, index, values)),
     getLinked: (c, key, link) => auto((s) => s.getLinked(c, key, link)),
+    consumeMany: (c, writes) => auto((s) => s.consumeMany(c, writes)),
     find: (c, query) => auto((s) => s.find(c, query)),
     count: (c, where) => auto((s) => s.count(c, where)),
     update: (c, key, patch, opts) => auto((s) => s.update(c, key, patch, opts)),

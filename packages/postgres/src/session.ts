@@ -3,13 +3,13 @@
  * Errors leave here translated; inside a transaction, a statement the server failed is remembered,
  * because PostgreSQL aborts the whole transaction after it and the store must not try to commit.
  */
-import { ConflictError, InvalidStateError, Mutex, checkRow, isStorableText } from '@clientele/core';
+import { ConflictError, InvalidStateError, Mutex, checkConditionalWrites, checkRow, isStorableText, normaliseWhere } from '@clientele/core';
 import type {
   AggregateQuery,
   AggregateRow,
   AnyRow,
   CollectionSpec,
-  FieldKind,
+  ConditionalWrite,
   FindQuery,
   IncrementGuard,
   IncrementResult,
@@ -26,6 +26,7 @@ import type {
 import { aggregateStatement, collectionStatements, linkedGetStatements } from '@clientele/sql';
 import type { CollectionStatements, Dialect } from '@clientele/sql';
 import type { Connection, QueryOutcome } from './driver.js';
+import { ARRAY_TYPES, MAX_ROWS_PER_BULK_WRITE, bulkWriteStatement, shapeOf, type WriteShape } from './conditional-writes.js';
 import { RowChangedSinceRead, translateError } from './errors.js';
 
 /** The life of one session: whether it may be used, and the server error that aborted its transaction. */
@@ -77,8 +78,6 @@ function extrasOf(s: CollectionStatements): Extras {
   return e;
 }
 
-/** The element type of the array that carries a column's values in a bulk insert. */
-const ARRAY_TYPES: Record<FieldKind, string> = { string: 'text[]', integer: 'bigint[]', boolean: 'boolean[]', timestamp: 'timestamptz[]', json: 'json[]' };
 
 /**
  * Rows per bulk insert statement at most. Each column travels as one array parameter, so the bound
@@ -114,6 +113,15 @@ function columnArrays(s: CollectionStatements, rows: readonly AnyRow[], from: nu
     out[i] = column;
   }
   return out;
+}
+
+/** Checks a batch of conditional writes as `consume` checks each, and that no row is named twice. */
+function checkWrites(c: CollectionSpec, writes: readonly ConditionalWrite[]): void {
+  checkConditionalWrites(c, writes);
+  for (const w of writes) {
+    checkRow(c, w.set as AnyRow, 'patch');
+    normaliseWhere(c, w.when as Where);
+  }
 }
 
 /** Paged aggregate texts with the order PostgreSQL's indexes give, by the text the SQL layer wrote. */
@@ -438,17 +446,65 @@ export class PostgresSession implements StoreSession {
   }
 
   consume<C extends CollectionSpec>(c: C, key: string, when: Where<C>, set: PatchOf<C>): Promise<RowOf<C> | undefined> {
-    return this.op(c, key, async () => {
+    return this.op(c, key, async () => (await this.consumeRow(this.statementsOf(c), key, when as Where, set as AnyRow)) as RowOf<C> | undefined);
+  }
+
+  /** One conditional write, inside an operation already running. */
+  private async consumeRow(s: CollectionStatements, key: string, when: Where, set: AnyRow): Promise<AnyRow | undefined> {
+    const st = s.consume(key, when, set);
+    if (!isStorableText(key)) return undefined;
+    const unique = extrasOf(s).uniqueFields;
+    const touchesUnique = Object.keys(set).some((f) => unique.has(f) && set[f] !== undefined);
+    const raw = await this.guarded(touchesUnique, async () => (await this.send(st.text, st.params)).rows[0]);
+    if (raw === undefined) return undefined;
+    const row = s.decodeRow(raw);
+    this.wroteRow(s.shape.collection, row);
+    return row;
+  }
+
+  /**
+   * All or nothing: in a transaction of its own, or inside the caller's. Writes of one shape go
+   * {@link MAX_ROWS_PER_BULK_WRITE} to a statement; a write no bulk statement can carry (see
+   * `shapeOf`) goes on its own.
+   */
+  async consumeMany<C extends CollectionSpec>(c: C, writes: readonly ConditionalWrite<C>[]): Promise<string[]> {
+    const all = writes as readonly ConditionalWrite[];
+    if (!this.settings.inTransaction) {
+      const { state } = this.settings;
+      if (!state.active) throw new InvalidStateError(state.closedMessage);
+      checkWrites(c, all);
+      if (all.length === 0) return [];
+      return this.settings.bulk!((tx) => tx.consumeMany(c, writes));
+    }
+    return this.op(c, undefined, async () => {
       const s = this.statementsOf(c);
-      const st = s.consume(key, when as Where, set as AnyRow);
-      if (!isStorableText(key)) return undefined;
+      // Every write is checked before anything is sent, so a bad one costs no statement.
+      checkWrites(c, all);
+      const applied = new Set<string>();
+      const groups = new Map<string, { shape: WriteShape; writes: ConditionalWrite[] }>();
       const unique = extrasOf(s).uniqueFields;
-      const touchesUnique = Object.keys(set as AnyRow).some((f) => unique.has(f) && (set as AnyRow)[f] !== undefined);
-      const raw = await this.guarded(touchesUnique, async () => (await this.send(st.text, st.params)).rows[0]);
-      if (raw === undefined) return undefined;
-      const row = s.decodeRow(raw);
-      this.wroteRow(c, row);
-      return row as RowOf<C>;
+      for (const w of all) {
+        if (!isStorableText(w.key)) continue;
+        const shape = shapeOf(c, w, unique);
+        if (shape === null) {
+          if (await this.consumeRow(s, w.key, w.when, w.set as AnyRow)) applied.add(w.key);
+          continue;
+        }
+        const group = groups.get(shape.key);
+        if (group) group.writes.push(w);
+        else groups.set(shape.key, { shape, writes: [w] });
+      }
+      for (const { shape, writes: group } of groups.values()) {
+        for (let at = 0; at < group.length; at += MAX_ROWS_PER_BULK_WRITE) {
+          const st = bulkWriteStatement(s, shape, group.slice(at, at + MAX_ROWS_PER_BULK_WRITE));
+          for (const raw of (await this.send(st.text, st.params)).rows) {
+            const key = raw['k'] as string;
+            applied.add(key);
+            if (c.versioned) this.wroteRow(c, { [c.primaryKey]: key, version: Number(raw['version']) });
+          }
+        }
+      }
+      return all.filter((w) => applied.has(w.key)).map((w) => w.key);
     });
   }
 

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import {
   aggregate,
   compareStrings,
+  consumeMany,
   customersCollection,
   insertMany,
   parseInput,
@@ -23,6 +24,7 @@ import {
   type JsonValue,
   type Kernel,
   type Measure,
+  type PatchOf,
   type RowOf,
   type StoreSession,
 } from '@clientele/core';
@@ -586,9 +588,9 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
    * Returns how many were applied.
    */
   const writeChunk = internal<{ writes: SweepWrite[] }>('segments.rebuild-scores', async (ctx, input) => {
-    let applied = 0;
-    for (const w of input.writes) if (await ctx.tx.consume(customerStatsCollection, w.id, w.when, w.set)) applied++;
-    return applied;
+    // A few statements where the store can (PostgreSQL: one per kind of write), else one per row.
+    const writes = input.writes.map((w) => ({ key: w.id, when: w.when, set: w.set as PatchOf<typeof customerStatsCollection> }));
+    return (await consumeMany(ctx.tx, customerStatsCollection, writes)).length;
   });
 
   const applyMembership = internal<{ segmentId: string; joins: string[]; leaves: string[] }>('segments.apply-membership', async (ctx, input) => {

@@ -195,6 +195,10 @@ export const CONFORMANCE_TESTS = {
     capability: 'getLinked',
     checks: 'store.getLinked equals a get of the row then of the row it links to: linked, dangling, null and Chinese-keyed links, a missing row, and inside a transaction its own writes',
   },
+  'pushdown.consume-many': {
+    capability: 'consumeMany',
+    checks: 'store.consumeMany writes exactly the rows whose condition holds (equality, operators, nulls, unique fields), returns their keys in order, refuses a bad or repeated write whole, rolls back with its transaction, and carries 5,050 writes',
+  },
   'pushdown.insert-many': {
     capability: 'insertMany',
     checks: 'store.insertMany stores every row, and a batch with a clash or an invalid row stores none of them',

@@ -196,6 +196,18 @@ function innerJoinGetLinked(): Store {
   });
 }
 
+/** Conditional writes that write every row named, whatever its state. */
+function unconditionalConsumeMany(): Store {
+  const inner = pushdownStore();
+  return wrapStore(inner, {
+    consumeMany: async (c, writes) => {
+      const written: string[] = [];
+      for (const w of writes) if (await inner.get(c, w.key)) written.push((await inner.update(c, w.key, w.set)) && w.key);
+      return written;
+    },
+  });
+}
+
 /** A unique clash reported as a raw driver error. */
 function rawDriverErrors(): Store {
   const inner = memoryStore();
@@ -222,6 +234,7 @@ describe('the kit catches broken adapters', () => {
     ['a nulls-last aggregate push-down', nullsLastAggregate, ['pushdown.aggregate-equals-fallback']],
     ['a partial insertMany', partialInsertMany, ['pushdown.insert-many']],
     ['an inner-join getLinked', innerJoinGetLinked, ['pushdown.get-linked']],
+    ['an unconditional consumeMany', unconditionalConsumeMany, ['pushdown.consume-many']],
   ];
   for (const [what, create, ids] of cases) {
     for (const id of ids) {
@@ -244,7 +257,7 @@ describe('the kit catches broken adapters', () => {
     for (const id of ['version.eight-contenders', 'paging.visits-each-once-under-inserts', 'transaction.no-dirty-reads'] as const) {
       await runConformanceTest(id, { create: async () => memoryStore() }, noSkip);
     }
-    for (const id of ['pushdown.aggregate-equals-fallback', 'pushdown.insert-many', 'pushdown.get-linked'] as const) {
+    for (const id of ['pushdown.aggregate-equals-fallback', 'pushdown.insert-many', 'pushdown.get-linked', 'pushdown.consume-many'] as const) {
       await runConformanceTest(id, { create: async () => pushdownStore() }, noSkip);
     }
   });

@@ -71,6 +71,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     aggregatePaging: false,
     aggregateSeries: false,
     getLinked: false,
+    consumeMany: false,
   };
 
   function table(spec: CollectionSpec): Table {

@@ -150,6 +150,18 @@ export interface StoreCapabilities {
    * reads the row, then the row it links to.
    */
   readonly getLinked?: boolean;
+  /**
+   * Runs {@link StoreSession.consumeMany} in a few statements (one per shape of write). Without it,
+   * core's `consumeMany()` makes one `consume` per write.
+   */
+  readonly consumeMany?: boolean;
+}
+
+/** One conditional write of {@link StoreSession.consumeMany}: `set` applied to row `key` if it matches `when`. */
+export interface ConditionalWrite<C extends CollectionSpec = CollectionSpec> {
+  readonly key: string;
+  readonly when: Where<C>;
+  readonly set: PatchOf<C>;
 }
 
 /**
@@ -248,6 +260,13 @@ export interface StoreSession {
    * which falls back to two reads.
    */
   getLinked?<C extends CollectionSpec, T extends CollectionSpec>(collection: C, key: string, link: Link<C, T>): Promise<LinkedRows<C, T> | undefined>;
+
+  /**
+   * Applies each write as {@link StoreSession.consume} would (distinct keys), all of them or, when one
+   * fails with an error, none; returns the keys of the rows written, in the order of the writes.
+   * Present when `capabilities.consumeMany`; use `consumeMany()` from core, which falls back.
+   */
+  consumeMany?<C extends CollectionSpec>(collection: C, writes: readonly ConditionalWrite<C>[]): Promise<string[]>;
 
   /** Bulk insert, all or nothing. Present when `capabilities.insertMany`; use `insertMany()` from core, which falls back. */
   insertMany?<C extends CollectionSpec>(collection: C, rows: readonly NewRowOf<C>[]): Promise<number>;

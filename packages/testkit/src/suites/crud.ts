@@ -30,6 +30,8 @@ export const crudSuite = {
       if (store.capabilities.aggregateSeries) expect(store.capabilities.aggregate, 'capabilities.aggregateSeries needs capabilities.aggregate').toBe(true);
       if (store.capabilities.getLinked !== undefined) expect(typeof store.capabilities.getLinked, 'capabilities.getLinked must be a boolean').toBe('boolean');
       if (store.capabilities.getLinked) expect(typeof store.getLinked, 'capabilities.getLinked is true but store.getLinked is missing').toBe('function');
+      if (store.capabilities.consumeMany !== undefined) expect(typeof store.capabilities.consumeMany, 'capabilities.consumeMany must be a boolean').toBe('boolean');
+      if (store.capabilities.consumeMany) expect(typeof store.consumeMany, 'capabilities.consumeMany is true but store.consumeMany is missing').toBe('function');
     },
 
     async 'crud.insert-get'(h) {

@@ -2,11 +2,11 @@
  * Optional push-downs. A store that declares one must give exactly what core's fallback gives on the
  * same data, so modules may use either without noticing.
  */
-import { aggregateByScan, getLinked, getLinkedByReads } from '@clientele/core';
-import type { AggregateQuery, AggregateRow, CollectionSpec, Link, NewRowOf, ScalarValue, Store, StoreSession } from '@clientele/core';
+import { aggregateByScan, consumeMany, getLinked, getLinkedByReads, insertMany } from '@clientele/core';
+import type { AggregateQuery, AggregateRow, CollectionSpec, ConditionalWrite, Link, NewRowOf, ScalarValue, Store, StoreSession } from '@clientele/core';
 import { expect } from 'vitest';
 import { expectCode, expectConflict } from '../assertions.js';
-import { accounts, cards, customers, newAccount, newCard, newCustomer, newSale, newVoucher, sales, vouchers } from '../fixtures.js';
+import { accounts, cards, customers, newAccount, newCard, newCustomer, newSale, newVoucher, sales, sales as salesCollection, vouchers } from '../fixtures.js';
 import type { Suite } from '../harness.js';
 import { expectNotStored, expectRawCount, expectStored } from '../probe-checks.js';
 
@@ -224,6 +224,58 @@ export const pushdownSuite = {
 
       await expectCode(getLinked(store, accounts, account.id, { field: 'balance', target: customers } as never), 'VALIDATION_FAILED', 'a link through an integer field');
       await expectCode(getLinked(store, accounts, account.id, { field: 'nothing', target: customers } as never), 'VALIDATION_FAILED', 'a link through an unknown field');
+    },
+
+    async 'pushdown.consume-many'(h) {
+      const { store } = h;
+      const many = store.consumeMany!.bind(store);
+      const at = new Date(Date.UTC(2024, 2, 3, 4, 5, 6, 7));
+      for (let n = 1; n <= 6; n++) await store.insert(vouchers, newVoucher(n));
+      await store.update(vouchers, 'vch-002', { status: 'redeemed', redeemedBy: 'cust-9', redeemedAt: at });
+      const take = (n: number, by: string): ConditionalWrite<typeof vouchers> => ({ key: `vch-00${n}`, when: { status: 'active' }, set: { status: 'redeemed', redeemedBy: by, redeemedAt: at } });
+      expect(await many(vouchers, []), 'an empty batch').toEqual([]);
+
+      const applied = await many(vouchers, [
+        take(1, '张伟 🧧'),
+        take(2, 'late'),
+        take(7, 'nobody'),
+        // Conditions other than plain equality, and a write of a uniquely indexed field, take the store's other path.
+        { key: 'vch-003', when: { status: { in: ['active', 'held'] }, redeemedBy: { isNull: true } }, set: { redeemedBy: 'cust-3' } },
+        { key: 'vch-004', when: { code: 'V-004' }, set: { code: 'V-004-B' } },
+        { key: 'vch-005', when: { status: 'active', code: 'V-005' }, set: { status: 'cancelled', redeemedAt: null } },
+      ]);
+      expect(applied, 'the keys written, in the order of the writes; not the used voucher, not the missing one').toEqual(['vch-001', 'vch-003', 'vch-004', 'vch-005']);
+      expect(await store.get(vouchers, 'vch-001'), 'a written row, text and instant exact, version bumped').toStrictEqual({ id: 'vch-001', code: 'V-001', status: 'redeemed', redeemedBy: '张伟 🧧', redeemedAt: at, version: 2 });
+      expect(await store.get(vouchers, 'vch-002'), 'a row that no longer matched is as it was').toMatchObject({ redeemedBy: 'cust-9', version: 2 });
+      expect(await store.get(vouchers, 'vch-003'), 'a write under an in condition').toMatchObject({ status: 'active', redeemedBy: 'cust-3', version: 2 });
+      expect((await store.get(vouchers, 'vch-004'))?.code, 'a write of a unique field').toBe('V-004-B');
+      expect(await store.get(vouchers, 'vch-005'), 'a write of null').toMatchObject({ status: 'cancelled', redeemedAt: null });
+      expect(await store.get(vouchers, 'vch-006'), 'a row no write named').toMatchObject({ status: 'active', version: 1 });
+      await expectStored(h, vouchers, 'vch-001', ['张伟 🧧']);
+
+      // The same batch again: every row moved on, so nothing is written.
+      expect(await many(vouchers, [take(1, 'again')]), 'a write whose condition no longer holds').toEqual([]);
+      // A batch with a bad write or one row named twice is refused whole.
+      await expectCode(many(vouchers, [take(6, 'x'), { key: 'vch-005', when: { status: 'cancelled' }, set: { nothing: 1 } as never }]), 'VALIDATION_FAILED', 'a batch with a write of an unknown field');
+      await expectCode(many(vouchers, [take(6, 'x'), take(6, 'y')]), 'VALIDATION_FAILED', 'a batch naming one row twice');
+      await expectConflict(many(vouchers, [take(6, 'x'), { key: 'vch-005', when: { status: 'cancelled' }, set: { code: 'V-001' } }]), 'unique', 'a batch whose write clashes on a unique index');
+      expect(await store.get(vouchers, 'vch-006'), 'nothing of the refused batches is written').toMatchObject({ status: 'active', redeemedBy: null, version: 1 });
+
+      // Inside a transaction: written with it, gone with its rollback; core's consumeMany takes the push-down.
+      await store.transaction(async (tx) => {
+        expect(await consumeMany(tx, vouchers, [take(6, 'tx')]), 'inside a transaction').toEqual(['vch-006']);
+        expect((await tx.get(vouchers, 'vch-006'))?.redeemedBy, 'the transaction reads its own write').toBe('tx');
+        throw new Error('rolled back');
+      }).catch(() => undefined);
+      expect(await store.get(vouchers, 'vch-006'), 'a rolled-back batch leaves nothing').toMatchObject({ status: 'active', version: 1 });
+
+      // More writes than one statement carries: every one applied exactly once.
+      const sales = Array.from({ length: 5_050 }, (_, i) => newSale(1000 + i, { amount: i }));
+      await insertMany(store, salesCollection, sales);
+      const keys = await many(salesCollection, sales.map((row, i) => ({ key: row.id, when: { amount: i }, set: { amount: i + 1, label: i % 2 ? '王' : 'é' } })));
+      expect(keys.length, 'every one of 5,050 writes').toBe(5_050);
+      expect(await store.count(salesCollection, { label: '王' }), 'half of them with one label').toBe(2_525);
+      expect((await store.get(salesCollection, sales[5_049]!.id))?.amount, 'the last write').toBe(5_050);
     },
 
     async 'pushdown.insert-many'(h) {
