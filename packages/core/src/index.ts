@@ -12,7 +12,7 @@ export * from './store/port.js';
 export { memoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { scan, aggregate, aggregateByScan, insertMany, sortGroups, checkAggregate } from './store/bulk.js';
 export { getLinked, getLinkedByReads, checkLink } from './store/linked-get.js';
-export { consumeMany, checkConditionalWrites } from './store/conditional-writes.js';
+export { consumeMany, deleteMany, checkConditionalWrites, checkDistinct } from './store/conditional-writes.js';
 export { createRowCodec, type CodecOptions, type RowCodec } from './store/codec.js';
 export { Mutex } from './store/mutex.js';
 export {

@@ -1,7 +1,8 @@
 /**
  * Conditional writes of one shape (the same fields set, the same fields compared for equality) as
- * one `UPDATE ... FROM unnest(...)` statement: each column travels as one array, so a nightly sweep of
- * thousands of rows costs a few round trips instead of one per row.
+ * one `UPDATE ... FROM unnest(...)` statement, and deletes by key as one `DELETE ... = ANY(...)`:
+ * each column travels as one array, so a nightly sweep of thousands of rows costs a few round trips
+ * instead of one per row.
  */
 import type { AnyRow, CollectionSpec, ConditionalWrite, FieldKind } from '@clientele/core';
 import type { CollectionStatements, SqlStatement } from '@clientele/sql';
@@ -77,4 +78,17 @@ export function bulkWriteStatement(s: CollectionStatements, shape: WriteShape, w
   for (const f of shape.set) params.push(writes.map((w) => codec.encodeValue(f, (w.set as AnyRow)[f])));
   for (const f of shape.when) params.push(writes.map((w) => codec.encodeValue(f, (w.when as AnyRow)[f])));
   return { text: textOf(s, shape), params };
+}
+
+const deleteTexts = new WeakMap<CollectionStatements, string>();
+
+/** The statement deleting the rows with `keys` (at most {@link MAX_ROWS_PER_BULK_WRITE}), returning the keys deleted as `k`. */
+export function bulkDeleteStatement(s: CollectionStatements, keys: readonly string[]): SqlStatement {
+  let text = deleteTexts.get(s);
+  if (text === undefined) {
+    const { table, pk } = s.shape;
+    text = `DELETE FROM ${table} WHERE ${pk} = ANY($1::text[]) RETURNING ${pk} AS "k"`;
+    deleteTexts.set(s, text);
+  }
+  return { text, params: [keys] };
 }

@@ -222,6 +222,7 @@ export function postgresStore(options: PostgresStoreOptions): Store {
     aggregateSeries: true,
     getLinked: true,
     consumeMany: true,
+    deleteMany: true,
   });
   const open: SessionState = { active: true, closedMessage: 'the store is closed', failure: undefined };
 
@@ -306,6 +307,7 @@ export function postgresStore(options: PostgresStoreOptions): Store {
     getBy: (c, index, values) => auto((s) => s.getBy(c, index, values)),
     getLinked: (c, key, link) => auto((s) => s.getLinked(c, key, link)),
     consumeMany: (c, writes) => auto((s) => s.consumeMany(c, writes)),
+    deleteMany: (c, keys) => auto((s) => s.deleteMany(c, keys)),
     find: (c, query) => auto((s) => s.find(c, query)),
     count: (c, where) => auto((s) => s.count(c, where)),
     update: (c, key, patch, opts) => auto((s) => s.update(c, key, patch, opts)),

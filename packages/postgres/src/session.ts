@@ -3,7 +3,7 @@
  * Errors leave here translated; inside a transaction, a statement the server failed is remembered,
  * because PostgreSQL aborts the whole transaction after it and the store must not try to commit.
  */
-import { ConflictError, InvalidStateError, Mutex, checkConditionalWrites, checkRow, isStorableText, normaliseWhere } from '@clientele/core';
+import { ConflictError, InvalidStateError, Mutex, checkConditionalWrites, checkDistinct, checkRow, isStorableText, normaliseWhere } from '@clientele/core';
 import type {
   AggregateQuery,
   AggregateRow,
@@ -26,7 +26,7 @@ import type {
 import { aggregateStatement, collectionStatements, linkedGetStatements } from '@clientele/sql';
 import type { CollectionStatements, Dialect } from '@clientele/sql';
 import type { Connection, QueryOutcome } from './driver.js';
-import { ARRAY_TYPES, MAX_ROWS_PER_BULK_WRITE, bulkWriteStatement, shapeOf, type WriteShape } from './conditional-writes.js';
+import { ARRAY_TYPES, MAX_ROWS_PER_BULK_WRITE, bulkDeleteStatement, bulkWriteStatement, shapeOf, type WriteShape } from './conditional-writes.js';
 import { RowChangedSinceRead, translateError } from './errors.js';
 
 /** The life of one session: whether it may be used, and the server error that aborted its transaction. */
@@ -414,6 +414,34 @@ export class PostgresSession implements StoreSession {
       if (read !== undefined) throw this.changedSinceRead(c, key, read, current);
       throw s.missedWrite(key, current, options);
     });
+  }
+
+  /**
+   * All or nothing, as {@link PostgresSession.consumeMany}. A row this transaction read goes through
+   * `delete`, which refuses to delete it if another changed it since; the rest go
+   * {@link MAX_ROWS_PER_BULK_WRITE} to a statement.
+   */
+  async deleteMany<C extends CollectionSpec>(c: C, keys: readonly string[]): Promise<string[]> {
+    const { state } = this.settings;
+    if (!state.active) throw new InvalidStateError(state.closedMessage);
+    // Checked first, so a bad list costs no statement.
+    checkDistinct(c, keys, 'keys');
+    if (!this.settings.inTransaction) {
+      if (keys.length === 0) return [];
+      return this.settings.bulk!((tx) => tx.deleteMany(c, keys));
+    }
+    const read = keys.filter((k) => this.readVersion(c, k) !== undefined);
+    const deleted = new Set<string>();
+    for (const key of read) if (await this.delete(c, key)) deleted.add(key);
+    await this.op(c, undefined, async () => {
+      const s = this.statementsOf(c);
+      const rest = keys.filter((k) => isStorableText(k) && this.readVersion(c, k) === undefined);
+      for (let at = 0; at < rest.length; at += MAX_ROWS_PER_BULK_WRITE) {
+        const st = bulkDeleteStatement(s, rest.slice(at, at + MAX_ROWS_PER_BULK_WRITE));
+        for (const raw of (await this.send(st.text, st.params)).rows) deleted.add(raw['k'] as string);
+      }
+    });
+    return keys.filter((k) => deleted.has(k));
   }
 
   increment<C extends CollectionSpec>(

@@ -13,6 +13,7 @@ import {
   aggregate,
   compareStrings,
   consumeMany,
+  deleteMany,
   customersCollection,
   insertMany,
   parseInput,
@@ -601,7 +602,7 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
         input.joins.map((customerId) => ({ id: memberId(input.segmentId, customerId), segmentId: input.segmentId, customerId, since: ctx.now })),
       );
     }
-    for (const customerId of input.leaves) await ctx.tx.delete(segmentMembersCollection, memberId(input.segmentId, customerId));
+    if (input.leaves.length) await deleteMany(ctx.tx, segmentMembersCollection, input.leaves.map((customerId) => memberId(input.segmentId, customerId)));
     for (const customerId of input.joins) await ctx.emit('segment.joined', { segmentId: input.segmentId, customerId }, { customerId });
     for (const customerId of input.leaves) await ctx.emit('segment.left', { segmentId: input.segmentId, customerId }, { customerId });
   });

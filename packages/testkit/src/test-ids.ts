@@ -199,6 +199,10 @@ export const CONFORMANCE_TESTS = {
     capability: 'consumeMany',
     checks: 'store.consumeMany writes exactly the rows whose condition holds (equality, operators, nulls, unique fields), returns their keys in order, refuses a bad or repeated write whole, rolls back with its transaction, and carries 5,050 writes',
   },
+  'pushdown.delete-many': {
+    capability: 'deleteMany',
+    checks: 'store.deleteMany deletes exactly the rows named (Chinese and emoji keys too), returns their keys in order, refuses a repeated key whole, rolls back with its transaction, and carries 5,050 keys',
+  },
   'pushdown.insert-many': {
     capability: 'insertMany',
     checks: 'store.insertMany stores every row, and a batch with a clash or an invalid row stores none of them',

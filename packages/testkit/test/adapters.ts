@@ -2,7 +2,7 @@
  * Test adapters built on core's memory store: a conforming one that declares every push-down, a probe
  * that reads through the store, and a helper to break one operation at a time.
  */
-import { aggregateByScan, consumeMany, getLinkedByReads, memoryStore } from '@clientele/core';
+import { aggregateByScan, consumeMany, deleteMany, getLinkedByReads, memoryStore } from '@clientele/core';
 import type { CollectionSpec, Store } from '@clientele/core';
 import type { StoreProbe } from '@clientele/testkit';
 
@@ -14,13 +14,14 @@ export function wrapStore(inner: Store, overrides: Partial<Store>): Store {
 /**
  * The memory store dressed as a full adapter: the push-downs declared, implemented with core's
  * fallbacks (aggregate by scan, insertMany in one transaction, getLinked as two reads, consumeMany
- * as one consume per write in one transaction).
+ * and deleteMany as one consume or delete per row in one transaction).
  */
 export function pushdownStore(): Store {
   const inner = memoryStore({ name: 'memory+pushdowns' });
   return wrapStore(inner, {
-    capabilities: { ...inner.capabilities, aggregate: true, insertMany: true, getLinked: true, consumeMany: true },
+    capabilities: { ...inner.capabilities, aggregate: true, insertMany: true, getLinked: true, consumeMany: true, deleteMany: true },
     consumeMany: (collection, writes) => consumeMany(inner, collection, writes),
+    deleteMany: (collection, keys) => deleteMany(inner, collection, keys),
     aggregate: (collection, query) => aggregateByScan(inner, collection, query),
     getLinked: (collection, key, link) => getLinkedByReads(inner, collection, key, link),
     insertMany: (collection, rows) =>

@@ -208,6 +208,17 @@ function unconditionalConsumeMany(): Store {
   });
 }
 
+/** Deletes by key that report every key named, deleted or not. */
+function overReportingDeleteMany(): Store {
+  const inner = pushdownStore();
+  return wrapStore(inner, {
+    deleteMany: async (c, keys) => {
+      for (const key of keys) await inner.delete(c, key);
+      return [...keys];
+    },
+  });
+}
+
 /** A unique clash reported as a raw driver error. */
 function rawDriverErrors(): Store {
   const inner = memoryStore();
@@ -235,6 +246,7 @@ describe('the kit catches broken adapters', () => {
     ['a partial insertMany', partialInsertMany, ['pushdown.insert-many']],
     ['an inner-join getLinked', innerJoinGetLinked, ['pushdown.get-linked']],
     ['an unconditional consumeMany', unconditionalConsumeMany, ['pushdown.consume-many']],
+    ['an over-reporting deleteMany', overReportingDeleteMany, ['pushdown.delete-many']],
   ];
   for (const [what, create, ids] of cases) {
     for (const id of ids) {
@@ -257,7 +269,7 @@ describe('the kit catches broken adapters', () => {
     for (const id of ['version.eight-contenders', 'paging.visits-each-once-under-inserts', 'transaction.no-dirty-reads'] as const) {
       await runConformanceTest(id, { create: async () => memoryStore() }, noSkip);
     }
-    for (const id of ['pushdown.aggregate-equals-fallback', 'pushdown.insert-many', 'pushdown.get-linked', 'pushdown.consume-many'] as const) {
+    for (const id of ['pushdown.aggregate-equals-fallback', 'pushdown.insert-many', 'pushdown.get-linked', 'pushdown.consume-many', 'pushdown.delete-many'] as const) {
       await runConformanceTest(id, { create: async () => pushdownStore() }, noSkip);
     }
   });

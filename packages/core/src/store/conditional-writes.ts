@@ -1,6 +1,7 @@
 /**
- * Many conditional writes at once (a nightly sweep rewriting the rows that are still as it read
- * them): a few statements where the store pushes them down, one `consume` per write elsewhere.
+ * Many row writes at once (a nightly sweep rewriting the rows that are still as it read them, the
+ * members leaving a segment): a few statements where the store pushes them down, one `consume` or
+ * `delete` per row elsewhere.
  */
 import { ValidationError } from '../errors.js';
 import type { ConditionalWrite, StoreSession } from './port.js';
@@ -8,10 +9,16 @@ import type { CollectionSpec } from './schema.js';
 
 /** Refuses a batch that names one row twice: the writes of a batch are independent of each other. */
 export function checkConditionalWrites(collection: CollectionSpec, writes: readonly ConditionalWrite[]): void {
+  checkDistinct(collection, writes.map((w) => w.key), 'writes');
+}
+
+/** Refuses a list of keys that names one row twice. */
+export function checkDistinct(collection: CollectionSpec, keys: readonly string[], what: string): void {
   const seen = new Set<string>();
-  writes.forEach((w, i) => {
-    if (seen.has(w.key)) throw new ValidationError([{ path: [collection.name, 'writes', i, 'key'], code: 'duplicate_key', message: `${w.key} is written twice in one batch` }]);
-    seen.add(w.key);
+  keys.forEach((key, i) => {
+    if (typeof key !== 'string') throw new ValidationError([{ path: [collection.name, what, i], code: 'invalid_type', message: 'a key is a string' }]);
+    if (seen.has(key)) throw new ValidationError([{ path: [collection.name, what, i], code: 'duplicate_key', message: `${key} is named twice in one batch` }]);
+    seen.add(key);
   });
 }
 
@@ -32,6 +39,26 @@ export async function consumeMany<C extends CollectionSpec>(
     const applied: string[] = [];
     for (const w of writes) if ((await tx.consume(collection, w.key, w.when, w.set)) !== undefined) applied.push(w.key);
     return applied;
+  };
+  return session.transaction ? ((await session.transaction(run)) as string[]) : run(session);
+}
+
+/**
+ * Deletes the rows with these keys; returns the keys of the rows deleted, in order. All or none, as
+ * {@link consumeMany}.
+ */
+export async function deleteMany<C extends CollectionSpec>(
+  session: StoreSession & { transaction?: (fn: (tx: StoreSession) => Promise<unknown>) => Promise<unknown> },
+  collection: C,
+  keys: readonly string[],
+): Promise<string[]> {
+  checkDistinct(collection, keys, 'keys');
+  if (keys.length === 0) return [];
+  if (session.deleteMany) return session.deleteMany(collection, keys);
+  const run = async (tx: StoreSession) => {
+    const deleted: string[] = [];
+    for (const key of keys) if (await tx.delete(collection, key)) deleted.push(key);
+    return deleted;
   };
   return session.transaction ? ((await session.transaction(run)) as string[]) : run(session);
 }

@@ -72,6 +72,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     aggregateSeries: false,
     getLinked: false,
     consumeMany: false,
+    deleteMany: false,
   };
 
   function table(spec: CollectionSpec): Table {

@@ -155,6 +155,11 @@ export interface StoreCapabilities {
    * core's `consumeMany()` makes one `consume` per write.
    */
   readonly consumeMany?: boolean;
+  /**
+   * Runs {@link StoreSession.deleteMany} in a few statements. Without it, core's `deleteMany()`
+   * makes one `delete` per key.
+   */
+  readonly deleteMany?: boolean;
 }
 
 /** One conditional write of {@link StoreSession.consumeMany}: `set` applied to row `key` if it matches `when`. */
@@ -267,6 +272,13 @@ export interface StoreSession {
    * Present when `capabilities.consumeMany`; use `consumeMany()` from core, which falls back.
    */
   consumeMany?<C extends CollectionSpec>(collection: C, writes: readonly ConditionalWrite<C>[]): Promise<string[]>;
+
+  /**
+   * Deletes the rows with these keys (distinct), all of them or, when one fails with an error, none;
+   * returns the keys of the rows deleted, in the order given (a key with no row is left out). Present
+   * when `capabilities.deleteMany`; use `deleteMany()` from core, which falls back.
+   */
+  deleteMany?<C extends CollectionSpec>(collection: C, keys: readonly string[]): Promise<string[]>;
 
   /** Bulk insert, all or nothing. Present when `capabilities.insertMany`; use `insertMany()` from core, which falls back. */
   insertMany?<C extends CollectionSpec>(collection: C, rows: readonly NewRowOf<C>[]): Promise<number>;

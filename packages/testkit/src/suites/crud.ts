@@ -32,6 +32,8 @@ export const crudSuite = {
       if (store.capabilities.getLinked) expect(typeof store.getLinked, 'capabilities.getLinked is true but store.getLinked is missing').toBe('function');
       if (store.capabilities.consumeMany !== undefined) expect(typeof store.capabilities.consumeMany, 'capabilities.consumeMany must be a boolean').toBe('boolean');
       if (store.capabilities.consumeMany) expect(typeof store.consumeMany, 'capabilities.consumeMany is true but store.consumeMany is missing').toBe('function');
+      if (store.capabilities.deleteMany !== undefined) expect(typeof store.capabilities.deleteMany, 'capabilities.deleteMany must be a boolean').toBe('boolean');
+      if (store.capabilities.deleteMany) expect(typeof store.deleteMany, 'capabilities.deleteMany is true but store.deleteMany is missing').toBe('function');
     },
 
     async 'crud.insert-get'(h) {

@@ -2,7 +2,7 @@
  * Optional push-downs. A store that declares one must give exactly what core's fallback gives on the
  * same data, so modules may use either without noticing.
  */
-import { aggregateByScan, consumeMany, getLinked, getLinkedByReads, insertMany } from '@clientele/core';
+import { aggregateByScan, consumeMany, deleteMany, getLinked, getLinkedByReads, insertMany } from '@clientele/core';
 import type { AggregateQuery, AggregateRow, CollectionSpec, ConditionalWrite, Link, NewRowOf, ScalarValue, Store, StoreSession } from '@clientele/core';
 import { expect } from 'vitest';
 import { expectCode, expectConflict } from '../assertions.js';
@@ -276,6 +276,33 @@ export const pushdownSuite = {
       expect(keys.length, 'every one of 5,050 writes').toBe(5_050);
       expect(await store.count(salesCollection, { label: '王' }), 'half of them with one label').toBe(2_525);
       expect((await store.get(salesCollection, sales[5_049]!.id))?.amount, 'the last write').toBe(5_050);
+    },
+
+    async 'pushdown.delete-many'(h) {
+      const { store } = h;
+      const many = store.deleteMany!.bind(store);
+      for (let n = 1; n <= 6; n++) await store.insert(customers, newCustomer(n, { name: n === 2 ? '张伟 🧧' : `Customer ${n}` }));
+      await store.insert(customers, { ...newCustomer(7), id: '客户-🧧' });
+      expect(await many(customers, []), 'an empty list').toEqual([]);
+      expect(await many(customers, ['cust-004', 'cust-404', 'cust-002', '客户-🧧']), 'the keys deleted, in the order given; not the missing one').toEqual(['cust-004', 'cust-002', '客户-🧧']);
+      expect(await store.count(customers), 'the others stay').toBe(4);
+      await expectNotStored(h, customers, 'cust-002');
+      await expectCode(many(customers, ['cust-001', 'cust-001']), 'VALIDATION_FAILED', 'a list naming one row twice');
+      expect(await store.get(customers, 'cust-001'), 'nothing of a refused list is deleted').toBeDefined();
+
+      // Inside a transaction: gone for it at once, back with its rollback.
+      await store.transaction(async (tx) => {
+        expect(await deleteMany(tx, customers, ['cust-001', 'cust-003']), 'inside a transaction').toEqual(['cust-001', 'cust-003']);
+        expect(await tx.get(customers, 'cust-001'), 'the transaction sees its own delete').toBeUndefined();
+        throw new Error('rolled back');
+      }).catch(() => undefined);
+      expect(await store.count(customers), 'a rolled-back list deletes nothing').toBe(4);
+
+      // More keys than one statement carries.
+      const sales = Array.from({ length: 5_050 }, (_, i) => newSale(2000 + i));
+      await insertMany(store, salesCollection, sales);
+      expect((await many(salesCollection, sales.map((r) => r.id))).length, 'every one of 5,050 keys').toBe(5_050);
+      expect(await store.count(salesCollection), 'no sale left').toBe(0);
     },
 
     async 'pushdown.insert-many'(h) {
