@@ -1,5 +1,6 @@
 /** Collections of membership cards. */
 import { defineCollection, field, nullable } from '../store/schema.js';
+import { customersCollection } from './customer-collections.js';
 
 /** Card types the retailer defines (number prefix and length, validity). */
 export const cardTypesCollection = defineCollection({
@@ -39,3 +40,6 @@ export const cardsCollection = defineCollection({
   customerKey: 'customerId',
   scrub: ['statusReason'],
 });
+
+/** A card's link to the customer who holds it, for reading both in one go (`getLinked`). */
+export const cardHolder = { field: 'customerId', target: customersCollection } as const;

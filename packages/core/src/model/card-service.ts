@@ -6,9 +6,8 @@ import type { Kernel } from '../runtime/module.js';
 import { getLinked } from '../store/linked-get.js';
 import type { RowOf } from '../store/schema.js';
 import { cardNumberSchema, codeSchema, idSchema, parseInput, shortTextSchema } from '../validation.js';
-import { cardTypesCollection, cardsCollection } from './card-collections.js';
+import { cardHolder, cardTypesCollection, cardsCollection } from './card-collections.js';
 import { cardNumberFor } from './card-number.js';
-import { customersCollection } from './customer-collections.js';
 import { toCustomer } from './customer-record.js';
 import { activeCustomer } from './customer-service.js';
 import type { Customer } from './customer-schemas.js';
@@ -48,8 +47,6 @@ export const issueCardSchema = z
   .strict();
 
 const MAX_SERIAL_TRIES = 20;
-/** A card's link to the customer who holds it. */
-const HOLDER = { field: 'customerId', target: customersCollection } as const;
 
 /** Builds the card service. */
 export function createCardService(kernel: Kernel) {
@@ -258,7 +255,7 @@ export function createCardService(kernel: Kernel) {
   async function lookup(number: string): Promise<{ card: Card; customer: Customer | null }> {
     const n = parseInput(cardNumberSchema, number, ['number']);
     // One read where the store can join the card to its holder: this is the till's hottest lookup.
-    const found = await getLinked(kernel.store, cardsCollection, n, HOLDER);
+    const found = await getLinked(kernel.store, cardsCollection, n, cardHolder);
     if (!found) throw new NotFoundError('card', n, { path: ['number'] });
     return { card: found.row, customer: found.linked ? toCustomer(found.linked) : null };
   }

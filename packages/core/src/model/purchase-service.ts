@@ -4,6 +4,7 @@ import { ConflictError, InvalidStateError, NotFoundError, ValidationError, inval
 import { currencySchema, formatMoney } from '../money.js';
 import type { CommandContext, Kernel } from '../runtime/module.js';
 import { insertMany } from '../store/bulk.js';
+import { getLinked } from '../store/linked-get.js';
 import type { StoreSession } from '../store/port.js';
 import type { RowOf } from '../store/schema.js';
 import {
@@ -16,7 +17,8 @@ import {
   parseInput,
   shortTextSchema,
 } from '../validation.js';
-import { cardsCollection } from './card-collections.js';
+import { cardHolder, cardsCollection } from './card-collections.js';
+import type { CustomerRow } from './customer-record.js';
 import { activeCustomer, type ResultPage } from './customer-service.js';
 import { storesCollection } from './organisation-collections.js';
 import {
@@ -217,9 +219,13 @@ async function loadLines(session: StoreSession, purchaseId: string): Promise<Lin
 export function createPurchaseService(kernel: Kernel) {
   async function resolveBuyer(ctx: CommandContext, input: z.output<typeof recordSaleSchema>): Promise<{ customerId: string | null; cardNumber: string | null }> {
     let customerId: string | null = null;
+    let holder: CustomerRow | undefined;
     if (input.cardNumber !== undefined) {
-      const card = await ctx.tx.get(cardsCollection, input.cardNumber);
-      if (!card) throw new NotFoundError('card', input.cardNumber, { path: ['cardNumber'] });
+      // The card with its holder in one read where the store can: a swiped card is the till's usual buyer.
+      const found = await getLinked(ctx.tx, cardsCollection, input.cardNumber, cardHolder);
+      if (!found) throw new NotFoundError('card', input.cardNumber, { path: ['cardNumber'] });
+      const card = found.row;
+      holder = found.linked;
       if (card.status !== 'active') throw new InvalidStateError(`card ${card.number} is ${card.status}`, { path: ['cardNumber'], status: card.status, replacedBy: card.replacedBy });
       if (card.expiresAt && card.expiresAt.getTime() <= ctx.now.getTime()) throw new InvalidStateError(`card ${card.number} expired`, { path: ['cardNumber'] });
       customerId = card.customerId;
@@ -231,7 +237,8 @@ export function createPurchaseService(kernel: Kernel) {
       }
       customerId = customer.id;
     } else if (customerId !== null) {
-      customerId = (await activeCustomer(ctx.tx, customerId, ['cardNumber'])).id;
+      // A merged or closed holder is followed or refused as activeCustomer does.
+      customerId = (holder?.status === 'active' ? holder : await activeCustomer(ctx.tx, customerId, ['cardNumber'])).id;
     }
     return { customerId, cardNumber: input.cardNumber ?? null };
   }
