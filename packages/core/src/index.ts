@@ -10,7 +10,7 @@ export { encodeJson, decodeJson, canonicalJson, fingerprint } from './json-codec
 export * from './store/schema.js';
 export * from './store/port.js';
 export { memoryStore, type MemoryStoreOptions } from './store/memory-store.js';
-export { scan, aggregate, aggregateByScan, insertMany, sortGroups, checkAggregate } from './store/bulk.js';
+export { scan, aggregate, aggregateByScan, insertMany, sortGroups, checkAggregate, type TransactionalSession } from './store/bulk.js';
 export { getLinked, getLinkedByReads, checkLink } from './store/linked-get.js';
 export { consumeMany, deleteMany, checkConditionalWrites, checkDistinct } from './store/conditional-writes.js';
 export { createRowCodec, type CodecOptions, type RowCodec } from './store/codec.js';

@@ -13,7 +13,6 @@ import {
   invalid,
   pageSchema,
   parseInput,
-  purchaseLinesCollection,
   purchasesCollection,
   refundFor,
   settleRefund,
@@ -31,6 +30,7 @@ import { evaluate, quote, type Quote } from './quote.js';
 import type { LoyaltyRuntime } from './runtime.js';
 import { planReturn, remainingLines, type AwardLine } from './sale-earning.js';
 import { levelRank, qualifiedLevel } from './tiers.js';
+import { saleLines } from './sale-reads.js';
 import { redeemedFor, remainingOf, voucherOutcomes } from './voucher-checkout.js';
 
 /** A member's balances. */
@@ -233,7 +233,7 @@ export function createQueries(rt: LoyaltyRuntime) {
     const purchase = await store.get(purchasesCollection, q.purchaseId);
     if (!purchase) throw new NotFoundError('purchase', q.purchaseId, { path: ['purchaseId'] });
     if (purchase.status !== 'completed') throw new InvalidStateError(`purchase ${purchase.id} is ${purchase.status}`, { path: ['purchaseId'] });
-    const rows = (await store.find(purchaseLinesCollection, { where: { purchaseId: q.purchaseId }, orderBy: [{ field: 'lineNo' }], limit: 1000 })).rows;
+    const rows = await saleLines(store, q.purchaseId);
     // Thousandths returned by line number, checked as the return checks them.
     const returned = new Map<number, number>();
     let refund = 0;
@@ -252,7 +252,8 @@ export function createQueries(rt: LoyaltyRuntime) {
     const vouchers = voucherOutcomes(await redeemedFor(store, q.purchaseId), {
       remaining: remainingOf(rows, returned),
       whole: purchase.refundedTotal + refund >= purchase.total,
-      refund: refund - Math.min(refund, points.refundDeduction),
+      // What the points keep back is not there for vouchers to keep back again, as in the return itself.
+      refund: settleRefund(refund, [{ amount: points.refundDeduction }]).payable,
       at: kernel.clock.now(),
     }).map(({ row, outcome }) => ({ voucherId: row.id, templateId: row.templateId, action: outcome.action, refundDeduction: outcome.refundDeduction }));
     const settled = settleRefund(refund, [{ amount: points.refundDeduction }, ...vouchers.map((v) => ({ amount: v.refundDeduction }))]);

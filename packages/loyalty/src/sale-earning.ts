@@ -12,7 +12,6 @@
 import {
   ConflictError,
   invalid,
-  purchaseLinesCollection,
   purchasesCollection,
   refundFor,
   type CommandContext,
@@ -33,7 +32,7 @@ import { pointsText, valueOfPoints } from './points-math.js';
 import { contextFacts, type QuoteContext } from './quote-context.js';
 import { evaluate, type Quote } from './quote.js';
 import { typed, type LoyaltyRuntime } from './runtime.js';
-import { recordedSale } from './sale-reads.js';
+import { recordedSale, saleLines } from './sale-reads.js';
 
 /** A sale's line as the award keeps it. */
 export interface AwardLine {
@@ -131,7 +130,7 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
     const customerId = purchase.customerId;
     await rt.versions.ensureStored(ctx.tx, ctx.now, false);
 
-    const rows = (await ctx.tx.find(purchaseLinesCollection, { where: { purchaseId: purchase.id }, orderBy: [{ field: 'lineNo' }], limit: 1000 })).rows;
+    const rows = await saleLines(ctx.tx, purchase.id);
     const lines: AwardLine[] = rows.map((l) => ({ lineNo: l.lineNo, sku: l.sku, name: l.name, category: l.category, brand: l.brand, quantityMilli: l.quantityMilli, gross: l.amount + l.discount, discount: l.discount, net: l.amount, returnedMilli: 0 }));
     const vouchers = purchase.payments.filter((p) => cfg.base.voucherMethods.includes(p.method)).reduce((s, p) => s + p.amount, 0);
     const context = await memberContext(kernel, ctx.tx, { customerId, storeId: purchase.storeId, channel: purchase.channel as QuoteContext['channel'] & string, at: purchase.occurredAt, includesSale: true }, { startTier: rt.startTier, timeZone: cfg.timeZone });

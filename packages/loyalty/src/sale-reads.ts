@@ -3,7 +3,7 @@
  * stored value each handle the same event in the sale's transaction, and nothing changes the sale's
  * row between them.
  */
-import { purchasesCollection, type CommandContext, type RowOf } from '@clientele/core';
+import { purchaseLinesCollection, purchasesCollection, type CommandContext, type RowOf, type StoreSession } from '@clientele/core';
 
 type PurchaseRow = RowOf<typeof purchasesCollection>;
 
@@ -22,4 +22,9 @@ export async function recordedSale(ctx: CommandContext, purchaseId: string): Pro
   }
   rows.set(purchaseId, row);
   return row;
+}
+
+/** A sale's lines in line order (a sale holds at most 1,000). */
+export async function saleLines(session: StoreSession, purchaseId: string): Promise<Array<RowOf<typeof purchaseLinesCollection>>> {
+  return (await session.find(purchaseLinesCollection, { where: { purchaseId }, orderBy: [{ field: 'lineNo' }], limit: 1000 })).rows;
 }

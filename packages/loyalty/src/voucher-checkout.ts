@@ -20,7 +20,7 @@ import {
 } from '@clientele/core';
 import { vouchersCollection } from './collections.js';
 import { typed, type LoyaltyRuntime } from './runtime.js';
-import { recordedSale } from './sale-reads.js';
+import { recordedSale, saleLines } from './sale-reads.js';
 import { formatCode, voucherCodeSchema } from './voucher-codes.js';
 import { checkVoucher, eligibleAmount, returnOutcome, voucherRefusal, type ReturnOutcome, type VoucherLine } from './voucher-rules.js';
 import { factsOf, moveVoucher, stateRefusal, type VoucherRow } from './voucher-service.js';
@@ -29,10 +29,6 @@ import type { VoucherTerms } from './voucher-templates.js';
 type LineRow = RowOf<typeof purchaseLinesCollection>;
 
 const termsOf = (row: VoucherRow) => row.terms as unknown as VoucherTerms;
-
-async function linesOf(ctx: CommandContext, purchaseId: string): Promise<LineRow[]> {
-  return (await ctx.tx.find(purchaseLinesCollection, { where: { purchaseId }, orderBy: [{ field: 'lineNo' }], limit: 1000 })).rows;
-}
 
 /** What is left of each line after its returns (and `alsoReturned`, thousandths by line number, for a preview). */
 export function remainingOf(rows: readonly LineRow[], alsoReturned?: ReadonlyMap<number, number>): VoucherLine[] {
@@ -85,7 +81,7 @@ export function createVoucherCheckout(rt: LoyaltyRuntime, method: string) {
     if (!loaded) return;
     // A voucher for every category applies to the whole sale: its lines need reading only for one that is not.
     const everything = loaded.every((l) => termsOf(l.row).categories === null && termsOf(l.row).excludeCategories.length === 0);
-    const lines = everything ? [{ category: '', amount: purchase.total }] : (await linesOf(ctx, purchase.id)).map((l) => ({ category: l.category, amount: l.amount }));
+    const lines = everything ? [{ category: '', amount: purchase.total }] : (await saleLines(ctx.tx, purchase.id)).map((l) => ({ category: l.category, amount: l.amount }));
     const ref = { type: 'purchase', id: purchase.id };
     for (const item of loaded) {
       const others = loaded.filter((o) => o !== item).map((o) => ({ stackable: termsOf(o.row).stackable }));
@@ -143,7 +139,7 @@ export function createVoucherCheckout(rt: LoyaltyRuntime, method: string) {
     const purchase = await ctx.tx.get(purchasesCollection, purchaseId);
     if (!purchase) return;
     const outcomes = voucherOutcomes(redeemed, {
-      remaining: remainingOf(await linesOf(ctx, purchaseId)),
+      remaining: remainingOf(await saleLines(ctx.tx, purchaseId)),
       whole: returnId === null || purchase.refundedTotal >= purchase.total,
       // What earlier handlers (points already spent) kept back is not there to charge again.
       refund: settleRefund(refund, ctx.refundDeductions()).payable,

@@ -222,10 +222,15 @@ export class PostgresSession implements StoreSession {
     return collectionStatements(this.settings.dialect, collection);
   }
 
+  /** Throws once the session (its transaction, or the store) is over. */
+  private checkUsable(): void {
+    if (!this.settings.state.active) throw new InvalidStateError(this.settings.state.closedMessage);
+  }
+
   /** Runs one operation: checks the session is usable, serialises it in a transaction, translates errors. */
   private async op<T>(collection: CollectionSpec, key: unknown, fn: () => Promise<T>): Promise<T> {
+    this.checkUsable();
     const { state } = this.settings;
-    if (!state.active) throw new InvalidStateError(state.closedMessage);
     const run = async (): Promise<T> => {
       if (state.failure !== undefined) throw translateError(state.failure, { dialect: this.settings.dialect, collection });
       try {
@@ -422,20 +427,20 @@ export class PostgresSession implements StoreSession {
    * {@link MAX_ROWS_PER_BULK_WRITE} to a statement.
    */
   async deleteMany<C extends CollectionSpec>(c: C, keys: readonly string[]): Promise<string[]> {
-    const { state } = this.settings;
-    if (!state.active) throw new InvalidStateError(state.closedMessage);
+    this.checkUsable();
     // Checked first, so a bad list costs no statement.
     checkDistinct(c, keys, 'keys');
     if (!this.settings.inTransaction) {
       if (keys.length === 0) return [];
       return this.settings.bulk!((tx) => tx.deleteMany(c, keys));
     }
+    // Split before any delete: a row deleted here is no longer one the transaction read.
     const read = keys.filter((k) => this.readVersion(c, k) !== undefined);
+    const rest = keys.filter((k) => isStorableText(k) && this.readVersion(c, k) === undefined);
     const deleted = new Set<string>();
     for (const key of read) if (await this.delete(c, key)) deleted.add(key);
     await this.op(c, undefined, async () => {
       const s = this.statementsOf(c);
-      const rest = keys.filter((k) => isStorableText(k) && this.readVersion(c, k) === undefined);
       for (let at = 0; at < rest.length; at += MAX_ROWS_PER_BULK_WRITE) {
         const st = bulkDeleteStatement(s, rest.slice(at, at + MAX_ROWS_PER_BULK_WRITE));
         for (const raw of (await this.send(st.text, st.params)).rows) deleted.add(raw['k'] as string);
@@ -498,8 +503,7 @@ export class PostgresSession implements StoreSession {
   async consumeMany<C extends CollectionSpec>(c: C, writes: readonly ConditionalWrite<C>[]): Promise<string[]> {
     const all = writes as readonly ConditionalWrite[];
     if (!this.settings.inTransaction) {
-      const { state } = this.settings;
-      if (!state.active) throw new InvalidStateError(state.closedMessage);
+      this.checkUsable();
       checkWrites(c, all);
       if (all.length === 0) return [];
       return this.settings.bulk!((tx) => tx.consumeMany(c, writes));
@@ -550,8 +554,7 @@ export class PostgresSession implements StoreSession {
    */
   async insertMany<C extends CollectionSpec>(c: C, rows: readonly NewRowOf<C>[]): Promise<number> {
     if (!this.settings.inTransaction) {
-      const { state } = this.settings;
-      if (!state.active) throw new InvalidStateError(state.closedMessage);
+      this.checkUsable();
       // Checked here as well, so that a bad row costs no transaction.
       for (const row of rows as readonly AnyRow[]) checkRow(c, row, 'insert');
       if (rows.length === 0) return 0;

@@ -155,11 +155,11 @@ class Held<T> {
   }
 }
 
-/** A write of the sweep after the thresholds: applied only if the row's hashes are still `when`. */
+/** A write of the sweep after the thresholds (a `consumeMany` write): applied only if the row's hashes are still `when`. */
 interface SweepWrite {
-  id: string;
+  key: string;
   when: { digest: number; scoresDigest: number };
-  set: Partial<StatsRow>;
+  set: PatchOf<typeof customerStatsCollection>;
 }
 
 /** Value classes as small numbers, for the key of a combination of scores. */
@@ -590,8 +590,7 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
    */
   const writeChunk = internal<{ writes: SweepWrite[] }>('segments.rebuild-scores', async (ctx, input) => {
     // A few statements where the store can (PostgreSQL: one per kind of write), else one per row.
-    const writes = input.writes.map((w) => ({ key: w.id, when: w.when, set: w.set as PatchOf<typeof customerStatsCollection> }));
-    return (await consumeMany(ctx.tx, customerStatsCollection, writes)).length;
+    return (await consumeMany(ctx.tx, customerStatsCollection, input.writes)).length;
   });
 
   const applyMembership = internal<{ segmentId: string; joins: string[]; leaves: string[] }>('segments.apply-membership', async (ctx, input) => {
@@ -886,13 +885,13 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
         const set = deriveFields(d.figures, { creditRating: d.creditRating, keyAccount: d.keyAccount }, t, config, asOf);
         set.digest = d.digest;
         set.scoresDigest = scoresDigestOf(set);
-        writes.push({ id: d.id, when: stored(i), set });
+        writes.push({ key: d.id, when: stored(i), set });
       } else {
         const p = rescore(cols, i);
         if (p) {
           p.updatedAt = asOf;
           const id = cols.ids!.at(i);
-          writes.push({ id, when: stored(i), set: p });
+          writes.push({ key: id, when: stored(i), set: p });
           changed.add(id);
         }
       }

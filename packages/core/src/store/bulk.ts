@@ -181,16 +181,19 @@ export function sortGroups(rows: AggregateRow[], groupBy: readonly string[]): Ag
 }
 
 /** Inserts many rows all or nothing: pushed down when the store can, else one insert each inside a transaction. */
-export async function insertMany<C extends CollectionSpec>(
-  session: StoreSession & { transaction?: (fn: (tx: StoreSession) => Promise<unknown>) => Promise<unknown> },
-  collection: C,
-  rows: readonly NewRowOf<C>[],
-): Promise<number> {
+export async function insertMany<C extends CollectionSpec>(session: TransactionalSession, collection: C, rows: readonly NewRowOf<C>[]): Promise<number> {
   if (rows.length === 0) return 0;
   if (session.insertMany) return session.insertMany(collection, rows);
-  const run = async (tx: StoreSession) => {
+  return allOrNothing(session, async (tx) => {
     for (const row of rows) await tx.insert(collection, row);
     return rows.length;
-  };
-  return session.transaction ? ((await session.transaction(run)) as number) : run(session);
+  });
+}
+
+/** A session that can open a transaction (a store) or join its own (a transaction's session). */
+export type TransactionalSession = StoreSession & { transaction?: (fn: (tx: StoreSession) => Promise<unknown>) => Promise<unknown> };
+
+/** Runs a fallback's row-by-row work in one transaction where the session has them, so it is all or nothing like the push-down. */
+export async function allOrNothing<T>(session: TransactionalSession, fn: (tx: StoreSession) => Promise<T>): Promise<T> {
+  return session.transaction ? ((await session.transaction(fn)) as T) : fn(session);
 }

@@ -4,7 +4,8 @@
  * `delete` per row elsewhere.
  */
 import { ValidationError } from '../errors.js';
-import type { ConditionalWrite, StoreSession } from './port.js';
+import { allOrNothing, type TransactionalSession } from './bulk.js';
+import type { ConditionalWrite } from './port.js';
 import type { CollectionSpec } from './schema.js';
 
 /** Refuses a batch that names one row twice: the writes of a batch are independent of each other. */
@@ -28,19 +29,18 @@ export function checkDistinct(collection: CollectionSpec, keys: readonly string[
  * outside one, a store that pushes them down writes them in a transaction of its own.
  */
 export async function consumeMany<C extends CollectionSpec>(
-  session: StoreSession & { transaction?: (fn: (tx: StoreSession) => Promise<unknown>) => Promise<unknown> },
+  session: TransactionalSession,
   collection: C,
   writes: readonly ConditionalWrite<C>[],
 ): Promise<string[]> {
   checkConditionalWrites(collection, writes as readonly ConditionalWrite[]);
   if (writes.length === 0) return [];
   if (session.consumeMany) return session.consumeMany(collection, writes);
-  const run = async (tx: StoreSession) => {
+  return allOrNothing(session, async (tx) => {
     const applied: string[] = [];
     for (const w of writes) if ((await tx.consume(collection, w.key, w.when, w.set)) !== undefined) applied.push(w.key);
     return applied;
-  };
-  return session.transaction ? ((await session.transaction(run)) as string[]) : run(session);
+  });
 }
 
 /**
@@ -48,17 +48,16 @@ export async function consumeMany<C extends CollectionSpec>(
  * {@link consumeMany}.
  */
 export async function deleteMany<C extends CollectionSpec>(
-  session: StoreSession & { transaction?: (fn: (tx: StoreSession) => Promise<unknown>) => Promise<unknown> },
+  session: TransactionalSession,
   collection: C,
   keys: readonly string[],
 ): Promise<string[]> {
   checkDistinct(collection, keys, 'keys');
   if (keys.length === 0) return [];
   if (session.deleteMany) return session.deleteMany(collection, keys);
-  const run = async (tx: StoreSession) => {
+  return allOrNothing(session, async (tx) => {
     const deleted: string[] = [];
     for (const key of keys) if (await tx.delete(collection, key)) deleted.push(key);
     return deleted;
-  };
-  return session.transaction ? ((await session.transaction(run)) as string[]) : run(session);
+  });
 }

@@ -27,9 +27,9 @@ export async function getLinked<C extends CollectionSpec, T extends CollectionSp
   key: string,
   link: Link<C, T>,
 ): Promise<LinkedRows<C, T> | undefined> {
+  if (!session.getLinked) return getLinkedByReads(session, collection, key, link);
   checkLink(collection, link);
-  if (session.getLinked) return session.getLinked(collection, key, link);
-  return getLinkedByReads(session, collection, key, link);
+  return session.getLinked(collection, key, link);
 }
 
 /** {@link getLinked} as two reads on any session: the fallback every push-down must equal. */
