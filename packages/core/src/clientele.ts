@@ -21,7 +21,7 @@ import { createAuditReader } from './runtime/audit.js';
 import { runtimeCollections } from './runtime/collections.js';
 import { createEventHub, type EventBus, type EventMap } from './runtime/events.js';
 import { createKernel } from './runtime/kernel.js';
-import type { ModuleDefinition, ModuleInstance } from './runtime/module.js';
+import type { CommandInfo, ModuleDefinition, ModuleInstance } from './runtime/module.js';
 import { createOutbox, type Outbox } from './runtime/outbox.js';
 import type { Migration, MigrationResult, Store } from './store/port.js';
 import type { CollectionSpec } from './store/schema.js';
@@ -140,6 +140,8 @@ export type Clientele<M extends readonly ModuleDefinition[] = []> = CoreApi &
     runDue(now?: Date): Promise<Record<string, Record<string, number>>>;
     /** Closes the store. */
     close(): Promise<void>;
+    /** Every command of core and of the modules given: name, permission, idempotency, input schema. */
+    commands(): readonly CommandInfo[];
   };
 
 /** Wires a Clientele instance. Call `migrate()` before first use. */
@@ -151,7 +153,7 @@ export function createClientele<const M extends readonly ModuleDefinition[] = []
 
   const collections: CollectionSpec[] = [...coreCollections];
   const names = new Set(collections.map((c) => c.name));
-  const moduleNames = new Set(['customers', 'cards', 'purchases', 'interactions', 'timeline', 'stores', 'roles', 'staff', 'privacy', 'audit', 'events', 'outbox', 'store', 'clock', 'migrate', 'runDue', 'close']);
+  const moduleNames = new Set(['customers', 'cards', 'purchases', 'interactions', 'timeline', 'stores', 'roles', 'staff', 'privacy', 'audit', 'events', 'outbox', 'store', 'clock', 'migrate', 'runDue', 'close', 'commands']);
   const migrations: Migration[] = [...coreMigrations];
   for (const d of definitions) {
     if (moduleNames.has(d.name)) throw new TypeError(`module name ${d.name} is taken`);
@@ -201,5 +203,6 @@ export function createClientele<const M extends readonly ModuleDefinition[] = []
       return out;
     },
     close: () => options.store.close(),
+    commands: () => kernel.commands(),
   } as Clientele<M>;
 }

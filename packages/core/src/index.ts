@@ -69,6 +69,7 @@ export {
   defineModule,
   type Command,
   type CommandContext,
+  type CommandInfo,
   type CommandOptions,
   type CommandSpec,
   type EventHandler,

@@ -25,7 +25,7 @@ import { idempotencyKeySchema, parseInput } from '../validation.js';
 import { actorRef, actorSchema, authorityLimit, isPermitted, type Actor, type ResolvedActor } from './actor.js';
 import { auditLog, idempotencyKeys, outbox, sequences, timeline } from './collections.js';
 import type { EventHub, EventMap } from './events.js';
-import type { Command, CommandContext, CommandOptions, CommandSpec, EventHandler, Kernel, RefundDeduction } from './module.js';
+import type { Command, CommandContext, CommandInfo, CommandOptions, CommandSpec, EventHandler, Kernel, RefundDeduction } from './module.js';
 import { z as zod } from 'zod';
 
 const optionsSchema = zod.object({
@@ -124,8 +124,13 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     return decodeJson<O>(stored.result);
   }
 
+  const registry: CommandInfo[] = [];
+
   function command<S extends z.ZodType, O>(spec: CommandSpec<S, O>): Command<S, O> {
-    return async (rawInput, rawOptions) => {
+    if (registry.some((c) => c.name === spec.name)) throw new TypeError(`command ${spec.name} is registered twice`);
+    const info: CommandInfo = Object.freeze({ name: spec.name, permission: spec.permission, idempotency: spec.idempotency, input: spec.input });
+    registry.push(info);
+    const run = async (rawInput: z.input<S>, rawOptions: CommandOptions): Promise<O> => {
       const options = parseInput(optionsSchema, rawOptions, ['options']) as CommandOptions;
       const key = options.idempotencyKey;
       if (spec.idempotency === 'required' && key === undefined) {
@@ -258,6 +263,7 @@ export function createKernel(settings: KernelSettings): KernelInternals {
       for (const e of events) hub.emit(e.type, e.payload);
       return result;
     };
+    return Object.assign(run, { info });
   }
 
   return {
@@ -267,6 +273,7 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     currency: settings.currency,
     collections: settings.collections,
     command,
+    commands: () => registry.slice(),
     on(type, handler) {
       const list = handlers.get(type) ?? [];
       list.push(handler as EventHandler);

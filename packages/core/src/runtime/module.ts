@@ -102,7 +102,22 @@ export interface CommandSpec<S extends z.ZodType, O> {
 }
 
 /** A ready command: validates, authorises, runs in a transaction, audits, emits. */
-export type Command<S extends z.ZodType, O> = (input: z.input<S>, options: CommandOptions) => Promise<O>;
+export type Command<S extends z.ZodType, O> = ((input: z.input<S>, options: CommandOptions) => Promise<O>) & {
+  /** What the command is, as registered with the kernel. */
+  readonly info: CommandInfo;
+};
+
+/** What the kernel knows of a registered command: for docs, transports and checks that walk them all. */
+export interface CommandInfo {
+  /** `area.verb`, as audited. */
+  readonly name: string;
+  /** The permission its actor's role must grant. */
+  readonly permission: string;
+  /** Whether it needs an idempotency key. */
+  readonly idempotency: 'required' | 'optional';
+  /** Its input schema. */
+  readonly input: z.ZodType;
+}
 
 /** An in-transaction handler of another module's event (e.g. move balances when a card is replaced). */
 export type EventHandler<P = unknown> = (ctx: CommandContext, payload: P) => Promise<void>;
@@ -116,8 +131,10 @@ export interface Kernel {
   readonly currency: string;
   /** Every collection of every module. */
   readonly collections: readonly CollectionSpec[];
-  /** Builds a command from its declaration. */
+  /** Builds a command from its declaration and registers it. */
   command<S extends z.ZodType, O>(spec: CommandSpec<S, O>): Command<S, O>;
+  /** Every command registered so far (core's and every module's once all are set up), in order. */
+  commands(): readonly CommandInfo[];
   /** Registers an in-transaction handler for an event type. */
   on<P = unknown>(type: string, handler: EventHandler<P>): void;
   /** Resolves an actor against the store (staff, role, limits). */
