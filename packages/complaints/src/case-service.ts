@@ -10,7 +10,6 @@ import {
   NotFoundError,
   PermissionError,
   actorRef,
-  authorityLimit,
   idSchema,
   invalid,
   parseInput,
@@ -18,6 +17,7 @@ import {
   type CommandContext,
   type CommandOptions,
   type JsonValue,
+  type ValueMove,
 } from '@clientele/core';
 import { z } from 'zod';
 import {
@@ -57,7 +57,7 @@ import { trackOf, type CaseKind } from './case-states.js';
 import { toCase, type Case } from './case-view.js';
 import { casesCollection, invitationsCollection, remediesCollection, stintsCollection, type CaseRow, type RemedyRow, type StoredRuling, type StoredTask } from './collections.js';
 import { approvalLevel, isTop, levelOf } from './ladder.js';
-import { DEFAULT_REMEDY_POLICIES, LOYALTY_REMEDIES, TASK_REMEDIES, issueKey, remedyValue, type RemedyInput, type RemedyType } from './remedies.js';
+import { DEFAULT_REMEDY_POLICIES, LOYALTY_REMEDIES, REMEDY_TYPES, TASK_REMEDIES, issueKey, remedyValue, type RemedyInput, type RemedyType } from './remedies.js';
 import { addBusinessMinutesExact, businessTimeBetween, resumedDue } from './sla-clock.js';
 import type { RemedyWorkflow } from './remedy-workflow.js';
 
@@ -75,6 +75,9 @@ async function remediesOf(ctx: CommandContext, caseId: string, statuses?: readon
 export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
   const { kernel, config } = engine;
   const view = (row: CaseRow) => toCase(kernel.store, config, row);
+  /** What remedies give a customer, under the limits their policies name. */
+  const actions = [...new Set(REMEDY_TYPES.map((t) => (config.remedies[t] ?? DEFAULT_REMEDY_POLICIES[t]).action))] as [string, ...string[]];
+  const remedyMoves: ValueMove = { gives: ['money', 'points', 'voucher', 'goods'], limits: actions, measure: 'the remedies\' value, totalled per limit (points at their money value)' };
 
   function checkLoyaltyRemedies(row: Pick<CaseRow, 'customerId'>, remedies: readonly RemedyInput[], path: Array<string | number>): void {
     remedies.forEach((r, i) => {
@@ -149,7 +152,7 @@ export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
     const decisions = new Map<string, { status: string; approvedBy: string | null; approvalLevel: number | null }>();
     let escalateTo = row.level;
     for (const [action, total] of totalsByAction(remedies)) {
-      if (total <= authorityLimit(ctx.actor, action)) {
+      if (await ctx.withinAuthority(action, total)) {
         decisions.set(action, { status: 'approved', approvedBy: null, approvalLevel: null });
       } else if (approverStaffId) {
         const { approvedBy } = await ctx.requireAuthority(action, total, approverStaffId);
@@ -302,12 +305,13 @@ export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
   });
 
   /** A command on one case whose body gets the loaded row and returns the saved one. */
-  function caseCommand<S extends z.ZodType<{ caseId: string }>>(name: string, input: S, permission: string, body: (ctx: CommandContext, row: CaseRow, input: z.output<S>) => Promise<CaseRow>) {
+  function caseCommand<S extends z.ZodType<{ caseId: string }>>(name: string, input: S, permission: string, body: (ctx: CommandContext, row: CaseRow, input: z.output<S>) => Promise<CaseRow>, moves?: ValueMove) {
     return kernel.command({
       name: `complaints.${name}`,
       input,
       permission,
       idempotency: 'optional',
+      ...(moves ? { moves } : {}),
       async run(ctx, parsed: z.output<S>) {
         const row = await loadCase(ctx.tx, parsed.caseId);
         const saved = await body(ctx, row, parsed);
@@ -342,7 +346,7 @@ export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
     checkStep(row, 'propose');
     const stepped = await step(ctx, row, 'propose', {}, input.note ?? null, { remedies: input.remedies.map((r) => r.type) });
     return (await proposeRemedies(ctx, stepped, input.remedies, input.approverStaffId, ['remedies'])).row;
-  });
+  }, { ...remedyMoves, aboveLimit: 'escalate' });
 
   const approve = caseCommand('approve', approvalSchema, 'complaints.approve', async (ctx, row, input) => {
     const waiting = await remediesOf(ctx, row.id, ['awaiting-approval']);
@@ -359,7 +363,7 @@ export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
     const saved = await saveCase(ctx, row, {});
     await addHistory(ctx, row, { action: 'approve', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, note: input.note ?? null, data: { remedies: waiting.map((r) => r.id), value: waiting.reduce((s, r) => s + r.value, 0) } });
     return saved;
-  });
+  }, remedyMoves);
 
   const decline = caseCommand('decline', approvalSchema, 'complaints.approve', async (ctx, row, input) => {
     const waiting = await remediesOf(ctx, row.id, ['awaiting-approval']);
@@ -389,7 +393,7 @@ export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
     if (input.decision === 'reject') return ruled;
     const remedy: RemedyInput = input.decision === 'refund' ? { type: 'refund', amount: input.amount! } : { type: input.decision, amount: input.amount ?? 0 };
     return (await proposeRemedies(ctx, ruled, [remedy], input.approverStaffId, ['amount'])).row;
-  });
+  }, { ...remedyMoves, aboveLimit: 'escalate' });
 
   const appeal = caseCommand('appeal', reasonedStepSchema, 'complaints.handle', async (ctx, row, input) => {
     checkStep(row, 'appeal', factsOf(row));
@@ -506,6 +510,7 @@ export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
     input: settleInput,
     permission: 'complaints.handle',
     idempotency: 'optional',
+    moves: remedyMoves,
     async run(ctx, input) {
       const c = input.case;
       let row = await createCase(engine, ctx, {

@@ -18,7 +18,7 @@ import { createPrivacyService } from './model/privacy-service.js';
 import { purchaseLinesCollection, purchaseReturnsCollection, purchasesCollection } from './model/purchase-collections.js';
 import { createPurchaseService } from './model/purchase-service.js';
 import { createAuditReader } from './runtime/audit.js';
-import { runtimeCollections } from './runtime/collections.js';
+import { authorityUsage, runtimeCollections } from './runtime/collections.js';
 import { createEventHub, type EventBus, type EventMap } from './runtime/events.js';
 import { createKernel } from './runtime/kernel.js';
 import type { CommandInfo, ModuleDefinition, ModuleInstance } from './runtime/module.js';
@@ -27,8 +27,8 @@ import type { Migration, MigrationResult, Store } from './store/port.js';
 import type { CollectionSpec } from './store/schema.js';
 import { currencySchema } from './money.js';
 
-/** Every collection core owns. */
-export const coreCollections: readonly CollectionSpec[] = [
+/** The collections of core's first migration (applied migrations are never edited). */
+const initialCollections: readonly CollectionSpec[] = [
   ...runtimeCollections,
   storesCollection,
   rolesCollection,
@@ -44,15 +44,26 @@ export const coreCollections: readonly CollectionSpec[] = [
   purchaseReturnsCollection,
 ];
 
+/** Every collection core owns. */
+export const coreCollections: readonly CollectionSpec[] = [...initialCollections, authorityUsage];
+
 /** Core's migrations, in order. Later versions append; applied ones are never edited. */
 export const coreMigrations: readonly Migration[] = [
-  { id: 'core/0001-initial', steps: coreCollections.map((collection) => ({ op: 'createCollection' as const, collection })) },
+  { id: 'core/0001-initial', steps: initialCollections.map((collection) => ({ op: 'createCollection' as const, collection })) },
   {
     // Returns record what modules charged against the refund, and what was paid.
     id: 'core/0002-return-deductions',
     steps: [
       { op: 'addField', collection: purchaseReturnsCollection.name, field: 'deductions', spec: purchaseReturnsCollection.fields.deductions },
       { op: 'addField', collection: purchaseReturnsCollection.name, field: 'payable', spec: purchaseReturnsCollection.fields.payable },
+    ],
+  },
+  {
+    // Daily authority limits: a role may cap what one person moves per day under each limit.
+    id: 'core/0003-daily-authority',
+    steps: [
+      { op: 'addField', collection: rolesCollection.name, field: 'dailyLimits', spec: rolesCollection.fields.dailyLimits },
+      { op: 'createCollection', collection: authorityUsage },
     ],
   },
 ];

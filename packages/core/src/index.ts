@@ -78,7 +78,11 @@ export {
   type ModuleInstance,
   type RefundDeduction,
   type TimelineInput,
+  type ValueKind,
+  type ValueMove,
+  VALUE_KINDS,
 } from './runtime/module.js';
+export { limitNameFor, usedToday, type Authorisation } from './runtime/authority.js';
 export { nextSequence } from './runtime/kernel.js';
 export type { Outbox, OutboxEvent, RelayOptions } from './runtime/outbox.js';
 export type { AuditEntry } from './runtime/audit.js';

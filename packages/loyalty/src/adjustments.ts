@@ -7,7 +7,7 @@
 import { codeSchema, idSchema, shortTextSchema, type CommandContext } from '@clientele/core';
 import { z } from 'zod';
 import { expiryOf } from './expiry.js';
-import { requireGrantAuthority } from './grant-authority.js';
+import { GOODWILL_LIMITS } from './grant-authority.js';
 import { activeMember, storeTimeZone } from './member-context.js';
 import { valueOfPoints } from './points-math.js';
 import { typed, type LoyaltyRuntime } from './runtime.js';
@@ -79,6 +79,7 @@ export function createAdjustments(rt: LoyaltyRuntime) {
     input: adjustSchema,
     permission: 'loyalty.adjust',
     idempotency: 'required',
+    moves: { gives: ['points'], limits: ['points-adjustment'], measure: 'the money value of the points added or taken' },
     async run(ctx, input): Promise<PointsResult> {
       const { member, store, timeZone } = await where(ctx, input.customerId, input.storeId);
       const { approvedBy } = await ctx.requireAuthority('points-adjustment', valueOfPoints(Math.abs(input.points), cfg.pointValue), input.approvedBy);
@@ -99,10 +100,10 @@ export function createAdjustments(rt: LoyaltyRuntime) {
     input: grantGoodwillSchema,
     permission: 'loyalty.goodwill',
     idempotency: 'required',
+    moves: { gives: ['points'], limits: GOODWILL_LIMITS, measure: 'the money value of the points granted' },
     async run(ctx, input): Promise<PointsResult> {
       const { member, store, timeZone } = await where(ctx, input.customerId, input.storeId);
-      // Held to the role's `goodwill-points` limit, or its `compensation` limit when it sets none (see grant-authority.ts).
-      const { approvedBy } = await requireGrantAuthority(ctx, 'goodwill-points', valueOfPoints(input.points, cfg.pointValue), input.approvedBy);
+      const { approvedBy } = await ctx.requireAuthority(GOODWILL_LIMITS, valueOfPoints(input.points, cfg.pointValue), input.approvedBy);
       const ref = input.ref ?? null;
       const { entry } = await ledger.credit(ctx, { customerId: member.id, kind: 'goodwill', points: input.points, storeId: store, ref, reason: input.reason, expiry: expiryOf(cfg.expiry, ctx.now, timeZone), details: approvedBy ? { approvedBy } : {} });
       ctx.audit({ type: 'points-entry', id: entry.id, customerId: member.id }, { points: input.points, ...(ref ? { refType: ref.type, refId: ref.id } : {}), ...(approvedBy ? { approvedBy } : {}) });

@@ -556,9 +556,19 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
 
   const refund = kernel.command({
     name: 'loyalty.stored-value.refund',
-    input: z.object({ paymentId: idSchema, amount, reason: shortTextSchema, storeId: codeSchema.optional() }).strict(),
+    input: z
+      .object({
+        paymentId: idSchema,
+        amount,
+        reason: shortTextSchema,
+        storeId: codeSchema.optional(),
+        /** A member of staff whose refund authority covers the amount when the actor's does not. */
+        approvedBy: codeSchema.optional(),
+      })
+      .strict(),
     permission: 'sales.return',
     idempotency: 'required',
+    moves: { gives: ['stored-value'], limits: ['refund'], measure: 'the amount credited back to the card', amount: (_ctx, input) => input.amount, approver: (input) => input.approvedBy },
     async run(ctx, input): Promise<{ card: StoredValueCard; amount: number }> {
       const payment = await ctx.tx.get(storedValuePaymentsCollection, input.paymentId);
       if (!payment) throw new NotFoundError('card payment', input.paymentId, { path: ['paymentId'], reason: 'unknown_payment' });

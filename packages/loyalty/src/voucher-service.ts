@@ -30,7 +30,7 @@ import {
 import { z } from 'zod';
 import { accountsCollection, voucherEntriesCollection, voucherTemplatesCollection, vouchersCollection, type VoucherEntryKind } from './collections.js';
 import { InsufficientBalanceError } from './errors.js';
-import { requireGrantAuthority } from './grant-authority.js';
+import { VOUCHER_LIMITS } from './grant-authority.js';
 import { basketLineSchema, priceBasket } from './basket.js';
 import { addDaysToDate, localTime, startOfLocalDate } from './local-time.js';
 import { activeMember } from './member-context.js';
@@ -380,13 +380,14 @@ export function createVoucherService(rt: LoyaltyRuntime) {
     input: issueVoucherSchema,
     permission: 'loyalty.vouchers.issue',
     idempotency: 'required',
+    moves: { gives: ['voucher'], limits: VOUCHER_LIMITS, measure: 'the face value of the voucher' },
     async run(ctx, input): Promise<Voucher> {
       const { template, status } = await loadTemplate(ctx.tx, input.templateId);
       if (status !== 'active') throw new InvalidStateError(`voucher template ${template.id} is retired`, { path: ['templateId'], reason: 'template_retired' });
       if (input.storeId && !(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
       const customerId = input.customerId ? (await activeMember(ctx.tx, input.customerId)).id : null;
       // Held to the role's `voucher` limit, or its `compensation` limit when it sets none.
-      const { approvedBy } = await requireGrantAuthority(ctx, 'voucher', faceValueOf(template.value), input.approvedBy);
+      const { approvedBy } = await ctx.requireAuthority(VOUCHER_LIMITS, faceValueOf(template.value), input.approvedBy);
       if (customerId && template.perCustomer !== undefined) {
         await lockCustomer(ctx, customerId);
         await checkHolding(ctx, template, customerId, 1, ['templateId']);

@@ -73,12 +73,12 @@ interface BasketSettings {
   yieldToHost(): Promise<void>;
 }
 
-/** Runs the baskets part of a rebuild. */
-export async function refreshBaskets(kernel: Kernel, config: ResolvedSegmentsConfig, s: BasketSettings): Promise<{ pairs: number; written: number; cancelled: boolean }> {
+/** Builds the baskets part of a rebuild: its chunk commands are registered once, with the module. */
+export function createBasketRefresh(kernel: Kernel, config: ResolvedSegmentsConfig) {
   const internal = <T>(name: string, run: (ctx: CommandContext, input: T) => Promise<unknown>) =>
     kernel.command({ name, input: z.custom<T>(() => true), permission: 'segments.rebuild', idempotency: 'optional', run: run as (ctx: CommandContext, input: unknown) => Promise<unknown> });
 
-  const categoriesChunk = internal<{ after: string | null; limit: number }>('segments.rebuild-categories', async (ctx, input) => {
+  const categoriesChunk = internal<{ after: string | null; limit: number; asOf: Date }>('segments.rebuild-categories', async (ctx, input) => {
     const page: AggregateRow[] = await aggregate(ctx.tx, customerStatsCollection, { groupBy: ['customerId'], measures: { n: { fn: 'count' } }, limit: input.limit, ...(input.after !== null ? { after: [input.after] } : {}) });
     if (page.length === 0) return { next: null, done: 0, written: 0 };
     const upper = page[page.length - 1]!['customerId'] as string;
@@ -89,7 +89,7 @@ export async function refreshBaskets(kernel: Kernel, config: ResolvedSegmentsCon
     for await (const row of scan(ctx.tx, customerStatsCollection, { where: { customerId: range } }, 5000)) {
       const categories = spend.get(row.customerId) ?? {};
       if (JSON.stringify(sorted(categories)) === JSON.stringify(sorted(row.categories))) continue;
-      const patch: Partial<StatsRow> = { categories, topCategory: topCategories(categories, 1)[0]?.category ?? null, updatedAt: s.asOf };
+      const patch: Partial<StatsRow> = { categories, topCategory: topCategories(categories, 1)[0]?.category ?? null, updatedAt: input.asOf };
       await ctx.tx.update(customerStatsCollection, row.customerId, patch);
       written++;
     }
@@ -103,78 +103,81 @@ export async function refreshBaskets(kernel: Kernel, config: ResolvedSegmentsCon
     await insertMany(ctx.tx, basketPairsCollection, input.rows as never);
   });
 
-  let written = 0;
-  const total = await kernel.store.count(customerStatsCollection);
-  let after: string | null = null;
-  let done = 0;
-  do {
-    if (s.cancelled()) return { pairs: 0, written, cancelled: true };
-    const r = (await categoriesChunk({ after, limit: s.chunk }, s.options)) as { next: string | null; done: number; written: number };
-    written += r.written;
-    done += r.done;
-    after = r.next;
-    s.progress(done, total);
-    await s.yieldToHost();
-  } while (after !== null);
+  /** Runs the baskets part of a rebuild. */
+  return async function refreshBaskets(s: BasketSettings): Promise<{ pairs: number; written: number; cancelled: boolean }> {
+    let written = 0;
+    const total = await kernel.store.count(customerStatsCollection);
+    let after: string | null = null;
+    let done = 0;
+    do {
+      if (s.cancelled()) return { pairs: 0, written, cancelled: true };
+      const r = (await categoriesChunk({ after, limit: s.chunk, asOf: s.asOf }, s.options)) as { next: string | null; done: number; written: number };
+      written += r.written;
+      done += r.done;
+      after = r.next;
+      s.progress(done, total);
+      await s.yieldToHost();
+    } while (after !== null);
 
-  // Pairs: the most bought items, then every basket's items and categories.
-  const store = kernel.store;
-  const voided = new Set(await voidedIds(store));
-  const frequency: Array<[string, number]> = [];
-  let skuAfter: string | null = null;
-  for (;;) {
-    const page: AggregateRow[] = await aggregate(store, purchaseLinesCollection, { groupBy: ['sku'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(skuAfter ? { after: [skuAfter] } : {}) });
-    for (const g of page) frequency.push([g['sku'] as string, g['n'] as number]);
-    if (page.length < GROUP_PAGE) break;
-    skuAfter = page[page.length - 1]!['sku'] as string;
-  }
-  const kept = new Set(frequency.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, config.recommendations.maxItems).map(([sku]) => sku));
-  const items = new PairCounter();
-  const categories = new PairCounter();
-  let basket: { id: string; skus: string[]; cats: string[] } | null = null;
-  const close = () => {
-    if (basket && !voided.has(basket.id)) {
-      items.add(basket.skus);
-      categories.add(basket.cats);
+    // Pairs: the most bought items, then every basket's items and categories.
+    const store = kernel.store;
+    const voided = new Set(await voidedIds(store));
+    const frequency: Array<[string, number]> = [];
+    let skuAfter: string | null = null;
+    for (;;) {
+      const page: AggregateRow[] = await aggregate(store, purchaseLinesCollection, { groupBy: ['sku'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(skuAfter ? { after: [skuAfter] } : {}) });
+      for (const g of page) frequency.push([g['sku'] as string, g['n'] as number]);
+      if (page.length < GROUP_PAGE) break;
+      skuAfter = page[page.length - 1]!['sku'] as string;
     }
+    const kept = new Set(frequency.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, config.recommendations.maxItems).map(([sku]) => sku));
+    const items = new PairCounter();
+    const categories = new PairCounter();
+    let basket: { id: string; skus: string[]; cats: string[] } | null = null;
+    const close = () => {
+      if (basket && !voided.has(basket.id)) {
+        items.add(basket.skus);
+        categories.add(basket.cats);
+      }
+    };
+    let lineAfter: [string, string, string] | null = null;
+    for (;;) {
+      if (s.cancelled()) return { pairs: 0, written, cancelled: true };
+      const page: AggregateRow[] = await aggregate(store, purchaseLinesCollection, { groupBy: ['purchaseId', 'category', 'sku'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(lineAfter ? { after: lineAfter } : {}) });
+      for (const g of page) {
+        const id = g['purchaseId'] as string;
+        if (!basket || basket.id !== id) {
+          close();
+          basket = { id, skus: [], cats: [] };
+        }
+        const sku = g['sku'] as string;
+        if (kept.has(sku)) basket.skus.push(sku);
+        basket.cats.push(g['category'] as string);
+      }
+      if (page.length < GROUP_PAGE) break;
+      const last: AggregateRow = page[page.length - 1]!;
+      lineAfter = [last['purchaseId'] as string, last['category'] as string, last['sku'] as string];
+      await s.yieldToHost();
+    }
+    close();
+    const rows: Array<Record<string, unknown>> = [];
+    for (const [level, counter] of [['item', items], ['category', categories]] as const) {
+      const byA = new Map<string, ReturnType<PairCounter['directed']>>();
+      for (const p of counter.directed(config.recommendations.minTogether)) {
+        const list = byA.get(p.a) ?? [];
+        list.push(p);
+        byA.set(p.a, list);
+      }
+      for (const list of byA.values()) {
+        list.sort((x, y) => pairMetrics(y).confidence - pairMetrics(x).confidence || pairMetrics(y).lift - pairMetrics(x).lift || (x.b < y.b ? -1 : 1));
+        for (const p of list.slice(0, config.recommendations.perAntecedent)) {
+          rows.push({ id: `${level}|${p.a}|${p.b}`, level, a: p.a, b: p.b, together: p.together, aCount: p.aCount, bCount: p.bCount, baskets: p.baskets });
+        }
+      }
+    }
+    await replacePairs({ rows }, s.options);
+    return { pairs: rows.length, written, cancelled: false };
   };
-  let lineAfter: [string, string, string] | null = null;
-  for (;;) {
-    if (s.cancelled()) return { pairs: 0, written, cancelled: true };
-    const page: AggregateRow[] = await aggregate(store, purchaseLinesCollection, { groupBy: ['purchaseId', 'category', 'sku'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(lineAfter ? { after: lineAfter } : {}) });
-    for (const g of page) {
-      const id = g['purchaseId'] as string;
-      if (!basket || basket.id !== id) {
-        close();
-        basket = { id, skus: [], cats: [] };
-      }
-      const sku = g['sku'] as string;
-      if (kept.has(sku)) basket.skus.push(sku);
-      basket.cats.push(g['category'] as string);
-    }
-    if (page.length < GROUP_PAGE) break;
-    const last: AggregateRow = page[page.length - 1]!;
-    lineAfter = [last['purchaseId'] as string, last['category'] as string, last['sku'] as string];
-    await s.yieldToHost();
-  }
-  close();
-  const rows: Array<Record<string, unknown>> = [];
-  for (const [level, counter] of [['item', items], ['category', categories]] as const) {
-    const byA = new Map<string, ReturnType<PairCounter['directed']>>();
-    for (const p of counter.directed(config.recommendations.minTogether)) {
-      const list = byA.get(p.a) ?? [];
-      list.push(p);
-      byA.set(p.a, list);
-    }
-    for (const list of byA.values()) {
-      list.sort((x, y) => pairMetrics(y).confidence - pairMetrics(x).confidence || pairMetrics(y).lift - pairMetrics(x).lift || (x.b < y.b ? -1 : 1));
-      for (const p of list.slice(0, config.recommendations.perAntecedent)) {
-        rows.push({ id: `${level}|${p.a}|${p.b}`, level, a: p.a, b: p.b, together: p.together, aCount: p.aCount, bCount: p.bCount, baskets: p.baskets });
-      }
-    }
-  }
-  await replacePairs({ rows }, s.options);
-  return { pairs: rows.length, written, cancelled: false };
 }
 
 function sorted(o: Record<string, number>): Array<[string, number]> {

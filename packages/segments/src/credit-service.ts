@@ -150,6 +150,7 @@ export function createCreditService(kernel: Kernel, config: ResolvedSegmentsConf
     input: approveSchema,
     permission: 'credit.approve',
     idempotency: 'optional',
+    moves: { gives: ['credit'], limits: ['credit'], measure: "the part of the approved amount above the customer's credit limit" },
     async run(ctx, input) {
       const account = await loadAccount(ctx.tx, input.customerId);
       const check = checkCredit({ ...account, mode: account.mode as CreditMode }, input.amount);

@@ -46,7 +46,7 @@ import { evaluate, resolveValue, type ConditionRegistry, type Predicate, type Pr
 import { keyAccountScore } from './key-account-score.js';
 import { largeThreshold, quintiles, quintilesOf, rfmGroupOf, quintileScore, selectNth, valueClassOf, valueThresholds, volumeClassOf, type ScoreThresholds } from './scores.js';
 import { GROUP_PAGE, THRESHOLDS_ID, activeSegments, composeRow, deriveFields, figuresDigestOf, idsWhere, loadThresholds, scoresDigestOf, sealRow, matchCustomers, memberId, memberIds, summaryFrom, summaryMeasures, type CompiledSegment, type CustomerProjection } from './stats-store.js';
-import { refreshBaskets } from './baskets.js';
+import { createBasketRefresh } from './baskets.js';
 import { Columns } from './rebuild-columns.js';
 
 /** The parts of a rebuild. */
@@ -436,6 +436,7 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
   const internal = <T>(name: string, run: (ctx: CommandContext, input: T) => Promise<unknown>) =>
     kernel.command({ name, input: z.custom<T>(() => true), permission: 'segments.rebuild', idempotency: 'optional', run: run as (ctx: CommandContext, input: unknown) => Promise<unknown> });
 
+  const refreshBaskets = createBasketRefresh(kernel, config);
   const settings = { windowDays: config.rfm.windowDays, maxGaps: config.churn.maxGaps };
   const NEVER_BOUGHT: readonly number[] = [];
 
@@ -928,7 +929,7 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
     // The columns serve an incremental membership pass only: without one in view, they go now.
     if (!parts.includes('membership') || prior === null || changed.overflow) columns.take();
     if (parts.includes('baskets') && !result.cancelled) {
-      const r = await refreshBaskets(kernel, config, { chunk, asOf, options, progress: (d, t) => report('baskets', d, t), cancelled, yieldToHost });
+      const r = await refreshBaskets({ chunk, asOf, options, progress: (d, t) => report('baskets', d, t), cancelled, yieldToHost });
       result.pairs = r.pairs;
       result.written += r.written;
       result.cancelled = r.cancelled;

@@ -186,6 +186,7 @@ export function loyaltyStandIn(calls: LoyaltyCall[], control: { failAfterCommit?
         input: z.object({ customerId: z.string(), points: z.number().int().positive(), reason: z.string(), ref, storeId: z.string().optional(), approvedBy: z.string().optional() }).strict(),
         permission: 'loyalty.goodwill',
         idempotency: 'required',
+        moves: { gives: ['points'], limits: ['goodwill-points'], measure: 'points (one minor unit each here)' },
         async run(ctx, input) {
           // Like the real module, goodwill needs authority: the actor's own or the approver's.
           await ctx.requireAuthority('goodwill-points', input.points, input.approvedBy);

@@ -30,6 +30,8 @@ export const rolesCollection = defineCollection({
     name: field.string(),
     permissions: field.json<string[]>(),
     limits: field.json<Record<string, number>>(),
+    /** Per limit name, the most one person may move under it per local day (null: no daily limits). */
+    dailyLimits: nullable(field.json<Record<string, number>>()),
     createdAt: field.timestamp(),
   },
 });

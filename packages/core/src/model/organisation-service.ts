@@ -38,6 +38,12 @@ export const defineRoleSchema = z
     permissions: z.array(permissionSchema).max(200),
     /** Monetary authority per action in minor units, e.g. `{ refund: 5000, compensation: 5000 }`. */
     limits: z.record(z.string().regex(/^[a-z][a-z-]*$/), minorUnitsSchema).default({}),
+    /**
+     * The most one person in the role may move per local day of their store under each limit, e.g.
+     * `{ refund: 500000 }`: past it, every further move that day needs an approver, as a single move
+     * above `limits` does. A limit with no daily figure has no daily cap.
+     */
+    dailyLimits: z.record(z.string().regex(/^[a-z][a-z-]*$/), minorUnitsSchema).optional(),
   })
   .strict();
 
@@ -82,9 +88,9 @@ export function createOrganisationService(kernel: Kernel) {
     async run(ctx, input) {
       const existing = await ctx.tx.get(rolesCollection, input.id);
       const row = existing
-        ? await ctx.tx.update(rolesCollection, input.id, { name: input.name, permissions: input.permissions, limits: input.limits })
-        : await ctx.tx.insert(rolesCollection, { ...input, createdAt: ctx.now });
-      ctx.audit({ type: 'role', id: row.id }, { permissions: row.permissions, limits: row.limits });
+        ? await ctx.tx.update(rolesCollection, input.id, { name: input.name, permissions: input.permissions, limits: input.limits, dailyLimits: input.dailyLimits ?? null })
+        : await ctx.tx.insert(rolesCollection, { id: input.id, name: input.name, permissions: input.permissions, limits: input.limits, dailyLimits: input.dailyLimits ?? null, createdAt: ctx.now });
+      ctx.audit({ type: 'role', id: row.id }, { permissions: row.permissions, limits: row.limits, ...(row.dailyLimits ? { dailyLimits: row.dailyLimits } : {}) });
       return row;
     },
   });

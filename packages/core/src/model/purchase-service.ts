@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError, invalid, isClienteleError, type ValidationIssue } from '../errors.js';
 import { currencySchema, formatMoney } from '../money.js';
-import type { CommandContext, Kernel } from '../runtime/module.js';
+import type { CommandContext, Kernel, ValueKind } from '../runtime/module.js';
 import { insertMany } from '../store/bulk.js';
 import { getLinked } from '../store/linked-get.js';
 import type { StoreSession } from '../store/port.js';
@@ -209,6 +209,9 @@ function toPurchase(p: PurchaseRow, lines: LineRow[]): Purchase {
   };
 }
 
+/** What undoing a sale can give back: money, and through modules' handlers card value, points and vouchers. */
+const RETURN_GIVES: readonly ValueKind[] = ['money', 'stored-value', 'points', 'voucher'];
+
 const lineId = (purchaseId: string, lineNo: number) => `${purchaseId}:${lineNo}`;
 
 async function loadLines(session: StoreSession, purchaseId: string): Promise<LineRow[]> {
@@ -248,6 +251,8 @@ export function createPurchaseService(kernel: Kernel) {
     input: recordSaleSchema,
     permission: 'sales.record',
     idempotency: 'required',
+    // Only a module's check inside the sale asks: the segments module's credit check for a sale on account.
+    moves: { gives: ['credit'], limits: ['credit'], measure: "the part of a sale on account above the customer's credit limit" },
     async run(ctx, input) {
       if (!(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
       const { customerId, cardNumber } = await resolveBuyer(ctx, input);
@@ -329,6 +334,7 @@ export function createPurchaseService(kernel: Kernel) {
     input: returnSchema,
     permission: 'sales.return',
     idempotency: 'required',
+    moves: { gives: RETURN_GIVES, limits: ['refund'], measure: 'the refund of the returned lines, before anything is kept back' },
     async run(ctx, input) {
       const purchase = await ctx.tx.get(purchasesCollection, input.purchaseId);
       if (!purchase) throw new NotFoundError('purchase', input.purchaseId, { path: ['purchaseId'] });
@@ -357,6 +363,7 @@ export function createPurchaseService(kernel: Kernel) {
       if (issues.length) throw new ValidationError(issues);
       const amount = returned.reduce((s, l) => s + l.amount, 0);
       const { approvedBy } = await ctx.requireAuthority('refund', amount, input.approvedBy);
+      ctx.moved('money', amount);
       const id = ctx.id('ret');
       const stored = await ctx.tx.insert(purchaseReturnsCollection, {
         id,
@@ -396,18 +403,29 @@ export function createPurchaseService(kernel: Kernel) {
 
   const voidPurchase = kernel.command({
     name: 'purchases.void',
-    input: z.object({ purchaseId: idSchema, reason: shortTextSchema }).strict(),
+    input: z
+      .object({
+        purchaseId: idSchema,
+        reason: shortTextSchema,
+        /** A member of staff whose authority covers the sale's total when the actor's does not. */
+        approvedBy: codeSchema.optional(),
+      })
+      .strict(),
     permission: 'sales.void',
     idempotency: 'required',
+    // A void gives the whole sale back: a role may set a `void` limit, else its `refund` limit applies.
+    moves: { gives: RETURN_GIVES, limits: ['void', 'refund'], measure: "the sale's total" },
     async run(ctx, input) {
       const purchase = await ctx.tx.get(purchasesCollection, input.purchaseId);
       if (!purchase) throw new NotFoundError('purchase', input.purchaseId, { path: ['purchaseId'] });
+      const { approvedBy } = await ctx.requireAuthority(['void', 'refund'], purchase.total, input.approvedBy);
+      ctx.moved('money', purchase.total);
       const voided = await ctx.tx.consume(purchasesCollection, purchase.id, { status: 'completed', refundedTotal: 0 }, { status: 'voided' });
       if (!voided) {
         const why = purchase.status !== 'completed' ? `is ${purchase.status}` : 'has returns; return the rest instead';
         throw new InvalidStateError(`purchase ${purchase.id} ${why}`, { path: ['purchaseId'], status: purchase.status });
       }
-      ctx.audit({ type: 'purchase', id: purchase.id, customerId: purchase.customerId }, { reason: input.reason });
+      ctx.audit({ type: 'purchase', id: purchase.id, customerId: purchase.customerId }, { reason: input.reason, total: purchase.total, ...(approvedBy ? { approvedBy } : {}) });
       if (purchase.customerId) {
         await ctx.addTimeline({ customerId: purchase.customerId, source: 'purchases', kind: 'void', summary: `Sale ${purchase.receiptNo} voided`, storeId: purchase.storeId, ref: { type: 'purchase', id: purchase.id } });
       }

@@ -24,6 +24,8 @@ export type ResolvedActor =
       permissions: readonly string[];
       /** Monetary authority per action, in minor units. An action not listed has a limit of 0. */
       limits: Readonly<Record<string, number>>;
+      /** The most this person may move under each limit per local day of their store (`null`: no daily limits). */
+      dailyLimits: Readonly<Record<string, number>> | null;
     }
   | { kind: 'system'; name: string };
 

@@ -99,5 +99,23 @@ export const timeline = defineCollection({
   scrub: ['data'],
 });
 
+/** What each member of staff moved under each limit on each local day, for daily authority limits. */
+export const authorityUsage = defineCollection({
+  name: 'authority_usage',
+  primaryKey: 'id',
+  fields: {
+    /** `staffId|limit|YYYY-MM-DD`. */
+    id: field.string(),
+    staffId: field.string(),
+    limit: field.string(),
+    /** The local date in the time zone of the staff member's store. */
+    day: field.string(),
+    /** Minor units moved under the limit that day. */
+    total: field.integer(),
+    updatedAt: field.timestamp(),
+  },
+  indexes: [{ name: 'authority_usage_staff_day', fields: ['staffId', 'day'] }],
+});
+
 /** All runtime collections. */
 export const runtimeCollections = [auditLog, outbox, outboxCursors, idempotencyKeys, sequences, timeline] as const;

@@ -6,7 +6,6 @@
 import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import {
-  AuthorityError,
   ClienteleError,
   IdempotencyMismatchError,
   InvalidStateError,
@@ -22,7 +21,8 @@ import { insertMany } from '../store/bulk.js';
 import type { Store, TransactionSession } from '../store/port.js';
 import type { CollectionSpec, JsonValue, NewRowOf } from '../store/schema.js';
 import { idempotencyKeySchema, parseInput } from '../validation.js';
-import { actorRef, actorSchema, authorityLimit, isPermitted, type Actor, type ResolvedActor } from './actor.js';
+import { actorRef, actorSchema, isPermitted, type Actor, type ResolvedActor } from './actor.js';
+import { authorise, type Authorisation } from './authority.js';
 import { auditLog, idempotencyKeys, outbox, sequences, timeline } from './collections.js';
 import type { EventHub, EventMap } from './events.js';
 import type { Command, CommandContext, CommandInfo, CommandOptions, CommandSpec, EventHandler, Kernel, RefundDeduction } from './module.js';
@@ -81,6 +81,9 @@ export function createKernel(settings: KernelSettings): KernelInternals {
   const { store, clock, ids, hub } = settings;
   const handlers = new Map<string, EventHandler[]>();
   const modules = new Map<string, unknown>();
+  const registry: CommandInfo[] = [];
+  const specs = new Map<string, CommandSpec<z.ZodType, unknown>>();
+  const infos = new WeakSet<CommandInfo>();
 
   async function resolveActor(actor: Actor, session: TransactionSession | Store = store): Promise<ResolvedActor> {
     if ('system' in actor) return { kind: 'system', name: actor.system };
@@ -96,10 +99,16 @@ export function createKernel(settings: KernelSettings): KernelInternals {
       roleId: role.id,
       permissions: role.permissions,
       limits: role.limits,
+      dailyLimits: role.dailyLimits ?? null,
     };
   }
 
   async function auditRefusal(name: string, actor: Actor | ResolvedActor, error: ClienteleError, now: Date): Promise<void> {
+    const d = error.details;
+    const details: Record<string, JsonValue> = { message: error.message };
+    if (d['permission']) details['permission'] = String(d['permission']);
+    if (typeof d['amount'] === 'number') Object.assign(details, { action: String(d['action']), amount: d['amount'], limit: d['limit'] as number });
+    if (d['period'] === 'day') Object.assign(details, { period: 'day', dailyLimit: d['dailyLimit'] as number, usedToday: d['usedToday'] as number });
     try {
       await store.insert(auditLog, {
         id: ids.next('aud'),
@@ -111,7 +120,7 @@ export function createKernel(settings: KernelSettings): KernelInternals {
         customerId: null,
         targetType: null,
         targetId: null,
-        details: { message: error.message, ...(error.details['permission'] ? { permission: String(error.details['permission']) } : {}), ...(typeof error.details['amount'] === 'number' ? { amount: error.details['amount'] as number, limit: error.details['limit'] as number } : {}) } as JsonValue,
+        details,
       });
     } catch (e) {
       settings.report(e, `audit of refused ${name}`);
@@ -124,11 +133,157 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     return decodeJson<O>(stored.result);
   }
 
-  const registry: CommandInfo[] = [];
+  const hashOf = (name: string, input: unknown) => fingerprint(`${name}\n${canonicalJson(input)}`);
+
+  /** What one top-level command and the commands it calls share: their events, and a refusal to audit. */
+  interface Frame {
+    now: Date;
+    tx: TransactionSession;
+    outboxRows: Array<Omit<NewRowOf<typeof outbox>, 'seq'>>;
+    pending: PendingEvent[];
+    refusal: { command: string; actor: ResolvedActor; error: ClienteleError } | null;
+  }
+
+  /** A program error in a command's declaration: fails the command, never the caller's fault. */
+  const misdeclared = (message: string) => new InvalidStateError(message, { reason: 'command_declaration' });
+
+  /** Runs one command's body in the frame's transaction, then its audit entry and idempotency record. */
+  async function execute<O>(spec: CommandSpec<z.ZodType, O>, input: unknown, actor: ResolvedActor, key: string | undefined, hash: string, frame: Frame): Promise<O> {
+    const { tx, now } = frame;
+    let target: { type: string; id: string; customerId?: string | null } | null = null;
+    let details: Record<string, JsonValue> = {};
+    const deductions: RefundDeduction[] = [];
+    const authorised: Authorisation[] = [];
+    const moves = spec.moves ?? null;
+
+    /** The limit names a check may use: those the command declares. */
+    function declaredNames(action: string | readonly string[]): readonly string[] {
+      const names = typeof action === 'string' ? [action] : action;
+      if (!moves) throw misdeclared(`${spec.name} checks authority but does not declare the value it moves`);
+      const unknown = names.filter((n) => !moves.limits.includes(n));
+      if (names.length === 0 || unknown.length) throw misdeclared(`${spec.name} checks limit ${unknown.join(', ') || '(none)'}, which it does not declare`);
+      return names;
+    }
+
+    async function check(action: string | readonly string[], amount: number, approverStaffId: string | null | undefined, refuse: boolean): Promise<Authorisation | null> {
+      const names = declaredNames(action);
+      if (!Number.isSafeInteger(amount) || amount < 0) throw misdeclared(`${spec.name} checked authority for ${amount}, which is not a whole number of minor units`);
+      const outcome = await authorise(tx, actor, { names, amount, approverStaffId, now, resolveApprover: (id) => resolveActor({ staffId: id }, tx) });
+      if ('ok' in outcome) {
+        authorised.push(outcome.ok);
+        return outcome.ok;
+      }
+      if (!refuse) return null;
+      frame.refusal = { command: spec.name, actor, error: outcome.refused };
+      throw outcome.refused;
+    }
+
+    const ctx: CommandContext = {
+      tx,
+      now,
+      actor,
+      command: spec.name,
+      id: (prefix) => ids.next(prefix),
+      nextSequence: (name, count) => nextSequence(tx, name, count),
+      async emit(type, payload, opts) {
+        // Numbered and written with the others when the top-level command is done.
+        frame.outboxRows.push({ id: ids.next('evt'), type, customerId: opts?.customerId ?? null, payload: payload as JsonValue, occurredAt: now });
+        frame.pending.push({ type, payload });
+        for (const handler of handlers.get(type) ?? []) await handler(ctx, payload);
+      },
+      audit(t, d) {
+        target = t;
+        if (d) details = { ...details, ...d };
+      },
+      async requireAuthority(action, amount, approverStaffId) {
+        const ok = (await check(action, amount, approverStaffId, true))!;
+        return { approvedBy: ok.approvedBy };
+      },
+      async withinAuthority(action, amount) {
+        if (moves?.aboveLimit !== 'escalate') throw misdeclared(`${spec.name} asks whether a move is within authority but does not declare aboveLimit: 'escalate'`);
+        return (await check(action, amount, null, false)) !== null;
+      },
+      moved(kind, amount) {
+        if (!moves || !moves.gives.includes(kind)) throw misdeclared(`${spec.name} moved ${kind} to a customer without declaring it`);
+        if (authorised.length === 0) throw misdeclared(`${spec.name} moved ${amount} of ${kind} before its authority was checked`);
+      },
+      async addTimeline(entry) {
+        await tx.insert(timeline, {
+          id: ids.next('tl'),
+          customerId: entry.customerId,
+          at: entry.at ?? now,
+          source: entry.source,
+          kind: entry.kind,
+          summary: entry.summary,
+          storeId: entry.storeId ?? null,
+          refType: entry.ref?.type ?? null,
+          refId: entry.ref?.id ?? null,
+          data: entry.data ?? null,
+        });
+      },
+      deductFromRefund(deduction) {
+        // A module's own bug, not the caller's input: fail the command rather than refund wrongly.
+        if (!Number.isSafeInteger(deduction.amount) || deduction.amount < 0) {
+          throw new InvalidStateError(`refund deduction of ${deduction.source} must be a whole number of minor units, not ${deduction.amount}`);
+        }
+        if (deduction.amount > 0) deductions.push({ ...deduction });
+      },
+      refundDeductions: () => deductions.slice(),
+      call: (command, rawInput, opts) => nested(command as unknown as Command<z.ZodType, never>, rawInput, opts ?? {}, actor, frame),
+    };
+    if (moves?.amount) {
+      // Declared amounts are checked before the work: a refusal leaves nothing to undo.
+      const amount = await moves.amount(ctx, input);
+      await check(moves.limits, amount, moves.approver?.(input) ?? null, true);
+    }
+    const result = await spec.run(ctx, input);
+    const t = target as { type: string; id: string; customerId?: string | null } | null;
+    const authority = authorised.filter((a) => a.amount > 0).map((a) => ({ limit: a.limit, amount: a.amount, ...(a.approvedBy ? { approvedBy: a.approvedBy } : {}) }));
+    await tx.insert(auditLog, {
+      id: ids.next('aud'),
+      at: now,
+      actor: actorRef(actor) as JsonValue,
+      command: spec.name,
+      outcome: 'ok',
+      errorCode: null,
+      customerId: t?.customerId ?? null,
+      targetType: t?.type ?? null,
+      targetId: t?.id ?? null,
+      details: { ...details, ...(authority.length ? { authority } : {}), ...(key !== undefined ? { idempotencyKey: key } : {}) },
+    });
+    if (key !== undefined) {
+      await tx.insert(idempotencyKeys, { key, command: spec.name, requestHash: hash, result: encodeJson(result), customerId: t?.customerId ?? null, createdAt: now });
+    }
+    return result;
+  }
+
+  /** A command run by another inside its transaction, as the same actor. */
+  async function nested<O>(command: Command<z.ZodType, O>, rawInput: unknown, rawOptions: { idempotencyKey?: string }, actor: ResolvedActor, frame: Frame): Promise<O> {
+    const spec = specs.get(command?.info?.name) as CommandSpec<z.ZodType, O> | undefined;
+    if (!spec || !infos.has(command.info)) throw misdeclared('ctx.call takes a command built by this kernel');
+    const options = parseInput(zod.object({ idempotencyKey: idempotencyKeySchema.optional() }).strict(), rawOptions, ['options']);
+    const key = options.idempotencyKey;
+    if (spec.idempotency === 'required' && key === undefined) throw invalid(['options', 'idempotencyKey'], 'required', `${spec.name} needs an idempotency key so a retry cannot apply it twice`);
+    const input = parseInput(spec.input, rawInput);
+    if (!isPermitted(actor, spec.permission)) {
+      const error = new PermissionError(spec.permission, actorRef(actor));
+      frame.refusal = { command: spec.name, actor, error };
+      throw error;
+    }
+    const hash = key === undefined ? '' : hashOf(spec.name, input);
+    if (key !== undefined) {
+      const prior = await frame.tx.get(idempotencyKeys, key);
+      if (prior) return replay(spec, prior, hash);
+    }
+    return execute(spec, input, actor, key, hash, frame);
+  }
 
   function command<S extends z.ZodType, O>(spec: CommandSpec<S, O>): Command<S, O> {
-    if (registry.some((c) => c.name === spec.name)) throw new TypeError(`command ${spec.name} is registered twice`);
-    const info: CommandInfo = Object.freeze({ name: spec.name, permission: spec.permission, idempotency: spec.idempotency, input: spec.input });
+    if (specs.has(spec.name)) throw new TypeError(`command ${spec.name} is registered twice`);
+    if (spec.moves && (spec.moves.gives.length === 0 || spec.moves.limits.length === 0)) throw new TypeError(`command ${spec.name}: a value move names what it gives and the limit that applies`);
+    const info: CommandInfo = Object.freeze({ name: spec.name, permission: spec.permission, idempotency: spec.idempotency, input: spec.input, moves: spec.moves ?? null });
+    infos.add(info);
+    specs.set(spec.name, spec as unknown as CommandSpec<z.ZodType, unknown>);
     registry.push(info);
     const run = async (rawInput: z.input<S>, rawOptions: CommandOptions): Promise<O> => {
       const options = parseInput(optionsSchema, rawOptions, ['options']) as CommandOptions;
@@ -146,104 +301,24 @@ export function createKernel(settings: KernelSettings): KernelInternals {
         if (isClienteleError(error, 'PERMISSION_DENIED')) await auditRefusal(spec.name, options.actor, error, now);
         throw error;
       }
-      const hash = key === undefined ? '' : fingerprint(`${spec.name}\n${canonicalJson(input)}`);
-      let events: PendingEvent[] = [];
-      let refusal: ClienteleError | null = null;
+      const hash = key === undefined ? '' : hashOf(spec.name, input);
+      let frame: Frame | null = null;
 
       // No read of the key before the work: a request made again clashes on the key's insert at the end
       // (or fails earlier, as a receipt taken or a voucher used), and the stored result is then read
       // after the rollback. The first request, the one that matters for speed, saves a round trip.
       const body = async (tx: TransactionSession): Promise<O> => {
-        const pending: PendingEvent[] = [];
-        const outboxRows: Array<Omit<NewRowOf<typeof outbox>, 'seq'>> = [];
-        let target: { type: string; id: string; customerId?: string | null } | null = null;
-        let details: Record<string, JsonValue> = {};
-        const deductions: RefundDeduction[] = [];
-        const ctx: CommandContext = {
-          tx,
-          now,
-          actor,
-          command: spec.name,
-          id: (prefix) => ids.next(prefix),
-          nextSequence: (name, count) => nextSequence(tx, name, count),
-          async emit(type, payload, opts) {
-            // Numbered and written with the others when the command is done (see below).
-            outboxRows.push({ id: ids.next('evt'), type, customerId: opts?.customerId ?? null, payload: payload as JsonValue, occurredAt: now });
-            pending.push({ type, payload });
-            for (const handler of handlers.get(type) ?? []) await handler(ctx, payload);
-          },
-          audit(t, d) {
-            target = t;
-            if (d) details = { ...details, ...d };
-          },
-          async requireAuthority(action, amount, approverStaffId) {
-            if (amount <= authorityLimit(actor, action)) return { approvedBy: null };
-            if (approverStaffId) {
-              const approver = await resolveActor({ staffId: approverStaffId }, tx);
-              const limit = authorityLimit(approver, action);
-              if (amount <= limit) return { approvedBy: approverStaffId };
-              refusal = new AuthorityError(action, amount, limit, actorRef(approver));
-              throw refusal;
-            }
-            refusal = new AuthorityError(action, amount, authorityLimit(actor, action), actorRef(actor));
-            throw refusal;
-          },
-          async addTimeline(entry) {
-            await tx.insert(timeline, {
-              id: ids.next('tl'),
-              customerId: entry.customerId,
-              at: entry.at ?? now,
-              source: entry.source,
-              kind: entry.kind,
-              summary: entry.summary,
-              storeId: entry.storeId ?? null,
-              refType: entry.ref?.type ?? null,
-              refId: entry.ref?.id ?? null,
-              data: entry.data ?? null,
-            });
-          },
-          deductFromRefund(deduction) {
-            // A module's own bug, not the caller's input: fail the command rather than refund wrongly.
-            if (!Number.isSafeInteger(deduction.amount) || deduction.amount < 0) {
-              throw new InvalidStateError(`refund deduction of ${deduction.source} must be a whole number of minor units, not ${deduction.amount}`);
-            }
-            if (deduction.amount > 0) deductions.push({ ...deduction });
-          },
-          refundDeductions: () => deductions.slice(),
-        };
-        const result = await spec.run(ctx, input);
-        const t = target as { type: string; id: string; customerId?: string | null } | null;
-        await tx.insert(auditLog, {
-          id: ids.next('aud'),
-          at: now,
-          actor: actorRef(actor) as JsonValue,
-          command: spec.name,
-          outcome: 'ok',
-          errorCode: null,
-          customerId: t?.customerId ?? null,
-          targetType: t?.type ?? null,
-          targetId: t?.id ?? null,
-          details: { ...details, ...(key !== undefined ? { idempotencyKey: key } : {}) },
-        });
-        if (key !== undefined) {
-          await tx.insert(idempotencyKeys, {
-            key,
-            command: spec.name,
-            requestHash: hash,
-            result: encodeJson(result),
-            customerId: t?.customerId ?? null,
-            createdAt: now,
-          });
-        }
-        if (outboxRows.length) {
+        frame = { now, tx, outboxRows: [], pending: [], refusal: null };
+        const result = await execute(spec as CommandSpec<z.ZodType, O>, input, actor, key, hash, frame);
+        const rows = frame.outboxRows;
+        if (rows.length) {
           // The outbox counter is one row every command updates, and where transactions overlap it stays
           // locked until commit: take it last, all numbers at once, so others wait for it the least.
-          const last = await nextSequence(tx, 'outbox', outboxRows.length);
-          const first = last - outboxRows.length + 1;
-          if (outboxRows.length === 1) await tx.insert(outbox, { ...outboxRows[0]!, seq: first });
-          else await insertMany(tx, outbox, outboxRows.map((row, i) => ({ ...row, seq: first + i })));
+          const last = await nextSequence(tx, 'outbox', rows.length);
+          const first = last - rows.length + 1;
+          if (rows.length === 1) await tx.insert(outbox, { ...rows[0]!, seq: first });
+          else await insertMany(tx, outbox, rows.map((row, i) => ({ ...row, seq: first + i })));
         }
-        events = pending;
         return result;
       };
 
@@ -257,10 +332,11 @@ export function createKernel(settings: KernelSettings): KernelInternals {
           const prior = await store.get(idempotencyKeys, key).catch(() => undefined);
           if (prior) return replay(spec as CommandSpec<z.ZodType, O>, prior, hash);
         }
-        if (refusal && error === refusal) await auditRefusal(spec.name, actor, refusal, now);
+        const refusal = (frame as Frame | null)?.refusal;
+        if (refusal && error === refusal.error) await auditRefusal(refusal.command, refusal.actor, refusal.error, now);
         throw error;
       }
-      for (const e of events) hub.emit(e.type, e.payload);
+      for (const e of (frame as Frame | null)?.pending ?? []) hub.emit(e.type, e.payload);
       return result;
     };
     return Object.assign(run, { info });

@@ -70,11 +70,30 @@ export interface CommandContext<E extends EventMap = EventMap> {
   /** Names what the command acted on, for its audit entry. `details` must not hold personal data. */
   audit(target: { type: string; id: string; customerId?: string | null }, details?: Record<string, JsonValue>): void;
   /**
-   * Requires monetary authority for `amount` (minor units) of `action` (`refund`, `compensation`, ...).
-   * When the actor's limit is too low, an approver with enough authority may be named; without one it
-   * throws `AuthorityError` (the refusal is audited). Returns who approved beyond the actor's own limit.
+   * Requires monetary authority for `amount` (minor units) under a limit the command declares in
+   * `moves.limits` (with several names, the first the role sets applies). Within the actor's limit per
+   * move and the rest of their daily limit the move is theirs (and counts toward their day); above
+   * either, an approver with enough authority may be named, whose limits it then counts against;
+   * without one it throws `AuthorityError` (the refusal is audited). Returns who approved.
    */
-  requireAuthority(action: string, amount: number, approverStaffId?: string | null): Promise<{ approvedBy: string | null }>;
+  requireAuthority(action: string | readonly string[], amount: number, approverStaffId?: string | null): Promise<{ approvedBy: string | null }>;
+  /**
+   * For commands that escalate instead of refusing (`moves.aboveLimit: 'escalate'`): whether the actor's
+   * own authority covers `amount` now (if so, it counts toward their day).
+   */
+  withinAuthority(action: string | readonly string[], amount: number): Promise<boolean>;
+  /**
+   * Reports value moved to a customer (a refund, points, a voucher, stored value). Ledgers call it
+   * where value leaves the retailer by a person's decision; the kernel fails the command when it does
+   * not declare that kind of move or has not checked authority yet.
+   */
+  moved(kind: ValueKind, amount: number): void;
+  /**
+   * Runs another registered command inside this transaction, as the same actor: its input is parsed,
+   * its permission and authority checked, it is audited as itself and its events go out with this
+   * command's after commit. A refusal fails this command too, so both happen or neither.
+   */
+  call<S extends z.ZodType, O>(command: Command<S, O>, input: z.input<S>, options?: { idempotencyKey?: string }): Promise<O>;
   /** Adds an entry to the customer's timeline. */
   addTimeline(entry: TimelineInput): Promise<void>;
   /**
@@ -87,6 +106,46 @@ export interface CommandContext<E extends EventMap = EventMap> {
   refundDeductions(): readonly RefundDeduction[];
 }
 
+/** What a customer receives from a command that moves value. */
+export type ValueKind = 'money' | 'points' | 'voucher' | 'stored-value' | 'goods' | 'credit';
+
+/** Every {@link ValueKind}. */
+export const VALUE_KINDS: readonly ValueKind[] = ['money', 'points', 'voucher', 'stored-value', 'goods', 'credit'];
+
+/**
+ * The declaration, on a command, of the value it moves to a customer and the authority that needs.
+ * The kernel checks the actor's authority (the role's limit per move and per day, else a named
+ * approver's) and audits the check either way. It refuses, as a program error, a value move in a
+ * command that does not declare it, one reported before the command's authority check passed, and a
+ * check of a limit the command does not declare.
+ */
+export interface ValueMove<I = any> {
+  /** What the customer receives. */
+  readonly gives: readonly ValueKind[];
+  /**
+   * The role limit that applies, in minor units. With several names, the first one the role sets
+   * applies (`['goodwill-points', 'compensation']`: a role that sets no goodwill limit is held to its
+   * compensation limit); a role that sets none of them has a limit of 0.
+   */
+  readonly limits: readonly [string, ...string[]];
+  /** How the amount checked is counted, in a few words (for the table in the docs). */
+  readonly measure: string;
+  /**
+   * The amount, worked out from the input (reads go through `ctx.tx`). When given, the kernel checks
+   * authority before the command's body runs. When not, the body calls `ctx.requireAuthority` as soon
+   * as it knows the amount, before it moves anything.
+   */
+  readonly amount?: (ctx: CommandContext, input: I) => number | Promise<number>;
+  /** The staff member the input names as approver, for a check the kernel makes before the body. */
+  readonly approver?: (input: I) => string | null | undefined;
+  /**
+   * Above the limit without an approver the command is refused (`refuse`, the default), or the body
+   * asks with `ctx.withinAuthority` and records a request for someone with enough authority
+   * (`escalate`: complaint remedies).
+   */
+  readonly aboveLimit?: 'refuse' | 'escalate';
+}
+
 /** The declaration of a command. */
 export interface CommandSpec<S extends z.ZodType, O> {
   /** `area.verb`, e.g. `customers.register`; audited and scoped for idempotency. */
@@ -97,6 +156,8 @@ export interface CommandSpec<S extends z.ZodType, O> {
   permission: string;
   /** Whether an idempotency key is required (commands a POS retries), optional, or not accepted. */
   idempotency: 'required' | 'optional';
+  /** The value the command moves to a customer and the limit that applies; absent when it moves none. */
+  moves?: ValueMove<z.output<S>>;
   /** The body; runs inside one transaction. */
   run(ctx: CommandContext, input: z.output<S>): Promise<O>;
 }
@@ -117,6 +178,8 @@ export interface CommandInfo {
   readonly idempotency: 'required' | 'optional';
   /** Its input schema. */
   readonly input: z.ZodType;
+  /** The value it moves to a customer and the limit that applies (`null`: none). */
+  readonly moves: ValueMove | null;
 }
 
 /** An in-transaction handler of another module's event (e.g. move balances when a card is replaced). */
