@@ -65,6 +65,9 @@ export interface LedgerSettings {
 }
 
 /** Builds the ledger operations. */
+/** Entry kinds that give points by a person's decision or back on a refund (not earned by a rule). */
+const GIVEN: ReadonlySet<EntryKind> = new Set<EntryKind>(['adjustment', 'goodwill', 'restore']);
+
 export function createLedger(settings: LedgerSettings) {
   const { rate } = settings;
 
@@ -183,6 +186,8 @@ export function createLedger(settings: LedgerSettings) {
     p: Posting & { points: number; expiry: Expiry | null; earnedAt?: Date; releaseAt?: Date | null; lotStoreId?: string | null },
   ): Promise<{ entry: LedgerEntry; lot: Lot; debtPaid: number }> {
     if (!Number.isSafeInteger(p.points) || p.points <= 0) throw new RangeError('credit takes a positive number of points');
+    // Points a person decides to give, or gives back on a refund, are value moved under authority.
+    if (GIVEN.has(p.kind)) ctx.moved('points', valueOfPoints(p.points, settings.rate));
     const acc = await account(ctx, p.customerId);
     const pending = p.releaseAt != null;
     const debtPaid = pending ? 0 : Math.min(p.points, Math.max(0, -acc.balance));

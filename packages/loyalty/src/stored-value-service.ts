@@ -163,6 +163,8 @@ const CARD_WRITE_ATTEMPTS = 100;
  */
 export async function postCardEntry(ctx: CommandContext, card: CardRow, p: CardPosting): Promise<{ entry: CardEntry; card: CardRow }> {
   const tx = ctx.tx;
+  // Money paid back onto a card is value moved under authority (a top-up is paid for; a bonus is a rule).
+  if (p.kind === 'refund') ctx.moved('stored-value', p.amount);
   const availableDelta = p.available ?? p.amount;
   let current = card;
   let row: CardRow | undefined;

@@ -273,6 +273,8 @@ export function createVoucherService(rt: LoyaltyRuntime) {
     const validity = validityOf(input.template.validity, ctx.now, cfg.timeZone);
     if (!validity) throw new InvalidStateError(`voucher template ${input.template.id} ended on ${(input.template.validity as { until: string }).until}`, { path, reason: 'template_ended' });
     const terms = termsOf(input.template);
+    // A voucher bought with points is paid for; any other is given, under authority.
+    if (input.source !== 'conversion') ctx.moved('voucher', faceValueOf(terms.value));
     const id = input.id ?? ctx.id('vch');
     for (let attempt = 0; ; attempt++) {
       try {
