@@ -62,11 +62,19 @@ function referenceStart(date: string, zone: string): number {
   throw new Error(`${zone} ${date}: not begun 13 hours after midnight UTC`);
 }
 
+const references = new Map<string, number>();
+function reference(date: string, zone: string): number {
+  const key = `${zone}|${date}`;
+  let start = references.get(key);
+  if (start === undefined) references.set(key, (start = referenceStart(date, zone)));
+  return start;
+}
+
 function expectReference(date: string, zone: string): void {
   const start = startOfLocalDate(date, zone).getTime();
   const end = endOfLocalDate(date, zone).getTime();
-  expect({ zone, date, start: new Date(start) }).toEqual({ zone, date, start: new Date(referenceStart(date, zone)) });
-  expect({ zone, date, end: new Date(end) }).toEqual({ zone, date, end: new Date(referenceStart(nextDate(date), zone)) });
+  expect({ zone, date, start: new Date(start) }).toEqual({ zone, date, start: new Date(reference(date, zone)) });
+  expect({ zone, date, end: new Date(end) }).toEqual({ zone, date, end: new Date(reference(nextDate(date), zone)) });
 }
 
 /** Changes of offset in `zone` within `year`, as `tzScan` finds them (to the hour after each). */
@@ -81,11 +89,20 @@ function changesIn(zone: string, year: number): Date[] {
   return changes;
 }
 
+// In parts, each a few seconds at most on a busy machine.
+const QUARTER = Math.ceil(ZONES.length / 4);
+const zoneParts = [0, 1, 2, 3].map((q) => ZONES.slice(q * QUARTER, (q + 1) * QUARTER));
+const decades: Array<[number, number]> = [[2000, 2009], [2010, 2019], [2020, 2029], [2030, 2040]];
+
 describe('where a local date begins and ends', () => {
-  it('agrees with @date-fns/tz in every IANA zone on dates from 2000 to 2040, half of them beside a change of offset', () => {
+  it('knows every IANA zone', () => {
     expect(ZONES.length).toBeGreaterThan(400);
+    expect(zoneParts.flat()).toEqual(ZONES);
+  });
+
+  it.each(zoneParts.map((zones) => [zones[0], zones[zones.length - 1], zones] as const))('agrees with @date-fns/tz in every zone from %s to %s on dates from 2000 to 2040, half of them beside a change of offset', (_first, _last, zones) => {
     const anyDay = fc.integer({ min: FIRST_DAY, max: LAST_DAY }).map(dateOfDay);
-    for (const zone of ZONES) {
+    for (const zone of zones) {
       // A day a change of offset falls on or next to, in a random year (any day if the year has none).
       const besideChange = fc.tuple(fc.integer({ min: 2000, max: 2040 }), fc.nat(), fc.integer({ min: -1, max: 1 }), fc.integer({ min: 0, max: 364 })).map(([year, pick, shift, day]) => {
         const changes = changesIn(zone, year);
@@ -100,25 +117,25 @@ describe('where a local date begins and ends', () => {
     }
   });
 
-  it('agrees with @date-fns/tz on every date a change of offset moves across midnight, 2000 to 2040, in every zone', () => {
+  it.each(decades)('agrees with @date-fns/tz on every date a change of offset moves across midnight from %i to %i, in every zone', (from, to) => {
     let checked = 0;
     for (const zone of ZONES) {
-      for (let year = 2000; year <= 2040; year++) {
+      for (let year = from; year <= to; year++) {
         for (const change of changesIn(zone, year)) {
           // The change lies in the hour before `change`: check every date from the one before it to the one after.
           const before = wallClock(change.getTime() - HOUR, zone).date;
           const after = wallClock(change.getTime(), zone).date;
           if (before === after) continue;
-          const [from, to] = before < after ? [before, after] : [after, before];
-          for (let date = from; date <= nextDate(to); date = nextDate(date)) {
+          const [first, last] = before < after ? [before, after] : [after, before];
+          for (let date = first; date <= nextDate(last); date = nextDate(date)) {
             expectReference(date, zone);
             checked++;
           }
         }
       }
     }
-    // Santiago, Havana, Beirut, Apia and many more move across midnight; a scan that found few is broken.
-    expect(checked).toBeGreaterThan(1000);
+    // Chile, Cuba and Lebanon change at midnight every year: a scan that found few is broken.
+    expect(checked).toBeGreaterThan(100);
   });
 
   const cases: Array<[string, string, string, string, string]> = [
