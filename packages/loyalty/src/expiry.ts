@@ -1,10 +1,11 @@
 /**
  * When earned points expire: never, N days after the day they were earned, or at the end of a month
  * or year N months later, in the store's time zone. Points stay usable through the last day and
- * expire at the local midnight that ends it. Pure.
+ * expire at the first instant of the next local date, whatever a change of offset does to midnight
+ * (see `endOfLocalDate`). Pure.
  */
 import { z } from 'zod';
-import { addDaysToDate, endOfMonthAfter, localTime, startOfLocalDate } from './local-time.js';
+import { addDaysToDate, endOfLocalDate, endOfMonthAfter, localTime } from './local-time.js';
 
 /** Schema of an expiry policy. */
 export const expiryPolicySchema = z.discriminatedUnion('kind', [
@@ -20,7 +21,12 @@ export type ExpiryPolicy = z.output<typeof expiryPolicySchema>;
 export interface Expiry {
   /** `YYYY-MM-DD`: the points can be used through this day. */
   lastDay: string;
-  /** Local midnight at the end of `lastDay`. */
+  /**
+   * The first instant of the local date after `lastDay`: usually the midnight that ends it; when the
+   * clock skips midnight (America/Santiago, 2026-09-06 starts at 01:00), the instant the next date
+   * begins; when the next date was skipped altogether (Pacific/Apia, 2011-12-30), the start of the
+   * first date that exists after `lastDay`.
+   */
   expiresAt: Date;
 }
 
@@ -43,7 +49,7 @@ export function expiryOf(policy: ExpiryPolicy, earnedAt: Date, timeZone: string)
       break;
     }
   }
-  return { lastDay, expiresAt: startOfLocalDate(addDaysToDate(lastDay, 1), timeZone) };
+  return { lastDay, expiresAt: endOfLocalDate(lastDay, timeZone) };
 }
 
 /** Describes a policy in words for documents and receipts. */
