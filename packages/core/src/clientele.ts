@@ -59,11 +59,13 @@ export const coreMigrations: readonly Migration[] = [
     ],
   },
   {
-    // Daily authority limits: a role may cap what one person moves per day under each limit.
-    id: 'core/0003-daily-authority',
+    // Daily authority limits (a role may cap what one person moves per day under each limit), and
+    // what each return gave back through which tender.
+    id: 'core/0003-daily-authority-and-tenders',
     steps: [
       { op: 'addField', collection: rolesCollection.name, field: 'dailyLimits', spec: rolesCollection.fields.dailyLimits },
       { op: 'createCollection', collection: authorityUsage },
+      { op: 'addField', collection: purchaseReturnsCollection.name, field: 'tenders', spec: purchaseReturnsCollection.fields.tenders },
     ],
   },
 ];
@@ -113,7 +115,7 @@ function buildCore(kernel: ReturnType<typeof createKernel>, settings: { complete
     /** Membership cards: types, issue, link, lost, replace, block, lookup. */
     cards: createCardService(kernel),
     /** Sales, returns and voids. */
-    purchases: createPurchaseService(kernel),
+    purchases: createPurchaseService(kernel, { tenders: () => new Set(settings.modules().flatMap((m) => m.tenders ?? [])) }),
     /** The shared interaction log. */
     interactions: { log: interactions.log, list: interactions.list },
     /** A customer's timeline from every module, newest first. */

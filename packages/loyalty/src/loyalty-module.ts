@@ -150,6 +150,7 @@ export function loyalty(programConfig: ProgramInput | Record<string, unknown>, o
         seed: () => versions.ensureStored(kernel.store, kernel.clock.now()),
         runDue: (now: Date) => due.runDue(now),
         mergeCustomer: createCustomerMerge(rt),
+        tenders: [methods.voucher, methods.storedValue, config.redemption.paymentMethod],
       };
     },
   });

@@ -235,6 +235,7 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
     if (plan.restore > 0) {
       const { entry } = await ledger.credit(ctx, { ...base, kind: 'restore', points: plan.restore, expiry: await restoreExpiry(ctx, award.purchaseId) });
       restoredEntry = entry.id;
+      ctx.refundedThrough({ via: 'points', method: cfg.redemption.paymentMethod, reference: null, amount: valueOfPoints(plan.restore, cfg.pointValue), points: plan.restore });
     }
     await tiers.record(ctx, customerId, award.occurredAt, -plan.clawback, -(refunded - award.refunded));
     await ctx.tx.update(awardsCollection, award.purchaseId, {

@@ -69,7 +69,8 @@ export function createStoredValueCheckout(rt: LoyaltyRuntime, service: StoredVal
       const open = p.captured - p.refunded;
       const share = returnId === null ? open : Math.min(open, payable, completes ? open : refundFor(p.captured, purchase.total, purchase.refundedTotal - amount, amount));
       payable -= returnId === null ? 0 : share;
-      await service.refundInto(ctx, p, share, ref, storeId, ['purchaseId']);
+      const out = await service.refundInto(ctx, p, share, ref, storeId, ['purchaseId']);
+      if (out) ctx.refundedThrough({ via: 'card', method, reference: out.card.number, amount: out.amount });
     }
   }
 

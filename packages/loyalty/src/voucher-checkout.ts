@@ -129,6 +129,7 @@ export function createVoucherCheckout(rt: LoyaltyRuntime, method: string) {
       details: { purchaseId: ids.purchaseId, ...(restore ? {} : { reason: 'its sale was undone after it expired' }) },
     });
     if (!next) throw lost();
+    if (restore) ctx.refundedThrough({ via: 'voucher', method, reference: row.code, amount: current.discount });
     if (restore) await typed(ctx).emit('voucher.restored', { voucherId: row.id, customerId: row.customerId, purchaseId: ids.purchaseId, returnId: ids.returnId, amount: current.discount }, { customerId: row.customerId });
     else await typed(ctx).emit('voucher.expired', { voucherId: row.id, customerId: row.customerId }, { customerId: row.customerId });
   }

@@ -83,6 +83,8 @@ export const purchaseReturnsCollection = defineCollection({
     deductions: nullable(field.json<Array<{ source: string; amount: number; reason: string }>>()),
     /** The refund after deductions: what goes back to the customer, across tenders; null as above (then `amount`). */
     payable: nullable(field.integer()),
+    /** What went back through which tender; null on returns recorded before tenders were kept (all at the till). */
+    tenders: nullable(field.json<StoredTender[]>()),
   },
   indexes: [
     { name: 'purchase_returns_purchase', fields: ['purchaseId'] },
@@ -94,6 +96,25 @@ export const purchaseReturnsCollection = defineCollection({
 
 /** A payment of a sale, as stored. */
 export type StoredPayment = { method: string; amount: number; reference: string | null };
+/** How part of a refund goes back to the customer. */
+export interface StoredTender {
+  /**
+   * `card`: credited back to a stored-value card; `points`: points restored; `voucher`: a voucher that
+   * paid is active again (its value is kept back from the money, see `deductions`); `till`: paid by the
+   * till in the sale's own tender.
+   */
+  via: 'card' | 'points' | 'voucher' | 'till';
+  /** The sale's payment method it goes back through (`cash` for a sale recorded without payments). */
+  method: string;
+  /** The card number, voucher code or payment reference, when there is one. */
+  reference: string | null;
+  /** Minor units (for points and vouchers, their money value). */
+  amount: number;
+  /** Points restored, for `points`. */
+  points?: number;
+  /** Whether Clientele has already given it back (cards, points, vouchers); `till` entries the till pays. */
+  settled: boolean;
+}
 /** A returned line, as stored. */
 export type StoredReturnLine = { lineNo: number; quantity: number; amount: number };
 /** Keeps the JSON types in one place. */

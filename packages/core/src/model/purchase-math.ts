@@ -62,3 +62,57 @@ export function settleRefund<D extends { amount: number }>(amount: number, deduc
   }
   return { deductions: kept, payable: left };
 }
+
+/** A part of a refund a module gave back through its own tender (a card, points, a voucher). */
+export interface SettledTender {
+  via: 'card' | 'points' | 'voucher';
+  method: string;
+  reference: string | null;
+  amount: number;
+  points?: number;
+}
+
+/** What {@link allocateRefund} decides. */
+export interface RefundAllocation<T> {
+  /** Every tender, the settled ones first, then what the till pays, in the order of the sale's payments. */
+  tenders: T[];
+  /** Money back to the customer: cards, points and the till (vouchers come back as themselves). */
+  payable: number;
+  /** What the till pays. */
+  dueAtTill: number;
+}
+
+/**
+ * Splits what a return gives back across tenders. Modules have already given back through their own
+ * tenders (`settled`); the rest of `want` (the refund less what was kept back) goes to the sale's other
+ * payments in order, each never more than it paid less what earlier returns paid back at the till
+ * (`tillBefore`), so a sale whose card was already refunded outside a return pays nothing on top. A
+ * sale recorded without payments is paid back at the till as `cash`, up to its total.
+ */
+export function allocateRefund(input: {
+  want: number;
+  settled: readonly SettledTender[];
+  payments: ReadonlyArray<{ method: string; amount: number; reference: string | null }>;
+  /** Payment methods modules give back themselves: never paid at the till. */
+  moduleMethods: ReadonlySet<string>;
+  total: number;
+  tillBefore: number;
+}): RefundAllocation<SettledTender & { settled: boolean } | { via: 'till'; method: string; reference: string | null; amount: number; settled: false }> {
+  const settledMoney = input.settled.filter((t) => t.via !== 'voucher').reduce((s, t) => s + t.amount, 0);
+  let rest = Math.max(0, input.want - settledMoney);
+  const till = input.payments.length ? input.payments.filter((p) => !input.moduleMethods.has(p.method)) : [{ method: 'cash', amount: input.total, reference: null }];
+  const out: Array<SettledTender & { settled: boolean } | { via: 'till'; method: string; reference: string | null; amount: number; settled: false }> = input.settled.filter((t) => t.amount > 0).map((t) => ({ ...t, settled: true }));
+  // Earlier returns used the till payments in this same order: skip what they paid back.
+  let skip = input.tillBefore;
+  let dueAtTill = 0;
+  for (const p of till) {
+    const used = Math.min(skip, p.amount);
+    skip -= used;
+    const take = Math.min(rest, p.amount - used);
+    if (take <= 0) continue;
+    out.push({ via: 'till', method: p.method, reference: p.reference, amount: take, settled: false });
+    rest -= take;
+    dueAtTill += take;
+  }
+  return { tenders: out, payable: settledMoney + dueAtTill, dueAtTill };
+}

@@ -27,8 +27,9 @@ import {
   purchasesCollection,
   type StoredPayment,
   type StoredReturnLine,
+  type StoredTender,
 } from './purchase-collections.js';
-import { fromMilli, lineGross, refundFor, saleTotals, settleRefund, toMilli } from './purchase-math.js';
+import { allocateRefund, fromMilli, lineGross, refundFor, saleTotals, settleRefund, toMilli } from './purchase-math.js';
 
 const labelSchema = z
   .string()
@@ -166,8 +167,23 @@ export interface Purchase {
   createdAt: Date;
 }
 
-/** A recorded return. */
-export type PurchaseReturn = RowOf<typeof purchaseReturnsCollection>;
+/** A recorded return: what came back, what was kept back, and what went back through which tender. */
+export type PurchaseReturn = Omit<RowOf<typeof purchaseReturnsCollection>, 'tenders'> & {
+  /** What went back through which tender (cards, points, vouchers, and what the till pays). */
+  tenders: StoredTender[];
+  /** What the till pays back, in the sale's own tenders: the `till` entries of `tenders`. */
+  dueAtTill: number;
+};
+
+/** What the till paid back on a return (all of it on returns recorded before tenders were kept). */
+function tillPaid(r: RowOf<typeof purchaseReturnsCollection>): number {
+  return r.tenders ? r.tenders.filter((t) => t.via === 'till').reduce((s, t) => s + t.amount, 0) : (r.payable ?? r.amount);
+}
+
+function toReturn(r: RowOf<typeof purchaseReturnsCollection>): PurchaseReturn {
+  const tenders = r.tenders ?? [{ via: 'till' as const, method: 'cash', reference: null, amount: r.payable ?? r.amount, settled: false }];
+  return { ...r, tenders, dueAtTill: tillPaid(r) };
+}
 
 type PurchaseRow = RowOf<typeof purchasesCollection>;
 type LineRow = RowOf<typeof purchaseLinesCollection>;
@@ -218,8 +234,8 @@ async function loadLines(session: StoreSession, purchaseId: string): Promise<Lin
   return (await session.find(purchaseLinesCollection, { where: { purchaseId }, orderBy: [{ field: 'lineNo' }], limit: 1000 })).rows;
 }
 
-/** Builds the purchase service. */
-export function createPurchaseService(kernel: Kernel) {
+/** Builds the purchase service. `tenders` are the payment methods modules give back themselves. */
+export function createPurchaseService(kernel: Kernel, settings: { tenders: () => ReadonlySet<string> } = { tenders: () => new Set() }) {
   async function resolveBuyer(ctx: CommandContext, input: z.output<typeof recordSaleSchema>): Promise<{ customerId: string | null; cardNumber: string | null }> {
     let customerId: string | null = null;
     let holder: CustomerRow | undefined;
@@ -377,27 +393,32 @@ export function createPurchaseService(kernel: Kernel) {
         approvedBy,
         deductions: [],
         payable: amount,
+        tenders: null,
       });
       await ctx.tx.increment(purchasesCollection, purchase.id, 'refundedTotal', amount, { max: purchase.total });
       // Other modules' handlers run here, in this transaction: they take back what the lines earned and
       // may charge part of the refund back (points already spent, a voucher no longer earned).
       await ctx.emit('purchase.returned', { purchaseId: purchase.id, returnId: id, customerId: purchase.customerId, amount, currency: purchase.currency, lines: returned }, { customerId: purchase.customerId });
-      const { deductions, payable } = settleRefund(amount, ctx.refundDeductions());
-      const record = deductions.length ? await ctx.tx.update(purchaseReturnsCollection, id, { deductions, payable }) : stored;
-      const deducted = amount - payable;
-      ctx.audit({ type: 'purchase', id: purchase.id, customerId: purchase.customerId }, { returnId: id, amount, ...(deducted ? { deducted, payable } : {}), ...(approvedBy ? { approvedBy } : {}) });
+      const { deductions, payable: want } = settleRefund(amount, ctx.refundDeductions());
+      // Read after the sale's row was updated above: a concurrent return of the same sale waits for this
+      // one, so neither pays at the till what the other already did.
+      const earlier = (await ctx.tx.find(purchaseReturnsCollection, { where: { purchaseId: purchase.id }, limit: 1000 })).rows.filter((r) => r.id !== id);
+      const { tenders, payable, dueAtTill } = allocateRefund({ want, settled: ctx.refundTenders(), payments: purchase.payments, moduleMethods: settings.tenders(), total: purchase.total, tillBefore: earlier.reduce((s, r) => s + tillPaid(r), 0) });
+      const record = await ctx.tx.update(purchaseReturnsCollection, id, { deductions, payable, tenders });
+      const deducted = amount - want;
+      ctx.audit({ type: 'purchase', id: purchase.id, customerId: purchase.customerId }, { returnId: id, amount, payable, dueAtTill, ...(deducted ? { deducted } : {}), ...(approvedBy ? { approvedBy } : {}) });
       if (purchase.customerId) {
         const money = (n: number) => formatMoney(n, purchase.currency);
         await ctx.addTimeline({
           customerId: purchase.customerId,
           source: 'purchases',
           kind: 'return',
-          summary: `Returned ${returned.length} line${returned.length === 1 ? '' : 's'} of receipt ${purchase.receiptNo}: ${deducted ? `${money(payable)} refunded (${money(amount)} less ${money(deducted)}: ${deductions.map((d) => d.reason).join('; ')})` : `${money(amount)} refunded`}`,
+          summary: `Returned ${returned.length} line${returned.length === 1 ? '' : 's'} of receipt ${purchase.receiptNo}: ${deducted ? `${money(payable)} refunded (${money(amount)} less ${money(deducted)}: ${deductions.map((d) => d.reason).join('; ')})` : `${money(payable)} refunded`}${payable < want ? ` (${money(want - payable)} of it was already refunded)` : ''}`,
           storeId: input.storeId,
           ref: { type: 'return', id },
         });
       }
-      return record;
+      return toReturn(record);
     },
   });
 
@@ -466,7 +487,7 @@ export function createPurchaseService(kernel: Kernel) {
 
   async function returnsOf(purchaseId: string): Promise<PurchaseReturn[]> {
     const id = parseInput(idSchema, purchaseId, ['purchaseId']);
-    return (await kernel.store.find(purchaseReturnsCollection, { where: { purchaseId: id }, orderBy: [{ field: 'at' }], limit: 1000 })).rows;
+    return (await kernel.store.find(purchaseReturnsCollection, { where: { purchaseId: id }, orderBy: [{ field: 'at' }], limit: 1000 })).rows.map(toReturn);
   }
 
   return {

@@ -15,6 +15,7 @@ import {
   isClienteleError,
 } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
+import type { SettledTender } from '../model/purchase-math.js';
 import { canonicalJson, decodeJson, encodeJson, fingerprint } from '../json-codec.js';
 import { rolesCollection, staffCollection } from '../model/organisation-collections.js';
 import { insertMany } from '../store/bulk.js';
@@ -153,6 +154,7 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     let target: { type: string; id: string; customerId?: string | null } | null = null;
     let details: Record<string, JsonValue> = {};
     const deductions: RefundDeduction[] = [];
+    const tenders: SettledTender[] = [];
     const authorised: Authorisation[] = [];
     const moves = spec.moves ?? null;
 
@@ -229,6 +231,11 @@ export function createKernel(settings: KernelSettings): KernelInternals {
         if (deduction.amount > 0) deductions.push({ ...deduction });
       },
       refundDeductions: () => deductions.slice(),
+      refundedThrough(tender) {
+        if (!Number.isSafeInteger(tender.amount) || tender.amount < 0) throw new InvalidStateError(`a refund through ${tender.method} must be a whole number of minor units, not ${tender.amount}`);
+        if (tender.amount > 0) tenders.push({ ...tender });
+      },
+      refundTenders: () => tenders.slice(),
       call: (command, rawInput, opts) => nested(command as unknown as Command<z.ZodType, never>, rawInput, opts ?? {}, actor, frame),
     };
     if (moves?.amount) {

@@ -9,6 +9,7 @@ import type { Migration, Store, TransactionSession } from '../store/port.js';
 import type { CollectionSpec, JsonValue } from '../store/schema.js';
 import type { Actor, ResolvedActor } from './actor.js';
 import type { EventMap } from './events.js';
+import type { SettledTender } from '../model/purchase-math.js';
 
 /** Options every command takes besides its input. */
 export interface CommandOptions {
@@ -104,6 +105,14 @@ export interface CommandContext<E extends EventMap = EventMap> {
   deductFromRefund(deduction: RefundDeduction): void;
   /** What handlers charged against this command's refund so far, in the order they did. */
   refundDeductions(): readonly RefundDeduction[];
+  /**
+   * Records that a handler gave part of the refund of the command under way back through its own
+   * tender (credited a card, restored points, made a voucher active again). The return lists it and pays
+   * only the rest at the till. Elsewhere it is ignored.
+   */
+  refundedThrough(tender: SettledTender): void;
+  /** What handlers gave back through their own tenders so far, in the order they did. */
+  refundTenders(): readonly SettledTender[];
 }
 
 /** What a customer receives from a command that moves value. */
@@ -221,6 +230,11 @@ export interface ModuleInstance<A> {
    * `customerKey` would not do (rows unique per customer). Returns the collections it handled itself.
    */
   mergeCustomer?(ctx: CommandContext, ids: { survivorId: string; mergedId: string }): Promise<readonly string[]>;
+  /**
+   * Payment methods the module gives back itself when a sale is returned or voided (vouchers, cards,
+   * points): the till is never asked to pay them back.
+   */
+  tenders?: readonly string[];
 }
 
 /** A module definition, as `loyalty(config)` returns it. */
