@@ -73,12 +73,14 @@ interface BasketSettings {
   yieldToHost(): Promise<void>;
 }
 
-/** Runs the baskets part of a rebuild. */
-export async function refreshBaskets(kernel: Kernel, config: ResolvedSegmentsConfig, s: BasketSettings): Promise<{ pairs: number; written: number; cancelled: boolean }> {
+/** The baskets part's commands of a kernel, registered once (a kernel refuses a command name twice). */
+const basketCommands = new WeakMap<Kernel, ReturnType<typeof registerBasketCommands>>();
+
+function registerBasketCommands(kernel: Kernel) {
   const internal = <T>(name: string, run: (ctx: CommandContext, input: T) => Promise<unknown>) =>
     kernel.command({ name, input: z.custom<T>(() => true), permission: 'segments.rebuild', idempotency: 'optional', run: run as (ctx: CommandContext, input: unknown) => Promise<unknown> });
 
-  const categoriesChunk = internal<{ after: string | null; limit: number }>('segments.rebuild-categories', async (ctx, input) => {
+  const categoriesChunk = internal<{ after: string | null; limit: number; asOf: Date }>('segments.rebuild-categories', async (ctx, input) => {
     const page: AggregateRow[] = await aggregate(ctx.tx, customerStatsCollection, { groupBy: ['customerId'], measures: { n: { fn: 'count' } }, limit: input.limit, ...(input.after !== null ? { after: [input.after] } : {}) });
     if (page.length === 0) return { next: null, done: 0, written: 0 };
     const upper = page[page.length - 1]!['customerId'] as string;
@@ -89,7 +91,7 @@ export async function refreshBaskets(kernel: Kernel, config: ResolvedSegmentsCon
     for await (const row of scan(ctx.tx, customerStatsCollection, { where: { customerId: range } }, 5000)) {
       const categories = spend.get(row.customerId) ?? {};
       if (JSON.stringify(sorted(categories)) === JSON.stringify(sorted(row.categories))) continue;
-      const patch: Partial<StatsRow> = { categories, topCategory: topCategories(categories, 1)[0]?.category ?? null, updatedAt: s.asOf };
+      const patch: Partial<StatsRow> = { categories, topCategory: topCategories(categories, 1)[0]?.category ?? null, updatedAt: input.asOf };
       await ctx.tx.update(customerStatsCollection, row.customerId, patch);
       written++;
     }
@@ -103,13 +105,22 @@ export async function refreshBaskets(kernel: Kernel, config: ResolvedSegmentsCon
     await insertMany(ctx.tx, basketPairsCollection, input.rows as never);
   });
 
+  return { categoriesChunk, replacePairs };
+}
+
+/** Runs the baskets part of a rebuild. */
+export async function refreshBaskets(kernel: Kernel, config: ResolvedSegmentsConfig, s: BasketSettings): Promise<{ pairs: number; written: number; cancelled: boolean }> {
+  let commands = basketCommands.get(kernel);
+  if (!commands) basketCommands.set(kernel, (commands = registerBasketCommands(kernel)));
+  const { categoriesChunk, replacePairs } = commands;
+
   let written = 0;
   const total = await kernel.store.count(customerStatsCollection);
   let after: string | null = null;
   let done = 0;
   do {
     if (s.cancelled()) return { pairs: 0, written, cancelled: true };
-    const r = (await categoriesChunk({ after, limit: s.chunk }, s.options)) as { next: string | null; done: number; written: number };
+    const r = (await categoriesChunk({ after, limit: s.chunk, asOf: s.asOf }, s.options)) as { next: string | null; done: number; written: number };
     written += r.written;
     done += r.done;
     after = r.next;
