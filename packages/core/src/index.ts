@@ -108,3 +108,4 @@ export { toMilli, fromMilli, lineGross, saleTotals, refundFor, settleRefund } fr
 export { recordSaleSchema, returnSchema, saleLineSchema, paymentSchema, type Purchase, type PurchaseLine, type PurchaseReturn, type PurchaseService, type RecordSaleInput, type ReturnInput } from './model/purchase-service.js';
 export type { StoredPayment, StoredReturnLine } from './model/purchase-collections.js';
 export { ERASED, scrubJson, type CustomerExport, type ErasureResult } from './model/privacy-service.js';
+export { personalValueMatcher, personalValueKind, nationalDigits, type PersonalValueMatcher, type PersonalValueKind } from './model/personal-values.js';
