@@ -32,6 +32,9 @@ describe.each(STORE_KINDS)('erasure and the statistics on $name', (kind) => {
     const a = await member(crm, 'Regular A');
     const b = await member(crm, 'Member B', { homeStoreId: 'S02' });
     const hotel = (await crm.customers.register({ kind: 'organisation', legalName: 'Grand Hotel 华东', region: 'East', industry: 'hotels', sizeClass: 'large', homeStoreId: 'S02' }, SYSTEM)).id;
+    // A duplicate record, merged into the hotel: erased with it, it stays merged and has no row.
+    const duplicate = (await crm.customers.register({ kind: 'organisation', legalName: 'Grand Hotel', region: 'East' }, SYSTEM)).id;
+    await crm.customers.merge({ survivorId: hotel, mergedId: duplicate, reason: 'same hotel' }, SYSTEM);
     for (let i = 0; i < 4; i++) {
       await buy(crm, a, 3_000);
       await buy(crm, hotel, 200_000, { storeId: 'S02' });
@@ -57,7 +60,8 @@ describe.each(STORE_KINDS)('erasure and the statistics on $name', (kind) => {
     const bySegment = await crm.segments.reports.structure({ by: 'segment' });
     expect(bySegment.map((r) => [r.key, r.customers, r.revenue])).toEqual([['big', 2, 850_000]]);
 
-    await crm.privacy.eraseCustomer({ customerId: hotel, reason: 'asked to be forgotten' }, SYSTEM);
+    const erased = await crm.privacy.eraseCustomer({ customerId: hotel, reason: 'asked to be forgotten' }, SYSTEM);
+    expect(erased.customerIds).toEqual([hotel, duplicate]);
 
     // Every report is as it was, row by row: the hotel's money and its region, industry and classes stay.
     expect(await reports(crm, from, to)).toEqual(before);

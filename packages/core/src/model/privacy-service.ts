@@ -169,7 +169,8 @@ async function eraseRows(tx: TransactionSession, collections: readonly Collectio
         for await (const row of scan(tx, c, { where: { [c.customerKey]: id } })) {
           const patch = await erasurePatch(tx, c, row as AnyRow, erased, matcher);
           if (c.name === 'idempotency_keys' && (row as AnyRow)['result'] !== ERASED_RESULT) patch['result'] = ERASED_RESULT;
-          if (c.name === customersCollection.name) Object.assign(patch, { nameKey: '', status: 'erased', missing: [], completeness: 0, lastVerifiedAt: null, updatedAt: now });
+          // A record merged into the person's stays merged (it points at them); the person's own becomes erased.
+          if (c.name === customersCollection.name) Object.assign(patch, { nameKey: '', ...((row as AnyRow)['status'] === 'merged' ? {} : { status: 'erased' }), missing: [], completeness: 0, lastVerifiedAt: null, updatedAt: now });
           if (Object.keys(patch).length === 0) continue;
           await tx.update(c, (row as AnyRow)[c.primaryKey] as string, patch);
           n++;
