@@ -70,13 +70,16 @@ export interface CollectionSpec<F extends Record<string, FieldSpec> = Record<str
   readonly customerKey?: string;
   /**
    * Fields that hold personal data (a name, a phone, a birth date, a person's own words); erasure of
-   * the customer who owns the row clears them (null, `'[erased]'` or an empty JSON value).
+   * the customer who owns the row clears them (null, `'[erased]'` or an empty JSON value). In a
+   * collection without a customer key they are someone else's (a member of staff's name), and a
+   * customer's erasure leaves them.
    */
   readonly personal: readonly string[];
   /**
    * Free text that may mention personal data among other things (notes, reasons, event payloads,
    * audit details, file names); erasure replaces each text inside them that mentions one of the
-   * person's values by `'[erased]'`.
+   * person's values by `'[erased]'`, in the person's rows and, in a collection without a customer
+   * key, in every row.
    */
   readonly scrub?: readonly string[];
   /** Fields that hold no personal data: ids, codes, statuses, amounts, the retailer's own settings. */
