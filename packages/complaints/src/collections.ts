@@ -95,7 +95,9 @@ export const casesCollection = defineCollection({
   ],
   customerKey: 'customerId',
   personal: ['contact'],
-  scrub: ['description', 'resolution'],
+  // The customer's words, staff's findings and file names (a photo named after a phone number).
+  scrub: ['description', 'attachments', 'resolution', 'ruling', 'task'],
+  plain: ['caseNo', 'kind', 'request', 'track', 'channel', 'status', 'storeId', 'purchaseId', 'category', 'severity', 'serviceLevel', 'ladder', 'stintId', 'dueKind', 'handlerStaffId', 'rootCause', 'source', 'openedBy'],
 });
 
 /** Products or purchase lines a case concerns. */
@@ -120,6 +122,7 @@ export const caseItemsCollection = defineCollection({
     { name: 'complaint_case_items_sku', fields: ['sku'] },
   ],
   customerKey: 'customerId',
+  plain: ['caseId', 'sku', 'name', 'category', 'purchaseId'],
 });
 
 /** Who did what to a case, when. Append-only. */
@@ -143,6 +146,7 @@ export const caseHistoryCollection = defineCollection({
   indexes: [{ name: 'complaint_history_case', fields: ['caseId', 'at'] }],
   customerKey: 'customerId',
   scrub: ['note', 'data'],
+  plain: ['caseId', 'actor', 'action', 'fromStatus', 'toStatus'],
 });
 
 /** One stay of a case at one level, with that level's clocks: what the SLA report counts. */
@@ -171,6 +175,7 @@ export const stintsCollection = defineCollection({
     { name: 'complaint_stints_store', fields: ['storeId', 'enteredAt'] },
     { name: 'complaint_stints_entered', fields: ['enteredAt'] },
   ],
+  plain: ['caseId', 'storeId', 'ladder', 'levelId', 'severity', 'reason'],
 });
 
 /** Remedies proposed on cases, their approval and their execution. */
@@ -215,7 +220,9 @@ export const remediesCollection = defineCollection({
     { name: 'complaint_remedies_type', fields: ['type', 'executedAt'] },
   ],
   customerKey: 'customerId',
-  scrub: ['note'],
+  // What the loyalty module answered and why an issue failed may quote the customer.
+  scrub: ['note', 'result', 'failure'],
+  plain: ['caseId', 'type', 'templateId', 'action', 'status', 'requestedBy', 'approvedBy', 'issueKey'],
 });
 
 /** Corrective actions: what the store changes so a cause does not come back. */
@@ -253,6 +260,9 @@ export const actionsCollection = defineCollection({
     { name: 'complaint_actions_case', fields: ['caseId'] },
     { name: 'complaint_actions_cause', fields: ['cause', 'createdAt'] },
   ],
+  // Staff's words about a store's process, kept with no customer: erasure searches them for the person.
+  scrub: ['description', 'doneNote'],
+  plain: ['caseId', 'storeId', 'cause', 'ownerStaffId', 'ladder', 'status', 'createdBy', 'verifiedBy'],
 });
 
 /** Survey invitations: one per sampled purchase or closed case, answered at most once. */
@@ -281,6 +291,7 @@ export const invitationsCollection = defineCollection({
     { name: 'survey_invitations_status', fields: ['status', 'expiresAt'] },
   ],
   customerKey: 'customerId',
+  plain: ['questionnaireId', 'storeId', 'trigger', 'refType', 'refId', 'status', 'responseId'],
 });
 
 /** Survey responses as given. */
@@ -308,6 +319,8 @@ export const responsesCollection = defineCollection({
   ],
   customerKey: 'customerId',
   personal: ['comment'],
+  // Answers are scores by question id; segments are segment ids.
+  plain: ['invitationId', 'questionnaireId', 'storeId', 'answers', 'segments', 'caseId'],
 });
 
 /** One row per answered question, so scores aggregate in the database. */
@@ -337,6 +350,7 @@ export const answersCollection = defineCollection({
     { name: 'survey_answers_response', fields: ['responseId'] },
   ],
   customerKey: 'customerId',
+  plain: ['responseId', 'questionnaireId', 'storeId', 'questionId', 'indicator', 'indicatorGroup', 'scale'],
 });
 
 /** Every collection of the module. */

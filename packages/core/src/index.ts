@@ -112,3 +112,4 @@ export { toMilli, fromMilli, lineGross, saleTotals, refundFor, settleRefund, all
 export { recordSaleSchema, returnSchema, saleLineSchema, paymentSchema, type Purchase, type PurchaseLine, type PurchaseReturn, type PurchaseService, type RecordSaleInput, type ReturnInput } from './model/purchase-service.js';
 export type { StoredPayment, StoredReturnLine, StoredTender } from './model/purchase-collections.js';
 export { ERASED, scrubJson, type CustomerExport, type ErasureResult } from './model/privacy-service.js';
+export { personalValueMatcher, personalValueKind, nationalDigits, type PersonalValueMatcher, type PersonalValueKind } from './model/personal-values.js';

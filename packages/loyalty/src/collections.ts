@@ -4,6 +4,7 @@
  * the same transaction, so a guarded increment can stop two terminals spending the same points.
  */
 import { defineCollection, field, nullable, type JsonValue } from '@clientele/core';
+import { awardContextEraser } from './award-erasure.js';
 
 /** One row per member: cached balances (always equal to the sums of the entries), tier, entry counter. */
 export const accountsCollection = defineCollection({
@@ -29,6 +30,7 @@ export const accountsCollection = defineCollection({
   },
   indexes: [{ name: 'loyalty_accounts_review', fields: ['tierReviewAt'] }],
   customerKey: 'customerId',
+  plain: ['tier'],
 });
 
 /** Kinds of ledger entry. */
@@ -68,7 +70,9 @@ export const entriesCollection = defineCollection({
     { name: 'loyalty_entries_kind_at', fields: ['kind', 'at'] },
   ],
   customerKey: 'customerId',
-  scrub: ['reason'],
+  // A reason is staff's free text ("goodwill, called 139-8765-4321"); details hold lot ids and facts.
+  scrub: ['reason', 'details'],
+  plain: ['kind', 'storeId', 'refType', 'refId', 'actor'],
 });
 
 /** Lots: points from one earning, with their expiry, consumed oldest first. */
@@ -102,6 +106,7 @@ export const lotsCollection = defineCollection({
     { name: 'loyalty_lots_release', fields: ['status', 'releaseAt'] },
   ],
   customerKey: 'customerId',
+  plain: ['storeId', 'lastDay', 'status', 'entryId'],
 });
 
 /** Every change to a lot's remaining points, with the lot's store: what liability by store sums. */
@@ -125,6 +130,7 @@ export const lotMovesCollection = defineCollection({
     { name: 'loyalty_lot_moves_lot', fields: ['lotId'] },
   ],
   customerKey: 'customerId',
+  plain: ['lotId', 'storeId', 'entryId'],
 });
 
 /** Holds: points reserved at a till between showing the total and taking payment. */
@@ -153,6 +159,7 @@ export const holdsCollection = defineCollection({
     { name: 'loyalty_holds_customer', fields: ['customerId', 'status'] },
   ],
   customerKey: 'customerId',
+  plain: ['status', 'storeId', 'terminalId', 'purchaseId', 'entryId'],
 });
 
 /** What a sale earned and spent, kept so returns can be worked out again exactly. */
@@ -191,6 +198,11 @@ export const awardsCollection = defineCollection({
   },
   indexes: [{ name: 'loyalty_awards_customer', fields: ['customerId', 'occurredAt'] }],
   customerKey: 'customerId',
+  // The context holds the member's birth date and tags; a return replays it, so it is rewritten to
+  // what the rules read rather than cleared (see award-erasure.ts).
+  scrub: ['context'],
+  erase: { context: awardContextEraser(() => programsCollection) },
+  plain: ['storeId', 'programVersion', 'lines', 'counters', 'lotId', 'returns', 'status'],
 });
 
 /** Points counted against caps, budgets and usage limits, by key. */
@@ -204,6 +216,7 @@ export const countersCollection = defineCollection({
   },
   indexes: [{ name: 'loyalty_counters_customer', fields: ['customerId'] }],
   customerKey: 'customerId',
+  plain: ['key'],
 });
 
 /** Tier progress: points and net spend per member per month (program time zone). */
@@ -220,6 +233,7 @@ export const tierActivityCollection = defineCollection({
   },
   indexes: [{ name: 'loyalty_tier_activity_customer_month', fields: ['customerId', 'month'], unique: true }],
   customerKey: 'customerId',
+  plain: ['month'],
 });
 
 /** Every version of the program that earned points, so a return is worked out with the rules of its sale. */
@@ -234,6 +248,7 @@ export const programsCollection = defineCollection({
     createdAt: field.timestamp(),
   },
   indexes: [],
+  plain: ['programId', 'config'],
 });
 
 /** Voucher templates: the terms a back office defines; each voucher keeps a copy of them from its issue. */
@@ -252,6 +267,7 @@ export const voucherTemplatesCollection = defineCollection({
     updatedAt: field.timestamp(),
   },
   indexes: [{ name: 'loyalty_voucher_templates_status', fields: ['status'] }],
+  plain: ['name', 'config', 'status'],
 });
 
 /**
@@ -304,6 +320,7 @@ export const vouchersCollection = defineCollection({
     { name: 'loyalty_vouchers_purchase', fields: ['purchaseId'] },
   ],
   customerKey: 'customerId',
+  plain: ['code', 'templateId', 'status', 'terms', 'source', 'refType', 'refId', 'storeId', 'holdId', 'heldStoreId', 'heldTerminalId', 'purchaseId'],
 });
 
 /** Kinds of voucher entry. */
@@ -339,6 +356,7 @@ export const voucherEntriesCollection = defineCollection({
   customerKey: 'customerId',
   // An issue's reason is free text that may name the customer.
   scrub: ['details'],
+  plain: ['voucherId', 'kind', 'status', 'storeId', 'refType', 'refId', 'actor'],
 });
 
 /** Stored-value card products: anonymous or named, values, top-up bonuses, accepting stores, PIN, expiry. */
@@ -356,6 +374,7 @@ export const storedValueProductsCollection = defineCollection({
     updatedAt: field.timestamp(),
   },
   indexes: [],
+  plain: ['name', 'config', 'status'],
 });
 
 /**
@@ -394,6 +413,8 @@ export const storedValueCardsCollection = defineCollection({
     { name: 'loyalty_sv_cards_status_expires', fields: ['status', 'expiresAt'] },
   ],
   customerKey: 'customerId',
+  // The PIN's hash belongs to the card, which stays usable by whoever holds it.
+  plain: ['productId', 'kind', 'status', 'storeId', 'pinHash', 'replacedBy', 'replaces'],
 });
 
 /** Kinds of stored-value entry. */
@@ -432,6 +453,8 @@ export const storedValueEntriesCollection = defineCollection({
     { name: 'loyalty_sv_entries_ref', fields: ['refType', 'refId'] },
   ],
   customerKey: 'customerId',
+  scrub: ['details'],
+  plain: ['cardNumber', 'kind', 'productId', 'issuerStoreId', 'storeId', 'paymentId', 'refType', 'refId', 'actor'],
 });
 
 /**
@@ -466,6 +489,7 @@ export const storedValuePaymentsCollection = defineCollection({
     { name: 'loyalty_sv_payments_purchase', fields: ['purchaseId'] },
   ],
   customerKey: 'customerId',
+  plain: ['cardNumber', 'status', 'storeId', 'terminalId', 'purchaseId', 'refType', 'refId'],
 });
 
 /** The points collections (the module's first migration). */

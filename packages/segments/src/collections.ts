@@ -5,8 +5,10 @@ import { defineCollection, field, nullable, type JsonValue, type Migration, type
 const STATS_CHECK_INDEX = { name: 'segment_customer_stats_check', fields: ['customerId', 'digest', 'scoresDigest', 'customerVersion'] };
 
 /**
- * One row per active customer: statistics from purchases, scores and classes, and copies of the
+ * One row per buying customer: statistics from purchases, scores and classes, and copies of the
  * customer fields that segments test (kind, region, ...), so a definition is one filter on one table.
+ * An erased customer keeps their row under the bare id, as their purchases stay: reports add up the
+ * same before and after; `erased` keeps them out of every segment and list of customers.
  */
 export const customerStatsCollection = defineCollection({
   name: 'segment_customer_stats',
@@ -47,10 +49,14 @@ export const customerStatsCollection = defineCollection({
     /** A hash of the fields that depend on the population's thresholds (scores, classes, the population's churn threshold). */
     scoresDigest: field.integer(),
     updatedAt: field.timestamp(),
+    /** True when the customer was erased (copied from their status, as `kind` is); null otherwise. */
+    erased: nullable(field.boolean()),
   },
   // Lets a rebuild read what is stored from the index alone; no other index, since a rebuild writes many rows.
   indexes: [STATS_CHECK_INDEX],
   customerKey: 'customerId',
+  // Copies of the customer's non-personal fields and figures from the purchases, which stay too.
+  plain: ['kind', 'region', 'industry', 'sizeClass', 'homeStoreId', 'gaps', 'churnBasis', 'categories', 'topCategory', 'rfmGroup', 'valueClass', 'volumeClass', 'creditRating'],
 });
 /** A statistics row. */
 export type StatsRow = RowOf<typeof customerStatsCollection>;
@@ -61,6 +67,7 @@ export const segmentStateCollection = defineCollection({
   primaryKey: 'id',
   versioned: true,
   fields: { id: field.string(), data: field.json<JsonValue>(), updatedAt: field.timestamp() },
+  plain: ['data'],
 });
 
 /** Segment definitions: conditions and a policy, as data. */
@@ -79,6 +86,7 @@ export const segmentDefinitionsCollection = defineCollection({
     createdAt: field.timestamp(),
     updatedAt: field.timestamp(),
   },
+  plain: ['name', 'description', 'definition', 'policy'],
 });
 
 /** Materialised membership: who is in which segment since when. */
@@ -91,6 +99,7 @@ export const segmentMembersCollection = defineCollection({
     { name: 'segment_members_customer', fields: ['customerId'] },
   ],
   customerKey: 'customerId',
+  plain: ['segmentId'],
 });
 
 /** Credit accounts of organisations: limit, terms, and the outstanding balance cached beside its ledger. */
@@ -111,6 +120,7 @@ export const creditAccountsCollection = defineCollection({
     updatedAt: field.timestamp(),
   },
   customerKey: 'customerId',
+  plain: ['currency', 'mode'],
 });
 
 /**
@@ -138,6 +148,9 @@ export const creditEntriesCollection = defineCollection({
     { name: 'segment_credit_entries_purchase', fields: ['purchaseId'] },
   ],
   customerKey: 'customerId',
+  // A payment's reference is what staff typed (a bank transfer's reference may carry a name).
+  scrub: ['reference'],
+  plain: ['kind', 'purchaseId'],
 });
 
 /** Single-use approvals of a sale on account beyond the limit, given ahead by staff with authority. */
@@ -157,6 +170,7 @@ export const creditApprovalsCollection = defineCollection({
   },
   indexes: [{ name: 'segment_credit_approvals_customer', fields: ['customerId', 'status'] }],
   customerKey: 'customerId',
+  plain: ['approvedBy', 'status', 'usedFor'],
 });
 
 /** Key-account assessments: the staff's factors, the score, the representative and the visit schedule. */
@@ -181,6 +195,7 @@ export const keyAccountsCollection = defineCollection({
   },
   indexes: [{ name: 'segment_key_accounts_next_visit', fields: ['isKey', 'nextVisitAt'] }],
   customerKey: 'customerId',
+  plain: ['representativeId'],
 });
 
 /** Pairs bought together (items and categories), refreshed by a rebuild; metrics come from the counts. */
@@ -198,6 +213,7 @@ export const basketPairsCollection = defineCollection({
     baskets: field.integer(),
   },
   indexes: [{ name: 'segment_basket_pairs_a', fields: ['level', 'a'] }],
+  plain: ['level', 'a', 'b'],
 });
 
 /** Every collection of the module. */
@@ -236,5 +252,10 @@ export const segmentMigrations: readonly Migration[] = [
       { op: 'addIndex', collection: customerStatsCollection.name, index: STATS_CHECK_INDEX },
       { op: 'addIndex', collection: 'customers', index: { name: 'customers_segments_version', fields: ['id', 'status', 'isCustomer', 'version'] } },
     ],
+  },
+  {
+    // Erased customers keep their statistics row (their figures stay in the totals), marked.
+    id: 'segments/0004-erased-stats',
+    steps: [{ op: 'addField', collection: customerStatsCollection.name, field: 'erased', spec: customerStatsCollection.fields.erased }],
   },
 ];

@@ -45,7 +45,7 @@ import { FigureScratch, overdueTime, percentileRank, statsFromSummary, windowSta
 import { evaluate, resolveValue, type ConditionRegistry, type Predicate, type PredicateValue } from './definition.js';
 import { keyAccountScore } from './key-account-score.js';
 import { largeThreshold, quintiles, quintilesOf, rfmGroupOf, quintileScore, selectNth, valueClassOf, valueThresholds, volumeClassOf, type ScoreThresholds } from './scores.js';
-import { GROUP_PAGE, THRESHOLDS_ID, activeSegments, composeRow, deriveFields, figuresDigestOf, idsWhere, loadThresholds, scoresDigestOf, sealRow, matchCustomers, memberId, memberIds, summaryFrom, summaryMeasures, type CompiledSegment, type CustomerProjection } from './stats-store.js';
+import { GROUP_PAGE, NOT_ERASED, THRESHOLDS_ID, activeSegments, composeRow, deriveFields, figuresDigestOf, idsWhere, loadThresholds, scoresDigestOf, sealRow, matchCustomers, memberId, memberIds, summaryFrom, summaryMeasures, type CompiledSegment, type CustomerProjection } from './stats-store.js';
 import { createBasketRefresh } from './baskets.js';
 import { Columns } from './rebuild-columns.js';
 
@@ -278,9 +278,11 @@ const COPIED = {
   industry: { fn: 'min', field: 'industry' },
   sizeClass: { fn: 'min', field: 'sizeClass' },
   homeStoreId: { fn: 'min', field: 'homeStoreId' },
+  status: { fn: 'min', field: 'status' },
 } as const;
 
-const ACTIVE_BUYERS = { status: 'active', isCustomer: true } as const;
+/** The customers with a statistics row: buying customers, active or erased (whose figures stay in the totals). */
+const ACTIVE_BUYERS = { status: { in: ['active', 'erased'] }, isCustomer: true } as const;
 
 /**
  * The active buying customers in `(after, upper]` (`null`: unbounded), at most `limit`, ascending, with
@@ -556,7 +558,7 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
       written++;
     }
     if (inserts.length) await insertMany(tx, customerStatsCollection, inserts);
-    // Rows of customers in this range who are no longer active buyers (merged, erased).
+    // Rows of customers in this range who no longer buy (merged, a supplier only).
     let removed = 0;
     for (const gone of existing.rest()) {
       input.changed.add(gone);
@@ -693,7 +695,8 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
       const batch = candidates.slice(i, i + CANDIDATE_BATCH);
       const rows = new Map<string, AggregateRow>();
       // Grouped by the primary key (and the boolean fields, which min cannot take): one group per row.
-      for (const g of await aggregate(kernel.store, customerStatsCollection, { where: { customerId: { in: batch } }, groupBy: ['customerId', ...flags], measures })) rows.set(g['customerId'] as string, g);
+      // Erased customers' rows are not read: they are in no segment.
+      for (const g of await aggregate(kernel.store, customerStatsCollection, { where: { customerId: { in: batch }, ...NOT_ERASED }, groupBy: ['customerId', ...flags], measures })) rows.set(g['customerId'] as string, g);
       const held = new Map<string, Set<string>>();
       for (const g of await aggregate(kernel.store, segmentMembersCollection, { where: { customerId: { in: batch } }, groupBy: ['customerId', 'segmentId'], measures: { n: { fn: 'count' } } })) {
         const id = g['customerId'] as string;
@@ -845,7 +848,7 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
     report: (part: RebuildProgress['part'], done: number, total: number) => void,
     cancelled: () => boolean,
   ): Promise<RebuiltColumns | null> {
-    const total = await kernel.store.count(customersCollection, { status: 'active', isCustomer: true });
+    const total = await kernel.store.count(customersCollection, ACTIVE_BUYERS);
     if (result.thresholds === null && total > 0) {
       // A first build: without thresholds every row would be written twice (figures, then scores).
       const first = await firstThresholds(asOf, total, chunk, (d) => report('thresholds', d, total), cancelled);

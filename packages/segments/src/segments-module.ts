@@ -45,7 +45,7 @@ import { mergePolicies, policySchema, type MergedPolicy, type SegmentPolicy } fr
 import { createRebuild, type RebuildInput } from './rebuild.js';
 import { createRecommendationService } from './recommendation-service.js';
 import { createReportService } from './report-service.js';
-import { matchCustomers, refreshCustomer } from './stats-store.js';
+import { NOT_ERASED, matchCustomers, refreshCustomer } from './stats-store.js';
 
 /** A stored segment. */
 export type Segment = Omit<RowOf<typeof segmentDefinitionsCollection>, 'definition' | 'policy'> & { definition: ConditionInput; policy: SegmentPolicy };
@@ -180,16 +180,16 @@ export function createSegmentsApi(kernel: Kernel, config: ResolvedSegmentsConfig
     const row = await kernel.store.get(customerStatsCollection, id);
     if (!row) throw new NotFoundError('customer statistics', id, { path: ['customerId'] });
     const now = kernel.clock.now();
-    const atRisk = row.overdueAt !== null && row.overdueAt.getTime() < now.getTime();
+    const atRisk = row.erased !== true && row.overdueAt !== null && row.overdueAt.getTime() < now.getTime();
     return { ...row, topCategories: topCategories(row.categories), atRisk, churnReason: atRisk ? churnReason(row, now) : null };
   }
 
-  /** Customers overdue by their own rhythm now, longest overdue first, with the reason. */
+  /** Customers overdue by their own rhythm now, longest overdue first, with the reason (erased customers never). */
   async function atRisk(options: { limit?: number } = {}): Promise<Array<{ customerId: string; overdueAt: Date; reason: string; rfmGroup: string | null; valueClass: string | null }>> {
     const limit = parseInput(z.number().int().min(1).max(10_000).default(100), options.limit, ['limit']);
     const now = kernel.clock.now();
     const out: Array<{ customerId: string; overdueAt: Date; reason: string; rfmGroup: string | null; valueClass: string | null }> = [];
-    for await (const row of scan(kernel.store, customerStatsCollection, { where: { overdueAt: { lt: now } } }, 2000)) {
+    for await (const row of scan(kernel.store, customerStatsCollection, { where: { overdueAt: { lt: now }, ...NOT_ERASED } }, 2000)) {
       out.push({ customerId: row.customerId, overdueAt: row.overdueAt!, reason: churnReason(row, now)!, rfmGroup: row.rfmGroup, valueClass: row.valueClass });
     }
     return out.sort((a, b) => a.overdueAt.getTime() - b.overdueAt.getTime() || (a.customerId < b.customerId ? -1 : 1)).slice(0, limit);
@@ -246,6 +246,20 @@ export function createSegmentsApi(kernel: Kernel, config: ResolvedSegmentsConfig
     if (p.customerId) await refreshCustomer(ctx, p.customerId, config, registry, { categories: await categoriesOfSale(ctx.tx, p.purchaseId, 1) });
   }
 
+  /**
+   * An erased customer keeps their statistics row, marked, so every report adds up the same, and
+   * leaves every segment; their key-account assessment (staff's judgement of them, a visit schedule)
+   * is deleted, so no list names them to staff.
+   */
+  async function onErased(ctx: CommandContext, p: CoreEvents['customer.erased']): Promise<void> {
+    const key = await ctx.tx.get(keyAccountsCollection, p.customerId);
+    if (key) {
+      await ctx.tx.delete(keyAccountsCollection, p.customerId);
+      if (key.isKey) await ctx.emit('key-account.dropped', { customerId: p.customerId, score: key.score }, { customerId: p.customerId });
+    }
+    await refreshCustomer(ctx, p.customerId, config, registry, key ? { keyAccount: false } : {});
+  }
+
   async function mergeCustomer(ctx: CommandContext, ids: { survivorId: string; mergedId: string }): Promise<readonly string[]> {
     const { tx } = ctx;
     const merged = await tx.get(customerStatsCollection, ids.mergedId);
@@ -291,9 +305,10 @@ export function createSegmentsApi(kernel: Kernel, config: ResolvedSegmentsConfig
       await credit.onReversal(ctx, p.purchaseId, p.total);
       if (p.customerId) await refreshCustomer(ctx, p.customerId, config, registry, { categories: await categoriesOfSale(ctx.tx, p.purchaseId, -1) });
     });
-    for (const type of ['customer.registered', 'customer.updated', 'customer.erased'] as const) {
+    for (const type of ['customer.registered', 'customer.updated'] as const) {
       kernel.on<{ customerId: string }>(type, (ctx, p) => refreshCustomer(ctx, p.customerId, config, registry).then(() => undefined));
     }
+    kernel.on<CoreEvents['customer.erased']>('customer.erased', onErased);
     kernel.on<CoreEvents['customer.merged']>('customer.merged', async (ctx, p) => {
       await refreshCustomer(ctx, p.survivorId, config, registry);
       await refreshCustomer(ctx, p.mergedId, config, registry);

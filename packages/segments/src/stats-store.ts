@@ -41,6 +41,8 @@ export interface CustomerProjection {
   id: string;
   /** The customer row's `version`: every change through the store raises it. */
   version: number;
+  /** `active` or `erased` (an erased customer's row keeps their figures for the totals). */
+  status: string;
   kind: string;
   region: string | null;
   industry: string | null;
@@ -86,9 +88,17 @@ export async function summaryOf(session: StoreSession, customerId: string, now: 
 }
 
 /** The fields of a customer the statistics row copies. */
-export function projectCustomer(c: Pick<CustomerRow, 'id' | 'version' | 'kind' | 'region' | 'industry' | 'sizeClass' | 'homeStoreId'>): CustomerProjection {
-  return { id: c.id, version: c.version, kind: c.kind, region: c.region, industry: c.industry, sizeClass: c.sizeClass, homeStoreId: c.homeStoreId };
+export function projectCustomer(c: Pick<CustomerRow, 'id' | 'version' | 'status' | 'kind' | 'region' | 'industry' | 'sizeClass' | 'homeStoreId'>): CustomerProjection {
+  return { id: c.id, version: c.version, status: c.status, kind: c.kind, region: c.region, industry: c.industry, sizeClass: c.sizeClass, homeStoreId: c.homeStoreId };
 }
+
+/** Whether a customer has a statistics row: a buying customer, active or erased (whose figures stay in the totals). */
+export function keepsStatistics(c: Pick<CustomerRow, 'status' | 'isCustomer'>): boolean {
+  return c.isCustomer && (c.status === 'active' || c.status === 'erased');
+}
+
+/** The filter that keeps erased customers' rows out of segments and lists of customers. */
+export const NOT_ERASED = { erased: { isNull: true } } as const;
 
 /** What besides the purchases goes into a statistics row. */
 export interface RowExtras {
@@ -102,7 +112,7 @@ export interface RowExtras {
  * all but the customer's copied fields (and the version they are from) and the baskets part's
  * category spend. The digests are left at 0 for {@link sealRow} or the caller to set.
  */
-export type DerivedFields = Omit<StatsRow, 'customerId' | 'kind' | 'region' | 'industry' | 'sizeClass' | 'homeStoreId' | 'customerVersion' | 'categories' | 'topCategory'>;
+export type DerivedFields = Omit<StatsRow, 'customerId' | 'kind' | 'region' | 'industry' | 'sizeClass' | 'homeStoreId' | 'customerVersion' | 'erased' | 'categories' | 'topCategory'>;
 
 /** The derived fields of a row (see {@link DerivedFields}). Pure, so the rebuild and the per-sale update agree. */
 export function deriveFields(
@@ -158,6 +168,7 @@ export function composeRow(
     sizeClass: customer.sizeClass,
     homeStoreId: customer.homeStoreId,
     customerVersion: customer.version,
+    erased: customer.status === 'erased' ? true : null,
     categories: extras.categories,
     topCategory: topCategories(extras.categories, 1)[0]?.category ?? null,
     ...deriveFields(figures, extras, thresholds, config, now),
@@ -427,18 +438,20 @@ export async function matchCustomers(session: StoreSession, predicate: Predicate
     }
     await flush();
   };
+  // Erased customers' rows count in the totals but match no definition.
   if (terms === null) {
-    await run(undefined, (r, c) => evaluate(predicate, targetOf(r, c), now));
+    await run(undefined, (r, c) => r.erased !== true && evaluate(predicate, targetOf(r, c), now));
     return out;
   }
   for (const term of terms) {
+    const where = { ...term.where, ...NOT_ERASED };
     if (term.residual.length === 0) {
       // Nothing left to check in memory: read only the ids, the store does the filtering.
-      for await (const ids of idsWhere(session, term.where)) for (const id of ids) out.add(id);
+      for await (const ids of idsWhere(session, where)) for (const id of ids) out.add(id);
       continue;
     }
     const residual = { type: 'and' as const, items: term.residual };
-    await run(term.where, (r, c) => evaluate(residual, targetOf(r, c), now));
+    await run(where, (r, c) => evaluate(residual, targetOf(r, c), now));
   }
   return out;
 }
@@ -489,8 +502,10 @@ export async function reconcileCustomer(
 ): Promise<{ joined: string[]; left: string[] }> {
   const customerId = row?.customerId ?? customer?.id;
   if (!customerId) return { joined: [], left: [] };
-  const segments = row ? await activeSegments(ctx.tx, registry) : [];
-  const want = new Set(row ? segments.filter((s) => evaluate(s.predicate, targetOf(row, customer), ctx.now)).map((s) => s.id) : []);
+  // An erased customer is in no segment: their row is kept for the totals only.
+  const member = row !== null && row.erased !== true;
+  const segments = member ? await activeSegments(ctx.tx, registry) : [];
+  const want = new Set(member ? segments.filter((s) => evaluate(s.predicate, targetOf(row, customer), ctx.now)).map((s) => s.id) : []);
   const have = new Set<string>();
   for await (const m of scan(ctx.tx, segmentMembersCollection, { where: { customerId } })) have.add(m.segmentId);
   const joined = [...want].filter((s) => !have.has(s)).sort();
@@ -508,8 +523,9 @@ export async function reconcileCustomer(
 
 /**
  * Recomputes one customer's statistics from their purchases in the caller's transaction, with the
- * stored thresholds, and reconciles their memberships. A customer who is no longer an active buyer
- * (merged, erased, a supplier only) loses the row and every membership.
+ * stored thresholds, and reconciles their memberships. A customer who no longer buys (merged, a
+ * supplier only) loses the row and every membership; an erased one keeps the row, marked, and loses
+ * every membership.
  */
 export async function refreshCustomer(
   ctx: CommandContext,
@@ -520,7 +536,7 @@ export async function refreshCustomer(
 ): Promise<StatsRow | null> {
   const customer = await ctx.tx.get(customersCollection, customerId);
   const prev = await ctx.tx.get(customerStatsCollection, customerId);
-  if (!customer || customer.status !== 'active' || !customer.isCustomer) {
+  if (!customer || !keepsStatistics(customer)) {
     if (prev) await ctx.tx.delete(customerStatsCollection, customerId);
     await reconcileCustomer(ctx, null, customer ?? null, registry);
     return null;

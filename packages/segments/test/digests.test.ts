@@ -69,7 +69,7 @@ describe('row digests', () => {
           populationGapHours: t.populationGapHours,
           buyers: 100,
         };
-        const customer = { id: 'cus_1', version, kind: 'individual', region: 'East', industry: null, sizeClass: null, homeStoreId: 'S01' };
+        const customer = { id: 'cus_1', version, status: 'active', kind: 'individual', region: 'East', industry: null, sizeClass: null, homeStoreId: 'S01' };
         const row = sealRow(composeRow(customer, figures, { categories: { dairy: 100 }, creditRating, keyAccount }, stored, config, NOW));
         expect(figuresDigestOf(version, read, { creditRating, keyAccount })).toBe(row.digest);
       }),

@@ -16,6 +16,7 @@ export const cardTypesCollection = defineCollection({
     createdAt: field.timestamp(),
   },
   indexes: [{ name: 'card_types_prefix', fields: ['prefix'], unique: true }],
+  plain: ['name', 'prefix'],
 });
 
 /** Issued cards; the card number is the key. */
@@ -39,6 +40,7 @@ export const cardsCollection = defineCollection({
   indexes: [{ name: 'cards_customer', fields: ['customerId'] }],
   customerKey: 'customerId',
   scrub: ['statusReason'],
+  plain: ['typeId', 'status', 'issuedStoreId', 'replaces', 'replacedBy'],
 });
 
 /** A card's link to the customer who holds it, for reading both in one go (`getLinked`). */

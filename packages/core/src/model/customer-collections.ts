@@ -46,6 +46,8 @@ export const customersCollection = defineCollection({
   ],
   customerKey: 'id',
   personal: ['displayName', 'nameKey', 'phone', 'email', 'taxId', 'profile', 'attributes', 'tags'],
+  // Kind, region, industry, size and home store stay with the bare id: reports group by them.
+  plain: ['kind', 'status', 'mergedInto', 'region', 'industry', 'sizeClass', 'homeStoreId', 'consent', 'missing'],
 });
 
 /** Every change to a customer: who, when, and each field's before and after. */
@@ -63,6 +65,7 @@ export const customerHistoryCollection = defineCollection({
   indexes: [{ name: 'customer_history_customer_at', fields: ['customerId', 'at'] }],
   customerKey: 'customerId',
   scrub: ['changes'],
+  plain: ['actor', 'command'],
 });
 
 /** Audited merges of duplicate records. */
@@ -84,4 +87,5 @@ export const customerMergesCollection = defineCollection({
   ],
   customerKey: 'survivorId',
   scrub: ['reason'],
+  plain: ['mergedId', 'actor', 'moved'],
 });

@@ -32,6 +32,7 @@ export const interactionsCollection = defineCollection({
   indexes: [{ name: 'interactions_customer_at', fields: ['customerId', 'at'] }],
   customerKey: 'customerId',
   personal: ['summary'],
+  plain: ['channel', 'kind', 'staffId', 'storeId', 'refType', 'refId'],
 });
 
 /** A logged interaction. */

@@ -18,6 +18,7 @@ export const storesCollection = defineCollection({
     createdAt: field.timestamp(),
   },
   indexes: [{ name: 'stores_region', fields: ['region'] }],
+  plain: ['name', 'region', 'timeZone', 'openingHours', 'holidays'],
 });
 
 /** A role: permissions and monetary authority limits. */
@@ -34,6 +35,7 @@ export const rolesCollection = defineCollection({
     dailyLimits: nullable(field.json<Record<string, number>>()),
     createdAt: field.timestamp(),
   },
+  plain: ['name', 'permissions', 'limits', 'dailyLimits'],
 });
 
 /** A member of staff. */
@@ -50,4 +52,7 @@ export const staffCollection = defineCollection({
     createdAt: field.timestamp(),
   },
   indexes: [{ name: 'staff_store', fields: ['storeId'] }],
+  // A member of staff's name is theirs; a customer's erasure does not touch it.
+  personal: ['name'],
+  plain: ['storeId', 'roleId'],
 });

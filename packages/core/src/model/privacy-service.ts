@@ -8,9 +8,10 @@ import { ERASED_RESULT } from '../runtime/kernel.js';
 import type { Kernel } from '../runtime/module.js';
 import { scan } from '../store/bulk.js';
 import type { TransactionSession } from '../store/port.js';
-import type { AnyRow, CollectionSpec, FieldSpec, JsonValue } from '../store/schema.js';
+import { privacyClassOf, type AnyRow, type CollectionSpec, type FieldErasure, type FieldSpec, type JsonValue } from '../store/schema.js';
 import { idSchema, shortTextSchema } from '../validation.js';
 import { customerHistoryCollection, customersCollection } from './customer-collections.js';
+import { personalValueKind, personalValueMatcher, type PersonalValueMatcher } from './personal-values.js';
 
 /** What replaces erased text. */
 export const ERASED = '[erased]';
@@ -40,16 +41,23 @@ function texts(value: unknown, out: Set<string>): void {
   else if (value !== null && typeof value === 'object') Object.values(value).forEach((v) => texts(v, out));
 }
 
-/** Replaces every text leaf that contains one of `values` by {@link ERASED}; returns the new value and whether it changed. */
-export function scrubJson(value: JsonValue, values: readonly string[]): { value: JsonValue; changed: boolean } {
-  if (typeof value === 'string') {
-    const hit = values.some((v) => value.includes(v));
-    return hit ? { value: ERASED, changed: true } : { value, changed: false };
-  }
+/**
+ * Replaces every text leaf that mentions one of the person's values by {@link ERASED} (the whole
+ * text, not only the mention: what surrounds a phone number in a note is often about the same
+ * person); returns the new value and whether it changed. `values` is a matcher, or values found as
+ * written (see `personalValueMatcher` for how phones and emails are found in any formatting).
+ */
+export function scrubJson(value: JsonValue, values: PersonalValueMatcher | readonly string[]): { value: JsonValue; changed: boolean } {
+  const matcher = Array.isArray(values) ? personalValueMatcher(values) : (values as PersonalValueMatcher);
+  return scrubWith(value, matcher);
+}
+
+function scrubWith(value: JsonValue, matcher: PersonalValueMatcher): { value: JsonValue; changed: boolean } {
+  if (typeof value === 'string') return matcher.mentions(value) ? { value: ERASED, changed: true } : { value, changed: false };
   if (Array.isArray(value)) {
     let changed = false;
     const out = value.map((v) => {
-      const r = scrubJson(v, values);
+      const r = scrubWith(v, matcher);
       changed ||= r.changed;
       return r.value;
     });
@@ -59,7 +67,7 @@ export function scrubJson(value: JsonValue, values: readonly string[]): { value:
     let changed = false;
     const out: Record<string, JsonValue> = {};
     for (const [k, v] of Object.entries(value)) {
-      const r = scrubJson(v, values);
+      const r = scrubWith(v, matcher);
       changed ||= r.changed;
       out[k] = r.value;
     }
@@ -78,6 +86,111 @@ function wiped(spec: FieldSpec, current: unknown): unknown {
     default:
       return current;
   }
+}
+
+/** The keys of a customer's profile that hold codes, not values that identify the person. */
+const PROFILE_CODES = new Set(['gender', 'supplier', 'alsoCustomer', 'verified']);
+/** Customer fields whose before and after in the record's history are the person's values. */
+const HISTORY_FIELDS = new Set([...customersCollection.personal, 'name', 'birthDate', 'address', 'legalName', 'tradeName', 'contacts']);
+
+/**
+ * Every value the person gave us: the personal fields of their customer records and the history of
+ * those records, and what the personal fields of their other rows hold (a complaint's contact name,
+ * phone and email). Personal free text elsewhere (an interaction's summary) is cleared itself; of it
+ * only a text that is a phone or an email counts as a value.
+ */
+async function personalValues(tx: TransactionSession, collections: readonly CollectionSpec[], ids: readonly string[]): Promise<PersonalValueMatcher> {
+  const found = new Set<string>();
+  for (const id of ids) {
+    const row = await tx.get(customersCollection, id);
+    if (row) {
+      for (const f of customersCollection.personal) {
+        const value = row[f as keyof typeof row];
+        if (f === 'profile') {
+          for (const [k, v] of Object.entries(value as Record<string, JsonValue>)) if (!PROFILE_CODES.has(k)) texts(v, found);
+        } else texts(value, found);
+      }
+    }
+    for await (const h of scan(tx, customerHistoryCollection, { where: { customerId: id } })) {
+      for (const change of h.changes) {
+        if (!HISTORY_FIELDS.has(change.field)) continue;
+        texts(change.before, found);
+        texts(change.after, found);
+      }
+    }
+  }
+  for (const c of collections) {
+    if (c.customerKey === undefined || c.name === customersCollection.name || c.personal.length === 0) continue;
+    for (const id of ids) {
+      for await (const row of scan(tx, c, { where: { [c.customerKey]: id } })) {
+        for (const f of c.personal) {
+          const value = (row as AnyRow)[f];
+          if (c.fields[f]?.kind === 'json') texts(value, found);
+          else if (typeof value === 'string' && personalValueKind(value) !== 'text') found.add(value);
+        }
+      }
+    }
+  }
+  found.delete(ERASED);
+  return personalValueMatcher(found);
+}
+
+/** The patch that erases one row: `fields` cleared (personal) or scrubbed, by the collection's eraser where it has one. */
+async function erasurePatch(tx: TransactionSession, c: CollectionSpec, row: AnyRow, fields: ReadonlyArray<{ name: string; cls: string }>, matcher: PersonalValueMatcher): Promise<AnyRow> {
+  const patch: AnyRow = {};
+  const erasure: FieldErasure = { mentions: (text) => matcher.mentions(text), scrub: (value) => scrubWith(value, matcher).value, row, session: tx };
+  for (const { name, cls } of fields) {
+    const current = row[name];
+    const eraser = c.erase?.[name];
+    let next: unknown;
+    if (eraser) next = current === null || current === undefined ? current : await eraser(current as JsonValue, erasure);
+    else if (cls === 'personal') next = wiped(c.fields[name]!, current);
+    else if (current === null || current === undefined || (typeof current !== 'string' && c.fields[name]!.kind !== 'json')) continue;
+    else next = scrubWith(current as JsonValue, matcher).value;
+    if (JSON.stringify(next) !== JSON.stringify(current)) patch[name] = next;
+  }
+  return patch;
+}
+
+/**
+ * Erases the rows of the person (`ids`) in every collection, and what mentions them in the free text
+ * of rows that belong to nobody; returns the rows changed per collection.
+ */
+async function eraseRows(tx: TransactionSession, collections: readonly CollectionSpec[], ids: readonly string[], matcher: PersonalValueMatcher, now: Date): Promise<Record<string, number>> {
+  const changed: Record<string, number> = {};
+  for (const c of collections) {
+    const fields = Object.keys(c.fields).map((f) => ({ name: f, cls: privacyClassOf(c, f) }));
+    let n = 0;
+    if (c.customerKey !== undefined) {
+      // The person's rows: personal fields cleared, free text scrubbed.
+      const erased = fields.filter((f) => f.cls !== 'plain' && f.name !== c.primaryKey && f.name !== c.customerKey);
+      if (erased.length === 0 && c.name !== customersCollection.name) continue;
+      for (const id of ids) {
+        for await (const row of scan(tx, c, { where: { [c.customerKey]: id } })) {
+          const patch = await erasurePatch(tx, c, row as AnyRow, erased, matcher);
+          if (c.name === 'idempotency_keys' && (row as AnyRow)['result'] !== ERASED_RESULT) patch['result'] = ERASED_RESULT;
+          // A record merged into the person's stays merged (it points at them); the person's own becomes erased.
+          if (c.name === customersCollection.name) Object.assign(patch, { nameKey: '', ...((row as AnyRow)['status'] === 'merged' ? {} : { status: 'erased' }), missing: [], completeness: 0, lastVerifiedAt: null, updatedAt: now });
+          if (Object.keys(patch).length === 0) continue;
+          await tx.update(c, (row as AnyRow)[c.primaryKey] as string, patch);
+          n++;
+        }
+      }
+    } else {
+      // Rows that belong to no customer (a corrective action): only text declared `scrub` can
+      // mention the person; their personal fields are someone else's (staff names).
+      const declared = fields.filter((f) => c.scrub?.includes(f.name));
+      if (declared.length === 0 || matcher.values.length === 0) continue;
+      for await (const row of scan(tx, c)) {
+        const patch = await erasurePatch(tx, c, row as AnyRow, declared, matcher);
+        if (Object.keys(patch).length === 0) continue;
+        await tx.update(c, (row as AnyRow)[c.primaryKey] as string, patch);
+        n++;
+      }
+    }
+    if (n) changed[c.name] = n;
+  }
+  return changed;
 }
 
 function toJson(row: AnyRow): JsonValue {
@@ -127,50 +240,9 @@ export function createPrivacyService(kernel: Kernel) {
       if (!root) throw new NotFoundError('customer', input.customerId, { path: ['customerId'] });
       if (root.status === 'merged') throw new InvalidStateError(`customer ${root.id} was merged into ${root.mergedInto}; erase that record`, { path: ['customerId'], mergedInto: root.mergedInto });
       const ids = await identities(ctx.tx, root.id);
+      const matcher = await personalValues(ctx.tx, kernel.collections, ids);
 
-      // Every value the person gave us, from their records and the history of those records.
-      const found = new Set<string>();
-      for (const id of ids) {
-        const row = await ctx.tx.get(customersCollection, id);
-        if (row) for (const f of customersCollection.personal) texts(row[f as keyof typeof row], found);
-        for await (const h of scan(ctx.tx, customerHistoryCollection, { where: { customerId: id } })) {
-          for (const change of h.changes) {
-            if (customersCollection.personal.includes(change.field) || ['name', 'birthDate', 'address', 'legalName', 'tradeName', 'contacts', 'gender'].includes(change.field)) {
-              texts(change.before, found);
-              texts(change.after, found);
-            }
-          }
-        }
-      }
-      // Very short values (a one-letter gender code) would match inside unrelated text.
-      const values = [...found].filter((v) => v !== ERASED && [...v].length >= 2).sort((a, b) => b.length - a.length);
-
-      const changed: Record<string, number> = {};
-      for (const c of owned()) {
-        let n = 0;
-        for (const id of ids) {
-          for await (const row of scan(ctx.tx, c, { where: { [c.customerKey]: id } })) {
-            const patch: AnyRow = {};
-            for (const f of c.personal) {
-              if (f === c.primaryKey || f === c.customerKey) continue;
-              const next = wiped(c.fields[f]!, row[f as keyof typeof row]);
-              if (JSON.stringify(next) !== JSON.stringify(row[f as keyof typeof row])) patch[f] = next;
-            }
-            for (const f of c.scrub ?? []) {
-              const current = row[f as keyof typeof row] as JsonValue;
-              if (current === null || current === undefined) continue;
-              const r = scrubJson(current, values);
-              if (r.changed) patch[f] = r.value;
-            }
-            if (c.name === 'idempotency_keys' && (row as AnyRow)['result'] !== ERASED_RESULT) patch['result'] = ERASED_RESULT;
-            if (c.name === customersCollection.name) Object.assign(patch, { nameKey: '', status: 'erased', missing: [], completeness: 0, lastVerifiedAt: null, updatedAt: ctx.now });
-            if (Object.keys(patch).length === 0) continue;
-            await ctx.tx.update(c, (row as AnyRow)[c.primaryKey] as string, patch);
-            n++;
-          }
-        }
-        if (n) changed[c.name] = n;
-      }
+      const changed = await eraseRows(ctx.tx, kernel.collections, ids, matcher, ctx.now);
       ctx.audit({ type: 'customer', id: root.id, customerId: root.id }, { changed });
       await ctx.emit('customer.erased', { customerId: root.id }, { customerId: root.id });
       return { customerId: root.id, customerIds: ids, changed };

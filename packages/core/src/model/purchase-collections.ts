@@ -31,6 +31,9 @@ export const purchasesCollection = defineCollection({
     { name: 'purchases_store_at', fields: ['storeId', 'occurredAt'] },
   ],
   customerKey: 'customerId',
+  // A payment's reference is whatever the till sent (a card or hold id, a bank reference).
+  scrub: ['payments'],
+  plain: ['storeId', 'terminalId', 'receiptNo', 'cardNumber', 'channel', 'currency', 'status'],
 });
 
 /** One line of a sale. Quantities are thousandths (weighed goods: 1.25 kg is 1250). */
@@ -60,6 +63,7 @@ export const purchaseLinesCollection = defineCollection({
     { name: 'purchase_lines_category_at', fields: ['category', 'occurredAt'] },
   ],
   customerKey: 'customerId',
+  plain: ['purchaseId', 'storeId', 'sku', 'name', 'category', 'brand'],
 });
 
 /** A return against a sale. */
@@ -91,7 +95,9 @@ export const purchaseReturnsCollection = defineCollection({
     { name: 'purchase_returns_customer', fields: ['customerId', 'at'] },
   ],
   customerKey: 'customerId',
-  scrub: ['reason'],
+  // Tenders name card numbers and voucher codes only; scrubbed all the same, as a sale's payments are.
+  scrub: ['reason', 'deductions', 'tenders'],
+  plain: ['purchaseId', 'storeId', 'lines', 'approvedBy'],
 });
 
 /** A payment of a sale, as stored. */

@@ -24,6 +24,7 @@ export const auditLog = defineCollection({
   ],
   customerKey: 'customerId',
   scrub: ['details'],
+  plain: ['actor', 'command', 'outcome', 'errorCode', 'targetType', 'targetId'],
 });
 
 /** Events written in the same transaction as the change that caused them, relayed later in `seq` order. */
@@ -44,6 +45,7 @@ export const outbox = defineCollection({
   ],
   customerKey: 'customerId',
   scrub: ['payload'],
+  plain: ['type'],
 });
 
 /** How far each relay consumer has delivered. */
@@ -52,6 +54,7 @@ export const outboxCursors = defineCollection({
   primaryKey: 'id',
   versioned: true,
   fields: { id: field.string(), seq: field.integer(), updatedAt: field.timestamp() },
+  plain: ['id'],
 });
 
 /** Stored results of commands sent with an idempotency key. */
@@ -68,6 +71,10 @@ export const idempotencyKeys = defineCollection({
   },
   indexes: [{ name: 'idempotency_keys_customer', fields: ['customerId'] }],
   customerKey: 'customerId',
+  // The result is replaced by a marker on erasure (a retry is then refused); the hash of the request
+  // only tells a retry from another request and cannot be read back.
+  personal: ['result'],
+  plain: ['command', 'requestHash'],
 });
 
 /** Named counters (outbox order, card numbers). */
@@ -75,6 +82,7 @@ export const sequences = defineCollection({
   name: 'sequences',
   primaryKey: 'id',
   fields: { id: field.string(), value: field.integer() },
+  plain: ['id'],
 });
 
 /** One entry per thing that happened to a customer, from every module, for `timeline()`. */
@@ -97,6 +105,7 @@ export const timeline = defineCollection({
   customerKey: 'customerId',
   personal: ['summary'],
   scrub: ['data'],
+  plain: ['source', 'kind', 'storeId', 'refType', 'refId'],
 });
 
 /** What each member of staff moved under each limit on each local day, for daily authority limits. */
@@ -115,6 +124,7 @@ export const authorityUsage = defineCollection({
     updatedAt: field.timestamp(),
   },
   indexes: [{ name: 'authority_usage_staff_day', fields: ['staffId', 'day'] }],
+  plain: ['staffId', 'limit', 'day'],
 });
 
 /** All runtime collections. */

@@ -2,6 +2,7 @@
  * Collections: how a module declares the data it owns. Adapters create tables (or their
  * equivalent) from these declarations; nothing else about a module's data is adapter-specific.
  */
+import type { StoreSession } from './port.js';
 
 /** The value kinds every store must keep exactly. */
 export type FieldKind = 'string' | 'integer' | 'boolean' | 'timestamp' | 'json';
@@ -67,14 +68,50 @@ export interface CollectionSpec<F extends Record<string, FieldSpec> = Record<str
    * merge a customer's data generically, and as the shard key when rows are distributed by customer.
    */
   readonly customerKey?: string;
-  /** Fields that hold personal data; erasure clears them (null, `'[erased]'` or an empty JSON value). */
+  /**
+   * Fields that hold personal data (a name, a phone, a birth date, a person's own words); erasure of
+   * the customer who owns the row clears them (null, `'[erased]'` or an empty JSON value). In a
+   * collection without a customer key they are someone else's (a member of staff's name), and a
+   * customer's erasure leaves them.
+   */
   readonly personal: readonly string[];
   /**
-   * Fields that may mention personal data among other things (event payloads, audit details);
-   * erasure replaces each text inside them that contains one of the person's values.
+   * Free text that may mention personal data among other things (notes, reasons, event payloads,
+   * audit details, file names); erasure replaces each text inside them that mentions one of the
+   * person's values by `'[erased]'`, in the person's rows and, in a collection without a customer
+   * key, in every row.
    */
   readonly scrub?: readonly string[];
+  /** Fields that hold no personal data: ids, codes, statuses, amounts, the retailer's own settings. */
+  readonly plain?: readonly string[];
+  /**
+   * Fields that erasure rewrites with a function of the collection's own instead of clearing or
+   * scrubbing them, because other code still reads their structure (a sale's quote context, replayed
+   * for a return). Each is also declared `personal` or `scrub`.
+   */
+  readonly erase?: Readonly<Record<string, FieldEraser>>;
 }
+
+/**
+ * How a field relates to personal data: `personal` (cleared on erasure), `scrub` (free text: what
+ * mentions the person is replaced) or `plain` (none).
+ */
+export type PrivacyClass = 'personal' | 'scrub' | 'plain';
+
+/** What a {@link FieldEraser} is given. */
+export interface FieldErasure {
+  /** Whether a text mentions one of the person's values (see `personalValueMatcher`). */
+  mentions(text: string): boolean;
+  /** The default treatment of a `scrub` field: every text leaf that mentions a value becomes `'[erased]'`. */
+  scrub(value: JsonValue): JsonValue;
+  /** The row being erased, as stored. */
+  readonly row: AnyRow;
+  /** The erasure's transaction, for what the function needs to read. */
+  readonly session: StoreSession;
+}
+
+/** Rewrites one field of a row on erasure; returns the value to store. */
+export type FieldEraser = (value: JsonValue, erasure: FieldErasure) => JsonValue | Promise<JsonValue>;
 
 /** The input accepted by {@link defineCollection}. */
 export interface CollectionInput<F extends Record<string, FieldSpec>, V extends boolean, K extends keyof F & string> {
@@ -84,8 +121,18 @@ export interface CollectionInput<F extends Record<string, FieldSpec>, V extends 
   versioned?: V;
   indexes?: readonly IndexSpec[];
   customerKey?: keyof F & string;
+  /** Fields that hold personal data (see {@link CollectionSpec.personal}). */
   personal?: readonly (keyof F & string)[];
+  /** Free text that may mention personal data (see {@link CollectionSpec.scrub}). */
   scrub?: readonly (keyof F & string)[];
+  /**
+   * Fields that hold no personal data. A string or JSON field in none of the three lists (other than
+   * the primary key and the customer key, which are ids) is treated as `scrub`, the safe default:
+   * erasure then replaces what in it mentions the person.
+   */
+  plain?: readonly (keyof F & string)[];
+  /** Fields rewritten on erasure by a function (see {@link CollectionSpec.erase}). */
+  erase?: Partial<Record<keyof F & string, FieldEraser>>;
 }
 
 type WithVersion<F extends Record<string, FieldSpec>, V extends boolean> = V extends true
@@ -129,8 +176,26 @@ export function defineCollection<F extends Record<string, FieldSpec>, K extends 
       if (spec.kind === 'json') throw new TypeError(`${input.name}.${index.name}: json field ${f} cannot be indexed`);
     }
   }
-  for (const f of [input.customerKey, ...(input.personal ?? []), ...(input.scrub ?? [])]) {
+  const erase = (input.erase ?? {}) as Record<string, FieldEraser>;
+  for (const f of [input.customerKey, ...(input.personal ?? []), ...(input.scrub ?? []), ...(input.plain ?? []), ...Object.keys(erase)]) {
     if (f !== undefined && !fields[f]) throw new TypeError(`${input.name}: unknown field ${f}`);
+  }
+  const classOf = new Map<string, PrivacyClass>();
+  for (const [cls, list] of [['personal', input.personal], ['scrub', input.scrub], ['plain', input.plain]] as const) {
+    for (const f of list ?? []) {
+      const seen = classOf.get(f);
+      if (seen !== undefined) throw new TypeError(`${input.name}: field ${f} is declared both ${seen} and ${cls}`);
+      classOf.set(f, cls);
+    }
+  }
+  // Erasure keeps the keys: the rows stay under the bare ids, so totals still add up.
+  for (const key of [input.primaryKey, input.customerKey]) {
+    const cls = key === undefined ? undefined : classOf.get(key);
+    if (cls !== undefined && cls !== 'plain') throw new TypeError(`${input.name}: key field ${key} cannot be ${cls}`);
+  }
+  for (const f of Object.keys(erase)) {
+    const cls = classOf.get(f);
+    if (cls !== 'personal' && cls !== 'scrub') throw new TypeError(`${input.name}: field ${f} has an eraser, so it must be declared personal or scrub`);
   }
   return {
     name: input.name,
@@ -141,7 +206,32 @@ export function defineCollection<F extends Record<string, FieldSpec>, K extends 
     ...(input.customerKey !== undefined ? { customerKey: input.customerKey } : {}),
     personal: input.personal ?? [],
     scrub: input.scrub ?? [],
+    plain: input.plain ?? [],
+    ...(Object.keys(erase).length ? { erase } : {}),
   } as CollectionSpec<WithVersion<F, V>, K>;
+}
+
+/**
+ * The privacy class of a field as declared; a string or JSON field declared nowhere is `scrub` (the
+ * safe default), the primary key, the customer key and integer, boolean and timestamp fields `plain`.
+ */
+export function privacyClassOf(collection: CollectionSpec, name: string): PrivacyClass {
+  if (collection.personal.includes(name)) return 'personal';
+  if (collection.scrub?.includes(name)) return 'scrub';
+  if (collection.plain?.includes(name) || name === collection.primaryKey || name === collection.customerKey) return 'plain';
+  const spec = collection.fields[name];
+  return spec && (spec.kind === 'string' || spec.kind === 'json') ? 'scrub' : 'plain';
+}
+
+/**
+ * The string and JSON fields of a collection declared in none of `personal`, `scrub` and `plain`
+ * (the keys excepted): a test over every collection keeps a new field from going unclassified.
+ */
+export function unclassifiedFields(collection: CollectionSpec): string[] {
+  const declared = new Set([...collection.personal, ...(collection.scrub ?? []), ...(collection.plain ?? []), collection.primaryKey, collection.customerKey]);
+  return Object.entries(collection.fields)
+    .filter(([name, spec]) => (spec.kind === 'string' || spec.kind === 'json') && !declared.has(name))
+    .map(([name]) => name);
 }
 
 /** The TypeScript type of a stored row of collection `C`. */
