@@ -51,11 +51,16 @@ describe.each(STORE_KINDS)('holds at the till on $name', (kind) => {
     expect(twice).toMatchObject({ code: 'INVALID_STATE', path: ['payments', 0, 'reference'] });
     expect(await loyaltySnapshot(chain)).toEqual(before);
 
-    // Half the soap back: 2 household points go, 30 of the 60 points that paid come back.
-    await chain.crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'broken' }, { ...CLERK, idempotencyKey: freshKey('return') });
+    // Half the soap back: 2 household points go, 30 of the 60 points that paid come back, and the till
+    // pays only the rest of the 10 yuan: 9.70 in cash, never the whole 10 on top of the points.
+    const first = await chain.crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'broken' }, { ...CLERK, idempotencyKey: freshKey('return') });
     expect((await chain.loyalty.balance(id)).available).toBe(54 - 2 + 30);
-    await chain.crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'broken' }, { ...CLERK, idempotencyKey: freshKey('return') });
+    expect(first).toMatchObject({ amount: 1000, payable: 1000, dueAtTill: 970, tenders: [{ via: 'points', method: 'points', amount: 30, points: 30, settled: true }, { via: 'till', method: 'cash', amount: 970, settled: false }] });
+    const second = await chain.crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'broken' }, { ...CLERK, idempotencyKey: freshKey('return') });
     expect((await chain.loyalty.balance(id)).available).toBe(110);
+    expect(second).toMatchObject({ payable: 1000, dueAtTill: 970, tenders: [{ via: 'points', amount: 30 }, { via: 'till', method: 'cash', amount: 970 }] });
+    // Together: exactly what was paid, each tender its own.
+    expect(first.dueAtTill + second.dueAtTill).toBe(1940);
     expect((await chain.loyalty.statement(id)).lines.filter((l) => l.kind === 'restore').map((l) => l.points)).toEqual([30, 30]);
     await expectLedgerConsistent(chain.store);
   });
