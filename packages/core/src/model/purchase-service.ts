@@ -16,6 +16,7 @@ import {
   pageSchema,
   parseInput,
   shortTextSchema,
+  singleLineTextSchema,
 } from '../validation.js';
 import { cardHolder, cardsCollection } from './card-collections.js';
 import type { CustomerRow } from './customer-record.js';
@@ -30,12 +31,7 @@ import {
 } from './purchase-collections.js';
 import { fromMilli, lineGross, refundFor, saleTotals, settleRefund, toMilli } from './purchase-math.js';
 
-const labelSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
+const labelSchema = singleLineTextSchema(64);
 
 const quantitySchema = z
   .number()
@@ -66,7 +62,7 @@ export const paymentSchema = z
     /** `cash`, `bank-card`, `mobile`, `voucher`, `stored-value`, `account`, ... */
     method: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'payment methods are lower-case words'),
     amount: minorUnitsSchema.refine((a) => a > 0, 'payments are positive'),
-    reference: z.string().trim().min(1).max(100).optional(),
+    reference: singleLineTextSchema(100).optional(),
   })
   .strict();
 

@@ -16,7 +16,7 @@ import {
   isClienteleError,
 } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
-import { canonicalJson, decodeJson, encodeJson, fingerprint } from '../json-codec.js';
+import { canonicalJson, decodeJson, encodeJson, fingerprint, fingerprintMatches } from '../json-codec.js';
 import { rolesCollection, staffCollection } from '../model/organisation-collections.js';
 import { insertMany } from '../store/bulk.js';
 import type { Store, TransactionSession } from '../store/port.js';
@@ -118,8 +118,8 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     }
   }
 
-  function replay<O>(spec: CommandSpec<z.ZodType, O>, stored: { command: string; requestHash: string; result: string; key: string }, hash: string): O {
-    if (stored.command !== spec.name || stored.requestHash !== hash) throw new IdempotencyMismatchError(stored.key, spec.name);
+  function replay<O>(spec: CommandSpec<z.ZodType, O>, stored: { command: string; requestHash: string; result: string; key: string }, request: string): O {
+    if (stored.command !== spec.name || !fingerprintMatches(stored.requestHash, request)) throw new IdempotencyMismatchError(stored.key, spec.name);
     if (stored.result === ERASED_RESULT) throw new InvalidStateError('the result of this request was erased with the customer', { key: stored.key });
     return decodeJson<O>(stored.result);
   }
@@ -146,7 +146,8 @@ export function createKernel(settings: KernelSettings): KernelInternals {
         if (isClienteleError(error, 'PERMISSION_DENIED')) await auditRefusal(spec.name, options.actor, error, now);
         throw error;
       }
-      const hash = key === undefined ? '' : fingerprint(`${spec.name}\n${canonicalJson(input)}`);
+      const request = key === undefined ? '' : `${spec.name}\n${canonicalJson(input)}`;
+      const hash = key === undefined ? '' : fingerprint(request);
       let events: PendingEvent[] = [];
       let refusal: ClienteleError | null = null;
 
@@ -255,7 +256,7 @@ export function createKernel(settings: KernelSettings): KernelInternals {
         // this attempt was kept; answer with the stored result, or IDEMPOTENCY_MISMATCH.
         if (key !== undefined) {
           const prior = await store.get(idempotencyKeys, key).catch(() => undefined);
-          if (prior) return replay(spec as CommandSpec<z.ZodType, O>, prior, hash);
+          if (prior) return replay(spec as CommandSpec<z.ZodType, O>, prior, request);
         }
         if (refusal && error === refusal) await auditRefusal(spec.name, actor, refusal, now);
         throw error;
