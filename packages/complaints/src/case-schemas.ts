@@ -1,11 +1,11 @@
 /** Input schemas of the case commands: the zod boundary every call passes first. */
-import { codeSchema, emailSchema, idSchema, instantSchema, longTextSchema, phoneSchema, shortTextSchema } from '@clientele/core';
+import { codeSchema, emailSchema, idSchema, instantSchema, longTextSchema, multiLineTextSchema, phoneSchema, shortTextSchema, singleLineTextSchema } from '@clientele/core';
 import { z } from 'zod';
 import { AFTER_SALES_REQUESTS, CASE_CHANNELS, CASE_KINDS, RULING_DECISIONS } from './case-states.js';
 import type { ComplaintsConfig } from './config.js';
 import { remedyInputSchema } from './remedies.js';
 
-const noteSchema = z.string().trim().min(1).max(2000);
+const noteSchema = multiLineTextSchema(2000);
 const caseRef = { caseId: idSchema };
 
 /** An item a case concerns: a product, or a line of the purchase named on the case. */
@@ -40,7 +40,7 @@ export const openCaseSchema = z
     severity: codeSchema,
     description: longTextSchema,
     /** References to files kept elsewhere (photo ids, URLs). */
-    attachments: z.array(z.string().trim().min(1).max(500)).max(20).default([]),
+    attachments: z.array(singleLineTextSchema(500)).max(20).default([]),
   })
   .strict()
   .superRefine((c, ctx) => {

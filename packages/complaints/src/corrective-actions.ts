@@ -13,6 +13,7 @@ import {
   invalid,
   isClienteleError,
   longTextSchema,
+  multiLineTextSchema,
   parseInput,
   staffCollection,
   type Actor,
@@ -55,7 +56,7 @@ export const listActionsSchema = z
   })
   .strict();
 
-const noteSchema = z.string().trim().min(1).max(2000);
+const noteSchema = multiLineTextSchema(2000);
 
 /** Builds the corrective-action service. */
 export function createCorrectiveActionService(engine: Engine) {

@@ -2,7 +2,7 @@
  * Remedies: what a case gives the customer, what each is worth for authority checks, and the narrow
  * part of the loyalty module that issues the loyalty ones. Pure.
  */
-import { codeSchema, minorUnitsSchema, type Actor } from '@clientele/core';
+import { codeSchema, minorUnitsSchema, multiLineTextSchema, type Actor } from '@clientele/core';
 import { z } from 'zod';
 
 /** Kinds of remedy. `goodwill-points` and `voucher` are issued through the loyalty module. */
@@ -16,7 +16,7 @@ export const LOYALTY_REMEDIES: readonly RemedyType[] = ['goodwill-points', 'vouc
 /** Remedies carried out by a supervised task (goods are repaired or exchanged), not at once. */
 export const TASK_REMEDIES: readonly RemedyType[] = ['exchange', 'repair'];
 
-const note = z.string().trim().min(1).max(500).optional();
+const note = multiLineTextSchema(500).optional();
 const positive = minorUnitsSchema.refine((n) => n > 0, 'must be more than 0');
 
 /** A remedy as a handler proposes it. Amounts are minor units (fen). */

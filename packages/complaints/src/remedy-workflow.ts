@@ -5,7 +5,7 @@
  * the steps, calls the loyalty module again with the same key, which returns the first result, so a
  * remedy is never issued twice.
  */
-import { idSchema, isClienteleError, type Actor, type ErrorCode, type JsonValue } from '@clientele/core';
+import { idSchema, isClienteleError, jsonValueSchema, type Actor, type ErrorCode, type JsonValue } from '@clientele/core';
 import { z } from 'zod';
 import { addHistory, emit, loadCase, saveCase, type Engine } from './case-engine.js';
 import { remediesCollection, type RemedyRow } from './collections.js';
@@ -40,7 +40,7 @@ export function createRemedyWorkflow(engine: Engine): RemedyWorkflow {
 
   const recordIssued = kernel.command({
     name: 'complaints.record-remedy',
-    input: z.object({ caseId: idSchema, remedyId: idSchema, result: z.json() }).strict(),
+    input: z.object({ caseId: idSchema, remedyId: idSchema, result: jsonValueSchema() }).strict(),
     permission: 'complaints.handle',
     idempotency: 'optional',
     async run(ctx, input) {
@@ -106,7 +106,7 @@ export function createRemedyWorkflow(engine: Engine): RemedyWorkflow {
       outcome.pending++;
       return;
     }
-    const { recorded } = await recordIssued({ caseId: remedy.caseId, remedyId: remedy.id, result: plain(result) as z.infer<ReturnType<typeof z.json>> }, { actor });
+    const { recorded } = await recordIssued({ caseId: remedy.caseId, remedyId: remedy.id, result: plain(result) }, { actor });
     if (recorded) outcome.issued++;
   }
 

@@ -6,7 +6,9 @@
 export * from './errors.js';
 export * from './clock.js';
 export * from './ids.js';
-export { encodeJson, decodeJson, canonicalJson, fingerprint } from './json-codec.js';
+export { encodeJson, decodeJson, canonicalJson, fingerprint, fingerprintMatches, legacyFingerprint } from './json-codec.js';
+export { DEFAULT_JSON_LIMITS, plainJsonIssue, type JsonLimits } from './plain-json.js';
+export { textProblem, jsonTextProblem, type TextKind, type TextProblem } from './text-rules.js';
 export * from './store/schema.js';
 export * from './store/port.js';
 export { memoryStore, type MemoryStoreOptions } from './store/memory-store.js';
@@ -43,6 +45,11 @@ export {
   minorUnitsSchema,
   shortTextSchema,
   longTextSchema,
+  nameSchema,
+  singleLineTextSchema,
+  multiLineTextSchema,
+  jsonValueSchema,
+  jsonObjectSchema,
   phoneSchema,
   emailSchema,
   dateSchema,

@@ -3,14 +3,29 @@
  * {@link ValidationError} naming each failing path before anything is read or written.
  */
 import { z } from 'zod';
-import { ValidationError, type ValidationIssue } from './errors.js';
+import { ValidationError, isClienteleError, type ValidationIssue } from './errors.js';
 import { isValidCardNumber } from './model/card-number.js';
+import { DEFAULT_JSON_LIMITS, plainJsonIssue, type JsonLimits } from './plain-json.js';
+import type { JsonValue } from './store/schema.js';
+import { textProblem, type TextKind } from './text-rules.js';
 
-/** Parses `input` with `schema`; throws {@link ValidationError} with every issue and its path. */
+/**
+ * Parses `input` with `schema`; throws {@link ValidationError} with every issue and its path. Input
+ * that cannot even be read (a getter or a proxy that throws) is a `VALIDATION_FAILED` too, with the
+ * code `unreadable`: no input makes it throw anything but a `ClienteleError`.
+ */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefix: ReadonlyArray<string | number> = []): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  throw new ValidationError(toIssues(result.error, prefix));
+  let issues: ValidationIssue[];
+  try {
+    const result = schema.safeParse(input);
+    if (result.success) return result.data as z.output<S>;
+    // zod words its issues lazily, reading the input again: inside the guard too.
+    issues = toIssues(result.error, prefix);
+  } catch (error) {
+    if (isClienteleError(error)) throw error;
+    issues = [{ path: [...prefix], code: 'unreadable', message: 'the input could not be read' }];
+  }
+  throw new ValidationError(issues);
 }
 
 /** Converts zod's issues to Clientele's. */
@@ -40,16 +55,69 @@ export const idSchema = z
 /** An amount of money in integer minor units (fen, cents), zero or more. */
 export const minorUnitsSchema = z.number().int('money is integer minor units').min(0).max(Number.MAX_SAFE_INTEGER);
 
-/** Short free text (names, titles): trimmed, 1-200 characters, no control characters. */
-export const shortTextSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
+function textSchema(kind: TextKind, max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .superRefine((text, ctx) => {
+      const problem = textProblem(text, kind);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem.message, params: { code: problem.code } });
+    });
+}
 
-/** Longer free text (summaries, reasons): trimmed, 1-4000 characters. */
-export const longTextSchema = z.string().trim().min(1).max(4000);
+/**
+ * Single-line free text of 1 to `max` characters after trimming: no control characters (line breaks
+ * and tabs included), no bidirectional override or isolate characters (U+202A-U+202E,
+ * U+2066-U+2069), and at least one visible character. Addresses, tags, notes of one line.
+ */
+export function singleLineTextSchema(max: number) {
+  return textSchema('line', max);
+}
+
+/**
+ * Multi-line free text of 1 to `max` characters after trimming: as {@link singleLineTextSchema} but
+ * line feed, carriage return and tab are allowed.
+ */
+export function multiLineTextSchema(max: number) {
+  return textSchema('multiline', max);
+}
+
+/** Short free text (titles, store and role names): single-line text of 1-200 characters. */
+export const shortTextSchema = singleLineTextSchema(200);
+
+/**
+ * A name (of a person, an organisation, a contact): single-line text of 1-200 characters that also
+ * refuses the directional marks U+200E, U+200F and U+061C. Chinese, accented and emoji names pass.
+ */
+export const nameSchema = textSchema('name', 200);
+
+/** Longer free text (summaries, reasons): multi-line text of 1-4000 characters. */
+export const longTextSchema = multiLineTextSchema(4000);
+
+/**
+ * Any plain JSON value within `limits` (default {@link DEFAULT_JSON_LIMITS}: 32 levels, 64 KiB),
+ * checked without recursion before anything else reads it. Refuses BigInt, functions, symbols,
+ * dates, class instances, cycles, `NaN` and infinities, `undefined`, holes, `__proto__` keys, and
+ * text that breaks the long-text rules. Issue codes: `not_json`, `too_deep`, `too_large`, `cyclic`,
+ * `forbidden_key`, `control_character`, `bidi_control`, `unstorable_text`.
+ */
+export function jsonValueSchema(limits: Partial<JsonLimits> = {}): z.ZodType<JsonValue, unknown> {
+  return jsonSchema({ ...DEFAULT_JSON_LIMITS, ...limits }, 'any') as unknown as z.ZodType<JsonValue, unknown>;
+}
+
+/** A plain JSON object within `limits`: as {@link jsonValueSchema}, and the value must be an object. */
+export function jsonObjectSchema(limits: Partial<JsonLimits> = {}): z.ZodType<Record<string, JsonValue>, Record<string, unknown>> {
+  return jsonSchema({ ...DEFAULT_JSON_LIMITS, ...limits }, 'object') as unknown as z.ZodType<Record<string, JsonValue>, Record<string, unknown>>;
+}
+
+function jsonSchema(limits: JsonLimits, root: 'any' | 'object') {
+  return z.unknown().superRefine((value, ctx) => {
+    const issue = plainJsonIssue(value, limits, [], root);
+    if (issue) ctx.addIssue({ code: 'custom', message: issue.message, path: [...issue.path], params: { code: issue.code } });
+  });
+}
 
 /** A phone number: digits with an optional leading +, separators allowed on input and removed. */
 export const phoneSchema = z
@@ -72,8 +140,12 @@ export const dateSchema = z.iso.date();
 /** An instant: a `Date` or ISO-8601 text with offset. */
 export const instantSchema = z.union([z.date(), z.iso.datetime({ offset: true })]).transform((v) => new Date(v));
 
-/** An idempotency key: what a POS sends again when it retries the same request. */
-export const idempotencyKeySchema = z.string().min(8, 'idempotency keys need at least 8 characters').max(200);
+/** An idempotency key: what a POS sends again when it retries the same request; 8-200 characters, no control or bidirectional control characters. */
+export const idempotencyKeySchema = z
+  .string()
+  .min(8, 'idempotency keys need at least 8 characters')
+  .max(200)
+  .regex(/^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ud800-\udfff]*$/u, 'idempotency keys must not contain control, bidirectional control or unpaired surrogate characters');
 
 /** Page options of list queries. */
 export const pageSchema = z.object({

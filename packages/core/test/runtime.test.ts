@@ -19,7 +19,7 @@ describe('runtime pieces', () => {
     expect(canonicalJson({ b: 1, a: [1, { d: 2, c: undefined }] })).toBe('{"a":[1,{"d":2}],"b":1}');
     expect(fingerprint(canonicalJson({ a: 1, b: 2 }))).toBe(fingerprint(canonicalJson({ b: 2, a: 1 })));
     expect(fingerprint('a')).not.toBe(fingerprint('b'));
-    expect(fingerprint('x')).toMatch(/^[0-9a-f]{32}$/);
+    expect(fingerprint('x')).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it('recognises its errors by brand, also from another copy of the package', () => {

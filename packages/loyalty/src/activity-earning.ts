@@ -3,7 +3,7 @@
  * retailer-defined events), each limited per period. Registration earns by itself when core
  * registers a member, in that same transaction.
  */
-import { InvalidStateError, codeSchema, idSchema, invalid, parseInput, type CommandContext, type JsonValue } from '@clientele/core';
+import { InvalidStateError, codeSchema, idSchema, invalid, jsonObjectSchema, parseInput, type CommandContext, type JsonValue } from '@clientele/core';
 import { z } from 'zod';
 import { limitOf, payloadSchemaOf } from './activities.js';
 import type { BasketTest } from './conditions.js';
@@ -22,8 +22,8 @@ export const recordActivitySchema = z
     customerId: idSchema,
     /** The activity's code in the program. */
     activity: codeSchema,
-    /** The fields the activity declares. */
-    payload: z.record(z.string(), z.unknown()).optional(),
+    /** The fields the activity declares (plain JSON, at most 32 levels and 64 KiB, then checked against them). */
+    payload: jsonObjectSchema().optional(),
     /** Where it happened (default: the member's home store, else the chain). */
     storeId: codeSchema.optional(),
     /** What it was about (a review id, a campaign). */

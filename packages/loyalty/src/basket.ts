@@ -8,7 +8,8 @@ import { codeSchema, lineGross, minorUnitsSchema, parseInput, toMilli } from '@c
 import { z } from 'zod';
 import { divide } from './points-math.js';
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
+// Control characters (C0, DEL, C1), line and paragraph separators, bidirectional controls, unpaired surrogates.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udfff]/u;
 const CODE = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
 /** A label (category, brand): 1-64 characters, no control characters, no surrounding spaces. */

@@ -12,7 +12,8 @@ export const CHANNELS = ['store', 'online', 'phone', 'app'] as const;
 /** A sales channel. */
 export type Channel = (typeof CHANNELS)[number];
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
+// Control characters (C0, DEL, C1), line and paragraph separators, bidirectional controls, unpaired surrogates.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udfff]/u;
 const segmentIdSchema = z
   .string()
   .min(1)

@@ -4,7 +4,7 @@
  * (`find` with `where`) that SQL adapters run in the database.
  */
 import { z } from 'zod';
-import { ValidationError, compareValues, type ValidationIssue } from '@clientele/core';
+import { ValidationError, compareValues, plainJsonIssue, type JsonLimits, type ValidationIssue } from '@clientele/core';
 
 /** Comparison operators of a field condition. */
 export const COMPARISON_OPS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'between', 'isNull', 'contains'] as const;
@@ -180,7 +180,30 @@ export function conditionRegistry(extra: readonly ConditionKind<never>[] = []): 
 }
 
 const relativeDateSchema = z.union([z.object({ daysAgo: days }).strict(), z.object({ daysAhead: days }).strict()]);
+/** Groups nest at most this many levels below the top condition. */
 const MAX_DEPTH = 12;
+
+/**
+ * Bounds of a definition as JSON, checked (without recursion) before its shape: 32 levels, enough for
+ * the 12 levels groups may nest (two each) with a condition's args below, and 256 KiB of JSON text.
+ */
+export const DEFINITION_LIMITS: JsonLimits = Object.freeze({ maxDepth: 2 * MAX_DEPTH + 8, maxBytes: 256 * 1024 });
+
+/** The first way `input` is not a plain JSON value within {@link DEFINITION_LIMITS}, or `null`. */
+export function definitionJsonIssue(input: unknown, prefix: ReadonlyArray<string | number> = []): ValidationIssue | null {
+  const issue = plainJsonIssue(input, DEFINITION_LIMITS, prefix);
+  if (issue?.code === 'too_deep') return { ...issue, message: `conditions nest at most ${MAX_DEPTH} levels (${DEFINITION_LIMITS.maxDepth} levels of JSON)` };
+  return issue;
+}
+
+/**
+ * A definition as a command receives it: plain JSON within {@link DEFINITION_LIMITS}. Its shape, fields
+ * and condition kinds are checked by {@link compileCondition}.
+ */
+export const definitionInputSchema: z.ZodType<unknown> = z.unknown().superRefine((value, ctx) => {
+  const issue = definitionJsonIssue(value);
+  if (issue) ctx.addIssue({ code: 'custom', message: issue.message, path: [...issue.path], params: { code: issue.code } });
+});
 
 type Path = Array<string | number>;
 
@@ -203,11 +226,15 @@ function toValue(kind: SegmentFieldKind, v: unknown): PredicateValue {
 }
 
 /**
- * Checks a definition against the fields and the registry and compiles it. Every problem is reported
- * at once as a `ValidationError` naming its path (`unknown_field`, `type_mismatch`, `unknown_condition`,
- * or the args schema's own codes).
+ * Checks a definition against the fields and the registry and compiles it. A definition that is not
+ * plain JSON within {@link DEFINITION_LIMITS} is refused first (`too_deep`, `too_large`, `not_json`, ...).
+ * Otherwise every problem is reported at once as a `ValidationError` naming its path (`unknown_field`,
+ * `type_mismatch`, `unknown_condition`, or the args schema's own codes).
  */
 export function compileCondition(input: unknown, registry: ConditionRegistry, prefix: ReadonlyArray<string | number> = ['definition']): Predicate {
+  // Bounded first: the shape check below recurses, and a deep enough input would overflow the stack.
+  const bad = definitionJsonIssue(input, prefix);
+  if (bad) throw new ValidationError([bad]);
   const parsed = conditionSchema.safeParse(input);
   if (!parsed.success) {
     throw new ValidationError(parsed.error.issues.map((i) => ({ path: [...prefix, ...i.path.map((p) => (typeof p === 'number' ? p : String(p)))], code: i.code, message: i.message })));

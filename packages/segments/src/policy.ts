@@ -2,6 +2,7 @@
  * Segment policies: what each segment earns (a points multiplier, free delivery, a service level, a
  * visit schedule) and how the policies of all the segments a customer is in merge into one.
  */
+import { singleLineTextSchema } from '@clientele/core';
 import { z } from 'zod';
 
 /** Schema of a segment's policy; every part is optional. */
@@ -11,7 +12,7 @@ export const policySchema = z
     pointsMultiplier: z.number().min(0).max(100).optional(),
     freeDelivery: z.boolean().optional(),
     /** A priority service level name (e.g. `priority`, `vip`); complaint time limits key on it. */
-    serviceLevel: z.string().trim().min(1).max(40).optional(),
+    serviceLevel: singleLineTextSchema(40).optional(),
     /** Staff visit the customer every so many days. */
     visitEveryDays: z.number().int().min(1).max(3650).optional(),
   })

@@ -10,11 +10,13 @@
  */
 import { z } from 'zod';
 import {
+  actorSchema,
   aggregate,
   compareStrings,
   consumeMany,
   deleteMany,
   customersCollection,
+  idempotencyKeySchema,
   insertMany,
   parseInput,
   purchasesCollection,
@@ -432,6 +434,8 @@ export function thresholdsFrom(cols: Columns, config: ResolvedSegmentsConfig, as
     buyers: n,
   };
 }
+
+const rebuildOptionsSchema = z.object({ actor: actorSchema, idempotencyKey: idempotencyKeySchema.optional() });
 
 /** Builds the rebuild of a module instance. */
 export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
@@ -914,8 +918,11 @@ export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, re
   }
 
   /** Runs a rebuild (see {@link rebuildSchema}). */
-  return async function rebuild(input: RebuildInput, options: CommandOptions): Promise<RebuildResult> {
+  return async function rebuild(input: RebuildInput, rawOptions: CommandOptions): Promise<RebuildResult> {
     const parsed = parseInput(rebuildSchema, input ?? {});
+    // Every step is a command of its own, run chunk after chunk: a key given for the whole rebuild would
+    // clash with itself at the second step, so the steps go without one.
+    const options: CommandOptions = { actor: parseInput(rebuildOptionsSchema, rawOptions, ['options']).actor };
     const parts = REBUILD_PARTS.filter((p) => (parsed.parts ?? REBUILD_PARTS).includes(p));
     const chunk = parsed.chunkSize ?? config.chunkSize;
     const report = (part: RebuildProgress['part'], done: number, total: number) => parsed.onProgress?.({ part, done, total });

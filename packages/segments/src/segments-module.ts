@@ -38,7 +38,7 @@ import {
 import { resolveConfig, type ResolvedSegmentsConfig, type SegmentsConfig } from './config.js';
 import { createCreditService } from './credit-service.js';
 import { churnReason, topCategories } from './customer-stats.js';
-import { compileCondition, conditionRegistry, type ConditionInput, type ConditionRegistry } from './definition.js';
+import { compileCondition, conditionRegistry, definitionInputSchema, type ConditionInput, type ConditionRegistry } from './definition.js';
 import type { SegmentEvents } from './events.js';
 import { createKeyAccountService } from './key-account-service.js';
 import { mergePolicies, policySchema, type MergedPolicy, type SegmentPolicy } from './policy.js';
@@ -57,7 +57,7 @@ export const defineSegmentSchema = z
     name: shortTextSchema,
     description: longTextSchema.nullish(),
     /** The conditions (see `docs/segments.md`); checked against the fields and condition kinds. */
-    definition: z.unknown(),
+    definition: definitionInputSchema,
     policy: policySchema.default({}),
     /** Higher wins where policies cannot be combined (the service level). */
     priority: z.number().int().min(-1000).max(1000).default(0),

@@ -4,14 +4,18 @@
  */
 import { z } from 'zod';
 import type { JsonValue } from '../store/schema.js';
+import { DEFAULT_JSON_LIMITS, type JsonLimits } from '../plain-json.js';
 import {
   codeSchema,
   dateSchema,
   emailSchema,
   idSchema,
+  jsonObjectSchema,
+  nameSchema,
   pageSchema,
   phoneSchema,
   shortTextSchema,
+  singleLineTextSchema,
 } from '../validation.js';
 
 /** The kinds of party. */
@@ -27,8 +31,19 @@ export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
 /** Organisation size classes. */
 export const SIZE_CLASSES = ['micro', 'small', 'medium', 'large'] as const;
 
-const tagSchema = z.string().trim().min(1).max(40);
+const tagSchema = singleLineTextSchema(40);
 const optionalText = shortTextSchema.nullish();
+const addressSchema = singleLineTextSchema(500);
+
+/**
+ * Bounds of a customer's `attributes`: at most 32 levels of nesting and 64 KiB of JSON text. They are
+ * checked before anything else, with the rest of the input; a retailer's `customerAttributes` schema
+ * may narrow them further.
+ */
+export const CUSTOMER_ATTRIBUTE_LIMITS: JsonLimits = DEFAULT_JSON_LIMITS;
+
+/** A customer's `attributes`: a plain JSON object within {@link CUSTOMER_ATTRIBUTE_LIMITS}. */
+export const customerAttributesSchema = jsonObjectSchema(CUSTOMER_ATTRIBUTE_LIMITS);
 
 /** Marketing consent per channel. */
 export const consentSchema = z.partialRecord(z.enum(CONSENT_CHANNELS), z.boolean());
@@ -37,12 +52,12 @@ export type Consent = z.infer<typeof consentSchema>;
 
 /** A contact person at an organisation or supplier. */
 export const contactSchema = z.object({
-  name: shortTextSchema,
+  name: nameSchema,
   /** Their role, e.g. `purchasing manager`. */
   role: shortTextSchema,
   phone: phoneSchema.nullish(),
   email: emailSchema.nullish(),
-});
+}).strict();
 /** A contact person. */
 export type Contact = z.infer<typeof contactSchema>;
 
@@ -52,7 +67,7 @@ export const supplierProfileSchema = z.object({
   /** Product categories supplied. */
   categories: z.array(shortTextSchema).max(100).default([]),
   paymentTermsDays: z.number().int().min(0).max(365).nullish(),
-});
+}).strict();
 /** A supplier profile. */
 export type SupplierProfile = z.infer<typeof supplierProfileSchema>;
 
@@ -61,16 +76,19 @@ const commonFields = {
   homeStoreId: codeSchema.nullish(),
   phone: phoneSchema.nullish(),
   email: emailSchema.nullish(),
-  address: z.string().trim().min(1).max(500).nullish(),
+  address: addressSchema.nullish(),
   tags: z.array(tagSchema).max(50).optional(),
   consent: consentSchema.optional(),
-  /** Retailer-defined fields, checked by the schema given to `createClientele` as `customerAttributes`. */
-  attributes: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Retailer-defined fields: plain JSON within {@link CUSTOMER_ATTRIBUTE_LIMITS}, then checked by the
+   * schema given to `createClientele` as `customerAttributes`.
+   */
+  attributes: customerAttributesSchema.optional(),
 };
 
 const organisationFields = {
-  legalName: shortTextSchema,
-  tradeName: optionalText,
+  legalName: nameSchema,
+  tradeName: nameSchema.nullish(),
   taxId: z.string().trim().min(5).max(30).regex(/^[0-9A-Za-z-]+$/, 'tax ids are letters, digits and -').nullish(),
   industry: optionalText,
   region: optionalText,
@@ -83,7 +101,7 @@ export const registerCustomerSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('individual'),
-      name: shortTextSchema,
+      name: nameSchema,
       gender: z.enum(['female', 'male', 'other']).nullish(),
       birthDate: dateSchema.nullish(),
       ...commonFields,
@@ -131,11 +149,11 @@ export const updateCustomerSchema = z
     expectVersion: z.number().int().min(1).optional(),
     changes: z
       .object({
-        name: shortTextSchema,
+        name: nameSchema,
         gender: z.enum(['female', 'male', 'other']).nullable(),
         birthDate: dateSchema.nullable(),
-        legalName: shortTextSchema,
-        tradeName: shortTextSchema.nullable(),
+        legalName: nameSchema,
+        tradeName: nameSchema.nullable(),
         taxId: organisationFields.taxId,
         industry: shortTextSchema.nullable(),
         region: shortTextSchema.nullable(),
@@ -146,10 +164,10 @@ export const updateCustomerSchema = z
         homeStoreId: codeSchema.nullable(),
         phone: phoneSchema.nullable(),
         email: emailSchema.nullable(),
-        address: z.string().trim().min(1).max(500).nullable(),
+        address: addressSchema.nullable(),
         tags: z.array(tagSchema).max(50),
         consent: consentSchema,
-        attributes: z.record(z.string(), z.unknown()),
+        attributes: customerAttributesSchema,
       })
       .partial()
       .strict(),

@@ -16,6 +16,7 @@ import {
   pageSchema,
   parseInput,
   shortTextSchema,
+  singleLineTextSchema,
 } from '../validation.js';
 import { cardHolder, cardsCollection } from './card-collections.js';
 import type { CustomerRow } from './customer-record.js';
@@ -31,12 +32,7 @@ import {
 } from './purchase-collections.js';
 import { allocateRefund, fromMilli, lineGross, refundFor, saleTotals, settleRefund, toMilli } from './purchase-math.js';
 
-const labelSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
+const labelSchema = singleLineTextSchema(64);
 
 const quantitySchema = z
   .number()
@@ -67,7 +63,7 @@ export const paymentSchema = z
     /** `cash`, `bank-card`, `mobile`, `voucher`, `stored-value`, `account`, ... */
     method: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'payment methods are lower-case words'),
     amount: minorUnitsSchema.refine((a) => a > 0, 'payments are positive'),
-    reference: z.string().trim().min(1).max(100).optional(),
+    reference: singleLineTextSchema(100).optional(),
   })
   .strict();
 

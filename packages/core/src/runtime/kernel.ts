@@ -16,7 +16,7 @@ import {
 } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import type { SettledTender } from '../model/purchase-math.js';
-import { canonicalJson, decodeJson, encodeJson, fingerprint } from '../json-codec.js';
+import { canonicalJson, decodeJson, encodeJson, fingerprint, fingerprintMatches } from '../json-codec.js';
 import { rolesCollection, staffCollection } from '../model/organisation-collections.js';
 import { insertMany } from '../store/bulk.js';
 import type { Store, TransactionSession } from '../store/port.js';
@@ -128,13 +128,14 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     }
   }
 
-  function replay<O>(spec: CommandSpec<z.ZodType, O>, stored: { command: string; requestHash: string; result: string; key: string }, hash: string): O {
-    if (stored.command !== spec.name || stored.requestHash !== hash) throw new IdempotencyMismatchError(stored.key, spec.name);
+  function replay<O>(spec: CommandSpec<z.ZodType, O>, stored: { command: string; requestHash: string; result: string; key: string }, request: string): O {
+    if (stored.command !== spec.name || !fingerprintMatches(stored.requestHash, request)) throw new IdempotencyMismatchError(stored.key, spec.name);
     if (stored.result === ERASED_RESULT) throw new InvalidStateError('the result of this request was erased with the customer', { key: stored.key });
     return decodeJson<O>(stored.result);
   }
 
-  const hashOf = (name: string, input: unknown) => fingerprint(`${name}\n${canonicalJson(input)}`);
+  /** The text a request's fingerprint is taken of: the command and its parsed input. */
+  const requestOf = (name: string, input: unknown) => `${name}\n${canonicalJson(input)}`;
 
   /** What one top-level command and the commands it calls share: their events, and a refusal to audit. */
   interface Frame {
@@ -277,10 +278,11 @@ export function createKernel(settings: KernelSettings): KernelInternals {
       frame.refusal = { command: spec.name, actor, error };
       throw error;
     }
-    const hash = key === undefined ? '' : hashOf(spec.name, input);
+    const request = key === undefined ? '' : requestOf(spec.name, input);
+    const hash = key === undefined ? '' : fingerprint(request);
     if (key !== undefined) {
       const prior = await frame.tx.get(idempotencyKeys, key);
-      if (prior) return replay(spec, prior, hash);
+      if (prior) return replay(spec, prior, request);
     }
     return execute(spec, input, actor, key, hash, frame);
   }
@@ -308,7 +310,8 @@ export function createKernel(settings: KernelSettings): KernelInternals {
         if (isClienteleError(error, 'PERMISSION_DENIED')) await auditRefusal(spec.name, options.actor, error, now);
         throw error;
       }
-      const hash = key === undefined ? '' : hashOf(spec.name, input);
+      const request = key === undefined ? '' : requestOf(spec.name, input);
+      const hash = key === undefined ? '' : fingerprint(request);
       let frame: Frame | null = null;
 
       // No read of the key before the work: a request made again clashes on the key's insert at the end
@@ -337,7 +340,7 @@ export function createKernel(settings: KernelSettings): KernelInternals {
         // this attempt was kept; answer with the stored result, or IDEMPOTENCY_MISMATCH.
         if (key !== undefined) {
           const prior = await store.get(idempotencyKeys, key).catch(() => undefined);
-          if (prior) return replay(spec as CommandSpec<z.ZodType, O>, prior, hash);
+          if (prior) return replay(spec as CommandSpec<z.ZodType, O>, prior, request);
         }
         const refusal = (frame as Frame | null)?.refusal;
         if (refusal && error === refusal.error) await auditRefusal(refusal.command, refusal.actor, refusal.error, now);
