@@ -39,11 +39,11 @@ describe.each(STORE_KINDS)('membership cards on $name', (kind) => {
     expect(a.number).toBe(cardNumberFor('88', 1, 13));
     expect(b.number).toBe(cardNumberFor('88', 2, 13));
     expect(b.customerId).toBeNull();
-    const found = await crm.cards.lookup(a.number);
+    const found = await crm.cards.lookup(a.number, SYSTEM);
     expect(found.customer?.id).toBe(c.id);
     expect(found.card.status).toBe('active');
     await crm.cards.link({ number: b.number, customerId: c.id }, CLERK);
-    expect((await crm.cards.ofCustomer(c.id)).map((x) => x.number)).toEqual([a.number, b.number]);
+    expect((await crm.cards.ofCustomer(c.id, SYSTEM)).map((x) => x.number)).toEqual([a.number, b.number]);
   });
 
   it('skips serials already taken by pre-printed cards', async () => {
@@ -56,10 +56,10 @@ describe.each(STORE_KINDS)('membership cards on $name', (kind) => {
 
   it('tells a mistyped number from an unknown one', async () => {
     const { crm } = await openChain(await kind.open());
-    const typo = await crm.cards.lookup('8800000000012').catch((e) => e);
+    const typo = await crm.cards.lookup('8800000000012', SYSTEM).catch((e) => e);
     expect(typo).toMatchObject({ code: 'VALIDATION_FAILED', path: ['number'] });
     expect(typo.issues[0].code).toBe('check_digit');
-    const unknown = await crm.cards.lookup(cardNumberFor('88', 999, 13)).catch((e) => e);
+    const unknown = await crm.cards.lookup(cardNumberFor('88', 999, 13), SYSTEM).catch((e) => e);
     expect(unknown).toMatchObject({ code: 'NOT_FOUND', path: ['number'] });
   });
 
@@ -78,11 +78,11 @@ describe.each(STORE_KINDS)('membership cards on $name', (kind) => {
     crm.events.on('card.replaced', (e) => void replaced.push(`${e.oldNumber}->${e.newNumber}`));
     const fresh = await crm.cards.replace({ number: old.number, storeId: 'S02', reason: 'lost' }, CLERK);
     expect(fresh).toMatchObject({ customerId: c.id, status: 'active', replaces: old.number, issuedStoreId: 'S02' });
-    expect((await crm.cards.get(old.number))).toMatchObject({ status: 'replaced', replacedBy: fresh.number });
+    expect((await crm.cards.get(old.number, SYSTEM))).toMatchObject({ status: 'replaced', replacedBy: fresh.number });
     expect(replaced).toEqual([`${old.number}->${fresh.number}`]);
     const sale = await crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), cardNumber: fresh.number, lines: BASKET }, { ...CLERK, idempotencyKey: 'lost-card-sale-3' });
     expect(sale.customerId).toBe(c.id);
-    expect((await crm.purchases.ofCustomer(c.id)).items).toHaveLength(2);
+    expect((await crm.purchases.ofCustomer(c.id, SYSTEM)).items).toHaveLength(2);
     const again = await crm.cards.replace({ number: old.number, storeId: 'S01', reason: 'again' }, CLERK).catch((e) => e);
     expect(again).toMatchObject({ code: 'INVALID_STATE', path: ['number'] });
   });
@@ -92,12 +92,12 @@ describe.each(STORE_KINDS)('membership cards on $name', (kind) => {
     const card = await crm.cards.issue({ typeId: 'GOLD', storeId: 'S01' }, CLERK);
     const denied = await crm.cards.block({ number: card.number, reason: 'suspicious' }, CLERK).catch((e) => e);
     expect(isClienteleError(denied, 'PERMISSION_DENIED')).toBe(true);
-    expect((await crm.cards.get(card.number)).status).toBe('active');
+    expect((await crm.cards.get(card.number, SYSTEM)).status).toBe('active');
     expect((await crm.cards.block({ number: card.number, reason: 'suspicious' }, MANAGER)).status).toBe('blocked');
     const twice = await crm.cards.block({ number: card.number, reason: 'again' }, MANAGER).catch((e) => e);
     expect(twice.code).toBe('INVALID_STATE');
     expect((await crm.cards.unblock({ number: card.number }, MANAGER)).status).toBe('active');
-    const refusals = await crm.audit.list({ outcome: 'refused' });
+    const refusals = await crm.audit.list({ outcome: 'refused' }, SYSTEM);
     expect(refusals.items).toEqual([expect.objectContaining({ command: 'cards.block', errorCode: 'PERMISSION_DENIED', actor: expect.objectContaining({ staffId: 'E-CLERK' }) })]);
   });
 

@@ -19,7 +19,7 @@ describe.each(STORE_KINDS)('customers on $name', (kind) => {
     expect(org).toMatchObject({ kind: 'organisation', legalName: '上海明光餐饮有限公司', displayName: '上海明光餐饮有限公司', roles: { customer: true, supplier: true } });
     expect(org.kind === 'organisation' && org.contacts[0]?.name).toBe('陈静');
     expect(supplier).toMatchObject({ kind: 'supplier', roles: { customer: true, supplier: true } });
-    expect(await crm.customers.get(member.id)).toEqual(member);
+    expect(await crm.customers.get(member.id, SYSTEM)).toEqual(member);
   });
 
   it('records every change with who, when and each field before and after', async () => {
@@ -29,7 +29,7 @@ describe.each(STORE_KINDS)('customers on $name', (kind) => {
     const changed = await crm.customers.update({ customerId: c.id, changes: { phone: '13700000002', email: 'Fang@Example.com', tags: ['vip'] } }, MANAGER);
     expect(changed.email).toBe('fang@example.com');
     expect(changed.version).toBe(c.version + 1);
-    const history = await crm.customers.history(c.id);
+    const history = await crm.customers.history(c.id, SYSTEM);
     expect(history.items).toHaveLength(2);
     const latest = history.items[0]!;
     expect(latest.actor).toMatchObject({ staffId: 'E-MANAGER', roleId: 'manager' });
@@ -48,8 +48,8 @@ describe.each(STORE_KINDS)('customers on $name', (kind) => {
     await crm.customers.update({ customerId: c.id, changes: { phone: '13600000000' } }, CLERK);
     const err = await crm.customers.update({ customerId: c.id, expectVersion: c.version, changes: { phone: '13600000009' } }, CLERK).catch((e) => e);
     expect(isClienteleError(err, 'CONFLICT')).toBe(true);
-    expect((await crm.customers.get(c.id)).phone).toBe('13600000000');
-    expect((await crm.customers.history(c.id)).items).toHaveLength(2);
+    expect((await crm.customers.get(c.id, SYSTEM)).phone).toBe('13600000000');
+    expect((await crm.customers.history(c.id, SYSTEM)).items).toHaveLength(2);
   });
 
   it('refuses fields of another kind, naming the field', async () => {
@@ -67,17 +67,17 @@ describe.each(STORE_KINDS)('customers on $name', (kind) => {
     expect(full.completeness).toEqual({ score: 100, missing: [] });
     expect(full.lastVerifiedAt?.toISOString()).toBe('2026-11-02T02:00:00.000Z');
 
-    const incomplete = await crm.customers.needingReview();
+    const incomplete = await crm.customers.needingReview(SYSTEM);
     expect(incomplete.items.map((i) => i.customer.id)).toEqual([thin.id]);
 
     clock.advance(200 * DAY);
-    const stale = await crm.customers.needingReview({ unverifiedForDays: 180, incomplete: false });
+    const stale = await crm.customers.needingReview({ unverifiedForDays: 180, incomplete: false }, SYSTEM);
     expect(stale.items.map((i) => [i.customer.id, i.daysSinceVerified])).toEqual([
       [thin.id, null],
       [full.id, 200],
     ]);
     await crm.customers.verify({ customerId: full.id }, CLERK);
-    const after = await crm.customers.needingReview({ unverifiedForDays: 180, incomplete: false });
+    const after = await crm.customers.needingReview({ unverifiedForDays: 180, incomplete: false }, SYSTEM);
     expect(after.items.map((i) => i.customer.id)).toEqual([thin.id]);
   });
 
@@ -88,7 +88,7 @@ describe.each(STORE_KINDS)('customers on $name', (kind) => {
     const seen: string[] = [];
     let after: string | null = null;
     do {
-      const page: Awaited<ReturnType<typeof crm.customers.needingReview>> = await crm.customers.needingReview({ limit: 3, after });
+      const page: Awaited<ReturnType<typeof crm.customers.needingReview>> = await crm.customers.needingReview({ limit: 3, after }, SYSTEM);
       seen.push(...page.items.map((i) => i.customer.id));
       after = page.next;
     } while (after);
@@ -105,7 +105,7 @@ describe.each(STORE_KINDS)('customers on $name', (kind) => {
     expect(bad).toMatchObject({ code: 'VALIDATION_FAILED', path: ['attributes', 'shoeSize'] });
     const unknown = await crm.customers.register({ kind: 'individual', name: 'Attr', attributes: { hairColour: 'red' } }, CLERK).catch((e) => e);
     expect(unknown.code).toBe('VALIDATION_FAILED');
-    expect((await crm.customers.search({ name: 'Attr' })).items).toHaveLength(1);
+    expect((await crm.customers.search({ name: 'Attr' }, SYSTEM)).items).toHaveLength(1);
   });
 
   it('finds customers by phone, email and name prefix', async () => {
@@ -113,8 +113,8 @@ describe.each(STORE_KINDS)('customers on $name', (kind) => {
     const a = await crm.customers.register({ kind: 'individual', name: '王芳', phone: '13911112222', email: 'wf@example.cn' }, CLERK);
     await crm.customers.register({ kind: 'individual', name: '王小明', phone: '13911113333' }, CLERK);
     await crm.customers.register({ kind: 'individual', name: '李雷' }, CLERK);
-    expect((await crm.customers.search({ phone: '139 1111 2222' })).items.map((c) => c.id)).toEqual([a.id]);
-    expect((await crm.customers.search({ email: 'WF@example.cn' })).items.map((c) => c.id)).toEqual([a.id]);
-    expect((await crm.customers.search({ name: '王' })).items.map((c) => c.displayName).sort()).toEqual(['王小明', '王芳']);
+    expect((await crm.customers.search({ phone: '139 1111 2222' }, SYSTEM)).items.map((c) => c.id)).toEqual([a.id]);
+    expect((await crm.customers.search({ email: 'WF@example.cn' }, SYSTEM)).items.map((c) => c.id)).toEqual([a.id]);
+    expect((await crm.customers.search({ name: '王' }, SYSTEM)).items.map((c) => c.displayName).sort()).toEqual(['王小明', '王芳']);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { BASKET, CLERK, MANAGER, freshKey, nextReceipt, openChain } from './support/chain.js';
+import { BASKET, CLERK, MANAGER, SYSTEM, freshKey, nextReceipt, openChain } from './support/chain.js';
 import { STORE_KINDS } from './support/stores.js';
 
 describe.each(STORE_KINDS)('duplicates and merges on $name', (kind) => {
@@ -17,7 +17,7 @@ describe.each(STORE_KINDS)('duplicates and merges on $name', (kind) => {
     const o1 = await crm.customers.register({ kind: 'organisation', legalName: 'Acme Trading', taxId: 'TAX-12345' }, CLERK);
     const o2 = await crm.customers.register({ kind: 'organisation', legalName: 'ACME Trading Co', taxId: 'TAX-12345' }, CLERK);
 
-    const ofA = await crm.customers.duplicatesOf(a.id);
+    const ofA = await crm.customers.duplicatesOf(a.id, SYSTEM);
     expect(ofA.map((m) => [m.customer.id, m.reasons])).toEqual(
       expect.arrayContaining([
         [b.id, ['similar-name']],
@@ -26,7 +26,7 @@ describe.each(STORE_KINDS)('duplicates and merges on $name', (kind) => {
       ]),
     );
     expect(ofA.map((m) => m.customer.id)).not.toContain(d.id);
-    const pairs = await crm.customers.findDuplicates();
+    const pairs = await crm.customers.findDuplicates(SYSTEM);
     const keyed = new Map(pairs.map((p) => [[p.a, p.b].sort().join(' '), p.reasons]));
     expect(keyed.get([a.id, b.id].sort().join(' '))).toEqual(['similar-name']);
     expect(keyed.get([a.id, c.id].sort().join(' '))).toEqual(['same-phone']);
@@ -49,18 +49,18 @@ describe.each(STORE_KINDS)('duplicates and merges on $name', (kind) => {
     expect(record.moved).toMatchObject({ cards: 1, purchases: 1, purchase_lines: 5, interactions: 1 });
     expect(merged).toEqual([dup.id]);
 
-    const after = await crm.customers.get(survivor.id);
+    const after = await crm.customers.get(survivor.id, SYSTEM);
     expect(after).toMatchObject({ phone: '13700001111', email: 'linfang@example.cn', birthDate: '1992-03-04', tags: ['baby'] });
-    expect((await crm.customers.get(dup.id))).toMatchObject({ status: 'merged', mergedInto: survivor.id });
-    expect((await crm.cards.lookup(card.number)).customer?.id).toBe(survivor.id);
-    expect((await crm.purchases.get(sale.id)).customerId).toBe(survivor.id);
-    const history = await crm.customers.history(survivor.id);
+    expect((await crm.customers.get(dup.id, SYSTEM))).toMatchObject({ status: 'merged', mergedInto: survivor.id });
+    expect((await crm.cards.lookup(card.number, SYSTEM)).customer?.id).toBe(survivor.id);
+    expect((await crm.purchases.get(sale.id, SYSTEM)).customerId).toBe(survivor.id);
+    const history = await crm.customers.history(survivor.id, SYSTEM);
     expect(history.items.some((h) => h.changes.some((c) => c.field === 'mergedFrom' && c.after === dup.id))).toBe(true);
     expect(history.items.some((h) => h.changes.some((c) => c.field === 'email' && c.after === 'linfang@example.cn' && h.command === 'customers.register'))).toBe(true);
-    const kinds = (await crm.timeline(survivor.id, { limit: 100 })).items.map((t) => t.kind);
+    const kinds = (await crm.timeline(survivor.id, { limit: 100 }, SYSTEM)).items.map((t) => t.kind);
     expect(kinds).toEqual(expect.arrayContaining(['merged', 'purchase', 'inquiry', 'card-issued', 'registered']));
-    expect((await crm.customers.listMerges({ customerId: survivor.id })).items).toEqual([expect.objectContaining({ mergedId: dup.id, reason: 'same person, two registrations' })]);
-    expect((await crm.audit.list({ command: 'customers.merge' })).items[0]).toMatchObject({ actor: { staffId: 'E-MANAGER' }, customerId: survivor.id });
+    expect((await crm.customers.listMerges({ customerId: survivor.id }, SYSTEM)).items).toEqual([expect.objectContaining({ mergedId: dup.id, reason: 'same person, two registrations' })]);
+    expect((await crm.audit.list({ command: 'customers.merge' }, SYSTEM)).items[0]).toMatchObject({ actor: { staffId: 'E-MANAGER' }, customerId: survivor.id });
 
     // A till that still holds the old id sells to the survivor.
     const later = await crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), customerId: dup.id, lines: BASKET }, { ...CLERK, idempotencyKey: freshKey() });
@@ -76,6 +76,6 @@ describe.each(STORE_KINDS)('duplicates and merges on $name', (kind) => {
     expect(await crm.customers.merge({ survivorId: a.id, mergedId: a.id, reason: 'x' }, MANAGER).catch((e) => e)).toMatchObject({ code: 'VALIDATION_FAILED', path: ['mergedId'] });
     expect(await crm.customers.merge({ survivorId: a.id, mergedId: o.id, reason: 'x' }, MANAGER).catch((e) => e)).toMatchObject({ code: 'VALIDATION_FAILED', path: ['mergedId'] });
     expect(await crm.customers.merge({ survivorId: a.id, mergedId: o.id, reason: 'x' }, CLERK).catch((e) => e)).toMatchObject({ code: 'PERMISSION_DENIED' });
-    expect((await crm.customers.get(o.id)).status).toBe('active');
+    expect((await crm.customers.get(o.id, SYSTEM)).status).toBe('active');
   });
 });

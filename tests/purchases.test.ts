@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { isClienteleError, purchaseLinesCollection, purchasesCollection } from '@clientele/core';
-import { BASKET, CLERK, MANAGER, freshKey, nextReceipt, openChain, snapshot } from './support/chain.js';
+import { BASKET, CLERK, MANAGER, SYSTEM, freshKey, nextReceipt, openChain, snapshot } from './support/chain.js';
 import { STORE_KINDS } from './support/stores.js';
 
 // 1.25 kg × 12.99 = 16.2375 → 16.24; 2 × 6.50 − 1.00 = 12.00; 49.90; 3 × 8.90 = 26.70; 12.50 − 2.50 = 10.00
@@ -18,9 +18,9 @@ describe.each(STORE_KINDS)('purchases on $name', (kind) => {
     expect(member.lines.map((l) => l.amount)).toEqual([1624, 1200, 4990, 2670, 1000]);
     const anonymous = await crm.purchases.record({ storeId: 'S02', terminalId: 'T9', receiptNo: nextReceipt(), lines: BASKET.slice(0, 1) }, { ...CLERK, idempotencyKey: freshKey() });
     expect(anonymous.customerId).toBeNull();
-    expect(await crm.purchases.get(member.id)).toEqual(member);
-    expect((await crm.purchases.byReceipt('S01', 'T1', member.receiptNo)).id).toBe(member.id);
-    expect((await crm.timeline(c.id)).items[0]).toMatchObject({ kind: 'purchase', refId: member.id });
+    expect(await crm.purchases.get(member.id, SYSTEM)).toEqual(member);
+    expect((await crm.purchases.byReceipt('S01', 'T1', member.receiptNo, SYSTEM)).id).toBe(member.id);
+    expect((await crm.timeline(c.id, SYSTEM)).items[0]).toMatchObject({ kind: 'purchase', refId: member.id });
   });
 
   it('answers a retry with the first result and writes nothing twice', async () => {
@@ -69,10 +69,10 @@ describe.each(STORE_KINDS)('purchases on $name', (kind) => {
     const tooMany = await crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'again' }, { ...CLERK, idempotencyKey: freshKey() }).catch((e) => e);
     expect(tooMany).toMatchObject({ code: 'VALIDATION_FAILED', path: ['lines', 0, 'quantity'] });
     expect(tooMany.issues[0].code).toBe('exceeds_sold');
-    const after = await crm.purchases.get(sale.id);
+    const after = await crm.purchases.get(sale.id, SYSTEM);
     expect(after.refundedTotal).toBe(999);
     expect(after.lines[0]!.returnedQuantity).toBe(3);
-    expect((await crm.purchases.returnsOf(sale.id)).map((r) => r.amount)).toEqual([r1.amount, r2.amount]);
+    expect((await crm.purchases.returnsOf(sale.id, SYSTEM)).map((r) => r.amount)).toEqual([r1.amount, r2.amount]);
   });
 
   it('never returns more than was sold when tills return the same line at once', async () => {
@@ -83,7 +83,7 @@ describe.each(STORE_KINDS)('purchases on $name', (kind) => {
     );
     expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(5);
     for (const a of attempts) if (a.status === 'rejected') expect(isClienteleError(a.reason, 'VALIDATION_FAILED')).toBe(true);
-    const after = await crm.purchases.get(sale.id);
+    const after = await crm.purchases.get(sale.id, SYSTEM);
     expect(after.lines[0]!.returnedQuantity).toBe(5);
     expect(after.refundedTotal).toBe(1000);
   });
@@ -94,8 +94,8 @@ describe.each(STORE_KINDS)('purchases on $name', (kind) => {
     const input = { purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'faulty' };
     const refused = await crm.purchases.return(input, { ...CLERK, idempotencyKey: freshKey() }).catch((e) => e);
     expect(refused).toMatchObject({ code: 'AUTHORITY_EXCEEDED', details: { amount: 29900, limit: 5000 } });
-    expect((await crm.purchases.get(sale.id)).refundedTotal).toBe(0);
-    expect((await crm.audit.list({ outcome: 'refused' })).items[0]).toMatchObject({ command: 'purchases.return', errorCode: 'AUTHORITY_EXCEEDED' });
+    expect((await crm.purchases.get(sale.id, SYSTEM)).refundedTotal).toBe(0);
+    expect((await crm.audit.list({ outcome: 'refused' }, SYSTEM)).items[0]).toMatchObject({ command: 'purchases.return', errorCode: 'AUTHORITY_EXCEEDED' });
     const approved = await crm.purchases.return({ ...input, approvedBy: 'E-MANAGER' }, { ...CLERK, idempotencyKey: freshKey() });
     expect(approved).toMatchObject({ amount: 29900, approvedBy: 'E-MANAGER' });
   });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { actorSchema, auditLog, cardNumberSchema, idempotencyKeySchema, isClienteleError, type CommandInfo, type ErrorCode } from '@clientele/core';
+import { actorSchema, auditLog, cardNumberSchema, idempotencyKeySchema, isClienteleError, type CommandInfo, type ErrorCode, type QueryInfo } from '@clientele/core';
 import { pinSchema } from '@clientele/loyalty';
 import { rebuildSchema } from '@clientele/segments';
 import { sqliteStore } from '@clientele/sqlite';
@@ -34,7 +34,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-type Fn = ((input: unknown, options: unknown) => Promise<unknown>) & { info?: CommandInfo };
+type Fn = ((input: unknown, options: unknown) => Promise<unknown>) & { info?: CommandInfo | QueryInfo };
+
+/** A registered command (read queries carry an `info` too, without an input schema). */
+const isCommand = (fn: Fn): fn is Fn & { info: CommandInfo } => fn.info !== undefined && 'input' in fn.info;
 
 /** Public functions that run several commands, with the schema they parse their input with. */
 const registry = new Map(chain.crm.commands().map((c) => [c.name, c]));
@@ -62,7 +65,7 @@ const READS = new Set([
   'segments.get', 'segments.list', 'segments.match', 'segments.members', 'segments.segmentsOf', 'segments.policyFor', 'segments.stats', 'segments.atRisk', 'segments.distribution',
   'segments.credit.check', 'segments.credit.status', 'segments.credit.ledger', 'segments.keyAccounts.due', 'segments.keyAccounts.get', 'segments.reports.structure',
   'segments.recommendations.boughtTogether', 'segments.recommendations.nextCategories',
-  'migrate', 'runDue', 'close', 'commands',
+  'migrate', 'runDue', 'close', 'commands', 'queries',
 ]);
 
 /** Every function reachable on `crm` (nested API objects included), by its path. */
@@ -87,7 +90,7 @@ function functionsOf(root: object): Map<string, Fn> {
 }
 
 const functions = functionsOf(chain.crm);
-const TARGETS = [...functions].filter(([path, fn]) => fn.info !== undefined || path in WRAPPERS).map(([path, fn]) => ({ path, fn, schema: fn.info?.input ?? WRAPPERS[path]! }));
+const TARGETS = [...functions].filter(([path, fn]) => isCommand(fn) || path in WRAPPERS).map(([path, fn]) => ({ path, fn, schema: isCommand(fn) ? fn.info.input : WRAPPERS[path]! }));
 const SAMPLES = commandSamples(chain.ids);
 
 const isRefusal = (row: Record<string, unknown>) => row['outcome'] === 'refused';
@@ -174,9 +177,9 @@ function wrongOptions(options: unknown): boolean {
 
 describe('wrong input to any command', () => {
   it('finds every command: each function on crm is a registered command, a known wrapper of commands, or a read', () => {
-    const unclassified = [...functions].filter(([path, fn]) => fn.info === undefined && !(path in WRAPPERS) && !READS.has(path)).map(([path]) => path);
+    const unclassified = [...functions].filter(([path, fn]) => !isCommand(fn) && !(path in WRAPPERS) && !READS.has(path)).map(([path]) => path);
     expect(unclassified).toEqual([]);
-    const reached = new Set(TARGETS.map((t) => t.fn.info?.name).filter(Boolean));
+    const reached = new Set(TARGETS.map((t) => (isCommand(t.fn) ? t.fn.info.name : undefined)).filter(Boolean));
     // Every registered command is reached from crm, but the internal steps that wrappers and runDue run.
     const unreached = chain.crm.commands().filter((c) => !reached.has(c.name)).map((c) => c.name);
     for (const name of unreached) expect(name).toMatch(/^(loyalty\.(expire|release|warn|review)|loyalty\.stored-value\.(sell|authorize|spend|set-pin|pin-failed|expire)|loyalty\.vouchers\.expire|complaints\.(record-remedy|execute|settle|escalate-due|actions\.escalate-due)|surveys\.expire|key-accounts\.announce-due|segments\.(rebuild|apply-membership))/);

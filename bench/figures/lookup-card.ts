@@ -25,6 +25,7 @@ import { median, percentile, round, seededRandom, shuffle } from '../stats.js';
 import { makeTempDir, removeTempDir } from '../temp.js';
 
 const SYSTEM = { actor: { system: 'bench-setup' } } as const;
+const CASHIER = { actor: { staffId: 'S01-C1' } } as const;
 const TARGET_P99_US = 50;
 const PREFIX = '88';
 const CARD_LENGTH = 13;
@@ -55,6 +56,9 @@ async function migrate(file: string): Promise<void> {
   await crm.stores.create({ id: 'S01', name: 'Renmin Road', region: 'East', timeZone: 'Asia/Shanghai' }, SYSTEM);
   await crm.stores.create({ id: 'S02', name: 'Hillside', region: 'West', timeZone: 'Asia/Shanghai' }, SYSTEM);
   await crm.cards.defineType({ id: 'GOLD', name: 'Gold', prefix: PREFIX, length: CARD_LENGTH }, SYSTEM);
+  // The till's cashier, whose role grants reading cards: each lookup is checked against it.
+  await crm.roles.define({ id: 'cashier', name: 'Cashier', permissions: ['cards.read', 'sales.record'] }, SYSTEM);
+  await crm.staff.add({ id: 'S01-C1', name: 'Li Na', storeId: 'S01', roleId: 'cashier' }, SYSTEM);
   await crm.close();
 }
 
@@ -172,7 +176,7 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
       // A second reference, shown beside it: the one joined SELECT Clientele's store sends, raw.
       const cardWithCustomer = db.prepare('SELECT * FROM cards LEFT JOIN customers ON customers.id = cards.customer_id WHERE cards.number = ?');
       const rawJoined = (number: string): boolean => (cardWithCustomer.get(number) as { id: string | null } | undefined)?.id != null;
-      const clienteleLookup = async (number: string): Promise<boolean> => (await crm.cards.lookup(number)).customer !== null;
+      const clienteleLookup = async (number: string): Promise<boolean> => (await crm.cards.lookup(number, CASHIER)).customer !== null;
       const sides = { clientele: clienteleLookup, raw: rawLookup, joined: rawJoined };
       const names = Object.keys(sides) as Array<keyof typeof sides>;
 

@@ -61,7 +61,7 @@ line(`王芳 calls: card ${wangCard.number} lost. It is blocked at once.`);
 const tryLost = await crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: 'S01-T1-0001', cardNumber: wangCard.number, lines: [{ sku: 'EGGS-10', category: 'fresh-eggs', quantity: 1, unitPrice: 1590 }] }, { ...CLERK_S01, idempotencyKey: 'S01-T1-0001' }).catch((e: unknown) => e);
 if (isClienteleError(tryLost)) line(`Someone tries the lost card at till T1 → refused: ${tryLost.code} (${tryLost.message})`);
 const wangNew = await crm.cards.replace({ number: wangCard.number, storeId: 'S02', reason: 'lost' }, CLERK_S02);
-line(`Replaced at S02 by card ${wangNew.number}; the new card belongs to ${(await crm.cards.lookup(wangNew.number)).customer?.displayName}.`);
+line(`Replaced at S02 by card ${wangNew.number}; the new card belongs to ${(await crm.cards.lookup(wangNew.number, CLERK_S02)).customer?.displayName}.`);
 
 heading('A day of sales');
 let receipt = 1;
@@ -93,7 +93,7 @@ table(
     sales.map(async (s) => [
       s.receiptNo,
       local(s.occurredAt),
-      s.customerId ? (await crm.customers.get(s.customerId)).displayName : '(anonymous)',
+      s.customerId ? (await crm.customers.get(s.customerId, CLERK_S01)).displayName : '(anonymous)',
       String(s.lines.length),
       yuan(s.total),
       s.customerId ? String((await crm.loyalty.saleAward(s.id)).points) : '-',
@@ -108,7 +108,7 @@ const retry = await crm.purchases.record(
 );
 line('');
 line(`Till T1 lost its network and sent receipt ${first.receiptNo} again with the same key: got sale ${retry.id} back (${retry.id === first.id ? 'the same one' : 'a NEW one?!'}); nothing was written twice.`);
-const typo = await crm.cards.lookup('8800000000014').catch((e: unknown) => e);
+const typo = await crm.cards.lookup('8800000000014', CLERK_S01).catch((e: unknown) => e);
 if (isClienteleError(typo)) line(`A cashier mistypes a card number (8800000000014) → ${typo.code}, ${typo.message}`);
 
 heading('A return, within and beyond the clerk’s authority');
@@ -130,10 +130,10 @@ line('Store manager 王强 logs it on 张伟’s record; every department sees i
 
 heading('Duplicate files');
 const dup = await crm.customers.register({ kind: 'individual', name: '王 芳', phone: '13911112222', email: 'wangfang@example.cn', birthDate: '1990-08-08', homeStoreId: 'S01' }, CLERK_S02);
-const matches = await crm.customers.duplicatesOf(dup.id);
+const matches = await crm.customers.duplicatesOf(dup.id, CLERK_S02);
 line(`A clerk at S02 registered "王 芳" again. Likely duplicates: ${matches.map((m) => `${m.customer.id} (${m.reasons.join(', ')})`).join('; ')}`);
 const merge = await crm.customers.merge({ survivorId: wang.id, mergedId: dup.id, reason: 'same person registered twice' }, RELATIONS);
-const merged = await crm.customers.get(wang.id);
+const merged = await crm.customers.get(wang.id, RELATIONS);
 line(`Customer relations merged it into ${wang.id}: moved ${JSON.stringify(merge.moved)}; the file now has email ${merged.email} and birth date ${merged.kind === 'individual' ? merged.birthDate : ''}.`);
 
 heading('Sales by store today (pushed down to SQL)');
@@ -141,7 +141,7 @@ const byStore = await aggregate(crm.store, purchasesCollection, { groupBy: ['sto
 table(['Store', 'Sales:', 'Revenue:', 'Refunded:'], byStore.map((g) => [String(g['storeId']), String(g['sales']), yuan(g['revenue'] as number), yuan(g['refunded'] as number)]));
 
 heading('Files that need attention');
-const review = await crm.customers.needingReview({ unverifiedForDays: 365 });
+const review = await crm.customers.needingReview({ unverifiedForDays: 365 }, RELATIONS);
 table(['Customer', 'Missing', 'Last verified:'], review.items.map((i) => [i.customer.displayName, i.missing.join(', ') || '-', i.daysSinceVerified === null ? 'never' : `${i.daysSinceVerified} days ago`]));
 
 await vouchersSection(crm, clock, { customerId: zhang.id, cardNumber: zhangCard.number, name: zhang.displayName });
@@ -150,14 +150,14 @@ await loyaltySection(crm, clock, { customerId: zhang.id, cardNumber: zhangCard.n
 await segmentsSection(crm, clock, { hq: HQ, clerk: CLERK_S01 });
 
 heading(`Timeline of 张伟 (${zhang.id}), newest first`);
-const timeline = await crm.timeline(zhang.id, { limit: 20 });
+const timeline = await crm.timeline(zhang.id, { limit: 20 }, RELATIONS);
 for (const entry of timeline.items) line(`${local(entry.at)}  ${entry.summary}`);
 
 heading('Events relayed from the outbox (to a broker or webhook)');
 const byType = new Map<string, number>();
 const relayed = await crm.outbox.relay((event) => void byType.set(event.type, (byType.get(event.type) ?? 0) + 1));
 line(`${relayed.delivered} events delivered in order, position ${relayed.position}: ${[...byType].map(([t, n]) => `${t} ×${n}`).join(', ')}`);
-const refusals = await crm.audit.list({ outcome: 'refused' });
+const refusals = await crm.audit.list({ outcome: 'refused' }, HQ);
 line(`Audit log: ${refusals.items.length} refused command(s): ${refusals.items.map((r) => `${r.command} by ${JSON.stringify(r.actor)} (${r.errorCode})`).join('; ')}`);
 
 await crm.close();

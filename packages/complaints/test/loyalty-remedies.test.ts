@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { scan } from '@clientele/core';
 import { STORE_KINDS } from '../../../tests/support/stores.js';
 import { issueKey } from '../src/index.js';
-import { CLERK, MANAGER, loyaltyStandIn, openWorld, snapshot, testLedger, type LoyaltyCall } from './support/world.js';
+import { CLERK, MANAGER, SYSTEM, loyaltyStandIn, openWorld, snapshot, testLedger, type LoyaltyCall } from './support/world.js';
 
 async function ledger(world: Awaited<ReturnType<typeof openWorld>>) {
   const rows = [];
@@ -38,7 +38,7 @@ describe.each(STORE_KINDS)('loyalty remedies on $name', (kind) => {
     // Asking again issues nothing more: the remedy is no longer pending.
     expect((await crm.runDue())['complaints']).toMatchObject({ remediesIssued: 0 });
     expect(calls).toHaveLength(1);
-    expect((await crm.timeline(customerId)).items.map((t) => t.kind)).toContain('remedy-issued');
+    expect((await crm.timeline(customerId, SYSTEM)).items.map((t) => t.kind)).toContain('remedy-issued');
   });
 
   it('passes the manager who approved at the counter to the loyalty module, whose own authority check then passes', async () => {

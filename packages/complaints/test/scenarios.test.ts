@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS } from '../../../tests/support/stores.js';
 import { isSampled } from '../src/index.js';
-import { CLERK, MANAGER, QUALITY, RELATIONS, at, openWorld, snapshot } from './support/world.js';
+import { CLERK, MANAGER, QUALITY, RELATIONS, SYSTEM, at, openWorld, snapshot } from './support/world.js';
 
 async function refusal(p: Promise<unknown>): Promise<unknown> {
   return p.then(
@@ -49,7 +49,7 @@ describe.each(STORE_KINDS)('complaint scenarios on $name', (kind) => {
     const sla = await crm.complaints.reports.sla({ from: at(0, '00:00'), to: at(1, '00:00') });
     expect(sla.rows).toEqual([expect.objectContaining({ storeId: 'S01', level: 1, cases: 1, acknowledged: expect.objectContaining({ onTime: 1, share: 1 }), resolved: expect.objectContaining({ onTime: 1, share: 1 }) })]);
     expect((await crm.complaints.surveys.invitations({ customerId })).items).toEqual([expect.objectContaining({ questionnaireId: 'after-case', refType: 'case', refId: settled.id, status: 'open' })]);
-    expect((await crm.timeline(customerId)).items.map((t) => t.kind)).toEqual(expect.arrayContaining(['case-opened', 'case-closed']));
+    expect((await crm.timeline(customerId, SYSTEM)).items.map((t) => t.kind)).toEqual(expect.arrayContaining(['case-opened', 'case-closed']));
   });
 
   it('sends an 800-yuan claim straight to the level that may approve it, and records the request and the approval', async () => {

@@ -21,7 +21,7 @@ import { createAuditReader } from './runtime/audit.js';
 import { authorityUsage, runtimeCollections } from './runtime/collections.js';
 import { createEventHub, type EventBus, type EventMap } from './runtime/events.js';
 import { createKernel } from './runtime/kernel.js';
-import type { CommandInfo, ModuleDefinition, ModuleInstance } from './runtime/module.js';
+import type { CommandInfo, ModuleDefinition, ModuleInstance, QueryInfo } from './runtime/module.js';
 import { createOutbox, type Outbox } from './runtime/outbox.js';
 import type { Migration, MigrationResult, Store } from './store/port.js';
 import type { CollectionSpec } from './store/schema.js';
@@ -88,6 +88,11 @@ export interface ClienteleOptions<M extends readonly ModuleDefinition[]> {
   completeness?: Partial<CompletenessRules>;
   /** Receives what event listeners throw (default: `console.error`). */
   onListenerError?: (error: unknown, eventType: string) => void;
+  /**
+   * Audit every read of a member's file (default false): each query that shows customers' personal
+   * data writes an audit entry with outcome `read`, the reader and the customers read.
+   */
+  auditReads?: boolean;
 }
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
@@ -129,7 +134,7 @@ function buildCore(kernel: ReturnType<typeof createKernel>, settings: { complete
     /** Export and erasure of personal data. */
     privacy,
     /** The audit log. */
-    audit: createAuditReader(kernel.store),
+    audit: createAuditReader(kernel),
   };
 }
 
@@ -153,8 +158,10 @@ export type Clientele<M extends readonly ModuleDefinition[] = []> = CoreApi &
     runDue(now?: Date): Promise<Record<string, Record<string, number>>>;
     /** Closes the store. */
     close(): Promise<void>;
-    /** Every command of core and of the modules given: name, permission, idempotency, input schema. */
+    /** Every command of core and of the modules given: name, permission, idempotency, input schema, value moved. */
     commands(): readonly CommandInfo[];
+    /** Every read query of core and of the modules given: name, permission, whether it shows members' files. */
+    queries(): readonly QueryInfo[];
   };
 
 /** Wires a Clientele instance. Call `migrate()` before first use. */
@@ -166,7 +173,7 @@ export function createClientele<const M extends readonly ModuleDefinition[] = []
 
   const collections: CollectionSpec[] = [...coreCollections];
   const names = new Set(collections.map((c) => c.name));
-  const moduleNames = new Set(['customers', 'cards', 'purchases', 'interactions', 'timeline', 'stores', 'roles', 'staff', 'privacy', 'audit', 'events', 'outbox', 'store', 'clock', 'migrate', 'runDue', 'close', 'commands']);
+  const moduleNames = new Set(['customers', 'cards', 'purchases', 'interactions', 'timeline', 'stores', 'roles', 'staff', 'privacy', 'audit', 'events', 'outbox', 'store', 'clock', 'migrate', 'runDue', 'close', 'commands', 'queries']);
   const migrations: Migration[] = [...coreMigrations];
   for (const d of definitions) {
     if (moduleNames.has(d.name)) throw new TypeError(`module name ${d.name} is taken`);
@@ -183,7 +190,7 @@ export function createClientele<const M extends readonly ModuleDefinition[] = []
 
   const report = options.onListenerError ?? ((error: unknown, type: string) => console.error(`clientele: listener of ${type} failed`, error));
   const hub = createEventHub<EventMap>(report);
-  const kernel = createKernel({ store: options.store, clock, ids, currency, collections, hub, report });
+  const kernel = createKernel({ store: options.store, clock, ids, currency, collections, hub, report, auditReads: options.auditReads ?? false });
   const instances: Array<{ name: string; instance: ModuleInstance<unknown> }> = [];
   const core = buildCore(kernel, {
     completeness: { ...DEFAULT_COMPLETENESS, ...options.completeness },
@@ -217,5 +224,6 @@ export function createClientele<const M extends readonly ModuleDefinition[] = []
     },
     close: () => options.store.close(),
     commands: () => kernel.commands(),
+    queries: () => kernel.queries(),
   } as Clientele<M>;
 }

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LoyaltyEvents } from '../src/index.js';
 import { expectLedgerConsistent } from './invariants.js';
-import { CLERK, MANAGER, PROGRAM, STORE_KINDS, freshKey, member, nextReceipt, openLoyaltyChain, type LoyaltyChain } from './support.js';
+import { CLERK, MANAGER, PROGRAM, STORE_KINDS, SYSTEM, freshKey, member, nextReceipt, openLoyaltyChain, type LoyaltyChain } from './support.js';
 
 // 94 points: 8 fresh + 4 household + 2 grain + 30 big basket + 50 first purchase.
 const LINES = [
@@ -50,12 +50,12 @@ describe.each(STORE_KINDS)('returns of points already spent on $name', (kind) =>
     expect(back.amount).toBe(sale.total);
     expect(back.deductions).toEqual([{ source: 'loyalty.points', amount: 80, reason: '80 points the returned goods earned were already spent' }]);
     expect(back.payable).toBe(sale.total - 80);
-    expect(await chain.crm.purchases.returnsOf(sale.id)).toMatchObject([{ id: back.id, payable: sale.total - 80 }]);
+    expect(await chain.crm.purchases.returnsOf(sale.id, SYSTEM)).toMatchObject([{ id: back.id, payable: sale.total - 80 }]);
     // A retry gets the same answer and takes nothing again.
     expect(await chain.crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines, reason: 'all back' }, { ...MANAGER, idempotencyKey: key })).toEqual(back);
     expect(await chain.loyalty.balance(id)).toMatchObject({ available: 0, spendable: 0 });
     expect(clawed).toMatchObject([{ points: 14, shortfall: 80, refundDeduction: 80 }]);
-    const timeline = await chain.crm.timeline(id);
+    const timeline = await chain.crm.timeline(id, SYSTEM);
     expect(timeline.items.map((t) => t.summary)).toContainEqual(expect.stringContaining('less ¥0.80: 80 points the returned goods earned were already spent'));
     await expectLedgerConsistent(chain.store);
   });

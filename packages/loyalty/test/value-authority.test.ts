@@ -78,7 +78,7 @@ describe.each(STORE_KINDS)('authority over value on $name', (kind) => {
     const back = await chain.crm.purchases.return({ purchaseId: sold.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'faulty', approvedBy: 'E-DIRECTOR' }, { ...CLERK, idempotencyKey: freshKey('return') });
     expect(back).toMatchObject({ amount: 100000, payable: 5000, dueAtTill: 0, tenders: [{ via: 'card', method: 'stored-value', reference: card, amount: 5000, settled: true }] });
     expect(await balance(chain, card)).toBe(start + 100000);
-    expect(await chain.crm.purchases.returnsOf(sold.id)).toMatchObject([{ id: back.id, payable: 5000, dueAtTill: 0 }]);
+    expect(await chain.crm.purchases.returnsOf(sold.id, SYSTEM)).toMatchObject([{ id: back.id, payable: 5000, dueAtTill: 0 }]);
     await expectMoneyConsistent(chain.store);
   });
 

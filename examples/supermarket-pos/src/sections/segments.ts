@@ -123,7 +123,7 @@ export async function segmentsSection(crm: SegmentsCrm, clock: ManualClock, acto
       aRows
         .sort((x, y) => y.windowSpend - x.windowSpend)
         .slice(0, 8)
-        .map(async (s) => [names.get(s.customerId) ?? (await crm.customers.get(s.customerId)).displayName, s.kind, String(s.visits), yuan(s.spend), `${s.rScore}${s.fScore}${s.mScore}`, s.rfmGroup ?? '-']),
+        .map(async (s) => [names.get(s.customerId) ?? (await crm.customers.get(s.customerId, actors.hq)).displayName, s.kind, String(s.visits), yuan(s.spend), `${s.rScore}${s.fScore}${s.mScore}`, s.rfmGroup ?? '-']),
     ),
   );
   line(`(the top 8 of ${aRows.length} A customers)`);

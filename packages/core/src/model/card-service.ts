@@ -281,12 +281,12 @@ export function createCardService(kernel: Kernel) {
     block,
     /** Unblocks a blocked card, or a lost one that was found. */
     unblock,
-    /** A card by number. */
-    get,
-    /** A card and its customer, by number. */
-    lookup,
-    /** All cards of a customer, oldest first. */
-    ofCustomer,
+    /** A card by number. Needs `cards.read`. */
+    get: kernel.query({ name: 'cards.get', permission: 'cards.read', reads: (card) => [card.customerId], run: get }),
+    /** A card and its customer, by number. Needs `cards.read`. */
+    lookup: kernel.query({ name: 'cards.lookup', permission: 'cards.read', reads: (found) => [found.customer?.id], run: lookup }),
+    /** All cards of a customer, oldest first. Needs `cards.read`. */
+    ofCustomer: kernel.query({ name: 'cards.ofCustomer', permission: 'cards.read', reads: (_cards, [customerId]) => [customerId], run: ofCustomer }),
   };
 }
 

@@ -459,20 +459,20 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
     verify,
     /** Merges a duplicate into a survivor: every reference moves, the merge is audited and listed. */
     merge,
-    /** A customer by id (merged records are returned as they are; see `mergedInto`). */
-    get,
-    /** Active customers by phone, email, name prefix, home store or kind. */
-    search,
-    /** The profile history of a customer, newest first. */
-    history,
-    /** Files that are incomplete or not verified for N days. */
-    needingReview,
-    /** Likely duplicates of one customer. */
-    duplicatesOf,
-    /** Likely duplicate pairs across the customer base (or one store). */
-    findDuplicates,
-    /** Audited merges, newest first (of one survivor, or all). */
-    listMerges,
+    /** A customer by id (merged records are returned as they are; see `mergedInto`). Needs `customers.read`. */
+    get: kernel.query({ name: 'customers.get', permission: 'customers.read', reads: (c) => [c.id], run: get }),
+    /** Active customers by phone, email, name prefix, home store or kind. Needs `customers.read`. */
+    search: kernel.query({ name: 'customers.search', permission: 'customers.read', reads: (page) => page.items.map((c) => c.id), run: search }),
+    /** The profile history of a customer, newest first. Needs `customers.read`. */
+    history: kernel.query({ name: 'customers.history', permission: 'customers.read', reads: (_page, [customerId]) => [customerId], run: history }),
+    /** Files that are incomplete or not verified for N days. Needs `customers.read`. */
+    needingReview: kernel.query({ name: 'customers.needingReview', permission: 'customers.read', reads: (page) => page.items.map((i) => i.customer.id), run: needingReview }),
+    /** Likely duplicates of one customer. Needs `customers.read`. */
+    duplicatesOf: kernel.query({ name: 'customers.duplicatesOf', permission: 'customers.read', reads: (matches, [customerId]) => [customerId, ...matches.map((m) => m.customer.id)], run: duplicatesOf }),
+    /** Likely duplicate pairs across the customer base (or one store). Needs `customers.read`. */
+    findDuplicates: kernel.query({ name: 'customers.findDuplicates', permission: 'customers.read', reads: (pairs) => pairs.flatMap((p) => [p.a, p.b]), run: findDuplicates }),
+    /** Audited merges, newest first (of one survivor, or all). Needs `customers.read`. */
+    listMerges: kernel.query({ name: 'customers.listMerges', permission: 'customers.read', reads: (page) => page.items.flatMap((m) => [m.survivorId, m.mergedId]), run: listMerges }),
   };
 }
 

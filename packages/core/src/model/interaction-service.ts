@@ -134,5 +134,9 @@ export function createInteractionService(kernel: Kernel) {
     return { items: result.rows, next: result.next };
   }
 
-  return { log, list, timeline };
+  return {
+    log,
+    list: kernel.query({ name: 'interactions.list', permission: 'customers.read', reads: (_page, [customerId]) => [customerId], run: list }),
+    timeline: kernel.query({ name: 'timeline', permission: 'customers.read', reads: (_page, [customerId]) => [customerId], run: timeline }),
+  };
 }

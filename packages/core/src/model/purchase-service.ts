@@ -493,14 +493,14 @@ export function createPurchaseService(kernel: Kernel, settings: { tenders: () =>
     return: returnPurchase,
     /** Voids a sale that has no returns. */
     void: voidPurchase,
-    /** A sale with its lines. */
-    get,
-    /** A sale by its receipt. */
-    byReceipt,
-    /** A customer's sales, newest first. */
-    ofCustomer,
-    /** Returns made against a sale. */
-    returnsOf,
+    /** A sale with its lines. Needs `sales.read`. */
+    get: kernel.query({ name: 'purchases.get', permission: 'sales.read', reads: (p) => [p.customerId], run: get }),
+    /** A sale by its receipt. Needs `sales.read`. */
+    byReceipt: kernel.query({ name: 'purchases.byReceipt', permission: 'sales.read', reads: (p) => [p.customerId], run: byReceipt }),
+    /** A customer's sales, newest first. Needs `sales.read`. */
+    ofCustomer: kernel.query({ name: 'purchases.ofCustomer', permission: 'sales.read', reads: (_page, [customerId]) => [customerId], run: ofCustomer }),
+    /** Returns made against a sale. Needs `sales.read`. */
+    returnsOf: kernel.query({ name: 'purchases.returnsOf', permission: 'sales.read', reads: (returns) => returns.map((r) => r.customerId), run: returnsOf }),
   };
 }
 

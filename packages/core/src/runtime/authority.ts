@@ -70,14 +70,18 @@ async function charge(tx: TransactionSession, staff: { staffId: string }, limit:
 }
 
 /** Checks and, when it passes, charges a staff member's own authority. */
-async function tryOwn(tx: TransactionSession, actor: Extract<ResolvedActor, { kind: 'staff' }>, names: readonly string[], amount: number, now: Date): Promise<{ limit: string; shortfall: Shortfall | null }> {
+async function tryOwn(tx: TransactionSession, actor: Extract<ResolvedActor, { kind: 'staff' }>, names: readonly string[], amount: number, request: AuthorityRequest): Promise<{ limit: string; shortfall: Shortfall | null }> {
   const limit = limitNameFor(actor.limits, names);
   const single = actor.limits[limit] ?? 0;
   if (amount > single) return { limit, shortfall: { kind: 'single', limit: single } };
   const daily = actor.dailyLimits?.[limit];
   if (daily === undefined || amount === 0) return { limit, shortfall: null };
-  const day = await dayOf(tx, actor.storeId, now);
-  const r = await charge(tx, actor, limit, day, amount, daily, now);
+  // What an enclosing command already counted for this person under this limit is not counted again.
+  const counted = request.alreadyCounted?.(actor.staffId, limit, amount) ?? 0;
+  if (counted >= amount) return { limit, shortfall: null };
+  const day = await dayOf(tx, actor.storeId, request.now);
+  const r = await charge(tx, actor, limit, day, amount - counted, daily, request.now);
+  if (r.applied) request.counted?.(actor.staffId, limit, amount - counted);
   return { limit, shortfall: r.applied ? null : { kind: 'daily', limit: daily, used: r.used } };
 }
 
@@ -98,6 +102,13 @@ export interface AuthorityRequest {
   now: Date;
   /** Resolves the approver inside the transaction. */
   resolveApprover(staffId: string): Promise<ResolvedActor>;
+  /**
+   * For a command called by another in its transaction: takes up to `amount` of what the callers
+   * already counted toward this person's day under `limit`, and returns how much it took.
+   */
+  alreadyCounted?(staffId: string, limit: string, amount: number): number;
+  /** Told what this check counted toward a person's day, so commands it calls do not count it again. */
+  counted?(staffId: string, limit: string, amount: number): void;
 }
 
 /**
@@ -105,14 +116,14 @@ export interface AuthorityRequest {
  * `shortfall` when nobody covers it (the caller refuses or escalates). System actors have no limit.
  */
 export async function authorise(tx: TransactionSession, actor: ResolvedActor, request: AuthorityRequest): Promise<{ ok: Authorisation } | { refused: AuthorityError }> {
-  const { names, amount, now } = request;
+  const { names, amount } = request;
   if (actor.kind === 'system') return { ok: { limit: names[0]!, amount, approvedBy: null } };
-  const own = await tryOwn(tx, actor, names, amount, now);
+  const own = await tryOwn(tx, actor, names, amount, request);
   if (!own.shortfall) return { ok: { limit: own.limit, amount, approvedBy: null } };
   if (!request.approverStaffId) return { refused: refusal(actor, own.limit, amount, own.shortfall) };
   const approver = await request.resolveApprover(request.approverStaffId);
   if (approver.kind === 'system') return { ok: { limit: names[0]!, amount, approvedBy: request.approverStaffId } };
-  const theirs = await tryOwn(tx, approver, names, amount, now);
+  const theirs = await tryOwn(tx, approver, names, amount, request);
   if (!theirs.shortfall) return { ok: { limit: theirs.limit, amount, approvedBy: approver.staffId } };
   return { refused: refusal(approver, theirs.limit, amount, theirs.shortfall) };
 }

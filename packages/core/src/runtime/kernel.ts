@@ -26,13 +26,21 @@ import { actorRef, actorSchema, isPermitted, type Actor, type ResolvedActor } fr
 import { authorise, type Authorisation } from './authority.js';
 import { auditLog, idempotencyKeys, outbox, sequences, timeline } from './collections.js';
 import type { EventHub, EventMap } from './events.js';
-import type { Command, CommandContext, CommandInfo, CommandOptions, CommandSpec, EventHandler, Kernel, RefundDeduction } from './module.js';
+import type { Command, CommandContext, CommandInfo, CommandOptions, CommandSpec, EventHandler, Kernel, Query, QueryInfo, QuerySpec, RefundDeduction } from './module.js';
 import { z as zod } from 'zod';
 
 const optionsSchema = zod.object({
   actor: actorSchema,
   idempotencyKey: idempotencyKeySchema.optional(),
 });
+
+const queryOptionsSchema = zod.object({ actor: actorSchema }).strict();
+
+/** How long a reader's role is remembered between reads (a till reads many times a second). */
+const READER_TTL_MS = 1000;
+
+/** At most this many customer ids are listed in the audit entry of one read. */
+const READ_AUDIT_IDS = 100;
 
 /** Marks a stored result whose personal content was erased. */
 export const ERASED_RESULT = encodeJson({ $erased: true });
@@ -51,6 +59,8 @@ export interface KernelSettings {
   collections: readonly CollectionSpec[];
   hub: EventHub<EventMap>;
   report(error: unknown, context: string): void;
+  /** Whether reads of members' files write audit entries (outcome `read`). */
+  auditReads?: boolean;
 }
 
 /** The kernel plus the hooks only `createClientele` uses. */
@@ -85,6 +95,63 @@ export function createKernel(settings: KernelSettings): KernelInternals {
   const registry: CommandInfo[] = [];
   const specs = new Map<string, CommandSpec<z.ZodType, unknown>>();
   const infos = new WeakSet<CommandInfo>();
+  const queryRegistry: QueryInfo[] = [];
+  const readers = new Map<string, { actor: ResolvedActor; until: number }>();
+
+  /**
+   * The reader of a query, resolved from the store and remembered for a second, so a till's burst of
+   * lookups does not read its clerk's role each time. Commands that change roles or staff forget them.
+   */
+  async function readerOf(actor: Actor): Promise<ResolvedActor> {
+    if ('system' in actor) return { kind: 'system', name: actor.system };
+    const t = performance.now();
+    const hit = readers.get(actor.staffId);
+    if (hit && hit.until > t) return hit.actor;
+    const resolved = await resolveActor(actor);
+    if (readers.size > 1000) readers.clear();
+    readers.set(actor.staffId, { actor: resolved, until: t + READER_TTL_MS });
+    return resolved;
+  }
+
+  function query<A extends unknown[], O>(spec: QuerySpec<A, O>): Query<A, O> {
+    if (queryRegistry.some((q) => q.name === spec.name)) throw new TypeError(`query ${spec.name} is registered twice`);
+    const info: QueryInfo = Object.freeze({ name: spec.name, permission: spec.permission, personal: spec.reads !== undefined });
+    queryRegistry.push(info);
+    const run = async (...all: unknown[]): Promise<O> => {
+      const args = all.slice(0, -1) as A;
+      const options = parseInput(queryOptionsSchema, all[all.length - 1], ['options']);
+      let actor: ResolvedActor;
+      try {
+        actor = await readerOf(options.actor);
+        if (!isPermitted(actor, spec.permission)) throw new PermissionError(spec.permission, actorRef(actor));
+      } catch (error) {
+        if (isClienteleError(error, 'PERMISSION_DENIED')) await auditRefusal(spec.name, options.actor, error, clock.now());
+        throw error;
+      }
+      const result = await spec.run(...args);
+      if (settings.auditReads && spec.reads) await auditRead(spec, actor, result, args);
+      return result;
+    };
+    return Object.assign(run, { info }) as unknown as Query<A, O>;
+  }
+
+  async function auditRead<A extends unknown[], O>(spec: QuerySpec<A, O>, actor: ResolvedActor, result: O, args: A): Promise<void> {
+    const customers = [...new Set([...spec.reads!(result, args)].filter((id): id is string => typeof id === 'string'))];
+    if (customers.length === 0) return;
+    const one = customers.length === 1 ? customers[0]! : null;
+    await store.insert(auditLog, {
+      id: ids.next('aud'),
+      at: clock.now(),
+      actor: actorRef(actor) as JsonValue,
+      command: spec.name,
+      outcome: 'read',
+      errorCode: null,
+      customerId: one,
+      targetType: 'customer',
+      targetId: one,
+      details: { customerIds: customers.slice(0, READ_AUDIT_IDS), count: customers.length },
+    });
+  }
 
   async function resolveActor(actor: Actor, session: TransactionSession | Store = store): Promise<ResolvedActor> {
     if ('system' in actor) return { kind: 'system', name: actor.system };
@@ -144,13 +211,15 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     outboxRows: Array<Omit<NewRowOf<typeof outbox>, 'seq'>>;
     pending: PendingEvent[];
     refusal: { command: string; actor: ResolvedActor; error: ClienteleError } | null;
+    /** Daily usage the top-level command counted, per `staffId|limit`, that commands it calls may draw on. */
+    counted: Map<string, number>;
   }
 
   /** A program error in a command's declaration: fails the command, never the caller's fault. */
   const misdeclared = (message: string) => new InvalidStateError(message, { reason: 'command_declaration' });
 
   /** Runs one command's body in the frame's transaction, then its audit entry and idempotency record. */
-  async function execute<O>(spec: CommandSpec<z.ZodType, O>, input: unknown, actor: ResolvedActor, key: string | undefined, hash: string, frame: Frame): Promise<O> {
+  async function execute<O>(spec: CommandSpec<z.ZodType, O>, input: unknown, actor: ResolvedActor, key: string | undefined, hash: string, frame: Frame, nestedCall = false): Promise<O> {
     const { tx, now } = frame;
     let target: { type: string; id: string; customerId?: string | null } | null = null;
     let details: Record<string, JsonValue> = {};
@@ -171,7 +240,25 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     async function check(action: string | readonly string[], amount: number, approverStaffId: string | null | undefined, refuse: boolean): Promise<Authorisation | null> {
       const names = declaredNames(action);
       if (!Number.isSafeInteger(amount) || amount < 0) throw misdeclared(`${spec.name} checked authority for ${amount}, which is not a whole number of minor units`);
-      const outcome = await authorise(tx, actor, { names, amount, approverStaffId, now, resolveApprover: (id) => resolveActor({ staffId: id }, tx) });
+      const outcome = await authorise(tx, actor, {
+        names,
+        amount,
+        approverStaffId,
+        now,
+        resolveApprover: (id) => resolveActor({ staffId: id }, tx),
+        // A command called by another draws on what its caller counted (a complaint's remedy, then the
+        // loyalty module issuing it): the same value counts once toward a person's day.
+        ...(nestedCall
+          ? {
+              alreadyCounted(staffId: string, limit: string, want: number) {
+                const k = `${staffId}|${limit}`;
+                const take = Math.min(frame.counted.get(k) ?? 0, want);
+                frame.counted.set(k, (frame.counted.get(k) ?? 0) - take);
+                return take;
+              },
+            }
+          : { counted: (staffId: string, limit: string, n: number) => void frame.counted.set(`${staffId}|${limit}`, (frame.counted.get(`${staffId}|${limit}`) ?? 0) + n) }),
+      });
       if ('ok' in outcome) {
         authorised.push(outcome.ok);
         return outcome.ok;
@@ -284,7 +371,7 @@ export function createKernel(settings: KernelSettings): KernelInternals {
       const prior = await frame.tx.get(idempotencyKeys, key);
       if (prior) return replay(spec, prior, request);
     }
-    return execute(spec, input, actor, key, hash, frame);
+    return execute(spec, input, actor, key, hash, frame, true);
   }
 
   function command<S extends z.ZodType, O>(spec: CommandSpec<S, O>): Command<S, O> {
@@ -318,7 +405,7 @@ export function createKernel(settings: KernelSettings): KernelInternals {
       // (or fails earlier, as a receipt taken or a voucher used), and the stored result is then read
       // after the rollback. The first request, the one that matters for speed, saves a round trip.
       const body = async (tx: TransactionSession): Promise<O> => {
-        frame = { now, tx, outboxRows: [], pending: [], refusal: null };
+        frame = { now, tx, outboxRows: [], pending: [], refusal: null, counted: new Map() };
         const result = await execute(spec as CommandSpec<z.ZodType, O>, input, actor, key, hash, frame);
         const rows = frame.outboxRows;
         if (rows.length) {
@@ -346,6 +433,8 @@ export function createKernel(settings: KernelSettings): KernelInternals {
         if (refusal && error === refusal.error) await auditRefusal(refusal.command, refusal.actor, refusal.error, now);
         throw error;
       }
+      // A role or staff member changed: readers resolve again at their next read.
+      if (spec.name.startsWith('roles.') || spec.name.startsWith('staff.')) readers.clear();
       for (const e of (frame as Frame | null)?.pending ?? []) hub.emit(e.type, e.payload);
       return result;
     };
@@ -360,6 +449,8 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     collections: settings.collections,
     command,
     commands: () => registry.slice(),
+    query,
+    queries: () => queryRegistry.slice(),
     on(type, handler) {
       const list = handlers.get(type) ?? [];
       list.push(handler as EventHandler);

@@ -191,6 +191,61 @@ export interface CommandInfo {
   readonly moves: ValueMove | null;
 }
 
+/** Options every read query takes as its last argument. */
+export interface QueryOptions {
+  /** Who reads: a member of staff, or a named system actor for a host with no staff context. */
+  actor: Actor;
+}
+
+/**
+ * The arguments of a read query: its own, then {@link QueryOptions}. Optional arguments of its own may
+ * be left out before the options (`history(id, { actor })` or `history(id, { limit: 20 }, { actor })`).
+ */
+export type QueryArgs<A extends unknown[]> = A extends []
+  ? [QueryOptions]
+  : A extends [infer A1]
+    ? [A1, QueryOptions]
+    : A extends [(infer A1)?]
+      ? [QueryOptions] | [A1 | undefined, QueryOptions]
+      : A extends [infer A1, infer A2]
+        ? [A1, A2, QueryOptions]
+        : A extends [infer A1, (infer A2)?]
+          ? [A1, QueryOptions] | [A1, A2 | undefined, QueryOptions]
+          : A extends [infer A1, infer A2, infer A3]
+            ? [A1, A2, A3, QueryOptions]
+            : A extends [infer A1, infer A2, (infer A3)?]
+              ? [A1, A2, QueryOptions] | [A1, A2, A3 | undefined, QueryOptions]
+              : [...A, QueryOptions];
+
+/** The declaration of a read query. */
+export interface QuerySpec<A extends unknown[], O> {
+  /** `area.what`, e.g. `customers.get`; audited when reads are audited. */
+  name: string;
+  /** The permission the reader's role must grant, e.g. `customers.read`. */
+  permission: string;
+  /**
+   * The customers whose file the result shows, for auditing reads when the retailer turns that on;
+   * absent for a query that shows no member's file (a report of totals).
+   */
+  reads?: (result: NoInfer<O>, args: NoInfer<A>) => Iterable<string | null | undefined>;
+  /** The body: parses its own arguments, reads, never writes. */
+  run(...args: A): Promise<O>;
+}
+
+/** What the kernel knows of a registered read query. */
+export interface QueryInfo {
+  readonly name: string;
+  readonly permission: string;
+  /** Whether it shows members' files (and is audited when reads are). */
+  readonly personal: boolean;
+}
+
+/** A ready read query: checks the reader's permission, runs, audits the read when asked to. */
+export type Query<A extends unknown[], O> = ((...args: QueryArgs<A>) => Promise<O>) & {
+  /** What the query is, as registered with the kernel. */
+  readonly info: QueryInfo;
+};
+
 /** An in-transaction handler of another module's event (e.g. move balances when a card is replaced). */
 export type EventHandler<P = unknown> = (ctx: CommandContext, payload: P) => Promise<void>;
 
@@ -207,6 +262,10 @@ export interface Kernel {
   command<S extends z.ZodType, O>(spec: CommandSpec<S, O>): Command<S, O>;
   /** Every command registered so far (core's and every module's once all are set up), in order. */
   commands(): readonly CommandInfo[];
+  /** Builds a read query from its declaration and registers it. */
+  query<A extends unknown[], O>(spec: QuerySpec<A, O>): Query<A, O>;
+  /** Every read query registered so far, in order. */
+  queries(): readonly QueryInfo[];
   /** Registers an in-transaction handler for an event type. */
   on<P = unknown>(type: string, handler: EventHandler<P>): void;
   /** Resolves an actor against the store (staff, role, limits). */
