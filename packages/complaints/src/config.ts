@@ -136,7 +136,7 @@ export const complaintsConfigSchema = z
     const ladderIds = Object.keys(config.ladders);
     if (ladderIds.length === 0) issue(['ladders'], 'too_small', 'at least one ladder is needed');
     const checkLimits = (limits: Record<string, unknown>, path: Array<string | number>) => {
-      for (const s of config.severities) if (!(s in limits)) issue([...path, s], 'ladder_gap', `no time limits for severity ${s}`);
+      for (const s of config.severities) if (!Object.hasOwn(limits, s)) issue([...path, s], 'ladder_gap', `no time limits for severity ${s}`);
       for (const s of Object.keys(limits)) if (!severities.has(s)) issue([...path, s], 'unknown_severity', `${s} is not a configured severity`);
     };
     for (const [ladderId, levels] of Object.entries(config.ladders)) {
@@ -167,7 +167,7 @@ export const complaintsConfigSchema = z
       q.questions.forEach((question, j) => {
         if (questionIds.has(question.id)) issue(['surveys', 'questionnaires', i, 'questions', j, 'id'], 'duplicate', `question ${question.id} is asked twice`);
         questionIds.add(question.id);
-        if (!(question.indicator in indicators)) issue(['surveys', 'questionnaires', i, 'questions', j, 'indicator'], 'unknown_indicator', `unknown indicator ${question.indicator}; add it under surveys.indicators`);
+        if (!Object.hasOwn(indicators, question.indicator)) issue(['surveys', 'questionnaires', i, 'questions', j, 'indicator'], 'unknown_indicator', `unknown indicator ${question.indicator}; add it under surveys.indicators`);
       });
     });
     if (config.categories && config.surveys.questionnaires.length > 0) {

@@ -73,8 +73,13 @@ describe('complaints configuration', () => {
       { path: ['ladders', 'service', 0, 'serviceLevels', 'gold', 'high', 'acknowledge'], code: 'too_big' },
       { path: ['ladders', 'service', 0, 'serviceLevels', 'gold', 'high', 'resolve'], code: 'too_big' },
     ]);
-    // A ladder named like a property every object has is still unknown.
+    // Names every object has as a property are still unknown: a ladder, a severity's limits, an indicator.
     expect(issues(one({ routes: { 'after-sales': 'constructor' } }))).toEqual([{ path: ['routes', 'after-sales'], code: 'unknown_ladder' }]);
+    const gaps = issues(one({ severities: ['low', 'medium', 'high', 'constructor'] }));
+    // Eight levels on two ladders and the counter's priority limits, each without limits for it.
+    expect(gaps).toHaveLength(9);
+    expect(gaps.every((i) => i.code === 'ladder_gap' && i.path.at(-1) === 'constructor')).toBe(true);
+    expect(issues(one({ surveys: { questionnaires: [{ id: 'q', name: 'Q', trigger: 'manual', questions: [{ id: 'a', indicator: 'constructor', scale: '1-5', text: 'Odd' }] }] } }))).toEqual([{ path: ['surveys', 'questionnaires', 0, 'questions', 0, 'indicator'], code: 'unknown_indicator' }]);
   });
 
   it('picks limits by service level, lets higher desks act on lower cases, and finds who may approve', () => {
