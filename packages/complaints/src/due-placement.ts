@@ -88,6 +88,7 @@ export function checkLadderFits(config: ComplaintsConfig, store: StoreCalendar, 
     const { limits, path: below } = limitsWithPath(level, position.severity, position.serviceLevel);
     if (!longest || limits.resolve > longest.minutes) longest = { level, index, minutes: limits.resolve, below };
   }
-  if (!longest) return;
+  // Level 1's own limits are placed as the case enters it, with the same error.
+  if (!longest || longest.index === 0) return;
   placeDue(store, from, longest.minutes * MINUTE, { what: `the resolve limit of level ${longest.level.id}`, configPath: ['ladders', position.ladder, longest.index, ...longest.below, 'resolve'] }, path);
 }
