@@ -27,9 +27,10 @@ import { nextStatus, trackOf, type CaseAction, type CaseKind, type CaseStatus, t
 import { casesCollection, caseHistoryCollection, caseItemsCollection, stintsCollection, type CaseContact, type CaseRow, type StoredRuling } from './collections.js';
 import type { ComplaintsConfig } from './config.js';
 import type { ComplaintEvents } from './events.js';
-import { levelOf, limitsAt, mayActAt } from './ladder.js';
+import { checkLadderFits, levelDue, type StoreCalendar } from './due-placement.js';
+import { ladderNamed, levelOf, mayActAt } from './ladder.js';
 import { segmentIds, type LoyaltyRemedyApi, type SegmentsReadApi } from './remedies.js';
-import { levelDeadlines, nextDue, slaCalendar } from './sla-clock.js';
+import { nextDue, slaCalendar } from './sla-clock.js';
 
 /** What a case command needs besides its context. */
 export interface Engine {
@@ -66,6 +67,11 @@ export async function calendarOf(session: StoreSession, storeId: string, path: A
   return slaCalendar({ timeZone: store.timeZone, openingHours: store.openingHours, holidays: store.holidays });
 }
 
+/** {@link calendarOf} with the store's id, as due times are placed with it. */
+export async function storeCalendarOf(session: StoreSession, storeId: string, path: Array<string | number> = ['storeId']): Promise<StoreCalendar> {
+  return { storeId, calendar: await calendarOf(session, storeId, path) };
+}
+
 /** The active customer behind an id (following merges); `NOT_FOUND` or `INVALID_STATE` otherwise. */
 export async function activeCustomerId(session: StoreSession, id: string, path: Array<string | number>): Promise<string> {
   let row = await session.get(customersCollection, id);
@@ -88,7 +94,7 @@ export async function loadCase(session: StoreSession, caseId: string, path: Arra
  */
 export function requireLadderRole(engine: Engine, ctx: CommandContext, row: CaseRow): void {
   if (ctx.actor.kind !== 'staff') return;
-  const ladder = engine.config.ladders[row.ladder]!;
+  const ladder = ladderNamed(engine.config, row.ladder);
   if (!mayActAt(ladder, row.level, ctx.actor.roleId)) {
     throw new PermissionError(`act on a case at level ${row.level} (${levelOf(ladder, row.level).name})`, actorRef(ctx.actor));
   }
@@ -154,11 +160,23 @@ export async function recordStep(ctx: CommandContext, row: CaseRow, action: Case
   await emit(ctx, 'complaint.status-changed', { caseId: row.id, action, from: row.status, to, level: row.level }, row.customerId);
 }
 
-/** Starts a stay at a level from `enteredAt`; returns the case fields that describe it. */
-export async function enterLevel(engine: Engine, ctx: CommandContext, row: Pick<CaseRow, 'id' | 'storeId' | 'ladder' | 'severity' | 'serviceLevel'>, level: number, reason: string, enteredAt: Date): Promise<CasePatch> {
-  const lvl = levelOf(engine.config.ladders[row.ladder]!, level);
-  const calendar = await calendarOf(ctx.tx, row.storeId);
-  const d = levelDeadlines(calendar, enteredAt, limitsAt(lvl, row.severity, row.serviceLevel));
+/**
+ * Starts a stay at a level from `enteredAt`; returns the case fields that describe it. When the
+ * store's calendar cannot place the level's limits, `INVALID_STATE` (reason `beyond_sla_horizon`)
+ * naming the store and the limit, with `options.path` as the input path (default `['caseId']`).
+ */
+export async function enterLevel(
+  engine: Engine,
+  ctx: CommandContext,
+  row: Pick<CaseRow, 'id' | 'storeId' | 'ladder' | 'severity' | 'serviceLevel'>,
+  level: number,
+  reason: string,
+  enteredAt: Date,
+  options: { path?: ReadonlyArray<string | number>; store?: StoreCalendar } = {},
+): Promise<CasePatch> {
+  const lvl = levelOf(ladderNamed(engine.config, row.ladder), level);
+  const store = options.store ?? (await storeCalendarOf(ctx.tx, row.storeId));
+  const d = levelDue(engine.config, store, row, level, enteredAt, options.path ?? ['caseId']);
   const stintId = ctx.id('cst');
   await ctx.tx.insert(stintsCollection, {
     id: stintId,
@@ -272,7 +290,7 @@ export async function segmentsOfCustomer(engine: Engine, ctx: CommandContext, cu
  */
 export async function createCase(engine: Engine, ctx: CommandContext, input: NewCase): Promise<CaseRow> {
   const { tx } = ctx;
-  await calendarOf(tx, input.storeId);
+  const store = await storeCalendarOf(tx, input.storeId);
   let customerId = input.customerId ? await activeCustomerId(tx, input.customerId, ['customerId']) : null;
   const lines = new Map<number, { sku: string; name: string | null; category: string; quantityMilli: number }>();
   if (input.purchaseId) {
@@ -294,7 +312,9 @@ export async function createCase(engine: Engine, ctx: CommandContext, input: New
   const id = ctx.id('case');
   const caseNo = `C${String(await ctx.nextSequence('complaints:case')).padStart(6, '0')}`;
   const base = { id, storeId: input.storeId, ladder, severity: input.severity, serviceLevel };
-  const levelPatch = await enterLevel(engine, ctx, base, 1, 'opened', ctx.now);
+  // A ladder the store's calendar cannot carry is refused now, not when a case first climbs it.
+  checkLadderFits(engine.config, store, base, ctx.now, ['storeId']);
+  const levelPatch = await enterLevel(engine, ctx, base, 1, 'opened', ctx.now, { path: ['storeId'], store });
   const draft = {
     id,
     caseNo,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AFTER_SALES_REQUESTS, CASE_CHANNELS, CASE_KINDS, RULING_DECISIONS } from './case-states.js';
 import type { ComplaintsConfig } from './config.js';
 import { remedyInputSchema } from './remedies.js';
+import { MAX_PLACEABLE_MINUTES } from './sla-clock.js';
 
 const noteSchema = multiLineTextSchema(2000);
 const caseRef = { caseId: idSchema };
@@ -106,7 +107,7 @@ export const taskSchema = z
     ownerStaffId: codeSchema,
     description: shortTextSchema,
     /** Due in this many business minutes of the store; or give `dueAt`. */
-    dueInMinutes: z.number().int().min(1).max(525_600).optional(),
+    dueInMinutes: z.number().int().min(1).max(MAX_PLACEABLE_MINUTES).optional(),
     dueAt: instantSchema.optional(),
   })
   .strict()

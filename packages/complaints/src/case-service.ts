@@ -15,7 +15,6 @@ import {
   parseInput,
   staffCollection,
   type CommandContext,
-  type CommandOptions,
   type JsonValue,
   type ValueMove,
 } from '@clientele/core';
@@ -23,7 +22,6 @@ import { z } from 'zod';
 import {
   acknowledgeLevel,
   addHistory,
-  calendarOf,
   checkStep,
   createCase,
   emit,
@@ -38,6 +36,7 @@ import {
   roleLimit,
   saveCase,
   enterLevel,
+  storeCalendarOf,
   type Engine,
 } from './case-engine.js';
 import {
@@ -56,10 +55,11 @@ import {
 import { trackOf, type CaseKind } from './case-states.js';
 import { toCase, type Case } from './case-view.js';
 import { casesCollection, invitationsCollection, remediesCollection, stintsCollection, type CaseRow, type RemedyRow, type StoredRuling, type StoredTask } from './collections.js';
-import { approvalLevel, isTop, levelOf } from './ladder.js';
-import { DEFAULT_REMEDY_POLICIES, LOYALTY_REMEDIES, REMEDY_TYPES, TASK_REMEDIES, issueKey, remedyValue, type RemedyInput, type RemedyType } from './remedies.js';
-import { addBusinessMinutesExact, businessTimeBetween, resumedDue } from './sla-clock.js';
-import type { RemedyWorkflow } from './remedy-workflow.js';
+import { approvalLevel, isTop, ladderNamed, levelOf } from './ladder.js';
+import { placeDue } from './due-placement.js';
+import { DEFAULT_REMEDY_POLICIES, LOYALTY_REMEDIES, REMEDY_TYPES, TASK_REMEDIES, loyaltyCommandFor, remedyValue, type RemedyInput, type RemedyType } from './remedies.js';
+import { issueLoyaltyRemedy, remedyApprover } from './remedy-workflow.js';
+import { businessTimeBetween } from './sla-clock.js';
 
 const OPEN_REMEDY = ['approved', 'awaiting-approval'];
 
@@ -71,8 +71,8 @@ async function remediesOf(ctx: CommandContext, caseId: string, statuses?: readon
   return statuses ? rows.filter((r) => statuses.includes(r.status)) : rows;
 }
 
-/** Builds the case commands. `workflow` issues loyalty remedies after the transaction that approved them. */
-export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
+/** Builds the case commands. */
+export function createCaseService(engine: Engine) {
   const { kernel, config } = engine;
   const view = (row: CaseRow) => toCase(kernel.store, config, row);
   /** What remedies give a customer, under the limits their policies name. */
@@ -84,8 +84,7 @@ export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
       if (!LOYALTY_REMEDIES.includes(r.type)) return;
       if (!row.customerId) throw invalid([...path, i, 'type'], 'customer_required', `${r.type} needs a known customer on the case`);
       const api = engine.loyalty();
-      const available = r.type === 'goodwill-points' ? typeof api?.grantGoodwill === 'function' : typeof api?.vouchers?.issue === 'function';
-      if (!available) {
+      if (!loyaltyCommandFor(api, r.type)) {
         throw new ClienteleError('UNSUPPORTED', `${r.type} remedies are issued by the loyalty module, which is not installed${api ? ' or lacks this action' : ''}`, { path: [...path, i, 'type'], module: 'loyalty' });
       }
     });
@@ -148,7 +147,7 @@ export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
     for (const earlier of await remediesOf(ctx, row.id, OPEN_REMEDY)) {
       await ctx.tx.update(remediesCollection, earlier.id, { status: 'withdrawn', updatedAt: ctx.now }, { expectVersion: earlier.version });
     }
-    const ladder = config.ladders[row.ladder]!;
+    const ladder = ladderNamed(config, row.ladder);
     const decisions = new Map<string, { status: string; approvedBy: string | null; approvalLevel: number | null }>();
     let escalateTo = row.level;
     for (const [action, total] of totalsByAction(remedies)) {
@@ -200,7 +199,13 @@ export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
     return saved;
   }
 
-  async function executeStep(ctx: CommandContext, row: CaseRow, task: z.output<typeof executeSchema>['task'], note: string | null): Promise<CaseRow> {
+  /**
+   * Carries out the approved remedies in the caller's transaction: money remedies are recorded as
+   * paid, exchanges and repairs become the task, and loyalty remedies are issued through the loyalty
+   * module's commands (see `remedy-workflow.ts`), told `fallbackApprover` as approver when the remedy
+   * names none. A refusal by the loyalty module fails the whole command.
+   */
+  async function executeStep(ctx: CommandContext, row: CaseRow, task: z.output<typeof executeSchema>['task'], note: string | null, fallbackApprover: string | null = null): Promise<CaseRow> {
     checkStep(row, 'execute', factsOf(row));
     const open = await remediesOf(ctx, row.id, OPEN_REMEDY);
     if (open.some((r) => r.status === 'awaiting-approval')) throw new InvalidStateError(`case ${row.caseNo} has a remedy awaiting approval`, { path: ['caseId'] });
@@ -211,12 +216,13 @@ export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
     if (task) {
       const owner = await ctx.tx.get(staffCollection, task.ownerStaffId);
       if (!owner || !owner.active) throw new NotFoundError('staff', task.ownerStaffId, { path: ['task', 'ownerStaffId'] });
-      const calendar = await calendarOf(ctx.tx, row.storeId);
-      const dueAt = task.dueAt ?? addBusinessMinutesExact(calendar, ctx.now, task.dueInMinutes!);
+      const store = await storeCalendarOf(ctx.tx, row.storeId);
+      const dueAt = task.dueAt ?? placeDue(store, ctx.now, task.dueInMinutes! * 60_000, { what: 'the execution task', inputPath: ['task', 'dueInMinutes'] });
       if (dueAt.getTime() <= ctx.now.getTime()) throw invalid(['task', 'dueAt'], 'in_past', 'a task is due in the future');
       stored = { ownerStaffId: owner.id, description: task.description, dueAt: dueAt.toISOString(), startedAt: ctx.now.toISOString(), doneAt: null, doneNote: null, lateNotedAt: null };
     }
     let cost = row.remedyCost;
+    const loyalty: RemedyRow[] = [];
     for (const r of open) {
       if (r.type === 'refund' || r.type === 'compensation') {
         // Money changes hands at the till; the case records that it did.
@@ -224,10 +230,12 @@ export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
         cost += r.value;
         await emit(ctx, 'complaint.remedy-executed', { caseId: row.id, remedyId: r.id, type: r.type, value: r.value }, row.customerId);
       } else if (LOYALTY_REMEDIES.includes(r.type as RemedyType)) {
-        await ctx.tx.update(remediesCollection, r.id, { status: 'issuing', issueKey: issueKey(row.id, r.id), updatedAt: ctx.now }, { expectVersion: r.version });
+        loyalty.push(r);
       }
     }
-    return step(ctx, row, 'execute', { task: stored, taskDueAt: stored ? new Date(stored.dueAt) : null, remedyCost: cost }, note, stored ? { taskOwner: stored.ownerStaffId, taskDueAt: stored.dueAt } : {});
+    let saved = await step(ctx, row, 'execute', { task: stored, taskDueAt: stored ? new Date(stored.dueAt) : null, remedyCost: cost }, note, stored ? { taskOwner: stored.ownerStaffId, taskDueAt: stored.dueAt } : {});
+    for (const r of loyalty) saved = await issueLoyaltyRemedy(engine, ctx, saved, r, remedyApprover(r) ?? fallbackApprover);
+    return saved;
   }
 
   async function verifyStep(ctx: CommandContext, row: CaseRow, note: string | null): Promise<CaseRow> {
@@ -397,7 +405,7 @@ export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
 
   const appeal = caseCommand('appeal', reasonedStepSchema, 'complaints.handle', async (ctx, row, input) => {
     checkStep(row, 'appeal', factsOf(row));
-    const ladder = config.ladders[row.ladder]!;
+    const ladder = ladderNamed(config, row.ladder);
     if (isTop(ladder, row.level)) throw new InvalidStateError(`case ${row.caseNo} is at the top of its ladder (${levelOf(ladder, row.level).name}); its decision is final`, { path: ['caseId'] });
     for (const r of await remediesOf(ctx, row.id, OPEN_REMEDY)) await ctx.tx.update(remediesCollection, r.id, { status: 'withdrawn', updatedAt: ctx.now }, { expectVersion: r.version });
     const stepped = await step(ctx, row, 'appeal', {}, input.note);
@@ -406,7 +414,7 @@ export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
 
   const escalate = caseCommand('escalate', reasonedStepSchema, 'complaints.escalate', async (ctx, row, input) => {
     if (row.status === 'closed' || row.status === 'verified') throw new InvalidStateError(`case ${row.caseNo} is ${row.status}`, { path: ['caseId'] });
-    const ladder = config.ladders[row.ladder]!;
+    const ladder = ladderNamed(config, row.ladder);
     if (isTop(ladder, row.level)) throw new InvalidStateError(`case ${row.caseNo} is already at the top of its ladder`, { path: ['caseId'] });
     return escalateCase(engine, ctx, row, row.level + 1, 'manual', ctx.now, input.note);
   });
@@ -465,21 +473,23 @@ export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
 
   const resume = caseCommand('resume', stepSchema, 'complaints.handle', async (ctx, row, input) => {
     if (!row.pausedAt) throw new InvalidStateError(`case ${row.caseNo} is not waiting on the customer`, { path: ['caseId'] });
-    const calendar = await calendarOf(ctx.tx, row.storeId);
-    const shift = (d: Date | null) => (d ? resumedDue(calendar, d, row.pausedAt!, ctx.now) : null);
-    const acknowledgeBy = shift(row.acknowledgeBy)!;
-    const resolveBy = shift(row.resolveBy)!;
+    const store = await storeCalendarOf(ctx.tx, row.storeId);
+    const calendar = store.calendar;
+    // The business time that was left at the pause, counted again from now.
+    const shift = (d: Date | null, what: string) => (d ? placeDue(store, ctx.now, businessTimeBetween(calendar, row.pausedAt!, d), { what: `what was left of ${what}` }, ['caseId']) : null);
+    const acknowledgeBy = shift(row.acknowledgeBy, 'the acknowledge clock')!;
+    const resolveBy = shift(row.resolveBy, 'the resolve clock')!;
     const task = row.task as StoredTask | null;
-    const movedTask = task && !task.doneAt ? { ...task, dueAt: shift(new Date(task.dueAt))!.toISOString() } : task;
+    const movedTask = task && !task.doneAt ? { ...task, dueAt: shift(new Date(task.dueAt), 'the execution task')!.toISOString() } : task;
     await ctx.tx.update(stintsCollection, row.stintId, { acknowledgeBy, resolveBy });
     const pausedMs = businessTimeBetween(calendar, row.pausedAt, ctx.now);
     const saved = await saveCase(ctx, row, {
       pausedAt: null,
       acknowledgeBy,
       resolveBy,
-      ackDueAt: shift(row.ackDueAt),
-      resolveDueAt: shift(row.resolveDueAt),
-      taskDueAt: shift(row.taskDueAt),
+      ackDueAt: shift(row.ackDueAt, 'the acknowledge clock'),
+      resolveDueAt: shift(row.resolveDueAt, 'the resolve clock'),
+      taskDueAt: shift(row.taskDueAt, 'the execution task'),
       task: movedTask,
     });
     const pausedMinutes = Math.round(pausedMs / 60_000);
@@ -488,30 +498,33 @@ export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
     return saved;
   });
 
-  const executeCommand = caseCommand('execute', executeSchema, 'complaints.handle', async (ctx, row, input) => {
+  /**
+   * Carries out the approved remedies in one transaction: money remedies are recorded as paid,
+   * exchanges and repairs become a supervised task, and loyalty remedies are issued by the loyalty
+   * module's commands inside the same transaction. A refusal by the loyalty module fails it with the
+   * loyalty module's own error, and nothing changes.
+   */
+  const execute = caseCommand('execute', executeSchema, 'complaints.handle', async (ctx, row, input) => {
     requireLadderRole(engine, ctx, row);
     return executeStep(ctx, row, input.task, input.note ?? null);
   });
 
   /**
-   * Starts carrying out the approved remedies: money remedies are recorded as paid, exchanges and
-   * repairs become a supervised task, and loyalty remedies are issued through `crm.loyalty` after
-   * this transaction, each with a key derived from the case and the remedy.
+   * Opens a complaint and settles it at once, at the counter, in one transaction: acknowledged,
+   * investigated, remedy proposed within the handler's authority (or a named approver's), accepted,
+   * carried out (loyalty remedies issued by the loyalty module's commands inside the transaction),
+   * verified and closed with its root cause, every step in the case's history. It is all or nothing:
+   * above authority without an approver it is refused with `AUTHORITY_EXCEEDED`, and a refusal by the
+   * loyalty module fails it with the loyalty module's own error; either way nothing is recorded but
+   * the refusal's audit.
    */
-  async function execute(input: z.input<typeof executeSchema>, options: CommandOptions): Promise<Case> {
-    const started = await executeCommand(input, options);
-    await workflow.issuePending(started.id, options.actor);
-    return view(await loadCase(kernel.store, started.id));
-  }
-
-  const settleInput = withConfiguredCase(settleSchema, config, (s) => s.case, ['case']);
-  const settleOpen = kernel.command({
+  const settleAtCounter = kernel.command({
     name: 'complaints.settle',
-    input: settleInput,
+    input: withConfiguredCase(settleSchema, config, (s) => s.case, ['case']),
     permission: 'complaints.handle',
     idempotency: 'optional',
     moves: remedyMoves,
-    async run(ctx, input) {
+    async run(ctx, input): Promise<Case> {
       const c = input.case;
       let row = await createCase(engine, ctx, {
         kind: c.kind,
@@ -537,47 +550,14 @@ export function createCaseService(engine: Engine, workflow: RemedyWorkflow) {
       row = await step(ctx, row, 'propose', {}, null, { remedies: input.remedies.map((r) => r.type) });
       await insertRemedies(ctx, row, input.remedies, (action) => ({ status: 'approved', approvedBy: approvals.get(action) ?? null, approvalLevel: null }));
       row = await step(ctx, row, 'accept');
-      row = await executeStep(ctx, row, undefined, null);
-      if ((await remediesOf(ctx, row.id, ['issuing'])).length === 0) {
-        row = await verifyStep(ctx, row, null);
-        row = await closeStep(ctx, row, input.rootCause, input.resolution);
-      }
+      // The approver named at the counter stands behind every remedy for the loyalty module too.
+      row = await executeStep(ctx, row, undefined, null, input.approverStaffId ?? null);
+      row = await verifyStep(ctx, row, null);
+      row = await closeStep(ctx, row, input.rootCause, input.resolution);
       ctx.audit({ type: 'case', id: row.id, customerId: row.customerId }, { caseNo: row.caseNo, status: row.status, settled: true });
       return toCase(ctx.tx, config, row);
     },
   });
-
-  const settleFinish = kernel.command({
-    name: 'complaints.settle-finish',
-    input: z.object({ caseId: idSchema, rootCause: z.string(), resolution: z.string().optional() }).strict(),
-    permission: 'complaints.handle',
-    idempotency: 'optional',
-    async run(ctx, input) {
-      let row = await loadCase(ctx.tx, input.caseId);
-      if (row.status === 'executing') row = await verifyStep(ctx, row, null);
-      if (row.status === 'verified') row = await closeStep(ctx, row, input.rootCause, input.resolution);
-      ctx.audit({ type: 'case', id: row.id, customerId: row.customerId }, { caseNo: row.caseNo, status: row.status, settled: true });
-      return toCase(ctx.tx, config, row);
-    },
-  });
-
-  /**
-   * Opens a complaint and settles it at once, at the counter: acknowledged, investigated, remedy
-   * proposed within the handler's authority (or a named approver's), accepted, carried out, verified
-   * and closed with its root cause, every step in the case's history. Above authority without an
-   * approver it is refused with `AUTHORITY_EXCEEDED` and nothing is recorded but the refusal.
-   */
-  async function settleAtCounter(input: z.input<typeof settleSchema>, options: CommandOptions): Promise<Case> {
-    const opened = await settleOpen(input, options);
-    if (opened.status === 'closed') return opened;
-    await workflow.issuePending(opened.id, options.actor);
-    const parsed = parseInput(settleInput, input);
-    const key = options.idempotencyKey;
-    return settleFinish(
-      { caseId: opened.id, rootCause: parsed.rootCause, ...(parsed.resolution ? { resolution: parsed.resolution } : {}) },
-      { actor: options.actor, ...(key ? { idempotencyKey: `${key}:finish` } : {}) },
-    );
-  }
 
   async function get(caseId: string): Promise<Case> {
     const id = parseInput(idSchema, caseId, ['caseId']);

@@ -88,8 +88,9 @@ export interface TransitionStep {
 export const TRANSITIONS: Readonly<Record<Track, Partial<Record<CaseAction, readonly TransitionStep[]>>>> = {
   complaint: {
     acknowledge: [{ from: ['received'], to: 'acknowledged' }],
-    // A declined or rejected proposal, or a remedy that could not be carried out, sends the case back to investigation.
-    investigate: [{ from: ['acknowledged', 'proposed', 'rejected', 'executing'], to: 'investigating' }],
+    // A declined or rejected proposal, or a remedy that could not be carried out (refused at execution,
+    // or failed after it), sends the case back to investigation.
+    investigate: [{ from: ['acknowledged', 'proposed', 'rejected', 'accepted', 'executing'], to: 'investigating' }],
     propose: [{ from: ['investigating'], to: 'proposed' }],
     accept: [{ from: ['proposed'], to: 'accepted' }],
     reject: [{ from: ['proposed'], to: 'rejected' }],

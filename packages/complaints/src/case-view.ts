@@ -2,8 +2,7 @@
 import type { StoreSession } from '@clientele/core';
 import { allowedActions, trackOf, type CaseAction, type CaseKind, type CaseStatus } from './case-states.js';
 import { caseItemsCollection, remediesCollection, type CaseItemRow, type CaseRow, type RemedyRow, type StoredRuling } from './collections.js';
-import type { ComplaintsConfig } from './config.js';
-import { levelOf } from './ladder.js';
+import type { ComplaintsConfig, Level } from './config.js';
 
 /** A product or purchase line a case concerns. */
 export type CaseItem = CaseItemRow;
@@ -23,7 +22,9 @@ export type Case = CaseRow & {
 
 /** Loads what a {@link Case} shows besides its row. */
 export async function toCase(session: StoreSession, config: ComplaintsConfig, row: CaseRow): Promise<Case> {
-  const level = levelOf(config.ladders[row.ladder]!, row.level);
+  // A case opened under an earlier configuration still reads when its level is gone from this one.
+  const ladder: readonly Level[] = Object.hasOwn(config.ladders, row.ladder) ? config.ladders[row.ladder]! : [];
+  const level = ladder[row.level - 1] ?? { id: `level-${row.level}`, name: `Level ${row.level} (no longer configured)` };
   const items = (await session.find(caseItemsCollection, { where: { caseId: row.id }, orderBy: [{ field: 'seq' }], limit: 100 })).rows;
   const remedies = (await session.find(remediesCollection, { where: { caseId: row.id }, orderBy: [{ field: 'seq' }], limit: 1000 })).rows;
   const ruling = (row.ruling as StoredRuling | null)?.decision ?? null;

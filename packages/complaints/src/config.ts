@@ -9,9 +9,19 @@ import { z } from 'zod';
 import { CASE_KINDS, type CaseKind } from './case-states.js';
 import { DEFAULT_INDICATORS, DEFAULT_LOW_SCORES, INDICATOR_GROUPS, SCALES, type IndicatorGroup, type LowScoreThresholds } from './questionnaires.js';
 import { DEFAULT_REMEDY_POLICIES, REMEDY_TYPES, type RemedyPolicy, type RemedyType } from './remedies.js';
+import { MAX_PLACEABLE_MINUTES, SLA_HORIZON_DAYS } from './sla-clock.js';
 
-/** Business minutes: at most a year of them. */
-const businessMinutes = z.number().int('time limits are whole business minutes').min(1).max(525_600);
+/**
+ * Business minutes, at most what the service-level clock can place on any calendar: it looks
+ * {@link SLA_HORIZON_DAYS} days ahead, and even a store open round the clock surely has only
+ * {@link MAX_PLACEABLE_MINUTES} minutes there. A store's own calendar may place less; that is checked
+ * when a case is opened at the store (see `docs/complaints.md`).
+ */
+const businessMinutes = z
+  .number()
+  .int('time limits are whole business minutes')
+  .min(1)
+  .max(MAX_PLACEABLE_MINUTES, `more than the clock can place: it looks ${SLA_HORIZON_DAYS} days ahead, where even a store open round the clock surely has only ${MAX_PLACEABLE_MINUTES.toLocaleString('en')} business minutes (52 weeks of a 40-hour week are ${(52 * 40 * 60).toLocaleString('en')})`);
 
 /** Time limits of one severity at one level, in business minutes from entering the level. */
 export const timeLimitSchema = z
@@ -126,7 +136,7 @@ export const complaintsConfigSchema = z
     const ladderIds = Object.keys(config.ladders);
     if (ladderIds.length === 0) issue(['ladders'], 'too_small', 'at least one ladder is needed');
     const checkLimits = (limits: Record<string, unknown>, path: Array<string | number>) => {
-      for (const s of config.severities) if (!(s in limits)) issue([...path, s], 'ladder_gap', `no time limits for severity ${s}`);
+      for (const s of config.severities) if (!Object.hasOwn(limits, s)) issue([...path, s], 'ladder_gap', `no time limits for severity ${s}`);
       for (const s of Object.keys(limits)) if (!severities.has(s)) issue([...path, s], 'unknown_severity', `${s} is not a configured severity`);
     };
     for (const [ladderId, levels] of Object.entries(config.ladders)) {
@@ -142,9 +152,9 @@ export const complaintsConfigSchema = z
       });
     }
     for (const [kind, ladder] of Object.entries(config.routes)) {
-      if (!config.ladders[ladder!]) issue(['routes', kind], 'unknown_ladder', `no ladder ${ladder}`);
+      if (!Object.hasOwn(config.ladders, ladder!)) issue(['routes', kind], 'unknown_ladder', `no ladder ${ladder}`);
     }
-    if (config.correctiveActions.ladder !== undefined && !config.ladders[config.correctiveActions.ladder]) {
+    if (config.correctiveActions.ladder !== undefined && !Object.hasOwn(config.ladders, config.correctiveActions.ladder)) {
       issue(['correctiveActions', 'ladder'], 'unknown_ladder', `no ladder ${config.correctiveActions.ladder}`);
     }
     if (config.causes && new Set(config.causes).size !== config.causes.length) issue(['causes'], 'duplicate', 'a cause is listed twice');
@@ -157,7 +167,7 @@ export const complaintsConfigSchema = z
       q.questions.forEach((question, j) => {
         if (questionIds.has(question.id)) issue(['surveys', 'questionnaires', i, 'questions', j, 'id'], 'duplicate', `question ${question.id} is asked twice`);
         questionIds.add(question.id);
-        if (!(question.indicator in indicators)) issue(['surveys', 'questionnaires', i, 'questions', j, 'indicator'], 'unknown_indicator', `unknown indicator ${question.indicator}; add it under surveys.indicators`);
+        if (!Object.hasOwn(indicators, question.indicator)) issue(['surveys', 'questionnaires', i, 'questions', j, 'indicator'], 'unknown_indicator', `unknown indicator ${question.indicator}; add it under surveys.indicators`);
       });
     });
     if (config.categories && config.surveys.questionnaires.length > 0) {

@@ -21,10 +21,11 @@ import {
   type RowOf,
 } from '@clientele/core';
 import { z } from 'zod';
-import { calendarOf, emit, loadCase, type Engine } from './case-engine.js';
+import { emit, loadCase, storeCalendarOf, type Engine } from './case-engine.js';
 import { actionsCollection, type ActionRow } from './collections.js';
 import { isTop } from './ladder.js';
-import { addBusinessMinutesExact } from './sla-clock.js';
+import { placeDue } from './due-placement.js';
+import { MAX_PLACEABLE_MINUTES } from './sla-clock.js';
 
 /** A corrective action. */
 export type CorrectiveAction = ActionRow;
@@ -39,7 +40,7 @@ export const createActionSchema = z
     description: longTextSchema,
     ownerStaffId: codeSchema,
     /** Due in this many business minutes of the store; or give `dueAt`. */
-    dueInMinutes: z.number().int().min(1).max(525_600).optional(),
+    dueInMinutes: z.number().int().min(1).max(MAX_PLACEABLE_MINUTES).optional(),
     dueAt: instantSchema.optional(),
   })
   .strict()
@@ -82,10 +83,10 @@ export function createCorrectiveActionService(engine: Engine) {
       const cause = input.cause ?? source?.rootCause ?? undefined;
       if (!cause) throw invalid(['cause'], 'required', 'name the cause the action addresses (or a closed case with a root cause)');
       if (config.causes && !config.causes.includes(cause)) throw invalid(['cause'], 'unknown_cause', `${cause} is not a configured cause`);
-      const calendar = await calendarOf(ctx.tx, storeId);
+      const store = await storeCalendarOf(ctx.tx, storeId);
       const owner = await ctx.tx.get(staffCollection, input.ownerStaffId);
       if (!owner || !owner.active) throw new NotFoundError('staff', input.ownerStaffId, { path: ['ownerStaffId'] });
-      const dueAt = input.dueAt ?? addBusinessMinutesExact(calendar, ctx.now, input.dueInMinutes!);
+      const dueAt = input.dueAt ?? placeDue(store, ctx.now, input.dueInMinutes! * 60_000, { what: 'the action', inputPath: ['dueInMinutes'] });
       if (dueAt.getTime() <= ctx.now.getTime()) throw invalid(['dueAt'], 'in_past', 'an action is due in the future');
       // The owner's own level on the ladder: an overdue action climbs from there.
       const ownLevel = ladder.findIndex((l) => l.roles.includes(owner.roleId));
@@ -165,8 +166,8 @@ export function createCorrectiveActionService(engine: Engine) {
         return { outcome: 'overdue' };
       }
       // The next level gets a grace period counted from when the action fell due.
-      const calendar = await calendarOf(ctx.tx, row.storeId);
-      const next = addBusinessMinutesExact(calendar, row.pendingDueAt, config.correctiveActions.graceMinutes);
+      const store = await storeCalendarOf(ctx.tx, row.storeId);
+      const next = placeDue(store, row.pendingDueAt, config.correctiveActions.graceMinutes * 60_000, { what: 'the grace period of an overdue action', configPath: ['correctiveActions', 'graceMinutes'] }, ['actionId']);
       await ctx.tx.update(actionsCollection, row.id, { level: row.level + 1, escalations: row.escalations + 1, pendingDueAt: next, updatedAt: ctx.now }, { expectVersion: row.version });
       await emit(ctx, 'corrective-action.escalated', { actionId: row.id, fromLevel: row.level, toLevel: row.level + 1 });
       return { outcome: 'escalated' };

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { addHistory, emit, escalateCase, loadCase, saveCase, type Engine } from './case-engine.js';
 import { casesCollection, invitationsCollection, type StoredTask } from './collections.js';
 import type { CorrectiveActionService } from './corrective-actions.js';
-import { isTop } from './ladder.js';
+import { isTop, ladderNamed } from './ladder.js';
 import type { RemedyWorkflow } from './remedy-workflow.js';
 
 /** The actor `runDue` acts as. */
@@ -39,7 +39,7 @@ export function createDueWork(engine: Engine, workflow: RemedyWorkflow, actions:
       // The missed clock stops pending either way: the next level gets fresh clocks, the top is marked overdue.
       const cleared =
         clock === 'acknowledge' ? { ackDueAt: null } : clock === 'resolve' ? { resolveDueAt: null } : { taskDueAt: null, task: task ? { ...task, lateNotedAt: ctx.now.toISOString() } : null };
-      const ladder = config.ladders[row.ladder]!;
+      const ladder = ladderNamed(config, row.ladder);
       ctx.audit({ type: 'case', id: row.id, customerId: row.customerId }, { clock, missedAt: missedAt.toISOString() });
       if (isTop(ladder, row.level)) {
         await saveCase(ctx, row, { ...cleared, overdue: true });

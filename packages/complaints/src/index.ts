@@ -50,7 +50,12 @@ export {
 export {
   ALWAYS_OPEN,
   slaCalendar,
+  SLA_HORIZON_DAYS,
+  MAX_PLACEABLE_MINUTES,
   addBusinessTime,
+  placeBusinessTime,
+  openTimeWithinHorizon,
+  weeklyOpenMinutes,
   addBusinessMinutesExact,
   businessTimeBetween,
   resumedDue,
@@ -60,7 +65,7 @@ export {
   type DueKind,
   type LevelDeadlines,
 } from './sla-clock.js';
-export { ladderOf, levelOf, isTop, limitsAt, mayActAt, approvalLevel } from './ladder.js';
+export { ladderOf, ladderNamed, levelOf, isTop, limitsAt, limitsWithPath, mayActAt, approvalLevel } from './ladder.js';
 export {
   REMEDY_TYPES,
   LOYALTY_REMEDIES,
@@ -74,8 +79,11 @@ export {
   type RemedyType,
   type RemedyInput,
   type RemedyPolicy,
+  loyaltyCommandFor,
   type LoyaltyRemedyApi,
-  type LoyaltyCallOptions,
+  type LoyaltyCommand,
+  type GoodwillRemedyInput,
+  type VoucherRemedyInput,
   type SegmentsReadApi,
 } from './remedies.js';
 export {

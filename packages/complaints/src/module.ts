@@ -17,7 +17,7 @@ import { createSurveyService } from './survey-service.js';
 function buildApi(kernel: Parameters<ModuleDefinition['setup']>[0], config: ComplaintsConfig) {
   const engine = createEngine(kernel, config);
   const workflow = createRemedyWorkflow(engine);
-  const cases = createCaseService(engine, workflow);
+  const cases = createCaseService(engine);
   const archive = createArchive(engine);
   const actions = createCorrectiveActionService(engine);
   const surveys = createSurveyService(engine);

@@ -2,7 +2,7 @@
  * Remedies: what a case gives the customer, what each is worth for authority checks, and the narrow
  * part of the loyalty module that issues the loyalty ones. Pure.
  */
-import { codeSchema, minorUnitsSchema, multiLineTextSchema, type Actor } from '@clientele/core';
+import { codeSchema, minorUnitsSchema, multiLineTextSchema, type Command } from '@clientele/core';
 import { z } from 'zod';
 
 /** Kinds of remedy. `goodwill-points` and `voucher` are issued through the loyalty module. */
@@ -79,45 +79,50 @@ export function issueKey(caseId: string, remedyId: string): string {
   return `complaints:${caseId}:${remedyId}`;
 }
 
-/** Options the loyalty module's commands take. */
-export interface LoyaltyCallOptions {
-  actor: Actor;
-  idempotencyKey: string;
+/** What complaints sends the loyalty module to grant goodwill points for a remedy. */
+export interface GoodwillRemedyInput {
+  customerId: string;
+  points: number;
+  reason: string;
+  ref: { type: 'case'; id: string };
+  /** The case's store. */
+  storeId?: string;
+  /** Who approved the remedy beyond the handler's own limit, so the loyalty module's own authority check counts them too. */
+  approvedBy?: string;
 }
+
+/** What complaints sends the loyalty module to issue a voucher for a remedy. */
+export interface VoucherRemedyInput {
+  templateId: string;
+  customerId: string;
+  source: 'service-recovery';
+  ref: { type: 'case'; id: string };
+  /** Who approved the remedy beyond the handler's own limit, as for goodwill points. */
+  approvedBy?: string;
+}
+
+/** A command of the loyalty module, as the kernel built it (so it can run inside a case's transaction). */
+export type LoyaltyCommand<I, O> = Command<z.ZodType<unknown, I>, O>;
 
 /**
  * The part of `crm.loyalty` that complaints uses. Declared here so complaints depends only on this
- * shape, not on the loyalty package.
+ * shape, not on the loyalty package. Both are the loyalty module's own commands: complaints runs them
+ * with `ctx.call` inside the transaction that carries the remedy out.
  */
 export interface LoyaltyRemedyApi {
   /** Grants goodwill points, linked to the case. */
-  grantGoodwill?(
-    input: {
-      customerId: string;
-      points: number;
-      reason: string;
-      ref: { type: 'case'; id: string };
-      /** The case's store. */
-      storeId?: string;
-      /** Who approved the remedy beyond the handler's own limit, so the loyalty module's own authority check sees it too. */
-      approvedBy?: string;
-    },
-    options: LoyaltyCallOptions,
-  ): Promise<{ entryId: string; points: number; balance: number }>;
+  grantGoodwill?: LoyaltyCommand<GoodwillRemedyInput, { entryId: string; points: number; balance: number }>;
   /** Vouchers, when the loyalty module has them. */
   vouchers?: {
-    issue(
-      input: {
-        templateId: string;
-        customerId: string;
-        source: 'service-recovery';
-        ref: { type: 'case'; id: string };
-        /** Who approved the remedy beyond the handler's own limit, as for goodwill points. */
-        approvedBy?: string;
-      },
-      options: LoyaltyCallOptions,
-    ): Promise<{ id: string; code: string }>;
+    issue?: LoyaltyCommand<VoucherRemedyInput, { id: string; code: string }>;
   };
+}
+
+/** The loyalty command that carries out a remedy type, or null when the loyalty module does not offer it as a command. */
+export function loyaltyCommandFor(api: LoyaltyRemedyApi | null, type: RemedyType): Command<z.ZodType, unknown> | null {
+  const command: unknown = type === 'goodwill-points' ? api?.grantGoodwill : type === 'voucher' ? api?.vouchers?.issue : undefined;
+  const isCommand = typeof command === 'function' && typeof (command as { info?: { name?: unknown } }).info?.name === 'string';
+  return isCommand ? (command as Command<z.ZodType, unknown>) : null;
 }
 
 /** The part of `crm.segments` that complaints reads, when the segments module is installed. */

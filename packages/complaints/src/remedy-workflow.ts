@@ -1,20 +1,30 @@
 /**
- * Issuing loyalty remedies: a workflow step outside the case's own transaction. The case first marks
- * a remedy `issuing` with a key derived from the case and the remedy; the loyalty module is called
- * with that key; a second transaction records the result. A retry, or `runDue` after a crash between
- * the steps, calls the loyalty module again with the same key, which returns the first result, so a
- * remedy is never issued twice.
+ * Carrying out loyalty remedies. Goodwill points and vouchers are issued by the loyalty module's own
+ * commands (`grantGoodwill`, `vouchers.issue`), run with `ctx.call` inside the transaction that
+ * carries the remedy out: the points or the voucher, the remedy marked executed with the loyalty
+ * module's answer, and the case's history are written together or not at all. A refusal by the
+ * loyalty module (its own authority check, a retired template, an inactive customer) fails that
+ * transaction with the loyalty module's own error, and nothing of it is kept but the refusal's audit.
+ *
+ * The loyalty command runs as the actor carrying the remedy out, with `approvedBy` naming who
+ * approved it beyond the handler's own limit: the kernel checks the actor's loyalty limit first and,
+ * when it falls short, the approver's.
+ *
+ * A remedy left `issuing` (by a version that called the loyalty module after the case's transaction
+ * and did not get to record the answer) is finished by `runDue`, in one transaction per remedy, with
+ * the key the first call used: if that call went through, the loyalty module answers with its first
+ * result, so a remedy is never issued twice.
  */
-import { idSchema, isClienteleError, jsonValueSchema, type Actor, type ErrorCode, type JsonValue } from '@clientele/core';
+import { ClienteleError, idSchema, isClienteleError, type Actor, type CommandContext, type ErrorCode, type JsonValue } from '@clientele/core';
 import { z } from 'zod';
 import { addHistory, emit, loadCase, saveCase, type Engine } from './case-engine.js';
-import { remediesCollection, type RemedyRow } from './collections.js';
-import type { LoyaltyRemedyApi } from './remedies.js';
+import { remediesCollection, type CaseRow, type RemedyRow } from './collections.js';
+import { issueKey, loyaltyCommandFor, type RemedyType } from './remedies.js';
 
 /** Errors that will not go away by calling again: the remedy is marked failed instead of retried. */
 const PERMANENT: readonly ErrorCode[] = ['VALIDATION_FAILED', 'NOT_FOUND', 'INVALID_STATE', 'PERMISSION_DENIED', 'AUTHORITY_EXCEEDED', 'UNSUPPORTED', 'INSUFFICIENT_BALANCE', 'IDEMPOTENCY_MISMATCH'];
 
-/** What one pass over a case's pending loyalty remedies did. */
+/** What one pass over the remedies left `issuing` did. */
 export interface IssueOutcome {
   issued: number;
   failed: number;
@@ -22,11 +32,9 @@ export interface IssueOutcome {
   pending: number;
 }
 
-/** The issuing workflow. */
+/** The work `runDue` does for remedies left `issuing`. */
 export interface RemedyWorkflow {
-  /** Issues every remedy of a case that is marked `issuing`. */
-  issuePending(caseId: string, actor: Actor): Promise<IssueOutcome>;
-  /** Issues every pending remedy of every case (for `runDue`). */
+  /** Issues every remedy of every case that is marked `issuing`. */
   issueAllPending(actor: Actor): Promise<IssueOutcome>;
 }
 
@@ -34,28 +42,60 @@ function plain(value: unknown): JsonValue {
   return JSON.parse(JSON.stringify(value ?? null)) as JsonValue;
 }
 
-/** Builds the workflow. */
+/** The staff member who approved a remedy beyond its handler's limit, as the loyalty module is told; null when none (or a system actor) did. */
+export function remedyApprover(remedy: Pick<RemedyRow, 'approvedBy'>): string | null {
+  return remedy.approvedBy && !remedy.approvedBy.startsWith('system:') ? remedy.approvedBy : null;
+}
+
+/**
+ * Issues one approved loyalty remedy inside the caller's transaction and records it: the remedy is
+ * executed with the loyalty module's answer, the case's remedy cost grows, and its history, the
+ * customer's timeline and `complaint.remedy-executed` say so. Returns the saved case. The loyalty
+ * module's refusal propagates unchanged (the kernel audits it when it is an authority or permission
+ * refusal), so the caller's whole command fails with it.
+ */
+export async function issueLoyaltyRemedy(engine: Engine, ctx: CommandContext, row: CaseRow, remedy: RemedyRow, approvedBy: string | null): Promise<CaseRow> {
+  const command = loyaltyCommandFor(engine.loyalty(), remedy.type as RemedyType);
+  if (!command) {
+    throw new ClienteleError('UNSUPPORTED', `${remedy.type} remedies are issued by the loyalty module, which is not installed or does not offer it`, { module: 'loyalty', remedyId: remedy.id });
+  }
+  const key = remedy.issueKey ?? issueKey(row.id, remedy.id);
+  const ref = { type: 'case' as const, id: row.id };
+  const approver = approvedBy ? { approvedBy } : {};
+  // Built from the stored remedy alone, so a call made again sends exactly the same request (and its key replays).
+  const input =
+    remedy.type === 'goodwill-points'
+      ? { customerId: remedy.customerId!, points: remedy.points!, reason: `Service recovery for case ${row.caseNo}`, ref, storeId: row.storeId, ...approver }
+      : { templateId: remedy.templateId!, customerId: remedy.customerId!, source: 'service-recovery' as const, ref, ...approver };
+  const result = plain(await ctx.call(command, input, { idempotencyKey: key }));
+  const done = await ctx.tx.update(remediesCollection, remedy.id, { status: 'executed', issueKey: key, result, executedAt: ctx.now, updatedAt: ctx.now }, { expectVersion: remedy.version });
+  const saved = await saveCase(ctx, row, { remedyCost: row.remedyCost + done.value });
+  await addHistory(ctx, row, { action: 'remedy-issued', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, data: { remedyId: done.id, type: done.type, result } });
+  if (row.customerId) {
+    const what = done.type === 'goodwill-points' ? `${done.points} goodwill points` : `a voucher (${done.templateId})`;
+    await ctx.addTimeline({ customerId: row.customerId, source: 'complaints', kind: 'remedy-issued', summary: `Service recovery on case ${row.caseNo}: ${what}`, storeId: row.storeId, ref: { type: 'case', id: row.id } });
+  }
+  await emit(ctx, 'complaint.remedy-executed', { caseId: row.id, remedyId: done.id, type: done.type, value: done.value }, row.customerId);
+  return saved;
+}
+
+/** Builds the work that finishes remedies left `issuing`. */
 export function createRemedyWorkflow(engine: Engine): RemedyWorkflow {
   const { kernel } = engine;
 
-  const recordIssued = kernel.command({
-    name: 'complaints.record-remedy',
-    input: z.object({ caseId: idSchema, remedyId: idSchema, result: jsonValueSchema() }).strict(),
+  const finishIssuing = kernel.command({
+    name: 'complaints.issue-remedy',
+    input: z.object({ caseId: idSchema, remedyId: idSchema }).strict(),
     permission: 'complaints.handle',
     idempotency: 'optional',
-    async run(ctx, input) {
+    async run(ctx, input): Promise<{ issued: boolean }> {
       const row = await loadCase(ctx.tx, input.caseId);
-      const remedy = await ctx.tx.consume(remediesCollection, input.remedyId, { caseId: row.id, status: 'issuing' }, { status: 'executed', result: input.result as JsonValue, executedAt: ctx.now, updatedAt: ctx.now });
-      if (!remedy) return { recorded: false };
-      await saveCase(ctx, row, { remedyCost: row.remedyCost + remedy.value });
-      await addHistory(ctx, row, { action: 'remedy-issued', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, data: { remedyId: remedy.id, type: remedy.type, result: input.result as JsonValue } });
-      if (row.customerId) {
-        const what = remedy.type === 'goodwill-points' ? `${remedy.points} goodwill points` : `a voucher (${remedy.templateId})`;
-        await ctx.addTimeline({ customerId: row.customerId, source: 'complaints', kind: 'remedy-issued', summary: `Service recovery on case ${row.caseNo}: ${what}`, storeId: row.storeId, ref: { type: 'case', id: row.id } });
-      }
+      const remedy = await ctx.tx.get(remediesCollection, input.remedyId);
+      // Re-checked inside the transaction: another runner may have finished it already.
+      if (!remedy || remedy.caseId !== row.id || remedy.status !== 'issuing') return { issued: false };
+      await issueLoyaltyRemedy(engine, ctx, row, remedy, remedyApprover(remedy));
       ctx.audit({ type: 'case', id: row.id, customerId: row.customerId }, { remedyId: remedy.id, type: remedy.type });
-      await emit(ctx, 'complaint.remedy-executed', { caseId: row.id, remedyId: remedy.id, type: remedy.type, value: remedy.value }, row.customerId);
-      return { recorded: true };
+      return { issued: true };
     },
   });
 
@@ -76,58 +116,27 @@ export function createRemedyWorkflow(engine: Engine): RemedyWorkflow {
     },
   });
 
-  async function call(api: LoyaltyRemedyApi | null, remedy: RemedyRow, caseRow: { caseNo: string; storeId: string }, actor: Actor): Promise<unknown> {
-    const ref = { type: 'case' as const, id: remedy.caseId };
-    const options = { actor, idempotencyKey: remedy.issueKey! };
-    // Everything here comes from the stored remedy, so a retry sends exactly the same request.
-    const approver = remedy.approvedBy && !remedy.approvedBy.startsWith('system:') ? { approvedBy: remedy.approvedBy } : {};
-    if (remedy.type === 'goodwill-points') {
-      if (!api?.grantGoodwill) throw Object.assign(new Error('loyalty module not installed'), { unsupported: true });
-      return api.grantGoodwill({ customerId: remedy.customerId!, points: remedy.points!, reason: `Service recovery for case ${caseRow.caseNo}`, ref, storeId: caseRow.storeId, ...approver }, options);
-    }
-    if (!api?.vouchers?.issue) throw Object.assign(new Error('loyalty vouchers not available'), { unsupported: true });
-    return api.vouchers.issue({ templateId: remedy.templateId!, customerId: remedy.customerId!, source: 'service-recovery', ref, ...approver }, options);
-  }
-
-  async function issueOne(remedy: RemedyRow, caseRow: { caseNo: string; storeId: string }, actor: Actor, outcome: IssueOutcome): Promise<void> {
-    let result: unknown;
+  async function issueOne(remedy: RemedyRow, actor: Actor, outcome: IssueOutcome): Promise<void> {
     try {
-      result = await call(engine.loyalty(), remedy, caseRow, actor);
+      if ((await finishIssuing({ caseId: remedy.caseId, remedyId: remedy.id }, { actor })).issued) outcome.issued++;
     } catch (error) {
-      const unsupported = typeof error === 'object' && error !== null && (error as { unsupported?: boolean }).unsupported === true;
-      if (unsupported || (isClienteleError(error) && PERMANENT.includes(error.code))) {
-        const code = isClienteleError(error) ? error.code : 'UNSUPPORTED';
-        await recordFailure({ caseId: remedy.caseId, remedyId: remedy.id, code, message: (error as Error).message.slice(0, 2000) }, { actor });
+      if (isClienteleError(error) && PERMANENT.includes(error.code)) {
+        await recordFailure({ caseId: remedy.caseId, remedyId: remedy.id, code: error.code, message: error.message.slice(0, 2000) }, { actor });
         outcome.failed++;
         return;
       }
-      // Transient (a lost connection, a write clash): leave it `issuing` for the next try.
+      // Transient (a lost connection, a write clash): leave it `issuing` for the next run.
       kernel.report(error, `issuing remedy ${remedy.id} of case ${remedy.caseId}`);
       outcome.pending++;
-      return;
     }
-    const { recorded } = await recordIssued({ caseId: remedy.caseId, remedyId: remedy.id, result: plain(result) }, { actor });
-    if (recorded) outcome.issued++;
-  }
-
-  async function issuePending(caseId: string, actor: Actor): Promise<IssueOutcome> {
-    const outcome: IssueOutcome = { issued: 0, failed: 0, pending: 0 };
-    const row = await loadCase(kernel.store, caseId);
-    const pending = (await kernel.store.find(remediesCollection, { where: { caseId, status: 'issuing' }, orderBy: [{ field: 'seq' }], limit: 100 })).rows;
-    for (const remedy of pending) await issueOne(remedy, row, actor, outcome);
-    return outcome;
   }
 
   async function issueAllPending(actor: Actor): Promise<IssueOutcome> {
     const outcome: IssueOutcome = { issued: 0, failed: 0, pending: 0 };
     const pending = (await kernel.store.find(remediesCollection, { where: { status: 'issuing' }, limit: 500 })).rows;
-    const cases = new Map<string, { caseNo: string; storeId: string }>();
-    for (const remedy of pending) {
-      if (!cases.has(remedy.caseId)) cases.set(remedy.caseId, await loadCase(kernel.store, remedy.caseId));
-      await issueOne(remedy, cases.get(remedy.caseId)!, actor, outcome);
-    }
+    for (const remedy of pending) await issueOne(remedy, actor, outcome);
     return outcome;
   }
 
-  return { issuePending, issueAllPending };
+  return { issueAllPending };
 }

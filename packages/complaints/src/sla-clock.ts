@@ -1,11 +1,27 @@
 /**
  * Service-level time in a store's business hours: due times, pauses while a case waits on the
  * customer, and time spent. Pure and exact to the millisecond, built on core's business calendar.
+ *
+ * The clock looks a bounded way ahead for opening time ({@link SLA_HORIZON_DAYS}), so a due time is
+ * found in bounded work. What it cannot place there it reports (`null`, or a typed error), never a
+ * plain `RangeError`.
  */
-import { WEEKDAYS, openIntervals, type BusinessCalendar, type OpeningHours } from '@clientele/core';
+import { InvalidStateError, WEEKDAYS, invalid, openIntervals, type BusinessCalendar, type OpeningHours } from '@clientele/core';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
+
+/** How far the clock looks for opening time: local calendar days after the day it starts on. */
+export const SLA_HORIZON_DAYS = 366;
+
+/**
+ * The longest time, in business minutes, that every calendar open round the clock can place within
+ * the horizon from any instant: 365 whole days (the first day may be all but over, and time-zone
+ * changes take at most a few hours from the 366 that follow). A time limit above it can never be
+ * placed, so the configuration refuses it; below it, whether a store's calendar can place it depends
+ * on the store's hours and holidays.
+ */
+export const MAX_PLACEABLE_MINUTES = (SLA_HORIZON_DAYS - 1) * 24 * 60;
 
 /** Round-the-clock opening, used for a store that has no opening hours on record. */
 export const ALWAYS_OPEN: OpeningHours = Object.fromEntries(WEEKDAYS.map((d) => [d, [['00:00', '24:00']]])) as OpeningHours;
@@ -22,17 +38,60 @@ export function slaCalendar(calendar: BusinessCalendar): BusinessCalendar {
 /**
  * The instant `ms` of opening time after `from`. Time while the store is closed does not count, and
  * the result is always an instant when the store is open: a deadline that would fall exactly at
- * closing time moves to the next opening, which is the same moment in business time.
+ * closing time moves to the next opening, which is the same moment in business time. When the
+ * calendar has less opening time than that within {@link SLA_HORIZON_DAYS} days it throws
+ * `INVALID_STATE` with `details.reason` `beyond_sla_horizon`.
  */
 export function addBusinessTime(calendar: BusinessCalendar, from: Date, ms: number): Date {
-  if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError('business time must be a non-negative whole number of milliseconds');
+  const at = placeBusinessTime(calendar, from, ms);
+  if (at) return at;
+  throw new InvalidStateError(
+    `cannot place ${ms / MINUTE} business minutes: within the ${SLA_HORIZON_DAYS} days the clock looks ahead the calendar is open ${Math.floor(openTimeWithinHorizon(calendar, from) / MINUTE)} business minutes, and a due time must fall before the last of them ends`,
+    { reason: 'beyond_sla_horizon', horizonDays: SLA_HORIZON_DAYS },
+  );
+}
+
+/**
+ * Like {@link addBusinessTime}, but `null` when the calendar has less than `ms` of opening time within
+ * {@link SLA_HORIZON_DAYS} days of `from`. `ms` must be a whole, non-negative number (`VALIDATION_FAILED`
+ * otherwise).
+ */
+export function placeBusinessTime(calendar: BusinessCalendar, from: Date, ms: number): Date | null {
+  if (!Number.isSafeInteger(ms) || ms < 0) throw invalid(['ms'], 'not_whole', 'business time is a non-negative whole number of milliseconds');
   let remaining = ms;
-  for (const interval of openIntervals(calendar, from)) {
+  for (const interval of openIntervals(calendar, from, SLA_HORIZON_DAYS)) {
     const length = interval.end.getTime() - interval.start.getTime();
     if (remaining < length) return new Date(interval.start.getTime() + remaining);
     remaining -= length;
   }
-  throw new RangeError('the calendar has no opening time within a year');
+  return null;
+}
+
+/** All the opening time, in milliseconds, the clock can count from `from` within its horizon. */
+export function openTimeWithinHorizon(calendar: BusinessCalendar, from: Date): number {
+  let total = 0;
+  for (const interval of openIntervals(calendar, from, SLA_HORIZON_DAYS)) total += interval.end.getTime() - interval.start.getTime();
+  return total;
+}
+
+/** Opening minutes in an ordinary week of the calendar (no holidays, no clock change), for messages and sizing limits. */
+export function weeklyOpenMinutes(calendar: BusinessCalendar): number {
+  let total = 0;
+  for (const day of WEEKDAYS) {
+    const spans = (calendar.openingHours[day] ?? []).map(([a, b]) => [toMinutes(a), toMinutes(b)] as [number, number]).sort((x, y) => x[0] - y[0]);
+    let end = -1;
+    for (const [a, b] of spans) {
+      // Overlapping intervals of one day count once, as the clock merges them.
+      const start = Math.max(a, end);
+      if (b > start) total += b - start;
+      end = Math.max(end, b);
+    }
+  }
+  return total;
+}
+
+function toMinutes(hhmm: string): number {
+  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 }
 
 /** Business minutes after `from` (see {@link addBusinessTime}). */

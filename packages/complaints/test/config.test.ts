@@ -1,7 +1,7 @@
 /** The configuration: defaults filled in, and every kind of mistake refused with the path of the mistake. */
 import { isClienteleError, type ValidationError } from '@clientele/core';
 import { describe, expect, it } from 'vitest';
-import { parseComplaintsConfig, type ComplaintsConfigInput } from '../src/index.js';
+import { MAX_PLACEABLE_MINUTES, parseComplaintsConfig, type ComplaintsConfigInput } from '../src/index.js';
 import { approvalLevel, limitsAt, mayActAt } from '../src/ladder.js';
 import { TIANTIAN } from './support/world.js';
 
@@ -53,6 +53,33 @@ describe('complaints configuration', () => {
     expect(issues(one({ reopenWindowDays: -1 }))).toEqual([{ path: ['reopenWindowDays'], code: 'too_small' }]);
     expect(issues({ ...TIANTIAN, colour: 'red' })).toEqual([{ path: [], code: 'unrecognized_keys' }]);
     expect(issues(one({ ladders: {}, routes: {} }))).toEqual([{ path: ['ladders'], code: 'too_small' }]);
+  });
+
+  it('refuses a time limit no calendar can place, naming the limit and saying why', () => {
+    const at = (limits: object) => withService([{ ...service[0]!, timeLimits: { ...service[0]!.timeLimits, ...limits } }, ...service.slice(1)]);
+    const longest = MAX_PLACEABLE_MINUTES;
+    expect(longest).toBe(525_600);
+    expect(issues(at({ low: { acknowledge: 60, resolve: longest } }))).toEqual([]);
+    let error: unknown;
+    try {
+      parseComplaintsConfig(at({ low: { acknowledge: 60, resolve: longest + 1 } }));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', path: ['ladders', 'service', 0, 'timeLimits', 'low', 'resolve'] });
+    expect((error as ValidationError).issues[0]!.message).toMatch(/more than the clock can place: it looks 366 days ahead, where even a store open round the clock surely has only 525,600 business minutes/);
+    expect(issues(one({ correctiveActions: { graceMinutes: longest + 1 } }))).toEqual([{ path: ['correctiveActions', 'graceMinutes'], code: 'too_big' }]);
+    expect(issues(withService([{ ...service[0]!, serviceLevels: { gold: { low: { acknowledge: 1, resolve: 2 }, medium: { acknowledge: 1, resolve: 2 }, high: { acknowledge: 1_000_000, resolve: 1_000_000 } } } }, ...service.slice(1)]))).toEqual([
+      { path: ['ladders', 'service', 0, 'serviceLevels', 'gold', 'high', 'acknowledge'], code: 'too_big' },
+      { path: ['ladders', 'service', 0, 'serviceLevels', 'gold', 'high', 'resolve'], code: 'too_big' },
+    ]);
+    // Names every object has as a property are still unknown: a ladder, a severity's limits, an indicator.
+    expect(issues(one({ routes: { 'after-sales': 'constructor' } }))).toEqual([{ path: ['routes', 'after-sales'], code: 'unknown_ladder' }]);
+    const gaps = issues(one({ severities: ['low', 'medium', 'high', 'constructor'] }));
+    // Eight levels on two ladders and the counter's priority limits, each without limits for it.
+    expect(gaps).toHaveLength(9);
+    expect(gaps.every((i) => i.code === 'ladder_gap' && i.path.at(-1) === 'constructor')).toBe(true);
+    expect(issues(one({ surveys: { questionnaires: [{ id: 'q', name: 'Q', trigger: 'manual', questions: [{ id: 'a', indicator: 'constructor', scale: '1-5', text: 'Odd' }] }] } }))).toEqual([{ path: ['surveys', 'questionnaires', 0, 'questions', 0, 'indicator'], code: 'unknown_indicator' }]);
   });
 
   it('picks limits by service level, lets higher desks act on lower cases, and finds who may approve', () => {

@@ -7,9 +7,31 @@
 import { isOpen, WEEKDAYS, type BusinessCalendar, type OpeningHours } from '@clientele/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addBusinessTime, businessTimeBetween, levelDeadlines, nextDue, resumedDue, slaCalendar } from '../src/sla-clock.js';
+import {
+  ALWAYS_OPEN,
+  MAX_PLACEABLE_MINUTES,
+  SLA_HORIZON_DAYS,
+  addBusinessTime,
+  businessTimeBetween,
+  levelDeadlines,
+  nextDue,
+  openTimeWithinHorizon,
+  placeBusinessTime,
+  resumedDue,
+  slaCalendar,
+  weeklyOpenMinutes,
+} from '../src/sla-clock.js';
 
 const MIN = 60_000;
+
+function caught(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
 
 /** Renmin Road's service desk: weekdays, with a lunch break; closed on 1 January. */
 const desk: BusinessCalendar = {
@@ -50,8 +72,24 @@ describe('business time, worked examples', () => {
     const web = slaCalendar({ timeZone: 'Asia/Shanghai', openingHours: {}, holidays: [] });
     expect(addBusinessTime(web, new Date('2026-11-07T02:00:00Z'), 90 * MIN).toISOString()).toBe('2026-11-07T03:30:00.000Z');
     expect(slaCalendar(desk)).toBe(desk);
-    expect(() => addBusinessTime({ timeZone: 'UTC', openingHours: {}, holidays: [] }, new Date(), MIN)).toThrow(RangeError);
-    expect(() => addBusinessTime(desk, new Date(), -1)).toThrow(RangeError);
+    const never = { timeZone: 'UTC', openingHours: {}, holidays: [] };
+    expect(placeBusinessTime(never, new Date(), MIN)).toBeNull();
+    expect(caught(() => addBusinessTime(never, new Date(), MIN))).toMatchObject({ code: 'INVALID_STATE', details: { reason: 'beyond_sla_horizon', horizonDays: SLA_HORIZON_DAYS } });
+    expect(caught(() => addBusinessTime(desk, new Date(), -1))).toMatchObject({ code: 'VALIDATION_FAILED', path: ['ms'] });
+    expect(caught(() => addBusinessTime(desk, new Date(), 0.5))).toMatchObject({ code: 'VALIDATION_FAILED', path: ['ms'] });
+  });
+
+  it('looks 366 days ahead: the desk (59 hours a week) places 52 weeks of its hours, and not a year of minutes', () => {
+    const from = new Date('2026-11-02T00:00:00Z'); // Monday 08:00, opening time
+    expect(weeklyOpenMinutes(desk)).toBe(59 * 60);
+    const year = openTimeWithinHorizon(desk, from);
+    // The day it starts on and 366 more: 52 full weeks, then Monday to Wednesday, less New Year's Day (a Friday, 12 hours).
+    expect(year).toBe((52 * 59 + 11 + 12 + 12 - 12) * 60 * MIN);
+    expect(placeBusinessTime(desk, from, year - 1)).not.toBeNull();
+    expect(placeBusinessTime(desk, from, year)).toBeNull();
+    expect(placeBusinessTime(desk, from, MAX_PLACEABLE_MINUTES * MIN)).toBeNull();
+    // Overlapping intervals of a day count once.
+    expect(weeklyOpenMinutes({ timeZone: 'UTC', openingHours: { mon: [['08:00', '12:00'], ['10:00', '14:00'], ['13:00', '13:30']] }, holidays: [] })).toBe(6 * 60);
   });
 
   it('picks the earliest pending clock, and nothing while paused', () => {
@@ -130,6 +168,34 @@ describe('business time, properties', () => {
         return businessTimeBetween(cal, due, moved) === paused && businessTimeBetween(cal, start, moved) === limit + paused && isOpen(cal, moved);
       }),
       { numRuns: 250 },
+    );
+  });
+});
+
+describe('the clock\'s horizon, properties', () => {
+  /** Zones with daylight saving, half-hour saving, and a zone that skipped a whole day (Apia, 30 December 2011). */
+  const zones = fc.constantFrom('UTC', 'Asia/Shanghai', 'Europe/London', 'America/New_York', 'America/Santiago', 'Australia/Lord_Howe', 'Asia/Tehran', 'Pacific/Apia');
+  const anyInstant = fc.integer({ min: Date.UTC(1995, 0, 1), max: Date.UTC(2060, 0, 1) }).map((t) => new Date(t));
+
+  it('a store open round the clock places the longest limit the configuration allows, from any instant in any zone', () => {
+    fc.assert(
+      fc.property(zones, anyInstant, (timeZone, from) => {
+        const due = placeBusinessTime({ timeZone, openingHours: ALWAYS_OPEN, holidays: [] }, from, MAX_PLACEABLE_MINUTES * MIN);
+        return due !== null && due.getTime() > from.getTime();
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('the clock places a time exactly when the calendar has more opening time than that within the horizon', () => {
+    fc.assert(
+      fc.property(calendarArb, instant, fc.integer({ min: -2 * MIN, max: 2 * MIN }), (cal, from, offset) => {
+        const available = openTimeWithinHorizon(cal, from);
+        const ms = Math.max(0, available + offset);
+        const due = placeBusinessTime(cal, from, ms);
+        return ms < available ? due !== null && isOpen(cal, due) : due === null;
+      }),
+      { numRuns: 40 },
     );
   });
 });

@@ -5,6 +5,7 @@
  * level, and, where a test asks for them, small stand-ins for the loyalty and segments modules.
  */
 import {
+  InvalidStateError,
   NotFoundError,
   coreCollections,
   createClientele,
@@ -156,11 +157,10 @@ export async function snapshot(crm: World['crm'], extra: readonly CollectionSpec
   return out;
 }
 
-/** A recorded call to the loyalty stand-in. */
+/** A run of a loyalty stand-in command's body (a replay of an idempotency key runs none; a rolled-back run is still listed). */
 export interface LoyaltyCall {
   method: 'grantGoodwill' | 'vouchers.issue';
   input: unknown;
-  idempotencyKey: string;
 }
 
 /** Goodwill points and vouchers the loyalty stand-in has issued. */
@@ -171,11 +171,12 @@ export const testLedger = defineCollection({
 });
 
 /**
- * A stand-in for `@clientele/loyalty` implementing only what complaints calls, through real kernel
- * commands (so idempotency keys behave as the real module's will). `failAfterCommit` makes the next
- * call commit and then throw, as a process that crashes before the caller hears back.
+ * A stand-in for `@clientele/loyalty` implementing only what complaints calls, as real kernel
+ * commands (so complaints runs them inside its own transaction, and idempotency keys and authority
+ * behave as the real module's do). Each run of a body is listed in `calls`. The template `UNKNOWN` is
+ * `NOT_FOUND`, `RETIRED` is `INVALID_STATE`, as the real module says.
  */
-export function loyaltyStandIn(calls: LoyaltyCall[], control: { failAfterCommit?: number; vouchers?: boolean } = {}) {
+export function loyaltyStandIn(calls: LoyaltyCall[], control: { vouchers?: boolean } = {}) {
   return defineModule({
     name: 'loyalty',
     collections: [testLedger],
@@ -188,6 +189,7 @@ export function loyaltyStandIn(calls: LoyaltyCall[], control: { failAfterCommit?
         idempotency: 'required',
         moves: { gives: ['points'], limits: ['goodwill-points'], measure: 'points (one minor unit each here)' },
         async run(ctx, input) {
+          calls.push({ method: 'grantGoodwill', input });
           // Like the real module, goodwill needs authority: the actor's own or the approver's.
           await ctx.requireAuthority('goodwill-points', input.points, input.approvedBy);
           const entryId = ctx.id('pts');
@@ -199,38 +201,20 @@ export function loyaltyStandIn(calls: LoyaltyCall[], control: { failAfterCommit?
       });
       const issue = kernel.command({
         name: 'loyalty.vouchers.issue',
-        input: z.object({ templateId: z.string(), customerId: z.string(), source: z.literal('service-recovery'), ref }).strict(),
+        input: z.object({ templateId: z.string(), customerId: z.string(), source: z.literal('service-recovery'), ref, approvedBy: z.string().optional() }).strict(),
         permission: 'loyalty.vouchers',
         idempotency: 'required',
         async run(ctx, input) {
+          calls.push({ method: 'vouchers.issue', input });
           if (input.templateId === 'UNKNOWN') throw new NotFoundError('voucher template', input.templateId, { path: ['templateId'] });
+          if (input.templateId === 'RETIRED') throw new InvalidStateError(`voucher template ${input.templateId} is retired`, { path: ['templateId'], reason: 'template_retired' });
           const id = ctx.id('vch');
           await ctx.tx.insert(testLedger, { id, customerId: input.customerId, kind: 'voucher', points: 0, templateId: input.templateId, refId: input.ref.id });
           return { id, code: `TT-${id.slice(-6)}`, templateId: input.templateId };
         },
       });
-      const withCrash = async <T>(run: () => Promise<T>): Promise<T> => {
-        const result = await run();
-        if (control.failAfterCommit && control.failAfterCommit > 0) {
-          control.failAfterCommit--;
-          throw new Error('connection reset after commit');
-        }
-        return result;
-      };
-      const api: Record<string, unknown> = {
-        grantGoodwill: (input: Parameters<typeof grant>[0], options: { actor: never; idempotencyKey: string }) => {
-          calls.push({ method: 'grantGoodwill', input, idempotencyKey: options.idempotencyKey });
-          return withCrash(() => grant(input, options));
-        },
-      };
-      if (control.vouchers !== false) {
-        api['vouchers'] = {
-          issue: (input: Parameters<typeof issue>[0], options: { actor: never; idempotencyKey: string }) => {
-            calls.push({ method: 'vouchers.issue', input, idempotencyKey: options.idempotencyKey });
-            return withCrash(() => issue(input, options));
-          },
-        };
-      }
+      const api: Record<string, unknown> = { grantGoodwill: grant };
+      if (control.vouchers !== false) api['vouchers'] = { issue };
       return { api };
     },
   });
