@@ -203,6 +203,18 @@ describe.each(STORE_KINDS)('service recovery through the loyalty module on $name
     expect(entry!.details).toMatchObject({ approvedBy: 'E-MANAGER' });
   });
 
+  it('counts a loyalty remedy once toward the handler’s daily limit, though both modules check it', async () => {
+    const shop = await openShop(await kind.open());
+    // 50 yuan of compensation a day, goodwill counted as compensation by both modules.
+    await shop.crm.roles.define({ id: 'clerk', name: 'Counter clerk', permissions: ['customers.write', 'complaints.handle', 'loyalty.goodwill', 'loyalty.vouchers.issue'], limits: { compensation: 5000 }, dailyLimits: { compensation: 5000 } }, SYSTEM);
+    const settle = (points: number, key: string) => shop.crm.complaints.settleAtCounter({ case: counterCase(shop.customerId), remedies: [{ type: 'goodwill-points' as const, points }], rootCause: 'slow-checkout' }, { ...CLERK, idempotencyKey: key });
+    expect(await settle(3000, 'counter-daily-1')).toMatchObject({ status: 'closed' });
+    // 30 of the day's 50 yuan used, once: 20 are left, so 20 passes and 1 more does not.
+    expect(await settle(2000, 'counter-daily-2')).toMatchObject({ status: 'closed' });
+    expect(await settle(1, 'counter-daily-3').catch((e: unknown) => e)).toMatchObject({ code: 'AUTHORITY_EXCEEDED', details: { period: 'day', dailyLimit: 5000, usedToday: 5000 } });
+    expect((await shop.crm.loyalty.balance(shop.customerId)).available).toBe(5000);
+  });
+
   it('refuses a settle with a retired voucher template with the loyalty module’s own error, keeping nothing', async () => {
     const shop = await openShop(await kind.open());
     const before = await everythingButAudit(shop.store);
