@@ -112,6 +112,9 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
   const milk = { sku: 'MILK-1L', name: '光明鲜牛奶 1L', category: 'dairy', quantity: 2, unitPrice: 1350 };
   const paid = await sale('S02', [milk], [{ method: 'points', amount: hold.value, reference: hold.id }, { method: 'cash', amount: 2 * 1350 - hold.value }]);
   line(`Sale ${paid.receiptNo} pays ${yuan(hold.value)} with the held points and ${yuan(paid.total - hold.value)} in cash.`);
+  const back = await crm.purchases.return({ purchaseId: paid.id, storeId: 'S02', lines: [{ lineNo: 1, quantity: 1 }], reason: 'one too many' }, { ...CLERK_S02, idempotencyKey: key('return') });
+  const through = back.tenders.map((t) => `${yuan(t.amount)} ${t.via === 'till' ? `at the till in ${t.method}` : `back as ${t.via}${t.points ? ` (${t.points} points)` : ''}`}`);
+  line(`One bottle comes back (${yuan(back.amount)}): ${through.join(' and ')}; the till pays ${yuan(back.dueAtTill)}, not the whole ${yuan(back.amount)}.`);
 
   heading('Goodwill after a complaint');
   await crm.roles.define({ id: 'loyalty-desk', name: 'Loyalty desk', permissions: ['loyalty.goodwill', 'loyalty.adjust'], limits: { 'goodwill-points': 5000, 'points-adjustment': 2000 } }, HQ);
