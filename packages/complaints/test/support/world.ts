@@ -230,13 +230,15 @@ export function segmentsStandIn(byCustomer: Record<string, { serviceLevel: strin
     setup() {
       return {
         api: {
-          policyFor: async (customerId: string, session?: unknown) => {
-            sessions.push(session);
-            return { serviceLevel: byCustomer[customerId]?.serviceLevel ?? null, multiplier: 1 };
-          },
-          segmentsOf: async (customerId: string, session?: unknown) => {
-            sessions.push(session);
-            return (byCustomer[customerId]?.segments ?? []).map((id) => ({ segmentId: id, name: id }));
+          forModules: {
+            policyFor: async (customerId: string, session: unknown) => {
+              sessions.push(session);
+              return { serviceLevel: byCustomer[customerId]?.serviceLevel ?? null, multiplier: 1 };
+            },
+            segmentsOf: async (customerId: string, session: unknown) => {
+              sessions.push(session);
+              return (byCustomer[customerId]?.segments ?? []).map((id) => ({ segmentId: id, name: id }));
+            },
           },
         },
       };
