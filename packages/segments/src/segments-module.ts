@@ -243,9 +243,9 @@ export function createSegmentsApi(kernel: Kernel, config: ResolvedSegmentsConfig
      */
     forModules: {
       /** The ids of the segments a customer is in, read through `session`. */
-      segmentsOf: (customerId: string, session: StoreSession): Promise<string[]> => segmentsOf(customerId, sessionOf(session)),
+      segmentsOf: async (customerId: string, session: StoreSession): Promise<string[]> => segmentsOf(customerId, sessionOf(session)),
       /** The merged policy of a customer's segments, read through `session`. */
-      policyFor: (customerId: string, session: StoreSession): Promise<MergedPolicy> => policyFor(customerId, sessionOf(session)),
+      policyFor: async (customerId: string, session: StoreSession): Promise<MergedPolicy> => policyFor(customerId, sessionOf(session)),
     },
     /**
      * Recomputes statistics, scores, basket figures and memberships from the purchase records, in
