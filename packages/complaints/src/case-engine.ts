@@ -271,7 +271,7 @@ export interface NewCase {
 
 /** The service level of a customer from the segments module's policy, when it is installed. */
 export async function serviceLevelOf(engine: Engine, ctx: CommandContext, customerId: string | null): Promise<string | null> {
-  const segments = engine.segments();
+  const segments = engine.segments()?.forModules;
   if (!customerId || !segments?.policyFor) return null;
   const policy = await segments.policyFor(customerId, ctx.tx);
   return policy?.serviceLevel ?? null;
@@ -279,7 +279,7 @@ export async function serviceLevelOf(engine: Engine, ctx: CommandContext, custom
 
 /** The segment ids of a customer, when the segments module is installed. */
 export async function segmentsOfCustomer(engine: Engine, ctx: CommandContext, customerId: string | null): Promise<string[]> {
-  const segments = engine.segments();
+  const segments = engine.segments()?.forModules;
   if (!customerId || !segments?.segmentsOf) return [];
   return segmentIds(await segments.segmentsOf(customerId, ctx.tx));
 }

@@ -612,10 +612,10 @@ export function createCaseService(engine: Engine) {
     pause,
     /** The customer is back: the clocks move on by the business time paused. */
     resume,
-    /** A case with its items and remedies. */
-    get,
-    /** A case by its number (`C000123`). */
-    byNumber,
+    /** A case with its items and remedies. Needs `complaints.read`. */
+    get: kernel.query({ name: 'complaints.get', permission: 'complaints.read', reads: (c) => [c.customerId], run: get }),
+    /** A case by its number (`C000123`). Needs `complaints.read`. */
+    byNumber: kernel.query({ name: 'complaints.byNumber', permission: 'complaints.read', reads: (c) => [c.customerId], run: byNumber }),
   };
 }
 

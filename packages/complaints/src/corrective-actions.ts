@@ -219,10 +219,13 @@ export function createCorrectiveActionService(engine: Engine) {
     complete,
     /** Someone other than the owner verifies it worked. */
     verify,
-    /** An action by id. */
-    get,
-    /** Actions, by status, store or case. */
-    list,
+    /**
+     * An action by id. Needs `complaints.read`: it names no customer, but its words may come from a
+     * case, so the reader is checked (reads of it are not audited, having no member's file to name).
+     */
+    get: kernel.query({ name: 'complaints.actions.get', permission: 'complaints.read', run: get }),
+    /** Actions, by status, store or case. Needs `complaints.read`, as `get`. */
+    list: kernel.query({ name: 'complaints.actions.list', permission: 'complaints.read', run: list }),
   };
   return { api, runDue };
 }

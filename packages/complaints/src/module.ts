@@ -24,13 +24,13 @@ function buildApi(kernel: Parameters<ModuleDefinition['setup']>[0], config: Comp
   const due = createDueWork(engine, workflow, actions);
   const api = {
     ...cases,
-    /** Cases, open or closed, by store or customer, newest first. */
-    list: archive.list,
-    /** Who did what to a case, when, oldest first. */
-    history: archive.history,
-    /** Closed cases searchable by product, category, store, cause, remedy and period. */
-    archive: { search: archive.search },
-    /** The SLA report and the cause ranking. */
+    /** Cases, open or closed, by store or customer, newest first. Needs `complaints.read`. */
+    list: kernel.query({ name: 'complaints.list', permission: 'complaints.read', reads: (page) => page.items.map((c) => c.customerId), run: archive.list }),
+    /** Who did what to a case, when, oldest first. Needs `complaints.read`. */
+    history: kernel.query({ name: 'complaints.history', permission: 'complaints.read', reads: (entries) => entries.map((e) => e.customerId), run: archive.history }),
+    /** Closed cases searchable by product, category, store, cause, remedy and period. Needs `complaints.read`. */
+    archive: { search: kernel.query({ name: 'complaints.archive.search', permission: 'complaints.read', reads: (page) => page.items.map((c) => c.customerId), run: archive.search }) },
+    /** The SLA report and the cause ranking (totals: no reader needed). */
     reports: { sla: archive.sla, causes: archive.causes },
     /** Corrective actions: owner, due date, status, verification; overdue ones escalate. */
     actions: actions.api,

@@ -2,7 +2,7 @@
  * Remedies: what a case gives the customer, what each is worth for authority checks, and the narrow
  * part of the loyalty module that issues the loyalty ones. Pure.
  */
-import { codeSchema, minorUnitsSchema, multiLineTextSchema, type Command } from '@clientele/core';
+import { codeSchema, minorUnitsSchema, multiLineTextSchema, type Command, type StoreSession } from '@clientele/core';
 import { z } from 'zod';
 
 /** Kinds of remedy. `goodwill-points` and `voucher` are issued through the loyalty module. */
@@ -125,12 +125,18 @@ export function loyaltyCommandFor(api: LoyaltyRemedyApi | null, type: RemedyType
   return isCommand ? (command as Command<z.ZodType, unknown>) : null;
 }
 
-/** The part of `crm.segments` that complaints reads, when the segments module is installed. */
+/**
+ * The part of `crm.segments` that complaints reads, when the segments module is installed: its entry
+ * point for other modules, which reads through the command's own transaction and checks no reader
+ * (the case or survey command that asks was authorised already).
+ */
 export interface SegmentsReadApi {
-  /** The customer's policy; its `serviceLevel` picks per-service-level time limits. */
-  policyFor?(customerId: string, session?: unknown): Promise<{ serviceLevel: string | null }>;
-  /** Segment ids the customer belongs to; survey scores are reported per segment. */
-  segmentsOf?(customerId: string, session?: unknown): Promise<ReadonlyArray<string | { id?: string; segmentId?: string }>>;
+  forModules?: {
+    /** The customer's policy; its `serviceLevel` picks per-service-level time limits. */
+    policyFor?(customerId: string, session: StoreSession): Promise<{ serviceLevel: string | null }>;
+    /** Segment ids the customer belongs to; survey scores are reported per segment. */
+    segmentsOf?(customerId: string, session: StoreSession): Promise<ReadonlyArray<string | { id?: string; segmentId?: string }>>;
+  };
 }
 
 /** Segment ids from what `segmentsOf` returns (ids, or records carrying `segmentId` or `id`). */

@@ -383,15 +383,15 @@ export function createSurveyService(engine: Engine) {
   }
 
   return {
-    /** The configured questionnaires. */
+    /** The configured questionnaires (configuration: no reader needed). */
     questionnaires: (): readonly Questionnaire[] => config.surveys.questionnaires,
     /** Invites a customer to a questionnaire by hand. */
     invite,
     /** Records a response; a low score opens a case. */
     respond,
-    /** Invitations, for the host to send and follow up. */
-    invitations,
-    /** Scores per indicator, store or segment for a period, with the trend. */
+    /** Invitations, for the host to send and follow up. Needs `surveys.read`. */
+    invitations: kernel.query({ name: 'complaints.surveys.invitations', permission: 'surveys.read', reads: (page) => page.items.map((i) => i.customerId), run: invitations }),
+    /** Scores per indicator, store or segment for a period, with the trend (totals: no reader needed). */
     scores,
   };
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isClienteleError } from '@clientele/core';
 import { STORE_KINDS } from '../../../tests/support/stores.js';
 import { complaints } from '../src/index.js';
-import { CLERK, GUARD, MANAGER, QUALITY, RELATIONS, TIANTIAN, openWorld, snapshot, type World } from './support/world.js';
+import { CLERK, GUARD, MANAGER, QUALITY, RELATIONS, SYSTEM, TIANTIAN, openWorld, snapshot, type World } from './support/world.js';
 
 type Ids = { received: string; investigating: string; awaiting: string; mediating: string; ruledExchange: string; verified: string; oldClosed: string; topRejected: string; purchaseId: string; customerId: string };
 type Case = { name: string; call: (w: World, ids: Ids) => Promise<unknown>; code: string; path?: Array<string | number>; audited?: boolean };
@@ -33,7 +33,7 @@ const CASES: Case[] = [
   // unknown case
   { name: 'acknowledge: unknown case', call: (w) => w.crm.complaints.acknowledge({ caseId: 'case_missing' }, CLERK), code: 'NOT_FOUND', path: ['caseId'] },
   { name: 'acknowledge: malformed case id', call: (w) => w.crm.complaints.acknowledge({ caseId: 'no such case!' }, CLERK), code: 'VALIDATION_FAILED', path: ['caseId'] },
-  { name: 'get: unknown case', call: (w) => w.crm.complaints.get('case_missing'), code: 'NOT_FOUND', path: ['caseId'] },
+  { name: 'get: unknown case', call: (w) => w.crm.complaints.get('case_missing', SYSTEM), code: 'NOT_FOUND', path: ['caseId'] },
   // illegal transitions
   { name: 'close a case just received', call: (w, ids) => w.crm.complaints.close({ caseId: ids.received, rootCause: 'other' }, CLERK), code: 'INVALID_STATE', path: ['caseId'] },
   { name: 'accept before anything was proposed', call: (w, ids) => w.crm.complaints.answer({ caseId: ids.received, accepted: true }, CLERK), code: 'INVALID_STATE', path: ['caseId'] },

@@ -150,7 +150,7 @@ describe('time limits against store calendars, over generated ladders and calend
           async () => (changed ? crm.stores.update({ id: 'S09', ...changed }, SYSTEM) : undefined),
           () => crm.complaints.resume({ caseId: id }, CLERK),
           async () => {
-            const c = await crm.complaints.get(id);
+            const c = await crm.complaints.get(id, SYSTEM);
             if (c.dueAt) clock.set(new Date(c.dueAt.getTime() + 1));
             return crm.runDue();
           },
@@ -205,8 +205,8 @@ describe('time limits against store calendars, over generated ladders and calend
     const later = createClientele({ store, clock, modules: [complaints({ ...TIANTIAN, severities: ['low', 'medium'], ladders: { service }, routes: {}, verifierRoles: {} })] });
     await later.migrate();
 
-    expect(await later.complaints.get(climbed.id)).toMatchObject({ level: 4, levelId: 'level-4', levelName: 'Level 4 (no longer configured)' });
-    expect(await later.complaints.get(repair.id)).toMatchObject({ levelName: 'Level 1 (no longer configured)' });
+    expect(await later.complaints.get(climbed.id, SYSTEM)).toMatchObject({ level: 4, levelId: 'level-4', levelName: 'Level 4 (no longer configured)' });
+    expect(await later.complaints.get(repair.id, SYSTEM)).toMatchObject({ levelName: 'Level 1 (no longer configured)' });
     const refusals = [
       await attempt(() => later.complaints.acknowledge({ caseId: climbed.id }, GM)),
       await attempt(() => later.complaints.acknowledge({ caseId: repair.id }, GM)),

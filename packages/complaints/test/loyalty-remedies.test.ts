@@ -69,7 +69,7 @@ describe.each(STORE_KINDS)('loyalty remedies on $name', (kind) => {
     expect((await crm.runDue())['complaints']).toMatchObject({ remediesIssued: 0 });
     expect(calls).toHaveLength(1);
     expect((await crm.timeline(customerId, SYSTEM)).items.map((t) => t.kind)).toContain('remedy-issued');
-    expect((await crm.complaints.history(c.id)).map((h) => h.action)).toEqual(['open', 'acknowledge', 'investigate', 'propose', 'accept', 'execute', 'remedy-issued']);
+    expect((await crm.complaints.history(c.id, SYSTEM)).map((h) => h.action)).toEqual(['open', 'acknowledge', 'investigate', 'propose', 'accept', 'execute', 'remedy-issued']);
   });
 
   it('tells the loyalty module who approved at the counter, so its own authority check counts the approver', async () => {
@@ -123,7 +123,7 @@ describe.each(STORE_KINDS)('loyalty remedies on $name', (kind) => {
     const error = await crm.complaints.execute({ caseId: c.id }, CLERK).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'INVALID_STATE', path: ['templateId'], details: { reason: 'template_retired' } });
     expect(await snapshot(crm, [testLedger])).toEqual(before);
-    c = await crm.complaints.get(c.id);
+    c = await crm.complaints.get(c.id, SYSTEM);
     expect(c).toMatchObject({ status: 'accepted', allowedActions: ['investigate', 'execute'] });
     c = await crm.complaints.investigate({ caseId: c.id, note: 'Template withdrawn; offer points instead.' }, CLERK);
     c = await crm.complaints.propose({ caseId: c.id, remedies: [{ type: 'compensation', amount: 500 }, { type: 'goodwill-points', points: 500 }] }, CLERK);
@@ -159,9 +159,9 @@ describe.each(STORE_KINDS)('loyalty remedies on $name', (kind) => {
     expect(await ledger(world)).toHaveLength(1);
     expect((await crm.runDue())['complaints']).toMatchObject({ remediesIssued: 2, remediesFailed: 1, remediesPending: 0 });
     expect(await ledger(world)).toEqual([expect.objectContaining({ points: 700, refId: c0.id }), expect.objectContaining({ points: 300, refId: left[1]!.c.id })]);
-    expect((await crm.complaints.get(c0.id)).remedies[0]).toMatchObject({ status: 'executed', result: firstAnswer });
-    expect((await crm.complaints.get(left[1]!.c.id)).remedies[0]).toMatchObject({ status: 'executed', result: { points: 300 } });
-    expect((await crm.complaints.get(left[2]!.c.id)).remedies[0]).toMatchObject({ status: 'failed', failure: { code: 'INVALID_STATE' } });
+    expect((await crm.complaints.get(c0.id, SYSTEM)).remedies[0]).toMatchObject({ status: 'executed', result: firstAnswer });
+    expect((await crm.complaints.get(left[1]!.c.id, SYSTEM)).remedies[0]).toMatchObject({ status: 'executed', result: { points: 300 } });
+    expect((await crm.complaints.get(left[2]!.c.id, SYSTEM)).remedies[0]).toMatchObject({ status: 'failed', failure: { code: 'INVALID_STATE' } });
     expect((await crm.runDue())['complaints']).toMatchObject({ remediesIssued: 0, remediesFailed: 0 });
     expect(await ledger(world)).toHaveLength(2);
   });

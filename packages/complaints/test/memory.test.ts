@@ -5,7 +5,9 @@
  * the customer's cases in a personal-data export and erasure.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { STORE_KINDS } from '../../../tests/support/stores.js';
+import type { archiveSearchSchema } from '../src/index.js';
 import { CLERK, MANAGER, QUALITY, RELATIONS, SYSTEM, at, openWorld, type World } from './support/world.js';
 
 type Crm = World['crm'];
@@ -27,7 +29,7 @@ describe.each(STORE_KINDS)('archive, causes and corrective actions on $name', (k
     const e = await settle(crm, customerId, 'S01', 'fresh-food', 'stale-goods', 1000, 'MILK-1L');
     const open = await crm.complaints.open({ kind: 'complaint', channel: 'phone', storeId: 'S01', customerId, category: 'fresh-food', severity: 'low', description: 'still open', items: [{ sku: 'MILK-1L' }] }, CLERK);
 
-    const ids = async (q: Parameters<Crm['complaints']['archive']['search']>[0]) => (await crm.complaints.archive.search(q)).items.map((x) => x.id).sort();
+    const ids = async (q: z.input<typeof archiveSearchSchema>) => (await crm.complaints.archive.search(q, SYSTEM)).items.map((x) => x.id).sort();
     expect(await ids({ sku: 'MILK-1L' })).toEqual([a.id, e.id].sort()); // the open case is not in the archive
     expect(await ids({ category: 'fresh-food', storeId: 'S01' })).toEqual([a.id, b.id, e.id].sort());
     expect(await ids({ cause: 'pricing-error' })).toEqual([c.id]);
@@ -35,7 +37,7 @@ describe.each(STORE_KINDS)('archive, causes and corrective actions on $name', (k
     expect(await ids({ remedy: 'compensation', from: at(1, '00:00'), to: at(2, '00:00') })).toEqual([d.id, e.id].sort());
     expect(await ids({ sku: 'MILK-1L', from: at(1, '00:00') })).toEqual([e.id]);
     expect(await ids({ remedy: 'refund' })).toEqual([]);
-    expect((await crm.complaints.list({ status: 'open' })).items.map((x) => x.id)).toEqual([open.id]);
+    expect((await crm.complaints.list({ status: 'open' }, SYSTEM)).items.map((x) => x.id)).toEqual([open.id]);
 
     const byCases = await crm.complaints.reports.causes({ from: at(0, '00:00'), to: at(2, '00:00') });
     expect(byCases).toMatchObject({ cases: 5, cost: 9800 });
@@ -59,17 +61,17 @@ describe.each(STORE_KINDS)('archive, causes and corrective actions on $name', (k
 
     clock.set(at(0, '15:00'));
     expect((await crm.runDue())['complaints']).toMatchObject({ actionsEscalated: 1 });
-    expect(await crm.complaints.actions.get(action.id)).toMatchObject({ level: 2, escalations: 1, pendingDueAt: at(0, '18:00') });
+    expect(await crm.complaints.actions.get(action.id, SYSTEM)).toMatchObject({ level: 2, escalations: 1, pendingDueAt: at(0, '18:00') });
     // A long weekend later it has climbed once per grace period, up to the top, and is marked overdue there.
     clock.set(at(14, '12:00'));
     const counts = (await crm.runDue())['complaints']!;
     expect(counts).toMatchObject({ actionsEscalated: 3, actionsOverdue: 1 });
-    expect(await crm.complaints.actions.get(action.id)).toMatchObject({ level: 5, overdue: true, pendingDueAt: null });
+    expect(await crm.complaints.actions.get(action.id, SYSTEM)).toMatchObject({ level: 5, overdue: true, pendingDueAt: null });
 
     await crm.complaints.actions.complete({ actionId: action.id, note: 'Thermometer log in place.' }, CLERK);
     expect(await crm.complaints.actions.verify({ actionId: action.id }, { actor: { staffId: 'E-CLERK' } }).catch((e) => e)).toMatchObject({ code: 'PERMISSION_DENIED' });
     expect(await crm.complaints.actions.verify({ actionId: action.id }, MANAGER)).toMatchObject({ status: 'verified', verifiedBy: 'E-MANAGER' });
-    expect((await crm.complaints.actions.list({ caseId: closed.id })).items).toHaveLength(1);
+    expect((await crm.complaints.actions.list({ caseId: closed.id }, SYSTEM)).items).toHaveLength(1);
   });
 
   it('stands the clocks still while the case waits on the customer, and reopens within the window', async () => {
@@ -85,7 +87,7 @@ describe.each(STORE_KINDS)('archive, causes and corrective actions on $name', (k
     c = await crm.complaints.resume({ caseId: c.id }, CLERK);
     // One business hour was left; it runs from now.
     expect(c).toMatchObject({ pausedAt: null, resolveBy: at(1, '13:00'), dueAt: at(1, '13:00') });
-    expect((await crm.complaints.history(c.id)).at(-1)).toMatchObject({ action: 'resume', data: { pausedBusinessMinutes: 780 } });
+    expect((await crm.complaints.history(c.id, SYSTEM)).at(-1)).toMatchObject({ action: 'resume', data: { pausedBusinessMinutes: 780 } });
 
     await crm.complaints.investigate({ caseId: c.id }, CLERK);
     await crm.complaints.propose({ caseId: c.id, remedies: [{ type: 'refund', amount: 1290 }] }, CLERK);
@@ -109,7 +111,7 @@ describe.each(STORE_KINDS)('archive, causes and corrective actions on $name', (k
     expect(c.allowedActions).toEqual(['appeal', 'close']);
     c = await crm.complaints.appeal({ caseId: c.id, note: 'The customer says the seam split on first wear.' }, CLERK);
     expect(c).toMatchObject({ status: 'mediating', level: 2, levelId: 'customer-relations' });
-    expect((await crm.complaints.history(c.id)).slice(-2).map((h) => [h.action, h.toStatus, h.toLevel])).toEqual([
+    expect((await crm.complaints.history(c.id, SYSTEM)).slice(-2).map((h) => [h.action, h.toStatus, h.toLevel])).toEqual([
       ['appeal', 'mediating', 1],
       ['escalate', 'mediating', 2],
     ]);
@@ -132,7 +134,7 @@ describe.each(STORE_KINDS)('archive, causes and corrective actions on $name', (k
     expect(exported.collections['complaint_cases']).toEqual([expect.objectContaining({ id: c.id })]);
     expect(exported.collections['complaint_history']?.length).toBeGreaterThan(0);
     await crm.privacy.eraseCustomer({ customerId, reason: 'customer request' }, SYSTEM);
-    const after = await crm.complaints.get(c.id);
+    const after = await crm.complaints.get(c.id, SYSTEM);
     expect(after.description).toBe('[erased]');
     expect(after.caseNo).toBe(c.caseNo);
   });

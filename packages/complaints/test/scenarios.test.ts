@@ -34,7 +34,7 @@ describe.each(STORE_KINDS)('complaint scenarios on $name', (kind) => {
     const settled = await crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-0001' });
     expect(settled).toMatchObject({ status: 'closed', level: 1, levelId: 'counter', rootCause: 'stale-goods', remedyCost: 3000, customerId, channel: 'counter' });
     expect(settled.remedies).toEqual([expect.objectContaining({ type: 'compensation', amount: 3000, status: 'executed', approvedBy: null, action: 'compensation' })]);
-    const history = await crm.complaints.history(settled.id);
+    const history = await crm.complaints.history(settled.id, SYSTEM);
     expect(history.map((h) => h.toStatus)).toEqual(['received', 'acknowledged', 'investigating', 'proposed', 'accepted', 'executing', 'verified', 'closed']);
     expect(history.every((h) => JSON.stringify(h.actor).includes('E-CLERK'))).toBe(true);
     expect(events).toEqual(expect.arrayContaining(['complaint.opened', 'complaint.remedy-executed', 'complaint.closed', 'survey.invited']));
@@ -48,7 +48,7 @@ describe.each(STORE_KINDS)('complaint scenarios on $name', (kind) => {
     // Resolved within time at the counter; the customer is asked whether we fixed it.
     const sla = await crm.complaints.reports.sla({ from: at(0, '00:00'), to: at(1, '00:00') });
     expect(sla.rows).toEqual([expect.objectContaining({ storeId: 'S01', level: 1, cases: 1, acknowledged: expect.objectContaining({ onTime: 1, share: 1 }), resolved: expect.objectContaining({ onTime: 1, share: 1 }) })]);
-    expect((await crm.complaints.surveys.invitations({ customerId })).items).toEqual([expect.objectContaining({ questionnaireId: 'after-case', refType: 'case', refId: settled.id, status: 'open' })]);
+    expect((await crm.complaints.surveys.invitations({ customerId }, SYSTEM)).items).toEqual([expect.objectContaining({ questionnaireId: 'after-case', refType: 'case', refId: settled.id, status: 'open' })]);
     expect((await crm.timeline(customerId, SYSTEM)).items.map((t) => t.kind)).toEqual(expect.arrayContaining(['case-opened', 'case-closed']));
   });
 
@@ -83,7 +83,7 @@ describe.each(STORE_KINDS)('complaint scenarios on $name', (kind) => {
     c = await crm.complaints.verify({ caseId: c.id }, RELATIONS);
     c = await crm.complaints.close({ caseId: c.id, rootCause: 'faulty-product', resolution: 'Compensated 800 yuan.' }, RELATIONS);
     expect(c).toMatchObject({ status: 'closed', level: 3, remedyCost: 80000 });
-    const actions = (await crm.complaints.history(c.id)).map((h) => h.action);
+    const actions = (await crm.complaints.history(c.id, SYSTEM)).map((h) => h.action);
     expect(actions).toEqual(['open', 'acknowledge', 'investigate', 'propose', 'request-approval', 'escalate', 'acknowledge', 'approve', 'accept', 'execute', 'verify', 'close']);
   });
 
@@ -96,7 +96,7 @@ describe.each(STORE_KINDS)('complaint scenarios on $name', (kind) => {
 
     clock.set(at(5, '12:00')); // Saturday noon: nothing is due in business time
     expect((await crm.runDue())['complaints']).toMatchObject({ escalated: 0, overdue: 0 });
-    expect((await crm.complaints.get(c.id)).level).toBe(1);
+    expect((await crm.complaints.get(c.id, SYSTEM)).level).toBe(1);
 
     // The process restarts over the same database; nothing lived in memory.
     const { createClientele } = await import('@clientele/core');
@@ -105,18 +105,18 @@ describe.each(STORE_KINDS)('complaint scenarios on $name', (kind) => {
     const restarted = createClientele({ store, clock, modules: [complaints(TIANTIAN)] });
     clock.set(at(7, '08:05')); // Monday 08:05
     expect((await restarted.runDue())['complaints']).toMatchObject({ escalated: 1 });
-    const escalated = await restarted.complaints.get(c.id);
+    const escalated = await restarted.complaints.get(c.id, SYSTEM);
     // The store manager's clocks start when the counter's ran out (Monday 08:00), not when the scheduler noticed.
     expect(escalated).toMatchObject({ level: 2, levelId: 'store-manager', status: 'received', levelEnteredAt: at(7, '08:00'), acknowledgeBy: at(7, '09:00'), resolveBy: at(7, '12:00') });
-    expect((await restarted.complaints.history(c.id)).at(-1)).toMatchObject({ action: 'escalate', fromLevel: 1, toLevel: 2, data: { reason: 'acknowledge-missed' } });
+    expect((await restarted.complaints.history(c.id, SYSTEM)).at(-1)).toMatchObject({ action: 'escalate', fromLevel: 1, toLevel: 2, data: { reason: 'acknowledge-missed' } });
     expect((await restarted.runDue())['complaints']).toMatchObject({ escalated: 0 });
 
     // A scheduler that was down until 13:00 catches up exactly as a punctual one would have.
     // Level 2's acknowledge clock ran out at 09:00, level 3's (two hours) at 11:00: two escalations.
     clock.set(at(7, '13:00'));
     expect((await restarted.runDue())['complaints']).toMatchObject({ escalated: 2 });
-    expect(await restarted.complaints.get(c.id)).toMatchObject({ level: 4, levelId: 'gm-office', levelEnteredAt: at(7, '11:00'), acknowledgeBy: at(7, '15:00') });
-    const stints = (await restarted.complaints.history(c.id)).filter((h) => h.action === 'escalate').map((h) => [h.toLevel, (h.data as { effectiveAt: string }).effectiveAt]);
+    expect(await restarted.complaints.get(c.id, SYSTEM)).toMatchObject({ level: 4, levelId: 'gm-office', levelEnteredAt: at(7, '11:00'), acknowledgeBy: at(7, '15:00') });
+    const stints = (await restarted.complaints.history(c.id, SYSTEM)).filter((h) => h.action === 'escalate').map((h) => [h.toLevel, (h.data as { effectiveAt: string }).effectiveAt]);
     expect(stints).toEqual([
       [2, at(7, '08:00').toISOString()],
       [3, at(7, '09:00').toISOString()],
@@ -149,8 +149,8 @@ describe.each(STORE_KINDS)('complaint scenarios on $name', (kind) => {
     const [a, b] = await Promise.all([crm.runDue(), other.runDue()]);
     expect(a['complaints']!['escalated']! + b['complaints']!['escalated']!).toBe(5);
     for (const id of ids) {
-      expect(await crm.complaints.get(id)).toMatchObject({ level: 2, escalations: 1 });
-      expect((await crm.complaints.history(id)).filter((h) => h.action === 'escalate')).toHaveLength(1);
+      expect(await crm.complaints.get(id, SYSTEM)).toMatchObject({ level: 2, escalations: 1 });
+      expect((await crm.complaints.history(id, SYSTEM)).filter((h) => h.action === 'escalate')).toHaveLength(1);
     }
   });
 
@@ -171,21 +171,21 @@ describe.each(STORE_KINDS)('complaint scenarios on $name', (kind) => {
 
     clock.set(at(0, '12:30'));
     expect((await crm.runDue())['complaints']).toMatchObject({ escalated: 1 });
-    c = await crm.complaints.get(c.id);
+    c = await crm.complaints.get(c.id, SYSTEM);
     expect(c).toMatchObject({ level: 2, levelId: 'customer-relations', levelEnteredAt: at(0, '12:00'), taskDueAt: null, task: expect.objectContaining({ lateNotedAt: expect.any(String) }) });
-    expect((await crm.complaints.history(c.id)).at(-1)).toMatchObject({ action: 'escalate', data: { reason: 'execution-late' } });
+    expect((await crm.complaints.history(c.id, SYSTEM)).at(-1)).toMatchObject({ action: 'escalate', data: { reason: 'execution-late' } });
     expect((await crm.runDue())['complaints']).toMatchObject({ escalated: 0 }); // a late task escalates once
 
     clock.set(at(0, '15:00'));
     c = await crm.complaints.completeTask({ caseId: c.id, note: 'New kettle handed over.' }, QUALITY);
     expect(c.remedies[0]).toMatchObject({ status: 'executed' });
-    expect((await crm.complaints.history(c.id)).at(-1)).toMatchObject({ action: 'complete-task', data: { late: true } });
+    expect((await crm.complaints.history(c.id, SYSTEM)).at(-1)).toMatchObject({ action: 'complete-task', data: { late: true } });
     expect(await refusal(crm.complaints.verify({ caseId: c.id }, QUALITY))).toMatchObject({ code: 'PERMISSION_DENIED' });
     await crm.complaints.acknowledge({ caseId: c.id }, RELATIONS);
     c = await crm.complaints.verify({ caseId: c.id, note: 'Customer confirms the new kettle works.' }, RELATIONS);
     c = await crm.complaints.close({ caseId: c.id, rootCause: 'faulty-product' }, RELATIONS);
     expect(c).toMatchObject({ status: 'closed', remedyCost: 15900 });
-    expect((await crm.complaints.archive.search({ sku: 'KETTLE-17', remedy: 'exchange' })).items.map((x) => x.id)).toEqual([c.id]);
+    expect((await crm.complaints.archive.search({ sku: 'KETTLE-17', remedy: 'exchange' }, SYSTEM)).items.map((x) => x.id)).toEqual([c.id]);
 
     const sla = await crm.complaints.reports.sla({ from: at(0, '00:00'), to: at(1, '00:00') });
     const station = sla.rows.find((r) => r.levelId === 'quality-station')!;
@@ -201,7 +201,7 @@ describe.each(STORE_KINDS)('complaint scenarios on $name', (kind) => {
     await crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: 'S-anon', lines: [{ sku: 'APPLE', category: 'fresh-fruit', quantity: 1, unitPrice: 999 }] }, { ...CLERK, idempotencyKey: 'sale-anon' });
     // The sampler is a pure function of the purchase id: the invitations are exactly the sampled member purchases.
     const expected = sales.filter((s) => isSampled('tiantian-2026', s.id, 0.5)).map((s) => s.id);
-    const invitations = (await crm.complaints.surveys.invitations({ customerId })).items;
+    const invitations = (await crm.complaints.surveys.invitations({ customerId }, SYSTEM)).items;
     expect(invitations.map((i) => i.refId).sort()).toEqual(expected.sort());
     expect(expected.length).toBeGreaterThan(0);
 
@@ -209,10 +209,10 @@ describe.each(STORE_KINDS)('complaint scenarios on $name', (kind) => {
     clock.advance(3 * 3_600_000);
     const { response, caseId } = await crm.complaints.surveys.respond({ invitationId: invitation.id, answers: { 'q-fresh': 1, 'q-price': 4, 'q-staff': 5, 'q-nps': 6 }, comment: 'The apples were soft.' }, CLERK);
     expect(response).toMatchObject({ lowScore: true, caseId, storeId: 'S01', customerId });
-    const c = await crm.complaints.get(caseId!);
+    const c = await crm.complaints.get(caseId!, SYSTEM);
     expect(c).toMatchObject({ kind: 'complaint', channel: 'survey', status: 'received', level: 1, customerId, purchaseId: invitation.refId, category: 'survey-product', severity: 'medium', source: { type: 'survey-response', id: response.id } });
     expect(c.description).toContain('Freshness of what you bought: 1 of 5');
-    expect((await crm.complaints.surveys.invitations({ customerId, status: 'answered' })).items.map((i) => i.id)).toEqual([invitation.id]);
+    expect((await crm.complaints.surveys.invitations({ customerId, status: 'answered' }, SYSTEM)).items.map((i) => i.id)).toEqual([invitation.id]);
     expect(await refusal(crm.complaints.surveys.respond({ invitationId: invitation.id, answers: { 'q-fresh': 5 } }, CLERK))).toMatchObject({ code: 'INVALID_STATE', path: ['invitationId'] });
 
     // A good score opens nothing; scores per indicator come back on both scales.
@@ -230,6 +230,6 @@ describe.each(STORE_KINDS)('complaint scenarios on $name', (kind) => {
     // The opened case is on the clock like any other: ignored, it climbs.
     clock.set(at(1, '12:00'));
     expect((await crm.runDue())['complaints']!['escalated']).toBeGreaterThanOrEqual(1);
-    expect((await crm.complaints.get(caseId!)).level).toBeGreaterThan(1);
+    expect((await crm.complaints.get(caseId!, SYSTEM)).level).toBeGreaterThan(1);
   });
 });

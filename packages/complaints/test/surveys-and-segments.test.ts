@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS } from '../../../tests/support/stores.js';
-import { CLERK, at, openWorld, segmentsStandIn } from './support/world.js';
+import { CLERK, SYSTEM, at, openWorld, segmentsStandIn } from './support/world.js';
 
 describe.each(STORE_KINDS)('surveys and segments on $name', (kind) => {
   afterAll(() => kind.cleanup());
@@ -67,15 +67,15 @@ describe.each(STORE_KINDS)('surveys and segments on $name', (kind) => {
     for (let i = 0; i < 12; i++) {
       await crm.purchases.record({ storeId: 'S01', terminalId: 'T2', receiptNo: `A-${i}`, lines: [{ sku: 'BREAD', category: 'bakery', quantity: 1, unitPrice: 650 }] }, { ...CLERK, idempotencyKey: `anon-sale-${i}` });
     }
-    expect((await crm.complaints.surveys.invitations()).items).toEqual([]);
+    expect((await crm.complaints.surveys.invitations(SYSTEM)).items).toEqual([]);
     for (let i = 0; i < 6; i++) {
       await crm.purchases.record({ storeId: 'S01', terminalId: 'T2', receiptNo: `M-${i}`, customerId, lines: [{ sku: 'BREAD', category: 'bakery', quantity: 1, unitPrice: 650 }] }, { ...CLERK, idempotencyKey: `member-sale-${i}` });
     }
-    const open = (await crm.complaints.surveys.invitations({ status: 'open' })).items;
+    const open = (await crm.complaints.surveys.invitations({ status: 'open' }, SYSTEM)).items;
     expect(open.length).toBeGreaterThan(0);
     clock.advance(15 * 86_400_000);
     expect((await crm.runDue())['complaints']).toMatchObject({ invitationsExpired: open.length });
-    expect((await crm.complaints.surveys.invitations({ status: 'expired' })).items).toHaveLength(open.length);
+    expect((await crm.complaints.surveys.invitations({ status: 'expired' }, SYSTEM)).items).toHaveLength(open.length);
     expect(await crm.complaints.surveys.respond({ invitationId: open[0]!.id, answers: { 'q-fresh': 4 } }, CLERK).catch((e) => e)).toMatchObject({ code: 'INVALID_STATE' });
   });
 });

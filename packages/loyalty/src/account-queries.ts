@@ -96,6 +96,8 @@ export const previewReturnSchema = z
 
 /** What a return would do, from `previewReturn` (money in minor units). */
 export interface ReturnPreview {
+  /** The member whose points and vouchers the return moves (null: a sale with no customer). */
+  customerId: string | null;
   /** What the returned lines are worth. */
   refund: number;
   /** Points the returned goods earned, taken back. */
@@ -257,7 +259,7 @@ export function createQueries(rt: LoyaltyRuntime) {
       at: kernel.clock.now(),
     }).map(({ row, outcome }) => ({ voucherId: row.id, templateId: row.templateId, action: outcome.action, refundDeduction: outcome.refundDeduction }));
     const settled = settleRefund(refund, [{ amount: points.refundDeduction }, ...vouchers.map((v) => ({ amount: v.refundDeduction }))]);
-    return { ...points, refund, vouchers, refundDeduction: refund - settled.payable, payable: settled.payable };
+    return { customerId: purchase.customerId, ...points, refund, vouchers, refundDeduction: refund - settled.payable, payable: settled.payable };
   }
 
   /** The points side of a return preview: nothing to take back for a sale that earned nothing. */

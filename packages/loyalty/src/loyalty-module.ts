@@ -42,6 +42,8 @@ export const loyaltyMigrations: readonly Migration[] = [
 ];
 
 const METHOD = /^[a-z][a-z0-9-]{0,31}$/;
+/** The permission of reads of members' points (vouchers and cards have their own: `loyalty.vouchers.read`, `loyalty.stored-value.read`). */
+const READ = 'loyalty.read';
 
 function buildApi(kernel: Kernel, rt: LoyaltyRuntime, holds: HoldService, money: { vouchers: VoucherService; storedValue: StoredValueService; methods: { voucher: string; storedValue: string } }) {
   createSaleEarning(rt, holds);
@@ -69,10 +71,10 @@ function buildApi(kernel: Kernel, rt: LoyaltyRuntime, holds: HoldService, money:
     quote: (basket: unknown, context: unknown): Quote => quote(program, basket, context),
     /** A quote as readable lines for a receipt or a member. */
     explain: (q: Quote): string[] => explainQuote(q, program.money),
-    /** The quote context of a member at a store (tier, segments or tags, birthday, first purchase, counters). */
-    contextFor: queries.contextFor,
-    /** Reads the member's context and quotes the basket with it. */
-    quoteFor: queries.quoteFor,
+    /** The quote context of a member at a store (tier, segments or tags, birthday, first purchase, counters). Needs `loyalty.read`. */
+    contextFor: kernel.query({ name: 'loyalty.contextFor', permission: READ, reads: (c) => [c.customerId], run: queries.contextFor }),
+    /** Reads the member's context and quotes the basket with it. Needs `loyalty.read`. */
+    quoteFor: kernel.query({ name: 'loyalty.quoteFor', permission: READ, reads: (_q, [input]) => [input.customerId], run: queries.quoteFor }),
     /** Reserves points at a till for a time; refused with `INSUFFICIENT_BALANCE` when they are not spendable. */
     reserve: holds.reserve,
     /** Releases a hold without spending it. */
@@ -87,20 +89,20 @@ function buildApi(kernel: Kernel, rt: LoyaltyRuntime, holds: HoldService, money:
     grantGoodwill: adjustments.grantGoodwill,
     /** Earns for an activity the program declares (a review, a referral, a birthday, a retailer's event). */
     recordActivity: activities.recordActivity,
-    /** A member's balances and tier. */
-    balance: queries.balance,
-    /** A member's ledger entries in order, with the running balance. */
-    statement: queries.statement,
-    /** Which points expire on which day. */
-    expirySchedule: queries.expirySchedule,
-    /** Outstanding points and their money value per store at a date. */
+    /** A member's balances and tier. Needs `loyalty.read`. */
+    balance: kernel.query({ name: 'loyalty.balance', permission: READ, reads: (b) => [b.customerId], run: queries.balance }),
+    /** A member's ledger entries in order, with the running balance. Needs `loyalty.read`. */
+    statement: kernel.query({ name: 'loyalty.statement', permission: READ, reads: (_s, [customerId]) => [customerId], run: queries.statement }),
+    /** Which points expire on which day. Needs `loyalty.read`. */
+    expirySchedule: kernel.query({ name: 'loyalty.expirySchedule', permission: READ, reads: (e) => [e.customerId], run: queries.expirySchedule }),
+    /** Outstanding points and their money value per store at a date (totals: no reader needed). */
     liability: queries.liability,
-    /** What a sale earned, with the quote that explains it (as sold and after its returns). */
-    saleAward: queries.saleAward,
-    /** What a return would take back, give back and, when the program says so, deduct from the refund. */
-    previewReturn: queries.previewReturn,
-    /** Where a member stands against the next tier. */
-    tierProgress: queries.tierProgress,
+    /** What a sale earned, with the quote that explains it (as sold and after its returns). Needs `loyalty.read`. */
+    saleAward: kernel.query({ name: 'loyalty.saleAward', permission: READ, reads: (a) => [a.customerId], run: queries.saleAward }),
+    /** What a return would take back, give back and, when the program says so, deduct from the refund. Needs `loyalty.read`. */
+    previewReturn: kernel.query({ name: 'loyalty.previewReturn', permission: READ, reads: (p) => [p.customerId], run: queries.previewReturn }),
+    /** Where a member stands against the next tier. Needs `loyalty.read`. */
+    tierProgress: kernel.query({ name: 'loyalty.tierProgress', permission: READ, reads: (_t, [customerId]) => [customerId], run: queries.tierProgress }),
     /** Vouchers (代金券): templates, issue, conversion from points, holds at the till, eligibility, lookup. */
     vouchers,
     /** Stored-value cards: products, sale, top-up, authorisations, spends, refunds, lost cards, PINs, liability. */

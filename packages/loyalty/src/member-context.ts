@@ -8,12 +8,16 @@ import { accountsCollection } from './collections.js';
 import type { Channel, QuoteContext } from './quote-context.js';
 
 /**
- * The part of `crm.segments` loyalty reads, declared here so loyalty depends only on this shape.
- * Segment lists may be ids or records carrying `segmentId` or `id`.
+ * The part of `crm.segments` loyalty reads, declared here so loyalty depends only on this shape: its
+ * entry point for other modules, which reads through the session given and checks no reader (the
+ * sale, activity or `contextFor` query that asks was authorised already). Segment lists may be ids
+ * or records carrying `segmentId` or `id`.
  */
 export interface SegmentsReader {
-  segmentsOf?(customerId: string, session?: unknown): Promise<ReadonlyArray<string | { id?: string; segmentId?: string }>>;
-  policyFor?(customerId: string, session?: unknown): Promise<{ pointsMultiplier?: number | null } | null | undefined>;
+  forModules?: {
+    segmentsOf?(customerId: string, session: StoreSession): Promise<ReadonlyArray<string | { id?: string; segmentId?: string }>>;
+    policyFor?(customerId: string, session: StoreSession): Promise<{ pointsMultiplier?: number | null } | null | undefined>;
+  };
 }
 
 /** The segments module when it is installed, else null. */
@@ -65,7 +69,7 @@ export async function memberContext(kernel: Kernel, session: StoreSession, q: Me
   const tags = customer.tags ?? [];
   const segments = new Set<string>(tags);
   let pointsMultiplier: number | undefined;
-  const seg = segmentsModule(kernel);
+  const seg = segmentsModule(kernel)?.forModules;
   if (seg?.segmentsOf) {
     for (const s of await seg.segmentsOf(q.customerId, session)) {
       const id = typeof s === 'string' ? s : (s.segmentId ?? s.id ?? '');

@@ -256,6 +256,9 @@ function needKey(command: string, options: CommandOptions | undefined): asserts 
   if (typeof options?.idempotencyKey !== 'string') throw invalid(['options', 'idempotencyKey'], 'required', `${command} needs an idempotency key so a retry cannot apply it twice`);
 }
 
+/** The permission of reads of cards, their balances and statements. */
+const READ = 'loyalty.stored-value.read';
+
 /** Builds the stored-value service (the checkout part registers itself from `stored-value-checkout.ts`). */
 export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIterations: number }) {
   const { kernel } = rt;
@@ -807,12 +810,12 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
       unlock,
       /** Sets a card's PIN. */
       setPin,
-      /** A card, its balance and what may be spent now. */
-      card,
-      /** A card's entries in order, with the balance after each. */
-      statement,
-      /** A customer's named cards. */
-      ofCustomer,
+      /** A card, its balance and what may be spent now. Needs `loyalty.stored-value.read`. */
+      card: kernel.query({ name: 'loyalty.storedValue.card', permission: READ, reads: (c) => [c.customerId], run: card }),
+      /** A card's entries in order, with the balance after each. Needs `loyalty.stored-value.read`. */
+      statement: kernel.query({ name: 'loyalty.storedValue.statement', permission: READ, reads: (s) => [s.card.customerId], run: statement }),
+      /** A customer's named cards. Needs `loyalty.stored-value.read`. */
+      ofCustomer: kernel.query({ name: 'loyalty.storedValue.ofCustomer', permission: READ, reads: (_cards, [customerId]) => [customerId], run: ofCustomer }),
       /** Whether a card number has a valid check digit. */
       isCardNumber,
     },

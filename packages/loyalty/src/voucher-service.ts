@@ -258,6 +258,9 @@ export async function loadTemplate(session: StoreSession, id: string, path: Read
   return { template: row.config as unknown as VoucherTemplate, status: row.status };
 }
 
+/** The permission of reads of vouchers (a member's, or a bearer voucher by its code). */
+const READ = 'loyalty.vouchers.read';
+
 /** Builds the voucher service (the checkout part registers itself from `voucher-checkout.ts`). */
 export function createVoucherService(rt: LoyaltyRuntime) {
   const { kernel, ledger } = rt;
@@ -625,16 +628,16 @@ export function createVoucherService(rt: LoyaltyRuntime) {
       reserve,
       /** Releases a held voucher. */
       cancelHold,
-      /** Which of the customer's vouchers apply to a basket, what each takes off, and why the others do not. */
-      eligible,
-      /** A voucher by its code (a mistyped code is `VALIDATION_FAILED` before anything is read). */
-      lookup,
-      /** A voucher by id. */
-      get,
-      /** A customer's vouchers, newest first. */
-      ofCustomer,
-      /** A voucher's entries, in order. */
-      history,
+      /** Which of the customer's vouchers apply to a basket, what each takes off, and why the others do not. Needs `loyalty.vouchers.read`. */
+      eligible: kernel.query({ name: 'loyalty.vouchers.eligible', permission: READ, reads: (_e, [input]) => [input.customerId], run: eligible }),
+      /** A voucher by its code (a mistyped code is `VALIDATION_FAILED` before anything is read). Needs `loyalty.vouchers.read`. */
+      lookup: kernel.query({ name: 'loyalty.vouchers.lookup', permission: READ, reads: (v) => [v.customerId], run: lookup }),
+      /** A voucher by id. Needs `loyalty.vouchers.read`. */
+      get: kernel.query({ name: 'loyalty.vouchers.get', permission: READ, reads: (v) => [v.customerId], run: get }),
+      /** A customer's vouchers, newest first. Needs `loyalty.vouchers.read`. */
+      ofCustomer: kernel.query({ name: 'loyalty.vouchers.ofCustomer', permission: READ, reads: (_page, [customerId]) => [customerId], run: ofCustomer }),
+      /** A voucher's entries, in order. Needs `loyalty.vouchers.read`. */
+      history: kernel.query({ name: 'loyalty.vouchers.history', permission: READ, reads: (entries) => entries.map((e) => e.customerId), run: history }),
     },
     expireDue,
   };

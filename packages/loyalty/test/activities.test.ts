@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectLedgerConsistent } from './invariants.js';
-import { DESK, STORE_KINDS, freshKey, loyaltySnapshot, member, openLoyaltyChain } from './support.js';
+import { DESK, STORE_KINDS, SYSTEM, freshKey, loyaltySnapshot, member, openLoyaltyChain } from './support.js';
 
 describe.each(STORE_KINDS)('earning outside purchases on $name', (kind) => {
   afterAll(() => kind.cleanup());
@@ -8,7 +8,7 @@ describe.each(STORE_KINDS)('earning outside purchases on $name', (kind) => {
   it('earns on registration by itself, and for reviews up to the limit per month', async () => {
     const chain = await openLoyaltyChain(await kind.open());
     const id = await member(chain);
-    expect((await chain.loyalty.balance(id)).available).toBe(20);
+    expect((await chain.loyalty.balance(id, SYSTEM)).available).toBe(20);
     const review = () => chain.loyalty.recordActivity({ customerId: id, activity: 'review', ref: { type: 'review', id: freshKey('rv') } }, { ...DESK, idempotencyKey: freshKey('activity') });
     await review();
     await review();
@@ -19,7 +19,7 @@ describe.each(STORE_KINDS)('earning outside purchases on $name', (kind) => {
     expect(await loyaltySnapshot(chain)).toEqual(before);
     chain.clock.set('2026-12-01T02:00:00Z');
     await review();
-    expect((await chain.loyalty.balance(id)).available).toBe(50);
+    expect((await chain.loyalty.balance(id, SYSTEM)).available).toBe(50);
     await expectLedgerConsistent(chain.store);
   });
 
@@ -29,8 +29,8 @@ describe.each(STORE_KINDS)('earning outside purchases on $name', (kind) => {
     const newcomer = await member(chain, '新会员');
     const result = await chain.loyalty.recordActivity({ customerId: newcomer, activity: 'referral', payload: { referrerId: referrer } }, { ...DESK, idempotencyKey: freshKey('activity') });
     expect(result).toMatchObject({ points: 100, referrer: { customerId: referrer, points: 300 } });
-    expect((await chain.loyalty.balance(referrer)).available).toBe(320);
-    expect((await chain.loyalty.balance(newcomer)).available).toBe(120);
+    expect((await chain.loyalty.balance(referrer, SYSTEM)).available).toBe(320);
+    expect((await chain.loyalty.balance(newcomer, SYSTEM)).available).toBe(120);
     const again = await chain.loyalty.recordActivity({ customerId: newcomer, activity: 'referral', payload: { referrerId: referrer } }, { ...DESK, idempotencyKey: freshKey('activity') }).catch((e: unknown) => e);
     expect(again).toMatchObject({ code: 'INVALID_STATE' });
     const self = await chain.loyalty.recordActivity({ customerId: referrer, activity: 'referral', payload: { referrerId: referrer } }, { ...DESK, idempotencyKey: freshKey('activity') }).catch((e: unknown) => e);
@@ -50,6 +50,6 @@ describe.each(STORE_KINDS)('earning outside purchases on $name', (kind) => {
     expect(notYet).toMatchObject({ code: 'INVALID_STATE', path: ['activity'] });
     const unknown = await chain.loyalty.recordActivity({ customerId: id, activity: 'moon-landing' }, { ...DESK, idempotencyKey: freshKey('activity') }).catch((e: unknown) => e);
     expect(unknown).toMatchObject({ code: 'VALIDATION_FAILED', path: ['activity'] });
-    expect((await chain.loyalty.balance(id)).available).toBe(225);
+    expect((await chain.loyalty.balance(id, SYSTEM)).available).toBe(225);
   });
 });

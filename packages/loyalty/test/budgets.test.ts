@@ -1,13 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { countersCollection } from '../src/index.js';
-import { CLERK, MANAGER, PROGRAM, STORE_KINDS, freshKey, member, nextReceipt, openLoyaltyChain, type LoyaltyChain } from './support.js';
+import { CLERK, MANAGER, PROGRAM, STORE_KINDS, SYSTEM, freshKey, member, nextReceipt, openLoyaltyChain, type LoyaltyChain } from './support.js';
 
 const PROMO = { id: 'promo', name: 'Promo oil', kind: 'per-unit', points: 10, when: { sku: ['OIL'] }, caps: { perCustomer: 100 }, budgets: [{ points: 150, period: 'lifetime' as const }] };
 const oil = (quantity: number) => [{ sku: 'OIL', category: 'grocery', quantity, unitPrice: 100 }];
 
 async function promoPoints(chain: LoyaltyChain, customerId: string, units: number) {
   const sale = await chain.crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), customerId, lines: oil(units) }, { ...CLERK, idempotencyKey: freshKey('sale') });
-  const rule = (await chain.loyalty.saleAward(sale.id)).quote.rules.find((r) => r.rule === 'promo')!;
+  const rule = (await chain.loyalty.saleAward(sale.id, SYSTEM)).quote.rules.find((r) => r.rule === 'promo')!;
   return { sale, points: rule.points, text: rule.text };
 }
 

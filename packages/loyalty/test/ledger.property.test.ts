@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isClienteleError } from '@clientele/core';
 import { expectLedgerConsistent } from './invariants.js';
-import { CLERK, MANAGER, STORE_KINDS, freshKey, member, nextReceipt, openLoyaltyChain, type LoyaltyChain } from './support.js';
+import { CLERK, MANAGER, STORE_KINDS, SYSTEM, freshKey, member, nextReceipt, openLoyaltyChain, type LoyaltyChain } from './support.js';
 
 const DAY = 86_400_000;
 const SHANGHAI = 8 * 3_600_000;
@@ -117,12 +117,12 @@ async function play(chain: LoyaltyChain, ops: Op[]): Promise<void> {
       await crm.runDue();
       model.expire(clock.now().getTime());
     }
-    const balance = await crm.loyalty.balance(id);
+    const balance = await crm.loyalty.balance(id, SYSTEM);
     expect(balance.available).toBe(model.balance);
   }
-  const schedule = await crm.loyalty.expirySchedule(id);
+  const schedule = await crm.loyalty.expirySchedule(id, SYSTEM);
   expect(schedule.expiring.map((s) => ({ expiresAt: s.expiresAt.getTime(), points: s.points }))).toEqual(model.schedule());
-  const statement = await crm.loyalty.statement(id, { limit: 1000 });
+  const statement = await crm.loyalty.statement(id, { limit: 1000 }, SYSTEM);
   expect(statement.lines.reduce((s, l) => s + l.points, 0)).toBe(model.balance);
   if (statement.lines.length) expect(statement.lines.at(-1)!.balance).toBe(model.balance);
 }

@@ -77,8 +77,8 @@ export const MEMBER_CARD: CardProductInput = {
 };
 
 /** The test chain with the money roles, templates and products defined. */
-export async function openMoneyChain(store: Store, options: { pinIterations?: number } = {}): Promise<LoyaltyChain> {
-  const chain = await openLoyaltyChain(store, undefined, undefined, { pinIterations: options.pinIterations ?? 10_000 });
+export async function openMoneyChain(store: Store, options: { pinIterations?: number; auditReads?: boolean } = {}): Promise<LoyaltyChain> {
+  const chain = await openLoyaltyChain(store, undefined, undefined, { pinIterations: options.pinIterations ?? 10_000 }, { auditReads: options.auditReads ?? false });
   const { crm } = chain;
   await crm.roles.define({ id: 'service', name: 'Service desk', permissions: ['loyalty.vouchers.*', 'loyalty.stored-value.manage', 'loyalty.goodwill', 'sales.*'], limits: { voucher: 5000, 'goodwill-points': 5000, refund: 5000 } }, SYSTEM);
   await crm.roles.define({ id: 'supervisor', name: 'Supervisor', permissions: ['loyalty.*', 'sales.*'], limits: { compensation: 50000, refund: 50000 } }, SYSTEM);

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditLog, scan } from '@clientele/core';
 import { expectLedgerConsistent } from './invariants.js';
-import { CLERK, DESK, MANAGER, STORE_KINDS, freshKey, loyaltySnapshot, member, openLoyaltyChain } from './support.js';
+import { CLERK, DESK, MANAGER, STORE_KINDS, SYSTEM, freshKey, loyaltySnapshot, member, openLoyaltyChain } from './support.js';
 
 describe.each(STORE_KINDS)('points granted and taken by staff on $name', (kind) => {
   afterAll(() => kind.cleanup());
@@ -26,7 +26,7 @@ describe.each(STORE_KINDS)('points granted and taken by staff on $name', (kind) 
     const audit: Array<{ command: string; outcome: string; details: unknown }> = [];
     for await (const row of scan(chain.store, auditLog)) if (row.command === 'loyalty.grant-goodwill') audit.push(row);
     expect(audit.map((a) => a.outcome).sort()).toEqual(['ok', 'ok', 'refused', 'refused']);
-    const entries = (await chain.loyalty.statement(id)).lines.filter((l) => l.kind === 'goodwill');
+    const entries = (await chain.loyalty.statement(id, SYSTEM)).lines.filter((l) => l.kind === 'goodwill');
     expect(entries.map((e) => [e.points, e.ref, e.reason])).toEqual([[3000, { type: 'case', id: 'case_001' }, 'sour milk sold'], [6000, { type: 'case', id: 'case_001' }, 'sour milk sold']]);
   });
 
@@ -55,10 +55,10 @@ describe.each(STORE_KINDS)('points granted and taken by staff on $name', (kind) 
       [() => chain.loyalty.redeem({ customerId: id, points: 1.5, ref: { type: 'order', id: '1' } }, { ...DESK, idempotencyKey: freshKey('r') }), 'VALIDATION_FAILED', ['points']],
       [() => chain.loyalty.reserve({ customerId: id, points: 10, storeId: 'S99', terminalId: 'T1' }, { ...CLERK, idempotencyKey: freshKey('h') }), 'NOT_FOUND', ['storeId']],
       [() => chain.loyalty.reserve({ customerId: id, points: 10, storeId: 'S01', terminalId: 'T1', minutes: 600 }, { ...CLERK, idempotencyKey: freshKey('h') }), 'VALIDATION_FAILED', ['minutes']],
-      [() => chain.loyalty.balance('bad id!'), 'VALIDATION_FAILED', ['customerId']],
-      [() => chain.loyalty.statement(id, { limit: 0 }), 'VALIDATION_FAILED', ['limit']],
+      [() => chain.loyalty.balance('bad id!', SYSTEM), 'VALIDATION_FAILED', ['customerId']],
+      [() => chain.loyalty.statement(id, { limit: 0 }, SYSTEM), 'VALIDATION_FAILED', ['limit']],
       [() => chain.loyalty.liability({ at: 'yesterday' }), 'VALIDATION_FAILED', ['at']],
-      [() => chain.loyalty.quoteFor({ customerId: id, storeId: 'S01' }, { lines: [] }), 'VALIDATION_FAILED', ['basket', 'lines']],
+      [() => chain.loyalty.quoteFor({ customerId: id, storeId: 'S01' }, { lines: [] }, SYSTEM), 'VALIDATION_FAILED', ['basket', 'lines']],
     ];
     for (const [call, code, path] of attempts) expect(await call().catch((e: unknown) => e)).toMatchObject({ code, path });
     expect(await loyaltySnapshot(chain)).toEqual(before);

@@ -126,7 +126,7 @@ describe.each(STORE_KINDS)('stored-value ledger under random operations on $name
           expect({ op: o, ok: outcome.r === true }).toEqual({ op: o, ok: outcome.ok });
         }
         for (let i = 0; i < 2; i++) {
-          const c = await sv.card(cards[i]!);
+          const c = await sv.card(cards[i]!, SYSTEM);
           expect({ balance: c.balance, available: c.available }).toEqual({ balance: m.balance[i], available: available(i) });
         }
       }),

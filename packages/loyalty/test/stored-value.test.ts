@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { refusalReason, storedValueCardsCollection } from '../src/index.js';
 import { SERVICE, expectMoneyConsistent, openMoneyChain } from './money-support.js';
-import { CLERK, MANAGER, STORE_KINDS, freshKey, loyaltySnapshot, member, nextReceipt, type LoyaltyChain } from './support.js';
+import { CLERK, MANAGER, STORE_KINDS, SYSTEM, freshKey, loyaltySnapshot, member, nextReceipt, type LoyaltyChain } from './support.js';
 
 const UNLOCKER = { actor: { staffId: 'E-SUPERVISOR' } } as const;
 const grain = (unitPrice: number, quantity = 1) => ({ sku: 'RICE', category: 'grain', quantity, unitPrice });
@@ -38,13 +38,13 @@ describe.each(STORE_KINDS)('stored-value cards on $name', (kind) => {
     // 150 yuan of rice: 10 % off with a campaign voucher, 100 yuan on the card, the rest in cash.
     const flyer = await chain.crm.loyalty.vouchers.issue({ templateId: 'TEN-PCT', source: 'campaign', ref: { type: 'campaign', id: 'opening' } }, { ...SERVICE, idempotencyKey: freshKey('issue') });
     const sale = await sell(chain, [grain(5000, 3)], [{ method: 'voucher', amount: 1500, reference: flyer.code }, { method: 'stored-value', amount: 10000, reference: card.number }, { method: 'cash', amount: 3500 }]);
-    expect(await sv.card(card.number)).toMatchObject({ balance: 115000, available: 115000 });
+    expect(await sv.card(card.number, SYSTEM)).toMatchObject({ balance: 115000, available: 115000 });
     // One bag back (50 yuan of 150): the card gets its third of the 100 yuan it paid.
     await chain.crm.purchases.return({ purchaseId: sale.id, storeId: 'S02', lines: [{ lineNo: 1, quantity: 1 }], reason: 'damp' }, { ...MANAGER, idempotencyKey: freshKey('return') });
-    expect((await sv.card(card.number)).balance).toBe(115000 + 3333);
+    expect((await sv.card(card.number, SYSTEM)).balance).toBe(115000 + 3333);
     await chain.crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 2 }], reason: 'damp' }, { ...MANAGER, idempotencyKey: freshKey('return') });
-    expect((await sv.card(card.number)).balance).toBe(125000);
-    const statement = await sv.statement(card.number);
+    expect((await sv.card(card.number, SYSTEM)).balance).toBe(125000);
+    const statement = await sv.statement(card.number, SYSTEM);
     expect(statement.entries.map((e) => [e.kind, e.amount, e.balanceAfter, e.storeId])).toEqual([
       ['load', 20000, 20000, 'S01'],
       ['top-up', 100000, 120000, 'S02'],
@@ -69,17 +69,17 @@ describe.each(STORE_KINDS)('stored-value cards on $name', (kind) => {
     const sorry = await chain.crm.loyalty.vouchers.issue({ templateId: 'SORRY-20', customerId: li }, { ...SERVICE, idempotencyKey: freshKey('issue') });
     // 120 yuan: 20 off with the Sorry-20 (minimum 100, deducted when a return leaves less), 100 on the card.
     const sale = await sell(chain, [grain(6000), { sku: 'CHIPS', category: 'snacks', quantity: 1, unitPrice: 6000 }], [{ method: 'voucher', amount: 2000, reference: sorry.code }, { method: 'stored-value', amount: 10000, reference: card.number }], li);
-    expect((await sv.card(card.number)).balance).toBe(10000);
+    expect((await sv.card(card.number, SYSTEM)).balance).toBe(10000);
     const back = await chain.crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 2, quantity: 1 }], reason: 'stale' }, { ...MANAGER, idempotencyKey: freshKey('return') });
     // 60 yuan back less the 20 the voucher took off: 40 paid, all of it to the card (its share of 60
     // would be 50, more than the return pays).
     expect(back).toMatchObject({ amount: 6000, payable: 4000, deductions: [{ source: 'loyalty.voucher', amount: 2000 }] });
-    expect((await sv.card(card.number)).balance).toBe(10000 + 4000);
+    expect((await sv.card(card.number, SYSTEM)).balance).toBe(10000 + 4000);
     // The rest back: the voucher returns to its owner, the card gets all it paid.
     const rest = await chain.crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'stale' }, { ...MANAGER, idempotencyKey: freshKey('return') });
     expect(rest).toMatchObject({ amount: 6000, payable: 6000, deductions: [] });
-    expect((await sv.card(card.number)).balance).toBe(20000);
-    expect(await chain.crm.loyalty.vouchers.get(sorry.id)).toMatchObject({ status: 'active' });
+    expect((await sv.card(card.number, SYSTEM)).balance).toBe(20000);
+    expect(await chain.crm.loyalty.vouchers.get(sorry.id, SYSTEM)).toMatchObject({ status: 'active' });
     await expectMoneyConsistent(chain.store);
   });
 
@@ -97,18 +97,18 @@ describe.each(STORE_KINDS)('stored-value cards on $name', (kind) => {
     // A PIN card pays only through an authorisation made with its PIN.
     expect(refusalReason(await sell(chain, [grain(1000)], [{ method: 'stored-value', amount: 1000, reference: card.number }], liu).catch((e: unknown) => e))).toBe('pin_required');
     const auth = await sv.authorize({ cardNumber: card.number, amount: 12000, storeId: 'S01', terminalId: 'T1', pin: '246810' }, { ...CLERK, idempotencyKey: freshKey('auth') });
-    expect(await sv.card(card.number)).toMatchObject({ balance: 30000, available: 18000, held: 12000 });
+    expect(await sv.card(card.number, SYSTEM)).toMatchObject({ balance: 30000, available: 18000, held: 12000 });
     const sale = await sell(chain, [grain(10000)], [{ method: 'stored-value', amount: 10000, reference: auth.id }], liu);
-    expect(await sv.card(card.number)).toMatchObject({ balance: 20000, available: 20000 });
+    expect(await sv.card(card.number, SYSTEM)).toMatchObject({ balance: 20000, available: 20000 });
     expect(refusalReason(await sell(chain, [grain(1000)], [{ method: 'stored-value', amount: 1000, reference: auth.id }], liu).catch((e: unknown) => e))).toBe('authorization_captured');
     await chain.crm.purchases.void({ purchaseId: sale.id, reason: 'till error' }, { ...MANAGER, idempotencyKey: freshKey('void') });
-    expect((await sv.card(card.number)).balance).toBe(30000);
+    expect((await sv.card(card.number, SYSTEM)).balance).toBe(30000);
 
     // An authorisation nobody captures lapses.
     await sv.authorize({ cardNumber: card.number, amount: 5000, storeId: 'S01', terminalId: 'T2', pin: '246810' }, { ...CLERK, idempotencyKey: freshKey('auth') });
     chain.clock.advance(16 * 60_000);
     expect((await chain.crm.runDue())['loyalty']).toMatchObject({ cardAuthorizationsExpired: 1 });
-    expect((await sv.card(card.number)).available).toBe(30000);
+    expect((await sv.card(card.number, SYSTEM)).available).toBe(30000);
 
     // Five wrong PINs: each refused and counted, the fifth locks; the right PIN then does not help.
     const before = (await loyaltySnapshot(chain))['loyalty_sv_entries'];
@@ -119,7 +119,7 @@ describe.each(STORE_KINDS)('stored-value cards on $name', (kind) => {
     const locked = await sv.authorize({ cardNumber: card.number, amount: 100, storeId: 'S01', terminalId: 'T1', pin: '246810' }, { ...CLERK, idempotencyKey: freshKey('auth') }).catch((e: unknown) => e);
     expect(locked).toMatchObject({ code: 'INVALID_STATE', details: { reason: 'locked' } });
     expect((await loyaltySnapshot(chain))['loyalty_sv_entries']).toEqual(before);
-    expect(await sv.card(card.number)).toMatchObject({ locked: true, balance: 30000, available: 30000 });
+    expect(await sv.card(card.number, SYSTEM)).toMatchObject({ locked: true, balance: 30000, available: 30000 });
     // A cashier may not unlock; a supervisor with the authority may.
     expect(await sv.unlock({ cardNumber: card.number, reason: 'customer showed ID' }, CLERK).catch((e: unknown) => e)).toMatchObject({ code: 'PERMISSION_DENIED' });
     expect((await sv.unlock({ cardNumber: card.number, reason: 'customer showed ID' }, UNLOCKER)).locked).toBe(false);
@@ -138,13 +138,13 @@ describe.each(STORE_KINDS)('stored-value cards on $name', (kind) => {
     expect(refusalReason(await sell(chain, [grain(1000)], [{ method: 'stored-value', amount: 1000, reference: open.id }], zhao).catch((e: unknown) => e))).toBe('authorization_cancelled');
     const replaced = await sv.replace({ cardNumber: card.number, storeId: 'S01', reason: 'lost' }, { ...SERVICE, idempotencyKey: freshKey('replace') });
     expect(replaced).toMatchObject({ moved: 50000, old: { status: 'replaced', balance: 0, replacedBy: replaced.card.number }, card: { customerId: zhao, balance: 50000, storeId: 'S02', replaces: card.number, hasPin: true } });
-    expect((await sv.ofCustomer(zhao)).map((c) => c.status).sort()).toEqual(['active', 'replaced']);
+    expect((await sv.ofCustomer(zhao, SYSTEM)).map((c) => c.status).sort()).toEqual(['active', 'replaced']);
     expect(refusalReason(await sv.topUp({ cardNumber: card.number, amount: 1000, storeId: 'S01' }, { ...CLERK, idempotencyKey: freshKey('top-up') }).catch((e: unknown) => e))).toBe('replaced');
 
     const bearer = await sv.sell({ productId: 'GIFT', storeId: 'S01', amount: 10000 }, { ...CLERK, idempotencyKey: freshKey('sell') });
     const lost = await sv.reportLost({ cardNumber: bearer.number, reason: 'lost' }, SERVICE).catch((e: unknown) => e);
     expect(lost).toMatchObject({ code: 'INVALID_STATE', details: { reason: 'anonymous_card' }, message: expect.stringMatching(/anonymous.*cannot be moved/) });
-    expect((await sv.card(bearer.number)).status).toBe('active');
+    expect((await sv.card(bearer.number, SYSTEM)).status).toBe('active');
 
     // Money moves between two cards of the same owner, never to someone else's.
     const second = await sv.sell({ productId: 'MEMBER-SV', storeId: 'S01', amount: 1000, customerId: zhao, pin: '8765' }, { ...CLERK, idempotencyKey: freshKey('sell') });

@@ -58,10 +58,10 @@ export interface LoyaltyChain {
   store: Store;
 }
 
-/** Two stores in Shanghai, a clerk, a manager, a loyalty desk; Monday 2 November 2026, 10:00 local. */
-export async function openLoyaltyChain(store: Store, program: ProgramInput | Record<string, unknown> = PROGRAM, start = '2026-11-02T02:00:00Z', options: LoyaltyOptions = {}): Promise<LoyaltyChain> {
+/** Two stores in Shanghai, a clerk, a manager, a loyalty desk; Monday 2 November 2026, 10:00 local. `auditReads` as for `createClientele`. */
+export async function openLoyaltyChain(store: Store, program: ProgramInput | Record<string, unknown> = PROGRAM, start = '2026-11-02T02:00:00Z', options: LoyaltyOptions = {}, settings: { auditReads?: boolean } = {}): Promise<LoyaltyChain> {
   const clock = manualClock(start);
-  const crm = createClientele({ store, clock, modules: [loyalty(program, options)] as const });
+  const crm = createClientele({ store, clock, modules: [loyalty(program, options)] as const, auditReads: settings.auditReads ?? false });
   await crm.migrate();
   await crm.stores.create({ id: 'S01', name: '人民路店', region: 'East', timeZone: 'Asia/Shanghai' }, SYSTEM);
   await crm.stores.create({ id: 'S02', name: 'Hillside', region: 'West', timeZone: 'Asia/Shanghai' }, SYSTEM);

@@ -40,11 +40,11 @@ async function refusals(store: Store, command: string) {
 }
 
 async function balance(chain: LoyaltyChain, card: string): Promise<number> {
-  return (await chain.crm.loyalty.storedValue.card(card)).balance;
+  return (await chain.crm.loyalty.storedValue.card(card, SYSTEM)).balance;
 }
 
 async function cardPaymentOf(chain: LoyaltyChain, card: string): Promise<string> {
-  const spend = (await chain.crm.loyalty.storedValue.statement(card)).entries.find((e) => e.kind === 'spend');
+  const spend = (await chain.crm.loyalty.storedValue.statement(card, SYSTEM)).entries.find((e) => e.kind === 'spend');
   return spend!.paymentId!;
 }
 

@@ -30,6 +30,8 @@ import { chargesOf, ratingOf } from './rebuild.js';
 import { refreshCustomer } from './stats-store.js';
 
 const DAY_MS = 86_400_000;
+/** The permission of reads of credit accounts and their ledgers. */
+const READ = 'credit.read';
 
 /** A credit account. */
 export type CreditAccount = RowOf<typeof creditAccountsCollection>;
@@ -280,16 +282,16 @@ export function createCreditService(kernel: Kernel, config: ResolvedSegmentsConf
     api: {
       /** Opens or changes an organisation's credit account (a negative limit is refused). */
       setAccount,
-      /** Checks a sale on account before it is rung up; changes nothing. */
-      check,
+      /** Checks a sale on account before it is rung up; changes nothing. Needs `credit.read`. */
+      check: kernel.query({ name: 'segments.credit.check', permission: READ, reads: (_check, [customerId]) => [customerId], run: check }),
       /** Approves, ahead of the sale, one sale on account past the limit (needs `credit` authority for the excess). */
       approve,
       /** Records a payment; it settles the oldest charges first. */
       recordPayment,
-      /** The account, its rating (A-D) and open charges. */
-      status,
-      /** Every ledger entry of a customer, oldest first. */
-      ledger,
+      /** The account, its rating (A-D) and open charges. Needs `credit.read`. */
+      status: kernel.query({ name: 'segments.credit.status', permission: READ, reads: (s) => [s.account.customerId], run: status }),
+      /** Every ledger entry of a customer, oldest first. Needs `credit.read`. */
+      ledger: kernel.query({ name: 'segments.credit.ledger', permission: READ, reads: (_entries, [customerId]) => [customerId], run: ledger }),
     },
     onSale,
     onReversal,

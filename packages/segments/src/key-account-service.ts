@@ -26,6 +26,8 @@ import { ratingOf } from './rebuild.js';
 import { refreshCustomer } from './stats-store.js';
 
 const DAY_MS = 86_400_000;
+/** The permission of reads of key-account assessments (staff's judgement of a customer, the visit plan). */
+const READ = 'key-accounts.read';
 
 /** A key-account assessment. */
 export type KeyAccount = RowOf<typeof keyAccountsCollection>;
@@ -145,10 +147,10 @@ export function createKeyAccountService(kernel: Kernel, config: ResolvedSegments
       assess,
       /** Records a visit; the next one falls due `visitEveryDays` later. */
       recordVisit,
-      /** Key accounts due for a visit. */
-      due,
-      /** A customer's assessment. */
-      get,
+      /** Key accounts due for a visit. Needs `key-accounts.read`. */
+      due: kernel.query({ name: 'segments.keyAccounts.due', permission: READ, reads: (list) => list.map((k) => k.customerId), run: due }),
+      /** A customer's assessment. Needs `key-accounts.read`. */
+      get: kernel.query({ name: 'segments.keyAccounts.get', permission: READ, reads: (k) => [k.customerId], run: get }),
     },
     /** Announces due visits once each (`key-account.visit-due`); returns how many. */
     runDue: (now: Date, options: CommandOptions) => announceDue({ now }, options),

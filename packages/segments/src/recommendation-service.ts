@@ -66,5 +66,10 @@ export function createRecommendationService(kernel: Kernel) {
     return nextCategories(stats?.categories ?? {}, associations, limit);
   }
 
-  return { boughtTogether, nextCategories: nextCategoriesOf };
+  return {
+    /** Pairs bought together (counts over every basket: no reader needed). */
+    boughtTogether,
+    /** A customer's likely next categories. Needs `segments.read`. */
+    nextCategories: kernel.query({ name: 'segments.recommendations.nextCategories', permission: 'segments.read', reads: (_list, [customerId]) => [customerId], run: nextCategoriesOf }),
+  };
 }

@@ -79,6 +79,16 @@ export interface CustomerStats extends StatsRow {
 }
 
 const SYSTEM: CommandOptions = { actor: { system: 'segments' } };
+/** The permission of reads of customers' statistics, memberships and recommendations. */
+const READ = 'segments.read';
+
+/** A module-to-module read names the session it reads through; without one it is a programming error. */
+function sessionOf(session: StoreSession): StoreSession {
+  if (typeof session !== 'object' || session === null || typeof (session as Partial<StoreSession>).find !== 'function') {
+    throw invalid(['session'], 'required', "forModules reads go through the caller's session (ctx.tx in a command)");
+  }
+  return session;
+}
 
 function toSegment(row: RowOf<typeof segmentDefinitionsCollection>): Segment {
   return { ...row, definition: row.definition as unknown as ConditionInput, policy: row.policy as SegmentPolicy };
@@ -207,24 +217,36 @@ export function createSegmentsApi(kernel: Kernel, config: ResolvedSegmentsConfig
   const api = {
     /** Creates or changes a segment definition (checked: unknown fields or mismatched values are refused). */
     define,
-    /** A segment by id. */
+    /** A segment by id (a definition: no reader needed). */
     get,
-    /** Every segment, highest priority first. */
+    /** Every segment, highest priority first (definitions: no reader needed). */
     list,
-    /** The customers a definition selects now (nothing stored). */
-    match,
-    /** A segment's materialised members. */
-    members,
-    /** The ids of the segments a customer is in; pass your transaction's session to read inside it. */
-    segmentsOf,
-    /** The merged policy of a customer's segments (see `mergePolicies`); pass your session inside a transaction. */
-    policyFor,
-    /** A customer's statistics, scores and churn risk. */
-    stats: statsOf,
-    /** Customers at churn risk now, with the reason. */
-    atRisk,
-    /** Customers per RFM group, value class or volume class. */
+    /** The customers a definition selects now (nothing stored). Needs `segments.read`. */
+    match: kernel.query({ name: 'segments.match', permission: READ, reads: (ids) => ids, run: match }),
+    /** A segment's materialised members. Needs `segments.read`. */
+    members: kernel.query({ name: 'segments.members', permission: READ, reads: (page) => page.items.map((m) => m.customerId), run: members }),
+    /** The ids of the segments a customer is in. Needs `segments.read`. */
+    segmentsOf: kernel.query({ name: 'segments.segmentsOf', permission: READ, reads: (_ids, [customerId]) => [customerId], run: (customerId: string) => segmentsOf(customerId) }),
+    /** The merged policy of a customer's segments (see `mergePolicies`). Needs `segments.read`. */
+    policyFor: kernel.query({ name: 'segments.policyFor', permission: READ, reads: (_policy, [customerId]) => [customerId], run: (customerId: string) => policyFor(customerId) }),
+    /** A customer's statistics, scores and churn risk. Needs `segments.read`. */
+    stats: kernel.query({ name: 'segments.stats', permission: READ, reads: (stats) => [stats.customerId], run: statsOf }),
+    /** Customers at churn risk now, with the reason. Needs `segments.read`. */
+    atRisk: kernel.query({ name: 'segments.atRisk', permission: READ, reads: (list) => list.map((r) => r.customerId), run: atRisk }),
+    /** Customers per RFM group, value class or volume class (totals: no reader needed). */
     distribution,
+    /**
+     * For other modules only (loyalty's member context, complaints' service levels and survey
+     * segments): the same reads through the session the caller gives, `ctx.tx` inside a command. They
+     * check no reader and audit nothing, because the command or query that calls them was authorised
+     * already; staff-facing reads go through `segmentsOf` and `policyFor` with `{ actor }`.
+     */
+    forModules: {
+      /** The ids of the segments a customer is in, read through `session`. */
+      segmentsOf: async (customerId: string, session: StoreSession): Promise<string[]> => segmentsOf(customerId, sessionOf(session)),
+      /** The merged policy of a customer's segments, read through `session`. */
+      policyFor: async (customerId: string, session: StoreSession): Promise<MergedPolicy> => policyFor(customerId, sessionOf(session)),
+    },
     /**
      * Recomputes statistics, scores, basket figures and memberships from the purchase records, in
      * chunks, with progress and cancellation; memberships that change emit `segment.joined`/`segment.left`.

@@ -49,14 +49,14 @@ describe.each(STORE_KINDS)('erasure and the statistics on $name', (kind) => {
     const to = new Date(clock.now().getTime() + 1);
 
     const before = await reports(crm, from, to);
-    const hotelStats = await crm.segments.stats(hotel);
+    const hotelStats = await crm.segments.stats(hotel, SYSTEM);
     expect(hotelStats.spend).toBe(800_000);
     expect(total(before['region']).revenue).toBe(800_000 + 12_000 + 50_000);
     expect(total(before['store in the period']).revenue, 'anonymous sales count in the period reports').toBe(800_000 + 12_000 + 50_000 + 7_000);
     // The hotel is in the lists that name customers to staff, and in the segment.
-    expect((await crm.segments.atRisk()).map((r) => r.customerId)).toContain(hotel);
-    expect((await crm.segments.keyAccounts.due(to)).map((k) => k.customerId)).toEqual([hotel]);
-    expect(await crm.segments.segmentsOf(hotel)).toEqual(['big']);
+    expect((await crm.segments.atRisk(SYSTEM)).map((r) => r.customerId)).toContain(hotel);
+    expect((await crm.segments.keyAccounts.due(to, SYSTEM)).map((k) => k.customerId)).toEqual([hotel]);
+    expect(await crm.segments.segmentsOf(hotel, SYSTEM)).toEqual(['big']);
     const bySegment = await crm.segments.reports.structure({ by: 'segment' });
     expect(bySegment.map((r) => [r.key, r.customers, r.revenue])).toEqual([['big', 2, 850_000]]);
 
@@ -65,15 +65,15 @@ describe.each(STORE_KINDS)('erasure and the statistics on $name', (kind) => {
 
     // Every report is as it was, row by row: the hotel's money and its region, industry and classes stay.
     expect(await reports(crm, from, to)).toEqual(before);
-    expect(await crm.segments.stats(hotel)).toMatchObject({ erased: true, spend: 800_000, visits: 4, region: 'East', rfmGroup: hotelStats.rfmGroup, keyAccount: false, atRisk: false });
+    expect(await crm.segments.stats(hotel, SYSTEM)).toMatchObject({ erased: true, spend: 800_000, visits: 4, region: 'East', rfmGroup: hotelStats.rfmGroup, keyAccount: false, atRisk: false });
     // It is named in no list and is in no segment; the segment report counts members, so it loses it.
-    expect((await crm.segments.atRisk()).map((r) => r.customerId)).not.toContain(hotel);
-    expect(await crm.segments.keyAccounts.due(to)).toEqual([]);
-    expect(await crm.segments.segmentsOf(hotel)).toEqual([]);
-    expect(await crm.segments.members('big')).toMatchObject({ items: [{ customerId: b }] });
-    expect(await crm.segments.match({ condition: 'spent-at-least', args: { amount: 40_000 } })).toEqual([b]);
-    expect(await crm.segments.match({ condition: 'spent-at-least', args: { amount: 40_000 } }, { mode: 'scan' })).toEqual([b]);
-    expect((await crm.segments.policyFor(hotel)).segmentIds).toEqual([]);
+    expect((await crm.segments.atRisk(SYSTEM)).map((r) => r.customerId)).not.toContain(hotel);
+    expect(await crm.segments.keyAccounts.due(to, SYSTEM)).toEqual([]);
+    expect(await crm.segments.segmentsOf(hotel, SYSTEM)).toEqual([]);
+    expect(await crm.segments.members('big', SYSTEM)).toMatchObject({ items: [{ customerId: b }] });
+    expect(await crm.segments.match({ condition: 'spent-at-least', args: { amount: 40_000 } }, SYSTEM)).toEqual([b]);
+    expect(await crm.segments.match({ condition: 'spent-at-least', args: { amount: 40_000 } }, { mode: 'scan' }, SYSTEM)).toEqual([b]);
+    expect((await crm.segments.policyFor(hotel, SYSTEM)).segmentIds).toEqual([]);
     expect((await crm.segments.reports.structure({ by: 'segment' })).map((r) => [r.key, r.customers, r.revenue])).toEqual([['big', 1, 50_000]]);
 
     // A rebuild (from scratch and again) keeps the erased row, its figures and its absence from segments.
@@ -81,8 +81,8 @@ describe.each(STORE_KINDS)('erasure and the statistics on $name', (kind) => {
     expect(rebuilt.customers).toBe(3);
     expect(rebuilt.removed).toBe(0);
     expect(await reports(crm, from, to)).toEqual(before);
-    expect(await crm.segments.segmentsOf(hotel)).toEqual([]);
-    expect((await crm.segments.atRisk()).map((r) => r.customerId)).not.toContain(hotel);
+    expect(await crm.segments.segmentsOf(hotel, SYSTEM)).toEqual([]);
+    expect((await crm.segments.atRisk(SYSTEM)).map((r) => r.customerId)).not.toContain(hotel);
     await crm.close();
   });
 });

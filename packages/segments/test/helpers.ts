@@ -9,9 +9,9 @@ export { SYSTEM, CLERK, MANAGER, snapshot, freshKey, nextReceipt, BASKET } from 
 /** A Clientele instance with the segments module. */
 export type SegCrm = Clientele<readonly [ReturnType<typeof segments>]>;
 
-/** The chain of the scenario tests with `segments(config)` installed. */
-export async function openSegChain(store: Store, config?: SegmentsConfig): Promise<Chain & { crm: SegCrm }> {
-  const chain = await openChain(store, { modules: [segments(config)] });
+/** The chain of the scenario tests with `segments(config)` installed; `auditReads` as for `createClientele`. */
+export async function openSegChain(store: Store, config?: SegmentsConfig, options: { auditReads?: boolean } = {}): Promise<Chain & { crm: SegCrm }> {
+  const chain = await openChain(store, { modules: [segments(config)], auditReads: options.auditReads ?? false });
   return chain as Chain & { crm: SegCrm };
 }
 

@@ -84,9 +84,9 @@ describe.each(STORE_KINDS)('reports and recommendations on $name', (kind) => {
     expect(top.map((p) => [p.a, p.b].sort().join('+'))).toEqual(['bakery+dairy', 'bakery+eggs']);
     expect(top[0]!.lift).toBeCloseTo((2 / 3) / (3 / 5), 12);
 
-    const stats = await crm.segments.stats(b);
+    const stats = await crm.segments.stats(b, SYSTEM);
     expect(stats.categories, 'category spend without the voided sale').toEqual({ dairy: 500, bakery: 500, eggs: 500 });
-    const next = await crm.segments.recommendations.nextCategories(a, { limit: 3 });
+    const next = await crm.segments.recommendations.nextCategories(a, { limit: 3 }, SYSTEM);
     // Own shares dairy 0.4, bakery 0.4, eggs 0.2; bakery also follows dairy (2/3) and eggs (2/3):
     // bakery (0.4 + 0.4·2/3 + 0.2·2/3) / 2 = 0.4; dairy (0.4 + 0.4·2/3 + 0.2·1/3) / 2 ≈ 0.3667.
     expect(next.map((n) => n.category)).toEqual(['bakery', 'dairy', 'eggs']);

@@ -31,24 +31,24 @@ describe.each(STORE_KINDS)('scenarios on $name', (kind) => {
     }
     // Last visit 6 days ago: not yet overdue (threshold: 90th percentile of own gaps, 6 days).
     await crm.segments.rebuild({}, SYSTEM);
-    expect((await crm.segments.stats(regular)).atRisk).toBe(false);
+    expect((await crm.segments.stats(regular, SYSTEM)).atRisk).toBe(false);
     clock.advance(DAY);
-    const soon = await crm.segments.stats(regular);
+    const soon = await crm.segments.stats(regular, SYSTEM);
     expect(soon).toMatchObject({ atRisk: true, churnBasis: 'own', typicalGapHours: 144, churnReason: 'usually every 6 days, now 7' });
     clock.advance(16 * DAY);
-    expect((await crm.segments.stats(regular)).churnReason).toBe('usually every 6 days, now 23');
+    expect((await crm.segments.stats(regular, SYSTEM)).churnReason).toBe('usually every 6 days, now 23');
     // One gap of their own is too few: the population's rhythm (the regular's 6 days, in whole days) applies.
-    const n = await crm.segments.stats(newcomer);
+    const n = await crm.segments.stats(newcomer, SYSTEM);
     expect(n).toMatchObject({ churnBasis: 'population', churnThresholdHours: 144, atRisk: true });
     expect(n.churnReason).toBe('customers usually return within 6 days, now 23');
-    const risk = await crm.segments.atRisk();
+    const risk = await crm.segments.atRisk(SYSTEM);
     expect(risk.map((r) => r.customerId)).toEqual([regular, newcomer]);
     // A win-back segment on churn risk gets them on the next rebuild; a visit takes the customer out at once.
     await crm.segments.define({ id: 'win-back', name: 'Win back', definition: { condition: 'churn-risk' } }, SYSTEM);
     await crm.segments.rebuild({ parts: ['membership'] }, SYSTEM);
-    expect((await crm.segments.members('win-back')).items.map((m) => m.customerId).sort()).toEqual([regular, newcomer].sort());
+    expect((await crm.segments.members('win-back', SYSTEM)).items.map((m) => m.customerId).sort()).toEqual([regular, newcomer].sort());
     await buy(crm, regular, 3_000);
-    expect(await crm.segments.segmentsOf(regular)).toEqual([]);
+    expect(await crm.segments.segmentsOf(regular, SYSTEM)).toEqual([]);
     await crm.close();
   });
 
@@ -70,14 +70,14 @@ describe.each(STORE_KINDS)('scenarios on $name', (kind) => {
     const cashier = { staffId: 'E-CASH' };
     const onAccount = (amount: number) => ({ payments: [{ method: 'account', amount }], actor: cashier });
     await buy(crm, canteen, 150_000, onAccount(150_000));
-    expect(await crm.segments.credit.check(canteen, 60_000)).toMatchObject({ decision: 'blocked', outstanding: 150_000, available: 50_000, excess: 10_000 });
+    expect(await crm.segments.credit.check(canteen, 60_000, SYSTEM)).toMatchObject({ decision: 'blocked', outstanding: 150_000, available: 50_000, excess: 10_000 });
     const sales = await crm.store.count(purchasesCollection);
     const refused = await buy(crm, canteen, 60_000, onAccount(60_000)).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'INSUFFICIENT_BALANCE', details: { reason: 'credit-limit', excess: 10_000 } });
     expect(await crm.store.count(purchasesCollection), 'the refused sale rolled back').toBe(sales);
     // Paying part in cash keeps the account part within the limit.
     await buy(crm, canteen, 60_000, { payments: [{ method: 'cash', amount: 20_000 }, { method: 'account', amount: 40_000 }], actor: cashier });
-    expect((await crm.segments.credit.status(canteen)).account.outstanding).toBe(190_000);
+    expect((await crm.segments.credit.status(canteen, SYSTEM)).account.outstanding).toBe(190_000);
 
     await crm.segments.credit.setAccount({ customerId: canteen, limit: 200_000, mode: 'warn' }, SYSTEM);
     const warned: unknown[] = [];
@@ -95,26 +95,26 @@ describe.each(STORE_KINDS)('scenarios on $name', (kind) => {
     await expect(buy(crm, canteen, 10_000, onAccount(10_000)), 'an approval is used once').rejects.toMatchObject({ code: 'AUTHORITY_EXCEEDED' });
 
     // Ledger: charges 150,000 + 40,000 + 30,000 + 10,000; the cached balance is the sum of the entries.
-    expect((await crm.segments.credit.status(canteen)).account.outstanding).toBe(230_000);
+    expect((await crm.segments.credit.status(canteen, SYSTEM)).account.outstanding).toBe(230_000);
     expect(await ledgerSum(crm, canteen)).toBe(230_000);
 
     // Paid on time, oldest first: rating A.
     clock.advance(10 * DAY);
     await crm.segments.credit.recordPayment({ customerId: canteen, amount: 160_000, reference: 'bank transfer 1' }, { actor: SYSTEM.actor, idempotencyKey: freshKey('pay') });
-    let status = await crm.segments.credit.status(canteen);
+    let status = await crm.segments.credit.status(canteen, SYSTEM);
     expect(status.open.map((o) => o.due)).toEqual([30_000, 30_000, 10_000]);
     expect(status).toMatchObject({ rating: 'A', onTimeShare: 1, daysOverdue: 0 });
     // The rest is left unpaid 45 days past due: on time so far, but 45 days overdue makes it C.
     clock.advance(65 * DAY);
-    status = await crm.segments.credit.status(canteen);
+    status = await crm.segments.credit.status(canteen, SYSTEM);
     expect(status).toMatchObject({ rating: 'C', daysOverdue: 45, overdueAmount: 70_000 });
     await crm.segments.credit.recordPayment({ customerId: canteen, amount: 70_000 }, { actor: SYSTEM.actor, idempotencyKey: freshKey('pay') });
-    status = await crm.segments.credit.status(canteen);
+    status = await crm.segments.credit.status(canteen, SYSTEM);
     expect(status).toMatchObject({ rating: 'D', onTimeShare: 0.25, open: [], available: 200_000 });
     expect(await ledgerSum(crm, canteen)).toBe(status.account.outstanding);
     const stored = await crm.store.get(creditAccountsCollection, canteen);
     expect(stored!.outstanding).toBe(0);
-    expect((await crm.segments.stats(canteen)).creditRating).toBe('D');
+    expect((await crm.segments.stats(canteen, SYSTEM)).creditRating).toBe('D');
     await crm.close();
   });
 
@@ -126,11 +126,11 @@ describe.each(STORE_KINDS)('scenarios on $name', (kind) => {
     const other = await buy(crm, canteen, 5_000, { payments: [{ method: 'account', amount: 5_000 }] });
     await crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'spoiled' }, { actor: SYSTEM.actor, idempotencyKey: freshKey('ret') });
     await crm.purchases.void({ purchaseId: other.id, reason: 'mistake' }, { actor: SYSTEM.actor, idempotencyKey: freshKey('void') });
-    const status = await crm.segments.credit.status(canteen);
+    const status = await crm.segments.credit.status(canteen, SYSTEM);
     expect(status.account.outstanding).toBe(0);
     expect(status.open).toEqual([]);
     expect(await ledgerSum(crm, canteen)).toBe(0);
-    expect((await crm.segments.credit.ledger(canteen)).map((e) => [e.kind, e.amount])).toEqual([
+    expect((await crm.segments.credit.ledger(canteen, SYSTEM)).map((e) => [e.kind, e.amount])).toEqual([
       ['charge', 20_000],
       ['charge', 5_000],
       ['credit-note', -20_000],
@@ -154,7 +154,7 @@ describe.each(STORE_KINDS)('scenarios on $name', (kind) => {
     const b = await crm.segments.keyAccounts.assess({ customerId: small, contractMonths: 0, growthPotential: 2, strategicImportance: 1 }, SYSTEM);
     expect(b).toMatchObject({ isKey: false });
     expect(designated).toEqual([{ customerId: hotel, score: 77, representativeId: 'E-MANAGER' }]);
-    expect((await crm.segments.stats(hotel)).keyAccount).toBe(true);
+    expect((await crm.segments.stats(hotel, SYSTEM)).keyAccount).toBe(true);
     await expect(crm.segments.keyAccounts.assess({ customerId: small, contractMonths: 0, growthPotential: 9, strategicImportance: 1 }, SYSTEM)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['growthPotential'] });
 
     const due: unknown[] = [];
@@ -165,9 +165,9 @@ describe.each(STORE_KINDS)('scenarios on $name', (kind) => {
     expect(await crm.runDue()).toEqual({ segments: { keyAccountVisitsDue: 1 } });
     expect(await crm.runDue(), 'announced once').toEqual({ segments: { keyAccountVisitsDue: 0 } });
     expect(due).toMatchObject([{ customerId: hotel, representativeId: 'E-MANAGER' }]);
-    expect((await crm.segments.keyAccounts.due()).map((k) => k.customerId)).toEqual([hotel]);
+    expect((await crm.segments.keyAccounts.due(SYSTEM)).map((k) => k.customerId)).toEqual([hotel]);
     await crm.segments.keyAccounts.recordVisit({ customerId: hotel, summary: 'Quarterly review with the purchasing manager' }, SYSTEM);
-    expect(await crm.segments.keyAccounts.due()).toEqual([]);
+    expect(await crm.segments.keyAccounts.due(SYSTEM)).toEqual([]);
     clock.advance(14 * DAY);
     expect(await crm.runDue()).toEqual({ segments: { keyAccountVisitsDue: 1 } });
     await crm.close();

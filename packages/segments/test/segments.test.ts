@@ -36,7 +36,7 @@ describe.each(STORE_KINDS)('segments on $name', (kind) => {
     await expect(crm.segments.rebuild({ chunkSize: 5 }, SYSTEM)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['chunkSize'] });
     await expect(crm.segments.rebuild({ parts: ['everything' as never] }, SYSTEM)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['parts', 0] });
     await expect(crm.segments.rebuild({}, { actor: { staffId: 'E-GUARD' } })).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
-    await expect(crm.segments.match({ field: 'visits', op: 'gt', value: 'x' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['definition', 'value'] });
+    await expect(crm.segments.match({ field: 'visits', op: 'gt', value: 'x' }, SYSTEM)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['definition', 'value'] });
     const after = await snapshot(crm as never, everything);
     // The refused rebuild is audited as refused; nothing else changed.
     expect({ ...after, audit_log: '' }).toEqual({ ...before, audit_log: '' });
@@ -66,9 +66,9 @@ describe.each(STORE_KINDS)('segments on $name', (kind) => {
     const r = await crm.segments.rebuild({}, SYSTEM);
     expect(r.joined).toBe(2);
     expect(events.sort()).toEqual([`+s02:${quiet}`, `+vip-or-big:${big}`].sort());
-    expect(await crm.segments.segmentsOf(big)).toEqual(['vip-or-big']);
-    expect(await crm.segments.policyFor(big)).toEqual({ pointsMultiplier: 1.5, freeDelivery: true, serviceLevel: 'priority', visitEveryDays: null, segmentIds: ['vip-or-big'] });
-    expect(await crm.segments.policyFor(regular)).toEqual({ pointsMultiplier: 1, freeDelivery: false, serviceLevel: null, visitEveryDays: null, segmentIds: [] });
+    expect(await crm.segments.segmentsOf(big, SYSTEM)).toEqual(['vip-or-big']);
+    expect(await crm.segments.policyFor(big, SYSTEM)).toEqual({ pointsMultiplier: 1.5, freeDelivery: true, serviceLevel: 'priority', visitEveryDays: null, segmentIds: ['vip-or-big'] });
+    expect(await crm.segments.policyFor(regular, SYSTEM)).toEqual({ pointsMultiplier: 1, freeDelivery: false, serviceLevel: null, visitEveryDays: null, segmentIds: [] });
 
     // Time passes: the regular customer lapses at the next rebuild (relative dates are evaluated then).
     clock.advance(70 * DAY);
@@ -79,12 +79,12 @@ describe.each(STORE_KINDS)('segments on $name', (kind) => {
     events.length = 0;
     await buy(crm, regular, 1_000);
     expect(events).toEqual([`-lapsed:${regular}`]);
-    expect(await crm.segments.segmentsOf(regular)).toEqual([]);
+    expect(await crm.segments.segmentsOf(regular, SYSTEM)).toEqual([]);
     const outbox = await crm.outbox.relay(() => undefined);
     expect(outbox.delivered).toBeGreaterThan(0);
 
-    // Other modules read the policy inside their own transactions.
-    const inside = await crm.store.transaction((tx) => crm.segments.policyFor(big, tx));
+    // Other modules read the policy inside their own transactions, through the entry point that checks no reader.
+    const inside = await crm.store.transaction((tx) => crm.segments.forModules.policyFor(big, tx));
     expect(inside.segmentIds, 'highest priority first').toEqual(['vip-or-big', 'lapsed']);
     expect(inside.pointsMultiplier).toBe(2);
 
@@ -93,8 +93,8 @@ describe.each(STORE_KINDS)('segments on $name', (kind) => {
     events.length = 0;
     await crm.segments.rebuild({ parts: ['membership'] }, SYSTEM);
     expect(events).toEqual([`-lapsed:${big}`]);
-    expect((await crm.segments.members('vip-or-big')).items.map((m) => m.customerId)).toEqual([big]);
-    await expect(crm.segments.segmentsOf('not an id!')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['customerId'] });
+    expect((await crm.segments.members('vip-or-big', SYSTEM)).items.map((m) => m.customerId)).toEqual([big]);
+    await expect(crm.segments.segmentsOf('not an id!', SYSTEM)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['customerId'] });
     await crm.close();
   });
 
@@ -104,14 +104,14 @@ describe.each(STORE_KINDS)('segments on $name', (kind) => {
     const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
     for (const id of ids) await crm.segments.define({ id, name: id.toUpperCase(), definition: { field: 'kind', op: 'eq', value: 'individual' } }, SYSTEM);
     await crm.segments.rebuild({}, SYSTEM);
-    expect(await crm.segments.segmentsOf(a)).toEqual(ids);
+    expect(await crm.segments.segmentsOf(a, SYSTEM)).toEqual(ids);
     // Inactive before the first active one, between active ones and after the last.
     for (const id of ['a', 'c', 'e', 'g']) await crm.segments.define({ id, name: id.toUpperCase(), active: false, definition: { field: 'kind', op: 'eq', value: 'individual' } }, SYSTEM);
     await crm.segments.rebuild({ parts: ['membership'] }, SYSTEM);
-    expect(await crm.segments.segmentsOf(a)).toEqual(['b', 'd', 'f']);
+    expect(await crm.segments.segmentsOf(a, SYSTEM)).toEqual(['b', 'd', 'f']);
     for (const id of ['b', 'd', 'f']) await crm.segments.define({ id, name: id.toUpperCase(), active: false, definition: { field: 'kind', op: 'eq', value: 'individual' } }, SYSTEM);
     await crm.segments.rebuild({ parts: ['membership'] }, SYSTEM);
-    expect(await crm.segments.segmentsOf(a)).toEqual([]);
+    expect(await crm.segments.segmentsOf(a, SYSTEM)).toEqual([]);
     await crm.close();
   });
 
@@ -120,9 +120,9 @@ describe.each(STORE_KINDS)('segments on $name', (kind) => {
     const a = await member(crm, 'Tagless');
     await crm.segments.define({ id: 'vip', name: 'VIP', definition: { condition: 'has-tag', args: { tag: 'vip' } } }, SYSTEM);
     await crm.customers.update({ customerId: a, changes: { tags: ['vip'] } }, SYSTEM);
-    expect(await crm.segments.segmentsOf(a)).toEqual(['vip']);
+    expect(await crm.segments.segmentsOf(a, SYSTEM)).toEqual(['vip']);
     await crm.customers.update({ customerId: a, changes: { tags: [] } }, SYSTEM);
-    expect(await crm.segments.segmentsOf(a)).toEqual([]);
+    expect(await crm.segments.segmentsOf(a, SYSTEM)).toEqual([]);
     await crm.close();
   });
 });

@@ -25,7 +25,7 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     await crm.purchases.void({ purchaseId: third.id, reason: 'rung up twice' }, { actor: SYSTEM.actor, idempotencyKey: freshKey('void') });
     clock.advance(DAY);
 
-    const s = await crm.segments.stats(a);
+    const s = await crm.segments.stats(a, SYSTEM);
     expect(s).toMatchObject({
       visits: 2,
       spend: 4_000,
@@ -41,7 +41,7 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     const before = { a: volatile(s) };
     const r = await crm.segments.rebuild({}, SYSTEM);
     expect(r.customers).toBe(2);
-    const after = await crm.segments.stats(a);
+    const after = await crm.segments.stats(a, SYSTEM);
     // The rebuild scores with the new thresholds; what it derives from purchases is what each sale left.
     for (const f of ['visits', 'spend', 'avgBasket', 'firstPurchaseAt', 'lastPurchaseAt', 'gaps', 'typicalGapHours', 'windowVisits', 'windowSpend', 'categories', 'topCategory', 'overdueAt', 'churnBasis'] as const) {
       expect(after[f], f).toEqual(before.a[f]);
@@ -100,7 +100,7 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     const config = resolveConfig({});
     const now = clock.now();
     for (const id of ids) {
-      const row = await crm.segments.stats(id);
+      const row = await crm.segments.stats(id, SYSTEM);
       const customer = (await crm.store.get(customersCollection, id))!;
       const figures = statsFromSummary(await summaryOf(crm.store, id, now, config), now, { windowDays: config.rfm.windowDays, maxGaps: config.churn.maxGaps });
       const expected = sealRow(composeRow(projectCustomer(customer), figures, { categories: row.categories, creditRating: row.creditRating, keyAccount: row.keyAccount }, id === buyer ? null : rebuilt.thresholds, config, now));
@@ -114,8 +114,8 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
       }
     }
     for (const [segment, definition] of Object.entries(SEGMENTS)) {
-      const members = (await crm.segments.members(segment, { limit: 100 })).items.map((m) => m.customerId).sort();
-      expect(members, segment).toEqual([...(await crm.segments.match(definition))].sort());
+      const members = (await crm.segments.members(segment, { limit: 100 }, SYSTEM)).items.map((m) => m.customerId).sort();
+      expect(members, segment).toEqual([...(await crm.segments.match(definition, SYSTEM))].sort());
     }
     await crm.close();
   });
@@ -150,7 +150,7 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     for (const id of once) await buy(crm, id, 2_000);
     at(357);
     await crm.segments.rebuild({ chunkSize: 10 }, SYSTEM);
-    const members = async (segment: string) => (await crm.segments.members(segment, { limit: 100 })).items.map((m) => m.customerId).sort();
+    const members = async (segment: string) => (await crm.segments.members(segment, { limit: 100 }, SYSTEM)).items.map((m) => m.customerId).sort();
     expect(await members('at-risk')).toEqual([...daily].sort());
     expect(await members('lapsed')).toEqual([]);
     // Days 357 to 360½: the slow and the one-off buyers become overdue, the daily ones inactive for 357
@@ -158,7 +158,7 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     at(360.5);
     const r = await crm.segments.rebuild({ chunkSize: 10 }, SYSTEM);
     expect(r.written).toBe(0);
-    for (const [segment, definition] of Object.entries(SEGMENTS)) expect(await members(segment), segment).toEqual([...(await crm.segments.match(definition))].sort());
+    for (const [segment, definition] of Object.entries(SEGMENTS)) expect(await members(segment), segment).toEqual([...(await crm.segments.match(definition, SYSTEM))].sort());
     expect(await members('at-risk')).toEqual([...daily, ...slow, ...once].sort());
     expect(await members('lapsed')).toEqual([...daily].sort());
     await crm.close();
@@ -176,7 +176,7 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
       { storeId: 'S01', terminalId: 'T9', receiptNo: 'OFFLINE-1', customerId: a, occurredAt: new Date(t0.getTime() + 5 * DAY), lines: [{ sku: 'X', category: 'grocery', quantity: 1, unitPrice: 500 }] },
       { actor: SYSTEM.actor, idempotencyKey: freshKey('offline') },
     );
-    const s = await crm.segments.stats(a);
+    const s = await crm.segments.stats(a, SYSTEM);
     expect(s.gaps).toEqual([120, 240]);
     expect(s.visits).toBe(3);
     expect(s.firstPurchaseAt).toEqual(new Date(t0.getTime() + 5 * DAY));
@@ -197,24 +197,24 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
       ['stats', 25, 25],
     ]);
     expect(r.thresholds?.buyers).toBe(25);
-    expect((await crm.segments.stats(ids[24]!)).mScore).toBe(5);
-    expect((await crm.segments.stats(ids[0]!)).mScore).toBe(1);
+    expect((await crm.segments.stats(ids[24]!, SYSTEM)).mScore).toBe(5);
+    expect((await crm.segments.stats(ids[0]!, SYSTEM)).mScore).toBe(1);
 
     const controller = new AbortController();
     const partial = await crm.segments.rebuild({ chunkSize: 10, onProgress: (p) => p.done >= 10 && controller.abort(), signal: controller.signal }, SYSTEM);
     expect(partial.cancelled).toBe(true);
 
-    const before = await crm.segments.stats(ids[3]!);
+    const before = await crm.segments.stats(ids[3]!, SYSTEM);
     await crm.privacy.eraseCustomer({ customerId: ids[3]!, reason: 'asked to be forgotten' }, SYSTEM);
     // An erased customer's row stays with their figures (their purchases stay), marked.
-    expect(await crm.segments.stats(ids[3]!)).toMatchObject({ erased: true, spend: before.spend, visits: before.visits, mScore: before.mScore });
+    expect(await crm.segments.stats(ids[3]!, SYSTEM)).toMatchObject({ erased: true, spend: before.spend, visits: before.visits, mScore: before.mScore });
     await crm.customers.merge({ survivorId: ids[1]!, mergedId: ids[2]!, reason: 'same person' }, SYSTEM);
-    await expect(crm.segments.stats(ids[2]!)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect((await crm.segments.stats(ids[1]!)).visits).toBe(2);
+    await expect(crm.segments.stats(ids[2]!, SYSTEM)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await crm.segments.stats(ids[1]!, SYSTEM)).visits).toBe(2);
     const again = await crm.segments.rebuild({}, SYSTEM);
     expect(again.customers, 'the erased customer is still counted, the merged one is not').toBe(24);
     expect(again.removed, 'the per-change updates already removed the merged one').toBe(0);
-    expect(await crm.segments.stats(ids[3]!)).toMatchObject({ erased: true, spend: before.spend });
+    expect(await crm.segments.stats(ids[3]!, SYSTEM)).toMatchObject({ erased: true, spend: before.spend });
     await crm.close();
   });
 });

@@ -101,6 +101,8 @@ export interface WorldOptions {
   modules?: ModuleDefinition[];
   /** Where the clock starts (default Monday 2 November 2026, 10:00 in Shanghai). */
   start?: string;
+  /** Audit each read of a member's file (default false), as for `createClientele`. */
+  auditReads?: boolean;
 }
 
 /**
@@ -118,6 +120,7 @@ export async function openWorld(store: Store, options: WorldOptions = {}): Promi
     ids: sequentialIds(),
     modules: [complaints(options.config ?? TIANTIAN), ...(options.modules ?? [])],
     onListenerError: (error, context) => void reported.push({ error, context }),
+    auditReads: options.auditReads ?? false,
   }) as unknown as World['crm'];
   await crm.migrate();
   const weekdays: [string, string][] = [['08:00', '20:00']];
@@ -230,13 +233,15 @@ export function segmentsStandIn(byCustomer: Record<string, { serviceLevel: strin
     setup() {
       return {
         api: {
-          policyFor: async (customerId: string, session?: unknown) => {
-            sessions.push(session);
-            return { serviceLevel: byCustomer[customerId]?.serviceLevel ?? null, multiplier: 1 };
-          },
-          segmentsOf: async (customerId: string, session?: unknown) => {
-            sessions.push(session);
-            return (byCustomer[customerId]?.segments ?? []).map((id) => ({ segmentId: id, name: id }));
+          forModules: {
+            policyFor: async (customerId: string, session: unknown) => {
+              sessions.push(session);
+              return { serviceLevel: byCustomer[customerId]?.serviceLevel ?? null, multiplier: 1 };
+            },
+            segmentsOf: async (customerId: string, session: unknown) => {
+              sessions.push(session);
+              return (byCustomer[customerId]?.segments ?? []).map((id) => ({ segmentId: id, name: id }));
+            },
           },
         },
       };
