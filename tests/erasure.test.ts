@@ -244,7 +244,7 @@ describe.each(KINDS)('erasure that leaves nothing on $name', (kind) => {
     expect(award.context).toMatchObject({ birthDate: HER.birthDate, segments: expect.arrayContaining(['vip', HER.tag]) });
 
     const totalsBefore = await totals(crm);
-    const preview = await crm.loyalty.previewReturn({ purchaseId: first.id, lines: [{ lineNo: 1, quantity: 1 }] });
+    const preview = await crm.loyalty.previewReturn({ purchaseId: first.id, lines: [{ lineNo: 1, quantity: 1 }] }, SYSTEM);
     expect(preview.clawback).toBeGreaterThan(0);
 
     const result = await crm.privacy.eraseCustomer({ customerId: her.id, reason: 'customer request' }, SYSTEM);

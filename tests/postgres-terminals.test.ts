@@ -221,12 +221,12 @@ describe('eight terminals on one PostgreSQL', () => {
     try {
       const crm = createClientele({ store: postgresStore({ pool, schema }), modules: [loyalty(EARN_ALL_PROGRAM)] as const });
       const members = (await admin.query(`SELECT DISTINCT customer_id FROM ${s}.purchases WHERE customer_id IS NOT NULL`)).rows.map((r: { customer_id: string }) => r.customer_id);
-      const perBasket = crm.loyalty.quote({ lines: BASKET }, await crm.loyalty.contextFor({ customerId: members[0]!, storeId: 'S01' })).points;
+      const perBasket = crm.loyalty.quote({ lines: BASKET }, await crm.loyalty.contextFor({ customerId: members[0]!, storeId: 'S01' }, SYSTEM)).points;
       expect(perBasket).toBeGreaterThan(0);
       expect(await q(`SELECT count(*)::int AS n, sum(points)::int AS points FROM ${s}.loyalty_entries WHERE kind = 'earn'`)).toEqual({ n: memberSales, points: memberSales * perBasket });
       let held = 0;
       for (const id of members) {
-        const balance = await crm.loyalty.balance(id);
+        const balance = await crm.loyalty.balance(id, SYSTEM);
         const { n } = await q(`SELECT count(*)::int AS n FROM ${s}.purchases WHERE customer_id = '${id}'`);
         expect(balance.available + balance.pending).toBe(Number(n) * perBasket);
         held += balance.available + balance.pending;

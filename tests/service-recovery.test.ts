@@ -115,11 +115,11 @@ describe.each(STORE_KINDS)('service recovery through the loyalty module on $name
     expect(await shop.crm.complaints.execute({ caseId: c.id }, { ...CLERK, idempotencyKey: 'desk-1-execute' })).toEqual(c);
     const goodwill = await rows<{ kind: string; points: number; refId: string | null }>(shop.store, entriesCollection, (e) => e.kind === 'goodwill');
     expect(goodwill).toEqual([expect.objectContaining({ points: 3000, refId: c.id })]);
-    expect((await shop.crm.loyalty.balance(shop.customerId)).available).toBe(3000);
+    expect((await shop.crm.loyalty.balance(shop.customerId, SYSTEM)).available).toBe(3000);
     // Asked once more with the remedy's key, the loyalty module answers with the first grant.
     const again = await shop.crm.loyalty.grantGoodwill({ customerId: shop.customerId, points: 3000, reason: `Service recovery for case ${c.caseNo}`, ref: { type: 'case', id: c.id }, storeId: 'S01' }, { ...CLERK, idempotencyKey: issueKey(c.id, c.remedies[0]!.id) });
     expect(again).toEqual(c.remedies[0]!.result);
-    expect((await shop.crm.loyalty.balance(shop.customerId)).available).toBe(3000);
+    expect((await shop.crm.loyalty.balance(shop.customerId, SYSTEM)).available).toBe(3000);
   });
 
   it('issues a voucher once, linked to the case, in the execution’s own transaction', async () => {
@@ -130,7 +130,7 @@ describe.each(STORE_KINDS)('service recovery through the loyalty module on $name
     expect(vouchers[0]).toMatchObject({ customerId: shop.customerId, source: 'service-recovery', refType: 'case', refId: c.id, status: 'active' });
     expect(c.remedies[0]).toMatchObject({ status: 'executed', result: { id: vouchers[0]!.id, code: vouchers[0]!.code } });
     expect(await rows(shop.store, voucherEntriesCollection)).toHaveLength(1);
-    expect((await shop.crm.loyalty.vouchers.ofCustomer(shop.customerId)).items.map((v) => v.templateId)).toEqual(['SORRY-20']);
+    expect((await shop.crm.loyalty.vouchers.ofCustomer(shop.customerId, SYSTEM)).items.map((v) => v.templateId)).toEqual(['SORRY-20']);
     expect((await shop.crm.timeline(shop.customerId, SYSTEM)).items.map((t) => t.kind)).toEqual(expect.arrayContaining(['voucher-issued', 'remedy-issued']));
   });
 
@@ -139,7 +139,7 @@ describe.each(STORE_KINDS)('service recovery through the loyalty module on $name
     const c = await remedied(shop, { type: 'voucher', templateId: 'SORRY-100', amount: 10000 }, 'E-MANAGER');
     expect(c.remedies[0]).toMatchObject({ status: 'executed', approvedBy: 'E-MANAGER' });
     const [voucher] = await rows<{ id: string }>(shop.store, vouchersCollection);
-    expect((await shop.crm.loyalty.vouchers.history(voucher!.id))[0]!.details).toMatchObject({ source: 'service-recovery', approvedBy: 'E-MANAGER' });
+    expect((await shop.crm.loyalty.vouchers.history(voucher!.id, SYSTEM))[0]!.details).toMatchObject({ source: 'service-recovery', approvedBy: 'E-MANAGER' });
     // Without an approver the same voucher is beyond the clerk for both modules alike.
     const refused = await shop.crm.loyalty.vouchers.issue({ templateId: 'SORRY-100', customerId: shop.customerId, source: 'service-recovery', ref: { type: 'case', id: c.id } }, { ...CLERK, idempotencyKey: 'direct-100' }).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'AUTHORITY_EXCEEDED', details: { action: 'compensation', limit: 5000 } });
@@ -151,10 +151,10 @@ describe.each(STORE_KINDS)('service recovery through the loyalty module on $name
     const c = await shop.crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-0001' });
     expect(c).toMatchObject({ status: 'closed', remedyCost: 2800 });
     expect(c.remedies).toEqual([expect.objectContaining({ type: 'goodwill-points', status: 'executed', result: expect.objectContaining({ points: 800 }) }), expect.objectContaining({ type: 'voucher', status: 'executed' })]);
-    expect((await shop.crm.loyalty.balance(shop.customerId)).available).toBe(800);
-    expect((await shop.crm.loyalty.vouchers.ofCustomer(shop.customerId)).items).toEqual([expect.objectContaining({ templateId: 'SORRY-20', code: (c.remedies[1]!.result as { code: string }).code })]);
+    expect((await shop.crm.loyalty.balance(shop.customerId, SYSTEM)).available).toBe(800);
+    expect((await shop.crm.loyalty.vouchers.ofCustomer(shop.customerId, SYSTEM)).items).toEqual([expect.objectContaining({ templateId: 'SORRY-20', code: (c.remedies[1]!.result as { code: string }).code })]);
     // Every stage is in the case's history, each loyalty remedy's issue among them.
-    expect((await shop.crm.complaints.history(c.id)).map((h) => h.action)).toEqual(['open', 'acknowledge', 'investigate', 'propose', 'accept', 'execute', 'remedy-issued', 'remedy-issued', 'verify', 'close']);
+    expect((await shop.crm.complaints.history(c.id, SYSTEM)).map((h) => h.action)).toEqual(['open', 'acknowledge', 'investigate', 'propose', 'accept', 'execute', 'remedy-issued', 'remedy-issued', 'verify', 'close']);
   });
 
   it('rolls the points and the voucher back when settling fails after the loyalty calls, and settles once when sent again', async () => {
@@ -165,7 +165,7 @@ describe.each(STORE_KINDS)('service recovery through the loyalty module on $name
     const error = await shop.crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-0002' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ message: 'the till lost power while closing the case' });
     expect(await everythingButAudit(shop.store)).toEqual(before);
-    expect((await shop.crm.loyalty.balance(shop.customerId)).available).toBe(0);
+    expect((await shop.crm.loyalty.balance(shop.customerId, SYSTEM)).available).toBe(0);
     const c = await shop.crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-0002' });
     expect(c).toMatchObject({ status: 'closed', remedyCost: 2800 });
     expect(await rows(shop.store, entriesCollection, (e: { kind: string }) => e.kind === 'goodwill')).toHaveLength(1);
@@ -181,7 +181,7 @@ describe.each(STORE_KINDS)('service recovery through the loyalty module on $name
     expect(await everythingButAudit(shop.store)).toEqual(after);
     expect(await rows(shop.store, entriesCollection, (e: { kind: string }) => e.kind === 'goodwill')).toHaveLength(1);
     expect(await rows(shop.store, vouchersCollection)).toHaveLength(1);
-    expect((await shop.crm.loyalty.balance(shop.customerId)).available).toBe(500);
+    expect((await shop.crm.loyalty.balance(shop.customerId, SYSTEM)).available).toBe(500);
   });
 
   it('refuses a settle whose goodwill the loyalty module holds above the handler’s limit with AUTHORITY_EXCEEDED, keeping only the audited refusal', async () => {
@@ -193,7 +193,7 @@ describe.each(STORE_KINDS)('service recovery through the loyalty module on $name
     const error = await shop.crm.complaints.settleAtCounter(input, TRAINEE).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'AUTHORITY_EXCEEDED', details: { action: 'goodwill-points', amount: 3000, limit: 1000, actor: { staffId: 'E-TRAINEE' } } });
     expect(await everythingButAudit(shop.store)).toEqual(before);
-    expect(await shop.crm.complaints.list({ status: 'all' })).toMatchObject({ items: [] });
+    expect(await shop.crm.complaints.list({ status: 'all' }, SYSTEM)).toMatchObject({ items: [] });
     const audit = await rows<{ command: string; outcome: string; errorCode: string | null }>(shop.store, auditLog);
     expect(audit.slice(audited)).toEqual([expect.objectContaining({ command: 'loyalty.grant-goodwill', outcome: 'refused', errorCode: 'AUTHORITY_EXCEEDED' })]);
     // With the store manager named as approver at the counter, both modules let it through.
@@ -212,7 +212,7 @@ describe.each(STORE_KINDS)('service recovery through the loyalty module on $name
     // 30 of the day's 50 yuan used, once: 20 are left, so 20 passes and 1 more does not.
     expect(await settle(2000, 'counter-daily-2')).toMatchObject({ status: 'closed' });
     expect(await settle(1, 'counter-daily-3').catch((e: unknown) => e)).toMatchObject({ code: 'AUTHORITY_EXCEEDED', details: { period: 'day', dailyLimit: 5000, usedToday: 5000 } });
-    expect((await shop.crm.loyalty.balance(shop.customerId)).available).toBe(5000);
+    expect((await shop.crm.loyalty.balance(shop.customerId, SYSTEM)).available).toBe(5000);
   });
 
   it('refuses a settle with a retired voucher template with the loyalty module’s own error, keeping nothing', async () => {

@@ -104,7 +104,7 @@ const DRIVERS: Record<string, (shop: Shop) => Promise<Attempt>> = {
   async 'loyalty.stored-value.refund'(shop) {
     const card = await shop.crm.loyalty.storedValue.sell({ productId: 'GIFT', storeId: 'S01', amount: 50000 }, { ...SYSTEM, idempotencyKey: key('sell') });
     await sell(shop, 30000, [{ method: 'stored-value', amount: 30000, reference: card.number }]);
-    const paymentId = (await shop.crm.loyalty.storedValue.statement(card.number)).entries.find((e) => e.kind === 'spend')!.paymentId!;
+    const paymentId = (await shop.crm.loyalty.storedValue.statement(card.number, SYSTEM)).entries.find((e) => e.kind === 'spend')!.paymentId!;
     return (o) => shop.crm.loyalty.storedValue.refund({ paymentId, amount: 10000, reason: 'price match' }, { ...o, idempotencyKey: key('refund') });
   },
   async 'loyalty.adjust'(shop) {

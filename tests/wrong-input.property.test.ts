@@ -65,7 +65,7 @@ const READS = new Set([
   'segments.get', 'segments.list', 'segments.match', 'segments.members', 'segments.segmentsOf', 'segments.policyFor', 'segments.stats', 'segments.atRisk', 'segments.distribution',
   'segments.credit.check', 'segments.credit.status', 'segments.credit.ledger', 'segments.keyAccounts.due', 'segments.keyAccounts.get', 'segments.reports.structure',
   'segments.recommendations.boughtTogether', 'segments.recommendations.nextCategories',
-  'migrate', 'runDue', 'close', 'commands', 'queries',
+  'migrate', 'runDue', 'close', 'commands', 'queries', 'segments.forModules.segmentsOf', 'segments.forModules.policyFor',
 ]);
 
 /** Every function reachable on `crm` (nested API objects included), by its path. */

@@ -96,7 +96,7 @@ table(
       s.customerId ? (await crm.customers.get(s.customerId, CLERK_S01)).displayName : '(anonymous)',
       String(s.lines.length),
       yuan(s.total),
-      s.customerId ? String((await crm.loyalty.saleAward(s.id)).points) : '-',
+      s.customerId ? String((await crm.loyalty.saleAward(s.id, CLERK_S01)).points) : '-',
     ]),
   ),
 );

@@ -111,7 +111,7 @@ export async function complaintsSection(crm: ComplaintsDemoCrm, clock: ManualClo
   );
   line('');
   line(`1. ${chen.displayName} at the counter: ${counter.caseNo} settled at once by clerk 李娜 with ${yuan(counter.remedyCost)} (${counter.status}).`);
-  line(`   Stages on record: ${(await crm.complaints.history(counter.id)).map((h) => h.toStatus).join(' → ')}`);
+  line(`   Stages on record: ${(await crm.complaints.history(counter.id, RELATIONS)).map((h) => h.toStatus).join(' → ')}`);
 
   // 2. An 800-yuan claim: above the clerk and the store manager, it goes straight to customer relations.
   clock.advance(20 * 60_000);
@@ -151,7 +151,7 @@ export async function complaintsSection(crm: ComplaintsDemoCrm, clock: ManualClo
   line(`3. ${exchange.caseNo} at the ${exchange.levelName}: received → explained → mediated → ruled exchange; task for 刘工 due ${local(exchange.taskDueAt!)}.`);
   clock.advance(3 * 60 * 60_000);
   const due = await crm.runDue();
-  exchange = await crm.complaints.get(exchange.id);
+  exchange = await crm.complaints.get(exchange.id, RELATIONS);
   const done = Object.entries(due['complaints'] ?? {}).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
   line(`   ${local(clock.now())}, the warehouse is late: crm.runDue() → ${done || 'nothing due'}; the case is now with ${exchange.levelName} (level ${exchange.level}).`);
   clock.advance(45 * 60_000);
@@ -177,6 +177,6 @@ export async function complaintsSection(crm: ComplaintsDemoCrm, clock: ManualClo
     ['Rank:', 'Root cause', 'Cases:', 'Cost:', 'Share:', 'Cumulative:', 'Vital few'],
     causes.rows.map((r) => [String(r.rank), r.cause, String(r.cases), yuan(r.cost), `${Math.round(r.share * 100)}%`, `${Math.round(r.cumulative * 100)}%`, r.vital ? 'yes' : '']),
   );
-  const invitations = await crm.complaints.surveys.invitations({ status: 'open' });
+  const invitations = await crm.complaints.surveys.invitations({ status: 'open' }, RELATIONS);
   line(`${invitations.items.length} "did we fix it?" surveys are waiting to be sent for the closed cases.`);
 }

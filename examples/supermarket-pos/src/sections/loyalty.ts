@@ -73,8 +73,8 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
 
   heading(`${who.name} becomes a gold member`);
   const fridge = await sale('S01', [{ sku: 'FRIDGE-402L', name: '海尔冰箱 402L', category: 'appliances', quantity: 1, unitPrice: 549_900 }]);
-  const after = await points.balance(who.customerId);
-  line(`${who.name} buys a fridge for ${yuan(fridge.total)}: ${(await points.saleAward(fridge.id)).points} points; 12-month spend passes ${yuan(500_000)} → tier ${after.tier} at once (review on ${after.tierReviewAt ? local(after.tierReviewAt) : '-'}).`);
+  const after = await points.balance(who.customerId, CLERK_S01);
+  line(`${who.name} buys a fridge for ${yuan(fridge.total)}: ${(await points.saleAward(fridge.id, CLERK_S01)).points} points; 12-month spend passes ${yuan(500_000)} → tier ${after.tier} at once (review on ${after.tierReviewAt ? local(after.tierReviewAt) : '-'}).`);
 
   // Saturday morning, 10:00 in Shanghai.
   clock.set('2026-11-07T02:00:00Z');
@@ -87,26 +87,26 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
       { sku: 'CIG-ZH', name: '中华 Cigarettes', category: 'tobacco', quantity: 1, unitPrice: 4500 },
     ],
   };
-  const context = await points.contextFor({ customerId: who.customerId, storeId: 'S01' });
+  const context = await points.contextFor({ customerId: who.customerId, storeId: 'S01' }, CLERK_S01);
   const quote = points.quote(basket, context);
   for (const text of points.explain(quote)) line(text);
 
   const saturday = await sale('S01', basket.lines);
   line('');
-  line(`Sale ${saturday.receiptNo} committed: ${(await points.saleAward(saturday.id)).points} points earned in the same transaction (the quote said ${quote.points}).`);
+  line(`Sale ${saturday.receiptNo} committed: ${(await points.saleAward(saturday.id, CLERK_S01)).points} points earned in the same transaction (the quote said ${quote.points}).`);
 
   heading('A return takes back what the returned goods earned');
-  const preview = await points.previewReturn({ purchaseId: saturday.id, lines: [{ lineNo: 2, quantity: 1 }] });
+  const preview = await points.previewReturn({ purchaseId: saturday.id, lines: [{ lineNo: 2, quantity: 1 }] }, CLERK_S01);
   line(`Before refunding the tissues the till asks: ${preview.clawback} points come back off the card, ${yuan(preview.payable)} is paid out.`);
   await crm.purchases.return({ purchaseId: saturday.id, storeId: 'S01', lines: [{ lineNo: 2, quantity: 1 }], reason: 'wrong kind' }, { ...CLERK_S01, idempotencyKey: key('return') });
   const again = await crm.purchases.return({ purchaseId: saturday.id, storeId: 'S01', lines: [{ lineNo: 2, quantity: 1 }], reason: 'again' }, { ...CLERK_S01, idempotencyKey: key('return') }).catch((e: unknown) => e);
   if (isClienteleError(again)) line(`The same tissues returned again → ${again.code}: nothing is clawed back twice.`);
-  line(`Balance now ${(await points.balance(who.customerId)).available} points.`);
+  line(`Balance now ${(await points.balance(who.customerId, CLERK_S01)).available} points.`);
 
   heading('Paying with points: a hold keeps two tills from spending the same points');
   const hold = await points.reserve({ customerId: who.customerId, points: 200, storeId: 'S02', terminalId: 'T1' }, { ...CLERK_S02, idempotencyKey: key('hold') });
   line(`Till S02-T1 reserves 200 points (${yuan(hold.value)}) until ${local(hold.expiresAt)}.`);
-  const spendable = (await points.balance(who.customerId)).spendable;
+  const spendable = (await points.balance(who.customerId, CLERK_S01)).spendable;
   const race = await points.reserve({ customerId: who.customerId, points: spendable + 1, storeId: 'S01', terminalId: 'T2' }, { ...CLERK_S01, idempotencyKey: key('hold') }).catch((e: unknown) => e);
   if (isClienteleError(race)) line(`Meanwhile till S01-T2 asks for ${spendable + 1} → ${race.code} (only ${spendable} left to spend).`);
   const milk = { sku: 'MILK-1L', name: '光明鲜牛奶 1L', category: 'dairy', quantity: 2, unitPrice: 1350 };
@@ -125,14 +125,14 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
   if (isClienteleError(over)) line(`9000 points (${yuan(9000)}) → ${over.code}; a manager would have to approve it.`);
 
   heading('Statement');
-  const statement = await points.statement(who.customerId);
+  const statement = await points.statement(who.customerId, CLERK_S01);
   table(
     ['#', 'When', 'What', 'Points:', 'Balance:'],
     statement.lines.map((l) => [String(l.seq), local(l.at), `${l.kind}${l.ref ? ` (${l.ref.type})` : ''}`, l.points > 0 ? `+${l.points}` : String(l.points), String(l.balance)]),
   );
 
   heading('Year end: points expire in the store’s time zone');
-  const schedule = await points.expirySchedule(who.customerId);
+  const schedule = await points.expirySchedule(who.customerId, CLERK_S01);
   for (const s of schedule.expiring) line(`${s.points} points are valid through ${s.lastDay} and expire at ${local(s.expiresAt)}.`);
   const warnings: Array<{ customerId: string; points: number }> = [];
   crm.events.on('points.expiring', (e) => void warnings.push(e));
@@ -143,7 +143,7 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
   const liabilityBefore = await points.liability();
   clock.set('2026-12-31T16:00:00Z');
   const due = await crm.runDue();
-  line(`Midnight, 1 January 2027: ${due['loyalty']?.['pointsExpired'] ?? 0} points expired across the chain; ${who.name}'s balance is ${(await points.balance(who.customerId)).available}.`);
+  line(`Midnight, 1 January 2027: ${due['loyalty']?.['pointsExpired'] ?? 0} points expired across the chain; ${who.name}'s balance is ${(await points.balance(who.customerId, CLERK_S01)).available}.`);
 
   heading('Outstanding points (liability) per store');
   const liabilityAfter = await points.liability();

@@ -115,8 +115,8 @@ export async function segmentsSection(crm: SegmentsCrm, clock: ManualClock, acto
   heading('The A customers: together they make 80% of the revenue');
   const names = new Map([...shoppers.map((s) => [s.id, s.name] as const), [canteen.id, canteen.displayName], [hotel.id, hotel.displayName]]);
   const classes = await crm.segments.reports.structure({ by: 'valueClass' });
-  const aIds = await crm.segments.match({ condition: 'value-class', args: { classes: ['A'] } });
-  const aRows = await Promise.all(aIds.map((id) => crm.segments.stats(id)));
+  const aIds = await crm.segments.match({ condition: 'value-class', args: { classes: ['A'] } }, actors.hq);
+  const aRows = await Promise.all(aIds.map((id) => crm.segments.stats(id, actors.hq)));
   table(
     ['Customer', 'Kind', 'Visits:', 'Spend:', 'RFM', 'Group'],
     await Promise.all(
@@ -133,18 +133,18 @@ export async function segmentsSection(crm: SegmentsCrm, clock: ManualClock, acto
   );
 
   heading('Members at risk of leaving quietly, with the reason');
-  const risk = (await crm.segments.atRisk({ limit: 8 })).filter((r) => names.has(r.customerId));
+  const risk = (await crm.segments.atRisk({ limit: 8 }, actors.hq)).filter((r) => names.has(r.customerId));
   table(['Customer', 'Overdue since', 'Why', 'Group'], risk.map((r) => [names.get(r.customerId)!, local(r.overdueAt), r.reason, r.rfmGroup ?? '-']));
-  const winBack = await crm.segments.members('win-back', { limit: 1000 });
-  const policy = risk[0] ? await crm.segments.policyFor(risk[0].customerId) : null;
+  const winBack = await crm.segments.members('win-back', { limit: 1000 }, actors.hq);
+  const policy = risk[0] ? await crm.segments.policyFor(risk[0].customerId, actors.hq) : null;
   line(`Segment "Win back" holds ${winBack.items.length} customers; their policy: points ×${policy?.pointsMultiplier ?? 1} (the host starts a call or a goodwill voucher on segment.joined).`);
 
   heading('Credit at the till: the canteen buys on account');
-  const before = await crm.segments.credit.status(canteen.id);
+  const before = await crm.segments.credit.status(canteen.id, actors.hq);
   line(`明光二食堂: limit ${yuan(before.account.limit)}, outstanding ${yuan(before.account.outstanding)}, rating ${before.rating ?? 'unrated'} (on time ${(100 * before.onTimeShare).toFixed(0)}%).`);
   const order = [{ ...PRODUCTS[5]!, quantity: 60 }, { ...PRODUCTS[6]!, quantity: 20 }];
   const amount = 60 * 6990 + 20 * 8990;
-  const check = await crm.segments.credit.check(canteen.id, amount);
+  const check = await crm.segments.credit.check(canteen.id, amount, actors.hq);
   line(`A big order of ${yuan(amount)} on account: the POS checks first → ${check.decision} (would reach ${yuan(check.after)}, ${yuan(check.excess)} past the limit).`);
   const refused = await crm.purchases
     .record({ storeId: 'S01', terminalId: 'T3', receiptNo: `Q-${++receipt}`, customerId: canteen.id, lines: order, payments: [{ method: 'account', amount }] }, { ...actors.clerk, idempotencyKey: `quarter-${receipt}` })
@@ -156,15 +156,15 @@ export async function segmentsSection(crm: SegmentsCrm, clock: ManualClock, acto
   line(`滨江大酒店 scores ${assessed.score}/100 (volume ${(100 * assessed.factors.volume).toFixed(0)}%, contract ${(100 * assessed.factors.contract).toFixed(0)}%, growth ${(100 * assessed.factors.growth).toFixed(0)}%, strategic ${(100 * assessed.factors.strategic).toFixed(0)}%): ${assessed.isKey ? 'a key account' : 'not a key account'}, represented by 王强.`);
   clock.advance(15 * DAY);
   const due = await crm.runDue();
-  const visits = await crm.segments.keyAccounts.due();
+  const visits = await crm.segments.keyAccounts.due(actors.hq);
   line(`Two weeks later the scheduler calls runDue: ${due['segments']?.['keyAccountVisitsDue'] ?? 0} visit(s) due → ${visits.map((v) => `${names.get(v.customerId)} (due ${local(v.nextVisitAt!)}, ${v.representativeId})`).join('; ')}`);
-  const hotelPolicy = await crm.segments.policyFor(hotel.id);
+  const hotelPolicy = await crm.segments.policyFor(hotel.id, actors.hq);
   line(`The hotel's merged policy: free delivery ${hotelPolicy.freeDelivery ? 'yes' : 'no'}, points ×${hotelPolicy.pointsMultiplier}, service ${hotelPolicy.serviceLevel ?? 'standard'}, visit every ${hotelPolicy.visitEveryDays ?? '-'} days (segments: ${hotelPolicy.segmentIds.join(', ')}).`);
 
   heading('Bought together (from the quarter’s baskets)');
   const pairs = await crm.segments.recommendations.boughtTogether({ level: 'category', limit: 5 });
   table(['If they buy', 'they also buy', 'Baskets:', 'Support:', 'Confidence:', 'Lift:'], pairs.map((p) => [p.a, p.b, String(p.together), `${(100 * p.support).toFixed(1)}%`, `${(100 * p.confidence).toFixed(0)}%`, p.lift.toFixed(2)]));
   const first = shoppers[1]!;
-  const next = await crm.segments.recommendations.nextCategories(first.id, { limit: 3 });
+  const next = await crm.segments.recommendations.nextCategories(first.id, { limit: 3 }, actors.hq);
   line(`Likely next for ${first.name}: ${next.map((n) => `${n.category} (${(100 * n.score).toFixed(0)})`).join(', ')}`);
 }

@@ -125,8 +125,8 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
   clock.advance(20 * 60_000);
   const crabs = { sku: 'CRAB-HAIRY', name: '大闸蟹 Hairy crabs', category: 'fresh-fruit', quantity: 12, unitPrice: 8800 };
   const party = await crm.purchases.record({ storeId: 'S01', terminalId: 'T5', receiptNo: receipt('S01'), cardNumber: who.cardNumber, lines: [crabs] }, { ...CLERK_S01, idempotencyKey: key('sale') });
-  const before = await crm.loyalty.balance(who.customerId);
-  line(`${who.name} buys crabs for a family dinner (${yuan(party.total)}): ${(await crm.loyalty.saleAward(party.id)).points} points; ${before.spendable} points to spend.`);
+  const before = await crm.loyalty.balance(who.customerId, CLERK_S01);
+  line(`${who.name} buys crabs for a family dinner (${yuan(party.total)}): ${(await crm.loyalty.saleAward(party.id, CLERK_S01)).points} points; ${before.spendable} points to spend.`);
   const bought = await vouchers.convert({ templateId: 'CASH-10', customerId: who.customerId, quantity: 1, storeId: 'S01' }, { ...DESK, idempotencyKey: key('convert') });
   const voucher = bought.vouchers[0]!;
   line(`At the service desk: ${bought.points} points → voucher ${voucher.display} worth ${yuan(voucher.faceValue)}, valid until ${local(new Date(voucher.validUntil.getTime() - 60_000))}; ${bought.balance} points left (one transaction).`);
@@ -137,7 +137,7 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
     { sku: 'OIL-5L', name: '花生油 5L', category: 'grocery', quantity: 1, unitPrice: 8990 },
     { sku: 'CIG-ZH', name: '中华 Cigarettes', category: 'tobacco', quantity: 1, unitPrice: 4500 },
   ];
-  const usable = await vouchers.eligible({ customerId: who.customerId, storeId: 'S01', basket: { lines: basket } });
+  const usable = await vouchers.eligible({ customerId: who.customerId, storeId: 'S01', basket: { lines: basket } }, CLERK_S01);
   line(`The till lists ${who.name}'s vouchers for this basket: ${usable.usable.map((u) => `${u.voucher.display} takes ${yuan(u.discount)} off`).join('; ') || 'none'}${usable.unusable.length ? `; not usable: ${usable.unusable.map((u) => `${u.voucher.display} (${u.reasons.join(', ')})`).join('; ')}` : ''}.`);
   const total = basket.reduce((s, l) => s + l.quantity * l.unitPrice, 0);
   const chars = [...voucher.code];
@@ -151,13 +151,13 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
     { storeId: 'S01', terminalId: 'T5', receiptNo: receipt('S01'), cardNumber: who.cardNumber, lines: basket, payments: [{ method: 'voucher', amount: 1000, reference: voucher.display }, { method: 'cash', amount: total - 1000 }] },
     { ...CLERK_S01, idempotencyKey: key('sale') },
   );
-  const used = await vouchers.get(voucher.id);
+  const used = await vouchers.get(voucher.id, CLERK_S01);
   line(`Typed again: sale ${paid.receiptNo} of ${yuan(paid.total)} (cigarettes excluded from the voucher) takes ${yuan(used.discount)} off; the voucher is ${used.status}.`);
   const twice = await crm.purchases
     .record({ storeId: 'S02', terminalId: 'T1', receiptNo: receipt('S02'), cardNumber: who.cardNumber, lines: basket, payments: [{ method: 'voucher', amount: 1000, reference: voucher.code }, { method: 'cash', amount: total - 1000 }] }, { ...CLERK_S02, idempotencyKey: key('sale') })
     .catch((e: unknown) => e);
   if (isClienteleError(twice)) line(`The same voucher at another store's till → ${twice.code} (${refusalReason(twice)}).`);
-  table(['#', 'When', 'Entry', 'Amount:'], (await vouchers.history(voucher.id)).map((e) => [String(e.seq), local(e.at), e.kind, yuan(e.amount)]));
+  table(['#', 'When', 'Entry', 'Amount:'], (await vouchers.history(voucher.id, CLERK_S01)).map((e) => [String(e.seq), local(e.at), e.kind, yuan(e.amount)]));
 
   heading('A shopper pays partly with an anonymous prepaid card');
   clock.advance(25 * 60_000);
@@ -175,7 +175,7 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
     { storeId: 'S01', terminalId: 'T5', receiptNo: receipt('S01'), lines: groceries, payments: [{ method: 'stored-value', amount: onCard, reference: card.number }, { method: 'cash', amount: due - onCard }] },
     { ...CLERK_S01, idempotencyKey: key('sale') },
   );
-  const after = await storedValue.card(card.number);
+  const after = await storedValue.card(card.number, CLERK_S01);
   line(`At S01 (any store of the chain takes it): ${yuan(shop.total)} paid ${yuan(onCard)} on the card and ${yuan(shop.total - onCard)} in cash; ${yuan(after.balance)} left on the card.`);
   const more = await crm.purchases
     .record({ storeId: 'S01', terminalId: 'T5', receiptNo: receipt('S01'), lines: groceries, payments: [{ method: 'stored-value', amount: due, reference: card.number }] }, { ...CLERK_S01, idempotencyKey: key('sale') })
@@ -183,7 +183,7 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
   if (isClienteleError(more)) line(`Paying the next basket all on the card → ${more.code}: ${more.message}.`);
   const lost = await storedValue.reportLost({ cardNumber: card.number, reason: 'dropped in the car park' }, DESK).catch((e: unknown) => e);
   if (isClienteleError(lost)) line(`Reported lost at the desk → ${lost.code} (${refusalReason(lost)}): an anonymous card belongs to whoever holds it.`);
-  table(['#', 'Entry', 'Amount:', 'Balance:', 'Store'], (await storedValue.statement(card.number)).entries.map((e) => [String(e.seq), e.kind, yuan(e.amount), yuan(e.balanceAfter), e.storeId ?? '-']));
+  table(['#', 'Entry', 'Amount:', 'Balance:', 'Store'], (await storedValue.statement(card.number, CLERK_S01)).entries.map((e) => [String(e.seq), e.kind, yuan(e.amount), yuan(e.balanceAfter), e.storeId ?? '-']));
 
   heading('What the chain owes on its cards (liability), per selling store and product');
   clock.advance(15 * 60_000);
