@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS } from '../../../tests/support/stores.js';
-import { expectReadsAudited, expectReadsGuarded, type ReadCase } from './support/read-checks.js';
+import { expectReadsAudited, expectReadsGuarded, type ReadCase } from '../../../tests/support/read-checks.js';
 import { CLERK, MANAGER, at, openWorld, type World } from './support/world.js';
 
 /** A case settled at the counter for the member (which invites her to the after-case survey), a corrective action, and every complaints query on them. */

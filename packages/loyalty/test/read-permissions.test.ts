@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../../tests/support/chain.js';
 import { openMoneyChain } from './money-support.js';
-import { expectReadsAudited, expectReadsGuarded, type ReadCase } from './read-checks.js';
+import { expectReadsAudited, expectReadsGuarded, type ReadCase } from '../../../tests/support/read-checks.js';
 import { CLERK, STORE_KINDS, freshKey, member, nextReceipt, type LoyaltyChain } from './support.js';
 
 const LINES = [

@@ -5,7 +5,7 @@
  * definitions and reports of totals take no reader; other modules read through `forModules`.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectReadsAudited, expectReadsGuarded, type ReadCase } from './read-checks.js';
+import { expectReadsAudited, expectReadsGuarded, type ReadCase } from '../../../tests/support/read-checks.js';
 import { DAY, STORE_KINDS, SYSTEM, buy, member, openSegChain, type SegCrm } from './helpers.js';
 
 const REGULARS = { field: 'visits', op: 'gte', value: 2 } as const;
