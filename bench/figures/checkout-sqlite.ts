@@ -1,16 +1,20 @@
 /**
- * `checkout.sqlite`: sales per second recording a 5-line member sale through `crm.purchases.record`
- * on SQLite, against hand-written better-sqlite3 statements writing the same rows.
+ * `checkout.sqlite` and `checkout.sqlite.normal`: sales per second recording a 5-line member sale
+ * through `crm.purchases.record` on SQLite, against hand-written better-sqlite3 statements writing the
+ * same rows. `checkout.sqlite` runs at the store's default durability (`synchronous = FULL`: each
+ * commit waits for the log to reach the disk), `checkout.sqlite.normal` at `durability: 'normal'`
+ * (`synchronous = NORMAL`); each baseline runs at the same setting as its figure.
  *
  * Both sides get their own database file, migrated and set up by Clientele in the same way, so the
- * schema, indexes and pragmas (WAL, synchronous=NORMAL) are identical. The baseline then writes, in
- * one `BEGIN IMMEDIATE` transaction per sale, exactly the rows a recorded sale leaves behind:
- * purchases, 5 purchase_lines, timeline, the outbox counter and row, audit_log, idempotency_keys.
- * It does no reads and no validation: it is the floor of what a sale must cost on this schema.
+ * schema, indexes and pragmas (WAL, the figure's synchronous setting, secure_delete) are identical.
+ * The baseline then writes, in one `BEGIN IMMEDIATE` transaction per sale, exactly the rows a
+ * recorded sale leaves behind: purchases, 5 purchase_lines, timeline, the outbox counter and row,
+ * audit_log, idempotency_keys. It does no reads and no validation: it is the floor of what a sale
+ * must cost on this schema.
  */
 import Database from 'better-sqlite3';
 import { createClientele, fingerprint, ulidGenerator, type Clientele } from '@clientele/core';
-import { sqliteStore } from '@clientele/sqlite';
+import { sqliteStore, type SqliteDurability } from '@clientele/sqlite';
 import path from 'node:path';
 import { BASKET, CLERK, PRICED, STORE, addMembers, alternateRounds, checkSameRows, openShop, salesRate, throughputFigure, type Member } from '../checkout.js';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';
@@ -118,23 +122,27 @@ async function setUpChain(crm: Clientele, members: number): Promise<Member[]> {
   return addMembers(crm, members);
 }
 
-async function run({ quick, log }: RunSettings): Promise<FigureResult> {
+/** The figure at one durability setting: Clientele at `durability`, the baseline at the same `synchronous`. */
+async function run(id: string, durability: SqliteDurability, { quick, log }: RunSettings): Promise<FigureResult> {
   const sizes = quick ? QUICK : FULL;
+  const synchronous = durability === 'full' ? 'FULL' : 'NORMAL';
   const dir = makeTempDir('checkout');
   try {
     const clienteleFile = path.join(dir, 'clientele.db');
     const rawFile = path.join(dir, 'raw.db');
 
-    log(`setting up two identical chains with ${sizes.members} carded members each`);
-    const crm = createClientele({ store: sqliteStore({ file: clienteleFile }) });
+    log(`setting up two identical chains with ${sizes.members} carded members each (synchronous = ${synchronous})`);
+    const crm = createClientele({ store: sqliteStore({ file: clienteleFile, durability }) });
     const members = await setUpChain(crm, sizes.members);
     // The baseline's database: the same migrations and setup, then Clientele steps aside.
-    const setup = createClientele({ store: sqliteStore({ file: rawFile }) });
+    const setup = createClientele({ store: sqliteStore({ file: rawFile, durability }) });
     const rawMembers = await setUpChain(setup, sizes.members);
     await setup.close();
     const db = new Database(rawFile);
+    // What the store sets on a file it opens.
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    db.pragma(`synchronous = ${synchronous}`);
+    db.pragma('secure_delete = ON');
 
     try {
       const tills = { clientele: clienteleTill(crm, members), raw: rawTill(db, rawMembers) };
@@ -151,10 +159,10 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
       await crm.close();
       checkSameRows(clienteleFile, rawFile, WRITTEN, CHECKS);
 
-      return throughputFigure('checkout.sqlite', rates, {
+      return throughputFigure(id, rates, {
         samples: sizes.salesPerRound,
         extra: (clientele, baseline) => ({ rounds: sizes.rounds, members: sizes.members, clienteleUsPerSale: round(1e6 / clientele, 1), baselineUsPerSale: round(1e6 / baseline, 1) }),
-        note: 'median of rounds; 5-line member sale with card, staff actor and idempotency key; baseline = the same rows via raw prepared statements, one transaction per sale, no reads or validation',
+        note: `median of rounds; 5-line member sale with card, staff actor and idempotency key; synchronous = ${synchronous} on both sides (durability: '${durability}'${durability === 'full' ? ', the default' : ''}), secure_delete on; baseline = the same rows via raw prepared statements, one transaction per sale, no reads or validation`,
       });
     } finally {
       if (db.open) db.close();
@@ -165,4 +173,14 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
   }
 }
 
-export const checkoutSqlite: Figure = { id: 'checkout.sqlite', title: 'checkout on SQLite (sales/s)', run };
+export const checkoutSqlite: Figure = {
+  id: 'checkout.sqlite',
+  title: 'checkout on SQLite at the default durability, synchronous = FULL (sales/s)',
+  run: (settings) => run('checkout.sqlite', 'full', settings),
+};
+
+export const checkoutSqliteNormal: Figure = {
+  id: 'checkout.sqlite.normal',
+  title: "checkout on SQLite at durability: 'normal', synchronous = NORMAL (sales/s)",
+  run: (settings) => run('checkout.sqlite.normal', 'normal', settings),
+};

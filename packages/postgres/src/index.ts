@@ -7,6 +7,7 @@
  */
 export {
   postgresStore,
+  type PostgresStore,
   type PostgresStoreOptions,
   type PostgresCommonOptions,
   type PostgresPoolOptions,
@@ -15,6 +16,7 @@ export {
   type IsolationLevel,
 } from './postgres-store.js';
 export type { RetryPolicy } from './retry.js';
+export type { PurgeOptions, PurgeResult } from './purge.js';
 export type {
   PgPool,
   PgPoolClient,

@@ -12,6 +12,8 @@ import { pgliteDriver } from './pglite-driver.js';
 import { poolDriver } from './pool-driver.js';
 import { DEFAULT_RETRY, gaveUp, lostRace, pause, retryDelay } from './retry.js';
 import type { ResolvedRetryPolicy, RetryPolicy } from './retry.js';
+import { checkPurgeOptions, purgeTables } from './purge.js';
+import type { PurgeOptions, PurgeResult } from './purge.js';
 import { PostgresSession } from './session.js';
 import type { SessionSettings, SessionState } from './session.js';
 
@@ -78,6 +80,34 @@ export interface PostgresPgliteOptions extends PostgresCommonOptions {
   pglite: PGliteDatabase;
   pool?: never;
   connectionString?: never;
+}
+
+/** The store {@link postgresStore} returns: the port, and what only PostgreSQL needs. */
+export interface PostgresStore extends Store {
+  /**
+   * Removes the old row versions that still hold erased values. On PostgreSQL an update leaves the
+   * previous version of the row in the table's file (and its index entries in the indexes) until a
+   * vacuum reclaims the space, and a plain `VACUUM` does not overwrite it: after
+   * `crm.privacy.eraseCustomer`, the erased values are gone from every live row but not from the
+   * files. This runs `VACUUM (FULL, ANALYZE)` on each of the store's tables (or those of `collections`),
+   * which writes each table and its indexes anew with live rows only and refreshes their planner
+   * statistics (whose samples may hold values), then `CHECKPOINT` if the role may (`checkpoint` in the
+   * result says whether it ran), so the server unlinks the old files and recycles the log segments
+   * written before it sooner.
+   *
+   * Cost: each table is rewritten under an `ACCESS EXCLUSIVE` lock, one after another. While a table
+   * is rewritten, and while the rewrite waits for transactions already using the table, every read
+   * and write of it waits; it needs free disk space for a second copy of the table and its indexes.
+   * Run it at a quiet hour, e.g. nightly after the day's erasures, or pass the collections an
+   * erasure changed (`ErasureResult.changed`). It runs without a statement timeout.
+   *
+   * What it cannot reach: write-ahead log segments not yet recycled, WAL archives, replicas' own
+   * files, backups and dumps. They keep copies until the operator's retention policy lets them go.
+   *
+   * Rejects with `VALIDATION_FAILED` for a collection with no table, and with `INVALID_STATE` when the
+   * server skipped a table the role may not vacuum (the tables' owner, or a superuser, may).
+   */
+  purgeErased(options?: PurgeOptions): Promise<PurgeResult>;
 }
 
 /** Options of {@link postgresStore}: a pool, a connection string, or a PGlite instance, and common settings. */
@@ -194,7 +224,7 @@ class TransactionPostgresSession extends PostgresSession {
  * - Inside `transaction(fn)`, use the session `fn` receives: a call through the store itself runs on
  *   another connection (on PGlite it waits for the transaction to end, which never comes).
  */
-export function postgresStore(options: PostgresStoreOptions): Store {
+export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   checkOptions(options);
   const schema = options.schema;
   const dialect: Dialect = schema === undefined ? postgresDialect : postgresSchemaDialect(schema);
@@ -299,7 +329,7 @@ export function postgresStore(options: PostgresStoreOptions): Store {
     return result;
   }
 
-  const store: Store = {
+  const store: PostgresStore = {
     kind: options.pglite !== undefined ? 'pglite' : 'postgres',
     capabilities,
     insert: (c, row) => auto((s) => s.insert(c, row)),
@@ -324,6 +354,16 @@ export function postgresStore(options: PostgresStoreOptions): Store {
         // Plain BEGIN (read committed): the advisory lock, not the isolation level, serialises migrators,
         // and each one must see the migrations recorded by the one before it.
         return await withRetries(() => driver.transaction(['BEGIN', ...dialect.migrationLock], (connection) => applyMigrations(connection, migrations)));
+      } catch (error) {
+        throw translateError(error, { dialect });
+      }
+    },
+
+    async purgeErased(purgeOptions) {
+      const checked = checkPurgeOptions(purgeOptions);
+      checkOpen();
+      try {
+        return await driver.run((connection) => purgeTables(connection, dialect, schema, checked));
       } catch (error) {
         throw translateError(error, { dialect });
       }

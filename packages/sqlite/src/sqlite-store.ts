@@ -5,7 +5,7 @@
  * cross-process serialisation to SQLite's own write lock, which `BEGIN IMMEDIATE` takes up front.
  */
 import Database from 'better-sqlite3';
-import { InvalidStateError, StoreUnavailableError, isClienteleError } from '@clientele/core';
+import { InvalidStateError, StoreUnavailableError, ValidationError, isClienteleError } from '@clientele/core';
 import type { Migration, MigrationResult, Store, StoreCapabilities, TransactionSession } from '@clientele/core';
 import { migrationStatements, migrationStepSql, sqliteDialect, stepTable } from '@clientele/sql';
 import { Connection } from './connection.js';
@@ -13,6 +13,21 @@ import { translateError } from './errors.js';
 import { acquireWriteLock, isFileDatabase } from './lock-registry.js';
 import { ConnectionSession } from './session.js';
 import type { SessionState } from './session.js';
+import { truncateWal } from './wal-truncation.js';
+
+/**
+ * When a commit counts as done, for a file the store opens (SQLite's `synchronous` in WAL mode):
+ *
+ * - `'full'`: each commit waits until the write-ahead log is on the disk (one `fsync` per
+ *   transaction). A sale the till has printed survives a crash of the process, of the operating
+ *   system, or a power cut.
+ * - `'normal'`: a commit returns once SQLite has handed the log to the operating system; the log is
+ *   synced to the disk only at checkpoints. A crash of the process loses nothing, but a power cut or
+ *   an operating-system crash can lose the last transactions committed before it (sales, redemptions,
+ *   card spends already confirmed to the till). The database is never torn: it opens at an earlier
+ *   consistent commit.
+ */
+export type SqliteDurability = 'full' | 'normal';
 
 /** Options of {@link sqliteStore} that open a database file. */
 export interface SqliteFileOptions {
@@ -30,13 +45,20 @@ export interface SqliteFileOptions {
   mmapBytes?: number;
   /** Page cache per connection in KiB (SQLite's `cache_size`). Default 16384 (16 MiB). */
   cacheKiB?: number;
+  /**
+   * When a commit counts as done: `'full'` (the default) survives a power cut, `'normal'` is faster
+   * but a power cut or an operating-system crash can lose the last commits. See {@link SqliteDurability}.
+   */
+  durability?: SqliteDurability;
 }
 
 /** Options of {@link sqliteStore} that adopt the host's connection. */
 export interface SqliteDatabaseOptions {
   /**
-   * The host's better-sqlite3 connection. The store uses it as it is (journal mode and synchronous
-   * setting stay the host's) and never closes it.
+   * The host's better-sqlite3 connection. The store uses it as it is (journal mode, `synchronous` and
+   * `secure_delete` stay the host's) and never closes it. What the store sets on a file it opens, and
+   * recommends here: `journal_mode = WAL`, `synchronous = FULL` (commits survive a power cut) and
+   * `secure_delete = ON` (erased values are overwritten, not left in free space).
    */
   database: Database.Database;
   /** Not with `database`: the connection is already open. */
@@ -51,6 +73,7 @@ export type SqliteStoreOptions = SqliteFileOptions | SqliteDatabaseOptions;
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 const DEFAULT_MMAP_BYTES = 256 * 1024 * 1024;
 const DEFAULT_CACHE_KIB = 16 * 1024;
+const SYNCHRONOUS: Record<SqliteDurability, string> = { full: 'FULL', normal: 'NORMAL' };
 
 const CAPABILITIES: StoreCapabilities = Object.freeze({
   aggregate: true,
@@ -97,9 +120,19 @@ class TransactionConnectionSession extends ConnectionSession {
  *   whose write would break the guard (or no longer match) change nothing, and no update is lost.
  * - Inside `transaction(fn)`, use the session `fn` receives: a write through the store itself waits
  *   for the transaction to end, which never comes.
+ * - A file it opens commits durably by default (`durability: 'full'`: a commit survives a power cut)
+ *   and zeroes deleted content (`secure_delete`). `afterErasure()` checkpoints the write-ahead log
+ *   and truncates it to zero bytes, so after `crm.privacy.eraseCustomer` neither the database nor its
+ *   `-wal` file holds the erased values. A connection reading an older snapshot (or another
+ *   process's writer) keeps the checkpoint from finishing: it tries again for up to the busy timeout,
+ *   then rejects with `STORE_UNAVAILABLE`, the erasure committed all the same.
  */
 export function sqliteStore(options: SqliteStoreOptions): Store {
   const owned = typeof options.file === 'string';
+  const durability = owned ? (options as SqliteFileOptions).durability : undefined;
+  if (durability !== undefined && !Object.hasOwn(SYNCHRONOUS, durability)) {
+    throw new ValidationError([{ path: ['durability'], code: 'invalid_option', message: `durability must be one of ${Object.keys(SYNCHRONOUS).join(', ')}` }]);
+  }
   let db: Database.Database;
   try {
     db = owned ? new Database(options.file) : options.database!;
@@ -118,7 +151,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       // The timeout first: switching to WAL briefly needs the lock another process may hold.
       db.pragma(`busy_timeout = ${timeout}`);
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      db.pragma(`synchronous = ${SYNCHRONOUS[durability ?? 'full']}`);
+      // Deleted and overwritten content is zeroed, so an erased value does not linger in free space.
+      db.pragma('secure_delete = ON');
       const tuning = [
         `mmap_size = ${Math.max(0, Math.trunc(options.mmapBytes ?? DEFAULT_MMAP_BYTES))}`,
         `cache_size = ${-Math.max(0, Math.trunc(options.cacheKiB ?? DEFAULT_CACHE_KIB))}`,
@@ -239,6 +274,14 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
           throw error;
         }
       });
+    },
+
+    async afterErasure() {
+      checkOpen();
+      if (!isFileDatabase(db)) return;
+      // As long as a statement would wait for another process's lock, and at least one attempt.
+      const budget = Number(db.pragma('busy_timeout', { simple: true }));
+      return truncateWal(db, mutex, budget, checkOpen);
     },
 
     async close() {

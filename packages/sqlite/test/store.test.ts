@@ -354,7 +354,7 @@ describe('sqliteStore setup', () => {
     expect(error).toBeInstanceOf(StoreUnavailableError);
   });
 
-  it('opens a file in WAL mode with synchronous NORMAL', async () => {
+  it('opens a file in WAL mode', async () => {
     const file = tempFile();
     await openStore('file', file);
     const raw = new Database(file, { readonly: true });

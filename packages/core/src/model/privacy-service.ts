@@ -230,7 +230,7 @@ export function createPrivacyService(kernel: Kernel) {
     },
   });
 
-  const eraseCustomer = kernel.command({
+  const eraseCommand = kernel.command({
     name: 'customers.erase',
     input: z.object({ customerId: idSchema, reason: shortTextSchema }).strict(),
     permission: 'customers.erase',
@@ -249,10 +249,24 @@ export function createPrivacyService(kernel: Kernel) {
     },
   });
 
+  // Once the erasure has committed, the store removes the copies its files still hold (SQLite's WAL).
+  const eraseCustomer = Object.assign(
+    async (input: Parameters<typeof eraseCommand>[0], options: Parameters<typeof eraseCommand>[1]): Promise<ErasureResult> => {
+      const result = await eraseCommand(input, options);
+      await kernel.store.afterErasure?.();
+      return result;
+    },
+    { info: eraseCommand.info },
+  );
+
   return {
     /** Everything held about a person across all collections, as JSON. */
     exportCustomer,
-    /** Removes or pseudonymises personal data everywhere; purchases and ledgers stay under the bare id. */
+    /**
+     * Removes or pseudonymises personal data everywhere; purchases and ledgers stay under the bare id.
+     * Then the store's `afterErasure` removes the copies its files still hold; if that fails, the call
+     * rejects although the erasure has committed, and calling it again is safe.
+     */
     eraseCustomer,
   };
 }

@@ -323,6 +323,15 @@ export interface Store extends StoreSession {
   /** Applies the migrations not yet applied, in order, under the store's migration lock. */
   migrate(migrations: readonly Migration[]): Promise<MigrationResult>;
 
+  /**
+   * What the store does right after an erasure commits so that no copy of the erased values stays in
+   * its files: SQLite checkpoints the WAL and truncates it. `crm.privacy.eraseCustomer` calls it once
+   * its transaction has committed. A store whose files keep no such copy, or that cannot remove
+   * them at once, leaves it out. It rejects (typically with `STORE_UNAVAILABLE`) when it could not
+   * finish; the erasure has committed all the same, and calling it again later is safe.
+   */
+  afterErasure?(): Promise<void>;
+
   /** Releases connections. The store is unusable afterwards. */
   close(): Promise<void>;
 }
