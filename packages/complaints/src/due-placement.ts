@@ -4,7 +4,7 @@
  * limit asked for more. Store calendars are given after the configuration, so this is where a limit
  * the configuration allows but a thin calendar cannot carry is caught.
  */
-import { InvalidStateError, invalid, type BusinessCalendar } from '@clientele/core';
+import { InvalidStateError, invalid, type BusinessCalendar, type ValidationIssue } from '@clientele/core';
 import type { ComplaintsConfig, Level } from './config.js';
 import { ladderNamed, levelOf, limitsWithPath } from './ladder.js';
 import { SLA_HORIZON_DAYS, openTimeWithinHorizon, placeBusinessTime, weeklyOpenMinutes, type LevelDeadlines } from './sla-clock.js';
@@ -91,4 +91,35 @@ export function checkLadderFits(config: ComplaintsConfig, store: StoreCalendar, 
   // Level 1's own limits are placed as the case enters it, with the same error.
   if (!longest || longest.index === 0) return;
   placeDue(store, from, longest.minutes * MINUTE, { what: `the resolve limit of level ${longest.level.id}`, configPath: ['ladders', position.ladder, longest.index, ...longest.below, 'resolve'] }, path);
+}
+
+/**
+ * What stops a store's calendar from carrying the configured ladders: for each ladder, its longest
+ * resolve limit (over every level, severity and service level) when the store's opening time within
+ * the clock's horizon from `from` is less. Core refuses a store created or changed with such a
+ * calendar, and the module refuses to start over a store that has one, so a ladder a store cannot
+ * carry is caught when either is configured rather than when a case reaches the level.
+ */
+export function storeCalendarIssues(config: ComplaintsConfig, calendar: BusinessCalendar, from: Date): ValidationIssue[] {
+  const open = openTimeWithinHorizon(calendar, from);
+  const issues: ValidationIssue[] = [];
+  for (const [ladder, levels] of Object.entries(config.ladders)) {
+    let longest: { minutes: number; path: Array<string | number> } | null = null;
+    levels.forEach((level, i) => {
+      const tables: Array<[Array<string | number>, Readonly<Record<string, { resolve: number }>>]> = [[['timeLimits'], level.timeLimits], ...Object.entries(level.serviceLevels).map(([sl, t]) => [['serviceLevels', sl], t] as [Array<string | number>, Readonly<Record<string, { resolve: number }>>])];
+      for (const [below, table] of tables) {
+        for (const [severity, limits] of Object.entries(table)) {
+          if (!longest || limits.resolve > longest.minutes) longest = { minutes: limits.resolve, path: ['ladders', ladder, i, ...below, severity, 'resolve'] };
+        }
+      }
+    });
+    const worst = longest as { minutes: number; path: Array<string | number> } | null;
+    if (!worst || worst.minutes * MINUTE <= open) continue;
+    issues.push({
+      path: ['openingHours'],
+      code: 'beyond_sla_horizon',
+      message: `the ${ladder} complaints ladder's limit at ${worst.path.join('.')} is ${figure(worst.minutes)} business minutes, more than this calendar opens in the ${SLA_HORIZON_DAYS} days the clock looks ahead (${figure(Math.floor(open / MINUTE))} minutes, ${figure(weeklyOpenMinutes(calendar))} a week)`,
+    });
+  }
+  return issues;
 }

@@ -2,7 +2,9 @@
  * `complaints(config)`: the module factory. Mounted as `crm.complaints`; its collections, migrations,
  * commands, queries and `runDue` come from here.
  */
-import { defineModule, instantSchema, parseInput, type ModuleDefinition } from '@clientele/core';
+import { ValidationError, defineModule, instantSchema, parseInput, scan, storesCollection, type ModuleDefinition, type StoreSettings, type ValidationIssue } from '@clientele/core';
+import { storeCalendarIssues } from './due-placement.js';
+import { slaCalendar } from './sla-clock.js';
 import { createArchive } from './archive.js';
 import { createCaseService } from './case-service.js';
 import { createEngine } from './case-engine.js';
@@ -65,7 +67,22 @@ export function complaints(config: ComplaintsConfigInput): ModuleDefinition<'com
     migrations: [{ id: 'complaints/0001-initial', steps: complaintsCollections.map((collection) => ({ op: 'createCollection' as const, collection })) }],
     setup(kernel) {
       const { api, runDue } = buildApi(kernel, resolved);
-      return { api, runDue };
+      const issuesOf = (store: StoreSettings, now: Date) => storeCalendarIssues(resolved, slaCalendar(store), now);
+      return {
+        api,
+        runDue,
+        // A store whose hours cannot carry the ladders is refused when it is created or changed ...
+        checkStore: issuesOf,
+        // ... and a configuration whose ladders an existing store cannot carry stops the host at start-up.
+        async seed() {
+          const now = kernel.clock.now();
+          const problems: ValidationIssue[] = [];
+          for await (const store of scan(kernel.store, storesCollection)) {
+            for (const issue of issuesOf(store, now)) problems.push({ ...issue, path: ['stores', store.id, ...issue.path], message: `store ${store.id}: ${issue.message}` });
+          }
+          if (problems.length) throw new ValidationError(problems, `invalid complaints configuration for the chain's stores: ${problems.map((p) => p.message).join('; ')}`);
+        },
+      };
     },
   });
 }

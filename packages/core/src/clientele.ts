@@ -111,7 +111,7 @@ export type ModuleEvents<M extends readonly ModuleDefinition[]> = [M[number]] ex
 export type ClienteleEvents<M extends readonly ModuleDefinition[]> = CoreEvents & ModuleEvents<M>;
 
 function buildCore(kernel: ReturnType<typeof createKernel>, settings: { completeness: CompletenessRules; attributes: z.ZodType<Record<string, unknown>>; modules: () => ReadonlyArray<ModuleInstance<unknown>> }) {
-  const organisation = createOrganisationService(kernel);
+  const organisation = createOrganisationService(kernel, { modules: settings.modules });
   const interactions = createInteractionService(kernel);
   const privacy = createPrivacyService(kernel);
   return {

@@ -85,6 +85,7 @@ export {
   type ModuleInstance,
   type RefundDeduction,
   type TimelineInput,
+  type StoreSettings,
   type Query,
   type QueryArgs,
   type QueryInfo,

@@ -103,6 +103,8 @@ export interface WorldOptions {
   start?: string;
   /** Audit each read of a member's file (default false), as for `createClientele`. */
   auditReads?: boolean;
+  /** Open S01 round the clock too (for ladders with limits only such a calendar can carry). */
+  roundTheClock?: boolean;
 }
 
 /**
@@ -124,7 +126,7 @@ export async function openWorld(store: Store, options: WorldOptions = {}): Promi
   }) as unknown as World['crm'];
   await crm.migrate();
   const weekdays: [string, string][] = [['08:00', '20:00']];
-  await crm.stores.create({ id: 'S01', name: '天天超市 人民路店', region: 'East', timeZone: 'Asia/Shanghai', openingHours: { mon: weekdays, tue: weekdays, wed: weekdays, thu: weekdays, fri: weekdays } }, SYSTEM);
+  await crm.stores.create({ id: 'S01', name: '天天超市 人民路店', region: 'East', timeZone: 'Asia/Shanghai', openingHours: options.roundTheClock ? {} : { mon: weekdays, tue: weekdays, wed: weekdays, thu: weekdays, fri: weekdays } }, SYSTEM);
   await crm.stores.create({ id: 'S02', name: '天天超市 网店', region: 'East', timeZone: 'Asia/Shanghai' }, SYSTEM);
   await crm.roles.define({ id: 'clerk', name: 'Counter clerk', permissions: PERMS, limits: { refund: 5000, compensation: 5000, 'goodwill-points': 5000, voucher: 5000, exchange: 5000 } }, SYSTEM);
   await crm.roles.define({ id: 'manager', name: 'Store manager', permissions: [...PERMS, 'complaints.approve', 'complaints.escalate', 'complaints.verify'], limits: { refund: 50000, compensation: 50000, 'goodwill-points': 50000, voucher: 50000, exchange: 50000 } }, SYSTEM);

@@ -1,8 +1,8 @@
 /** Stores, roles and staff: who may do what, where, and up to which amount. */
 import { z } from 'zod';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { authorityLimit, type Actor } from '../runtime/actor.js';
-import type { Kernel } from '../runtime/module.js';
+import type { Kernel, ModuleInstance, StoreSettings } from '../runtime/module.js';
 import type { RowOf } from '../store/schema.js';
 import { codeSchema, minorUnitsSchema, pageSchema, parseInput, shortTextSchema } from '../validation.js';
 import { openingHoursSchema, timeZoneSchema, type BusinessCalendar } from './business-calendar.js';
@@ -50,8 +50,14 @@ export const defineRoleSchema = z
 /** Input of `staff.add`. */
 export const addStaffSchema = z.object({ id: codeSchema, name: shortTextSchema, storeId: codeSchema, roleId: codeSchema }).strict();
 
-/** Builds the organisation service. */
-export function createOrganisationService(kernel: Kernel) {
+/** Builds the organisation service. `modules` check a store's settings before it is written. */
+export function createOrganisationService(kernel: Kernel, settings: { modules: () => ReadonlyArray<ModuleInstance<unknown>> } = { modules: () => [] }) {
+  /** Refuses a store whose settings a module cannot work with (its time limits, say), naming why. */
+  function checkWithModules(store: StoreSettings, now: Date): void {
+    const issues = settings.modules().flatMap((m) => m.checkStore?.(store, now) ?? []);
+    if (issues.length) throw new ValidationError(issues);
+  }
+
   const createStore = kernel.command({
     name: 'stores.create',
     input: createStoreSchema,
@@ -59,6 +65,7 @@ export function createOrganisationService(kernel: Kernel) {
     idempotency: 'optional',
     async run(ctx, input) {
       if (await ctx.tx.get(storesCollection, input.id)) throw new ConflictError('primary-key', `store ${input.id} already exists`, { path: ['id'] });
+      checkWithModules(input, ctx.now);
       const row = await ctx.tx.insert(storesCollection, { ...input, active: true, createdAt: ctx.now });
       ctx.audit({ type: 'store', id: row.id });
       return row;
@@ -72,8 +79,10 @@ export function createOrganisationService(kernel: Kernel) {
     idempotency: 'optional',
     async run(ctx, input) {
       const { id, ...patch } = input;
-      if (!(await ctx.tx.get(storesCollection, id))) throw new NotFoundError('store', id, { path: ['id'] });
+      const current = await ctx.tx.get(storesCollection, id);
+      if (!current) throw new NotFoundError('store', id, { path: ['id'] });
       const clean = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      checkWithModules({ ...current, ...clean } as StoreSettings, ctx.now);
       const row = await ctx.tx.update(storesCollection, id, clean);
       ctx.audit({ type: 'store', id }, { fields: Object.keys(clean) });
       return row;

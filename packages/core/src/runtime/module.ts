@@ -10,6 +10,16 @@ import type { CollectionSpec, JsonValue } from '../store/schema.js';
 import type { Actor, ResolvedActor } from './actor.js';
 import type { EventMap } from './events.js';
 import type { SettledTender } from '../model/purchase-math.js';
+import type { OpeningHours } from '../model/business-calendar.js';
+import type { ValidationIssue } from '../errors.js';
+
+/** A store's settings, as modules check them. */
+export interface StoreSettings {
+  id: string;
+  timeZone: string;
+  openingHours: OpeningHours;
+  holidays: readonly string[];
+}
 
 /** Options every command takes besides its input. */
 export interface CommandOptions {
@@ -289,6 +299,12 @@ export interface ModuleInstance<A> {
    * `customerKey` would not do (rows unique per customer). Returns the collections it handled itself.
    */
   mergeCustomer?(ctx: CommandContext, ids: { survivorId: string; mergedId: string }): Promise<readonly string[]>;
+  /**
+   * Problems the module has with a store's settings, checked when a store is created or changed (and
+   * refused with them, `VALIDATION_FAILED`): a calendar the module's time limits cannot be placed on.
+   * Paths point into the store's input (`['openingHours']`). `now` is the command's instant.
+   */
+  checkStore?(store: StoreSettings, now: Date): readonly ValidationIssue[];
   /**
    * Payment methods the module gives back itself when a sale is returned or voided (vouchers, cards,
    * points): the till is never asked to pay them back.
