@@ -121,7 +121,7 @@ export { cardTypesCollection, cardsCollection } from './model/card-collections.j
 export type { Card, CardType, CardStatus, CardService } from './model/card-service.js';
 export { interactionsCollection, INTERACTION_CHANNELS, logInteractionSchema, timelineQuerySchema, type Interaction, type TimelineEntry, type LogInteractionInput } from './model/interaction-service.js';
 export { purchasesCollection, purchaseLinesCollection, purchaseReturnsCollection } from './model/purchase-collections.js';
-export { toMilli, fromMilli, lineGross, saleTotals, refundFor, settleRefund, allocateRefund, type SettledTender, type RefundAllocation } from './model/purchase-math.js';
+export { toMilli, fromMilli, lineGross, saleTotals, refundFor, settleRefund, allocateRefund, settledMoney, type SettledTender, type RefundAllocation } from './model/purchase-math.js';
 export { recordSaleSchema, returnSchema, saleLineSchema, paymentSchema, type Purchase, type PurchaseLine, type PurchaseReturn, type PurchaseService, type RecordSaleInput, type ReturnInput } from './model/purchase-service.js';
 export type { StoredPayment, StoredReturnLine, StoredTender } from './model/purchase-collections.js';
 export { ERASED, scrubJson, type CustomerExport, type ErasureResult } from './model/privacy-service.js';

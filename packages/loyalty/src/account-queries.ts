@@ -110,7 +110,11 @@ export interface ReturnPreview {
   vouchers: Array<{ voucherId: string; templateId: string; action: 'restore' | 'expire' | 'none'; refundDeduction: number }>;
   /** Everything kept back of the refund: spent points (under `deduct-from-refund`) and vouchers. */
   refundDeduction: number;
-  /** What the till pays out: `refund` less `refundDeduction`. */
+  /**
+   * `refund` less `refundDeduction`: what goes back to the customer by the loyalty module's rules. The
+   * return itself says through which tender (`PurchaseReturn.tenders`) and may give back less where a
+   * tender was already refunded outside a return.
+   */
   payable: number;
 }
 

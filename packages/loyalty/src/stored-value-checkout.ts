@@ -13,12 +13,34 @@ import {
   refundFor,
   purchaseReturnsCollection,
   settleRefund,
+  settledMoney,
   type CommandContext,
 } from '@clientele/core';
 import { storedValuePaymentsCollection } from './collections.js';
 import { typed, type LoyaltyRuntime } from './runtime.js';
 import { recordedSale } from './sale-reads.js';
 import { cardRefusal, loadCard, loadProduct, requireUsable, postCardEntry, type StoredValueService } from './stored-value-service.js';
+
+/**
+ * What each card that paid for a sale gets back when part of it is undone (pure, so the return and
+ * the till's preview of it decide alike): its share of the refund as the sale was paid, cumulative
+ * so that returning everything gives each card exactly what it paid less what was refunded to it
+ * already, never more than what the return pays once deductions are kept back (`payable`), and on
+ * the return that completes the sale (or a void, `amount` null) all that each card has left.
+ */
+export function cardShares(payments: ReadonlyArray<{ captured: number; refunded: number }>, sale: { total: number; refundedBefore: number; amount: number | null; payable: number }): number[] {
+  const voiding = sale.amount === null;
+  const amount = sale.amount ?? 0;
+  const completes = voiding || sale.refundedBefore + amount >= sale.total;
+  let payable = sale.payable;
+  return payments.map((p) => {
+    const open = p.captured - p.refunded;
+    if (voiding) return open;
+    const share = Math.max(0, Math.min(open, payable, completes ? open : refundFor(p.captured, sale.total, sale.refundedBefore, amount)));
+    payable -= share;
+    return share;
+  });
+}
 
 /** Registers the stored-value handlers of sales, returns and voids. `method` is the stored-value payment method. */
 export function createStoredValueCheckout(rt: LoyaltyRuntime, service: StoredValueService, method: string) {
@@ -63,13 +85,11 @@ export function createStoredValueCheckout(rt: LoyaltyRuntime, service: StoredVal
     // A card gets its share of the refund as the sale was paid, never more than the return pays once
     // deductions (points already spent, a voucher no longer earned) are kept back; the return that
     // completes the sale gives each card what it has left of that.
-    const completes = returnId === null || purchase.refundedTotal >= purchase.total;
-    let { payable } = settleRefund(amount, ctx.refundDeductions());
-    for (const p of payments) {
-      const open = p.captured - p.refunded;
-      const share = returnId === null ? open : Math.min(open, payable, completes ? open : refundFor(p.captured, purchase.total, purchase.refundedTotal - amount, amount));
-      payable -= returnId === null ? 0 : share;
-      const out = await service.refundInto(ctx, p, share, ref, storeId, ['purchaseId']);
+    const payable = settleRefund(amount, ctx.refundDeductions()).payable - settledMoney(ctx.refundTenders());
+    // The sale's refunded total already counts this return.
+    const shares = cardShares(payments, { total: purchase.total, refundedBefore: purchase.refundedTotal - (returnId === null ? 0 : amount), amount: returnId === null ? null : amount, payable });
+    for (const [i, p] of payments.entries()) {
+      const out = await service.refundInto(ctx, p, shares[i]!, ref, storeId, ['purchaseId']);
       if (out) ctx.refundedThrough({ via: 'card', method, reference: out.card.number, amount: out.amount });
     }
   }

@@ -14,6 +14,8 @@ import {
   parseInput,
   purchasesCollection,
   scan,
+  settleRefund,
+  settledMoney,
   shortTextSchema,
   staffCollection,
   type CommandContext,
@@ -241,16 +243,23 @@ export function createCreditService(kernel: Kernel, config: ResolvedSegmentsConf
   }
 
   /** A return or void of a sale charged on account gives a credit note for what is still charged. */
-  async function onReversal(ctx: CommandContext, purchaseId: string, refund: number): Promise<void> {
+  /**
+   * A return or void of a sale on account credits the account first, up to what it was charged and not
+   * yet credited, from what is left of the refund once deductions are kept back and other tenders (a
+   * card) have taken their share; a void (`refund` null) credits all that is left of the charge.
+   */
+  async function onReversal(ctx: CommandContext, purchaseId: string, refund: number | null): Promise<void> {
     const c = await ctx.tx.get(creditEntriesCollection, chargeIdOf(purchaseId));
     if (!c) return;
     let credited = 0;
     for await (const e of scan(ctx.tx, creditEntriesCollection, { where: { purchaseId, kind: 'credit-note' } })) credited -= e.amount;
-    const amount = Math.min(refund, c.amount - credited);
+    const left = refund === null ? Number.MAX_SAFE_INTEGER : settleRefund(refund, ctx.refundDeductions()).payable - settledMoney(ctx.refundTenders());
+    const amount = Math.min(left, c.amount - credited);
     if (amount <= 0) return;
     const account = await loadAccount(ctx.tx, c.customerId);
     await append(ctx, account, { kind: 'credit-note', amount: -amount, purchaseId, reference: null, dueAt: null });
     await settle(ctx, c.customerId, amount, purchaseId);
+    ctx.refundedThrough({ via: 'account', method: config.credit.method, reference: c.customerId, amount });
   }
 
   async function check(customerId: string, amount: number): Promise<CreditCheck> {

@@ -324,7 +324,7 @@ export function createSegmentsApi(kernel: Kernel, config: ResolvedSegmentsConfig
       if (p.customerId) await refreshCustomer(ctx, p.customerId, config, registry);
     });
     kernel.on<CoreEvents['purchase.voided']>('purchase.voided', async (ctx, p) => {
-      await credit.onReversal(ctx, p.purchaseId, p.total);
+      await credit.onReversal(ctx, p.purchaseId, null);
       if (p.customerId) await refreshCustomer(ctx, p.customerId, config, registry, { categories: await categoriesOfSale(ctx.tx, p.purchaseId, -1) });
     });
     for (const type of ['customer.registered', 'customer.updated'] as const) {
@@ -364,7 +364,8 @@ export function segments(config?: SegmentsConfig) {
     setup(kernel) {
       const built = createSegmentsApi(kernel, resolved, registry);
       built.wire();
-      return { api: built.api, runDue: built.runDue, mergeCustomer: built.mergeCustomer };
+      // Sales on account are given back to the account, never paid at the till.
+      return { api: built.api, runDue: built.runDue, mergeCustomer: built.mergeCustomer, tenders: [resolved.credit.method] };
     },
   });
 }

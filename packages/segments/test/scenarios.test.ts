@@ -139,6 +139,22 @@ describe.each(STORE_KINDS)('scenarios on $name', (kind) => {
     await crm.close();
   });
 
+  it('credit: a return of a sale paid partly on account credits the account first, and the till pays only the rest', async () => {
+    const { crm } = await openSegChain(await kind.open());
+    const canteen = await organisation(crm, 'Canteen');
+    await crm.segments.credit.setAccount({ customerId: canteen, limit: 100_000 }, SYSTEM);
+    // 600 yuan of rice in six bags: 200 in cash, 400 on account.
+    const lines = [{ sku: 'RICE-25KG', category: 'grain', quantity: 6, unitPrice: 10_000 }];
+    const sale = await buy(crm, canteen, 60_000, { lines, payments: [{ method: 'cash', amount: 20_000 }, { method: 'account', amount: 40_000 }] });
+    const giveBack = (quantity: number) => crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity }], reason: 'damp' }, { actor: SYSTEM.actor, idempotencyKey: freshKey('ret') });
+    // Three bags: what is owed goes down by 300; nothing is paid at the till.
+    expect(await giveBack(3)).toMatchObject({ amount: 30_000, payable: 30_000, dueAtTill: 0, tenders: [{ via: 'account', method: 'account', reference: canteen, amount: 30_000, settled: true }] });
+    // Three more: 100 of the account is left to credit, the other 200 goes back in cash.
+    expect(await giveBack(3)).toMatchObject({ amount: 30_000, payable: 30_000, dueAtTill: 20_000, tenders: [{ via: 'account', amount: 10_000 }, { via: 'till', method: 'cash', amount: 20_000, settled: false }] });
+    expect((await crm.segments.credit.status(canteen, SYSTEM)).account.outstanding).toBe(0);
+    await crm.close();
+  });
+
   it('key accounts: a weighted score above the threshold designates one; due visits come out of runDue once', async () => {
     const { crm, clock } = await openSegChain(await kind.open(), { keyAccounts: { volumeFullAt: 1_000_000 } });
     const hotel = await organisation(crm, 'Grand Hotel');

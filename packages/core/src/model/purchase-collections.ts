@@ -106,10 +106,10 @@ export type StoredPayment = { method: string; amount: number; reference: string 
 export interface StoredTender {
   /**
    * `card`: credited back to a stored-value card; `points`: points restored; `voucher`: a voucher that
-   * paid is active again (its value is kept back from the money, see `deductions`); `till`: paid by the
-   * till in the sale's own tender.
+   * paid is active again (its value is kept back from the money, see `deductions`); `account`: credited
+   * to the organisation's account it was charged to; `till`: paid by the till in the sale's own tender.
    */
-  via: 'card' | 'points' | 'voucher' | 'till';
+  via: 'card' | 'points' | 'voucher' | 'account' | 'till';
   /** The sale's payment method it goes back through (`cash` for a sale recorded without payments). */
   method: string;
   /** The card number, voucher code or payment reference, when there is one. */

@@ -65,11 +65,16 @@ export function settleRefund<D extends { amount: number }>(amount: number, deduc
 
 /** A part of a refund a module gave back through its own tender (a card, points, a voucher). */
 export interface SettledTender {
-  via: 'card' | 'points' | 'voucher';
+  via: 'card' | 'points' | 'voucher' | 'account';
   method: string;
   reference: string | null;
   amount: number;
   points?: number;
+}
+
+/** The money modules already gave back through their own tenders (vouchers come back as themselves). */
+export function settledMoney(settled: readonly SettledTender[]): number {
+  return settled.filter((t) => t.via !== 'voucher').reduce((s, t) => s + t.amount, 0);
 }
 
 /** What {@link allocateRefund} decides. */
@@ -98,8 +103,8 @@ export function allocateRefund(input: {
   total: number;
   tillBefore: number;
 }): RefundAllocation<SettledTender & { settled: boolean } | { via: 'till'; method: string; reference: string | null; amount: number; settled: false }> {
-  const settledMoney = input.settled.filter((t) => t.via !== 'voucher').reduce((s, t) => s + t.amount, 0);
-  let rest = Math.max(0, input.want - settledMoney);
+  const moduleMoney = settledMoney(input.settled);
+  let rest = Math.max(0, input.want - moduleMoney);
   const till = input.payments.length ? input.payments.filter((p) => !input.moduleMethods.has(p.method)) : [{ method: 'cash', amount: input.total, reference: null }];
   const out: Array<SettledTender & { settled: boolean } | { via: 'till'; method: string; reference: string | null; amount: number; settled: false }> = input.settled.filter((t) => t.amount > 0).map((t) => ({ ...t, settled: true }));
   // Earlier returns used the till payments in this same order: skip what they paid back.
@@ -114,5 +119,5 @@ export function allocateRefund(input: {
     rest -= take;
     dueAtTill += take;
   }
-  return { tenders: out, payable: settledMoney + dueAtTill, dueAtTill };
+  return { tenders: out, payable: moduleMoney + dueAtTill, dueAtTill };
 }
