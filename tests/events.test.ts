@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createClientele, defineCollection, defineModule, field, manualClock, outboxCollection, type Kernel } from '@clientele/core';
+import { createClientele, defineCollection, defineModule, field, manualClock, outboxCollection, type CoreEvents, type Kernel } from '@clientele/core';
 import { BASKET, CLERK, SYSTEM, freshKey, nextReceipt, openChain } from './support/chain.js';
 import { STORE_KINDS } from './support/stores.js';
 
@@ -12,14 +12,17 @@ const stamps = () =>
     name: 'stamps',
     collections: [replacements],
     setup(kernel) {
-      kernel.on<{ oldNumber: string; newNumber: string }>('card.replaced', async (ctx, e) => {
-        await ctx.tx.insert(replacements, { id: ctx.id('rep'), oldNumber: e.oldNumber, newNumber: e.newNumber });
-      });
       let due = 0;
-      return { api: stampsApi(kernel), runDue: async () => ({ reminders: ++due }) };
+      return {
+        api: stampsApi(kernel),
+        runDue: async () => ({ reminders: ++due }),
+        handlers: [{ event: 'card.replaced', run: async (ctx, e) => {
+        await ctx.tx.insert(replacements, { id: ctx.id('rep'), oldNumber: e.oldNumber, newNumber: e.newNumber });
+      } }],
+      };
     },
   });
-function stampsApi(kernel: Kernel) {
+function stampsApi(kernel: Kernel<CoreEvents & StampEvents>) {
   return {
     give: kernel.command({
       name: 'stamps.give',

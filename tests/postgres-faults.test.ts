@@ -31,13 +31,15 @@ describe('a PostgreSQL connection lost in the middle of a sale', () => {
     const cable = defineModule({
       name: 'cable',
       setup(kernel) {
-        kernel.on('purchase.recorded', async () => {
+        return {
+          api: {},
+          handlers: [{ event: 'purchase.recorded', run: async () => {
           if (!cut) return;
           cut = false;
           const r = await admin.query(`SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle in transaction'`, [name]);
           terminated = r.rows[0].n;
-        });
-        return { api: {} };
+        } }],
+        };
       },
     });
     try {

@@ -8,8 +8,8 @@
  * is kept but the refusal's audit and the caller gets the loyalty module's own error.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { auditLog, coreCollections, createClientele, defineModule, manualClock, scan, type Store } from '@clientele/core';
-import { complaints, complaintsCollections, issueKey, type ComplaintsConfigInput } from '@clientele/complaints';
+import { auditLog, coreCollections, createClientele, defineModule, manualClock, scan, type NoEvents, type Store } from '@clientele/core';
+import { complaints, complaintsCollections, issueKey, type ComplaintEvents, type ComplaintsConfigInput } from '@clientele/complaints';
 import { entriesCollection, loyalty, loyaltyCollections, voucherEntriesCollection, vouchersCollection } from '@clientele/loyalty';
 import { STORE_KINDS } from './support/stores.js';
 
@@ -33,16 +33,18 @@ const LADDER: ComplaintsConfigInput = {
 
 /** A module whose in-transaction handler of `complaint.closed` throws once: a failure after the loyalty call, before commit. */
 function failOnClose(control: { times: number }) {
-  return defineModule({
+  return defineModule<string, object, NoEvents, ComplaintEvents>({
     name: 'fail-on-close',
     setup(kernel) {
-      kernel.on('complaint.closed', async () => {
+      return {
+        api: {},
+        handlers: [{ event: 'complaint.closed', run: async () => {
         if (control.times > 0) {
           control.times--;
           throw new Error('the till lost power while closing the case');
         }
-      });
-      return { api: {} };
+      } }],
+      };
     },
   });
 }

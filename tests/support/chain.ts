@@ -8,7 +8,7 @@ import {
   type Clientele,
   type ClienteleOptions,
   type ManualClock,
-  type ModuleDefinition,
+  type AnyModule,
   type Store,
 } from '@clientele/core';
 
@@ -24,7 +24,7 @@ export interface Chain {
 }
 
 /** Two stores in two regions, a clerk (refunds to 50 yuan), a manager (to 500 yuan), a guard with no sales rights, a Gold card type. */
-export async function openChain(store: Store, options: Partial<ClienteleOptions<readonly ModuleDefinition[]>> = {}): Promise<Chain> {
+export async function openChain(store: Store, options: Partial<ClienteleOptions<readonly AnyModule[]>> = {}): Promise<Chain> {
   const clock = manualClock('2026-11-02T02:00:00Z');
   const crm = createClientele({ store, clock, ...options }) as unknown as Clientele;
   await crm.migrate();

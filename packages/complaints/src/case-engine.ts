@@ -18,6 +18,7 @@ import {
   storesCollection,
   type BusinessCalendar,
   type CommandContext,
+  type CoreEvents,
   type JsonValue,
   type Kernel,
   type PatchOf,
@@ -32,9 +33,15 @@ import { ladderNamed, levelOf, mayActAt } from './ladder.js';
 import { segmentIds, type LoyaltyRemedyApi, type SegmentsReadApi } from './remedies.js';
 import { nextDue, slaCalendar } from './sla-clock.js';
 
+/** The events the module's commands may emit and its handlers see: core's and its own. */
+export type ComplaintsEventMap = CoreEvents & ComplaintEvents;
+
+/** A command context that emits the module's events with their types checked. */
+export type ComplaintsContext = CommandContext<ComplaintsEventMap>;
+
 /** What a case command needs besides its context. */
 export interface Engine {
-  readonly kernel: Kernel;
+  readonly kernel: Kernel<ComplaintsEventMap>;
   readonly config: ComplaintsConfig;
   /** The loyalty module's API, or null when it is not installed. */
   loyalty(): LoyaltyRemedyApi | null;
@@ -43,7 +50,7 @@ export interface Engine {
 }
 
 /** Builds the engine; modules are looked up lazily because they are registered after every setup. */
-export function createEngine(kernel: Kernel, config: ComplaintsConfig): Engine {
+export function createEngine(kernel: Kernel<ComplaintsEventMap>, config: ComplaintsConfig): Engine {
   const optional = <A>(name: string): A | null => {
     try {
       return kernel.module<A>(name);
@@ -55,10 +62,6 @@ export function createEngine(kernel: Kernel, config: ComplaintsConfig): Engine {
   return { kernel, config, loyalty: () => optional<LoyaltyRemedyApi>('loyalty'), segments: () => optional<SegmentsReadApi>('segments') };
 }
 
-/** Emits one of the module's events with its payload checked against the event map. */
-export function emit<K extends keyof ComplaintEvents & string>(ctx: CommandContext, type: K, payload: ComplaintEvents[K], customerId: string | null = null): Promise<void> {
-  return ctx.emit(type, payload, { customerId });
-}
 
 /** A store's calendar as service-level clocks use it; `NOT_FOUND` for an unknown store. */
 export async function calendarOf(session: StoreSession, storeId: string, path: Array<string | number> = ['storeId']): Promise<BusinessCalendar> {
@@ -92,7 +95,7 @@ export async function loadCase(session: StoreSession, caseId: string, path: Arra
  * Refuses staff whose role does not belong to the case's level or a level above it: an escalated
  * case is out of the lower desks' hands. The system actor may always act.
  */
-export function requireLadderRole(engine: Engine, ctx: CommandContext, row: CaseRow): void {
+export function requireLadderRole(engine: Engine, ctx: ComplaintsContext, row: CaseRow): void {
   if (ctx.actor.kind !== 'staff') return;
   const ladder = ladderNamed(engine.config, row.ladder);
   if (!mayActAt(ladder, row.level, ctx.actor.roleId)) {
@@ -108,7 +111,7 @@ export async function roleLimit(session: StoreSession, roleId: string, action: s
 
 /** Writes a history entry. */
 export async function addHistory(
-  ctx: CommandContext,
+  ctx: ComplaintsContext,
   row: Pick<CaseRow, 'id' | 'customerId'>,
   entry: { action: string; fromStatus: string | null; toStatus: string; fromLevel: number | null; toLevel: number; note?: string | null; data?: Record<string, JsonValue> },
 ): Promise<void> {
@@ -131,7 +134,7 @@ export async function addHistory(
 type CasePatch = PatchOf<typeof casesCollection>;
 
 /** Saves a case patch against the version read, recomputing its next due time from its pending clocks. */
-export async function saveCase(ctx: CommandContext, row: CaseRow, patch: CasePatch): Promise<CaseRow> {
+export async function saveCase(ctx: ComplaintsContext, row: CaseRow, patch: CasePatch): Promise<CaseRow> {
   const merged = { ...row, ...patch };
   const due = nextDue({ acknowledgeBy: merged.ackDueAt, resolveBy: merged.resolveDueAt, taskDueAt: merged.taskDueAt, paused: merged.pausedAt !== null });
   const handler = ctx.actor.kind === 'staff' ? { handlerStaffId: ctx.actor.staffId } : {};
@@ -155,9 +158,9 @@ export function factsOf(row: CaseRow): StepFacts {
 }
 
 /** Records a status change: history and event. */
-export async function recordStep(ctx: CommandContext, row: CaseRow, action: CaseAction, to: CaseStatus, note: string | null = null, data: Record<string, JsonValue> = {}): Promise<void> {
+export async function recordStep(ctx: ComplaintsContext, row: CaseRow, action: CaseAction, to: CaseStatus, note: string | null = null, data: Record<string, JsonValue> = {}): Promise<void> {
   await addHistory(ctx, row, { action, fromStatus: row.status, toStatus: to, fromLevel: row.level, toLevel: row.level, note, data });
-  await emit(ctx, 'complaint.status-changed', { caseId: row.id, action, from: row.status, to, level: row.level }, row.customerId);
+  await ctx.emit('complaint.status-changed', { caseId: row.id, action, from: row.status, to, level: row.level }, { customerId: row.customerId });
 }
 
 /**
@@ -167,7 +170,7 @@ export async function recordStep(ctx: CommandContext, row: CaseRow, action: Case
  */
 export async function enterLevel(
   engine: Engine,
-  ctx: CommandContext,
+  ctx: ComplaintsContext,
   row: Pick<CaseRow, 'id' | 'storeId' | 'ladder' | 'severity' | 'serviceLevel'>,
   level: number,
   reason: string,
@@ -207,7 +210,7 @@ export async function enterLevel(
 }
 
 /** Ends the current stay (escalated away, or closed). */
-export async function leaveLevel(ctx: CommandContext, row: CaseRow, at: Date): Promise<void> {
+export async function leaveLevel(ctx: ComplaintsContext, row: CaseRow, at: Date): Promise<void> {
   await ctx.tx.update(stintsCollection, row.stintId, { leftAt: at });
 }
 
@@ -215,7 +218,7 @@ export async function leaveLevel(ctx: CommandContext, row: CaseRow, at: Date): P
  * Moves a case to another level: the stay at the old level ends and a new one starts at
  * `effectiveAt` with fresh clocks. Records history and emits `complaint.escalated`.
  */
-export async function escalateCase(engine: Engine, ctx: CommandContext, row: CaseRow, toLevel: number, reason: string, effectiveAt: Date, note: string | null = null, extra: CasePatch = {}): Promise<CaseRow> {
+export async function escalateCase(engine: Engine, ctx: ComplaintsContext, row: CaseRow, toLevel: number, reason: string, effectiveAt: Date, note: string | null = null, extra: CasePatch = {}): Promise<CaseRow> {
   await leaveLevel(ctx, row, effectiveAt);
   const levelPatch = await enterLevel(engine, ctx, row, toLevel, reason, effectiveAt);
   const saved = await saveCase(ctx, row, { ...extra, ...levelPatch, escalations: row.escalations + 1 });
@@ -228,18 +231,18 @@ export async function escalateCase(engine: Engine, ctx: CommandContext, row: Cas
     note,
     data: { reason, effectiveAt: effectiveAt.toISOString() },
   });
-  await emit(ctx, 'complaint.escalated', { caseId: row.id, fromLevel: row.level, toLevel, reason, storeId: row.storeId }, row.customerId);
+  await ctx.emit('complaint.escalated', { caseId: row.id, fromLevel: row.level, toLevel, reason, storeId: row.storeId }, { customerId: row.customerId });
   return saved;
 }
 
 /** Marks the current level acknowledged (and the case, the first time). */
-export async function acknowledgeLevel(ctx: CommandContext, row: CaseRow): Promise<CasePatch> {
+export async function acknowledgeLevel(ctx: ComplaintsContext, row: CaseRow): Promise<CasePatch> {
   await ctx.tx.update(stintsCollection, row.stintId, { acknowledgedAt: ctx.now });
   return { levelAcknowledgedAt: ctx.now, ackDueAt: null, acknowledgedAt: row.acknowledgedAt ?? ctx.now };
 }
 
 /** Stops every clock of a case that is resolved (verified, or closed without execution). */
-export async function resolveClocks(ctx: CommandContext, row: CaseRow): Promise<CasePatch> {
+export async function resolveClocks(ctx: ComplaintsContext, row: CaseRow): Promise<CasePatch> {
   const stint = await ctx.tx.get(stintsCollection, row.stintId);
   await ctx.tx.update(stintsCollection, row.stintId, { resolvedAt: ctx.now, acknowledgedAt: stint?.acknowledgedAt ?? ctx.now });
   return {
@@ -270,7 +273,7 @@ export interface NewCase {
 }
 
 /** The service level of a customer from the segments module's policy, when it is installed. */
-export async function serviceLevelOf(engine: Engine, ctx: CommandContext, customerId: string | null): Promise<string | null> {
+export async function serviceLevelOf(engine: Engine, ctx: ComplaintsContext, customerId: string | null): Promise<string | null> {
   const segments = engine.segments()?.forModules;
   if (!customerId || !segments?.policyFor) return null;
   const policy = await segments.policyFor(customerId, ctx.tx);
@@ -278,7 +281,7 @@ export async function serviceLevelOf(engine: Engine, ctx: CommandContext, custom
 }
 
 /** The segment ids of a customer, when the segments module is installed. */
-export async function segmentsOfCustomer(engine: Engine, ctx: CommandContext, customerId: string | null): Promise<string[]> {
+export async function segmentsOfCustomer(engine: Engine, ctx: ComplaintsContext, customerId: string | null): Promise<string[]> {
   const segments = engine.segments()?.forModules;
   if (!customerId || !segments?.segmentsOf) return [];
   return segmentIds(await segments.segmentsOf(customerId, ctx.tx));
@@ -288,7 +291,7 @@ export async function segmentsOfCustomer(engine: Engine, ctx: CommandContext, cu
  * Opens a case at level 1 of its ladder: checks the store, customer, purchase and its lines, picks
  * the time limits (by service level when the segments module gives one) and records everything.
  */
-export async function createCase(engine: Engine, ctx: CommandContext, input: NewCase): Promise<CaseRow> {
+export async function createCase(engine: Engine, ctx: ComplaintsContext, input: NewCase): Promise<CaseRow> {
   const { tx } = ctx;
   const store = await storeCalendarOf(tx, input.storeId);
   let customerId = input.customerId ? await activeCustomerId(tx, input.customerId, ['customerId']) : null;
@@ -376,7 +379,7 @@ export async function createCase(engine: Engine, ctx: CommandContext, input: New
   if (customerId) {
     await ctx.addTimeline({ customerId, source: 'complaints', kind: `case-opened`, summary: `${input.kind === 'after-sales' ? `After-sales ${input.request ?? ''} request` : input.kind[0]!.toUpperCase() + input.kind.slice(1)} ${caseNo} opened (${input.category}, ${input.severity})`, storeId: input.storeId, ref: { type: 'case', id } });
   }
-  await emit(ctx, 'complaint.opened', { caseId: id, caseNo, kind: input.kind, channel: input.channel, customerId, storeId: input.storeId, severity: input.severity, level: 1 }, customerId);
+  await ctx.emit('complaint.opened', { caseId: id, caseNo, kind: input.kind, channel: input.channel, customerId, storeId: input.storeId, severity: input.severity, level: 1 }, { customerId: customerId });
   return row;
 }
 

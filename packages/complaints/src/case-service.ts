@@ -14,7 +14,6 @@ import {
   invalid,
   parseInput,
   staffCollection,
-  type CommandContext,
   type JsonValue,
   type ValueMove,
 } from '@clientele/core';
@@ -24,7 +23,6 @@ import {
   addHistory,
   checkStep,
   createCase,
-  emit,
   escalateCase,
   factsOf,
   leaveLevel,
@@ -37,8 +35,7 @@ import {
   saveCase,
   enterLevel,
   storeCalendarOf,
-  type Engine,
-} from './case-engine.js';
+  type Engine, type ComplaintsContext } from './case-engine.js';
 import {
   answerSchema,
   approvalSchema,
@@ -66,7 +63,7 @@ const OPEN_REMEDY = ['approved', 'awaiting-approval'];
 /** Remedy statuses that block verification: not yet carried out. */
 const UNFINISHED = ['approved', 'awaiting-approval', 'issuing'];
 
-async function remediesOf(ctx: CommandContext, caseId: string, statuses?: readonly string[]): Promise<RemedyRow[]> {
+async function remediesOf(ctx: ComplaintsContext, caseId: string, statuses?: readonly string[]): Promise<RemedyRow[]> {
   const rows = (await ctx.tx.find(remediesCollection, { where: { caseId }, orderBy: [{ field: 'seq' }], limit: 1000 })).rows;
   return statuses ? rows.filter((r) => statuses.includes(r.status)) : rows;
 }
@@ -100,7 +97,7 @@ export function createCaseService(engine: Engine) {
     return totals;
   }
 
-  async function insertRemedies(ctx: CommandContext, row: CaseRow, remedies: readonly RemedyInput[], decide: (action: string) => { status: string; approvedBy: string | null; approvalLevel: number | null }): Promise<RemedyRow[]> {
+  async function insertRemedies(ctx: ComplaintsContext, row: CaseRow, remedies: readonly RemedyInput[], decide: (action: string) => { status: string; approvedBy: string | null; approvalLevel: number | null }): Promise<RemedyRow[]> {
     let seq = await ctx.tx.count(remediesCollection, { caseId: row.id });
     const out: RemedyRow[] = [];
     for (const r of remedies) {
@@ -132,7 +129,7 @@ export function createCaseService(engine: Engine) {
         updatedAt: ctx.now,
       });
       out.push(remedy);
-      await emit(ctx, 'complaint.remedy-proposed', { caseId: row.id, remedyId: remedy.id, type: remedy.type, value: remedy.value, status: remedy.status }, row.customerId);
+      await ctx.emit('complaint.remedy-proposed', { caseId: row.id, remedyId: remedy.id, type: remedy.type, value: remedy.value, status: remedy.status }, { customerId: row.customerId });
     }
     return out;
   }
@@ -142,7 +139,7 @@ export function createCaseService(engine: Engine) {
    * at once; above it they await approval and the case goes to the lowest level that may approve.
    * Returns the case, escalated if needed.
    */
-  async function proposeRemedies(ctx: CommandContext, row: CaseRow, remedies: readonly RemedyInput[], approverStaffId: string | undefined, path: Array<string | number>): Promise<{ row: CaseRow; remedies: RemedyRow[] }> {
+  async function proposeRemedies(ctx: ComplaintsContext, row: CaseRow, remedies: readonly RemedyInput[], approverStaffId: string | undefined, path: Array<string | number>): Promise<{ row: CaseRow; remedies: RemedyRow[] }> {
     checkLoyaltyRemedies(row, remedies, path);
     for (const earlier of await remediesOf(ctx, row.id, OPEN_REMEDY)) {
       await ctx.tx.update(remediesCollection, earlier.id, { status: 'withdrawn', updatedAt: ctx.now }, { expectVersion: earlier.version });
@@ -167,7 +164,7 @@ export function createCaseService(engine: Engine) {
     const inserted = await insertRemedies(ctx, row, remedies, (action) => decisions.get(action)!);
     for (const r of inserted.filter((x) => x.status === 'awaiting-approval')) {
       await addHistory(ctx, row, { action: 'request-approval', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: r.approvalLevel ?? row.level, data: { remedyId: r.id, authority: r.action, value: r.value } });
-      await emit(ctx, 'complaint.approval-requested', { caseId: row.id, remedyId: r.id, action: r.action, value: r.value, level: r.approvalLevel ?? row.level }, row.customerId);
+      await ctx.emit('complaint.approval-requested', { caseId: row.id, remedyId: r.id, action: r.action, value: r.value, level: r.approvalLevel ?? row.level }, { customerId: row.customerId });
     }
     let current = row;
     if (escalateTo > row.level) current = await escalateCase(engine, ctx, row, escalateTo, 'authority', ctx.now, `above the authority of ${levelOf(ladder, row.level).name}`);
@@ -175,14 +172,14 @@ export function createCaseService(engine: Engine) {
   }
 
   /** Moves a case one step along the table and saves it. */
-  async function step(ctx: CommandContext, row: CaseRow, action: Parameters<typeof checkStep>[1], patch: Parameters<typeof saveCase>[2] = {}, note: string | null = null, data: Record<string, JsonValue> = {}): Promise<CaseRow> {
+  async function step(ctx: ComplaintsContext, row: CaseRow, action: Parameters<typeof checkStep>[1], patch: Parameters<typeof saveCase>[2] = {}, note: string | null = null, data: Record<string, JsonValue> = {}): Promise<CaseRow> {
     const to = checkStep(row, action, factsOf(row));
     const saved = await saveCase(ctx, row, { ...patch, status: to });
     await recordStep(ctx, row, action, to, note, data);
     return saved;
   }
 
-  async function acknowledgeStep(ctx: CommandContext, row: CaseRow, note: string | null): Promise<CaseRow> {
+  async function acknowledgeStep(ctx: ComplaintsContext, row: CaseRow, note: string | null): Promise<CaseRow> {
     const onTime = ctx.now.getTime() <= row.acknowledgeBy.getTime();
     const patch = await acknowledgeLevel(ctx, row);
     let saved: CaseRow;
@@ -195,7 +192,7 @@ export function createCaseService(engine: Engine) {
     } else {
       throw new InvalidStateError(`case ${row.caseNo} is already acknowledged at level ${row.level}`, { path: ['caseId'], status: row.status });
     }
-    await emit(ctx, 'complaint.acknowledged', { caseId: row.id, level: row.level, onTime }, row.customerId);
+    await ctx.emit('complaint.acknowledged', { caseId: row.id, level: row.level, onTime }, { customerId: row.customerId });
     return saved;
   }
 
@@ -205,7 +202,7 @@ export function createCaseService(engine: Engine) {
    * module's commands (see `remedy-workflow.ts`), told `fallbackApprover` as approver when the remedy
    * names none. A refusal by the loyalty module fails the whole command.
    */
-  async function executeStep(ctx: CommandContext, row: CaseRow, task: z.output<typeof executeSchema>['task'], note: string | null, fallbackApprover: string | null = null): Promise<CaseRow> {
+  async function executeStep(ctx: ComplaintsContext, row: CaseRow, task: z.output<typeof executeSchema>['task'], note: string | null, fallbackApprover: string | null = null): Promise<CaseRow> {
     checkStep(row, 'execute', factsOf(row));
     const open = await remediesOf(ctx, row.id, OPEN_REMEDY);
     if (open.some((r) => r.status === 'awaiting-approval')) throw new InvalidStateError(`case ${row.caseNo} has a remedy awaiting approval`, { path: ['caseId'] });
@@ -228,7 +225,7 @@ export function createCaseService(engine: Engine) {
         // Money changes hands at the till; the case records that it did.
         await ctx.tx.update(remediesCollection, r.id, { status: 'executed', executedAt: ctx.now, updatedAt: ctx.now }, { expectVersion: r.version });
         cost += r.value;
-        await emit(ctx, 'complaint.remedy-executed', { caseId: row.id, remedyId: r.id, type: r.type, value: r.value }, row.customerId);
+        await ctx.emit('complaint.remedy-executed', { caseId: row.id, remedyId: r.id, type: r.type, value: r.value }, { customerId: row.customerId });
       } else if (LOYALTY_REMEDIES.includes(r.type as RemedyType)) {
         loyalty.push(r);
       }
@@ -238,7 +235,7 @@ export function createCaseService(engine: Engine) {
     return saved;
   }
 
-  async function verifyStep(ctx: CommandContext, row: CaseRow, note: string | null): Promise<CaseRow> {
+  async function verifyStep(ctx: ComplaintsContext, row: CaseRow, note: string | null): Promise<CaseRow> {
     const all = await remediesOf(ctx, row.id);
     const unfinished = all.filter((r) => UNFINISHED.includes(r.status));
     if (unfinished.length) throw new InvalidStateError(`case ${row.caseNo}: ${unfinished.length} remedy(ies) not carried out yet`, { path: ['caseId'], remedies: unfinished.map((r) => r.id) });
@@ -253,7 +250,7 @@ export function createCaseService(engine: Engine) {
     return step(ctx, row, 'verify', await resolveClocks(ctx, row), note);
   }
 
-  async function closeStep(ctx: CommandContext, row: CaseRow, rootCause: string | undefined, resolution: string | undefined): Promise<CaseRow> {
+  async function closeStep(ctx: ComplaintsContext, row: CaseRow, rootCause: string | undefined, resolution: string | undefined): Promise<CaseRow> {
     const track = trackOf(row.kind as CaseKind);
     checkStep(row, 'close', factsOf(row));
     if (track !== 'feedback' && !rootCause) throw invalid(['rootCause'], 'required', 'the root cause is recorded when a case closes');
@@ -278,12 +275,12 @@ export function createCaseService(engine: Engine) {
         respondedAt: null,
         responseId: null,
       });
-      await emit(ctx, 'survey.invited', { invitationId, questionnaireId: questionnaire.id, customerId: row.customerId, storeId: row.storeId, trigger: 'case-closed' }, row.customerId);
+      await ctx.emit('survey.invited', { invitationId, questionnaireId: questionnaire.id, customerId: row.customerId, storeId: row.storeId, trigger: 'case-closed' }, { customerId: row.customerId });
     }
     if (row.customerId) {
       await ctx.addTimeline({ customerId: row.customerId, source: 'complaints', kind: 'case-closed', summary: `Case ${row.caseNo} closed${saved.remedyCost ? `; remedies worth ${money(engine, saved.remedyCost)}` : ''}`, storeId: row.storeId, ref: { type: 'case', id: row.id } });
     }
-    await emit(ctx, 'complaint.closed', { caseId: row.id, rootCause: rootCause ?? null, storeId: row.storeId, remedyCost: saved.remedyCost }, row.customerId);
+    await ctx.emit('complaint.closed', { caseId: row.id, rootCause: rootCause ?? null, storeId: row.storeId, remedyCost: saved.remedyCost }, { customerId: row.customerId });
     return saved;
   }
 
@@ -313,7 +310,7 @@ export function createCaseService(engine: Engine) {
   });
 
   /** A command on one case whose body gets the loaded row and returns the saved one. */
-  function caseCommand<S extends z.ZodType<{ caseId: string }>>(name: string, input: S, permission: string, body: (ctx: CommandContext, row: CaseRow, input: z.output<S>) => Promise<CaseRow>, moves?: ValueMove) {
+  function caseCommand<S extends z.ZodType<{ caseId: string }>>(name: string, input: S, permission: string, body: (ctx: ComplaintsContext, row: CaseRow, input: z.output<S>) => Promise<CaseRow>, moves?: ValueMove) {
     return kernel.command({
       name: `complaints.${name}`,
       input,
@@ -366,7 +363,7 @@ export function createCaseService(engine: Engine) {
     const approvedBy = ctx.actor.kind === 'staff' ? ctx.actor.staffId : `system:${ctx.actor.name}`;
     for (const r of waiting) {
       await ctx.tx.update(remediesCollection, r.id, { status: 'approved', approvedBy, approvedAt: ctx.now, updatedAt: ctx.now }, { expectVersion: r.version });
-      await emit(ctx, 'complaint.remedy-approved', { caseId: row.id, remedyId: r.id, approvedBy }, row.customerId);
+      await ctx.emit('complaint.remedy-approved', { caseId: row.id, remedyId: r.id, approvedBy }, { customerId: row.customerId });
     }
     const saved = await saveCase(ctx, row, {});
     await addHistory(ctx, row, { action: 'approve', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, note: input.note ?? null, data: { remedies: waiting.map((r) => r.id), value: waiting.reduce((s, r) => s + r.value, 0) } });
@@ -397,7 +394,7 @@ export function createCaseService(engine: Engine) {
     checkStep(row, 'rule');
     const ruling: StoredRuling = { decision: input.decision, reason: input.reason ?? null, ruledBy: actorRef(ctx.actor) as JsonValue, at: ctx.now.toISOString() };
     const ruled = await step(ctx, row, 'rule', { ruling }, input.reason ?? null, { decision: input.decision, ...(input.amount !== undefined ? { amount: input.amount } : {}) });
-    await emit(ctx, 'complaint.ruled', { caseId: row.id, decision: input.decision }, row.customerId);
+    await ctx.emit('complaint.ruled', { caseId: row.id, decision: input.decision }, { customerId: row.customerId });
     if (input.decision === 'reject') return ruled;
     const remedy: RemedyInput = input.decision === 'refund' ? { type: 'refund', amount: input.amount! } : { type: input.decision, amount: input.amount ?? 0 };
     return (await proposeRemedies(ctx, ruled, [remedy], input.approverStaffId, ['amount'])).row;
@@ -428,7 +425,7 @@ export function createCaseService(engine: Engine) {
       if (!TASK_REMEDIES.includes(r.type as RemedyType)) continue;
       await ctx.tx.update(remediesCollection, r.id, { status: 'executed', executedAt: ctx.now, updatedAt: ctx.now }, { expectVersion: r.version });
       cost += r.value;
-      await emit(ctx, 'complaint.remedy-executed', { caseId: row.id, remedyId: r.id, type: r.type, value: r.value }, row.customerId);
+      await ctx.emit('complaint.remedy-executed', { caseId: row.id, remedyId: r.id, type: r.type, value: r.value }, { customerId: row.customerId });
     }
     const late = ctx.now.getTime() > new Date(task.dueAt).getTime();
     const saved = await saveCase(ctx, row, { task: { ...task, doneAt: ctx.now.toISOString(), doneNote: input.note ?? null }, taskDueAt: null, remedyCost: cost });
@@ -458,7 +455,7 @@ export function createCaseService(engine: Engine) {
     }
     const levelPatch = await enterLevel(engine, ctx, row, row.level, 'reopened', ctx.now);
     const saved = await step(ctx, row, 'reopen', { ...levelPatch, closedAt: null, resolvedAt: null, overdue: false, reopenCount: row.reopenCount + 1, task: null, taskDueAt: null }, input.note);
-    await emit(ctx, 'complaint.reopened', { caseId: row.id, level: row.level }, row.customerId);
+    await ctx.emit('complaint.reopened', { caseId: row.id, level: row.level }, { customerId: row.customerId });
     return saved;
   });
 
@@ -467,7 +464,7 @@ export function createCaseService(engine: Engine) {
     if (row.pausedAt) throw new InvalidStateError(`case ${row.caseNo} is already waiting on the customer`, { path: ['caseId'] });
     const saved = await saveCase(ctx, row, { pausedAt: ctx.now });
     await addHistory(ctx, row, { action: 'pause', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, note: input.note });
-    await emit(ctx, 'complaint.paused', { caseId: row.id }, row.customerId);
+    await ctx.emit('complaint.paused', { caseId: row.id }, { customerId: row.customerId });
     return saved;
   });
 
@@ -494,7 +491,7 @@ export function createCaseService(engine: Engine) {
     });
     const pausedMinutes = Math.round(pausedMs / 60_000);
     await addHistory(ctx, row, { action: 'resume', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, note: input.note ?? null, data: { pausedBusinessMinutes: pausedMinutes } });
-    await emit(ctx, 'complaint.resumed', { caseId: row.id, pausedMinutes }, row.customerId);
+    await ctx.emit('complaint.resumed', { caseId: row.id, pausedMinutes }, { customerId: row.customerId });
     return saved;
   });
 

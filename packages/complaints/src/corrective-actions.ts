@@ -21,7 +21,7 @@ import {
   type RowOf,
 } from '@clientele/core';
 import { z } from 'zod';
-import { emit, loadCase, storeCalendarOf, type Engine } from './case-engine.js';
+import { loadCase, storeCalendarOf, type Engine } from './case-engine.js';
 import { actionsCollection, type ActionRow } from './collections.js';
 import { isTop } from './ladder.js';
 import { placeDue } from './due-placement.js';
@@ -113,7 +113,7 @@ export function createCorrectiveActionService(engine: Engine) {
         updatedAt: ctx.now,
       });
       ctx.audit({ type: 'corrective-action', id: row.id }, { cause, storeId, ownerStaffId: owner.id });
-      await emit(ctx, 'corrective-action.created', { actionId: row.id, caseId: row.caseId, storeId, cause, ownerStaffId: owner.id });
+      await ctx.emit('corrective-action.created', { actionId: row.id, caseId: row.caseId, storeId, cause, ownerStaffId: owner.id });
       return row;
     },
   });
@@ -128,7 +128,7 @@ export function createCorrectiveActionService(engine: Engine) {
       if (row.status !== 'open') throw new InvalidStateError(`corrective action ${row.id} is ${row.status}`, { path: ['actionId'], status: row.status });
       const done = await ctx.tx.update(actionsCollection, row.id, { status: 'done', doneAt: ctx.now, doneNote: input.note, pendingDueAt: null, updatedAt: ctx.now }, { expectVersion: row.version });
       ctx.audit({ type: 'corrective-action', id: row.id }, { late: ctx.now.getTime() > row.dueAt.getTime() });
-      await emit(ctx, 'corrective-action.completed', { actionId: row.id });
+      await ctx.emit('corrective-action.completed', { actionId: row.id });
       return done;
     },
   });
@@ -146,7 +146,7 @@ export function createCorrectiveActionService(engine: Engine) {
       const verifiedBy = ctx.actor.kind === 'staff' ? ctx.actor.staffId : `system:${ctx.actor.name}`;
       const verified = await ctx.tx.update(actionsCollection, row.id, { status: 'verified', verifiedAt: ctx.now, verifiedBy, updatedAt: ctx.now }, { expectVersion: row.version });
       ctx.audit({ type: 'corrective-action', id: row.id });
-      await emit(ctx, 'corrective-action.verified', { actionId: row.id });
+      await ctx.emit('corrective-action.verified', { actionId: row.id });
       return verified;
     },
   });
@@ -162,14 +162,14 @@ export function createCorrectiveActionService(engine: Engine) {
       ctx.audit({ type: 'corrective-action', id: row.id }, { missedAt: row.pendingDueAt.toISOString() });
       if (isTop(ladder, row.level)) {
         await ctx.tx.update(actionsCollection, row.id, { overdue: true, pendingDueAt: null, updatedAt: ctx.now }, { expectVersion: row.version });
-        await emit(ctx, 'corrective-action.overdue', { actionId: row.id, level: row.level });
+        await ctx.emit('corrective-action.overdue', { actionId: row.id, level: row.level });
         return { outcome: 'overdue' };
       }
       // The next level gets a grace period counted from when the action fell due.
       const store = await storeCalendarOf(ctx.tx, row.storeId);
       const next = placeDue(store, row.pendingDueAt, config.correctiveActions.graceMinutes * 60_000, { what: 'the grace period of an overdue action', configPath: ['correctiveActions', 'graceMinutes'] }, ['actionId']);
       await ctx.tx.update(actionsCollection, row.id, { level: row.level + 1, escalations: row.escalations + 1, pendingDueAt: next, updatedAt: ctx.now }, { expectVersion: row.version });
-      await emit(ctx, 'corrective-action.escalated', { actionId: row.id, fromLevel: row.level, toLevel: row.level + 1 });
+      await ctx.emit('corrective-action.escalated', { actionId: row.id, fromLevel: row.level, toLevel: row.level + 1 });
       return { outcome: 'escalated' };
     },
   });

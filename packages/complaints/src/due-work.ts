@@ -7,7 +7,7 @@
  */
 import { idSchema, instantSchema, isClienteleError, type Actor, type JsonValue } from '@clientele/core';
 import { z } from 'zod';
-import { addHistory, emit, escalateCase, loadCase, saveCase, type Engine } from './case-engine.js';
+import { addHistory, escalateCase, loadCase, saveCase, type Engine } from './case-engine.js';
 import { casesCollection, invitationsCollection, type StoredTask } from './collections.js';
 import type { CorrectiveActionService } from './corrective-actions.js';
 import { isTop, ladderNamed } from './ladder.js';
@@ -44,7 +44,7 @@ export function createDueWork(engine: Engine, workflow: RemedyWorkflow, actions:
       if (isTop(ladder, row.level)) {
         await saveCase(ctx, row, { ...cleared, overdue: true });
         await addHistory(ctx, row, { action: 'overdue', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, data: { clock, missedAt: missedAt.toISOString() } as Record<string, JsonValue> });
-        await emit(ctx, 'complaint.overdue', { caseId: row.id, level: row.level, clock, storeId: row.storeId }, row.customerId);
+        await ctx.emit('complaint.overdue', { caseId: row.id, level: row.level, clock, storeId: row.storeId }, { customerId: row.customerId });
         return { outcome: 'overdue' };
       }
       const reason = clock === 'acknowledge' ? 'acknowledge-missed' : clock === 'resolve' ? 'resolve-missed' : 'execution-late';

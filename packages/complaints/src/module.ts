@@ -2,12 +2,12 @@
  * `complaints(config)`: the module factory. Mounted as `crm.complaints`; its collections, migrations,
  * commands, queries and `runDue` come from here.
  */
-import { ValidationError, defineModule, instantSchema, parseInput, scan, storesCollection, type ModuleDefinition, type StoreSettings, type ValidationIssue } from '@clientele/core';
+import { ValidationError, defineModule, instantSchema, parseInput, scan, storesCollection, type Kernel, type ModuleDefinition, type StoreSettings, type ValidationIssue } from '@clientele/core';
 import { storeCalendarIssues } from './due-placement.js';
 import { slaCalendar } from './sla-clock.js';
 import { createArchive } from './archive.js';
 import { createCaseService } from './case-service.js';
-import { createEngine } from './case-engine.js';
+import { createEngine, type ComplaintsEventMap } from './case-engine.js';
 import { complaintsCollections } from './collections.js';
 import { parseComplaintsConfig, type ComplaintsConfig, type ComplaintsConfigInput } from './config.js';
 import { createCorrectiveActionService } from './corrective-actions.js';
@@ -16,7 +16,7 @@ import type { ComplaintEvents } from './events.js';
 import { createRemedyWorkflow } from './remedy-workflow.js';
 import { createSurveyService } from './survey-service.js';
 
-function buildApi(kernel: Parameters<ModuleDefinition['setup']>[0], config: ComplaintsConfig) {
+function buildApi(kernel: Kernel<ComplaintsEventMap>, config: ComplaintsConfig) {
   const engine = createEngine(kernel, config);
   const workflow = createRemedyWorkflow(engine);
   const cases = createCaseService(engine);
@@ -37,13 +37,13 @@ function buildApi(kernel: Parameters<ModuleDefinition['setup']>[0], config: Comp
     /** Corrective actions: owner, due date, status, verification; overdue ones escalate. */
     actions: actions.api,
     /** Satisfaction surveys. */
-    surveys,
+    surveys: surveys.api,
     /** The configuration in force, with defaults filled in. */
     config,
     /** Escalates what fell due by `now` (the same work `crm.runDue` does for this module). */
     runDue: (now: Date | string = kernel.clock.now()) => due.runDue(parseInput(instantSchema, now, ['now'])),
   };
-  return { api, runDue: due.runDue };
+  return { api, runDue: due.runDue, handlers: surveys.handlers };
 }
 
 /** The API mounted as `crm.complaints`. */
@@ -66,11 +66,12 @@ export function complaints(config: ComplaintsConfigInput): ModuleDefinition<'com
     collections: complaintsCollections,
     migrations: [{ id: 'complaints/0001-initial', steps: complaintsCollections.map((collection) => ({ op: 'createCollection' as const, collection })) }],
     setup(kernel) {
-      const { api, runDue } = buildApi(kernel, resolved);
+      const { api, runDue, handlers } = buildApi(kernel, resolved);
       const issuesOf = (store: StoreSettings, now: Date) => storeCalendarIssues(resolved, slaCalendar(store), now);
       return {
         api,
         runDue,
+        handlers,
         // A store whose hours cannot carry the ladders is refused when it is created or changed ...
         checkStore: issuesOf,
         // ... and a configuration whose ladders an existing store cannot carry stops the host at start-up.

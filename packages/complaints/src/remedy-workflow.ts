@@ -15,9 +15,9 @@
  * the key the first call used: if that call went through, the loyalty module answers with its first
  * result, so a remedy is never issued twice.
  */
-import { ClienteleError, idSchema, isClienteleError, type Actor, type CommandContext, type ErrorCode, type JsonValue } from '@clientele/core';
+import { ClienteleError, idSchema, isClienteleError, type Actor, type ErrorCode, type JsonValue } from '@clientele/core';
 import { z } from 'zod';
-import { addHistory, emit, loadCase, saveCase, type Engine } from './case-engine.js';
+import { addHistory, loadCase, saveCase, type Engine, type ComplaintsContext } from './case-engine.js';
 import { remediesCollection, type CaseRow, type RemedyRow } from './collections.js';
 import { issueKey, loyaltyCommandFor, type RemedyType } from './remedies.js';
 
@@ -54,7 +54,7 @@ export function remedyApprover(remedy: Pick<RemedyRow, 'approvedBy'>): string | 
  * module's refusal propagates unchanged (the kernel audits it when it is an authority or permission
  * refusal), so the caller's whole command fails with it.
  */
-export async function issueLoyaltyRemedy(engine: Engine, ctx: CommandContext, row: CaseRow, remedy: RemedyRow, approvedBy: string | null): Promise<CaseRow> {
+export async function issueLoyaltyRemedy(engine: Engine, ctx: ComplaintsContext, row: CaseRow, remedy: RemedyRow, approvedBy: string | null): Promise<CaseRow> {
   const command = loyaltyCommandFor(engine.loyalty(), remedy.type as RemedyType);
   if (!command) {
     throw new ClienteleError('UNSUPPORTED', `${remedy.type} remedies are issued by the loyalty module, which is not installed or does not offer it`, { module: 'loyalty', remedyId: remedy.id });
@@ -75,7 +75,7 @@ export async function issueLoyaltyRemedy(engine: Engine, ctx: CommandContext, ro
     const what = done.type === 'goodwill-points' ? `${done.points} goodwill points` : `a voucher (${done.templateId})`;
     await ctx.addTimeline({ customerId: row.customerId, source: 'complaints', kind: 'remedy-issued', summary: `Service recovery on case ${row.caseNo}: ${what}`, storeId: row.storeId, ref: { type: 'case', id: row.id } });
   }
-  await emit(ctx, 'complaint.remedy-executed', { caseId: row.id, remedyId: done.id, type: done.type, value: done.value }, row.customerId);
+  await ctx.emit('complaint.remedy-executed', { caseId: row.id, remedyId: done.id, type: done.type, value: done.value }, { customerId: row.customerId });
   return saved;
 }
 
@@ -111,7 +111,7 @@ export function createRemedyWorkflow(engine: Engine): RemedyWorkflow {
       await saveCase(ctx, row, {});
       await addHistory(ctx, row, { action: 'remedy-failed', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, data: { remedyId: remedy.id, code: input.code } });
       ctx.audit({ type: 'case', id: row.id, customerId: row.customerId }, { remedyId: remedy.id, code: input.code });
-      await emit(ctx, 'complaint.remedy-failed', { caseId: row.id, remedyId: remedy.id, code: input.code }, row.customerId);
+      await ctx.emit('complaint.remedy-failed', { caseId: row.id, remedyId: remedy.id, code: input.code }, { customerId: row.customerId });
       return { recorded: true };
     },
   });

@@ -16,11 +16,11 @@ import {
   parseInput,
   scan,
   type AggregateRow,
-  type CommandContext,
+  type EventHandlerEntry,
   type Where,
 } from '@clientele/core';
 import { z } from 'zod';
-import { activeCustomerId, calendarOf, createCase, emit, segmentsOfCustomer, type Engine } from './case-engine.js';
+import { activeCustomerId, calendarOf, createCase, segmentsOfCustomer, type Engine, type ComplaintsContext, type ComplaintsEventMap } from './case-engine.js';
 import { answersCollection, invitationsCollection, responsesCollection, type InvitationRow, type ResponseRow } from './collections.js';
 import { lowScoresOf, type Questionnaire } from './config.js';
 import { isLowScore, isSampled, mean, netPromoterScore, normalise, onScale, promoterClass, scaleRange, type Scale } from './questionnaires.js';
@@ -139,7 +139,7 @@ export function createSurveyService(engine: Engine) {
     return q;
   }
 
-  async function addInvitation(ctx: CommandContext, q: Questionnaire, fields: { customerId: string | null; storeId: string; trigger: string; refType: string; refId: string }): Promise<InvitationRow> {
+  async function addInvitation(ctx: ComplaintsContext, q: Questionnaire, fields: { customerId: string | null; storeId: string; trigger: string; refType: string; refId: string }): Promise<InvitationRow> {
     const row = await ctx.tx.insert(invitationsCollection, {
       id: ctx.id('inv'),
       questionnaireId: q.id,
@@ -150,20 +150,21 @@ export function createSurveyService(engine: Engine) {
       respondedAt: null,
       responseId: null,
     });
-    await emit(ctx, 'survey.invited', { invitationId: row.id, questionnaireId: q.id, customerId: row.customerId, storeId: row.storeId, trigger: row.trigger }, row.customerId);
+    await ctx.emit('survey.invited', { invitationId: row.id, questionnaireId: q.id, customerId: row.customerId, storeId: row.storeId, trigger: row.trigger }, { customerId: row.customerId });
     return row;
   }
 
   // Sampling happens in the sale's own transaction: a sale and its invitation commit together.
+  const handlers: EventHandlerEntry<ComplaintsEventMap>[] = [];
   const sampled = config.surveys.questionnaires.filter((q) => q.trigger === 'purchase' && q.sampleRate > 0);
   if (sampled.length) {
-    kernel.on<{ purchaseId: string; customerId: string | null; storeId: string }>('purchase.recorded', async (ctx, sale) => {
+    handlers.push({ event: 'purchase.recorded', run: async (ctx, sale) => {
       for (const q of sampled) {
         if (q.audience === 'members' && !sale.customerId) continue;
         if (!isSampled(q.seed ?? q.id, sale.purchaseId, q.sampleRate)) continue;
         await addInvitation(ctx, q, { customerId: sale.customerId, storeId: sale.storeId, trigger: 'purchase', refType: 'purchase', refId: sale.purchaseId });
       }
-    });
+    } });
   }
 
   const invite = kernel.command({
@@ -284,7 +285,7 @@ export function createSurveyService(engine: Engine) {
         });
       }
       ctx.audit({ type: 'survey-response', id: responseId, customerId }, { questionnaireId: q.id, lowScore: low.length > 0, ...(caseId ? { caseId } : {}) });
-      await emit(ctx, 'survey.answered', { responseId, questionnaireId: q.id, storeId, lowScore: low.length > 0, caseId }, customerId);
+      await ctx.emit('survey.answered', { responseId, questionnaireId: q.id, storeId, lowScore: low.length > 0, caseId }, { customerId: customerId });
       return { response, caseId };
     },
   });
@@ -382,7 +383,7 @@ export function createSurveyService(engine: Engine) {
     return { from: q.from, to: q.to, previousFrom, rows };
   }
 
-  return {
+  const api = {
     /** The configured questionnaires (configuration: no reader needed). */
     questionnaires: (): readonly Questionnaire[] => config.surveys.questionnaires,
     /** Invites a customer to a questionnaire by hand. */
@@ -394,7 +395,8 @@ export function createSurveyService(engine: Engine) {
     /** Scores per indicator, store or segment for a period, with the trend (totals: no reader needed). */
     scores,
   };
+  return { api, handlers };
 }
 
 /** The survey API (`crm.complaints.surveys`). */
-export type SurveyService = ReturnType<typeof createSurveyService>;
+export type SurveyService = ReturnType<typeof createSurveyService>['api'];

@@ -6,9 +6,9 @@
  * `tests/service-recovery.test.ts` runs the same flows with the real module.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { auditLog, defineModule, idempotencyKeys, scan } from '@clientele/core';
+import { auditLog, defineModule, idempotencyKeys, scan, type NoEvents } from '@clientele/core';
 import { STORE_KINDS } from '../../../tests/support/stores.js';
-import { issueKey, remediesCollection, casesCollection, TRANSITIONS } from '../src/index.js';
+import { issueKey, remediesCollection, casesCollection, TRANSITIONS, type ComplaintEvents } from '../src/index.js';
 import { CLERK, MANAGER, SYSTEM, loyaltyStandIn, openWorld, snapshot, testLedger, type LoyaltyCall } from './support/world.js';
 
 type World = Awaited<ReturnType<typeof openWorld>>;
@@ -21,16 +21,18 @@ async function ledger(world: World) {
 
 /** A module whose in-transaction handler of `complaint.remedy-executed` throws `times` times: a failure after the loyalty call. */
 function failAfterIssue(control: { times: number }) {
-  return defineModule({
+  return defineModule<string, object, NoEvents, ComplaintEvents>({
     name: 'fail-after-issue',
     setup(kernel) {
-      kernel.on('complaint.remedy-executed', async () => {
+      return {
+        api: {},
+        handlers: [{ event: 'complaint.remedy-executed', run: async () => {
         if (control.times > 0) {
           control.times--;
           throw new Error('the process died after the loyalty call');
         }
-      });
-      return { api: {} };
+      } }],
+      };
     },
   });
 }

@@ -21,8 +21,9 @@ import { createAuditReader } from './runtime/audit.js';
 import { authorityUsage, runtimeCollections } from './runtime/collections.js';
 import { createEventHub, type EventBus, type EventMap } from './runtime/events.js';
 import { createKernel } from './runtime/kernel.js';
-import type { CommandInfo, ModuleDefinition, ModuleInstance, QueryInfo } from './runtime/module.js';
+import type { CommandInfo, EventHandler, Kernel, ModuleDefinition, ModuleInstance, QueryInfo } from './runtime/module.js';
 import { createOutbox, type Outbox } from './runtime/outbox.js';
+import { orderRefundSteps } from './runtime/refunds.js';
 import type { Migration, MigrationResult, Store } from './store/port.js';
 import type { CollectionSpec } from './store/schema.js';
 import { currencySchema } from './money.js';
@@ -70,8 +71,12 @@ export const coreMigrations: readonly Migration[] = [
   },
 ];
 
+/** Any module definition, whatever its API and events (the constraint of `modules`). */
+// A module's API and event map vary per module; `unknown` would refuse them by variance.
+export type AnyModule = ModuleDefinition<string, any, any, any>;
+
 /** Options of {@link createClientele}. */
-export interface ClienteleOptions<M extends readonly ModuleDefinition[]> {
+export interface ClienteleOptions<M extends readonly AnyModule[]> {
   /** Where data lives: `sqliteStore(...)`, `postgresStore(...)`, `memoryStore()`. */
   store: Store;
   /** Where time comes from (default: the system clock). Tests pass `manualClock(...)`. */
@@ -98,17 +103,17 @@ export interface ClienteleOptions<M extends readonly ModuleDefinition[]> {
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 
 /** The APIs of the modules given, keyed by module name. */
-export type ModuleApis<M extends readonly ModuleDefinition[]> = {
-  [D in M[number] as D['name']]: D extends ModuleDefinition<string, infer A, EventMap> ? A : never;
+export type ModuleApis<M extends readonly AnyModule[]> = {
+  [D in M[number] as D['name']]: D extends ModuleDefinition<string, infer A, any, any> ? A : never;
 };
 
 /** The union of the modules' event maps. */
-export type ModuleEvents<M extends readonly ModuleDefinition[]> = [M[number]] extends [never]
+export type ModuleEvents<M extends readonly AnyModule[]> = [M[number]] extends [never]
   ? {}
-  : UnionToIntersection<M[number] extends ModuleDefinition<string, unknown, infer E> ? E : never>;
+  : UnionToIntersection<M[number] extends ModuleDefinition<string, any, infer E, any> ? E : never>;
 
 /** Every event a Clientele instance with modules `M` emits. */
-export type ClienteleEvents<M extends readonly ModuleDefinition[]> = CoreEvents & ModuleEvents<M>;
+export type ClienteleEvents<M extends readonly AnyModule[]> = CoreEvents & ModuleEvents<M>;
 
 function buildCore(kernel: ReturnType<typeof createKernel>, settings: { completeness: CompletenessRules; attributes: z.ZodType<Record<string, unknown>>; modules: () => ReadonlyArray<ModuleInstance<unknown>> }) {
   const organisation = createOrganisationService(kernel, { modules: settings.modules });
@@ -120,7 +125,10 @@ function buildCore(kernel: ReturnType<typeof createKernel>, settings: { complete
     /** Membership cards: types, issue, link, lost, replace, block, lookup. */
     cards: createCardService(kernel),
     /** Sales, returns and voids. */
-    purchases: createPurchaseService(kernel, { tenders: () => new Set(settings.modules().flatMap((m) => m.tenders ?? [])) }),
+    purchases: createPurchaseService(kernel, {
+      tenders: () => new Set(settings.modules().flatMap((m) => m.tenders ?? [])),
+      refundSteps: () => orderRefundSteps(settings.modules().flatMap((m) => m.refunds ?? [])),
+    }),
     /** The shared interaction log. */
     interactions: { log: interactions.log, list: interactions.list },
     /** A customer's timeline from every module, newest first. */
@@ -142,7 +150,7 @@ function buildCore(kernel: ReturnType<typeof createKernel>, settings: { complete
 export type CoreApi = ReturnType<typeof buildCore>;
 
 /** A wired Clientele instance. */
-export type Clientele<M extends readonly ModuleDefinition[] = []> = CoreApi &
+export type Clientele<M extends readonly AnyModule[] = []> = CoreApi &
   ModuleApis<M> & {
     /** Typed listeners of committed events. */
     events: EventBus<ClienteleEvents<M>>;
@@ -165,11 +173,11 @@ export type Clientele<M extends readonly ModuleDefinition[] = []> = CoreApi &
   };
 
 /** Wires a Clientele instance. Call `migrate()` before first use. */
-export function createClientele<const M extends readonly ModuleDefinition[] = []>(options: ClienteleOptions<M>): Clientele<M> {
+export function createClientele<const M extends readonly AnyModule[] = []>(options: ClienteleOptions<M>): Clientele<M> {
   const clock = options.clock ?? systemClock();
   const ids = options.ids ?? ulidGenerator(() => clock.now().getTime());
   const currency = currencySchema.parse(options.currency ?? 'CNY');
-  const definitions = (options.modules ?? []) as readonly ModuleDefinition[];
+  const definitions = (options.modules ?? []) as readonly AnyModule[];
 
   const collections: CollectionSpec[] = [...coreCollections];
   const names = new Set(collections.map((c) => c.name));
@@ -199,7 +207,10 @@ export function createClientele<const M extends readonly ModuleDefinition[] = []
   });
   const apis: Record<string, unknown> = {};
   for (const d of definitions) {
-    const instance = d.setup(kernel);
+    // One kernel runs every module's events; each module's types see core's and its own, and core
+    // calls a module's handlers and steps only with the contexts of the commands that emit them.
+    const instance = d.setup(kernel as unknown as Kernel<CoreEvents>) as unknown as ModuleInstance<unknown>;
+    for (const h of instance.handlers ?? []) kernel.on(h.event, h.run as EventHandler<never, EventMap>);
     instances.push({ name: d.name, instance });
     apis[d.name] = instance.api;
     kernel.registerModule(d.name, instance.api);

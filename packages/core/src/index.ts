@@ -67,6 +67,7 @@ export {
   type ClienteleOptions,
   type ClienteleEvents,
   type CoreApi,
+  type AnyModule,
   type ModuleApis,
   type ModuleEvents,
 } from './clientele.js';
@@ -80,9 +81,11 @@ export {
   type CommandOptions,
   type CommandSpec,
   type EventHandler,
+  type EventHandlerEntry,
   type Kernel,
   type ModuleDefinition,
   type ModuleInstance,
+  type NoEvents,
   type RefundDeduction,
   type TimelineInput,
   type StoreSettings,
@@ -95,6 +98,7 @@ export {
   type ValueMove,
   VALUE_KINDS,
 } from './runtime/module.js';
+export { REFUND_ORDER, type RefundCollector, type RefundStep } from './runtime/refunds.js';
 export { limitNameFor, usedToday, type Authorisation } from './runtime/authority.js';
 export { nextSequence } from './runtime/kernel.js';
 export type { Outbox, OutboxEvent, RelayOptions } from './runtime/outbox.js';

@@ -3,7 +3,7 @@
  * retailer-defined events), each limited per period. Registration earns by itself when core
  * registers a member, in that same transaction.
  */
-import { InvalidStateError, codeSchema, idSchema, invalid, jsonObjectSchema, parseInput, type CommandContext, type JsonValue } from '@clientele/core';
+import { InvalidStateError, codeSchema, idSchema, invalid, jsonObjectSchema, parseInput, type JsonValue } from '@clientele/core';
 import { z } from 'zod';
 import { limitOf, payloadSchemaOf } from './activities.js';
 import type { BasketTest } from './conditions.js';
@@ -13,7 +13,7 @@ import { localTime, periodKey } from './local-time.js';
 import { activeMember, memberContext, storeTimeZone } from './member-context.js';
 import type { ActivityConfig } from './program.js';
 import { contextFacts } from './quote-context.js';
-import { typed, type LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext, LoyaltyHandler, LoyaltyRuntime } from './runtime.js';
 import { pointsText } from './points-math.js';
 
 /** Input of `recordActivity`. */
@@ -52,12 +52,12 @@ export function createActivityEarning(rt: LoyaltyRuntime) {
     byCode.set(a.code, { config: a, tests });
   }
 
-  async function earn(ctx: CommandContext, a: ActivityConfig, customerId: string, points: number, storeId: string | null, timeZone: string, ref: { type: string; id: string } | null, details: Record<string, JsonValue>) {
+  async function earn(ctx: LoyaltyContext, a: ActivityConfig, customerId: string, points: number, storeId: string | null, timeZone: string, ref: { type: string; id: string } | null, details: Record<string, JsonValue>) {
     const { entry } = await ledger.credit(ctx, { customerId, kind: 'earn', points, storeId, ref, expiry: expiryOf(cfg.expiry, ctx.now, timeZone), details: { activity: a.code, ...details } });
     await tiers.record(ctx, customerId, ctx.now, points, 0);
     await tiers.upgrade(ctx, customerId);
     await ctx.addTimeline({ customerId, source: 'loyalty', kind: 'points-earned', summary: `Earned ${pointsText(points)}: ${a.name ?? a.code}`, storeId, ref });
-    await typed(ctx).emit('points.earned', { customerId, entryId: entry.id, points, pending: false, source: 'activity', ref, storeId }, { customerId });
+    await ctx.emit('points.earned', { customerId, entryId: entry.id, points, pending: false, source: 'activity', ref, storeId }, { customerId });
     return entry;
   }
 
@@ -115,15 +115,16 @@ export function createActivityEarning(rt: LoyaltyRuntime) {
     },
   });
 
+  const handlers: LoyaltyHandler[] = [];
   const registration = cfg.activities.find((a) => a.type === 'registration');
   if (registration) {
-    kernel.on('customer.registered', (async (ctx: CommandContext, e: { customerId: string; kind: string; homeStoreId: string | null }) => {
+    handlers.push({ event: 'customer.registered', run: async (ctx, e) => {
       if (e.kind !== 'individual') return;
       if (!(await takeUse(ctx, `activity:${registration.code}:${e.customerId}:all`, 1, e.customerId))) return;
       const timeZone = e.homeStoreId ? await storeTimeZone(ctx.tx, e.homeStoreId).catch(() => cfg.timeZone) : cfg.timeZone;
       await earn(ctx, registration, e.customerId, registration.points, e.homeStoreId, timeZone, { type: 'customer', id: e.customerId }, { activity: registration.code });
-    }) as never);
+    } });
   }
 
-  return { recordActivity };
+  return { recordActivity, handlers };
 }

@@ -4,13 +4,13 @@
  * need monetary authority for the points' value (goodwill: the `goodwill-points` limit, or
  * `compensation` when the role sets none), and every one is audited.
  */
-import { codeSchema, idSchema, shortTextSchema, type CommandContext } from '@clientele/core';
+import { codeSchema, idSchema, shortTextSchema } from '@clientele/core';
 import { z } from 'zod';
 import { expiryOf } from './expiry.js';
 import { GOODWILL_LIMITS } from './grant-authority.js';
 import { activeMember, storeTimeZone } from './member-context.js';
 import { valueOfPoints } from './points-math.js';
-import { typed, type LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext, LoyaltyRuntime } from './runtime.js';
 
 const points = z.number().int('points are whole').max(1_000_000_000).min(-1_000_000_000);
 const refSchema = z.object({ type: codeSchema, id: idSchema }).strict();
@@ -67,7 +67,7 @@ export function createAdjustments(rt: LoyaltyRuntime) {
   const { kernel, ledger } = rt;
   const cfg = rt.program.config;
 
-  async function where(ctx: CommandContext, customerId: string, storeId: string | undefined) {
+  async function where(ctx: LoyaltyContext, customerId: string, storeId: string | undefined) {
     const member = await activeMember(ctx.tx, customerId);
     const store = storeId ?? null;
     const timeZone = store ? await storeTimeZone(ctx.tx, store) : cfg.timeZone;
@@ -90,7 +90,7 @@ export function createAdjustments(rt: LoyaltyRuntime) {
           : (await ledger.debit(ctx, { ...posting, points: -input.points, mode: 'guarded' })).entry!;
       ctx.audit({ type: 'points-entry', id: entry.id, customerId: member.id }, { points: input.points, ...(approvedBy ? { approvedBy } : {}) });
       await ctx.addTimeline({ customerId: member.id, source: 'loyalty', kind: 'points-adjusted', summary: `Points adjusted by ${input.points > 0 ? '+' : ''}${input.points}`, storeId: store, ref: { type: 'points-entry', id: entry.id } });
-      await typed(ctx).emit('points.adjusted', { customerId: member.id, entryId: entry.id, points: input.points }, { customerId: member.id });
+      await ctx.emit('points.adjusted', { customerId: member.id, entryId: entry.id, points: input.points }, { customerId: member.id });
       return { entryId: entry.id, points: input.points, balance: entry.balanceAfter };
     },
   });
@@ -108,7 +108,7 @@ export function createAdjustments(rt: LoyaltyRuntime) {
       const { entry } = await ledger.credit(ctx, { customerId: member.id, kind: 'goodwill', points: input.points, storeId: store, ref, reason: input.reason, expiry: expiryOf(cfg.expiry, ctx.now, timeZone), details: approvedBy ? { approvedBy } : {} });
       ctx.audit({ type: 'points-entry', id: entry.id, customerId: member.id }, { points: input.points, ...(ref ? { refType: ref.type, refId: ref.id } : {}), ...(approvedBy ? { approvedBy } : {}) });
       await ctx.addTimeline({ customerId: member.id, source: 'loyalty', kind: 'points-goodwill', summary: `${input.points} goodwill ${input.points === 1 ? 'point' : 'points'} granted`, storeId: store, ref });
-      await typed(ctx).emit('points.goodwill-granted', { customerId: member.id, entryId: entry.id, points: input.points, ref }, { customerId: member.id });
+      await ctx.emit('points.goodwill-granted', { customerId: member.id, entryId: entry.id, points: input.points, ref }, { customerId: member.id });
       return { entryId: entry.id, points: input.points, balance: entry.balanceAfter };
     },
   });
@@ -123,7 +123,7 @@ export function createAdjustments(rt: LoyaltyRuntime) {
       const { entry } = await ledger.debit(ctx, { customerId: member.id, kind: 'redeem', points: input.points, mode: 'guarded', storeId: store, ref: input.ref, reason: input.reason ?? null });
       const value = valueOfPoints(input.points, cfg.pointValue);
       ctx.audit({ type: 'points-entry', id: entry!.id, customerId: member.id }, { points: input.points, refType: input.ref.type, refId: input.ref.id });
-      await typed(ctx).emit('points.redeemed', { customerId: member.id, entryId: entry!.id, points: input.points, value, ref: input.ref }, { customerId: member.id });
+      await ctx.emit('points.redeemed', { customerId: member.id, entryId: entry!.id, points: input.points, value, ref: input.ref }, { customerId: member.id });
       return { entryId: entry!.id, points: input.points, value, balance: entry!.balanceAfter };
     },
   });

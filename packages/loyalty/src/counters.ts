@@ -2,9 +2,10 @@
  * Counters behind caps, budgets and usage limits. A commit adds what its quote says to each counter,
  * each increment guarded by the limit, so two tills racing for the last of a budget cannot both get it.
  */
-import { isClienteleError, type CommandContext, type StoreSession } from '@clientele/core';
+import { isClienteleError, type StoreSession } from '@clientele/core';
 import { countersCollection } from './collections.js';
 import type { CounterUse } from './quote.js';
+import type { LoyaltyContext } from './runtime.js';
 
 /** Current values of the given counters (absent ones are left out: they are 0). */
 export async function readCounters(session: StoreSession, keys: Iterable<string>): Promise<Record<string, number>> {
@@ -17,7 +18,7 @@ export async function readCounters(session: StoreSession, keys: Iterable<string>
 }
 
 /** Creates a counter at `value`; false when a concurrent transaction created it first. */
-async function create(ctx: CommandContext, key: string, customerId: string | null, value: number): Promise<boolean> {
+async function create(ctx: LoyaltyContext, key: string, customerId: string | null, value: number): Promise<boolean> {
   try {
     await ctx.tx.insert(countersCollection, { key, customerId, value });
     return true;
@@ -27,7 +28,7 @@ async function create(ctx: CommandContext, key: string, customerId: string | nul
   }
 }
 
-async function bump(ctx: CommandContext, key: string, delta: number, customerId: string | null, guard: { min?: number; max?: number }): Promise<boolean> {
+async function bump(ctx: LoyaltyContext, key: string, delta: number, customerId: string | null, guard: { min?: number; max?: number }): Promise<boolean> {
   if (!(await ctx.tx.get(countersCollection, key))) {
     if (delta < (guard.min ?? 0) || (guard.max !== undefined && delta > guard.max)) return false;
     if (await create(ctx, key, customerId, delta)) return true;
@@ -40,7 +41,7 @@ async function bump(ctx: CommandContext, key: string, delta: number, customerId:
  * (another sale took the room since the quote read it), the ones already added are taken back and
  * `false` says to quote again with fresh counters.
  */
-export async function applyCounters(ctx: CommandContext, uses: readonly CounterUse[]): Promise<boolean> {
+export async function applyCounters(ctx: LoyaltyContext, uses: readonly CounterUse[]): Promise<boolean> {
   const done: CounterUse[] = [];
   for (const use of uses) {
     if (use.points <= 0) continue;
@@ -54,7 +55,7 @@ export async function applyCounters(ctx: CommandContext, uses: readonly CounterU
 }
 
 /** Moves one counter by `delta`, never below zero (returns give back what their sale counted). */
-export async function adjustCounter(ctx: CommandContext, key: string, delta: number, customerId: string | null): Promise<void> {
+export async function adjustCounter(ctx: LoyaltyContext, key: string, delta: number, customerId: string | null): Promise<void> {
   if (delta === 0) return;
   const row = await ctx.tx.get(countersCollection, key);
   if (!row) {
@@ -65,6 +66,6 @@ export async function adjustCounter(ctx: CommandContext, key: string, delta: num
 }
 
 /** Counts one use of a limited thing (an activity) unless the limit is reached; returns whether it counted. */
-export async function takeUse(ctx: CommandContext, key: string, limit: number, customerId: string | null): Promise<boolean> {
+export async function takeUse(ctx: LoyaltyContext, key: string, limit: number, customerId: string | null): Promise<boolean> {
   return bump(ctx, key, 1, customerId, { max: limit });
 }

@@ -3,10 +3,9 @@
  * entries on both ledgers (the duplicate's history stays on its own record), its lots move to the
  * survivor, its holds are released, and its tier progress is added to the survivor's.
  */
-import type { CommandContext } from '@clientele/core';
 import { accountsCollection, holdsCollection, lotsCollection, tierActivityCollection } from './collections.js';
 import type { Lot } from './ledger.js';
-import { typed, type LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext, LoyaltyRuntime } from './runtime.js';
 
 /** Collections the merge handles itself (core moves the module's other rows by their customer key). */
 export const MERGE_HANDLED = [accountsCollection.name, 'loyalty_entries', tierActivityCollection.name, holdsCollection.name, lotsCollection.name] as const;
@@ -15,7 +14,7 @@ export const MERGE_HANDLED = [accountsCollection.name, 'loyalty_entries', tierAc
 export function createCustomerMerge(rt: LoyaltyRuntime) {
   const { ledger, tiers } = rt;
 
-  return async function mergeCustomer(ctx: CommandContext, ids: { survivorId: string; mergedId: string }): Promise<readonly string[]> {
+  return async function mergeCustomer(ctx: LoyaltyContext, ids: { survivorId: string; mergedId: string }): Promise<readonly string[]> {
     const { survivorId, mergedId } = ids;
     const from = await ctx.tx.get(accountsCollection, mergedId);
     if (from) {
@@ -49,7 +48,7 @@ export function createCustomerMerge(rt: LoyaltyRuntime) {
           // The moved lots first pay off a debt the survivor had.
           if (survivor.balance < 0) await ledger.payDebt(ctx, lots, -survivor.balance, entry.id);
         }
-        await typed(ctx).emit('points.transferred', { fromCustomerId: mergedId, toCustomerId: survivorId, points: acc.balance, pendingPoints: acc.pending }, { customerId: survivorId });
+        await ctx.emit('points.transferred', { fromCustomerId: mergedId, toCustomerId: survivorId, points: acc.balance, pendingPoints: acc.pending }, { customerId: survivorId });
       }
     }
     // Tier progress adds up month by month.

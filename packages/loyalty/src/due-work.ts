@@ -7,13 +7,13 @@
  * in memory; every due time is stored. Each batch is one audited command (one transaction).
  */
 import { z } from 'zod';
-import type { CommandContext, JsonValue } from '@clientele/core';
+import type { JsonValue } from '@clientele/core';
 import { accountsCollection, holdsCollection, lotsCollection, storedValueCardsCollection, storedValuePaymentsCollection, vouchersCollection } from './collections.js';
 import type { HoldService } from './holds.js';
 import type { StoredValueService } from './stored-value-service.js';
 import type { VoucherService } from './voucher-service.js';
 import { addDaysToDate, localTime, startOfLocalDate } from './local-time.js';
-import { typed, type LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext, LoyaltyRuntime } from './runtime.js';
 import { pointsText } from './points-math.js';
 
 const BATCH = 200;
@@ -30,7 +30,7 @@ export function createDueWork(rt: LoyaltyRuntime, holds: HoldService, money: { v
    * A batch of one kind of due work: the ids a due query found, done in one transaction, audited as
    * `target` with what the work reports.
    */
-  function batchCommand<O>(name: string, target: string, work: (ctx: CommandContext, input: z.output<typeof ids>) => Promise<O>, details: (out: O) => Record<string, JsonValue>) {
+  function batchCommand<O>(name: string, target: string, work: (ctx: LoyaltyContext, input: z.output<typeof ids>) => Promise<O>, details: (out: O) => Record<string, JsonValue>) {
     return kernel.command({
       name,
       input: ids,
@@ -57,7 +57,7 @@ export function createDueWork(rt: LoyaltyRuntime, holds: HoldService, money: { v
         const r = await ledger.release(ctx, lot);
         if (!r) continue;
         points += r.points;
-        await typed(ctx).emit('points.released', { customerId: lot.customerId, entryId: r.entry.id, points: r.points, lotId: lot.id }, { customerId: lot.customerId });
+        await ctx.emit('points.released', { customerId: lot.customerId, entryId: r.entry.id, points: r.points, lotId: lot.id }, { customerId: lot.customerId });
       }
       return points;
     },
@@ -77,7 +77,7 @@ export function createDueWork(rt: LoyaltyRuntime, holds: HoldService, money: { v
         if (!r.entry) continue;
         points += r.points;
         await ctx.addTimeline({ customerId: lot.customerId, source: 'loyalty', kind: 'points-expired', summary: `${pointsText(r.points)} expired (valid through ${lot.lastDay})`, storeId: lot.storeId, ref: { type: 'points-entry', id: r.entry.id } });
-        await typed(ctx).emit('points.expired', { customerId: lot.customerId, entryId: r.entry.id, points: r.points, lotId: lot.id }, { customerId: lot.customerId });
+        await ctx.emit('points.expired', { customerId: lot.customerId, entryId: r.entry.id, points: r.points, lotId: lot.id }, { customerId: lot.customerId });
       }
       return points;
     },
@@ -102,7 +102,7 @@ export function createDueWork(rt: LoyaltyRuntime, holds: HoldService, money: { v
       for (const [customerId, days] of byMember) {
         for (const [lastDay, slot] of days) {
           warned++;
-          await typed(ctx).emit('points.expiring', { customerId, points: slot.points, lastDay, expiresAt: slot.expiresAt.toISOString() }, { customerId });
+          await ctx.emit('points.expiring', { customerId, points: slot.points, lastDay, expiresAt: slot.expiresAt.toISOString() }, { customerId });
         }
       }
       return warned;

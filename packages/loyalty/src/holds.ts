@@ -5,12 +5,12 @@
  * then committed by the sale that pays with it (a payment whose method is the program's
  * `redemption.paymentMethod` and whose reference is the hold id), cancelled, or expired by `runDue`.
  */
-import { InvalidStateError, NotFoundError, codeSchema, idSchema, invalid, type CommandContext, type RowOf } from '@clientele/core';
+import { InvalidStateError, NotFoundError, codeSchema, idSchema, invalid, type RowOf } from '@clientele/core';
 import { z } from 'zod';
 import { holdsCollection } from './collections.js';
 import { activeMember, storeTimeZone } from './member-context.js';
 import { valueOfPoints } from './points-math.js';
-import { typed, type LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext, LoyaltyRuntime } from './runtime.js';
 
 /** A hold as stored. */
 export type Hold = RowOf<typeof holdsCollection>;
@@ -58,18 +58,18 @@ export function createHolds(rt: LoyaltyRuntime) {
         entryId: null,
       });
       ctx.audit({ type: 'points-hold', id: hold.id, customerId: hold.customerId }, { points: hold.points, storeId: hold.storeId, terminalId: hold.terminalId });
-      await typed(ctx).emit('points.held', { holdId: hold.id, customerId: hold.customerId, points: hold.points, expiresAt: hold.expiresAt.toISOString() }, { customerId: hold.customerId });
+      await ctx.emit('points.held', { holdId: hold.id, customerId: hold.customerId, points: hold.points, expiresAt: hold.expiresAt.toISOString() }, { customerId: hold.customerId });
       return hold;
     },
   });
 
   /** Ends an active hold without spending it. */
-  async function release(ctx: CommandContext, hold: Hold, reason: 'cancelled' | 'expired', at: Date = ctx.now): Promise<Hold | null> {
+  async function release(ctx: LoyaltyContext, hold: Hold, reason: 'cancelled' | 'expired', at: Date = ctx.now): Promise<Hold | null> {
     const when = reason === 'expired' ? { status: 'active', expiresAt: { lte: at } } : { status: 'active' };
     const closed = await ctx.tx.consume(holdsCollection, hold.id, when, { status: reason, closedAt: ctx.now });
     if (!closed) return null;
     await ledger.hold(ctx, hold.customerId, hold.points);
-    await typed(ctx).emit('points.hold-released', { holdId: hold.id, customerId: hold.customerId, points: hold.points, reason }, { customerId: hold.customerId });
+    await ctx.emit('points.hold-released', { holdId: hold.id, customerId: hold.customerId, points: hold.points, reason }, { customerId: hold.customerId });
     return closed;
   }
 
@@ -94,7 +94,7 @@ export function createHolds(rt: LoyaltyRuntime) {
    * its time, and (when `value` is given) is worth exactly what the sale's points payment says.
    */
   async function commitInto(
-    ctx: CommandContext,
+    ctx: LoyaltyContext,
     input: { holdId: string; customerId: string | null; value?: number; ref: { type: string; id: string }; storeId: string | null; path: Array<string | number> },
   ): Promise<{ hold: Hold; entryId: string; points: number }> {
     const hold = await ctx.tx.get(holdsCollection, input.holdId);
@@ -108,7 +108,7 @@ export function createHolds(rt: LoyaltyRuntime) {
     }
     const { entry } = await ledger.debit(ctx, { customerId: hold.customerId, kind: 'redeem', points: hold.points, mode: 'held', storeId: input.storeId ?? hold.storeId, ref: input.ref, details: { holdId: hold.id } });
     await ctx.tx.update(holdsCollection, hold.id, { entryId: entry!.id });
-    await typed(ctx).emit('points.redeemed', { customerId: hold.customerId, entryId: entry!.id, points: hold.points, value: hold.value, ref: input.ref }, { customerId: hold.customerId });
+    await ctx.emit('points.redeemed', { customerId: hold.customerId, entryId: entry!.id, points: hold.points, value: hold.value, ref: input.ref }, { customerId: hold.customerId });
     return { hold: taken, entryId: entry!.id, points: hold.points };
   }
 
@@ -131,7 +131,7 @@ export function createHolds(rt: LoyaltyRuntime) {
   });
 
   /** Expires the holds whose time has passed; returns how many. */
-  async function expireDue(ctx: CommandContext, ids: readonly string[], at: Date): Promise<number> {
+  async function expireDue(ctx: LoyaltyContext, ids: readonly string[], at: Date): Promise<number> {
     let n = 0;
     for (const id of ids) {
       const hold = await ctx.tx.get(holdsCollection, id);

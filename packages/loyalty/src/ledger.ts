@@ -12,10 +12,11 @@
  * own entry kind and reference inside their own command.
  */
 import { InsufficientBalanceError } from './errors.js';
-import { actorRef, isClienteleError, type CommandContext, type JsonValue, type RowOf } from '@clientele/core';
+import { actorRef, isClienteleError, type JsonValue, type RowOf } from '@clientele/core';
 import { accountsCollection, entriesCollection, lotMovesCollection, lotsCollection, type EntryKind } from './collections.js';
 import type { Expiry } from './expiry.js';
 import { valueOfPoints, type PointValue } from './points-math.js';
+import type { LoyaltyContext } from './runtime.js';
 
 /** A ledger entry as stored. */
 export type LedgerEntry = RowOf<typeof entriesCollection>;
@@ -72,7 +73,7 @@ export function createLedger(settings: LedgerSettings) {
   const { rate } = settings;
 
   /** The member's account, created on first use. */
-  async function account(ctx: CommandContext, customerId: string): Promise<AccountRow> {
+  async function account(ctx: LoyaltyContext, customerId: string): Promise<AccountRow> {
     const row = await ctx.tx.get(accountsCollection, customerId);
     if (row) return row;
     try {
@@ -96,7 +97,7 @@ export function createLedger(settings: LedgerSettings) {
   }
 
   /** Appends an entry and moves the cached balances by the same amounts. */
-  async function post(ctx: CommandContext, p: Posting, points: number, pendingPoints: number, spendableDelta: number, details: Record<string, JsonValue> = {}, id = ctx.id('lpe')): Promise<{ entry: LedgerEntry; account: AccountRow }> {
+  async function post(ctx: LoyaltyContext, p: Posting, points: number, pendingPoints: number, spendableDelta: number, details: Record<string, JsonValue> = {}, id = ctx.id('lpe')): Promise<{ entry: LedgerEntry; account: AccountRow }> {
     const tx = ctx.tx;
     await account(ctx, p.customerId);
     if (points !== 0) await tx.increment(accountsCollection, p.customerId, 'balance', points);
@@ -125,12 +126,12 @@ export function createLedger(settings: LedgerSettings) {
     return { entry, account: acc };
   }
 
-  async function move(ctx: CommandContext, lot: Lot, points: number, pendingPoints: number, entryId: string): Promise<void> {
+  async function move(ctx: LoyaltyContext, lot: Lot, points: number, pendingPoints: number, entryId: string): Promise<void> {
     await ctx.tx.insert(lotMovesCollection, { id: ctx.id('lpm'), lotId: lot.id, customerId: lot.customerId, storeId: lot.storeId, at: ctx.now, points, pendingPoints, entryId });
   }
 
   /** Takes up to `points` from one lot (never below zero); returns what it took. */
-  async function takeFromLot(ctx: CommandContext, lot: Lot, points: number, entryId: string, bucket: 'available' | 'pending'): Promise<number> {
+  async function takeFromLot(ctx: LoyaltyContext, lot: Lot, points: number, entryId: string, bucket: 'available' | 'pending'): Promise<number> {
     const want = Math.min(points, lot.remaining);
     if (want <= 0) return 0;
     let r = await ctx.tx.increment(lotsCollection, lot.id, 'remaining', -want, { min: 0 });
@@ -148,7 +149,7 @@ export function createLedger(settings: LedgerSettings) {
   }
 
   /** Consumes available lots oldest first (a preferred lot first); returns the slices taken. */
-  async function consume(ctx: CommandContext, customerId: string, points: number, entryId: string, options: { prefer?: string | null; only?: string | null } = {}): Promise<LotTake[]> {
+  async function consume(ctx: LoyaltyContext, customerId: string, points: number, entryId: string, options: { prefer?: string | null; only?: string | null } = {}): Promise<LotTake[]> {
     const taken: LotTake[] = [];
     let left = points;
     const takeLot = async (lot: Lot) => {
@@ -182,7 +183,7 @@ export function createLedger(settings: LedgerSettings) {
    * first pay off a negative balance; only the rest goes into the lot.
    */
   async function credit(
-    ctx: CommandContext,
+    ctx: LoyaltyContext,
     p: Posting & { points: number; expiry: Expiry | null; earnedAt?: Date; releaseAt?: Date | null; lotStoreId?: string | null },
   ): Promise<{ entry: LedgerEntry; lot: Lot; debtPaid: number }> {
     if (!Number.isSafeInteger(p.points) || p.points <= 0) throw new RangeError('credit takes a positive number of points');
@@ -217,7 +218,7 @@ export function createLedger(settings: LedgerSettings) {
    * shortfall (points asked for but not taken: only in `available` mode).
    */
   async function debit(
-    ctx: CommandContext,
+    ctx: LoyaltyContext,
     p: Posting & { points: number; mode: DebitMode; preferLot?: string | null; onlyLot?: string | null },
   ): Promise<{ entry: LedgerEntry | null; taken: LotTake[]; points: number; shortfall: number }> {
     if (!Number.isSafeInteger(p.points) || p.points <= 0) throw new RangeError('debit takes a positive number of points');
@@ -255,7 +256,7 @@ export function createLedger(settings: LedgerSettings) {
   }
 
   /** Takes points back from a pending lot (a return inside the return window). */
-  async function reducePending(ctx: CommandContext, p: Posting & { lot: Lot; points: number }): Promise<{ entry: LedgerEntry; points: number } | null> {
+  async function reducePending(ctx: LoyaltyContext, p: Posting & { lot: Lot; points: number }): Promise<{ entry: LedgerEntry; points: number } | null> {
     const entryId = ctx.id('lpe');
     const took = await takeFromLot(ctx, p.lot, p.points, entryId, 'pending');
     if (took === 0) return null;
@@ -264,7 +265,7 @@ export function createLedger(settings: LedgerSettings) {
   }
 
   /** Makes a pending lot available (its points first pay off a negative balance). */
-  async function release(ctx: CommandContext, lot: Lot): Promise<{ entry: LedgerEntry; points: number } | null> {
+  async function release(ctx: LoyaltyContext, lot: Lot): Promise<{ entry: LedgerEntry; points: number } | null> {
     const claimed = await ctx.tx.consume(lotsCollection, lot.id, { status: 'pending' }, { status: 'available', releaseAt: null });
     if (!claimed || claimed.remaining === 0) {
       if (claimed) await ctx.tx.update(lotsCollection, lot.id, { status: 'closed' });
@@ -296,7 +297,7 @@ export function createLedger(settings: LedgerSettings) {
    * Takes up to `points` from the given lots to pay off a debt that an entry (`entryId`) already
    * counted: the balance does not move again, only the lots. Returns what was taken.
    */
-  async function payDebt(ctx: CommandContext, lots: readonly Lot[], points: number, entryId: string): Promise<number> {
+  async function payDebt(ctx: LoyaltyContext, lots: readonly Lot[], points: number, entryId: string): Promise<number> {
     let left = points;
     for (const lot of lots) {
       if (left <= 0) break;
@@ -307,12 +308,12 @@ export function createLedger(settings: LedgerSettings) {
   }
 
   /** Points that may be reserved now (reads inside the transaction). */
-  async function spendable(ctx: CommandContext, customerId: string): Promise<number> {
+  async function spendable(ctx: LoyaltyContext, customerId: string): Promise<number> {
     return (await account(ctx, customerId)).spendable;
   }
 
   /** Moves `spendable` for a hold: down when reserving (refused below zero), up when releasing. */
-  async function hold(ctx: CommandContext, customerId: string, delta: number): Promise<void> {
+  async function hold(ctx: LoyaltyContext, customerId: string, delta: number): Promise<void> {
     await account(ctx, customerId);
     const r = await ctx.tx.increment(accountsCollection, customerId, 'spendable', delta, delta < 0 ? { min: 0 } : {});
     if (!r.applied) throw new InsufficientBalanceError(customerId, -delta, Math.max(0, r.row.spendable));

@@ -17,7 +17,7 @@ import { createLedger } from './ledger.js';
 import { createRegistry, parseProgram, type KindOptions, type ProgramInput } from './program.js';
 import { createProgramVersions } from './program-versions.js';
 import { explainQuote, quote, type Quote } from './quote.js';
-import type { LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyEventMap, LoyaltyHandler, LoyaltyRefundStep, LoyaltyRuntime } from './runtime.js';
 import { createSaleEarning } from './sale-earning.js';
 import { createTierService } from './tier-service.js';
 import { DEFAULT_PIN_ITERATIONS } from './pin-hash.js';
@@ -45,20 +45,28 @@ const METHOD = /^[a-z][a-z0-9-]{0,31}$/;
 /** The permission of reads of members' points (vouchers and cards have their own: `loyalty.vouchers.read`, `loyalty.stored-value.read`). */
 const READ = 'loyalty.read';
 
-function buildApi(kernel: Kernel, rt: LoyaltyRuntime, holds: HoldService, money: { vouchers: VoucherService; storedValue: StoredValueService; methods: { voucher: string; storedValue: string } }) {
-  createSaleEarning(rt, holds);
-  createVoucherCheckout(rt, money.methods.voucher);
-  createStoredValueCheckout(rt, money.storedValue, money.methods.storedValue);
+/** The module's in-transaction handlers and refund steps, in the order they run. */
+interface Wiring {
+  handlers: LoyaltyHandler[];
+  refunds: LoyaltyRefundStep[];
+}
+
+function buildApi(kernel: Kernel<LoyaltyEventMap>, rt: LoyaltyRuntime, holds: HoldService, money: { vouchers: VoucherService; storedValue: StoredValueService; methods: { voucher: string; storedValue: string } }, wiring: Wiring) {
+  // Points first, then vouchers, then cards: a voucher's check and a card's share see what points kept back.
+  const parts = [createSaleEarning(rt, holds), createVoucherCheckout(rt, money.methods.voucher), createStoredValueCheckout(rt, money.storedValue, money.methods.storedValue)];
   const storedValue: StoredValueApi = { ...money.storedValue.api, liability: createLiabilityReport(kernel, rt.program.config.currency) };
   const vouchers: VoucherApi = money.vouchers.api;
   const activities = createActivityEarning(rt);
+  for (const part of parts) {
+    wiring.handlers.push(...part.handlers);
+    wiring.refunds.push(...part.refunds);
+  }
+  wiring.handlers.push(...activities.handlers);
   const adjustments = createAdjustments(rt);
   const queries = createQueries(rt);
   const program = rt.program;
   // Every member has an account from registration on (the first sale then never races to create it).
-  kernel.on('customer.registered', (async (ctx: Parameters<Parameters<Kernel['on']>[1]>[0], e: { customerId: string }) => {
-    await rt.ledger.account(ctx, e.customerId);
-  }) as never);
+  wiring.handlers.push({ event: 'customer.registered', run: async (ctx, e) => void (await rt.ledger.account(ctx, e.customerId)) });
   return {
     /** The program in force, validated, with defaults filled in. */
     program: program.config,
@@ -145,10 +153,13 @@ export function loyalty(programConfig: ProgramInput | Record<string, unknown>, o
       const holds = createHolds(rt);
       const vouchers = createVoucherService(rt);
       const storedValue = createStoredValueService(rt, { pinIterations });
-      const api = buildApi(kernel, rt, holds, { vouchers, storedValue, methods });
+      const wiring: Wiring = { handlers: [], refunds: [] };
+      const api = buildApi(kernel, rt, holds, { vouchers, storedValue, methods }, wiring);
       const due = createDueWork(rt, holds, { vouchers, storedValue });
       return {
         api,
+        handlers: wiring.handlers,
+        refunds: wiring.refunds,
         seed: () => versions.ensureStored(kernel.store, kernel.clock.now()),
         runDue: (now: Date) => due.runDue(now),
         mergeCustomer: createCustomerMerge(rt),

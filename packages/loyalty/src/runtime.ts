@@ -1,5 +1,5 @@
 /** What the loyalty services share: the kernel, the program and its versions, the ledger, tiers. */
-import type { CommandContext, Kernel } from '@clientele/core';
+import type { CommandContext, CoreEvents, EventHandlerEntry, Kernel, RefundStep } from '@clientele/core';
 import type { CompiledProgram } from './compiled-program.js';
 import type { LoyaltyEvents } from './events.js';
 import type { Ledger } from './ledger.js';
@@ -8,7 +8,7 @@ import type { TierService } from './tier-service.js';
 
 /** The services' shared runtime. */
 export interface LoyaltyRuntime {
-  kernel: Kernel;
+  kernel: Kernel<LoyaltyEventMap>;
   program: CompiledProgram;
   versions: ProgramVersions;
   ledger: Ledger;
@@ -17,8 +17,14 @@ export interface LoyaltyRuntime {
   startTier: string | null;
 }
 
-/** A command context that emits loyalty's events with their types checked. */
-export type LoyaltyContext = CommandContext<LoyaltyEvents>;
+/** The events loyalty's commands may emit and its handlers see: core's and its own. */
+export type LoyaltyEventMap = CoreEvents & LoyaltyEvents;
 
-/** Views a command context as one that emits loyalty's events. */
-export const typed = (ctx: CommandContext): LoyaltyContext => ctx as unknown as LoyaltyContext;
+/** A command context that emits loyalty's events with their types checked. */
+export type LoyaltyContext = CommandContext<LoyaltyEventMap>;
+
+/** A loyalty handler of an event, as the module's setup declares it. */
+export type LoyaltyHandler = EventHandlerEntry<LoyaltyEventMap>;
+
+/** A loyalty step of giving a sale back, as the module's setup declares it. */
+export type LoyaltyRefundStep = RefundStep<LoyaltyEventMap>;

@@ -13,8 +13,10 @@ import {
   ConflictError,
   invalid,
   purchasesCollection,
+  REFUND_ORDER,
   refundFor,
-  type CommandContext,
+  type CoreEvents,
+  type RefundCollector,
   type JsonValue,
   type RowOf,
 } from '@clientele/core';
@@ -31,7 +33,7 @@ import { memberContext } from './member-context.js';
 import { pointsText, valueOfPoints } from './points-math.js';
 import { contextFacts, type QuoteContext } from './quote-context.js';
 import { evaluate, type Quote } from './quote.js';
-import { typed, type LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext, LoyaltyHandler, LoyaltyRefundStep, LoyaltyRuntime } from './runtime.js';
 import { recordedSale, saleLines } from './sale-reads.js';
 
 /** A sale's line as the award keeps it. */
@@ -98,7 +100,7 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
   const cfg = rt.program.config;
 
   /** Quotes with fresh counters and adds to them; quotes again if another sale took the room meanwhile. */
-  async function quoteAndCount(ctx: CommandContext, program: CompiledProgram, lines: () => PricedLine[], vouchers: number, context: QuoteContext): Promise<{ quote: Quote; counters: Record<string, number> }> {
+  async function quoteAndCount(ctx: LoyaltyContext, program: CompiledProgram, lines: () => PricedLine[], vouchers: number, context: QuoteContext): Promise<{ quote: Quote; counters: Record<string, number> }> {
     const q0 = evaluate(program, lines(), vouchers, contextFacts({ ...context, counters: {} }));
     if (q0.counters.length === 0) return { quote: q0, counters: {} };
     const keys = q0.counters.map((c) => c.key);
@@ -110,7 +112,7 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
     throw new ConflictError('serialization', 'caps and budgets changed while the sale was being committed; send the sale again');
   }
 
-  async function onRecorded(ctx: CommandContext, e: { purchaseId: string; customerId: string | null; storeId: string; total: number; occurredAt: string }): Promise<void> {
+  async function onRecorded(ctx: LoyaltyContext, e: { purchaseId: string; customerId: string | null; storeId: string; total: number; occurredAt: string }): Promise<void> {
     const purchase = await recordedSale(ctx, e.purchaseId);
     if (!purchase) return;
     const ref = { type: 'purchase', id: purchase.id };
@@ -156,7 +158,7 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
       });
       lotId = lot.id;
       await ctx.addTimeline({ customerId, source: 'loyalty', kind: 'points-earned', summary: `Earned ${pointsText(quote.points)} on receipt ${purchase.receiptNo}${pending ? ` (available after ${days} days)` : ''}`, storeId: purchase.storeId, ref });
-      await typed(ctx).emit('points.earned', { customerId, entryId: entry.id, points: quote.points, pending, source: 'purchase', ref, storeId: purchase.storeId }, { customerId });
+      await ctx.emit('points.earned', { customerId, entryId: entry.id, points: quote.points, pending, source: 'purchase', ref, storeId: purchase.storeId }, { customerId });
     }
     const added: Record<string, number> = {};
     for (const use of quote.counters) added[use.key] = use.points;
@@ -185,7 +187,7 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
   }
 
   /** The expiry of restored points: the latest of the lots their redemption took from (never, if any never expires). */
-  async function restoreExpiry(ctx: CommandContext, purchaseId: string): Promise<{ lastDay: string; expiresAt: Date } | null> {
+  async function restoreExpiry(ctx: LoyaltyContext, purchaseId: string): Promise<{ lastDay: string; expiresAt: Date } | null> {
     const redeems = (await ctx.tx.find(entriesCollection, { where: { refType: 'purchase', refId: purchaseId, kind: 'redeem' }, limit: 100 })).rows;
     let latest: Lot | null = null;
     for (const r of redeems) {
@@ -200,7 +202,7 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
   }
 
   /** Takes back what a return or void made unearned, gives back the points that paid for it. */
-  async function reverse(ctx: CommandContext, award: Award, lines: AwardLine[], refunded: number, returnId: string | null): Promise<void> {
+  async function reverse(ctx: LoyaltyContext, award: Award, lines: AwardLine[], refunded: number, returnId: string | null, refund: RefundCollector | null): Promise<void> {
     const program = await rt.versions.get(ctx.tx, award.programVersion);
     const plan = planReturn(program, award, lines, refunded);
     const customerId = award.customerId;
@@ -235,7 +237,7 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
     if (plan.restore > 0) {
       const { entry } = await ledger.credit(ctx, { ...base, kind: 'restore', points: plan.restore, expiry: await restoreExpiry(ctx, award.purchaseId) });
       restoredEntry = entry.id;
-      ctx.refundedThrough({ via: 'points', method: cfg.redemption.paymentMethod, reference: null, amount: valueOfPoints(plan.restore, cfg.pointValue), points: plan.restore });
+      refund?.settle({ via: 'points', method: cfg.redemption.paymentMethod, reference: null, amount: valueOfPoints(plan.restore, cfg.pointValue), points: plan.restore });
     }
     await tiers.record(ctx, customerId, award.occurredAt, -plan.clawback, -(refunded - award.refunded));
     await ctx.tx.update(awardsCollection, award.purchaseId, {
@@ -249,16 +251,16 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
     });
     if (plan.clawback > 0) {
       const refundDeduction = shortfall > 0 ? valueOfPoints(shortfall, cfg.pointValue) : 0;
-      if (refundDeduction > 0) ctx.deductFromRefund({ source: 'loyalty.points', amount: refundDeduction, reason: `${pointsText(shortfall)} the returned goods earned were already spent` });
+      if (refundDeduction > 0) refund?.deduct({ source: 'loyalty.points', amount: refundDeduction, reason: `${pointsText(shortfall)} the returned goods earned were already spent` });
       await ctx.addTimeline({ customerId, source: 'loyalty', kind: 'points-clawed-back', summary: `${pointsText(plan.clawback)} taken back for ${returnId ? 'a return' : 'a voided sale'}${shortfall ? ` (${shortfall} already spent${refundDeduction ? `, ${refundDeduction} deducted from the refund` : ''})` : ''}`, storeId: award.storeId, ref });
-      await typed(ctx).emit('points.clawed-back', { customerId, entryId, points: taken, purchaseId: award.purchaseId, returnId, shortfall, refundDeduction }, { customerId });
+      await ctx.emit('points.clawed-back', { customerId, entryId, points: taken, purchaseId: award.purchaseId, returnId, shortfall, refundDeduction }, { customerId });
     }
     if (restoredEntry) {
-      await typed(ctx).emit('points.restored', { customerId, entryId: restoredEntry, points: plan.restore, purchaseId: award.purchaseId, returnId }, { customerId });
+      await ctx.emit('points.restored', { customerId, entryId: restoredEntry, points: plan.restore, purchaseId: award.purchaseId, returnId }, { customerId });
     }
   }
 
-  async function onReturned(ctx: CommandContext, e: { purchaseId: string; returnId: string; amount: number; lines: Array<{ lineNo: number; quantity: number; amount: number }> }): Promise<void> {
+  async function onReturned(ctx: LoyaltyContext, e: CoreEvents['purchase.returned'], refund: RefundCollector): Promise<void> {
     const award = await ctx.tx.get(awardsCollection, e.purchaseId);
     if (!award || award.status !== 'active' || award.returns.includes(e.returnId)) return;
     const lines = (award.lines as unknown as AwardLine[]).map((l) => ({ ...l }));
@@ -267,19 +269,17 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
       // Never more than was bought, whatever the event says.
       if (line) line.returnedMilli = Math.min(line.quantityMilli, line.returnedMilli + Math.round(r.quantity * 1000));
     }
-    await reverse(ctx, award, lines, Math.min(award.total, award.refunded + e.amount), e.returnId);
+    await reverse(ctx, award, lines, Math.min(award.total, award.refunded + e.amount), e.returnId, refund);
   }
 
-  async function onVoided(ctx: CommandContext, e: { purchaseId: string }): Promise<void> {
+  async function onVoided(ctx: LoyaltyContext, e: { purchaseId: string }): Promise<void> {
     const award = await ctx.tx.get(awardsCollection, e.purchaseId);
     if (!award || award.status !== 'active') return;
     const lines = (award.lines as unknown as AwardLine[]).map((l) => ({ ...l, returnedMilli: l.quantityMilli }));
-    await reverse(ctx, award, lines, award.total, null);
+    await reverse(ctx, award, lines, award.total, null, null);
   }
 
-  kernel.on('purchase.recorded', onRecorded as never);
-  kernel.on('purchase.returned', onReturned as never);
-  kernel.on('purchase.voided', onVoided as never);
-
-  return { planReturn, quoteAndCount };
+  const handlers: LoyaltyHandler[] = [{ event: 'purchase.recorded', run: onRecorded }];
+  const refunds: LoyaltyRefundStep[] = [{ order: REFUND_ORDER.points, onReturn: onReturned, onVoid: onVoided }];
+  return { planReturn, quoteAndCount, handlers, refunds };
 }

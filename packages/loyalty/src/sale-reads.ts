@@ -3,14 +3,15 @@
  * stored value each handle the same event in the sale's transaction, and nothing changes the sale's
  * row between them.
  */
-import { purchaseLinesCollection, purchasesCollection, type CommandContext, type RowOf, type StoreSession } from '@clientele/core';
+import { purchaseLinesCollection, purchasesCollection, type RowOf, type StoreSession } from '@clientele/core';
+import type { LoyaltyContext } from './runtime.js';
 
 type PurchaseRow = RowOf<typeof purchasesCollection>;
 
 const seen = new WeakMap<object, Map<string, PurchaseRow>>();
 
 /** The recorded sale `purchaseId`, from this transaction's first read of it. */
-export async function recordedSale(ctx: CommandContext, purchaseId: string): Promise<PurchaseRow | undefined> {
+export async function recordedSale(ctx: LoyaltyContext, purchaseId: string): Promise<PurchaseRow | undefined> {
   let rows = seen.get(ctx.tx);
   const hit = rows?.get(purchaseId);
   if (hit) return hit;

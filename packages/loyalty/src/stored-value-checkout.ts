@@ -12,12 +12,11 @@ import {
   purchasesCollection,
   refundFor,
   purchaseReturnsCollection,
-  settleRefund,
-  settledMoney,
-  type CommandContext,
+  REFUND_ORDER,
+  type RefundCollector,
 } from '@clientele/core';
 import { storedValuePaymentsCollection } from './collections.js';
-import { typed, type LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext, LoyaltyHandler, LoyaltyRefundStep, LoyaltyRuntime } from './runtime.js';
 import { recordedSale } from './sale-reads.js';
 import { cardRefusal, loadCard, loadProduct, requireUsable, postCardEntry, type StoredValueService } from './stored-value-service.js';
 
@@ -46,7 +45,7 @@ export function cardShares(payments: ReadonlyArray<{ captured: number; refunded:
 export function createStoredValueCheckout(rt: LoyaltyRuntime, service: StoredValueService, method: string) {
   const { kernel } = rt;
 
-  async function onRecorded(ctx: CommandContext, e: { purchaseId: string }): Promise<void> {
+  async function onRecorded(ctx: LoyaltyContext, e: { purchaseId: string }): Promise<void> {
     const purchase = await recordedSale(ctx, e.purchaseId);
     if (!purchase) return;
     const ref = { type: 'purchase', id: purchase.id };
@@ -57,7 +56,7 @@ export function createStoredValueCheckout(rt: LoyaltyRuntime, service: StoredVal
       if (!pay.reference) throw invalid(path, 'card_required', `a ${method} payment names the card number or its authorisation as its reference`);
       if (pay.reference.startsWith('svp_')) {
         const { payment, card } = await service.captureInto(ctx, { paymentId: pay.reference, amount: pay.amount, ref, storeId: purchase.storeId, purchaseId: purchase.id, path });
-        await typed(ctx).emit('stored-value.spent', { paymentId: payment.id, cardNumber: card.number, customerId: card.customerId, storeId: purchase.storeId, amount: pay.amount, ref }, { customerId: card.customerId });
+        await ctx.emit('stored-value.spent', { paymentId: payment.id, cardNumber: card.number, customerId: card.customerId, storeId: purchase.storeId, amount: pay.amount, ref }, { customerId: card.customerId });
         continue;
       }
       const number = parseInput(cardNumberSchema, pay.reference, path);
@@ -69,12 +68,12 @@ export function createStoredValueCheckout(rt: LoyaltyRuntime, service: StoredVal
       const id = ctx.id('svp');
       const { card: after } = await postCardEntry(ctx, card, { kind: 'spend', amount: -pay.amount, storeId: purchase.storeId, paymentId: id, ref, path: ['payments', i, 'amount'] });
       await ctx.tx.insert(storedValuePaymentsCollection, { id, cardNumber: card.number, customerId: card.customerId, status: 'captured', amount: pay.amount, captured: pay.amount, refunded: 0, storeId: purchase.storeId, terminalId: purchase.terminalId, createdAt: ctx.now, expiresAt: null, closedAt: ctx.now, purchaseId: purchase.id, refType: 'purchase', refId: purchase.id });
-      await typed(ctx).emit('stored-value.spent', { paymentId: id, cardNumber: after.number, customerId: after.customerId, storeId: purchase.storeId, amount: pay.amount, ref }, { customerId: after.customerId });
+      await ctx.emit('stored-value.spent', { paymentId: id, cardNumber: after.number, customerId: after.customerId, storeId: purchase.storeId, amount: pay.amount, ref }, { customerId: after.customerId });
     }
   }
 
   /** Refunds each card its share: cumulative and proportional, so returning everything refunds exactly what it paid. */
-  async function refundShares(ctx: CommandContext, purchaseId: string, returnId: string | null, amount: number): Promise<void> {
+  async function refundShares(ctx: LoyaltyContext, purchaseId: string, returnId: string | null, amount: number, refund: RefundCollector | null): Promise<void> {
     const payments = (await ctx.tx.find(storedValuePaymentsCollection, { where: { purchaseId }, limit: 50 })).rows.filter((p) => p.status === 'captured');
     if (payments.length === 0) return;
     const purchase = await ctx.tx.get(purchasesCollection, purchaseId);
@@ -85,16 +84,18 @@ export function createStoredValueCheckout(rt: LoyaltyRuntime, service: StoredVal
     // A card gets its share of the refund as the sale was paid, never more than the return pays once
     // deductions (points already spent, a voucher no longer earned) are kept back; the return that
     // completes the sale gives each card what it has left of that.
-    const payable = settleRefund(amount, ctx.refundDeductions()).payable - settledMoney(ctx.refundTenders());
+    const payable = refund ? refund.left() : 0;
     // The sale's refunded total already counts this return.
     const shares = cardShares(payments, { total: purchase.total, refundedBefore: purchase.refundedTotal - (returnId === null ? 0 : amount), amount: returnId === null ? null : amount, payable });
     for (const [i, p] of payments.entries()) {
       const out = await service.refundInto(ctx, p, shares[i]!, ref, storeId, ['purchaseId']);
-      if (out) ctx.refundedThrough({ via: 'card', method, reference: out.card.number, amount: out.amount });
+      if (out) refund?.settle({ via: 'card', method, reference: out.card.number, amount: out.amount });
     }
   }
 
-  kernel.on('purchase.recorded', onRecorded as never);
-  kernel.on('purchase.returned', (async (ctx: CommandContext, e: { purchaseId: string; returnId: string; amount: number }) => refundShares(ctx, e.purchaseId, e.returnId, e.amount)) as never);
-  kernel.on('purchase.voided', (async (ctx: CommandContext, e: { purchaseId: string }) => refundShares(ctx, e.purchaseId, null, 0)) as never);
+  const handlers: LoyaltyHandler[] = [{ event: 'purchase.recorded', run: onRecorded }];
+  const refunds: LoyaltyRefundStep[] = [
+    { order: REFUND_ORDER.cards, onReturn: (ctx, e, refund) => refundShares(ctx, e.purchaseId, e.returnId, e.amount, refund), onVoid: (ctx, e) => refundShares(ctx, e.purchaseId, null, 0, null) },
+  ];
+  return { handlers, refunds };
 }

@@ -29,7 +29,6 @@ import {
   parseInput,
   shortTextSchema,
   storesCollection,
-  type CommandContext,
   type CommandOptions,
   type JsonValue,
   type RowOf,
@@ -40,7 +39,7 @@ import { storedValueCardsCollection, storedValueEntriesCollection, storedValuePa
 import { InsufficientFundsError } from './errors.js';
 import { activeMember } from './member-context.js';
 import { PIN_TRIES, hashPin, pinSchema, pinStamp, saltFrom, verifyPin } from './pin-hash.js';
-import { typed, type LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext, LoyaltyRuntime } from './runtime.js';
 import { bonusFor, cardExpiry, cardProductSchema, generateCardNumber, valueProblem, type CardProduct } from './stored-value-products.js';
 
 /** A card row as stored. */
@@ -161,7 +160,7 @@ const CARD_WRITE_ATTEMPTS = 100;
  * lost; a transaction that finds the card changed (another terminal, on a store whose transactions
  * overlap) reads it again and decides again, and the guards hold for whatever order they commit in.
  */
-export async function postCardEntry(ctx: CommandContext, card: CardRow, p: CardPosting): Promise<{ entry: CardEntry; card: CardRow }> {
+export async function postCardEntry(ctx: LoyaltyContext, card: CardRow, p: CardPosting): Promise<{ entry: CardEntry; card: CardRow }> {
   const tx = ctx.tx;
   // Money paid back onto a card is value moved under authority (a top-up is paid for; a bonus is a rule).
   if (p.kind === 'refund') ctx.moved('stored-value', p.amount);
@@ -265,7 +264,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
   const cfg = rt.program.config;
   const store = kernel.store;
 
-  async function requireStore(ctx: CommandContext, storeId: string, path: ReadonlyArray<string | number> = ['storeId']): Promise<void> {
+  async function requireStore(ctx: LoyaltyContext, storeId: string, path: ReadonlyArray<string | number> = ['storeId']): Promise<void> {
     if (!(await ctx.tx.get(storesCollection, storeId))) throw new NotFoundError('store', storeId, { path });
   }
 
@@ -359,7 +358,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
       });
       ctx.audit({ type: 'stored-value-card', id: number, customerId }, { productId: product.id, amount: input.amount, storeId: input.storeId });
       if (customerId) await ctx.addTimeline({ customerId, source: 'loyalty', kind: 'stored-value-sold', summary: `Bought a ${product.name} card loaded with ${input.amount} (minor units)`, storeId: input.storeId, ref: { type: 'stored-value-card', id: number } });
-      await typed(ctx).emit('stored-value.sold', { cardNumber: number, productId: product.id, customerId, storeId: input.storeId, amount: input.amount }, { customerId });
+      await ctx.emit('stored-value.sold', { cardNumber: number, productId: product.id, customerId, storeId: input.storeId, amount: input.amount }, { customerId });
       return toCard(card);
     },
   });
@@ -391,7 +390,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
       let after = (await postCardEntry(ctx, card, { kind: 'top-up', amount: input.amount, storeId: input.storeId, ref, ...(product.maxBalance !== undefined ? { maxBalance: product.maxBalance } : {}), path: ['amount'] })).card;
       if (bonus > 0) after = (await postCardEntry(ctx, after, { kind: 'bonus', amount: bonus, storeId: input.storeId, ref, details: { topUp: input.amount }, ...(product.maxBalance !== undefined ? { maxBalance: product.maxBalance } : {}), path: ['amount'] })).card;
       ctx.audit({ type: 'stored-value-card', id: card.number, customerId: card.customerId }, { amount: input.amount, bonus, storeId: input.storeId });
-      await typed(ctx).emit('stored-value.topped-up', { cardNumber: card.number, customerId: card.customerId, storeId: input.storeId, amount: input.amount, bonus }, { customerId: card.customerId });
+      await ctx.emit('stored-value.topped-up', { cardNumber: card.number, customerId: card.customerId, storeId: input.storeId, amount: input.amount, bonus }, { customerId: card.customerId });
       return { card: toCard(after), amount: input.amount, bonus };
     },
   });
@@ -409,7 +408,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
       let locked = card.lockedAt !== null;
       if (!locked && failures >= PIN_TRIES) {
         locked = (await ctx.tx.consume(storedValueCardsCollection, card.number, { lockedAt: { isNull: true } }, { lockedAt: ctx.now })) !== undefined;
-        if (locked) await typed(ctx).emit('stored-value.locked', { cardNumber: card.number, customerId: card.customerId }, { customerId: card.customerId });
+        if (locked) await ctx.emit('stored-value.locked', { cardNumber: card.number, customerId: card.customerId }, { customerId: card.customerId });
       }
       ctx.audit({ type: 'stored-value-card', id: card.number, customerId: card.customerId }, { failures, locked });
       return { failures, locked };
@@ -431,7 +430,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
     throw cardRefusal('input', 'wrong_pin', locked ? `wrong PIN: card ${cardNumber} is now locked until staff with authority unlock it` : `wrong PIN: ${PIN_TRIES - failures} ${PIN_TRIES - failures === 1 ? 'try' : 'tries'} left`, ['pin'], { triesLeft: Math.max(0, PIN_TRIES - failures), locked });
   }
 
-  async function authorizeInto(ctx: CommandContext, input: { cardNumber: string; amount: number; storeId: string; terminalId: string | null; stamp?: string | undefined; minutes?: number | undefined; captured?: { ref: { type: string; id: string } } }): Promise<{ payment: CardPayment; card: CardRow }> {
+  async function authorizeInto(ctx: LoyaltyContext, input: { cardNumber: string; amount: number; storeId: string; terminalId: string | null; stamp?: string | undefined; minutes?: number | undefined; captured?: { ref: { type: string; id: string } } }): Promise<{ payment: CardPayment; card: CardRow }> {
     await requireStore(ctx, input.storeId);
     const card = await loadCard(ctx.tx, input.cardNumber, ['cardNumber']);
     const { product } = await loadProduct(ctx.tx, card.productId, ['cardNumber']);
@@ -460,7 +459,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
       if (input.minutes !== undefined && input.minutes > cfg.redemption.holdMinutes) throw invalid(['minutes'], 'too_long', `authorisations last at most ${cfg.redemption.holdMinutes} minutes`);
       const { payment } = await authorizeInto(ctx, { cardNumber: input.cardNumber, amount: input.amount, storeId: input.storeId, terminalId: input.terminalId, stamp: input.stamp, minutes: input.minutes });
       ctx.audit({ type: 'stored-value-card', id: input.cardNumber, customerId: payment.customerId }, { paymentId: payment.id, amount: input.amount, storeId: input.storeId });
-      await typed(ctx).emit('stored-value.authorized', { paymentId: payment.id, cardNumber: input.cardNumber, customerId: payment.customerId, amount: input.amount, expiresAt: payment.expiresAt!.toISOString() }, { customerId: payment.customerId });
+      await ctx.emit('stored-value.authorized', { paymentId: payment.id, cardNumber: input.cardNumber, customerId: payment.customerId, amount: input.amount, expiresAt: payment.expiresAt!.toISOString() }, { customerId: payment.customerId });
       return payment;
     },
   });
@@ -480,7 +479,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
     async run(ctx, input): Promise<{ payment: CardPayment; card: StoredValueCard }> {
       const { payment, card } = await authorizeInto(ctx, { cardNumber: input.cardNumber, amount: input.amount, storeId: input.storeId, terminalId: null, stamp: input.stamp, captured: { ref: input.ref } });
       ctx.audit({ type: 'stored-value-card', id: input.cardNumber, customerId: card.customerId }, { paymentId: payment.id, amount: input.amount, refType: input.ref.type, refId: input.ref.id });
-      await typed(ctx).emit('stored-value.spent', { paymentId: payment.id, cardNumber: card.number, customerId: card.customerId, storeId: input.storeId, amount: input.amount, ref: input.ref }, { customerId: card.customerId });
+      await ctx.emit('stored-value.spent', { paymentId: payment.id, cardNumber: card.number, customerId: card.customerId, storeId: input.storeId, amount: input.amount, ref: input.ref }, { customerId: card.customerId });
       return { payment, card: toCard(card) };
     },
   });
@@ -493,7 +492,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
   }
 
   /** Captures an authorisation (all of it or less; the rest is released) for `ref`. */
-  async function captureInto(ctx: CommandContext, input: { paymentId: string; amount: number; ref: { type: string; id: string }; storeId: string | null; purchaseId: string | null; path: ReadonlyArray<string | number> }): Promise<{ payment: CardPayment; card: CardRow }> {
+  async function captureInto(ctx: LoyaltyContext, input: { paymentId: string; amount: number; ref: { type: string; id: string }; storeId: string | null; purchaseId: string | null; path: ReadonlyArray<string | number> }): Promise<{ payment: CardPayment; card: CardRow }> {
     const payment = await ctx.tx.get(storedValuePaymentsCollection, input.paymentId);
     if (!payment) throw new NotFoundError('card authorisation', input.paymentId, { path: input.path, reason: 'unknown_authorization' });
     if (input.amount > payment.amount) throw cardRefusal('input', 'above_authorized', `authorisation ${payment.id} covers ${payment.amount}, not ${input.amount}`, input.path, { authorized: payment.amount });
@@ -517,18 +516,18 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
       const existing = await ctx.tx.get(storedValuePaymentsCollection, input.paymentId);
       const { payment, card } = await captureInto(ctx, { paymentId: input.paymentId, amount: input.amount ?? existing?.amount ?? 0, ref: input.ref, storeId: null, purchaseId: null, path: ['paymentId'] });
       ctx.audit({ type: 'stored-value-card', id: card.number, customerId: card.customerId }, { paymentId: payment.id, amount: payment.captured });
-      await typed(ctx).emit('stored-value.spent', { paymentId: payment.id, cardNumber: card.number, customerId: card.customerId, storeId: payment.storeId, amount: payment.captured, ref: input.ref }, { customerId: card.customerId });
+      await ctx.emit('stored-value.spent', { paymentId: payment.id, cardNumber: card.number, customerId: card.customerId, storeId: payment.storeId, amount: payment.captured, ref: input.ref }, { customerId: card.customerId });
       return { payment, card: toCard(card) };
     },
   });
 
   /** Ends an open authorisation without spending it. */
-  async function releaseInto(ctx: CommandContext, payment: CardPayment, reason: 'cancelled' | 'expired', at: Date = ctx.now): Promise<CardPayment | undefined> {
+  async function releaseInto(ctx: LoyaltyContext, payment: CardPayment, reason: 'cancelled' | 'expired', at: Date = ctx.now): Promise<CardPayment | undefined> {
     const when = reason === 'expired' ? { status: 'authorized', expiresAt: { lte: at } } : { status: 'authorized' };
     const closed = await ctx.tx.consume(storedValuePaymentsCollection, payment.id, when, { status: reason, closedAt: ctx.now });
     if (!closed) return undefined;
     await ctx.tx.increment(storedValueCardsCollection, payment.cardNumber, 'available', payment.amount);
-    await typed(ctx).emit('stored-value.released', { paymentId: payment.id, cardNumber: payment.cardNumber, customerId: payment.customerId, amount: payment.amount, reason }, { customerId: payment.customerId });
+    await ctx.emit('stored-value.released', { paymentId: payment.id, cardNumber: payment.cardNumber, customerId: payment.customerId, amount: payment.amount, reason }, { customerId: payment.customerId });
     return closed;
   }
 
@@ -549,13 +548,13 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
   });
 
   /** Gives back up to what a payment captured (never more, also under racing refunds), to the card or its replacement. */
-  async function refundInto(ctx: CommandContext, payment: CardPayment, value: number, ref: { type: string; id: string }, storeId: string | null, path: ReadonlyArray<string | number>): Promise<{ card: CardRow; amount: number } | null> {
+  async function refundInto(ctx: LoyaltyContext, payment: CardPayment, value: number, ref: { type: string; id: string }, storeId: string | null, path: ReadonlyArray<string | number>): Promise<{ card: CardRow; amount: number } | null> {
     if (value <= 0) return null;
     const r = await ctx.tx.increment(storedValuePaymentsCollection, payment.id, 'refunded', value, { max: payment.captured });
     if (!r.applied) throw cardRefusal('input', 'above_captured', `payment ${payment.id} captured ${payment.captured}; ${r.row.refunded} is refunded already`, path, { captured: payment.captured, refunded: r.row.refunded });
     const card = await liveCard(ctx.tx, await loadCard(ctx.tx, payment.cardNumber, path));
     const { card: after } = await postCardEntry(ctx, card, { kind: 'refund', amount: value, storeId, paymentId: payment.id, ref, details: card.number !== payment.cardNumber ? { paidWith: payment.cardNumber } : {} });
-    await typed(ctx).emit('stored-value.refunded', { paymentId: payment.id, cardNumber: card.number, customerId: card.customerId, amount: value, ref }, { customerId: card.customerId });
+    await ctx.emit('stored-value.refunded', { paymentId: payment.id, cardNumber: card.number, customerId: card.customerId, amount: value, ref }, { customerId: card.customerId });
     return { card: after, amount: value };
   }
 
@@ -586,11 +585,11 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
   });
 
   /** Moves `value` from one card to another: two entries, one transaction. */
-  async function move(ctx: CommandContext, from: CardRow, to: CardRow, value: number, path: ReadonlyArray<string | number>, maxBalance?: number): Promise<{ from: CardRow; to: CardRow }> {
+  async function move(ctx: LoyaltyContext, from: CardRow, to: CardRow, value: number, path: ReadonlyArray<string | number>, maxBalance?: number): Promise<{ from: CardRow; to: CardRow }> {
     const ref = { type: 'transfer', id: ctx.id('svx') };
     const out = await postCardEntry(ctx, from, { kind: 'transfer-out', amount: -value, ref, details: { to: to.number }, path });
     const into = await postCardEntry(ctx, to, { kind: 'transfer-in', amount: value, ref, details: { from: from.number }, ...(maxBalance !== undefined ? { maxBalance } : {}), path });
-    await typed(ctx).emit('stored-value.transferred', { from: from.number, to: to.number, amount: value }, { customerId: to.customerId ?? from.customerId });
+    await ctx.emit('stored-value.transferred', { from: from.number, to: to.number, amount: value }, { customerId: to.customerId ?? from.customerId });
     return { from: out.card, to: into.card };
   }
 
@@ -618,7 +617,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
   });
 
   /** Freezes a named card and cancels its open authorisations; an anonymous card cannot be recovered. */
-  async function freeze(ctx: CommandContext, card: CardRow, path: ReadonlyArray<string | number>): Promise<CardRow> {
+  async function freeze(ctx: LoyaltyContext, card: CardRow, path: ReadonlyArray<string | number>): Promise<CardRow> {
     if (card.kind === 'anonymous') {
       throw cardRefusal('state', 'anonymous_card', `card ${card.number} is anonymous: its balance belongs to whoever holds it and cannot be moved to another card; only named cards are recovered`, path);
     }
@@ -631,7 +630,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
       for (const p of page.rows) await releaseInto(ctx, p, 'cancelled');
       after = page.next;
     } while (after);
-    await typed(ctx).emit('stored-value.frozen', { cardNumber: card.number, customerId: card.customerId }, { customerId: card.customerId });
+    await ctx.emit('stored-value.frozen', { cardNumber: card.number, customerId: card.customerId }, { customerId: card.customerId });
     return (await ctx.tx.get(storedValueCardsCollection, card.number))!;
   }
 
@@ -690,7 +689,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
       const retired = await ctx.tx.consume(storedValueCardsCollection, old.number, { status: 'frozen' }, { status: 'replaced', replacedBy: number });
       ctx.audit({ type: 'stored-value-card', id: old.number, customerId: old.customerId }, { replacedBy: number, moved: value, reason: input.reason });
       if (old.customerId) await ctx.addTimeline({ customerId: old.customerId, source: 'loyalty', kind: 'stored-value-replaced', summary: `Stored-value card ${old.number} replaced by ${number}; balance ${value} moved`, storeId: input.storeId, ref: { type: 'stored-value-card', id: number } });
-      await typed(ctx).emit('stored-value.replaced', { oldNumber: old.number, newNumber: number, customerId: old.customerId, amount: value }, { customerId: old.customerId });
+      await ctx.emit('stored-value.replaced', { oldNumber: old.number, newNumber: number, customerId: old.customerId, amount: value }, { customerId: old.customerId });
       return { old: toCard(retired ?? moved.from), card: toCard(moved.to), moved: value };
     },
   });
@@ -704,7 +703,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
       const card = await loadCard(ctx.tx, input.cardNumber, ['cardNumber']);
       await ctx.tx.update(storedValueCardsCollection, card.number, { lockedAt: null, pinFailures: 0 });
       ctx.audit({ type: 'stored-value-card', id: card.number, customerId: card.customerId }, { reason: input.reason, wasLocked: card.lockedAt !== null });
-      if (card.lockedAt !== null) await typed(ctx).emit('stored-value.unlocked', { cardNumber: card.number, customerId: card.customerId }, { customerId: card.customerId });
+      if (card.lockedAt !== null) await ctx.emit('stored-value.unlocked', { cardNumber: card.number, customerId: card.customerId }, { customerId: card.customerId });
       return toCard((await ctx.tx.get(storedValueCardsCollection, card.number))!);
     },
   });
@@ -733,7 +732,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
   }
 
   /** Expires authorisations and cards past their time (for `runDue`). */
-  async function expireDue(ctx: CommandContext, payments: readonly string[], cards: readonly string[], at: Date): Promise<{ authorizations: number; cards: number }> {
+  async function expireDue(ctx: LoyaltyContext, payments: readonly string[], cards: readonly string[], at: Date): Promise<{ authorizations: number; cards: number }> {
     let a = 0;
     for (const id of payments) {
       const p = await ctx.tx.get(storedValuePaymentsCollection, id);
@@ -744,7 +743,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
       const card = await ctx.tx.consume(storedValueCardsCollection, number, { status: 'active', expiresAt: { lte: at } }, { status: 'expired' });
       if (!card) continue;
       c++;
-      await typed(ctx).emit('stored-value.expired', { cardNumber: number, customerId: card.customerId, balance: card.balance }, { customerId: card.customerId });
+      await ctx.emit('stored-value.expired', { cardNumber: number, customerId: card.customerId, balance: card.balance }, { customerId: card.customerId });
     }
     return { authorizations: a, cards: c };
   }

@@ -3,17 +3,17 @@
  * time zone) are kept in the same transaction as the sale or return that changes them; a member moves
  * up as soon as the window's total qualifies, and down only at a review date (`runDue`).
  */
-import { isClienteleError, type CommandContext, type StoreSession } from '@clientele/core';
+import { isClienteleError, type StoreSession } from '@clientele/core';
 import { accountsCollection, tierActivityCollection } from './collections.js';
-import type { LoyaltyEvents } from './events.js';
 import type { Ledger } from './ledger.js';
 import { localTime } from './local-time.js';
 import { levelRank, nextReview, qualifiedLevel, windowMonths, type TiersConfig } from './tiers.js';
+import type { LoyaltyContext } from './runtime.js';
 
 /** Builds the tier service for a program's tier configuration (null: the program has no tiers). */
 export function createTierService(tiers: TiersConfig | null, timeZone: string, ledger: Ledger) {
   /** Adds to a member's monthly totals (negative after returns). */
-  async function record(ctx: CommandContext, customerId: string, at: Date, points: number, spend: number): Promise<void> {
+  async function record(ctx: LoyaltyContext, customerId: string, at: Date, points: number, spend: number): Promise<void> {
     if (!tiers || (points === 0 && spend === 0)) return;
     const month = localTime(at, timeZone).date.slice(0, 7);
     const id = `${customerId}:${month}`;
@@ -38,16 +38,16 @@ export function createTierService(tiers: TiersConfig | null, timeZone: string, l
     return rows.reduce((s, r) => s + (tiers.basis === 'points' ? r.points : r.spend), 0);
   }
 
-  async function move(ctx: CommandContext, customerId: string, from: string | null, to: string, reason: 'qualified' | 'review', at: Date = ctx.now): Promise<void> {
+  async function move(ctx: LoyaltyContext, customerId: string, from: string | null, to: string, reason: 'qualified' | 'review', at: Date = ctx.now): Promise<void> {
     const direction = levelRank(tiers!, to) > levelRank(tiers!, from) ? 'up' : 'down';
     const lowest = tiers!.levels[0]!.code === to;
     await ctx.tx.update(accountsCollection, customerId, { tier: to, tierSince: at, tierReviewAt: lowest ? null : nextReview(tiers!, at, timeZone), updatedAt: ctx.now });
     await ctx.addTimeline({ customerId, source: 'loyalty', kind: 'tier-changed', summary: `Tier ${from ?? 'none'} → ${to} (${direction === 'up' ? 'qualified' : 'at review'})` });
-    await (ctx as CommandContext<LoyaltyEvents>).emit('tier.changed', { customerId, from, to, direction, reason }, { customerId });
+    await ctx.emit('tier.changed', { customerId, from, to, direction, reason }, { customerId });
   }
 
   /** Moves the member up at once when the window's total reaches a higher tier. */
-  async function upgrade(ctx: CommandContext, customerId: string): Promise<string | null> {
+  async function upgrade(ctx: LoyaltyContext, customerId: string): Promise<string | null> {
     if (!tiers) return null;
     const account = await ledger.account(ctx, customerId);
     const level = qualifiedLevel(tiers, await progress(ctx.tx, customerId, ctx.now));
@@ -57,7 +57,7 @@ export function createTierService(tiers: TiersConfig | null, timeZone: string, l
   }
 
   /** At a review date: keeps, lowers or raises the tier to what the window qualifies for. */
-  async function review(ctx: CommandContext, customerId: string, at: Date = ctx.now): Promise<string | null> {
+  async function review(ctx: LoyaltyContext, customerId: string, at: Date = ctx.now): Promise<string | null> {
     if (!tiers) return null;
     const account = await ledger.account(ctx, customerId);
     if (account.tierReviewAt === null || account.tierReviewAt.getTime() > at.getTime()) return null;

@@ -12,14 +12,14 @@ import {
   parseInput,
   purchaseLinesCollection,
   purchasesCollection,
+  REFUND_ORDER,
   refundFor,
-  settleRefund,
-  type CommandContext,
+  type RefundCollector,
   type RowOf,
   type StoreSession,
 } from '@clientele/core';
 import { vouchersCollection } from './collections.js';
-import { typed, type LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext, LoyaltyHandler, LoyaltyRefundStep, LoyaltyRuntime } from './runtime.js';
 import { recordedSale, saleLines } from './sale-reads.js';
 import { formatCode, voucherCodeSchema } from './voucher-codes.js';
 import { checkVoucher, eligibleAmount, returnOutcome, voucherRefusal, type ReturnOutcome, type VoucherLine } from './voucher-rules.js';
@@ -62,7 +62,7 @@ export function voucherOutcomes(
 export function createVoucherCheckout(rt: LoyaltyRuntime, method: string) {
   const { kernel } = rt;
 
-  async function onRecorded(ctx: CommandContext, e: { purchaseId: string }): Promise<void> {
+  async function onRecorded(ctx: LoyaltyContext, e: { purchaseId: string }): Promise<void> {
     const purchase = await recordedSale(ctx, e.purchaseId);
     if (!purchase) return;
     let loaded: Array<{ row: VoucherRow; amount: number; index: number; path: Array<string | number> }> | null = null;
@@ -103,11 +103,11 @@ export function createVoucherCheckout(rt: LoyaltyRuntime, method: string) {
       });
       // Another till took it between the read and the write: nothing was written; say what it is now.
       if (!next) stateRefusal((await ctx.tx.get(vouchersCollection, item.row.id))!, item.path, ctx.now);
-      await typed(ctx).emit('voucher.redeemed', { voucherId: item.row.id, customerId: item.row.customerId, purchaseId: purchase.id, storeId: purchase.storeId, discount: item.amount }, { customerId: item.row.customerId });
+      await ctx.emit('voucher.redeemed', { voucherId: item.row.id, customerId: item.row.customerId, purchaseId: purchase.id, storeId: purchase.storeId, discount: item.amount }, { customerId: item.row.customerId });
     }
   }
 
-  async function apply(ctx: CommandContext, row: VoucherRow, outcome: ReturnOutcome, ids: { purchaseId: string; returnId: string | null }): Promise<void> {
+  async function apply(ctx: LoyaltyContext, row: VoucherRow, outcome: ReturnOutcome, ids: { purchaseId: string; returnId: string | null }, refund: RefundCollector | null): Promise<void> {
     const ref = ids.returnId ? { type: 'return', id: ids.returnId } : { type: 'purchase', id: ids.purchaseId };
     const lost = () => new ConflictError('serialization', `voucher ${formatCode(row.code)} changed while the return was written; send it again`);
     let current = row;
@@ -115,8 +115,8 @@ export function createVoucherCheckout(rt: LoyaltyRuntime, method: string) {
       const next = await moveVoucher(ctx, current, { kind: 'charged-back', status: 'redeemed', set: { chargedBack: current.chargedBack + outcome.refundDeduction }, amount: outcome.refundDeduction, ref, details: { purchaseId: ids.purchaseId } });
       if (!next) throw lost();
       current = next;
-      if (ids.returnId) ctx.deductFromRefund({ source: 'loyalty.voucher', amount: outcome.refundDeduction, reason: `the ${row.templateId} voucher's discount, which what is left of the sale no longer earns` });
-      await typed(ctx).emit('voucher.charged-back', { voucherId: row.id, customerId: row.customerId, purchaseId: ids.purchaseId, returnId: ids.returnId, amount: outcome.refundDeduction }, { customerId: row.customerId });
+      refund?.deduct({ source: 'loyalty.voucher', amount: outcome.refundDeduction, reason: `the ${row.templateId} voucher's discount, which what is left of the sale no longer earns` });
+      await ctx.emit('voucher.charged-back', { voucherId: row.id, customerId: row.customerId, purchaseId: ids.purchaseId, returnId: ids.returnId, amount: outcome.refundDeduction }, { customerId: row.customerId });
     }
     if (outcome.action === 'none') return;
     const restore = outcome.action === 'restore';
@@ -129,12 +129,12 @@ export function createVoucherCheckout(rt: LoyaltyRuntime, method: string) {
       details: { purchaseId: ids.purchaseId, ...(restore ? {} : { reason: 'its sale was undone after it expired' }) },
     });
     if (!next) throw lost();
-    if (restore) ctx.refundedThrough({ via: 'voucher', method, reference: row.code, amount: current.discount });
-    if (restore) await typed(ctx).emit('voucher.restored', { voucherId: row.id, customerId: row.customerId, purchaseId: ids.purchaseId, returnId: ids.returnId, amount: current.discount }, { customerId: row.customerId });
-    else await typed(ctx).emit('voucher.expired', { voucherId: row.id, customerId: row.customerId }, { customerId: row.customerId });
+    if (restore) refund?.settle({ via: 'voucher', method, reference: row.code, amount: current.discount });
+    if (restore) await ctx.emit('voucher.restored', { voucherId: row.id, customerId: row.customerId, purchaseId: ids.purchaseId, returnId: ids.returnId, amount: current.discount }, { customerId: row.customerId });
+    else await ctx.emit('voucher.expired', { voucherId: row.id, customerId: row.customerId }, { customerId: row.customerId });
   }
 
-  async function undo(ctx: CommandContext, purchaseId: string, refund: number, returnId: string | null): Promise<void> {
+  async function undo(ctx: LoyaltyContext, purchaseId: string, returnId: string | null, refund: RefundCollector | null): Promise<void> {
     const redeemed = await redeemedFor(ctx.tx, purchaseId);
     if (redeemed.length === 0) return;
     const purchase = await ctx.tx.get(purchasesCollection, purchaseId);
@@ -143,13 +143,15 @@ export function createVoucherCheckout(rt: LoyaltyRuntime, method: string) {
       remaining: remainingOf(await saleLines(ctx.tx, purchaseId)),
       whole: returnId === null || purchase.refundedTotal >= purchase.total,
       // What earlier handlers (points already spent) kept back is not there to charge again.
-      refund: settleRefund(refund, ctx.refundDeductions()).payable,
+      refund: refund ? refund.afterDeductions() : 0,
       at: ctx.now,
     });
-    for (const { row, outcome } of outcomes) await apply(ctx, row, outcome, { purchaseId, returnId });
+    for (const { row, outcome } of outcomes) await apply(ctx, row, outcome, { purchaseId, returnId }, refund);
   }
 
-  kernel.on('purchase.recorded', onRecorded as never);
-  kernel.on('purchase.returned', (async (ctx: CommandContext, e: { purchaseId: string; returnId: string; amount: number }) => undo(ctx, e.purchaseId, e.amount, e.returnId)) as never);
-  kernel.on('purchase.voided', (async (ctx: CommandContext, e: { purchaseId: string }) => undo(ctx, e.purchaseId, 0, null)) as never);
+  const handlers: LoyaltyHandler[] = [{ event: 'purchase.recorded', run: onRecorded }];
+  const refunds: LoyaltyRefundStep[] = [
+    { order: REFUND_ORDER.vouchers, onReturn: (ctx, e, refund) => undo(ctx, e.purchaseId, e.returnId, refund), onVoid: (ctx, e) => undo(ctx, e.purchaseId, null, null) },
+  ];
+  return { handlers, refunds };
 }

@@ -21,7 +21,6 @@ import {
   parseInput,
   shortTextSchema,
   storesCollection,
-  type CommandContext,
   type JsonValue,
   type RowOf,
   type StoreSession,
@@ -35,7 +34,7 @@ import { basketLineSchema, priceBasket } from './basket.js';
 import { addDaysToDate, localTime, startOfLocalDate } from './local-time.js';
 import { activeMember } from './member-context.js';
 import { valueOfPoints } from './points-math.js';
-import { typed, type LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext, LoyaltyRuntime } from './runtime.js';
 import { formatCode, generateCode, voucherCodeSchema } from './voucher-codes.js';
 import { checkVoucher, voucherRefusal, type VoucherCheck, type VoucherFacts, type VoucherLine, type VoucherReason, type VoucherStatus } from './voucher-rules.js';
 import { faceValueOf, termsOf, validityOf, voucherTemplateSchema, type VoucherTemplate, type VoucherTerms, type VoucherValue } from './voucher-templates.js';
@@ -146,7 +145,7 @@ export interface VoucherMove {
  * and entry count): of racing transactions exactly one moves it. Returns the new row, or `undefined`
  * when another got there first (nothing written).
  */
-export async function moveVoucher(ctx: CommandContext, row: VoucherRow, move: VoucherMove): Promise<VoucherRow | undefined> {
+export async function moveVoucher(ctx: LoyaltyContext, row: VoucherRow, move: VoucherMove): Promise<VoucherRow | undefined> {
   const seq = row.lastSeq + 1;
   const next = await ctx.tx.consume(vouchersCollection, row.id, { ...move.when, status: row.status, lastSeq: row.lastSeq }, { ...move.set, status: move.status, lastSeq: seq, updatedAt: ctx.now });
   if (!next) return undefined;
@@ -269,7 +268,7 @@ export function createVoucherService(rt: LoyaltyRuntime) {
 
   /** Makes a voucher from a template and appends its first entry. */
   async function issueInto(
-    ctx: CommandContext,
+    ctx: LoyaltyContext,
     input: { template: VoucherTemplate; customerId: string | null; source: VoucherSource; ref: { type: string; id: string } | null; storeId: string | null; id?: string; details?: Record<string, JsonValue> },
     path: ReadonlyArray<string | number> = ['templateId'],
   ): Promise<VoucherRow> {
@@ -321,7 +320,7 @@ export function createVoucherService(rt: LoyaltyRuntime) {
           actor: actorRef(ctx.actor) as JsonValue,
           details: { source: input.source, ...(input.details ?? {}) },
         });
-        await typed(ctx).emit('voucher.issued', { voucherId: id, templateId: input.template.id, customerId: input.customerId, source: input.source, faceValue: row.faceValue, ref: input.ref }, { customerId: input.customerId });
+        await ctx.emit('voucher.issued', { voucherId: id, templateId: input.template.id, customerId: input.customerId, source: input.source, faceValue: row.faceValue, ref: input.ref }, { customerId: input.customerId });
         if (input.customerId) {
           await ctx.addTimeline({ customerId: input.customerId, source: 'loyalty', kind: 'voucher-issued', summary: `Voucher ${terms.name} issued (${input.source}), valid until ${localTime(new Date(validity.until.getTime() - 1), cfg.timeZone).date}`, storeId: input.storeId, ref: { type: 'voucher', id } });
         }
@@ -338,12 +337,12 @@ export function createVoucherService(rt: LoyaltyRuntime) {
    * Serialises a customer's voucher issues (their loyalty account row is locked for the rest of the
    * transaction), so counting what they hold cannot race another till's issue.
    */
-  async function lockCustomer(ctx: CommandContext, customerId: string): Promise<void> {
+  async function lockCustomer(ctx: LoyaltyContext, customerId: string): Promise<void> {
     await ledger.account(ctx, customerId);
     await ctx.tx.increment(accountsCollection, customerId, 'lastSeq', 0);
   }
 
-  async function checkHolding(ctx: CommandContext, template: VoucherTemplate, customerId: string, adding: number, path: ReadonlyArray<string | number>): Promise<void> {
+  async function checkHolding(ctx: LoyaltyContext, template: VoucherTemplate, customerId: string, adding: number, path: ReadonlyArray<string | number>): Promise<void> {
     if (template.perCustomer === undefined) return;
     const held = await ctx.tx.count(vouchersCollection, { customerId, templateId: template.id, status: { in: ['active', 'held'] } });
     if (held + adding > template.perCustomer) throw new InvalidStateError(`customer ${customerId} already holds ${held} of the ${template.perCustomer} ${template.name} vouchers one may hold`, { path, reason: 'holding_limit', held, limit: template.perCustomer });
@@ -437,7 +436,7 @@ export function createVoucherService(rt: LoyaltyRuntime) {
         vouchers.push(toVoucher(await issueInto(ctx, { template, customerId: member.id, source: 'conversion', ref: { type: 'points-entry', id: entry!.id }, storeId: input.storeId ?? null, id, details: { points: conversion.points } })));
       }
       const value = valueOfPoints(points, cfg.pointValue);
-      await typed(ctx).emit('points.redeemed', { customerId: member.id, entryId: entry!.id, points, value, ref: { type: 'voucher', id: ids[0]! } }, { customerId: member.id });
+      await ctx.emit('points.redeemed', { customerId: member.id, entryId: entry!.id, points, value, ref: { type: 'voucher', id: ids[0]! } }, { customerId: member.id });
       ctx.audit({ type: 'voucher', id: ids[0]!, customerId: member.id }, { templateId: template.id, quantity: input.quantity, points });
       return { vouchers, points, entryId: entry!.id, balance: entry!.balanceAfter };
     },
@@ -461,7 +460,7 @@ export function createVoucherService(rt: LoyaltyRuntime) {
       const next = await moveVoucher(ctx, row, { kind: 'cancelled', status: 'cancelled', details: { reason: input.reason } });
       if (!next) stateRefusal((await ctx.tx.get(vouchersCollection, row.id))!, ['code'], ctx.now);
       ctx.audit({ type: 'voucher', id: row.id, customerId: row.customerId }, { faceValue: row.faceValue });
-      await typed(ctx).emit('voucher.cancelled', { voucherId: row.id, customerId: row.customerId }, { customerId: row.customerId });
+      await ctx.emit('voucher.cancelled', { voucherId: row.id, customerId: row.customerId }, { customerId: row.customerId });
       return toVoucher(next);
     },
   });
@@ -486,17 +485,17 @@ export function createVoucherService(rt: LoyaltyRuntime) {
       const next = await moveVoucher(ctx, row, { kind: 'held', status: 'held', set: { holdId, heldUntil, heldStoreId: input.storeId, heldTerminalId: input.terminalId }, storeId: input.storeId, ref: { type: 'voucher-hold', id: holdId }, details: { terminalId: input.terminalId, until: heldUntil.toISOString() } });
       if (!next) stateRefusal((await ctx.tx.get(vouchersCollection, row.id))!, ['code'], ctx.now);
       ctx.audit({ type: 'voucher', id: row.id, customerId: row.customerId }, { holdId, storeId: input.storeId, terminalId: input.terminalId });
-      await typed(ctx).emit('voucher.held', { voucherId: row.id, customerId: row.customerId, holdId, storeId: input.storeId, terminalId: input.terminalId, until: heldUntil.toISOString() }, { customerId: row.customerId });
+      await ctx.emit('voucher.held', { voucherId: row.id, customerId: row.customerId, holdId, storeId: input.storeId, terminalId: input.terminalId, until: heldUntil.toISOString() }, { customerId: row.customerId });
       return { voucher: toVoucher(next), holdId, heldUntil, discount: lines ? check.discount : null };
     },
   });
 
   /** Releases a held voucher (cancelled at the till, or past its time); `undefined` when it is not held so. */
-  async function release(ctx: CommandContext, row: VoucherRow, reason: 'cancelled' | 'expired', at: Date = ctx.now): Promise<VoucherRow | undefined> {
+  async function release(ctx: LoyaltyContext, row: VoucherRow, reason: 'cancelled' | 'expired', at: Date = ctx.now): Promise<VoucherRow | undefined> {
     const when: Where<typeof vouchersCollection> = reason === 'expired' ? { heldUntil: { lte: at } } : {};
     const holdId = row.holdId;
     const next = await moveVoucher(ctx, row, { kind: 'released', status: 'active', set: { holdId: null, heldUntil: null, heldStoreId: null, heldTerminalId: null }, when, ref: holdId ? { type: 'voucher-hold', id: holdId } : null, details: { reason } });
-    if (next) await typed(ctx).emit('voucher.hold-released', { voucherId: row.id, customerId: row.customerId, holdId: holdId ?? '', reason }, { customerId: row.customerId });
+    if (next) await ctx.emit('voucher.hold-released', { voucherId: row.id, customerId: row.customerId, holdId: holdId ?? '', reason }, { customerId: row.customerId });
     return next;
   }
 
@@ -519,7 +518,7 @@ export function createVoucherService(rt: LoyaltyRuntime) {
   });
 
   /** Releases holds past their time and expires vouchers past their validity (for `runDue`). */
-  async function expireDue(ctx: CommandContext, ids: readonly string[], at: Date): Promise<{ released: number; expired: number }> {
+  async function expireDue(ctx: LoyaltyContext, ids: readonly string[], at: Date): Promise<{ released: number; expired: number }> {
     let released = 0;
     let expired = 0;
     for (const id of ids) {
@@ -536,7 +535,7 @@ export function createVoucherService(rt: LoyaltyRuntime) {
         const next = await moveVoucher(ctx, row, { kind: 'expired', status: 'expired', when: { validUntil: { lte: at } } });
         if (next) {
           expired++;
-          await typed(ctx).emit('voucher.expired', { voucherId: row.id, customerId: row.customerId }, { customerId: row.customerId });
+          await ctx.emit('voucher.expired', { voucherId: row.id, customerId: row.customerId }, { customerId: row.customerId });
         }
       }
     }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createClientele, defineModule, outboxCollection, purchaseLinesCollection, purchasesCollection } from '@clientele/core';
-import type { Clientele, ModuleDefinition } from '@clientele/core';
+import type { AnyModule, Clientele } from '@clientele/core';
 import { postgresStore } from '@clientele/postgres';
 import { BASKET } from '../../../tests/support/chain.js';
 import { recording, serverPool, withServer } from './server.js';
@@ -14,21 +14,23 @@ const SYSTEM = { actor: { system: 'test-setup' } } as const;
 const CLERK = { actor: { staffId: 'E1' } } as const;
 
 /** A module whose handler of `purchase.recorded` emits two events of its own in the same transaction. */
-const echo = defineModule({
+const echo = defineModule<'echo', object, { 'echo.heard': { purchaseId: string; n: number } }>({
   name: 'echo',
   setup(kernel) {
-    kernel.on<{ purchaseId: string }>('purchase.recorded', async (ctx, p) => {
+    return {
+      api: {},
+      handlers: [{ event: 'purchase.recorded', run: async (ctx, p) => {
       await ctx.emit('echo.heard', { purchaseId: p.purchaseId, n: 1 });
       await ctx.emit('echo.heard', { purchaseId: p.purchaseId, n: 2 });
-    });
-    return { api: {} };
+    } }],
+    };
   },
 });
 
 withServer(() => {
   const server = serverPool();
 
-  async function chain(modules: ModuleDefinition[] = []): Promise<{ crm: Clientele; texts: string[]; card: string }> {
+  async function chain(modules: AnyModule[] = []): Promise<{ crm: Clientele; texts: string[]; card: string }> {
     const { pool, texts } = recording(server.pool);
     const crm = createClientele({ store: postgresStore({ pool, schema: server.schema('sale') }), modules }) as unknown as Clientele;
     await crm.migrate();

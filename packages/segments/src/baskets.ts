@@ -11,7 +11,6 @@ import {
   purchasesCollection,
   scan,
   type AggregateRow,
-  type CommandContext,
   type CommandOptions,
   type Kernel,
   type StoreSession,
@@ -21,6 +20,7 @@ import type { ResolvedSegmentsConfig } from './config.js';
 import { topCategories } from './customer-stats.js';
 import { PairCounter, pairMetrics } from './bought-together.js';
 import { GROUP_PAGE } from './stats-store.js';
+import type { SegmentsContext, SegmentsKernel } from './events.js';
 
 /** Levels of bought-together pairs. */
 export type PairLevel = 'item' | 'category';
@@ -74,9 +74,9 @@ interface BasketSettings {
 }
 
 /** Builds the baskets part of a rebuild: its chunk commands are registered once, with the module. */
-export function createBasketRefresh(kernel: Kernel, config: ResolvedSegmentsConfig) {
-  const internal = <T>(name: string, run: (ctx: CommandContext, input: T) => Promise<unknown>) =>
-    kernel.command({ name, input: z.custom<T>(() => true), permission: 'segments.rebuild', idempotency: 'optional', run: run as (ctx: CommandContext, input: unknown) => Promise<unknown> });
+export function createBasketRefresh(kernel: SegmentsKernel, config: ResolvedSegmentsConfig) {
+  const internal = <T>(name: string, run: (ctx: SegmentsContext, input: T) => Promise<unknown>) =>
+    kernel.command({ name, input: z.custom<T>(() => true), permission: 'segments.rebuild', idempotency: 'optional', run: run as (ctx: SegmentsContext, input: unknown) => Promise<unknown> });
 
   const categoriesChunk = internal<{ after: string | null; limit: number; asOf: Date }>('segments.rebuild-categories', async (ctx, input) => {
     const page: AggregateRow[] = await aggregate(ctx.tx, customerStatsCollection, { groupBy: ['customerId'], measures: { n: { fn: 'count' } }, limit: input.limit, ...(input.after !== null ? { after: [input.after] } : {}) });

@@ -14,12 +14,10 @@ import {
   parseInput,
   purchasesCollection,
   scan,
-  settleRefund,
-  settledMoney,
   shortTextSchema,
   staffCollection,
-  type CommandContext,
   type Kernel,
+  type RefundCollector,
   type RowOf,
   type StoreSession,
 } from '@clientele/core';
@@ -30,6 +28,7 @@ import { allocate, checkCredit, type CreditCheck, type CreditMode, type CreditRa
 import type { ConditionRegistry } from './definition.js';
 import { chargesOf, ratingOf } from './rebuild.js';
 import { refreshCustomer } from './stats-store.js';
+import type { SegmentsContext, SegmentsKernel } from './events.js';
 
 const DAY_MS = 86_400_000;
 /** The permission of reads of credit accounts and their ledgers. */
@@ -90,7 +89,7 @@ export interface CreditStatus extends CreditRating {
 }
 
 /** Builds the credit service. */
-export function createCreditService(kernel: Kernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
+export function createCreditService(kernel: SegmentsKernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
   async function loadAccount(session: StoreSession, customerId: string, path: Array<string | number> = ['customerId']): Promise<CreditAccount> {
     const account = await session.get(creditAccountsCollection, customerId);
     if (!account) throw new NotFoundError('credit account', customerId, { path });
@@ -98,7 +97,7 @@ export function createCreditService(kernel: Kernel, config: ResolvedSegmentsConf
   }
 
   /** Appends an entry and moves the cached balance in the same transaction. */
-  async function append(ctx: CommandContext, account: CreditAccount, entry: Omit<CreditEntry, 'id' | 'at' | 'settled' | 'settledAt' | 'customerId'> & { id?: string }): Promise<{ entry: CreditEntry; outstanding: number }> {
+  async function append(ctx: SegmentsContext, account: CreditAccount, entry: Omit<CreditEntry, 'id' | 'at' | 'settled' | 'settledAt' | 'customerId'> & { id?: string }): Promise<{ entry: CreditEntry; outstanding: number }> {
     const row = await ctx.tx.insert(creditEntriesCollection, {
       customerId: account.customerId,
       at: ctx.now,
@@ -112,7 +111,7 @@ export function createCreditService(kernel: Kernel, config: ResolvedSegmentsConf
   }
 
   /** Settles charges with `amount` (payments oldest due first, credit notes their own sale's charge first). */
-  async function settle(ctx: CommandContext, customerId: string, amount: number, purchaseId: string | null): Promise<void> {
+  async function settle(ctx: SegmentsContext, customerId: string, amount: number, purchaseId: string | null): Promise<void> {
     const open = (await chargesOf(ctx.tx, customerId)).filter((c) => c.settled < c.amount);
     const own = purchaseId ? open.filter((c) => c.id === chargeIdOf(purchaseId)) : [];
     let left = amount;
@@ -125,7 +124,7 @@ export function createCreditService(kernel: Kernel, config: ResolvedSegmentsConf
     }
   }
 
-  async function syncRating(ctx: CommandContext, customerId: string): Promise<void> {
+  async function syncRating(ctx: SegmentsContext, customerId: string): Promise<void> {
     const rating = (await ratingOf(ctx.tx, customerId, ctx.now, config)).rating;
     const stats = await ctx.tx.get(customerStatsCollection, customerId);
     if (stats && stats.creditRating !== rating) await refreshCustomer(ctx, customerId, config, registry, { creditRating: rating });
@@ -204,7 +203,7 @@ export function createCreditService(kernel: Kernel, config: ResolvedSegmentsConf
    * emits `credit.limit-exceeded`, `approve` needs an approval given ahead (single use) or an actor
    * whose `credit` authority covers the excess, else `AUTHORITY_EXCEEDED` rolls the sale back.
    */
-  async function onSale(ctx: CommandContext, purchaseId: string): Promise<void> {
+  async function onSale(ctx: SegmentsContext, purchaseId: string): Promise<void> {
     const purchase = await ctx.tx.get(purchasesCollection, purchaseId);
     if (!purchase) return;
     const amount = onAccount(purchase.payments);
@@ -235,7 +234,7 @@ export function createCreditService(kernel: Kernel, config: ResolvedSegmentsConf
     }
   }
 
-  async function findApproval(ctx: CommandContext, customerId: string, amount: number): Promise<CreditApproval | undefined> {
+  async function findApproval(ctx: SegmentsContext, customerId: string, amount: number): Promise<CreditApproval | undefined> {
     for await (const a of scan(ctx.tx, creditApprovalsCollection, { where: { customerId, status: 'active' } })) {
       if (a.expiresAt.getTime() > ctx.now.getTime() && a.maxAmount >= amount) return a;
     }
@@ -248,18 +247,18 @@ export function createCreditService(kernel: Kernel, config: ResolvedSegmentsConf
    * yet credited, from what is left of the refund once deductions are kept back and other tenders (a
    * card) have taken their share; a void (`refund` null) credits all that is left of the charge.
    */
-  async function onReversal(ctx: CommandContext, purchaseId: string, refund: number | null): Promise<void> {
+  async function onReversal(ctx: SegmentsContext, purchaseId: string, refund: RefundCollector | null): Promise<void> {
     const c = await ctx.tx.get(creditEntriesCollection, chargeIdOf(purchaseId));
     if (!c) return;
     let credited = 0;
     for await (const e of scan(ctx.tx, creditEntriesCollection, { where: { purchaseId, kind: 'credit-note' } })) credited -= e.amount;
-    const left = refund === null ? Number.MAX_SAFE_INTEGER : settleRefund(refund, ctx.refundDeductions()).payable - settledMoney(ctx.refundTenders());
+    const left = refund === null ? Number.MAX_SAFE_INTEGER : refund.left();
     const amount = Math.min(left, c.amount - credited);
     if (amount <= 0) return;
     const account = await loadAccount(ctx.tx, c.customerId);
     await append(ctx, account, { kind: 'credit-note', amount: -amount, purchaseId, reference: null, dueAt: null });
     await settle(ctx, c.customerId, amount, purchaseId);
-    ctx.refundedThrough({ via: 'account', method: config.credit.method, reference: c.customerId, amount });
+    refund?.settle({ via: 'account', method: config.credit.method, reference: c.customerId, amount });
   }
 
   async function check(customerId: string, amount: number): Promise<CreditCheck> {

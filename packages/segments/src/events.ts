@@ -1,4 +1,5 @@
 /** The events the segments module emits, by name. Payloads carry ids and figures, never personal data. */
+import type { CommandContext, CoreEvents, EventHandlerEntry, Kernel } from '@clientele/core';
 
 /** The module's event map: `area.past-tense` names to payloads. */
 // A type alias (not an interface) so it is assignable to the generic event map.
@@ -22,3 +23,15 @@ export type SegmentEvents = {
   /** A key account's scheduled visit fell due (announced once per visit by `runDue`). */
   'key-account.visit-due': { customerId: string; representativeId: string | null; dueAt: string };
 };
+
+/** The events the module's commands may emit and its handlers see: core's and its own. */
+export type SegmentsEventMap = CoreEvents & SegmentEvents;
+
+/** A command context that emits the module's events with their types checked. */
+export type SegmentsContext = CommandContext<SegmentsEventMap>;
+
+/** The shared runtime as the module sees it. */
+export type SegmentsKernel = Kernel<SegmentsEventMap>;
+
+/** A handler of an event, as the module's setup declares it. */
+export type SegmentsHandler = EventHandlerEntry<SegmentsEventMap>;

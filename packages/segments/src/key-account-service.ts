@@ -24,6 +24,7 @@ import type { ConditionRegistry } from './definition.js';
 import { keyAccountScore } from './key-account-score.js';
 import { ratingOf } from './rebuild.js';
 import { refreshCustomer } from './stats-store.js';
+import type { SegmentsKernel } from './events.js';
 
 const DAY_MS = 86_400_000;
 /** The permission of reads of key-account assessments (staff's judgement of a customer, the visit plan). */
@@ -50,7 +51,7 @@ export const assessSchema = z
 export const visitSchema = z.object({ customerId: idSchema, at: instantSchema.optional(), summary: shortTextSchema }).strict();
 
 /** Builds the key-account service. */
-export function createKeyAccountService(kernel: Kernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
+export function createKeyAccountService(kernel: SegmentsKernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
   const assess = kernel.command({
     name: 'key-accounts.assess',
     input: assessSchema,

@@ -22,7 +22,6 @@ import {
   purchasesCollection,
   scan,
   type AggregateRow,
-  type CommandContext,
   type CommandOptions,
   type JsonValue,
   type Kernel,
@@ -50,6 +49,7 @@ import { largeThreshold, quintiles, quintilesOf, rfmGroupOf, quintileScore, sele
 import { GROUP_PAGE, NOT_ERASED, THRESHOLDS_ID, activeSegments, composeRow, deriveFields, figuresDigestOf, idsWhere, loadThresholds, scoresDigestOf, sealRow, matchCustomers, memberId, memberIds, summaryFrom, summaryMeasures, type CompiledSegment, type CustomerProjection } from './stats-store.js';
 import { createBasketRefresh } from './baskets.js';
 import { Columns } from './rebuild-columns.js';
+import type { SegmentsContext, SegmentsKernel } from './events.js';
 
 /** The parts of a rebuild. */
 export const REBUILD_PARTS = ['stats', 'baskets', 'membership'] as const;
@@ -438,9 +438,9 @@ export function thresholdsFrom(cols: Columns, config: ResolvedSegmentsConfig, as
 const rebuildOptionsSchema = z.object({ actor: actorSchema, idempotencyKey: idempotencyKeySchema.optional() });
 
 /** Builds the rebuild of a module instance. */
-export function createRebuild(kernel: Kernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
-  const internal = <T>(name: string, run: (ctx: CommandContext, input: T) => Promise<unknown>) =>
-    kernel.command({ name, input: z.custom<T>(() => true), permission: 'segments.rebuild', idempotency: 'optional', run: run as (ctx: CommandContext, input: unknown) => Promise<unknown> });
+export function createRebuild(kernel: SegmentsKernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
+  const internal = <T>(name: string, run: (ctx: SegmentsContext, input: T) => Promise<unknown>) =>
+    kernel.command({ name, input: z.custom<T>(() => true), permission: 'segments.rebuild', idempotency: 'optional', run: run as (ctx: SegmentsContext, input: unknown) => Promise<unknown> });
 
   const refreshBaskets = createBasketRefresh(kernel, config);
   const settings = { windowDays: config.rfm.windowDays, maxGaps: config.churn.maxGaps };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { idSchema, parseInput, scan, type Kernel } from '@clientele/core';
 import { basketPairsCollection, customerStatsCollection } from './collections.js';
 import { nextCategories, pairMetrics } from './bought-together.js';
+import type { SegmentsKernel } from './events.js';
 
 /** A pair bought together, with its counts and metrics (from the last rebuild). */
 export interface BoughtTogether {
@@ -31,7 +32,7 @@ export const boughtTogetherSchema = z
   .strict();
 
 /** Builds the recommendation queries. */
-export function createRecommendationService(kernel: Kernel) {
+export function createRecommendationService(kernel: SegmentsKernel) {
   async function pairs(level: 'item' | 'category', of?: string): Promise<BoughtTogether[]> {
     const out: BoughtTogether[] = [];
     for await (const p of scan(kernel.store, basketPairsCollection, { where: of === undefined ? { level } : { level, a: of } })) {

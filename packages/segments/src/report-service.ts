@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { aggregate, instantSchema, type AggregateRow, parseInput, purchasesCollection, scan, shortTextSchema, type Kernel, type StoreSession } from '@clientele/core';
 import { customerStatsCollection, segmentMembersCollection } from './collections.js';
 import { GROUP_PAGE } from './stats-store.js';
+import type { SegmentsKernel } from './events.js';
 
 /** Dimensions of a structure report. */
 export const REPORT_DIMENSIONS = ['kind', 'region', 'industry', 'sizeClass', 'valueClass', 'volumeClass', 'rfmGroup', 'store', 'segment', 'period'] as const;
@@ -41,7 +42,7 @@ export interface StructureRow {
 const STATS_FIELD: Record<string, string> = { kind: 'kind', region: 'region', industry: 'industry', sizeClass: 'sizeClass', valueClass: 'valueClass', volumeClass: 'volumeClass', rfmGroup: 'rfmGroup', store: 'homeStoreId' };
 
 /** Builds the report service. */
-export function createReportService(kernel: Kernel) {
+export function createReportService(kernel: SegmentsKernel) {
   async function purchaseGroups(session: StoreSession, from: Date, to: Date, groupBy: ['customerId'] | ['storeId', 'customerId'], visit: (g: Record<string, unknown>) => void | Promise<void>): Promise<void> {
     let after: string[] | null = null;
     for (;;) {

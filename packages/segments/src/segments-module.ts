@@ -15,13 +15,14 @@ import {
   longTextSchema,
   pageSchema,
   parseInput,
+  REFUND_ORDER,
   purchaseLinesCollection,
   scan,
   shortTextSchema,
-  type CommandContext,
   type CommandOptions,
   type CoreEvents,
   type Kernel,
+  type RefundStep,
   type RowOf,
   type StoreSession,
 } from '@clientele/core';
@@ -39,7 +40,7 @@ import { resolveConfig, type ResolvedSegmentsConfig, type SegmentsConfig } from 
 import { createCreditService } from './credit-service.js';
 import { churnReason, topCategories } from './customer-stats.js';
 import { compileCondition, conditionRegistry, definitionInputSchema, type ConditionInput, type ConditionRegistry } from './definition.js';
-import type { SegmentEvents } from './events.js';
+import type { SegmentEvents, SegmentsContext, SegmentsEventMap, SegmentsHandler, SegmentsKernel } from './events.js';
 import { createKeyAccountService } from './key-account-service.js';
 import { mergePolicies, policySchema, type MergedPolicy, type SegmentPolicy } from './policy.js';
 import { createRebuild, type RebuildInput } from './rebuild.js';
@@ -104,7 +105,7 @@ async function categoriesOfSale(session: StoreSession, purchaseId: string, sign:
  * Builds the module's API and handlers on a kernel. `segments(config)` calls it in `setup`; it is
  * exported so that `SegmentsApi` can name its type, and for hosts that wrap the module in their own.
  */
-export function createSegmentsApi(kernel: Kernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
+export function createSegmentsApi(kernel: SegmentsKernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
   const credit = createCreditService(kernel, config, registry);
   const keyAccounts = createKeyAccountService(kernel, config, registry);
   const rebuild = createRebuild(kernel, config, registry);
@@ -262,7 +263,7 @@ export function createSegmentsApi(kernel: Kernel, config: ResolvedSegmentsConfig
     recommendations,
   };
 
-  async function onPurchase(ctx: CommandContext, p: CoreEvents['purchase.recorded']): Promise<void> {
+  async function onPurchase(ctx: SegmentsContext, p: CoreEvents['purchase.recorded']): Promise<void> {
     // The credit check first: a refused sale on account throws before anything else is done.
     await credit.onSale(ctx, p.purchaseId);
     if (p.customerId) await refreshCustomer(ctx, p.customerId, config, registry, { categories: await categoriesOfSale(ctx.tx, p.purchaseId, 1) });
@@ -273,7 +274,7 @@ export function createSegmentsApi(kernel: Kernel, config: ResolvedSegmentsConfig
    * leaves every segment; their key-account assessment (staff's judgement of them, a visit schedule)
    * is deleted, so no list names them to staff.
    */
-  async function onErased(ctx: CommandContext, p: CoreEvents['customer.erased']): Promise<void> {
+  async function onErased(ctx: SegmentsContext, p: CoreEvents['customer.erased']): Promise<void> {
     const key = await ctx.tx.get(keyAccountsCollection, p.customerId);
     if (key) {
       await ctx.tx.delete(keyAccountsCollection, p.customerId);
@@ -282,7 +283,7 @@ export function createSegmentsApi(kernel: Kernel, config: ResolvedSegmentsConfig
     await refreshCustomer(ctx, p.customerId, config, registry, key ? { keyAccount: false } : {});
   }
 
-  async function mergeCustomer(ctx: CommandContext, ids: { survivorId: string; mergedId: string }): Promise<readonly string[]> {
+  async function mergeCustomer(ctx: SegmentsContext, ids: { survivorId: string; mergedId: string }): Promise<readonly string[]> {
     const { tx } = ctx;
     const merged = await tx.get(customerStatsCollection, ids.mergedId);
     const survivor = await tx.get(customerStatsCollection, ids.survivorId);
@@ -317,29 +318,40 @@ export function createSegmentsApi(kernel: Kernel, config: ResolvedSegmentsConfig
     return [customerStatsCollection.name, segmentMembersCollection.name, creditAccountsCollection.name, keyAccountsCollection.name];
   }
 
-  function wire(): void {
-    kernel.on<CoreEvents['purchase.recorded']>('purchase.recorded', onPurchase);
-    kernel.on<CoreEvents['purchase.returned']>('purchase.returned', async (ctx, p) => {
-      await credit.onReversal(ctx, p.purchaseId, p.amount);
-      if (p.customerId) await refreshCustomer(ctx, p.customerId, config, registry);
-    });
-    kernel.on<CoreEvents['purchase.voided']>('purchase.voided', async (ctx, p) => {
-      await credit.onReversal(ctx, p.purchaseId, null);
-      if (p.customerId) await refreshCustomer(ctx, p.customerId, config, registry, { categories: await categoriesOfSale(ctx.tx, p.purchaseId, -1) });
-    });
-    for (const type of ['customer.registered', 'customer.updated'] as const) {
-      kernel.on<{ customerId: string }>(type, (ctx, p) => refreshCustomer(ctx, p.customerId, config, registry).then(() => undefined));
-    }
-    kernel.on<CoreEvents['customer.erased']>('customer.erased', onErased);
-    kernel.on<CoreEvents['customer.merged']>('customer.merged', async (ctx, p) => {
-      await refreshCustomer(ctx, p.survivorId, config, registry);
-      await refreshCustomer(ctx, p.mergedId, config, registry);
-    });
-  }
+  const refresh = (ctx: SegmentsContext, p: { customerId: string }) => refreshCustomer(ctx, p.customerId, config, registry).then(() => undefined);
+  const handlers: SegmentsHandler[] = [
+    { event: 'purchase.recorded', run: onPurchase },
+    { event: 'customer.registered', run: refresh },
+    { event: 'customer.updated', run: refresh },
+    { event: 'customer.erased', run: onErased },
+    {
+      event: 'customer.merged',
+      async run(ctx, p) {
+        await refreshCustomer(ctx, p.survivorId, config, registry);
+        await refreshCustomer(ctx, p.mergedId, config, registry);
+      },
+    },
+  ];
+  // A sale on account is given back to the account, from what the other tenders left; the member's
+  // figures are refreshed once the refund is settled.
+  const refunds: RefundStep<SegmentsEventMap>[] = [
+    {
+      order: REFUND_ORDER.account,
+      async onReturn(ctx, p, refund) {
+        await credit.onReversal(ctx, p.purchaseId, refund);
+        if (p.customerId) await refreshCustomer(ctx, p.customerId, config, registry);
+      },
+      async onVoid(ctx, p) {
+        await credit.onReversal(ctx, p.purchaseId, null);
+        if (p.customerId) await refreshCustomer(ctx, p.customerId, config, registry, { categories: await categoriesOfSale(ctx.tx, p.purchaseId, -1) });
+      },
+    },
+  ];
 
   return {
     api,
-    wire,
+    handlers,
+    refunds,
     mergeCustomer,
     runDue: async (now: Date) => ({ keyAccountVisitsDue: await keyAccounts.runDue(now, SYSTEM) }),
   };
@@ -363,9 +375,8 @@ export function segments(config?: SegmentsConfig) {
     migrations: segmentMigrations,
     setup(kernel) {
       const built = createSegmentsApi(kernel, resolved, registry);
-      built.wire();
       // Sales on account are given back to the account, never paid at the till.
-      return { api: built.api, runDue: built.runDue, mergeCustomer: built.mergeCustomer, tenders: [resolved.credit.method] };
+      return { api: built.api, handlers: built.handlers, refunds: built.refunds, runDue: built.runDue, mergeCustomer: built.mergeCustomer, tenders: [resolved.credit.method] };
     },
   });
 }

@@ -10,7 +10,6 @@ import {
   purchasesCollection,
   scan,
   type AggregateRow,
-  type CommandContext,
   type JsonValue,
   type RowOf,
   type StoreSession,
@@ -28,6 +27,7 @@ import { churnThreshold, overdueAt, overdueTime, statsFromSummary, topCategories
 import { compileCondition, evaluate, needsCustomer, pushdownTerms, type ConditionRegistry, type Predicate } from './definition.js';
 import type { SegmentPolicy } from './policy.js';
 import { scoreCustomer, type ScoreThresholds } from './scores.js';
+import type { SegmentsContext } from './events.js';
 
 /** The id of the stored thresholds in `segment_state`. */
 export const THRESHOLDS_ID = 'thresholds';
@@ -495,7 +495,7 @@ export function memberId(segmentId: string, customerId: string): string {
  * change of the customer, a payment): joins and leaves are written and emitted in the caller's transaction.
  */
 export async function reconcileCustomer(
-  ctx: CommandContext,
+  ctx: SegmentsContext,
   row: StatsRow | null,
   customer: CustomerRow | null,
   registry: ConditionRegistry,
@@ -528,7 +528,7 @@ export async function reconcileCustomer(
  * every membership.
  */
 export async function refreshCustomer(
-  ctx: CommandContext,
+  ctx: SegmentsContext,
   customerId: string,
   config: ResolvedSegmentsConfig,
   registry: ConditionRegistry,

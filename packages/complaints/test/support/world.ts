@@ -18,7 +18,7 @@ import {
   type Clientele,
   type CollectionSpec,
   type ManualClock,
-  type ModuleDefinition,
+  type AnyModule,
   type Store,
 } from '@clientele/core';
 import { z } from 'zod';
@@ -98,7 +98,7 @@ export interface World {
 export interface WorldOptions {
   config?: ComplaintsConfigInput;
   /** Extra modules (the loyalty or segments stand-ins). */
-  modules?: ModuleDefinition[];
+  modules?: AnyModule[];
   /** Where the clock starts (default Monday 2 November 2026, 10:00 in Shanghai). */
   start?: string;
   /** Audit each read of a member's file (default false), as for `createClientele`. */

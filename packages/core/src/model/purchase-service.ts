@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError, invalid, isClienteleError, type ValidationIssue } from '../errors.js';
 import { currencySchema, formatMoney } from '../money.js';
 import type { CommandContext, Kernel, ValueKind } from '../runtime/module.js';
+import { createRefundCollector, type RefundStep } from '../runtime/refunds.js';
 import { insertMany } from '../store/bulk.js';
 import { getLinked } from '../store/linked-get.js';
 import type { StoreSession } from '../store/port.js';
@@ -230,8 +231,16 @@ async function loadLines(session: StoreSession, purchaseId: string): Promise<Lin
   return (await session.find(purchaseLinesCollection, { where: { purchaseId }, orderBy: [{ field: 'lineNo' }], limit: 1000 })).rows;
 }
 
-/** Builds the purchase service. `tenders` are the payment methods modules give back themselves. */
-export function createPurchaseService(kernel: Kernel, settings: { tenders: () => ReadonlySet<string> } = { tenders: () => new Set() }) {
+/** What the purchase service needs of the installed modules. */
+export interface PurchaseSettings {
+  /** The payment methods modules give back themselves. */
+  tenders: () => ReadonlySet<string>;
+  /** Every module's refund steps, in the order they run. */
+  refundSteps: () => readonly RefundStep[];
+}
+
+/** Builds the purchase service. */
+export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings = { tenders: () => new Set(), refundSteps: () => [] }) {
   async function resolveBuyer(ctx: CommandContext, input: z.output<typeof recordSaleSchema>): Promise<{ customerId: string | null; cardNumber: string | null }> {
     let customerId: string | null = null;
     let holder: CustomerRow | undefined;
@@ -392,14 +401,18 @@ export function createPurchaseService(kernel: Kernel, settings: { tenders: () =>
         tenders: null,
       });
       await ctx.tx.increment(purchasesCollection, purchase.id, 'refundedTotal', amount, { max: purchase.total });
-      // Other modules' handlers run here, in this transaction: they take back what the lines earned and
-      // may charge part of the refund back (points already spent, a voucher no longer earned).
-      await ctx.emit('purchase.returned', { purchaseId: purchase.id, returnId: id, customerId: purchase.customerId, amount, currency: purchase.currency, lines: returned }, { customerId: purchase.customerId });
-      const { deductions, payable: want } = settleRefund(amount, ctx.refundDeductions());
+      const event = { purchaseId: purchase.id, returnId: id, customerId: purchase.customerId, amount, currency: purchase.currency, lines: returned };
+      await ctx.emit('purchase.returned', event, { customerId: purchase.customerId });
+      // Modules' refund steps run here, in this transaction and in their declared order: they take back
+      // what the lines earned, may charge part of the refund back (points already spent, a voucher no
+      // longer earned) and give back through their own tenders.
+      const refund = createRefundCollector(amount);
+      for (const step of settings.refundSteps()) await step.onReturn?.(ctx, event, refund);
+      const { deductions, payable: want } = settleRefund(amount, refund.deductions());
       // Read after the sale's row was updated above: a concurrent return of the same sale waits for this
       // one, so neither pays at the till what the other already did.
       const earlier = (await ctx.tx.find(purchaseReturnsCollection, { where: { purchaseId: purchase.id }, limit: 1000 })).rows.filter((r) => r.id !== id);
-      const { tenders, payable, dueAtTill } = allocateRefund({ want, settled: ctx.refundTenders(), payments: purchase.payments, moduleMethods: settings.tenders(), total: purchase.total, tillBefore: earlier.reduce((s, r) => s + tillPaid(r), 0) });
+      const { tenders, payable, dueAtTill } = allocateRefund({ want, settled: refund.tenders(), payments: purchase.payments, moduleMethods: settings.tenders(), total: purchase.total, tillBefore: earlier.reduce((s, r) => s + tillPaid(r), 0) });
       const record = await ctx.tx.update(purchaseReturnsCollection, id, { deductions, payable, tenders });
       const deducted = amount - want;
       ctx.audit({ type: 'purchase', id: purchase.id, customerId: purchase.customerId }, { returnId: id, amount, payable, dueAtTill, ...(deducted ? { deducted } : {}), ...(approvedBy ? { approvedBy } : {}) });
@@ -446,7 +459,9 @@ export function createPurchaseService(kernel: Kernel, settings: { tenders: () =>
       if (purchase.customerId) {
         await ctx.addTimeline({ customerId: purchase.customerId, source: 'purchases', kind: 'void', summary: `Sale ${purchase.receiptNo} voided`, storeId: purchase.storeId, ref: { type: 'purchase', id: purchase.id } });
       }
-      await ctx.emit('purchase.voided', { purchaseId: purchase.id, customerId: purchase.customerId, total: purchase.total, currency: purchase.currency }, { customerId: purchase.customerId });
+      const event = { purchaseId: purchase.id, customerId: purchase.customerId, total: purchase.total, currency: purchase.currency };
+      await ctx.emit('purchase.voided', event, { customerId: purchase.customerId });
+      for (const step of settings.refundSteps()) await step.onVoid?.(ctx, event);
       return toPurchase(voided, await loadLines(ctx.tx, purchase.id));
     },
   });

@@ -15,7 +15,6 @@ import {
   isClienteleError,
 } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
-import type { SettledTender } from '../model/purchase-math.js';
 import { canonicalJson, decodeJson, encodeJson, fingerprint, fingerprintMatches } from '../json-codec.js';
 import { rolesCollection, staffCollection } from '../model/organisation-collections.js';
 import { insertMany } from '../store/bulk.js';
@@ -26,7 +25,8 @@ import { actorRef, actorSchema, isPermitted, type Actor, type ResolvedActor } fr
 import { authorise, type Authorisation } from './authority.js';
 import { auditLog, idempotencyKeys, outbox, sequences, timeline } from './collections.js';
 import type { EventHub, EventMap } from './events.js';
-import type { Command, CommandContext, CommandInfo, CommandOptions, CommandSpec, EventHandler, Kernel, Query, QueryInfo, QuerySpec, RefundDeduction } from './module.js';
+import type { CoreEvents } from '../events.js';
+import type { Command, CommandContext, CommandInfo, CommandOptions, CommandSpec, EventHandler, Kernel, Query, QueryInfo, QuerySpec } from './module.js';
 import { z as zod } from 'zod';
 
 const optionsSchema = zod.object({
@@ -82,7 +82,9 @@ export interface KernelSettings {
 }
 
 /** The kernel plus the hooks only `createClientele` uses. */
-export interface KernelInternals extends Kernel {
+export interface KernelInternals extends Kernel<CoreEvents> {
+  /** @internal registers an in-transaction handler (modules declare theirs in `ModuleInstance.handlers`) */
+  on(type: string, handler: EventHandler<never, EventMap>): void;
   /** @internal registers a module API for `module(name)` */
   registerModule(name: string, api: unknown): void;
 }
@@ -261,8 +263,6 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     const { tx, now } = frame;
     let target: { type: string; id: string; customerId?: string | null } | null = null;
     let details: Record<string, JsonValue> = {};
-    const deductions: RefundDeduction[] = [];
-    const tenders: SettledTender[] = [];
     const authorised: Authorisation[] = [];
     const moves = spec.moves ?? null;
 
@@ -349,19 +349,6 @@ export function createKernel(settings: KernelSettings): KernelInternals {
           data: entry.data ?? null,
         });
       },
-      deductFromRefund(deduction) {
-        // A module's own bug, not the caller's input: fail the command rather than refund wrongly.
-        if (!Number.isSafeInteger(deduction.amount) || deduction.amount < 0) {
-          throw new InvalidStateError(`refund deduction of ${deduction.source} must be a whole number of minor units, not ${deduction.amount}`);
-        }
-        if (deduction.amount > 0) deductions.push({ ...deduction });
-      },
-      refundDeductions: () => deductions.slice(),
-      refundedThrough(tender) {
-        if (!Number.isSafeInteger(tender.amount) || tender.amount < 0) throw new InvalidStateError(`a refund through ${tender.method} must be a whole number of minor units, not ${tender.amount}`);
-        if (tender.amount > 0) tenders.push({ ...tender });
-      },
-      refundTenders: () => tenders.slice(),
       call: (command, rawInput, opts) => nested(command as unknown as Command<z.ZodType, never>, rawInput, opts ?? {}, actor, frame),
     };
     if (moves?.amount) {

@@ -9,7 +9,8 @@ import type { Migration, Store, TransactionSession } from '../store/port.js';
 import type { CollectionSpec, JsonValue } from '../store/schema.js';
 import type { Actor, ResolvedActor } from './actor.js';
 import type { EventMap } from './events.js';
-import type { SettledTender } from '../model/purchase-math.js';
+import type { CoreEvents } from '../events.js';
+import type { RefundStep } from './refunds.js';
 import type { OpeningHours } from '../model/business-calendar.js';
 import type { ValidationIssue } from '../errors.js';
 
@@ -47,7 +48,7 @@ export interface TimelineInput {
 /**
  * A part of a refund that a module charges back to the customer: the value of points the returned
  * goods earned and the member already spent, or a voucher's discount the rest of the basket no longer
- * earns. In-transaction handlers of `purchase.returned` add them; the return records them and pays
+ * earns. Modules' refund steps add them (see {@link RefundCollector}); the return records them and pays
  * the rest.
  */
 export interface RefundDeduction {
@@ -59,8 +60,11 @@ export interface RefundDeduction {
   reason: string;
 }
 
-/** What a command's body receives: the open transaction and the helpers that keep the conventions. */
-export interface CommandContext<E extends EventMap = EventMap> {
+/**
+ * What a command's body receives: the open transaction and the helpers that keep the conventions.
+ * `E` is the event map it may emit: core's events, and a module's own in the module's commands.
+ */
+export interface CommandContext<E extends EventMap = CoreEvents> {
   /** The open transaction; every read and write of the command goes through it. */
   readonly tx: TransactionSession;
   /** The command's instant (one per command, from the injected clock). */
@@ -107,22 +111,6 @@ export interface CommandContext<E extends EventMap = EventMap> {
   call<S extends z.ZodType, O>(command: Command<S, O>, input: z.input<S>, options?: { idempotencyKey?: string }): Promise<O>;
   /** Adds an entry to the customer's timeline. */
   addTimeline(entry: TimelineInput): Promise<void>;
-  /**
-   * Charges part of the refund of the command under way back to the customer. Only a command that
-   * refunds (`purchases.return`) reads them, after its event's handlers ran; elsewhere they are ignored.
-   * A zero amount adds nothing.
-   */
-  deductFromRefund(deduction: RefundDeduction): void;
-  /** What handlers charged against this command's refund so far, in the order they did. */
-  refundDeductions(): readonly RefundDeduction[];
-  /**
-   * Records that a handler gave part of the refund of the command under way back through its own
-   * tender (credited a card, restored points, made a voucher active again). The return lists it and pays
-   * only the rest at the till. Elsewhere it is ignored.
-   */
-  refundedThrough(tender: SettledTender): void;
-  /** What handlers gave back through their own tenders so far, in the order they did. */
-  refundTenders(): readonly SettledTender[];
 }
 
 /** What a customer receives from a command that moves value. */
@@ -165,8 +153,8 @@ export interface ValueMove<I = any> {
   readonly aboveLimit?: 'refuse' | 'escalate';
 }
 
-/** The declaration of a command. */
-export interface CommandSpec<S extends z.ZodType, O> {
+/** The declaration of a command; `E` is the event map its body may emit. */
+export interface CommandSpec<S extends z.ZodType, O, E extends EventMap = CoreEvents> {
   /** `area.verb`, e.g. `customers.register`; audited and scoped for idempotency. */
   name: string;
   /** Input schema; parsed before anything is read. */
@@ -178,7 +166,7 @@ export interface CommandSpec<S extends z.ZodType, O> {
   /** The value the command moves to a customer and the limit that applies; absent when it moves none. */
   moves?: ValueMove<z.output<S>>;
   /** The body; runs inside one transaction. */
-  run(ctx: CommandContext, input: z.output<S>): Promise<O>;
+  run(ctx: CommandContext<E>, input: z.output<S>): Promise<O>;
 }
 
 /** A ready command: validates, authorises, runs in a transaction, audits, emits. */
@@ -256,11 +244,24 @@ export type Query<A extends unknown[], O> = ((...args: QueryArgs<A>) => Promise<
   readonly info: QueryInfo;
 };
 
-/** An in-transaction handler of another module's event (e.g. move balances when a card is replaced). */
-export type EventHandler<P = unknown> = (ctx: CommandContext, payload: P) => Promise<void>;
+/** An in-transaction handler of an event (e.g. move balances when a card is replaced). */
+export type EventHandler<P = unknown, E extends EventMap = CoreEvents> = (ctx: CommandContext<E>, payload: P) => Promise<void>;
 
-/** What a module's setup gets: the shared runtime. */
-export interface Kernel {
+/**
+ * A module's handler of one event, run inside the transaction of the command that emits it, before
+ * that command goes on. `event` names the event; the payload's type follows from it.
+ */
+export type EventHandlerEntry<E extends EventMap = CoreEvents> = {
+  [K in keyof E & string]: {
+    /** The event handled. */
+    readonly event: K;
+    /** The handler; a throw fails the command that emitted the event. */
+    run(ctx: CommandContext<E>, payload: E[K]): Promise<void>;
+  };
+}[keyof E & string];
+
+/** What a module's setup gets: the shared runtime. `E` is the event map the module's commands may emit. */
+export interface Kernel<E extends EventMap = CoreEvents> {
   readonly store: Store;
   readonly clock: Clock;
   readonly ids: IdGenerator;
@@ -269,15 +270,13 @@ export interface Kernel {
   /** Every collection of every module. */
   readonly collections: readonly CollectionSpec[];
   /** Builds a command from its declaration and registers it. */
-  command<S extends z.ZodType, O>(spec: CommandSpec<S, O>): Command<S, O>;
+  command<S extends z.ZodType, O>(spec: CommandSpec<S, O, E>): Command<S, O>;
   /** Every command registered so far (core's and every module's once all are set up), in order. */
   commands(): readonly CommandInfo[];
   /** Builds a read query from its declaration and registers it. */
   query<A extends unknown[], O>(spec: QuerySpec<A, O>): Query<A, O>;
   /** Every read query registered so far, in order. */
   queries(): readonly QueryInfo[];
-  /** Registers an in-transaction handler for an event type. */
-  on<P = unknown>(type: string, handler: EventHandler<P>): void;
   /** Resolves an actor against the store (staff, role, limits). */
   resolveActor(actor: Actor): Promise<ResolvedActor>;
   /** Another module's API, by name (available once every module is set up). */
@@ -286,10 +285,17 @@ export interface Kernel {
   report(error: unknown, context: string): void;
 }
 
-/** What a module's setup returns. */
-export interface ModuleInstance<A> {
+/** What a module's setup returns. `E` is the event map of its handlers: core's events and its own. */
+export interface ModuleInstance<A, E extends EventMap = CoreEvents> {
   /** The public API, mounted as `crm[name]`. */
   api: A;
+  /**
+   * Its in-transaction event handlers, in the order they run (modules in the order they are given,
+   * each module's in the order listed).
+   */
+  handlers?: readonly EventHandlerEntry<E>[];
+  /** Its part in giving a sale back when it is returned or voided; core runs every module's in `order`. */
+  refunds?: readonly RefundStep<E>[];
   /** Creates rows the module needs after migration (counters, defaults). Idempotent. */
   seed?(): Promise<void>;
   /** Runs work that has fallen due (escalations, expiries). Returns counts by kind. */
@@ -298,7 +304,7 @@ export interface ModuleInstance<A> {
    * Moves the module's data from a merged customer to the survivor where a plain reassignment of
    * `customerKey` would not do (rows unique per customer). Returns the collections it handled itself.
    */
-  mergeCustomer?(ctx: CommandContext, ids: { survivorId: string; mergedId: string }): Promise<readonly string[]>;
+  mergeCustomer?(ctx: CommandContext<E>, ids: { survivorId: string; mergedId: string }): Promise<readonly string[]>;
   /**
    * Problems the module has with a store's settings, checked when a store is created or changed (and
    * refused with them, `VALIDATION_FAILED`): a calendar the module's time limits cannot be placed on.
@@ -312,23 +318,30 @@ export interface ModuleInstance<A> {
   tenders?: readonly string[];
 }
 
-/** A module definition, as `loyalty(config)` returns it. */
-export interface ModuleDefinition<N extends string = string, A = unknown, E extends EventMap = EventMap> {
+/** A module that emits no events of its own. */
+export type NoEvents = Record<never, never>;
+
+/**
+ * A module definition, as `loyalty(config)` returns it. `E` is the map of the events the module emits
+ * (none by default): its commands emit core's events and these. `L` is the map of other modules' events
+ * its handlers take besides core's and its own (`ComplaintEvents` for a module that acts when a case closes).
+ */
+export interface ModuleDefinition<N extends string = string, A = unknown, E extends EventMap = NoEvents, L extends EventMap = NoEvents> {
   /** Key under which the API is mounted (`crm.loyalty`). */
   readonly name: N;
   /** Collections the module owns. */
   readonly collections?: readonly CollectionSpec[];
   /** Ordered migrations creating and evolving them. */
   readonly migrations?: readonly Migration[];
-  /** Wires the module. */
-  setup(kernel: Kernel): ModuleInstance<A>;
+  /** Wires the module: builds its API and declares its handlers from the shared runtime. */
+  setup(kernel: Kernel<CoreEvents & E>): ModuleInstance<A, CoreEvents & E & L>;
   /** @internal phantom: the module's event map */
   readonly __events?: E;
 }
 
 /** Declares a module with its types inferred. */
-export function defineModule<N extends string, A, E extends EventMap = EventMap>(
-  definition: ModuleDefinition<N, A, E>,
-): ModuleDefinition<N, A, E> {
+export function defineModule<N extends string, A, E extends EventMap = NoEvents, L extends EventMap = NoEvents>(
+  definition: ModuleDefinition<N, A, E, L>,
+): ModuleDefinition<N, A, E, L> {
   return definition;
 }
