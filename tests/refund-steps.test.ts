@@ -27,7 +27,7 @@ function witness(seen: string[]) {
       refund.deduct({ source: 'witness.fee', amount: 300, reason: 'a restocking fee' });
     },
   };
-  return defineModule({
+  return defineModule<'witness', object>({
     name: 'witness',
     setup: () => ({
       api: {},

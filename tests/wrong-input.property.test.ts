@@ -221,6 +221,7 @@ describe('wrong input to any command', () => {
       );
       expect(codes.has('VALIDATION_FAILED')).toBe(true);
       expect(await dumpTables(chain, keepRow)).toEqual(baseline);
-    });
+      // 360 attempts each; a PIN check hashes (PBKDF2) on every one that gets that far.
+    }, 30_000);
   }
 });

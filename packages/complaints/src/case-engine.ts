@@ -4,6 +4,7 @@
  * the survey service (a low score opens a case) and `runDue` share it.
  */
 import {
+  mustGet,
   InvalidStateError,
   NotFoundError,
   PermissionError,
@@ -14,7 +15,9 @@ import {
   isClienteleError,
   purchaseLinesCollection,
   purchasesCollection,
+  resolveActiveCustomer,
   rolesCollection,
+  storeCalendar,
   storesCollection,
   type BusinessCalendar,
   type CommandContext,
@@ -51,23 +54,13 @@ export interface Engine {
 
 /** Builds the engine; modules are looked up lazily because they are registered after every setup. */
 export function createEngine(kernel: Kernel<ComplaintsEventMap>, config: ComplaintsConfig): Engine {
-  const optional = <A>(name: string): A | null => {
-    try {
-      return kernel.module<A>(name);
-    } catch (error) {
-      if (isClienteleError(error, 'INVALID_STATE')) return null;
-      throw error;
-    }
-  };
-  return { kernel, config, loyalty: () => optional<LoyaltyRemedyApi>('loyalty'), segments: () => optional<SegmentsReadApi>('segments') };
+  return { kernel, config, loyalty: () => kernel.optionalModule<LoyaltyRemedyApi>('loyalty'), segments: () => kernel.optionalModule<SegmentsReadApi>('segments') };
 }
 
 
 /** A store's calendar as service-level clocks use it; `NOT_FOUND` for an unknown store. */
 export async function calendarOf(session: StoreSession, storeId: string, path: Array<string | number> = ['storeId']): Promise<BusinessCalendar> {
-  const store = await session.get(storesCollection, storeId);
-  if (!store) throw new NotFoundError('store', storeId, { path });
-  return slaCalendar({ timeZone: store.timeZone, openingHours: store.openingHours, holidays: store.holidays });
+  return slaCalendar(await storeCalendar(session, storeId, path));
 }
 
 /** {@link calendarOf} with the store's id, as due times are placed with it. */
@@ -77,17 +70,12 @@ export async function storeCalendarOf(session: StoreSession, storeId: string, pa
 
 /** The active customer behind an id (following merges); `NOT_FOUND` or `INVALID_STATE` otherwise. */
 export async function activeCustomerId(session: StoreSession, id: string, path: Array<string | number>): Promise<string> {
-  let row = await session.get(customersCollection, id);
-  for (let hops = 0; row && row.status === 'merged' && row.mergedInto && hops < 16; hops++) row = await session.get(customersCollection, row.mergedInto);
-  if (!row) throw new NotFoundError('customer', id, { path });
-  if (row.status !== 'active') throw new InvalidStateError(`customer ${id} is ${row.status}`, { path, status: row.status });
-  return row.id;
+  return (await resolveActiveCustomer(session, id, { path })).id;
 }
 
 /** The case with this id; `NOT_FOUND` naming `path` otherwise. */
 export async function loadCase(session: StoreSession, caseId: string, path: Array<string | number> = ['caseId']): Promise<CaseRow> {
-  const row = await session.get(casesCollection, caseId);
-  if (!row) throw new NotFoundError('case', caseId, { path });
+  const row = await mustGet(session, casesCollection, caseId, 'case', { path });
   return row;
 }
 
@@ -297,8 +285,7 @@ export async function createCase(engine: Engine, ctx: ComplaintsContext, input: 
   let customerId = input.customerId ? await activeCustomerId(tx, input.customerId, ['customerId']) : null;
   const lines = new Map<number, { sku: string; name: string | null; category: string; quantityMilli: number }>();
   if (input.purchaseId) {
-    const purchase = await tx.get(purchasesCollection, input.purchaseId);
-    if (!purchase) throw new NotFoundError('purchase', input.purchaseId, { path: ['purchaseId'] });
+    const purchase = await mustGet(tx, purchasesCollection, input.purchaseId, 'purchase', { path: ['purchaseId'] });
     if (customerId && purchase.customerId && purchase.customerId !== customerId) throw invalid(['purchaseId'], 'customer_mismatch', `purchase ${purchase.id} was made by another customer`);
     if (!customerId && purchase.customerId && !input.contact) customerId = await activeCustomerId(tx, purchase.customerId, ['purchaseId']);
     for (let i = 0; i < input.items.length; i++) {

@@ -3,6 +3,7 @@
  * date, a status and a verification; one that is overdue climbs the ladder like a case does.
  */
 import {
+  mustGet,
   InvalidStateError,
   NotFoundError,
   PermissionError,
@@ -66,8 +67,7 @@ export function createCorrectiveActionService(engine: Engine) {
   const ladder = config.ladders[ladderId]!;
 
   async function load(tx: Parameters<typeof loadCase>[0], id: string): Promise<ActionRow> {
-    const row = await tx.get(actionsCollection, id);
-    if (!row) throw new NotFoundError('corrective action', id, { path: ['actionId'] });
+    const row = await mustGet(tx, actionsCollection, id, 'corrective action', { path: ['actionId'] });
     return row;
   }
 

@@ -98,8 +98,6 @@ export {
   netPromoterScore,
   isLowScore,
   isSampled,
-  fnv1a,
-  mean,
   type IndicatorGroup,
   type Scale,
   type LowScoreThresholds,

@@ -5,6 +5,7 @@
  * customer never voiced enters the same ladder.
  */
 import {
+  mustGet,
   InvalidStateError,
   NotFoundError,
   aggregate,
@@ -197,8 +198,7 @@ export function createSurveyService(engine: Engine) {
       let storeId: string;
       let customerId: string | null;
       if (input.invitationId) {
-        const inv = await ctx.tx.get(invitationsCollection, input.invitationId);
-        if (!inv) throw new NotFoundError('survey invitation', input.invitationId, { path: ['invitationId'] });
+        const inv = await mustGet(ctx.tx, invitationsCollection, input.invitationId, 'survey invitation', { path: ['invitationId'] });
         if (inv.status !== 'open') throw new InvalidStateError(`invitation ${inv.id} is ${inv.status}`, { path: ['invitationId'], status: inv.status });
         invitation = inv;
         q = questionnaire(inv.questionnaireId, ['invitationId']);

@@ -1,7 +1,8 @@
 /** Survey arithmetic and the report arithmetic, pure. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clockOutcome, fnv1a, isLowScore, isSampled, netPromoterScore, normalise, pareto, promoterClass, slaRows, DEFAULT_LOW_SCORES, type LevelStint } from '../src/index.js';
+import { fnv1a } from '../src/questionnaires.js';
+import { clockOutcome, isLowScore, isSampled, netPromoterScore, normalise, pareto, promoterClass, slaRows, DEFAULT_LOW_SCORES, type LevelStint } from '../src/index.js';
 
 describe('survey arithmetic', () => {
   it('samples deterministically, about the configured share, and differently per seed', () => {

@@ -12,6 +12,9 @@ export { textProblem, jsonTextProblem, type TextKind, type TextProblem } from '.
 export * from './store/schema.js';
 export * from './store/port.js';
 export { memoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export { mustGet } from './store/must-get.js';
+export { resolveActiveCustomer, saleLines, storeCalendar, type ResolveCustomerOptions, type SaleLineRow } from './model/core-reads.js';
+export type { CustomerRow } from './model/customer-record.js';
 export { scan, aggregate, aggregateByScan, insertMany, sortGroups, checkAggregate, type TransactionalSession } from './store/bulk.js';
 export { getLinked, getLinkedByReads, checkLink } from './store/linked-get.js';
 export { consumeMany, deleteMany, checkConditionalWrites, checkDistinct } from './store/conditional-writes.js';

@@ -3,6 +3,7 @@
  * sale earned and why, tier progress, and the context a till quotes with. None of them writes.
  */
 import {
+  mustGet,
   InvalidStateError,
   NotFoundError,
   aggregate,
@@ -26,7 +27,7 @@ import { readCounters } from './counters.js';
 import { memberContext } from './member-context.js';
 import { valueOfPoints } from './points-math.js';
 import { CHANNELS, contextFacts, type QuoteContext } from './quote-context.js';
-import { evaluate, quote, type Quote } from './quote.js';
+import { evaluateProgram, quote, type Quote } from './quote.js';
 import type { LoyaltyRuntime } from './runtime.js';
 import { planReturn, remainingLines, type AwardLine } from './sale-earning.js';
 import { levelRank, qualifiedLevel } from './tiers.js';
@@ -219,12 +220,11 @@ export function createQueries(rt: LoyaltyRuntime) {
 
   async function saleAward(purchaseId: string): Promise<{ purchaseId: string; customerId: string; points: number; earned: number; redeemed: number; restored: number; status: string; quote: Quote; now: Quote }> {
     const id = parseInput(idSchema, purchaseId, ['purchaseId']);
-    const award = await store.get(awardsCollection, id);
-    if (!award) throw new NotFoundError('loyalty award of sale', id, { path: ['purchaseId'] });
+    const award = await mustGet(store, awardsCollection, id, 'loyalty award of sale', { path: ['purchaseId'] });
     const program = await rt.versions.get(store, award.programVersion);
     const lines = award.lines as unknown as AwardLine[];
     const context = contextFacts(award.context, ['award', 'context']);
-    const original = evaluate(program, remainingLines(lines.map((l) => ({ ...l, returnedMilli: 0 }))), award.vouchers, context);
+    const original = evaluateProgram(program, remainingLines(lines.map((l) => ({ ...l, returnedMilli: 0 }))), award.vouchers, context);
     const now = planReturn(program, award, lines, award.refunded).quote;
     return { purchaseId: id, customerId: award.customerId, points: award.points, earned: award.earned, redeemed: award.redeemed, restored: award.restored, status: award.status, quote: original, now };
   }
@@ -236,8 +236,7 @@ export function createQueries(rt: LoyaltyRuntime) {
    */
   async function previewReturn(input: z.input<typeof previewReturnSchema>): Promise<ReturnPreview> {
     const q = parseInput(previewReturnSchema, input);
-    const purchase = await store.get(purchasesCollection, q.purchaseId);
-    if (!purchase) throw new NotFoundError('purchase', q.purchaseId, { path: ['purchaseId'] });
+    const purchase = await mustGet(store, purchasesCollection, q.purchaseId, 'purchase', { path: ['purchaseId'] });
     if (purchase.status !== 'completed') throw new InvalidStateError(`purchase ${purchase.id} is ${purchase.status}`, { path: ['purchaseId'] });
     const rows = await saleLines(store, q.purchaseId);
     // Thousandths returned by line number, checked as the return checks them.

@@ -45,7 +45,7 @@ export interface MatchedTest {
 export type CompiledCondition = LineTest | BasketTest | MatchedTest;
 
 /** A condition kind: a code, typed arguments, and a pure test. */
-export interface ConditionKind<A = any> {
+export interface BasketConditionKind<A = any> {
   readonly code: string;
   readonly scope: CompiledCondition['scope'];
   /** One sentence for documentation and back-office editors. */
@@ -63,14 +63,14 @@ export function defineCondition<S extends z.ZodType>(kind: {
   description: string;
   args: S;
   compile(args: z.output<S>, env: CompileEnv): CompiledCondition;
-}): ConditionKind<z.output<S>> {
-  return kind as unknown as ConditionKind<z.output<S>>;
+}): BasketConditionKind<z.output<S>> {
+  return kind as unknown as BasketConditionKind<z.output<S>>;
 }
 
 const labels = z.array(labelSchema).min(1, 'list at least one value').max(1000);
 const list = (values: readonly string[]) => (values.length <= 4 ? values.join(' or ') : `${values.slice(0, 3).join(', ')} or ${values.length - 3} more`);
 
-function lineSet(code: 'category' | 'sku' | 'brand', noun: string): ConditionKind<string[]> {
+function lineSet(code: 'category' | 'sku' | 'brand', noun: string): BasketConditionKind<string[]> {
   return defineCondition({
     code,
     scope: 'line',
@@ -91,7 +91,7 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'times are HH
 const toMinute = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
 
 /** The condition kinds every program can use. */
-export const BUILT_IN_CONDITIONS: readonly ConditionKind[] = [
+export const BUILT_IN_BASKET_CONDITIONS: readonly BasketConditionKind[] = [
   lineSet('category', 'category'),
   lineSet('sku', 'SKU'),
   lineSet('brand', 'brand'),

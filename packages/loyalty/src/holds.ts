@@ -5,7 +5,7 @@
  * then committed by the sale that pays with it (a payment whose method is the program's
  * `redemption.paymentMethod` and whose reference is the hold id), cancelled, or expired by `runDue`.
  */
-import { InvalidStateError, NotFoundError, codeSchema, idSchema, invalid, type RowOf } from '@clientele/core';
+import { mustGet, InvalidStateError, NotFoundError, codeSchema, idSchema, invalid, type RowOf } from '@clientele/core';
 import { z } from 'zod';
 import { holdsCollection } from './collections.js';
 import { activeMember, storeTimeZone } from './member-context.js';
@@ -79,8 +79,7 @@ export function createHolds(rt: LoyaltyRuntime) {
     permission: 'sales.record',
     idempotency: 'optional',
     async run(ctx, input) {
-      const hold = await ctx.tx.get(holdsCollection, input.holdId);
-      if (!hold) throw new NotFoundError('hold', input.holdId, { path: ['holdId'] });
+      const hold = await mustGet(ctx.tx, holdsCollection, input.holdId, 'hold', { path: ['holdId'] });
       if (hold.status === 'cancelled' || hold.status === 'expired') return hold;
       const closed = await release(ctx, hold, 'cancelled');
       if (!closed) throw new InvalidStateError(`hold ${hold.id} is ${hold.status}`, { path: ['holdId'], status: hold.status });
@@ -97,8 +96,7 @@ export function createHolds(rt: LoyaltyRuntime) {
     ctx: LoyaltyContext,
     input: { holdId: string; customerId: string | null; value?: number; ref: { type: string; id: string }; storeId: string | null; path: Array<string | number> },
   ): Promise<{ hold: Hold; entryId: string; points: number }> {
-    const hold = await ctx.tx.get(holdsCollection, input.holdId);
-    if (!hold) throw new NotFoundError('points hold', input.holdId, { path: input.path });
+    const hold = await mustGet(ctx.tx, holdsCollection, input.holdId, 'points hold', { path: input.path });
     if (input.customerId !== null && hold.customerId !== input.customerId) throw invalid(input.path, 'hold_of_another_customer', `hold ${hold.id} belongs to another customer`);
     if (input.value !== undefined && hold.value !== input.value) throw invalid(input.path, 'points_value_mismatch', `hold ${hold.id} is worth ${hold.value}, the payment says ${input.value}`);
     const taken = await ctx.tx.consume(holdsCollection, hold.id, { status: 'active', expiresAt: { gt: ctx.now } }, { status: 'committed', closedAt: ctx.now, purchaseId: input.ref.type === 'purchase' ? input.ref.id : null });

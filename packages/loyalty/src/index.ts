@@ -32,14 +32,14 @@ export {
   type KindOptions,
 } from './program.js';
 export { compileProgram, compileConfig, factorLabel, type CompiledProgram, type CompiledRule, type Caps, type LineIndex } from './compiled-program.js';
-export { BUILT_IN_CONDITIONS, defineCondition, type ConditionKind, type CompiledCondition, type LineTest, type BasketTest, type MatchedTest, type CompileEnv } from './conditions.js';
+export { BUILT_IN_BASKET_CONDITIONS, defineCondition, type BasketConditionKind, type CompiledCondition, type LineTest, type BasketTest, type MatchedTest, type CompileEnv } from './conditions.js';
 export { BUILT_IN_RULE_KINDS, defineRuleKind, type RuleKind, type RuleLine, type CompiledAction, type LineAction, type MultiplierAction, type BasketAction, type ArgsProblem } from './rule-kinds.js';
 export { expiryPolicySchema, expiryOf, describeExpiry, type ExpiryPolicy, type Expiry } from './expiry.js';
 export { tiersSchema, qualifiedLevel, levelRank, windowMonths, nextReview, type TiersConfig } from './tiers.js';
 export { payloadFieldSchema, usageLimitSchema, payloadSchemaOf, limitOf, type ActivityType, type PayloadField } from './activities.js';
 
 // The quote.
-export { quote, evaluate, explainQuote, LineTrace, RuleTrace, type Quote, type LineAward, type LimitTrace, type CounterUse } from './quote.js';
+export { quote, evaluateProgram, explainQuote, LineTrace, RuleTrace, type Quote, type LineAward, type LimitTrace, type CounterUse } from './quote.js';
 export { basketSchema, basketLineSchema, labelSchema, priceBasket, grossOf, type Basket, type BasketLine, type PricedLine } from './basket.js';
 export { quoteContextSchema, contextFacts, factorSchema, CHANNELS, type QuoteContext, type QuoteFacts, type Channel } from './quote-context.js';
 export { counterKeys, dayCapKey, customerCapKey, budgetKey, isMemberCounter } from './counter-keys.js';

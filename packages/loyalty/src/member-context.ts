@@ -3,7 +3,8 @@
  * and segment policy (when `@clientele/segments` is installed), birthday, first purchase, counters.
  * Inside a transaction every read goes through its session, the segments module's included.
  */
-import { NotFoundError, InvalidStateError, customersCollection, purchasesCollection, storesCollection, type Kernel, type StoreSession } from '@clientele/core';
+import { mustGet, NotFoundError, InvalidStateError, customersCollection, purchasesCollection, resolveActiveCustomer, storeCalendar, storesCollection, type CustomerRow, type Kernel, type StoreSession } from '@clientele/core';
+import type { LoyaltyEventMap } from './runtime.js';
 import { accountsCollection } from './collections.js';
 import type { Channel, QuoteContext } from './quote-context.js';
 
@@ -21,12 +22,8 @@ export interface SegmentsReader {
 }
 
 /** The segments module when it is installed, else null. */
-export function segmentsModule(kernel: Kernel): SegmentsReader | null {
-  try {
-    return kernel.module<SegmentsReader>('segments');
-  } catch {
-    return null;
-  }
+export function segmentsModule(kernel: Kernel<LoyaltyEventMap>): SegmentsReader | null {
+  return kernel.optionalModule<SegmentsReader>('segments');
 }
 
 /** What the member context is read for. */
@@ -42,17 +39,12 @@ export interface MemberQuery {
 
 /** The store's time zone; NOT_FOUND (path `storeId`) when the store does not exist. */
 export async function storeTimeZone(session: StoreSession, storeId: string, path: Array<string | number> = ['storeId']): Promise<string> {
-  const store = await session.get(storesCollection, storeId);
-  if (!store) throw new NotFoundError('store', storeId, { path });
-  return store.timeZone;
+  return (await storeCalendar(session, storeId, path)).timeZone;
 }
 
-/** Loads an active customer; NOT_FOUND or INVALID_STATE with `path` otherwise. */
-export async function activeMember(session: StoreSession, customerId: string, path: Array<string | number> = ['customerId']) {
-  const row = await session.get(customersCollection, customerId);
-  if (!row) throw new NotFoundError('customer', customerId, { path });
-  if (row.status !== 'active') throw new InvalidStateError(`customer ${customerId} is ${row.status}${row.mergedInto ? ` (merged into ${row.mergedInto})` : ''}`, { path, status: row.status, mergedInto: row.mergedInto });
-  return row;
+/** Loads an active customer, not following merges (points belong to the record they were earned on); NOT_FOUND or INVALID_STATE with `path` otherwise. */
+export function activeMember(session: StoreSession, customerId: string, path: Array<string | number> = ['customerId']): Promise<CustomerRow> {
+  return resolveActiveCustomer(session, customerId, { path, followMerges: false });
 }
 
 const clampFactor = (f: unknown): number | undefined => {

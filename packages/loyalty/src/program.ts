@@ -7,7 +7,7 @@
 import { ValidationError, codeSchema, currencySchema, isClienteleError, parseInput, timeZoneSchema, type ValidationIssue } from '@clientele/core';
 import { z } from 'zod';
 import { activityShape, ACTIVITY_TYPES, type ActivityType, type PayloadField } from './activities.js';
-import { BUILT_IN_CONDITIONS, type ConditionKind, type CompiledCondition } from './conditions.js';
+import { BUILT_IN_BASKET_CONDITIONS, type BasketConditionKind, type CompiledCondition } from './conditions.js';
 import { expiryPolicySchema } from './expiry.js';
 import { PERIODS, type Period } from './local-time.js';
 import { BUILT_IN_RULE_KINDS, type RuleKind } from './rule-kinds.js';
@@ -15,20 +15,20 @@ import { tiersSchema } from './tiers.js';
 
 /** Condition and rule kinds a program may use. */
 export interface KindRegistry {
-  readonly conditions: ReadonlyMap<string, ConditionKind>;
+  readonly conditions: ReadonlyMap<string, BasketConditionKind>;
   readonly rules: ReadonlyMap<string, RuleKind>;
 }
 
 /** The host's own kinds, added to the built-in ones. */
 export interface KindOptions {
-  conditions?: readonly ConditionKind[];
+  conditions?: readonly BasketConditionKind[];
   ruleKinds?: readonly RuleKind[];
 }
 
 /** The built-in kinds plus the host's; a code used twice is a programming error (TypeError). */
 export function createRegistry(options: KindOptions = {}): KindRegistry {
-  const conditions = new Map<string, ConditionKind>();
-  for (const c of [...BUILT_IN_CONDITIONS, ...(options.conditions ?? [])]) {
+  const conditions = new Map<string, BasketConditionKind>();
+  for (const c of [...BUILT_IN_BASKET_CONDITIONS, ...(options.conditions ?? [])]) {
     if (conditions.has(c.code)) throw new TypeError(`condition kind ${c.code} is registered twice`);
     if (!/^[a-z][A-Za-z0-9]{0,40}$/.test(c.code)) throw new TypeError(`condition kind codes are camelCase: ${c.code}`);
     conditions.set(c.code, c);

@@ -313,7 +313,7 @@ const NO_LIMITS: LimitTrace[] = [];
  * line's `base`; the lines belong to the quote afterwards. `sources` are the caller's line objects,
  * when there are any: a till sends the same ones at every scan, and their index answers are reused.
  */
-export function evaluate(p: CompiledProgram, lines: PricedLine[], vouchers: number, facts: QuoteFacts, sources?: readonly object[]): Quote {
+export function evaluateProgram(p: CompiledProgram, lines: PricedLine[], vouchers: number, facts: QuoteFacts, sources?: readonly object[]): Quote {
   const cfg = p.config;
   const mode = cfg.rounding.mode;
   const perLine = cfg.rounding.per === 'line';
@@ -653,7 +653,7 @@ interface Work {
   counters: Readonly<Record<string, number>>;
 }
 
-// The helpers are module functions, not closures inside `evaluate`: nothing is allocated per quote for them.
+// The helpers are module functions, not closures inside `evaluateProgram`: nothing is allocated per quote for them.
 
 /** Keeps only the lines where `win` names rule `r`; returns the positions kept, or null when all were. */
 function keepWinners(w: Work, r: number, win: readonly number[]): number[] | null {
@@ -800,7 +800,7 @@ function buildTraces(s: TraceState): { lines: LineTrace[]; rules: RuleTrace[] } 
 export function quote(program: CompiledProgram, basket: unknown, context: unknown): Quote {
   const priced = priceBasket(basket);
   const facts = contextFacts(context);
-  return evaluate(program, priced.lines, priced.vouchers, facts, priced.sources);
+  return evaluateProgram(program, priced.lines, priced.vouchers, facts, priced.sources);
 }
 
 /** The quote as text for a receipt or a member: each line, each rule beyond the line rates, each rule that did not apply, the total. */

@@ -32,7 +32,7 @@ import { addDaysToDate, localTime, startOfLocalDate } from './local-time.js';
 import { memberContext } from './member-context.js';
 import { pointsText, valueOfPoints } from './points-math.js';
 import { contextFacts, type QuoteContext } from './quote-context.js';
-import { evaluate, type Quote } from './quote.js';
+import { evaluateProgram, type Quote } from './quote.js';
 import type { LoyaltyContext, LoyaltyHandler, LoyaltyRefundStep, LoyaltyRuntime } from './runtime.js';
 import { recordedSale, saleLines } from './sale-reads.js';
 
@@ -86,7 +86,7 @@ export interface ReturnPlan {
 export function planReturn(program: CompiledProgram, award: Award, lines: readonly AwardLine[], refunded: number): ReturnPlan {
   const snapshot = award.context as unknown as ContextSnapshot;
   const vouchers = award.vouchers - refundFor(award.vouchers, Math.max(1, award.total), 0, Math.min(refunded, award.total));
-  const q = evaluate(program, remainingLines(lines), vouchers, contextFacts(snapshot, ['award', 'context']));
+  const q = evaluateProgram(program, remainingLines(lines), vouchers, contextFacts(snapshot, ['award', 'context']));
   const target = Math.min(q.points, award.points);
   const counters: Record<string, number> = {};
   for (const use of q.counters) counters[use.key] = use.points;
@@ -101,12 +101,12 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
 
   /** Quotes with fresh counters and adds to them; quotes again if another sale took the room meanwhile. */
   async function quoteAndCount(ctx: LoyaltyContext, program: CompiledProgram, lines: () => PricedLine[], vouchers: number, context: QuoteContext): Promise<{ quote: Quote; counters: Record<string, number> }> {
-    const q0 = evaluate(program, lines(), vouchers, contextFacts({ ...context, counters: {} }));
+    const q0 = evaluateProgram(program, lines(), vouchers, contextFacts({ ...context, counters: {} }));
     if (q0.counters.length === 0) return { quote: q0, counters: {} };
     const keys = q0.counters.map((c) => c.key);
     for (let attempt = 0; attempt < 3; attempt++) {
       const counters = await readCounters(ctx.tx, keys);
-      const q = evaluate(program, lines(), vouchers, contextFacts({ ...context, counters }));
+      const q = evaluateProgram(program, lines(), vouchers, contextFacts({ ...context, counters }));
       if (await applyCounters(ctx, q.counters)) return { quote: q, counters };
     }
     throw new ConflictError('serialization', 'caps and budgets changed while the sale was being committed; send the sale again');

@@ -25,7 +25,5 @@ export async function recordedSale(ctx: LoyaltyContext, purchaseId: string): Pro
   return row;
 }
 
-/** A sale's lines in line order (a sale holds at most 1,000). */
-export async function saleLines(session: StoreSession, purchaseId: string): Promise<Array<RowOf<typeof purchaseLinesCollection>>> {
-  return (await session.find(purchaseLinesCollection, { where: { purchaseId }, orderBy: [{ field: 'lineNo' }], limit: 1000 })).rows;
-}
+/** A sale's lines in line order. */
+export { saleLines } from '@clientele/core';

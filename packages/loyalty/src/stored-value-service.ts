@@ -15,6 +15,7 @@
  * hash itself.
  */
 import {
+  mustGet,
   ConflictError,
   InvalidStateError,
   NotFoundError,
@@ -107,15 +108,13 @@ export function cardRefusal(kind: 'state' | 'input', reason: string, message: st
 
 /** Loads a card; `NOT_FOUND` with `path` otherwise. */
 export async function loadCard(session: StoreSession, number: string, path: ReadonlyArray<string | number>): Promise<CardRow> {
-  const row = await session.get(storedValueCardsCollection, number);
-  if (!row) throw new NotFoundError('stored-value card', number, { path, reason: 'unknown_card' });
+  const row = await mustGet(session, storedValueCardsCollection, number, 'stored-value card', { path, reason: 'unknown_card' });
   return row;
 }
 
 /** Loads a product; `NOT_FOUND` with `path` otherwise. */
 export async function loadProduct(session: StoreSession, id: string, path: ReadonlyArray<string | number> = ['productId']): Promise<{ product: CardProduct; status: string }> {
-  const row = await session.get(storedValueProductsCollection, id);
-  if (!row) throw new NotFoundError('stored-value product', id, { path });
+  const row = await mustGet(session, storedValueProductsCollection, id, 'stored-value product', { path });
   return { product: row.config as unknown as CardProduct, status: row.status };
 }
 
@@ -493,8 +492,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
 
   /** Captures an authorisation (all of it or less; the rest is released) for `ref`. */
   async function captureInto(ctx: LoyaltyContext, input: { paymentId: string; amount: number; ref: { type: string; id: string }; storeId: string | null; purchaseId: string | null; path: ReadonlyArray<string | number> }): Promise<{ payment: CardPayment; card: CardRow }> {
-    const payment = await ctx.tx.get(storedValuePaymentsCollection, input.paymentId);
-    if (!payment) throw new NotFoundError('card authorisation', input.paymentId, { path: input.path, reason: 'unknown_authorization' });
+    const payment = await mustGet(ctx.tx, storedValuePaymentsCollection, input.paymentId, 'card authorisation', { path: input.path, reason: 'unknown_authorization' });
     if (input.amount > payment.amount) throw cardRefusal('input', 'above_authorized', `authorisation ${payment.id} covers ${payment.amount}, not ${input.amount}`, input.path, { authorized: payment.amount });
     if (input.storeId !== null && payment.storeId !== input.storeId) throw cardRefusal('input', 'wrong_store', `authorisation ${payment.id} was made at store ${payment.storeId}`, input.path);
     const taken = await ctx.tx.consume(storedValuePaymentsCollection, payment.id, { status: 'authorized', expiresAt: { gt: ctx.now } }, { status: 'captured', captured: input.amount, closedAt: ctx.now, purchaseId: input.purchaseId, refType: input.ref.type, refId: input.ref.id });
@@ -537,8 +535,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
     permission: 'sales.record',
     idempotency: 'optional',
     async run(ctx, input): Promise<CardPayment> {
-      const payment = await ctx.tx.get(storedValuePaymentsCollection, input.paymentId);
-      if (!payment) throw new NotFoundError('card authorisation', input.paymentId, { path: ['paymentId'], reason: 'unknown_authorization' });
+      const payment = await mustGet(ctx.tx, storedValuePaymentsCollection, input.paymentId, 'card authorisation', { path: ['paymentId'], reason: 'unknown_authorization' });
       if (payment.status === 'cancelled' || payment.status === 'expired') return payment;
       const closed = await releaseInto(ctx, payment, 'cancelled');
       if (!closed) throw cardRefusal('state', `authorization_${payment.status}`, `card authorisation ${payment.id} is ${payment.status}`, ['paymentId']);
@@ -574,8 +571,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
     idempotency: 'required',
     moves: { gives: ['stored-value'], limits: ['refund'], measure: 'the amount credited back to the card', amount: (_ctx, input) => input.amount, approver: (input) => input.approvedBy },
     async run(ctx, input): Promise<{ card: StoredValueCard; amount: number }> {
-      const payment = await ctx.tx.get(storedValuePaymentsCollection, input.paymentId);
-      if (!payment) throw new NotFoundError('card payment', input.paymentId, { path: ['paymentId'], reason: 'unknown_payment' });
+      const payment = await mustGet(ctx.tx, storedValuePaymentsCollection, input.paymentId, 'card payment', { path: ['paymentId'], reason: 'unknown_payment' });
       if (payment.status !== 'captured') throw cardRefusal('state', 'not_captured', `payment ${payment.id} is ${payment.status}: nothing was spent`, ['paymentId']);
       if (input.storeId) await requireStore(ctx, input.storeId);
       const out = (await refundInto(ctx, payment, input.amount, { type: 'card-refund', id: ctx.id('svr') }, input.storeId ?? null, ['amount']))!;
@@ -771,8 +767,7 @@ export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIter
 
   async function product(productId: string): Promise<CardProductRecord> {
     const id = parseInput(codeSchema, productId, ['productId']);
-    const row = await store.get(storedValueProductsCollection, id);
-    if (!row) throw new NotFoundError('stored-value product', id, { path: ['productId'] });
+    const row = await mustGet(store, storedValueProductsCollection, id, 'stored-value product', { path: ['productId'] });
     return { ...(row.config as unknown as CardProduct), status: row.status as 'active' | 'retired', createdAt: row.createdAt, updatedAt: row.updatedAt };
   }
 

@@ -9,6 +9,7 @@
  * never both take the same voucher.
  */
 import {
+  mustGet,
   InvalidStateError,
   NotFoundError,
   actorRef,
@@ -252,8 +253,7 @@ export function voucherLines(basket: { lines: unknown[] }, path: ReadonlyArray<s
 
 /** Loads a defined template; `NOT_FOUND` with `path` otherwise. */
 export async function loadTemplate(session: StoreSession, id: string, path: ReadonlyArray<string | number> = ['templateId']): Promise<{ template: VoucherTemplate; status: string }> {
-  const row = await session.get(voucherTemplatesCollection, id);
-  if (!row) throw new NotFoundError('voucher template', id, { path });
+  const row = await mustGet(session, voucherTemplatesCollection, id, 'voucher template', { path });
   return { template: row.config as unknown as VoucherTemplate, status: row.status };
 }
 
@@ -371,8 +371,7 @@ export function createVoucherService(rt: LoyaltyRuntime) {
     permission: 'loyalty.vouchers.define',
     idempotency: 'optional',
     async run(ctx, input): Promise<VoucherTemplateRecord> {
-      const row = await ctx.tx.get(voucherTemplatesCollection, input.templateId);
-      if (!row) throw new NotFoundError('voucher template', input.templateId, { path: ['templateId'] });
+      const row = await mustGet(ctx.tx, voucherTemplatesCollection, input.templateId, 'voucher template', { path: ['templateId'] });
       const next = await ctx.tx.update(voucherTemplatesCollection, row.id, { status: 'retired', updatedAt: ctx.now }, { expectVersion: row.version });
       ctx.audit({ type: 'voucher-template', id: row.id });
       return { ...(row.config as unknown as VoucherTemplate), status: 'retired', createdAt: next.createdAt, updatedAt: next.updatedAt };
@@ -551,8 +550,7 @@ export function createVoucherService(rt: LoyaltyRuntime) {
 
   async function get(voucherId: string): Promise<Voucher> {
     const id = parseInput(idSchema, voucherId, ['voucherId']);
-    const row = await store.get(vouchersCollection, id);
-    if (!row) throw new NotFoundError('voucher', id, { path: ['voucherId'] });
+    const row = await mustGet(store, vouchersCollection, id, 'voucher', { path: ['voucherId'] });
     return toVoucher(row);
   }
 
@@ -593,8 +591,7 @@ export function createVoucherService(rt: LoyaltyRuntime) {
 
   async function template(templateId: string): Promise<VoucherTemplateRecord> {
     const id = parseInput(codeSchema, templateId, ['templateId']);
-    const row = await store.get(voucherTemplatesCollection, id);
-    if (!row) throw new NotFoundError('voucher template', id, { path: ['templateId'] });
+    const row = await mustGet(store, voucherTemplatesCollection, id, 'voucher template', { path: ['templateId'] });
     return { ...(row.config as unknown as VoucherTemplate), status: row.status as 'active' | 'retired', createdAt: row.createdAt, updatedAt: row.updatedAt };
   }
 

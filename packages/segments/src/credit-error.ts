@@ -4,7 +4,7 @@ import type { CreditCheck } from './credit-rules.js';
 
 /**
  * A sale on account refused by the credit check: code `INSUFFICIENT_BALANCE` (not enough credit left);
- * `details` carry the customer, the check's figures and `reason: 'credit-limit'` or `'on-hold'`.
+ * `details` carry the customer, the check's figures and `reason: 'credit_limit'` or `'on_hold'`.
  * Thrown inside the sale's transaction, it rolls the sale back.
  */
 export class CreditLimitError extends ClienteleError {
@@ -12,7 +12,7 @@ export class CreditLimitError extends ClienteleError {
     super(
       'INSUFFICIENT_BALANCE',
       onHold ? `credit of ${customerId} is on hold` : `sale on account of ${check.after - check.outstanding} would take ${customerId} to ${check.after}, past its credit limit of ${check.limit}`,
-      { customerId, reason: onHold ? 'on-hold' : 'credit-limit', path: ['payments'], ...check },
+      { customerId, reason: onHold ? 'on_hold' : 'credit_limit', path: ['payments'], ...check },
     );
     this.name = 'CreditLimitError';
   }

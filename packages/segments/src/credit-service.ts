@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import {
+  mustGet,
   NotFoundError,
   codeSchema,
   customersCollection,
@@ -91,8 +92,7 @@ export interface CreditStatus extends CreditRating {
 /** Builds the credit service. */
 export function createCreditService(kernel: SegmentsKernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
   async function loadAccount(session: StoreSession, customerId: string, path: Array<string | number> = ['customerId']): Promise<CreditAccount> {
-    const account = await session.get(creditAccountsCollection, customerId);
-    if (!account) throw new NotFoundError('credit account', customerId, { path });
+    const account = await mustGet(session, creditAccountsCollection, customerId, 'credit account', { path });
     return account;
   }
 

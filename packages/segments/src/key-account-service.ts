@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import {
+  mustGet,
   NotFoundError,
   codeSchema,
   customersCollection,
@@ -97,8 +98,7 @@ export function createKeyAccountService(kernel: SegmentsKernel, config: Resolved
     permission: 'key-accounts.visit',
     idempotency: 'optional',
     async run(ctx, input) {
-      const row = await ctx.tx.get(keyAccountsCollection, input.customerId);
-      if (!row) throw new NotFoundError('key account', input.customerId, { path: ['customerId'] });
+      const row = await mustGet(ctx.tx, keyAccountsCollection, input.customerId, 'key account', { path: ['customerId'] });
       const at = input.at ?? ctx.now;
       const updated = await ctx.tx.update(keyAccountsCollection, input.customerId, {
         lastVisitAt: at,
@@ -137,8 +137,7 @@ export function createKeyAccountService(kernel: SegmentsKernel, config: Resolved
 
   async function get(customerId: string): Promise<KeyAccount> {
     const id = parseInput(idSchema, customerId, ['customerId']);
-    const row = await kernel.store.get(keyAccountsCollection, id);
-    if (!row) throw new NotFoundError('key account', id, { path: ['customerId'] });
+    const row = await mustGet(kernel.store, keyAccountsCollection, id, 'key account', { path: ['customerId'] });
     return row;
   }
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import {
+  mustGet,
   NotFoundError,
   aggregate,
   codeSchema,
@@ -140,8 +141,7 @@ export function createSegmentsApi(kernel: SegmentsKernel, config: ResolvedSegmen
 
   async function get(segmentId: string): Promise<Segment> {
     const id = parseInput(codeSchema, segmentId, ['segmentId']);
-    const row = await kernel.store.get(segmentDefinitionsCollection, id);
-    if (!row) throw new NotFoundError('segment', id, { path: ['segmentId'] });
+    const row = await mustGet(kernel.store, segmentDefinitionsCollection, id, 'segment', { path: ['segmentId'] });
     return toSegment(row);
   }
 
@@ -188,8 +188,7 @@ export function createSegmentsApi(kernel: SegmentsKernel, config: ResolvedSegmen
 
   async function statsOf(customerId: string): Promise<CustomerStats> {
     const id = parseInput(idSchema, customerId, ['customerId']);
-    const row = await kernel.store.get(customerStatsCollection, id);
-    if (!row) throw new NotFoundError('customer statistics', id, { path: ['customerId'] });
+    const row = await mustGet(kernel.store, customerStatsCollection, id, 'customer statistics', { path: ['customerId'] });
     const now = kernel.clock.now();
     const atRisk = row.erased !== true && row.overdueAt !== null && row.overdueAt.getTime() < now.getTime();
     return { ...row, topCategories: topCategories(row.categories), atRisk, churnReason: atRisk ? churnReason(row, now) : null };

@@ -73,7 +73,7 @@ describe.each(STORE_KINDS)('scenarios on $name', (kind) => {
     expect(await crm.segments.credit.check(canteen, 60_000, SYSTEM)).toMatchObject({ decision: 'blocked', outstanding: 150_000, available: 50_000, excess: 10_000 });
     const sales = await crm.store.count(purchasesCollection);
     const refused = await buy(crm, canteen, 60_000, onAccount(60_000)).catch((e: unknown) => e);
-    expect(refused).toMatchObject({ code: 'INSUFFICIENT_BALANCE', details: { reason: 'credit-limit', excess: 10_000 } });
+    expect(refused).toMatchObject({ code: 'INSUFFICIENT_BALANCE', details: { reason: 'credit_limit', excess: 10_000 } });
     expect(await crm.store.count(purchasesCollection), 'the refused sale rolled back').toBe(sales);
     // Paying part in cash keeps the account part within the limit.
     await buy(crm, canteen, 60_000, { payments: [{ method: 'cash', amount: 20_000 }, { method: 'account', amount: 40_000 }], actor: cashier });

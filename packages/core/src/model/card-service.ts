@@ -9,9 +9,10 @@ import { cardNumberSchema, codeSchema, idSchema, parseInput, shortTextSchema } f
 import { cardHolder, cardTypesCollection, cardsCollection } from './card-collections.js';
 import { cardNumberFor } from './card-number.js';
 import { toCustomer } from './customer-record.js';
-import { activeCustomer } from './customer-service.js';
+import { resolveActiveCustomer } from './core-reads.js';
 import type { Customer } from './customer-schemas.js';
 import { storesCollection } from './organisation-collections.js';
+import { mustGet } from '../store/must-get.js';
 
 /** A card type. */
 export type CardType = RowOf<typeof cardTypesCollection>;
@@ -51,8 +52,7 @@ const MAX_SERIAL_TRIES = 20;
 /** Builds the card service. */
 export function createCardService(kernel: Kernel) {
   async function loadCard(tx: Pick<Kernel['store'], 'get'>, number: string, path: Array<string | number>): Promise<Card> {
-    const card = await tx.get(cardsCollection, number);
-    if (!card) throw new NotFoundError('card', number, { path });
+    const card = await mustGet(tx, cardsCollection, number, 'card', { path });
     return card;
   }
 
@@ -79,10 +79,9 @@ export function createCardService(kernel: Kernel) {
     permission: 'cards.issue',
     idempotency: 'optional',
     async run(ctx, input) {
-      const type = await ctx.tx.get(cardTypesCollection, input.typeId);
-      if (!type) throw new NotFoundError('card type', input.typeId, { path: ['typeId'] });
+      const type = await mustGet(ctx.tx, cardTypesCollection, input.typeId, 'card type', { path: ['typeId'] });
       if (!(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
-      const customer = input.customerId ? await activeCustomer(ctx.tx, input.customerId, ['customerId']) : null;
+      const customer = input.customerId ? await resolveActiveCustomer(ctx.tx, input.customerId, { path: ['customerId'] }) : null;
       let number = input.number;
       if (number !== undefined) {
         if (number.length !== type.length || !number.startsWith(type.prefix)) {
@@ -126,7 +125,7 @@ export function createCardService(kernel: Kernel) {
     idempotency: 'optional',
     async run(ctx, input) {
       const card = await loadCard(ctx.tx, input.number, ['number']);
-      const customer = await activeCustomer(ctx.tx, input.customerId, ['customerId']);
+      const customer = await resolveActiveCustomer(ctx.tx, input.customerId, { path: ['customerId'] });
       if (card.customerId === customer.id) return card;
       if (card.customerId !== null) throw new InvalidStateError(`card ${card.number} belongs to another customer`, { path: ['number'] });
       const linked = await ctx.tx.consume(cardsCollection, card.number, { status: 'active', customerId: { isNull: true } }, { customerId: customer.id, updatedAt: ctx.now });
@@ -173,8 +172,7 @@ export function createCardService(kernel: Kernel) {
     async run(ctx, input) {
       const old = await loadCard(ctx.tx, input.number, ['number']);
       if (old.status === 'replaced') throw new InvalidStateError(`card ${old.number} was already replaced by ${old.replacedBy}`, { path: ['number'], replacedBy: old.replacedBy });
-      const type = await ctx.tx.get(cardTypesCollection, old.typeId);
-      if (!type) throw new NotFoundError('card type', old.typeId);
+      const type = await mustGet(ctx.tx, cardTypesCollection, old.typeId, 'card type');
       if (!(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
       let number = input.newNumber;
       if (number !== undefined) {

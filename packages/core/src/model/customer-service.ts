@@ -8,6 +8,7 @@ import { actorRef } from '../runtime/actor.js';
 import type { CommandContext, Kernel, ModuleInstance } from '../runtime/module.js';
 import { encodeCursor, isValidValue } from '../store/query.js';
 import { scan } from '../store/bulk.js';
+import { mustGet } from '../store/must-get.js';
 import type { Page, StoreSession, TransactionSession } from '../store/port.js';
 import type { JsonValue } from '../store/schema.js';
 import { codeSchema, idSchema, pageSchema, parseInput, shortTextSchema } from '../validation.js';
@@ -94,19 +95,10 @@ export interface CustomerServiceSettings {
 
 const DAY = 86_400_000;
 
-async function loadRow(session: StoreSession, id: string, path: Array<string | number>): Promise<CustomerRow> {
-  const row = await session.get(customersCollection, id);
-  if (!row) throw new NotFoundError('customer', id, { path });
-  return row;
+function loadRow(session: StoreSession, id: string, path: Array<string | number>): Promise<CustomerRow> {
+  return mustGet(session, customersCollection, id, 'customer', { path });
 }
 
-/** Loads a customer that can act in a new transaction (follows merges to the survivor). */
-export async function activeCustomer(session: StoreSession, id: string, path: Array<string | number>): Promise<CustomerRow> {
-  let row = await loadRow(session, id, path);
-  for (let hops = 0; row.status === 'merged' && row.mergedInto && hops < 16; hops++) row = await loadRow(session, row.mergedInto, path);
-  if (row.status !== 'active') throw new InvalidStateError(`customer ${id} is ${row.status}`, { customerId: id, status: row.status, path });
-  return row;
-}
 
 async function requireStore(session: StoreSession, storeId: string | null | undefined, path: Array<string | number>): Promise<void> {
   if (storeId && !(await session.get(storesCollection, storeId))) throw new NotFoundError('store', storeId, { path });

@@ -4,7 +4,8 @@ import type { Kernel } from '../runtime/module.js';
 import { timeline as timelineCollection } from '../runtime/collections.js';
 import { defineCollection, field, nullable, type RowOf } from '../store/schema.js';
 import { codeSchema, idSchema, instantSchema, longTextSchema, pageSchema, parseInput } from '../validation.js';
-import { activeCustomer, type ResultPage } from './customer-service.js';
+import { resolveActiveCustomer } from './core-reads.js';
+import type { ResultPage } from './customer-service.js';
 import { NotFoundError } from '../errors.js';
 import { storesCollection } from './organisation-collections.js';
 import { customersCollection } from './customer-collections.js';
@@ -74,7 +75,7 @@ export function createInteractionService(kernel: Kernel) {
     permission: 'interactions.write',
     idempotency: 'optional',
     async run(ctx, input) {
-      const customer = await activeCustomer(ctx.tx, input.customerId, ['customerId']);
+      const customer = await resolveActiveCustomer(ctx.tx, input.customerId, { path: ['customerId'] });
       if (input.storeId && !(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
       const storeId = input.storeId ?? (ctx.actor.kind === 'staff' ? ctx.actor.storeId : null);
       const row = await ctx.tx.insert(interactionsCollection, {

@@ -8,6 +8,7 @@ import { codeSchema, minorUnitsSchema, pageSchema, parseInput, shortTextSchema }
 import { openingHoursSchema, timeZoneSchema, type BusinessCalendar } from './business-calendar.js';
 import { rolesCollection, staffCollection, storesCollection } from './organisation-collections.js';
 import type { ResultPage } from './customer-service.js';
+import { mustGet } from '../store/must-get.js';
 
 /** A store of the chain. */
 export type RetailStore = RowOf<typeof storesCollection>;
@@ -79,8 +80,7 @@ export function createOrganisationService(kernel: Kernel, settings: { modules: (
     idempotency: 'optional',
     async run(ctx, input) {
       const { id, ...patch } = input;
-      const current = await ctx.tx.get(storesCollection, id);
-      if (!current) throw new NotFoundError('store', id, { path: ['id'] });
+      const current = await mustGet(ctx.tx, storesCollection, id, 'store', { path: ['id'] });
       const clean = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
       checkWithModules({ ...current, ...clean } as StoreSettings, ctx.now);
       const row = await ctx.tx.update(storesCollection, id, clean);
@@ -135,8 +135,7 @@ export function createOrganisationService(kernel: Kernel, settings: { modules: (
 
   async function getStore(id: string): Promise<RetailStore> {
     const storeId = parseInput(codeSchema, id, ['storeId']);
-    const row = await kernel.store.get(storesCollection, storeId);
-    if (!row) throw new NotFoundError('store', storeId, { path: ['storeId'] });
+    const row = await mustGet(kernel.store, storesCollection, storeId, 'store', { path: ['storeId'] });
     return row;
   }
 
@@ -153,8 +152,7 @@ export function createOrganisationService(kernel: Kernel, settings: { modules: (
 
   async function getStaff(id: string): Promise<StaffMember> {
     const staffId = parseInput(codeSchema, id, ['staffId']);
-    const row = await kernel.store.get(staffCollection, staffId);
-    if (!row) throw new NotFoundError('staff', staffId, { path: ['staffId'] });
+    const row = await mustGet(kernel.store, staffCollection, staffId, 'staff', { path: ['staffId'] });
     return row;
   }
 
@@ -166,8 +164,7 @@ export function createOrganisationService(kernel: Kernel, settings: { modules: (
 
   async function getRole(id: string): Promise<Role> {
     const roleId = parseInput(codeSchema, id, ['roleId']);
-    const row = await kernel.store.get(rolesCollection, roleId);
-    if (!row) throw new NotFoundError('role', roleId, { path: ['roleId'] });
+    const row = await mustGet(kernel.store, rolesCollection, roleId, 'role', { path: ['roleId'] });
     return row;
   }
 

@@ -12,6 +12,7 @@ import { privacyClassOf, type AnyRow, type CollectionSpec, type FieldErasure, ty
 import { idSchema, shortTextSchema } from '../validation.js';
 import { customerHistoryCollection, customersCollection } from './customer-collections.js';
 import { personalValueKind, personalValueMatcher, type PersonalValueMatcher } from './personal-values.js';
+import { mustGet } from '../store/must-get.js';
 
 /** What replaces erased text. */
 export const ERASED = '[erased]';
@@ -216,8 +217,7 @@ export function createPrivacyService(kernel: Kernel) {
     permission: 'customers.export',
     idempotency: 'optional',
     async run(ctx, input): Promise<CustomerExport> {
-      const root = await ctx.tx.get(customersCollection, input.customerId);
-      if (!root) throw new NotFoundError('customer', input.customerId, { path: ['customerId'] });
+      const root = await mustGet(ctx.tx, customersCollection, input.customerId, 'customer', { path: ['customerId'] });
       const ids = await identities(ctx.tx, root.id);
       const collections: Record<string, JsonValue[]> = {};
       for (const c of owned()) {
@@ -236,8 +236,7 @@ export function createPrivacyService(kernel: Kernel) {
     permission: 'customers.erase',
     idempotency: 'optional',
     async run(ctx, input): Promise<ErasureResult> {
-      const root = await ctx.tx.get(customersCollection, input.customerId);
-      if (!root) throw new NotFoundError('customer', input.customerId, { path: ['customerId'] });
+      const root = await mustGet(ctx.tx, customersCollection, input.customerId, 'customer', { path: ['customerId'] });
       if (root.status === 'merged') throw new InvalidStateError(`customer ${root.id} was merged into ${root.mergedInto}; erase that record`, { path: ['customerId'], mergedInto: root.mergedInto });
       const ids = await identities(ctx.tx, root.id);
       const matcher = await personalValues(ctx.tx, kernel.collections, ids);

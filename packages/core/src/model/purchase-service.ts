@@ -21,7 +21,8 @@ import {
 } from '../validation.js';
 import { cardHolder, cardsCollection } from './card-collections.js';
 import type { CustomerRow } from './customer-record.js';
-import { activeCustomer, type ResultPage } from './customer-service.js';
+import { resolveActiveCustomer } from './core-reads.js';
+import type { ResultPage } from './customer-service.js';
 import { storesCollection } from './organisation-collections.js';
 import {
   purchaseLinesCollection,
@@ -32,6 +33,7 @@ import {
   type StoredTender,
 } from './purchase-collections.js';
 import { allocateRefund, fromMilli, lineGross, refundFor, saleTotals, settleRefund, toMilli } from './purchase-math.js';
+import { mustGet } from '../store/must-get.js';
 
 const labelSchema = singleLineTextSchema(64);
 
@@ -255,14 +257,14 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
       customerId = card.customerId;
     }
     if (input.customerId !== undefined) {
-      const customer = await activeCustomer(ctx.tx, input.customerId, ['customerId']);
+      const customer = await resolveActiveCustomer(ctx.tx, input.customerId, { path: ['customerId'] });
       if (input.cardNumber !== undefined && customerId !== null && customerId !== customer.id) {
         throw invalid(['customerId'], 'card_mismatch', `card ${input.cardNumber} belongs to another customer`);
       }
       customerId = customer.id;
     } else if (customerId !== null) {
-      // A merged or closed holder is followed or refused as activeCustomer does.
-      customerId = (holder?.status === 'active' ? holder : await activeCustomer(ctx.tx, customerId, ['cardNumber'])).id;
+      // A merged or closed holder is followed or refused as resolveActiveCustomer does.
+      customerId = (holder?.status === 'active' ? holder : await resolveActiveCustomer(ctx.tx, customerId, { path: ['cardNumber'] })).id;
     }
     return { customerId, cardNumber: input.cardNumber ?? null };
   }
@@ -357,8 +359,7 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
     idempotency: 'required',
     moves: { gives: RETURN_GIVES, limits: ['refund'], measure: 'the refund of the returned lines, before anything is kept back' },
     async run(ctx, input) {
-      const purchase = await ctx.tx.get(purchasesCollection, input.purchaseId);
-      if (!purchase) throw new NotFoundError('purchase', input.purchaseId, { path: ['purchaseId'] });
+      const purchase = await mustGet(ctx.tx, purchasesCollection, input.purchaseId, 'purchase', { path: ['purchaseId'] });
       if (purchase.status !== 'completed') throw new InvalidStateError(`purchase ${purchase.id} is ${purchase.status}`, { path: ['purchaseId'] });
       if (!(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
       const returned: StoredReturnLine[] = [];
@@ -446,8 +447,7 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
     // A void gives the whole sale back: a role may set a `void` limit, else its `refund` limit applies.
     moves: { gives: RETURN_GIVES, limits: ['void', 'refund'], measure: "the sale's total" },
     async run(ctx, input) {
-      const purchase = await ctx.tx.get(purchasesCollection, input.purchaseId);
-      if (!purchase) throw new NotFoundError('purchase', input.purchaseId, { path: ['purchaseId'] });
+      const purchase = await mustGet(ctx.tx, purchasesCollection, input.purchaseId, 'purchase', { path: ['purchaseId'] });
       const { approvedBy } = await ctx.requireAuthority(['void', 'refund'], purchase.total, input.approvedBy);
       ctx.moved('money', purchase.total);
       const voided = await ctx.tx.consume(purchasesCollection, purchase.id, { status: 'completed', refundedTotal: 0 }, { status: 'voided' });
@@ -468,8 +468,7 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
 
   async function get(purchaseId: string): Promise<Purchase> {
     const id = parseInput(idSchema, purchaseId, ['purchaseId']);
-    const p = await kernel.store.get(purchasesCollection, id);
-    if (!p) throw new NotFoundError('purchase', id, { path: ['purchaseId'] });
+    const p = await mustGet(kernel.store, purchasesCollection, id, 'purchase', { path: ['purchaseId'] });
     return toPurchase(p, await loadLines(kernel.store, id));
   }
 

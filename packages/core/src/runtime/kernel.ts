@@ -28,6 +28,7 @@ import type { EventHub, EventMap } from './events.js';
 import type { CoreEvents } from '../events.js';
 import type { Command, CommandContext, CommandInfo, CommandOptions, CommandSpec, EventHandler, Kernel, Query, QueryInfo, QuerySpec } from './module.js';
 import { z as zod } from 'zod';
+import { mustGet } from '../store/must-get.js';
 
 const optionsSchema = zod.object({
   actor: actorSchema,
@@ -195,11 +196,9 @@ export function createKernel(settings: KernelSettings): KernelInternals {
 
   async function resolveActor(actor: Actor, session: TransactionSession | Store = store): Promise<ResolvedActor> {
     if ('system' in actor) return { kind: 'system', name: actor.system };
-    const staff = await session.get(staffCollection, actor.staffId);
-    if (!staff) throw new NotFoundError('staff', actor.staffId, { path: ['options', 'actor', 'staffId'] });
+    const staff = await mustGet(session, staffCollection, actor.staffId, 'staff', { path: ['options', 'actor', 'staffId'] });
     if (!staff.active) throw new PermissionError('act: this staff member is deactivated', { staffId: staff.id });
-    const role = await session.get(rolesCollection, staff.roleId);
-    if (!role) throw new NotFoundError('role', staff.roleId, { path: ['options', 'actor', 'staffId'] });
+    const role = await mustGet(session, rolesCollection, staff.roleId, 'role', { path: ['options', 'actor', 'staffId'] });
     return {
       kind: 'staff',
       staffId: staff.id,
@@ -485,6 +484,9 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     module<A>(name: string): A {
       if (!modules.has(name)) throw new InvalidStateError(`module ${name} is not installed`);
       return modules.get(name) as A;
+    },
+    optionalModule<A>(name: string): A | null {
+      return modules.has(name) ? (modules.get(name) as A) : null;
     },
     registerModule(name, api) {
       modules.set(name, api);

@@ -279,8 +279,10 @@ export interface Kernel<E extends EventMap = CoreEvents> {
   queries(): readonly QueryInfo[];
   /** Resolves an actor against the store (staff, role, limits). */
   resolveActor(actor: Actor): Promise<ResolvedActor>;
-  /** Another module's API, by name (available once every module is set up). */
+  /** Another module's API, by name (available once every module is set up); `INVALID_STATE` when it is not installed. */
   module<A = unknown>(name: string): A;
+  /** Another module's API, or `null` when it is not installed (available once every module is set up). */
+  optionalModule<A = unknown>(name: string): A | null;
   /** Reports an error that must not break the caller (a failing listener). */
   report(error: unknown, context: string): void;
 }
