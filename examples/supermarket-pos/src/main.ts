@@ -32,7 +32,8 @@ const crm = createClientele({
 
 const migration = await crm.migrate();
 heading('Opening the chain');
-line(`Database: examples/supermarket-pos/supermarket.db (SQLite); migrations applied: ${migration.applied.join(', ')}`);
+line(`Database: examples/supermarket-pos/supermarket.db (SQLite); ${migration.applied.length} migrations applied:`);
+line(migration.applied.join(', '), 4);
 await openChain(crm);
 const stores = (await crm.stores.list()).items;
 table(['Store', 'Name', 'Region'], stores.map((s) => [s.id, s.name, s.region]));
@@ -46,8 +47,8 @@ const canteen = await crm.customers.register(
 );
 const farm = await crm.customers.register({ kind: 'supplier', legalName: 'Green Valley Farms', taxId: 'GV-2031-77', region: '西南 Southwest', alsoCustomer: true, supplier: { supplierCode: 'SUP-07', categories: ['fresh-fruit'], paymentTermsDays: 30 } }, CLERK_S01);
 table(
-  ['Id', 'Kind', 'Name', 'Roles', 'File complete:'],
-  [zhang, wang, canteen, farm].map((c) => [c.id, c.kind, c.displayName, [c.roles.customer && 'customer', c.roles.supplier && 'supplier'].filter(Boolean).join('+'), `${c.completeness.score}%`]),
+  ['Id', 'Kind', 'Name', 'Roles', 'Complete:'],
+  [zhang, wang, canteen, farm].map((c) => [c.id, c.kind, c.displayName, [c.roles.customer && 'buys', c.roles.supplier && 'supplies'].filter(Boolean).join(', '), `${c.completeness.score}%`]),
 );
 
 heading('Membership cards');
@@ -156,9 +157,11 @@ for (const entry of timeline.items) line(`${local(entry.at)}  ${entry.summary}`)
 heading('Events relayed from the outbox (to a broker or webhook)');
 const byType = new Map<string, number>();
 const relayed = await crm.outbox.relay((event) => void byType.set(event.type, (byType.get(event.type) ?? 0) + 1));
-line(`${relayed.delivered} events delivered in order, position ${relayed.position}: ${[...byType].map(([t, n]) => `${t} ×${n}`).join(', ')}`);
+line(`${relayed.delivered} events delivered in order, up to position ${relayed.position}, by type:`);
+line([...byType].map(([t, n]) => `${t} ×${n}`).join(', '), 4);
 const refusals = await crm.audit.list({ outcome: 'refused' }, HQ);
-line(`Audit log: ${refusals.items.length} refused command(s): ${refusals.items.map((r) => `${r.command} by ${JSON.stringify(r.actor)} (${r.errorCode})`).join('; ')}`);
+line(`Audit log: ${refusals.items.length} refused command(s):`);
+for (const r of refusals.items) line(`${r.command} by ${JSON.stringify(r.actor)} (${r.errorCode})`, 4);
 
 await crm.close();
 line('');

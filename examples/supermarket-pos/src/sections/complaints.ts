@@ -164,10 +164,11 @@ export async function complaintsSection(crm: ComplaintsDemoCrm, clock: ManualClo
   const from = new Date(clock.now().getTime() - 24 * 60 * 60_000);
   const to = new Date(clock.now().getTime() + 60_000);
   heading('SLA report: acknowledged and resolved within time, per level (last 24 hours)');
+  line('Minutes: the mean business minutes a case spent at the level.');
   const sla = await crm.complaints.reports.sla({ from, to });
   const pct = (share: number | null) => (share === null ? '-' : `${Math.round(share * 100)}%`);
   table(
-    ['Store', 'Ladder', 'Level', 'Cases:', 'Acknowledged in time:', 'Resolved in time:', 'Passed on:', 'Business min at level:'],
+    ['Store', 'Ladder', 'Level', 'Cases:', 'Acked in time:', 'Resolved in time:', 'Passed on:', 'Minutes:'],
     sla.rows.map((r) => [r.storeId, r.ladder, `${r.level} ${r.levelId}`, String(r.cases), pct(r.acknowledged.share), pct(r.resolved.share), String(r.resolved.passedOn), String(r.meanBusinessMinutes ?? '-')]),
   );
 

@@ -66,8 +66,8 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
 
   heading('Loyalty: Tiantian points');
   table(
-    ['Rule', 'Kind', 'When'],
-    points.program.earn.map((r) => [r.name ?? r.id, r.kind === 'per-spend' ? `1 point per ${yuan(r['every'] as number)}` : r.kind === 'multiplier' ? `x${r['factor'] as number}` : `+${r['points'] as number}`, JSON.stringify(r.when ?? {})]),
+    ['Rule', 'Earns', 'When'],
+    points.program.earn.map((r) => [r.name ?? r.id, r.kind === 'per-spend' ? `1 point / ${yuan(r['every'] as number)}` : r.kind === 'multiplier' ? `x${r['factor'] as number}` : `+${r['points'] as number}`, Object.entries(r.when ?? {}).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`).join('; ') || 'every sale']),
   );
   line(`Excluded: ${(points.program.exclude?.['category'] as string[]).join(', ')}. Points are worth ${yuan(1)} each and expire at the end of the year.`);
 

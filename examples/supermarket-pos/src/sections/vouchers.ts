@@ -111,10 +111,10 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
   await crm.roles.define({ id: 'service-desk', name: '服务台 Service desk', permissions: ['loyalty.vouchers.issue', 'loyalty.vouchers.convert', 'loyalty.vouchers.cancel', 'loyalty.stored-value.manage', 'sales.record'], limits: { voucher: 10000 } }, HQ);
   await crm.staff.add({ id: 'HQ-SV1', name: '林芳', storeId: 'S01', roleId: 'service-desk' }, HQ);
   table(
-    ['Voucher', 'Worth', 'Minimum spend:', 'Valid', 'Points:'],
+    ['Voucher', 'Worth', 'Min. spend:', 'Valid', 'Points:'],
     (await vouchers.templates()).map((t) => [
       t.name,
-      t.value.kind === 'amount' ? yuan(t.value.amount) : `${t.value.percent}% (at most ${yuan(t.value.max)})`,
+      t.value.kind === 'amount' ? yuan(t.value.amount) : `${t.value.percent}% (≤ ${yuan(t.value.max)})`,
       yuan(t.minSpend),
       t.validity.kind === 'days' ? `${t.validity.days} days` : `${t.validity.from} to ${t.validity.until}`,
       t.conversion ? String(t.conversion.points) : '-',
@@ -187,7 +187,10 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
 
   heading('What the chain owes on its cards (liability), per selling store and product');
   clock.advance(15 * 60_000);
-  for (const [i, amount] of [50000, 100000].entries()) await storedValue.sell({ productId: 'GIFT', storeId: i === 0 ? 'S01' : 'S03', amount }, { ...CLERK_S01, idempotencyKey: key('sell') });
+  for (const [storeId, amount] of [['S01', 50000], ['S03', 100000]] as const) {
+    const sold = await storedValue.sell({ productId: 'GIFT', storeId, amount }, { ...CLERK_S01, idempotencyKey: key('sell') });
+    line(`${storeId} sells gift card ${sold.number} loaded with ${yuan(sold.balance)}.`);
+  }
   const liability = await storedValue.liability();
   table(
     ['Store', 'Product', 'Cards:', 'Outstanding:', 'Breakage, expired:', 'Breakage, dormant:'],
