@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { parseInput } from '@clientele/core';
 import { DEFAULT_RATING_RULES } from './credit-rules.js';
-import type { ConditionKind } from './definition.js';
+import type { AnyConditionKind } from './definition.js';
 import { DEFAULT_KEY_ACCOUNT_RULES } from './key-account-score.js';
 import { DEFAULT_RFM_GROUPS, rfmGroupSchema } from './scores.js';
 
@@ -81,7 +81,7 @@ export const segmentsConfigSchema = z
     /** Customers per rebuild transaction (default 2000): bounds how long one chunk holds the database. */
     chunkSize: z.number().int().min(10).max(10_000).default(2000),
     /** The retailer's own condition kinds, beside the built-in ones. */
-    conditions: z.array(z.custom<ConditionKind<never>>((v) => typeof v === 'object' && v !== null && typeof (v as ConditionKind).code === 'string' && typeof (v as ConditionKind).build === 'function')).default([]),
+    conditions: z.array(z.custom<AnyConditionKind>((v) => typeof v === 'object' && v !== null && typeof (v as AnyConditionKind).code === 'string' && typeof (v as AnyConditionKind).build === 'function')).default([]),
   })
   .strict();
 

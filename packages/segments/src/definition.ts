@@ -101,6 +101,13 @@ export interface ConditionKind<A = Record<string, unknown>> {
   build(args: A): ConditionInput;
 }
 
+/**
+ * A condition kind whatever its args, as the module's configuration takes them: each kind parses its
+ * own args with its schema before `build` sees them.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: kinds differ in their args; `unknown` or `never` would refuse kinds with real ones.
+export type AnyConditionKind = ConditionKind<any>;
+
 /** Declares a condition kind with its args typed. */
 export function defineConditionKind<A>(kind: ConditionKind<A>): ConditionKind<A> {
   return kind;
@@ -109,7 +116,7 @@ export function defineConditionKind<A>(kind: ConditionKind<A>): ConditionKind<A>
 const days = z.number().int().min(0).max(36_500);
 
 /** The condition kinds every installation has; retailers add their own through the module config. */
-export const BUILT_IN_CONDITIONS: readonly ConditionKind<never>[] = [
+export const BUILT_IN_CONDITIONS: readonly AnyConditionKind[] = [
   defineConditionKind({
     code: 'rfm-group',
     description: 'customers in one of the named RFM groups',
@@ -164,14 +171,14 @@ export const BUILT_IN_CONDITIONS: readonly ConditionKind<never>[] = [
     args: z.object({ ratings: z.array(z.enum(['A', 'B', 'C', 'D'])).min(1) }).strict(),
     build: (a) => ({ field: 'creditRating', op: 'in', value: a.ratings }),
   }),
-] as unknown as readonly ConditionKind<never>[];
+];
 
 /** The registry of condition kinds by code. */
-export type ConditionRegistry = ReadonlyMap<string, ConditionKind<never>>;
+export type ConditionRegistry = ReadonlyMap<string, AnyConditionKind>;
 
 /** Builds a registry from the built-in kinds and the retailer's own (a retailer's kind may not reuse a code). */
-export function conditionRegistry(extra: readonly ConditionKind<never>[] = []): ConditionRegistry {
-  const map = new Map<string, ConditionKind<never>>();
+export function conditionRegistry(extra: readonly AnyConditionKind[] = []): ConditionRegistry {
+  const map = new Map<string, AnyConditionKind>();
   for (const kind of [...BUILT_IN_CONDITIONS, ...extra]) {
     if (map.has(kind.code)) throw new TypeError(`condition kind ${kind.code} is defined twice`);
     map.set(kind.code, kind);

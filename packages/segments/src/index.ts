@@ -8,11 +8,11 @@
  */
 export { segments, createSegmentsApi, defineSegmentSchema, type SegmentsApi, type Segment, type DefineSegmentInput, type CustomerStats } from './segments-module.js';
 export { segmentsConfigSchema, type SegmentsConfig, type ResolvedSegmentsConfig } from './config.js';
-export type { SegmentEvents } from './events.js';
+export type { SegmentEvents, SegmentsContext, SegmentsEventMap } from './events.js';
 export {
   COMPARISON_OPS,
   SEGMENT_FIELDS,
-  BUILT_IN_CONDITIONS,
+  BUILT_IN_CONDITIONS as BUILT_IN_SEGMENT_CONDITIONS,
   MAX_PUSHDOWN_TERMS,
   conditionSchema,
   compileCondition,
@@ -21,13 +21,14 @@ export {
   definitionJsonIssue,
   conditionRegistry,
   defineConditionKind,
-  evaluate,
+  evaluate as evaluatePredicate,
   needsCustomer,
   pushdownTerms,
   resolveValue,
   type ComparisonOp,
   type ConditionInput,
-  type ConditionKind,
+  type ConditionKind as SegmentConditionKind,
+  type AnyConditionKind as AnySegmentConditionKind,
   type ConditionRegistry,
   type EvaluationTarget,
   type Predicate,
@@ -68,7 +69,7 @@ export {
   type ChurnSettings,
   type ChurnThreshold,
 } from './customer-stats.js';
-export { checkCredit, allocate, rateCredit, DEFAULT_RATING_RULES, type CreditCheck, type CreditDecision, type CreditMode, type ChargeState, type CreditRating, type RatingRules } from './credit-rules.js';
+export { checkCredit, allocate as allocatePayment, rateCredit, DEFAULT_RATING_RULES, type CreditCheck, type CreditDecision, type CreditMode, type ChargeState, type CreditRating, type RatingRules } from './credit-rules.js';
 export { CreditLimitError } from './credit-error.js';
 export { keyAccountScore, DEFAULT_KEY_ACCOUNT_RULES, type KeyAccountFactors, type KeyAccountRules, type KeyAccountScore, type KeyAccountWeights } from './key-account-score.js';
 export { mergePolicies, policySchema, type SegmentPolicy, type MergedPolicy } from './policy.js';

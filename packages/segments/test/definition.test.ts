@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isClienteleError, type ValidationError } from '@clientele/core';
-import { compileCondition, conditionRegistry, defineConditionKind, evaluate, pushdownTerms, MAX_PUSHDOWN_TERMS, type ConditionKind } from '@clientele/segments';
+import { compileCondition, conditionRegistry, defineConditionKind, evaluatePredicate, pushdownTerms, MAX_PUSHDOWN_TERMS, type SegmentConditionKind } from '@clientele/segments';
 
 const registry = conditionRegistry();
 const now = new Date('2026-06-01T00:00:00Z');
@@ -48,21 +48,21 @@ describe('segment definitions', () => {
   it('evaluate with SQL null semantics, relative dates and residual fields', () => {
     const p = compileCondition({ all: [{ field: 'lastPurchaseAt', op: 'lt', value: { daysAgo: 90 } }, { field: 'region', op: 'ne', value: 'East' }] }, registry);
     const row = (lastDaysAgo: number | null, region: string | null) => ({ stats: { lastPurchaseAt: lastDaysAgo === null ? null : new Date(now.getTime() - lastDaysAgo * DAY), region } });
-    expect(evaluate(p, row(91, 'West'), now)).toBe(true);
-    expect(evaluate(p, row(89, 'West'), now)).toBe(false);
-    expect(evaluate(p, row(91, 'East'), now)).toBe(false);
+    expect(evaluatePredicate(p, row(91, 'West'), now)).toBe(true);
+    expect(evaluatePredicate(p, row(89, 'West'), now)).toBe(false);
+    expect(evaluatePredicate(p, row(91, 'East'), now)).toBe(false);
     // ne and lt never match null, as in SQL and the port's filters.
-    expect(evaluate(p, row(91, null), now)).toBe(false);
-    expect(evaluate(p, row(null, 'West'), now)).toBe(false);
+    expect(evaluatePredicate(p, row(91, null), now)).toBe(false);
+    expect(evaluatePredicate(p, row(null, 'West'), now)).toBe(false);
     const nul = compileCondition({ field: 'region', op: 'isNull', value: true }, registry);
-    expect(evaluate(nul, row(1, null), now)).toBe(true);
+    expect(evaluatePredicate(nul, row(1, null), now)).toBe(true);
     const tagged = compileCondition({ any: [{ condition: 'has-tag', args: { tag: 'vip' } }, { field: 'attributes.tier', op: 'eq', value: 'gold' }, { condition: 'bought-category', args: { category: 'wine', minSpend: 500 } }] }, registry);
-    expect(evaluate(tagged, { stats: {}, tags: ['vip'] }, now)).toBe(true);
-    expect(evaluate(tagged, { stats: {}, attributes: { tier: 'gold' } }, now)).toBe(true);
-    expect(evaluate(tagged, { stats: {}, categories: { wine: 500 } }, now)).toBe(true);
-    expect(evaluate(tagged, { stats: {}, tags: ['x'], attributes: { tier: 'silver' }, categories: { wine: 499 } }, now)).toBe(false);
+    expect(evaluatePredicate(tagged, { stats: {}, tags: ['vip'] }, now)).toBe(true);
+    expect(evaluatePredicate(tagged, { stats: {}, attributes: { tier: 'gold' } }, now)).toBe(true);
+    expect(evaluatePredicate(tagged, { stats: {}, categories: { wine: 500 } }, now)).toBe(true);
+    expect(evaluatePredicate(tagged, { stats: {}, tags: ['x'], attributes: { tier: 'silver' }, categories: { wine: 499 } }, now)).toBe(false);
     const between = compileCondition({ field: 'spend', op: 'between', value: [100, 200] }, registry);
-    expect([99, 100, 200, 201].map((spend) => evaluate(between, { stats: { spend } }, now))).toEqual([false, true, true, false]);
+    expect([99, 100, 200, 201].map((spend) => evaluatePredicate(between, { stats: { spend } }, now))).toEqual([false, true, true, false]);
   });
 
   it('turn into port filters in disjunctive normal form, keeping in memory what a filter cannot hold', () => {
@@ -89,17 +89,17 @@ describe('segment definitions', () => {
   });
 
   it('let a retailer register a condition kind (the Vendure model) and refuse a code twice', () => {
-    const bigSpender: ConditionKind<{ yuan: number }> = defineConditionKind({
+    const bigSpender: SegmentConditionKind<{ yuan: number }> = defineConditionKind({
       code: 'big-spender',
       description: 'spent at least so many yuan in the window',
       args: z.object({ yuan: z.number().int().min(1) }).strict(),
       build: (a) => ({ all: [{ field: 'windowSpend', op: 'gte', value: a.yuan * 100 }, { field: 'kind', op: 'eq', value: 'individual' }] }),
     });
-    const reg = conditionRegistry([bigSpender as unknown as ConditionKind<never>]);
+    const reg = conditionRegistry([bigSpender as unknown as SegmentConditionKind<never>]);
     const p = compileCondition({ condition: 'big-spender', args: { yuan: 1000 } }, reg);
-    expect(evaluate(p, { stats: { windowSpend: 100_000, kind: 'individual' } }, now)).toBe(true);
-    expect(evaluate(p, { stats: { windowSpend: 99_999, kind: 'individual' } }, now)).toBe(false);
+    expect(evaluatePredicate(p, { stats: { windowSpend: 100_000, kind: 'individual' } }, now)).toBe(true);
+    expect(evaluatePredicate(p, { stats: { windowSpend: 99_999, kind: 'individual' } }, now)).toBe(false);
     expect(issuesOf({ condition: 'big-spender', args: { yuan: 0 } }, reg)).toEqual([{ path: 'definition.args.yuan', code: 'too_small' }]);
-    expect(() => conditionRegistry([bigSpender as unknown as ConditionKind<never>, bigSpender as unknown as ConditionKind<never>])).toThrow(/twice/);
+    expect(() => conditionRegistry([bigSpender as unknown as SegmentConditionKind<never>, bigSpender as unknown as SegmentConditionKind<never>])).toThrow(/twice/);
   });
 });

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { insertMany, type NewRowOf } from '@clientele/core';
-import { compileCondition, conditionRegistry, customerStatsCollection, evaluate, type ConditionInput } from '@clientele/segments';
+import { compileCondition, conditionRegistry, customerStatsCollection, evaluatePredicate, type ConditionInput } from '@clientele/segments';
 import { STORE_KINDS, SYSTEM, openSegChain } from './helpers.js';
 
 const NOW = new Date('2026-11-02T02:00:00Z');
@@ -96,7 +96,7 @@ describe.each(STORE_KINDS)('push-down equals the in-memory fallback on $name', (
         const pushed = await crm.segments.match(d, SYSTEM);
         const scanned = await crm.segments.match(d, { mode: 'scan' }, SYSTEM);
         const predicate = compileCondition(d, registry);
-        const expected = rows.filter((r) => r.erased !== true && evaluate(predicate, { stats: r as never, categories: r.categories }, NOW)).map((r) => r.customerId).sort();
+        const expected = rows.filter((r) => r.erased !== true && evaluatePredicate(predicate, { stats: r as never, categories: r.categories }, NOW)).map((r) => r.customerId).sort();
         if (expected.length > 0 && expected.length < rows.length) informative++;
         expect(pushed).toEqual(expected);
         expect(scanned).toEqual(expected);

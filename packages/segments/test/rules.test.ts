@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PairCounter, allocate, checkCredit, keyAccountScore, mergePolicies, nextCategories, pairMetrics, rateCredit } from '@clientele/segments';
+import { PairCounter, allocatePayment, checkCredit, keyAccountScore, mergePolicies, nextCategories, pairMetrics, rateCredit } from '@clientele/segments';
 
 const DAY = 86_400_000;
 const t0 = Date.UTC(2026, 0, 1);
@@ -22,7 +22,7 @@ describe('credit rules', () => {
       { id: 'a', amount: 200, settled: 50, at: day(1), dueAt: day(31), settledAt: null },
       { id: 'c', amount: 100, settled: 0, at: day(9), dueAt: day(39), settledAt: null },
     ];
-    expect(allocate(charges, 400)).toEqual([
+    expect(allocatePayment(charges, 400)).toEqual([
       { id: 'a', take: 150, full: true },
       { id: 'b', take: 250, full: false },
     ]);
