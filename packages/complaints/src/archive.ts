@@ -5,7 +5,7 @@
  */
 import { aggregate, codeSchema, idSchema, instantSchema, parseInput, scan, type BusinessCalendar, type Where } from '@clientele/core';
 import { z } from 'zod';
-import { calendarOf, loadCase, type Engine } from './case-engine.js';
+import { calendarOf, loadCase, type ComplaintsRuntime } from './case-engine.js';
 import { listCasesSchema } from './case-schemas.js';
 import { toCase, type Case } from './case-view.js';
 import { caseHistoryCollection, caseItemsCollection, casesCollection, remediesCollection, stintsCollection, type HistoryRow } from './collections.js';
@@ -72,8 +72,8 @@ export interface CauseReport {
 }
 
 /** Builds the queries. */
-export function createArchive(engine: Engine) {
-  const { kernel, config } = engine;
+export function createArchive(runtime: ComplaintsRuntime) {
+  const { kernel, config } = runtime;
   const store = kernel.store;
 
   async function list(input: z.input<typeof listCasesSchema> = {}): Promise<{ items: Case[]; next: string | null }> {

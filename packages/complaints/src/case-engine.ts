@@ -43,7 +43,7 @@ export type ComplaintsEventMap = CoreEvents & ComplaintEvents;
 export type ComplaintsContext = CommandContext<ComplaintsEventMap>;
 
 /** What a case command needs besides its context. */
-export interface Engine {
+export interface ComplaintsRuntime {
   readonly kernel: Kernel<ComplaintsEventMap>;
   readonly config: ComplaintsConfig;
   /** The loyalty module's API, or null when it is not installed. */
@@ -52,8 +52,8 @@ export interface Engine {
   segments(): SegmentsReadApi | null;
 }
 
-/** Builds the engine; modules are looked up lazily because they are registered after every setup. */
-export function createEngine(kernel: Kernel<ComplaintsEventMap>, config: ComplaintsConfig): Engine {
+/** Builds the runtime; modules are looked up lazily because they are registered after every setup. */
+export function createComplaintsRuntime(kernel: Kernel<ComplaintsEventMap>, config: ComplaintsConfig): ComplaintsRuntime {
   return { kernel, config, loyalty: () => kernel.optionalModule<LoyaltyRemedyApi>('loyalty'), segments: () => kernel.optionalModule<SegmentsReadApi>('segments') };
 }
 
@@ -83,9 +83,9 @@ export async function loadCase(session: StoreSession, caseId: string, path: Arra
  * Refuses staff whose role does not belong to the case's level or a level above it: an escalated
  * case is out of the lower desks' hands. The system actor may always act.
  */
-export function requireLadderRole(engine: Engine, ctx: ComplaintsContext, row: CaseRow): void {
+export function requireLadderRole(runtime: ComplaintsRuntime, ctx: ComplaintsContext, row: CaseRow): void {
   if (ctx.actor.kind !== 'staff') return;
-  const ladder = ladderNamed(engine.config, row.ladder);
+  const ladder = ladderNamed(runtime.config, row.ladder);
   if (!mayActAt(ladder, row.level, ctx.actor.roleId)) {
     throw new PermissionError(`act on a case at level ${row.level} (${levelOf(ladder, row.level).name})`, actorRef(ctx.actor));
   }
@@ -157,7 +157,7 @@ export async function recordStep(ctx: ComplaintsContext, row: CaseRow, action: C
  * naming the store and the limit, with `options.path` as the input path (default `['caseId']`).
  */
 export async function enterLevel(
-  engine: Engine,
+  runtime: ComplaintsRuntime,
   ctx: ComplaintsContext,
   row: Pick<CaseRow, 'id' | 'storeId' | 'ladder' | 'severity' | 'serviceLevel'>,
   level: number,
@@ -165,9 +165,9 @@ export async function enterLevel(
   enteredAt: Date,
   options: { path?: ReadonlyArray<string | number>; store?: StoreCalendar } = {},
 ): Promise<CasePatch> {
-  const lvl = levelOf(ladderNamed(engine.config, row.ladder), level);
+  const lvl = levelOf(ladderNamed(runtime.config, row.ladder), level);
   const store = options.store ?? (await storeCalendarOf(ctx.tx, row.storeId));
-  const d = levelDue(engine.config, store, row, level, enteredAt, options.path ?? ['caseId']);
+  const d = levelDue(runtime.config, store, row, level, enteredAt, options.path ?? ['caseId']);
   const stintId = ctx.id('cst');
   await ctx.tx.insert(stintsCollection, {
     id: stintId,
@@ -206,9 +206,9 @@ export async function leaveLevel(ctx: ComplaintsContext, row: CaseRow, at: Date)
  * Moves a case to another level: the stay at the old level ends and a new one starts at
  * `effectiveAt` with fresh clocks. Records history and emits `complaint.escalated`.
  */
-export async function escalateCase(engine: Engine, ctx: ComplaintsContext, row: CaseRow, toLevel: number, reason: string, effectiveAt: Date, note: string | null = null, extra: CasePatch = {}): Promise<CaseRow> {
+export async function escalateCase(runtime: ComplaintsRuntime, ctx: ComplaintsContext, row: CaseRow, toLevel: number, reason: string, effectiveAt: Date, note: string | null = null, extra: CasePatch = {}): Promise<CaseRow> {
   await leaveLevel(ctx, row, effectiveAt);
-  const levelPatch = await enterLevel(engine, ctx, row, toLevel, reason, effectiveAt);
+  const levelPatch = await enterLevel(runtime, ctx, row, toLevel, reason, effectiveAt);
   const saved = await saveCase(ctx, row, { ...extra, ...levelPatch, escalations: row.escalations + 1 });
   await addHistory(ctx, row, {
     action: 'escalate',
@@ -261,16 +261,16 @@ export interface NewCase {
 }
 
 /** The service level of a customer from the segments module's policy, when it is installed. */
-export async function serviceLevelOf(engine: Engine, ctx: ComplaintsContext, customerId: string | null): Promise<string | null> {
-  const segments = engine.segments()?.forModules;
+export async function serviceLevelOf(runtime: ComplaintsRuntime, ctx: ComplaintsContext, customerId: string | null): Promise<string | null> {
+  const segments = runtime.segments()?.forModules;
   if (!customerId || !segments?.policyFor) return null;
   const policy = await segments.policyFor(customerId, ctx.tx);
   return policy?.serviceLevel ?? null;
 }
 
 /** The segment ids of a customer, when the segments module is installed. */
-export async function segmentsOfCustomer(engine: Engine, ctx: ComplaintsContext, customerId: string | null): Promise<string[]> {
-  const segments = engine.segments()?.forModules;
+export async function segmentsOfCustomer(runtime: ComplaintsRuntime, ctx: ComplaintsContext, customerId: string | null): Promise<string[]> {
+  const segments = runtime.segments()?.forModules;
   if (!customerId || !segments?.segmentsOf) return [];
   return segmentIds(await segments.segmentsOf(customerId, ctx.tx));
 }
@@ -279,7 +279,7 @@ export async function segmentsOfCustomer(engine: Engine, ctx: ComplaintsContext,
  * Opens a case at level 1 of its ladder: checks the store, customer, purchase and its lines, picks
  * the time limits (by service level when the segments module gives one) and records everything.
  */
-export async function createCase(engine: Engine, ctx: ComplaintsContext, input: NewCase): Promise<CaseRow> {
+export async function createCase(runtime: ComplaintsRuntime, ctx: ComplaintsContext, input: NewCase): Promise<CaseRow> {
   const { tx } = ctx;
   const store = await storeCalendarOf(tx, input.storeId);
   let customerId = input.customerId ? await activeCustomerId(tx, input.customerId, ['customerId']) : null;
@@ -297,14 +297,14 @@ export async function createCase(engine: Engine, ctx: ComplaintsContext, input: 
       lines.set(i, { sku: line.sku, name: line.name, category: line.category, quantityMilli: line.quantityMilli });
     }
   }
-  const ladder = engine.config.routes[input.kind];
-  const serviceLevel = await serviceLevelOf(engine, ctx, customerId);
+  const ladder = runtime.config.routes[input.kind];
+  const serviceLevel = await serviceLevelOf(runtime, ctx, customerId);
   const id = ctx.id('case');
   const caseNo = `C${String(await ctx.nextSequence('complaints:case')).padStart(6, '0')}`;
   const base = { id, storeId: input.storeId, ladder, severity: input.severity, serviceLevel };
   // A ladder the store's calendar cannot carry is refused now, not when a case first climbs it.
-  checkLadderFits(engine.config, store, base, ctx.now, ['storeId']);
-  const levelPatch = await enterLevel(engine, ctx, base, 1, 'opened', ctx.now, { path: ['storeId'], store });
+  checkLadderFits(runtime.config, store, base, ctx.now, ['storeId']);
+  const levelPatch = await enterLevel(runtime, ctx, base, 1, 'opened', ctx.now, { path: ['storeId'], store });
   const draft = {
     id,
     caseNo,
@@ -371,6 +371,6 @@ export async function createCase(engine: Engine, ctx: ComplaintsContext, input: 
 }
 
 /** Formats minor units in the chain's currency, for histories and timelines. */
-export function money(engine: Engine, minor: number): string {
-  return formatMoney(minor, engine.kernel.currency);
+export function money(runtime: ComplaintsRuntime, minor: number): string {
+  return formatMoney(minor, runtime.kernel.currency);
 }

@@ -35,7 +35,7 @@ import {
   saveCase,
   enterLevel,
   storeCalendarOf,
-  type Engine, type ComplaintsContext } from './case-engine.js';
+  type ComplaintsRuntime, type ComplaintsContext } from './case-engine.js';
 import {
   answerSchema,
   approvalSchema,
@@ -69,8 +69,8 @@ async function remediesOf(ctx: ComplaintsContext, caseId: string, statuses?: rea
 }
 
 /** Builds the case commands. */
-export function createCaseService(engine: Engine) {
-  const { kernel, config } = engine;
+export function createCaseService(runtime: ComplaintsRuntime) {
+  const { kernel, config } = runtime;
   const view = (row: CaseRow) => toCase(kernel.store, config, row);
   /** What remedies give a customer, under the limits their policies name. */
   const actions = [...new Set(REMEDY_TYPES.map((t) => (config.remedies[t] ?? DEFAULT_REMEDY_POLICIES[t]).action))] as [string, ...string[]];
@@ -80,7 +80,7 @@ export function createCaseService(engine: Engine) {
     remedies.forEach((r, i) => {
       if (!LOYALTY_REMEDIES.includes(r.type)) return;
       if (!row.customerId) throw invalid([...path, i, 'type'], 'customer_required', `${r.type} needs a known customer on the case`);
-      const api = engine.loyalty();
+      const api = runtime.loyalty();
       if (!loyaltyCommandFor(api, r.type)) {
         throw new ClienteleError('UNSUPPORTED', `${r.type} remedies are issued by the loyalty module, which is not installed${api ? ' or lacks this action' : ''}`, { path: [...path, i, 'type'], module: 'loyalty' });
       }
@@ -167,7 +167,7 @@ export function createCaseService(engine: Engine) {
       await ctx.emit('complaint.approval-requested', { caseId: row.id, remedyId: r.id, action: r.action, value: r.value, level: r.approvalLevel ?? row.level }, { customerId: row.customerId });
     }
     let current = row;
-    if (escalateTo > row.level) current = await escalateCase(engine, ctx, row, escalateTo, 'authority', ctx.now, `above the authority of ${levelOf(ladder, row.level).name}`);
+    if (escalateTo > row.level) current = await escalateCase(runtime, ctx, row, escalateTo, 'authority', ctx.now, `above the authority of ${levelOf(ladder, row.level).name}`);
     return { row: current, remedies: inserted };
   }
 
@@ -231,7 +231,7 @@ export function createCaseService(engine: Engine) {
       }
     }
     let saved = await step(ctx, row, 'execute', { task: stored, taskDueAt: stored ? new Date(stored.dueAt) : null, remedyCost: cost }, note, stored ? { taskOwner: stored.ownerStaffId, taskDueAt: stored.dueAt } : {});
-    for (const r of loyalty) saved = await issueLoyaltyRemedy(engine, ctx, saved, r, remedyApprover(r) ?? fallbackApprover);
+    for (const r of loyalty) saved = await issueLoyaltyRemedy(runtime, ctx, saved, r, remedyApprover(r) ?? fallbackApprover);
     return saved;
   }
 
@@ -278,7 +278,7 @@ export function createCaseService(engine: Engine) {
       await ctx.emit('survey.invited', { invitationId, questionnaireId: questionnaire.id, customerId: row.customerId, storeId: row.storeId, trigger: 'case-closed' }, { customerId: row.customerId });
     }
     if (row.customerId) {
-      await ctx.addTimeline({ customerId: row.customerId, source: 'complaints', kind: 'case-closed', summary: `Case ${row.caseNo} closed${saved.remedyCost ? `; remedies worth ${money(engine, saved.remedyCost)}` : ''}`, storeId: row.storeId, ref: { type: 'case', id: row.id } });
+      await ctx.addTimeline({ customerId: row.customerId, source: 'complaints', kind: 'case-closed', summary: `Case ${row.caseNo} closed${saved.remedyCost ? `; remedies worth ${money(runtime, saved.remedyCost)}` : ''}`, storeId: row.storeId, ref: { type: 'case', id: row.id } });
     }
     await ctx.emit('complaint.closed', { caseId: row.id, rootCause: rootCause ?? null, storeId: row.storeId, remedyCost: saved.remedyCost }, { customerId: row.customerId });
     return saved;
@@ -290,7 +290,7 @@ export function createCaseService(engine: Engine) {
     permission: 'complaints.handle',
     idempotency: 'optional',
     async run(ctx, input) {
-      const row = await createCase(engine, ctx, {
+      const row = await createCase(runtime, ctx, {
         kind: input.kind,
         request: input.request ?? null,
         channel: input.channel,
@@ -327,27 +327,27 @@ export function createCaseService(engine: Engine) {
   }
 
   const acknowledge = caseCommand('acknowledge', stepSchema, 'complaints.handle', async (ctx, row, input) => {
-    requireLadderRole(engine, ctx, row);
+    requireLadderRole(runtime, ctx, row);
     return acknowledgeStep(ctx, row, input.note ?? null);
   });
 
   const investigate = caseCommand('investigate', stepSchema, 'complaints.handle', async (ctx, row, input) => {
-    requireLadderRole(engine, ctx, row);
+    requireLadderRole(runtime, ctx, row);
     return step(ctx, row, 'investigate', {}, input.note ?? null);
   });
 
   const explain = caseCommand('explain', reasonedStepSchema, 'complaints.handle', async (ctx, row, input) => {
-    requireLadderRole(engine, ctx, row);
+    requireLadderRole(runtime, ctx, row);
     return step(ctx, row, 'explain', {}, input.note);
   });
 
   const mediate = caseCommand('mediate', stepSchema, 'complaints.handle', async (ctx, row, input) => {
-    requireLadderRole(engine, ctx, row);
+    requireLadderRole(runtime, ctx, row);
     return step(ctx, row, 'mediate', {}, input.note ?? null);
   });
 
   const propose = caseCommand('propose', proposeSchema, 'complaints.handle', async (ctx, row, input) => {
-    requireLadderRole(engine, ctx, row);
+    requireLadderRole(runtime, ctx, row);
     checkStep(row, 'propose');
     const stepped = await step(ctx, row, 'propose', {}, input.note ?? null, { remedies: input.remedies.map((r) => r.type) });
     return (await proposeRemedies(ctx, stepped, input.remedies, input.approverStaffId, ['remedies'])).row;
@@ -378,7 +378,7 @@ export function createCaseService(engine: Engine) {
   });
 
   const answer = caseCommand('answer', answerSchema, 'complaints.handle', async (ctx, row, input) => {
-    requireLadderRole(engine, ctx, row);
+    requireLadderRole(runtime, ctx, row);
     const open = await remediesOf(ctx, row.id, OPEN_REMEDY);
     if (input.accepted) {
       if (open.some((r) => r.status === 'awaiting-approval')) throw new InvalidStateError(`case ${row.caseNo}: the proposal still awaits approval`, { path: ['caseId'] });
@@ -390,7 +390,7 @@ export function createCaseService(engine: Engine) {
   });
 
   const rule = caseCommand('rule', ruleSchema, 'complaints.rule', async (ctx, row, input) => {
-    requireLadderRole(engine, ctx, row);
+    requireLadderRole(runtime, ctx, row);
     checkStep(row, 'rule');
     const ruling: StoredRuling = { decision: input.decision, reason: input.reason ?? null, ruledBy: actorRef(ctx.actor) as JsonValue, at: ctx.now.toISOString() };
     const ruled = await step(ctx, row, 'rule', { ruling }, input.reason ?? null, { decision: input.decision, ...(input.amount !== undefined ? { amount: input.amount } : {}) });
@@ -406,20 +406,20 @@ export function createCaseService(engine: Engine) {
     if (isTop(ladder, row.level)) throw new InvalidStateError(`case ${row.caseNo} is at the top of its ladder (${levelOf(ladder, row.level).name}); its decision is final`, { path: ['caseId'] });
     for (const r of await remediesOf(ctx, row.id, OPEN_REMEDY)) await ctx.tx.update(remediesCollection, r.id, { status: 'withdrawn', updatedAt: ctx.now }, { expectVersion: r.version });
     const stepped = await step(ctx, row, 'appeal', {}, input.note);
-    return escalateCase(engine, ctx, stepped, row.level + 1, 'appeal', ctx.now, input.note);
+    return escalateCase(runtime, ctx, stepped, row.level + 1, 'appeal', ctx.now, input.note);
   });
 
   const escalate = caseCommand('escalate', reasonedStepSchema, 'complaints.escalate', async (ctx, row, input) => {
     if (row.status === 'closed' || row.status === 'verified') throw new InvalidStateError(`case ${row.caseNo} is ${row.status}`, { path: ['caseId'] });
     const ladder = ladderNamed(config, row.ladder);
     if (isTop(ladder, row.level)) throw new InvalidStateError(`case ${row.caseNo} is already at the top of its ladder`, { path: ['caseId'] });
-    return escalateCase(engine, ctx, row, row.level + 1, 'manual', ctx.now, input.note);
+    return escalateCase(runtime, ctx, row, row.level + 1, 'manual', ctx.now, input.note);
   });
 
   const completeTask = caseCommand('complete-task', stepSchema, 'complaints.handle', async (ctx, row, input) => {
     const task = row.task as StoredTask | null;
     if (row.status !== 'executing' || !task || task.doneAt) throw new InvalidStateError(`case ${row.caseNo} has no execution task in progress`, { path: ['caseId'] });
-    if (!(ctx.actor.kind === 'staff' && ctx.actor.staffId === task.ownerStaffId)) requireLadderRole(engine, ctx, row);
+    if (!(ctx.actor.kind === 'staff' && ctx.actor.staffId === task.ownerStaffId)) requireLadderRole(runtime, ctx, row);
     let cost = row.remedyCost;
     for (const r of await remediesOf(ctx, row.id, ['approved'])) {
       if (!TASK_REMEDIES.includes(r.type as RemedyType)) continue;
@@ -438,12 +438,12 @@ export function createCaseService(engine: Engine) {
     if (verifiers && ctx.actor.kind === 'staff' && !verifiers.includes(ctx.actor.roleId)) {
       throw new PermissionError(`verify a ${row.kind} case (roles: ${verifiers.join(', ')})`, actorRef(ctx.actor));
     }
-    if (!verifiers) requireLadderRole(engine, ctx, row);
+    if (!verifiers) requireLadderRole(runtime, ctx, row);
     return verifyStep(ctx, row, input.note ?? null);
   });
 
   const close = caseCommand('close', closeSchema, 'complaints.handle', async (ctx, row, input) => {
-    requireLadderRole(engine, ctx, row);
+    requireLadderRole(runtime, ctx, row);
     return closeStep(ctx, row, input.rootCause, input.resolution);
   });
 
@@ -453,7 +453,7 @@ export function createCaseService(engine: Engine) {
     if (ctx.now.getTime() - closedAt.getTime() > config.reopenWindowDays * 86_400_000) {
       throw new InvalidStateError(`case ${row.caseNo} closed more than ${config.reopenWindowDays} days ago; open a new case`, { path: ['caseId'], closedAt: closedAt.toISOString() });
     }
-    const levelPatch = await enterLevel(engine, ctx, row, row.level, 'reopened', ctx.now);
+    const levelPatch = await enterLevel(runtime, ctx, row, row.level, 'reopened', ctx.now);
     const saved = await step(ctx, row, 'reopen', { ...levelPatch, closedAt: null, resolvedAt: null, overdue: false, reopenCount: row.reopenCount + 1, task: null, taskDueAt: null }, input.note);
     await ctx.emit('complaint.reopened', { caseId: row.id, level: row.level }, { customerId: row.customerId });
     return saved;
@@ -502,7 +502,7 @@ export function createCaseService(engine: Engine) {
    * loyalty module's own error, and nothing changes.
    */
   const execute = caseCommand('execute', executeSchema, 'complaints.handle', async (ctx, row, input) => {
-    requireLadderRole(engine, ctx, row);
+    requireLadderRole(runtime, ctx, row);
     return executeStep(ctx, row, input.task, input.note ?? null);
   });
 
@@ -523,7 +523,7 @@ export function createCaseService(engine: Engine) {
     moves: remedyMoves,
     async run(ctx, input): Promise<Case> {
       const c = input.case;
-      let row = await createCase(engine, ctx, {
+      let row = await createCase(runtime, ctx, {
         kind: c.kind,
         request: null,
         channel: c.channel,

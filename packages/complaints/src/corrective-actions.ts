@@ -22,7 +22,7 @@ import {
   type RowOf,
 } from '@clientele/core';
 import { z } from 'zod';
-import { loadCase, storeCalendarOf, type Engine } from './case-engine.js';
+import { loadCase, storeCalendarOf, type ComplaintsRuntime } from './case-engine.js';
 import { actionsCollection, type ActionRow } from './collections.js';
 import { isTop } from './ladder.js';
 import { placeDue } from './due-placement.js';
@@ -61,8 +61,8 @@ export const listActionsSchema = z
 const noteSchema = multiLineTextSchema(2000);
 
 /** Builds the corrective-action service. */
-export function createCorrectiveActionService(engine: Engine) {
-  const { kernel, config } = engine;
+export function createCorrectiveActionService(runtime: ComplaintsRuntime) {
+  const { kernel, config } = runtime;
   const ladderId = config.correctiveActions.ladder;
   const ladder = config.ladders[ladderId]!;
 

@@ -7,7 +7,7 @@
  */
 import { idSchema, instantSchema, isClienteleError, type Actor, type JsonValue } from '@clientele/core';
 import { z } from 'zod';
-import { addHistory, escalateCase, loadCase, saveCase, type Engine } from './case-engine.js';
+import { addHistory, escalateCase, loadCase, saveCase, type ComplaintsRuntime } from './case-engine.js';
 import { casesCollection, invitationsCollection, type StoredTask } from './collections.js';
 import type { CorrectiveActionService } from './corrective-actions.js';
 import { isTop, ladderNamed } from './ladder.js';
@@ -21,8 +21,8 @@ const MAX_PASSES = 64;
 const PAGE = 200;
 
 /** Builds `runDue`. */
-export function createDueWork(engine: Engine, workflow: RemedyWorkflow, actions: CorrectiveActionService) {
-  const { kernel, config } = engine;
+export function createDueWork(runtime: ComplaintsRuntime, workflow: RemedyWorkflow, actions: CorrectiveActionService) {
+  const { kernel, config } = runtime;
 
   const escalateDue = kernel.command({
     name: 'complaints.escalate-due',
@@ -49,7 +49,7 @@ export function createDueWork(engine: Engine, workflow: RemedyWorkflow, actions:
       }
       const reason = clock === 'acknowledge' ? 'acknowledge-missed' : clock === 'resolve' ? 'resolve-missed' : 'execution-late';
       // A late execution keeps the task's own due date; the next level now supervises it.
-      await escalateCase(engine, ctx, row, row.level + 1, reason, missedAt, null, cleared);
+      await escalateCase(runtime, ctx, row, row.level + 1, reason, missedAt, null, cleared);
       return { outcome: 'escalated' };
     },
   });

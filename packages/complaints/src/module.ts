@@ -7,7 +7,7 @@ import { storeCalendarIssues } from './due-placement.js';
 import { slaCalendar } from './sla-clock.js';
 import { createArchive } from './archive.js';
 import { createCaseService } from './case-service.js';
-import { createEngine, type ComplaintsEventMap } from './case-engine.js';
+import { createComplaintsRuntime, type ComplaintsEventMap } from './case-engine.js';
 import { complaintsCollections } from './collections.js';
 import { parseComplaintsConfig, type ComplaintsConfig, type ComplaintsConfigInput } from './config.js';
 import { createCorrectiveActionService } from './corrective-actions.js';
@@ -17,13 +17,13 @@ import { createRemedyWorkflow } from './remedy-workflow.js';
 import { createSurveyService } from './survey-service.js';
 
 function buildApi(kernel: Kernel<ComplaintsEventMap>, config: ComplaintsConfig) {
-  const engine = createEngine(kernel, config);
-  const workflow = createRemedyWorkflow(engine);
-  const cases = createCaseService(engine);
-  const archive = createArchive(engine);
-  const actions = createCorrectiveActionService(engine);
-  const surveys = createSurveyService(engine);
-  const due = createDueWork(engine, workflow, actions);
+  const runtime = createComplaintsRuntime(kernel, config);
+  const workflow = createRemedyWorkflow(runtime);
+  const cases = createCaseService(runtime);
+  const archive = createArchive(runtime);
+  const actions = createCorrectiveActionService(runtime);
+  const surveys = createSurveyService(runtime);
+  const due = createDueWork(runtime, workflow, actions);
   const api = {
     ...cases,
     /** Cases, open or closed, by store or customer, newest first. Needs `complaints.read`. */

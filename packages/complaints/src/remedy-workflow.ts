@@ -17,7 +17,7 @@
  */
 import { ClienteleError, idSchema, isClienteleError, type Actor, type ErrorCode, type JsonValue } from '@clientele/core';
 import { z } from 'zod';
-import { addHistory, loadCase, saveCase, type Engine, type ComplaintsContext } from './case-engine.js';
+import { addHistory, loadCase, saveCase, type ComplaintsRuntime, type ComplaintsContext } from './case-engine.js';
 import { remediesCollection, type CaseRow, type RemedyRow } from './collections.js';
 import { issueKey, loyaltyCommandFor, type RemedyType } from './remedies.js';
 
@@ -54,8 +54,8 @@ export function remedyApprover(remedy: Pick<RemedyRow, 'approvedBy'>): string | 
  * module's refusal propagates unchanged (the kernel audits it when it is an authority or permission
  * refusal), so the caller's whole command fails with it.
  */
-export async function issueLoyaltyRemedy(engine: Engine, ctx: ComplaintsContext, row: CaseRow, remedy: RemedyRow, approvedBy: string | null): Promise<CaseRow> {
-  const command = loyaltyCommandFor(engine.loyalty(), remedy.type as RemedyType);
+export async function issueLoyaltyRemedy(runtime: ComplaintsRuntime, ctx: ComplaintsContext, row: CaseRow, remedy: RemedyRow, approvedBy: string | null): Promise<CaseRow> {
+  const command = loyaltyCommandFor(runtime.loyalty(), remedy.type as RemedyType);
   if (!command) {
     throw new ClienteleError('UNSUPPORTED', `${remedy.type} remedies are issued by the loyalty module, which is not installed or does not offer it`, { module: 'loyalty', remedyId: remedy.id });
   }
@@ -80,8 +80,8 @@ export async function issueLoyaltyRemedy(engine: Engine, ctx: ComplaintsContext,
 }
 
 /** Builds the work that finishes remedies left `issuing`. */
-export function createRemedyWorkflow(engine: Engine): RemedyWorkflow {
-  const { kernel } = engine;
+export function createRemedyWorkflow(runtime: ComplaintsRuntime): RemedyWorkflow {
+  const { kernel } = runtime;
 
   const finishIssuing = kernel.command({
     name: 'complaints.issue-remedy',
@@ -93,7 +93,7 @@ export function createRemedyWorkflow(engine: Engine): RemedyWorkflow {
       const remedy = await ctx.tx.get(remediesCollection, input.remedyId);
       // Re-checked inside the transaction: another runner may have finished it already.
       if (!remedy || remedy.caseId !== row.id || remedy.status !== 'issuing') return { issued: false };
-      await issueLoyaltyRemedy(engine, ctx, row, remedy, remedyApprover(remedy));
+      await issueLoyaltyRemedy(runtime, ctx, row, remedy, remedyApprover(remedy));
       ctx.audit({ type: 'case', id: row.id, customerId: row.customerId }, { remedyId: remedy.id, type: remedy.type });
       return { issued: true };
     },

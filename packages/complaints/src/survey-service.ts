@@ -21,7 +21,7 @@ import {
   type Where,
 } from '@clientele/core';
 import { z } from 'zod';
-import { activeCustomerId, calendarOf, createCase, segmentsOfCustomer, type Engine, type ComplaintsContext, type ComplaintsEventMap } from './case-engine.js';
+import { activeCustomerId, calendarOf, createCase, segmentsOfCustomer, type ComplaintsRuntime, type ComplaintsContext, type ComplaintsEventMap } from './case-engine.js';
 import { answersCollection, invitationsCollection, responsesCollection, type InvitationRow, type ResponseRow } from './collections.js';
 import { lowScoresOf, type Questionnaire } from './config.js';
 import { isLowScore, isSampled, mean, netPromoterScore, normalise, onScale, promoterClass, scaleRange, type Scale } from './questionnaires.js';
@@ -130,8 +130,8 @@ function figures(scale: Scale, s: Sums | undefined): ScoreFigures {
 }
 
 /** Builds the survey service and registers the purchase sampler. */
-export function createSurveyService(engine: Engine) {
-  const { kernel, config } = engine;
+export function createSurveyService(runtime: ComplaintsRuntime) {
+  const { kernel, config } = runtime;
   const questionnaires = new Map(config.surveys.questionnaires.map((q) => [q.id, q]));
 
   function questionnaire(id: string, path: Array<string | number>): Questionnaire {
@@ -232,7 +232,7 @@ export function createSurveyService(engine: Engine) {
         const worst = [...low].sort((a, b) => normalise(a.question.scale, a.score) - normalise(b.question.scale, b.score))[0]!;
         const group = config.surveys.indicators[worst.question.indicator] ?? 'overall';
         const lines = low.map((a) => `${a.question.text}: ${a.score} of ${scaleRange(a.question.scale).max}`);
-        const opened = await createCase(engine, ctx, {
+        const opened = await createCase(runtime, ctx, {
           kind: 'complaint',
           request: null,
           channel: 'survey',
@@ -249,7 +249,7 @@ export function createSurveyService(engine: Engine) {
         });
         caseId = opened.id;
       }
-      const segments = await segmentsOfCustomer(engine, ctx, customerId);
+      const segments = await segmentsOfCustomer(runtime, ctx, customerId);
       const response = await ctx.tx.insert(responsesCollection, {
         id: responseId,
         invitationId: invitation?.id ?? null,

@@ -120,10 +120,10 @@ export interface ReturnPreview {
 }
 
 /** Builds the query service. */
-export function createQueries(rt: LoyaltyRuntime) {
-  const { kernel, tiers } = rt;
+export function createQueries(runtime: LoyaltyRuntime) {
+  const { kernel, tiers } = runtime;
   const store = kernel.store;
-  const cfg = rt.program.config;
+  const cfg = runtime.program.config;
 
   async function requireCustomer(customerId: string): Promise<void> {
     if (!(await store.get(customersCollection, customerId))) throw new NotFoundError('customer', customerId, { path: ['customerId'] });
@@ -141,7 +141,7 @@ export function createQueries(rt: LoyaltyRuntime) {
       held: a ? a.balance - a.spendable : 0,
       spendable: a?.spendable ?? 0,
       value: valueOfPoints(Math.max(0, available), cfg.pointValue),
-      tier: a?.tier ?? rt.startTier,
+      tier: a?.tier ?? runtime.startTier,
       tierSince: a?.tierSince ?? null,
       tierReviewAt: a?.tierReviewAt ?? null,
     };
@@ -221,7 +221,7 @@ export function createQueries(rt: LoyaltyRuntime) {
   async function saleAward(purchaseId: string): Promise<{ purchaseId: string; customerId: string; points: number; earned: number; redeemed: number; restored: number; status: string; quote: Quote; now: Quote }> {
     const id = parseInput(idSchema, purchaseId, ['purchaseId']);
     const award = await mustGet(store, awardsCollection, id, 'loyalty award of sale', { path: ['purchaseId'] });
-    const program = await rt.versions.get(store, award.programVersion);
+    const program = await runtime.versions.get(store, award.programVersion);
     const lines = award.lines as unknown as AwardLine[];
     const context = contextFacts(award.context, ['award', 'context']);
     const original = evaluateProgram(program, remainingLines(lines.map((l) => ({ ...l, returnedMilli: 0 }))), award.vouchers, context);
@@ -270,7 +270,7 @@ export function createQueries(rt: LoyaltyRuntime) {
     const award = await store.get(awardsCollection, purchaseId);
     if (!award) return { clawback: 0, shortfall: 0, restore: 0, refundDeduction: 0 };
     const lines = (award.lines as unknown as AwardLine[]).map((l) => ({ ...l, returnedMilli: l.returnedMilli + (returned.get(l.lineNo) ?? 0) }));
-    const program = await rt.versions.get(store, award.programVersion);
+    const program = await runtime.versions.get(store, award.programVersion);
     const plan = planReturn(program, award, lines, Math.min(award.total, award.refunded + refund));
     const account = await store.get(accountsCollection, award.customerId);
     const canTake = cfg.returns.shortfall === 'negative-balance' ? plan.clawback : Math.min(plan.clawback, Math.max(0, account?.spendable ?? 0));
@@ -290,13 +290,13 @@ export function createQueries(rt: LoyaltyRuntime) {
 
   async function contextFor(input: z.input<typeof contextForSchema>): Promise<QuoteContext & { at: Date; counters: Record<string, number> }> {
     const q = parseInput(contextForSchema, input);
-    const context = await memberContext(kernel, store, { customerId: q.customerId, storeId: q.storeId, ...(q.channel ? { channel: q.channel } : {}), at: q.at ?? kernel.clock.now(), includesSale: false }, { startTier: rt.startTier, timeZone: cfg.timeZone });
-    const counters = await readCounters(store, counterKeys(rt.program, contextFacts(context)));
+    const context = await memberContext(kernel, store, { customerId: q.customerId, storeId: q.storeId, ...(q.channel ? { channel: q.channel } : {}), at: q.at ?? kernel.clock.now(), includesSale: false }, { startTier: runtime.startTier, timeZone: cfg.timeZone });
+    const counters = await readCounters(store, counterKeys(runtime.program, contextFacts(context)));
     return { ...context, counters };
   }
 
   async function quoteFor(input: z.input<typeof contextForSchema>, basket: unknown): Promise<Quote> {
-    return quote(rt.program, basket, await contextFor(input));
+    return quote(runtime.program, basket, await contextFor(input));
   }
 
   return { balance, statement, expirySchedule, liability, saleAward, previewReturn, tierProgress, contextFor, quoteFor };

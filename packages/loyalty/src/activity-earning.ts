@@ -42,13 +42,13 @@ export interface ActivityResult {
 }
 
 /** Builds the activity-earning service. */
-export function createActivityEarning(rt: LoyaltyRuntime) {
-  const { kernel, ledger, tiers } = rt;
-  const cfg = rt.program.config;
+export function createActivityEarning(runtime: LoyaltyRuntime) {
+  const { kernel, ledger, tiers } = runtime;
+  const cfg = runtime.program.config;
   const byCode = new Map<string, { config: ActivityConfig; tests: BasketTest[] }>();
   for (const a of cfg.activities) {
     const tests: BasketTest[] = [];
-    for (const [code, args] of Object.entries(a.when ?? {})) if (args !== undefined) tests.push(rt.program.registry.conditions.get(code)!.compile(args, { money: rt.program.money }) as BasketTest);
+    for (const [code, args] of Object.entries(a.when ?? {})) if (args !== undefined) tests.push(runtime.program.registry.conditions.get(code)!.compile(args, { money: runtime.program.money }) as BasketTest);
     byCode.set(a.code, { config: a, tests });
   }
 
@@ -82,7 +82,7 @@ export function createActivityEarning(rt: LoyaltyRuntime) {
       const timeZone = storeId ? await storeTimeZone(ctx.tx, storeId, input.storeId ? ['storeId'] : ['customerId']) : cfg.timeZone;
       const local = localTime(ctx.now, timeZone);
       if (found.tests.length) {
-        const facts = contextFacts(await memberContext(kernel, ctx.tx, { customerId: member.id, storeId, at: ctx.now, includesSale: false }, { startTier: rt.startTier, timeZone: cfg.timeZone }));
+        const facts = contextFacts(await memberContext(kernel, ctx.tx, { customerId: member.id, storeId, at: ctx.now, includesSale: false }, { startTier: runtime.startTier, timeZone: cfg.timeZone }));
         for (const t of found.tests) if (!t.test(facts)) throw new InvalidStateError(`${a.code} does not apply: ${t.reason(facts)}`, { path: ['activity'] });
       }
       if (a.type === 'birthday') {

@@ -63,9 +63,9 @@ export interface PointsResult {
 }
 
 /** Builds the adjustment service. */
-export function createAdjustments(rt: LoyaltyRuntime) {
-  const { kernel, ledger } = rt;
-  const cfg = rt.program.config;
+export function createAdjustments(runtime: LoyaltyRuntime) {
+  const { kernel, ledger } = runtime;
+  const cfg = runtime.program.config;
 
   async function where(ctx: LoyaltyContext, customerId: string, storeId: string | undefined) {
     const member = await activeMember(ctx.tx, customerId);

@@ -11,8 +11,8 @@ import type { LoyaltyContext, LoyaltyRuntime } from './runtime.js';
 export const MERGE_HANDLED = [accountsCollection.name, 'loyalty_entries', tierActivityCollection.name, holdsCollection.name, lotsCollection.name] as const;
 
 /** Builds the merge handler. */
-export function createCustomerMerge(rt: LoyaltyRuntime) {
-  const { ledger, tiers } = rt;
+export function createCustomerMerge(runtime: LoyaltyRuntime) {
+  const { ledger, tiers } = runtime;
 
   return async function mergeCustomer(ctx: LoyaltyContext, ids: { survivorId: string; mergedId: string }): Promise<readonly string[]> {
     const { survivorId, mergedId } = ids;

@@ -21,9 +21,9 @@ const SYSTEM = { actor: { system: 'loyalty-scheduler' } } as const;
 const ids = z.object({ ids: z.array(z.string().min(1).max(80)).min(1).max(BATCH), at: z.date() }).strict();
 
 /** Builds the due-work runner. */
-export function createDueWork(rt: LoyaltyRuntime, holds: HoldService, money: { vouchers: VoucherService; storedValue: StoredValueService }) {
-  const { kernel, ledger, tiers } = rt;
-  const cfg = rt.program.config;
+export function createDueWork(runtime: LoyaltyRuntime, holds: HoldService, money: { vouchers: VoucherService; storedValue: StoredValueService }) {
+  const { kernel, ledger, tiers } = runtime;
+  const cfg = runtime.program.config;
   const store = kernel.store;
 
   /**

@@ -28,9 +28,9 @@ export const reserveSchema = z
   .strict();
 
 /** Builds the hold service. */
-export function createHolds(rt: LoyaltyRuntime) {
-  const { kernel, ledger } = rt;
-  const cfg = rt.program.config;
+export function createHolds(runtime: LoyaltyRuntime) {
+  const { kernel, ledger } = runtime;
+  const cfg = runtime.program.config;
 
   const reserve = kernel.command({
     name: 'loyalty.reserve',

@@ -51,22 +51,22 @@ interface Wiring {
   refunds: LoyaltyRefundStep[];
 }
 
-function buildApi(kernel: Kernel<LoyaltyEventMap>, rt: LoyaltyRuntime, holds: HoldService, money: { vouchers: VoucherService; storedValue: StoredValueService; methods: { voucher: string; storedValue: string } }, wiring: Wiring) {
+function buildApi(kernel: Kernel<LoyaltyEventMap>, runtime: LoyaltyRuntime, holds: HoldService, money: { vouchers: VoucherService; storedValue: StoredValueService; methods: { voucher: string; storedValue: string } }, wiring: Wiring) {
   // Points first, then vouchers, then cards: a voucher's check and a card's share see what points kept back.
-  const parts = [createSaleEarning(rt, holds), createVoucherCheckout(rt, money.methods.voucher), createStoredValueCheckout(rt, money.storedValue, money.methods.storedValue)];
-  const storedValue: StoredValueApi = { ...money.storedValue.api, liability: createLiabilityReport(kernel, rt.program.config.currency) };
+  const parts = [createSaleEarning(runtime, holds), createVoucherCheckout(runtime, money.methods.voucher), createStoredValueCheckout(runtime, money.storedValue, money.methods.storedValue)];
+  const storedValue: StoredValueApi = { ...money.storedValue.api, liability: createLiabilityReport(kernel, runtime.program.config.currency) };
   const vouchers: VoucherApi = money.vouchers.api;
-  const activities = createActivityEarning(rt);
+  const activities = createActivityEarning(runtime);
   for (const part of parts) {
     wiring.handlers.push(...part.handlers);
     wiring.refunds.push(...part.refunds);
   }
   wiring.handlers.push(...activities.handlers);
-  const adjustments = createAdjustments(rt);
-  const queries = createQueries(rt);
-  const program = rt.program;
+  const adjustments = createAdjustments(runtime);
+  const queries = createQueries(runtime);
+  const program = runtime.program;
   // Every member has an account from registration on (the first sale then never races to create it).
-  wiring.handlers.push({ event: 'customer.registered', run: async (ctx, e) => void (await rt.ledger.account(ctx, e.customerId)) });
+  wiring.handlers.push({ event: 'customer.registered', run: async (ctx, e) => void (await runtime.ledger.account(ctx, e.customerId)) });
   return {
     /** The program in force, validated, with defaults filled in. */
     program: program.config,
@@ -149,20 +149,20 @@ export function loyalty(programConfig: ProgramInput | Record<string, unknown>, o
       const ledger = createLedger({ rate: config.pointValue, startTier });
       const tiers = createTierService(config.tiers ?? null, config.timeZone, ledger);
       const versions = createProgramVersions(program, registry);
-      const rt: LoyaltyRuntime = { kernel, program, versions, ledger, tiers, startTier };
-      const holds = createHolds(rt);
-      const vouchers = createVoucherService(rt);
-      const storedValue = createStoredValueService(rt, { pinIterations });
+      const runtime: LoyaltyRuntime = { kernel, program, versions, ledger, tiers, startTier };
+      const holds = createHolds(runtime);
+      const vouchers = createVoucherService(runtime);
+      const storedValue = createStoredValueService(runtime, { pinIterations });
       const wiring: Wiring = { handlers: [], refunds: [] };
-      const api = buildApi(kernel, rt, holds, { vouchers, storedValue, methods }, wiring);
-      const due = createDueWork(rt, holds, { vouchers, storedValue });
+      const api = buildApi(kernel, runtime, holds, { vouchers, storedValue, methods }, wiring);
+      const due = createDueWork(runtime, holds, { vouchers, storedValue });
       return {
         api,
         handlers: wiring.handlers,
         refunds: wiring.refunds,
         seed: () => versions.ensureStored(kernel.store, kernel.clock.now()),
         runDue: (now: Date) => due.runDue(now),
-        mergeCustomer: createCustomerMerge(rt),
+        mergeCustomer: createCustomerMerge(runtime),
         tenders: [methods.voucher, methods.storedValue, config.redemption.paymentMethod],
       };
     },

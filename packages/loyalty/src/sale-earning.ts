@@ -95,9 +95,9 @@ export function planReturn(program: CompiledProgram, award: Award, lines: readon
 }
 
 /** Builds the sale-earning handlers and registers them with the kernel. */
-export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
-  const { kernel, ledger, tiers } = rt;
-  const cfg = rt.program.config;
+export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService) {
+  const { kernel, ledger, tiers } = runtime;
+  const cfg = runtime.program.config;
 
   /** Quotes with fresh counters and adds to them; quotes again if another sale took the room meanwhile. */
   async function quoteAndCount(ctx: LoyaltyContext, program: CompiledProgram, lines: () => PricedLine[], vouchers: number, context: QuoteContext): Promise<{ quote: Quote; counters: Record<string, number> }> {
@@ -130,13 +130,13 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
     if (purchase.customerId === null) return;
     if (await ctx.tx.get(awardsCollection, purchase.id)) return;
     const customerId = purchase.customerId;
-    await rt.versions.ensureStored(ctx.tx, ctx.now, false);
+    await runtime.versions.ensureStored(ctx.tx, ctx.now, false);
 
     const rows = await saleLines(ctx.tx, purchase.id);
     const lines: AwardLine[] = rows.map((l) => ({ lineNo: l.lineNo, sku: l.sku, name: l.name, category: l.category, brand: l.brand, quantityMilli: l.quantityMilli, gross: l.amount + l.discount, discount: l.discount, net: l.amount, returnedMilli: 0 }));
     const vouchers = purchase.payments.filter((p) => cfg.base.voucherMethods.includes(p.method)).reduce((s, p) => s + p.amount, 0);
-    const context = await memberContext(kernel, ctx.tx, { customerId, storeId: purchase.storeId, channel: purchase.channel as QuoteContext['channel'] & string, at: purchase.occurredAt, includesSale: true }, { startTier: rt.startTier, timeZone: cfg.timeZone });
-    const { quote, counters } = await quoteAndCount(ctx, rt.program, () => remainingLines(lines), Math.min(vouchers, purchase.total), context);
+    const context = await memberContext(kernel, ctx.tx, { customerId, storeId: purchase.storeId, channel: purchase.channel as QuoteContext['channel'] & string, at: purchase.occurredAt, includesSale: true }, { startTier: runtime.startTier, timeZone: cfg.timeZone });
+    const { quote, counters } = await quoteAndCount(ctx, runtime.program, () => remainingLines(lines), Math.min(vouchers, purchase.total), context);
 
     let lotId: string | null = null;
     let pending = false;
@@ -167,7 +167,7 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
       customerId,
       storeId: purchase.storeId,
       occurredAt: purchase.occurredAt,
-      programVersion: rt.program.version,
+      programVersion: runtime.program.version,
       lines: lines as unknown as JsonValue,
       context: { ...context, at: purchase.occurredAt.toISOString(), counters } as unknown as JsonValue,
       total: purchase.total,
@@ -203,7 +203,7 @@ export function createSaleEarning(rt: LoyaltyRuntime, holds: HoldService) {
 
   /** Takes back what a return or void made unearned, gives back the points that paid for it. */
   async function reverse(ctx: LoyaltyContext, award: Award, lines: AwardLine[], refunded: number, returnId: string | null, refund: RefundCollector | null): Promise<void> {
-    const program = await rt.versions.get(ctx.tx, award.programVersion);
+    const program = await runtime.versions.get(ctx.tx, award.programVersion);
     const plan = planReturn(program, award, lines, refunded);
     const customerId = award.customerId;
     const ref = returnId ? { type: 'return', id: returnId } : { type: 'purchase', id: award.purchaseId };

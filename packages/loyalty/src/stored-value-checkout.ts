@@ -42,8 +42,8 @@ export function cardShares(payments: ReadonlyArray<{ captured: number; refunded:
 }
 
 /** Registers the stored-value handlers of sales, returns and voids. `method` is the stored-value payment method. */
-export function createStoredValueCheckout(rt: LoyaltyRuntime, service: StoredValueService, method: string) {
-  const { kernel } = rt;
+export function createStoredValueCheckout(runtime: LoyaltyRuntime, service: StoredValueService, method: string) {
+  const { kernel } = runtime;
 
   async function onRecorded(ctx: LoyaltyContext, e: { purchaseId: string }): Promise<void> {
     const purchase = await recordedSale(ctx, e.purchaseId);

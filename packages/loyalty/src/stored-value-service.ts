@@ -258,9 +258,9 @@ function needKey(command: string, options: CommandOptions | undefined): asserts 
 const READ = 'loyalty.stored-value.read';
 
 /** Builds the stored-value service (the checkout part registers itself from `stored-value-checkout.ts`). */
-export function createStoredValueService(rt: LoyaltyRuntime, settings: { pinIterations: number }) {
-  const { kernel } = rt;
-  const cfg = rt.program.config;
+export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pinIterations: number }) {
+  const { kernel } = runtime;
+  const cfg = runtime.program.config;
   const store = kernel.store;
 
   async function requireStore(ctx: LoyaltyContext, storeId: string, path: ReadonlyArray<string | number> = ['storeId']): Promise<void> {

@@ -59,8 +59,8 @@ export function voucherOutcomes(
 }
 
 /** Registers the voucher handlers of sales, returns and voids. `method` is the voucher payment method. */
-export function createVoucherCheckout(rt: LoyaltyRuntime, method: string) {
-  const { kernel } = rt;
+export function createVoucherCheckout(runtime: LoyaltyRuntime, method: string) {
+  const { kernel } = runtime;
 
   async function onRecorded(ctx: LoyaltyContext, e: { purchaseId: string }): Promise<void> {
     const purchase = await recordedSale(ctx, e.purchaseId);

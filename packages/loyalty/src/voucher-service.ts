@@ -261,9 +261,9 @@ export async function loadTemplate(session: StoreSession, id: string, path: Read
 const READ = 'loyalty.vouchers.read';
 
 /** Builds the voucher service (the checkout part registers itself from `voucher-checkout.ts`). */
-export function createVoucherService(rt: LoyaltyRuntime) {
-  const { kernel, ledger } = rt;
-  const cfg = rt.program.config;
+export function createVoucherService(runtime: LoyaltyRuntime) {
+  const { kernel, ledger } = runtime;
+  const cfg = runtime.program.config;
   const store = kernel.store;
 
   /** Makes a voucher from a template and appends its first entry. */
