@@ -22,6 +22,7 @@ import {
 } from '@clientele/core';
 import { z } from 'zod';
 import { accountsCollection, awardsCollection, entriesCollection, lotMovesCollection, lotsCollection } from './collections.js';
+import type { Basket } from './basket.js';
 import { counterKeys } from './counter-keys.js';
 import { readCounters } from './counters.js';
 import { memberContext } from './member-context.js';
@@ -295,7 +296,7 @@ export function createQueries(runtime: LoyaltyRuntime) {
     return { ...context, counters };
   }
 
-  async function quoteFor(input: z.input<typeof contextForSchema>, basket: unknown): Promise<Quote> {
+  async function quoteFor(input: z.input<typeof contextForSchema>, basket: Basket): Promise<Quote> {
     return quote(runtime.program, basket, await contextFor(input));
   }
 

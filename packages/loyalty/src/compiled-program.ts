@@ -7,7 +7,7 @@ import { canonicalJson, fingerprint } from '@clientele/core';
 import type { BasketTest, CompileEnv, LineTest, MatchedTest } from './conditions.js';
 import type { Period } from './local-time.js';
 import { moneyFormatter } from './money-format.js';
-import { createRegistry, parseProgram, type KindOptions, type KindRegistry, type ProgramConfig, type RuleConfig } from './program.js';
+import { createRegistry, parseProgram, type KindOptions, type KindRegistry, type ProgramConfig, type ProgramInput, type RuleConfig } from './program.js';
 import type { CompiledAction } from './rule-kinds.js';
 
 /** Caps as compiled. */
@@ -199,7 +199,7 @@ export function compileConfig(config: ProgramConfig, registry: KindRegistry): Co
 }
 
 /** Validates and compiles a program with the built-in kinds plus the host's. */
-export function compileProgram(input: unknown, kinds: KindOptions = {}): CompiledProgram {
+export function compileProgram(input: ProgramInput, kinds: KindOptions = {}): CompiledProgram {
   const registry = createRegistry(kinds);
   return compileConfig(parseProgram(input, registry), registry);
 }

@@ -9,6 +9,8 @@ import { createActivityEarning } from './activity-earning.js';
 import { createAdjustments } from './adjustments.js';
 import { pointsCollections, storedValueCollections, voucherCollections, loyaltyCollections } from './collections.js';
 import { compileConfig } from './compiled-program.js';
+import type { Basket } from './basket.js';
+import type { QuoteContext } from './quote-context.js';
 import { createCustomerMerge } from './customer-merge.js';
 import { createDueWork } from './due-work.js';
 import type { LoyaltyEvents } from './events.js';
@@ -76,7 +78,7 @@ function buildApi(kernel: Kernel<LoyaltyEventMap>, runtime: LoyaltyRuntime, hold
      * Points a basket earns and why (pure and synchronous: no I/O). `context` comes from `contextFor`
      * (a web POS fetches it once per member and quotes offline at every scan).
      */
-    quote: (basket: unknown, context: unknown): Quote => quote(program, basket, context),
+    quote: (basket: Basket, context: QuoteContext): Quote => quote(program, basket, context),
     /** A quote as readable lines for a receipt or a member. */
     explain: (q: Quote): string[] => explainQuote(q, program.money),
     /** The quote context of a member at a store (tier, segments or tags, birthday, first purchase, counters). Needs `loyalty.read`. */
@@ -127,7 +129,7 @@ export type LoyaltyApi = ReturnType<typeof buildApi>;
  * `VALIDATION_FAILED` naming every problem by path. Voucher templates and card products are data
  * too, defined at run time (`crm.loyalty.vouchers.defineTemplate`, `crm.loyalty.storedValue.defineProduct`).
  */
-export function loyalty(programConfig: ProgramInput | Record<string, unknown>, options: LoyaltyOptions = {}) {
+export function loyalty(programConfig: ProgramInput, options: LoyaltyOptions = {}) {
   const registry = createRegistry(options);
   const config = parseProgram(programConfig, registry);
   const methods = { voucher: options.paymentMethods?.voucher ?? 'voucher', storedValue: options.paymentMethods?.storedValue ?? 'stored-value' };

@@ -18,7 +18,7 @@
  * the trace (`text`, `earned`, `reason`) are written when first read, since a till re-quotes at
  * every scan and rarely prints.
  */
-import type { PricedLine } from './basket.js';
+import type { Basket, PricedLine } from './basket.js';
 import { priceBasket } from './basket.js';
 import { factorLabel, type CompiledProgram } from './compiled-program.js';
 import type { BasketTest, MatchedTest } from './conditions.js';
@@ -26,7 +26,7 @@ import type { BasketAction, LineAction, MultiplierAction } from './rule-kinds.js
 import { budgetKey, customerCapKey, dayCapKey, isMemberCounter } from './counter-keys.js';
 import { localTime } from './local-time.js';
 import { divide, mulDiv, valueOfPoints, type PointsRounding } from './points-math.js';
-import { contextFacts, type QuoteFacts } from './quote-context.js';
+import { contextFacts, type QuoteContext, type QuoteFacts } from './quote-context.js';
 
 /** What one rule gave one line. */
 export interface LineAward {
@@ -797,7 +797,7 @@ function buildTraces(s: TraceState): { lines: LineTrace[]; rules: RuleTrace[] } 
  * Quotes a basket: validates it and the context (every problem by path), then evaluates. Pure: no
  * I/O and no clock, so the same input always gives the same quote.
  */
-export function quote(program: CompiledProgram, basket: unknown, context: unknown): Quote {
+export function quote(program: CompiledProgram, basket: Basket, context: QuoteContext): Quote {
   const priced = priceBasket(basket);
   const facts = contextFacts(context);
   return evaluateProgram(program, priced.lines, priced.vouchers, facts, priced.sources);

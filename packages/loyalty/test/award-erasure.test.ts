@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '@clientele/core';
-import { compileProgram, quote } from '../src/index.js';
+import { compileProgram, quote, type QuoteContext } from '../src/index.js';
 import { erasedQuoteContext } from '../src/award-erasure.js';
 import { PROGRAM } from './support.js';
 
@@ -27,7 +27,7 @@ const named = (function texts(v: unknown, out: Set<string>): Set<string> {
 const basket = { lines: [{ sku: 'MILK', category: 'dairy', quantity: 4, unitPrice: 1250 }] };
 // A Monday in November, Shanghai time.
 const context = (birthDate: string | null) => ({ at: '2026-11-02T02:00:00.000Z', timeZone: 'Asia/Shanghai', storeId: 'S01', channel: 'store', customerId: 'cus_1', tier: 'standard', segments: ['vip', 'wine-lover-紫禁', 'SEG-HIGH'], firstPurchase: false, birthDate, counters: {} });
-const points = (c: JsonValue) => quote(program, basket, { ...(c as object), at: new Date((c as { at: string }).at) }).points;
+const points = (c: JsonValue) => quote(program, basket, { ...(c as object), at: new Date((c as { at: string }).at) } as QuoteContext).points;
 
 describe('the erased quote context of an award', () => {
   it('keeps the birthday month as a stand-in date when the sale fell in it, and the same points', () => {

@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isClienteleError } from '@clientele/core';
+import type { ProgramInput } from '../src/index.js';
 import { expectLedgerConsistent } from './invariants.js';
 import { CLERK, MANAGER, STORE_KINDS, SYSTEM, freshKey, member, nextReceipt, openLoyaltyChain, type LoyaltyChain } from './support.js';
 
@@ -13,7 +14,7 @@ const DAY = 86_400_000;
 const SHANGHAI = 8 * 3_600_000;
 const EXPIRY_DAYS = 10;
 /** One point per yuan; points last 10 days; a clawback of spent points makes the balance negative. */
-const PROGRAM = { id: 'model', timeZone: 'Asia/Shanghai', earn: [{ id: 'all', kind: 'per-spend', every: 100 }], expiry: { kind: 'days', days: EXPIRY_DAYS } };
+const PROGRAM: ProgramInput = { id: 'model', timeZone: 'Asia/Shanghai', earn: [{ id: 'all', kind: 'per-spend', every: 100 }], expiry: { kind: 'days', days: EXPIRY_DAYS } };
 
 type Op =
   | { kind: 'sell'; units: number; perUnit: number }

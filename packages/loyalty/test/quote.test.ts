@@ -150,9 +150,14 @@ describe('quote', () => {
 });
 
 describe('program validation', () => {
+  it('refuses a misspelt key when the program is compiled, and the type refuses it when it is written', () => {
+    // @ts-expect-error `eran` is not a key of a program: the program's type names every key.
+    expect(() => compileProgram({ id: 'typo', eran: [{ id: 'base', kind: 'per-spend', every: 100 }] })).toThrow(/eran/);
+  });
+
   const expectIssues = (input: unknown, expected: Array<[string, RegExp]>) => {
     try {
-      compileProgram(input);
+      compileProgram(input as ProgramInput);
       expect.unreachable('the program was accepted');
     } catch (e) {
       const err = e as { code: string; issues: Array<{ path: unknown[]; message: string }> };

@@ -59,7 +59,7 @@ export interface LoyaltyChain {
 }
 
 /** Two stores in Shanghai, a clerk, a manager, a loyalty desk; Monday 2 November 2026, 10:00 local. `auditReads` as for `createClientele`. */
-export async function openLoyaltyChain(store: Store, program: ProgramInput | Record<string, unknown> = PROGRAM, start = '2026-11-02T02:00:00Z', options: LoyaltyOptions = {}, settings: { auditReads?: boolean } = {}): Promise<LoyaltyChain> {
+export async function openLoyaltyChain(store: Store, program: ProgramInput = PROGRAM, start = '2026-11-02T02:00:00Z', options: LoyaltyOptions = {}, settings: { auditReads?: boolean } = {}): Promise<LoyaltyChain> {
   const clock = manualClock(start);
   const crm = createClientele({ store, clock, modules: [loyalty(program, options)] as const, auditReads: settings.auditReads ?? false });
   await crm.migrate();
