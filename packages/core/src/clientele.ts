@@ -24,6 +24,7 @@ import { createKernel } from './runtime/kernel.js';
 import type { CommandInfo, EventHandler, Kernel, ModuleDefinition, ModuleInstance, QueryInfo } from './runtime/module.js';
 import { createOutbox, type Outbox } from './runtime/outbox.js';
 import { orderRefundSteps } from './runtime/refunds.js';
+import type { Logger } from './runtime/logger.js';
 import type { Migration, MigrationResult, Store } from './store/port.js';
 import type { CollectionSpec } from './store/schema.js';
 import { currencySchema } from './money.js';
@@ -91,8 +92,14 @@ export interface ClienteleOptions<M extends readonly AnyModule[]> {
   customerAttributes?: z.ZodType<Record<string, unknown>>;
   /** Expected fields per kind of customer, for completeness. */
   completeness?: Partial<CompletenessRules>;
-  /** Receives what event listeners throw (default: `console.error`). */
+  /** Receives what event listeners throw (default: the logger's `error`, or `console.error` without a logger). */
   onListenerError?: (error: unknown, eventType: string) => void;
+  /**
+   * Where Clientele logs (a pino logger, or anything with its `debug`/`info`/`warn`/`error`); silent by
+   * default. Each command logs its name and outcome (`debug` when done, `info` when refused with a
+   * code, `error` when it failed unexpectedly), never its input.
+   */
+  logger?: Logger;
   /**
    * Audit every read of a member's file (default false): each query that shows customers' personal
    * data writes an audit entry with outcome `read`, the reader and the customers read.
@@ -196,9 +203,12 @@ export function createClientele<const M extends readonly AnyModule[] = []>(optio
     );
   }
 
-  const report = options.onListenerError ?? ((error: unknown, type: string) => console.error(`clientele: listener of ${type} failed`, error));
+  const logger = options.logger;
+  const report =
+    options.onListenerError ??
+    (logger ? (error: unknown, type: string) => logger.error({ event: type, err: error }, 'event listener failed') : (error: unknown, type: string) => console.error(`clientele: listener of ${type} failed`, error));
   const hub = createEventHub<EventMap>(report);
-  const kernel = createKernel({ store: options.store, clock, ids, currency, collections, hub, report, auditReads: options.auditReads ?? false });
+  const kernel = createKernel({ store: options.store, clock, ids, currency, collections, hub, report, auditReads: options.auditReads ?? false, ...(logger ? { logger } : {}) });
   const instances: Array<{ name: string; instance: ModuleInstance<unknown> }> = [];
   const core = buildCore(kernel, {
     completeness: { ...DEFAULT_COMPLETENESS, ...options.completeness },

@@ -101,6 +101,7 @@ export {
   type ValueMove,
   VALUE_KINDS,
 } from './runtime/module.js';
+export { silentLogger, type Logger, type LogMethod } from './runtime/logger.js';
 export { REFUND_ORDER, type RefundCollector, type RefundStep } from './runtime/refunds.js';
 export { limitNameFor, usedToday, type Authorisation } from './runtime/authority.js';
 export { nextSequence } from './runtime/kernel.js';

@@ -25,6 +25,8 @@ import { actorRef, actorSchema, isPermitted, type Actor, type ResolvedActor } fr
 import { authorise, type Authorisation } from './authority.js';
 import { auditLog, idempotencyKeys, outbox, sequences, timeline } from './collections.js';
 import type { EventHub, EventMap } from './events.js';
+import { silentLogger, type Logger } from './logger.js';
+import { inCommandSpan } from './tracing.js';
 import type { CoreEvents } from '../events.js';
 import type { Command, CommandContext, CommandInfo, CommandOptions, CommandSpec, EventHandler, Kernel, Query, QueryInfo, QuerySpec } from './module.js';
 import { z as zod } from 'zod';
@@ -80,6 +82,8 @@ export interface KernelSettings {
   report(error: unknown, context: string): void;
   /** Whether reads of members' files write audit entries (outcome `read`). */
   auditReads?: boolean;
+  /** Where command outcomes are logged (default: nowhere). */
+  logger?: Logger;
 }
 
 /** The kernel plus the hooks only `createClientele` uses. */
@@ -111,6 +115,7 @@ export async function nextSequence(tx: TransactionSession, name: string, count =
 /** Creates the runtime shared by all modules. */
 export function createKernel(settings: KernelSettings): KernelInternals {
   const { store, clock, ids, hub } = settings;
+  const logger = settings.logger ?? silentLogger;
   const handlers = new Map<string, EventHandler[]>();
   const modules = new Map<string, unknown>();
   const registry: CommandInfo[] = [];
@@ -405,7 +410,7 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     infos.add(info);
     specs.set(spec.name, spec as unknown as CommandSpec<z.ZodType, unknown>);
     registry.push(info);
-    const run = async (rawInput: z.input<S>, rawOptions: CommandOptions): Promise<O> => {
+    const attempt = async (rawInput: z.input<S>, rawOptions: CommandOptions): Promise<O> => {
       const options = parseInput(optionsSchema, rawOptions, ['options']) as CommandOptions;
       const key = options.idempotencyKey;
       if (spec.idempotency === 'required' && key === undefined) {
@@ -462,6 +467,18 @@ export function createKernel(settings: KernelSettings): KernelInternals {
       for (const e of (frame as Frame | null)?.pending ?? []) hub.emit(e.type, e.payload);
       return result;
     };
+    const run = (rawInput: z.input<S>, rawOptions: CommandOptions): Promise<O> =>
+      inCommandSpan(spec.name, async () => {
+        try {
+          const result = await attempt(rawInput, rawOptions);
+          logger.debug({ command: spec.name, outcome: 'ok' }, 'command done');
+          return result;
+        } catch (error) {
+          if (isClienteleError(error)) logger.info({ command: spec.name, outcome: 'refused', code: error.code }, 'command refused');
+          else logger.error({ command: spec.name, outcome: 'failed', err: error }, 'command failed');
+          throw error;
+        }
+      });
     return Object.assign(run, { info });
   }
 
