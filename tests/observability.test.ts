@@ -50,15 +50,16 @@ class RecordedSpan {
 }
 
 const spans: RecordedSpan[] = [];
+function startSpan(name: string): Span {
+  const span = new RecordedSpan(name);
+  spans.push(span);
+  return span as unknown as Span;
+}
 const tracer = {
-  startSpan(name: string) {
-    const span = new RecordedSpan(name);
-    spans.push(span);
-    return span as unknown as Span;
-  },
+  startSpan,
   startActiveSpan(name: string, ...rest: unknown[]) {
     const fn = rest[rest.length - 1] as (span: Span) => unknown;
-    return fn(this.startSpan(name));
+    return fn(startSpan(name));
   },
 } as unknown as Tracer;
 const provider: TracerProvider = { getTracer: () => tracer };
