@@ -89,7 +89,9 @@ export {
   type ModuleDefinition,
   type ModuleInstance,
   type NoEvents,
+  type RefundCollector,
   type RefundDeduction,
+  type RefundStep,
   type TimelineInput,
   type StoreSettings,
   type Query,
@@ -102,7 +104,7 @@ export {
   VALUE_KINDS,
 } from './runtime/module.js';
 export { silentLogger, type Logger, type LogMethod } from './runtime/logger.js';
-export { REFUND_ORDER, type RefundCollector, type RefundStep } from './runtime/refunds.js';
+export { REFUND_ORDER } from './runtime/refunds.js';
 export { limitNameFor, usedToday, type Authorisation } from './runtime/authority.js';
 export { nextSequence } from './runtime/kernel.js';
 export type { Outbox, OutboxEvent, RelayOptions } from './runtime/outbox.js';

@@ -13,7 +13,8 @@ import { localTime, periodKey } from './local-time.js';
 import { activeMember, memberContext, storeTimeZone } from './member-context.js';
 import type { ActivityConfig } from './program.js';
 import { contextFacts } from './quote-context.js';
-import type { LoyaltyContext, LoyaltyHandler, LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext, LoyaltyHandler } from './context.js';
 import { pointsText } from './points-math.js';
 
 /** Input of `recordActivity`. */

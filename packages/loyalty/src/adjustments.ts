@@ -10,7 +10,8 @@ import { expiryOf } from './expiry.js';
 import { GOODWILL_LIMITS } from './grant-authority.js';
 import { activeMember, storeTimeZone } from './member-context.js';
 import { valueOfPoints } from './points-math.js';
-import type { LoyaltyContext, LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext } from './context.js';
 
 const points = z.number().int('points are whole').max(1_000_000_000).min(-1_000_000_000);
 const refSchema = z.object({ type: codeSchema, id: idSchema }).strict();

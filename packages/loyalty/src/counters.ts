@@ -5,7 +5,7 @@
 import { isClienteleError, type StoreSession } from '@clientele/core';
 import { countersCollection } from './collections.js';
 import type { CounterUse } from './quote.js';
-import type { LoyaltyContext } from './runtime.js';
+import type { LoyaltyContext } from './context.js';
 
 /** Current values of the given counters (absent ones are left out: they are 0). */
 export async function readCounters(session: StoreSession, keys: Iterable<string>): Promise<Record<string, number>> {

@@ -5,7 +5,8 @@
  */
 import { accountsCollection, holdsCollection, lotsCollection, tierActivityCollection } from './collections.js';
 import type { Lot } from './ledger.js';
-import type { LoyaltyContext, LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext } from './context.js';
 
 /** Collections the merge handles itself (core moves the module's other rows by their customer key). */
 export const MERGE_HANDLED = [accountsCollection.name, 'loyalty_entries', tierActivityCollection.name, holdsCollection.name, lotsCollection.name] as const;

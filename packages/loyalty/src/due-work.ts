@@ -13,7 +13,8 @@ import type { HoldService } from './holds.js';
 import type { StoredValueService } from './stored-value-service.js';
 import type { VoucherService } from './voucher-service.js';
 import { addDaysToDate, localTime, startOfLocalDate } from './local-time.js';
-import type { LoyaltyContext, LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext } from './context.js';
 import { pointsText } from './points-math.js';
 
 const BATCH = 200;

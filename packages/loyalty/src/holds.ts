@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { holdsCollection } from './collections.js';
 import { activeMember, storeTimeZone } from './member-context.js';
 import { valueOfPoints } from './points-math.js';
-import type { LoyaltyContext, LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext } from './context.js';
 
 /** A hold as stored. */
 export type Hold = RowOf<typeof holdsCollection>;

@@ -16,7 +16,7 @@ import { actorRef, isClienteleError, type JsonValue, type RowOf } from '@cliente
 import { accountsCollection, entriesCollection, lotMovesCollection, lotsCollection, type EntryKind } from './collections.js';
 import type { Expiry } from './expiry.js';
 import { valueOfPoints, type PointValue } from './points-math.js';
-import type { LoyaltyContext } from './runtime.js';
+import type { LoyaltyContext } from './context.js';
 
 /** A ledger entry as stored. */
 export type LedgerEntry = RowOf<typeof entriesCollection>;

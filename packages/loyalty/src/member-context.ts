@@ -4,7 +4,7 @@
  * Inside a transaction every read goes through its session, the segments module's included.
  */
 import { mustGet, NotFoundError, InvalidStateError, customersCollection, purchasesCollection, resolveActiveCustomer, storeCalendar, storesCollection, type CustomerRow, type Kernel, type StoreSession } from '@clientele/core';
-import type { LoyaltyEventMap } from './runtime.js';
+import type { LoyaltyEventMap } from './context.js';
 import { accountsCollection } from './collections.js';
 import type { Channel, QuoteContext } from './quote-context.js';
 

@@ -33,7 +33,8 @@ import { memberContext } from './member-context.js';
 import { pointsText, valueOfPoints } from './points-math.js';
 import { contextFacts, type QuoteContext } from './quote-context.js';
 import { evaluateProgram, type Quote } from './quote.js';
-import type { LoyaltyContext, LoyaltyHandler, LoyaltyRefundStep, LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext, LoyaltyHandler, LoyaltyRefundStep } from './context.js';
 import { recordedSale, saleLines } from './sale-reads.js';
 
 /** A sale's line as the award keeps it. */

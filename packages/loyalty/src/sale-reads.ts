@@ -4,7 +4,7 @@
  * row between them.
  */
 import { purchaseLinesCollection, purchasesCollection, type RowOf, type StoreSession } from '@clientele/core';
-import type { LoyaltyContext } from './runtime.js';
+import type { LoyaltyContext } from './context.js';
 
 type PurchaseRow = RowOf<typeof purchasesCollection>;
 

@@ -16,7 +16,8 @@ import {
   type RefundCollector,
 } from '@clientele/core';
 import { storedValuePaymentsCollection } from './collections.js';
-import type { LoyaltyContext, LoyaltyHandler, LoyaltyRefundStep, LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext, LoyaltyHandler, LoyaltyRefundStep } from './context.js';
 import { recordedSale } from './sale-reads.js';
 import { cardRefusal, loadCard, loadProduct, requireUsable, postCardEntry, type StoredValueService } from './stored-value-service.js';
 

@@ -40,7 +40,8 @@ import { storedValueCardsCollection, storedValueEntriesCollection, storedValuePa
 import { InsufficientFundsError } from './errors.js';
 import { activeMember } from './member-context.js';
 import { PIN_TRIES, hashPin, pinSchema, pinStamp, saltFrom, verifyPin } from './pin-hash.js';
-import type { LoyaltyContext, LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext } from './context.js';
 import { bonusFor, cardExpiry, cardProductSchema, generateCardNumber, valueProblem, type CardProduct } from './stored-value-products.js';
 
 /** A card row as stored. */

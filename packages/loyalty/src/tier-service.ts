@@ -8,7 +8,7 @@ import { accountsCollection, tierActivityCollection } from './collections.js';
 import type { Ledger } from './ledger.js';
 import { localTime } from './local-time.js';
 import { levelRank, nextReview, qualifiedLevel, windowMonths, type TiersConfig } from './tiers.js';
-import type { LoyaltyContext } from './runtime.js';
+import type { LoyaltyContext } from './context.js';
 
 /** Builds the tier service for a program's tier configuration (null: the program has no tiers). */
 export function createTierService(tiers: TiersConfig | null, timeZone: string, ledger: Ledger) {

@@ -19,7 +19,8 @@ import {
   type StoreSession,
 } from '@clientele/core';
 import { vouchersCollection } from './collections.js';
-import type { LoyaltyContext, LoyaltyHandler, LoyaltyRefundStep, LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyRuntime } from './runtime.js';
+import type { LoyaltyContext, LoyaltyHandler, LoyaltyRefundStep } from './context.js';
 import { recordedSale, saleLines } from './sale-reads.js';
 import { formatCode, voucherCodeSchema } from './voucher-codes.js';
 import { checkVoucher, eligibleAmount, returnOutcome, voucherRefusal, type ReturnOutcome, type VoucherLine } from './voucher-rules.js';

@@ -2,8 +2,8 @@
 import { z } from 'zod';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError, invalid, isClienteleError, type ValidationIssue } from '../errors.js';
 import { currencySchema, formatMoney } from '../money.js';
-import type { CommandContext, Kernel, ValueKind } from '../runtime/module.js';
-import { createRefundCollector, type RefundStep } from '../runtime/refunds.js';
+import type { CommandContext, Kernel, RefundStep, ValueKind } from '../runtime/module.js';
+import { createRefundCollector } from '../runtime/refunds.js';
 import { insertMany } from '../store/bulk.js';
 import { getLinked } from '../store/linked-get.js';
 import type { StoreSession } from '../store/port.js';

@@ -10,7 +10,7 @@ import type { CollectionSpec, JsonValue } from '../store/schema.js';
 import type { Actor, ResolvedActor } from './actor.js';
 import type { EventMap } from './events.js';
 import type { CoreEvents } from '../events.js';
-import type { RefundStep } from './refunds.js';
+import type { SettledTender } from '../model/purchase-math.js';
 import type { OpeningHours } from '../model/business-calendar.js';
 import type { ValidationIssue } from '../errors.js';
 
@@ -58,6 +58,47 @@ export interface RefundDeduction {
   amount: number;
   /** One readable line for the receipt and the audit ("120 points already spent"). */
   reason: string;
+}
+
+/**
+ * What a return's steps add to it, in the order the steps run. Core makes one per return and turns
+ * it into the return's deductions and tenders after the last step.
+ */
+export interface RefundCollector {
+  /** The refund of the returned lines before anything is kept back, minor units. */
+  readonly amount: number;
+  /**
+   * Charges part of the refund back to the customer (points the returned goods earned and were
+   * already spent, a voucher's discount the rest of the basket no longer earns). A zero amount adds nothing.
+   */
+  deduct(deduction: RefundDeduction): void;
+  /**
+   * Records that the step gave part of the refund back through its own tender (credited a card,
+   * restored points, made a voucher active again); the till pays only the rest. A zero amount adds nothing.
+   */
+  settle(tender: SettledTender): void;
+  /** The charges so far, in the order they were made. */
+  deductions(): readonly RefundDeduction[];
+  /** The tenders settled so far, in the order they were settled. */
+  tenders(): readonly SettledTender[];
+  /** The refund less the charges so far, each cut to what was left of it. */
+  afterDeductions(): number;
+  /** The money still to give back: the refund less the charges (each cut to what was left) and less money already settled. */
+  left(): number;
+}
+
+/**
+ * A module's part in giving a sale back, declared in its setup's `refunds`. Core runs the steps of
+ * every module by `order` (lower first; equal orders in module order) inside the return's or void's
+ * transaction, after the `purchase.returned` or `purchase.voided` event's handlers.
+ */
+export interface RefundStep<E extends EventMap = CoreEvents> {
+  /** Where it runs among the others; see `REFUND_ORDER`. */
+  readonly order: number;
+  /** Some of a sale's lines came back: take back what they earned, and charge or settle through `refund`. */
+  onReturn?(ctx: CommandContext<E>, event: CoreEvents['purchase.returned'], refund: RefundCollector): Promise<void>;
+  /** A whole sale was voided: give back everything the module took for it. */
+  onVoid?(ctx: CommandContext<E>, event: CoreEvents['purchase.voided']): Promise<void>;
 }
 
 /**

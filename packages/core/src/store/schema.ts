@@ -2,7 +2,6 @@
  * Collections: how a module declares the data it owns. Adapters create tables (or their
  * equivalent) from these declarations; nothing else about a module's data is adapter-specific.
  */
-import type { StoreSession } from './port.js';
 
 /** The value kinds every store must keep exactly. */
 export type FieldKind = 'string' | 'integer' | 'boolean' | 'timestamp' | 'json';
@@ -98,6 +97,12 @@ export interface CollectionSpec<F extends Record<string, FieldSpec> = Record<str
  */
 export type PrivacyClass = 'personal' | 'scrub' | 'plain';
 
+/** The reads an eraser may make in the erasure's transaction (a store session has them). */
+export interface ErasureReader {
+  /** The row of `collection` under `key`, if any. */
+  get<C extends CollectionSpec>(collection: C, key: string): Promise<RowOf<C> | undefined>;
+}
+
 /** What a {@link FieldEraser} is given. */
 export interface FieldErasure {
   /** Whether a text mentions one of the person's values (see `personalValueMatcher`). */
@@ -107,7 +112,7 @@ export interface FieldErasure {
   /** The row being erased, as stored. */
   readonly row: AnyRow;
   /** The erasure's transaction, for what the function needs to read. */
-  readonly session: StoreSession;
+  readonly session: ErasureReader;
 }
 
 /** Rewrites one field of a row on erasure; returns the value to store. */

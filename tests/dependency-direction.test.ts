@@ -1,0 +1,104 @@
+/**
+ * The layering holds: domain modules and adapters import core, core imports none of them, modules and
+ * adapters do not import each other, and no source file takes part in an import cycle.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const packagesDir = join(root, 'packages');
+
+/** What each layer may import of the others (besides itself). */
+const LAYERS: Record<string, 'core' | 'sql' | 'adapter' | 'module' | 'kit'> = {
+  core: 'core',
+  sql: 'sql',
+  sqlite: 'adapter',
+  postgres: 'adapter',
+  loyalty: 'module',
+  complaints: 'module',
+  segments: 'module',
+  testkit: 'kit',
+};
+const MAY_IMPORT: Record<string, readonly string[]> = {
+  core: [],
+  sql: ['core'],
+  adapter: ['core', 'sql'],
+  module: ['core'],
+  kit: ['core'],
+};
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
+    else if (name.endsWith('.ts')) out.push(path);
+  }
+  return out;
+}
+
+/** Every module specifier a file imports or re-exports (type-only ones included: they couple too). */
+function specifiers(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const found: string[] = [];
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s+'([^']+)'/g)) found.push(m[1]!);
+  for (const m of text.matchAll(/(?:^|\n)\s*import\s+'([^']+)'/g)) found.push(m[1]!);
+  for (const m of text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)) found.push(m[1]!);
+  return found;
+}
+
+const packages = Object.keys(LAYERS).filter((p) => statSync(join(packagesDir, p, 'src'), { throwIfNoEntry: false })?.isDirectory());
+const filesOf = new Map(packages.map((p) => [p, sourceFiles(join(packagesDir, p, 'src'))]));
+
+describe('dependency direction', () => {
+  it('finds every package of the layering', () => {
+    expect(packages.sort()).toEqual(Object.keys(LAYERS).sort());
+  });
+
+  it('lets each package import only the layers below it', () => {
+    const wrong: string[] = [];
+    for (const [pkg, files] of filesOf) {
+      const allowed = MAY_IMPORT[LAYERS[pkg]!]!;
+      for (const file of files) {
+        for (const spec of specifiers(file)) {
+          const m = /^@clientele\/([a-z-]+)/.exec(spec);
+          if (!m || m[1] === pkg) continue;
+          const target = LAYERS[m[1]!];
+          if (!target || !allowed.includes(target)) wrong.push(`${relative(root, file)} imports ${spec}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('has no import cycle between the files of any package', () => {
+    const cycles: string[] = [];
+    for (const files of filesOf.values()) {
+      const known = new Set(files);
+      const edges = new Map<string, string[]>();
+      for (const file of files) {
+        const targets = specifiers(file)
+          .filter((s) => s.startsWith('.'))
+          .map((s) => resolve(dirname(file), s.replace(/\.js$/, '.ts')))
+          .filter((t) => known.has(t));
+        edges.set(file, targets);
+      }
+      const state = new Map<string, 'open' | 'done'>();
+      const stack: string[] = [];
+      const visit = (file: string): void => {
+        state.set(file, 'open');
+        stack.push(file);
+        for (const next of edges.get(file) ?? []) {
+          if (state.get(next) === 'open') cycles.push([...stack.slice(stack.indexOf(next)), next].map((f) => relative(root, f)).join(' -> '));
+          else if (!state.has(next)) visit(next);
+        }
+        stack.pop();
+        state.set(file, 'done');
+      };
+      for (const file of files) if (!state.has(file)) visit(file);
+    }
+    expect(cycles).toEqual([]);
+  });
+});
