@@ -7,7 +7,6 @@
 import {
   InvalidStateError,
   NotFoundError,
-  aggregate,
   codeSchema,
   idSchema,
   instantSchema,
@@ -328,7 +327,7 @@ export function createSurveyService(engine: Engine) {
       return out;
     }
     const groupBy = (q.by === 'store' ? ['storeId', 'indicator', 'indicatorGroup', 'scale'] : ['indicator', 'indicatorGroup', 'scale']) as Array<'storeId' | 'indicator' | 'indicatorGroup' | 'scale'>;
-    const rows: AggregateRow[] = await aggregate(kernel.store, answersCollection, {
+    const rows: AggregateRow[] = await kernel.store.aggregate(answersCollection, {
       where,
       groupBy,
       measures: { answers: { fn: 'count' }, score: { fn: 'sum', field: 'score' }, normalised: { fn: 'sum', field: 'normalised' }, promoters: { fn: 'sum', field: 'promoter' }, detractors: { fn: 'sum', field: 'detractor' } },

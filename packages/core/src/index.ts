@@ -12,9 +12,18 @@ export { textProblem, jsonTextProblem, type TextKind, type TextProblem } from '.
 export * from './store/schema.js';
 export * from './store/port.js';
 export { memoryStore, type MemoryStoreOptions } from './store/memory-store.js';
-export { scan, aggregate, aggregateByScan, insertMany, sortGroups, checkAggregate, type TransactionalSession } from './store/bulk.js';
+export { scan, aggregate, aggregateByScan, insertMany, insertManyByInserts, sortGroups, checkAggregate, type TransactionalSession } from './store/bulk.js';
 export { getLinked, getLinkedByReads, checkLink } from './store/linked-get.js';
-export { consumeMany, deleteMany, checkConditionalWrites, checkDistinct } from './store/conditional-writes.js';
+export { consumeMany, consumeManyByConsumes, deleteMany, deleteManyByDeletes, checkConditionalWrites, checkDistinct } from './store/conditional-writes.js';
+export {
+  defineStore,
+  type AdapterSession,
+  type BaseOperations,
+  type OptionalOperation,
+  type PushDowns,
+  type StoreBase,
+  type StoreTraits,
+} from './store/define-store.js';
 export { createRowCodec, type CodecOptions, type RowCodec } from './store/codec.js';
 export { Mutex } from './store/mutex.js';
 export {
@@ -29,6 +38,8 @@ export {
   compareRows,
   resolveOrder,
   resolveFind,
+  resolveSelect,
+  projectRow,
   resolveLimit,
   encodeCursor,
   decodeCursor,

@@ -5,7 +5,6 @@
 import {
   InvalidStateError,
   NotFoundError,
-  aggregate,
   codeSchema,
   customersCollection,
   idSchema,
@@ -204,7 +203,7 @@ export function createQueries(rt: LoyaltyRuntime) {
     const at = q.at ?? kernel.clock.now();
     const where: Record<string, unknown> = { at: { lte: at } };
     if (q.storeId) where['storeId'] = q.storeId;
-    const groups = await aggregate(store, lotMovesCollection, { where, groupBy: ['storeId'], measures: { points: { fn: 'sum', field: 'points' }, pendingPoints: { fn: 'sum', field: 'pendingPoints' } } });
+    const groups = await store.aggregate(lotMovesCollection, { where, groupBy: ['storeId'], measures: { points: { fn: 'sum', field: 'points' }, pendingPoints: { fn: 'sum', field: 'pendingPoints' } } });
     const stores = groups
       .map((g) => {
         const points = Number(g['points'] ?? 0);

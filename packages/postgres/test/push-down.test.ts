@@ -3,7 +3,7 @@
  * statement per chunk of rows, and pages of grouped aggregates in SQL, inside a transaction too.
  */
 import { describe, expect, it } from 'vitest';
-import { aggregate, aggregateByScan, isClienteleError } from '@clientele/core';
+import { aggregateByScan, isClienteleError } from '@clientele/core';
 import type { Store } from '@clientele/core';
 import { postgresStore } from '@clientele/postgres';
 import { account, accounts, migrations, rejection } from './fixtures.js';
@@ -75,7 +75,7 @@ withServer(() => {
 
       expect(store.capabilities.aggregatePaging).toBe(true);
       texts.length = 0;
-      expect(await aggregate(store, accounts, query)).toStrictEqual(expected);
+      expect(await store.aggregate(accounts, query)).toStrictEqual(expected);
       expect(texts).toHaveLength(1);
       // A column that cannot be null is ordered as its index is (nulls last), so the index gives each page.
       expect(texts[0]).toMatch(/GROUP BY .* ORDER BY "customer_id" COLLATE "C" ASC LIMIT \$\d+$/);
@@ -84,14 +84,14 @@ withServer(() => {
       await store.insert(accounts, account('q1', 1, { note: 'b' }));
       await store.insert(accounts, account('q2', 2, { note: 'a' }));
       texts.length = 0;
-      const byNote = await aggregate(store, accounts, { groupBy: ['note'], measures: { n: { fn: 'count' } }, limit: 2 });
+      const byNote = await store.aggregate(accounts, { groupBy: ['note'], measures: { n: { fn: 'count' } }, limit: 2 });
       expect(texts[0]).toMatch(/ORDER BY "note" COLLATE "C" ASC NULLS FIRST LIMIT/);
       expect(byNote).toStrictEqual([{ note: null, n: 30 }, { note: 'a', n: 1 }]);
 
       texts.length = 0;
       const inside = await store.transaction(async (tx) => {
         expect((tx as { capabilities?: { aggregatePaging?: boolean } }).capabilities?.aggregatePaging).toBe(true);
-        return aggregate(tx, accounts, query);
+        return tx.aggregate(accounts, query);
       });
       expect(inside).toStrictEqual(expected);
       // BEGIN, the one paged query, COMMIT: no scan of the rows.

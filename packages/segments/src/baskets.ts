@@ -5,8 +5,6 @@
  */
 import { z } from 'zod';
 import {
-  aggregate,
-  insertMany,
   purchaseLinesCollection,
   purchasesCollection,
   scan,
@@ -29,7 +27,7 @@ async function voidedIds(session: StoreSession, where: Record<string, unknown> =
   const out: string[] = [];
   let after: string | null = null;
   for (;;) {
-    const page: AggregateRow[] = await aggregate(session, purchasesCollection, { where: { ...where, status: 'voided' }, groupBy: ['id'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(after ? { after: [after] } : {}) });
+    const page: AggregateRow[] = await session.aggregate(purchasesCollection, { where: { ...where, status: 'voided' }, groupBy: ['id'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(after ? { after: [after] } : {}) });
     for (const g of page) out.push(g['id'] as string);
     if (page.length < GROUP_PAGE) return out;
     after = out[out.length - 1]!;
@@ -50,7 +48,7 @@ export async function categoriesInRange(session: StoreSession, from: string | nu
   };
   let after: [string, string] | null = null;
   for (;;) {
-    const page: AggregateRow[] = await aggregate(session, purchaseLinesCollection, { where: { customerId }, groupBy: ['customerId', 'category'], measures: { amount: { fn: 'sum', field: 'amount' } }, limit: GROUP_PAGE, ...(after ? { after } : {}) });
+    const page: AggregateRow[] = await session.aggregate(purchaseLinesCollection, { where: { customerId }, groupBy: ['customerId', 'category'], measures: { amount: { fn: 'sum', field: 'amount' } }, limit: GROUP_PAGE, ...(after ? { after } : {}) });
     for (const g of page) add(g['customerId'] as string, g['category'] as string, g['amount'] as number);
     if (page.length < GROUP_PAGE) break;
     const last: AggregateRow = page[page.length - 1]!;
@@ -79,7 +77,7 @@ export function createBasketRefresh(kernel: Kernel, config: ResolvedSegmentsConf
     kernel.command({ name, input: z.custom<T>(() => true), permission: 'segments.rebuild', idempotency: 'optional', run: run as (ctx: CommandContext, input: unknown) => Promise<unknown> });
 
   const categoriesChunk = internal<{ after: string | null; limit: number; asOf: Date }>('segments.rebuild-categories', async (ctx, input) => {
-    const page: AggregateRow[] = await aggregate(ctx.tx, customerStatsCollection, { groupBy: ['customerId'], measures: { n: { fn: 'count' } }, limit: input.limit, ...(input.after !== null ? { after: [input.after] } : {}) });
+    const page: AggregateRow[] = await ctx.tx.aggregate(customerStatsCollection, { groupBy: ['customerId'], measures: { n: { fn: 'count' } }, limit: input.limit, ...(input.after !== null ? { after: [input.after] } : {}) });
     if (page.length === 0) return { next: null, done: 0, written: 0 };
     const upper = page[page.length - 1]!['customerId'] as string;
     const spend = await categoriesInRange(ctx.tx, input.after, upper);
@@ -100,7 +98,7 @@ export function createBasketRefresh(kernel: Kernel, config: ResolvedSegmentsConf
     const old: string[] = [];
     for await (const p of scan(ctx.tx, basketPairsCollection)) old.push(p.id);
     for (const id of old) await ctx.tx.delete(basketPairsCollection, id);
-    await insertMany(ctx.tx, basketPairsCollection, input.rows as never);
+    await ctx.tx.insertMany(basketPairsCollection, input.rows as never);
   });
 
   /** Runs the baskets part of a rebuild. */
@@ -125,7 +123,7 @@ export function createBasketRefresh(kernel: Kernel, config: ResolvedSegmentsConf
     const frequency: Array<[string, number]> = [];
     let skuAfter: string | null = null;
     for (;;) {
-      const page: AggregateRow[] = await aggregate(store, purchaseLinesCollection, { groupBy: ['sku'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(skuAfter ? { after: [skuAfter] } : {}) });
+      const page: AggregateRow[] = await store.aggregate(purchaseLinesCollection, { groupBy: ['sku'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(skuAfter ? { after: [skuAfter] } : {}) });
       for (const g of page) frequency.push([g['sku'] as string, g['n'] as number]);
       if (page.length < GROUP_PAGE) break;
       skuAfter = page[page.length - 1]!['sku'] as string;
@@ -143,7 +141,7 @@ export function createBasketRefresh(kernel: Kernel, config: ResolvedSegmentsConf
     let lineAfter: [string, string, string] | null = null;
     for (;;) {
       if (s.cancelled()) return { pairs: 0, written, cancelled: true };
-      const page: AggregateRow[] = await aggregate(store, purchaseLinesCollection, { groupBy: ['purchaseId', 'category', 'sku'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(lineAfter ? { after: lineAfter } : {}) });
+      const page: AggregateRow[] = await store.aggregate(purchaseLinesCollection, { groupBy: ['purchaseId', 'category', 'sku'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(lineAfter ? { after: lineAfter } : {}) });
       for (const g of page) {
         const id = g['purchaseId'] as string;
         if (!basket || basket.id !== id) {

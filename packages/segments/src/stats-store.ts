@@ -5,7 +5,6 @@
  * reconciling one customer's memberships.
  */
 import {
-  aggregate,
   customersCollection,
   purchasesCollection,
   scan,
@@ -82,7 +81,7 @@ export function summaryFrom(g: AggregateRow): PurchaseSummary {
 
 /** One customer's completed purchases as a summary as of `now`, or null when they never bought. */
 export async function summaryOf(session: StoreSession, customerId: string, now: Date, config: ResolvedSegmentsConfig): Promise<PurchaseSummary | null> {
-  const [g] = await aggregate(session, purchasesCollection, { where: { customerId, status: 'completed' }, measures: summaryMeasures(windowStartOf(now, config.rfm)) });
+  const [g] = await session.aggregate(purchasesCollection, { where: { customerId, status: 'completed' }, measures: summaryMeasures(windowStartOf(now, config.rfm)) });
   const summary = summaryFrom(g!);
   return summary.times.length ? summary : null;
 }
@@ -460,7 +459,7 @@ export async function matchCustomers(session: StoreSession, predicate: Predicate
 export async function* idsWhere(session: StoreSession, where: Record<string, unknown>): AsyncGenerator<string[]> {
   let after: string | null = null;
   for (;;) {
-    const page: AggregateRow[] = await aggregate(session, customerStatsCollection, {
+    const page: AggregateRow[] = await session.aggregate(customerStatsCollection, {
       where: where as Where<typeof customerStatsCollection>,
       groupBy: ['customerId'],
       measures: { n: { fn: 'count' } },
@@ -478,7 +477,7 @@ export async function* idsWhere(session: StoreSession, where: Record<string, unk
 export async function* memberIds(session: StoreSession, segmentId: string): AsyncGenerator<string[]> {
   let after: string | null = null;
   for (;;) {
-    const page: AggregateRow[] = await aggregate(session, segmentMembersCollection, { where: { segmentId }, groupBy: ['customerId'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(after !== null ? { after: [after] } : {}) });
+    const page: AggregateRow[] = await session.aggregate(segmentMembersCollection, { where: { segmentId }, groupBy: ['customerId'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(after !== null ? { after: [after] } : {}) });
     yield page.map((g) => g['customerId'] as string);
     if (page.length < GROUP_PAGE) return;
     after = page[page.length - 1]!['customerId'] as string;

@@ -366,7 +366,7 @@ describe('sqliteStore setup', () => {
     const own = new Database(file);
     const store = track(sqliteStore({ database: own, busyTimeoutMs: 1234 }));
     expect(own.pragma('busy_timeout', { simple: true })).toBe(1234);
-    expect(store.capabilities).toEqual({ aggregate: true, insertMany: true, multiProcess: true, jsonColumns: false, migrationLock: true, aggregatePaging: true, aggregateSeries: true, getLinked: true });
+    expect(store.capabilities).toEqual({ aggregate: true, insertMany: true, multiProcess: true, jsonColumns: false, migrationLock: true, aggregatePaging: true, aggregateSeries: true, getLinked: true, consumeMany: false, deleteMany: false });
     await store.close();
     expect(own.open).toBe(true); // the host's connection stays open
     own.close();
