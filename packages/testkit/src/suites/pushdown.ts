@@ -46,7 +46,7 @@ async function pageThrough(store: Store, collection: typeof sales, query: Aggreg
   let after: ScalarValue[] | undefined;
   for (let guard = 0; guard < 100; guard++) {
     const q = { ...query, limit, ...(after ? { after } : {}) };
-    const page = await store.aggregate!(collection, q);
+    const page = await store.aggregate(collection, q);
     expect(page, `${what}: page after ${JSON.stringify(after)} with limit ${limit}`).toStrictEqual(await aggregateByScan(store, collection, q));
     pages.push(...page);
     if (page.length < limit) break;
@@ -60,7 +60,7 @@ export const pushdownSuite = {
   title: 'push-downs',
   tests: {
     async 'pushdown.aggregate-equals-fallback'({ store }) {
-      const pushed = store.aggregate!.bind(store);
+      const pushed = store.aggregate.bind(store);
       const rows = await seedSales(store);
 
       const queries: Array<[string, AggregateQuery<typeof sales>]> = [
@@ -106,7 +106,7 @@ export const pushdownSuite = {
     },
 
     async 'pushdown.aggregate-paging'({ store }) {
-      const pushed = store.aggregate!.bind(store);
+      const pushed = store.aggregate.bind(store);
       await seedSales(store);
       const measures = { n: { fn: 'count' }, total: { fn: 'sum', field: 'amount' }, last: { fn: 'max', field: 'at' } } as const;
       const shapes: Array<[string, AggregateQuery<typeof sales>]> = [
@@ -132,7 +132,7 @@ export const pushdownSuite = {
     },
 
     async 'pushdown.aggregate-series'({ store }) {
-      const pushed = store.aggregate!.bind(store);
+      const pushed = store.aggregate.bind(store);
       const rows = await seedSales(store);
       // A sale before 1970 (a negative timestamp) among one customer's others.
       const early = newSale(43, { customerId: 'cust-001', kind: 'old', amount: -7, at: new Date(-3 * 86_400_000 + 5) });
@@ -228,7 +228,7 @@ export const pushdownSuite = {
 
     async 'pushdown.consume-many'(h) {
       const { store } = h;
-      const many = store.consumeMany!.bind(store);
+      const many = store.consumeMany.bind(store);
       const at = new Date(Date.UTC(2024, 2, 3, 4, 5, 6, 7));
       for (let n = 1; n <= 6; n++) await store.insert(vouchers, newVoucher(n));
       await store.update(vouchers, 'vch-002', { status: 'redeemed', redeemedBy: 'cust-9', redeemedAt: at });
@@ -280,7 +280,7 @@ export const pushdownSuite = {
 
     async 'pushdown.delete-many'(h) {
       const { store } = h;
-      const many = store.deleteMany!.bind(store);
+      const many = store.deleteMany.bind(store);
       for (let n = 1; n <= 6; n++) await store.insert(customers, newCustomer(n, { name: n === 2 ? '张伟 🧧' : `Customer ${n}` }));
       await store.insert(customers, { ...newCustomer(7), id: '客户-🧧' });
       expect(await many(customers, []), 'an empty list').toEqual([]);
@@ -307,7 +307,7 @@ export const pushdownSuite = {
 
     async 'pushdown.insert-many'(h) {
       const { store } = h;
-      const bulk = store.insertMany!.bind(store);
+      const bulk = store.insertMany.bind(store);
       expect(await bulk(sales, []), 'an empty batch').toBe(0);
 
       const batch = Array.from({ length: 250 }, (_, i) =>
