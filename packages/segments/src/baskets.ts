@@ -12,6 +12,7 @@ import {
   type CommandContext,
   type CommandOptions,
   type Kernel,
+  type Page,
   type StoreSession,
 } from '@clientele/core';
 import { basketPairsCollection, customerStatsCollection, type StatsRow } from './collections.js';
@@ -26,12 +27,13 @@ export type PairLevel = 'item' | 'category';
 async function voidedIds(session: StoreSession, where: Record<string, unknown> = {}): Promise<string[]> {
   const out: string[] = [];
   let after: string | null = null;
-  for (;;) {
-    const page: AggregateRow[] = await session.aggregate(purchasesCollection, { where: { ...where, status: 'voided' }, groupBy: ['id'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(after ? { after: [after] } : {}) });
-    for (const g of page) out.push(g['id'] as string);
-    if (page.length < GROUP_PAGE) return out;
-    after = out[out.length - 1]!;
-  }
+  do {
+    // Only the id column: a projection, not a grouping.
+    const page: Page<{ id: string }> = await session.find(purchasesCollection, { where: { ...where, status: 'voided' }, select: ['id'], limit: GROUP_PAGE, after });
+    for (const row of page.rows) out.push(row.id);
+    after = page.next;
+  } while (after !== null);
+  return out;
 }
 
 /** Gross spend per category of each customer in a range of ids, voided sales left out. */
@@ -77,9 +79,9 @@ export function createBasketRefresh(kernel: Kernel, config: ResolvedSegmentsConf
     kernel.command({ name, input: z.custom<T>(() => true), permission: 'segments.rebuild', idempotency: 'optional', run: run as (ctx: CommandContext, input: unknown) => Promise<unknown> });
 
   const categoriesChunk = internal<{ after: string | null; limit: number; asOf: Date }>('segments.rebuild-categories', async (ctx, input) => {
-    const page: AggregateRow[] = await ctx.tx.aggregate(customerStatsCollection, { groupBy: ['customerId'], measures: { n: { fn: 'count' } }, limit: input.limit, ...(input.after !== null ? { after: [input.after] } : {}) });
+    const { rows: page } = await ctx.tx.find(customerStatsCollection, { where: input.after !== null ? { customerId: { gt: input.after } } : {}, select: ['customerId'], limit: input.limit });
     if (page.length === 0) return { next: null, done: 0, written: 0 };
-    const upper = page[page.length - 1]!['customerId'] as string;
+    const upper = page[page.length - 1]!.customerId;
     const spend = await categoriesInRange(ctx.tx, input.after, upper);
     const range: Record<string, string> = { lte: upper };
     if (input.after !== null) range['gt'] = input.after;
