@@ -79,7 +79,7 @@ export interface Dialect {
    * An aggregate of the non-null values of an integer or timestamp expression as one text of
    * comma-separated decimal integers (a timestamp as epoch milliseconds), in any order; null when there
    * are none. Backs the `series` measure; an adapter whose dialect lacks it must not declare
-   * `capabilities.aggregateSeries`.
+   * the `aggregateSeries` trait.
    */
   seriesAggregate?(expression: string, kind: 'integer' | 'timestamp'): string;
 
