@@ -7,7 +7,7 @@
  */
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { aggregate, createClientele, isClienteleError, manualClock, purchasesCollection } from '@clientele/core';
+import { createClientele, isClienteleError, manualClock, purchasesCollection } from '@clientele/core';
 import { complaints } from '@clientele/complaints';
 import { loyalty } from '@clientele/loyalty';
 import { segments } from '@clientele/segments';
@@ -138,7 +138,7 @@ const merged = await crm.customers.get(wang.id, RELATIONS);
 line(`Customer relations merged it into ${wang.id}: moved ${JSON.stringify(merge.moved)}; the file now has email ${merged.email} and birth date ${merged.kind === 'individual' ? merged.birthDate : ''}.`);
 
 heading('Sales by store today (pushed down to SQL)');
-const byStore = await aggregate(crm.store, purchasesCollection, { groupBy: ['storeId'], measures: { sales: { fn: 'count' }, revenue: { fn: 'sum', field: 'total' }, refunded: { fn: 'sum', field: 'refundedTotal' } } });
+const byStore = await crm.store.aggregate(purchasesCollection, { groupBy: ['storeId'], measures: { sales: { fn: 'count' }, revenue: { fn: 'sum', field: 'total' }, refunded: { fn: 'sum', field: 'refundedTotal' } } });
 table(['Store', 'Sales:', 'Revenue:', 'Refunded:'], byStore.map((g) => [String(g['storeId']), String(g['sales']), yuan(g['revenue'] as number), yuan(g['refunded'] as number)]));
 
 heading('Files that need attention');

@@ -3,7 +3,7 @@
  * resolved within time per level, store and period, and the time spent at each level) and the
  * Pareto ranking of causes by frequency and cost. Queries only: nothing here writes.
  */
-import { aggregate, codeSchema, idSchema, instantSchema, parseInput, scan, type BusinessCalendar, type Where } from '@clientele/core';
+import { codeSchema, idSchema, instantSchema, parseInput, scan, type BusinessCalendar, type Where } from '@clientele/core';
 import { z } from 'zod';
 import { calendarOf, loadCase, type ComplaintsRuntime } from './case-engine.js';
 import { listCasesSchema } from './case-schemas.js';
@@ -149,7 +149,7 @@ export function createArchive(runtime: ComplaintsRuntime) {
     const q = parseInput(causeReportSchema, input);
     const where: Where<typeof casesCollection> = { status: 'closed', closedAt: { gte: q.from, lt: q.to }, rootCause: { isNull: false } };
     if (q.storeId) where.storeId = q.storeId;
-    const groups = await aggregate(store, casesCollection, { where, groupBy: ['rootCause'], measures: { cases: { fn: 'count' }, cost: { fn: 'sum', field: 'remedyCost' } } });
+    const groups = await store.aggregate(casesCollection, { where, groupBy: ['rootCause'], measures: { cases: { fn: 'count' }, cost: { fn: 'sum', field: 'remedyCost' } } });
     const totals = groups.filter((g) => g['rootCause'] !== null).map((g) => ({ cause: String(g['rootCause']), cases: Number(g['cases']), cost: Number(g['cost']) }));
     return {
       from: q.from,

@@ -8,7 +8,6 @@ import {
   mustGet,
   InvalidStateError,
   NotFoundError,
-  aggregate,
   codeSchema,
   idSchema,
   instantSchema,
@@ -329,7 +328,7 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
       return out;
     }
     const groupBy = (q.by === 'store' ? ['storeId', 'indicator', 'indicatorGroup', 'scale'] : ['indicator', 'indicatorGroup', 'scale']) as Array<'storeId' | 'indicator' | 'indicatorGroup' | 'scale'>;
-    const rows: AggregateRow[] = await aggregate(kernel.store, answersCollection, {
+    const rows: AggregateRow[] = await kernel.store.aggregate(answersCollection, {
       where,
       groupBy,
       measures: { answers: { fn: 'count' }, score: { fn: 'sum', field: 'score' }, normalised: { fn: 'sum', field: 'normalised' }, promoters: { fn: 'sum', field: 'promoter' }, detractors: { fn: 'sum', field: 'detractor' } },

@@ -15,9 +15,18 @@ export { memoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { mustGet } from './store/must-get.js';
 export { resolveActiveCustomer, saleLines, storeCalendar, type ResolveCustomerOptions, type SaleLineRow } from './model/core-reads.js';
 export type { CustomerRow } from './model/customer-record.js';
-export { scan, aggregate, aggregateByScan, insertMany, sortGroups, checkAggregate, type TransactionalSession } from './store/bulk.js';
+export { scan, aggregate, aggregateByScan, insertMany, insertManyByInserts, sortGroups, checkAggregate, type TransactionalSession } from './store/bulk.js';
 export { getLinked, getLinkedByReads, checkLink } from './store/linked-get.js';
-export { consumeMany, deleteMany, checkConditionalWrites, checkDistinct } from './store/conditional-writes.js';
+export { consumeMany, consumeManyByConsumes, deleteMany, deleteManyByDeletes, checkConditionalWrites, checkDistinct } from './store/conditional-writes.js';
+export {
+  defineStore,
+  type AdapterSession,
+  type BaseOperations,
+  type OptionalOperation,
+  type PushDowns,
+  type StoreBase,
+  type StoreTraits,
+} from './store/define-store.js';
 export { createRowCodec, type CodecOptions, type RowCodec } from './store/codec.js';
 export { Mutex } from './store/mutex.js';
 export {
@@ -32,6 +41,8 @@ export {
   compareRows,
   resolveOrder,
   resolveFind,
+  resolveSelect,
+  projectRow,
   resolveLimit,
   encodeCursor,
   decodeCursor,

@@ -6,7 +6,6 @@ import {
   mustGet,
   InvalidStateError,
   NotFoundError,
-  aggregate,
   codeSchema,
   customersCollection,
   idSchema,
@@ -206,7 +205,7 @@ export function createQueries(runtime: LoyaltyRuntime) {
     const at = q.at ?? kernel.clock.now();
     const where: Record<string, unknown> = { at: { lte: at } };
     if (q.storeId) where['storeId'] = q.storeId;
-    const groups = await aggregate(store, lotMovesCollection, { where, groupBy: ['storeId'], measures: { points: { fn: 'sum', field: 'points' }, pendingPoints: { fn: 'sum', field: 'pendingPoints' } } });
+    const groups = await store.aggregate(lotMovesCollection, { where, groupBy: ['storeId'], measures: { points: { fn: 'sum', field: 'points' }, pendingPoints: { fn: 'sum', field: 'pendingPoints' } } });
     const stores = groups
       .map((g) => {
         const points = Number(g['points'] ?? 0);

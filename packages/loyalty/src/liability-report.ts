@@ -5,7 +5,7 @@
  * the product's dormancy period. The balances are summed in the database where the store can (one
  * grouped aggregate per card); the report never writes.
  */
-import { aggregate, codeSchema, instantSchema, parseInput, scan, type Kernel } from '@clientele/core';
+import { codeSchema, instantSchema, parseInput, scan, type Kernel } from '@clientele/core';
 import { z } from 'zod';
 import { storedValueCardsCollection, storedValueEntriesCollection, storedValueProductsCollection } from './collections.js';
 import { breakageOf, type CardProduct } from './stored-value-products.js';
@@ -43,7 +43,7 @@ export function createLiabilityReport(kernel: Kernel, currency: string) {
     const q = parseInput(liabilitySchema, options);
     const at = q.at ?? kernel.clock.now();
     const where = { at: { lte: at }, ...(q.storeId ? { issuerStoreId: q.storeId } : {}) };
-    const perCard = await aggregate(store, storedValueEntriesCollection, { where, groupBy: ['cardNumber'], measures: { balance: { fn: 'sum', field: 'amount' }, last: { fn: 'max', field: 'at' } } });
+    const perCard = await store.aggregate(storedValueEntriesCollection, { where, groupBy: ['cardNumber'], measures: { balance: { fn: 'sum', field: 'amount' }, last: { fn: 'max', field: 'at' } } });
     const products = new Map<string, CardProduct>();
     for await (const p of scan(store, storedValueProductsCollection)) products.set(p.id, p.config as unknown as CardProduct);
     const wanted = new Map(perCard.filter((g) => Number(g['balance'] ?? 0) !== 0).map((g) => [String(g['cardNumber']), g]));

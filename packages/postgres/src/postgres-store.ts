@@ -1,12 +1,12 @@
 /**
  * The PostgreSQL store: node-postgres for a server, PGlite in process, the same code above the driver.
  */
-import { InvalidStateError, ValidationError, isClienteleError } from '@clientele/core';
-import type { Migration, MigrationResult, Store, StoreCapabilities, TransactionSession, ValidationIssue } from '@clientele/core';
-import { customerKeyIndexSql, migrationStatements, migrationStepSql, postgresDialect, postgresSchemaDialect, stepTable } from '@clientele/sql';
+import { InvalidStateError, ValidationError, defineStore, isClienteleError } from '@clientele/core';
+import type { AdapterSession, Store, StoreBase, ValidationIssue } from '@clientele/core';
+import { postgresDialect, postgresSchemaDialect, runMigrations } from '@clientele/sql';
 import type { Dialect } from '@clientele/sql';
 import type { PGliteDatabase, PgPool } from './clients.js';
-import type { Connection, Driver } from './driver.js';
+import type { Driver } from './driver.js';
 import { translateError } from './errors.js';
 import { pgliteDriver } from './pglite-driver.js';
 import { poolDriver } from './pool-driver.js';
@@ -180,25 +180,6 @@ function ownPool(options: PostgresConnectionStringOptions): () => Promise<PgPool
 
 type PgPoolConstructor = new (config: Record<string, unknown>) => PgPool;
 
-/** The session a transaction callback gets: the connection's operations, and nested transactions that join it. */
-class TransactionPostgresSession extends PostgresSession {
-  /**
-   * @param settings - The connection and state of the transaction.
-   * @param capabilities - The store's, so core's `aggregate()` pushes paged and extended aggregates down inside a transaction too.
-   */
-  constructor(
-    settings: SessionSettings,
-    readonly capabilities: StoreCapabilities,
-  ) {
-    super(settings);
-  }
-
-  /** Joins the running transaction: the inner writes commit or roll back with the outer ones. */
-  transaction<T>(fn: (tx: TransactionSession) => Promise<T>): Promise<T> {
-    return fn(this);
-  }
-}
-
 /**
  * A Clientele store on PostgreSQL: a node-postgres pool (the host's, or one opened from a connection
  * string), or a PGlite instance. Each retailer (or test) may keep its tables in a schema of its own.
@@ -228,7 +209,6 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   checkOptions(options);
   const schema = options.schema;
   const dialect: Dialect = schema === undefined ? postgresDialect : postgresSchemaDialect(schema);
-  const migrationSql = migrationStatements(dialect);
   const retry: ResolvedRetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const begin = [ISOLATION[options.isolation ?? 'read committed']];
   const driver: Driver =
@@ -242,18 +222,6 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           preparedStatements: options.preparedStatements ?? true,
         });
 
-  const capabilities: StoreCapabilities = Object.freeze({
-    aggregate: true,
-    insertMany: true,
-    multiProcess: driver.multiProcess,
-    jsonColumns: true,
-    migrationLock: true,
-    aggregatePaging: true,
-    aggregateSeries: true,
-    getLinked: true,
-    consumeMany: true,
-    deleteMany: true,
-  });
   const open: SessionState = { active: true, closedMessage: 'the store is closed', failure: undefined };
 
   function checkOpen(): void {
@@ -279,14 +247,14 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     return withRetries(() => driver.run((connection) => fn(new PostgresSession({ dialect, connection, state: open, inTransaction: false, bulk: runTransaction }))));
   }
 
-  async function runTransaction<T>(fn: (tx: TransactionPostgresSession) => Promise<T>): Promise<T> {
+  async function runTransaction<T>(fn: (tx: PostgresSession) => Promise<T>): Promise<T> {
     checkOpen();
     return withRetries(async () => {
       const state: SessionState = { active: true, closedMessage: 'the transaction is over; its session can no longer be used', failure: undefined };
       try {
         return await driver.transaction(begin, async (connection) => {
           try {
-            const result = await fn(new TransactionPostgresSession({ dialect, connection, state, inTransaction: true }, capabilities));
+            const result = await fn(new PostgresSession({ dialect, connection, state, inTransaction: true }));
             // A statement failed and the callback went on: PostgreSQL has aborted the transaction, and a
             // COMMIT would quietly roll it back. Report the failure instead of a success.
             if (state.failure !== undefined) throw state.failure;
@@ -303,57 +271,30 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     });
   }
 
-  async function applyMigrations(connection: Connection, migrations: readonly Migration[]): Promise<MigrationResult> {
-    if (schema !== undefined) await connection.query(`CREATE SCHEMA IF NOT EXISTS ${dialect.quoteIdentifier(schema)}`, []);
-    await connection.query(migrationSql.createTable, []);
-    const done = new Set((await connection.query(migrationSql.selectApplied, [])).rows.map((r) => r['id'] as string));
-    const result: MigrationResult = { applied: [], skipped: [] };
-    for (const m of migrations) {
-      if (done.has(m.id)) {
-        result.skipped.push(m.id);
-        continue;
-      }
-      for (const step of m.steps) {
-        const listed = migrationSql.listColumns(stepTable(step));
-        const columns = new Set((await connection.query(listed.text, listed.params)).rows.map((r) => r['name'] as string));
-        for (const sql of migrationStepSql(dialect, step, columns)) await connection.query(sql, []);
-        // Every table a customer owns can be searched, and later sharded, by its customer key.
-        const byCustomer = step.op === 'createCollection' ? customerKeyIndexSql(dialect, step.collection) : undefined;
-        if (byCustomer) await connection.query(byCustomer, []);
-      }
-      const record = migrationSql.recordApplied(m.id, new Date());
-      await connection.query(record.text, record.params);
-      done.add(m.id);
-      result.applied.push(m.id);
-    }
-    return result;
-  }
-
-  const store: PostgresStore = {
+  const base: StoreBase & Pick<PostgresStore, 'purgeErased'> = {
     kind: options.pglite !== undefined ? 'pglite' : 'postgres',
-    capabilities,
+    traits: { multiProcess: driver.multiProcess, jsonColumns: true, migrationLock: true, aggregatePaging: true, aggregateSeries: true },
     insert: (c, row) => auto((s) => s.insert(c, row)),
     get: (c, key) => auto((s) => s.get(c, key)),
     getBy: (c, index, values) => auto((s) => s.getBy(c, index, values)),
-    getLinked: (c, key, link) => auto((s) => s.getLinked(c, key, link)),
-    consumeMany: (c, writes) => auto((s) => s.consumeMany(c, writes)),
-    deleteMany: (c, keys) => auto((s) => s.deleteMany(c, keys)),
     find: (c, query) => auto((s) => s.find(c, query)),
     count: (c, where) => auto((s) => s.count(c, where)),
     update: (c, key, patch, opts) => auto((s) => s.update(c, key, patch, opts)),
     delete: (c, key, opts) => auto((s) => s.delete(c, key, opts)),
     increment: (c, key, fieldName, delta, guard) => auto((s) => s.increment(c, key, fieldName, delta, guard)),
     consume: (c, key, when, set) => auto((s) => s.consume(c, key, when, set)),
-    aggregate: (c, query) => auto((s) => s.aggregate(c, query)),
-    insertMany: (c, rows) => auto((s) => s.insertMany(c, rows)),
-    transaction: (fn) => runTransaction(fn),
+    transaction: <T>(fn: (tx: AdapterSession) => Promise<T>) => runTransaction(fn),
 
     async migrate(migrations) {
       checkOpen();
       try {
         // Plain BEGIN (read committed): the advisory lock, not the isolation level, serialises migrators,
         // and each one must see the migrations recorded by the one before it.
-        return await withRetries(() => driver.transaction(['BEGIN', ...dialect.migrationLock], (connection) => applyMigrations(connection, migrations)));
+        return await withRetries(() =>
+          driver.transaction(['BEGIN', ...dialect.migrationLock], (connection) =>
+            runMigrations(dialect, { all: async (text, params) => (await connection.query(text, params)).rows, run: async (text, params) => void (await connection.query(text, params)) }, migrations),
+          ),
+        );
       } catch (error) {
         throw translateError(error, { dialect });
       }
@@ -375,5 +316,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       await driver.close();
     },
   };
-  return store;
+  // Every optional operation is pushed down: joins, grouped aggregates, and bulk writes by column arrays.
+  return defineStore(base, {
+    getLinked: (c, key, link) => auto((s) => s.getLinked(c, key, link)),
+    consumeMany: (c, writes) => auto((s) => s.consumeMany(c, writes)),
+    deleteMany: (c, keys) => auto((s) => s.deleteMany(c, keys)),
+    aggregate: (c, query) => auto((s) => s.aggregate(c, query)),
+    insertMany: (c, rows) => auto((s) => s.insertMany(c, rows)),
+  });
 }

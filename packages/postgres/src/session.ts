@@ -19,14 +19,23 @@ import type {
   Page,
   PatchOf,
   RowOf,
-  StoreSession,
+  AdapterSession,
+  Projected,
   Where,
   WriteOptions,
 } from '@clientele/core';
-import { aggregateStatement, collectionStatements, linkedGetStatements } from '@clientele/sql';
-import type { CollectionStatements, Dialect } from '@clientele/sql';
+import {
+  MAX_ROWS_PER_BULK_WRITE,
+  aggregateStatement,
+  bulkDeleteStatement,
+  bulkInsertStatement,
+  bulkWriteStatement,
+  collectionStatements,
+  linkedGetStatements,
+  shapeOf,
+} from '@clientele/sql';
+import type { CollectionStatements, Dialect, WriteShape } from '@clientele/sql';
 import type { Connection, QueryOutcome } from './driver.js';
-import { ARRAY_TYPES, MAX_ROWS_PER_BULK_WRITE, bulkDeleteStatement, bulkWriteStatement, shapeOf, type WriteShape } from './conditional-writes.js';
 import { RowChangedSinceRead, translateError } from './errors.js';
 
 /** The life of one session: whether it may be used, and the server error that aborted its transaction. */
@@ -58,12 +67,10 @@ function withinGuard(value: number, guard: IncrementGuard | undefined): boolean 
   return Number.isSafeInteger(value) && (guard?.min === undefined || value >= guard.min) && (guard?.max === undefined || value <= guard.max);
 }
 
-/** Per collection: the statement texts with `ON CONFLICT DO NOTHING`, the fields of unique indexes, the bulk insert. */
+/** Per collection: the statement texts with `ON CONFLICT DO NOTHING` and the fields of unique indexes. */
 interface Extras {
   insertOrSkip: Map<string, string>;
   uniqueFields: ReadonlySet<string>;
-  /** The bulk insert statement, built on first use. */
-  bulkInsert: string | undefined;
 }
 const extras = new WeakMap<CollectionStatements, Extras>();
 
@@ -72,47 +79,10 @@ function extrasOf(s: CollectionStatements): Extras {
   if (!e) {
     const unique = new Set<string>();
     for (const index of s.shape.collection.indexes) if (index.unique) for (const f of index.fields) unique.add(f);
-    e = { insertOrSkip: new Map(), uniqueFields: unique, bulkInsert: undefined };
+    e = { insertOrSkip: new Map(), uniqueFields: unique };
     extras.set(s, e);
   }
   return e;
-}
-
-
-/**
- * Rows per bulk insert statement at most. Each column travels as one array parameter, so the bound
- * is on the size of one message, not on the number of parameters.
- */
-const MAX_ROWS_PER_BULK_INSERT = 5000;
-
-/**
- * `INSERT ... SELECT * FROM unnest($1::text[], $2::bigint[], ...)`: one array parameter per column, so
- * any number of rows goes in one statement with one text, prepared once per connection (a multi-row
- * `VALUES` list needs a text per row count and a statement per chunk). Rows that clash are skipped;
- * the keys returned say which went in.
- */
-function bulkInsertText(s: CollectionStatements): string {
-  const e = extrasOf(s);
-  if (e.bulkInsert === undefined) {
-    const { shape } = s;
-    const arrays = shape.fields.map((f, i) => `$${i + 1}::${ARRAY_TYPES[shape.collection.fields[f]!.kind]}`);
-    e.bulkInsert = `INSERT INTO ${shape.table} (${shape.fields.map((f) => shape.columns.get(f)!).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) ON CONFLICT DO NOTHING RETURNING ${shape.pk} AS "k"`;
-  }
-  return e.bulkInsert;
-}
-
-/** The encoded values of rows `from` to `to`, column by column, as {@link bulkInsertText} binds them. */
-function columnArrays(s: CollectionStatements, rows: readonly AnyRow[], from: number, to: number): unknown[][] {
-  const { fields, codec, collection } = s.shape;
-  const out: unknown[][] = new Array(fields.length);
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i]!;
-    const column: unknown[] = new Array(to - from);
-    if (collection.versioned && f === 'version') column.fill(1);
-    else for (let r = from; r < to; r++) column[r - from] = codec.encodeValue(f, rows[r]![f]);
-    out[i] = column;
-  }
-  return out;
 }
 
 /** Checks a batch of conditional writes as `consume` checks each, and that no row is named twice. */
@@ -157,7 +127,7 @@ function indexOrdered(s: CollectionStatements, query: AggregateQuery, text: stri
  * call may be several statements (a savepoint around a write, a re-read after a missed update) that
  * must not interleave with another call made without awaiting the first.
  */
-export class PostgresSession implements StoreSession {
+export class PostgresSession implements AdapterSession {
   private readonly lock: Mutex | null;
   /**
    * Inside a transaction: the version at which it first read each versioned row (advanced by its own
@@ -360,13 +330,15 @@ export class PostgresSession implements StoreSession {
     });
   }
 
-  find<C extends CollectionSpec>(c: C, query?: FindQuery<C>): Promise<Page<RowOf<C>>> {
+  find<C extends CollectionSpec, K extends keyof RowOf<C> & string = never>(c: C, query?: FindQuery<C, K>): Promise<Page<Projected<C, K>>> {
     return this.op(c, undefined, async () => {
       const s = this.statementsOf(c);
-      const st = s.find(query as FindQuery | undefined);
+      const st = s.find(query as FindQuery<CollectionSpec, string> | undefined);
       const page = s.page((await this.send(st.text, st.params)).rows, st);
-      this.sawRows(c, page.rows);
-      return page as Page<RowOf<C>>;
+      // A projection without the key and version is no read of the row a later write could check against.
+      const select = st.resolved.select;
+      if (select === null || (select.includes(c.primaryKey) && select.includes('version'))) this.sawRows(c, page.rows);
+      return page as Page<Projected<C, K>>;
     });
   }
 
@@ -424,7 +396,7 @@ export class PostgresSession implements StoreSession {
   /**
    * All or nothing, as {@link PostgresSession.consumeMany}. A row this transaction read goes through
    * `delete`, which refuses to delete it if another changed it since; the rest go
-   * {@link MAX_ROWS_PER_BULK_WRITE} to a statement.
+   * `MAX_ROWS_PER_BULK_WRITE` to a statement.
    */
   async deleteMany<C extends CollectionSpec>(c: C, keys: readonly string[]): Promise<string[]> {
     this.checkUsable();
@@ -497,7 +469,7 @@ export class PostgresSession implements StoreSession {
 
   /**
    * All or nothing: in a transaction of its own, or inside the caller's. Writes of one shape go
-   * {@link MAX_ROWS_PER_BULK_WRITE} to a statement; a write no bulk statement can carry (see
+   * `MAX_ROWS_PER_BULK_WRITE` to a statement; a write no bulk statement can carry (see
    * `shapeOf`) goes on its own.
    */
   async consumeMany<C extends CollectionSpec>(c: C, writes: readonly ConditionalWrite<C>[]): Promise<string[]> {
@@ -550,7 +522,7 @@ export class PostgresSession implements StoreSession {
 
   /**
    * All or nothing: in a transaction of its own, or inside the caller's, where the rows of a batch that
-   * clashed are taken out again. One statement per {@link MAX_ROWS_PER_BULK_INSERT} rows.
+   * clashed are taken out again. One statement per `MAX_ROWS_PER_BULK_WRITE` rows.
    */
   async insertMany<C extends CollectionSpec>(c: C, rows: readonly NewRowOf<C>[]): Promise<number> {
     if (!this.settings.inTransaction) {
@@ -567,22 +539,24 @@ export class PostgresSession implements StoreSession {
       for (const row of all) checkRow(c, row, 'insert');
       if (rows.length === 0) return 0;
       const pk = c.primaryKey;
-      const text = bulkInsertText(s);
       // Rows that clash are skipped rather than raising an error that would abort the transaction; the
       // keys returned say which rows went in, and if any did not, those are deleted again (they are this
       // transaction's own, seen by no one else) and the clash is reported: all or nothing, in one
       // statement per chunk on the way that matters, the one without a clash.
       const stored: string[] = [];
-      for (let from = 0; from < all.length; from += MAX_ROWS_PER_BULK_INSERT) {
-        const to = Math.min(all.length, from + MAX_ROWS_PER_BULK_INSERT);
-        for (const r of (await this.send(text, columnArrays(s, all, from, to))).rows) stored.push(r['k'] as string);
+      for (let from = 0; from < all.length; from += MAX_ROWS_PER_BULK_WRITE) {
+        const st = bulkInsertStatement(s, all, from, Math.min(all.length, from + MAX_ROWS_PER_BULK_WRITE));
+        for (const r of (await this.send(st.text, st.params)).rows) stored.push(r['k'] as string);
       }
       if (stored.length === rows.length) return rows.length;
       const went = new Set(stored);
       const skipped = (rows as readonly AnyRow[]).find((r) => !went.has(r[pk] as string)) ?? (rows[0] as AnyRow);
       // Named before the undo, while a row of this batch that it may clash with is still there.
       const clash = await this.clashOf(s, skipped);
-      if (stored.length) await this.send(`DELETE FROM ${s.shape.table} WHERE ${s.shape.pk} = ANY($1::text[])`, [stored]);
+      if (stored.length) {
+        const undo = bulkDeleteStatement(s, stored);
+        await this.send(undo.text, undo.params);
+      }
       throw clash;
     });
   }

@@ -3,7 +3,7 @@
  * statement per chunk of rows, and pages of grouped aggregates in SQL, inside a transaction too.
  */
 import { describe, expect, it } from 'vitest';
-import { aggregate, aggregateByScan, isClienteleError } from '@clientele/core';
+import { aggregateByScan, isClienteleError } from '@clientele/core';
 import type { Store } from '@clientele/core';
 import { postgresStore } from '@clientele/postgres';
 import { account, accounts, migrations, rejection } from './fixtures.js';
@@ -24,9 +24,9 @@ withServer(() => {
     it('sends one statement for a batch of any size up to 5,000 rows, the same text for every size', async () => {
       const { store, texts } = await open('bulk');
       await store.transaction(async (tx) => {
-        expect(await tx.insertMany!(accounts, [account('a1', 1)])).toBe(1);
-        expect(await tx.insertMany!(accounts, Array.from({ length: 5 }, (_, i) => account(`b${i}`, i)))).toBe(5);
-        expect(await tx.insertMany!(accounts, Array.from({ length: 777 }, (_, i) => account(`c${i}`, i)))).toBe(777);
+        expect(await tx.insertMany(accounts, [account('a1', 1)])).toBe(1);
+        expect(await tx.insertMany(accounts, Array.from({ length: 5 }, (_, i) => account(`b${i}`, i)))).toBe(5);
+        expect(await tx.insertMany(accounts, Array.from({ length: 777 }, (_, i) => account(`c${i}`, i)))).toBe(777);
       });
       const inserts = texts.filter((t) => t.startsWith('INSERT'));
       expect(inserts).toHaveLength(3);
@@ -42,7 +42,7 @@ withServer(() => {
       const batch = Array.from({ length: 5003 }, (_, i) => account(`r${i}`, i));
       batch[5001] = account('taken', 2);
       const outcome = await store.transaction(async (tx) => {
-        const error = await rejection(tx.insertMany!(accounts, batch));
+        const error = await rejection(tx.insertMany(accounts, batch));
         // The transaction goes on without the batch, as after any clash.
         await tx.insert(accounts, account('after', 3));
         return error;
@@ -56,7 +56,7 @@ withServer(() => {
 
       // Outside a transaction, the same batch without the clash goes in whole.
       batch[5001] = account('r5001', 5001);
-      expect(await store.insertMany!(accounts, batch)).toBe(5003);
+      expect(await store.insertMany(accounts, batch)).toBe(5003);
       expect(await store.count(accounts)).toBe(5005);
       await store.close();
     });
@@ -65,7 +65,7 @@ withServer(() => {
   describe('aggregate paging', { timeout: 30_000 }, () => {
     it('pages groups in SQL, through the store and through a transaction session alike', async () => {
       const { store, texts } = await open('paging');
-      await store.insertMany!(
+      await store.insertMany(
         accounts,
         Array.from({ length: 30 }, (_, i) => account(`p${i}`, i, { customerId: `cus_${i % 7}` })),
       );
@@ -75,7 +75,7 @@ withServer(() => {
 
       expect(store.capabilities.aggregatePaging).toBe(true);
       texts.length = 0;
-      expect(await aggregate(store, accounts, query)).toStrictEqual(expected);
+      expect(await store.aggregate(accounts, query)).toStrictEqual(expected);
       expect(texts).toHaveLength(1);
       // A column that cannot be null is ordered as its index is (nulls last), so the index gives each page.
       expect(texts[0]).toMatch(/GROUP BY .* ORDER BY "customer_id" COLLATE "C" ASC LIMIT \$\d+$/);
@@ -84,15 +84,13 @@ withServer(() => {
       await store.insert(accounts, account('q1', 1, { note: 'b' }));
       await store.insert(accounts, account('q2', 2, { note: 'a' }));
       texts.length = 0;
-      const byNote = await aggregate(store, accounts, { groupBy: ['note'], measures: { n: { fn: 'count' } }, limit: 2 });
+      const byNote = await store.aggregate(accounts, { groupBy: ['note'], measures: { n: { fn: 'count' } }, limit: 2 });
       expect(texts[0]).toMatch(/ORDER BY "note" COLLATE "C" ASC NULLS FIRST LIMIT/);
       expect(byNote).toStrictEqual([{ note: null, n: 30 }, { note: 'a', n: 1 }]);
 
       texts.length = 0;
-      const inside = await store.transaction(async (tx) => {
-        expect((tx as { capabilities?: { aggregatePaging?: boolean } }).capabilities?.aggregatePaging).toBe(true);
-        return aggregate(tx, accounts, query);
-      });
+      // The transaction session inherits the store's push-downs (defineStore builds both).
+      const inside = await store.transaction(async (tx) => tx.aggregate(accounts, query));
       expect(inside).toStrictEqual(expected);
       // BEGIN, the one paged query, COMMIT: no scan of the rows.
       expect(texts).toHaveLength(3);

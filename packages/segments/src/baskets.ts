@@ -5,14 +5,13 @@
  */
 import { z } from 'zod';
 import {
-  aggregate,
-  insertMany,
   purchaseLinesCollection,
   purchasesCollection,
   scan,
   type AggregateRow,
   type CommandOptions,
   type Kernel,
+  type Page,
   type StoreSession,
 } from '@clientele/core';
 import { basketPairsCollection, customerStatsCollection, type StatsRow } from './collections.js';
@@ -28,12 +27,13 @@ export type PairLevel = 'item' | 'category';
 async function voidedIds(session: StoreSession, where: Record<string, unknown> = {}): Promise<string[]> {
   const out: string[] = [];
   let after: string | null = null;
-  for (;;) {
-    const page: AggregateRow[] = await aggregate(session, purchasesCollection, { where: { ...where, status: 'voided' }, groupBy: ['id'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(after ? { after: [after] } : {}) });
-    for (const g of page) out.push(g['id'] as string);
-    if (page.length < GROUP_PAGE) return out;
-    after = out[out.length - 1]!;
-  }
+  do {
+    // Only the id column: a projection, not a grouping.
+    const page: Page<{ id: string }> = await session.find(purchasesCollection, { where: { ...where, status: 'voided' }, select: ['id'], limit: GROUP_PAGE, after });
+    for (const row of page.rows) out.push(row.id);
+    after = page.next;
+  } while (after !== null);
+  return out;
 }
 
 /** Gross spend per category of each customer in a range of ids, voided sales left out. */
@@ -50,7 +50,7 @@ export async function categoriesInRange(session: StoreSession, from: string | nu
   };
   let after: [string, string] | null = null;
   for (;;) {
-    const page: AggregateRow[] = await aggregate(session, purchaseLinesCollection, { where: { customerId }, groupBy: ['customerId', 'category'], measures: { amount: { fn: 'sum', field: 'amount' } }, limit: GROUP_PAGE, ...(after ? { after } : {}) });
+    const page: AggregateRow[] = await session.aggregate(purchaseLinesCollection, { where: { customerId }, groupBy: ['customerId', 'category'], measures: { amount: { fn: 'sum', field: 'amount' } }, limit: GROUP_PAGE, ...(after ? { after } : {}) });
     for (const g of page) add(g['customerId'] as string, g['category'] as string, g['amount'] as number);
     if (page.length < GROUP_PAGE) break;
     const last: AggregateRow = page[page.length - 1]!;
@@ -79,9 +79,9 @@ export function createBasketRefresh(kernel: SegmentsKernel, config: ResolvedSegm
     kernel.command({ name, input: z.custom<T>(() => true), permission: 'segments.rebuild', idempotency: 'optional', run: run as (ctx: SegmentsContext, input: unknown) => Promise<unknown> });
 
   const categoriesChunk = internal<{ after: string | null; limit: number; asOf: Date }>('segments.rebuild-categories', async (ctx, input) => {
-    const page: AggregateRow[] = await aggregate(ctx.tx, customerStatsCollection, { groupBy: ['customerId'], measures: { n: { fn: 'count' } }, limit: input.limit, ...(input.after !== null ? { after: [input.after] } : {}) });
+    const { rows: page } = await ctx.tx.find(customerStatsCollection, { where: input.after !== null ? { customerId: { gt: input.after } } : {}, select: ['customerId'], limit: input.limit });
     if (page.length === 0) return { next: null, done: 0, written: 0 };
-    const upper = page[page.length - 1]!['customerId'] as string;
+    const upper = page[page.length - 1]!.customerId;
     const spend = await categoriesInRange(ctx.tx, input.after, upper);
     const range: Record<string, string> = { lte: upper };
     if (input.after !== null) range['gt'] = input.after;
@@ -100,7 +100,7 @@ export function createBasketRefresh(kernel: SegmentsKernel, config: ResolvedSegm
     const old: string[] = [];
     for await (const p of scan(ctx.tx, basketPairsCollection)) old.push(p.id);
     for (const id of old) await ctx.tx.delete(basketPairsCollection, id);
-    await insertMany(ctx.tx, basketPairsCollection, input.rows as never);
+    await ctx.tx.insertMany(basketPairsCollection, input.rows as never);
   });
 
   /** Runs the baskets part of a rebuild. */
@@ -125,7 +125,7 @@ export function createBasketRefresh(kernel: SegmentsKernel, config: ResolvedSegm
     const frequency: Array<[string, number]> = [];
     let skuAfter: string | null = null;
     for (;;) {
-      const page: AggregateRow[] = await aggregate(store, purchaseLinesCollection, { groupBy: ['sku'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(skuAfter ? { after: [skuAfter] } : {}) });
+      const page: AggregateRow[] = await store.aggregate(purchaseLinesCollection, { groupBy: ['sku'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(skuAfter ? { after: [skuAfter] } : {}) });
       for (const g of page) frequency.push([g['sku'] as string, g['n'] as number]);
       if (page.length < GROUP_PAGE) break;
       skuAfter = page[page.length - 1]!['sku'] as string;
@@ -143,7 +143,7 @@ export function createBasketRefresh(kernel: SegmentsKernel, config: ResolvedSegm
     let lineAfter: [string, string, string] | null = null;
     for (;;) {
       if (s.cancelled()) return { pairs: 0, written, cancelled: true };
-      const page: AggregateRow[] = await aggregate(store, purchaseLinesCollection, { groupBy: ['purchaseId', 'category', 'sku'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(lineAfter ? { after: lineAfter } : {}) });
+      const page: AggregateRow[] = await store.aggregate(purchaseLinesCollection, { groupBy: ['purchaseId', 'category', 'sku'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(lineAfter ? { after: lineAfter } : {}) });
       for (const g of page) {
         const id = g['purchaseId'] as string;
         if (!basket || basket.id !== id) {

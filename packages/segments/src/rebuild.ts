@@ -11,13 +11,9 @@
 import { z } from 'zod';
 import {
   actorSchema,
-  aggregate,
   compareStrings,
-  consumeMany,
-  deleteMany,
   customersCollection,
   idempotencyKeySchema,
-  insertMany,
   parseInput,
   purchasesCollection,
   scan,
@@ -224,7 +220,7 @@ async function summariesInRange(session: StoreSession, from: string | null, to: 
   const out: AggregateRow[] = [];
   let after: string | null = null;
   for (;;) {
-    const page: AggregateRow[] = await aggregate(session, purchasesCollection, {
+    const page: AggregateRow[] = await session.aggregate(purchasesCollection, {
       where: { customerId: Object.keys(range).length ? range : { isNull: false }, status: 'completed' },
       groupBy: ['customerId'],
       measures,
@@ -292,7 +288,7 @@ const ACTIVE_BUYERS = { status: { in: ['active', 'erased'] }, isCustomer: true }
  */
 async function customersIn(session: StoreSession, after: string | null, upper: string | null, limit: number, fields: 'copied' | 'version'): Promise<AggregateRow[]> {
   // Grouped by the primary key, each group is one customer: the store reads the rows without grouping.
-  return aggregate(session, customersCollection, {
+  return session.aggregate(customersCollection, {
     where: upper === null ? ACTIVE_BUYERS : { ...ACTIVE_BUYERS, id: { lte: upper } },
     groupBy: ['id'],
     measures: fields === 'copied' ? COPIED : { version: COPIED.version },
@@ -308,7 +304,7 @@ async function customersIn(session: StoreSession, after: string | null, upper: s
  * changed, came or went since its row was derived.
  */
 async function versionsInRange(session: StoreSession, after: string | null, upper: string): Promise<{ count: number; sum: number }> {
-  const [g] = await aggregate(session, customersCollection, { where: { ...ACTIVE_BUYERS, id: idRange(after, upper) }, measures: { count: { fn: 'count' }, sum: { fn: 'sum', field: 'version' } } });
+  const [g] = await session.aggregate(customersCollection, { where: { ...ACTIVE_BUYERS, id: idRange(after, upper) }, measures: { count: { fn: 'count' }, sum: { fn: 'sum', field: 'version' } } });
   return { count: g!['count'] as number, sum: g!['sum'] as number };
 }
 
@@ -325,14 +321,14 @@ async function staleSegments(session: StoreSession, active: readonly string[]): 
     if (i > 0) range['gt'] = bounds[i - 1]!;
     if (i < bounds.length) range['lt'] = bounds[i]!;
     const where = Object.keys(range).length ? { segmentId: range } : {};
-    for (const g of await aggregate(session, segmentMembersCollection, { where, groupBy: ['segmentId'], measures: { n: { fn: 'count' } } })) out.push(g['segmentId'] as string);
+    for (const g of await session.aggregate(segmentMembersCollection, { where, groupBy: ['segmentId'], measures: { n: { fn: 'count' } } })) out.push(g['segmentId'] as string);
   }
   return out;
 }
 
 /** The next page of stored statistics rows after `after`, ascending: their hashes and customer versions (read from their covering index). */
 async function storedAfter(session: StoreSession, after: string | null, limit: number): Promise<AggregateRow[]> {
-  return aggregate(session, customerStatsCollection, {
+  return session.aggregate(customerStatsCollection, {
     groupBy: ['customerId'],
     measures: { digest: { fn: 'min', field: 'digest' }, scoresDigest: { fn: 'min', field: 'scoresDigest' }, customerVersion: { fn: 'min', field: 'customerVersion' } },
     limit,
@@ -561,7 +557,7 @@ export function createRebuild(kernel: SegmentsKernel, config: ResolvedSegmentsCo
       }
       written++;
     }
-    if (inserts.length) await insertMany(tx, customerStatsCollection, inserts);
+    if (inserts.length) await tx.insertMany(customerStatsCollection, inserts);
     // Rows of customers in this range who no longer buy (merged, a supplier only).
     let removed = 0;
     for (const gone of existing.rest()) {
@@ -597,18 +593,17 @@ export function createRebuild(kernel: SegmentsKernel, config: ResolvedSegmentsCo
    */
   const writeChunk = internal<{ writes: SweepWrite[] }>('segments.rebuild-scores', async (ctx, input) => {
     // A few statements where the store can (PostgreSQL: one per kind of write), else one per row.
-    return (await consumeMany(ctx.tx, customerStatsCollection, input.writes)).length;
+    return (await ctx.tx.consumeMany(customerStatsCollection, input.writes)).length;
   });
 
   const applyMembership = internal<{ segmentId: string; joins: string[]; leaves: string[] }>('segments.apply-membership', async (ctx, input) => {
     if (input.joins.length) {
-      await insertMany(
-        ctx.tx,
+      await ctx.tx.insertMany(
         segmentMembersCollection,
         input.joins.map((customerId) => ({ id: memberId(input.segmentId, customerId), segmentId: input.segmentId, customerId, since: ctx.now })),
       );
     }
-    if (input.leaves.length) await deleteMany(ctx.tx, segmentMembersCollection, input.leaves.map((customerId) => memberId(input.segmentId, customerId)));
+    if (input.leaves.length) await ctx.tx.deleteMany(segmentMembersCollection, input.leaves.map((customerId) => memberId(input.segmentId, customerId)));
     for (const customerId of input.joins) await ctx.emit('segment.joined', { segmentId: input.segmentId, customerId }, { customerId });
     for (const customerId of input.leaves) await ctx.emit('segment.left', { segmentId: input.segmentId, customerId }, { customerId });
   });
@@ -700,9 +695,9 @@ export function createRebuild(kernel: SegmentsKernel, config: ResolvedSegmentsCo
       const rows = new Map<string, AggregateRow>();
       // Grouped by the primary key (and the boolean fields, which min cannot take): one group per row.
       // Erased customers' rows are not read: they are in no segment.
-      for (const g of await aggregate(kernel.store, customerStatsCollection, { where: { customerId: { in: batch }, ...NOT_ERASED }, groupBy: ['customerId', ...flags], measures })) rows.set(g['customerId'] as string, g);
+      for (const g of await kernel.store.aggregate(customerStatsCollection, { where: { customerId: { in: batch }, ...NOT_ERASED }, groupBy: ['customerId', ...flags], measures })) rows.set(g['customerId'] as string, g);
       const held = new Map<string, Set<string>>();
-      for (const g of await aggregate(kernel.store, segmentMembersCollection, { where: { customerId: { in: batch } }, groupBy: ['customerId', 'segmentId'], measures: { n: { fn: 'count' } } })) {
+      for (const g of await kernel.store.aggregate(segmentMembersCollection, { where: { customerId: { in: batch } }, groupBy: ['customerId', 'segmentId'], measures: { n: { fn: 'count' } } })) {
         const id = g['customerId'] as string;
         let set = held.get(id);
         if (!set) held.set(id, (set = new Set()));

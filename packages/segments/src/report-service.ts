@@ -3,7 +3,7 @@
  * RFM group, segment, store or period, with shares. Totals come from the store's grouped aggregates.
  */
 import { z } from 'zod';
-import { aggregate, instantSchema, type AggregateRow, parseInput, purchasesCollection, scan, shortTextSchema, type Kernel, type StoreSession } from '@clientele/core';
+import { instantSchema, type AggregateRow, parseInput, purchasesCollection, scan, shortTextSchema, type Kernel, type StoreSession } from '@clientele/core';
 import { customerStatsCollection, segmentMembersCollection } from './collections.js';
 import { GROUP_PAGE } from './stats-store.js';
 import type { SegmentsKernel } from './events.js';
@@ -46,7 +46,7 @@ export function createReportService(kernel: SegmentsKernel) {
   async function purchaseGroups(session: StoreSession, from: Date, to: Date, groupBy: ['customerId'] | ['storeId', 'customerId'], visit: (g: Record<string, unknown>) => void | Promise<void>): Promise<void> {
     let after: string[] | null = null;
     for (;;) {
-      const page: AggregateRow[] = await aggregate(session, purchasesCollection, {
+      const page: AggregateRow[] = await session.aggregate(purchasesCollection, {
         where: { status: 'completed', occurredAt: { gte: from, lt: to }, customerId: { isNull: false } },
         groupBy,
         measures: { total: { fn: 'sum', field: 'total' }, refunded: { fn: 'sum', field: 'refundedTotal' } },
@@ -61,7 +61,7 @@ export function createReportService(kernel: SegmentsKernel) {
   }
 
   async function anonymous(from: Date, to: Date, groupBy: 'storeId' | null): Promise<Map<string | null, number>> {
-    const rows = await aggregate(kernel.store, purchasesCollection, {
+    const rows = await kernel.store.aggregate(purchasesCollection, {
       where: { status: 'completed', occurredAt: { gte: from, lt: to }, customerId: { isNull: true } },
       ...(groupBy ? { groupBy: [groupBy] } : {}),
       measures: { total: { fn: 'sum', field: 'total' }, refunded: { fn: 'sum', field: 'refundedTotal' } },
@@ -107,7 +107,7 @@ export function createReportService(kernel: SegmentsKernel) {
       return q.periods!.map((p) => rows.find((r) => r.key === p.label)!);
     }
     if (q.by === 'segment') {
-      const members = await aggregate(kernel.store, segmentMembersCollection, { groupBy: ['segmentId'], measures: { n: { fn: 'count' } } });
+      const members = await kernel.store.aggregate(segmentMembersCollection, { groupBy: ['segmentId'], measures: { n: { fn: 'count' } } });
       for (const m of members) {
         const segmentId = m['segmentId'] as string;
         let revenue = 0;
@@ -117,10 +117,10 @@ export function createReportService(kernel: SegmentsKernel) {
           if (q.from && q.to) {
             const ids = new Set(batch);
             // A segment's revenue in a period: its members' purchases in the period.
-            const page: AggregateRow[] = await aggregate(kernel.store, purchasesCollection, { where: { status: 'completed', occurredAt: { gte: q.from, lt: q.to }, customerId: { in: [...ids] } }, measures: { total: { fn: 'sum', field: 'total' }, refunded: { fn: 'sum', field: 'refundedTotal' } } });
+            const page: AggregateRow[] = await kernel.store.aggregate(purchasesCollection, { where: { status: 'completed', occurredAt: { gte: q.from, lt: q.to }, customerId: { in: [...ids] } }, measures: { total: { fn: 'sum', field: 'total' }, refunded: { fn: 'sum', field: 'refundedTotal' } } });
             revenue += (page[0]!['total'] as number) - (page[0]!['refunded'] as number);
           } else {
-            const page: AggregateRow[] = await aggregate(kernel.store, customerStatsCollection, { where: { customerId: { in: batch } }, measures: { spend: { fn: 'sum', field: 'spend' } } });
+            const page: AggregateRow[] = await kernel.store.aggregate(customerStatsCollection, { where: { customerId: { in: batch } }, measures: { spend: { fn: 'sum', field: 'spend' } } });
             revenue += page[0]!['spend'] as number;
           }
           batch = [];
@@ -136,7 +136,7 @@ export function createReportService(kernel: SegmentsKernel) {
     }
     const field = STATS_FIELD[q.by]!;
     if (!q.from || !q.to) {
-      const groups = await aggregate(kernel.store, customerStatsCollection, { groupBy: [field as 'kind'], measures: { customers: { fn: 'count' }, revenue: { fn: 'sum', field: 'spend' } } });
+      const groups = await kernel.store.aggregate(customerStatsCollection, { groupBy: [field as 'kind'], measures: { customers: { fn: 'count' }, revenue: { fn: 'sum', field: 'spend' } } });
       for (const g of groups) add((g[field] as string | null) ?? null, g['customers'] as number, g['revenue'] as number);
       return finish(acc);
     }

@@ -7,7 +7,6 @@ import { z } from 'zod';
 import {
   mustGet,
   NotFoundError,
-  aggregate,
   codeSchema,
   customersCollection,
   defineModule,
@@ -210,7 +209,7 @@ export function createSegmentsApi(kernel: SegmentsKernel, config: ResolvedSegmen
     const field = parseInput(z.enum(['rfmGroup', 'valueClass', 'volumeClass']), by, ['by']);
     const groups = await reports.structure({ by: field });
     const spend = new Map<string | null, number>();
-    for (const g of await (await import('@clientele/core')).aggregate(kernel.store, customerStatsCollection, { groupBy: [field], measures: { s: { fn: 'sum', field: 'windowSpend' } } })) spend.set((g[field] as string | null) ?? null, g['s'] as number);
+    for (const g of await kernel.store.aggregate(customerStatsCollection, { groupBy: [field], measures: { s: { fn: 'sum', field: 'windowSpend' } } })) spend.set((g[field] as string | null) ?? null, g['s'] as number);
     return groups.map((g) => ({ key: g.key, customers: g.customers, windowSpend: spend.get(g.key) ?? 0 }));
   }
 

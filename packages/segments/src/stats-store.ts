@@ -5,13 +5,13 @@
  * reconciling one customer's memberships.
  */
 import {
-  aggregate,
   customersCollection,
   purchasesCollection,
   scan,
   type AggregateRow,
   type JsonValue,
   type RowOf,
+  type Page,
   type StoreSession,
   type Where,
 } from '@clientele/core';
@@ -82,7 +82,7 @@ export function summaryFrom(g: AggregateRow): PurchaseSummary {
 
 /** One customer's completed purchases as a summary as of `now`, or null when they never bought. */
 export async function summaryOf(session: StoreSession, customerId: string, now: Date, config: ResolvedSegmentsConfig): Promise<PurchaseSummary | null> {
-  const [g] = await aggregate(session, purchasesCollection, { where: { customerId, status: 'completed' }, measures: summaryMeasures(windowStartOf(now, config.rfm)) });
+  const [g] = await session.aggregate(purchasesCollection, { where: { customerId, status: 'completed' }, measures: summaryMeasures(windowStartOf(now, config.rfm)) });
   const summary = summaryFrom(g!);
   return summary.times.length ? summary : null;
 }
@@ -459,30 +459,23 @@ export async function matchCustomers(session: StoreSession, predicate: Predicate
 /** The ids of the statistics rows matching a filter, a page at a time, ascending (only the id column is read). */
 export async function* idsWhere(session: StoreSession, where: Record<string, unknown>): AsyncGenerator<string[]> {
   let after: string | null = null;
-  for (;;) {
-    const page: AggregateRow[] = await aggregate(session, customerStatsCollection, {
-      where: where as Where<typeof customerStatsCollection>,
-      groupBy: ['customerId'],
-      measures: { n: { fn: 'count' } },
-      limit: GROUP_PAGE,
-      ...(after !== null ? { after: [after] } : {}),
-    });
+  do {
+    const page: Page<{ customerId: string }> = await session.find(customerStatsCollection, { where: where as Where<typeof customerStatsCollection>, select: ['customerId'], limit: GROUP_PAGE, after });
     // One page at a time: a yield per id would cost a turn of the event loop's microtasks each.
-    yield page.map((g) => g['customerId'] as string);
-    if (page.length < GROUP_PAGE) return;
-    after = page[page.length - 1]!['customerId'] as string;
-  }
+    yield page.rows.map((r) => r.customerId);
+    after = page.next;
+  } while (after !== null);
 }
 
 /** The customer ids of a segment's materialised members, a page at a time, ascending (only that column is read). */
 export async function* memberIds(session: StoreSession, segmentId: string): AsyncGenerator<string[]> {
   let after: string | null = null;
-  for (;;) {
-    const page: AggregateRow[] = await aggregate(session, segmentMembersCollection, { where: { segmentId }, groupBy: ['customerId'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(after !== null ? { after: [after] } : {}) });
-    yield page.map((g) => g['customerId'] as string);
-    if (page.length < GROUP_PAGE) return;
-    after = page[page.length - 1]!['customerId'] as string;
-  }
+  do {
+    // The segment's index leads with (segmentId, customerId), so the page comes off it in order.
+    const page: Page<{ customerId: string }> = await session.find(segmentMembersCollection, { where: { segmentId }, orderBy: [{ field: 'customerId' }], select: ['customerId'], limit: GROUP_PAGE, after });
+    yield page.rows.map((r) => r.customerId);
+    after = page.next;
+  } while (after !== null);
 }
 
 /** The id of a membership row. */

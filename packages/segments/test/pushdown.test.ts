@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { insertMany, type NewRowOf } from '@clientele/core';
+import { type NewRowOf } from '@clientele/core';
 import { compileCondition, conditionRegistry, customerStatsCollection, evaluatePredicate, type ConditionInput } from '@clientele/segments';
 import { STORE_KINDS, SYSTEM, openSegChain } from './helpers.js';
 
@@ -88,7 +88,7 @@ describe.each(STORE_KINDS)('push-down equals the in-memory fallback on $name', (
     const { crm, clock } = await openSegChain(await kind.open());
     clock.set(NOW);
     const rows = fc.sample(fc.tuple(...Array.from({ length: 120 }, (_, i) => rowArb(i))), { numRuns: 1, seed: 7 })[0]!;
-    await insertMany(crm.store, customerStatsCollection, rows);
+    await crm.store.insertMany(customerStatsCollection, rows);
     const registry = conditionRegistry();
     let informative = 0;
     await fc.assert(

@@ -70,8 +70,14 @@ export function migrationStepSql(dialect: Dialect, step: MigrationStep, existing
  * key is the primary key or an index already leads with it.
  */
 export function customerKeyIndexSql(dialect: Dialect, collection: CollectionSpec): string | undefined {
+  const index = customerKeyIndex(collection);
+  return index && createIndexSql(dialect, collection.name, index);
+}
+
+/** The index {@link customerKeyIndexSql} creates (named `customer_key`), or `undefined` when the collection needs none. */
+export function customerKeyIndex(collection: CollectionSpec): IndexSpec | undefined {
   const key = collection.customerKey;
   if (key === undefined || key === collection.primaryKey) return undefined;
   if (collection.indexes.some((index) => index.fields[0] === key)) return undefined;
-  return createIndexSql(dialect, collection.name, { name: 'customer_key', fields: [key] });
+  return { name: 'customer_key', fields: [key] };
 }

@@ -61,11 +61,25 @@ export interface Dialect {
   /** A query listing a table's columns as rows with a `name` column; `tableParam` is the marker binding the table name. */
   listColumns(tableParam: string): string;
 
+  /** A query listing the names of the indexes in the dialect's tables' schema, as rows with a `name` column. */
+  readonly listIndexes: string;
+
+  /** The statement creating the schema the dialect names its tables in, if missing; `runMigrations` runs it first. */
+  readonly createSchema?: string;
+
+  /**
+   * A bound parameter carrying one column's values as an array, typed (`$1::text[]`), for a database
+   * whose driver binds arrays and that has `unnest` and `= ANY(...)`. With it, the bulk statements
+   * (`bulkInsertStatement`, `bulkWriteStatement`, `bulkDeleteStatement`) carry any number of rows in
+   * one parameter per column; `marker` is the parameter's {@link Dialect.placeholder}.
+   */
+  arrayParameter?(marker: string, kind: FieldKind): string;
+
   /**
    * An aggregate of the non-null values of an integer or timestamp expression as one text of
    * comma-separated decimal integers (a timestamp as epoch milliseconds), in any order; null when there
    * are none. Backs the `series` measure; an adapter whose dialect lacks it must not declare
-   * `capabilities.aggregateSeries`.
+   * the `aggregateSeries` trait.
    */
   seriesAggregate?(expression: string, kind: 'integer' | 'timestamp'): string;
 

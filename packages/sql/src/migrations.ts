@@ -1,6 +1,8 @@
-/** The record of applied migrations, kept in a `clientele_migrations` table. */
+/** The migration loop every SQL adapter runs, and the record of applied migrations in a `clientele_migrations` table. */
+import type { Migration, MigrationResult, MigrationStep } from '@clientele/core';
+import { createIndexSql, customerKeyIndex, migrationStepSql, stepTable } from './ddl.js';
 import type { Dialect } from './dialect.js';
-import { tableName } from './naming.js';
+import { indexName, tableName } from './naming.js';
 import type { SqlStatement } from './params.js';
 
 /** The table that records which migrations ran. */
@@ -32,4 +34,68 @@ export function migrationStatements(dialect: Dialect): MigrationStatements {
     recordApplied: (id, at) => ({ text: insert, params: [id, encodeDate(at)] }),
     listColumns: (table) => ({ text: list, params: [table] }),
   };
+}
+
+/**
+ * The one connection `runMigrations` works on, inside the transaction (and under the lock) the
+ * adapter opened for it. Errors are the driver's own; the adapter translates what comes out.
+ */
+export interface MigrationConnection {
+  /** Every row of a query, keyed by column name. */
+  all(text: string, params: readonly unknown[]): Promise<readonly Record<string, unknown>[]>;
+  /** Runs a statement that returns no rows (DDL, or the record of a migration). */
+  run(text: string, params: readonly unknown[]): Promise<void>;
+}
+
+/**
+ * Applies the migrations not yet recorded, in order, on `connection`, and records each one; returns
+ * which were applied and which skipped. Every SQL adapter's `migrate()` is this, run in one
+ * transaction under the adapter's migration lock (`BEGIN IMMEDIATE` on SQLite, `BEGIN` and the
+ * dialect's `migrationLock` elsewhere), so a failed run leaves nothing behind where DDL is transactional.
+ *
+ * Every collection that declares a customer key gets an index leading with it (named `customer_key`,
+ * unless one of its own indexes already leads with it): export, erasure and merge find a customer's
+ * rows through it. A collection created by a migration applied before its store made that index gets
+ * it on the next run, without the migration running again.
+ *
+ * @param dialect - The database's dialect.
+ * @param connection - The connection, inside the migration transaction.
+ * @param migrations - Every migration of the application, in order.
+ * @param now - When the migrations are recorded as applied.
+ */
+export async function runMigrations(dialect: Dialect, connection: MigrationConnection, migrations: readonly Migration[], now: Date = new Date()): Promise<MigrationResult> {
+  const sql = migrationStatements(dialect);
+  if (dialect.createSchema !== undefined) await connection.run(dialect.createSchema, []);
+  await connection.run(sql.createTable, []);
+  const done = new Set((await connection.all(sql.selectApplied, [])).map((r) => r['id'] as string));
+  const indexes = new Set((await connection.all(dialect.listIndexes, [])).map((r) => r['name'] as string));
+  /** The customer-key index of a created collection, unless the database has it. */
+  const byCustomer = async (step: MigrationStep): Promise<void> => {
+    if (step.op !== 'createCollection') return;
+    const index = customerKeyIndex(step.collection);
+    if (index === undefined) return;
+    const name = indexName(dialect, step.collection.name, index);
+    if (indexes.has(name)) return;
+    await connection.run(createIndexSql(dialect, step.collection.name, index), []);
+    indexes.add(name);
+  };
+  const result: MigrationResult = { applied: [], skipped: [] };
+  for (const m of migrations) {
+    if (done.has(m.id)) {
+      for (const step of m.steps) await byCustomer(step);
+      result.skipped.push(m.id);
+      continue;
+    }
+    for (const step of m.steps) {
+      const listed = sql.listColumns(stepTable(step));
+      const columns = new Set((await connection.all(listed.text, listed.params)).map((r) => r['name'] as string));
+      for (const statement of migrationStepSql(dialect, step, columns)) await connection.run(statement, []);
+      await byCustomer(step);
+    }
+    const record = sql.recordApplied(m.id, now);
+    await connection.run(record.text, record.params);
+    done.add(m.id);
+    result.applied.push(m.id);
+  }
+  return result;
 }

@@ -33,6 +33,13 @@ function prefixBound(prefix: string): string | undefined {
   return points.join('') + String.fromCodePoint(next);
 }
 
+/** The element type of the array that carries a column's values. */
+const ARRAY_TYPES: Record<FieldKind, string> = { string: 'text[]', integer: 'bigint[]', boolean: 'boolean[]', timestamp: 'timestamptz[]', json: 'json[]' };
+
+function listIndexes(schema: string): string {
+  return `SELECT indexname AS "name" FROM pg_indexes WHERE schemaname = ${schema}`;
+}
+
 function listColumns(schema: string): (tableParam: string) => string {
   return (tableParam) =>
     `SELECT column_name AS "name" FROM information_schema.columns WHERE table_schema = ${schema} AND table_name = ${tableParam}`;
@@ -65,6 +72,8 @@ export const postgresDialect: Dialect = {
   migrationLock: [`SELECT pg_advisory_xact_lock(hashtext('clientele_migrations'), hashtext(current_schema()))`],
   addColumnIfNotExists: true,
   listColumns: listColumns('current_schema()'),
+  listIndexes: listIndexes('current_schema()'),
+  arrayParameter: (marker, kind) => `${marker}::${ARRAY_TYPES[kind]}`,
   // timestamptz holds microseconds; Clientele stores whole milliseconds, so the product is an exact integer.
   seriesAggregate: (expression, kind) =>
     kind === 'timestamp' ? `string_agg((extract(epoch from ${expression}) * 1000)::bigint::text, ',')` : `string_agg((${expression})::text, ',')`,
@@ -90,6 +99,8 @@ export function postgresSchemaDialect(schema: string): Dialect {
       qualifyTable: (table: string) => `${qs}.${quote(table)}`,
       migrationLock: [`SELECT pg_advisory_xact_lock(hashtext('clientele_migrations'), hashtext(${literal(schema)}))`],
       listColumns: listColumns(literal(schema)),
+      listIndexes: listIndexes(literal(schema)),
+      createSchema: `CREATE SCHEMA IF NOT EXISTS ${qs}`,
     });
     bound.set(schema, dialect);
   }

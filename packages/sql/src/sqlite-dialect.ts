@@ -44,6 +44,7 @@ export const sqliteDialect: Dialect = {
   migrationLock: [],
   addColumnIfNotExists: false,
   listColumns: (tableParam) => `SELECT "name" FROM pragma_table_info(${tableParam})`,
+  listIndexes: `SELECT "name" FROM sqlite_master WHERE "type" = 'index'`,
   // Integers and epoch-millisecond timestamps are both stored as INTEGER, which group_concat writes in decimal.
   seriesAggregate: (expression) => `group_concat(${expression})`,
   onConflict: (conflictColumns, update) =>

@@ -10,6 +10,7 @@ import {
   encodeCursor,
   isStorableText,
   normaliseWhere,
+  projectRow,
   resolveFind,
 } from '@clientele/core';
 import type {
@@ -39,8 +40,13 @@ export interface InsertStatement extends SqlStatement {
 
 /** A page query, with the checked query it was built from (needed to cut the page and make its cursor). */
 export interface FindStatement extends SqlStatement {
-  /** The checked query: filter, full order, limit and decoded cursor. */
+  /** The checked query: filter, full order, limit, decoded cursor and projection. */
   readonly resolved: ResolvedFind;
+  /**
+   * With a projection: the fields the statement selects, in this order (the projected ones and those
+   * the cursor needs); `null` when it selects whole rows.
+   */
+  readonly fetched: readonly string[] | null;
 }
 
 /** All statements of one collection, and the decisions that follow from their outcome. */
@@ -62,9 +68,9 @@ export interface CollectionStatements {
   get(key: string): SqlStatement;
   /** Selects by a unique index; `undefined` when a value is null or unstorable text (such a row never matches). */
   getBy(index: string, values: AnyRow): SqlStatement | undefined;
-  /** One page: filter, order with the primary key last, keyset bound, `LIMIT n + 1`. */
-  find(query?: FindQuery): FindStatement;
-  /** Cuts `limit + 1` fetched rows into a page and the cursor to the next one. */
+  /** One page: filter, order with the primary key last, keyset bound, `LIMIT n + 1`; only the projected columns (and the cursor's) with a `select`. */
+  find(query?: FindQuery<CollectionSpec, string>): FindStatement;
+  /** Cuts `limit + 1` fetched rows into a page and the cursor to the next one (rows keyed by field name). */
   page(rows: readonly Record<string, unknown>[], find: FindStatement): Page<AnyRow>;
   /** As {@link CollectionStatements.page}, for rows fetched as arrays of values in field order. */
   pageValues(rows: readonly (readonly unknown[])[], find: FindStatement): Page<AnyRow>;
@@ -124,11 +130,13 @@ export function collectionStatements(dialect: Dialect, collection: CollectionSpe
 
 /** Cuts `limit + 1` fetched rows into a decoded page and the cursor after its last row. */
 function cut<R>(raws: readonly R[], find: FindStatement, decode: (raw: R) => AnyRow): Page<AnyRow> {
-  const { limit, order } = find.resolved;
+  const { limit, order, select } = find.resolved;
   const n = Math.min(raws.length, limit);
   const rows: AnyRow[] = new Array(n);
   for (let i = 0; i < n; i++) rows[i] = decode(raws[i]!);
   const next = raws.length > limit && n > 0 ? encodeCursor(rows[n - 1]!, order) : null;
+  // The cursor needed the order fields; a projection that left them out drops them now.
+  if (select !== null && find.fetched!.length !== select.length) for (let i = 0; i < n; i++) rows[i] = projectRow(rows[i]!, select);
   return { rows, next };
 }
 
@@ -177,6 +185,12 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
       if (versioned && f === 'version') out.push(1);
       else out.push(codec.encodeValue(f, row[f]));
     }
+  }
+
+  /** The columns a projected page fetches: the selected fields and the order fields its cursor is made of, in field order. */
+  function fetchedFields(resolved: ResolvedFind): string[] {
+    const wanted = new Set([...resolved.select!, ...resolved.order.map((o) => o.field)]);
+    return fields.filter((f) => wanted.has(f));
   }
 
   function insertManyText(rowCount: number): string {
@@ -255,19 +269,34 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
       if (resolved.after) conditions.push(`(${keysetCondition(shape, resolved.order, resolved.after, params)})`);
       const orderBy = resolved.order.map((o) => `${shape.compared(o.field)} ${o.desc ? 'DESC' : 'ASC'}`).join(', ');
       const limit = params.add(resolved.limit + 1);
+      const fetched = resolved.select === null ? null : fetchedFields(resolved);
+      const list = fetched === null ? selectList : fetched.map((f) => `${columns.get(f)!} AS ${dialect.quoteIdentifier(f)}`).join(', ');
       return {
-        text: `SELECT ${selectList} FROM ${table}${whereClause(conditions)} ORDER BY ${orderBy} LIMIT ${limit}`,
+        text: `SELECT ${list} FROM ${table}${whereClause(conditions)} ORDER BY ${orderBy} LIMIT ${limit}`,
         params: params.values,
         resolved,
+        fetched,
       };
     },
 
     page(raws, find) {
-      return cut(raws, find, (raw) => codec.decodeRow(raw));
+      const fetched = find.fetched;
+      if (fetched === null) return cut(raws, find, (raw) => codec.decodeRow(raw));
+      return cut(raws, find, (raw) => {
+        const row: AnyRow = {};
+        for (const f of fetched) row[f] = codec.decodeValue(f, raw[f]);
+        return row;
+      });
     },
 
     pageValues(raws, find) {
-      return cut(raws, find, (values) => codec.decodeValues(values));
+      const fetched = find.fetched;
+      if (fetched === null) return cut(raws, find, (values) => codec.decodeValues(values));
+      return cut(raws, find, (values) => {
+        const row: AnyRow = {};
+        for (let i = 0; i < fetched.length; i++) row[fetched[i]!] = codec.decodeValue(fetched[i]!, values[i]);
+        return row;
+      });
     },
 
     count(where) {

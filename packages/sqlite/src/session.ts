@@ -17,7 +17,8 @@ import type {
   Page,
   PatchOf,
   RowOf,
-  StoreSession,
+  AdapterSession,
+  Projected,
   Where,
   WriteOptions,
 } from '@clientele/core';
@@ -51,10 +52,10 @@ export interface SessionState {
 const SAVEPOINT = 'clientele_insert_many';
 
 /**
- * A {@link StoreSession} whose every call runs at once on `conn`. It does not lock: a transaction's
+ * The adapter's operations (base and push-downs) whose every call runs at once on `conn`. It does not lock: a transaction's
  * session runs under the transaction's lock, and the store wraps its own calls in the lock.
  */
-export class ConnectionSession implements StoreSession {
+export class ConnectionSession implements AdapterSession {
   constructor(
     private readonly conn: Connection,
     private readonly state: SessionState,
@@ -109,12 +110,12 @@ export class ConnectionSession implements StoreSession {
     }
   }
 
-  async find<C extends CollectionSpec>(c: C, query?: FindQuery<C>): Promise<Page<RowOf<C>>> {
+  async find<C extends CollectionSpec, K extends keyof RowOf<C> & string = never>(c: C, query?: FindQuery<C, K>): Promise<Page<Projected<C, K>>> {
     this.check();
     try {
       const s = statementsOf(c);
-      const st = s.find(query as FindQuery | undefined);
-      return s.pageValues(this.conn.allValues(st.text, st.params), st) as Page<RowOf<C>>;
+      const st = s.find(query as FindQuery<CollectionSpec, string> | undefined);
+      return s.pageValues(this.conn.allValues(st.text, st.params), st) as Page<Projected<C, K>>;
     } catch (error) {
       fail(error, c);
     }

@@ -5,9 +5,10 @@
  * cross-process serialisation to SQLite's own write lock, which `BEGIN IMMEDIATE` takes up front.
  */
 import Database from 'better-sqlite3';
-import { InvalidStateError, StoreUnavailableError, ValidationError, isClienteleError } from '@clientele/core';
-import type { Migration, MigrationResult, Store, StoreCapabilities, TransactionSession } from '@clientele/core';
-import { migrationStatements, migrationStepSql, sqliteDialect, stepTable } from '@clientele/sql';
+import { InvalidStateError, StoreUnavailableError, ValidationError, defineStore, isClienteleError } from '@clientele/core';
+import type { AdapterSession, Store, StoreBase, StoreTraits } from '@clientele/core';
+import { runMigrations, sqliteDialect } from '@clientele/sql';
+import type { MigrationConnection } from '@clientele/sql';
 import { Connection } from './connection.js';
 import { translateError } from './errors.js';
 import { acquireWriteLock, isFileDatabase } from './lock-registry.js';
@@ -75,18 +76,7 @@ const DEFAULT_MMAP_BYTES = 256 * 1024 * 1024;
 const DEFAULT_CACHE_KIB = 16 * 1024;
 const SYNCHRONOUS: Record<SqliteDurability, string> = { full: 'FULL', normal: 'NORMAL' };
 
-const CAPABILITIES: StoreCapabilities = Object.freeze({
-  aggregate: true,
-  insertMany: true,
-  multiProcess: true,
-  jsonColumns: false,
-  migrationLock: true,
-  aggregatePaging: true,
-  aggregateSeries: true,
-  getLinked: true,
-});
-
-const migrationSql = migrationStatements(sqliteDialect);
+const TRAITS: StoreTraits = Object.freeze({ multiProcess: true, jsonColumns: false, migrationLock: true, aggregatePaging: true, aggregateSeries: true });
 
 /** Runs a synchronous driver call, turning its errors into Clientele's. */
 function guarded<T>(fn: () => T): T {
@@ -94,17 +84,6 @@ function guarded<T>(fn: () => T): T {
     return fn();
   } catch (error) {
     throw translateError(error);
-  }
-}
-
-/** The session a transaction callback gets: the connection's operations, and nested transactions that join it. */
-class TransactionConnectionSession extends ConnectionSession {
-  /** The store's capabilities, so core's `aggregate()` pages groups in SQL inside a transaction too. */
-  readonly capabilities: StoreCapabilities = CAPABILITIES;
-
-  /** Joins the running transaction: the inner writes commit or roll back with the outer ones. */
-  transaction<T>(fn: (tx: TransactionSession) => Promise<T>): Promise<T> {
-    return fn(this);
   }
 }
 
@@ -203,51 +182,35 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     }
   }
 
-  function applyMigrations(migrations: readonly Migration[]): MigrationResult {
-    writer.exec(migrationSql.createTable);
-    const done = new Set(writer.all(migrationSql.selectApplied, []).map((r) => r['id'] as string));
-    const result: MigrationResult = { applied: [], skipped: [] };
-    for (const m of migrations) {
-      if (done.has(m.id)) {
-        result.skipped.push(m.id);
-        continue;
-      }
-      for (const step of m.steps) {
-        const listed = migrationSql.listColumns(stepTable(step));
-        const columns = new Set(writer.all(listed.text, listed.params).map((r) => r['name'] as string));
-        for (const sql of migrationStepSql(sqliteDialect, step, columns)) writer.exec(sql);
-      }
-      const record = migrationSql.recordApplied(m.id, new Date());
-      writer.run(record.text, record.params);
-      done.add(m.id);
-      result.applied.push(m.id);
-    }
-    return result;
-  }
+  /** The writer as `runMigrations` uses it, inside the migration's transaction. */
+  const migrationConnection: MigrationConnection = {
+    all: async (text, params) => writer.all(text, params),
+    run: async (text, params) => {
+      if (params.length === 0) writer.exec(text);
+      else writer.run(text, params);
+    },
+  };
 
-  const store: Store = {
+  const base: StoreBase = {
     kind: 'sqlite',
-    capabilities: CAPABILITIES,
+    traits: TRAITS,
     insert: (c, row) => mutex.run(() => writes.insert(c, row)),
     get: reads ? (c, key) => reads.get(c, key) : (c, key) => mutex.run(() => writes.get(c, key)),
     getBy: reads ? (c, index, values) => reads.getBy(c, index, values) : (c, index, values) => mutex.run(() => writes.getBy(c, index, values)),
-    getLinked: reads ? (c, key, link) => reads.getLinked(c, key, link) : (c, key, link) => mutex.run(() => writes.getLinked(c, key, link)),
     find: reads ? (c, query) => reads.find(c, query) : (c, query) => mutex.run(() => writes.find(c, query)),
     count: reads ? (c, where) => reads.count(c, where) : (c, where) => mutex.run(() => writes.count(c, where)),
     update: (c, key, patch, options) => mutex.run(() => writes.update(c, key, patch, options)),
     delete: (c, key, options) => mutex.run(() => writes.delete(c, key, options)),
     increment: (c, key, fieldName, delta, guard) => mutex.run(() => writes.increment(c, key, fieldName, delta, guard)),
     consume: (c, key, when, set) => mutex.run(() => writes.consume(c, key, when, set)),
-    aggregate: reads ? (c, query) => reads.aggregate(c, query) : (c, query) => mutex.run(() => writes.aggregate(c, query)),
-    insertMany: (c, rows) => mutex.run(() => writes.insertMany(c, rows)),
 
-    transaction<T>(fn: (tx: TransactionSession) => Promise<T>): Promise<T> {
+    transaction<T>(fn: (tx: AdapterSession) => Promise<T>): Promise<T> {
       return mutex.run(async () => {
         checkOpen();
         begin();
         const state: SessionState = { active: true, closedMessage: 'the transaction is over; its session can no longer be used' };
         try {
-          const result = await fn(new TransactionConnectionSession(writer, state));
+          const result = await fn(new ConnectionSession(writer, state));
           state.active = false;
           guarded(() => writer.run('COMMIT', []));
           return result;
@@ -266,7 +229,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         // the same file waits here and then finds the migrations recorded.
         begin();
         try {
-          const result = guarded(() => applyMigrations(migrations));
+          const result = await runMigrations(sqliteDialect, migrationConnection, migrations).catch((error: unknown) => {
+            throw translateError(error);
+          });
           guarded(() => writer.run('COMMIT', []));
           return result;
         } catch (error) {
@@ -295,5 +260,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       });
     },
   };
-  return store;
+  // The push-downs: a join for linked reads, grouped aggregates and multi-row inserts in SQL.
+  return defineStore(base, {
+    getLinked: reads ? (c, key, link) => reads.getLinked(c, key, link) : (c, key, link) => mutex.run(() => writes.getLinked(c, key, link)),
+    aggregate: reads ? (c, query) => reads.aggregate(c, query) : (c, query) => mutex.run(() => writes.aggregate(c, query)),
+    insertMany: (c, rows) => mutex.run(() => writes.insertMany(c, rows)),
+  });
 }

@@ -3,7 +3,7 @@
  * filters, mixed-direction orders, keyset paging and aggregates must give identical results.
  */
 import { describe, expect, it } from 'vitest';
-import { aggregate, aggregateByScan, memoryStore } from '@clientele/core';
+import { aggregateByScan, memoryStore } from '@clientele/core';
 import type { AggregateQuery, FindQuery, Store } from '@clientele/core';
 import { openStore } from './helpers.js';
 import { customer, customers, migrations } from './fixtures/schema.js';
@@ -118,11 +118,11 @@ describe('parity with the memory store', () => {
       { groupBy: ['storeCode'], where: { storeCode: 'nowhere' }, measures: { n: { fn: 'count' } } },
     ];
     for (const query of queries) {
-      const pushed = await aggregate(sqlite, customers, query);
+      const pushed = await sqlite.aggregate(customers, query);
       expect(pushed, JSON.stringify(query)).toEqual(await aggregateByScan(sqlite, customers, query));
-      expect(pushed).toEqual(await aggregate(memory, customers, query));
+      expect(pushed).toEqual(await memory.aggregate(customers, query));
     }
-    expect(await aggregate(sqlite, customers, queries[4]!)).toEqual([{ n: 0, total: 0, low: null }]);
-    expect(await aggregate(sqlite, customers, queries[5]!)).toEqual([]);
+    expect(await sqlite.aggregate(customers, queries[4]!)).toEqual([{ n: 0, total: 0, low: null }]);
+    expect(await sqlite.aggregate(customers, queries[5]!)).toEqual([]);
   });
 });

@@ -169,7 +169,7 @@ describe.each(['file', 'memory'] as const)('sqliteStore (%s)', (kind) => {
     const originals = Array.from({ length: 57 }, (_, i) =>
       customer(`c${String(i).padStart(3, '0')}`, { points: i % 5, storeCode: ['S1', 'S2', 'S3'][i % 3]!, name: `n${i % 7}` }),
     );
-    await store.insertMany!(customers, originals);
+    await store.insertMany(customers, originals);
     const seen: string[] = [];
     let after: string | null = null;
     let extra = 0;
@@ -217,7 +217,7 @@ describe.each(['file', 'memory'] as const)('sqliteStore (%s)', (kind) => {
   it('filters with every operator as the port defines them', async () => {
     const store = await openStore(kind);
     const t = (d: number) => new Date(1_700_000_000_000 + d);
-    await store.insertMany!(customers, [
+    await store.insertMany(customers, [
       customer('a', { points: 1, vip: true, joinedAt: t(1), email: 'a@x' }),
       customer('b', { points: 5, vip: false, joinedAt: t(2) }),
       customer('c', { points: 9, vip: true, joinedAt: t(3), email: 'c@x' }),
@@ -237,18 +237,18 @@ describe.each(['file', 'memory'] as const)('sqliteStore (%s)', (kind) => {
     await store.insert(customers, customer('taken'));
     const batch = Array.from({ length: 1200 }, (_, i) => customer(`b${i}`));
     batch[700] = customer('taken');
-    expect(await rejection(store.insertMany!(customers, batch))).toMatchObject({ reason: 'primary-key' });
+    expect(await rejection(store.insertMany(customers, batch))).toMatchObject({ reason: 'primary-key' });
     expect(await store.count(customers)).toBe(1);
 
     // Inside a transaction a failed bulk insert undoes only itself; the caller decides about the rest.
     await store.transaction(async (tx) => {
       await tx.insert(customers, customer('before'));
-      expect(await rejection(tx.insertMany!(customers, batch))).toBeInstanceOf(ConflictError);
+      expect(await rejection(tx.insertMany(customers, batch))).toBeInstanceOf(ConflictError);
       await tx.insert(customers, customer('after'));
     });
     expect((await store.find(customers)).rows.map((r) => r.id)).toEqual(['after', 'before', 'taken']);
 
-    expect(await store.insertMany!(customers, batch.filter((c) => c.id !== 'taken'))).toBe(1199);
+    expect(await store.insertMany(customers, batch.filter((c) => c.id !== 'taken'))).toBe(1199);
     expect(await store.count(customers)).toBe(1202);
   });
 
@@ -366,7 +366,7 @@ describe('sqliteStore setup', () => {
     const own = new Database(file);
     const store = track(sqliteStore({ database: own, busyTimeoutMs: 1234 }));
     expect(own.pragma('busy_timeout', { simple: true })).toBe(1234);
-    expect(store.capabilities).toEqual({ aggregate: true, insertMany: true, multiProcess: true, jsonColumns: false, migrationLock: true, aggregatePaging: true, aggregateSeries: true, getLinked: true });
+    expect(store.capabilities).toEqual({ aggregate: true, insertMany: true, multiProcess: true, jsonColumns: false, migrationLock: true, aggregatePaging: true, aggregateSeries: true, getLinked: true, consumeMany: false, deleteMany: false });
     await store.close();
     expect(own.open).toBe(true); // the host's connection stays open
     own.close();

@@ -4,6 +4,7 @@ import { concurrencySuite } from './suites/concurrency.js';
 import { crudSuite } from './suites/crud.js';
 import { keysSuite } from './suites/keys.js';
 import { migrationsSuite } from './suites/migrations.js';
+import { optionalSuite } from './suites/optional.js';
 import { pagingSuite } from './suites/paging.js';
 import { pushdownSuite } from './suites/pushdown.js';
 import { queriesSuite } from './suites/queries.js';
@@ -22,6 +23,7 @@ export const suites: readonly Suite[] = [
   valuesSuite,
   migrationsSuite,
   pushdownSuite,
+  optionalSuite,
 ];
 
 /** Typed as a full record, so an id without a body (or a body without an id) does not compile. */
@@ -35,4 +37,5 @@ export const testBodies: Record<ConformanceTestId, ConformanceTest> = {
   ...valuesSuite.tests,
   ...migrationsSuite.tests,
   ...pushdownSuite.tests,
+  ...optionalSuite.tests,
 };

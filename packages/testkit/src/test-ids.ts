@@ -25,7 +25,7 @@ export interface ConformanceTestInfo {
 export const CONFORMANCE_TESTS = {
   'capabilities.declared': {
     capability: null,
-    checks: 'kind is a name, every capability flag is a boolean, and a declared push-down has its method',
+    checks: 'kind is a name, every capability flag is a boolean, and every optional operation exists on the store, pushed down or not',
   },
   'crud.insert-get': {
     capability: null,
@@ -206,6 +206,14 @@ export const CONFORMANCE_TESTS = {
   'pushdown.insert-many': {
     capability: 'insertMany',
     checks: 'store.insertMany stores every row, and a batch with a clash or an invalid row stores none of them',
+  },
+  'find.select': {
+    capability: null,
+    checks: 'find with select returns exactly the selected fields (nulls included) of the same rows, page by page, ordered or filtered by fields not selected, inside a transaction too; a bad select is VALIDATION_FAILED',
+  },
+  'optional.on-every-session': {
+    capability: null,
+    checks: 'aggregate, getLinked, consumeMany, deleteMany and insertMany exist on the store and on a transaction session, give what core\u2019s fallbacks give on both, and commit or roll back with the transaction',
   },
 } as const satisfies Record<string, ConformanceTestInfo>;
 

@@ -2,7 +2,7 @@
  * Test adapters built on core's memory store: a conforming one that declares every push-down, a probe
  * that reads through the store, and a helper to break one operation at a time.
  */
-import { aggregateByScan, consumeMany, deleteMany, getLinkedByReads, memoryStore } from '@clientele/core';
+import { aggregateByScan, consumeManyByConsumes, defineStore, deleteManyByDeletes, getLinkedByReads, insertManyByInserts, memoryStore } from '@clientele/core';
 import type { CollectionSpec, Store } from '@clientele/core';
 import type { StoreProbe } from '@clientele/testkit';
 
@@ -12,24 +12,22 @@ export function wrapStore(inner: Store, overrides: Partial<Store>): Store {
 }
 
 /**
- * The memory store dressed as a full adapter: the push-downs declared, implemented with core's
- * fallbacks (aggregate by scan, insertMany in one transaction, getLinked as two reads, consumeMany
- * and deleteMany as one consume or delete per row in one transaction).
+ * The memory store dressed as a full adapter, built as adapters are (`defineStore`): every push-down
+ * declared, each implemented with core's fallback on the memory store (aggregate by scan, getLinked
+ * as two reads, consumeMany, deleteMany and insertMany one row at a time in one transaction).
  */
 export function pushdownStore(): Store {
   const inner = memoryStore({ name: 'memory+pushdowns' });
-  return wrapStore(inner, {
-    capabilities: { ...inner.capabilities, aggregate: true, insertMany: true, getLinked: true, consumeMany: true, deleteMany: true },
-    consumeMany: (collection, writes) => consumeMany(inner, collection, writes),
-    deleteMany: (collection, keys) => deleteMany(inner, collection, keys),
-    aggregate: (collection, query) => aggregateByScan(inner, collection, query),
-    getLinked: (collection, key, link) => getLinkedByReads(inner, collection, key, link),
-    insertMany: (collection, rows) =>
-      inner.transaction(async (tx) => {
-        for (const row of rows) await tx.insert(collection, row);
-        return rows.length;
-      }),
-  });
+  return defineStore(
+    { ...inner, traits: { multiProcess: false, jsonColumns: true, migrationLock: true } },
+    {
+      aggregate: (collection, query) => aggregateByScan(inner, collection, query),
+      getLinked: (collection, key, link) => getLinkedByReads(inner, collection, key, link),
+      consumeMany: (collection, writes) => consumeManyByConsumes(inner, collection, writes),
+      deleteMany: (collection, keys) => deleteManyByDeletes(inner, collection, keys),
+      insertMany: (collection, rows) => insertManyByInserts(inner, collection, rows),
+    },
+  );
 }
 
 /**

@@ -3,8 +3,8 @@
  * the naive way; the named conformance tests must fail against it (and pass against the real store,
  * which memory.test.ts shows).
  */
-import { ConflictError, NotFoundError, aggregateByScan, getLinkedByReads, matches, memoryStore, normaliseWhere } from '@clientele/core';
-import type { AnyRow, CollectionSpec, Store, TransactionSession } from '@clientele/core';
+import { ConflictError, NotFoundError, aggregateByScan, defineStore, getLinkedByReads, matches, memoryStore, normaliseWhere } from '@clientele/core';
+import type { AdapterSession, AnyRow, CollectionSpec, Store, TransactionSession } from '@clientele/core';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceTestId } from '@clientele/testkit';
 import { runConformanceTest } from '../src/run-test.js';
@@ -231,6 +231,62 @@ function rawDriverErrors(): Store {
   });
 }
 
+/** A store written by hand, without defineStore, that leaves the optional operations out: no fallbacks. */
+function noFallbacks(): Store {
+  const { aggregate: _a, getLinked: _g, consumeMany: _c, deleteMany: _d, insertMany: _i, ...bare } = memoryStore();
+  return bare as Store;
+}
+
+/** Optional operations on the store but not on its transaction sessions (each copied onto the store by hand). */
+function bareTransactionSessions(): Store {
+  const inner = memoryStore();
+  return wrapStore(inner, {
+    transaction: (fn) =>
+      inner.transaction((tx) => {
+        const { aggregate: _a, getLinked: _g, consumeMany: _c, deleteMany: _d, insertMany: _i, ...bare } = tx;
+        const session = bare as TransactionSession;
+        session.transaction = (f) => f(session);
+        return fn(session);
+      }),
+  });
+}
+
+/** A bulk insert pushed down correctly on the store, but dropping the last row on its transaction sessions. */
+function insertManyWrongInTransactions(): Store {
+  const inner = memoryStore();
+  return defineStore(
+    {
+      ...inner,
+      traits: { multiProcess: false, jsonColumns: true, migrationLock: true },
+      transaction: <T>(fn: (session: AdapterSession) => Promise<T>) =>
+        inner.transaction((tx) => fn({ ...tx, insertMany: (c, rows) => tx.insertMany(c, rows.slice(0, -1)).then(() => rows.length) })),
+    },
+    { insertMany: (c, rows) => inner.insertMany(c, rows) },
+  );
+}
+
+/** A find that ignores the projection and returns whole rows. */
+function findIgnoringSelect(): Store {
+  const inner = memoryStore();
+  return wrapStore(inner, {
+    find: ((c: CollectionSpec, query?: { select?: unknown }) => {
+      const { select: _select, ...whole } = query ?? {};
+      return inner.find(c, whole);
+    }) as Store['find'],
+  });
+}
+
+/** A projection that leaves out the selected fields whose value is null, as a sparse document store might. */
+function projectionDroppingNulls(): Store {
+  const inner = memoryStore();
+  return wrapStore(inner, {
+    find: (async (c: CollectionSpec, query?: object) => {
+      const page = await inner.find(c, query);
+      return { ...page, rows: page.rows.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null))) };
+    }) as Store['find'],
+  });
+}
+
 describe('the kit catches broken adapters', () => {
   const cases: Array<[string, () => Store, ConformanceTestId[]]> = [
     ['update ignoring expectVersion', ignoresVersion, ['version.conflict', 'version.eight-contenders']],
@@ -247,6 +303,11 @@ describe('the kit catches broken adapters', () => {
     ['an inner-join getLinked', innerJoinGetLinked, ['pushdown.get-linked']],
     ['an unconditional consumeMany', unconditionalConsumeMany, ['pushdown.consume-many']],
     ['an over-reporting deleteMany', overReportingDeleteMany, ['pushdown.delete-many']],
+    ['a store without fallbacks', noFallbacks, ['capabilities.declared', 'optional.on-every-session']],
+    ['transaction sessions without the optional operations', bareTransactionSessions, ['optional.on-every-session']],
+    ['an insertMany push-down wrong inside transactions', insertManyWrongInTransactions, ['optional.on-every-session']],
+    ['a find ignoring select', findIgnoringSelect, ['find.select']],
+    ['a projection dropping nulls', projectionDroppingNulls, ['find.select']],
   ];
   for (const [what, create, ids] of cases) {
     for (const id of ids) {
@@ -266,10 +327,10 @@ describe('the kit catches broken adapters', () => {
 
   it('the mutants differ from the memory store only where broken', async () => {
     // Sanity: the same tests pass when nothing is broken, so a failure above is the mutant's.
-    for (const id of ['version.eight-contenders', 'paging.visits-each-once-under-inserts', 'transaction.no-dirty-reads'] as const) {
+    for (const id of ['version.eight-contenders', 'paging.visits-each-once-under-inserts', 'transaction.no-dirty-reads', 'find.select', 'optional.on-every-session', 'capabilities.declared'] as const) {
       await runConformanceTest(id, { create: async () => memoryStore() }, noSkip);
     }
-    for (const id of ['pushdown.aggregate-equals-fallback', 'pushdown.insert-many', 'pushdown.get-linked', 'pushdown.consume-many', 'pushdown.delete-many'] as const) {
+    for (const id of ['pushdown.aggregate-equals-fallback', 'pushdown.insert-many', 'pushdown.get-linked', 'pushdown.consume-many', 'pushdown.delete-many', 'optional.on-every-session'] as const) {
       await runConformanceTest(id, { create: async () => pushdownStore() }, noSkip);
     }
   });

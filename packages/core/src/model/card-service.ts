@@ -3,7 +3,6 @@ import { addMonths } from 'date-fns';
 import { z } from 'zod';
 import { ConflictError, InvalidStateError, NotFoundError, invalid } from '../errors.js';
 import type { Kernel } from '../runtime/module.js';
-import { getLinked } from '../store/linked-get.js';
 import type { RowOf } from '../store/schema.js';
 import { cardNumberSchema, codeSchema, idSchema, parseInput, shortTextSchema } from '../validation.js';
 import { cardHolder, cardTypesCollection, cardsCollection } from './card-collections.js';
@@ -253,7 +252,7 @@ export function createCardService(kernel: Kernel) {
   async function lookup(number: string): Promise<{ card: Card; customer: Customer | null }> {
     const n = parseInput(cardNumberSchema, number, ['number']);
     // One read where the store can join the card to its holder: this is the till's hottest lookup.
-    const found = await getLinked(kernel.store, cardsCollection, n, cardHolder);
+    const found = await kernel.store.getLinked(cardsCollection, n, cardHolder);
     if (!found) throw new NotFoundError('card', n, { path: ['number'] });
     return { card: found.row, customer: found.linked ? toCustomer(found.linked) : null };
   }

@@ -4,8 +4,6 @@ import { ConflictError, InvalidStateError, NotFoundError, ValidationError, inval
 import { currencySchema, formatMoney } from '../money.js';
 import type { CommandContext, Kernel, RefundStep, ValueKind } from '../runtime/module.js';
 import { createRefundCollector } from '../runtime/refunds.js';
-import { insertMany } from '../store/bulk.js';
-import { getLinked } from '../store/linked-get.js';
 import type { StoreSession } from '../store/port.js';
 import type { RowOf } from '../store/schema.js';
 import {
@@ -248,7 +246,7 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
     let holder: CustomerRow | undefined;
     if (input.cardNumber !== undefined) {
       // The card with its holder in one read where the store can: a swiped card is the till's usual buyer.
-      const found = await getLinked(ctx.tx, cardsCollection, input.cardNumber, cardHolder);
+      const found = await ctx.tx.getLinked(cardsCollection, input.cardNumber, cardHolder);
       if (!found) throw new NotFoundError('card', input.cardNumber, { path: ['cardNumber'] });
       const card = found.row;
       holder = found.linked;
@@ -334,7 +332,7 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
         returnedMilli: 0,
       }));
       // All lines in one bulk write where the store has one (one statement on SQL stores).
-      await insertMany(ctx.tx, purchaseLinesCollection, lines);
+      await ctx.tx.insertMany(purchaseLinesCollection, lines);
       ctx.audit({ type: 'purchase', id, customerId }, { storeId: input.storeId, receiptNo: input.receiptNo, total: totals.total });
       if (customerId) {
         await ctx.addTimeline({

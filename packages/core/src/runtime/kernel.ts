@@ -17,7 +17,6 @@ import {
 import type { IdGenerator } from '../ids.js';
 import { canonicalJson, decodeJson, encodeJson, fingerprint, fingerprintMatches } from '../json-codec.js';
 import { rolesCollection, staffCollection } from '../model/organisation-collections.js';
-import { insertMany } from '../store/bulk.js';
 import type { Store, TransactionSession } from '../store/port.js';
 import type { CollectionSpec, JsonValue, NewRowOf } from '../store/schema.js';
 import { idempotencyKeySchema, parseInput } from '../validation.js';
@@ -443,7 +442,7 @@ export function createKernel(settings: KernelSettings): KernelInternals {
           const last = await nextSequence(tx, 'outbox', rows.length);
           const first = last - rows.length + 1;
           if (rows.length === 1) await tx.insert(outbox, { ...rows[0]!, seq: first });
-          else await insertMany(tx, outbox, rows.map((row, i) => ({ ...row, seq: first + i })));
+          else await tx.insertMany(outbox, rows.map((row, i) => ({ ...row, seq: first + i })));
         }
         return result;
       };

@@ -1,9 +1,9 @@
 /**
- * Optional push-downs with their streaming fallbacks. Modules call these, never the adapter
- * methods directly, so a store without a capability still gives the same result.
+ * The fallbacks of the aggregate and bulk-insert push-downs, and the scan they stream with. `defineStore`
+ * answers a store's `aggregate` and `insertMany` with them where the adapter has no push-down.
  */
 import { ValidationError, isClienteleError } from '../errors.js';
-import type { AggregateQuery, AggregateRow, FindQuery, Measure, ScalarValue, StoreCapabilities, StoreSession, Where } from './port.js';
+import type { AggregateQuery, AggregateRow, FindQuery, Measure, ScalarValue, StoreSession, Where } from './port.js';
 import { PAGE_LIMITS, compareValues, isValidValue, matches, normaliseWhere, type NormalisedWhere } from './query.js';
 import type { AnyRow, CollectionSpec, NewRowOf, RowOf } from './schema.js';
 
@@ -67,31 +67,16 @@ export function checkAggregate(collection: CollectionSpec, query: AggregateQuery
 }
 
 /**
- * Grouped aggregates: pushed down when the store has the capability, otherwise computed by streaming
- * the matching rows. Groups come back sorted by the group-by values (nulls first).
+ * Grouped aggregates. Groups come back sorted by the group-by values (nulls first).
+ *
+ * @deprecated Call `session.aggregate(collection, query)`: every store built with `defineStore` has it.
  */
 export async function aggregate<C extends CollectionSpec>(
   session: StoreSession,
   collection: C,
   query: AggregateQuery<C>,
 ): Promise<AggregateRow[]> {
-  checkAggregate(collection, query as AggregateQuery);
-  const paged = query.limit !== undefined || query.after !== undefined;
-  // A store may push down plain aggregates yet not know paging or the extended measures: only a session
-  // that carries the store's capabilities with the flag (a store, or a transaction session that exposes
-  // them) runs those in SQL.
-  const capabilities = (session as { capabilities?: Partial<StoreCapabilities> }).capabilities;
-  const extended = usesExtendedMeasures(query as AggregateQuery);
-  if (session.aggregate && (!paged || capabilities?.aggregatePaging === true) && (!extended || capabilities?.aggregateSeries === true)) {
-    return session.aggregate(collection, query);
-  }
-  return aggregateByScan(session, collection, query);
-}
-
-/** Whether a query uses a measure that needs `capabilities.aggregateSeries` to be pushed down (a `series`, or a measure's own `where`). */
-function usesExtendedMeasures(query: AggregateQuery): boolean {
-  for (const m of Object.values(query.measures)) if (m.fn === 'series' || m.where !== undefined) return true;
-  return false;
+  return session.aggregate(collection, query);
 }
 
 /** A measure's value over no rows. */
@@ -99,7 +84,7 @@ function emptyMeasure(m: Measure): ScalarValue | number[] {
   return m.fn === 'count' || m.fn === 'sum' ? 0 : m.fn === 'series' ? [] : null;
 }
 
-/** The streaming fallback of {@link aggregate}; exported so a conformance kit can compare both. */
+/** The streaming fallback of `aggregate`; exported so a conformance kit can compare both. */
 export async function aggregateByScan<C extends CollectionSpec>(
   session: StoreSession,
   collection: C,
@@ -180,10 +165,17 @@ export function sortGroups(rows: AggregateRow[], groupBy: readonly string[]): Ag
   });
 }
 
-/** Inserts many rows all or nothing: pushed down when the store can, else one insert each inside a transaction. */
-export async function insertMany<C extends CollectionSpec>(session: TransactionalSession, collection: C, rows: readonly NewRowOf<C>[]): Promise<number> {
-  if (rows.length === 0) return 0;
-  if (session.insertMany) return session.insertMany(collection, rows);
+/**
+ * Inserts many rows all or nothing.
+ *
+ * @deprecated Call `session.insertMany(collection, rows)`: every store built with `defineStore` has it.
+ */
+export async function insertMany<C extends CollectionSpec>(session: StoreSession, collection: C, rows: readonly NewRowOf<C>[]): Promise<number> {
+  return session.insertMany(collection, rows);
+}
+
+/** The fallback of `insertMany`: one insert per row, in one transaction where the session has them. */
+export async function insertManyByInserts<C extends CollectionSpec>(session: TransactionalSession, collection: C, rows: readonly NewRowOf<C>[]): Promise<number> {
   return allOrNothing(session, async (tx) => {
     for (const row of rows) await tx.insert(collection, row);
     return rows.length;

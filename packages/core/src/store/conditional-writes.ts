@@ -1,11 +1,11 @@
 /**
  * Many row writes at once (a nightly sweep rewriting the rows that are still as it read them, the
- * members leaving a segment): a few statements where the store pushes them down, one `consume` or
- * `delete` per row elsewhere.
+ * members leaving a segment): the checks every path shares, and the fallbacks (one `consume` or
+ * `delete` per row) `defineStore` uses where the adapter has no push-down.
  */
 import { ValidationError } from '../errors.js';
 import { allOrNothing, type TransactionalSession } from './bulk.js';
-import type { ConditionalWrite } from './port.js';
+import type { ConditionalWrite, StoreSession } from './port.js';
 import type { CollectionSpec } from './schema.js';
 
 /** Refuses a batch that names one row twice: the writes of a batch are independent of each other. */
@@ -24,18 +24,28 @@ export function checkDistinct(collection: CollectionSpec, keys: readonly string[
 }
 
 /**
- * Applies each write's `set` to its row if the row matches its `when`, as `consume` does; returns the
- * keys of the rows written, in order. Inside a transaction all of them commit or roll back with it;
- * outside one, a store that pushes them down writes them in a transaction of its own.
+ * Applies each write's `set` to its row if the row matches its `when`; returns the keys written.
+ *
+ * @deprecated Call `session.consumeMany(collection, writes)`: every store built with `defineStore` has it.
  */
-export async function consumeMany<C extends CollectionSpec>(
-  session: TransactionalSession,
-  collection: C,
-  writes: readonly ConditionalWrite<C>[],
-): Promise<string[]> {
-  checkConditionalWrites(collection, writes as readonly ConditionalWrite[]);
-  if (writes.length === 0) return [];
-  if (session.consumeMany) return session.consumeMany(collection, writes);
+export async function consumeMany<C extends CollectionSpec>(session: StoreSession, collection: C, writes: readonly ConditionalWrite<C>[]): Promise<string[]> {
+  return session.consumeMany(collection, writes);
+}
+
+/**
+ * Deletes the rows with these keys; returns the keys deleted.
+ *
+ * @deprecated Call `session.deleteMany(collection, keys)`: every store built with `defineStore` has it.
+ */
+export async function deleteMany<C extends CollectionSpec>(session: StoreSession, collection: C, keys: readonly string[]): Promise<string[]> {
+  return session.deleteMany(collection, keys);
+}
+
+/**
+ * The fallback of `consumeMany`: one `consume` per write, all in one transaction where the session has
+ * them; returns the keys of the rows written, in order. Input is checked by the caller.
+ */
+export async function consumeManyByConsumes<C extends CollectionSpec>(session: TransactionalSession, collection: C, writes: readonly ConditionalWrite<C>[]): Promise<string[]> {
   return allOrNothing(session, async (tx) => {
     const applied: string[] = [];
     for (const w of writes) if ((await tx.consume(collection, w.key, w.when, w.set)) !== undefined) applied.push(w.key);
@@ -43,18 +53,8 @@ export async function consumeMany<C extends CollectionSpec>(
   });
 }
 
-/**
- * Deletes the rows with these keys; returns the keys of the rows deleted, in order. All or none, as
- * {@link consumeMany}.
- */
-export async function deleteMany<C extends CollectionSpec>(
-  session: TransactionalSession,
-  collection: C,
-  keys: readonly string[],
-): Promise<string[]> {
-  checkDistinct(collection, keys, 'keys');
-  if (keys.length === 0) return [];
-  if (session.deleteMany) return session.deleteMany(collection, keys);
+/** The fallback of `deleteMany`: one `delete` per key, all in one transaction where the session has them. Input is checked by the caller. */
+export async function deleteManyByDeletes<C extends CollectionSpec>(session: TransactionalSession, collection: C, keys: readonly string[]): Promise<string[]> {
   return allOrNothing(session, async (tx) => {
     const deleted: string[] = [];
     for (const key of keys) if (await tx.delete(collection, key)) deleted.push(key);

@@ -17,9 +17,9 @@ export function checkLink(collection: CollectionSpec, link: { readonly field: st
 }
 
 /**
- * The row with this primary key and the row its `link.field` names in `link.target`; `undefined`
- * when there is no such row, `linked: undefined` when the field is null or names no row. Pushed down
- * when the session can, otherwise two reads.
+ * The row with this primary key and the row its `link.field` names in `link.target`.
+ *
+ * @deprecated Call `session.getLinked(collection, key, link)`: every store built with `defineStore` has it.
  */
 export async function getLinked<C extends CollectionSpec, T extends CollectionSpec>(
   session: StoreSession,
@@ -27,12 +27,13 @@ export async function getLinked<C extends CollectionSpec, T extends CollectionSp
   key: string,
   link: Link<C, T>,
 ): Promise<LinkedRows<C, T> | undefined> {
-  if (!session.getLinked) return getLinkedByReads(session, collection, key, link);
-  checkLink(collection, link);
   return session.getLinked(collection, key, link);
 }
 
-/** {@link getLinked} as two reads on any session: the fallback every push-down must equal. */
+/**
+ * `getLinked` as two reads on any session: the fallback every push-down must equal. `undefined` when
+ * there is no such row, `linked: undefined` when the link field is null or names no row.
+ */
 export async function getLinkedByReads<C extends CollectionSpec, T extends CollectionSpec>(
   session: StoreSession,
   collection: C,

@@ -3,6 +3,7 @@
  * (unique indexes, versions, guarded increments, rollback, keyset paging) but nothing survives the process.
  */
 import { ConflictError, InvalidStateError, NotFoundError } from '../errors.js';
+import { defineStore, type AdapterSession, type BaseOperations, type StoreBase, type StoreTraits } from './define-store.js';
 import { Mutex } from './mutex.js';
 import type {
   FindQuery,
@@ -11,9 +12,8 @@ import type {
   Migration,
   MigrationResult,
   Page,
+  Projected,
   Store,
-  StoreCapabilities,
-  StoreSession,
   Where,
   WriteOptions,
 } from './port.js';
@@ -24,6 +24,7 @@ import {
   isAfterCursor,
   matches,
   normaliseWhere,
+  projectRow,
   resolveFind,
 } from './query.js';
 import type { AnyRow, CollectionSpec, IndexSpec, NewRowOf, PatchOf, RowOf } from './schema.js';
@@ -62,18 +63,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const mutex = new Mutex();
   let closed = false;
 
-  const capabilities: StoreCapabilities = {
-    aggregate: false,
-    insertMany: false,
-    multiProcess: false,
-    jsonColumns: true,
-    migrationLock: true,
-    aggregatePaging: false,
-    aggregateSeries: false,
-    getLinked: false,
-    consumeMany: false,
-    deleteMany: false,
-  };
+  // No push-downs: every optional operation is core's fallback, which is what the memory store would do anyway.
+  const traits: StoreTraits = { multiProcess: false, jsonColumns: true, migrationLock: true };
 
   function table(spec: CollectionSpec): Table {
     if (closed) throw new InvalidStateError('the store is closed');
@@ -113,7 +104,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   }
 
   /** One session per transaction (or per single autocommit operation); `undo` is null outside transactions. */
-  function session(undo: Undo[] | null): StoreSession {
+  function session(undo: Undo[] | null): BaseOperations {
     const log = (fn: Undo) => undo?.push(fn);
 
     function putRow(t: Table, pk: string, next: AnyRow, prev: AnyRow | undefined): void {
@@ -170,7 +161,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return next;
     }
 
-    const s: StoreSession = {
+    const s: BaseOperations = {
       async insert<C extends CollectionSpec>(c: C, row: NewRowOf<C>): Promise<RowOf<C>> {
         const t = table(c);
         checkRow(t.spec, row as AnyRow, 'insert');
@@ -199,9 +190,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         return row ? (clone(row) as RowOf<C>) : undefined;
       },
 
-      async find<C extends CollectionSpec>(c: C, query?: FindQuery<C>): Promise<Page<RowOf<C>>> {
+      async find<C extends CollectionSpec, K extends keyof RowOf<C> & string = never>(c: C, query?: FindQuery<C, K>): Promise<Page<Projected<C, K>>> {
         const t = table(c);
-        const q = resolveFind(t.spec, query as FindQuery);
+        const q = resolveFind(t.spec, query as unknown as FindQuery<CollectionSpec, string>);
         const hits: AnyRow[] = [];
         for (const row of t.rows.values()) {
           if (!matches(row, q.where)) continue;
@@ -211,7 +202,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         hits.sort((a, b) => compareRows(a, b, q.order));
         const rows = hits.slice(0, q.limit);
         const next = hits.length > q.limit ? encodeCursor(rows[rows.length - 1]!, q.order) : null;
-        return { rows: rows.map(clone) as RowOf<C>[], next };
+        return { rows: rows.map((row) => clone(projectRow(row, q.select))) as Projected<C, K>[], next };
       },
 
       async count<C extends CollectionSpec>(c: C, where?: Where<C>): Promise<number> {
@@ -286,7 +277,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   }
 
   /** Runs one operation atomically: a failed operation undoes its own partial work. */
-  function autocommit<K extends keyof StoreSession>(name: K) {
+  function autocommit<K extends keyof BaseOperations>(name: K) {
     return (async (...args: unknown[]) =>
       mutex.run(async () => {
         const undo: Undo[] = [];
@@ -296,12 +287,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
           rollback(undo);
           throw error;
         }
-      })) as unknown as NonNullable<StoreSession[K]>;
+      })) as unknown as BaseOperations[K];
   }
 
-  const store: Store = {
+  const base: StoreBase = {
     kind: options.name ?? 'memory',
-    capabilities,
+    traits,
     insert: autocommit('insert'),
     get: autocommit('get'),
     getBy: autocommit('getBy'),
@@ -312,11 +303,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     increment: autocommit('increment'),
     consume: autocommit('consume'),
 
-    async transaction<T>(fn: Parameters<Store['transaction']>[0]): Promise<T> {
+    async transaction<T>(fn: (tx: AdapterSession) => Promise<T>): Promise<T> {
       return mutex.run(async () => {
         const undo: Undo[] = [];
-        const tx = session(undo) as StoreSession & { transaction: Store['transaction'] };
-        tx.transaction = (inner) => inner(tx) as never;
+        const tx = session(undo);
         try {
           return (await fn(tx)) as T;
         } catch (error) {
@@ -380,5 +370,5 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       closed = true;
     },
   };
-  return store;
+  return defineStore(base);
 }

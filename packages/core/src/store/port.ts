@@ -44,7 +44,7 @@ export interface OrderTerm<C extends CollectionSpec = CollectionSpec> {
 }
 
 /** Options of {@link StoreSession.find}. */
-export interface FindQuery<C extends CollectionSpec = CollectionSpec> {
+export interface FindQuery<C extends CollectionSpec = CollectionSpec, K extends keyof RowOf<C> & string = never> {
   where?: Where<C>;
   /** Ordering; the primary key (ascending) is always appended as the last tie-breaker. */
   orderBy?: readonly OrderTerm<C>[];
@@ -52,7 +52,16 @@ export interface FindQuery<C extends CollectionSpec = CollectionSpec> {
   limit?: number;
   /** A cursor from a previous page's `next`; the query must be otherwise identical. */
   after?: string | null;
+  /**
+   * A column projection: each row holds only these fields (at least one, each once), so a read of
+   * ids or a few columns does not fetch whole rows. Paging, filters and ordering work as without it,
+   * on any field.
+   */
+  select?: readonly K[];
 }
+
+/** The rows a `find` returns: whole rows, or only the selected fields `K` when it has a `select`. */
+export type Projected<C extends CollectionSpec, K extends keyof RowOf<C> & string> = [K] extends [never] ? RowOf<C> : Pick<RowOf<C>, K>;
 
 /** A page of rows and the cursor to the next one (`null` when this was the last). */
 export interface Page<R> {
@@ -122,7 +131,11 @@ export interface AggregateQuery<C extends CollectionSpec = CollectionSpec> {
 /** One group of an aggregate result: group-by values plus one value per measure (a `series` measure's is a `number[]`). */
 export type AggregateRow = Record<string, ScalarValue | number[]>;
 
-/** What a store can do; modules branch on flags, never on adapter names. */
+/**
+ * What a store can do. The push-down flags (`aggregate`, `getLinked`, ...) say which optional
+ * operations run natively; the operations exist on every store either way (see `defineStore`), so
+ * modules call them and may branch on a flag only to pick a cheaper plan, never on adapter names.
+ */
 export interface StoreCapabilities {
   /** Runs {@link StoreSession.aggregate} in the database. */
   readonly aggregate: boolean;
@@ -134,31 +147,18 @@ export interface StoreCapabilities {
   readonly jsonColumns: boolean;
   /** Migrations are serialised across processes (a lock the database owns). */
   readonly migrationLock: boolean;
-  /**
-   * {@link StoreSession.aggregate} honours `after` and `limit` (pages of groups in group order). Without
-   * it, core's `aggregate()` answers paged queries with its streaming fallback.
-   */
+  /** The aggregate push-down honours `after` and `limit`; without it, paged queries take core's fallback. */
   readonly aggregatePaging?: boolean;
   /**
-   * {@link StoreSession.aggregate} runs the extended measures: a measure's own `where` filter and the
-   * `series` function. Without it, core's `aggregate()` answers queries that use them with its
-   * streaming fallback, so a module may use them on any store.
+   * The aggregate push-down runs the extended measures (a measure's own `where`, and `series`);
+   * without it, queries that use them take core's fallback.
    */
   readonly aggregateSeries?: boolean;
-  /**
-   * Runs {@link StoreSession.getLinked} as one read (a join in SQL). Without it, core's `getLinked()`
-   * reads the row, then the row it links to.
-   */
+  /** Runs {@link StoreSession.getLinked} as one read (a join in SQL) rather than two. */
   readonly getLinked?: boolean;
-  /**
-   * Runs {@link StoreSession.consumeMany} in a few statements (one per shape of write). Without it,
-   * core's `consumeMany()` makes one `consume` per write.
-   */
+  /** Runs {@link StoreSession.consumeMany} in a few statements rather than one `consume` per write. */
   readonly consumeMany?: boolean;
-  /**
-   * Runs {@link StoreSession.deleteMany} in a few statements. Without it, core's `deleteMany()`
-   * makes one `delete` per key.
-   */
+  /** Runs {@link StoreSession.deleteMany} in a few statements rather than one `delete` per key. */
   readonly deleteMany?: boolean;
 }
 
@@ -211,7 +211,7 @@ export interface StoreSession {
    * One page of rows matching `where`, in `orderBy` order then by primary key. Paging is by keyset, so
    * following `next` visits every row that existed throughout exactly once, even while others insert.
    */
-  find<C extends CollectionSpec>(collection: C, query?: FindQuery<C>): Promise<Page<RowOf<C>>>;
+  find<C extends CollectionSpec, K extends keyof RowOf<C> & string = never>(collection: C, query?: FindQuery<C, K>): Promise<Page<Projected<C, K>>>;
 
   /** How many rows match. */
   count<C extends CollectionSpec>(collection: C, where?: Where<C>): Promise<number>;
@@ -256,32 +256,32 @@ export interface StoreSession {
     set: PatchOf<C>,
   ): Promise<RowOf<C> | undefined>;
 
-  /** Grouped aggregates in the database. Present when `capabilities.aggregate`; use `aggregate()` from core, which falls back. */
-  aggregate?<C extends CollectionSpec>(collection: C, query: AggregateQuery<C>): Promise<AggregateRow[]>;
+  /**
+   * Grouped aggregates (see {@link AggregateQuery}); groups come back sorted by the group-by values,
+   * nulls first. In the database where the store pushes it down, by streaming the rows otherwise.
+   */
+  aggregate<C extends CollectionSpec>(collection: C, query: AggregateQuery<C>): Promise<AggregateRow[]>;
 
   /**
-   * The row with this primary key and the row it links to through `link`, in one read; `undefined`
-   * when there is no such row. Present when `capabilities.getLinked`; use `getLinked()` from core,
-   * which falls back to two reads.
+   * The row with this primary key and the row it links to through `link`; `undefined` when there is
+   * no such row. One read where the store pushes it down, two reads otherwise.
    */
-  getLinked?<C extends CollectionSpec, T extends CollectionSpec>(collection: C, key: string, link: Link<C, T>): Promise<LinkedRows<C, T> | undefined>;
+  getLinked<C extends CollectionSpec, T extends CollectionSpec>(collection: C, key: string, link: Link<C, T>): Promise<LinkedRows<C, T> | undefined>;
 
   /**
    * Applies each write as {@link StoreSession.consume} would (distinct keys), all of them or, when one
    * fails with an error, none; returns the keys of the rows written, in the order of the writes.
-   * Present when `capabilities.consumeMany`; use `consumeMany()` from core, which falls back.
    */
-  consumeMany?<C extends CollectionSpec>(collection: C, writes: readonly ConditionalWrite<C>[]): Promise<string[]>;
+  consumeMany<C extends CollectionSpec>(collection: C, writes: readonly ConditionalWrite<C>[]): Promise<string[]>;
 
   /**
    * Deletes the rows with these keys (distinct), all of them or, when one fails with an error, none;
-   * returns the keys of the rows deleted, in the order given (a key with no row is left out). Present
-   * when `capabilities.deleteMany`; use `deleteMany()` from core, which falls back.
+   * returns the keys of the rows deleted, in the order given (a key with no row is left out).
    */
-  deleteMany?<C extends CollectionSpec>(collection: C, keys: readonly string[]): Promise<string[]>;
+  deleteMany<C extends CollectionSpec>(collection: C, keys: readonly string[]): Promise<string[]>;
 
-  /** Bulk insert, all or nothing. Present when `capabilities.insertMany`; use `insertMany()` from core, which falls back. */
-  insertMany?<C extends CollectionSpec>(collection: C, rows: readonly NewRowOf<C>[]): Promise<number>;
+  /** Inserts the rows, all or nothing; returns how many. A bulk write where the store pushes it down. */
+  insertMany<C extends CollectionSpec>(collection: C, rows: readonly NewRowOf<C>[]): Promise<number>;
 }
 
 /** One step of a migration. Every step is idempotent: applying it to a store that already has it changes nothing. */
@@ -306,11 +306,11 @@ export interface MigrationResult {
   skipped: string[];
 }
 
-/** A storage backend. */
+/** A storage backend. Adapters build one with `defineStore`, which supplies the optional operations. */
 export interface Store extends StoreSession {
   /** Short name for logs (`sqlite`, `postgres`, `memory`). */
   readonly kind: string;
-  /** What the store can do natively. */
+  /** What the store can do natively (derived by `defineStore` from the adapter's traits and push-downs). */
   readonly capabilities: StoreCapabilities;
 
   /**

@@ -268,17 +268,41 @@ export interface ResolvedFind {
   order: Array<{ field: string; desc: boolean }>;
   limit: number;
   after: unknown[] | null;
+  /** The projected fields, in the collection's field order; `null` for whole rows. */
+  select: string[] | null;
 }
 
 /** Checks a find query against the collection and resolves defaults. */
-export function resolveFind(collection: CollectionSpec, query: FindQuery | undefined): ResolvedFind {
+export function resolveFind(collection: CollectionSpec, query: FindQuery<CollectionSpec, string> | undefined): ResolvedFind {
   const order = resolveOrder(collection, query?.orderBy);
   return {
     where: normaliseWhere(collection, query?.where),
     order,
     limit: resolveLimit(collection, query?.limit),
     after: query?.after ? decodeCursor(collection, query.after, order) : null,
+    select: resolveSelect(collection, query?.select),
   };
+}
+
+/** Checks a projection: at least one known field, each once. Returns the fields in the collection's field order. */
+export function resolveSelect(collection: CollectionSpec, select: readonly string[] | undefined): string[] | null {
+  if (select === undefined) return null;
+  if (!Array.isArray(select) || select.length === 0) fail(collection.name, ['select'], 'select names at least one field');
+  const wanted = new Set<string>();
+  select.forEach((f, i) => {
+    if (typeof f !== 'string' || !Object.hasOwn(collection.fields, f)) fail(collection.name, ['select', i], `unknown field ${String(f)}`);
+    if (wanted.has(f)) fail(collection.name, ['select', i], `${f} is selected twice`);
+    wanted.add(f);
+  });
+  return Object.keys(collection.fields).filter((f) => wanted.has(f));
+}
+
+/** The row with only the projected fields (the row itself when there is no projection). */
+export function projectRow(row: AnyRow, select: readonly string[] | null): AnyRow {
+  if (select === null) return row;
+  const out: AnyRow = {};
+  for (const f of select) out[f] = row[f];
+  return out;
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

@@ -5,6 +5,7 @@ import { expectCode, expectConflict } from '../assertions.js';
 import { cards, customers, newCard, newCustomer, newSale, sales } from '../fixtures.js';
 import type { Suite } from '../harness.js';
 import { expectNotStored, expectRawCount, expectStored } from '../probe-checks.js';
+import { missingOptional } from './optional.js';
 
 const CODE_INDEX = 'testkit_customers_code';
 const HOLDER_INDEX = 'testkit_cards_holder';
@@ -21,19 +22,14 @@ export const crudSuite = {
       for (const flag of CAPABILITY_FLAGS) {
         expect(typeof store.capabilities[flag], `capabilities.${flag} must be a boolean`).toBe('boolean');
       }
-      if (store.capabilities.aggregate) expect(typeof store.aggregate, 'capabilities.aggregate is true but store.aggregate is missing').toBe('function');
-      if (store.capabilities.insertMany) expect(typeof store.insertMany, 'capabilities.insertMany is true but store.insertMany is missing').toBe('function');
-      // Optional flag (added after the first adapters): when declared it must be a boolean, and paging needs the push-down.
-      if (store.capabilities.aggregatePaging !== undefined) expect(typeof store.capabilities.aggregatePaging, 'capabilities.aggregatePaging must be a boolean').toBe('boolean');
+      for (const flag of ['aggregatePaging', 'aggregateSeries', 'getLinked', 'consumeMany', 'deleteMany'] as const) {
+        // Optional flags (added after the first adapters): when declared, booleans.
+        if (store.capabilities[flag] !== undefined) expect(typeof store.capabilities[flag], `capabilities.${flag} must be a boolean`).toBe('boolean');
+      }
       if (store.capabilities.aggregatePaging) expect(store.capabilities.aggregate, 'capabilities.aggregatePaging needs capabilities.aggregate').toBe(true);
-      if (store.capabilities.aggregateSeries !== undefined) expect(typeof store.capabilities.aggregateSeries, 'capabilities.aggregateSeries must be a boolean').toBe('boolean');
       if (store.capabilities.aggregateSeries) expect(store.capabilities.aggregate, 'capabilities.aggregateSeries needs capabilities.aggregate').toBe(true);
-      if (store.capabilities.getLinked !== undefined) expect(typeof store.capabilities.getLinked, 'capabilities.getLinked must be a boolean').toBe('boolean');
-      if (store.capabilities.getLinked) expect(typeof store.getLinked, 'capabilities.getLinked is true but store.getLinked is missing').toBe('function');
-      if (store.capabilities.consumeMany !== undefined) expect(typeof store.capabilities.consumeMany, 'capabilities.consumeMany must be a boolean').toBe('boolean');
-      if (store.capabilities.consumeMany) expect(typeof store.consumeMany, 'capabilities.consumeMany is true but store.consumeMany is missing').toBe('function');
-      if (store.capabilities.deleteMany !== undefined) expect(typeof store.capabilities.deleteMany, 'capabilities.deleteMany must be a boolean').toBe('boolean');
-      if (store.capabilities.deleteMany) expect(typeof store.deleteMany, 'capabilities.deleteMany is true but store.deleteMany is missing').toBe('function');
+      // Every optional operation exists whatever the flags say: defineStore supplies core's fallback.
+      expect(missingOptional(store), 'optional operations missing from the store (build it with defineStore)').toEqual([]);
     },
 
     async 'crud.insert-get'(h) {

@@ -2,7 +2,7 @@
  * Optional push-downs. A store that declares one must give exactly what core's fallback gives on the
  * same data, so modules may use either without noticing.
  */
-import { aggregateByScan, consumeMany, deleteMany, getLinked, getLinkedByReads, insertMany } from '@clientele/core';
+import { aggregateByScan, getLinkedByReads } from '@clientele/core';
 import type { AggregateQuery, AggregateRow, CollectionSpec, ConditionalWrite, Link, NewRowOf, ScalarValue, Store, StoreSession } from '@clientele/core';
 import { expect } from 'vitest';
 import { expectCode, expectConflict } from '../assertions.js';
@@ -46,7 +46,7 @@ async function pageThrough(store: Store, collection: typeof sales, query: Aggreg
   let after: ScalarValue[] | undefined;
   for (let guard = 0; guard < 100; guard++) {
     const q = { ...query, limit, ...(after ? { after } : {}) };
-    const page = await store.aggregate!(collection, q);
+    const page = await store.aggregate(collection, q);
     expect(page, `${what}: page after ${JSON.stringify(after)} with limit ${limit}`).toStrictEqual(await aggregateByScan(store, collection, q));
     pages.push(...page);
     if (page.length < limit) break;
@@ -60,7 +60,7 @@ export const pushdownSuite = {
   title: 'push-downs',
   tests: {
     async 'pushdown.aggregate-equals-fallback'({ store }) {
-      const pushed = store.aggregate!.bind(store);
+      const pushed = store.aggregate.bind(store);
       const rows = await seedSales(store);
 
       const queries: Array<[string, AggregateQuery<typeof sales>]> = [
@@ -106,7 +106,7 @@ export const pushdownSuite = {
     },
 
     async 'pushdown.aggregate-paging'({ store }) {
-      const pushed = store.aggregate!.bind(store);
+      const pushed = store.aggregate.bind(store);
       await seedSales(store);
       const measures = { n: { fn: 'count' }, total: { fn: 'sum', field: 'amount' }, last: { fn: 'max', field: 'at' } } as const;
       const shapes: Array<[string, AggregateQuery<typeof sales>]> = [
@@ -132,7 +132,7 @@ export const pushdownSuite = {
     },
 
     async 'pushdown.aggregate-series'({ store }) {
-      const pushed = store.aggregate!.bind(store);
+      const pushed = store.aggregate.bind(store);
       const rows = await seedSales(store);
       // A sale before 1970 (a negative timestamp) among one customer's others.
       const early = newSale(43, { customerId: 'cust-001', kind: 'old', amount: -7, at: new Date(-3 * 86_400_000 + 5) });
@@ -192,7 +192,7 @@ export const pushdownSuite = {
       const redeemer: Link<typeof vouchers, typeof customers> = { field: 'redeemedBy', target: customers };
       /** The push-down's answer (core's getLinked uses it), checked against the two reads it stands for on the same session. */
       async function both<C extends CollectionSpec>(session: StoreSession, c: C, key: string, link: Link<C, typeof customers>, what: string) {
-        const pushed = await getLinked(session, c, key, link);
+        const pushed = await session.getLinked(c, key, link);
         expect(pushed, `${what}: getLinked equals a get of the row, then of the row it links to`).toStrictEqual(await getLinkedByReads(session, c, key, link));
         return pushed;
       }
@@ -220,15 +220,15 @@ export const pushdownSuite = {
         expect((await both(tx, accounts, account.id, holder, 'inside a transaction'))?.linked?.tier, 'a transaction reads its own write of the linked row').toBe('gold');
         expect((await both(tx, accounts, orphan.id, holder, 'a link changed inside a transaction'))?.linked?.id, 'a transaction follows its own new link').toBe('cust-005');
       });
-      expect((await getLinked(store, accounts, orphan.id, holder))?.linked?.version, 'core getLinked after the commit').toBe(1);
+      expect((await store.getLinked(accounts, orphan.id, holder))?.linked?.version, 'core getLinked after the commit').toBe(1);
 
-      await expectCode(getLinked(store, accounts, account.id, { field: 'balance', target: customers } as never), 'VALIDATION_FAILED', 'a link through an integer field');
-      await expectCode(getLinked(store, accounts, account.id, { field: 'nothing', target: customers } as never), 'VALIDATION_FAILED', 'a link through an unknown field');
+      await expectCode(store.getLinked(accounts, account.id, { field: 'balance', target: customers } as never), 'VALIDATION_FAILED', 'a link through an integer field');
+      await expectCode(store.getLinked(accounts, account.id, { field: 'nothing', target: customers } as never), 'VALIDATION_FAILED', 'a link through an unknown field');
     },
 
     async 'pushdown.consume-many'(h) {
       const { store } = h;
-      const many = store.consumeMany!.bind(store);
+      const many = store.consumeMany.bind(store);
       const at = new Date(Date.UTC(2024, 2, 3, 4, 5, 6, 7));
       for (let n = 1; n <= 6; n++) await store.insert(vouchers, newVoucher(n));
       await store.update(vouchers, 'vch-002', { status: 'redeemed', redeemedBy: 'cust-9', redeemedAt: at });
@@ -263,7 +263,7 @@ export const pushdownSuite = {
 
       // Inside a transaction: written with it, gone with its rollback; core's consumeMany takes the push-down.
       await store.transaction(async (tx) => {
-        expect(await consumeMany(tx, vouchers, [take(6, 'tx')]), 'inside a transaction').toEqual(['vch-006']);
+        expect(await tx.consumeMany(vouchers, [take(6, 'tx')]), 'inside a transaction').toEqual(['vch-006']);
         expect((await tx.get(vouchers, 'vch-006'))?.redeemedBy, 'the transaction reads its own write').toBe('tx');
         throw new Error('rolled back');
       }).catch(() => undefined);
@@ -271,7 +271,7 @@ export const pushdownSuite = {
 
       // More writes than one statement carries: every one applied exactly once.
       const sales = Array.from({ length: 5_050 }, (_, i) => newSale(1000 + i, { amount: i }));
-      await insertMany(store, salesCollection, sales);
+      await store.insertMany(salesCollection, sales);
       const keys = await many(salesCollection, sales.map((row, i) => ({ key: row.id, when: { amount: i }, set: { amount: i + 1, label: i % 2 ? '王' : 'é' } })));
       expect(keys.length, 'every one of 5,050 writes').toBe(5_050);
       expect(await store.count(salesCollection, { label: '王' }), 'half of them with one label').toBe(2_525);
@@ -280,7 +280,7 @@ export const pushdownSuite = {
 
     async 'pushdown.delete-many'(h) {
       const { store } = h;
-      const many = store.deleteMany!.bind(store);
+      const many = store.deleteMany.bind(store);
       for (let n = 1; n <= 6; n++) await store.insert(customers, newCustomer(n, { name: n === 2 ? '张伟 🧧' : `Customer ${n}` }));
       await store.insert(customers, { ...newCustomer(7), id: '客户-🧧' });
       expect(await many(customers, []), 'an empty list').toEqual([]);
@@ -292,7 +292,7 @@ export const pushdownSuite = {
 
       // Inside a transaction: gone for it at once, back with its rollback.
       await store.transaction(async (tx) => {
-        expect(await deleteMany(tx, customers, ['cust-001', 'cust-003']), 'inside a transaction').toEqual(['cust-001', 'cust-003']);
+        expect(await tx.deleteMany(customers, ['cust-001', 'cust-003']), 'inside a transaction').toEqual(['cust-001', 'cust-003']);
         expect(await tx.get(customers, 'cust-001'), 'the transaction sees its own delete').toBeUndefined();
         throw new Error('rolled back');
       }).catch(() => undefined);
@@ -300,14 +300,14 @@ export const pushdownSuite = {
 
       // More keys than one statement carries.
       const sales = Array.from({ length: 5_050 }, (_, i) => newSale(2000 + i));
-      await insertMany(store, salesCollection, sales);
+      await store.insertMany(salesCollection, sales);
       expect((await many(salesCollection, sales.map((r) => r.id))).length, 'every one of 5,050 keys').toBe(5_050);
       expect(await store.count(salesCollection), 'no sale left').toBe(0);
     },
 
     async 'pushdown.insert-many'(h) {
       const { store } = h;
-      const bulk = store.insertMany!.bind(store);
+      const bulk = store.insertMany.bind(store);
       expect(await bulk(sales, []), 'an empty batch').toBe(0);
 
       const batch = Array.from({ length: 250 }, (_, i) =>

@@ -1,5 +1,4 @@
 /** Values every store must keep exactly: Unicode text, safe integers, millisecond timestamps, booleans, JSON. */
-import { aggregate } from '@clientele/core';
 import type { JsonValue, Page, RowOf } from '@clientele/core';
 import { expect } from 'vitest';
 import { byCodePoint } from '../expected-order.js';
@@ -87,7 +86,7 @@ export const valuesSuite = {
       expect(above.rows.map((r) => r.name), 'gt compares by code point').toEqual(['🧧', '𠮷']);
       const below = await store.find(customers, { where: { name: { lt: '🧧' } } });
       expect(below.rows.length, 'lt compares by code point').toBe(names.length - 2);
-      const [range] = await aggregate(store, customers, { measures: { lo: { fn: 'min', field: 'name' }, hi: { fn: 'max', field: 'name' } } });
+      const [range] = await store.aggregate(customers, { measures: { lo: { fn: 'min', field: 'name' }, hi: { fn: 'max', field: 'name' } } });
       expect(range, 'min and max of text by code point').toEqual({ lo: 'A', hi: '𠮷' });
     },
 
@@ -112,11 +111,11 @@ export const valuesSuite = {
       expect(ids((await store.find(sales, { orderBy: [{ field: 'amount' }] })).rows), 'order by amount').toEqual(['i2', 'i4', 'i5', 'i3', 'i1']);
 
       // Every partial sum stays safe, so an exact store and a careful scan agree on the total.
-      const [all] = await aggregate(store, sales, { measures: { total: { fn: 'sum', field: 'amount' }, lo: { fn: 'min', field: 'amount' }, hi: { fn: 'max', field: 'amount' }, n: { fn: 'count' } } });
+      const [all] = await store.aggregate(sales, { measures: { total: { fn: 'sum', field: 'amount' }, lo: { fn: 'min', field: 'amount' }, hi: { fn: 'max', field: 'amount' }, n: { fn: 'count' } } });
       expect(all, 'sum, min and max over 2^53 - 1 and -(2^53 - 1)').toEqual({ total: 7, lo: -MAX, hi: MAX, n: 5 });
       await store.insert(sales, newSale(2, { id: 'j1', amount: MAX - 10, kind: 'edge' }));
       await store.insert(sales, newSale(3, { id: 'j2', amount: 10, kind: 'edge' }));
-      const [edge] = await aggregate(store, sales, { where: { kind: 'edge' }, measures: { total: { fn: 'sum', field: 'amount' } } });
+      const [edge] = await store.aggregate(sales, { where: { kind: 'edge' }, measures: { total: { fn: 'sum', field: 'amount' } } });
       expect(edge, 'a sum of exactly 2^53 - 1').toEqual({ total: MAX });
 
       await store.insert(accounts, newAccount(1, MAX - 1));
