@@ -85,6 +85,8 @@ export {
   type ModuleInstance,
   type RefundDeduction,
   type TimelineInput,
+  type UnitOfWork,
+  type UnitOfWorkSpec,
   type StoreSettings,
   type Query,
   type QueryArgs,

@@ -3,7 +3,6 @@
  * item and category pairs bought together. Lines of voided sales do not count; returns do not change
  * category spend (it records what the customer chose to buy).
  */
-import { z } from 'zod';
 import {
   aggregate,
   insertMany,
@@ -12,8 +11,8 @@ import {
   scan,
   type AggregateRow,
   type CommandContext,
-  type CommandOptions,
   type Kernel,
+  type ResolvedActor,
   type StoreSession,
 } from '@clientele/core';
 import { basketPairsCollection, customerStatsCollection, type StatsRow } from './collections.js';
@@ -67,18 +66,18 @@ export async function categoriesInRange(session: StoreSession, from: string | nu
 interface BasketSettings {
   chunk: number;
   asOf: Date;
-  options: CommandOptions;
+  /** Who rebuilds, resolved once. */
+  actor: ResolvedActor;
   progress(done: number, total: number): void;
   cancelled(): boolean;
   yieldToHost(): Promise<void>;
 }
 
-/** Builds the baskets part of a rebuild: its chunk commands are registered once, with the module. */
+/** Builds the baskets part of a rebuild: its steps are registered once, with the module. */
 export function createBasketRefresh(kernel: Kernel, config: ResolvedSegmentsConfig) {
-  const internal = <T>(name: string, run: (ctx: CommandContext, input: T) => Promise<unknown>) =>
-    kernel.command({ name, input: z.custom<T>(() => true), permission: 'segments.rebuild', idempotency: 'optional', run: run as (ctx: CommandContext, input: unknown) => Promise<unknown> });
+  const internal = <I, O>(name: string, run: (ctx: CommandContext, input: I) => Promise<O>) => kernel.unitOfWork<I, O>({ name, permission: 'segments.rebuild', run });
 
-  const categoriesChunk = internal<{ after: string | null; limit: number; asOf: Date }>('segments.rebuild-categories', async (ctx, input) => {
+  const categoriesChunk = internal<{ after: string | null; limit: number; asOf: Date }, { next: string | null; done: number; written: number }>('segments.rebuild-categories', async (ctx, input) => {
     const page: AggregateRow[] = await aggregate(ctx.tx, customerStatsCollection, { groupBy: ['customerId'], measures: { n: { fn: 'count' } }, limit: input.limit, ...(input.after !== null ? { after: [input.after] } : {}) });
     if (page.length === 0) return { next: null, done: 0, written: 0 };
     const upper = page[page.length - 1]!['customerId'] as string;
@@ -96,7 +95,7 @@ export function createBasketRefresh(kernel: Kernel, config: ResolvedSegmentsConf
     return { next: page.length < input.limit ? null : upper, done: page.length, written };
   });
 
-  const replacePairs = internal<{ rows: Array<typeof basketPairsCollection extends infer C ? (C extends { fields: unknown } ? Record<string, unknown> : never) : never> }>('segments.rebuild-pairs', async (ctx, input) => {
+  const replacePairs = internal<{ rows: Array<Record<string, unknown>> }, void>('segments.rebuild-pairs', async (ctx, input) => {
     const old: string[] = [];
     for await (const p of scan(ctx.tx, basketPairsCollection)) old.push(p.id);
     for (const id of old) await ctx.tx.delete(basketPairsCollection, id);
@@ -111,7 +110,7 @@ export function createBasketRefresh(kernel: Kernel, config: ResolvedSegmentsConf
     let done = 0;
     do {
       if (s.cancelled()) return { pairs: 0, written, cancelled: true };
-      const r = (await categoriesChunk({ after, limit: s.chunk, asOf: s.asOf }, s.options)) as { next: string | null; done: number; written: number };
+      const r = await categoriesChunk({ after, limit: s.chunk, asOf: s.asOf }, s.actor);
       written += r.written;
       done += r.done;
       after = r.next;
@@ -175,7 +174,7 @@ export function createBasketRefresh(kernel: Kernel, config: ResolvedSegmentsConf
         }
       }
     }
-    await replacePairs({ rows }, s.options);
+    await replacePairs({ rows }, s.actor);
     return { pairs: rows.length, written, cancelled: false };
   };
 }

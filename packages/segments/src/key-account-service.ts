@@ -14,15 +14,17 @@ import {
   scan,
   shortTextSchema,
   staffCollection,
+  type CommandContext,
   type CommandOptions,
   type Kernel,
   type RowOf,
+  type StoreSession,
 } from '@clientele/core';
 import { customerStatsCollection, keyAccountsCollection } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import type { ConditionRegistry } from './definition.js';
 import { keyAccountScore } from './key-account-score.js';
-import { ratingOf } from './rebuild.js';
+import { ratingOf } from './credit-service.js';
 import { refreshCustomer } from './stats-store.js';
 
 const DAY_MS = 86_400_000;
@@ -48,6 +50,33 @@ export const assessSchema = z
 
 /** Input of `keyAccounts.recordVisit`. */
 export const visitSchema = z.object({ customerId: idSchema, at: instantSchema.optional(), summary: shortTextSchema }).strict();
+
+/**
+ * The key-account assessments of the customers in a range of ids (`range`: a port condition on
+ * `customerId`, empty for all), by customer, for a rebuild's chunk.
+ */
+export async function keyAccountsInRange(session: StoreSession, range: Record<string, string>): Promise<Map<string, KeyAccount>> {
+  const out = new Map<string, KeyAccount>();
+  for await (const k of scan(session, keyAccountsCollection, Object.keys(range).length ? { where: { customerId: range } } : {})) out.set(k.customerId, k);
+  return out;
+}
+
+/**
+ * Scores a key account again from its volume in the window and its credit rating (as a rebuild finds
+ * them), in the caller's transaction: a changed score is stored, and a change of standing is emitted
+ * (`key-account.designated` or `key-account.dropped`). Returns whether it is a key account now.
+ */
+export async function reassessKeyAccount(ctx: CommandContext, key: KeyAccount, windowSpend: number, creditRating: string | null, config: ResolvedSegmentsConfig): Promise<boolean> {
+  const s = keyAccountScore(windowSpend, key, creditRating, config.keyAccounts);
+  if (s.score !== key.score || s.isKey !== key.isKey) {
+    await ctx.tx.update(keyAccountsCollection, key.customerId, { score: s.score, isKey: s.isKey, assessedAt: ctx.now });
+    if (s.isKey !== key.isKey) {
+      if (s.isKey) await ctx.emit('key-account.designated', { customerId: key.customerId, score: s.score, representativeId: key.representativeId }, { customerId: key.customerId });
+      else await ctx.emit('key-account.dropped', { customerId: key.customerId, score: s.score }, { customerId: key.customerId });
+    }
+  }
+  return s.isKey;
+}
 
 /** Builds the key-account service. */
 export function createKeyAccountService(kernel: Kernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {

@@ -1,0 +1,225 @@
+/**
+ * The `stats` part of a rebuild: statistics rows from the purchases, in one pass over the customers in
+ * key order, in bounded chunks (one unit of work each). Each chunk reads its customers, one summary per
+ * customer of their purchases and the stored rows' hashes, each in one statement, and writes only the
+ * rows whose hashes differ. Then the population's thresholds, and the sweep that writes the rows held
+ * back and those whose scores moved (see `rebuild-rescore.ts`).
+ */
+import { compareStrings, customersCollection, insertMany, type AggregateRow, type JsonValue, type Kernel } from '@clientele/core';
+import { customerStatsCollection, segmentStateCollection, type StatsRow } from './collections.js';
+import type { ResolvedSegmentsConfig } from './config.js';
+import { ratingsInRange } from './credit-service.js';
+import { FigureScratch, statsFromSummary, windowStartOf, type PurchaseFigures } from './customer-stats.js';
+import { keyAccountsInRange, reassessKeyAccount } from './key-account-service.js';
+import { Columns } from './rebuild-columns.js';
+import { ACTIVE_BUYERS, SortedGroups, customersIn, idRange, readSummary, storedAfter, summariesInRange, summarySettings, versionsInRange } from './rebuild-reads.js';
+import { MAX_DEFERRED, createRescoreSweep, type DeferredRow } from './rebuild-rescore.js';
+import { yieldToHost, type ChangedCustomers, type RebuildResult, type RebuildRun, type RebuiltColumns } from './rebuild-run.js';
+import { firstThresholds, thresholdsFrom } from './rebuild-thresholds.js';
+import type { ScoreThresholds } from './scores.js';
+import { THRESHOLDS_ID, composeRow, deriveFields, figuresDigestOf, scoresDigestOf, sealRow, summaryFrom, type CustomerProjection } from './stats-store.js';
+
+/** What one chunk of the stats pass is given: where it starts, and where its results go. */
+interface StatsChunkInput {
+  after: string | null;
+  limit: number;
+  asOf: Date;
+  thresholds: ScoreThresholds | null;
+  /** The chunk appends its customers' figures here. */
+  cols: Columns;
+  changed: ChangedCustomers;
+  deferred: DeferredRow[];
+}
+
+/** What one chunk of the stats pass did; `next`: where the next one starts (null: the pass is done). */
+interface StatsChunkResult {
+  customers: number;
+  next: string | null;
+  written: number;
+  removed: number;
+}
+
+/** A row a chunk writes, and where its customer is in the columns (whose hashes are then the written row's). */
+interface PendingRow {
+  id: string;
+  g: AggregateRow;
+  figures: PurchaseFigures;
+  creditRating: string | null;
+  keyAccount: boolean;
+  exists: boolean;
+  digest: number;
+  at: number;
+}
+
+/** Builds the stats part of a module instance (its steps are registered once, with the module). */
+export function createStatsPass(kernel: Kernel, config: ResolvedSegmentsConfig) {
+  const settings = summarySettings(config);
+  const sweep = createRescoreSweep(kernel, config);
+
+  /**
+   * One chunk of the stats pass: the next `limit` stored rows after `after` (or, where customers came,
+   * went or changed, the next `limit` active buying customers). When the customers of the range are
+   * unchanged (their count and version sum equal the rows'), their fields are not read at all, and
+   * only the rows whose hashes differ are rebuilt: new rows are written now, changed ones of unchanged
+   * customers are left to the sweep after the thresholds (up to {@link MAX_DEFERRED}), the others
+   * written now. Key accounts in the range are scored again on the way.
+   */
+  const statsChunk = kernel.unitOfWork<StatsChunkInput, StatsChunkResult>({
+    name: 'segments.rebuild-stats',
+    permission: 'segments.rebuild',
+    async run(ctx, input) {
+      const { tx } = ctx;
+      const { cols, after, limit } = input;
+      let stored = await storedAfter(tx, after, limit);
+      let upper: string | null = stored.length === limit ? (stored[limit - 1]!['customerId'] as string) : null;
+      let customers: AggregateRow[] | null = null;
+      // Whether `customers` are the stored rows themselves (their `customerId` and `customerVersion`).
+      let unchanged = false;
+      if (upper !== null) {
+        const versions = await versionsInRange(tx, after, upper);
+        let sum = 0;
+        for (const r of stored) sum += (r['customerVersion'] as number | null) ?? Number.NaN;
+        // Unchanged: the customers are the stored rows', with the versions the rows were derived from.
+        unchanged = versions.count === stored.length && versions.sum === sum;
+        if (unchanged) customers = stored;
+      }
+      if (customers === null) {
+        customers = await customersIn(tx, after, upper, limit, 'copied');
+        // No more than `limit` customers per chunk, even where many came: the chunk ends at the last of them.
+        if (customers.length === limit) {
+          const last = customers[limit - 1]!['id'] as string;
+          if (upper === null || compareStrings(last, upper) < 0) {
+            upper = last;
+            stored = stored.filter((r) => compareStrings(r['customerId'] as string, last) <= 0);
+          }
+        }
+      }
+      const range = idRange(after, upper);
+      const summaries = new SortedGroups(customers.length ? await summariesInRange(tx, after, upper, windowStartOf(input.asOf, settings)) : []);
+      // Stored rows the walk passes by belong to customers who are no longer active buyers.
+      const existing = new SortedGroups(stored, []);
+      const ratings = await ratingsInRange(tx, range, input.asOf, config);
+      const keys = await keyAccountsInRange(tx, range);
+
+      const pending: PendingRow[] = [];
+      const scratch = new FigureScratch();
+      const idField = unchanged ? 'customerId' : 'id';
+      const versionField = unchanged ? 'customerVersion' : 'version';
+      for (const g of customers) {
+        const id = g[idField] as string;
+        const prev = existing.take(id);
+        const bought = summaries.take(id);
+        readSummary(scratch, bought, input.asOf, config, settings);
+        const creditRating = ratings.has(id) ? ratings.get(id)! : null;
+        const key = keys.get(id);
+        const keyAccount = key ? await reassessKeyAccount(ctx, key, scratch.windowSpend, creditRating, config) : false;
+        // Most rows have not changed: compare their hashes before building a row to write. Scores that
+        // moved with the thresholds alone are the rescoring's (against the stored scores' hash, kept here).
+        const digest = figuresDigestOf(g[versionField] as number, scratch, { creditRating, keyAccount });
+        const at = cols.push(id, scratch, config.churn.minGaps, prev ? (prev['digest'] as number) : 0, prev ? (prev['scoresDigest'] as number) : 0);
+        // The figures themselves only for the rows to write.
+        if (prev === undefined || prev['digest'] !== digest) pending.push({ id, g, figures: statsFromSummary(bought ? summaryFrom(bought) : null, input.asOf, settings), creditRating, keyAccount, exists: prev !== undefined, digest, at });
+      }
+
+      // Every derived field is written, not only what changed: one statement text per kind of write,
+      // prepared once. Category spend is the baskets part's and stays as it is.
+      const inserts: StatsRow[] = [];
+      let written = 0;
+      for (const p of pending) {
+        const id = p.id;
+        input.changed.add(id);
+        if (!unchanged) {
+          // Customers read with their fields (in a range where some came, went or changed): whole rows.
+          const row = sealRow(composeRow(p.g as unknown as CustomerProjection, p.figures, { categories: {}, creditRating: p.creditRating, keyAccount: p.keyAccount }, input.thresholds, config, input.asOf));
+          cols.digest[p.at] = row.digest;
+          cols.scores[p.at] = row.scoresDigest;
+          if (!p.exists) {
+            inserts.push(row);
+            continue;
+          }
+          const { customerId: _id, categories: _c, topCategory: _t, ...fields } = row;
+          await tx.update(customerStatsCollection, id, fields);
+        } else if (input.deferred.length < MAX_DEFERRED) {
+          // Written once, after the thresholds, with the scores under them (the fields copied from the
+          // customer are unchanged, as the customer is).
+          input.deferred.push({ at: p.at, id, figures: p.figures, creditRating: p.creditRating, keyAccount: p.keyAccount, digest: p.digest });
+          continue;
+        } else {
+          const fields = deriveFields(p.figures, { creditRating: p.creditRating, keyAccount: p.keyAccount }, input.thresholds, config, input.asOf);
+          fields.digest = cols.digest[p.at] = p.digest;
+          fields.scoresDigest = cols.scores[p.at] = scoresDigestOf(fields);
+          await tx.update(customerStatsCollection, id, fields);
+        }
+        written++;
+      }
+      if (inserts.length) await insertMany(tx, customerStatsCollection, inserts);
+      // Rows of customers in this range who no longer buy (merged, a supplier only).
+      let removed = 0;
+      for (const gone of existing.rest()) {
+        input.changed.add(gone);
+        await tx.delete(customerStatsCollection, gone);
+        removed++;
+      }
+      return { customers: customers.length, next: upper, written: written + inserts.length, removed };
+    },
+  });
+
+  const saveThresholds = kernel.unitOfWork<ScoreThresholds, void>({
+    name: 'segments.rebuild-thresholds',
+    permission: 'segments.rebuild',
+    async run(ctx, thresholds) {
+      const prev = await ctx.tx.get(segmentStateCollection, THRESHOLDS_ID);
+      const data = thresholds as unknown as JsonValue;
+      if (prev) await ctx.tx.update(segmentStateCollection, THRESHOLDS_ID, { data, updatedAt: ctx.now });
+      else await ctx.tx.insert(segmentStateCollection, { id: THRESHOLDS_ID, data, updatedAt: ctx.now });
+    },
+  });
+
+  /**
+   * The `stats` part: statistics rows from the purchases (after the thresholds, on a first build),
+   * then the population's thresholds, then the rows whose scores moved with them. Adds to `result`.
+   * Returns the per-customer columns, as the rows now are, unless cancelled (they live no longer than
+   * the rebuild).
+   */
+  return async function statsPart(run: RebuildRun, result: RebuildResult, changed: ChangedCustomers): Promise<RebuiltColumns | null> {
+    const { asOf, chunk } = run;
+    const total = await kernel.store.count(customersCollection, ACTIVE_BUYERS);
+    if (result.thresholds === null && total > 0) {
+      // A first build: without thresholds every row would be written twice (figures, then scores).
+      const first = await firstThresholds(kernel, config, asOf, total, chunk, (d) => run.report('thresholds', d, total), run.cancelled);
+      if (first === null) result.cancelled = true;
+      else result.thresholds = first;
+    }
+    const cols = new Columns(total, true);
+    const deferred: DeferredRow[] = [];
+    let after: string | null = null;
+    let done = 0;
+    do {
+      if (run.cancelled() || result.cancelled) {
+        result.cancelled = true;
+        break;
+      }
+      // A chunk that fails fails the rebuild; what earlier chunks wrote stays.
+      const r = await statsChunk({ after, limit: chunk, asOf, thresholds: result.thresholds, cols, changed, deferred }, run.actor);
+      result.written += r.written;
+      result.removed += r.removed;
+      done += r.customers;
+      after = r.next;
+      run.report('stats', done, total);
+      await yieldToHost();
+    } while (after !== null);
+    result.customers = cols.length;
+    if (result.cancelled) return null;
+    const t = thresholdsFrom(cols, config, asOf, result.thresholds);
+    await saveThresholds(t, run.actor);
+    result.thresholds = t;
+    // One sweep in key order writes the deferred rows and the rows whose scores moved with the thresholds.
+    const written = await sweep(run, cols, deferred, t, changed);
+    if (written === null) {
+      result.cancelled = true;
+      return null;
+    }
+    result.written += written;
+    return { cols, thresholds: t };
+  };
+}
