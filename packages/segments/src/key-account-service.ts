@@ -61,21 +61,34 @@ export async function keyAccountsInRange(session: StoreSession, range: Record<st
   return out;
 }
 
+/** A key account's score again, as a rebuild finds it: the new standing, when it differs from the stored one. */
+export interface KeyAccountReassessment {
+  key: KeyAccount;
+  score: number;
+  isKey: boolean;
+}
+
 /**
  * Scores a key account again from its volume in the window and its credit rating (as a rebuild finds
- * them), in the caller's transaction: a changed score is stored, and a change of standing is emitted
- * (`key-account.designated` or `key-account.dropped`). Returns whether it is a key account now.
+ * them). Pure: returns whether it is a key account now, and the change to record (null: none).
  */
-export async function reassessKeyAccount(ctx: CommandContext, key: KeyAccount, windowSpend: number, creditRating: string | null, config: ResolvedSegmentsConfig): Promise<boolean> {
+export function reassessKeyAccount(key: KeyAccount, windowSpend: number, creditRating: string | null, config: ResolvedSegmentsConfig): { isKey: boolean; change: KeyAccountReassessment | null } {
   const s = keyAccountScore(windowSpend, key, creditRating, config.keyAccounts);
-  if (s.score !== key.score || s.isKey !== key.isKey) {
-    await ctx.tx.update(keyAccountsCollection, key.customerId, { score: s.score, isKey: s.isKey, assessedAt: ctx.now });
-    if (s.isKey !== key.isKey) {
-      if (s.isKey) await ctx.emit('key-account.designated', { customerId: key.customerId, score: s.score, representativeId: key.representativeId }, { customerId: key.customerId });
-      else await ctx.emit('key-account.dropped', { customerId: key.customerId, score: s.score }, { customerId: key.customerId });
-    }
+  const moved = s.score !== key.score || s.isKey !== key.isKey;
+  return { isKey: s.isKey, change: moved ? { key, score: s.score, isKey: s.isKey } : null };
+}
+
+/**
+ * Records a reassessment in the caller's transaction: the score is stored, and a change of standing
+ * is emitted (`key-account.designated` or `key-account.dropped`).
+ */
+export async function recordReassessment(ctx: CommandContext, r: KeyAccountReassessment): Promise<void> {
+  const { key } = r;
+  await ctx.tx.update(keyAccountsCollection, key.customerId, { score: r.score, isKey: r.isKey, assessedAt: ctx.now });
+  if (r.isKey !== key.isKey) {
+    if (r.isKey) await ctx.emit('key-account.designated', { customerId: key.customerId, score: r.score, representativeId: key.representativeId }, { customerId: key.customerId });
+    else await ctx.emit('key-account.dropped', { customerId: key.customerId, score: r.score }, { customerId: key.customerId });
   }
-  return s.isKey;
 }
 
 /** Builds the key-account service. */

@@ -99,6 +99,24 @@ export class Columns {
     return i;
   }
 
+  /** Adds every customer of `other` (which keeps ids, as these columns must) after those here; returns where the first one is. */
+  append(other: Columns): number {
+    const base = this.length;
+    while (this.last.length < base + other.length) this.grow();
+    const n = other.length;
+    this.last.set(other.last.subarray(0, n), base);
+    this.fv.set(other.fv.subarray(0, n), base);
+    this.mv.set(other.mv.subarray(0, n), base);
+    this.typicalGap.set(other.typicalGap.subarray(0, n), base);
+    this.own.set(other.own.subarray(0, n), base);
+    this.ownHours.set(other.ownHours.subarray(0, n), base);
+    this.digest.set(other.digest.subarray(0, n), base);
+    this.scores.set(other.scores.subarray(0, n), base);
+    if (this.ids) for (let i = 0; i < n; i++) this.ids.push(other.ids!.at(i));
+    this.length = base + n;
+    return base;
+  }
+
   private grow(): void {
     const n = this.last.length * 2;
     const grown = <T extends Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {

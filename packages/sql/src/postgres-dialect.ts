@@ -65,9 +65,11 @@ export const postgresDialect: Dialect = {
   migrationLock: [`SELECT pg_advisory_xact_lock(hashtext('clientele_migrations'), hashtext(current_schema()))`],
   addColumnIfNotExists: true,
   listColumns: listColumns('current_schema()'),
-  // timestamptz holds microseconds; Clientele stores whole milliseconds, so the product is an exact integer.
+  // Clientele stores whole milliseconds. `date_part` gives the epoch as a double (`extract` gives a
+  // numeric, several times slower over millions of rows); its error is far below half a millisecond
+  // for any timestamp, and the cast to bigint rounds to the nearest, so the result is the exact integer.
   seriesAggregate: (expression, kind) =>
-    kind === 'timestamp' ? `string_agg((extract(epoch from ${expression}) * 1000)::bigint::text, ',')` : `string_agg((${expression})::text, ',')`,
+    kind === 'timestamp' ? `string_agg((date_part('epoch', ${expression}) * 1000)::bigint::text, ',')` : `string_agg((${expression})::text, ',')`,
   onConflict: (conflictColumns, update) =>
     `ON CONFLICT (${conflictColumns.join(', ')}) DO ${
       update.length === 0 ? 'NOTHING' : `UPDATE SET ${update.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`
