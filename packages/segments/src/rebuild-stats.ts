@@ -52,6 +52,7 @@ interface ChunkPlan {
   next: string | null;
   /** Whether the customers are unchanged since their rows were derived (their fields were not read). */
   unchanged: boolean;
+  /** The chunk's customers' figures (the pass's {@link ChunkBuffers}, valid until the next chunk). */
   cols: Columns;
   /** Rows to write now: new rows and rows of changed customers, whole; changed rows beyond the sweep's room. */
   writes: PendingRow[];
@@ -60,6 +61,15 @@ interface ChunkPlan {
   /** Stored rows of customers in the range who no longer buy. */
   gone: string[];
   keyChanges: KeyAccountReassessment[];
+}
+
+/**
+ * What every chunk of a pass fills again, allocated once per pass: typed arrays cost far more to
+ * allocate than to fill. The chunk's columns are valid until the next chunk.
+ */
+interface ChunkBuffers {
+  cols: Columns;
+  scratch: FigureScratch;
 }
 
 /** Whether a chunk's plan writes anything. */
@@ -78,7 +88,7 @@ export function createStatsPass(kernel: Kernel, config: ResolvedSegmentsConfig) 
    * are left to the sweep after the thresholds (up to its room), the others written by the chunk. Key
    * accounts in the range are scored again on the way.
    */
-  async function planChunk(session: StoreSession, input: ChunkInput): Promise<ChunkPlan> {
+  async function planChunk(session: StoreSession, input: ChunkInput, { cols, scratch }: ChunkBuffers): Promise<ChunkPlan> {
     const { after, limit } = input;
     let stored = await storedAfter(session, after, limit);
     let upper: string | null = stored.length === limit ? (stored[limit - 1]!['customerId'] as string) : null;
@@ -111,10 +121,9 @@ export function createStatsPass(kernel: Kernel, config: ResolvedSegmentsConfig) 
     const ratings = await ratingsInRange(session, range, input.asOf, config);
     const keys = await keyAccountsInRange(session, range);
 
-    const cols = new Columns(customers.length, true);
+    cols.clear();
     const pending: PendingRow[] = [];
     const keyChanges: KeyAccountReassessment[] = [];
-    const scratch = new FigureScratch();
     const idField = unchanged ? 'customerId' : 'id';
     const versionField = unchanged ? 'customerVersion' : 'version';
     for (const g of customers) {
@@ -150,12 +159,12 @@ export function createStatsPass(kernel: Kernel, config: ResolvedSegmentsConfig) 
    * statement text per kind of write, prepared once. Category spend is the baskets part's and stays
    * as it is. Returns the plan, with the hashes of the written rows in its columns.
    */
-  const statsChunk = kernel.unitOfWork<ChunkInput, { plan: ChunkPlan; written: number; removed: number }>({
+  const statsChunk = kernel.unitOfWork<{ input: ChunkInput; buffers: ChunkBuffers }, { plan: ChunkPlan; written: number; removed: number }>({
     name: 'segments.rebuild-stats',
     permission: 'segments.rebuild',
-    async run(ctx, input) {
+    async run(ctx, { input, buffers }) {
       const { tx } = ctx;
-      const plan = await planChunk(tx, input);
+      const plan = await planChunk(tx, input, buffers);
       const { cols } = plan;
       for (const change of plan.keyChanges) await recordReassessment(ctx, change);
       const inserts: StatsRow[] = [];
@@ -193,13 +202,13 @@ export function createStatsPass(kernel: Kernel, config: ResolvedSegmentsConfig) 
    * reads it again. Its customers' figures are appended to `cols`, its rows left to the sweep to
    * `deferred`, the customers whose rows it changed to `changed`.
    */
-  async function runChunk(run: RebuildRun, input: ChunkInput, readFirst: boolean, cols: Columns, deferred: DeferredRow[], changed: ChangedCustomers) {
+  async function runChunk(run: RebuildRun, input: ChunkInput, readFirst: boolean, buffers: ChunkBuffers, cols: Columns, deferred: DeferredRow[], changed: ChangedCustomers) {
     let done: { plan: ChunkPlan; written: number; removed: number } | null = null;
     if (readFirst) {
-      const plan = await planChunk(kernel.store, input);
+      const plan = await planChunk(kernel.store, input, buffers);
       if (!writesSomething(plan)) done = { plan, written: 0, removed: 0 };
     }
-    done ??= await statsChunk(input, run.actor);
+    done ??= await statsChunk({ input, buffers }, run.actor);
     const { plan } = done;
     const base = cols.append(plan.cols);
     for (const d of plan.deferred) deferred.push({ ...d, at: d.at + base });
@@ -236,6 +245,7 @@ export function createStatsPass(kernel: Kernel, config: ResolvedSegmentsConfig) 
       else result.thresholds = first;
     }
     const cols = new Columns(total, true);
+    const buffers: ChunkBuffers = { cols: new Columns(chunk, true), scratch: new FigureScratch() };
     const deferred: DeferredRow[] = [];
     let after: string | null = null;
     let done = 0;
@@ -246,7 +256,7 @@ export function createStatsPass(kernel: Kernel, config: ResolvedSegmentsConfig) 
         break;
       }
       // A chunk that fails fails the rebuild; what earlier chunks wrote stays.
-      const r = await runChunk(run, { after, limit: chunk, asOf, thresholds: result.thresholds, room: MAX_DEFERRED - deferred.length }, readFirst, cols, deferred, changed);
+      const r = await runChunk(run, { after, limit: chunk, asOf, thresholds: result.thresholds, room: MAX_DEFERRED - deferred.length }, readFirst, buffers, cols, deferred, changed);
       readFirst = !r.wrote;
       result.written += r.written;
       result.removed += r.removed;
