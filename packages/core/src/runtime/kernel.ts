@@ -427,7 +427,7 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     input: unknown,
     actor: ResolvedActor,
     now: Date,
-    idempotency: { key: string; hash: string; request: string; replay(prior: { command: string; requestHash: string; result: string; key: string }): O } | null,
+    idempotency: { key: string; hash: string; replay(prior: { command: string; requestHash: string; result: string; key: string }): O } | null,
   ): Promise<O> {
     const key = idempotency?.key;
     let frame: Frame | null = null;
@@ -510,7 +510,7 @@ export function createKernel(settings: KernelSettings): KernelInternals {
       }
       const request = key === undefined ? '' : requestOf(spec.name, input);
       const hash = key === undefined ? '' : fingerprint(request);
-      return transact(spec as CommandSpec<z.ZodType, O>, input, actor, now, key !== undefined ? { key, hash, request, replay: (prior) => replay(spec as CommandSpec<z.ZodType, O>, prior, request) } : null);
+      return transact(spec as CommandSpec<z.ZodType, O>, input, actor, now, key !== undefined ? { key, hash, replay: (prior) => replay(spec as CommandSpec<z.ZodType, O>, prior, request) } : null);
     };
     return Object.assign(run, { info });
   }
