@@ -10,8 +10,12 @@ import { seededRandom } from './stats.js';
 export const DAY_MS = 86_400_000;
 /** The instant of the first build: the data set's purchases all come before it. */
 export const END = Date.UTC(2026, 9, 1);
-/** The instant of the nightly rebuild, after the further day of sales. */
-export const NEXT_DAY = END + DAY_MS + 3_600_000;
+/** The instant of the nightly rebuild after `day` further days of sales (1: the first night after {@link END}). */
+export function nightOf(day: number): number {
+  return END + day * DAY_MS + 3_600_000;
+}
+/** The instant of the first nightly rebuild, after the further day of sales. */
+export const NEXT_DAY = nightOf(1);
 /** The RFM window of the rebuild and of the statement. */
 export const WINDOW_DAYS = 365;
 const SPAN = 730 * DAY_MS;
@@ -19,11 +23,14 @@ const SPAN = 730 * DAY_MS;
 /** How large a run is. */
 export interface Sizes {
   customers: number;
-  /** Runs of the baseline statement before the first build. */
-  baselineRuns: number;
+  /**
+   * Measured rounds: each adds a further day of sales, then times the statement and the nightly
+   * rebuild one after the other on that data, in alternating order.
+   */
+  rounds: number;
 }
-export const FULL: Sizes = { customers: 1_000_000, baselineRuns: 3 };
-export const QUICK: Sizes = { customers: 20_000, baselineRuns: 1 };
+export const FULL: Sizes = { customers: 1_000_000, rounds: 5 };
+export const QUICK: Sizes = { customers: 20_000, rounds: 3 };
 
 const CATEGORIES = Array.from({ length: 40 }, (_, i) => `cat-${String(i).padStart(2, '0')}`);
 
@@ -128,13 +135,16 @@ export class DataSetDraw {
   }
 }
 
-/** One more day of sales after {@link END}: 1% of customers (drawn at random) buy one line each. */
-export function drawNextDay(sizes: Sizes, sink: Pick<DataSink, 'purchase' | 'line'>): void {
-  const random = seededRandom(7);
+/**
+ * One more day of sales after {@link END}: 1% of customers (drawn at random) buy one line each. `day`
+ * numbers the days (1, the default: the day after {@link END}; each measured round adds the next one).
+ */
+export function drawNextDay(sizes: Sizes, sink: Pick<DataSink, 'purchase' | 'line'>, day = 1): void {
+  const random = seededRandom(day === 1 ? 7 : 7 + day * 7919);
   for (let k = 0; k < sizes.customers / 100; k++) {
     const customer = customerId(Math.floor(random() * sizes.customers));
-    const pid = `pur_day_${k}`;
-    const at = END + Math.floor(random() * DAY_MS);
+    const pid = day === 1 ? `pur_day_${k}` : `pur_day${day}_${k}`;
+    const at = END + (day - 1) * DAY_MS + Math.floor(random() * DAY_MS);
     const total = 100 + Math.floor(random() * 5000);
     sink.line({ id: `${pid}:1`, purchaseId: pid, lineNo: 1, customerId: customer, storeId: 'S01', at, sku: 'SKU-1', category: 'cat-00', price: total });
     sink.purchase({ id: pid, storeId: 'S01', terminalId: 'T9', customerId: customer, at, total, lineCount: 1 });

@@ -1,7 +1,8 @@
 /**
  * What the segments rebuild figures measure, whatever the store: a first build (no statistics yet,
- * every row and membership new) and a nightly rebuild after a further day of sales, each in a process
- * of its own so that its peak memory is its own, beside the hand-written RFM statement.
+ * every row and membership new), then rounds of a further day of sales and a nightly rebuild, each
+ * rebuild in a process of its own so that its peak memory is its own, timed alternately with the
+ * hand-written RFM statement on the same data.
  *
  * A figure module forks itself for each rebuild: at load it calls {@link serveRebuildChild}, which
  * runs the rebuild when the process is such a child; the parent calls {@link measureRebuilds}.
@@ -10,7 +11,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RebuildProgress, SegmentsApi } from '@clientele/segments';
 import type { FigureResult } from './figure.js';
-import { END, NEXT_DAY, WINDOW_DAYS, type Sizes } from './segments-dataset.js';
+import { END, WINDOW_DAYS, nightOf, type Sizes } from './segments-dataset.js';
 import { median, round } from './stats.js';
 
 const SYSTEM = { actor: { system: 'bench' } } as const;
@@ -128,17 +129,25 @@ export interface RebuildSteps {
   baseline(now: number): Promise<{ seconds: number; rows: number }>;
   /** One rebuild in a process of its own (see {@link rebuildInChild}). */
   rebuild(now: number, define: boolean): Promise<RebuildOutcome>;
-  /** Writes the further day of sales, raw (the statistics do not know of them). */
-  addDay(): Promise<void>;
+  /** Writes the further day of sales number `day` (1, 2, ...), raw (the statistics do not know of them). */
+  addDay(day: number): Promise<void>;
+}
+
+/** One measured round: the statement and the nightly rebuild on the same data, one after the other. */
+export interface RebuildRound {
+  baselineSeconds: number;
+  nightly: RebuildOutcome;
+  /** Whether the statement ran first in this round. */
+  baselineFirst: boolean;
 }
 
 /** The measured figures of a run. */
 export interface RebuildMeasurement {
   first: RebuildOutcome;
-  nightly: RebuildOutcome;
-  /** Median of the statement's runs, seconds. */
+  rounds: RebuildRound[];
+  /** Median of the statement's runs in the rounds, seconds. */
   baselineSeconds: number;
-  /** The nightly rebuild, seconds. */
+  /** Median of the nightly rebuilds in the rounds, seconds. */
   clientele: number;
   /** `clientele / baselineSeconds`. */
   ratio: number;
@@ -147,49 +156,65 @@ export interface RebuildMeasurement {
 }
 
 /**
- * The statement `sizes.baselineRuns` times, the first build (which must see every customer and score
- * as many buyers as the statement finds), a further day of sales, the nightly rebuild, and the
- * statement once more a day later.
+ * The first build (which must see every customer and score as many buyers as the statement finds),
+ * then `sizes.rounds` rounds: each writes a further day of sales, then runs the statement and the
+ * nightly rebuild one right after the other on that same data, the statement first in odd rounds and
+ * second in even ones, so neither side always meets the page cache as the other left it. The figure
+ * is the median of each side over the rounds.
  */
 export async function measureRebuilds(sizes: Sizes, steps: RebuildSteps, log: (m: string) => void): Promise<RebuildMeasurement> {
-  const base: number[] = [];
-  let baseRows = 0;
-  for (let i = 0; i < sizes.baselineRuns; i++) {
-    const b = await steps.baseline(END);
-    base.push(b.seconds);
-    baseRows = b.rows;
-    log(`baseline statement: ${b.seconds.toFixed(2)} s (${b.rows.toLocaleString('en')} customers)`);
-  }
+  // Reads every purchase once before anything is timed (and tells how many customers bought).
+  const warm = await steps.baseline(END);
+  log(`baseline statement, untimed warm-up: ${warm.seconds.toFixed(2)} s (${warm.rows.toLocaleString('en')} customers)`);
 
   log('first build (no statistics yet), in a process of its own');
   const first = await steps.rebuild(END, true);
   log(`first build: ${first.seconds.toFixed(2)} s, ${first.written.toLocaleString('en')} rows written, ${first.joined.toLocaleString('en')} joined; peak ${first.maxRssMiB.toFixed(0)} MiB`);
   if (first.customers !== sizes.customers) throw new Error(`the rebuild saw ${first.customers} customers, expected ${sizes.customers}`);
-  if (first.buyers !== baseRows) throw new Error(`the rebuild scored ${first.buyers} buyers, the statement ${baseRows}`);
+  if (first.buyers !== warm.rows) throw new Error(`the rebuild scored ${first.buyers} buyers, the statement ${warm.rows}`);
 
-  await steps.addDay();
-  log('nightly rebuild (a day later, 1% of customers bought again), in a process of its own');
-  const nightly = await steps.rebuild(NEXT_DAY, false);
-  log(`nightly rebuild: ${nightly.seconds.toFixed(2)} s, ${nightly.written.toLocaleString('en')} rows written, ${nightly.joined} joined, ${nightly.left} left; peak ${nightly.maxRssMiB.toFixed(0)} MiB`);
-  const nightBase = await steps.baseline(NEXT_DAY);
-  log(`baseline statement a day later: ${nightBase.seconds.toFixed(2)} s`);
+  const rounds: RebuildRound[] = [];
+  for (let day = 1; day <= sizes.rounds; day++) {
+    await steps.addDay(day);
+    const now = nightOf(day);
+    const baselineFirst = day % 2 === 1;
+    let baseline = 0;
+    if (baselineFirst) baseline = (await steps.baseline(now)).seconds;
+    const nightly = await steps.rebuild(now, false);
+    if (!baselineFirst) baseline = (await steps.baseline(now)).seconds;
+    rounds.push({ baselineSeconds: baseline, nightly, baselineFirst });
+    log(
+      `round ${day} (day ${day} of further sales, ${baselineFirst ? 'statement first' : 'rebuild first'}): statement ${baseline.toFixed(2)} s, nightly rebuild ${nightly.seconds.toFixed(2)} s ` +
+        `(${nightly.written.toLocaleString('en')} rows written, ${nightly.joined} joined, ${nightly.left} left; peak ${nightly.maxRssMiB.toFixed(0)} MiB)`,
+    );
+  }
 
-  const baselineSeconds = round(median([...base, nightBase.seconds]), 2);
-  const clientele = round(nightly.seconds, 2);
+  const baselineSeconds = round(median(rounds.map((r) => r.baselineSeconds)), 2);
+  const clientele = round(median(rounds.map((r) => r.nightly.seconds)), 2);
+  const firstNight = rounds[0]!.nightly;
+  const perRound: Record<string, number> = {};
+  rounds.forEach((r, i) => {
+    perRound[`round${i + 1}NightlySeconds`] = round(r.nightly.seconds, 2);
+    perRound[`round${i + 1}BaselineSeconds`] = round(r.baselineSeconds, 2);
+  });
   return {
     first,
-    nightly,
+    rounds,
     baselineSeconds,
     clientele,
     ratio: round(clientele / baselineSeconds, 3),
     extra: {
+      rounds: rounds.length,
+      nightlyMedianSeconds: clientele,
+      baselineMedianSeconds: baselineSeconds,
+      ...perRound,
       firstBuildSeconds: round(first.seconds, 2),
       firstBuildRatio: round(first.seconds / baselineSeconds, 3),
       firstBuildRowsWritten: first.written,
       firstBuildJoined: first.joined,
-      nightlyRowsWritten: nightly.written,
-      nightlyJoined: nightly.joined,
-      nightlyLeft: nightly.left,
+      nightlyRowsWritten: firstNight.written,
+      nightlyJoined: firstNight.joined,
+      nightlyLeft: firstNight.left,
     },
   };
 }

@@ -8,9 +8,12 @@
  * customers, about 10,000,000 purchase lines; 20,000 customers with `--quick`; see
  * `bench/segments-dataset.ts`). It is written with raw bulk inserts (one array per column) into a
  * fresh schema that Clientele migrated, so tables and indexes are Clientele's own; the secondary
- * indexes are built after the rows. The schema is dropped afterwards. The rebuild is measured twice, each in a process of its own: the first build (no
- * statistics yet) and a nightly rebuild after a further day of sales (1% of customers bought again).
- * The headline is the nightly one; the first build and the peak memory are reported beside it.
+ * indexes are built after the rows. The schema is dropped afterwards. After the first build (no
+ * statistics yet), each of several rounds adds a further day of sales (1% of customers bought again)
+ * and times the statement and the nightly rebuild (each rebuild in a process of its own) one right
+ * after the other on that data, in alternating order. The headline is the median nightly rebuild
+ * against the median statement; every round's times, the first build and the peak memory are in
+ * `extra`.
  *
  * `SEGMENTS_PG_CUSTOMERS` sets another number of customers (the data set of a full run takes a while
  * to write on a small server).
@@ -107,10 +110,10 @@ async function buildData(pool: pg.Pool, schema: string, sizes: Sizes, log: (m: s
   }
 }
 
-/** The further day of sales, written raw (the statistics do not know of them). */
-async function addDay(pool: pg.Pool, schema: string, sizes: Sizes): Promise<void> {
+/** The further day of sales number `day`, written raw (the statistics do not know of them). */
+async function addDay(pool: pg.Pool, schema: string, sizes: Sizes, day: number): Promise<void> {
   const b = new Batch();
-  drawNextDay(sizes, b);
+  drawNextDay(sizes, b, day);
   const sql = statements(schema);
   const client = await pool.connect();
   try {
@@ -156,7 +159,7 @@ await serveRebuildChild<string>(
 
 async function run({ quick, log }: RunSettings): Promise<FigureResult> {
   const chosen = Number(process.env['SEGMENTS_PG_CUSTOMERS'] ?? 0);
-  const sizes: Sizes = chosen > 0 ? { customers: chosen, baselineRuns: quick ? 1 : 3 } : quick ? QUICK : FULL;
+  const sizes: Sizes = chosen > 0 ? { customers: chosen, rounds: quick ? QUICK.rounds : FULL.rounds } : quick ? QUICK : FULL;
   const schema = `clientele_bench_seg_${process.pid.toString(36)}_${Date.now().toString(36)}`;
   const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
   pool.on('error', () => undefined);
@@ -174,7 +177,7 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
       {
         baseline: (now) => baseline(pool, schema, now),
         rebuild: (now, define) => rebuildInChild(import.meta.url, CHILD, { where: schema, now, define }, log),
-        addDay: () => addDay(pool, schema, sizes),
+        addDay: (day) => addDay(pool, schema, sizes, day),
       },
       log,
     );
@@ -187,9 +190,9 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
         lines: built.lines,
         ...m.extra,
         firstBuildPeakMiB: round(m.first.maxRssMiB, 0),
-        nightlyPeakMiB: round(m.nightly.maxRssMiB, 0),
+        nightlyPeakMiB: round(Math.max(...m.rounds.map((r) => r.nightly.maxRssMiB)), 0),
       },
-      'nightly rebuild of statistics, RFM, classes, churn and 3 segment memberships from all purchases, on the PostgreSQL server; baseline = one SQL statement with ntile RFM scores, read through a cursor; first build from empty statistics and peak memory in extra',
+      'nightly rebuild of statistics, RFM, classes, churn and 3 segment memberships from all purchases, on the PostgreSQL server; baseline = one SQL statement with ntile RFM scores, read through a cursor; medians of alternating rounds on the same data; per-round times, first build from empty statistics and peak memory in extra',
     );
   } finally {
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);

@@ -104,6 +104,8 @@ export {
   type RefundDeduction,
   type RefundStep,
   type TimelineInput,
+  type UnitOfWork,
+  type UnitOfWorkSpec,
   type StoreSettings,
   type Query,
   type QueryArgs,

@@ -3,7 +3,6 @@
  * item and category pairs bought together. Lines of voided sales do not count; returns do not change
  * category spend (it records what the customer chose to buy).
  */
-import { z } from 'zod';
 import {
   purchaseLinesCollection,
   purchasesCollection,
@@ -12,6 +11,7 @@ import {
   type CommandOptions,
   type Kernel,
   type Page,
+  type ResolvedActor,
   type StoreSession,
 } from '@clientele/core';
 import { basketPairsCollection, customerStatsCollection, type StatsRow } from './collections.js';
@@ -67,18 +67,18 @@ export async function categoriesInRange(session: StoreSession, from: string | nu
 interface BasketSettings {
   chunk: number;
   asOf: Date;
-  options: CommandOptions;
+  /** Who rebuilds, resolved once. */
+  actor: ResolvedActor;
   progress(done: number, total: number): void;
   cancelled(): boolean;
   yieldToHost(): Promise<void>;
 }
 
-/** Builds the baskets part of a rebuild: its chunk commands are registered once, with the module. */
+/** Builds the baskets part of a rebuild: its steps are registered once, with the module. */
 export function createBasketRefresh(kernel: SegmentsKernel, config: ResolvedSegmentsConfig) {
-  const internal = <T>(name: string, run: (ctx: SegmentsContext, input: T) => Promise<unknown>) =>
-    kernel.command({ name, input: z.custom<T>(() => true), permission: 'segments.rebuild', idempotency: 'optional', run: run as (ctx: SegmentsContext, input: unknown) => Promise<unknown> });
+  const internal = <I, O>(name: string, run: (ctx: SegmentsContext, input: I) => Promise<O>) => kernel.unitOfWork<I, O>({ name, permission: 'segments.rebuild', run });
 
-  const categoriesChunk = internal<{ after: string | null; limit: number; asOf: Date }>('segments.rebuild-categories', async (ctx, input) => {
+  const categoriesChunk = internal<{ after: string | null; limit: number; asOf: Date }, { next: string | null; done: number; written: number }>('segments.rebuild-categories', async (ctx, input) => {
     const { rows: page } = await ctx.tx.find(customerStatsCollection, { where: input.after !== null ? { customerId: { gt: input.after } } : {}, select: ['customerId'], limit: input.limit });
     if (page.length === 0) return { next: null, done: 0, written: 0 };
     const upper = page[page.length - 1]!.customerId;
@@ -96,7 +96,7 @@ export function createBasketRefresh(kernel: SegmentsKernel, config: ResolvedSegm
     return { next: page.length < input.limit ? null : upper, done: page.length, written };
   });
 
-  const replacePairs = internal<{ rows: Array<typeof basketPairsCollection extends infer C ? (C extends { fields: unknown } ? Record<string, unknown> : never) : never> }>('segments.rebuild-pairs', async (ctx, input) => {
+  const replacePairs = internal<{ rows: Array<Record<string, unknown>> }, void>('segments.rebuild-pairs', async (ctx, input) => {
     const old: string[] = [];
     for await (const p of scan(ctx.tx, basketPairsCollection)) old.push(p.id);
     for (const id of old) await ctx.tx.delete(basketPairsCollection, id);
@@ -111,7 +111,7 @@ export function createBasketRefresh(kernel: SegmentsKernel, config: ResolvedSegm
     let done = 0;
     do {
       if (s.cancelled()) return { pairs: 0, written, cancelled: true };
-      const r = (await categoriesChunk({ after, limit: s.chunk, asOf: s.asOf }, s.options)) as { next: string | null; done: number; written: number };
+      const r = await categoriesChunk({ after, limit: s.chunk, asOf: s.asOf }, s.actor);
       written += r.written;
       done += r.done;
       after = r.next;
@@ -175,7 +175,7 @@ export function createBasketRefresh(kernel: SegmentsKernel, config: ResolvedSegm
         }
       }
     }
-    await replacePairs({ rows }, s.options);
+    await replacePairs({ rows }, s.actor);
     return { pairs: rows.length, written, cancelled: false };
   };
 }

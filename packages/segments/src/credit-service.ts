@@ -25,9 +25,8 @@ import {
 import { creditAccountsCollection, creditApprovalsCollection, creditEntriesCollection, customerStatsCollection } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import { CreditLimitError } from './credit-error.js';
-import { allocate, checkCredit, type CreditCheck, type CreditMode, type CreditRating } from './credit-rules.js';
+import { allocate, checkCredit, rateCredit, type ChargeState, type CreditCheck, type CreditMode, type CreditRating } from './credit-rules.js';
 import type { ConditionRegistry } from './definition.js';
-import { chargesOf, ratingOf } from './rebuild.js';
 import { refreshCustomer } from './stats-store.js';
 import type { SegmentsContext, SegmentsKernel } from './events.js';
 
@@ -41,6 +40,32 @@ export type CreditAccount = RowOf<typeof creditAccountsCollection>;
 export type CreditEntry = RowOf<typeof creditEntriesCollection>;
 /** An approval of a sale on account beyond the limit. */
 export type CreditApproval = RowOf<typeof creditApprovalsCollection>;
+
+/** The charges of a customer, for the rating. */
+export async function chargesOf(session: StoreSession, customerId: string): Promise<ChargeState[]> {
+  const out: ChargeState[] = [];
+  for await (const e of scan(session, creditEntriesCollection, { where: { customerId, kind: 'charge' } })) {
+    out.push({ id: e.id, amount: e.amount, settled: e.settled, at: e.at, dueAt: e.dueAt ?? e.at, settledAt: e.settledAt });
+  }
+  return out;
+}
+
+/** A customer's credit rating now. */
+export async function ratingOf(session: StoreSession, customerId: string, now: Date, config: ResolvedSegmentsConfig) {
+  return rateCredit(await chargesOf(session, customerId), now, config.credit.rating);
+}
+
+/**
+ * The credit ratings now of the customers with an account in a range of ids (`range`: a port
+ * condition on `customerId`, empty for all), for a rebuild's chunk.
+ */
+export async function ratingsInRange(session: StoreSession, range: Record<string, string>, now: Date, config: ResolvedSegmentsConfig): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  for await (const account of scan(session, creditAccountsCollection, Object.keys(range).length ? { where: { customerId: range } } : {})) {
+    out.set(account.customerId, (await ratingOf(session, account.customerId, now, config)).rating);
+  }
+  return out;
+}
 
 /** Input of `credit.setAccount`. */
 export const setAccountSchema = z

@@ -18,14 +18,15 @@ import {
   type CommandOptions,
   type Kernel,
   type RowOf,
+  type StoreSession,
 } from '@clientele/core';
 import { customerStatsCollection, keyAccountsCollection } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import type { ConditionRegistry } from './definition.js';
 import { keyAccountScore } from './key-account-score.js';
-import { ratingOf } from './rebuild.js';
+import { ratingOf } from './credit-service.js';
 import { refreshCustomer } from './stats-store.js';
-import type { SegmentsKernel } from './events.js';
+import type { SegmentsKernel, SegmentsContext } from './events.js';
 
 const DAY_MS = 86_400_000;
 /** The permission of reads of key-account assessments (staff's judgement of a customer, the visit plan). */
@@ -50,6 +51,46 @@ export const assessSchema = z
 
 /** Input of `keyAccounts.recordVisit`. */
 export const visitSchema = z.object({ customerId: idSchema, at: instantSchema.optional(), summary: shortTextSchema }).strict();
+
+/**
+ * The key-account assessments of the customers in a range of ids (`range`: a port condition on
+ * `customerId`, empty for all), by customer, for a rebuild's chunk.
+ */
+export async function keyAccountsInRange(session: StoreSession, range: Record<string, string>): Promise<Map<string, KeyAccount>> {
+  const out = new Map<string, KeyAccount>();
+  for await (const k of scan(session, keyAccountsCollection, Object.keys(range).length ? { where: { customerId: range } } : {})) out.set(k.customerId, k);
+  return out;
+}
+
+/** A key account's score again, as a rebuild finds it: the new standing, when it differs from the stored one. */
+export interface KeyAccountReassessment {
+  key: KeyAccount;
+  score: number;
+  isKey: boolean;
+}
+
+/**
+ * Scores a key account again from its volume in the window and its credit rating (as a rebuild finds
+ * them). Pure: returns whether it is a key account now, and the change to record (null: none).
+ */
+export function reassessKeyAccount(key: KeyAccount, windowSpend: number, creditRating: string | null, config: ResolvedSegmentsConfig): { isKey: boolean; change: KeyAccountReassessment | null } {
+  const s = keyAccountScore(windowSpend, key, creditRating, config.keyAccounts);
+  const moved = s.score !== key.score || s.isKey !== key.isKey;
+  return { isKey: s.isKey, change: moved ? { key, score: s.score, isKey: s.isKey } : null };
+}
+
+/**
+ * Records a reassessment in the caller's transaction: the score is stored, and a change of standing
+ * is emitted (`key-account.designated` or `key-account.dropped`).
+ */
+export async function recordReassessment(ctx: SegmentsContext, r: KeyAccountReassessment): Promise<void> {
+  const { key } = r;
+  await ctx.tx.update(keyAccountsCollection, key.customerId, { score: r.score, isKey: r.isKey, assessedAt: ctx.now });
+  if (r.isKey !== key.isKey) {
+    if (r.isKey) await ctx.emit('key-account.designated', { customerId: key.customerId, score: r.score, representativeId: key.representativeId }, { customerId: key.customerId });
+    else await ctx.emit('key-account.dropped', { customerId: key.customerId, score: r.score }, { customerId: key.customerId });
+  }
+}
 
 /** Builds the key-account service. */
 export function createKeyAccountService(kernel: SegmentsKernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {

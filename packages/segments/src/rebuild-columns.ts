@@ -37,6 +37,14 @@ export class IdColumn {
     return this.texts[b]!.slice(j === 0 ? 0 : ends[j - 1]!, ends[j]!);
   }
 
+  /** Forgets every id (the column is then empty, ready for reuse). */
+  clear(): void {
+    this.texts.length = 0;
+    this.ends.length = 0;
+    this.open = [];
+    this.length = 0;
+  }
+
   private seal(): void {
     const ends = new Uint32Array(BLOCK);
     let end = 0;
@@ -97,6 +105,33 @@ export class Columns {
     this.scores[i] = scores;
     this.length = i + 1;
     return i;
+  }
+
+  /**
+   * Forgets every customer, keeping the arrays for reuse: a chunk's columns serve chunk after chunk,
+   * as allocating typed arrays costs far more than filling them.
+   */
+  clear(): void {
+    this.length = 0;
+    this.ids?.clear();
+  }
+
+  /** Adds every customer of `other` (which keeps ids, as these columns must) after those here; returns where the first one is. */
+  append(other: Columns): number {
+    const base = this.length;
+    while (this.last.length < base + other.length) this.grow();
+    const n = other.length;
+    this.last.set(other.last.subarray(0, n), base);
+    this.fv.set(other.fv.subarray(0, n), base);
+    this.mv.set(other.mv.subarray(0, n), base);
+    this.typicalGap.set(other.typicalGap.subarray(0, n), base);
+    this.own.set(other.own.subarray(0, n), base);
+    this.ownHours.set(other.ownHours.subarray(0, n), base);
+    this.digest.set(other.digest.subarray(0, n), base);
+    this.scores.set(other.scores.subarray(0, n), base);
+    if (this.ids) for (let i = 0; i < n; i++) this.ids.push(other.ids!.at(i));
+    this.length = base + n;
+    return base;
   }
 
   private grow(): void {

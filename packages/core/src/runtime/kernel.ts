@@ -27,7 +27,7 @@ import type { EventHub, EventMap } from './events.js';
 import { silentLogger, type Logger } from './logger.js';
 import { inCommandSpan } from './tracing.js';
 import type { CoreEvents } from '../events.js';
-import type { Command, CommandContext, CommandInfo, CommandOptions, CommandSpec, EventHandler, Kernel, Query, QueryInfo, QuerySpec } from './module.js';
+import type { Command, CommandContext, CommandInfo, CommandOptions, CommandSpec, EventHandler, Kernel, Query, QueryInfo, QuerySpec, UnitOfWork, UnitOfWorkSpec } from './module.js';
 import { z as zod } from 'zod';
 import { mustGet } from '../store/must-get.js';
 
@@ -120,6 +120,8 @@ export function createKernel(settings: KernelSettings): KernelInternals {
   const registry: CommandInfo[] = [];
   const specs = new Map<string, CommandSpec<z.ZodType, unknown>>();
   const infos = new WeakSet<CommandInfo>();
+  /** Names of the units of work, which share the commands' names in the audit log. */
+  const units = new Set<string>();
   const queryRegistry: QueryInfo[] = [];
   const readers = new Map<string, { actor: ResolvedActor; until: number }>();
 
@@ -258,11 +260,14 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     counted: Map<string, number>;
   }
 
+  /** What runs in a frame: a command's declaration, or a unit of work's (which moves no value). */
+  type Work<O> = Pick<CommandSpec<z.ZodType, O>, 'name' | 'moves' | 'run'>;
+
   /** A program error in a command's declaration: fails the command, never the caller's fault. */
   const misdeclared = (message: string) => new InvalidStateError(message, { reason: 'command_declaration' });
 
   /** Runs one command's body in the frame's transaction, then its audit entry and idempotency record. */
-  async function execute<O>(spec: CommandSpec<z.ZodType, O>, input: unknown, actor: ResolvedActor, key: string | undefined, hash: string, frame: Frame, nestedCall = false): Promise<O> {
+  async function execute<O>(spec: Work<O>, input: unknown, actor: ResolvedActor, key: string | undefined, hash: string, frame: Frame, nestedCall = false): Promise<O> {
     const { tx, now } = frame;
     let target: { type: string; id: string; customerId?: string | null } | null = null;
     let details: Record<string, JsonValue> = {};
@@ -402,8 +407,76 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     return execute(spec, input, actor, key, hash, frame, true);
   }
 
+  /**
+   * Runs a top-level command or unit of work in one transaction: the body, its audit entry (and
+   * idempotency record), the outbox rows of its events; then, after commit, the events to listeners.
+   * A failure keeps nothing; with a key, a request made before is answered with its stored result.
+   */
+  async function transact<O>(
+    spec: Work<O>,
+    input: unknown,
+    actor: ResolvedActor,
+    now: Date,
+    idempotency: { key: string; hash: string; replay(prior: { command: string; requestHash: string; result: string; key: string }): O } | null,
+  ): Promise<O> {
+    const key = idempotency?.key;
+    let frame: Frame | null = null;
+
+    // No read of the key before the work: a request made again clashes on the key's insert at the end
+    // (or fails earlier, as a receipt taken or a voucher used), and the stored result is then read
+    // after the rollback. The first request, the one that matters for speed, saves a round trip.
+    const body = async (tx: TransactionSession): Promise<O> => {
+      frame = { now, tx, outboxRows: [], pending: [], refusal: null, counted: new Map() };
+      const result = await execute(spec, input, actor, key, idempotency?.hash ?? '', frame);
+      const rows = frame.outboxRows;
+      if (rows.length) {
+        // The outbox counter is one row every command updates, and where transactions overlap it stays
+        // locked until commit: take it last, all numbers at once, so others wait for it the least.
+        const last = await nextSequence(tx, 'outbox', rows.length);
+        const first = last - rows.length + 1;
+        if (rows.length === 1) await tx.insert(outbox, { ...rows[0]!, seq: first });
+        else await tx.insertMany(outbox, rows.map((row, i) => ({ ...row, seq: first + i })));
+      }
+      return result;
+    };
+
+    let result: O;
+    try {
+      result = await store.transaction(body);
+    } catch (error) {
+      // The same key was used before (or by a concurrent request that committed first): nothing of
+      // this attempt was kept; answer with the stored result, or IDEMPOTENCY_MISMATCH.
+      if (idempotency !== null) {
+        const prior = await store.get(idempotencyKeys, idempotency.key).catch(() => undefined);
+        if (prior) return idempotency.replay(prior);
+      }
+      const refusal = (frame as Frame | null)?.refusal;
+      if (refusal && error === refusal.error) await auditRefusal(refusal.command, refusal.actor, refusal.error, now);
+      throw error;
+    }
+    // A role or staff member changed: readers resolve again at their next read.
+    if (spec.name.startsWith('roles.') || spec.name.startsWith('staff.')) readers.clear();
+    for (const e of (frame as Frame | null)?.pending ?? []) hub.emit(e.type, e.payload);
+    return result;
+  }
+
+  function unitOfWork<I, O>(spec: UnitOfWorkSpec<I, O>): UnitOfWork<I, O> {
+    if (specs.has(spec.name) || units.has(spec.name)) throw new TypeError(`${spec.name} is registered twice`);
+    units.add(spec.name);
+    const work: Work<O> = { name: spec.name, run: (ctx, input) => spec.run(ctx, input as I) };
+    return async (input: I, actor: ResolvedActor): Promise<O> => {
+      const now = clock.now();
+      if (!isPermitted(actor, spec.permission)) {
+        const error = new PermissionError(spec.permission, actorRef(actor));
+        await auditRefusal(spec.name, actor, error, now);
+        throw error;
+      }
+      return transact(work, input, actor, now, null);
+    };
+  }
+
   function command<S extends z.ZodType, O>(spec: CommandSpec<S, O>): Command<S, O> {
-    if (specs.has(spec.name)) throw new TypeError(`command ${spec.name} is registered twice`);
+    if (specs.has(spec.name) || units.has(spec.name)) throw new TypeError(`command ${spec.name} is registered twice`);
     if (spec.moves && (spec.moves.gives.length === 0 || spec.moves.limits.length === 0)) throw new TypeError(`command ${spec.name}: a value move names what it gives and the limit that applies`);
     const info: CommandInfo = Object.freeze({ name: spec.name, permission: spec.permission, idempotency: spec.idempotency, input: spec.input, moves: spec.moves ?? null });
     infos.add(info);
@@ -427,44 +500,7 @@ export function createKernel(settings: KernelSettings): KernelInternals {
       }
       const request = key === undefined ? '' : requestOf(spec.name, input);
       const hash = key === undefined ? '' : fingerprint(request);
-      let frame: Frame | null = null;
-
-      // No read of the key before the work: a request made again clashes on the key's insert at the end
-      // (or fails earlier, as a receipt taken or a voucher used), and the stored result is then read
-      // after the rollback. The first request, the one that matters for speed, saves a round trip.
-      const body = async (tx: TransactionSession): Promise<O> => {
-        frame = { now, tx, outboxRows: [], pending: [], refusal: null, counted: new Map() };
-        const result = await execute(spec as CommandSpec<z.ZodType, O>, input, actor, key, hash, frame);
-        const rows = frame.outboxRows;
-        if (rows.length) {
-          // The outbox counter is one row every command updates, and where transactions overlap it stays
-          // locked until commit: take it last, all numbers at once, so others wait for it the least.
-          const last = await nextSequence(tx, 'outbox', rows.length);
-          const first = last - rows.length + 1;
-          if (rows.length === 1) await tx.insert(outbox, { ...rows[0]!, seq: first });
-          else await tx.insertMany(outbox, rows.map((row, i) => ({ ...row, seq: first + i })));
-        }
-        return result;
-      };
-
-      let result: O;
-      try {
-        result = await store.transaction(body);
-      } catch (error) {
-        // The same key was used before (or by a concurrent request that committed first): nothing of
-        // this attempt was kept; answer with the stored result, or IDEMPOTENCY_MISMATCH.
-        if (key !== undefined) {
-          const prior = await store.get(idempotencyKeys, key).catch(() => undefined);
-          if (prior) return replay(spec as CommandSpec<z.ZodType, O>, prior, request);
-        }
-        const refusal = (frame as Frame | null)?.refusal;
-        if (refusal && error === refusal.error) await auditRefusal(refusal.command, refusal.actor, refusal.error, now);
-        throw error;
-      }
-      // A role or staff member changed: readers resolve again at their next read.
-      if (spec.name.startsWith('roles.') || spec.name.startsWith('staff.')) readers.clear();
-      for (const e of (frame as Frame | null)?.pending ?? []) hub.emit(e.type, e.payload);
-      return result;
+      return transact(spec as CommandSpec<z.ZodType, O>, input, actor, now, key !== undefined ? { key, hash, replay: (prior) => replay(spec as CommandSpec<z.ZodType, O>, prior, request) } : null);
     };
     const run = (rawInput: z.input<S>, rawOptions: CommandOptions): Promise<O> =>
       inCommandSpan(spec.name, async () => {
@@ -488,6 +524,7 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     currency: settings.currency,
     collections: settings.collections,
     command,
+    unitOfWork,
     commands: () => registry.slice(),
     query,
     queries: () => queryRegistry.slice(),

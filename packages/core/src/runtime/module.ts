@@ -210,6 +210,30 @@ export interface CommandSpec<S extends z.ZodType, O, E extends EventMap = CoreEv
   run(ctx: CommandContext<E>, input: z.output<S>): Promise<O>;
 }
 
+/**
+ * The declaration of a unit of work: a step of a module's own internal work (a chunk of a long
+ * rebuild, the saving of its state) with the guarantees of a command and none of its public face. It
+ * runs in one transaction, writes an audit entry under its name, and its events go to the outbox in
+ * that transaction and to `crm.events` listeners after commit; when it throws, nothing of it is kept.
+ * It takes no input schema and no idempotency key: its caller is the module itself, which passes
+ * values it built (typed arrays, an abort signal) as they are, and it is not listed among the commands
+ * that transports expose.
+ */
+export interface UnitOfWorkSpec<I, O, E extends EventMap = CoreEvents> {
+  /** `area.step`, e.g. `segments.rebuild-stats`; audited as the command name. */
+  name: string;
+  /** The permission the actor's role must grant, checked on every run (a refusal is audited). */
+  permission: string;
+  /** The body; runs inside one transaction and gets the same context as a command's. */
+  run(ctx: CommandContext<E>, input: I): Promise<O>;
+}
+
+/**
+ * A ready unit of work: runs the body with `input`, as `actor` (resolved once by the caller with
+ * `kernel.resolveActor`, so a long task does not read its actor at every step).
+ */
+export type UnitOfWork<I, O> = (input: I, actor: ResolvedActor) => Promise<O>;
+
 /** A ready command: validates, authorises, runs in a transaction, audits, emits. */
 export type Command<S extends z.ZodType, O> = ((input: z.input<S>, options: CommandOptions) => Promise<O>) & {
   /** What the command is, as registered with the kernel. */
@@ -312,6 +336,11 @@ export interface Kernel<E extends EventMap = CoreEvents> {
   readonly collections: readonly CollectionSpec[];
   /** Builds a command from its declaration and registers it. */
   command<S extends z.ZodType, O>(spec: CommandSpec<S, O, E>): Command<S, O>;
+  /**
+   * Builds a unit of work for a module's internal steps (see {@link UnitOfWorkSpec}): one transaction,
+   * an audit entry, events through the outbox after commit, nothing kept on failure; no input schema.
+   */
+  unitOfWork<I, O>(spec: UnitOfWorkSpec<I, O, E>): UnitOfWork<I, O>;
   /** Every command registered so far (core's and every module's once all are set up), in order. */
   commands(): readonly CommandInfo[];
   /** Builds a read query from its declaration and registers it. */

@@ -1,0 +1,267 @@
+/**
+ * The `membership` part of a rebuild: memberships brought in line with the statistics. A segment is
+ * evaluated in full (pushed down to SQL), or, when the last complete pass materialised the same
+ * version of it and it tests statistics fields only, incrementally: only the customers whose rows
+ * changed since and those a relative date may have moved in or out. The record of the last complete
+ * pass is kept in `segment_state`.
+ */
+import { aggregate, compareStrings, deleteMany, insertMany, type AggregateRow, type JsonValue, type Kernel, type Measure, type StoreSession } from '@clientele/core';
+import { customerStatsCollection, segmentMembersCollection, segmentStateCollection, type StatsRow } from './collections.js';
+import type { ResolvedSegmentsConfig } from './config.js';
+import { overdueTime } from './customer-stats.js';
+import { evaluate, resolveValue, type ConditionRegistry, type Predicate, type PredicateValue } from './definition.js';
+import { yieldToHost, type ChangedCustomers, type Held, type RebuildRun, type RebuiltColumns } from './rebuild-run.js';
+import { populationHours } from './rebuild-thresholds.js';
+import { NOT_ERASED, activeSegments, idsWhere, matchCustomers, memberId, memberIds, type CompiledSegment } from './stats-store.js';
+import type { SegmentsKernel } from './events.js';
+
+/** The id in `segment_state` of the record of the last complete membership pass. */
+const MEMBERSHIP_ID = 'membership';
+
+/** What the last complete membership pass materialised: every active segment's version, as of an instant. */
+export interface MembershipRecord {
+  asOf: string;
+  segments: Record<string, number>;
+}
+
+/** Customers whose rows are evaluated per batch in an incremental membership pass. */
+const CANDIDATE_BATCH = 1000;
+
+/**
+ * Whether a definition tests only fields a rebuild's statistics pass derives (not tags or attributes,
+ * which live on the customer, nor categories, which the baskets part writes): only such a segment's
+ * members change with nothing but its rows and the passing of time.
+ */
+export function statsOnly(p: Predicate): boolean {
+  if (p.type === 'and' || p.type === 'or') return p.items.every(statsOnly);
+  return p.type === 'compare' && p.field !== 'topCategory';
+}
+
+/** Adds the statistics fields a predicate compares to `out`. */
+function testedFields(p: Predicate, out: Set<string>): void {
+  if (p.type === 'and' || p.type === 'or') for (const x of p.items) testedFields(x, out);
+  else if (p.type === 'compare') out.add(p.field);
+}
+
+/** The comparisons with a relative date (`{ daysAgo }`, `{ daysAhead }`), whose boundary moves with time. */
+export function relativeAtoms(p: Predicate): Array<{ field: string; value: PredicateValue }> {
+  if (p.type === 'and' || p.type === 'or') return p.items.flatMap(relativeAtoms);
+  if (p.type !== 'compare') return [];
+  const v = p.value;
+  return v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v) ? [{ field: p.field, value: v }] : [];
+}
+
+/**
+ * The segments that have members but are not among `active`: the members whose segment id lies
+ * between two active ones' (or before the first, or after the last), a range of the segment index
+ * each, so the active segments' own members, most of the table, are not read.
+ */
+async function staleSegments(session: StoreSession, active: readonly string[]): Promise<string[]> {
+  const bounds = [...active].sort(compareStrings);
+  const out: string[] = [];
+  for (let i = 0; i <= bounds.length; i++) {
+    const range: Record<string, string> = {};
+    if (i > 0) range['gt'] = bounds[i - 1]!;
+    if (i < bounds.length) range['lt'] = bounds[i]!;
+    const where = Object.keys(range).length ? { segmentId: range } : {};
+    for (const g of await aggregate(session, segmentMembersCollection, { where, groupBy: ['segmentId'], measures: { n: { fn: 'count' } } })) out.push(g['segmentId'] as string);
+  }
+  return out;
+}
+
+/** The record of the last complete membership pass, if it still stands. */
+export async function loadMembershipRecord(session: StoreSession): Promise<MembershipRecord | null> {
+  const row = await session.get(segmentStateCollection, MEMBERSHIP_ID);
+  return row ? (row.data as unknown as MembershipRecord) : null;
+}
+
+/**
+ * Each customer's value of a statistics field that is an instant, as the rows are after the stats
+ * part (epoch milliseconds, NaN for null), where the columns hold it: `lastPurchaseAt`, and
+ * `overdueAt` (the last purchase and the churn threshold, the customer's own or the population's).
+ * Null for any other field.
+ */
+export function instantsOf(rebuilt: RebuiltColumns, field: string, config: ResolvedSegmentsConfig): Float64Array | null {
+  const { cols, thresholds } = rebuilt;
+  if (field === 'lastPurchaseAt') return cols.last.subarray(0, cols.length);
+  if (field !== 'overdueAt') return null;
+  const population = populationHours(thresholds, config);
+  const out = new Float64Array(cols.length);
+  for (let i = 0; i < cols.length; i++) {
+    const hours = cols.own[i] === 1 ? cols.ownHours[i]! : population;
+    out[i] = hours === null ? Number.NaN : overdueTime(cols.last[i]!, hours);
+  }
+  return out;
+}
+
+/** Builds the membership part of a module instance (its steps are registered once, with the module). */
+export function createMembershipPass(kernel: SegmentsKernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
+  /** Saves (or, with null, withdraws) the record of the last complete membership pass. */
+  const saveMembershipState = kernel.unitOfWork<MembershipRecord | null, void>({
+    name: 'segments.rebuild-membership-state',
+    permission: 'segments.rebuild',
+    async run(ctx, record) {
+      const prev = await ctx.tx.get(segmentStateCollection, MEMBERSHIP_ID);
+      if (record === null) {
+        if (prev) await ctx.tx.delete(segmentStateCollection, MEMBERSHIP_ID);
+        return;
+      }
+      const data = record as unknown as JsonValue;
+      if (prev) await ctx.tx.update(segmentStateCollection, MEMBERSHIP_ID, { data, updatedAt: ctx.now });
+      else await ctx.tx.insert(segmentStateCollection, { id: MEMBERSHIP_ID, data, updatedAt: ctx.now });
+    },
+  });
+
+  /** Joins and leaves of one segment in one transaction, with their events. */
+  const applyMembership = kernel.unitOfWork<{ segmentId: string; joins: string[]; leaves: string[] }, void>({
+    name: 'segments.apply-membership',
+    permission: 'segments.rebuild',
+    async run(ctx, input) {
+      if (input.joins.length) {
+        await insertMany(
+          ctx.tx,
+          segmentMembersCollection,
+          input.joins.map((customerId) => ({ id: memberId(input.segmentId, customerId), segmentId: input.segmentId, customerId, since: ctx.now })),
+        );
+      }
+      if (input.leaves.length) await deleteMany(ctx.tx, segmentMembersCollection, input.leaves.map((customerId) => memberId(input.segmentId, customerId)));
+      for (const customerId of input.joins) await ctx.emit('segment.joined', { segmentId: input.segmentId, customerId }, { customerId });
+      for (const customerId of input.leaves) await ctx.emit('segment.left', { segmentId: input.segmentId, customerId }, { customerId });
+    },
+  });
+
+  /** Joins and leaves of one segment, written in chunks with their events. */
+  async function applyAll(run: RebuildRun, segmentId: string, joins: string[], leaves: string[]): Promise<boolean> {
+    for (let i = 0; i < Math.max(joins.length, leaves.length); i += run.chunk) {
+      if (run.cancelled()) return false;
+      await applyMembership({ segmentId, joins: joins.slice(i, i + run.chunk), leaves: leaves.slice(i, i + run.chunk) }, run.actor);
+      await yieldToHost();
+    }
+    return true;
+  }
+
+  /**
+   * Memberships of the incremental segments for the candidate customers: each candidate's row (the
+   * fields the definitions test) and current memberships are read in batches and the definitions
+   * evaluated in memory, as a full evaluation would for them.
+   */
+  async function candidateChanges(candidates: readonly string[], segments: readonly CompiledSegment[], asOf: Date): Promise<Map<string, { joins: string[]; leaves: string[] }>> {
+    const out = new Map(segments.map((s) => [s.id, { joins: [] as string[], leaves: [] as string[] }]));
+    const fields = new Set<string>();
+    for (const s of segments) testedFields(s.predicate, fields);
+    const flags = [...fields].filter((f) => customerStatsCollection.fields[f as keyof StatsRow]?.kind === 'boolean') as Array<keyof StatsRow & string>;
+    const measures: Record<string, Measure> = { n: { fn: 'count' } };
+    for (const f of fields) if (!flags.includes(f as never)) measures[f] = { fn: 'min', field: f };
+    for (let i = 0; i < candidates.length; i += CANDIDATE_BATCH) {
+      const batch = candidates.slice(i, i + CANDIDATE_BATCH);
+      const rows = new Map<string, AggregateRow>();
+      // Grouped by the primary key (and the boolean fields, which min cannot take): one group per row.
+      // Erased customers' rows are not read: they are in no segment.
+      for (const g of await aggregate(kernel.store, customerStatsCollection, { where: { customerId: { in: batch }, ...NOT_ERASED }, groupBy: ['customerId', ...flags], measures })) rows.set(g['customerId'] as string, g);
+      const held = new Map<string, Set<string>>();
+      for (const g of await aggregate(kernel.store, segmentMembersCollection, { where: { customerId: { in: batch } }, groupBy: ['customerId', 'segmentId'], measures: { n: { fn: 'count' } } })) {
+        const id = g['customerId'] as string;
+        let set = held.get(id);
+        if (!set) held.set(id, (set = new Set()));
+        set.add(g['segmentId'] as string);
+      }
+      for (const id of batch) {
+        const row = rows.get(id);
+        for (const s of segments) {
+          const want = row !== undefined && evaluate(s.predicate, { stats: row }, asOf);
+          const has = held.get(id)?.has(s.id) === true;
+          if (want && !has) out.get(s.id)!.joins.push(id);
+          else if (!want && has) out.get(s.id)!.leaves.push(id);
+        }
+      }
+      await yieldToHost();
+    }
+    return out;
+  }
+
+  /**
+   * The customers an incremental membership pass evaluates: those whose rows changed since the last
+   * complete pass, and those a relative date may have moved in or out (a field between its boundary
+   * then and now), found in the columns of this rebuild's stats part where they hold the field (taken
+   * from `columns`, and so released, here), else from the rows.
+   */
+  async function candidatesOf(incremental: readonly CompiledSegment[], changed: ChangedCustomers, prior: MembershipRecord, asOf: Date, columns: Held<RebuiltColumns>): Promise<Set<string>> {
+    const candidates = new Set(changed.ids);
+    const rebuilt = columns.take();
+    const then = new Date(prior.asOf);
+    for (const s of incremental) {
+      for (const atom of relativeAtoms(s.predicate)) {
+        const a = resolveValue(atom.value, then) as Date;
+        const b = resolveValue(atom.value, asOf) as Date;
+        const range = a.getTime() <= b.getTime() ? { gte: a, lte: b } : { gte: b, lte: a };
+        const instants = rebuilt ? instantsOf(rebuilt, atom.field, config) : null;
+        if (instants) {
+          const lo = range.gte.getTime();
+          const hi = range.lte.getTime();
+          for (let i = 0; i < instants.length; i++) if (instants[i]! >= lo && instants[i]! <= hi) candidates.add(rebuilt!.cols.ids!.at(i));
+        } else for await (const ids of idsWhere(kernel.store, { [atom.field]: range })) for (const id of ids) candidates.add(id);
+      }
+    }
+    return candidates;
+  }
+
+  /**
+   * Brings memberships in line with the statistics at `run.asOf`. A segment is evaluated in full
+   * (pushed down to SQL) unless the last complete pass materialised the same version of it and its
+   * definition tests statistics fields only: then only the customers whose rows changed since
+   * (`changed`) and those a relative date may have moved in or out (a field between its boundary then
+   * and now) are evaluated, which gives the same members. Members of segments no longer active leave them.
+   */
+  async function membershipPass(run: RebuildRun, prior: MembershipRecord | null, changed: ChangedCustomers | null, columns: Held<RebuiltColumns>): Promise<{ joined: number; left: number; cancelled: boolean }> {
+    const { asOf } = run;
+    const progress = (done: number, total: number) => run.report('membership', done, total);
+    let joined = 0;
+    let left = 0;
+    const segments = await activeSegments(kernel.store, registry);
+    const active = new Set(segments.map((s) => s.id));
+    // Members of segments that were deactivated or removed leave them.
+    const stale = await staleSegments(kernel.store, [...active]);
+    const incremental = prior !== null && changed !== null && !changed.overflow ? segments.filter((s) => prior.segments[s.id] === s.version && statsOnly(s.predicate)) : [];
+    const full = segments.filter((s) => !incremental.includes(s));
+    const total = segments.length + stale.length;
+    let done = 0;
+    if (!incremental.length) columns.take();
+
+    if (incremental.length) {
+      const candidates = await candidatesOf(incremental, changed!, prior!, asOf, columns);
+      const changes = await candidateChanges([...candidates].sort(), incremental, asOf);
+      for (const s of incremental) {
+        const { joins, leaves } = changes.get(s.id)!;
+        if (!(await applyAll(run, s.id, joins, leaves))) return { joined, left, cancelled: true };
+        joined += joins.length;
+        left += leaves.length;
+        progress(++done, total);
+      }
+    }
+    for (const s of [...full.map((x) => ({ id: x.id, predicate: x.predicate })), ...stale.map((id) => ({ id, predicate: null }))]) {
+      if (run.cancelled()) return { joined, left, cancelled: true };
+      const want = s.predicate ? await matchCustomers(kernel.store, s.predicate, asOf) : new Set<string>();
+      const leaves: string[] = [];
+      for await (const ids of memberIds(kernel.store, s.id)) {
+        for (const customerId of ids) {
+          if (want.has(customerId)) want.delete(customerId);
+          else leaves.push(customerId);
+        }
+      }
+      const joins = [...want].sort();
+      if (!(await applyAll(run, s.id, joins, leaves))) return { joined, left, cancelled: true };
+      joined += joins.length;
+      left += leaves.length;
+      progress(++done, total);
+    }
+    // Every active segment is now materialised as of `asOf`: the next pass may build on it.
+    await saveMembershipState({ asOf: asOf.toISOString(), segments: Object.fromEntries(segments.map((s) => [s.id, s.version])) }, run.actor);
+    return { joined, left, cancelled: false };
+  }
+
+  return {
+    membershipPass,
+    /** Withdraws the record of the last complete pass, until a rebuild completes one again. */
+    withdrawRecord: (run: RebuildRun) => saveMembershipState(null, run.actor),
+  };
+}
