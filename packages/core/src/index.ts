@@ -15,9 +15,9 @@ export { memoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { mustGet } from './store/must-get.js';
 export { resolveActiveCustomer, saleLines, storeCalendar, type ResolveCustomerOptions, type SaleLineRow } from './model/core-reads.js';
 export type { CustomerRow } from './model/customer-record.js';
-export { scan, aggregate, aggregateByScan, insertMany, insertManyByInserts, sortGroups, checkAggregate, type TransactionalSession } from './store/bulk.js';
-export { getLinked, getLinkedByReads, checkLink } from './store/linked-get.js';
-export { consumeMany, consumeManyByConsumes, deleteMany, deleteManyByDeletes, checkConditionalWrites, checkDistinct } from './store/conditional-writes.js';
+export { scan, aggregateByScan, insertManyByInserts, sortGroups, checkAggregate, type TransactionalSession } from './store/bulk.js';
+export { getLinkedByReads, checkLink } from './store/linked-get.js';
+export { consumeManyByConsumes, deleteManyByDeletes, checkConditionalWrites, checkDistinct } from './store/conditional-writes.js';
 export {
   defineStore,
   type AdapterSession,

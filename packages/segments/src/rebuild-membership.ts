@@ -5,7 +5,7 @@
  * changed since and those a relative date may have moved in or out. The record of the last complete
  * pass is kept in `segment_state`.
  */
-import { aggregate, compareStrings, deleteMany, insertMany, type AggregateRow, type JsonValue, type Kernel, type Measure, type StoreSession } from '@clientele/core';
+import { compareStrings, type AggregateRow, type JsonValue, type Kernel, type Measure, type StoreSession } from '@clientele/core';
 import { customerStatsCollection, segmentMembersCollection, segmentStateCollection, type StatsRow } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import { overdueTime } from './customer-stats.js';
@@ -64,7 +64,7 @@ async function staleSegments(session: StoreSession, active: readonly string[]): 
     if (i > 0) range['gt'] = bounds[i - 1]!;
     if (i < bounds.length) range['lt'] = bounds[i]!;
     const where = Object.keys(range).length ? { segmentId: range } : {};
-    for (const g of await aggregate(session, segmentMembersCollection, { where, groupBy: ['segmentId'], measures: { n: { fn: 'count' } } })) out.push(g['segmentId'] as string);
+    for (const g of await session.aggregate(segmentMembersCollection, { where, groupBy: ['segmentId'], measures: { n: { fn: 'count' } } })) out.push(g['segmentId'] as string);
   }
   return out;
 }
@@ -118,13 +118,11 @@ export function createMembershipPass(kernel: SegmentsKernel, config: ResolvedSeg
     permission: 'segments.rebuild',
     async run(ctx, input) {
       if (input.joins.length) {
-        await insertMany(
-          ctx.tx,
-          segmentMembersCollection,
+        await ctx.tx.insertMany(segmentMembersCollection,
           input.joins.map((customerId) => ({ id: memberId(input.segmentId, customerId), segmentId: input.segmentId, customerId, since: ctx.now })),
         );
       }
-      if (input.leaves.length) await deleteMany(ctx.tx, segmentMembersCollection, input.leaves.map((customerId) => memberId(input.segmentId, customerId)));
+      if (input.leaves.length) await ctx.tx.deleteMany(segmentMembersCollection, input.leaves.map((customerId) => memberId(input.segmentId, customerId)));
       for (const customerId of input.joins) await ctx.emit('segment.joined', { segmentId: input.segmentId, customerId }, { customerId });
       for (const customerId of input.leaves) await ctx.emit('segment.left', { segmentId: input.segmentId, customerId }, { customerId });
     },
@@ -157,9 +155,9 @@ export function createMembershipPass(kernel: SegmentsKernel, config: ResolvedSeg
       const rows = new Map<string, AggregateRow>();
       // Grouped by the primary key (and the boolean fields, which min cannot take): one group per row.
       // Erased customers' rows are not read: they are in no segment.
-      for (const g of await aggregate(kernel.store, customerStatsCollection, { where: { customerId: { in: batch }, ...NOT_ERASED }, groupBy: ['customerId', ...flags], measures })) rows.set(g['customerId'] as string, g);
+      for (const g of await kernel.store.aggregate(customerStatsCollection, { where: { customerId: { in: batch }, ...NOT_ERASED }, groupBy: ['customerId', ...flags], measures })) rows.set(g['customerId'] as string, g);
       const held = new Map<string, Set<string>>();
-      for (const g of await aggregate(kernel.store, segmentMembersCollection, { where: { customerId: { in: batch } }, groupBy: ['customerId', 'segmentId'], measures: { n: { fn: 'count' } } })) {
+      for (const g of await kernel.store.aggregate(segmentMembersCollection, { where: { customerId: { in: batch } }, groupBy: ['customerId', 'segmentId'], measures: { n: { fn: 'count' } } })) {
         const id = g['customerId'] as string;
         let set = held.get(id);
         if (!set) held.set(id, (set = new Set()));

@@ -4,7 +4,7 @@
  * their purchase summaries (and reading one into a customer's figures), the stored rows' hashes, and
  * how many customers a range holds.
  */
-import { aggregate, compareStrings, customersCollection, purchasesCollection, type AggregateRow, type StoreSession } from '@clientele/core';
+import { compareStrings, customersCollection, purchasesCollection, type AggregateRow, type StoreSession } from '@clientele/core';
 import { customerStatsCollection } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import type { FigureScratch, StatsSettings } from './customer-stats.js';
@@ -33,7 +33,7 @@ export async function summariesInRange(session: StoreSession, from: string | nul
   const out: AggregateRow[] = [];
   let after: string | null = null;
   for (;;) {
-    const page: AggregateRow[] = await aggregate(session, purchasesCollection, {
+    const page: AggregateRow[] = await session.aggregate(purchasesCollection, {
       where: { customerId: bounded(range) ? range : { isNull: false }, status: 'completed' },
       groupBy: ['customerId'],
       measures,
@@ -101,7 +101,7 @@ export const ACTIVE_BUYERS = { status: { in: ['active', 'erased'] }, isCustomer:
  */
 export async function customersIn(session: StoreSession, after: string | null, upper: string | null, limit: number, fields: 'copied' | 'version'): Promise<AggregateRow[]> {
   // Grouped by the primary key, each group is one customer: the store reads the rows without grouping.
-  return aggregate(session, customersCollection, {
+  return session.aggregate(customersCollection, {
     where: upper === null ? ACTIVE_BUYERS : { ...ACTIVE_BUYERS, id: { lte: upper } },
     groupBy: ['id'],
     measures: fields === 'copied' ? COPIED : { version: COPIED.version },
@@ -117,13 +117,13 @@ export async function customersIn(session: StoreSession, after: string | null, u
  * changed, came or went since its row was derived.
  */
 export async function versionsInRange(session: StoreSession, after: string | null, upper: string): Promise<{ count: number; sum: number }> {
-  const [g] = await aggregate(session, customersCollection, { where: { ...ACTIVE_BUYERS, id: idRange(after, upper) }, measures: { count: { fn: 'count' }, sum: { fn: 'sum', field: 'version' } } });
+  const [g] = await session.aggregate(customersCollection, { where: { ...ACTIVE_BUYERS, id: idRange(after, upper) }, measures: { count: { fn: 'count' }, sum: { fn: 'sum', field: 'version' } } });
   return { count: g!['count'] as number, sum: g!['sum'] as number };
 }
 
 /** The next page of stored statistics rows after `after`, ascending: their hashes and customer versions (read from their covering index). */
 export async function storedAfter(session: StoreSession, after: string | null, limit: number): Promise<AggregateRow[]> {
-  return aggregate(session, customerStatsCollection, {
+  return session.aggregate(customerStatsCollection, {
     groupBy: ['customerId'],
     measures: { digest: { fn: 'min', field: 'digest' }, scoresDigest: { fn: 'min', field: 'scoresDigest' }, customerVersion: { fn: 'min', field: 'customerVersion' } },
     limit,

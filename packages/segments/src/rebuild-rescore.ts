@@ -3,7 +3,7 @@
  * order writes the rows the stats pass held back (changed figures of unchanged customers, written
  * once with their final scores) and the rows whose scores alone moved with the thresholds.
  */
-import { consumeMany, type Kernel, type PatchOf } from '@clientele/core';
+import { type Kernel, type PatchOf } from '@clientele/core';
 import { customerStatsCollection, type StatsRow } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import { overdueTime, type PurchaseFigures } from './customer-stats.js';
@@ -88,7 +88,7 @@ export function createRescoreSweep(kernel: SegmentsKernel, config: ResolvedSegme
     name: 'segments.rebuild-scores',
     permission: 'segments.rebuild',
     // A few statements where the store can (PostgreSQL: one per kind of write), else one per row.
-    run: async (ctx, writes) => (await consumeMany(ctx.tx, customerStatsCollection, writes)).length,
+    run: async (ctx, writes) => (await ctx.tx.consumeMany(customerStatsCollection, writes)).length,
   });
 
   /**

@@ -5,7 +5,7 @@
  * statement, and writes only the rows whose hashes differ. Then the population's thresholds, and the sweep that writes the rows held
  * back and those whose scores moved (see `rebuild-rescore.ts`).
  */
-import { compareStrings, customersCollection, insertMany, type AggregateRow, type JsonValue, type Kernel, type StoreSession } from '@clientele/core';
+import { compareStrings, customersCollection, type AggregateRow, type JsonValue, type Kernel, type StoreSession } from '@clientele/core';
 import { customerStatsCollection, segmentStateCollection, type StatsRow } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import { ratingsInRange } from './credit-service.js';
@@ -190,7 +190,7 @@ export function createStatsPass(kernel: SegmentsKernel, config: ResolvedSegments
         }
         written++;
       }
-      if (inserts.length) await insertMany(tx, customerStatsCollection, inserts);
+      if (inserts.length) await tx.insertMany(customerStatsCollection, inserts);
       for (const gone of plan.gone) await tx.delete(customerStatsCollection, gone);
       return { plan, written: written + inserts.length, removed: plan.gone.length };
     },

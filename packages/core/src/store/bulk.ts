@@ -66,19 +66,6 @@ export function checkAggregate(collection: CollectionSpec, query: AggregateQuery
   if (issues.length) throw new ValidationError(issues);
 }
 
-/**
- * Grouped aggregates. Groups come back sorted by the group-by values (nulls first).
- *
- * @deprecated Call `session.aggregate(collection, query)`: every store built with `defineStore` has it.
- */
-export async function aggregate<C extends CollectionSpec>(
-  session: StoreSession,
-  collection: C,
-  query: AggregateQuery<C>,
-): Promise<AggregateRow[]> {
-  return session.aggregate(collection, query);
-}
-
 /** A measure's value over no rows. */
 function emptyMeasure(m: Measure): ScalarValue | number[] {
   return m.fn === 'count' || m.fn === 'sum' ? 0 : m.fn === 'series' ? [] : null;
@@ -163,15 +150,6 @@ export function sortGroups(rows: AggregateRow[], groupBy: readonly string[]): Ag
     }
     return 0;
   });
-}
-
-/**
- * Inserts many rows all or nothing.
- *
- * @deprecated Call `session.insertMany(collection, rows)`: every store built with `defineStore` has it.
- */
-export async function insertMany<C extends CollectionSpec>(session: StoreSession, collection: C, rows: readonly NewRowOf<C>[]): Promise<number> {
-  return session.insertMany(collection, rows);
 }
 
 /** The fallback of `insertMany`: one insert per row, in one transaction where the session has them. */

@@ -24,24 +24,6 @@ export function checkDistinct(collection: CollectionSpec, keys: readonly string[
 }
 
 /**
- * Applies each write's `set` to its row if the row matches its `when`; returns the keys written.
- *
- * @deprecated Call `session.consumeMany(collection, writes)`: every store built with `defineStore` has it.
- */
-export async function consumeMany<C extends CollectionSpec>(session: StoreSession, collection: C, writes: readonly ConditionalWrite<C>[]): Promise<string[]> {
-  return session.consumeMany(collection, writes);
-}
-
-/**
- * Deletes the rows with these keys; returns the keys deleted.
- *
- * @deprecated Call `session.deleteMany(collection, keys)`: every store built with `defineStore` has it.
- */
-export async function deleteMany<C extends CollectionSpec>(session: StoreSession, collection: C, keys: readonly string[]): Promise<string[]> {
-  return session.deleteMany(collection, keys);
-}
-
-/**
  * The fallback of `consumeMany`: one `consume` per write, all in one transaction where the session has
  * them; returns the keys of the rows written, in order. Input is checked by the caller.
  */

@@ -17,20 +17,6 @@ export function checkLink(collection: CollectionSpec, link: { readonly field: st
 }
 
 /**
- * The row with this primary key and the row its `link.field` names in `link.target`.
- *
- * @deprecated Call `session.getLinked(collection, key, link)`: every store built with `defineStore` has it.
- */
-export async function getLinked<C extends CollectionSpec, T extends CollectionSpec>(
-  session: StoreSession,
-  collection: C,
-  key: string,
-  link: Link<C, T>,
-): Promise<LinkedRows<C, T> | undefined> {
-  return session.getLinked(collection, key, link);
-}
-
-/**
  * `getLinked` as two reads on any session: the fallback every push-down must equal. `undefined` when
  * there is no such row, `linked: undefined` when the link field is null or names no row.
  */
