@@ -24,7 +24,7 @@ describe('@clientele/segments in a browser', () => {
         const c = await crm.customers.register({ kind: 'individual', name: '王芳', tags: ['vip'] }, sys);
         for (const n of [1, 2]) await crm.purchases.record({ storeId: 'S01', terminalId: 'W1', receiptNo: 'W' + n, customerId: c.id, lines: [{ sku: 'A', category: 'fresh', quantity: 1, unitPrice: 1000 }] }, { ...sys, idempotencyKey: 'web-sale-000' + n });
         const s = await crm.segments.stats(c.id, sys);
-        return { visits: s.visits, spend: s.spend, match: seg.evaluate(p, { stats: s, tags: ['vip'] }, new Date()), process: typeof process };
+        return { visits: s.visits, spend: s.spend, match: seg.evaluatePredicate(p, { stats: s, tags: ['vip'] }, new Date()), process: typeof process };
       })()`,
       context,
     );
