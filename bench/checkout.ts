@@ -31,7 +31,18 @@ export const PRICED = (() => {
     const quantityMilli = Math.round(l.quantity * 1000);
     const gross = Math.round((quantityMilli * l.unitPrice) / 1000);
     const discount = l.discount ?? 0;
-    return { lineNo: i + 1, sku: l.sku, name: null, category: l.category, brand: l.brand ?? null, quantityMilli, unitPrice: l.unitPrice, discount, gross, amount: gross - discount };
+    return {
+      lineNo: i + 1,
+      sku: l.sku,
+      name: null,
+      category: l.category,
+      brand: l.brand ?? null,
+      quantityMilli,
+      unitPrice: l.unitPrice,
+      discount,
+      gross,
+      amount: gross - discount,
+    };
   });
   const subtotal = lines.reduce((sum, l) => sum + l.gross, 0);
   const discountTotal = lines.reduce((sum, l) => sum + l.discount, 0);
@@ -45,7 +56,10 @@ export interface Member {
 }
 
 /** Migrates, then the store and a clerk allowed `permissions`: what every sale needs to exist. */
-export async function openShop(crm: Pick<Clientele, 'migrate' | 'stores' | 'roles' | 'staff'>, permissions: string[]): Promise<void> {
+export async function openShop(
+  crm: Pick<Clientele, 'migrate' | 'stores' | 'roles' | 'staff'>,
+  permissions: string[],
+): Promise<void> {
   await crm.migrate();
   await crm.stores.create({ id: STORE, name: 'Renmin Road', region: 'East', timeZone: 'Asia/Shanghai' }, SYSTEM);
   await crm.roles.define({ id: 'clerk', name: 'Counter clerk', permissions, limits: { refund: 5000 } }, SYSTEM);
@@ -60,7 +74,10 @@ export async function addMembers(crm: Clientele, count: number, concurrency = 1)
     const batch = await Promise.all(
       Array.from({ length: Math.min(concurrency, count - i) }, async (_, k) => {
         const n = i + k;
-        const customer = await crm.customers.register({ kind: 'individual', name: `Member ${n}`, phone: `139${String(n).padStart(8, '0')}`, homeStoreId: STORE }, SYSTEM);
+        const customer = await crm.customers.register(
+          { kind: 'individual', name: `Member ${n}`, phone: `139${String(n).padStart(8, '0')}`, homeStoreId: STORE },
+          SYSTEM,
+        );
         const card = await crm.cards.issue({ typeId: 'GOLD', storeId: STORE, customerId: customer.id }, SYSTEM);
         return { customerId: customer.id, cardNumber: card.number };
       }),
@@ -71,7 +88,10 @@ export async function addMembers(crm: Clientele, count: number, concurrency = 1)
 }
 
 /** Sales per second of `sell(count)`, by the clock and by this process's CPU time. */
-export async function salesRate(sell: (count: number) => Promise<void>, count: number): Promise<{ wall: number; cpu: number }> {
+export async function salesRate(
+  sell: (count: number) => Promise<void>,
+  count: number,
+): Promise<{ wall: number; cpu: number }> {
   const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   await sell(count);
@@ -84,7 +104,11 @@ export async function salesRate(sell: (count: number) => Promise<void>, count: n
  * `rounds` rounds of `measure` for each side. Who goes first alternates, so neither always runs on
  * the warmer (or fuller) machine state; `onRound` hears each finished round.
  */
-export async function alternateRounds<R>(rounds: number, measure: (side: 'clientele' | 'raw') => Promise<R>, onRound: (round: number, results: { clientele: R; raw: R }) => void): Promise<{ clientele: R[]; raw: R[] }> {
+export async function alternateRounds<R>(
+  rounds: number,
+  measure: (side: 'clientele' | 'raw') => Promise<R>,
+  onRound: (round: number, results: { clientele: R; raw: R }) => void,
+): Promise<{ clientele: R[]; raw: R[] }> {
   const out = { clientele: [] as R[], raw: [] as R[] };
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? (['clientele', 'raw'] as const) : (['raw', 'clientele'] as const);
@@ -123,7 +147,12 @@ export function throughputFigure(
  * of `tables`, the same answer to each query of `checks`, and in the latest row of each table the
  * same columns null and the same storage class in the others.
  */
-export function checkSameRows(clienteleFile: string, rawFile: string, tables: readonly string[], checks: readonly string[]): void {
+export function checkSameRows(
+  clienteleFile: string,
+  rawFile: string,
+  tables: readonly string[],
+  checks: readonly string[],
+): void {
   const a = new Database(clienteleFile, { readonly: true });
   const b = new Database(rawFile, { readonly: true });
   try {
@@ -134,14 +163,22 @@ export function checkSameRows(clienteleFile: string, rawFile: string, tables: re
       if (count(a) !== count(b)) problems.push(`${table}: ${count(a)} rows against ${count(b)}`);
       const shape = (db: Database.Database) => {
         const cols = db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all() as string[];
-        return JSON.stringify(db.prepare(`SELECT ${cols.map((c) => `typeof("${c}") AS "${c}"`).join(', ')} FROM "${table}" ORDER BY rowid DESC LIMIT 1`).get());
+        return JSON.stringify(
+          db
+            .prepare(
+              `SELECT ${cols.map((c) => `typeof("${c}") AS "${c}"`).join(', ')} FROM "${table}" ORDER BY rowid DESC LIMIT 1`,
+            )
+            .get(),
+        );
       };
-      if (shape(a) !== shape(b)) problems.push(`${table}: latest rows differ in shape: ${shape(a)} against ${shape(b)}`);
+      if (shape(a) !== shape(b))
+        problems.push(`${table}: latest rows differ in shape: ${shape(a)} against ${shape(b)}`);
     }
     for (const sql of checks) {
       if (one(a, sql) !== one(b, sql)) problems.push(`${sql}: ${String(one(a, sql))} against ${String(one(b, sql))}`);
     }
-    if (problems.length) throw new Error(`the baseline does not write what Clientele writes:\n  ${problems.join('\n  ')}`);
+    if (problems.length)
+      throw new Error(`the baseline does not write what Clientele writes:\n  ${problems.join('\n  ')}`);
   } finally {
     a.close();
     b.close();

@@ -24,11 +24,20 @@ export function formatTable(results: readonly FigureResult[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   // Numbers right-aligned so magnitudes line up; text left-aligned.
   const numeric = new Set([2, 3, 4]);
-  const line = (cells: readonly string[]) => cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  ')];
   for (const row of rows) out.push(line(row));
   for (const r of results) {
-    if (r.extra && Object.keys(r.extra).length) out.push(`${r.id}: ${Object.entries(r.extra).map(([k, v]) => `${k}=${formatNumber(v)}`).join(', ')}`);
+    if (r.extra && Object.keys(r.extra).length)
+      out.push(
+        `${r.id}: ${Object.entries(r.extra)
+          .map(([k, v]) => `${k}=${formatNumber(v)}`)
+          .join(', ')}`,
+      );
     if (r.note) out.push(`${r.id}: ${r.note}`);
   }
   return out.join('\n');

@@ -23,7 +23,9 @@ import { removeAllTempDirs } from './temp.js';
 async function loadFigures(): Promise<Figure[]> {
   const dir = fileURLToPath(new URL('./figures/', import.meta.url));
   const figures: Figure[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
     const exports = (await import(pathToFileURL(`${dir}${file}`).href)) as Record<string, unknown>;
     for (const value of Object.values(exports)) if (isFigure(value)) figures.push(value);
   }
@@ -31,7 +33,12 @@ async function loadFigures(): Promise<Figure[]> {
 }
 
 function isFigure(value: unknown): value is Figure {
-  return typeof value === 'object' && value !== null && typeof (value as Figure).id === 'string' && typeof (value as Figure).run === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Figure).id === 'string' &&
+    typeof (value as Figure).run === 'function'
+  );
 }
 
 let FIGURES: readonly Figure[] = [];
@@ -56,7 +63,13 @@ function parseArgs(argv: readonly string[]): Args {
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const value = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
       if (!value) throw new UsageError(`--only needs a figure id\n${usage()}`);
-      args.only = [...(args.only ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+      args.only = [
+        ...(args.only ?? []),
+        ...value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ];
     } else if (arg === '--help' || arg === '-h') {
       console.log(usage());
       process.exit(0);
@@ -86,7 +99,11 @@ async function main(): Promise<void> {
 
   console.log(`\n${formatTable(results)}\n`);
   for (const r of results) console.log(`${r.id}: target ${r.target} ${r.met ? 'is met' : 'is NOT met'}`);
-  writeResults(resultsFile, results, FIGURES.map((f) => f.id));
+  writeResults(
+    resultsFile,
+    results,
+    FIGURES.map((f) => f.id),
+  );
   console.log(`\nfigures written to bench/${args.quick ? 'results.quick.json' : 'results.json'}`);
 }
 

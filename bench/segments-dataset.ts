@@ -125,10 +125,28 @@ export class DataSetDraw {
         for (let l = 1; l <= n; l++) {
           const price = 100 + Math.floor(random() * 5000);
           total += price;
-          sink.line({ id: `${pid}:${l}`, purchaseId: pid, lineNo: l, customerId: id, storeId: store, at: Math.floor(at), sku: `SKU-${Math.floor(random() * 2000)}`, category: CATEGORIES[Math.floor(random() * random() * CATEGORIES.length)]!, price });
+          sink.line({
+            id: `${pid}:${l}`,
+            purchaseId: pid,
+            lineNo: l,
+            customerId: id,
+            storeId: store,
+            at: Math.floor(at),
+            sku: `SKU-${Math.floor(random() * 2000)}`,
+            category: CATEGORIES[Math.floor(random() * random() * CATEGORIES.length)]!,
+            price,
+          });
           this.lines++;
         }
-        sink.purchase({ id: pid, storeId: store, terminalId: 'T1', customerId: id, at: Math.floor(at), total, lineCount: n });
+        sink.purchase({
+          id: pid,
+          storeId: store,
+          terminalId: 'T1',
+          customerId: id,
+          at: Math.floor(at),
+          total,
+          lineCount: n,
+        });
         at = Math.min(END - 1, at + gap * (0.3 + random() * 1.4));
       }
     }
@@ -146,7 +164,17 @@ export function drawNextDay(sizes: Sizes, sink: Pick<DataSink, 'purchase' | 'lin
     const pid = day === 1 ? `pur_day_${k}` : `pur_day${day}_${k}`;
     const at = END + (day - 1) * DAY_MS + Math.floor(random() * DAY_MS);
     const total = 100 + Math.floor(random() * 5000);
-    sink.line({ id: `${pid}:1`, purchaseId: pid, lineNo: 1, customerId: customer, storeId: 'S01', at, sku: 'SKU-1', category: 'cat-00', price: total });
+    sink.line({
+      id: `${pid}:1`,
+      purchaseId: pid,
+      lineNo: 1,
+      customerId: customer,
+      storeId: 'S01',
+      at,
+      sku: 'SKU-1',
+      category: 'cat-00',
+      price: total,
+    });
     sink.purchase({ id: pid, storeId: 'S01', terminalId: 'T9', customerId: customer, at, total, lineCount: 1 });
   }
 }

@@ -60,9 +60,17 @@ export interface OpenedClientele {
  * environment variable `variable`), so its memory is measured alone: the data set was built and the
  * baseline ran in the parent, whose allocator keeps what they used.
  */
-export function rebuildInChild<Where>(moduleUrl: string, variable: string, task: RebuildTask<Where>, log: (m: string) => void): Promise<RebuildOutcome> {
+export function rebuildInChild<Where>(
+  moduleUrl: string,
+  variable: string,
+  task: RebuildTask<Where>,
+  log: (m: string) => void,
+): Promise<RebuildOutcome> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(moduleUrl), [], { env: { ...process.env, [variable]: JSON.stringify(task) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(moduleUrl), [], {
+      env: { ...process.env, [variable]: JSON.stringify(task) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     child.on('message', (m: { progress?: string; result?: RebuildOutcome; error?: string }) => {
       if (m.progress) log(m.progress);
       if (m.result) resolve(m.result);
@@ -74,10 +82,36 @@ export function rebuildInChild<Where>(moduleUrl: string, variable: string, task:
 
 /** Defines the three segments the figures materialise: churn risk, RFM champions, large organisations. */
 async function defineSegments(crm: SegmentsClientele): Promise<void> {
-  await crm.segments.define({ id: 'at-risk', name: 'At risk', definition: { condition: 'churn-risk' }, policy: { pointsMultiplier: 2 } }, SYSTEM);
-  await crm.segments.define({ id: 'champions', name: 'Champions', definition: { condition: 'rfm-group', args: { groups: ['champions', 'loyal'] } }, policy: { serviceLevel: 'priority' } }, SYSTEM);
   await crm.segments.define(
-    { id: 'big-organisations', name: 'Large organisations', definition: { all: [{ field: 'kind', op: 'eq', value: 'organisation' }, { any: [{ field: 'valueClass', op: 'eq', value: 'A' }, { field: 'volumeClass', op: 'eq', value: 'large' }] }] }, policy: { freeDelivery: true } },
+    { id: 'at-risk', name: 'At risk', definition: { condition: 'churn-risk' }, policy: { pointsMultiplier: 2 } },
+    SYSTEM,
+  );
+  await crm.segments.define(
+    {
+      id: 'champions',
+      name: 'Champions',
+      definition: { condition: 'rfm-group', args: { groups: ['champions', 'loyal'] } },
+      policy: { serviceLevel: 'priority' },
+    },
+    SYSTEM,
+  );
+  await crm.segments.define(
+    {
+      id: 'big-organisations',
+      name: 'Large organisations',
+      definition: {
+        all: [
+          { field: 'kind', op: 'eq', value: 'organisation' },
+          {
+            any: [
+              { field: 'valueClass', op: 'eq', value: 'A' },
+              { field: 'volumeClass', op: 'eq', value: 'large' },
+            ],
+          },
+        ],
+      },
+      policy: { freeDelivery: true },
+    },
     SYSTEM,
   );
 }
@@ -87,7 +121,11 @@ async function defineSegments(crm: SegmentsClientele): Promise<void> {
  * Clientele on the task's data set, runs the rebuild (statistics and memberships), reports progress
  * every `progressEveryMs` and the outcome to the parent. Does nothing in any other process.
  */
-export async function serveRebuildChild<Where>(variable: string, open: (task: RebuildTask<Where>) => OpenedClientele, progressEveryMs: number): Promise<void> {
+export async function serveRebuildChild<Where>(
+  variable: string,
+  open: (task: RebuildTask<Where>) => OpenedClientele,
+  progressEveryMs: number,
+): Promise<void> {
   const text = process.env[variable];
   if (!text) return;
   const task = JSON.parse(text) as RebuildTask<Where>;
@@ -106,7 +144,9 @@ export async function serveRebuildChild<Where>(variable: string, open: (task: Re
           const now = Date.now();
           if (now - lastLog > progressEveryMs) {
             lastLog = now;
-            send({ progress: `  ${p.part}: ${p.done.toLocaleString('en')}/${p.total.toLocaleString('en')}, ${Math.round(process.memoryUsage().rss / MIB)} MiB` });
+            send({
+              progress: `  ${p.part}: ${p.done.toLocaleString('en')}/${p.total.toLocaleString('en')}, ${Math.round(process.memoryUsage().rss / MIB)} MiB`,
+            });
           }
         },
       },
@@ -114,7 +154,15 @@ export async function serveRebuildChild<Where>(variable: string, open: (task: Re
     );
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     await crm.close();
-    const outcome: RebuildOutcome = { seconds, written: result.written, joined: result.joined, left: result.left, customers: result.customers, buyers: result.thresholds?.buyers ?? 0, maxRssMiB: (process.resourceUsage().maxRSS * 1024) / MIB };
+    const outcome: RebuildOutcome = {
+      seconds,
+      written: result.written,
+      joined: result.joined,
+      left: result.left,
+      customers: result.customers,
+      buyers: result.thresholds?.buyers ?? 0,
+      maxRssMiB: (process.resourceUsage().maxRSS * 1024) / MIB,
+    };
     send({ result: outcome });
   } catch (error) {
     send({ error: String((error as Error).stack ?? error) });
@@ -162,16 +210,26 @@ export interface RebuildMeasurement {
  * second in even ones, so neither side always meets the page cache as the other left it. The figure
  * is the median of each side over the rounds.
  */
-export async function measureRebuilds(sizes: Sizes, steps: RebuildSteps, log: (m: string) => void): Promise<RebuildMeasurement> {
+export async function measureRebuilds(
+  sizes: Sizes,
+  steps: RebuildSteps,
+  log: (m: string) => void,
+): Promise<RebuildMeasurement> {
   // Reads every purchase once before anything is timed (and tells how many customers bought).
   const warm = await steps.baseline(END);
-  log(`baseline statement, untimed warm-up: ${warm.seconds.toFixed(2)} s (${warm.rows.toLocaleString('en')} customers)`);
+  log(
+    `baseline statement, untimed warm-up: ${warm.seconds.toFixed(2)} s (${warm.rows.toLocaleString('en')} customers)`,
+  );
 
   log('first build (no statistics yet), in a process of its own');
   const first = await steps.rebuild(END, true);
-  log(`first build: ${first.seconds.toFixed(2)} s, ${first.written.toLocaleString('en')} rows written, ${first.joined.toLocaleString('en')} joined; peak ${first.maxRssMiB.toFixed(0)} MiB`);
-  if (first.customers !== sizes.customers) throw new Error(`the rebuild saw ${first.customers} customers, expected ${sizes.customers}`);
-  if (first.buyers !== warm.rows) throw new Error(`the rebuild scored ${first.buyers} buyers, the statement ${warm.rows}`);
+  log(
+    `first build: ${first.seconds.toFixed(2)} s, ${first.written.toLocaleString('en')} rows written, ${first.joined.toLocaleString('en')} joined; peak ${first.maxRssMiB.toFixed(0)} MiB`,
+  );
+  if (first.customers !== sizes.customers)
+    throw new Error(`the rebuild saw ${first.customers} customers, expected ${sizes.customers}`);
+  if (first.buyers !== warm.rows)
+    throw new Error(`the rebuild scored ${first.buyers} buyers, the statement ${warm.rows}`);
 
   const rounds: RebuildRound[] = [];
   for (let day = 1; day <= sizes.rounds; day++) {
@@ -220,6 +278,22 @@ export async function measureRebuilds(sizes: Sizes, steps: RebuildSteps, log: (m
 }
 
 /** The headline figure of a store: the nightly rebuild's seconds against the statement's, and the target. */
-export function nightlyFigure(id: string, m: RebuildMeasurement, extra: Record<string, number>, note: string): FigureResult {
-  return { id, unit: 's', clientele: m.clientele, baseline: m.baselineSeconds, ratio: m.ratio, higherIsBetter: false, target: `ratio <= ${TARGET_RATIO}`, met: m.ratio <= TARGET_RATIO, extra, note };
+export function nightlyFigure(
+  id: string,
+  m: RebuildMeasurement,
+  extra: Record<string, number>,
+  note: string,
+): FigureResult {
+  return {
+    id,
+    unit: 's',
+    clientele: m.clientele,
+    baseline: m.baselineSeconds,
+    ratio: m.ratio,
+    higherIsBetter: false,
+    target: `ratio <= ${TARGET_RATIO}`,
+    met: m.ratio <= TARGET_RATIO,
+    extra,
+    note,
+  };
 }

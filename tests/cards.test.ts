@@ -22,7 +22,7 @@ describe('card numbers', () => {
     for (let i = 0; i + 1 < number.length; i++) {
       const a = number[i]!;
       const b = number[i + 1]!;
-      if (a === b || (a + b === '09' || a + b === '90')) continue;
+      if (a === b || a + b === '09' || a + b === '90') continue;
       expect(isValidCardNumber(number.slice(0, i) + b + a + number.slice(i + 2))).toBe(false);
     }
   });
@@ -48,7 +48,10 @@ describe.each(STORE_KINDS)('membership cards on $name', (kind) => {
 
   it('skips serials already taken by pre-printed cards', async () => {
     const { crm } = await openChain(await kind.open());
-    const preprinted = await crm.cards.issue({ typeId: 'GOLD', storeId: 'S01', number: cardNumberFor('88', 1, 13) }, CLERK);
+    const preprinted = await crm.cards.issue(
+      { typeId: 'GOLD', storeId: 'S01', number: cardNumberFor('88', 1, 13) },
+      CLERK,
+    );
     const next = await crm.cards.issue({ typeId: 'GOLD', storeId: 'S01' }, CLERK);
     expect(preprinted.number).toBe(cardNumberFor('88', 1, 13));
     expect(next.number).toBe(cardNumberFor('88', 2, 13));
@@ -67,23 +70,36 @@ describe.each(STORE_KINDS)('membership cards on $name', (kind) => {
     const { crm } = await openChain(await kind.open());
     const c = await crm.customers.register({ kind: 'individual', name: '周杰' }, CLERK);
     const old = await crm.cards.issue({ typeId: 'GOLD', storeId: 'S01', customerId: c.id }, CLERK);
-    await crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), cardNumber: old.number, lines: BASKET }, { ...CLERK, idempotencyKey: 'lost-card-sale-1' });
+    await crm.purchases.record(
+      { storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), cardNumber: old.number, lines: BASKET },
+      { ...CLERK, idempotencyKey: 'lost-card-sale-1' },
+    );
 
     const lost = await crm.cards.reportLost({ number: old.number, reason: 'lost on the bus' }, CLERK);
     expect(lost.status).toBe('lost');
-    const refused = await crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), cardNumber: old.number, lines: BASKET }, { ...CLERK, idempotencyKey: 'lost-card-sale-2' }).catch((e) => e);
+    const refused = await crm.purchases
+      .record(
+        { storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), cardNumber: old.number, lines: BASKET },
+        { ...CLERK, idempotencyKey: 'lost-card-sale-2' },
+      )
+      .catch((e) => e);
     expect(refused).toMatchObject({ code: 'INVALID_STATE', path: ['cardNumber'] });
 
     const replaced: string[] = [];
     crm.events.on('card.replaced', (e) => void replaced.push(`${e.oldNumber}->${e.newNumber}`));
     const fresh = await crm.cards.replace({ number: old.number, storeId: 'S02', reason: 'lost' }, CLERK);
     expect(fresh).toMatchObject({ customerId: c.id, status: 'active', replaces: old.number, issuedStoreId: 'S02' });
-    expect((await crm.cards.get(old.number, SYSTEM))).toMatchObject({ status: 'replaced', replacedBy: fresh.number });
+    expect(await crm.cards.get(old.number, SYSTEM)).toMatchObject({ status: 'replaced', replacedBy: fresh.number });
     expect(replaced).toEqual([`${old.number}->${fresh.number}`]);
-    const sale = await crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), cardNumber: fresh.number, lines: BASKET }, { ...CLERK, idempotencyKey: 'lost-card-sale-3' });
+    const sale = await crm.purchases.record(
+      { storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), cardNumber: fresh.number, lines: BASKET },
+      { ...CLERK, idempotencyKey: 'lost-card-sale-3' },
+    );
     expect(sale.customerId).toBe(c.id);
     expect((await crm.purchases.ofCustomer(c.id, SYSTEM)).items).toHaveLength(2);
-    const again = await crm.cards.replace({ number: old.number, storeId: 'S01', reason: 'again' }, CLERK).catch((e) => e);
+    const again = await crm.cards
+      .replace({ number: old.number, storeId: 'S01', reason: 'again' }, CLERK)
+      .catch((e) => e);
     expect(again).toMatchObject({ code: 'INVALID_STATE', path: ['number'] });
   });
 
@@ -98,16 +114,26 @@ describe.each(STORE_KINDS)('membership cards on $name', (kind) => {
     expect(twice.code).toBe('INVALID_STATE');
     expect((await crm.cards.unblock({ number: card.number }, MANAGER)).status).toBe('active');
     const refusals = await crm.audit.list({ outcome: 'refused' }, SYSTEM);
-    expect(refusals.items).toEqual([expect.objectContaining({ command: 'cards.block', errorCode: 'PERMISSION_DENIED', actor: expect.objectContaining({ staffId: 'E-CLERK' }) })]);
+    expect(refusals.items).toEqual([
+      expect.objectContaining({
+        command: 'cards.block',
+        errorCode: 'PERMISSION_DENIED',
+        actor: expect.objectContaining({ staffId: 'E-CLERK' }),
+      }),
+    ]);
   });
 
   it('refuses a pre-printed number of another type or already issued', async () => {
     const { crm } = await openChain(await kind.open());
     await crm.cards.defineType({ id: 'SILVER', name: 'Silver', prefix: '77', length: 13 }, SYSTEM);
-    const wrong = await crm.cards.issue({ typeId: 'GOLD', storeId: 'S01', number: cardNumberFor('77', 5, 13) }, CLERK).catch((e) => e);
+    const wrong = await crm.cards
+      .issue({ typeId: 'GOLD', storeId: 'S01', number: cardNumberFor('77', 5, 13) }, CLERK)
+      .catch((e) => e);
     expect(wrong).toMatchObject({ code: 'VALIDATION_FAILED', path: ['number'] });
     await crm.cards.issue({ typeId: 'SILVER', storeId: 'S01', number: cardNumberFor('77', 5, 13) }, CLERK);
-    const dup = await crm.cards.issue({ typeId: 'SILVER', storeId: 'S01', number: cardNumberFor('77', 5, 13) }, CLERK).catch((e) => e);
+    const dup = await crm.cards
+      .issue({ typeId: 'SILVER', storeId: 'S01', number: cardNumberFor('77', 5, 13) }, CLERK)
+      .catch((e) => e);
     expect(dup).toMatchObject({ code: 'CONFLICT', path: ['number'] });
   });
 });

@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { auditLog, outboxCollection, purchaseLinesCollection, purchasesCollection, timelineCollection, idempotencyKeys } from '@clientele/core';
+import {
+  auditLog,
+  outboxCollection,
+  purchaseLinesCollection,
+  purchasesCollection,
+  timelineCollection,
+  idempotencyKeys,
+} from '@clientele/core';
 import { sqliteStore } from '@clientele/sqlite';
 import { BASKET, CLERK, freshKey, nextReceipt, openChain } from './support/chain.js';
 
@@ -29,7 +36,10 @@ function waitFor(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Prom
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; stdout: ${out}; stderr: ${err}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${pattern}; stdout: ${out}; stderr: ${err}`)),
+      timeoutMs,
+    );
     child.stderr!.on('data', (d) => (err += String(d)));
     child.stdout!.on('data', (d) => {
       out += String(d);
@@ -72,7 +82,10 @@ describe('SQLite across processes', () => {
     expect(await store.count(idempotencyKeys, { command: 'purchases.record' })).toBe(0);
     expect(await store.count(auditLog, { command: 'purchases.record' })).toBe(0);
     const { crm: again } = await reopen(file);
-    const sale = await again.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), customerId: c.id, lines: BASKET }, { ...CLERK, idempotencyKey: freshKey() });
+    const sale = await again.purchases.record(
+      { storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), customerId: c.id, lines: BASKET },
+      { ...CLERK, idempotencyKey: freshKey() },
+    );
     expect(sale.lines).toHaveLength(5);
     await again.close();
     await store.close();

@@ -8,12 +8,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createClientele, manualClock, memoryStore, type CollectionSpec, type Migration, type Store } from '@clientele/core';
+import {
+  createClientele,
+  manualClock,
+  memoryStore,
+  type CollectionSpec,
+  type Migration,
+  type Store,
+} from '@clientele/core';
 import { complaints } from '@clientele/complaints';
 import { loyalty } from '@clientele/loyalty';
 import { postgresStore } from '@clientele/postgres';
 import { segments } from '@clientele/segments';
-import { columnName, customerKeyIndexSql, migrationStatements, migrationStepSql, postgresSchemaDialect, sqliteDialect, stepTable, type Dialect } from '@clientele/sql';
+import {
+  columnName,
+  customerKeyIndexSql,
+  migrationStatements,
+  migrationStepSql,
+  postgresSchemaDialect,
+  sqliteDialect,
+  stepTable,
+  type Dialect,
+} from '@clientele/sql';
 import { sqliteStore } from '@clientele/sqlite';
 import { TIANTIAN } from '../packages/complaints/test/support/world.js';
 import { PROGRAM } from '../packages/loyalty/test/support.js';
@@ -24,7 +40,11 @@ async function allMigrations(): Promise<readonly Migration[]> {
   const inner = memoryStore();
   let seen: readonly Migration[] = [];
   const store: Store = { ...inner, migrate: (migrations) => ((seen = migrations), inner.migrate(migrations)) };
-  const crm = createClientele({ store, clock: manualClock('2026-11-02T02:00:00Z'), modules: [loyalty(PROGRAM), complaints(TIANTIAN), segments()] as const });
+  const crm = createClientele({
+    store,
+    clock: manualClock('2026-11-02T02:00:00Z'),
+    modules: [loyalty(PROGRAM), complaints(TIANTIAN), segments()] as const,
+  });
   await crm.migrate();
   return seen;
 }
@@ -32,7 +52,14 @@ async function allMigrations(): Promise<readonly Migration[]> {
 /** The collections the migrations create that declare a customer key other than their primary key. */
 function customerOwned(migrations: readonly Migration[]): CollectionSpec[] {
   const out = new Map<string, CollectionSpec>();
-  for (const m of migrations) for (const step of m.steps) if (step.op === 'createCollection' && step.collection.customerKey && step.collection.customerKey !== step.collection.primaryKey) out.set(step.collection.name, step.collection);
+  for (const m of migrations)
+    for (const step of m.steps)
+      if (
+        step.op === 'createCollection' &&
+        step.collection.customerKey &&
+        step.collection.customerKey !== step.collection.primaryKey
+      )
+        out.set(step.collection.name, step.collection);
   return [...out.values()];
 }
 
@@ -43,7 +70,12 @@ function migrateTheOldWay(db: Database.Database, migrations: readonly Migration[
   for (const m of migrations) {
     for (const step of m.steps) {
       const listed = sql.listColumns(stepTable(step));
-      const columns = new Set(db.prepare(listed.text).all(...listed.params).map((r) => (r as { name: string }).name));
+      const columns = new Set(
+        db
+          .prepare(listed.text)
+          .all(...listed.params)
+          .map((r) => (r as { name: string }).name),
+      );
       for (const statement of migrationStepSql(sqliteDialect, step, columns)) db.exec(statement);
     }
     const record = sql.recordApplied(m.id, new Date());
@@ -53,8 +85,12 @@ function migrateTheOldWay(db: Database.Database, migrations: readonly Migration[
 
 /** The tables (of `owned`) with no index whose first column is the customer key's. */
 function sqliteUnindexed(db: Database.Database, owned: readonly CollectionSpec[]): string[] {
-  const leading = db.prepare(`SELECT ii.name AS "column" FROM pragma_index_list(?) AS il JOIN pragma_index_info(il.name) AS ii WHERE ii.seqno = 0`);
-  return owned.filter((c) => !leading.all(c.name).some((r) => (r as { column: string }).column === columnName(c.customerKey!))).map((c) => c.name);
+  const leading = db.prepare(
+    `SELECT ii.name AS "column" FROM pragma_index_list(?) AS il JOIN pragma_index_info(il.name) AS ii WHERE ii.seqno = 0`,
+  );
+  return owned
+    .filter((c) => !leading.all(c.name).some((r) => (r as { column: string }).column === columnName(c.customerKey!)))
+    .map((c) => c.name);
 }
 
 const dirs: string[] = [];
@@ -94,8 +130,14 @@ describe('customer-key indexes on SQLite', () => {
     old.close();
 
     const store = sqliteStore({ file });
-    expect(await store.migrate(migrations), 'every migration is recorded already').toEqual({ applied: [], skipped: migrations.map((m) => m.id) });
-    expect((await store.migrate(migrations)).applied, 'and again: nothing to do, no clash with the indexes made').toEqual([]);
+    expect(await store.migrate(migrations), 'every migration is recorded already').toEqual({
+      applied: [],
+      skipped: migrations.map((m) => m.id),
+    });
+    expect(
+      (await store.migrate(migrations)).applied,
+      'and again: nothing to do, no clash with the indexes made',
+    ).toEqual([]);
     await store.close();
     const db = new Database(file, { readonly: true });
     try {
@@ -112,8 +154,13 @@ describe.runIf(postgres)('customer-key indexes on PostgreSQL', () => {
 
   /** The tables (of `owned`) in `schema` with no index whose first column is the customer key's. */
   async function unindexed(schema: string, owned: readonly CollectionSpec[]): Promise<string[]> {
-    const { rows } = await server.admin.query<{ tablename: string; indexdef: string }>('SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = $1', [schema]);
-    return owned.filter((c) => !rows.some((r) => r.tablename === c.name && r.indexdef.includes(`(${columnName(c.customerKey!)}`))).map((c) => c.name);
+    const { rows } = await server.admin.query<{ tablename: string; indexdef: string }>(
+      'SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = $1',
+      [schema],
+    );
+    return owned
+      .filter((c) => !rows.some((r) => r.tablename === c.name && r.indexdef.includes(`(${columnName(c.customerKey!)}`)))
+      .map((c) => c.name);
   }
 
   it('exist for every collection that declares a customer key', async () => {
@@ -138,7 +185,9 @@ describe.runIf(postgres)('customer-key indexes on PostgreSQL', () => {
       for (const m of migrations) {
         for (const step of m.steps) {
           const listed = sql.listColumns(stepTable(step));
-          const columns = new Set((await client.query(listed.text, listed.params as unknown[])).rows.map((r) => r.name as string));
+          const columns = new Set(
+            (await client.query(listed.text, listed.params as unknown[])).rows.map((r) => r.name as string),
+          );
           for (const statement of migrationStepSql(dialect, step, columns)) await client.query(statement);
           const byCustomer = step.op === 'createCollection' ? customerKeyIndexSql(dialect, step.collection) : undefined;
           if (byCustomer) await client.query(byCustomer);

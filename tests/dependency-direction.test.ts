@@ -49,7 +49,9 @@ function specifiers(file: string): string[] {
   return found;
 }
 
-const packages = Object.keys(LAYERS).filter((p) => statSync(join(packagesDir, p, 'src'), { throwIfNoEntry: false })?.isDirectory());
+const packages = Object.keys(LAYERS).filter((p) =>
+  statSync(join(packagesDir, p, 'src'), { throwIfNoEntry: false })?.isDirectory(),
+);
 const filesOf = new Map(packages.map((p) => [p, sourceFiles(join(packagesDir, p, 'src'))]));
 
 describe('dependency direction', () => {
@@ -91,7 +93,8 @@ describe('dependency direction', () => {
         state.set(file, 'open');
         stack.push(file);
         for (const next of edges.get(file) ?? []) {
-          if (state.get(next) === 'open') cycles.push([...stack.slice(stack.indexOf(next)), next].map((f) => relative(root, f)).join(' -> '));
+          if (state.get(next) === 'open')
+            cycles.push([...stack.slice(stack.indexOf(next)), next].map((f) => relative(root, f)).join(' -> '));
           else if (!state.has(next)) visit(next);
         }
         stack.pop();

@@ -43,7 +43,10 @@ function compilerOptions(): ts.CompilerOptions {
 
 /** The type errors of each block, as `line:column TSxxxx message`, lines counted in its markdown file. */
 function typeErrors(blocks: Written[], withPrelude: boolean): Map<string, string[]> {
-  const program = ts.createProgram({ rootNames: [...blocks.map((b) => b.file), modules, ...(withPrelude ? [prelude] : [])], options: compilerOptions() });
+  const program = ts.createProgram({
+    rootNames: [...blocks.map((b) => b.file), modules, ...(withPrelude ? [prelude] : [])],
+    options: compilerOptions(),
+  });
   const errors = new Map<string, string[]>();
   for (const block of blocks) {
     const source = program.getSourceFile(block.file)!;
@@ -55,7 +58,10 @@ function typeErrors(blocks: Written[], withPrelude: boolean): Map<string, string
   }
   if (withPrelude) {
     const own = program.getSourceFile(prelude)!;
-    errors.set(prelude, [...program.getSemanticDiagnostics(own)].map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')));
+    errors.set(
+      prelude,
+      [...program.getSemanticDiagnostics(own)].map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')),
+    );
   }
   return errors;
 }
@@ -72,7 +78,9 @@ function unexpected(errors: string[]): string[] {
   const known = CODE_TYPE_ERRORS.filter((k) => errors.some((e) => e.startsWith(`${k.source}:`) && e.includes(k.error)));
   return [
     ...errors.filter((e) => !known.some((k) => e.startsWith(`${k.source}:`) && e.includes(k.error))),
-    ...CODE_TYPE_ERRORS.filter((k) => !known.includes(k)).map((k) => `fixed, take it off CODE_TYPE_ERRORS: ${k.source} ${k.error}`),
+    ...CODE_TYPE_ERRORS.filter((k) => !known.includes(k)).map(
+      (k) => `fixed, take it off CODE_TYPE_ERRORS: ${k.source} ${k.error}`,
+    ),
   ];
 }
 

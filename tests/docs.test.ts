@@ -26,7 +26,9 @@ export function runnableBlocks(markdown: string): Array<{ line: number; code: st
   return blocks;
 }
 
-const files = readdirSync(docs).filter((f) => f.endsWith('.md')).sort();
+const files = readdirSync(docs)
+  .filter((f) => f.endsWith('.md'))
+  .sort();
 
 describe('guides', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -43,7 +45,9 @@ describe('guides', () => {
         const module = `${scratch}${file.replace(/\.md$/, '')}-${n + 1}.ts`;
         writeFileSync(module, `${block.code}\nexport {};\n`);
         const output: string[] = [];
-        const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void output.push(args.join(' ')));
+        const log = vi
+          .spyOn(console, 'log')
+          .mockImplementation((...args: unknown[]) => void output.push(args.join(' ')));
         try {
           await import(pathToFileURL(module).href);
         } finally {

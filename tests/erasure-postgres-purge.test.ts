@@ -16,13 +16,20 @@ const query = (text: string, params: unknown[] = []) => admin.query(text, params
 async function valuesInLiveRows(schema: string): Promise<string[]> {
   const { rows } = await query(`SELECT tablename FROM pg_tables WHERE schemaname = $1`, [schema]);
   const parts: string[] = [];
-  for (const r of rows) parts.push(((await query(`SELECT coalesce(json_agg(t)::text, '') AS text FROM "${schema}"."${r['tablename'] as string}" t`)).rows[0]!['text'] as string));
+  for (const r of rows)
+    parts.push(
+      (await query(`SELECT coalesce(json_agg(t)::text, '') AS text FROM "${schema}"."${r['tablename'] as string}" t`))
+        .rows[0]!['text'] as string,
+    );
   return valuesIn(parts.join('\n'));
 }
 
 /** Each table's file number. */
 async function fileNodes(schema: string): Promise<Record<string, string>> {
-  const { rows } = await query(`SELECT c.relname AS name, pg_relation_filenode(c.oid)::text AS node FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`, [schema]);
+  const { rows } = await query(
+    `SELECT c.relname AS name, pg_relation_filenode(c.oid)::text AS node FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`,
+    [schema],
+  );
   return Object.fromEntries(rows.map((r) => [r['name'], r['node']]));
 }
 
@@ -47,32 +54,41 @@ async function valuesInFiles(schema: string): Promise<Record<string, string[]>> 
   return out;
 }
 
-describe.runIf(STORE_KINDS.some((k) => k.name === 'postgres'))('erasure and purgeErased on PostgreSQL', { timeout: 120_000 }, () => {
-  it('leaves old row versions holding the values until purgeErased rewrites the tables; then no file and no statistic holds one', async () => {
-    const schema = fresh('purge');
-    const store = postgresStore({ connectionString: PG_URL, schema });
-    const { crm } = await openChain(store);
-    const customerId = await personalMember(crm);
-    await crm.privacy.eraseCustomer({ customerId, reason: 'customer request' }, SYSTEM);
-    expect(await valuesInLiveRows(schema)).toEqual([]);
+describe.runIf(STORE_KINDS.some((k) => k.name === 'postgres'))(
+  'erasure and purgeErased on PostgreSQL',
+  { timeout: 120_000 },
+  () => {
+    it('leaves old row versions holding the values until purgeErased rewrites the tables; then no file and no statistic holds one', async () => {
+      const schema = fresh('purge');
+      const store = postgresStore({ connectionString: PG_URL, schema });
+      const { crm } = await openChain(store);
+      const customerId = await personalMember(crm);
+      await crm.privacy.eraseCustomer({ customerId, reason: 'customer request' }, SYSTEM);
+      expect(await valuesInLiveRows(schema)).toEqual([]);
 
-    // What the erasure alone leaves: dead row versions and index entries with the values.
-    const left = Object.values(await valuesInFiles(schema)).flat();
-    expect(left).toEqual(expect.arrayContaining([PERSONAL.name, PERSONAL.oldPhone, PERSONAL.phone, PERSONAL.email, PERSONAL.note]));
+      // What the erasure alone leaves: dead row versions and index entries with the values.
+      const left = Object.values(await valuesInFiles(schema)).flat();
+      expect(left).toEqual(
+        expect.arrayContaining([PERSONAL.name, PERSONAL.oldPhone, PERSONAL.phone, PERSONAL.email, PERSONAL.note]),
+      );
 
-    const before = await fileNodes(schema);
-    const result = await store.purgeErased();
-    expect(result).toEqual({ tables: Object.keys(before).sort(), checkpoint: true });
-    const after = await fileNodes(schema);
-    for (const table of Object.keys(before)) expect(after[table], `${table} rewritten`).not.toBe(before[table]);
+      const before = await fileNodes(schema);
+      const result = await store.purgeErased();
+      expect(result).toEqual({ tables: Object.keys(before).sort(), checkpoint: true });
+      const after = await fileNodes(schema);
+      for (const table of Object.keys(before)) expect(after[table], `${table} rewritten`).not.toBe(before[table]);
 
-    expect(await valuesInFiles(schema)).toEqual({});
-    expect(await valuesInLiveRows(schema)).toEqual([]);
-    // The planner statistics were gathered anew from live rows only.
-    const stats = await query(`SELECT coalesce(json_agg(s)::text, '') AS text FROM pg_stats s WHERE schemaname = $1`, [schema]);
-    expect(valuesIn(stats.rows[0]!['text'] as string)).toEqual([]);
-    // Purchases and the erased record are still there.
-    expect(await crm.customers.get(customerId, SYSTEM)).toMatchObject({ status: 'erased', phone: null });
-    await store.close();
-  });
-});
+      expect(await valuesInFiles(schema)).toEqual({});
+      expect(await valuesInLiveRows(schema)).toEqual([]);
+      // The planner statistics were gathered anew from live rows only.
+      const stats = await query(
+        `SELECT coalesce(json_agg(s)::text, '') AS text FROM pg_stats s WHERE schemaname = $1`,
+        [schema],
+      );
+      expect(valuesIn(stats.rows[0]!['text'] as string)).toEqual([]);
+      // Purchases and the erased record are still there.
+      expect(await crm.customers.get(customerId, SYSTEM)).toMatchObject({ status: 'erased', phone: null });
+      await store.close();
+    });
+  },
+);

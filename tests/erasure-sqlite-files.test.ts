@@ -73,7 +73,9 @@ describe('erasure leaves no copy in the SQLite files', () => {
     const { afterErasure: _, ...withoutCheckpoint } = store;
     await eraseMember(withoutCheckpoint, file);
     expect(valuesInLiveRows(file)).toEqual([]);
-    expect(valuesInFiles(file).wal).toEqual(expect.arrayContaining([PERSONAL.name, PERSONAL.phone, PERSONAL.email, PERSONAL.address, PERSONAL.note]));
+    expect(valuesInFiles(file).wal).toEqual(
+      expect.arrayContaining([PERSONAL.name, PERSONAL.phone, PERSONAL.email, PERSONAL.address, PERSONAL.note]),
+    );
     await store.close();
   });
 

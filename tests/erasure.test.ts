@@ -14,8 +14,22 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { coreCollections, createClientele, customersCollection, manualClock, memoryStore, purchasesCollection, scan, type Store } from '@clientele/core';
-import { actionsCollection, complaints, complaintsCollections, type ComplaintsConfigInput } from '@clientele/complaints';
+import {
+  coreCollections,
+  createClientele,
+  customersCollection,
+  manualClock,
+  memoryStore,
+  purchasesCollection,
+  scan,
+  type Store,
+} from '@clientele/core';
+import {
+  actionsCollection,
+  complaints,
+  complaintsCollections,
+  type ComplaintsConfigInput,
+} from '@clientele/complaints';
 import { awardsCollection, entriesCollection, loyalty, loyaltyCollections } from '@clientele/loyalty';
 import { customerStatsCollection, segmentCollections, segments } from '@clientele/segments';
 import { postgresStore } from '@clientele/postgres';
@@ -42,14 +56,21 @@ const HER = {
 /** Her phone as people write it, and her email as she typed it in the survey. */
 const WRITTEN = ['139-8765-4321', '139 8765 4321', '+86 139.8765.4321', '(139) 8765-4321', 'QINGXIA.SIMA@EXAMPLE.CN'];
 /** Her phone's digits with any separators between them (an independent check of every formatting). */
-const PHONE_ANYHOW = /1[\s\-.()+]{0,3}3[\s\-.()+]{0,3}9[\s\-.()+]{0,3}8[\s\-.()+]{0,3}7[\s\-.()+]{0,3}6[\s\-.()+]{0,3}5[\s\-.()+]{0,3}4[\s\-.()+]{0,3}3[\s\-.()+]{0,3}2[\s\-.()+]{0,3}1/;
+const PHONE_ANYHOW =
+  /1[\s\-.()+]{0,3}3[\s\-.()+]{0,3}9[\s\-.()+]{0,3}8[\s\-.()+]{0,3}7[\s\-.()+]{0,3}6[\s\-.()+]{0,3}5[\s\-.()+]{0,3}4[\s\-.()+]{0,3}3[\s\-.()+]{0,3}2[\s\-.()+]{0,3}1/;
 
 const PROGRAM = {
   id: 'tiantian',
   timeZone: 'Asia/Shanghai',
   earn: [
     { id: 'base', name: 'Everything', kind: 'per-spend' as const, every: 100 },
-    { id: 'birthday', name: 'Birthday month', kind: 'bonus' as const, points: 300, when: { birthdayMonth: true as const } },
+    {
+      id: 'birthday',
+      name: 'Birthday month',
+      kind: 'bonus' as const,
+      points: 300,
+      when: { birthdayMonth: true as const },
+    },
     { id: 'vip', name: 'VIP bonus', kind: 'bonus' as const, points: 70, when: { segment: ['vip'] } },
   ],
 };
@@ -58,8 +79,20 @@ const limits = (acknowledge: number, resolve: number) => ({ acknowledge, resolve
 const COMPLAINTS: ComplaintsConfigInput = {
   ladders: {
     service: [
-      { level: 1, id: 'counter', name: 'Counter clerk', roles: ['clerk'], timeLimits: { low: limits(60, 240), medium: limits(30, 120), high: limits(15, 60) } },
-      { level: 2, id: 'store-manager', name: 'Store manager', roles: ['manager'], timeLimits: { low: limits(120, 480), medium: limits(60, 240), high: limits(30, 120) } },
+      {
+        level: 1,
+        id: 'counter',
+        name: 'Counter clerk',
+        roles: ['clerk'],
+        timeLimits: { low: limits(60, 240), medium: limits(30, 120), high: limits(15, 60) },
+      },
+      {
+        level: 2,
+        id: 'store-manager',
+        name: 'Store manager',
+        roles: ['manager'],
+        timeLimits: { low: limits(120, 480), medium: limits(60, 240), high: limits(30, 120) },
+      },
     ],
   },
   pointValue: 1,
@@ -112,9 +145,15 @@ const KINDS: Kind[] = [
         async raw() {
           const db = new Database(file, { readonly: true });
           try {
-            const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as Array<{ name: string }>;
+            const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as Array<{
+              name: string;
+            }>;
             expect(tables.length).toBeGreaterThan(40);
-            return tables.flatMap((t) => (db.prepare(`SELECT * FROM "${t.name}"`).all() as unknown[]).map((row) => `${t.name} ${JSON.stringify(row)}`));
+            return tables.flatMap((t) =>
+              (db.prepare(`SELECT * FROM "${t.name}"`).all() as unknown[]).map(
+                (row) => `${t.name} ${JSON.stringify(row)}`,
+              ),
+            );
           } finally {
             db.close();
           }
@@ -135,11 +174,19 @@ const KINDS: Kind[] = [
             return {
               store: postgresStore({ pool, schema }),
               async raw() {
-                const tables = (await pool.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, [schema])).rows;
+                const tables = (
+                  await pool.query<{ table_name: string }>(
+                    `SELECT table_name FROM information_schema.tables WHERE table_schema = $1`,
+                    [schema],
+                  )
+                ).rows;
                 expect(tables.length).toBeGreaterThan(40);
                 const out: string[] = [];
                 for (const t of tables) {
-                  for (const r of (await pool.query<{ row: string }>(`SELECT t::text AS row FROM "${schema}"."${t.table_name}" t`)).rows) out.push(`${t.table_name} ${r.row}`);
+                  for (const r of (
+                    await pool.query<{ row: string }>(`SELECT t::text AS row FROM "${schema}"."${t.table_name}" t`)
+                  ).rows)
+                    out.push(`${t.table_name} ${r.row}`);
                 }
                 return out;
               },
@@ -152,13 +199,28 @@ const KINDS: Kind[] = [
 
 async function openShop(store: Store) {
   const clock = manualClock('2026-11-02T02:00:00Z');
-  const crm = createClientele({ store, clock, modules: [loyalty(PROGRAM), complaints(COMPLAINTS), segments()] as const });
+  const crm = createClientele({
+    store,
+    clock,
+    modules: [loyalty(PROGRAM), complaints(COMPLAINTS), segments()] as const,
+  });
   await crm.migrate();
   await crm.stores.create({ id: 'S01', name: '人民路店', region: 'East', timeZone: 'Asia/Shanghai' }, SYSTEM);
   await crm.stores.create({ id: 'S02', name: 'Hillside', region: 'West', timeZone: 'Asia/Shanghai' }, SYSTEM);
   const rights = ['customers.write', 'sales.*', 'interactions.write', 'complaints.handle', 'surveys.record'];
-  await crm.roles.define({ id: 'clerk', name: 'Counter clerk', permissions: rights, limits: { refund: 50000, compensation: 5000 } }, SYSTEM);
-  await crm.roles.define({ id: 'manager', name: 'Store manager', permissions: [...rights, 'customers.*', 'complaints.*', 'loyalty.adjust'], limits: { refund: 500000, compensation: 50000, 'points-adjustment': 50000 } }, SYSTEM);
+  await crm.roles.define(
+    { id: 'clerk', name: 'Counter clerk', permissions: rights, limits: { refund: 50000, compensation: 5000 } },
+    SYSTEM,
+  );
+  await crm.roles.define(
+    {
+      id: 'manager',
+      name: 'Store manager',
+      permissions: [...rights, 'customers.*', 'complaints.*', 'loyalty.adjust'],
+      limits: { refund: 500000, compensation: 50000, 'points-adjustment': 50000 },
+    },
+    SYSTEM,
+  );
   await crm.staff.add({ id: 'E-CLERK', name: '李娜', storeId: 'S01', roleId: 'clerk' }, SYSTEM);
   await crm.staff.add({ id: 'E-MANAGER', name: '王强', storeId: 'S01', roleId: 'manager' }, SYSTEM);
   return { crm, clock };
@@ -168,13 +230,33 @@ type Shop = Awaited<ReturnType<typeof openShop>>;
 /** Her whole story with the chain; an anonymous sale and another member's sale besides. */
 async function herStory({ crm }: Shop) {
   const her = await crm.customers.register(
-    { kind: 'individual', name: HER.name, phone: '139 8765 4321', email: HER.email, address: HER.address, birthDate: HER.birthDate, homeStoreId: 'S01', tags: ['vip', HER.tag], attributes: { wechat: HER.wechat, deliveryNote: HER.note } },
+    {
+      kind: 'individual',
+      name: HER.name,
+      phone: '139 8765 4321',
+      email: HER.email,
+      address: HER.address,
+      birthDate: HER.birthDate,
+      homeStoreId: 'S01',
+      tags: ['vip', HER.tag],
+      attributes: { wechat: HER.wechat, deliveryNote: HER.note },
+    },
     { ...CLERK, idempotencyKey: freshKey('register') },
   );
   await crm.customers.update({ customerId: her.id, changes: { address: `${HER.address} 2 单元` } }, CLERK);
-  const other = await crm.customers.register({ kind: 'individual', name: '王芳', phone: '13500001111', homeStoreId: 'S02' }, CLERK);
-  const sale = (customerId: string, storeId: string, lines: Array<{ sku: string; category: string; quantity: number; unitPrice: number }>) =>
-    crm.purchases.record({ storeId, terminalId: 'T1', receiptNo: nextReceipt(), customerId, lines }, { ...CLERK, idempotencyKey: freshKey('sale') });
+  const other = await crm.customers.register(
+    { kind: 'individual', name: '王芳', phone: '13500001111', homeStoreId: 'S02' },
+    CLERK,
+  );
+  const sale = (
+    customerId: string,
+    storeId: string,
+    lines: Array<{ sku: string; category: string; quantity: number; unitPrice: number }>,
+  ) =>
+    crm.purchases.record(
+      { storeId, terminalId: 'T1', receiptNo: nextReceipt(), customerId, lines },
+      { ...CLERK, idempotencyKey: freshKey('sale') },
+    );
   // November is her birth month and she is tagged vip: the award's context holds both.
   const first = await sale(her.id, 'S01', [
     { sku: 'TEA-LJ', category: 'tea', quantity: 2, unitPrice: 8800 },
@@ -182,8 +264,19 @@ async function herStory({ crm }: Shop) {
   ]);
   await sale(her.id, 'S02', [{ sku: 'RICE-5KG', category: 'grain', quantity: 1, unitPrice: 4990 }]);
   await sale(other.id, 'S02', [{ sku: 'RICE-5KG', category: 'grain', quantity: 2, unitPrice: 4990 }]);
-  await crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), lines: [{ sku: 'CHIPS', category: 'snacks', quantity: 1, unitPrice: 890 }] }, { ...CLERK, idempotencyKey: freshKey('sale') });
-  await crm.loyalty.adjust({ customerId: her.id, points: 500, reason: `goodwill: late delivery, called ${WRITTEN[0]}` }, { ...MANAGER, idempotencyKey: freshKey('adjust') });
+  await crm.purchases.record(
+    {
+      storeId: 'S01',
+      terminalId: 'T1',
+      receiptNo: nextReceipt(),
+      lines: [{ sku: 'CHIPS', category: 'snacks', quantity: 1, unitPrice: 890 }],
+    },
+    { ...CLERK, idempotencyKey: freshKey('sale') },
+  );
+  await crm.loyalty.adjust(
+    { customerId: her.id, points: 500, reason: `goodwill: late delivery, called ${WRITTEN[0]}` },
+    { ...MANAGER, idempotencyKey: freshKey('adjust') },
+  );
   const opened = await crm.complaints.open(
     {
       kind: 'complaint',
@@ -201,11 +294,46 @@ async function herStory({ crm }: Shop) {
   );
   await crm.complaints.acknowledge({ caseId: opened.id, note: `已致电 ${WRITTEN[1]}，也可打 ${WRITTEN[2]}` }, CLERK);
   await crm.complaints.investigate({ caseId: opened.id, note: `回电 ${WRITTEN[0]}，客户在 ${HER.address}` }, CLERK);
-  await crm.complaints.surveys.respond({ questionnaireId: 'after-purchase', storeId: 'S01', customerId: her.id, answers: { 'q-fresh': 2, 'q-nps': 3 }, comment: `Stale tea again. Write to ${WRITTEN[4]}` }, CLERK);
-  await crm.interactions.log({ customerId: her.id, channel: 'phone', kind: 'inquiry', summary: `${HER.name} asked to call ${WRITTEN[3]} about delivery` }, CLERK);
+  await crm.complaints.surveys.respond(
+    {
+      questionnaireId: 'after-purchase',
+      storeId: 'S01',
+      customerId: her.id,
+      answers: { 'q-fresh': 2, 'q-nps': 3 },
+      comment: `Stale tea again. Write to ${WRITTEN[4]}`,
+    },
+    CLERK,
+  );
+  await crm.interactions.log(
+    {
+      customerId: her.id,
+      channel: 'phone',
+      kind: 'inquiry',
+      summary: `${HER.name} asked to call ${WRITTEN[3]} about delivery`,
+    },
+    CLERK,
+  );
   // Corrective actions belong to no customer: one mentions her, one does not.
-  const hers = await crm.complaints.actions.create({ caseId: opened.id, cause: 'stale-goods', description: `Check the tea shelf; tell ${HER.contactName} on ${WRITTEN[0]}`, ownerStaffId: 'E-MANAGER', dueInMinutes: 600 }, CLERK);
-  const shelf = await crm.complaints.actions.create({ storeId: 'S02', cause: 'stale-goods', description: 'Rotate the rice stock weekly', ownerStaffId: 'E-MANAGER', dueInMinutes: 600 }, CLERK);
+  const hers = await crm.complaints.actions.create(
+    {
+      caseId: opened.id,
+      cause: 'stale-goods',
+      description: `Check the tea shelf; tell ${HER.contactName} on ${WRITTEN[0]}`,
+      ownerStaffId: 'E-MANAGER',
+      dueInMinutes: 600,
+    },
+    CLERK,
+  );
+  const shelf = await crm.complaints.actions.create(
+    {
+      storeId: 'S02',
+      cause: 'stale-goods',
+      description: 'Rotate the rice stock weekly',
+      ownerStaffId: 'E-MANAGER',
+      dueInMinutes: 600,
+    },
+    CLERK,
+  );
   return { her, other, first, actions: [hers.id, shelf.id] };
 }
 
@@ -214,7 +342,8 @@ const ALL_COLLECTIONS = [...coreCollections, ...loyaltyCollections, ...complaint
 /** Every row of every collection of core and the modules, through the store, as text. */
 async function throughStore(crm: Shop['crm']): Promise<string[]> {
   const out: string[] = [];
-  for (const c of ALL_COLLECTIONS) for await (const row of scan(crm.store, c)) out.push(`${c.name} ${JSON.stringify(row)}`);
+  for (const c of ALL_COLLECTIONS)
+    for await (const row of scan(crm.store, c)) out.push(`${c.name} ${JSON.stringify(row)}`);
   return out;
 }
 
@@ -224,7 +353,8 @@ function hits(rows: readonly string[]): Record<string, string> {
   const terms = [...Object.values(HER), ...WRITTEN];
   for (const row of rows) {
     for (const t of terms) if (!found[t] && row.includes(t)) found[t] = row.slice(0, 300);
-    if (!found['phone in any formatting'] && PHONE_ANYHOW.test(row)) found['phone in any formatting'] = row.slice(0, 300);
+    if (!found['phone in any formatting'] && PHONE_ANYHOW.test(row))
+      found['phone in any formatting'] = row.slice(0, 300);
   }
   return found;
 }
@@ -244,14 +374,28 @@ describe.each(KINDS)('erasure that leaves nothing on $name', (kind) => {
     if (files) expect(Object.keys(hits(files())).sort()).toEqual(everyTerm);
     // The award's context held her birth date and tags.
     const award = (await crm.store.get(awardsCollection, first.id))!;
-    expect(award.context).toMatchObject({ birthDate: HER.birthDate, segments: expect.arrayContaining(['vip', HER.tag]) });
+    expect(award.context).toMatchObject({
+      birthDate: HER.birthDate,
+      segments: expect.arrayContaining(['vip', HER.tag]),
+    });
 
     const totalsBefore = await totals(crm);
-    const preview = await crm.loyalty.previewReturn({ purchaseId: first.id, lines: [{ lineNo: 1, quantity: 1 }] }, SYSTEM);
+    const preview = await crm.loyalty.previewReturn(
+      { purchaseId: first.id, lines: [{ lineNo: 1, quantity: 1 }] },
+      SYSTEM,
+    );
     expect(preview.clawback).toBeGreaterThan(0);
 
     const result = await crm.privacy.eraseCustomer({ customerId: her.id, reason: 'customer request' }, SYSTEM);
-    expect(result.changed).toMatchObject({ customers: 1, loyalty_awards: 2, loyalty_entries: 1, complaint_cases: 2, complaint_actions: 1, survey_responses: 1, interactions: 1 });
+    expect(result.changed).toMatchObject({
+      customers: 1,
+      loyalty_awards: 2,
+      loyalty_entries: 1,
+      complaint_cases: 2,
+      complaint_actions: 1,
+      survey_responses: 1,
+      interactions: 1,
+    });
 
     expect(hits(await throughStore(crm))).toEqual({});
     if (raw) expect(hits(await raw())).toEqual({});
@@ -259,18 +403,30 @@ describe.each(KINDS)('erasure that leaves nothing on $name', (kind) => {
     if (files) expect(hits(files())).toEqual({});
     // What is not hers stays as it was: another member, the other corrective action.
     expect(await crm.store.get(actionsCollection, actions[0]!)).toMatchObject({ description: '[erased]' });
-    expect(await crm.store.get(actionsCollection, actions[1]!)).toMatchObject({ description: 'Rotate the rice stock weekly' });
-    expect(await crm.store.get(customersCollection, other.id)).toMatchObject({ displayName: '王芳', phone: '13500001111' });
+    expect(await crm.store.get(actionsCollection, actions[1]!)).toMatchObject({
+      description: 'Rotate the rice stock weekly',
+    });
+    expect(await crm.store.get(customersCollection, other.id)).toMatchObject({
+      displayName: '王芳',
+      phone: '13500001111',
+    });
     // Her award keeps what a return replays: a stand-in in her birth month, the tag a rule names.
-    expect((await crm.store.get(awardsCollection, first.id))!.context).toMatchObject({ birthDate: '1900-11-01', segments: ['vip'] });
+    expect((await crm.store.get(awardsCollection, first.id))!.context).toMatchObject({
+      birthDate: '1900-11-01',
+      segments: ['vip'],
+    });
     expect(await crm.store.get(customerStatsCollection, her.id)).toMatchObject({ erased: true, visits: 2 });
 
     // Totals stay: every statistics and purchase report, points and their liability.
     expect(await totals(crm)).toEqual(totalsBefore);
     // A return after the erasure takes back what the preview said before it (birthday and vip bonuses kept in the replay).
-    await crm.purchases.return({ purchaseId: first.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'stale' }, { ...CLERK, idempotencyKey: freshKey('return') });
+    await crm.purchases.return(
+      { purchaseId: first.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'stale' },
+      { ...CLERK, idempotencyKey: freshKey('return') },
+    );
     let clawedBack = 0;
-    for await (const e of scan(crm.store, entriesCollection, { where: { customerId: her.id, kind: 'clawback' } })) clawedBack -= e.points;
+    for await (const e of scan(crm.store, entriesCollection, { where: { customerId: her.id, kind: 'clawback' } }))
+      clawedBack -= e.points;
     expect(clawedBack).toBe(preview.clawback);
     expect(hits(await throughStore(crm))).toEqual({});
     await crm.close();
@@ -280,10 +436,12 @@ describe.each(KINDS)('erasure that leaves nothing on $name', (kind) => {
 /** Every report that sums money: the statistics-based and purchase-based structure reports, points and their liability, the sales. */
 async function totals(crm: Shop['crm']) {
   const out: Record<string, unknown> = {};
-  for (const by of ['kind', 'region', 'store', 'valueClass', 'rfmGroup'] as const) out[by] = await crm.segments.reports.structure({ by });
+  for (const by of ['kind', 'region', 'store', 'valueClass', 'rfmGroup'] as const)
+    out[by] = await crm.segments.reports.structure({ by });
   const from = new Date('2026-01-01T00:00:00Z');
   const to = new Date('2027-01-01T00:00:00Z');
-  for (const by of ['region', 'store'] as const) out[`${by} in 2026`] = await crm.segments.reports.structure({ by, from, to });
+  for (const by of ['region', 'store'] as const)
+    out[`${by} in 2026`] = await crm.segments.reports.structure({ by, from, to });
   out['liability'] = await crm.loyalty.liability();
   let sales = 0;
   for await (const p of scan(crm.store, purchasesCollection)) sales += p.total - p.refundedTotal;

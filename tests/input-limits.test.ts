@@ -5,17 +5,33 @@
  * with the fingerprint of an earlier version is still recognised after an upgrade.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { ValidationError, canonicalJson, fingerprint, idempotencyKeys, isClienteleError, legacyFingerprint, registerCustomerSchema, type Clientele } from '@clientele/core';
+import {
+  ValidationError,
+  canonicalJson,
+  fingerprint,
+  idempotencyKeys,
+  isClienteleError,
+  legacyFingerprint,
+  registerCustomerSchema,
+  type Clientele,
+} from '@clientele/core';
 import { compileCondition, conditionRegistry, segments } from '@clientele/segments';
 import { CLERK, SYSTEM, freshKey, openChain, snapshot } from './support/chain.js';
 import { STORE_KINDS } from './support/stores.js';
 
-async function refusal(call: Promise<unknown>): Promise<{ code: string; path: ReadonlyArray<string | number>; issue: string; message: string }> {
+async function refusal(
+  call: Promise<unknown>,
+): Promise<{ code: string; path: ReadonlyArray<string | number>; issue: string; message: string }> {
   try {
     await call;
   } catch (error) {
     if (!isClienteleError(error)) throw error;
-    return { code: error.code, path: error.path, issue: (error as ValidationError).issues?.[0]?.code ?? '', message: error.message };
+    return {
+      code: error.code,
+      path: error.path,
+      issue: (error as ValidationError).issues?.[0]?.code ?? '',
+      message: error.message,
+    };
   }
   throw new Error('accepted');
 }
@@ -39,34 +55,78 @@ describe.each(STORE_KINDS)('input limits on $name', (kind) => {
   it('refuses attributes that are not plain JSON or too deep or too big, before anything runs, and changes nothing', async () => {
     const { crm } = await openChain(await kind.open());
     const before = await snapshot(crm);
-    const register = (attributes: unknown) => crm.customers.register({ kind: 'individual', name: '王芳', attributes } as never, { ...CLERK, idempotencyKey: freshKey('reg') });
-    expect(await refusal(register({ loyaltyId: 12345678901234567890n }))).toMatchObject({ code: 'VALIDATION_FAILED', path: ['attributes', 'loyaltyId'], issue: 'not_json' });
-    expect(await refusal(register({ nested: nested(30_000) }))).toMatchObject({ code: 'VALIDATION_FAILED', issue: 'too_deep' });
+    const register = (attributes: unknown) =>
+      crm.customers.register({ kind: 'individual', name: '王芳', attributes } as never, {
+        ...CLERK,
+        idempotencyKey: freshKey('reg'),
+      });
+    expect(await refusal(register({ loyaltyId: 12345678901234567890n }))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      path: ['attributes', 'loyaltyId'],
+      issue: 'not_json',
+    });
+    expect(await refusal(register({ nested: nested(30_000) }))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      issue: 'too_deep',
+    });
     expect(await refusal(register(nested(33)))).toMatchObject({ code: 'VALIDATION_FAILED', issue: 'too_deep' });
-    expect(await refusal(register({ note: 'x'.repeat(5 * 1024 * 1024) }))).toMatchObject({ code: 'VALIDATION_FAILED', path: ['attributes', 'note'], issue: 'too_large' });
-    expect(await refusal(register({ joined: new Date() }))).toMatchObject({ code: 'VALIDATION_FAILED', path: ['attributes', 'joined'], issue: 'not_json' });
-    expect(await refusal(register({ score: Number.NaN }))).toMatchObject({ code: 'VALIDATION_FAILED', path: ['attributes', 'score'] });
-    expect(await refusal(register({ note: 'ring\u0007' }))).toMatchObject({ code: 'VALIDATION_FAILED', path: ['attributes', 'note'], issue: 'control_character' });
+    expect(await refusal(register({ note: 'x'.repeat(5 * 1024 * 1024) }))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      path: ['attributes', 'note'],
+      issue: 'too_large',
+    });
+    expect(await refusal(register({ joined: new Date() }))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      path: ['attributes', 'joined'],
+      issue: 'not_json',
+    });
+    expect(await refusal(register({ score: Number.NaN }))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      path: ['attributes', 'score'],
+    });
+    expect(await refusal(register({ note: 'ring\u0007' }))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      path: ['attributes', 'note'],
+      issue: 'control_character',
+    });
     expect(await snapshot(crm)).toEqual(before);
 
     // At the limits exactly: 32 levels, 64 KiB of JSON text.
-    const deepest = await crm.customers.register({ kind: 'individual', name: '王芳', attributes: nested(31) as Record<string, unknown> }, CLERK);
+    const deepest = await crm.customers.register(
+      { kind: 'individual', name: '王芳', attributes: nested(31) as Record<string, unknown> },
+      CLERK,
+    );
     expect(deepest.attributes).toEqual(nested(31));
     const biggest = { note: 'x'.repeat(64 * 1024 - '{"note":""}'.length) };
     const big = await crm.customers.register({ kind: 'individual', name: '王芳', attributes: biggest }, CLERK);
     expect(big.attributes).toEqual(biggest);
-    expect(await refusal(crm.customers.update({ customerId: big.id, changes: { attributes: { note: `${biggest.note}x` } } }, CLERK))).toMatchObject({ code: 'VALIDATION_FAILED', path: ['changes', 'attributes', 'note'], issue: 'too_large' });
+    expect(
+      await refusal(
+        crm.customers.update({ customerId: big.id, changes: { attributes: { note: `${biggest.note}x` } } }, CLERK),
+      ),
+    ).toMatchObject({ code: 'VALIDATION_FAILED', path: ['changes', 'attributes', 'note'], issue: 'too_large' });
   });
 
   it('refuses a segment definition nested 2,000 levels with the documented depth, and keeps 12 levels of groups', async () => {
     const { crm } = await openChain(await kind.open(), { modules: [segments()] });
-    const seg = (crm as unknown as Clientele & { segments: { define(i: unknown, o: unknown): Promise<{ id: string }> } }).segments;
-    const deep = await refusal(seg.define({ id: 'deep', name: 'Deep', definition: groups(2000) }, { ...SYSTEM, idempotencyKey: freshKey('seg') }));
+    const seg = (
+      crm as unknown as Clientele & { segments: { define(i: unknown, o: unknown): Promise<{ id: string }> } }
+    ).segments;
+    const deep = await refusal(
+      seg.define(
+        { id: 'deep', name: 'Deep', definition: groups(2000) },
+        { ...SYSTEM, idempotencyKey: freshKey('seg') },
+      ),
+    );
     expect(deep).toMatchObject({ code: 'VALIDATION_FAILED', issue: 'too_deep' });
     expect(deep.path[0]).toBe('definition');
     expect(deep.message).toMatch(/conditions nest at most 12 levels/);
-    expect(await seg.define({ id: 'twelve', name: 'Twelve levels', definition: groups(12) }, SYSTEM)).toMatchObject({ id: 'twelve' });
-    expect(await refusal(seg.define({ id: 'thirteen', name: 'Thirteen', definition: groups(13) }, SYSTEM))).toMatchObject({ code: 'VALIDATION_FAILED', issue: 'too_deep' });
+    expect(await seg.define({ id: 'twelve', name: 'Twelve levels', definition: groups(12) }, SYSTEM)).toMatchObject({
+      id: 'twelve',
+    });
+    expect(
+      await refusal(seg.define({ id: 'thirteen', name: 'Thirteen', definition: groups(13) }, SYSTEM)),
+    ).toMatchObject({ code: 'VALIDATION_FAILED', issue: 'too_deep' });
     // The compiler itself bounds its input first, however deep.
     expect(() => compileCondition(groups(100_000), conditionRegistry())).toThrow(ValidationError);
   });
@@ -82,7 +142,9 @@ describe.each(STORE_KINDS)('input limits on $name', (kind) => {
     await store.transaction((tx) => tx.update(idempotencyKeys, key, { requestHash: legacyFingerprint(request) }));
     const before = await snapshot(crm);
     expect(await crm.customers.register(input, { ...CLERK, idempotencyKey: key })).toEqual(first);
-    expect(await refusal(crm.customers.register({ ...input, name: '王芳芳' }, { ...CLERK, idempotencyKey: key }))).toMatchObject({ code: 'IDEMPOTENCY_MISMATCH' });
+    expect(
+      await refusal(crm.customers.register({ ...input, name: '王芳芳' }, { ...CLERK, idempotencyKey: key })),
+    ).toMatchObject({ code: 'IDEMPOTENCY_MISMATCH' });
     expect(await snapshot(crm)).toEqual(before);
   });
 });

@@ -3,7 +3,14 @@
  * never its input, and an OpenTelemetry tracer (once the host installs one) gets a span per command.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { trace, type Attributes, type Span, type SpanStatus, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import {
+  trace,
+  type Attributes,
+  type Span,
+  type SpanStatus,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
 import { memoryStore, type Logger } from '@clientele/core';
 import { CLERK, GUARD, openChain } from './support/chain.js';
 
@@ -14,7 +21,7 @@ class RecordedSpan {
   ended = false;
   constructor(readonly name: string) {}
   spanContext() {
-    return { traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', traceFlags: 1 };
+    return { traceId: `${'0'.repeat(31)}1`, spanId: `${'0'.repeat(15)}1`, traceFlags: 1 };
   }
   setAttribute(key: string, value: unknown) {
     this.attributes[key] = value as never;
@@ -69,7 +76,8 @@ describe('logging and tracing', () => {
 
   it("logs each command's name and outcome, a refusal with its code, and never the input", async () => {
     const lines: Array<{ level: string; fields: Record<string, unknown>; message: string | undefined }> = [];
-    const at = (level: string) => (fields: Record<string, unknown>, message?: string) => void lines.push({ level, fields, message });
+    const at = (level: string) => (fields: Record<string, unknown>, message?: string) =>
+      void lines.push({ level, fields, message });
     const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
     const { crm } = await openChain(memoryStore(), { logger });
     lines.length = 0;
@@ -78,7 +86,11 @@ describe('logging and tracing', () => {
     expect(refused.code).toBe('PERMISSION_DENIED');
     expect(lines).toEqual([
       { level: 'debug', fields: { command: 'customers.register', outcome: 'ok' }, message: 'command done' },
-      { level: 'info', fields: { command: 'customers.register', outcome: 'refused', code: 'PERMISSION_DENIED' }, message: 'command refused' },
+      {
+        level: 'info',
+        fields: { command: 'customers.register', outcome: 'refused', code: 'PERMISSION_DENIED' },
+        message: 'command refused',
+      },
     ]);
     expect(JSON.stringify(lines)).not.toMatch(/13912345678|周小梅/);
   });
@@ -89,7 +101,15 @@ describe('logging and tracing', () => {
     spans.length = 0;
     await crm.customers.register({ kind: 'individual', name: 'Ann Lee' }, CLERK);
     await crm.customers.register({ kind: 'individual', name: '' }, CLERK).catch(() => undefined);
-    expect(spans.map((s) => [s.name, s.attributes['clientele.outcome'], s.attributes['clientele.error_code'] ?? null, s.status, s.ended])).toEqual([
+    expect(
+      spans.map((s) => [
+        s.name,
+        s.attributes['clientele.outcome'],
+        s.attributes['clientele.error_code'] ?? null,
+        s.status,
+        s.ended,
+      ]),
+    ).toEqual([
       ['clientele customers.register', 'ok', null, null, true],
       ['clientele customers.register', 'refused', 'VALIDATION_FAILED', null, true],
     ]);

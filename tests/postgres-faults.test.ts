@@ -30,15 +30,23 @@ describe('a PostgreSQL connection lost in the middle of a sale', () => {
     // Runs inside the sale's transaction, after the purchase and its lines are written, before commit.
     const cable = defineModule({
       name: 'cable',
-      setup(kernel) {
+      setup() {
         return {
           api: {},
-          handlers: [{ event: 'purchase.recorded', run: async () => {
-          if (!cut) return;
-          cut = false;
-          const r = await admin.query(`SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle in transaction'`, [name]);
-          terminated = r.rows[0].n;
-        } }],
+          handlers: [
+            {
+              event: 'purchase.recorded',
+              run: async () => {
+                if (!cut) return;
+                cut = false;
+                const r = await admin.query(
+                  `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle in transaction'`,
+                  [name],
+                );
+                terminated = r.rows[0].n;
+              },
+            },
+          ],
         };
       },
     });
@@ -46,7 +54,13 @@ describe('a PostgreSQL connection lost in the middle of a sale', () => {
       const { crm } = await openChain(postgresStore({ pool, schema }), { modules: [cable] });
       const member = await crm.customers.register({ kind: 'individual', name: '周杰' }, CLERK);
       const card = await crm.cards.issue({ typeId: 'GOLD', storeId: 'S01', customerId: member.id }, CLERK);
-      const input = { storeId: 'S01', terminalId: 'T3', receiptNo: nextReceipt(), cardNumber: card.number, lines: BASKET };
+      const input = {
+        storeId: 'S01',
+        terminalId: 'T3',
+        receiptNo: nextReceipt(),
+        cardNumber: card.number,
+        lines: BASKET,
+      };
       const key = freshKey('till-3');
       const events: string[] = [];
       crm.events.on('purchase.recorded', (e) => void events.push(e.purchaseId));
@@ -60,7 +74,11 @@ describe('a PostgreSQL connection lost in the middle of a sale', () => {
       expect(events).toEqual([]);
 
       const sale = await crm.purchases.record(input, { ...CLERK, idempotencyKey: key });
-      expect(sale).toMatchObject({ customerId: member.id, total: 1624 + 1200 + 4990 + 2670 + 1000, status: 'completed' });
+      expect(sale).toMatchObject({
+        customerId: member.id,
+        total: 1624 + 1200 + 4990 + 2670 + 1000,
+        status: 'completed',
+      });
       expect(events).toEqual([sale.id]);
       expect(await crm.purchases.record(input, { ...CLERK, idempotencyKey: key })).toEqual(sale);
       const purchases = await admin.query(`SELECT count(*)::int AS n FROM "${schema}".purchases`);

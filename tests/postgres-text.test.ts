@@ -26,8 +26,11 @@ describe.each(STORE_KINDS)('text that reaches SQL, on $name', (kind) => {
     const { crm } = await openChain(await kind.open());
     const c = await crm.customers.register({ kind: 'individual', name: `${SQLISH} ${EMOJI}`.slice(0, 200) }, CLERK);
     expect(await crm.customers.get(c.id, SYSTEM)).toMatchObject({ name: `${SQLISH} ${EMOJI}`.slice(0, 200) });
-    const long = `${EMOJI}\n${SQLISH}\t`.repeat(80).slice(0, 3990) + '终';
-    const logged = await crm.interactions.log({ customerId: c.id, channel: 'phone', kind: 'inquiry', summary: long }, CLERK);
+    const long = `${`${EMOJI}\n${SQLISH}\t`.repeat(80).slice(0, 3990)}终`;
+    const logged = await crm.interactions.log(
+      { customerId: c.id, channel: 'phone', kind: 'inquiry', summary: long },
+      CLERK,
+    );
     expect(logged.summary).toBe(long);
     expect((await crm.interactions.list(c.id, SYSTEM)).items.map((i) => i.summary)).toEqual([long]);
     // The customers table is still there and whole: the fragment was data.
@@ -39,7 +42,9 @@ describe.each(STORE_KINDS)('text that reaches SQL, on $name', (kind) => {
     const c = await crm.customers.register({ kind: 'individual', name: '李雷' }, CLERK);
     const before = await snapshot(crm);
     for (const summary of ['before\u0000after', 'half a pair \ud83e here', 'trailing \udc00']) {
-      const error = await crm.interactions.log({ customerId: c.id, channel: 'phone', kind: 'inquiry', summary }, CLERK).catch((e: unknown) => e);
+      const error = await crm.interactions
+        .log({ customerId: c.id, channel: 'phone', kind: 'inquiry', summary }, CLERK)
+        .catch((e: unknown) => e);
       expect(isClienteleError(error, 'VALIDATION_FAILED')).toBe(true);
     }
     expect(await snapshot(crm)).toEqual(before);
@@ -56,7 +61,9 @@ describe.each(STORE_KINDS)('text that reaches SQL, on $name', (kind) => {
     for (const row of rows) await store.insert(texts, row);
     for (const row of rows) expect(await store.get(texts, row.id)).toEqual(row);
     expect((await store.getBy(texts, 'test_texts_code', { code: SQLISH }))?.id).toBe('q');
-    expect((await store.find(texts, { where: { code: { startsWith: "O'Brien \"" } } })).rows.map((r) => r.id)).toEqual(['q']);
+    expect((await store.find(texts, { where: { code: { startsWith: 'O\'Brien "' } } })).rows.map((r) => r.id)).toEqual([
+      'q',
+    ]);
     expect(await store.count(texts, { body: { in: [EMOJI, ''] } })).toBe(2);
 
     const refused = [

@@ -22,14 +22,43 @@ async function everything(crm: Clientele): Promise<string> {
 }
 
 async function personalCustomer(crm: Clientele) {
-  const c = await crm.customers.register({ kind: 'individual', name: PERSONAL.name, phone: PERSONAL.oldPhone, email: PERSONAL.email, address: PERSONAL.address, birthDate: PERSONAL.birthDate, homeStoreId: 'S01', attributes: { deliveryNote: PERSONAL.note } }, { ...CLERK, idempotencyKey: freshKey('register') });
+  const c = await crm.customers.register(
+    {
+      kind: 'individual',
+      name: PERSONAL.name,
+      phone: PERSONAL.oldPhone,
+      email: PERSONAL.email,
+      address: PERSONAL.address,
+      birthDate: PERSONAL.birthDate,
+      homeStoreId: 'S01',
+      attributes: { deliveryNote: PERSONAL.note },
+    },
+    { ...CLERK, idempotencyKey: freshKey('register') },
+  );
   await crm.customers.update({ customerId: c.id, changes: { phone: PERSONAL.phone } }, CLERK);
-  const dup = await crm.customers.register({ kind: 'individual', name: PERSONAL.dupName, email: PERSONAL.dupEmail, homeStoreId: 'S01' }, CLERK);
+  const dup = await crm.customers.register(
+    { kind: 'individual', name: PERSONAL.dupName, email: PERSONAL.dupEmail, homeStoreId: 'S01' },
+    CLERK,
+  );
   await crm.customers.merge({ survivorId: c.id, mergedId: dup.id, reason: `duplicate of ${PERSONAL.name}` }, MANAGER);
   const card = await crm.cards.issue({ typeId: 'GOLD', storeId: 'S01', customerId: c.id }, CLERK);
-  const sale = await crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), cardNumber: card.number, lines: BASKET }, { ...CLERK, idempotencyKey: freshKey() });
-  await crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 2, quantity: 1 }], reason: `called ${PERSONAL.phone}` }, { ...CLERK, idempotencyKey: freshKey() });
-  await crm.interactions.log({ customerId: c.id, channel: 'phone', kind: 'complaint', summary: `${PERSONAL.name} says the milk was sour; call back on ${PERSONAL.phone}` }, CLERK);
+  const sale = await crm.purchases.record(
+    { storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), cardNumber: card.number, lines: BASKET },
+    { ...CLERK, idempotencyKey: freshKey() },
+  );
+  await crm.purchases.return(
+    { purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 2, quantity: 1 }], reason: `called ${PERSONAL.phone}` },
+    { ...CLERK, idempotencyKey: freshKey() },
+  );
+  await crm.interactions.log(
+    {
+      customerId: c.id,
+      channel: 'phone',
+      kind: 'complaint',
+      summary: `${PERSONAL.name} says the milk was sour; call back on ${PERSONAL.phone}`,
+    },
+    CLERK,
+  );
   await crm.cards.reportLost({ number: card.number, reason: `reported by ${PERSONAL.name}` }, CLERK);
   return { c, dup, card, sale };
 }
@@ -48,7 +77,21 @@ describe.each(STORE_KINDS)('personal data on $name', (kind) => {
     expect(text).not.toContain(other.id);
     expect(JSON.parse(text)).toEqual(exported);
     expect(exported.collections['purchases']).toEqual([expect.objectContaining({ id: sale.id })]);
-    expect(Object.keys(exported.collections)).toEqual(expect.arrayContaining(['customers', 'customer_history', 'cards', 'purchases', 'purchase_lines', 'purchase_returns', 'interactions', 'timeline', 'audit_log', 'outbox', 'customer_merges']));
+    expect(Object.keys(exported.collections)).toEqual(
+      expect.arrayContaining([
+        'customers',
+        'customer_history',
+        'cards',
+        'purchases',
+        'purchase_lines',
+        'purchase_returns',
+        'interactions',
+        'timeline',
+        'audit_log',
+        'outbox',
+        'customer_merges',
+      ]),
+    );
   });
 
   it('erases every personal value everywhere while purchases and totals stay', async () => {
@@ -67,9 +110,17 @@ describe.each(STORE_KINDS)('personal data on $name', (kind) => {
     expect(after).toEqual(before);
     expect(after.customerId).toBe(c.id);
     expect((await crm.purchases.returnsOf(sale.id, SYSTEM))[0]!.amount).toBe(600);
-    expect(await crm.customers.get(c.id, SYSTEM)).toMatchObject({ status: 'erased', displayName: '[erased]', phone: null, email: null });
+    expect(await crm.customers.get(c.id, SYSTEM)).toMatchObject({
+      status: 'erased',
+      displayName: '[erased]',
+      phone: null,
+      email: null,
+    });
     expect((await crm.audit.list({ command: 'customers.erase' }, SYSTEM)).items).toHaveLength(1);
-    const retry = await crm.customers.register({ kind: 'individual', name: 'x' }, { ...CLERK, idempotencyKey: 'never-used-key' });
+    const retry = await crm.customers.register(
+      { kind: 'individual', name: 'x' },
+      { ...CLERK, idempotencyKey: 'never-used-key' },
+    );
     expect(retry.status).toBe('active');
   });
 

@@ -10,18 +10,33 @@ import { STORE_KINDS } from './support/stores.js';
 
 /** A member with a card, a sale and a return, and a call logged: something for every query to show. */
 async function memberFile(crm: Clientele) {
-  const member = await crm.customers.register({ kind: 'individual', name: '周杰', phone: '13700001111', homeStoreId: 'S01' }, CLERK);
+  const member = await crm.customers.register(
+    { kind: 'individual', name: '周杰', phone: '13700001111', homeStoreId: 'S01' },
+    CLERK,
+  );
   const card = await crm.cards.issue({ typeId: 'GOLD', storeId: 'S01', customerId: member.id }, CLERK);
-  const sale = await crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), cardNumber: card.number, lines: BASKET }, { ...CLERK, idempotencyKey: freshKey() });
-  await crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 2, quantity: 1 }], reason: 'sour' }, { ...MANAGER, idempotencyKey: freshKey() });
-  await crm.interactions.log({ customerId: member.id, channel: 'phone', kind: 'question', summary: 'Asked about opening hours' }, CLERK);
+  const sale = await crm.purchases.record(
+    { storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), cardNumber: card.number, lines: BASKET },
+    { ...CLERK, idempotencyKey: freshKey() },
+  );
+  await crm.purchases.return(
+    { purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 2, quantity: 1 }], reason: 'sour' },
+    { ...MANAGER, idempotencyKey: freshKey() },
+  );
+  await crm.interactions.log(
+    { customerId: member.id, channel: 'phone', kind: 'question', summary: 'Asked about opening hours' },
+    CLERK,
+  );
   return { member, card, sale };
 }
 
 type Reader = { actor: { staffId: string } | { system: string } };
 
 /** One call of each of core's queries, as a reader makes it. */
-function everyQuery(crm: Clientele, f: Awaited<ReturnType<typeof memberFile>>): Record<string, (r: Reader) => Promise<unknown>> {
+function everyQuery(
+  crm: Clientele,
+  f: Awaited<ReturnType<typeof memberFile>>,
+): Record<string, (r: Reader) => Promise<unknown>> {
   return {
     'customers.get': (r) => crm.customers.get(f.member.id, r),
     'customers.search': (r) => crm.customers.search({ phone: '13700001111' }, r),
@@ -57,7 +72,12 @@ describe.each(STORE_KINDS)('reads of members’ files on $name', (kind) => {
     const file = await memberFile(crm);
     const queries = everyQuery(crm, file);
     // Every query of core is called here.
-    expect(Object.keys(queries).sort()).toEqual(crm.queries().map((q) => q.name).sort());
+    expect(Object.keys(queries).sort()).toEqual(
+      crm
+        .queries()
+        .map((q) => q.name)
+        .sort(),
+    );
     const permissions = new Map(crm.queries().map((q) => [q.name, q.permission]));
     // The guard's role grants no read at all; the auditor's grants exactly the query's permission.
     for (const [name, call] of Object.entries(queries)) {
@@ -66,9 +86,15 @@ describe.each(STORE_KINDS)('reads of members’ files on $name', (kind) => {
       expect(error, name).toMatchObject({ code: 'PERMISSION_DENIED', details: { permission: permissions.get(name) } });
       const refusals = await audited(store, 'refused');
       expect(refusals.length, name).toBe(refusedBefore + 1);
-      expect(refusals.find((r) => r.command === name && (r.actor as { staffId?: string }).staffId === 'E-GUARD'), name).toBeDefined();
+      expect(
+        refusals.find((r) => r.command === name && (r.actor as { staffId?: string }).staffId === 'E-GUARD'),
+        name,
+      ).toBeDefined();
       await crm.roles.define({ id: 'auditor', name: 'Auditor', permissions: [permissions.get(name)!] }, SYSTEM);
-      await crm.staff.add({ id: `E-AUD-${name.replace(/\./g, '-')}`, name: 'Auditor', storeId: 'S01', roleId: 'auditor' }, SYSTEM);
+      await crm.staff.add(
+        { id: `E-AUD-${name.replace(/\./g, '-')}`, name: 'Auditor', storeId: 'S01', roleId: 'auditor' },
+        SYSTEM,
+      );
       await expect(call({ actor: { staffId: `E-AUD-${name.replace(/\./g, '-')}` } }), name).resolves.toBeDefined();
       // A host without staff names a system actor.
       await expect(call({ actor: { system: 'nightly-export' } }), name).resolves.toBeDefined();
@@ -76,13 +102,19 @@ describe.each(STORE_KINDS)('reads of members’ files on $name', (kind) => {
     // Without the option, reads leave no trace.
     expect(await audited(store, 'read')).toEqual([]);
     // A reader missing altogether is bad input, before anything is read.
-    expect(await crm.customers.get(file.member.id, {} as never).catch((e: unknown) => e)).toMatchObject({ code: 'VALIDATION_FAILED', path: ['options', 'actor'] });
+    expect(await crm.customers.get(file.member.id, {} as never).catch((e: unknown) => e)).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      path: ['options', 'actor'],
+    });
   });
 
   it('audits each read of a member’s file when the retailer turns that on', async () => {
     const { crm, store } = await openChain(await kind.open(), { auditReads: true });
     const file = await memberFile(crm);
-    const other = await crm.customers.register({ kind: 'individual', name: '吴磊', phone: '13700001112', homeStoreId: 'S01' }, CLERK);
+    const other = await crm.customers.register(
+      { kind: 'individual', name: '吴磊', phone: '13700001112', homeStoreId: 'S01' },
+      CLERK,
+    );
     await crm.customers.get(file.member.id, MANAGER);
     await crm.timeline(file.member.id, { limit: 5 }, MANAGER);
     await crm.customers.search({ name: '周' }, MANAGER);
@@ -96,7 +128,11 @@ describe.each(STORE_KINDS)('reads of members’ files on $name', (kind) => {
     // A search that shows nobody leaves nothing; one that shows two names both.
     await crm.customers.search({ storeId: 'S01' }, MANAGER);
     const last = (await audited(store, 'read')).at(-1)!;
-    expect(last).toMatchObject({ command: 'customers.search', customerId: null, details: { count: 2, customerIds: expect.arrayContaining([file.member.id, other.id]) } });
+    expect(last).toMatchObject({
+      command: 'customers.search',
+      customerId: null,
+      details: { count: 2, customerIds: expect.arrayContaining([file.member.id, other.id]) },
+    });
     // The reads of one member are found in the audit log by her id.
     const hers = await crm.audit.list({ customerId: file.member.id, outcome: 'read' }, SYSTEM);
     expect(hers.items.map((e) => e.command).sort()).toEqual(['customers.get', 'customers.search', 'timeline']);
@@ -105,9 +141,14 @@ describe.each(STORE_KINDS)('reads of members’ files on $name', (kind) => {
   it('applies a role’s change at the next read', async () => {
     const { crm } = await openChain(await kind.open());
     const file = await memberFile(crm);
-    await crm.roles.define({ id: 'clerk', name: 'Counter clerk', permissions: ['customers.read', 'customers.write', 'sales.*'] }, SYSTEM);
+    await crm.roles.define(
+      { id: 'clerk', name: 'Counter clerk', permissions: ['customers.read', 'customers.write', 'sales.*'] },
+      SYSTEM,
+    );
     await expect(crm.customers.get(file.member.id, CLERK)).resolves.toMatchObject({ id: file.member.id });
     await crm.roles.define({ id: 'clerk', name: 'Counter clerk', permissions: ['customers.write', 'sales.*'] }, SYSTEM);
-    expect(await crm.customers.get(file.member.id, CLERK).catch((e: unknown) => e)).toMatchObject({ code: 'PERMISSION_DENIED' });
+    expect(await crm.customers.get(file.member.id, CLERK).catch((e: unknown) => e)).toMatchObject({
+      code: 'PERMISSION_DENIED',
+    });
   });
 });

@@ -45,10 +45,19 @@ describe.each(STORE_KINDS)('refund steps on $name', (kind) => {
     const seen: string[] = [];
     const { crm } = await openChain(await kind.open(), { modules: [witness(seen)] });
     const sale = await crm.purchases.record(
-      { storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), lines: [{ sku: 'RICE-5KG', category: 'grain', quantity: 2, unitPrice: 2000 }], payments: [{ method: 'cash', amount: 4000 }] },
+      {
+        storeId: 'S01',
+        terminalId: 'T1',
+        receiptNo: nextReceipt(),
+        lines: [{ sku: 'RICE-5KG', category: 'grain', quantity: 2, unitPrice: 2000 }],
+        payments: [{ method: 'cash', amount: 4000 }],
+      },
       { ...CLERK, idempotencyKey: freshKey() },
     );
-    const ret = await crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'torn bag' }, { ...CLERK, idempotencyKey: freshKey() });
+    const ret = await crm.purchases.return(
+      { purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'torn bag' },
+      { ...CLERK, idempotencyKey: freshKey() },
+    );
     // The early step saw the whole refund; the late one saw it less the fee.
     expect(seen).toEqual(['sale:4000', 'early:2000:2000', 'late:2000:1700']);
     expect(ret.deductions).toEqual([{ source: 'witness.fee', amount: 300, reason: 'a restocking fee' }]);
@@ -62,8 +71,19 @@ describe.each(STORE_KINDS)('refund steps on $name', (kind) => {
   it('give a void to each step once, with no refund to collect', async () => {
     const seen: string[] = [];
     const { crm } = await openChain(await kind.open(), { modules: [witness(seen)] });
-    const sale = await crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), lines: [{ sku: 'SOAP', category: 'household', quantity: 1, unitPrice: 1250 }] }, { ...CLERK, idempotencyKey: freshKey() });
-    await crm.purchases.void({ purchaseId: sale.id, reason: 'rang up twice' }, { ...CLERK, idempotencyKey: freshKey() });
+    const sale = await crm.purchases.record(
+      {
+        storeId: 'S01',
+        terminalId: 'T1',
+        receiptNo: nextReceipt(),
+        lines: [{ sku: 'SOAP', category: 'household', quantity: 1, unitPrice: 1250 }],
+      },
+      { ...CLERK, idempotencyKey: freshKey() },
+    );
+    await crm.purchases.void(
+      { purchaseId: sale.id, reason: 'rang up twice' },
+      { ...CLERK, idempotencyKey: freshKey() },
+    );
     expect(seen).toEqual(['sale:1250', 'late-void:1250']);
   });
 });

@@ -5,10 +5,24 @@
  * nothing but, for a refusal, the audit of it. It takes its input as given, with no schema.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { auditLog, createClientele, defineCollection, defineModule, field, manualClock, outboxCollection, type CoreEvents, type Kernel } from '@clientele/core';
+import {
+  auditLog,
+  createClientele,
+  defineCollection,
+  defineModule,
+  field,
+  manualClock,
+  outboxCollection,
+  type CoreEvents,
+  type Kernel,
+} from '@clientele/core';
 import { STORE_KINDS } from './support/stores.js';
 
-const tallies = defineCollection({ name: 'test_tallies', primaryKey: 'id', fields: { id: field.string(), value: field.integer() } });
+const tallies = defineCollection({
+  name: 'test_tallies',
+  primaryKey: 'id',
+  fields: { id: field.string(), value: field.integer() },
+});
 type TallyEvents = { 'tally.counted': { id: string; value: number } };
 
 /** A module whose internal step adds a typed array's values to tallies (one row each) and emits per row. */
@@ -67,7 +81,13 @@ describe.each(STORE_KINDS)('units of work on $name', (kind) => {
     ]);
     const audit = (await store.find(auditLog, { where: { command: 'counting.step' } })).rows;
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ outcome: 'ok', targetType: 'tallies', targetId: 'step', details: { count: 2 }, actor: { system: 'test' } });
+    expect(audit[0]).toMatchObject({
+      outcome: 'ok',
+      targetType: 'tallies',
+      targetId: 'step',
+      details: { count: 2 },
+      actor: { system: 'test' },
+    });
     // Internal work is no command: transports do not list it.
     expect(crm.commands().some((c) => c.name === 'counting.step')).toBe(false);
     await crm.close();
@@ -86,13 +106,21 @@ describe.each(STORE_KINDS)('units of work on $name', (kind) => {
     expect(await store.count(outboxCollection)).toBe(0);
     expect(await store.count(auditLog, { command: 'counting.step' })).toBe(0);
 
-    await crm.roles.define({ id: 'clerk', name: 'Clerk', permissions: ['customers.read'] }, { actor: { system: 'test' } });
-    await crm.stores.create({ id: 'S01', name: 'One', region: 'East', timeZone: 'Asia/Shanghai' }, { actor: { system: 'test' } });
+    await crm.roles.define(
+      { id: 'clerk', name: 'Clerk', permissions: ['customers.read'] },
+      { actor: { system: 'test' } },
+    );
+    await crm.stores.create(
+      { id: 'S01', name: 'One', region: 'East', timeZone: 'Asia/Shanghai' },
+      { actor: { system: 'test' } },
+    );
     await crm.staff.add({ id: 'E-1', name: 'Ann', roleId: 'clerk', storeId: 'S01' }, { actor: { system: 'test' } });
     const refused = await crm.counting.run(new Int32Array([1]), null, { staffId: 'E-1' }).catch((e) => e);
     expect(refused).toMatchObject({ code: 'PERMISSION_DENIED' });
     expect(await store.count(tallies)).toBe(0);
-    expect((await store.find(auditLog, { where: { command: 'counting.step' } })).rows).toMatchObject([{ outcome: 'refused', errorCode: 'PERMISSION_DENIED' }]);
+    expect((await store.find(auditLog, { where: { command: 'counting.step' } })).rows).toMatchObject([
+      { outcome: 'refused', errorCode: 'PERMISSION_DENIED' },
+    ]);
     await crm.close();
   });
 });

@@ -10,7 +10,20 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { VALUE_KINDS, auditLog, coreCollections, createClientele, defineCollection, defineModule, field, manualClock, memoryStore, scan, type CollectionSpec, type Store } from '@clientele/core';
+import {
+  VALUE_KINDS,
+  auditLog,
+  coreCollections,
+  createClientele,
+  defineCollection,
+  defineModule,
+  field,
+  manualClock,
+  memoryStore,
+  scan,
+  type CollectionSpec,
+  type Store,
+} from '@clientele/core';
 import { complaints, complaintsCollections, type ComplaintsConfigInput } from '@clientele/complaints';
 import { loyalty, loyaltyCollections } from '@clientele/loyalty';
 import { segments, segmentCollections } from '@clientele/segments';
@@ -21,7 +34,17 @@ const SYSTEM = { actor: { system: 'test-setup' } } as const;
 const NOBODY = { actor: { staffId: 'E-NOLIMIT' } } as const;
 /** Every permission, limits that cover every move here. */
 const DIRECTOR = { actor: { staffId: 'E-DIRECTOR' } } as const;
-const ALL_LIMITS = ['refund', 'void', 'compensation', 'goodwill-points', 'voucher', 'points-adjustment', 'exchange', 'repair', 'credit'];
+const ALL_LIMITS = [
+  'refund',
+  'void',
+  'compensation',
+  'goodwill-points',
+  'voucher',
+  'points-adjustment',
+  'exchange',
+  'repair',
+  'credit',
+];
 
 const limits = (acknowledge: number, resolve: number) => ({ acknowledge, resolve });
 const tiers = { low: limits(60, 480), medium: limits(60, 480), high: limits(60, 480) };
@@ -42,13 +65,31 @@ const LADDER: ComplaintsConfigInput = {
 };
 
 /** The commands an auditor named as moving value: each must declare it. */
-const NAMED_MOVERS = ['purchases.return', 'purchases.void', 'loyalty.stored-value.refund', 'loyalty.adjust', 'loyalty.grant-goodwill', 'loyalty.vouchers.issue', 'complaints.propose', 'complaints.approve', 'complaints.settle'];
+const NAMED_MOVERS = [
+  'purchases.return',
+  'purchases.void',
+  'loyalty.stored-value.refund',
+  'loyalty.adjust',
+  'loyalty.grant-goodwill',
+  'loyalty.vouchers.issue',
+  'complaints.propose',
+  'complaints.approve',
+  'complaints.settle',
+];
 
 function openCrm(store: Store) {
   return createClientele({
     store,
     clock: manualClock('2026-11-02T02:00:00Z'),
-    modules: [loyalty({ id: 'tiantian', timeZone: 'Asia/Shanghai', earn: [{ id: 'base', name: 'Everything', kind: 'per-spend', every: 100 }] }), complaints(LADDER), segments()] as const,
+    modules: [
+      loyalty({
+        id: 'tiantian',
+        timeZone: 'Asia/Shanghai',
+        earn: [{ id: 'base', name: 'Everything', kind: 'per-spend', every: 100 }],
+      }),
+      complaints(LADDER),
+      segments(),
+    ] as const,
   });
 }
 type Crm = ReturnType<typeof openCrm>;
@@ -58,13 +99,29 @@ async function openShop(store: Store) {
   await crm.migrate();
   await crm.stores.create({ id: 'S01', name: '人民路店', region: 'East', timeZone: 'Asia/Shanghai' }, SYSTEM);
   await crm.roles.define({ id: 'nolimit', name: 'No limit', permissions: ['*'] }, SYSTEM);
-  await crm.roles.define({ id: 'director', name: 'Director', permissions: ['*'], limits: Object.fromEntries(ALL_LIMITS.map((l) => [l, 10_000_000])) }, SYSTEM);
+  await crm.roles.define(
+    {
+      id: 'director',
+      name: 'Director',
+      permissions: ['*'],
+      limits: Object.fromEntries(ALL_LIMITS.map((l) => [l, 10_000_000])),
+    },
+    SYSTEM,
+  );
   await crm.staff.add({ id: 'E-NOLIMIT', name: '新人', storeId: 'S01', roleId: 'nolimit' }, SYSTEM);
   await crm.staff.add({ id: 'E-DIRECTOR', name: '陈总', storeId: 'S01', roleId: 'director' }, SYSTEM);
-  await crm.loyalty.vouchers.defineTemplate({ id: 'SORRY-20', name: 'Sorry 20', value: { kind: 'amount', amount: 2000 }, validity: { kind: 'days', days: 30 } }, SYSTEM);
-  await crm.loyalty.storedValue.defineProduct({ id: 'GIFT', name: 'Gift card', kind: 'anonymous', prefix: '95' }, SYSTEM);
+  await crm.loyalty.vouchers.defineTemplate(
+    { id: 'SORRY-20', name: 'Sorry 20', value: { kind: 'amount', amount: 2000 }, validity: { kind: 'days', days: 30 } },
+    SYSTEM,
+  );
+  await crm.loyalty.storedValue.defineProduct(
+    { id: 'GIFT', name: 'Gift card', kind: 'anonymous', prefix: '95' },
+    SYSTEM,
+  );
   const member = (await crm.customers.register({ kind: 'individual', name: '张伟', homeStoreId: 'S01' }, SYSTEM)).id;
-  const canteen = (await crm.customers.register({ kind: 'organisation', legalName: '第一中学食堂', homeStoreId: 'S01' }, SYSTEM)).id;
+  const canteen = (
+    await crm.customers.register({ kind: 'organisation', legalName: '第一中学食堂', homeStoreId: 'S01' }, SYSTEM)
+  ).id;
   await crm.segments.credit.setAccount({ customerId: canteen, limit: 10000, mode: 'approve' }, SYSTEM);
   return { crm, store, member, canteen };
 }
@@ -73,11 +130,37 @@ type Shop = Awaited<ReturnType<typeof openShop>>;
 let n = 0;
 const key = (label: string) => `${label}-${++n}-${Math.random().toString(36).slice(2, 8)}`;
 const kettle = (price: number) => [{ sku: 'KETTLE', category: 'appliances', quantity: 1, unitPrice: price }];
-const sell = (shop: Shop, price: number, payments?: Array<{ method: string; amount: number; reference?: string }>, customerId = shop.member) =>
-  shop.crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: key('R'), customerId, lines: kettle(price), ...(payments ? { payments } : {}) }, { ...SYSTEM, idempotencyKey: key('sale') });
+const sell = (
+  shop: Shop,
+  price: number,
+  payments?: Array<{ method: string; amount: number; reference?: string }>,
+  customerId = shop.member,
+) =>
+  shop.crm.purchases.record(
+    {
+      storeId: 'S01',
+      terminalId: 'T1',
+      receiptNo: key('R'),
+      customerId,
+      lines: kettle(price),
+      ...(payments ? { payments } : {}),
+    },
+    { ...SYSTEM, idempotencyKey: key('sale') },
+  );
 
 async function complaint(shop: Shop) {
-  const c = await shop.crm.complaints.open({ kind: 'complaint', channel: 'counter', storeId: 'S01', customerId: shop.member, category: 'service', severity: 'low', description: 'Charged twice for the kettle.' }, NOBODY);
+  const c = await shop.crm.complaints.open(
+    {
+      kind: 'complaint',
+      channel: 'counter',
+      storeId: 'S01',
+      customerId: shop.member,
+      category: 'service',
+      severity: 'low',
+      description: 'Charged twice for the kettle.',
+    },
+    NOBODY,
+  );
   await shop.crm.complaints.acknowledge({ caseId: c.id }, NOBODY);
   await shop.crm.complaints.investigate({ caseId: c.id }, NOBODY);
   return c.id;
@@ -91,30 +174,67 @@ type Attempt = (options: { actor: { staffId: string } }) => Promise<unknown>;
 const DRIVERS: Record<string, (shop: Shop) => Promise<Attempt>> = {
   async 'purchases.record'(shop) {
     // On account past the canteen's 100-yuan credit limit, which asks for `credit` authority.
-    return (o) => shop.crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: key('R'), customerId: shop.canteen, lines: kettle(30000), payments: [{ method: 'account', amount: 30000 }] }, { ...o, idempotencyKey: key('sale') });
+    return (o) =>
+      shop.crm.purchases.record(
+        {
+          storeId: 'S01',
+          terminalId: 'T1',
+          receiptNo: key('R'),
+          customerId: shop.canteen,
+          lines: kettle(30000),
+          payments: [{ method: 'account', amount: 30000 }],
+        },
+        { ...o, idempotencyKey: key('sale') },
+      );
   },
   async 'purchases.return'(shop) {
     const sale = await sell(shop, 30000);
-    return (o) => shop.crm.purchases.return({ purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'faulty' }, { ...o, idempotencyKey: key('return') });
+    return (o) =>
+      shop.crm.purchases.return(
+        { purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'faulty' },
+        { ...o, idempotencyKey: key('return') },
+      );
   },
   async 'purchases.void'(shop) {
     const sale = await sell(shop, 30000);
-    return (o) => shop.crm.purchases.void({ purchaseId: sale.id, reason: 'wrong basket' }, { ...o, idempotencyKey: key('void') });
+    return (o) =>
+      shop.crm.purchases.void({ purchaseId: sale.id, reason: 'wrong basket' }, { ...o, idempotencyKey: key('void') });
   },
   async 'loyalty.stored-value.refund'(shop) {
-    const card = await shop.crm.loyalty.storedValue.sell({ productId: 'GIFT', storeId: 'S01', amount: 50000 }, { ...SYSTEM, idempotencyKey: key('sell') });
+    const card = await shop.crm.loyalty.storedValue.sell(
+      { productId: 'GIFT', storeId: 'S01', amount: 50000 },
+      { ...SYSTEM, idempotencyKey: key('sell') },
+    );
     await sell(shop, 30000, [{ method: 'stored-value', amount: 30000, reference: card.number }]);
-    const paymentId = (await shop.crm.loyalty.storedValue.statement(card.number, SYSTEM)).entries.find((e) => e.kind === 'spend')!.paymentId!;
-    return (o) => shop.crm.loyalty.storedValue.refund({ paymentId, amount: 10000, reason: 'price match' }, { ...o, idempotencyKey: key('refund') });
+    const paymentId = (await shop.crm.loyalty.storedValue.statement(card.number, SYSTEM)).entries.find(
+      (e) => e.kind === 'spend',
+    )!.paymentId!;
+    return (o) =>
+      shop.crm.loyalty.storedValue.refund(
+        { paymentId, amount: 10000, reason: 'price match' },
+        { ...o, idempotencyKey: key('refund') },
+      );
   },
   async 'loyalty.adjust'(shop) {
-    return (o) => shop.crm.loyalty.adjust({ customerId: shop.member, points: 500, reason: 'till was offline' }, { ...o, idempotencyKey: key('adjust') });
+    return (o) =>
+      shop.crm.loyalty.adjust(
+        { customerId: shop.member, points: 500, reason: 'till was offline' },
+        { ...o, idempotencyKey: key('adjust') },
+      );
   },
   async 'loyalty.grant-goodwill'(shop) {
-    return (o) => shop.crm.loyalty.grantGoodwill({ customerId: shop.member, points: 500, reason: 'waited too long' }, { ...o, idempotencyKey: key('goodwill') });
+    return (o) =>
+      shop.crm.loyalty.grantGoodwill(
+        { customerId: shop.member, points: 500, reason: 'waited too long' },
+        { ...o, idempotencyKey: key('goodwill') },
+      );
   },
   async 'loyalty.vouchers.issue'(shop) {
-    return (o) => shop.crm.loyalty.vouchers.issue({ templateId: 'SORRY-20', customerId: shop.member }, { ...o, idempotencyKey: key('issue') });
+    return (o) =>
+      shop.crm.loyalty.vouchers.issue(
+        { templateId: 'SORRY-20', customerId: shop.member },
+        { ...o, idempotencyKey: key('issue') },
+      );
   },
   async 'complaints.propose'(shop) {
     const caseId = await complaint(shop);
@@ -128,7 +248,20 @@ const DRIVERS: Record<string, (shop: Shop) => Promise<Attempt>> = {
   },
   async 'complaints.rule'(shop) {
     const sale = await sell(shop, 15900);
-    const c = await shop.crm.complaints.open({ kind: 'after-sales', request: 'return', channel: 'counter', storeId: 'S01', purchaseId: sale.id, items: [{ sku: 'KETTLE', lineNo: 1 }], category: 'appliances', severity: 'low', description: 'Stops heating.' }, NOBODY);
+    const c = await shop.crm.complaints.open(
+      {
+        kind: 'after-sales',
+        request: 'return',
+        channel: 'counter',
+        storeId: 'S01',
+        purchaseId: sale.id,
+        items: [{ sku: 'KETTLE', lineNo: 1 }],
+        category: 'appliances',
+        severity: 'low',
+        description: 'Stops heating.',
+      },
+      NOBODY,
+    );
     await shop.crm.complaints.acknowledge({ caseId: c.id }, NOBODY);
     await shop.crm.complaints.explain({ caseId: c.id, note: 'Three guarantees: refund within 7 days.' }, NOBODY);
     await shop.crm.complaints.mediate({ caseId: c.id }, NOBODY);
@@ -137,7 +270,19 @@ const DRIVERS: Record<string, (shop: Shop) => Promise<Attempt>> = {
   async 'complaints.settle'(shop) {
     return (o) =>
       shop.crm.complaints.settleAtCounter(
-        { case: { kind: 'complaint', channel: 'counter', storeId: 'S01', customerId: shop.member, category: 'service', severity: 'low', description: 'Rude at the till.' }, remedies: [{ type: 'compensation', amount: 3000 }], rootCause: 'other' },
+        {
+          case: {
+            kind: 'complaint',
+            channel: 'counter',
+            storeId: 'S01',
+            customerId: shop.member,
+            category: 'service',
+            severity: 'low',
+            description: 'Rude at the till.',
+          },
+          remedies: [{ type: 'compensation', amount: 3000 }],
+          rootCause: 'other',
+        },
         { ...o, idempotencyKey: key('settle') },
       );
   },
@@ -146,7 +291,12 @@ const DRIVERS: Record<string, (shop: Shop) => Promise<Attempt>> = {
   },
 };
 
-const ALL: readonly CollectionSpec[] = [...coreCollections, ...loyaltyCollections, ...complaintsCollections, ...segmentCollections];
+const ALL: readonly CollectionSpec[] = [
+  ...coreCollections,
+  ...loyaltyCollections,
+  ...complaintsCollections,
+  ...segmentCollections,
+];
 
 /** Every row but the audit log's, to prove a refusal kept nothing else. */
 async function dump(crm: Crm): Promise<string> {
@@ -167,7 +317,12 @@ function documentedMoves(): Map<string, { permission: string; limits: string; gi
     const cells = line.split('|').map((c) => c.trim());
     const name = /^`([a-z.-]+)`$/.exec(cells[1] ?? '')?.[1];
     if (!name) continue;
-    rows.set(name, { permission: cells[2]!.replace(/`/g, ''), limits: cells[3]!, gives: cells[4]!, measure: cells[5]! });
+    rows.set(name, {
+      permission: cells[2]!.replace(/`/g, ''),
+      limits: cells[3]!,
+      gives: cells[4]!,
+      measure: cells[5]!,
+    });
   }
   return rows;
 }
@@ -177,7 +332,11 @@ describe('the declared value moves', () => {
     const commands = openCrm(memoryStore()).commands();
     expect(commands.length).toBeGreaterThan(80);
     const movers = commands.filter((c) => c.moves);
-    for (const name of NAMED_MOVERS) expect(movers.map((c) => c.name), name).toContain(name);
+    for (const name of NAMED_MOVERS)
+      expect(
+        movers.map((c) => c.name),
+        name,
+      ).toContain(name);
     const documented = documentedMoves();
     expect([...documented.keys()].sort()).toEqual(movers.map((c) => c.name).sort());
     for (const c of movers) {
@@ -205,10 +364,15 @@ describe.each(STORE_KINDS)('every value move held to a limit on $name', (kind) =
       const attempt = await DRIVERS[command.name]!(shop);
       const before = await dump(shop.crm);
       const refusedBefore = (await refused(shop.crm, command.name)).length;
-      const outcome = await attempt(NOBODY).then((r) => ({ ok: r }), (e: unknown) => ({ error: e }));
+      const outcome = await attempt(NOBODY).then(
+        (r) => ({ ok: r }),
+        (e: unknown) => ({ error: e }),
+      );
       if (command.moves!.aboveLimit === 'escalate') {
         // Complaint remedies wait for approval instead: recorded, nothing given.
-        expect(outcome, command.name).toMatchObject({ ok: { remedies: [expect.objectContaining({ status: 'awaiting-approval' })] } });
+        expect(outcome, command.name).toMatchObject({
+          ok: { remedies: [expect.objectContaining({ status: 'awaiting-approval' })] },
+        });
         continue;
       }
       expect(outcome, command.name).toMatchObject({ error: { code: 'AUTHORITY_EXCEEDED' } });
@@ -226,33 +390,66 @@ async function refused(crm: Crm, command: string) {
 }
 
 describe('the kernel’s guard over value moves', () => {
-  const marks = defineCollection({ name: 'test_marks', primaryKey: 'id', fields: { id: field.string() }, plain: ['id'] });
+  const marks = defineCollection({
+    name: 'test_marks',
+    primaryKey: 'id',
+    fields: { id: field.string() },
+    plain: ['id'],
+  });
   const sneaky = defineModule({
     name: 'sneaky',
     collections: [marks],
     setup(kernel) {
       const input = z.object({ id: z.string() }).strict();
-      const mark = (ctx: Parameters<Parameters<typeof kernel.command>[0]['run']>[0], id: string) => ctx.tx.insert(marks, { id });
+      const mark = (ctx: Parameters<Parameters<typeof kernel.command>[0]['run']>[0], id: string) =>
+        ctx.tx.insert(marks, { id });
       return {
         api: {
-          undeclared: kernel.command({ name: 'sneaky.undeclared', input, permission: 'sneaky.go', idempotency: 'optional', async run(ctx, i) {
-            await mark(ctx, i.id);
-            ctx.moved('points', 100);
-          } }),
-          early: kernel.command({ name: 'sneaky.early', input, permission: 'sneaky.go', idempotency: 'optional', moves: { gives: ['points'], limits: ['bonus'], measure: 'points' }, async run(ctx, i) {
-            await mark(ctx, i.id);
-            ctx.moved('points', 100);
-            await ctx.requireAuthority('bonus', 100);
-          } }),
-          wrongLimit: kernel.command({ name: 'sneaky.wrong-limit', input, permission: 'sneaky.go', idempotency: 'optional', moves: { gives: ['points'], limits: ['bonus'], measure: 'points' }, async run(ctx, i) {
-            await mark(ctx, i.id);
-            await ctx.requireAuthority('refund', 100);
-          } }),
-          proper: kernel.command({ name: 'sneaky.proper', input, permission: 'sneaky.go', idempotency: 'optional', moves: { gives: ['points'], limits: ['bonus'], measure: 'points' }, async run(ctx, i) {
-            await ctx.requireAuthority('bonus', 100);
-            await mark(ctx, i.id);
-            ctx.moved('points', 100);
-          } }),
+          undeclared: kernel.command({
+            name: 'sneaky.undeclared',
+            input,
+            permission: 'sneaky.go',
+            idempotency: 'optional',
+            async run(ctx, i) {
+              await mark(ctx, i.id);
+              ctx.moved('points', 100);
+            },
+          }),
+          early: kernel.command({
+            name: 'sneaky.early',
+            input,
+            permission: 'sneaky.go',
+            idempotency: 'optional',
+            moves: { gives: ['points'], limits: ['bonus'], measure: 'points' },
+            async run(ctx, i) {
+              await mark(ctx, i.id);
+              ctx.moved('points', 100);
+              await ctx.requireAuthority('bonus', 100);
+            },
+          }),
+          wrongLimit: kernel.command({
+            name: 'sneaky.wrong-limit',
+            input,
+            permission: 'sneaky.go',
+            idempotency: 'optional',
+            moves: { gives: ['points'], limits: ['bonus'], measure: 'points' },
+            async run(ctx, i) {
+              await mark(ctx, i.id);
+              await ctx.requireAuthority('refund', 100);
+            },
+          }),
+          proper: kernel.command({
+            name: 'sneaky.proper',
+            input,
+            permission: 'sneaky.go',
+            idempotency: 'optional',
+            moves: { gives: ['points'], limits: ['bonus'], measure: 'points' },
+            async run(ctx, i) {
+              await ctx.requireAuthority('bonus', 100);
+              await mark(ctx, i.id);
+              ctx.moved('points', 100);
+            },
+          }),
         },
       };
     },
@@ -262,7 +459,11 @@ describe('the kernel’s guard over value moves', () => {
     const crm = createClientele({ store: memoryStore(), modules: [sneaky] as const });
     await crm.migrate();
     const as = { actor: { system: 'test' } };
-    for (const [name, run] of [['undeclared', crm.sneaky.undeclared], ['early', crm.sneaky.early], ['wrong limit', crm.sneaky.wrongLimit]] as const) {
+    for (const [name, run] of [
+      ['undeclared', crm.sneaky.undeclared],
+      ['early', crm.sneaky.early],
+      ['wrong limit', crm.sneaky.wrongLimit],
+    ] as const) {
       const error = await run({ id: name }, as).catch((e: unknown) => e);
       expect(error, name).toMatchObject({ code: 'INVALID_STATE', details: { reason: 'command_declaration' } });
     }
@@ -273,4 +474,3 @@ describe('the kernel’s guard over value moves', () => {
     expect(kept).toEqual(['proper']);
   });
 });
-

@@ -11,21 +11,49 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { actorSchema, auditLog, cardNumberSchema, idempotencyKeySchema, isClienteleError, type CommandInfo, type ErrorCode, type QueryInfo } from '@clientele/core';
+import {
+  actorSchema,
+  auditLog,
+  cardNumberSchema,
+  idempotencyKeySchema,
+  isClienteleError,
+  type CommandInfo,
+  type ErrorCode,
+  type QueryInfo,
+} from '@clientele/core';
 import { pinSchema } from '@clientele/loyalty';
 import { rebuildSchema } from '@clientele/segments';
 import { sqliteStore } from '@clientele/sqlite';
 import { authorizeSchema, sellSchema, spendSchema } from '../packages/loyalty/src/stored-value-service.js';
 import { commandSamples } from './support/command-samples.js';
 import { ROOT, dumpTables, openFullChain } from './support/full-chain.js';
-import { POISONS, holdsPoison, materialize, planArb, poisonValue, wrongValue, type Poison } from './support/wrong-values.js';
+import {
+  POISONS,
+  holdsPoison,
+  materialize,
+  planArb,
+  poisonValue,
+  wrongValue,
+  type Poison,
+} from './support/wrong-values.js';
 
 /** Wrong inputs per command (the property's runs; inputs that turn out valid are skipped, not counted). */
 const RUNS = 300;
 /** Wrong options per command, given with a valid input. */
 const OPTION_RUNS = 60;
 
-const CODES: readonly ErrorCode[] = ['VALIDATION_FAILED', 'NOT_FOUND', 'CONFLICT', 'INSUFFICIENT_BALANCE', 'PERMISSION_DENIED', 'AUTHORITY_EXCEEDED', 'IDEMPOTENCY_MISMATCH', 'INVALID_STATE', 'STORE_UNAVAILABLE', 'UNSUPPORTED'];
+const CODES: readonly ErrorCode[] = [
+  'VALIDATION_FAILED',
+  'NOT_FOUND',
+  'CONFLICT',
+  'INSUFFICIENT_BALANCE',
+  'PERMISSION_DENIED',
+  'AUTHORITY_EXCEEDED',
+  'IDEMPOTENCY_MISMATCH',
+  'INVALID_STATE',
+  'STORE_UNAVAILABLE',
+  'UNSUPPORTED',
+];
 
 const dir = mkdtempSync(join(tmpdir(), 'clientele-wrong-input-'));
 const chain = await openFullChain(sqliteStore({ file: join(dir, 'crm.db') }));
@@ -54,18 +82,91 @@ const WRAPPERS: Record<string, z.ZodType> = {
 
 /** Functions on `crm` that only read (queries), so need no wrong-input run here. */
 const READS = new Set([
-  'customers.get', 'customers.search', 'customers.history', 'customers.needingReview', 'customers.duplicatesOf', 'customers.findDuplicates', 'customers.listMerges',
-  'cards.get', 'cards.lookup', 'cards.ofCustomer', 'purchases.get', 'purchases.byReceipt', 'purchases.ofCustomer', 'purchases.returnsOf', 'interactions.list', 'timeline',
-  'stores.get', 'stores.list', 'stores.calendar', 'roles.get', 'staff.get', 'staff.list', 'staff.authorityFor', 'audit.list',
-  'loyalty.quote', 'loyalty.explain', 'loyalty.contextFor', 'loyalty.quoteFor', 'loyalty.balance', 'loyalty.statement', 'loyalty.expirySchedule', 'loyalty.liability', 'loyalty.saleAward', 'loyalty.previewReturn', 'loyalty.tierProgress',
-  'loyalty.vouchers.template', 'loyalty.vouchers.templates', 'loyalty.vouchers.eligible', 'loyalty.vouchers.lookup', 'loyalty.vouchers.get', 'loyalty.vouchers.ofCustomer', 'loyalty.vouchers.history',
-  'loyalty.storedValue.product', 'loyalty.storedValue.card', 'loyalty.storedValue.statement', 'loyalty.storedValue.ofCustomer', 'loyalty.storedValue.isCardNumber', 'loyalty.storedValue.liability',
-  'complaints.get', 'complaints.byNumber', 'complaints.list', 'complaints.history', 'complaints.archive.search', 'complaints.reports.sla', 'complaints.reports.causes', 'complaints.actions.get', 'complaints.actions.list',
-  'complaints.surveys.questionnaires', 'complaints.surveys.invitations', 'complaints.surveys.scores', 'complaints.runDue',
-  'segments.get', 'segments.list', 'segments.match', 'segments.members', 'segments.segmentsOf', 'segments.policyFor', 'segments.stats', 'segments.atRisk', 'segments.distribution',
-  'segments.credit.check', 'segments.credit.status', 'segments.credit.ledger', 'segments.keyAccounts.due', 'segments.keyAccounts.get', 'segments.reports.structure',
-  'segments.recommendations.boughtTogether', 'segments.recommendations.nextCategories',
-  'migrate', 'runDue', 'close', 'commands', 'queries', 'segments.forModules.segmentsOf', 'segments.forModules.policyFor',
+  'customers.get',
+  'customers.search',
+  'customers.history',
+  'customers.needingReview',
+  'customers.duplicatesOf',
+  'customers.findDuplicates',
+  'customers.listMerges',
+  'cards.get',
+  'cards.lookup',
+  'cards.ofCustomer',
+  'purchases.get',
+  'purchases.byReceipt',
+  'purchases.ofCustomer',
+  'purchases.returnsOf',
+  'interactions.list',
+  'timeline',
+  'stores.get',
+  'stores.list',
+  'stores.calendar',
+  'roles.get',
+  'staff.get',
+  'staff.list',
+  'staff.authorityFor',
+  'audit.list',
+  'loyalty.quote',
+  'loyalty.explain',
+  'loyalty.contextFor',
+  'loyalty.quoteFor',
+  'loyalty.balance',
+  'loyalty.statement',
+  'loyalty.expirySchedule',
+  'loyalty.liability',
+  'loyalty.saleAward',
+  'loyalty.previewReturn',
+  'loyalty.tierProgress',
+  'loyalty.vouchers.template',
+  'loyalty.vouchers.templates',
+  'loyalty.vouchers.eligible',
+  'loyalty.vouchers.lookup',
+  'loyalty.vouchers.get',
+  'loyalty.vouchers.ofCustomer',
+  'loyalty.vouchers.history',
+  'loyalty.storedValue.product',
+  'loyalty.storedValue.card',
+  'loyalty.storedValue.statement',
+  'loyalty.storedValue.ofCustomer',
+  'loyalty.storedValue.isCardNumber',
+  'loyalty.storedValue.liability',
+  'complaints.get',
+  'complaints.byNumber',
+  'complaints.list',
+  'complaints.history',
+  'complaints.archive.search',
+  'complaints.reports.sla',
+  'complaints.reports.causes',
+  'complaints.actions.get',
+  'complaints.actions.list',
+  'complaints.surveys.questionnaires',
+  'complaints.surveys.invitations',
+  'complaints.surveys.scores',
+  'complaints.runDue',
+  'segments.get',
+  'segments.list',
+  'segments.match',
+  'segments.members',
+  'segments.segmentsOf',
+  'segments.policyFor',
+  'segments.stats',
+  'segments.atRisk',
+  'segments.distribution',
+  'segments.credit.check',
+  'segments.credit.status',
+  'segments.credit.ledger',
+  'segments.keyAccounts.due',
+  'segments.keyAccounts.get',
+  'segments.reports.structure',
+  'segments.recommendations.boughtTogether',
+  'segments.recommendations.nextCategories',
+  'migrate',
+  'runDue',
+  'close',
+  'commands',
+  'queries',
+  'segments.forModules.segmentsOf',
+  'segments.forModules.policyFor',
 ]);
 
 /** Every function reachable on `crm` (nested API objects included), by its path. */
@@ -90,7 +191,9 @@ function functionsOf(root: object): Map<string, Fn> {
 }
 
 const functions = functionsOf(chain.crm);
-const TARGETS = [...functions].filter(([path, fn]) => isCommand(fn) || path in WRAPPERS).map(([path, fn]) => ({ path, fn, schema: isCommand(fn) ? fn.info.input : WRAPPERS[path]! }));
+const TARGETS = [...functions]
+  .filter(([path, fn]) => isCommand(fn) || path in WRAPPERS)
+  .map(([path, fn]) => ({ path, fn, schema: isCommand(fn) ? fn.info.input : WRAPPERS[path]! }));
 const SAMPLES = commandSamples(chain.ids);
 
 const isRefusal = (row: Record<string, unknown>) => row['outcome'] === 'refused';
@@ -109,7 +212,8 @@ function refuses(schema: z.ZodType, value: unknown): boolean {
 }
 
 function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message.slice(0, 300)}\n${error.stack?.split('\n').slice(1, 6).join('\n')}`;
+  if (error instanceof Error)
+    return `${error.name}: ${error.message.slice(0, 300)}\n${error.stack?.split('\n').slice(1, 6).join('\n')}`;
   return String(error);
 }
 
@@ -122,7 +226,8 @@ async function expectRefused(path: string, fn: Fn, input: unknown, options: unkn
     error = e;
   }
   if (error === null) throw new Error(`${path} accepted a wrong input`);
-  if (!isClienteleError(error) || !CODES.includes(error.code)) throw new Error(`${path} threw a raw error: ${describeError(error)}`);
+  if (!isClienteleError(error) || !CODES.includes(error.code))
+    throw new Error(`${path} threw a raw error: ${describeError(error)}`);
   return error.code;
 }
 
@@ -135,17 +240,45 @@ type OptionsPlan =
   | { kind: 'key-poison'; poison: Poison };
 
 const optionsPlan: fc.Arbitrary<OptionsPlan> = fc.oneof(
-  fc.record({ kind: fc.constant('not-an-object' as const), value: fc.constantFrom(undefined, null, 'E-ROOT', 42, [], true) }),
+  fc.record({
+    kind: fc.constant('not-an-object' as const),
+    value: fc.constantFrom(undefined, null, 'E-ROOT', 42, [], true),
+  }),
   fc.record({ kind: fc.constant('no-actor' as const), withKey: fc.boolean() }),
   fc.record({
     kind: fc.constant('actor' as const),
     actor: fc.oneof(
       wrongValue,
-      fc.constantFrom({ staffId: 'E-NOBODY' }, { staffId: 'bad id!' }, { staffId: '' }, { system: '' }, { system: 'x'.repeat(65) }, { staffId: 'E-ROOT', system: 'x' }, { staffId: 'E-ROOT', extra: 1 }, { staffId: 12 }, { StaffId: 'E-ROOT' }, [{ staffId: 'E-ROOT' }]),
+      fc.constantFrom(
+        { staffId: 'E-NOBODY' },
+        { staffId: 'bad id!' },
+        { staffId: '' },
+        { system: '' },
+        { system: 'x'.repeat(65) },
+        { staffId: 'E-ROOT', system: 'x' },
+        { staffId: 'E-ROOT', extra: 1 },
+        { staffId: 12 },
+        { StaffId: 'E-ROOT' },
+        [{ staffId: 'E-ROOT' }],
+      ),
     ),
   }),
   fc.record({ kind: fc.constant('actor-poison' as const), poison: fc.constantFrom(...POISONS) }),
-  fc.record({ kind: fc.constant('key' as const), key: fc.oneof(wrongValue, fc.constantFrom('short', '', 'x'.repeat(201), 'key\u0000abcdefgh', 'key\u001b[0mabcdef', 'key\ud800abcdefgh', 12345678)) }),
+  fc.record({
+    kind: fc.constant('key' as const),
+    key: fc.oneof(
+      wrongValue,
+      fc.constantFrom(
+        'short',
+        '',
+        'x'.repeat(201),
+        'key\u0000abcdefgh',
+        'key\u001b[0mabcdef',
+        'key\ud800abcdefgh',
+        12345678,
+      ),
+    ),
+  }),
   fc.record({ kind: fc.constant('key-poison' as const), poison: fc.constantFrom(...POISONS) }),
 );
 
@@ -177,12 +310,20 @@ function wrongOptions(options: unknown): boolean {
 
 describe('wrong input to any command', () => {
   it('finds every command: each function on crm is a registered command, a known wrapper of commands, or a read', () => {
-    const unclassified = [...functions].filter(([path, fn]) => !isCommand(fn) && !(path in WRAPPERS) && !READS.has(path)).map(([path]) => path);
+    const unclassified = [...functions]
+      .filter(([path, fn]) => !isCommand(fn) && !(path in WRAPPERS) && !READS.has(path))
+      .map(([path]) => path);
     expect(unclassified).toEqual([]);
     const reached = new Set(TARGETS.map((t) => (isCommand(t.fn) ? t.fn.info.name : undefined)).filter(Boolean));
     // Every registered command is reached from crm, but the internal steps that wrappers and runDue run.
-    const unreached = chain.crm.commands().filter((c) => !reached.has(c.name)).map((c) => c.name);
-    for (const name of unreached) expect(name).toMatch(/^(loyalty\.(expire|release|warn|review)|loyalty\.stored-value\.(sell|authorize|spend|set-pin|pin-failed|expire)|loyalty\.vouchers\.expire|complaints\.(record-remedy|issue-remedy|execute|settle|escalate-due|actions\.escalate-due)|surveys\.expire|key-accounts\.announce-due|segments\.(rebuild|apply-membership))/);
+    const unreached = chain.crm
+      .commands()
+      .filter((c) => !reached.has(c.name))
+      .map((c) => c.name);
+    for (const name of unreached)
+      expect(name).toMatch(
+        /^(loyalty\.(expire|release|warn|review)|loyalty\.stored-value\.(sell|authorize|spend|set-pin|pin-failed|expire)|loyalty\.vouchers\.expire|complaints\.(record-remedy|issue-remedy|execute|settle|escalate-due|actions\.escalate-due)|surveys\.expire|key-accounts\.announce-due|segments\.(rebuild|apply-membership))/,
+      );
     expect(TARGETS.length).toBeGreaterThanOrEqual(80);
   });
 
@@ -192,7 +333,9 @@ describe('wrong input to any command', () => {
     const invalid = TARGETS.flatMap((t) =>
       (SAMPLES[t.path] ?? []).flatMap((sample, i) => {
         const r = t.schema.safeParse(sample);
-        return r.success ? [] : [`${t.path}[${i}]: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`];
+        return r.success
+          ? []
+          : [`${t.path}[${i}]: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`];
       }),
     );
     expect(invalid).toEqual([]);

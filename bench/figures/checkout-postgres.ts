@@ -15,7 +15,17 @@
 import pg from 'pg';
 import { createClientele, fingerprint, ulidGenerator, type Clientele } from '@clientele/core';
 import { postgresStore } from '@clientele/postgres';
-import { BASKET, CLERK, PRICED, STORE, addMembers, alternateRounds, openShop, throughputFigure, type Member } from '../checkout.js';
+import {
+  BASKET,
+  CLERK,
+  PRICED,
+  STORE,
+  addMembers,
+  alternateRounds,
+  openShop,
+  throughputFigure,
+  type Member,
+} from '../checkout.js';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';
 import { median, round } from '../stats.js';
 
@@ -91,23 +101,112 @@ function rawTill(pool: pg.Pool, schema: string, members: readonly Member[], t: n
     const { lines, subtotal, discountTotal, total } = PRICED;
     await client.query('BEGIN');
     try {
-      await client.query(named('purchase', q.purchase, [id, STORE, terminal, receiptNo, member.customerId, member.cardNumber, now, subtotal, discountTotal, total, lines.length, now]));
+      await client.query(
+        named('purchase', q.purchase, [
+          id,
+          STORE,
+          terminal,
+          receiptNo,
+          member.customerId,
+          member.cardNumber,
+          now,
+          subtotal,
+          discountTotal,
+          total,
+          lines.length,
+          now,
+        ]),
+      );
       for (const l of lines) {
-        await client.query(named('line', q.line, [`${id}:${l.lineNo}`, id, l.lineNo, member.customerId, STORE, now, l.sku, l.name, l.category, l.brand, l.quantityMilli, l.unitPrice, l.discount, l.amount]));
+        await client.query(
+          named('line', q.line, [
+            `${id}:${l.lineNo}`,
+            id,
+            l.lineNo,
+            member.customerId,
+            STORE,
+            now,
+            l.sku,
+            l.name,
+            l.category,
+            l.brand,
+            l.quantityMilli,
+            l.unitPrice,
+            l.discount,
+            l.amount,
+          ]),
+        );
       }
-      await client.query(named('timeline', q.timeline, [ids.next('tl'), member.customerId, now, `Bought ${lines.length} items for ¥${(total / 100).toFixed(2)} at ${STORE} (receipt ${receiptNo})`, STORE, id]));
+      await client.query(
+        named('timeline', q.timeline, [
+          ids.next('tl'),
+          member.customerId,
+          now,
+          `Bought ${lines.length} items for ¥${(total / 100).toFixed(2)} at ${STORE} (receipt ${receiptNo})`,
+          STORE,
+          id,
+        ]),
+      );
       const iso = now.toISOString();
-      await client.query(named('audit', q.audit, [ids.next('aud'), now, actor, member.customerId, id, JSON.stringify({ storeId: STORE, receiptNo, total, idempotencyKey: key })]));
+      await client.query(
+        named('audit', q.audit, [
+          ids.next('aud'),
+          now,
+          actor,
+          member.customerId,
+          id,
+          JSON.stringify({ storeId: STORE, receiptNo, total, idempotencyKey: key }),
+        ]),
+      );
       const result = JSON.stringify({
-        id, storeId: STORE, terminalId: terminal, receiptNo, customerId: member.customerId, cardNumber: member.cardNumber, channel: 'store',
-        occurredAt: { $date: iso }, currency: 'CNY', subtotal, discountTotal, total, refundedTotal: 0, status: 'completed', payments: [],
-        lines: lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, name: l.name, category: l.category, brand: l.brand, quantity: l.quantityMilli / 1000, unitPrice: l.unitPrice, discount: l.discount, amount: l.amount, returnedQuantity: 0 })),
+        id,
+        storeId: STORE,
+        terminalId: terminal,
+        receiptNo,
+        customerId: member.customerId,
+        cardNumber: member.cardNumber,
+        channel: 'store',
+        occurredAt: { $date: iso },
+        currency: 'CNY',
+        subtotal,
+        discountTotal,
+        total,
+        refundedTotal: 0,
+        status: 'completed',
+        payments: [],
+        lines: lines.map((l) => ({
+          lineNo: l.lineNo,
+          sku: l.sku,
+          name: l.name,
+          category: l.category,
+          brand: l.brand,
+          quantity: l.quantityMilli / 1000,
+          unitPrice: l.unitPrice,
+          discount: l.discount,
+          amount: l.amount,
+          returnedQuantity: 0,
+        })),
         createdAt: { $date: iso },
       });
       const request = { storeId: STORE, terminalId: terminal, receiptNo, cardNumber: member.cardNumber, lines: BASKET };
-      await client.query(named('key', q.key, [key, fingerprint(`purchases.record\n${JSON.stringify(request)}`), result, member.customerId, now]));
+      await client.query(
+        named('key', q.key, [
+          key,
+          fingerprint(`purchases.record\n${JSON.stringify(request)}`),
+          result,
+          member.customerId,
+          now,
+        ]),
+      );
       const seq = (await client.query(named('seq', q.seq, []))).rows[0].value as string;
-      const payload = JSON.stringify({ purchaseId: id, customerId: member.customerId, storeId: STORE, total, currency: 'CNY', occurredAt: iso });
+      const payload = JSON.stringify({
+        purchaseId: id,
+        customerId: member.customerId,
+        storeId: STORE,
+        total,
+        currency: 'CNY',
+        occurredAt: iso,
+      });
       await client.query(named('outbox', q.outbox, [ids.next('evt'), seq, member.customerId, payload, now]));
       await client.query('COMMIT');
     } catch (error) {
@@ -146,19 +245,28 @@ const WRITTEN = ['purchases', 'purchase_lines', 'timeline', 'outbox', 'audit_log
 /** Proves the baseline wrote what Clientele wrote: as many rows in every table a sale touches, and the same outbox counter. */
 async function checkSameRows(pool: pg.Pool, a: string, b: string): Promise<void> {
   const problems: string[] = [];
-  const count = async (schema: string, table: string) => Number((await pool.query(`SELECT count(*) AS n FROM "${schema}"."${table}"`)).rows[0].n);
+  const count = async (schema: string, table: string) =>
+    Number((await pool.query(`SELECT count(*) AS n FROM "${schema}"."${table}"`)).rows[0].n);
   for (const table of WRITTEN) {
     const [x, y] = [await count(a, table), await count(b, table)];
     if (x !== y) problems.push(`${table}: ${x} rows against ${y}`);
   }
-  const seq = async (schema: string) => (await pool.query(`SELECT value FROM "${schema}".sequences WHERE id = 'outbox'`)).rows[0]?.value;
+  const seq = async (schema: string) =>
+    (await pool.query(`SELECT value FROM "${schema}".sequences WHERE id = 'outbox'`)).rows[0]?.value;
   const [sa, sb] = [await seq(a), await seq(b)];
   if (sa !== sb) problems.push(`outbox counter: ${String(sa)} against ${String(sb)}`);
   // Every sale once: no receipt twice per terminal, totals exact.
-  const totals = async (schema: string) => (await pool.query(`SELECT count(DISTINCT (terminal_id, receipt_no)) AS n, sum(total) AS s FROM "${schema}".purchases`)).rows[0];
+  const totals = async (schema: string) =>
+    (
+      await pool.query(
+        `SELECT count(DISTINCT (terminal_id, receipt_no)) AS n, sum(total) AS s FROM "${schema}".purchases`,
+      )
+    ).rows[0];
   const [ta, tb] = [await totals(a), await totals(b)];
-  if (ta.n !== tb.n || ta.s !== tb.s) problems.push(`distinct sales and sum of totals: ${ta.n}/${ta.s} against ${tb.n}/${tb.s}`);
-  if (problems.length) throw new Error(`the baseline does not write what Clientele writes:\n  ${problems.join('\n  ')}`);
+  if (ta.n !== tb.n || ta.s !== tb.s)
+    problems.push(`distinct sales and sum of totals: ${ta.n}/${ta.s} against ${tb.n}/${tb.s}`);
+  if (problems.length)
+    throw new Error(`the baseline does not write what Clientele writes:\n  ${problems.join('\n  ')}`);
 }
 
 async function run({ quick, log }: RunSettings): Promise<FigureResult> {
@@ -169,7 +277,9 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
   const pool = new pg.Pool({ connectionString: PG_URL, max: TERMINALS * 2 });
   pool.on('error', () => undefined);
   try {
-    log(`setting up two identical chains with ${sizes.members} carded members each (schemas ${schemas.clientele}, ${schemas.raw})`);
+    log(
+      `setting up two identical chains with ${sizes.members} carded members each (schemas ${schemas.clientele}, ${schemas.raw})`,
+    );
     const crm = createClientele({ store: postgresStore({ pool, schema: schemas.clientele }) });
     const members = await setUpChain(crm, sizes.members);
     const setup = createClientele({ store: postgresStore({ pool, schema: schemas.raw }) });
@@ -187,27 +297,39 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
     const measured = await alternateRounds(
       sizes.rounds,
       (side) => measure(tills[side], sizes.salesPerTerminal),
-      (r, m) => log(`round ${r + 1}/${sizes.rounds}: clientele ${Math.round(m.clientele.rate)} sales/s, raw ${Math.round(m.raw.rate)} sales/s`),
+      (r, m) =>
+        log(
+          `round ${r + 1}/${sizes.rounds}: clientele ${Math.round(m.clientele.rate)} sales/s, raw ${Math.round(m.raw.rate)} sales/s`,
+        ),
     );
     await checkSameRows(pool, schemas.clientele, schemas.raw);
     await crm.close();
 
-    return throughputFigure('checkout.postgres.8', { clientele: measured.clientele.map((m) => m.rate), raw: measured.raw.map((m) => m.rate) }, {
-      samples: sizes.salesPerTerminal * TERMINALS,
-      extra: () => ({
-        terminals: TERMINALS,
-        rounds: sizes.rounds,
-        members: sizes.members,
-        // CPU of this (single-threaded) Node process per sale: eight tills share it, as they would a POS server.
-        clienteleCpuMsPerSale: round(median(measured.clientele.map((m) => m.cpuMs)), 2),
-        baselineCpuMsPerSale: round(median(measured.raw.map((m) => m.cpuMs)), 2),
-      }),
-      note: `median of rounds; 8 terminals at once, each a 5-line member sale with card, staff actor and idempotency key; Clientele at its default (read committed, lost updates detected, races run again); baseline = the same rows via raw node-postgres, read committed, one transaction per sale, no reads or validation`,
-    });
+    return throughputFigure(
+      'checkout.postgres.8',
+      { clientele: measured.clientele.map((m) => m.rate), raw: measured.raw.map((m) => m.rate) },
+      {
+        samples: sizes.salesPerTerminal * TERMINALS,
+        extra: () => ({
+          terminals: TERMINALS,
+          rounds: sizes.rounds,
+          members: sizes.members,
+          // CPU of this (single-threaded) Node process per sale: eight tills share it, as they would a POS server.
+          clienteleCpuMsPerSale: round(median(measured.clientele.map((m) => m.cpuMs)), 2),
+          baselineCpuMsPerSale: round(median(measured.raw.map((m) => m.cpuMs)), 2),
+        }),
+        note: `median of rounds; 8 terminals at once, each a 5-line member sale with card, staff actor and idempotency key; Clientele at its default (read committed, lost updates detected, races run again); baseline = the same rows via raw node-postgres, read committed, one transaction per sale, no reads or validation`,
+      },
+    );
   } finally {
-    for (const schema of Object.values(schemas)) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    for (const schema of Object.values(schemas))
+      await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
     await pool.end();
   }
 }
 
-export const checkoutPostgres: Figure = { id: 'checkout.postgres.8', title: 'checkout on PostgreSQL, 8 terminals at once (sales/s)', run };
+export const checkoutPostgres: Figure = {
+  id: 'checkout.postgres.8',
+  title: 'checkout on PostgreSQL, 8 terminals at once (sales/s)',
+  run,
+};

@@ -20,7 +20,18 @@ import path from 'node:path';
 import { createClientele, fingerprint, ulidGenerator } from '@clientele/core';
 import { loyalty } from '@clientele/loyalty';
 import { sqliteStore } from '@clientele/sqlite';
-import { BASKET, CLERK, PRICED, STORE, SYSTEM, alternateRounds, checkSameRows, openShop, salesRate, throughputFigure } from '../checkout.js';
+import {
+  BASKET,
+  CLERK,
+  PRICED,
+  STORE,
+  SYSTEM,
+  alternateRounds,
+  checkSameRows,
+  openShop,
+  salesRate,
+  throughputFigure,
+} from '../checkout.js';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';
 import { median, round } from '../stats.js';
 import { makeTempDir, removeTempDir } from '../temp.js';
@@ -41,19 +52,41 @@ const QUICK: Sizes = { warmup: 200, rounds: 3, salesPerRound: 300 };
 
 type Crm = ReturnType<typeof openCrm>;
 function openCrm(file: string) {
-  return createClientele({ store: sqliteStore({ file }), modules: [loyalty({ id: 'bench', timeZone: 'Asia/Shanghai' })] as const });
+  return createClientele({
+    store: sqliteStore({ file }),
+    modules: [loyalty({ id: 'bench', timeZone: 'Asia/Shanghai' })] as const,
+  });
 }
 
 /** A store, a clerk, a 10 % campaign template, a gift-card product; `vouchers` vouchers and one card with plenty on it. */
 async function setUpChain(crm: Crm, vouchers: number): Promise<{ codes: string[]; card: string }> {
   await openShop(crm, ['customers.write', 'sales.*']);
-  await crm.loyalty.vouchers.defineTemplate({ id: 'TEN-PCT', name: '10% off', value: { kind: 'percent', percent: 10, max: 5000 }, validity: { kind: 'days', days: 3650 }, stackable: true }, SYSTEM);
+  await crm.loyalty.vouchers.defineTemplate(
+    {
+      id: 'TEN-PCT',
+      name: '10% off',
+      value: { kind: 'percent', percent: 10, max: 5000 },
+      validity: { kind: 'days', days: 3650 },
+      stackable: true,
+    },
+    SYSTEM,
+  );
   await crm.loyalty.storedValue.defineProduct({ id: 'GIFT', name: 'Gift card', kind: 'anonymous' }, SYSTEM);
   const codes: string[] = [];
   for (let i = 0; i < vouchers; i++) {
-    codes.push((await crm.loyalty.vouchers.issue({ templateId: 'TEN-PCT', source: 'campaign', ref: { type: 'campaign', id: 'bench' } }, { ...SYSTEM, idempotencyKey: `bench-voucher-${i}` })).code);
+    codes.push(
+      (
+        await crm.loyalty.vouchers.issue(
+          { templateId: 'TEN-PCT', source: 'campaign', ref: { type: 'campaign', id: 'bench' } },
+          { ...SYSTEM, idempotencyKey: `bench-voucher-${i}` },
+        )
+      ).code,
+    );
   }
-  const card = await crm.loyalty.storedValue.sell({ productId: 'GIFT', storeId: STORE, amount: 1_000_000_000 }, { actor: CLERK, idempotencyKey: 'bench-card' });
+  const card = await crm.loyalty.storedValue.sell(
+    { productId: 'GIFT', storeId: STORE, amount: 1_000_000_000 },
+    { actor: CLERK, idempotencyKey: 'bench-card' },
+  );
   return { codes, card: card.number };
 }
 
@@ -115,12 +148,16 @@ function rawTill(db: Database.Database, stakes: { codes: string[]; card: string 
      VALUES (?, ?, NULL, 'captured', ?, ?, 0, ?, ?, ?, NULL, ?, ?, 'purchase', ?)`,
   );
   const nextSeqs = db.prepare(`UPDATE sequences SET value = value + 3 WHERE id = 'outbox' RETURNING value`).pluck();
-  const insertOutbox = db.prepare(`INSERT INTO outbox (id, seq, type, customer_id, payload, occurred_at) VALUES (?, ?, ?, NULL, ?, ?), (?, ?, ?, NULL, ?, ?), (?, ?, ?, NULL, ?, ?)`);
+  const insertOutbox = db.prepare(
+    `INSERT INTO outbox (id, seq, type, customer_id, payload, occurred_at) VALUES (?, ?, ?, NULL, ?, ?), (?, ?, ?, NULL, ?, ?), (?, ?, ?, NULL, ?, ?)`,
+  );
   const insertAudit = db.prepare(
     `INSERT INTO audit_log (id, at, actor, command, outcome, error_code, customer_id, target_type, target_id, details)
      VALUES (?, ?, ?, 'purchases.record', 'ok', NULL, NULL, 'purchase', ?, ?)`,
   );
-  const insertKey = db.prepare(`INSERT INTO idempotency_keys (key, command, request_hash, result, customer_id, created_at) VALUES (?, 'purchases.record', ?, ?, NULL, ?)`);
+  const insertKey = db.prepare(
+    `INSERT INTO idempotency_keys (key, command, request_hash, result, customer_id, created_at) VALUES (?, 'purchases.record', ?, ?, NULL, ?)`,
+  );
   const actor = JSON.stringify({ staffId: CLERK.staffId, storeId: STORE, roleId: 'clerk' });
 
   const write = db.transaction((n: number, code: string) => {
@@ -135,28 +172,139 @@ function rawTill(db: Database.Database, stakes: { codes: string[]; card: string 
       { method: 'stored-value', amount: CARD_SPEND, reference: stakes.card },
       { method: 'cash', amount: CASH, reference: null },
     ];
-    insertPurchase.run(id, STORE, TERMINAL, receiptNo, at, PRICED.subtotal, PRICED.discountTotal, PRICED.total, PRICED.lines.length, JSON.stringify(payments), at);
-    insertLines.run(PRICED.lines.flatMap((l) => [`${id}:${l.lineNo}`, id, l.lineNo, STORE, at, l.sku, l.category, l.brand, l.quantityMilli, l.unitPrice, l.discount, l.amount]));
-    const voucher = takeVoucher.get(id, VOUCHER, at, code) as { id: string; customer_id: string | null; last_seq: number } | undefined;
+    insertPurchase.run(
+      id,
+      STORE,
+      TERMINAL,
+      receiptNo,
+      at,
+      PRICED.subtotal,
+      PRICED.discountTotal,
+      PRICED.total,
+      PRICED.lines.length,
+      JSON.stringify(payments),
+      at,
+    );
+    insertLines.run(
+      PRICED.lines.flatMap((l) => [
+        `${id}:${l.lineNo}`,
+        id,
+        l.lineNo,
+        STORE,
+        at,
+        l.sku,
+        l.category,
+        l.brand,
+        l.quantityMilli,
+        l.unitPrice,
+        l.discount,
+        l.amount,
+      ]),
+    );
+    const voucher = takeVoucher.get(id, VOUCHER, at, code) as
+      | { id: string; customer_id: string | null; last_seq: number }
+      | undefined;
     if (!voucher) throw new Error(`voucher ${code} is not active`);
-    voucherEntry.run(ids.next('vce'), voucher.id, voucher.last_seq, at, VOUCHER, voucher.customer_id, STORE, id, actor, JSON.stringify({ receiptNo, terminalId: TERMINAL }));
-    const card = debitCard.get(CARD_SPEND, CARD_SPEND, stakes.card, CARD_SPEND) as { balance: number; last_seq: number; product_id: string; store_id: string } | undefined;
+    voucherEntry.run(
+      ids.next('vce'),
+      voucher.id,
+      voucher.last_seq,
+      at,
+      VOUCHER,
+      voucher.customer_id,
+      STORE,
+      id,
+      actor,
+      JSON.stringify({ receiptNo, terminalId: TERMINAL }),
+    );
+    const card = debitCard.get(CARD_SPEND, CARD_SPEND, stakes.card, CARD_SPEND) as
+      | { balance: number; last_seq: number; product_id: string; store_id: string }
+      | undefined;
     if (!card) throw new Error('the card cannot cover the spend');
     const paymentId = ids.next('svp');
-    cardEntry.run(ids.next('sve'), stakes.card, card.last_seq, at, -CARD_SPEND, card.balance, card.product_id, card.store_id, STORE, paymentId, id, actor);
+    cardEntry.run(
+      ids.next('sve'),
+      stakes.card,
+      card.last_seq,
+      at,
+      -CARD_SPEND,
+      card.balance,
+      card.product_id,
+      card.store_id,
+      STORE,
+      paymentId,
+      id,
+      actor,
+    );
     cardPayment.run(paymentId, stakes.card, CARD_SPEND, CARD_SPEND, STORE, TERMINAL, at, at, id, id);
     const seq = nextSeqs.get() as number;
     insertOutbox.run(
-      ids.next('evt'), seq - 2, 'purchase.recorded', JSON.stringify({ purchaseId: id, customerId: null, storeId: STORE, total: PRICED.total, currency: 'CNY', occurredAt: iso }), at,
-      ids.next('evt'), seq - 1, 'voucher.redeemed', JSON.stringify({ voucherId: voucher.id, customerId: null, purchaseId: id, storeId: STORE, discount: VOUCHER }), at,
-      ids.next('evt'), seq, 'stored-value.spent', JSON.stringify({ paymentId, cardNumber: stakes.card, customerId: null, storeId: STORE, amount: CARD_SPEND, ref: { type: 'purchase', id } }), at,
+      ids.next('evt'),
+      seq - 2,
+      'purchase.recorded',
+      JSON.stringify({
+        purchaseId: id,
+        customerId: null,
+        storeId: STORE,
+        total: PRICED.total,
+        currency: 'CNY',
+        occurredAt: iso,
+      }),
+      at,
+      ids.next('evt'),
+      seq - 1,
+      'voucher.redeemed',
+      JSON.stringify({ voucherId: voucher.id, customerId: null, purchaseId: id, storeId: STORE, discount: VOUCHER }),
+      at,
+      ids.next('evt'),
+      seq,
+      'stored-value.spent',
+      JSON.stringify({
+        paymentId,
+        cardNumber: stakes.card,
+        customerId: null,
+        storeId: STORE,
+        amount: CARD_SPEND,
+        ref: { type: 'purchase', id },
+      }),
+      at,
     );
-    insertAudit.run(ids.next('aud'), at, actor, id, JSON.stringify({ storeId: STORE, receiptNo, total: PRICED.total, idempotencyKey: key }));
+    insertAudit.run(
+      ids.next('aud'),
+      at,
+      actor,
+      id,
+      JSON.stringify({ storeId: STORE, receiptNo, total: PRICED.total, idempotencyKey: key }),
+    );
     // What a retry must get back: the sale as first returned (dates tagged as Clientele tags them).
     const result = JSON.stringify({
-      id, storeId: STORE, terminalId: TERMINAL, receiptNo, customerId: null, cardNumber: null, channel: 'store',
-      occurredAt: { $date: iso }, currency: 'CNY', subtotal: PRICED.subtotal, discountTotal: PRICED.discountTotal, total: PRICED.total, refundedTotal: 0, status: 'completed', payments,
-      lines: PRICED.lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, name: null, category: l.category, brand: l.brand, quantity: l.quantityMilli / 1000, unitPrice: l.unitPrice, discount: l.discount, amount: l.amount, returnedQuantity: 0 })),
+      id,
+      storeId: STORE,
+      terminalId: TERMINAL,
+      receiptNo,
+      customerId: null,
+      cardNumber: null,
+      channel: 'store',
+      occurredAt: { $date: iso },
+      currency: 'CNY',
+      subtotal: PRICED.subtotal,
+      discountTotal: PRICED.discountTotal,
+      total: PRICED.total,
+      refundedTotal: 0,
+      status: 'completed',
+      payments,
+      lines: PRICED.lines.map((l) => ({
+        lineNo: l.lineNo,
+        sku: l.sku,
+        name: null,
+        category: l.category,
+        brand: l.brand,
+        quantity: l.quantityMilli / 1000,
+        unitPrice: l.unitPrice,
+        discount: l.discount,
+        amount: l.amount,
+        returnedQuantity: 0,
+      })),
       createdAt: { $date: iso },
     });
     const request = { storeId: STORE, terminalId: TERMINAL, receiptNo, lines: BASKET, payments };
@@ -175,7 +323,18 @@ function rawTill(db: Database.Database, stakes: { codes: string[]; card: string 
 }
 
 /** Sales per second of wall-clock time, and per second of this process's CPU time (less disturbed by other processes). */
-const WRITTEN = ['purchases', 'purchase_lines', 'outbox', 'audit_log', 'idempotency_keys', 'loyalty_vouchers', 'loyalty_voucher_entries', 'loyalty_sv_cards', 'loyalty_sv_entries', 'loyalty_sv_payments'] as const;
+const WRITTEN = [
+  'purchases',
+  'purchase_lines',
+  'outbox',
+  'audit_log',
+  'idempotency_keys',
+  'loyalty_vouchers',
+  'loyalty_voucher_entries',
+  'loyalty_sv_cards',
+  'loyalty_sv_entries',
+  'loyalty_sv_payments',
+] as const;
 
 /** Besides the rows: the same outbox counter, vouchers redeemed, card balance, and last events. */
 const CHECKS = [
@@ -214,26 +373,36 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
       const measured = await alternateRounds(
         sizes.rounds,
         (side) => salesRate(tills[side], sizes.salesPerRound),
-        (r, rate) => log(`round ${r + 1}/${sizes.rounds}: clientele ${Math.round(rate.clientele.wall)} sales/s (${Math.round(rate.clientele.cpu)} per CPU-s), raw ${Math.round(rate.raw.wall)} sales/s (${Math.round(rate.raw.cpu)} per CPU-s)`),
+        (r, rate) =>
+          log(
+            `round ${r + 1}/${sizes.rounds}: clientele ${Math.round(rate.clientele.wall)} sales/s (${Math.round(rate.clientele.cpu)} per CPU-s), raw ${Math.round(rate.raw.wall)} sales/s (${Math.round(rate.raw.cpu)} per CPU-s)`,
+          ),
       );
       db.close();
       await crm.close();
       checkSameRows(clienteleFile, rawFile, WRITTEN, CHECKS);
 
-      const cpu = { clientele: median(measured.clientele.map((m) => m.cpu)), raw: median(measured.raw.map((m) => m.cpu)) };
-      return throughputFigure('checkout.redeem.sqlite', { clientele: measured.clientele.map((m) => m.wall), raw: measured.raw.map((m) => m.wall) }, {
-        samples: sizes.salesPerRound,
-        extra: (clientele, baseline) => ({
-          rounds: sizes.rounds,
-          vouchers,
-          clienteleUsPerSale: round(1e6 / clientele, 1),
-          baselineUsPerSale: round(1e6 / baseline, 1),
-          clienteleSalesPerCpuSecond: round(cpu.clientele, 0),
-          baselineSalesPerCpuSecond: round(cpu.raw, 0),
-          cpuRatio: round(cpu.clientele / cpu.raw, 3),
-        }),
-        note: 'median of rounds; anonymous 5-line sale paid with a campaign voucher, a gift card and cash, staff actor and idempotency key; synchronous = FULL (the default) and secure_delete on both sides; baseline = the same rows via raw prepared statements (one guarded update each for voucher and card), one transaction per sale, no reads or validation; the CPU figures count only the CPU time of this process (no waiting for the disk or for a busy machine)',
-      });
+      const cpu = {
+        clientele: median(measured.clientele.map((m) => m.cpu)),
+        raw: median(measured.raw.map((m) => m.cpu)),
+      };
+      return throughputFigure(
+        'checkout.redeem.sqlite',
+        { clientele: measured.clientele.map((m) => m.wall), raw: measured.raw.map((m) => m.wall) },
+        {
+          samples: sizes.salesPerRound,
+          extra: (clientele, baseline) => ({
+            rounds: sizes.rounds,
+            vouchers,
+            clienteleUsPerSale: round(1e6 / clientele, 1),
+            baselineUsPerSale: round(1e6 / baseline, 1),
+            clienteleSalesPerCpuSecond: round(cpu.clientele, 0),
+            baselineSalesPerCpuSecond: round(cpu.raw, 0),
+            cpuRatio: round(cpu.clientele / cpu.raw, 3),
+          }),
+          note: 'median of rounds; anonymous 5-line sale paid with a campaign voucher, a gift card and cash, staff actor and idempotency key; synchronous = FULL (the default) and secure_delete on both sides; baseline = the same rows via raw prepared statements (one guarded update each for voucher and card), one transaction per sale, no reads or validation; the CPU figures count only the CPU time of this process (no waiting for the disk or for a busy machine)',
+        },
+      );
     } finally {
       if (db.open) db.close();
       await crm.close();
@@ -243,4 +412,8 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
   }
 }
 
-export const checkoutRedeemSqlite: Figure = { id: 'checkout.redeem.sqlite', title: 'checkout redeeming a voucher and spending a card on SQLite (sales/s)', run };
+export const checkoutRedeemSqlite: Figure = {
+  id: 'checkout.redeem.sqlite',
+  title: 'checkout redeeming a voucher and spending a card on SQLite (sales/s)',
+  run,
+};

@@ -16,7 +16,19 @@ import Database from 'better-sqlite3';
 import { createClientele, fingerprint, ulidGenerator, type Clientele } from '@clientele/core';
 import { sqliteStore, type SqliteDurability } from '@clientele/sqlite';
 import path from 'node:path';
-import { BASKET, CLERK, PRICED, STORE, addMembers, alternateRounds, checkSameRows, openShop, salesRate, throughputFigure, type Member } from '../checkout.js';
+import {
+  BASKET,
+  CLERK,
+  PRICED,
+  STORE,
+  addMembers,
+  alternateRounds,
+  checkSameRows,
+  openShop,
+  salesRate,
+  throughputFigure,
+  type Member,
+} from '../checkout.js';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';
 import { round } from '../stats.js';
 import { makeTempDir, removeTempDir } from '../temp.js';
@@ -65,12 +77,16 @@ function rawTill(db: Database.Database, members: readonly Member[]) {
      VALUES (?, ?, ?, 'purchases', 'purchase', ?, ?, 'purchase', ?, NULL)`,
   );
   const nextSeq = db.prepare(`UPDATE sequences SET value = value + 1 WHERE id = 'outbox' RETURNING value`).pluck();
-  const insertOutbox = db.prepare(`INSERT INTO outbox (id, seq, type, customer_id, payload, occurred_at) VALUES (?, ?, 'purchase.recorded', ?, ?, ?)`);
+  const insertOutbox = db.prepare(
+    `INSERT INTO outbox (id, seq, type, customer_id, payload, occurred_at) VALUES (?, ?, 'purchase.recorded', ?, ?, ?)`,
+  );
   const insertAudit = db.prepare(
     `INSERT INTO audit_log (id, at, actor, command, outcome, error_code, customer_id, target_type, target_id, details)
      VALUES (?, ?, ?, 'purchases.record', 'ok', NULL, ?, 'purchase', ?, ?)`,
   );
-  const insertKey = db.prepare(`INSERT INTO idempotency_keys (key, command, request_hash, result, customer_id, created_at) VALUES (?, 'purchases.record', ?, ?, ?, ?)`);
+  const insertKey = db.prepare(
+    `INSERT INTO idempotency_keys (key, command, request_hash, result, customer_id, created_at) VALUES (?, 'purchases.record', ?, ?, ?, ?)`,
+  );
   const actor = JSON.stringify({ staffId: CLERK.staffId, storeId: STORE, roleId: 'clerk' });
 
   const write = db.transaction((n: number, member: Member) => {
@@ -80,21 +96,94 @@ function rawTill(db: Database.Database, members: readonly Member[]) {
     const receiptNo = `R${n}`;
     const key = `till-${TERMINAL}-sale-${n}`;
     const { lines, subtotal, discountTotal, total } = PRICED;
-    insertPurchase.run(id, STORE, TERMINAL, receiptNo, member.customerId, member.cardNumber, at, subtotal, discountTotal, total, lines.length, at);
+    insertPurchase.run(
+      id,
+      STORE,
+      TERMINAL,
+      receiptNo,
+      member.customerId,
+      member.cardNumber,
+      at,
+      subtotal,
+      discountTotal,
+      total,
+      lines.length,
+      at,
+    );
     for (const l of lines) {
-      insertLine.run(`${id}:${l.lineNo}`, id, l.lineNo, member.customerId, STORE, at, l.sku, l.name, l.category, l.brand, l.quantityMilli, l.unitPrice, l.discount, l.amount);
+      insertLine.run(
+        `${id}:${l.lineNo}`,
+        id,
+        l.lineNo,
+        member.customerId,
+        STORE,
+        at,
+        l.sku,
+        l.name,
+        l.category,
+        l.brand,
+        l.quantityMilli,
+        l.unitPrice,
+        l.discount,
+        l.amount,
+      );
     }
-    insertTimeline.run(ids.next('tl'), member.customerId, at, `Bought ${lines.length} items for ¥${(total / 100).toFixed(2)} at ${STORE} (receipt ${receiptNo})`, STORE, id);
+    insertTimeline.run(
+      ids.next('tl'),
+      member.customerId,
+      at,
+      `Bought ${lines.length} items for ¥${(total / 100).toFixed(2)} at ${STORE} (receipt ${receiptNo})`,
+      STORE,
+      id,
+    );
     const seq = nextSeq.get() as number;
     const iso = now.toISOString();
-    const payload = JSON.stringify({ purchaseId: id, customerId: member.customerId, storeId: STORE, total, currency: 'CNY', occurredAt: iso });
+    const payload = JSON.stringify({
+      purchaseId: id,
+      customerId: member.customerId,
+      storeId: STORE,
+      total,
+      currency: 'CNY',
+      occurredAt: iso,
+    });
     insertOutbox.run(ids.next('evt'), seq, member.customerId, payload, at);
-    insertAudit.run(ids.next('aud'), at, actor, member.customerId, id, JSON.stringify({ storeId: STORE, receiptNo, total, idempotencyKey: key }));
+    insertAudit.run(
+      ids.next('aud'),
+      at,
+      actor,
+      member.customerId,
+      id,
+      JSON.stringify({ storeId: STORE, receiptNo, total, idempotencyKey: key }),
+    );
     // What a retry must get back: the sale as first returned (dates tagged as Clientele tags them).
     const result = JSON.stringify({
-      id, storeId: STORE, terminalId: TERMINAL, receiptNo, customerId: member.customerId, cardNumber: member.cardNumber, channel: 'store',
-      occurredAt: { $date: iso }, currency: 'CNY', subtotal, discountTotal, total, refundedTotal: 0, status: 'completed', payments: [],
-      lines: lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, name: l.name, category: l.category, brand: l.brand, quantity: l.quantityMilli / 1000, unitPrice: l.unitPrice, discount: l.discount, amount: l.amount, returnedQuantity: 0 })),
+      id,
+      storeId: STORE,
+      terminalId: TERMINAL,
+      receiptNo,
+      customerId: member.customerId,
+      cardNumber: member.cardNumber,
+      channel: 'store',
+      occurredAt: { $date: iso },
+      currency: 'CNY',
+      subtotal,
+      discountTotal,
+      total,
+      refundedTotal: 0,
+      status: 'completed',
+      payments: [],
+      lines: lines.map((l) => ({
+        lineNo: l.lineNo,
+        sku: l.sku,
+        name: l.name,
+        category: l.category,
+        brand: l.brand,
+        quantity: l.quantityMilli / 1000,
+        unitPrice: l.unitPrice,
+        discount: l.discount,
+        amount: l.amount,
+        returnedQuantity: 0,
+      })),
       createdAt: { $date: iso },
     });
     const request = { storeId: STORE, terminalId: TERMINAL, receiptNo, cardNumber: member.cardNumber, lines: BASKET };
@@ -153,7 +242,10 @@ async function run(id: string, durability: SqliteDurability, { quick, log }: Run
       const rates = await alternateRounds(
         sizes.rounds,
         async (side) => (await salesRate(tills[side], sizes.salesPerRound)).wall,
-        (r, rate) => log(`round ${r + 1}/${sizes.rounds}: clientele ${Math.round(rate.clientele)} sales/s, raw ${Math.round(rate.raw)} sales/s`),
+        (r, rate) =>
+          log(
+            `round ${r + 1}/${sizes.rounds}: clientele ${Math.round(rate.clientele)} sales/s, raw ${Math.round(rate.raw)} sales/s`,
+          ),
       );
       db.close();
       await crm.close();
@@ -161,7 +253,12 @@ async function run(id: string, durability: SqliteDurability, { quick, log }: Run
 
       return throughputFigure(id, rates, {
         samples: sizes.salesPerRound,
-        extra: (clientele, baseline) => ({ rounds: sizes.rounds, members: sizes.members, clienteleUsPerSale: round(1e6 / clientele, 1), baselineUsPerSale: round(1e6 / baseline, 1) }),
+        extra: (clientele, baseline) => ({
+          rounds: sizes.rounds,
+          members: sizes.members,
+          clienteleUsPerSale: round(1e6 / clientele, 1),
+          baselineUsPerSale: round(1e6 / baseline, 1),
+        }),
         note: `median of rounds; 5-line member sale with card, staff actor and idempotency key; synchronous = ${synchronous} on both sides (durability: '${durability}'${durability === 'full' ? ', the default' : ''}), secure_delete on; baseline = the same rows via raw prepared statements, one transaction per sale, no reads or validation`,
       });
     } finally {

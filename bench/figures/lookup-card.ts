@@ -92,7 +92,10 @@ function populate(file: string, sizes: Sizes, log: (message: string) => void): s
       const fields: Record<string, JsonValue> = {
         name,
         gender: random() < 0.7 ? pick(['female', 'male'] as const) : null,
-        birthDate: random() < 0.5 ? `19${50 + Math.floor(random() * 50)}-0${1 + Math.floor(random() * 9)}-1${Math.floor(random() * 9)}` : null,
+        birthDate:
+          random() < 0.5
+            ? `19${50 + Math.floor(random() * 50)}-0${1 + Math.floor(random() * 9)}-1${Math.floor(random() * 9)}`
+            : null,
         address: null,
         phone: `1${3 + Math.floor(random() * 6)}${String(i).padStart(9, '0')}`,
         email: random() < 0.3 ? `member${i}@example.com` : null,
@@ -129,11 +132,15 @@ function populate(file: string, sizes: Sizes, log: (message: string) => void): s
     insertBatch.immediate(from, to);
     if (to % (sizes.batch * 4) === 0 || to === sizes.members) {
       const seconds = Number(process.hrtime.bigint() - began) / 1e9;
-      log(`inserted ${to.toLocaleString('en-US')} / ${sizes.members.toLocaleString('en-US')} members with cards (${seconds.toFixed(1)} s)`);
+      log(
+        `inserted ${to.toLocaleString('en-US')} / ${sizes.members.toLocaleString('en-US')} members with cards (${seconds.toFixed(1)} s)`,
+      );
     }
   }
   // The card counter as `cards.issue` would have left it, so the data set is consistent.
-  db.prepare(`INSERT INTO sequences (id, value) VALUES ('card:GOLD', ?) ON CONFLICT (id) DO UPDATE SET value = excluded.value`).run(sizes.members);
+  db.prepare(
+    `INSERT INTO sequences (id, value) VALUES ('card:GOLD', ?) ON CONFLICT (id) DO UPDATE SET value = excluded.value`,
+  ).run(sizes.members);
   // Both sides then read from the main file, not from a huge write-ahead log.
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
@@ -174,9 +181,13 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
         return (card?.customer_id ? customerById.get(card.customer_id) : undefined) !== undefined;
       };
       // A second reference, shown beside it: the one joined SELECT Clientele's store sends, raw.
-      const cardWithCustomer = db.prepare('SELECT * FROM cards LEFT JOIN customers ON customers.id = cards.customer_id WHERE cards.number = ?');
-      const rawJoined = (number: string): boolean => (cardWithCustomer.get(number) as { id: string | null } | undefined)?.id != null;
-      const clienteleLookup = async (number: string): Promise<boolean> => (await crm.cards.lookup(number, CASHIER)).customer !== null;
+      const cardWithCustomer = db.prepare(
+        'SELECT * FROM cards LEFT JOIN customers ON customers.id = cards.customer_id WHERE cards.number = ?',
+      );
+      const rawJoined = (number: string): boolean =>
+        (cardWithCustomer.get(number) as { id: string | null } | undefined)?.id != null;
+      const clienteleLookup = async (number: string): Promise<boolean> =>
+        (await crm.cards.lookup(number, CASHIER)).customer !== null;
       const sides = { clientele: clienteleLookup, raw: rawLookup, joined: rawJoined };
       const names = Object.keys(sides) as Array<keyof typeof sides>;
 
@@ -197,7 +208,10 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
       log(`measuring ${sizes.rounds} rounds of ${sizes.lookups.toLocaleString('en-US')} random lookups by each side`);
       for (let r = 0; r < sizes.rounds; r++) {
         const tasks = shuffle(
-          Array.from({ length: names.length * sizes.lookups }, (_, i) => ({ side: names[i % names.length]!, number: draw() })),
+          Array.from({ length: names.length * sizes.lookups }, (_, i) => ({
+            side: names[i % names.length]!,
+            number: draw(),
+          })),
           random,
         );
         const times: Record<Side, number[]> = { clientele: [], raw: [], joined: [] };
@@ -214,7 +228,12 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
       const figure = (side: Side, p: number) => round(median(rounds.map((times) => percentile(times[side], p))), 1);
 
       const byRound = (side: Side) => rounds.map((times) => percentile(times[side], 99));
-      for (const side of names) log(`p99 by round, ${side}: ${byRound(side).map((v) => v.toFixed(1)).join(', ')} µs`);
+      for (const side of names)
+        log(
+          `p99 by round, ${side}: ${byRound(side)
+            .map((v) => v.toFixed(1))
+            .join(', ')} µs`,
+        );
       const clientele = figure('clientele', 99);
       const baseline = figure('raw', 99);
       return {

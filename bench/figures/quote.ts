@@ -20,24 +20,112 @@ import { median, percentile, round } from '../stats.js';
 const TARGET_P99_US = 50;
 const TARGET_RATIO = 50;
 
-const CATEGORIES = ['fresh-fruit', 'vegetables', 'meat', 'seafood', 'dairy', 'bakery', 'frozen', 'grain', 'oil', 'snacks', 'drinks', 'household', 'personal-care', 'baby', 'pet', 'alcohol', 'stationery', 'appliances', 'deli', 'tea'];
+const CATEGORIES = [
+  'fresh-fruit',
+  'vegetables',
+  'meat',
+  'seafood',
+  'dairy',
+  'bakery',
+  'frozen',
+  'grain',
+  'oil',
+  'snacks',
+  'drinks',
+  'household',
+  'personal-care',
+  'baby',
+  'pet',
+  'alcohol',
+  'stationery',
+  'appliances',
+  'deli',
+  'tea',
+];
 
 /** A 50-rule program: base rates per category (best of), SKU promotions, brand and tier multipliers, bonuses, store campaigns with budgets. */
 function benchProgram(): ProgramInput {
   const earn: RuleInput[] = [];
-  CATEGORIES.forEach((c, i) => earn.push({ id: `base-${c}`, name: `Base ${c}`, kind: 'per-spend', group: 'base', every: [1000, 500, 2000][i % 3], points: 1, when: { category: [c] } }));
-  for (let i = 0; i < 10; i++) earn.push({ id: `promo-${i}`, name: `Promo ${i}`, kind: 'per-unit', points: 5, when: { sku: [`SKU-${i * 3}`] }, caps: { perOrder: 50 } });
-  for (let i = 0; i < 5; i++) earn.push({ id: `brand-${i}`, name: `Brand week ${i}`, kind: 'multiplier', factor: 1.5, when: { brand: [`brand-${i}`], weekday: ['sat', 'sun'] } });
-  earn.push({ id: 'weekend', name: 'Weekend', kind: 'multiplier', factor: 2, group: 'boost', when: { weekday: ['sat', 'sun'] } });
-  earn.push({ id: 'gold', name: 'Gold members', kind: 'multiplier', factor: 1.5, group: 'boost', when: { tier: ['gold'] } });
+  CATEGORIES.forEach((c, i) =>
+    earn.push({
+      id: `base-${c}`,
+      name: `Base ${c}`,
+      kind: 'per-spend',
+      group: 'base',
+      every: [1000, 500, 2000][i % 3],
+      points: 1,
+      when: { category: [c] },
+    }),
+  );
+  for (let i = 0; i < 10; i++)
+    earn.push({
+      id: `promo-${i}`,
+      name: `Promo ${i}`,
+      kind: 'per-unit',
+      points: 5,
+      when: { sku: [`SKU-${i * 3}`] },
+      caps: { perOrder: 50 },
+    });
+  for (let i = 0; i < 5; i++)
+    earn.push({
+      id: `brand-${i}`,
+      name: `Brand week ${i}`,
+      kind: 'multiplier',
+      factor: 1.5,
+      when: { brand: [`brand-${i}`], weekday: ['sat', 'sun'] },
+    });
+  earn.push({
+    id: 'weekend',
+    name: 'Weekend',
+    kind: 'multiplier',
+    factor: 2,
+    group: 'boost',
+    when: { weekday: ['sat', 'sun'] },
+  });
+  earn.push({
+    id: 'gold',
+    name: 'Gold members',
+    kind: 'multiplier',
+    factor: 1.5,
+    group: 'boost',
+    when: { tier: ['gold'] },
+  });
   earn.push({ id: 'first', name: 'First purchase', kind: 'bonus', points: 100, when: { firstPurchase: true } });
   earn.push({ id: 'birthday', name: 'Birthday month', kind: 'bonus', points: 200, when: { birthdayMonth: true } });
-  for (let i = 0; i < 4; i++) earn.push({ id: `spend-${i}`, name: `Spend ${(i + 1) * 100}`, kind: 'bonus', group: 'threshold', points: 20 * (i + 1), when: { minBasket: 10000 * (i + 1) } });
-  for (let i = 0; i < 3; i++) earn.push({ id: `store-${i}`, name: `Store ${i + 1} opening`, kind: 'per-spend', every: 5000, when: { store: [`S0${i + 1}`], dates: { from: '2026-01-01', to: '2026-12-31' } }, budgets: [{ points: 1_000_000, period: 'month' }] });
+  for (let i = 0; i < 4; i++)
+    earn.push({
+      id: `spend-${i}`,
+      name: `Spend ${(i + 1) * 100}`,
+      kind: 'bonus',
+      group: 'threshold',
+      points: 20 * (i + 1),
+      when: { minBasket: 10000 * (i + 1) },
+    });
+  for (let i = 0; i < 3; i++)
+    earn.push({
+      id: `store-${i}`,
+      name: `Store ${i + 1} opening`,
+      kind: 'per-spend',
+      every: 5000,
+      when: { store: [`S0${i + 1}`], dates: { from: '2026-01-01', to: '2026-12-31' } },
+      budgets: [{ points: 1_000_000, period: 'month' }],
+    });
   earn.push({ id: 'app', name: 'App order', kind: 'bonus', points: 10, when: { channel: ['app'] } });
   earn.push({ id: 'vip', name: 'VIP', kind: 'bonus', points: 50, when: { segment: ['vip'] }, caps: { perDay: 50 } });
-  earn.push({ id: 'evening', name: 'Evening', kind: 'multiplier', factor: 1.2, when: { time: { from: '18:00', to: '20:00' } } });
-  earn.push({ id: 'dairy-spend', name: 'Dairy 20', kind: 'bonus', points: 30, when: { category: ['dairy'], minSpend: 2000 } });
+  earn.push({
+    id: 'evening',
+    name: 'Evening',
+    kind: 'multiplier',
+    factor: 1.2,
+    when: { time: { from: '18:00', to: '20:00' } },
+  });
+  earn.push({
+    id: 'dairy-spend',
+    name: 'Dairy 20',
+    kind: 'bonus',
+    points: 30,
+    when: { category: ['dairy'], minSpend: 2000 },
+  });
   return {
     id: 'bench',
     currency: 'CNY',
@@ -71,7 +159,17 @@ function benchBasket() {
 }
 
 /** Saturday 18:30 in Shanghai, a gold member in the VIP segment, in their birthday month. */
-const CONTEXT = { at: new Date('2026-11-07T10:30:00Z'), timeZone: 'Asia/Shanghai', storeId: 'S01', channel: 'store' as const, customerId: 'cus_bench', tier: 'gold', segments: ['vip'], firstPurchase: false, birthDate: '1990-11-20' };
+const CONTEXT = {
+  at: new Date('2026-11-07T10:30:00Z'),
+  timeZone: 'Asia/Shanghai',
+  storeId: 'S01',
+  channel: 'store' as const,
+  customerId: 'cus_bench',
+  tier: 'gold',
+  segments: ['vip'],
+  firstPurchase: false,
+  birthDate: '1990-11-20',
+};
 const LOCAL = { weekday: 'sat', date: 20261107, minute: 18 * 60 + 30, month: 11 };
 
 type Rule = Record<string, unknown> & { id: string; kind: string; when?: Record<string, unknown> };
@@ -88,13 +186,27 @@ function baseline(program: ProgramInput) {
     const all: object[] = [];
     for (const [code, args] of Object.entries(r.when ?? {})) {
       const a = args as never;
-      if (['category', 'sku', 'brand', 'store', 'channel', 'weekday', 'tier'].includes(code)) all.push({ fact: code, operator: 'in', value: a });
-      else if (code === 'segment') all.push({ any: (a as string[]).map((s) => ({ fact: 'segments', operator: 'contains', value: s })) });
-      else if (code === 'dates') all.push({ fact: 'date', operator: 'greaterThanInclusive', value: Number((a as { from: string }).from.replaceAll('-', '')) }, { fact: 'date', operator: 'lessThanInclusive', value: Number((a as { to: string }).to.replaceAll('-', '')) });
+      if (['category', 'sku', 'brand', 'store', 'channel', 'weekday', 'tier'].includes(code))
+        all.push({ fact: code, operator: 'in', value: a });
+      else if (code === 'segment')
+        all.push({ any: (a as string[]).map((s) => ({ fact: 'segments', operator: 'contains', value: s })) });
+      else if (code === 'dates')
+        all.push(
+          {
+            fact: 'date',
+            operator: 'greaterThanInclusive',
+            value: Number((a as { from: string }).from.replaceAll('-', '')),
+          },
+          { fact: 'date', operator: 'lessThanInclusive', value: Number((a as { to: string }).to.replaceAll('-', '')) },
+        );
       else if (code === 'time') {
         const m = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
-        all.push({ fact: 'minute', operator: 'greaterThanInclusive', value: m((a as { from: string }).from) }, { fact: 'minute', operator: 'lessThan', value: m((a as { to: string }).to) });
-      } else if (code === 'firstPurchase' || code === 'birthdayMonth') all.push({ fact: code, operator: 'equal', value: a });
+        all.push(
+          { fact: 'minute', operator: 'greaterThanInclusive', value: m((a as { from: string }).from) },
+          { fact: 'minute', operator: 'lessThan', value: m((a as { to: string }).to) },
+        );
+      } else if (code === 'firstPurchase' || code === 'birthdayMonth')
+        all.push({ fact: code, operator: 'equal', value: a });
       else if (code === 'minBasket') all.push({ fact: 'eligibleBase', operator: 'greaterThanInclusive', value: a });
       // minSpend reads the matched lines' total: checked after the line runs, as the quote does.
     }
@@ -102,7 +214,7 @@ function baseline(program: ProgramInput) {
     (readsLines(r) ? lineEngine : basketEngine).addRule({ conditions: { all } as never, event: { type: r.id } });
   }
   const byId = new Map(rules.map((r) => [r.id, r]));
-  const excluded = new Set(((program.exclude as { category?: string[] } | undefined)?.category) ?? []);
+  const excluded = new Set((program.exclude as { category?: string[] } | undefined)?.category ?? []);
 
   return async function points(basket: ReturnType<typeof benchBasket>): Promise<number> {
     const lines = basket.lines.map((l) => {
@@ -112,7 +224,20 @@ function baseline(program: ProgramInput) {
     });
     const eligible = lines.filter((l) => !excluded.has(l.category));
     const eligibleBase = eligible.reduce((s, l) => s + l.base, 0);
-    const facts = { storeId: CONTEXT.storeId, store: CONTEXT.storeId, channel: CONTEXT.channel, weekday: LOCAL.weekday, tier: CONTEXT.tier, segments: CONTEXT.segments, date: LOCAL.date, minute: LOCAL.minute, firstPurchase: CONTEXT.firstPurchase, birthdayMonth: true, eligibleBase, always: true };
+    const facts = {
+      storeId: CONTEXT.storeId,
+      store: CONTEXT.storeId,
+      channel: CONTEXT.channel,
+      weekday: LOCAL.weekday,
+      tier: CONTEXT.tier,
+      segments: CONTEXT.segments,
+      date: LOCAL.date,
+      minute: LOCAL.minute,
+      firstPurchase: CONTEXT.firstPurchase,
+      birthdayMonth: true,
+      eligibleBase,
+      always: true,
+    };
     const ruleTotals = new Map<string, number>();
     const matchedBase = new Map<string, number>();
     const add = (id: string, p: number) => ruleTotals.set(id, (ruleTotals.get(id) ?? 0) + p);
@@ -128,13 +253,17 @@ function baseline(program: ProgramInput) {
         if (!g || groups[g] !== 'best-of') own.push(r);
         else {
           const cur = best.get(g);
-          const rate = (x: Rule) => (x.kind === 'per-spend' ? ((x['points'] as number | undefined) ?? 1) / (x['every'] as number) : 0);
+          const rate = (x: Rule) =>
+            x.kind === 'per-spend' ? ((x['points'] as number | undefined) ?? 1) / (x['every'] as number) : 0;
           if (!cur || rate(r) > rate(cur)) best.set(g, r);
         }
       }
       let lineTotal = 0;
       for (const r of [...own, ...best.values()]) {
-        const b = r.kind === 'per-spend' ? Math.floor((l.base * ((r['points'] as number | undefined) ?? 1)) / (r['every'] as number)) : Math.floor((l.qm * (r['points'] as number)) / 1000);
+        const b =
+          r.kind === 'per-spend'
+            ? Math.floor((l.base * ((r['points'] as number | undefined) ?? 1)) / (r['every'] as number))
+            : Math.floor((l.qm * (r['points'] as number)) / 1000);
         add(r.id, b);
         lineTotal += b;
       }
@@ -143,17 +272,29 @@ function baseline(program: ProgramInput) {
       for (const m of multipliers) {
         const g = m.group as string | undefined;
         if (!g) add(m.id, Math.floor((lineTotal * (Math.round((m['factor'] as number) * 100) - 100)) / 100));
-        else if (!bestFactor.get(g) || (m['factor'] as number) > (bestFactor.get(g)!['factor'] as number)) bestFactor.set(g, m);
+        else if (!bestFactor.get(g) || (m['factor'] as number) > (bestFactor.get(g)!['factor'] as number))
+          bestFactor.set(g, m);
       }
-      for (const m of bestFactor.values()) add(m.id, Math.floor((lineTotal * (Math.round((m['factor'] as number) * 100) - 100)) / 100));
+      for (const m of bestFactor.values())
+        add(m.id, Math.floor((lineTotal * (Math.round((m['factor'] as number) * 100) - 100)) / 100));
     }
     const { events } = await basketEngine.run(facts);
-    const bonuses = [...events.map((e) => byId.get(e.type)!), ...rules.filter((r) => r.kind === 'bonus' && readsLines(r) && matchedBase.has(r.id) && matchedBase.get(r.id)! >= ((r.when?.['minSpend'] as number) ?? 0))];
+    const bonuses = [
+      ...events.map((e) => byId.get(e.type)!),
+      ...rules.filter(
+        (r) =>
+          r.kind === 'bonus' &&
+          readsLines(r) &&
+          matchedBase.has(r.id) &&
+          matchedBase.get(r.id)! >= ((r.when?.['minSpend'] as number) ?? 0),
+      ),
+    ];
     const bestBonus = new Map<string, Rule>();
     for (const r of bonuses) {
       const g = r.group as string | undefined;
       if (!g) add(r.id, r['points'] as number);
-      else if (!bestBonus.get(g) || (r['points'] as number) > (bestBonus.get(g)!['points'] as number)) bestBonus.set(g, r);
+      else if (!bestBonus.get(g) || (r['points'] as number) > (bestBonus.get(g)!['points'] as number))
+        bestBonus.set(g, r);
     }
     for (const r of bestBonus.values()) add(r.id, r['points'] as number);
     let total = 0;
@@ -197,7 +338,8 @@ async function measure({ quick, log }: RunSettings): Promise<Measured> {
   const jre = baseline(config);
   const ours = quote(program, basket, CONTEXT).points;
   const theirs = await jre(basket);
-  if (ours !== theirs) throw new Error(`the baseline does not evaluate the same rules: ${theirs} points against ${ours}`);
+  if (ours !== theirs)
+    throw new Error(`the baseline does not evaluate the same rules: ${theirs} points against ${ours}`);
   log(`${program.rules.length} rules, ${basket.lines.length} lines: both sides earn ${ours} points`);
 
   let sink = 0;
@@ -221,7 +363,9 @@ async function measure({ quick, log }: RunSettings): Promise<Measured> {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < sizes.quotes; i++) sink += quote(program, basket, CONTEXT).points;
     rates.push(sizes.quotes / (Number(process.hrtime.bigint() - t0) / 1e9));
-    log(`round ${r + 1}/${sizes.rounds}: p50 ${round(p50s[r]!, 1)} µs, p99 ${round(p99s[r]!, 1)} µs, ${Math.round(rates[r]!)} baskets/s (timed loop ${round(seconds, 2)} s)`);
+    log(
+      `round ${r + 1}/${sizes.rounds}: p50 ${round(p50s[r]!, 1)} µs, p99 ${round(p99s[r]!, 1)} µs, ${Math.round(rates[r]!)} baskets/s (timed loop ${round(seconds, 2)} s)`,
+    );
   }
   const traced = new Float64Array(sizes.quotes);
   for (let i = 0; i < sizes.quotes; i++) {
@@ -242,7 +386,9 @@ async function measure({ quick, log }: RunSettings): Promise<Measured> {
   }
   const jreSeconds = Number(process.hrtime.bigint() - jreBegan) / 1e9;
   if (sink === 0) log('(no points at all?)');
-  log(`json-rules-engine: p99 ${round(percentile(jreTimes, 99), 0)} µs, ${Math.round(sizes.baselineRuns / jreSeconds)} baskets/s`);
+  log(
+    `json-rules-engine: p99 ${round(percentile(jreTimes, 99), 0)} µs, ${Math.round(sizes.baselineRuns / jreSeconds)} baskets/s`,
+  );
   return {
     p99: median(p99s),
     p50: median(p50s),
@@ -280,7 +426,13 @@ export const quoteP99: Figure = {
       target: `p99 < ${TARGET_P99_US} µs`,
       met: clientele < TARGET_P99_US,
       samples: m.rounds,
-      extra: { p50Us: round(m.p50, 1), withTraceP99Us: round(m.withTraceP99, 1), rules: m.rules, lines: m.lines, points: m.points },
+      extra: {
+        p50Us: round(m.p50, 1),
+        withTraceP99Us: round(m.withTraceP99, 1),
+        rules: m.rules,
+        lines: m.lines,
+        points: m.points,
+      },
       note: 'median over rounds of each round’s p99; validation of basket and context included; baseline = json-rules-engine with the same rules, one run per line plus one per basket',
     };
   },

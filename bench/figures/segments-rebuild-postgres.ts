@@ -23,8 +23,24 @@ import { createClientele } from '@clientele/core';
 import { postgresStore } from '@clientele/postgres';
 import { segments } from '@clientele/segments';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';
-import { DataSetDraw, END, FULL, QUICK, drawNextDay, rfmStatement, windowStart, type DataSink, type Sizes } from '../segments-dataset.js';
-import { SEGMENTS_CONFIG, measureRebuilds, nightlyFigure, rebuildInChild, serveRebuildChild } from '../segments-rebuild.js';
+import {
+  DataSetDraw,
+  END,
+  FULL,
+  QUICK,
+  drawNextDay,
+  rfmStatement,
+  windowStart,
+  type DataSink,
+  type Sizes,
+} from '../segments-dataset.js';
+import {
+  SEGMENTS_CONFIG,
+  measureRebuilds,
+  nightlyFigure,
+  rebuildInChild,
+  serveRebuildChild,
+} from '../segments-rebuild.js';
 import { round } from '../stats.js';
 
 const PG_URL = process.env['CLIENTELE_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -81,7 +97,12 @@ async function secondaryIndexes(client: pg.PoolClient, schema: string): Promise<
 }
 
 /** Writes customers, purchases and lines, a batch of customers per round of three statements; secondary indexes afterwards. */
-async function buildData(pool: pg.Pool, schema: string, sizes: Sizes, log: (m: string) => void): Promise<{ purchases: number; lines: number }> {
+async function buildData(
+  pool: pg.Pool,
+  schema: string,
+  sizes: Sizes,
+  log: (m: string) => void,
+): Promise<{ purchases: number; lines: number }> {
   const client = await pool.connect();
   try {
     // A load that can be written again from scratch needs no flush per statement.
@@ -99,11 +120,13 @@ async function buildData(pool: pg.Pool, schema: string, sizes: Sizes, log: (m: s
         await client.query(sql.purchases, b.purchases);
         await client.query(sql.lines, b.lines);
       }
-      if ((from / CUSTOMERS_PER_BATCH) % 20 === 0) log(`  ${from.toLocaleString('en')} customers, ${draw.lines.toLocaleString('en')} lines`);
+      if ((from / CUSTOMERS_PER_BATCH) % 20 === 0)
+        log(`  ${from.toLocaleString('en')} customers, ${draw.lines.toLocaleString('en')} lines`);
     }
     log(`building ${indexes.length} indexes`);
     for (const i of indexes) await client.query(i.sql);
-    for (const table of ['customers', 'purchases', 'purchase_lines']) await client.query(`ANALYZE "${schema}"."${table}"`);
+    for (const table of ['customers', 'purchases', 'purchase_lines'])
+      await client.query(`ANALYZE "${schema}"."${table}"`);
     return { purchases: draw.purchases, lines: draw.lines };
   } finally {
     client.release();
@@ -134,7 +157,10 @@ async function baseline(pool: pg.Pool, schema: string, now: number): Promise<{ s
     const start = process.hrtime.bigint();
     let rows = 0;
     await client.query('BEGIN READ ONLY');
-    await client.query({ text: `DECLARE rfm NO SCROLL CURSOR FOR ${rfmStatement(`"${schema}".purchases`, '$1')}`, values: [since] });
+    await client.query({
+      text: `DECLARE rfm NO SCROLL CURSOR FOR ${rfmStatement(`"${schema}".purchases`, '$1')}`,
+      values: [since],
+    });
     for (;;) {
       const page = await client.query({ text: 'FETCH 50000 FROM rfm', rowMode: 'array' });
       rows += page.rows.length;
@@ -152,25 +178,39 @@ await serveRebuildChild<string>(
   (task) => {
     const pool = new pg.Pool({ connectionString: PG_URL, max: 4 });
     pool.on('error', () => undefined);
-    return { crm: createClientele({ store: postgresStore({ pool, schema: task.where }), clock: { now: () => new Date(task.now) }, modules: [segments(SEGMENTS_CONFIG)] }), dispose: () => pool.end() };
+    return {
+      crm: createClientele({
+        store: postgresStore({ pool, schema: task.where }),
+        clock: { now: () => new Date(task.now) },
+        modules: [segments(SEGMENTS_CONFIG)],
+      }),
+      dispose: () => pool.end(),
+    };
   },
   10_000,
 );
 
 async function run({ quick, log }: RunSettings): Promise<FigureResult> {
   const chosen = Number(process.env['SEGMENTS_PG_CUSTOMERS'] ?? 0);
-  const sizes: Sizes = chosen > 0 ? { customers: chosen, rounds: quick ? QUICK.rounds : FULL.rounds } : quick ? QUICK : FULL;
+  const sizes: Sizes =
+    chosen > 0 ? { customers: chosen, rounds: quick ? QUICK.rounds : FULL.rounds } : quick ? QUICK : FULL;
   const schema = `clientele_bench_seg_${process.pid.toString(36)}_${Date.now().toString(36)}`;
   const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
   pool.on('error', () => undefined);
   try {
-    const crm = createClientele({ store: postgresStore({ pool, schema }), clock: { now: () => new Date(END) }, modules: [segments(SEGMENTS_CONFIG)] });
+    const crm = createClientele({
+      store: postgresStore({ pool, schema }),
+      clock: { now: () => new Date(END) },
+      modules: [segments(SEGMENTS_CONFIG)],
+    });
     await crm.migrate();
     await crm.close();
     log(`writing ${sizes.customers.toLocaleString('en')} customers and their purchases into schema ${schema}`);
     const loadStart = Date.now();
     const built = await buildData(pool, schema, sizes, log);
-    log(`${built.purchases.toLocaleString('en')} purchases, ${built.lines.toLocaleString('en')} lines in ${((Date.now() - loadStart) / 1000).toFixed(0)} s`);
+    log(
+      `${built.purchases.toLocaleString('en')} purchases, ${built.lines.toLocaleString('en')} lines in ${((Date.now() - loadStart) / 1000).toFixed(0)} s`,
+    );
 
     const m = await measureRebuilds(
       sizes,

@@ -21,8 +21,24 @@ import { createClientele, customersCollection, purchaseLinesCollection, purchase
 import { segments } from '@clientele/segments';
 import { sqliteStore } from '@clientele/sqlite';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';
-import { DataSetDraw, END, FULL, QUICK, drawNextDay, rfmStatement, windowStart, type DataSink, type Sizes } from '../segments-dataset.js';
-import { SEGMENTS_CONFIG, measureRebuilds, nightlyFigure, rebuildInChild, serveRebuildChild } from '../segments-rebuild.js';
+import {
+  DataSetDraw,
+  END,
+  FULL,
+  QUICK,
+  drawNextDay,
+  rfmStatement,
+  windowStart,
+  type DataSink,
+  type Sizes,
+} from '../segments-dataset.js';
+import {
+  SEGMENTS_CONFIG,
+  measureRebuilds,
+  nightlyFigure,
+  rebuildInChild,
+  serveRebuildChild,
+} from '../segments-rebuild.js';
 import { round } from '../stats.js';
 import { makeTempDir, removeTempDir } from '../temp.js';
 
@@ -44,9 +60,12 @@ function sqliteSink(db: Database.Database): DataSink {
      VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, 1000, ?, 0, ?, 0)`,
   );
   return {
-    customer: (c) => insC.run(c.id, c.kind, c.displayName, c.nameKey, c.region, c.industry, c.homeStoreId, c.createdAt, c.createdAt),
-    purchase: (p) => insP.run(p.id, p.storeId, p.terminalId, p.id, p.customerId, p.at, p.total, p.total, p.lineCount, p.at),
-    line: (l) => insL.run(l.id, l.purchaseId, l.lineNo, l.customerId, l.storeId, l.at, l.sku, l.category, l.price, l.price),
+    customer: (c) =>
+      insC.run(c.id, c.kind, c.displayName, c.nameKey, c.region, c.industry, c.homeStoreId, c.createdAt, c.createdAt),
+    purchase: (p) =>
+      insP.run(p.id, p.storeId, p.terminalId, p.id, p.customerId, p.at, p.total, p.total, p.lineCount, p.at),
+    line: (l) =>
+      insL.run(l.id, l.purchaseId, l.lineNo, l.customerId, l.storeId, l.at, l.sku, l.category, l.price, l.price),
   };
 }
 
@@ -57,7 +76,11 @@ function buildData(file: string, sizes: Sizes, log: (m: string) => void): { purc
   db.pragma('synchronous = OFF');
   const big = [customersCollection, purchasesCollection, purchaseLinesCollection];
   // Clientele's own index definitions, including the one the segments module adds to purchases.
-  const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${big.map(() => '?').join(', ')})`).all(...big.map((c) => c.name)) as Array<{ name: string; sql: string }>;
+  const indexes = db
+    .prepare(
+      `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${big.map(() => '?').join(', ')})`,
+    )
+    .all(...big.map((c) => c.name)) as Array<{ name: string; sql: string }>;
   for (const i of indexes) db.exec(`DROP INDEX "${i.name}"`);
   const draw = new DataSetDraw();
   const sink = sqliteSink(db);
@@ -95,14 +118,28 @@ function baseline(file: string, now: number): { seconds: number; rows: number } 
   }
 }
 
-await serveRebuildChild<string>(CHILD, (task) => ({ crm: createClientele({ store: sqliteStore({ file: task.where }), clock: { now: () => new Date(task.now) }, modules: [segments(SEGMENTS_CONFIG)] }) }), 5000);
+await serveRebuildChild<string>(
+  CHILD,
+  (task) => ({
+    crm: createClientele({
+      store: sqliteStore({ file: task.where }),
+      clock: { now: () => new Date(task.now) },
+      modules: [segments(SEGMENTS_CONFIG)],
+    }),
+  }),
+  5000,
+);
 
 async function run({ quick, log }: RunSettings): Promise<FigureResult[]> {
   const sizes = quick ? QUICK : FULL;
   const dir = makeTempDir('segments');
   try {
     const file = path.join(dir, 'crm.db');
-    const crm = createClientele({ store: sqliteStore({ file }), clock: { now: () => new Date(END) }, modules: [segments(SEGMENTS_CONFIG)] });
+    const crm = createClientele({
+      store: sqliteStore({ file }),
+      clock: { now: () => new Date(END) },
+      modules: [segments(SEGMENTS_CONFIG)],
+    });
     await crm.migrate();
     await crm.close();
     log(`writing ${sizes.customers.toLocaleString('en')} customers and their purchases`);
@@ -135,7 +172,10 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult[]> {
         higherIsBetter: false,
         target: `peak < ${RSS_LIMIT_MIB} MiB`,
         met: peak < RSS_LIMIT_MIB,
-        extra: { firstBuildPeakMiB: round(m.first.maxRssMiB, 0), nightlyPeakMiB: round(Math.max(...m.rounds.map((r) => r.nightly.maxRssMiB)), 0) },
+        extra: {
+          firstBuildPeakMiB: round(m.first.maxRssMiB, 0),
+          nightlyPeakMiB: round(Math.max(...m.rounds.map((r) => r.nightly.maxRssMiB)), 0),
+        },
         note: 'peak resident memory of the process that runs the rebuild (first build and nightly, each in its own process), against the 1 GiB limit',
       },
     ];

@@ -24,14 +24,42 @@ export interface Chain {
 }
 
 /** Two stores in two regions, a clerk (refunds to 50 yuan), a manager (to 500 yuan), a guard with no sales rights, a Gold card type. */
-export async function openChain(store: Store, options: Partial<ClienteleOptions<readonly AnyModule[]>> = {}): Promise<Chain> {
+export async function openChain(
+  store: Store,
+  options: Partial<ClienteleOptions<readonly AnyModule[]>> = {},
+): Promise<Chain> {
   const clock = manualClock('2026-11-02T02:00:00Z');
   const crm = createClientele({ store, clock, ...options }) as unknown as Clientele;
   await crm.migrate();
-  await crm.stores.create({ id: 'S01', name: '人民路店', region: 'East', timeZone: 'Asia/Shanghai', openingHours: { mon: [['08:00', '22:00']], sat: [['09:00', '21:00']] } }, SYSTEM);
+  await crm.stores.create(
+    {
+      id: 'S01',
+      name: '人民路店',
+      region: 'East',
+      timeZone: 'Asia/Shanghai',
+      openingHours: { mon: [['08:00', '22:00']], sat: [['09:00', '21:00']] },
+    },
+    SYSTEM,
+  );
   await crm.stores.create({ id: 'S02', name: 'Hillside', region: 'West', timeZone: 'Asia/Shanghai' }, SYSTEM);
-  await crm.roles.define({ id: 'clerk', name: 'Counter clerk', permissions: ['customers.write', 'cards.issue', 'sales.*', 'interactions.write'], limits: { refund: 5000, compensation: 5000 } }, SYSTEM);
-  await crm.roles.define({ id: 'manager', name: 'Store manager', permissions: ['customers.*', 'cards.*', 'sales.*', 'interactions.write'], limits: { refund: 50000, compensation: 50000 } }, SYSTEM);
+  await crm.roles.define(
+    {
+      id: 'clerk',
+      name: 'Counter clerk',
+      permissions: ['customers.write', 'cards.issue', 'sales.*', 'interactions.write'],
+      limits: { refund: 5000, compensation: 5000 },
+    },
+    SYSTEM,
+  );
+  await crm.roles.define(
+    {
+      id: 'manager',
+      name: 'Store manager',
+      permissions: ['customers.*', 'cards.*', 'sales.*', 'interactions.write'],
+      limits: { refund: 50000, compensation: 50000 },
+    },
+    SYSTEM,
+  );
   await crm.roles.define({ id: 'guard', name: 'Security', permissions: ['interactions.write'] }, SYSTEM);
   await crm.staff.add({ id: 'E-CLERK', name: '李娜', storeId: 'S01', roleId: 'clerk' }, SYSTEM);
   await crm.staff.add({ id: 'E-MANAGER', name: '王强', storeId: 'S01', roleId: 'manager' }, SYSTEM);
@@ -63,7 +91,10 @@ export const BASKET = [
 ];
 
 /** Every row of every collection, as canonical JSON text per collection: to prove a failed command changed nothing. */
-export async function snapshot(crm: Clientele, collections: readonly CollectionSpec[] = coreCollections): Promise<Record<string, string>> {
+export async function snapshot(
+  crm: Clientele,
+  collections: readonly CollectionSpec[] = coreCollections,
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const c of collections) {
     const rows: unknown[] = [];

@@ -27,17 +27,52 @@ export const PERSONAL_VALUES: readonly string[] = Object.values(PERSONAL);
  */
 export async function personalMember(crm: Clientele): Promise<string> {
   const c = await crm.customers.register(
-    { kind: 'individual', name: PERSONAL.name, phone: `+86 ${PERSONAL.oldPhone}`, email: PERSONAL.email, address: PERSONAL.oldAddress, birthDate: PERSONAL.birthDate, homeStoreId: 'S01', attributes: { deliveryNote: PERSONAL.note } },
+    {
+      kind: 'individual',
+      name: PERSONAL.name,
+      phone: `+86 ${PERSONAL.oldPhone}`,
+      email: PERSONAL.email,
+      address: PERSONAL.oldAddress,
+      birthDate: PERSONAL.birthDate,
+      homeStoreId: 'S01',
+      attributes: { deliveryNote: PERSONAL.note },
+    },
     { ...CLERK, idempotencyKey: freshKey('register') },
   );
-  await crm.customers.update({ customerId: c.id, changes: { phone: '+86 135-8888-9999', address: PERSONAL.address } }, CLERK);
+  await crm.customers.update(
+    { customerId: c.id, changes: { phone: '+86 135-8888-9999', address: PERSONAL.address } },
+    CLERK,
+  );
   const card = await crm.cards.issue({ typeId: 'GOLD', storeId: 'S01', customerId: c.id }, CLERK);
   for (let i = 0; i < 3; i++) {
-    await crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), cardNumber: card.number, lines: BASKET }, { ...CLERK, idempotencyKey: freshKey() });
+    await crm.purchases.record(
+      { storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), cardNumber: card.number, lines: BASKET },
+      { ...CLERK, idempotencyKey: freshKey() },
+    );
   }
-  await crm.interactions.log({ customerId: c.id, channel: 'phone', kind: 'inquiry', summary: `${PERSONAL.name} asks to be called on +86${PERSONAL.phone} before delivery` }, CLERK);
-  await crm.interactions.log({ customerId: c.id, channel: 'visit', kind: 'feedback', summary: `Old number +86${PERSONAL.oldPhone} no longer works; new one +86${PERSONAL.phone}` }, CLERK);
-  expect(await crm.customers.get(c.id, SYSTEM)).toMatchObject({ phone: `+86${PERSONAL.phone}`, email: PERSONAL.email, address: PERSONAL.address });
+  await crm.interactions.log(
+    {
+      customerId: c.id,
+      channel: 'phone',
+      kind: 'inquiry',
+      summary: `${PERSONAL.name} asks to be called on +86${PERSONAL.phone} before delivery`,
+    },
+    CLERK,
+  );
+  await crm.interactions.log(
+    {
+      customerId: c.id,
+      channel: 'visit',
+      kind: 'feedback',
+      summary: `Old number +86${PERSONAL.oldPhone} no longer works; new one +86${PERSONAL.phone}`,
+    },
+    CLERK,
+  );
+  expect(await crm.customers.get(c.id, SYSTEM)).toMatchObject({
+    phone: `+86${PERSONAL.phone}`,
+    email: PERSONAL.email,
+    address: PERSONAL.address,
+  });
   return c.id;
 }
 

@@ -7,8 +7,12 @@ export const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Every markdown file a reader sees: README.md, the guides in docs/, and each package's README. */
 export function markdownFiles(): string[] {
-  const guides = readdirSync(`${root}docs`).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
-  const packages = readdirSync(`${root}packages`).map((p) => `packages/${p}/README.md`).filter((f) => exists(f));
+  const guides = readdirSync(`${root}docs`)
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`);
+  const packages = readdirSync(`${root}packages`)
+    .map((p) => `packages/${p}/README.md`)
+    .filter((f) => exists(f));
   return ['README.md', ...guides.sort(), ...packages.sort()];
 }
 
@@ -38,7 +42,11 @@ export function tsBlocks(markdown: string): TsBlock[] {
     const start = i + 1;
     let end = start;
     while (end < lines.length && lines[end] !== '```') end++;
-    blocks.push({ line: start + 1, code: lines.slice(start, end).join('\n'), fragment: /\bfragment\b/.test(open[2] ?? '') });
+    blocks.push({
+      line: start + 1,
+      code: lines.slice(start, end).join('\n'),
+      fragment: /\bfragment\b/.test(open[2] ?? ''),
+    });
     i = end;
   }
   return blocks;
@@ -69,7 +77,10 @@ function headingText(raw: string): string {
 
 /** The anchor GitHub gives a heading. */
 export function githubSlug(text: string): string {
-  return text.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
 }
 
 /** The anchor the documentation site (VitePress) gives a heading. */

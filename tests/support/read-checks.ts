@@ -31,18 +31,30 @@ function queryAt(crm: object, name: string): Read {
 /** The module's queries, checked against the cases: every one has a case, with its permission and whether it is personal. */
 function queriesOf(crm: Crm, prefix: string, cases: Readonly<Record<string, ReadCase>>) {
   const infos = crm.queries().filter((q) => q.name.startsWith(prefix));
-  expect(infos.map((q) => q.name).sort(), 'every query of the module has a case here').toEqual(Object.keys(cases).sort());
-  expect(infos.map((q) => [q.name, q.permission, q.personal])).toEqual(infos.map((q) => [q.name, cases[q.name]!.permission, cases[q.name]!.reads !== undefined]));
+  expect(infos.map((q) => q.name).sort(), 'every query of the module has a case here').toEqual(
+    Object.keys(cases).sort(),
+  );
+  expect(infos.map((q) => [q.name, q.permission, q.personal])).toEqual(
+    infos.map((q) => [q.name, cases[q.name]!.permission, cases[q.name]!.reads !== undefined]),
+  );
   return infos;
 }
 
 /** For each permission, one member of staff whose role grants only it, and one whose role grants every other permission of the chain. */
-async function readers(crm: Crm, permissions: readonly string[]): Promise<Map<string, { allowed: Reader; denied: Reader }>> {
-  const everything = [...new Set([...crm.commands().map((c) => c.permission), ...crm.queries().map((q) => q.permission)])];
+async function readers(
+  crm: Crm,
+  permissions: readonly string[],
+): Promise<Map<string, { allowed: Reader; denied: Reader }>> {
+  const everything = [
+    ...new Set([...crm.commands().map((c) => c.permission), ...crm.queries().map((q) => q.permission)]),
+  ];
   const out = new Map<string, { allowed: Reader; denied: Reader }>();
   for (const [i, permission] of permissions.entries()) {
     await crm.roles.define({ id: `only-${i}`, name: `Only ${permission}`, permissions: [permission] }, SETUP);
-    await crm.roles.define({ id: `all-but-${i}`, name: `All but ${permission}`, permissions: everything.filter((p) => p !== permission) }, SETUP);
+    await crm.roles.define(
+      { id: `all-but-${i}`, name: `All but ${permission}`, permissions: everything.filter((p) => p !== permission) },
+      SETUP,
+    );
     await crm.staff.add({ id: `E-ONLY-${i}`, name: `Only ${i}`, storeId: 'S01', roleId: `only-${i}` }, SETUP);
     await crm.staff.add({ id: `E-ALL-BUT-${i}`, name: `All but ${i}`, storeId: 'S01', roleId: `all-but-${i}` }, SETUP);
     out.set(permission, { allowed: { staffId: `E-ONLY-${i}` }, denied: { staffId: `E-ALL-BUT-${i}` } });
@@ -51,19 +63,33 @@ async function readers(crm: Crm, permissions: readonly string[]): Promise<Map<st
 }
 
 /** Every query of the module refuses a reader without its permission, audited, and answers one with it. */
-export async function expectReadsGuarded(crm: Crm, prefix: string, cases: Readonly<Record<string, ReadCase>>): Promise<void> {
+export async function expectReadsGuarded(
+  crm: Crm,
+  prefix: string,
+  cases: Readonly<Record<string, ReadCase>>,
+): Promise<void> {
   const infos = queriesOf(crm, prefix, cases);
   const staff = await readers(crm, [...new Set(infos.map((q) => q.permission))]);
   for (const info of infos) {
     const { args } = cases[info.name]!;
     const { allowed, denied } = staff.get(info.permission)!;
     const read = queryAt(crm, info.name);
-    await expect(read(...args, { actor: denied }), info.name).rejects.toMatchObject({ code: 'PERMISSION_DENIED', details: { permission: info.permission } });
+    await expect(read(...args, { actor: denied }), info.name).rejects.toMatchObject({
+      code: 'PERMISSION_DENIED',
+      details: { permission: info.permission },
+    });
     expect(await read(...args, { actor: allowed }), info.name).toEqual(await read(...args, SETUP));
   }
   const refused = (await crm.audit.list({ outcome: 'refused', limit: 1000 }, SETUP)).items;
   for (const info of infos) {
-    expect(refused, info.name).toContainEqual(expect.objectContaining({ command: info.name, outcome: 'refused', errorCode: 'PERMISSION_DENIED', actor: staff.get(info.permission)!.denied }));
+    expect(refused, info.name).toContainEqual(
+      expect.objectContaining({
+        command: info.name,
+        outcome: 'refused',
+        errorCode: 'PERMISSION_DENIED',
+        actor: staff.get(info.permission)!.denied,
+      }),
+    );
   }
 }
 
@@ -71,7 +97,12 @@ export async function expectReadsGuarded(crm: Crm, prefix: string, cases: Readon
  * Reads every query of the module once refused and once allowed: with `auditReads` each personal one
  * leaves exactly one `read` entry, naming the reader and the customers shown; otherwise none is written.
  */
-export async function expectReadsAudited(crm: Crm, prefix: string, cases: Readonly<Record<string, ReadCase>>, auditReads: boolean): Promise<void> {
+export async function expectReadsAudited(
+  crm: Crm,
+  prefix: string,
+  cases: Readonly<Record<string, ReadCase>>,
+  auditReads: boolean,
+): Promise<void> {
   const infos = queriesOf(crm, prefix, cases);
   const staff = await readers(crm, [...new Set(infos.map((q) => q.permission))]);
   for (const info of infos) {
@@ -87,8 +118,12 @@ export async function expectReadsAudited(crm: Crm, prefix: string, cases: Readon
     }
     expect(entries, info.name).toHaveLength(1);
     const entry = entries[0]!;
-    expect(entry, info.name).toMatchObject({ actor: { ...allowed, roleId: expect.any(String) }, customerId: reads.length === 1 ? reads[0] : null, details: { count: reads.length } });
-    expect([...((entry.details as { customerIds: string[] }).customerIds)].sort(), info.name).toEqual([...reads].sort());
+    expect(entry, info.name).toMatchObject({
+      actor: { ...allowed, roleId: expect.any(String) },
+      customerId: reads.length === 1 ? reads[0] : null,
+      details: { count: reads.length },
+    });
+    expect([...(entry.details as { customerIds: string[] }).customerIds].sort(), info.name).toEqual([...reads].sort());
   }
   if (!auditReads) expect((await crm.audit.list({ outcome: 'read' }, SETUP)).items).toEqual([]);
 }

@@ -30,8 +30,11 @@ async function serverAnswers(): Promise<boolean> {
     await client.connect();
     return true;
   } catch (error) {
-    if (process.env['CI']) throw new Error(`PostgreSQL at ${PG_URL} is unreachable and CI is set: ${(error as Error).message}`);
-    console.warn(`PostgreSQL at ${PG_URL} is unreachable: storage tests run on memory and SQLite only (set CI to make this a failure)`);
+    if (process.env['CI'])
+      throw new Error(`PostgreSQL at ${PG_URL} is unreachable and CI is set: ${(error as Error).message}`);
+    console.warn(
+      `PostgreSQL at ${PG_URL} is unreachable: storage tests run on memory and SQLite only (set CI to make this a failure)`,
+    );
     return false;
   } finally {
     await client.end().catch(() => undefined);
@@ -90,7 +93,8 @@ export function serverSchemas(): { admin: pg.Pool; fresh(label: string): string 
   admin.on('error', () => undefined);
   const made: string[] = [];
   afterAll(async () => {
-    if (STORE_KINDS.some((k) => k.name === 'postgres')) for (const s of made) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+    if (STORE_KINDS.some((k) => k.name === 'postgres'))
+      for (const s of made) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
     await admin.end();
   });
   return {

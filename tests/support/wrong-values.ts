@@ -176,7 +176,21 @@ export const oddText: fc.Arbitrary<string> = fc.oneof(
 
 /** Numbers out of range, fractional, negative, beyond the safe integers. */
 export const oddNumber: fc.Arbitrary<number> = fc.oneof(
-  fc.constantFrom(-1, 0, -0, 0.5, 1.005, 1e21, 2 ** 31, 2 ** 53, -(2 ** 53), Number.MAX_VALUE, Number.MIN_VALUE, Number.EPSILON, 999_999_999_999),
+  fc.constantFrom(
+    -1,
+    0,
+    -0,
+    0.5,
+    1.005,
+    1e21,
+    2 ** 31,
+    2 ** 53,
+    -(2 ** 53),
+    Number.MAX_VALUE,
+    Number.MIN_VALUE,
+    Number.EPSILON,
+    999_999_999_999,
+  ),
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
 );
@@ -191,18 +205,45 @@ export const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
   // records drop it (it never reaches a prototype), so it is wrong only where a schema says so.
   fc.constant(JSON.parse('{"__proto__": {"polluted": true}, "id": "S01"}') as unknown),
   fc.date({ noInvalidDate: true }),
-  fc.anything({ maxDepth: 2, maxKeys: 4, withNullPrototype: true, withBoxedValues: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withObjectString: true, withDate: true }),
+  fc.anything({
+    maxDepth: 2,
+    maxKeys: 4,
+    withNullPrototype: true,
+    withBoxedValues: true,
+    withMap: true,
+    withSet: true,
+    withTypedArray: true,
+    withSparseArray: true,
+    withObjectString: true,
+    withDate: true,
+  }),
 );
 
-const keyArb = fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'id', 'customerId', 'amount', 'kind', '0'));
+const keyArb = fc.oneof(
+  fc.string({ maxLength: 10 }),
+  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'id', 'customerId', 'amount', 'kind', '0'),
+);
 
 /** One mutation. */
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('poison' as const), at: fc.nat(), poison: fc.constantFrom(...POISONS) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('poison' as const), at: fc.nat(), poison: fc.constantFrom(...POISONS) }),
+  },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), value: wrongValue }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), at: fc.nat() }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('extra' as const), at: fc.nat(), key: keyArb, value: wrongValue }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('wrap' as const), at: fc.nat(), as: fc.constantFrom('array' as const, 'object' as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('extra' as const), at: fc.nat(), key: keyArb, value: wrongValue }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('wrap' as const),
+      at: fc.nat(),
+      as: fc.constantFrom('array' as const, 'object' as const),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('recurse' as const), at: fc.nat(), via: fc.nat() }) },
 );
 
@@ -210,11 +251,31 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 export function planArb(samples: number): fc.Arbitrary<Plan> {
   const arbitrary = fc.oneof(
     wrongValue,
-    fc.anything({ maxDepth: 3, withBigInt: true, withNullPrototype: true, withBoxedValues: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withDate: true, key: keyArb }),
+    fc.anything({
+      maxDepth: 3,
+      withBigInt: true,
+      withNullPrototype: true,
+      withBoxedValues: true,
+      withMap: true,
+      withSet: true,
+      withTypedArray: true,
+      withSparseArray: true,
+      withDate: true,
+      key: keyArb,
+    }),
   );
   return fc.oneof(
-    { weight: 4, arbitrary: fc.record({ base: fc.record({ sample: fc.nat({ max: Math.max(0, samples - 1) }) }), mutations: fc.array(mutation, { minLength: 1, maxLength: 3 }) }) },
-    { weight: 1, arbitrary: fc.record({ base: fc.record({ arbitrary }), mutations: fc.array(mutation, { maxLength: 2 }) }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        base: fc.record({ sample: fc.nat({ max: Math.max(0, samples - 1) }) }),
+        mutations: fc.array(mutation, { minLength: 1, maxLength: 3 }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ base: fc.record({ arbitrary }), mutations: fc.array(mutation, { maxLength: 2 }) }),
+    },
   );
 }
 
@@ -243,8 +304,15 @@ function copy(v: unknown, depth = 0): unknown {
     for (const i of Object.keys(v)) out[Number(i)] = copy(v[Number(i)], depth + 1);
     return out;
   }
-  const out: Record<string, unknown> = Object.getPrototypeOf(v) === null ? (Object.create(null) as Record<string, unknown>) : {};
-  for (const k of Object.keys(v)) Object.defineProperty(out, k, { value: copy(v[k], depth + 1), enumerable: true, writable: true, configurable: true });
+  const out: Record<string, unknown> =
+    Object.getPrototypeOf(v) === null ? (Object.create(null) as Record<string, unknown>) : {};
+  for (const k of Object.keys(v))
+    Object.defineProperty(out, k, {
+      value: copy(v[k], depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return out;
 }
 
@@ -275,7 +343,11 @@ const RECURSION_LEVELS = 2500;
 
 /** `node` nested in itself along `via` (a path of one or two steps to a container inside it). */
 function recurse(node: unknown, viaPick: number): unknown {
-  const vias = nodes(node).filter((p) => (p.length === 1 || p.length === 2) && isContainer(p.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], node)));
+  const vias = nodes(node).filter(
+    (p) =>
+      (p.length === 1 || p.length === 2) &&
+      isContainer(p.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], node)),
+  );
   if (!isContainer(node) || vias.length === 0) return node;
   const via = vias[viaPick % vias.length]!;
   let inner: unknown = copy(node);
@@ -340,7 +412,8 @@ export function materialize(plan: Plan, samples: readonly unknown[]): unknown {
 }
 
 // Long text allows line feed, carriage return and tab; nothing allows these.
-const FORBIDDEN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|[\ud800-\udfff]/u;
+const FORBIDDEN_TEXT =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|[\ud800-\udfff]/u;
 
 /**
  * Whether `value` holds a poison: something no field of any command accepts, so that the input is

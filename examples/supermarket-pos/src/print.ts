@@ -38,7 +38,10 @@ export const local = (at: Date) => localDateTime(at, TZ);
 /** Display width: CJK characters take two columns in a terminal. */
 export function displayWidth(text: string): number {
   let w = 0;
-  for (const ch of text) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
+  for (const ch of text)
+    w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch)
+      ? 2
+      : 1;
   return w;
 }
 
@@ -52,8 +55,8 @@ export function table(headers: string[], rows: string[][]): void {
   const right = headers.map((h) => h.endsWith(':'));
   const titles = headers.map((h) => h.replace(/:$/, ''));
   const widths = titles.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? ''))));
-  const fmt = (cells: string[]) => ('  ' + cells.map((c, i) => pad(c, widths[i]!, right[i])).join('  ')).trimEnd();
+  const fmt = (cells: string[]) => `  ${cells.map((c, i) => pad(c, widths[i]!, right[i])).join('  ')}`.trimEnd();
   console.log(fmt(titles));
-  console.log('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
+  console.log(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
   for (const r of rows) console.log(fmt(r));
 }

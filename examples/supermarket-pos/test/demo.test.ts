@@ -13,16 +13,26 @@ const tsx = fileURLToPath(new URL('../../../node_modules/tsx/dist/cli.mjs', impo
 
 describe('the supermarket demo', () => {
   it('runs to the end, every line fits the terminal, and every card in the liability table was sold on screen', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [tsx, '--conditions=@clientele/source', 'src/main.ts'], {
-      cwd: root,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [tsx, '--conditions=@clientele/source', 'src/main.ts'],
+      {
+        cwd: root,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     const lines = stdout.split('\n');
     expect(lines.at(-2)).toContain('Done.');
     expect(lines.filter((l) => displayWidth(l) > COLUMNS)).toEqual([]);
 
     // The story: members, points, a voucher, a complaint and a segment report.
-    for (const part of ['Registering customers', 'Loyalty: Tiantian points', 'turns points into a voucher', 'Complaints:', 'Segment']) {
+    for (const part of [
+      'Registering customers',
+      'Loyalty: Tiantian points',
+      'turns points into a voucher',
+      'Complaints:',
+      'Segment',
+    ]) {
       expect(stdout).toContain(part);
     }
 

@@ -3,12 +3,27 @@
  * resolved within time per level, store and period, and the time spent at each level) and the
  * Pareto ranking of causes by frequency and cost. Queries only: nothing here writes.
  */
-import { codeSchema, idSchema, instantSchema, parseInput, scan, type BusinessCalendar, type Where } from '@clientele/core';
+import {
+  codeSchema,
+  idSchema,
+  instantSchema,
+  parseInput,
+  scan,
+  type BusinessCalendar,
+  type Where,
+} from '@clientele/core';
 import { z } from 'zod';
 import { calendarOf, loadCase, type ComplaintsRuntime } from './case-engine.js';
 import { listCasesSchema } from './case-schemas.js';
 import { toCase, type Case } from './case-view.js';
-import { caseHistoryCollection, caseItemsCollection, casesCollection, remediesCollection, stintsCollection, type HistoryRow } from './collections.js';
+import {
+  caseHistoryCollection,
+  caseItemsCollection,
+  casesCollection,
+  remediesCollection,
+  stintsCollection,
+  type HistoryRow,
+} from './collections.js';
 import { REMEDY_TYPES } from './remedies.js';
 import { pareto, slaRows, type ParetoRow, type SlaRow } from './report-math.js';
 import { businessTimeBetween } from './sla-clock.js';
@@ -83,7 +98,12 @@ export function createArchive(runtime: ComplaintsRuntime) {
     if (q.status === 'closed') where.status = 'closed';
     if (q.storeId) where.storeId = q.storeId;
     if (q.customerId) where.customerId = q.customerId;
-    const page = await store.find(casesCollection, { where, orderBy: [{ field: 'createdAt', direction: 'desc' }], limit: q.limit, after: q.after ?? null });
+    const page = await store.find(casesCollection, {
+      where,
+      orderBy: [{ field: 'createdAt', direction: 'desc' }],
+      limit: q.limit,
+      after: q.after ?? null,
+    });
     const items: Case[] = [];
     for (const row of page.rows) items.push(await toCase(store, config, row));
     return { items, next: page.next };
@@ -93,7 +113,8 @@ export function createArchive(runtime: ComplaintsRuntime) {
     const id = parseInput(idSchema, caseId, ['caseId']);
     await loadCase(store, id);
     const out: CaseHistoryEntry[] = [];
-    for await (const row of scan(store, caseHistoryCollection, { where: { caseId: id }, orderBy: [{ field: 'at' }] })) out.push(row);
+    for await (const row of scan(store, caseHistoryCollection, { where: { caseId: id }, orderBy: [{ field: 'at' }] }))
+      out.push(row);
     return out;
   }
 
@@ -105,14 +126,22 @@ export function createArchive(runtime: ComplaintsRuntime) {
   }
 
   /** Closed cases by product, category, store, cause, remedy and period, newest first. */
-  async function search(input: z.input<typeof archiveSearchSchema> = {}): Promise<{ items: Case[]; next: string | null }> {
+  async function search(
+    input: z.input<typeof archiveSearchSchema> = {},
+  ): Promise<{ items: Case[]; next: string | null }> {
     const q = parseInput(archiveSearchSchema, input);
     let ids: Set<string> | null = null;
     const narrow = (next: Set<string>) => {
       ids = ids === null ? next : new Set([...ids].filter((id) => next.has(id)));
     };
     if (q.sku) narrow(await idsFrom(scan(store, caseItemsCollection, { where: { sku: q.sku } }), (r) => r.caseId));
-    if (q.remedy) narrow(await idsFrom(scan(store, remediesCollection, { where: { type: q.remedy, status: 'executed' } }), (r) => r.caseId));
+    if (q.remedy)
+      narrow(
+        await idsFrom(
+          scan(store, remediesCollection, { where: { type: q.remedy, status: 'executed' } }),
+          (r) => r.caseId,
+        ),
+      );
     const where: Where<typeof casesCollection> = { status: 'closed' };
     if (q.from || q.to) where.closedAt = { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lt: q.to } : {}) };
     if (q.storeId) where.storeId = q.storeId;
@@ -121,7 +150,12 @@ export function createArchive(runtime: ComplaintsRuntime) {
     if (q.kind) where.kind = q.kind;
     const chosen = ids as Set<string> | null;
     if (chosen) where.id = { in: [...chosen].sort() };
-    const page = await store.find(casesCollection, { where, orderBy: [{ field: 'createdAt', direction: 'desc' }], limit: q.limit, after: q.after ?? null });
+    const page = await store.find(casesCollection, {
+      where,
+      orderBy: [{ field: 'createdAt', direction: 'desc' }],
+      limit: q.limit,
+      after: q.after ?? null,
+    });
     const items: Case[] = [];
     for (const row of page.rows) items.push(await toCase(store, config, row));
     return { items, next: page.next };
@@ -140,17 +174,29 @@ export function createArchive(runtime: ComplaintsRuntime) {
     for await (const s of scan(store, stintsCollection, { where })) stints.push(s);
     const calendars = new Map<string, BusinessCalendar>();
     for (const s of stints) if (!calendars.has(s.storeId)) calendars.set(s.storeId, await calendarOf(store, s.storeId));
-    const rows = slaRows(stints, now, (s) => businessTimeBetween(calendars.get(s.storeId)!, s.enteredAt, s.leftAt ?? now));
+    const rows = slaRows(stints, now, (s) =>
+      businessTimeBetween(calendars.get(s.storeId)!, s.enteredAt, s.leftAt ?? now),
+    );
     return { from: q.from, to: q.to, rows };
   }
 
   /** Root causes of cases closed in the period ranked by frequency or cost, with cumulative shares (Pareto). */
   async function causes(input: z.input<typeof causeReportSchema>): Promise<CauseReport> {
     const q = parseInput(causeReportSchema, input);
-    const where: Where<typeof casesCollection> = { status: 'closed', closedAt: { gte: q.from, lt: q.to }, rootCause: { isNull: false } };
+    const where: Where<typeof casesCollection> = {
+      status: 'closed',
+      closedAt: { gte: q.from, lt: q.to },
+      rootCause: { isNull: false },
+    };
     if (q.storeId) where.storeId = q.storeId;
-    const groups = await store.aggregate(casesCollection, { where, groupBy: ['rootCause'], measures: { cases: { fn: 'count' }, cost: { fn: 'sum', field: 'remedyCost' } } });
-    const totals = groups.filter((g) => g['rootCause'] !== null).map((g) => ({ cause: String(g['rootCause']), cases: Number(g['cases']), cost: Number(g['cost']) }));
+    const groups = await store.aggregate(casesCollection, {
+      where,
+      groupBy: ['rootCause'],
+      measures: { cases: { fn: 'count' }, cost: { fn: 'sum', field: 'remedyCost' } },
+    });
+    const totals = groups
+      .filter((g) => g['rootCause'] !== null)
+      .map((g) => ({ cause: String(g['rootCause']), cases: Number(g['cases']), cost: Number(g['cost']) }));
     return {
       from: q.from,
       to: q.to,

@@ -6,19 +6,15 @@
 import {
   mustGet,
   InvalidStateError,
-  NotFoundError,
   PermissionError,
   actorRef,
-  customersCollection,
   formatMoney,
   invalid,
-  isClienteleError,
   purchaseLinesCollection,
   purchasesCollection,
   resolveActiveCustomer,
   rolesCollection,
   storeCalendar,
-  storesCollection,
   type BusinessCalendar,
   type CommandContext,
   type CoreEvents,
@@ -28,7 +24,15 @@ import {
   type StoreSession,
 } from '@clientele/core';
 import { nextStatus, trackOf, type CaseAction, type CaseKind, type CaseStatus, type StepFacts } from './case-states.js';
-import { casesCollection, caseHistoryCollection, caseItemsCollection, stintsCollection, type CaseContact, type CaseRow, type StoredRuling } from './collections.js';
+import {
+  casesCollection,
+  caseHistoryCollection,
+  caseItemsCollection,
+  stintsCollection,
+  type CaseContact,
+  type CaseRow,
+  type StoredRuling,
+} from './collections.js';
 import type { ComplaintsConfig } from './config.js';
 import type { ComplaintEvents } from './events.js';
 import { checkLadderFits, levelDue, type StoreCalendar } from './due-placement.js';
@@ -53,28 +57,51 @@ export interface ComplaintsRuntime {
 }
 
 /** Builds the runtime; modules are looked up lazily because they are registered after every setup. */
-export function createComplaintsRuntime(kernel: Kernel<ComplaintsEventMap>, config: ComplaintsConfig): ComplaintsRuntime {
-  return { kernel, config, loyalty: () => kernel.optionalModule<LoyaltyRemedyApi>('loyalty'), segments: () => kernel.optionalModule<SegmentsReadApi>('segments') };
+export function createComplaintsRuntime(
+  kernel: Kernel<ComplaintsEventMap>,
+  config: ComplaintsConfig,
+): ComplaintsRuntime {
+  return {
+    kernel,
+    config,
+    loyalty: () => kernel.optionalModule<LoyaltyRemedyApi>('loyalty'),
+    segments: () => kernel.optionalModule<SegmentsReadApi>('segments'),
+  };
 }
 
-
 /** A store's calendar as service-level clocks use it; `NOT_FOUND` for an unknown store. */
-export async function calendarOf(session: StoreSession, storeId: string, path: Array<string | number> = ['storeId']): Promise<BusinessCalendar> {
+export async function calendarOf(
+  session: StoreSession,
+  storeId: string,
+  path: Array<string | number> = ['storeId'],
+): Promise<BusinessCalendar> {
   return slaCalendar(await storeCalendar(session, storeId, path));
 }
 
 /** {@link calendarOf} with the store's id, as due times are placed with it. */
-export async function storeCalendarOf(session: StoreSession, storeId: string, path: Array<string | number> = ['storeId']): Promise<StoreCalendar> {
+export async function storeCalendarOf(
+  session: StoreSession,
+  storeId: string,
+  path: Array<string | number> = ['storeId'],
+): Promise<StoreCalendar> {
   return { storeId, calendar: await calendarOf(session, storeId, path) };
 }
 
 /** The active customer behind an id (following merges); `NOT_FOUND` or `INVALID_STATE` otherwise. */
-export async function activeCustomerId(session: StoreSession, id: string, path: Array<string | number>): Promise<string> {
+export async function activeCustomerId(
+  session: StoreSession,
+  id: string,
+  path: Array<string | number>,
+): Promise<string> {
   return (await resolveActiveCustomer(session, id, { path })).id;
 }
 
 /** The case with this id; `NOT_FOUND` naming `path` otherwise. */
-export async function loadCase(session: StoreSession, caseId: string, path: Array<string | number> = ['caseId']): Promise<CaseRow> {
+export async function loadCase(
+  session: StoreSession,
+  caseId: string,
+  path: Array<string | number> = ['caseId'],
+): Promise<CaseRow> {
   const row = await mustGet(session, casesCollection, caseId, 'case', { path });
   return row;
 }
@@ -87,7 +114,10 @@ export function requireLadderRole(runtime: ComplaintsRuntime, ctx: ComplaintsCon
   if (ctx.actor.kind !== 'staff') return;
   const ladder = ladderNamed(runtime.config, row.ladder);
   if (!mayActAt(ladder, row.level, ctx.actor.roleId)) {
-    throw new PermissionError(`act on a case at level ${row.level} (${levelOf(ladder, row.level).name})`, actorRef(ctx.actor));
+    throw new PermissionError(
+      `act on a case at level ${row.level} (${levelOf(ladder, row.level).name})`,
+      actorRef(ctx.actor),
+    );
   }
 }
 
@@ -101,7 +131,15 @@ export async function roleLimit(session: StoreSession, roleId: string, action: s
 export async function addHistory(
   ctx: ComplaintsContext,
   row: Pick<CaseRow, 'id' | 'customerId'>,
-  entry: { action: string; fromStatus: string | null; toStatus: string; fromLevel: number | null; toLevel: number; note?: string | null; data?: Record<string, JsonValue> },
+  entry: {
+    action: string;
+    fromStatus: string | null;
+    toStatus: string;
+    fromLevel: number | null;
+    toLevel: number;
+    note?: string | null;
+    data?: Record<string, JsonValue>;
+  },
 ): Promise<void> {
   await ctx.tx.insert(caseHistoryCollection, {
     id: ctx.id('chs'),
@@ -124,9 +162,19 @@ type CasePatch = PatchOf<typeof casesCollection>;
 /** Saves a case patch against the version read, recomputing its next due time from its pending clocks. */
 export async function saveCase(ctx: ComplaintsContext, row: CaseRow, patch: CasePatch): Promise<CaseRow> {
   const merged = { ...row, ...patch };
-  const due = nextDue({ acknowledgeBy: merged.ackDueAt, resolveBy: merged.resolveDueAt, taskDueAt: merged.taskDueAt, paused: merged.pausedAt !== null });
+  const due = nextDue({
+    acknowledgeBy: merged.ackDueAt,
+    resolveBy: merged.resolveDueAt,
+    taskDueAt: merged.taskDueAt,
+    paused: merged.pausedAt !== null,
+  });
   const handler = ctx.actor.kind === 'staff' ? { handlerStaffId: ctx.actor.staffId } : {};
-  return ctx.tx.update(casesCollection, row.id, { ...patch, ...handler, dueAt: due?.at ?? null, dueKind: due?.kind ?? null, updatedAt: ctx.now }, { expectVersion: row.version });
+  return ctx.tx.update(
+    casesCollection,
+    row.id,
+    { ...patch, ...handler, dueAt: due?.at ?? null, dueKind: due?.kind ?? null, updatedAt: ctx.now },
+    { expectVersion: row.version },
+  );
 }
 
 /**
@@ -136,19 +184,44 @@ export async function saveCase(ctx: ComplaintsContext, row: CaseRow, patch: Case
 export function checkStep(row: CaseRow, action: CaseAction, facts: StepFacts = {}): CaseStatus {
   const track = trackOf(row.kind as CaseKind);
   const result = nextStatus(track, row.status as CaseStatus, action, facts);
-  if (!result.ok) throw new InvalidStateError(`case ${row.caseNo}: ${result.reason}`, { path: ['caseId'], caseId: row.id, status: row.status, action });
+  if (!result.ok)
+    throw new InvalidStateError(`case ${row.caseNo}: ${result.reason}`, {
+      path: ['caseId'],
+      caseId: row.id,
+      status: row.status,
+      action,
+    });
   return result.to;
 }
 
 /** The ruling of a case as the table's guards need it. */
 export function factsOf(row: CaseRow): StepFacts {
-  return { ruling: (row.ruling as StoredRuling | null)?.decision as StepFacts['ruling'] ?? null };
+  return { ruling: ((row.ruling as StoredRuling | null)?.decision as StepFacts['ruling']) ?? null };
 }
 
 /** Records a status change: history and event. */
-export async function recordStep(ctx: ComplaintsContext, row: CaseRow, action: CaseAction, to: CaseStatus, note: string | null = null, data: Record<string, JsonValue> = {}): Promise<void> {
-  await addHistory(ctx, row, { action, fromStatus: row.status, toStatus: to, fromLevel: row.level, toLevel: row.level, note, data });
-  await ctx.emit('complaint.status-changed', { caseId: row.id, action, from: row.status, to, level: row.level }, { customerId: row.customerId });
+export async function recordStep(
+  ctx: ComplaintsContext,
+  row: CaseRow,
+  action: CaseAction,
+  to: CaseStatus,
+  note: string | null = null,
+  data: Record<string, JsonValue> = {},
+): Promise<void> {
+  await addHistory(ctx, row, {
+    action,
+    fromStatus: row.status,
+    toStatus: to,
+    fromLevel: row.level,
+    toLevel: row.level,
+    note,
+    data,
+  });
+  await ctx.emit(
+    'complaint.status-changed',
+    { caseId: row.id, action, from: row.status, to, level: row.level },
+    { customerId: row.customerId },
+  );
 }
 
 /**
@@ -206,7 +279,16 @@ export async function leaveLevel(ctx: ComplaintsContext, row: CaseRow, at: Date)
  * Moves a case to another level: the stay at the old level ends and a new one starts at
  * `effectiveAt` with fresh clocks. Records history and emits `complaint.escalated`.
  */
-export async function escalateCase(runtime: ComplaintsRuntime, ctx: ComplaintsContext, row: CaseRow, toLevel: number, reason: string, effectiveAt: Date, note: string | null = null, extra: CasePatch = {}): Promise<CaseRow> {
+export async function escalateCase(
+  runtime: ComplaintsRuntime,
+  ctx: ComplaintsContext,
+  row: CaseRow,
+  toLevel: number,
+  reason: string,
+  effectiveAt: Date,
+  note: string | null = null,
+  extra: CasePatch = {},
+): Promise<CaseRow> {
   await leaveLevel(ctx, row, effectiveAt);
   const levelPatch = await enterLevel(runtime, ctx, row, toLevel, reason, effectiveAt);
   const saved = await saveCase(ctx, row, { ...extra, ...levelPatch, escalations: row.escalations + 1 });
@@ -219,7 +301,11 @@ export async function escalateCase(runtime: ComplaintsRuntime, ctx: ComplaintsCo
     note,
     data: { reason, effectiveAt: effectiveAt.toISOString() },
   });
-  await ctx.emit('complaint.escalated', { caseId: row.id, fromLevel: row.level, toLevel, reason, storeId: row.storeId }, { customerId: row.customerId });
+  await ctx.emit(
+    'complaint.escalated',
+    { caseId: row.id, fromLevel: row.level, toLevel, reason, storeId: row.storeId },
+    { customerId: row.customerId },
+  );
   return saved;
 }
 
@@ -232,7 +318,10 @@ export async function acknowledgeLevel(ctx: ComplaintsContext, row: CaseRow): Pr
 /** Stops every clock of a case that is resolved (verified, or closed without execution). */
 export async function resolveClocks(ctx: ComplaintsContext, row: CaseRow): Promise<CasePatch> {
   const stint = await ctx.tx.get(stintsCollection, row.stintId);
-  await ctx.tx.update(stintsCollection, row.stintId, { resolvedAt: ctx.now, acknowledgedAt: stint?.acknowledgedAt ?? ctx.now });
+  await ctx.tx.update(stintsCollection, row.stintId, {
+    resolvedAt: ctx.now,
+    acknowledgedAt: stint?.acknowledgedAt ?? ctx.now,
+  });
   return {
     resolvedAt: ctx.now,
     levelAcknowledgedAt: row.levelAcknowledgedAt ?? ctx.now,
@@ -252,7 +341,13 @@ export interface NewCase {
   customerId: string | null;
   contact: CaseContact | null;
   purchaseId: string | null;
-  items: Array<{ sku: string; name?: string | undefined; category?: string | undefined; lineNo?: number | undefined; quantity?: number | undefined }>;
+  items: Array<{
+    sku: string;
+    name?: string | undefined;
+    category?: string | undefined;
+    lineNo?: number | undefined;
+    quantity?: number | undefined;
+  }>;
   category: string;
   severity: string;
   description: string;
@@ -261,7 +356,11 @@ export interface NewCase {
 }
 
 /** The service level of a customer from the segments module's policy, when it is installed. */
-export async function serviceLevelOf(runtime: ComplaintsRuntime, ctx: ComplaintsContext, customerId: string | null): Promise<string | null> {
+export async function serviceLevelOf(
+  runtime: ComplaintsRuntime,
+  ctx: ComplaintsContext,
+  customerId: string | null,
+): Promise<string | null> {
   const segments = runtime.segments()?.forModules;
   if (!customerId || !segments?.policyFor) return null;
   const policy = await segments.policyFor(customerId, ctx.tx);
@@ -269,7 +368,11 @@ export async function serviceLevelOf(runtime: ComplaintsRuntime, ctx: Complaints
 }
 
 /** The segment ids of a customer, when the segments module is installed. */
-export async function segmentsOfCustomer(runtime: ComplaintsRuntime, ctx: ComplaintsContext, customerId: string | null): Promise<string[]> {
+export async function segmentsOfCustomer(
+  runtime: ComplaintsRuntime,
+  ctx: ComplaintsContext,
+  customerId: string | null,
+): Promise<string[]> {
   const segments = runtime.segments()?.forModules;
   if (!customerId || !segments?.segmentsOf) return [];
   return segmentIds(await segments.segmentsOf(customerId, ctx.tx));
@@ -286,14 +389,17 @@ export async function createCase(runtime: ComplaintsRuntime, ctx: ComplaintsCont
   const lines = new Map<number, { sku: string; name: string | null; category: string; quantityMilli: number }>();
   if (input.purchaseId) {
     const purchase = await mustGet(tx, purchasesCollection, input.purchaseId, 'purchase', { path: ['purchaseId'] });
-    if (customerId && purchase.customerId && purchase.customerId !== customerId) throw invalid(['purchaseId'], 'customer_mismatch', `purchase ${purchase.id} was made by another customer`);
-    if (!customerId && purchase.customerId && !input.contact) customerId = await activeCustomerId(tx, purchase.customerId, ['purchaseId']);
+    if (customerId && purchase.customerId && purchase.customerId !== customerId)
+      throw invalid(['purchaseId'], 'customer_mismatch', `purchase ${purchase.id} was made by another customer`);
+    if (!customerId && purchase.customerId && !input.contact)
+      customerId = await activeCustomerId(tx, purchase.customerId, ['purchaseId']);
     for (let i = 0; i < input.items.length; i++) {
       const lineNo = input.items[i]!.lineNo;
       if (lineNo === undefined) continue;
       const line = await tx.get(purchaseLinesCollection, `${purchase.id}:${lineNo}`);
       if (!line) throw invalid(['items', i, 'lineNo'], 'unknown_line', `purchase ${purchase.id} has no line ${lineNo}`);
-      if (line.sku !== input.items[i]!.sku) throw invalid(['items', i, 'sku'], 'sku_mismatch', `line ${lineNo} of purchase ${purchase.id} is ${line.sku}`);
+      if (line.sku !== input.items[i]!.sku)
+        throw invalid(['items', i, 'sku'], 'sku_mismatch', `line ${lineNo} of purchase ${purchase.id} is ${line.sku}`);
       lines.set(i, { sku: line.sku, name: line.name, category: line.category, quantityMilli: line.quantityMilli });
     }
   }
@@ -323,7 +429,19 @@ export async function createCase(runtime: ComplaintsRuntime, ctx: ComplaintsCont
     description: input.description,
     attachments: input.attachments,
     ladder,
-    ...(levelPatch as Required<Pick<CaseRow, 'level' | 'stintId' | 'levelEnteredAt' | 'acknowledgeBy' | 'resolveBy' | 'levelAcknowledgedAt' | 'ackDueAt' | 'resolveDueAt'>>),
+    ...(levelPatch as Required<
+      Pick<
+        CaseRow,
+        | 'level'
+        | 'stintId'
+        | 'levelEnteredAt'
+        | 'acknowledgeBy'
+        | 'resolveBy'
+        | 'levelAcknowledgedAt'
+        | 'ackDueAt'
+        | 'resolveDueAt'
+      >
+    >),
     taskDueAt: null,
     pausedAt: null,
     overdue: false,
@@ -361,12 +479,39 @@ export async function createCase(runtime: ComplaintsRuntime, ctx: ComplaintsCont
       quantityMilli: item.quantity !== undefined ? Math.round(item.quantity * 1000) : (line?.quantityMilli ?? null),
     });
   }
-  await addHistory(ctx, row, { action: 'open', fromStatus: null, toStatus: 'received', fromLevel: null, toLevel: 1, data: { channel: input.channel, severity: input.severity, ...(serviceLevel ? { serviceLevel } : {}) } });
+  await addHistory(ctx, row, {
+    action: 'open',
+    fromStatus: null,
+    toStatus: 'received',
+    fromLevel: null,
+    toLevel: 1,
+    data: { channel: input.channel, severity: input.severity, ...(serviceLevel ? { serviceLevel } : {}) },
+  });
   ctx.audit({ type: 'case', id, customerId }, { caseNo, kind: input.kind, storeId: input.storeId });
   if (customerId) {
-    await ctx.addTimeline({ customerId, source: 'complaints', kind: `case-opened`, summary: `${input.kind === 'after-sales' ? `After-sales ${input.request ?? ''} request` : input.kind[0]!.toUpperCase() + input.kind.slice(1)} ${caseNo} opened (${input.category}, ${input.severity})`, storeId: input.storeId, ref: { type: 'case', id } });
+    await ctx.addTimeline({
+      customerId,
+      source: 'complaints',
+      kind: `case-opened`,
+      summary: `${input.kind === 'after-sales' ? `After-sales ${input.request ?? ''} request` : input.kind[0]!.toUpperCase() + input.kind.slice(1)} ${caseNo} opened (${input.category}, ${input.severity})`,
+      storeId: input.storeId,
+      ref: { type: 'case', id },
+    });
   }
-  await ctx.emit('complaint.opened', { caseId: id, caseNo, kind: input.kind, channel: input.channel, customerId, storeId: input.storeId, severity: input.severity, level: 1 }, { customerId: customerId });
+  await ctx.emit(
+    'complaint.opened',
+    {
+      caseId: id,
+      caseNo,
+      kind: input.kind,
+      channel: input.channel,
+      customerId,
+      storeId: input.storeId,
+      severity: input.severity,
+      level: 1,
+    },
+    { customerId: customerId },
+  );
   return row;
 }
 

@@ -1,5 +1,15 @@
 /** Input schemas of the case commands: the zod boundary every call passes first. */
-import { codeSchema, emailSchema, idSchema, instantSchema, longTextSchema, multiLineTextSchema, phoneSchema, shortTextSchema, singleLineTextSchema } from '@clientele/core';
+import {
+  codeSchema,
+  emailSchema,
+  idSchema,
+  instantSchema,
+  longTextSchema,
+  multiLineTextSchema,
+  phoneSchema,
+  shortTextSchema,
+  singleLineTextSchema,
+} from '@clientele/core';
 import { z } from 'zod';
 import { AFTER_SALES_REQUESTS, CASE_CHANNELS, CASE_KINDS, RULING_DECISIONS } from './case-states.js';
 import type { ComplaintsConfig } from './config.js';
@@ -31,7 +41,10 @@ export const openCaseSchema = z
     storeId: codeSchema,
     /** The customer; omit for an anonymous shopper and give `contact` instead (or nothing). */
     customerId: idSchema.optional(),
-    contact: z.object({ name: shortTextSchema.optional(), phone: phoneSchema.optional(), email: emailSchema.optional() }).strict().optional(),
+    contact: z
+      .object({ name: shortTextSchema.optional(), phone: phoneSchema.optional(), email: emailSchema.optional() })
+      .strict()
+      .optional(),
     /** The purchase concerned; its buyer becomes the case's customer when none is given. */
     purchaseId: idSchema.optional(),
     items: z.array(caseItemSchema).max(100).default([]),
@@ -45,19 +58,54 @@ export const openCaseSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.kind === 'after-sales' && !c.request) ctx.addIssue({ code: 'custom', path: ['request'], message: 'an after-sales case says whether it asks for repair, return or exchange', params: { code: 'required' } });
-    if (c.kind !== 'after-sales' && c.request) ctx.addIssue({ code: 'custom', path: ['request'], message: 'only after-sales cases have a request', params: { code: 'not_allowed' } });
+    if (c.kind === 'after-sales' && !c.request)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['request'],
+        message: 'an after-sales case says whether it asks for repair, return or exchange',
+        params: { code: 'required' },
+      });
+    if (c.kind !== 'after-sales' && c.request)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['request'],
+        message: 'only after-sales cases have a request',
+        params: { code: 'not_allowed' },
+      });
     c.items.forEach((item, i) => {
-      if (item.lineNo !== undefined && !c.purchaseId) ctx.addIssue({ code: 'custom', path: ['items', i, 'lineNo'], message: 'a purchase line needs the case’s purchaseId', params: { code: 'required' } });
+      if (item.lineNo !== undefined && !c.purchaseId)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items', i, 'lineNo'],
+          message: 'a purchase line needs the case’s purchaseId',
+          params: { code: 'required' },
+        });
     });
   });
 
 /** Adds the configuration's checks (severities, categories) to a schema whose input carries a case at `at`. */
-export function withConfiguredCase<S extends z.ZodType>(schema: S, config: ComplaintsConfig, at: (input: z.output<S>) => { severity: string; category: string }, prefix: string[] = []): S {
+export function withConfiguredCase<S extends z.ZodType>(
+  schema: S,
+  config: ComplaintsConfig,
+  at: (input: z.output<S>) => { severity: string; category: string },
+  prefix: string[] = [],
+): S {
   return schema.superRefine((input, ctx) => {
     const c = at(input as z.output<S>);
-    if (!config.severities.includes(c.severity)) ctx.addIssue({ code: 'custom', path: [...prefix, 'severity'], message: `severity is one of ${config.severities.join(', ')}`, params: { code: 'invalid_value' } });
-    if (config.categories && !config.categories.includes(c.category)) ctx.addIssue({ code: 'custom', path: [...prefix, 'category'], message: `category is one of ${config.categories.join(', ')}`, params: { code: 'invalid_value' } });
+    if (!config.severities.includes(c.severity))
+      ctx.addIssue({
+        code: 'custom',
+        path: [...prefix, 'severity'],
+        message: `severity is one of ${config.severities.join(', ')}`,
+        params: { code: 'invalid_value' },
+      });
+    if (config.categories && !config.categories.includes(c.category))
+      ctx.addIssue({
+        code: 'custom',
+        path: [...prefix, 'category'],
+        message: `category is one of ${config.categories.join(', ')}`,
+        params: { code: 'invalid_value' },
+      });
   }) as S;
 }
 
@@ -96,9 +144,27 @@ export const ruleSchema = z
   })
   .strict()
   .superRefine((r, ctx) => {
-    if (r.decision === 'reject' && !r.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a rejection states its reason', params: { code: 'required' } });
-    if (r.decision === 'refund' && !r.amount) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'a refund ruling states the amount', params: { code: 'required' } });
-    if (r.decision === 'reject' && r.amount) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'a rejection grants nothing', params: { code: 'not_allowed' } });
+    if (r.decision === 'reject' && !r.reason)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reason'],
+        message: 'a rejection states its reason',
+        params: { code: 'required' },
+      });
+    if (r.decision === 'refund' && !r.amount)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['amount'],
+        message: 'a refund ruling states the amount',
+        params: { code: 'required' },
+      });
+    if (r.decision === 'reject' && r.amount)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['amount'],
+        message: 'a rejection grants nothing',
+        params: { code: 'not_allowed' },
+      });
   });
 
 /** A supervised execution task: who carries it out, by when. */
@@ -111,10 +177,16 @@ export const taskSchema = z
     dueAt: instantSchema.optional(),
   })
   .strict()
-  .refine((t) => (t.dueInMinutes === undefined) !== (t.dueAt === undefined), { message: 'give dueInMinutes or dueAt', path: ['dueInMinutes'], params: { code: 'one_of' } });
+  .refine((t) => (t.dueInMinutes === undefined) !== (t.dueAt === undefined), {
+    message: 'give dueInMinutes or dueAt',
+    path: ['dueInMinutes'],
+    params: { code: 'one_of' },
+  });
 
 /** Input of `execute`. */
-export const executeSchema = z.object({ ...caseRef, task: taskSchema.optional(), note: noteSchema.optional() }).strict();
+export const executeSchema = z
+  .object({ ...caseRef, task: taskSchema.optional(), note: noteSchema.optional() })
+  .strict();
 
 /** Input of `close`. */
 export const closeSchema = z
@@ -138,9 +210,21 @@ export const settleSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    if (s.case.kind !== 'complaint') ctx.addIssue({ code: 'custom', path: ['case', 'kind'], message: 'only complaints are settled at the counter', params: { code: 'not_allowed' } });
+    if (s.case.kind !== 'complaint')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['case', 'kind'],
+        message: 'only complaints are settled at the counter',
+        params: { code: 'not_allowed' },
+      });
     s.remedies.forEach((r, i) => {
-      if (r.type === 'exchange' || r.type === 'repair') ctx.addIssue({ code: 'custom', path: ['remedies', i, 'type'], message: 'exchanges and repairs are supervised tasks; open the case and execute it instead', params: { code: 'not_allowed' } });
+      if (r.type === 'exchange' || r.type === 'repair')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['remedies', i, 'type'],
+          message: 'exchanges and repairs are supervised tasks; open the case and execute it instead',
+          params: { code: 'not_allowed' },
+        });
     });
   });
 

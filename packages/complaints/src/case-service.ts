@@ -35,7 +35,9 @@ import {
   saveCase,
   enterLevel,
   storeCalendarOf,
-  type ComplaintsRuntime, type ComplaintsContext } from './case-engine.js';
+  type ComplaintsRuntime,
+  type ComplaintsContext,
+} from './case-engine.js';
 import {
   answerSchema,
   approvalSchema,
@@ -51,10 +53,28 @@ import {
 } from './case-schemas.js';
 import { trackOf, type CaseKind } from './case-states.js';
 import { toCase, type Case } from './case-view.js';
-import { casesCollection, invitationsCollection, remediesCollection, stintsCollection, type CaseRow, type RemedyRow, type StoredRuling, type StoredTask } from './collections.js';
+import {
+  casesCollection,
+  invitationsCollection,
+  remediesCollection,
+  stintsCollection,
+  type CaseRow,
+  type RemedyRow,
+  type StoredRuling,
+  type StoredTask,
+} from './collections.js';
 import { approvalLevel, isTop, ladderNamed, levelOf } from './ladder.js';
 import { placeDue } from './due-placement.js';
-import { DEFAULT_REMEDY_POLICIES, LOYALTY_REMEDIES, REMEDY_TYPES, TASK_REMEDIES, loyaltyCommandFor, remedyValue, type RemedyInput, type RemedyType } from './remedies.js';
+import {
+  DEFAULT_REMEDY_POLICIES,
+  LOYALTY_REMEDIES,
+  REMEDY_TYPES,
+  TASK_REMEDIES,
+  loyaltyCommandFor,
+  remedyValue,
+  type RemedyInput,
+  type RemedyType,
+} from './remedies.js';
 import { issueLoyaltyRemedy, remedyApprover } from './remedy-workflow.js';
 import { businessTimeBetween } from './sla-clock.js';
 
@@ -64,7 +84,8 @@ const OPEN_REMEDY = ['approved', 'awaiting-approval'];
 const UNFINISHED = ['approved', 'awaiting-approval', 'issuing'];
 
 async function remediesOf(ctx: ComplaintsContext, caseId: string, statuses?: readonly string[]): Promise<RemedyRow[]> {
-  const rows = (await ctx.tx.find(remediesCollection, { where: { caseId }, orderBy: [{ field: 'seq' }], limit: 1000 })).rows;
+  const rows = (await ctx.tx.find(remediesCollection, { where: { caseId }, orderBy: [{ field: 'seq' }], limit: 1000 }))
+    .rows;
   return statuses ? rows.filter((r) => statuses.includes(r.status)) : rows;
 }
 
@@ -73,16 +94,32 @@ export function createCaseService(runtime: ComplaintsRuntime) {
   const { kernel, config } = runtime;
   const view = (row: CaseRow) => toCase(kernel.store, config, row);
   /** What remedies give a customer, under the limits their policies name. */
-  const actions = [...new Set(REMEDY_TYPES.map((t) => (config.remedies[t] ?? DEFAULT_REMEDY_POLICIES[t]).action))] as [string, ...string[]];
-  const remedyMoves: ValueMove = { gives: ['money', 'points', 'voucher', 'goods'], limits: actions, measure: 'the remedies\' value, totalled per limit (points at their money value)' };
+  const actions = [...new Set(REMEDY_TYPES.map((t) => (config.remedies[t] ?? DEFAULT_REMEDY_POLICIES[t]).action))] as [
+    string,
+    ...string[],
+  ];
+  const remedyMoves: ValueMove = {
+    gives: ['money', 'points', 'voucher', 'goods'],
+    limits: actions,
+    measure: "the remedies' value, totalled per limit (points at their money value)",
+  };
 
-  function checkLoyaltyRemedies(row: Pick<CaseRow, 'customerId'>, remedies: readonly RemedyInput[], path: Array<string | number>): void {
+  function checkLoyaltyRemedies(
+    row: Pick<CaseRow, 'customerId'>,
+    remedies: readonly RemedyInput[],
+    path: Array<string | number>,
+  ): void {
     remedies.forEach((r, i) => {
       if (!LOYALTY_REMEDIES.includes(r.type)) return;
-      if (!row.customerId) throw invalid([...path, i, 'type'], 'customer_required', `${r.type} needs a known customer on the case`);
+      if (!row.customerId)
+        throw invalid([...path, i, 'type'], 'customer_required', `${r.type} needs a known customer on the case`);
       const api = runtime.loyalty();
       if (!loyaltyCommandFor(api, r.type)) {
-        throw new ClienteleError('UNSUPPORTED', `${r.type} remedies are issued by the loyalty module, which is not installed${api ? ' or lacks this action' : ''}`, { path: [...path, i, 'type'], module: 'loyalty' });
+        throw new ClienteleError(
+          'UNSUPPORTED',
+          `${r.type} remedies are issued by the loyalty module, which is not installed${api ? ' or lacks this action' : ''}`,
+          { path: [...path, i, 'type'], module: 'loyalty' },
+        );
       }
     });
   }
@@ -97,7 +134,12 @@ export function createCaseService(runtime: ComplaintsRuntime) {
     return totals;
   }
 
-  async function insertRemedies(ctx: ComplaintsContext, row: CaseRow, remedies: readonly RemedyInput[], decide: (action: string) => { status: string; approvedBy: string | null; approvalLevel: number | null }): Promise<RemedyRow[]> {
+  async function insertRemedies(
+    ctx: ComplaintsContext,
+    row: CaseRow,
+    remedies: readonly RemedyInput[],
+    decide: (action: string) => { status: string; approvedBy: string | null; approvalLevel: number | null },
+  ): Promise<RemedyRow[]> {
     let seq = await ctx.tx.count(remediesCollection, { caseId: row.id });
     const out: RemedyRow[] = [];
     for (const r of remedies) {
@@ -129,7 +171,11 @@ export function createCaseService(runtime: ComplaintsRuntime) {
         updatedAt: ctx.now,
       });
       out.push(remedy);
-      await ctx.emit('complaint.remedy-proposed', { caseId: row.id, remedyId: remedy.id, type: remedy.type, value: remedy.value, status: remedy.status }, { customerId: row.customerId });
+      await ctx.emit(
+        'complaint.remedy-proposed',
+        { caseId: row.id, remedyId: remedy.id, type: remedy.type, value: remedy.value, status: remedy.status },
+        { customerId: row.customerId },
+      );
     }
     return out;
   }
@@ -139,10 +185,21 @@ export function createCaseService(runtime: ComplaintsRuntime) {
    * at once; above it they await approval and the case goes to the lowest level that may approve.
    * Returns the case, escalated if needed.
    */
-  async function proposeRemedies(ctx: ComplaintsContext, row: CaseRow, remedies: readonly RemedyInput[], approverStaffId: string | undefined, path: Array<string | number>): Promise<{ row: CaseRow; remedies: RemedyRow[] }> {
+  async function proposeRemedies(
+    ctx: ComplaintsContext,
+    row: CaseRow,
+    remedies: readonly RemedyInput[],
+    approverStaffId: string | undefined,
+    path: Array<string | number>,
+  ): Promise<{ row: CaseRow; remedies: RemedyRow[] }> {
     checkLoyaltyRemedies(row, remedies, path);
     for (const earlier of await remediesOf(ctx, row.id, OPEN_REMEDY)) {
-      await ctx.tx.update(remediesCollection, earlier.id, { status: 'withdrawn', updatedAt: ctx.now }, { expectVersion: earlier.version });
+      await ctx.tx.update(
+        remediesCollection,
+        earlier.id,
+        { status: 'withdrawn', updatedAt: ctx.now },
+        { expectVersion: earlier.version },
+      );
     }
     const ladder = ladderNamed(config, row.ladder);
     const decisions = new Map<string, { status: string; approvedBy: string | null; approvalLevel: number | null }>();
@@ -155,7 +212,8 @@ export function createCaseService(runtime: ComplaintsRuntime) {
         decisions.set(action, { status: 'approved', approvedBy, approvalLevel: null });
       } else {
         const limits = new Map<string, number>();
-        for (const l of ladder) for (const r of l.roles) if (!limits.has(r)) limits.set(r, await roleLimit(ctx.tx, r, action));
+        for (const l of ladder)
+          for (const r of l.roles) if (!limits.has(r)) limits.set(r, await roleLimit(ctx.tx, r, action));
         const level = approvalLevel(ladder, row.level, (r) => limits.get(r) ?? 0, total);
         decisions.set(action, { status: 'awaiting-approval', approvedBy: null, approvalLevel: level });
         escalateTo = Math.max(escalateTo, level);
@@ -163,16 +221,43 @@ export function createCaseService(runtime: ComplaintsRuntime) {
     }
     const inserted = await insertRemedies(ctx, row, remedies, (action) => decisions.get(action)!);
     for (const r of inserted.filter((x) => x.status === 'awaiting-approval')) {
-      await addHistory(ctx, row, { action: 'request-approval', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: r.approvalLevel ?? row.level, data: { remedyId: r.id, authority: r.action, value: r.value } });
-      await ctx.emit('complaint.approval-requested', { caseId: row.id, remedyId: r.id, action: r.action, value: r.value, level: r.approvalLevel ?? row.level }, { customerId: row.customerId });
+      await addHistory(ctx, row, {
+        action: 'request-approval',
+        fromStatus: row.status,
+        toStatus: row.status,
+        fromLevel: row.level,
+        toLevel: r.approvalLevel ?? row.level,
+        data: { remedyId: r.id, authority: r.action, value: r.value },
+      });
+      await ctx.emit(
+        'complaint.approval-requested',
+        { caseId: row.id, remedyId: r.id, action: r.action, value: r.value, level: r.approvalLevel ?? row.level },
+        { customerId: row.customerId },
+      );
     }
     let current = row;
-    if (escalateTo > row.level) current = await escalateCase(runtime, ctx, row, escalateTo, 'authority', ctx.now, `above the authority of ${levelOf(ladder, row.level).name}`);
+    if (escalateTo > row.level)
+      current = await escalateCase(
+        runtime,
+        ctx,
+        row,
+        escalateTo,
+        'authority',
+        ctx.now,
+        `above the authority of ${levelOf(ladder, row.level).name}`,
+      );
     return { row: current, remedies: inserted };
   }
 
   /** Moves a case one step along the table and saves it. */
-  async function step(ctx: ComplaintsContext, row: CaseRow, action: Parameters<typeof checkStep>[1], patch: Parameters<typeof saveCase>[2] = {}, note: string | null = null, data: Record<string, JsonValue> = {}): Promise<CaseRow> {
+  async function step(
+    ctx: ComplaintsContext,
+    row: CaseRow,
+    action: Parameters<typeof checkStep>[1],
+    patch: Parameters<typeof saveCase>[2] = {},
+    note: string | null = null,
+    data: Record<string, JsonValue> = {},
+  ): Promise<CaseRow> {
     const to = checkStep(row, action, factsOf(row));
     const saved = await saveCase(ctx, row, { ...patch, status: to });
     await recordStep(ctx, row, action, to, note, data);
@@ -188,11 +273,25 @@ export function createCaseService(runtime: ComplaintsRuntime) {
     } else if (row.levelAcknowledgedAt === null) {
       // An escalated case: the new level takes it over; the status stays.
       saved = await saveCase(ctx, row, patch);
-      await addHistory(ctx, row, { action: 'acknowledge', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, note });
+      await addHistory(ctx, row, {
+        action: 'acknowledge',
+        fromStatus: row.status,
+        toStatus: row.status,
+        fromLevel: row.level,
+        toLevel: row.level,
+        note,
+      });
     } else {
-      throw new InvalidStateError(`case ${row.caseNo} is already acknowledged at level ${row.level}`, { path: ['caseId'], status: row.status });
+      throw new InvalidStateError(`case ${row.caseNo} is already acknowledged at level ${row.level}`, {
+        path: ['caseId'],
+        status: row.status,
+      });
     }
-    await ctx.emit('complaint.acknowledged', { caseId: row.id, level: row.level, onTime }, { customerId: row.customerId });
+    await ctx.emit(
+      'complaint.acknowledged',
+      { caseId: row.id, level: row.level, onTime },
+      { customerId: row.customerId },
+    );
     return saved;
   }
 
@@ -202,62 +301,127 @@ export function createCaseService(runtime: ComplaintsRuntime) {
    * module's commands (see `remedy-workflow.ts`), told `fallbackApprover` as approver when the remedy
    * names none. A refusal by the loyalty module fails the whole command.
    */
-  async function executeStep(ctx: ComplaintsContext, row: CaseRow, task: z.output<typeof executeSchema>['task'], note: string | null, fallbackApprover: string | null = null): Promise<CaseRow> {
+  async function executeStep(
+    ctx: ComplaintsContext,
+    row: CaseRow,
+    task: z.output<typeof executeSchema>['task'],
+    note: string | null,
+    fallbackApprover: string | null = null,
+  ): Promise<CaseRow> {
     checkStep(row, 'execute', factsOf(row));
     const open = await remediesOf(ctx, row.id, OPEN_REMEDY);
-    if (open.some((r) => r.status === 'awaiting-approval')) throw new InvalidStateError(`case ${row.caseNo} has a remedy awaiting approval`, { path: ['caseId'] });
-    if (open.length === 0) throw new InvalidStateError(`case ${row.caseNo} has no approved remedy to execute`, { path: ['caseId'] });
+    if (open.some((r) => r.status === 'awaiting-approval'))
+      throw new InvalidStateError(`case ${row.caseNo} has a remedy awaiting approval`, { path: ['caseId'] });
+    if (open.length === 0)
+      throw new InvalidStateError(`case ${row.caseNo} has no approved remedy to execute`, { path: ['caseId'] });
     const needsTask = open.some((r) => TASK_REMEDIES.includes(r.type as RemedyType));
-    if (needsTask && !task) throw invalid(['task'], 'required', 'exchanges and repairs are carried out as a task with an owner and a due date');
+    if (needsTask && !task)
+      throw invalid(
+        ['task'],
+        'required',
+        'exchanges and repairs are carried out as a task with an owner and a due date',
+      );
     let stored: StoredTask | null = null;
     if (task) {
       const owner = await ctx.tx.get(staffCollection, task.ownerStaffId);
-      if (!owner || !owner.active) throw new NotFoundError('staff', task.ownerStaffId, { path: ['task', 'ownerStaffId'] });
+      if (!owner?.active) throw new NotFoundError('staff', task.ownerStaffId, { path: ['task', 'ownerStaffId'] });
       const store = await storeCalendarOf(ctx.tx, row.storeId);
-      const dueAt = task.dueAt ?? placeDue(store, ctx.now, task.dueInMinutes! * 60_000, { what: 'the execution task', inputPath: ['task', 'dueInMinutes'] });
-      if (dueAt.getTime() <= ctx.now.getTime()) throw invalid(['task', 'dueAt'], 'in_past', 'a task is due in the future');
-      stored = { ownerStaffId: owner.id, description: task.description, dueAt: dueAt.toISOString(), startedAt: ctx.now.toISOString(), doneAt: null, doneNote: null, lateNotedAt: null };
+      const dueAt =
+        task.dueAt ??
+        placeDue(store, ctx.now, task.dueInMinutes! * 60_000, {
+          what: 'the execution task',
+          inputPath: ['task', 'dueInMinutes'],
+        });
+      if (dueAt.getTime() <= ctx.now.getTime())
+        throw invalid(['task', 'dueAt'], 'in_past', 'a task is due in the future');
+      stored = {
+        ownerStaffId: owner.id,
+        description: task.description,
+        dueAt: dueAt.toISOString(),
+        startedAt: ctx.now.toISOString(),
+        doneAt: null,
+        doneNote: null,
+        lateNotedAt: null,
+      };
     }
     let cost = row.remedyCost;
     const loyalty: RemedyRow[] = [];
     for (const r of open) {
       if (r.type === 'refund' || r.type === 'compensation') {
         // Money changes hands at the till; the case records that it did.
-        await ctx.tx.update(remediesCollection, r.id, { status: 'executed', executedAt: ctx.now, updatedAt: ctx.now }, { expectVersion: r.version });
+        await ctx.tx.update(
+          remediesCollection,
+          r.id,
+          { status: 'executed', executedAt: ctx.now, updatedAt: ctx.now },
+          { expectVersion: r.version },
+        );
         cost += r.value;
-        await ctx.emit('complaint.remedy-executed', { caseId: row.id, remedyId: r.id, type: r.type, value: r.value }, { customerId: row.customerId });
+        await ctx.emit(
+          'complaint.remedy-executed',
+          { caseId: row.id, remedyId: r.id, type: r.type, value: r.value },
+          { customerId: row.customerId },
+        );
       } else if (LOYALTY_REMEDIES.includes(r.type as RemedyType)) {
         loyalty.push(r);
       }
     }
-    let saved = await step(ctx, row, 'execute', { task: stored, taskDueAt: stored ? new Date(stored.dueAt) : null, remedyCost: cost }, note, stored ? { taskOwner: stored.ownerStaffId, taskDueAt: stored.dueAt } : {});
-    for (const r of loyalty) saved = await issueLoyaltyRemedy(runtime, ctx, saved, r, remedyApprover(r) ?? fallbackApprover);
+    let saved = await step(
+      ctx,
+      row,
+      'execute',
+      { task: stored, taskDueAt: stored ? new Date(stored.dueAt) : null, remedyCost: cost },
+      note,
+      stored ? { taskOwner: stored.ownerStaffId, taskDueAt: stored.dueAt } : {},
+    );
+    for (const r of loyalty)
+      saved = await issueLoyaltyRemedy(runtime, ctx, saved, r, remedyApprover(r) ?? fallbackApprover);
     return saved;
   }
 
   async function verifyStep(ctx: ComplaintsContext, row: CaseRow, note: string | null): Promise<CaseRow> {
     const all = await remediesOf(ctx, row.id);
     const unfinished = all.filter((r) => UNFINISHED.includes(r.status));
-    if (unfinished.length) throw new InvalidStateError(`case ${row.caseNo}: ${unfinished.length} remedy(ies) not carried out yet`, { path: ['caseId'], remedies: unfinished.map((r) => r.id) });
+    if (unfinished.length)
+      throw new InvalidStateError(`case ${row.caseNo}: ${unfinished.length} remedy(ies) not carried out yet`, {
+        path: ['caseId'],
+        remedies: unfinished.map((r) => r.id),
+      });
     // A remedy that could not be issued leaves the case unfixed until a later one is carried out.
     const lastFailed = Math.max(0, ...all.filter((r) => r.status === 'failed').map((r) => r.seq));
     if (lastFailed > 0 && !all.some((r) => r.status === 'executed' && r.seq > lastFailed)) {
-      throw new InvalidStateError(`case ${row.caseNo}: a remedy failed; investigate and propose another`, { path: ['caseId'] });
+      throw new InvalidStateError(`case ${row.caseNo}: a remedy failed; investigate and propose another`, {
+        path: ['caseId'],
+      });
     }
     const task = row.task as StoredTask | null;
-    if (task && !task.doneAt) throw new InvalidStateError(`case ${row.caseNo}: the execution task is not done`, { path: ['caseId'] });
+    if (task && !task.doneAt)
+      throw new InvalidStateError(`case ${row.caseNo}: the execution task is not done`, { path: ['caseId'] });
     checkStep(row, 'verify');
     return step(ctx, row, 'verify', await resolveClocks(ctx, row), note);
   }
 
-  async function closeStep(ctx: ComplaintsContext, row: CaseRow, rootCause: string | undefined, resolution: string | undefined): Promise<CaseRow> {
+  async function closeStep(
+    ctx: ComplaintsContext,
+    row: CaseRow,
+    rootCause: string | undefined,
+    resolution: string | undefined,
+  ): Promise<CaseRow> {
     const track = trackOf(row.kind as CaseKind);
     checkStep(row, 'close', factsOf(row));
-    if (track !== 'feedback' && !rootCause) throw invalid(['rootCause'], 'required', 'the root cause is recorded when a case closes');
-    if (rootCause && config.causes && !config.causes.includes(rootCause)) throw invalid(['rootCause'], 'unknown_cause', `${rootCause} is not a configured cause`);
+    if (track !== 'feedback' && !rootCause)
+      throw invalid(['rootCause'], 'required', 'the root cause is recorded when a case closes');
+    if (rootCause && config.causes && !config.causes.includes(rootCause))
+      throw invalid(['rootCause'], 'unknown_cause', `${rootCause} is not a configured cause`);
     const clocks = row.resolvedAt ? {} : await resolveClocks(ctx, row);
     await leaveLevel(ctx, row, ctx.now);
-    const saved = await step(ctx, row, 'close', { ...clocks, closedAt: ctx.now, rootCause: rootCause ?? null, resolution: resolution ?? null, pausedAt: null }, resolution ?? null, rootCause ? { rootCause } : {});
+    const saved = await step(
+      ctx,
+      row,
+      'close',
+      { ...clocks, closedAt: ctx.now, rootCause: rootCause ?? null, resolution: resolution ?? null, pausedAt: null },
+      resolution ?? null,
+      rootCause ? { rootCause } : {},
+    );
     const questionnaire = config.surveys.questionnaires.find((q) => q.trigger === 'case-closed');
     if (questionnaire && row.customerId) {
       const invitationId = ctx.id('inv');
@@ -275,12 +439,33 @@ export function createCaseService(runtime: ComplaintsRuntime) {
         respondedAt: null,
         responseId: null,
       });
-      await ctx.emit('survey.invited', { invitationId, questionnaireId: questionnaire.id, customerId: row.customerId, storeId: row.storeId, trigger: 'case-closed' }, { customerId: row.customerId });
+      await ctx.emit(
+        'survey.invited',
+        {
+          invitationId,
+          questionnaireId: questionnaire.id,
+          customerId: row.customerId,
+          storeId: row.storeId,
+          trigger: 'case-closed',
+        },
+        { customerId: row.customerId },
+      );
     }
     if (row.customerId) {
-      await ctx.addTimeline({ customerId: row.customerId, source: 'complaints', kind: 'case-closed', summary: `Case ${row.caseNo} closed${saved.remedyCost ? `; remedies worth ${money(runtime, saved.remedyCost)}` : ''}`, storeId: row.storeId, ref: { type: 'case', id: row.id } });
+      await ctx.addTimeline({
+        customerId: row.customerId,
+        source: 'complaints',
+        kind: 'case-closed',
+        summary: `Case ${row.caseNo} closed${saved.remedyCost ? `; remedies worth ${money(runtime, saved.remedyCost)}` : ''}`,
+        storeId: row.storeId,
+        ref: { type: 'case', id: row.id },
+      });
     }
-    await ctx.emit('complaint.closed', { caseId: row.id, rootCause: rootCause ?? null, storeId: row.storeId, remedyCost: saved.remedyCost }, { customerId: row.customerId });
+    await ctx.emit(
+      'complaint.closed',
+      { caseId: row.id, rootCause: rootCause ?? null, storeId: row.storeId, remedyCost: saved.remedyCost },
+      { customerId: row.customerId },
+    );
     return saved;
   }
 
@@ -310,7 +495,13 @@ export function createCaseService(runtime: ComplaintsRuntime) {
   });
 
   /** A command on one case whose body gets the loaded row and returns the saved one. */
-  function caseCommand<S extends z.ZodType<{ caseId: string }>>(name: string, input: S, permission: string, body: (ctx: ComplaintsContext, row: CaseRow, input: z.output<S>) => Promise<CaseRow>, moves?: ValueMove) {
+  function caseCommand<S extends z.ZodType<{ caseId: string }>>(
+    name: string,
+    input: S,
+    permission: string,
+    body: (ctx: ComplaintsContext, row: CaseRow, input: z.output<S>) => Promise<CaseRow>,
+    moves?: ValueMove,
+  ) {
     return kernel.command({
       name: `complaints.${name}`,
       input,
@@ -320,7 +511,10 @@ export function createCaseService(runtime: ComplaintsRuntime) {
       async run(ctx, parsed: z.output<S>) {
         const row = await loadCase(ctx.tx, parsed.caseId);
         const saved = await body(ctx, row, parsed);
-        ctx.audit({ type: 'case', id: row.id, customerId: row.customerId }, { caseNo: row.caseNo, status: saved.status, level: saved.level });
+        ctx.audit(
+          { type: 'case', id: row.id, customerId: row.customerId },
+          { caseNo: row.caseNo, status: saved.status, level: saved.level },
+        );
         return toCase(ctx.tx, config, saved);
       },
     });
@@ -346,34 +540,73 @@ export function createCaseService(runtime: ComplaintsRuntime) {
     return step(ctx, row, 'mediate', {}, input.note ?? null);
   });
 
-  const propose = caseCommand('propose', proposeSchema, 'complaints.handle', async (ctx, row, input) => {
-    requireLadderRole(runtime, ctx, row);
-    checkStep(row, 'propose');
-    const stepped = await step(ctx, row, 'propose', {}, input.note ?? null, { remedies: input.remedies.map((r) => r.type) });
-    return (await proposeRemedies(ctx, stepped, input.remedies, input.approverStaffId, ['remedies'])).row;
-  }, { ...remedyMoves, aboveLimit: 'escalate' });
+  const propose = caseCommand(
+    'propose',
+    proposeSchema,
+    'complaints.handle',
+    async (ctx, row, input) => {
+      requireLadderRole(runtime, ctx, row);
+      checkStep(row, 'propose');
+      const stepped = await step(ctx, row, 'propose', {}, input.note ?? null, {
+        remedies: input.remedies.map((r) => r.type),
+      });
+      return (await proposeRemedies(ctx, stepped, input.remedies, input.approverStaffId, ['remedies'])).row;
+    },
+    { ...remedyMoves, aboveLimit: 'escalate' },
+  );
 
-  const approve = caseCommand('approve', approvalSchema, 'complaints.approve', async (ctx, row, input) => {
-    const waiting = await remediesOf(ctx, row.id, ['awaiting-approval']);
-    if (waiting.length === 0) throw new InvalidStateError(`case ${row.caseNo} has no remedy awaiting approval`, { path: ['caseId'] });
-    const totals = new Map<string, number>();
-    for (const r of waiting) totals.set(r.action, (totals.get(r.action) ?? 0) + r.value);
-    // The approver's own limit must cover it; otherwise the refusal is audited and nothing changes.
-    for (const [action, total] of totals) await ctx.requireAuthority(action, total);
-    const approvedBy = ctx.actor.kind === 'staff' ? ctx.actor.staffId : `system:${ctx.actor.name}`;
-    for (const r of waiting) {
-      await ctx.tx.update(remediesCollection, r.id, { status: 'approved', approvedBy, approvedAt: ctx.now, updatedAt: ctx.now }, { expectVersion: r.version });
-      await ctx.emit('complaint.remedy-approved', { caseId: row.id, remedyId: r.id, approvedBy }, { customerId: row.customerId });
-    }
-    const saved = await saveCase(ctx, row, {});
-    await addHistory(ctx, row, { action: 'approve', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, note: input.note ?? null, data: { remedies: waiting.map((r) => r.id), value: waiting.reduce((s, r) => s + r.value, 0) } });
-    return saved;
-  }, remedyMoves);
+  const approve = caseCommand(
+    'approve',
+    approvalSchema,
+    'complaints.approve',
+    async (ctx, row, input) => {
+      const waiting = await remediesOf(ctx, row.id, ['awaiting-approval']);
+      if (waiting.length === 0)
+        throw new InvalidStateError(`case ${row.caseNo} has no remedy awaiting approval`, { path: ['caseId'] });
+      const totals = new Map<string, number>();
+      for (const r of waiting) totals.set(r.action, (totals.get(r.action) ?? 0) + r.value);
+      // The approver's own limit must cover it; otherwise the refusal is audited and nothing changes.
+      for (const [action, total] of totals) await ctx.requireAuthority(action, total);
+      const approvedBy = ctx.actor.kind === 'staff' ? ctx.actor.staffId : `system:${ctx.actor.name}`;
+      for (const r of waiting) {
+        await ctx.tx.update(
+          remediesCollection,
+          r.id,
+          { status: 'approved', approvedBy, approvedAt: ctx.now, updatedAt: ctx.now },
+          { expectVersion: r.version },
+        );
+        await ctx.emit(
+          'complaint.remedy-approved',
+          { caseId: row.id, remedyId: r.id, approvedBy },
+          { customerId: row.customerId },
+        );
+      }
+      const saved = await saveCase(ctx, row, {});
+      await addHistory(ctx, row, {
+        action: 'approve',
+        fromStatus: row.status,
+        toStatus: row.status,
+        fromLevel: row.level,
+        toLevel: row.level,
+        note: input.note ?? null,
+        data: { remedies: waiting.map((r) => r.id), value: waiting.reduce((s, r) => s + r.value, 0) },
+      });
+      return saved;
+    },
+    remedyMoves,
+  );
 
   const decline = caseCommand('decline', approvalSchema, 'complaints.approve', async (ctx, row, input) => {
     const waiting = await remediesOf(ctx, row.id, ['awaiting-approval']);
-    if (waiting.length === 0) throw new InvalidStateError(`case ${row.caseNo} has no remedy awaiting approval`, { path: ['caseId'] });
-    for (const r of waiting) await ctx.tx.update(remediesCollection, r.id, { status: 'declined', updatedAt: ctx.now }, { expectVersion: r.version });
+    if (waiting.length === 0)
+      throw new InvalidStateError(`case ${row.caseNo} has no remedy awaiting approval`, { path: ['caseId'] });
+    for (const r of waiting)
+      await ctx.tx.update(
+        remediesCollection,
+        r.id,
+        { status: 'declined', updatedAt: ctx.now },
+        { expectVersion: r.version },
+      );
     return step(ctx, row, 'investigate', {}, input.note ?? null, { declined: waiting.map((r) => r.id) });
   });
 
@@ -381,55 +614,113 @@ export function createCaseService(runtime: ComplaintsRuntime) {
     requireLadderRole(runtime, ctx, row);
     const open = await remediesOf(ctx, row.id, OPEN_REMEDY);
     if (input.accepted) {
-      if (open.some((r) => r.status === 'awaiting-approval')) throw new InvalidStateError(`case ${row.caseNo}: the proposal still awaits approval`, { path: ['caseId'] });
+      if (open.some((r) => r.status === 'awaiting-approval'))
+        throw new InvalidStateError(`case ${row.caseNo}: the proposal still awaits approval`, { path: ['caseId'] });
       return step(ctx, row, 'accept', {}, input.note ?? null);
     }
     checkStep(row, 'reject');
-    for (const r of open) await ctx.tx.update(remediesCollection, r.id, { status: 'rejected', updatedAt: ctx.now }, { expectVersion: r.version });
+    for (const r of open)
+      await ctx.tx.update(
+        remediesCollection,
+        r.id,
+        { status: 'rejected', updatedAt: ctx.now },
+        { expectVersion: r.version },
+      );
     return step(ctx, row, 'reject', {}, input.note ?? null);
   });
 
-  const rule = caseCommand('rule', ruleSchema, 'complaints.rule', async (ctx, row, input) => {
-    requireLadderRole(runtime, ctx, row);
-    checkStep(row, 'rule');
-    const ruling: StoredRuling = { decision: input.decision, reason: input.reason ?? null, ruledBy: actorRef(ctx.actor) as JsonValue, at: ctx.now.toISOString() };
-    const ruled = await step(ctx, row, 'rule', { ruling }, input.reason ?? null, { decision: input.decision, ...(input.amount !== undefined ? { amount: input.amount } : {}) });
-    await ctx.emit('complaint.ruled', { caseId: row.id, decision: input.decision }, { customerId: row.customerId });
-    if (input.decision === 'reject') return ruled;
-    const remedy: RemedyInput = input.decision === 'refund' ? { type: 'refund', amount: input.amount! } : { type: input.decision, amount: input.amount ?? 0 };
-    return (await proposeRemedies(ctx, ruled, [remedy], input.approverStaffId, ['amount'])).row;
-  }, { ...remedyMoves, aboveLimit: 'escalate' });
+  const rule = caseCommand(
+    'rule',
+    ruleSchema,
+    'complaints.rule',
+    async (ctx, row, input) => {
+      requireLadderRole(runtime, ctx, row);
+      checkStep(row, 'rule');
+      const ruling: StoredRuling = {
+        decision: input.decision,
+        reason: input.reason ?? null,
+        ruledBy: actorRef(ctx.actor) as JsonValue,
+        at: ctx.now.toISOString(),
+      };
+      const ruled = await step(ctx, row, 'rule', { ruling }, input.reason ?? null, {
+        decision: input.decision,
+        ...(input.amount !== undefined ? { amount: input.amount } : {}),
+      });
+      await ctx.emit('complaint.ruled', { caseId: row.id, decision: input.decision }, { customerId: row.customerId });
+      if (input.decision === 'reject') return ruled;
+      const remedy: RemedyInput =
+        input.decision === 'refund'
+          ? { type: 'refund', amount: input.amount! }
+          : { type: input.decision, amount: input.amount ?? 0 };
+      return (await proposeRemedies(ctx, ruled, [remedy], input.approverStaffId, ['amount'])).row;
+    },
+    { ...remedyMoves, aboveLimit: 'escalate' },
+  );
 
   const appeal = caseCommand('appeal', reasonedStepSchema, 'complaints.handle', async (ctx, row, input) => {
     checkStep(row, 'appeal', factsOf(row));
     const ladder = ladderNamed(config, row.ladder);
-    if (isTop(ladder, row.level)) throw new InvalidStateError(`case ${row.caseNo} is at the top of its ladder (${levelOf(ladder, row.level).name}); its decision is final`, { path: ['caseId'] });
-    for (const r of await remediesOf(ctx, row.id, OPEN_REMEDY)) await ctx.tx.update(remediesCollection, r.id, { status: 'withdrawn', updatedAt: ctx.now }, { expectVersion: r.version });
+    if (isTop(ladder, row.level))
+      throw new InvalidStateError(
+        `case ${row.caseNo} is at the top of its ladder (${levelOf(ladder, row.level).name}); its decision is final`,
+        { path: ['caseId'] },
+      );
+    for (const r of await remediesOf(ctx, row.id, OPEN_REMEDY))
+      await ctx.tx.update(
+        remediesCollection,
+        r.id,
+        { status: 'withdrawn', updatedAt: ctx.now },
+        { expectVersion: r.version },
+      );
     const stepped = await step(ctx, row, 'appeal', {}, input.note);
     return escalateCase(runtime, ctx, stepped, row.level + 1, 'appeal', ctx.now, input.note);
   });
 
   const escalate = caseCommand('escalate', reasonedStepSchema, 'complaints.escalate', async (ctx, row, input) => {
-    if (row.status === 'closed' || row.status === 'verified') throw new InvalidStateError(`case ${row.caseNo} is ${row.status}`, { path: ['caseId'] });
+    if (row.status === 'closed' || row.status === 'verified')
+      throw new InvalidStateError(`case ${row.caseNo} is ${row.status}`, { path: ['caseId'] });
     const ladder = ladderNamed(config, row.ladder);
-    if (isTop(ladder, row.level)) throw new InvalidStateError(`case ${row.caseNo} is already at the top of its ladder`, { path: ['caseId'] });
+    if (isTop(ladder, row.level))
+      throw new InvalidStateError(`case ${row.caseNo} is already at the top of its ladder`, { path: ['caseId'] });
     return escalateCase(runtime, ctx, row, row.level + 1, 'manual', ctx.now, input.note);
   });
 
   const completeTask = caseCommand('complete-task', stepSchema, 'complaints.handle', async (ctx, row, input) => {
     const task = row.task as StoredTask | null;
-    if (row.status !== 'executing' || !task || task.doneAt) throw new InvalidStateError(`case ${row.caseNo} has no execution task in progress`, { path: ['caseId'] });
+    if (row.status !== 'executing' || !task || task.doneAt)
+      throw new InvalidStateError(`case ${row.caseNo} has no execution task in progress`, { path: ['caseId'] });
     if (!(ctx.actor.kind === 'staff' && ctx.actor.staffId === task.ownerStaffId)) requireLadderRole(runtime, ctx, row);
     let cost = row.remedyCost;
     for (const r of await remediesOf(ctx, row.id, ['approved'])) {
       if (!TASK_REMEDIES.includes(r.type as RemedyType)) continue;
-      await ctx.tx.update(remediesCollection, r.id, { status: 'executed', executedAt: ctx.now, updatedAt: ctx.now }, { expectVersion: r.version });
+      await ctx.tx.update(
+        remediesCollection,
+        r.id,
+        { status: 'executed', executedAt: ctx.now, updatedAt: ctx.now },
+        { expectVersion: r.version },
+      );
       cost += r.value;
-      await ctx.emit('complaint.remedy-executed', { caseId: row.id, remedyId: r.id, type: r.type, value: r.value }, { customerId: row.customerId });
+      await ctx.emit(
+        'complaint.remedy-executed',
+        { caseId: row.id, remedyId: r.id, type: r.type, value: r.value },
+        { customerId: row.customerId },
+      );
     }
     const late = ctx.now.getTime() > new Date(task.dueAt).getTime();
-    const saved = await saveCase(ctx, row, { task: { ...task, doneAt: ctx.now.toISOString(), doneNote: input.note ?? null }, taskDueAt: null, remedyCost: cost });
-    await addHistory(ctx, row, { action: 'complete-task', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, note: input.note ?? null, data: { late, dueAt: task.dueAt } });
+    const saved = await saveCase(ctx, row, {
+      task: { ...task, doneAt: ctx.now.toISOString(), doneNote: input.note ?? null },
+      taskDueAt: null,
+      remedyCost: cost,
+    });
+    await addHistory(ctx, row, {
+      action: 'complete-task',
+      fromStatus: row.status,
+      toStatus: row.status,
+      fromLevel: row.level,
+      toLevel: row.level,
+      note: input.note ?? null,
+      data: { late, dueAt: task.dueAt },
+    });
     return saved;
   });
 
@@ -451,33 +742,72 @@ export function createCaseService(runtime: ComplaintsRuntime) {
     checkStep(row, 'reopen');
     const closedAt = row.closedAt!;
     if (ctx.now.getTime() - closedAt.getTime() > config.reopenWindowDays * 86_400_000) {
-      throw new InvalidStateError(`case ${row.caseNo} closed more than ${config.reopenWindowDays} days ago; open a new case`, { path: ['caseId'], closedAt: closedAt.toISOString() });
+      throw new InvalidStateError(
+        `case ${row.caseNo} closed more than ${config.reopenWindowDays} days ago; open a new case`,
+        { path: ['caseId'], closedAt: closedAt.toISOString() },
+      );
     }
     const levelPatch = await enterLevel(runtime, ctx, row, row.level, 'reopened', ctx.now);
-    const saved = await step(ctx, row, 'reopen', { ...levelPatch, closedAt: null, resolvedAt: null, overdue: false, reopenCount: row.reopenCount + 1, task: null, taskDueAt: null }, input.note);
+    const saved = await step(
+      ctx,
+      row,
+      'reopen',
+      {
+        ...levelPatch,
+        closedAt: null,
+        resolvedAt: null,
+        overdue: false,
+        reopenCount: row.reopenCount + 1,
+        task: null,
+        taskDueAt: null,
+      },
+      input.note,
+    );
     await ctx.emit('complaint.reopened', { caseId: row.id, level: row.level }, { customerId: row.customerId });
     return saved;
   });
 
   const pause = caseCommand('pause', reasonedStepSchema, 'complaints.handle', async (ctx, row, input) => {
-    if (row.status === 'verified' || row.status === 'closed') throw new InvalidStateError(`case ${row.caseNo} is ${row.status}`, { path: ['caseId'] });
-    if (row.pausedAt) throw new InvalidStateError(`case ${row.caseNo} is already waiting on the customer`, { path: ['caseId'] });
+    if (row.status === 'verified' || row.status === 'closed')
+      throw new InvalidStateError(`case ${row.caseNo} is ${row.status}`, { path: ['caseId'] });
+    if (row.pausedAt)
+      throw new InvalidStateError(`case ${row.caseNo} is already waiting on the customer`, { path: ['caseId'] });
     const saved = await saveCase(ctx, row, { pausedAt: ctx.now });
-    await addHistory(ctx, row, { action: 'pause', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, note: input.note });
+    await addHistory(ctx, row, {
+      action: 'pause',
+      fromStatus: row.status,
+      toStatus: row.status,
+      fromLevel: row.level,
+      toLevel: row.level,
+      note: input.note,
+    });
     await ctx.emit('complaint.paused', { caseId: row.id }, { customerId: row.customerId });
     return saved;
   });
 
   const resume = caseCommand('resume', stepSchema, 'complaints.handle', async (ctx, row, input) => {
-    if (!row.pausedAt) throw new InvalidStateError(`case ${row.caseNo} is not waiting on the customer`, { path: ['caseId'] });
+    if (!row.pausedAt)
+      throw new InvalidStateError(`case ${row.caseNo} is not waiting on the customer`, { path: ['caseId'] });
     const store = await storeCalendarOf(ctx.tx, row.storeId);
     const calendar = store.calendar;
     // The business time that was left at the pause, counted again from now.
-    const shift = (d: Date | null, what: string) => (d ? placeDue(store, ctx.now, businessTimeBetween(calendar, row.pausedAt!, d), { what: `what was left of ${what}` }, ['caseId']) : null);
+    const shift = (d: Date | null, what: string) =>
+      d
+        ? placeDue(
+            store,
+            ctx.now,
+            businessTimeBetween(calendar, row.pausedAt!, d),
+            { what: `what was left of ${what}` },
+            ['caseId'],
+          )
+        : null;
     const acknowledgeBy = shift(row.acknowledgeBy, 'the acknowledge clock')!;
     const resolveBy = shift(row.resolveBy, 'the resolve clock')!;
     const task = row.task as StoredTask | null;
-    const movedTask = task && !task.doneAt ? { ...task, dueAt: shift(new Date(task.dueAt), 'the execution task')!.toISOString() } : task;
+    const movedTask =
+      task && !task.doneAt
+        ? { ...task, dueAt: shift(new Date(task.dueAt), 'the execution task')!.toISOString() }
+        : task;
     await ctx.tx.update(stintsCollection, row.stintId, { acknowledgeBy, resolveBy });
     const pausedMs = businessTimeBetween(calendar, row.pausedAt, ctx.now);
     const saved = await saveCase(ctx, row, {
@@ -490,7 +820,15 @@ export function createCaseService(runtime: ComplaintsRuntime) {
       task: movedTask,
     });
     const pausedMinutes = Math.round(pausedMs / 60_000);
-    await addHistory(ctx, row, { action: 'resume', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, note: input.note ?? null, data: { pausedBusinessMinutes: pausedMinutes } });
+    await addHistory(ctx, row, {
+      action: 'resume',
+      fromStatus: row.status,
+      toStatus: row.status,
+      fromLevel: row.level,
+      toLevel: row.level,
+      note: input.note ?? null,
+      data: { pausedBusinessMinutes: pausedMinutes },
+    });
     await ctx.emit('complaint.resumed', { caseId: row.id, pausedMinutes }, { customerId: row.customerId });
     return saved;
   });
@@ -541,17 +879,25 @@ export function createCaseService(runtime: ComplaintsRuntime) {
       checkLoyaltyRemedies(row, input.remedies, ['remedies']);
       // Settling at once needs the authority now: the handler's own or a named approver's.
       const approvals = new Map<string, string | null>();
-      for (const [action, total] of totalsByAction(input.remedies)) approvals.set(action, (await ctx.requireAuthority(action, total, input.approverStaffId)).approvedBy);
+      for (const [action, total] of totalsByAction(input.remedies))
+        approvals.set(action, (await ctx.requireAuthority(action, total, input.approverStaffId)).approvedBy);
       row = await acknowledgeStep(ctx, row, null);
       row = await step(ctx, row, 'investigate');
       row = await step(ctx, row, 'propose', {}, null, { remedies: input.remedies.map((r) => r.type) });
-      await insertRemedies(ctx, row, input.remedies, (action) => ({ status: 'approved', approvedBy: approvals.get(action) ?? null, approvalLevel: null }));
+      await insertRemedies(ctx, row, input.remedies, (action) => ({
+        status: 'approved',
+        approvedBy: approvals.get(action) ?? null,
+        approvalLevel: null,
+      }));
       row = await step(ctx, row, 'accept');
       // The approver named at the counter stands behind every remedy for the loyalty module too.
       row = await executeStep(ctx, row, undefined, null, input.approverStaffId ?? null);
       row = await verifyStep(ctx, row, null);
       row = await closeStep(ctx, row, input.rootCause, input.resolution);
-      ctx.audit({ type: 'case', id: row.id, customerId: row.customerId }, { caseNo: row.caseNo, status: row.status, settled: true });
+      ctx.audit(
+        { type: 'case', id: row.id, customerId: row.customerId },
+        { caseNo: row.caseNo, status: row.status, settled: true },
+      );
       return toCase(ctx.tx, config, row);
     },
   });
@@ -610,9 +956,19 @@ export function createCaseService(runtime: ComplaintsRuntime) {
     /** The customer is back: the clocks move on by the business time paused. */
     resume,
     /** A case with its items and remedies. Needs `complaints.read`. */
-    get: kernel.query({ name: 'complaints.get', permission: 'complaints.read', reads: (c) => [c.customerId], run: get }),
+    get: kernel.query({
+      name: 'complaints.get',
+      permission: 'complaints.read',
+      reads: (c) => [c.customerId],
+      run: get,
+    }),
     /** A case by its number (`C000123`). Needs `complaints.read`. */
-    byNumber: kernel.query({ name: 'complaints.byNumber', permission: 'complaints.read', reads: (c) => [c.customerId], run: byNumber }),
+    byNumber: kernel.query({
+      name: 'complaints.byNumber',
+      permission: 'complaints.read',
+      reads: (c) => [c.customerId],
+      run: byNumber,
+    }),
   };
 }
 

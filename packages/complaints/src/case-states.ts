@@ -142,7 +142,10 @@ export function nextStatus(track: Track, status: CaseStatus, action: CaseAction,
       const ruling = facts.ruling ?? null;
       const granted = ruling !== null && ruling !== 'reject';
       if ((step.when === 'granted' && !granted) || (step.when === 'refused' && ruling !== 'reject')) {
-        guarded = step.when === 'granted' ? 'the ruling refused the request: close the case instead' : 'the ruling granted the request: execute it first';
+        guarded =
+          step.when === 'granted'
+            ? 'the ruling refused the request: close the case instead'
+            : 'the ruling granted the request: execute it first';
         continue;
       }
     }

@@ -97,7 +97,26 @@ export const casesCollection = defineCollection({
   personal: ['contact'],
   // The customer's words, staff's findings and file names (a photo named after a phone number).
   scrub: ['description', 'attachments', 'resolution', 'ruling', 'task'],
-  plain: ['caseNo', 'kind', 'request', 'track', 'channel', 'status', 'storeId', 'purchaseId', 'category', 'severity', 'serviceLevel', 'ladder', 'stintId', 'dueKind', 'handlerStaffId', 'rootCause', 'source', 'openedBy'],
+  plain: [
+    'caseNo',
+    'kind',
+    'request',
+    'track',
+    'channel',
+    'status',
+    'storeId',
+    'purchaseId',
+    'category',
+    'severity',
+    'serviceLevel',
+    'ladder',
+    'stintId',
+    'dueKind',
+    'handlerStaffId',
+    'rootCause',
+    'source',
+    'openedBy',
+  ],
 });
 
 /** Products or purchase lines a case concerns. */

@@ -7,7 +7,14 @@
 import { codeSchema, parseInput, shortTextSchema } from '@clientele/core';
 import { z } from 'zod';
 import { CASE_KINDS, type CaseKind } from './case-states.js';
-import { DEFAULT_INDICATORS, DEFAULT_LOW_SCORES, INDICATOR_GROUPS, SCALES, type IndicatorGroup, type LowScoreThresholds } from './questionnaires.js';
+import {
+  DEFAULT_INDICATORS,
+  DEFAULT_LOW_SCORES,
+  INDICATOR_GROUPS,
+  SCALES,
+  type IndicatorGroup,
+  type LowScoreThresholds,
+} from './questionnaires.js';
 import { DEFAULT_REMEDY_POLICIES, REMEDY_TYPES, type RemedyPolicy, type RemedyType } from './remedies.js';
 import { MAX_PLACEABLE_MINUTES, SLA_HORIZON_DAYS } from './sla-clock.js';
 
@@ -21,13 +28,19 @@ const businessMinutes = z
   .number()
   .int('time limits are whole business minutes')
   .min(1)
-  .max(MAX_PLACEABLE_MINUTES, `more than the clock can place: it looks ${SLA_HORIZON_DAYS} days ahead, where even a store open round the clock surely has only ${MAX_PLACEABLE_MINUTES.toLocaleString('en')} business minutes (52 weeks of a 40-hour week are ${(52 * 40 * 60).toLocaleString('en')})`);
+  .max(
+    MAX_PLACEABLE_MINUTES,
+    `more than the clock can place: it looks ${SLA_HORIZON_DAYS} days ahead, where even a store open round the clock surely has only ${MAX_PLACEABLE_MINUTES.toLocaleString('en')} business minutes (52 weeks of a 40-hour week are ${(52 * 40 * 60).toLocaleString('en')})`,
+  );
 
 /** Time limits of one severity at one level, in business minutes from entering the level. */
 export const timeLimitSchema = z
   .object({ acknowledge: businessMinutes, resolve: businessMinutes })
   .strict()
-  .refine((l) => l.acknowledge <= l.resolve, { message: 'acknowledging cannot take longer than resolving', path: ['acknowledge'] });
+  .refine((l) => l.acknowledge <= l.resolve, {
+    message: 'acknowledging cannot take longer than resolving',
+    path: ['acknowledge'],
+  });
 /** Time limits of one severity at one level. */
 export type TimeLimit = z.output<typeof timeLimitSchema>;
 
@@ -79,7 +92,10 @@ export const questionnaireSchema = z
     expiresAfterDays: z.number().int().min(1).max(365).default(14),
     questions: z.array(questionSchema).min(1).max(40),
     /** Scores at or below which an answer opens a case (default: 2 of 5, 4 of 10). */
-    lowScores: z.object({ '1-5': z.number().int().min(0).max(5), '0-10': z.number().int().min(-1).max(10) }).strict().optional(),
+    lowScores: z
+      .object({ '1-5': z.number().int().min(0).max(5), '0-10': z.number().int().min(-1).max(10) })
+      .strict()
+      .optional(),
   })
   .strict();
 /** A questionnaire. */
@@ -130,52 +146,86 @@ export const complaintsConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    const issue = (path: Array<string | number>, code: string, message: string) => ctx.addIssue({ code: 'custom', path, message, params: { code } });
+    const issue = (path: Array<string | number>, code: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path, message, params: { code } });
     const severities = new Set(config.severities);
     if (severities.size !== config.severities.length) issue(['severities'], 'duplicate', 'severities are listed twice');
     const ladderIds = Object.keys(config.ladders);
     if (ladderIds.length === 0) issue(['ladders'], 'too_small', 'at least one ladder is needed');
     const checkLimits = (limits: Record<string, unknown>, path: Array<string | number>) => {
-      for (const s of config.severities) if (!Object.hasOwn(limits, s)) issue([...path, s], 'ladder_gap', `no time limits for severity ${s}`);
-      for (const s of Object.keys(limits)) if (!severities.has(s)) issue([...path, s], 'unknown_severity', `${s} is not a configured severity`);
+      for (const s of config.severities)
+        if (!Object.hasOwn(limits, s)) issue([...path, s], 'ladder_gap', `no time limits for severity ${s}`);
+      for (const s of Object.keys(limits))
+        if (!severities.has(s)) issue([...path, s], 'unknown_severity', `${s} is not a configured severity`);
     };
     for (const [ladderId, levels] of Object.entries(config.ladders)) {
       const ids = new Set<string>();
       levels.forEach((level, i) => {
         if (level.level !== i + 1) {
-          issue(['ladders', ladderId, i, 'level'], 'ladder_gap', level.level > i + 1 ? `level ${i + 1} is missing: levels run 1, 2, 3... without gaps` : `level ${level.level} is listed out of order (expected ${i + 1})`);
+          issue(
+            ['ladders', ladderId, i, 'level'],
+            'ladder_gap',
+            level.level > i + 1
+              ? `level ${i + 1} is missing: levels run 1, 2, 3... without gaps`
+              : `level ${level.level} is listed out of order (expected ${i + 1})`,
+          );
         }
         if (ids.has(level.id)) issue(['ladders', ladderId, i, 'id'], 'duplicate', `level id ${level.id} is used twice`);
         ids.add(level.id);
         checkLimits(level.timeLimits, ['ladders', ladderId, i, 'timeLimits']);
-        for (const [sl, limits] of Object.entries(level.serviceLevels ?? {})) checkLimits(limits, ['ladders', ladderId, i, 'serviceLevels', sl]);
+        for (const [sl, limits] of Object.entries(level.serviceLevels ?? {}))
+          checkLimits(limits, ['ladders', ladderId, i, 'serviceLevels', sl]);
       });
     }
     for (const [kind, ladder] of Object.entries(config.routes)) {
       if (!Object.hasOwn(config.ladders, ladder!)) issue(['routes', kind], 'unknown_ladder', `no ladder ${ladder}`);
     }
-    if (config.correctiveActions.ladder !== undefined && !Object.hasOwn(config.ladders, config.correctiveActions.ladder)) {
+    if (
+      config.correctiveActions.ladder !== undefined &&
+      !Object.hasOwn(config.ladders, config.correctiveActions.ladder)
+    ) {
       issue(['correctiveActions', 'ladder'], 'unknown_ladder', `no ladder ${config.correctiveActions.ladder}`);
     }
-    if (config.causes && new Set(config.causes).size !== config.causes.length) issue(['causes'], 'duplicate', 'a cause is listed twice');
+    if (config.causes && new Set(config.causes).size !== config.causes.length)
+      issue(['causes'], 'duplicate', 'a cause is listed twice');
     const indicators = { ...DEFAULT_INDICATORS, ...config.surveys.indicators };
     const questionnaireIds = new Set<string>();
     config.surveys.questionnaires.forEach((q, i) => {
-      if (questionnaireIds.has(q.id)) issue(['surveys', 'questionnaires', i, 'id'], 'duplicate', `questionnaire ${q.id} is defined twice`);
+      if (questionnaireIds.has(q.id))
+        issue(['surveys', 'questionnaires', i, 'id'], 'duplicate', `questionnaire ${q.id} is defined twice`);
       questionnaireIds.add(q.id);
       const questionIds = new Set<string>();
       q.questions.forEach((question, j) => {
-        if (questionIds.has(question.id)) issue(['surveys', 'questionnaires', i, 'questions', j, 'id'], 'duplicate', `question ${question.id} is asked twice`);
+        if (questionIds.has(question.id))
+          issue(
+            ['surveys', 'questionnaires', i, 'questions', j, 'id'],
+            'duplicate',
+            `question ${question.id} is asked twice`,
+          );
         questionIds.add(question.id);
-        if (!Object.hasOwn(indicators, question.indicator)) issue(['surveys', 'questionnaires', i, 'questions', j, 'indicator'], 'unknown_indicator', `unknown indicator ${question.indicator}; add it under surveys.indicators`);
+        if (!Object.hasOwn(indicators, question.indicator))
+          issue(
+            ['surveys', 'questionnaires', i, 'questions', j, 'indicator'],
+            'unknown_indicator',
+            `unknown indicator ${question.indicator}; add it under surveys.indicators`,
+          );
       });
     });
     if (config.categories && config.surveys.questionnaires.length > 0) {
       const category = config.surveys.caseCategory;
-      if (!category || !config.categories.includes(category)) issue(['surveys', 'caseCategory'], 'unknown_category', 'with a list of categories, name the one a low survey score opens its case in');
+      if (!category || !config.categories.includes(category))
+        issue(
+          ['surveys', 'caseCategory'],
+          'unknown_category',
+          'with a list of categories, name the one a low survey score opens its case in',
+        );
     }
     if (config.surveys.caseSeverity !== undefined && !severities.has(config.surveys.caseSeverity)) {
-      issue(['surveys', 'caseSeverity'], 'unknown_severity', `${config.surveys.caseSeverity} is not a configured severity`);
+      issue(
+        ['surveys', 'caseSeverity'],
+        'unknown_severity',
+        `${config.surveys.caseSeverity} is not a configured severity`,
+      );
     }
   });
 /** The configuration as written (JSON). */
@@ -224,7 +274,14 @@ export function parseComplaintsConfig(input: unknown): ComplaintsConfig {
   const ladders = Object.fromEntries(
     Object.entries(c.ladders).map(([id, levels]) => [
       id,
-      levels.map((l) => ({ level: l.level, id: l.id, name: l.name, roles: l.roles, timeLimits: l.timeLimits, serviceLevels: l.serviceLevels ?? {} })),
+      levels.map((l) => ({
+        level: l.level,
+        id: l.id,
+        name: l.name,
+        roles: l.roles,
+        timeLimits: l.timeLimits,
+        serviceLevels: l.serviceLevels ?? {},
+      })),
     ]),
   );
   const remedies = { ...DEFAULT_REMEDY_POLICIES } as Record<RemedyType, RemedyPolicy>;

@@ -45,7 +45,11 @@ export const createActionSchema = z
     dueAt: instantSchema.optional(),
   })
   .strict()
-  .refine((a) => (a.dueInMinutes === undefined) !== (a.dueAt === undefined), { message: 'give dueInMinutes or dueAt', path: ['dueInMinutes'], params: { code: 'one_of' } });
+  .refine((a) => (a.dueInMinutes === undefined) !== (a.dueAt === undefined), {
+    message: 'give dueInMinutes or dueAt',
+    path: ['dueInMinutes'],
+    params: { code: 'one_of' },
+  });
 
 /** Input of `actions.list`. */
 export const listActionsSchema = z
@@ -81,12 +85,20 @@ export function createCorrectiveActionService(runtime: ComplaintsRuntime) {
       const storeId = input.storeId ?? source?.storeId;
       if (!storeId) throw invalid(['storeId'], 'required', 'name the store (or the case the action comes from)');
       const cause = input.cause ?? source?.rootCause ?? undefined;
-      if (!cause) throw invalid(['cause'], 'required', 'name the cause the action addresses (or a closed case with a root cause)');
-      if (config.causes && !config.causes.includes(cause)) throw invalid(['cause'], 'unknown_cause', `${cause} is not a configured cause`);
+      if (!cause)
+        throw invalid(
+          ['cause'],
+          'required',
+          'name the cause the action addresses (or a closed case with a root cause)',
+        );
+      if (config.causes && !config.causes.includes(cause))
+        throw invalid(['cause'], 'unknown_cause', `${cause} is not a configured cause`);
       const store = await storeCalendarOf(ctx.tx, storeId);
       const owner = await ctx.tx.get(staffCollection, input.ownerStaffId);
-      if (!owner || !owner.active) throw new NotFoundError('staff', input.ownerStaffId, { path: ['ownerStaffId'] });
-      const dueAt = input.dueAt ?? placeDue(store, ctx.now, input.dueInMinutes! * 60_000, { what: 'the action', inputPath: ['dueInMinutes'] });
+      if (!owner?.active) throw new NotFoundError('staff', input.ownerStaffId, { path: ['ownerStaffId'] });
+      const dueAt =
+        input.dueAt ??
+        placeDue(store, ctx.now, input.dueInMinutes! * 60_000, { what: 'the action', inputPath: ['dueInMinutes'] });
       if (dueAt.getTime() <= ctx.now.getTime()) throw invalid(['dueAt'], 'in_past', 'an action is due in the future');
       // The owner's own level on the ladder: an overdue action climbs from there.
       const ownLevel = ladder.findIndex((l) => l.roles.includes(owner.roleId));
@@ -113,7 +125,13 @@ export function createCorrectiveActionService(runtime: ComplaintsRuntime) {
         updatedAt: ctx.now,
       });
       ctx.audit({ type: 'corrective-action', id: row.id }, { cause, storeId, ownerStaffId: owner.id });
-      await ctx.emit('corrective-action.created', { actionId: row.id, caseId: row.caseId, storeId, cause, ownerStaffId: owner.id });
+      await ctx.emit('corrective-action.created', {
+        actionId: row.id,
+        caseId: row.caseId,
+        storeId,
+        cause,
+        ownerStaffId: owner.id,
+      });
       return row;
     },
   });
@@ -125,8 +143,17 @@ export function createCorrectiveActionService(runtime: ComplaintsRuntime) {
     idempotency: 'optional',
     async run(ctx, input) {
       const row = await load(ctx.tx, input.actionId);
-      if (row.status !== 'open') throw new InvalidStateError(`corrective action ${row.id} is ${row.status}`, { path: ['actionId'], status: row.status });
-      const done = await ctx.tx.update(actionsCollection, row.id, { status: 'done', doneAt: ctx.now, doneNote: input.note, pendingDueAt: null, updatedAt: ctx.now }, { expectVersion: row.version });
+      if (row.status !== 'open')
+        throw new InvalidStateError(`corrective action ${row.id} is ${row.status}`, {
+          path: ['actionId'],
+          status: row.status,
+        });
+      const done = await ctx.tx.update(
+        actionsCollection,
+        row.id,
+        { status: 'done', doneAt: ctx.now, doneNote: input.note, pendingDueAt: null, updatedAt: ctx.now },
+        { expectVersion: row.version },
+      );
       ctx.audit({ type: 'corrective-action', id: row.id }, { late: ctx.now.getTime() > row.dueAt.getTime() });
       await ctx.emit('corrective-action.completed', { actionId: row.id });
       return done;
@@ -140,11 +167,21 @@ export function createCorrectiveActionService(runtime: ComplaintsRuntime) {
     idempotency: 'optional',
     async run(ctx, input) {
       const row = await load(ctx.tx, input.actionId);
-      if (row.status !== 'done') throw new InvalidStateError(`corrective action ${row.id} is ${row.status}; it is verified once done`, { path: ['actionId'], status: row.status });
+      if (row.status !== 'done')
+        throw new InvalidStateError(`corrective action ${row.id} is ${row.status}; it is verified once done`, {
+          path: ['actionId'],
+          status: row.status,
+        });
       // Nobody verifies their own work.
-      if (ctx.actor.kind === 'staff' && ctx.actor.staffId === row.ownerStaffId) throw new PermissionError('verify a corrective action one owns', actorRef(ctx.actor));
+      if (ctx.actor.kind === 'staff' && ctx.actor.staffId === row.ownerStaffId)
+        throw new PermissionError('verify a corrective action one owns', actorRef(ctx.actor));
       const verifiedBy = ctx.actor.kind === 'staff' ? ctx.actor.staffId : `system:${ctx.actor.name}`;
-      const verified = await ctx.tx.update(actionsCollection, row.id, { status: 'verified', verifiedAt: ctx.now, verifiedBy, updatedAt: ctx.now }, { expectVersion: row.version });
+      const verified = await ctx.tx.update(
+        actionsCollection,
+        row.id,
+        { status: 'verified', verifiedAt: ctx.now, verifiedBy, updatedAt: ctx.now },
+        { expectVersion: row.version },
+      );
       ctx.audit({ type: 'corrective-action', id: row.id });
       await ctx.emit('corrective-action.verified', { actionId: row.id });
       return verified;
@@ -158,17 +195,34 @@ export function createCorrectiveActionService(runtime: ComplaintsRuntime) {
     idempotency: 'optional',
     async run(ctx, input): Promise<{ outcome: 'escalated' | 'overdue' | 'none' }> {
       const row = await load(ctx.tx, input.actionId);
-      if (row.status !== 'open' || !row.pendingDueAt || row.pendingDueAt.getTime() > input.asOf.getTime()) return { outcome: 'none' };
+      if (row.status !== 'open' || !row.pendingDueAt || row.pendingDueAt.getTime() > input.asOf.getTime())
+        return { outcome: 'none' };
       ctx.audit({ type: 'corrective-action', id: row.id }, { missedAt: row.pendingDueAt.toISOString() });
       if (isTop(ladder, row.level)) {
-        await ctx.tx.update(actionsCollection, row.id, { overdue: true, pendingDueAt: null, updatedAt: ctx.now }, { expectVersion: row.version });
+        await ctx.tx.update(
+          actionsCollection,
+          row.id,
+          { overdue: true, pendingDueAt: null, updatedAt: ctx.now },
+          { expectVersion: row.version },
+        );
         await ctx.emit('corrective-action.overdue', { actionId: row.id, level: row.level });
         return { outcome: 'overdue' };
       }
       // The next level gets a grace period counted from when the action fell due.
       const store = await storeCalendarOf(ctx.tx, row.storeId);
-      const next = placeDue(store, row.pendingDueAt, config.correctiveActions.graceMinutes * 60_000, { what: 'the grace period of an overdue action', configPath: ['correctiveActions', 'graceMinutes'] }, ['actionId']);
-      await ctx.tx.update(actionsCollection, row.id, { level: row.level + 1, escalations: row.escalations + 1, pendingDueAt: next, updatedAt: ctx.now }, { expectVersion: row.version });
+      const next = placeDue(
+        store,
+        row.pendingDueAt,
+        config.correctiveActions.graceMinutes * 60_000,
+        { what: 'the grace period of an overdue action', configPath: ['correctiveActions', 'graceMinutes'] },
+        ['actionId'],
+      );
+      await ctx.tx.update(
+        actionsCollection,
+        row.id,
+        { level: row.level + 1, escalations: row.escalations + 1, pendingDueAt: next, updatedAt: ctx.now },
+        { expectVersion: row.version },
+      );
       await ctx.emit('corrective-action.escalated', { actionId: row.id, fromLevel: row.level, toLevel: row.level + 1 });
       return { outcome: 'escalated' };
     },
@@ -179,7 +233,9 @@ export function createCorrectiveActionService(runtime: ComplaintsRuntime) {
     const out = { escalated: 0, overdue: 0, errors: 0 };
     const failed = new Set<string>();
     for (let pass = 0; pass < 64; pass++) {
-      const due = (await kernel.store.find(actionsCollection, { where: { pendingDueAt: { lte: now } }, limit: 200 })).rows.filter((r) => !failed.has(r.id));
+      const due = (
+        await kernel.store.find(actionsCollection, { where: { pendingDueAt: { lte: now } }, limit: 200 })
+      ).rows.filter((r) => !failed.has(r.id));
       if (due.length === 0) break;
       for (const row of due) {
         try {
@@ -202,13 +258,20 @@ export function createCorrectiveActionService(runtime: ComplaintsRuntime) {
     return load(kernel.store, parseInput(idSchema, actionId, ['actionId']));
   }
 
-  async function list(input: z.input<typeof listActionsSchema> = {}): Promise<{ items: CorrectiveAction[]; next: string | null }> {
+  async function list(
+    input: z.input<typeof listActionsSchema> = {},
+  ): Promise<{ items: CorrectiveAction[]; next: string | null }> {
     const q = parseInput(listActionsSchema, input);
     const where: Partial<Record<keyof RowOf<typeof actionsCollection>, unknown>> = {};
     if (q.status) where.status = q.status;
     if (q.storeId) where.storeId = q.storeId;
     if (q.caseId) where.caseId = q.caseId;
-    const page = await kernel.store.find(actionsCollection, { where: where as never, orderBy: [{ field: 'createdAt' }], limit: q.limit, after: q.after ?? null });
+    const page = await kernel.store.find(actionsCollection, {
+      where: where as never,
+      orderBy: [{ field: 'createdAt' }],
+      limit: q.limit,
+      after: q.after ?? null,
+    });
     return { items: page.rows, next: page.next };
   }
 

@@ -7,7 +7,13 @@
 import { InvalidStateError, invalid, type BusinessCalendar, type ValidationIssue } from '@clientele/core';
 import type { ComplaintsConfig, Level } from './config.js';
 import { ladderNamed, levelOf, limitsWithPath } from './ladder.js';
-import { SLA_HORIZON_DAYS, openTimeWithinHorizon, placeBusinessTime, weeklyOpenMinutes, type LevelDeadlines } from './sla-clock.js';
+import {
+  SLA_HORIZON_DAYS,
+  openTimeWithinHorizon,
+  placeBusinessTime,
+  weeklyOpenMinutes,
+  type LevelDeadlines,
+} from './sla-clock.js';
 
 const MINUTE = 60_000;
 
@@ -36,7 +42,13 @@ const figure = (n: number) => n.toLocaleString('en');
  * `beyond_sla_horizon`, the configuration path in `details.configPath`, the command's input path in
  * `path`).
  */
-export function placeDue(store: StoreCalendar, from: Date, ms: number, subject: DueSubject, path: ReadonlyArray<string | number> = []): Date {
+export function placeDue(
+  store: StoreCalendar,
+  from: Date,
+  ms: number,
+  subject: DueSubject,
+  path: ReadonlyArray<string | number> = [],
+): Date {
   const at = placeBusinessTime(store.calendar, from, ms);
   if (at) return at;
   const weekly = weeklyOpenMinutes(store.calendar);
@@ -68,11 +80,27 @@ export interface LevelPosition {
 }
 
 /** The two due times of a level entered at `enteredAt`, each placed on the store's calendar. */
-export function levelDue(config: ComplaintsConfig, store: StoreCalendar, position: LevelPosition, level: number, enteredAt: Date, path: ReadonlyArray<string | number> = []): LevelDeadlines {
+export function levelDue(
+  config: ComplaintsConfig,
+  store: StoreCalendar,
+  position: LevelPosition,
+  level: number,
+  enteredAt: Date,
+  path: ReadonlyArray<string | number> = [],
+): LevelDeadlines {
   const lvl = levelOf(ladderNamed(config, position.ladder), level);
   const { limits, path: below } = limitsWithPath(lvl, position.severity, position.serviceLevel);
   const place = (clock: 'acknowledge' | 'resolve') =>
-    placeDue(store, enteredAt, limits[clock] * MINUTE, { what: `the ${clock} limit of level ${lvl.id}`, configPath: ['ladders', position.ladder, level - 1, ...below, clock] }, path);
+    placeDue(
+      store,
+      enteredAt,
+      limits[clock] * MINUTE,
+      {
+        what: `the ${clock} limit of level ${lvl.id}`,
+        configPath: ['ladders', position.ladder, level - 1, ...below, clock],
+      },
+      path,
+    );
   return { acknowledgeBy: place('acknowledge'), resolveBy: place('resolve') };
 }
 
@@ -81,7 +109,13 @@ export function levelDue(config: ComplaintsConfig, store: StoreCalendar, positio
  * every level of the case's ladder from now, so a ladder the store cannot carry is refused at once
  * rather than when a case climbs to the level weeks later.
  */
-export function checkLadderFits(config: ComplaintsConfig, store: StoreCalendar, position: LevelPosition, from: Date, path: ReadonlyArray<string | number> = []): void {
+export function checkLadderFits(
+  config: ComplaintsConfig,
+  store: StoreCalendar,
+  position: LevelPosition,
+  from: Date,
+  path: ReadonlyArray<string | number> = [],
+): void {
   const ladder = ladderNamed(config, position.ladder);
   let longest: { level: Level; index: number; minutes: number; below: string[] } | null = null;
   for (const [index, level] of ladder.entries()) {
@@ -90,7 +124,16 @@ export function checkLadderFits(config: ComplaintsConfig, store: StoreCalendar, 
   }
   // Level 1's own limits are placed as the case enters it, with the same error.
   if (!longest || longest.index === 0) return;
-  placeDue(store, from, longest.minutes * MINUTE, { what: `the resolve limit of level ${longest.level.id}`, configPath: ['ladders', position.ladder, longest.index, ...longest.below, 'resolve'] }, path);
+  placeDue(
+    store,
+    from,
+    longest.minutes * MINUTE,
+    {
+      what: `the resolve limit of level ${longest.level.id}`,
+      configPath: ['ladders', position.ladder, longest.index, ...longest.below, 'resolve'],
+    },
+    path,
+  );
 }
 
 /**
@@ -100,16 +143,27 @@ export function checkLadderFits(config: ComplaintsConfig, store: StoreCalendar, 
  * calendar, and the module refuses to start over a store that has one, so a ladder a store cannot
  * carry is caught when either is configured rather than when a case reaches the level.
  */
-export function storeCalendarIssues(config: ComplaintsConfig, calendar: BusinessCalendar, from: Date): ValidationIssue[] {
+export function storeCalendarIssues(
+  config: ComplaintsConfig,
+  calendar: BusinessCalendar,
+  from: Date,
+): ValidationIssue[] {
   const open = openTimeWithinHorizon(calendar, from);
   const issues: ValidationIssue[] = [];
   for (const [ladder, levels] of Object.entries(config.ladders)) {
     let longest: { minutes: number; path: Array<string | number> } | null = null;
     levels.forEach((level, i) => {
-      const tables: Array<[Array<string | number>, Readonly<Record<string, { resolve: number }>>]> = [[['timeLimits'], level.timeLimits], ...Object.entries(level.serviceLevels).map(([sl, t]) => [['serviceLevels', sl], t] as [Array<string | number>, Readonly<Record<string, { resolve: number }>>])];
+      const tables: Array<[Array<string | number>, Readonly<Record<string, { resolve: number }>>]> = [
+        [['timeLimits'], level.timeLimits],
+        ...Object.entries(level.serviceLevels).map(
+          ([sl, t]) =>
+            [['serviceLevels', sl], t] as [Array<string | number>, Readonly<Record<string, { resolve: number }>>],
+        ),
+      ];
       for (const [below, table] of tables) {
         for (const [severity, limits] of Object.entries(table)) {
-          if (!longest || limits.resolve > longest.minutes) longest = { minutes: limits.resolve, path: ['ladders', ladder, i, ...below, severity, 'resolve'] };
+          if (!longest || limits.resolve > longest.minutes)
+            longest = { minutes: limits.resolve, path: ['ladders', ladder, i, ...below, severity, 'resolve'] };
         }
       }
     });

@@ -32,22 +32,39 @@ export function createDueWork(runtime: ComplaintsRuntime, workflow: RemedyWorkfl
     async run(ctx, input): Promise<{ outcome: 'escalated' | 'overdue' | 'none' }> {
       const row = await loadCase(ctx.tx, input.caseId);
       // Re-checked inside the transaction: another runner may have handled it already.
-      if (!row.dueAt || !row.dueKind || row.pausedAt || row.dueAt.getTime() > input.asOf.getTime()) return { outcome: 'none' };
+      if (!row.dueAt || !row.dueKind || row.pausedAt || row.dueAt.getTime() > input.asOf.getTime())
+        return { outcome: 'none' };
       const missedAt = row.dueAt;
       const clock = row.dueKind;
       const task = row.task as StoredTask | null;
       // The missed clock stops pending either way: the next level gets fresh clocks, the top is marked overdue.
       const cleared =
-        clock === 'acknowledge' ? { ackDueAt: null } : clock === 'resolve' ? { resolveDueAt: null } : { taskDueAt: null, task: task ? { ...task, lateNotedAt: ctx.now.toISOString() } : null };
+        clock === 'acknowledge'
+          ? { ackDueAt: null }
+          : clock === 'resolve'
+            ? { resolveDueAt: null }
+            : { taskDueAt: null, task: task ? { ...task, lateNotedAt: ctx.now.toISOString() } : null };
       const ladder = ladderNamed(config, row.ladder);
       ctx.audit({ type: 'case', id: row.id, customerId: row.customerId }, { clock, missedAt: missedAt.toISOString() });
       if (isTop(ladder, row.level)) {
         await saveCase(ctx, row, { ...cleared, overdue: true });
-        await addHistory(ctx, row, { action: 'overdue', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, data: { clock, missedAt: missedAt.toISOString() } as Record<string, JsonValue> });
-        await ctx.emit('complaint.overdue', { caseId: row.id, level: row.level, clock, storeId: row.storeId }, { customerId: row.customerId });
+        await addHistory(ctx, row, {
+          action: 'overdue',
+          fromStatus: row.status,
+          toStatus: row.status,
+          fromLevel: row.level,
+          toLevel: row.level,
+          data: { clock, missedAt: missedAt.toISOString() } as Record<string, JsonValue>,
+        });
+        await ctx.emit(
+          'complaint.overdue',
+          { caseId: row.id, level: row.level, clock, storeId: row.storeId },
+          { customerId: row.customerId },
+        );
         return { outcome: 'overdue' };
       }
-      const reason = clock === 'acknowledge' ? 'acknowledge-missed' : clock === 'resolve' ? 'resolve-missed' : 'execution-late';
+      const reason =
+        clock === 'acknowledge' ? 'acknowledge-missed' : clock === 'resolve' ? 'resolve-missed' : 'execution-late';
       // A late execution keeps the task's own due date; the next level now supervises it.
       await escalateCase(runtime, ctx, row, row.level + 1, reason, missedAt, null, cleared);
       return { outcome: 'escalated' };
@@ -60,9 +77,13 @@ export function createDueWork(runtime: ComplaintsRuntime, workflow: RemedyWorkfl
     permission: 'surveys.manage',
     idempotency: 'optional',
     async run(ctx, input) {
-      const page = await ctx.tx.find(invitationsCollection, { where: { status: 'open', expiresAt: { lte: input.asOf } }, limit: 1000 });
+      const page = await ctx.tx.find(invitationsCollection, {
+        where: { status: 'open', expiresAt: { lte: input.asOf } },
+        limit: 1000,
+      });
       let expired = 0;
-      for (const inv of page.rows) if (await ctx.tx.consume(invitationsCollection, inv.id, { status: 'open' }, { status: 'expired' })) expired++;
+      for (const inv of page.rows)
+        if (await ctx.tx.consume(invitationsCollection, inv.id, { status: 'open' }, { status: 'expired' })) expired++;
       ctx.audit({ type: 'survey-invitations', id: 'expired' }, { expired });
       return { expired, more: page.next !== null };
     },
@@ -70,10 +91,22 @@ export function createDueWork(runtime: ComplaintsRuntime, workflow: RemedyWorkfl
 
   /** Runs everything due at `now`; returns counts by kind. */
   async function runDue(now: Date): Promise<Record<string, number>> {
-    const counts = { escalated: 0, overdue: 0, actionsEscalated: 0, actionsOverdue: 0, remediesIssued: 0, remediesFailed: 0, remediesPending: 0, invitationsExpired: 0, errors: 0 };
+    const counts = {
+      escalated: 0,
+      overdue: 0,
+      actionsEscalated: 0,
+      actionsOverdue: 0,
+      remediesIssued: 0,
+      remediesFailed: 0,
+      remediesPending: 0,
+      invitationsExpired: 0,
+      errors: 0,
+    };
     const failed = new Set<string>();
     for (let pass = 0; pass < MAX_PASSES; pass++) {
-      const due = (await kernel.store.find(casesCollection, { where: { dueAt: { lte: now } }, limit: PAGE })).rows.filter((r) => !failed.has(r.id));
+      const due = (
+        await kernel.store.find(casesCollection, { where: { dueAt: { lte: now } }, limit: PAGE })
+      ).rows.filter((r) => !failed.has(r.id));
       if (due.length === 0) break;
       for (const row of due) {
         try {

@@ -3,7 +3,16 @@
 /** The complaints module's event map: `area.past-tense` names to payloads. */
 // A type alias (not an interface) so it is assignable to the generic event map.
 export type ComplaintEvents = {
-  'complaint.opened': { caseId: string; caseNo: string; kind: string; channel: string; customerId: string | null; storeId: string; severity: string; level: number };
+  'complaint.opened': {
+    caseId: string;
+    caseNo: string;
+    kind: string;
+    channel: string;
+    customerId: string | null;
+    storeId: string;
+    severity: string;
+    level: number;
+  };
   'complaint.acknowledged': { caseId: string; level: number; onTime: boolean };
   /** Every status change, with the step that caused it. */
   'complaint.status-changed': { caseId: string; action: string; from: string; to: string; level: number };
@@ -20,11 +29,29 @@ export type ComplaintEvents = {
   'complaint.ruled': { caseId: string; decision: string };
   'complaint.closed': { caseId: string; rootCause: string | null; storeId: string; remedyCost: number };
   'complaint.reopened': { caseId: string; level: number };
-  'corrective-action.created': { actionId: string; caseId: string | null; storeId: string; cause: string; ownerStaffId: string };
+  'corrective-action.created': {
+    actionId: string;
+    caseId: string | null;
+    storeId: string;
+    cause: string;
+    ownerStaffId: string;
+  };
   'corrective-action.escalated': { actionId: string; fromLevel: number; toLevel: number };
   'corrective-action.overdue': { actionId: string; level: number };
   'corrective-action.completed': { actionId: string };
   'corrective-action.verified': { actionId: string };
-  'survey.invited': { invitationId: string; questionnaireId: string; customerId: string | null; storeId: string; trigger: string };
-  'survey.answered': { responseId: string; questionnaireId: string; storeId: string; lowScore: boolean; caseId: string | null };
+  'survey.invited': {
+    invitationId: string;
+    questionnaireId: string;
+    customerId: string | null;
+    storeId: string;
+    trigger: string;
+  };
+  'survey.answered': {
+    responseId: string;
+    questionnaireId: string;
+    storeId: string;
+    lowScore: boolean;
+    caseId: string | null;
+  };
 };

@@ -102,13 +102,30 @@ export {
   type Scale,
   type LowScoreThresholds,
 } from './questionnaires.js';
-export { pareto, slaRows, clockOutcome, type LevelStint, type SlaRow, type ClockSummary, type ClockOutcome, type CauseTotal, type ParetoRow } from './report-math.js';
+export {
+  pareto,
+  slaRows,
+  clockOutcome,
+  type LevelStint,
+  type SlaRow,
+  type ClockSummary,
+  type ClockOutcome,
+  type CauseTotal,
+  type ParetoRow,
+} from './report-math.js';
 export type { ComplaintEvents } from './events.js';
 export type { Case, CaseItem, Remedy } from './case-view.js';
 export type { CaseService } from './case-service.js';
 export type { CaseHistoryEntry, SlaReport, CauseReport } from './archive.js';
 export type { CorrectiveAction, CorrectiveActionApi } from './corrective-actions.js';
-export type { SurveyService, SurveyInvitation, SurveyResponse, ScoreReport, ScoreRow, ScoreFigures } from './survey-service.js';
+export type {
+  SurveyService,
+  SurveyInvitation,
+  SurveyResponse,
+  ScoreReport,
+  ScoreRow,
+  ScoreFigures,
+} from './survey-service.js';
 export type { IssueOutcome } from './remedy-workflow.js';
 export {
   openCaseSchema,

@@ -17,14 +17,22 @@ export function ladderOf(config: ComplaintsConfig, kind: CaseKind): readonly Lev
  */
 export function ladderNamed(config: ComplaintsConfig, ladderId: string): readonly Level[] {
   const ladder = Object.hasOwn(config.ladders, ladderId) ? config.ladders[ladderId] : undefined;
-  if (!ladder) throw new InvalidStateError(`ladder ${ladderId} is not in the configuration in force`, { reason: 'not_configured', ladder: ladderId });
+  if (!ladder)
+    throw new InvalidStateError(`ladder ${ladderId} is not in the configuration in force`, {
+      reason: 'not_configured',
+      ladder: ladderId,
+    });
   return ladder;
 }
 
 /** Level `n` (1-based) of a ladder; `INVALID_STATE` (reason `not_configured`) when it has no such level. */
 export function levelOf(ladder: readonly Level[], n: number): Level {
   const level = Number.isInteger(n) && n >= 1 ? ladder[n - 1] : undefined;
-  if (!level) throw new InvalidStateError(`the ladder has no level ${n} in the configuration in force (it has ${ladder.length})`, { reason: 'not_configured', level: n });
+  if (!level)
+    throw new InvalidStateError(
+      `the ladder has no level ${n} in the configuration in force (it has ${ladder.length})`,
+      { reason: 'not_configured', level: n },
+    );
   return level;
 }
 
@@ -46,11 +54,24 @@ export function limitsAt(level: Level, severity: string, serviceLevel: string | 
  * {@link limitsAt}, with where the limits are in the configuration (below the level), e.g.
  * `['serviceLevels', 'priority', 'high']` or `['timeLimits', 'high']`, for messages.
  */
-export function limitsWithPath(level: Level, severity: string, serviceLevel: string | null): { limits: TimeLimit; path: string[] } {
-  const own = serviceLevel !== null && Object.hasOwn(level.serviceLevels, serviceLevel) && Object.hasOwn(level.serviceLevels[serviceLevel]!, severity) ? level.serviceLevels[serviceLevel]![severity] : undefined;
+export function limitsWithPath(
+  level: Level,
+  severity: string,
+  serviceLevel: string | null,
+): { limits: TimeLimit; path: string[] } {
+  const own =
+    serviceLevel !== null &&
+    Object.hasOwn(level.serviceLevels, serviceLevel) &&
+    Object.hasOwn(level.serviceLevels[serviceLevel]!, severity)
+      ? level.serviceLevels[serviceLevel]![severity]
+      : undefined;
   if (own) return { limits: own, path: ['serviceLevels', serviceLevel!, severity] };
   const limits = Object.hasOwn(level.timeLimits, severity) ? level.timeLimits[severity] : undefined;
-  if (!limits) throw new InvalidStateError(`level ${level.id} has no time limits for severity ${severity} in the configuration in force`, { reason: 'not_configured', level: level.id, severity });
+  if (!limits)
+    throw new InvalidStateError(
+      `level ${level.id} has no time limits for severity ${severity} in the configuration in force`,
+      { reason: 'not_configured', level: level.id, severity },
+    );
   return { limits, path: ['timeLimits', severity] };
 }
 
@@ -67,7 +88,12 @@ export function mayActAt(ladder: readonly Level[], n: number, roleId: string): b
  * remedy's action; the top level when no role on the ladder may (its holder decides, or refers it
  * on outside the ladder).
  */
-export function approvalLevel(ladder: readonly Level[], from: number, limitOf: (roleId: string) => number, amount: number): number {
+export function approvalLevel(
+  ladder: readonly Level[],
+  from: number,
+  limitOf: (roleId: string) => number,
+  amount: number,
+): number {
   for (let n = from + 1; n <= ladder.length; n++) {
     if (levelOf(ladder, n).roles.some((r) => limitOf(r) >= amount)) return n;
   }

@@ -2,7 +2,18 @@
  * `complaints(config)`: the module factory. Mounted as `crm.complaints`; its collections, migrations,
  * commands, queries and `runDue` come from here.
  */
-import { ValidationError, defineModule, instantSchema, parseInput, scan, storesCollection, type Kernel, type ModuleDefinition, type StoreSettings, type ValidationIssue } from '@clientele/core';
+import {
+  ValidationError,
+  defineModule,
+  instantSchema,
+  parseInput,
+  scan,
+  storesCollection,
+  type Kernel,
+  type ModuleDefinition,
+  type StoreSettings,
+  type ValidationIssue,
+} from '@clientele/core';
 import { storeCalendarIssues } from './due-placement.js';
 import { slaCalendar } from './sla-clock.js';
 import { createArchive } from './archive.js';
@@ -27,11 +38,28 @@ function buildApi(kernel: Kernel<ComplaintsEventMap>, config: ComplaintsConfig) 
   const api = {
     ...cases,
     /** Cases, open or closed, by store or customer, newest first. Needs `complaints.read`. */
-    list: kernel.query({ name: 'complaints.list', permission: 'complaints.read', reads: (page) => page.items.map((c) => c.customerId), run: archive.list }),
+    list: kernel.query({
+      name: 'complaints.list',
+      permission: 'complaints.read',
+      reads: (page) => page.items.map((c) => c.customerId),
+      run: archive.list,
+    }),
     /** Who did what to a case, when, oldest first. Needs `complaints.read`. */
-    history: kernel.query({ name: 'complaints.history', permission: 'complaints.read', reads: (entries) => entries.map((e) => e.customerId), run: archive.history }),
+    history: kernel.query({
+      name: 'complaints.history',
+      permission: 'complaints.read',
+      reads: (entries) => entries.map((e) => e.customerId),
+      run: archive.history,
+    }),
     /** Closed cases searchable by product, category, store, cause, remedy and period. Needs `complaints.read`. */
-    archive: { search: kernel.query({ name: 'complaints.archive.search', permission: 'complaints.read', reads: (page) => page.items.map((c) => c.customerId), run: archive.search }) },
+    archive: {
+      search: kernel.query({
+        name: 'complaints.archive.search',
+        permission: 'complaints.read',
+        reads: (page) => page.items.map((c) => c.customerId),
+        run: archive.search,
+      }),
+    },
     /** The SLA report and the cause ranking (totals: no reader needed). */
     reports: { sla: archive.sla, causes: archive.causes },
     /** Corrective actions: owner, due date, status, verification; overdue ones escalate. */
@@ -59,12 +87,19 @@ export type ComplaintsApi = ReturnType<typeof buildApi>['api'];
  * await crm.complaints.settleAtCounter({ case: { ... }, remedies: [{ type: 'compensation', amount: 3000 }], rootCause: 'stale-goods' }, { actor });
  * ```
  */
-export function complaints(config: ComplaintsConfigInput): ModuleDefinition<'complaints', ComplaintsApi, ComplaintEvents> {
+export function complaints(
+  config: ComplaintsConfigInput,
+): ModuleDefinition<'complaints', ComplaintsApi, ComplaintEvents> {
   const resolved = parseComplaintsConfig(config);
   return defineModule<'complaints', ComplaintsApi, ComplaintEvents>({
     name: 'complaints',
     collections: complaintsCollections,
-    migrations: [{ id: 'complaints/0001-initial', steps: complaintsCollections.map((collection) => ({ op: 'createCollection' as const, collection })) }],
+    migrations: [
+      {
+        id: 'complaints/0001-initial',
+        steps: complaintsCollections.map((collection) => ({ op: 'createCollection' as const, collection })),
+      },
+    ],
     setup(kernel) {
       const { api, runDue, handlers } = buildApi(kernel, resolved);
       const issuesOf = (store: StoreSettings, now: Date) => storeCalendarIssues(resolved, slaCalendar(store), now);
@@ -79,9 +114,18 @@ export function complaints(config: ComplaintsConfigInput): ModuleDefinition<'com
           const now = kernel.clock.now();
           const problems: ValidationIssue[] = [];
           for await (const store of scan(kernel.store, storesCollection)) {
-            for (const issue of issuesOf(store, now)) problems.push({ ...issue, path: ['stores', store.id, ...issue.path], message: `store ${store.id}: ${issue.message}` });
+            for (const issue of issuesOf(store, now))
+              problems.push({
+                ...issue,
+                path: ['stores', store.id, ...issue.path],
+                message: `store ${store.id}: ${issue.message}`,
+              });
           }
-          if (problems.length) throw new ValidationError(problems, `invalid complaints configuration for the chain's stores: ${problems.map((p) => p.message).join('; ')}`);
+          if (problems.length)
+            throw new ValidationError(
+              problems,
+              `invalid complaints configuration for the chain's stores: ${problems.map((p) => p.message).join('; ')}`,
+            );
         },
       };
     },

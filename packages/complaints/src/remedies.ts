@@ -59,7 +59,10 @@ export function remedyValue(remedy: RemedyInput, pointValue: number): number {
 }
 
 /** A readable line for a remedy, for histories and timelines. */
-export function describeRemedy(remedy: { type: RemedyType; amount: number; points: number | null; templateId: string | null }, formatMoney: (minor: number) => string): string {
+export function describeRemedy(
+  remedy: { type: RemedyType; amount: number; points: number | null; templateId: string | null },
+  formatMoney: (minor: number) => string,
+): string {
   switch (remedy.type) {
     case 'goodwill-points':
       return `${remedy.points ?? 0} goodwill points`;
@@ -120,8 +123,10 @@ export interface LoyaltyRemedyApi {
 
 /** The loyalty command that carries out a remedy type, or null when the loyalty module does not offer it as a command. */
 export function loyaltyCommandFor(api: LoyaltyRemedyApi | null, type: RemedyType): Command<z.ZodType, unknown> | null {
-  const command: unknown = type === 'goodwill-points' ? api?.grantGoodwill : type === 'voucher' ? api?.vouchers?.issue : undefined;
-  const isCommand = typeof command === 'function' && typeof (command as { info?: { name?: unknown } }).info?.name === 'string';
+  const command: unknown =
+    type === 'goodwill-points' ? api?.grantGoodwill : type === 'voucher' ? api?.vouchers?.issue : undefined;
+  const isCommand =
+    typeof command === 'function' && typeof (command as { info?: { name?: unknown } }).info?.name === 'string';
   return isCommand ? (command as Command<z.ZodType, unknown>) : null;
 }
 
@@ -135,7 +140,10 @@ export interface SegmentsReadApi {
     /** The customer's policy; its `serviceLevel` picks per-service-level time limits. */
     policyFor?(customerId: string, session: StoreSession): Promise<{ serviceLevel: string | null }>;
     /** Segment ids the customer belongs to; survey scores are reported per segment. */
-    segmentsOf?(customerId: string, session: StoreSession): Promise<ReadonlyArray<string | { id?: string; segmentId?: string }>>;
+    segmentsOf?(
+      customerId: string,
+      session: StoreSession,
+    ): Promise<ReadonlyArray<string | { id?: string; segmentId?: string }>>;
   };
 }
 

@@ -15,14 +15,30 @@
  * the key the first call used: if that call went through, the loyalty module answers with its first
  * result, so a remedy is never issued twice.
  */
-import { ClienteleError, idSchema, isClienteleError, type Actor, type ErrorCode, type JsonValue } from '@clientele/core';
+import {
+  ClienteleError,
+  idSchema,
+  isClienteleError,
+  type Actor,
+  type ErrorCode,
+  type JsonValue,
+} from '@clientele/core';
 import { z } from 'zod';
 import { addHistory, loadCase, saveCase, type ComplaintsRuntime, type ComplaintsContext } from './case-engine.js';
 import { remediesCollection, type CaseRow, type RemedyRow } from './collections.js';
 import { issueKey, loyaltyCommandFor, type RemedyType } from './remedies.js';
 
 /** Errors that will not go away by calling again: the remedy is marked failed instead of retried. */
-const PERMANENT: readonly ErrorCode[] = ['VALIDATION_FAILED', 'NOT_FOUND', 'INVALID_STATE', 'PERMISSION_DENIED', 'AUTHORITY_EXCEEDED', 'UNSUPPORTED', 'INSUFFICIENT_BALANCE', 'IDEMPOTENCY_MISMATCH'];
+const PERMANENT: readonly ErrorCode[] = [
+  'VALIDATION_FAILED',
+  'NOT_FOUND',
+  'INVALID_STATE',
+  'PERMISSION_DENIED',
+  'AUTHORITY_EXCEEDED',
+  'UNSUPPORTED',
+  'INSUFFICIENT_BALANCE',
+  'IDEMPOTENCY_MISMATCH',
+];
 
 /** What one pass over the remedies left `issuing` did. */
 export interface IssueOutcome {
@@ -54,10 +70,20 @@ export function remedyApprover(remedy: Pick<RemedyRow, 'approvedBy'>): string | 
  * module's refusal propagates unchanged (the kernel audits it when it is an authority or permission
  * refusal), so the caller's whole command fails with it.
  */
-export async function issueLoyaltyRemedy(runtime: ComplaintsRuntime, ctx: ComplaintsContext, row: CaseRow, remedy: RemedyRow, approvedBy: string | null): Promise<CaseRow> {
+export async function issueLoyaltyRemedy(
+  runtime: ComplaintsRuntime,
+  ctx: ComplaintsContext,
+  row: CaseRow,
+  remedy: RemedyRow,
+  approvedBy: string | null,
+): Promise<CaseRow> {
   const command = loyaltyCommandFor(runtime.loyalty(), remedy.type as RemedyType);
   if (!command) {
-    throw new ClienteleError('UNSUPPORTED', `${remedy.type} remedies are issued by the loyalty module, which is not installed or does not offer it`, { module: 'loyalty', remedyId: remedy.id });
+    throw new ClienteleError(
+      'UNSUPPORTED',
+      `${remedy.type} remedies are issued by the loyalty module, which is not installed or does not offer it`,
+      { module: 'loyalty', remedyId: remedy.id },
+    );
   }
   const key = remedy.issueKey ?? issueKey(row.id, remedy.id);
   const ref = { type: 'case' as const, id: row.id };
@@ -65,17 +91,53 @@ export async function issueLoyaltyRemedy(runtime: ComplaintsRuntime, ctx: Compla
   // Built from the stored remedy alone, so a call made again sends exactly the same request (and its key replays).
   const input =
     remedy.type === 'goodwill-points'
-      ? { customerId: remedy.customerId!, points: remedy.points!, reason: `Service recovery for case ${row.caseNo}`, ref, storeId: row.storeId, ...approver }
-      : { templateId: remedy.templateId!, customerId: remedy.customerId!, source: 'service-recovery' as const, ref, ...approver };
+      ? {
+          customerId: remedy.customerId!,
+          points: remedy.points!,
+          reason: `Service recovery for case ${row.caseNo}`,
+          ref,
+          storeId: row.storeId,
+          ...approver,
+        }
+      : {
+          templateId: remedy.templateId!,
+          customerId: remedy.customerId!,
+          source: 'service-recovery' as const,
+          ref,
+          ...approver,
+        };
   const result = plain(await ctx.call(command, input, { idempotencyKey: key }));
-  const done = await ctx.tx.update(remediesCollection, remedy.id, { status: 'executed', issueKey: key, result, executedAt: ctx.now, updatedAt: ctx.now }, { expectVersion: remedy.version });
+  const done = await ctx.tx.update(
+    remediesCollection,
+    remedy.id,
+    { status: 'executed', issueKey: key, result, executedAt: ctx.now, updatedAt: ctx.now },
+    { expectVersion: remedy.version },
+  );
   const saved = await saveCase(ctx, row, { remedyCost: row.remedyCost + done.value });
-  await addHistory(ctx, row, { action: 'remedy-issued', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, data: { remedyId: done.id, type: done.type, result } });
+  await addHistory(ctx, row, {
+    action: 'remedy-issued',
+    fromStatus: row.status,
+    toStatus: row.status,
+    fromLevel: row.level,
+    toLevel: row.level,
+    data: { remedyId: done.id, type: done.type, result },
+  });
   if (row.customerId) {
     const what = done.type === 'goodwill-points' ? `${done.points} goodwill points` : `a voucher (${done.templateId})`;
-    await ctx.addTimeline({ customerId: row.customerId, source: 'complaints', kind: 'remedy-issued', summary: `Service recovery on case ${row.caseNo}: ${what}`, storeId: row.storeId, ref: { type: 'case', id: row.id } });
+    await ctx.addTimeline({
+      customerId: row.customerId,
+      source: 'complaints',
+      kind: 'remedy-issued',
+      summary: `Service recovery on case ${row.caseNo}: ${what}`,
+      storeId: row.storeId,
+      ref: { type: 'case', id: row.id },
+    });
   }
-  await ctx.emit('complaint.remedy-executed', { caseId: row.id, remedyId: done.id, type: done.type, value: done.value }, { customerId: row.customerId });
+  await ctx.emit(
+    'complaint.remedy-executed',
+    { caseId: row.id, remedyId: done.id, type: done.type, value: done.value },
+    { customerId: row.customerId },
+  );
   return saved;
 }
 
@@ -106,12 +168,28 @@ export function createRemedyWorkflow(runtime: ComplaintsRuntime): RemedyWorkflow
     idempotency: 'optional',
     async run(ctx, input) {
       const row = await loadCase(ctx.tx, input.caseId);
-      const remedy = await ctx.tx.consume(remediesCollection, input.remedyId, { caseId: row.id, status: 'issuing' }, { status: 'failed', failure: { code: input.code, message: input.message }, updatedAt: ctx.now });
+      const remedy = await ctx.tx.consume(
+        remediesCollection,
+        input.remedyId,
+        { caseId: row.id, status: 'issuing' },
+        { status: 'failed', failure: { code: input.code, message: input.message }, updatedAt: ctx.now },
+      );
       if (!remedy) return { recorded: false };
       await saveCase(ctx, row, {});
-      await addHistory(ctx, row, { action: 'remedy-failed', fromStatus: row.status, toStatus: row.status, fromLevel: row.level, toLevel: row.level, data: { remedyId: remedy.id, code: input.code } });
+      await addHistory(ctx, row, {
+        action: 'remedy-failed',
+        fromStatus: row.status,
+        toStatus: row.status,
+        fromLevel: row.level,
+        toLevel: row.level,
+        data: { remedyId: remedy.id, code: input.code },
+      });
       ctx.audit({ type: 'case', id: row.id, customerId: row.customerId }, { remedyId: remedy.id, code: input.code });
-      await ctx.emit('complaint.remedy-failed', { caseId: row.id, remedyId: remedy.id, code: input.code }, { customerId: row.customerId });
+      await ctx.emit(
+        'complaint.remedy-failed',
+        { caseId: row.id, remedyId: remedy.id, code: input.code },
+        { customerId: row.customerId },
+      );
       return { recorded: true };
     },
   });
@@ -121,7 +199,10 @@ export function createRemedyWorkflow(runtime: ComplaintsRuntime): RemedyWorkflow
       if ((await finishIssuing({ caseId: remedy.caseId, remedyId: remedy.id }, { actor })).issued) outcome.issued++;
     } catch (error) {
       if (isClienteleError(error) && PERMANENT.includes(error.code)) {
-        await recordFailure({ caseId: remedy.caseId, remedyId: remedy.id, code: error.code, message: error.message.slice(0, 2000) }, { actor });
+        await recordFailure(
+          { caseId: remedy.caseId, remedyId: remedy.id, code: error.code, message: error.message.slice(0, 2000) },
+          { actor },
+        );
         outcome.failed++;
         return;
       }

@@ -44,7 +44,13 @@ function summary(outcomes: ClockOutcome[]): ClockSummary {
   const count = (o: ClockOutcome) => outcomes.filter((x) => x === o).length;
   const onTime = count('on-time');
   const late = count('late');
-  return { onTime, late, passedOn: count('passed-on'), pending: count('pending'), share: onTime + late === 0 ? null : Math.round((onTime / (onTime + late)) * 1000) / 1000 };
+  return {
+    onTime,
+    late,
+    passedOn: count('passed-on'),
+    pending: count('pending'),
+    share: onTime + late === 0 ? null : Math.round((onTime / (onTime + late)) * 1000) / 1000,
+  };
 }
 
 /** One row of the SLA report: one level of one ladder at one store. */
@@ -91,7 +97,9 @@ export function slaRows(stints: readonly LevelStint[], now: Date, businessMs: (s
       totalBusinessMinutes: Math.round(total / 6000) / 10,
     });
   }
-  return rows.sort((a, b) => a.storeId.localeCompare(b.storeId) || a.ladder.localeCompare(b.ladder) || a.level - b.level);
+  return rows.sort(
+    (a, b) => a.storeId.localeCompare(b.storeId) || a.ladder.localeCompare(b.ladder) || a.level - b.level,
+  );
 }
 
 /** A cause with how often it occurred and what it cost. */

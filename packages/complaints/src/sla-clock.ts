@@ -6,7 +6,14 @@
  * found in bounded work. What it cannot place there it reports (`null`, or a typed error), never a
  * plain `RangeError`.
  */
-import { InvalidStateError, WEEKDAYS, invalid, openIntervals, type BusinessCalendar, type OpeningHours } from '@clientele/core';
+import {
+  InvalidStateError,
+  WEEKDAYS,
+  invalid,
+  openIntervals,
+  type BusinessCalendar,
+  type OpeningHours,
+} from '@clientele/core';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -24,7 +31,9 @@ export const SLA_HORIZON_DAYS = 366;
 export const MAX_PLACEABLE_MINUTES = (SLA_HORIZON_DAYS - 1) * 24 * 60;
 
 /** Round-the-clock opening, used for a store that has no opening hours on record. */
-export const ALWAYS_OPEN: OpeningHours = Object.fromEntries(WEEKDAYS.map((d) => [d, [['00:00', '24:00']]])) as OpeningHours;
+export const ALWAYS_OPEN: OpeningHours = Object.fromEntries(
+  WEEKDAYS.map((d) => [d, [['00:00', '24:00']]]),
+) as OpeningHours;
 
 /**
  * The calendar service-level clocks use for a store: its own, or round the clock when it has no
@@ -57,7 +66,8 @@ export function addBusinessTime(calendar: BusinessCalendar, from: Date, ms: numb
  * otherwise).
  */
 export function placeBusinessTime(calendar: BusinessCalendar, from: Date, ms: number): Date | null {
-  if (!Number.isSafeInteger(ms) || ms < 0) throw invalid(['ms'], 'not_whole', 'business time is a non-negative whole number of milliseconds');
+  if (!Number.isSafeInteger(ms) || ms < 0)
+    throw invalid(['ms'], 'not_whole', 'business time is a non-negative whole number of milliseconds');
   let remaining = ms;
   for (const interval of openIntervals(calendar, from, SLA_HORIZON_DAYS)) {
     const length = interval.end.getTime() - interval.start.getTime();
@@ -70,7 +80,8 @@ export function placeBusinessTime(calendar: BusinessCalendar, from: Date, ms: nu
 /** All the opening time, in milliseconds, the clock can count from `from` within its horizon. */
 export function openTimeWithinHorizon(calendar: BusinessCalendar, from: Date): number {
   let total = 0;
-  for (const interval of openIntervals(calendar, from, SLA_HORIZON_DAYS)) total += interval.end.getTime() - interval.start.getTime();
+  for (const interval of openIntervals(calendar, from, SLA_HORIZON_DAYS))
+    total += interval.end.getTime() - interval.start.getTime();
   return total;
 }
 
@@ -78,7 +89,9 @@ export function openTimeWithinHorizon(calendar: BusinessCalendar, from: Date): n
 export function weeklyOpenMinutes(calendar: BusinessCalendar): number {
   let total = 0;
   for (const day of WEEKDAYS) {
-    const spans = (calendar.openingHours[day] ?? []).map(([a, b]) => [toMinutes(a), toMinutes(b)] as [number, number]).sort((x, y) => x[0] - y[0]);
+    const spans = (calendar.openingHours[day] ?? [])
+      .map(([a, b]) => [toMinutes(a), toMinutes(b)] as [number, number])
+      .sort((x, y) => x[0] - y[0]);
     let end = -1;
     for (const [a, b] of spans) {
       // Overlapping intervals of one day count once, as the clock merges them.
@@ -128,7 +141,11 @@ export interface LevelDeadlines {
 }
 
 /** Due times of a level entered at `enteredAt`, from limits in business minutes. */
-export function levelDeadlines(calendar: BusinessCalendar, enteredAt: Date, limits: { acknowledge: number; resolve: number }): LevelDeadlines {
+export function levelDeadlines(
+  calendar: BusinessCalendar,
+  enteredAt: Date,
+  limits: { acknowledge: number; resolve: number },
+): LevelDeadlines {
   return {
     acknowledgeBy: addBusinessMinutesExact(calendar, enteredAt, limits.acknowledge),
     resolveBy: addBusinessMinutesExact(calendar, enteredAt, limits.resolve),

@@ -20,10 +20,34 @@ import {
   type Where,
 } from '@clientele/core';
 import { z } from 'zod';
-import { activeCustomerId, calendarOf, createCase, segmentsOfCustomer, type ComplaintsRuntime, type ComplaintsContext, type ComplaintsEventMap } from './case-engine.js';
-import { answersCollection, invitationsCollection, responsesCollection, type InvitationRow, type ResponseRow } from './collections.js';
+import {
+  activeCustomerId,
+  calendarOf,
+  createCase,
+  segmentsOfCustomer,
+  type ComplaintsRuntime,
+  type ComplaintsContext,
+  type ComplaintsEventMap,
+} from './case-engine.js';
+import {
+  answersCollection,
+  invitationsCollection,
+  responsesCollection,
+  type InvitationRow,
+  type ResponseRow,
+} from './collections.js';
 import { lowScoresOf, type Questionnaire } from './config.js';
-import { isLowScore, isSampled, mean, netPromoterScore, normalise, onScale, promoterClass, scaleRange, type Scale } from './questionnaires.js';
+import {
+  isLowScore,
+  isSampled,
+  mean,
+  netPromoterScore,
+  normalise,
+  onScale,
+  promoterClass,
+  scaleRange,
+  type Scale,
+} from './questionnaires.js';
 
 /** A survey invitation. */
 export type SurveyInvitation = InvitationRow;
@@ -37,7 +61,10 @@ export const inviteSchema = z
     storeId: codeSchema,
     customerId: idSchema.optional(),
     /** What the survey is about (default: a manual invitation of its own). */
-    ref: z.object({ type: z.string().regex(/^[a-z][a-z-]{0,39}$/), id: idSchema }).strict().optional(),
+    ref: z
+      .object({ type: z.string().regex(/^[a-z][a-z-]{0,39}$/), id: idSchema })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -50,18 +77,38 @@ export const respondSchema = z
     storeId: codeSchema.optional(),
     customerId: idSchema.optional(),
     /** Scores by question id. */
-    answers: z.record(codeSchema, z.number().int('scores are whole numbers')).refine((a) => Object.keys(a).length > 0, 'answer at least one question'),
+    answers: z
+      .record(codeSchema, z.number().int('scores are whole numbers'))
+      .refine((a) => Object.keys(a).length > 0, 'answer at least one question'),
     comment: longTextSchema.optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
     if (r.invitationId) {
       for (const f of ['questionnaireId', 'storeId', 'customerId'] as const) {
-        if (r[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: 'comes from the invitation', params: { code: 'not_allowed' } });
+        if (r[f] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [f],
+            message: 'comes from the invitation',
+            params: { code: 'not_allowed' },
+          });
       }
     } else {
-      if (!r.questionnaireId) ctx.addIssue({ code: 'custom', path: ['questionnaireId'], message: 'name the questionnaire or the invitation', params: { code: 'required' } });
-      if (!r.storeId) ctx.addIssue({ code: 'custom', path: ['storeId'], message: 'name the store or the invitation', params: { code: 'required' } });
+      if (!r.questionnaireId)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['questionnaireId'],
+          message: 'name the questionnaire or the invitation',
+          params: { code: 'required' },
+        });
+      if (!r.storeId)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['storeId'],
+          message: 'name the store or the invitation',
+          params: { code: 'required' },
+        });
     }
   });
 
@@ -139,7 +186,11 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
     return q;
   }
 
-  async function addInvitation(ctx: ComplaintsContext, q: Questionnaire, fields: { customerId: string | null; storeId: string; trigger: string; refType: string; refId: string }): Promise<InvitationRow> {
+  async function addInvitation(
+    ctx: ComplaintsContext,
+    q: Questionnaire,
+    fields: { customerId: string | null; storeId: string; trigger: string; refType: string; refId: string },
+  ): Promise<InvitationRow> {
     const row = await ctx.tx.insert(invitationsCollection, {
       id: ctx.id('inv'),
       questionnaireId: q.id,
@@ -150,7 +201,17 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
       respondedAt: null,
       responseId: null,
     });
-    await ctx.emit('survey.invited', { invitationId: row.id, questionnaireId: q.id, customerId: row.customerId, storeId: row.storeId, trigger: row.trigger }, { customerId: row.customerId });
+    await ctx.emit(
+      'survey.invited',
+      {
+        invitationId: row.id,
+        questionnaireId: q.id,
+        customerId: row.customerId,
+        storeId: row.storeId,
+        trigger: row.trigger,
+      },
+      { customerId: row.customerId },
+    );
     return row;
   }
 
@@ -158,13 +219,22 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
   const handlers: EventHandlerEntry<ComplaintsEventMap>[] = [];
   const sampled = config.surveys.questionnaires.filter((q) => q.trigger === 'purchase' && q.sampleRate > 0);
   if (sampled.length) {
-    handlers.push({ event: 'purchase.recorded', run: async (ctx, sale) => {
-      for (const q of sampled) {
-        if (q.audience === 'members' && !sale.customerId) continue;
-        if (!isSampled(q.seed ?? q.id, sale.purchaseId, q.sampleRate)) continue;
-        await addInvitation(ctx, q, { customerId: sale.customerId, storeId: sale.storeId, trigger: 'purchase', refType: 'purchase', refId: sale.purchaseId });
-      }
-    } });
+    handlers.push({
+      event: 'purchase.recorded',
+      run: async (ctx, sale) => {
+        for (const q of sampled) {
+          if (q.audience === 'members' && !sale.customerId) continue;
+          if (!isSampled(q.seed ?? q.id, sale.purchaseId, q.sampleRate)) continue;
+          await addInvitation(ctx, q, {
+            customerId: sale.customerId,
+            storeId: sale.storeId,
+            trigger: 'purchase',
+            refType: 'purchase',
+            refId: sale.purchaseId,
+          });
+        }
+      },
+    });
   }
 
   const invite = kernel.command({
@@ -177,10 +247,22 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
       await calendarOf(ctx.tx, input.storeId);
       const customerId = input.customerId ? await activeCustomerId(ctx.tx, input.customerId, ['customerId']) : null;
       const ref = input.ref ?? { type: 'manual', id: ctx.id('ref') };
-      if (await ctx.tx.getBy(invitationsCollection, 'survey_invitations_ref', { questionnaireId: q.id, refType: ref.type, refId: ref.id })) {
+      if (
+        await ctx.tx.getBy(invitationsCollection, 'survey_invitations_ref', {
+          questionnaireId: q.id,
+          refType: ref.type,
+          refId: ref.id,
+        })
+      ) {
         throw new InvalidStateError(`${ref.type} ${ref.id} was already invited to ${q.id}`, { path: ['ref'] });
       }
-      const row = await addInvitation(ctx, q, { customerId, storeId: input.storeId, trigger: 'manual', refType: ref.type, refId: ref.id });
+      const row = await addInvitation(ctx, q, {
+        customerId,
+        storeId: input.storeId,
+        trigger: 'manual',
+        refType: ref.type,
+        refId: ref.id,
+      });
       ctx.audit({ type: 'survey-invitation', id: row.id, customerId }, { questionnaireId: q.id });
       return row;
     },
@@ -197,8 +279,14 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
       let storeId: string;
       let customerId: string | null;
       if (input.invitationId) {
-        const inv = await mustGet(ctx.tx, invitationsCollection, input.invitationId, 'survey invitation', { path: ['invitationId'] });
-        if (inv.status !== 'open') throw new InvalidStateError(`invitation ${inv.id} is ${inv.status}`, { path: ['invitationId'], status: inv.status });
+        const inv = await mustGet(ctx.tx, invitationsCollection, input.invitationId, 'survey invitation', {
+          path: ['invitationId'],
+        });
+        if (inv.status !== 'open')
+          throw new InvalidStateError(`invitation ${inv.id} is ${inv.status}`, {
+            path: ['invitationId'],
+            status: inv.status,
+          });
         invitation = inv;
         q = questionnaire(inv.questionnaireId, ['invitationId']);
         storeId = inv.storeId;
@@ -218,7 +306,15 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
           throw invalid(['answers', id], 'out_of_range', `${id} is answered from ${min} to ${max}`);
         }
       }
-      if (invitation && !(await ctx.tx.consume(invitationsCollection, invitation.id, { status: 'open' }, { status: 'answered', respondedAt: ctx.now }))) {
+      if (
+        invitation &&
+        !(await ctx.tx.consume(
+          invitationsCollection,
+          invitation.id,
+          { status: 'open' },
+          { status: 'answered', respondedAt: ctx.now },
+        ))
+      ) {
         throw new InvalidStateError(`invitation ${invitation.id} was answered meanwhile`, { path: ['invitationId'] });
       }
       const responseId = ctx.id('rsp');
@@ -228,7 +324,9 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
         .filter((a) => isLowScore(thresholds, a.question.scale, a.score));
       let caseId: string | null = null;
       if (low.length) {
-        const worst = [...low].sort((a, b) => normalise(a.question.scale, a.score) - normalise(b.question.scale, b.score))[0]!;
+        const worst = [...low].sort(
+          (a, b) => normalise(a.question.scale, a.score) - normalise(b.question.scale, b.score),
+        )[0]!;
         const group = config.surveys.indicators[worst.question.indicator] ?? 'overall';
         const lines = low.map((a) => `${a.question.text}: ${a.score} of ${scaleRange(a.question.scale).max}`);
         const opened = await createCase(runtime, ctx, {
@@ -283,40 +381,86 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
           detractor: klass === 'detractor' ? 1 : 0,
         });
       }
-      ctx.audit({ type: 'survey-response', id: responseId, customerId }, { questionnaireId: q.id, lowScore: low.length > 0, ...(caseId ? { caseId } : {}) });
-      await ctx.emit('survey.answered', { responseId, questionnaireId: q.id, storeId, lowScore: low.length > 0, caseId }, { customerId: customerId });
+      ctx.audit(
+        { type: 'survey-response', id: responseId, customerId },
+        { questionnaireId: q.id, lowScore: low.length > 0, ...(caseId ? { caseId } : {}) },
+      );
+      await ctx.emit(
+        'survey.answered',
+        { responseId, questionnaireId: q.id, storeId, lowScore: low.length > 0, caseId },
+        { customerId: customerId },
+      );
       return { response, caseId };
     },
   });
 
-  async function invitations(input: { customerId?: string; status?: 'open' | 'answered' | 'expired'; limit?: number; after?: string | null } = {}): Promise<{ items: SurveyInvitation[]; next: string | null }> {
+  async function invitations(
+    input: {
+      customerId?: string;
+      status?: 'open' | 'answered' | 'expired';
+      limit?: number;
+      after?: string | null;
+    } = {},
+  ): Promise<{ items: SurveyInvitation[]; next: string | null }> {
     const q = parseInput(
-      z.object({ customerId: idSchema.optional(), status: z.enum(['open', 'answered', 'expired']).optional(), limit: z.number().int().min(1).max(1000).default(50), after: z.string().min(1).max(2000).nullish() }).strict(),
+      z
+        .object({
+          customerId: idSchema.optional(),
+          status: z.enum(['open', 'answered', 'expired']).optional(),
+          limit: z.number().int().min(1).max(1000).default(50),
+          after: z.string().min(1).max(2000).nullish(),
+        })
+        .strict(),
       input,
     );
     const where: Where<typeof invitationsCollection> = {};
     if (q.customerId) where.customerId = q.customerId;
     if (q.status) where.status = q.status;
-    const page = await kernel.store.find(invitationsCollection, { where, orderBy: [{ field: 'createdAt' }], limit: q.limit, after: q.after ?? null });
+    const page = await kernel.store.find(invitationsCollection, {
+      where,
+      orderBy: [{ field: 'createdAt' }],
+      limit: q.limit,
+      after: q.after ?? null,
+    });
     return { items: page.rows, next: page.next };
   }
 
-  async function sumsFor(from: Date, to: Date, q: z.output<typeof scoresSchema>): Promise<Map<string, Sums & { indicator: string; group: string; scale: Scale; storeId?: string; segmentId?: string }>> {
+  async function sumsFor(
+    from: Date,
+    to: Date,
+    q: z.output<typeof scoresSchema>,
+  ): Promise<
+    Map<string, Sums & { indicator: string; group: string; scale: Scale; storeId?: string; segmentId?: string }>
+  > {
     const where: Where<typeof answersCollection> = { at: { gte: from, lt: to } };
     if (q.storeId) where.storeId = q.storeId;
     if (q.questionnaireId) where.questionnaireId = q.questionnaireId;
-    const out = new Map<string, Sums & { indicator: string; group: string; scale: Scale; storeId?: string; segmentId?: string }>();
+    const out = new Map<
+      string,
+      Sums & { indicator: string; group: string; scale: Scale; storeId?: string; segmentId?: string }
+    >();
     if (q.by === 'segment') {
       // Segments are kept per response (as they were when answering), so this one is summed here.
       const segmentsOf = new Map<string, string[]>();
       const responseWhere: Where<typeof responsesCollection> = { at: { gte: from, lt: to } };
       if (q.storeId) responseWhere.storeId = q.storeId;
       if (q.questionnaireId) responseWhere.questionnaireId = q.questionnaireId;
-      for await (const r of scan(kernel.store, responsesCollection, { where: responseWhere })) segmentsOf.set(r.id, r.segments);
+      for await (const r of scan(kernel.store, responsesCollection, { where: responseWhere }))
+        segmentsOf.set(r.id, r.segments);
       for await (const a of scan(kernel.store, answersCollection, { where })) {
         for (const segmentId of segmentsOf.get(a.responseId) ?? []) {
           const key = JSON.stringify([segmentId, a.indicator, a.scale]);
-          const s = out.get(key) ?? { indicator: a.indicator, group: a.indicatorGroup, scale: a.scale as Scale, segmentId, answers: 0, score: 0, normalised: 0, promoters: 0, detractors: 0 };
+          const s = out.get(key) ?? {
+            indicator: a.indicator,
+            group: a.indicatorGroup,
+            scale: a.scale as Scale,
+            segmentId,
+            answers: 0,
+            score: 0,
+            normalised: 0,
+            promoters: 0,
+            detractors: 0,
+          };
           s.answers++;
           s.score += a.score;
           s.normalised += a.normalised;
@@ -327,11 +471,19 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
       }
       return out;
     }
-    const groupBy = (q.by === 'store' ? ['storeId', 'indicator', 'indicatorGroup', 'scale'] : ['indicator', 'indicatorGroup', 'scale']) as Array<'storeId' | 'indicator' | 'indicatorGroup' | 'scale'>;
+    const groupBy = (
+      q.by === 'store' ? ['storeId', 'indicator', 'indicatorGroup', 'scale'] : ['indicator', 'indicatorGroup', 'scale']
+    ) as Array<'storeId' | 'indicator' | 'indicatorGroup' | 'scale'>;
     const rows: AggregateRow[] = await kernel.store.aggregate(answersCollection, {
       where,
       groupBy,
-      measures: { answers: { fn: 'count' }, score: { fn: 'sum', field: 'score' }, normalised: { fn: 'sum', field: 'normalised' }, promoters: { fn: 'sum', field: 'promoter' }, detractors: { fn: 'sum', field: 'detractor' } },
+      measures: {
+        answers: { fn: 'count' },
+        score: { fn: 'sum', field: 'score' },
+        normalised: { fn: 'sum', field: 'normalised' },
+        promoters: { fn: 'sum', field: 'promoter' },
+        detractors: { fn: 'sum', field: 'detractor' },
+      },
     });
     for (const r of rows) {
       const storeId = q.by === 'store' ? String(r['storeId']) : undefined;
@@ -374,11 +526,19 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
         ...(s.segmentId !== undefined ? { segmentId: s.segmentId } : {}),
         ...now,
         previous: prev,
-        trend: prev && prev.score !== null && now.score !== null ? Math.round((now.score - prev.score) * 10) / 10 : null,
+        trend:
+          prev && prev.score !== null && now.score !== null ? Math.round((now.score - prev.score) * 10) / 10 : null,
       });
     }
     const groupOrder = ['product', 'service', 'purchase', 'recovery', 'overall'];
-    rows.sort((a, b) => (a.segmentId ?? '').localeCompare(b.segmentId ?? '') || (a.storeId ?? '').localeCompare(b.storeId ?? '') || groupOrder.indexOf(a.group) - groupOrder.indexOf(b.group) || a.indicator.localeCompare(b.indicator) || a.scale.localeCompare(b.scale));
+    rows.sort(
+      (a, b) =>
+        (a.segmentId ?? '').localeCompare(b.segmentId ?? '') ||
+        (a.storeId ?? '').localeCompare(b.storeId ?? '') ||
+        groupOrder.indexOf(a.group) - groupOrder.indexOf(b.group) ||
+        a.indicator.localeCompare(b.indicator) ||
+        a.scale.localeCompare(b.scale),
+    );
     return { from: q.from, to: q.to, previousFrom, rows };
   }
 
@@ -390,7 +550,12 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
     /** Records a response; a low score opens a case. */
     respond,
     /** Invitations, for the host to send and follow up. Needs `surveys.read`. */
-    invitations: kernel.query({ name: 'complaints.surveys.invitations', permission: 'surveys.read', reads: (page) => page.items.map((i) => i.customerId), run: invitations }),
+    invitations: kernel.query({
+      name: 'complaints.surveys.invitations',
+      permission: 'surveys.read',
+      reads: (page) => page.items.map((i) => i.customerId),
+      run: invitations,
+    }),
     /** Scores per indicator, store or segment for a period, with the trend (totals: no reader needed). */
     scores,
   };

@@ -27,6 +27,12 @@ describe('@clientele/complaints in a browser', () => {
       })()`,
       context,
     );
-    expect(out).toEqual({ step: 'acknowledged', due: '2026-11-09T01:30:00.000Z', sampled: true, ladder: 'l', process: 'undefined' });
+    expect(out).toEqual({
+      step: 'acknowledged',
+      due: '2026-11-09T01:30:00.000Z',
+      sampled: true,
+      ladder: 'l',
+      process: 'undefined',
+    });
   });
 });

@@ -5,12 +5,32 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CASE_ACTIONS, CASE_STATUSES, RULING_DECISIONS, TRANSITIONS, allowedActions, nextStatus, type CaseAction, type CaseStatus, type RulingDecision, type Track } from '../src/case-states.js';
+import {
+  CASE_ACTIONS,
+  CASE_STATUSES,
+  RULING_DECISIONS,
+  TRANSITIONS,
+  allowedActions,
+  nextStatus,
+  type CaseAction,
+  type CaseStatus,
+  type RulingDecision,
+  type Track,
+} from '../src/case-states.js';
 
 /** The stages each track must pass through, in order, written from the issue (not from the table). */
 const REQUIRED: Record<string, CaseStatus[]> = {
   complaint: ['received', 'acknowledged', 'investigating', 'proposed', 'accepted', 'executing', 'verified', 'closed'],
-  'after-sales granted': ['received', 'acknowledged', 'explained', 'mediating', 'ruled', 'executing', 'verified', 'closed'],
+  'after-sales granted': [
+    'received',
+    'acknowledged',
+    'explained',
+    'mediating',
+    'ruled',
+    'executing',
+    'verified',
+    'closed',
+  ],
   'after-sales refused': ['received', 'acknowledged', 'explained', 'mediating', 'ruled', 'closed'],
   feedback: ['received', 'acknowledged', 'closed'],
 };
@@ -39,32 +59,40 @@ function reachable(track: Track, ruling: RulingDecision | null, without: CaseSta
 }
 
 describe('case state machine', () => {
-  it.each(TRACKS)('$name: every status reachable from received can reach closed, and only the track’s own statuses appear', ({ name, track, ruling }) => {
-    const all = reachable(track, ruling, null);
-    expect([...all].sort()).toEqual([...new Set([...REQUIRED[name]!, ...(track === 'complaint' ? ['rejected' as const] : [])])].sort());
-    for (const s of all) {
-      // From anywhere on the way, the case can still be finished.
-      const onward = new Set<CaseStatus>([s]);
-      const queue = [s];
-      while (queue.length) {
-        const x = queue.shift()!;
-        for (const a of CASE_ACTIONS) {
-          const r = nextStatus(track, x, a, { ruling });
-          if (r.ok && !onward.has(r.to)) {
-            onward.add(r.to);
-            queue.push(r.to);
+  it.each(TRACKS)(
+    '$name: every status reachable from received can reach closed, and only the track’s own statuses appear',
+    ({ name, track, ruling }) => {
+      const all = reachable(track, ruling, null);
+      expect([...all].sort()).toEqual(
+        [...new Set([...REQUIRED[name]!, ...(track === 'complaint' ? ['rejected' as const] : [])])].sort(),
+      );
+      for (const s of all) {
+        // From anywhere on the way, the case can still be finished.
+        const onward = new Set<CaseStatus>([s]);
+        const queue = [s];
+        while (queue.length) {
+          const x = queue.shift()!;
+          for (const a of CASE_ACTIONS) {
+            const r = nextStatus(track, x, a, { ruling });
+            if (r.ok && !onward.has(r.to)) {
+              onward.add(r.to);
+              queue.push(r.to);
+            }
           }
         }
+        expect(onward.has('closed'), `${name}: ${s} cannot reach closed`).toBe(true);
       }
-      expect(onward.has('closed'), `${name}: ${s} cannot reach closed`).toBe(true);
-    }
-  });
+    },
+  );
 
-  it.each(TRACKS)('$name: removing any required stage makes closed unreachable (no step skips it)', ({ name, track, ruling }) => {
-    for (const stage of REQUIRED[name]!.slice(1, -1)) {
-      expect(reachable(track, ruling, stage).has('closed'), `${name}: closed reachable without ${stage}`).toBe(false);
-    }
-  });
+  it.each(TRACKS)(
+    '$name: removing any required stage makes closed unreachable (no step skips it)',
+    ({ name, track, ruling }) => {
+      for (const stage of REQUIRED[name]!.slice(1, -1)) {
+        expect(reachable(track, ruling, stage).has('closed'), `${name}: closed reachable without ${stage}`).toBe(false);
+      }
+    },
+  );
 
   it('answers every (track, status, step) pair: legal steps lead inside the track, illegal ones give a reason', () => {
     let legal = 0;
@@ -81,52 +109,71 @@ describe('case state machine', () => {
             expect(r.reason).toMatch(/cannot|has no step|ruling/);
           }
         }
-        expect(allowedActions(track, status, { ruling })).toEqual(CASE_ACTIONS.filter((a) => nextStatus(track, status, a, { ruling }).ok));
+        expect(allowedActions(track, status, { ruling })).toEqual(
+          CASE_ACTIONS.filter((a) => nextStatus(track, status, a, { ruling }).ok),
+        );
       }
     }
     expect(legal).toBeGreaterThan(20);
   });
 
   it('guards after-sales execution and closing on the ruling', () => {
-    expect(nextStatus('after-sales', 'ruled', 'execute', { ruling: 'reject' })).toMatchObject({ ok: false, reason: expect.stringMatching(/close the case/) });
-    expect(nextStatus('after-sales', 'ruled', 'close', { ruling: 'repair' })).toMatchObject({ ok: false, reason: expect.stringMatching(/execute it first/) });
+    expect(nextStatus('after-sales', 'ruled', 'execute', { ruling: 'reject' })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/close the case/),
+    });
+    expect(nextStatus('after-sales', 'ruled', 'close', { ruling: 'repair' })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/execute it first/),
+    });
     expect(nextStatus('after-sales', 'ruled', 'execute', { ruling: 'refund' })).toEqual({ ok: true, to: 'executing' });
     expect(nextStatus('after-sales', 'ruled', 'close', { ruling: 'reject' })).toEqual({ ok: true, to: 'closed' });
     expect(nextStatus('complaint', 'received', 'close')).toMatchObject({ ok: false });
-    expect(nextStatus('feedback', 'received', 'propose')).toMatchObject({ ok: false, reason: expect.stringMatching(/no step propose/) });
+    expect(nextStatus('feedback', 'received', 'propose')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/no step propose/),
+    });
   });
 
   it('never skips a required stage on random walks, and every close has passed each stage in order since the last (re)opening', () => {
     const track = fc.constantFrom(...TRACKS);
     fc.assert(
-      fc.property(track, fc.array(fc.constantFrom(...CASE_ACTIONS), { maxLength: 80 }), fc.constantFrom(...RULING_DECISIONS), ({ name, track: t }, actions: CaseAction[], decision) => {
-        let status: CaseStatus = 'received';
-        let ruling: RulingDecision | null = null;
-        let since: CaseStatus[] = ['received'];
-        for (const a of actions) {
-          const r = nextStatus(t, status, a, { ruling });
-          if (!r.ok) continue;
-          if (a === 'rule') ruling = decision;
-          if (a === 'appeal') ruling = null;
-          status = r.to;
-          if (a === 'reopen') {
-            since = [status];
-            continue;
-          }
-          since.push(status);
-          if (status === 'closed') {
-            const required = t === 'after-sales' ? REQUIRED[ruling === 'reject' ? 'after-sales refused' : 'after-sales granted']! : REQUIRED[name]!;
-            // Stages after the first visited one of this walk (a reopened case starts mid-way).
-            const start = required.indexOf(since[0]!);
-            let i = 0;
-            for (const stage of required.slice(start)) {
-              i = since.indexOf(stage, i);
-              if (i < 0) return false;
+      fc.property(
+        track,
+        fc.array(fc.constantFrom(...CASE_ACTIONS), { maxLength: 80 }),
+        fc.constantFrom(...RULING_DECISIONS),
+        ({ name, track: t }, actions: CaseAction[], decision) => {
+          let status: CaseStatus = 'received';
+          let ruling: RulingDecision | null = null;
+          let since: CaseStatus[] = ['received'];
+          for (const a of actions) {
+            const r = nextStatus(t, status, a, { ruling });
+            if (!r.ok) continue;
+            if (a === 'rule') ruling = decision;
+            if (a === 'appeal') ruling = null;
+            status = r.to;
+            if (a === 'reopen') {
+              since = [status];
+              continue;
+            }
+            since.push(status);
+            if (status === 'closed') {
+              const required =
+                t === 'after-sales'
+                  ? REQUIRED[ruling === 'reject' ? 'after-sales refused' : 'after-sales granted']!
+                  : REQUIRED[name]!;
+              // Stages after the first visited one of this walk (a reopened case starts mid-way).
+              const start = required.indexOf(since[0]!);
+              let i = 0;
+              for (const stage of required.slice(start)) {
+                i = since.indexOf(stage, i);
+                if (i < 0) return false;
+              }
             }
           }
-        }
-        return true;
-      }),
+          return true;
+        },
+      ),
       { numRuns: 2000 },
     );
   });

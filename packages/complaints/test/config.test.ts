@@ -17,12 +17,20 @@ function issues(config: unknown): Array<{ path: ReadonlyArray<string | number>; 
 
 const service = TIANTIAN.ladders['service']!;
 const one = (over: Partial<ComplaintsConfigInput>): ComplaintsConfigInput => ({ ...TIANTIAN, ...over });
-const withService = (levels: unknown[]): ComplaintsConfigInput => ({ ...TIANTIAN, ladders: { ...TIANTIAN.ladders, service: levels as never } });
+const withService = (levels: unknown[]): ComplaintsConfigInput => ({
+  ...TIANTIAN,
+  ladders: { ...TIANTIAN.ladders, service: levels as never },
+});
 
 describe('complaints configuration', () => {
   it('fills in defaults: routes to the first ladder, remedy actions by name, the middle severity for survey cases', () => {
     const c = parseComplaintsConfig(TIANTIAN);
-    expect(c.routes).toEqual({ complaint: 'service', 'after-sales': 'quality', suggestion: 'service', praise: 'service' });
+    expect(c.routes).toEqual({
+      complaint: 'service',
+      'after-sales': 'quality',
+      suggestion: 'service',
+      praise: 'service',
+    });
     expect(c.remedies.voucher).toEqual({ action: 'voucher' });
     expect(c.surveys.caseSeverity).toBe('medium');
     expect(c.surveys.indicators['checkout-wait']).toBe('purchase');
@@ -32,31 +40,73 @@ describe('complaints configuration', () => {
   });
 
   it('names the gap in a ladder', () => {
-    expect(issues(withService([service[0]!, service[2]!]))).toEqual([{ path: ['ladders', 'service', 1, 'level'], code: 'ladder_gap' }]);
-    expect(issues(withService([{ ...service[0]!, level: 2 }]))).toEqual([{ path: ['ladders', 'service', 0, 'level'], code: 'ladder_gap' }]);
-    expect(issues(withService([service[0]!, { ...service[1]!, timeLimits: { low: { acknowledge: 1, resolve: 2 } } }]))).toEqual([
+    expect(issues(withService([service[0]!, service[2]!]))).toEqual([
+      { path: ['ladders', 'service', 1, 'level'], code: 'ladder_gap' },
+    ]);
+    expect(issues(withService([{ ...service[0]!, level: 2 }]))).toEqual([
+      { path: ['ladders', 'service', 0, 'level'], code: 'ladder_gap' },
+    ]);
+    expect(
+      issues(withService([service[0]!, { ...service[1]!, timeLimits: { low: { acknowledge: 1, resolve: 2 } } }])),
+    ).toEqual([
       { path: ['ladders', 'service', 1, 'timeLimits', 'medium'], code: 'ladder_gap' },
       { path: ['ladders', 'service', 1, 'timeLimits', 'high'], code: 'ladder_gap' },
     ]);
-    expect(issues(withService([{ ...service[0]!, serviceLevels: { gold: { low: { acknowledge: 1, resolve: 2 } } } }])).map((i) => i.path)).toEqual([
+    expect(
+      issues(withService([{ ...service[0]!, serviceLevels: { gold: { low: { acknowledge: 1, resolve: 2 } } } }])).map(
+        (i) => i.path,
+      ),
+    ).toEqual([
       ['ladders', 'service', 0, 'serviceLevels', 'gold', 'medium'],
       ['ladders', 'service', 0, 'serviceLevels', 'gold', 'high'],
     ]);
   });
 
   it('refuses other mistakes with their paths', () => {
-    expect(issues(one({ routes: { 'after-sales': 'nowhere' } }))).toEqual([{ path: ['routes', 'after-sales'], code: 'unknown_ladder' }]);
-    expect(issues(withService([{ ...service[0]!, timeLimits: { ...service[0]!.timeLimits, low: { acknowledge: 300, resolve: 60 } } }]))).toEqual([{ path: ['ladders', 'service', 0, 'timeLimits', 'low', 'acknowledge'], code: 'custom' }]);
-    expect(issues(withService([{ ...service[0]!, timeLimits: { ...service[0]!.timeLimits, urgent: { acknowledge: 1, resolve: 2 } } }]))).toEqual([{ path: ['ladders', 'service', 0, 'timeLimits', 'urgent'], code: 'unknown_severity' }]);
-    expect(issues(one({ surveys: { questionnaires: [{ id: 'q', name: 'Q', trigger: 'manual', questions: [{ id: 'a', indicator: 'smell', scale: '1-5', text: 'Smell' }] }] } }))).toEqual([{ path: ['surveys', 'questionnaires', 0, 'questions', 0, 'indicator'], code: 'unknown_indicator' }]);
-    expect(issues(one({ categories: ['food'] }))).toEqual([{ path: ['surveys', 'caseCategory'], code: 'unknown_category' }]);
+    expect(issues(one({ routes: { 'after-sales': 'nowhere' } }))).toEqual([
+      { path: ['routes', 'after-sales'], code: 'unknown_ladder' },
+    ]);
+    expect(
+      issues(
+        withService([
+          { ...service[0]!, timeLimits: { ...service[0]!.timeLimits, low: { acknowledge: 300, resolve: 60 } } },
+        ]),
+      ),
+    ).toEqual([{ path: ['ladders', 'service', 0, 'timeLimits', 'low', 'acknowledge'], code: 'custom' }]);
+    expect(
+      issues(
+        withService([
+          { ...service[0]!, timeLimits: { ...service[0]!.timeLimits, urgent: { acknowledge: 1, resolve: 2 } } },
+        ]),
+      ),
+    ).toEqual([{ path: ['ladders', 'service', 0, 'timeLimits', 'urgent'], code: 'unknown_severity' }]);
+    expect(
+      issues(
+        one({
+          surveys: {
+            questionnaires: [
+              {
+                id: 'q',
+                name: 'Q',
+                trigger: 'manual',
+                questions: [{ id: 'a', indicator: 'smell', scale: '1-5', text: 'Smell' }],
+              },
+            ],
+          },
+        }),
+      ),
+    ).toEqual([{ path: ['surveys', 'questionnaires', 0, 'questions', 0, 'indicator'], code: 'unknown_indicator' }]);
+    expect(issues(one({ categories: ['food'] }))).toEqual([
+      { path: ['surveys', 'caseCategory'], code: 'unknown_category' },
+    ]);
     expect(issues(one({ reopenWindowDays: -1 }))).toEqual([{ path: ['reopenWindowDays'], code: 'too_small' }]);
     expect(issues({ ...TIANTIAN, colour: 'red' })).toEqual([{ path: [], code: 'unrecognized_keys' }]);
     expect(issues(one({ ladders: {}, routes: {} }))).toEqual([{ path: ['ladders'], code: 'too_small' }]);
   });
 
   it('refuses a time limit no calendar can place, naming the limit and saying why', () => {
-    const at = (limits: object) => withService([{ ...service[0]!, timeLimits: { ...service[0]!.timeLimits, ...limits } }, ...service.slice(1)]);
+    const at = (limits: object) =>
+      withService([{ ...service[0]!, timeLimits: { ...service[0]!.timeLimits, ...limits } }, ...service.slice(1)]);
     const longest = MAX_PLACEABLE_MINUTES;
     expect(longest).toBe(525_600);
     expect(issues(at({ low: { acknowledge: 60, resolve: longest } }))).toEqual([]);
@@ -66,20 +116,60 @@ describe('complaints configuration', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', path: ['ladders', 'service', 0, 'timeLimits', 'low', 'resolve'] });
-    expect((error as ValidationError).issues[0]!.message).toMatch(/more than the clock can place: it looks 366 days ahead, where even a store open round the clock surely has only 525,600 business minutes/);
-    expect(issues(one({ correctiveActions: { graceMinutes: longest + 1 } }))).toEqual([{ path: ['correctiveActions', 'graceMinutes'], code: 'too_big' }]);
-    expect(issues(withService([{ ...service[0]!, serviceLevels: { gold: { low: { acknowledge: 1, resolve: 2 }, medium: { acknowledge: 1, resolve: 2 }, high: { acknowledge: 1_000_000, resolve: 1_000_000 } } } }, ...service.slice(1)]))).toEqual([
+    expect(error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      path: ['ladders', 'service', 0, 'timeLimits', 'low', 'resolve'],
+    });
+    expect((error as ValidationError).issues[0]!.message).toMatch(
+      /more than the clock can place: it looks 366 days ahead, where even a store open round the clock surely has only 525,600 business minutes/,
+    );
+    expect(issues(one({ correctiveActions: { graceMinutes: longest + 1 } }))).toEqual([
+      { path: ['correctiveActions', 'graceMinutes'], code: 'too_big' },
+    ]);
+    expect(
+      issues(
+        withService([
+          {
+            ...service[0]!,
+            serviceLevels: {
+              gold: {
+                low: { acknowledge: 1, resolve: 2 },
+                medium: { acknowledge: 1, resolve: 2 },
+                high: { acknowledge: 1_000_000, resolve: 1_000_000 },
+              },
+            },
+          },
+          ...service.slice(1),
+        ]),
+      ),
+    ).toEqual([
       { path: ['ladders', 'service', 0, 'serviceLevels', 'gold', 'high', 'acknowledge'], code: 'too_big' },
       { path: ['ladders', 'service', 0, 'serviceLevels', 'gold', 'high', 'resolve'], code: 'too_big' },
     ]);
     // Names every object has as a property are still unknown: a ladder, a severity's limits, an indicator.
-    expect(issues(one({ routes: { 'after-sales': 'constructor' } }))).toEqual([{ path: ['routes', 'after-sales'], code: 'unknown_ladder' }]);
+    expect(issues(one({ routes: { 'after-sales': 'constructor' } }))).toEqual([
+      { path: ['routes', 'after-sales'], code: 'unknown_ladder' },
+    ]);
     const gaps = issues(one({ severities: ['low', 'medium', 'high', 'constructor'] }));
     // Eight levels on two ladders and the counter's priority limits, each without limits for it.
     expect(gaps).toHaveLength(9);
     expect(gaps.every((i) => i.code === 'ladder_gap' && i.path.at(-1) === 'constructor')).toBe(true);
-    expect(issues(one({ surveys: { questionnaires: [{ id: 'q', name: 'Q', trigger: 'manual', questions: [{ id: 'a', indicator: 'constructor', scale: '1-5', text: 'Odd' }] }] } }))).toEqual([{ path: ['surveys', 'questionnaires', 0, 'questions', 0, 'indicator'], code: 'unknown_indicator' }]);
+    expect(
+      issues(
+        one({
+          surveys: {
+            questionnaires: [
+              {
+                id: 'q',
+                name: 'Q',
+                trigger: 'manual',
+                questions: [{ id: 'a', indicator: 'constructor', scale: '1-5', text: 'Odd' }],
+              },
+            ],
+          },
+        }),
+      ),
+    ).toEqual([{ path: ['surveys', 'questionnaires', 0, 'questions', 0, 'indicator'], code: 'unknown_indicator' }]);
   });
 
   it('picks limits by service level, lets higher desks act on lower cases, and finds who may approve', () => {
@@ -90,7 +180,13 @@ describe('complaints configuration', () => {
     expect(limitsAt(ladder[1]!, 'high', 'priority')).toEqual({ acknowledge: 30, resolve: 120 });
     expect(mayActAt(ladder, 1, 'manager')).toBe(true);
     expect(mayActAt(ladder, 2, 'clerk')).toBe(false);
-    const limits: Record<string, number> = { clerk: 5000, manager: 50000, relations: 200000, 'gm-office': 500000, gm: 5_000_000 };
+    const limits: Record<string, number> = {
+      clerk: 5000,
+      manager: 50000,
+      relations: 200000,
+      'gm-office': 500000,
+      gm: 5_000_000,
+    };
     const limitOf = (r: string) => limits[r] ?? 0;
     expect(approvalLevel(ladder, 1, limitOf, 30000)).toBe(2);
     expect(approvalLevel(ladder, 1, limitOf, 80000)).toBe(3);

@@ -9,7 +9,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { auditLog, defineModule, idempotencyKeys, scan, type NoEvents } from '@clientele/core';
 import { STORE_KINDS } from '../../../tests/support/stores.js';
 import { issueKey, remediesCollection, casesCollection, TRANSITIONS, type ComplaintEvents } from '../src/index.js';
-import { CLERK, MANAGER, SYSTEM, loyaltyStandIn, openWorld, snapshot, testLedger, type LoyaltyCall } from './support/world.js';
+import {
+  CLERK,
+  MANAGER,
+  SYSTEM,
+  loyaltyStandIn,
+  openWorld,
+  snapshot,
+  testLedger,
+  type LoyaltyCall,
+} from './support/world.js';
 
 type World = Awaited<ReturnType<typeof openWorld>>;
 
@@ -23,15 +32,20 @@ async function ledger(world: World) {
 function failAfterIssue(control: { times: number }) {
   return defineModule<string, object, NoEvents, ComplaintEvents>({
     name: 'fail-after-issue',
-    setup(kernel) {
+    setup() {
       return {
         api: {},
-        handlers: [{ event: 'complaint.remedy-executed', run: async () => {
-        if (control.times > 0) {
-          control.times--;
-          throw new Error('the process died after the loyalty call');
-        }
-      } }],
+        handlers: [
+          {
+            event: 'complaint.remedy-executed',
+            run: async () => {
+              if (control.times > 0) {
+                control.times--;
+                throw new Error('the process died after the loyalty call');
+              }
+            },
+          },
+        ],
       };
     },
   });
@@ -40,10 +54,24 @@ function failAfterIssue(control: { times: number }) {
 /** Opens a complaint and takes it to an accepted proposal of `remedies`. */
 async function accepted(world: World, remedies: object[], approverStaffId?: string) {
   const { crm, customerId } = world;
-  const c = await crm.complaints.open({ kind: 'complaint', channel: 'counter', storeId: 'S01', customerId, category: 'service', severity: 'low', description: 'Rude reply at the checkout.' }, CLERK);
+  const c = await crm.complaints.open(
+    {
+      kind: 'complaint',
+      channel: 'counter',
+      storeId: 'S01',
+      customerId,
+      category: 'service',
+      severity: 'low',
+      description: 'Rude reply at the checkout.',
+    },
+    CLERK,
+  );
   await crm.complaints.acknowledge({ caseId: c.id }, CLERK);
   await crm.complaints.investigate({ caseId: c.id }, CLERK);
-  await crm.complaints.propose({ caseId: c.id, remedies: remedies as never, ...(approverStaffId ? { approverStaffId } : {}) }, CLERK);
+  await crm.complaints.propose(
+    { caseId: c.id, remedies: remedies as never, ...(approverStaffId ? { approverStaffId } : {}) },
+    CLERK,
+  );
   return crm.complaints.answer({ caseId: c.id, accepted: true }, CLERK);
 }
 
@@ -58,20 +86,47 @@ describe.each(STORE_KINDS)('loyalty remedies on $name', (kind) => {
     expect(c.remedies[0]).toMatchObject({ status: 'approved', value: 2000 });
     c = await crm.complaints.execute({ caseId: c.id }, CLERK);
     const remedy = c.remedies[0]!;
-    expect(calls).toEqual([{ method: 'grantGoodwill', input: { customerId, points: 2000, reason: `Service recovery for case ${c.caseNo}`, ref: { type: 'case', id: c.id }, storeId: 'S01' } }]);
-    expect(remedy).toMatchObject({ status: 'executed', issueKey: issueKey(c.id, remedy.id), result: { points: 2000, balance: 2000, entryId: expect.any(String) } });
+    expect(calls).toEqual([
+      {
+        method: 'grantGoodwill',
+        input: {
+          customerId,
+          points: 2000,
+          reason: `Service recovery for case ${c.caseNo}`,
+          ref: { type: 'case', id: c.id },
+          storeId: 'S01',
+        },
+      },
+    ]);
+    expect(remedy).toMatchObject({
+      status: 'executed',
+      issueKey: issueKey(c.id, remedy.id),
+      result: { points: 2000, balance: 2000, entryId: expect.any(String) },
+    });
     expect(c).toMatchObject({ status: 'executing', remedyCost: 2000 });
     expect(await ledger(world)).toHaveLength(1);
     // The loyalty command ran under the remedy's key and was audited as itself, by the clerk.
-    expect(await world.store.get(idempotencyKeys, issueKey(c.id, remedy.id))).toMatchObject({ command: 'loyalty.grant-goodwill' });
+    expect(await world.store.get(idempotencyKeys, issueKey(c.id, remedy.id))).toMatchObject({
+      command: 'loyalty.grant-goodwill',
+    });
     const audits = [];
     for await (const a of scan(world.store, auditLog, { where: { command: 'loyalty.grant-goodwill' } })) audits.push(a);
-    expect(audits).toEqual([expect.objectContaining({ outcome: 'ok', actor: expect.objectContaining({ staffId: 'E-CLERK' }) })]);
+    expect(audits).toEqual([
+      expect.objectContaining({ outcome: 'ok', actor: expect.objectContaining({ staffId: 'E-CLERK' }) }),
+    ]);
     // Nothing is left for runDue.
     expect((await crm.runDue())['complaints']).toMatchObject({ remediesIssued: 0 });
     expect(calls).toHaveLength(1);
     expect((await crm.timeline(customerId, SYSTEM)).items.map((t) => t.kind)).toContain('remedy-issued');
-    expect((await crm.complaints.history(c.id, SYSTEM)).map((h) => h.action)).toEqual(['open', 'acknowledge', 'investigate', 'propose', 'accept', 'execute', 'remedy-issued']);
+    expect((await crm.complaints.history(c.id, SYSTEM)).map((h) => h.action)).toEqual([
+      'open',
+      'acknowledge',
+      'investigate',
+      'propose',
+      'accept',
+      'execute',
+      'remedy-issued',
+    ]);
   });
 
   it('tells the loyalty module who approved at the counter, so its own authority check counts the approver', async () => {
@@ -79,7 +134,10 @@ describe.each(STORE_KINDS)('loyalty remedies on $name', (kind) => {
     const world = await openWorld(await kind.open(), { modules: [loyaltyStandIn(calls)] });
     // 8,000 points are above the clerk's 5,000; the store manager at the counter approves them at once.
     let c = await accepted(world, [{ type: 'goodwill-points', points: 8000 }], 'E-MANAGER');
-    expect(c).toMatchObject({ level: 1, remedies: [expect.objectContaining({ status: 'approved', approvedBy: 'E-MANAGER' })] });
+    expect(c).toMatchObject({
+      level: 1,
+      remedies: [expect.objectContaining({ status: 'approved', approvedBy: 'E-MANAGER' })],
+    });
     c = await world.crm.complaints.execute({ caseId: c.id }, CLERK);
     expect(calls[0]!.input).toMatchObject({ points: 8000, approvedBy: 'E-MANAGER' });
     expect(c.remedies[0]).toMatchObject({ status: 'executed', result: { points: 8000 } });
@@ -100,7 +158,10 @@ describe.each(STORE_KINDS)('loyalty remedies on $name', (kind) => {
     const done = await crm.complaints.execute({ caseId: c.id }, CLERK);
     const [voucher, ...more] = await ledger(world);
     expect(more).toEqual([]);
-    expect(done.remedies[0]).toMatchObject({ status: 'executed', result: { id: voucher!.id, code: expect.stringMatching(/^TT-/) } });
+    expect(done.remedies[0]).toMatchObject({
+      status: 'executed',
+      result: { id: voucher!.id, code: expect.stringMatching(/^TT-/) },
+    });
     await crm.complaints.verify({ caseId: c.id }, MANAGER);
     expect((await crm.complaints.close({ caseId: c.id, rootCause: 'rude-service' }, CLERK)).remedyCost).toBe(2000);
   });
@@ -109,9 +170,14 @@ describe.each(STORE_KINDS)('loyalty remedies on $name', (kind) => {
     const calls: LoyaltyCall[] = [];
     const world = await openWorld(await kind.open(), { modules: [loyaltyStandIn(calls)] });
     const c = await accepted(world, [{ type: 'goodwill-points', points: 1200 }]);
-    const first = await world.crm.complaints.execute({ caseId: c.id }, { ...CLERK, idempotencyKey: 'desk-7-execute-1' });
+    const first = await world.crm.complaints.execute(
+      { caseId: c.id },
+      { ...CLERK, idempotencyKey: 'desk-7-execute-1' },
+    );
     const before = await snapshot(world.crm, [testLedger]);
-    expect(await world.crm.complaints.execute({ caseId: c.id }, { ...CLERK, idempotencyKey: 'desk-7-execute-1' })).toEqual(first);
+    expect(
+      await world.crm.complaints.execute({ caseId: c.id }, { ...CLERK, idempotencyKey: 'desk-7-execute-1' }),
+    ).toEqual(first);
     expect(await snapshot(world.crm, [testLedger])).toEqual(before);
     expect(await ledger(world)).toHaveLength(1);
     expect(calls).toHaveLength(1);
@@ -120,15 +186,31 @@ describe.each(STORE_KINDS)('loyalty remedies on $name', (kind) => {
   it('refuses an execution the loyalty module refuses with its own error, changing nothing; the case goes back to investigation', async () => {
     const calls: LoyaltyCall[] = [];
     const { crm, customerId } = await openWorld(await kind.open(), { modules: [loyaltyStandIn(calls)] });
-    let c = await accepted({ crm, customerId } as World, [{ type: 'compensation', amount: 500 }, { type: 'voucher', templateId: 'RETIRED', amount: 500 }]);
+    let c = await accepted({ crm, customerId } as World, [
+      { type: 'compensation', amount: 500 },
+      { type: 'voucher', templateId: 'RETIRED', amount: 500 },
+    ]);
     const before = await snapshot(crm, [testLedger]);
     const error = await crm.complaints.execute({ caseId: c.id }, CLERK).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'INVALID_STATE', path: ['templateId'], details: { reason: 'template_retired' } });
+    expect(error).toMatchObject({
+      code: 'INVALID_STATE',
+      path: ['templateId'],
+      details: { reason: 'template_retired' },
+    });
     expect(await snapshot(crm, [testLedger])).toEqual(before);
     c = await crm.complaints.get(c.id, SYSTEM);
     expect(c).toMatchObject({ status: 'accepted', allowedActions: ['investigate', 'execute'] });
     c = await crm.complaints.investigate({ caseId: c.id, note: 'Template withdrawn; offer points instead.' }, CLERK);
-    c = await crm.complaints.propose({ caseId: c.id, remedies: [{ type: 'compensation', amount: 500 }, { type: 'goodwill-points', points: 500 }] }, CLERK);
+    c = await crm.complaints.propose(
+      {
+        caseId: c.id,
+        remedies: [
+          { type: 'compensation', amount: 500 },
+          { type: 'goodwill-points', points: 500 },
+        ],
+      },
+      CLERK,
+    );
     expect(c.remedies.map((r) => r.status)).toEqual(['withdrawn', 'withdrawn', 'approved', 'approved']);
     await crm.complaints.answer({ caseId: c.id, accepted: true }, CLERK);
     c = await crm.complaints.execute({ caseId: c.id }, CLERK);
@@ -142,11 +224,20 @@ describe.each(STORE_KINDS)('loyalty remedies on $name', (kind) => {
     const { crm, customerId, store } = world;
     // Three cases as a version that issued after the case's transaction left them: executing, their remedy `issuing`.
     const left = [];
-    for (const remedy of [{ type: 'goodwill-points', points: 700 }, { type: 'goodwill-points', points: 300 }, { type: 'voucher', templateId: 'RETIRED', amount: 500 }]) {
+    for (const remedy of [
+      { type: 'goodwill-points', points: 700 },
+      { type: 'goodwill-points', points: 300 },
+      { type: 'voucher', templateId: 'RETIRED', amount: 500 },
+    ]) {
       const c = await accepted(world, [remedy]);
       const r = c.remedies[0]!;
       await store.transaction(async (tx) => {
-        await tx.update(remediesCollection, r.id, { status: 'issuing', issueKey: issueKey(c.id, r.id) }, { expectVersion: r.version });
+        await tx.update(
+          remediesCollection,
+          r.id,
+          { status: 'issuing', issueKey: issueKey(c.id, r.id) },
+          { expectVersion: r.version },
+        );
         const row = (await tx.get(casesCollection, c.id))!;
         await tx.update(casesCollection, c.id, { status: 'executing' }, { expectVersion: row.version });
       });
@@ -154,16 +245,40 @@ describe.each(STORE_KINDS)('loyalty remedies on $name', (kind) => {
     }
     // The first one's call had gone through before the process died.
     const { c: c0, r: r0 } = left[0]!;
-    const firstAnswer = await (crm as unknown as { loyalty: { grantGoodwill: (i: object, o: object) => Promise<object> } }).loyalty.grantGoodwill(
-      { customerId, points: 700, reason: `Service recovery for case ${c0.caseNo}`, ref: { type: 'case', id: c0.id }, storeId: 'S01' },
+    const firstAnswer = await (
+      crm as unknown as { loyalty: { grantGoodwill: (i: object, o: object) => Promise<object> } }
+    ).loyalty.grantGoodwill(
+      {
+        customerId,
+        points: 700,
+        reason: `Service recovery for case ${c0.caseNo}`,
+        ref: { type: 'case', id: c0.id },
+        storeId: 'S01',
+      },
       { ...CLERK, idempotencyKey: issueKey(c0.id, r0.id) },
     );
     expect(await ledger(world)).toHaveLength(1);
-    expect((await crm.runDue())['complaints']).toMatchObject({ remediesIssued: 2, remediesFailed: 1, remediesPending: 0 });
-    expect(await ledger(world)).toEqual([expect.objectContaining({ points: 700, refId: c0.id }), expect.objectContaining({ points: 300, refId: left[1]!.c.id })]);
-    expect((await crm.complaints.get(c0.id, SYSTEM)).remedies[0]).toMatchObject({ status: 'executed', result: firstAnswer });
-    expect((await crm.complaints.get(left[1]!.c.id, SYSTEM)).remedies[0]).toMatchObject({ status: 'executed', result: { points: 300 } });
-    expect((await crm.complaints.get(left[2]!.c.id, SYSTEM)).remedies[0]).toMatchObject({ status: 'failed', failure: { code: 'INVALID_STATE' } });
+    expect((await crm.runDue())['complaints']).toMatchObject({
+      remediesIssued: 2,
+      remediesFailed: 1,
+      remediesPending: 0,
+    });
+    expect(await ledger(world)).toEqual([
+      expect.objectContaining({ points: 700, refId: c0.id }),
+      expect.objectContaining({ points: 300, refId: left[1]!.c.id }),
+    ]);
+    expect((await crm.complaints.get(c0.id, SYSTEM)).remedies[0]).toMatchObject({
+      status: 'executed',
+      result: firstAnswer,
+    });
+    expect((await crm.complaints.get(left[1]!.c.id, SYSTEM)).remedies[0]).toMatchObject({
+      status: 'executed',
+      result: { points: 300 },
+    });
+    expect((await crm.complaints.get(left[2]!.c.id, SYSTEM)).remedies[0]).toMatchObject({
+      status: 'failed',
+      failure: { code: 'INVALID_STATE' },
+    });
     expect((await crm.runDue())['complaints']).toMatchObject({ remediesIssued: 0, remediesFailed: 0 });
     expect(await ledger(world)).toHaveLength(2);
   });
@@ -171,10 +286,26 @@ describe.each(STORE_KINDS)('loyalty remedies on $name', (kind) => {
   it('settles at the counter with a voucher in one transaction, and a retry with the same key changes nothing', async () => {
     const calls: LoyaltyCall[] = [];
     const { crm, customerId } = await openWorld(await kind.open(), { modules: [loyaltyStandIn(calls)] });
-    const input = { case: { kind: 'complaint' as const, channel: 'counter' as const, storeId: 'S01', customerId, category: 'checkout', severity: 'low', description: 'Waited twenty minutes at the only open till.' }, remedies: [{ type: 'voucher' as const, templateId: 'SORRY-10', amount: 1000 }], rootCause: 'slow-checkout' };
+    const input = {
+      case: {
+        kind: 'complaint' as const,
+        channel: 'counter' as const,
+        storeId: 'S01',
+        customerId,
+        category: 'checkout',
+        severity: 'low',
+        description: 'Waited twenty minutes at the only open till.',
+      },
+      remedies: [{ type: 'voucher' as const, templateId: 'SORRY-10', amount: 1000 }],
+      rootCause: 'slow-checkout',
+    };
     const c = await crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-voucher-1' });
     expect(c).toMatchObject({ status: 'closed', remedyCost: 1000 });
-    expect(c.remedies[0]).toMatchObject({ type: 'voucher', status: 'executed', result: { code: expect.stringMatching(/^TT-/) } });
+    expect(c.remedies[0]).toMatchObject({
+      type: 'voucher',
+      status: 'executed',
+      result: { code: expect.stringMatching(/^TT-/) },
+    });
     const before = await snapshot(crm, [testLedger]);
     expect(await crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-voucher-1' })).toEqual(c);
     expect(await snapshot(crm, [testLedger])).toEqual(before);
@@ -185,7 +316,25 @@ describe.each(STORE_KINDS)('loyalty remedies on $name', (kind) => {
     const { crm, customerId } = await openWorld(await kind.open(), { modules: [loyaltyStandIn(calls)] });
     const before = await snapshot(crm, [testLedger]);
     const error = await crm.complaints
-      .settleAtCounter({ case: { kind: 'complaint', channel: 'counter', storeId: 'S01', customerId, category: 'checkout', severity: 'low', description: 'Charged twice.' }, remedies: [{ type: 'goodwill-points', points: 100 }, { type: 'voucher', templateId: 'UNKNOWN', amount: 1000 }], rootCause: 'pricing-error' }, CLERK)
+      .settleAtCounter(
+        {
+          case: {
+            kind: 'complaint',
+            channel: 'counter',
+            storeId: 'S01',
+            customerId,
+            category: 'checkout',
+            severity: 'low',
+            description: 'Charged twice.',
+          },
+          remedies: [
+            { type: 'goodwill-points', points: 100 },
+            { type: 'voucher', templateId: 'UNKNOWN', amount: 1000 },
+          ],
+          rootCause: 'pricing-error',
+        },
+        CLERK,
+      )
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'NOT_FOUND', details: { what: 'voucher template', key: 'UNKNOWN' } });
     expect(calls.map((x) => x.method)).toEqual(['grantGoodwill', 'vouchers.issue']);
@@ -194,14 +343,34 @@ describe.each(STORE_KINDS)('loyalty remedies on $name', (kind) => {
 
   it('refuses a loyalty remedy with UNSUPPORTED when the loyalty module is not installed, changing nothing', async () => {
     const { crm, customerId } = await openWorld(await kind.open());
-    const c = await crm.complaints.open({ kind: 'complaint', channel: 'counter', storeId: 'S01', customerId, category: 'service', severity: 'low', description: 'x' }, CLERK);
+    const c = await crm.complaints.open(
+      {
+        kind: 'complaint',
+        channel: 'counter',
+        storeId: 'S01',
+        customerId,
+        category: 'service',
+        severity: 'low',
+        description: 'x',
+      },
+      CLERK,
+    );
     await crm.complaints.acknowledge({ caseId: c.id }, CLERK);
     await crm.complaints.investigate({ caseId: c.id }, CLERK);
     const before = await snapshot(crm);
-    const error = await crm.complaints.propose({ caseId: c.id, remedies: [{ type: 'compensation', amount: 100 }, { type: 'goodwill-points', points: 100 }] }, CLERK).catch((e) => e);
+    const error = await crm.complaints
+      .propose(
+        {
+          caseId: c.id,
+          remedies: [
+            { type: 'compensation', amount: 100 },
+            { type: 'goodwill-points', points: 100 },
+          ],
+        },
+        CLERK,
+      )
+      .catch((e) => e);
     expect(error).toMatchObject({ code: 'UNSUPPORTED', path: ['remedies', 1, 'type'], details: { module: 'loyalty' } });
     expect(await snapshot(crm)).toEqual(before);
   });
 });
-
-

@@ -11,8 +11,32 @@ import { CLERK, MANAGER, at, openWorld, type World } from './support/world.js';
 /** A case settled at the counter for the member (which invites her to the after-case survey), a corrective action, and every complaints query on them. */
 async function caseFile(world: World & { customerId: string }): Promise<Record<string, ReadCase>> {
   const { crm, customerId } = world;
-  const settled = await crm.complaints.settleAtCounter({ case: { kind: 'complaint', channel: 'counter', storeId: 'S01', customerId, category: 'fresh-food', severity: 'low', description: 'sour milk', items: [{ sku: 'MILK-1L' }] }, remedies: [{ type: 'compensation', amount: 1000 }], rootCause: 'stale-goods' }, CLERK);
-  const action = await crm.complaints.actions.create({ caseId: settled.id, description: 'Check the dairy fridge every morning', ownerStaffId: 'E-MANAGER', dueInMinutes: 600 }, MANAGER);
+  const settled = await crm.complaints.settleAtCounter(
+    {
+      case: {
+        kind: 'complaint',
+        channel: 'counter',
+        storeId: 'S01',
+        customerId,
+        category: 'fresh-food',
+        severity: 'low',
+        description: 'sour milk',
+        items: [{ sku: 'MILK-1L' }],
+      },
+      remedies: [{ type: 'compensation', amount: 1000 }],
+      rootCause: 'stale-goods',
+    },
+    CLERK,
+  );
+  const action = await crm.complaints.actions.create(
+    {
+      caseId: settled.id,
+      description: 'Check the dairy fridge every morning',
+      ownerStaffId: 'E-MANAGER',
+      dueInMinutes: 600,
+    },
+    MANAGER,
+  );
   const hers = [customerId];
   return {
     'complaints.get': { permission: 'complaints.read', args: [settled.id], reads: hers },
@@ -35,9 +59,13 @@ describe.each(STORE_KINDS)('reads of cases on $name', (kind) => {
     const cases = await caseFile(world);
     await expectReadsGuarded(world.crm, 'complaints.', cases);
     // A counter clerk handles cases without being given the archive.
-    await expect(world.crm.complaints.list({ customerId: world.customerId }, CLERK)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    await expect(world.crm.complaints.list({ customerId: world.customerId }, CLERK)).rejects.toMatchObject({
+      code: 'PERMISSION_DENIED',
+    });
     // Reports of totals and the configuration take no reader.
-    expect((await world.crm.complaints.reports.causes({ from: at(0, '00:00'), to: at(1, '00:00') })).rows).toMatchObject([{ cause: 'stale-goods', cases: 1 }]);
+    expect(
+      (await world.crm.complaints.reports.causes({ from: at(0, '00:00'), to: at(1, '00:00') })).rows,
+    ).toMatchObject([{ cause: 'stale-goods', cases: 1 }]);
     expect(world.crm.complaints.surveys.questionnaires().map((q) => q.id)).toContain('after-case');
     await world.crm.close();
   });

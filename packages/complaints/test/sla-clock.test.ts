@@ -36,7 +36,16 @@ function caught(fn: () => unknown): unknown {
 /** Renmin Road's service desk: weekdays, with a lunch break; closed on 1 January. */
 const desk: BusinessCalendar = {
   timeZone: 'Asia/Shanghai',
-  openingHours: { mon: [['08:00', '12:00'], ['13:00', '20:00']], tue: [['08:00', '20:00']], wed: [['08:00', '20:00']], thu: [['08:00', '20:00']], fri: [['08:00', '20:00']] },
+  openingHours: {
+    mon: [
+      ['08:00', '12:00'],
+      ['13:00', '20:00'],
+    ],
+    tue: [['08:00', '20:00']],
+    wed: [['08:00', '20:00']],
+    thu: [['08:00', '20:00']],
+    fri: [['08:00', '20:00']],
+  },
   holidays: ['2027-01-01'],
 };
 
@@ -48,9 +57,13 @@ describe('business time, worked examples', () => {
   });
 
   it('skips lunch and holidays, and starts a clock begun while closed at the next opening', () => {
-    expect(addBusinessTime(desk, new Date('2026-11-09T03:30:00Z'), 60 * MIN).toISOString()).toBe('2026-11-09T05:30:00.000Z'); // Mon 11:30 + 1h → 13:30
+    expect(addBusinessTime(desk, new Date('2026-11-09T03:30:00Z'), 60 * MIN).toISOString()).toBe(
+      '2026-11-09T05:30:00.000Z',
+    ); // Mon 11:30 + 1h → 13:30
     // Thursday 31 December 19:00 + 2h: 1h on Thursday, Friday 1 January is a holiday, the weekend is closed → Monday 09:00.
-    expect(addBusinessTime(desk, new Date('2026-12-31T11:00:00Z'), 120 * MIN).toISOString()).toBe('2027-01-04T01:00:00.000Z');
+    expect(addBusinessTime(desk, new Date('2026-12-31T11:00:00Z'), 120 * MIN).toISOString()).toBe(
+      '2027-01-04T01:00:00.000Z',
+    );
     expect(addBusinessTime(desk, new Date('2026-11-07T02:00:00Z'), 0).toISOString()).toBe('2026-11-09T00:00:00.000Z'); // Saturday → Monday 08:00
   });
 
@@ -61,22 +74,43 @@ describe('business time, worked examples', () => {
   });
 
   it('counts a daylight-saving day as it is lived (London, 29 March 2026 has 23 hours)', () => {
-    const london: BusinessCalendar = { timeZone: 'Europe/London', openingHours: { sun: [['00:00', '24:00']] }, holidays: [] };
-    expect(businessTimeBetween(london, new Date('2026-03-29T00:00:00Z'), new Date('2026-03-30T00:00:00Z'))).toBe(23 * 60 * MIN);
-    expect(addBusinessTime(london, new Date('2026-03-29T00:00:00Z'), 22 * 60 * MIN).toISOString()).toBe('2026-03-29T22:00:00.000Z');
+    const london: BusinessCalendar = {
+      timeZone: 'Europe/London',
+      openingHours: { sun: [['00:00', '24:00']] },
+      holidays: [],
+    };
+    expect(businessTimeBetween(london, new Date('2026-03-29T00:00:00Z'), new Date('2026-03-30T00:00:00Z'))).toBe(
+      23 * 60 * MIN,
+    );
+    expect(addBusinessTime(london, new Date('2026-03-29T00:00:00Z'), 22 * 60 * MIN).toISOString()).toBe(
+      '2026-03-29T22:00:00.000Z',
+    );
     // All 23 hours used up: the next opening is the following Sunday, at local midnight (BST).
-    expect(addBusinessTime(london, new Date('2026-03-29T00:00:00Z'), 23 * 60 * MIN).toISOString()).toBe('2026-04-04T23:00:00.000Z');
+    expect(addBusinessTime(london, new Date('2026-03-29T00:00:00Z'), 23 * 60 * MIN).toISOString()).toBe(
+      '2026-04-04T23:00:00.000Z',
+    );
   });
 
   it('treats a store without opening hours as open round the clock, and a calendar that never opens as an error', () => {
     const web = slaCalendar({ timeZone: 'Asia/Shanghai', openingHours: {}, holidays: [] });
-    expect(addBusinessTime(web, new Date('2026-11-07T02:00:00Z'), 90 * MIN).toISOString()).toBe('2026-11-07T03:30:00.000Z');
+    expect(addBusinessTime(web, new Date('2026-11-07T02:00:00Z'), 90 * MIN).toISOString()).toBe(
+      '2026-11-07T03:30:00.000Z',
+    );
     expect(slaCalendar(desk)).toBe(desk);
     const never = { timeZone: 'UTC', openingHours: {}, holidays: [] };
     expect(placeBusinessTime(never, new Date(), MIN)).toBeNull();
-    expect(caught(() => addBusinessTime(never, new Date(), MIN))).toMatchObject({ code: 'INVALID_STATE', details: { reason: 'beyond_sla_horizon', horizonDays: SLA_HORIZON_DAYS } });
-    expect(caught(() => addBusinessTime(desk, new Date(), -1))).toMatchObject({ code: 'VALIDATION_FAILED', path: ['ms'] });
-    expect(caught(() => addBusinessTime(desk, new Date(), 0.5))).toMatchObject({ code: 'VALIDATION_FAILED', path: ['ms'] });
+    expect(caught(() => addBusinessTime(never, new Date(), MIN))).toMatchObject({
+      code: 'INVALID_STATE',
+      details: { reason: 'beyond_sla_horizon', horizonDays: SLA_HORIZON_DAYS },
+    });
+    expect(caught(() => addBusinessTime(desk, new Date(), -1))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      path: ['ms'],
+    });
+    expect(caught(() => addBusinessTime(desk, new Date(), 0.5))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      path: ['ms'],
+    });
   });
 
   it('looks 366 days ahead: the desk (59 hours a week) places 52 weeks of its hours, and not a year of minutes', () => {
@@ -89,14 +123,31 @@ describe('business time, worked examples', () => {
     expect(placeBusinessTime(desk, from, year)).toBeNull();
     expect(placeBusinessTime(desk, from, MAX_PLACEABLE_MINUTES * MIN)).toBeNull();
     // Overlapping intervals of a day count once.
-    expect(weeklyOpenMinutes({ timeZone: 'UTC', openingHours: { mon: [['08:00', '12:00'], ['10:00', '14:00'], ['13:00', '13:30']] }, holidays: [] })).toBe(6 * 60);
+    expect(
+      weeklyOpenMinutes({
+        timeZone: 'UTC',
+        openingHours: {
+          mon: [
+            ['08:00', '12:00'],
+            ['10:00', '14:00'],
+            ['13:00', '13:30'],
+          ],
+        },
+        holidays: [],
+      }),
+    ).toBe(6 * 60);
   });
 
   it('picks the earliest pending clock, and nothing while paused', () => {
     const a = new Date('2026-11-09T01:00:00Z');
     const b = new Date('2026-11-09T02:00:00Z');
-    expect(nextDue({ acknowledgeBy: b, resolveBy: a, taskDueAt: null, paused: false })).toEqual({ at: a, kind: 'resolve' });
-    expect(nextDue({ acknowledgeBy: a, resolveBy: b, taskDueAt: new Date('2026-11-08T00:00:00Z'), paused: false })?.kind).toBe('execution');
+    expect(nextDue({ acknowledgeBy: b, resolveBy: a, taskDueAt: null, paused: false })).toEqual({
+      at: a,
+      kind: 'resolve',
+    });
+    expect(
+      nextDue({ acknowledgeBy: a, resolveBy: b, taskDueAt: new Date('2026-11-08T00:00:00Z'), paused: false })?.kind,
+    ).toBe('execution');
     expect(nextDue({ acknowledgeBy: a, resolveBy: b, taskDueAt: null, paused: true })).toBeNull();
     expect(nextDue({ acknowledgeBy: null, resolveBy: null, taskDueAt: null, paused: false })).toBeNull();
     const d = levelDeadlines(desk, new Date('2026-11-06T11:30:00Z'), { acknowledge: 30, resolve: 120 });
@@ -105,7 +156,9 @@ describe('business time, worked examples', () => {
   });
 });
 
-const hhmm = fc.integer({ min: 0, max: 47 }).map((half) => `${String(Math.floor(half / 2)).padStart(2, '0')}:${half % 2 ? '30' : '00'}`);
+const hhmm = fc
+  .integer({ min: 0, max: 47 })
+  .map((half) => `${String(Math.floor(half / 2)).padStart(2, '0')}:${half % 2 ? '30' : '00'}`);
 const interval = fc.tuple(hhmm, hhmm).filter(([a, b]) => a < b) as fc.Arbitrary<[string, string]>;
 /** Random weekly hours (some days closed, split shifts, overlaps) in a random zone, with holidays. */
 const calendarArb: fc.Arbitrary<BusinessCalendar> = fc
@@ -118,7 +171,9 @@ const calendarArb: fc.Arbitrary<BusinessCalendar> = fc
   .filter((c) => c.days.flat().reduce((sum, [a, b]) => sum + (Number(b.slice(0, 2)) - Number(a.slice(0, 2))), 0) >= 6)
   .map(({ timeZone, days, holidays }) => ({
     timeZone,
-    openingHours: Object.fromEntries(WEEKDAYS.map((w, i) => [w, days[i]!]).filter(([, d]) => (d as unknown[]).length > 0)) as OpeningHours,
+    openingHours: Object.fromEntries(
+      WEEKDAYS.map((w, i) => [w, days[i]!]).filter(([, d]) => (d as unknown[]).length > 0),
+    ) as OpeningHours,
     holidays: holidays.map((n) => new Date(Date.UTC(2026, 9, 1) + n * 86_400_000).toISOString().slice(0, 10)),
   }));
 /** Instants in autumn 2026 to early 2027, at any millisecond. */
@@ -138,49 +193,84 @@ describe('business time, properties', () => {
 
   it('measuring from a start to its due time gives back exactly the business time added', () => {
     fc.assert(
-      fc.property(calendarArb, instant, duration, (cal, from, ms) => businessTimeBetween(cal, from, addBusinessTime(cal, from, ms)) === ms),
+      fc.property(
+        calendarArb,
+        instant,
+        duration,
+        (cal, from, ms) => businessTimeBetween(cal, from, addBusinessTime(cal, from, ms)) === ms,
+      ),
       { numRuns: 250 },
     );
   });
 
   it('business time is additive: from a to c equals a to b plus b to c', () => {
     fc.assert(
-      fc.property(calendarArb, instant, fc.integer({ min: 0, max: 10 * 86_400_000 }), fc.integer({ min: 0, max: 10 * 86_400_000 }), (cal, a, ab, bc) => {
-        const b = new Date(a.getTime() + ab);
-        const c = new Date(b.getTime() + bc);
-        return businessTimeBetween(cal, a, c) === businessTimeBetween(cal, a, b) + businessTimeBetween(cal, b, c);
-      }),
+      fc.property(
+        calendarArb,
+        instant,
+        fc.integer({ min: 0, max: 10 * 86_400_000 }),
+        fc.integer({ min: 0, max: 10 * 86_400_000 }),
+        (cal, a, ab, bc) => {
+          const b = new Date(a.getTime() + ab);
+          const c = new Date(b.getTime() + bc);
+          return businessTimeBetween(cal, a, c) === businessTimeBetween(cal, a, b) + businessTimeBetween(cal, b, c);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('pausing then resuming moves the due time by exactly the business time paused', () => {
     fc.assert(
-      fc.property(calendarArb, instant, duration, fc.integer({ min: 0, max: 3 * 24 * 60 * 60_000 }), fc.integer({ min: 0, max: 5 * 24 * 60 * 60_000 }), (cal, start, limit, pauseAfter, pauseFor) => {
-        const due = addBusinessTime(cal, start, limit);
-        const pausedAt = new Date(start.getTime() + (limit === 0 ? 0 : pauseAfter % (limit + 1)));
-        fc.pre(pausedAt.getTime() <= due.getTime());
-        const resumedAt = new Date(pausedAt.getTime() + pauseFor);
-        const moved = resumedDue(cal, due, pausedAt, resumedAt);
-        const paused = businessTimeBetween(cal, pausedAt, resumedAt);
-        // The new due time is as far (in business time) past the old one as the pause lasted,
-        // and the business time from the start to it is the limit plus the pause.
-        return businessTimeBetween(cal, due, moved) === paused && businessTimeBetween(cal, start, moved) === limit + paused && isOpen(cal, moved);
-      }),
+      fc.property(
+        calendarArb,
+        instant,
+        duration,
+        fc.integer({ min: 0, max: 3 * 24 * 60 * 60_000 }),
+        fc.integer({ min: 0, max: 5 * 24 * 60 * 60_000 }),
+        (cal, start, limit, pauseAfter, pauseFor) => {
+          const due = addBusinessTime(cal, start, limit);
+          const pausedAt = new Date(start.getTime() + (limit === 0 ? 0 : pauseAfter % (limit + 1)));
+          fc.pre(pausedAt.getTime() <= due.getTime());
+          const resumedAt = new Date(pausedAt.getTime() + pauseFor);
+          const moved = resumedDue(cal, due, pausedAt, resumedAt);
+          const paused = businessTimeBetween(cal, pausedAt, resumedAt);
+          // The new due time is as far (in business time) past the old one as the pause lasted,
+          // and the business time from the start to it is the limit plus the pause.
+          return (
+            businessTimeBetween(cal, due, moved) === paused &&
+            businessTimeBetween(cal, start, moved) === limit + paused &&
+            isOpen(cal, moved)
+          );
+        },
+      ),
       { numRuns: 250 },
     );
   });
 });
 
-describe('the clock\'s horizon, properties', () => {
+describe("the clock's horizon, properties", () => {
   /** Zones with daylight saving, half-hour saving, and a zone that skipped a whole day (Apia, 30 December 2011). */
-  const zones = fc.constantFrom('UTC', 'Asia/Shanghai', 'Europe/London', 'America/New_York', 'America/Santiago', 'Australia/Lord_Howe', 'Asia/Tehran', 'Pacific/Apia');
+  const zones = fc.constantFrom(
+    'UTC',
+    'Asia/Shanghai',
+    'Europe/London',
+    'America/New_York',
+    'America/Santiago',
+    'Australia/Lord_Howe',
+    'Asia/Tehran',
+    'Pacific/Apia',
+  );
   const anyInstant = fc.integer({ min: Date.UTC(1995, 0, 1), max: Date.UTC(2060, 0, 1) }).map((t) => new Date(t));
 
   it('a store open round the clock places the longest limit the configuration allows, from any instant in any zone', () => {
     fc.assert(
       fc.property(zones, anyInstant, (timeZone, from) => {
-        const due = placeBusinessTime({ timeZone, openingHours: ALWAYS_OPEN, holidays: [] }, from, MAX_PLACEABLE_MINUTES * MIN);
+        const due = placeBusinessTime(
+          { timeZone, openingHours: ALWAYS_OPEN, holidays: [] },
+          from,
+          MAX_PLACEABLE_MINUTES * MIN,
+        );
         return due !== null && due.getTime() > from.getTime();
       }),
       { numRuns: 60 },

@@ -2,7 +2,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fnv1a } from '../src/questionnaires.js';
-import { clockOutcome, isLowScore, isSampled, netPromoterScore, normalise, pareto, promoterClass, slaRows, DEFAULT_LOW_SCORES, type LevelStint } from '../src/index.js';
+import {
+  clockOutcome,
+  isLowScore,
+  isSampled,
+  netPromoterScore,
+  normalise,
+  pareto,
+  promoterClass,
+  slaRows,
+  DEFAULT_LOW_SCORES,
+  type LevelStint,
+} from '../src/index.js';
 
 describe('survey arithmetic', () => {
   it('samples deterministically, about the configured share, and differently per seed', () => {
@@ -12,7 +23,14 @@ describe('survey arithmetic', () => {
       expect(Math.abs(picked - rate)).toBeLessThan(0.01);
     }
     expect(ids.filter((id) => isSampled('a', id, 0.3))).not.toEqual(ids.filter((id) => isSampled('b', id, 0.3)));
-    fc.assert(fc.property(fc.string(), fc.string(), fc.double({ min: 0, max: 1, noNaN: true }), (seed, id, rate) => isSampled(seed, id, rate) === isSampled(seed, id, rate)));
+    fc.assert(
+      fc.property(
+        fc.string(),
+        fc.string(),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (seed, id, rate) => isSampled(seed, id, rate) === isSampled(seed, id, rate),
+      ),
+    );
     expect(ids.some((id) => isSampled('s', id, 0))).toBe(false);
     expect(ids.every((id) => isSampled('s', id, 1))).toBe(true);
     expect(fnv1a('')).toBe(fnv1a(''));
@@ -42,16 +60,54 @@ describe('report arithmetic', () => {
   });
 
   it('groups stays by store and level with shares and business time', () => {
-    const stint = (over: Partial<LevelStint>): LevelStint => ({ storeId: 'S01', ladder: 'service', level: 1, levelId: 'counter', enteredAt: t(8), acknowledgeBy: t(9), acknowledgedAt: t(8), resolveBy: t(12), resolvedAt: t(11), leftAt: t(11), ...over });
-    const rows = slaRows([stint({}), stint({ acknowledgedAt: t(10), resolvedAt: null, leftAt: t(12) }), stint({ level: 2, levelId: 'store-manager', resolvedAt: null, leftAt: null })], t(10), () => 90 * 60_000);
-    expect(rows.map((r) => [r.level, r.cases, r.acknowledged.share, r.resolved.onTime, r.resolved.late, r.resolved.pending, r.meanBusinessMinutes])).toEqual([
+    const stint = (over: Partial<LevelStint>): LevelStint => ({
+      storeId: 'S01',
+      ladder: 'service',
+      level: 1,
+      levelId: 'counter',
+      enteredAt: t(8),
+      acknowledgeBy: t(9),
+      acknowledgedAt: t(8),
+      resolveBy: t(12),
+      resolvedAt: t(11),
+      leftAt: t(11),
+      ...over,
+    });
+    const rows = slaRows(
+      [
+        stint({}),
+        stint({ acknowledgedAt: t(10), resolvedAt: null, leftAt: t(12) }),
+        stint({ level: 2, levelId: 'store-manager', resolvedAt: null, leftAt: null }),
+      ],
+      t(10),
+      () => 90 * 60_000,
+    );
+    expect(
+      rows.map((r) => [
+        r.level,
+        r.cases,
+        r.acknowledged.share,
+        r.resolved.onTime,
+        r.resolved.late,
+        r.resolved.pending,
+        r.meanBusinessMinutes,
+      ]),
+    ).toEqual([
       [1, 2, 0.5, 1, 1, 0, 90],
       [2, 1, 1, 0, 0, 1, 90],
     ]);
   });
 
   it('ranks causes with cumulative shares and marks the vital few up to 80 %', () => {
-    const rows = pareto([{ cause: 'a', cases: 1, cost: 10 }, { cause: 'b', cases: 6, cost: 5 }, { cause: 'c', cases: 2, cost: 100 }, { cause: 'd', cases: 1, cost: 0 }], 'cases');
+    const rows = pareto(
+      [
+        { cause: 'a', cases: 1, cost: 10 },
+        { cause: 'b', cases: 6, cost: 5 },
+        { cause: 'c', cases: 2, cost: 100 },
+        { cause: 'd', cases: 1, cost: 0 },
+      ],
+      'cases',
+    );
     expect(rows.map((r) => [r.cause, r.rank, r.share, r.cumulative, r.vital])).toEqual([
       ['b', 1, 0.6, 0.6, true],
       ['c', 2, 0.2, 0.8, true],

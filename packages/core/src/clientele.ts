@@ -8,20 +8,36 @@ import type { CoreEvents } from './events.js';
 import { ulidGenerator, type IdGenerator } from './ids.js';
 import { cardTypesCollection, cardsCollection } from './model/card-collections.js';
 import { createCardService } from './model/card-service.js';
-import { customerHistoryCollection, customerMergesCollection, customersCollection } from './model/customer-collections.js';
+import {
+  customerHistoryCollection,
+  customerMergesCollection,
+  customersCollection,
+} from './model/customer-collections.js';
 import { DEFAULT_COMPLETENESS, type CompletenessRules } from './model/customer-schemas.js';
 import { createCustomerService } from './model/customer-service.js';
 import { createInteractionService, interactionsCollection } from './model/interaction-service.js';
 import { createOrganisationService } from './model/organisation-service.js';
 import { rolesCollection, staffCollection, storesCollection } from './model/organisation-collections.js';
 import { createPrivacyService } from './model/privacy-service.js';
-import { purchaseLinesCollection, purchaseReturnsCollection, purchasesCollection } from './model/purchase-collections.js';
+import {
+  purchaseLinesCollection,
+  purchaseReturnsCollection,
+  purchasesCollection,
+} from './model/purchase-collections.js';
 import { createPurchaseService } from './model/purchase-service.js';
 import { createAuditReader } from './runtime/audit.js';
 import { authorityUsage, runtimeCollections } from './runtime/collections.js';
 import { createEventHub, type EventBus, type EventMap } from './runtime/events.js';
 import { createKernel } from './runtime/kernel.js';
-import type { CommandInfo, EventHandler, Kernel, ModuleDefinition, ModuleInstance, QueryInfo } from './runtime/module.js';
+import type {
+  CommandInfo,
+  EventHandler,
+  Kernel,
+  ModuleDefinition,
+  ModuleInstance,
+  NoEvents,
+  QueryInfo,
+} from './runtime/module.js';
 import { createOutbox, type Outbox } from './runtime/outbox.js';
 import { orderRefundSteps } from './runtime/refunds.js';
 import type { Logger } from './runtime/logger.js';
@@ -51,13 +67,26 @@ export const coreCollections: readonly CollectionSpec[] = [...initialCollections
 
 /** Core's migrations, in order. Later versions append; applied ones are never edited. */
 export const coreMigrations: readonly Migration[] = [
-  { id: 'core/0001-initial', steps: initialCollections.map((collection) => ({ op: 'createCollection' as const, collection })) },
+  {
+    id: 'core/0001-initial',
+    steps: initialCollections.map((collection) => ({ op: 'createCollection' as const, collection })),
+  },
   {
     // Returns record what modules charged against the refund, and what was paid.
     id: 'core/0002-return-deductions',
     steps: [
-      { op: 'addField', collection: purchaseReturnsCollection.name, field: 'deductions', spec: purchaseReturnsCollection.fields.deductions },
-      { op: 'addField', collection: purchaseReturnsCollection.name, field: 'payable', spec: purchaseReturnsCollection.fields.payable },
+      {
+        op: 'addField',
+        collection: purchaseReturnsCollection.name,
+        field: 'deductions',
+        spec: purchaseReturnsCollection.fields.deductions,
+      },
+      {
+        op: 'addField',
+        collection: purchaseReturnsCollection.name,
+        field: 'payable',
+        spec: purchaseReturnsCollection.fields.payable,
+      },
     ],
   },
   {
@@ -65,9 +94,19 @@ export const coreMigrations: readonly Migration[] = [
     // what each return gave back through which tender.
     id: 'core/0003-daily-authority-and-tenders',
     steps: [
-      { op: 'addField', collection: rolesCollection.name, field: 'dailyLimits', spec: rolesCollection.fields.dailyLimits },
+      {
+        op: 'addField',
+        collection: rolesCollection.name,
+        field: 'dailyLimits',
+        spec: rolesCollection.fields.dailyLimits,
+      },
       { op: 'createCollection', collection: authorityUsage },
-      { op: 'addField', collection: purchaseReturnsCollection.name, field: 'tenders', spec: purchaseReturnsCollection.fields.tenders },
+      {
+        op: 'addField',
+        collection: purchaseReturnsCollection.name,
+        field: 'tenders',
+        spec: purchaseReturnsCollection.fields.tenders,
+      },
     ],
   },
 ];
@@ -116,13 +155,20 @@ export type ModuleApis<M extends readonly AnyModule[]> = {
 
 /** The union of the modules' event maps. */
 export type ModuleEvents<M extends readonly AnyModule[]> = [M[number]] extends [never]
-  ? {}
+  ? NoEvents
   : UnionToIntersection<M[number] extends ModuleDefinition<string, any, infer E, any> ? E : never>;
 
 /** Every event a Clientele instance with modules `M` emits. */
 export type ClienteleEvents<M extends readonly AnyModule[]> = CoreEvents & ModuleEvents<M>;
 
-function buildCore(kernel: ReturnType<typeof createKernel>, settings: { completeness: CompletenessRules; attributes: z.ZodType<Record<string, unknown>>; modules: () => ReadonlyArray<ModuleInstance<unknown>> }) {
+function buildCore(
+  kernel: ReturnType<typeof createKernel>,
+  settings: {
+    completeness: CompletenessRules;
+    attributes: z.ZodType<Record<string, unknown>>;
+    modules: () => ReadonlyArray<ModuleInstance<unknown>>;
+  },
+) {
   const organisation = createOrganisationService(kernel, { modules: settings.modules });
   const interactions = createInteractionService(kernel);
   const privacy = createPrivacyService(kernel);
@@ -188,7 +234,27 @@ export function createClientele<const M extends readonly AnyModule[] = []>(optio
 
   const collections: CollectionSpec[] = [...coreCollections];
   const names = new Set(collections.map((c) => c.name));
-  const moduleNames = new Set(['customers', 'cards', 'purchases', 'interactions', 'timeline', 'stores', 'roles', 'staff', 'privacy', 'audit', 'events', 'outbox', 'store', 'clock', 'migrate', 'runDue', 'close', 'commands', 'queries']);
+  const moduleNames = new Set([
+    'customers',
+    'cards',
+    'purchases',
+    'interactions',
+    'timeline',
+    'stores',
+    'roles',
+    'staff',
+    'privacy',
+    'audit',
+    'events',
+    'outbox',
+    'store',
+    'clock',
+    'migrate',
+    'runDue',
+    'close',
+    'commands',
+    'queries',
+  ]);
   const migrations: Migration[] = [...coreMigrations];
   for (const d of definitions) {
     if (moduleNames.has(d.name)) throw new TypeError(`module name ${d.name} is taken`);
@@ -199,16 +265,36 @@ export function createClientele<const M extends readonly AnyModule[] = []>(optio
       collections.push(c);
     }
     migrations.push(
-      ...(d.migrations ?? (d.collections?.length ? [{ id: `${d.name}/0001-initial`, steps: d.collections.map((collection) => ({ op: 'createCollection' as const, collection })) }] : [])),
+      ...(d.migrations ??
+        (d.collections?.length
+          ? [
+              {
+                id: `${d.name}/0001-initial`,
+                steps: d.collections.map((collection) => ({ op: 'createCollection' as const, collection })),
+              },
+            ]
+          : [])),
     );
   }
 
   const logger = options.logger;
   const report =
     options.onListenerError ??
-    (logger ? (error: unknown, type: string) => logger.error({ event: type, err: error }, 'event listener failed') : (error: unknown, type: string) => console.error(`clientele: listener of ${type} failed`, error));
+    (logger
+      ? (error: unknown, type: string) => logger.error({ event: type, err: error }, 'event listener failed')
+      : (error: unknown, type: string) => console.error(`clientele: listener of ${type} failed`, error));
   const hub = createEventHub<EventMap>(report);
-  const kernel = createKernel({ store: options.store, clock, ids, currency, collections, hub, report, auditReads: options.auditReads ?? false, ...(logger ? { logger } : {}) });
+  const kernel = createKernel({
+    store: options.store,
+    clock,
+    ids,
+    currency,
+    collections,
+    hub,
+    report,
+    auditReads: options.auditReads ?? false,
+    ...(logger ? { logger } : {}),
+  });
   const instances: Array<{ name: string; instance: ModuleInstance<unknown> }> = [];
   const core = buildCore(kernel, {
     completeness: { ...DEFAULT_COMPLETENESS, ...options.completeness },

@@ -87,7 +87,12 @@ export type ConflictReason = 'unique' | 'version' | 'primary-key' | 'serializati
 export class ConflictError extends ClienteleError {
   /** What clashed. */
   readonly reason: ConflictReason;
-  constructor(reason: ConflictReason, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+  constructor(
+    reason: ConflictReason,
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
     super('CONFLICT', message, { reason, ...details }, options);
     this.name = 'ConflictError';
     this.reason = reason;

@@ -16,7 +16,14 @@ export type CoreEvents = {
   'card.blocked': { cardNumber: string; customerId: string | null };
   'card.unblocked': { cardNumber: string; customerId: string | null };
   'interaction.logged': { interactionId: string; customerId: string; channel: string; kind: string };
-  'purchase.recorded': { purchaseId: string; customerId: string | null; storeId: string; total: number; currency: string; occurredAt: string };
+  'purchase.recorded': {
+    purchaseId: string;
+    customerId: string | null;
+    storeId: string;
+    total: number;
+    currency: string;
+    occurredAt: string;
+  };
   'purchase.returned': {
     purchaseId: string;
     returnId: string;

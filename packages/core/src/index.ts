@@ -6,18 +6,43 @@
 export * from './errors.js';
 export * from './clock.js';
 export * from './ids.js';
-export { encodeJson, decodeJson, canonicalJson, fingerprint, fingerprintMatches, legacyFingerprint } from './json-codec.js';
+export {
+  encodeJson,
+  decodeJson,
+  canonicalJson,
+  fingerprint,
+  fingerprintMatches,
+  legacyFingerprint,
+} from './json-codec.js';
 export { DEFAULT_JSON_LIMITS, plainJsonIssue, type JsonLimits } from './plain-json.js';
 export { textProblem, jsonTextProblem, type TextKind, type TextProblem } from './text-rules.js';
 export * from './store/schema.js';
 export * from './store/port.js';
 export { memoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { mustGet } from './store/must-get.js';
-export { resolveActiveCustomer, saleLines, storeCalendar, type ResolveCustomerOptions, type SaleLineRow } from './model/core-reads.js';
+export {
+  resolveActiveCustomer,
+  saleLines,
+  storeCalendar,
+  type ResolveCustomerOptions,
+  type SaleLineRow,
+} from './model/core-reads.js';
 export type { CustomerRow } from './model/customer-record.js';
-export { scan, aggregateByScan, insertManyByInserts, sortGroups, checkAggregate, type TransactionalSession } from './store/bulk.js';
+export {
+  scan,
+  aggregateByScan,
+  insertManyByInserts,
+  sortGroups,
+  checkAggregate,
+  type TransactionalSession,
+} from './store/bulk.js';
 export { getLinkedByReads, checkLink } from './store/linked-get.js';
-export { consumeManyByConsumes, deleteManyByDeletes, checkConditionalWrites, checkDistinct } from './store/conditional-writes.js';
+export {
+  consumeManyByConsumes,
+  deleteManyByDeletes,
+  checkConditionalWrites,
+  checkDistinct,
+} from './store/conditional-writes.js';
 export {
   defineStore,
   type AdapterSession,
@@ -85,7 +110,16 @@ export {
   type ModuleApis,
   type ModuleEvents,
 } from './clientele.js';
-export { actorSchema, grants, isPermitted, authorityLimit, actorRef, type Actor, type ActorRef, type ResolvedActor } from './runtime/actor.js';
+export {
+  actorSchema,
+  grants,
+  isPermitted,
+  authorityLimit,
+  actorRef,
+  type Actor,
+  type ActorRef,
+  type ResolvedActor,
+} from './runtime/actor.js';
 export type { EventBus, EventMap, Listener } from './runtime/events.js';
 export {
   defineModule,
@@ -122,14 +156,31 @@ export { limitNameFor, usedToday, type Authorisation } from './runtime/authority
 export { nextSequence } from './runtime/kernel.js';
 export type { Outbox, OutboxEvent, RelayOptions } from './runtime/outbox.js';
 export type { AuditEntry } from './runtime/audit.js';
-export { auditLog, outbox as outboxCollection, outboxCursors, idempotencyKeys, sequences, timeline as timelineCollection } from './runtime/collections.js';
+export {
+  auditLog,
+  outbox as outboxCollection,
+  outboxCursors,
+  idempotencyKeys,
+  sequences,
+  timeline as timelineCollection,
+} from './runtime/collections.js';
 export * from './model/business-calendar.js';
 export { storesCollection, rolesCollection, staffCollection } from './model/organisation-collections.js';
 export type { RetailStore, Role, StaffMember, OrganisationService } from './model/organisation-service.js';
 export * from './model/customer-schemas.js';
-export { customersCollection, customerHistoryCollection, customerMergesCollection } from './model/customer-collections.js';
+export {
+  customersCollection,
+  customerHistoryCollection,
+  customerMergesCollection,
+} from './model/customer-collections.js';
 export { nameKey, completenessOf, diffFields, type FieldChange, type ProfileFields } from './model/customer-record.js';
-export { editDistance, similarNames, duplicateReasons, type DuplicateReason, type DuplicateFacts } from './model/duplicates.js';
+export {
+  editDistance,
+  similarNames,
+  duplicateReasons,
+  type DuplicateReason,
+  type DuplicateFacts,
+} from './model/duplicates.js';
 export type {
   CustomerService,
   ResultPage,
@@ -142,10 +193,50 @@ export type {
 export { luhnCheckDigit, isValidCardNumber, cardNumberFor } from './model/card-number.js';
 export { cardTypesCollection, cardsCollection } from './model/card-collections.js';
 export type { Card, CardType, CardStatus, CardService } from './model/card-service.js';
-export { interactionsCollection, INTERACTION_CHANNELS, logInteractionSchema, timelineQuerySchema, type Interaction, type TimelineEntry, type LogInteractionInput } from './model/interaction-service.js';
-export { purchasesCollection, purchaseLinesCollection, purchaseReturnsCollection } from './model/purchase-collections.js';
-export { toMilli, fromMilli, lineGross, saleTotals, refundFor, settleRefund, allocateRefund, settledMoney, type SettledTender, type RefundAllocation } from './model/purchase-math.js';
-export { recordSaleSchema, returnSchema, saleLineSchema, paymentSchema, type Purchase, type PurchaseLine, type PurchaseReturn, type PurchaseService, type RecordSaleInput, type ReturnInput } from './model/purchase-service.js';
+export {
+  interactionsCollection,
+  INTERACTION_CHANNELS,
+  logInteractionSchema,
+  timelineQuerySchema,
+  type Interaction,
+  type TimelineEntry,
+  type LogInteractionInput,
+} from './model/interaction-service.js';
+export {
+  purchasesCollection,
+  purchaseLinesCollection,
+  purchaseReturnsCollection,
+} from './model/purchase-collections.js';
+export {
+  toMilli,
+  fromMilli,
+  lineGross,
+  saleTotals,
+  refundFor,
+  settleRefund,
+  allocateRefund,
+  settledMoney,
+  type SettledTender,
+  type RefundAllocation,
+} from './model/purchase-math.js';
+export {
+  recordSaleSchema,
+  returnSchema,
+  saleLineSchema,
+  paymentSchema,
+  type Purchase,
+  type PurchaseLine,
+  type PurchaseReturn,
+  type PurchaseService,
+  type RecordSaleInput,
+  type ReturnInput,
+} from './model/purchase-service.js';
 export type { StoredPayment, StoredReturnLine, StoredTender } from './model/purchase-collections.js';
 export { ERASED, scrubJson, type CustomerExport, type ErasureResult } from './model/privacy-service.js';
-export { personalValueMatcher, personalValueKind, nationalDigits, type PersonalValueMatcher, type PersonalValueKind } from './model/personal-values.js';
+export {
+  personalValueMatcher,
+  personalValueKind,
+  nationalDigits,
+  type PersonalValueMatcher,
+  type PersonalValueKind,
+} from './model/personal-values.js';

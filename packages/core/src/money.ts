@@ -77,7 +77,12 @@ export function formatMoney(amount: number, currency: string, locale = 'zh-CN'):
   const key = `${locale}\u0000${currency}`;
   let format = formatters.get(key);
   if (!format) {
-    format = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+    format = new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
     formatters.set(key, format);
   }
   const parts = format.formatToParts(major);

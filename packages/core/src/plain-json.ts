@@ -73,9 +73,18 @@ function isPlainObject(value: object): boolean {
  * strings follow the long-text rules and keys the single-line rules, and no key is `__proto__`.
  * With `root: 'object'` the value itself must be an object. Never throws.
  */
-export function plainJsonIssue(value: unknown, limits: JsonLimits = DEFAULT_JSON_LIMITS, prefix: ReadonlyArray<string | number> = [], root: 'any' | 'object' = 'any'): ValidationIssue | null {
+export function plainJsonIssue(
+  value: unknown,
+  limits: JsonLimits = DEFAULT_JSON_LIMITS,
+  prefix: ReadonlyArray<string | number> = [],
+  root: 'any' | 'object' = 'any',
+): ValidationIssue | null {
   if (root === 'object' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-    return { path: [...prefix], code: 'invalid_type', message: `expected an object, received ${Array.isArray(value) ? 'an array' : typeName(value)}` };
+    return {
+      path: [...prefix],
+      code: 'invalid_type',
+      message: `expected an object, received ${Array.isArray(value) ? 'an array' : typeName(value)}`,
+    };
   }
   let frame: Frame | null = null;
   try {

@@ -32,14 +32,28 @@ const BLANK_LOOKALIKES = /[\u115f\u1160\u3164\uffa0\u2800]/gu;
 
 /** The first rule `text` breaks for a field of this kind, or `null` when it is fine. */
 export function textProblem(text: string, kind: TextKind): TextProblem | null {
-  if (LONE_SURROGATE.test(text)) return { code: 'unstorable_text', message: 'must not contain an unpaired UTF-16 surrogate' };
+  if (LONE_SURROGATE.test(text))
+    return { code: 'unstorable_text', message: 'must not contain an unpaired UTF-16 surrogate' };
   if ((kind === 'multiline' ? CONTROL_BUT_LINES : CONTROL).test(text)) {
-    return { code: 'control_character', message: kind === 'multiline' ? 'must not contain control characters other than line breaks and tabs' : 'must not contain control characters or line breaks' };
+    return {
+      code: 'control_character',
+      message:
+        kind === 'multiline'
+          ? 'must not contain control characters other than line breaks and tabs'
+          : 'must not contain control characters or line breaks',
+    };
   }
   if (BIDI_CONTROL.test(text) || (kind === 'name' && BIDI_MARK.test(text))) {
-    return { code: 'bidi_control', message: kind === 'name' ? 'must not contain bidirectional control characters or marks' : 'must not contain bidirectional override or isolate characters' };
+    return {
+      code: 'bidi_control',
+      message:
+        kind === 'name'
+          ? 'must not contain bidirectional control characters or marks'
+          : 'must not contain bidirectional override or isolate characters',
+    };
   }
-  if (!VISIBLE.test(text.replace(BLANK_LOOKALIKES, ''))) return { code: 'no_visible_character', message: 'must contain a visible character' };
+  if (!VISIBLE.test(text.replace(BLANK_LOOKALIKES, '')))
+    return { code: 'no_visible_character', message: 'must contain a visible character' };
   return null;
 }
 
@@ -48,8 +62,16 @@ export function textProblem(text: string, kind: TextKind): TextProblem | null {
  * a visible character (an empty string is a value like any other). Keys follow the single-line rules.
  */
 export function jsonTextProblem(text: string, key: boolean): TextProblem | null {
-  if (LONE_SURROGATE.test(text)) return { code: 'unstorable_text', message: 'must not contain an unpaired UTF-16 surrogate' };
-  if ((key ? CONTROL : CONTROL_BUT_LINES).test(text)) return { code: 'control_character', message: key ? 'keys must not contain control characters' : 'must not contain control characters other than line breaks and tabs' };
-  if (BIDI_CONTROL.test(text)) return { code: 'bidi_control', message: 'must not contain bidirectional override or isolate characters' };
+  if (LONE_SURROGATE.test(text))
+    return { code: 'unstorable_text', message: 'must not contain an unpaired UTF-16 surrogate' };
+  if ((key ? CONTROL : CONTROL_BUT_LINES).test(text))
+    return {
+      code: 'control_character',
+      message: key
+        ? 'keys must not contain control characters'
+        : 'must not contain control characters other than line breaks and tabs',
+    };
+  if (BIDI_CONTROL.test(text))
+    return { code: 'bidi_control', message: 'must not contain bidirectional override or isolate characters' };
   return null;
 }

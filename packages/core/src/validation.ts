@@ -14,7 +14,11 @@ import { textProblem, type TextKind } from './text-rules.js';
  * that cannot even be read (a getter or a proxy that throws) is a `VALIDATION_FAILED` too, with the
  * code `unreadable`: no input makes it throw anything but a `ClienteleError`.
  */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefix: ReadonlyArray<string | number> = []): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  prefix: ReadonlyArray<string | number> = [],
+): z.output<S> {
   let issues: ValidationIssue[];
   try {
     const result = schema.safeParse(input);
@@ -33,7 +37,10 @@ export function toIssues(error: z.ZodError, prefix: ReadonlyArray<string | numbe
   return error.issues.map((issue) => ({
     path: [...prefix, ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))],
     // Custom checks name their own code through `params.code` (e.g. `check_digit`).
-    code: issue.code === 'custom' && typeof issue.params?.['code'] === 'string' ? (issue.params['code'] as string) : issue.code,
+    code:
+      issue.code === 'custom' && typeof issue.params?.['code'] === 'string'
+        ? (issue.params['code'] as string)
+        : issue.code,
     message: issue.message,
   }));
 }
@@ -108,14 +115,20 @@ export function jsonValueSchema(limits: Partial<JsonLimits> = {}): z.ZodType<Jso
 }
 
 /** A plain JSON object within `limits`: as {@link jsonValueSchema}, and the value must be an object. */
-export function jsonObjectSchema(limits: Partial<JsonLimits> = {}): z.ZodType<Record<string, JsonValue>, Record<string, unknown>> {
-  return jsonSchema({ ...DEFAULT_JSON_LIMITS, ...limits }, 'object') as unknown as z.ZodType<Record<string, JsonValue>, Record<string, unknown>>;
+export function jsonObjectSchema(
+  limits: Partial<JsonLimits> = {},
+): z.ZodType<Record<string, JsonValue>, Record<string, unknown>> {
+  return jsonSchema({ ...DEFAULT_JSON_LIMITS, ...limits }, 'object') as unknown as z.ZodType<
+    Record<string, JsonValue>,
+    Record<string, unknown>
+  >;
 }
 
 function jsonSchema(limits: JsonLimits, root: 'any' | 'object') {
   return z.unknown().superRefine((value, ctx) => {
     const issue = plainJsonIssue(value, limits, [], root);
-    if (issue) ctx.addIssue({ code: 'custom', message: issue.message, path: [...issue.path], params: { code: issue.code } });
+    if (issue)
+      ctx.addIssue({ code: 'custom', message: issue.message, path: [...issue.path], params: { code: issue.code } });
   });
 }
 
@@ -145,7 +158,10 @@ export const idempotencyKeySchema = z
   .string()
   .min(8, 'idempotency keys need at least 8 characters')
   .max(200)
-  .regex(/^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ud800-\udfff]*$/u, 'idempotency keys must not contain control, bidirectional control or unpaired surrogate characters');
+  .regex(
+    /^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ud800-\udfff]*$/u,
+    'idempotency keys must not contain control, bidirectional control or unpaired surrogate characters',
+  );
 
 /** Page options of list queries. */
 export const pageSchema = z.object({
@@ -158,4 +174,7 @@ export const cardNumberSchema = z
   .string()
   .trim()
   .regex(/^[0-9]{8,19}$/, 'card numbers are 8 to 19 digits')
-  .refine((n) => isValidCardNumber(n), { message: 'the check digit does not match: the number was mistyped', params: { code: 'check_digit' } });
+  .refine((n) => isValidCardNumber(n), {
+    message: 'the check digit does not match: the number was mistyped',
+    params: { code: 'check_digit' },
+  });

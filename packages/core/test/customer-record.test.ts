@@ -5,12 +5,37 @@ import { duplicateReasons, editDistance, similarNames } from '../src/model/dupli
 
 describe('customer records', () => {
   it('scores completeness by the expected fields of each kind', () => {
-    expect(completenessOf('individual', { name: '张伟', phone: '1380000', gender: null, birthDate: '', homeStoreId: 'S01' }, DEFAULT_COMPLETENESS)).toEqual({ score: 60, missing: ['gender', 'birthDate'] });
-    expect(completenessOf('supplier', { legalName: 'X', taxId: 'T', region: 'E', contacts: [], phone: 'p', address: 'a', supplier: { paymentTermsDays: 30 } }, DEFAULT_COMPLETENESS).missing).toEqual(['contacts']);
+    expect(
+      completenessOf(
+        'individual',
+        { name: '张伟', phone: '1380000', gender: null, birthDate: '', homeStoreId: 'S01' },
+        DEFAULT_COMPLETENESS,
+      ),
+    ).toEqual({ score: 60, missing: ['gender', 'birthDate'] });
+    expect(
+      completenessOf(
+        'supplier',
+        {
+          legalName: 'X',
+          taxId: 'T',
+          region: 'E',
+          contacts: [],
+          phone: 'p',
+          address: 'a',
+          supplier: { paymentTermsDays: 30 },
+        },
+        DEFAULT_COMPLETENESS,
+      ).missing,
+    ).toEqual(['contacts']);
   });
 
   it('diffs nested values regardless of key order', () => {
-    expect(diffFields({ consent: { sms: true, email: false }, tags: ['a'] }, { consent: { email: false, sms: true }, tags: ['a', 'b'] })).toEqual([{ field: 'tags', before: ['a'], after: ['a', 'b'] }]);
+    expect(
+      diffFields(
+        { consent: { sms: true, email: false }, tags: ['a'] },
+        { consent: { email: false, sms: true }, tags: ['a', 'b'] },
+      ),
+    ).toEqual([{ field: 'tags', before: ['a'], after: ['a', 'b'] }]);
     expect(diffFields({}, { name: 'x' })).toEqual([{ field: 'name', before: null, after: 'x' }]);
   });
 

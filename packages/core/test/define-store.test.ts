@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { defineCollection, defineStore, field, memoryStore, type AdapterSession } from '@clientele/core';
 
-const notes = defineCollection({ name: 'notes', fields: { id: field.string(), text: field.string() }, primaryKey: 'id' });
+const notes = defineCollection({
+  name: 'notes',
+  fields: { id: field.string(), text: field.string() },
+  primaryKey: 'id',
+});
 const migrations = [{ id: 'test/0001', steps: [{ op: 'createCollection', collection: notes }] }] as const;
 const traits = { multiProcess: false, jsonColumns: true, migrationLock: true };
 
@@ -14,11 +18,19 @@ describe('defineStore', () => {
         ...inner,
         traits,
         // The adapter's transaction session has the push-down too, running on the transaction.
-        transaction: <T>(fn: (session: AdapterSession) => Promise<T>) => inner.transaction((tx) => fn({ ...tx, insertMany: (c, rows) => (calls.push('tx'), tx.insertMany(c, rows)) })),
+        transaction: <T>(fn: (session: AdapterSession) => Promise<T>) =>
+          inner.transaction((tx) => fn({ ...tx, insertMany: (c, rows) => (calls.push('tx'), tx.insertMany(c, rows)) })),
       },
       { insertMany: (c, rows) => (calls.push('pushed'), inner.insertMany(c, rows)) },
     );
-    expect(store.capabilities).toMatchObject({ insertMany: true, getLinked: false, aggregate: false, aggregatePaging: false, consumeMany: false, deleteMany: false });
+    expect(store.capabilities).toMatchObject({
+      insertMany: true,
+      getLinked: false,
+      aggregate: false,
+      aggregatePaging: false,
+      consumeMany: false,
+      deleteMany: false,
+    });
     await store.migrate(migrations);
     expect(await store.insertMany(notes, [{ id: 'a', text: '张' }])).toBe(1);
     expect(await store.insertMany(notes, []), 'an empty batch never reaches the push-down').toBe(0);

@@ -105,7 +105,8 @@ describe('event bus', () => {
         const subs: Array<{ type: string; listener: number; live: boolean; end: () => void }> = [];
         let n = 0;
         for (const s of steps) {
-          if (s.op === 'on') subs.push({ type: s.type, listener: s.listener, live: true, end: bus.on(s.type, listeners[s.listener]!) });
+          if (s.op === 'on')
+            subs.push({ type: s.type, listener: s.listener, live: true, end: bus.on(s.type, listeners[s.listener]!) });
           else if (s.op === 'off') {
             bus.off(s.type, listeners[s.listener]!);
             const earliest = subs.find((x) => x.live && x.type === s.type && x.listener === s.listener);

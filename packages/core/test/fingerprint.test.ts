@@ -25,7 +25,9 @@ describe('fingerprint', () => {
     // FIPS 180-2 test vectors.
     expect(fingerprint('abc')).toBe('sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     expect(fingerprint('')).toBe('sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
-    expect(fingerprint('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq')).toBe('sha256:248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1');
+    expect(fingerprint('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq')).toBe(
+      'sha256:248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1',
+    );
     // UTF-8, not UTF-16: '张' is three bytes e5 bc a0.
     expect(fingerprint('张')).toBe(fingerprint('\u5f20'));
     expect(fingerprint('张')).not.toBe(fingerprint('\u5f21'));
@@ -52,13 +54,22 @@ describe('fingerprint', () => {
   it('keeps the values the earlier fingerprint gave (hashes stored in databases are these)', () => {
     // Computed with `fingerprint` as it shipped before SHA-256.
     expect(legacyFingerprint('abc')).toBe('4664cddf317f7918ec487c9f600d8b09');
-    expect(legacyFingerprint('customers.register\n{"kind":"individual","name":"王芳"}')).toBe('7879ba029c73f686c77f7e3da2e74489');
+    expect(legacyFingerprint('customers.register\n{"kind":"individual","name":"王芳"}')).toBe(
+      '7879ba029c73f686c77f7e3da2e74489',
+    );
   });
 });
 
 describe('canonicalJson', () => {
   it('writes every JSON value (and dates) exactly as before, so stored hashes still match', () => {
-    const value = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.date({ noInvalidDate: true }), fc.object({ maxDepth: 3, values: [fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined), fc.date({ noInvalidDate: true })] }));
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.date({ noInvalidDate: true }),
+      fc.object({
+        maxDepth: 3,
+        values: [fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined), fc.date({ noInvalidDate: true })],
+      }),
+    );
     fc.assert(
       fc.property(value, (v) => {
         expect(canonicalJson(v)).toBe(previousCanonicalJson(v));
@@ -84,7 +95,16 @@ describe('canonicalJson', () => {
       [[1, Symbol('s')], [1], 'not_json'],
       [{ at: new Date(Number.NaN) }, ['at'], 'not_json'],
       [cyclic, ['b', 'c'], 'cyclic'],
-      [Object.defineProperty({}, 'x', { enumerable: true, get: () => { throw new Error('trap'); } }), [], 'not_json'],
+      [
+        Object.defineProperty({}, 'x', {
+          enumerable: true,
+          get: () => {
+            throw new Error('trap');
+          },
+        }),
+        [],
+        'not_json',
+      ],
     ];
     for (const [input, path, code] of cases) {
       let error: unknown = null;
@@ -104,13 +124,26 @@ describe('canonicalJson', () => {
 
   it('gives text or a ClienteleError for any value at all', () => {
     fc.assert(
-      fc.property(fc.anything({ withBigInt: true, withBoxedValues: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true, withSparseArray: true, withTypedArray: true, withObjectString: true }), (v) => {
-        try {
-          expect(typeof canonicalJson(v)).toBe('string');
-        } catch (e) {
-          expect(isClienteleError(e, 'VALIDATION_FAILED')).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.anything({
+          withBigInt: true,
+          withBoxedValues: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withNullPrototype: true,
+          withSparseArray: true,
+          withTypedArray: true,
+          withObjectString: true,
+        }),
+        (v) => {
+          try {
+            expect(typeof canonicalJson(v)).toBe('string');
+          } catch (e) {
+            expect(isClienteleError(e, 'VALIDATION_FAILED')).toBe(true);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

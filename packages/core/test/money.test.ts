@@ -12,7 +12,8 @@ describe('money', () => {
       [7, -2, { floor: -4, ceil: -3, 'half-up': -3, 'half-even': -4 }],
     ];
     for (const [n, d, expected] of cases) {
-      for (const [mode, value] of Object.entries(expected)) expect([n, d, mode, divideRounded(n, d, mode as never)]).toEqual([n, d, mode, value]);
+      for (const [mode, value] of Object.entries(expected))
+        expect([n, d, mode, divideRounded(n, d, mode as never)]).toEqual([n, d, mode, value]);
     }
   });
 

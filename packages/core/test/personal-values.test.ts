@@ -105,10 +105,20 @@ describe('other values in free text', () => {
 
 describe('scrubJson', () => {
   it('replaces every text leaf that mentions a value, whole, and leaves the rest as it was', () => {
-    const value = { note: 'called back on 139-8765-4321', attachments: ['13987654321.jpg', 'receipt.jpg'], amount: 13987654321, nested: { email: 'MY@EXAMPLE.CN', store: 'S01' } };
+    const value = {
+      note: 'called back on 139-8765-4321',
+      attachments: ['13987654321.jpg', 'receipt.jpg'],
+      amount: 13987654321,
+      nested: { email: 'MY@EXAMPLE.CN', store: 'S01' },
+    };
     const r = scrubJson(value, personalValueMatcher(['13987654321', 'my@example.cn']));
     expect(r.changed).toBe(true);
-    expect(r.value).toEqual({ note: '[erased]', attachments: ['[erased]', 'receipt.jpg'], amount: 13987654321, nested: { email: '[erased]', store: 'S01' } });
+    expect(r.value).toEqual({
+      note: '[erased]',
+      attachments: ['[erased]', 'receipt.jpg'],
+      amount: 13987654321,
+      nested: { email: '[erased]', store: 'S01' },
+    });
     expect(scrubJson(value, ['nobody'])).toEqual({ value, changed: false });
   });
 });

@@ -95,21 +95,61 @@ describe('plainJsonIssue', () => {
       [{ 'ke\ny': 1 }, ['ke\ny'], 'control_character'],
       [{ text: '\u202eexe.txt' }, ['text'], 'bidi_control'],
       [{ text: 'half \ud83d' }, ['text'], 'unstorable_text'],
-      [Object.defineProperty({}, 'g', { enumerable: true, get: () => { throw new Error('trap'); } }), ['g'], 'not_json'],
-      [new Proxy({}, { ownKeys: () => { throw new Error('trap'); } }), [], 'not_json'],
+      [
+        Object.defineProperty({}, 'g', {
+          enumerable: true,
+          get: () => {
+            throw new Error('trap');
+          },
+        }),
+        ['g'],
+        'not_json',
+      ],
+      [
+        new Proxy(
+          {},
+          {
+            ownKeys: () => {
+              throw new Error('trap');
+            },
+          },
+        ),
+        [],
+        'not_json',
+      ],
     ];
     for (const [value, path, code] of cases) expect(plainJsonIssue(value)).toMatchObject({ path, code });
     // Text may span lines; a value reached twice without a cycle is fine; null-prototype objects are plain.
     const shared = { x: 1 };
-    expect(plainJsonIssue({ note: 'one\r\ntwo\tthree', a: shared, b: [shared], c: Object.assign(Object.create(null), { k: 'v' }) })).toBeNull();
+    expect(
+      plainJsonIssue({
+        note: 'one\r\ntwo\tthree',
+        a: shared,
+        b: [shared],
+        c: Object.assign(Object.create(null), { k: 'v' }),
+      }),
+    ).toBeNull();
   });
 
   it('never throws, whatever it is given', () => {
     fc.assert(
-      fc.property(fc.anything({ withBigInt: true, withBoxedValues: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true, withSparseArray: true, withTypedArray: true, withObjectString: true }), (v) => {
-        const issue = plainJsonIssue(v);
-        if (issue) expect(typeof issue.code).toBe('string');
-      }),
+      fc.property(
+        fc.anything({
+          withBigInt: true,
+          withBoxedValues: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withNullPrototype: true,
+          withSparseArray: true,
+          withTypedArray: true,
+          withObjectString: true,
+        }),
+        (v) => {
+          const issue = plainJsonIssue(v);
+          if (issue) expect(typeof issue.code).toBe('string');
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -17,13 +17,24 @@ describe('sale arithmetic', () => {
   });
 
   it('adds totals line by line', () => {
-    expect(saleTotals([{ gross: 1000, discount: 100 }, { gross: 250, discount: 0 }])).toEqual({ subtotal: 1250, discountTotal: 100, total: 1150 });
+    expect(
+      saleTotals([
+        { gross: 1000, discount: 100 },
+        { gross: 250, discount: 0 },
+      ]),
+    ).toEqual({ subtotal: 1250, discountTotal: 100, total: 1150 });
   });
 
   it('refunds sum to the line amount however the line is returned in parts', () => {
     const amount = 1001;
     const qty = 7000;
-    for (const parts of [[1000, 1000, 1000, 1000, 1000, 1000, 1000], [3500, 3500], [1, 6999], [2333, 2333, 2334], [7000]]) {
+    for (const parts of [
+      [1000, 1000, 1000, 1000, 1000, 1000, 1000],
+      [3500, 3500],
+      [1, 6999],
+      [2333, 2333, 2334],
+      [7000],
+    ]) {
       let before = 0;
       let sum = 0;
       for (const p of parts) {

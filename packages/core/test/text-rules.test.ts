@@ -18,7 +18,27 @@ const refusal = (schema: Parameters<typeof parseInput>[0], text: unknown): strin
   }
 };
 
-const NAMES = ['王芳', '欧阳娜娜', 'José Núñez', 'Zoë Ångström', 'Renée O’Brien', 'Mary-Jane Smith', 'Łukasz Żółć', 'Nguyễn Thị Minh Khai', 'محمد علي', 'דוד לוי', 'Ωμέγα', 'Ёлка', 'ひらがな', '김민준', 'Ana 🌸', '👨‍👩‍👧 Family', 'Café ☕', 'e\u0301 combining accent', 'Dr. A. B. Smith, Jr.'];
+const NAMES = [
+  '王芳',
+  '欧阳娜娜',
+  'José Núñez',
+  'Zoë Ångström',
+  'Renée O’Brien',
+  'Mary-Jane Smith',
+  'Łukasz Żółć',
+  'Nguyễn Thị Minh Khai',
+  'محمد علي',
+  'דוד לוי',
+  'Ωμέγα',
+  'Ёлка',
+  'ひらがな',
+  '김민준',
+  'Ana 🌸',
+  '👨‍👩‍👧 Family',
+  'Café ☕',
+  'e\u0301 combining accent',
+  'Dr. A. B. Smith, Jr.',
+];
 
 describe('names', () => {
   it('accept names in every script, with accents, combining marks and emoji', () => {
@@ -56,7 +76,11 @@ describe('names', () => {
   });
 
   it('refuse any name holding a forbidden character inside it', () => {
-    const forbidden = fc.constantFrom(...'\u0000\u0001\u0007\u0008\u000b\u000c\u001b\u001f\u007f\u0080\u0085\u009f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c'.split(''));
+    const forbidden = fc.constantFrom(
+      ...'\u0000\u0001\u0007\u0008\u000b\u000c\u001b\u001f\u007f\u0080\u0085\u009f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c'.split(
+        '',
+      ),
+    );
     fc.assert(
       fc.property(fc.constantFrom(...NAMES), fc.nat(), forbidden, (name, at, bad) => {
         // Inside the name: at either end, whitespace controls are trimmed away before the check.
@@ -77,7 +101,9 @@ describe('single-line and long text', () => {
   });
 
   it('long text keeps line feeds, carriage returns and tabs, and refuses other controls and bidi overrides', () => {
-    expect(parseInput(longTextSchema, 'First line\r\n\tSecond line\nThird 😀')).toBe('First line\r\n\tSecond line\nThird 😀');
+    expect(parseInput(longTextSchema, 'First line\r\n\tSecond line\nThird 😀')).toBe(
+      'First line\r\n\tSecond line\nThird 😀',
+    );
     expect(refusal(longTextSchema, 'ring\u0007')).toBe('control_character');
     expect(refusal(longTextSchema, 'red\u001b[31m')).toBe('control_character');
     expect(refusal(longTextSchema, 'c1\u0090')).toBe('control_character');
@@ -90,7 +116,12 @@ describe('single-line and long text', () => {
     // Letters or digits to show (Hangul fillers are letters that show nothing), no control or format characters.
     const printable = fc
       .string({ unit: 'grapheme', minLength: 1, maxLength: 50 })
-      .filter((s) => s.trim().length <= 200 && !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u.test(s) && /[\p{L}\p{N}]/u.test(s.replace(/[\u115f\u1160\u3164\uffa0]/g, '')));
+      .filter(
+        (s) =>
+          s.trim().length <= 200 &&
+          !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u.test(s) &&
+          /[\p{L}\p{N}]/u.test(s.replace(/[\u115f\u1160\u3164\uffa0]/g, '')),
+      );
     fc.assert(
       fc.property(printable, (text) => {
         expect(refusal(nameSchema, text)).toBeNull();

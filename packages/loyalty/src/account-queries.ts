@@ -20,7 +20,13 @@ import {
   type JsonValue,
 } from '@clientele/core';
 import { z } from 'zod';
-import { accountsCollection, awardsCollection, entriesCollection, lotMovesCollection, lotsCollection } from './collections.js';
+import {
+  accountsCollection,
+  awardsCollection,
+  entriesCollection,
+  lotMovesCollection,
+  lotsCollection,
+} from './collections.js';
 import type { Basket } from './basket.js';
 import { counterKeys } from './counter-keys.js';
 import { readCounters } from './counters.js';
@@ -85,13 +91,21 @@ const statementSchema = pageSchema.extend({ from: instantSchema.optional(), to: 
 const liabilitySchema = z.object({ at: instantSchema.optional(), storeId: codeSchema.optional() }).strict();
 /** Who and where a context is read for. */
 export const contextForSchema = z
-  .object({ customerId: idSchema, storeId: codeSchema, channel: z.enum(CHANNELS).optional(), at: instantSchema.optional() })
+  .object({
+    customerId: idSchema,
+    storeId: codeSchema,
+    channel: z.enum(CHANNELS).optional(),
+    at: instantSchema.optional(),
+  })
   .strict();
 /** Input of `previewReturn`. */
 export const previewReturnSchema = z
   .object({
     purchaseId: idSchema,
-    lines: z.array(z.object({ lineNo: z.number().int().min(1), quantity: z.number().positive() }).strict()).min(1).max(1000),
+    lines: z
+      .array(z.object({ lineNo: z.number().int().min(1), quantity: z.number().positive() }).strict())
+      .min(1)
+      .max(1000),
   })
   .strict();
 
@@ -108,7 +122,12 @@ export interface ReturnPreview {
   /** Points spent on the sale that come back. */
   restore: number;
   /** Each voucher that paid for the sale: `restore` (it comes back), `expire` (it would, but its time is over) or `none`, and what it keeps back of the refund. */
-  vouchers: Array<{ voucherId: string; templateId: string; action: 'restore' | 'expire' | 'none'; refundDeduction: number }>;
+  vouchers: Array<{
+    voucherId: string;
+    templateId: string;
+    action: 'restore' | 'expire' | 'none';
+    refundDeduction: number;
+  }>;
   /** Everything kept back of the refund: spent points (under `deduct-from-refund`) and vouchers. */
   refundDeduction: number;
   /**
@@ -126,7 +145,8 @@ export function createQueries(runtime: LoyaltyRuntime) {
   const cfg = runtime.program.config;
 
   async function requireCustomer(customerId: string): Promise<void> {
-    if (!(await store.get(customersCollection, customerId))) throw new NotFoundError('customer', customerId, { path: ['customerId'] });
+    if (!(await store.get(customersCollection, customerId)))
+      throw new NotFoundError('customer', customerId, { path: ['customerId'] });
   }
 
   async function balance(customerId: string): Promise<Balance> {
@@ -147,13 +167,21 @@ export function createQueries(runtime: LoyaltyRuntime) {
     };
   }
 
-  async function statement(customerId: string, options: z.input<typeof statementSchema> = {}): Promise<{ opening: number; lines: StatementLine[]; next: string | null }> {
+  async function statement(
+    customerId: string,
+    options: z.input<typeof statementSchema> = {},
+  ): Promise<{ opening: number; lines: StatementLine[]; next: string | null }> {
     const id = parseInput(customerIdSchema, customerId, ['customerId']);
     const q = parseInput(statementSchema, options);
     await requireCustomer(id);
     const where: Record<string, unknown> = { customerId: id };
     if (q.from || q.to) where['at'] = { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lte: q.to } : {}) };
-    const page = await store.find(entriesCollection, { where, orderBy: [{ field: 'seq' }], limit: q.limit, after: q.after ?? null });
+    const page = await store.find(entriesCollection, {
+      where,
+      orderBy: [{ field: 'seq' }],
+      limit: q.limit,
+      after: q.after ?? null,
+    });
     const first = page.rows[0];
     return {
       opening: first ? first.balanceAfter - first.points : 0,
@@ -175,7 +203,12 @@ export function createQueries(runtime: LoyaltyRuntime) {
     };
   }
 
-  async function expirySchedule(customerId: string): Promise<{ customerId: string; expiring: Array<{ lastDay: string; expiresAt: Date; points: number }>; neverExpire: number; pending: Array<{ releaseAt: Date; points: number; lastDay: string | null }> }> {
+  async function expirySchedule(customerId: string): Promise<{
+    customerId: string;
+    expiring: Array<{ lastDay: string; expiresAt: Date; points: number }>;
+    neverExpire: number;
+    pending: Array<{ releaseAt: Date; points: number; lastDay: string | null }>;
+  }> {
     const id = parseInput(customerIdSchema, customerId, ['customerId']);
     await requireCustomer(id);
     const byDay = new Map<string, { lastDay: string; expiresAt: Date; points: number }>();
@@ -184,9 +217,18 @@ export function createQueries(runtime: LoyaltyRuntime) {
     for (const status of ['available', 'pending'] as const) {
       let after: string | null = null;
       do {
-        const page: { rows: Array<{ remaining: number; lastDay: string | null; expiresAt: Date | null; releaseAt: Date | null }>; next: string | null } = await store.find(lotsCollection, { where: { customerId: id, status }, orderBy: [{ field: 'earnedAt' }], limit: 500, after });
+        const page: {
+          rows: Array<{ remaining: number; lastDay: string | null; expiresAt: Date | null; releaseAt: Date | null }>;
+          next: string | null;
+        } = await store.find(lotsCollection, {
+          where: { customerId: id, status },
+          orderBy: [{ field: 'earnedAt' }],
+          limit: 500,
+          after,
+        });
         for (const lot of page.rows) {
-          if (status === 'pending') pending.push({ releaseAt: lot.releaseAt!, points: lot.remaining, lastDay: lot.lastDay });
+          if (status === 'pending')
+            pending.push({ releaseAt: lot.releaseAt!, points: lot.remaining, lastDay: lot.lastDay });
           else if (lot.lastDay === null) neverExpire += lot.remaining;
           else {
             const slot = byDay.get(lot.lastDay) ?? { lastDay: lot.lastDay, expiresAt: lot.expiresAt!, points: 0 };
@@ -197,36 +239,89 @@ export function createQueries(runtime: LoyaltyRuntime) {
         after = page.next;
       } while (after);
     }
-    return { customerId: id, expiring: [...byDay.values()].sort((a, b) => (a.lastDay < b.lastDay ? -1 : 1)), neverExpire, pending };
+    return {
+      customerId: id,
+      expiring: [...byDay.values()].sort((a, b) => (a.lastDay < b.lastDay ? -1 : 1)),
+      neverExpire,
+      pending,
+    };
   }
 
-  async function liability(options: z.input<typeof liabilitySchema> = {}): Promise<{ at: Date; currency: string; stores: StoreLiability[]; total: StoreLiability }> {
+  async function liability(
+    options: z.input<typeof liabilitySchema> = {},
+  ): Promise<{ at: Date; currency: string; stores: StoreLiability[]; total: StoreLiability }> {
     const q = parseInput(liabilitySchema, options);
     const at = q.at ?? kernel.clock.now();
     const where: Record<string, unknown> = { at: { lte: at } };
     if (q.storeId) where['storeId'] = q.storeId;
-    const groups = await store.aggregate(lotMovesCollection, { where, groupBy: ['storeId'], measures: { points: { fn: 'sum', field: 'points' }, pendingPoints: { fn: 'sum', field: 'pendingPoints' } } });
+    const groups = await store.aggregate(lotMovesCollection, {
+      where,
+      groupBy: ['storeId'],
+      measures: { points: { fn: 'sum', field: 'points' }, pendingPoints: { fn: 'sum', field: 'pendingPoints' } },
+    });
     const stores = groups
       .map((g) => {
         const points = Number(g['points'] ?? 0);
         const pendingPoints = Number(g['pendingPoints'] ?? 0);
-        return { storeId: (g['storeId'] as string | null) ?? null, points, pendingPoints, value: valueOfPoints(points, cfg.pointValue), pendingValue: valueOfPoints(pendingPoints, cfg.pointValue) };
+        return {
+          storeId: (g['storeId'] as string | null) ?? null,
+          points,
+          pendingPoints,
+          value: valueOfPoints(points, cfg.pointValue),
+          pendingValue: valueOfPoints(pendingPoints, cfg.pointValue),
+        };
       })
       .filter((s) => s.points !== 0 || s.pendingPoints !== 0);
     const points = stores.reduce((s, x) => s + x.points, 0);
     const pendingPoints = stores.reduce((s, x) => s + x.pendingPoints, 0);
-    return { at, currency: cfg.currency, stores, total: { storeId: null, points, pendingPoints, value: valueOfPoints(points, cfg.pointValue), pendingValue: valueOfPoints(pendingPoints, cfg.pointValue) } };
+    return {
+      at,
+      currency: cfg.currency,
+      stores,
+      total: {
+        storeId: null,
+        points,
+        pendingPoints,
+        value: valueOfPoints(points, cfg.pointValue),
+        pendingValue: valueOfPoints(pendingPoints, cfg.pointValue),
+      },
+    };
   }
 
-  async function saleAward(purchaseId: string): Promise<{ purchaseId: string; customerId: string; points: number; earned: number; redeemed: number; restored: number; status: string; quote: Quote; now: Quote }> {
+  async function saleAward(purchaseId: string): Promise<{
+    purchaseId: string;
+    customerId: string;
+    points: number;
+    earned: number;
+    redeemed: number;
+    restored: number;
+    status: string;
+    quote: Quote;
+    now: Quote;
+  }> {
     const id = parseInput(idSchema, purchaseId, ['purchaseId']);
     const award = await mustGet(store, awardsCollection, id, 'loyalty award of sale', { path: ['purchaseId'] });
     const program = await runtime.versions.get(store, award.programVersion);
     const lines = award.lines as unknown as AwardLine[];
     const context = contextFacts(award.context, ['award', 'context']);
-    const original = evaluateProgram(program, remainingLines(lines.map((l) => ({ ...l, returnedMilli: 0 }))), award.vouchers, context);
+    const original = evaluateProgram(
+      program,
+      remainingLines(lines.map((l) => ({ ...l, returnedMilli: 0 }))),
+      award.vouchers,
+      context,
+    );
     const now = planReturn(program, award, lines, award.refunded).quote;
-    return { purchaseId: id, customerId: award.customerId, points: award.points, earned: award.earned, redeemed: award.redeemed, restored: award.restored, status: award.status, quote: original, now };
+    return {
+      purchaseId: id,
+      customerId: award.customerId,
+      points: award.points,
+      earned: award.earned,
+      redeemed: award.redeemed,
+      restored: award.restored,
+      status: award.status,
+      quote: original,
+      now,
+    };
   }
 
   /**
@@ -237,7 +332,8 @@ export function createQueries(runtime: LoyaltyRuntime) {
   async function previewReturn(input: z.input<typeof previewReturnSchema>): Promise<ReturnPreview> {
     const q = parseInput(previewReturnSchema, input);
     const purchase = await mustGet(store, purchasesCollection, q.purchaseId, 'purchase', { path: ['purchaseId'] });
-    if (purchase.status !== 'completed') throw new InvalidStateError(`purchase ${purchase.id} is ${purchase.status}`, { path: ['purchaseId'] });
+    if (purchase.status !== 'completed')
+      throw new InvalidStateError(`purchase ${purchase.id} is ${purchase.status}`, { path: ['purchaseId'] });
     const rows = await saleLines(store, q.purchaseId);
     // Thousandths returned by line number, checked as the return checks them.
     const returned = new Map<number, number>();
@@ -248,7 +344,12 @@ export function createQueries(runtime: LoyaltyRuntime) {
       if (!row) throw invalid(['lines', i, 'lineNo'], 'unknown_line', `the sale has no line ${want.lineNo}`);
       const before = row.returnedMilli + (returned.get(want.lineNo) ?? 0);
       const milli = toMilli(want.quantity);
-      if (milli === null || before + milli > row.quantityMilli) throw invalid(['lines', i, 'quantity'], 'exceeds_sold', `only ${(row.quantityMilli - before) / 1000} left to return on line ${want.lineNo}`);
+      if (milli === null || before + milli > row.quantityMilli)
+        throw invalid(
+          ['lines', i, 'quantity'],
+          'exceeds_sold',
+          `only ${(row.quantityMilli - before) / 1000} left to return on line ${want.lineNo}`,
+        );
       refund += refundFor(row.amount, row.quantityMilli, before, milli);
       returned.set(want.lineNo, (returned.get(want.lineNo) ?? 0) + milli);
     }
@@ -260,37 +361,92 @@ export function createQueries(runtime: LoyaltyRuntime) {
       // What the points keep back is not there for vouchers to keep back again, as in the return itself.
       refund: settleRefund(refund, [{ amount: points.refundDeduction }]).payable,
       at: kernel.clock.now(),
-    }).map(({ row, outcome }) => ({ voucherId: row.id, templateId: row.templateId, action: outcome.action, refundDeduction: outcome.refundDeduction }));
-    const settled = settleRefund(refund, [{ amount: points.refundDeduction }, ...vouchers.map((v) => ({ amount: v.refundDeduction }))]);
-    return { customerId: purchase.customerId, ...points, refund, vouchers, refundDeduction: refund - settled.payable, payable: settled.payable };
+    }).map(({ row, outcome }) => ({
+      voucherId: row.id,
+      templateId: row.templateId,
+      action: outcome.action,
+      refundDeduction: outcome.refundDeduction,
+    }));
+    const settled = settleRefund(refund, [
+      { amount: points.refundDeduction },
+      ...vouchers.map((v) => ({ amount: v.refundDeduction })),
+    ]);
+    return {
+      customerId: purchase.customerId,
+      ...points,
+      refund,
+      vouchers,
+      refundDeduction: refund - settled.payable,
+      payable: settled.payable,
+    };
   }
 
   /** The points side of a return preview: nothing to take back for a sale that earned nothing. */
-  async function pointsOfReturn(purchaseId: string, returned: ReadonlyMap<number, number>, refund: number): Promise<Pick<ReturnPreview, 'clawback' | 'shortfall' | 'restore'> & { refundDeduction: number }> {
+  async function pointsOfReturn(
+    purchaseId: string,
+    returned: ReadonlyMap<number, number>,
+    refund: number,
+  ): Promise<Pick<ReturnPreview, 'clawback' | 'shortfall' | 'restore'> & { refundDeduction: number }> {
     const award = await store.get(awardsCollection, purchaseId);
     if (!award) return { clawback: 0, shortfall: 0, restore: 0, refundDeduction: 0 };
-    const lines = (award.lines as unknown as AwardLine[]).map((l) => ({ ...l, returnedMilli: l.returnedMilli + (returned.get(l.lineNo) ?? 0) }));
+    const lines = (award.lines as unknown as AwardLine[]).map((l) => ({
+      ...l,
+      returnedMilli: l.returnedMilli + (returned.get(l.lineNo) ?? 0),
+    }));
     const program = await runtime.versions.get(store, award.programVersion);
     const plan = planReturn(program, award, lines, Math.min(award.total, award.refunded + refund));
     const account = await store.get(accountsCollection, award.customerId);
-    const canTake = cfg.returns.shortfall === 'negative-balance' ? plan.clawback : Math.min(plan.clawback, Math.max(0, account?.spendable ?? 0));
+    const canTake =
+      cfg.returns.shortfall === 'negative-balance'
+        ? plan.clawback
+        : Math.min(plan.clawback, Math.max(0, account?.spendable ?? 0));
     const shortfall = plan.clawback - canTake;
-    return { clawback: plan.clawback, shortfall, restore: plan.restore, refundDeduction: cfg.returns.shortfall === 'deduct-from-refund' ? valueOfPoints(shortfall, cfg.pointValue) : 0 };
+    return {
+      clawback: plan.clawback,
+      shortfall,
+      restore: plan.restore,
+      refundDeduction: cfg.returns.shortfall === 'deduct-from-refund' ? valueOfPoints(shortfall, cfg.pointValue) : 0,
+    };
   }
 
-  async function tierProgress(customerId: string): Promise<{ tier: string | null; basis: 'points' | 'spend' | null; amount: number; next: { tier: string; threshold: number; needed: number } | null; reviewAt: Date | null }> {
+  async function tierProgress(customerId: string): Promise<{
+    tier: string | null;
+    basis: 'points' | 'spend' | null;
+    amount: number;
+    next: { tier: string; threshold: number; needed: number } | null;
+    reviewAt: Date | null;
+  }> {
     const b = await balance(customerId);
     const t = tiers.config;
     if (!t) return { tier: null, basis: null, amount: 0, next: null, reviewAt: null };
     const amount = await tiers.progress(store, b.customerId, kernel.clock.now());
     const rank = Math.max(levelRank(t, b.tier), levelRank(t, qualifiedLevel(t, amount)));
     const next = t.levels[rank + 1];
-    return { tier: b.tier, basis: t.basis, amount, next: next ? { tier: next.code, threshold: next.threshold, needed: next.threshold - amount } : null, reviewAt: b.tierReviewAt };
+    return {
+      tier: b.tier,
+      basis: t.basis,
+      amount,
+      next: next ? { tier: next.code, threshold: next.threshold, needed: next.threshold - amount } : null,
+      reviewAt: b.tierReviewAt,
+    };
   }
 
-  async function contextFor(input: z.input<typeof contextForSchema>): Promise<QuoteContext & { at: Date; counters: Record<string, number> }> {
+  async function contextFor(
+    input: z.input<typeof contextForSchema>,
+  ): Promise<QuoteContext & { at: Date; counters: Record<string, number> }> {
     const q = parseInput(contextForSchema, input);
-    const context = await memberContext(kernel, store, { customerId: q.customerId, storeId: q.storeId, ...(q.channel ? { channel: q.channel } : {}), at: q.at ?? kernel.clock.now(), includesSale: false }, { startTier: runtime.startTier, timeZone: cfg.timeZone });
+    const context = await memberContext(
+      kernel,
+      store,
+      {
+        customerId: q.customerId,
+        storeId: q.storeId,
+        ...(q.channel ? { channel: q.channel } : {}),
+        at: q.at ?? kernel.clock.now(),
+        includesSale: false,
+      },
+      { startTier: runtime.startTier, timeZone: cfg.timeZone },
+    );
     const counters = await readCounters(store, counterKeys(runtime.program, contextFacts(context)));
     return { ...context, counters };
   }
@@ -299,5 +455,15 @@ export function createQueries(runtime: LoyaltyRuntime) {
     return quote(runtime.program, basket, await contextFor(input));
   }
 
-  return { balance, statement, expirySchedule, liability, saleAward, previewReturn, tierProgress, contextFor, quoteFor };
+  return {
+    balance,
+    statement,
+    expirySchedule,
+    liability,
+    saleAward,
+    previewReturn,
+    tierProgress,
+    contextFor,
+    quoteFor,
+  };
 }

@@ -25,12 +25,17 @@ export const payloadFieldSchema = z
     max: z.number().optional(),
   })
   .strict()
-  .refine((f) => f.min === undefined || f.max === undefined || f.min <= f.max, { message: 'min is above max', path: ['max'] });
+  .refine((f) => f.min === undefined || f.max === undefined || f.min <= f.max, {
+    message: 'min is above max',
+    path: ['max'],
+  });
 /** One field of an activity's payload. */
 export type PayloadField = z.output<typeof payloadFieldSchema>;
 
 /** How often an activity may earn for one member. */
-export const usageLimitSchema = z.object({ count: z.number().int().min(1).max(1_000_000), period: z.enum(PERIODS) }).strict();
+export const usageLimitSchema = z
+  .object({ count: z.number().int().min(1).max(1_000_000), period: z.enum(PERIODS) })
+  .strict();
 
 /** Fields every activity has (the program adds `when`, whose kinds come from its registry). */
 export const activityShape = {
@@ -49,7 +54,10 @@ export const activityShape = {
 };
 
 /** The zod schema of an activity's payload, built from its declared fields. */
-export function payloadSchemaOf(activity: { type: ActivityType; payload?: Record<string, PayloadField> | undefined }): z.ZodType<Record<string, unknown>> {
+export function payloadSchemaOf(activity: {
+  type: ActivityType;
+  payload?: Record<string, PayloadField> | undefined;
+}): z.ZodType<Record<string, unknown>> {
   const shape: Record<string, z.ZodType> = {};
   for (const [name, f] of Object.entries(activity.payload ?? {})) {
     let s: z.ZodType;
@@ -67,12 +75,20 @@ export function payloadSchemaOf(activity: { type: ActivityType; payload?: Record
     }
     shape[name] = f.optional ? s.optional() : s;
   }
-  if (activity.type === 'referral') shape['referrerId'] = z.string().min(1).max(80).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'malformed id');
+  if (activity.type === 'referral')
+    shape['referrerId'] = z
+      .string()
+      .min(1)
+      .max(80)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'malformed id');
   return z.object(shape).strict() as unknown as z.ZodType<Record<string, unknown>>;
 }
 
 /** The limit that applies: the declared one, or the built-in one of registration and birthday. */
-export function limitOf(activity: { type: ActivityType; limit?: { count: number; period: (typeof PERIODS)[number] } | undefined }): { count: number; period: (typeof PERIODS)[number] } | null {
+export function limitOf(activity: {
+  type: ActivityType;
+  limit?: { count: number; period: (typeof PERIODS)[number] } | undefined;
+}): { count: number; period: (typeof PERIODS)[number] } | null {
   if (activity.type === 'registration') return { count: 1, period: 'lifetime' };
   if (activity.type === 'birthday') return activity.limit ?? { count: 1, period: 'year' };
   return activity.limit ?? null;

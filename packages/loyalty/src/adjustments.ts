@@ -80,18 +80,52 @@ export function createAdjustments(runtime: LoyaltyRuntime) {
     input: adjustSchema,
     permission: 'loyalty.adjust',
     idempotency: 'required',
-    moves: { gives: ['points'], limits: ['points-adjustment'], measure: 'the money value of the points added or taken' },
+    moves: {
+      gives: ['points'],
+      limits: ['points-adjustment'],
+      measure: 'the money value of the points added or taken',
+    },
     async run(ctx, input): Promise<PointsResult> {
       const { member, store, timeZone } = await where(ctx, input.customerId, input.storeId);
-      const { approvedBy } = await ctx.requireAuthority('points-adjustment', valueOfPoints(Math.abs(input.points), cfg.pointValue), input.approvedBy);
-      const posting = { customerId: member.id, kind: 'adjustment' as const, storeId: store, reason: input.reason, details: approvedBy ? { approvedBy } : {} };
+      const { approvedBy } = await ctx.requireAuthority(
+        'points-adjustment',
+        valueOfPoints(Math.abs(input.points), cfg.pointValue),
+        input.approvedBy,
+      );
+      const posting = {
+        customerId: member.id,
+        kind: 'adjustment' as const,
+        storeId: store,
+        reason: input.reason,
+        details: approvedBy ? { approvedBy } : {},
+      };
       const entry =
         input.points > 0
-          ? (await ledger.credit(ctx, { ...posting, points: input.points, expiry: expiryOf(cfg.expiry, ctx.now, timeZone) })).entry
+          ? (
+              await ledger.credit(ctx, {
+                ...posting,
+                points: input.points,
+                expiry: expiryOf(cfg.expiry, ctx.now, timeZone),
+              })
+            ).entry
           : (await ledger.debit(ctx, { ...posting, points: -input.points, mode: 'guarded' })).entry!;
-      ctx.audit({ type: 'points-entry', id: entry.id, customerId: member.id }, { points: input.points, ...(approvedBy ? { approvedBy } : {}) });
-      await ctx.addTimeline({ customerId: member.id, source: 'loyalty', kind: 'points-adjusted', summary: `Points adjusted by ${input.points > 0 ? '+' : ''}${input.points}`, storeId: store, ref: { type: 'points-entry', id: entry.id } });
-      await ctx.emit('points.adjusted', { customerId: member.id, entryId: entry.id, points: input.points }, { customerId: member.id });
+      ctx.audit(
+        { type: 'points-entry', id: entry.id, customerId: member.id },
+        { points: input.points, ...(approvedBy ? { approvedBy } : {}) },
+      );
+      await ctx.addTimeline({
+        customerId: member.id,
+        source: 'loyalty',
+        kind: 'points-adjusted',
+        summary: `Points adjusted by ${input.points > 0 ? '+' : ''}${input.points}`,
+        storeId: store,
+        ref: { type: 'points-entry', id: entry.id },
+      });
+      await ctx.emit(
+        'points.adjusted',
+        { customerId: member.id, entryId: entry.id, points: input.points },
+        { customerId: member.id },
+      );
       return { entryId: entry.id, points: input.points, balance: entry.balanceAfter };
     },
   });
@@ -104,12 +138,43 @@ export function createAdjustments(runtime: LoyaltyRuntime) {
     moves: { gives: ['points'], limits: GOODWILL_LIMITS, measure: 'the money value of the points granted' },
     async run(ctx, input): Promise<PointsResult> {
       const { member, store, timeZone } = await where(ctx, input.customerId, input.storeId);
-      const { approvedBy } = await ctx.requireAuthority(GOODWILL_LIMITS, valueOfPoints(input.points, cfg.pointValue), input.approvedBy);
+      const { approvedBy } = await ctx.requireAuthority(
+        GOODWILL_LIMITS,
+        valueOfPoints(input.points, cfg.pointValue),
+        input.approvedBy,
+      );
       const ref = input.ref ?? null;
-      const { entry } = await ledger.credit(ctx, { customerId: member.id, kind: 'goodwill', points: input.points, storeId: store, ref, reason: input.reason, expiry: expiryOf(cfg.expiry, ctx.now, timeZone), details: approvedBy ? { approvedBy } : {} });
-      ctx.audit({ type: 'points-entry', id: entry.id, customerId: member.id }, { points: input.points, ...(ref ? { refType: ref.type, refId: ref.id } : {}), ...(approvedBy ? { approvedBy } : {}) });
-      await ctx.addTimeline({ customerId: member.id, source: 'loyalty', kind: 'points-goodwill', summary: `${input.points} goodwill ${input.points === 1 ? 'point' : 'points'} granted`, storeId: store, ref });
-      await ctx.emit('points.goodwill-granted', { customerId: member.id, entryId: entry.id, points: input.points, ref }, { customerId: member.id });
+      const { entry } = await ledger.credit(ctx, {
+        customerId: member.id,
+        kind: 'goodwill',
+        points: input.points,
+        storeId: store,
+        ref,
+        reason: input.reason,
+        expiry: expiryOf(cfg.expiry, ctx.now, timeZone),
+        details: approvedBy ? { approvedBy } : {},
+      });
+      ctx.audit(
+        { type: 'points-entry', id: entry.id, customerId: member.id },
+        {
+          points: input.points,
+          ...(ref ? { refType: ref.type, refId: ref.id } : {}),
+          ...(approvedBy ? { approvedBy } : {}),
+        },
+      );
+      await ctx.addTimeline({
+        customerId: member.id,
+        source: 'loyalty',
+        kind: 'points-goodwill',
+        summary: `${input.points} goodwill ${input.points === 1 ? 'point' : 'points'} granted`,
+        storeId: store,
+        ref,
+      });
+      await ctx.emit(
+        'points.goodwill-granted',
+        { customerId: member.id, entryId: entry.id, points: input.points, ref },
+        { customerId: member.id },
+      );
       return { entryId: entry.id, points: input.points, balance: entry.balanceAfter };
     },
   });
@@ -121,10 +186,25 @@ export function createAdjustments(runtime: LoyaltyRuntime) {
     idempotency: 'required',
     async run(ctx, input): Promise<PointsResult & { value: number }> {
       const { member, store } = await where(ctx, input.customerId, input.storeId);
-      const { entry } = await ledger.debit(ctx, { customerId: member.id, kind: 'redeem', points: input.points, mode: 'guarded', storeId: store, ref: input.ref, reason: input.reason ?? null });
+      const { entry } = await ledger.debit(ctx, {
+        customerId: member.id,
+        kind: 'redeem',
+        points: input.points,
+        mode: 'guarded',
+        storeId: store,
+        ref: input.ref,
+        reason: input.reason ?? null,
+      });
       const value = valueOfPoints(input.points, cfg.pointValue);
-      ctx.audit({ type: 'points-entry', id: entry!.id, customerId: member.id }, { points: input.points, refType: input.ref.type, refId: input.ref.id });
-      await ctx.emit('points.redeemed', { customerId: member.id, entryId: entry!.id, points: input.points, value, ref: input.ref }, { customerId: member.id });
+      ctx.audit(
+        { type: 'points-entry', id: entry!.id, customerId: member.id },
+        { points: input.points, refType: input.ref.type, refId: input.ref.id },
+      );
+      await ctx.emit(
+        'points.redeemed',
+        { customerId: member.id, entryId: entry!.id, points: input.points, value, ref: input.ref },
+        { customerId: member.id },
+      );
       return { entryId: entry!.id, points: input.points, value, balance: entry!.balanceAfter };
     },
   });

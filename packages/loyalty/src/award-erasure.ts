@@ -35,7 +35,8 @@ export function erasedQuoteContext(context: JsonValue, named: ReadonlySet<string
     }
     out['birthDate'] = birthdayMonth ? `${STAND_IN_YEAR}-${context['birthDate'].slice(5, 7)}-01` : null;
   }
-  if (Array.isArray(context['segments'])) out['segments'] = context['segments'].filter((s) => typeof s === 'string' && named.has(s));
+  if (Array.isArray(context['segments']))
+    out['segments'] = context['segments'].filter((s) => typeof s === 'string' && named.has(s));
   return out;
 }
 

@@ -58,10 +58,22 @@ export const basketSchema = z
     let total = 0;
     basket.lines.forEach((line, i) => {
       const gross = lineGross(toMilli(line.quantity) ?? 0, line.unitPrice);
-      if ((line.discount ?? 0) > gross) ctx.addIssue({ code: 'custom', path: ['lines', i, 'discount'], message: `discount ${line.discount} exceeds the line price ${gross}`, params: { code: 'discount_exceeds_price' } });
+      if ((line.discount ?? 0) > gross)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lines', i, 'discount'],
+          message: `discount ${line.discount} exceeds the line price ${gross}`,
+          params: { code: 'discount_exceeds_price' },
+        });
       total += gross - (line.discount ?? 0);
     });
-    if ((basket.vouchers ?? 0) > total) ctx.addIssue({ code: 'custom', path: ['vouchers'], message: `vouchers ${basket.vouchers} exceed the basket total ${total}`, params: { code: 'vouchers_exceed_total' } });
+    if ((basket.vouchers ?? 0) > total)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vouchers'],
+        message: `vouchers ${basket.vouchers} exceed the basket total ${total}`,
+        params: { code: 'vouchers_exceed_total' },
+      });
   });
 
 /** A basket line as the POS sends it. */
@@ -107,9 +119,13 @@ const remember = (set: Set<string>, v: string) => {
   set.add(v);
   return true;
 };
-const isCode = (v: unknown): v is string => typeof v === 'string' && (seenCodes.has(v) || (v.length >= 1 && v.length <= 64 && CODE.test(v) && remember(seenCodes, v)));
+const isCode = (v: unknown): v is string =>
+  typeof v === 'string' &&
+  (seenCodes.has(v) || (v.length >= 1 && v.length <= 64 && CODE.test(v) && remember(seenCodes, v)));
 const isLabel = (v: unknown): v is string =>
-  typeof v === 'string' && (seenLabels.has(v) || (v.length >= 1 && v.length <= 64 && !CONTROL.test(v) && v.trim() === v && remember(seenLabels, v)));
+  typeof v === 'string' &&
+  (seenLabels.has(v) ||
+    (v.length >= 1 && v.length <= 64 && !CONTROL.test(v) && v.trim() === v && remember(seenLabels, v)));
 const isMinor = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const LINE_KEYS = new Set(['sku', 'name', 'category', 'brand', 'quantity', 'unitPrice', 'discount']);
 
@@ -117,7 +133,9 @@ const LINE_KEYS = new Set(['sku', 'name', 'category', 'brand', 'quantity', 'unit
  * Prices the lines of a basket the fast check accepts, or returns `null` so the caller asks zod.
  * Conservative: it accepts a subset of what {@link basketSchema} accepts, with the same result.
  */
-export function priceBasketFast(input: unknown): { lines: PricedLine[]; vouchers: number; sources: readonly object[] } | null {
+export function priceBasketFast(
+  input: unknown,
+): { lines: PricedLine[]; vouchers: number; sources: readonly object[] } | null {
   if (!isPlain(input)) return null;
   for (const k in input) if (k !== 'lines' && k !== 'vouchers') return null;
   const raw = input['lines'];
@@ -133,7 +151,8 @@ export function priceBasketFast(input: unknown): { lines: PricedLine[]; vouchers
     const { sku, name, category, brand, quantity, unitPrice, discount } = l;
     if (!isCode(sku) || !isLabel(category)) return null;
     if (brand !== undefined && !isLabel(brand)) return null;
-    if (name !== undefined && (typeof name !== 'string' || name.length < 1 || name.length > 200 || CONTROL.test(name))) return null;
+    if (name !== undefined && (typeof name !== 'string' || name.length < 1 || name.length > 200 || CONTROL.test(name)))
+      return null;
     if (typeof quantity !== 'number' || !(quantity > 0) || quantity > 1_000_000) return null;
     const quantityMilli = toMilli(quantity);
     if (quantityMilli === null || !isMinor(unitPrice)) return null;
@@ -142,14 +161,28 @@ export function priceBasketFast(input: unknown): { lines: PricedLine[]; vouchers
     const d = discount ?? 0;
     if (d > gross) return null;
     total += gross - d;
-    lines[i] = { index: i, sku, name: name ?? null, category, brand: brand ?? null, quantityMilli, gross, discount: d, net: gross - d, base: gross - d };
+    lines[i] = {
+      index: i,
+      sku,
+      name: name ?? null,
+      category,
+      brand: brand ?? null,
+      quantityMilli,
+      gross,
+      discount: d,
+      net: gross - d,
+      base: gross - d,
+    };
   }
   if ((vouchers ?? 0) > total) return null;
   return { lines, vouchers: vouchers ?? 0, sources: raw as object[] };
 }
 
 /** Validates and prices a basket: the fast check first, zod (with every problem by path) otherwise. */
-export function priceBasket(input: unknown, path: ReadonlyArray<string | number> = ['basket']): { lines: PricedLine[]; vouchers: number; sources?: readonly object[] } {
+export function priceBasket(
+  input: unknown,
+  path: ReadonlyArray<string | number> = ['basket'],
+): { lines: PricedLine[]; vouchers: number; sources?: readonly object[] } {
   const fast = priceBasketFast(input);
   if (fast) return fast;
   const basket = parseInput(basketSchema, input, path);
@@ -158,7 +191,18 @@ export function priceBasket(input: unknown, path: ReadonlyArray<string | number>
       const quantityMilli = toMilli(l.quantity)!;
       const gross = lineGross(quantityMilli, l.unitPrice);
       const discount = l.discount ?? 0;
-      return { index, sku: l.sku, name: l.name ?? null, category: l.category, brand: l.brand ?? null, quantityMilli, gross, discount, net: gross - discount, base: gross - discount };
+      return {
+        index,
+        sku: l.sku,
+        name: l.name ?? null,
+        category: l.category,
+        brand: l.brand ?? null,
+        quantityMilli,
+        gross,
+        discount,
+        net: gross - discount,
+        base: gross - discount,
+      };
     }),
     vouchers: basket.vouchers ?? 0,
   };

@@ -34,7 +34,17 @@ export const accountsCollection = defineCollection({
 });
 
 /** Kinds of ledger entry. */
-export const ENTRY_KINDS = ['earn', 'pending-release', 'redeem', 'expire', 'clawback', 'restore', 'adjustment', 'goodwill', 'transfer'] as const;
+export const ENTRY_KINDS = [
+  'earn',
+  'pending-release',
+  'redeem',
+  'expire',
+  'clawback',
+  'restore',
+  'adjustment',
+  'goodwill',
+  'transfer',
+] as const;
 /** A kind of ledger entry. */
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 
@@ -320,11 +330,33 @@ export const vouchersCollection = defineCollection({
     { name: 'loyalty_vouchers_purchase', fields: ['purchaseId'] },
   ],
   customerKey: 'customerId',
-  plain: ['code', 'templateId', 'status', 'terms', 'source', 'refType', 'refId', 'storeId', 'holdId', 'heldStoreId', 'heldTerminalId', 'purchaseId'],
+  plain: [
+    'code',
+    'templateId',
+    'status',
+    'terms',
+    'source',
+    'refType',
+    'refId',
+    'storeId',
+    'holdId',
+    'heldStoreId',
+    'heldTerminalId',
+    'purchaseId',
+  ],
 });
 
 /** Kinds of voucher entry. */
-export const VOUCHER_ENTRY_KINDS = ['issued', 'held', 'released', 'redeemed', 'restored', 'charged-back', 'expired', 'cancelled'] as const;
+export const VOUCHER_ENTRY_KINDS = [
+  'issued',
+  'held',
+  'released',
+  'redeemed',
+  'restored',
+  'charged-back',
+  'expired',
+  'cancelled',
+] as const;
 /** A kind of voucher entry. */
 export type VoucherEntryKind = (typeof VOUCHER_ENTRY_KINDS)[number];
 
@@ -418,7 +450,15 @@ export const storedValueCardsCollection = defineCollection({
 });
 
 /** Kinds of stored-value entry. */
-export const STORED_VALUE_ENTRY_KINDS = ['load', 'top-up', 'bonus', 'spend', 'refund', 'transfer-out', 'transfer-in'] as const;
+export const STORED_VALUE_ENTRY_KINDS = [
+  'load',
+  'top-up',
+  'bonus',
+  'spend',
+  'refund',
+  'transfer-out',
+  'transfer-in',
+] as const;
 /** A kind of stored-value entry. */
 export type StoredValueEntryKind = (typeof STORED_VALUE_ENTRY_KINDS)[number];
 
@@ -509,7 +549,12 @@ export const pointsCollections = [
 export const voucherCollections = [voucherTemplatesCollection, vouchersCollection, voucherEntriesCollection] as const;
 
 /** The stored-value collections. */
-export const storedValueCollections = [storedValueProductsCollection, storedValueCardsCollection, storedValueEntriesCollection, storedValuePaymentsCollection] as const;
+export const storedValueCollections = [
+  storedValueProductsCollection,
+  storedValueCardsCollection,
+  storedValueEntriesCollection,
+  storedValuePaymentsCollection,
+] as const;
 
 /** Every collection of the module. */
 export const loyaltyCollections = [...pointsCollections, ...voucherCollections, ...storedValueCollections] as const;

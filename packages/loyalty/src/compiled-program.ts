@@ -7,7 +7,15 @@ import { canonicalJson, fingerprint } from '@clientele/core';
 import type { BasketTest, CompileEnv, LineTest, MatchedTest } from './conditions.js';
 import type { Period } from './local-time.js';
 import { moneyFormatter } from './money-format.js';
-import { createRegistry, parseProgram, type KindOptions, type KindRegistry, type ProgramConfig, type ProgramInput, type RuleConfig } from './program.js';
+import {
+  createRegistry,
+  parseProgram,
+  type KindOptions,
+  type KindRegistry,
+  type ProgramConfig,
+  type ProgramInput,
+  type RuleConfig,
+} from './program.js';
 import type { CompiledAction } from './rule-kinds.js';
 
 /** Caps as compiled. */
@@ -87,7 +95,9 @@ export interface CompiledProgram {
   readonly registry: KindRegistry;
 }
 
-const noCaps = (c: { perOrder?: number | undefined; perDay?: number | undefined; perCustomer?: number | undefined } | undefined): Caps => ({
+const noCaps = (
+  c: { perOrder?: number | undefined; perDay?: number | undefined; perCustomer?: number | undefined } | undefined,
+): Caps => ({
   perOrder: c?.perOrder ?? null,
   perDay: c?.perDay ?? null,
   perCustomer: c?.perCustomer ?? null,
@@ -102,7 +112,9 @@ export function factorLabel(hundredths: number): string {
 export function compileConfig(config: ProgramConfig, registry: KindRegistry): CompiledProgram {
   const money = moneyFormatter(config.currency);
   const env: CompileEnv = { money };
-  const sorted = [...(config.earn as RuleConfig[])].sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sorted = [...(config.earn as RuleConfig[])].sort(
+    (a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
   const orderOf = new Map(sorted.map((r, i) => [r.id, i]));
   const rules: CompiledRule[] = sorted.map((rule, order) => {
     const kind = registry.rules.get(rule.kind)!;
@@ -122,7 +134,10 @@ export function compileConfig(config: ProgramConfig, registry: KindRegistry): Co
       exceptTests.push(registry.conditions.get(code)!.compile(args, env) as LineTest);
     }
     const action = kind.compile(rule, env);
-    const appliesTo = action.stage === 'multiplier' && action.appliesTo ? new Set(action.appliesTo.map((id) => orderOf.get(id)!)) : null;
+    const appliesTo =
+      action.stage === 'multiplier' && action.appliesTo
+        ? new Set(action.appliesTo.map((id) => orderOf.get(id)!))
+        : null;
     const wanted = lineTests.map((t) => t.describe);
     if (exceptTests.length) wanted.push(`not ${exceptTests.map((t) => t.describe).join(', not ')}`);
     return {
@@ -156,7 +171,11 @@ export function compileConfig(config: ProgramConfig, registry: KindRegistry): Co
     if (args === undefined) continue;
     exclude.push(registry.conditions.get(code)!.compile(args, env) as LineTest);
   }
-  const index = { category: new Map<string, number[]>(), sku: new Map<string, number[]>(), brand: new Map<string, number[]>() };
+  const index = {
+    category: new Map<string, number[]>(),
+    sku: new Map<string, number[]>(),
+    brand: new Map<string, number[]>(),
+  };
   const scanned: number[] = [];
   for (const rule of rules) {
     if (!rule.readsLines) continue;

@@ -68,7 +68,8 @@ export function defineCondition<S extends z.ZodType>(kind: {
 }
 
 const labels = z.array(labelSchema).min(1, 'list at least one value').max(1000);
-const list = (values: readonly string[]) => (values.length <= 4 ? values.join(' or ') : `${values.slice(0, 3).join(', ')} or ${values.length - 3} more`);
+const list = (values: readonly string[]) =>
+  values.length <= 4 ? values.join(' or ') : `${values.slice(0, 3).join(', ')} or ${values.length - 3} more`;
 
 function lineSet(code: 'category' | 'sku' | 'brand', noun: string): BasketConditionKind<string[]> {
   return defineCondition({
@@ -80,7 +81,8 @@ function lineSet(code: 'category' | 'sku' | 'brand', noun: string): BasketCondit
       const set = new Set(values);
       const describe = `${noun} ${list(values)}`;
       const index = { field: code, values };
-      if (code === 'brand') return { scope: 'line', test: (l) => l.brand !== null && set.has(l.brand), describe, index };
+      if (code === 'brand')
+        return { scope: 'line', test: (l) => l.brand !== null && set.has(l.brand), describe, index };
       if (code === 'sku') return { scope: 'line', test: (l) => set.has(l.sku), describe, index };
       return { scope: 'line', test: (l) => set.has(l.category), describe, index };
     },
@@ -102,7 +104,11 @@ export const BUILT_IN_BASKET_CONDITIONS: readonly BasketConditionKind[] = [
     args: z.array(codeSchema).min(1).max(10_000),
     compile(stores) {
       const set = new Set(stores);
-      return { scope: 'basket', test: (f) => set.has(f.storeId), reason: (f) => `only in store ${list(stores)} (this is ${f.storeId})` };
+      return {
+        scope: 'basket',
+        test: (f) => set.has(f.storeId),
+        reason: (f) => `only in store ${list(stores)} (this is ${f.storeId})`,
+      };
     },
   }),
   defineCondition({
@@ -112,7 +118,11 @@ export const BUILT_IN_BASKET_CONDITIONS: readonly BasketConditionKind[] = [
     args: z.array(z.enum(CHANNELS)).min(1),
     compile(channels) {
       const set = new Set<string>(channels);
-      return { scope: 'basket', test: (f) => set.has(f.channel), reason: (f) => `only through ${list(channels)} (this sale: ${f.channel})` };
+      return {
+        scope: 'basket',
+        test: (f) => set.has(f.channel),
+        reason: (f) => `only through ${list(channels)} (this sale: ${f.channel})`,
+      };
     },
   }),
   defineCondition({
@@ -122,18 +132,25 @@ export const BUILT_IN_BASKET_CONDITIONS: readonly BasketConditionKind[] = [
     args: z.array(z.enum(WEEKDAYS)).min(1),
     compile(days) {
       const set = new Set<string>(days);
-      return { scope: 'basket', test: (f) => set.has(f.local.weekday), reason: (f) => `only on ${days.join(', ')} (today is ${f.local.weekday})` };
+      return {
+        scope: 'basket',
+        test: (f) => set.has(f.local.weekday),
+        reason: (f) => `only on ${days.join(', ')} (today is ${f.local.weekday})`,
+      };
     },
   }),
   defineCondition({
     code: 'dates',
     scope: 'basket',
-    description: "Sales between two local dates, both included (either end may be open).",
+    description: 'Sales between two local dates, both included (either end may be open).',
     args: z
       .object({ from: dateSchema.optional(), to: dateSchema.optional() })
       .strict()
       .refine((d) => d.from !== undefined || d.to !== undefined, 'give from, to or both')
-      .refine((d) => d.from === undefined || d.to === undefined || d.from <= d.to, { message: 'from is after to', path: ['to'] }),
+      .refine((d) => d.from === undefined || d.to === undefined || d.from <= d.to, {
+        message: 'from is after to',
+        path: ['to'],
+      }),
     compile({ from, to }) {
       const span = from && to ? `from ${from} to ${to}` : from ? `from ${from}` : `until ${to}`;
       return {
@@ -146,7 +163,7 @@ export const BUILT_IN_BASKET_CONDITIONS: readonly BasketConditionKind[] = [
   defineCondition({
     code: 'time',
     scope: 'basket',
-    description: "Sales between two local times of day (from included, to excluded).",
+    description: 'Sales between two local times of day (from included, to excluded).',
     args: z
       .object({ from: hhmm, to: hhmm })
       .strict()
@@ -154,7 +171,11 @@ export const BUILT_IN_BASKET_CONDITIONS: readonly BasketConditionKind[] = [
     compile({ from, to }) {
       const a = toMinute(from);
       const b = toMinute(to);
-      return { scope: 'basket', test: (f) => f.local.minute >= a && f.local.minute < b, reason: () => `only between ${from} and ${to}` };
+      return {
+        scope: 'basket',
+        test: (f) => f.local.minute >= a && f.local.minute < b,
+        reason: () => `only between ${from} and ${to}`,
+      };
     },
   }),
   defineCondition({
@@ -164,7 +185,11 @@ export const BUILT_IN_BASKET_CONDITIONS: readonly BasketConditionKind[] = [
     args: z.array(codeSchema).min(1),
     compile(tiers) {
       const set = new Set(tiers);
-      return { scope: 'basket', test: (f) => f.tier !== null && set.has(f.tier), reason: (f) => `only for tier ${list(tiers)} (member is ${f.tier ?? 'not in a tier'})` };
+      return {
+        scope: 'basket',
+        test: (f) => f.tier !== null && set.has(f.tier),
+        reason: (f) => `only for tier ${list(tiers)} (member is ${f.tier ?? 'not in a tier'})`,
+      };
     },
   }),
   defineCondition({
@@ -189,7 +214,11 @@ export const BUILT_IN_BASKET_CONDITIONS: readonly BasketConditionKind[] = [
     description: "true: only the member's first purchase; false: every purchase but the first.",
     args: z.boolean(),
     compile(first) {
-      return { scope: 'basket', test: (f) => f.firstPurchase === first, reason: () => (first ? 'only on the first purchase' : 'not on the first purchase') };
+      return {
+        scope: 'basket',
+        test: (f) => f.firstPurchase === first,
+        reason: () => (first ? 'only on the first purchase' : 'not on the first purchase'),
+      };
     },
   }),
   defineCondition({
@@ -201,7 +230,10 @@ export const BUILT_IN_BASKET_CONDITIONS: readonly BasketConditionKind[] = [
       return {
         scope: 'basket',
         test: (f) => f.birthdayMonth,
-        reason: (f) => (f.birthDate === null ? 'only in the birthday month (birth date unknown)' : `only in the birthday month (${f.birthDate.slice(5, 7)})`),
+        reason: (f) =>
+          f.birthDate === null
+            ? 'only in the birthday month (birth date unknown)'
+            : `only in the birthday month (${f.birthDate.slice(5, 7)})`,
       };
     },
   }),
@@ -211,16 +243,24 @@ export const BUILT_IN_BASKET_CONDITIONS: readonly BasketConditionKind[] = [
     description: 'The eligible basket (lines not excluded, at the base amount) reaches this many minor units.',
     args: z.number().int('minimum baskets are whole minor units').positive('minimum baskets are positive'),
     compile(min, env) {
-      return { scope: 'basket', test: (f) => f.eligibleBase >= min, reason: (f) => `minimum basket ${env.money(min)} not met (${env.money(f.eligibleBase)})` };
+      return {
+        scope: 'basket',
+        test: (f) => f.eligibleBase >= min,
+        reason: (f) => `minimum basket ${env.money(min)} not met (${env.money(f.eligibleBase)})`,
+      };
     },
   }),
   defineCondition({
     code: 'minSpend',
     scope: 'matched',
-    description: "The lines the rule matched reach this many minor units (at the base amount).",
+    description: 'The lines the rule matched reach this many minor units (at the base amount).',
     args: z.number().int('minimum spends are whole minor units').positive('minimum spends are positive'),
     compile(min, env) {
-      return { scope: 'matched', test: (base) => base >= min, reason: (base) => `minimum spend ${env.money(min)} on matching lines not met (${env.money(base)})` };
+      return {
+        scope: 'matched',
+        test: (base) => base >= min,
+        reason: (base) => `minimum spend ${env.money(min)} on matching lines not met (${env.money(base)})`,
+      };
     },
   }),
 ];

@@ -28,7 +28,13 @@ async function create(ctx: LoyaltyContext, key: string, customerId: string | nul
   }
 }
 
-async function bump(ctx: LoyaltyContext, key: string, delta: number, customerId: string | null, guard: { min?: number; max?: number }): Promise<boolean> {
+async function bump(
+  ctx: LoyaltyContext,
+  key: string,
+  delta: number,
+  customerId: string | null,
+  guard: { min?: number; max?: number },
+): Promise<boolean> {
   if (!(await ctx.tx.get(countersCollection, key))) {
     if (delta < (guard.min ?? 0) || (guard.max !== undefined && delta > guard.max)) return false;
     if (await create(ctx, key, customerId, delta)) return true;
@@ -55,7 +61,12 @@ export async function applyCounters(ctx: LoyaltyContext, uses: readonly CounterU
 }
 
 /** Moves one counter by `delta`, never below zero (returns give back what their sale counted). */
-export async function adjustCounter(ctx: LoyaltyContext, key: string, delta: number, customerId: string | null): Promise<void> {
+export async function adjustCounter(
+  ctx: LoyaltyContext,
+  key: string,
+  delta: number,
+  customerId: string | null,
+): Promise<void> {
   if (delta === 0) return;
   const row = await ctx.tx.get(countersCollection, key);
   if (!row) {
@@ -66,6 +77,11 @@ export async function adjustCounter(ctx: LoyaltyContext, key: string, delta: num
 }
 
 /** Counts one use of a limited thing (an activity) unless the limit is reached; returns whether it counted. */
-export async function takeUse(ctx: LoyaltyContext, key: string, limit: number, customerId: string | null): Promise<boolean> {
+export async function takeUse(
+  ctx: LoyaltyContext,
+  key: string,
+  limit: number,
+  customerId: string | null,
+): Promise<boolean> {
   return bump(ctx, key, 1, customerId, { max: limit });
 }

@@ -8,7 +8,14 @@
  */
 import { z } from 'zod';
 import type { JsonValue } from '@clientele/core';
-import { accountsCollection, holdsCollection, lotsCollection, storedValueCardsCollection, storedValuePaymentsCollection, vouchersCollection } from './collections.js';
+import {
+  accountsCollection,
+  holdsCollection,
+  lotsCollection,
+  storedValueCardsCollection,
+  storedValuePaymentsCollection,
+  vouchersCollection,
+} from './collections.js';
 import type { HoldService } from './holds.js';
 import type { StoredValueService } from './stored-value-service.js';
 import type { VoucherService } from './voucher-service.js';
@@ -22,7 +29,11 @@ const SYSTEM = { actor: { system: 'loyalty-scheduler' } } as const;
 const ids = z.object({ ids: z.array(z.string().min(1).max(80)).min(1).max(BATCH), at: z.date() }).strict();
 
 /** Builds the due-work runner. */
-export function createDueWork(runtime: LoyaltyRuntime, holds: HoldService, money: { vouchers: VoucherService; storedValue: StoredValueService }) {
+export function createDueWork(
+  runtime: LoyaltyRuntime,
+  holds: HoldService,
+  money: { vouchers: VoucherService; storedValue: StoredValueService },
+) {
   const { kernel, ledger, tiers } = runtime;
   const cfg = runtime.program.config;
   const store = kernel.store;
@@ -31,7 +42,12 @@ export function createDueWork(runtime: LoyaltyRuntime, holds: HoldService, money
    * A batch of one kind of due work: the ids a due query found, done in one transaction, audited as
    * `target` with what the work reports.
    */
-  function batchCommand<O>(name: string, target: string, work: (ctx: LoyaltyContext, input: z.output<typeof ids>) => Promise<O>, details: (out: O) => Record<string, JsonValue>) {
+  function batchCommand<O>(
+    name: string,
+    target: string,
+    work: (ctx: LoyaltyContext, input: z.output<typeof ids>) => Promise<O>,
+    details: (out: O) => Record<string, JsonValue>,
+  ) {
     return kernel.command({
       name,
       input: ids,
@@ -45,7 +61,12 @@ export function createDueWork(runtime: LoyaltyRuntime, holds: HoldService, money
     });
   }
 
-  const expireHolds = batchCommand('loyalty.expire-holds', 'points-holds', (ctx, input) => holds.expireDue(ctx, input.ids, input.at), (n) => ({ expired: n }));
+  const expireHolds = batchCommand(
+    'loyalty.expire-holds',
+    'points-holds',
+    (ctx, input) => holds.expireDue(ctx, input.ids, input.at),
+    (n) => ({ expired: n }),
+  );
 
   const releasePending = batchCommand(
     'loyalty.release-pending',
@@ -54,11 +75,16 @@ export function createDueWork(runtime: LoyaltyRuntime, holds: HoldService, money
       let points = 0;
       for (const id of input.ids) {
         const lot = await ctx.tx.get(lotsCollection, id);
-        if (!lot || lot.status !== 'pending' || lot.releaseAt === null || lot.releaseAt.getTime() > input.at.getTime()) continue;
+        if (lot?.status !== 'pending' || lot.releaseAt === null || lot.releaseAt.getTime() > input.at.getTime())
+          continue;
         const r = await ledger.release(ctx, lot);
         if (!r) continue;
         points += r.points;
-        await ctx.emit('points.released', { customerId: lot.customerId, entryId: r.entry.id, points: r.points, lotId: lot.id }, { customerId: lot.customerId });
+        await ctx.emit(
+          'points.released',
+          { customerId: lot.customerId, entryId: r.entry.id, points: r.points, lotId: lot.id },
+          { customerId: lot.customerId },
+        );
       }
       return points;
     },
@@ -72,13 +98,39 @@ export function createDueWork(runtime: LoyaltyRuntime, holds: HoldService, money
       let points = 0;
       for (const id of input.ids) {
         const lot = await ctx.tx.get(lotsCollection, id);
-        if (!lot || lot.status !== 'available' || lot.expiresAt === null || lot.expiresAt.getTime() > input.at.getTime() || lot.remaining <= 0) continue;
+        if (
+          lot?.status !== 'available' ||
+          lot.expiresAt === null ||
+          lot.expiresAt.getTime() > input.at.getTime() ||
+          lot.remaining <= 0
+        )
+          continue;
         // Points a hold has reserved stay until the hold ends (`available` takes only what is spendable).
-        const r = await ledger.debit(ctx, { customerId: lot.customerId, kind: 'expire', points: lot.remaining, mode: 'available', onlyLot: lot.id, storeId: lot.storeId, ref: { type: 'lot', id: lot.id }, details: { lastDay: lot.lastDay } });
+        const r = await ledger.debit(ctx, {
+          customerId: lot.customerId,
+          kind: 'expire',
+          points: lot.remaining,
+          mode: 'available',
+          onlyLot: lot.id,
+          storeId: lot.storeId,
+          ref: { type: 'lot', id: lot.id },
+          details: { lastDay: lot.lastDay },
+        });
         if (!r.entry) continue;
         points += r.points;
-        await ctx.addTimeline({ customerId: lot.customerId, source: 'loyalty', kind: 'points-expired', summary: `${pointsText(r.points)} expired (valid through ${lot.lastDay})`, storeId: lot.storeId, ref: { type: 'points-entry', id: r.entry.id } });
-        await ctx.emit('points.expired', { customerId: lot.customerId, entryId: r.entry.id, points: r.points, lotId: lot.id }, { customerId: lot.customerId });
+        await ctx.addTimeline({
+          customerId: lot.customerId,
+          source: 'loyalty',
+          kind: 'points-expired',
+          summary: `${pointsText(r.points)} expired (valid through ${lot.lastDay})`,
+          storeId: lot.storeId,
+          ref: { type: 'points-entry', id: r.entry.id },
+        });
+        await ctx.emit(
+          'points.expired',
+          { customerId: lot.customerId, entryId: r.entry.id, points: r.points, lotId: lot.id },
+          { customerId: lot.customerId },
+        );
       }
       return points;
     },
@@ -91,7 +143,12 @@ export function createDueWork(runtime: LoyaltyRuntime, holds: HoldService, money
     async (ctx, input) => {
       const byMember = new Map<string, Map<string, { points: number; expiresAt: Date }>>();
       for (const id of input.ids) {
-        const lot = await ctx.tx.consume(lotsCollection, id, { status: 'available', warnedAt: { isNull: true } }, { warnedAt: ctx.now });
+        const lot = await ctx.tx.consume(
+          lotsCollection,
+          id,
+          { status: 'available', warnedAt: { isNull: true } },
+          { warnedAt: ctx.now },
+        );
         if (!lot || lot.lastDay === null || lot.expiresAt === null || lot.remaining <= 0) continue;
         const days = byMember.get(lot.customerId) ?? new Map();
         const slot = days.get(lot.lastDay) ?? { points: 0, expiresAt: lot.expiresAt };
@@ -103,7 +160,11 @@ export function createDueWork(runtime: LoyaltyRuntime, holds: HoldService, money
       for (const [customerId, days] of byMember) {
         for (const [lastDay, slot] of days) {
           warned++;
-          await ctx.emit('points.expiring', { customerId, points: slot.points, lastDay, expiresAt: slot.expiresAt.toISOString() }, { customerId });
+          await ctx.emit(
+            'points.expiring',
+            { customerId, points: slot.points, lastDay, expiresAt: slot.expiresAt.toISOString() },
+            { customerId },
+          );
         }
       }
       return warned;
@@ -122,11 +183,22 @@ export function createDueWork(runtime: LoyaltyRuntime, holds: HoldService, money
     (moved) => ({ moved }),
   );
 
-  const expireVouchers = batchCommand('loyalty.vouchers.expire', 'vouchers', (ctx, input) => money.vouchers.expireDue(ctx, input.ids, input.at), (done) => done);
+  const expireVouchers = batchCommand(
+    'loyalty.vouchers.expire',
+    'vouchers',
+    (ctx, input) => money.vouchers.expireDue(ctx, input.ids, input.at),
+    (done) => done,
+  );
 
   const expireCardWork = kernel.command({
     name: 'loyalty.stored-value.expire',
-    input: z.object({ payments: z.array(z.string().min(1).max(80)).max(BATCH), cards: z.array(z.string().min(1).max(80)).max(BATCH), at: z.date() }).strict(),
+    input: z
+      .object({
+        payments: z.array(z.string().min(1).max(80)).max(BATCH),
+        cards: z.array(z.string().min(1).max(80)).max(BATCH),
+        at: z.date(),
+      })
+      .strict(),
     permission: 'loyalty.run-due',
     idempotency: 'optional',
     async run(ctx, input) {
@@ -137,7 +209,10 @@ export function createDueWork(runtime: LoyaltyRuntime, holds: HoldService, money
   });
 
   /** Runs over every row matching a due query once, in batches; each batch is one command. */
-  async function inBatches(find: (after: string | null) => Promise<{ rows: string[]; next: string | null }>, run: (ids: string[]) => Promise<number>): Promise<{ rows: number; total: number }> {
+  async function inBatches(
+    find: (after: string | null) => Promise<{ rows: string[]; next: string | null }>,
+    run: (ids: string[]) => Promise<number>,
+  ): Promise<{ rows: number; total: number }> {
     let after: string | null = null;
     let rows = 0;
     let total = 0;
@@ -156,21 +231,33 @@ export function createDueWork(runtime: LoyaltyRuntime, holds: HoldService, money
   async function runDue(now: Date): Promise<Record<string, number>> {
     const holdsExpired = await inBatches(
       async (after) => {
-        const p = await store.find(holdsCollection, { where: { status: 'active', expiresAt: { lte: now } }, limit: BATCH, after });
+        const p = await store.find(holdsCollection, {
+          where: { status: 'active', expiresAt: { lte: now } },
+          limit: BATCH,
+          after,
+        });
         return { rows: p.rows.map((r) => r.id), next: p.next };
       },
       (list) => expireHolds({ ids: list, at: now }, SYSTEM),
     );
     const released = await inBatches(
       async (after) => {
-        const p = await store.find(lotsCollection, { where: { status: 'pending', releaseAt: { lte: now } }, limit: BATCH, after });
+        const p = await store.find(lotsCollection, {
+          where: { status: 'pending', releaseAt: { lte: now } },
+          limit: BATCH,
+          after,
+        });
         return { rows: p.rows.map((r) => r.id), next: p.next };
       },
       (list) => releasePending({ ids: list, at: now }, SYSTEM),
     );
     const expired = await inBatches(
       async (after) => {
-        const p = await store.find(lotsCollection, { where: { status: 'available', expiresAt: { lte: now } }, limit: BATCH, after });
+        const p = await store.find(lotsCollection, {
+          where: { status: 'available', expiresAt: { lte: now } },
+          limit: BATCH,
+          after,
+        });
         return { rows: p.rows.map((r) => r.id), next: p.next };
       },
       (list) => expireLots({ ids: list, at: now }, SYSTEM),
@@ -178,11 +265,18 @@ export function createDueWork(runtime: LoyaltyRuntime, holds: HoldService, money
     let warnings = 0;
     if (cfg.warnDays !== undefined) {
       // Warn for lots whose last day falls within `warnDays` days from today (program time zone).
-      const horizon = startOfLocalDate(addDaysToDate(localTime(now, cfg.timeZone).date, cfg.warnDays + 1), cfg.timeZone);
+      const horizon = startOfLocalDate(
+        addDaysToDate(localTime(now, cfg.timeZone).date, cfg.warnDays + 1),
+        cfg.timeZone,
+      );
       warnings = (
         await inBatches(
           async (after) => {
-            const p = await store.find(lotsCollection, { where: { status: 'available', expiresAt: { gt: now, lte: horizon }, warnedAt: { isNull: true } }, limit: BATCH, after });
+            const p = await store.find(lotsCollection, {
+              where: { status: 'available', expiresAt: { gt: now, lte: horizon }, warnedAt: { isNull: true } },
+              limit: BATCH,
+              after,
+            });
             return { rows: p.rows.map((r) => r.id), next: p.next };
           },
           (list) => warn({ ids: list, at: now }, SYSTEM),
@@ -193,7 +287,11 @@ export function createDueWork(runtime: LoyaltyRuntime, holds: HoldService, money
     if (tiers.config) {
       tierReviews = await inBatches(
         async (after) => {
-          const p = await store.find(accountsCollection, { where: { tierReviewAt: { lte: now } }, limit: BATCH, after });
+          const p = await store.find(accountsCollection, {
+            where: { tierReviewAt: { lte: now } },
+            limit: BATCH,
+            after,
+          });
           return { rows: p.rows.map((r) => r.customerId), next: p.next };
         },
         (list) => reviewTiers({ ids: list, at: now }, SYSTEM),
@@ -201,7 +299,10 @@ export function createDueWork(runtime: LoyaltyRuntime, holds: HoldService, money
     }
     let vouchersReleased = 0;
     let vouchersExpired = 0;
-    for (const where of [{ status: 'held', heldUntil: { lte: now } }, { status: 'active', validUntil: { lte: now } }] as const) {
+    for (const where of [
+      { status: 'held', heldUntil: { lte: now } },
+      { status: 'active', validUntil: { lte: now } },
+    ] as const) {
       await inBatches(
         async (after) => {
           const p = await store.find(vouchersCollection, { where, limit: BATCH, after });
@@ -223,11 +324,21 @@ export function createDueWork(runtime: LoyaltyRuntime, holds: HoldService, money
     ] as const) {
       await inBatches(
         async (after) => {
-          const p = await store.find(collection as typeof storedValuePaymentsCollection, { where: where as never, limit: BATCH, after });
-          return { rows: p.rows.map((r) => (key === 'payments' ? r.id : (r as unknown as { number: string }).number)), next: p.next };
+          const p = await store.find(collection as typeof storedValuePaymentsCollection, {
+            where: where as never,
+            limit: BATCH,
+            after,
+          });
+          return {
+            rows: p.rows.map((r) => (key === 'payments' ? r.id : (r as unknown as { number: string }).number)),
+            next: p.next,
+          };
         },
         async (list) => {
-          const done = await expireCardWork({ payments: key === 'payments' ? list : [], cards: key === 'cards' ? list : [], at: now }, SYSTEM);
+          const done = await expireCardWork(
+            { payments: key === 'payments' ? list : [], cards: key === 'cards' ? list : [], at: now },
+            SYSTEM,
+          );
           authorizationsExpired += done.authorizations;
           cardsExpired += done.cards;
           return done.authorizations + done.cards;

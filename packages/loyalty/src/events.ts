@@ -7,7 +7,15 @@ export type EntryRef = { type: string; id: string } | null;
 // A type alias (not an interface) so it is assignable to the generic event map.
 export type LoyaltyEvents = {
   /** Points earned by a purchase or an activity (pending until the return window passes, when `pending`). */
-  'points.earned': { customerId: string; entryId: string; points: number; pending: boolean; source: 'purchase' | 'activity'; ref: EntryRef; storeId: string | null };
+  'points.earned': {
+    customerId: string;
+    entryId: string;
+    points: number;
+    pending: boolean;
+    source: 'purchase' | 'activity';
+    ref: EntryRef;
+    storeId: string | null;
+  };
   /** Pending points became available. */
   'points.released': { customerId: string; entryId: string; points: number; lotId: string };
   /** Points were spent (a committed hold or a direct redemption). */
@@ -17,9 +25,23 @@ export type LoyaltyEvents = {
   /** A hold ended without being spent. */
   'points.hold-released': { holdId: string; customerId: string; points: number; reason: 'cancelled' | 'expired' };
   /** A return or void took back points its lines earned. `shortfall` points could not be taken (spent); `refundDeduction` is their value when the program charges it against the refund. */
-  'points.clawed-back': { customerId: string; entryId: string | null; points: number; purchaseId: string; returnId: string | null; shortfall: number; refundDeduction: number };
+  'points.clawed-back': {
+    customerId: string;
+    entryId: string | null;
+    points: number;
+    purchaseId: string;
+    returnId: string | null;
+    shortfall: number;
+    refundDeduction: number;
+  };
   /** Points that paid for returned goods came back. */
-  'points.restored': { customerId: string; entryId: string; points: number; purchaseId: string; returnId: string | null };
+  'points.restored': {
+    customerId: string;
+    entryId: string;
+    points: number;
+    purchaseId: string;
+    returnId: string | null;
+  };
   /** Points expired. */
   'points.expired': { customerId: string; entryId: string; points: number; lotId: string };
   /** Points will expire soon (sent once per lot, `warnDays` before). */
@@ -31,37 +53,117 @@ export type LoyaltyEvents = {
   /** Points moved from a merged duplicate to the surviving record. */
   'points.transferred': { fromCustomerId: string; toCustomerId: string; points: number; pendingPoints: number };
   /** A member moved to another tier. */
-  'tier.changed': { customerId: string; from: string | null; to: string; direction: 'up' | 'down'; reason: 'qualified' | 'review' };
+  'tier.changed': {
+    customerId: string;
+    from: string | null;
+    to: string;
+    direction: 'up' | 'down';
+    reason: 'qualified' | 'review';
+  };
 
   /** A voucher was issued (`faceValue`: the most it can take off a sale). */
-  'voucher.issued': { voucherId: string; templateId: string; customerId: string | null; source: 'conversion' | 'campaign' | 'service-recovery' | 'manual'; faceValue: number; ref: EntryRef };
+  'voucher.issued': {
+    voucherId: string;
+    templateId: string;
+    customerId: string | null;
+    source: 'conversion' | 'campaign' | 'service-recovery' | 'manual';
+    faceValue: number;
+    ref: EntryRef;
+  };
   /** A voucher was held at a till. */
-  'voucher.held': { voucherId: string; customerId: string | null; holdId: string; storeId: string; terminalId: string; until: string };
+  'voucher.held': {
+    voucherId: string;
+    customerId: string | null;
+    holdId: string;
+    storeId: string;
+    terminalId: string;
+    until: string;
+  };
   /** A held voucher was released unused. */
-  'voucher.hold-released': { voucherId: string; customerId: string | null; holdId: string; reason: 'cancelled' | 'expired' };
+  'voucher.hold-released': {
+    voucherId: string;
+    customerId: string | null;
+    holdId: string;
+    reason: 'cancelled' | 'expired';
+  };
   /** A voucher paid for part of a sale. */
-  'voucher.redeemed': { voucherId: string; customerId: string | null; purchaseId: string; storeId: string; discount: number };
+  'voucher.redeemed': {
+    voucherId: string;
+    customerId: string | null;
+    purchaseId: string;
+    storeId: string;
+    discount: number;
+  };
   /** A voucher came back after its sale was voided or returned. */
-  'voucher.restored': { voucherId: string; customerId: string | null; purchaseId: string; returnId: string | null; amount: number };
+  'voucher.restored': {
+    voucherId: string;
+    customerId: string | null;
+    purchaseId: string;
+    returnId: string | null;
+    amount: number;
+  };
   /** Part of what a voucher took off is not to be paid out by a return's refund (`amount`). */
-  'voucher.charged-back': { voucherId: string; customerId: string | null; purchaseId: string; returnId: string | null; amount: number };
+  'voucher.charged-back': {
+    voucherId: string;
+    customerId: string | null;
+    purchaseId: string;
+    returnId: string | null;
+    amount: number;
+  };
   /** A voucher's time ran out unused (or its sale was undone after it had). */
   'voucher.expired': { voucherId: string; customerId: string | null };
   /** A voucher was cancelled. */
   'voucher.cancelled': { voucherId: string; customerId: string | null };
 
   /** A stored-value card was sold and activated. */
-  'stored-value.sold': { cardNumber: string; productId: string; customerId: string | null; storeId: string; amount: number };
+  'stored-value.sold': {
+    cardNumber: string;
+    productId: string;
+    customerId: string | null;
+    storeId: string;
+    amount: number;
+  };
   /** Money was loaded onto a card (`bonus` on top of `amount`). */
-  'stored-value.topped-up': { cardNumber: string; customerId: string | null; storeId: string; amount: number; bonus: number };
+  'stored-value.topped-up': {
+    cardNumber: string;
+    customerId: string | null;
+    storeId: string;
+    amount: number;
+    bonus: number;
+  };
   /** An amount was reserved on a card. */
-  'stored-value.authorized': { paymentId: string; cardNumber: string; customerId: string | null; amount: number; expiresAt: string };
+  'stored-value.authorized': {
+    paymentId: string;
+    cardNumber: string;
+    customerId: string | null;
+    amount: number;
+    expiresAt: string;
+  };
   /** A reservation ended unspent. */
-  'stored-value.released': { paymentId: string; cardNumber: string; customerId: string | null; amount: number; reason: 'cancelled' | 'expired' };
+  'stored-value.released': {
+    paymentId: string;
+    cardNumber: string;
+    customerId: string | null;
+    amount: number;
+    reason: 'cancelled' | 'expired';
+  };
   /** A card paid. */
-  'stored-value.spent': { paymentId: string; cardNumber: string; customerId: string | null; storeId: string; amount: number; ref: EntryRef };
+  'stored-value.spent': {
+    paymentId: string;
+    cardNumber: string;
+    customerId: string | null;
+    storeId: string;
+    amount: number;
+    ref: EntryRef;
+  };
   /** Money came back to a card. */
-  'stored-value.refunded': { paymentId: string; cardNumber: string; customerId: string | null; amount: number; ref: EntryRef };
+  'stored-value.refunded': {
+    paymentId: string;
+    cardNumber: string;
+    customerId: string | null;
+    amount: number;
+    ref: EntryRef;
+  };
   /** Money moved between cards. */
   'stored-value.transferred': { from: string; to: string; amount: number };
   /** A named card was reported lost and frozen. */

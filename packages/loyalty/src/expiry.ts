@@ -60,8 +60,12 @@ export function describeExpiry(policy: ExpiryPolicy): string {
     case 'days':
       return `points expire ${policy.days} days after the day they are earned`;
     case 'end-of-month':
-      return policy.afterMonths === 0 ? 'points expire at the end of the month they are earned in' : `points expire at the end of the month ${policy.afterMonths} months after they are earned`;
+      return policy.afterMonths === 0
+        ? 'points expire at the end of the month they are earned in'
+        : `points expire at the end of the month ${policy.afterMonths} months after they are earned`;
     case 'end-of-year':
-      return policy.afterMonths === 0 ? 'points expire at the end of the year they are earned in' : `points expire at the end of the year ${policy.afterMonths} months after they are earned`;
+      return policy.afterMonths === 0
+        ? 'points expire at the end of the year they are earned in'
+        : `points expire at the end of the year ${policy.afterMonths} months after they are earned`;
   }
 }

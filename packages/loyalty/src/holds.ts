@@ -5,7 +5,7 @@
  * then committed by the sale that pays with it (a payment whose method is the program's
  * `redemption.paymentMethod` and whose reference is the hold id), cancelled, or expired by `runDue`.
  */
-import { mustGet, InvalidStateError, NotFoundError, codeSchema, idSchema, invalid, type RowOf } from '@clientele/core';
+import { mustGet, InvalidStateError, codeSchema, idSchema, invalid, type RowOf } from '@clientele/core';
 import { z } from 'zod';
 import { holdsCollection } from './collections.js';
 import { activeMember, storeTimeZone } from './member-context.js';
@@ -24,7 +24,12 @@ export const reserveSchema = z
     storeId: codeSchema,
     terminalId: codeSchema,
     /** Minutes the hold lasts (default and maximum: the program's `redemption.holdMinutes`). */
-    minutes: z.number().int().positive().max(24 * 60).optional(),
+    minutes: z
+      .number()
+      .int()
+      .positive()
+      .max(24 * 60)
+      .optional(),
   })
   .strict();
 
@@ -41,8 +46,10 @@ export function createHolds(runtime: LoyaltyRuntime) {
     async run(ctx, input) {
       await storeTimeZone(ctx.tx, input.storeId);
       await activeMember(ctx.tx, input.customerId);
-      if (input.points < cfg.redemption.minPoints) throw invalid(['points'], 'below_minimum', `a redemption takes at least ${cfg.redemption.minPoints} points`);
-      if (input.minutes !== undefined && input.minutes > cfg.redemption.holdMinutes) throw invalid(['minutes'], 'too_long', `holds last at most ${cfg.redemption.holdMinutes} minutes`);
+      if (input.points < cfg.redemption.minPoints)
+        throw invalid(['points'], 'below_minimum', `a redemption takes at least ${cfg.redemption.minPoints} points`);
+      if (input.minutes !== undefined && input.minutes > cfg.redemption.holdMinutes)
+        throw invalid(['minutes'], 'too_long', `holds last at most ${cfg.redemption.holdMinutes} minutes`);
       await ledger.hold(ctx, input.customerId, -input.points);
       const hold = await ctx.tx.insert(holdsCollection, {
         id: ctx.id('lph'),
@@ -58,19 +65,35 @@ export function createHolds(runtime: LoyaltyRuntime) {
         purchaseId: null,
         entryId: null,
       });
-      ctx.audit({ type: 'points-hold', id: hold.id, customerId: hold.customerId }, { points: hold.points, storeId: hold.storeId, terminalId: hold.terminalId });
-      await ctx.emit('points.held', { holdId: hold.id, customerId: hold.customerId, points: hold.points, expiresAt: hold.expiresAt.toISOString() }, { customerId: hold.customerId });
+      ctx.audit(
+        { type: 'points-hold', id: hold.id, customerId: hold.customerId },
+        { points: hold.points, storeId: hold.storeId, terminalId: hold.terminalId },
+      );
+      await ctx.emit(
+        'points.held',
+        { holdId: hold.id, customerId: hold.customerId, points: hold.points, expiresAt: hold.expiresAt.toISOString() },
+        { customerId: hold.customerId },
+      );
       return hold;
     },
   });
 
   /** Ends an active hold without spending it. */
-  async function release(ctx: LoyaltyContext, hold: Hold, reason: 'cancelled' | 'expired', at: Date = ctx.now): Promise<Hold | null> {
+  async function release(
+    ctx: LoyaltyContext,
+    hold: Hold,
+    reason: 'cancelled' | 'expired',
+    at: Date = ctx.now,
+  ): Promise<Hold | null> {
     const when = reason === 'expired' ? { status: 'active', expiresAt: { lte: at } } : { status: 'active' };
     const closed = await ctx.tx.consume(holdsCollection, hold.id, when, { status: reason, closedAt: ctx.now });
     if (!closed) return null;
     await ledger.hold(ctx, hold.customerId, hold.points);
-    await ctx.emit('points.hold-released', { holdId: hold.id, customerId: hold.customerId, points: hold.points, reason }, { customerId: hold.customerId });
+    await ctx.emit(
+      'points.hold-released',
+      { holdId: hold.id, customerId: hold.customerId, points: hold.points, reason },
+      { customerId: hold.customerId },
+    );
     return closed;
   }
 
@@ -83,7 +106,8 @@ export function createHolds(runtime: LoyaltyRuntime) {
       const hold = await mustGet(ctx.tx, holdsCollection, input.holdId, 'hold', { path: ['holdId'] });
       if (hold.status === 'cancelled' || hold.status === 'expired') return hold;
       const closed = await release(ctx, hold, 'cancelled');
-      if (!closed) throw new InvalidStateError(`hold ${hold.id} is ${hold.status}`, { path: ['holdId'], status: hold.status });
+      if (!closed)
+        throw new InvalidStateError(`hold ${hold.id} is ${hold.status}`, { path: ['holdId'], status: hold.status });
       ctx.audit({ type: 'points-hold', id: hold.id, customerId: hold.customerId }, { points: hold.points });
       return closed;
     },
@@ -95,19 +119,49 @@ export function createHolds(runtime: LoyaltyRuntime) {
    */
   async function commitInto(
     ctx: LoyaltyContext,
-    input: { holdId: string; customerId: string | null; value?: number; ref: { type: string; id: string }; storeId: string | null; path: Array<string | number> },
+    input: {
+      holdId: string;
+      customerId: string | null;
+      value?: number;
+      ref: { type: string; id: string };
+      storeId: string | null;
+      path: Array<string | number>;
+    },
   ): Promise<{ hold: Hold; entryId: string; points: number }> {
     const hold = await mustGet(ctx.tx, holdsCollection, input.holdId, 'points hold', { path: input.path });
-    if (input.customerId !== null && hold.customerId !== input.customerId) throw invalid(input.path, 'hold_of_another_customer', `hold ${hold.id} belongs to another customer`);
-    if (input.value !== undefined && hold.value !== input.value) throw invalid(input.path, 'points_value_mismatch', `hold ${hold.id} is worth ${hold.value}, the payment says ${input.value}`);
-    const taken = await ctx.tx.consume(holdsCollection, hold.id, { status: 'active', expiresAt: { gt: ctx.now } }, { status: 'committed', closedAt: ctx.now, purchaseId: input.ref.type === 'purchase' ? input.ref.id : null });
+    if (input.customerId !== null && hold.customerId !== input.customerId)
+      throw invalid(input.path, 'hold_of_another_customer', `hold ${hold.id} belongs to another customer`);
+    if (input.value !== undefined && hold.value !== input.value)
+      throw invalid(
+        input.path,
+        'points_value_mismatch',
+        `hold ${hold.id} is worth ${hold.value}, the payment says ${input.value}`,
+      );
+    const taken = await ctx.tx.consume(
+      holdsCollection,
+      hold.id,
+      { status: 'active', expiresAt: { gt: ctx.now } },
+      { status: 'committed', closedAt: ctx.now, purchaseId: input.ref.type === 'purchase' ? input.ref.id : null },
+    );
     if (!taken) {
       const why = hold.status === 'active' ? 'expired' : hold.status;
       throw new InvalidStateError(`points hold ${hold.id} is ${why}`, { path: input.path, status: why });
     }
-    const { entry } = await ledger.debit(ctx, { customerId: hold.customerId, kind: 'redeem', points: hold.points, mode: 'held', storeId: input.storeId ?? hold.storeId, ref: input.ref, details: { holdId: hold.id } });
+    const { entry } = await ledger.debit(ctx, {
+      customerId: hold.customerId,
+      kind: 'redeem',
+      points: hold.points,
+      mode: 'held',
+      storeId: input.storeId ?? hold.storeId,
+      ref: input.ref,
+      details: { holdId: hold.id },
+    });
     await ctx.tx.update(holdsCollection, hold.id, { entryId: entry!.id });
-    await ctx.emit('points.redeemed', { customerId: hold.customerId, entryId: entry!.id, points: hold.points, value: hold.value, ref: input.ref }, { customerId: hold.customerId });
+    await ctx.emit(
+      'points.redeemed',
+      { customerId: hold.customerId, entryId: entry!.id, points: hold.points, value: hold.value, ref: input.ref },
+      { customerId: hold.customerId },
+    );
     return { hold: taken, entryId: entry!.id, points: hold.points };
   }
 
@@ -123,8 +177,17 @@ export function createHolds(runtime: LoyaltyRuntime) {
     permission: 'sales.record',
     idempotency: 'required',
     async run(ctx, input) {
-      const out = await commitInto(ctx, { holdId: input.holdId, customerId: null, ref: input.ref, storeId: null, path: ['holdId'] });
-      ctx.audit({ type: 'points-hold', id: input.holdId, customerId: out.hold.customerId }, { points: out.points, entryId: out.entryId });
+      const out = await commitInto(ctx, {
+        holdId: input.holdId,
+        customerId: null,
+        ref: input.ref,
+        storeId: null,
+        path: ['holdId'],
+      });
+      ctx.audit(
+        { type: 'points-hold', id: input.holdId, customerId: out.hold.customerId },
+        { points: out.points, entryId: out.entryId },
+      );
       return { holdId: input.holdId, entryId: out.entryId, points: out.points };
     },
   });

@@ -31,17 +31,78 @@ export {
   type KindRegistry,
   type KindOptions,
 } from './program.js';
-export { compileProgram, compileConfig, factorLabel, type CompiledProgram, type CompiledRule, type Caps, type LineIndex } from './compiled-program.js';
-export { BUILT_IN_BASKET_CONDITIONS, defineCondition, type BasketConditionKind, type CompiledCondition, type LineTest, type BasketTest, type MatchedTest, type CompileEnv } from './conditions.js';
-export { BUILT_IN_RULE_KINDS, defineRuleKind, type RuleKind, type RuleLine, type CompiledAction, type LineAction, type MultiplierAction, type BasketAction, type ArgsProblem } from './rule-kinds.js';
+export {
+  compileProgram,
+  compileConfig,
+  factorLabel,
+  type CompiledProgram,
+  type CompiledRule,
+  type Caps,
+  type LineIndex,
+} from './compiled-program.js';
+export {
+  BUILT_IN_BASKET_CONDITIONS,
+  defineCondition,
+  type BasketConditionKind,
+  type CompiledCondition,
+  type LineTest,
+  type BasketTest,
+  type MatchedTest,
+  type CompileEnv,
+} from './conditions.js';
+export {
+  BUILT_IN_RULE_KINDS,
+  defineRuleKind,
+  type RuleKind,
+  type RuleLine,
+  type CompiledAction,
+  type LineAction,
+  type MultiplierAction,
+  type BasketAction,
+  type ArgsProblem,
+} from './rule-kinds.js';
 export { expiryPolicySchema, expiryOf, describeExpiry, type ExpiryPolicy, type Expiry } from './expiry.js';
 export { tiersSchema, qualifiedLevel, levelRank, windowMonths, nextReview, type TiersConfig } from './tiers.js';
-export { payloadFieldSchema, usageLimitSchema, payloadSchemaOf, limitOf, type ActivityType, type PayloadField } from './activities.js';
+export {
+  payloadFieldSchema,
+  usageLimitSchema,
+  payloadSchemaOf,
+  limitOf,
+  type ActivityType,
+  type PayloadField,
+} from './activities.js';
 
 // The quote.
-export { quote, evaluateProgram, explainQuote, LineTrace, RuleTrace, type Quote, type LineAward, type LimitTrace, type CounterUse } from './quote.js';
-export { basketSchema, basketLineSchema, labelSchema, priceBasket, grossOf, type Basket, type BasketLine, type PricedLine } from './basket.js';
-export { quoteContextSchema, contextFacts, factorSchema, CHANNELS, type QuoteContext, type QuoteFacts, type Channel } from './quote-context.js';
+export {
+  quote,
+  evaluateProgram,
+  explainQuote,
+  LineTrace,
+  RuleTrace,
+  type Quote,
+  type LineAward,
+  type LimitTrace,
+  type CounterUse,
+} from './quote.js';
+export {
+  basketSchema,
+  basketLineSchema,
+  labelSchema,
+  priceBasket,
+  grossOf,
+  type Basket,
+  type BasketLine,
+  type PricedLine,
+} from './basket.js';
+export {
+  quoteContextSchema,
+  contextFacts,
+  factorSchema,
+  CHANNELS,
+  type QuoteContext,
+  type QuoteFacts,
+  type Channel,
+} from './quote-context.js';
 export { counterKeys, dayCapKey, customerCapKey, budgetKey, isMemberCounter } from './counter-keys.js';
 export { localTime, periodKey, PERIODS, type LocalTime, type Period } from './local-time.js';
 export { divide, mulDiv, valueOfPoints, pointsForValue, type PointsRounding, type PointValue } from './points-math.js';
@@ -76,16 +137,44 @@ export {
   type VoucherEntryKind,
   type StoredValueEntryKind,
 } from './collections.js';
-export { createLedger, isInsufficient, type Ledger, type LedgerSettings, type LedgerEntry, type Lot, type AccountRow, type Posting, type DebitMode, type LotTake } from './ledger.js';
+export {
+  createLedger,
+  isInsufficient,
+  type Ledger,
+  type LedgerSettings,
+  type LedgerEntry,
+  type Lot,
+  type AccountRow,
+  type Posting,
+  type DebitMode,
+  type LotTake,
+} from './ledger.js';
 export type { Balance, ReturnPreview, StatementLine, StoreLiability } from './account-queries.js';
 export type { Hold } from './holds.js';
 export type { ActivityResult } from './activity-earning.js';
 export type { PointsResult } from './adjustments.js';
 export type { SegmentsReader } from './member-context.js';
-export { remainingLines, planReturn, type AwardLine, type Award, type ReturnPlan, type ContextSnapshot } from './sale-earning.js';
+export {
+  remainingLines,
+  planReturn,
+  type AwardLine,
+  type Award,
+  type ReturnPlan,
+  type ContextSnapshot,
+} from './sale-earning.js';
 
 // Vouchers: pure rules (a web POS checks a code and a basket offline) and the service's types.
-export { voucherCodeSchema, generateCode, checkCharacter, normaliseCode, formatCode, isValidCode, CODE_ALPHABET, CODE_LENGTH, CODE_RANDOM_CHARS } from './voucher-codes.js';
+export {
+  voucherCodeSchema,
+  generateCode,
+  checkCharacter,
+  normaliseCode,
+  formatCode,
+  isValidCode,
+  CODE_ALPHABET,
+  CODE_LENGTH,
+  CODE_RANDOM_CHARS,
+} from './voucher-codes.js';
 export {
   voucherTemplateSchema,
   voucherValueSchema,
@@ -120,11 +209,35 @@ export {
   type VoucherCheck,
   type ReturnOutcome,
 } from './voucher-rules.js';
-export { VOUCHER_SOURCES, type Voucher, type VoucherSource, type VoucherEntry, type VoucherTemplateRecord, type EligibleVoucher, type VoucherApi } from './voucher-service.js';
+export {
+  VOUCHER_SOURCES,
+  type Voucher,
+  type VoucherSource,
+  type VoucherEntry,
+  type VoucherTemplateRecord,
+  type EligibleVoucher,
+  type VoucherApi,
+} from './voucher-service.js';
 
 // Stored-value cards.
-export { cardProductSchema, bonusFor, valueProblem, generateCardNumber, cardExpiry, breakageOf, CARD_NUMBER_LENGTH, type CardProduct, type CardProductInput } from './stored-value-products.js';
+export {
+  cardProductSchema,
+  bonusFor,
+  valueProblem,
+  generateCardNumber,
+  cardExpiry,
+  breakageOf,
+  CARD_NUMBER_LENGTH,
+  type CardProduct,
+  type CardProductInput,
+} from './stored-value-products.js';
 export { hashPin, verifyPin, saltFrom, pinSchema, DEFAULT_PIN_ITERATIONS, PIN_TRIES } from './pin-hash.js';
-export type { StoredValueCard, CardEntry, CardPayment, CardProductRecord, StoredValueApi } from './stored-value-service.js';
+export type {
+  StoredValueCard,
+  CardEntry,
+  CardPayment,
+  CardProductRecord,
+  StoredValueApi,
+} from './stored-value-service.js';
 export type { CardLiability, CardLiabilityRow } from './liability-report.js';
 export { grantAction, COMPENSATION_ACTION } from './grant-authority.js';

@@ -13,7 +13,13 @@
  */
 import { InsufficientBalanceError } from './errors.js';
 import { actorRef, isClienteleError, type JsonValue, type RowOf } from '@clientele/core';
-import { accountsCollection, entriesCollection, lotMovesCollection, lotsCollection, type EntryKind } from './collections.js';
+import {
+  accountsCollection,
+  entriesCollection,
+  lotMovesCollection,
+  lotsCollection,
+  type EntryKind,
+} from './collections.js';
 import type { Expiry } from './expiry.js';
 import { valueOfPoints, type PointValue } from './points-math.js';
 import type { LoyaltyContext } from './context.js';
@@ -78,16 +84,16 @@ export function createLedger(settings: LedgerSettings) {
     if (row) return row;
     try {
       return await ctx.tx.insert(accountsCollection, {
-      customerId,
-      balance: 0,
-      pending: 0,
-      spendable: 0,
-      lastSeq: 0,
-      tier: settings.startTier,
-      tierSince: settings.startTier ? ctx.now : null,
-      tierReviewAt: null,
-      createdAt: ctx.now,
-      updatedAt: ctx.now,
+        customerId,
+        balance: 0,
+        pending: 0,
+        spendable: 0,
+        lastSeq: 0,
+        tier: settings.startTier,
+        tierSince: settings.startTier ? ctx.now : null,
+        tierReviewAt: null,
+        createdAt: ctx.now,
+        updatedAt: ctx.now,
       });
     } catch (error) {
       // Another transaction opened the account first: use it.
@@ -97,7 +103,15 @@ export function createLedger(settings: LedgerSettings) {
   }
 
   /** Appends an entry and moves the cached balances by the same amounts. */
-  async function post(ctx: LoyaltyContext, p: Posting, points: number, pendingPoints: number, spendableDelta: number, details: Record<string, JsonValue> = {}, id = ctx.id('lpe')): Promise<{ entry: LedgerEntry; account: AccountRow }> {
+  async function post(
+    ctx: LoyaltyContext,
+    p: Posting,
+    points: number,
+    pendingPoints: number,
+    spendableDelta: number,
+    details: Record<string, JsonValue> = {},
+    id = ctx.id('lpe'),
+  ): Promise<{ entry: LedgerEntry; account: AccountRow }> {
     const tx = ctx.tx;
     await account(ctx, p.customerId);
     if (points !== 0) await tx.increment(accountsCollection, p.customerId, 'balance', points);
@@ -126,12 +140,33 @@ export function createLedger(settings: LedgerSettings) {
     return { entry, account: acc };
   }
 
-  async function move(ctx: LoyaltyContext, lot: Lot, points: number, pendingPoints: number, entryId: string): Promise<void> {
-    await ctx.tx.insert(lotMovesCollection, { id: ctx.id('lpm'), lotId: lot.id, customerId: lot.customerId, storeId: lot.storeId, at: ctx.now, points, pendingPoints, entryId });
+  async function move(
+    ctx: LoyaltyContext,
+    lot: Lot,
+    points: number,
+    pendingPoints: number,
+    entryId: string,
+  ): Promise<void> {
+    await ctx.tx.insert(lotMovesCollection, {
+      id: ctx.id('lpm'),
+      lotId: lot.id,
+      customerId: lot.customerId,
+      storeId: lot.storeId,
+      at: ctx.now,
+      points,
+      pendingPoints,
+      entryId,
+    });
   }
 
   /** Takes up to `points` from one lot (never below zero); returns what it took. */
-  async function takeFromLot(ctx: LoyaltyContext, lot: Lot, points: number, entryId: string, bucket: 'available' | 'pending'): Promise<number> {
+  async function takeFromLot(
+    ctx: LoyaltyContext,
+    lot: Lot,
+    points: number,
+    entryId: string,
+    bucket: 'available' | 'pending',
+  ): Promise<number> {
     const want = Math.min(points, lot.remaining);
     if (want <= 0) return 0;
     let r = await ctx.tx.increment(lotsCollection, lot.id, 'remaining', -want, { min: 0 });
@@ -149,7 +184,13 @@ export function createLedger(settings: LedgerSettings) {
   }
 
   /** Consumes available lots oldest first (a preferred lot first); returns the slices taken. */
-  async function consume(ctx: LoyaltyContext, customerId: string, points: number, entryId: string, options: { prefer?: string | null; only?: string | null } = {}): Promise<LotTake[]> {
+  async function consume(
+    ctx: LoyaltyContext,
+    customerId: string,
+    points: number,
+    entryId: string,
+    options: { prefer?: string | null; only?: string | null } = {},
+  ): Promise<LotTake[]> {
     const taken: LotTake[] = [];
     let left = points;
     const takeLot = async (lot: Lot) => {
@@ -166,7 +207,11 @@ export function createLedger(settings: LedgerSettings) {
       if (options.only) return taken;
     }
     while (left > 0) {
-      const page = await ctx.tx.find(lotsCollection, { where: { customerId, status: 'available' }, orderBy: [{ field: 'earnedAt' }], limit: 50 });
+      const page = await ctx.tx.find(lotsCollection, {
+        where: { customerId, status: 'available' },
+        orderBy: [{ field: 'earnedAt' }],
+        limit: 50,
+      });
       if (page.rows.length === 0) break;
       const before = left;
       for (const lot of page.rows) {
@@ -184,16 +229,26 @@ export function createLedger(settings: LedgerSettings) {
    */
   async function credit(
     ctx: LoyaltyContext,
-    p: Posting & { points: number; expiry: Expiry | null; earnedAt?: Date; releaseAt?: Date | null; lotStoreId?: string | null },
+    p: Posting & {
+      points: number;
+      expiry: Expiry | null;
+      earnedAt?: Date;
+      releaseAt?: Date | null;
+      lotStoreId?: string | null;
+    },
   ): Promise<{ entry: LedgerEntry; lot: Lot; debtPaid: number }> {
-    if (!Number.isSafeInteger(p.points) || p.points <= 0) throw new RangeError('credit takes a positive number of points');
+    if (!Number.isSafeInteger(p.points) || p.points <= 0)
+      throw new RangeError('credit takes a positive number of points');
     // Points a person decides to give, or gives back on a refund, are value moved under authority.
     if (GIVEN.has(p.kind)) ctx.moved('points', valueOfPoints(p.points, settings.rate));
     const acc = await account(ctx, p.customerId);
     const pending = p.releaseAt != null;
     const debtPaid = pending ? 0 : Math.min(p.points, Math.max(0, -acc.balance));
     const lotId = ctx.id('lpl');
-    const { entry } = await post(ctx, p, pending ? 0 : p.points, pending ? p.points : 0, pending ? 0 : p.points, { lots: [{ lotId, points: p.points }], ...(debtPaid ? { debtPaid } : {}) });
+    const { entry } = await post(ctx, p, pending ? 0 : p.points, pending ? p.points : 0, pending ? 0 : p.points, {
+      lots: [{ lotId, points: p.points }],
+      ...(debtPaid ? { debtPaid } : {}),
+    });
     const remaining = p.points - debtPaid;
     const lot = await ctx.tx.insert(lotsCollection, {
       id: lotId,
@@ -221,7 +276,8 @@ export function createLedger(settings: LedgerSettings) {
     ctx: LoyaltyContext,
     p: Posting & { points: number; mode: DebitMode; preferLot?: string | null; onlyLot?: string | null },
   ): Promise<{ entry: LedgerEntry | null; taken: LotTake[]; points: number; shortfall: number }> {
-    if (!Number.isSafeInteger(p.points) || p.points <= 0) throw new RangeError('debit takes a positive number of points');
+    if (!Number.isSafeInteger(p.points) || p.points <= 0)
+      throw new RangeError('debit takes a positive number of points');
     const acc = await account(ctx, p.customerId);
     let points = p.points;
     let spendableDelta = -points;
@@ -239,7 +295,11 @@ export function createLedger(settings: LedgerSettings) {
         const r = await ctx.tx.increment(accountsCollection, p.customerId, 'spendable', -points, { min: 0 });
         if (!r.applied) {
           points = Math.min(points, Math.max(0, r.row.spendable));
-          if (points > 0 && !(await ctx.tx.increment(accountsCollection, p.customerId, 'spendable', -points, { min: 0 })).applied) points = 0;
+          if (
+            points > 0 &&
+            !(await ctx.tx.increment(accountsCollection, p.customerId, 'spendable', -points, { min: 0 })).applied
+          )
+            points = 0;
         }
       }
       spendableDelta = 0;
@@ -247,7 +307,10 @@ export function createLedger(settings: LedgerSettings) {
     } else if (p.mode === 'held') spendableDelta = 0;
     const entryId = ctx.id('lpe');
     // The entry id is known before the lots are touched so their moves can name it.
-    const taken = await consume(ctx, p.customerId, points, entryId, { prefer: p.preferLot ?? null, only: p.onlyLot ?? null });
+    const taken = await consume(ctx, p.customerId, points, entryId, {
+      prefer: p.preferLot ?? null,
+      only: p.onlyLot ?? null,
+    });
     const fromLots = taken.reduce((s, t) => s + t.points, 0);
     const details: Record<string, JsonValue> = { lots: taken.map((t) => ({ lotId: t.lotId, points: t.points })) };
     if (fromLots < points) details['debt'] = points - fromLots;
@@ -256,7 +319,10 @@ export function createLedger(settings: LedgerSettings) {
   }
 
   /** Takes points back from a pending lot (a return inside the return window). */
-  async function reducePending(ctx: LoyaltyContext, p: Posting & { lot: Lot; points: number }): Promise<{ entry: LedgerEntry; points: number } | null> {
+  async function reducePending(
+    ctx: LoyaltyContext,
+    p: Posting & { lot: Lot; points: number },
+  ): Promise<{ entry: LedgerEntry; points: number } | null> {
     const entryId = ctx.id('lpe');
     const took = await takeFromLot(ctx, p.lot, p.points, entryId, 'pending');
     if (took === 0) return null;
@@ -266,7 +332,12 @@ export function createLedger(settings: LedgerSettings) {
 
   /** Makes a pending lot available (its points first pay off a negative balance). */
   async function release(ctx: LoyaltyContext, lot: Lot): Promise<{ entry: LedgerEntry; points: number } | null> {
-    const claimed = await ctx.tx.consume(lotsCollection, lot.id, { status: 'pending' }, { status: 'available', releaseAt: null });
+    const claimed = await ctx.tx.consume(
+      lotsCollection,
+      lot.id,
+      { status: 'pending' },
+      { status: 'available', releaseAt: null },
+    );
     if (!claimed || claimed.remaining === 0) {
       if (claimed) await ctx.tx.update(lotsCollection, lot.id, { status: 'closed' });
       return null;

@@ -7,7 +7,11 @@
  */
 import { codeSchema, instantSchema, parseInput, scan, type Kernel } from '@clientele/core';
 import { z } from 'zod';
-import { storedValueCardsCollection, storedValueEntriesCollection, storedValueProductsCollection } from './collections.js';
+import {
+  storedValueCardsCollection,
+  storedValueEntriesCollection,
+  storedValueProductsCollection,
+} from './collections.js';
 import { breakageOf, type CardProduct } from './stored-value-products.js';
 
 /** One row of the report: a selling store and a product. */
@@ -43,28 +47,51 @@ export function createLiabilityReport(kernel: Kernel, currency: string) {
     const q = parseInput(liabilitySchema, options);
     const at = q.at ?? kernel.clock.now();
     const where = { at: { lte: at }, ...(q.storeId ? { issuerStoreId: q.storeId } : {}) };
-    const perCard = await store.aggregate(storedValueEntriesCollection, { where, groupBy: ['cardNumber'], measures: { balance: { fn: 'sum', field: 'amount' }, last: { fn: 'max', field: 'at' } } });
+    const perCard = await store.aggregate(storedValueEntriesCollection, {
+      where,
+      groupBy: ['cardNumber'],
+      measures: { balance: { fn: 'sum', field: 'amount' }, last: { fn: 'max', field: 'at' } },
+    });
     const products = new Map<string, CardProduct>();
-    for await (const p of scan(store, storedValueProductsCollection)) products.set(p.id, p.config as unknown as CardProduct);
-    const wanted = new Map(perCard.filter((g) => Number(g['balance'] ?? 0) !== 0).map((g) => [String(g['cardNumber']), g]));
+    for await (const p of scan(store, storedValueProductsCollection))
+      products.set(p.id, p.config as unknown as CardProduct);
+    const wanted = new Map(
+      perCard.filter((g) => Number(g['balance'] ?? 0) !== 0).map((g) => [String(g['cardNumber']), g]),
+    );
     const rows = new Map<string, CardLiabilityRow>();
     if (wanted.size > 0) {
-      for await (const card of scan(store, storedValueCardsCollection, q.storeId ? { where: { storeId: q.storeId } } : {})) {
+      for await (const card of scan(
+        store,
+        storedValueCardsCollection,
+        q.storeId ? { where: { storeId: q.storeId } } : {},
+      )) {
         const g = wanted.get(card.number);
         if (!g) continue;
         const balance = Number(g['balance']);
         const key = `${card.storeId}\u0000${card.productId}`;
-        const row = rows.get(key) ?? { storeId: card.storeId, productId: card.productId, cards: 0, outstanding: 0, expiredBreakage: 0, dormantBreakage: 0 };
+        const row = rows.get(key) ?? {
+          storeId: card.storeId,
+          productId: card.productId,
+          cards: 0,
+          outstanding: 0,
+          expiredBreakage: 0,
+          dormantBreakage: 0,
+        };
         row.cards++;
         row.outstanding += balance;
         const product = products.get(card.productId);
-        const kind = product && balance > 0 ? breakageOf(product, { expiresAt: card.expiresAt, lastActivityAt: toDate(g['last']) }, at) : null;
+        const kind =
+          product && balance > 0
+            ? breakageOf(product, { expiresAt: card.expiresAt, lastActivityAt: toDate(g['last']) }, at)
+            : null;
         if (kind === 'expired') row.expiredBreakage += balance;
         if (kind === 'dormant') row.dormantBreakage += balance;
         rows.set(key, row);
       }
     }
-    const list = [...rows.values()].sort((a, b) => (a.storeId === b.storeId ? (a.productId < b.productId ? -1 : 1) : a.storeId < b.storeId ? -1 : 1));
+    const list = [...rows.values()].sort((a, b) =>
+      a.storeId === b.storeId ? (a.productId < b.productId ? -1 : 1) : a.storeId < b.storeId ? -1 : 1,
+    );
     const total = { cards: 0, outstanding: 0, expiredBreakage: 0, dormantBreakage: 0 };
     for (const r of list) {
       total.cards += r.cards;

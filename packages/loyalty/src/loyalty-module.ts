@@ -40,8 +40,17 @@ export interface LoyaltyOptions extends KindOptions {
 
 /** The module's migrations, in order. Later versions append; applied ones are never edited. */
 export const loyaltyMigrations: readonly Migration[] = [
-  { id: 'loyalty/0001-initial', steps: pointsCollections.map((collection) => ({ op: 'createCollection' as const, collection })) },
-  { id: 'loyalty/0002-vouchers-and-stored-value', steps: [...voucherCollections, ...storedValueCollections].map((collection) => ({ op: 'createCollection' as const, collection })) },
+  {
+    id: 'loyalty/0001-initial',
+    steps: pointsCollections.map((collection) => ({ op: 'createCollection' as const, collection })),
+  },
+  {
+    id: 'loyalty/0002-vouchers-and-stored-value',
+    steps: [...voucherCollections, ...storedValueCollections].map((collection) => ({
+      op: 'createCollection' as const,
+      collection,
+    })),
+  },
 ];
 
 const METHOD = /^[a-z][a-z0-9-]{0,31}$/;
@@ -54,10 +63,27 @@ interface Wiring {
   refunds: LoyaltyRefundStep[];
 }
 
-function buildApi(kernel: Kernel<LoyaltyEventMap>, runtime: LoyaltyRuntime, holds: HoldService, money: { vouchers: VoucherService; storedValue: StoredValueService; methods: { voucher: string; storedValue: string } }, wiring: Wiring) {
+function buildApi(
+  kernel: Kernel<LoyaltyEventMap>,
+  runtime: LoyaltyRuntime,
+  holds: HoldService,
+  money: {
+    vouchers: VoucherService;
+    storedValue: StoredValueService;
+    methods: { voucher: string; storedValue: string };
+  },
+  wiring: Wiring,
+) {
   // Points first, then vouchers, then cards: a voucher's check and a card's share see what points kept back.
-  const parts = [createSaleEarning(runtime, holds), createVoucherCheckout(runtime, money.methods.voucher), createStoredValueCheckout(runtime, money.storedValue, money.methods.storedValue)];
-  const storedValue: StoredValueApi = { ...money.storedValue.api, liability: createLiabilityReport(kernel, runtime.program.config.currency) };
+  const parts = [
+    createSaleEarning(runtime, holds),
+    createVoucherCheckout(money.methods.voucher),
+    createStoredValueCheckout(money.storedValue, money.methods.storedValue),
+  ];
+  const storedValue: StoredValueApi = {
+    ...money.storedValue.api,
+    liability: createLiabilityReport(kernel, runtime.program.config.currency),
+  };
   const vouchers: VoucherApi = money.vouchers.api;
   const activities = createActivityEarning(runtime);
   for (const part of parts) {
@@ -69,7 +95,10 @@ function buildApi(kernel: Kernel<LoyaltyEventMap>, runtime: LoyaltyRuntime, hold
   const queries = createQueries(runtime);
   const program = runtime.program;
   // Every member has an account from registration on (the first sale then never races to create it).
-  wiring.handlers.push({ event: 'customer.registered', run: async (ctx, e) => void (await runtime.ledger.account(ctx, e.customerId)) });
+  wiring.handlers.push({
+    event: 'customer.registered',
+    run: async (ctx, e) => void (await runtime.ledger.account(ctx, e.customerId)),
+  });
   return {
     /** The program in force, validated, with defaults filled in. */
     program: program.config,
@@ -83,9 +112,19 @@ function buildApi(kernel: Kernel<LoyaltyEventMap>, runtime: LoyaltyRuntime, hold
     /** A quote as readable lines for a receipt or a member. */
     explain: (q: Quote): string[] => explainQuote(q, program.money),
     /** The quote context of a member at a store (tier, segments or tags, birthday, first purchase, counters). Needs `loyalty.read`. */
-    contextFor: kernel.query({ name: 'loyalty.contextFor', permission: READ, reads: (c) => [c.customerId], run: queries.contextFor }),
+    contextFor: kernel.query({
+      name: 'loyalty.contextFor',
+      permission: READ,
+      reads: (c) => [c.customerId],
+      run: queries.contextFor,
+    }),
     /** Reads the member's context and quotes the basket with it. Needs `loyalty.read`. */
-    quoteFor: kernel.query({ name: 'loyalty.quoteFor', permission: READ, reads: (_q, [input]) => [input.customerId], run: queries.quoteFor }),
+    quoteFor: kernel.query({
+      name: 'loyalty.quoteFor',
+      permission: READ,
+      reads: (_q, [input]) => [input.customerId],
+      run: queries.quoteFor,
+    }),
     /** Reserves points at a till for a time; refused with `INSUFFICIENT_BALANCE` when they are not spendable. */
     reserve: holds.reserve,
     /** Releases a hold without spending it. */
@@ -101,19 +140,49 @@ function buildApi(kernel: Kernel<LoyaltyEventMap>, runtime: LoyaltyRuntime, hold
     /** Earns for an activity the program declares (a review, a referral, a birthday, a retailer's event). */
     recordActivity: activities.recordActivity,
     /** A member's balances and tier. Needs `loyalty.read`. */
-    balance: kernel.query({ name: 'loyalty.balance', permission: READ, reads: (b) => [b.customerId], run: queries.balance }),
+    balance: kernel.query({
+      name: 'loyalty.balance',
+      permission: READ,
+      reads: (b) => [b.customerId],
+      run: queries.balance,
+    }),
     /** A member's ledger entries in order, with the running balance. Needs `loyalty.read`. */
-    statement: kernel.query({ name: 'loyalty.statement', permission: READ, reads: (_s, [customerId]) => [customerId], run: queries.statement }),
+    statement: kernel.query({
+      name: 'loyalty.statement',
+      permission: READ,
+      reads: (_s, [customerId]) => [customerId],
+      run: queries.statement,
+    }),
     /** Which points expire on which day. Needs `loyalty.read`. */
-    expirySchedule: kernel.query({ name: 'loyalty.expirySchedule', permission: READ, reads: (e) => [e.customerId], run: queries.expirySchedule }),
+    expirySchedule: kernel.query({
+      name: 'loyalty.expirySchedule',
+      permission: READ,
+      reads: (e) => [e.customerId],
+      run: queries.expirySchedule,
+    }),
     /** Outstanding points and their money value per store at a date (totals: no reader needed). */
     liability: queries.liability,
     /** What a sale earned, with the quote that explains it (as sold and after its returns). Needs `loyalty.read`. */
-    saleAward: kernel.query({ name: 'loyalty.saleAward', permission: READ, reads: (a) => [a.customerId], run: queries.saleAward }),
+    saleAward: kernel.query({
+      name: 'loyalty.saleAward',
+      permission: READ,
+      reads: (a) => [a.customerId],
+      run: queries.saleAward,
+    }),
     /** What a return would take back, give back and, when the program says so, deduct from the refund. Needs `loyalty.read`. */
-    previewReturn: kernel.query({ name: 'loyalty.previewReturn', permission: READ, reads: (p) => [p.customerId], run: queries.previewReturn }),
+    previewReturn: kernel.query({
+      name: 'loyalty.previewReturn',
+      permission: READ,
+      reads: (p) => [p.customerId],
+      run: queries.previewReturn,
+    }),
     /** Where a member stands against the next tier. Needs `loyalty.read`. */
-    tierProgress: kernel.query({ name: 'loyalty.tierProgress', permission: READ, reads: (_t, [customerId]) => [customerId], run: queries.tierProgress }),
+    tierProgress: kernel.query({
+      name: 'loyalty.tierProgress',
+      permission: READ,
+      reads: (_t, [customerId]) => [customerId],
+      run: queries.tierProgress,
+    }),
     /** Vouchers (代金券): templates, issue, conversion from points, holds at the till, eligibility, lookup. */
     vouchers,
     /** Stored-value cards: products, sale, top-up, authorisations, spends, refunds, lost cards, PINs, liability. */
@@ -133,15 +202,48 @@ export type LoyaltyApi = ReturnType<typeof buildApi>;
 export function loyalty(programConfig: ProgramInput, options: LoyaltyOptions = {}) {
   const registry = createRegistry(options);
   const config = parseProgram(programConfig, registry);
-  const methods = { voucher: options.paymentMethods?.voucher ?? 'voucher', storedValue: options.paymentMethods?.storedValue ?? 'stored-value' };
+  const methods = {
+    voucher: options.paymentMethods?.voucher ?? 'voucher',
+    storedValue: options.paymentMethods?.storedValue ?? 'stored-value',
+  };
   const pinIterations = options.pinIterations ?? DEFAULT_PIN_ITERATIONS;
   const problems: ValidationIssue[] = [];
-  for (const [key, method] of Object.entries(methods)) if (!METHOD.test(method)) problems.push({ path: ['paymentMethods', key], code: 'invalid_method', message: 'payment methods are lower-case words' });
-  if (methods.voucher === methods.storedValue) problems.push({ path: ['paymentMethods', 'storedValue'], code: 'contradiction', message: 'vouchers and stored-value cards need different payment methods' });
-  if ([methods.voucher, methods.storedValue].includes(config.redemption.paymentMethod)) problems.push({ path: ['paymentMethods'], code: 'contradiction', message: `${config.redemption.paymentMethod} is the program's points payment method` });
-  if (config.base.voucherMethods.includes(methods.storedValue)) problems.push({ path: ['paymentMethods', 'storedValue'], code: 'contradiction', message: `${methods.storedValue} is listed in the program's base.voucherMethods` });
-  if (!Number.isInteger(pinIterations) || pinIterations < 10_000 || pinIterations > 10_000_000) problems.push({ path: ['pinIterations'], code: 'too_small', message: 'pinIterations is a whole number from 10,000 to 10,000,000' });
-  if (problems.length) throw new ValidationError(problems, `invalid loyalty options: ${problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ')}`);
+  for (const [key, method] of Object.entries(methods))
+    if (!METHOD.test(method))
+      problems.push({
+        path: ['paymentMethods', key],
+        code: 'invalid_method',
+        message: 'payment methods are lower-case words',
+      });
+  if (methods.voucher === methods.storedValue)
+    problems.push({
+      path: ['paymentMethods', 'storedValue'],
+      code: 'contradiction',
+      message: 'vouchers and stored-value cards need different payment methods',
+    });
+  if ([methods.voucher, methods.storedValue].includes(config.redemption.paymentMethod))
+    problems.push({
+      path: ['paymentMethods'],
+      code: 'contradiction',
+      message: `${config.redemption.paymentMethod} is the program's points payment method`,
+    });
+  if (config.base.voucherMethods.includes(methods.storedValue))
+    problems.push({
+      path: ['paymentMethods', 'storedValue'],
+      code: 'contradiction',
+      message: `${methods.storedValue} is listed in the program's base.voucherMethods`,
+    });
+  if (!Number.isInteger(pinIterations) || pinIterations < 10_000 || pinIterations > 10_000_000)
+    problems.push({
+      path: ['pinIterations'],
+      code: 'too_small',
+      message: 'pinIterations is a whole number from 10,000 to 10,000,000',
+    });
+  if (problems.length)
+    throw new ValidationError(
+      problems,
+      `invalid loyalty options: ${problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ')}`,
+    );
   const program = compileConfig(config, registry);
   const startTier = config.tiers?.levels[0]?.code ?? null;
   return defineModule<'loyalty', LoyaltyApi, LoyaltyEvents>({

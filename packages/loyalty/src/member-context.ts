@@ -3,7 +3,14 @@
  * and segment policy (when `@clientele/segments` is installed), birthday, first purchase, counters.
  * Inside a transaction every read goes through its session, the segments module's included.
  */
-import { mustGet, NotFoundError, InvalidStateError, customersCollection, purchasesCollection, resolveActiveCustomer, storeCalendar, storesCollection, type CustomerRow, type Kernel, type StoreSession } from '@clientele/core';
+import {
+  purchasesCollection,
+  resolveActiveCustomer,
+  storeCalendar,
+  type CustomerRow,
+  type Kernel,
+  type StoreSession,
+} from '@clientele/core';
 import type { LoyaltyEventMap } from './context.js';
 import { accountsCollection } from './collections.js';
 import type { Channel, QuoteContext } from './quote-context.js';
@@ -16,8 +23,14 @@ import type { Channel, QuoteContext } from './quote-context.js';
  */
 export interface SegmentsReader {
   forModules?: {
-    segmentsOf?(customerId: string, session: StoreSession): Promise<ReadonlyArray<string | { id?: string; segmentId?: string }>>;
-    policyFor?(customerId: string, session: StoreSession): Promise<{ pointsMultiplier?: number | null } | null | undefined>;
+    segmentsOf?(
+      customerId: string,
+      session: StoreSession,
+    ): Promise<ReadonlyArray<string | { id?: string; segmentId?: string }>>;
+    policyFor?(
+      customerId: string,
+      session: StoreSession,
+    ): Promise<{ pointsMultiplier?: number | null } | null | undefined>;
   };
 }
 
@@ -38,12 +51,20 @@ export interface MemberQuery {
 }
 
 /** The store's time zone; NOT_FOUND (path `storeId`) when the store does not exist. */
-export async function storeTimeZone(session: StoreSession, storeId: string, path: Array<string | number> = ['storeId']): Promise<string> {
+export async function storeTimeZone(
+  session: StoreSession,
+  storeId: string,
+  path: Array<string | number> = ['storeId'],
+): Promise<string> {
   return (await storeCalendar(session, storeId, path)).timeZone;
 }
 
 /** Loads an active customer, not following merges (points belong to the record they were earned on); NOT_FOUND or INVALID_STATE with `path` otherwise. */
-export function activeMember(session: StoreSession, customerId: string, path: Array<string | number> = ['customerId']): Promise<CustomerRow> {
+export function activeMember(
+  session: StoreSession,
+  customerId: string,
+  path: Array<string | number> = ['customerId'],
+): Promise<CustomerRow> {
   return resolveActiveCustomer(session, customerId, { path, followMerges: false });
 }
 
@@ -53,7 +74,12 @@ const clampFactor = (f: unknown): number | undefined => {
 };
 
 /** Reads a member's quote context (without counters). */
-export async function memberContext(kernel: Kernel, session: StoreSession, q: MemberQuery, defaults: { startTier: string | null; timeZone: string }): Promise<QuoteContext & { at: Date }> {
+export async function memberContext(
+  kernel: Kernel,
+  session: StoreSession,
+  q: MemberQuery,
+  defaults: { startTier: string | null; timeZone: string },
+): Promise<QuoteContext & { at: Date }> {
   const timeZone = q.storeId === null ? defaults.timeZone : await storeTimeZone(session, q.storeId);
   const startTier = defaults.startTier;
   const customer = await activeMember(session, q.customerId);
@@ -69,8 +95,14 @@ export async function memberContext(kernel: Kernel, session: StoreSession, q: Me
     }
   }
   if (seg?.policyFor) pointsMultiplier = clampFactor((await seg.policyFor(q.customerId, session))?.pointsMultiplier);
-  const earlier = await session.find(purchasesCollection, { where: { customerId: q.customerId, status: 'completed' }, limit: 2 });
-  const birthDate = customer.kind === 'individual' && typeof customer.profile['birthDate'] === 'string' ? (customer.profile['birthDate'] as string) : null;
+  const earlier = await session.find(purchasesCollection, {
+    where: { customerId: q.customerId, status: 'completed' },
+    limit: 2,
+  });
+  const birthDate =
+    customer.kind === 'individual' && typeof customer.profile['birthDate'] === 'string'
+      ? (customer.profile['birthDate'] as string)
+      : null;
   return {
     at: q.at,
     timeZone,
@@ -79,7 +111,9 @@ export async function memberContext(kernel: Kernel, session: StoreSession, q: Me
     customerId: q.customerId,
     tier: account?.tier ?? startTier,
     // Only ids a quote context accepts (a stray tag must not stop a sale).
-    segments: [...segments].filter((s) => s.length >= 1 && s.length <= 100 && !/[\u0000-\u001f\u007f]/.test(s)).slice(0, 500),
+    segments: [...segments]
+      .filter((s) => s.length >= 1 && s.length <= 100 && !/[\u0000-\u001f\u007f]/.test(s))
+      .slice(0, 500),
     firstPurchase: earlier.rows.length === (q.includesSale ? 1 : 0),
     birthDate,
     ...(pointsMultiplier !== undefined ? { pointsMultiplier } : {}),

@@ -7,7 +7,9 @@ import { minorDigits } from '@clientele/core';
 /** A formatter of minor units for one currency. */
 export function moneyFormatter(currency: string): (minor: number) => string {
   const digits = minorDigits(currency);
-  const symbol = new Intl.NumberFormat('zh-CN', { style: 'currency', currency }).formatToParts(0).find((p) => p.type === 'currency')?.value ?? `${currency} `;
+  const symbol =
+    new Intl.NumberFormat('zh-CN', { style: 'currency', currency }).formatToParts(0).find((p) => p.type === 'currency')
+      ?.value ?? `${currency} `;
   const scale = 10 ** digits;
   return (minor) => {
     const sign = minor < 0 ? '-' : '';

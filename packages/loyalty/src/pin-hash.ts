@@ -24,7 +24,13 @@ const unhex = (text: string): Uint8Array => {
 async function derive(pin: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
   const subtle = globalThis.crypto.subtle;
   const key = await subtle.importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false, ['deriveBits']);
-  return new Uint8Array(await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: salt as Uint8Array<ArrayBuffer>, iterations }, key, 256));
+  return new Uint8Array(
+    await subtle.deriveBits(
+      { name: 'PBKDF2', hash: 'SHA-256', salt: salt as Uint8Array<ArrayBuffer>, iterations },
+      key,
+      256,
+    ),
+  );
 }
 
 /**
@@ -39,7 +45,10 @@ export async function hashPin(pin: string, options: { iterations?: number; salt?
 
 /** 16 bytes of salt derived from a unique text (SHA-256), so a retried request hashes alike. */
 export async function saltFrom(text: string): Promise<Uint8Array> {
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(`clientele-pin-salt\u0000${text}`));
+  const digest = await globalThis.crypto.subtle.digest(
+    'SHA-256',
+    new TextEncoder().encode(`clientele-pin-salt\u0000${text}`),
+  );
   return new Uint8Array(digest).slice(0, 16);
 }
 

@@ -21,7 +21,12 @@ export function createProgramVersions(current: CompiledProgram, registry: KindRe
     if (stored) return;
     if (!(await session.get(programsCollection, current.version))) {
       // JSON text round trip: the stored config is plain JSON whatever the store.
-      await session.insert(programsCollection, { id: current.version, programId: current.config.id, config: decodeJson<JsonValue>(encodeJson(current.config)), createdAt: now });
+      await session.insert(programsCollection, {
+        id: current.version,
+        programId: current.config.id,
+        config: decodeJson<JsonValue>(encodeJson(current.config)),
+        createdAt: now,
+      });
     }
     if (remember) stored = true;
   }

@@ -4,7 +4,15 @@
  * integer`), including programs that contradict themselves. The schema is built from the registry
  * of condition and rule kinds, so a host's own kinds validate like the built-in ones.
  */
-import { ValidationError, codeSchema, currencySchema, isClienteleError, parseInput, timeZoneSchema, type ValidationIssue } from '@clientele/core';
+import {
+  ValidationError,
+  codeSchema,
+  currencySchema,
+  isClienteleError,
+  parseInput,
+  timeZoneSchema,
+  type ValidationIssue,
+} from '@clientele/core';
 import { z } from 'zod';
 import { activityShape, ACTIVITY_TYPES, type ActivityType, type PayloadField } from './activities.js';
 import { BUILT_IN_BASKET_CONDITIONS, type BasketConditionKind, type CompiledCondition } from './conditions.js';
@@ -38,7 +46,8 @@ export function createRegistry(options: KindOptions = {}): KindRegistry {
     if (rules.has(r.code)) throw new TypeError(`rule kind ${r.code} is registered twice`);
     if (!/^[a-z][a-z0-9-]{0,40}$/.test(r.code)) throw new TypeError(`rule kind codes are lower-case words: ${r.code}`);
     for (const arg of Object.keys(r.args.shape)) {
-      if (COMMON_RULE_FIELDS.has(arg)) throw new TypeError(`rule kind ${r.code}: argument ${arg} clashes with a rule field`);
+      if (COMMON_RULE_FIELDS.has(arg))
+        throw new TypeError(`rule kind ${r.code}: argument ${arg} clashes with a rule field`);
     }
     rules.set(r.code, r);
   }
@@ -46,16 +55,29 @@ export function createRegistry(options: KindOptions = {}): KindRegistry {
 }
 
 const COMMON_RULE_FIELDS = new Set(['id', 'name', 'kind', 'priority', 'group', 'when', 'except', 'caps', 'budgets']);
-const positive = (what: string) => z.number().int(`${what} must be a positive integer`).positive(`${what} must be a positive integer`).max(Number.MAX_SAFE_INTEGER);
+const positive = (what: string) =>
+  z
+    .number()
+    .int(`${what} must be a positive integer`)
+    .positive(`${what} must be a positive integer`)
+    .max(Number.MAX_SAFE_INTEGER);
 
 /** Caps on points: per order, per member per day (store time zone), per member for ever. */
 export const capsSchema = z
-  .object({ perOrder: positive('perOrder').optional(), perDay: positive('perDay').optional(), perCustomer: positive('perCustomer').optional() })
+  .object({
+    perOrder: positive('perOrder').optional(),
+    perDay: positive('perDay').optional(),
+    perCustomer: positive('perCustomer').optional(),
+  })
   .strict();
 
 /** A budget: at most `points` per `period`, counted for the whole program, per store or per member. */
 export const budgetSchema = z
-  .object({ points: positive('points'), period: z.enum(PERIODS), per: z.enum(['program', 'store', 'customer']).default('program') })
+  .object({
+    points: positive('points'),
+    period: z.enum(PERIODS),
+    per: z.enum(['program', 'store', 'customer']).default('program'),
+  })
   .strict();
 
 function conditionsSchema(registry: KindRegistry, scopes: ReadonlySet<CompiledCondition['scope']>) {
@@ -84,9 +106,19 @@ export function programSchema(registry: KindRegistry = createRegistry()) {
     caps: capsSchema.optional(),
     budgets: z.array(budgetSchema).max(10).optional(),
   };
-  const variants = [...registry.rules.values()].map((k) => z.object({ ...common, kind: z.literal(k.code), ...k.args.shape }).strict());
-  const rule = (variants.length === 1 ? variants[0]! : z.discriminatedUnion('kind', variants as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]])) as unknown as z.ZodType<RuleConfig, RuleInput>;
-  const activity = z.object({ ...activityShape, when: basketOnly.optional() }).strict() as unknown as z.ZodType<ActivityConfig, ActivityInput>;
+  const variants = [...registry.rules.values()].map((k) =>
+    z.object({ ...common, kind: z.literal(k.code), ...k.args.shape }).strict(),
+  );
+  const rule = (variants.length === 1
+    ? variants[0]!
+    : z.discriminatedUnion(
+        'kind',
+        variants as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]],
+      )) as unknown as z.ZodType<RuleConfig, RuleInput>;
+  const activity = z.object({ ...activityShape, when: basketOnly.optional() }).strict() as unknown as z.ZodType<
+    ActivityConfig,
+    ActivityInput
+  >;
 
   return z
     .object({
@@ -96,7 +128,10 @@ export function programSchema(registry: KindRegistry = createRegistry()) {
       /** Time zone of chain-wide periods (tier months, program budgets); stores use their own for the rest. */
       timeZone: timeZoneSchema.default('UTC'),
       /** What points are worth: `points` points are worth `amount` minor units (redemption, liability). */
-      pointValue: z.object({ points: positive('points'), amount: positive('amount') }).strict().default({ points: 1, amount: 1 }),
+      pointValue: z
+        .object({ points: positive('points'), amount: positive('amount') })
+        .strict()
+        .default({ points: 1, amount: 1 }),
       /** The amount points are earned on. */
       base: z
         .object({
@@ -105,12 +140,18 @@ export function programSchema(registry: KindRegistry = createRegistry()) {
           /** `ignore`: vouchers do not reduce the base (default); `deduct`: the base is what is left after vouchers. */
           vouchers: z.enum(['ignore', 'deduct']).default('ignore'),
           /** Payment methods that count as vouchers when a sale is committed. */
-          voucherMethods: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)).max(10).default(['voucher']),
+          voucherMethods: z
+            .array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/))
+            .max(10)
+            .default(['voucher']),
         })
         .strict()
         .default({ amount: 'net', vouchers: 'ignore', voucherMethods: ['voucher'] }),
       rounding: z
-        .object({ mode: z.enum(['floor', 'half-up', 'half-even', 'ceil']).default('floor'), per: z.enum(['line', 'basket']).default('line') })
+        .object({
+          mode: z.enum(['floor', 'half-up', 'half-even', 'ceil']).default('floor'),
+          per: z.enum(['line', 'basket']).default('line'),
+        })
         .strict()
         .default({ mode: 'floor', per: 'line' }),
       /** Lines matching any of these earn nothing from any rule (tobacco, gift cards, top-ups). */
@@ -125,7 +166,10 @@ export function programSchema(registry: KindRegistry = createRegistry()) {
       /** Days before expiry when `points.expiring` warns the member (none: no warning). */
       warnDays: z.number().int().min(1).max(365).optional(),
       /** Days purchase points stay pending (the return window) before they can be spent. */
-      pending: z.object({ days: z.number().int().min(0).max(365) }).strict().default({ days: 0 }),
+      pending: z
+        .object({ days: z.number().int().min(0).max(365) })
+        .strict()
+        .default({ days: 0 }),
       tiers: tiersSchema.optional(),
       returns: z
         .object({
@@ -137,9 +181,17 @@ export function programSchema(registry: KindRegistry = createRegistry()) {
       redemption: z
         .object({
           /** The payment method of a sale paid (partly) with points; its reference is the hold id. */
-          paymentMethod: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).default('points'),
+          paymentMethod: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]{0,31}$/)
+            .default('points'),
           /** How long a hold lasts. */
-          holdMinutes: z.number().int().min(1).max(24 * 60).default(15),
+          holdMinutes: z
+            .number()
+            .int()
+            .min(1)
+            .max(24 * 60)
+            .default(15),
           /** The fewest points one redemption may take. */
           minPoints: z.number().int().min(1).default(1),
         })
@@ -148,7 +200,8 @@ export function programSchema(registry: KindRegistry = createRegistry()) {
     })
     .strict()
     .superRefine((program, ctx) => {
-      for (const issue of contradictions(program as unknown as ProgramShape, registry)) ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message, params: { code: issue.code } });
+      for (const issue of contradictions(program as unknown as ProgramShape, registry))
+        ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message, params: { code: issue.code } });
     });
 }
 
@@ -195,7 +248,14 @@ export type ActivityConfig = ActivityInput;
 
 /** The fields `contradictions` reads. */
 interface ProgramShape {
-  earn: Array<{ id: string; kind: string; group?: string; when?: Record<string, unknown>; appliesTo?: string[]; [k: string]: unknown }>;
+  earn: Array<{
+    id: string;
+    kind: string;
+    group?: string;
+    when?: Record<string, unknown>;
+    appliesTo?: string[];
+    [k: string]: unknown;
+  }>;
   groups: Record<string, string>;
   exclude?: Record<string, unknown>;
   tiers?: { levels: Array<{ code: string }> };
@@ -209,7 +269,8 @@ interface ProgramShape {
 /** Problems a program has although every field is well formed: it contradicts itself. */
 function contradictions(p: ProgramShape, registry: KindRegistry): ValidationIssue[] {
   const out: ValidationIssue[] = [];
-  const add = (path: Array<string | number>, message: string, code = 'contradiction') => out.push({ path, code, message });
+  const add = (path: Array<string | number>, message: string, code = 'contradiction') =>
+    out.push({ path, code, message });
   const ids = new Map<string, number>();
   const stageOfGroup = new Map<string, string>();
   const tierCodes = p.tiers ? new Set(p.tiers.levels.map((l) => l.code)) : null;
@@ -223,13 +284,18 @@ function contradictions(p: ProgramShape, registry: KindRegistry): ValidationIssu
     if (rule.group !== undefined) {
       if (!(rule.group in p.groups)) add(['earn', i, 'group'], `group ${rule.group} is not declared in groups`);
       const stage = stageOfGroup.get(rule.group);
-      if (stage !== undefined && stage !== kind.stage) add(['earn', i, 'group'], `group ${rule.group} mixes ${stage} and ${kind.stage} rules; best-of compares like with like`);
+      if (stage !== undefined && stage !== kind.stage)
+        add(
+          ['earn', i, 'group'],
+          `group ${rule.group} mixes ${stage} and ${kind.stage} rules; best-of compares like with like`,
+        );
       stageOfGroup.set(rule.group, stage ?? kind.stage);
     }
     (rule.appliesTo ?? []).forEach((target, j) => {
       const t = ids.get(target);
       if (t === undefined) add(['earn', i, 'appliesTo', j], `no rule ${target} to multiply`);
-      else if (registry.rules.get(p.earn[t]!.kind)!.stage !== 'line') add(['earn', i, 'appliesTo', j], `rule ${target} earns per basket; multipliers apply to line rules`);
+      else if (registry.rules.get(p.earn[t]!.kind)!.stage !== 'line')
+        add(['earn', i, 'appliesTo', j], `rule ${target} earns per basket; multipliers apply to line rules`);
     });
     const tiers = rule.when?.['tier'] as string[] | undefined;
     tiers?.forEach((code, j) => {
@@ -240,7 +306,10 @@ function contradictions(p: ProgramShape, registry: KindRegistry): ValidationIssu
       const wanted = rule.when?.[field] as string[] | undefined;
       const excluded = p.exclude?.[field] as string[] | undefined;
       if (wanted && excluded && wanted.every((w) => excluded.includes(w))) {
-        add(['earn', i, 'when', field], `every ${field} this rule needs is excluded by exclude.${field}, so it never earns`);
+        add(
+          ['earn', i, 'when', field],
+          `every ${field} this rule needs is excluded by exclude.${field}, so it never earns`,
+        );
       }
     }
   });
@@ -249,20 +318,25 @@ function contradictions(p: ProgramShape, registry: KindRegistry): ValidationIssu
   p.activities.forEach((a, i) => {
     if (codes.has(a.code)) add(['activities', i, 'code'], `activity ${a.code} is declared twice`);
     codes.set(a.code, i);
-    if (a.referrerPoints !== undefined && a.type !== 'referral') add(['activities', i, 'referrerPoints'], 'only referrals reward a referrer');
+    if (a.referrerPoints !== undefined && a.type !== 'referral')
+      add(['activities', i, 'referrerPoints'], 'only referrals reward a referrer');
     if (a.type === 'registration') {
       if (registration >= 0) add(['activities', i, 'type'], `activities[${registration}] already rewards registration`);
       registration = i;
     }
     const tiers = a.when?.['tier'] as string[] | undefined;
     tiers?.forEach((code, j) => {
-      if (!tierCodes || !tierCodes.has(code)) add(['activities', i, 'when', 'tier', j], `unknown tier ${code}`);
+      if (!tierCodes?.has(code)) add(['activities', i, 'when', 'tier', j], `unknown tier ${code}`);
     });
   });
   if (p.expiry.kind === 'days' && p.pending.days > 0 && (p.expiry.days ?? 0) <= p.pending.days) {
-    add(['expiry', 'days'], `points would expire (after ${p.expiry.days} days) before they stop pending (after ${p.pending.days} days)`);
+    add(
+      ['expiry', 'days'],
+      `points would expire (after ${p.expiry.days} days) before they stop pending (after ${p.pending.days} days)`,
+    );
   }
-  if (p.base.voucherMethods.includes(p.redemption.paymentMethod)) add(['redemption', 'paymentMethod'], `${p.redemption.paymentMethod} is also listed in base.voucherMethods`);
+  if (p.base.voucherMethods.includes(p.redemption.paymentMethod))
+    add(['redemption', 'paymentMethod'], `${p.redemption.paymentMethod} is also listed in base.voucherMethods`);
   return out;
 }
 
@@ -271,7 +345,8 @@ export function parseProgram(input: unknown, registry: KindRegistry = createRegi
   try {
     return parseInput(programSchema(registry), input);
   } catch (error) {
-    if (isClienteleError(error, 'VALIDATION_FAILED') && error instanceof ValidationError) throw new ValidationError(error.issues, `invalid loyalty program: ${error.message}`);
+    if (isClienteleError(error, 'VALIDATION_FAILED') && error instanceof ValidationError)
+      throw new ValidationError(error.issues, `invalid loyalty program: ${error.message}`);
     throw error;
   }
 }

@@ -77,7 +77,19 @@ export interface QuoteFacts {
   eligibleBase: number;
 }
 
-const CONTEXT_KEYS = new Set(['at', 'timeZone', 'storeId', 'channel', 'customerId', 'tier', 'segments', 'firstPurchase', 'birthDate', 'pointsMultiplier', 'counters']);
+const CONTEXT_KEYS = new Set([
+  'at',
+  'timeZone',
+  'storeId',
+  'channel',
+  'customerId',
+  'tier',
+  'segments',
+  'firstPurchase',
+  'birthDate',
+  'pointsMultiplier',
+  'counters',
+]);
 const CODE = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const knownZones = new Set<string>();
@@ -88,7 +100,8 @@ const isPlain = (v: unknown): v is Record<string, unknown> => {
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 };
-const isCode = (v: unknown, max: number): v is string => typeof v === 'string' && v.length >= 1 && v.length <= max && CODE.test(v);
+const isCode = (v: unknown, max: number): v is string =>
+  typeof v === 'string' && v.length >= 1 && v.length <= max && CODE.test(v);
 const isChannel = (v: unknown): v is Channel => v === 'store' || v === 'online' || v === 'phone' || v === 'app';
 
 function isZone(tz: unknown): tz is string {
@@ -151,7 +164,19 @@ function toFacts(c: {
 export function contextFactsFast(input: unknown): QuoteFacts | null {
   if (!isPlain(input)) return null;
   for (const k in input) if (!CONTEXT_KEYS.has(k)) return null;
-  const { at, timeZone, storeId, channel, customerId, tier, segments, firstPurchase, birthDate, pointsMultiplier, counters } = input;
+  const {
+    at,
+    timeZone,
+    storeId,
+    channel,
+    customerId,
+    tier,
+    segments,
+    firstPurchase,
+    birthDate,
+    pointsMultiplier,
+    counters,
+  } = input;
   if (!(at instanceof Date) || Number.isNaN(at.getTime())) return null;
   if (!isZone(timeZone) || !isCode(storeId, 64)) return null;
   if (channel !== undefined && !isChannel(channel)) return null;
@@ -159,10 +184,12 @@ export function contextFactsFast(input: unknown): QuoteFacts | null {
   if (tier !== undefined && tier !== null && !isCode(tier, 64)) return null;
   if (segments !== undefined) {
     if (!Array.isArray(segments) || segments.length > 500) return null;
-    for (const s of segments) if (typeof s !== 'string' || s.length < 1 || s.length > 100 || CONTROL.test(s)) return null;
+    for (const s of segments)
+      if (typeof s !== 'string' || s.length < 1 || s.length > 100 || CONTROL.test(s)) return null;
   }
   if (firstPurchase !== undefined && typeof firstPurchase !== 'boolean') return null;
-  if (birthDate !== undefined && birthDate !== null && (typeof birthDate !== 'string' || !validDate(birthDate))) return null;
+  if (birthDate !== undefined && birthDate !== null && (typeof birthDate !== 'string' || !validDate(birthDate)))
+    return null;
   if (pointsMultiplier !== undefined) {
     if (typeof pointsMultiplier !== 'number' || !(pointsMultiplier >= 1) || pointsMultiplier > 100) return null;
     if (Math.abs(Math.round(pointsMultiplier * 100) - pointsMultiplier * 100) >= 1e-6) return null;

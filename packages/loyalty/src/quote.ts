@@ -126,20 +126,36 @@ export class LineTrace {
         if (ev.perLine) {
           const pts = ev.linePoints[r]![k]!;
           out.push({ rule: rule.id, points: pts, text: `${rule.name}: ${rule.action.rate} → ${pts}` });
-        } else out.push({ rule: rule.id, points: null, text: `${rule.name}: ${rule.action.rate}, counted in the basket total` });
+        } else
+          out.push({
+            rule: rule.id,
+            points: null,
+            text: `${rule.name}: ${rule.action.rate}, counted in the basket total`,
+          });
       }
       for (let r = 0; r < rules.length && earns; r++) {
         const rule = rules[r]!;
         if (rule.action.stage !== 'multiplier') continue;
         const k = ev.matched[r]!.indexOf(i);
         if (k < 0) continue;
-        if (!ev.perLine) out.push({ rule: rule.id, points: null, text: `${rule.factorLabel} ${rule.name}, counted in the basket total` });
-        else if (ev.extras[r]![k]) out.push({ rule: rule.id, points: ev.extras[r]![k]!, text: `${rule.factorLabel} ${rule.name} +${ev.extras[r]![k]}` });
+        if (!ev.perLine)
+          out.push({
+            rule: rule.id,
+            points: null,
+            text: `${rule.factorLabel} ${rule.name}, counted in the basket total`,
+          });
+        else if (ev.extras[r]![k])
+          out.push({
+            rule: rule.id,
+            points: ev.extras[r]![k]!,
+            text: `${rule.factorLabel} ${rule.name} +${ev.extras[r]![k]}`,
+          });
       }
       if (ev.facts.policyFactor > 100 && earns) {
         const f = factorLabel(ev.facts.policyFactor);
         const x = ev.policyExtras?.[ev.eligible.indexOf(i)];
-        if (!ev.perLine) out.push({ rule: 'segment-policy', points: null, text: `${f} segment policy, counted in the basket total` });
+        if (!ev.perLine)
+          out.push({ rule: 'segment-policy', points: null, text: `${f} segment policy, counted in the basket total` });
         else if (x) out.push({ rule: 'segment-policy', points: x, text: `${f} segment policy +${x}` });
       }
     }
@@ -209,7 +225,9 @@ export class RuleTrace {
   get text(): string {
     const reason = this.reason;
     if (reason !== null) return `${this.name}: not applied, ${reason}`;
-    const limited = this.limits.length ? `, limited to ${this.points} (${this.limits.map((x) => x.text).join('; ')})` : '';
+    const limited = this.limits.length
+      ? `, limited to ${this.points} (${this.limits.map((x) => x.text).join('; ')})`
+      : '';
     return `${this.name}: ${this.#what()}${limited}`;
   }
 
@@ -259,7 +277,14 @@ class QuoteResult implements Quote {
   }
 
   toJSON() {
-    return { points: this.points, value: this.value, base: this.base, lines: this.lines, rules: this.rules, counters: this.counters };
+    return {
+      points: this.points,
+      value: this.value,
+      base: this.base,
+      lines: this.lines,
+      rules: this.rules,
+      counters: this.counters,
+    };
   }
 }
 
@@ -287,7 +312,11 @@ function allocate(amount: number, lines: readonly PricedLine[], eligible: readon
     const q = n / total;
     shares.push(Number(q));
     given += Number(q);
-    rest.push({ k, r: n - q * total, key: `${l.sku}\u0000${l.category}\u0000${l.brand ?? ''}\u0000${String(l.base).padStart(16, '0')}` });
+    rest.push({
+      k,
+      r: n - q * total,
+      key: `${l.sku}\u0000${l.category}\u0000${l.brand ?? ''}\u0000${String(l.base).padStart(16, '0')}`,
+    });
   });
   rest.sort((a, b) => (a.r > b.r ? -1 : a.r < b.r ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (let j = 0; j < amount - given; j++) shares[rest[j]!.k]! += 1;
@@ -313,7 +342,13 @@ const NO_LIMITS: LimitTrace[] = [];
  * line's `base`; the lines belong to the quote afterwards. `sources` are the caller's line objects,
  * when there are any: a till sends the same ones at every scan, and their index answers are reused.
  */
-export function evaluateProgram(p: CompiledProgram, lines: PricedLine[], vouchers: number, facts: QuoteFacts, sources?: readonly object[]): Quote {
+export function evaluateProgram(
+  p: CompiledProgram,
+  lines: PricedLine[],
+  vouchers: number,
+  facts: QuoteFacts,
+  sources?: readonly object[],
+): Quote {
   const cfg = p.config;
   const mode = cfg.rounding.mode;
   const perLine = cfg.rounding.per === 'line';
@@ -335,7 +370,9 @@ export function evaluateProgram(p: CompiledProgram, lines: PricedLine[], voucher
       for (const t of p.exclude)
         if (t.test(l)) {
           // Name the value that matched (`category tobacco`), not the whole list.
-          out = t.index ? `excluded: ${t.index.field === 'sku' ? 'SKU' : t.index.field} ${l[t.index.field]}` : `excluded: ${t.describe}`;
+          out = t.index
+            ? `excluded: ${t.index.field === 'sku' ? 'SKU' : t.index.field} ${l[t.index.field]}`
+            : `excluded: ${t.describe}`;
           break;
         }
     excluded[i] = out;
@@ -436,7 +473,22 @@ export function evaluateProgram(p: CompiledProgram, lines: PricedLine[], voucher
   const linePoints: Array<number[] | null> = new Array(R);
   // Per-line rounding: each line's line points (all line rules), what multipliers multiply.
   const lineTotal: number[] | null = perLine ? new Array<number>(n).fill(0) : null;
-  const w: Work = { p, rules, lines, mode, why, matched, matchedBase, nums, linePoints, lineTotal, points: EMPTY, limits: [], keys: [], counters: facts.counters };
+  const w: Work = {
+    p,
+    rules,
+    lines,
+    mode,
+    why,
+    matched,
+    matchedBase,
+    nums,
+    linePoints,
+    lineTotal,
+    points: EMPTY,
+    limits: [],
+    keys: [],
+    counters: facts.counters,
+  };
   const G = p.bestOfGroups;
   const winRule: Array<number[] | undefined> = G ? new Array(G) : EMPTY_GROUPS;
   const winNum: Array<number[] | undefined> = G ? new Array(G) : EMPTY_GROUPS;
@@ -525,7 +577,8 @@ export function evaluateProgram(p: CompiledProgram, lines: PricedLine[], voucher
       let any = false;
       for (const i of idx) if (win[i] === r) any = true;
       if (!any) {
-        why[r] = `group ${rule.group} is best-of and ${rules[win[idx[0]!]!]!.name} multiplies more on every matching line`;
+        why[r] =
+          `group ${rule.group} is best-of and ${rules[win[idx[0]!]!]!.name} multiplies more on every matching line`;
         matched[r] = EMPTY;
         matchedBase[r] = 0;
         continue;
@@ -579,11 +632,34 @@ export function evaluateProgram(p: CompiledProgram, lines: PricedLine[], voucher
     const rule = rules[r]!;
     const c = rule.caps;
     if (c.perOrder !== null) limitBy(w, r, 'per-order', c.perOrder, null, 'per order cap');
-    if (c.perDay !== null) limitBy(w, r, 'per-day', c.perDay, cid === null ? null : dayCapKey(rule.id, cid, facts.local.date), 'per day cap');
-    if (c.perCustomer !== null) limitBy(w, r, 'per-customer', c.perCustomer, cid === null ? null : customerCapKey(rule.id, cid), 'per member cap');
+    if (c.perDay !== null)
+      limitBy(
+        w,
+        r,
+        'per-day',
+        c.perDay,
+        cid === null ? null : dayCapKey(rule.id, cid, facts.local.date),
+        'per day cap',
+      );
+    if (c.perCustomer !== null)
+      limitBy(
+        w,
+        r,
+        'per-customer',
+        c.perCustomer,
+        cid === null ? null : customerCapKey(rule.id, cid),
+        'per member cap',
+      );
     for (const b of rule.budgets) {
       chainLocal ??= localTime(facts.ms, cfg.timeZone);
-      limitBy(w, r, 'budget', b.points, budgetKey(rule, b, chainLocal, facts), `budget ${b.period === 'lifetime' ? 'in total' : `per ${b.period}`}${b.per === 'program' ? '' : ` per ${b.per}`}`);
+      limitBy(
+        w,
+        r,
+        'budget',
+        b.points,
+        budgetKey(rule, b, chainLocal, facts),
+        `budget ${b.period === 'lifetime' ? 'in total' : `per ${b.period}`}${b.per === 'program' ? '' : ` per ${b.per}`}`,
+      );
     }
   }
   let policyPoints = policyTotal;
@@ -594,9 +670,22 @@ export function evaluateProgram(p: CompiledProgram, lines: PricedLine[], voucher
   const programKeys: Array<{ key: string; limit: number }> = [];
   if (pc.perOrder !== null || pc.perDay !== null || pc.perCustomer !== null) {
     const programLimits: Array<{ kind: LimitTrace['kind']; limit: number; key: string | null; label: string }> = [];
-    if (pc.perOrder !== null) programLimits.push({ kind: 'order-total', limit: pc.perOrder, key: null, label: 'order cap' });
-    if (pc.perDay !== null) programLimits.push({ kind: 'day-total', limit: pc.perDay, key: cid === null ? null : dayCapKey('*', cid, facts.local.date), label: 'daily cap' });
-    if (pc.perCustomer !== null) programLimits.push({ kind: 'customer-total', limit: pc.perCustomer, key: cid === null ? null : customerCapKey('*', cid), label: 'member cap' });
+    if (pc.perOrder !== null)
+      programLimits.push({ kind: 'order-total', limit: pc.perOrder, key: null, label: 'order cap' });
+    if (pc.perDay !== null)
+      programLimits.push({
+        kind: 'day-total',
+        limit: pc.perDay,
+        key: cid === null ? null : dayCapKey('*', cid, facts.local.date),
+        label: 'daily cap',
+      });
+    if (pc.perCustomer !== null)
+      programLimits.push({
+        kind: 'customer-total',
+        limit: pc.perCustomer,
+        key: cid === null ? null : customerCapKey('*', cid),
+        label: 'member cap',
+      });
     for (const pl of programLimits) {
       const used = pl.key === null ? 0 : (counters[pl.key] ?? 0);
       if (pl.key !== null) programKeys.push({ key: pl.key, limit: pl.limit });
@@ -624,12 +713,26 @@ export function evaluateProgram(p: CompiledProgram, lines: PricedLine[], voucher
   for (const r of p.limitedRules) {
     const ks = keys[r];
     if (!ks || points[r]! <= 0) continue;
-    for (const k of ks) uses.push({ key: k.key, points: points[r]!, limit: k.limit, customerId: isMemberCounter(k.key) ? cid : null });
+    for (const k of ks)
+      uses.push({ key: k.key, points: points[r]!, limit: k.limit, customerId: isMemberCounter(k.key) ? cid : null });
   }
   if (total > 0) for (const k of programKeys) uses.push({ key: k.key, points: total, limit: k.limit, customerId: cid });
 
   // Traces: built when first read (a till re-quotes at every scan and rarely looks at them).
-  const state: TraceState = { w, facts, excluded, eligible, eligibleBase, extras, policyExtras, policyTotal, policyPoints, policyLimits, uncapped, hasPolicy };
+  const state: TraceState = {
+    w,
+    facts,
+    excluded,
+    eligible,
+    eligibleBase,
+    extras,
+    policyExtras,
+    policyTotal,
+    policyPoints,
+    policyLimits,
+    uncapped,
+    hasPolicy,
+  };
   return new QuoteResult(total, valueOfPoints(total, cfg.pointValue), eligibleBase, uses, state);
 }
 
@@ -687,7 +790,13 @@ function pointsOf(w: Work, i: number, appliesTo: ReadonlySet<number>): number {
 }
 
 /** The extra points of a multiplier on lines `idx` (per line into `per` when rounding per line). */
-function multiply(w: Work, factor: number, idx: readonly number[], appliesTo: ReadonlySet<number> | null, per: number[] | null): number {
+function multiply(
+  w: Work,
+  factor: number,
+  idx: readonly number[],
+  appliesTo: ReadonlySet<number> | null,
+  per: number[] | null,
+): number {
   let total = 0;
   if (per) {
     for (let k = 0; k < idx.length; k++) {
@@ -710,7 +819,8 @@ function multiply(w: Work, factor: number, idx: readonly number[], appliesTo: Re
       while (x < idx.length && idx[x]! < mine[k]!) x++;
       if (idx[x] === mine[k]) take.push(num[k]!);
     }
-    if (take.length) total += sumDivide(take, null, factor - 100, (w.rules[r]!.action as LineAction).denominator * 100, w.mode);
+    if (take.length)
+      total += sumDivide(take, null, factor - 100, (w.rules[r]!.action as LineAction).denominator * 100, w.mode);
   }
   return total;
 }
@@ -724,7 +834,13 @@ function limitBy(w: Work, r: number, kind: LimitTrace['kind'], limit: number, ke
   if (points[r]! > room) {
     const cut = points[r]! - room;
     points[r] = room;
-    (w.limits[r] ??= []).push({ kind, limit, used, cut, text: used ? `${label} ${limit}, ${used} used` : `${label} ${limit}` });
+    (w.limits[r] ??= []).push({
+      kind,
+      limit,
+      used,
+      cut,
+      text: used ? `${label} ${limit}, ${used} used` : `${label} ${limit}`,
+    });
   }
 }
 
@@ -751,7 +867,18 @@ function buildTraces(s: TraceState): { lines: LineTrace[]; rules: RuleTrace[] } 
   const n = lines.length;
   const R = rules.length;
   const perLine = lineTotal !== null;
-  const ev: Evaluation = { p, facts, lines, excluded, perLine, linePoints: w.linePoints, extras, policyExtras, eligible, matched };
+  const ev: Evaluation = {
+    p,
+    facts,
+    lines,
+    excluded,
+    perLine,
+    linePoints: w.linePoints,
+    extras,
+    policyExtras,
+    eligible,
+    matched,
+  };
   const lineTraces: LineTrace[] = new Array(n);
   const sums: number[] | null = lineTotal ? lineTotal.slice() : null;
   if (sums) {
@@ -775,7 +902,19 @@ function buildTraces(s: TraceState): { lines: LineTrace[]; rules: RuleTrace[] } 
           ? () => `${rule.factorLabel} on ${plural(k, 'line')} → +${u}`
           : () => `${a.describe} → ${u}`;
     ruleTraces[r] = new RuleTrace(
-      { rule: rule.id, name: rule.name, kind: rule.kind, stage: rule.stage, priority: rule.priority, matched: reason === null, lines: matched[r]!, base: b, uncapped: u, points: points[r]!, limits: limits[r] ?? NO_LIMITS },
+      {
+        rule: rule.id,
+        name: rule.name,
+        kind: rule.kind,
+        stage: rule.stage,
+        priority: rule.priority,
+        matched: reason === null,
+        lines: matched[r]!,
+        base: b,
+        uncapped: u,
+        points: points[r]!,
+        limits: limits[r] ?? NO_LIMITS,
+      },
       reason === null ? null : () => reasonText(reason, facts)!,
       what,
     );
@@ -784,7 +923,19 @@ function buildTraces(s: TraceState): { lines: LineTrace[]; rules: RuleTrace[] } 
     const count = eligible.length;
     ruleTraces.push(
       new RuleTrace(
-        { rule: 'segment-policy', name: 'Segment policy', kind: 'multiplier', stage: 'policy', priority: -1001, matched: true, lines: eligible, base: s.eligibleBase, uncapped: s.policyTotal, points: s.policyPoints, limits: s.policyLimits },
+        {
+          rule: 'segment-policy',
+          name: 'Segment policy',
+          kind: 'multiplier',
+          stage: 'policy',
+          priority: -1001,
+          matched: true,
+          lines: eligible,
+          base: s.eligibleBase,
+          uncapped: s.policyTotal,
+          points: s.policyPoints,
+          limits: s.policyLimits,
+        },
         null,
         () => `${factorLabel(facts.policyFactor)} on ${plural(count, 'line')} → +${s.policyTotal}`,
       ),

@@ -70,7 +70,12 @@ export function defineRuleKind<S extends z.ZodRawShape>(kind: {
   return kind as unknown as RuleKind<z.output<z.ZodObject<S>>>;
 }
 
-const positiveInt = (what: string) => z.number().int(`${what} must be a positive integer`).positive(`${what} must be a positive integer`).max(1_000_000_000);
+const positiveInt = (what: string) =>
+  z
+    .number()
+    .int(`${what} must be a positive integer`)
+    .positive(`${what} must be a positive integer`)
+    .max(1_000_000_000);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The rule kinds every program can use. */
@@ -81,7 +86,12 @@ export const BUILT_IN_RULE_KINDS: readonly RuleKind[] = [
     description: 'Every `every` minor units of base amount earn `points` points ("every 10 yuan = 1 point").',
     args: z.object({ every: positiveInt('every'), points: positiveInt('points').max(1_000_000).default(1) }),
     compile({ every, points }, env) {
-      return { stage: 'line', denominator: every, numerator: (l) => l.base * points, rate: `every ${env.money(every)} = ${plural(points, 'point')}` };
+      return {
+        stage: 'line',
+        denominator: every,
+        numerator: (l) => l.base * points,
+        rate: `every ${env.money(every)} = ${plural(points, 'point')}`,
+      };
     },
   }),
   defineRuleKind({
@@ -90,17 +100,28 @@ export const BUILT_IN_RULE_KINDS: readonly RuleKind[] = [
     description: 'Every `per` units bought (kilograms for weighed goods) earn `points` points.',
     args: z.object({
       points: positiveInt('points').max(1_000_000),
-      per: z.number().positive('per must be positive').max(1_000_000).refine((q) => Math.abs(Math.round(q * 1000) - q * 1000) < 1e-6, 'per has at most three decimals').default(1),
+      per: z
+        .number()
+        .positive('per must be positive')
+        .max(1_000_000)
+        .refine((q) => Math.abs(Math.round(q * 1000) - q * 1000) < 1e-6, 'per has at most three decimals')
+        .default(1),
     }),
     compile({ points, per }) {
       const perMilli = Math.round(per * 1000);
-      return { stage: 'line', denominator: perMilli, numerator: (l) => l.quantityMilli * points, rate: `${plural(points, 'point')} per ${per === 1 ? 'unit' : `${per} units`}` };
+      return {
+        stage: 'line',
+        denominator: perMilli,
+        numerator: (l) => l.quantityMilli * points,
+        rate: `${plural(points, 'point')} per ${per === 1 ? 'unit' : `${per} units`}`,
+      };
     },
   }),
   defineRuleKind({
     code: 'multiplier',
     stage: 'multiplier',
-    description: 'Multiplies the line points of the lines it matches by `factor` (x2 weekend, x1.5 gold); `appliesTo` limits it to some line rules.',
+    description:
+      'Multiplies the line points of the lines it matches by `factor` (x2 weekend, x1.5 gold); `appliesTo` limits it to some line rules.',
     args: z.object({ factor: factorSchema, appliesTo: z.array(z.string().min(1).max(64)).min(1).optional() }),
     compile({ factor, appliesTo }) {
       return { stage: 'multiplier', factor: Math.round(factor * 100), appliesTo: appliesTo ?? null };

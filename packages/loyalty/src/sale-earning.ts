@@ -12,7 +12,6 @@
 import {
   ConflictError,
   invalid,
-  purchasesCollection,
   REFUND_ORDER,
   refundFor,
   type CoreEvents,
@@ -63,7 +62,18 @@ export function remainingLines(lines: readonly AwardLine[]): PricedLine[] {
   return lines.map((l, index) => {
     const net = l.net - refundFor(l.net, l.quantityMilli, 0, l.returnedMilli);
     const gross = l.gross - refundFor(l.gross, l.quantityMilli, 0, l.returnedMilli);
-    return { index, sku: l.sku, name: l.name, category: l.category, brand: l.brand, quantityMilli: l.quantityMilli - l.returnedMilli, gross, discount: Math.max(0, gross - net), net, base: net };
+    return {
+      index,
+      sku: l.sku,
+      name: l.name,
+      category: l.category,
+      brand: l.brand,
+      quantityMilli: l.quantityMilli - l.returnedMilli,
+      gross,
+      discount: Math.max(0, gross - net),
+      net,
+      base: net,
+    };
   });
 }
 
@@ -84,15 +94,30 @@ export interface ReturnPlan {
  * Works out a return against an award (pure): `lines` already include the returned quantities and
  * `refunded` the refunds so far, this one included.
  */
-export function planReturn(program: CompiledProgram, award: Award, lines: readonly AwardLine[], refunded: number): ReturnPlan {
+export function planReturn(
+  program: CompiledProgram,
+  award: Award,
+  lines: readonly AwardLine[],
+  refunded: number,
+): ReturnPlan {
   const snapshot = award.context as unknown as ContextSnapshot;
-  const vouchers = award.vouchers - refundFor(award.vouchers, Math.max(1, award.total), 0, Math.min(refunded, award.total));
+  const vouchers =
+    award.vouchers - refundFor(award.vouchers, Math.max(1, award.total), 0, Math.min(refunded, award.total));
   const q = evaluateProgram(program, remainingLines(lines), vouchers, contextFacts(snapshot, ['award', 'context']));
   const target = Math.min(q.points, award.points);
   const counters: Record<string, number> = {};
   for (const use of q.counters) counters[use.key] = use.points;
-  const restoreTarget = award.redeemed > 0 && award.total > 0 ? refundFor(award.redeemed, award.total, 0, Math.min(refunded, award.total)) : 0;
-  return { target, clawback: award.points - target, restore: Math.max(0, restoreTarget - award.restored), counters, quote: q };
+  const restoreTarget =
+    award.redeemed > 0 && award.total > 0
+      ? refundFor(award.redeemed, award.total, 0, Math.min(refunded, award.total))
+      : 0;
+  return {
+    target,
+    clawback: award.points - target,
+    restore: Math.max(0, restoreTarget - award.restored),
+    counters,
+    quote: q,
+  };
 }
 
 /** Builds the sale-earning handlers and registers them with the kernel. */
@@ -101,7 +126,13 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService) {
   const cfg = runtime.program.config;
 
   /** Quotes with fresh counters and adds to them; quotes again if another sale took the room meanwhile. */
-  async function quoteAndCount(ctx: LoyaltyContext, program: CompiledProgram, lines: () => PricedLine[], vouchers: number, context: QuoteContext): Promise<{ quote: Quote; counters: Record<string, number> }> {
+  async function quoteAndCount(
+    ctx: LoyaltyContext,
+    program: CompiledProgram,
+    lines: () => PricedLine[],
+    vouchers: number,
+    context: QuoteContext,
+  ): Promise<{ quote: Quote; counters: Record<string, number> }> {
     const q0 = evaluateProgram(program, lines(), vouchers, contextFacts({ ...context, counters: {} }));
     if (q0.counters.length === 0) return { quote: q0, counters: {} };
     const keys = q0.counters.map((c) => c.key);
@@ -110,10 +141,16 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService) {
       const q = evaluateProgram(program, lines(), vouchers, contextFacts({ ...context, counters }));
       if (await applyCounters(ctx, q.counters)) return { quote: q, counters };
     }
-    throw new ConflictError('serialization', 'caps and budgets changed while the sale was being committed; send the sale again');
+    throw new ConflictError(
+      'serialization',
+      'caps and budgets changed while the sale was being committed; send the sale again',
+    );
   }
 
-  async function onRecorded(ctx: LoyaltyContext, e: { purchaseId: string; customerId: string | null; storeId: string; total: number; occurredAt: string }): Promise<void> {
+  async function onRecorded(
+    ctx: LoyaltyContext,
+    e: { purchaseId: string; customerId: string | null; storeId: string; total: number; occurredAt: string },
+  ): Promise<void> {
     const purchase = await recordedSale(ctx, e.purchaseId);
     if (!purchase) return;
     const ref = { type: 'purchase', id: purchase.id };
@@ -124,9 +161,20 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService) {
       const pay = purchase.payments[i]!;
       if (pay.method !== cfg.redemption.paymentMethod) continue;
       const path = ['payments', i, 'reference'];
-      if (purchase.customerId === null) throw invalid(['payments', i], 'points_need_member', 'points can pay only for a member’s sale');
-      if (!pay.reference) throw invalid(path, 'hold_required', `a ${pay.method} payment names the hold it spends as its reference`);
-      redeemed += (await holds.commitInto(ctx, { holdId: pay.reference, customerId: purchase.customerId, value: pay.amount, ref, storeId: purchase.storeId, path })).points;
+      if (purchase.customerId === null)
+        throw invalid(['payments', i], 'points_need_member', 'points can pay only for a member’s sale');
+      if (!pay.reference)
+        throw invalid(path, 'hold_required', `a ${pay.method} payment names the hold it spends as its reference`);
+      redeemed += (
+        await holds.commitInto(ctx, {
+          holdId: pay.reference,
+          customerId: purchase.customerId,
+          value: pay.amount,
+          ref,
+          storeId: purchase.storeId,
+          path,
+        })
+      ).points;
     }
     if (purchase.customerId === null) return;
     if (await ctx.tx.get(awardsCollection, purchase.id)) return;
@@ -134,10 +182,40 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService) {
     await runtime.versions.ensureStored(ctx.tx, ctx.now, false);
 
     const rows = await saleLines(ctx.tx, purchase.id);
-    const lines: AwardLine[] = rows.map((l) => ({ lineNo: l.lineNo, sku: l.sku, name: l.name, category: l.category, brand: l.brand, quantityMilli: l.quantityMilli, gross: l.amount + l.discount, discount: l.discount, net: l.amount, returnedMilli: 0 }));
-    const vouchers = purchase.payments.filter((p) => cfg.base.voucherMethods.includes(p.method)).reduce((s, p) => s + p.amount, 0);
-    const context = await memberContext(kernel, ctx.tx, { customerId, storeId: purchase.storeId, channel: purchase.channel as QuoteContext['channel'] & string, at: purchase.occurredAt, includesSale: true }, { startTier: runtime.startTier, timeZone: cfg.timeZone });
-    const { quote, counters } = await quoteAndCount(ctx, runtime.program, () => remainingLines(lines), Math.min(vouchers, purchase.total), context);
+    const lines: AwardLine[] = rows.map((l) => ({
+      lineNo: l.lineNo,
+      sku: l.sku,
+      name: l.name,
+      category: l.category,
+      brand: l.brand,
+      quantityMilli: l.quantityMilli,
+      gross: l.amount + l.discount,
+      discount: l.discount,
+      net: l.amount,
+      returnedMilli: 0,
+    }));
+    const vouchers = purchase.payments
+      .filter((p) => cfg.base.voucherMethods.includes(p.method))
+      .reduce((s, p) => s + p.amount, 0);
+    const context = await memberContext(
+      kernel,
+      ctx.tx,
+      {
+        customerId,
+        storeId: purchase.storeId,
+        channel: purchase.channel as QuoteContext['channel'] & string,
+        at: purchase.occurredAt,
+        includesSale: true,
+      },
+      { startTier: runtime.startTier, timeZone: cfg.timeZone },
+    );
+    const { quote, counters } = await quoteAndCount(
+      ctx,
+      runtime.program,
+      () => remainingLines(lines),
+      Math.min(vouchers, purchase.total),
+      context,
+    );
 
     let lotId: string | null = null;
     let pending = false;
@@ -145,7 +223,9 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService) {
       const timeZone = context.timeZone;
       const days = cfg.pending.days;
       pending = days > 0;
-      const releaseAt = pending ? startOfLocalDate(addDaysToDate(localTime(purchase.occurredAt, timeZone).date, days + 1), timeZone) : null;
+      const releaseAt = pending
+        ? startOfLocalDate(addDaysToDate(localTime(purchase.occurredAt, timeZone).date, days + 1), timeZone)
+        : null;
       const { entry, lot } = await ledger.credit(ctx, {
         customerId,
         kind: 'earn',
@@ -158,8 +238,27 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService) {
         details: { receiptNo: purchase.receiptNo },
       });
       lotId = lot.id;
-      await ctx.addTimeline({ customerId, source: 'loyalty', kind: 'points-earned', summary: `Earned ${pointsText(quote.points)} on receipt ${purchase.receiptNo}${pending ? ` (available after ${days} days)` : ''}`, storeId: purchase.storeId, ref });
-      await ctx.emit('points.earned', { customerId, entryId: entry.id, points: quote.points, pending, source: 'purchase', ref, storeId: purchase.storeId }, { customerId });
+      await ctx.addTimeline({
+        customerId,
+        source: 'loyalty',
+        kind: 'points-earned',
+        summary: `Earned ${pointsText(quote.points)} on receipt ${purchase.receiptNo}${pending ? ` (available after ${days} days)` : ''}`,
+        storeId: purchase.storeId,
+        ref,
+      });
+      await ctx.emit(
+        'points.earned',
+        {
+          customerId,
+          entryId: entry.id,
+          points: quote.points,
+          pending,
+          source: 'purchase',
+          ref,
+          storeId: purchase.storeId,
+        },
+        { customerId },
+      );
     }
     const added: Record<string, number> = {};
     for (const use of quote.counters) added[use.key] = use.points;
@@ -188,11 +287,19 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService) {
   }
 
   /** The expiry of restored points: the latest of the lots their redemption took from (never, if any never expires). */
-  async function restoreExpiry(ctx: LoyaltyContext, purchaseId: string): Promise<{ lastDay: string; expiresAt: Date } | null> {
-    const redeems = (await ctx.tx.find(entriesCollection, { where: { refType: 'purchase', refId: purchaseId, kind: 'redeem' }, limit: 100 })).rows;
+  async function restoreExpiry(
+    ctx: LoyaltyContext,
+    purchaseId: string,
+  ): Promise<{ lastDay: string; expiresAt: Date } | null> {
+    const redeems = (
+      await ctx.tx.find(entriesCollection, {
+        where: { refType: 'purchase', refId: purchaseId, kind: 'redeem' },
+        limit: 100,
+      })
+    ).rows;
     let latest: Lot | null = null;
     for (const r of redeems) {
-      for (const t of ((r.details as { lots?: Array<{ lotId: string }> }).lots ?? [])) {
+      for (const t of (r.details as { lots?: Array<{ lotId: string }> }).lots ?? []) {
         const lot = await ctx.tx.get(lotsCollection, t.lotId);
         if (!lot) continue;
         if (lot.expiresAt === null) return null;
@@ -203,7 +310,14 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService) {
   }
 
   /** Takes back what a return or void made unearned, gives back the points that paid for it. */
-  async function reverse(ctx: LoyaltyContext, award: Award, lines: AwardLine[], refunded: number, returnId: string | null, refund: RefundCollector | null): Promise<void> {
+  async function reverse(
+    ctx: LoyaltyContext,
+    award: Award,
+    lines: AwardLine[],
+    refunded: number,
+    returnId: string | null,
+    refund: RefundCollector | null,
+  ): Promise<void> {
     const program = await runtime.versions.get(ctx.tx, award.programVersion);
     const plan = planReturn(program, award, lines, refunded);
     const customerId = award.customerId;
@@ -233,12 +347,24 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService) {
         entryId = r.entry?.id ?? entryId;
       }
     }
-    for (const [key, was] of Object.entries(award.counters)) await adjustCounter(ctx, key, (plan.counters[key] ?? 0) - was, isMemberCounter(key) ? customerId : null);
+    for (const [key, was] of Object.entries(award.counters))
+      await adjustCounter(ctx, key, (plan.counters[key] ?? 0) - was, isMemberCounter(key) ? customerId : null);
     let restoredEntry: string | null = null;
     if (plan.restore > 0) {
-      const { entry } = await ledger.credit(ctx, { ...base, kind: 'restore', points: plan.restore, expiry: await restoreExpiry(ctx, award.purchaseId) });
+      const { entry } = await ledger.credit(ctx, {
+        ...base,
+        kind: 'restore',
+        points: plan.restore,
+        expiry: await restoreExpiry(ctx, award.purchaseId),
+      });
       restoredEntry = entry.id;
-      refund?.settle({ via: 'points', method: cfg.redemption.paymentMethod, reference: null, amount: valueOfPoints(plan.restore, cfg.pointValue), points: plan.restore });
+      refund?.settle({
+        via: 'points',
+        method: cfg.redemption.paymentMethod,
+        reference: null,
+        amount: valueOfPoints(plan.restore, cfg.pointValue),
+        points: plan.restore,
+      });
     }
     await tiers.record(ctx, customerId, award.occurredAt, -plan.clawback, -(refunded - award.refunded));
     await ctx.tx.update(awardsCollection, award.purchaseId, {
@@ -252,18 +378,42 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService) {
     });
     if (plan.clawback > 0) {
       const refundDeduction = shortfall > 0 ? valueOfPoints(shortfall, cfg.pointValue) : 0;
-      if (refundDeduction > 0) refund?.deduct({ source: 'loyalty.points', amount: refundDeduction, reason: `${pointsText(shortfall)} the returned goods earned were already spent` });
-      await ctx.addTimeline({ customerId, source: 'loyalty', kind: 'points-clawed-back', summary: `${pointsText(plan.clawback)} taken back for ${returnId ? 'a return' : 'a voided sale'}${shortfall ? ` (${shortfall} already spent${refundDeduction ? `, ${refundDeduction} deducted from the refund` : ''})` : ''}`, storeId: award.storeId, ref });
-      await ctx.emit('points.clawed-back', { customerId, entryId, points: taken, purchaseId: award.purchaseId, returnId, shortfall, refundDeduction }, { customerId });
+      if (refundDeduction > 0)
+        refund?.deduct({
+          source: 'loyalty.points',
+          amount: refundDeduction,
+          reason: `${pointsText(shortfall)} the returned goods earned were already spent`,
+        });
+      await ctx.addTimeline({
+        customerId,
+        source: 'loyalty',
+        kind: 'points-clawed-back',
+        summary: `${pointsText(plan.clawback)} taken back for ${returnId ? 'a return' : 'a voided sale'}${shortfall ? ` (${shortfall} already spent${refundDeduction ? `, ${refundDeduction} deducted from the refund` : ''})` : ''}`,
+        storeId: award.storeId,
+        ref,
+      });
+      await ctx.emit(
+        'points.clawed-back',
+        { customerId, entryId, points: taken, purchaseId: award.purchaseId, returnId, shortfall, refundDeduction },
+        { customerId },
+      );
     }
     if (restoredEntry) {
-      await ctx.emit('points.restored', { customerId, entryId: restoredEntry, points: plan.restore, purchaseId: award.purchaseId, returnId }, { customerId });
+      await ctx.emit(
+        'points.restored',
+        { customerId, entryId: restoredEntry, points: plan.restore, purchaseId: award.purchaseId, returnId },
+        { customerId },
+      );
     }
   }
 
-  async function onReturned(ctx: LoyaltyContext, e: CoreEvents['purchase.returned'], refund: RefundCollector): Promise<void> {
+  async function onReturned(
+    ctx: LoyaltyContext,
+    e: CoreEvents['purchase.returned'],
+    refund: RefundCollector,
+  ): Promise<void> {
     const award = await ctx.tx.get(awardsCollection, e.purchaseId);
-    if (!award || award.status !== 'active' || award.returns.includes(e.returnId)) return;
+    if (award?.status !== 'active' || award.returns.includes(e.returnId)) return;
     const lines = (award.lines as unknown as AwardLine[]).map((l) => ({ ...l }));
     for (const r of e.lines) {
       const line = lines.find((l) => l.lineNo === r.lineNo);
@@ -275,7 +425,7 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService) {
 
   async function onVoided(ctx: LoyaltyContext, e: { purchaseId: string }): Promise<void> {
     const award = await ctx.tx.get(awardsCollection, e.purchaseId);
-    if (!award || award.status !== 'active') return;
+    if (award?.status !== 'active') return;
     const lines = (award.lines as unknown as AwardLine[]).map((l) => ({ ...l, returnedMilli: l.quantityMilli }));
     await reverse(ctx, award, lines, award.total, null, null);
   }

@@ -3,7 +3,7 @@
  * stored value each handle the same event in the sale's transaction, and nothing changes the sale's
  * row between them.
  */
-import { purchaseLinesCollection, purchasesCollection, type RowOf, type StoreSession } from '@clientele/core';
+import { purchasesCollection, type RowOf } from '@clientele/core';
 import type { LoyaltyContext } from './context.js';
 
 type PurchaseRow = RowOf<typeof purchasesCollection>;

@@ -17,7 +17,10 @@ export const cardProductSchema = z
     /** `anonymous`: a bearer card, sold to anyone, never recoverable; `named`: belongs to a customer, replaced when lost. */
     kind: z.enum(['anonymous', 'named']),
     /** Leading digits of card numbers (2 to 6). */
-    prefix: z.string().regex(/^[0-9]{2,6}$/, 'prefixes are 2 to 6 digits').default('95'),
+    prefix: z
+      .string()
+      .regex(/^[0-9]{2,6}$/, 'prefixes are 2 to 6 digits')
+      .default('95'),
     /** Values a card is sold with (minor units); omit to sell any value from `minValue` to `maxValue`. */
     values: z.array(positiveMinor).min(1).max(20).optional(),
     minValue: positiveMinor.default(1),
@@ -30,7 +33,10 @@ export const cardProductSchema = z
         min: positiveMinor.default(1),
         max: positiveMinor.optional(),
         /** A top-up of at least `from` gets `bonus` on top (the largest that applies). */
-        bonuses: z.array(z.object({ from: positiveMinor, bonus: positiveMinor }).strict()).max(20).default([]),
+        bonuses: z
+          .array(z.object({ from: positiveMinor, bonus: positiveMinor }).strict())
+          .max(20)
+          .default([]),
       })
       .strict()
       .default({ allowed: true, min: 1, bonuses: [] }),
@@ -48,13 +54,38 @@ export const cardProductSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    if (p.maxValue !== undefined && p.maxValue < p.minValue) ctx.addIssue({ code: 'custom', path: ['maxValue'], message: 'maxValue is below minValue', params: { code: 'contradiction' } });
-    if (p.topUp.max !== undefined && p.topUp.max < p.topUp.min) ctx.addIssue({ code: 'custom', path: ['topUp', 'max'], message: 'topUp.max is below topUp.min', params: { code: 'contradiction' } });
+    if (p.maxValue !== undefined && p.maxValue < p.minValue)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxValue'],
+        message: 'maxValue is below minValue',
+        params: { code: 'contradiction' },
+      });
+    if (p.topUp.max !== undefined && p.topUp.max < p.topUp.min)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['topUp', 'max'],
+        message: 'topUp.max is below topUp.min',
+        params: { code: 'contradiction' },
+      });
     if (p.maxBalance !== undefined) {
-      for (const [i, v] of (p.values ?? []).entries()) if (v > p.maxBalance) ctx.addIssue({ code: 'custom', path: ['values', i], message: `${v} is above maxBalance`, params: { code: 'contradiction' } });
+      for (const [i, v] of (p.values ?? []).entries())
+        if (v > p.maxBalance)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['values', i],
+            message: `${v} is above maxBalance`,
+            params: { code: 'contradiction' },
+          });
     }
     const froms = p.topUp.bonuses.map((b) => b.from);
-    if (new Set(froms).size !== froms.length) ctx.addIssue({ code: 'custom', path: ['topUp', 'bonuses'], message: 'two bonuses start at the same amount', params: { code: 'contradiction' } });
+    if (new Set(froms).size !== froms.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['topUp', 'bonuses'],
+        message: 'two bonuses start at the same amount',
+        params: { code: 'contradiction' },
+      });
   });
 /** A product as a back office writes it. */
 export type CardProductInput = z.input<typeof cardProductSchema>;
@@ -71,9 +102,11 @@ export function bonusFor(product: Pick<CardProduct, 'topUp'>, amount: number): n
 /** Why a sale or top-up value does not fit the product, or null. */
 export function valueProblem(product: CardProduct, amount: number, what: 'sale' | 'top-up'): string | null {
   if (what === 'sale') {
-    if (product.values && !product.values.includes(amount)) return `this card is sold with ${product.values.join(', ')} only`;
+    if (product.values && !product.values.includes(amount))
+      return `this card is sold with ${product.values.join(', ')} only`;
     if (amount < product.minValue) return `this card is sold with at least ${product.minValue}`;
-    if (product.maxValue !== undefined && amount > product.maxValue) return `this card is sold with at most ${product.maxValue}`;
+    if (product.maxValue !== undefined && amount > product.maxValue)
+      return `this card is sold with at most ${product.maxValue}`;
     return null;
   }
   if (!product.topUp.allowed) return 'this card cannot be topped up';
@@ -119,7 +152,8 @@ export function breakageOf(
   card: { expiresAt: Date | null; lastActivityAt: Date },
   at: Date,
 ): 'expired' | 'dormant' | null {
-  if (product.breakage.onExpiry && card.expiresAt !== null && card.expiresAt.getTime() <= at.getTime()) return 'expired';
+  if (product.breakage.onExpiry && card.expiresAt !== null && card.expiresAt.getTime() <= at.getTime())
+    return 'expired';
   const months = product.breakage.dormantMonths;
   if (months !== undefined) {
     const limit = cardExpiry(card.lastActivityAt, months)!;

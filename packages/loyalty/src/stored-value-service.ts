@@ -36,13 +36,26 @@ import {
   type StoreSession,
 } from '@clientele/core';
 import { z } from 'zod';
-import { storedValueCardsCollection, storedValueEntriesCollection, storedValuePaymentsCollection, storedValueProductsCollection, type StoredValueEntryKind } from './collections.js';
+import {
+  storedValueCardsCollection,
+  storedValueEntriesCollection,
+  storedValuePaymentsCollection,
+  storedValueProductsCollection,
+  type StoredValueEntryKind,
+} from './collections.js';
 import { InsufficientFundsError } from './errors.js';
 import { activeMember } from './member-context.js';
 import { PIN_TRIES, hashPin, pinSchema, pinStamp, saltFrom, verifyPin } from './pin-hash.js';
 import type { LoyaltyRuntime } from './runtime.js';
 import type { LoyaltyContext } from './context.js';
-import { bonusFor, cardExpiry, cardProductSchema, generateCardNumber, valueProblem, type CardProduct } from './stored-value-products.js';
+import {
+  bonusFor,
+  cardExpiry,
+  cardProductSchema,
+  generateCardNumber,
+  valueProblem,
+  type CardProduct,
+} from './stored-value-products.js';
 
 /** A card row as stored. */
 export type CardRow = RowOf<typeof storedValueCardsCollection>;
@@ -100,7 +113,13 @@ export function toCard(row: CardRow): StoredValueCard {
 }
 
 /** A refusal a cashier screen can translate: `details.reason` names it. */
-export function cardRefusal(kind: 'state' | 'input', reason: string, message: string, path: ReadonlyArray<string | number>, details: Record<string, unknown> = {}) {
+export function cardRefusal(
+  kind: 'state' | 'input',
+  reason: string,
+  message: string,
+  path: ReadonlyArray<string | number>,
+  details: Record<string, unknown> = {},
+) {
   if (kind === 'state') return new InvalidStateError(message, { path, reason, ...details });
   const e = invalid(path, reason, message);
   Object.assign(e.details as Record<string, unknown>, details, { reason });
@@ -108,13 +127,24 @@ export function cardRefusal(kind: 'state' | 'input', reason: string, message: st
 }
 
 /** Loads a card; `NOT_FOUND` with `path` otherwise. */
-export async function loadCard(session: StoreSession, number: string, path: ReadonlyArray<string | number>): Promise<CardRow> {
-  const row = await mustGet(session, storedValueCardsCollection, number, 'stored-value card', { path, reason: 'unknown_card' });
+export async function loadCard(
+  session: StoreSession,
+  number: string,
+  path: ReadonlyArray<string | number>,
+): Promise<CardRow> {
+  const row = await mustGet(session, storedValueCardsCollection, number, 'stored-value card', {
+    path,
+    reason: 'unknown_card',
+  });
   return row;
 }
 
 /** Loads a product; `NOT_FOUND` with `path` otherwise. */
-export async function loadProduct(session: StoreSession, id: string, path: ReadonlyArray<string | number> = ['productId']): Promise<{ product: CardProduct; status: string }> {
+export async function loadProduct(
+  session: StoreSession,
+  id: string,
+  path: ReadonlyArray<string | number> = ['productId'],
+): Promise<{ product: CardProduct; status: string }> {
   const row = await mustGet(session, storedValueProductsCollection, id, 'stored-value product', { path });
   return { product: row.config as unknown as CardProduct, status: row.status };
 }
@@ -123,12 +153,32 @@ export async function loadProduct(session: StoreSession, id: string, path: Reado
  * Refuses a card that cannot pay at `storeId` now: not active, expired, locked (when `pin` matters),
  * or a store outside the product's list.
  */
-export function requireUsable(card: CardRow, product: CardProduct, storeId: string, at: Date, path: ReadonlyArray<string | number>): void {
-  if (card.status === 'frozen') throw cardRefusal('state', 'frozen', `card ${card.number} was reported lost and is frozen`, path, { replacedBy: card.replacedBy });
-  if (card.status === 'replaced') throw cardRefusal('state', 'replaced', `card ${card.number} was replaced by ${card.replacedBy ?? 'another card'}`, path, { replacedBy: card.replacedBy });
-  if (card.status === 'expired' || (card.expiresAt !== null && card.expiresAt.getTime() <= at.getTime())) throw cardRefusal('state', 'expired', `card ${card.number} has expired`, path);
+export function requireUsable(
+  card: CardRow,
+  product: CardProduct,
+  storeId: string,
+  at: Date,
+  path: ReadonlyArray<string | number>,
+): void {
+  if (card.status === 'frozen')
+    throw cardRefusal('state', 'frozen', `card ${card.number} was reported lost and is frozen`, path, {
+      replacedBy: card.replacedBy,
+    });
+  if (card.status === 'replaced')
+    throw cardRefusal(
+      'state',
+      'replaced',
+      `card ${card.number} was replaced by ${card.replacedBy ?? 'another card'}`,
+      path,
+      { replacedBy: card.replacedBy },
+    );
+  if (card.status === 'expired' || (card.expiresAt !== null && card.expiresAt.getTime() <= at.getTime()))
+    throw cardRefusal('state', 'expired', `card ${card.number} has expired`, path);
   if (card.status !== 'active') throw cardRefusal('state', card.status, `card ${card.number} is ${card.status}`, path);
-  if (product.stores && !product.stores.includes(storeId)) throw cardRefusal('input', 'wrong_store', `card ${card.number} is not taken at store ${storeId}`, path, { stores: product.stores });
+  if (product.stores && !product.stores.includes(storeId))
+    throw cardRefusal('input', 'wrong_store', `card ${card.number} is not taken at store ${storeId}`, path, {
+      stores: product.stores,
+    });
 }
 
 /** What one card entry moves. */
@@ -160,7 +210,11 @@ const CARD_WRITE_ATTEMPTS = 100;
  * lost; a transaction that finds the card changed (another terminal, on a store whose transactions
  * overlap) reads it again and decides again, and the guards hold for whatever order they commit in.
  */
-export async function postCardEntry(ctx: LoyaltyContext, card: CardRow, p: CardPosting): Promise<{ entry: CardEntry; card: CardRow }> {
+export async function postCardEntry(
+  ctx: LoyaltyContext,
+  card: CardRow,
+  p: CardPosting,
+): Promise<{ entry: CardEntry; card: CardRow }> {
   const tx = ctx.tx;
   // Money paid back onto a card is value moved under authority (a top-up is paid for; a bonus is a rule).
   if (p.kind === 'refund') ctx.moved('stored-value', p.amount);
@@ -170,13 +224,31 @@ export async function postCardEntry(ctx: LoyaltyContext, card: CardRow, p: CardP
   for (let attempt = 0; ; attempt++) {
     const available = current.available + availableDelta;
     const balance = current.balance + p.amount;
-    if (available < 0 || balance < 0) throw new InsufficientFundsError(card.number, -Math.min(availableDelta, p.amount), current.available, { path: p.path ?? ['cardNumber'] });
+    if (available < 0 || balance < 0)
+      throw new InsufficientFundsError(card.number, -Math.min(availableDelta, p.amount), current.available, {
+        path: p.path ?? ['cardNumber'],
+      });
     if (p.amount > 0 && p.maxBalance !== undefined && balance > p.maxBalance) {
-      throw cardRefusal('input', 'above_max_balance', `card ${card.number} may hold at most ${p.maxBalance}; it holds ${current.balance}`, p.path ?? ['amount'], { balance: current.balance, maxBalance: p.maxBalance });
+      throw cardRefusal(
+        'input',
+        'above_max_balance',
+        `card ${card.number} may hold at most ${p.maxBalance}; it holds ${current.balance}`,
+        p.path ?? ['amount'],
+        { balance: current.balance, maxBalance: p.maxBalance },
+      );
     }
-    row = await tx.consume(storedValueCardsCollection, card.number, { available: current.available, balance: current.balance, lastSeq: current.lastSeq }, { available, balance, lastSeq: current.lastSeq + 1 });
+    row = await tx.consume(
+      storedValueCardsCollection,
+      card.number,
+      { available: current.available, balance: current.balance, lastSeq: current.lastSeq },
+      { available, balance, lastSeq: current.lastSeq + 1 },
+    );
     if (row) break;
-    if (attempt + 1 >= CARD_WRITE_ATTEMPTS) throw new ConflictError('serialization', `card ${card.number} kept changing while this was written; send it again`);
+    if (attempt + 1 >= CARD_WRITE_ATTEMPTS)
+      throw new ConflictError(
+        'serialization',
+        `card ${card.number} kept changing while this was written; send it again`,
+      );
     current = await loadCard(tx, card.number, p.path ?? ['cardNumber']);
   }
   const entry = await tx.insert(storedValueEntriesCollection, {
@@ -239,7 +311,12 @@ export const authorizeSchema = z
     terminalId: codeSchema,
     pin: pinSchema.optional(),
     /** Minutes the authorisation lasts (default and maximum: the program's `redemption.holdMinutes`). */
-    minutes: z.number().int().positive().max(24 * 60).optional(),
+    minutes: z
+      .number()
+      .int()
+      .positive()
+      .max(24 * 60)
+      .optional(),
   })
   .strict();
 
@@ -251,8 +328,16 @@ export const spendSchema = z
 const stampSchema = z.string().min(1).max(32).optional();
 
 /** The salt of a new PIN's hash comes from the request's key, so the key is needed before anything is hashed. */
-function needKey(command: string, options: CommandOptions | undefined): asserts options is CommandOptions & { idempotencyKey: string } {
-  if (typeof options?.idempotencyKey !== 'string') throw invalid(['options', 'idempotencyKey'], 'required', `${command} needs an idempotency key so a retry cannot apply it twice`);
+function needKey(
+  command: string,
+  options: CommandOptions | undefined,
+): asserts options is CommandOptions & { idempotencyKey: string } {
+  if (typeof options?.idempotencyKey !== 'string')
+    throw invalid(
+      ['options', 'idempotencyKey'],
+      'required',
+      `${command} needs an idempotency key so a retry cannot apply it twice`,
+    );
 }
 
 /** The permission of reads of cards, their balances and statements. */
@@ -264,17 +349,35 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
   const cfg = runtime.program.config;
   const store = kernel.store;
 
-  async function requireStore(ctx: LoyaltyContext, storeId: string, path: ReadonlyArray<string | number> = ['storeId']): Promise<void> {
+  async function requireStore(
+    ctx: LoyaltyContext,
+    storeId: string,
+    path: ReadonlyArray<string | number> = ['storeId'],
+  ): Promise<void> {
     if (!(await ctx.tx.get(storesCollection, storeId))) throw new NotFoundError('store', storeId, { path });
   }
 
   /** A PIN card pays only with the PIN: the command must have been given the stamp of the card's hash. */
-  function requirePin(card: CardRow, product: CardProduct, stamp: string | undefined, path: ReadonlyArray<string | number>): void {
-    if (card.lockedAt !== null) throw cardRefusal('state', 'locked', `card ${card.number} is locked after ${PIN_TRIES} wrong PINs: staff with authority can unlock it`, path);
+  function requirePin(
+    card: CardRow,
+    product: CardProduct,
+    stamp: string | undefined,
+    path: ReadonlyArray<string | number>,
+  ): void {
+    if (card.lockedAt !== null)
+      throw cardRefusal(
+        'state',
+        'locked',
+        `card ${card.number} is locked after ${PIN_TRIES} wrong PINs: staff with authority can unlock it`,
+        path,
+      );
     const needs = product.pin === 'required' || card.pinHash !== null;
     if (!needs) return;
     if (stamp === undefined) throw cardRefusal('input', 'pin_required', `card ${card.number} needs its PIN`, ['pin']);
-    if (stamp !== pinStamp(card.pinHash)) throw cardRefusal('state', 'pin_changed', `the PIN of card ${card.number} changed meanwhile; ask for it again`, ['pin']);
+    if (stamp !== pinStamp(card.pinHash))
+      throw cardRefusal('state', 'pin_changed', `the PIN of card ${card.number} changed meanwhile; ask for it again`, [
+        'pin',
+      ]);
   }
 
   const defineProduct = kernel.command({
@@ -285,11 +388,28 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     async run(ctx, input): Promise<CardProductRecord> {
       for (const [i, storeId] of (input.stores ?? []).entries()) await requireStore(ctx, storeId, ['stores', i]);
       const existing = await ctx.tx.get(storedValueProductsCollection, input.id);
-      if (existing && (existing.config as unknown as CardProduct).kind !== input.kind) throw invalid(['kind'], 'kind_change', `product ${input.id} sells ${(existing.config as unknown as CardProduct).kind} cards; define a new product instead`);
+      if (existing && (existing.config as unknown as CardProduct).kind !== input.kind)
+        throw invalid(
+          ['kind'],
+          'kind_change',
+          `product ${input.id} sells ${(existing.config as unknown as CardProduct).kind} cards; define a new product instead`,
+        );
       const config = input as unknown as JsonValue;
       const row = existing
-        ? await ctx.tx.update(storedValueProductsCollection, input.id, { name: input.name, config, status: 'active', updatedAt: ctx.now }, { expectVersion: existing.version })
-        : await ctx.tx.insert(storedValueProductsCollection, { id: input.id, name: input.name, config, status: 'active', createdAt: ctx.now, updatedAt: ctx.now });
+        ? await ctx.tx.update(
+            storedValueProductsCollection,
+            input.id,
+            { name: input.name, config, status: 'active', updatedAt: ctx.now },
+            { expectVersion: existing.version },
+          )
+        : await ctx.tx.insert(storedValueProductsCollection, {
+            id: input.id,
+            name: input.name,
+            config,
+            status: 'active',
+            createdAt: ctx.now,
+            updatedAt: ctx.now,
+          });
       ctx.audit({ type: 'stored-value-product', id: input.id });
       return { ...input, status: 'active', createdAt: row.createdAt, updatedAt: row.updatedAt };
     },
@@ -297,25 +417,40 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
 
   const sellCommand = kernel.command({
     name: 'loyalty.stored-value.sell',
-    input: sellSchema.omit({ pin: true }).extend({ pinHash: z.string().min(1).max(300).optional() }).strict(),
+    input: sellSchema
+      .omit({ pin: true })
+      .extend({ pinHash: z.string().min(1).max(300).optional() })
+      .strict(),
     permission: 'sales.record',
     idempotency: 'required',
     async run(ctx, input): Promise<StoredValueCard> {
       const { product, status } = await loadProduct(ctx.tx, input.productId);
-      if (status !== 'active') throw cardRefusal('state', 'product_retired', `product ${product.id} is no longer sold`, ['productId']);
+      if (status !== 'active')
+        throw cardRefusal('state', 'product_retired', `product ${product.id} is no longer sold`, ['productId']);
       await requireStore(ctx, input.storeId);
-      if (product.kind === 'named' && input.customerId === undefined) throw invalid(['customerId'], 'required', `product ${product.id} sells named cards: name the customer`);
-      if (product.kind === 'anonymous' && input.customerId !== undefined) throw invalid(['customerId'], 'anonymous_product', `product ${product.id} sells anonymous cards, which belong to whoever holds them`);
+      if (product.kind === 'named' && input.customerId === undefined)
+        throw invalid(['customerId'], 'required', `product ${product.id} sells named cards: name the customer`);
+      if (product.kind === 'anonymous' && input.customerId !== undefined)
+        throw invalid(
+          ['customerId'],
+          'anonymous_product',
+          `product ${product.id} sells anonymous cards, which belong to whoever holds them`,
+        );
       const customerId = input.customerId ? (await activeMember(ctx.tx, input.customerId)).id : null;
-      if (product.pin === 'required' && input.pinHash === undefined) throw cardRefusal('input', 'pin_required', `product ${product.id} cards need a PIN`, ['pin']);
-      if (product.pin === 'none' && input.pinHash !== undefined) throw cardRefusal('input', 'no_pin', `product ${product.id} cards have no PIN`, ['pin']);
+      if (product.pin === 'required' && input.pinHash === undefined)
+        throw cardRefusal('input', 'pin_required', `product ${product.id} cards need a PIN`, ['pin']);
+      if (product.pin === 'none' && input.pinHash !== undefined)
+        throw cardRefusal('input', 'no_pin', `product ${product.id} cards have no PIN`, ['pin']);
       const problem = valueProblem(product, input.amount, 'sale');
       if (problem) throw invalid(['amount'], 'value_not_sold', problem);
-      if (product.maxBalance !== undefined && input.amount > product.maxBalance) throw invalid(['amount'], 'above_max_balance', `a card may hold at most ${product.maxBalance}`);
+      if (product.maxBalance !== undefined && input.amount > product.maxBalance)
+        throw invalid(['amount'], 'above_max_balance', `a card may hold at most ${product.maxBalance}`);
       let number = input.number;
       if (number !== undefined) {
-        if (!number.startsWith(product.prefix)) throw invalid(['number'], 'wrong_prefix', `product ${product.id} card numbers start with ${product.prefix}`);
-        if (await ctx.tx.get(storedValueCardsCollection, number)) throw cardRefusal('state', 'already_sold', `card ${number} is already sold`, ['number']);
+        if (!number.startsWith(product.prefix))
+          throw invalid(['number'], 'wrong_prefix', `product ${product.id} card numbers start with ${product.prefix}`);
+        if (await ctx.tx.get(storedValueCardsCollection, number))
+          throw cardRefusal('state', 'already_sold', `card ${number} is already sold`, ['number']);
       } else {
         do number = generateCardNumber(product.prefix);
         while (await ctx.tx.get(storedValueCardsCollection, number));
@@ -356,9 +491,24 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
         actor: actorRef(ctx.actor) as JsonValue,
         details: {},
       });
-      ctx.audit({ type: 'stored-value-card', id: number, customerId }, { productId: product.id, amount: input.amount, storeId: input.storeId });
-      if (customerId) await ctx.addTimeline({ customerId, source: 'loyalty', kind: 'stored-value-sold', summary: `Bought a ${product.name} card loaded with ${input.amount} (minor units)`, storeId: input.storeId, ref: { type: 'stored-value-card', id: number } });
-      await ctx.emit('stored-value.sold', { cardNumber: number, productId: product.id, customerId, storeId: input.storeId, amount: input.amount }, { customerId });
+      ctx.audit(
+        { type: 'stored-value-card', id: number, customerId },
+        { productId: product.id, amount: input.amount, storeId: input.storeId },
+      );
+      if (customerId)
+        await ctx.addTimeline({
+          customerId,
+          source: 'loyalty',
+          kind: 'stored-value-sold',
+          summary: `Bought a ${product.name} card loaded with ${input.amount} (minor units)`,
+          storeId: input.storeId,
+          ref: { type: 'stored-value-card', id: number },
+        });
+      await ctx.emit(
+        'stored-value.sold',
+        { cardNumber: number, productId: product.id, customerId, storeId: input.storeId, amount: input.amount },
+        { customerId },
+      );
       return toCard(card);
     },
   });
@@ -369,7 +519,10 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     const { pin, ...rest } = q;
     if (pin === undefined) return sellCommand(rest, options);
     needKey('loyalty.stored-value.sell', options);
-    const pinHash = await hashPin(pin, { iterations: settings.pinIterations, salt: await saltFrom(`sell\u0000${options.idempotencyKey}`) });
+    const pinHash = await hashPin(pin, {
+      iterations: settings.pinIterations,
+      salt: await saltFrom(`sell\u0000${options.idempotencyKey}`),
+    });
     return sellCommand({ ...rest, pinHash }, options);
   }
 
@@ -387,10 +540,37 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
       if (problem) throw invalid(['amount'], product.topUp.allowed ? 'top_up_limits' : 'no_top_up', problem);
       const bonus = bonusFor(product, input.amount);
       const ref = { type: 'top-up', id: ctx.id('svt') };
-      let after = (await postCardEntry(ctx, card, { kind: 'top-up', amount: input.amount, storeId: input.storeId, ref, ...(product.maxBalance !== undefined ? { maxBalance: product.maxBalance } : {}), path: ['amount'] })).card;
-      if (bonus > 0) after = (await postCardEntry(ctx, after, { kind: 'bonus', amount: bonus, storeId: input.storeId, ref, details: { topUp: input.amount }, ...(product.maxBalance !== undefined ? { maxBalance: product.maxBalance } : {}), path: ['amount'] })).card;
-      ctx.audit({ type: 'stored-value-card', id: card.number, customerId: card.customerId }, { amount: input.amount, bonus, storeId: input.storeId });
-      await ctx.emit('stored-value.topped-up', { cardNumber: card.number, customerId: card.customerId, storeId: input.storeId, amount: input.amount, bonus }, { customerId: card.customerId });
+      let after = (
+        await postCardEntry(ctx, card, {
+          kind: 'top-up',
+          amount: input.amount,
+          storeId: input.storeId,
+          ref,
+          ...(product.maxBalance !== undefined ? { maxBalance: product.maxBalance } : {}),
+          path: ['amount'],
+        })
+      ).card;
+      if (bonus > 0)
+        after = (
+          await postCardEntry(ctx, after, {
+            kind: 'bonus',
+            amount: bonus,
+            storeId: input.storeId,
+            ref,
+            details: { topUp: input.amount },
+            ...(product.maxBalance !== undefined ? { maxBalance: product.maxBalance } : {}),
+            path: ['amount'],
+          })
+        ).card;
+      ctx.audit(
+        { type: 'stored-value-card', id: card.number, customerId: card.customerId },
+        { amount: input.amount, bonus, storeId: input.storeId },
+      );
+      await ctx.emit(
+        'stored-value.topped-up',
+        { cardNumber: card.number, customerId: card.customerId, storeId: input.storeId, amount: input.amount, bonus },
+        { customerId: card.customerId },
+      );
       return { card: toCard(after), amount: input.amount, bonus };
     },
   });
@@ -404,11 +584,23 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
       const card = await loadCard(ctx.tx, input.cardNumber, ['cardNumber']);
       // A PIN changed since it was checked: that try was against the old one and does not count.
       if (pinStamp(card.pinHash) !== input.stamp) return { failures: card.pinFailures, locked: card.lockedAt !== null };
-      const failures = (await ctx.tx.increment(storedValueCardsCollection, card.number, 'pinFailures', 1)).row.pinFailures;
+      const failures = (await ctx.tx.increment(storedValueCardsCollection, card.number, 'pinFailures', 1)).row
+        .pinFailures;
       let locked = card.lockedAt !== null;
       if (!locked && failures >= PIN_TRIES) {
-        locked = (await ctx.tx.consume(storedValueCardsCollection, card.number, { lockedAt: { isNull: true } }, { lockedAt: ctx.now })) !== undefined;
-        if (locked) await ctx.emit('stored-value.locked', { cardNumber: card.number, customerId: card.customerId }, { customerId: card.customerId });
+        locked =
+          (await ctx.tx.consume(
+            storedValueCardsCollection,
+            card.number,
+            { lockedAt: { isNull: true } },
+            { lockedAt: ctx.now },
+          )) !== undefined;
+        if (locked)
+          await ctx.emit(
+            'stored-value.locked',
+            { cardNumber: card.number, customerId: card.customerId },
+            { customerId: card.customerId },
+          );
       }
       ctx.audit({ type: 'stored-value-card', id: card.number, customerId: card.customerId }, { failures, locked });
       return { failures, locked };
@@ -420,33 +612,99 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
    * (that is the point of counting) and refused with `VALIDATION_FAILED`, reason `wrong_pin`, and the
    * tries left; nothing else changes. Returns the stamp the command checks.
    */
-  async function checkPin(cardNumber: string, pin: string | undefined, options: CommandOptions): Promise<string | undefined> {
+  async function checkPin(
+    cardNumber: string,
+    pin: string | undefined,
+    options: CommandOptions,
+  ): Promise<string | undefined> {
     if (pin === undefined) return undefined;
     const card = await store.get(storedValueCardsCollection, cardNumber);
     if (!card || card.lockedAt !== null) return pinStamp(card?.pinHash ?? null);
     if (card.pinHash === null) throw cardRefusal('input', 'no_pin', `card ${cardNumber} has no PIN`, ['pin']);
     if (await verifyPin(pin, card.pinHash)) return pinStamp(card.pinHash);
-    const { failures, locked } = await pinFailed({ cardNumber, stamp: pinStamp(card.pinHash) }, { actor: options.actor });
-    throw cardRefusal('input', 'wrong_pin', locked ? `wrong PIN: card ${cardNumber} is now locked until staff with authority unlock it` : `wrong PIN: ${PIN_TRIES - failures} ${PIN_TRIES - failures === 1 ? 'try' : 'tries'} left`, ['pin'], { triesLeft: Math.max(0, PIN_TRIES - failures), locked });
+    const { failures, locked } = await pinFailed(
+      { cardNumber, stamp: pinStamp(card.pinHash) },
+      { actor: options.actor },
+    );
+    throw cardRefusal(
+      'input',
+      'wrong_pin',
+      locked
+        ? `wrong PIN: card ${cardNumber} is now locked until staff with authority unlock it`
+        : `wrong PIN: ${PIN_TRIES - failures} ${PIN_TRIES - failures === 1 ? 'try' : 'tries'} left`,
+      ['pin'],
+      { triesLeft: Math.max(0, PIN_TRIES - failures), locked },
+    );
   }
 
-  async function authorizeInto(ctx: LoyaltyContext, input: { cardNumber: string; amount: number; storeId: string; terminalId: string | null; stamp?: string | undefined; minutes?: number | undefined; captured?: { ref: { type: string; id: string } } }): Promise<{ payment: CardPayment; card: CardRow }> {
+  async function authorizeInto(
+    ctx: LoyaltyContext,
+    input: {
+      cardNumber: string;
+      amount: number;
+      storeId: string;
+      terminalId: string | null;
+      stamp?: string | undefined;
+      minutes?: number | undefined;
+      captured?: { ref: { type: string; id: string } };
+    },
+  ): Promise<{ payment: CardPayment; card: CardRow }> {
     await requireStore(ctx, input.storeId);
     const card = await loadCard(ctx.tx, input.cardNumber, ['cardNumber']);
     const { product } = await loadProduct(ctx.tx, card.productId, ['cardNumber']);
     requireUsable(card, product, input.storeId, ctx.now, ['cardNumber']);
     requirePin(card, product, input.stamp, ['cardNumber']);
-    if (input.stamp !== undefined && card.pinFailures > 0) await ctx.tx.update(storedValueCardsCollection, card.number, { pinFailures: 0 });
+    if (input.stamp !== undefined && card.pinFailures > 0)
+      await ctx.tx.update(storedValueCardsCollection, card.number, { pinFailures: 0 });
     const id = ctx.id('svp');
     if (input.captured) {
-      const { card: after } = await postCardEntry(ctx, card, { kind: 'spend', amount: -input.amount, storeId: input.storeId, paymentId: id, ref: input.captured.ref, path: ['amount'] });
-      const payment = await ctx.tx.insert(storedValuePaymentsCollection, { id, cardNumber: card.number, customerId: card.customerId, status: 'captured', amount: input.amount, captured: input.amount, refunded: 0, storeId: input.storeId, terminalId: input.terminalId, createdAt: ctx.now, expiresAt: null, closedAt: ctx.now, purchaseId: null, refType: input.captured.ref.type, refId: input.captured.ref.id });
+      const { card: after } = await postCardEntry(ctx, card, {
+        kind: 'spend',
+        amount: -input.amount,
+        storeId: input.storeId,
+        paymentId: id,
+        ref: input.captured.ref,
+        path: ['amount'],
+      });
+      const payment = await ctx.tx.insert(storedValuePaymentsCollection, {
+        id,
+        cardNumber: card.number,
+        customerId: card.customerId,
+        status: 'captured',
+        amount: input.amount,
+        captured: input.amount,
+        refunded: 0,
+        storeId: input.storeId,
+        terminalId: input.terminalId,
+        createdAt: ctx.now,
+        expiresAt: null,
+        closedAt: ctx.now,
+        purchaseId: null,
+        refType: input.captured.ref.type,
+        refId: input.captured.ref.id,
+      });
       return { payment, card: after };
     }
     const r = await ctx.tx.increment(storedValueCardsCollection, card.number, 'available', -input.amount, { min: 0 });
     if (!r.applied) throw new InsufficientFundsError(card.number, input.amount, r.row.available, { path: ['amount'] });
     const minutes = input.minutes ?? cfg.redemption.holdMinutes;
-    const payment = await ctx.tx.insert(storedValuePaymentsCollection, { id, cardNumber: card.number, customerId: card.customerId, status: 'authorized', amount: input.amount, captured: 0, refunded: 0, storeId: input.storeId, terminalId: input.terminalId, createdAt: ctx.now, expiresAt: new Date(ctx.now.getTime() + minutes * 60_000), closedAt: null, purchaseId: null, refType: null, refId: null });
+    const payment = await ctx.tx.insert(storedValuePaymentsCollection, {
+      id,
+      cardNumber: card.number,
+      customerId: card.customerId,
+      status: 'authorized',
+      amount: input.amount,
+      captured: 0,
+      refunded: 0,
+      storeId: input.storeId,
+      terminalId: input.terminalId,
+      createdAt: ctx.now,
+      expiresAt: new Date(ctx.now.getTime() + minutes * 60_000),
+      closedAt: null,
+      purchaseId: null,
+      refType: null,
+      refId: null,
+    });
     return { payment, card: r.row };
   }
 
@@ -456,10 +714,31 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     permission: 'sales.record',
     idempotency: 'required',
     async run(ctx, input): Promise<CardPayment> {
-      if (input.minutes !== undefined && input.minutes > cfg.redemption.holdMinutes) throw invalid(['minutes'], 'too_long', `authorisations last at most ${cfg.redemption.holdMinutes} minutes`);
-      const { payment } = await authorizeInto(ctx, { cardNumber: input.cardNumber, amount: input.amount, storeId: input.storeId, terminalId: input.terminalId, stamp: input.stamp, minutes: input.minutes });
-      ctx.audit({ type: 'stored-value-card', id: input.cardNumber, customerId: payment.customerId }, { paymentId: payment.id, amount: input.amount, storeId: input.storeId });
-      await ctx.emit('stored-value.authorized', { paymentId: payment.id, cardNumber: input.cardNumber, customerId: payment.customerId, amount: input.amount, expiresAt: payment.expiresAt!.toISOString() }, { customerId: payment.customerId });
+      if (input.minutes !== undefined && input.minutes > cfg.redemption.holdMinutes)
+        throw invalid(['minutes'], 'too_long', `authorisations last at most ${cfg.redemption.holdMinutes} minutes`);
+      const { payment } = await authorizeInto(ctx, {
+        cardNumber: input.cardNumber,
+        amount: input.amount,
+        storeId: input.storeId,
+        terminalId: input.terminalId,
+        stamp: input.stamp,
+        minutes: input.minutes,
+      });
+      ctx.audit(
+        { type: 'stored-value-card', id: input.cardNumber, customerId: payment.customerId },
+        { paymentId: payment.id, amount: input.amount, storeId: input.storeId },
+      );
+      await ctx.emit(
+        'stored-value.authorized',
+        {
+          paymentId: payment.id,
+          cardNumber: input.cardNumber,
+          customerId: payment.customerId,
+          amount: input.amount,
+          expiresAt: payment.expiresAt!.toISOString(),
+        },
+        { customerId: payment.customerId },
+      );
       return payment;
     },
   });
@@ -477,32 +756,103 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     permission: 'sales.record',
     idempotency: 'required',
     async run(ctx, input): Promise<{ payment: CardPayment; card: StoredValueCard }> {
-      const { payment, card } = await authorizeInto(ctx, { cardNumber: input.cardNumber, amount: input.amount, storeId: input.storeId, terminalId: null, stamp: input.stamp, captured: { ref: input.ref } });
-      ctx.audit({ type: 'stored-value-card', id: input.cardNumber, customerId: card.customerId }, { paymentId: payment.id, amount: input.amount, refType: input.ref.type, refId: input.ref.id });
-      await ctx.emit('stored-value.spent', { paymentId: payment.id, cardNumber: card.number, customerId: card.customerId, storeId: input.storeId, amount: input.amount, ref: input.ref }, { customerId: card.customerId });
+      const { payment, card } = await authorizeInto(ctx, {
+        cardNumber: input.cardNumber,
+        amount: input.amount,
+        storeId: input.storeId,
+        terminalId: null,
+        stamp: input.stamp,
+        captured: { ref: input.ref },
+      });
+      ctx.audit(
+        { type: 'stored-value-card', id: input.cardNumber, customerId: card.customerId },
+        { paymentId: payment.id, amount: input.amount, refType: input.ref.type, refId: input.ref.id },
+      );
+      await ctx.emit(
+        'stored-value.spent',
+        {
+          paymentId: payment.id,
+          cardNumber: card.number,
+          customerId: card.customerId,
+          storeId: input.storeId,
+          amount: input.amount,
+          ref: input.ref,
+        },
+        { customerId: card.customerId },
+      );
       return { payment, card: toCard(card) };
     },
   });
 
   /** Spends from a card at once, for something other than a sale recorded through `purchases.record` (an e-shop order). */
-  async function spend(input: z.input<typeof spendSchema>, options: CommandOptions): Promise<{ payment: CardPayment; card: StoredValueCard }> {
+  async function spend(
+    input: z.input<typeof spendSchema>,
+    options: CommandOptions,
+  ): Promise<{ payment: CardPayment; card: StoredValueCard }> {
     const { pin, ...rest } = parseInput(spendSchema, input);
     const stamp = await checkPin(rest.cardNumber, pin, options);
     return spendCommand({ ...rest, ...(stamp !== undefined ? { stamp } : {}) }, options);
   }
 
   /** Captures an authorisation (all of it or less; the rest is released) for `ref`. */
-  async function captureInto(ctx: LoyaltyContext, input: { paymentId: string; amount: number; ref: { type: string; id: string }; storeId: string | null; purchaseId: string | null; path: ReadonlyArray<string | number> }): Promise<{ payment: CardPayment; card: CardRow }> {
-    const payment = await mustGet(ctx.tx, storedValuePaymentsCollection, input.paymentId, 'card authorisation', { path: input.path, reason: 'unknown_authorization' });
-    if (input.amount > payment.amount) throw cardRefusal('input', 'above_authorized', `authorisation ${payment.id} covers ${payment.amount}, not ${input.amount}`, input.path, { authorized: payment.amount });
-    if (input.storeId !== null && payment.storeId !== input.storeId) throw cardRefusal('input', 'wrong_store', `authorisation ${payment.id} was made at store ${payment.storeId}`, input.path);
-    const taken = await ctx.tx.consume(storedValuePaymentsCollection, payment.id, { status: 'authorized', expiresAt: { gt: ctx.now } }, { status: 'captured', captured: input.amount, closedAt: ctx.now, purchaseId: input.purchaseId, refType: input.ref.type, refId: input.ref.id });
+  async function captureInto(
+    ctx: LoyaltyContext,
+    input: {
+      paymentId: string;
+      amount: number;
+      ref: { type: string; id: string };
+      storeId: string | null;
+      purchaseId: string | null;
+      path: ReadonlyArray<string | number>;
+    },
+  ): Promise<{ payment: CardPayment; card: CardRow }> {
+    const payment = await mustGet(ctx.tx, storedValuePaymentsCollection, input.paymentId, 'card authorisation', {
+      path: input.path,
+      reason: 'unknown_authorization',
+    });
+    if (input.amount > payment.amount)
+      throw cardRefusal(
+        'input',
+        'above_authorized',
+        `authorisation ${payment.id} covers ${payment.amount}, not ${input.amount}`,
+        input.path,
+        { authorized: payment.amount },
+      );
+    if (input.storeId !== null && payment.storeId !== input.storeId)
+      throw cardRefusal(
+        'input',
+        'wrong_store',
+        `authorisation ${payment.id} was made at store ${payment.storeId}`,
+        input.path,
+      );
+    const taken = await ctx.tx.consume(
+      storedValuePaymentsCollection,
+      payment.id,
+      { status: 'authorized', expiresAt: { gt: ctx.now } },
+      {
+        status: 'captured',
+        captured: input.amount,
+        closedAt: ctx.now,
+        purchaseId: input.purchaseId,
+        refType: input.ref.type,
+        refId: input.ref.id,
+      },
+    );
     if (!taken) {
       const why = payment.status === 'authorized' ? 'expired' : payment.status;
-      throw cardRefusal('state', `authorization_${why}`, `card authorisation ${payment.id} is ${why}`, input.path, { status: why });
+      throw cardRefusal('state', `authorization_${why}`, `card authorisation ${payment.id} is ${why}`, input.path, {
+        status: why,
+      });
     }
     const card = await loadCard(ctx.tx, payment.cardNumber, input.path);
-    const { card: after } = await postCardEntry(ctx, card, { kind: 'spend', amount: -input.amount, available: payment.amount - input.amount, storeId: payment.storeId, paymentId: payment.id, ref: input.ref });
+    const { card: after } = await postCardEntry(ctx, card, {
+      kind: 'spend',
+      amount: -input.amount,
+      available: payment.amount - input.amount,
+      storeId: payment.storeId,
+      paymentId: payment.id,
+      ref: input.ref,
+    });
     return { payment: taken, card: after };
   }
 
@@ -513,20 +863,59 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     idempotency: 'required',
     async run(ctx, input): Promise<{ payment: CardPayment; card: StoredValueCard }> {
       const existing = await ctx.tx.get(storedValuePaymentsCollection, input.paymentId);
-      const { payment, card } = await captureInto(ctx, { paymentId: input.paymentId, amount: input.amount ?? existing?.amount ?? 0, ref: input.ref, storeId: null, purchaseId: null, path: ['paymentId'] });
-      ctx.audit({ type: 'stored-value-card', id: card.number, customerId: card.customerId }, { paymentId: payment.id, amount: payment.captured });
-      await ctx.emit('stored-value.spent', { paymentId: payment.id, cardNumber: card.number, customerId: card.customerId, storeId: payment.storeId, amount: payment.captured, ref: input.ref }, { customerId: card.customerId });
+      const { payment, card } = await captureInto(ctx, {
+        paymentId: input.paymentId,
+        amount: input.amount ?? existing?.amount ?? 0,
+        ref: input.ref,
+        storeId: null,
+        purchaseId: null,
+        path: ['paymentId'],
+      });
+      ctx.audit(
+        { type: 'stored-value-card', id: card.number, customerId: card.customerId },
+        { paymentId: payment.id, amount: payment.captured },
+      );
+      await ctx.emit(
+        'stored-value.spent',
+        {
+          paymentId: payment.id,
+          cardNumber: card.number,
+          customerId: card.customerId,
+          storeId: payment.storeId,
+          amount: payment.captured,
+          ref: input.ref,
+        },
+        { customerId: card.customerId },
+      );
       return { payment, card: toCard(card) };
     },
   });
 
   /** Ends an open authorisation without spending it. */
-  async function releaseInto(ctx: LoyaltyContext, payment: CardPayment, reason: 'cancelled' | 'expired', at: Date = ctx.now): Promise<CardPayment | undefined> {
+  async function releaseInto(
+    ctx: LoyaltyContext,
+    payment: CardPayment,
+    reason: 'cancelled' | 'expired',
+    at: Date = ctx.now,
+  ): Promise<CardPayment | undefined> {
     const when = reason === 'expired' ? { status: 'authorized', expiresAt: { lte: at } } : { status: 'authorized' };
-    const closed = await ctx.tx.consume(storedValuePaymentsCollection, payment.id, when, { status: reason, closedAt: ctx.now });
+    const closed = await ctx.tx.consume(storedValuePaymentsCollection, payment.id, when, {
+      status: reason,
+      closedAt: ctx.now,
+    });
     if (!closed) return undefined;
     await ctx.tx.increment(storedValueCardsCollection, payment.cardNumber, 'available', payment.amount);
-    await ctx.emit('stored-value.released', { paymentId: payment.id, cardNumber: payment.cardNumber, customerId: payment.customerId, amount: payment.amount, reason }, { customerId: payment.customerId });
+    await ctx.emit(
+      'stored-value.released',
+      {
+        paymentId: payment.id,
+        cardNumber: payment.cardNumber,
+        customerId: payment.customerId,
+        amount: payment.amount,
+        reason,
+      },
+      { customerId: payment.customerId },
+    );
     return closed;
   }
 
@@ -536,23 +925,62 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     permission: 'sales.record',
     idempotency: 'optional',
     async run(ctx, input): Promise<CardPayment> {
-      const payment = await mustGet(ctx.tx, storedValuePaymentsCollection, input.paymentId, 'card authorisation', { path: ['paymentId'], reason: 'unknown_authorization' });
+      const payment = await mustGet(ctx.tx, storedValuePaymentsCollection, input.paymentId, 'card authorisation', {
+        path: ['paymentId'],
+        reason: 'unknown_authorization',
+      });
       if (payment.status === 'cancelled' || payment.status === 'expired') return payment;
       const closed = await releaseInto(ctx, payment, 'cancelled');
-      if (!closed) throw cardRefusal('state', `authorization_${payment.status}`, `card authorisation ${payment.id} is ${payment.status}`, ['paymentId']);
-      ctx.audit({ type: 'stored-value-card', id: payment.cardNumber, customerId: payment.customerId }, { paymentId: payment.id });
+      if (!closed)
+        throw cardRefusal(
+          'state',
+          `authorization_${payment.status}`,
+          `card authorisation ${payment.id} is ${payment.status}`,
+          ['paymentId'],
+        );
+      ctx.audit(
+        { type: 'stored-value-card', id: payment.cardNumber, customerId: payment.customerId },
+        { paymentId: payment.id },
+      );
       return closed;
     },
   });
 
   /** Gives back up to what a payment captured (never more, also under racing refunds), to the card or its replacement. */
-  async function refundInto(ctx: LoyaltyContext, payment: CardPayment, value: number, ref: { type: string; id: string }, storeId: string | null, path: ReadonlyArray<string | number>): Promise<{ card: CardRow; amount: number } | null> {
+  async function refundInto(
+    ctx: LoyaltyContext,
+    payment: CardPayment,
+    value: number,
+    ref: { type: string; id: string },
+    storeId: string | null,
+    path: ReadonlyArray<string | number>,
+  ): Promise<{ card: CardRow; amount: number } | null> {
     if (value <= 0) return null;
-    const r = await ctx.tx.increment(storedValuePaymentsCollection, payment.id, 'refunded', value, { max: payment.captured });
-    if (!r.applied) throw cardRefusal('input', 'above_captured', `payment ${payment.id} captured ${payment.captured}; ${r.row.refunded} is refunded already`, path, { captured: payment.captured, refunded: r.row.refunded });
+    const r = await ctx.tx.increment(storedValuePaymentsCollection, payment.id, 'refunded', value, {
+      max: payment.captured,
+    });
+    if (!r.applied)
+      throw cardRefusal(
+        'input',
+        'above_captured',
+        `payment ${payment.id} captured ${payment.captured}; ${r.row.refunded} is refunded already`,
+        path,
+        { captured: payment.captured, refunded: r.row.refunded },
+      );
     const card = await liveCard(ctx.tx, await loadCard(ctx.tx, payment.cardNumber, path));
-    const { card: after } = await postCardEntry(ctx, card, { kind: 'refund', amount: value, storeId, paymentId: payment.id, ref, details: card.number !== payment.cardNumber ? { paidWith: payment.cardNumber } : {} });
-    await ctx.emit('stored-value.refunded', { paymentId: payment.id, cardNumber: card.number, customerId: card.customerId, amount: value, ref }, { customerId: card.customerId });
+    const { card: after } = await postCardEntry(ctx, card, {
+      kind: 'refund',
+      amount: value,
+      storeId,
+      paymentId: payment.id,
+      ref,
+      details: card.number !== payment.cardNumber ? { paidWith: payment.cardNumber } : {},
+    });
+    await ctx.emit(
+      'stored-value.refunded',
+      { paymentId: payment.id, cardNumber: card.number, customerId: card.customerId, amount: value, ref },
+      { customerId: card.customerId },
+    );
     return { card: after, amount: value };
   }
 
@@ -570,29 +998,77 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
       .strict(),
     permission: 'sales.return',
     idempotency: 'required',
-    moves: { gives: ['stored-value'], limits: ['refund'], measure: 'the amount credited back to the card', amount: (_ctx, input) => input.amount, approver: (input) => input.approvedBy },
+    moves: {
+      gives: ['stored-value'],
+      limits: ['refund'],
+      measure: 'the amount credited back to the card',
+      amount: (_ctx, input) => input.amount,
+      approver: (input) => input.approvedBy,
+    },
     async run(ctx, input): Promise<{ card: StoredValueCard; amount: number }> {
-      const payment = await mustGet(ctx.tx, storedValuePaymentsCollection, input.paymentId, 'card payment', { path: ['paymentId'], reason: 'unknown_payment' });
-      if (payment.status !== 'captured') throw cardRefusal('state', 'not_captured', `payment ${payment.id} is ${payment.status}: nothing was spent`, ['paymentId']);
+      const payment = await mustGet(ctx.tx, storedValuePaymentsCollection, input.paymentId, 'card payment', {
+        path: ['paymentId'],
+        reason: 'unknown_payment',
+      });
+      if (payment.status !== 'captured')
+        throw cardRefusal('state', 'not_captured', `payment ${payment.id} is ${payment.status}: nothing was spent`, [
+          'paymentId',
+        ]);
       if (input.storeId) await requireStore(ctx, input.storeId);
-      const out = (await refundInto(ctx, payment, input.amount, { type: 'card-refund', id: ctx.id('svr') }, input.storeId ?? null, ['amount']))!;
-      ctx.audit({ type: 'stored-value-card', id: out.card.number, customerId: out.card.customerId }, { paymentId: payment.id, amount: input.amount });
+      const out = (await refundInto(
+        ctx,
+        payment,
+        input.amount,
+        { type: 'card-refund', id: ctx.id('svr') },
+        input.storeId ?? null,
+        ['amount'],
+      ))!;
+      ctx.audit(
+        { type: 'stored-value-card', id: out.card.number, customerId: out.card.customerId },
+        { paymentId: payment.id, amount: input.amount },
+      );
       return { card: toCard(out.card), amount: out.amount };
     },
   });
 
   /** Moves `value` from one card to another: two entries, one transaction. */
-  async function move(ctx: LoyaltyContext, from: CardRow, to: CardRow, value: number, path: ReadonlyArray<string | number>, maxBalance?: number): Promise<{ from: CardRow; to: CardRow }> {
+  async function move(
+    ctx: LoyaltyContext,
+    from: CardRow,
+    to: CardRow,
+    value: number,
+    path: ReadonlyArray<string | number>,
+    maxBalance?: number,
+  ): Promise<{ from: CardRow; to: CardRow }> {
     const ref = { type: 'transfer', id: ctx.id('svx') };
-    const out = await postCardEntry(ctx, from, { kind: 'transfer-out', amount: -value, ref, details: { to: to.number }, path });
-    const into = await postCardEntry(ctx, to, { kind: 'transfer-in', amount: value, ref, details: { from: from.number }, ...(maxBalance !== undefined ? { maxBalance } : {}), path });
-    await ctx.emit('stored-value.transferred', { from: from.number, to: to.number, amount: value }, { customerId: to.customerId ?? from.customerId });
+    const out = await postCardEntry(ctx, from, {
+      kind: 'transfer-out',
+      amount: -value,
+      ref,
+      details: { to: to.number },
+      path,
+    });
+    const into = await postCardEntry(ctx, to, {
+      kind: 'transfer-in',
+      amount: value,
+      ref,
+      details: { from: from.number },
+      ...(maxBalance !== undefined ? { maxBalance } : {}),
+      path,
+    });
+    await ctx.emit(
+      'stored-value.transferred',
+      { from: from.number, to: to.number, amount: value },
+      { customerId: to.customerId ?? from.customerId },
+    );
     return { from: out.card, to: into.card };
   }
 
   const transfer = kernel.command({
     name: 'loyalty.stored-value.transfer',
-    input: z.object({ from: cardNumberSchema, to: cardNumberSchema, amount: amount.optional(), reason: shortTextSchema }).strict(),
+    input: z
+      .object({ from: cardNumberSchema, to: cardNumberSchema, amount: amount.optional(), reason: shortTextSchema })
+      .strict(),
     permission: 'loyalty.stored-value.manage',
     idempotency: 'required',
     async run(ctx, input): Promise<{ from: StoredValueCard; to: StoredValueCard; amount: number }> {
@@ -600,15 +1076,29 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
       const from = await loadCard(ctx.tx, input.from, ['from']);
       const to = await loadCard(ctx.tx, input.to, ['to']);
       const { product: toProduct } = await loadProduct(ctx.tx, to.productId, ['to']);
-      for (const [card, path] of [[from, 'from'], [to, 'to']] as const) {
-        if (card.status !== 'active') throw cardRefusal('state', card.status, `card ${card.number} is ${card.status}`, [path]);
-        if (card.expiresAt !== null && card.expiresAt.getTime() <= ctx.now.getTime()) throw cardRefusal('state', 'expired', `card ${card.number} has expired`, [path]);
+      for (const [card, path] of [
+        [from, 'from'],
+        [to, 'to'],
+      ] as const) {
+        if (card.status !== 'active')
+          throw cardRefusal('state', card.status, `card ${card.number} is ${card.status}`, [path]);
+        if (card.expiresAt !== null && card.expiresAt.getTime() <= ctx.now.getTime())
+          throw cardRefusal('state', 'expired', `card ${card.number} has expired`, [path]);
       }
-      if (from.customerId !== null && from.customerId !== to.customerId) throw cardRefusal('input', 'another_customer', `card ${to.number} does not belong to the owner of card ${from.number}`, ['to']);
+      if (from.customerId !== null && from.customerId !== to.customerId)
+        throw cardRefusal(
+          'input',
+          'another_customer',
+          `card ${to.number} does not belong to the owner of card ${from.number}`,
+          ['to'],
+        );
       const value = input.amount ?? from.available;
       if (value <= 0) throw new InsufficientFundsError(from.number, 1, from.available, { path: ['from'] });
       const moved = await move(ctx, from, to, value, ['amount'], toProduct.maxBalance);
-      ctx.audit({ type: 'stored-value-card', id: from.number, customerId: from.customerId }, { to: to.number, amount: value, reason: input.reason });
+      ctx.audit(
+        { type: 'stored-value-card', id: from.number, customerId: from.customerId },
+        { to: to.number, amount: value, reason: input.reason },
+      );
       return { from: toCard(moved.from), to: toCard(moved.to), amount: value };
     },
   });
@@ -616,18 +1106,36 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
   /** Freezes a named card and cancels its open authorisations; an anonymous card cannot be recovered. */
   async function freeze(ctx: LoyaltyContext, card: CardRow, path: ReadonlyArray<string | number>): Promise<CardRow> {
     if (card.kind === 'anonymous') {
-      throw cardRefusal('state', 'anonymous_card', `card ${card.number} is anonymous: its balance belongs to whoever holds it and cannot be moved to another card; only named cards are recovered`, path);
+      throw cardRefusal(
+        'state',
+        'anonymous_card',
+        `card ${card.number} is anonymous: its balance belongs to whoever holds it and cannot be moved to another card; only named cards are recovered`,
+        path,
+      );
     }
     if (card.status === 'frozen') return card;
-    const frozen = await ctx.tx.consume(storedValueCardsCollection, card.number, { status: 'active' }, { status: 'frozen' });
+    const frozen = await ctx.tx.consume(
+      storedValueCardsCollection,
+      card.number,
+      { status: 'active' },
+      { status: 'frozen' },
+    );
     if (!frozen) throw cardRefusal('state', card.status, `card ${card.number} is ${card.status}`, path);
     let after: string | null = null;
     do {
-      const page: { rows: CardPayment[]; next: string | null } = await ctx.tx.find(storedValuePaymentsCollection, { where: { cardNumber: card.number, status: 'authorized' }, limit: 100, after });
+      const page: { rows: CardPayment[]; next: string | null } = await ctx.tx.find(storedValuePaymentsCollection, {
+        where: { cardNumber: card.number, status: 'authorized' },
+        limit: 100,
+        after,
+      });
       for (const p of page.rows) await releaseInto(ctx, p, 'cancelled');
       after = page.next;
     } while (after);
-    await ctx.emit('stored-value.frozen', { cardNumber: card.number, customerId: card.customerId }, { customerId: card.customerId });
+    await ctx.emit(
+      'stored-value.frozen',
+      { cardNumber: card.number, customerId: card.customerId },
+      { customerId: card.customerId },
+    );
     return (await ctx.tx.get(storedValueCardsCollection, card.number))!;
   }
 
@@ -640,14 +1148,28 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
       const card = await loadCard(ctx.tx, input.cardNumber, ['cardNumber']);
       const frozen = await freeze(ctx, card, ['cardNumber']);
       ctx.audit({ type: 'stored-value-card', id: card.number, customerId: card.customerId }, { reason: input.reason });
-      if (card.customerId) await ctx.addTimeline({ customerId: card.customerId, source: 'loyalty', kind: 'stored-value-frozen', summary: `Stored-value card ${card.number} reported lost and frozen`, ref: { type: 'stored-value-card', id: card.number } });
+      if (card.customerId)
+        await ctx.addTimeline({
+          customerId: card.customerId,
+          source: 'loyalty',
+          kind: 'stored-value-frozen',
+          summary: `Stored-value card ${card.number} reported lost and frozen`,
+          ref: { type: 'stored-value-card', id: card.number },
+        });
       return toCard(frozen);
     },
   });
 
   const replace = kernel.command({
     name: 'loyalty.stored-value.replace',
-    input: z.object({ cardNumber: cardNumberSchema, storeId: codeSchema, number: cardNumberSchema.optional(), reason: shortTextSchema }).strict(),
+    input: z
+      .object({
+        cardNumber: cardNumberSchema,
+        storeId: codeSchema,
+        number: cardNumberSchema.optional(),
+        reason: shortTextSchema,
+      })
+      .strict(),
     permission: 'loyalty.stored-value.manage',
     idempotency: 'required',
     async run(ctx, input): Promise<{ old: StoredValueCard; card: StoredValueCard; moved: number }> {
@@ -656,7 +1178,8 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
       const { product } = await loadProduct(ctx.tx, old.productId, ['cardNumber']);
       let number = input.number;
       if (number !== undefined) {
-        if (await ctx.tx.get(storedValueCardsCollection, number)) throw cardRefusal('state', 'already_sold', `card ${number} is already in use`, ['number']);
+        if (await ctx.tx.get(storedValueCardsCollection, number))
+          throw cardRefusal('state', 'already_sold', `card ${number} is already in use`, ['number']);
       } else {
         do number = generateCardNumber(product.prefix);
         while (await ctx.tx.get(storedValueCardsCollection, number));
@@ -683,10 +1206,30 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
       const value = old.balance;
       let moved = { from: old, to: fresh };
       if (value > 0) moved = await move(ctx, old, fresh, value, ['cardNumber']);
-      const retired = await ctx.tx.consume(storedValueCardsCollection, old.number, { status: 'frozen' }, { status: 'replaced', replacedBy: number });
-      ctx.audit({ type: 'stored-value-card', id: old.number, customerId: old.customerId }, { replacedBy: number, moved: value, reason: input.reason });
-      if (old.customerId) await ctx.addTimeline({ customerId: old.customerId, source: 'loyalty', kind: 'stored-value-replaced', summary: `Stored-value card ${old.number} replaced by ${number}; balance ${value} moved`, storeId: input.storeId, ref: { type: 'stored-value-card', id: number } });
-      await ctx.emit('stored-value.replaced', { oldNumber: old.number, newNumber: number, customerId: old.customerId, amount: value }, { customerId: old.customerId });
+      const retired = await ctx.tx.consume(
+        storedValueCardsCollection,
+        old.number,
+        { status: 'frozen' },
+        { status: 'replaced', replacedBy: number },
+      );
+      ctx.audit(
+        { type: 'stored-value-card', id: old.number, customerId: old.customerId },
+        { replacedBy: number, moved: value, reason: input.reason },
+      );
+      if (old.customerId)
+        await ctx.addTimeline({
+          customerId: old.customerId,
+          source: 'loyalty',
+          kind: 'stored-value-replaced',
+          summary: `Stored-value card ${old.number} replaced by ${number}; balance ${value} moved`,
+          storeId: input.storeId,
+          ref: { type: 'stored-value-card', id: number },
+        });
+      await ctx.emit(
+        'stored-value.replaced',
+        { oldNumber: old.number, newNumber: number, customerId: old.customerId, amount: value },
+        { customerId: old.customerId },
+      );
       return { old: toCard(retired ?? moved.from), card: toCard(moved.to), moved: value };
     },
   });
@@ -699,8 +1242,16 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     async run(ctx, input): Promise<StoredValueCard> {
       const card = await loadCard(ctx.tx, input.cardNumber, ['cardNumber']);
       await ctx.tx.update(storedValueCardsCollection, card.number, { lockedAt: null, pinFailures: 0 });
-      ctx.audit({ type: 'stored-value-card', id: card.number, customerId: card.customerId }, { reason: input.reason, wasLocked: card.lockedAt !== null });
-      if (card.lockedAt !== null) await ctx.emit('stored-value.unlocked', { cardNumber: card.number, customerId: card.customerId }, { customerId: card.customerId });
+      ctx.audit(
+        { type: 'stored-value-card', id: card.number, customerId: card.customerId },
+        { reason: input.reason, wasLocked: card.lockedAt !== null },
+      );
+      if (card.lockedAt !== null)
+        await ctx.emit(
+          'stored-value.unlocked',
+          { cardNumber: card.number, customerId: card.customerId },
+          { customerId: card.customerId },
+        );
       return toCard((await ctx.tx.get(storedValueCardsCollection, card.number))!);
     },
   });
@@ -713,7 +1264,8 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     async run(ctx, input): Promise<StoredValueCard> {
       const card = await loadCard(ctx.tx, input.cardNumber, ['cardNumber']);
       const { product } = await loadProduct(ctx.tx, card.productId, ['cardNumber']);
-      if (product.pin === 'none') throw cardRefusal('input', 'no_pin', `product ${product.id} cards have no PIN`, ['pin']);
+      if (product.pin === 'none')
+        throw cardRefusal('input', 'no_pin', `product ${product.id} cards have no PIN`, ['pin']);
       await ctx.tx.update(storedValueCardsCollection, card.number, { pinHash: input.pinHash, pinFailures: 0 });
       ctx.audit({ type: 'stored-value-card', id: card.number, customerId: card.customerId }, { pinChanged: true });
       return toCard((await ctx.tx.get(storedValueCardsCollection, card.number))!);
@@ -724,12 +1276,20 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
   async function setPin(input: { cardNumber: string; pin: string }, options: CommandOptions): Promise<StoredValueCard> {
     const q = parseInput(z.object({ cardNumber: cardNumberSchema, pin: pinSchema }).strict(), input);
     needKey('loyalty.stored-value.set-pin', options);
-    const pinHash = await hashPin(q.pin, { iterations: settings.pinIterations, salt: await saltFrom(`set-pin\u0000${q.cardNumber}\u0000${options.idempotencyKey}`) });
+    const pinHash = await hashPin(q.pin, {
+      iterations: settings.pinIterations,
+      salt: await saltFrom(`set-pin\u0000${q.cardNumber}\u0000${options.idempotencyKey}`),
+    });
     return setPinCommand({ cardNumber: q.cardNumber, pinHash }, options);
   }
 
   /** Expires authorisations and cards past their time (for `runDue`). */
-  async function expireDue(ctx: LoyaltyContext, payments: readonly string[], cards: readonly string[], at: Date): Promise<{ authorizations: number; cards: number }> {
+  async function expireDue(
+    ctx: LoyaltyContext,
+    payments: readonly string[],
+    cards: readonly string[],
+    at: Date,
+  ): Promise<{ authorizations: number; cards: number }> {
     let a = 0;
     for (const id of payments) {
       const p = await ctx.tx.get(storedValuePaymentsCollection, id);
@@ -737,10 +1297,19 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     }
     let c = 0;
     for (const number of cards) {
-      const card = await ctx.tx.consume(storedValueCardsCollection, number, { status: 'active', expiresAt: { lte: at } }, { status: 'expired' });
+      const card = await ctx.tx.consume(
+        storedValueCardsCollection,
+        number,
+        { status: 'active', expiresAt: { lte: at } },
+        { status: 'expired' },
+      );
       if (!card) continue;
       c++;
-      await ctx.emit('stored-value.expired', { cardNumber: number, customerId: card.customerId, balance: card.balance }, { customerId: card.customerId });
+      await ctx.emit(
+        'stored-value.expired',
+        { cardNumber: number, customerId: card.customerId, balance: card.balance },
+        { customerId: card.customerId },
+      );
     }
     return { authorizations: a, cards: c };
   }
@@ -753,11 +1322,19 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
   }
 
   const statementSchema = pageSchema.strict();
-  async function statement(cardNumber: string, options: z.input<typeof statementSchema> = {}): Promise<{ card: StoredValueCard; entries: CardEntry[]; next: string | null }> {
+  async function statement(
+    cardNumber: string,
+    options: z.input<typeof statementSchema> = {},
+  ): Promise<{ card: StoredValueCard; entries: CardEntry[]; next: string | null }> {
     const n = parseInput(cardNumberSchema, cardNumber, ['cardNumber']);
     const q = parseInput(statementSchema, options);
     const row = await loadCard(store, n, ['cardNumber']);
-    const page = await store.find(storedValueEntriesCollection, { where: { cardNumber: n }, orderBy: [{ field: 'seq' }], limit: q.limit, after: q.after ?? null });
+    const page = await store.find(storedValueEntriesCollection, {
+      where: { cardNumber: n },
+      orderBy: [{ field: 'seq' }],
+      limit: q.limit,
+      after: q.after ?? null,
+    });
     return { card: toCard(row), entries: page.rows, next: page.next };
   }
 
@@ -768,8 +1345,15 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
 
   async function product(productId: string): Promise<CardProductRecord> {
     const id = parseInput(codeSchema, productId, ['productId']);
-    const row = await mustGet(store, storedValueProductsCollection, id, 'stored-value product', { path: ['productId'] });
-    return { ...(row.config as unknown as CardProduct), status: row.status as 'active' | 'retired', createdAt: row.createdAt, updatedAt: row.updatedAt };
+    const row = await mustGet(store, storedValueProductsCollection, id, 'stored-value product', {
+      path: ['productId'],
+    });
+    return {
+      ...(row.config as unknown as CardProduct),
+      status: row.status as 'active' | 'retired',
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    };
   }
 
   /** Whether a card number is well formed, for a till's input field (the Luhn check digit). */
@@ -806,11 +1390,26 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
       /** Sets a card's PIN. */
       setPin,
       /** A card, its balance and what may be spent now. Needs `loyalty.stored-value.read`. */
-      card: kernel.query({ name: 'loyalty.storedValue.card', permission: READ, reads: (c) => [c.customerId], run: card }),
+      card: kernel.query({
+        name: 'loyalty.storedValue.card',
+        permission: READ,
+        reads: (c) => [c.customerId],
+        run: card,
+      }),
       /** A card's entries in order, with the balance after each. Needs `loyalty.stored-value.read`. */
-      statement: kernel.query({ name: 'loyalty.storedValue.statement', permission: READ, reads: (s) => [s.card.customerId], run: statement }),
+      statement: kernel.query({
+        name: 'loyalty.storedValue.statement',
+        permission: READ,
+        reads: (s) => [s.card.customerId],
+        run: statement,
+      }),
       /** A customer's named cards. Needs `loyalty.stored-value.read`. */
-      ofCustomer: kernel.query({ name: 'loyalty.storedValue.ofCustomer', permission: READ, reads: (_cards, [customerId]) => [customerId], run: ofCustomer }),
+      ofCustomer: kernel.query({
+        name: 'loyalty.storedValue.ofCustomer',
+        permission: READ,
+        reads: (_cards, [customerId]) => [customerId],
+        run: ofCustomer,
+      }),
       /** Whether a card number has a valid check digit. */
       isCardNumber,
     },
@@ -825,5 +1424,8 @@ export type StoredValueService = ReturnType<typeof createStoredValueService>;
 /** The API mounted as `crm.loyalty.storedValue`. */
 export type StoredValueApi = StoredValueService['api'] & {
   /** What the chain owes on its cards per selling store and product at a date, and the breakage products allow. */
-  liability: (options?: { at?: Date | string; storeId?: string }) => Promise<import('./liability-report.js').CardLiability>;
+  liability: (options?: {
+    at?: Date | string;
+    storeId?: string;
+  }) => Promise<import('./liability-report.js').CardLiability>;
 };

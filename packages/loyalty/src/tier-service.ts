@@ -13,7 +13,13 @@ import type { LoyaltyContext } from './context.js';
 /** Builds the tier service for a program's tier configuration (null: the program has no tiers). */
 export function createTierService(tiers: TiersConfig | null, timeZone: string, ledger: Ledger) {
   /** Adds to a member's monthly totals (negative after returns). */
-  async function record(ctx: LoyaltyContext, customerId: string, at: Date, points: number, spend: number): Promise<void> {
+  async function record(
+    ctx: LoyaltyContext,
+    customerId: string,
+    at: Date,
+    points: number,
+    spend: number,
+  ): Promise<void> {
     if (!tiers || (points === 0 && spend === 0)) return;
     const month = localTime(at, timeZone).date.slice(0, 7);
     const id = `${customerId}:${month}`;
@@ -34,15 +40,34 @@ export function createTierService(tiers: TiersConfig | null, timeZone: string, l
   async function progress(session: StoreSession, customerId: string, at: Date): Promise<number> {
     if (!tiers) return 0;
     const { from, to } = windowMonths(tiers, localTime(at, timeZone).date);
-    const rows = (await session.find(tierActivityCollection, { where: { customerId, month: { gte: from, lte: to } }, limit: 100 })).rows;
+    const rows = (
+      await session.find(tierActivityCollection, { where: { customerId, month: { gte: from, lte: to } }, limit: 100 })
+    ).rows;
     return rows.reduce((s, r) => s + (tiers.basis === 'points' ? r.points : r.spend), 0);
   }
 
-  async function move(ctx: LoyaltyContext, customerId: string, from: string | null, to: string, reason: 'qualified' | 'review', at: Date = ctx.now): Promise<void> {
+  async function move(
+    ctx: LoyaltyContext,
+    customerId: string,
+    from: string | null,
+    to: string,
+    reason: 'qualified' | 'review',
+    at: Date = ctx.now,
+  ): Promise<void> {
     const direction = levelRank(tiers!, to) > levelRank(tiers!, from) ? 'up' : 'down';
     const lowest = tiers!.levels[0]!.code === to;
-    await ctx.tx.update(accountsCollection, customerId, { tier: to, tierSince: at, tierReviewAt: lowest ? null : nextReview(tiers!, at, timeZone), updatedAt: ctx.now });
-    await ctx.addTimeline({ customerId, source: 'loyalty', kind: 'tier-changed', summary: `Tier ${from ?? 'none'} → ${to} (${direction === 'up' ? 'qualified' : 'at review'})` });
+    await ctx.tx.update(accountsCollection, customerId, {
+      tier: to,
+      tierSince: at,
+      tierReviewAt: lowest ? null : nextReview(tiers!, at, timeZone),
+      updatedAt: ctx.now,
+    });
+    await ctx.addTimeline({
+      customerId,
+      source: 'loyalty',
+      kind: 'tier-changed',
+      summary: `Tier ${from ?? 'none'} → ${to} (${direction === 'up' ? 'qualified' : 'at review'})`,
+    });
     await ctx.emit('tier.changed', { customerId, from, to, direction, reason }, { customerId });
   }
 
@@ -63,10 +88,20 @@ export function createTierService(tiers: TiersConfig | null, timeZone: string, l
     if (account.tierReviewAt === null || account.tierReviewAt.getTime() > at.getTime()) return null;
     const level = qualifiedLevel(tiers, await progress(ctx.tx, customerId, at));
     if (level === account.tier) {
-      await ctx.tx.update(accountsCollection, customerId, { tierReviewAt: level === tiers.levels[0]!.code ? null : nextReview(tiers, at, timeZone), updatedAt: ctx.now });
+      await ctx.tx.update(accountsCollection, customerId, {
+        tierReviewAt: level === tiers.levels[0]!.code ? null : nextReview(tiers, at, timeZone),
+        updatedAt: ctx.now,
+      });
       return null;
     }
-    await move(ctx, customerId, account.tier, level, levelRank(tiers, level) > levelRank(tiers, account.tier) ? 'qualified' : 'review', at);
+    await move(
+      ctx,
+      customerId,
+      account.tier,
+      level,
+      levelRank(tiers, level) > levelRank(tiers, account.tier) ? 'qualified' : 'review',
+      at,
+    );
     return level;
   }
 

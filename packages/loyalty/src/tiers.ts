@@ -41,13 +41,24 @@ export const tiersSchema = z
   })
   .strict()
   .superRefine((t, ctx) => {
-    if (t.levels[0] && t.levels[0].threshold !== 0) ctx.addIssue({ code: 'custom', path: ['levels', 0, 'threshold'], message: 'the lowest tier has threshold 0: every member starts in it' });
+    if (t.levels[0] && t.levels[0].threshold !== 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['levels', 0, 'threshold'],
+        message: 'the lowest tier has threshold 0: every member starts in it',
+      });
     const seen = new Set<string>();
     t.levels.forEach((l, i) => {
-      if (seen.has(l.code)) ctx.addIssue({ code: 'custom', path: ['levels', i, 'code'], message: `tier ${l.code} is listed twice` });
+      if (seen.has(l.code))
+        ctx.addIssue({ code: 'custom', path: ['levels', i, 'code'], message: `tier ${l.code} is listed twice` });
       seen.add(l.code);
       const prev = t.levels[i - 1];
-      if (prev && l.threshold <= prev.threshold) ctx.addIssue({ code: 'custom', path: ['levels', i, 'threshold'], message: `tier ${l.code} needs more than tier ${prev.code} (${prev.threshold})` });
+      if (prev && l.threshold <= prev.threshold)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['levels', i, 'threshold'],
+          message: `tier ${l.code} needs more than tier ${prev.code} (${prev.threshold})`,
+        });
     });
   });
 /** The tier configuration. */
@@ -81,7 +92,10 @@ export function nextReview(tiers: TiersConfig, at: Date, timeZone: string): Date
     // Clamp to the month's last day (a change on 31 January reviews on the last day of the month).
     const last = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 0)).getUTCDate();
     const day = Math.min(d, last);
-    return startOfLocalDate(`${t.getUTCFullYear()}-${String(t.getUTCMonth() + 1).padStart(2, '0')}-${String(day).padStart(2, '0')}`, timeZone);
+    return startOfLocalDate(
+      `${t.getUTCFullYear()}-${String(t.getUTCMonth() + 1).padStart(2, '0')}-${String(day).padStart(2, '0')}`,
+      timeZone,
+    );
   }
   const on = tiers.review.on;
   let year = Number(today.slice(0, 4));
@@ -89,6 +103,9 @@ export function nextReview(tiers: TiersConfig, at: Date, timeZone: string): Date
   // 29 February in a year without it reviews on 1 March.
   const candidate = `${year}-${on}`;
   const valid = new Date(`${candidate}T00:00:00Z`);
-  const date = Number.isNaN(valid.getTime()) || valid.toISOString().slice(0, 10) !== candidate ? addDaysToDate(`${year}-${on.slice(0, 2)}-01`, Number(on.slice(3)) - 1) : candidate;
+  const date =
+    Number.isNaN(valid.getTime()) || valid.toISOString().slice(0, 10) !== candidate
+      ? addDaysToDate(`${year}-${on.slice(0, 2)}-01`, Number(on.slice(3)) - 1)
+      : candidate;
   return startOfLocalDate(date, timeZone);
 }

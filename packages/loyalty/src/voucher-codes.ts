@@ -39,11 +39,7 @@ export function checkCharacter(body: string): string {
 
 /** Upper case, no spaces or dashes, `O` → `0`, `I`/`L` → `1`: the form codes are stored in. */
 export function normaliseCode(input: string): string {
-  return input
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
+  return input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
 }
 
 /** Whether a normalised code has the right length, alphabet and check character. */
@@ -80,8 +76,16 @@ export const voucherCodeSchema = z
   .transform(normaliseCode)
   .superRefine((code, ctx) => {
     if (code.length !== CODE_LENGTH || [...code].some((c) => !VALUES.has(c))) {
-      ctx.addIssue({ code: 'custom', message: `voucher codes are ${CODE_LENGTH} letters and digits (e.g. 7K3QD-M9XWT-2HF8): this one was mistyped`, params: { code: 'malformed_code' } });
+      ctx.addIssue({
+        code: 'custom',
+        message: `voucher codes are ${CODE_LENGTH} letters and digits (e.g. 7K3QD-M9XWT-2HF8): this one was mistyped`,
+        params: { code: 'malformed_code' },
+      });
     } else if (fold(code) !== 0) {
-      ctx.addIssue({ code: 'custom', message: 'the check character does not match: the code was mistyped', params: { code: 'check_character' } });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'the check character does not match: the code was mistyped',
+        params: { code: 'check_character' },
+      });
     }
   });

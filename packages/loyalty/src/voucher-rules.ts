@@ -3,7 +3,14 @@
  * its state is, and what a return does to it. Pure: the till's list of usable vouchers, the checkout
  * and a web POS offline all decide with these functions.
  */
-import { ClienteleError, InvalidStateError, NotFoundError, ValidationError, divideRounded, isClienteleError } from '@clientele/core';
+import {
+  type ClienteleError,
+  InvalidStateError,
+  NotFoundError,
+  ValidationError,
+  divideRounded,
+  isClienteleError,
+} from '@clientele/core';
 import type { VoucherEntryKind } from './collections.js';
 import type { VoucherTerms, VoucherValue } from './voucher-templates.js';
 
@@ -39,7 +46,13 @@ export const VOUCHER_REASONS = [
 /** Why a voucher cannot be used. */
 export type VoucherReason = (typeof VOUCHER_REASONS)[number];
 
-const STATE_REASONS: ReadonlySet<VoucherReason> = new Set(['redeemed', 'held', 'expired', 'not_yet_valid', 'cancelled']);
+const STATE_REASONS: ReadonlySet<VoucherReason> = new Set([
+  'redeemed',
+  'held',
+  'expired',
+  'not_yet_valid',
+  'cancelled',
+]);
 
 const MESSAGES: Record<VoucherReason, string> = {
   malformed_code: 'the voucher code was mistyped',
@@ -63,8 +76,14 @@ const MESSAGES: Record<VoucherReason, string> = {
  * The typed error for a refusal: `details.reason` always names it (and, for `VALIDATION_FAILED`,
  * so does the issue's `code`), `path` the input at fault.
  */
-export function voucherRefusal(reason: VoucherReason, path: ReadonlyArray<string | number>, details: Record<string, unknown> = {}, message = MESSAGES[reason]): ClienteleError {
-  if (reason === 'unknown_code') return new NotFoundError('voucher', details['code'] ?? '', { path, reason, ...details });
+export function voucherRefusal(
+  reason: VoucherReason,
+  path: ReadonlyArray<string | number>,
+  details: Record<string, unknown> = {},
+  message = MESSAGES[reason],
+): ClienteleError {
+  if (reason === 'unknown_code')
+    return new NotFoundError('voucher', details['code'] ?? '', { path, reason, ...details });
   if (STATE_REASONS.has(reason)) return new InvalidStateError(message, { path, reason, ...details });
   const e = new ValidationError([{ path, code: reason, message }]);
   Object.assign(e.details as Record<string, unknown>, details, { reason });
@@ -97,13 +116,19 @@ export interface VoucherLine {
 }
 
 /** Whether a line counts towards a voucher. */
-export function appliesToLine(terms: Pick<VoucherTerms, 'categories' | 'excludeCategories'>, category: string): boolean {
+export function appliesToLine(
+  terms: Pick<VoucherTerms, 'categories' | 'excludeCategories'>,
+  category: string,
+): boolean {
   if (terms.excludeCategories.includes(category)) return false;
   return terms.categories === null || terms.categories.includes(category);
 }
 
 /** The part of a basket a voucher applies to. */
-export function eligibleAmount(terms: Pick<VoucherTerms, 'categories' | 'excludeCategories'>, lines: readonly VoucherLine[]): number {
+export function eligibleAmount(
+  terms: Pick<VoucherTerms, 'categories' | 'excludeCategories'>,
+  lines: readonly VoucherLine[],
+): number {
   let sum = 0;
   for (const l of lines) if (appliesToLine(terms, l.category)) sum += l.amount;
   return sum;
@@ -149,9 +174,14 @@ export function checkVoucher(v: VoucherFacts, use: VoucherUse): VoucherCheck {
   const t = use.at.getTime();
   if (v.status === 'held') {
     const h = v.hold;
-    const mine = h && h.storeId === use.storeId && (use.terminalId ?? null) === h.terminalId && (h.until === null || h.until.getTime() > t);
+    const mine =
+      h &&
+      h.storeId === use.storeId &&
+      (use.terminalId ?? null) === h.terminalId &&
+      (h.until === null || h.until.getTime() > t);
     if (!mine) reasons.push('held');
-  } else if (v.status !== 'active') reasons.push(v.status === 'redeemed' ? 'redeemed' : v.status === 'expired' ? 'expired' : 'cancelled');
+  } else if (v.status !== 'active')
+    reasons.push(v.status === 'redeemed' ? 'redeemed' : v.status === 'expired' ? 'expired' : 'cancelled');
   if (v.status === 'active' || v.status === 'held') {
     if (t >= v.validUntil.getTime()) reasons.push('expired');
     else if (t < v.validFrom.getTime()) reasons.push('not_yet_valid');

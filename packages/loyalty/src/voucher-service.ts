@@ -28,7 +28,13 @@ import {
   type Where,
 } from '@clientele/core';
 import { z } from 'zod';
-import { accountsCollection, voucherEntriesCollection, voucherTemplatesCollection, vouchersCollection, type VoucherEntryKind } from './collections.js';
+import {
+  accountsCollection,
+  voucherEntriesCollection,
+  voucherTemplatesCollection,
+  vouchersCollection,
+  type VoucherEntryKind,
+} from './collections.js';
 import { InsufficientBalanceError } from './errors.js';
 import { VOUCHER_LIMITS } from './grant-authority.js';
 import { basketLineSchema, priceBasket } from './basket.js';
@@ -38,8 +44,24 @@ import { valueOfPoints } from './points-math.js';
 import type { LoyaltyRuntime } from './runtime.js';
 import type { LoyaltyContext } from './context.js';
 import { formatCode, generateCode, voucherCodeSchema } from './voucher-codes.js';
-import { checkVoucher, voucherRefusal, type VoucherCheck, type VoucherFacts, type VoucherLine, type VoucherReason, type VoucherStatus } from './voucher-rules.js';
-import { faceValueOf, termsOf, validityOf, voucherTemplateSchema, type VoucherTemplate, type VoucherTerms, type VoucherValue } from './voucher-templates.js';
+import {
+  checkVoucher,
+  voucherRefusal,
+  type VoucherCheck,
+  type VoucherFacts,
+  type VoucherLine,
+  type VoucherReason,
+  type VoucherStatus,
+} from './voucher-rules.js';
+import {
+  faceValueOf,
+  termsOf,
+  validityOf,
+  voucherTemplateSchema,
+  type VoucherTemplate,
+  type VoucherTerms,
+  type VoucherValue,
+} from './voucher-templates.js';
 
 /** A voucher row as stored. */
 export type VoucherRow = RowOf<typeof vouchersCollection>;
@@ -83,7 +105,11 @@ export interface Voucher {
 }
 
 /** A defined template, with its state. */
-export type VoucherTemplateRecord = VoucherTemplate & { status: 'active' | 'retired'; createdAt: Date; updatedAt: Date };
+export type VoucherTemplateRecord = VoucherTemplate & {
+  status: 'active' | 'retired';
+  createdAt: Date;
+  updatedAt: Date;
+};
 
 /** The view of a voucher row. */
 export function toVoucher(row: VoucherRow): Voucher {
@@ -110,7 +136,9 @@ export function toVoucher(row: VoucherRow): Voucher {
     ref: row.refType && row.refId ? { type: row.refType, id: row.refId } : null,
     issuedAt: row.issuedAt,
     storeId: row.storeId,
-    hold: row.holdId ? { holdId: row.holdId, storeId: row.heldStoreId, terminalId: row.heldTerminalId, until: row.heldUntil } : null,
+    hold: row.holdId
+      ? { holdId: row.holdId, storeId: row.heldStoreId, terminalId: row.heldTerminalId, until: row.heldUntil }
+      : null,
     purchaseId: row.purchaseId,
     discount: row.discount,
   };
@@ -147,9 +175,18 @@ export interface VoucherMove {
  * and entry count): of racing transactions exactly one moves it. Returns the new row, or `undefined`
  * when another got there first (nothing written).
  */
-export async function moveVoucher(ctx: LoyaltyContext, row: VoucherRow, move: VoucherMove): Promise<VoucherRow | undefined> {
+export async function moveVoucher(
+  ctx: LoyaltyContext,
+  row: VoucherRow,
+  move: VoucherMove,
+): Promise<VoucherRow | undefined> {
   const seq = row.lastSeq + 1;
-  const next = await ctx.tx.consume(vouchersCollection, row.id, { ...move.when, status: row.status, lastSeq: row.lastSeq }, { ...move.set, status: move.status, lastSeq: seq, updatedAt: ctx.now });
+  const next = await ctx.tx.consume(
+    vouchersCollection,
+    row.id,
+    { ...move.when, status: row.status, lastSeq: row.lastSeq },
+    { ...move.set, status: move.status, lastSeq: seq, updatedAt: ctx.now },
+  );
   if (!next) return undefined;
   await ctx.tx.insert(voucherEntriesCollection, {
     id: ctx.id('vce'),
@@ -172,7 +209,14 @@ export async function moveVoucher(ctx: LoyaltyContext, row: VoucherRow, move: Vo
 /** The refusal for a voucher that is no longer in a state the caller can use. */
 export function stateRefusal(row: VoucherRow, path: ReadonlyArray<string | number>, at: Date): never {
   const status = row.status as VoucherStatus;
-  const reason: VoucherReason = status === 'active' ? (at.getTime() >= row.validUntil.getTime() ? 'expired' : 'not_yet_valid') : status === 'held' ? 'held' : status;
+  const reason: VoucherReason =
+    status === 'active'
+      ? at.getTime() >= row.validUntil.getTime()
+        ? 'expired'
+        : 'not_yet_valid'
+      : status === 'held'
+        ? 'held'
+        : status;
   throw voucherRefusal(reason, path, { code: formatCode(row.code), voucherId: row.id, status });
 }
 
@@ -196,8 +240,20 @@ export const issueVoucherSchema = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.source === 'service-recovery' && v.customerId === undefined) ctx.addIssue({ code: 'custom', path: ['customerId'], message: 'a service-recovery voucher is for a customer', params: { code: 'required' } });
-    if (v.source !== 'manual' && v.ref === undefined) ctx.addIssue({ code: 'custom', path: ['ref'], message: `a ${v.source} voucher names what it is for`, params: { code: 'required' } });
+    if (v.source === 'service-recovery' && v.customerId === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['customerId'],
+        message: 'a service-recovery voucher is for a customer',
+        params: { code: 'required' },
+      });
+    if (v.source !== 'manual' && v.ref === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ref'],
+        message: `a ${v.source} voucher names what it is for`,
+        params: { code: 'required' },
+      });
   });
 
 /** Input of `vouchers.convert`. */
@@ -220,9 +276,17 @@ export const reserveVoucherSchema = z
     /** The buyer (a member's voucher is held only for that member). */
     customerId: idSchema.optional(),
     /** The basket as scanned: checked now against the minimum spend and the categories. */
-    basket: z.object({ lines: z.array(basketLineSchema).min(1).max(1000) }).strict().optional(),
+    basket: z
+      .object({ lines: z.array(basketLineSchema).min(1).max(1000) })
+      .strict()
+      .optional(),
     /** Minutes the hold lasts (default and maximum: the program's `redemption.holdMinutes`). */
-    minutes: z.number().int().positive().max(24 * 60).optional(),
+    minutes: z
+      .number()
+      .int()
+      .positive()
+      .max(24 * 60)
+      .optional(),
   })
   .strict();
 
@@ -253,7 +317,11 @@ export function voucherLines(basket: { lines: unknown[] }, path: ReadonlyArray<s
 }
 
 /** Loads a defined template; `NOT_FOUND` with `path` otherwise. */
-export async function loadTemplate(session: StoreSession, id: string, path: ReadonlyArray<string | number> = ['templateId']): Promise<{ template: VoucherTemplate; status: string }> {
+export async function loadTemplate(
+  session: StoreSession,
+  id: string,
+  path: ReadonlyArray<string | number> = ['templateId'],
+): Promise<{ template: VoucherTemplate; status: string }> {
   const row = await mustGet(session, voucherTemplatesCollection, id, 'voucher template', { path });
   return { template: row.config as unknown as VoucherTemplate, status: row.status };
 }
@@ -270,11 +338,23 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
   /** Makes a voucher from a template and appends its first entry. */
   async function issueInto(
     ctx: LoyaltyContext,
-    input: { template: VoucherTemplate; customerId: string | null; source: VoucherSource; ref: { type: string; id: string } | null; storeId: string | null; id?: string; details?: Record<string, JsonValue> },
+    input: {
+      template: VoucherTemplate;
+      customerId: string | null;
+      source: VoucherSource;
+      ref: { type: string; id: string } | null;
+      storeId: string | null;
+      id?: string;
+      details?: Record<string, JsonValue>;
+    },
     path: ReadonlyArray<string | number> = ['templateId'],
   ): Promise<VoucherRow> {
     const validity = validityOf(input.template.validity, ctx.now, cfg.timeZone);
-    if (!validity) throw new InvalidStateError(`voucher template ${input.template.id} ended on ${(input.template.validity as { until: string }).until}`, { path, reason: 'template_ended' });
+    if (!validity)
+      throw new InvalidStateError(
+        `voucher template ${input.template.id} ended on ${(input.template.validity as { until: string }).until}`,
+        { path, reason: 'template_ended' },
+      );
     const terms = termsOf(input.template);
     // A voucher bought with points is paid for; any other is given, under authority.
     if (input.source !== 'conversion') ctx.moved('voucher', faceValueOf(terms.value));
@@ -321,14 +401,38 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
           actor: actorRef(ctx.actor) as JsonValue,
           details: { source: input.source, ...(input.details ?? {}) },
         });
-        await ctx.emit('voucher.issued', { voucherId: id, templateId: input.template.id, customerId: input.customerId, source: input.source, faceValue: row.faceValue, ref: input.ref }, { customerId: input.customerId });
+        await ctx.emit(
+          'voucher.issued',
+          {
+            voucherId: id,
+            templateId: input.template.id,
+            customerId: input.customerId,
+            source: input.source,
+            faceValue: row.faceValue,
+            ref: input.ref,
+          },
+          { customerId: input.customerId },
+        );
         if (input.customerId) {
-          await ctx.addTimeline({ customerId: input.customerId, source: 'loyalty', kind: 'voucher-issued', summary: `Voucher ${terms.name} issued (${input.source}), valid until ${localTime(new Date(validity.until.getTime() - 1), cfg.timeZone).date}`, storeId: input.storeId, ref: { type: 'voucher', id } });
+          await ctx.addTimeline({
+            customerId: input.customerId,
+            source: 'loyalty',
+            kind: 'voucher-issued',
+            summary: `Voucher ${terms.name} issued (${input.source}), valid until ${localTime(new Date(validity.until.getTime() - 1), cfg.timeZone).date}`,
+            storeId: input.storeId,
+            ref: { type: 'voucher', id },
+          });
         }
         return row;
       } catch (error) {
         // Two codes of 65 random bits clashing is next to impossible; if it happens, draw again.
-        if (attempt < 3 && isClienteleError(error, 'CONFLICT') && (error.details['reason'] === 'unique' || error.details['reason'] === 'primary-key') && !(await ctx.tx.get(vouchersCollection, id))) continue;
+        if (
+          attempt < 3 &&
+          isClienteleError(error, 'CONFLICT') &&
+          (error.details['reason'] === 'unique' || error.details['reason'] === 'primary-key') &&
+          !(await ctx.tx.get(vouchersCollection, id))
+        )
+          continue;
         throw error;
       }
     }
@@ -343,10 +447,24 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
     await ctx.tx.increment(accountsCollection, customerId, 'lastSeq', 0);
   }
 
-  async function checkHolding(ctx: LoyaltyContext, template: VoucherTemplate, customerId: string, adding: number, path: ReadonlyArray<string | number>): Promise<void> {
+  async function checkHolding(
+    ctx: LoyaltyContext,
+    template: VoucherTemplate,
+    customerId: string,
+    adding: number,
+    path: ReadonlyArray<string | number>,
+  ): Promise<void> {
     if (template.perCustomer === undefined) return;
-    const held = await ctx.tx.count(vouchersCollection, { customerId, templateId: template.id, status: { in: ['active', 'held'] } });
-    if (held + adding > template.perCustomer) throw new InvalidStateError(`customer ${customerId} already holds ${held} of the ${template.perCustomer} ${template.name} vouchers one may hold`, { path, reason: 'holding_limit', held, limit: template.perCustomer });
+    const held = await ctx.tx.count(vouchersCollection, {
+      customerId,
+      templateId: template.id,
+      status: { in: ['active', 'held'] },
+    });
+    if (held + adding > template.perCustomer)
+      throw new InvalidStateError(
+        `customer ${customerId} already holds ${held} of the ${template.perCustomer} ${template.name} vouchers one may hold`,
+        { path, reason: 'holding_limit', held, limit: template.perCustomer },
+      );
   }
 
   const defineTemplate = kernel.command({
@@ -355,12 +473,26 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
     permission: 'loyalty.vouchers.define',
     idempotency: 'optional',
     async run(ctx, input): Promise<VoucherTemplateRecord> {
-      for (const [i, storeId] of (input.stores ?? []).entries()) if (!(await ctx.tx.get(storesCollection, storeId))) throw new NotFoundError('store', storeId, { path: ['stores', i] });
+      for (const [i, storeId] of (input.stores ?? []).entries())
+        if (!(await ctx.tx.get(storesCollection, storeId)))
+          throw new NotFoundError('store', storeId, { path: ['stores', i] });
       const existing = await ctx.tx.get(voucherTemplatesCollection, input.id);
       const config = input as unknown as JsonValue;
       const row = existing
-        ? await ctx.tx.update(voucherTemplatesCollection, input.id, { name: input.name, config, status: 'active', updatedAt: ctx.now }, { expectVersion: existing.version })
-        : await ctx.tx.insert(voucherTemplatesCollection, { id: input.id, name: input.name, config, status: 'active', createdAt: ctx.now, updatedAt: ctx.now });
+        ? await ctx.tx.update(
+            voucherTemplatesCollection,
+            input.id,
+            { name: input.name, config, status: 'active', updatedAt: ctx.now },
+            { expectVersion: existing.version },
+          )
+        : await ctx.tx.insert(voucherTemplatesCollection, {
+            id: input.id,
+            name: input.name,
+            config,
+            status: 'active',
+            createdAt: ctx.now,
+            updatedAt: ctx.now,
+          });
       ctx.audit({ type: 'voucher-template', id: input.id }, { faceValue: faceValueOf(input.value) });
       return { ...input, status: 'active', createdAt: row.createdAt, updatedAt: row.updatedAt };
     },
@@ -372,10 +504,22 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
     permission: 'loyalty.vouchers.define',
     idempotency: 'optional',
     async run(ctx, input): Promise<VoucherTemplateRecord> {
-      const row = await mustGet(ctx.tx, voucherTemplatesCollection, input.templateId, 'voucher template', { path: ['templateId'] });
-      const next = await ctx.tx.update(voucherTemplatesCollection, row.id, { status: 'retired', updatedAt: ctx.now }, { expectVersion: row.version });
+      const row = await mustGet(ctx.tx, voucherTemplatesCollection, input.templateId, 'voucher template', {
+        path: ['templateId'],
+      });
+      const next = await ctx.tx.update(
+        voucherTemplatesCollection,
+        row.id,
+        { status: 'retired', updatedAt: ctx.now },
+        { expectVersion: row.version },
+      );
       ctx.audit({ type: 'voucher-template', id: row.id });
-      return { ...(row.config as unknown as VoucherTemplate), status: 'retired', createdAt: next.createdAt, updatedAt: next.updatedAt };
+      return {
+        ...(row.config as unknown as VoucherTemplate),
+        status: 'retired',
+        createdAt: next.createdAt,
+        updatedAt: next.updatedAt,
+      };
     },
   });
 
@@ -387,8 +531,13 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
     moves: { gives: ['voucher'], limits: VOUCHER_LIMITS, measure: 'the face value of the voucher' },
     async run(ctx, input): Promise<Voucher> {
       const { template, status } = await loadTemplate(ctx.tx, input.templateId);
-      if (status !== 'active') throw new InvalidStateError(`voucher template ${template.id} is retired`, { path: ['templateId'], reason: 'template_retired' });
-      if (input.storeId && !(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
+      if (status !== 'active')
+        throw new InvalidStateError(`voucher template ${template.id} is retired`, {
+          path: ['templateId'],
+          reason: 'template_retired',
+        });
+      if (input.storeId && !(await ctx.tx.get(storesCollection, input.storeId)))
+        throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
       const customerId = input.customerId ? (await activeMember(ctx.tx, input.customerId)).id : null;
       // Held to the role's `voucher` limit, or its `compensation` limit when it sets none.
       const { approvedBy } = await ctx.requireAuthority(VOUCHER_LIMITS, faceValueOf(template.value), input.approvedBy);
@@ -399,8 +548,24 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
       const details: Record<string, JsonValue> = {};
       if (approvedBy) details['approvedBy'] = approvedBy;
       if (input.reason) details['reason'] = input.reason;
-      const row = await issueInto(ctx, { template, customerId, source: input.source, ref: input.ref ?? null, storeId: input.storeId ?? null, details });
-      ctx.audit({ type: 'voucher', id: row.id, customerId }, { templateId: template.id, source: input.source, faceValue: row.faceValue, ...(approvedBy ? { approvedBy } : {}), ...(input.ref ? { refType: input.ref.type, refId: input.ref.id } : {}) });
+      const row = await issueInto(ctx, {
+        template,
+        customerId,
+        source: input.source,
+        ref: input.ref ?? null,
+        storeId: input.storeId ?? null,
+        details,
+      });
+      ctx.audit(
+        { type: 'voucher', id: row.id, customerId },
+        {
+          templateId: template.id,
+          source: input.source,
+          faceValue: row.faceValue,
+          ...(approvedBy ? { approvedBy } : {}),
+          ...(input.ref ? { refType: input.ref.type, refId: input.ref.id } : {}),
+        },
+      );
       return toVoucher(row);
     },
   });
@@ -413,36 +578,90 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
     async run(ctx, input): Promise<{ vouchers: Voucher[]; points: number; entryId: string; balance: number }> {
       const { template, status } = await loadTemplate(ctx.tx, input.templateId);
       const conversion = template.conversion;
-      if (!conversion) throw new InvalidStateError(`voucher template ${template.id} cannot be bought with points`, { path: ['templateId'], reason: 'not_convertible' });
-      if (status !== 'active') throw new InvalidStateError(`voucher template ${template.id} is retired`, { path: ['templateId'], reason: 'template_retired' });
-      if (input.storeId && !(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
+      if (!conversion)
+        throw new InvalidStateError(`voucher template ${template.id} cannot be bought with points`, {
+          path: ['templateId'],
+          reason: 'not_convertible',
+        });
+      if (status !== 'active')
+        throw new InvalidStateError(`voucher template ${template.id} is retired`, {
+          path: ['templateId'],
+          reason: 'template_retired',
+        });
+      if (input.storeId && !(await ctx.tx.get(storesCollection, input.storeId)))
+        throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
       const member = await activeMember(ctx.tx, input.customerId);
       const points = conversion.points * input.quantity;
       const account = await ledger.account(ctx, member.id);
-      if (account.spendable < conversion.minPoints) throw new InsufficientBalanceError(member.id, conversion.minPoints, Math.max(0, account.spendable), { path: ['customerId'], reason: 'below_min_points', minPoints: conversion.minPoints });
+      if (account.spendable < conversion.minPoints)
+        throw new InsufficientBalanceError(member.id, conversion.minPoints, Math.max(0, account.spendable), {
+          path: ['customerId'],
+          reason: 'below_min_points',
+          minPoints: conversion.minPoints,
+        });
       const ids = Array.from({ length: input.quantity }, () => ctx.id('vch'));
       // The guarded debit locks the account row, so the counts below cannot race another till.
-      const { entry } = await ledger.debit(ctx, { customerId: member.id, kind: 'redeem', points, mode: 'guarded', storeId: input.storeId ?? null, ref: { type: 'voucher', id: ids[0]! }, details: { templateId: template.id, vouchers: ids } });
+      const { entry } = await ledger.debit(ctx, {
+        customerId: member.id,
+        kind: 'redeem',
+        points,
+        mode: 'guarded',
+        storeId: input.storeId ?? null,
+        ref: { type: 'voucher', id: ids[0]! },
+        details: { templateId: template.id, vouchers: ids },
+      });
       if (conversion.perDay !== undefined) {
         const today = localTime(ctx.now, cfg.timeZone).date;
         const since = startOfLocalDate(today, cfg.timeZone);
         const until = startOfLocalDate(addDaysToDate(today, 1), cfg.timeZone);
-        const done = await ctx.tx.count(vouchersCollection, { templateId: template.id, customerId: member.id, issuedAt: { gte: since, lt: until }, source: 'conversion' });
-        if (done + input.quantity > conversion.perDay) throw new InvalidStateError(`a member may buy ${conversion.perDay} ${template.name} vouchers a day; ${done} bought today`, { path: ['quantity'], reason: 'daily_limit', limit: conversion.perDay, today: done });
+        const done = await ctx.tx.count(vouchersCollection, {
+          templateId: template.id,
+          customerId: member.id,
+          issuedAt: { gte: since, lt: until },
+          source: 'conversion',
+        });
+        if (done + input.quantity > conversion.perDay)
+          throw new InvalidStateError(
+            `a member may buy ${conversion.perDay} ${template.name} vouchers a day; ${done} bought today`,
+            { path: ['quantity'], reason: 'daily_limit', limit: conversion.perDay, today: done },
+          );
       }
       await checkHolding(ctx, template, member.id, input.quantity, ['quantity']);
       const vouchers: Voucher[] = [];
       for (const id of ids) {
-        vouchers.push(toVoucher(await issueInto(ctx, { template, customerId: member.id, source: 'conversion', ref: { type: 'points-entry', id: entry!.id }, storeId: input.storeId ?? null, id, details: { points: conversion.points } })));
+        vouchers.push(
+          toVoucher(
+            await issueInto(ctx, {
+              template,
+              customerId: member.id,
+              source: 'conversion',
+              ref: { type: 'points-entry', id: entry!.id },
+              storeId: input.storeId ?? null,
+              id,
+              details: { points: conversion.points },
+            }),
+          ),
+        );
       }
       const value = valueOfPoints(points, cfg.pointValue);
-      await ctx.emit('points.redeemed', { customerId: member.id, entryId: entry!.id, points, value, ref: { type: 'voucher', id: ids[0]! } }, { customerId: member.id });
-      ctx.audit({ type: 'voucher', id: ids[0]!, customerId: member.id }, { templateId: template.id, quantity: input.quantity, points });
+      await ctx.emit(
+        'points.redeemed',
+        { customerId: member.id, entryId: entry!.id, points, value, ref: { type: 'voucher', id: ids[0]! } },
+        { customerId: member.id },
+      );
+      ctx.audit(
+        { type: 'voucher', id: ids[0]!, customerId: member.id },
+        { templateId: template.id, quantity: input.quantity, points },
+      );
       return { vouchers, points, entryId: entry!.id, balance: entry!.balanceAfter };
     },
   });
 
-  async function byCode(session: StoreSession, code: string, path: ReadonlyArray<string | number>): Promise<VoucherRow> {
+  async function byCode(
+    session: StoreSession,
+    code: string,
+    path: ReadonlyArray<string | number>,
+  ): Promise<VoucherRow> {
     const row = await session.getBy(vouchersCollection, 'loyalty_vouchers_code', { code });
     if (!row) throw voucherRefusal('unknown_code', path, { code: formatCode(code) });
     return row;
@@ -457,10 +676,18 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
       const row = await byCode(ctx.tx, input.code, ['code']);
       if (row.status === 'cancelled') return toVoucher(row);
       if (row.status !== 'active') stateRefusal(row, ['code'], ctx.now);
-      const next = await moveVoucher(ctx, row, { kind: 'cancelled', status: 'cancelled', details: { reason: input.reason } });
+      const next = await moveVoucher(ctx, row, {
+        kind: 'cancelled',
+        status: 'cancelled',
+        details: { reason: input.reason },
+      });
       if (!next) stateRefusal((await ctx.tx.get(vouchersCollection, row.id))!, ['code'], ctx.now);
       ctx.audit({ type: 'voucher', id: row.id, customerId: row.customerId }, { faceValue: row.faceValue });
-      await ctx.emit('voucher.cancelled', { voucherId: row.id, customerId: row.customerId }, { customerId: row.customerId });
+      await ctx.emit(
+        'voucher.cancelled',
+        { voucherId: row.id, customerId: row.customerId },
+        { customerId: row.customerId },
+      );
       return toVoucher(next);
     },
   });
@@ -471,31 +698,91 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
     permission: 'sales.record',
     idempotency: 'required',
     async run(ctx, input): Promise<{ voucher: Voucher; holdId: string; heldUntil: Date; discount: number | null }> {
-      if (!(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
-      if (input.minutes !== undefined && input.minutes > cfg.redemption.holdMinutes) throw invalid(['minutes'], 'too_long', `holds last at most ${cfg.redemption.holdMinutes} minutes`);
+      if (!(await ctx.tx.get(storesCollection, input.storeId)))
+        throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
+      if (input.minutes !== undefined && input.minutes > cfg.redemption.holdMinutes)
+        throw invalid(['minutes'], 'too_long', `holds last at most ${cfg.redemption.holdMinutes} minutes`);
       const row = await byCode(ctx.tx, input.code, ['code']);
       const lines = input.basket ? voucherLines(input.basket, ['basket']) : null;
-      const check = checkVoucher(factsOf(row), { at: ctx.now, storeId: input.storeId, terminalId: input.terminalId, customerId: input.customerId ?? null, lines: lines ?? [] });
+      const check = checkVoucher(factsOf(row), {
+        at: ctx.now,
+        storeId: input.storeId,
+        terminalId: input.terminalId,
+        customerId: input.customerId ?? null,
+        lines: lines ?? [],
+      });
       // Without a basket, only what does not depend on it is checked now; the sale checks the rest.
-      const reasons = lines ? check.reasons : check.reasons.filter((r) => r !== 'no_eligible_items' && r !== 'below_minimum_spend');
-      if (reasons.length) throw voucherRefusal(reasons[0]!, reasons[0] === 'below_minimum_spend' || reasons[0] === 'no_eligible_items' ? ['basket'] : ['code'], { code: formatCode(row.code), reasons, eligible: check.eligible, minSpend: (row.terms as unknown as VoucherTerms).minSpend });
+      const reasons = lines
+        ? check.reasons
+        : check.reasons.filter((r) => r !== 'no_eligible_items' && r !== 'below_minimum_spend');
+      if (reasons.length)
+        throw voucherRefusal(
+          reasons[0]!,
+          reasons[0] === 'below_minimum_spend' || reasons[0] === 'no_eligible_items' ? ['basket'] : ['code'],
+          {
+            code: formatCode(row.code),
+            reasons,
+            eligible: check.eligible,
+            minSpend: (row.terms as unknown as VoucherTerms).minSpend,
+          },
+        );
       if (row.status !== 'active') stateRefusal(row, ['code'], ctx.now);
       const holdId = ctx.id('vhd');
-      const heldUntil = new Date(Math.min(ctx.now.getTime() + (input.minutes ?? cfg.redemption.holdMinutes) * 60_000, row.validUntil.getTime()));
-      const next = await moveVoucher(ctx, row, { kind: 'held', status: 'held', set: { holdId, heldUntil, heldStoreId: input.storeId, heldTerminalId: input.terminalId }, storeId: input.storeId, ref: { type: 'voucher-hold', id: holdId }, details: { terminalId: input.terminalId, until: heldUntil.toISOString() } });
+      const heldUntil = new Date(
+        Math.min(ctx.now.getTime() + (input.minutes ?? cfg.redemption.holdMinutes) * 60_000, row.validUntil.getTime()),
+      );
+      const next = await moveVoucher(ctx, row, {
+        kind: 'held',
+        status: 'held',
+        set: { holdId, heldUntil, heldStoreId: input.storeId, heldTerminalId: input.terminalId },
+        storeId: input.storeId,
+        ref: { type: 'voucher-hold', id: holdId },
+        details: { terminalId: input.terminalId, until: heldUntil.toISOString() },
+      });
       if (!next) stateRefusal((await ctx.tx.get(vouchersCollection, row.id))!, ['code'], ctx.now);
-      ctx.audit({ type: 'voucher', id: row.id, customerId: row.customerId }, { holdId, storeId: input.storeId, terminalId: input.terminalId });
-      await ctx.emit('voucher.held', { voucherId: row.id, customerId: row.customerId, holdId, storeId: input.storeId, terminalId: input.terminalId, until: heldUntil.toISOString() }, { customerId: row.customerId });
+      ctx.audit(
+        { type: 'voucher', id: row.id, customerId: row.customerId },
+        { holdId, storeId: input.storeId, terminalId: input.terminalId },
+      );
+      await ctx.emit(
+        'voucher.held',
+        {
+          voucherId: row.id,
+          customerId: row.customerId,
+          holdId,
+          storeId: input.storeId,
+          terminalId: input.terminalId,
+          until: heldUntil.toISOString(),
+        },
+        { customerId: row.customerId },
+      );
       return { voucher: toVoucher(next), holdId, heldUntil, discount: lines ? check.discount : null };
     },
   });
 
   /** Releases a held voucher (cancelled at the till, or past its time); `undefined` when it is not held so. */
-  async function release(ctx: LoyaltyContext, row: VoucherRow, reason: 'cancelled' | 'expired', at: Date = ctx.now): Promise<VoucherRow | undefined> {
+  async function release(
+    ctx: LoyaltyContext,
+    row: VoucherRow,
+    reason: 'cancelled' | 'expired',
+    at: Date = ctx.now,
+  ): Promise<VoucherRow | undefined> {
     const when: Where<typeof vouchersCollection> = reason === 'expired' ? { heldUntil: { lte: at } } : {};
     const holdId = row.holdId;
-    const next = await moveVoucher(ctx, row, { kind: 'released', status: 'active', set: { holdId: null, heldUntil: null, heldStoreId: null, heldTerminalId: null }, when, ref: holdId ? { type: 'voucher-hold', id: holdId } : null, details: { reason } });
-    if (next) await ctx.emit('voucher.hold-released', { voucherId: row.id, customerId: row.customerId, holdId: holdId ?? '', reason }, { customerId: row.customerId });
+    const next = await moveVoucher(ctx, row, {
+      kind: 'released',
+      status: 'active',
+      set: { holdId: null, heldUntil: null, heldStoreId: null, heldTerminalId: null },
+      when,
+      ref: holdId ? { type: 'voucher-hold', id: holdId } : null,
+      details: { reason },
+    });
+    if (next)
+      await ctx.emit(
+        'voucher.hold-released',
+        { voucherId: row.id, customerId: row.customerId, holdId: holdId ?? '', reason },
+        { customerId: row.customerId },
+      );
     return next;
   }
 
@@ -518,7 +805,11 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
   });
 
   /** Releases holds past their time and expires vouchers past their validity (for `runDue`). */
-  async function expireDue(ctx: LoyaltyContext, ids: readonly string[], at: Date): Promise<{ released: number; expired: number }> {
+  async function expireDue(
+    ctx: LoyaltyContext,
+    ids: readonly string[],
+    at: Date,
+  ): Promise<{ released: number; expired: number }> {
     let released = 0;
     let expired = 0;
     for (const id of ids) {
@@ -532,10 +823,18 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
         }
       }
       if (row.status === 'active' && row.validUntil.getTime() <= at.getTime()) {
-        const next = await moveVoucher(ctx, row, { kind: 'expired', status: 'expired', when: { validUntil: { lte: at } } });
+        const next = await moveVoucher(ctx, row, {
+          kind: 'expired',
+          status: 'expired',
+          when: { validUntil: { lte: at } },
+        });
         if (next) {
           expired++;
-          await ctx.emit('voucher.expired', { voucherId: row.id, customerId: row.customerId }, { customerId: row.customerId });
+          await ctx.emit(
+            'voucher.expired',
+            { voucherId: row.id, customerId: row.customerId },
+            { customerId: row.customerId },
+          );
         }
       }
     }
@@ -555,34 +854,62 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
     return toVoucher(row);
   }
 
-  const ofCustomerSchema = pageSchema.extend({ status: z.enum(['active', 'held', 'redeemed', 'expired', 'cancelled']).optional() }).strict();
-  async function ofCustomer(customerId: string, options: z.input<typeof ofCustomerSchema> = {}): Promise<{ items: Voucher[]; next: string | null }> {
+  const ofCustomerSchema = pageSchema
+    .extend({ status: z.enum(['active', 'held', 'redeemed', 'expired', 'cancelled']).optional() })
+    .strict();
+  async function ofCustomer(
+    customerId: string,
+    options: z.input<typeof ofCustomerSchema> = {},
+  ): Promise<{ items: Voucher[]; next: string | null }> {
     const id = parseInput(idSchema, customerId, ['customerId']);
     const q = parseInput(ofCustomerSchema, options);
     const where: Where<typeof vouchersCollection> = { customerId: id, ...(q.status ? { status: q.status } : {}) };
-    const page = await store.find(vouchersCollection, { where, orderBy: [{ field: 'issuedAt', direction: 'desc' }], limit: q.limit, after: q.after ?? null });
+    const page = await store.find(vouchersCollection, {
+      where,
+      orderBy: [{ field: 'issuedAt', direction: 'desc' }],
+      limit: q.limit,
+      after: q.after ?? null,
+    });
     return { items: page.rows.map(toVoucher), next: page.next };
   }
 
   async function history(voucherId: string): Promise<VoucherEntry[]> {
     const id = parseInput(idSchema, voucherId, ['voucherId']);
     if (!(await store.get(vouchersCollection, id))) throw new NotFoundError('voucher', id, { path: ['voucherId'] });
-    return (await store.find(voucherEntriesCollection, { where: { voucherId: id }, orderBy: [{ field: 'seq' }], limit: 10_000 })).rows;
+    return (
+      await store.find(voucherEntriesCollection, {
+        where: { voucherId: id },
+        orderBy: [{ field: 'seq' }],
+        limit: 10_000,
+      })
+    ).rows;
   }
 
-  async function eligible(input: z.input<typeof eligibleSchema>): Promise<{ usable: EligibleVoucher[]; unusable: EligibleVoucher[] }> {
+  async function eligible(
+    input: z.input<typeof eligibleSchema>,
+  ): Promise<{ usable: EligibleVoucher[]; unusable: EligibleVoucher[] }> {
     const q = parseInput(eligibleSchema, input);
     const lines = voucherLines(q.basket, ['basket']);
     const at = q.at ?? kernel.clock.now();
-    if (!(await store.get(storesCollection, q.storeId))) throw new NotFoundError('store', q.storeId, { path: ['storeId'] });
+    if (!(await store.get(storesCollection, q.storeId)))
+      throw new NotFoundError('store', q.storeId, { path: ['storeId'] });
     const usable: EligibleVoucher[] = [];
     const unusable: EligibleVoucher[] = [];
     let after: string | null = null;
     do {
-      const page: { rows: VoucherRow[]; next: string | null } = await store.find(vouchersCollection, { where: { customerId: q.customerId, status: { in: ['active', 'held'] } }, limit: 500, after });
+      const page: { rows: VoucherRow[]; next: string | null } = await store.find(vouchersCollection, {
+        where: { customerId: q.customerId, status: { in: ['active', 'held'] } },
+        limit: 500,
+        after,
+      });
       for (const row of page.rows) {
         const c: VoucherCheck = checkVoucher(factsOf(row), { at, storeId: q.storeId, customerId: q.customerId, lines });
-        (c.applies ? usable : unusable).push({ voucher: toVoucher(row), discount: c.discount, eligible: c.eligible, reasons: c.reasons });
+        (c.applies ? usable : unusable).push({
+          voucher: toVoucher(row),
+          discount: c.discount,
+          eligible: c.eligible,
+          reasons: c.reasons,
+        });
       }
       after = page.next;
     } while (after);
@@ -593,12 +920,22 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
   async function template(templateId: string): Promise<VoucherTemplateRecord> {
     const id = parseInput(codeSchema, templateId, ['templateId']);
     const row = await mustGet(store, voucherTemplatesCollection, id, 'voucher template', { path: ['templateId'] });
-    return { ...(row.config as unknown as VoucherTemplate), status: row.status as 'active' | 'retired', createdAt: row.createdAt, updatedAt: row.updatedAt };
+    return {
+      ...(row.config as unknown as VoucherTemplate),
+      status: row.status as 'active' | 'retired',
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    };
   }
 
   async function templates(): Promise<VoucherTemplateRecord[]> {
     const rows = (await store.find(voucherTemplatesCollection, { orderBy: [{ field: 'id' }], limit: 10_000 })).rows;
-    return rows.map((row) => ({ ...(row.config as unknown as VoucherTemplate), status: row.status as 'active' | 'retired', createdAt: row.createdAt, updatedAt: row.updatedAt }));
+    return rows.map((row) => ({
+      ...(row.config as unknown as VoucherTemplate),
+      status: row.status as 'active' | 'retired',
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    }));
   }
 
   return {
@@ -626,15 +963,35 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
       /** Releases a held voucher. */
       cancelHold,
       /** Which of the customer's vouchers apply to a basket, what each takes off, and why the others do not. Needs `loyalty.vouchers.read`. */
-      eligible: kernel.query({ name: 'loyalty.vouchers.eligible', permission: READ, reads: (_e, [input]) => [input.customerId], run: eligible }),
+      eligible: kernel.query({
+        name: 'loyalty.vouchers.eligible',
+        permission: READ,
+        reads: (_e, [input]) => [input.customerId],
+        run: eligible,
+      }),
       /** A voucher by its code (a mistyped code is `VALIDATION_FAILED` before anything is read). Needs `loyalty.vouchers.read`. */
-      lookup: kernel.query({ name: 'loyalty.vouchers.lookup', permission: READ, reads: (v) => [v.customerId], run: lookup }),
+      lookup: kernel.query({
+        name: 'loyalty.vouchers.lookup',
+        permission: READ,
+        reads: (v) => [v.customerId],
+        run: lookup,
+      }),
       /** A voucher by id. Needs `loyalty.vouchers.read`. */
       get: kernel.query({ name: 'loyalty.vouchers.get', permission: READ, reads: (v) => [v.customerId], run: get }),
       /** A customer's vouchers, newest first. Needs `loyalty.vouchers.read`. */
-      ofCustomer: kernel.query({ name: 'loyalty.vouchers.ofCustomer', permission: READ, reads: (_page, [customerId]) => [customerId], run: ofCustomer }),
+      ofCustomer: kernel.query({
+        name: 'loyalty.vouchers.ofCustomer',
+        permission: READ,
+        reads: (_page, [customerId]) => [customerId],
+        run: ofCustomer,
+      }),
       /** A voucher's entries, in order. Needs `loyalty.vouchers.read`. */
-      history: kernel.query({ name: 'loyalty.vouchers.history', permission: READ, reads: (entries) => entries.map((e) => e.customerId), run: history }),
+      history: kernel.query({
+        name: 'loyalty.vouchers.history',
+        permission: READ,
+        reads: (entries) => entries.map((e) => e.customerId),
+        run: history,
+      }),
     },
     expireDue,
   };

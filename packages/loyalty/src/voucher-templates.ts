@@ -16,7 +16,13 @@ export const voucherValueSchema = z.discriminatedUnion('kind', [
   /** A fixed amount (minor units), never more than the eligible part of the sale. */
   z.object({ kind: z.literal('amount'), amount: positiveMinor }).strict(),
   /** A whole percentage of the eligible part of the sale (rounded down), at most `max` minor units. */
-  z.object({ kind: z.literal('percent'), percent: z.number().int('percentages are whole').min(1).max(100), max: positiveMinor }).strict(),
+  z
+    .object({
+      kind: z.literal('percent'),
+      percent: z.number().int('percentages are whole').min(1).max(100),
+      max: positiveMinor,
+    })
+    .strict(),
 ]);
 /** What a voucher takes off a sale. */
 export type VoucherValue = z.output<typeof voucherValueSchema>;
@@ -77,7 +83,13 @@ export const voucherTemplateSchema = z
   .strict()
   .superRefine((t, ctx) => {
     for (const [i, c] of (t.categories ?? []).entries()) {
-      if (t.excludeCategories.includes(c)) ctx.addIssue({ code: 'custom', path: ['categories', i], message: `${c} is also excluded`, params: { code: 'contradiction' } });
+      if (t.excludeCategories.includes(c))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['categories', i],
+          message: `${c} is also excluded`,
+          params: { code: 'contradiction' },
+        });
     }
   });
 /** A template as a back office writes it. */

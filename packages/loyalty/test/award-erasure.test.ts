@@ -26,8 +26,20 @@ const named = (function texts(v: unknown, out: Set<string>): Set<string> {
 
 const basket = { lines: [{ sku: 'MILK', category: 'dairy', quantity: 4, unitPrice: 1250 }] };
 // A Monday in November, Shanghai time.
-const context = (birthDate: string | null) => ({ at: '2026-11-02T02:00:00.000Z', timeZone: 'Asia/Shanghai', storeId: 'S01', channel: 'store', customerId: 'cus_1', tier: 'standard', segments: ['vip', 'wine-lover-紫禁', 'SEG-HIGH'], firstPurchase: false, birthDate, counters: {} });
-const points = (c: JsonValue) => quote(program, basket, { ...(c as object), at: new Date((c as { at: string }).at) } as QuoteContext).points;
+const context = (birthDate: string | null) => ({
+  at: '2026-11-02T02:00:00.000Z',
+  timeZone: 'Asia/Shanghai',
+  storeId: 'S01',
+  channel: 'store',
+  customerId: 'cus_1',
+  tier: 'standard',
+  segments: ['vip', 'wine-lover-紫禁', 'SEG-HIGH'],
+  firstPurchase: false,
+  birthDate,
+  counters: {},
+});
+const points = (c: JsonValue) =>
+  quote(program, basket, { ...(c as object), at: new Date((c as { at: string }).at) } as QuoteContext).points;
 
 describe('the erased quote context of an award', () => {
   it('keeps the birthday month as a stand-in date when the sale fell in it, and the same points', () => {

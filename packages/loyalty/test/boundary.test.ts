@@ -8,8 +8,15 @@ import { basketSchema, contextFacts, priceBasket, quoteContextSchema } from '../
 import { priceBasketFast } from '../src/basket.js';
 import { contextFactsFast } from '../src/quote-context.js';
 
-const text = fc.oneof(fc.constantFrom('fresh', 'A-1', ' fresh', 'fresh ', '', 'x'.repeat(65), 'a\u0007b', '蔬菜', 'SKU.9:1', '-lead'), fc.string({ maxLength: 8 }));
-const number = fc.oneof(fc.integer({ min: -5, max: 100_000 }), fc.double({ noDefaultInfinity: false, noNaN: false }), fc.constantFrom(0.001, 1.0005, 1e6, 1e6 + 1, 2 ** 53, 1.5));
+const text = fc.oneof(
+  fc.constantFrom('fresh', 'A-1', ' fresh', 'fresh ', '', 'x'.repeat(65), 'a\u0007b', '蔬菜', 'SKU.9:1', '-lead'),
+  fc.string({ maxLength: 8 }),
+);
+const number = fc.oneof(
+  fc.integer({ min: -5, max: 100_000 }),
+  fc.double({ noDefaultInfinity: false, noNaN: false }),
+  fc.constantFrom(0.001, 1.0005, 1e6, 1e6 + 1, 2 ** 53, 1.5),
+);
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 const validLine = fc.record(
   {
@@ -24,13 +31,31 @@ const validLine = fc.record(
   { requiredKeys: ['sku', 'category', 'quantity', 'unitPrice'] },
 );
 const anyLine = fc.record(
-  { sku: text, name: maybe(text), category: text, brand: maybe(text), quantity: number, unitPrice: number, discount: maybe(number), extra: maybe(fc.constant(1)) },
+  {
+    sku: text,
+    name: maybe(text),
+    category: text,
+    brand: maybe(text),
+    quantity: number,
+    unitPrice: number,
+    discount: maybe(number),
+    extra: maybe(fc.constant(1)),
+  },
   { requiredKeys: [] },
 );
 // Mostly valid lines, some with one field broken, some random.
 const line = fc.oneof(
   { weight: 6, arbitrary: validLine },
-  { weight: 3, arbitrary: fc.tuple(validLine, anyLine, fc.constantFrom('sku', 'name', 'category', 'brand', 'quantity', 'unitPrice', 'discount', 'extra')).map(([v, a, k]) => ({ ...v, [k]: (a as Record<string, unknown>)[k] })) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(
+        validLine,
+        anyLine,
+        fc.constantFrom('sku', 'name', 'category', 'brand', 'quantity', 'unitPrice', 'discount', 'extra'),
+      )
+      .map(([v, a, k]) => ({ ...v, [k]: (a as Record<string, unknown>)[k] })),
+  },
   { weight: 1, arbitrary: anyLine },
 );
 
@@ -70,7 +95,11 @@ describe('input checks in front of zod', () => {
         firstPurchase: fc.boolean(),
         birthDate: fc.constantFrom('1990-02-28', '2000-02-29', null),
         pointsMultiplier: fc.constantFrom(1, 1.5, 2.25),
-        counters: fc.dictionary(fc.constantFrom('cap:a:customer:cus_1', 'budget:b:0:2026'), fc.integer({ min: 0, max: 1000 }), { maxKeys: 2 }),
+        counters: fc.dictionary(
+          fc.constantFrom('cap:a:customer:cus_1', 'budget:b:0:2026'),
+          fc.integer({ min: 0, max: 1000 }),
+          { maxKeys: 2 },
+        ),
       },
       { requiredKeys: ['at', 'timeZone', 'storeId'] },
     );
@@ -88,10 +117,26 @@ describe('input checks in front of zod', () => {
       counters: fc.dictionary(text, number, { maxKeys: 2 }),
       extra: fc.constant(1),
     });
-    const keys = ['at', 'timeZone', 'storeId', 'channel', 'customerId', 'tier', 'segments', 'firstPurchase', 'birthDate', 'pointsMultiplier', 'counters', 'extra'] as const;
+    const keys = [
+      'at',
+      'timeZone',
+      'storeId',
+      'channel',
+      'customerId',
+      'tier',
+      'segments',
+      'firstPurchase',
+      'birthDate',
+      'pointsMultiplier',
+      'counters',
+      'extra',
+    ] as const;
     const context = fc.oneof(
       { weight: 5, arbitrary: valid },
-      { weight: 5, arbitrary: fc.tuple(valid, wild, fc.constantFrom(...keys)).map(([v, w, k]) => ({ ...v, [k]: w[k] })) },
+      {
+        weight: 5,
+        arbitrary: fc.tuple(valid, wild, fc.constantFrom(...keys)).map(([v, w, k]) => ({ ...v, [k]: w[k] })),
+      },
     );
     let accepted = 0;
     fc.assert(

@@ -26,7 +26,8 @@ describe('@clientele/loyalty in a browser', () => {
     // 8 fresh, +8 weekend, +4 gold.
     expect(out).toEqual({
       points: 20,
-      first: 'Fresh produce ¥86.50: Fresh food: every ¥10.00 = 1 point → 8; x1.5 Gold members +4; x2 Weekend +8 = 20 points',
+      first:
+        'Fresh produce ¥86.50: Fresh food: every ¥10.00 = 1 point → 8; x1.5 Gold members +4; x2 Weekend +8 = 20 points',
       total: 'Total: 20 points, worth ¥0.20',
       process: 'undefined',
       require: 'undefined',

@@ -1,7 +1,13 @@
 /** The ledger's invariants, checked against what is stored. */
 import { scan, type Store } from '@clientele/core';
 import { expect } from 'vitest';
-import { accountsCollection, entriesCollection, holdsCollection, lotMovesCollection, lotsCollection } from '../src/index.js';
+import {
+  accountsCollection,
+  entriesCollection,
+  holdsCollection,
+  lotMovesCollection,
+  lotsCollection,
+} from '../src/index.js';
 
 /** Balance = sum of entries; pending likewise; spendable = balance − active holds; lots hold max(balance, 0); lot moves sum to lots. */
 export async function expectLedgerConsistent(store: Store): Promise<void> {
@@ -25,14 +31,23 @@ export async function expectLedgerConsistent(store: Store): Promise<void> {
     byLot.set(lot.id, lot.remaining);
   }
   const moved = new Map<string, number>();
-  for await (const m of scan(store, lotMovesCollection)) moved.set(m.lotId, (moved.get(m.lotId) ?? 0) + m.points + m.pendingPoints);
-  for (const [lotId, remaining] of byLot) expect({ lotId, moved: moved.get(lotId) ?? 0 }).toEqual({ lotId, moved: remaining });
+  for await (const m of scan(store, lotMovesCollection))
+    moved.set(m.lotId, (moved.get(m.lotId) ?? 0) + m.points + m.pendingPoints);
+  for (const [lotId, remaining] of byLot)
+    expect({ lotId, moved: moved.get(lotId) ?? 0 }).toEqual({ lotId, moved: remaining });
   const held = new Map<string, number>();
-  for await (const h of scan(store, holdsCollection)) if (h.status === 'active') held.set(h.customerId, (held.get(h.customerId) ?? 0) + h.points);
+  for await (const h of scan(store, holdsCollection))
+    if (h.status === 'active') held.set(h.customerId, (held.get(h.customerId) ?? 0) + h.points);
   for await (const a of scan(store, accountsCollection)) {
     const s = sums.get(a.customerId) ?? { points: 0, pending: 0, seqs: [] };
     const l = lots.get(a.customerId) ?? { available: 0, pending: 0 };
-    expect({ customer: a.customerId, balance: a.balance, pending: a.pending, spendable: a.spendable, lastSeq: a.lastSeq }).toEqual({
+    expect({
+      customer: a.customerId,
+      balance: a.balance,
+      pending: a.pending,
+      spendable: a.spendable,
+      lastSeq: a.lastSeq,
+    }).toEqual({
       customer: a.customerId,
       balance: s.points,
       pending: s.pending,
@@ -40,6 +55,10 @@ export async function expectLedgerConsistent(store: Store): Promise<void> {
       lastSeq: s.seqs.length,
     });
     expect(s.seqs.sort((x, y) => x - y)).toEqual(s.seqs.map((_, i) => i + 1));
-    expect({ customer: a.customerId, lots: l.available, pendingLots: l.pending }).toEqual({ customer: a.customerId, lots: Math.max(0, a.balance), pendingLots: a.pending });
+    expect({ customer: a.customerId, lots: l.available, pendingLots: l.pending }).toEqual({
+      customer: a.customerId,
+      lots: Math.max(0, a.balance),
+      pendingLots: a.pending,
+    });
   }
 }

@@ -8,13 +8,28 @@ import fc from 'fast-check';
 import { isClienteleError } from '@clientele/core';
 import type { ProgramInput } from '../src/index.js';
 import { expectLedgerConsistent } from './invariants.js';
-import { CLERK, MANAGER, STORE_KINDS, SYSTEM, freshKey, member, nextReceipt, openLoyaltyChain, type LoyaltyChain } from './support.js';
+import {
+  CLERK,
+  MANAGER,
+  STORE_KINDS,
+  SYSTEM,
+  freshKey,
+  member,
+  nextReceipt,
+  openLoyaltyChain,
+  type LoyaltyChain,
+} from './support.js';
 
 const DAY = 86_400_000;
 const SHANGHAI = 8 * 3_600_000;
 const EXPIRY_DAYS = 10;
 /** One point per yuan; points last 10 days; a clawback of spent points makes the balance negative. */
-const PROGRAM: ProgramInput = { id: 'model', timeZone: 'Asia/Shanghai', earn: [{ id: 'all', kind: 'per-spend', every: 100 }], expiry: { kind: 'days', days: EXPIRY_DAYS } };
+const PROGRAM: ProgramInput = {
+  id: 'model',
+  timeZone: 'Asia/Shanghai',
+  earn: [{ id: 'all', kind: 'per-spend', every: 100 }],
+  expiry: { kind: 'days', days: EXPIRY_DAYS },
+};
 
 type Op =
   | { kind: 'sell'; units: number; perUnit: number }
@@ -24,11 +39,37 @@ type Op =
   | { kind: 'wait'; hours: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('sell' as const), units: fc.integer({ min: 1, max: 5 }), perUnit: fc.integer({ min: 1, max: 40 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('return' as const), sale: fc.nat(), units: fc.integer({ min: 1, max: 5 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('redeem' as const), points: fc.integer({ min: 1, max: 120 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('adjust' as const), points: fc.integer({ min: -60, max: 60 }).filter((p) => p !== 0) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), hours: fc.integer({ min: 1, max: 24 * 8 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('sell' as const),
+      units: fc.integer({ min: 1, max: 5 }),
+      perUnit: fc.integer({ min: 1, max: 40 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('return' as const),
+      sale: fc.nat(),
+      units: fc.integer({ min: 1, max: 5 }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('redeem' as const), points: fc.integer({ min: 1, max: 120 }) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('adjust' as const),
+      points: fc.integer({ min: -60, max: 60 }).filter((p) => p !== 0),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('wait' as const), hours: fc.integer({ min: 1, max: 24 * 8 }) }),
+  },
 );
 
 /** The model: lots in the order they were earned, a balance, and the sales. */
@@ -54,7 +95,10 @@ class Model {
 
   take(points: number, prefer: number | null = null): void {
     let left = points;
-    const order = prefer === null ? this.lots : [...this.lots.filter((l) => l.id === prefer), ...this.lots.filter((l) => l.id !== prefer)];
+    const order =
+      prefer === null
+        ? this.lots
+        : [...this.lots.filter((l) => l.id === prefer), ...this.lots.filter((l) => l.id !== prefer)];
     for (const lot of order) {
       const t = Math.min(left, lot.points);
       lot.points -= t;
@@ -86,7 +130,16 @@ async function play(chain: LoyaltyChain, ops: Op[]): Promise<void> {
   for (const o of ops) {
     const now = clock.now().getTime();
     if (o.kind === 'sell') {
-      const sale = await crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), customerId: id, lines: [{ sku: 'ITEM', category: 'general', quantity: o.units, unitPrice: o.perUnit * 100 }] }, { ...CLERK, idempotencyKey: freshKey('sale') });
+      const sale = await crm.purchases.record(
+        {
+          storeId: 'S01',
+          terminalId: 'T1',
+          receiptNo: nextReceipt(),
+          customerId: id,
+          lines: [{ sku: 'ITEM', category: 'general', quantity: o.units, unitPrice: o.perUnit * 100 }],
+        },
+        { ...CLERK, idempotencyKey: freshKey('sale') },
+      );
       const lot = model.credit(o.units * o.perUnit, now, model.sales.length);
       model.sales.push({ purchaseId: sale.id, units: o.units, perUnit: o.perUnit, returned: 0, lot });
     } else if (o.kind === 'return') {
@@ -94,15 +147,24 @@ async function play(chain: LoyaltyChain, ops: Op[]): Promise<void> {
       const s = model.sales[o.sale % model.sales.length]!;
       const units = Math.min(o.units, s.units - s.returned);
       if (units === 0) continue;
-      await crm.purchases.return({ purchaseId: s.purchaseId, storeId: 'S01', lines: [{ lineNo: 1, quantity: units }], reason: 'changed mind' }, { ...MANAGER, idempotencyKey: freshKey('return') });
+      await crm.purchases.return(
+        { purchaseId: s.purchaseId, storeId: 'S01', lines: [{ lineNo: 1, quantity: units }], reason: 'changed mind' },
+        { ...MANAGER, idempotencyKey: freshKey('return') },
+      );
       s.returned += units;
       model.take(units * s.perUnit, s.lot);
     } else if (o.kind === 'redeem' || (o.kind === 'adjust' && o.points < 0)) {
       const points = o.kind === 'redeem' ? o.points : -o.points;
       const call =
         o.kind === 'redeem'
-          ? crm.loyalty.redeem({ customerId: id, points, ref: { type: 'order', id: freshKey('order') } }, { ...MANAGER, idempotencyKey: freshKey('redeem') })
-          : crm.loyalty.adjust({ customerId: id, points: o.points, reason: 'count correction' }, { ...MANAGER, idempotencyKey: freshKey('adjust') });
+          ? crm.loyalty.redeem(
+              { customerId: id, points, ref: { type: 'order', id: freshKey('order') } },
+              { ...MANAGER, idempotencyKey: freshKey('redeem') },
+            )
+          : crm.loyalty.adjust(
+              { customerId: id, points: o.points, reason: 'count correction' },
+              { ...MANAGER, idempotencyKey: freshKey('adjust') },
+            );
       const result = await call.catch((e: unknown) => e);
       if (points > Math.max(0, model.balance)) {
         expect(isClienteleError(result, 'INSUFFICIENT_BALANCE')).toBe(true);
@@ -111,7 +173,10 @@ async function play(chain: LoyaltyChain, ops: Op[]): Promise<void> {
       expect(isClienteleError(result)).toBe(false);
       model.take(points);
     } else if (o.kind === 'adjust') {
-      await crm.loyalty.adjust({ customerId: id, points: o.points, reason: 'count correction' }, { ...MANAGER, idempotencyKey: freshKey('adjust') });
+      await crm.loyalty.adjust(
+        { customerId: id, points: o.points, reason: 'count correction' },
+        { ...MANAGER, idempotencyKey: freshKey('adjust') },
+      );
       model.credit(o.points, now, null);
     } else {
       clock.advance(o.hours * 3_600_000);
@@ -122,7 +187,9 @@ async function play(chain: LoyaltyChain, ops: Op[]): Promise<void> {
     expect(balance.available).toBe(model.balance);
   }
   const schedule = await crm.loyalty.expirySchedule(id, SYSTEM);
-  expect(schedule.expiring.map((s) => ({ expiresAt: s.expiresAt.getTime(), points: s.points }))).toEqual(model.schedule());
+  expect(schedule.expiring.map((s) => ({ expiresAt: s.expiresAt.getTime(), points: s.points }))).toEqual(
+    model.schedule(),
+  );
   const statement = await crm.loyalty.statement(id, { limit: 1000 }, SYSTEM);
   expect(statement.lines.reduce((s, l) => s + l.points, 0)).toBe(model.balance);
   if (statement.lines.length) expect(statement.lines.at(-1)!.balance).toBe(model.balance);

@@ -83,7 +83,9 @@ function changesIn(zone: string, year: number): Date[] {
   const key = `${zone}|${year}`;
   let changes = changesCache.get(key);
   if (!changes) {
-    changes = tzScan(zone, { start: new Date(Date.UTC(year, 0, 1)), end: new Date(Date.UTC(year + 1, 0, 1)) }).map((c) => c.date);
+    changes = tzScan(zone, { start: new Date(Date.UTC(year, 0, 1)), end: new Date(Date.UTC(year + 1, 0, 1)) }).map(
+      (c) => c.date,
+    );
     changesCache.set(key, changes);
   }
   return changes;
@@ -92,7 +94,12 @@ function changesIn(zone: string, year: number): Date[] {
 // In parts, each a few seconds at most on a busy machine.
 const QUARTER = Math.ceil(ZONES.length / 4);
 const zoneParts = [0, 1, 2, 3].map((q) => ZONES.slice(q * QUARTER, (q + 1) * QUARTER));
-const decades: Array<[number, number]> = [[2000, 2009], [2010, 2019], [2020, 2029], [2030, 2040]];
+const decades: Array<[number, number]> = [
+  [2000, 2009],
+  [2010, 2019],
+  [2020, 2029],
+  [2030, 2040],
+];
 
 describe('where a local date begins and ends', () => {
   it('knows every IANA zone', () => {
@@ -100,56 +107,123 @@ describe('where a local date begins and ends', () => {
     expect(zoneParts.flat()).toEqual(ZONES);
   });
 
-  it.each(zoneParts.map((zones) => [zones[0], zones[zones.length - 1], zones] as const))('agrees with @date-fns/tz in every zone from %s to %s on dates from 2000 to 2040, half of them beside a change of offset', (_first, _last, zones) => {
-    const anyDay = fc.integer({ min: FIRST_DAY, max: LAST_DAY }).map(dateOfDay);
-    for (const zone of zones) {
-      // A day a change of offset falls on or next to, in a random year (any day if the year has none).
-      const besideChange = fc.tuple(fc.integer({ min: 2000, max: 2040 }), fc.nat(), fc.integer({ min: -1, max: 1 }), fc.integer({ min: 0, max: 364 })).map(([year, pick, shift, day]) => {
-        const changes = changesIn(zone, year);
-        if (changes.length === 0) return dateOfDay(Date.UTC(year, 0, 1) / DAY + day);
-        const local = wallClock(changes[pick % changes.length]!.getTime() - HOUR, zone).date;
-        return dateOfDay(Date.parse(`${local}T00:00:00Z`) / DAY + shift);
-      });
-      fc.assert(
-        fc.property(fc.oneof(anyDay, besideChange), (date) => expectReference(date, zone)),
-        { numRuns: 8 },
-      );
-    }
-  });
+  it.each(zoneParts.map((zones) => [zones[0], zones[zones.length - 1], zones] as const))(
+    'agrees with @date-fns/tz in every zone from %s to %s on dates from 2000 to 2040, half of them beside a change of offset',
+    (_first, _last, zones) => {
+      const anyDay = fc.integer({ min: FIRST_DAY, max: LAST_DAY }).map(dateOfDay);
+      for (const zone of zones) {
+        // A day a change of offset falls on or next to, in a random year (any day if the year has none).
+        const besideChange = fc
+          .tuple(
+            fc.integer({ min: 2000, max: 2040 }),
+            fc.nat(),
+            fc.integer({ min: -1, max: 1 }),
+            fc.integer({ min: 0, max: 364 }),
+          )
+          .map(([year, pick, shift, day]) => {
+            const changes = changesIn(zone, year);
+            if (changes.length === 0) return dateOfDay(Date.UTC(year, 0, 1) / DAY + day);
+            const local = wallClock(changes[pick % changes.length]!.getTime() - HOUR, zone).date;
+            return dateOfDay(Date.parse(`${local}T00:00:00Z`) / DAY + shift);
+          });
+        fc.assert(
+          fc.property(fc.oneof(anyDay, besideChange), (date) => expectReference(date, zone)),
+          { numRuns: 8 },
+        );
+      }
+    },
+  );
 
-  it.each(decades)('agrees with @date-fns/tz on every date a change of offset moves across midnight from %i to %i, in every zone', (from, to) => {
-    let checked = 0;
-    for (const zone of ZONES) {
-      for (let year = from; year <= to; year++) {
-        for (const change of changesIn(zone, year)) {
-          // The change lies in the hour before `change`: check every date from the one before it to the one after.
-          const before = wallClock(change.getTime() - HOUR, zone).date;
-          const after = wallClock(change.getTime(), zone).date;
-          if (before === after) continue;
-          const [first, last] = before < after ? [before, after] : [after, before];
-          for (let date = first; date <= nextDate(last); date = nextDate(date)) {
-            expectReference(date, zone);
-            checked++;
+  it.each(decades)(
+    'agrees with @date-fns/tz on every date a change of offset moves across midnight from %i to %i, in every zone',
+    (from, to) => {
+      let checked = 0;
+      for (const zone of ZONES) {
+        for (let year = from; year <= to; year++) {
+          for (const change of changesIn(zone, year)) {
+            // The change lies in the hour before `change`: check every date from the one before it to the one after.
+            const before = wallClock(change.getTime() - HOUR, zone).date;
+            const after = wallClock(change.getTime(), zone).date;
+            if (before === after) continue;
+            const [first, last] = before < after ? [before, after] : [after, before];
+            for (let date = first; date <= nextDate(last); date = nextDate(date)) {
+              expectReference(date, zone);
+              checked++;
+            }
           }
         }
       }
-    }
-    // Chile, Cuba and Lebanon change at midnight every year: a scan that found few is broken.
-    expect(checked).toBeGreaterThan(100);
-  });
+      // Chile, Cuba and Lebanon change at midnight every year: a scan that found few is broken.
+      expect(checked).toBeGreaterThan(100);
+    },
+  );
 
   const cases: Array<[string, string, string, string, string]> = [
     // zone, date, its start, its end, why
-    ['America/Santiago', '2026-09-05', '2026-09-05T04:00:00Z', '2026-09-06T04:00:00Z', 'the clock goes from 23:59:59 to 01:00: the 6th begins at 01:00'],
-    ['America/Santiago', '2026-04-05', '2026-04-05T04:00:00Z', '2026-04-06T04:00:00Z', 'at midnight the clock goes back to 23:00 of the 4th: the 5th begins when it shows 00:00 again'],
-    ['Pacific/Apia', '2011-12-29', '2011-12-29T10:00:00Z', '2011-12-30T10:00:00Z', 'the 30th was skipped: the 29th ends where the 31st begins'],
-    ['Pacific/Apia', '2011-12-30', '2011-12-30T10:00:00Z', '2011-12-30T10:00:00Z', 'a skipped date begins and ends where the next existing date begins'],
-    ['Pacific/Apia', '2011-12-31', '2011-12-30T10:00:00Z', '2011-12-31T10:00:00Z', 'the first day after the skip begins at its midnight, +14:00'],
-    ['America/Havana', '2026-03-07', '2026-03-07T05:00:00Z', '2026-03-08T05:00:00Z', 'midnight becomes 01:00 on the 8th'],
-    ['America/Havana', '2026-11-01', '2026-11-01T04:00:00Z', '2026-11-02T05:00:00Z', 'at 01:00 the clock goes back to 00:00: the 1st begins at the first midnight'],
+    [
+      'America/Santiago',
+      '2026-09-05',
+      '2026-09-05T04:00:00Z',
+      '2026-09-06T04:00:00Z',
+      'the clock goes from 23:59:59 to 01:00: the 6th begins at 01:00',
+    ],
+    [
+      'America/Santiago',
+      '2026-04-05',
+      '2026-04-05T04:00:00Z',
+      '2026-04-06T04:00:00Z',
+      'at midnight the clock goes back to 23:00 of the 4th: the 5th begins when it shows 00:00 again',
+    ],
+    [
+      'Pacific/Apia',
+      '2011-12-29',
+      '2011-12-29T10:00:00Z',
+      '2011-12-30T10:00:00Z',
+      'the 30th was skipped: the 29th ends where the 31st begins',
+    ],
+    [
+      'Pacific/Apia',
+      '2011-12-30',
+      '2011-12-30T10:00:00Z',
+      '2011-12-30T10:00:00Z',
+      'a skipped date begins and ends where the next existing date begins',
+    ],
+    [
+      'Pacific/Apia',
+      '2011-12-31',
+      '2011-12-30T10:00:00Z',
+      '2011-12-31T10:00:00Z',
+      'the first day after the skip begins at its midnight, +14:00',
+    ],
+    [
+      'America/Havana',
+      '2026-03-07',
+      '2026-03-07T05:00:00Z',
+      '2026-03-08T05:00:00Z',
+      'midnight becomes 01:00 on the 8th',
+    ],
+    [
+      'America/Havana',
+      '2026-11-01',
+      '2026-11-01T04:00:00Z',
+      '2026-11-02T05:00:00Z',
+      'at 01:00 the clock goes back to 00:00: the 1st begins at the first midnight',
+    ],
     ['Asia/Beirut', '2026-03-28', '2026-03-27T22:00:00Z', '2026-03-28T22:00:00Z', 'midnight becomes 01:00 on the 29th'],
-    ['Asia/Beirut', '2026-10-24', '2026-10-23T21:00:00Z', '2026-10-24T22:00:00Z', 'at midnight the clock goes back to 23:00 of the 24th: the 25th begins an hour later'],
-    ['America/St_Johns', '2005-10-29', '2005-10-29T02:30:00Z', '2005-10-30T02:30:00Z', 'at 00:01 on the 30th the clock went back to 23:01 of the 29th: the 30th began the first time it showed 00:00'],
+    [
+      'Asia/Beirut',
+      '2026-10-24',
+      '2026-10-23T21:00:00Z',
+      '2026-10-24T22:00:00Z',
+      'at midnight the clock goes back to 23:00 of the 24th: the 25th begins an hour later',
+    ],
+    [
+      'America/St_Johns',
+      '2005-10-29',
+      '2005-10-29T02:30:00Z',
+      '2005-10-30T02:30:00Z',
+      'at 00:01 on the 30th the clock went back to 23:01 of the 29th: the 30th began the first time it showed 00:00',
+    ],
     ['Asia/Shanghai', '2026-09-05', '2026-09-04T16:00:00Z', '2026-09-05T16:00:00Z', 'no change of offset: midnight'],
   ];
   it.each(cases)('%s %s begins at %s and ends at %s: %s', (zone, date, start, end) => {
@@ -162,20 +236,56 @@ describe('where a local date begins and ends', () => {
 
   it('ends points, vouchers and tier reviews when the next local date begins in Santiago and Apia', () => {
     // Earned on 6 August in Santiago, usable 30 days: through 5 September, until 01:00 on the 6th.
-    expect(expiryOf({ kind: 'days', days: 30 }, new Date('2026-08-06T16:00:00Z'), 'America/Santiago')).toEqual({ lastDay: '2026-09-05', expiresAt: new Date('2026-09-06T04:00:00Z') });
-    expect(expiryOf({ kind: 'days', days: 1 }, new Date('2011-12-28T12:00:00Z'), 'Pacific/Apia')).toEqual({ lastDay: '2011-12-29', expiresAt: new Date('2011-12-30T10:00:00Z') });
-    expect(validityOf({ kind: 'fixed', from: '2026-08-01', until: '2026-09-05' }, new Date('2026-07-20T12:00:00Z'), 'America/Santiago')).toEqual({ from: new Date('2026-08-01T04:00:00Z'), until: new Date('2026-09-06T04:00:00Z') });
-    expect(validityOf({ kind: 'fixed', from: '2026-09-06', until: '2026-09-30' }, new Date('2026-07-20T12:00:00Z'), 'America/Santiago')!.from).toEqual(new Date('2026-09-06T04:00:00Z'));
-    expect(validityOf({ kind: 'days', days: 1 }, new Date('2026-09-04T12:00:00Z'), 'America/Santiago')!.until).toEqual(new Date('2026-09-06T04:00:00Z'));
-    const tiers = tiersSchema.parse({ basis: 'points', window: { kind: 'calendar-year' }, review: { kind: 'yearly', on: '09-06' }, levels: [{ code: 'standard', name: 'S', threshold: 0 }] });
-    expect(nextReview(tiers, new Date('2026-01-10T12:00:00Z'), 'America/Santiago')).toEqual(new Date('2026-09-06T04:00:00Z'));
+    expect(expiryOf({ kind: 'days', days: 30 }, new Date('2026-08-06T16:00:00Z'), 'America/Santiago')).toEqual({
+      lastDay: '2026-09-05',
+      expiresAt: new Date('2026-09-06T04:00:00Z'),
+    });
+    expect(expiryOf({ kind: 'days', days: 1 }, new Date('2011-12-28T12:00:00Z'), 'Pacific/Apia')).toEqual({
+      lastDay: '2011-12-29',
+      expiresAt: new Date('2011-12-30T10:00:00Z'),
+    });
+    expect(
+      validityOf(
+        { kind: 'fixed', from: '2026-08-01', until: '2026-09-05' },
+        new Date('2026-07-20T12:00:00Z'),
+        'America/Santiago',
+      ),
+    ).toEqual({ from: new Date('2026-08-01T04:00:00Z'), until: new Date('2026-09-06T04:00:00Z') });
+    expect(
+      validityOf(
+        { kind: 'fixed', from: '2026-09-06', until: '2026-09-30' },
+        new Date('2026-07-20T12:00:00Z'),
+        'America/Santiago',
+      )!.from,
+    ).toEqual(new Date('2026-09-06T04:00:00Z'));
+    expect(validityOf({ kind: 'days', days: 1 }, new Date('2026-09-04T12:00:00Z'), 'America/Santiago')!.until).toEqual(
+      new Date('2026-09-06T04:00:00Z'),
+    );
+    const tiers = tiersSchema.parse({
+      basis: 'points',
+      window: { kind: 'calendar-year' },
+      review: { kind: 'yearly', on: '09-06' },
+      levels: [{ code: 'standard', name: 'S', threshold: 0 }],
+    });
+    expect(nextReview(tiers, new Date('2026-01-10T12:00:00Z'), 'America/Santiago')).toEqual(
+      new Date('2026-09-06T04:00:00Z'),
+    );
   });
 
   it('reads the wall clock right beside a change of offset that is not on a quarter hour, whatever was asked first', () => {
     // St. John's, 3 April 2005: at 00:01 (-03:30) the clock went to 01:01 (-02:30), at 03:31 UTC.
-    expect(localTime(new Date('2005-04-03T03:40:00Z'), 'America/St_Johns')).toMatchObject({ date: '2005-04-03', minute: 70 });
-    expect(localTime(new Date('2005-04-03T03:30:00Z'), 'America/St_Johns')).toMatchObject({ date: '2005-04-03', minute: 0 });
-    expect(localTime(new Date('2005-04-03T03:31:00Z'), 'America/St_Johns')).toMatchObject({ date: '2005-04-03', minute: 61 });
+    expect(localTime(new Date('2005-04-03T03:40:00Z'), 'America/St_Johns')).toMatchObject({
+      date: '2005-04-03',
+      minute: 70,
+    });
+    expect(localTime(new Date('2005-04-03T03:30:00Z'), 'America/St_Johns')).toMatchObject({
+      date: '2005-04-03',
+      minute: 0,
+    });
+    expect(localTime(new Date('2005-04-03T03:31:00Z'), 'America/St_Johns')).toMatchObject({
+      date: '2005-04-03',
+      minute: 61,
+    });
     expect(startOfLocalDate('2005-04-03', 'America/St_Johns')).toEqual(new Date('2005-04-03T03:30:00Z'));
   });
 });

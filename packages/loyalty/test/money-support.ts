@@ -61,7 +61,12 @@ export const GIFT: CardProductInput = {
   prefix: '95',
   values: [10000, 20000, 50000],
   maxBalance: 500000,
-  topUp: { bonuses: [{ from: 100000, bonus: 5000 }, { from: 50000, bonus: 2000 }] },
+  topUp: {
+    bonuses: [
+      { from: 100000, bonus: 5000 },
+      { from: 50000, bonus: 2000 },
+    ],
+  },
   validityMonths: 36,
   breakage: { onExpiry: true },
 };
@@ -77,11 +82,36 @@ export const MEMBER_CARD: CardProductInput = {
 };
 
 /** The test chain with the money roles, templates and products defined. */
-export async function openMoneyChain(store: Store, options: { pinIterations?: number; auditReads?: boolean } = {}): Promise<LoyaltyChain> {
-  const chain = await openLoyaltyChain(store, undefined, undefined, { pinIterations: options.pinIterations ?? 10_000 }, { auditReads: options.auditReads ?? false });
+export async function openMoneyChain(
+  store: Store,
+  options: { pinIterations?: number; auditReads?: boolean } = {},
+): Promise<LoyaltyChain> {
+  const chain = await openLoyaltyChain(
+    store,
+    undefined,
+    undefined,
+    { pinIterations: options.pinIterations ?? 10_000 },
+    { auditReads: options.auditReads ?? false },
+  );
   const { crm } = chain;
-  await crm.roles.define({ id: 'service', name: 'Service desk', permissions: ['loyalty.vouchers.*', 'loyalty.stored-value.manage', 'loyalty.goodwill', 'sales.*'], limits: { voucher: 5000, 'goodwill-points': 5000, refund: 5000 } }, SYSTEM);
-  await crm.roles.define({ id: 'supervisor', name: 'Supervisor', permissions: ['loyalty.*', 'sales.*'], limits: { compensation: 50000, refund: 50000 } }, SYSTEM);
+  await crm.roles.define(
+    {
+      id: 'service',
+      name: 'Service desk',
+      permissions: ['loyalty.vouchers.*', 'loyalty.stored-value.manage', 'loyalty.goodwill', 'sales.*'],
+      limits: { voucher: 5000, 'goodwill-points': 5000, refund: 5000 },
+    },
+    SYSTEM,
+  );
+  await crm.roles.define(
+    {
+      id: 'supervisor',
+      name: 'Supervisor',
+      permissions: ['loyalty.*', 'sales.*'],
+      limits: { compensation: 50000, refund: 50000 },
+    },
+    SYSTEM,
+  );
   await crm.staff.add({ id: 'E-SERVICE', name: '孙丽', storeId: 'S01', roleId: 'service' }, SYSTEM);
   await crm.staff.add({ id: 'E-SUPERVISOR', name: '周婷', storeId: 'S01', roleId: 'supervisor' }, SYSTEM);
   for (const t of [FRESH_10, SORRY_20, TEN_PERCENT]) await crm.loyalty.vouchers.defineTemplate(t, SYSTEM);
@@ -103,7 +133,11 @@ export async function expectMoneyConsistent(store: Store): Promise<void> {
   }
   for await (const v of scan(store, vouchersCollection)) {
     const entries = (voucherEntries.get(v.id) ?? []).sort((a, b) => a.seq - b.seq);
-    expect({ voucher: v.id, status: v.status, seqs: entries.map((e) => e.seq) }).toEqual({ voucher: v.id, status: voucherStatusOf(entries), seqs: entries.map((_, i) => i + 1) });
+    expect({ voucher: v.id, status: v.status, seqs: entries.map((e) => e.seq) }).toEqual({
+      voucher: v.id,
+      status: voucherStatusOf(entries),
+      seqs: entries.map((_, i) => i + 1),
+    });
     expect(v.lastSeq).toBe(entries.length);
   }
   const sums = new Map<string, { sum: number; seqs: number[] }>();
@@ -121,7 +155,12 @@ export async function expectMoneyConsistent(store: Store): Promise<void> {
   }
   for await (const c of scan(store, storedValueCardsCollection)) {
     const s = sums.get(c.number) ?? { sum: 0, seqs: [] };
-    expect({ card: c.number, balance: c.balance, available: c.available, lastSeq: c.lastSeq }).toEqual({ card: c.number, balance: s.sum, available: s.sum - (held.get(c.number) ?? 0), lastSeq: s.seqs.length });
+    expect({ card: c.number, balance: c.balance, available: c.available, lastSeq: c.lastSeq }).toEqual({
+      card: c.number,
+      balance: s.sum,
+      available: s.sum - (held.get(c.number) ?? 0),
+      lastSeq: s.seqs.length,
+    });
     expect(c.balance).toBeGreaterThanOrEqual(0);
     expect(c.available).toBeGreaterThanOrEqual(0);
     expect(s.seqs.sort((a, b) => a - b)).toEqual(s.seqs.map((_, i) => i + 1));

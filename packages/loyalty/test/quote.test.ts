@@ -4,13 +4,28 @@ import { compileProgram, defineRuleKind, explainQuote, quote, type ProgramInput 
 import { z } from 'zod';
 import { PROGRAM } from './support.js';
 
-const MONDAY = { at: new Date('2026-11-02T02:00:00Z'), timeZone: 'Asia/Shanghai', storeId: 'S01', customerId: 'cus_1', tier: 'standard' };
+const MONDAY = {
+  at: new Date('2026-11-02T02:00:00Z'),
+  timeZone: 'Asia/Shanghai',
+  storeId: 'S01',
+  customerId: 'cus_1',
+  tier: 'standard',
+};
 const SATURDAY = { ...MONDAY, at: new Date('2026-11-07T02:00:00Z') };
 const program = compileProgram(PROGRAM);
 
 describe('quote', () => {
   it('earns per category, leaves excluded lines out, and explains each line and each rule that did not apply', () => {
-    const q = quote(program, { lines: [{ sku: 'APPLE', name: 'Fresh produce', category: 'fresh-fruit', quantity: 2, unitPrice: 4325 }, { sku: 'CIG', category: 'tobacco', quantity: 2, unitPrice: 3000 }] }, MONDAY);
+    const q = quote(
+      program,
+      {
+        lines: [
+          { sku: 'APPLE', name: 'Fresh produce', category: 'fresh-fruit', quantity: 2, unitPrice: 4325 },
+          { sku: 'CIG', category: 'tobacco', quantity: 2, unitPrice: 3000 },
+        ],
+      },
+      MONDAY,
+    );
     expect(q.points).toBe(8);
     expect(q.base).toBe(8650);
     expect(q.lines.map((l) => l.points)).toEqual([8, null]);
@@ -26,25 +41,43 @@ describe('quote', () => {
     const basket = { lines: [{ sku: 'MILK', category: 'dairy', quantity: 4, unitPrice: 1250 }] };
     // 50.00 yuan: fresh food (every 10 yuan) gives 5, the general rate (every 20 yuan) 2: fresh wins.
     const q = quote(program, basket, { ...SATURDAY, tier: 'gold' });
-    expect(q.rules.find((r) => r.rule === 'general')!.reason).toBe('group base is best-of and Fresh food gives more on every matching line');
+    expect(q.rules.find((r) => r.rule === 'general')!.reason).toBe(
+      'group base is best-of and Fresh food gives more on every matching line',
+    );
     // Rules of equal priority go in id order: gold before weekend.
-    expect(q.lines[0]!.earned.map((e) => [e.rule, e.points])).toEqual([['fresh', 5], ['gold', 2], ['weekend', 5]]);
+    expect(q.lines[0]!.earned.map((e) => [e.rule, e.points])).toEqual([
+      ['fresh', 5],
+      ['gold', 2],
+      ['weekend', 5],
+    ]);
     expect(q.points).toBe(12);
-    expect(q.lines[0]!.text).toBe('dairy ¥50.00: Fresh food: every ¥10.00 = 1 point → 5; x1.5 Gold members +2; x2 Weekend +5 = 12 points');
+    expect(q.lines[0]!.text).toBe(
+      'dairy ¥50.00: Fresh food: every ¥10.00 = 1 point → 5; x1.5 Gold members +2; x2 Weekend +5 = 12 points',
+    );
   });
 
   it('rounds per basket when the program says so, so small lines add up', () => {
     const perBasket = compileProgram({ ...PROGRAM, rounding: { per: 'basket' } });
-    const basket = { lines: [1, 2, 3].map((i) => ({ sku: `VEG-${i}`, category: 'vegetables', quantity: 1, unitPrice: 600 })) };
+    const basket = {
+      lines: [1, 2, 3].map((i) => ({ sku: `VEG-${i}`, category: 'vegetables', quantity: 1, unitPrice: 600 })),
+    };
     expect(quote(program, basket, MONDAY).points).toBe(0);
     const q = quote(perBasket, basket, MONDAY);
     expect(q.points).toBe(1);
     expect(q.lines[0]!.points).toBeNull();
-    expect(q.rules.find((r) => r.rule === 'fresh')!.text).toBe('Fresh food: 3 lines, ¥18.00, every ¥10.00 = 1 point → 1');
+    expect(q.rules.find((r) => r.rule === 'fresh')!.text).toBe(
+      'Fresh food: 3 lines, ¥18.00, every ¥10.00 = 1 point → 1',
+    );
   });
 
   it('deducts vouchers from the base, before or after, as the program names it', () => {
-    const basket = { lines: [{ sku: 'APPLE', category: 'fresh-fruit', quantity: 1, unitPrice: 5000 }, { sku: 'SOAP', category: 'household', quantity: 1, unitPrice: 5000 }], vouchers: 2000 };
+    const basket = {
+      lines: [
+        { sku: 'APPLE', category: 'fresh-fruit', quantity: 1, unitPrice: 5000 },
+        { sku: 'SOAP', category: 'household', quantity: 1, unitPrice: 5000 },
+      ],
+      vouchers: 2000,
+    };
     // 5 + 10, and 30 for a 100-yuan basket.
     expect(quote(program, basket, MONDAY).points).toBe(45);
     const after = compileProgram({ ...PROGRAM, base: { vouchers: 'deduct' } });
@@ -60,7 +93,15 @@ describe('quote', () => {
       ...PROGRAM,
       earn: [
         ...PROGRAM.earn,
-        { id: 'promo', name: 'Promo SKU', kind: 'per-unit', points: 10, when: { sku: ['PROMO'] }, caps: { perOrder: 50, perDay: 60, perCustomer: 500 }, budgets: [{ points: 1000, period: 'month' }] },
+        {
+          id: 'promo',
+          name: 'Promo SKU',
+          kind: 'per-unit',
+          points: 10,
+          when: { sku: ['PROMO'] },
+          caps: { perOrder: 50, perDay: 60, perCustomer: 500 },
+          budgets: [{ points: 1000, period: 'month' }],
+        },
       ],
     });
     const basket = { lines: [{ sku: 'PROMO', category: 'snacks', quantity: 8, unitPrice: 100 }] };
@@ -73,23 +114,46 @@ describe('quote', () => {
       ['cap:promo:customer:cus_1', 50, 500],
       ['budget:promo:0:2026-11', 50, 1000],
     ]);
-    const later = quote(capped, basket, { ...MONDAY, counters: { 'cap:promo:day:cus_1:2026-11-02': 50, 'budget:promo:0:2026-11': 995 } });
+    const later = quote(capped, basket, {
+      ...MONDAY,
+      counters: { 'cap:promo:day:cus_1:2026-11-02': 50, 'budget:promo:0:2026-11': 995 },
+    });
     const p2 = later.rules.find((r) => r.rule === 'promo')!;
     expect(p2.points).toBe(5);
-    expect(p2.text).toBe('Promo SKU: 1 line, ¥8.00, 10 points per unit → 80, limited to 5 (per order cap 50; per day cap 60, 50 used; budget per month 1000, 995 used)');
+    expect(p2.text).toBe(
+      'Promo SKU: 1 line, ¥8.00, 10 points per unit → 80, limited to 5 (per order cap 50; per day cap 60, 50 used; budget per month 1000, 995 used)',
+    );
   });
 
   it('caps the whole order, trimming the lowest-priority rules first', () => {
     const p = compileProgram({ ...PROGRAM, caps: { perOrder: 40 } });
-    const q = quote(p, { lines: [{ sku: 'APPLE', category: 'fresh-fruit', quantity: 10, unitPrice: 1000 }] }, { ...MONDAY, firstPurchase: true });
+    const q = quote(
+      p,
+      { lines: [{ sku: 'APPLE', category: 'fresh-fruit', quantity: 10, unitPrice: 1000 }] },
+      { ...MONDAY, firstPurchase: true },
+    );
     // 10 fresh + 50 first purchase + 30 big basket = 90, capped to 40: the last in evaluation order gives way first.
     expect(q.points).toBe(40);
-    expect(q.rules.filter((r) => r.matched).map((r) => [r.rule, r.points])).toEqual([['big-basket', 30], ['first', 10], ['fresh', 0]]);
-    expect(q.rules.find((r) => r.rule === 'first')!.limits[0]).toMatchObject({ kind: 'order-total', limit: 40, cut: 40 });
+    expect(q.rules.filter((r) => r.matched).map((r) => [r.rule, r.points])).toEqual([
+      ['big-basket', 30],
+      ['first', 10],
+      ['fresh', 0],
+    ]);
+    expect(q.rules.find((r) => r.rule === 'first')!.limits[0]).toMatchObject({
+      kind: 'order-total',
+      limit: 40,
+      cut: 40,
+    });
   });
 
   it('applies the segment policy multiplier and matches segment conditions on segments or tags', () => {
-    const p = compileProgram({ ...PROGRAM, earn: [...PROGRAM.earn, { id: 'vip', name: 'VIP bonus', kind: 'bonus', points: 7, when: { segment: ['vip', 'key-account'] } }] });
+    const p = compileProgram({
+      ...PROGRAM,
+      earn: [
+        ...PROGRAM.earn,
+        { id: 'vip', name: 'VIP bonus', kind: 'bonus', points: 7, when: { segment: ['vip', 'key-account'] } },
+      ],
+    });
     const basket = { lines: [{ sku: 'APPLE', category: 'fresh-fruit', quantity: 1, unitPrice: 4000 }] };
     expect(quote(p, basket, MONDAY).points).toBe(4);
     const q = quote(p, basket, { ...MONDAY, segments: ['vip'], pointsMultiplier: 1.5 });
@@ -105,11 +169,20 @@ describe('quote', () => {
       args: z.object({ each: z.number().int().positive() }),
       compile: ({ each }) => ({ stage: 'basket', points: (_f, m) => m.lines * each, describe: `${each} per line` }),
     });
-    const p = compileProgram({ ...PROGRAM, earn: [{ id: 'lines', kind: 'per-line', each: 3, when: { category: ['dairy'] } }] }, { ruleKinds: [perKilo] });
-    const q = quote(p, { lines: [1, 2].map((i) => ({ sku: `M${i}`, category: 'dairy', quantity: 1, unitPrice: 100 })) }, MONDAY);
+    const p = compileProgram(
+      { ...PROGRAM, earn: [{ id: 'lines', kind: 'per-line', each: 3, when: { category: ['dairy'] } }] },
+      { ruleKinds: [perKilo] },
+    );
+    const q = quote(
+      p,
+      { lines: [1, 2].map((i) => ({ sku: `M${i}`, category: 'dairy', quantity: 1, unitPrice: 100 })) },
+      MONDAY,
+    );
     expect(q.points).toBe(6);
     expect(q.rules[0]!.text).toBe('lines: 3 per line → 6');
-    expect(() => compileProgram({ ...PROGRAM, earn: [{ id: 'lines', kind: 'per-line', each: 0 }] }, { ruleKinds: [perKilo] })).toThrow(/earn\.0\.each/);
+    expect(() =>
+      compileProgram({ ...PROGRAM, earn: [{ id: 'lines', kind: 'per-line', each: 0 }] }, { ruleKinds: [perKilo] }),
+    ).toThrow(/earn\.0\.each/);
   });
 
   it('never depends on the order of the lines', () => {
@@ -121,31 +194,56 @@ describe('quote', () => {
       unitPrice: fc.integer({ min: 0, max: 20000 }),
     });
     fc.assert(
-      fc.property(fc.array(line, { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 3000 }), fc.boolean(), (lines, vouchers, perLine) => {
-        const total = lines.reduce((s, l) => s + Math.round(l.quantity * l.unitPrice), 0);
-        const v = Math.min(vouchers, Math.max(0, total - 10));
-        const which = perLine ? program : p;
-        const a = quote(which, { lines, vouchers: v }, SATURDAY);
-        const b = quote(which, { lines: [...lines].reverse(), vouchers: v }, SATURDAY);
-        expect(b.points).toBe(a.points);
-        expect(b.rules.map((r) => r.points)).toEqual(a.rules.map((r) => r.points));
-      }),
+      fc.property(
+        fc.array(line, { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 0, max: 3000 }),
+        fc.boolean(),
+        (lines, vouchers, perLine) => {
+          const total = lines.reduce((s, l) => s + Math.round(l.quantity * l.unitPrice), 0);
+          const v = Math.min(vouchers, Math.max(0, total - 10));
+          const which = perLine ? program : p;
+          const a = quote(which, { lines, vouchers: v }, SATURDAY);
+          const b = quote(which, { lines: [...lines].reverse(), vouchers: v }, SATURDAY);
+          expect(b.points).toBe(a.points);
+          expect(b.rules.map((r) => r.points)).toEqual(a.rules.map((r) => r.points));
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('refuses a malformed basket or context with every problem by path', () => {
-    const bad = () => quote(program, { lines: [{ sku: 'A', category: 'x', quantity: -1, unitPrice: 10.5 }, { sku: '', category: 'y', quantity: 1, unitPrice: 5, discount: 9 }] }, { ...MONDAY, timeZone: 'Mars/Base' });
+    const bad = () =>
+      quote(
+        program,
+        {
+          lines: [
+            { sku: 'A', category: 'x', quantity: -1, unitPrice: 10.5 },
+            { sku: '', category: 'y', quantity: 1, unitPrice: 5, discount: 9 },
+          ],
+        },
+        { ...MONDAY, timeZone: 'Mars/Base' },
+      );
     expect(bad).toThrow();
     try {
       bad();
     } catch (e) {
       const err = e as { code: string; issues: Array<{ path: unknown[] }> };
       expect(err.code).toBe('VALIDATION_FAILED');
-      expect(err.issues.map((i) => i.path.join('.'))).toEqual(expect.arrayContaining(['basket.lines.0.quantity', 'basket.lines.0.unitPrice', 'basket.lines.1.sku']));
+      expect(err.issues.map((i) => i.path.join('.'))).toEqual(
+        expect.arrayContaining(['basket.lines.0.quantity', 'basket.lines.0.unitPrice', 'basket.lines.1.sku']),
+      );
     }
-    expect(() => quote(program, { lines: [{ sku: 'A', category: 'x', quantity: 1, unitPrice: 5, discount: 9 }] }, MONDAY)).toThrow(/basket\.lines\.0\.discount/);
-    expect(() => quote(program, { lines: [{ sku: 'A', category: 'x', quantity: 1, unitPrice: 5 }] }, { ...MONDAY, timeZone: 'Mars/Base' })).toThrow(/context\.timeZone/);
+    expect(() =>
+      quote(program, { lines: [{ sku: 'A', category: 'x', quantity: 1, unitPrice: 5, discount: 9 }] }, MONDAY),
+    ).toThrow(/basket\.lines\.0\.discount/);
+    expect(() =>
+      quote(
+        program,
+        { lines: [{ sku: 'A', category: 'x', quantity: 1, unitPrice: 5 }] },
+        { ...MONDAY, timeZone: 'Mars/Base' },
+      ),
+    ).toThrow(/context\.timeZone/);
   });
 });
 
@@ -163,7 +261,11 @@ describe('program validation', () => {
       const err = e as { code: string; issues: Array<{ path: unknown[]; message: string }> };
       expect(err.code).toBe('VALIDATION_FAILED');
       const got = err.issues.map((i) => [i.path.join('.'), i.message] as const);
-      for (const [path, message] of expected) expect(got.some(([p, m]) => p === path && message.test(m)), `${path} ${message} in ${JSON.stringify(got)}`).toBe(true);
+      for (const [path, message] of expected)
+        expect(
+          got.some(([p, m]) => p === path && message.test(m)),
+          `${path} ${message} in ${JSON.stringify(got)}`,
+        ).toBe(true);
     }
   };
 
@@ -186,11 +288,22 @@ describe('program validation', () => {
         expiry: { kind: 'days', days: 14 },
         earn: [
           { id: 'a', kind: 'per-spend', every: 100, group: 'nope' },
-          { id: 'a', kind: 'bonus', points: 5, when: { tier: ['platinum'], dates: { from: '2026-12-01', to: '2026-11-01' } } },
+          {
+            id: 'a',
+            kind: 'bonus',
+            points: 5,
+            when: { tier: ['platinum'], dates: { from: '2026-12-01', to: '2026-11-01' } },
+          },
           { id: 'smokes', kind: 'per-spend', every: 100, when: { category: ['tobacco'] } },
           { id: 'x2', kind: 'multiplier', factor: 2, appliesTo: ['ghost'] },
         ],
-        tiers: { ...PROGRAM.tiers, levels: [{ code: 'standard', name: 'S', threshold: 10 }, { code: 'gold', name: 'G', threshold: 5 }] },
+        tiers: {
+          ...PROGRAM.tiers,
+          levels: [
+            { code: 'standard', name: 'S', threshold: 10 },
+            { code: 'gold', name: 'G', threshold: 5 },
+          ],
+        },
       },
       [
         ['earn.0.group', /not declared/],

@@ -19,9 +19,18 @@ const LINES = [
 async function memberFile(chain: LoyaltyChain): Promise<{ customerId: string; cases: Record<string, ReadCase> }> {
   const { crm } = chain;
   const customerId = await member(chain, '钱芳');
-  const sale = await crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), customerId, lines: LINES }, { ...CLERK, idempotencyKey: freshKey('sale') });
-  const voucher = await crm.loyalty.vouchers.issue({ templateId: 'FRESH-10', customerId }, { ...SYSTEM, idempotencyKey: freshKey('issue') });
-  const card = await crm.loyalty.storedValue.sell({ productId: 'MEMBER-SV', storeId: 'S01', amount: 20000, customerId, pin: '2468' }, { ...CLERK, idempotencyKey: freshKey('sell') });
+  const sale = await crm.purchases.record(
+    { storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), customerId, lines: LINES },
+    { ...CLERK, idempotencyKey: freshKey('sale') },
+  );
+  const voucher = await crm.loyalty.vouchers.issue(
+    { templateId: 'FRESH-10', customerId },
+    { ...SYSTEM, idempotencyKey: freshKey('issue') },
+  );
+  const card = await crm.loyalty.storedValue.sell(
+    { productId: 'MEMBER-SV', storeId: 'S01', amount: 20000, customerId, pin: '2468' },
+    { ...CLERK, idempotencyKey: freshKey('sell') },
+  );
   const where = { customerId, storeId: 'S01' };
   const her = [customerId];
   const points = 'loyalty.read';
@@ -36,7 +45,11 @@ async function memberFile(chain: LoyaltyChain): Promise<{ customerId: string; ca
       'loyalty.statement': { permission: points, args: [customerId], reads: her },
       'loyalty.expirySchedule': { permission: points, args: [customerId], reads: her },
       'loyalty.saleAward': { permission: points, args: [sale.id], reads: her },
-      'loyalty.previewReturn': { permission: points, args: [{ purchaseId: sale.id, lines: [{ lineNo: 1, quantity: 1 }] }], reads: her },
+      'loyalty.previewReturn': {
+        permission: points,
+        args: [{ purchaseId: sale.id, lines: [{ lineNo: 1, quantity: 1 }] }],
+        reads: her,
+      },
       'loyalty.tierProgress': { permission: points, args: [customerId], reads: her },
       'loyalty.vouchers.eligible': { permission: vouchers, args: [{ ...where, basket: { lines: LINES } }], reads: her },
       'loyalty.vouchers.lookup': { permission: vouchers, args: [voucher.code], reads: her },
@@ -60,7 +73,11 @@ describe.each(STORE_KINDS)('reads of loyalty files on $name', (kind) => {
     // The clerk sells and registers but was never given loyalty reads.
     await expect(chain.crm.loyalty.balance(customerId, CLERK)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
     // Quotes, definitions and totals show no member's file and take no reader.
-    expect(chain.crm.loyalty.explain(chain.crm.loyalty.quote({ lines: LINES }, { storeId: 'S01', timeZone: 'Asia/Shanghai', at: new Date() })).length).toBeGreaterThan(0);
+    expect(
+      chain.crm.loyalty.explain(
+        chain.crm.loyalty.quote({ lines: LINES }, { storeId: 'S01', timeZone: 'Asia/Shanghai', at: new Date() }),
+      ).length,
+    ).toBeGreaterThan(0);
     expect((await chain.crm.loyalty.liability()).total.points).toBeGreaterThan(0);
     expect((await chain.crm.loyalty.vouchers.templates()).map((t) => t.id)).toContain('FRESH-10');
     expect((await chain.crm.loyalty.storedValue.liability()).total.outstanding).toBe(20000);

@@ -2,7 +2,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isClienteleError } from '@clientele/core';
 import type { LoyaltyEvents } from '../src/index.js';
 import { expectLedgerConsistent } from './invariants.js';
-import { CLERK, STORE_KINDS, SYSTEM, freshKey, loyaltySnapshot, member, nextReceipt, openLoyaltyChain, type LoyaltyChain } from './support.js';
+import {
+  CLERK,
+  STORE_KINDS,
+  SYSTEM,
+  freshKey,
+  loyaltySnapshot,
+  member,
+  nextReceipt,
+  openLoyaltyChain,
+  type LoyaltyChain,
+} from './support.js';
 
 // 86.50 fresh (8 points), 23.00 household (4), 49.90 grain (2), 30.00 tobacco (excluded).
 const APPLES = { sku: 'APPLE-FUJI', name: 'Fresh produce', category: 'fresh-fruit', quantity: 2, unitPrice: 4325 };
@@ -10,8 +20,24 @@ const SOAP = { sku: 'SOAP', category: 'household', quantity: 1, unitPrice: 2300 
 const RICE = { sku: 'RICE-5KG', category: 'grain', quantity: 1, unitPrice: 4990 };
 const CIGARETTES = { sku: 'CIG-20', category: 'tobacco', quantity: 1, unitPrice: 3000 };
 
-async function sell(chain: LoyaltyChain, customerId: string | undefined, lines: object[], extra: Record<string, unknown> = {}, key = freshKey('sale')) {
-  return chain.crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), ...(customerId ? { customerId } : {}), lines, ...extra } as never, { ...CLERK, idempotencyKey: key });
+async function sell(
+  chain: LoyaltyChain,
+  customerId: string | undefined,
+  lines: object[],
+  extra: Record<string, unknown> = {},
+  key = freshKey('sale'),
+) {
+  return chain.crm.purchases.record(
+    {
+      storeId: 'S01',
+      terminalId: 'T1',
+      receiptNo: nextReceipt(),
+      ...(customerId ? { customerId } : {}),
+      lines,
+      ...extra,
+    } as never,
+    { ...CLERK, idempotencyKey: key },
+  );
 }
 
 describe.each(STORE_KINDS)('earning from sales on $name', (kind) => {
@@ -23,10 +49,21 @@ describe.each(STORE_KINDS)('earning from sales on $name', (kind) => {
     const earned: Array<LoyaltyEvents['points.earned']> = [];
     chain.crm.events.on('points.earned', (e) => void earned.push(e));
     const key = freshKey('till-1');
-    const input = { storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), customerId: id, lines: [APPLES, SOAP, RICE, CIGARETTES] };
+    const input = {
+      storeId: 'S01',
+      terminalId: 'T1',
+      receiptNo: nextReceipt(),
+      customerId: id,
+      lines: [APPLES, SOAP, RICE, CIGARETTES],
+    };
     const sale = await chain.crm.purchases.record(input, { ...CLERK, idempotencyKey: key });
     // 20 for registering; then 8 + 4 + 2, plus 50 first purchase and 30 for a basket of 159.40 eligible (tobacco left out).
-    expect(await chain.loyalty.balance(id, SYSTEM)).toMatchObject({ available: 114, pending: 0, spendable: 114, tier: 'standard' });
+    expect(await chain.loyalty.balance(id, SYSTEM)).toMatchObject({
+      available: 114,
+      pending: 0,
+      spendable: 114,
+      tier: 'standard',
+    });
     const before = await loyaltySnapshot(chain);
     const retry = await chain.crm.purchases.record(input, { ...CLERK, idempotencyKey: key });
     expect(retry.id).toBe(sale.id);
@@ -45,7 +82,10 @@ describe.each(STORE_KINDS)('earning from sales on $name', (kind) => {
     expect(chain.loyalty.explain(award.quote).at(-1)).toBe('Total: 94 points, worth ¥0.94');
 
     const statement = await chain.loyalty.statement(id, SYSTEM);
-    expect(statement.lines.map((l) => [l.kind, l.points, l.balance])).toEqual([['earn', 20, 20], ['earn', 94, 114]]);
+    expect(statement.lines.map((l) => [l.kind, l.points, l.balance])).toEqual([
+      ['earn', 20, 20],
+      ['earn', 94, 114],
+    ]);
     expect(statement.lines[1]!.ref).toEqual({ type: 'purchase', id: sale.id });
     await expectLedgerConsistent(chain.store);
   });
@@ -56,7 +96,9 @@ describe.each(STORE_KINDS)('earning from sales on $name', (kind) => {
     await sell(chain, id, [RICE]);
     const sale = await sell(chain, id, [APPLES]);
     const award = await chain.loyalty.saleAward(sale.id, SYSTEM);
-    expect(award.quote.lines[0]!.text).toBe('Fresh produce ¥86.50: Fresh food: every ¥10.00 = 1 point → 8; x2 Weekend +8 = 16 points');
+    expect(award.quote.lines[0]!.text).toBe(
+      'Fresh produce ¥86.50: Fresh food: every ¥10.00 = 1 point → 8; x2 Weekend +8 = 16 points',
+    );
     expect(award.points).toBe(16);
   });
 
@@ -72,16 +114,26 @@ describe.each(STORE_KINDS)('earning from sales on $name', (kind) => {
     expect((await chain.loyalty.balance(id, SYSTEM)).available).toBe(110);
     const before = await loyaltySnapshot(chain);
     await chain.crm.purchases.return(ret, { ...CLERK, idempotencyKey: soapBack });
-    const again = await chain.crm.purchases.return(ret, { ...CLERK, idempotencyKey: freshKey('return') }).catch((e: unknown) => e);
+    const again = await chain.crm.purchases
+      .return(ret, { ...CLERK, idempotencyKey: freshKey('return') })
+      .catch((e: unknown) => e);
     expect(isClienteleError(again, 'VALIDATION_FAILED')).toBe(true);
     expect(await loyaltySnapshot(chain)).toEqual(before);
     // The rice takes 86.50 under the 100-yuan minimum: its 2 points and the 30-point bonus go.
-    await chain.crm.purchases.return({ ...ret, lines: [{ lineNo: 3, quantity: 1 }] }, { ...CLERK, idempotencyKey: freshKey('return') });
+    await chain.crm.purchases.return(
+      { ...ret, lines: [{ lineNo: 3, quantity: 1 }] },
+      { ...CLERK, idempotencyKey: freshKey('return') },
+    );
     expect((await chain.loyalty.balance(id, SYSTEM)).available).toBe(78);
     const now = (await chain.loyalty.saleAward(sale.id, SYSTEM)).now;
     expect(now.rules.find((r) => r.rule === 'big-basket')!.reason).toBe('minimum basket ¥100.00 not met (¥86.50)');
     const kinds = (await chain.loyalty.statement(id, SYSTEM)).lines.map((l) => [l.kind, l.points, l.balance]);
-    expect(kinds).toEqual([['earn', 20, 20], ['earn', 94, 114], ['clawback', -4, 110], ['clawback', -32, 78]]);
+    expect(kinds).toEqual([
+      ['earn', 20, 20],
+      ['earn', 94, 114],
+      ['clawback', -4, 110],
+      ['clawback', -32, 78],
+    ]);
     await expectLedgerConsistent(chain.store);
   });
 });

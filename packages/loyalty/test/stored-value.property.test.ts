@@ -42,7 +42,10 @@ describe.each(STORE_KINDS)('stored-value ledger under random operations on $name
   let owner: string;
   beforeAll(async () => {
     chain = await openMoneyChain(await kind.open());
-    await chain.crm.loyalty.storedValue.defineProduct({ id: 'PROP', name: 'Model card', kind: 'named', maxBalance: MAX }, SYSTEM);
+    await chain.crm.loyalty.storedValue.defineProduct(
+      { id: 'PROP', name: 'Model card', kind: 'named', maxBalance: MAX },
+      SYSTEM,
+    );
     owner = await member(chain, '模型');
   });
   afterAll(() => kind.cleanup());
@@ -55,7 +58,14 @@ describe.each(STORE_KINDS)('stored-value ledger under random operations on $name
         const cards: string[] = [];
         const m: Model = { balance: [], held: [], payments: [], auths: [] };
         for (let i = 0; i < 2; i++) {
-          cards.push((await sv.sell({ productId: 'PROP', storeId: 'S01', amount: 20_000, customerId: owner }, { ...CLERK, idempotencyKey: freshKey('sell') })).number);
+          cards.push(
+            (
+              await sv.sell(
+                { productId: 'PROP', storeId: 'S01', amount: 20_000, customerId: owner },
+                { ...CLERK, idempotencyKey: freshKey('sell') },
+              )
+            ).number,
+          );
           m.balance.push(20_000);
           m.held.push(0);
         }
@@ -66,22 +76,48 @@ describe.each(STORE_KINDS)('stored-value ledger under random operations on $name
             switch (o.kind) {
               case 'top-up': {
                 const ok = m.balance[o.card]! + o.amount <= MAX;
-                const r = await sv.topUp({ cardNumber: cards[o.card]!, amount: o.amount, storeId: 'S01' }, key).then(() => true, (e: unknown) => e);
+                const r = await sv.topUp({ cardNumber: cards[o.card]!, amount: o.amount, storeId: 'S01' }, key).then(
+                  () => true,
+                  (e: unknown) => e,
+                );
                 if (r === true) m.balance[o.card]! += o.amount;
                 return { ok, r };
               }
               case 'spend': {
                 const ok = o.amount <= available(o.card);
-                const r = await sv.spend({ cardNumber: cards[o.card]!, amount: o.amount, storeId: 'S02', ref: { type: 'order', id: key.idempotencyKey } }, key).then((x) => x, (e: unknown) => e);
+                const r = await sv
+                  .spend(
+                    {
+                      cardNumber: cards[o.card]!,
+                      amount: o.amount,
+                      storeId: 'S02',
+                      ref: { type: 'order', id: key.idempotencyKey },
+                    },
+                    key,
+                  )
+                  .then(
+                    (x) => x,
+                    (e: unknown) => e,
+                  );
                 if (!isClienteleError(r)) {
                   m.balance[o.card]! -= o.amount;
-                  m.payments.push({ id: (r as { payment: { id: string } }).payment.id, card: o.card, captured: o.amount, refunded: 0 });
+                  m.payments.push({
+                    id: (r as { payment: { id: string } }).payment.id,
+                    card: o.card,
+                    captured: o.amount,
+                    refunded: 0,
+                  });
                 }
                 return { ok, r: isClienteleError(r) ? r : true };
               }
               case 'authorize': {
                 const ok = o.amount <= available(o.card);
-                const r = await sv.authorize({ cardNumber: cards[o.card]!, amount: o.amount, storeId: 'S01', terminalId: 'T1' }, key).then((x) => x, (e: unknown) => e);
+                const r = await sv
+                  .authorize({ cardNumber: cards[o.card]!, amount: o.amount, storeId: 'S01', terminalId: 'T1' }, key)
+                  .then(
+                    (x) => x,
+                    (e: unknown) => e,
+                  );
                 if (!isClienteleError(r)) {
                   m.held[o.card]! += o.amount;
                   m.auths.push({ id: (r as { id: string }).id, card: o.card, amount: o.amount, open: true });
@@ -91,7 +127,10 @@ describe.each(STORE_KINDS)('stored-value ledger under random operations on $name
               case 'cancel': {
                 const a = m.auths[o.auth % Math.max(1, m.auths.length)];
                 if (!a) return { ok: true, r: true };
-                const r = await sv.cancelAuthorization({ paymentId: a.id }, CLERK).then(() => true, (e: unknown) => e);
+                const r = await sv.cancelAuthorization({ paymentId: a.id }, CLERK).then(
+                  () => true,
+                  (e: unknown) => e,
+                );
                 if (r === true && a.open) {
                   a.open = false;
                   m.held[a.card]! -= a.amount;
@@ -102,7 +141,15 @@ describe.each(STORE_KINDS)('stored-value ledger under random operations on $name
                 const p = m.payments[o.payment % Math.max(1, m.payments.length)];
                 if (!p) return { ok: true, r: true };
                 const ok = p.refunded + o.amount <= p.captured;
-                const r = await sv.refund({ paymentId: p.id, amount: o.amount, reason: 'returned' }, { ...MANAGER, idempotencyKey: key.idempotencyKey }).then(() => true, (e: unknown) => e);
+                const r = await sv
+                  .refund(
+                    { paymentId: p.id, amount: o.amount, reason: 'returned' },
+                    { ...MANAGER, idempotencyKey: key.idempotencyKey },
+                  )
+                  .then(
+                    () => true,
+                    (e: unknown) => e,
+                  );
                 if (r === true) {
                   p.refunded += o.amount;
                   m.balance[p.card]! += o.amount;
@@ -112,7 +159,15 @@ describe.each(STORE_KINDS)('stored-value ledger under random operations on $name
               case 'transfer': {
                 if (o.from === o.to) return { ok: true, r: true };
                 const ok = o.amount <= available(o.from) && m.balance[o.to]! + o.amount <= MAX;
-                const r = await sv.transfer({ from: cards[o.from]!, to: cards[o.to]!, amount: o.amount, reason: 'merge' }, { ...MANAGER, idempotencyKey: key.idempotencyKey }).then(() => true, (e: unknown) => e);
+                const r = await sv
+                  .transfer(
+                    { from: cards[o.from]!, to: cards[o.to]!, amount: o.amount, reason: 'merge' },
+                    { ...MANAGER, idempotencyKey: key.idempotencyKey },
+                  )
+                  .then(
+                    () => true,
+                    (e: unknown) => e,
+                  );
                 if (r === true) {
                   m.balance[o.from]! -= o.amount;
                   m.balance[o.to]! += o.amount;
@@ -127,7 +182,10 @@ describe.each(STORE_KINDS)('stored-value ledger under random operations on $name
         }
         for (let i = 0; i < 2; i++) {
           const c = await sv.card(cards[i]!, SYSTEM);
-          expect({ balance: c.balance, available: c.available }).toEqual({ balance: m.balance[i], available: available(i) });
+          expect({ balance: c.balance, available: c.available }).toEqual({
+            balance: m.balance[i],
+            available: available(i),
+          });
         }
       }),
       { numRuns: runs },

@@ -1,5 +1,13 @@
 /** A supermarket chain with the loyalty module installed, on any store kind; and a Tiantian-style program. */
-import { createClientele, manualClock, scan, type Clientele, type CollectionSpec, type ManualClock, type Store } from '@clientele/core';
+import {
+  createClientele,
+  manualClock,
+  scan,
+  type Clientele,
+  type CollectionSpec,
+  type ManualClock,
+  type Store,
+} from '@clientele/core';
 import { loyalty, loyaltyCollections, type LoyaltyApi, type LoyaltyOptions, type ProgramInput } from '../src/index.js';
 import { SYSTEM, CLERK } from '../../../tests/support/chain.js';
 
@@ -21,8 +29,22 @@ export const PROGRAM = {
   exclude: { category: ['tobacco', 'gift-card', 'stored-value'] },
   groups: { base: 'best-of' },
   earn: [
-    { id: 'fresh', name: 'Fresh food', kind: 'per-spend', every: 1000, group: 'base', when: { category: ['fresh-fruit', 'vegetables', 'dairy'] } },
-    { id: 'household', name: 'Household', kind: 'per-spend', every: 500, group: 'base', when: { category: ['household'] } },
+    {
+      id: 'fresh',
+      name: 'Fresh food',
+      kind: 'per-spend',
+      every: 1000,
+      group: 'base',
+      when: { category: ['fresh-fruit', 'vegetables', 'dairy'] },
+    },
+    {
+      id: 'household',
+      name: 'Household',
+      kind: 'per-spend',
+      every: 500,
+      group: 'base',
+      when: { category: ['household'] },
+    },
     { id: 'general', name: 'Everything else', kind: 'per-spend', every: 2000, group: 'base', priority: -10 },
     { id: 'weekend', name: 'Weekend', kind: 'multiplier', factor: 2, when: { weekday: ['sat', 'sun'] } },
     { id: 'gold', name: 'Gold members', kind: 'multiplier', factor: 1.5, when: { tier: ['gold'] } },
@@ -34,7 +56,14 @@ export const PROGRAM = {
     { code: 'review', type: 'review', points: 10, limit: { count: 2, period: 'month' } },
     { code: 'referral', type: 'referral', points: 100, referrerPoints: 300, limit: { count: 5, period: 'year' } },
     { code: 'birthday', type: 'birthday', points: 200 },
-    { code: 'app-check-in', type: 'custom', name: 'App check-in', points: 5, payload: { streak: { type: 'integer', min: 1, max: 365 } }, limit: { count: 1, period: 'day' } },
+    {
+      code: 'app-check-in',
+      type: 'custom',
+      name: 'App check-in',
+      points: 5,
+      payload: { streak: { type: 'integer', min: 1, max: 365 } },
+      limit: { count: 1, period: 'day' },
+    },
   ],
   expiry: { kind: 'end-of-year', afterMonths: 0 },
   warnDays: 30,
@@ -59,15 +88,50 @@ export interface LoyaltyChain {
 }
 
 /** Two stores in Shanghai, a clerk, a manager, a loyalty desk; Monday 2 November 2026, 10:00 local. `auditReads` as for `createClientele`. */
-export async function openLoyaltyChain(store: Store, program: ProgramInput = PROGRAM, start = '2026-11-02T02:00:00Z', options: LoyaltyOptions = {}, settings: { auditReads?: boolean } = {}): Promise<LoyaltyChain> {
+export async function openLoyaltyChain(
+  store: Store,
+  program: ProgramInput = PROGRAM,
+  start = '2026-11-02T02:00:00Z',
+  options: LoyaltyOptions = {},
+  settings: { auditReads?: boolean } = {},
+): Promise<LoyaltyChain> {
   const clock = manualClock(start);
-  const crm = createClientele({ store, clock, modules: [loyalty(program, options)] as const, auditReads: settings.auditReads ?? false });
+  const crm = createClientele({
+    store,
+    clock,
+    modules: [loyalty(program, options)] as const,
+    auditReads: settings.auditReads ?? false,
+  });
   await crm.migrate();
   await crm.stores.create({ id: 'S01', name: '人民路店', region: 'East', timeZone: 'Asia/Shanghai' }, SYSTEM);
   await crm.stores.create({ id: 'S02', name: 'Hillside', region: 'West', timeZone: 'Asia/Shanghai' }, SYSTEM);
-  await crm.roles.define({ id: 'clerk', name: 'Counter clerk', permissions: ['customers.write', 'cards.issue', 'sales.*', 'interactions.write'], limits: { refund: 5000 } }, SYSTEM);
-  await crm.roles.define({ id: 'manager', name: 'Store manager', permissions: ['customers.*', 'cards.*', 'sales.*', 'loyalty.*'], limits: { refund: 50000, 'points-adjustment': 100000, 'goodwill-points': 100000 } }, SYSTEM);
-  await crm.roles.define({ id: 'desk', name: 'Loyalty desk', permissions: ['loyalty.adjust', 'loyalty.goodwill', 'loyalty.activity', 'loyalty.redeem'], limits: { 'points-adjustment': 2000, 'goodwill-points': 5000 } }, SYSTEM);
+  await crm.roles.define(
+    {
+      id: 'clerk',
+      name: 'Counter clerk',
+      permissions: ['customers.write', 'cards.issue', 'sales.*', 'interactions.write'],
+      limits: { refund: 5000 },
+    },
+    SYSTEM,
+  );
+  await crm.roles.define(
+    {
+      id: 'manager',
+      name: 'Store manager',
+      permissions: ['customers.*', 'cards.*', 'sales.*', 'loyalty.*'],
+      limits: { refund: 50000, 'points-adjustment': 100000, 'goodwill-points': 100000 },
+    },
+    SYSTEM,
+  );
+  await crm.roles.define(
+    {
+      id: 'desk',
+      name: 'Loyalty desk',
+      permissions: ['loyalty.adjust', 'loyalty.goodwill', 'loyalty.activity', 'loyalty.redeem'],
+      limits: { 'points-adjustment': 2000, 'goodwill-points': 5000 },
+    },
+    SYSTEM,
+  );
   await crm.staff.add({ id: 'E-CLERK', name: '李娜', storeId: 'S01', roleId: 'clerk' }, SYSTEM);
   await crm.staff.add({ id: 'E-MANAGER', name: '王强', storeId: 'S01', roleId: 'manager' }, SYSTEM);
   await crm.staff.add({ id: 'E-DESK', name: '赵敏', storeId: 'S01', roleId: 'desk' }, SYSTEM);
@@ -76,11 +140,16 @@ export async function openLoyaltyChain(store: Store, program: ProgramInput = PRO
 
 /** Registers a member (individual). */
 export async function member(chain: LoyaltyChain, name = '张伟', extra: Record<string, unknown> = {}): Promise<string> {
-  return (await chain.crm.customers.register({ kind: 'individual', name, homeStoreId: 'S01', ...extra } as never, CLERK)).id;
+  return (
+    await chain.crm.customers.register({ kind: 'individual', name, homeStoreId: 'S01', ...extra } as never, CLERK)
+  ).id;
 }
 
 /** Every row of the loyalty collections (and core's), to prove a refused command changed nothing. */
-export async function loyaltySnapshot(chain: LoyaltyChain, extra: readonly CollectionSpec[] = []): Promise<Record<string, string>> {
+export async function loyaltySnapshot(
+  chain: LoyaltyChain,
+  extra: readonly CollectionSpec[] = [],
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const c of [...loyaltyCollections, ...extra]) {
     const rows: unknown[] = [];

@@ -2,9 +2,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseInput } from '@clientele/core';
-import { CODE_ALPHABET, CODE_LENGTH, checkCharacter, formatCode, generateCode, isValidCode, normaliseCode, voucherCodeSchema } from '../src/index.js';
+import {
+  CODE_ALPHABET,
+  CODE_LENGTH,
+  checkCharacter,
+  formatCode,
+  generateCode,
+  isValidCode,
+  normaliseCode,
+  voucherCodeSchema,
+} from '../src/index.js';
 
-const body = fc.array(fc.constantFrom(...CODE_ALPHABET), { minLength: CODE_LENGTH - 1, maxLength: CODE_LENGTH - 1 }).map((cs) => cs.join(''));
+const body = fc
+  .array(fc.constantFrom(...CODE_ALPHABET), { minLength: CODE_LENGTH - 1, maxLength: CODE_LENGTH - 1 })
+  .map((cs) => cs.join(''));
 const code = body.map((b) => b + checkCharacter(b));
 
 describe('voucher codes', () => {
@@ -56,8 +67,18 @@ describe('voucher codes', () => {
     const c = generateCode();
     const i = CODE_ALPHABET.indexOf(c[3]!);
     const typo = c.slice(0, 3) + CODE_ALPHABET[(i + 1) % 32] + c.slice(4);
-    expect(() => parseInput(voucherCodeSchema, typo, ['code'])).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', path: ['code'], issues: [expect.objectContaining({ code: 'check_character' })] }));
-    expect(() => parseInput(voucherCodeSchema, c.slice(1), ['code'])).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ code: 'malformed_code' })] }));
-    expect(() => parseInput(voucherCodeSchema, `${c.slice(0, 13)}U`, ['code'])).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ code: 'malformed_code' })] }));
+    expect(() => parseInput(voucherCodeSchema, typo, ['code'])).toThrow(
+      expect.objectContaining({
+        code: 'VALIDATION_FAILED',
+        path: ['code'],
+        issues: [expect.objectContaining({ code: 'check_character' })],
+      }),
+    );
+    expect(() => parseInput(voucherCodeSchema, c.slice(1), ['code'])).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ code: 'malformed_code' })] }),
+    );
+    expect(() => parseInput(voucherCodeSchema, `${c.slice(0, 13)}U`, ['code'])).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ code: 'malformed_code' })] }),
+    );
   });
 });

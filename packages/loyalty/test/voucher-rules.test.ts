@@ -24,9 +24,23 @@ const at = new Date('2026-11-02T02:00:00Z');
 const facts = (template: typeof FRESH_10, over: Partial<VoucherFacts> = {}): VoucherFacts => {
   const t = voucherTemplateSchema.parse(template);
   const v = validityOf(t.validity, at, 'Asia/Shanghai')!;
-  return { customerId: 'cus_1', status: 'active', terms: termsOf(t), validFrom: v.from, validUntil: v.until, hold: null, ...over };
+  return {
+    customerId: 'cus_1',
+    status: 'active',
+    terms: termsOf(t),
+    validFrom: v.from,
+    validUntil: v.until,
+    hold: null,
+    ...over,
+  };
 };
-const use = (lines: Array<[string, number]>, over: Record<string, unknown> = {}) => ({ at, storeId: 'S01', customerId: 'cus_1', lines: lines.map(([category, amount]) => ({ category, amount })), ...over });
+const use = (lines: Array<[string, number]>, over: Record<string, unknown> = {}) => ({
+  at,
+  storeId: 'S01',
+  customerId: 'cus_1',
+  lines: lines.map(([category, amount]) => ({ category, amount })),
+  ...over,
+});
 
 describe('voucher rules', () => {
   it('takes a fixed amount off the eligible part, or a percentage rounded down up to its maximum', () => {
@@ -39,12 +53,40 @@ describe('voucher rules', () => {
 
   it('counts only the categories a voucher applies to towards its minimum spend, and says why it does not apply', () => {
     const fresh = facts(FRESH_10);
-    expect(checkVoucher(fresh, use([['fresh-fruit', 3000], ['dairy', 2000], ['grain', 9000]]))).toEqual({ applies: true, discount: 1000, eligible: 5000, reasons: [] });
-    expect(checkVoucher(fresh, use([['fresh-fruit', 3000], ['grain', 9000]]))).toMatchObject({ applies: false, discount: 0, eligible: 3000, reasons: ['below_minimum_spend'] });
+    expect(
+      checkVoucher(
+        fresh,
+        use([
+          ['fresh-fruit', 3000],
+          ['dairy', 2000],
+          ['grain', 9000],
+        ]),
+      ),
+    ).toEqual({ applies: true, discount: 1000, eligible: 5000, reasons: [] });
+    expect(
+      checkVoucher(
+        fresh,
+        use([
+          ['fresh-fruit', 3000],
+          ['grain', 9000],
+        ]),
+      ),
+    ).toMatchObject({ applies: false, discount: 0, eligible: 3000, reasons: ['below_minimum_spend'] });
     expect(checkVoucher(fresh, use([['grain', 9000]])).reasons).toEqual(['no_eligible_items']);
     const sorry = facts(SORRY_20);
-    expect(checkVoucher(sorry, use([['grain', 9000], ['tobacco', 5000]])).reasons).toEqual(['below_minimum_spend']);
-    expect(checkVoucher(sorry, use([['grain', 12000]], { storeId: 'S02', customerId: 'cus_2' })).reasons).toEqual(['another_customer', 'wrong_store']);
+    expect(
+      checkVoucher(
+        sorry,
+        use([
+          ['grain', 9000],
+          ['tobacco', 5000],
+        ]),
+      ).reasons,
+    ).toEqual(['below_minimum_spend']);
+    expect(checkVoucher(sorry, use([['grain', 12000]], { storeId: 'S02', customerId: 'cus_2' })).reasons).toEqual([
+      'another_customer',
+      'wrong_store',
+    ]);
     expect(checkVoucher(sorry, use([['grain', 12000]], { customerId: null })).reasons).toEqual(['member_only']);
   });
 
@@ -52,29 +94,53 @@ describe('voucher rules', () => {
     const v = validityOf({ kind: 'days', days: 30 }, at, 'Asia/Shanghai')!;
     // Issued on 2 November (Shanghai): usable through 2 December, gone at local midnight.
     expect(v).toEqual({ from: at, until: new Date('2026-12-02T16:00:00Z') });
-    expect(validityOf({ kind: 'fixed', from: '2026-11-01', until: '2026-11-30' }, at, 'Asia/Shanghai')).toEqual({ from: new Date('2026-10-31T16:00:00Z'), until: new Date('2026-11-30T16:00:00Z') });
+    expect(validityOf({ kind: 'fixed', from: '2026-11-01', until: '2026-11-30' }, at, 'Asia/Shanghai')).toEqual({
+      from: new Date('2026-10-31T16:00:00Z'),
+      until: new Date('2026-11-30T16:00:00Z'),
+    });
     expect(validityOf({ kind: 'fixed', from: '2026-10-01', until: '2026-10-31' }, at, 'Asia/Shanghai')).toBeNull();
     const fresh = facts(FRESH_10);
     expect(checkVoucher(fresh, use([['dairy', 6000]], { at: new Date('2026-12-02T15:59:59Z') })).applies).toBe(true);
-    expect(checkVoucher(fresh, use([['dairy', 6000]], { at: new Date('2026-12-02T16:00:00Z') })).reasons).toEqual(['expired']);
+    expect(checkVoucher(fresh, use([['dairy', 6000]], { at: new Date('2026-12-02T16:00:00Z') })).reasons).toEqual([
+      'expired',
+    ]);
   });
 
   it('stacks only vouchers that all allow it, and lets a held voucher be used only at the till holding it', () => {
     const ten = facts(TEN_PERCENT);
     expect(checkVoucher(ten, use([['grain', 9000]], { others: [{ stackable: true }] })).applies).toBe(true);
-    expect(checkVoucher(ten, use([['grain', 9000]], { others: [{ stackable: false }] })).reasons).toEqual(['not_stackable']);
-    expect(checkVoucher(facts(FRESH_10), use([['dairy', 9000]], { others: [{ stackable: true }] })).reasons).toEqual(['not_stackable']);
-    const held = facts(FRESH_10, { status: 'held', hold: { storeId: 'S01', terminalId: 'T1', until: new Date(at.getTime() + 60_000) } });
+    expect(checkVoucher(ten, use([['grain', 9000]], { others: [{ stackable: false }] })).reasons).toEqual([
+      'not_stackable',
+    ]);
+    expect(checkVoucher(facts(FRESH_10), use([['dairy', 9000]], { others: [{ stackable: true }] })).reasons).toEqual([
+      'not_stackable',
+    ]);
+    const held = facts(FRESH_10, {
+      status: 'held',
+      hold: { storeId: 'S01', terminalId: 'T1', until: new Date(at.getTime() + 60_000) },
+    });
     expect(checkVoucher(held, use([['dairy', 6000]], { terminalId: 'T1' })).applies).toBe(true);
     expect(checkVoucher(held, use([['dairy', 6000]], { terminalId: 'T2' })).reasons).toEqual(['held']);
-    expect(checkVoucher(held, use([['dairy', 6000]], { terminalId: 'T1', at: new Date(at.getTime() + 60_000) })).reasons).toEqual(['held']);
+    expect(
+      checkVoucher(held, use([['dairy', 6000]], { terminalId: 'T1', at: new Date(at.getTime() + 60_000) })).reasons,
+    ).toEqual(['held']);
     expect(checkVoucher(facts(FRESH_10, { status: 'redeemed' }), use([['dairy', 6000]])).reasons).toEqual(['redeemed']);
   });
 
   it('derives a voucher’s state from its entries', () => {
     expect(voucherStatusOf([{ kind: 'issued' }])).toBe('active');
-    expect(voucherStatusOf([{ kind: 'issued' }, { kind: 'held' }, { kind: 'released' }, { kind: 'redeemed' }, { kind: 'charged-back' }])).toBe('redeemed');
-    expect(voucherStatusOf([{ kind: 'issued' }, { kind: 'redeemed' }, { kind: 'restored' }, { kind: 'expired' }])).toBe('expired');
+    expect(
+      voucherStatusOf([
+        { kind: 'issued' },
+        { kind: 'held' },
+        { kind: 'released' },
+        { kind: 'redeemed' },
+        { kind: 'charged-back' },
+      ]),
+    ).toBe('redeemed');
+    expect(voucherStatusOf([{ kind: 'issued' }, { kind: 'redeemed' }, { kind: 'restored' }, { kind: 'expired' }])).toBe(
+      'expired',
+    );
     expect(voucherStatusOf([])).toBeNull();
   });
 
@@ -83,13 +149,34 @@ describe('voucher rules', () => {
     const restore = termsOf(voucherTemplateSchema.parse(FRESH_10));
     const deduct = termsOf(voucherTemplateSchema.parse(SORRY_20));
     const keep = termsOf(voucherTemplateSchema.parse({ ...FRESH_10, belowMinimumOnReturn: 'keep' }));
-    expect(returnOutcome({ ...base, terms: restore, remaining: 0, whole: true })).toEqual({ action: 'restore', refundDeduction: 1000 });
-    expect(returnOutcome({ ...base, terms: restore, remaining: 0, whole: true, stillValid: false })).toEqual({ action: 'expire', refundDeduction: 1000 });
-    expect(returnOutcome({ ...base, terms: restore, remaining: 6000, whole: false })).toEqual({ action: 'none', refundDeduction: 0 });
-    expect(returnOutcome({ ...base, terms: restore, remaining: 4000, whole: false })).toEqual({ action: 'restore', refundDeduction: 1000 });
-    expect(returnOutcome({ ...base, terms: deduct, remaining: 4000, whole: false, refund: 600 })).toEqual({ action: 'none', refundDeduction: 600 });
-    expect(returnOutcome({ ...base, terms: deduct, remaining: 3000, whole: false, chargedBack: 600 })).toEqual({ action: 'none', refundDeduction: 400 });
-    expect(returnOutcome({ ...base, terms: keep, remaining: 4000, whole: false })).toEqual({ action: 'none', refundDeduction: 0 });
+    expect(returnOutcome({ ...base, terms: restore, remaining: 0, whole: true })).toEqual({
+      action: 'restore',
+      refundDeduction: 1000,
+    });
+    expect(returnOutcome({ ...base, terms: restore, remaining: 0, whole: true, stillValid: false })).toEqual({
+      action: 'expire',
+      refundDeduction: 1000,
+    });
+    expect(returnOutcome({ ...base, terms: restore, remaining: 6000, whole: false })).toEqual({
+      action: 'none',
+      refundDeduction: 0,
+    });
+    expect(returnOutcome({ ...base, terms: restore, remaining: 4000, whole: false })).toEqual({
+      action: 'restore',
+      refundDeduction: 1000,
+    });
+    expect(returnOutcome({ ...base, terms: deduct, remaining: 4000, whole: false, refund: 600 })).toEqual({
+      action: 'none',
+      refundDeduction: 600,
+    });
+    expect(returnOutcome({ ...base, terms: deduct, remaining: 3000, whole: false, chargedBack: 600 })).toEqual({
+      action: 'none',
+      refundDeduction: 400,
+    });
+    expect(returnOutcome({ ...base, terms: keep, remaining: 4000, whole: false })).toEqual({
+      action: 'none',
+      refundDeduction: 0,
+    });
   });
 });
 
@@ -106,8 +193,12 @@ describe('card products', () => {
     const card = { expiresAt: new Date('2027-01-01T00:00:00Z'), lastActivityAt: new Date('2026-01-01T00:00:00Z') };
     expect(breakageOf({ breakage: { onExpiry: true } }, card, new Date('2027-01-01T00:00:00Z'))).toBe('expired');
     expect(breakageOf({ breakage: { onExpiry: false } }, card, new Date('2027-06-01T00:00:00Z'))).toBeNull();
-    expect(breakageOf({ breakage: { onExpiry: false, dormantMonths: 12 } }, card, new Date('2026-12-31T00:00:00Z'))).toBeNull();
-    expect(breakageOf({ breakage: { onExpiry: false, dormantMonths: 12 } }, card, new Date('2027-01-01T00:00:00Z'))).toBe('dormant');
+    expect(
+      breakageOf({ breakage: { onExpiry: false, dormantMonths: 12 } }, card, new Date('2026-12-31T00:00:00Z')),
+    ).toBeNull();
+    expect(
+      breakageOf({ breakage: { onExpiry: false, dormantMonths: 12 } }, card, new Date('2027-01-01T00:00:00Z')),
+    ).toBe('dormant');
   });
 
   it('stores a PIN only as a salted PBKDF2 hash and checks it in constant time', async () => {
@@ -129,12 +220,22 @@ describe('module options', () => {
         loyalty(PROGRAM, options);
         return [];
       } catch (e) {
-        return (e as { issues: Array<{ path: Array<string | number>; code: string }> }).issues.map((i) => [i.path.join('.'), i.code]);
+        return (e as { issues: Array<{ path: Array<string | number>; code: string }> }).issues.map((i) => [
+          i.path.join('.'),
+          i.code,
+        ]);
       }
     };
-    expect(problems({ paymentMethods: { voucher: 'gift', storedValue: 'gift' } })).toEqual([['paymentMethods.storedValue', 'contradiction']]);
+    expect(problems({ paymentMethods: { voucher: 'gift', storedValue: 'gift' } })).toEqual([
+      ['paymentMethods.storedValue', 'contradiction'],
+    ]);
     expect(problems({ paymentMethods: { storedValue: 'points' } })).toEqual([['paymentMethods', 'contradiction']]);
-    expect(problems({ paymentMethods: { voucher: 'Voucher!' }, pinIterations: 1000 })).toEqual([['paymentMethods.voucher', 'invalid_method'], ['pinIterations', 'too_small']]);
-    expect(problems({ paymentMethods: { voucher: 'coupon', storedValue: 'prepaid' }, pinIterations: 50_000 })).toEqual([]);
+    expect(problems({ paymentMethods: { voucher: 'Voucher!' }, pinIterations: 1000 })).toEqual([
+      ['paymentMethods.voucher', 'invalid_method'],
+      ['pinIterations', 'too_small'],
+    ]);
+    expect(problems({ paymentMethods: { voucher: 'coupon', storedValue: 'prepaid' }, pinIterations: 50_000 })).toEqual(
+      [],
+    );
   });
 });

@@ -2,7 +2,13 @@
  * Turns node-postgres and PGlite errors into Clientele's typed errors, by SQLSTATE code, so no raw
  * driver error reaches a caller.
  */
-import { ConflictError, InvalidStateError, StoreUnavailableError, ValidationError, isClienteleError } from '@clientele/core';
+import {
+  ConflictError,
+  InvalidStateError,
+  StoreUnavailableError,
+  ValidationError,
+  isClienteleError,
+} from '@clientele/core';
 import type { CollectionSpec } from '@clientele/core';
 import { identifyClash } from '@clientele/sql';
 import type { Dialect } from '@clientele/sql';
@@ -22,7 +28,16 @@ interface ServerError extends Error {
 }
 
 /** Network failures node-postgres reports as Node errors (no SQLSTATE). */
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 /** node-postgres's messages for a connection that is gone. */
 const CLOSED = /Connection terminated|not queryable|Client was closed|connection error|socket hang up/i;
 
@@ -40,7 +55,11 @@ export class RowChangedSinceRead extends Error {
 
 /** Whether `error` carries a SQLSTATE code from the server. */
 export function isServerError(error: unknown): error is ServerError {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((error as ServerError).code);
+  return (
+    error instanceof Error &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    /^[0-9A-Z]{5}$/.test((error as ServerError).code)
+  );
 }
 
 /** Serialization failure or deadlock: the transaction lost a race and may succeed if run again. */
@@ -54,7 +73,8 @@ export function isRetryable(error: unknown): boolean {
  */
 export function isConnectionLost(error: unknown): boolean {
   if (!(error instanceof Error) || isClienteleError(error)) return false;
-  if (isServerError(error)) return error.code.startsWith('08') || error.code.startsWith('57P') || error.code === '53300';
+  if (isServerError(error))
+    return error.code.startsWith('08') || error.code.startsWith('57P') || error.code === '53300';
   const code = (error as { code?: unknown }).code;
   return (typeof code === 'string' && NETWORK.has(code)) || CLOSED.test(error.message);
 }
@@ -65,37 +85,82 @@ export function translateError(error: unknown, context: ErrorContext): unknown {
   const collection = context.collection;
   const scope: Record<string, unknown> = collection ? { collection: collection.name } : {};
   if (!isServerError(error)) {
-    if (isConnectionLost(error)) return new StoreUnavailableError(`the database connection was lost: ${error.message}`, { cause: error });
+    if (isConnectionLost(error))
+      return new StoreUnavailableError(`the database connection was lost: ${error.message}`, { cause: error });
     return error;
   }
   const code = error.code;
   if (code === '23505') {
-    const clash = collection ? identifyClash(context.dialect, collection, error.constraint === undefined ? {} : { constraint: error.constraint }) : { reason: 'unique' as const };
+    const clash = collection
+      ? identifyClash(
+          context.dialect,
+          collection,
+          error.constraint === undefined ? {} : { constraint: error.constraint },
+        )
+      : { reason: 'unique' as const };
     const name = collection?.name ?? error.table;
     if (clash.reason === 'primary-key') {
-      return new ConflictError('primary-key', `${name}: the primary key is already taken`, { ...scope, ...(context.key !== undefined ? { key: context.key } : {}) }, { cause: error });
+      return new ConflictError(
+        'primary-key',
+        `${name}: the primary key is already taken`,
+        { ...scope, ...(context.key !== undefined ? { key: context.key } : {}) },
+        { cause: error },
+      );
     }
-    const details = clash.index !== undefined ? { ...scope, index: clash.index } : { ...scope, constraint: error.constraint };
-    return new ConflictError('unique', `${name}: ${clash.index ?? error.constraint ?? 'a unique key'} already taken`, details, { cause: error });
+    const details =
+      clash.index !== undefined ? { ...scope, index: clash.index } : { ...scope, constraint: error.constraint };
+    return new ConflictError(
+      'unique',
+      `${name}: ${clash.index ?? error.constraint ?? 'a unique key'} already taken`,
+      details,
+      { cause: error },
+    );
   }
   if (code === '40001' || code === '40P01') {
-    const what = code === '40001' ? 'a concurrent transaction changed the same data' : 'a deadlock with a concurrent transaction';
-    return new ConflictError('serialization', `${what}; run the operation again`, { ...scope, sqlState: code }, { cause: error });
+    const what =
+      code === '40001' ? 'a concurrent transaction changed the same data' : 'a deadlock with a concurrent transaction';
+    return new ConflictError(
+      'serialization',
+      `${what}; run the operation again`,
+      { ...scope, sqlState: code },
+      { cause: error },
+    );
   }
-  if (code === '57014') return new StoreUnavailableError('the statement ran past the statement timeout and was cancelled', { cause: error });
-  if (code === '55P03') return new StoreUnavailableError('a lock was not granted within the lock timeout', { cause: error });
-  if (isConnectionLost(error)) return new StoreUnavailableError(`the database connection was lost: ${error.message}`, { cause: error });
-  if (code.startsWith('53')) return new StoreUnavailableError(`the database is out of resources: ${error.message}`, { cause: error });
+  if (code === '57014')
+    return new StoreUnavailableError('the statement ran past the statement timeout and was cancelled', {
+      cause: error,
+    });
+  if (code === '55P03')
+    return new StoreUnavailableError('a lock was not granted within the lock timeout', { cause: error });
+  if (isConnectionLost(error))
+    return new StoreUnavailableError(`the database connection was lost: ${error.message}`, { cause: error });
+  if (code.startsWith('53'))
+    return new StoreUnavailableError(`the database is out of resources: ${error.message}`, { cause: error });
   if (code === '42P01' || code === '42703' || code === '3F000') {
-    return new InvalidStateError(`the database schema is behind the code (${error.message}); run migrate() first`, scope);
+    return new InvalidStateError(
+      `the database schema is behind the code (${error.message}); run migrate() first`,
+      scope,
+    );
   }
   if (code === '22021' || code === '22P05') {
     // The port refuses such text before it reaches SQL; a value that slips through still gets a typed error.
-    return new ValidationError([{ path: collection ? [collection.name] : [], code: 'unstorable_text', message: `text PostgreSQL cannot store: ${error.message}` }]);
+    return new ValidationError([
+      {
+        path: collection ? [collection.name] : [],
+        code: 'unstorable_text',
+        message: `text PostgreSQL cannot store: ${error.message}`,
+      },
+    ]);
   }
   if (code === '54000') {
     // A b-tree index entry is limited to about a third of a page (2,704 bytes after compression).
-    return new ValidationError([{ path: collection ? [collection.name] : [], code: 'too_long_for_index', message: `a value is too long for an index of ${collection?.name ?? 'the table'}: ${error.message}` }]);
+    return new ValidationError([
+      {
+        path: collection ? [collection.name] : [],
+        code: 'too_long_for_index',
+        message: `a value is too long for an index of ${collection?.name ?? 'the table'}: ${error.message}`,
+      },
+    ]);
   }
   if (code === '25P02') return new InvalidStateError('an earlier statement failed and aborted this transaction', scope);
   if (code.startsWith('23')) return new InvalidStateError(`a stored row breaks a constraint: ${error.message}`, scope);

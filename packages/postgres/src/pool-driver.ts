@@ -116,9 +116,14 @@ export function poolDriver(settings: PoolDriverSettings): Driver {
       }
       if (outcome === expired) {
         // The pool still owes this caller a connection; give it straight back when it comes.
-        pending.then((c) => c.release(), () => undefined);
+        pending.then(
+          (c) => c.release(),
+          () => undefined,
+        );
         const busy = p.totalCount !== undefined ? ` (${p.totalCount} open, ${p.waitingCount ?? 0} waiting)` : '';
-        throw new StoreUnavailableError(`no database connection became free within ${limit} ms${busy}: the pool is exhausted or the server is not answering`);
+        throw new StoreUnavailableError(
+          `no database connection became free within ${limit} ms${busy}: the pool is exhausted or the server is not answering`,
+        );
       }
       client = outcome;
     } else {
@@ -133,7 +138,9 @@ export function poolDriver(settings: PoolDriverSettings): Driver {
         await client.query({ text: `SET statement_timeout = ${Math.trunc(settings.statementTimeoutMs)}` });
       } catch (error) {
         client.release(true);
-        throw new StoreUnavailableError(`cannot configure the connection: ${(error as Error).message}`, { cause: error });
+        throw new StoreUnavailableError(`cannot configure the connection: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       configured.add(client);
     }

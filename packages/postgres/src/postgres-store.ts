@@ -15,7 +15,7 @@ import type { ResolvedRetryPolicy, RetryPolicy } from './retry.js';
 import { checkPurgeOptions, purgeTables } from './purge.js';
 import type { PurgeOptions, PurgeResult } from './purge.js';
 import { PostgresSession } from './session.js';
-import type { SessionSettings, SessionState } from './session.js';
+import type { SessionState } from './session.js';
 
 /** The isolation level of the store's transactions. */
 export type IsolationLevel = 'serializable' | 'repeatable read' | 'read committed';
@@ -126,35 +126,51 @@ const DEFAULT_POOL_SIZE = 10;
 function checkOptions(options: PostgresStoreOptions): void {
   const issues: ValidationIssue[] = [];
   const bad = (path: string[], message: string) => issues.push({ path, code: 'invalid_option', message });
-  if (typeof options !== 'object' || options === null) throw new ValidationError([{ path: [], code: 'invalid_type', message: 'options must be an object' }]);
+  if (typeof options !== 'object' || options === null)
+    throw new ValidationError([{ path: [], code: 'invalid_type', message: 'options must be an object' }]);
   const sources = (['pool', 'connectionString', 'pglite'] as const).filter((k) => options[k] !== undefined);
-  if (sources.length !== 1) bad(sources.length ? [sources[1]!] : [], 'give exactly one of pool, connectionString or pglite');
-  if (options.pool !== undefined && typeof (options.pool as PgPool).connect !== 'function') bad(['pool'], 'pool must be a node-postgres Pool');
-  if (options.pglite !== undefined && typeof (options.pglite as PGliteDatabase).transaction !== 'function') bad(['pglite'], 'pglite must be a PGlite instance');
-  if (options.connectionString !== undefined && (typeof options.connectionString !== 'string' || options.connectionString.length === 0)) {
+  if (sources.length !== 1)
+    bad(sources.length ? [sources[1]!] : [], 'give exactly one of pool, connectionString or pglite');
+  if (options.pool !== undefined && typeof (options.pool as PgPool).connect !== 'function')
+    bad(['pool'], 'pool must be a node-postgres Pool');
+  if (options.pglite !== undefined && typeof (options.pglite as PGliteDatabase).transaction !== 'function')
+    bad(['pglite'], 'pglite must be a PGlite instance');
+  if (
+    options.connectionString !== undefined &&
+    (typeof options.connectionString !== 'string' || options.connectionString.length === 0)
+  ) {
     bad(['connectionString'], 'connectionString must be a non-empty string');
   }
   const o = options as PostgresConnectionStringOptions;
-  if (o.poolSize !== undefined && !(Number.isInteger(o.poolSize) && o.poolSize >= 1 && o.poolSize <= 1000)) bad(['poolSize'], 'poolSize must be an integer from 1 to 1000');
+  if (o.poolSize !== undefined && !(Number.isInteger(o.poolSize) && o.poolSize >= 1 && o.poolSize <= 1000))
+    bad(['poolSize'], 'poolSize must be an integer from 1 to 1000');
   if (options.schema !== undefined && (typeof options.schema !== 'string' || !SCHEMA.test(options.schema))) {
-    bad(['schema'], 'schema must be lower case letters, digits and _, starting with a letter or _, at most 63 characters');
+    bad(
+      ['schema'],
+      'schema must be lower case letters, digits and _, starting with a letter or _, at most 63 characters',
+    );
   }
-  if (options.isolation !== undefined && !(options.isolation in ISOLATION)) bad(['isolation'], `isolation must be one of ${Object.keys(ISOLATION).join(', ')}`);
+  if (options.isolation !== undefined && !(options.isolation in ISOLATION))
+    bad(['isolation'], `isolation must be one of ${Object.keys(ISOLATION).join(', ')}`);
   const ms = (key: 'acquireTimeoutMs' | 'statementTimeoutMs', min: number) => {
     const v = options[key];
-    if (v !== undefined && !(Number.isInteger(v) && v >= min && v <= 2_147_483_647)) bad([key], `${key} must be an integer number of milliseconds, at least ${min}`);
+    if (v !== undefined && !(Number.isInteger(v) && v >= min && v <= 2_147_483_647))
+      bad([key], `${key} must be an integer number of milliseconds, at least ${min}`);
   };
   ms('acquireTimeoutMs', 0);
   ms('statementTimeoutMs', 1);
-  if (options.preparedStatements !== undefined && typeof options.preparedStatements !== 'boolean') bad(['preparedStatements'], 'preparedStatements must be a boolean');
+  if (options.preparedStatements !== undefined && typeof options.preparedStatements !== 'boolean')
+    bad(['preparedStatements'], 'preparedStatements must be a boolean');
   const r = options.retry;
   if (r !== undefined) {
     if (typeof r !== 'object' || r === null) bad(['retry'], 'retry must be an object');
     else {
-      if (r.attempts !== undefined && !(Number.isInteger(r.attempts) && r.attempts >= 1 && r.attempts <= 100)) bad(['retry', 'attempts'], 'attempts must be an integer from 1 to 100');
+      if (r.attempts !== undefined && !(Number.isInteger(r.attempts) && r.attempts >= 1 && r.attempts <= 100))
+        bad(['retry', 'attempts'], 'attempts must be an integer from 1 to 100');
       for (const k of ['baseDelayMs', 'maxDelayMs'] as const) {
         const v = r[k];
-        if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 60_000)) bad(['retry', k], `${k} must be from 0 to 60,000 milliseconds`);
+        if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 60_000))
+          bad(['retry', k], `${k} must be from 0 to 60,000 milliseconds`);
       }
     }
   }
@@ -244,13 +260,21 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   /** One operation outside a transaction, on a connection of its own. */
   async function auto<T>(fn: (session: PostgresSession) => Promise<T>): Promise<T> {
     checkOpen();
-    return withRetries(() => driver.run((connection) => fn(new PostgresSession({ dialect, connection, state: open, inTransaction: false, bulk: runTransaction }))));
+    return withRetries(() =>
+      driver.run((connection) =>
+        fn(new PostgresSession({ dialect, connection, state: open, inTransaction: false, bulk: runTransaction })),
+      ),
+    );
   }
 
   async function runTransaction<T>(fn: (tx: PostgresSession) => Promise<T>): Promise<T> {
     checkOpen();
     return withRetries(async () => {
-      const state: SessionState = { active: true, closedMessage: 'the transaction is over; its session can no longer be used', failure: undefined };
+      const state: SessionState = {
+        active: true,
+        closedMessage: 'the transaction is over; its session can no longer be used',
+        failure: undefined,
+      };
       try {
         return await driver.transaction(begin, async (connection) => {
           try {
@@ -273,7 +297,13 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
   const base: StoreBase & Pick<PostgresStore, 'purgeErased'> = {
     kind: options.pglite !== undefined ? 'pglite' : 'postgres',
-    traits: { multiProcess: driver.multiProcess, jsonColumns: true, migrationLock: true, aggregatePaging: true, aggregateSeries: true },
+    traits: {
+      multiProcess: driver.multiProcess,
+      jsonColumns: true,
+      migrationLock: true,
+      aggregatePaging: true,
+      aggregateSeries: true,
+    },
     insert: (c, row) => auto((s) => s.insert(c, row)),
     get: (c, key) => auto((s) => s.get(c, key)),
     getBy: (c, index, values) => auto((s) => s.getBy(c, index, values)),
@@ -292,7 +322,14 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         // and each one must see the migrations recorded by the one before it.
         return await withRetries(() =>
           driver.transaction(['BEGIN', ...dialect.migrationLock], (connection) =>
-            runMigrations(dialect, { all: async (text, params) => (await connection.query(text, params)).rows, run: async (text, params) => void (await connection.query(text, params)) }, migrations),
+            runMigrations(
+              dialect,
+              {
+                all: async (text, params) => (await connection.query(text, params)).rows,
+                run: async (text, params) => void (await connection.query(text, params)),
+              },
+              migrations,
+            ),
           ),
         );
       } catch (error) {

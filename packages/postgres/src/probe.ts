@@ -22,7 +22,10 @@ const BIGINT = 20;
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** `bigint` columns as exact integers: a number when it is safe, else a `bigint` (drivers give text). */
-function exactIntegers(rows: Record<string, unknown>[], fields: readonly ResultField[] | undefined): Record<string, unknown>[] {
+function exactIntegers(
+  rows: Record<string, unknown>[],
+  fields: readonly ResultField[] | undefined,
+): Record<string, unknown>[] {
   const wide = (fields ?? []).filter((f) => f.dataTypeID === BIGINT).map((f) => f.name);
   if (wide.length === 0) return rows;
   return rows.map((row) => {
@@ -40,7 +43,8 @@ function exactIntegers(rows: Record<string, unknown>[], fields: readonly ResultF
 
 /** A probe of the tables of one store, read through the host's own client. */
 export function postgresProbe(target: PostgresProbeTarget): PostgresProbe {
-  const table = (name: string) => (target.schema === undefined ? quote(name) : `${quote(target.schema)}.${quote(name)}`);
+  const table = (name: string) =>
+    target.schema === undefined ? quote(name) : `${quote(target.schema)}.${quote(name)}`;
   async function query(text: string, params: unknown[]): Promise<Record<string, unknown>[]> {
     if (target.pglite) {
       const result = await target.pglite.query(text, params);

@@ -39,14 +39,28 @@ const INSUFFICIENT_PRIVILEGE = '42501';
 export function checkPurgeOptions(options: unknown): PurgeOptions {
   if (options === undefined) return {};
   const issues: ValidationIssue[] = [];
-  if (typeof options !== 'object' || options === null) throw new ValidationError([{ path: [], code: 'invalid_type', message: 'options must be an object' }]);
-  for (const key of Object.keys(options)) if (key !== 'collections') issues.push({ path: [key], code: 'unrecognized_keys', message: `unknown option ${key}` });
+  if (typeof options !== 'object' || options === null)
+    throw new ValidationError([{ path: [], code: 'invalid_type', message: 'options must be an object' }]);
+  for (const key of Object.keys(options))
+    if (key !== 'collections')
+      issues.push({ path: [key], code: 'unrecognized_keys', message: `unknown option ${key}` });
   const { collections } = options as PurgeOptions;
   if (collections !== undefined) {
-    if (!Array.isArray(collections) || collections.length === 0) issues.push({ path: ['collections'], code: 'invalid_option', message: 'collections must be a non-empty list of collection names' });
-    else collections.forEach((c, i) => {
-      if (typeof c !== 'string' || !TABLE.test(c)) issues.push({ path: ['collections', i], code: 'invalid_option', message: 'a collection name is lower case letters, digits and _' });
-    });
+    if (!Array.isArray(collections) || collections.length === 0)
+      issues.push({
+        path: ['collections'],
+        code: 'invalid_option',
+        message: 'collections must be a non-empty list of collection names',
+      });
+    else
+      collections.forEach((c, i) => {
+        if (typeof c !== 'string' || !TABLE.test(c))
+          issues.push({
+            path: ['collections', i],
+            code: 'invalid_option',
+            message: 'a collection name is lower case letters, digits and _',
+          });
+      });
   }
   if (issues.length) throw new ValidationError(issues);
   return options as PurgeOptions;
@@ -57,7 +71,11 @@ function literal(text: string): string {
 }
 
 /** Each table's file number: `VACUUM FULL` gives a table it rewrote a new one. */
-async function fileNodes(connection: Connection, schema: string | undefined, tables: readonly string[]): Promise<Map<string, string>> {
+async function fileNodes(
+  connection: Connection,
+  schema: string | undefined,
+  tables: readonly string[],
+): Promise<Map<string, string>> {
   const { rows } = await connection.query(
     `SELECT c.relname AS name, pg_relation_filenode(c.oid)::text AS node
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -72,7 +90,12 @@ async function fileNodes(connection: Connection, schema: string | undefined, tab
  * `CHECKPOINT` if the role may. Throws `VALIDATION_FAILED` for a collection with no table, and
  * `INVALID_STATE` when the server skipped a table (the role neither owns it nor may maintain it).
  */
-export async function purgeTables(connection: Connection, dialect: Dialect, schema: string | undefined, options: PurgeOptions): Promise<PurgeResult> {
+export async function purgeTables(
+  connection: Connection,
+  dialect: Dialect,
+  schema: string | undefined,
+  options: PurgeOptions,
+): Promise<PurgeResult> {
   const { rows } = await connection.query(
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = ${schema === undefined ? 'current_schema()' : literal(schema)} AND c.relkind = 'r' ORDER BY c.relname`,
@@ -83,7 +106,13 @@ export async function purgeTables(connection: Connection, dialect: Dialect, sche
   if (options.collections) {
     const missing = options.collections.map((c, i) => [c, i] as const).filter(([c]) => !present.includes(c));
     if (missing.length) {
-      throw new ValidationError(missing.map(([c, i]) => ({ path: ['collections', i], code: 'invalid_option', message: `no table ${c} in the store's schema` })));
+      throw new ValidationError(
+        missing.map(([c, i]) => ({
+          path: ['collections', i],
+          code: 'invalid_option',
+          message: `no table ${c} in the store's schema`,
+        })),
+      );
     }
     tables = [...new Set(options.collections)];
   }
@@ -95,7 +124,8 @@ export async function purgeTables(connection: Connection, dialect: Dialect, sche
   try {
     for (const t of tables) await connection.query(`VACUUM (FULL, ANALYZE) ${tableName(dialect, t)}`, []);
   } finally {
-    if (typeof timeout === 'string') await connection.query(`SET statement_timeout = ${literal(timeout)}`, []).catch(() => undefined);
+    if (typeof timeout === 'string')
+      await connection.query(`SET statement_timeout = ${literal(timeout)}`, []).catch(() => undefined);
   }
   // VACUUM skips, with a mere warning, a table the role may not vacuum.
   const after = await fileNodes(connection, schema, tables);

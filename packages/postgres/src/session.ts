@@ -3,7 +3,16 @@
  * Errors leave here translated; inside a transaction, a statement the server failed is remembered,
  * because PostgreSQL aborts the whole transaction after it and the store must not try to commit.
  */
-import { ConflictError, InvalidStateError, Mutex, checkConditionalWrites, checkDistinct, checkRow, isStorableText, normaliseWhere } from '@clientele/core';
+import {
+  ConflictError,
+  InvalidStateError,
+  Mutex,
+  checkConditionalWrites,
+  checkDistinct,
+  checkRow,
+  isStorableText,
+  normaliseWhere,
+} from '@clientele/core';
 import type {
   AggregateQuery,
   AggregateRow,
@@ -64,7 +73,11 @@ const MAX_WRITE_ATTEMPTS = 3;
 
 /** Whether `value` is a safe integer inside the guard's bounds (what the guarded update checks in SQL). */
 function withinGuard(value: number, guard: IncrementGuard | undefined): boolean {
-  return Number.isSafeInteger(value) && (guard?.min === undefined || value >= guard.min) && (guard?.max === undefined || value <= guard.max);
+  return (
+    Number.isSafeInteger(value) &&
+    (guard?.min === undefined || value >= guard.min) &&
+    (guard?.max === undefined || value <= guard.max)
+  );
 }
 
 /** Per collection: the statement texts with `ON CONFLICT DO NOTHING` and the fields of unique indexes. */
@@ -202,11 +215,16 @@ export class PostgresSession implements AdapterSession {
     this.checkUsable();
     const { state } = this.settings;
     const run = async (): Promise<T> => {
-      if (state.failure !== undefined) throw translateError(state.failure, { dialect: this.settings.dialect, collection });
+      if (state.failure !== undefined)
+        throw translateError(state.failure, { dialect: this.settings.dialect, collection });
       try {
         return await fn();
       } catch (error) {
-        throw translateError(error, { dialect: this.settings.dialect, collection, ...(typeof key === 'string' ? { key } : {}) });
+        throw translateError(error, {
+          dialect: this.settings.dialect,
+          collection,
+          ...(typeof key === 'string' ? { key } : {}),
+        });
       }
     };
     return this.lock ? this.lock.run(run) : run();
@@ -265,17 +283,25 @@ export class PostgresSession implements AdapterSession {
     const c = s.shape.collection;
     const key = row[c.primaryKey] as string;
     if (await this.fetchRow(s, key)) {
-      return new ConflictError('primary-key', `${c.name}: the primary key is already taken`, { collection: c.name, key });
+      return new ConflictError('primary-key', `${c.name}: the primary key is already taken`, {
+        collection: c.name,
+        key,
+      });
     }
     for (const index of c.indexes) {
       if (!index.unique) continue;
       const st = s.getBy(index.name, row);
       if (st && (await this.send(st.text, st.params)).rows.length > 0) {
-        return new ConflictError('unique', `${c.name}: ${index.fields.join(', ')} already taken`, { collection: c.name, index: index.name });
+        return new ConflictError('unique', `${c.name}: ${index.fields.join(', ')} already taken`, {
+          collection: c.name,
+          index: index.name,
+        });
       }
     }
     // The clashing row was deleted since: still a clash, of a key no longer known.
-    return new ConflictError('unique', `${c.name}: a unique key was taken by a concurrent write`, { collection: c.name });
+    return new ConflictError('unique', `${c.name}: a unique key was taken by a concurrent write`, {
+      collection: c.name,
+    });
   }
 
   insert<C extends CollectionSpec>(c: C, row: NewRowOf<C>): Promise<RowOf<C>> {
@@ -303,7 +329,11 @@ export class PostgresSession implements AdapterSession {
     return this.op(c, key, async () => (await this.readRow(this.statementsOf(c), key)) as RowOf<C> | undefined);
   }
 
-  getLinked<C extends CollectionSpec, T extends CollectionSpec>(c: C, key: string, link: Link<C, T>): Promise<LinkedRows<C, T> | undefined> {
+  getLinked<C extends CollectionSpec, T extends CollectionSpec>(
+    c: C,
+    key: string,
+    link: Link<C, T>,
+  ): Promise<LinkedRows<C, T> | undefined> {
     return this.op(c, key, async () => {
       if (!isStorableText(key)) return undefined;
       const s = linkedGetStatements(this.settings.dialect, c, link);
@@ -330,7 +360,10 @@ export class PostgresSession implements AdapterSession {
     });
   }
 
-  find<C extends CollectionSpec, K extends keyof RowOf<C> & string = never>(c: C, query?: FindQuery<C, K>): Promise<Page<Projected<C, K>>> {
+  find<C extends CollectionSpec, K extends keyof RowOf<C> & string = never>(
+    c: C,
+    query?: FindQuery<C, K>,
+  ): Promise<Page<Projected<C, K>>> {
     return this.op(c, undefined, async () => {
       const s = this.statementsOf(c);
       const st = s.find(query as FindQuery<CollectionSpec, string> | undefined);
@@ -357,7 +390,9 @@ export class PostgresSession implements AdapterSession {
       const st = s.update(key, patch as AnyRow, read === undefined ? options : { ...options, expectVersion: read });
       if (!isStorableText(key)) throw s.missedWrite(key, undefined, options);
       const unique = extrasOf(s).uniqueFields;
-      const touchesUnique = Object.keys(patch as AnyRow).some((f) => unique.has(f) && (patch as AnyRow)[f] !== undefined);
+      const touchesUnique = Object.keys(patch as AnyRow).some(
+        (f) => unique.has(f) && (patch as AnyRow)[f] !== undefined,
+      );
       for (let attempt = 1; ; attempt++) {
         const raw = await this.guarded(touchesUnique, async () => (await this.send(st.text, st.params)).rows[0]);
         if (raw !== undefined) {
@@ -451,11 +486,21 @@ export class PostgresSession implements AdapterSession {
   }
 
   consume<C extends CollectionSpec>(c: C, key: string, when: Where<C>, set: PatchOf<C>): Promise<RowOf<C> | undefined> {
-    return this.op(c, key, async () => (await this.consumeRow(this.statementsOf(c), key, when as Where, set as AnyRow)) as RowOf<C> | undefined);
+    return this.op(
+      c,
+      key,
+      async () =>
+        (await this.consumeRow(this.statementsOf(c), key, when as Where, set as AnyRow)) as RowOf<C> | undefined,
+    );
   }
 
   /** One conditional write, inside an operation already running. */
-  private async consumeRow(s: CollectionStatements, key: string, when: Where, set: AnyRow): Promise<AnyRow | undefined> {
+  private async consumeRow(
+    s: CollectionStatements,
+    key: string,
+    when: Where,
+    set: AnyRow,
+  ): Promise<AnyRow | undefined> {
     const st = s.consume(key, when, set);
     if (!isStorableText(key)) return undefined;
     const unique = extrasOf(s).uniqueFields;

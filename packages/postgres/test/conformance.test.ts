@@ -50,7 +50,14 @@ describe('PGlite', () => {
     const db = await booting;
     const store = postgresStore({ pglite: db, schema: 'shop' });
     expect(store.kind).toBe('pglite');
-    expect(store.capabilities).toMatchObject({ multiProcess: false, aggregate: true, insertMany: true, migrationLock: true, jsonColumns: true, aggregatePaging: true });
+    expect(store.capabilities).toMatchObject({
+      multiProcess: false,
+      aggregate: true,
+      insertMany: true,
+      migrationLock: true,
+      jsonColumns: true,
+      aggregatePaging: true,
+    });
     await store.migrate(migrations);
     await store.insert(accounts, account('p', 5));
     let inside!: () => void;

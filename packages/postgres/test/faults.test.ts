@@ -34,7 +34,10 @@ withServer(() => {
             runs++;
             await tx.increment(accounts, 'a', 'balance', -40, { min: 0 });
             await tx.insert(vouchers, { id: 'v1', status: 'sold', usedBy: 'a' });
-            const killed = await server.pool.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle in transaction'`, [name]);
+            const killed = await server.pool.query(
+              `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle in transaction'`,
+              [name],
+            );
             expect(killed.rows).toEqual([{ ok: true }]);
             await tx.insert(vouchers, { id: 'v2', status: 'sold', usedBy: 'a' });
           }),
@@ -50,7 +53,10 @@ withServer(() => {
           await tx.insert(vouchers, { id: 'v1', status: 'sold', usedBy: 'a' });
         });
         expect((await store.get(accounts, 'a'))!.balance).toBe(60);
-        const live = await server.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [name]);
+        const live = await server.pool.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`,
+          [name],
+        );
         expect(live.rows[0].n).toBeGreaterThanOrEqual(1);
       } finally {
         await end();
@@ -63,7 +69,9 @@ withServer(() => {
         const store = postgresStore({ pool, schema: server.schema('idle') });
         await store.migrate(migrations);
         await store.insert(accounts, account('a', 1));
-        await server.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [name]);
+        await server.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [
+          name,
+        ]);
         // The pool may notice the closed socket first (and discard it) or hand it out once: either way
         // the caller sees a row or a typed error, never a raw driver error, and then the store works.
         const first = await store.get(accounts, 'a').catch((e: unknown) => e);

@@ -4,7 +4,13 @@ import type { Migration } from '@clientele/core';
 
 export const accounts = defineCollection({
   name: 'accounts',
-  fields: { id: field.string(), customerId: field.string(), owner: field.string(), balance: field.integer(), note: nullable(field.string()) },
+  fields: {
+    id: field.string(),
+    customerId: field.string(),
+    owner: field.string(),
+    balance: field.integer(),
+    note: nullable(field.string()),
+  },
   primaryKey: 'id',
   versioned: true,
   indexes: [{ name: 'accounts_customer', fields: ['customerId'] }],
@@ -26,10 +32,24 @@ export const notes = defineCollection({
 });
 
 export const migrations: Migration[] = [
-  { id: 'pgtest/0001', steps: [{ op: 'createCollection', collection: accounts }, { op: 'createCollection', collection: vouchers }, { op: 'createCollection', collection: notes }] },
+  {
+    id: 'pgtest/0001',
+    steps: [
+      { op: 'createCollection', collection: accounts },
+      { op: 'createCollection', collection: vouchers },
+      { op: 'createCollection', collection: notes },
+    ],
+  },
 ];
 
-export const account = (id: string, balance = 0, over: Record<string, unknown> = {}) => ({ id, customerId: `cus_${id}`, owner: `Owner ${id}`, balance, note: null, ...over });
+export const account = (id: string, balance = 0, over: Record<string, unknown> = {}) => ({
+  id,
+  customerId: `cus_${id}`,
+  owner: `Owner ${id}`,
+  balance,
+  note: null,
+  ...over,
+});
 
 /** A barrier for `parties` racers: `wait()` resolves once all have arrived. */
 export function barrier(parties: number): { wait(): Promise<void> } {

@@ -11,7 +11,11 @@ const MIGRATOR = fileURLToPath(new URL('./processes/migrator.ts', import.meta.ur
 
 function migrator(schema: string, startAt: number): Promise<{ applied: string[]; skipped: string[] }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@clientele/source', MIGRATOR, PG_URL, schema, String(startAt)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=@clientele/source', MIGRATOR, PG_URL, schema, String(startAt)],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
     proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -38,7 +42,11 @@ withServer(() => {
       const schema = server.schema('mig');
       // Far enough ahead for three processes to load on a busy machine, so they start together.
       const startAt = Date.now() + 3000;
-      const results = await Promise.all([migrator(schema, startAt), migrator(schema, startAt), migrator(schema, startAt)]);
+      const results = await Promise.all([
+        migrator(schema, startAt),
+        migrator(schema, startAt),
+        migrator(schema, startAt),
+      ]);
       const ids = migrations.map((m) => m.id);
       expect(results.flatMap((r) => r.applied)).toEqual(ids);
       for (const r of results) expect([...r.applied, ...r.skipped]).toEqual(ids);

@@ -69,10 +69,22 @@ withServer(() => {
       expect(after['accounts']).not.toBe(before['accounts']);
       expect(after['notes']).toBe(before['notes']);
 
-      await expect(store.purgeErased({ collections: ['accounts', 'nope'] })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['collections', 1] });
-      await expect(store.purgeErased({ collections: [] })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['collections'] });
-      await expect(store.purgeErased({ collections: ['Bad Name'] })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['collections', 0] });
-      await expect(store.purgeErased({ tables: ['accounts'] } as never)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['tables'] });
+      await expect(store.purgeErased({ collections: ['accounts', 'nope'] })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        path: ['collections', 1],
+      });
+      await expect(store.purgeErased({ collections: [] })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        path: ['collections'],
+      });
+      await expect(store.purgeErased({ collections: ['Bad Name'] })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        path: ['collections', 0],
+      });
+      await expect(store.purgeErased({ tables: ['accounts'] } as never)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        path: ['tables'],
+      });
       expect(await fileNodes(query, schema)).toEqual(after);
       await store.close();
     });
@@ -100,10 +112,12 @@ withServer(() => {
         }
       });
 
-      it("rewrites the tables of the role that owns them and reports that it may not checkpoint; refuses, naming them, tables it may not vacuum", async () => {
+      it('rewrites the tables of the role that owns them and reports that it may not checkpoint; refuses, naming them, tables it may not vacuum', async () => {
         await query(`CREATE ROLE "${owner}" LOGIN`);
         await query(`CREATE ROLE "${stranger}" LOGIN`);
-        await query(`GRANT CREATE ON DATABASE "${(await query('SELECT current_database() AS db')).rows[0]!['db'] as string}" TO "${owner}"`);
+        await query(
+          `GRANT CREATE ON DATABASE "${(await query('SELECT current_database() AS db')).rows[0]!['db'] as string}" TO "${owner}"`,
+        );
         const schema = server.schema('purge');
         await query(`CREATE SCHEMA "${schema}" AUTHORIZATION "${owner}"`);
         const store = postgresStore({ pool: asRole(owner), schema });

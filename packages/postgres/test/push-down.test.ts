@@ -25,8 +25,18 @@ withServer(() => {
       const { store, texts } = await open('bulk');
       await store.transaction(async (tx) => {
         expect(await tx.insertMany(accounts, [account('a1', 1)])).toBe(1);
-        expect(await tx.insertMany(accounts, Array.from({ length: 5 }, (_, i) => account(`b${i}`, i)))).toBe(5);
-        expect(await tx.insertMany(accounts, Array.from({ length: 777 }, (_, i) => account(`c${i}`, i)))).toBe(777);
+        expect(
+          await tx.insertMany(
+            accounts,
+            Array.from({ length: 5 }, (_, i) => account(`b${i}`, i)),
+          ),
+        ).toBe(5);
+        expect(
+          await tx.insertMany(
+            accounts,
+            Array.from({ length: 777 }, (_, i) => account(`c${i}`, i)),
+          ),
+        ).toBe(777);
       });
       const inserts = texts.filter((t) => t.startsWith('INSERT'));
       expect(inserts).toHaveLength(3);
@@ -69,7 +79,12 @@ withServer(() => {
         accounts,
         Array.from({ length: 30 }, (_, i) => account(`p${i}`, i, { customerId: `cus_${i % 7}` })),
       );
-      const query = { groupBy: ['customerId'], measures: { n: { fn: 'count' }, total: { fn: 'sum', field: 'balance' } }, limit: 3, after: ['cus_2'] } as const;
+      const query = {
+        groupBy: ['customerId'],
+        measures: { n: { fn: 'count' }, total: { fn: 'sum', field: 'balance' } },
+        limit: 3,
+        after: ['cus_2'],
+      } as const;
       const expected = await aggregateByScan(store, accounts, query);
       expect(expected.map((g) => g['customerId'])).toEqual(['cus_3', 'cus_4', 'cus_5']);
 
@@ -86,7 +101,10 @@ withServer(() => {
       texts.length = 0;
       const byNote = await store.aggregate(accounts, { groupBy: ['note'], measures: { n: { fn: 'count' } }, limit: 2 });
       expect(texts[0]).toMatch(/ORDER BY "note" COLLATE "C" ASC NULLS FIRST LIMIT/);
-      expect(byNote).toStrictEqual([{ note: null, n: 30 }, { note: 'a', n: 1 }]);
+      expect(byNote).toStrictEqual([
+        { note: null, n: 30 },
+        { note: 'a', n: 1 },
+      ]);
 
       texts.length = 0;
       // The transaction session inherits the store's push-downs (defineStore builds both).

@@ -78,7 +78,8 @@ withServer(() => {
           for (let k = 0; k < 8; k++) {
             const applied = await s.transaction(async (tx) => {
               const r = await tx.increment(accounts, 'card', 'balance', -300, { min: 0 });
-              if (r.applied) await tx.insert(vouchers, { id: `spend-${t}-${k}`, status: 'ledger', usedBy: String(r.row.balance) });
+              if (r.applied)
+                await tx.insert(vouchers, { id: `spend-${t}-${k}`, status: 'ledger', usedBy: String(r.row.balance) });
               return r.applied;
             });
             if (applied) ok++;
@@ -90,7 +91,9 @@ withServer(() => {
       expect(total).toBe(3);
       expect((await stores[0]!.get(accounts, 'card'))!.balance).toBe(100);
       // The ledger agrees with the balance: one row per applied spend, balances after each step distinct.
-      const ledger = (await stores[0]!.find(vouchers, { where: { status: 'ledger' } })).rows.map((r) => Number(r.usedBy)).sort((a, b) => a - b);
+      const ledger = (await stores[0]!.find(vouchers, { where: { status: 'ledger' } })).rows
+        .map((r) => Number(r.usedBy))
+        .sort((a, b) => a - b);
       expect(ledger).toEqual([100, 400, 700]);
     });
 
@@ -107,7 +110,9 @@ withServer(() => {
       const won = outcomes.filter((o) => o.status === 'fulfilled');
       expect(won).toHaveLength(1);
       expect(outcomes.filter((o) => o.status === 'rejected' && isClienteleError(o.reason, 'CONFLICT'))).toHaveLength(7);
-      expect((await stores[0]!.get(accounts, 'a'))!.balance).toBe((won[0] as PromiseFulfilledResult<{ balance: number }>).value.balance);
+      expect((await stores[0]!.get(accounts, 'a'))!.balance).toBe(
+        (won[0] as PromiseFulfilledResult<{ balance: number }>).value.balance,
+      );
     });
   });
 });

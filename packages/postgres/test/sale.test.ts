@@ -4,7 +4,13 @@
  * numbered together, in the order they were emitted.
  */
 import { describe, expect, it } from 'vitest';
-import { createClientele, defineModule, outboxCollection, purchaseLinesCollection, purchasesCollection } from '@clientele/core';
+import {
+  createClientele,
+  defineModule,
+  outboxCollection,
+  purchaseLinesCollection,
+  purchasesCollection,
+} from '@clientele/core';
 import type { AnyModule, Clientele } from '@clientele/core';
 import { postgresStore } from '@clientele/postgres';
 import { BASKET } from '../../../tests/support/chain.js';
@@ -16,13 +22,18 @@ const CLERK = { actor: { staffId: 'E1' } } as const;
 /** A module whose handler of `purchase.recorded` emits two events of its own in the same transaction. */
 const echo = defineModule<'echo', object, { 'echo.heard': { purchaseId: string; n: number } }>({
   name: 'echo',
-  setup(kernel) {
+  setup() {
     return {
       api: {},
-      handlers: [{ event: 'purchase.recorded', run: async (ctx, p) => {
-      await ctx.emit('echo.heard', { purchaseId: p.purchaseId, n: 1 });
-      await ctx.emit('echo.heard', { purchaseId: p.purchaseId, n: 2 });
-    } }],
+      handlers: [
+        {
+          event: 'purchase.recorded',
+          run: async (ctx, p) => {
+            await ctx.emit('echo.heard', { purchaseId: p.purchaseId, n: 1 });
+            await ctx.emit('echo.heard', { purchaseId: p.purchaseId, n: 2 });
+          },
+        },
+      ],
     };
   },
 });
@@ -32,10 +43,16 @@ withServer(() => {
 
   async function chain(modules: AnyModule[] = []): Promise<{ crm: Clientele; texts: string[]; card: string }> {
     const { pool, texts } = recording(server.pool);
-    const crm = createClientele({ store: postgresStore({ pool, schema: server.schema('sale') }), modules }) as unknown as Clientele;
+    const crm = createClientele({
+      store: postgresStore({ pool, schema: server.schema('sale') }),
+      modules,
+    }) as unknown as Clientele;
     await crm.migrate();
     await crm.stores.create({ id: 'S01', name: 'Renmin Road', region: 'East', timeZone: 'Asia/Shanghai' }, SYSTEM);
-    await crm.roles.define({ id: 'clerk', name: 'Clerk', permissions: ['customers.write', 'cards.*', 'sales.*'], limits: { refund: 5000 } }, SYSTEM);
+    await crm.roles.define(
+      { id: 'clerk', name: 'Clerk', permissions: ['customers.write', 'cards.*', 'sales.*'], limits: { refund: 5000 } },
+      SYSTEM,
+    );
     await crm.staff.add({ id: 'E1', name: 'Li Na', storeId: 'S01', roleId: 'clerk' }, SYSTEM);
     await crm.cards.defineType({ id: 'GOLD', name: 'Gold', prefix: '88', length: 13 }, SYSTEM);
     const member = await crm.customers.register({ kind: 'individual', name: '王芳', homeStoreId: 'S01' }, SYSTEM);
@@ -47,7 +64,10 @@ withServer(() => {
   describe('a 5-line member sale', { timeout: 30_000 }, () => {
     it('costs 13 statements: the clerk, then one transaction with the card and its holder in one read, all lines in one insert and the outbox counter last', async () => {
       const { crm, texts, card } = await chain();
-      await crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: 'R1', cardNumber: card, lines: BASKET }, { ...CLERK, idempotencyKey: 'till-T1-R1' });
+      await crm.purchases.record(
+        { storeId: 'S01', terminalId: 'T1', receiptNo: 'R1', cardNumber: card, lines: BASKET },
+        { ...CLERK, idempotencyKey: 'till-T1-R1' },
+      );
       // Each statement by its verb and table.
       const what = texts.map((t) => {
         const table = /(?:FROM|INTO|UPDATE) "[^"]+"\."([^"]+)"/.exec(t)?.[1];
@@ -82,10 +102,14 @@ withServer(() => {
       // The work of the retry fails (the card is blocked now); the stored result answers instead.
       expect(await crm.purchases.record(sale, { ...CLERK, idempotencyKey: 'till-T1-R2' })).toEqual(first);
       // With other input, the key is refused, whatever the work would have said.
-      const other = await crm.purchases.record({ ...sale, receiptNo: 'R3' }, { ...CLERK, idempotencyKey: 'till-T1-R2' }).catch((e: unknown) => e);
+      const other = await crm.purchases
+        .record({ ...sale, receiptNo: 'R3' }, { ...CLERK, idempotencyKey: 'till-T1-R2' })
+        .catch((e: unknown) => e);
       expect(other).toMatchObject({ code: 'IDEMPOTENCY_MISMATCH' });
       // A receipt taken by another key is a clash on the receipt, not a replay.
-      const clash = await crm.purchases.record({ ...sale, cardNumber: undefined }, { ...CLERK, idempotencyKey: 'till-T1-R2-other' }).catch((e: unknown) => e);
+      const clash = await crm.purchases
+        .record({ ...sale, cardNumber: undefined }, { ...CLERK, idempotencyKey: 'till-T1-R2-other' })
+        .catch((e: unknown) => e);
       expect(clash).toMatchObject({ code: 'CONFLICT', path: ['receiptNo'] });
       expect(await crm.store.count(purchasesCollection)).toBe(1);
       expect(await crm.store.count(purchaseLinesCollection)).toBe(5);
@@ -97,7 +121,10 @@ withServer(() => {
       const { crm, texts, card } = await chain([echo]);
       const before = (await crm.outbox.list()).at(-1)?.seq ?? 0;
       texts.length = 0;
-      const sale = await crm.purchases.record({ storeId: 'S01', terminalId: 'T1', receiptNo: 'R4', cardNumber: card, lines: BASKET }, { ...CLERK, idempotencyKey: 'till-T1-R4' });
+      const sale = await crm.purchases.record(
+        { storeId: 'S01', terminalId: 'T1', receiptNo: 'R4', cardNumber: card, lines: BASKET },
+        { ...CLERK, idempotencyKey: 'till-T1-R4' },
+      );
       const sent = texts.slice();
       const events = await crm.outbox.list({ afterSeq: before });
       expect(events.map((e) => [e.seq - before, e.type, (e.payload as { n?: number }).n ?? null])).toEqual([

@@ -17,7 +17,8 @@ async function reachable(): Promise<boolean> {
     await client.query('SELECT 1');
     return true;
   } catch (error) {
-    if (process.env['CI']) throw new Error(`PostgreSQL at ${PG_URL} is unreachable and CI is set: ${(error as Error).message}`);
+    if (process.env['CI'])
+      throw new Error(`PostgreSQL at ${PG_URL} is unreachable and CI is set: ${(error as Error).message}`);
     return false;
   } finally {
     await client.end().catch(() => undefined);

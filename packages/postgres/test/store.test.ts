@@ -36,7 +36,11 @@ describe('options', () => {
 
   it('fails with STORE_UNAVAILABLE, not a driver error, when the server cannot be reached', async () => {
     // Port 1 on the loopback refuses at once.
-    const store = postgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/none', schema: 'nowhere', acquireTimeoutMs: 5000 });
+    const store = postgresStore({
+      connectionString: 'postgres://postgres@127.0.0.1:1/none',
+      schema: 'nowhere',
+      acquireTimeoutMs: 5000,
+    });
     try {
       const error = await rejection(store.get(accounts, 'a1'));
       expect(isClienteleError(error, 'STORE_UNAVAILABLE')).toBe(true);
@@ -53,7 +57,10 @@ withServer(() => {
 
   describe('schemas on one server', { timeout: 30_000 }, () => {
     it('keeps each store in its own schema, whatever the connection search_path is', async () => {
-      const [a, b] = [postgresStore({ pool: server.pool, schema: server.schema('iso') }), postgresStore({ pool: server.pool, schema: server.schema('iso') })];
+      const [a, b] = [
+        postgresStore({ pool: server.pool, schema: server.schema('iso') }),
+        postgresStore({ pool: server.pool, schema: server.schema('iso') }),
+      ];
       await a.migrate(migrations);
       await b.migrate(migrations);
       await a.insert(accounts, account('x', 10));
@@ -84,10 +91,22 @@ withServer(() => {
 
     it('indexes the customer key of every table a customer owns, so it can be searched and sharded by customer', async () => {
       const schema = server.schema('keys');
-      const stamps = defineCollection({ name: 'stamps', fields: { id: field.string(), customerId: field.string(), n: field.integer() }, primaryKey: 'id', customerKey: 'customerId', indexes: [] });
+      const stamps = defineCollection({
+        name: 'stamps',
+        fields: { id: field.string(), customerId: field.string(), n: field.integer() },
+        primaryKey: 'id',
+        customerKey: 'customerId',
+        indexes: [],
+      });
       const store = postgresStore({ pool: server.pool, schema });
-      await store.migrate([...migrations, { id: 'pgtest/stamps', steps: [{ op: 'createCollection', collection: stamps }] }]);
-      const indexes = await server.pool.query(`SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%(customer_id%' ORDER BY tablename, indexname`, [schema]);
+      await store.migrate([
+        ...migrations,
+        { id: 'pgtest/stamps', steps: [{ op: 'createCollection', collection: stamps }] },
+      ]);
+      const indexes = await server.pool.query(
+        `SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%(customer_id%' ORDER BY tablename, indexname`,
+        [schema],
+      );
       // accounts declares its own customer index; stamps declared none and gets one.
       expect(indexes.rows.map((r) => r.tablename)).toEqual(['accounts', 'stamps']);
       expect(indexes.rows[1].indexdef).toContain('stamps__customer_key');

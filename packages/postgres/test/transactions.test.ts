@@ -153,14 +153,29 @@ withServer(() => {
       await store.insert(notes, { id: 'n1', code: 'taken', text: 'first', data: null });
       await store.transaction(async (tx) => {
         await tx.insert(notes, { id: 'n2', code: 'free', text: 'kept', data: null });
-        expect(await rejection(tx.insert(notes, { id: 'n3', code: 'taken', text: 'clash', data: null }))).toMatchObject({ reason: 'unique', details: { index: 'notes_code' } });
-        expect(await rejection(tx.insert(notes, { id: 'n1', code: 'other', text: 'clash', data: null }))).toMatchObject({ reason: 'primary-key' });
+        expect(await rejection(tx.insert(notes, { id: 'n3', code: 'taken', text: 'clash', data: null }))).toMatchObject(
+          { reason: 'unique', details: { index: 'notes_code' } },
+        );
+        expect(await rejection(tx.insert(notes, { id: 'n1', code: 'other', text: 'clash', data: null }))).toMatchObject(
+          { reason: 'primary-key' },
+        );
         expect(await rejection(tx.update(notes, 'n2', { code: 'taken' }))).toMatchObject({ reason: 'unique' });
-        expect(await rejection(tx.insertMany(notes, [{ id: 'n4', code: 'c4', text: 'x', data: null }, { id: 'n5', code: 'taken', text: 'x', data: null }]))).toMatchObject({ code: 'CONFLICT' });
+        expect(
+          await rejection(
+            tx.insertMany(notes, [
+              { id: 'n4', code: 'c4', text: 'x', data: null },
+              { id: 'n5', code: 'taken', text: 'x', data: null },
+            ]),
+          ),
+        ).toMatchObject({ code: 'CONFLICT' });
         await tx.insert(notes, { id: 'n6', code: 'after', text: 'kept too', data: null });
       });
       const rows = (await store.find(notes)).rows.map((r) => [r.id, r.code]);
-      expect(rows).toEqual([['n1', 'taken'], ['n2', 'free'], ['n6', 'after']]);
+      expect(rows).toEqual([
+        ['n1', 'taken'],
+        ['n2', 'free'],
+        ['n6', 'after'],
+      ]);
     });
 
     it('never commits a transaction after a statement the server failed, even if the callback went on', async () => {

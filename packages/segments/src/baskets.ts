@@ -8,8 +8,6 @@ import {
   purchasesCollection,
   scan,
   type AggregateRow,
-  type CommandOptions,
-  type Kernel,
   type Page,
   type ResolvedActor,
   type StoreSession,
@@ -29,7 +27,12 @@ async function voidedIds(session: StoreSession, where: Record<string, unknown> =
   let after: string | null = null;
   do {
     // Only the id column: a projection, not a grouping.
-    const page: Page<{ id: string }> = await session.find(purchasesCollection, { where: { ...where, status: 'voided' }, select: ['id'], limit: GROUP_PAGE, after });
+    const page: Page<{ id: string }> = await session.find(purchasesCollection, {
+      where: { ...where, status: 'voided' },
+      select: ['id'],
+      limit: GROUP_PAGE,
+      after,
+    });
     for (const row of page.rows) out.push(row.id);
     after = page.next;
   } while (after !== null);
@@ -37,7 +40,11 @@ async function voidedIds(session: StoreSession, where: Record<string, unknown> =
 }
 
 /** Gross spend per category of each customer in a range of ids, voided sales left out. */
-export async function categoriesInRange(session: StoreSession, from: string | null, to: string | null): Promise<Map<string, Record<string, number>>> {
+export async function categoriesInRange(
+  session: StoreSession,
+  from: string | null,
+  to: string | null,
+): Promise<Map<string, Record<string, number>>> {
   const range: Record<string, string> = {};
   if (from !== null) range['gt'] = from;
   if (to !== null) range['lte'] = to;
@@ -50,7 +57,13 @@ export async function categoriesInRange(session: StoreSession, from: string | nu
   };
   let after: [string, string] | null = null;
   for (;;) {
-    const page: AggregateRow[] = await session.aggregate(purchaseLinesCollection, { where: { customerId }, groupBy: ['customerId', 'category'], measures: { amount: { fn: 'sum', field: 'amount' } }, limit: GROUP_PAGE, ...(after ? { after } : {}) });
+    const page: AggregateRow[] = await session.aggregate(purchaseLinesCollection, {
+      where: { customerId },
+      groupBy: ['customerId', 'category'],
+      measures: { amount: { fn: 'sum', field: 'amount' } },
+      limit: GROUP_PAGE,
+      ...(after ? { after } : {}),
+    });
     for (const g of page) add(g['customerId'] as string, g['category'] as string, g['amount'] as number);
     if (page.length < GROUP_PAGE) break;
     const last: AggregateRow = page[page.length - 1]!;
@@ -58,7 +71,10 @@ export async function categoriesInRange(session: StoreSession, from: string | nu
   }
   const voided = await voidedIds(session, { customerId });
   for (let i = 0; i < voided.length; i += 500) {
-    for await (const l of scan(session, purchaseLinesCollection, { where: { purchaseId: { in: voided.slice(i, i + 500) } } })) if (l.customerId) add(l.customerId, l.category, -l.amount);
+    for await (const l of scan(session, purchaseLinesCollection, {
+      where: { purchaseId: { in: voided.slice(i, i + 500) } },
+    }))
+      if (l.customerId) add(l.customerId, l.category, -l.amount);
   }
   for (const c of map.values()) for (const [k, v] of Object.entries(c)) if (v <= 0) delete c[k];
   return map;
@@ -76,10 +92,18 @@ interface BasketSettings {
 
 /** Builds the baskets part of a rebuild: its steps are registered once, with the module. */
 export function createBasketRefresh(kernel: SegmentsKernel, config: ResolvedSegmentsConfig) {
-  const internal = <I, O>(name: string, run: (ctx: SegmentsContext, input: I) => Promise<O>) => kernel.unitOfWork<I, O>({ name, permission: 'segments.rebuild', run });
+  const internal = <I, O>(name: string, run: (ctx: SegmentsContext, input: I) => Promise<O>) =>
+    kernel.unitOfWork<I, O>({ name, permission: 'segments.rebuild', run });
 
-  const categoriesChunk = internal<{ after: string | null; limit: number; asOf: Date }, { next: string | null; done: number; written: number }>('segments.rebuild-categories', async (ctx, input) => {
-    const { rows: page } = await ctx.tx.find(customerStatsCollection, { where: input.after !== null ? { customerId: { gt: input.after } } : {}, select: ['customerId'], limit: input.limit });
+  const categoriesChunk = internal<
+    { after: string | null; limit: number; asOf: Date },
+    { next: string | null; done: number; written: number }
+  >('segments.rebuild-categories', async (ctx, input) => {
+    const { rows: page } = await ctx.tx.find(customerStatsCollection, {
+      where: input.after !== null ? { customerId: { gt: input.after } } : {},
+      select: ['customerId'],
+      limit: input.limit,
+    });
     if (page.length === 0) return { next: null, done: 0, written: 0 };
     const upper = page[page.length - 1]!.customerId;
     const spend = await categoriesInRange(ctx.tx, input.after, upper);
@@ -89,22 +113,31 @@ export function createBasketRefresh(kernel: SegmentsKernel, config: ResolvedSegm
     for await (const row of scan(ctx.tx, customerStatsCollection, { where: { customerId: range } }, 5000)) {
       const categories = spend.get(row.customerId) ?? {};
       if (JSON.stringify(sorted(categories)) === JSON.stringify(sorted(row.categories))) continue;
-      const patch: Partial<StatsRow> = { categories, topCategory: topCategories(categories, 1)[0]?.category ?? null, updatedAt: input.asOf };
+      const patch: Partial<StatsRow> = {
+        categories,
+        topCategory: topCategories(categories, 1)[0]?.category ?? null,
+        updatedAt: input.asOf,
+      };
       await ctx.tx.update(customerStatsCollection, row.customerId, patch);
       written++;
     }
     return { next: page.length < input.limit ? null : upper, done: page.length, written };
   });
 
-  const replacePairs = internal<{ rows: Array<Record<string, unknown>> }, void>('segments.rebuild-pairs', async (ctx, input) => {
-    const old: string[] = [];
-    for await (const p of scan(ctx.tx, basketPairsCollection)) old.push(p.id);
-    for (const id of old) await ctx.tx.delete(basketPairsCollection, id);
-    await ctx.tx.insertMany(basketPairsCollection, input.rows as never);
-  });
+  const replacePairs = internal<{ rows: Array<Record<string, unknown>> }, void>(
+    'segments.rebuild-pairs',
+    async (ctx, input) => {
+      const old: string[] = [];
+      for await (const p of scan(ctx.tx, basketPairsCollection)) old.push(p.id);
+      for (const id of old) await ctx.tx.delete(basketPairsCollection, id);
+      await ctx.tx.insertMany(basketPairsCollection, input.rows as never);
+    },
+  );
 
   /** Runs the baskets part of a rebuild. */
-  return async function refreshBaskets(s: BasketSettings): Promise<{ pairs: number; written: number; cancelled: boolean }> {
+  return async function refreshBaskets(
+    s: BasketSettings,
+  ): Promise<{ pairs: number; written: number; cancelled: boolean }> {
     let written = 0;
     const total = await kernel.store.count(customerStatsCollection);
     let after: string | null = null;
@@ -125,12 +158,22 @@ export function createBasketRefresh(kernel: SegmentsKernel, config: ResolvedSegm
     const frequency: Array<[string, number]> = [];
     let skuAfter: string | null = null;
     for (;;) {
-      const page: AggregateRow[] = await store.aggregate(purchaseLinesCollection, { groupBy: ['sku'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(skuAfter ? { after: [skuAfter] } : {}) });
+      const page: AggregateRow[] = await store.aggregate(purchaseLinesCollection, {
+        groupBy: ['sku'],
+        measures: { n: { fn: 'count' } },
+        limit: GROUP_PAGE,
+        ...(skuAfter ? { after: [skuAfter] } : {}),
+      });
       for (const g of page) frequency.push([g['sku'] as string, g['n'] as number]);
       if (page.length < GROUP_PAGE) break;
       skuAfter = page[page.length - 1]!['sku'] as string;
     }
-    const kept = new Set(frequency.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, config.recommendations.maxItems).map(([sku]) => sku));
+    const kept = new Set(
+      frequency
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, config.recommendations.maxItems)
+        .map(([sku]) => sku),
+    );
     const items = new PairCounter();
     const categories = new PairCounter();
     let basket: { id: string; skus: string[]; cats: string[] } | null = null;
@@ -143,7 +186,12 @@ export function createBasketRefresh(kernel: SegmentsKernel, config: ResolvedSegm
     let lineAfter: [string, string, string] | null = null;
     for (;;) {
       if (s.cancelled()) return { pairs: 0, written, cancelled: true };
-      const page: AggregateRow[] = await store.aggregate(purchaseLinesCollection, { groupBy: ['purchaseId', 'category', 'sku'], measures: { n: { fn: 'count' } }, limit: GROUP_PAGE, ...(lineAfter ? { after: lineAfter } : {}) });
+      const page: AggregateRow[] = await store.aggregate(purchaseLinesCollection, {
+        groupBy: ['purchaseId', 'category', 'sku'],
+        measures: { n: { fn: 'count' } },
+        limit: GROUP_PAGE,
+        ...(lineAfter ? { after: lineAfter } : {}),
+      });
       for (const g of page) {
         const id = g['purchaseId'] as string;
         if (!basket || basket.id !== id) {
@@ -161,7 +209,10 @@ export function createBasketRefresh(kernel: SegmentsKernel, config: ResolvedSegm
     }
     close();
     const rows: Array<Record<string, unknown>> = [];
-    for (const [level, counter] of [['item', items], ['category', categories]] as const) {
+    for (const [level, counter] of [
+      ['item', items],
+      ['category', categories],
+    ] as const) {
       const byA = new Map<string, ReturnType<PairCounter['directed']>>();
       for (const p of counter.directed(config.recommendations.minTogether)) {
         const list = byA.get(p.a) ?? [];
@@ -169,9 +220,23 @@ export function createBasketRefresh(kernel: SegmentsKernel, config: ResolvedSegm
         byA.set(p.a, list);
       }
       for (const list of byA.values()) {
-        list.sort((x, y) => pairMetrics(y).confidence - pairMetrics(x).confidence || pairMetrics(y).lift - pairMetrics(x).lift || (x.b < y.b ? -1 : 1));
+        list.sort(
+          (x, y) =>
+            pairMetrics(y).confidence - pairMetrics(x).confidence ||
+            pairMetrics(y).lift - pairMetrics(x).lift ||
+            (x.b < y.b ? -1 : 1),
+        );
         for (const p of list.slice(0, config.recommendations.perAntecedent)) {
-          rows.push({ id: `${level}|${p.a}|${p.b}`, level, a: p.a, b: p.b, together: p.together, aCount: p.aCount, bCount: p.bCount, baskets: p.baskets });
+          rows.push({
+            id: `${level}|${p.a}|${p.b}`,
+            level,
+            a: p.a,
+            b: p.b,
+            together: p.together,
+            aCount: p.aCount,
+            bCount: p.bCount,
+            baskets: p.baskets,
+          });
         }
       }
     }

@@ -39,10 +39,11 @@ export class PairCounter {
     this.baskets++;
     for (const i of distinct) this.items.set(i, (this.items.get(i) ?? 0) + 1);
     const n = Math.min(distinct.length, maxItems);
-    for (let x = 0; x < n; x++) for (let y = x + 1; y < n; y++) {
-      const key = `${distinct[x]}\u0000${distinct[y]}`;
-      this.pairs.set(key, (this.pairs.get(key) ?? 0) + 1);
-    }
+    for (let x = 0; x < n; x++)
+      for (let y = x + 1; y < n; y++) {
+        const key = `${distinct[x]}\u0000${distinct[y]}`;
+        this.pairs.set(key, (this.pairs.get(key) ?? 0) + 1);
+      }
   }
 
   /** Both directions of every pair held together in at least `minTogether` baskets. */

@@ -2,7 +2,10 @@
 import { defineCollection, field, nullable, type JsonValue, type Migration, type RowOf } from '@clientele/core';
 
 /** What a rebuild reads of every stored statistics row: the hashes and the customer version, in key order. */
-const STATS_CHECK_INDEX = { name: 'segment_customer_stats_check', fields: ['customerId', 'digest', 'scoresDigest', 'customerVersion'] };
+const STATS_CHECK_INDEX = {
+  name: 'segment_customer_stats_check',
+  fields: ['customerId', 'digest', 'scoresDigest', 'customerVersion'],
+};
 
 /**
  * One row per buying customer: statistics from purchases, scores and classes, and copies of the
@@ -56,7 +59,21 @@ export const customerStatsCollection = defineCollection({
   indexes: [STATS_CHECK_INDEX],
   customerKey: 'customerId',
   // Copies of the customer's non-personal fields and figures from the purchases, which stay too.
-  plain: ['kind', 'region', 'industry', 'sizeClass', 'homeStoreId', 'gaps', 'churnBasis', 'categories', 'topCategory', 'rfmGroup', 'valueClass', 'volumeClass', 'creditRating'],
+  plain: [
+    'kind',
+    'region',
+    'industry',
+    'sizeClass',
+    'homeStoreId',
+    'gaps',
+    'churnBasis',
+    'categories',
+    'topCategory',
+    'rfmGroup',
+    'valueClass',
+    'volumeClass',
+    'creditRating',
+  ],
 });
 /** A statistics row. */
 export type StatsRow = RowOf<typeof customerStatsCollection>;
@@ -235,12 +252,29 @@ export const segmentCollections = [
  * indexes, not tables: indexes only, which change no data and no behaviour of core.
  */
 export const segmentMigrations: readonly Migration[] = [
-  { id: 'segments/0001-initial', steps: segmentCollections.map((collection) => ({ op: 'createCollection' as const, collection })) },
+  {
+    id: 'segments/0001-initial',
+    steps: segmentCollections.map((collection) => ({ op: 'createCollection' as const, collection })),
+  },
   {
     id: 'segments/0002-covering-indexes',
     steps: [
-      { op: 'addIndex', collection: 'purchases', index: { name: 'purchases_segments_visits', fields: ['customerId', 'occurredAt', 'status', 'total', 'refundedTotal'] } },
-      { op: 'addIndex', collection: 'customers', index: { name: 'customers_segments_copy', fields: ['id', 'status', 'isCustomer', 'kind', 'region', 'industry', 'sizeClass', 'homeStoreId'] } },
+      {
+        op: 'addIndex',
+        collection: 'purchases',
+        index: {
+          name: 'purchases_segments_visits',
+          fields: ['customerId', 'occurredAt', 'status', 'total', 'refundedTotal'],
+        },
+      },
+      {
+        op: 'addIndex',
+        collection: 'customers',
+        index: {
+          name: 'customers_segments_copy',
+          fields: ['id', 'status', 'isCustomer', 'kind', 'region', 'industry', 'sizeClass', 'homeStoreId'],
+        },
+      },
     ],
   },
   {
@@ -248,14 +282,30 @@ export const segmentMigrations: readonly Migration[] = [
     // sum from an index on customers), and compares each stored row's hashes and customer version.
     id: 'segments/0003-customer-versions',
     steps: [
-      { op: 'addField', collection: customerStatsCollection.name, field: 'customerVersion', spec: customerStatsCollection.fields.customerVersion },
+      {
+        op: 'addField',
+        collection: customerStatsCollection.name,
+        field: 'customerVersion',
+        spec: customerStatsCollection.fields.customerVersion,
+      },
       { op: 'addIndex', collection: customerStatsCollection.name, index: STATS_CHECK_INDEX },
-      { op: 'addIndex', collection: 'customers', index: { name: 'customers_segments_version', fields: ['id', 'status', 'isCustomer', 'version'] } },
+      {
+        op: 'addIndex',
+        collection: 'customers',
+        index: { name: 'customers_segments_version', fields: ['id', 'status', 'isCustomer', 'version'] },
+      },
     ],
   },
   {
     // Erased customers keep their statistics row (their figures stay in the totals), marked.
     id: 'segments/0004-erased-stats',
-    steps: [{ op: 'addField', collection: customerStatsCollection.name, field: 'erased', spec: customerStatsCollection.fields.erased }],
+    steps: [
+      {
+        op: 'addField',
+        collection: customerStatsCollection.name,
+        field: 'erased',
+        spec: customerStatsCollection.fields.erased,
+      },
+    ],
   },
 ];

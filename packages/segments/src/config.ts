@@ -17,7 +17,11 @@ export const segmentsConfigSchema = z
         /** Days of purchases that count for frequency and monetary scores (default 365). */
         windowDays: z.number().int().min(1).max(3650).default(365),
         /** Named groups from the scores, tried in order (default: champions ... lost). */
-        groups: z.array(rfmGroupSchema).min(1).max(50).default(() => DEFAULT_RFM_GROUPS.map((g) => ({ ...g }))),
+        groups: z
+          .array(rfmGroupSchema)
+          .min(1)
+          .max(50)
+          .default(() => DEFAULT_RFM_GROUPS.map((g) => ({ ...g }))),
       })
       .strict()
       .prefault({}),
@@ -37,7 +41,12 @@ export const segmentsConfigSchema = z
       .object({
         percentile: z.number().gt(0).max(100).default(90),
         minGaps: z.number().int().min(1).max(100).default(3),
-        minHours: z.number().int().min(0).max(24 * 365).default(24),
+        minHours: z
+          .number()
+          .int()
+          .min(0)
+          .max(24 * 365)
+          .default(24),
         /** How many of the latest gaps between visits are kept per customer (default 32). */
         maxGaps: z.number().int().min(1).max(256).default(32),
       })
@@ -46,19 +55,36 @@ export const segmentsConfigSchema = z
     credit: z
       .object({
         /** The payment method that means "on account" (default `account`). */
-        method: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).default('account'),
+        method: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]{0,31}$/)
+          .default('account'),
         /** Refuse sales on account to customers without a credit account (default false: they are not checked). */
         requireAccount: z.boolean().default(false),
         /** Minutes an approval given ahead of a sale stays usable (default 120). */
-        approvalValidMinutes: z.number().int().min(1).max(7 * 24 * 60).default(120),
-        rating: z.object({ A: ratingStep, B: ratingStep, C: ratingStep }).strict().default(() => structuredClone(DEFAULT_RATING_RULES)),
+        approvalValidMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60)
+          .default(120),
+        rating: z
+          .object({ A: ratingStep, B: ratingStep, C: ratingStep })
+          .strict()
+          .default(() => structuredClone(DEFAULT_RATING_RULES)),
       })
       .strict()
       .prefault({}),
     keyAccounts: z
       .object({
         weights: z
-          .object({ volume: z.number().min(0), contract: z.number().min(0), growth: z.number().min(0), strategic: z.number().min(0), payment: z.number().min(0) })
+          .object({
+            volume: z.number().min(0),
+            contract: z.number().min(0),
+            growth: z.number().min(0),
+            strategic: z.number().min(0),
+            payment: z.number().min(0),
+          })
           .strict()
           .default(() => ({ ...DEFAULT_KEY_ACCOUNT_RULES.weights })),
         volumeFullAt: z.number().int().min(1).default(DEFAULT_KEY_ACCOUNT_RULES.volumeFullAt),
@@ -81,7 +107,17 @@ export const segmentsConfigSchema = z
     /** Customers per rebuild transaction (default 2000): bounds how long one chunk holds the database. */
     chunkSize: z.number().int().min(10).max(10_000).default(2000),
     /** The retailer's own condition kinds, beside the built-in ones. */
-    conditions: z.array(z.custom<AnyConditionKind>((v) => typeof v === 'object' && v !== null && typeof (v as AnyConditionKind).code === 'string' && typeof (v as AnyConditionKind).build === 'function')).default([]),
+    conditions: z
+      .array(
+        z.custom<AnyConditionKind>(
+          (v) =>
+            typeof v === 'object' &&
+            v !== null &&
+            typeof (v as AnyConditionKind).code === 'string' &&
+            typeof (v as AnyConditionKind).build === 'function',
+        ),
+      )
+      .default([]),
   })
   .strict();
 

@@ -26,13 +26,25 @@ export interface CreditCheck {
 }
 
 /** Checks a sale of `amount` on account against the limit. */
-export function checkCredit(account: { limit: number; outstanding: number; mode: CreditMode; onHold: boolean }, amount: number): CreditCheck {
+export function checkCredit(
+  account: { limit: number; outstanding: number; mode: CreditMode; onHold: boolean },
+  amount: number,
+): CreditCheck {
   const after = account.outstanding + amount;
   const excess = account.onHold ? amount : Math.max(0, after - account.limit);
-  const base = { limit: account.limit, outstanding: account.outstanding, after, available: Math.max(0, account.limit - account.outstanding), excess };
+  const base = {
+    limit: account.limit,
+    outstanding: account.outstanding,
+    after,
+    available: Math.max(0, account.limit - account.outstanding),
+    excess,
+  };
   if (excess === 0) return { decision: 'ok', ...base };
   if (account.onHold) return { decision: 'blocked', ...base };
-  return { decision: account.mode === 'block' ? 'blocked' : account.mode === 'warn' ? 'warn' : 'approval-required', ...base };
+  return {
+    decision: account.mode === 'block' ? 'blocked' : account.mode === 'warn' ? 'warn' : 'approval-required',
+    ...base,
+  };
 }
 
 /** An open or settled charge (a sale on account). */
@@ -48,10 +60,15 @@ export interface ChargeState {
 }
 
 /** How an amount settles charges, oldest first: the amount taken from each. */
-export function allocate(open: readonly ChargeState[], amount: number): Array<{ id: string; take: number; full: boolean }> {
+export function allocate(
+  open: readonly ChargeState[],
+  amount: number,
+): Array<{ id: string; take: number; full: boolean }> {
   const out: Array<{ id: string; take: number; full: boolean }> = [];
   let left = amount;
-  const ordered = [...open].sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : 1));
+  const ordered = [...open].sort(
+    (a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : 1),
+  );
   for (const c of ordered) {
     if (left <= 0) break;
     const due = c.amount - c.settled;
@@ -92,7 +109,11 @@ export interface CreditRating {
 }
 
 /** Rates a payment history at `now`. */
-export function rateCredit(charges: readonly ChargeState[], now: Date, rules: RatingRules = DEFAULT_RATING_RULES): CreditRating {
+export function rateCredit(
+  charges: readonly ChargeState[],
+  now: Date,
+  rules: RatingRules = DEFAULT_RATING_RULES,
+): CreditRating {
   let settled = 0;
   let onTime = 0;
   let daysOverdue = 0;

@@ -17,15 +17,27 @@ import {
   scan,
   shortTextSchema,
   staffCollection,
-  type Kernel,
   type RefundCollector,
   type RowOf,
   type StoreSession,
 } from '@clientele/core';
-import { creditAccountsCollection, creditApprovalsCollection, creditEntriesCollection, customerStatsCollection } from './collections.js';
+import {
+  creditAccountsCollection,
+  creditApprovalsCollection,
+  creditEntriesCollection,
+  customerStatsCollection,
+} from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import { CreditLimitError } from './credit-error.js';
-import { allocate, checkCredit, rateCredit, type ChargeState, type CreditCheck, type CreditMode, type CreditRating } from './credit-rules.js';
+import {
+  allocate,
+  checkCredit,
+  rateCredit,
+  type ChargeState,
+  type CreditCheck,
+  type CreditMode,
+  type CreditRating,
+} from './credit-rules.js';
 import type { ConditionRegistry } from './definition.js';
 import { refreshCustomer } from './stats-store.js';
 import type { SegmentsContext, SegmentsKernel } from './events.js';
@@ -45,7 +57,14 @@ export type CreditApproval = RowOf<typeof creditApprovalsCollection>;
 export async function chargesOf(session: StoreSession, customerId: string): Promise<ChargeState[]> {
   const out: ChargeState[] = [];
   for await (const e of scan(session, creditEntriesCollection, { where: { customerId, kind: 'charge' } })) {
-    out.push({ id: e.id, amount: e.amount, settled: e.settled, at: e.at, dueAt: e.dueAt ?? e.at, settledAt: e.settledAt });
+    out.push({
+      id: e.id,
+      amount: e.amount,
+      settled: e.settled,
+      at: e.at,
+      dueAt: e.dueAt ?? e.at,
+      settledAt: e.settledAt,
+    });
   }
   return out;
 }
@@ -59,9 +78,18 @@ export async function ratingOf(session: StoreSession, customerId: string, now: D
  * The credit ratings now of the customers with an account in a range of ids (`range`: a port
  * condition on `customerId`, empty for all), for a rebuild's chunk.
  */
-export async function ratingsInRange(session: StoreSession, range: Record<string, string>, now: Date, config: ResolvedSegmentsConfig): Promise<Map<string, string | null>> {
+export async function ratingsInRange(
+  session: StoreSession,
+  range: Record<string, string>,
+  now: Date,
+  config: ResolvedSegmentsConfig,
+): Promise<Map<string, string | null>> {
   const out = new Map<string, string | null>();
-  for await (const account of scan(session, creditAccountsCollection, Object.keys(range).length ? { where: { customerId: range } } : {})) {
+  for await (const account of scan(
+    session,
+    creditAccountsCollection,
+    Object.keys(range).length ? { where: { customerId: range } } : {},
+  )) {
     out.set(account.customerId, (await ratingOf(session, account.customerId, now, config)).rating);
   }
   return out;
@@ -115,14 +143,26 @@ export interface CreditStatus extends CreditRating {
 }
 
 /** Builds the credit service. */
-export function createCreditService(kernel: SegmentsKernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
-  async function loadAccount(session: StoreSession, customerId: string, path: Array<string | number> = ['customerId']): Promise<CreditAccount> {
+export function createCreditService(
+  kernel: SegmentsKernel,
+  config: ResolvedSegmentsConfig,
+  registry: ConditionRegistry,
+) {
+  async function loadAccount(
+    session: StoreSession,
+    customerId: string,
+    path: Array<string | number> = ['customerId'],
+  ): Promise<CreditAccount> {
     const account = await mustGet(session, creditAccountsCollection, customerId, 'credit account', { path });
     return account;
   }
 
   /** Appends an entry and moves the cached balance in the same transaction. */
-  async function append(ctx: SegmentsContext, account: CreditAccount, entry: Omit<CreditEntry, 'id' | 'at' | 'settled' | 'settledAt' | 'customerId'> & { id?: string }): Promise<{ entry: CreditEntry; outstanding: number }> {
+  async function append(
+    ctx: SegmentsContext,
+    account: CreditAccount,
+    entry: Omit<CreditEntry, 'id' | 'at' | 'settled' | 'settledAt' | 'customerId'> & { id?: string },
+  ): Promise<{ entry: CreditEntry; outstanding: number }> {
     const row = await ctx.tx.insert(creditEntriesCollection, {
       customerId: account.customerId,
       at: ctx.now,
@@ -136,14 +176,22 @@ export function createCreditService(kernel: SegmentsKernel, config: ResolvedSegm
   }
 
   /** Settles charges with `amount` (payments oldest due first, credit notes their own sale's charge first). */
-  async function settle(ctx: SegmentsContext, customerId: string, amount: number, purchaseId: string | null): Promise<void> {
+  async function settle(
+    ctx: SegmentsContext,
+    customerId: string,
+    amount: number,
+    purchaseId: string | null,
+  ): Promise<void> {
     const open = (await chargesOf(ctx.tx, customerId)).filter((c) => c.settled < c.amount);
     const own = purchaseId ? open.filter((c) => c.id === chargeIdOf(purchaseId)) : [];
     let left = amount;
     for (const group of [own, open.filter((c) => !own.includes(c))]) {
       for (const a of allocate(group, left)) {
         const charge = open.find((c) => c.id === a.id)!;
-        await ctx.tx.update(creditEntriesCollection, a.id, { settled: charge.settled + a.take, settledAt: a.full ? ctx.now : null });
+        await ctx.tx.update(creditEntriesCollection, a.id, {
+          settled: charge.settled + a.take,
+          settledAt: a.full ? ctx.now : null,
+        });
         left -= a.take;
       }
     }
@@ -152,7 +200,8 @@ export function createCreditService(kernel: SegmentsKernel, config: ResolvedSegm
   async function syncRating(ctx: SegmentsContext, customerId: string): Promise<void> {
     const rating = (await ratingOf(ctx.tx, customerId, ctx.now, config)).rating;
     const stats = await ctx.tx.get(customerStatsCollection, customerId);
-    if (stats && stats.creditRating !== rating) await refreshCustomer(ctx, customerId, config, registry, { creditRating: rating });
+    if (stats && stats.creditRating !== rating)
+      await refreshCustomer(ctx, customerId, config, registry, { creditRating: rating });
   }
 
   const setAccount = kernel.command({
@@ -162,13 +211,38 @@ export function createCreditService(kernel: SegmentsKernel, config: ResolvedSegm
     idempotency: 'optional',
     async run(ctx, input) {
       const customer = await ctx.tx.get(customersCollection, input.customerId);
-      if (!customer || customer.status !== 'active') throw new NotFoundError('customer', input.customerId, { path: ['customerId'] });
-      if (customer.kind === 'individual') throw invalid(['customerId'], 'not_organisation', 'credit accounts are for organisations and suppliers that buy');
+      if (customer?.status !== 'active')
+        throw new NotFoundError('customer', input.customerId, { path: ['customerId'] });
+      if (customer.kind === 'individual')
+        throw invalid(
+          ['customerId'],
+          'not_organisation',
+          'credit accounts are for organisations and suppliers that buy',
+        );
       const prev = await ctx.tx.get(creditAccountsCollection, input.customerId);
       const row = prev
-        ? await ctx.tx.update(creditAccountsCollection, input.customerId, { limit: input.limit, termsDays: input.termsDays, mode: input.mode, onHold: input.onHold, updatedAt: ctx.now })
-        : await ctx.tx.insert(creditAccountsCollection, { customerId: input.customerId, currency: kernel.currency, limit: input.limit, termsDays: input.termsDays, mode: input.mode, onHold: input.onHold, outstanding: 0, createdAt: ctx.now, updatedAt: ctx.now });
-      ctx.audit({ type: 'credit-account', id: input.customerId, customerId: input.customerId }, { limit: input.limit, termsDays: input.termsDays, mode: input.mode, onHold: input.onHold });
+        ? await ctx.tx.update(creditAccountsCollection, input.customerId, {
+            limit: input.limit,
+            termsDays: input.termsDays,
+            mode: input.mode,
+            onHold: input.onHold,
+            updatedAt: ctx.now,
+          })
+        : await ctx.tx.insert(creditAccountsCollection, {
+            customerId: input.customerId,
+            currency: kernel.currency,
+            limit: input.limit,
+            termsDays: input.termsDays,
+            mode: input.mode,
+            onHold: input.onHold,
+            outstanding: 0,
+            createdAt: ctx.now,
+            updatedAt: ctx.now,
+          });
+      ctx.audit(
+        { type: 'credit-account', id: input.customerId, customerId: input.customerId },
+        { limit: input.limit, termsDays: input.termsDays, mode: input.mode, onHold: input.onHold },
+      );
       return row;
     },
   });
@@ -178,12 +252,17 @@ export function createCreditService(kernel: SegmentsKernel, config: ResolvedSegm
     input: approveSchema,
     permission: 'credit.approve',
     idempotency: 'optional',
-    moves: { gives: ['credit'], limits: ['credit'], measure: "the part of the approved amount above the customer's credit limit" },
+    moves: {
+      gives: ['credit'],
+      limits: ['credit'],
+      measure: "the part of the approved amount above the customer's credit limit",
+    },
     async run(ctx, input) {
       const account = await loadAccount(ctx.tx, input.customerId);
       const check = checkCredit({ ...account, mode: account.mode as CreditMode }, input.amount);
       if (account.onHold) throw new CreditLimitError(account.customerId, check, true);
-      if (input.approvedBy && !(await ctx.tx.get(staffCollection, input.approvedBy))) throw new NotFoundError('staff', input.approvedBy, { path: ['approvedBy'] });
+      if (input.approvedBy && !(await ctx.tx.get(staffCollection, input.approvedBy)))
+        throw new NotFoundError('staff', input.approvedBy, { path: ['approvedBy'] });
       const { approvedBy } = await ctx.requireAuthority('credit', check.excess, input.approvedBy);
       const who = approvedBy ?? (ctx.actor.kind === 'staff' ? ctx.actor.staffId : `system:${ctx.actor.name}`);
       const row = await ctx.tx.insert(creditApprovalsCollection, {
@@ -196,7 +275,10 @@ export function createCreditService(kernel: SegmentsKernel, config: ResolvedSegm
         usedFor: null,
         createdAt: ctx.now,
       });
-      ctx.audit({ type: 'credit-approval', id: row.id, customerId: account.customerId }, { amount: input.amount, excess: check.excess, approvedBy: who });
+      ctx.audit(
+        { type: 'credit-approval', id: row.id, customerId: account.customerId },
+        { amount: input.amount, excess: check.excess, approvedBy: who },
+      );
       return row;
     },
   });
@@ -208,10 +290,23 @@ export function createCreditService(kernel: SegmentsKernel, config: ResolvedSegm
     idempotency: 'required',
     async run(ctx, input) {
       const account = await loadAccount(ctx.tx, input.customerId);
-      const { entry, outstanding } = await append(ctx, account, { kind: 'payment', amount: -input.amount, purchaseId: null, reference: input.reference ?? null, dueAt: null });
+      const { entry, outstanding } = await append(ctx, account, {
+        kind: 'payment',
+        amount: -input.amount,
+        purchaseId: null,
+        reference: input.reference ?? null,
+        dueAt: null,
+      });
       await settle(ctx, account.customerId, input.amount, null);
-      ctx.audit({ type: 'credit-account', id: account.customerId, customerId: account.customerId }, { entryId: entry.id, amount: input.amount });
-      await ctx.emit('credit.payment-recorded', { customerId: account.customerId, entryId: entry.id, amount: input.amount, outstanding }, { customerId: account.customerId });
+      ctx.audit(
+        { type: 'credit-account', id: account.customerId, customerId: account.customerId },
+        { entryId: entry.id, amount: input.amount },
+      );
+      await ctx.emit(
+        'credit.payment-recorded',
+        { customerId: account.customerId, entryId: entry.id, amount: input.amount, outstanding },
+        { customerId: account.customerId },
+      );
       await syncRating(ctx, account.customerId);
       return { entry, outstanding };
     },
@@ -233,10 +328,12 @@ export function createCreditService(kernel: SegmentsKernel, config: ResolvedSegm
     if (!purchase) return;
     const amount = onAccount(purchase.payments);
     if (amount === 0) return;
-    if (!purchase.customerId) throw invalid(['payments'], 'account_needs_customer', 'a sale on account needs a known customer');
+    if (!purchase.customerId)
+      throw invalid(['payments'], 'account_needs_customer', 'a sale on account needs a known customer');
     const account = await ctx.tx.get(creditAccountsCollection, purchase.customerId);
     if (!account) {
-      if (config.credit.requireAccount) throw invalid(['payments'], 'no_credit_account', `customer ${purchase.customerId} has no credit account`);
+      if (config.credit.requireAccount)
+        throw invalid(['payments'], 'no_credit_account', `customer ${purchase.customerId} has no credit account`);
       return;
     }
     const check = checkCredit({ ...account, mode: account.mode as CreditMode }, amount);
@@ -245,7 +342,12 @@ export function createCreditService(kernel: SegmentsKernel, config: ResolvedSegm
     if (check.decision === 'approval-required') {
       const approval = await findApproval(ctx, account.customerId, amount);
       if (approval) {
-        const used = await ctx.tx.consume(creditApprovalsCollection, approval.id, { status: 'active' }, { status: 'used', usedFor: purchaseId });
+        const used = await ctx.tx.consume(
+          creditApprovalsCollection,
+          approval.id,
+          { status: 'active' },
+          { status: 'used', usedFor: purchaseId },
+        );
         if (!used) throw new CreditLimitError(account.customerId, check, false);
         approvedBy = approval.approvedBy;
       } else {
@@ -253,13 +355,34 @@ export function createCreditService(kernel: SegmentsKernel, config: ResolvedSegm
         approvedBy = ctx.actor.kind === 'staff' ? ctx.actor.staffId : `system:${ctx.actor.name}`;
       }
     }
-    await append(ctx, account, { id: chargeIdOf(purchaseId), kind: 'charge', amount, purchaseId, reference: purchase.receiptNo, dueAt: new Date(purchase.occurredAt.getTime() + account.termsDays * DAY_MS) });
+    await append(ctx, account, {
+      id: chargeIdOf(purchaseId),
+      kind: 'charge',
+      amount,
+      purchaseId,
+      reference: purchase.receiptNo,
+      dueAt: new Date(purchase.occurredAt.getTime() + account.termsDays * DAY_MS),
+    });
     if (check.decision !== 'ok') {
-      await ctx.emit('credit.limit-exceeded', { customerId: account.customerId, purchaseId, decision: check.decision === 'warn' ? 'warn' : 'approved', excess: check.excess, approvedBy }, { customerId: account.customerId });
+      await ctx.emit(
+        'credit.limit-exceeded',
+        {
+          customerId: account.customerId,
+          purchaseId,
+          decision: check.decision === 'warn' ? 'warn' : 'approved',
+          excess: check.excess,
+          approvedBy,
+        },
+        { customerId: account.customerId },
+      );
     }
   }
 
-  async function findApproval(ctx: SegmentsContext, customerId: string, amount: number): Promise<CreditApproval | undefined> {
+  async function findApproval(
+    ctx: SegmentsContext,
+    customerId: string,
+    amount: number,
+  ): Promise<CreditApproval | undefined> {
     for await (const a of scan(ctx.tx, creditApprovalsCollection, { where: { customerId, status: 'active' } })) {
       if (a.expiresAt.getTime() > ctx.now.getTime() && a.maxAmount >= amount) return a;
     }
@@ -276,7 +399,8 @@ export function createCreditService(kernel: SegmentsKernel, config: ResolvedSegm
     const c = await ctx.tx.get(creditEntriesCollection, chargeIdOf(purchaseId));
     if (!c) return;
     let credited = 0;
-    for await (const e of scan(ctx.tx, creditEntriesCollection, { where: { purchaseId, kind: 'credit-note' } })) credited -= e.amount;
+    for await (const e of scan(ctx.tx, creditEntriesCollection, { where: { purchaseId, kind: 'credit-note' } }))
+      credited -= e.amount;
     const left = refund === null ? Number.MAX_SAFE_INTEGER : refund.left();
     const amount = Math.min(left, c.amount - credited);
     if (amount <= 0) return;
@@ -300,14 +424,29 @@ export function createCreditService(kernel: SegmentsKernel, config: ResolvedSegm
     const open = charges
       .filter((c) => c.settled < c.amount)
       .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())
-      .map((c) => ({ entryId: c.id, purchaseId: purchaseOfCharge(c.id), amount: c.amount, due: c.amount - c.settled, dueAt: c.dueAt }));
-    return { account, available: Math.max(0, account.limit - account.outstanding), open, ...(await ratingOf(kernel.store, id, now, config)) };
+      .map((c) => ({
+        entryId: c.id,
+        purchaseId: purchaseOfCharge(c.id),
+        amount: c.amount,
+        due: c.amount - c.settled,
+        dueAt: c.dueAt,
+      }));
+    return {
+      account,
+      available: Math.max(0, account.limit - account.outstanding),
+      open,
+      ...(await ratingOf(kernel.store, id, now, config)),
+    };
   }
 
   async function ledger(customerId: string): Promise<CreditEntry[]> {
     const id = parseInput(idSchema, customerId, ['customerId']);
     const out: CreditEntry[] = [];
-    for await (const e of scan(kernel.store, creditEntriesCollection, { where: { customerId: id }, orderBy: [{ field: 'at' }] })) out.push(e);
+    for await (const e of scan(kernel.store, creditEntriesCollection, {
+      where: { customerId: id },
+      orderBy: [{ field: 'at' }],
+    }))
+      out.push(e);
     return out;
   }
 
@@ -316,15 +455,30 @@ export function createCreditService(kernel: SegmentsKernel, config: ResolvedSegm
       /** Opens or changes an organisation's credit account (a negative limit is refused). */
       setAccount,
       /** Checks a sale on account before it is rung up; changes nothing. Needs `credit.read`. */
-      check: kernel.query({ name: 'segments.credit.check', permission: READ, reads: (_check, [customerId]) => [customerId], run: check }),
+      check: kernel.query({
+        name: 'segments.credit.check',
+        permission: READ,
+        reads: (_check, [customerId]) => [customerId],
+        run: check,
+      }),
       /** Approves, ahead of the sale, one sale on account past the limit (needs `credit` authority for the excess). */
       approve,
       /** Records a payment; it settles the oldest charges first. */
       recordPayment,
       /** The account, its rating (A-D) and open charges. Needs `credit.read`. */
-      status: kernel.query({ name: 'segments.credit.status', permission: READ, reads: (s) => [s.account.customerId], run: status }),
+      status: kernel.query({
+        name: 'segments.credit.status',
+        permission: READ,
+        reads: (s) => [s.account.customerId],
+        run: status,
+      }),
       /** Every ledger entry of a customer, oldest first. Needs `credit.read`. */
-      ledger: kernel.query({ name: 'segments.credit.ledger', permission: READ, reads: (_entries, [customerId]) => [customerId], run: ledger }),
+      ledger: kernel.query({
+        name: 'segments.credit.ledger',
+        permission: READ,
+        reads: (_entries, [customerId]) => [customerId],
+        run: ledger,
+      }),
     },
     onSale,
     onReversal,

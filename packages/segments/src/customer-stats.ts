@@ -59,7 +59,11 @@ export function windowStartOf(now: Date, settings: Pick<StatsSettings, 'windowDa
 }
 
 /** The summary of visits in time order (see {@link PurchaseSummary}) as of `now`. */
-export function summaryOfVisits(visits: readonly VisitGroup[], now: Date, settings: Pick<StatsSettings, 'windowDays'>): PurchaseSummary {
+export function summaryOfVisits(
+  visits: readonly VisitGroup[],
+  now: Date,
+  settings: Pick<StatsSettings, 'windowDays'>,
+): PurchaseSummary {
   const windowStart = windowStartOf(now, settings);
   const times: number[] = [];
   let spend = 0;
@@ -87,7 +91,8 @@ export function statsFromSummary(summary: PurchaseSummary | null, now: Date, set
   // The times are ascending: count back from the latest while they are inside the window.
   for (let i = n - 1; i >= 0 && times[i]! >= windowStart; i--) windowVisits++;
   const gaps: number[] = [];
-  for (let i = Math.max(1, n - settings.maxGaps); i < n; i++) gaps.push(Math.round((times[i]! - times[i - 1]!) / HOUR_MS));
+  for (let i = Math.max(1, n - settings.maxGaps); i < n; i++)
+    gaps.push(Math.round((times[i]! - times[i - 1]!) / HOUR_MS));
   const spend = summary?.spend ?? 0;
   return {
     firstPurchaseAt: n ? new Date(times[0]!) : null,
@@ -157,7 +162,14 @@ export class FigureScratch {
   ownHours = Number.NaN;
 
   /** Reads one customer's purchase summary (`times` empty: never bought), as {@link statsFromSummary} does. */
-  read(times: readonly number[], spend: number, windowSpend: number, now: Date, settings: StatsSettings, churn: ChurnSettings): void {
+  read(
+    times: readonly number[],
+    spend: number,
+    windowSpend: number,
+    now: Date,
+    settings: StatsSettings,
+    churn: ChurnSettings,
+  ): void {
     const n = times.length;
     const windowStart = windowStartOf(now, settings);
     let windowVisits = 0;
@@ -176,7 +188,8 @@ export class FigureScratch {
     this.windowSpend = windowSpend;
     this.gapCount = count;
     this.typicalGap = count ? sorted[Math.floor((count - 1) / 2)]! : Number.NaN;
-    this.ownHours = count >= churn.minGaps ? Math.max(churn.minHours, sorted[percentileRank(count, churn.percentile)]!) : Number.NaN;
+    this.ownHours =
+      count >= churn.minGaps ? Math.max(churn.minHours, sorted[percentileRank(count, churn.percentile)]!) : Number.NaN;
   }
 }
 
@@ -222,7 +235,11 @@ export interface ChurnThreshold {
 }
 
 /** The churn threshold of a customer: a high percentile of their own gaps, else the population's. */
-export function churnThreshold(gaps: readonly number[], settings: ChurnSettings, populationHours: number | null): ChurnThreshold | null {
+export function churnThreshold(
+  gaps: readonly number[],
+  settings: ChurnSettings,
+  populationHours: number | null,
+): ChurnThreshold | null {
   const own = ownChurnHours(gaps, settings);
   if (own !== null) return { hours: own, basis: 'own' };
   if (populationHours !== null) return { hours: Math.max(settings.minHours, populationHours), basis: 'population' };
@@ -253,15 +270,27 @@ export function hoursToDays(hours: number): number {
  * Why a customer is at risk, in words: "usually every 6 days, now 23" (own rhythm) or
  * "customers usually return within 30 days, now 45" (population fallback).
  */
-export function churnReason(s: { lastPurchaseAt: Date | null; typicalGapHours: number | null; churnBasis: string | null; churnThresholdHours: number | null }, now: Date): string | null {
+export function churnReason(
+  s: {
+    lastPurchaseAt: Date | null;
+    typicalGapHours: number | null;
+    churnBasis: string | null;
+    churnThresholdHours: number | null;
+  },
+  now: Date,
+): string | null {
   if (!s.lastPurchaseAt || s.churnThresholdHours === null) return null;
   const since = Math.floor((now.getTime() - s.lastPurchaseAt.getTime()) / DAY_MS);
-  if (s.churnBasis === 'own' && s.typicalGapHours !== null) return `usually every ${hoursToDays(s.typicalGapHours)} days, now ${since}`;
+  if (s.churnBasis === 'own' && s.typicalGapHours !== null)
+    return `usually every ${hoursToDays(s.typicalGapHours)} days, now ${since}`;
   return `customers usually return within ${hoursToDays(s.churnThresholdHours)} days, now ${since}`;
 }
 
 /** Categories by spend, largest first (ties by code), at most `limit`. */
-export function topCategories(categories: Readonly<Record<string, number>>, limit = 5): Array<{ category: string; spend: number }> {
+export function topCategories(
+  categories: Readonly<Record<string, number>>,
+  limit = 5,
+): Array<{ category: string; spend: number }> {
   return Object.entries(categories)
     .filter(([, v]) => v > 0)
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))

@@ -27,7 +27,12 @@ export const conditionSchema: z.ZodType<ConditionInput> = z.lazy(() =>
     z.object({ all: z.array(conditionSchema).min(1).max(50) }).strict(),
     z.object({ any: z.array(conditionSchema).min(1).max(50) }).strict(),
     z.object({ field: z.string().min(1).max(100), op: z.enum(COMPARISON_OPS), value: z.unknown().optional() }).strict(),
-    z.object({ condition: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'condition codes are lower-case words'), args: z.record(z.string(), z.unknown()).optional() }).strict(),
+    z
+      .object({
+        condition: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'condition codes are lower-case words'),
+        args: z.record(z.string(), z.unknown()).optional(),
+      })
+      .strict(),
   ]),
 ) as z.ZodType<ConditionInput>;
 
@@ -81,10 +86,22 @@ export type Predicate =
   | { type: 'compare'; field: string; op: Exclude<ComparisonOp, 'between' | 'contains'>; value: PredicateValue }
   | { type: 'tag'; tag: string }
   | { type: 'attribute'; name: string; op: Exclude<ComparisonOp, 'between' | 'contains'>; value: PredicateValue }
-  | { type: 'category'; category: string; op: Exclude<ComparisonOp, 'between' | 'contains' | 'isNull' | 'in'>; value: number };
+  | {
+      type: 'category';
+      category: string;
+      op: Exclude<ComparisonOp, 'between' | 'contains' | 'isNull' | 'in'>;
+      value: number;
+    };
 
 /** A value in a compiled predicate. */
-export type PredicateValue = string | number | boolean | null | Date | RelativeDate | ReadonlyArray<string | number | boolean>;
+export type PredicateValue =
+  | string
+  | number
+  | boolean
+  | null
+  | Date
+  | RelativeDate
+  | ReadonlyArray<string | number | boolean>;
 
 /**
  * A named, parameterised condition kind (the Vendure model): a definition picks it by `code` and fills
@@ -105,7 +122,6 @@ export interface ConditionKind<A = Record<string, unknown>> {
  * A condition kind whatever its args, as the module's configuration takes them: each kind parses its
  * own args with its schema before `build` sees them.
  */
-// biome-ignore lint/suspicious/noExplicitAny: kinds differ in their args; `unknown` or `never` would refuse kinds with real ones.
 export type AnyConditionKind = ConditionKind<any>;
 
 /** Declares a condition kind with its args typed. */
@@ -197,9 +213,16 @@ const MAX_DEPTH = 12;
 export const DEFINITION_LIMITS: JsonLimits = Object.freeze({ maxDepth: 2 * MAX_DEPTH + 8, maxBytes: 256 * 1024 });
 
 /** The first way `input` is not a plain JSON value within {@link DEFINITION_LIMITS}, or `null`. */
-export function definitionJsonIssue(input: unknown, prefix: ReadonlyArray<string | number> = []): ValidationIssue | null {
+export function definitionJsonIssue(
+  input: unknown,
+  prefix: ReadonlyArray<string | number> = [],
+): ValidationIssue | null {
   const issue = plainJsonIssue(input, DEFINITION_LIMITS, prefix);
-  if (issue?.code === 'too_deep') return { ...issue, message: `conditions nest at most ${MAX_DEPTH} levels (${DEFINITION_LIMITS.maxDepth} levels of JSON)` };
+  if (issue?.code === 'too_deep')
+    return {
+      ...issue,
+      message: `conditions nest at most ${MAX_DEPTH} levels (${DEFINITION_LIMITS.maxDepth} levels of JSON)`,
+    };
   return issue;
 }
 
@@ -209,7 +232,8 @@ export function definitionJsonIssue(input: unknown, prefix: ReadonlyArray<string
  */
 export const definitionInputSchema: z.ZodType<unknown> = z.unknown().superRefine((value, ctx) => {
   const issue = definitionJsonIssue(value);
-  if (issue) ctx.addIssue({ code: 'custom', message: issue.message, path: [...issue.path], params: { code: issue.code } });
+  if (issue)
+    ctx.addIssue({ code: 'custom', message: issue.message, path: [...issue.path], params: { code: issue.code } });
 });
 
 type Path = Array<string | number>;
@@ -223,7 +247,10 @@ function scalarOk(kind: SegmentFieldKind, v: unknown): boolean {
     case 'boolean':
       return typeof v === 'boolean';
     case 'timestamp':
-      return (typeof v === 'string' && !Number.isNaN(Date.parse(v)) && /^\d{4}-\d{2}-\d{2}/.test(v)) || relativeDateSchema.safeParse(v).success;
+      return (
+        (typeof v === 'string' && !Number.isNaN(Date.parse(v)) && /^\d{4}-\d{2}-\d{2}/.test(v)) ||
+        relativeDateSchema.safeParse(v).success
+      );
   }
 }
 
@@ -238,13 +265,23 @@ function toValue(kind: SegmentFieldKind, v: unknown): PredicateValue {
  * Otherwise every problem is reported at once as a `ValidationError` naming its path (`unknown_field`,
  * `type_mismatch`, `unknown_condition`, or the args schema's own codes).
  */
-export function compileCondition(input: unknown, registry: ConditionRegistry, prefix: ReadonlyArray<string | number> = ['definition']): Predicate {
+export function compileCondition(
+  input: unknown,
+  registry: ConditionRegistry,
+  prefix: ReadonlyArray<string | number> = ['definition'],
+): Predicate {
   // Bounded first: the shape check below recurses, and a deep enough input would overflow the stack.
   const bad = definitionJsonIssue(input, prefix);
   if (bad) throw new ValidationError([bad]);
   const parsed = conditionSchema.safeParse(input);
   if (!parsed.success) {
-    throw new ValidationError(parsed.error.issues.map((i) => ({ path: [...prefix, ...i.path.map((p) => (typeof p === 'number' ? p : String(p)))], code: i.code, message: i.message })));
+    throw new ValidationError(
+      parsed.error.issues.map((i) => ({
+        path: [...prefix, ...i.path.map((p) => (typeof p === 'number' ? p : String(p)))],
+        code: i.code,
+        message: i.message,
+      })),
+    );
   }
   const issues: ValidationIssue[] = [];
   const out = compile(parsed.data, [...prefix], 0, issues, registry, []);
@@ -252,32 +289,64 @@ export function compileCondition(input: unknown, registry: ConditionRegistry, pr
   return out;
 }
 
-function compile(c: ConditionInput, path: Path, depth: number, issues: ValidationIssue[], registry: ConditionRegistry, expanding: string[]): Predicate {
+function compile(
+  c: ConditionInput,
+  path: Path,
+  depth: number,
+  issues: ValidationIssue[],
+  registry: ConditionRegistry,
+  expanding: string[],
+): Predicate {
   if (depth > MAX_DEPTH) {
     issues.push({ path, code: 'too_deep', message: `conditions nest at most ${MAX_DEPTH} levels` });
     return { type: 'and', items: [] };
   }
-  if ('all' in c) return { type: 'and', items: c.all.map((x, i) => compile(x, [...path, 'all', i], depth + 1, issues, registry, expanding)) };
-  if ('any' in c) return { type: 'or', items: c.any.map((x, i) => compile(x, [...path, 'any', i], depth + 1, issues, registry, expanding)) };
+  if ('all' in c)
+    return {
+      type: 'and',
+      items: c.all.map((x, i) => compile(x, [...path, 'all', i], depth + 1, issues, registry, expanding)),
+    };
+  if ('any' in c)
+    return {
+      type: 'or',
+      items: c.any.map((x, i) => compile(x, [...path, 'any', i], depth + 1, issues, registry, expanding)),
+    };
   if ('condition' in c) {
     const kind = registry.get(c.condition);
     if (!kind) {
-      issues.push({ path: [...path, 'condition'], code: 'unknown_condition', message: `unknown condition kind ${c.condition}; known: ${[...registry.keys()].join(', ')}` });
+      issues.push({
+        path: [...path, 'condition'],
+        code: 'unknown_condition',
+        message: `unknown condition kind ${c.condition}; known: ${[...registry.keys()].join(', ')}`,
+      });
       return { type: 'and', items: [] };
     }
     if (expanding.includes(kind.code)) {
-      issues.push({ path: [...path, 'condition'], code: 'recursive_condition', message: `condition kind ${kind.code} refers to itself` });
+      issues.push({
+        path: [...path, 'condition'],
+        code: 'recursive_condition',
+        message: `condition kind ${kind.code} refers to itself`,
+      });
       return { type: 'and', items: [] };
     }
     const args = (kind.args as z.ZodType).safeParse(c.args ?? {});
     if (!args.success) {
-      for (const i of args.error.issues) issues.push({ path: [...path, 'args', ...i.path.map((p) => (typeof p === 'number' ? p : String(p)))], code: i.code, message: i.message });
+      for (const i of args.error.issues)
+        issues.push({
+          path: [...path, 'args', ...i.path.map((p) => (typeof p === 'number' ? p : String(p)))],
+          code: i.code,
+          message: i.message,
+        });
       return { type: 'and', items: [] };
     }
     const built = (kind as ConditionKind<unknown>).build(args.data);
     const shape = conditionSchema.safeParse(built);
     if (!shape.success) {
-      issues.push({ path: [...path, 'condition'], code: 'invalid_condition_kind', message: `condition kind ${kind.code} built an invalid condition` });
+      issues.push({
+        path: [...path, 'condition'],
+        code: 'invalid_condition_kind',
+        message: `condition kind ${kind.code} built an invalid condition`,
+      });
       return { type: 'and', items: [] };
     }
     // Problems inside a built condition come from the args: report them there.
@@ -286,37 +355,56 @@ function compile(c: ConditionInput, path: Path, depth: number, issues: Validatio
   return compileField(c, path, issues);
 }
 
-function compileField(c: { field: string; op: ComparisonOp; value?: unknown }, path: Path, issues: ValidationIssue[]): Predicate {
+function compileField(
+  c: { field: string; op: ComparisonOp; value?: unknown },
+  path: Path,
+  issues: ValidationIssue[],
+): Predicate {
   const bad = (code: string, message: string, at: 'field' | 'value' | 'op' = 'value'): Predicate => {
     issues.push({ path: [...path, at], code, message });
     return { type: 'and', items: [] };
   };
   if (c.field === 'tags') {
-    if (c.op !== 'contains' || typeof c.value !== 'string' || c.value.length === 0) return bad('type_mismatch', 'tags take op contains with a tag (text)');
+    if (c.op !== 'contains' || typeof c.value !== 'string' || c.value.length === 0)
+      return bad('type_mismatch', 'tags take op contains with a tag (text)');
     return { type: 'tag', tag: c.value };
   }
   if (c.field.startsWith('categories.')) {
     const category = c.field.slice('categories.'.length);
     if (!category) return bad('unknown_field', 'name a category: categories.<code>', 'field');
-    if (!['eq', 'ne', 'gt', 'gte', 'lt', 'lte'].includes(c.op)) return bad('type_mismatch', 'category spend takes eq, ne, gt, gte, lt or lte', 'op');
-    if (!scalarOk('integer', c.value)) return bad('type_mismatch', `categories.${category} is an integer (minor units)`);
+    if (!['eq', 'ne', 'gt', 'gte', 'lt', 'lte'].includes(c.op))
+      return bad('type_mismatch', 'category spend takes eq, ne, gt, gte, lt or lte', 'op');
+    if (!scalarOk('integer', c.value))
+      return bad('type_mismatch', `categories.${category} is an integer (minor units)`);
     return { type: 'category', category, op: c.op as 'eq', value: c.value as number };
   }
   let kind: SegmentFieldKind | 'any';
   let attribute: string | null = null;
   if (c.field.startsWith('attributes.')) {
     attribute = c.field.slice('attributes.'.length);
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(attribute)) return bad('unknown_field', 'attributes.<name> with a plain name', 'field');
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(attribute))
+      return bad('unknown_field', 'attributes.<name> with a plain name', 'field');
     kind = 'any';
   } else {
     const spec = SEGMENT_FIELDS[c.field];
-    if (!spec) return bad('unknown_field', `unknown field ${c.field}; known: ${Object.keys(SEGMENT_FIELDS).join(', ')}, tags, attributes.<name>, categories.<code>`, 'field');
+    if (!spec)
+      return bad(
+        'unknown_field',
+        `unknown field ${c.field}; known: ${Object.keys(SEGMENT_FIELDS).join(', ')}, tags, attributes.<name>, categories.<code>`,
+        'field',
+      );
     kind = spec.kind;
   }
-  const ok = (v: unknown) => (kind === 'any' ? ['string', 'number', 'boolean'].includes(typeof v) && (typeof v !== 'number' || Number.isFinite(v)) : scalarOk(kind, v));
-  const kindName = kind === 'any' ? 'text, number or boolean' : kind === 'timestamp' ? 'timestamp (ISO text or { daysAgo })' : kind;
+  const ok = (v: unknown) =>
+    kind === 'any'
+      ? ['string', 'number', 'boolean'].includes(typeof v) && (typeof v !== 'number' || Number.isFinite(v))
+      : scalarOk(kind, v);
+  const kindName =
+    kind === 'any' ? 'text, number or boolean' : kind === 'timestamp' ? 'timestamp (ISO text or { daysAgo })' : kind;
   const wrap = (op: Exclude<ComparisonOp, 'between' | 'contains'>, value: PredicateValue): Predicate =>
-    attribute !== null ? { type: 'attribute', name: attribute, op, value } : { type: 'compare', field: c.field, op, value };
+    attribute !== null
+      ? { type: 'attribute', name: attribute, op, value }
+      : { type: 'compare', field: c.field, op, value };
   switch (c.op) {
     case 'contains':
       return bad('type_mismatch', 'contains applies to tags only', 'op');
@@ -324,17 +412,27 @@ function compileField(c: { field: string; op: ComparisonOp; value?: unknown }, p
       if (typeof c.value !== 'boolean') return bad('type_mismatch', 'isNull takes true or false');
       return wrap('isNull', c.value);
     case 'in':
-      if (!Array.isArray(c.value) || c.value.length > 1000 || !c.value.every(ok) || (kind === 'timestamp')) return bad('type_mismatch', `in takes a list of ${kindName}${kind === 'timestamp' ? ' (not for timestamps)' : ''}`);
+      if (!Array.isArray(c.value) || c.value.length > 1000 || !c.value.every(ok) || kind === 'timestamp')
+        return bad(
+          'type_mismatch',
+          `in takes a list of ${kindName}${kind === 'timestamp' ? ' (not for timestamps)' : ''}`,
+        );
       return wrap('in', c.value as Array<string | number | boolean>);
     case 'between': {
-      if (!Array.isArray(c.value) || c.value.length !== 2 || !c.value.every(ok)) return bad('type_mismatch', `between takes [low, high] of ${kindName}`);
+      if (!Array.isArray(c.value) || c.value.length !== 2 || !c.value.every(ok))
+        return bad('type_mismatch', `between takes [low, high] of ${kindName}`);
       const [lo, hi] = c.value as unknown[];
       if (kind === 'boolean') return bad('type_mismatch', 'between does not apply to booleans', 'op');
-      return { type: 'and', items: [wrap('gte', toValue(kind as SegmentFieldKind, lo)), wrap('lte', toValue(kind as SegmentFieldKind, hi))] };
+      return {
+        type: 'and',
+        items: [wrap('gte', toValue(kind as SegmentFieldKind, lo)), wrap('lte', toValue(kind as SegmentFieldKind, hi))],
+      };
     }
     default:
-      if (!ok(c.value)) return bad('type_mismatch', `${c.field} is ${kind === 'any' ? 'compared with' : 'a'} ${kindName}`);
-      if (kind === 'boolean' && c.op !== 'eq' && c.op !== 'ne') return bad('type_mismatch', `${c.field} is a boolean: use eq or ne`, 'op');
+      if (!ok(c.value))
+        return bad('type_mismatch', `${c.field} is ${kind === 'any' ? 'compared with' : 'a'} ${kindName}`);
+      if (kind === 'boolean' && c.op !== 'eq' && c.op !== 'ne')
+        return bad('type_mismatch', `${c.field} is a boolean: use eq or ne`, 'op');
       return wrap(c.op, kind === 'any' ? (c.value as PredicateValue) : toValue(kind, c.value));
   }
 }
@@ -345,7 +443,9 @@ const DAY_MS = 86_400_000;
 export function resolveValue(v: PredicateValue, now: Date): PredicateValue {
   if (v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v)) {
     const r = v as RelativeDate;
-    return 'daysAgo' in r ? new Date(now.getTime() - r.daysAgo * DAY_MS) : new Date(now.getTime() + r.daysAhead * DAY_MS);
+    return 'daysAgo' in r
+      ? new Date(now.getTime() - r.daysAgo * DAY_MS)
+      : new Date(now.getTime() + r.daysAhead * DAY_MS);
   }
   return v;
 }
@@ -383,7 +483,9 @@ function compareOp(v: unknown, op: string, arg: PredicateValue): boolean {
 }
 
 function sameKind(a: unknown, b: unknown): boolean {
-  return (a instanceof Date && b instanceof Date) || (typeof a === typeof b && !(a instanceof Date) && !(b instanceof Date));
+  return (
+    (a instanceof Date && b instanceof Date) || (typeof a === typeof b && !(a instanceof Date) && !(b instanceof Date))
+  );
 }
 
 /** Whether a target satisfies a predicate at `now`. */

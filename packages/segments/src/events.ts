@@ -13,7 +13,13 @@ export type SegmentEvents = {
   /** A rebuild finished (or was cancelled after some chunks). */
   'segments.rebuilt': { customers: number; joined: number; left: number; parts: string[]; cancelled: boolean };
   /** A sale on account passed the credit limit and went through (warned, or approved by someone with authority). */
-  'credit.limit-exceeded': { customerId: string; purchaseId: string; decision: 'warn' | 'approved'; excess: number; approvedBy: string | null };
+  'credit.limit-exceeded': {
+    customerId: string;
+    purchaseId: string;
+    decision: 'warn' | 'approved';
+    excess: number;
+    approvedBy: string | null;
+  };
   /** A payment on account was recorded. */
   'credit.payment-recorded': { customerId: string; entryId: string; amount: number; outstanding: number };
   /** A customer became a key account. */

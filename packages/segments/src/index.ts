@@ -6,7 +6,15 @@
  *
  * @packageDocumentation
  */
-export { segments, createSegmentsApi, defineSegmentSchema, type SegmentsApi, type Segment, type DefineSegmentInput, type CustomerStats } from './segments-module.js';
+export {
+  segments,
+  createSegmentsApi,
+  defineSegmentSchema,
+  type SegmentsApi,
+  type Segment,
+  type DefineSegmentInput,
+  type CustomerStats,
+} from './segments-module.js';
 export { segmentsConfigSchema, type SegmentsConfig, type ResolvedSegmentsConfig } from './config.js';
 export type { SegmentEvents, SegmentsContext, SegmentsEventMap } from './events.js';
 export {
@@ -69,9 +77,27 @@ export {
   type ChurnSettings,
   type ChurnThreshold,
 } from './customer-stats.js';
-export { checkCredit, allocate as allocatePayment, rateCredit, DEFAULT_RATING_RULES, type CreditCheck, type CreditDecision, type CreditMode, type ChargeState, type CreditRating, type RatingRules } from './credit-rules.js';
+export {
+  checkCredit,
+  allocate as allocatePayment,
+  rateCredit,
+  DEFAULT_RATING_RULES,
+  type CreditCheck,
+  type CreditDecision,
+  type CreditMode,
+  type ChargeState,
+  type CreditRating,
+  type RatingRules,
+} from './credit-rules.js';
 export { CreditLimitError } from './credit-error.js';
-export { keyAccountScore, DEFAULT_KEY_ACCOUNT_RULES, type KeyAccountFactors, type KeyAccountRules, type KeyAccountScore, type KeyAccountWeights } from './key-account-score.js';
+export {
+  keyAccountScore,
+  DEFAULT_KEY_ACCOUNT_RULES,
+  type KeyAccountFactors,
+  type KeyAccountRules,
+  type KeyAccountScore,
+  type KeyAccountWeights,
+} from './key-account-score.js';
 export { mergePolicies, policySchema, type SegmentPolicy, type MergedPolicy } from './policy.js';
 export { pairMetrics, PairCounter, nextCategories, type PairCounts } from './bought-together.js';
 export {
@@ -88,8 +114,25 @@ export {
   segmentMigrations,
   type StatsRow,
 } from './collections.js';
-export { REBUILD_PARTS, rebuildSchema, type RebuildPart, type RebuildInput, type RebuildProgress, type RebuildResult } from './rebuild.js';
-export { setAccountSchema, approveSchema, creditCheckSchema, paymentSchema as creditPaymentSchema, chargeIdOf, type CreditAccount, type CreditEntry, type CreditApproval, type CreditStatus } from './credit-service.js';
+export {
+  REBUILD_PARTS,
+  rebuildSchema,
+  type RebuildPart,
+  type RebuildInput,
+  type RebuildProgress,
+  type RebuildResult,
+} from './rebuild.js';
+export {
+  setAccountSchema,
+  approveSchema,
+  creditCheckSchema,
+  paymentSchema as creditPaymentSchema,
+  chargeIdOf,
+  type CreditAccount,
+  type CreditEntry,
+  type CreditApproval,
+  type CreditStatus,
+} from './credit-service.js';
 export { assessSchema, visitSchema, type KeyAccount } from './key-account-service.js';
 export { REPORT_DIMENSIONS, structureSchema, type StructureInput, type StructureRow } from './report-service.js';
 export { boughtTogetherSchema, type BoughtTogether } from './recommendation-service.js';

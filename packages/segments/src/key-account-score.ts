@@ -51,7 +51,12 @@ export interface KeyAccountScore {
 const PAYMENT: Record<string, number> = { A: 1, B: 2 / 3, C: 1 / 3, D: 0 };
 
 /** Scores a customer: window spend, the staff's factors and the credit rating (unrated counts half). */
-export function keyAccountScore(windowSpend: number, f: KeyAccountFactors, creditRating: string | null, rules: KeyAccountRules = DEFAULT_KEY_ACCOUNT_RULES): KeyAccountScore {
+export function keyAccountScore(
+  windowSpend: number,
+  f: KeyAccountFactors,
+  creditRating: string | null,
+  rules: KeyAccountRules = DEFAULT_KEY_ACCOUNT_RULES,
+): KeyAccountScore {
   const factors = {
     volume: Math.min(1, Math.max(0, windowSpend) / rules.volumeFullAt),
     contract: Math.min(1, f.contractMonths / rules.contractFullAt),
@@ -61,7 +66,12 @@ export function keyAccountScore(windowSpend: number, f: KeyAccountFactors, credi
   };
   const w = rules.weights;
   const total = w.volume + w.contract + w.growth + w.strategic + w.payment;
-  const sum = factors.volume * w.volume + factors.contract * w.contract + factors.growth * w.growth + factors.strategic * w.strategic + factors.payment * w.payment;
+  const sum =
+    factors.volume * w.volume +
+    factors.contract * w.contract +
+    factors.growth * w.growth +
+    factors.strategic * w.strategic +
+    factors.payment * w.payment;
   const score = total > 0 ? Math.round((100 * sum) / total) : 0;
   return { factors, score, isKey: score >= rules.threshold };
 }

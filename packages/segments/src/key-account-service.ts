@@ -16,7 +16,6 @@ import {
   shortTextSchema,
   staffCollection,
   type CommandOptions,
-  type Kernel,
   type RowOf,
   type StoreSession,
 } from '@clientele/core';
@@ -50,15 +49,25 @@ export const assessSchema = z
   .strict();
 
 /** Input of `keyAccounts.recordVisit`. */
-export const visitSchema = z.object({ customerId: idSchema, at: instantSchema.optional(), summary: shortTextSchema }).strict();
+export const visitSchema = z
+  .object({ customerId: idSchema, at: instantSchema.optional(), summary: shortTextSchema })
+  .strict();
 
 /**
  * The key-account assessments of the customers in a range of ids (`range`: a port condition on
  * `customerId`, empty for all), by customer, for a rebuild's chunk.
  */
-export async function keyAccountsInRange(session: StoreSession, range: Record<string, string>): Promise<Map<string, KeyAccount>> {
+export async function keyAccountsInRange(
+  session: StoreSession,
+  range: Record<string, string>,
+): Promise<Map<string, KeyAccount>> {
   const out = new Map<string, KeyAccount>();
-  for await (const k of scan(session, keyAccountsCollection, Object.keys(range).length ? { where: { customerId: range } } : {})) out.set(k.customerId, k);
+  for await (const k of scan(
+    session,
+    keyAccountsCollection,
+    Object.keys(range).length ? { where: { customerId: range } } : {},
+  ))
+    out.set(k.customerId, k);
   return out;
 }
 
@@ -73,7 +82,12 @@ export interface KeyAccountReassessment {
  * Scores a key account again from its volume in the window and its credit rating (as a rebuild finds
  * them). Pure: returns whether it is a key account now, and the change to record (null: none).
  */
-export function reassessKeyAccount(key: KeyAccount, windowSpend: number, creditRating: string | null, config: ResolvedSegmentsConfig): { isKey: boolean; change: KeyAccountReassessment | null } {
+export function reassessKeyAccount(
+  key: KeyAccount,
+  windowSpend: number,
+  creditRating: string | null,
+  config: ResolvedSegmentsConfig,
+): { isKey: boolean; change: KeyAccountReassessment | null } {
   const s = keyAccountScore(windowSpend, key, creditRating, config.keyAccounts);
   const moved = s.score !== key.score || s.isKey !== key.isKey;
   return { isKey: s.isKey, change: moved ? { key, score: s.score, isKey: s.isKey } : null };
@@ -87,13 +101,27 @@ export async function recordReassessment(ctx: SegmentsContext, r: KeyAccountReas
   const { key } = r;
   await ctx.tx.update(keyAccountsCollection, key.customerId, { score: r.score, isKey: r.isKey, assessedAt: ctx.now });
   if (r.isKey !== key.isKey) {
-    if (r.isKey) await ctx.emit('key-account.designated', { customerId: key.customerId, score: r.score, representativeId: key.representativeId }, { customerId: key.customerId });
-    else await ctx.emit('key-account.dropped', { customerId: key.customerId, score: r.score }, { customerId: key.customerId });
+    if (r.isKey)
+      await ctx.emit(
+        'key-account.designated',
+        { customerId: key.customerId, score: r.score, representativeId: key.representativeId },
+        { customerId: key.customerId },
+      );
+    else
+      await ctx.emit(
+        'key-account.dropped',
+        { customerId: key.customerId, score: r.score },
+        { customerId: key.customerId },
+      );
   }
 }
 
 /** Builds the key-account service. */
-export function createKeyAccountService(kernel: SegmentsKernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
+export function createKeyAccountService(
+  kernel: SegmentsKernel,
+  config: ResolvedSegmentsConfig,
+  registry: ConditionRegistry,
+) {
   const assess = kernel.command({
     name: 'key-accounts.assess',
     input: assessSchema,
@@ -101,14 +129,17 @@ export function createKeyAccountService(kernel: SegmentsKernel, config: Resolved
     idempotency: 'optional',
     async run(ctx, input) {
       const customer = await ctx.tx.get(customersCollection, input.customerId);
-      if (!customer || customer.status !== 'active') throw new NotFoundError('customer', input.customerId, { path: ['customerId'] });
-      if (input.representativeId && !(await ctx.tx.get(staffCollection, input.representativeId))) throw new NotFoundError('staff', input.representativeId, { path: ['representativeId'] });
+      if (customer?.status !== 'active')
+        throw new NotFoundError('customer', input.customerId, { path: ['customerId'] });
+      if (input.representativeId && !(await ctx.tx.get(staffCollection, input.representativeId)))
+        throw new NotFoundError('staff', input.representativeId, { path: ['representativeId'] });
       const stats = await ctx.tx.get(customerStatsCollection, input.customerId);
       const rating = (await ratingOf(ctx.tx, input.customerId, ctx.now, config)).rating;
       const s = keyAccountScore(stats?.windowSpend ?? 0, input, rating, config.keyAccounts);
       const prev = await ctx.tx.get(keyAccountsCollection, input.customerId);
       const every = input.visitEveryDays ?? null;
-      const nextVisitAt = s.isKey && every !== null ? new Date((prev?.lastVisitAt ?? ctx.now).getTime() + every * DAY_MS) : null;
+      const nextVisitAt =
+        s.isKey && every !== null ? new Date((prev?.lastVisitAt ?? ctx.now).getTime() + every * DAY_MS) : null;
       const fields = {
         contractMonths: input.contractMonths,
         growthPotential: input.growthPotential,
@@ -122,13 +153,32 @@ export function createKeyAccountService(kernel: SegmentsKernel, config: Resolved
       };
       const row = prev
         ? await ctx.tx.update(keyAccountsCollection, input.customerId, fields)
-        : await ctx.tx.insert(keyAccountsCollection, { customerId: input.customerId, lastVisitAt: null, announcedFor: null, ...fields });
-      ctx.audit({ type: 'key-account', id: input.customerId, customerId: input.customerId }, { score: s.score, isKey: s.isKey });
+        : await ctx.tx.insert(keyAccountsCollection, {
+            customerId: input.customerId,
+            lastVisitAt: null,
+            announcedFor: null,
+            ...fields,
+          });
+      ctx.audit(
+        { type: 'key-account', id: input.customerId, customerId: input.customerId },
+        { score: s.score, isKey: s.isKey },
+      );
       if (s.isKey !== (prev?.isKey ?? false)) {
-        if (s.isKey) await ctx.emit('key-account.designated', { customerId: input.customerId, score: s.score, representativeId: row.representativeId }, { customerId: input.customerId });
-        else await ctx.emit('key-account.dropped', { customerId: input.customerId, score: s.score }, { customerId: input.customerId });
+        if (s.isKey)
+          await ctx.emit(
+            'key-account.designated',
+            { customerId: input.customerId, score: s.score, representativeId: row.representativeId },
+            { customerId: input.customerId },
+          );
+        else
+          await ctx.emit(
+            'key-account.dropped',
+            { customerId: input.customerId, score: s.score },
+            { customerId: input.customerId },
+          );
       }
-      if (stats && stats.keyAccount !== s.isKey) await refreshCustomer(ctx, input.customerId, config, registry, { keyAccount: s.isKey });
+      if (stats && stats.keyAccount !== s.isKey)
+        await refreshCustomer(ctx, input.customerId, config, registry, { keyAccount: s.isKey });
       return { ...row, factors: s.factors };
     },
   });
@@ -139,14 +189,23 @@ export function createKeyAccountService(kernel: SegmentsKernel, config: Resolved
     permission: 'key-accounts.visit',
     idempotency: 'optional',
     async run(ctx, input) {
-      const row = await mustGet(ctx.tx, keyAccountsCollection, input.customerId, 'key account', { path: ['customerId'] });
+      const row = await mustGet(ctx.tx, keyAccountsCollection, input.customerId, 'key account', {
+        path: ['customerId'],
+      });
       const at = input.at ?? ctx.now;
       const updated = await ctx.tx.update(keyAccountsCollection, input.customerId, {
         lastVisitAt: at,
-        nextVisitAt: row.isKey && row.visitEveryDays !== null ? new Date(at.getTime() + row.visitEveryDays * DAY_MS) : null,
+        nextVisitAt:
+          row.isKey && row.visitEveryDays !== null ? new Date(at.getTime() + row.visitEveryDays * DAY_MS) : null,
       });
       ctx.audit({ type: 'key-account', id: input.customerId, customerId: input.customerId });
-      await ctx.addTimeline({ customerId: input.customerId, at, source: 'segments', kind: 'key-account-visit', summary: input.summary });
+      await ctx.addTimeline({
+        customerId: input.customerId,
+        at,
+        source: 'segments',
+        kind: 'key-account-visit',
+        summary: input.summary,
+      });
       return updated;
     },
   });
@@ -158,10 +217,16 @@ export function createKeyAccountService(kernel: SegmentsKernel, config: Resolved
     idempotency: 'optional',
     async run(ctx, input) {
       let n = 0;
-      for await (const k of scan(ctx.tx, keyAccountsCollection, { where: { isKey: true, nextVisitAt: { lte: input.now } } })) {
+      for await (const k of scan(ctx.tx, keyAccountsCollection, {
+        where: { isKey: true, nextVisitAt: { lte: input.now } },
+      })) {
         if (!k.nextVisitAt || (k.announcedFor && k.announcedFor.getTime() === k.nextVisitAt.getTime())) continue;
         await ctx.tx.update(keyAccountsCollection, k.customerId, { announcedFor: k.nextVisitAt });
-        await ctx.emit('key-account.visit-due', { customerId: k.customerId, representativeId: k.representativeId, dueAt: k.nextVisitAt.toISOString() }, { customerId: k.customerId });
+        await ctx.emit(
+          'key-account.visit-due',
+          { customerId: k.customerId, representativeId: k.representativeId, dueAt: k.nextVisitAt.toISOString() },
+          { customerId: k.customerId },
+        );
         n++;
       }
       return n;
@@ -172,8 +237,13 @@ export function createKeyAccountService(kernel: SegmentsKernel, config: Resolved
   async function due(now?: Date): Promise<KeyAccount[]> {
     const at = parseInput(instantSchema.optional(), now, ['now']) ?? kernel.clock.now();
     const out: KeyAccount[] = [];
-    for await (const k of scan(kernel.store, keyAccountsCollection, { where: { isKey: true, nextVisitAt: { lte: at } } })) out.push(k);
-    return out.sort((a, b) => a.nextVisitAt!.getTime() - b.nextVisitAt!.getTime() || (a.customerId < b.customerId ? -1 : 1));
+    for await (const k of scan(kernel.store, keyAccountsCollection, {
+      where: { isKey: true, nextVisitAt: { lte: at } },
+    }))
+      out.push(k);
+    return out.sort(
+      (a, b) => a.nextVisitAt!.getTime() - b.nextVisitAt!.getTime() || (a.customerId < b.customerId ? -1 : 1),
+    );
   }
 
   async function get(customerId: string): Promise<KeyAccount> {
@@ -189,7 +259,12 @@ export function createKeyAccountService(kernel: SegmentsKernel, config: Resolved
       /** Records a visit; the next one falls due `visitEveryDays` later. */
       recordVisit,
       /** Key accounts due for a visit. Needs `key-accounts.read`. */
-      due: kernel.query({ name: 'segments.keyAccounts.due', permission: READ, reads: (list) => list.map((k) => k.customerId), run: due }),
+      due: kernel.query({
+        name: 'segments.keyAccounts.due',
+        permission: READ,
+        reads: (list) => list.map((k) => k.customerId),
+        run: due,
+      }),
       /** A customer's assessment. Needs `key-accounts.read`. */
       get: kernel.query({ name: 'segments.keyAccounts.get', permission: READ, reads: (k) => [k.customerId], run: get }),
     },

@@ -39,7 +39,9 @@ export interface MergedPolicy {
  * delivery from any segment, most frequent visits); the service level is a name, not a quantity, so
  * it comes from the segment with the highest priority that sets one (ties: smaller id).
  */
-export function mergePolicies(segments: ReadonlyArray<{ id: string; priority: number; policy: SegmentPolicy }>): MergedPolicy {
+export function mergePolicies(
+  segments: ReadonlyArray<{ id: string; priority: number; policy: SegmentPolicy }>,
+): MergedPolicy {
   const ordered = [...segments].sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   let pointsMultiplier: number | null = null;
   let freeDelivery = false;
@@ -52,5 +54,11 @@ export function mergePolicies(segments: ReadonlyArray<{ id: string; priority: nu
     if (serviceLevel === null && p.serviceLevel !== undefined) serviceLevel = p.serviceLevel;
     if (p.visitEveryDays !== undefined) visitEveryDays = Math.min(visitEveryDays ?? Infinity, p.visitEveryDays);
   }
-  return { pointsMultiplier: pointsMultiplier ?? 1, freeDelivery, serviceLevel, visitEveryDays, segmentIds: ordered.map((s) => s.id) };
+  return {
+    pointsMultiplier: pointsMultiplier ?? 1,
+    freeDelivery,
+    serviceLevel,
+    visitEveryDays,
+    segmentIds: ordered.map((s) => s.id),
+  };
 }

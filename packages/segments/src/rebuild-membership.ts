@@ -5,14 +5,27 @@
  * changed since and those a relative date may have moved in or out. The record of the last complete
  * pass is kept in `segment_state`.
  */
-import { compareStrings, type AggregateRow, type JsonValue, type Kernel, type Measure, type StoreSession } from '@clientele/core';
-import { customerStatsCollection, segmentMembersCollection, segmentStateCollection, type StatsRow } from './collections.js';
+import { compareStrings, type AggregateRow, type JsonValue, type Measure, type StoreSession } from '@clientele/core';
+import {
+  customerStatsCollection,
+  segmentMembersCollection,
+  segmentStateCollection,
+  type StatsRow,
+} from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import { overdueTime } from './customer-stats.js';
 import { evaluate, resolveValue, type ConditionRegistry, type Predicate, type PredicateValue } from './definition.js';
 import { yieldToHost, type ChangedCustomers, type Held, type RebuildRun, type RebuiltColumns } from './rebuild-run.js';
 import { populationHours } from './rebuild-thresholds.js';
-import { NOT_ERASED, activeSegments, idsWhere, matchCustomers, memberId, memberIds, type CompiledSegment } from './stats-store.js';
+import {
+  NOT_ERASED,
+  activeSegments,
+  idsWhere,
+  matchCustomers,
+  memberId,
+  memberIds,
+  type CompiledSegment,
+} from './stats-store.js';
 import type { SegmentsKernel } from './events.js';
 
 /** The id in `segment_state` of the record of the last complete membership pass. */
@@ -48,7 +61,9 @@ export function relativeAtoms(p: Predicate): Array<{ field: string; value: Predi
   if (p.type === 'and' || p.type === 'or') return p.items.flatMap(relativeAtoms);
   if (p.type !== 'compare') return [];
   const v = p.value;
-  return v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v) ? [{ field: p.field, value: v }] : [];
+  return v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v)
+    ? [{ field: p.field, value: v }]
+    : [];
 }
 
 /**
@@ -64,7 +79,12 @@ async function staleSegments(session: StoreSession, active: readonly string[]): 
     if (i > 0) range['gt'] = bounds[i - 1]!;
     if (i < bounds.length) range['lt'] = bounds[i]!;
     const where = Object.keys(range).length ? { segmentId: range } : {};
-    for (const g of await session.aggregate(segmentMembersCollection, { where, groupBy: ['segmentId'], measures: { n: { fn: 'count' } } })) out.push(g['segmentId'] as string);
+    for (const g of await session.aggregate(segmentMembersCollection, {
+      where,
+      groupBy: ['segmentId'],
+      measures: { n: { fn: 'count' } },
+    }))
+      out.push(g['segmentId'] as string);
   }
   return out;
 }
@@ -81,7 +101,11 @@ export async function loadMembershipRecord(session: StoreSession): Promise<Membe
  * `overdueAt` (the last purchase and the churn threshold, the customer's own or the population's).
  * Null for any other field.
  */
-export function instantsOf(rebuilt: RebuiltColumns, field: string, config: ResolvedSegmentsConfig): Float64Array | null {
+export function instantsOf(
+  rebuilt: RebuiltColumns,
+  field: string,
+  config: ResolvedSegmentsConfig,
+): Float64Array | null {
   const { cols, thresholds } = rebuilt;
   if (field === 'lastPurchaseAt') return cols.last.subarray(0, cols.length);
   if (field !== 'overdueAt') return null;
@@ -95,7 +119,11 @@ export function instantsOf(rebuilt: RebuiltColumns, field: string, config: Resol
 }
 
 /** Builds the membership part of a module instance (its steps are registered once, with the module). */
-export function createMembershipPass(kernel: SegmentsKernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
+export function createMembershipPass(
+  kernel: SegmentsKernel,
+  config: ResolvedSegmentsConfig,
+  registry: ConditionRegistry,
+) {
   /** Saves (or, with null, withdraws) the record of the last complete membership pass. */
   const saveMembershipState = kernel.unitOfWork<MembershipRecord | null, void>({
     name: 'segments.rebuild-membership-state',
@@ -118,13 +146,25 @@ export function createMembershipPass(kernel: SegmentsKernel, config: ResolvedSeg
     permission: 'segments.rebuild',
     async run(ctx, input) {
       if (input.joins.length) {
-        await ctx.tx.insertMany(segmentMembersCollection,
-          input.joins.map((customerId) => ({ id: memberId(input.segmentId, customerId), segmentId: input.segmentId, customerId, since: ctx.now })),
+        await ctx.tx.insertMany(
+          segmentMembersCollection,
+          input.joins.map((customerId) => ({
+            id: memberId(input.segmentId, customerId),
+            segmentId: input.segmentId,
+            customerId,
+            since: ctx.now,
+          })),
         );
       }
-      if (input.leaves.length) await ctx.tx.deleteMany(segmentMembersCollection, input.leaves.map((customerId) => memberId(input.segmentId, customerId)));
-      for (const customerId of input.joins) await ctx.emit('segment.joined', { segmentId: input.segmentId, customerId }, { customerId });
-      for (const customerId of input.leaves) await ctx.emit('segment.left', { segmentId: input.segmentId, customerId }, { customerId });
+      if (input.leaves.length)
+        await ctx.tx.deleteMany(
+          segmentMembersCollection,
+          input.leaves.map((customerId) => memberId(input.segmentId, customerId)),
+        );
+      for (const customerId of input.joins)
+        await ctx.emit('segment.joined', { segmentId: input.segmentId, customerId }, { customerId });
+      for (const customerId of input.leaves)
+        await ctx.emit('segment.left', { segmentId: input.segmentId, customerId }, { customerId });
     },
   });
 
@@ -132,7 +172,10 @@ export function createMembershipPass(kernel: SegmentsKernel, config: ResolvedSeg
   async function applyAll(run: RebuildRun, segmentId: string, joins: string[], leaves: string[]): Promise<boolean> {
     for (let i = 0; i < Math.max(joins.length, leaves.length); i += run.chunk) {
       if (run.cancelled()) return false;
-      await applyMembership({ segmentId, joins: joins.slice(i, i + run.chunk), leaves: leaves.slice(i, i + run.chunk) }, run.actor);
+      await applyMembership(
+        { segmentId, joins: joins.slice(i, i + run.chunk), leaves: leaves.slice(i, i + run.chunk) },
+        run.actor,
+      );
       await yieldToHost();
     }
     return true;
@@ -143,11 +186,17 @@ export function createMembershipPass(kernel: SegmentsKernel, config: ResolvedSeg
    * fields the definitions test) and current memberships are read in batches and the definitions
    * evaluated in memory, as a full evaluation would for them.
    */
-  async function candidateChanges(candidates: readonly string[], segments: readonly CompiledSegment[], asOf: Date): Promise<Map<string, { joins: string[]; leaves: string[] }>> {
+  async function candidateChanges(
+    candidates: readonly string[],
+    segments: readonly CompiledSegment[],
+    asOf: Date,
+  ): Promise<Map<string, { joins: string[]; leaves: string[] }>> {
     const out = new Map(segments.map((s) => [s.id, { joins: [] as string[], leaves: [] as string[] }]));
     const fields = new Set<string>();
     for (const s of segments) testedFields(s.predicate, fields);
-    const flags = [...fields].filter((f) => customerStatsCollection.fields[f as keyof StatsRow]?.kind === 'boolean') as Array<keyof StatsRow & string>;
+    const flags = [...fields].filter(
+      (f) => customerStatsCollection.fields[f as keyof StatsRow]?.kind === 'boolean',
+    ) as Array<keyof StatsRow & string>;
     const measures: Record<string, Measure> = { n: { fn: 'count' } };
     for (const f of fields) if (!flags.includes(f as never)) measures[f] = { fn: 'min', field: f };
     for (let i = 0; i < candidates.length; i += CANDIDATE_BATCH) {
@@ -155,9 +204,18 @@ export function createMembershipPass(kernel: SegmentsKernel, config: ResolvedSeg
       const rows = new Map<string, AggregateRow>();
       // Grouped by the primary key (and the boolean fields, which min cannot take): one group per row.
       // Erased customers' rows are not read: they are in no segment.
-      for (const g of await kernel.store.aggregate(customerStatsCollection, { where: { customerId: { in: batch }, ...NOT_ERASED }, groupBy: ['customerId', ...flags], measures })) rows.set(g['customerId'] as string, g);
+      for (const g of await kernel.store.aggregate(customerStatsCollection, {
+        where: { customerId: { in: batch }, ...NOT_ERASED },
+        groupBy: ['customerId', ...flags],
+        measures,
+      }))
+        rows.set(g['customerId'] as string, g);
       const held = new Map<string, Set<string>>();
-      for (const g of await kernel.store.aggregate(segmentMembersCollection, { where: { customerId: { in: batch } }, groupBy: ['customerId', 'segmentId'], measures: { n: { fn: 'count' } } })) {
+      for (const g of await kernel.store.aggregate(segmentMembersCollection, {
+        where: { customerId: { in: batch } },
+        groupBy: ['customerId', 'segmentId'],
+        measures: { n: { fn: 'count' } },
+      })) {
         const id = g['customerId'] as string;
         let set = held.get(id);
         if (!set) held.set(id, (set = new Set()));
@@ -183,7 +241,13 @@ export function createMembershipPass(kernel: SegmentsKernel, config: ResolvedSeg
    * then and now), found in the columns of this rebuild's stats part where they hold the field (taken
    * from `columns`, and so released, here), else from the rows.
    */
-  async function candidatesOf(incremental: readonly CompiledSegment[], changed: ChangedCustomers, prior: MembershipRecord, asOf: Date, columns: Held<RebuiltColumns>): Promise<Set<string>> {
+  async function candidatesOf(
+    incremental: readonly CompiledSegment[],
+    changed: ChangedCustomers,
+    prior: MembershipRecord,
+    asOf: Date,
+    columns: Held<RebuiltColumns>,
+  ): Promise<Set<string>> {
     const candidates = new Set(changed.ids);
     const rebuilt = columns.take();
     const then = new Date(prior.asOf);
@@ -196,8 +260,11 @@ export function createMembershipPass(kernel: SegmentsKernel, config: ResolvedSeg
         if (instants) {
           const lo = range.gte.getTime();
           const hi = range.lte.getTime();
-          for (let i = 0; i < instants.length; i++) if (instants[i]! >= lo && instants[i]! <= hi) candidates.add(rebuilt!.cols.ids!.at(i));
-        } else for await (const ids of idsWhere(kernel.store, { [atom.field]: range })) for (const id of ids) candidates.add(id);
+          for (let i = 0; i < instants.length; i++)
+            if (instants[i]! >= lo && instants[i]! <= hi) candidates.add(rebuilt!.cols.ids!.at(i));
+        } else
+          for await (const ids of idsWhere(kernel.store, { [atom.field]: range }))
+            for (const id of ids) candidates.add(id);
       }
     }
     return candidates;
@@ -210,7 +277,12 @@ export function createMembershipPass(kernel: SegmentsKernel, config: ResolvedSeg
    * (`changed`) and those a relative date may have moved in or out (a field between its boundary then
    * and now) are evaluated, which gives the same members. Members of segments no longer active leave them.
    */
-  async function membershipPass(run: RebuildRun, prior: MembershipRecord | null, changed: ChangedCustomers | null, columns: Held<RebuiltColumns>): Promise<{ joined: number; left: number; cancelled: boolean }> {
+  async function membershipPass(
+    run: RebuildRun,
+    prior: MembershipRecord | null,
+    changed: ChangedCustomers | null,
+    columns: Held<RebuiltColumns>,
+  ): Promise<{ joined: number; left: number; cancelled: boolean }> {
     const { asOf } = run;
     const progress = (done: number, total: number) => run.report('membership', done, total);
     let joined = 0;
@@ -219,7 +291,10 @@ export function createMembershipPass(kernel: SegmentsKernel, config: ResolvedSeg
     const active = new Set(segments.map((s) => s.id));
     // Members of segments that were deactivated or removed leave them.
     const stale = await staleSegments(kernel.store, [...active]);
-    const incremental = prior !== null && changed !== null && !changed.overflow ? segments.filter((s) => prior.segments[s.id] === s.version && statsOnly(s.predicate)) : [];
+    const incremental =
+      prior !== null && changed !== null && !changed.overflow
+        ? segments.filter((s) => prior.segments[s.id] === s.version && statsOnly(s.predicate))
+        : [];
     const full = segments.filter((s) => !incremental.includes(s));
     const total = segments.length + stale.length;
     let done = 0;
@@ -236,7 +311,10 @@ export function createMembershipPass(kernel: SegmentsKernel, config: ResolvedSeg
         progress(++done, total);
       }
     }
-    for (const s of [...full.map((x) => ({ id: x.id, predicate: x.predicate })), ...stale.map((id) => ({ id, predicate: null }))]) {
+    for (const s of [
+      ...full.map((x) => ({ id: x.id, predicate: x.predicate })),
+      ...stale.map((id) => ({ id, predicate: null })),
+    ]) {
       if (run.cancelled()) return { joined, left, cancelled: true };
       const want = s.predicate ? await matchCustomers(kernel.store, s.predicate, asOf) : new Set<string>();
       const leaves: string[] = [];
@@ -253,7 +331,10 @@ export function createMembershipPass(kernel: SegmentsKernel, config: ResolvedSeg
       progress(++done, total);
     }
     // Every active segment is now materialised as of `asOf`: the next pass may build on it.
-    await saveMembershipState({ asOf: asOf.toISOString(), segments: Object.fromEntries(segments.map((s) => [s.id, s.version])) }, run.actor);
+    await saveMembershipState(
+      { asOf: asOf.toISOString(), segments: Object.fromEntries(segments.map((s) => [s.id, s.version])) },
+      run.actor,
+    );
     return { joined, left, cancelled: false };
   }
 

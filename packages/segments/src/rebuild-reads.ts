@@ -4,7 +4,13 @@
  * their purchase summaries (and reading one into a customer's figures), the stored rows' hashes, and
  * how many customers a range holds.
  */
-import { compareStrings, customersCollection, purchasesCollection, type AggregateRow, type StoreSession } from '@clientele/core';
+import {
+  compareStrings,
+  customersCollection,
+  purchasesCollection,
+  type AggregateRow,
+  type StoreSession,
+} from '@clientele/core';
 import { customerStatsCollection } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import type { FigureScratch, StatsSettings } from './customer-stats.js';
@@ -27,7 +33,12 @@ export function bounded(range: Record<string, string>): boolean {
  * The purchase summaries of the customers in a range who bought, ascending by customer: one grouped
  * aggregate per page of customers.
  */
-export async function summariesInRange(session: StoreSession, from: string | null, to: string | null, windowStart: number): Promise<AggregateRow[]> {
+export async function summariesInRange(
+  session: StoreSession,
+  from: string | null,
+  to: string | null,
+  windowStart: number,
+): Promise<AggregateRow[]> {
   const range = idRange(from, to);
   const measures = summaryMeasures(windowStart);
   const out: AggregateRow[] = [];
@@ -99,7 +110,13 @@ export const ACTIVE_BUYERS = { status: { in: ['active', 'erased'] }, isCustomer:
  * The active buying customers in `(after, upper]` (`null`: unbounded), at most `limit`, ascending, with
  * the fields the statistics copy (`id` and {@link COPIED}), or only their versions.
  */
-export async function customersIn(session: StoreSession, after: string | null, upper: string | null, limit: number, fields: 'copied' | 'version'): Promise<AggregateRow[]> {
+export async function customersIn(
+  session: StoreSession,
+  after: string | null,
+  upper: string | null,
+  limit: number,
+  fields: 'copied' | 'version',
+): Promise<AggregateRow[]> {
   // Grouped by the primary key, each group is one customer: the store reads the rows without grouping.
   return session.aggregate(customersCollection, {
     where: upper === null ? ACTIVE_BUYERS : { ...ACTIVE_BUYERS, id: { lte: upper } },
@@ -116,8 +133,15 @@ export async function customersIn(session: StoreSession, after: string | null, u
  * customers', so when both figures equal those of the stored rows of the range, no customer in it
  * changed, came or went since its row was derived.
  */
-export async function versionsInRange(session: StoreSession, after: string | null, upper: string): Promise<{ count: number; sum: number }> {
-  const [g] = await session.aggregate(customersCollection, { where: { ...ACTIVE_BUYERS, id: idRange(after, upper) }, measures: { count: { fn: 'count' }, sum: { fn: 'sum', field: 'version' } } });
+export async function versionsInRange(
+  session: StoreSession,
+  after: string | null,
+  upper: string,
+): Promise<{ count: number; sum: number }> {
+  const [g] = await session.aggregate(customersCollection, {
+    where: { ...ACTIVE_BUYERS, id: idRange(after, upper) },
+    measures: { count: { fn: 'count' }, sum: { fn: 'sum', field: 'version' } },
+  });
   return { count: g!['count'] as number, sum: g!['sum'] as number };
 }
 
@@ -125,7 +149,11 @@ export async function versionsInRange(session: StoreSession, after: string | nul
 export async function storedAfter(session: StoreSession, after: string | null, limit: number): Promise<AggregateRow[]> {
   return session.aggregate(customerStatsCollection, {
     groupBy: ['customerId'],
-    measures: { digest: { fn: 'min', field: 'digest' }, scoresDigest: { fn: 'min', field: 'scoresDigest' }, customerVersion: { fn: 'min', field: 'customerVersion' } },
+    measures: {
+      digest: { fn: 'min', field: 'digest' },
+      scoresDigest: { fn: 'min', field: 'scoresDigest' },
+      customerVersion: { fn: 'min', field: 'customerVersion' },
+    },
     limit,
     ...(after !== null ? { after: [after] } : {}),
   });
@@ -139,7 +167,13 @@ export function summarySettings(config: ResolvedSegmentsConfig): StatsSettings {
 const NEVER_BOUGHT: readonly number[] = [];
 
 /** Reads a customer's group of {@link summaryMeasures} (none: never bought) into `scratch`, as of `asOf`. */
-export function readSummary(scratch: FigureScratch, g: AggregateRow | undefined, asOf: Date, config: ResolvedSegmentsConfig, settings: StatsSettings): void {
+export function readSummary(
+  scratch: FigureScratch,
+  g: AggregateRow | undefined,
+  asOf: Date,
+  config: ResolvedSegmentsConfig,
+  settings: StatsSettings,
+): void {
   if (g === undefined) scratch.read(NEVER_BOUGHT, 0, 0, asOf, settings, config.churn);
   else {
     const s = summaryFrom(g);

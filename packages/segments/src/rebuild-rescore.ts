@@ -3,7 +3,7 @@
  * order writes the rows the stats pass held back (changed figures of unchanged customers, written
  * once with their final scores) and the rows whose scores alone moved with the thresholds.
  */
-import { type Kernel, type PatchOf } from '@clientele/core';
+import type { PatchOf } from '@clientele/core';
 import { customerStatsCollection, type StatsRow } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import { overdueTime, type PurchaseFigures } from './customer-stats.js';
@@ -48,7 +48,10 @@ const VALUE_CLASS_CODES = { A: 0, B: 1, C: 2 } as const;
  * per shape), else null. Few combinations of scores exist (RFM scores, value and volume classes, own
  * or population churn), so the hash of each is computed once.
  */
-export function rescorer(t: ScoreThresholds, config: ResolvedSegmentsConfig): (cols: Columns, i: number) => Partial<StatsRow> | null {
+export function rescorer(
+  t: ScoreThresholds,
+  config: ResolvedSegmentsConfig,
+): (cols: Columns, i: number) => Partial<StatsRow> | null {
   const hours = populationHours(t, config);
   const hashes = new Map<number, number>();
   return (cols, i) => {
@@ -61,18 +64,43 @@ export function rescorer(t: ScoreThresholds, config: ResolvedSegmentsConfig): (c
     const valueClass = valueClassOf(cols.mv[i]!, t.value);
     const volumeClass = volumeClassOf(cols.mv[i]!, t.largeMin);
     const basis = own ? 'own' : hours === null ? null : 'population';
-    const key = (((r * 8 + f) * 8 + m) * 4 + VALUE_CLASS_CODES[valueClass]) * 4 + (volumeClass === 'large' ? 2 : 0) + (own ? 1 : 0);
+    const key =
+      (((r * 8 + f) * 8 + m) * 4 + VALUE_CLASS_CODES[valueClass]) * 4 +
+      (volumeClass === 'large' ? 2 : 0) +
+      (own ? 1 : 0);
     let rfmGroup: string | null | undefined;
     let digest = hashes.get(key);
     if (digest === undefined) {
       rfmGroup = rfmGroupOf({ r, f, m }, config.rfm.groups);
-      digest = scoresDigestOf({ rScore: r, fScore: f, mScore: m, rfmGroup, valueClass, volumeClass, churnBasis: basis, churnThresholdHours: own ? null : hours });
+      digest = scoresDigestOf({
+        rScore: r,
+        fScore: f,
+        mScore: m,
+        rfmGroup,
+        valueClass,
+        volumeClass,
+        churnBasis: basis,
+        churnThresholdHours: own ? null : hours,
+      });
       hashes.set(key, digest);
     }
     if (digest === cols.scores[i]) return null;
     rfmGroup ??= rfmGroupOf({ r, f, m }, config.rfm.groups);
-    const patch: Partial<StatsRow> = { rScore: r, fScore: f, mScore: m, rfmGroup, valueClass, volumeClass, scoresDigest: digest };
-    if (!own) Object.assign(patch, { churnThresholdHours: hours, churnBasis: basis, overdueAt: hours === null ? null : new Date(overdueTime(last, hours)) });
+    const patch: Partial<StatsRow> = {
+      rScore: r,
+      fScore: f,
+      mScore: m,
+      rfmGroup,
+      valueClass,
+      volumeClass,
+      scoresDigest: digest,
+    };
+    if (!own)
+      Object.assign(patch, {
+        churnThresholdHours: hours,
+        churnBasis: basis,
+        overdueAt: hours === null ? null : new Date(overdueTime(last, hours)),
+      });
     return patch;
   };
 }
@@ -96,7 +124,13 @@ export function createRescoreSweep(kernel: SegmentsKernel, config: ResolvedSegme
    * column order). Rows whose scores moved are added to `changed`. Returns the rows written, or null
    * when cancelled.
    */
-  return async function sweep(run: RebuildRun, cols: Columns, deferred: readonly DeferredRow[], t: ScoreThresholds, changed: ChangedCustomers): Promise<number | null> {
+  return async function sweep(
+    run: RebuildRun,
+    cols: Columns,
+    deferred: readonly DeferredRow[],
+    t: ScoreThresholds,
+    changed: ChangedCustomers,
+  ): Promise<number | null> {
     const rescore = rescorer(t, config);
     let written = 0;
     let writes: SweepWrite[] = [];
@@ -105,7 +139,13 @@ export function createRescoreSweep(kernel: SegmentsKernel, config: ResolvedSegme
     for (let i = 0; i < cols.length; i++) {
       if (next < deferred.length && deferred[next]!.at === i) {
         const d = deferred[next++]!;
-        const set = deriveFields(d.figures, { creditRating: d.creditRating, keyAccount: d.keyAccount }, t, config, run.asOf);
+        const set = deriveFields(
+          d.figures,
+          { creditRating: d.creditRating, keyAccount: d.keyAccount },
+          t,
+          config,
+          run.asOf,
+        );
         set.digest = d.digest;
         set.scoresDigest = scoresDigestOf(set);
         writes.push({ key: d.id, when: stored(i), set });

@@ -5,19 +5,55 @@
  * statement, and writes only the rows whose hashes differ. Then the population's thresholds, and the sweep that writes the rows held
  * back and those whose scores moved (see `rebuild-rescore.ts`).
  */
-import { compareStrings, customersCollection, type AggregateRow, type JsonValue, type Kernel, type StoreSession } from '@clientele/core';
+import {
+  compareStrings,
+  customersCollection,
+  type AggregateRow,
+  type JsonValue,
+  type StoreSession,
+} from '@clientele/core';
 import { customerStatsCollection, segmentStateCollection, type StatsRow } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import { ratingsInRange } from './credit-service.js';
 import { FigureScratch, statsFromSummary, windowStartOf, type PurchaseFigures } from './customer-stats.js';
-import { keyAccountsInRange, reassessKeyAccount, recordReassessment, type KeyAccountReassessment } from './key-account-service.js';
+import {
+  keyAccountsInRange,
+  reassessKeyAccount,
+  recordReassessment,
+  type KeyAccountReassessment,
+} from './key-account-service.js';
 import { Columns } from './rebuild-columns.js';
-import { ACTIVE_BUYERS, SortedGroups, customersIn, idRange, readSummary, storedAfter, summariesInRange, summarySettings, versionsInRange } from './rebuild-reads.js';
+import {
+  ACTIVE_BUYERS,
+  SortedGroups,
+  customersIn,
+  idRange,
+  readSummary,
+  storedAfter,
+  summariesInRange,
+  summarySettings,
+  versionsInRange,
+} from './rebuild-reads.js';
 import { MAX_DEFERRED, createRescoreSweep, type DeferredRow } from './rebuild-rescore.js';
-import { yieldToHost, type ChangedCustomers, type RebuildResult, type RebuildRun, type RebuiltColumns } from './rebuild-run.js';
+import {
+  yieldToHost,
+  type ChangedCustomers,
+  type RebuildResult,
+  type RebuildRun,
+  type RebuiltColumns,
+} from './rebuild-run.js';
 import { firstThresholds, thresholdsFrom } from './rebuild-thresholds.js';
 import type { ScoreThresholds } from './scores.js';
-import { THRESHOLDS_ID, composeRow, deriveFields, figuresDigestOf, scoresDigestOf, sealRow, summaryFrom, type CustomerProjection } from './stats-store.js';
+import {
+  THRESHOLDS_ID,
+  composeRow,
+  deriveFields,
+  figuresDigestOf,
+  scoresDigestOf,
+  sealRow,
+  summaryFrom,
+  type CustomerProjection,
+} from './stats-store.js';
 import type { SegmentsKernel } from './events.js';
 
 /** Where one chunk of the stats pass starts, and what it is given. */
@@ -74,7 +110,8 @@ interface ChunkBuffers {
 }
 
 /** Whether a chunk's plan writes anything. */
-const writesSomething = (plan: ChunkPlan) => plan.writes.length > 0 || plan.gone.length > 0 || plan.keyChanges.length > 0;
+const writesSomething = (plan: ChunkPlan) =>
+  plan.writes.length > 0 || plan.gone.length > 0 || plan.keyChanges.length > 0;
 
 /** Builds the stats part of a module instance (its steps are registered once, with the module). */
 export function createStatsPass(kernel: SegmentsKernel, config: ResolvedSegmentsConfig) {
@@ -89,7 +126,11 @@ export function createStatsPass(kernel: SegmentsKernel, config: ResolvedSegments
    * are left to the sweep after the thresholds (up to its room), the others written by the chunk. Key
    * accounts in the range are scored again on the way.
    */
-  async function planChunk(session: StoreSession, input: ChunkInput, { cols, scratch }: ChunkBuffers): Promise<ChunkPlan> {
+  async function planChunk(
+    session: StoreSession,
+    input: ChunkInput,
+    { cols, scratch }: ChunkBuffers,
+  ): Promise<ChunkPlan> {
     const { after, limit } = input;
     let stored = await storedAfter(session, after, limit);
     let upper: string | null = stored.length === limit ? (stored[limit - 1]!['customerId'] as string) : null;
@@ -116,7 +157,9 @@ export function createStatsPass(kernel: SegmentsKernel, config: ResolvedSegments
       }
     }
     const range = idRange(after, upper);
-    const summaries = new SortedGroups(customers.length ? await summariesInRange(session, after, upper, windowStartOf(input.asOf, settings)) : []);
+    const summaries = new SortedGroups(
+      customers.length ? await summariesInRange(session, after, upper, windowStartOf(input.asOf, settings)) : [],
+    );
     // Stored rows the walk passes by belong to customers who are no longer active buyers.
     const existing = new SortedGroups(stored, []);
     const ratings = await ratingsInRange(session, range, input.asOf, config);
@@ -143,15 +186,49 @@ export function createStatsPass(kernel: SegmentsKernel, config: ResolvedSegments
       // Most rows have not changed: compare their hashes before building a row to write. Scores that
       // moved with the thresholds alone are the rescoring's (against the stored scores' hash, kept here).
       const digest = figuresDigestOf(g[versionField] as number, scratch, { creditRating, keyAccount });
-      const at = cols.push(id, scratch, config.churn.minGaps, prev ? (prev['digest'] as number) : 0, prev ? (prev['scoresDigest'] as number) : 0);
+      const at = cols.push(
+        id,
+        scratch,
+        config.churn.minGaps,
+        prev ? (prev['digest'] as number) : 0,
+        prev ? (prev['scoresDigest'] as number) : 0,
+      );
       // The figures themselves only for the rows to write.
-      if (prev === undefined || prev['digest'] !== digest) pending.push({ id, g, figures: statsFromSummary(bought ? summaryFrom(bought) : null, input.asOf, settings), creditRating, keyAccount, exists: prev !== undefined, digest, at });
+      if (prev === undefined || prev['digest'] !== digest)
+        pending.push({
+          id,
+          g,
+          figures: statsFromSummary(bought ? summaryFrom(bought) : null, input.asOf, settings),
+          creditRating,
+          keyAccount,
+          exists: prev !== undefined,
+          digest,
+          at,
+        });
     }
     // Changed rows of unchanged customers are written once, after the thresholds, with the scores under
     // them (the fields copied from the customer are unchanged, as the customer is), as far as the sweep has room.
     const kept = unchanged ? pending.slice(0, Math.max(0, input.room)) : [];
-    const deferred = kept.map((p): DeferredRow => ({ at: p.at, id: p.id, figures: p.figures, creditRating: p.creditRating, keyAccount: p.keyAccount, digest: p.digest }));
-    return { customers: customers.length, next: upper, unchanged, cols, writes: pending.slice(kept.length), deferred, gone: existing.rest(), keyChanges };
+    const deferred = kept.map(
+      (p): DeferredRow => ({
+        at: p.at,
+        id: p.id,
+        figures: p.figures,
+        creditRating: p.creditRating,
+        keyAccount: p.keyAccount,
+        digest: p.digest,
+      }),
+    );
+    return {
+      customers: customers.length,
+      next: upper,
+      unchanged,
+      cols,
+      writes: pending.slice(kept.length),
+      deferred,
+      gone: existing.rest(),
+      keyChanges,
+    };
   }
 
   /**
@@ -160,7 +237,10 @@ export function createStatsPass(kernel: SegmentsKernel, config: ResolvedSegments
    * statement text per kind of write, prepared once. Category spend is the baskets part's and stays
    * as it is. Returns the plan, with the hashes of the written rows in its columns.
    */
-  const statsChunk = kernel.unitOfWork<{ input: ChunkInput; buffers: ChunkBuffers }, { plan: ChunkPlan; written: number; removed: number }>({
+  const statsChunk = kernel.unitOfWork<
+    { input: ChunkInput; buffers: ChunkBuffers },
+    { plan: ChunkPlan; written: number; removed: number }
+  >({
     name: 'segments.rebuild-stats',
     permission: 'segments.rebuild',
     async run(ctx, { input, buffers }) {
@@ -173,7 +253,16 @@ export function createStatsPass(kernel: SegmentsKernel, config: ResolvedSegments
       for (const p of plan.writes) {
         if (!plan.unchanged) {
           // Customers read with their fields (in a range where some came, went or changed): whole rows.
-          const row = sealRow(composeRow(p.g as unknown as CustomerProjection, p.figures, { categories: {}, creditRating: p.creditRating, keyAccount: p.keyAccount }, input.thresholds, config, input.asOf));
+          const row = sealRow(
+            composeRow(
+              p.g as unknown as CustomerProjection,
+              p.figures,
+              { categories: {}, creditRating: p.creditRating, keyAccount: p.keyAccount },
+              input.thresholds,
+              config,
+              input.asOf,
+            ),
+          );
           cols.digest[p.at] = row.digest;
           cols.scores[p.at] = row.scoresDigest;
           if (!p.exists) {
@@ -183,7 +272,13 @@ export function createStatsPass(kernel: SegmentsKernel, config: ResolvedSegments
           const { customerId: _id, categories: _c, topCategory: _t, ...fields } = row;
           await tx.update(customerStatsCollection, p.id, fields);
         } else {
-          const fields = deriveFields(p.figures, { creditRating: p.creditRating, keyAccount: p.keyAccount }, input.thresholds, config, input.asOf);
+          const fields = deriveFields(
+            p.figures,
+            { creditRating: p.creditRating, keyAccount: p.keyAccount },
+            input.thresholds,
+            config,
+            input.asOf,
+          );
           fields.digest = cols.digest[p.at] = p.digest;
           fields.scoresDigest = cols.scores[p.at] = scoresDigestOf(fields);
           await tx.update(customerStatsCollection, p.id, fields);
@@ -203,7 +298,15 @@ export function createStatsPass(kernel: SegmentsKernel, config: ResolvedSegments
    * reads it again. Its customers' figures are appended to `cols`, its rows left to the sweep to
    * `deferred`, the customers whose rows it changed to `changed`.
    */
-  async function runChunk(run: RebuildRun, input: ChunkInput, readFirst: boolean, buffers: ChunkBuffers, cols: Columns, deferred: DeferredRow[], changed: ChangedCustomers) {
+  async function runChunk(
+    run: RebuildRun,
+    input: ChunkInput,
+    readFirst: boolean,
+    buffers: ChunkBuffers,
+    cols: Columns,
+    deferred: DeferredRow[],
+    changed: ChangedCustomers,
+  ) {
     let done: { plan: ChunkPlan; written: number; removed: number } | null = null;
     if (readFirst) {
       const plan = await planChunk(kernel.store, input, buffers);
@@ -216,7 +319,13 @@ export function createStatsPass(kernel: SegmentsKernel, config: ResolvedSegments
     for (const d of plan.deferred) changed.add(d.id);
     for (const p of plan.writes) changed.add(p.id);
     for (const id of plan.gone) changed.add(id);
-    return { customers: plan.customers, next: plan.next, written: done.written, removed: done.removed, wrote: writesSomething(plan) };
+    return {
+      customers: plan.customers,
+      next: plan.next,
+      written: done.written,
+      removed: done.removed,
+      wrote: writesSomething(plan),
+    };
   }
 
   const saveThresholds = kernel.unitOfWork<ScoreThresholds, void>({
@@ -236,12 +345,24 @@ export function createStatsPass(kernel: SegmentsKernel, config: ResolvedSegments
    * Returns the per-customer columns, as the rows now are, unless cancelled (they live no longer than
    * the rebuild).
    */
-  return async function statsPart(run: RebuildRun, result: RebuildResult, changed: ChangedCustomers): Promise<RebuiltColumns | null> {
+  return async function statsPart(
+    run: RebuildRun,
+    result: RebuildResult,
+    changed: ChangedCustomers,
+  ): Promise<RebuiltColumns | null> {
     const { asOf, chunk } = run;
     const total = await kernel.store.count(customersCollection, ACTIVE_BUYERS);
     if (result.thresholds === null && total > 0) {
       // A first build: without thresholds every row would be written twice (figures, then scores).
-      const first = await firstThresholds(kernel, config, asOf, total, chunk, (d) => run.report('thresholds', d, total), run.cancelled);
+      const first = await firstThresholds(
+        kernel,
+        config,
+        asOf,
+        total,
+        chunk,
+        (d) => run.report('thresholds', d, total),
+        run.cancelled,
+      );
       if (first === null) result.cancelled = true;
       else result.thresholds = first;
     }
@@ -257,7 +378,15 @@ export function createStatsPass(kernel: SegmentsKernel, config: ResolvedSegments
         break;
       }
       // A chunk that fails fails the rebuild; what earlier chunks wrote stays.
-      const r = await runChunk(run, { after, limit: chunk, asOf, thresholds: result.thresholds, room: MAX_DEFERRED - deferred.length }, readFirst, buffers, cols, deferred, changed);
+      const r = await runChunk(
+        run,
+        { after, limit: chunk, asOf, thresholds: result.thresholds, room: MAX_DEFERRED - deferred.length },
+        readFirst,
+        buffers,
+        cols,
+        deferred,
+        changed,
+      );
       readFirst = !r.wrote;
       result.written += r.written;
       result.removed += r.removed;

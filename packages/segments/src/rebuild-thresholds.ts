@@ -1,9 +1,3 @@
-/**
- * The population's thresholds of a rebuild: RFM quintiles, value and volume classes and the
- * population's churn rhythm, from the per-customer columns of a stats pass (pure), and the pass a
- * first build runs before it writes anything, which reads every customer's figures to find them.
- */
-import type { Kernel } from '@clientele/core';
 import type { ResolvedSegmentsConfig } from './config.js';
 import { FigureScratch, percentileRank, windowStartOf } from './customer-stats.js';
 import { Columns } from './rebuild-columns.js';
@@ -33,7 +27,12 @@ export function populationHours(t: ScoreThresholds, config: ResolvedSegmentsConf
 }
 
 /** The population's thresholds from the columns of a stats pass. */
-export function thresholdsFrom(cols: Columns, config: ResolvedSegmentsConfig, asOf: Date, previous: ScoreThresholds | null = null): ScoreThresholds {
+export function thresholdsFrom(
+  cols: Columns,
+  config: ResolvedSegmentsConfig,
+  asOf: Date,
+  previous: ScoreThresholds | null = null,
+): ScoreThresholds {
   let n = 0;
   let withGaps = 0;
   for (let i = 0; i < cols.length; i++) {
@@ -100,7 +99,9 @@ export async function firstThresholds(
     if (cancelled()) return null;
     const page = await customersIn(kernel.store, after, null, chunk, 'version');
     const upper = page.length < chunk ? null : (page[page.length - 1]!['id'] as string);
-    const summaries = new SortedGroups(page.length ? await summariesInRange(kernel.store, after, upper, windowStart) : []);
+    const summaries = new SortedGroups(
+      page.length ? await summariesInRange(kernel.store, after, upper, windowStart) : [],
+    );
     for (const g of page) {
       const id = g['id'] as string;
       readSummary(scratch, summaries.take(id), asOf, config, settings);

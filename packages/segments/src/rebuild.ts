@@ -8,13 +8,21 @@
  * purchases.
  */
 import { z } from 'zod';
-import { actorSchema, idempotencyKeySchema, parseInput, type CommandOptions, type Kernel } from '@clientele/core';
+import { actorSchema, idempotencyKeySchema, parseInput, type CommandOptions } from '@clientele/core';
 import { customerStatsCollection } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import type { ConditionRegistry } from './definition.js';
 import { createBasketRefresh } from './baskets.js';
 import { createMembershipPass, loadMembershipRecord } from './rebuild-membership.js';
-import { ChangedCustomers, Held, REBUILD_PARTS, yieldToHost, type RebuildProgress, type RebuildResult, type RebuildRun } from './rebuild-run.js';
+import {
+  ChangedCustomers,
+  Held,
+  REBUILD_PARTS,
+  yieldToHost,
+  type RebuildProgress,
+  type RebuildResult,
+  type RebuildRun,
+} from './rebuild-run.js';
 import { createStatsPass } from './rebuild-stats.js';
 import { loadThresholds } from './stats-store.js';
 import type { SegmentsKernel } from './events.js';
@@ -49,8 +57,24 @@ export function createRebuild(kernel: SegmentsKernel, config: ResolvedSegmentsCo
     name: 'segments.rebuild-finish',
     permission: 'segments.rebuild',
     async run(ctx, r) {
-      ctx.audit({ type: 'segments', id: 'rebuild' }, { customers: r.customers, written: r.written, removed: r.removed, joined: r.joined, left: r.left, cancelled: r.cancelled });
-      await ctx.emit('segments.rebuilt', { customers: r.customers, joined: r.joined, left: r.left, parts: r.parts, cancelled: r.cancelled });
+      ctx.audit(
+        { type: 'segments', id: 'rebuild' },
+        {
+          customers: r.customers,
+          written: r.written,
+          removed: r.removed,
+          joined: r.joined,
+          left: r.left,
+          cancelled: r.cancelled,
+        },
+      );
+      await ctx.emit('segments.rebuilt', {
+        customers: r.customers,
+        joined: r.joined,
+        left: r.left,
+        parts: r.parts,
+        cancelled: r.cancelled,
+      });
     },
   });
 
@@ -68,18 +92,38 @@ export function createRebuild(kernel: SegmentsKernel, config: ResolvedSegmentsCo
       report: (part, done, total) => parsed.onProgress?.({ part, done, total }),
       cancelled: () => parsed.signal?.aborted === true,
     };
-    const result: RebuildResult = { parts, customers: 0, written: 0, removed: 0, joined: 0, left: 0, pairs: 0, thresholds: await loadThresholds(kernel.store), cancelled: false };
+    const result: RebuildResult = {
+      parts,
+      customers: 0,
+      written: 0,
+      removed: 0,
+      joined: 0,
+      left: 0,
+      pairs: 0,
+      thresholds: await loadThresholds(kernel.store),
+      cancelled: false,
+    };
     // The last complete membership pass, withdrawn until this rebuild completes one: rows written now
     // (or by a rebuild that stops half-way) are reconciled only by a membership pass that knows of them.
     const prior = await loadMembershipRecord(kernel.store);
-    if (prior !== null && (parts.includes('stats') || parts.includes('membership'))) await membership.withdrawRecord(run);
+    if (prior !== null && (parts.includes('stats') || parts.includes('membership')))
+      await membership.withdrawRecord(run);
     const changed = new ChangedCustomers();
 
-    const columns = new Held(parts.includes('stats') && !result.cancelled ? await statsPart(run, result, changed) : null);
+    const columns = new Held(
+      parts.includes('stats') && !result.cancelled ? await statsPart(run, result, changed) : null,
+    );
     // The columns serve an incremental membership pass only: without one in view, they go now.
     if (!parts.includes('membership') || prior === null || changed.overflow) columns.take();
     if (parts.includes('baskets') && !result.cancelled) {
-      const r = await refreshBaskets({ chunk: run.chunk, asOf: run.asOf, actor: run.actor, progress: (d, t) => run.report('baskets', d, t), cancelled: run.cancelled, yieldToHost });
+      const r = await refreshBaskets({
+        chunk: run.chunk,
+        asOf: run.asOf,
+        actor: run.actor,
+        progress: (d, t) => run.report('baskets', d, t),
+        cancelled: run.cancelled,
+        yieldToHost,
+      });
       result.pairs = r.pairs;
       result.written += r.written;
       result.cancelled = r.cancelled;

@@ -1,6 +1,6 @@
 /** Recommendations from purchase lines: pairs bought together and a customer's likely next categories. */
 import { z } from 'zod';
-import { idSchema, parseInput, scan, type Kernel } from '@clientele/core';
+import { idSchema, parseInput, scan } from '@clientele/core';
 import { basketPairsCollection, customerStatsCollection } from './collections.js';
 import { nextCategories, pairMetrics } from './bought-together.js';
 import type { SegmentsKernel } from './events.js';
@@ -35,7 +35,9 @@ export const boughtTogetherSchema = z
 export function createRecommendationService(kernel: SegmentsKernel) {
   async function pairs(level: 'item' | 'category', of?: string): Promise<BoughtTogether[]> {
     const out: BoughtTogether[] = [];
-    for await (const p of scan(kernel.store, basketPairsCollection, { where: of === undefined ? { level } : { level, a: of } })) {
+    for await (const p of scan(kernel.store, basketPairsCollection, {
+      where: of === undefined ? { level } : { level, a: of },
+    })) {
       out.push({ level, a: p.a, b: p.b, together: p.together, ...pairMetrics(p) });
     }
     return out;
@@ -45,7 +47,10 @@ export function createRecommendationService(kernel: SegmentsKernel) {
   async function boughtTogether(input: z.input<typeof boughtTogetherSchema> = {}): Promise<BoughtTogether[]> {
     const q = parseInput(boughtTogetherSchema, input);
     const list = await pairs(q.level, q.of);
-    if (q.of !== undefined) return list.sort((x, y) => y.confidence - x.confidence || y.lift - x.lift || (x.b < y.b ? -1 : 1)).slice(0, q.limit);
+    if (q.of !== undefined)
+      return list
+        .sort((x, y) => y.confidence - x.confidence || y.lift - x.lift || (x.b < y.b ? -1 : 1))
+        .slice(0, q.limit);
     const seen = new Set<string>();
     return list
       .sort((x, y) => y.lift - x.lift || y.together - x.together || (x.a + x.b < y.a + y.b ? -1 : 1))
@@ -71,6 +76,11 @@ export function createRecommendationService(kernel: SegmentsKernel) {
     /** Pairs bought together (counts over every basket: no reader needed). */
     boughtTogether,
     /** A customer's likely next categories. Needs `segments.read`. */
-    nextCategories: kernel.query({ name: 'segments.recommendations.nextCategories', permission: 'segments.read', reads: (_list, [customerId]) => [customerId], run: nextCategoriesOf }),
+    nextCategories: kernel.query({
+      name: 'segments.recommendations.nextCategories',
+      permission: 'segments.read',
+      reads: (_list, [customerId]) => [customerId],
+      run: nextCategoriesOf,
+    }),
   };
 }

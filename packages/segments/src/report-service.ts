@@ -3,13 +3,32 @@
  * RFM group, segment, store or period, with shares. Totals come from the store's grouped aggregates.
  */
 import { z } from 'zod';
-import { instantSchema, type AggregateRow, parseInput, purchasesCollection, scan, shortTextSchema, type Kernel, type StoreSession } from '@clientele/core';
+import {
+  instantSchema,
+  type AggregateRow,
+  parseInput,
+  purchasesCollection,
+  scan,
+  shortTextSchema,
+  type StoreSession,
+} from '@clientele/core';
 import { customerStatsCollection, segmentMembersCollection } from './collections.js';
 import { GROUP_PAGE } from './stats-store.js';
 import type { SegmentsKernel } from './events.js';
 
 /** Dimensions of a structure report. */
-export const REPORT_DIMENSIONS = ['kind', 'region', 'industry', 'sizeClass', 'valueClass', 'volumeClass', 'rfmGroup', 'store', 'segment', 'period'] as const;
+export const REPORT_DIMENSIONS = [
+  'kind',
+  'region',
+  'industry',
+  'sizeClass',
+  'valueClass',
+  'volumeClass',
+  'rfmGroup',
+  'store',
+  'segment',
+  'period',
+] as const;
 
 /** Input of `reports.structure`. */
 export const structureSchema = z
@@ -19,13 +38,20 @@ export const structureSchema = z
     from: instantSchema.optional(),
     to: instantSchema.optional(),
     /** For `by: 'period'`: the periods to compare, each `[from, to)`. */
-    periods: z.array(z.object({ label: shortTextSchema, from: instantSchema, to: instantSchema }).strict()).min(1).max(120).optional(),
+    periods: z
+      .array(z.object({ label: shortTextSchema, from: instantSchema, to: instantSchema }).strict())
+      .min(1)
+      .max(120)
+      .optional(),
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.by === 'period' && !v.periods) ctx.addIssue({ code: 'custom', path: ['periods'], message: 'by period needs periods' });
-    if ((v.from === undefined) !== (v.to === undefined)) ctx.addIssue({ code: 'custom', path: [v.from === undefined ? 'from' : 'to'], message: 'give both from and to' });
-    if (v.from && v.to && v.from.getTime() >= v.to.getTime()) ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be after from' });
+    if (v.by === 'period' && !v.periods)
+      ctx.addIssue({ code: 'custom', path: ['periods'], message: 'by period needs periods' });
+    if ((v.from === undefined) !== (v.to === undefined))
+      ctx.addIssue({ code: 'custom', path: [v.from === undefined ? 'from' : 'to'], message: 'give both from and to' });
+    if (v.from && v.to && v.from.getTime() >= v.to.getTime())
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be after from' });
   });
 /** Input of `reports.structure`. */
 export type StructureInput = z.input<typeof structureSchema>;
@@ -39,11 +65,26 @@ export interface StructureRow {
   revenueShare: number;
 }
 
-const STATS_FIELD: Record<string, string> = { kind: 'kind', region: 'region', industry: 'industry', sizeClass: 'sizeClass', valueClass: 'valueClass', volumeClass: 'volumeClass', rfmGroup: 'rfmGroup', store: 'homeStoreId' };
+const STATS_FIELD: Record<string, string> = {
+  kind: 'kind',
+  region: 'region',
+  industry: 'industry',
+  sizeClass: 'sizeClass',
+  valueClass: 'valueClass',
+  volumeClass: 'volumeClass',
+  rfmGroup: 'rfmGroup',
+  store: 'homeStoreId',
+};
 
 /** Builds the report service. */
 export function createReportService(kernel: SegmentsKernel) {
-  async function purchaseGroups(session: StoreSession, from: Date, to: Date, groupBy: ['customerId'] | ['storeId', 'customerId'], visit: (g: Record<string, unknown>) => void | Promise<void>): Promise<void> {
+  async function purchaseGroups(
+    session: StoreSession,
+    from: Date,
+    to: Date,
+    groupBy: ['customerId'] | ['storeId', 'customerId'],
+    visit: (g: Record<string, unknown>) => void | Promise<void>,
+  ): Promise<void> {
     let after: string[] | null = null;
     for (;;) {
       const page: AggregateRow[] = await session.aggregate(purchasesCollection, {
@@ -66,7 +107,9 @@ export function createReportService(kernel: SegmentsKernel) {
       ...(groupBy ? { groupBy: [groupBy] } : {}),
       measures: { total: { fn: 'sum', field: 'total' }, refunded: { fn: 'sum', field: 'refundedTotal' } },
     });
-    return new Map(rows.map((g) => [groupBy ? (g[groupBy] as string) : null, (g['total'] as number) - (g['refunded'] as number)]));
+    return new Map(
+      rows.map((g) => [groupBy ? (g[groupBy] as string) : null, (g['total'] as number) - (g['refunded'] as number)]),
+    );
   }
 
   function finish(acc: Map<string | null, { customers: number; revenue: number }>): StructureRow[] {
@@ -77,7 +120,13 @@ export function createReportService(kernel: SegmentsKernel) {
       revenue += v.revenue;
     }
     return [...acc.entries()]
-      .map(([key, v]) => ({ key, customers: v.customers, revenue: v.revenue, customerShare: customers ? v.customers / customers : 0, revenueShare: revenue ? v.revenue / revenue : 0 }))
+      .map(([key, v]) => ({
+        key,
+        customers: v.customers,
+        revenue: v.revenue,
+        customerShare: customers ? v.customers / customers : 0,
+        revenueShare: revenue ? v.revenue / revenue : 0,
+      }))
       .sort((a, b) => b.revenue - a.revenue || b.customers - a.customers || String(a.key).localeCompare(String(b.key)));
   }
 
@@ -107,7 +156,10 @@ export function createReportService(kernel: SegmentsKernel) {
       return q.periods!.map((p) => rows.find((r) => r.key === p.label)!);
     }
     if (q.by === 'segment') {
-      const members = await kernel.store.aggregate(segmentMembersCollection, { groupBy: ['segmentId'], measures: { n: { fn: 'count' } } });
+      const members = await kernel.store.aggregate(segmentMembersCollection, {
+        groupBy: ['segmentId'],
+        measures: { n: { fn: 'count' } },
+      });
       for (const m of members) {
         const segmentId = m['segmentId'] as string;
         let revenue = 0;
@@ -117,10 +169,16 @@ export function createReportService(kernel: SegmentsKernel) {
           if (q.from && q.to) {
             const ids = new Set(batch);
             // A segment's revenue in a period: its members' purchases in the period.
-            const page: AggregateRow[] = await kernel.store.aggregate(purchasesCollection, { where: { status: 'completed', occurredAt: { gte: q.from, lt: q.to }, customerId: { in: [...ids] } }, measures: { total: { fn: 'sum', field: 'total' }, refunded: { fn: 'sum', field: 'refundedTotal' } } });
+            const page: AggregateRow[] = await kernel.store.aggregate(purchasesCollection, {
+              where: { status: 'completed', occurredAt: { gte: q.from, lt: q.to }, customerId: { in: [...ids] } },
+              measures: { total: { fn: 'sum', field: 'total' }, refunded: { fn: 'sum', field: 'refundedTotal' } },
+            });
             revenue += (page[0]!['total'] as number) - (page[0]!['refunded'] as number);
           } else {
-            const page: AggregateRow[] = await kernel.store.aggregate(customerStatsCollection, { where: { customerId: { in: batch } }, measures: { spend: { fn: 'sum', field: 'spend' } } });
+            const page: AggregateRow[] = await kernel.store.aggregate(customerStatsCollection, {
+              where: { customerId: { in: batch } },
+              measures: { spend: { fn: 'sum', field: 'spend' } },
+            });
             revenue += page[0]!['spend'] as number;
           }
           batch = [];
@@ -136,20 +194,31 @@ export function createReportService(kernel: SegmentsKernel) {
     }
     const field = STATS_FIELD[q.by]!;
     if (!q.from || !q.to) {
-      const groups = await kernel.store.aggregate(customerStatsCollection, { groupBy: [field as 'kind'], measures: { customers: { fn: 'count' }, revenue: { fn: 'sum', field: 'spend' } } });
-      for (const g of groups) add((g[field] as string | null) ?? null, g['customers'] as number, g['revenue'] as number);
+      const groups = await kernel.store.aggregate(customerStatsCollection, {
+        groupBy: [field as 'kind'],
+        measures: { customers: { fn: 'count' }, revenue: { fn: 'sum', field: 'spend' } },
+      });
+      for (const g of groups)
+        add((g[field] as string | null) ?? null, g['customers'] as number, g['revenue'] as number);
       return finish(acc);
     }
     if (q.by === 'store') {
-      await purchaseGroups(kernel.store, q.from, q.to, ['storeId', 'customerId'], (g) => add(g['storeId'] as string, 1, (g['total'] as number) - (g['refunded'] as number)));
+      await purchaseGroups(kernel.store, q.from, q.to, ['storeId', 'customerId'], (g) =>
+        add(g['storeId'] as string, 1, (g['total'] as number) - (g['refunded'] as number)),
+      );
       for (const [store, revenue] of await anonymous(q.from, q.to, 'storeId')) add(store, 0, revenue);
       return finish(acc);
     }
     let batch: Array<{ id: string; revenue: number }> = [];
     const flush = async () => {
       if (batch.length === 0) return;
-      const page = await kernel.store.find(customerStatsCollection, { where: { customerId: { in: batch.map((b) => b.id) } }, limit: batch.length });
-      const keyOf = new Map(page.rows.map((r) => [r.customerId, (r as unknown as Record<string, string | null>)[field] ?? null]));
+      const page = await kernel.store.find(customerStatsCollection, {
+        where: { customerId: { in: batch.map((b) => b.id) } },
+        limit: batch.length,
+      });
+      const keyOf = new Map(
+        page.rows.map((r) => [r.customerId, (r as unknown as Record<string, string | null>)[field] ?? null]),
+      );
       for (const b of batch) add(keyOf.get(b.id) ?? null, 1, b.revenue);
       batch = [];
     };

@@ -49,7 +49,7 @@ export function selectNth(a: Float64Array, k: number, lo: number, hi: number): v
     const x = a[lo]!;
     const y = a[(lo + hi) >>> 1]!;
     const z = a[hi]!;
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    const pivot = x < y ? (y < z ? y : Math.max(x, z)) : x < z ? x : Math.max(y, z);
     let i = lo;
     let j = hi;
     while (i <= j) {
@@ -84,11 +84,19 @@ export interface RfmGroup {
   m?: [number, number] | undefined;
 }
 
-const range = z.tuple([z.number().int().min(1).max(5), z.number().int().min(1).max(5)]).refine(([a, b]) => a <= b, 'low must not exceed high');
+const range = z
+  .tuple([z.number().int().min(1).max(5), z.number().int().min(1).max(5)])
+  .refine(([a, b]) => a <= b, 'low must not exceed high');
 
 /** Schema of an RFM group. */
 export const rfmGroupSchema = z
-  .object({ id: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/), name: z.string().min(1).max(80), r: range.optional(), f: range.optional(), m: range.optional() })
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/),
+    name: z.string().min(1).max(80),
+    r: range.optional(),
+    f: range.optional(),
+    m: range.optional(),
+  })
   .strict();
 
 /**
@@ -193,7 +201,14 @@ export function scoreCustomer(
   s: { lastPurchaseAt: Date | null; windowVisits: number; windowSpend: number },
   t: ScoreThresholds | null,
   groups: readonly RfmGroup[],
-): { rScore: number | null; fScore: number | null; mScore: number | null; rfmGroup: string | null; valueClass: string | null; volumeClass: string | null } {
+): {
+  rScore: number | null;
+  fScore: number | null;
+  mScore: number | null;
+  rfmGroup: string | null;
+  valueClass: string | null;
+  volumeClass: string | null;
+} {
   if (s.lastPurchaseAt === null || t === null || t.r === null || t.f === null || t.m === null) {
     return { rScore: null, fScore: null, mScore: null, rfmGroup: null, valueClass: null, volumeClass: null };
   }

@@ -6,9 +6,7 @@
 import { z } from 'zod';
 import {
   mustGet,
-  NotFoundError,
   codeSchema,
-  customersCollection,
   defineModule,
   idSchema,
   invalid,
@@ -21,7 +19,6 @@ import {
   shortTextSchema,
   type CommandOptions,
   type CoreEvents,
-  type Kernel,
   type RefundStep,
   type RowOf,
   type StoreSession,
@@ -39,7 +36,13 @@ import {
 import { resolveConfig, type ResolvedSegmentsConfig, type SegmentsConfig } from './config.js';
 import { createCreditService } from './credit-service.js';
 import { churnReason, topCategories } from './customer-stats.js';
-import { compileCondition, conditionRegistry, definitionInputSchema, type ConditionInput, type ConditionRegistry } from './definition.js';
+import {
+  compileCondition,
+  conditionRegistry,
+  definitionInputSchema,
+  type ConditionInput,
+  type ConditionRegistry,
+} from './definition.js';
 import type { SegmentEvents, SegmentsContext, SegmentsEventMap, SegmentsHandler, SegmentsKernel } from './events.js';
 import { createKeyAccountService } from './key-account-service.js';
 import { mergePolicies, policySchema, type MergedPolicy, type SegmentPolicy } from './policy.js';
@@ -49,7 +52,10 @@ import { createReportService } from './report-service.js';
 import { NOT_ERASED, matchCustomers, refreshCustomer } from './stats-store.js';
 
 /** A stored segment. */
-export type Segment = Omit<RowOf<typeof segmentDefinitionsCollection>, 'definition' | 'policy'> & { definition: ConditionInput; policy: SegmentPolicy };
+export type Segment = Omit<RowOf<typeof segmentDefinitionsCollection>, 'definition' | 'policy'> & {
+  definition: ConditionInput;
+  policy: SegmentPolicy;
+};
 
 /** Input of `crm.segments.define`. */
 export const defineSegmentSchema = z
@@ -85,7 +91,11 @@ const READ = 'segments.read';
 
 /** A module-to-module read names the session it reads through; without one it is a programming error. */
 function sessionOf(session: StoreSession): StoreSession {
-  if (typeof session !== 'object' || session === null || typeof (session as Partial<StoreSession>).find !== 'function') {
+  if (
+    typeof session !== 'object' ||
+    session === null ||
+    typeof (session as Partial<StoreSession>).find !== 'function'
+  ) {
     throw invalid(['session'], 'required', "forModules reads go through the caller's session (ctx.tx in a command)");
   }
   return session;
@@ -95,9 +105,14 @@ function toSegment(row: RowOf<typeof segmentDefinitionsCollection>): Segment {
   return { ...row, definition: row.definition as unknown as ConditionInput, policy: row.policy as SegmentPolicy };
 }
 
-async function categoriesOfSale(session: StoreSession, purchaseId: string, sign: 1 | -1): Promise<Record<string, number>> {
+async function categoriesOfSale(
+  session: StoreSession,
+  purchaseId: string,
+  sign: 1 | -1,
+): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for await (const l of scan(session, purchaseLinesCollection, { where: { purchaseId } })) out[l.category] = (out[l.category] ?? 0) + sign * l.amount;
+  for await (const l of scan(session, purchaseLinesCollection, { where: { purchaseId } }))
+    out[l.category] = (out[l.category] ?? 0) + sign * l.amount;
   return out;
 }
 
@@ -130,7 +145,12 @@ export function createSegmentsApi(kernel: SegmentsKernel, config: ResolvedSegmen
         updatedAt: ctx.now,
       };
       const row = prev
-        ? await ctx.tx.update(segmentDefinitionsCollection, input.id, fields, input.expectVersion !== undefined ? { expectVersion: input.expectVersion } : {})
+        ? await ctx.tx.update(
+            segmentDefinitionsCollection,
+            input.id,
+            fields,
+            input.expectVersion !== undefined ? { expectVersion: input.expectVersion } : {},
+          )
         : await ctx.tx.insert(segmentDefinitionsCollection, { id: input.id, createdAt: ctx.now, ...fields });
       ctx.audit({ type: 'segment', id: row.id }, { version: row.version, active: row.active });
       await ctx.emit('segment.defined', { segmentId: row.id, version: row.version });
@@ -160,17 +180,25 @@ export function createSegmentsApi(kernel: SegmentsKernel, config: ResolvedSegmen
     return [...(await matchCustomers(kernel.store, predicate, kernel.clock.now(), mode))].sort();
   }
 
-  async function members(segmentId: string, page: z.input<typeof pageSchema> = {}): Promise<{ items: Array<{ customerId: string; since: Date }>; next: string | null }> {
+  async function members(
+    segmentId: string,
+    page: z.input<typeof pageSchema> = {},
+  ): Promise<{ items: Array<{ customerId: string; since: Date }>; next: string | null }> {
     const id = parseInput(codeSchema, segmentId, ['segmentId']);
     const q = parseInput(pageSchema, page);
-    const result = await kernel.store.find(segmentMembersCollection, { where: { segmentId: id }, limit: q.limit, after: q.after ?? null });
+    const result = await kernel.store.find(segmentMembersCollection, {
+      where: { segmentId: id },
+      limit: q.limit,
+      after: q.after ?? null,
+    });
     return { items: result.rows.map((r) => ({ customerId: r.customerId, since: r.since })), next: result.next };
   }
 
   async function segmentsOf(customerId: string, session?: StoreSession): Promise<string[]> {
     const id = parseInput(idSchema, customerId, ['customerId']);
     const out: string[] = [];
-    for await (const m of scan(session ?? kernel.store, segmentMembersCollection, { where: { customerId: id } })) out.push(m.segmentId);
+    for await (const m of scan(session ?? kernel.store, segmentMembersCollection, { where: { customerId: id } }))
+      out.push(m.segmentId);
     return out.sort();
   }
 
@@ -180,36 +208,72 @@ export function createSegmentsApi(kernel: SegmentsKernel, config: ResolvedSegmen
     const segments: Array<{ id: string; priority: number; policy: SegmentPolicy }> = [];
     for (const id of ids) {
       const row = await s.get(segmentDefinitionsCollection, id);
-      if (row && row.active) segments.push({ id, priority: row.priority, policy: row.policy as SegmentPolicy });
+      if (row?.active) segments.push({ id, priority: row.priority, policy: row.policy as SegmentPolicy });
     }
     return mergePolicies(segments);
   }
 
   async function statsOf(customerId: string): Promise<CustomerStats> {
     const id = parseInput(idSchema, customerId, ['customerId']);
-    const row = await mustGet(kernel.store, customerStatsCollection, id, 'customer statistics', { path: ['customerId'] });
+    const row = await mustGet(kernel.store, customerStatsCollection, id, 'customer statistics', {
+      path: ['customerId'],
+    });
     const now = kernel.clock.now();
     const atRisk = row.erased !== true && row.overdueAt !== null && row.overdueAt.getTime() < now.getTime();
-    return { ...row, topCategories: topCategories(row.categories), atRisk, churnReason: atRisk ? churnReason(row, now) : null };
+    return {
+      ...row,
+      topCategories: topCategories(row.categories),
+      atRisk,
+      churnReason: atRisk ? churnReason(row, now) : null,
+    };
   }
 
   /** Customers overdue by their own rhythm now, longest overdue first, with the reason (erased customers never). */
-  async function atRisk(options: { limit?: number } = {}): Promise<Array<{ customerId: string; overdueAt: Date; reason: string; rfmGroup: string | null; valueClass: string | null }>> {
+  async function atRisk(
+    options: { limit?: number } = {},
+  ): Promise<
+    Array<{ customerId: string; overdueAt: Date; reason: string; rfmGroup: string | null; valueClass: string | null }>
+  > {
     const limit = parseInput(z.number().int().min(1).max(10_000).default(100), options.limit, ['limit']);
     const now = kernel.clock.now();
-    const out: Array<{ customerId: string; overdueAt: Date; reason: string; rfmGroup: string | null; valueClass: string | null }> = [];
-    for await (const row of scan(kernel.store, customerStatsCollection, { where: { overdueAt: { lt: now }, ...NOT_ERASED } }, 2000)) {
-      out.push({ customerId: row.customerId, overdueAt: row.overdueAt!, reason: churnReason(row, now)!, rfmGroup: row.rfmGroup, valueClass: row.valueClass });
+    const out: Array<{
+      customerId: string;
+      overdueAt: Date;
+      reason: string;
+      rfmGroup: string | null;
+      valueClass: string | null;
+    }> = [];
+    for await (const row of scan(
+      kernel.store,
+      customerStatsCollection,
+      { where: { overdueAt: { lt: now }, ...NOT_ERASED } },
+      2000,
+    )) {
+      out.push({
+        customerId: row.customerId,
+        overdueAt: row.overdueAt!,
+        reason: churnReason(row, now)!,
+        rfmGroup: row.rfmGroup,
+        valueClass: row.valueClass,
+      });
     }
-    return out.sort((a, b) => a.overdueAt.getTime() - b.overdueAt.getTime() || (a.customerId < b.customerId ? -1 : 1)).slice(0, limit);
+    return out
+      .sort((a, b) => a.overdueAt.getTime() - b.overdueAt.getTime() || (a.customerId < b.customerId ? -1 : 1))
+      .slice(0, limit);
   }
 
   /** How many customers (and how much spend) each RFM group, value class or volume class holds. */
-  async function distribution(by: 'rfmGroup' | 'valueClass' | 'volumeClass'): Promise<Array<{ key: string | null; customers: number; windowSpend: number }>> {
+  async function distribution(
+    by: 'rfmGroup' | 'valueClass' | 'volumeClass',
+  ): Promise<Array<{ key: string | null; customers: number; windowSpend: number }>> {
     const field = parseInput(z.enum(['rfmGroup', 'valueClass', 'volumeClass']), by, ['by']);
     const groups = await reports.structure({ by: field });
     const spend = new Map<string | null, number>();
-    for (const g of await kernel.store.aggregate(customerStatsCollection, { groupBy: [field], measures: { s: { fn: 'sum', field: 'windowSpend' } } })) spend.set((g[field] as string | null) ?? null, g['s'] as number);
+    for (const g of await kernel.store.aggregate(customerStatsCollection, {
+      groupBy: [field],
+      measures: { s: { fn: 'sum', field: 'windowSpend' } },
+    }))
+      spend.set((g[field] as string | null) ?? null, g['s'] as number);
     return groups.map((g) => ({ key: g.key, customers: g.customers, windowSpend: spend.get(g.key) ?? 0 }));
   }
 
@@ -223,15 +287,40 @@ export function createSegmentsApi(kernel: SegmentsKernel, config: ResolvedSegmen
     /** The customers a definition selects now (nothing stored). Needs `segments.read`. */
     match: kernel.query({ name: 'segments.match', permission: READ, reads: (ids) => ids, run: match }),
     /** A segment's materialised members. Needs `segments.read`. */
-    members: kernel.query({ name: 'segments.members', permission: READ, reads: (page) => page.items.map((m) => m.customerId), run: members }),
+    members: kernel.query({
+      name: 'segments.members',
+      permission: READ,
+      reads: (page) => page.items.map((m) => m.customerId),
+      run: members,
+    }),
     /** The ids of the segments a customer is in. Needs `segments.read`. */
-    segmentsOf: kernel.query({ name: 'segments.segmentsOf', permission: READ, reads: (_ids, [customerId]) => [customerId], run: (customerId: string) => segmentsOf(customerId) }),
+    segmentsOf: kernel.query({
+      name: 'segments.segmentsOf',
+      permission: READ,
+      reads: (_ids, [customerId]) => [customerId],
+      run: (customerId: string) => segmentsOf(customerId),
+    }),
     /** The merged policy of a customer's segments (see `mergePolicies`). Needs `segments.read`. */
-    policyFor: kernel.query({ name: 'segments.policyFor', permission: READ, reads: (_policy, [customerId]) => [customerId], run: (customerId: string) => policyFor(customerId) }),
+    policyFor: kernel.query({
+      name: 'segments.policyFor',
+      permission: READ,
+      reads: (_policy, [customerId]) => [customerId],
+      run: (customerId: string) => policyFor(customerId),
+    }),
     /** A customer's statistics, scores and churn risk. Needs `segments.read`. */
-    stats: kernel.query({ name: 'segments.stats', permission: READ, reads: (stats) => [stats.customerId], run: statsOf }),
+    stats: kernel.query({
+      name: 'segments.stats',
+      permission: READ,
+      reads: (stats) => [stats.customerId],
+      run: statsOf,
+    }),
     /** Customers at churn risk now, with the reason. Needs `segments.read`. */
-    atRisk: kernel.query({ name: 'segments.atRisk', permission: READ, reads: (list) => list.map((r) => r.customerId), run: atRisk }),
+    atRisk: kernel.query({
+      name: 'segments.atRisk',
+      permission: READ,
+      reads: (list) => list.map((r) => r.customerId),
+      run: atRisk,
+    }),
     /** Customers per RFM group, value class or volume class (totals: no reader needed). */
     distribution,
     /**
@@ -242,9 +331,11 @@ export function createSegmentsApi(kernel: SegmentsKernel, config: ResolvedSegmen
      */
     forModules: {
       /** The ids of the segments a customer is in, read through `session`. */
-      segmentsOf: async (customerId: string, session: StoreSession): Promise<string[]> => segmentsOf(customerId, sessionOf(session)),
+      segmentsOf: async (customerId: string, session: StoreSession): Promise<string[]> =>
+        segmentsOf(customerId, sessionOf(session)),
       /** The merged policy of a customer's segments, read through `session`. */
-      policyFor: async (customerId: string, session: StoreSession): Promise<MergedPolicy> => policyFor(customerId, sessionOf(session)),
+      policyFor: async (customerId: string, session: StoreSession): Promise<MergedPolicy> =>
+        policyFor(customerId, sessionOf(session)),
     },
     /**
      * Recomputes statistics, scores, basket figures and memberships from the purchase records, in
@@ -264,7 +355,10 @@ export function createSegmentsApi(kernel: SegmentsKernel, config: ResolvedSegmen
   async function onPurchase(ctx: SegmentsContext, p: CoreEvents['purchase.recorded']): Promise<void> {
     // The credit check first: a refused sale on account throws before anything else is done.
     await credit.onSale(ctx, p.purchaseId);
-    if (p.customerId) await refreshCustomer(ctx, p.customerId, config, registry, { categories: await categoriesOfSale(ctx.tx, p.purchaseId, 1) });
+    if (p.customerId)
+      await refreshCustomer(ctx, p.customerId, config, registry, {
+        categories: await categoriesOfSale(ctx.tx, p.purchaseId, 1),
+      });
   }
 
   /**
@@ -276,12 +370,20 @@ export function createSegmentsApi(kernel: SegmentsKernel, config: ResolvedSegmen
     const key = await ctx.tx.get(keyAccountsCollection, p.customerId);
     if (key) {
       await ctx.tx.delete(keyAccountsCollection, p.customerId);
-      if (key.isKey) await ctx.emit('key-account.dropped', { customerId: p.customerId, score: key.score }, { customerId: p.customerId });
+      if (key.isKey)
+        await ctx.emit(
+          'key-account.dropped',
+          { customerId: p.customerId, score: key.score },
+          { customerId: p.customerId },
+        );
     }
     await refreshCustomer(ctx, p.customerId, config, registry, key ? { keyAccount: false } : {});
   }
 
-  async function mergeCustomer(ctx: SegmentsContext, ids: { survivorId: string; mergedId: string }): Promise<readonly string[]> {
+  async function mergeCustomer(
+    ctx: SegmentsContext,
+    ids: { survivorId: string; mergedId: string },
+  ): Promise<readonly string[]> {
     const { tx } = ctx;
     const merged = await tx.get(customerStatsCollection, ids.mergedId);
     const survivor = await tx.get(customerStatsCollection, ids.survivorId);
@@ -293,7 +395,11 @@ export function createSegmentsApi(kernel: SegmentsKernel, config: ResolvedSegmen
     if (merged) await tx.delete(customerStatsCollection, ids.mergedId);
     for await (const m of scan(tx, segmentMembersCollection, { where: { customerId: ids.mergedId } })) {
       await tx.delete(segmentMembersCollection, m.id);
-      await ctx.emit('segment.left', { segmentId: m.segmentId, customerId: ids.mergedId }, { customerId: ids.mergedId });
+      await ctx.emit(
+        'segment.left',
+        { segmentId: m.segmentId, customerId: ids.mergedId },
+        { customerId: ids.mergedId },
+      );
     }
     const account = await tx.get(creditAccountsCollection, ids.mergedId);
     if (account) {
@@ -313,10 +419,16 @@ export function createSegmentsApi(kernel: SegmentsKernel, config: ResolvedSegmen
       }
       await tx.delete(keyAccountsCollection, ids.mergedId);
     }
-    return [customerStatsCollection.name, segmentMembersCollection.name, creditAccountsCollection.name, keyAccountsCollection.name];
+    return [
+      customerStatsCollection.name,
+      segmentMembersCollection.name,
+      creditAccountsCollection.name,
+      keyAccountsCollection.name,
+    ];
   }
 
-  const refresh = (ctx: SegmentsContext, p: { customerId: string }) => refreshCustomer(ctx, p.customerId, config, registry).then(() => undefined);
+  const refresh = (ctx: SegmentsContext, p: { customerId: string }) =>
+    refreshCustomer(ctx, p.customerId, config, registry).then(() => undefined);
   const handlers: SegmentsHandler[] = [
     { event: 'purchase.recorded', run: onPurchase },
     { event: 'customer.registered', run: refresh },
@@ -341,7 +453,10 @@ export function createSegmentsApi(kernel: SegmentsKernel, config: ResolvedSegmen
       },
       async onVoid(ctx, p) {
         await credit.onReversal(ctx, p.purchaseId, null);
-        if (p.customerId) await refreshCustomer(ctx, p.customerId, config, registry, { categories: await categoriesOfSale(ctx.tx, p.purchaseId, -1) });
+        if (p.customerId)
+          await refreshCustomer(ctx, p.customerId, config, registry, {
+            categories: await categoriesOfSale(ctx.tx, p.purchaseId, -1),
+          });
       },
     },
   ];
@@ -366,7 +481,8 @@ export function segments(config?: SegmentsConfig) {
   const resolved = resolveConfig(config);
   const registry = conditionRegistry(resolved.conditions);
   // Check the configured RFM groups and condition kinds once, where they are written.
-  if (new Set(resolved.rfm.groups.map((g) => g.id)).size !== resolved.rfm.groups.length) throw invalid(['config', 'rfm', 'groups'], 'duplicate_group', 'RFM group ids must be unique');
+  if (new Set(resolved.rfm.groups.map((g) => g.id)).size !== resolved.rfm.groups.length)
+    throw invalid(['config', 'rfm', 'groups'], 'duplicate_group', 'RFM group ids must be unique');
   return defineModule<'segments', SegmentsApi, SegmentEvents>({
     name: 'segments',
     collections: segmentCollections,
@@ -374,8 +490,14 @@ export function segments(config?: SegmentsConfig) {
     setup(kernel) {
       const built = createSegmentsApi(kernel, resolved, registry);
       // Sales on account are given back to the account, never paid at the till.
-      return { api: built.api, handlers: built.handlers, refunds: built.refunds, runDue: built.runDue, mergeCustomer: built.mergeCustomer, tenders: [resolved.credit.method] };
+      return {
+        api: built.api,
+        handlers: built.handlers,
+        refunds: built.refunds,
+        runDue: built.runDue,
+        mergeCustomer: built.mergeCustomer,
+        tenders: [resolved.credit.method],
+      };
     },
   });
 }
-

@@ -23,8 +23,25 @@ import {
   type StatsRow,
 } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
-import { churnThreshold, overdueAt, overdueTime, statsFromSummary, topCategories, windowStartOf, type FigureScratch, type PurchaseFigures, type PurchaseSummary } from './customer-stats.js';
-import { compileCondition, evaluate, needsCustomer, pushdownTerms, type ConditionRegistry, type Predicate } from './definition.js';
+import {
+  churnThreshold,
+  overdueAt,
+  overdueTime,
+  statsFromSummary,
+  topCategories,
+  windowStartOf,
+  type FigureScratch,
+  type PurchaseFigures,
+  type PurchaseSummary,
+} from './customer-stats.js';
+import {
+  compileCondition,
+  evaluate,
+  needsCustomer,
+  pushdownTerms,
+  type ConditionRegistry,
+  type Predicate,
+} from './definition.js';
 import type { SegmentPolicy } from './policy.js';
 import { scoreCustomer, type ScoreThresholds } from './scores.js';
 import type { SegmentsContext } from './events.js';
@@ -81,15 +98,34 @@ export function summaryFrom(g: AggregateRow): PurchaseSummary {
 }
 
 /** One customer's completed purchases as a summary as of `now`, or null when they never bought. */
-export async function summaryOf(session: StoreSession, customerId: string, now: Date, config: ResolvedSegmentsConfig): Promise<PurchaseSummary | null> {
-  const [g] = await session.aggregate(purchasesCollection, { where: { customerId, status: 'completed' }, measures: summaryMeasures(windowStartOf(now, config.rfm)) });
+export async function summaryOf(
+  session: StoreSession,
+  customerId: string,
+  now: Date,
+  config: ResolvedSegmentsConfig,
+): Promise<PurchaseSummary | null> {
+  const [g] = await session.aggregate(purchasesCollection, {
+    where: { customerId, status: 'completed' },
+    measures: summaryMeasures(windowStartOf(now, config.rfm)),
+  });
   const summary = summaryFrom(g!);
   return summary.times.length ? summary : null;
 }
 
 /** The fields of a customer the statistics row copies. */
-export function projectCustomer(c: Pick<CustomerRow, 'id' | 'version' | 'status' | 'kind' | 'region' | 'industry' | 'sizeClass' | 'homeStoreId'>): CustomerProjection {
-  return { id: c.id, version: c.version, status: c.status, kind: c.kind, region: c.region, industry: c.industry, sizeClass: c.sizeClass, homeStoreId: c.homeStoreId };
+export function projectCustomer(
+  c: Pick<CustomerRow, 'id' | 'version' | 'status' | 'kind' | 'region' | 'industry' | 'sizeClass' | 'homeStoreId'>,
+): CustomerProjection {
+  return {
+    id: c.id,
+    version: c.version,
+    status: c.status,
+    kind: c.kind,
+    region: c.region,
+    industry: c.industry,
+    sizeClass: c.sizeClass,
+    homeStoreId: c.homeStoreId,
+  };
 }
 
 /** Whether a customer has a statistics row: a buying customer, active or erased (whose figures stay in the totals). */
@@ -112,7 +148,19 @@ export interface RowExtras {
  * all but the customer's copied fields (and the version they are from) and the baskets part's
  * category spend. The digests are left at 0 for {@link sealRow} or the caller to set.
  */
-export type DerivedFields = Omit<StatsRow, 'customerId' | 'kind' | 'region' | 'industry' | 'sizeClass' | 'homeStoreId' | 'customerVersion' | 'erased' | 'categories' | 'topCategory'>;
+export type DerivedFields = Omit<
+  StatsRow,
+  | 'customerId'
+  | 'kind'
+  | 'region'
+  | 'industry'
+  | 'sizeClass'
+  | 'homeStoreId'
+  | 'customerVersion'
+  | 'erased'
+  | 'categories'
+  | 'topCategory'
+>;
 
 /** The derived fields of a row (see {@link DerivedFields}). Pure, so the rebuild and the per-sale update agree. */
 export function deriveFields(
@@ -188,14 +236,38 @@ export function sealRow(row: StatsRow): StatsRow {
  * can tell an unchanged row without reading the customer's fields.
  */
 export const DIGESTED = [
-  'customerVersion', 'firstPurchaseAt', 'lastPurchaseAt', 'visits', 'spend', 'avgBasket', 'windowVisits', 'windowSpend', 'gaps', 'typicalGapHours', 'creditRating', 'keyAccount',
+  'customerVersion',
+  'firstPurchaseAt',
+  'lastPurchaseAt',
+  'visits',
+  'spend',
+  'avgBasket',
+  'windowVisits',
+  'windowSpend',
+  'gaps',
+  'typicalGapHours',
+  'creditRating',
+  'keyAccount',
 ] as const satisfies ReadonlyArray<keyof StatsRow>;
 
 /** The fields that depend on the population's thresholds (the churn ones only on the population's rhythm). */
-export const SCORED = ['rScore', 'fScore', 'mScore', 'rfmGroup', 'valueClass', 'volumeClass', 'churnThresholdHours', 'churnBasis', 'overdueAt'] as const satisfies ReadonlyArray<keyof StatsRow>;
+export const SCORED = [
+  'rScore',
+  'fScore',
+  'mScore',
+  'rfmGroup',
+  'valueClass',
+  'volumeClass',
+  'churnThresholdHours',
+  'churnBasis',
+  'overdueAt',
+] as const satisfies ReadonlyArray<keyof StatsRow>;
 
 /** The fields {@link scoresDigestOf} hashes. */
-type ScoredFields = Pick<StatsRow, 'rScore' | 'fScore' | 'mScore' | 'rfmGroup' | 'valueClass' | 'volumeClass' | 'churnBasis' | 'churnThresholdHours'>;
+type ScoredFields = Pick<
+  StatsRow,
+  'rScore' | 'fScore' | 'mScore' | 'rfmGroup' | 'valueClass' | 'volumeClass' | 'churnBasis' | 'churnThresholdHours'
+>;
 
 /** The threshold-dependent values of a row as a hash: scores, classes, and the churn threshold when it is the population's. */
 export function scoresDigestOf(s: ScoredFields): number {
@@ -219,7 +291,24 @@ type DigestedFields = Pick<StatsRow, (typeof DIGESTED)[number] | 'churnBasis' | 
  */
 export function digestOf(row: DigestedFields): number {
   const own = row.churnBasis === 'own';
-  return hashDerived(row.customerVersion, row.firstPurchaseAt?.getTime() ?? null, row.lastPurchaseAt?.getTime() ?? null, row.visits, row.spend, row.avgBasket, row.windowVisits, row.windowSpend, row.gaps, row.gaps.length, row.typicalGapHours, row.creditRating, row.keyAccount, own, row.churnThresholdHours, own ? (row.overdueAt?.getTime() ?? null) : null);
+  return hashDerived(
+    row.customerVersion,
+    row.firstPurchaseAt?.getTime() ?? null,
+    row.lastPurchaseAt?.getTime() ?? null,
+    row.visits,
+    row.spend,
+    row.avgBasket,
+    row.windowVisits,
+    row.windowSpend,
+    row.gaps,
+    row.gaps.length,
+    row.typicalGapHours,
+    row.creditRating,
+    row.keyAccount,
+    own,
+    row.churnThresholdHours,
+    own ? (row.overdueAt?.getTime() ?? null) : null,
+  );
 }
 
 /**
@@ -229,7 +318,11 @@ export function digestOf(row: DigestedFields): number {
  * when it is the customer's own). Equal to `sealRow(composeRow(...)).digest` by construction: both
  * hash the same derived values with {@link hashDerived} (a test checks it).
  */
-export function figuresDigestOf(customerVersion: number, f: FigureScratch, extras: Pick<RowExtras, 'creditRating' | 'keyAccount'>): number {
+export function figuresDigestOf(
+  customerVersion: number,
+  f: FigureScratch,
+  extras: Pick<RowExtras, 'creditRating' | 'keyAccount'>,
+): number {
   const own = !Number.isNaN(f.last) && !Number.isNaN(f.ownHours);
   return hashDerived(
     customerVersion,
@@ -352,10 +445,13 @@ function hashResult(): number {
   return (laneB >>> 11) * 0x100000000 + (laneA >>> 0);
 }
 
-const COMPARED: ReadonlyArray<keyof StatsRow> = (Object.keys(customerStatsCollection.fields) as Array<keyof StatsRow>).filter((f) => f !== 'updatedAt' && f !== 'customerId');
+const COMPARED: ReadonlyArray<keyof StatsRow> = (
+  Object.keys(customerStatsCollection.fields) as Array<keyof StatsRow>
+).filter((f) => f !== 'updatedAt' && f !== 'customerId');
 
 function same(a: unknown, b: unknown): boolean {
-  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (a instanceof Date || b instanceof Date)
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
   if (typeof a === 'object' && a !== null) return JSON.stringify(a) === JSON.stringify(b);
   return a === b;
 }
@@ -382,7 +478,10 @@ export interface CompiledSegment {
 const compiledCache = new WeakMap<ConditionRegistry, Map<string, { version: number; predicate: Predicate }>>();
 
 /** Compiles a stored definition, once per version. */
-export function compileStored(row: RowOf<typeof segmentDefinitionsCollection>, registry: ConditionRegistry): CompiledSegment {
+export function compileStored(
+  row: RowOf<typeof segmentDefinitionsCollection>,
+  registry: ConditionRegistry,
+): CompiledSegment {
   let cache = compiledCache.get(registry);
   if (!cache) compiledCache.set(registry, (cache = new Map()));
   let hit = cache.get(row.id);
@@ -390,25 +489,41 @@ export function compileStored(row: RowOf<typeof segmentDefinitionsCollection>, r
     hit = { version: row.version, predicate: compileCondition(row.definition, registry) };
     cache.set(row.id, hit);
   }
-  return { id: row.id, name: row.name, priority: row.priority, policy: row.policy as SegmentPolicy, predicate: hit.predicate, version: row.version };
+  return {
+    id: row.id,
+    name: row.name,
+    priority: row.priority,
+    policy: row.policy as SegmentPolicy,
+    predicate: hit.predicate,
+    version: row.version,
+  };
 }
 
 /** Every active segment, compiled. */
 export async function activeSegments(session: StoreSession, registry: ConditionRegistry): Promise<CompiledSegment[]> {
   const out: CompiledSegment[] = [];
-  for await (const row of scan(session, segmentDefinitionsCollection, { where: { active: true } })) out.push(compileStored(row, registry));
+  for await (const row of scan(session, segmentDefinitionsCollection, { where: { active: true } }))
+    out.push(compileStored(row, registry));
   return out;
 }
 
 /** What a predicate is evaluated on for one customer. */
 export function targetOf(row: StatsRow, customer: Pick<CustomerRow, 'tags' | 'attributes'> | null) {
-  return { stats: row as unknown as Record<string, unknown>, tags: customer?.tags ?? [], attributes: (customer?.attributes ?? {}) as Record<string, JsonValue>, categories: row.categories };
+  return {
+    stats: row as unknown as Record<string, unknown>,
+    tags: customer?.tags ?? [],
+    attributes: (customer?.attributes ?? {}) as Record<string, JsonValue>,
+    categories: row.categories,
+  };
 }
 
 async function customersById(session: StoreSession, ids: readonly string[]): Promise<Map<string, CustomerRow>> {
   const map = new Map<string, CustomerRow>();
   for (let i = 0; i < ids.length; i += 1000) {
-    const page = await session.find(customersCollection, { where: { id: { in: ids.slice(i, i + 1000) } }, limit: 1000 });
+    const page = await session.find(customersCollection, {
+      where: { id: { in: ids.slice(i, i + 1000) } },
+      limit: 1000,
+    });
     for (const c of page.rows) map.set(c.id, c);
   }
   return map;
@@ -420,18 +535,37 @@ async function customersById(session: StoreSession, ids: readonly string[]): Pro
  * then checked in memory on the candidates); `scan` reads every row and evaluates in memory. Both give
  * the same set; a definition too wide for push-down is scanned.
  */
-export async function matchCustomers(session: StoreSession, predicate: Predicate, now: Date, mode: 'pushdown' | 'scan' = 'pushdown'): Promise<Set<string>> {
+export async function matchCustomers(
+  session: StoreSession,
+  predicate: Predicate,
+  now: Date,
+  mode: 'pushdown' | 'scan' = 'pushdown',
+): Promise<Set<string>> {
   const terms = mode === 'pushdown' ? pushdownTerms(predicate, now) : null;
   const out = new Set<string>();
   const withCustomer = needsCustomer(predicate);
-  const run = async (where: Record<string, unknown> | undefined, test: (row: StatsRow, c: CustomerRow | null) => boolean) => {
+  const run = async (
+    where: Record<string, unknown> | undefined,
+    test: (row: StatsRow, c: CustomerRow | null) => boolean,
+  ) => {
     let batch: StatsRow[] = [];
     const flush = async () => {
-      const customers = withCustomer ? await customersById(session, batch.map((r) => r.customerId)) : null;
-      for (const r of batch) if (!out.has(r.customerId) && test(r, customers?.get(r.customerId) ?? null)) out.add(r.customerId);
+      const customers = withCustomer
+        ? await customersById(
+            session,
+            batch.map((r) => r.customerId),
+          )
+        : null;
+      for (const r of batch)
+        if (!out.has(r.customerId) && test(r, customers?.get(r.customerId) ?? null)) out.add(r.customerId);
       batch = [];
     };
-    for await (const row of scan(session, customerStatsCollection, where ? { where: where as Where<typeof customerStatsCollection> } : {}, 2000)) {
+    for await (const row of scan(
+      session,
+      customerStatsCollection,
+      where ? { where: where as Where<typeof customerStatsCollection> } : {},
+      2000,
+    )) {
       if (out.has(row.customerId)) continue;
       batch.push(row);
       if (batch.length >= 2000) await flush();
@@ -460,7 +594,12 @@ export async function matchCustomers(session: StoreSession, predicate: Predicate
 export async function* idsWhere(session: StoreSession, where: Record<string, unknown>): AsyncGenerator<string[]> {
   let after: string | null = null;
   do {
-    const page: Page<{ customerId: string }> = await session.find(customerStatsCollection, { where: where as Where<typeof customerStatsCollection>, select: ['customerId'], limit: GROUP_PAGE, after });
+    const page: Page<{ customerId: string }> = await session.find(customerStatsCollection, {
+      where: where as Where<typeof customerStatsCollection>,
+      select: ['customerId'],
+      limit: GROUP_PAGE,
+      after,
+    });
     // One page at a time: a yield per id would cost a turn of the event loop's microtasks each.
     yield page.rows.map((r) => r.customerId);
     after = page.next;
@@ -472,7 +611,13 @@ export async function* memberIds(session: StoreSession, segmentId: string): Asyn
   let after: string | null = null;
   do {
     // The segment's index leads with (segmentId, customerId), so the page comes off it in order.
-    const page: Page<{ customerId: string }> = await session.find(segmentMembersCollection, { where: { segmentId }, orderBy: [{ field: 'customerId' }], select: ['customerId'], limit: GROUP_PAGE, after });
+    const page: Page<{ customerId: string }> = await session.find(segmentMembersCollection, {
+      where: { segmentId },
+      orderBy: [{ field: 'customerId' }],
+      select: ['customerId'],
+      limit: GROUP_PAGE,
+      after,
+    });
     yield page.rows.map((r) => r.customerId);
     after = page.next;
   } while (after !== null);
@@ -498,13 +643,20 @@ export async function reconcileCustomer(
   // An erased customer is in no segment: their row is kept for the totals only.
   const member = row !== null && row.erased !== true;
   const segments = member ? await activeSegments(ctx.tx, registry) : [];
-  const want = new Set(member ? segments.filter((s) => evaluate(s.predicate, targetOf(row, customer), ctx.now)).map((s) => s.id) : []);
+  const want = new Set(
+    member ? segments.filter((s) => evaluate(s.predicate, targetOf(row, customer), ctx.now)).map((s) => s.id) : [],
+  );
   const have = new Set<string>();
   for await (const m of scan(ctx.tx, segmentMembersCollection, { where: { customerId } })) have.add(m.segmentId);
   const joined = [...want].filter((s) => !have.has(s)).sort();
   const left = [...have].filter((s) => !want.has(s)).sort();
   for (const segmentId of joined) {
-    await ctx.tx.insert(segmentMembersCollection, { id: memberId(segmentId, customerId), segmentId, customerId, since: ctx.now });
+    await ctx.tx.insert(segmentMembersCollection, {
+      id: memberId(segmentId, customerId),
+      segmentId,
+      customerId,
+      since: ctx.now,
+    });
     await ctx.emit('segment.joined', { segmentId, customerId }, { customerId });
   }
   for (const segmentId of left) {
@@ -534,7 +686,10 @@ export async function refreshCustomer(
     await reconcileCustomer(ctx, null, customer ?? null, registry);
     return null;
   }
-  const figures = statsFromSummary(await summaryOf(ctx.tx, customerId, ctx.now, config), ctx.now, { windowDays: config.rfm.windowDays, maxGaps: config.churn.maxGaps });
+  const figures = statsFromSummary(await summaryOf(ctx.tx, customerId, ctx.now, config), ctx.now, {
+    windowDays: config.rfm.windowDays,
+    maxGaps: config.churn.maxGaps,
+  });
   const categories = { ...(prev?.categories ?? {}) };
   for (const [c, v] of Object.entries(change.categories ?? {})) {
     const next = (categories[c] ?? 0) + v;

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { churnReason, churnThreshold, median, overdueAt, percentile, statsFromVisits, topCategories } from '@clientele/segments';
+import {
+  churnReason,
+  churnThreshold,
+  median,
+  overdueAt,
+  percentile,
+  statsFromVisits,
+  topCategories,
+} from '@clientele/segments';
 
 const DAY = 86_400_000;
 const t0 = Date.UTC(2026, 0, 1);
@@ -33,8 +41,18 @@ describe('statistics from visits', () => {
     const many = Array.from({ length: 10 }, (_, i) => ({ at: at(i * (i + 1)), count: 1, total: 100, refunded: 0 }));
     const s = statsFromVisits(many, at(200), { windowDays: 365, maxGaps: 3 });
     expect(s.gaps).toEqual([7 * 2 * 24, 8 * 2 * 24, 9 * 2 * 24]);
-    expect(statsFromVisits([many[0]!], at(1), { windowDays: 365, maxGaps: 3 })).toMatchObject({ visits: 1, gaps: [], typicalGapHours: null });
-    expect(statsFromVisits([], at(1), { windowDays: 365, maxGaps: 3 })).toMatchObject({ visits: 0, spend: 0, avgBasket: 0, firstPurchaseAt: null, lastPurchaseAt: null });
+    expect(statsFromVisits([many[0]!], at(1), { windowDays: 365, maxGaps: 3 })).toMatchObject({
+      visits: 1,
+      gaps: [],
+      typicalGapHours: null,
+    });
+    expect(statsFromVisits([], at(1), { windowDays: 365, maxGaps: 3 })).toMatchObject({
+      visits: 0,
+      spend: 0,
+      avgBasket: 0,
+      firstPurchaseAt: null,
+      lastPurchaseAt: null,
+    });
   });
 
   it('takes the lower median and nearest-rank percentiles', () => {
@@ -61,7 +79,9 @@ describe('churn risk', () => {
   it('says why in words', () => {
     const own = { lastPurchaseAt: at(0), typicalGapHours: 144, churnBasis: 'own', churnThresholdHours: 168 };
     expect(churnReason(own, at(23))).toBe('usually every 6 days, now 23');
-    expect(churnReason({ ...own, churnBasis: 'population', churnThresholdHours: 720 }, at(45))).toBe('customers usually return within 30 days, now 45');
+    expect(churnReason({ ...own, churnBasis: 'population', churnThresholdHours: 720 }, at(45))).toBe(
+      'customers usually return within 30 days, now 45',
+    );
     expect(churnReason({ ...own, lastPurchaseAt: null }, at(45))).toBeNull();
   });
 

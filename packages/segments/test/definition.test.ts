@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isClienteleError, type ValidationError } from '@clientele/core';
-import { compileCondition, conditionRegistry, defineConditionKind, evaluatePredicate, pushdownTerms, MAX_PUSHDOWN_TERMS, type SegmentConditionKind } from '@clientele/segments';
+import {
+  compileCondition,
+  conditionRegistry,
+  defineConditionKind,
+  evaluatePredicate,
+  pushdownTerms,
+  MAX_PUSHDOWN_TERMS,
+  type SegmentConditionKind,
+} from '@clientele/segments';
 
 const registry = conditionRegistry();
 const now = new Date('2026-06-01T00:00:00Z');
@@ -24,7 +32,12 @@ describe('segment definitions', () => {
         any: [
           { field: 'visits', op: 'gte', value: 3 },
           { field: 'vists', op: 'gte', value: 3 },
-          { all: [{ field: 'visits', op: 'gte', value: 'ten' }, { field: 'lastPurchaseAt', op: 'lt', value: { daysAgo: 90 } }] },
+          {
+            all: [
+              { field: 'visits', op: 'gte', value: 'ten' },
+              { field: 'lastPurchaseAt', op: 'lt', value: { daysAgo: 90 } },
+            ],
+          },
           { condition: 'birthday-month' },
         ],
       }),
@@ -36,18 +49,36 @@ describe('segment definitions', () => {
   });
 
   it('check args of named condition kinds against their schema, and the shape itself', () => {
-    expect(issuesOf({ condition: 'inactive-for-days', args: { days: -5 } })).toEqual([{ path: 'definition.args.days', code: 'too_small' }]);
+    expect(issuesOf({ condition: 'inactive-for-days', args: { days: -5 } })).toEqual([
+      { path: 'definition.args.days', code: 'too_small' },
+    ]);
     expect(issuesOf({ condition: 'rfm-group', args: { groups: [] } })[0]!.path).toBe('definition.args.groups');
     expect(issuesOf({ field: 'visits', op: 'about', value: 1 })[0]!.path).toMatch(/^definition/);
     expect(issuesOf({ all: [] })[0]!.path).toMatch(/^definition/);
-    expect(issuesOf({ field: 'keyAccount', op: 'gt', value: true })).toEqual([{ path: 'definition.op', code: 'type_mismatch' }]);
-    expect(issuesOf({ field: 'lastPurchaseAt', op: 'in', value: ['2026-01-01'] })).toEqual([{ path: 'definition.value', code: 'type_mismatch' }]);
-    expect(issuesOf({ field: 'tags', op: 'eq', value: 'vip' })).toEqual([{ path: 'definition.value', code: 'type_mismatch' }]);
+    expect(issuesOf({ field: 'keyAccount', op: 'gt', value: true })).toEqual([
+      { path: 'definition.op', code: 'type_mismatch' },
+    ]);
+    expect(issuesOf({ field: 'lastPurchaseAt', op: 'in', value: ['2026-01-01'] })).toEqual([
+      { path: 'definition.value', code: 'type_mismatch' },
+    ]);
+    expect(issuesOf({ field: 'tags', op: 'eq', value: 'vip' })).toEqual([
+      { path: 'definition.value', code: 'type_mismatch' },
+    ]);
   });
 
   it('evaluate with SQL null semantics, relative dates and residual fields', () => {
-    const p = compileCondition({ all: [{ field: 'lastPurchaseAt', op: 'lt', value: { daysAgo: 90 } }, { field: 'region', op: 'ne', value: 'East' }] }, registry);
-    const row = (lastDaysAgo: number | null, region: string | null) => ({ stats: { lastPurchaseAt: lastDaysAgo === null ? null : new Date(now.getTime() - lastDaysAgo * DAY), region } });
+    const p = compileCondition(
+      {
+        all: [
+          { field: 'lastPurchaseAt', op: 'lt', value: { daysAgo: 90 } },
+          { field: 'region', op: 'ne', value: 'East' },
+        ],
+      },
+      registry,
+    );
+    const row = (lastDaysAgo: number | null, region: string | null) => ({
+      stats: { lastPurchaseAt: lastDaysAgo === null ? null : new Date(now.getTime() - lastDaysAgo * DAY), region },
+    });
     expect(evaluatePredicate(p, row(91, 'West'), now)).toBe(true);
     expect(evaluatePredicate(p, row(89, 'West'), now)).toBe(false);
     expect(evaluatePredicate(p, row(91, 'East'), now)).toBe(false);
@@ -56,20 +87,45 @@ describe('segment definitions', () => {
     expect(evaluatePredicate(p, row(null, 'West'), now)).toBe(false);
     const nul = compileCondition({ field: 'region', op: 'isNull', value: true }, registry);
     expect(evaluatePredicate(nul, row(1, null), now)).toBe(true);
-    const tagged = compileCondition({ any: [{ condition: 'has-tag', args: { tag: 'vip' } }, { field: 'attributes.tier', op: 'eq', value: 'gold' }, { condition: 'bought-category', args: { category: 'wine', minSpend: 500 } }] }, registry);
+    const tagged = compileCondition(
+      {
+        any: [
+          { condition: 'has-tag', args: { tag: 'vip' } },
+          { field: 'attributes.tier', op: 'eq', value: 'gold' },
+          { condition: 'bought-category', args: { category: 'wine', minSpend: 500 } },
+        ],
+      },
+      registry,
+    );
     expect(evaluatePredicate(tagged, { stats: {}, tags: ['vip'] }, now)).toBe(true);
     expect(evaluatePredicate(tagged, { stats: {}, attributes: { tier: 'gold' } }, now)).toBe(true);
     expect(evaluatePredicate(tagged, { stats: {}, categories: { wine: 500 } }, now)).toBe(true);
-    expect(evaluatePredicate(tagged, { stats: {}, tags: ['x'], attributes: { tier: 'silver' }, categories: { wine: 499 } }, now)).toBe(false);
+    expect(
+      evaluatePredicate(
+        tagged,
+        { stats: {}, tags: ['x'], attributes: { tier: 'silver' }, categories: { wine: 499 } },
+        now,
+      ),
+    ).toBe(false);
     const between = compileCondition({ field: 'spend', op: 'between', value: [100, 200] }, registry);
-    expect([99, 100, 200, 201].map((spend) => evaluatePredicate(between, { stats: { spend } }, now))).toEqual([false, true, true, false]);
+    expect([99, 100, 200, 201].map((spend) => evaluatePredicate(between, { stats: { spend } }, now))).toEqual([
+      false,
+      true,
+      true,
+      false,
+    ]);
   });
 
   it('turn into port filters in disjunctive normal form, keeping in memory what a filter cannot hold', () => {
     const p = compileCondition(
       {
         all: [
-          { any: [{ field: 'kind', op: 'eq', value: 'organisation' }, { field: 'valueClass', op: 'eq', value: 'A' }] },
+          {
+            any: [
+              { field: 'kind', op: 'eq', value: 'organisation' },
+              { field: 'valueClass', op: 'eq', value: 'A' },
+            ],
+          },
           { field: 'spend', op: 'gte', value: 100 },
           { field: 'spend', op: 'gte', value: 500 },
           { condition: 'has-tag', args: { tag: 'vip' } },
@@ -80,10 +136,24 @@ describe('segment definitions', () => {
     );
     const terms = pushdownTerms(p, now)!;
     expect(terms).toHaveLength(2);
-    expect(terms[0]!.where).toEqual({ kind: { eq: 'organisation' }, spend: { gte: 100 }, lastPurchaseAt: { gte: new Date(now.getTime() - 30 * DAY) } });
+    expect(terms[0]!.where).toEqual({
+      kind: { eq: 'organisation' },
+      spend: { gte: 100 },
+      lastPurchaseAt: { gte: new Date(now.getTime() - 30 * DAY) },
+    });
     expect(terms[0]!.residual.map((r) => r.type)).toEqual(['compare', 'tag']);
     expect(terms[1]!.where['valueClass']).toEqual({ eq: 'A' });
-    const wide = compileCondition({ all: Array.from({ length: 7 }, (_, i) => ({ any: [{ field: 'visits', op: 'eq', value: i }, { field: 'spend', op: 'eq', value: i }] })) }, registry);
+    const wide = compileCondition(
+      {
+        all: Array.from({ length: 7 }, (_, i) => ({
+          any: [
+            { field: 'visits', op: 'eq', value: i },
+            { field: 'spend', op: 'eq', value: i },
+          ],
+        })),
+      },
+      registry,
+    );
     expect(2 ** 7).toBeGreaterThan(MAX_PUSHDOWN_TERMS);
     expect(pushdownTerms(wide, now)).toBeNull();
   });
@@ -93,13 +163,25 @@ describe('segment definitions', () => {
       code: 'big-spender',
       description: 'spent at least so many yuan in the window',
       args: z.object({ yuan: z.number().int().min(1) }).strict(),
-      build: (a) => ({ all: [{ field: 'windowSpend', op: 'gte', value: a.yuan * 100 }, { field: 'kind', op: 'eq', value: 'individual' }] }),
+      build: (a) => ({
+        all: [
+          { field: 'windowSpend', op: 'gte', value: a.yuan * 100 },
+          { field: 'kind', op: 'eq', value: 'individual' },
+        ],
+      }),
     });
     const reg = conditionRegistry([bigSpender as unknown as SegmentConditionKind<never>]);
     const p = compileCondition({ condition: 'big-spender', args: { yuan: 1000 } }, reg);
     expect(evaluatePredicate(p, { stats: { windowSpend: 100_000, kind: 'individual' } }, now)).toBe(true);
     expect(evaluatePredicate(p, { stats: { windowSpend: 99_999, kind: 'individual' } }, now)).toBe(false);
-    expect(issuesOf({ condition: 'big-spender', args: { yuan: 0 } }, reg)).toEqual([{ path: 'definition.args.yuan', code: 'too_small' }]);
-    expect(() => conditionRegistry([bigSpender as unknown as SegmentConditionKind<never>, bigSpender as unknown as SegmentConditionKind<never>])).toThrow(/twice/);
+    expect(issuesOf({ condition: 'big-spender', args: { yuan: 0 } }, reg)).toEqual([
+      { path: 'definition.args.yuan', code: 'too_small' },
+    ]);
+    expect(() =>
+      conditionRegistry([
+        bigSpender as unknown as SegmentConditionKind<never>,
+        bigSpender as unknown as SegmentConditionKind<never>,
+      ]),
+    ).toThrow(/twice/);
   });
 });

@@ -7,20 +7,34 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { StructureInput } from '@clientele/segments';
 import { DAY, STORE_KINDS, SYSTEM, buy, member, openSegChain, type SegCrm } from './helpers.js';
 
-const ALL_TIME: StructureInput['by'][] = ['kind', 'region', 'industry', 'sizeClass', 'valueClass', 'volumeClass', 'rfmGroup', 'store'];
+const ALL_TIME: StructureInput['by'][] = [
+  'kind',
+  'region',
+  'industry',
+  'sizeClass',
+  'valueClass',
+  'volumeClass',
+  'rfmGroup',
+  'store',
+];
 
 /** Every report of the module that sums money or counts customers, except the one by segment. */
 async function reports(crm: SegCrm, from: Date, to: Date) {
   const out: Record<string, unknown> = {};
   for (const by of ALL_TIME) out[by] = await crm.segments.reports.structure({ by });
-  for (const by of ['kind', 'region', 'industry', 'store'] as const) out[`${by} in the period`] = await crm.segments.reports.structure({ by, from, to });
+  for (const by of ['kind', 'region', 'industry', 'store'] as const)
+    out[`${by} in the period`] = await crm.segments.reports.structure({ by, from, to });
   out['periods'] = await crm.segments.reports.structure({ by: 'period', periods: [{ label: 'all', from, to }] });
-  for (const by of ['rfmGroup', 'valueClass', 'volumeClass'] as const) out[`distribution ${by}`] = await crm.segments.distribution(by);
+  for (const by of ['rfmGroup', 'valueClass', 'volumeClass'] as const)
+    out[`distribution ${by}`] = await crm.segments.distribution(by);
   return out;
 }
 
 function total(rows: unknown): { customers: number; revenue: number } {
-  return (rows as Array<{ customers: number; revenue: number }>).reduce((t, r) => ({ customers: t.customers + r.customers, revenue: t.revenue + r.revenue }), { customers: 0, revenue: 0 });
+  return (rows as Array<{ customers: number; revenue: number }>).reduce(
+    (t, r) => ({ customers: t.customers + r.customers, revenue: t.revenue + r.revenue }),
+    { customers: 0, revenue: 0 },
+  );
 }
 
 describe.each(STORE_KINDS)('erasure and the statistics on $name', (kind) => {
@@ -31,9 +45,23 @@ describe.each(STORE_KINDS)('erasure and the statistics on $name', (kind) => {
     const from = clock.now();
     const a = await member(crm, 'Regular A');
     const b = await member(crm, 'Member B', { homeStoreId: 'S02' });
-    const hotel = (await crm.customers.register({ kind: 'organisation', legalName: 'Grand Hotel 华东', region: 'East', industry: 'hotels', sizeClass: 'large', homeStoreId: 'S02' }, SYSTEM)).id;
+    const hotel = (
+      await crm.customers.register(
+        {
+          kind: 'organisation',
+          legalName: 'Grand Hotel 华东',
+          region: 'East',
+          industry: 'hotels',
+          sizeClass: 'large',
+          homeStoreId: 'S02',
+        },
+        SYSTEM,
+      )
+    ).id;
     // A duplicate record, merged into the hotel: erased with it, it stays merged and has no row.
-    const duplicate = (await crm.customers.register({ kind: 'organisation', legalName: 'Grand Hotel', region: 'East' }, SYSTEM)).id;
+    const duplicate = (
+      await crm.customers.register({ kind: 'organisation', legalName: 'Grand Hotel', region: 'East' }, SYSTEM)
+    ).id;
     await crm.customers.merge({ survivorId: hotel, mergedId: duplicate, reason: 'same hotel' }, SYSTEM);
     for (let i = 0; i < 4; i++) {
       await buy(crm, a, 3_000);
@@ -42,8 +70,21 @@ describe.each(STORE_KINDS)('erasure and the statistics on $name', (kind) => {
     }
     await buy(crm, b, 50_000, { storeId: 'S02' });
     await buy(crm, null, 7_000);
-    await crm.segments.define({ id: 'big', name: 'Big spenders', definition: { condition: 'spent-at-least', args: { amount: 40_000 } } }, SYSTEM);
-    await crm.segments.keyAccounts.assess({ customerId: hotel, contractMonths: 24, growthPotential: 4, strategicImportance: 5, representativeId: 'E-MANAGER', visitEveryDays: 1 }, SYSTEM);
+    await crm.segments.define(
+      { id: 'big', name: 'Big spenders', definition: { condition: 'spent-at-least', args: { amount: 40_000 } } },
+      SYSTEM,
+    );
+    await crm.segments.keyAccounts.assess(
+      {
+        customerId: hotel,
+        contractMonths: 24,
+        growthPotential: 4,
+        strategicImportance: 5,
+        representativeId: 'E-MANAGER',
+        visitEveryDays: 1,
+      },
+      SYSTEM,
+    );
     clock.advance(30 * DAY);
     await crm.segments.rebuild({}, SYSTEM);
     const to = new Date(clock.now().getTime() + 1);
@@ -52,7 +93,9 @@ describe.each(STORE_KINDS)('erasure and the statistics on $name', (kind) => {
     const hotelStats = await crm.segments.stats(hotel, SYSTEM);
     expect(hotelStats.spend).toBe(800_000);
     expect(total(before['region']).revenue).toBe(800_000 + 12_000 + 50_000);
-    expect(total(before['store in the period']).revenue, 'anonymous sales count in the period reports').toBe(800_000 + 12_000 + 50_000 + 7_000);
+    expect(total(before['store in the period']).revenue, 'anonymous sales count in the period reports').toBe(
+      800_000 + 12_000 + 50_000 + 7_000,
+    );
     // The hotel is in the lists that name customers to staff, and in the segment.
     expect((await crm.segments.atRisk(SYSTEM)).map((r) => r.customerId)).toContain(hotel);
     expect((await crm.segments.keyAccounts.due(to, SYSTEM)).map((k) => k.customerId)).toEqual([hotel]);
@@ -65,16 +108,28 @@ describe.each(STORE_KINDS)('erasure and the statistics on $name', (kind) => {
 
     // Every report is as it was, row by row: the hotel's money and its region, industry and classes stay.
     expect(await reports(crm, from, to)).toEqual(before);
-    expect(await crm.segments.stats(hotel, SYSTEM)).toMatchObject({ erased: true, spend: 800_000, visits: 4, region: 'East', rfmGroup: hotelStats.rfmGroup, keyAccount: false, atRisk: false });
+    expect(await crm.segments.stats(hotel, SYSTEM)).toMatchObject({
+      erased: true,
+      spend: 800_000,
+      visits: 4,
+      region: 'East',
+      rfmGroup: hotelStats.rfmGroup,
+      keyAccount: false,
+      atRisk: false,
+    });
     // It is named in no list and is in no segment; the segment report counts members, so it loses it.
     expect((await crm.segments.atRisk(SYSTEM)).map((r) => r.customerId)).not.toContain(hotel);
     expect(await crm.segments.keyAccounts.due(to, SYSTEM)).toEqual([]);
     expect(await crm.segments.segmentsOf(hotel, SYSTEM)).toEqual([]);
     expect(await crm.segments.members('big', SYSTEM)).toMatchObject({ items: [{ customerId: b }] });
     expect(await crm.segments.match({ condition: 'spent-at-least', args: { amount: 40_000 } }, SYSTEM)).toEqual([b]);
-    expect(await crm.segments.match({ condition: 'spent-at-least', args: { amount: 40_000 } }, { mode: 'scan' }, SYSTEM)).toEqual([b]);
+    expect(
+      await crm.segments.match({ condition: 'spent-at-least', args: { amount: 40_000 } }, { mode: 'scan' }, SYSTEM),
+    ).toEqual([b]);
     expect((await crm.segments.policyFor(hotel, SYSTEM)).segmentIds).toEqual([]);
-    expect((await crm.segments.reports.structure({ by: 'segment' })).map((r) => [r.key, r.customers, r.revenue])).toEqual([['big', 1, 50_000]]);
+    expect(
+      (await crm.segments.reports.structure({ by: 'segment' })).map((r) => [r.key, r.customers, r.revenue]),
+    ).toEqual([['big', 1, 50_000]]);
 
     // A rebuild (from scratch and again) keeps the erased row, its figures and its absence from segments.
     const rebuilt = await crm.segments.rebuild({}, SYSTEM);

@@ -14,11 +14,25 @@ describe.each(STORE_KINDS)('rebuild chunks on $name', (kind) => {
   it('write only where something changed, and score key accounts again as their volume leaves the window', async () => {
     const store = await kind.open();
     const { crm, clock } = await openSegChain(store, { keyAccounts: { volumeFullAt: 1_000_000 } });
-    const hotel = (await crm.customers.register({ kind: 'organisation', legalName: 'Grand Hotel', region: 'East', industry: 'hotels' }, SYSTEM)).id;
+    const hotel = (
+      await crm.customers.register(
+        { kind: 'organisation', legalName: 'Grand Hotel', region: 'East', industry: 'hotels' },
+        SYSTEM,
+      )
+    ).id;
     const regular = await member(crm, 'Regular');
     await buy(crm, hotel, 800_000);
     await buy(crm, regular, 2_000);
-    await crm.segments.keyAccounts.assess({ customerId: hotel, contractMonths: 24, growthPotential: 4, strategicImportance: 5, representativeId: 'E-MANAGER' }, SYSTEM);
+    await crm.segments.keyAccounts.assess(
+      {
+        customerId: hotel,
+        contractMonths: 24,
+        growthPotential: 4,
+        strategicImportance: 5,
+        representativeId: 'E-MANAGER',
+      },
+      SYSTEM,
+    );
     const chunks = () => store.count(auditLog, { command: 'segments.rebuild-stats' });
     const events: Array<[string, unknown]> = [];
     crm.events.on('key-account.dropped', (e) => void events.push(['dropped', e]));

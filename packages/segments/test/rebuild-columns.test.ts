@@ -16,13 +16,25 @@ describe('rebuild columns', () => {
     for (let i = 0; i < pushed.length; i++) expect(ids.at(i)).toBe(pushed[i]);
   });
 
-  it('keep each customer\'s figures and grow past the expected count', () => {
+  it("keep each customer's figures and grow past the expected count", () => {
     const now = new Date('2026-10-01T00:00:00Z');
     const settings = { windowDays: 365, maxGaps: 32 };
     const cols = new Columns(10, true);
     // Gaps of 240, 240 and 216 hours: a typical gap of 240.
     const bought = new FigureScratch();
-    bought.read([now.getTime() - 30 * 86_400_000, now.getTime() - 20 * 86_400_000, now.getTime() - 10 * 86_400_000, now.getTime() - 86_400_000], 4000, 4000, now, settings, { percentile: 90, minGaps: 3, minHours: 24 });
+    bought.read(
+      [
+        now.getTime() - 30 * 86_400_000,
+        now.getTime() - 20 * 86_400_000,
+        now.getTime() - 10 * 86_400_000,
+        now.getTime() - 86_400_000,
+      ],
+      4000,
+      4000,
+      now,
+      settings,
+      { percentile: 90, minGaps: 3, minHours: 24 },
+    );
     const never = new FigureScratch();
     never.read([], 0, 0, now, settings, { percentile: 90, minGaps: 3, minHours: 24 });
     for (let i = 0; i < 3000; i++) expect(cols.push(`c${i}`, i % 2 ? bought : never, 3, -i, i)).toBe(i);
@@ -30,7 +42,9 @@ describe('rebuild columns', () => {
     expect(cols.ids!.at(2999)).toBe('c2999');
     expect(Number.isNaN(cols.last[0]!)).toBe(true);
     expect(cols.last[1]).toBe(now.getTime() - 86_400_000);
-    expect([cols.fv[1], cols.mv[1], cols.typicalGap[1], cols.own[1], cols.digest[1], cols.scores[1]]).toEqual([4, 4000, 240, 1, -1, 1]);
+    expect([cols.fv[1], cols.mv[1], cols.typicalGap[1], cols.own[1], cols.digest[1], cols.scores[1]]).toEqual([
+      4, 4000, 240, 1, -1, 1,
+    ]);
     expect([cols.fv[2], cols.mv[2], cols.own[2], cols.scores[2]]).toEqual([0, 0, 0, 2]);
     expect(Number.isNaN(cols.typicalGap[2]!)).toBe(true);
     expect(new Columns(10, false).ids).toBeNull();

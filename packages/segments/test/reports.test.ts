@@ -10,14 +10,22 @@ describe.each(STORE_KINDS)('reports and recommendations on $name', (kind) => {
     const start = clock.now();
     const a = await member(crm, 'A');
     const b = await member(crm, 'B', { homeStoreId: 'S02' });
-    const org = (await crm.customers.register({ kind: 'organisation', legalName: 'Hotel', region: 'East', industry: 'hotels' }, SYSTEM)).id;
+    const org = (
+      await crm.customers.register(
+        { kind: 'organisation', legalName: 'Hotel', region: 'East', industry: 'hotels' },
+        SYSTEM,
+      )
+    ).id;
     await buy(crm, a, 10_000);
     await buy(crm, org, 60_000, { storeId: 'S02' });
     clock.advance(31 * DAY);
     const mid = clock.now();
     await buy(crm, b, 30_000, { storeId: 'S02' });
     await buy(crm, null, 5_000);
-    await crm.segments.define({ id: 'big', name: 'Big', definition: { condition: 'spent-at-least', args: { amount: 30_000 } } }, SYSTEM);
+    await crm.segments.define(
+      { id: 'big', name: 'Big', definition: { condition: 'spent-at-least', args: { amount: 30_000 } } },
+      SYSTEM,
+    );
     await crm.segments.rebuild({}, SYSTEM);
 
     const byKind = await crm.segments.reports.structure({ by: 'kind' });
@@ -37,23 +45,51 @@ describe.each(STORE_KINDS)('reports and recommendations on $name', (kind) => {
     ]);
     // By store in a period: the purchases' stores, anonymous sales in revenue only.
     const end = new Date(clock.now().getTime() + 1);
-    expect((await crm.segments.reports.structure({ by: 'store', from: start, to: end })).map((r) => [r.key, r.customers, r.revenue])).toEqual([
+    expect(
+      (await crm.segments.reports.structure({ by: 'store', from: start, to: end })).map((r) => [
+        r.key,
+        r.customers,
+        r.revenue,
+      ]),
+    ).toEqual([
       ['S02', 2, 90_000],
       ['S01', 1, 15_000],
     ]);
-    expect((await crm.segments.reports.structure({ by: 'kind', from: mid, to: end })).map((r) => [r.key, r.customers, r.revenue])).toEqual([
+    expect(
+      (await crm.segments.reports.structure({ by: 'kind', from: mid, to: end })).map((r) => [
+        r.key,
+        r.customers,
+        r.revenue,
+      ]),
+    ).toEqual([
       ['individual', 1, 30_000],
       [null, 0, 5_000],
     ]);
     expect(
-      (await crm.segments.reports.structure({ by: 'period', periods: [{ label: 'November', from: start, to: mid }, { label: 'December', from: mid, to: end }] })).map((r) => [r.key, r.customers, r.revenue, r.revenueShare]),
+      (
+        await crm.segments.reports.structure({
+          by: 'period',
+          periods: [
+            { label: 'November', from: start, to: mid },
+            { label: 'December', from: mid, to: end },
+          ],
+        })
+      ).map((r) => [r.key, r.customers, r.revenue, r.revenueShare]),
     ).toEqual([
       ['November', 2, 70_000, 70_000 / 105_000],
       ['December', 1, 35_000, 35_000 / 105_000],
     ]);
-    expect((await crm.segments.reports.structure({ by: 'segment' })).map((r) => [r.key, r.customers, r.revenue])).toEqual([['big', 2, 90_000]]);
-    await expect(crm.segments.reports.structure({ by: 'period' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['periods'] });
-    await expect(crm.segments.reports.structure({ by: 'store', from: end, to: start })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['to'] });
+    expect(
+      (await crm.segments.reports.structure({ by: 'segment' })).map((r) => [r.key, r.customers, r.revenue]),
+    ).toEqual([['big', 2, 90_000]]);
+    await expect(crm.segments.reports.structure({ by: 'period' })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      path: ['periods'],
+    });
+    await expect(crm.segments.reports.structure({ by: 'store', from: end, to: start })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      path: ['to'],
+    });
     await crm.close();
   });
 
@@ -67,7 +103,10 @@ describe.each(STORE_KINDS)('reports and recommendations on $name', (kind) => {
     await buy(crm, b, 0, { lines: [line('MILK', 'dairy')] });
     await buy(crm, b, 0, { lines: [line('BREAD', 'bakery'), line('EGGS', 'eggs')] });
     const voided = await buy(crm, b, 0, { lines: [line('MILK', 'dairy'), line('EGGS', 'eggs')] });
-    await crm.purchases.void({ purchaseId: voided.id, reason: 'test' }, { actor: SYSTEM.actor, idempotencyKey: `void-${voided.id}` });
+    await crm.purchases.void(
+      { purchaseId: voided.id, reason: 'test' },
+      { actor: SYSTEM.actor, idempotencyKey: `void-${voided.id}` },
+    );
     await buy(crm, null, 0, { lines: [line('EGGS', 'eggs')] });
     const r = await crm.segments.rebuild({}, SYSTEM);
     expect(r.pairs).toBeGreaterThan(0);
@@ -82,7 +121,7 @@ describe.each(STORE_KINDS)('reports and recommendations on $name', (kind) => {
     const top = await crm.segments.recommendations.boughtTogether({ level: 'category', limit: 2 });
     // Both pairs: together 2 of 5 baskets, each category in 3: lift 10/9; ties in a stable order.
     expect(top.map((p) => [p.a, p.b].sort().join('+'))).toEqual(['bakery+dairy', 'bakery+eggs']);
-    expect(top[0]!.lift).toBeCloseTo((2 / 3) / (3 / 5), 12);
+    expect(top[0]!.lift).toBeCloseTo(2 / 3 / (3 / 5), 12);
 
     const stats = await crm.segments.stats(b, SYSTEM);
     expect(stats.categories, 'category spend without the voided sale').toEqual({ dairy: 500, bakery: 500, eggs: 500 });

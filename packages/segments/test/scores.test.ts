@@ -1,7 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { quintilesOf, selectNth } from '../src/scores.js';
-import { DEFAULT_RFM_GROUPS, largeThreshold, quintileScore, quintiles, rfmGroupOf, scoreCustomer, valueClassOf, valueThresholds, volumeClassOf } from '@clientele/segments';
+import {
+  DEFAULT_RFM_GROUPS,
+  largeThreshold,
+  quintileScore,
+  quintiles,
+  rfmGroupOf,
+  scoreCustomer,
+  valueClassOf,
+  valueThresholds,
+  volumeClassOf,
+} from '@clientele/segments';
 
 describe('quintile scores', () => {
   it('puts thresholds at ranks ceil(k·n/5) and gives equal values equal scores (hand-computed)', () => {
@@ -27,7 +37,13 @@ describe('quintile scores', () => {
 describe('quintiles by selection', () => {
   // Few distinct values (many ties), as window visits have, and many, as instants have (no -0: a sort
   // and a selection may order it and 0 differently, though they are equal).
-  const values = fc.oneof(fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 300 }), fc.array(fc.double({ noNaN: true, min: -1e12, max: 1e12 }).map((x) => x + 0), { maxLength: 300 }));
+  const values = fc.oneof(
+    fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 300 }),
+    fc.array(
+      fc.double({ noNaN: true, min: -1e12, max: 1e12 }).map((x) => x + 0),
+      { maxLength: 300 },
+    ),
+  );
 
   it('give the thresholds of a sort, in any order of the values', () => {
     fc.assert(
@@ -40,23 +56,29 @@ describe('quintiles by selection', () => {
 
   it('put the k-th value in place with none greater before it and none smaller after it', () => {
     fc.assert(
-      fc.property(values.filter((xs) => xs.length > 0), fc.nat(), (xs, seed) => {
-        const k = seed % xs.length;
-        const a = Float64Array.from(xs);
-        selectNth(a, k, 0, a.length - 1);
-        const sorted = [...xs].sort((x, y) => x - y);
-        expect(a[k]).toBe(sorted[k]);
-        for (let i = 0; i < k; i++) expect(a[i]! <= a[k]!).toBe(true);
-        for (let i = k + 1; i < a.length; i++) expect(a[i]! >= a[k]!).toBe(true);
-        expect([...a].sort((x, y) => x - y)).toEqual(sorted);
-      }),
+      fc.property(
+        values.filter((xs) => xs.length > 0),
+        fc.nat(),
+        (xs, seed) => {
+          const k = seed % xs.length;
+          const a = Float64Array.from(xs);
+          selectNth(a, k, 0, a.length - 1);
+          const sorted = [...xs].sort((x, y) => x - y);
+          expect(a[k]).toBe(sorted[k]);
+          for (let i = 0; i < k; i++) expect(a[i]! <= a[k]!).toBe(true);
+          for (let i = k + 1; i < a.length; i++) expect(a[i]! >= a[k]!).toBe(true);
+          expect([...a].sort((x, y) => x - y)).toEqual(sorted);
+        },
+      ),
     );
   });
 });
 
 describe('RFM groups', () => {
   it('name every combination of scores with the default groups', () => {
-    for (let r = 1; r <= 5; r++) for (let f = 1; f <= 5; f++) for (let m = 1; m <= 5; m++) expect(rfmGroupOf({ r, f, m }, DEFAULT_RFM_GROUPS), `${r}${f}${m}`).not.toBeNull();
+    for (let r = 1; r <= 5; r++)
+      for (let f = 1; f <= 5; f++)
+        for (let m = 1; m <= 5; m++) expect(rfmGroupOf({ r, f, m }, DEFAULT_RFM_GROUPS), `${r}${f}${m}`).not.toBeNull();
   });
 
   it('follow the documented grid', () => {
@@ -74,7 +96,10 @@ describe('RFM groups', () => {
   });
 
   it('are data: a retailer’s own groups are tried in order', () => {
-    const groups = [{ id: 'vip', name: 'VIP', m: [5, 5] as [number, number] }, { id: 'rest', name: 'Rest' }];
+    const groups = [
+      { id: 'vip', name: 'VIP', m: [5, 5] as [number, number] },
+      { id: 'rest', name: 'Rest' },
+    ];
     expect(rfmGroupOf({ r: 1, f: 1, m: 5 }, groups)).toBe('vip');
     expect(rfmGroupOf({ r: 5, f: 5, m: 4 }, groups)).toBe('rest');
     expect(rfmGroupOf({ r: 5, f: 5, m: 4 }, [groups[0]!])).toBeNull();
@@ -98,15 +123,43 @@ describe('value and volume classes', () => {
   it('calls large the top share by spend', () => {
     const desc = [900, 500, 300, 200, 100, 50, 10, 5, 1, 0];
     expect(largeThreshold(desc, 0.2)).toBe(500);
-    expect(desc.map((s) => volumeClassOf(s, 500))).toEqual(['large', 'large', 'small', 'small', 'small', 'small', 'small', 'small', 'small', 'small']);
+    expect(desc.map((s) => volumeClassOf(s, 500))).toEqual([
+      'large',
+      'large',
+      'small',
+      'small',
+      'small',
+      'small',
+      'small',
+      'small',
+      'small',
+      'small',
+    ]);
     expect(largeThreshold([], 0.2)).toBeNull();
     expect(volumeClassOf(0, null)).toBe('small');
   });
 
   it('scores one customer under stored thresholds, and leaves a customer who never bought unscored', () => {
-    const t = { asOf: '', windowDays: 365, r: [10, 20, 30, 40] as [number, number, number, number], f: [1, 1, 2, 4] as [number, number, number, number], m: [100, 200, 300, 400] as [number, number, number, number], value: { aMin: 400, bMin: 200 }, largeMin: 350, populationGapHours: 240, buyers: 5 };
-    expect(scoreCustomer({ lastPurchaseAt: new Date(35), windowVisits: 5, windowSpend: 250 }, t, DEFAULT_RFM_GROUPS)).toEqual({ rScore: 4, fScore: 5, mScore: 3, rfmGroup: 'champions', valueClass: 'B', volumeClass: 'small' });
-    expect(scoreCustomer({ lastPurchaseAt: null, windowVisits: 0, windowSpend: 0 }, t, DEFAULT_RFM_GROUPS).rScore).toBeNull();
-    expect(scoreCustomer({ lastPurchaseAt: new Date(35), windowVisits: 5, windowSpend: 250 }, null, DEFAULT_RFM_GROUPS).rfmGroup).toBeNull();
+    const t = {
+      asOf: '',
+      windowDays: 365,
+      r: [10, 20, 30, 40] as [number, number, number, number],
+      f: [1, 1, 2, 4] as [number, number, number, number],
+      m: [100, 200, 300, 400] as [number, number, number, number],
+      value: { aMin: 400, bMin: 200 },
+      largeMin: 350,
+      populationGapHours: 240,
+      buyers: 5,
+    };
+    expect(
+      scoreCustomer({ lastPurchaseAt: new Date(35), windowVisits: 5, windowSpend: 250 }, t, DEFAULT_RFM_GROUPS),
+    ).toEqual({ rScore: 4, fScore: 5, mScore: 3, rfmGroup: 'champions', valueClass: 'B', volumeClass: 'small' });
+    expect(
+      scoreCustomer({ lastPurchaseAt: null, windowVisits: 0, windowSpend: 0 }, t, DEFAULT_RFM_GROUPS).rScore,
+    ).toBeNull();
+    expect(
+      scoreCustomer({ lastPurchaseAt: new Date(35), windowVisits: 5, windowSpend: 250 }, null, DEFAULT_RFM_GROUPS)
+        .rfmGroup,
+    ).toBeNull();
   });
 });

@@ -7,10 +7,25 @@ const everything = [...coreCollections, ...segmentCollections];
 
 describe('module settings', () => {
   it('are checked at once, naming the path under config', () => {
-    expect(() => segments({ rfm: { windowDays: 0 } })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', path: ['config', 'rfm', 'windowDays'] }));
-    expect(() => segments({ classes: { aShare: 0.9, bShare: 0.8 } })).toThrow(expect.objectContaining({ path: ['config', 'classes', 'bShare'] }));
-    expect(() => segments({ rfm: { groups: [{ id: 'a', name: 'A', r: [4, 2] }] } })).toThrow(expect.objectContaining({ path: ['config', 'rfm', 'groups', 0, 'r'] }));
-    expect(() => segments({ rfm: { groups: [{ id: 'a', name: 'A' }, { id: 'a', name: 'B' }] } })).toThrow(expect.objectContaining({ path: ['config', 'rfm', 'groups'] }));
+    expect(() => segments({ rfm: { windowDays: 0 } })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', path: ['config', 'rfm', 'windowDays'] }),
+    );
+    expect(() => segments({ classes: { aShare: 0.9, bShare: 0.8 } })).toThrow(
+      expect.objectContaining({ path: ['config', 'classes', 'bShare'] }),
+    );
+    expect(() => segments({ rfm: { groups: [{ id: 'a', name: 'A', r: [4, 2] }] } })).toThrow(
+      expect.objectContaining({ path: ['config', 'rfm', 'groups', 0, 'r'] }),
+    );
+    expect(() =>
+      segments({
+        rfm: {
+          groups: [
+            { id: 'a', name: 'A' },
+            { id: 'a', name: 'B' },
+          ],
+        },
+      }),
+    ).toThrow(expect.objectContaining({ path: ['config', 'rfm', 'groups'] }));
     expect(segments().name).toBe('segments');
   });
 });
@@ -29,14 +44,33 @@ describe.each(STORE_KINDS)('segments on $name', (kind) => {
     ];
     for (const [definition, path, code] of cases) {
       const error = await crm.segments.define({ id: 'bad', name: 'Bad', definition }, SYSTEM).catch((e: unknown) => e);
-      expect(error, JSON.stringify(definition)).toMatchObject({ code: 'VALIDATION_FAILED', path: path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)) });
+      expect(error, JSON.stringify(definition)).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        path: path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+      });
       expect((error as { issues: Array<{ code: string }> }).issues[0]!.code).toBe(code);
     }
-    await expect(crm.segments.define({ id: 'bad', name: 'Bad', definition: { condition: 'key-account' }, policy: { pointsMultiplier: -1 } }, SYSTEM)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['policy', 'pointsMultiplier'] });
-    await expect(crm.segments.rebuild({ chunkSize: 5 }, SYSTEM)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['chunkSize'] });
-    await expect(crm.segments.rebuild({ parts: ['everything' as never] }, SYSTEM)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['parts', 0] });
-    await expect(crm.segments.rebuild({}, { actor: { staffId: 'E-GUARD' } })).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
-    await expect(crm.segments.match({ field: 'visits', op: 'gt', value: 'x' }, SYSTEM)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['definition', 'value'] });
+    await expect(
+      crm.segments.define(
+        { id: 'bad', name: 'Bad', definition: { condition: 'key-account' }, policy: { pointsMultiplier: -1 } },
+        SYSTEM,
+      ),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['policy', 'pointsMultiplier'] });
+    await expect(crm.segments.rebuild({ chunkSize: 5 }, SYSTEM)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      path: ['chunkSize'],
+    });
+    await expect(crm.segments.rebuild({ parts: ['everything' as never] }, SYSTEM)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      path: ['parts', 0],
+    });
+    await expect(crm.segments.rebuild({}, { actor: { staffId: 'E-GUARD' } })).rejects.toMatchObject({
+      code: 'PERMISSION_DENIED',
+    });
+    await expect(crm.segments.match({ field: 'visits', op: 'gt', value: 'x' }, SYSTEM)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      path: ['definition', 'value'],
+    });
     const after = await snapshot(crm as never, everything);
     // The refused rebuild is audited as refused; nothing else changed.
     expect({ ...after, audit_log: '' }).toEqual({ ...before, audit_log: '' });
@@ -53,12 +87,34 @@ describe.each(STORE_KINDS)('segments on $name', (kind) => {
       clock.advance(7 * DAY);
     }
     await buy(crm, big, 90_000);
-    await crm.segments.define({ id: 'lapsed', name: 'Lapsed', definition: { condition: 'inactive-for-days', args: { days: 60 } }, policy: { pointsMultiplier: 2 } }, SYSTEM);
     await crm.segments.define(
-      { id: 'vip-or-big', name: 'VIP or big', priority: 5, definition: { any: [{ condition: 'has-tag', args: { tag: 'vip' } }, { condition: 'spent-at-least', args: { amount: 50_000 } }] }, policy: { freeDelivery: true, serviceLevel: 'priority', pointsMultiplier: 1.5 } },
+      {
+        id: 'lapsed',
+        name: 'Lapsed',
+        definition: { condition: 'inactive-for-days', args: { days: 60 } },
+        policy: { pointsMultiplier: 2 },
+      },
       SYSTEM,
     );
-    await crm.segments.define({ id: 's02', name: 'S02 members', definition: { field: 'homeStoreId', op: 'eq', value: 'S02' } }, SYSTEM);
+    await crm.segments.define(
+      {
+        id: 'vip-or-big',
+        name: 'VIP or big',
+        priority: 5,
+        definition: {
+          any: [
+            { condition: 'has-tag', args: { tag: 'vip' } },
+            { condition: 'spent-at-least', args: { amount: 50_000 } },
+          ],
+        },
+        policy: { freeDelivery: true, serviceLevel: 'priority', pointsMultiplier: 1.5 },
+      },
+      SYSTEM,
+    );
+    await crm.segments.define(
+      { id: 's02', name: 'S02 members', definition: { field: 'homeStoreId', op: 'eq', value: 'S02' } },
+      SYSTEM,
+    );
     const events: string[] = [];
     crm.events.on('segment.joined', (e) => void events.push(`+${e.segmentId}:${e.customerId}`));
     crm.events.on('segment.left', (e) => void events.push(`-${e.segmentId}:${e.customerId}`));
@@ -67,8 +123,20 @@ describe.each(STORE_KINDS)('segments on $name', (kind) => {
     expect(r.joined).toBe(2);
     expect(events.sort()).toEqual([`+s02:${quiet}`, `+vip-or-big:${big}`].sort());
     expect(await crm.segments.segmentsOf(big, SYSTEM)).toEqual(['vip-or-big']);
-    expect(await crm.segments.policyFor(big, SYSTEM)).toEqual({ pointsMultiplier: 1.5, freeDelivery: true, serviceLevel: 'priority', visitEveryDays: null, segmentIds: ['vip-or-big'] });
-    expect(await crm.segments.policyFor(regular, SYSTEM)).toEqual({ pointsMultiplier: 1, freeDelivery: false, serviceLevel: null, visitEveryDays: null, segmentIds: [] });
+    expect(await crm.segments.policyFor(big, SYSTEM)).toEqual({
+      pointsMultiplier: 1.5,
+      freeDelivery: true,
+      serviceLevel: 'priority',
+      visitEveryDays: null,
+      segmentIds: ['vip-or-big'],
+    });
+    expect(await crm.segments.policyFor(regular, SYSTEM)).toEqual({
+      pointsMultiplier: 1,
+      freeDelivery: false,
+      serviceLevel: null,
+      visitEveryDays: null,
+      segmentIds: [],
+    });
 
     // Time passes: the regular customer lapses at the next rebuild (relative dates are evaluated then).
     clock.advance(70 * DAY);
@@ -89,12 +157,23 @@ describe.each(STORE_KINDS)('segments on $name', (kind) => {
     expect(inside.pointsMultiplier).toBe(2);
 
     // Deactivating a segment empties it at the next rebuild.
-    await crm.segments.define({ id: 'lapsed', name: 'Lapsed', active: false, definition: { condition: 'inactive-for-days', args: { days: 60 } } }, SYSTEM);
+    await crm.segments.define(
+      {
+        id: 'lapsed',
+        name: 'Lapsed',
+        active: false,
+        definition: { condition: 'inactive-for-days', args: { days: 60 } },
+      },
+      SYSTEM,
+    );
     events.length = 0;
     await crm.segments.rebuild({ parts: ['membership'] }, SYSTEM);
     expect(events).toEqual([`-lapsed:${big}`]);
     expect((await crm.segments.members('vip-or-big', SYSTEM)).items.map((m) => m.customerId)).toEqual([big]);
-    await expect(crm.segments.segmentsOf('not an id!', SYSTEM)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['customerId'] });
+    await expect(crm.segments.segmentsOf('not an id!', SYSTEM)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      path: ['customerId'],
+    });
     await crm.close();
   });
 
@@ -102,14 +181,26 @@ describe.each(STORE_KINDS)('segments on $name', (kind) => {
     const { crm } = await openSegChain(await kind.open());
     const a = await member(crm, 'Everyone');
     const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
-    for (const id of ids) await crm.segments.define({ id, name: id.toUpperCase(), definition: { field: 'kind', op: 'eq', value: 'individual' } }, SYSTEM);
+    for (const id of ids)
+      await crm.segments.define(
+        { id, name: id.toUpperCase(), definition: { field: 'kind', op: 'eq', value: 'individual' } },
+        SYSTEM,
+      );
     await crm.segments.rebuild({}, SYSTEM);
     expect(await crm.segments.segmentsOf(a, SYSTEM)).toEqual(ids);
     // Inactive before the first active one, between active ones and after the last.
-    for (const id of ['a', 'c', 'e', 'g']) await crm.segments.define({ id, name: id.toUpperCase(), active: false, definition: { field: 'kind', op: 'eq', value: 'individual' } }, SYSTEM);
+    for (const id of ['a', 'c', 'e', 'g'])
+      await crm.segments.define(
+        { id, name: id.toUpperCase(), active: false, definition: { field: 'kind', op: 'eq', value: 'individual' } },
+        SYSTEM,
+      );
     await crm.segments.rebuild({ parts: ['membership'] }, SYSTEM);
     expect(await crm.segments.segmentsOf(a, SYSTEM)).toEqual(['b', 'd', 'f']);
-    for (const id of ['b', 'd', 'f']) await crm.segments.define({ id, name: id.toUpperCase(), active: false, definition: { field: 'kind', op: 'eq', value: 'individual' } }, SYSTEM);
+    for (const id of ['b', 'd', 'f'])
+      await crm.segments.define(
+        { id, name: id.toUpperCase(), active: false, definition: { field: 'kind', op: 'eq', value: 'individual' } },
+        SYSTEM,
+      );
     await crm.segments.rebuild({ parts: ['membership'] }, SYSTEM);
     expect(await crm.segments.segmentsOf(a, SYSTEM)).toEqual([]);
     await crm.close();
@@ -118,7 +209,10 @@ describe.each(STORE_KINDS)('segments on $name', (kind) => {
   it('follow changes of the customer: a tag added joins a tag segment', async () => {
     const { crm } = await openSegChain(await kind.open());
     const a = await member(crm, 'Tagless');
-    await crm.segments.define({ id: 'vip', name: 'VIP', definition: { condition: 'has-tag', args: { tag: 'vip' } } }, SYSTEM);
+    await crm.segments.define(
+      { id: 'vip', name: 'VIP', definition: { condition: 'has-tag', args: { tag: 'vip' } } },
+      SYSTEM,
+    );
     await crm.customers.update({ customerId: a, changes: { tags: ['vip'] } }, SYSTEM);
     expect(await crm.segments.segmentsOf(a, SYSTEM)).toEqual(['vip']);
     await crm.customers.update({ customerId: a, changes: { tags: [] } }, SYSTEM);

@@ -17,12 +17,23 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     const b = await member(crm, 'Li', { homeStoreId: 'S02' });
     const first = await buy(crm, a, 10_000, { category: 'dairy' });
     clock.advance(6 * DAY);
-    await buy(crm, a, 4_000, { lines: [{ sku: 'BREAD', category: 'bakery', quantity: 2, unitPrice: 1_000 }, { sku: 'MILK', category: 'dairy', quantity: 1, unitPrice: 2_000 }] });
+    await buy(crm, a, 4_000, {
+      lines: [
+        { sku: 'BREAD', category: 'bakery', quantity: 2, unitPrice: 1_000 },
+        { sku: 'MILK', category: 'dairy', quantity: 1, unitPrice: 2_000 },
+      ],
+    });
     await buy(crm, b, 2_500);
     clock.advance(6 * DAY);
     const third = await buy(crm, a, 3_000, { category: 'fruit' });
-    await crm.purchases.return({ purchaseId: first.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'sour' }, { actor: SYSTEM.actor, idempotencyKey: freshKey('ret') });
-    await crm.purchases.void({ purchaseId: third.id, reason: 'rung up twice' }, { actor: SYSTEM.actor, idempotencyKey: freshKey('void') });
+    await crm.purchases.return(
+      { purchaseId: first.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'sour' },
+      { actor: SYSTEM.actor, idempotencyKey: freshKey('ret') },
+    );
+    await crm.purchases.void(
+      { purchaseId: third.id, reason: 'rung up twice' },
+      { actor: SYSTEM.actor, idempotencyKey: freshKey('void') },
+    );
     clock.advance(DAY);
 
     const s = await crm.segments.stats(a, SYSTEM);
@@ -43,7 +54,21 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     expect(r.customers).toBe(2);
     const after = await crm.segments.stats(a, SYSTEM);
     // The rebuild scores with the new thresholds; what it derives from purchases is what each sale left.
-    for (const f of ['visits', 'spend', 'avgBasket', 'firstPurchaseAt', 'lastPurchaseAt', 'gaps', 'typicalGapHours', 'windowVisits', 'windowSpend', 'categories', 'topCategory', 'overdueAt', 'churnBasis'] as const) {
+    for (const f of [
+      'visits',
+      'spend',
+      'avgBasket',
+      'firstPurchaseAt',
+      'lastPurchaseAt',
+      'gaps',
+      'typicalGapHours',
+      'windowVisits',
+      'windowSpend',
+      'categories',
+      'topCategory',
+      'overdueAt',
+      'churnBasis',
+    ] as const) {
       expect(after[f], f).toEqual(before.a[f]);
     }
     // A sale scores with the stored thresholds; the next rebuild moves the thresholds, the one after finds nothing to write.
@@ -53,19 +78,27 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     await crm.close();
   });
 
-  it('rebuilt nightly as time passes, equal what each customer\'s purchases give, and leave a sale made meanwhile as it wrote it', { timeout: 60_000 }, async () => {
+  it("rebuilt nightly as time passes, equal what each customer's purchases give, and leave a sale made meanwhile as it wrote it", {
+    timeout: 60_000,
+  }, async () => {
     // Segments on relative dates (their members change with time alone) and on scores.
-    const SEGMENTS = { 'at-risk': { condition: 'churn-risk' }, lapsed: { condition: 'inactive-for-days', args: { days: 320 } }, champions: { condition: 'rfm-group', args: { groups: ['champions', 'loyal'] } } };
+    const SEGMENTS = {
+      'at-risk': { condition: 'churn-risk' },
+      lapsed: { condition: 'inactive-for-days', args: { days: 320 } },
+      champions: { condition: 'rfm-group', args: { groups: ['champions', 'loyal'] } },
+    };
     // Shopping, a rebuild, then 300 days on (the window moves, thresholds and many rows change, in
     // full chunks and a partial last one) another rebuild.
     const shop = async (rebuildEarly: boolean) => {
       const { crm, clock } = await openSegChain(await kind.open());
-      for (const [id, definition] of Object.entries(SEGMENTS)) await crm.segments.define({ id, name: id, definition }, SYSTEM);
+      for (const [id, definition] of Object.entries(SEGMENTS))
+        await crm.segments.define({ id, name: id, definition }, SYSTEM);
       const ids: string[] = [];
       for (let i = 0; i < 25; i++) ids.push(await member(crm, `N${i}`));
       for (let week = 0; week < 20; week++) {
         // Regulars every week (their own rhythm), others now and then, some never.
-        for (let i = 0; i < ids.length; i++) if (i % 3 === 0 || (i % 3 === 1 && week % ((i % 7) + 2) === 0)) await buy(crm, ids[i]!, 500 + 137 * i);
+        for (let i = 0; i < ids.length; i++)
+          if (i % 3 === 0 || (i % 3 === 1 && week % ((i % 7) + 2) === 0)) await buy(crm, ids[i]!, 500 + 137 * i);
         clock.advance(7 * DAY);
       }
       if (rebuildEarly) await crm.segments.rebuild({ chunkSize: 10 }, SYSTEM);
@@ -102,19 +135,35 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     for (const id of ids) {
       const row = await crm.segments.stats(id, SYSTEM);
       const customer = (await crm.store.get(customersCollection, id))!;
-      const figures = statsFromSummary(await summaryOf(crm.store, id, now, config), now, { windowDays: config.rfm.windowDays, maxGaps: config.churn.maxGaps });
-      const expected = sealRow(composeRow(projectCustomer(customer), figures, { categories: row.categories, creditRating: row.creditRating, keyAccount: row.keyAccount }, id === buyer ? null : rebuilt.thresholds, config, now));
+      const figures = statsFromSummary(await summaryOf(crm.store, id, now, config), now, {
+        windowDays: config.rfm.windowDays,
+        maxGaps: config.churn.maxGaps,
+      });
+      const expected = sealRow(
+        composeRow(
+          projectCustomer(customer),
+          figures,
+          { categories: row.categories, creditRating: row.creditRating, keyAccount: row.keyAccount },
+          id === buyer ? null : rebuilt.thresholds,
+          config,
+          now,
+        ),
+      );
       if (id === buyer) {
         // The sale's own update stands: the rebuild did not write its older figures over it.
         expect(row.visits).toBe(expected.visits);
         expect(row.digest).toBe(expected.digest);
       } else {
-        const stored = Object.fromEntries(Object.keys(expected).map((k) => [k, row[k as keyof typeof row]])) as unknown as StatsRow;
+        const stored = Object.fromEntries(
+          Object.keys(expected).map((k) => [k, row[k as keyof typeof row]]),
+        ) as unknown as StatsRow;
         expect(volatile(stored), id).toEqual(volatile(expected));
       }
     }
     for (const [segment, definition] of Object.entries(SEGMENTS)) {
-      const members = (await crm.segments.members(segment, { limit: 100 }, SYSTEM)).items.map((m) => m.customerId).sort();
+      const members = (await crm.segments.members(segment, { limit: 100 }, SYSTEM)).items
+        .map((m) => m.customerId)
+        .sort();
       expect(members, segment).toEqual([...(await crm.segments.match(definition, SYSTEM))].sort());
     }
     await crm.close();
@@ -123,8 +172,12 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
   it('move members on relative dates as time alone passes their boundaries, no row having changed', async () => {
     // Churn thresholds of at least 2000 hours (83⅓ days); the population's is the median customer's rhythm.
     const { crm, clock } = await openSegChain(await kind.open(), { churn: { minHours: 2000, percentile: 50 } });
-    const SEGMENTS = { 'at-risk': { condition: 'churn-risk' }, lapsed: { condition: 'inactive-for-days', args: { days: 357 } } };
-    for (const [id, definition] of Object.entries(SEGMENTS)) await crm.segments.define({ id, name: id, definition }, SYSTEM);
+    const SEGMENTS = {
+      'at-risk': { condition: 'churn-risk' },
+      lapsed: { condition: 'inactive-for-days', args: { days: 357 } },
+    };
+    for (const [id, definition] of Object.entries(SEGMENTS))
+      await crm.segments.define({ id, name: id, definition }, SYSTEM);
     const t0 = clock.now().getTime();
     const at = (day: number) => clock.set(new Date(t0 + day * DAY));
     const group = async (name: string) => {
@@ -150,7 +203,8 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     for (const id of once) await buy(crm, id, 2_000);
     at(357);
     await crm.segments.rebuild({ chunkSize: 10 }, SYSTEM);
-    const members = async (segment: string) => (await crm.segments.members(segment, { limit: 100 }, SYSTEM)).items.map((m) => m.customerId).sort();
+    const members = async (segment: string) =>
+      (await crm.segments.members(segment, { limit: 100 }, SYSTEM)).items.map((m) => m.customerId).sort();
     expect(await members('at-risk')).toEqual([...daily].sort());
     expect(await members('lapsed')).toEqual([]);
     // Days 357 to 360½: the slow and the one-off buyers become overdue, the daily ones inactive for 357
@@ -158,7 +212,8 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     at(360.5);
     const r = await crm.segments.rebuild({ chunkSize: 10 }, SYSTEM);
     expect(r.written).toBe(0);
-    for (const [segment, definition] of Object.entries(SEGMENTS)) expect(await members(segment), segment).toEqual([...(await crm.segments.match(definition, SYSTEM))].sort());
+    for (const [segment, definition] of Object.entries(SEGMENTS))
+      expect(await members(segment), segment).toEqual([...(await crm.segments.match(definition, SYSTEM))].sort());
     expect(await members('at-risk')).toEqual([...daily, ...slow, ...once].sort());
     expect(await members('lapsed')).toEqual([...daily].sort());
     await crm.close();
@@ -173,7 +228,14 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     clock.advance(10 * DAY);
     await buy(crm, a, 1_000);
     await crm.purchases.record(
-      { storeId: 'S01', terminalId: 'T9', receiptNo: 'OFFLINE-1', customerId: a, occurredAt: new Date(t0.getTime() + 5 * DAY), lines: [{ sku: 'X', category: 'grocery', quantity: 1, unitPrice: 500 }] },
+      {
+        storeId: 'S01',
+        terminalId: 'T9',
+        receiptNo: 'OFFLINE-1',
+        customerId: a,
+        occurredAt: new Date(t0.getTime() + 5 * DAY),
+        lines: [{ sku: 'X', category: 'grocery', quantity: 1, unitPrice: 500 }],
+      },
       { actor: SYSTEM.actor, idempotencyKey: freshKey('offline') },
     );
     const s = await crm.segments.stats(a, SYSTEM);
@@ -190,7 +252,10 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     for (let i = 0; i < 25; i++) await buy(crm, ids[i]!, 1_000 * (i + 1));
     clock.advance(DAY);
     const progress: Array<[string, number, number]> = [];
-    const r = await crm.segments.rebuild({ chunkSize: 10, parts: ['stats'], onProgress: (p) => progress.push([p.part, p.done, p.total]) }, SYSTEM);
+    const r = await crm.segments.rebuild(
+      { chunkSize: 10, parts: ['stats'], onProgress: (p) => progress.push([p.part, p.done, p.total]) },
+      SYSTEM,
+    );
     expect(progress.filter((p) => p[0] === 'stats')).toEqual([
       ['stats', 10, 25],
       ['stats', 20, 25],
@@ -201,13 +266,21 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     expect((await crm.segments.stats(ids[0]!, SYSTEM)).mScore).toBe(1);
 
     const controller = new AbortController();
-    const partial = await crm.segments.rebuild({ chunkSize: 10, onProgress: (p) => p.done >= 10 && controller.abort(), signal: controller.signal }, SYSTEM);
+    const partial = await crm.segments.rebuild(
+      { chunkSize: 10, onProgress: (p) => p.done >= 10 && controller.abort(), signal: controller.signal },
+      SYSTEM,
+    );
     expect(partial.cancelled).toBe(true);
 
     const before = await crm.segments.stats(ids[3]!, SYSTEM);
     await crm.privacy.eraseCustomer({ customerId: ids[3]!, reason: 'asked to be forgotten' }, SYSTEM);
     // An erased customer's row stays with their figures (their purchases stay), marked.
-    expect(await crm.segments.stats(ids[3]!, SYSTEM)).toMatchObject({ erased: true, spend: before.spend, visits: before.visits, mScore: before.mScore });
+    expect(await crm.segments.stats(ids[3]!, SYSTEM)).toMatchObject({
+      erased: true,
+      spend: before.spend,
+      visits: before.visits,
+      mScore: before.mScore,
+    });
     await crm.customers.merge({ survivorId: ids[1]!, mergedId: ids[2]!, reason: 'same person' }, SYSTEM);
     await expect(crm.segments.stats(ids[2]!, SYSTEM)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect((await crm.segments.stats(ids[1]!, SYSTEM)).visits).toBe(2);

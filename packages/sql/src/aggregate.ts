@@ -68,11 +68,14 @@ export function aggregateStatement(statements: CollectionStatements, query: Aggr
   const select: string[] = groupBy.map((f, i) => `${shape.columns.get(f)!} AS ${q(`g${i}`)}`);
   measures.forEach(([, m], i) => {
     const alias = q(`m${i}`);
-    const filter = m.where === undefined ? null : whereConditions(shape, normaliseWhere(collection, m.where as Where), params);
+    const filter =
+      m.where === undefined ? null : whereConditions(shape, normaliseWhere(collection, m.where as Where), params);
     // A filter with no conditions (`{}`) keeps every row, as core's `matches` does.
     const test = filter === null || filter.length === 0 ? null : filter.join(' AND ');
-    const only = (expression: string, otherwise = '') => (test === null ? expression : `CASE WHEN ${test} THEN ${expression}${otherwise} END`);
-    if (m.fn === 'count') select.push(`${perRow ? only('1', ' ELSE 0') : test === null ? 'count(*)' : `count(${only('1')})`} AS ${alias}`);
+    const only = (expression: string, otherwise = '') =>
+      test === null ? expression : `CASE WHEN ${test} THEN ${expression}${otherwise} END`;
+    if (m.fn === 'count')
+      select.push(`${perRow ? only('1', ' ELSE 0') : test === null ? 'count(*)' : `count(${only('1')})`} AS ${alias}`);
     else if (m.fn === 'sum') {
       const col = shape.columns.get(m.field!)!;
       select.push(`${perRow ? only(`coalesce(${col}, 0)`, ' ELSE 0') : `coalesce(sum(${only(col)}), 0)`} AS ${alias}`);
@@ -81,9 +84,14 @@ export function aggregateStatement(statements: CollectionStatements, query: Aggr
       if (perRow) select.push(`${only(col)} AS ${alias}`);
       else {
         if (!dialect.seriesAggregate) throw new TypeError(`the ${dialect.name} dialect cannot aggregate a series`);
-        select.push(`${dialect.seriesAggregate(only(col), collection.fields[m.field!]!.kind as 'integer' | 'timestamp')} AS ${alias}`);
+        select.push(
+          `${dialect.seriesAggregate(only(col), collection.fields[m.field!]!.kind as 'integer' | 'timestamp')} AS ${alias}`,
+        );
       }
-    } else select.push(`${perRow ? only(shape.columns.get(m.field!)!) : `${m.fn}(${only(shape.compared(m.field!))})`} AS ${alias}`);
+    } else
+      select.push(
+        `${perRow ? only(shape.columns.get(m.field!)!) : `${m.fn}(${only(shape.compared(m.field!))})`} AS ${alias}`,
+      );
   });
 
   const conditions = whereConditions(shape, normaliseWhere(collection, query.where), params);
@@ -98,8 +106,16 @@ export function aggregateStatement(statements: CollectionStatements, query: Aggr
 
   // Decoders resolved once per statement, not per row (pages of groups can be large).
   const outputs: Array<{ name: string; alias: string; decode: (v: unknown) => ScalarValue | number[] }> = [
-    ...groupBy.map((f, i) => ({ name: f, alias: `g${i}`, decode: (v: unknown) => codec.decodeValue(f, v) as ScalarValue })),
-    ...measures.map(([name, m], i) => ({ name, alias: `m${i}`, decode: measureDecoder(m, perRow, (v) => codec.decodeValue(m.field!, v)) })),
+    ...groupBy.map((f, i) => ({
+      name: f,
+      alias: `g${i}`,
+      decode: (v: unknown) => codec.decodeValue(f, v) as ScalarValue,
+    })),
+    ...measures.map(([name, m], i) => ({
+      name,
+      alias: `m${i}`,
+      decode: measureDecoder(m, perRow, (v) => codec.decodeValue(m.field!, v)),
+    })),
   ];
   const finish = (out: AggregateRow[]) => (paged ? out : sortGroups(out, groupBy));
   return {
@@ -131,7 +147,11 @@ export function aggregateStatement(statements: CollectionStatements, query: Aggr
 }
 
 /** How one measure's column becomes its port value. */
-function measureDecoder(m: Measure, perRow: boolean, decodeField: (v: unknown) => unknown): (v: unknown) => ScalarValue | number[] {
+function measureDecoder(
+  m: Measure,
+  perRow: boolean,
+  decodeField: (v: unknown) => unknown,
+): (v: unknown) => ScalarValue | number[] {
   // count and sum come back as bigint or numeric text from some drivers.
   if (m.fn === 'count' || m.fn === 'sum') return (v) => (v === null || v === undefined ? 0 : Number(v));
   if (m.fn === 'series') {

@@ -37,7 +37,8 @@ export function shapeOf(c: CollectionSpec, w: ConditionalWrite, uniqueFields: Re
   for (const [f, v] of Object.entries(w.when)) {
     if (v === undefined) continue;
     const spec = c.fields[f];
-    if (spec === undefined || spec.kind === 'json' || v === null || (typeof v === 'object' && !(v instanceof Date))) return null;
+    if (spec === undefined || spec.kind === 'json' || v === null || (typeof v === 'object' && !(v instanceof Date)))
+      return null;
     when.push(f);
   }
   return { key: `${set.join(',')}|${when.join(',')}`, set, when };
@@ -63,7 +64,8 @@ function textsOf(s: CollectionStatements): Texts {
 /** The `n`-th parameter as an array of `field`'s values. */
 function arrayParam(s: CollectionStatements, n: number, field: string): string {
   const dialect: Dialect = s.shape.dialect;
-  if (!dialect.arrayParameter) throw new TypeError(`the ${dialect.name} dialect binds no array parameters, so it has no bulk statements`);
+  if (!dialect.arrayParameter)
+    throw new TypeError(`the ${dialect.name} dialect binds no array parameters, so it has no bulk statements`);
   return dialect.arrayParameter(dialect.placeholder(n), s.shape.collection.fields[field]!.kind);
 }
 
@@ -72,7 +74,12 @@ function arrayParam(s: CollectionStatements, n: number, field: string): string {
  * statement returns the primary key of each row stored as `k`. Rows are checked by the caller; a
  * versioned row goes in at version 1.
  */
-export function bulkInsertStatement(s: CollectionStatements, rows: readonly AnyRow[], from = 0, to = rows.length): SqlStatement {
+export function bulkInsertStatement(
+  s: CollectionStatements,
+  rows: readonly AnyRow[],
+  from = 0,
+  to = rows.length,
+): SqlStatement {
   const t = textsOf(s);
   const { shape } = s;
   if (t.insert === undefined) {
@@ -92,14 +99,22 @@ export function bulkInsertStatement(s: CollectionStatements, rows: readonly AnyR
 }
 
 /** The statement applying `writes` (all of `shape`, at most {@link MAX_ROWS_PER_BULK_WRITE}), returning each row written as `k` (and its new `version`). */
-export function bulkWriteStatement(s: CollectionStatements, shape: WriteShape, writes: readonly ConditionalWrite[]): SqlStatement {
+export function bulkWriteStatement(
+  s: CollectionStatements,
+  shape: WriteShape,
+  writes: readonly ConditionalWrite[],
+): SqlStatement {
   const t = textsOf(s);
   let text = t.writes.get(shape.key);
   if (text === undefined) {
     const { table, pk, columns, collection, dialect } = s.shape;
     const q = dialect.quoteIdentifier;
     let n = 1;
-    const arrays = [arrayParam(s, n++, collection.primaryKey), ...shape.set.map((f) => arrayParam(s, n++, f)), ...shape.when.map((f) => arrayParam(s, n++, f))];
+    const arrays = [
+      arrayParam(s, n++, collection.primaryKey),
+      ...shape.set.map((f) => arrayParam(s, n++, f)),
+      ...shape.when.map((f) => arrayParam(s, n++, f)),
+    ];
     const names = ['k', ...shape.set.map((_, i) => `s${i}`), ...shape.when.map((_, i) => `w${i}`)];
     const assigned = shape.set.map((f, i) => `${columns.get(f)!} = v.s${i}`);
     const version = collection.versioned ? columns.get('version')! : null;

@@ -22,8 +22,11 @@ export function identifyClash(
 ): UniqueClash {
   const pkColumn = columnName(collection.primaryKey);
   if (report.constraint !== undefined) {
-    if (report.constraint === `${collection.name}_pkey` || report.constraint === 'PRIMARY') return { reason: 'primary-key' };
-    const index = collection.indexes.find((i) => i.unique && indexName(dialect, collection.name, i) === report.constraint);
+    if (report.constraint === `${collection.name}_pkey` || report.constraint === 'PRIMARY')
+      return { reason: 'primary-key' };
+    const index = collection.indexes.find(
+      (i) => i.unique && indexName(dialect, collection.name, i) === report.constraint,
+    );
     return index ? { reason: 'unique', index: index.name } : { reason: 'unique' };
   }
   if (report.columns) {

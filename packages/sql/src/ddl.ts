@@ -41,7 +41,11 @@ export function stepTable(step: MigrationStep): string {
  * table does not exist). Creating a collection that exists adds what it lacks, as the memory store
  * widens its declaration; adding a field that exists does nothing.
  */
-export function migrationStepSql(dialect: Dialect, step: MigrationStep, existingColumns: ReadonlySet<string>): string[] {
+export function migrationStepSql(
+  dialect: Dialect,
+  step: MigrationStep,
+  existingColumns: ReadonlySet<string>,
+): string[] {
   const table = stepTable(step);
   if (step.op === 'createCollection') {
     const c = step.collection;
@@ -57,7 +61,11 @@ export function migrationStepSql(dialect: Dialect, step: MigrationStep, existing
   }
   if (existingColumns.size === 0) throw new InvalidStateError(`unknown collection ${table}`, { collection: table });
   if (step.op === 'addField') {
-    if (!step.spec.nullable) throw new InvalidStateError(`added field ${table}.${step.field} must be nullable: rows that exist have no value for it`, { collection: table });
+    if (!step.spec.nullable)
+      throw new InvalidStateError(
+        `added field ${table}.${step.field} must be nullable: rows that exist have no value for it`,
+        { collection: table },
+      );
     return existingColumns.has(columnName(step.field)) ? [] : [addColumnSql(dialect, table, step.field, step.spec)];
   }
   return [createIndexSql(dialect, table, step.index)];

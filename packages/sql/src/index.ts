@@ -12,7 +12,15 @@ export { ParamList, type SqlStatement } from './params.js';
 export { columnName, indexName, tableName } from './naming.js';
 export { tableShape, type TableShape } from './table.js';
 export { whereConditions, keysetCondition, whereClause } from './where.js';
-export { createTableSql, createIndexSql, addColumnSql, migrationStepSql, stepTable, customerKeyIndexSql, customerKeyIndex } from './ddl.js';
+export {
+  createTableSql,
+  createIndexSql,
+  addColumnSql,
+  migrationStepSql,
+  stepTable,
+  customerKeyIndexSql,
+  customerKeyIndex,
+} from './ddl.js';
 export {
   collectionStatements,
   type CollectionStatements,
@@ -21,7 +29,13 @@ export {
 } from './statements.js';
 export { linkedGetStatements, type LinkedGetStatements } from './linked-get.js';
 export { aggregateStatement, type AggregateStatement } from './aggregate.js';
-export { runMigrations, migrationStatements, MIGRATIONS_TABLE, type MigrationConnection, type MigrationStatements } from './migrations.js';
+export {
+  runMigrations,
+  migrationStatements,
+  MIGRATIONS_TABLE,
+  type MigrationConnection,
+  type MigrationStatements,
+} from './migrations.js';
 export { identifyClash, type UniqueClash } from './clash.js';
 export {
   bulkInsertStatement,

@@ -23,7 +23,11 @@ const LINKED_PREFIX = 'linked.';
 const cache = new WeakMap<CollectionStatements, WeakMap<CollectionStatements, Map<string, LinkedGetStatements>>>();
 
 /** The statements reading `collection` with the row its `link.field` names in `link.target`, built once per link. */
-export function linkedGetStatements(dialect: Dialect, collection: CollectionSpec, link: { readonly field: string; readonly target: CollectionSpec }): LinkedGetStatements {
+export function linkedGetStatements(
+  dialect: Dialect,
+  collection: CollectionSpec,
+  link: { readonly field: string; readonly target: CollectionSpec },
+): LinkedGetStatements {
   const from = collectionStatements(dialect, collection);
   const to = collectionStatements(dialect, link.target);
   let byTarget = cache.get(from);
@@ -44,7 +48,12 @@ export function linkedGetStatements(dialect: Dialect, collection: CollectionSpec
   return statements;
 }
 
-function build(dialect: Dialect, from: CollectionStatements, to: CollectionStatements, field: string): LinkedGetStatements {
+function build(
+  dialect: Dialect,
+  from: CollectionStatements,
+  to: CollectionStatements,
+  field: string,
+): LinkedGetStatements {
   const q = dialect.quoteIdentifier;
   const row = from.shape;
   const linked = to.shape;

@@ -63,7 +63,12 @@ export interface MigrationConnection {
  * @param migrations - Every migration of the application, in order.
  * @param now - When the migrations are recorded as applied.
  */
-export async function runMigrations(dialect: Dialect, connection: MigrationConnection, migrations: readonly Migration[], now: Date = new Date()): Promise<MigrationResult> {
+export async function runMigrations(
+  dialect: Dialect,
+  connection: MigrationConnection,
+  migrations: readonly Migration[],
+  now: Date = new Date(),
+): Promise<MigrationResult> {
   const sql = migrationStatements(dialect);
   if (dialect.createSchema !== undefined) await connection.run(dialect.createSchema, []);
   await connection.run(sql.createTable, []);

@@ -34,7 +34,13 @@ function prefixBound(prefix: string): string | undefined {
 }
 
 /** The element type of the array that carries a column's values. */
-const ARRAY_TYPES: Record<FieldKind, string> = { string: 'text[]', integer: 'bigint[]', boolean: 'boolean[]', timestamp: 'timestamptz[]', json: 'json[]' };
+const ARRAY_TYPES: Record<FieldKind, string> = {
+  string: 'text[]',
+  integer: 'bigint[]',
+  boolean: 'boolean[]',
+  timestamp: 'timestamptz[]',
+  json: 'json[]',
+};
 
 function listIndexes(schema: string): string {
   return `SELECT indexname AS "name" FROM pg_indexes WHERE schemaname = ${schema}`;
@@ -78,7 +84,9 @@ export const postgresDialect: Dialect = {
   // numeric, several times slower over millions of rows); its error is far below half a millisecond
   // for any timestamp, and the cast to bigint rounds to the nearest, so the result is the exact integer.
   seriesAggregate: (expression, kind) =>
-    kind === 'timestamp' ? `string_agg((date_part('epoch', ${expression}) * 1000)::bigint::text, ',')` : `string_agg((${expression})::text, ',')`,
+    kind === 'timestamp'
+      ? `string_agg((date_part('epoch', ${expression}) * 1000)::bigint::text, ',')`
+      : `string_agg((${expression})::text, ',')`,
   onConflict: (conflictColumns, update) =>
     `ON CONFLICT (${conflictColumns.join(', ')}) DO ${
       update.length === 0 ? 'NOTHING' : `UPDATE SET ${update.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`

@@ -136,7 +136,8 @@ function cut<R>(raws: readonly R[], find: FindStatement, decode: (raw: R) => Any
   for (let i = 0; i < n; i++) rows[i] = decode(raws[i]!);
   const next = raws.length > limit && n > 0 ? encodeCursor(rows[n - 1]!, order) : null;
   // The cursor needed the order fields; a projection that left them out drops them now.
-  if (select !== null && find.fetched!.length !== select.length) for (let i = 0; i < n; i++) rows[i] = projectRow(rows[i]!, select);
+  if (select !== null && find.fetched!.length !== select.length)
+    for (let i = 0; i < n; i++) rows[i] = projectRow(rows[i]!, select);
   return { rows, next };
 }
 
@@ -233,7 +234,12 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
           // The returned row is a copy, as a later read would give: JSON as stored (re-parsed from the
           // bound text, so it matches exactly what `get` returns), dates as new objects.
           const kind = kinds[i];
-          stored[f] = kind === 'json' ? JSON.parse(encoded as string) : kind === 'timestamp' ? new Date((v as Date).getTime()) : v;
+          stored[f] =
+            kind === 'json'
+              ? JSON.parse(encoded as string)
+              : kind === 'timestamp'
+                ? new Date((v as Date).getTime())
+                : v;
         }
       }
       return { text: insertText, params, row: stored };
@@ -270,7 +276,10 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
       const orderBy = resolved.order.map((o) => `${shape.compared(o.field)} ${o.desc ? 'DESC' : 'ASC'}`).join(', ');
       const limit = params.add(resolved.limit + 1);
       const fetched = resolved.select === null ? null : fetchedFields(resolved);
-      const list = fetched === null ? selectList : fetched.map((f) => `${columns.get(f)!} AS ${dialect.quoteIdentifier(f)}`).join(', ');
+      const list =
+        fetched === null
+          ? selectList
+          : fetched.map((f) => `${columns.get(f)!} AS ${dialect.quoteIdentifier(f)}`).join(', ');
       return {
         text: `SELECT ${list} FROM ${table}${whereClause(conditions)} ORDER BY ${orderBy} LIMIT ${limit}`,
         params: params.values,
@@ -302,7 +311,10 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
     count(where) {
       const params = new ParamList(dialect);
       const conditions = whereConditions(shape, normaliseWhere(collection, where), params);
-      return { text: `SELECT count(*) AS ${dialect.quoteIdentifier('n')} FROM ${table}${whereClause(conditions)}`, params: params.values };
+      return {
+        text: `SELECT count(*) AS ${dialect.quoteIdentifier('n')} FROM ${table}${whereClause(conditions)}`,
+        params: params.values,
+      };
     },
 
     update(key, patch, options) {
@@ -341,8 +353,11 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
 
     increment(key, field, delta, guard) {
       const spec = collection.fields[field];
-      if (!spec || spec.kind !== 'integer' || field === collection.primaryKey || (versioned && field === 'version')) {
-        throw new InvalidStateError(`${collection.name}.${field} is not an integer field`, { collection: collection.name, field });
+      if (spec?.kind !== 'integer' || field === collection.primaryKey || (versioned && field === 'version')) {
+        throw new InvalidStateError(`${collection.name}.${field} is not an integer field`, {
+          collection: collection.name,
+          field,
+        });
       }
       if (!Number.isSafeInteger(delta)) throw new InvalidStateError('delta must be a safe integer', { delta });
       const lower = guard?.min === undefined ? -MAX_SAFE : Math.max(guard.min, -MAX_SAFE);
@@ -370,7 +385,10 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
 
     insertMany(rows) {
       for (const row of rows) checkRow(collection, row, 'insert');
-      const perStatement = Math.max(1, Math.min(MAX_ROWS_PER_INSERT, Math.floor(dialect.maxParameters / fields.length)));
+      const perStatement = Math.max(
+        1,
+        Math.min(MAX_ROWS_PER_INSERT, Math.floor(dialect.maxParameters / fields.length)),
+      );
       // Full chunks, then the remainder in powers of two, so a few texts serve every batch size.
       const sizes: number[] = [];
       let left = rows.length;
@@ -405,7 +423,8 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
 
     missedIncrement(key, field, current) {
       if (!current) throw new NotFoundError(collection.name, key);
-      if (current[field] === null) throw new InvalidStateError(`${collection.name}.${field} is null`, { collection: collection.name, field });
+      if (current[field] === null)
+        throw new InvalidStateError(`${collection.name}.${field} is null`, { collection: collection.name, field });
       return { applied: false, row: current };
     },
   };

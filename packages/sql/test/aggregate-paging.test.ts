@@ -7,7 +7,13 @@ describe('aggregateStatement paging', () => {
   const measures = { n: { fn: 'count' } } as const;
 
   it('bounds the group keys after the position, orders nulls first and limits (SQLite)', () => {
-    const st = aggregateStatement(collectionStatements(sqliteDialect, cards), { where: { active: true }, groupBy: ['customerId', 'email'], measures, after: ['c-1', 'a@b.cn'], limit: 50 });
+    const st = aggregateStatement(collectionStatements(sqliteDialect, cards), {
+      where: { active: true },
+      groupBy: ['customerId', 'email'],
+      measures,
+      after: ['c-1', 'a@b.cn'],
+      limit: 50,
+    });
     expect(st.text).toBe(
       'SELECT "customer_id" AS "g0", "email" AS "g1", count(*) AS "m0" FROM "cards" WHERE "active" = ? AND ("customer_id" >= ? AND ("customer_id" > ? OR ("customer_id" = ? AND ("email" > ?)))) GROUP BY "customer_id", "email" ORDER BY "customer_id" ASC NULLS FIRST, "email" ASC NULLS FIRST LIMIT ?',
     );
@@ -15,8 +21,16 @@ describe('aggregateStatement paging', () => {
   });
 
   it('numbers the parameters in text order and collates strings on PostgreSQL', () => {
-    const st = aggregateStatement(collectionStatements(postgresDialect, cards), { where: { active: true }, groupBy: ['email'], measures, after: ['x'], limit: 2 });
-    expect(st.text).toBe('SELECT "email" AS "g0", count(*) AS "m0" FROM "cards" WHERE "active" = $1 AND ("email" COLLATE "C" > $2) GROUP BY "email" ORDER BY "email" COLLATE "C" ASC NULLS FIRST LIMIT $3');
+    const st = aggregateStatement(collectionStatements(postgresDialect, cards), {
+      where: { active: true },
+      groupBy: ['email'],
+      measures,
+      after: ['x'],
+      limit: 2,
+    });
+    expect(st.text).toBe(
+      'SELECT "email" AS "g0", count(*) AS "m0" FROM "cards" WHERE "active" = $1 AND ("email" COLLATE "C" > $2) GROUP BY "email" ORDER BY "email" COLLATE "C" ASC NULLS FIRST LIMIT $3',
+    );
     expect(st.params).toEqual([true, 'x', 2]);
   });
 

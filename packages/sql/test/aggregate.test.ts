@@ -12,7 +12,11 @@ describe('aggregateStatement', () => {
   } as const;
 
   it('groups with count, sum (0 for no rows), min and max (SQLite)', () => {
-    const st = aggregateStatement(collectionStatements(sqliteDialect, cards), { where: { active: true }, groupBy: ['customerId'], measures });
+    const st = aggregateStatement(collectionStatements(sqliteDialect, cards), {
+      where: { active: true },
+      groupBy: ['customerId'],
+      measures,
+    });
     expect(st.text).toBe(
       'SELECT "customer_id" AS "g0", count(*) AS "m0", coalesce(sum("balance"), 0) AS "m1", min("issued_at") AS "m2", max("email") AS "m3" FROM "cards" WHERE "active" = ? GROUP BY "customer_id"',
     );
@@ -39,14 +43,18 @@ describe('aggregateStatement', () => {
   });
 
   it('turns PostgreSQL bigint and numeric text into numbers', () => {
-    const st = aggregateStatement(collectionStatements(postgresDialect, cards), { measures: { n: { fn: 'count' }, total: { fn: 'sum', field: 'balance' } } });
+    const st = aggregateStatement(collectionStatements(postgresDialect, cards), {
+      measures: { n: { fn: 'count' }, total: { fn: 'sum', field: 'balance' } },
+    });
     expect(st.decode([{ m0: '0', m1: '0' }])).toEqual([{ n: 0, total: 0 }]);
     expect(st.decode([{ m0: '4', m1: '9007199254740991' }])).toEqual([{ n: 4, total: Number.MAX_SAFE_INTEGER }]);
   });
 
   it('refuses what the fallback refuses', () => {
     const s = collectionStatements(sqliteDialect, cards);
-    expect(() => aggregateStatement(s, { groupBy: ['meta'], measures: { n: { fn: 'count' } } })).toThrow(ValidationError);
+    expect(() => aggregateStatement(s, { groupBy: ['meta'], measures: { n: { fn: 'count' } } })).toThrow(
+      ValidationError,
+    );
     expect(() => aggregateStatement(s, { measures: { t: { fn: 'sum', field: 'email' } } })).toThrow(ValidationError);
   });
 });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidStateError, defineCollection, field, nullable } from '@clientele/core';
-import { columnName, createIndexSql, createTableSql, indexName, migrationStepSql, postgresDialect, sqliteDialect } from '@clientele/sql';
+import {
+  columnName,
+  createIndexSql,
+  createTableSql,
+  indexName,
+  migrationStepSql,
+  postgresDialect,
+  sqliteDialect,
+} from '@clientele/sql';
 import { cards } from './fixtures.js';
 
 describe('naming', () => {
@@ -14,7 +22,7 @@ describe('naming', () => {
     expect(indexName(sqliteDialect, 'cards', { name: 'by_email' })).toBe('cards__by_email');
     const long = indexName(postgresDialect, 'a'.repeat(40), { name: 'b'.repeat(40) });
     expect(long.length).toBeLessThanOrEqual(63);
-    expect(long).not.toBe(indexName(postgresDialect, 'a'.repeat(40), { name: 'b'.repeat(39) + 'c' }));
+    expect(long).not.toBe(indexName(postgresDialect, 'a'.repeat(40), { name: `${'b'.repeat(39)}c` }));
   });
 });
 
@@ -65,9 +73,16 @@ describe('migrationStepSql', () => {
   });
 
   it('adds a field once, with IF NOT EXISTS where the dialect has it', () => {
-    const addField = { op: 'addField', collection: 'cards', field: 'pointsBalance', spec: nullable(field.integer()) } as const;
+    const addField = {
+      op: 'addField',
+      collection: 'cards',
+      field: 'pointsBalance',
+      spec: nullable(field.integer()),
+    } as const;
     expect(migrationStepSql(sqliteDialect, addField, new Set(['id', 'points_balance']))).toEqual([]);
-    expect(migrationStepSql(sqliteDialect, addField, new Set(['id']))).toEqual(['ALTER TABLE "cards" ADD COLUMN "points_balance" INTEGER']);
+    expect(migrationStepSql(sqliteDialect, addField, new Set(['id']))).toEqual([
+      'ALTER TABLE "cards" ADD COLUMN "points_balance" INTEGER',
+    ]);
     expect(migrationStepSql(postgresDialect, addField, new Set(['id']))).toEqual([
       'ALTER TABLE "cards" ADD COLUMN IF NOT EXISTS "points_balance" bigint',
     ]);
@@ -84,7 +99,11 @@ describe('migrationStepSql', () => {
   });
 
   it('names every column of a collection declared with camelCase fields in snake_case', () => {
-    const c = defineCollection({ name: 'visits', fields: { visitId: field.string(), storeCode: field.string() }, primaryKey: 'visitId' });
+    const c = defineCollection({
+      name: 'visits',
+      fields: { visitId: field.string(), storeCode: field.string() },
+      primaryKey: 'visitId',
+    });
     expect(createTableSql(sqliteDialect, c)).toContain('PRIMARY KEY ("visit_id")');
   });
 });

@@ -31,14 +31,18 @@ describe('a PostgreSQL dialect bound to a schema', () => {
     expect(s.get('c1').text).toMatch(/ FROM "shop_7"\."cards" WHERE "id" = \$1$/);
     expect(createTableSql(shop, cards)).toMatch(/^CREATE TABLE IF NOT EXISTS "shop_7"\."cards" \(/);
     // The index lives in its table's schema: only the table is qualified.
-    expect(createIndexSql(shop, 'cards', cards.indexes[0]!)).toBe('CREATE UNIQUE INDEX IF NOT EXISTS "cards__by_email" ON "shop_7"."cards" ("email")');
+    expect(createIndexSql(shop, 'cards', cards.indexes[0]!)).toBe(
+      'CREATE UNIQUE INDEX IF NOT EXISTS "cards__by_email" ON "shop_7"."cards" ("email")',
+    );
     const m = migrationStatements(shop);
     expect(m.createTable).toMatch(/^CREATE TABLE IF NOT EXISTS "shop_7"\."clientele_migrations" /);
     expect(m.listColumns('cards').text).toContain("table_schema = 'shop_7'");
   });
 
   it('takes the migration lock per schema', () => {
-    expect(shop.migrationLock).toEqual([`SELECT pg_advisory_xact_lock(hashtext('clientele_migrations'), hashtext('shop_7'))`]);
+    expect(shop.migrationLock).toEqual([
+      `SELECT pg_advisory_xact_lock(hashtext('clientele_migrations'), hashtext('shop_7'))`,
+    ]);
     expect(postgresDialect.migrationLock[0]).toContain('hashtext(current_schema())');
   });
 });
@@ -57,8 +61,16 @@ describe('getBy with text no store keeps', () => {
 describe('customerKeyIndexSql', () => {
   it('indexes a customer key no declared index leads with, and nothing else', async () => {
     const { defineCollection, field } = await import('@clientele/core');
-    const owned = defineCollection({ name: 'stamps', fields: { id: field.string(), customerId: field.string(), n: field.integer() }, primaryKey: 'id', customerKey: 'customerId', indexes: [{ name: 'by_n', fields: ['n', 'customerId'] }] });
-    expect(customerKeyIndexSql(postgresSchemaDialect('shop_7'), owned)).toBe('CREATE INDEX IF NOT EXISTS "stamps__customer_key" ON "shop_7"."stamps" ("customer_id")');
+    const owned = defineCollection({
+      name: 'stamps',
+      fields: { id: field.string(), customerId: field.string(), n: field.integer() },
+      primaryKey: 'id',
+      customerKey: 'customerId',
+      indexes: [{ name: 'by_n', fields: ['n', 'customerId'] }],
+    });
+    expect(customerKeyIndexSql(postgresSchemaDialect('shop_7'), owned)).toBe(
+      'CREATE INDEX IF NOT EXISTS "stamps__customer_key" ON "shop_7"."stamps" ("customer_id")',
+    );
     // `cards` leads an index with customerId already; a collection keyed by the customer itself needs none.
     expect(customerKeyIndexSql(postgresDialect, { ...cards, customerKey: 'customerId' })).toBe(undefined);
     expect(customerKeyIndexSql(postgresDialect, { ...owned, customerKey: 'id' })).toBe(undefined);

@@ -36,24 +36,39 @@ describe('collectionStatements (SQLite)', () => {
 
   it('gets by primary key and by a unique index, and never matches a null key', () => {
     expect(s.get('c1')).toEqual({ text: `SELECT ${SELECT} FROM "cards" WHERE "id" = ?`, params: ['c1'] });
-    expect(s.getBy('by_email', { email: 'a@b' })).toEqual({ text: `SELECT ${SELECT} FROM "cards" WHERE "email" = ?`, params: ['a@b'] });
+    expect(s.getBy('by_email', { email: 'a@b' })).toEqual({
+      text: `SELECT ${SELECT} FROM "cards" WHERE "email" = ?`,
+      params: ['a@b'],
+    });
     expect(s.getBy('by_email', { email: null })).toBeUndefined();
     expect(() => s.getBy('by_customer', { customerId: 'x' })).toThrow(InvalidStateError);
   });
 
   it('finds with the primary key as last order term, a keyset bound and LIMIT n + 1', () => {
     const first = s.find({ where: { active: true }, orderBy: [{ field: 'balance', direction: 'desc' }], limit: 2 });
-    expect(first.text).toBe(`SELECT ${SELECT} FROM "cards" WHERE "active" = ? ORDER BY "balance" DESC, "id" ASC LIMIT ?`);
+    expect(first.text).toBe(
+      `SELECT ${SELECT} FROM "cards" WHERE "active" = ? ORDER BY "balance" DESC, "id" ASC LIMIT ?`,
+    );
     expect(first.params).toEqual([1, 3]);
 
-    const raw = (id: string, balance: number) => ({ ...newCard(id, { balance }), active: 1, issuedAt: 1_700_000_000_000, version: 1 });
+    const raw = (id: string, balance: number) => ({
+      ...newCard(id, { balance }),
+      active: 1,
+      issuedAt: 1_700_000_000_000,
+      version: 1,
+    });
     const page = s.page([raw('a', 9), raw('b', 7), raw('c', 7)], first);
     expect(page.rows.map((r) => r['id'])).toEqual(['a', 'b']);
     expect(page.rows[0]!['active']).toBe(true);
     expect(page.rows[0]!['issuedAt']).toEqual(new Date(1_700_000_000_000));
     expect(page.next).toBe(encodeCursor(page.rows[1]!, first.resolved.order));
 
-    const second = s.find({ where: { active: true }, orderBy: [{ field: 'balance', direction: 'desc' }], limit: 2, after: page.next });
+    const second = s.find({
+      where: { active: true },
+      orderBy: [{ field: 'balance', direction: 'desc' }],
+      limit: 2,
+      after: page.next,
+    });
     expect(second.text).toBe(
       `SELECT ${SELECT} FROM "cards" WHERE "active" = ? AND ("balance" <= ? AND ("balance" < ? OR ("balance" = ? AND ("id" > ?)))) ORDER BY "balance" DESC, "id" ASC LIMIT ?`,
     );
@@ -78,12 +93,17 @@ describe('collectionStatements (SQLite)', () => {
     expect(b.text).toBe(a.text);
     expect(b.params).toEqual([6, null, 'c2', 4]);
     const c = s.update('c3', { balance: 7, email: undefined });
-    expect(c.text).toBe(`UPDATE "cards" SET "balance" = ?, "version" = "version" + 1 WHERE "id" = ? RETURNING ${SELECT}`);
+    expect(c.text).toBe(
+      `UPDATE "cards" SET "balance" = ?, "version" = "version" + 1 WHERE "id" = ? RETURNING ${SELECT}`,
+    );
     expect(c.params).toEqual([7, 'c3']);
   });
 
   it('deletes with an optional version check', () => {
-    expect(s.delete('c1', { expectVersion: 2 })).toEqual({ text: 'DELETE FROM "cards" WHERE "id" = ? AND "version" = ?', params: ['c1', 2] });
+    expect(s.delete('c1', { expectVersion: 2 })).toEqual({
+      text: 'DELETE FROM "cards" WHERE "id" = ? AND "version" = ?',
+      params: ['c1', 2],
+    });
   });
 
   it('increments in one guarded statement that keeps the value a safe integer', () => {
@@ -92,8 +112,17 @@ describe('collectionStatements (SQLite)', () => {
       `UPDATE "cards" SET "balance" = "balance" + ?, "version" = "version" + 1 WHERE "id" = ? AND "balance" + ? BETWEEN ? AND ? RETURNING ${SELECT}`,
     );
     expect(st.params).toEqual([-30, 'c1', -30, 0, Number.MAX_SAFE_INTEGER]);
-    expect(s.increment('c1', 'balance', 1).params).toEqual([1, 'c1', 1, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER]);
-    expect(s.increment('c1', 'balance', 1, { min: -5, max: 2 ** 60 }).params.slice(3)).toEqual([-5, Number.MAX_SAFE_INTEGER]);
+    expect(s.increment('c1', 'balance', 1).params).toEqual([
+      1,
+      'c1',
+      1,
+      -Number.MAX_SAFE_INTEGER,
+      Number.MAX_SAFE_INTEGER,
+    ]);
+    expect(s.increment('c1', 'balance', 1, { min: -5, max: 2 ** 60 }).params.slice(3)).toEqual([
+      -5,
+      Number.MAX_SAFE_INTEGER,
+    ]);
   });
 
   it('refuses to increment what is not a plain integer field', () => {
@@ -134,11 +163,17 @@ describe('insertMany', () => {
     const statements = collectionStatements(tiny, cards).insertMany(rows);
     // 24 parameters / 8 columns = 3 rows per statement: 3 + 3 + 3, then 1.
     expect(statements.map((st) => st.params.length / 8)).toEqual([3, 3, 3, 1]);
-    expect(statements[0]!.text.endsWith('VALUES (?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?)')).toBe(true);
+    expect(
+      statements[0]!.text.endsWith(
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+    ).toBe(true);
     expect(statements.flatMap((st) => st.params.filter((_, i) => i % 8 === 0))).toEqual(rows.map((r) => r.id));
     expect(statements.every((st) => st.params.length <= tiny.maxParameters)).toBe(true);
 
-    const big = collectionStatements(sqliteDialect, cards).insertMany(Array.from({ length: 13 }, (_, i) => newCard(`d${i}`)));
+    const big = collectionStatements(sqliteDialect, cards).insertMany(
+      Array.from({ length: 13 }, (_, i) => newCard(`d${i}`)),
+    );
     expect(big.map((st) => st.params.length / 8)).toEqual([8, 4, 1]);
   });
 
@@ -148,7 +183,9 @@ describe('insertMany', () => {
   });
 
   it('checks every row before building any statement', () => {
-    expect(() => collectionStatements(tiny, cards).insertMany([newCard('a'), newCard('b', { balance: 'x' })])).toThrow(ValidationError);
+    expect(() => collectionStatements(tiny, cards).insertMany([newCard('a'), newCard('b', { balance: 'x' })])).toThrow(
+      ValidationError,
+    );
   });
 });
 
@@ -163,7 +200,10 @@ describe('collectionStatements (PostgreSQL)', () => {
   });
 
   it('orders and compares text in binary order', () => {
-    const st = s.find({ orderBy: [{ field: 'customerId' }], after: encodeCursor({ customerId: 'b', id: 'k' }, [{ field: 'customerId' }, { field: 'id' }]) });
+    const st = s.find({
+      orderBy: [{ field: 'customerId' }],
+      after: encodeCursor({ customerId: 'b', id: 'k' }, [{ field: 'customerId' }, { field: 'id' }]),
+    });
     expect(st.text).toBe(
       `SELECT ${SELECT} FROM "cards" WHERE ("customer_id" COLLATE "C" >= $1 AND ("customer_id" COLLATE "C" > $2 OR ("customer_id" COLLATE "C" = $3 AND ("id" COLLATE "C" > $4)))) ORDER BY "customer_id" COLLATE "C" ASC, "id" COLLATE "C" ASC LIMIT $5`,
     );
@@ -180,7 +220,16 @@ describe('collectionStatements (PostgreSQL)', () => {
   });
 
   it('decodes bigint text back into numbers', () => {
-    const row = s.decodeRow({ id: 'c1', customerId: 'x', balance: '9007199254740991', active: true, issuedAt: new Date(5), email: null, meta: { a: 1 }, version: '2' });
+    const row = s.decodeRow({
+      id: 'c1',
+      customerId: 'x',
+      balance: '9007199254740991',
+      active: true,
+      issuedAt: new Date(5),
+      email: null,
+      meta: { a: 1 },
+      version: '2',
+    });
     expect(row['balance']).toBe(Number.MAX_SAFE_INTEGER);
     expect(row['version']).toBe(2);
     expect(row['meta']).toEqual({ a: 1 });

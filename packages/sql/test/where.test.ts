@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseWhere } from '@clientele/core';
 import type { Where } from '@clientele/core';
-import { ParamList, keysetCondition, postgresDialect, sqliteDialect, tableShape, whereConditions } from '@clientele/sql';
+import {
+  ParamList,
+  keysetCondition,
+  postgresDialect,
+  sqliteDialect,
+  tableShape,
+  whereConditions,
+} from '@clientele/sql';
 import type { Dialect } from '@clientele/sql';
 import { cards } from './fixtures.js';
 
@@ -35,7 +42,11 @@ describe('whereConditions', () => {
   });
 
   it('tests null only with IS [NOT] NULL and matches nothing for an empty list', () => {
-    const { conditions, params } = build(sqliteDialect, { email: null, meta: { isNull: true }, customerId: { in: [] } } as Where);
+    const { conditions, params } = build(sqliteDialect, {
+      email: null,
+      meta: { isNull: true },
+      customerId: { in: [] },
+    } as Where);
     expect(conditions).toEqual(['"email" IS NULL', '"meta" IS NULL', '1 = 0']);
     expect(params).toEqual([]);
     expect(build(sqliteDialect, { email: { ne: null } } as Where).conditions).toEqual(['"email" IS NOT NULL']);
@@ -65,12 +76,19 @@ describe('whereConditions', () => {
   it('bounds a PostgreSQL prefix by the next code point, so an index can seek to it', () => {
     expect(build(postgresDialect, { email: { startsWith: '张' } } as Where).params).toEqual(['张', '弡']);
     // After U+D7FF comes U+E000: surrogates are not code points of stored text.
-    expect(build(postgresDialect, { email: { startsWith: 'a\ud7ff' } } as Where).params).toEqual(['a\ud7ff', 'a\ue000']);
+    expect(build(postgresDialect, { email: { startsWith: 'a\ud7ff' } } as Where).params).toEqual([
+      'a\ud7ff',
+      'a\ue000',
+    ]);
     // An emoji is one code point, not two UTF-16 units.
     expect(build(postgresDialect, { email: { startsWith: '🧧' } } as Where).params).toEqual(['🧧', '🧨']);
     // No bound after U+10FFFF, nor for the empty prefix: starts_with alone.
-    expect(build(postgresDialect, { email: { startsWith: 'a\u{10ffff}' } } as Where).conditions).toEqual(['starts_with("email", $1)']);
-    expect(build(postgresDialect, { email: { startsWith: '' } } as Where).conditions).toEqual(['starts_with("email", $1)']);
+    expect(build(postgresDialect, { email: { startsWith: 'a\u{10ffff}' } } as Where).conditions).toEqual([
+      'starts_with("email", $1)',
+    ]);
+    expect(build(postgresDialect, { email: { startsWith: '' } } as Where).conditions).toEqual([
+      'starts_with("email", $1)',
+    ]);
   });
 });
 
@@ -92,13 +110,23 @@ describe('keysetCondition', () => {
 
   it('numbers parameters in text order and collates strings on PostgreSQL', () => {
     const params = new ParamList(postgresDialect);
-    const text = keysetCondition(tableShape(postgresDialect, cards), [{ field: 'issuedAt', desc: false }, { field: 'id', desc: true }], [new Date(5), 'k'], params);
+    const text = keysetCondition(
+      tableShape(postgresDialect, cards),
+      [
+        { field: 'issuedAt', desc: false },
+        { field: 'id', desc: true },
+      ],
+      [new Date(5), 'k'],
+      params,
+    );
     expect(text).toBe('"issued_at" >= $1 AND ("issued_at" > $2 OR ("issued_at" = $3 AND ("id" COLLATE "C" < $4)))');
     expect(params.values).toEqual([new Date(5), new Date(5), new Date(5), 'k']);
   });
 
   it('is a single comparison for a single term', () => {
     const params = new ParamList(sqliteDialect);
-    expect(keysetCondition(tableShape(sqliteDialect, cards), [{ field: 'id', desc: false }], ['k'], params)).toBe('"id" > ?');
+    expect(keysetCondition(tableShape(sqliteDialect, cards), [{ field: 'id', desc: false }], ['k'], params)).toBe(
+      '"id" > ?',
+    );
   });
 });

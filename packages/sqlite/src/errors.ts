@@ -58,16 +58,27 @@ export function translateError(error: unknown, context: ErrorContext = {}): unkn
   }
   if (UNAVAILABLE.test(code)) {
     const busy = code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
-    return new StoreUnavailableError(busy ? 'the database is busy (another writer held it past the timeout)' : `the database is unavailable: ${error.message}`, {
-      cause: error,
-    });
+    return new StoreUnavailableError(
+      busy
+        ? 'the database is busy (another writer held it past the timeout)'
+        : `the database is unavailable: ${error.message}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (SCHEMA.test(error.message)) {
     const details: Record<string, unknown> = collection ? { collection: collection.name } : {};
-    return new InvalidStateError(`the database schema is behind the code (${error.message}); run migrate() first`, details);
+    return new InvalidStateError(
+      `the database schema is behind the code (${error.message}); run migrate() first`,
+      details,
+    );
   }
   if (code.startsWith('SQLITE_CONSTRAINT')) {
-    return new InvalidStateError(`a stored row breaks a constraint: ${error.message}`, collection ? { collection: collection.name } : {});
+    return new InvalidStateError(
+      `a stored row breaks a constraint: ${error.message}`,
+      collection ? { collection: collection.name } : {},
+    );
   }
   return new StoreUnavailableError(`the database failed: ${error.message}`, { cause: error });
 }

@@ -3,5 +3,11 @@
  *
  * @packageDocumentation
  */
-export { sqliteStore, type SqliteStoreOptions, type SqliteFileOptions, type SqliteDatabaseOptions, type SqliteDurability } from './sqlite-store.js';
+export {
+  sqliteStore,
+  type SqliteStoreOptions,
+  type SqliteFileOptions,
+  type SqliteDatabaseOptions,
+  type SqliteDurability,
+} from './sqlite-store.js';
 export { sqliteProbe, type SqliteProbe } from './probe.js';

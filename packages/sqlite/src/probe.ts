@@ -34,7 +34,9 @@ export function sqliteProbe(target: string | Database.Database): SqliteProbe {
   const pkOf = (db: Database.Database, table: string): string => {
     let pk = pkColumns.get(table);
     if (pk === undefined) {
-      const row = db.prepare<[string], { name: string }>('SELECT "name" FROM pragma_table_info(?) WHERE "pk" = 1').get(table);
+      const row = db
+        .prepare<[string], { name: string }>('SELECT "name" FROM pragma_table_info(?) WHERE "pk" = 1')
+        .get(table);
       if (!row) throw new Error(`table ${table} has no primary key (or does not exist)`);
       pk = row.name;
       pkColumns.set(table, pk);
@@ -45,10 +47,14 @@ export function sqliteProbe(target: string | Database.Database): SqliteProbe {
     async rawRow(collection, key, primaryKeyColumn) {
       const db = connection();
       const pk = primaryKeyColumn ?? pkOf(db, collection);
-      return db.prepare<[string], Record<string, unknown>>(`SELECT * FROM ${quote(collection)} WHERE ${quote(pk)} = ?`).get(key);
+      return db
+        .prepare<[string], Record<string, unknown>>(`SELECT * FROM ${quote(collection)} WHERE ${quote(pk)} = ?`)
+        .get(key);
     },
     async rawCount(collection) {
-      const row = connection().prepare<[], { n: number }>(`SELECT count(*) AS "n" FROM ${quote(collection)}`).get();
+      const row = connection()
+        .prepare<[], { n: number }>(`SELECT count(*) AS "n" FROM ${quote(collection)}`)
+        .get();
       return row?.n ?? 0;
     },
     async close() {

@@ -98,7 +98,11 @@ export class ConnectionSession implements AdapterSession {
     }
   }
 
-  async getLinked<C extends CollectionSpec, T extends CollectionSpec>(c: C, key: string, link: Link<C, T>): Promise<LinkedRows<C, T> | undefined> {
+  async getLinked<C extends CollectionSpec, T extends CollectionSpec>(
+    c: C,
+    key: string,
+    link: Link<C, T>,
+  ): Promise<LinkedRows<C, T> | undefined> {
     this.check();
     try {
       const s = linkedGetStatements(sqliteDialect, c, link);
@@ -110,7 +114,10 @@ export class ConnectionSession implements AdapterSession {
     }
   }
 
-  async find<C extends CollectionSpec, K extends keyof RowOf<C> & string = never>(c: C, query?: FindQuery<C, K>): Promise<Page<Projected<C, K>>> {
+  async find<C extends CollectionSpec, K extends keyof RowOf<C> & string = never>(
+    c: C,
+    query?: FindQuery<C, K>,
+  ): Promise<Page<Projected<C, K>>> {
     this.check();
     try {
       const s = statementsOf(c);
@@ -131,7 +138,12 @@ export class ConnectionSession implements AdapterSession {
     }
   }
 
-  async update<C extends CollectionSpec>(c: C, key: string, patch: PatchOf<C>, options?: WriteOptions): Promise<RowOf<C>> {
+  async update<C extends CollectionSpec>(
+    c: C,
+    key: string,
+    patch: PatchOf<C>,
+    options?: WriteOptions,
+  ): Promise<RowOf<C>> {
     this.check();
     try {
       const s = statementsOf(c);
@@ -178,7 +190,12 @@ export class ConnectionSession implements AdapterSession {
     }
   }
 
-  async consume<C extends CollectionSpec>(c: C, key: string, when: Where<C>, set: PatchOf<C>): Promise<RowOf<C> | undefined> {
+  async consume<C extends CollectionSpec>(
+    c: C,
+    key: string,
+    when: Where<C>,
+    set: PatchOf<C>,
+  ): Promise<RowOf<C> | undefined> {
     this.check();
     try {
       const s = statementsOf(c);

@@ -5,7 +5,13 @@
  * cross-process serialisation to SQLite's own write lock, which `BEGIN IMMEDIATE` takes up front.
  */
 import Database from 'better-sqlite3';
-import { InvalidStateError, StoreUnavailableError, ValidationError, defineStore, isClienteleError } from '@clientele/core';
+import {
+  InvalidStateError,
+  StoreUnavailableError,
+  ValidationError,
+  defineStore,
+  isClienteleError,
+} from '@clientele/core';
 import type { AdapterSession, Store, StoreBase, StoreTraits } from '@clientele/core';
 import { runMigrations, sqliteDialect } from '@clientele/sql';
 import type { MigrationConnection } from '@clientele/sql';
@@ -76,7 +82,13 @@ const DEFAULT_MMAP_BYTES = 256 * 1024 * 1024;
 const DEFAULT_CACHE_KIB = 16 * 1024;
 const SYNCHRONOUS: Record<SqliteDurability, string> = { full: 'FULL', normal: 'NORMAL' };
 
-const TRAITS: StoreTraits = Object.freeze({ multiProcess: true, jsonColumns: false, migrationLock: true, aggregatePaging: true, aggregateSeries: true });
+const TRAITS: StoreTraits = Object.freeze({
+  multiProcess: true,
+  jsonColumns: false,
+  migrationLock: true,
+  aggregatePaging: true,
+  aggregateSeries: true,
+});
 
 /** Runs a synchronous driver call, turning its errors into Clientele's. */
 function guarded<T>(fn: () => T): T {
@@ -110,7 +122,13 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   const owned = typeof options.file === 'string';
   const durability = owned ? (options as SqliteFileOptions).durability : undefined;
   if (durability !== undefined && !Object.hasOwn(SYNCHRONOUS, durability)) {
-    throw new ValidationError([{ path: ['durability'], code: 'invalid_option', message: `durability must be one of ${Object.keys(SYNCHRONOUS).join(', ')}` }]);
+    throw new ValidationError([
+      {
+        path: ['durability'],
+        code: 'invalid_option',
+        message: `durability must be one of ${Object.keys(SYNCHRONOUS).join(', ')}`,
+      },
+    ]);
   }
   let db: Database.Database;
   try {
@@ -196,7 +214,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     traits: TRAITS,
     insert: (c, row) => mutex.run(() => writes.insert(c, row)),
     get: reads ? (c, key) => reads.get(c, key) : (c, key) => mutex.run(() => writes.get(c, key)),
-    getBy: reads ? (c, index, values) => reads.getBy(c, index, values) : (c, index, values) => mutex.run(() => writes.getBy(c, index, values)),
+    getBy: reads
+      ? (c, index, values) => reads.getBy(c, index, values)
+      : (c, index, values) => mutex.run(() => writes.getBy(c, index, values)),
     find: reads ? (c, query) => reads.find(c, query) : (c, query) => mutex.run(() => writes.find(c, query)),
     count: reads ? (c, where) => reads.count(c, where) : (c, where) => mutex.run(() => writes.count(c, where)),
     update: (c, key, patch, options) => mutex.run(() => writes.update(c, key, patch, options)),
@@ -208,7 +228,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return mutex.run(async () => {
         checkOpen();
         begin();
-        const state: SessionState = { active: true, closedMessage: 'the transaction is over; its session can no longer be used' };
+        const state: SessionState = {
+          active: true,
+          closedMessage: 'the transaction is over; its session can no longer be used',
+        };
         try {
           const result = await fn(new ConnectionSession(writer, state));
           state.active = false;
@@ -262,8 +285,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   };
   // The push-downs: a join for linked reads, grouped aggregates and multi-row inserts in SQL.
   return defineStore(base, {
-    getLinked: reads ? (c, key, link) => reads.getLinked(c, key, link) : (c, key, link) => mutex.run(() => writes.getLinked(c, key, link)),
-    aggregate: reads ? (c, query) => reads.aggregate(c, query) : (c, query) => mutex.run(() => writes.aggregate(c, query)),
+    getLinked: reads
+      ? (c, key, link) => reads.getLinked(c, key, link)
+      : (c, key, link) => mutex.run(() => writes.getLinked(c, key, link)),
+    aggregate: reads
+      ? (c, query) => reads.aggregate(c, query)
+      : (c, query) => mutex.run(() => writes.aggregate(c, query)),
     insertMany: (c, rows) => mutex.run(() => writes.insertMany(c, rows)),
   });
 }

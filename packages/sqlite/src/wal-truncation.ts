@@ -41,7 +41,12 @@ function truncateOnce(db: Database.Database, waitMs: number): boolean {
  * rejects with `StoreUnavailableError` when it could not. Each attempt holds the store's write lock
  * (`mutex`), so no transaction of this process is open on `db` meanwhile.
  */
-export async function truncateWal(db: Database.Database, mutex: Mutex, budgetMs: number, checkOpen: () => void): Promise<void> {
+export async function truncateWal(
+  db: Database.Database,
+  mutex: Mutex,
+  budgetMs: number,
+  checkOpen: () => void,
+): Promise<void> {
   const deadline = Date.now() + Math.max(0, budgetMs);
   let pause = FIRST_PAUSE_MS;
   for (let attempt = 1; ; attempt++) {

@@ -11,7 +11,10 @@ const stores: Store[] = [];
 
 /** A fresh database path under the OS temp directory, deleted (with its WAL files) after the test. */
 export function tempFile(): string {
-  const file = join(tmpdir(), `clientele-sqlite-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.db`);
+  const file = join(
+    tmpdir(),
+    `clientele-sqlite-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.db`,
+  );
   files.push(file);
   return file;
 }

@@ -11,22 +11,40 @@ function columns(db: Database.Database, table: string): string[] {
 }
 
 function indexes(db: Database.Database, table: string): string[] {
-  return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name").all(table) as Array<{ name: string }>).map(
-    (r) => r.name,
-  );
+  return (
+    db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name")
+      .all(table) as Array<{ name: string }>
+  ).map((r) => r.name);
 }
 
 describe('migrate', () => {
   it('creates snake_case tables and indexes, and is a no-op the second time', async () => {
     const db = new Database(':memory:');
     const store = track(sqliteStore({ database: db }));
-    expect(await store.migrate(migrations)).toEqual({ applied: ['test/0001-customers', 'test/0002-vouchers'], skipped: [] });
-    const before = db.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY name").all();
-    expect(columns(db, 'customers')).toEqual(['id', 'name', 'email', 'store_code', 'points', 'vip', 'joined_at', 'profile', 'version']);
+    expect(await store.migrate(migrations)).toEqual({
+      applied: ['test/0001-customers', 'test/0002-vouchers'],
+      skipped: [],
+    });
+    const before = db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all();
+    expect(columns(db, 'customers')).toEqual([
+      'id',
+      'name',
+      'email',
+      'store_code',
+      'points',
+      'vip',
+      'joined_at',
+      'profile',
+      'version',
+    ]);
     expect(indexes(db, 'customers')).toEqual(['customers__by_email', 'customers__by_store']);
 
-    expect(await store.migrate(migrations)).toEqual({ applied: [], skipped: ['test/0001-customers', 'test/0002-vouchers'] });
-    expect(db.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY name").all()).toEqual(before);
+    expect(await store.migrate(migrations)).toEqual({
+      applied: [],
+      skipped: ['test/0001-customers', 'test/0002-vouchers'],
+    });
+    expect(db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all()).toEqual(before);
     expect((db.prepare('SELECT count(*) AS n FROM clientele_migrations').get() as { n: number }).n).toBe(2);
     db.close();
   });
@@ -59,13 +77,20 @@ describe('migrate', () => {
         ],
       },
     ];
-    expect(await store.migrate(later)).toEqual({ applied: ['test/0003-nickname'], skipped: ['test/0001-customers', 'test/0002-vouchers'] });
+    expect(await store.migrate(later)).toEqual({
+      applied: ['test/0003-nickname'],
+      skipped: ['test/0001-customers', 'test/0002-vouchers'],
+    });
     expect(await store.get(wider, 'c1')).toMatchObject({ id: 'c1', nickname: null });
     await store.update(wider, 'c1', { nickname: '小明' });
     expect(await store.get(wider, 'c1')).toMatchObject({ nickname: '小明', version: 2 });
     const raw = new Database(file, { readonly: true });
     try {
-      expect(indexes(raw, 'customers')).toEqual(['customers__by_email', 'customers__by_nickname', 'customers__by_store']);
+      expect(indexes(raw, 'customers')).toEqual([
+        'customers__by_email',
+        'customers__by_nickname',
+        'customers__by_store',
+      ]);
       expect(columns(raw, 'customers').at(-1)).toBe('nickname');
     } finally {
       raw.close();

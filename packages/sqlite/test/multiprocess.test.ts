@@ -37,7 +37,10 @@ describe('several processes on one file', () => {
   it('a second process sees committed data, and none of an open transaction', async () => {
     const file = tempFile();
     const store = await openStore('file', file);
-    await store.insert(customers, customer('c1', { name: '陈静 😀', points: Number.MAX_SAFE_INTEGER, profile: { k: [1] } }));
+    await store.insert(
+      customers,
+      customer('c1', { name: '陈静 😀', points: Number.MAX_SAFE_INTEGER, profile: { k: [1] } }),
+    );
 
     expect(await child('read', file, 'c1')).toEqual({
       row: {

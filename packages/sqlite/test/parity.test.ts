@@ -37,7 +37,11 @@ async function pages(store: Store, query: FindQuery<typeof customers>, limit: nu
   const out: string[][] = [];
   let after: string | null = null;
   do {
-    const page: { rows: Array<{ id: string }>; next: string | null } = await store.find(customers, { ...query, limit, after });
+    const page: { rows: Array<{ id: string }>; next: string | null } = await store.find(customers, {
+      ...query,
+      limit,
+      after,
+    });
     out.push(page.rows.map((r) => r.id));
     after = page.next;
   } while (after);
@@ -111,10 +115,21 @@ describe('parity with the memory store', () => {
         },
       },
       // Group keys with nulls, and min/max over a nullable column.
-      { groupBy: ['email'], where: { points: { gte: 0 } }, measures: { n: { fn: 'count' }, low: { fn: 'min', field: 'email' } } },
-      { groupBy: ['name'], where: { vip: true }, measures: { high: { fn: 'max', field: 'points' }, low: { fn: 'min', field: 'points' } } },
+      {
+        groupBy: ['email'],
+        where: { points: { gte: 0 } },
+        measures: { n: { fn: 'count' }, low: { fn: 'min', field: 'email' } },
+      },
+      {
+        groupBy: ['name'],
+        where: { vip: true },
+        measures: { high: { fn: 'max', field: 'points' }, low: { fn: 'min', field: 'points' } },
+      },
       // Empty input: one row without groupBy (sum 0, min null), none with it.
-      { where: { storeCode: 'nowhere' }, measures: { n: { fn: 'count' }, total: { fn: 'sum', field: 'points' }, low: { fn: 'min', field: 'name' } } },
+      {
+        where: { storeCode: 'nowhere' },
+        measures: { n: { fn: 'count' }, total: { fn: 'sum', field: 'points' }, low: { fn: 'min', field: 'name' } },
+      },
       { groupBy: ['storeCode'], where: { storeCode: 'nowhere' }, measures: { n: { fn: 'count' } } },
     ];
     for (const query of queries) {

@@ -25,7 +25,10 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 describe.each(['file', 'memory'] as const)('sqliteStore (%s)', (kind) => {
   it('inserts, reads, updates and deletes rows with their exact values', async () => {
     const store = await openStore(kind);
-    const inserted = await store.insert(customers, customer('c1', { email: 'a@x', vip: true, profile: { tier: 'gold' } }));
+    const inserted = await store.insert(
+      customers,
+      customer('c1', { email: 'a@x', vip: true, profile: { tier: 'gold' } }),
+    );
     expect(inserted.version).toBe(1);
     expect(await store.get(customers, 'c1')).toEqual(inserted);
     expect(await store.getBy(customers, 'by_email', { email: 'a@x' })).toEqual(inserted);
@@ -46,7 +49,11 @@ describe.each(['file', 'memory'] as const)('sqliteStore (%s)', (kind) => {
     await store.insert(customers, customer('c1', { email: 'same@x' }));
     const unique = await rejection(store.insert(customers, customer('c2', { email: 'same@x' })));
     expect(unique).toBeInstanceOf(ConflictError);
-    expect(unique).toMatchObject({ code: 'CONFLICT', reason: 'unique', details: { collection: 'customers', index: 'by_email' } });
+    expect(unique).toMatchObject({
+      code: 'CONFLICT',
+      reason: 'unique',
+      details: { collection: 'customers', index: 'by_email' },
+    });
     const pk = await rejection(store.insert(customers, customer('c1', { email: 'other@x' })));
     expect(pk).toMatchObject({ reason: 'primary-key', details: { collection: 'customers', key: 'c1' } });
     const moved = await rejection(
@@ -100,8 +107,14 @@ describe.each(['file', 'memory'] as const)('sqliteStore (%s)', (kind) => {
   it('enforces an upper guard and the safe-integer range', async () => {
     const store = await openStore(kind);
     await store.insert(customers, customer('c1', { points: Number.MAX_SAFE_INTEGER - 1 }));
-    expect(await store.increment(customers, 'c1', 'points', 1)).toMatchObject({ applied: true, row: { points: Number.MAX_SAFE_INTEGER } });
-    expect(await store.increment(customers, 'c1', 'points', 1)).toMatchObject({ applied: false, row: { points: Number.MAX_SAFE_INTEGER } });
+    expect(await store.increment(customers, 'c1', 'points', 1)).toMatchObject({
+      applied: true,
+      row: { points: Number.MAX_SAFE_INTEGER },
+    });
+    expect(await store.increment(customers, 'c1', 'points', 1)).toMatchObject({
+      applied: false,
+      row: { points: Number.MAX_SAFE_INTEGER },
+    });
     expect(await store.increment(customers, 'c1', 'points', -10, { max: 5 })).toMatchObject({ applied: false });
     expect(await store.get(customers, 'c1')).toMatchObject({ points: Number.MAX_SAFE_INTEGER, version: 2 });
     expect(await rejection(store.increment(customers, 'nope', 'points', 1))).toBeInstanceOf(NotFoundError);
@@ -115,7 +128,9 @@ describe.each(['file', 'memory'] as const)('sqliteStore (%s)', (kind) => {
     expect((await store.get(customers, 'max'))!.points).toBe(9007199254740991);
     expect((await store.get(customers, 'min'))!.points).toBe(-9007199254740991);
     expect(await store.count(customers, { points: { gte: 9007199254740991 } })).toBe(1);
-    expect(await rejection(store.insert(customers, customer('over', { points: 2 ** 53 })))).toBeInstanceOf(ValidationError);
+    expect(await rejection(store.insert(customers, customer('over', { points: 2 ** 53 })))).toBeInstanceOf(
+      ValidationError,
+    );
   });
 
   it('gives a single-use voucher to exactly one of 8 racers', async () => {
@@ -124,7 +139,9 @@ describe.each(['file', 'memory'] as const)('sqliteStore (%s)', (kind) => {
     const racers = Array.from({ length: 8 }, (_, i) =>
       i % 2 === 0
         ? store.consume(vouchers, 'v1', { status: 'active' }, { status: 'used', redeemedBy: `r${i}` })
-        : store.transaction((tx) => tx.consume(vouchers, 'v1', { status: 'active' }, { status: 'used', redeemedBy: `r${i}` })),
+        : store.transaction((tx) =>
+            tx.consume(vouchers, 'v1', { status: 'active' }, { status: 'used', redeemedBy: `r${i}` }),
+          ),
     );
     const won = (await Promise.all(racers)).filter((r) => r !== undefined);
     expect(won).toHaveLength(1);
@@ -167,7 +184,11 @@ describe.each(['file', 'memory'] as const)('sqliteStore (%s)', (kind) => {
   it('visits every row exactly once while rows are inserted between pages, in mixed-direction order', async () => {
     const store = await openStore(kind);
     const originals = Array.from({ length: 57 }, (_, i) =>
-      customer(`c${String(i).padStart(3, '0')}`, { points: i % 5, storeCode: ['S1', 'S2', 'S3'][i % 3]!, name: `n${i % 7}` }),
+      customer(`c${String(i).padStart(3, '0')}`, {
+        points: i % 5,
+        storeCode: ['S1', 'S2', 'S3'][i % 3]!,
+        name: `n${i % 7}`,
+      }),
     );
     await store.insertMany(customers, originals);
     const seen: string[] = [];
@@ -192,7 +213,8 @@ describe.each(['file', 'memory'] as const)('sqliteStore (%s)', (kind) => {
   it('keeps Chinese text and emoji, and orders strings by code point', async () => {
     const store = await openStore(kind);
     const names = ['张伟', '王芳', 'Zoë', '😀 smile', '\uffff', 'apple', 'Ápple', '李娜 🎉'];
-    for (const [i, name] of names.entries()) await store.insert(customers, customer(`c${i}`, { name, profile: { note: `${name} 备注` } }));
+    for (const [i, name] of names.entries())
+      await store.insert(customers, customer(`c${i}`, { name, profile: { note: `${name} 备注` } }));
     const page = await store.find(customers, { orderBy: [{ field: 'name' }] });
     expect(page.rows.map((r) => r.name)).toEqual([...names].sort(compareStrings));
     expect((await store.get(customers, 'c0'))!.profile).toEqual({ note: '张伟 备注' });
@@ -204,7 +226,12 @@ describe.each(['file', 'memory'] as const)('sqliteStore (%s)', (kind) => {
 
   it('round-trips JSON documents exactly', async () => {
     const store = await openStore(kind);
-    const profile = { nested: { list: [1, -2.5, 'three', null, true], empty: {} }, quote: 'say "hi"\n', big: 1e21, zh: '会员' };
+    const profile = {
+      nested: { list: [1, -2.5, 'three', null, true], empty: {} },
+      quote: 'say "hi"\n',
+      big: 1e21,
+      zh: '会员',
+    };
     await store.insert(customers, customer('c1', { profile }));
     await store.insert(customers, customer('c2', { profile: 'just text' }));
     await store.insert(customers, customer('c3', { profile: [] }));
@@ -248,7 +275,12 @@ describe.each(['file', 'memory'] as const)('sqliteStore (%s)', (kind) => {
     });
     expect((await store.find(customers)).rows.map((r) => r.id)).toEqual(['after', 'before', 'taken']);
 
-    expect(await store.insertMany(customers, batch.filter((c) => c.id !== 'taken'))).toBe(1199);
+    expect(
+      await store.insertMany(
+        customers,
+        batch.filter((c) => c.id !== 'taken'),
+      ),
+    ).toBe(1199);
     expect(await store.count(customers)).toBe(1202);
   });
 
@@ -366,7 +398,18 @@ describe('sqliteStore setup', () => {
     const own = new Database(file);
     const store = track(sqliteStore({ database: own, busyTimeoutMs: 1234 }));
     expect(own.pragma('busy_timeout', { simple: true })).toBe(1234);
-    expect(store.capabilities).toEqual({ aggregate: true, insertMany: true, multiProcess: true, jsonColumns: false, migrationLock: true, aggregatePaging: true, aggregateSeries: true, getLinked: true, consumeMany: false, deleteMany: false });
+    expect(store.capabilities).toEqual({
+      aggregate: true,
+      insertMany: true,
+      multiProcess: true,
+      jsonColumns: false,
+      migrationLock: true,
+      aggregatePaging: true,
+      aggregateSeries: true,
+      getLinked: true,
+      consumeMany: false,
+      deleteMany: false,
+    });
     await store.close();
     expect(own.open).toBe(true); // the host's connection stays open
     own.close();
@@ -376,7 +419,10 @@ describe('sqliteStore setup', () => {
     const db = new Database(':memory:');
     const store = track(sqliteStore({ database: db }));
     await store.migrate(migrations);
-    await store.insert(customers, customer('c1', { vip: true, storeCode: 'S9', profile: { a: 1 }, points: Number.MAX_SAFE_INTEGER }));
+    await store.insert(
+      customers,
+      customer('c1', { vip: true, storeCode: 'S9', profile: { a: 1 }, points: Number.MAX_SAFE_INTEGER }),
+    );
     const probe = sqliteProbe(db);
     expect(await probe.rawRow('customers', 'c1')).toEqual({
       id: 'c1',

@@ -5,7 +5,8 @@ import { expect } from 'vitest';
 
 /** A short description of whatever was thrown, for failure messages. */
 export function describeError(error: unknown): string {
-  if (isClienteleError(error)) return `ClienteleError ${error.code} (${JSON.stringify(error.details['reason'] ?? null)}): ${error.message}`;
+  if (isClienteleError(error))
+    return `ClienteleError ${error.code} (${JSON.stringify(error.details['reason'] ?? null)}): ${error.message}`;
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return `a non-error value: ${String(error)}`;
 }
@@ -28,9 +29,14 @@ export async function expectCode(promise: Promise<unknown>, code: ErrorCode, wha
 
 /** `error` must be a `ConflictError` (code `CONFLICT`) with `reason`. */
 export function assertConflict(error: unknown, reason: ConflictReason, what: string): void {
-  expect(isClienteleError(error, 'CONFLICT'), `${what}: expected CONFLICT (${reason}), got ${describeError(error)}`).toBe(true);
+  expect(
+    isClienteleError(error, 'CONFLICT'),
+    `${what}: expected CONFLICT (${reason}), got ${describeError(error)}`,
+  ).toBe(true);
   if (isClienteleError(error)) {
-    expect(error.details['reason'], `${what}: expected conflict reason ${reason}, got ${describeError(error)}`).toBe(reason);
+    expect(error.details['reason'], `${what}: expected conflict reason ${reason}, got ${describeError(error)}`).toBe(
+      reason,
+    );
   }
 }
 

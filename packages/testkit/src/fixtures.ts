@@ -138,7 +138,11 @@ export const nicknameMigration: Migration = {
   id: 'testkit/0003-customer-nickname',
   steps: [
     { op: 'addField', collection: customers.name, field: 'nickname', spec: nullable(field.string()) },
-    { op: 'addIndex', collection: customers.name, index: { name: 'testkit_customers_nickname', fields: ['nickname'], unique: true } },
+    {
+      op: 'addIndex',
+      collection: customers.name,
+      index: { name: 'testkit_customers_nickname', fields: ['nickname'], unique: true },
+    },
   ],
 };
 
@@ -158,11 +162,15 @@ export const notesMigration: Migration = {
 /** A migration that fails while `sales` holds two rows with the same label. */
 export const uniqueLabelMigration: Migration = {
   id: 'testkit/0005-unique-sale-label',
-  steps: [{ op: 'addIndex', collection: sales.name, index: { name: 'testkit_sales_label', fields: ['label'], unique: true } }],
+  steps: [
+    { op: 'addIndex', collection: sales.name, index: { name: 'testkit_sales_label', fields: ['label'], unique: true } },
+  ],
 };
 
 /** The names of every collection the kit creates, so a probe author can map them to tables. */
-export const conformanceCollectionNames: readonly string[] = [customers, accounts, vouchers, sales, cards, notes].map((c) => c.name);
+export const conformanceCollectionNames: readonly string[] = [customers, accounts, vouchers, sales, cards, notes].map(
+  (c) => c.name,
+);
 
 /** A stored customer. */
 export type Customer = RowOf<typeof customers>;
@@ -216,6 +224,11 @@ export function newSale(n: number, over: Partial<NewRowOf<typeof sales>> = {}): 
 }
 
 /** A valid new card. */
-export function newCard(id: string, customerId: string, programId: string, number: string | null): NewRowOf<typeof cards> {
+export function newCard(
+  id: string,
+  customerId: string,
+  programId: string,
+  number: string | null,
+): NewRowOf<typeof cards> {
   return { id, customerId, programId, number };
 }

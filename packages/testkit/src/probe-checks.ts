@@ -20,22 +20,38 @@ function show(raw: Record<string, unknown>): string {
 }
 
 /** The raw row exists and holds each of `values`. */
-export async function expectStored(h: Harness, collection: CollectionSpec, key: string, values: ReadonlyArray<string | number>): Promise<void> {
+export async function expectStored(
+  h: Harness,
+  collection: CollectionSpec,
+  key: string,
+  values: ReadonlyArray<string | number>,
+): Promise<void> {
   if (!h.probe) return;
   const raw = await h.probe.rawRow(collection.name, key);
   expect(raw, `probe: the database holds no row ${collection.name}/${key}`).toBeDefined();
   for (const value of values) {
-    expect(rawRowHolds(raw!, value), `probe: raw row ${collection.name}/${key} holds no value equal to ${JSON.stringify(value)}: ${show(raw!)}`).toBe(true);
+    expect(
+      rawRowHolds(raw!, value),
+      `probe: raw row ${collection.name}/${key} holds no value equal to ${JSON.stringify(value)}: ${show(raw!)}`,
+    ).toBe(true);
   }
 }
 
 /** The raw row exists and holds none of `values` (e.g. a rolled-back change). */
-export async function expectStoredWithout(h: Harness, collection: CollectionSpec, key: string, values: ReadonlyArray<string | number>): Promise<void> {
+export async function expectStoredWithout(
+  h: Harness,
+  collection: CollectionSpec,
+  key: string,
+  values: ReadonlyArray<string | number>,
+): Promise<void> {
   if (!h.probe) return;
   const raw = await h.probe.rawRow(collection.name, key);
   expect(raw, `probe: the database holds no row ${collection.name}/${key}`).toBeDefined();
   for (const value of values) {
-    expect(rawRowHolds(raw!, value), `probe: raw row ${collection.name}/${key} still holds ${JSON.stringify(value)}: ${show(raw!)}`).toBe(false);
+    expect(
+      rawRowHolds(raw!, value),
+      `probe: raw row ${collection.name}/${key} still holds ${JSON.stringify(value)}: ${show(raw!)}`,
+    ).toBe(false);
   }
 }
 

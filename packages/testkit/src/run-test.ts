@@ -12,7 +12,11 @@ import type { ConformanceTestId, ConformanceTestInfo } from './test-ids.js';
  * Runs test `id`. `skip` is called (and must throw, as vitest's `context.skip` does, or return) when the
  * store lacks the test's capability.
  */
-export async function runConformanceTest(id: ConformanceTestId, options: ConformanceOptions, skip: (note: string) => void): Promise<void> {
+export async function runConformanceTest(
+  id: ConformanceTestId,
+  options: ConformanceOptions,
+  skip: (note: string) => void,
+): Promise<void> {
   const { capability }: ConformanceTestInfo = CONFORMANCE_TESTS[id];
   const listed = options.skip?.includes(id) ?? false;
   const store = await options.create();

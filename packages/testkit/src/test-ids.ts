@@ -25,15 +25,18 @@ export interface ConformanceTestInfo {
 export const CONFORMANCE_TESTS = {
   'capabilities.declared': {
     capability: null,
-    checks: 'kind is a name, every capability flag is a boolean, and every optional operation exists on the store, pushed down or not',
+    checks:
+      'kind is a name, every capability flag is a boolean, and every optional operation exists on the store, pushed down or not',
   },
   'crud.insert-get': {
     capability: null,
-    checks: 'insert returns the stored row (version 1), get returns it exactly, omitted nullable fields read back as null, a missing key is undefined',
+    checks:
+      'insert returns the stored row (version 1), get returns it exactly, omitted nullable fields read back as null, a missing key is undefined',
   },
   'crud.update-delete': {
     capability: null,
-    checks: 'update patches only the given fields and bumps the version, a missing row is NOT_FOUND, delete removes the row and reports whether it did',
+    checks:
+      'update patches only the given fields and bumps the version, a missing row is NOT_FOUND, delete removes the row and reports whether it did',
   },
   'crud.get-by-unique': {
     capability: null,
@@ -53,15 +56,18 @@ export const CONFORMANCE_TESTS = {
   },
   'validation.rejects-invalid-rows': {
     capability: null,
-    checks: 'rows and patches with missing, unknown, mistyped, unsafe-integer or managed fields are VALIDATION_FAILED and nothing is stored',
+    checks:
+      'rows and patches with missing, unknown, mistyped, unsafe-integer or managed fields are VALIDATION_FAILED and nothing is stored',
   },
   'primary-key.conflict': {
     capability: null,
-    checks: 'a second insert with the same primary key is a CONFLICT (reason primary-key) and the first row is untouched',
+    checks:
+      'a second insert with the same primary key is a CONFLICT (reason primary-key) and the first row is untouched',
   },
   'unique.conflict': {
     capability: null,
-    checks: 'a clash on a single-field or composite unique index, by insert or update, is a CONFLICT (reason unique); a row may keep its own value',
+    checks:
+      'a clash on a single-field or composite unique index, by insert or update, is a CONFLICT (reason unique); a row may keep its own value',
   },
   'unique.nullable-many-nulls': {
     capability: null,
@@ -69,23 +75,28 @@ export const CONFORMANCE_TESTS = {
   },
   'unique.released-on-change': {
     capability: null,
-    checks: 'a unique value freed by update, delete or set-to-null can be taken again; a rolled-back change frees nothing',
+    checks:
+      'a unique value freed by update, delete or set-to-null can be taken again; a rolled-back change frees nothing',
   },
   'version.conflict': {
     capability: null,
-    checks: 'update and delete with a stale expectVersion are a CONFLICT (reason version) and change nothing; every write bumps the version',
+    checks:
+      'update and delete with a stale expectVersion are a CONFLICT (reason version) and change nothing; every write bumps the version',
   },
   'version.eight-contenders': {
     capability: null,
-    checks: '8 concurrent updates that all read version 1: exactly one wins, seven get CONFLICT, the row holds the winner\u2019s value',
+    checks:
+      '8 concurrent updates that all read version 1: exactly one wins, seven get CONFLICT, the row holds the winner\u2019s value',
   },
   'increment.guard': {
     capability: null,
-    checks: 'increment applies a delta only within min/max, reports applied, bumps the version only when applied, NOT_FOUND on a missing row',
+    checks:
+      'increment applies a delta only within min/max, reports applied, bumps the version only when applied, NOT_FOUND on a missing row',
   },
   'increment.race-never-overspends': {
     capability: null,
-    checks: '50 concurrent guarded decrements of 1 on a balance of 20 with min 0: exactly 20 apply, the balance ends at 0 and is never negative',
+    checks:
+      '50 concurrent guarded decrements of 1 on a balance of 20 with min 0: exactly 20 apply, the balance ends at 0 and is never negative',
   },
   'increment.no-lost-update': {
     capability: null,
@@ -93,19 +104,23 @@ export const CONFORMANCE_TESTS = {
   },
   'consume.once-among-eight': {
     capability: null,
-    checks: '8 concurrent consumes of one single-use row: exactly one gets it; a non-matching or missing row gives undefined and changes nothing',
+    checks:
+      '8 concurrent consumes of one single-use row: exactly one gets it; a non-matching or missing row gives undefined and changes nothing',
   },
   'transaction.rollback': {
     capability: null,
-    checks: 'when the callback throws, its inserts, updates, deletes, increments and consumes are all undone and the same error is rethrown',
+    checks:
+      'when the callback throws, its inserts, updates, deletes, increments and consumes are all undone and the same error is rethrown',
   },
   'transaction.read-own-writes': {
     capability: null,
-    checks: 'reads inside a transaction see its own writes; the callback\u2019s result is returned and the writes are committed',
+    checks:
+      'reads inside a transaction see its own writes; the callback\u2019s result is returned and the writes are committed',
   },
   'transaction.conflict-rolls-back': {
     capability: null,
-    checks: 'a unique or version clash inside a transaction rejects with a typed CONFLICT and undoes the earlier writes',
+    checks:
+      'a unique or version clash inside a transaction rejects with a typed CONFLICT and undoes the earlier writes',
   },
   'transaction.nested-joins': {
     capability: null,
@@ -121,7 +136,8 @@ export const CONFORMANCE_TESTS = {
   },
   'paging.visits-each-once-under-inserts': {
     capability: null,
-    checks: 'paging with small pages while rows are inserted before and after the cursor visits every original row exactly once, in order',
+    checks:
+      'paging with small pages while rows are inserted before and after the cursor visits every original row exactly once, in order',
   },
   'paging.mixed-order': {
     capability: null,
@@ -129,11 +145,13 @@ export const CONFORMANCE_TESTS = {
   },
   'paging.limits': {
     capability: null,
-    checks: 'the default page is 100 rows, the last page has next null (also on an exact multiple), bad limits and cursors are VALIDATION_FAILED',
+    checks:
+      'the default page is 100 rows, the last page has next null (also on an exact multiple), bad limits and cursors are VALIDATION_FAILED',
   },
   'filter.operators': {
     capability: null,
-    checks: 'eq, ne, gt, gte, lt, lte, in (also empty), startsWith (case-sensitive, no LIKE wildcards) and AND across fields, on find and count alike',
+    checks:
+      'eq, ne, gt, gte, lt, lte, in (also empty), startsWith (case-sensitive, no LIKE wildcards) and AND across fields, on find and count alike',
   },
   'filter.null-semantics': {
     capability: null,
@@ -141,11 +159,13 @@ export const CONFORMANCE_TESTS = {
   },
   'filter.rejects-invalid': {
     capability: null,
-    checks: 'unknown fields, operators on JSON, startsWith on numbers and ordering by nullable fields are VALIDATION_FAILED',
+    checks:
+      'unknown fields, operators on JSON, startsWith on numbers and ordering by nullable fields are VALIDATION_FAILED',
   },
   'text.unicode': {
     capability: null,
-    checks: 'Chinese names, emoji, astral characters, combining marks (not normalised), case, long text and the empty string round-trip exactly and match exactly',
+    checks:
+      'Chinese names, emoji, astral characters, combining marks (not normalised), case, long text and the empty string round-trip exactly and match exactly',
   },
   'text.code-point-order': {
     capability: null,
@@ -153,11 +173,13 @@ export const CONFORMANCE_TESTS = {
   },
   'integer.max-safe': {
     capability: null,
-    checks: '2^53 - 1 and -(2^53 - 1) round-trip, compare, order and sum exactly; increment never stores an unsafe integer',
+    checks:
+      '2^53 - 1 and -(2^53 - 1) round-trip, compare, order and sum exactly; increment never stores an unsafe integer',
   },
   'timestamp.millisecond': {
     capability: null,
-    checks: 'timestamps before 1970, at the epoch and far ahead round-trip as Dates to the millisecond, and compare and order by the millisecond',
+    checks:
+      'timestamps before 1970, at the epoch and far ahead round-trip as Dates to the millisecond, and compare and order by the millisecond',
   },
   'boolean.roundtrip': {
     capability: null,
@@ -169,7 +191,8 @@ export const CONFORMANCE_TESTS = {
   },
   'migrate.idempotent': {
     capability: null,
-    checks: 'migrating again applies nothing and keeps the data; a later migration adds a field (null on old rows), a unique index and a collection',
+    checks:
+      'migrating again applies nothing and keeps the data; a later migration adds a field (null on old rows), a unique index and a collection',
   },
   'migrate.concurrent-once': {
     capability: null,
@@ -177,31 +200,38 @@ export const CONFORMANCE_TESTS = {
   },
   'migrate.failed-rolls-back': {
     capability: null,
-    checks: 'a migration that fails (a unique index over duplicates) is not recorded, leaves the collection usable, and applies once the data is fixed',
+    checks:
+      'a migration that fails (a unique index over duplicates) is not recorded, leaves the collection usable, and applies once the data is fixed',
   },
   'pushdown.aggregate-equals-fallback': {
     capability: 'aggregate',
-    checks: 'store.aggregate equals core\u2019s aggregateByScan on the same data: groups, null group keys, null measures, filters and empty input',
+    checks:
+      'store.aggregate equals core\u2019s aggregateByScan on the same data: groups, null group keys, null measures, filters and empty input',
   },
   'pushdown.aggregate-paging': {
     capability: 'aggregatePaging',
-    checks: 'aggregate pages of groups (after, limit) equal core’s fallback page by page, and the pages put together equal the unpaged result',
+    checks:
+      'aggregate pages of groups (after, limit) equal core’s fallback page by page, and the pages put together equal the unpaged result',
   },
   'pushdown.aggregate-series': {
     capability: 'aggregateSeries',
-    checks: 'measures with their own where filter and series measures (a group\u2019s integers or timestamps, ascending) equal core\u2019s fallback, grouped, by primary key, paged and on empty input',
+    checks:
+      'measures with their own where filter and series measures (a group\u2019s integers or timestamps, ascending) equal core\u2019s fallback, grouped, by primary key, paged and on empty input',
   },
   'pushdown.get-linked': {
     capability: 'getLinked',
-    checks: 'store.getLinked equals a get of the row then of the row it links to: linked, dangling, null and Chinese-keyed links, a missing row, and inside a transaction its own writes',
+    checks:
+      'store.getLinked equals a get of the row then of the row it links to: linked, dangling, null and Chinese-keyed links, a missing row, and inside a transaction its own writes',
   },
   'pushdown.consume-many': {
     capability: 'consumeMany',
-    checks: 'store.consumeMany writes exactly the rows whose condition holds (equality, operators, nulls, unique fields), returns their keys in order, refuses a bad or repeated write whole, rolls back with its transaction, and carries 5,050 writes',
+    checks:
+      'store.consumeMany writes exactly the rows whose condition holds (equality, operators, nulls, unique fields), returns their keys in order, refuses a bad or repeated write whole, rolls back with its transaction, and carries 5,050 writes',
   },
   'pushdown.delete-many': {
     capability: 'deleteMany',
-    checks: 'store.deleteMany deletes exactly the rows named (Chinese and emoji keys too), returns their keys in order, refuses a repeated key whole, rolls back with its transaction, and carries 5,050 keys',
+    checks:
+      'store.deleteMany deletes exactly the rows named (Chinese and emoji keys too), returns their keys in order, refuses a repeated key whole, rolls back with its transaction, and carries 5,050 keys',
   },
   'pushdown.insert-many': {
     capability: 'insertMany',
@@ -209,11 +239,13 @@ export const CONFORMANCE_TESTS = {
   },
   'find.select': {
     capability: null,
-    checks: 'find with select returns exactly the selected fields (nulls included) of the same rows, page by page, ordered or filtered by fields not selected, inside a transaction too; a bad select is VALIDATION_FAILED',
+    checks:
+      'find with select returns exactly the selected fields (nulls included) of the same rows, page by page, ordered or filtered by fields not selected, inside a transaction too; a bad select is VALIDATION_FAILED',
   },
   'optional.on-every-session': {
     capability: null,
-    checks: 'aggregate, getLinked, consumeMany, deleteMany and insertMany exist on the store and on a transaction session, give what core\u2019s fallbacks give on both, and commit or roll back with the transaction',
+    checks:
+      'aggregate, getLinked, consumeMany, deleteMany and insertMany exist on the store and on a transaction session, give what core\u2019s fallbacks give on both, and commit or roll back with the transaction',
   },
 } as const satisfies Record<string, ConformanceTestInfo>;
 
@@ -234,7 +266,8 @@ export function checkSkipList(skip: readonly string[]): void {
   for (const id of skip) {
     const info = (CONFORMANCE_TESTS as Record<string, ConformanceTestInfo>)[id];
     if (!info) problems.push(`'${id}' is not a conformance test id`);
-    else if (info.capability === null) problems.push(`'${id}' does not depend on a capability, so every store must pass it`);
+    else if (info.capability === null)
+      problems.push(`'${id}' does not depend on a capability, so every store must pass it`);
   }
   if (problems.length > 0) {
     throw new TypeError(

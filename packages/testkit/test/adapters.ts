@@ -2,7 +2,15 @@
  * Test adapters built on core's memory store: a conforming one that declares every push-down, a probe
  * that reads through the store, and a helper to break one operation at a time.
  */
-import { aggregateByScan, consumeManyByConsumes, defineStore, deleteManyByDeletes, getLinkedByReads, insertManyByInserts, memoryStore } from '@clientele/core';
+import {
+  aggregateByScan,
+  consumeManyByConsumes,
+  defineStore,
+  deleteManyByDeletes,
+  getLinkedByReads,
+  insertManyByInserts,
+  memoryStore,
+} from '@clientele/core';
 import type { CollectionSpec, Store } from '@clientele/core';
 import type { StoreProbe } from '@clientele/testkit';
 

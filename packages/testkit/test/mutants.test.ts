@@ -3,7 +3,16 @@
  * the naive way; the named conformance tests must fail against it (and pass against the real store,
  * which memory.test.ts shows).
  */
-import { ConflictError, NotFoundError, aggregateByScan, defineStore, getLinkedByReads, matches, memoryStore, normaliseWhere } from '@clientele/core';
+import {
+  ConflictError,
+  NotFoundError,
+  aggregateByScan,
+  defineStore,
+  getLinkedByReads,
+  matches,
+  memoryStore,
+  normaliseWhere,
+} from '@clientele/core';
 import type { AdapterSession, AnyRow, CollectionSpec, Store, TransactionSession } from '@clientele/core';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceTestId } from '@clientele/testkit';
@@ -15,7 +24,11 @@ const noSkip = (note: string): never => {
   throw new Error(`unexpected skip: ${note}`);
 };
 
-async function fails(id: ConformanceTestId, create: () => Store, probe?: (s: Store) => ReturnType<typeof throughStoreProbe>): Promise<unknown> {
+async function fails(
+  id: ConformanceTestId,
+  create: () => Store,
+  probe?: (s: Store) => ReturnType<typeof throughStoreProbe>,
+): Promise<unknown> {
   try {
     await runConformanceTest(id, { create: async () => create(), ...(probe ? { probe } : {}) }, noSkip);
   } catch (error) {
@@ -42,7 +55,8 @@ function readThenWriteIncrement(): Store {
       if (!row) throw new NotFoundError(c.name, key);
       await tick();
       const value = (row[fieldName] as number) + delta;
-      if ((guard?.min !== undefined && value < guard.min) || (guard?.max !== undefined && value > guard.max)) return { applied: false, row } as never;
+      if ((guard?.min !== undefined && value < guard.min) || (guard?.max !== undefined && value > guard.max))
+        return { applied: false, row } as never;
       return { applied: true, row: await inner.update(c, key, { [fieldName]: value } as never) } as never;
     },
   });
@@ -86,14 +100,16 @@ function offsetPaging(): Store {
 /** Text normalised to NFC on the way in, as some drivers and collations do. */
 function normalisesText(): Store {
   const inner = memoryStore();
-  const nfc = (row: object) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'string' ? v.normalize('NFC') : v]));
+  const nfc = (row: object) =>
+    Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'string' ? v.normalize('NFC') : v]));
   return wrapStore(inner, { insert: (c, row) => inner.insert(c, nfc(row) as never) });
 }
 
 /** Integers squeezed through a 32-bit column. */
 function thirtyTwoBitIntegers(): Store {
   const inner = memoryStore();
-  const squeeze = (row: object) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'number' ? v | 0 : v]));
+  const squeeze = (row: object) =>
+    Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'number' ? v | 0 : v]));
   return wrapStore(inner, { insert: (c, row) => inner.insert(c, squeeze(row) as never) });
 }
 
@@ -137,7 +153,8 @@ function softDelete(): Store {
   const inner = memoryStore();
   const hidden = new Set<string>();
   const tag = (c: CollectionSpec, key: string) => `${c.name}/${key}`;
-  const visible = (c: CollectionSpec, row: unknown) => row !== undefined && !hidden.has(tag(c, (row as AnyRow)[c.primaryKey] as string));
+  const visible = (c: CollectionSpec, row: unknown) =>
+    row !== undefined && !hidden.has(tag(c, (row as AnyRow)[c.primaryKey] as string));
   const store = wrapStore(inner, {
     get: async (c, key) => {
       const row = await inner.get(c, key);
@@ -151,7 +168,8 @@ function softDelete(): Store {
       const page = await inner.find(c, query);
       return { ...page, rows: page.rows.filter((r) => visible(c, r)) };
     },
-    count: async (c, where) => (await inner.find(c, { ...(where ? { where } : {}), limit: 10_000 })).rows.filter((r) => visible(c, r)).length,
+    count: async (c, where) =>
+      (await inner.find(c, { ...(where ? { where } : {}), limit: 10_000 })).rows.filter((r) => visible(c, r)).length,
     delete: async (c, key) => {
       if (!visible(c, await inner.get(c, key))) return false;
       hidden.add(tag(c, key));
@@ -169,7 +187,9 @@ function nullsLastAggregate(): Store {
     aggregate: async (c, query) => {
       const rows = await aggregateByScan(inner, c, query);
       const key = query.groupBy?.[0];
-      return key === undefined ? rows : [...rows.filter((r) => r[key] !== null), ...rows.filter((r) => r[key] === null)];
+      return key === undefined
+        ? rows
+        : [...rows.filter((r) => r[key] !== null), ...rows.filter((r) => r[key] === null)];
     },
   });
 }
@@ -202,7 +222,8 @@ function unconditionalConsumeMany(): Store {
   return wrapStore(inner, {
     consumeMany: async (c, writes) => {
       const written: string[] = [];
-      for (const w of writes) if (await inner.get(c, w.key)) written.push((await inner.update(c, w.key, w.set)) && w.key);
+      for (const w of writes)
+        if (await inner.get(c, w.key)) written.push((await inner.update(c, w.key, w.set)) && w.key);
       return written;
     },
   });
@@ -259,7 +280,9 @@ function insertManyWrongInTransactions(): Store {
       ...inner,
       traits: { multiProcess: false, jsonColumns: true, migrationLock: true },
       transaction: <T>(fn: (session: AdapterSession) => Promise<T>) =>
-        inner.transaction((tx) => fn({ ...tx, insertMany: (c, rows) => tx.insertMany(c, rows.slice(0, -1)).then(() => rows.length) })),
+        inner.transaction((tx) =>
+          fn({ ...tx, insertMany: (c, rows) => tx.insertMany(c, rows.slice(0, -1)).then(() => rows.length) }),
+        ),
     },
     { insertMany: (c, rows) => inner.insertMany(c, rows) },
   );
@@ -282,7 +305,10 @@ function projectionDroppingNulls(): Store {
   return wrapStore(inner, {
     find: (async (c: CollectionSpec, query?: object) => {
       const page = await inner.find(c, query);
-      return { ...page, rows: page.rows.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null))) };
+      return {
+        ...page,
+        rows: page.rows.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null))),
+      };
     }) as Store['find'],
   });
 }
@@ -290,14 +316,31 @@ function projectionDroppingNulls(): Store {
 describe('the kit catches broken adapters', () => {
   const cases: Array<[string, () => Store, ConformanceTestId[]]> = [
     ['update ignoring expectVersion', ignoresVersion, ['version.conflict', 'version.eight-contenders']],
-    ['read-then-write increment', readThenWriteIncrement, ['increment.race-never-overspends', 'increment.no-lost-update']],
+    [
+      'read-then-write increment',
+      readThenWriteIncrement,
+      ['increment.race-never-overspends', 'increment.no-lost-update'],
+    ],
     ['check-then-write consume', checkThenWriteConsume, ['consume.once-among-eight']],
-    ['transactions without rollback', noRollback, ['transaction.rollback', 'transaction.conflict-rolls-back', 'transaction.nested-joins', 'unique.released-on-change']],
+    [
+      'transactions without rollback',
+      noRollback,
+      [
+        'transaction.rollback',
+        'transaction.conflict-rolls-back',
+        'transaction.nested-joins',
+        'unique.released-on-change',
+      ],
+    ],
     ['dirty transactions', dirtyTransactions, ['transaction.no-dirty-reads']],
     ['offset paging', offsetPaging, ['paging.visits-each-once-under-inserts']],
     ['NFC-normalising text', normalisesText, ['text.unicode']],
     ['32-bit integers', thirtyTwoBitIntegers, ['integer.max-safe']],
-    ['raw driver errors', rawDriverErrors, ['unique.conflict', 'primary-key.conflict', 'crud.failed-write-changes-nothing']],
+    [
+      'raw driver errors',
+      rawDriverErrors,
+      ['unique.conflict', 'primary-key.conflict', 'crud.failed-write-changes-nothing'],
+    ],
     ['a nulls-last aggregate push-down', nullsLastAggregate, ['pushdown.aggregate-equals-fallback']],
     ['a partial insertMany', partialInsertMany, ['pushdown.insert-many']],
     ['an inner-join getLinked', innerJoinGetLinked, ['pushdown.get-linked']],
@@ -320,17 +363,33 @@ describe('the kit catches broken adapters', () => {
   }
 
   it('soft delete passes without a probe and fails with one', async () => {
-    await expect(runConformanceTest('crud.update-delete', { create: async () => softDelete() }, noSkip)).resolves.toBeUndefined();
+    await expect(
+      runConformanceTest('crud.update-delete', { create: async () => softDelete() }, noSkip),
+    ).resolves.toBeUndefined();
     const error = await fails('crud.update-delete', softDelete, (store) => throughStoreProbe(softInner.get(store)!));
     expect(String(error)).toMatch(/probe: the database still holds row testkit_customers\/cust-001/);
   });
 
   it('the mutants differ from the memory store only where broken', async () => {
     // Sanity: the same tests pass when nothing is broken, so a failure above is the mutant's.
-    for (const id of ['version.eight-contenders', 'paging.visits-each-once-under-inserts', 'transaction.no-dirty-reads', 'find.select', 'optional.on-every-session', 'capabilities.declared'] as const) {
+    for (const id of [
+      'version.eight-contenders',
+      'paging.visits-each-once-under-inserts',
+      'transaction.no-dirty-reads',
+      'find.select',
+      'optional.on-every-session',
+      'capabilities.declared',
+    ] as const) {
       await runConformanceTest(id, { create: async () => memoryStore() }, noSkip);
     }
-    for (const id of ['pushdown.aggregate-equals-fallback', 'pushdown.insert-many', 'pushdown.get-linked', 'pushdown.consume-many', 'pushdown.delete-many', 'optional.on-every-session'] as const) {
+    for (const id of [
+      'pushdown.aggregate-equals-fallback',
+      'pushdown.insert-many',
+      'pushdown.get-linked',
+      'pushdown.consume-many',
+      'pushdown.delete-many',
+      'optional.on-every-session',
+    ] as const) {
       await runConformanceTest(id, { create: async () => pushdownStore() }, noSkip);
     }
   });

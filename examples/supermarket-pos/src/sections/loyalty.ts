@@ -23,8 +23,22 @@ export const TIANTIAN_POINTS: ProgramInput = {
   exclude: { category: ['tobacco', 'gift-card', 'stored-value'] },
   groups: { base: 'best-of' },
   earn: [
-    { id: 'fresh', name: '生鲜 Fresh food', kind: 'per-spend', every: 1000, group: 'base', when: { category: ['fresh-fruit', 'fresh-eggs', 'dairy', 'vegetables'] } },
-    { id: 'household', name: '日用 Household', kind: 'per-spend', every: 500, group: 'base', when: { category: ['household'] } },
+    {
+      id: 'fresh',
+      name: '生鲜 Fresh food',
+      kind: 'per-spend',
+      every: 1000,
+      group: 'base',
+      when: { category: ['fresh-fruit', 'fresh-eggs', 'dairy', 'vegetables'] },
+    },
+    {
+      id: 'household',
+      name: '日用 Household',
+      kind: 'per-spend',
+      every: 500,
+      group: 'base',
+      when: { category: ['household'] },
+    },
     { id: 'general', name: '其他 Everything else', kind: 'per-spend', every: 2000, group: 'base', priority: -10 },
     { id: 'weekend', name: '周末双倍 Weekend', kind: 'multiplier', factor: 2, when: { weekday: ['sat', 'sun'] } },
     { id: 'gold', name: '金卡 Gold members', kind: 'multiplier', factor: 1.5, when: { tier: ['gold'] } },
@@ -52,7 +66,10 @@ export interface LoyaltyMember {
 }
 
 /** What the section needs of the wired instance: core's sales and staff, the loyalty module and its events. */
-export type LoyaltyDemoCrm = Pick<Clientele, 'purchases' | 'roles' | 'staff' | 'runDue'> & { loyalty: LoyaltyApi; events: Pick<EventBus<LoyaltyEvents>, 'on'> };
+export type LoyaltyDemoCrm = Pick<Clientele, 'purchases' | 'roles' | 'staff' | 'runDue'> & {
+  loyalty: LoyaltyApi;
+  events: Pick<EventBus<LoyaltyEvents>, 'on'>;
+};
 
 const DESK = { actor: { staffId: 'HQ-LD1' } };
 
@@ -62,19 +79,45 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
   let receipt = 9000;
   const key = (what: string) => `${what}:${++receipt}`;
   const sale = (storeId: string, lines: object[], payments?: object[]) =>
-    crm.purchases.record({ storeId, terminalId: 'T3', receiptNo: `${storeId}-T3-${receipt + 1}`, cardNumber: who.cardNumber, lines, ...(payments ? { payments } : {}) } as never, { ...(storeId === 'S02' ? CLERK_S02 : CLERK_S01), idempotencyKey: key('sale') });
+    crm.purchases.record(
+      {
+        storeId,
+        terminalId: 'T3',
+        receiptNo: `${storeId}-T3-${receipt + 1}`,
+        cardNumber: who.cardNumber,
+        lines,
+        ...(payments ? { payments } : {}),
+      } as never,
+      { ...(storeId === 'S02' ? CLERK_S02 : CLERK_S01), idempotencyKey: key('sale') },
+    );
 
   heading('Loyalty: Tiantian points');
   table(
     ['Rule', 'Earns', 'When'],
-    points.program.earn.map((r) => [r.name ?? r.id, r.kind === 'per-spend' ? `1 point / ${yuan(r['every'] as number)}` : r.kind === 'multiplier' ? `x${r['factor'] as number}` : `+${r['points'] as number}`, Object.entries(r.when ?? {}).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`).join('; ') || 'every sale']),
+    points.program.earn.map((r) => [
+      r.name ?? r.id,
+      r.kind === 'per-spend'
+        ? `1 point / ${yuan(r['every'] as number)}`
+        : r.kind === 'multiplier'
+          ? `x${r['factor'] as number}`
+          : `+${r['points'] as number}`,
+      Object.entries(r.when ?? {})
+        .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`)
+        .join('; ') || 'every sale',
+    ]),
   );
-  line(`Excluded: ${(points.program.exclude?.['category'] as string[]).join(', ')}. Points are worth ${yuan(1)} each and expire at the end of the year.`);
+  line(
+    `Excluded: ${((points.program.exclude?.['category'] as string[] | undefined) ?? []).join(', ')}. Points are worth ${yuan(1)} each and expire at the end of the year.`,
+  );
 
   heading(`${who.name} becomes a gold member`);
-  const fridge = await sale('S01', [{ sku: 'FRIDGE-402L', name: '海尔冰箱 402L', category: 'appliances', quantity: 1, unitPrice: 549_900 }]);
+  const fridge = await sale('S01', [
+    { sku: 'FRIDGE-402L', name: '海尔冰箱 402L', category: 'appliances', quantity: 1, unitPrice: 549_900 },
+  ]);
   const after = await points.balance(who.customerId, CLERK_S01);
-  line(`${who.name} buys a fridge for ${yuan(fridge.total)}: ${(await points.saleAward(fridge.id, CLERK_S01)).points} points; 12-month spend passes ${yuan(500_000)} → tier ${after.tier} at once (review on ${after.tierReviewAt ? local(after.tierReviewAt) : '-'}).`);
+  line(
+    `${who.name} buys a fridge for ${yuan(fridge.total)}: ${(await points.saleAward(fridge.id, CLERK_S01)).points} points; 12-month spend passes ${yuan(500_000)} → tier ${after.tier} at once (review on ${after.tierReviewAt ? local(after.tierReviewAt) : '-'}).`,
+  );
 
   // Saturday morning, 10:00 in Shanghai.
   clock.set('2026-11-07T02:00:00Z');
@@ -93,57 +136,130 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
 
   const saturday = await sale('S01', basket.lines);
   line('');
-  line(`Sale ${saturday.receiptNo} committed: ${(await points.saleAward(saturday.id, CLERK_S01)).points} points earned in the same transaction (the quote said ${quote.points}).`);
+  line(
+    `Sale ${saturday.receiptNo} committed: ${(await points.saleAward(saturday.id, CLERK_S01)).points} points earned in the same transaction (the quote said ${quote.points}).`,
+  );
 
   heading('A return takes back what the returned goods earned');
-  const preview = await points.previewReturn({ purchaseId: saturday.id, lines: [{ lineNo: 2, quantity: 1 }] }, CLERK_S01);
-  line(`Before refunding the tissues the till asks: ${preview.clawback} points come back off the card, ${yuan(preview.payable)} is paid out.`);
-  await crm.purchases.return({ purchaseId: saturday.id, storeId: 'S01', lines: [{ lineNo: 2, quantity: 1 }], reason: 'wrong kind' }, { ...CLERK_S01, idempotencyKey: key('return') });
-  const again = await crm.purchases.return({ purchaseId: saturday.id, storeId: 'S01', lines: [{ lineNo: 2, quantity: 1 }], reason: 'again' }, { ...CLERK_S01, idempotencyKey: key('return') }).catch((e: unknown) => e);
+  const preview = await points.previewReturn(
+    { purchaseId: saturday.id, lines: [{ lineNo: 2, quantity: 1 }] },
+    CLERK_S01,
+  );
+  line(
+    `Before refunding the tissues the till asks: ${preview.clawback} points come back off the card, ${yuan(preview.payable)} is paid out.`,
+  );
+  await crm.purchases.return(
+    { purchaseId: saturday.id, storeId: 'S01', lines: [{ lineNo: 2, quantity: 1 }], reason: 'wrong kind' },
+    { ...CLERK_S01, idempotencyKey: key('return') },
+  );
+  const again = await crm.purchases
+    .return(
+      { purchaseId: saturday.id, storeId: 'S01', lines: [{ lineNo: 2, quantity: 1 }], reason: 'again' },
+      { ...CLERK_S01, idempotencyKey: key('return') },
+    )
+    .catch((e: unknown) => e);
   if (isClienteleError(again)) line(`The same tissues returned again → ${again.code}: nothing is clawed back twice.`);
   line(`Balance now ${(await points.balance(who.customerId, CLERK_S01)).available} points.`);
 
   heading('Paying with points: a hold keeps two tills from spending the same points');
-  const hold = await points.reserve({ customerId: who.customerId, points: 200, storeId: 'S02', terminalId: 'T1' }, { ...CLERK_S02, idempotencyKey: key('hold') });
+  const hold = await points.reserve(
+    { customerId: who.customerId, points: 200, storeId: 'S02', terminalId: 'T1' },
+    { ...CLERK_S02, idempotencyKey: key('hold') },
+  );
   line(`Till S02-T1 reserves 200 points (${yuan(hold.value)}) until ${local(hold.expiresAt)}.`);
   const spendable = (await points.balance(who.customerId, CLERK_S01)).spendable;
-  const race = await points.reserve({ customerId: who.customerId, points: spendable + 1, storeId: 'S01', terminalId: 'T2' }, { ...CLERK_S01, idempotencyKey: key('hold') }).catch((e: unknown) => e);
-  if (isClienteleError(race)) line(`Meanwhile till S01-T2 asks for ${spendable + 1} → ${race.code} (only ${spendable} left to spend).`);
+  const race = await points
+    .reserve(
+      { customerId: who.customerId, points: spendable + 1, storeId: 'S01', terminalId: 'T2' },
+      { ...CLERK_S01, idempotencyKey: key('hold') },
+    )
+    .catch((e: unknown) => e);
+  if (isClienteleError(race))
+    line(`Meanwhile till S01-T2 asks for ${spendable + 1} → ${race.code} (only ${spendable} left to spend).`);
   const milk = { sku: 'MILK-1L', name: '光明鲜牛奶 1L', category: 'dairy', quantity: 2, unitPrice: 1350 };
-  const paid = await sale('S02', [milk], [{ method: 'points', amount: hold.value, reference: hold.id }, { method: 'cash', amount: 2 * 1350 - hold.value }]);
-  line(`Sale ${paid.receiptNo} pays ${yuan(hold.value)} with the held points and ${yuan(paid.total - hold.value)} in cash.`);
-  const back = await crm.purchases.return({ purchaseId: paid.id, storeId: 'S02', lines: [{ lineNo: 1, quantity: 1 }], reason: 'one too many' }, { ...CLERK_S02, idempotencyKey: key('return') });
-  const through = back.tenders.map((t) => `${yuan(t.amount)} ${t.via === 'till' ? `at the till in ${t.method}` : `back as ${t.via}${t.points ? ` (${t.points} points)` : ''}`}`);
-  line(`One bottle comes back (${yuan(back.amount)}): ${through.join(' and ')}; the till pays ${yuan(back.dueAtTill)}, not the whole ${yuan(back.amount)}.`);
+  const paid = await sale(
+    'S02',
+    [milk],
+    [
+      { method: 'points', amount: hold.value, reference: hold.id },
+      { method: 'cash', amount: 2 * 1350 - hold.value },
+    ],
+  );
+  line(
+    `Sale ${paid.receiptNo} pays ${yuan(hold.value)} with the held points and ${yuan(paid.total - hold.value)} in cash.`,
+  );
+  const back = await crm.purchases.return(
+    { purchaseId: paid.id, storeId: 'S02', lines: [{ lineNo: 1, quantity: 1 }], reason: 'one too many' },
+    { ...CLERK_S02, idempotencyKey: key('return') },
+  );
+  const through = back.tenders.map(
+    (t) =>
+      `${yuan(t.amount)} ${t.via === 'till' ? `at the till in ${t.method}` : `back as ${t.via}${t.points ? ` (${t.points} points)` : ''}`}`,
+  );
+  line(
+    `One bottle comes back (${yuan(back.amount)}): ${through.join(' and ')}; the till pays ${yuan(back.dueAtTill)}, not the whole ${yuan(back.amount)}.`,
+  );
 
   heading('Goodwill after a complaint');
-  await crm.roles.define({ id: 'loyalty-desk', name: 'Loyalty desk', permissions: ['loyalty.goodwill', 'loyalty.adjust'], limits: { 'goodwill-points': 5000, 'points-adjustment': 2000 } }, HQ);
+  await crm.roles.define(
+    {
+      id: 'loyalty-desk',
+      name: 'Loyalty desk',
+      permissions: ['loyalty.goodwill', 'loyalty.adjust'],
+      limits: { 'goodwill-points': 5000, 'points-adjustment': 2000 },
+    },
+    HQ,
+  );
   await crm.staff.add({ id: 'HQ-LD1', name: '周婷', storeId: 'S01', roleId: 'loyalty-desk' }, HQ);
-  const goodwill = await points.grantGoodwill({ customerId: who.customerId, points: 300, reason: 'sour milk sold on 2 November', ref: { type: 'complaint', id: 'demo-1' } }, { ...DESK, idempotencyKey: key('goodwill') });
+  const goodwill = await points.grantGoodwill(
+    {
+      customerId: who.customerId,
+      points: 300,
+      reason: 'sour milk sold on 2 November',
+      ref: { type: 'complaint', id: 'demo-1' },
+    },
+    { ...DESK, idempotencyKey: key('goodwill') },
+  );
   line(`The loyalty desk grants 300 goodwill points (within its ${yuan(5000)} limit): balance ${goodwill.balance}.`);
-  const over = await points.grantGoodwill({ customerId: who.customerId, points: 9000, reason: 'too generous' }, { ...DESK, idempotencyKey: key('goodwill') }).catch((e: unknown) => e);
+  const over = await points
+    .grantGoodwill(
+      { customerId: who.customerId, points: 9000, reason: 'too generous' },
+      { ...DESK, idempotencyKey: key('goodwill') },
+    )
+    .catch((e: unknown) => e);
   if (isClienteleError(over)) line(`9000 points (${yuan(9000)}) → ${over.code}; a manager would have to approve it.`);
 
   heading('Statement');
   const statement = await points.statement(who.customerId, CLERK_S01);
   table(
     ['#', 'When', 'What', 'Points:', 'Balance:'],
-    statement.lines.map((l) => [String(l.seq), local(l.at), `${l.kind}${l.ref ? ` (${l.ref.type})` : ''}`, l.points > 0 ? `+${l.points}` : String(l.points), String(l.balance)]),
+    statement.lines.map((l) => [
+      String(l.seq),
+      local(l.at),
+      `${l.kind}${l.ref ? ` (${l.ref.type})` : ''}`,
+      l.points > 0 ? `+${l.points}` : String(l.points),
+      String(l.balance),
+    ]),
   );
 
   heading('Year end: points expire in the store’s time zone');
   const schedule = await points.expirySchedule(who.customerId, CLERK_S01);
-  for (const s of schedule.expiring) line(`${s.points} points are valid through ${s.lastDay} and expire at ${local(s.expiresAt)}.`);
+  for (const s of schedule.expiring)
+    line(`${s.points} points are valid through ${s.lastDay} and expire at ${local(s.expiresAt)}.`);
   const warnings: Array<{ customerId: string; points: number }> = [];
   crm.events.on('points.expiring', (e) => void warnings.push(e));
   clock.set('2026-12-01T02:00:00Z');
   await crm.runDue();
   const warned = warnings.filter((w) => w.customerId === who.customerId).reduce((s, w) => s + w.points, 0);
-  line(`1 December: the scheduler warns ${who.name} that ${warned} points expire within 30 days (${warnings.length} warnings across the chain).`);
+  line(
+    `1 December: the scheduler warns ${who.name} that ${warned} points expire within 30 days (${warnings.length} warnings across the chain).`,
+  );
   const liabilityBefore = await points.liability();
   clock.set('2026-12-31T16:00:00Z');
   const due = await crm.runDue();
-  line(`Midnight, 1 January 2027: ${due['loyalty']?.['pointsExpired'] ?? 0} points expired across the chain; ${who.name}'s balance is ${(await points.balance(who.customerId, CLERK_S01)).available}.`);
+  line(
+    `Midnight, 1 January 2027: ${due['loyalty']?.['pointsExpired'] ?? 0} points expired across the chain; ${who.name}'s balance is ${(await points.balance(who.customerId, CLERK_S01)).available}.`,
+  );
 
   heading('Outstanding points (liability) per store');
   const liabilityAfter = await points.liability();
@@ -152,7 +268,13 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
     [...new Set([...liabilityBefore.stores, ...liabilityAfter.stores].map((s) => s.storeId))].map((storeId) => {
       const b = liabilityBefore.stores.find((s) => s.storeId === storeId);
       const a = liabilityAfter.stores.find((s) => s.storeId === storeId);
-      return [storeId ?? 'chain', String(b?.points ?? 0), yuan(b?.value ?? 0), String(a?.points ?? 0), yuan(a?.value ?? 0)];
+      return [
+        storeId ?? 'chain',
+        String(b?.points ?? 0),
+        yuan(b?.value ?? 0),
+        String(a?.points ?? 0),
+        yuan(a?.value ?? 0),
+      ];
     }),
   );
 }

@@ -52,7 +52,8 @@ export const TIANTIAN_VOUCHERS: VoucherTemplateInput[] = [
     validity: { kind: 'days', days: 60 },
     excludeCategories: NOT_FOR_VOUCHERS,
     perCustomer: 2,
-  },  {
+  },
+  {
     id: 'SORRY-800',
     name: '致歉券 800 元 Apology voucher, large',
     value: { kind: 'amount', amount: 80000 },
@@ -81,7 +82,12 @@ export const TIANTIAN_CARDS: CardProductInput[] = [
     kind: 'named',
     prefix: '96',
     pin: 'required',
-    topUp: { bonuses: [{ from: 100000, bonus: 5000 }, { from: 50000, bonus: 2000 }] },
+    topUp: {
+      bonuses: [
+        { from: 100000, bonus: 5000 },
+        { from: 50000, bonus: 2000 },
+      ],
+    },
     breakage: { dormantMonths: 24 },
   },
 ];
@@ -108,7 +114,21 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
   heading('Vouchers and prepaid cards');
   for (const t of TIANTIAN_VOUCHERS) await vouchers.defineTemplate(t, HQ);
   for (const p of TIANTIAN_CARDS) await storedValue.defineProduct(p, HQ);
-  await crm.roles.define({ id: 'service-desk', name: '服务台 Service desk', permissions: ['loyalty.vouchers.issue', 'loyalty.vouchers.convert', 'loyalty.vouchers.cancel', 'loyalty.stored-value.manage', 'sales.record'], limits: { voucher: 10000 } }, HQ);
+  await crm.roles.define(
+    {
+      id: 'service-desk',
+      name: '服务台 Service desk',
+      permissions: [
+        'loyalty.vouchers.issue',
+        'loyalty.vouchers.convert',
+        'loyalty.vouchers.cancel',
+        'loyalty.stored-value.manage',
+        'sales.record',
+      ],
+      limits: { voucher: 10000 },
+    },
+    HQ,
+  );
   await crm.staff.add({ id: 'HQ-SV1', name: '林芳', storeId: 'S01', roleId: 'service-desk' }, HQ);
   table(
     ['Voucher', 'Worth', 'Min. spend:', 'Valid', 'Points:'],
@@ -123,13 +143,29 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
 
   heading(`${who.name} turns points into a voucher and uses it`);
   clock.advance(20 * 60_000);
-  const crabs = { sku: 'CRAB-HAIRY', name: '大闸蟹 Hairy crabs', category: 'fresh-fruit', quantity: 12, unitPrice: 8800 };
-  const party = await crm.purchases.record({ storeId: 'S01', terminalId: 'T5', receiptNo: receipt('S01'), cardNumber: who.cardNumber, lines: [crabs] }, { ...CLERK_S01, idempotencyKey: key('sale') });
+  const crabs = {
+    sku: 'CRAB-HAIRY',
+    name: '大闸蟹 Hairy crabs',
+    category: 'fresh-fruit',
+    quantity: 12,
+    unitPrice: 8800,
+  };
+  const party = await crm.purchases.record(
+    { storeId: 'S01', terminalId: 'T5', receiptNo: receipt('S01'), cardNumber: who.cardNumber, lines: [crabs] },
+    { ...CLERK_S01, idempotencyKey: key('sale') },
+  );
   const before = await crm.loyalty.balance(who.customerId, CLERK_S01);
-  line(`${who.name} buys crabs for a family dinner (${yuan(party.total)}): ${(await crm.loyalty.saleAward(party.id, CLERK_S01)).points} points; ${before.spendable} points to spend.`);
-  const bought = await vouchers.convert({ templateId: 'CASH-10', customerId: who.customerId, quantity: 1, storeId: 'S01' }, { ...DESK, idempotencyKey: key('convert') });
+  line(
+    `${who.name} buys crabs for a family dinner (${yuan(party.total)}): ${(await crm.loyalty.saleAward(party.id, CLERK_S01)).points} points; ${before.spendable} points to spend.`,
+  );
+  const bought = await vouchers.convert(
+    { templateId: 'CASH-10', customerId: who.customerId, quantity: 1, storeId: 'S01' },
+    { ...DESK, idempotencyKey: key('convert') },
+  );
   const voucher = bought.vouchers[0]!;
-  line(`At the service desk: ${bought.points} points → voucher ${voucher.display} worth ${yuan(voucher.faceValue)}, valid until ${local(new Date(voucher.validUntil.getTime() - 60_000))}; ${bought.balance} points left (one transaction).`);
+  line(
+    `At the service desk: ${bought.points} points → voucher ${voucher.display} worth ${yuan(voucher.faceValue)}, valid until ${local(new Date(voucher.validUntil.getTime() - 60_000))}; ${bought.balance} points left (one transaction).`,
+  );
 
   clock.advance(30 * 60_000);
   const basket = [
@@ -137,32 +173,87 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
     { sku: 'OIL-5L', name: '花生油 5L', category: 'grocery', quantity: 1, unitPrice: 8990 },
     { sku: 'CIG-ZH', name: '中华 Cigarettes', category: 'tobacco', quantity: 1, unitPrice: 4500 },
   ];
-  const usable = await vouchers.eligible({ customerId: who.customerId, storeId: 'S01', basket: { lines: basket } }, CLERK_S01);
-  line(`The till lists ${who.name}'s vouchers for this basket: ${usable.usable.map((u) => `${u.voucher.display} takes ${yuan(u.discount)} off`).join('; ') || 'none'}${usable.unusable.length ? `; not usable: ${usable.unusable.map((u) => `${u.voucher.display} (${u.reasons.join(', ')})`).join('; ')}` : ''}.`);
+  const usable = await vouchers.eligible(
+    { customerId: who.customerId, storeId: 'S01', basket: { lines: basket } },
+    CLERK_S01,
+  );
+  line(
+    `The till lists ${who.name}'s vouchers for this basket: ${usable.usable.map((u) => `${u.voucher.display} takes ${yuan(u.discount)} off`).join('; ') || 'none'}${usable.unusable.length ? `; not usable: ${usable.unusable.map((u) => `${u.voucher.display} (${u.reasons.join(', ')})`).join('; ')}` : ''}.`,
+  );
   const total = basket.reduce((s, l) => s + l.quantity * l.unitPrice, 0);
   const chars = [...voucher.code];
   chars[4] = chars[4] === '7' ? '1' : '7';
   const typo = chars.join('');
   const wrong = await crm.purchases
-    .record({ storeId: 'S01', terminalId: 'T5', receiptNo: receipt('S01'), cardNumber: who.cardNumber, lines: basket, payments: [{ method: 'voucher', amount: 1000, reference: typo }, { method: 'cash', amount: total - 1000 }] }, { ...CLERK_S01, idempotencyKey: key('sale') })
+    .record(
+      {
+        storeId: 'S01',
+        terminalId: 'T5',
+        receiptNo: receipt('S01'),
+        cardNumber: who.cardNumber,
+        lines: basket,
+        payments: [
+          { method: 'voucher', amount: 1000, reference: typo },
+          { method: 'cash', amount: total - 1000 },
+        ],
+      },
+      { ...CLERK_S01, idempotencyKey: key('sale') },
+    )
     .catch((e: unknown) => e);
-  if (isClienteleError(wrong)) line(`The cashier types ${typo.slice(0, 5)}-${typo.slice(5, 10)}-${typo.slice(10)} → ${wrong.code} (${refusalReason(wrong)}): the check character caught the slip before any lookup.`);
+  if (isClienteleError(wrong))
+    line(
+      `The cashier types ${typo.slice(0, 5)}-${typo.slice(5, 10)}-${typo.slice(10)} → ${wrong.code} (${refusalReason(wrong)}): the check character caught the slip before any lookup.`,
+    );
   const paid = await crm.purchases.record(
-    { storeId: 'S01', terminalId: 'T5', receiptNo: receipt('S01'), cardNumber: who.cardNumber, lines: basket, payments: [{ method: 'voucher', amount: 1000, reference: voucher.display }, { method: 'cash', amount: total - 1000 }] },
+    {
+      storeId: 'S01',
+      terminalId: 'T5',
+      receiptNo: receipt('S01'),
+      cardNumber: who.cardNumber,
+      lines: basket,
+      payments: [
+        { method: 'voucher', amount: 1000, reference: voucher.display },
+        { method: 'cash', amount: total - 1000 },
+      ],
+    },
     { ...CLERK_S01, idempotencyKey: key('sale') },
   );
   const used = await vouchers.get(voucher.id, CLERK_S01);
-  line(`Typed again: sale ${paid.receiptNo} of ${yuan(paid.total)} (cigarettes excluded from the voucher) takes ${yuan(used.discount)} off; the voucher is ${used.status}.`);
+  line(
+    `Typed again: sale ${paid.receiptNo} of ${yuan(paid.total)} (cigarettes excluded from the voucher) takes ${yuan(used.discount)} off; the voucher is ${used.status}.`,
+  );
   const twice = await crm.purchases
-    .record({ storeId: 'S02', terminalId: 'T1', receiptNo: receipt('S02'), cardNumber: who.cardNumber, lines: basket, payments: [{ method: 'voucher', amount: 1000, reference: voucher.code }, { method: 'cash', amount: total - 1000 }] }, { ...CLERK_S02, idempotencyKey: key('sale') })
+    .record(
+      {
+        storeId: 'S02',
+        terminalId: 'T1',
+        receiptNo: receipt('S02'),
+        cardNumber: who.cardNumber,
+        lines: basket,
+        payments: [
+          { method: 'voucher', amount: 1000, reference: voucher.code },
+          { method: 'cash', amount: total - 1000 },
+        ],
+      },
+      { ...CLERK_S02, idempotencyKey: key('sale') },
+    )
     .catch((e: unknown) => e);
-  if (isClienteleError(twice)) line(`The same voucher at another store's till → ${twice.code} (${refusalReason(twice)}).`);
-  table(['#', 'When', 'Entry', 'Amount:'], (await vouchers.history(voucher.id, CLERK_S01)).map((e) => [String(e.seq), local(e.at), e.kind, yuan(e.amount)]));
+  if (isClienteleError(twice))
+    line(`The same voucher at another store's till → ${twice.code} (${refusalReason(twice)}).`);
+  table(
+    ['#', 'When', 'Entry', 'Amount:'],
+    (await vouchers.history(voucher.id, CLERK_S01)).map((e) => [String(e.seq), local(e.at), e.kind, yuan(e.amount)]),
+  );
 
   heading('A shopper pays partly with an anonymous prepaid card');
   clock.advance(25 * 60_000);
-  const card = await storedValue.sell({ productId: 'GIFT', storeId: 'S02', amount: 20000 }, { ...CLERK_S02, idempotencyKey: key('sell') });
-  line(`A company gives its staff gift cards; one is card ${card.number}, sold at S02 with ${yuan(card.balance)}, good until ${local(card.expiresAt!)}.`);
+  const card = await storedValue.sell(
+    { productId: 'GIFT', storeId: 'S02', amount: 20000 },
+    { ...CLERK_S02, idempotencyKey: key('sell') },
+  );
+  line(
+    `A company gives its staff gift cards; one is card ${card.number}, sold at S02 with ${yuan(card.balance)}, good until ${local(card.expiresAt!)}.`,
+  );
   clock.advance(40 * 60_000);
   const groceries = [
     { sku: 'RICE-5KG', name: '五常大米 5kg', category: 'grain', quantity: 2, unitPrice: 6990 },
@@ -172,28 +263,85 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
   const due = 2 * 6990 + 3 * 3290 + Math.round(2.5 * 1299);
   const onCard = 18000;
   const shop = await crm.purchases.record(
-    { storeId: 'S01', terminalId: 'T5', receiptNo: receipt('S01'), lines: groceries, payments: [{ method: 'stored-value', amount: onCard, reference: card.number }, { method: 'cash', amount: due - onCard }] },
+    {
+      storeId: 'S01',
+      terminalId: 'T5',
+      receiptNo: receipt('S01'),
+      lines: groceries,
+      payments: [
+        { method: 'stored-value', amount: onCard, reference: card.number },
+        { method: 'cash', amount: due - onCard },
+      ],
+    },
     { ...CLERK_S01, idempotencyKey: key('sale') },
   );
   const after = await storedValue.card(card.number, CLERK_S01);
-  line(`At S01 (any store of the chain takes it): ${yuan(shop.total)} paid ${yuan(onCard)} on the card and ${yuan(shop.total - onCard)} in cash; ${yuan(after.balance)} left on the card.`);
+  line(
+    `At S01 (any store of the chain takes it): ${yuan(shop.total)} paid ${yuan(onCard)} on the card and ${yuan(shop.total - onCard)} in cash; ${yuan(after.balance)} left on the card.`,
+  );
   const more = await crm.purchases
-    .record({ storeId: 'S01', terminalId: 'T5', receiptNo: receipt('S01'), lines: groceries, payments: [{ method: 'stored-value', amount: due, reference: card.number }] }, { ...CLERK_S01, idempotencyKey: key('sale') })
+    .record(
+      {
+        storeId: 'S01',
+        terminalId: 'T5',
+        receiptNo: receipt('S01'),
+        lines: groceries,
+        payments: [{ method: 'stored-value', amount: due, reference: card.number }],
+      },
+      { ...CLERK_S01, idempotencyKey: key('sale') },
+    )
     .catch((e: unknown) => e);
   if (isClienteleError(more)) line(`Paying the next basket all on the card → ${more.code}: ${more.message}.`);
-  const lost = await storedValue.reportLost({ cardNumber: card.number, reason: 'dropped in the car park' }, DESK).catch((e: unknown) => e);
-  if (isClienteleError(lost)) line(`Reported lost at the desk → ${lost.code} (${refusalReason(lost)}): an anonymous card belongs to whoever holds it.`);
-  table(['#', 'Entry', 'Amount:', 'Balance:', 'Store'], (await storedValue.statement(card.number, CLERK_S01)).entries.map((e) => [String(e.seq), e.kind, yuan(e.amount), yuan(e.balanceAfter), e.storeId ?? '-']));
+  const lost = await storedValue
+    .reportLost({ cardNumber: card.number, reason: 'dropped in the car park' }, DESK)
+    .catch((e: unknown) => e);
+  if (isClienteleError(lost))
+    line(
+      `Reported lost at the desk → ${lost.code} (${refusalReason(lost)}): an anonymous card belongs to whoever holds it.`,
+    );
+  table(
+    ['#', 'Entry', 'Amount:', 'Balance:', 'Store'],
+    (await storedValue.statement(card.number, CLERK_S01)).entries.map((e) => [
+      String(e.seq),
+      e.kind,
+      yuan(e.amount),
+      yuan(e.balanceAfter),
+      e.storeId ?? '-',
+    ]),
+  );
 
   heading('What the chain owes on its cards (liability), per selling store and product');
   clock.advance(15 * 60_000);
-  for (const [storeId, amount] of [['S01', 50000], ['S03', 100000]] as const) {
-    const sold = await storedValue.sell({ productId: 'GIFT', storeId, amount }, { ...CLERK_S01, idempotencyKey: key('sell') });
+  for (const [storeId, amount] of [
+    ['S01', 50000],
+    ['S03', 100000],
+  ] as const) {
+    const sold = await storedValue.sell(
+      { productId: 'GIFT', storeId, amount },
+      { ...CLERK_S01, idempotencyKey: key('sell') },
+    );
     line(`${storeId} sells gift card ${sold.number} loaded with ${yuan(sold.balance)}.`);
   }
   const liability = await storedValue.liability();
   table(
     ['Store', 'Product', 'Cards:', 'Outstanding:', 'Breakage, expired:', 'Breakage, dormant:'],
-    [...liability.rows.map((r) => [r.storeId, r.productId, String(r.cards), yuan(r.outstanding), yuan(r.expiredBreakage), yuan(r.dormantBreakage)]), ['all', '', String(liability.total.cards), yuan(liability.total.outstanding), yuan(liability.total.expiredBreakage), yuan(liability.total.dormantBreakage)]],
+    [
+      ...liability.rows.map((r) => [
+        r.storeId,
+        r.productId,
+        String(r.cards),
+        yuan(r.outstanding),
+        yuan(r.expiredBreakage),
+        yuan(r.dormantBreakage),
+      ]),
+      [
+        'all',
+        '',
+        String(liability.total.cards),
+        yuan(liability.total.outstanding),
+        yuan(liability.total.expiredBreakage),
+        yuan(liability.total.dormantBreakage),
+      ],
+    ],
   );
 }

@@ -41,21 +41,78 @@ export const TIANTIAN: ComplaintsConfigInput = {
   severities: ['low', 'medium', 'high'],
   ladders: {
     service: [
-      { level: 1, id: 'counter', name: 'Counter clerk', roles: ['clerk'], timeLimits: { low: limits(60, 240), medium: limits(30, 120), high: limits(15, 60) }, serviceLevels: { priority: { low: limits(15, 60), medium: limits(10, 45), high: limits(5, 30) } } },
-      { level: 2, id: 'store-manager', name: 'Store manager', roles: ['manager'], timeLimits: { low: limits(120, 480), medium: limits(60, 240), high: limits(30, 120) } },
-      { level: 3, id: 'customer-relations', name: 'Customer relations', roles: ['relations'], timeLimits: { low: limits(240, 960), medium: limits(120, 480), high: limits(60, 240) } },
-      { level: 4, id: 'gm-office', name: 'General manager’s office', roles: ['gm-office'], timeLimits: { low: limits(480, 1440), medium: limits(240, 960), high: limits(120, 480) } },
-      { level: 5, id: 'gm', name: 'General manager', roles: ['gm'], timeLimits: { low: limits(480, 2400), medium: limits(480, 1440), high: limits(240, 960) } },
+      {
+        level: 1,
+        id: 'counter',
+        name: 'Counter clerk',
+        roles: ['clerk'],
+        timeLimits: { low: limits(60, 240), medium: limits(30, 120), high: limits(15, 60) },
+        serviceLevels: { priority: { low: limits(15, 60), medium: limits(10, 45), high: limits(5, 30) } },
+      },
+      {
+        level: 2,
+        id: 'store-manager',
+        name: 'Store manager',
+        roles: ['manager'],
+        timeLimits: { low: limits(120, 480), medium: limits(60, 240), high: limits(30, 120) },
+      },
+      {
+        level: 3,
+        id: 'customer-relations',
+        name: 'Customer relations',
+        roles: ['relations'],
+        timeLimits: { low: limits(240, 960), medium: limits(120, 480), high: limits(60, 240) },
+      },
+      {
+        level: 4,
+        id: 'gm-office',
+        name: 'General manager’s office',
+        roles: ['gm-office'],
+        timeLimits: { low: limits(480, 1440), medium: limits(240, 960), high: limits(120, 480) },
+      },
+      {
+        level: 5,
+        id: 'gm',
+        name: 'General manager',
+        roles: ['gm'],
+        timeLimits: { low: limits(480, 2400), medium: limits(480, 1440), high: limits(240, 960) },
+      },
     ],
     quality: [
-      { level: 1, id: 'quality-station', name: 'Quality station', roles: ['quality'], timeLimits: { low: limits(60, 1440), medium: limits(60, 960), high: limits(30, 480) } },
-      { level: 2, id: 'customer-relations', name: 'Customer relations', roles: ['relations'], timeLimits: { low: limits(120, 960), medium: limits(120, 480), high: limits(60, 240) } },
-      { level: 3, id: 'gm', name: 'General manager', roles: ['gm'], timeLimits: { low: limits(480, 2400), medium: limits(480, 1440), high: limits(240, 960) } },
+      {
+        level: 1,
+        id: 'quality-station',
+        name: 'Quality station',
+        roles: ['quality'],
+        timeLimits: { low: limits(60, 1440), medium: limits(60, 960), high: limits(30, 480) },
+      },
+      {
+        level: 2,
+        id: 'customer-relations',
+        name: 'Customer relations',
+        roles: ['relations'],
+        timeLimits: { low: limits(120, 960), medium: limits(120, 480), high: limits(60, 240) },
+      },
+      {
+        level: 3,
+        id: 'gm',
+        name: 'General manager',
+        roles: ['gm'],
+        timeLimits: { low: limits(480, 2400), medium: limits(480, 1440), high: limits(240, 960) },
+      },
     ],
   },
   routes: { 'after-sales': 'quality' },
   verifierRoles: { 'after-sales': ['relations'] },
-  causes: ['stale-goods', 'pricing-error', 'rude-service', 'slow-checkout', 'faulty-product', 'survey-feedback', 'other'],
+  causes: [
+    'stale-goods',
+    'pricing-error',
+    'rude-service',
+    'slow-checkout',
+    'faulty-product',
+    'survey-feedback',
+    'other',
+  ],
   pointValue: 1,
   reopenWindowDays: 7,
   correctiveActions: { graceMinutes: 240 },
@@ -79,7 +136,9 @@ export const TIANTIAN: ComplaintsConfigInput = {
         id: 'after-case',
         name: 'Did we fix it?',
         trigger: 'case-closed',
-        questions: [{ id: 'q-fixed', indicator: 'resolution', scale: '1-5', text: 'How well was your problem solved?' }],
+        questions: [
+          { id: 'q-fixed', indicator: 'resolution', scale: '1-5', text: 'How well was your problem solved?' },
+        ],
       },
     ],
   },
@@ -113,7 +172,10 @@ export interface WorldOptions {
  * customer relations 2,000 yuan (and exchanges to 5,000), the general manager's office 5,000, the
  * general manager 50,000.
  */
-export async function openWorld(store: Store, options: WorldOptions = {}): Promise<World & { customerId: string; reported: Array<{ error: unknown; context: string }> }> {
+export async function openWorld(
+  store: Store,
+  options: WorldOptions = {},
+): Promise<World & { customerId: string; reported: Array<{ error: unknown; context: string }> }> {
   const clock = manualClock(options.start ?? '2026-11-02T02:00:00Z');
   const reported: Array<{ error: unknown; context: string }> = [];
   const crm = createClientele({
@@ -126,14 +188,80 @@ export async function openWorld(store: Store, options: WorldOptions = {}): Promi
   }) as unknown as World['crm'];
   await crm.migrate();
   const weekdays: [string, string][] = [['08:00', '20:00']];
-  await crm.stores.create({ id: 'S01', name: '天天超市 人民路店', region: 'East', timeZone: 'Asia/Shanghai', openingHours: options.roundTheClock ? {} : { mon: weekdays, tue: weekdays, wed: weekdays, thu: weekdays, fri: weekdays } }, SYSTEM);
+  await crm.stores.create(
+    {
+      id: 'S01',
+      name: '天天超市 人民路店',
+      region: 'East',
+      timeZone: 'Asia/Shanghai',
+      openingHours: options.roundTheClock
+        ? {}
+        : { mon: weekdays, tue: weekdays, wed: weekdays, thu: weekdays, fri: weekdays },
+    },
+    SYSTEM,
+  );
   await crm.stores.create({ id: 'S02', name: '天天超市 网店', region: 'East', timeZone: 'Asia/Shanghai' }, SYSTEM);
-  await crm.roles.define({ id: 'clerk', name: 'Counter clerk', permissions: PERMS, limits: { refund: 5000, compensation: 5000, 'goodwill-points': 5000, voucher: 5000, exchange: 5000 } }, SYSTEM);
-  await crm.roles.define({ id: 'manager', name: 'Store manager', permissions: [...PERMS, 'complaints.approve', 'complaints.escalate', 'complaints.verify'], limits: { refund: 50000, compensation: 50000, 'goodwill-points': 50000, voucher: 50000, exchange: 50000 } }, SYSTEM);
-  await crm.roles.define({ id: 'relations', name: 'Customer relations', permissions: [...PERMS, 'complaints.*', 'surveys.*'], limits: { refund: 200000, compensation: 200000, 'goodwill-points': 200000, voucher: 200000, exchange: 500000, repair: 500000 } }, SYSTEM);
-  await crm.roles.define({ id: 'gm-office', name: 'GM office', permissions: [...PERMS, 'complaints.*'], limits: { refund: 500000, compensation: 500000 } }, SYSTEM);
-  await crm.roles.define({ id: 'gm', name: 'General manager', permissions: ['*'], limits: { refund: 5000000, compensation: 5000000, exchange: 5000000 } }, SYSTEM);
-  await crm.roles.define({ id: 'quality', name: 'Quality station', permissions: [...PERMS, 'complaints.rule'], limits: { refund: 30000, exchange: 100000, repair: 100000 } }, SYSTEM);
+  await crm.roles.define(
+    {
+      id: 'clerk',
+      name: 'Counter clerk',
+      permissions: PERMS,
+      limits: { refund: 5000, compensation: 5000, 'goodwill-points': 5000, voucher: 5000, exchange: 5000 },
+    },
+    SYSTEM,
+  );
+  await crm.roles.define(
+    {
+      id: 'manager',
+      name: 'Store manager',
+      permissions: [...PERMS, 'complaints.approve', 'complaints.escalate', 'complaints.verify'],
+      limits: { refund: 50000, compensation: 50000, 'goodwill-points': 50000, voucher: 50000, exchange: 50000 },
+    },
+    SYSTEM,
+  );
+  await crm.roles.define(
+    {
+      id: 'relations',
+      name: 'Customer relations',
+      permissions: [...PERMS, 'complaints.*', 'surveys.*'],
+      limits: {
+        refund: 200000,
+        compensation: 200000,
+        'goodwill-points': 200000,
+        voucher: 200000,
+        exchange: 500000,
+        repair: 500000,
+      },
+    },
+    SYSTEM,
+  );
+  await crm.roles.define(
+    {
+      id: 'gm-office',
+      name: 'GM office',
+      permissions: [...PERMS, 'complaints.*'],
+      limits: { refund: 500000, compensation: 500000 },
+    },
+    SYSTEM,
+  );
+  await crm.roles.define(
+    {
+      id: 'gm',
+      name: 'General manager',
+      permissions: ['*'],
+      limits: { refund: 5000000, compensation: 5000000, exchange: 5000000 },
+    },
+    SYSTEM,
+  );
+  await crm.roles.define(
+    {
+      id: 'quality',
+      name: 'Quality station',
+      permissions: [...PERMS, 'complaints.rule'],
+      limits: { refund: 30000, exchange: 100000, repair: 100000 },
+    },
+    SYSTEM,
+  );
   await crm.roles.define({ id: 'guard', name: 'Security', permissions: ['interactions.write'] }, SYSTEM);
   for (const [id, name, roleId] of [
     ['E-CLERK', '李娜', 'clerk'],
@@ -147,12 +275,18 @@ export async function openWorld(store: Store, options: WorldOptions = {}): Promi
   ] as const) {
     await crm.staff.add({ id, name, storeId: 'S01', roleId }, SYSTEM);
   }
-  const customer = await crm.customers.register({ kind: 'individual', name: '张伟', phone: '13800138000', homeStoreId: 'S01' }, CLERK);
+  const customer = await crm.customers.register(
+    { kind: 'individual', name: '张伟', phone: '13800138000', homeStoreId: 'S01' },
+    CLERK,
+  );
   return { crm, clock, store, customerId: customer.id, reported };
 }
 
 /** Every row of every collection of the complaints module and core, as JSON text per collection. */
-export async function snapshot(crm: World['crm'], extra: readonly CollectionSpec[] = []): Promise<Record<string, string>> {
+export async function snapshot(
+  crm: World['crm'],
+  extra: readonly CollectionSpec[] = [],
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const c of [...coreCollections, ...complaintsCollections, ...extra]) {
     const rows: unknown[] = [];
@@ -172,7 +306,14 @@ export interface LoyaltyCall {
 export const testLedger = defineCollection({
   name: 'test_loyalty_ledger',
   primaryKey: 'id',
-  fields: { id: field.string(), customerId: field.string(), kind: field.string(), points: field.integer(), templateId: field.string(), refId: field.string() },
+  fields: {
+    id: field.string(),
+    customerId: field.string(),
+    kind: field.string(),
+    points: field.integer(),
+    templateId: field.string(),
+    refId: field.string(),
+  },
 });
 
 /**
@@ -189,7 +330,16 @@ export function loyaltyStandIn(calls: LoyaltyCall[], control: { vouchers?: boole
       const ref = z.object({ type: z.literal('case'), id: z.string() });
       const grant = kernel.command({
         name: 'loyalty.grant-goodwill',
-        input: z.object({ customerId: z.string(), points: z.number().int().positive(), reason: z.string(), ref, storeId: z.string().optional(), approvedBy: z.string().optional() }).strict(),
+        input: z
+          .object({
+            customerId: z.string(),
+            points: z.number().int().positive(),
+            reason: z.string(),
+            ref,
+            storeId: z.string().optional(),
+            approvedBy: z.string().optional(),
+          })
+          .strict(),
         permission: 'loyalty.goodwill',
         idempotency: 'required',
         moves: { gives: ['points'], limits: ['goodwill-points'], measure: 'points (one minor unit each here)' },
@@ -198,23 +348,51 @@ export function loyaltyStandIn(calls: LoyaltyCall[], control: { vouchers?: boole
           // Like the real module, goodwill needs authority: the actor's own or the approver's.
           await ctx.requireAuthority('goodwill-points', input.points, input.approvedBy);
           const entryId = ctx.id('pts');
-          await ctx.tx.insert(testLedger, { id: entryId, customerId: input.customerId, kind: 'goodwill', points: input.points, templateId: '', refId: input.ref.id });
+          await ctx.tx.insert(testLedger, {
+            id: entryId,
+            customerId: input.customerId,
+            kind: 'goodwill',
+            points: input.points,
+            templateId: '',
+            refId: input.ref.id,
+          });
           let balance = 0;
-          for await (const row of scan(ctx.tx, testLedger, { where: { customerId: input.customerId } })) balance += row.points;
+          for await (const row of scan(ctx.tx, testLedger, { where: { customerId: input.customerId } }))
+            balance += row.points;
           return { entryId, points: input.points, balance };
         },
       });
       const issue = kernel.command({
         name: 'loyalty.vouchers.issue',
-        input: z.object({ templateId: z.string(), customerId: z.string(), source: z.literal('service-recovery'), ref, approvedBy: z.string().optional() }).strict(),
+        input: z
+          .object({
+            templateId: z.string(),
+            customerId: z.string(),
+            source: z.literal('service-recovery'),
+            ref,
+            approvedBy: z.string().optional(),
+          })
+          .strict(),
         permission: 'loyalty.vouchers',
         idempotency: 'required',
         async run(ctx, input) {
           calls.push({ method: 'vouchers.issue', input });
-          if (input.templateId === 'UNKNOWN') throw new NotFoundError('voucher template', input.templateId, { path: ['templateId'] });
-          if (input.templateId === 'RETIRED') throw new InvalidStateError(`voucher template ${input.templateId} is retired`, { path: ['templateId'], reason: 'template_retired' });
+          if (input.templateId === 'UNKNOWN')
+            throw new NotFoundError('voucher template', input.templateId, { path: ['templateId'] });
+          if (input.templateId === 'RETIRED')
+            throw new InvalidStateError(`voucher template ${input.templateId} is retired`, {
+              path: ['templateId'],
+              reason: 'template_retired',
+            });
           const id = ctx.id('vch');
-          await ctx.tx.insert(testLedger, { id, customerId: input.customerId, kind: 'voucher', points: 0, templateId: input.templateId, refId: input.ref.id });
+          await ctx.tx.insert(testLedger, {
+            id,
+            customerId: input.customerId,
+            kind: 'voucher',
+            points: 0,
+            templateId: input.templateId,
+            refId: input.ref.id,
+          });
           return { id, code: `TT-${id.slice(-6)}`, templateId: input.templateId };
         },
       });
@@ -229,7 +407,10 @@ export function loyaltyStandIn(calls: LoyaltyCall[], control: { vouchers?: boole
  * A stand-in for `@clientele/segments`: a fixed service level and segment list per customer,
  * recording whether it was read inside the caller's transaction.
  */
-export function segmentsStandIn(byCustomer: Record<string, { serviceLevel: string | null; segments: string[] }>, sessions: unknown[] = []) {
+export function segmentsStandIn(
+  byCustomer: Record<string, { serviceLevel: string | null; segments: string[] }>,
+  sessions: unknown[] = [],
+) {
   return defineModule({
     name: 'segments',
     setup() {

@@ -76,7 +76,8 @@ export function isOpen(calendar: BusinessCalendar, at: Date): boolean {
  * Looks ahead at most 366 days; throws if the calendar never opens.
  */
 export function addBusinessMinutes(calendar: BusinessCalendar, from: Date, businessMinutes: number): Date {
-  if (!Number.isInteger(businessMinutes) || businessMinutes < 0) throw new RangeError('businessMinutes must be a non-negative integer');
+  if (!Number.isInteger(businessMinutes) || businessMinutes < 0)
+    throw new RangeError('businessMinutes must be a non-negative integer');
   let remaining = businessMinutes;
   let cursor = new TZDate(from.getTime(), calendar.timeZone);
   for (let day = 0; day < 367; day++) {
@@ -90,7 +91,15 @@ export function addBusinessMinutes(calendar: BusinessCalendar, from: Date, busin
         const close = minutes(b);
         if (open >= close) continue;
         if (remaining <= close - open) {
-          const midnight = new TZDate(cursor.getFullYear(), cursor.getMonth(), cursor.getDate(), 0, 0, 0, calendar.timeZone);
+          const midnight = new TZDate(
+            cursor.getFullYear(),
+            cursor.getMonth(),
+            cursor.getDate(),
+            0,
+            0,
+            0,
+            calendar.timeZone,
+          );
           return new Date(midnight.getTime() + (open + remaining) * 60_000);
         }
         remaining -= close - open;
@@ -120,7 +129,9 @@ export function* openIntervals(calendar: BusinessCalendar, from: Date, days = 36
     const d = new TZDate(first.getFullYear(), first.getMonth(), first.getDate() + day, 0, 0, 0, calendar.timeZone);
     if (calendar.holidays.includes(localDate(d, calendar.timeZone))) continue;
     const weekday = WEEKDAYS[(d.getDay() + 6) % 7]!;
-    const spans = [...(calendar.openingHours[weekday] ?? [])].map(([a, b]) => [minutes(a), minutes(b)] as [number, number]).sort((x, y) => x[0] - y[0]);
+    const spans = [...(calendar.openingHours[weekday] ?? [])]
+      .map(([a, b]) => [minutes(a), minutes(b)] as [number, number])
+      .sort((x, y) => x[0] - y[0]);
     const merged: Array<[number, number]> = [];
     for (const span of spans) {
       const last = merged[merged.length - 1];
@@ -129,8 +140,24 @@ export function* openIntervals(calendar: BusinessCalendar, from: Date, days = 36
     }
     for (const [a, b] of merged) {
       // Local wall-clock times through the zone, so a 23- or 25-hour day is counted as it is.
-      const start = new TZDate(d.getFullYear(), d.getMonth(), d.getDate(), Math.floor(a / 60), a % 60, 0, calendar.timeZone).getTime();
-      const end = new TZDate(d.getFullYear(), d.getMonth(), d.getDate(), Math.floor(b / 60), b % 60, 0, calendar.timeZone).getTime();
+      const start = new TZDate(
+        d.getFullYear(),
+        d.getMonth(),
+        d.getDate(),
+        Math.floor(a / 60),
+        a % 60,
+        0,
+        calendar.timeZone,
+      ).getTime();
+      const end = new TZDate(
+        d.getFullYear(),
+        d.getMonth(),
+        d.getDate(),
+        Math.floor(b / 60),
+        b % 60,
+        0,
+        calendar.timeZone,
+      ).getTime();
       if (end <= fromMs || end <= start) continue;
       yield { start: new Date(Math.max(start, fromMs)), end: new Date(end) };
     }

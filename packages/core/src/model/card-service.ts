@@ -50,7 +50,11 @@ const MAX_SERIAL_TRIES = 20;
 
 /** Builds the card service. */
 export function createCardService(kernel: Kernel) {
-  async function loadCard(tx: Pick<Kernel['store'], 'get'>, number: string, path: Array<string | number>): Promise<Card> {
+  async function loadCard(
+    tx: Pick<Kernel['store'], 'get'>,
+    number: string,
+    path: Array<string | number>,
+  ): Promise<Card> {
     const card = await mustGet(tx, cardsCollection, number, 'card', { path });
     return card;
   }
@@ -61,12 +65,18 @@ export function createCardService(kernel: Kernel) {
     permission: 'cards.manage',
     idempotency: 'optional',
     async run(ctx, input) {
-      if (input.prefix.length >= input.length - 4) throw invalid(['prefix'], 'too_long', 'the prefix leaves fewer than 4 serial digits');
-      if (await ctx.tx.get(cardTypesCollection, input.id)) throw new ConflictError('primary-key', `card type ${input.id} already exists`, { path: ['id'] });
+      if (input.prefix.length >= input.length - 4)
+        throw invalid(['prefix'], 'too_long', 'the prefix leaves fewer than 4 serial digits');
+      if (await ctx.tx.get(cardTypesCollection, input.id))
+        throw new ConflictError('primary-key', `card type ${input.id} already exists`, { path: ['id'] });
       if (await ctx.tx.getBy(cardTypesCollection, 'card_types_prefix', { prefix: input.prefix })) {
         throw new ConflictError('unique', `another card type uses prefix ${input.prefix}`, { path: ['prefix'] });
       }
-      const row = await ctx.tx.insert(cardTypesCollection, { ...input, validityMonths: input.validityMonths ?? null, createdAt: ctx.now });
+      const row = await ctx.tx.insert(cardTypesCollection, {
+        ...input,
+        validityMonths: input.validityMonths ?? null,
+        createdAt: ctx.now,
+      });
       ctx.audit({ type: 'card-type', id: row.id });
       return row;
     },
@@ -79,14 +89,22 @@ export function createCardService(kernel: Kernel) {
     idempotency: 'optional',
     async run(ctx, input) {
       const type = await mustGet(ctx.tx, cardTypesCollection, input.typeId, 'card type', { path: ['typeId'] });
-      if (!(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
-      const customer = input.customerId ? await resolveActiveCustomer(ctx.tx, input.customerId, { path: ['customerId'] }) : null;
+      if (!(await ctx.tx.get(storesCollection, input.storeId)))
+        throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
+      const customer = input.customerId
+        ? await resolveActiveCustomer(ctx.tx, input.customerId, { path: ['customerId'] })
+        : null;
       let number = input.number;
       if (number !== undefined) {
         if (number.length !== type.length || !number.startsWith(type.prefix)) {
-          throw invalid(['number'], 'wrong_type', `${type.name} numbers have ${type.length} digits and start with ${type.prefix}`);
+          throw invalid(
+            ['number'],
+            'wrong_type',
+            `${type.name} numbers have ${type.length} digits and start with ${type.prefix}`,
+          );
         }
-        if (await ctx.tx.get(cardsCollection, number)) throw new ConflictError('primary-key', `card ${number} already exists`, { path: ['number'] });
+        if (await ctx.tx.get(cardsCollection, number))
+          throw new ConflictError('primary-key', `card ${number} already exists`, { path: ['number'] });
       } else {
         // Pre-printed cards may already hold a serial; skip those.
         for (let i = 0; i < MAX_SERIAL_TRIES && number === undefined; i++) {
@@ -110,9 +128,20 @@ export function createCardService(kernel: Kernel) {
       });
       ctx.audit({ type: 'card', id: number, customerId: card.customerId }, { typeId: type.id });
       if (card.customerId) {
-        await ctx.addTimeline({ customerId: card.customerId, source: 'cards', kind: 'card-issued', summary: `${type.name} card ${number} issued`, storeId: input.storeId, ref: { type: 'card', id: number } });
+        await ctx.addTimeline({
+          customerId: card.customerId,
+          source: 'cards',
+          kind: 'card-issued',
+          summary: `${type.name} card ${number} issued`,
+          storeId: input.storeId,
+          ref: { type: 'card', id: number },
+        });
       }
-      await ctx.emit('card.issued', { cardNumber: number, typeId: type.id, customerId: card.customerId, storeId: input.storeId }, { customerId: card.customerId });
+      await ctx.emit(
+        'card.issued',
+        { cardNumber: number, typeId: type.id, customerId: card.customerId, storeId: input.storeId },
+        { customerId: card.customerId },
+      );
       return card;
     },
   });
@@ -126,11 +155,24 @@ export function createCardService(kernel: Kernel) {
       const card = await loadCard(ctx.tx, input.number, ['number']);
       const customer = await resolveActiveCustomer(ctx.tx, input.customerId, { path: ['customerId'] });
       if (card.customerId === customer.id) return card;
-      if (card.customerId !== null) throw new InvalidStateError(`card ${card.number} belongs to another customer`, { path: ['number'] });
-      const linked = await ctx.tx.consume(cardsCollection, card.number, { status: 'active', customerId: { isNull: true } }, { customerId: customer.id, updatedAt: ctx.now });
-      if (!linked) throw new InvalidStateError(`card ${card.number} is ${card.status}`, { path: ['number'], status: card.status });
+      if (card.customerId !== null)
+        throw new InvalidStateError(`card ${card.number} belongs to another customer`, { path: ['number'] });
+      const linked = await ctx.tx.consume(
+        cardsCollection,
+        card.number,
+        { status: 'active', customerId: { isNull: true } },
+        { customerId: customer.id, updatedAt: ctx.now },
+      );
+      if (!linked)
+        throw new InvalidStateError(`card ${card.number} is ${card.status}`, { path: ['number'], status: card.status });
       ctx.audit({ type: 'card', id: card.number, customerId: customer.id });
-      await ctx.addTimeline({ customerId: customer.id, source: 'cards', kind: 'card-linked', summary: `Card ${card.number} linked`, ref: { type: 'card', id: card.number } });
+      await ctx.addTimeline({
+        customerId: customer.id,
+        source: 'cards',
+        kind: 'card-linked',
+        summary: `Card ${card.number} linked`,
+        ref: { type: 'card', id: card.number },
+      });
       await ctx.emit('card.linked', { cardNumber: card.number, customerId: customer.id }, { customerId: customer.id });
       return linked;
     },
@@ -146,11 +188,28 @@ export function createCardService(kernel: Kernel) {
     async run(ctx, input) {
       const card = await loadCard(ctx.tx, input.number, ['number']);
       if (card.status === 'lost') return card;
-      const lost = await ctx.tx.consume(cardsCollection, card.number, { status: { in: ['active', 'blocked'] } }, { status: 'lost', statusReason: input.reason, updatedAt: ctx.now });
-      if (!lost) throw new InvalidStateError(`card ${card.number} is ${card.status}`, { path: ['number'], status: card.status });
+      const lost = await ctx.tx.consume(
+        cardsCollection,
+        card.number,
+        { status: { in: ['active', 'blocked'] } },
+        { status: 'lost', statusReason: input.reason, updatedAt: ctx.now },
+      );
+      if (!lost)
+        throw new InvalidStateError(`card ${card.number} is ${card.status}`, { path: ['number'], status: card.status });
       ctx.audit({ type: 'card', id: card.number, customerId: card.customerId });
-      if (card.customerId) await ctx.addTimeline({ customerId: card.customerId, source: 'cards', kind: 'card-lost', summary: `Card ${card.number} reported lost and blocked`, ref: { type: 'card', id: card.number } });
-      await ctx.emit('card.reported-lost', { cardNumber: card.number, customerId: card.customerId }, { customerId: card.customerId });
+      if (card.customerId)
+        await ctx.addTimeline({
+          customerId: card.customerId,
+          source: 'cards',
+          kind: 'card-lost',
+          summary: `Card ${card.number} reported lost and blocked`,
+          ref: { type: 'card', id: card.number },
+        });
+      await ctx.emit(
+        'card.reported-lost',
+        { cardNumber: card.number, customerId: card.customerId },
+        { customerId: card.customerId },
+      );
       return lost;
     },
   });
@@ -170,13 +229,24 @@ export function createCardService(kernel: Kernel) {
     idempotency: 'optional',
     async run(ctx, input) {
       const old = await loadCard(ctx.tx, input.number, ['number']);
-      if (old.status === 'replaced') throw new InvalidStateError(`card ${old.number} was already replaced by ${old.replacedBy}`, { path: ['number'], replacedBy: old.replacedBy });
+      if (old.status === 'replaced')
+        throw new InvalidStateError(`card ${old.number} was already replaced by ${old.replacedBy}`, {
+          path: ['number'],
+          replacedBy: old.replacedBy,
+        });
       const type = await mustGet(ctx.tx, cardTypesCollection, old.typeId, 'card type');
-      if (!(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
+      if (!(await ctx.tx.get(storesCollection, input.storeId)))
+        throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
       let number = input.newNumber;
       if (number !== undefined) {
-        if (number.length !== type.length || !number.startsWith(type.prefix)) throw invalid(['newNumber'], 'wrong_type', `${type.name} numbers have ${type.length} digits and start with ${type.prefix}`);
-        if (await ctx.tx.get(cardsCollection, number)) throw new ConflictError('primary-key', `card ${number} already exists`, { path: ['newNumber'] });
+        if (number.length !== type.length || !number.startsWith(type.prefix))
+          throw invalid(
+            ['newNumber'],
+            'wrong_type',
+            `${type.name} numbers have ${type.length} digits and start with ${type.prefix}`,
+          );
+        if (await ctx.tx.get(cardsCollection, number))
+          throw new ConflictError('primary-key', `card ${number} already exists`, { path: ['newNumber'] });
       } else {
         for (let i = 0; i < MAX_SERIAL_TRIES && number === undefined; i++) {
           const candidate = cardNumberFor(type.prefix, await ctx.nextSequence(`card:${type.id}`), type.length);
@@ -184,7 +254,12 @@ export function createCardService(kernel: Kernel) {
         }
         if (number === undefined) throw new InvalidStateError(`no free number for card type ${type.id}`);
       }
-      const retired = await ctx.tx.consume(cardsCollection, old.number, { status: old.status }, { status: 'replaced', replacedBy: number, statusReason: input.reason, updatedAt: ctx.now });
+      const retired = await ctx.tx.consume(
+        cardsCollection,
+        old.number,
+        { status: old.status },
+        { status: 'replaced', replacedBy: number, statusReason: input.reason, updatedAt: ctx.now },
+      );
       if (!retired) throw new ConflictError('version', `card ${old.number} changed meanwhile`, { path: ['number'] });
       const card = await ctx.tx.insert(cardsCollection, {
         number,
@@ -201,10 +276,21 @@ export function createCardService(kernel: Kernel) {
       });
       ctx.audit({ type: 'card', id: number, customerId: old.customerId }, { replaces: old.number });
       if (old.customerId) {
-        await ctx.addTimeline({ customerId: old.customerId, source: 'cards', kind: 'card-replaced', summary: `Card ${old.number} replaced by ${number}`, storeId: input.storeId, ref: { type: 'card', id: number } });
+        await ctx.addTimeline({
+          customerId: old.customerId,
+          source: 'cards',
+          kind: 'card-replaced',
+          summary: `Card ${old.number} replaced by ${number}`,
+          storeId: input.storeId,
+          ref: { type: 'card', id: number },
+        });
       }
       // Modules holding balances by card move them to the new number in this same transaction.
-      await ctx.emit('card.replaced', { oldNumber: old.number, newNumber: number, customerId: old.customerId }, { customerId: old.customerId });
+      await ctx.emit(
+        'card.replaced',
+        { oldNumber: old.number, newNumber: number, customerId: old.customerId },
+        { customerId: old.customerId },
+      );
       return card;
     },
   });
@@ -216,10 +302,20 @@ export function createCardService(kernel: Kernel) {
     idempotency: 'optional',
     async run(ctx, input) {
       const card = await loadCard(ctx.tx, input.number, ['number']);
-      const blocked = await ctx.tx.consume(cardsCollection, card.number, { status: 'active' }, { status: 'blocked', statusReason: input.reason, updatedAt: ctx.now });
-      if (!blocked) throw new InvalidStateError(`card ${card.number} is ${card.status}`, { path: ['number'], status: card.status });
+      const blocked = await ctx.tx.consume(
+        cardsCollection,
+        card.number,
+        { status: 'active' },
+        { status: 'blocked', statusReason: input.reason, updatedAt: ctx.now },
+      );
+      if (!blocked)
+        throw new InvalidStateError(`card ${card.number} is ${card.status}`, { path: ['number'], status: card.status });
       ctx.audit({ type: 'card', id: card.number, customerId: card.customerId });
-      await ctx.emit('card.blocked', { cardNumber: card.number, customerId: card.customerId }, { customerId: card.customerId });
+      await ctx.emit(
+        'card.blocked',
+        { cardNumber: card.number, customerId: card.customerId },
+        { customerId: card.customerId },
+      );
       return blocked;
     },
   });
@@ -232,10 +328,20 @@ export function createCardService(kernel: Kernel) {
     async run(ctx, input) {
       const card = await loadCard(ctx.tx, input.number, ['number']);
       // A lost card that turns up again may be unblocked too, until it is replaced.
-      const active = await ctx.tx.consume(cardsCollection, card.number, { status: { in: ['blocked', 'lost'] } }, { status: 'active', statusReason: null, updatedAt: ctx.now });
-      if (!active) throw new InvalidStateError(`card ${card.number} is ${card.status}`, { path: ['number'], status: card.status });
+      const active = await ctx.tx.consume(
+        cardsCollection,
+        card.number,
+        { status: { in: ['blocked', 'lost'] } },
+        { status: 'active', statusReason: null, updatedAt: ctx.now },
+      );
+      if (!active)
+        throw new InvalidStateError(`card ${card.number} is ${card.status}`, { path: ['number'], status: card.status });
       ctx.audit({ type: 'card', id: card.number, customerId: card.customerId });
-      await ctx.emit('card.unblocked', { cardNumber: card.number, customerId: card.customerId }, { customerId: card.customerId });
+      await ctx.emit(
+        'card.unblocked',
+        { cardNumber: card.number, customerId: card.customerId },
+        { customerId: card.customerId },
+      );
       return active;
     },
   });
@@ -259,7 +365,11 @@ export function createCardService(kernel: Kernel) {
 
   async function ofCustomer(customerId: string): Promise<Card[]> {
     const id = parseInput(idSchema, customerId, ['customerId']);
-    const page = await kernel.store.find(cardsCollection, { where: { customerId: id }, orderBy: [{ field: 'issuedAt' }], limit: 1000 });
+    const page = await kernel.store.find(cardsCollection, {
+      where: { customerId: id },
+      orderBy: [{ field: 'issuedAt' }],
+      limit: 1000,
+    });
     return page.rows;
   }
 
@@ -281,9 +391,19 @@ export function createCardService(kernel: Kernel) {
     /** A card by number. Needs `cards.read`. */
     get: kernel.query({ name: 'cards.get', permission: 'cards.read', reads: (card) => [card.customerId], run: get }),
     /** A card and its customer, by number. Needs `cards.read`. */
-    lookup: kernel.query({ name: 'cards.lookup', permission: 'cards.read', reads: (found) => [found.customer?.id], run: lookup }),
+    lookup: kernel.query({
+      name: 'cards.lookup',
+      permission: 'cards.read',
+      reads: (found) => [found.customer?.id],
+      run: lookup,
+    }),
     /** All cards of a customer, oldest first. Needs `cards.read`. */
-    ofCustomer: kernel.query({ name: 'cards.ofCustomer', permission: 'cards.read', reads: (_cards, [customerId]) => [customerId], run: ofCustomer }),
+    ofCustomer: kernel.query({
+      name: 'cards.ofCustomer',
+      permission: 'cards.read',
+      reads: (_cards, [customerId]) => [customerId],
+      run: ofCustomer,
+    }),
   };
 }
 

@@ -31,15 +31,25 @@ export interface ResolveCustomerOptions {
  * The active customer behind an id: `NOT_FOUND` when there is none, `INVALID_STATE` (with `status`)
  * when it is erased or closed, or merged and merges are not followed.
  */
-export async function resolveActiveCustomer(session: StoreSession, id: string, options: ResolveCustomerOptions = {}): Promise<CustomerRow> {
+export async function resolveActiveCustomer(
+  session: StoreSession,
+  id: string,
+  options: ResolveCustomerOptions = {},
+): Promise<CustomerRow> {
   const path = options.path ?? ['customerId'];
   let row = await mustGet(session, customersCollection, id, 'customer', { path });
   if (options.followMerges !== false) {
-    for (let hops = 0; row.status === 'merged' && row.mergedInto && hops < MAX_MERGE_HOPS; hops++) row = await mustGet(session, customersCollection, row.mergedInto, 'customer', { path });
+    for (let hops = 0; row.status === 'merged' && row.mergedInto && hops < MAX_MERGE_HOPS; hops++)
+      row = await mustGet(session, customersCollection, row.mergedInto, 'customer', { path });
   }
   if (row.status !== 'active') {
     const merged = row.mergedInto ? ` (merged into ${row.mergedInto})` : '';
-    throw new InvalidStateError(`customer ${id} is ${row.status}${merged}`, { customerId: id, status: row.status, mergedInto: row.mergedInto, path });
+    throw new InvalidStateError(`customer ${id} is ${row.status}${merged}`, {
+      customerId: id,
+      status: row.status,
+      mergedInto: row.mergedInto,
+      path,
+    });
   }
   return row;
 }
@@ -49,11 +59,17 @@ export type SaleLineRow = RowOf<typeof purchaseLinesCollection>;
 
 /** A sale's lines in line order (a sale holds at most 1,000). */
 export async function saleLines(session: StoreSession, purchaseId: string): Promise<SaleLineRow[]> {
-  return (await session.find(purchaseLinesCollection, { where: { purchaseId }, orderBy: [{ field: 'lineNo' }], limit: 1000 })).rows;
+  return (
+    await session.find(purchaseLinesCollection, { where: { purchaseId }, orderBy: [{ field: 'lineNo' }], limit: 1000 })
+  ).rows;
 }
 
 /** A store's time zone, opening hours and holidays; `NOT_FOUND` naming `path` (default `['storeId']`). */
-export async function storeCalendar(session: StoreSession, storeId: string, path: Array<string | number> = ['storeId']): Promise<StoreSettings> {
+export async function storeCalendar(
+  session: StoreSession,
+  storeId: string,
+  path: Array<string | number> = ['storeId'],
+): Promise<StoreSettings> {
   const store = await mustGet(session, storesCollection, storeId, 'store', { path });
   return { id: store.id, timeZone: store.timeZone, openingHours: store.openingHours, holidays: store.holidays };
 }

@@ -12,11 +12,23 @@ export type CustomerRow = RowOf<typeof customersCollection>;
 /** The flat, kind-specific fields of a customer as one object (what history compares). */
 export type ProfileFields = Record<string, JsonValue>;
 
-const ORG_KEYS = ['legalName', 'tradeName', 'taxId', 'industry', 'region', 'sizeClass', 'contacts', 'supplier'] as const;
+const ORG_KEYS = [
+  'legalName',
+  'tradeName',
+  'taxId',
+  'industry',
+  'region',
+  'sizeClass',
+  'contacts',
+  'supplier',
+] as const;
 
 /** Normalises a name for duplicate search: Unicode NFKC, lower case, no spaces or punctuation. */
 export function nameKey(name: string): string {
-  return name.normalize('NFKC').toLowerCase().replace(/[\s\p{P}\p{S}]/gu, '');
+  return name
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s\p{P}\p{S}]/gu, '');
 }
 
 /** Fields stored in `profile` for a kind (the rest are columns). */
@@ -46,7 +58,11 @@ function lookup(fields: ProfileFields, path: string): unknown {
 }
 
 /** Which expected fields are missing and the resulting score (0-100). */
-export function completenessOf(kind: CustomerKind, fields: ProfileFields, rules: CompletenessRules): { score: number; missing: string[] } {
+export function completenessOf(
+  kind: CustomerKind,
+  fields: ProfileFields,
+  rules: CompletenessRules,
+): { score: number; missing: string[] } {
   const expected = rules[kind];
   const missing = expected.filter((path) => !present(lookup(fields, path)));
   const score = expected.length === 0 ? 100 : Math.round((100 * (expected.length - missing.length)) / expected.length);

@@ -51,23 +51,27 @@ export const consentSchema = z.partialRecord(z.enum(CONSENT_CHANNELS), z.boolean
 export type Consent = z.infer<typeof consentSchema>;
 
 /** A contact person at an organisation or supplier. */
-export const contactSchema = z.object({
-  name: nameSchema,
-  /** Their role, e.g. `purchasing manager`. */
-  role: shortTextSchema,
-  phone: phoneSchema.nullish(),
-  email: emailSchema.nullish(),
-}).strict();
+export const contactSchema = z
+  .object({
+    name: nameSchema,
+    /** Their role, e.g. `purchasing manager`. */
+    role: shortTextSchema,
+    phone: phoneSchema.nullish(),
+    email: emailSchema.nullish(),
+  })
+  .strict();
 /** A contact person. */
 export type Contact = z.infer<typeof contactSchema>;
 
 /** What a supplier supplies and on what terms. */
-export const supplierProfileSchema = z.object({
-  supplierCode: codeSchema.nullish(),
-  /** Product categories supplied. */
-  categories: z.array(shortTextSchema).max(100).default([]),
-  paymentTermsDays: z.number().int().min(0).max(365).nullish(),
-}).strict();
+export const supplierProfileSchema = z
+  .object({
+    supplierCode: codeSchema.nullish(),
+    /** Product categories supplied. */
+    categories: z.array(shortTextSchema).max(100).default([]),
+    paymentTermsDays: z.number().int().min(0).max(365).nullish(),
+  })
+  .strict();
 /** A supplier profile. */
 export type SupplierProfile = z.infer<typeof supplierProfileSchema>;
 
@@ -89,7 +93,13 @@ const commonFields = {
 const organisationFields = {
   legalName: nameSchema,
   tradeName: nameSchema.nullish(),
-  taxId: z.string().trim().min(5).max(30).regex(/^[0-9A-Za-z-]+$/, 'tax ids are letters, digits and -').nullish(),
+  taxId: z
+    .string()
+    .trim()
+    .min(5)
+    .max(30)
+    .regex(/^[0-9A-Za-z-]+$/, 'tax ids are letters, digits and -')
+    .nullish(),
   industry: optionalText,
   region: optionalText,
   sizeClass: z.enum(SIZE_CLASSES).nullish(),
@@ -136,9 +146,53 @@ export type RegisterCustomerInput = z.input<typeof registerCustomerSchema>;
 
 /** Every field `customers.update` may change, by kind. */
 export const UPDATABLE_FIELDS: Record<CustomerKind, readonly string[]> = {
-  individual: ['name', 'gender', 'birthDate', 'homeStoreId', 'phone', 'email', 'address', 'tags', 'consent', 'attributes'],
-  organisation: ['legalName', 'tradeName', 'taxId', 'industry', 'region', 'sizeClass', 'contacts', 'supplier', 'homeStoreId', 'phone', 'email', 'address', 'tags', 'consent', 'attributes'],
-  supplier: ['legalName', 'tradeName', 'taxId', 'industry', 'region', 'sizeClass', 'contacts', 'supplier', 'alsoCustomer', 'homeStoreId', 'phone', 'email', 'address', 'tags', 'consent', 'attributes'],
+  individual: [
+    'name',
+    'gender',
+    'birthDate',
+    'homeStoreId',
+    'phone',
+    'email',
+    'address',
+    'tags',
+    'consent',
+    'attributes',
+  ],
+  organisation: [
+    'legalName',
+    'tradeName',
+    'taxId',
+    'industry',
+    'region',
+    'sizeClass',
+    'contacts',
+    'supplier',
+    'homeStoreId',
+    'phone',
+    'email',
+    'address',
+    'tags',
+    'consent',
+    'attributes',
+  ],
+  supplier: [
+    'legalName',
+    'tradeName',
+    'taxId',
+    'industry',
+    'region',
+    'sizeClass',
+    'contacts',
+    'supplier',
+    'alsoCustomer',
+    'homeStoreId',
+    'phone',
+    'email',
+    'address',
+    'tags',
+    'consent',
+    'attributes',
+  ],
 };
 
 /** Input of `customers.update`: the fields to change (`null` clears an optional one). */

@@ -99,13 +99,17 @@ function loadRow(session: StoreSession, id: string, path: Array<string | number>
   return mustGet(session, customersCollection, id, 'customer', { path });
 }
 
-
-async function requireStore(session: StoreSession, storeId: string | null | undefined, path: Array<string | number>): Promise<void> {
+async function requireStore(
+  session: StoreSession,
+  storeId: string | null | undefined,
+  path: Array<string | number>,
+): Promise<void> {
   if (storeId && !(await session.get(storesCollection, storeId))) throw new NotFoundError('store', storeId, { path });
 }
 
 function checkJson(value: unknown, path: Array<string | number>): void {
-  if (!isValidValue({ kind: 'json', nullable: true }, value)) throw invalid(path, 'not_json', 'attribute values must be plain JSON');
+  if (!isValidValue({ kind: 'json', nullable: true }, value))
+    throw invalid(path, 'not_json', 'attribute values must be plain JSON');
 }
 
 /** Builds the customer service. */
@@ -154,7 +158,14 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
       });
       await writeHistory(ctx, id, diffFields({}, fieldsOfRow(row)));
       ctx.audit({ type: 'customer', id, customerId: id }, { kind });
-      await ctx.addTimeline({ customerId: id, source: 'customers', kind: 'registered', summary: `Registered (${kind})`, storeId: row.homeStoreId, ref: { type: 'customer', id } });
+      await ctx.addTimeline({
+        customerId: id,
+        source: 'customers',
+        kind: 'registered',
+        summary: `Registered (${kind})`,
+        storeId: row.homeStoreId,
+        ref: { type: 'customer', id },
+      });
       await ctx.emit('customer.registered', { customerId: id, kind, homeStoreId: row.homeStoreId }, { customerId: id });
       return toCustomer(row);
     },
@@ -167,12 +178,17 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
     idempotency: 'optional',
     async run(ctx, input) {
       const row = await loadRow(ctx.tx, input.customerId, ['customerId']);
-      if (row.status !== 'active') throw new InvalidStateError(`customer ${row.id} is ${row.status}`, { path: ['customerId'] });
+      if (row.status !== 'active')
+        throw new InvalidStateError(`customer ${row.id} is ${row.status}`, { path: ['customerId'] });
       const kind = row.kind as CustomerKind;
       const allowed = UPDATABLE_FIELDS[kind];
       const issues = Object.keys(input.changes)
         .filter((k) => !allowed.includes(k))
-        .map((k) => ({ path: ['changes', k], code: 'not_for_kind', message: `${k} is not a field of a${kind === 'individual' ? 'n' : ''} ${kind}` }));
+        .map((k) => ({
+          path: ['changes', k],
+          code: 'not_for_kind',
+          message: `${k} is not a field of a${kind === 'individual' ? 'n' : ''} ${kind}`,
+        }));
       if (issues.length) throw new ValidationError(issues);
       const before = fieldsOfRow(row);
       const after: ProfileFields = { ...before };
@@ -188,12 +204,31 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
         { ...columnsOf(kind, after, completeness), ...verifiedPatch, updatedAt: ctx.now },
         input.expectVersion === undefined ? {} : { expectVersion: input.expectVersion },
       );
-      const recorded = input.verified ? [...changes, { field: 'lastVerifiedAt', before: row.lastVerifiedAt?.toISOString() ?? null, after: ctx.now.toISOString() }] : changes;
+      const recorded = input.verified
+        ? [
+            ...changes,
+            {
+              field: 'lastVerifiedAt',
+              before: row.lastVerifiedAt?.toISOString() ?? null,
+              after: ctx.now.toISOString(),
+            },
+          ]
+        : changes;
       await writeHistory(ctx, row.id, recorded);
       ctx.audit({ type: 'customer', id: row.id, customerId: row.id }, { fields: recorded.map((c) => c.field) });
       if (changes.length) {
-        await ctx.addTimeline({ customerId: row.id, source: 'customers', kind: 'profile-updated', summary: `Profile updated: ${changes.map((c) => c.field).join(', ')}`, ref: { type: 'customer', id: row.id } });
-        await ctx.emit('customer.updated', { customerId: row.id, fields: changes.map((c) => c.field) }, { customerId: row.id });
+        await ctx.addTimeline({
+          customerId: row.id,
+          source: 'customers',
+          kind: 'profile-updated',
+          summary: `Profile updated: ${changes.map((c) => c.field).join(', ')}`,
+          ref: { type: 'customer', id: row.id },
+        });
+        await ctx.emit(
+          'customer.updated',
+          { customerId: row.id, fields: changes.map((c) => c.field) },
+          { customerId: row.id },
+        );
       }
       return toCustomer(next);
     },
@@ -206,9 +241,12 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
     idempotency: 'optional',
     async run(ctx, input) {
       const row = await loadRow(ctx.tx, input.customerId, ['customerId']);
-      if (row.status !== 'active') throw new InvalidStateError(`customer ${row.id} is ${row.status}`, { path: ['customerId'] });
+      if (row.status !== 'active')
+        throw new InvalidStateError(`customer ${row.id} is ${row.status}`, { path: ['customerId'] });
       const next = await ctx.tx.update(customersCollection, row.id, { lastVerifiedAt: ctx.now, updatedAt: ctx.now });
-      await writeHistory(ctx, row.id, [{ field: 'lastVerifiedAt', before: row.lastVerifiedAt?.toISOString() ?? null, after: ctx.now.toISOString() }]);
+      await writeHistory(ctx, row.id, [
+        { field: 'lastVerifiedAt', before: row.lastVerifiedAt?.toISOString() ?? null, after: ctx.now.toISOString() },
+      ]);
       ctx.audit({ type: 'customer', id: row.id, customerId: row.id });
       await ctx.emit('customer.verified', { customerId: row.id }, { customerId: row.id });
       return toCustomer(next);
@@ -222,9 +260,17 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
       reason: shortTextSchema,
     })
     .strict()
-    .refine((v) => v.survivorId !== v.mergedId, { path: ['mergedId'], message: 'a customer cannot be merged into itself' });
+    .refine((v) => v.survivorId !== v.mergedId, {
+      path: ['mergedId'],
+      message: 'a customer cannot be merged into itself',
+    });
 
-  async function moveRows(tx: TransactionSession, from: string, to: string, skip: ReadonlySet<string>): Promise<Record<string, number>> {
+  async function moveRows(
+    tx: TransactionSession,
+    from: string,
+    to: string,
+    skip: ReadonlySet<string>,
+  ): Promise<Record<string, number>> {
     const moved: Record<string, number> = {};
     for (const collection of kernel.collections) {
       const key = collection.customerKey;
@@ -252,14 +298,24 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
     async run(ctx, input) {
       const survivor = await loadRow(ctx.tx, input.survivorId, ['survivorId']);
       const merged = await loadRow(ctx.tx, input.mergedId, ['mergedId']);
-      for (const [row, path] of [[survivor, 'survivorId'], [merged, 'mergedId']] as const) {
-        if (row.status !== 'active') throw new InvalidStateError(`customer ${row.id} is ${row.status}`, { path: [path] });
+      for (const [row, path] of [
+        [survivor, 'survivorId'],
+        [merged, 'mergedId'],
+      ] as const) {
+        if (row.status !== 'active')
+          throw new InvalidStateError(`customer ${row.id} is ${row.status}`, { path: [path] });
       }
-      if (survivor.kind !== merged.kind) throw invalid(['mergedId'], 'kind_mismatch', `cannot merge a${merged.kind === 'individual' ? 'n' : ''} ${merged.kind} into a${survivor.kind === 'individual' ? 'n' : ''} ${survivor.kind}`);
+      if (survivor.kind !== merged.kind)
+        throw invalid(
+          ['mergedId'],
+          'kind_mismatch',
+          `cannot merge a${merged.kind === 'individual' ? 'n' : ''} ${merged.kind} into a${survivor.kind === 'individual' ? 'n' : ''} ${survivor.kind}`,
+        );
       const handled = new Set<string>();
       for (const instance of settings.modules()) {
         if (!instance.mergeCustomer) continue;
-        for (const name of await instance.mergeCustomer(ctx, { survivorId: survivor.id, mergedId: merged.id })) handled.add(name);
+        for (const name of await instance.mergeCustomer(ctx, { survivorId: survivor.id, mergedId: merged.id }))
+          handled.add(name);
       }
       const moved = await moveRows(ctx.tx, merged.id, survivor.id, handled);
       // The survivor keeps its own values and takes the merged record's where it has none.
@@ -269,13 +325,25 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
       for (const [k, v] of Object.entries(other)) {
         const mine = after[k];
         if (k === 'tags') after[k] = [...new Set([...(mine as string[]), ...(v as string[])])];
-        else if (k === 'consent' || k === 'attributes') after[k] = { ...(v as Record<string, JsonValue>), ...(mine as Record<string, JsonValue>) };
+        else if (k === 'consent' || k === 'attributes')
+          after[k] = { ...(v as Record<string, JsonValue>), ...(mine as Record<string, JsonValue>) };
         else if (mine === null || mine === undefined || (Array.isArray(mine) && mine.length === 0)) after[k] = v;
       }
       const changes = diffFields(before, after);
-      const lastVerifiedAt = [survivor.lastVerifiedAt, merged.lastVerifiedAt].filter((d): d is Date => d !== null).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
-      await ctx.tx.update(customersCollection, survivor.id, { ...columnsOf(survivor.kind as CustomerKind, after, completeness), lastVerifiedAt, updatedAt: ctx.now });
-      await ctx.tx.update(customersCollection, merged.id, { status: 'merged', mergedInto: survivor.id, updatedAt: ctx.now });
+      const lastVerifiedAt =
+        [survivor.lastVerifiedAt, merged.lastVerifiedAt]
+          .filter((d): d is Date => d !== null)
+          .sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
+      await ctx.tx.update(customersCollection, survivor.id, {
+        ...columnsOf(survivor.kind as CustomerKind, after, completeness),
+        lastVerifiedAt,
+        updatedAt: ctx.now,
+      });
+      await ctx.tx.update(customersCollection, merged.id, {
+        status: 'merged',
+        mergedInto: survivor.id,
+        updatedAt: ctx.now,
+      });
       await writeHistory(ctx, survivor.id, [...changes, { field: 'mergedFrom', before: null, after: merged.id }]);
       const record = await ctx.tx.insert(customerMergesCollection, {
         id: ctx.id('mrg'),
@@ -287,7 +355,13 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
         moved,
       });
       ctx.audit({ type: 'customer', id: survivor.id, customerId: survivor.id }, { mergedId: merged.id, moved });
-      await ctx.addTimeline({ customerId: survivor.id, source: 'customers', kind: 'merged', summary: `Merged duplicate record ${merged.id}`, ref: { type: 'merge', id: record.id } });
+      await ctx.addTimeline({
+        customerId: survivor.id,
+        source: 'customers',
+        kind: 'merged',
+        summary: `Merged duplicate record ${merged.id}`,
+        ref: { type: 'merge', id: record.id },
+      });
       await ctx.emit('customer.merged', { survivorId: survivor.id, mergedId: merged.id }, { customerId: survivor.id });
       return record as MergeRecord;
     },
@@ -316,7 +390,10 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
     await loadRow(kernel.store, id, ['customerId']);
     const result: Page<HistoryEntry> = await kernel.store.find(customerHistoryCollection, {
       where: { customerId: id },
-      orderBy: [{ field: 'at', direction: 'desc' }, { field: 'id', direction: 'desc' }],
+      orderBy: [
+        { field: 'at', direction: 'desc' },
+        { field: 'id', direction: 'desc' },
+      ],
       limit: p.limit,
       after: p.after ?? null,
     });
@@ -354,7 +431,8 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
         items.push({
           customer: toCustomer(row),
           missing: row.missing,
-          daysSinceVerified: row.lastVerifiedAt === null ? null : Math.floor((now - row.lastVerifiedAt.getTime()) / DAY),
+          daysSinceVerified:
+            row.lastVerifiedAt === null ? null : Math.floor((now - row.lastVerifiedAt.getTime()) / DAY),
         });
         if (items.length === q.limit) {
           // The scan orders by id only, so the cursor after this row is its id's keyset position.
@@ -370,13 +448,24 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
     const id = parseInput(idSchema, customerId, ['customerId']);
     const row = await loadRow(kernel.store, id, ['customerId']);
     const candidates = new Map<string, CustomerRow>();
-    const add = (rows: CustomerRow[]) => rows.forEach((r) => r.id !== row.id && r.status === 'active' && candidates.set(r.id, r));
-    if (row.phone) add((await kernel.store.find(customersCollection, { where: { phone: row.phone }, limit: 200 })).rows);
-    if (row.email) add((await kernel.store.find(customersCollection, { where: { email: row.email }, limit: 200 })).rows);
-    if (row.taxId) add((await kernel.store.find(customersCollection, { where: { taxId: row.taxId }, limit: 200 })).rows);
+    const add = (rows: CustomerRow[]) =>
+      rows.forEach((r) => r.id !== row.id && r.status === 'active' && candidates.set(r.id, r));
+    if (row.phone)
+      add((await kernel.store.find(customersCollection, { where: { phone: row.phone }, limit: 200 })).rows);
+    if (row.email)
+      add((await kernel.store.find(customersCollection, { where: { email: row.email }, limit: 200 })).rows);
+    if (row.taxId)
+      add((await kernel.store.find(customersCollection, { where: { taxId: row.taxId }, limit: 200 })).rows);
     const first = [...row.nameKey][0];
     if (row.homeStoreId && first) {
-      add((await kernel.store.find(customersCollection, { where: { homeStoreId: row.homeStoreId, nameKey: { startsWith: first } }, limit: 1000 })).rows);
+      add(
+        (
+          await kernel.store.find(customersCollection, {
+            where: { homeStoreId: row.homeStoreId, nameKey: { startsWith: first } },
+            limit: 1000,
+          })
+        ).rows,
+      );
     }
     const out: DuplicateMatch[] = [];
     for (const c of candidates.values()) {
@@ -410,7 +499,9 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
       const key = a.id < b.id ? `${a.id} ${b.id}` : `${b.id} ${a.id}`;
       if (pairs.has(key)) return;
       const reasons = duplicateReasons(a, b);
-      if (reasons.length) pairs.set(key, { a: a.id < b.id ? a.id : b.id, b: a.id < b.id ? b.id : a.id, reasons });
+      // Ids are strings: the pair is kept in id order.
+      const [first, second] = a.id < b.id ? [a.id, b.id] : [b.id, a.id];
+      if (reasons.length) pairs.set(key, { a: first, b: second, reasons });
     };
     for await (const row of scan(kernel.store, customersCollection, { where })) {
       const keys: string[] = [];
@@ -431,11 +522,16 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
     return [...pairs.values()].slice(0, q.limit);
   }
 
-  async function listMerges(input: { customerId?: string } & z.input<typeof pageSchema> = {}): Promise<ResultPage<MergeRecord>> {
+  async function listMerges(
+    input: { customerId?: string } & z.input<typeof pageSchema> = {},
+  ): Promise<ResultPage<MergeRecord>> {
     const q = parseInput(pageSchema.extend({ customerId: idSchema.optional() }).strict(), input);
     const page = await kernel.store.find(customerMergesCollection, {
       where: q.customerId ? { survivorId: q.customerId } : {},
-      orderBy: [{ field: 'at', direction: 'desc' }, { field: 'id', direction: 'desc' }],
+      orderBy: [
+        { field: 'at', direction: 'desc' },
+        { field: 'id', direction: 'desc' },
+      ],
       limit: q.limit,
       after: q.after ?? null,
     });
@@ -454,17 +550,47 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
     /** A customer by id (merged records are returned as they are; see `mergedInto`). Needs `customers.read`. */
     get: kernel.query({ name: 'customers.get', permission: 'customers.read', reads: (c) => [c.id], run: get }),
     /** Active customers by phone, email, name prefix, home store or kind. Needs `customers.read`. */
-    search: kernel.query({ name: 'customers.search', permission: 'customers.read', reads: (page) => page.items.map((c) => c.id), run: search }),
+    search: kernel.query({
+      name: 'customers.search',
+      permission: 'customers.read',
+      reads: (page) => page.items.map((c) => c.id),
+      run: search,
+    }),
     /** The profile history of a customer, newest first. Needs `customers.read`. */
-    history: kernel.query({ name: 'customers.history', permission: 'customers.read', reads: (_page, [customerId]) => [customerId], run: history }),
+    history: kernel.query({
+      name: 'customers.history',
+      permission: 'customers.read',
+      reads: (_page, [customerId]) => [customerId],
+      run: history,
+    }),
     /** Files that are incomplete or not verified for N days. Needs `customers.read`. */
-    needingReview: kernel.query({ name: 'customers.needingReview', permission: 'customers.read', reads: (page) => page.items.map((i) => i.customer.id), run: needingReview }),
+    needingReview: kernel.query({
+      name: 'customers.needingReview',
+      permission: 'customers.read',
+      reads: (page) => page.items.map((i) => i.customer.id),
+      run: needingReview,
+    }),
     /** Likely duplicates of one customer. Needs `customers.read`. */
-    duplicatesOf: kernel.query({ name: 'customers.duplicatesOf', permission: 'customers.read', reads: (matches, [customerId]) => [customerId, ...matches.map((m) => m.customer.id)], run: duplicatesOf }),
+    duplicatesOf: kernel.query({
+      name: 'customers.duplicatesOf',
+      permission: 'customers.read',
+      reads: (matches, [customerId]) => [customerId, ...matches.map((m) => m.customer.id)],
+      run: duplicatesOf,
+    }),
     /** Likely duplicate pairs across the customer base (or one store). Needs `customers.read`. */
-    findDuplicates: kernel.query({ name: 'customers.findDuplicates', permission: 'customers.read', reads: (pairs) => pairs.flatMap((p) => [p.a, p.b]), run: findDuplicates }),
+    findDuplicates: kernel.query({
+      name: 'customers.findDuplicates',
+      permission: 'customers.read',
+      reads: (pairs) => pairs.flatMap((p) => [p.a, p.b]),
+      run: findDuplicates,
+    }),
     /** Audited merges, newest first (of one survivor, or all). Needs `customers.read`. */
-    listMerges: kernel.query({ name: 'customers.listMerges', permission: 'customers.read', reads: (page) => page.items.flatMap((m) => [m.survivorId, m.mergedId]), run: listMerges }),
+    listMerges: kernel.query({
+      name: 'customers.listMerges',
+      permission: 'customers.read',
+      reads: (page) => page.items.flatMap((m) => [m.survivorId, m.mergedId]),
+      run: listMerges,
+    }),
   };
 }
 

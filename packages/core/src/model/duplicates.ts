@@ -50,6 +50,7 @@ export function duplicateReasons(a: DuplicateFacts, b: DuplicateFacts): Duplicat
   if (a.phone && a.phone === b.phone) reasons.push('same-phone');
   if (a.email && a.email === b.email) reasons.push('same-email');
   if (a.taxId && a.taxId === b.taxId) reasons.push('same-tax-id');
-  if (a.homeStoreId !== null && a.homeStoreId === b.homeStoreId && similarNames(a.nameKey, b.nameKey)) reasons.push('similar-name');
+  if (a.homeStoreId !== null && a.homeStoreId === b.homeStoreId && similarNames(a.nameKey, b.nameKey))
+    reasons.push('similar-name');
   return reasons;
 }

@@ -53,7 +53,10 @@ export const logInteractionSchema = z
     at: instantSchema.optional(),
     storeId: codeSchema.optional(),
     /** A related record, e.g. `{ type: 'purchase', id }`. */
-    related: z.object({ type: z.string().regex(/^[a-z][a-z-]{0,39}$/), id: idSchema }).strict().optional(),
+    related: z
+      .object({ type: z.string().regex(/^[a-z][a-z-]{0,39}$/), id: idSchema })
+      .strict()
+      .optional(),
   })
   .strict();
 /** Input of `interactions.log`. */
@@ -76,7 +79,8 @@ export function createInteractionService(kernel: Kernel) {
     idempotency: 'optional',
     async run(ctx, input) {
       const customer = await resolveActiveCustomer(ctx.tx, input.customerId, { path: ['customerId'] });
-      if (input.storeId && !(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
+      if (input.storeId && !(await ctx.tx.get(storesCollection, input.storeId)))
+        throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
       const storeId = input.storeId ?? (ctx.actor.kind === 'staff' ? ctx.actor.storeId : null);
       const row = await ctx.tx.insert(interactionsCollection, {
         id: ctx.id('int'),
@@ -101,7 +105,11 @@ export function createInteractionService(kernel: Kernel) {
         storeId,
         ref: { type: 'interaction', id: row.id },
       });
-      await ctx.emit('interaction.logged', { interactionId: row.id, customerId: customer.id, channel: row.channel, kind: row.kind }, { customerId: customer.id });
+      await ctx.emit(
+        'interaction.logged',
+        { interactionId: row.id, customerId: customer.id, channel: row.channel, kind: row.kind },
+        { customerId: customer.id },
+      );
       return row;
     },
   });
@@ -111,7 +119,10 @@ export function createInteractionService(kernel: Kernel) {
     const q = parseInput(pageSchema, page);
     const result = await kernel.store.find(interactionsCollection, {
       where: { customerId: id },
-      orderBy: [{ field: 'at', direction: 'desc' }, { field: 'id', direction: 'desc' }],
+      orderBy: [
+        { field: 'at', direction: 'desc' },
+        { field: 'id', direction: 'desc' },
+      ],
       limit: q.limit,
       after: q.after ?? null,
     });
@@ -122,13 +133,20 @@ export function createInteractionService(kernel: Kernel) {
    * Everything that happened to a customer, from every module, newest first, paged. Entries of a
    * merged record moved to the survivor with the merge.
    */
-  async function timeline(customerId: string, query: z.input<typeof timelineQuerySchema> = {}): Promise<ResultPage<TimelineEntry>> {
+  async function timeline(
+    customerId: string,
+    query: z.input<typeof timelineQuerySchema> = {},
+  ): Promise<ResultPage<TimelineEntry>> {
     const id = parseInput(idSchema, customerId, ['customerId']);
     const q = parseInput(timelineQuerySchema, query);
-    if (!(await kernel.store.get(customersCollection, id))) throw new NotFoundError('customer', id, { path: ['customerId'] });
+    if (!(await kernel.store.get(customersCollection, id)))
+      throw new NotFoundError('customer', id, { path: ['customerId'] });
     const result = await kernel.store.find(timelineCollection, {
       where: { customerId: id, ...(q.sources ? { source: { in: q.sources } } : {}) },
-      orderBy: [{ field: 'at', direction: 'desc' }, { field: 'id', direction: 'desc' }],
+      orderBy: [
+        { field: 'at', direction: 'desc' },
+        { field: 'id', direction: 'desc' },
+      ],
       limit: q.limit,
       after: q.after ?? null,
     });
@@ -137,7 +155,17 @@ export function createInteractionService(kernel: Kernel) {
 
   return {
     log,
-    list: kernel.query({ name: 'interactions.list', permission: 'customers.read', reads: (_page, [customerId]) => [customerId], run: list }),
-    timeline: kernel.query({ name: 'timeline', permission: 'customers.read', reads: (_page, [customerId]) => [customerId], run: timeline }),
+    list: kernel.query({
+      name: 'interactions.list',
+      permission: 'customers.read',
+      reads: (_page, [customerId]) => [customerId],
+      run: list,
+    }),
+    timeline: kernel.query({
+      name: 'timeline',
+      permission: 'customers.read',
+      reads: (_page, [customerId]) => [customerId],
+      run: timeline,
+    }),
   };
 }

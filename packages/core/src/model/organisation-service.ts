@@ -17,7 +17,9 @@ export type Role = RowOf<typeof rolesCollection>;
 /** A member of staff. */
 export type StaffMember = RowOf<typeof staffCollection>;
 
-const permissionSchema = z.string().regex(/^(\*|[a-z][a-z-]*(\.[a-z*][a-z-]*)*)$/, 'permissions look like area.action, area.* or *');
+const permissionSchema = z
+  .string()
+  .regex(/^(\*|[a-z][a-z-]*(\.[a-z*][a-z-]*)*)$/, 'permissions look like area.action, area.* or *');
 
 /** Input of `stores.create`. */
 export const createStoreSchema = z
@@ -49,10 +51,15 @@ export const defineRoleSchema = z
   .strict();
 
 /** Input of `staff.add`. */
-export const addStaffSchema = z.object({ id: codeSchema, name: shortTextSchema, storeId: codeSchema, roleId: codeSchema }).strict();
+export const addStaffSchema = z
+  .object({ id: codeSchema, name: shortTextSchema, storeId: codeSchema, roleId: codeSchema })
+  .strict();
 
 /** Builds the organisation service. `modules` check a store's settings before it is written. */
-export function createOrganisationService(kernel: Kernel, settings: { modules: () => ReadonlyArray<ModuleInstance<unknown>> } = { modules: () => [] }) {
+export function createOrganisationService(
+  kernel: Kernel,
+  settings: { modules: () => ReadonlyArray<ModuleInstance<unknown>> } = { modules: () => [] },
+) {
   /** Refuses a store whose settings a module cannot work with (its time limits, say), naming why. */
   function checkWithModules(store: StoreSettings, now: Date): void {
     const issues = settings.modules().flatMap((m) => m.checkStore?.(store, now) ?? []);
@@ -65,7 +72,8 @@ export function createOrganisationService(kernel: Kernel, settings: { modules: (
     permission: 'stores.manage',
     idempotency: 'optional',
     async run(ctx, input) {
-      if (await ctx.tx.get(storesCollection, input.id)) throw new ConflictError('primary-key', `store ${input.id} already exists`, { path: ['id'] });
+      if (await ctx.tx.get(storesCollection, input.id))
+        throw new ConflictError('primary-key', `store ${input.id} already exists`, { path: ['id'] });
       checkWithModules(input, ctx.now);
       const row = await ctx.tx.insert(storesCollection, { ...input, active: true, createdAt: ctx.now });
       ctx.audit({ type: 'store', id: row.id });
@@ -97,9 +105,28 @@ export function createOrganisationService(kernel: Kernel, settings: { modules: (
     async run(ctx, input) {
       const existing = await ctx.tx.get(rolesCollection, input.id);
       const row = existing
-        ? await ctx.tx.update(rolesCollection, input.id, { name: input.name, permissions: input.permissions, limits: input.limits, dailyLimits: input.dailyLimits ?? null })
-        : await ctx.tx.insert(rolesCollection, { id: input.id, name: input.name, permissions: input.permissions, limits: input.limits, dailyLimits: input.dailyLimits ?? null, createdAt: ctx.now });
-      ctx.audit({ type: 'role', id: row.id }, { permissions: row.permissions, limits: row.limits, ...(row.dailyLimits ? { dailyLimits: row.dailyLimits } : {}) });
+        ? await ctx.tx.update(rolesCollection, input.id, {
+            name: input.name,
+            permissions: input.permissions,
+            limits: input.limits,
+            dailyLimits: input.dailyLimits ?? null,
+          })
+        : await ctx.tx.insert(rolesCollection, {
+            id: input.id,
+            name: input.name,
+            permissions: input.permissions,
+            limits: input.limits,
+            dailyLimits: input.dailyLimits ?? null,
+            createdAt: ctx.now,
+          });
+      ctx.audit(
+        { type: 'role', id: row.id },
+        {
+          permissions: row.permissions,
+          limits: row.limits,
+          ...(row.dailyLimits ? { dailyLimits: row.dailyLimits } : {}),
+        },
+      );
       return row;
     },
   });
@@ -110,9 +137,12 @@ export function createOrganisationService(kernel: Kernel, settings: { modules: (
     permission: 'staff.manage',
     idempotency: 'optional',
     async run(ctx, input) {
-      if (!(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
-      if (!(await ctx.tx.get(rolesCollection, input.roleId))) throw new NotFoundError('role', input.roleId, { path: ['roleId'] });
-      if (await ctx.tx.get(staffCollection, input.id)) throw new ConflictError('primary-key', `staff ${input.id} already exists`, { path: ['id'] });
+      if (!(await ctx.tx.get(storesCollection, input.storeId)))
+        throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
+      if (!(await ctx.tx.get(rolesCollection, input.roleId)))
+        throw new NotFoundError('role', input.roleId, { path: ['roleId'] });
+      if (await ctx.tx.get(staffCollection, input.id))
+        throw new ConflictError('primary-key', `staff ${input.id} already exists`, { path: ['id'] });
       const row = await ctx.tx.insert(staffCollection, { ...input, active: true, createdAt: ctx.now });
       ctx.audit({ type: 'staff', id: row.id }, { storeId: row.storeId, roleId: row.roleId });
       return row;
@@ -125,9 +155,14 @@ export function createOrganisationService(kernel: Kernel, settings: { modules: (
     permission: 'staff.manage',
     idempotency: 'optional',
     async run(ctx, input) {
-      if (!(await ctx.tx.get(staffCollection, input.staffId))) throw new NotFoundError('staff', input.staffId, { path: ['staffId'] });
-      if (input.roleId && !(await ctx.tx.get(rolesCollection, input.roleId))) throw new NotFoundError('role', input.roleId, { path: ['roleId'] });
-      const row = await ctx.tx.update(staffCollection, input.staffId, { active: input.active, ...(input.roleId ? { roleId: input.roleId } : {}) });
+      if (!(await ctx.tx.get(staffCollection, input.staffId)))
+        throw new NotFoundError('staff', input.staffId, { path: ['staffId'] });
+      if (input.roleId && !(await ctx.tx.get(rolesCollection, input.roleId)))
+        throw new NotFoundError('role', input.roleId, { path: ['roleId'] });
+      const row = await ctx.tx.update(staffCollection, input.staffId, {
+        active: input.active,
+        ...(input.roleId ? { roleId: input.roleId } : {}),
+      });
       ctx.audit({ type: 'staff', id: row.id }, { active: row.active, roleId: row.roleId });
       return row;
     },
@@ -139,9 +174,15 @@ export function createOrganisationService(kernel: Kernel, settings: { modules: (
     return row;
   }
 
-  async function listStores(input: z.input<typeof pageSchema> & { region?: string } = {}): Promise<ResultPage<RetailStore>> {
+  async function listStores(
+    input: z.input<typeof pageSchema> & { region?: string } = {},
+  ): Promise<ResultPage<RetailStore>> {
     const q = parseInput(pageSchema.extend({ region: shortTextSchema.optional() }).strict(), input);
-    const page = await kernel.store.find(storesCollection, { where: q.region ? { region: q.region } : {}, limit: q.limit, after: q.after ?? null });
+    const page = await kernel.store.find(storesCollection, {
+      where: q.region ? { region: q.region } : {},
+      limit: q.limit,
+      after: q.after ?? null,
+    });
     return { items: page.rows, next: page.next };
   }
 
@@ -156,9 +197,15 @@ export function createOrganisationService(kernel: Kernel, settings: { modules: (
     return row;
   }
 
-  async function listStaff(input: z.input<typeof pageSchema> & { storeId?: string } = {}): Promise<ResultPage<StaffMember>> {
+  async function listStaff(
+    input: z.input<typeof pageSchema> & { storeId?: string } = {},
+  ): Promise<ResultPage<StaffMember>> {
     const q = parseInput(pageSchema.extend({ storeId: codeSchema.optional() }).strict(), input);
-    const page = await kernel.store.find(staffCollection, { where: q.storeId ? { storeId: q.storeId } : {}, limit: q.limit, after: q.after ?? null });
+    const page = await kernel.store.find(staffCollection, {
+      where: q.storeId ? { storeId: q.storeId } : {},
+      limit: q.limit,
+      after: q.after ?? null,
+    });
     return { items: page.rows, next: page.next };
   }
 
@@ -169,7 +216,11 @@ export function createOrganisationService(kernel: Kernel, settings: { modules: (
   }
 
   /** Whether an actor may settle `amount` of `action` alone, and their limit. */
-  async function authorityFor(actor: Actor, action: string, amount: number): Promise<{ allowed: boolean; limit: number }> {
+  async function authorityFor(
+    actor: Actor,
+    action: string,
+    amount: number,
+  ): Promise<{ allowed: boolean; limit: number }> {
     const a = parseInput(z.string().regex(/^[a-z][a-z-]*$/), action, ['action']);
     const n = parseInput(minorUnitsSchema, amount, ['amount']);
     const resolved = await kernel.resolveActor(actor);

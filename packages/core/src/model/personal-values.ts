@@ -25,7 +25,7 @@ const PHONE_SHAPE = /^\+?[\d\s\-.()\u00a0]+$/;
 const DATE_SHAPE = /^\d{4}[-./]\d{1,2}[-./]\d{1,2}$/;
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-function escape(text: string): string {
+function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
@@ -75,11 +75,11 @@ function phonePattern(phone: string): string {
 
 /** An email as written (any case), not as the tail or head of a longer address. */
 function emailPattern(email: string): string {
-  return `(?<![\\w.%+-])${escape(email.trim())}(?![\\w-]|\\.\\w)`;
+  return `(?<![\\w.%+-])${escapeRegex(email.trim())}(?![\\w-]|\\.\\w)`;
 }
 
 function textPattern(text: string): string {
-  const p = escape(text);
+  const p = escapeRegex(text);
   return `${/^\d/.test(text) ? '(?<!\\d)' : ''}${p}${/\d$/.test(text) ? '(?!\\d)' : ''}`;
 }
 
@@ -95,7 +95,9 @@ export interface PersonalValueMatcher {
 
 /** Builds a matcher for a person's values (see the module's notes for what counts as a mention). */
 export function personalValueMatcher(values: Iterable<string>): PersonalValueMatcher {
-  const kept = [...new Set([...values].map((v) => v.trim()).filter((v) => [...v].length >= 2))].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+  const kept = [...new Set([...values].map((v) => v.trim()).filter((v) => [...v].length >= 2))].sort(
+    (a, b) => b.length - a.length || (a < b ? -1 : 1),
+  );
   const patterns = kept.map((v) => {
     const kind = personalValueKind(v);
     if (kind === 'email') return emailPattern(v);

@@ -3,12 +3,19 @@
  * purchases and ledgers stay, keyed by the bare customer id, so totals and balances still add up.
  */
 import { z } from 'zod';
-import { InvalidStateError, NotFoundError } from '../errors.js';
+import { InvalidStateError } from '../errors.js';
 import { ERASED_RESULT } from '../runtime/kernel.js';
 import type { Kernel } from '../runtime/module.js';
 import { scan } from '../store/bulk.js';
 import type { TransactionSession } from '../store/port.js';
-import { privacyClassOf, type AnyRow, type CollectionSpec, type FieldErasure, type FieldSpec, type JsonValue } from '../store/schema.js';
+import {
+  privacyClassOf,
+  type AnyRow,
+  type CollectionSpec,
+  type FieldErasure,
+  type FieldSpec,
+  type JsonValue,
+} from '../store/schema.js';
 import { idSchema, shortTextSchema } from '../validation.js';
 import { customerHistoryCollection, customersCollection } from './customer-collections.js';
 import { personalValueKind, personalValueMatcher, type PersonalValueMatcher } from './personal-values.js';
@@ -48,13 +55,17 @@ function texts(value: unknown, out: Set<string>): void {
  * person); returns the new value and whether it changed. `values` is a matcher, or values found as
  * written (see `personalValueMatcher` for how phones and emails are found in any formatting).
  */
-export function scrubJson(value: JsonValue, values: PersonalValueMatcher | readonly string[]): { value: JsonValue; changed: boolean } {
+export function scrubJson(
+  value: JsonValue,
+  values: PersonalValueMatcher | readonly string[],
+): { value: JsonValue; changed: boolean } {
   const matcher = Array.isArray(values) ? personalValueMatcher(values) : (values as PersonalValueMatcher);
   return scrubWith(value, matcher);
 }
 
 function scrubWith(value: JsonValue, matcher: PersonalValueMatcher): { value: JsonValue; changed: boolean } {
-  if (typeof value === 'string') return matcher.mentions(value) ? { value: ERASED, changed: true } : { value, changed: false };
+  if (typeof value === 'string')
+    return matcher.mentions(value) ? { value: ERASED, changed: true } : { value, changed: false };
   if (Array.isArray(value)) {
     let changed = false;
     const out = value.map((v) => {
@@ -92,7 +103,15 @@ function wiped(spec: FieldSpec, current: unknown): unknown {
 /** The keys of a customer's profile that hold codes, not values that identify the person. */
 const PROFILE_CODES = new Set(['gender', 'supplier', 'alsoCustomer', 'verified']);
 /** Customer fields whose before and after in the record's history are the person's values. */
-const HISTORY_FIELDS = new Set([...customersCollection.personal, 'name', 'birthDate', 'address', 'legalName', 'tradeName', 'contacts']);
+const HISTORY_FIELDS = new Set([
+  ...customersCollection.personal,
+  'name',
+  'birthDate',
+  'address',
+  'legalName',
+  'tradeName',
+  'contacts',
+]);
 
 /**
  * Every value the person gave us: the personal fields of their customer records and the history of
@@ -100,7 +119,11 @@ const HISTORY_FIELDS = new Set([...customersCollection.personal, 'name', 'birthD
  * phone and email). Personal free text elsewhere (an interaction's summary) is cleared itself; of it
  * only a text that is a phone or an email counts as a value.
  */
-async function personalValues(tx: TransactionSession, collections: readonly CollectionSpec[], ids: readonly string[]): Promise<PersonalValueMatcher> {
+async function personalValues(
+  tx: TransactionSession,
+  collections: readonly CollectionSpec[],
+  ids: readonly string[],
+): Promise<PersonalValueMatcher> {
   const found = new Set<string>();
   for (const id of ids) {
     const row = await tx.get(customersCollection, id);
@@ -108,7 +131,8 @@ async function personalValues(tx: TransactionSession, collections: readonly Coll
       for (const f of customersCollection.personal) {
         const value = row[f as keyof typeof row];
         if (f === 'profile') {
-          for (const [k, v] of Object.entries(value as Record<string, JsonValue>)) if (!PROFILE_CODES.has(k)) texts(v, found);
+          for (const [k, v] of Object.entries(value as Record<string, JsonValue>))
+            if (!PROFILE_CODES.has(k)) texts(v, found);
         } else texts(value, found);
       }
     }
@@ -137,16 +161,33 @@ async function personalValues(tx: TransactionSession, collections: readonly Coll
 }
 
 /** The patch that erases one row: `fields` cleared (personal) or scrubbed, by the collection's eraser where it has one. */
-async function erasurePatch(tx: TransactionSession, c: CollectionSpec, row: AnyRow, fields: ReadonlyArray<{ name: string; cls: string }>, matcher: PersonalValueMatcher): Promise<AnyRow> {
+async function erasurePatch(
+  tx: TransactionSession,
+  c: CollectionSpec,
+  row: AnyRow,
+  fields: ReadonlyArray<{ name: string; cls: string }>,
+  matcher: PersonalValueMatcher,
+): Promise<AnyRow> {
   const patch: AnyRow = {};
-  const erasure: FieldErasure = { mentions: (text) => matcher.mentions(text), scrub: (value) => scrubWith(value, matcher).value, row, session: tx };
+  const erasure: FieldErasure = {
+    mentions: (text) => matcher.mentions(text),
+    scrub: (value) => scrubWith(value, matcher).value,
+    row,
+    session: tx,
+  };
   for (const { name, cls } of fields) {
     const current = row[name];
     const eraser = c.erase?.[name];
     let next: unknown;
-    if (eraser) next = current === null || current === undefined ? current : await eraser(current as JsonValue, erasure);
+    if (eraser)
+      next = current === null || current === undefined ? current : await eraser(current as JsonValue, erasure);
     else if (cls === 'personal') next = wiped(c.fields[name]!, current);
-    else if (current === null || current === undefined || (typeof current !== 'string' && c.fields[name]!.kind !== 'json')) continue;
+    else if (
+      current === null ||
+      current === undefined ||
+      (typeof current !== 'string' && c.fields[name]!.kind !== 'json')
+    )
+      continue;
     else next = scrubWith(current as JsonValue, matcher).value;
     if (JSON.stringify(next) !== JSON.stringify(current)) patch[name] = next;
   }
@@ -157,7 +198,13 @@ async function erasurePatch(tx: TransactionSession, c: CollectionSpec, row: AnyR
  * Erases the rows of the person (`ids`) in every collection, and what mentions them in the free text
  * of rows that belong to nobody; returns the rows changed per collection.
  */
-async function eraseRows(tx: TransactionSession, collections: readonly CollectionSpec[], ids: readonly string[], matcher: PersonalValueMatcher, now: Date): Promise<Record<string, number>> {
+async function eraseRows(
+  tx: TransactionSession,
+  collections: readonly CollectionSpec[],
+  ids: readonly string[],
+  matcher: PersonalValueMatcher,
+  now: Date,
+): Promise<Record<string, number>> {
   const changed: Record<string, number> = {};
   for (const c of collections) {
     const fields = Object.keys(c.fields).map((f) => ({ name: f, cls: privacyClassOf(c, f) }));
@@ -169,9 +216,18 @@ async function eraseRows(tx: TransactionSession, collections: readonly Collectio
       for (const id of ids) {
         for await (const row of scan(tx, c, { where: { [c.customerKey]: id } })) {
           const patch = await erasurePatch(tx, c, row as AnyRow, erased, matcher);
-          if (c.name === 'idempotency_keys' && (row as AnyRow)['result'] !== ERASED_RESULT) patch['result'] = ERASED_RESULT;
+          if (c.name === 'idempotency_keys' && (row as AnyRow)['result'] !== ERASED_RESULT)
+            patch['result'] = ERASED_RESULT;
           // A record merged into the person's stays merged (it points at them); the person's own becomes erased.
-          if (c.name === customersCollection.name) Object.assign(patch, { nameKey: '', ...((row as AnyRow)['status'] === 'merged' ? {} : { status: 'erased' }), missing: [], completeness: 0, lastVerifiedAt: null, updatedAt: now });
+          if (c.name === customersCollection.name)
+            Object.assign(patch, {
+              nameKey: '',
+              ...((row as AnyRow)['status'] === 'merged' ? {} : { status: 'erased' }),
+              missing: [],
+              completeness: 0,
+              lastVerifiedAt: null,
+              updatedAt: now,
+            });
           if (Object.keys(patch).length === 0) continue;
           await tx.update(c, (row as AnyRow)[c.primaryKey] as string, patch);
           n++;
@@ -200,7 +256,8 @@ function toJson(row: AnyRow): JsonValue {
 
 /** Builds the privacy service. */
 export function createPrivacyService(kernel: Kernel) {
-  const owned = () => kernel.collections.filter((c): c is CollectionSpec & { customerKey: string } => c.customerKey !== undefined);
+  const owned = () =>
+    kernel.collections.filter((c): c is CollectionSpec & { customerKey: string } => c.customerKey !== undefined);
 
   /** The customer and every record merged into it (merges chain). */
   async function identities(tx: TransactionSession, customerId: string): Promise<string[]> {
@@ -222,7 +279,8 @@ export function createPrivacyService(kernel: Kernel) {
       const collections: Record<string, JsonValue[]> = {};
       for (const c of owned()) {
         const rows: JsonValue[] = [];
-        for (const id of ids) for await (const row of scan(ctx.tx, c, { where: { [c.customerKey]: id } })) rows.push(toJson(row as AnyRow));
+        for (const id of ids)
+          for await (const row of scan(ctx.tx, c, { where: { [c.customerKey]: id } })) rows.push(toJson(row as AnyRow));
         if (rows.length) collections[c.name] = rows;
       }
       ctx.audit({ type: 'customer', id: root.id, customerId: root.id }, { collections: Object.keys(collections) });
@@ -237,7 +295,11 @@ export function createPrivacyService(kernel: Kernel) {
     idempotency: 'optional',
     async run(ctx, input): Promise<ErasureResult> {
       const root = await mustGet(ctx.tx, customersCollection, input.customerId, 'customer', { path: ['customerId'] });
-      if (root.status === 'merged') throw new InvalidStateError(`customer ${root.id} was merged into ${root.mergedInto}; erase that record`, { path: ['customerId'], mergedInto: root.mergedInto });
+      if (root.status === 'merged')
+        throw new InvalidStateError(`customer ${root.id} was merged into ${root.mergedInto}; erase that record`, {
+          path: ['customerId'],
+          mergedInto: root.mergedInto,
+        });
       const ids = await identities(ctx.tx, root.id);
       const matcher = await personalValues(ctx.tx, kernel.collections, ids);
 
@@ -250,7 +312,10 @@ export function createPrivacyService(kernel: Kernel) {
 
   // Once the erasure has committed, the store removes the copies its files still hold (SQLite's WAL).
   const eraseCustomer = Object.assign(
-    async (input: Parameters<typeof eraseCommand>[0], options: Parameters<typeof eraseCommand>[1]): Promise<ErasureResult> => {
+    async (
+      input: Parameters<typeof eraseCommand>[0],
+      options: Parameters<typeof eraseCommand>[1],
+    ): Promise<ErasureResult> => {
       const result = await eraseCommand(input, options);
       await kernel.store.afterErasure?.();
       return result;

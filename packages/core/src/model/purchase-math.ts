@@ -28,7 +28,11 @@ export function lineGross(quantityMilli: number, unitPrice: number): number {
 }
 
 /** Totals of a sale's lines. */
-export function saleTotals(lines: ReadonlyArray<{ gross: number; discount: number }>): { subtotal: number; discountTotal: number; total: number } {
+export function saleTotals(lines: ReadonlyArray<{ gross: number; discount: number }>): {
+  subtotal: number;
+  discountTotal: number;
+  total: number;
+} {
   let subtotal = 0;
   let discountTotal = 0;
   for (const l of lines) {
@@ -51,7 +55,10 @@ export function refundFor(amount: number, quantityMilli: number, beforeMilli: nu
  * What a return pays once modules' deductions are taken off: deductions in the order they came, each
  * cut to what is left of the refund (the customer is never asked to pay in), and the rest.
  */
-export function settleRefund<D extends { amount: number }>(amount: number, deductions: readonly D[]): { deductions: D[]; payable: number } {
+export function settleRefund<D extends { amount: number }>(
+  amount: number,
+  deductions: readonly D[],
+): { deductions: D[]; payable: number } {
   let left = amount;
   const kept: D[] = [];
   for (const d of deductions) {
@@ -102,11 +109,19 @@ export function allocateRefund(input: {
   moduleMethods: ReadonlySet<string>;
   total: number;
   tillBefore: number;
-}): RefundAllocation<SettledTender & { settled: boolean } | { via: 'till'; method: string; reference: string | null; amount: number; settled: false }> {
+}): RefundAllocation<
+  | (SettledTender & { settled: boolean })
+  | { via: 'till'; method: string; reference: string | null; amount: number; settled: false }
+> {
   const moduleMoney = settledMoney(input.settled);
   let rest = Math.max(0, input.want - moduleMoney);
-  const till = input.payments.length ? input.payments.filter((p) => !input.moduleMethods.has(p.method)) : [{ method: 'cash', amount: input.total, reference: null }];
-  const out: Array<SettledTender & { settled: boolean } | { via: 'till'; method: string; reference: string | null; amount: number; settled: false }> = input.settled.filter((t) => t.amount > 0).map((t) => ({ ...t, settled: true }));
+  const till = input.payments.length
+    ? input.payments.filter((p) => !input.moduleMethods.has(p.method))
+    : [{ method: 'cash', amount: input.total, reference: null }];
+  const out: Array<
+    | (SettledTender & { settled: boolean })
+    | { via: 'till'; method: string; reference: string | null; amount: number; settled: false }
+  > = input.settled.filter((t) => t.amount > 0).map((t) => ({ ...t, settled: true }));
   // Earlier returns used the till payments in this same order: skip what they paid back.
   let skip = input.tillBefore;
   let dueAtTill = 0;

@@ -1,6 +1,14 @@
 /** Sales, returns and voids: the records loyalty and segments consume. */
 import { z } from 'zod';
-import { ConflictError, InvalidStateError, NotFoundError, ValidationError, invalid, isClienteleError, type ValidationIssue } from '../errors.js';
+import {
+  ConflictError,
+  InvalidStateError,
+  NotFoundError,
+  ValidationError,
+  invalid,
+  isClienteleError,
+  type ValidationIssue,
+} from '../errors.js';
 import { currencySchema, formatMoney } from '../money.js';
 import type { CommandContext, Kernel, RefundStep, ValueKind } from '../runtime/module.js';
 import { createRefundCollector } from '../runtime/refunds.js';
@@ -91,12 +99,24 @@ export const recordSaleSchema = z
     let total = 0;
     sale.lines.forEach((line, i) => {
       const gross = lineGross(toMilli(line.quantity) ?? 0, line.unitPrice);
-      if (line.discount > gross) ctx.addIssue({ code: 'custom', path: ['lines', i, 'discount'], message: `discount ${line.discount} exceeds the line price ${gross}`, params: { code: 'discount_exceeds_price' } });
+      if (line.discount > gross)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lines', i, 'discount'],
+          message: `discount ${line.discount} exceeds the line price ${gross}`,
+          params: { code: 'discount_exceeds_price' },
+        });
       total += gross - line.discount;
     });
     if (sale.payments) {
       const paid = sale.payments.reduce((s, p) => s + p.amount, 0);
-      if (paid !== total) ctx.addIssue({ code: 'custom', path: ['payments'], message: `payments add up to ${paid}, the sale totals ${total}`, params: { code: 'payments_mismatch' } });
+      if (paid !== total)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['payments'],
+          message: `payments add up to ${paid}, the sale totals ${total}`,
+          params: { code: 'payments_mismatch' },
+        });
     }
   });
 /** Input of `purchases.record`. */
@@ -115,7 +135,13 @@ export const returnSchema = z
       .superRefine((lines, ctx) => {
         const seen = new Set<number>();
         lines.forEach((l, i) => {
-          if (seen.has(l.lineNo)) ctx.addIssue({ code: 'custom', path: [i, 'lineNo'], message: `line ${l.lineNo} is listed twice`, params: { code: 'duplicate_line' } });
+          if (seen.has(l.lineNo))
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, 'lineNo'],
+              message: `line ${l.lineNo} is listed twice`,
+              params: { code: 'duplicate_line' },
+            });
           seen.add(l.lineNo);
         });
       }),
@@ -174,11 +200,15 @@ export type PurchaseReturn = Omit<RowOf<typeof purchaseReturnsCollection>, 'tend
 
 /** What the till paid back on a return (all of it on returns recorded before tenders were kept). */
 function tillPaid(r: RowOf<typeof purchaseReturnsCollection>): number {
-  return r.tenders ? r.tenders.filter((t) => t.via === 'till').reduce((s, t) => s + t.amount, 0) : (r.payable ?? r.amount);
+  return r.tenders
+    ? r.tenders.filter((t) => t.via === 'till').reduce((s, t) => s + t.amount, 0)
+    : (r.payable ?? r.amount);
 }
 
 function toReturn(r: RowOf<typeof purchaseReturnsCollection>): PurchaseReturn {
-  const tenders = r.tenders ?? [{ via: 'till' as const, method: 'cash', reference: null, amount: r.payable ?? r.amount, settled: false }];
+  const tenders = r.tenders ?? [
+    { via: 'till' as const, method: 'cash', reference: null, amount: r.payable ?? r.amount, settled: false },
+  ];
   return { ...r, tenders, dueAtTill: tillPaid(r) };
 }
 
@@ -228,7 +258,9 @@ const RETURN_GIVES: readonly ValueKind[] = ['money', 'stored-value', 'points', '
 const lineId = (purchaseId: string, lineNo: number) => `${purchaseId}:${lineNo}`;
 
 async function loadLines(session: StoreSession, purchaseId: string): Promise<LineRow[]> {
-  return (await session.find(purchaseLinesCollection, { where: { purchaseId }, orderBy: [{ field: 'lineNo' }], limit: 1000 })).rows;
+  return (
+    await session.find(purchaseLinesCollection, { where: { purchaseId }, orderBy: [{ field: 'lineNo' }], limit: 1000 })
+  ).rows;
 }
 
 /** What the purchase service needs of the installed modules. */
@@ -240,8 +272,14 @@ export interface PurchaseSettings {
 }
 
 /** Builds the purchase service. */
-export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings = { tenders: () => new Set(), refundSteps: () => [] }) {
-  async function resolveBuyer(ctx: CommandContext, input: z.output<typeof recordSaleSchema>): Promise<{ customerId: string | null; cardNumber: string | null }> {
+export function createPurchaseService(
+  kernel: Kernel,
+  settings: PurchaseSettings = { tenders: () => new Set(), refundSteps: () => [] },
+) {
+  async function resolveBuyer(
+    ctx: CommandContext,
+    input: z.output<typeof recordSaleSchema>,
+  ): Promise<{ customerId: string | null; cardNumber: string | null }> {
     let customerId: string | null = null;
     let holder: CustomerRow | undefined;
     if (input.cardNumber !== undefined) {
@@ -250,8 +288,14 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
       if (!found) throw new NotFoundError('card', input.cardNumber, { path: ['cardNumber'] });
       const card = found.row;
       holder = found.linked;
-      if (card.status !== 'active') throw new InvalidStateError(`card ${card.number} is ${card.status}`, { path: ['cardNumber'], status: card.status, replacedBy: card.replacedBy });
-      if (card.expiresAt && card.expiresAt.getTime() <= ctx.now.getTime()) throw new InvalidStateError(`card ${card.number} expired`, { path: ['cardNumber'] });
+      if (card.status !== 'active')
+        throw new InvalidStateError(`card ${card.number} is ${card.status}`, {
+          path: ['cardNumber'],
+          status: card.status,
+          replacedBy: card.replacedBy,
+        });
+      if (card.expiresAt && card.expiresAt.getTime() <= ctx.now.getTime())
+        throw new InvalidStateError(`card ${card.number} expired`, { path: ['cardNumber'] });
       customerId = card.customerId;
     }
     if (input.customerId !== undefined) {
@@ -262,7 +306,9 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
       customerId = customer.id;
     } else if (customerId !== null) {
       // A merged or closed holder is followed or refused as resolveActiveCustomer does.
-      customerId = (holder?.status === 'active' ? holder : await resolveActiveCustomer(ctx.tx, customerId, { path: ['cardNumber'] })).id;
+      customerId = (
+        holder?.status === 'active' ? holder : await resolveActiveCustomer(ctx.tx, customerId, { path: ['cardNumber'] })
+      ).id;
     }
     return { customerId, cardNumber: input.cardNumber ?? null };
   }
@@ -273,9 +319,14 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
     permission: 'sales.record',
     idempotency: 'required',
     // Only a module's check inside the sale asks: the segments module's credit check for a sale on account.
-    moves: { gives: ['credit'], limits: ['credit'], measure: "the part of a sale on account above the customer's credit limit" },
+    moves: {
+      gives: ['credit'],
+      limits: ['credit'],
+      measure: "the part of a sale on account above the customer's credit limit",
+    },
     async run(ctx, input) {
-      if (!(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
+      if (!(await ctx.tx.get(storesCollection, input.storeId)))
+        throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
       const { customerId, cardNumber } = await resolveBuyer(ctx, input);
       const id = ctx.id('pur');
       const occurredAt = input.occurredAt ?? ctx.now;
@@ -286,7 +337,11 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
         return { ...l, quantityMilli, gross };
       });
       const totals = saleTotals(computed);
-      const payments: StoredPayment[] = (input.payments ?? []).map((p) => ({ method: p.method, amount: p.amount, reference: p.reference ?? null }));
+      const payments: StoredPayment[] = (input.payments ?? []).map((p) => ({
+        method: p.method,
+        amount: p.amount,
+        reference: p.reference ?? null,
+      }));
       let row: PurchaseRow;
       try {
         row = await ctx.tx.insert(purchasesCollection, {
@@ -310,7 +365,11 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
         // The receipt's unique index is the check (the id is fresh): no read before the write, and no
         // window between a read and the write for a second till with the same receipt.
         if (isClienteleError(error, 'CONFLICT') && (error as ConflictError).reason === 'unique') {
-          throw new ConflictError('unique', `receipt ${input.receiptNo} of terminal ${input.terminalId} is already recorded`, { path: ['receiptNo'] });
+          throw new ConflictError(
+            'unique',
+            `receipt ${input.receiptNo} of terminal ${input.terminalId} is already recorded`,
+            { path: ['receiptNo'] },
+          );
         }
         throw error;
       }
@@ -333,7 +392,10 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
       }));
       // All lines in one bulk write where the store has one (one statement on SQL stores).
       await ctx.tx.insertMany(purchaseLinesCollection, lines);
-      ctx.audit({ type: 'purchase', id, customerId }, { storeId: input.storeId, receiptNo: input.receiptNo, total: totals.total });
+      ctx.audit(
+        { type: 'purchase', id, customerId },
+        { storeId: input.storeId, receiptNo: input.receiptNo, total: totals.total },
+      );
       if (customerId) {
         await ctx.addTimeline({
           customerId,
@@ -345,7 +407,18 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
           ref: { type: 'purchase', id },
         });
       }
-      await ctx.emit('purchase.recorded', { purchaseId: id, customerId, storeId: input.storeId, total: totals.total, currency, occurredAt: occurredAt.toISOString() }, { customerId });
+      await ctx.emit(
+        'purchase.recorded',
+        {
+          purchaseId: id,
+          customerId,
+          storeId: input.storeId,
+          total: totals.total,
+          currency,
+          occurredAt: occurredAt.toISOString(),
+        },
+        { customerId },
+      );
       return toPurchase(row, lines);
     },
   });
@@ -355,11 +428,19 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
     input: returnSchema,
     permission: 'sales.return',
     idempotency: 'required',
-    moves: { gives: RETURN_GIVES, limits: ['refund'], measure: 'the refund of the returned lines, before anything is kept back' },
+    moves: {
+      gives: RETURN_GIVES,
+      limits: ['refund'],
+      measure: 'the refund of the returned lines, before anything is kept back',
+    },
     async run(ctx, input) {
-      const purchase = await mustGet(ctx.tx, purchasesCollection, input.purchaseId, 'purchase', { path: ['purchaseId'] });
-      if (purchase.status !== 'completed') throw new InvalidStateError(`purchase ${purchase.id} is ${purchase.status}`, { path: ['purchaseId'] });
-      if (!(await ctx.tx.get(storesCollection, input.storeId))) throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
+      const purchase = await mustGet(ctx.tx, purchasesCollection, input.purchaseId, 'purchase', {
+        path: ['purchaseId'],
+      });
+      if (purchase.status !== 'completed')
+        throw new InvalidStateError(`purchase ${purchase.id} is ${purchase.status}`, { path: ['purchaseId'] });
+      if (!(await ctx.tx.get(storesCollection, input.storeId)))
+        throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
       const returned: StoredReturnLine[] = [];
       const issues: ValidationIssue[] = [];
       for (let i = 0; i < input.lines.length; i++) {
@@ -367,25 +448,39 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
         const id = lineId(purchase.id, want.lineNo);
         const line = await ctx.tx.get(purchaseLinesCollection, id);
         if (!line) {
-          issues.push({ path: ['lines', i, 'lineNo'], code: 'unknown_line', message: `purchase ${purchase.id} has no line ${want.lineNo}` });
+          issues.push({
+            path: ['lines', i, 'lineNo'],
+            code: 'unknown_line',
+            message: `purchase ${purchase.id} has no line ${want.lineNo}`,
+          });
           continue;
         }
         const milli = toMilli(want.quantity)!;
         // The guard makes "never more than was sold" hold even for two tills returning at once.
-        const r = await ctx.tx.increment(purchaseLinesCollection, id, 'returnedMilli', milli, { max: line.quantityMilli });
+        const r = await ctx.tx.increment(purchaseLinesCollection, id, 'returnedMilli', milli, {
+          max: line.quantityMilli,
+        });
         if (!r.applied) {
           const left = fromMilli(r.row.quantityMilli - r.row.returnedMilli);
-          issues.push({ path: ['lines', i, 'quantity'], code: 'exceeds_sold', message: `only ${left} of ${fromMilli(line.quantityMilli)} left to return on line ${want.lineNo}` });
+          issues.push({
+            path: ['lines', i, 'quantity'],
+            code: 'exceeds_sold',
+            message: `only ${left} of ${fromMilli(line.quantityMilli)} left to return on line ${want.lineNo}`,
+          });
           continue;
         }
-        returned.push({ lineNo: want.lineNo, quantity: want.quantity, amount: refundFor(line.amount, line.quantityMilli, r.row.returnedMilli - milli, milli) });
+        returned.push({
+          lineNo: want.lineNo,
+          quantity: want.quantity,
+          amount: refundFor(line.amount, line.quantityMilli, r.row.returnedMilli - milli, milli),
+        });
       }
       if (issues.length) throw new ValidationError(issues);
       const amount = returned.reduce((s, l) => s + l.amount, 0);
       const { approvedBy } = await ctx.requireAuthority('refund', amount, input.approvedBy);
       ctx.moved('money', amount);
       const id = ctx.id('ret');
-      const stored = await ctx.tx.insert(purchaseReturnsCollection, {
+      await ctx.tx.insert(purchaseReturnsCollection, {
         id,
         purchaseId: purchase.id,
         customerId: purchase.customerId,
@@ -400,7 +495,14 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
         tenders: null,
       });
       await ctx.tx.increment(purchasesCollection, purchase.id, 'refundedTotal', amount, { max: purchase.total });
-      const event = { purchaseId: purchase.id, returnId: id, customerId: purchase.customerId, amount, currency: purchase.currency, lines: returned };
+      const event = {
+        purchaseId: purchase.id,
+        returnId: id,
+        customerId: purchase.customerId,
+        amount,
+        currency: purchase.currency,
+        lines: returned,
+      };
       await ctx.emit('purchase.returned', event, { customerId: purchase.customerId });
       // Modules' refund steps run here, in this transaction and in their declared order: they take back
       // what the lines earned, may charge part of the refund back (points already spent, a voucher no
@@ -410,11 +512,30 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
       const { deductions, payable: want } = settleRefund(amount, refund.deductions());
       // Read after the sale's row was updated above: a concurrent return of the same sale waits for this
       // one, so neither pays at the till what the other already did.
-      const earlier = (await ctx.tx.find(purchaseReturnsCollection, { where: { purchaseId: purchase.id }, limit: 1000 })).rows.filter((r) => r.id !== id);
-      const { tenders, payable, dueAtTill } = allocateRefund({ want, settled: refund.tenders(), payments: purchase.payments, moduleMethods: settings.tenders(), total: purchase.total, tillBefore: earlier.reduce((s, r) => s + tillPaid(r), 0) });
+      const earlier = (
+        await ctx.tx.find(purchaseReturnsCollection, { where: { purchaseId: purchase.id }, limit: 1000 })
+      ).rows.filter((r) => r.id !== id);
+      const { tenders, payable, dueAtTill } = allocateRefund({
+        want,
+        settled: refund.tenders(),
+        payments: purchase.payments,
+        moduleMethods: settings.tenders(),
+        total: purchase.total,
+        tillBefore: earlier.reduce((s, r) => s + tillPaid(r), 0),
+      });
       const record = await ctx.tx.update(purchaseReturnsCollection, id, { deductions, payable, tenders });
       const deducted = amount - want;
-      ctx.audit({ type: 'purchase', id: purchase.id, customerId: purchase.customerId }, { returnId: id, amount, payable, dueAtTill, ...(deducted ? { deducted } : {}), ...(approvedBy ? { approvedBy } : {}) });
+      ctx.audit(
+        { type: 'purchase', id: purchase.id, customerId: purchase.customerId },
+        {
+          returnId: id,
+          amount,
+          payable,
+          dueAtTill,
+          ...(deducted ? { deducted } : {}),
+          ...(approvedBy ? { approvedBy } : {}),
+        },
+      );
       if (purchase.customerId) {
         const money = (n: number) => formatMoney(n, purchase.currency);
         await ctx.addTimeline({
@@ -445,19 +566,44 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
     // A void gives the whole sale back: a role may set a `void` limit, else its `refund` limit applies.
     moves: { gives: RETURN_GIVES, limits: ['void', 'refund'], measure: "the sale's total" },
     async run(ctx, input) {
-      const purchase = await mustGet(ctx.tx, purchasesCollection, input.purchaseId, 'purchase', { path: ['purchaseId'] });
+      const purchase = await mustGet(ctx.tx, purchasesCollection, input.purchaseId, 'purchase', {
+        path: ['purchaseId'],
+      });
       const { approvedBy } = await ctx.requireAuthority(['void', 'refund'], purchase.total, input.approvedBy);
       ctx.moved('money', purchase.total);
-      const voided = await ctx.tx.consume(purchasesCollection, purchase.id, { status: 'completed', refundedTotal: 0 }, { status: 'voided' });
+      const voided = await ctx.tx.consume(
+        purchasesCollection,
+        purchase.id,
+        { status: 'completed', refundedTotal: 0 },
+        { status: 'voided' },
+      );
       if (!voided) {
         const why = purchase.status !== 'completed' ? `is ${purchase.status}` : 'has returns; return the rest instead';
-        throw new InvalidStateError(`purchase ${purchase.id} ${why}`, { path: ['purchaseId'], status: purchase.status });
+        throw new InvalidStateError(`purchase ${purchase.id} ${why}`, {
+          path: ['purchaseId'],
+          status: purchase.status,
+        });
       }
-      ctx.audit({ type: 'purchase', id: purchase.id, customerId: purchase.customerId }, { reason: input.reason, total: purchase.total, ...(approvedBy ? { approvedBy } : {}) });
+      ctx.audit(
+        { type: 'purchase', id: purchase.id, customerId: purchase.customerId },
+        { reason: input.reason, total: purchase.total, ...(approvedBy ? { approvedBy } : {}) },
+      );
       if (purchase.customerId) {
-        await ctx.addTimeline({ customerId: purchase.customerId, source: 'purchases', kind: 'void', summary: `Sale ${purchase.receiptNo} voided`, storeId: purchase.storeId, ref: { type: 'purchase', id: purchase.id } });
+        await ctx.addTimeline({
+          customerId: purchase.customerId,
+          source: 'purchases',
+          kind: 'void',
+          summary: `Sale ${purchase.receiptNo} voided`,
+          storeId: purchase.storeId,
+          ref: { type: 'purchase', id: purchase.id },
+        });
       }
-      const event = { purchaseId: purchase.id, customerId: purchase.customerId, total: purchase.total, currency: purchase.currency };
+      const event = {
+        purchaseId: purchase.id,
+        customerId: purchase.customerId,
+        total: purchase.total,
+        currency: purchase.currency,
+      };
       await ctx.emit('purchase.voided', event, { customerId: purchase.customerId });
       for (const step of settings.refundSteps()) await step.onVoid?.(ctx, event);
       return toPurchase(voided, await loadLines(ctx.tx, purchase.id));
@@ -474,7 +620,11 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
     const s = parseInput(codeSchema, storeId, ['storeId']);
     const t = parseInput(codeSchema, terminalId, ['terminalId']);
     const r = parseInput(codeSchema, receiptNo, ['receiptNo']);
-    const p = await kernel.store.getBy(purchasesCollection, 'purchases_receipt', { storeId: s, terminalId: t, receiptNo: r });
+    const p = await kernel.store.getBy(purchasesCollection, 'purchases_receipt', {
+      storeId: s,
+      terminalId: t,
+      receiptNo: r,
+    });
     if (!p) throw new NotFoundError('purchase', `${s}/${t}/${r}`, { path: ['receiptNo'] });
     return toPurchase(p, await loadLines(kernel.store, p.id));
   }
@@ -484,7 +634,10 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
     const q = parseInput(pageSchema, page);
     const result = await kernel.store.find(purchasesCollection, {
       where: { customerId: id },
-      orderBy: [{ field: 'occurredAt', direction: 'desc' }, { field: 'id', direction: 'desc' }],
+      orderBy: [
+        { field: 'occurredAt', direction: 'desc' },
+        { field: 'id', direction: 'desc' },
+      ],
       limit: q.limit,
       after: q.after ?? null,
     });
@@ -495,7 +648,13 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
 
   async function returnsOf(purchaseId: string): Promise<PurchaseReturn[]> {
     const id = parseInput(idSchema, purchaseId, ['purchaseId']);
-    return (await kernel.store.find(purchaseReturnsCollection, { where: { purchaseId: id }, orderBy: [{ field: 'at' }], limit: 1000 })).rows.map(toReturn);
+    return (
+      await kernel.store.find(purchaseReturnsCollection, {
+        where: { purchaseId: id },
+        orderBy: [{ field: 'at' }],
+        limit: 1000,
+      })
+    ).rows.map(toReturn);
   }
 
   return {
@@ -508,11 +667,26 @@ export function createPurchaseService(kernel: Kernel, settings: PurchaseSettings
     /** A sale with its lines. Needs `sales.read`. */
     get: kernel.query({ name: 'purchases.get', permission: 'sales.read', reads: (p) => [p.customerId], run: get }),
     /** A sale by its receipt. Needs `sales.read`. */
-    byReceipt: kernel.query({ name: 'purchases.byReceipt', permission: 'sales.read', reads: (p) => [p.customerId], run: byReceipt }),
+    byReceipt: kernel.query({
+      name: 'purchases.byReceipt',
+      permission: 'sales.read',
+      reads: (p) => [p.customerId],
+      run: byReceipt,
+    }),
     /** A customer's sales, newest first. Needs `sales.read`. */
-    ofCustomer: kernel.query({ name: 'purchases.ofCustomer', permission: 'sales.read', reads: (_page, [customerId]) => [customerId], run: ofCustomer }),
+    ofCustomer: kernel.query({
+      name: 'purchases.ofCustomer',
+      permission: 'sales.read',
+      reads: (_page, [customerId]) => [customerId],
+      run: ofCustomer,
+    }),
     /** Returns made against a sale. Needs `sales.read`. */
-    returnsOf: kernel.query({ name: 'purchases.returnsOf', permission: 'sales.read', reads: (returns) => returns.map((r) => r.customerId), run: returnsOf }),
+    returnsOf: kernel.query({
+      name: 'purchases.returnsOf',
+      permission: 'sales.read',
+      reads: (returns) => returns.map((r) => r.customerId),
+      run: returnsOf,
+    }),
   };
 }
 

@@ -19,17 +19,32 @@ export const auditQuerySchema = pageSchema
 
 /** Creates the audit reader. */
 export function createAuditReader(kernel: Kernel) {
-  async function list(query: z.input<typeof auditQuerySchema> = {}): Promise<{ items: AuditEntry[]; next: string | null }> {
+  async function list(
+    query: z.input<typeof auditQuerySchema> = {},
+  ): Promise<{ items: AuditEntry[]; next: string | null }> {
     const q = parseInput(auditQuerySchema, query);
     const where: Record<string, unknown> = {};
     if (q.customerId) where['customerId'] = q.customerId;
     if (q.command) where['command'] = q.command;
     if (q.outcome) where['outcome'] = q.outcome;
-    const page = await kernel.store.find(auditLog, { where, orderBy: [{ field: 'at', direction: 'desc' }, { field: 'id', direction: 'desc' }], limit: q.limit, after: q.after ?? null });
+    const page = await kernel.store.find(auditLog, {
+      where,
+      orderBy: [
+        { field: 'at', direction: 'desc' },
+        { field: 'id', direction: 'desc' },
+      ],
+      limit: q.limit,
+      after: q.after ?? null,
+    });
     return { items: page.rows, next: page.next };
   }
   return {
     /** Audit entries, newest first, filtered by customer, command or outcome. Needs `audit.read`. */
-    list: kernel.query({ name: 'audit.list', permission: 'audit.read', reads: (page) => page.items.map((e) => e.customerId), run: list }),
+    list: kernel.query({
+      name: 'audit.list',
+      permission: 'audit.read',
+      reads: (page) => page.items.map((e) => e.customerId),
+      run: list,
+    }),
   };
 }

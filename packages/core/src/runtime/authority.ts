@@ -46,7 +46,15 @@ export async function usedToday(tx: TransactionSession, staffId: string, limit: 
  * Adds `amount` to a staff member's day total under `limit`, only if it stays within `max`. Race-safe:
  * two tills of one clerk cannot both pass the last of a day's allowance.
  */
-async function charge(tx: TransactionSession, staff: { staffId: string }, limit: string, day: string, amount: number, max: number, now: Date): Promise<{ applied: boolean; used: number }> {
+async function charge(
+  tx: TransactionSession,
+  staff: { staffId: string },
+  limit: string,
+  day: string,
+  amount: number,
+  max: number,
+  now: Date,
+): Promise<{ applied: boolean; used: number }> {
   const id = usageKey(staff.staffId, limit, day);
   const add = async () => {
     const r = await tx.increment(authorityUsage, id, 'total', amount, { max });
@@ -70,7 +78,13 @@ async function charge(tx: TransactionSession, staff: { staffId: string }, limit:
 }
 
 /** Checks and, when it passes, charges a staff member's own authority. */
-async function tryOwn(tx: TransactionSession, actor: Extract<ResolvedActor, { kind: 'staff' }>, names: readonly string[], amount: number, request: AuthorityRequest): Promise<{ limit: string; shortfall: Shortfall | null }> {
+async function tryOwn(
+  tx: TransactionSession,
+  actor: Extract<ResolvedActor, { kind: 'staff' }>,
+  names: readonly string[],
+  amount: number,
+  request: AuthorityRequest,
+): Promise<{ limit: string; shortfall: Shortfall | null }> {
   const limit = limitNameFor(actor.limits, names);
   const single = actor.limits[limit] ?? 0;
   if (amount > single) return { limit, shortfall: { kind: 'single', limit: single } };
@@ -115,7 +129,11 @@ export interface AuthorityRequest {
  * The whole check: the actor's own limits, else the approver's. Returns the authorisation, or
  * `shortfall` when nobody covers it (the caller refuses or escalates). System actors have no limit.
  */
-export async function authorise(tx: TransactionSession, actor: ResolvedActor, request: AuthorityRequest): Promise<{ ok: Authorisation } | { refused: AuthorityError }> {
+export async function authorise(
+  tx: TransactionSession,
+  actor: ResolvedActor,
+  request: AuthorityRequest,
+): Promise<{ ok: Authorisation } | { refused: AuthorityError }> {
   const { names, amount } = request;
   if (actor.kind === 'system') return { ok: { limit: names[0]!, amount, approvedBy: null } };
   const own = await tryOwn(tx, actor, names, amount, request);

@@ -38,14 +38,16 @@ export function createEventHub<E extends EventMap>(report: (error: unknown, type
   // Per type, per listener, the wrappers of its subscriptions in the order they were made.
   const wrapped = new Map<string, Map<Listener<never>, Wrapper[]>>();
 
-  const guard = (type: string, fn: (payload: unknown) => void | Promise<void>): Wrapper => (payload: unknown) => {
-    try {
-      const r = fn(payload);
-      if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch((e) => report(e, type));
-    } catch (e) {
-      report(e, type);
-    }
-  };
+  const guard =
+    (type: string, fn: (payload: unknown) => void | Promise<void>): Wrapper =>
+    (payload: unknown) => {
+      try {
+        const r = fn(payload);
+        if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch((e) => report(e, type));
+      } catch (e) {
+        report(e, type);
+      }
+    };
 
   function remove(type: string, listener: Listener<never>, wrapper?: Wrapper): void {
     const byListener = wrapped.get(type);

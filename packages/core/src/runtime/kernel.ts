@@ -6,10 +6,9 @@
 import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import {
-  ClienteleError,
+  type ClienteleError,
   IdempotencyMismatchError,
   InvalidStateError,
-  NotFoundError,
   PermissionError,
   invalid,
   isClienteleError,
@@ -27,7 +26,20 @@ import type { EventHub, EventMap } from './events.js';
 import { silentLogger, type Logger } from './logger.js';
 import { inCommandSpan } from './tracing.js';
 import type { CoreEvents } from '../events.js';
-import type { Command, CommandContext, CommandInfo, CommandOptions, CommandSpec, EventHandler, Kernel, Query, QueryInfo, QuerySpec, UnitOfWork, UnitOfWorkSpec } from './module.js';
+import type {
+  Command,
+  CommandContext,
+  CommandInfo,
+  CommandOptions,
+  CommandSpec,
+  EventHandler,
+  Kernel,
+  Query,
+  QueryInfo,
+  QuerySpec,
+  UnitOfWork,
+  UnitOfWorkSpec,
+} from './module.js';
 import { z as zod } from 'zod';
 import { mustGet } from '../store/must-get.js';
 
@@ -45,14 +57,23 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
  * a till's lookups are frequent and small. Anything else goes through the schema, which says what is wrong.
  */
 function plainReader(options: unknown): Actor | undefined {
-  if (typeof options !== 'object' || options === null || Object.getPrototypeOf(options) !== Object.prototype) return undefined;
+  if (typeof options !== 'object' || options === null || Object.getPrototypeOf(options) !== Object.prototype)
+    return undefined;
   const keys = Object.keys(options);
   if (keys.length !== 1 || keys[0] !== 'actor') return undefined;
   const actor = (options as { actor: unknown }).actor;
-  if (typeof actor !== 'object' || actor === null || Object.getPrototypeOf(actor) !== Object.prototype) return undefined;
+  if (typeof actor !== 'object' || actor === null || Object.getPrototypeOf(actor) !== Object.prototype)
+    return undefined;
   const own = Object.keys(actor);
   const staffId = (actor as { staffId?: unknown }).staffId;
-  if (own.length === 1 && own[0] === 'staffId' && typeof staffId === 'string' && staffId.length <= 80 && ID.test(staffId)) return { staffId };
+  if (
+    own.length === 1 &&
+    own[0] === 'staffId' &&
+    typeof staffId === 'string' &&
+    staffId.length <= 80 &&
+    ID.test(staffId)
+  )
+    return { staffId };
   return undefined;
 }
 
@@ -147,7 +168,11 @@ export function createKernel(settings: KernelSettings): KernelInternals {
 
   function query<A extends unknown[], O>(spec: QuerySpec<A, O>): Query<A, O> {
     if (queryRegistry.some((q) => q.name === spec.name)) throw new TypeError(`query ${spec.name} is registered twice`);
-    const info: QueryInfo = Object.freeze({ name: spec.name, permission: spec.permission, personal: spec.reads !== undefined });
+    const info: QueryInfo = Object.freeze({
+      name: spec.name,
+      permission: spec.permission,
+      personal: spec.reads !== undefined,
+    });
     queryRegistry.push(info);
     const audited = settings.auditReads === true && spec.reads !== undefined;
     const run = (...all: unknown[]): Promise<O> => {
@@ -182,7 +207,12 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     return Object.assign(run, { info }) as unknown as Query<A, O>;
   }
 
-  async function auditRead<A extends unknown[], O>(spec: QuerySpec<A, O>, actor: ResolvedActor, result: O, args: A): Promise<void> {
+  async function auditRead<A extends unknown[], O>(
+    spec: QuerySpec<A, O>,
+    actor: ResolvedActor,
+    result: O,
+    args: A,
+  ): Promise<void> {
     const customers = [...new Set([...spec.reads!(result, args)].filter((id): id is string => typeof id === 'string'))];
     if (customers.length === 0) return;
     const one = customers.length === 1 ? customers[0]! : null;
@@ -202,9 +232,13 @@ export function createKernel(settings: KernelSettings): KernelInternals {
 
   async function resolveActor(actor: Actor, session: TransactionSession | Store = store): Promise<ResolvedActor> {
     if ('system' in actor) return { kind: 'system', name: actor.system };
-    const staff = await mustGet(session, staffCollection, actor.staffId, 'staff', { path: ['options', 'actor', 'staffId'] });
+    const staff = await mustGet(session, staffCollection, actor.staffId, 'staff', {
+      path: ['options', 'actor', 'staffId'],
+    });
     if (!staff.active) throw new PermissionError('act: this staff member is deactivated', { staffId: staff.id });
-    const role = await mustGet(session, rolesCollection, staff.roleId, 'role', { path: ['options', 'actor', 'staffId'] });
+    const role = await mustGet(session, rolesCollection, staff.roleId, 'role', {
+      path: ['options', 'actor', 'staffId'],
+    });
     return {
       kind: 'staff',
       staffId: staff.id,
@@ -216,12 +250,23 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     };
   }
 
-  async function auditRefusal(name: string, actor: Actor | ResolvedActor, error: ClienteleError, now: Date): Promise<void> {
+  async function auditRefusal(
+    name: string,
+    actor: Actor | ResolvedActor,
+    error: ClienteleError,
+    now: Date,
+  ): Promise<void> {
     const d = error.details;
     const details: Record<string, JsonValue> = { message: error.message };
     if (d['permission']) details['permission'] = String(d['permission']);
-    if (typeof d['amount'] === 'number') Object.assign(details, { action: String(d['action']), amount: d['amount'], limit: d['limit'] as number });
-    if (d['period'] === 'day') Object.assign(details, { period: 'day', dailyLimit: d['dailyLimit'] as number, usedToday: d['usedToday'] as number });
+    if (typeof d['amount'] === 'number')
+      Object.assign(details, { action: String(d['action']), amount: d['amount'], limit: d['limit'] as number });
+    if (d['period'] === 'day')
+      Object.assign(details, {
+        period: 'day',
+        dailyLimit: d['dailyLimit'] as number,
+        usedToday: d['usedToday'] as number,
+      });
     try {
       await store.insert(auditLog, {
         id: ids.next('aud'),
@@ -240,9 +285,15 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     }
   }
 
-  function replay<O>(spec: CommandSpec<z.ZodType, O>, stored: { command: string; requestHash: string; result: string; key: string }, request: string): O {
-    if (stored.command !== spec.name || !fingerprintMatches(stored.requestHash, request)) throw new IdempotencyMismatchError(stored.key, spec.name);
-    if (stored.result === ERASED_RESULT) throw new InvalidStateError('the result of this request was erased with the customer', { key: stored.key });
+  function replay<O>(
+    spec: CommandSpec<z.ZodType, O>,
+    stored: { command: string; requestHash: string; result: string; key: string },
+    request: string,
+  ): O {
+    if (stored.command !== spec.name || !fingerprintMatches(stored.requestHash, request))
+      throw new IdempotencyMismatchError(stored.key, spec.name);
+    if (stored.result === ERASED_RESULT)
+      throw new InvalidStateError('the result of this request was erased with the customer', { key: stored.key });
     return decodeJson<O>(stored.result);
   }
 
@@ -267,7 +318,15 @@ export function createKernel(settings: KernelSettings): KernelInternals {
   const misdeclared = (message: string) => new InvalidStateError(message, { reason: 'command_declaration' });
 
   /** Runs one command's body in the frame's transaction, then its audit entry and idempotency record. */
-  async function execute<O>(spec: Work<O>, input: unknown, actor: ResolvedActor, key: string | undefined, hash: string, frame: Frame, nestedCall = false): Promise<O> {
+  async function execute<O>(
+    spec: Work<O>,
+    input: unknown,
+    actor: ResolvedActor,
+    key: string | undefined,
+    hash: string,
+    frame: Frame,
+    nestedCall = false,
+  ): Promise<O> {
     const { tx, now } = frame;
     let target: { type: string; id: string; customerId?: string | null } | null = null;
     let details: Record<string, JsonValue> = {};
@@ -279,13 +338,20 @@ export function createKernel(settings: KernelSettings): KernelInternals {
       const names = typeof action === 'string' ? [action] : action;
       if (!moves) throw misdeclared(`${spec.name} checks authority but does not declare the value it moves`);
       const unknown = names.filter((n) => !moves.limits.includes(n));
-      if (names.length === 0 || unknown.length) throw misdeclared(`${spec.name} checks limit ${unknown.join(', ') || '(none)'}, which it does not declare`);
+      if (names.length === 0 || unknown.length)
+        throw misdeclared(`${spec.name} checks limit ${unknown.join(', ') || '(none)'}, which it does not declare`);
       return names;
     }
 
-    async function check(action: string | readonly string[], amount: number, approverStaffId: string | null | undefined, refuse: boolean): Promise<Authorisation | null> {
+    async function check(
+      action: string | readonly string[],
+      amount: number,
+      approverStaffId: string | null | undefined,
+      refuse: boolean,
+    ): Promise<Authorisation | null> {
       const names = declaredNames(action);
-      if (!Number.isSafeInteger(amount) || amount < 0) throw misdeclared(`${spec.name} checked authority for ${amount}, which is not a whole number of minor units`);
+      if (!Number.isSafeInteger(amount) || amount < 0)
+        throw misdeclared(`${spec.name} checked authority for ${amount}, which is not a whole number of minor units`);
       const outcome = await authorise(tx, actor, {
         names,
         amount,
@@ -303,7 +369,10 @@ export function createKernel(settings: KernelSettings): KernelInternals {
                 return take;
               },
             }
-          : { counted: (staffId: string, limit: string, n: number) => void frame.counted.set(`${staffId}|${limit}`, (frame.counted.get(`${staffId}|${limit}`) ?? 0) + n) }),
+          : {
+              counted: (staffId: string, limit: string, n: number) =>
+                void frame.counted.set(`${staffId}|${limit}`, (frame.counted.get(`${staffId}|${limit}`) ?? 0) + n),
+            }),
       });
       if ('ok' in outcome) {
         authorised.push(outcome.ok);
@@ -323,7 +392,13 @@ export function createKernel(settings: KernelSettings): KernelInternals {
       nextSequence: (name, count) => nextSequence(tx, name, count),
       async emit(type, payload, opts) {
         // Numbered and written with the others when the top-level command is done.
-        frame.outboxRows.push({ id: ids.next('evt'), type, customerId: opts?.customerId ?? null, payload: payload as JsonValue, occurredAt: now });
+        frame.outboxRows.push({
+          id: ids.next('evt'),
+          type,
+          customerId: opts?.customerId ?? null,
+          payload: payload as JsonValue,
+          occurredAt: now,
+        });
         frame.pending.push({ type, payload });
         for (const handler of handlers.get(type) ?? []) await handler(ctx, payload);
       },
@@ -336,12 +411,17 @@ export function createKernel(settings: KernelSettings): KernelInternals {
         return { approvedBy: ok.approvedBy };
       },
       async withinAuthority(action, amount) {
-        if (moves?.aboveLimit !== 'escalate') throw misdeclared(`${spec.name} asks whether a move is within authority but does not declare aboveLimit: 'escalate'`);
+        if (moves?.aboveLimit !== 'escalate')
+          throw misdeclared(
+            `${spec.name} asks whether a move is within authority but does not declare aboveLimit: 'escalate'`,
+          );
         return (await check(action, amount, null, false)) !== null;
       },
       moved(kind, amount) {
-        if (!moves || !moves.gives.includes(kind)) throw misdeclared(`${spec.name} moved ${kind} to a customer without declaring it`);
-        if (authorised.length === 0) throw misdeclared(`${spec.name} moved ${amount} of ${kind} before its authority was checked`);
+        if (!moves?.gives.includes(kind))
+          throw misdeclared(`${spec.name} moved ${kind} to a customer without declaring it`);
+        if (authorised.length === 0)
+          throw misdeclared(`${spec.name} moved ${amount} of ${kind} before its authority was checked`);
       },
       async addTimeline(entry) {
         await tx.insert(timeline, {
@@ -357,7 +437,8 @@ export function createKernel(settings: KernelSettings): KernelInternals {
           data: entry.data ?? null,
         });
       },
-      call: (command, rawInput, opts) => nested(command as unknown as Command<z.ZodType, never>, rawInput, opts ?? {}, actor, frame),
+      call: (command, rawInput, opts) =>
+        nested(command as unknown as Command<z.ZodType, never>, rawInput, opts ?? {}, actor, frame),
     };
     if (moves?.amount) {
       // Declared amounts are checked before the work: a refusal leaves nothing to undo.
@@ -366,7 +447,9 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     }
     const result = await spec.run(ctx, input);
     const t = target as { type: string; id: string; customerId?: string | null } | null;
-    const authority = authorised.filter((a) => a.amount > 0).map((a) => ({ limit: a.limit, amount: a.amount, ...(a.approvedBy ? { approvedBy: a.approvedBy } : {}) }));
+    const authority = authorised
+      .filter((a) => a.amount > 0)
+      .map((a) => ({ limit: a.limit, amount: a.amount, ...(a.approvedBy ? { approvedBy: a.approvedBy } : {}) }));
     await tx.insert(auditLog, {
       id: ids.next('aud'),
       at: now,
@@ -377,21 +460,45 @@ export function createKernel(settings: KernelSettings): KernelInternals {
       customerId: t?.customerId ?? null,
       targetType: t?.type ?? null,
       targetId: t?.id ?? null,
-      details: { ...details, ...(authority.length ? { authority } : {}), ...(key !== undefined ? { idempotencyKey: key } : {}) },
+      details: {
+        ...details,
+        ...(authority.length ? { authority } : {}),
+        ...(key !== undefined ? { idempotencyKey: key } : {}),
+      },
     });
     if (key !== undefined) {
-      await tx.insert(idempotencyKeys, { key, command: spec.name, requestHash: hash, result: encodeJson(result), customerId: t?.customerId ?? null, createdAt: now });
+      await tx.insert(idempotencyKeys, {
+        key,
+        command: spec.name,
+        requestHash: hash,
+        result: encodeJson(result),
+        customerId: t?.customerId ?? null,
+        createdAt: now,
+      });
     }
     return result;
   }
 
   /** A command run by another inside its transaction, as the same actor. */
-  async function nested<O>(command: Command<z.ZodType, O>, rawInput: unknown, rawOptions: { idempotencyKey?: string }, actor: ResolvedActor, frame: Frame): Promise<O> {
+  async function nested<O>(
+    command: Command<z.ZodType, O>,
+    rawInput: unknown,
+    rawOptions: { idempotencyKey?: string },
+    actor: ResolvedActor,
+    frame: Frame,
+  ): Promise<O> {
     const spec = specs.get(command?.info?.name) as CommandSpec<z.ZodType, O> | undefined;
     if (!spec || !infos.has(command.info)) throw misdeclared('ctx.call takes a command built by this kernel');
-    const options = parseInput(zod.object({ idempotencyKey: idempotencyKeySchema.optional() }).strict(), rawOptions, ['options']);
+    const options = parseInput(zod.object({ idempotencyKey: idempotencyKeySchema.optional() }).strict(), rawOptions, [
+      'options',
+    ]);
     const key = options.idempotencyKey;
-    if (spec.idempotency === 'required' && key === undefined) throw invalid(['options', 'idempotencyKey'], 'required', `${spec.name} needs an idempotency key so a retry cannot apply it twice`);
+    if (spec.idempotency === 'required' && key === undefined)
+      throw invalid(
+        ['options', 'idempotencyKey'],
+        'required',
+        `${spec.name} needs an idempotency key so a retry cannot apply it twice`,
+      );
     const input = parseInput(spec.input, rawInput);
     if (!isPermitted(actor, spec.permission)) {
       const error = new PermissionError(spec.permission, actorRef(actor));
@@ -417,7 +524,11 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     input: unknown,
     actor: ResolvedActor,
     now: Date,
-    idempotency: { key: string; hash: string; replay(prior: { command: string; requestHash: string; result: string; key: string }): O } | null,
+    idempotency: {
+      key: string;
+      hash: string;
+      replay(prior: { command: string; requestHash: string; result: string; key: string }): O;
+    } | null,
   ): Promise<O> {
     const key = idempotency?.key;
     let frame: Frame | null = null;
@@ -435,7 +546,11 @@ export function createKernel(settings: KernelSettings): KernelInternals {
         const last = await nextSequence(tx, 'outbox', rows.length);
         const first = last - rows.length + 1;
         if (rows.length === 1) await tx.insert(outbox, { ...rows[0]!, seq: first });
-        else await tx.insertMany(outbox, rows.map((row, i) => ({ ...row, seq: first + i })));
+        else
+          await tx.insertMany(
+            outbox,
+            rows.map((row, i) => ({ ...row, seq: first + i })),
+          );
       }
       return result;
     };
@@ -477,8 +592,15 @@ export function createKernel(settings: KernelSettings): KernelInternals {
 
   function command<S extends z.ZodType, O>(spec: CommandSpec<S, O>): Command<S, O> {
     if (specs.has(spec.name) || units.has(spec.name)) throw new TypeError(`command ${spec.name} is registered twice`);
-    if (spec.moves && (spec.moves.gives.length === 0 || spec.moves.limits.length === 0)) throw new TypeError(`command ${spec.name}: a value move names what it gives and the limit that applies`);
-    const info: CommandInfo = Object.freeze({ name: spec.name, permission: spec.permission, idempotency: spec.idempotency, input: spec.input, moves: spec.moves ?? null });
+    if (spec.moves && (spec.moves.gives.length === 0 || spec.moves.limits.length === 0))
+      throw new TypeError(`command ${spec.name}: a value move names what it gives and the limit that applies`);
+    const info: CommandInfo = Object.freeze({
+      name: spec.name,
+      permission: spec.permission,
+      idempotency: spec.idempotency,
+      input: spec.input,
+      moves: spec.moves ?? null,
+    });
     infos.add(info);
     specs.set(spec.name, spec as unknown as CommandSpec<z.ZodType, unknown>);
     registry.push(info);
@@ -486,7 +608,11 @@ export function createKernel(settings: KernelSettings): KernelInternals {
       const options = parseInput(optionsSchema, rawOptions, ['options']) as CommandOptions;
       const key = options.idempotencyKey;
       if (spec.idempotency === 'required' && key === undefined) {
-        throw invalid(['options', 'idempotencyKey'], 'required', `${spec.name} needs an idempotency key so a retry cannot apply it twice`);
+        throw invalid(
+          ['options', 'idempotencyKey'],
+          'required',
+          `${spec.name} needs an idempotency key so a retry cannot apply it twice`,
+        );
       }
       const input = parseInput(spec.input, rawInput);
       const now = clock.now();
@@ -500,7 +626,15 @@ export function createKernel(settings: KernelSettings): KernelInternals {
       }
       const request = key === undefined ? '' : requestOf(spec.name, input);
       const hash = key === undefined ? '' : fingerprint(request);
-      return transact(spec as CommandSpec<z.ZodType, O>, input, actor, now, key !== undefined ? { key, hash, replay: (prior) => replay(spec as CommandSpec<z.ZodType, O>, prior, request) } : null);
+      return transact(
+        spec as CommandSpec<z.ZodType, O>,
+        input,
+        actor,
+        now,
+        key !== undefined
+          ? { key, hash, replay: (prior) => replay(spec as CommandSpec<z.ZodType, O>, prior, request) }
+          : null,
+      );
     };
     const run = (rawInput: z.input<S>, rawOptions: CommandOptions): Promise<O> =>
       inCommandSpan(spec.name, async () => {
@@ -509,7 +643,8 @@ export function createKernel(settings: KernelSettings): KernelInternals {
           logger.debug({ command: spec.name, outcome: 'ok' }, 'command done');
           return result;
         } catch (error) {
-          if (isClienteleError(error)) logger.info({ command: spec.name, outcome: 'refused', code: error.code }, 'command refused');
+          if (isClienteleError(error))
+            logger.info({ command: spec.name, outcome: 'refused', code: error.code }, 'command refused');
           else logger.error({ command: spec.name, outcome: 'failed', err: error }, 'command failed');
           throw error;
         }

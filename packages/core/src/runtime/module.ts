@@ -132,7 +132,11 @@ export interface CommandContext<E extends EventMap = CoreEvents> {
    * either, an approver with enough authority may be named, whose limits it then counts against;
    * without one it throws `AuthorityError` (the refusal is audited). Returns who approved.
    */
-  requireAuthority(action: string | readonly string[], amount: number, approverStaffId?: string | null): Promise<{ approvedBy: string | null }>;
+  requireAuthority(
+    action: string | readonly string[],
+    amount: number,
+    approverStaffId?: string | null,
+  ): Promise<{ approvedBy: string | null }>;
   /**
    * For commands that escalate instead of refusing (`moves.aboveLimit: 'escalate'`): whether the actor's
    * own authority covers `amount` now (if so, it counts toward their day).
@@ -149,7 +153,11 @@ export interface CommandContext<E extends EventMap = CoreEvents> {
    * its permission and authority checked, it is audited as itself and its events go out with this
    * command's after commit. A refusal fails this command too, so both happen or neither.
    */
-  call<S extends z.ZodType, O>(command: Command<S, O>, input: z.input<S>, options?: { idempotencyKey?: string }): Promise<O>;
+  call<S extends z.ZodType, O>(
+    command: Command<S, O>,
+    input: z.input<S>,
+    options?: { idempotencyKey?: string },
+  ): Promise<O>;
   /** Adds an entry to the customer's timeline. */
   addTimeline(entry: TimelineInput): Promise<void>;
 }
@@ -310,7 +318,10 @@ export type Query<A extends unknown[], O> = ((...args: QueryArgs<A>) => Promise<
 };
 
 /** An in-transaction handler of an event (e.g. move balances when a card is replaced). */
-export type EventHandler<P = unknown, E extends EventMap = CoreEvents> = (ctx: CommandContext<E>, payload: P) => Promise<void>;
+export type EventHandler<P = unknown, E extends EventMap = CoreEvents> = (
+  ctx: CommandContext<E>,
+  payload: P,
+) => Promise<void>;
 
 /**
  * A module's handler of one event, run inside the transaction of the command that emits it, before
@@ -398,7 +409,12 @@ export type NoEvents = Record<never, never>;
  * (none by default): its commands emit core's events and these. `L` is the map of other modules' events
  * its handlers take besides core's and its own (`ComplaintEvents` for a module that acts when a case closes).
  */
-export interface ModuleDefinition<N extends string = string, A = unknown, E extends EventMap = NoEvents, L extends EventMap = NoEvents> {
+export interface ModuleDefinition<
+  N extends string = string,
+  A = unknown,
+  E extends EventMap = NoEvents,
+  L extends EventMap = NoEvents,
+> {
   /** Key under which the API is mounted (`crm.loyalty`). */
   readonly name: N;
   /** Collections the module owns. */

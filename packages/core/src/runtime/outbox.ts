@@ -36,7 +36,10 @@ export interface RelayOptions {
 
 const relayOptionsSchema = z
   .object({
-    consumer: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/).default('default'),
+    consumer: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/)
+      .default('default'),
     batchSize: z.number().int().min(1).max(10_000).default(100),
     maxEvents: z.number().int().min(1).optional(),
   })
@@ -50,7 +53,10 @@ export interface Outbox<E extends EventMap> {
    * rethrows; the same event comes again next time (at least once). Two relays of one consumer at
    * once do not both advance: the slower stops with a `CONFLICT`.
    */
-  relay(handler: (event: OutboxEvent<E>) => Promise<void> | void, options?: RelayOptions): Promise<{ delivered: number; position: number }>;
+  relay(
+    handler: (event: OutboxEvent<E>) => Promise<void> | void,
+    options?: RelayOptions,
+  ): Promise<{ delivered: number; position: number }>;
   /** The consumer's position (the last delivered `seq`, 0 before any). */
   position(consumer?: string): Promise<number>;
   /** Events after a position, in order (for inspection and tests). */
@@ -70,8 +76,22 @@ export function createOutbox<E extends EventMap>(store: Store, clock: Clock): Ou
     }
   }
 
-  const toEvent = (row: { id: string; seq: number; type: string; payload: JsonValue; customerId: string | null; occurredAt: Date }) =>
-    ({ id: row.id, seq: row.seq, type: row.type, payload: row.payload, customerId: row.customerId, occurredAt: row.occurredAt }) as OutboxEvent<E>;
+  const toEvent = (row: {
+    id: string;
+    seq: number;
+    type: string;
+    payload: JsonValue;
+    customerId: string | null;
+    occurredAt: Date;
+  }) =>
+    ({
+      id: row.id,
+      seq: row.seq,
+      type: row.type,
+      payload: row.payload,
+      customerId: row.customerId,
+      occurredAt: row.occurredAt,
+    }) as OutboxEvent<E>;
 
   return {
     async relay(handler, options = {}) {
@@ -81,11 +101,20 @@ export function createOutbox<E extends EventMap>(store: Store, clock: Clock): Ou
       for (;;) {
         const room = o.maxEvents === undefined ? o.batchSize : Math.min(o.batchSize, o.maxEvents - delivered);
         if (room <= 0) break;
-        const page = await store.find(outbox, { where: { seq: { gt: c.seq } }, orderBy: [{ field: 'seq' }], limit: room });
+        const page = await store.find(outbox, {
+          where: { seq: { gt: c.seq } },
+          orderBy: [{ field: 'seq' }],
+          limit: room,
+        });
         if (page.rows.length === 0) break;
         for (const row of page.rows) {
           await handler(toEvent(row));
-          c = await store.update(outboxCursors, o.consumer, { seq: row.seq, updatedAt: clock.now() }, { expectVersion: c.version });
+          c = await store.update(
+            outboxCursors,
+            o.consumer,
+            { seq: row.seq, updatedAt: clock.now() },
+            { expectVersion: c.version },
+          );
           delivered++;
         }
       }
@@ -95,8 +124,21 @@ export function createOutbox<E extends EventMap>(store: Store, clock: Clock): Ou
       return (await store.get(outboxCursors, consumer))?.seq ?? 0;
     },
     async list(options = {}) {
-      const q = parseInput(z.object({ afterSeq: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(10_000).default(100) }).strict(), options, ['options']);
-      const page = await store.find(outbox, { where: { seq: { gt: q.afterSeq } }, orderBy: [{ field: 'seq' }], limit: q.limit });
+      const q = parseInput(
+        z
+          .object({
+            afterSeq: z.number().int().min(0).default(0),
+            limit: z.number().int().min(1).max(10_000).default(100),
+          })
+          .strict(),
+        options,
+        ['options'],
+      );
+      const page = await store.find(outbox, {
+        where: { seq: { gt: q.afterSeq } },
+        orderBy: [{ field: 'seq' }],
+        limit: q.limit,
+      });
       return page.rows.map(toEvent);
     },
   };

@@ -17,7 +17,10 @@ export const REFUND_ORDER = { points: 100, vouchers: 200, cards: 300, account: 4
 
 /** Orders the steps of every module (a stable sort: equal orders keep module order). */
 export function orderRefundSteps<S extends { readonly order: number }>(steps: readonly S[]): S[] {
-  return steps.map((step, at) => ({ step, at })).sort((a, b) => a.step.order - b.step.order || a.at - b.at).map((s) => s.step);
+  return steps
+    .map((step, at) => ({ step, at }))
+    .sort((a, b) => a.step.order - b.step.order || a.at - b.at)
+    .map((s) => s.step);
 }
 
 /** A collector for a return of `amount`. */
@@ -29,12 +32,17 @@ export function createRefundCollector(amount: number): RefundCollector {
     deduct(deduction) {
       // A module's own bug, not the caller's input: fail the command rather than refund wrongly.
       if (!Number.isSafeInteger(deduction.amount) || deduction.amount < 0) {
-        throw new InvalidStateError(`refund deduction of ${deduction.source} must be a whole number of minor units, not ${deduction.amount}`);
+        throw new InvalidStateError(
+          `refund deduction of ${deduction.source} must be a whole number of minor units, not ${deduction.amount}`,
+        );
       }
       if (deduction.amount > 0) deductions.push({ ...deduction });
     },
     settle(tender) {
-      if (!Number.isSafeInteger(tender.amount) || tender.amount < 0) throw new InvalidStateError(`a refund through ${tender.method} must be a whole number of minor units, not ${tender.amount}`);
+      if (!Number.isSafeInteger(tender.amount) || tender.amount < 0)
+        throw new InvalidStateError(
+          `a refund through ${tender.method} must be a whole number of minor units, not ${tender.amount}`,
+        );
       if (tender.amount > 0) tenders.push({ ...tender });
     },
     deductions: () => deductions.slice(),

@@ -16,7 +16,11 @@ export async function* scan<C extends CollectionSpec>(
 ): AsyncGenerator<RowOf<C>> {
   let after: string | null = null;
   do {
-    const page: { rows: RowOf<C>[]; next: string | null } = await session.find(collection, { ...query, limit: pageSize, after });
+    const page: { rows: RowOf<C>[]; next: string | null } = await session.find(collection, {
+      ...query,
+      limit: pageSize,
+      after,
+    });
     for (const row of page.rows) yield row;
     after = page.next;
   } while (after);
@@ -27,41 +31,81 @@ export function checkAggregate(collection: CollectionSpec, query: AggregateQuery
   const issues: Array<{ path: Array<string | number>; code: string; message: string }> = [];
   (query.groupBy ?? []).forEach((f, i) => {
     const spec = collection.fields[f];
-    if (!spec || spec.kind === 'json') issues.push({ path: [collection.name, 'groupBy', i], code: 'invalid_query', message: `cannot group by ${f}` });
+    if (!spec || spec.kind === 'json')
+      issues.push({ path: [collection.name, 'groupBy', i], code: 'invalid_query', message: `cannot group by ${f}` });
   });
   if (query.limit !== undefined || query.after !== undefined) {
     const groupBy = query.groupBy ?? [];
-    if (groupBy.length === 0) issues.push({ path: [collection.name, query.after !== undefined ? 'after' : 'limit'], code: 'invalid_query', message: 'paging needs groupBy' });
-    if (query.limit !== undefined && (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > PAGE_LIMITS.max)) {
-      issues.push({ path: [collection.name, 'limit'], code: 'invalid_query', message: `limit must be an integer from 1 to ${PAGE_LIMITS.max}` });
+    if (groupBy.length === 0)
+      issues.push({
+        path: [collection.name, query.after !== undefined ? 'after' : 'limit'],
+        code: 'invalid_query',
+        message: 'paging needs groupBy',
+      });
+    if (
+      query.limit !== undefined &&
+      (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > PAGE_LIMITS.max)
+    ) {
+      issues.push({
+        path: [collection.name, 'limit'],
+        code: 'invalid_query',
+        message: `limit must be an integer from 1 to ${PAGE_LIMITS.max}`,
+      });
     }
     if (query.after !== undefined) {
-      if (!Array.isArray(query.after) || query.after.length !== groupBy.length) issues.push({ path: [collection.name, 'after'], code: 'invalid_query', message: 'after needs one value per group-by field' });
+      if (!Array.isArray(query.after) || query.after.length !== groupBy.length)
+        issues.push({
+          path: [collection.name, 'after'],
+          code: 'invalid_query',
+          message: 'after needs one value per group-by field',
+        });
       else
         query.after.forEach((v, i) => {
           const spec = collection.fields[groupBy[i]!];
-          if (spec && (v === null || !isValidValue(spec, v))) issues.push({ path: [collection.name, 'after', i], code: 'invalid_query', message: `not a non-null ${spec.kind}` });
+          if (spec && (v === null || !isValidValue(spec, v)))
+            issues.push({
+              path: [collection.name, 'after', i],
+              code: 'invalid_query',
+              message: `not a non-null ${spec.kind}`,
+            });
         });
     }
   }
   const names = Object.keys(query.measures);
-  if (names.length === 0) issues.push({ path: [collection.name, 'measures'], code: 'invalid_query', message: 'at least one measure is needed' });
+  if (names.length === 0)
+    issues.push({
+      path: [collection.name, 'measures'],
+      code: 'invalid_query',
+      message: 'at least one measure is needed',
+    });
   for (const name of names) {
     const m = query.measures[name]!;
-    if ((query.groupBy ?? []).includes(name)) issues.push({ path: [collection.name, 'measures', name], code: 'invalid_query', message: `measure ${name} shadows a group-by field` });
+    if ((query.groupBy ?? []).includes(name))
+      issues.push({
+        path: [collection.name, 'measures', name],
+        code: 'invalid_query',
+        message: `measure ${name} shadows a group-by field`,
+      });
     if (m.where !== undefined) {
       try {
         normaliseWhere(collection, m.where as Where);
       } catch (error) {
         if (!isClienteleError(error, 'VALIDATION_FAILED')) throw error;
         // The filter's own paths, under the measure that carries it.
-        for (const issue of (error as ValidationError).issues) issues.push({ ...issue, path: [collection.name, 'measures', name, ...issue.path.slice(1)] });
+        for (const issue of (error as ValidationError).issues)
+          issues.push({ ...issue, path: [collection.name, 'measures', name, ...issue.path.slice(1)] });
       }
     }
     if (m.fn === 'count') continue;
     const spec = m.field === undefined ? undefined : collection.fields[m.field];
-    const kinds = m.fn === 'sum' ? ['integer'] : m.fn === 'series' ? ['integer', 'timestamp'] : ['integer', 'timestamp', 'string'];
-    if (!spec || !kinds.includes(spec.kind)) issues.push({ path: [collection.name, 'measures', name], code: 'invalid_query', message: `${m.fn} cannot apply to ${String(m.field)}` });
+    const kinds =
+      m.fn === 'sum' ? ['integer'] : m.fn === 'series' ? ['integer', 'timestamp'] : ['integer', 'timestamp', 'string'];
+    if (!spec || !kinds.includes(spec.kind))
+      issues.push({
+        path: [collection.name, 'measures', name],
+        code: 'invalid_query',
+        message: `${m.fn} cannot apply to ${String(m.field)}`,
+      });
   }
   if (issues.length) throw new ValidationError(issues);
 }
@@ -111,7 +155,8 @@ export async function aggregateByScan<C extends CollectionSpec>(
       else if (cur === null || (m.fn === 'min' ? compareValues(v, cur) < 0 : compareValues(v, cur) > 0)) g[name] = v;
     }
   }
-  for (const g of groups.values()) for (const [name, m] of measures) if (m.fn === 'series') (g[name] as number[]).sort((a, b) => a - b);
+  for (const g of groups.values())
+    for (const [name, m] of measures) if (m.fn === 'series') (g[name] as number[]).sort((a, b) => a - b);
   if (groupBy.length === 0 && groups.size === 0) {
     const g: AggregateRow = {};
     for (const [name, m] of measures) g[name] = emptyMeasure(m);
@@ -153,7 +198,11 @@ export function sortGroups(rows: AggregateRow[], groupBy: readonly string[]): Ag
 }
 
 /** The fallback of `insertMany`: one insert per row, in one transaction where the session has them. */
-export async function insertManyByInserts<C extends CollectionSpec>(session: TransactionalSession, collection: C, rows: readonly NewRowOf<C>[]): Promise<number> {
+export async function insertManyByInserts<C extends CollectionSpec>(
+  session: TransactionalSession,
+  collection: C,
+  rows: readonly NewRowOf<C>[],
+): Promise<number> {
   return allOrNothing(session, async (tx) => {
     for (const row of rows) await tx.insert(collection, row);
     return rows.length;
@@ -161,7 +210,9 @@ export async function insertManyByInserts<C extends CollectionSpec>(session: Tra
 }
 
 /** A session that can open a transaction (a store) or join its own (a transaction's session). */
-export type TransactionalSession = StoreSession & { transaction?: (fn: (tx: StoreSession) => Promise<unknown>) => Promise<unknown> };
+export type TransactionalSession = StoreSession & {
+  transaction?: (fn: (tx: StoreSession) => Promise<unknown>) => Promise<unknown>;
+};
 
 /** Runs a fallback's row-by-row work in one transaction where the session has them, so it is all or nothing like the push-down. */
 export async function allOrNothing<T>(session: TransactionalSession, fn: (tx: StoreSession) => Promise<T>): Promise<T> {

@@ -5,20 +5,30 @@
  */
 import { ValidationError } from '../errors.js';
 import { allOrNothing, type TransactionalSession } from './bulk.js';
-import type { ConditionalWrite, StoreSession } from './port.js';
+import type { ConditionalWrite } from './port.js';
 import type { CollectionSpec } from './schema.js';
 
 /** Refuses a batch that names one row twice: the writes of a batch are independent of each other. */
 export function checkConditionalWrites(collection: CollectionSpec, writes: readonly ConditionalWrite[]): void {
-  checkDistinct(collection, writes.map((w) => w.key), 'writes');
+  checkDistinct(
+    collection,
+    writes.map((w) => w.key),
+    'writes',
+  );
 }
 
 /** Refuses a list of keys that names one row twice. */
 export function checkDistinct(collection: CollectionSpec, keys: readonly string[], what: string): void {
   const seen = new Set<string>();
   keys.forEach((key, i) => {
-    if (typeof key !== 'string') throw new ValidationError([{ path: [collection.name, what, i], code: 'invalid_type', message: 'a key is a string' }]);
-    if (seen.has(key)) throw new ValidationError([{ path: [collection.name, what, i], code: 'duplicate_key', message: `${key} is named twice in one batch` }]);
+    if (typeof key !== 'string')
+      throw new ValidationError([
+        { path: [collection.name, what, i], code: 'invalid_type', message: 'a key is a string' },
+      ]);
+    if (seen.has(key))
+      throw new ValidationError([
+        { path: [collection.name, what, i], code: 'duplicate_key', message: `${key} is named twice in one batch` },
+      ]);
     seen.add(key);
   });
 }
@@ -27,7 +37,11 @@ export function checkDistinct(collection: CollectionSpec, keys: readonly string[
  * The fallback of `consumeMany`: one `consume` per write, all in one transaction where the session has
  * them; returns the keys of the rows written, in order. Input is checked by the caller.
  */
-export async function consumeManyByConsumes<C extends CollectionSpec>(session: TransactionalSession, collection: C, writes: readonly ConditionalWrite<C>[]): Promise<string[]> {
+export async function consumeManyByConsumes<C extends CollectionSpec>(
+  session: TransactionalSession,
+  collection: C,
+  writes: readonly ConditionalWrite<C>[],
+): Promise<string[]> {
   return allOrNothing(session, async (tx) => {
     const applied: string[] = [];
     for (const w of writes) if ((await tx.consume(collection, w.key, w.when, w.set)) !== undefined) applied.push(w.key);
@@ -36,7 +50,11 @@ export async function consumeManyByConsumes<C extends CollectionSpec>(session: T
 }
 
 /** The fallback of `deleteMany`: one `delete` per key, all in one transaction where the session has them. Input is checked by the caller. */
-export async function deleteManyByDeletes<C extends CollectionSpec>(session: TransactionalSession, collection: C, keys: readonly string[]): Promise<string[]> {
+export async function deleteManyByDeletes<C extends CollectionSpec>(
+  session: TransactionalSession,
+  collection: C,
+  keys: readonly string[],
+): Promise<string[]> {
   return allOrNothing(session, async (tx) => {
     const deleted: string[] = [];
     for (const key of keys) if (await tx.delete(collection, key)) deleted.push(key);

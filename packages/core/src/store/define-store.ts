@@ -4,12 +4,28 @@
  * exists, answered by core's fallback wherever the adapter has no push-down.
  */
 import { aggregateByScan, checkAggregate, insertManyByInserts } from './bulk.js';
-import { checkConditionalWrites, checkDistinct, consumeManyByConsumes, deleteManyByDeletes } from './conditional-writes.js';
+import {
+  checkConditionalWrites,
+  checkDistinct,
+  consumeManyByConsumes,
+  deleteManyByDeletes,
+} from './conditional-writes.js';
 import { checkLink, getLinkedByReads } from './linked-get.js';
-import type { AggregateQuery, Migration, MigrationResult, Store, StoreCapabilities, StoreSession, TransactionSession } from './port.js';
+import type {
+  AggregateQuery,
+  Migration,
+  MigrationResult,
+  Store,
+  StoreCapabilities,
+  StoreSession,
+  TransactionSession,
+} from './port.js';
 
 /** The operations every adapter writes itself: the port's data operations that have no fallback. */
-export type BaseOperations = Pick<StoreSession, 'insert' | 'get' | 'getBy' | 'find' | 'count' | 'update' | 'delete' | 'increment' | 'consume'>;
+export type BaseOperations = Pick<
+  StoreSession,
+  'insert' | 'get' | 'getBy' | 'find' | 'count' | 'update' | 'delete' | 'increment' | 'consume'
+>;
 
 /** The optional operations: each one has a fallback in core built on the base operations. */
 export type OptionalOperation = 'aggregate' | 'getLinked' | 'consumeMany' | 'deleteMany' | 'insertMany';
@@ -22,7 +38,10 @@ export type OptionalOperation = 'aggregate' | 'getLinked' | 'consumeMany' | 'del
 export type PushDowns = Partial<Pick<StoreSession, OptionalOperation>>;
 
 /** What the adapter says about its database; the push-down flags of {@link StoreCapabilities} follow from its {@link PushDowns}. */
-export type StoreTraits = Pick<StoreCapabilities, 'multiProcess' | 'jsonColumns' | 'migrationLock' | 'aggregatePaging' | 'aggregateSeries'>;
+export type StoreTraits = Pick<
+  StoreCapabilities,
+  'multiProcess' | 'jsonColumns' | 'migrationLock' | 'aggregatePaging' | 'aggregateSeries'
+>;
 
 /** The session an adapter's `transaction` hands to the factory: its base operations and, for each push-down of the store, the same push-down on the transaction. */
 export type AdapterSession = BaseOperations & PushDowns;
@@ -73,7 +92,8 @@ const OPTIONAL: readonly OptionalOperation[] = ['aggregate', 'getLinked', 'consu
  */
 export function defineStore<B extends StoreBase>(base: B, pushDowns: PushDowns = {}): Store & Omit<B, keyof StoreBase> {
   const names = OPTIONAL.filter((name) => pushDowns[name] !== undefined);
-  for (const name of names) if (typeof pushDowns[name] !== 'function') throw new TypeError(`defineStore: push-down ${name} must be a function`);
+  for (const name of names)
+    if (typeof pushDowns[name] !== 'function') throw new TypeError(`defineStore: push-down ${name} must be a function`);
   const traits = base.traits;
   const capabilities: StoreCapabilities = Object.freeze({
     multiProcess: traits.multiProcess,
@@ -93,7 +113,10 @@ export function defineStore<B extends StoreBase>(base: B, pushDowns: PushDowns =
     const own: PushDowns = {};
     for (const name of names) {
       const method = raw[name];
-      if (typeof method !== 'function') throw new TypeError(`defineStore: the ${base.kind} store pushes ${name} down, but its transaction session has no ${name}`);
+      if (typeof method !== 'function')
+        throw new TypeError(
+          `defineStore: the ${base.kind} store pushes ${name} down, but its transaction session has no ${name}`,
+        );
       (own as Record<string, unknown>)[name] = method.bind(raw);
     }
     const session = complete(bindBase(raw), own, capabilities) as TransactionSession;
@@ -105,7 +128,8 @@ export function defineStore<B extends StoreBase>(base: B, pushDowns: PushDowns =
   const adapterTransaction = base.transaction.bind(base);
   Object.assign(store, {
     capabilities,
-    transaction: <T>(fn: (tx: TransactionSession) => Promise<T>): Promise<T> => adapterTransaction((raw) => fn(sessionOf(raw))),
+    transaction: <T>(fn: (tx: TransactionSession) => Promise<T>): Promise<T> =>
+      adapterTransaction((raw) => fn(sessionOf(raw))),
   });
   delete (store as { traits?: unknown }).traits;
   return store;
@@ -127,7 +151,11 @@ function bindBase(raw: BaseOperations): BaseOperations {
 }
 
 /** Adds every optional operation to `target`: the push-down after core's checks, or the fallback on `target` itself. */
-function complete<T extends BaseOperations>(target: T, pushed: PushDowns, capabilities: StoreCapabilities): T & Required<PushDowns> {
+function complete<T extends BaseOperations>(
+  target: T,
+  pushed: PushDowns,
+  capabilities: StoreCapabilities,
+): T & Required<PushDowns> {
   const s = target as T & Required<PushDowns> & { transaction?: Store['transaction'] };
   const { aggregate, getLinked, consumeMany, deleteMany, insertMany } = pushed;
   s.aggregate = async (collection, query) => {
@@ -159,6 +187,7 @@ function complete<T extends BaseOperations>(target: T, pushed: PushDowns, capabi
 /** Whether the aggregate push-down runs this query: paging and the extended measures need their own traits. */
 function pushable(query: AggregateQuery, capabilities: StoreCapabilities): boolean {
   if ((query.limit !== undefined || query.after !== undefined) && capabilities.aggregatePaging !== true) return false;
-  for (const m of Object.values(query.measures)) if ((m.fn === 'series' || m.where !== undefined) && capabilities.aggregateSeries !== true) return false;
+  for (const m of Object.values(query.measures))
+    if ((m.fn === 'series' || m.where !== undefined) && capabilities.aggregateSeries !== true) return false;
   return true;
 }

@@ -7,11 +7,18 @@ import type { Link, LinkedRows, StoreSession } from './port.js';
 import type { CollectionSpec } from './schema.js';
 
 /** Checks a link against the collection (both paths use it, so both refuse the same input). */
-export function checkLink(collection: CollectionSpec, link: { readonly field: string; readonly target: CollectionSpec }): void {
+export function checkLink(
+  collection: CollectionSpec,
+  link: { readonly field: string; readonly target: CollectionSpec },
+): void {
   const spec = collection.fields[link.field];
   if (spec === undefined || spec.kind !== 'string') {
     throw new ValidationError([
-      { path: [collection.name, 'link', 'field'], code: 'invalid_query', message: `${link.field} is not a string field of ${collection.name}` },
+      {
+        path: [collection.name, 'link', 'field'],
+        code: 'invalid_query',
+        message: `${link.field} is not a string field of ${collection.name}`,
+      },
     ]);
   }
 }

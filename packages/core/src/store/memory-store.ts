@@ -3,7 +3,13 @@
  * (unique indexes, versions, guarded increments, rollback, keyset paging) but nothing survives the process.
  */
 import { ConflictError, InvalidStateError, NotFoundError } from '../errors.js';
-import { defineStore, type AdapterSession, type BaseOperations, type StoreBase, type StoreTraits } from './define-store.js';
+import {
+  defineStore,
+  type AdapterSession,
+  type BaseOperations,
+  type StoreBase,
+  type StoreTraits,
+} from './define-store.js';
 import { Mutex } from './mutex.js';
 import type {
   FindQuery,
@@ -69,7 +75,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   function table(spec: CollectionSpec): Table {
     if (closed) throw new InvalidStateError('the store is closed');
     const t = tables.get(spec.name);
-    if (!t) throw new InvalidStateError(`collection ${spec.name} does not exist; run migrate() first`, { collection: spec.name });
+    if (!t)
+      throw new InvalidStateError(`collection ${spec.name} does not exist; run migrate() first`, {
+        collection: spec.name,
+      });
     return t;
   }
 
@@ -77,7 +86,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     const existing = tables.get(spec.name);
     if (existing) {
       // Later migrations may add fields and indexes; keep the widest declaration.
-      existing.spec = { ...existing.spec, fields: { ...existing.spec.fields, ...spec.fields }, indexes: mergeIndexes(existing.spec.indexes, spec.indexes) };
+      existing.spec = {
+        ...existing.spec,
+        fields: { ...existing.spec.fields, ...spec.fields },
+        indexes: mergeIndexes(existing.spec.indexes, spec.indexes),
+      };
       for (const index of spec.indexes) addUnique(existing, index);
       return;
     }
@@ -97,7 +110,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     for (const [pk, row] of t.rows) {
       const k = uniqueKey(index, row);
       if (k === null) continue;
-      if (map.has(k)) throw new ConflictError('unique', `cannot add unique index ${index.name}: duplicates exist`, { collection: t.spec.name, index: index.name });
+      if (map.has(k))
+        throw new ConflictError('unique', `cannot add unique index ${index.name}: duplicates exist`, {
+          collection: t.spec.name,
+          index: index.name,
+        });
       map.set(k, pk);
     }
     t.unique.set(index.name, map);
@@ -118,7 +135,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         if (newKey !== null && newKey !== oldKey) {
           const holder = map.get(newKey);
           if (holder !== undefined && holder !== pk) {
-            throw new ConflictError('unique', `${t.spec.name}: ${index.fields.join(', ')} already taken`, { collection: t.spec.name, index: index.name });
+            throw new ConflictError('unique', `${t.spec.name}: ${index.fields.join(', ')} already taken`, {
+              collection: t.spec.name,
+              index: index.name,
+            });
           }
         }
         changes.push({ map, oldKey, newKey });
@@ -166,7 +186,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         const t = table(c);
         checkRow(t.spec, row as AnyRow, 'insert');
         const pk = (row as AnyRow)[t.spec.primaryKey] as string;
-        if (t.rows.has(pk)) throw new ConflictError('primary-key', `${t.spec.name}: ${pk} already exists`, { collection: t.spec.name, key: pk });
+        if (t.rows.has(pk))
+          throw new ConflictError('primary-key', `${t.spec.name}: ${pk} already exists`, {
+            collection: t.spec.name,
+            key: pk,
+          });
         const stored: AnyRow = {};
         for (const name of Object.keys(t.spec.fields)) stored[name] = clone((row as AnyRow)[name] ?? null);
         if (t.spec.versioned) stored['version'] = 1;
@@ -179,7 +203,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         return row ? (clone(row) as RowOf<C>) : undefined;
       },
 
-      async getBy<C extends CollectionSpec>(c: C, indexName: string, values: Partial<RowOf<C>>): Promise<RowOf<C> | undefined> {
+      async getBy<C extends CollectionSpec>(
+        c: C,
+        indexName: string,
+        values: Partial<RowOf<C>>,
+      ): Promise<RowOf<C> | undefined> {
         const t = table(c);
         const index = t.spec.indexes.find((i) => i.name === indexName && i.unique);
         if (!index) throw new InvalidStateError(`${t.spec.name} has no unique index ${indexName}`);
@@ -190,7 +218,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         return row ? (clone(row) as RowOf<C>) : undefined;
       },
 
-      async find<C extends CollectionSpec, K extends keyof RowOf<C> & string = never>(c: C, query?: FindQuery<C, K>): Promise<Page<Projected<C, K>>> {
+      async find<C extends CollectionSpec, K extends keyof RowOf<C> & string = never>(
+        c: C,
+        query?: FindQuery<C, K>,
+      ): Promise<Page<Projected<C, K>>> {
         const t = table(c);
         const q = resolveFind(t.spec, query as unknown as FindQuery<CollectionSpec, string>);
         const hits: AnyRow[] = [];
@@ -213,7 +244,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         return n;
       },
 
-      async update<C extends CollectionSpec>(c: C, key: string, patch: PatchOf<C>, options?: WriteOptions): Promise<RowOf<C>> {
+      async update<C extends CollectionSpec>(
+        c: C,
+        key: string,
+        patch: PatchOf<C>,
+        options?: WriteOptions,
+      ): Promise<RowOf<C>> {
         const t = table(c);
         checkRow(t.spec, patch as AnyRow, 'patch');
         const prev = t.rows.get(key);
@@ -231,23 +267,39 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         return true;
       },
 
-      async increment<C extends CollectionSpec>(c: C, key: string, fieldName: string, delta: number, guard?: IncrementGuard): Promise<IncrementResult<RowOf<C>>> {
+      async increment<C extends CollectionSpec>(
+        c: C,
+        key: string,
+        fieldName: string,
+        delta: number,
+        guard?: IncrementGuard,
+      ): Promise<IncrementResult<RowOf<C>>> {
         const t = table(c);
         const spec = t.spec.fields[fieldName];
-        if (!spec || spec.kind !== 'integer' || fieldName === t.spec.primaryKey) throw new InvalidStateError(`${t.spec.name}.${fieldName} is not an integer field`);
+        if (spec?.kind !== 'integer' || fieldName === t.spec.primaryKey)
+          throw new InvalidStateError(`${t.spec.name}.${fieldName} is not an integer field`);
         if (!Number.isSafeInteger(delta)) throw new InvalidStateError('delta must be a safe integer');
         const prev = t.rows.get(key);
         if (!prev) throw new NotFoundError(t.spec.name, key);
         const current = prev[fieldName] as number | null;
         if (current === null) throw new InvalidStateError(`${t.spec.name}.${fieldName} is null`);
         const value = current + delta;
-        if (!Number.isSafeInteger(value) || (guard?.min !== undefined && value < guard.min) || (guard?.max !== undefined && value > guard.max)) {
+        if (
+          !Number.isSafeInteger(value) ||
+          (guard?.min !== undefined && value < guard.min) ||
+          (guard?.max !== undefined && value > guard.max)
+        ) {
           return { applied: false, row: clone(prev) as RowOf<C> };
         }
         return { applied: true, row: clone(patchRow(t, key, prev, { [fieldName]: value })) as RowOf<C> };
       },
 
-      async consume<C extends CollectionSpec>(c: C, key: string, when: Where<C>, set: PatchOf<C>): Promise<RowOf<C> | undefined> {
+      async consume<C extends CollectionSpec>(
+        c: C,
+        key: string,
+        when: Where<C>,
+        set: PatchOf<C>,
+      ): Promise<RowOf<C> | undefined> {
         const t = table(c);
         checkRow(t.spec, set as AnyRow, 'patch');
         const w = normaliseWhere(t.spec, when as Where);
@@ -329,7 +381,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
           const remember = (name: string) => {
             if (saved.has(name)) return;
             const t = tables.get(name);
-            saved.set(name, t && { spec: t.spec, rows: new Map([...t.rows].map(([k, r]) => [k, { ...r }])), unique: new Map(t.unique) });
+            saved.set(
+              name,
+              t && {
+                spec: t.spec,
+                rows: new Map([...t.rows].map(([k, r]) => [k, { ...r }])),
+                unique: new Map(t.unique),
+              },
+            );
           };
           try {
             for (const step of m.steps) {
@@ -344,7 +403,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
               if (step.op === 'addField') {
                 if (t.spec.fields[step.field]) continue;
                 // Existing rows get null, so a field added later must allow it (as in SQL stores).
-                if (!step.spec.nullable) throw new InvalidStateError(`migration ${m.id}: added field ${step.collection}.${step.field} must be nullable`);
+                if (!step.spec.nullable)
+                  throw new InvalidStateError(
+                    `migration ${m.id}: added field ${step.collection}.${step.field} must be nullable`,
+                  );
                 t.spec = { ...t.spec, fields: { ...t.spec.fields, [step.field]: step.spec } };
                 for (const row of t.rows.values()) row[step.field] = null;
               } else {

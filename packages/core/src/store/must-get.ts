@@ -7,7 +7,13 @@ import type { CollectionSpec, RowOf } from './schema.js';
  * The row of `collection` under `key`, or `NOT_FOUND` naming `what` ("case", "voucher template") and
  * the key; `details.path` names the input field that held it.
  */
-export async function mustGet<C extends CollectionSpec>(session: Pick<StoreSession, 'get'>, collection: C, key: string, what: string, details: Record<string, unknown> = {}): Promise<RowOf<C>> {
+export async function mustGet<C extends CollectionSpec>(
+  session: Pick<StoreSession, 'get'>,
+  collection: C,
+  key: string,
+  what: string,
+  details: Record<string, unknown> = {},
+): Promise<RowOf<C>> {
   const row = await session.get(collection, key);
   if (!row) throw new NotFoundError(what, key, details);
   return row;

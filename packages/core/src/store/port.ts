@@ -61,7 +61,9 @@ export interface FindQuery<C extends CollectionSpec = CollectionSpec, K extends 
 }
 
 /** The rows a `find` returns: whole rows, or only the selected fields `K` when it has a `select`. */
-export type Projected<C extends CollectionSpec, K extends keyof RowOf<C> & string> = [K] extends [never] ? RowOf<C> : Pick<RowOf<C>, K>;
+export type Projected<C extends CollectionSpec, K extends keyof RowOf<C> & string> = [K] extends [never]
+  ? RowOf<C>
+  : Pick<RowOf<C>, K>;
 
 /** A page of rows and the cursor to the next one (`null` when this was the last). */
 export interface Page<R> {
@@ -211,7 +213,10 @@ export interface StoreSession {
    * One page of rows matching `where`, in `orderBy` order then by primary key. Paging is by keyset, so
    * following `next` visits every row that existed throughout exactly once, even while others insert.
    */
-  find<C extends CollectionSpec, K extends keyof RowOf<C> & string = never>(collection: C, query?: FindQuery<C, K>): Promise<Page<Projected<C, K>>>;
+  find<C extends CollectionSpec, K extends keyof RowOf<C> & string = never>(
+    collection: C,
+    query?: FindQuery<C, K>,
+  ): Promise<Page<Projected<C, K>>>;
 
   /** How many rows match. */
   count<C extends CollectionSpec>(collection: C, where?: Where<C>): Promise<number>;
@@ -266,7 +271,11 @@ export interface StoreSession {
    * The row with this primary key and the row it links to through `link`; `undefined` when there is
    * no such row. One read where the store pushes it down, two reads otherwise.
    */
-  getLinked<C extends CollectionSpec, T extends CollectionSpec>(collection: C, key: string, link: Link<C, T>): Promise<LinkedRows<C, T> | undefined>;
+  getLinked<C extends CollectionSpec, T extends CollectionSpec>(
+    collection: C,
+    key: string,
+    link: Link<C, T>,
+  ): Promise<LinkedRows<C, T> | undefined>;
 
   /**
    * Applies each write as {@link StoreSession.consume} would (distinct keys), all of them or, when one

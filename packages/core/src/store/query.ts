@@ -69,14 +69,16 @@ export function checkRow(collection: CollectionSpec, row: AnyRow, mode: 'insert'
     const spec = collection.fields[name];
     if (!spec) fail(collection.name, [name], `unknown field ${name}`);
     if (collection.versioned && name === 'version') fail(collection.name, [name], 'version is managed by the store');
-    if (mode === 'patch' && name === collection.primaryKey) fail(collection.name, [name], 'the primary key cannot change');
+    if (mode === 'patch' && name === collection.primaryKey)
+      fail(collection.name, [name], 'the primary key cannot change');
     const value = row[name];
     if (value === undefined) {
       if (mode === 'insert') fail(collection.name, [name], `${name} is undefined`);
       continue;
     }
     if (!isValidValue(spec, value)) {
-      if (spec.kind === 'string' && typeof value === 'string') fail(collection.name, [name], `${name} holds U+0000 or a lone surrogate, which no store keeps`);
+      if (spec.kind === 'string' && typeof value === 'string')
+        fail(collection.name, [name], `${name} holds U+0000 or a lone surrogate, which no store keeps`);
       fail(collection.name, [name], `${name} is not a valid ${spec.nullable ? 'nullable ' : ''}${spec.kind}`);
     }
   }
@@ -116,18 +118,22 @@ export function normaliseWhere(collection: CollectionSpec, where: Where | undefi
     const condition: Condition = isCondition(raw) ? raw : { eq: raw as ScalarValue };
     for (const [op, v] of Object.entries(condition)) {
       if (v === undefined) continue;
-      if (spec.kind === 'json' && op !== 'isNull') fail(collection.name, ['where', name, op], 'json fields can only be tested with isNull');
+      if (spec.kind === 'json' && op !== 'isNull')
+        fail(collection.name, ['where', name, op], 'json fields can only be tested with isNull');
       if (op === 'isNull') {
         if (typeof v !== 'boolean') fail(collection.name, ['where', name, op], 'isNull takes a boolean');
       } else if (op === 'startsWith') {
-        if (spec.kind !== 'string' || typeof v !== 'string' || !isStorableText(v)) fail(collection.name, ['where', name, op], 'startsWith takes text on a string field');
+        if (spec.kind !== 'string' || typeof v !== 'string' || !isStorableText(v))
+          fail(collection.name, ['where', name, op], 'startsWith takes text on a string field');
       } else if (op === 'in') {
         if (!Array.isArray(v)) fail(collection.name, ['where', name, op], 'in takes a list');
         (v as unknown[]).forEach((item, i) => {
-          if (item === null || !isValidValue(spec, item)) fail(collection.name, ['where', name, op, i], `not a ${spec.kind}`);
+          if (item === null || !isValidValue(spec, item))
+            fail(collection.name, ['where', name, op, i], `not a ${spec.kind}`);
         });
       } else if (v === null) {
-        if (op !== 'eq' && op !== 'ne') fail(collection.name, ['where', name, op], 'null can only be compared with isNull');
+        if (op !== 'eq' && op !== 'ne')
+          fail(collection.name, ['where', name, op], 'null can only be compared with isNull');
       } else if (!isValidValue(spec, v)) {
         fail(collection.name, ['where', name, op], `not a ${spec.kind}`);
       }
@@ -202,11 +208,15 @@ export function matches(row: AnyRow, where: NormalisedWhere): boolean {
 }
 
 /** The full ordering of a query: the given terms, then the primary key ascending. */
-export function resolveOrder(collection: CollectionSpec, orderBy: readonly OrderTerm[] | undefined): Array<{ field: string; desc: boolean }> {
+export function resolveOrder(
+  collection: CollectionSpec,
+  orderBy: readonly OrderTerm[] | undefined,
+): Array<{ field: string; desc: boolean }> {
   const terms = (orderBy ?? []).map((t, i) => {
     const spec = collection.fields[t.field];
     if (!spec) fail(collection.name, ['orderBy', i, 'field'], `unknown field ${t.field}`);
-    if (spec.kind === 'json' || spec.nullable) fail(collection.name, ['orderBy', i, 'field'], `${t.field} is nullable or json and cannot order a page`);
+    if (spec.kind === 'json' || spec.nullable)
+      fail(collection.name, ['orderBy', i, 'field'], `${t.field} is nullable or json and cannot order a page`);
     return { field: t.field, desc: t.direction === 'desc' };
   });
   if (!terms.some((t) => t.field === collection.primaryKey)) terms.push({ field: collection.primaryKey, desc: false });
@@ -229,22 +239,32 @@ export function encodeCursor(row: AnyRow, order: ReadonlyArray<{ field: string }
 }
 
 /** Decodes a cursor into the keyset values, checking it fits the ordering. */
-export function decodeCursor(collection: CollectionSpec, cursor: string, order: ReadonlyArray<{ field: string }>): unknown[] {
+export function decodeCursor(
+  collection: CollectionSpec,
+  cursor: string,
+  order: ReadonlyArray<{ field: string }>,
+): unknown[] {
   let values: unknown;
   try {
     values = decodeJson(fromBase64url(cursor));
   } catch {
     fail(collection.name, ['after'], 'malformed cursor');
   }
-  if (!Array.isArray(values) || values.length !== order.length) fail(collection.name, ['after'], 'cursor does not fit this query');
+  if (!Array.isArray(values) || values.length !== order.length)
+    fail(collection.name, ['after'], 'cursor does not fit this query');
   order.forEach((o, i) => {
-    if (!isValidValue(collection.fields[o.field]!, values[i]) || values[i] === null) fail(collection.name, ['after'], 'cursor does not fit this query');
+    if (!isValidValue(collection.fields[o.field]!, values[i]) || values[i] === null)
+      fail(collection.name, ['after'], 'cursor does not fit this query');
   });
   return values;
 }
 
 /** Whether `row` comes strictly after the cursor position in the ordering. */
-export function isAfterCursor(row: AnyRow, cursor: readonly unknown[], order: ReadonlyArray<{ field: string; desc: boolean }>): boolean {
+export function isAfterCursor(
+  row: AnyRow,
+  cursor: readonly unknown[],
+  order: ReadonlyArray<{ field: string; desc: boolean }>,
+): boolean {
   for (let i = 0; i < order.length; i++) {
     const { field, desc } = order[i]!;
     const c = compareValues(row[field], cursor[i]);
@@ -273,7 +293,10 @@ export interface ResolvedFind {
 }
 
 /** Checks a find query against the collection and resolves defaults. */
-export function resolveFind(collection: CollectionSpec, query: FindQuery<CollectionSpec, string> | undefined): ResolvedFind {
+export function resolveFind(
+  collection: CollectionSpec,
+  query: FindQuery<CollectionSpec, string> | undefined,
+): ResolvedFind {
   const order = resolveOrder(collection, query?.orderBy);
   return {
     where: normaliseWhere(collection, query?.where),
@@ -287,10 +310,12 @@ export function resolveFind(collection: CollectionSpec, query: FindQuery<Collect
 /** Checks a projection: at least one known field, each once. Returns the fields in the collection's field order. */
 export function resolveSelect(collection: CollectionSpec, select: readonly string[] | undefined): string[] | null {
   if (select === undefined) return null;
-  if (!Array.isArray(select) || select.length === 0) fail(collection.name, ['select'], 'select names at least one field');
+  if (!Array.isArray(select) || select.length === 0)
+    fail(collection.name, ['select'], 'select names at least one field');
   const wanted = new Set<string>();
   select.forEach((f, i) => {
-    if (typeof f !== 'string' || !Object.hasOwn(collection.fields, f)) fail(collection.name, ['select', i], `unknown field ${String(f)}`);
+    if (typeof f !== 'string' || !Object.hasOwn(collection.fields, f))
+      fail(collection.name, ['select', i], `unknown field ${String(f)}`);
     if (wanted.has(f)) fail(collection.name, ['select', i], `${f} is selected twice`);
     wanted.add(f);
   });

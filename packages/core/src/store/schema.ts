@@ -51,7 +51,10 @@ export interface IndexSpec {
 }
 
 /** The declaration of a collection (a table). */
-export interface CollectionSpec<F extends Record<string, FieldSpec> = Record<string, FieldSpec>, K extends string = string> {
+export interface CollectionSpec<
+  F extends Record<string, FieldSpec> = Record<string, FieldSpec>,
+  K extends string = string,
+> {
   /** Name, unique across all modules; lower snake case. */
   readonly name: string;
   /** The fields. When `versioned` is set, a managed integer `version` field is part of them. */
@@ -151,9 +154,11 @@ const FIELD = /^[a-z][A-Za-z0-9]{0,62}$/;
  * Declares a collection. Checks names and keys once, at definition time, so a bad declaration
  * fails where it is written rather than inside an adapter.
  */
-export function defineCollection<F extends Record<string, FieldSpec>, K extends keyof F & string, V extends boolean = false>(
-  input: CollectionInput<F, V, K>,
-): CollectionSpec<WithVersion<F, V>, K> {
+export function defineCollection<
+  F extends Record<string, FieldSpec>,
+  K extends keyof F & string,
+  V extends boolean = false,
+>(input: CollectionInput<F, V, K>): CollectionSpec<WithVersion<F, V>, K> {
   if (!NAME.test(input.name)) throw new TypeError(`collection name must be lower snake case: ${input.name}`);
   const versioned = input.versioned === true;
   const fields: Record<string, FieldSpec> = { ...input.fields };
@@ -165,13 +170,14 @@ export function defineCollection<F extends Record<string, FieldSpec>, K extends 
     fields['version'] = field.integer();
   }
   const pk = fields[input.primaryKey];
-  if (!pk || pk.kind !== 'string' || pk.nullable) {
+  if (pk?.kind !== 'string' || pk.nullable) {
     throw new TypeError(`${input.name}: primary key ${input.primaryKey} must be a non-null string field`);
   }
   const indexes = input.indexes ?? [];
   const seen = new Set<string>();
   for (const index of indexes) {
-    if (!NAME.test(index.name)) throw new TypeError(`${input.name}: index name must be lower snake case: ${index.name}`);
+    if (!NAME.test(index.name))
+      throw new TypeError(`${input.name}: index name must be lower snake case: ${index.name}`);
     if (seen.has(index.name)) throw new TypeError(`${input.name}: duplicate index ${index.name}`);
     seen.add(index.name);
     if (index.fields.length === 0) throw new TypeError(`${input.name}.${index.name}: an index needs fields`);
@@ -182,11 +188,21 @@ export function defineCollection<F extends Record<string, FieldSpec>, K extends 
     }
   }
   const erase = (input.erase ?? {}) as Record<string, FieldEraser>;
-  for (const f of [input.customerKey, ...(input.personal ?? []), ...(input.scrub ?? []), ...(input.plain ?? []), ...Object.keys(erase)]) {
+  for (const f of [
+    input.customerKey,
+    ...(input.personal ?? []),
+    ...(input.scrub ?? []),
+    ...(input.plain ?? []),
+    ...Object.keys(erase),
+  ]) {
     if (f !== undefined && !fields[f]) throw new TypeError(`${input.name}: unknown field ${f}`);
   }
   const classOf = new Map<string, PrivacyClass>();
-  for (const [cls, list] of [['personal', input.personal], ['scrub', input.scrub], ['plain', input.plain]] as const) {
+  for (const [cls, list] of [
+    ['personal', input.personal],
+    ['scrub', input.scrub],
+    ['plain', input.plain],
+  ] as const) {
     for (const f of list ?? []) {
       const seen = classOf.get(f);
       if (seen !== undefined) throw new TypeError(`${input.name}: field ${f} is declared both ${seen} and ${cls}`);
@@ -200,7 +216,8 @@ export function defineCollection<F extends Record<string, FieldSpec>, K extends 
   }
   for (const f of Object.keys(erase)) {
     const cls = classOf.get(f);
-    if (cls !== 'personal' && cls !== 'scrub') throw new TypeError(`${input.name}: field ${f} has an eraser, so it must be declared personal or scrub`);
+    if (cls !== 'personal' && cls !== 'scrub')
+      throw new TypeError(`${input.name}: field ${f} has an eraser, so it must be declared personal or scrub`);
   }
   return {
     name: input.name,
@@ -223,7 +240,8 @@ export function defineCollection<F extends Record<string, FieldSpec>, K extends 
 export function privacyClassOf(collection: CollectionSpec, name: string): PrivacyClass {
   if (collection.personal.includes(name)) return 'personal';
   if (collection.scrub?.includes(name)) return 'scrub';
-  if (collection.plain?.includes(name) || name === collection.primaryKey || name === collection.customerKey) return 'plain';
+  if (collection.plain?.includes(name) || name === collection.primaryKey || name === collection.customerKey)
+    return 'plain';
   const spec = collection.fields[name];
   return spec && (spec.kind === 'string' || spec.kind === 'json') ? 'scrub' : 'plain';
 }
@@ -233,7 +251,13 @@ export function privacyClassOf(collection: CollectionSpec, name: string): Privac
  * (the keys excepted): a test over every collection keeps a new field from going unclassified.
  */
 export function unclassifiedFields(collection: CollectionSpec): string[] {
-  const declared = new Set([...collection.personal, ...(collection.scrub ?? []), ...(collection.plain ?? []), collection.primaryKey, collection.customerKey]);
+  const declared = new Set([
+    ...collection.personal,
+    ...(collection.scrub ?? []),
+    ...(collection.plain ?? []),
+    collection.primaryKey,
+    collection.customerKey,
+  ]);
   return Object.entries(collection.fields)
     .filter(([name, spec]) => (spec.kind === 'string' || spec.kind === 'json') && !declared.has(name))
     .map(([name]) => name);

@@ -24,17 +24,29 @@ export const crudSuite = {
       }
       for (const flag of ['aggregatePaging', 'aggregateSeries', 'getLinked', 'consumeMany', 'deleteMany'] as const) {
         // Optional flags (added after the first adapters): when declared, booleans.
-        if (store.capabilities[flag] !== undefined) expect(typeof store.capabilities[flag], `capabilities.${flag} must be a boolean`).toBe('boolean');
+        if (store.capabilities[flag] !== undefined)
+          expect(typeof store.capabilities[flag], `capabilities.${flag} must be a boolean`).toBe('boolean');
       }
-      if (store.capabilities.aggregatePaging) expect(store.capabilities.aggregate, 'capabilities.aggregatePaging needs capabilities.aggregate').toBe(true);
-      if (store.capabilities.aggregateSeries) expect(store.capabilities.aggregate, 'capabilities.aggregateSeries needs capabilities.aggregate').toBe(true);
+      if (store.capabilities.aggregatePaging)
+        expect(store.capabilities.aggregate, 'capabilities.aggregatePaging needs capabilities.aggregate').toBe(true);
+      if (store.capabilities.aggregateSeries)
+        expect(store.capabilities.aggregate, 'capabilities.aggregateSeries needs capabilities.aggregate').toBe(true);
       // Every optional operation exists whatever the flags say: defineStore supplies core's fallback.
-      expect(missingOptional(store), 'optional operations missing from the store (build it with defineStore)').toEqual([]);
+      expect(missingOptional(store), 'optional operations missing from the store (build it with defineStore)').toEqual(
+        [],
+      );
     },
 
     async 'crud.insert-get'(h) {
       const { store } = h;
-      const row = newCustomer(1, { name: '李娜', tier: 'gold', points: 1250, phone: '+86 138 0013 8000', note: 'first visit', profile: { channel: 'pos' } });
+      const row = newCustomer(1, {
+        name: '李娜',
+        tier: 'gold',
+        points: 1250,
+        phone: '+86 138 0013 8000',
+        note: 'first visit',
+        profile: { channel: 'pos' },
+      });
       const inserted = await store.insert(customers, row);
       expect(inserted, 'insert returns the stored row with version 1').toEqual({ ...row, version: 1 });
       const got = await store.get(customers, row.id);
@@ -45,11 +57,26 @@ export const crudSuite = {
       const { phone: _phone, note: _note, lastVisitAt: _last, profile: _profile, ...required } = newCustomer(2);
       await store.insert(customers, required as NewRowOf<typeof customers>);
       const sparse = await store.get(customers, required.id);
-      expect(sparse, 'omitted nullable fields read back as null').toEqual({ ...required, phone: null, note: null, lastVisitAt: null, profile: null, version: 1 });
+      expect(sparse, 'omitted nullable fields read back as null').toEqual({
+        ...required,
+        phone: null,
+        note: null,
+        lastVisitAt: null,
+        profile: null,
+        version: 1,
+      });
 
       expect(await store.get(customers, 'cust-missing'), 'get of a missing key').toBeUndefined();
 
-      await expectStored(h, customers, row.id, [row.id, row.code, '李娜', 'gold', 1250, '+86 138 0013 8000', 'first visit']);
+      await expectStored(h, customers, row.id, [
+        row.id,
+        row.code,
+        '李娜',
+        'gold',
+        1250,
+        '+86 138 0013 8000',
+        'first visit',
+      ]);
       await expectStored(h, customers, required.id, [required.id, required.code]);
       await expectRawCount(h, customers, 2);
     },
@@ -61,9 +88,18 @@ export const crudSuite = {
       await store.insert(customers, newCustomer(2));
 
       const updated = await store.update(customers, row.id, { points: 150, note: null, name: '周杰伦' });
-      expect(updated, 'update returns the patched row with version 2').toEqual({ ...row, points: 150, note: null, name: '周杰伦', version: 2 });
+      expect(updated, 'update returns the patched row with version 2').toEqual({
+        ...row,
+        points: 150,
+        note: null,
+        name: '周杰伦',
+        version: 2,
+      });
       expect(await store.get(customers, row.id), 'get after update').toEqual(updated);
-      expect(await store.get(customers, 'cust-002'), 'other rows are untouched').toEqual({ ...newCustomer(2), version: 1 });
+      expect(await store.get(customers, 'cust-002'), 'other rows are untouched').toEqual({
+        ...newCustomer(2),
+        version: 1,
+      });
       await expectStored(h, customers, row.id, ['周杰伦', 150]);
 
       await expectCode(store.update(customers, 'cust-missing', { points: 1 }), 'NOT_FOUND', 'update of a missing row');
@@ -71,7 +107,10 @@ export const crudSuite = {
 
       // Unversioned collections update too, without a version field appearing.
       await store.insert(sales, newSale(1));
-      expect(await store.update(sales, 'sale-001', { amount: 4200 }), 'update of an unversioned row').toEqual({ ...newSale(1), amount: 4200 });
+      expect(await store.update(sales, 'sale-001', { amount: 4200 }), 'update of an unversioned row').toEqual({
+        ...newSale(1),
+        amount: 4200,
+      });
 
       expect(await store.delete(customers, row.id), 'delete of an existing row returns true').toBe(true);
       expect(await store.get(customers, row.id), 'get after delete').toBeUndefined();
@@ -85,29 +124,46 @@ export const crudSuite = {
       const { store } = h;
       await store.insert(customers, newCustomer(1, { code: 'C-A' }));
       await store.insert(customers, newCustomer(2, { code: 'C-B' }));
-      expect(await store.getBy(customers, CODE_INDEX, { code: 'C-B' }), 'getBy on a unique index').toEqual({ ...newCustomer(2, { code: 'C-B' }), version: 1 });
+      expect(await store.getBy(customers, CODE_INDEX, { code: 'C-B' }), 'getBy on a unique index').toEqual({
+        ...newCustomer(2, { code: 'C-B' }),
+        version: 1,
+      });
       expect(await store.getBy(customers, CODE_INDEX, { code: 'C-Z' }), 'getBy with no match').toBeUndefined();
 
       await store.update(customers, 'cust-002', { code: 'C-C' });
-      expect(await store.getBy(customers, CODE_INDEX, { code: 'C-B' }), 'getBy with the value before an update').toBeUndefined();
-      expect((await store.getBy(customers, CODE_INDEX, { code: 'C-C' }))?.id, 'getBy with the value after an update').toBe('cust-002');
+      expect(
+        await store.getBy(customers, CODE_INDEX, { code: 'C-B' }),
+        'getBy with the value before an update',
+      ).toBeUndefined();
+      expect(
+        (await store.getBy(customers, CODE_INDEX, { code: 'C-C' }))?.id,
+        'getBy with the value after an update',
+      ).toBe('cust-002');
       await store.delete(customers, 'cust-001');
       expect(await store.getBy(customers, CODE_INDEX, { code: 'C-A' }), 'getBy after delete').toBeUndefined();
 
       await store.insert(cards, newCard('card-1', 'cust-001', 'prog-a', null));
       await store.insert(cards, newCard('card-2', 'cust-001', 'prog-b', null));
       await store.insert(cards, newCard('card-3', 'cust-002', 'prog-a', null));
-      expect(await store.getBy(cards, HOLDER_INDEX, { customerId: 'cust-001', programId: 'prog-b' }), 'getBy on a composite unique index').toEqual(
-        newCard('card-2', 'cust-001', 'prog-b', null),
-      );
-      expect(await store.getBy(cards, HOLDER_INDEX, { customerId: 'cust-002', programId: 'prog-b' }), 'getBy on a composite index with no match').toBeUndefined();
+      expect(
+        await store.getBy(cards, HOLDER_INDEX, { customerId: 'cust-001', programId: 'prog-b' }),
+        'getBy on a composite unique index',
+      ).toEqual(newCard('card-2', 'cust-001', 'prog-b', null));
+      expect(
+        await store.getBy(cards, HOLDER_INDEX, { customerId: 'cust-002', programId: 'prog-b' }),
+        'getBy on a composite index with no match',
+      ).toBeUndefined();
       await expectStored(h, cards, 'card-2', ['cust-001', 'prog-b']);
     },
 
     async 'crud.count'(h) {
       const { store } = h;
       expect(await store.count(cards), 'count of an empty collection').toBe(0);
-      for (let n = 1; n <= 12; n++) await store.insert(sales, newSale(n, { kind: n % 3 === 0 ? 'refund' : 'sale', storeId: n % 2 === 0 ? 'store-1' : null }));
+      for (let n = 1; n <= 12; n++)
+        await store.insert(
+          sales,
+          newSale(n, { kind: n % 3 === 0 ? 'refund' : 'sale', storeId: n % 2 === 0 ? 'store-1' : null }),
+        );
       expect(await store.count(sales), 'count of all rows').toBe(12);
       expect(await store.count(sales, { kind: 'refund' }), 'count with eq').toBe(4);
       expect(await store.count(sales, { amount: { gte: 500, lt: 1000 } }), 'count with a range').toBe(5);
@@ -129,7 +185,9 @@ export const crudSuite = {
       const got = await store.get(customers, 'cust-001');
       expect(got!.profile, 'stored JSON is not shared with the input or the result').toEqual({ tags: ['a'] });
       expect(got!.name, 'stored text is not shared with the input').toBe('Customer 1');
-      expect(got!.lastVisitAt!.toISOString(), 'stored Date is not shared with the result').toBe('2024-05-01T08:00:00.000Z');
+      expect(got!.lastVisitAt!.toISOString(), 'stored Date is not shared with the result').toBe(
+        '2024-05-01T08:00:00.000Z',
+      );
 
       (got!.profile as { tags: string[] }).tags.length = 0;
       got!.joinedAt.setTime(0);
@@ -143,14 +201,30 @@ export const crudSuite = {
       const a = await store.insert(customers, newCustomer(1, { code: 'C-A', name: '陈静' }));
       const b = await store.insert(customers, newCustomer(2, { code: 'C-B' }));
 
-      await expectConflict(store.update(customers, b.id, { code: 'C-A', name: 'clash' }), 'unique', 'update onto a taken code');
+      await expectConflict(
+        store.update(customers, b.id, { code: 'C-A', name: 'clash' }),
+        'unique',
+        'update onto a taken code',
+      );
       expect(await store.get(customers, b.id), 'a failed update changes nothing').toEqual(b);
 
-      await expectCode(store.update(customers, a.id, { points: 1.5 } as never), 'VALIDATION_FAILED', 'update with a non-integer');
-      await expectConflict(store.update(customers, a.id, { name: 'stale' }, { expectVersion: 7 }), 'version', 'update with a stale version');
+      await expectCode(
+        store.update(customers, a.id, { points: 1.5 } as never),
+        'VALIDATION_FAILED',
+        'update with a non-integer',
+      );
+      await expectConflict(
+        store.update(customers, a.id, { name: 'stale' }, { expectVersion: 7 }),
+        'version',
+        'update with a stale version',
+      );
       expect(await store.get(customers, a.id), 'failed updates change nothing').toEqual(a);
 
-      await expectConflict(store.insert(customers, newCustomer(3, { code: 'C-A', name: 'never stored' })), 'unique', 'insert with a taken code');
+      await expectConflict(
+        store.insert(customers, newCustomer(3, { code: 'C-A', name: 'never stored' })),
+        'unique',
+        'insert with a taken code',
+      );
       expect(await store.get(customers, 'cust-003'), 'a failed insert leaves no row').toBeUndefined();
       expect(await store.count(customers), 'count after failed writes').toBe(2);
       await expectNotStored(h, customers, 'cust-003');

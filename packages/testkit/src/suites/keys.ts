@@ -15,12 +15,20 @@ export const keysSuite = {
     async 'primary-key.conflict'(h) {
       const { store } = h;
       const first = await store.insert(customers, newCustomer(1, { name: '刘洋' }));
-      await expectConflict(store.insert(customers, newCustomer(1, { code: 'C-other', name: 'second' })), 'primary-key', 'insert with a taken primary key');
+      await expectConflict(
+        store.insert(customers, newCustomer(1, { code: 'C-other', name: 'second' })),
+        'primary-key',
+        'insert with a taken primary key',
+      );
       expect(await store.get(customers, first.id), 'the first row is untouched').toEqual(first);
       expect(await store.count(customers), 'no second row').toBe(1);
 
       await store.insert(sales, newSale(1));
-      await expectConflict(store.insert(sales, newSale(1, { amount: 1 })), 'primary-key', 'insert with a taken primary key (unversioned)');
+      await expectConflict(
+        store.insert(sales, newSale(1, { amount: 1 })),
+        'primary-key',
+        'insert with a taken primary key (unversioned)',
+      );
       expect(await store.get(sales, 'sale-001'), 'the first sale is untouched').toEqual(newSale(1));
 
       await expectRawCount(h, customers, 1);
@@ -31,7 +39,11 @@ export const keysSuite = {
     async 'unique.conflict'(h) {
       const { store } = h;
       const a = await store.insert(customers, newCustomer(1, { code: 'C-1' }));
-      await expectConflict(store.insert(customers, newCustomer(2, { code: 'C-1' })), 'unique', 'insert with a taken unique code');
+      await expectConflict(
+        store.insert(customers, newCustomer(2, { code: 'C-1' })),
+        'unique',
+        'insert with a taken unique code',
+      );
       expect(await store.get(customers, 'cust-002'), 'the clashing row was not stored').toBeUndefined();
 
       const c = await store.insert(customers, newCustomer(3, { code: 'C-3' }));
@@ -45,9 +57,19 @@ export const keysSuite = {
       await store.insert(cards, newCard('card-1', 'cust-001', 'prog-a', null));
       await store.insert(cards, newCard('card-2', 'cust-001', 'prog-b', null));
       await store.insert(cards, newCard('card-3', 'cust-002', 'prog-a', null));
-      await expectConflict(store.insert(cards, newCard('card-4', 'cust-001', 'prog-a', null)), 'unique', 'insert with a taken composite key');
-      await expectConflict(store.update(cards, 'card-3', { customerId: 'cust-001' }), 'unique', 'update onto a taken composite key');
-      expect(await store.get(cards, 'card-3'), 'the card is untouched').toEqual(newCard('card-3', 'cust-002', 'prog-a', null));
+      await expectConflict(
+        store.insert(cards, newCard('card-4', 'cust-001', 'prog-a', null)),
+        'unique',
+        'insert with a taken composite key',
+      );
+      await expectConflict(
+        store.update(cards, 'card-3', { customerId: 'cust-001' }),
+        'unique',
+        'update onto a taken composite key',
+      );
+      expect(await store.get(cards, 'card-3'), 'the card is untouched').toEqual(
+        newCard('card-3', 'cust-002', 'prog-a', null),
+      );
       expect(await store.count(cards), 'no clashing card stored').toBe(3);
       await expectRawCount(h, cards, 3);
       await expectRawCount(h, customers, 2);
@@ -57,18 +79,31 @@ export const keysSuite = {
       const { store } = h;
       for (let n = 1; n <= 5; n++) await store.insert(customers, newCustomer(n, { phone: null }));
       expect(await store.count(customers, { phone: { isNull: true } }), 'five rows share a null unique value').toBe(5);
-      expect(await store.getBy(customers, PHONE_INDEX, { phone: null }), 'getBy with a null value finds nothing').toBeUndefined();
+      expect(
+        await store.getBy(customers, PHONE_INDEX, { phone: null }),
+        'getBy with a null value finds nothing',
+      ).toBeUndefined();
 
       await store.insert(customers, newCustomer(6, { phone: '13900000006' }));
-      await expectConflict(store.insert(customers, newCustomer(7, { phone: '13900000006' })), 'unique', 'a repeated non-null value still clashes');
+      await expectConflict(
+        store.insert(customers, newCustomer(7, { phone: '13900000006' })),
+        'unique',
+        'a repeated non-null value still clashes',
+      );
       await store.update(customers, 'cust-006', { phone: null });
       expect(await store.count(customers, { phone: { isNull: true } }), 'a value set to null joins the nulls').toBe(6);
 
       for (let n = 1; n <= 4; n++) await store.insert(cards, newCard(`card-${n}`, `cust-00${n}`, 'prog-a', null));
       expect(await store.count(cards), 'cards with null numbers').toBe(4);
       await store.update(cards, 'card-1', { number: 'N-1' });
-      await expectConflict(store.update(cards, 'card-2', { number: 'N-1' }), 'unique', 'update onto a taken card number');
-      expect((await store.getBy(cards, NUMBER_INDEX, { number: 'N-1' }))?.id, 'getBy on a nullable unique index').toBe('card-1');
+      await expectConflict(
+        store.update(cards, 'card-2', { number: 'N-1' }),
+        'unique',
+        'update onto a taken card number',
+      );
+      expect((await store.getBy(cards, NUMBER_INDEX, { number: 'N-1' }))?.id, 'getBy on a nullable unique index').toBe(
+        'card-1',
+      );
       await expectRawCount(h, customers, 6);
     },
 
@@ -96,10 +131,20 @@ export const keysSuite = {
         'transaction that throws',
       );
       expect(error, 'the transaction rethrows the callback error').toBe(boom);
-      await expectConflict(store.insert(customers, newCustomer(5, { code: 'B' })), 'unique', 'the code kept after rollback');
+      await expectConflict(
+        store.insert(customers, newCustomer(5, { code: 'B' })),
+        'unique',
+        'the code kept after rollback',
+      );
       await store.insert(customers, newCustomer(6, { code: 'Z' }));
-      expect((await store.getBy(customers, 'testkit_customers_code', { code: 'Z' }))?.id, 'a code taken only in a rolled-back transaction is free').toBe('cust-006');
-      expect((await store.getBy(customers, 'testkit_customers_code', { code: 'B' }))?.id, 'the code held before the rollback').toBe('cust-001');
+      expect(
+        (await store.getBy(customers, 'testkit_customers_code', { code: 'Z' }))?.id,
+        'a code taken only in a rolled-back transaction is free',
+      ).toBe('cust-006');
+      expect(
+        (await store.getBy(customers, 'testkit_customers_code', { code: 'B' }))?.id,
+        'the code held before the rollback',
+      ).toBe('cust-001');
     },
   },
 } satisfies Suite;

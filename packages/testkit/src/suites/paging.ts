@@ -34,7 +34,12 @@ function idsOf(pages: ReadonlyArray<Page<Record<string, unknown>>>): string[] {
 }
 
 /** Every original id exactly once, no id twice, and each row after the one before it. */
-function expectEachOnceInOrder(pages: ReadonlyArray<Page<Record<string, unknown>>>, originals: readonly string[], terms: readonly Term[], what: string): void {
+function expectEachOnceInOrder(
+  pages: ReadonlyArray<Page<Record<string, unknown>>>,
+  originals: readonly string[],
+  terms: readonly Term[],
+  what: string,
+): void {
   const rows = pages.flatMap((p) => p.rows);
   const seen = new Map<string, number>();
   for (const r of rows) seen.set(r['id'] as string, (seen.get(r['id'] as string) ?? 0) + 1);
@@ -43,7 +48,10 @@ function expectEachOnceInOrder(pages: ReadonlyArray<Page<Record<string, unknown>
   const missed = originals.filter((id) => !seen.has(id));
   expect(missed, `${what}: original rows never visited`).toEqual([]);
   for (let i = 1; i < rows.length; i++) {
-    expect(compareByTerms(rows[i - 1]!, rows[i]!, terms), `${what}: ${String(rows[i]!['id'])} came after ${String(rows[i - 1]!['id'])} out of order`).toBeLessThan(0);
+    expect(
+      compareByTerms(rows[i - 1]!, rows[i]!, terms),
+      `${what}: ${String(rows[i]!['id'])} came after ${String(rows[i - 1]!['id'])} out of order`,
+    ).toBeLessThan(0);
   }
 }
 
@@ -70,21 +78,41 @@ export const pagingSuite = {
         await store.insert(sales, newSale(3000 + added, { id: `s-999-${String(added).padStart(2, '0')}` }));
       });
       expectEachOnceInOrder(byKey, originals, [], 'paging by primary key under inserts');
-      expect(idsOf(byKey).some((id) => id.startsWith('s-000-')), 'rows inserted before the cursor are never visited').toBe(false);
+      expect(
+        idsOf(byKey).some((id) => id.startsWith('s-000-')),
+        'rows inserted before the cursor are never visited',
+      ).toBe(false);
 
       // Again over a two-field ordering with a filter; new rows land before and after the cursor.
-      const terms: Term[] = [['kind', 'asc'], ['amount', 'desc']];
+      const terms: Term[] = [
+        ['kind', 'asc'],
+        ['amount', 'desc'],
+      ];
       const where = { kind: { in: ['a', 'b', 'c'] } };
       const before = await store.find(sales, { where, limit: 10_000 });
       let extra = 0;
-      const byOrder = await walk(store, sales, { where, orderBy: [{ field: 'kind' }, { field: 'amount', direction: 'desc' }], limit: 3 }, async (page) => {
-        const last = page.rows[page.rows.length - 1];
-        extra += 1;
-        await store.insert(sales, newSale(4000 + extra, { id: `t-${extra}`, kind: 'a', amount: 1_000_000 + extra }));
-        await store.insert(sales, newSale(5000 + extra, { id: `u-${extra}`, kind: 'c', amount: -extra }));
-        if (last) await store.insert(sales, newSale(6000 + extra, { id: `v-${extra}`, kind: last.kind, amount: last.amount }));
-      });
-      expectEachOnceInOrder(byOrder, before.rows.map((r) => r.id), terms, 'paging by kind, amount desc under inserts');
+      const byOrder = await walk(
+        store,
+        sales,
+        { where, orderBy: [{ field: 'kind' }, { field: 'amount', direction: 'desc' }], limit: 3 },
+        async (page) => {
+          const last = page.rows[page.rows.length - 1];
+          extra += 1;
+          await store.insert(sales, newSale(4000 + extra, { id: `t-${extra}`, kind: 'a', amount: 1_000_000 + extra }));
+          await store.insert(sales, newSale(5000 + extra, { id: `u-${extra}`, kind: 'c', amount: -extra }));
+          if (last)
+            await store.insert(
+              sales,
+              newSale(6000 + extra, { id: `v-${extra}`, kind: last.kind, amount: last.amount }),
+            );
+        },
+      );
+      expectEachOnceInOrder(
+        byOrder,
+        before.rows.map((r) => r.id),
+        terms,
+        'paging by kind, amount desc under inserts',
+      );
     },
 
     async 'paging.mixed-order'({ store }) {
@@ -113,12 +141,37 @@ export const pagingSuite = {
         where?: FindQuery<typeof customers>['where'];
         keep: (r: Customer) => boolean;
       }> = [
-        { what: 'tier asc, points desc', orderBy: [{ field: 'tier' }, { field: 'points', direction: 'desc' }], keep: all },
-        { what: 'points desc, name asc', orderBy: [{ field: 'points', direction: 'desc' }, { field: 'name', direction: 'asc' }], keep: all },
-        { what: 'joinedAt desc over active rows', orderBy: [{ field: 'joinedAt', direction: 'desc' }], where: { active: true }, keep: (r) => r.active },
-        { what: 'active, tier desc, points', orderBy: [{ field: 'active' }, { field: 'tier', direction: 'desc' }, { field: 'points' }], keep: all },
+        {
+          what: 'tier asc, points desc',
+          orderBy: [{ field: 'tier' }, { field: 'points', direction: 'desc' }],
+          keep: all,
+        },
+        {
+          what: 'points desc, name asc',
+          orderBy: [
+            { field: 'points', direction: 'desc' },
+            { field: 'name', direction: 'asc' },
+          ],
+          keep: all,
+        },
+        {
+          what: 'joinedAt desc over active rows',
+          orderBy: [{ field: 'joinedAt', direction: 'desc' }],
+          where: { active: true },
+          keep: (r) => r.active,
+        },
+        {
+          what: 'active, tier desc, points',
+          orderBy: [{ field: 'active' }, { field: 'tier', direction: 'desc' }, { field: 'points' }],
+          keep: all,
+        },
         { what: 'id desc', orderBy: [{ field: 'id', direction: 'desc' }], keep: all },
-        { what: 'name asc over points >= 2', orderBy: [{ field: 'name' }], where: { points: { gte: 2 } }, keep: (r) => r.points >= 2 },
+        {
+          what: 'name asc over points >= 2',
+          orderBy: [{ field: 'name' }],
+          where: { points: { gte: 2 } },
+          keep: (r) => r.points >= 2,
+        },
       ];
       for (const c of cases) {
         const terms: Term[] = c.orderBy.map((o) => [o.field, o.direction ?? 'asc']);
@@ -126,12 +179,18 @@ export const pagingSuite = {
         const expected = sortedIds(matching, terms);
         const query = { orderBy: c.orderBy, ...(c.where ? { where: c.where } : {}) };
         const whole = await store.find(customers, { ...query, limit: 100 });
-        expect(whole.rows.map((r) => r.id), `${c.what}: one page`).toEqual(expected);
+        expect(
+          whole.rows.map((r) => r.id),
+          `${c.what}: one page`,
+        ).toEqual(expected);
         expect(whole.next, `${c.what}: a page holding everything has next null`).toBeNull();
         for (const limit of [1, 4, 7]) {
           const pages = await walk(store, customers, { ...query, limit });
           expect(idsOf(pages), `${c.what}: pages of ${limit}`).toEqual(expected);
-          expect(pages.slice(0, -1).every((p) => p.rows.length === limit && p.next !== null), `${c.what}: every page but the last is full and has a cursor`).toBe(true);
+          expect(
+            pages.slice(0, -1).every((p) => p.rows.length === limit && p.next !== null),
+            `${c.what}: every page but the last is full and has a cursor`,
+          ).toBe(true);
         }
       }
     },
@@ -142,7 +201,10 @@ export const pagingSuite = {
       expect(first.rows.length, 'the default page size is 100').toBe(100);
       expect(first.next, 'a cursor follows a full default page').not.toBeNull();
       const second = await store.find(sales, { after: first.next });
-      expect(second.rows.map((r) => r.id), 'the rest after the default page').toEqual(['sale-101', 'sale-102', 'sale-103', 'sale-104', 'sale-105']);
+      expect(
+        second.rows.map((r) => r.id),
+        'the rest after the default page',
+      ).toEqual(['sale-101', 'sale-102', 'sale-103', 'sale-104', 'sale-105']);
       expect(second.next, 'the last page has next null').toBeNull();
 
       const p1 = await store.find(sales, { where: { kind: 'ten' }, limit: 5 });
@@ -157,7 +219,11 @@ export const pagingSuite = {
         await expectCode(store.find(sales, { limit }), 'VALIDATION_FAILED', `find with limit ${limit}`);
       }
       expect((await store.find(sales, { limit: 10_000 })).rows.length, 'the largest allowed limit').toBe(105);
-      await expectCode(store.find(sales, { after: '%%not a cursor%%' }), 'VALIDATION_FAILED', 'find with a malformed cursor');
+      await expectCode(
+        store.find(sales, { after: '%%not a cursor%%' }),
+        'VALIDATION_FAILED',
+        'find with a malformed cursor',
+      );
     },
   },
 } satisfies Suite;

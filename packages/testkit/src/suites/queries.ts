@@ -12,18 +12,73 @@ const at = (iso: string): Date => new Date(iso);
 /** Six customers whose values exercise every operator (CJK, emoji, LIKE wildcards, milliseconds). */
 async function seed(store: Store): Promise<void> {
   const rows = [
-    newCustomer(1, { name: '张伟', tier: 'gold', points: 100, phone: '13800000001', note: '10% off', active: true, joinedAt: at('2024-01-01T00:00:00.000Z'), profile: { vip: true } }),
-    newCustomer(2, { name: '王芳', tier: 'silver', points: 50, phone: null, note: '100 points', active: true, joinedAt: at('2024-01-01T00:00:00.001Z') }),
-    newCustomer(3, { name: 'Ana', tier: 'bronze', points: 0, phone: '13800000003', note: null, active: false, joinedAt: at('2023-12-31T23:59:59.999Z') }),
-    newCustomer(4, { name: 'ana', tier: 'gold', points: -5, phone: null, note: 'a_b', active: true, joinedAt: at('2024-03-01T12:00:00.000Z'), profile: [] }),
-    newCustomer(5, { name: 'Émile', tier: 'silver', points: 100, phone: '+4412', note: 'aXb', active: false, joinedAt: at('2024-01-01T00:00:00.000Z') }),
-    newCustomer(6, { name: '🧧 Lucky', tier: 'gold', points: 888, phone: null, note: null, active: true, joinedAt: at('2025-02-10T08:00:00.000Z') }),
+    newCustomer(1, {
+      name: '张伟',
+      tier: 'gold',
+      points: 100,
+      phone: '13800000001',
+      note: '10% off',
+      active: true,
+      joinedAt: at('2024-01-01T00:00:00.000Z'),
+      profile: { vip: true },
+    }),
+    newCustomer(2, {
+      name: '王芳',
+      tier: 'silver',
+      points: 50,
+      phone: null,
+      note: '100 points',
+      active: true,
+      joinedAt: at('2024-01-01T00:00:00.001Z'),
+    }),
+    newCustomer(3, {
+      name: 'Ana',
+      tier: 'bronze',
+      points: 0,
+      phone: '13800000003',
+      note: null,
+      active: false,
+      joinedAt: at('2023-12-31T23:59:59.999Z'),
+    }),
+    newCustomer(4, {
+      name: 'ana',
+      tier: 'gold',
+      points: -5,
+      phone: null,
+      note: 'a_b',
+      active: true,
+      joinedAt: at('2024-03-01T12:00:00.000Z'),
+      profile: [],
+    }),
+    newCustomer(5, {
+      name: 'Émile',
+      tier: 'silver',
+      points: 100,
+      phone: '+4412',
+      note: 'aXb',
+      active: false,
+      joinedAt: at('2024-01-01T00:00:00.000Z'),
+    }),
+    newCustomer(6, {
+      name: '🧧 Lucky',
+      tier: 'gold',
+      points: 888,
+      phone: null,
+      note: null,
+      active: true,
+      joinedAt: at('2025-02-10T08:00:00.000Z'),
+    }),
   ];
   for (const row of rows) await store.insert(customers, row);
 }
 
 /** `find` and `count` must both give exactly `expected` (ids by number). */
-async function expectMatches(store: Store, where: CustomerWhere, expected: readonly number[], what: string): Promise<void> {
+async function expectMatches(
+  store: Store,
+  where: CustomerWhere,
+  expected: readonly number[],
+  what: string,
+): Promise<void> {
   const ids = expected.map((n) => `cust-${String(n).padStart(3, '0')}`);
   const page = await store.find(customers, { where, limit: 100 });
   expect(page.rows.map((r) => r.id).sort(), `find where ${what}`).toEqual([...ids].sort());
@@ -61,7 +116,11 @@ export const queriesSuite = {
         ['eq on a timestamp', { joinedAt: at('2024-01-01T00:00:00.000Z') }, [1, 5]],
         ['gt on a timestamp, by the millisecond', { joinedAt: { gt: at('2024-01-01T00:00:00.000Z') } }, [2, 4, 6]],
         ['lt on a timestamp, by the millisecond', { joinedAt: { lt: at('2024-01-01T00:00:00.000Z') } }, [3]],
-        ['in on timestamps', { joinedAt: { in: [at('2023-12-31T23:59:59.999Z'), at('2025-02-10T08:00:00.000Z')] } }, [3, 6]],
+        [
+          'in on timestamps',
+          { joinedAt: { in: [at('2023-12-31T23:59:59.999Z'), at('2025-02-10T08:00:00.000Z')] } },
+          [3, 6],
+        ],
         ['gt on text compares code points', { name: { gt: 'z' } }, [1, 2, 5, 6]],
         ['two fields (AND)', { tier: 'gold', active: true, points: { gt: 0 } }, [1, 6]],
         ['no conditions', {}, [1, 2, 3, 4, 5, 6]],
@@ -95,7 +154,10 @@ export const queriesSuite = {
         ['find on an unknown field', () => store.find(customers, { where: { shoeSize: 42 } as never })],
         ['count on an unknown field', () => store.count(customers, { shoeSize: 42 } as never)],
         ['eq on a JSON field', () => store.find(customers, { where: { profile: { eq: 'x' } } as never })],
-        ['startsWith on an integer field', () => store.find(customers, { where: { points: { startsWith: '1' } } as never })],
+        [
+          'startsWith on an integer field',
+          () => store.find(customers, { where: { points: { startsWith: '1' } } as never }),
+        ],
         ['gt null', () => store.find(customers, { where: { points: { gt: null } } as never })],
         ['a value of the wrong kind', () => store.find(customers, { where: { points: 'many' } as never })],
         ['ordering by a nullable field', () => store.find(customers, { orderBy: [{ field: 'phone' }] })],

@@ -29,7 +29,12 @@ export const transactionsSuite = {
           await tx.update(customers, kept.id, { name: 'rolled back name', points: 999 });
           await tx.delete(customers, doomed.id);
           await tx.increment(accounts, account.id, 'balance', -40, { min: 0 });
-          await tx.consume(vouchers, voucher.id, { status: 'active' }, { status: 'redeemed', redeemedBy: 'rolled-back-till' });
+          await tx.consume(
+            vouchers,
+            voucher.id,
+            { status: 'active' },
+            { status: 'redeemed', redeemedBy: 'rolled-back-till' },
+          );
           expect(await tx.get(customers, 'cust-003'), 'the insert is visible inside before the failure').toBeDefined();
           throw boom;
         }),
@@ -38,7 +43,10 @@ export const transactionsSuite = {
       expect(error, 'the transaction rethrows the callback\u2019s own error').toBe(boom);
 
       expect(await store.get(customers, 'cust-003'), 'the insert is undone').toBeUndefined();
-      expect(await store.getBy(customers, CODE_INDEX, { code: 'C-NEW' }), 'the inserted unique value is undone').toBeUndefined();
+      expect(
+        await store.getBy(customers, CODE_INDEX, { code: 'C-NEW' }),
+        'the inserted unique value is undone',
+      ).toBeUndefined();
       expect(await store.get(customers, kept.id), 'the update is undone').toEqual(kept);
       expect(await store.get(customers, doomed.id), 'the delete is undone').toEqual(doomed);
       expect(await store.get(accounts, account.id), 'the increment is undone').toEqual(account);
@@ -62,7 +70,10 @@ export const transactionsSuite = {
         await tx.insert(customers, row);
         expect(await tx.get(customers, row.id), 'get sees the insert').toEqual({ ...row, version: 1 });
         expect((await tx.getBy(customers, CODE_INDEX, { code: 'C-TX' }))?.id, 'getBy sees the insert').toBe(row.id);
-        expect((await tx.find(customers, { where: { tier: 'gold' } })).rows.map((r) => r.id), 'find sees the insert').toEqual([row.id]);
+        expect(
+          (await tx.find(customers, { where: { tier: 'gold' } })).rows.map((r) => r.id),
+          'find sees the insert',
+        ).toEqual([row.id]);
         expect(await tx.count(customers), 'count sees the insert').toBe(2);
         await tx.update(customers, row.id, { points: 42 });
         expect((await tx.get(customers, row.id))?.points, 'get sees the update').toBe(42);
@@ -73,7 +84,11 @@ export const transactionsSuite = {
         return { done: true, id: row.id };
       });
       expect(result, 'transaction returns the callback\u2019s result').toEqual({ done: true, id: 'cust-001' });
-      expect(await store.get(customers, 'cust-001'), 'the writes are committed').toEqual({ ...newCustomer(1, { code: 'C-TX', tier: 'gold', name: '黄蓉' }), points: 50, version: 3 });
+      expect(await store.get(customers, 'cust-001'), 'the writes are committed').toEqual({
+        ...newCustomer(1, { code: 'C-TX', tier: 'gold', name: '黄蓉' }),
+        points: 50,
+        version: 3,
+      });
       expect(await store.get(customers, 'cust-009'), 'the delete is committed').toBeUndefined();
       await expectStored(h, customers, 'cust-001', ['黄蓉', 50]);
       await expectNotStored(h, customers, 'cust-009');
@@ -187,7 +202,10 @@ export const transactionsSuite = {
       const written = await outside;
       expect(written.ok, `the outside insert succeeds: ${String(written.error)}`).toBe(true);
       expect(await store.get(customers, 'cust-001'), 'the transaction\u2019s insert is undone').toBeUndefined();
-      expect((await store.get(customers, 'cust-002'))?.name, 'the outside insert is not rolled back with the transaction').toBe('郭靖');
+      expect(
+        (await store.get(customers, 'cust-002'))?.name,
+        'the outside insert is not rolled back with the transaction',
+      ).toBe('郭靖');
       await expectStored(h, customers, 'cust-002', ['郭靖']);
       await expectNotStored(h, customers, 'cust-001');
     },
