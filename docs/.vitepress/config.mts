@@ -23,6 +23,7 @@ const guides: DefaultTheme.SidebarItem[] = [
   { text: 'Segments', link: '/segments' },
   { text: 'Scaling', link: '/scaling' },
   { text: 'Writing a storage adapter', link: '/writing-a-storage-adapter' },
+  { text: 'Writing a module', link: '/writing-a-module' },
 ];
 
 export default defineConfig({

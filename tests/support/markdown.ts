@@ -25,11 +25,15 @@ function exists(file: string): boolean {
   }
 }
 
-/** A fenced TypeScript block: the line its code starts on, its code, and whether it is a fragment. */
+/**
+ * A fenced TypeScript block: the line its code starts on, its code, whether it is a fragment, and the
+ * file it is an excerpt of (```ts fragment excerpt=examples/stamp-card/src/earning.ts), if any.
+ */
 export interface TsBlock {
   line: number;
   code: string;
   fragment: boolean;
+  excerptOf: string | null;
 }
 
 /** Every ```ts (or ```typescript) block of a markdown text, fragments included. */
@@ -42,10 +46,13 @@ export function tsBlocks(markdown: string): TsBlock[] {
     const start = i + 1;
     let end = start;
     while (end < lines.length && lines[end] !== '```') end++;
+    const info = open[2] ?? '';
+    const excerptOf = /\bexcerpt=(\S+)/.exec(info)?.[1] ?? null;
     blocks.push({
       line: start + 1,
       code: lines.slice(start, end).join('\n'),
-      fragment: /\bfragment\b/.test(open[2] ?? ''),
+      fragment: /\bfragment\b/.test(info),
+      excerptOf,
     });
     i = end;
   }

@@ -154,6 +154,7 @@ export type { Hold } from './holds.js';
 export type { ActivityResult } from './activity-earning.js';
 export type { PointsResult } from './adjustments.js';
 export type { SegmentsReader } from './member-context.js';
+export type { LoyaltyContext, LoyaltyEventMap, LoyaltyHandler, LoyaltyRefundStep } from './context.js';
 export {
   remainingLines,
   planReturn,

@@ -16,7 +16,7 @@ export {
   type CustomerStats,
 } from './segments-module.js';
 export { segmentsConfigSchema, type SegmentsConfig, type ResolvedSegmentsConfig } from './config.js';
-export type { SegmentEvents, SegmentsContext, SegmentsEventMap } from './events.js';
+export type { SegmentEvents, SegmentsContext, SegmentsEventMap, SegmentsHandler, SegmentsKernel } from './events.js';
 export {
   COMPARISON_OPS,
   SEGMENT_FIELDS,
