@@ -36,16 +36,21 @@ export function divide(n: number, d: number, mode: PointsRounding): number {
   return roundQuotient(q, r, d, mode);
 }
 
-/** `a * b / d` rounded by `mode` (all non-negative integers, `d > 0`), exact at any size. */
+/**
+ * `a * b / d` rounded by `mode` (all non-negative integers, `d > 0`): exact while the result is a safe
+ * integer, and beyond that the nearest number to the exactly rounded quotient.
+ */
 export function mulDiv(a: number, b: number, d: number, mode: PointsRounding): number {
   const n = a * b;
   if (Number.isSafeInteger(n)) return divide(n, d, mode);
   const big = BigInt(a) * BigInt(b);
   const bd = BigInt(d);
   const q = big / bd;
-  const r = big - q * bd;
-  // The remainder is below d, a safe integer, so rounding can continue with numbers.
-  return roundQuotient(Number(q), Number(r), d, mode);
+  const r = Number(big - q * bd);
+  // Round while the quotient is still exact (past 2^53 adding one to a number may change nothing):
+  // rounding needs only the quotient's parity, so ask with that and add the step it takes.
+  const parity = Number(q % 2n);
+  return Number(q + BigInt(roundQuotient(parity, r, d, mode) - parity));
 }
 
 /** The rate at which points are worth money: `points` points are worth `amount` minor units. */
