@@ -29,17 +29,17 @@ describe.each(STORE_KINDS)('duplicates and merges on $name', (kind) => {
     const ofA = await crm.customers.duplicatesOf(a.id, SYSTEM);
     expect(ofA.map((m) => [m.customer.id, m.reasons])).toEqual(
       expect.arrayContaining([
-        [b.id, ['similar-name']],
-        [c.id, ['same-phone']],
-        [e.id, ['similar-name']],
+        [b.id, ['similar_name']],
+        [c.id, ['same_phone']],
+        [e.id, ['similar_name']],
       ]),
     );
     expect(ofA.map((m) => m.customer.id)).not.toContain(d.id);
     const pairs = await crm.customers.findDuplicates(SYSTEM);
     const keyed = new Map(pairs.map((p) => [[p.a, p.b].sort().join(' '), p.reasons]));
-    expect(keyed.get([a.id, b.id].sort().join(' '))).toEqual(['similar-name']);
-    expect(keyed.get([a.id, c.id].sort().join(' '))).toEqual(['same-phone']);
-    expect(keyed.get([o1.id, o2.id].sort().join(' '))).toEqual(['same-tax-id']);
+    expect(keyed.get([a.id, b.id].sort().join(' '))).toEqual(['similar_name']);
+    expect(keyed.get([a.id, c.id].sort().join(' '))).toEqual(['same_phone']);
+    expect(keyed.get([o1.id, o2.id].sort().join(' '))).toEqual(['same_tax_id']);
     expect(keyed.has([f.id, g.id].sort().join(' '))).toBe(false);
     expect(keyed.has([a.id, d.id].sort().join(' '))).toBe(false);
   });

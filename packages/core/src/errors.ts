@@ -81,7 +81,7 @@ export class NotFoundError extends ClienteleError {
 }
 
 /** Why a write clashed with another one. */
-export type ConflictReason = 'unique' | 'version' | 'primary-key' | 'serialization';
+export type ConflictReason = 'unique' | 'version' | 'primary_key' | 'serialization';
 
 /** A unique key or a version clashed with a concurrent or earlier write. */
 export class ConflictError extends ClienteleError {

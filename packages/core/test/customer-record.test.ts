@@ -55,7 +55,7 @@ describe('customer records', () => {
 
   it('names the reasons two records look alike', () => {
     const base = { id: 'a', phone: '1', email: null, taxId: null, nameKey: 'wangfang', homeStoreId: 'S01' };
-    expect(duplicateReasons(base, { ...base, id: 'b' })).toEqual(['same-phone', 'similar-name']);
+    expect(duplicateReasons(base, { ...base, id: 'b' })).toEqual(['same_phone', 'similar_name']);
     expect(duplicateReasons(base, { ...base, id: 'b', homeStoreId: 'S02', phone: '2' })).toEqual([]);
     expect(duplicateReasons(base, base)).toEqual([]);
   });

@@ -429,7 +429,7 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
         if (
           attempt < 3 &&
           isClienteleError(error, 'CONFLICT') &&
-          (error.details['reason'] === 'unique' || error.details['reason'] === 'primary-key') &&
+          (error.details['reason'] === 'unique' || error.details['reason'] === 'primary_key') &&
           !(await ctx.tx.get(vouchersCollection, id))
         )
           continue;

@@ -99,9 +99,9 @@ export function translateError(error: unknown, context: ErrorContext): unknown {
         )
       : { reason: 'unique' as const };
     const name = collection?.name ?? error.table;
-    if (clash.reason === 'primary-key') {
+    if (clash.reason === 'primary_key') {
       return new ConflictError(
-        'primary-key',
+        'primary_key',
         `${name}: the primary key is already taken`,
         { ...scope, ...(context.key !== undefined ? { key: context.key } : {}) },
         { cause: error },

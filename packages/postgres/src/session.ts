@@ -283,7 +283,7 @@ export class PostgresSession implements AdapterSession {
     const c = s.shape.collection;
     const key = row[c.primaryKey] as string;
     if (await this.fetchRow(s, key)) {
-      return new ConflictError('primary-key', `${c.name}: the primary key is already taken`, {
+      return new ConflictError('primary_key', `${c.name}: the primary key is already taken`, {
         collection: c.name,
         key,
       });

@@ -58,7 +58,7 @@ withServer(() => {
         return error;
       });
       expect(isClienteleError(outcome, 'CONFLICT')).toBe(true);
-      expect(outcome).toMatchObject({ reason: 'primary-key' });
+      expect(outcome).toMatchObject({ reason: 'primary_key' });
       expect(texts.filter((t) => t.startsWith('INSERT') && t.includes('unnest'))).toHaveLength(2);
       expect(await store.count(accounts)).toBe(2);
       expect(await store.get(accounts, 'r0')).toBeUndefined();

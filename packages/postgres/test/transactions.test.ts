@@ -157,7 +157,7 @@ withServer(() => {
           { reason: 'unique', details: { index: 'notes_code' } },
         );
         expect(await rejection(tx.insert(notes, { id: 'n1', code: 'other', text: 'clash', data: null }))).toMatchObject(
-          { reason: 'primary-key' },
+          { reason: 'primary_key' },
         );
         expect(await rejection(tx.update(notes, 'n2', { code: 'taken' }))).toMatchObject({ reason: 'unique' });
         expect(

@@ -6,7 +6,7 @@ import { columnName, indexName } from './naming.js';
 /** What clashed: the primary key, or a named unique index. */
 export interface UniqueClash {
   /** The `ConflictError` reason to report. */
-  readonly reason: 'primary-key' | 'unique';
+  readonly reason: 'primary_key' | 'unique';
   /** The port's index name, when the clash is on a unique index that could be identified. */
   readonly index?: string;
 }
@@ -23,7 +23,7 @@ export function identifyClash(
   const pkColumn = columnName(collection.primaryKey);
   if (report.constraint !== undefined) {
     if (report.constraint === `${collection.name}_pkey` || report.constraint === 'PRIMARY')
-      return { reason: 'primary-key' };
+      return { reason: 'primary_key' };
     const index = collection.indexes.find(
       (i) => i.unique && indexName(dialect, collection.name, i) === report.constraint,
     );
@@ -31,7 +31,7 @@ export function identifyClash(
   }
   if (report.columns) {
     const cols = [...report.columns].sort();
-    if (cols.length === 1 && cols[0] === pkColumn) return { reason: 'primary-key' };
+    if (cols.length === 1 && cols[0] === pkColumn) return { reason: 'primary_key' };
     const index = collection.indexes.find((i) => {
       if (!i.unique || i.fields.length !== cols.length) return false;
       const own = i.fields.map(columnName).sort();

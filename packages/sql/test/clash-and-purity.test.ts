@@ -6,7 +6,7 @@ import { cards } from './fixtures.js';
 
 describe('identifyClash', () => {
   it('tells the primary key from a unique index by columns (SQLite)', () => {
-    expect(identifyClash(sqliteDialect, cards, { columns: ['id'] })).toEqual({ reason: 'primary-key' });
+    expect(identifyClash(sqliteDialect, cards, { columns: ['id'] })).toEqual({ reason: 'primary_key' });
     expect(identifyClash(sqliteDialect, cards, { columns: ['email'] })).toEqual({
       reason: 'unique',
       index: 'by_email',
@@ -15,7 +15,7 @@ describe('identifyClash', () => {
   });
 
   it('tells them apart by constraint name (PostgreSQL)', () => {
-    expect(identifyClash(postgresDialect, cards, { constraint: 'cards_pkey' })).toEqual({ reason: 'primary-key' });
+    expect(identifyClash(postgresDialect, cards, { constraint: 'cards_pkey' })).toEqual({ reason: 'primary_key' });
     expect(identifyClash(postgresDialect, cards, { constraint: 'cards__by_email' })).toEqual({
       reason: 'unique',
       index: 'by_email',

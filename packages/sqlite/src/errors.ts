@@ -44,11 +44,11 @@ export function translateError(error: unknown, context: ErrorContext = {}): unkn
     const name = collection?.name ?? tableOf(error.message);
     const clash = collection
       ? identifyClash(sqliteDialect, collection, { columns: clashColumns(error.message) })
-      : { reason: code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ? ('primary-key' as const) : ('unique' as const) };
+      : { reason: code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ? ('primary_key' as const) : ('unique' as const) };
     const details: Record<string, unknown> = { collection: name };
-    if (clash.reason === 'primary-key') {
+    if (clash.reason === 'primary_key') {
       if (context.key !== undefined) details['key'] = context.key;
-      return new ConflictError('primary-key', `${name}: the primary key is already taken`, details, { cause: error });
+      return new ConflictError('primary_key', `${name}: the primary key is already taken`, details, { cause: error });
     }
     if (clash.index !== undefined) details['index'] = clash.index;
     else details['columns'] = clashColumns(error.message);

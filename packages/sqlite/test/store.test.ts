@@ -55,7 +55,7 @@ describe.each(['file', 'memory'] as const)('sqliteStore (%s)', (kind) => {
       details: { collection: 'customers', index: 'by_email' },
     });
     const pk = await rejection(store.insert(customers, customer('c1', { email: 'other@x' })));
-    expect(pk).toMatchObject({ reason: 'primary-key', details: { collection: 'customers', key: 'c1' } });
+    expect(pk).toMatchObject({ reason: 'primary_key', details: { collection: 'customers', key: 'c1' } });
     const moved = await rejection(
       store.insert(customers, customer('c3')).then(() => store.update(customers, 'c3', { email: 'same@x' })),
     );
@@ -264,7 +264,7 @@ describe.each(['file', 'memory'] as const)('sqliteStore (%s)', (kind) => {
     await store.insert(customers, customer('taken'));
     const batch = Array.from({ length: 1200 }, (_, i) => customer(`b${i}`));
     batch[700] = customer('taken');
-    expect(await rejection(store.insertMany(customers, batch))).toMatchObject({ reason: 'primary-key' });
+    expect(await rejection(store.insertMany(customers, batch))).toMatchObject({ reason: 'primary_key' });
     expect(await store.count(customers)).toBe(1);
 
     // Inside a transaction a failed bulk insert undoes only itself; the caller decides about the rest.

@@ -62,7 +62,7 @@ export const CONFORMANCE_TESTS = {
   'primary-key.conflict': {
     capability: null,
     checks:
-      'a second insert with the same primary key is a CONFLICT (reason primary-key) and the first row is untouched',
+      'a second insert with the same primary key is a CONFLICT (reason primary_key) and the first row is untouched',
   },
   'unique.conflict': {
     capability: null,

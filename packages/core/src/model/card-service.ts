@@ -68,7 +68,7 @@ export function createCardService(kernel: Kernel) {
       if (input.prefix.length >= input.length - 4)
         throw invalid(['prefix'], 'too_long', 'the prefix leaves fewer than 4 serial digits');
       if (await ctx.tx.get(cardTypesCollection, input.id))
-        throw new ConflictError('primary-key', `card type ${input.id} already exists`, { path: ['id'] });
+        throw new ConflictError('primary_key', `card type ${input.id} already exists`, { path: ['id'] });
       if (await ctx.tx.getBy(cardTypesCollection, 'card_types_prefix', { prefix: input.prefix })) {
         throw new ConflictError('unique', `another card type uses prefix ${input.prefix}`, { path: ['prefix'] });
       }
@@ -104,7 +104,7 @@ export function createCardService(kernel: Kernel) {
           );
         }
         if (await ctx.tx.get(cardsCollection, number))
-          throw new ConflictError('primary-key', `card ${number} already exists`, { path: ['number'] });
+          throw new ConflictError('primary_key', `card ${number} already exists`, { path: ['number'] });
       } else {
         // Pre-printed cards may already hold a serial; skip those.
         for (let i = 0; i < MAX_SERIAL_TRIES && number === undefined; i++) {
@@ -246,7 +246,7 @@ export function createCardService(kernel: Kernel) {
             `${type.name} numbers have ${type.length} digits and start with ${type.prefix}`,
           );
         if (await ctx.tx.get(cardsCollection, number))
-          throw new ConflictError('primary-key', `card ${number} already exists`, { path: ['newNumber'] });
+          throw new ConflictError('primary_key', `card ${number} already exists`, { path: ['newNumber'] });
       } else {
         for (let i = 0; i < MAX_SERIAL_TRIES && number === undefined; i++) {
           const candidate = cardNumberFor(type.prefix, await ctx.nextSequence(`card:${type.id}`), type.length);

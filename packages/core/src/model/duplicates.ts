@@ -1,7 +1,7 @@
 /** Pure duplicate detection: how alike two customer records are and why. */
 
 /** Why two records look like the same party. */
-export type DuplicateReason = 'same-phone' | 'same-email' | 'same-tax-id' | 'similar-name';
+export type DuplicateReason = 'same_phone' | 'same_email' | 'same_tax_id' | 'similar_name';
 
 /** The facts duplicate detection compares. */
 export interface DuplicateFacts {
@@ -47,10 +47,10 @@ export function similarNames(a: string, b: string): boolean {
 export function duplicateReasons(a: DuplicateFacts, b: DuplicateFacts): DuplicateReason[] {
   if (a.id === b.id) return [];
   const reasons: DuplicateReason[] = [];
-  if (a.phone && a.phone === b.phone) reasons.push('same-phone');
-  if (a.email && a.email === b.email) reasons.push('same-email');
-  if (a.taxId && a.taxId === b.taxId) reasons.push('same-tax-id');
+  if (a.phone && a.phone === b.phone) reasons.push('same_phone');
+  if (a.email && a.email === b.email) reasons.push('same_email');
+  if (a.taxId && a.taxId === b.taxId) reasons.push('same_tax_id');
   if (a.homeStoreId !== null && a.homeStoreId === b.homeStoreId && similarNames(a.nameKey, b.nameKey))
-    reasons.push('similar-name');
+    reasons.push('similar_name');
   return reasons;
 }

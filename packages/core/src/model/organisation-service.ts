@@ -73,7 +73,7 @@ export function createOrganisationService(
     idempotency: 'optional',
     async run(ctx, input) {
       if (await ctx.tx.get(storesCollection, input.id))
-        throw new ConflictError('primary-key', `store ${input.id} already exists`, { path: ['id'] });
+        throw new ConflictError('primary_key', `store ${input.id} already exists`, { path: ['id'] });
       checkWithModules(input, ctx.now);
       const row = await ctx.tx.insert(storesCollection, { ...input, active: true, createdAt: ctx.now });
       ctx.audit({ type: 'store', id: row.id });
@@ -142,7 +142,7 @@ export function createOrganisationService(
       if (!(await ctx.tx.get(rolesCollection, input.roleId)))
         throw new NotFoundError('role', input.roleId, { path: ['roleId'] });
       if (await ctx.tx.get(staffCollection, input.id))
-        throw new ConflictError('primary-key', `staff ${input.id} already exists`, { path: ['id'] });
+        throw new ConflictError('primary_key', `staff ${input.id} already exists`, { path: ['id'] });
       const row = await ctx.tx.insert(staffCollection, { ...input, active: true, createdAt: ctx.now });
       ctx.audit({ type: 'staff', id: row.id }, { storeId: row.storeId, roleId: row.roleId });
       return row;

@@ -187,7 +187,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         checkRow(t.spec, row as AnyRow, 'insert');
         const pk = (row as AnyRow)[t.spec.primaryKey] as string;
         if (t.rows.has(pk))
-          throw new ConflictError('primary-key', `${t.spec.name}: ${pk} already exists`, {
+          throw new ConflictError('primary_key', `${t.spec.name}: ${pk} already exists`, {
             collection: t.spec.name,
             key: pk,
           });

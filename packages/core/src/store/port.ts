@@ -195,7 +195,7 @@ export interface LinkedRows<C extends CollectionSpec = CollectionSpec, T extends
 export interface StoreSession {
   /**
    * Inserts a row. Versioned collections get `version = 1`.
-   * A clash on the primary key or a unique index throws `ConflictError` (reason `primary-key` or `unique`).
+   * A clash on the primary key or a unique index throws `ConflictError` (reason `primary_key` or `unique`).
    */
   insert<C extends CollectionSpec>(collection: C, row: NewRowOf<C>): Promise<RowOf<C>>;
 

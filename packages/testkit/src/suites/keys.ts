@@ -17,7 +17,7 @@ export const keysSuite = {
       const first = await store.insert(customers, newCustomer(1, { name: '刘洋' }));
       await expectConflict(
         store.insert(customers, newCustomer(1, { code: 'C-other', name: 'second' })),
-        'primary-key',
+        'primary_key',
         'insert with a taken primary key',
       );
       expect(await store.get(customers, first.id), 'the first row is untouched').toEqual(first);
@@ -26,7 +26,7 @@ export const keysSuite = {
       await store.insert(sales, newSale(1));
       await expectConflict(
         store.insert(sales, newSale(1, { amount: 1 })),
-        'primary-key',
+        'primary_key',
         'insert with a taken primary key (unversioned)',
       );
       expect(await store.get(sales, 'sale-001'), 'the first sale is untouched').toEqual(newSale(1));

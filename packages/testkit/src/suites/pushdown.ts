@@ -629,7 +629,7 @@ export const pushdownSuite = {
 
       const clashOnKey = Array.from({ length: 10 }, (_, i) => newSale(300 + i));
       clashOnKey[6] = newSale(5);
-      await expectConflict(bulk(sales, clashOnKey), 'primary-key', 'a batch holding a taken primary key');
+      await expectConflict(bulk(sales, clashOnKey), 'primary_key', 'a batch holding a taken primary key');
       expect(await store.count(sales), 'a batch with a clash stores nothing').toBe(250);
       expect(await store.get(sales, 'sale-300'), 'rows before the clash are not stored').toBeUndefined();
       await expectNotStored(h, sales, 'sale-300');
