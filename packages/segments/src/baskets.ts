@@ -13,11 +13,11 @@ import {
   type StoreSession,
 } from '@clientele/core';
 import { basketPairsCollection, customerStatsCollection, type StatsRow } from './collections.js';
-import type { ResolvedSegmentsConfig } from './config.js';
 import { topCategories } from './customer-stats.js';
 import { PairCounter, pairMetrics } from './bought-together.js';
 import { GROUP_PAGE } from './stats-store.js';
-import type { SegmentsContext, SegmentsKernel } from './events.js';
+import type { SegmentsContext } from './events.js';
+import type { SegmentsRuntime } from './runtime.js';
 
 /** Levels of bought-together pairs. */
 export type PairLevel = 'item' | 'category';
@@ -91,7 +91,8 @@ interface BasketSettings {
 }
 
 /** Builds the baskets part of a rebuild: its steps are registered once, with the module. */
-export function createBasketRefresh(kernel: SegmentsKernel, config: ResolvedSegmentsConfig) {
+export function createBasketRefresh(runtime: SegmentsRuntime) {
+  const { kernel, config } = runtime;
   const internal = <I, O>(name: string, run: (ctx: SegmentsContext, input: I) => Promise<O>) =>
     kernel.unitOfWork<I, O>({ name, permission: 'segments.rebuild', run });
 

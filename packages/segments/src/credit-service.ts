@@ -38,9 +38,9 @@ import {
   type CreditMode,
   type CreditRating,
 } from './credit-rules.js';
-import type { ConditionRegistry } from './definition.js';
 import { refreshCustomer } from './stats-store.js';
-import type { SegmentsContext, SegmentsKernel } from './events.js';
+import type { SegmentsContext } from './events.js';
+import type { SegmentsRuntime } from './runtime.js';
 
 const DAY_MS = 86_400_000;
 /** The permission of reads of credit accounts and their ledgers. */
@@ -143,11 +143,8 @@ export interface CreditStatus extends CreditRating {
 }
 
 /** Builds the credit service. */
-export function createCreditService(
-  kernel: SegmentsKernel,
-  config: ResolvedSegmentsConfig,
-  registry: ConditionRegistry,
-) {
+export function createCreditService(runtime: SegmentsRuntime) {
+  const { kernel, config, registry } = runtime;
   async function loadAccount(
     session: StoreSession,
     customerId: string,

@@ -21,11 +21,11 @@ import {
 } from '@clientele/core';
 import { customerStatsCollection, keyAccountsCollection } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
-import type { ConditionRegistry } from './definition.js';
 import { keyAccountScore } from './key-account-score.js';
 import { ratingOf } from './credit-service.js';
 import { refreshCustomer } from './stats-store.js';
-import type { SegmentsKernel, SegmentsContext } from './events.js';
+import type { SegmentsContext } from './events.js';
+import type { SegmentsRuntime } from './runtime.js';
 
 const DAY_MS = 86_400_000;
 /** The permission of reads of key-account assessments (staff's judgement of a customer, the visit plan). */
@@ -117,11 +117,8 @@ export async function recordReassessment(ctx: SegmentsContext, r: KeyAccountReas
 }
 
 /** Builds the key-account service. */
-export function createKeyAccountService(
-  kernel: SegmentsKernel,
-  config: ResolvedSegmentsConfig,
-  registry: ConditionRegistry,
-) {
+export function createKeyAccountService(runtime: SegmentsRuntime) {
+  const { kernel, config, registry } = runtime;
   const assess = kernel.command({
     name: 'key-accounts.assess',
     input: assessSchema,

@@ -14,7 +14,7 @@ import {
 } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import { overdueTime } from './customer-stats.js';
-import { evaluate, resolveValue, type ConditionRegistry, type Predicate, type PredicateValue } from './definition.js';
+import { evaluate, resolveValue, type Predicate, type PredicateValue } from './definition.js';
 import { yieldToHost, type ChangedCustomers, type Held, type RebuildRun, type RebuiltColumns } from './rebuild-run.js';
 import { populationHours } from './rebuild-thresholds.js';
 import {
@@ -26,7 +26,7 @@ import {
   memberIds,
   type CompiledSegment,
 } from './stats-store.js';
-import type { SegmentsKernel } from './events.js';
+import type { SegmentsRuntime } from './runtime.js';
 
 /** The id in `segment_state` of the record of the last complete membership pass. */
 const MEMBERSHIP_ID = 'membership';
@@ -119,11 +119,8 @@ export function instantsOf(
 }
 
 /** Builds the membership part of a module instance (its steps are registered once, with the module). */
-export function createMembershipPass(
-  kernel: SegmentsKernel,
-  config: ResolvedSegmentsConfig,
-  registry: ConditionRegistry,
-) {
+export function createMembershipPass(runtime: SegmentsRuntime) {
+  const { kernel, config, registry } = runtime;
   /** Saves (or, with null, withdraws) the record of the last complete membership pass. */
   const saveMembershipState = kernel.unitOfWork<MembershipRecord | null, void>({
     name: 'segments.rebuild-membership-state',

@@ -12,7 +12,7 @@ import { yieldToHost, type ChangedCustomers, type RebuildRun } from './rebuild-r
 import { populationHours } from './rebuild-thresholds.js';
 import { quintileScore, rfmGroupOf, valueClassOf, volumeClassOf, type ScoreThresholds } from './scores.js';
 import { deriveFields, scoresDigestOf } from './stats-store.js';
-import type { SegmentsKernel } from './events.js';
+import type { SegmentsRuntime } from './runtime.js';
 
 /**
  * Changed rows of unchanged customers held back by the stats pass (at most this many), to be written
@@ -106,7 +106,8 @@ export function rescorer(
 }
 
 /** Builds the rescoring sweep of a module instance (its write step is registered once, with the module). */
-export function createRescoreSweep(kernel: SegmentsKernel, config: ResolvedSegmentsConfig) {
+export function createRescoreSweep(runtime: SegmentsRuntime) {
+  const { kernel, config } = runtime;
   /**
    * Writes of the sweep, each applied only if the row is still as the stats pass left it (its two
    * hashes): a row a sale rewrote meanwhile is newer, and a row removed stays removed. Returns how

@@ -13,7 +13,6 @@ import {
   type StoreSession,
 } from '@clientele/core';
 import { customerStatsCollection, segmentStateCollection, type StatsRow } from './collections.js';
-import type { ResolvedSegmentsConfig } from './config.js';
 import { ratingsInRange } from './credit-service.js';
 import { FigureScratch, statsFromSummary, windowStartOf, type PurchaseFigures } from './customer-stats.js';
 import {
@@ -54,7 +53,7 @@ import {
   summaryFrom,
   type CustomerProjection,
 } from './stats-store.js';
-import type { SegmentsKernel } from './events.js';
+import type { SegmentsRuntime } from './runtime.js';
 
 /** Where one chunk of the stats pass starts, and what it is given. */
 interface ChunkInput {
@@ -114,9 +113,10 @@ const writesSomething = (plan: ChunkPlan) =>
   plan.writes.length > 0 || plan.gone.length > 0 || plan.keyChanges.length > 0;
 
 /** Builds the stats part of a module instance (its steps are registered once, with the module). */
-export function createStatsPass(kernel: SegmentsKernel, config: ResolvedSegmentsConfig) {
+export function createStatsPass(runtime: SegmentsRuntime) {
+  const { kernel, config } = runtime;
   const settings = summarySettings(config);
-  const sweep = createRescoreSweep(kernel, config);
+  const sweep = createRescoreSweep(runtime);
 
   /**
    * Reads one chunk of the stats pass and works out what it would write: the next `limit` stored rows

@@ -10,8 +10,6 @@
 import { z } from 'zod';
 import { actorSchema, idempotencyKeySchema, parseInput, type CommandOptions } from '@clientele/core';
 import { customerStatsCollection } from './collections.js';
-import type { ResolvedSegmentsConfig } from './config.js';
-import type { ConditionRegistry } from './definition.js';
 import { createBasketRefresh } from './baskets.js';
 import { createMembershipPass, loadMembershipRecord } from './rebuild-membership.js';
 import {
@@ -25,7 +23,7 @@ import {
 } from './rebuild-run.js';
 import { createStatsPass } from './rebuild-stats.js';
 import { loadThresholds } from './stats-store.js';
-import type { SegmentsKernel } from './events.js';
+import type { SegmentsRuntime } from './runtime.js';
 
 export { REBUILD_PARTS, type RebuildPart, type RebuildProgress, type RebuildResult } from './rebuild-run.js';
 
@@ -48,10 +46,11 @@ export type RebuildInput = z.input<typeof rebuildSchema>;
 const rebuildOptionsSchema = z.object({ actor: actorSchema, idempotencyKey: idempotencyKeySchema.optional() });
 
 /** Builds the rebuild of a module instance; its steps are registered once, here. */
-export function createRebuild(kernel: SegmentsKernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
-  const statsPart = createStatsPass(kernel, config);
-  const refreshBaskets = createBasketRefresh(kernel, config);
-  const membership = createMembershipPass(kernel, config, registry);
+export function createRebuild(runtime: SegmentsRuntime) {
+  const { kernel, config } = runtime;
+  const statsPart = createStatsPass(runtime);
+  const refreshBaskets = createBasketRefresh(runtime);
+  const membership = createMembershipPass(runtime);
 
   const finish = kernel.unitOfWork<Omit<RebuildResult, 'thresholds'>, void>({
     name: 'segments.rebuild-finish',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { idSchema, parseInput, scan } from '@clientele/core';
 import { basketPairsCollection, customerStatsCollection } from './collections.js';
 import { nextCategories, pairMetrics } from './bought-together.js';
-import type { SegmentsKernel } from './events.js';
+import type { SegmentsRuntime } from './runtime.js';
 
 /** A pair bought together, with its counts and metrics (from the last rebuild). */
 export interface BoughtTogether {
@@ -32,7 +32,8 @@ export const boughtTogetherSchema = z
   .strict();
 
 /** Builds the recommendation queries. */
-export function createRecommendationService(kernel: SegmentsKernel) {
+export function createRecommendationService(runtime: SegmentsRuntime) {
+  const { kernel } = runtime;
   async function pairs(level: 'item' | 'category', of?: string): Promise<BoughtTogether[]> {
     const out: BoughtTogether[] = [];
     for await (const p of scan(kernel.store, basketPairsCollection, {

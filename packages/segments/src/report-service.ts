@@ -14,7 +14,7 @@ import {
 } from '@clientele/core';
 import { customerStatsCollection, segmentMembersCollection } from './collections.js';
 import { GROUP_PAGE } from './stats-store.js';
-import type { SegmentsKernel } from './events.js';
+import type { SegmentsRuntime } from './runtime.js';
 
 /** Dimensions of a structure report. */
 export const REPORT_DIMENSIONS = [
@@ -77,7 +77,8 @@ const STATS_FIELD: Record<string, string> = {
 };
 
 /** Builds the report service. */
-export function createReportService(kernel: SegmentsKernel) {
+export function createReportService(runtime: SegmentsRuntime) {
+  const { kernel } = runtime;
   async function purchaseGroups(
     session: StoreSession,
     from: Date,

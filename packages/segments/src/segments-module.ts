@@ -33,23 +33,18 @@ import {
   segmentMigrations,
   type StatsRow,
 } from './collections.js';
-import { resolveConfig, type ResolvedSegmentsConfig, type SegmentsConfig } from './config.js';
+import { resolveConfig, type SegmentsConfig } from './config.js';
 import { createCreditService } from './credit-service.js';
 import { churnReason, topCategories } from './customer-stats.js';
-import {
-  compileCondition,
-  conditionRegistry,
-  definitionInputSchema,
-  type ConditionInput,
-  type ConditionRegistry,
-} from './definition.js';
-import type { SegmentEvents, SegmentsContext, SegmentsEventMap, SegmentsHandler, SegmentsKernel } from './events.js';
+import { compileCondition, conditionRegistry, definitionInputSchema, type ConditionInput } from './definition.js';
+import type { SegmentEvents, SegmentsContext, SegmentsEventMap, SegmentsHandler } from './events.js';
 import { createKeyAccountService } from './key-account-service.js';
 import { mergePolicies, policySchema, type MergedPolicy, type SegmentPolicy } from './policy.js';
 import { createRebuild, type RebuildInput } from './rebuild.js';
 import { createRecommendationService } from './recommendation-service.js';
 import { createReportService } from './report-service.js';
 import { NOT_ERASED, matchCustomers, refreshCustomer } from './stats-store.js';
+import type { SegmentsRuntime } from './runtime.js';
 
 /** A stored segment. */
 export type Segment = Omit<RowOf<typeof segmentDefinitionsCollection>, 'definition' | 'policy'> & {
@@ -120,12 +115,13 @@ async function categoriesOfSale(
  * Builds the module's API and handlers on a kernel. `segments(config)` calls it in `setup`; it is
  * exported so that `SegmentsApi` can name its type, and for hosts that wrap the module in their own.
  */
-export function createSegmentsApi(kernel: SegmentsKernel, config: ResolvedSegmentsConfig, registry: ConditionRegistry) {
-  const credit = createCreditService(kernel, config, registry);
-  const keyAccounts = createKeyAccountService(kernel, config, registry);
-  const rebuild = createRebuild(kernel, config, registry);
-  const reports = createReportService(kernel);
-  const recommendations = createRecommendationService(kernel);
+export function createSegmentsApi(runtime: SegmentsRuntime) {
+  const { kernel, config, registry } = runtime;
+  const credit = createCreditService(runtime);
+  const keyAccounts = createKeyAccountService(runtime);
+  const rebuild = createRebuild(runtime);
+  const reports = createReportService(runtime);
+  const recommendations = createRecommendationService(runtime);
 
   const define = kernel.command({
     name: 'segments.define',
@@ -488,7 +484,7 @@ export function segments(config?: SegmentsConfig) {
     collections: segmentCollections,
     migrations: segmentMigrations,
     setup(kernel) {
-      const built = createSegmentsApi(kernel, resolved, registry);
+      const built = createSegmentsApi({ kernel, config: resolved, registry });
       // Sales on account are given back to the account, never paid at the till.
       return {
         api: built.api,
