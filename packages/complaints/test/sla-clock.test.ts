@@ -220,6 +220,20 @@ describe('business time, properties', () => {
     );
   });
 
+  it('counts a stretch the clocks go back in once per pass, not the repeated hour before it', () => {
+    // New York, 1 November 2026: clocks go back at 02:00 EDT (06:00Z) to 01:00 EST.
+    const night = slaCalendar({
+      timeZone: 'America/New_York',
+      openingHours: { sun: [['01:30', '02:00']] },
+      holidays: [],
+    });
+    const from = new Date('2026-11-01T05:00:00Z');
+    const to = new Date('2026-11-01T08:00:00Z');
+    expect(businessTimeBetween(night, from, to)).toBe(60 * 60_000);
+    expect(isOpen(night, new Date('2026-11-01T06:10:00Z'))).toBe(false);
+    expect(addBusinessTime(night, new Date('2026-11-01T05:59:00Z'), 60_000)).toEqual(new Date('2026-11-01T06:30:00Z'));
+  });
+
   it('pausing then resuming moves the due time by exactly the business time paused', () => {
     fc.assert(
       fc.property(

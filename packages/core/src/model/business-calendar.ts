@@ -158,8 +158,36 @@ export function* openIntervals(calendar: BusinessCalendar, from: Date, days = 36
         0,
         calendar.timeZone,
       ).getTime();
-      if (end <= fromMs || end <= start) continue;
-      yield { start: new Date(Math.max(start, fromMs)), end: new Date(end) };
+      if (end <= start) continue;
+      for (const [pieceStart, pieceEnd] of wallClockPieces(start, end, calendar.timeZone)) {
+        if (pieceEnd <= fromMs || pieceEnd <= pieceStart) continue;
+        yield { start: new Date(Math.max(pieceStart, fromMs)), end: new Date(pieceEnd) };
+      }
     }
   }
+}
+
+/**
+ * The instants from `start` to `end` whose wall-clock time lies in the stretch they were computed
+ * from. When the clocks go back inside it, the hour they repeat starts before the stretch's opening
+ * time on the second pass, so that part is left out: a stretch 01:30-02:00 on the night clocks go back
+ * at 02:00 is open 01:30-02:00 before the change and 01:30-02:00 after it, not from 01:00.
+ */
+function wallClockPieces(start: number, end: number, timeZone: string): Array<[number, number]> {
+  const before = new TZDate(start, timeZone).getTimezoneOffset();
+  const after = new TZDate(end - 1, timeZone).getTimezoneOffset();
+  // Offsets grow when clocks go back (minutes west of UTC); springing forward skips time, repeats none.
+  if (after <= before) return [[start, end]];
+  let low = start;
+  let high = end - 1;
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    if (new TZDate(mid, timeZone).getTimezoneOffset() === before) low = mid;
+    else high = mid;
+  }
+  const change = high;
+  return [
+    [start, change],
+    [Math.max(change, start + (after - before) * 60_000), end],
+  ];
 }
