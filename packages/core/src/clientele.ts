@@ -37,6 +37,7 @@ import type {
   ModuleInstance,
   NoEvents,
   QueryInfo,
+  RefundStep,
 } from './runtime/module.js';
 import { createOutbox, type Outbox } from './runtime/outbox.js';
 import { orderRefundSteps } from './runtime/refunds.js';
@@ -172,6 +173,7 @@ function buildCore(
   const organisation = createOrganisationService(kernel, { modules: settings.modules });
   const interactions = createInteractionService(kernel);
   const privacy = createPrivacyService(kernel);
+  let refundSteps: RefundStep[] | undefined;
   return {
     /** Customers: members, organisations, suppliers; history, review lists, duplicates, merges. */
     customers: createCustomerService(kernel, settings),
@@ -180,7 +182,8 @@ function buildCore(
     /** Sales, returns and voids. */
     purchases: createPurchaseService(kernel, {
       tenders: () => new Set(settings.modules().flatMap((m) => m.tenders ?? [])),
-      refundSteps: () => orderRefundSteps(settings.modules().flatMap((m) => m.refunds ?? [])),
+      // Modules are all set up before the first return: order their steps once, then reuse the order.
+      refundSteps: () => (refundSteps ??= orderRefundSteps(settings.modules().flatMap((m) => m.refunds ?? []))),
     }),
     /** The shared interaction log. */
     interactions: { log: interactions.log, list: interactions.list },

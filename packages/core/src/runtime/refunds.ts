@@ -15,18 +15,16 @@ import type { RefundCollector, RefundDeduction } from './module.js';
  */
 export const REFUND_ORDER = { points: 100, vouchers: 200, cards: 300, account: 400 } as const;
 
-/** Orders the steps of every module (a stable sort: equal orders keep module order). */
+/** Orders the steps of every module; the sort is stable, so equal orders keep module order. */
 export function orderRefundSteps<S extends { readonly order: number }>(steps: readonly S[]): S[] {
-  return steps
-    .map((step, at) => ({ step, at }))
-    .sort((a, b) => a.step.order - b.step.order || a.at - b.at)
-    .map((s) => s.step);
+  return [...steps].sort((a, b) => a.order - b.order);
 }
 
 /** A collector for a return of `amount`. */
 export function createRefundCollector(amount: number): RefundCollector {
   const deductions: RefundDeduction[] = [];
   const tenders: SettledTender[] = [];
+  const afterDeductions = () => settleRefund(amount, deductions).payable;
   return {
     amount,
     deduct(deduction) {
@@ -47,7 +45,7 @@ export function createRefundCollector(amount: number): RefundCollector {
     },
     deductions: () => deductions.slice(),
     tenders: () => tenders.slice(),
-    afterDeductions: () => settleRefund(amount, deductions).payable,
-    left: () => settleRefund(amount, deductions).payable - settledMoney(tenders),
+    afterDeductions,
+    left: () => afterDeductions() - settledMoney(tenders),
   };
 }
