@@ -97,7 +97,7 @@ async function secondaryIndexes(client: pg.PoolClient, schema: string): Promise<
 }
 
 /** Writes customers, purchases and lines, a batch of customers per round of three statements; secondary indexes afterwards. */
-async function buildData(
+export async function buildData(
   pool: pg.Pool,
   schema: string,
   sizes: Sizes,
@@ -134,7 +134,7 @@ async function buildData(
 }
 
 /** The further day of sales number `day`, written raw (the statistics do not know of them). */
-async function addDay(pool: pg.Pool, schema: string, sizes: Sizes, day: number): Promise<void> {
+export async function addDay(pool: pg.Pool, schema: string, sizes: Sizes, day: number): Promise<void> {
   const b = new Batch();
   drawNextDay(sizes, b, day);
   const sql = statements(schema);
@@ -150,7 +150,7 @@ async function addDay(pool: pg.Pool, schema: string, sizes: Sizes, day: number):
 }
 
 /** Runs the statement and reads every row, through a cursor as a client streams a large result. */
-async function baseline(pool: pg.Pool, schema: string, now: number): Promise<{ seconds: number; rows: number }> {
+export async function baseline(pool: pg.Pool, schema: string, now: number): Promise<{ seconds: number; rows: number }> {
   const client = await pool.connect();
   try {
     const since = new Date(windowStart(now));

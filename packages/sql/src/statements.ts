@@ -84,6 +84,11 @@ export interface CollectionStatements {
   increment(key: string, field: string, delta: number, guard?: IncrementGuard): SqlStatement;
   /** Applies `set` only if the row matches `when`. */
   consume(key: string, when: Where, set: AnyRow): SqlStatement;
+  /**
+   * As {@link CollectionStatements.consume}, returning no row: for a batch of writes whose rows the
+   * caller does not need (the count of changed rows says whether each applied).
+   */
+  consumeQuietly(key: string, when: Where, set: AnyRow): SqlStatement;
   /** Multi-row inserts, all rows checked first, chunked under the dialect's parameter limit. */
   insertMany(rows: readonly AnyRow[]): SqlStatement[];
   /** Decodes a fetched row (columns aliased to field names) into port values. */
@@ -179,6 +184,16 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
     // An empty patch on an unversioned row still has to name the row in a valid statement.
     if (parts.length === 0) parts.push(`${pk} = ${pk}`);
     return parts.join(', ');
+  }
+
+  /** `UPDATE ... SET set WHERE key AND when`, without `RETURNING`. */
+  function guardedUpdate(key: string, when: Where, set: AnyRow): SqlStatement {
+    checkRow(collection, set, 'patch');
+    const w = normaliseWhere(collection, when);
+    const params = new ParamList(dialect);
+    const assigned = assignments(set, params);
+    const conditions = [`${pk} = ${params.add(key)}`, ...whereConditions(shape, w, params)];
+    return { text: `UPDATE ${table} SET ${assigned}${whereClause(conditions)}`, params: params.values };
   }
 
   function encodeRowInto(row: AnyRow, out: unknown[]): void {
@@ -375,13 +390,11 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
     },
 
     consume(key, when, set) {
-      checkRow(collection, set, 'patch');
-      const w = normaliseWhere(collection, when);
-      const params = new ParamList(dialect);
-      const assigned = assignments(set, params);
-      const conditions = [`${pk} = ${params.add(key)}`, ...whereConditions(shape, w, params)];
-      return { text: `UPDATE ${table} SET ${assigned}${whereClause(conditions)}${returning}`, params: params.values };
+      const st = guardedUpdate(key, when, set);
+      return { text: `${st.text}${returning}`, params: st.params };
     },
+
+    consumeQuietly: (key, when, set) => guardedUpdate(key, when, set),
 
     insertMany(rows) {
       for (const row of rows) checkRow(collection, row, 'insert');
