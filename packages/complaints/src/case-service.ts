@@ -941,7 +941,9 @@ export function createCaseService(runtime: ComplaintsRuntime) {
     appeal,
     /** Escalates a case one level by hand. */
     escalate,
-    /** Carries out the approved remedies (loyalty ones through `crm.loyalty`), with a task for exchanges and repairs. */
+    /**
+     * Carries out the approved remedies (loyalty ones through `crm.loyalty`), with a task for exchanges and repairs.
+     */
     execute,
     /** Marks the execution task done. */
     completeTask,

@@ -84,7 +84,8 @@ export type ComplaintsApi = ReturnType<typeof buildApi>['api'];
  *
  * ```ts
  * const crm = createClientele({ store, modules: [complaints(ladderConfig)] });
- * await crm.complaints.settleAtCounter({ case: { ... }, remedies: [{ type: 'compensation', amount: 3000 }], rootCause: 'stale-goods' }, { actor });
+ * await crm.complaints.settleAtCounter({ case: { ... }, remedies: [{ type: 'compensation', amount: 3000 }], rootCause:
+ * 'stale-goods' }, { actor });
  * ```
  */
 export function complaints(

@@ -54,7 +54,10 @@ export const loyaltyMigrations: readonly Migration[] = [
 ];
 
 const METHOD = /^[a-z][a-z0-9-]{0,31}$/;
-/** The permission of reads of members' points (vouchers and cards have their own: `loyalty.vouchers.read`, `loyalty.stored-value.read`). */
+/**
+ * The permission of reads of members' points (vouchers and cards have their own: `loyalty.vouchers.read`,
+ * `loyalty.stored-value.read`).
+ */
 const READ = 'loyalty.read';
 
 /** The module's in-transaction handlers and refund steps, in the order they run. */
@@ -111,7 +114,10 @@ function buildApi(
     quote: (basket: Basket, context: QuoteContext): Quote => quote(program, basket, context),
     /** A quote as readable lines for a receipt or a member. */
     explain: (q: Quote): string[] => explainQuote(q, program.money),
-    /** The quote context of a member at a store (tier, segments or tags, birthday, first purchase, counters). Needs `loyalty.read`. */
+    /**
+     * The quote context of a member at a store (tier, segments or tags, birthday, first purchase, counters). Needs
+     * `loyalty.read`.
+     */
     contextFor: kernel.query({
       name: 'loyalty.contextFor',
       permission: READ,
@@ -129,13 +135,22 @@ function buildApi(
     reserve: holds.reserve,
     /** Releases a hold without spending it. */
     cancelHold: holds.cancel,
-    /** Spends a hold for something other than a sale recorded through `purchases.record` (a sale pays with it by naming it as a points payment's reference). */
+    /**
+     * Spends a hold for something other than a sale recorded through `purchases.record` (a sale pays with it by naming
+     * it as a points payment's reference).
+     */
     commitHold: holds.commit,
     /** Spends points directly (no hold), refused with `INSUFFICIENT_BALANCE` when they are not spendable. */
     redeem: adjustments.redeem,
-    /** Adds or takes points by hand: needs `loyalty.adjust` and `points-adjustment` authority for their value, and a reason. */
+    /**
+     * Adds or takes points by hand: needs `loyalty.adjust` and `points-adjustment` authority for their value, and a
+     * reason.
+     */
     adjust: adjustments.adjust,
-    /** Grants goodwill points (service recovery): needs `loyalty.goodwill` and `goodwill-points` authority for their value. */
+    /**
+     * Grants goodwill points (service recovery): needs `loyalty.goodwill` and `goodwill-points` authority for their
+     * value.
+     */
     grantGoodwill: adjustments.grantGoodwill,
     /** Earns for an activity the program declares (a review, a referral, a birthday, a retailer's event). */
     recordActivity: activities.recordActivity,
@@ -169,7 +184,10 @@ function buildApi(
       reads: (a) => [a.customerId],
       run: queries.saleAward,
     }),
-    /** What a return would take back, give back and, when the program says so, deduct from the refund. Needs `loyalty.read`. */
+    /**
+     * What a return would take back, give back and, when the program says so, deduct from the refund. Needs
+     * `loyalty.read`.
+     */
     previewReturn: kernel.query({
       name: 'loyalty.previewReturn',
       permission: READ,

@@ -14,7 +14,10 @@ export const cardProductSchema = z
   .object({
     id: codeSchema,
     name: shortTextSchema,
-    /** `anonymous`: a bearer card, sold to anyone, never recoverable; `named`: belongs to a customer, replaced when lost. */
+    /**
+     * `anonymous`: a bearer card, sold to anyone, never recoverable; `named`: belongs to a customer, replaced when
+     * lost.
+     */
     kind: z.enum(['anonymous', 'named']),
     /** Leading digits of card numbers (2 to 6). */
     prefix: z
@@ -42,11 +45,17 @@ export const cardProductSchema = z
       .default({ allowed: true, min: 1, bonuses: [] }),
     /** Stores that take the card (omit: every store of the chain). Cards pay only inside the chain. */
     stores: z.array(codeSchema).min(1).max(1000).optional(),
-    /** `required`: every spend needs the PIN (through an authorisation); `optional`: when the card has one; `none`: no PIN. */
+    /**
+     * `required`: every spend needs the PIN (through an authorisation); `optional`: when the card has one; `none`: no
+     * PIN.
+     */
     pin: z.enum(['none', 'optional', 'required']).default('none'),
     /** Months a card stays usable after it is sold (omit: never expires). */
     validityMonths: z.number().int().min(1).max(600).optional(),
-    /** Whether the liability report may count balances as breakage: of expired cards, of cards unused for `dormantMonths`. */
+    /**
+     * Whether the liability report may count balances as breakage: of expired cards, of cards unused for
+     * `dormantMonths`.
+     */
     breakage: z
       .object({ onExpiry: z.boolean().default(false), dormantMonths: z.number().int().min(1).max(600).optional() })
       .strict()

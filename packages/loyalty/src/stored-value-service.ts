@@ -392,7 +392,8 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
         throw invalid(
           ['kind'],
           'kind_change',
-          `product ${input.id} sells ${(existing.config as unknown as CardProduct).kind} cards; define a new product instead`,
+          `product ${input.id} sells ${(existing.config as unknown as CardProduct).kind} cards; define a new ` +
+            `product instead`,
         );
       const config = input as unknown as JsonValue;
       const row = existing
@@ -513,7 +514,10 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     },
   });
 
-  /** Sells and activates a card; a PIN is hashed first, with a salt derived from the idempotency key so a retry hashes alike. */
+  /**
+   * Sells and activates a card; a PIN is hashed first, with a salt derived from the idempotency key so a retry hashes
+   * alike.
+   */
   async function sell(input: z.input<typeof sellSchema>, options: CommandOptions): Promise<StoredValueCard> {
     const q = parseInput(sellSchema, input);
     const { pin, ...rest } = q;
@@ -784,7 +788,9 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     },
   });
 
-  /** Spends from a card at once, for something other than a sale recorded through `purchases.record` (an e-shop order). */
+  /**
+   * Spends from a card at once, for something other than a sale recorded through `purchases.record` (an e-shop order).
+   */
   async function spend(
     input: z.input<typeof spendSchema>,
     options: CommandOptions,
@@ -946,7 +952,9 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     },
   });
 
-  /** Gives back up to what a payment captured (never more, also under racing refunds), to the card or its replacement. */
+  /**
+   * Gives back up to what a payment captured (never more, also under racing refunds), to the card or its replacement.
+   */
   async function refundInto(
     ctx: LoyaltyContext,
     payment: CardPayment,
@@ -1109,7 +1117,8 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
       throw cardRefusal(
         'state',
         'anonymous_card',
-        `card ${card.number} is anonymous: its balance belongs to whoever holds it and cannot be moved to another card; only named cards are recovered`,
+        `card ${card.number} is anonymous: its balance belongs to whoever holds it and cannot be moved to ` +
+          `another card; only named cards are recovered`,
         path,
       );
     }
@@ -1369,7 +1378,10 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
       sell,
       /** Loads more money onto a card; a product's bonus comes on top. */
       topUp,
-      /** Reserves an amount on a card until the sale pays with it (payment reference: the authorisation id), a cancel, or expiry. */
+      /**
+       * Reserves an amount on a card until the sale pays with it (payment reference: the authorisation id), a cancel,
+       * or expiry.
+       */
       authorize,
       /** Captures an authorisation for something other than a recorded sale. */
       capture,

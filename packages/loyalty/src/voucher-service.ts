@@ -462,7 +462,8 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
     });
     if (held + adding > template.perCustomer)
       throw new InvalidStateError(
-        `customer ${customerId} already holds ${held} of the ${template.perCustomer} ${template.name} vouchers one may hold`,
+        `customer ${customerId} already holds ${held} of the ${template.perCustomer} ${template.name} ` +
+          `vouchers one may hold`,
         { path, reason: 'holding_limit', held, limit: template.perCustomer },
       );
   }
@@ -962,14 +963,20 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
       reserve,
       /** Releases a held voucher. */
       cancelHold,
-      /** Which of the customer's vouchers apply to a basket, what each takes off, and why the others do not. Needs `loyalty.vouchers.read`. */
+      /**
+       * Which of the customer's vouchers apply to a basket, what each takes off, and why the others do not. Needs
+       * `loyalty.vouchers.read`.
+       */
       eligible: kernel.query({
         name: 'loyalty.vouchers.eligible',
         permission: READ,
         reads: (_e, [input]) => [input.customerId],
         run: eligible,
       }),
-      /** A voucher by its code (a mistyped code is `VALIDATION_FAILED` before anything is read). Needs `loyalty.vouchers.read`. */
+      /**
+       * A voucher by its code (a mistyped code is `VALIDATION_FAILED` before anything is read). Needs
+       * `loyalty.vouchers.read`.
+       */
       lookup: kernel.query({
         name: 'loyalty.vouchers.lookup',
         permission: READ,

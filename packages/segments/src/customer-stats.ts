@@ -107,7 +107,10 @@ export function statsFromSummary(summary: PurchaseSummary | null, now: Date, set
   };
 }
 
-/** Statistics from a customer's visits in time order, as of `now`: the same figures a rebuild and the per-sale update compute from their summaries. */
+/**
+ * Statistics from a customer's visits in time order, as of `now`: the same figures a rebuild and the per-sale update
+ * compute from their summaries.
+ */
 export function statsFromVisits(visits: readonly VisitGroup[], now: Date, settings: StatsSettings): PurchaseFigures {
   return statsFromSummary(visits.length ? summaryOfVisits(visits, now, settings) : null, now, settings);
 }

@@ -390,7 +390,8 @@ function compileField(
     if (!spec)
       return bad(
         'unknown_field',
-        `unknown field ${c.field}; known: ${Object.keys(SEGMENT_FIELDS).join(', ')}, tags, attributes.<name>, categories.<code>`,
+        `unknown field ${c.field}; known: ${Object.keys(SEGMENT_FIELDS).join(', ')}, tags, attributes.<name>, ` +
+          `categories.<code>`,
         'field',
       );
     kind = spec.kind;

@@ -145,7 +145,9 @@ export async function versionsInRange(
   return { count: g!['count'] as number, sum: g!['sum'] as number };
 }
 
-/** The fields of a stored statistics row that a chunk compares: its hashes and the customer version it was derived from. */
+/**
+ * The fields of a stored statistics row that a chunk compares: its hashes and the customer version it was derived from.
+ */
 const STORED_FIELDS = ['customerId', 'digest', 'scoresDigest', 'customerVersion'] as const;
 
 /**

@@ -2,7 +2,8 @@
  * The `stats` part of a rebuild: statistics rows from the purchases, in one pass over the customers in
  * key order, in bounded chunks (one unit of work each where a chunk writes). Each chunk reads its
  * customers, one summary per customer of their purchases and the stored rows' hashes, each in one
- * statement, and writes only the rows whose hashes differ. Then the population's thresholds, and the sweep that writes the rows held
+ * statement, and writes only the rows whose hashes differ. Then the population's thresholds, and the sweep that writes
+ * the rows held
  * back and those whose scores moved (see `rebuild-rescore.ts`).
  */
 import {

@@ -56,7 +56,8 @@ describe.each(STORE_KINDS)('rebuild chunks on $name', (kind) => {
     expect(night.cancelled).toBe(false);
     expect(events).toEqual([]);
 
-    // A year on, the hotel's 800 yuan are out of the window: 100 × (0.6667·0.15 + 0.75·0.15 + 1·0.2 + 0.5·0.15) = 48.75 → 49.
+    // A year on, the hotel's 800 yuan are out of the window: 100 × (0.6667·0.15 + 0.75·0.15 + 1·0.2 + 0.5·0.15) = 48.75
+    // → 49.
     clock.advance(366 * DAY);
     await crm.segments.rebuild({ parts: ['stats'] }, SYSTEM);
     expect(await chunks()).toBe(1);

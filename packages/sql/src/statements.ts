@@ -68,7 +68,10 @@ export interface CollectionStatements {
   get(key: string): SqlStatement;
   /** Selects by a unique index; `undefined` when a value is null or unstorable text (such a row never matches). */
   getBy(index: string, values: AnyRow): SqlStatement | undefined;
-  /** One page: filter, order with the primary key last, keyset bound, `LIMIT n + 1`; only the projected columns (and the cursor's) with a `select`. */
+  /**
+   * One page: filter, order with the primary key last, keyset bound, `LIMIT n + 1`; only the projected columns (and the
+   * cursor's) with a `select`.
+   */
   find(query?: FindQuery<CollectionSpec, string>): FindStatement;
   /** Cuts `limit + 1` fetched rows into a page and the cursor to the next one (rows keyed by field name). */
   page(rows: readonly Record<string, unknown>[], find: FindStatement): Page<AnyRow>;
@@ -80,7 +83,10 @@ export interface CollectionStatements {
   update(key: string, patch: AnyRow, options?: WriteOptions): SqlStatement;
   /** Deletes a row, `AND version = ?` with `expectVersion`. */
   delete(key: string, options?: WriteOptions): SqlStatement;
-  /** Adds `delta` in one guarded statement that changes nothing when the new value would leave the guard or the safe integers. */
+  /**
+   * Adds `delta` in one guarded statement that changes nothing when the new value would leave the guard or the safe
+   * integers.
+   */
   increment(key: string, field: string, delta: number, guard?: IncrementGuard): SqlStatement;
   /** Applies `set` only if the row matches `when`. */
   consume(key: string, when: Where, set: AnyRow): SqlStatement;
@@ -203,7 +209,10 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
     }
   }
 
-  /** The columns a projected page fetches: the selected fields and the order fields its cursor is made of, in field order. */
+  /**
+   * The columns a projected page fetches: the selected fields and the order fields its cursor is made of, in field
+   * order.
+   */
   function fetchedFields(resolved: ResolvedFind): string[] {
     const wanted = new Set([...resolved.select!, ...resolved.order.map((o) => o.field)]);
     return fields.filter((f) => wanted.has(f));

@@ -53,7 +53,8 @@ export interface SessionState {
 const SAVEPOINT = 'clientele_batch';
 
 /**
- * The adapter's operations (base and push-downs) whose every call runs at once on `conn`. It does not lock: a transaction's
+ * The adapter's operations (base and push-downs) whose every call runs at once on `conn`. It does not lock: a
+ * transaction's
  * session runs under the transaction's lock, and the store wraps its own calls in the lock.
  */
 export class ConnectionSession implements AdapterSession {

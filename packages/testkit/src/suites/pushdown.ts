@@ -364,7 +364,10 @@ export const pushdownSuite = {
     async 'pushdown.get-linked'({ store }) {
       const holder: Link<typeof accounts, typeof customers> = { field: 'customerId', target: customers };
       const redeemer: Link<typeof vouchers, typeof customers> = { field: 'redeemedBy', target: customers };
-      /** The push-down's answer (core's getLinked uses it), checked against the two reads it stands for on the same session. */
+      /**
+       * The push-down's answer (core's getLinked uses it), checked against the two reads it stands for on the same
+       * session.
+       */
       async function both<C extends CollectionSpec>(
         session: StoreSession,
         c: C,
