@@ -6,6 +6,8 @@
  */
 import { codeSchema, luhnCheckDigit, minorUnitsSchema, randomBytes, shortTextSchema } from '@clientele/core';
 import { z } from 'zod';
+import { utc } from '@date-fns/utc';
+import { addMonths } from 'date-fns';
 
 const positiveMinor = minorUnitsSchema.refine((n) => n > 0, 'must be more than 0');
 
@@ -146,13 +148,8 @@ export function generateCardNumber(prefix: string, random: (count: number) => Ui
 /** When a card sold at `at` expires: `months` calendar months later (the same day, or the month's last). */
 export function cardExpiry(at: Date, months: number | undefined): Date | null {
   if (months === undefined) return null;
-  const d = new Date(at.getTime());
-  const day = d.getUTCDate();
-  d.setUTCDate(1);
-  d.setUTCMonth(d.getUTCMonth() + months);
-  const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
-  d.setUTCDate(Math.min(day, last));
-  return d;
+  // Counted on the UTC calendar, so the host's own time zone cannot move the day.
+  return new Date(addMonths(at, months, { in: utc }).getTime());
 }
 
 /** How a card's balance at a date counts in the liability report. */

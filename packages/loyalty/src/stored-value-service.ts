@@ -36,6 +36,7 @@ import {
   type StoreSession,
 } from '@clientele/core';
 import { z } from 'zod';
+import { addMinutes } from 'date-fns';
 import {
   storedValueCardsCollection,
   storedValueEntriesCollection,
@@ -703,7 +704,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
       storeId: input.storeId,
       terminalId: input.terminalId,
       createdAt: ctx.now,
-      expiresAt: new Date(ctx.now.getTime() + minutes * 60_000),
+      expiresAt: addMinutes(ctx.now, minutes),
       closedAt: null,
       purchaseId: null,
       refType: null,

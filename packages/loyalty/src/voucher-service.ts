@@ -28,6 +28,7 @@ import {
   type Where,
 } from '@clientele/core';
 import { z } from 'zod';
+import { addMinutes, min } from 'date-fns';
 import {
   accountsCollection,
   voucherEntriesCollection,
@@ -729,9 +730,7 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
         );
       if (row.status !== 'active') stateRefusal(row, ['code'], ctx.now);
       const holdId = ctx.id('vhd');
-      const heldUntil = new Date(
-        Math.min(ctx.now.getTime() + (input.minutes ?? cfg.redemption.holdMinutes) * 60_000, row.validUntil.getTime()),
-      );
+      const heldUntil = min([addMinutes(ctx.now, input.minutes ?? cfg.redemption.holdMinutes), row.validUntil]);
       const next = await moveVoucher(ctx, row, {
         kind: 'held',
         status: 'held',

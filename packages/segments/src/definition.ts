@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ValidationError, compareValues, plainJsonIssue, type JsonLimits, type ValidationIssue } from '@clientele/core';
+import { millisecondsInDay } from 'date-fns/constants';
 
 /** Comparison operators of a field condition. */
 export const COMPARISON_OPS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'between', 'isNull', 'contains'] as const;
@@ -438,15 +439,13 @@ function compileField(
   }
 }
 
-const DAY_MS = 86_400_000;
-
 /** Resolves a relative date against `now` (whole days of 24 hours). */
 export function resolveValue(v: PredicateValue, now: Date): PredicateValue {
   if (v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v)) {
     const r = v as RelativeDate;
     return 'daysAgo' in r
-      ? new Date(now.getTime() - r.daysAgo * DAY_MS)
-      : new Date(now.getTime() + r.daysAhead * DAY_MS);
+      ? new Date(now.getTime() - r.daysAgo * millisecondsInDay)
+      : new Date(now.getTime() + r.daysAhead * millisecondsInDay);
   }
   return v;
 }

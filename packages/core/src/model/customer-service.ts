@@ -34,6 +34,7 @@ import {
 } from './customer-schemas.js';
 import { duplicateReasons, type DuplicateReason } from './duplicates.js';
 import { storesCollection } from './organisation-collections.js';
+import { millisecondsInDay } from 'date-fns/constants';
 
 /** Collections a merge never rewrites: they record past facts as they were. */
 export const MERGE_KEEPS = new Set(['customers', 'audit_log', 'outbox', 'idempotency_keys', 'customer_merges']);
@@ -92,8 +93,6 @@ export interface CustomerServiceSettings {
   /** Module instances, for merges they handle themselves. */
   modules: () => ReadonlyArray<ModuleInstance<unknown>>;
 }
-
-const DAY = 86_400_000;
 
 function loadRow(session: StoreSession, id: string, path: Array<string | number>): Promise<CustomerRow> {
   return mustGet(session, customersCollection, id, 'customer', { path });
@@ -417,7 +416,7 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
   async function needingReview(input: z.input<typeof reviewSchema> = {}): Promise<ResultPage<ReviewItem>> {
     const q = parseInput(reviewSchema, input);
     const now = kernel.clock.now().getTime();
-    const cutoff = q.unverifiedForDays === undefined ? null : now - q.unverifiedForDays * DAY;
+    const cutoff = q.unverifiedForDays === undefined ? null : now - q.unverifiedForDays * millisecondsInDay;
     const items: ReviewItem[] = [];
     let after = q.after ?? null;
     const where: Record<string, unknown> = { status: 'active' };
@@ -432,7 +431,7 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
           customer: toCustomer(row),
           missing: row.missing,
           daysSinceVerified:
-            row.lastVerifiedAt === null ? null : Math.floor((now - row.lastVerifiedAt.getTime()) / DAY),
+            row.lastVerifiedAt === null ? null : Math.floor((now - row.lastVerifiedAt.getTime()) / millisecondsInDay),
         });
         if (items.length === q.limit) {
           // The scan orders by id only, so the cursor after this row is its id's keyset position.
