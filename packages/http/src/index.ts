@@ -25,8 +25,20 @@ export {
   type NewApiKey,
 } from './api-keys.js';
 export {
+  createClient,
+  ClienteleApiError,
+  type ClientOptions,
+  type Jsonified,
+  type RemoteCall,
+  type RemoteClientele,
+  type RemoteCommandOptions,
+  type StandardClientele,
+} from './client.js';
+export {
   operationsOf,
+  readBinding,
   routeOf,
+  type ReadBinding,
   type FieldKind,
   type Operation,
   type OperationTable,

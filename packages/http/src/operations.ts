@@ -5,7 +5,7 @@
  * served tomorrow without a line here.
  */
 import { z } from 'zod';
-import type { Actor, CommandInfo, QueryInfo } from '@clientele/core';
+import { invalid, type Actor, type CommandInfo, type QueryInfo } from '@clientele/core';
 import { EXCLUDED, READS, WRAPPERS, type ArgSpec, type ReadSpec } from './reads.js';
 
 /** How a request field's text is read from a query string. */
@@ -122,8 +122,22 @@ function fieldKind(schema: z.ZodType): FieldKind | null {
 
 const optionalIn = (schema: z.ZodType) => schema.safeParse(undefined).success;
 
-/** The request schema of a read, and the binding of its fields to positional arguments. */
-function bindRead(spec: ReadSpec) {
+/** How one read is called over HTTP: its request schema, its fields, its method, and its arguments both ways. */
+export interface ReadBinding {
+  /** The request's schema: every field of every argument. */
+  readonly input: z.ZodObject;
+  /** Each request field and how its query-string text is read (`null`: not a plain value). */
+  readonly fields: ReadonlyMap<string, FieldKind | null>;
+  /** `get` when every field is a plain value a query string can carry. */
+  readonly method: 'get' | 'post';
+  /** The read's positional arguments from the request's fields. */
+  argsOf(body: Record<string, unknown>): unknown[];
+  /** The request's fields from the read's positional arguments (what a client sends). */
+  fieldsOf(args: readonly unknown[]): Record<string, unknown>;
+}
+
+/** The binding of a read's request fields to its positional arguments. */
+export function readBinding(spec: ReadSpec): ReadBinding {
   const shape: Record<string, z.ZodType> = {};
   for (const arg of spec.args) {
     if ('field' in arg) shape[arg.field] = arg.optional ? arg.schema.optional() : arg.schema;
@@ -142,8 +156,20 @@ function bindRead(spec: ReadSpec) {
     while (args.length && args[args.length - 1] === undefined) args.pop();
     return args;
   };
+  const fieldsOf = (args: readonly unknown[]): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    spec.args.forEach((arg, i) => {
+      const value = args[i];
+      if (value === undefined) return;
+      if ('field' in arg) out[arg.field] = value;
+      else if (typeof value === 'object' && value !== null) Object.assign(out, value);
+      else throw invalid([i], 'invalid_type', 'expected an object of options');
+    });
+    return out;
+  };
   const fields = new Map(Object.entries(shape).map(([name, schema]) => [name, fieldKind(schema)]));
-  return { input, argsOf, fields };
+  const method = [...fields.values()].every((k) => k !== null) ? 'get' : 'post';
+  return { input, fields, method, argsOf, fieldsOf };
 }
 
 /**
@@ -189,12 +215,11 @@ export function operationsOf(crm: object, extraReads: readonly ReadSpec[] = []):
       unrouted.push(path);
       continue;
     }
-    const { input, argsOf, fields } = bindRead(spec);
-    const simple = [...fields.values()].every((k) => k !== null);
+    const { input, argsOf, fields, method } = readBinding(spec);
     operations.push({
       name: path,
       kind: 'read',
-      method: simple ? 'get' : 'post',
+      method,
       route: routeOf(path),
       permission: query?.permission ?? spec.permission!,
       audited: query?.name ?? path,
