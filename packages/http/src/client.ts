@@ -86,13 +86,13 @@ export type StandardClientele = Clientele<
 /** Options of {@link createClient}. */
 export interface ClientOptions {
   /** The API key, sent as `Authorization: Bearer <key>`. */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** More headers for every request (the host's own token instead of a key, a trace id), or a function giving them. */
-  headers?: Record<string, string> | (() => Record<string, string>);
+  headers?: Record<string, string> | (() => Record<string, string>) | undefined;
   /** The fetch to use (default the global one): a test passes `app.request`, a host an instrumented one. */
-  fetch?: (input: string, init: RequestInit) => Response | Promise<Response>;
+  fetch?: ((input: string, init: RequestInit) => Response | Promise<Response>) | undefined;
   /** How the reads of the server's own modules are called, as given to `clienteleApi`. */
-  reads?: readonly ReadSpec[];
+  reads?: readonly ReadSpec[] | undefined;
 }
 
 /** A refusal or failure of a remote call: the problem details the server sent, as a `ClienteleError`. */

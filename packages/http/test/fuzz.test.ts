@@ -129,7 +129,7 @@ describe.each(KINDS)('wrong requests on $name', async (kind) => {
     );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...reads), params, wrongValue, async (op, pairs, body) => {
-        let reply;
+        let reply: Awaited<ReturnType<typeof call>>;
         if (op.method === 'get') {
           const query = new URLSearchParams();
           for (const [k, v] of pairs) query.append(k, v);
