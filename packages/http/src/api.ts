@@ -273,8 +273,11 @@ export function clienteleApi(crm: Clientele<any>, options: ClienteleApiOptions =
         info: {
           title: options.title ?? 'Clientele',
           version: options.version ?? '0.1.0',
-          description:
-            'Every command and read of Clientele. Money is in integer minor units of the chain currency; times are ISO 8601 with an offset; lists page with the opaque cursor in `next`, sent back as `after`.',
+          description: [
+            'Every command and read of Clientele.',
+            'Money is in integer minor units beside its currency; times are ISO 8601 with an offset;',
+            'lists page with the opaque cursor in `next`, sent back as `after`.',
+          ].join(' '),
         },
         security: [{ apiKey: [] }],
       }) as unknown as Record<string, unknown>;

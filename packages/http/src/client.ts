@@ -36,22 +36,24 @@ export interface RemoteCommandOptions {
   idempotencyKey?: string;
 }
 
-type DropReader<A> = A extends [...infer Head, QueryOptions] ? Head : A;
-type Answer<R> = Promise<Jsonified<Awaited<R>>>;
+/** A read's arguments without the reader's options that end them (the key says who reads). */
+export type WithoutReader<A> = A extends [...infer Head, QueryOptions] ? Head : A;
+/** What a remote call resolves to: the SDK's answer as it comes back over JSON. */
+export type RemoteAnswer<R> = Promise<Jsonified<Awaited<R>>>;
 
 /** One function of `crm` as the client offers it. */
 export type RemoteCall<F> = F extends (...args: infer A) => infer R
   ? F extends { info: { input: unknown } }
-    ? (input: A[0], options?: RemoteCommandOptions) => Answer<R>
+    ? (input: A[0], options?: RemoteCommandOptions) => RemoteAnswer<R>
     : F extends { info: unknown }
-      ? (...args: DropReader<A>) => Answer<R>
+      ? (...args: WithoutReader<A>) => RemoteAnswer<R>
       : A extends [infer I, CommandOptions]
-        ? (input: I, options?: RemoteCommandOptions) => Answer<R>
-        : (...args: A) => Answer<R>
+        ? (input: I, options?: RemoteCommandOptions) => RemoteAnswer<R>
+        : (...args: A) => RemoteAnswer<R>
   : never;
 
-/** What is not served over HTTP (see `EXCLUDED`), and what is settings rather than calls. */
-type NotServed =
+/** Names on `crm` the client leaves out: what is not served (see `EXCLUDED`), and settings rather than calls. */
+export type NotServed =
   | 'store'
   | 'clock'
   | 'events'

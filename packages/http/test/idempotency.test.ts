@@ -101,7 +101,7 @@ describe.each(KINDS)('Idempotency-Key on $name', (kind) => {
     await chain.crm.close();
   });
 
-  it('refuses the same key while its first request is still running (409), then answers with the first result', async () => {
+  it('refuses the same key while its first request still runs (409), then answers with the first result', async () => {
     const gated = gatedStore(await kind.open());
     const chain = await openKeyedChain(gated.store);
     const { token } = await chain.keys.create({ name: 'Till 1', actor: { staffId: 'E-CLERK' } }, SYSTEM);

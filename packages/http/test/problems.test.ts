@@ -206,7 +206,8 @@ describe.each(KINDS)('answers on $name', (kind) => {
     let after: string | null = null;
     let pages = 0;
     do {
-      const query: string = `/customers/search?storeId=S01&limit=2${after ? `&after=${encodeURIComponent(after)}` : ''}`;
+      const cursor = after ? `&after=${encodeURIComponent(after)}` : '';
+      const query = `/customers/search?storeId=S01&limit=2${cursor}`;
       const page = await call(app, 'GET', query, { key: manager });
       expect(page.status).toBe(200);
       seen.push(...page.body.items.map((c: { id: string }) => c.id));
