@@ -128,7 +128,6 @@ export function clienteleApi(crm: Clientele<any>, options: ClienteleApiOptions =
       try {
         caller = await options.authenticate(request);
       } catch {
-        caller = null;
         await auditRefusal(op.audited, null, 'rejected_credentials', {}, null);
         throw new HttpProblem({
           status: 401,
@@ -201,11 +200,6 @@ export function clienteleApi(crm: Clientele<any>, options: ClienteleApiOptions =
     });
   }
 
-  function idempotencyKeyOf(c: Context): string | undefined {
-    const key = c.req.header('idempotency-key');
-    return key === undefined ? undefined : key;
-  }
-
   const handle = (op: Operation) => async (c: Context) => {
     const caller = await identify(c.req.raw, op);
     await authorize(caller, op);
@@ -214,7 +208,7 @@ export function clienteleApi(crm: Clientele<any>, options: ClienteleApiOptions =
         ? readQuery(new URL(c.req.url).searchParams, op.fields!)
         : await readJsonBody(c.req.raw, bodyLimit);
     if (op.kind === 'read' && op.method === 'post') checkReadBody(input, op);
-    const key = op.idempotency ? idempotencyKeyOf(c) : undefined;
+    const key = op.idempotency ? c.req.header('idempotency-key') : undefined;
     if (key !== undefined) {
       // A retry that arrives while the first attempt still runs is refused, not run beside it: the
       // caller waits and sends it again, and then gets the first result.
