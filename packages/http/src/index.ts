@@ -6,6 +6,7 @@
  *   input) for reads, `/openapi.json` (OpenAPI 3.1 from the same zod schemas) and `/docs`.
  * - `apiKeys()` is the module that keeps the callers' keys (hashed) in the crm's own store.
  * - `createClient(baseUrl, { apiKey })` is a typed client for TypeScript hosts.
+ * - `webhooks()` and `webhookRelay(crm)` send the outbox's events to endpoints, signed per Standard Webhooks.
  *
  * @packageDocumentation
  */
@@ -24,6 +25,21 @@ export {
   type KeyCheck,
   type NewApiKey,
 } from './api-keys.js';
+export {
+  webhooks,
+  webhookRelay,
+  webhookEndpointsCollection,
+  webhookDeliveriesCollection,
+  webhooksMigrations,
+  addEndpointSchema,
+  signWebhook,
+  wantsEvent,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+  type WebhookRelay,
+  type WebhookRelayOptions,
+  type WebhookRound,
+} from './webhooks.js';
 export {
   createClient,
   ClienteleApiError,

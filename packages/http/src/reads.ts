@@ -273,6 +273,19 @@ export const READS: readonly ReadSpec[] = [
     path: 'segments.recommendations.nextCategories',
     args: [customerId, all(z.object({ limit: z.number().int().min(1).max(100).optional() }))],
   },
+
+  { path: 'webhooks.endpoints', args: [] },
+  {
+    path: 'webhooks.deliveries',
+    args: [
+      all(
+        pageSchema.extend({
+          endpointId: idSchema.optional(),
+          status: z.enum(['pending', 'delivered', 'dead']).optional(),
+        }),
+      ),
+    ],
+  },
 ];
 
 /** Public functions that run a registered command under another name. */

@@ -12,13 +12,13 @@ import { loyalty } from '@clientele/loyalty';
 import { segments } from '@clientele/segments';
 import { TIANTIAN } from '../../complaints/test/support/world.js';
 import { PROGRAM } from '../../loyalty/test/support.js';
-import { EXCLUDED, READS, WRAPPERS, apiKeys, clienteleApi, operationsOf, routeOf } from '../src/index.js';
+import { EXCLUDED, READS, WRAPPERS, apiKeys, clienteleApi, operationsOf, routeOf, webhooks } from '../src/index.js';
 import { functionsOf } from '../src/operations.js';
 import { call } from './support.js';
 
 const crm = createClientele({
   store: memoryStore(),
-  modules: [loyalty(PROGRAM), complaints(TIANTIAN), segments(), apiKeys()],
+  modules: [loyalty(PROGRAM), complaints(TIANTIAN), segments(), apiKeys(), webhooks()],
 }) as unknown as Clientele;
 const app = clienteleApi(crm, { authenticate: () => ({ staffId: 'E-ANY' }) });
 const { operations, unrouted } = operationsOf(crm);
