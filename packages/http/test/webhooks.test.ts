@@ -90,7 +90,7 @@ describe.each(KINDS)('webhooks on $name', (kind) => {
     await crm.close();
   });
 
-  it('tries a failed delivery again after a growing wait, sets it aside after the bound, and redelivers by hand', async () => {
+  it('retries a failed delivery after a growing wait, sets it aside after the bound, redelivers by hand', async () => {
     const { crm, clock } = await openHooked(await kind.open());
     await crm.webhooks.addEndpoint(
       { url: 'https://flaky.example.com/hook', eventTypes: ['customer.registered'] },
