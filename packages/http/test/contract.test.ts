@@ -6,13 +6,25 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Hono } from 'hono';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createClientele, memoryStore, type Clientele } from '@clientele/core';
+import { createClientele, memoryStore, unclassifiedFields, type Clientele } from '@clientele/core';
 import { complaints } from '@clientele/complaints';
 import { loyalty } from '@clientele/loyalty';
 import { segments } from '@clientele/segments';
 import { TIANTIAN } from '../../complaints/test/support/world.js';
 import { PROGRAM } from '../../loyalty/test/support.js';
-import { EXCLUDED, READS, WRAPPERS, apiKeys, clienteleApi, operationsOf, routeOf, webhooks } from '../src/index.js';
+import {
+  EXCLUDED,
+  READS,
+  WRAPPERS,
+  apiKeys,
+  apiKeysCollection,
+  clienteleApi,
+  operationsOf,
+  routeOf,
+  webhookDeliveriesCollection,
+  webhookEndpointsCollection,
+  webhooks,
+} from '../src/index.js';
 import { functionsOf } from '../src/operations.js';
 import { call } from './support.js';
 
@@ -65,6 +77,13 @@ describe('the operation table', () => {
     expect(get('purchases.record').method).toBe('post');
     expect(get('timeline').fields!.get('sources')).toBe('array');
     expect(get('customers.search').fields!.get('limit')).toBe('integer');
+  });
+});
+
+describe('the collections of the package', () => {
+  it('declare every string and JSON field personal, free text or plain', () => {
+    const own = [apiKeysCollection, webhookEndpointsCollection, webhookDeliveriesCollection];
+    expect(own.flatMap((c) => unclassifiedFields(c).map((f) => `${c.name}.${f}`))).toEqual([]);
   });
 });
 
