@@ -124,6 +124,12 @@ const listSchema = pageSchema.extend({ includeRevoked: z.boolean().default(false
 
 const TOKEN = /^(key_[0-9A-Z]{26})\.([A-Za-z0-9_-]{43})$/;
 
+/**
+ * How long a key found good is remembered, ms: a till sends many requests a second, and each would
+ * otherwise read its key. A key revoked on another server is refused there within this time.
+ */
+const KEY_TTL_MS = 1000;
+
 /** How often the last use of a key is written at most: every request would make a read a write. */
 const LAST_USE_EVERY_MS = 60_000;
 
@@ -176,6 +182,9 @@ export function apiKeys() {
     collections: [apiKeysCollection],
     migrations: apiKeysMigrations,
     setup(kernel) {
+      /** Keys found good lately, by id (see `KEY_TTL_MS`). */
+      const accepted = new Map<string, { row: RowOf<typeof apiKeysCollection>; until: number }>();
+
       const createCommand = kernel.command({
         name: 'api-keys.create',
         input: z
@@ -228,6 +237,8 @@ export function apiKeys() {
               path: ['keyId'],
             });
           const updated = await ctx.tx.update(apiKeysCollection, row.id, { revokedAt: ctx.now });
+          // Refused at once by this process; other processes read the key again within `KEY_TTL_MS`.
+          accepted.delete(row.id);
           ctx.audit({ type: 'api-key', id: row.id });
           return toApiKey(updated);
         },
@@ -286,11 +297,18 @@ export function apiKeys() {
         const m = typeof token === 'string' ? TOKEN.exec(token) : null;
         if (!m) return { ok: false, reason: 'malformed_key', keyId: null };
         const [, id, secret] = m as unknown as [string, string, string];
-        const row = await kernel.store.get(apiKeysCollection, id);
-        // The hash is taken whether or not the key exists, so a guess costs the same either way.
         const hash = await hashSecret(secret);
-        if (!row || !sameDigest(row.secretHash, hash)) return { ok: false, reason: 'unknown_key', keyId: id };
-        if (row.revokedAt) return { ok: false, reason: 'revoked_key', keyId: id };
+        const known = accepted.get(id);
+        let row: RowOf<typeof apiKeysCollection> | undefined;
+        if (known && known.until > performance.now() && sameDigest(known.row.secretHash, hash)) row = known.row;
+        else {
+          row = await kernel.store.get(apiKeysCollection, id);
+          // The hash was taken whether or not the key exists, so a guess costs the same either way.
+          if (!row || !sameDigest(row.secretHash, hash)) return { ok: false, reason: 'unknown_key', keyId: id };
+          if (row.revokedAt) return { ok: false, reason: 'revoked_key', keyId: id };
+          if (accepted.size > 10_000) accepted.clear();
+          accepted.set(id, { row, until: performance.now() + KEY_TTL_MS });
+        }
         const now = kernel.clock.now();
         if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USE_EVERY_MS) {
           // Bookkeeping, not a change of the key: a failure to write it must not refuse the caller.
