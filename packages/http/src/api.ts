@@ -5,7 +5,15 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { auditLog, grants, ulidGenerator, type Actor, type Clientele, type JsonValue } from '@clientele/core';
+import {
+  auditLog,
+  grants,
+  isClienteleError,
+  ulidGenerator,
+  type Actor,
+  type Clientele,
+  type JsonValue,
+} from '@clientele/core';
 import type { ApiKeysApi } from './api-keys.js';
 import { referencePage, registerContract } from './contract.js';
 import { operationsOf, type Operation } from './operations.js';
@@ -44,8 +52,8 @@ export interface ClienteleApiOptions {
    * from each request to `/openapi.json`; set it behind a proxy that rewrites paths).
    */
   publicUrl?: string;
-  /** Receives errors no caller should see (a 500); default `console.error`. */
-  onError?: (error: unknown, request: Request) => void;
+  /** Receives errors no caller should see (a 500, an audit entry not written); default `console.error`. */
+  onError?: (error: unknown, request?: Request) => void;
 }
 
 /** A request's caller, resolved. */
@@ -117,7 +125,8 @@ export function clienteleApi(crm: Clientele<any>, options: ClienteleApiOptions =
         details: { reason, transport: 'http', ...details },
       });
     } catch (error) {
-      report(error, new Request('http://audit/'));
+      // The refusal stands without its audit entry; the host hears why the entry is missing.
+      report(error);
     }
   }
 
@@ -176,7 +185,7 @@ export function clienteleApi(crm: Clientele<any>, options: ClienteleApiOptions =
       const staff = await crm.staff.get(staffId);
       if (staff.active) permissions = (await crm.roles.get(staff.roleId)).permissions;
     } catch (error) {
-      if (!(error as { code?: string }).code) throw error;
+      if (!isClienteleError(error)) throw error;
     }
     if (roles.size > 1000) roles.clear();
     roles.set(staffId, { permissions, until: performance.now() + ROLE_TTL_MS });
