@@ -15,6 +15,7 @@ export default defineConfig({
       { extends: true, test: { name: 'loyalty', include: ['packages/loyalty/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'complaints', include: ['packages/complaints/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'segments', include: ['packages/segments/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'http', include: ['packages/http/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'scenarios', include: ['tests/**/*.test.ts', 'examples/*/test/**/*.test.ts'] } },
     ],
   },

@@ -22,6 +22,7 @@ const guides: DefaultTheme.SidebarItem[] = [
   { text: 'Complaints and surveys', link: '/complaints' },
   { text: 'Segments', link: '/segments' },
   { text: 'Scaling', link: '/scaling' },
+  { text: 'HTTP API', link: '/http' },
   { text: 'Writing a storage adapter', link: '/writing-a-storage-adapter' },
   { text: 'Writing a module', link: '/writing-a-module' },
 ];
