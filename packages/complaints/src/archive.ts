@@ -11,7 +11,7 @@ import {
   scan,
   type BusinessCalendar,
   type Where,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import { calendarOf, loadCase, type ComplaintsRuntime } from './case-engine.js';
 import { listCasesSchema } from './case-schemas.js';

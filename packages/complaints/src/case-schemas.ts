@@ -9,7 +9,7 @@ import {
   phoneSchema,
   shortTextSchema,
   singleLineTextSchema,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import { AFTER_SALES_REQUESTS, CASE_CHANNELS, CASE_KINDS, RULING_DECISIONS } from './case-states.js';
 import type { ComplaintsConfig } from './config.js';

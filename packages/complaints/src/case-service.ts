@@ -16,7 +16,7 @@ import {
   staffCollection,
   type JsonValue,
   type ValueMove,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import {
   acknowledgeLevel,

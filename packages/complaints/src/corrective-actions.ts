@@ -20,7 +20,7 @@ import {
   type Actor,
   type JsonValue,
   type RowOf,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import { loadCase, storeCalendarOf, type ComplaintsRuntime } from './case-engine.js';
 import { actionsCollection, type ActionRow } from './collections.js';

@@ -13,7 +13,7 @@ import {
   type ModuleDefinition,
   type StoreSettings,
   type ValidationIssue,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { storeCalendarIssues } from './due-placement.js';
 import { slaCalendar } from './sla-clock.js';
 import { createArchive } from './archive.js';

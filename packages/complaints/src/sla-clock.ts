@@ -13,7 +13,7 @@ import {
   openIntervals,
   type BusinessCalendar,
   type OpeningHours,
-} from '@clientele/core';
+} from '@clientele/core/module';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;

@@ -18,7 +18,7 @@ import {
   type AggregateRow,
   type EventHandlerEntry,
   type Where,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import {
   activeCustomerId,

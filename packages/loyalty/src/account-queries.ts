@@ -18,7 +18,7 @@ import {
   settleRefund,
   toMilli,
   type JsonValue,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import {
   accountsCollection,

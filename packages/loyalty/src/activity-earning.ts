@@ -11,7 +11,7 @@ import {
   jsonObjectSchema,
   parseInput,
   type JsonValue,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import { limitOf, payloadSchemaOf } from './activities.js';
 import type { BasketTest } from './conditions.js';

@@ -4,7 +4,7 @@
  * need monetary authority for the points' value (goodwill: the `goodwill-points` limit, or
  * `compensation` when the role sets none), and every one is audited.
  */
-import { codeSchema, idSchema, shortTextSchema } from '@clientele/core';
+import { codeSchema, idSchema, shortTextSchema } from '@clientele/core/module';
 import { z } from 'zod';
 import { expiryOf } from './expiry.js';
 import { GOODWILL_LIMITS } from './grant-authority.js';

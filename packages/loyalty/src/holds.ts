@@ -5,7 +5,7 @@
  * then committed by the sale that pays with it (a payment whose method is the program's
  * `redemption.paymentMethod` and whose reference is the hold id), cancelled, or expired by `runDue`.
  */
-import { mustGet, InvalidStateError, codeSchema, idSchema, invalid, type RowOf } from '@clientele/core';
+import { mustGet, InvalidStateError, codeSchema, idSchema, invalid, type RowOf } from '@clientele/core/module';
 import { z } from 'zod';
 import { holdsCollection } from './collections.js';
 import { activeMember, storeTimeZone } from './member-context.js';

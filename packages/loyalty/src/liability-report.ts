@@ -5,7 +5,7 @@
  * the product's dormancy period. The balances are summed in the database where the store can (one
  * grouped aggregate per card); the report never writes.
  */
-import { codeSchema, instantSchema, parseInput, scan, type Kernel } from '@clientele/core';
+import { codeSchema, instantSchema, parseInput, scan, type Kernel } from '@clientele/core/module';
 import { z } from 'zod';
 import {
   storedValueCardsCollection,

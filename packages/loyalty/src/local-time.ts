@@ -6,7 +6,7 @@
  * not all (St. John's changed at 00:01 local until 2011), and a window holding a change is asked
  * afresh each time.
  */
-import { WEEKDAYS, type Weekday } from '@clientele/core';
+import { WEEKDAYS, type Weekday } from '@clientele/core/module';
 import { tzOffset } from '@date-fns/tz';
 
 /** An instant seen on a store's wall clock. */

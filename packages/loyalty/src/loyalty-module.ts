@@ -3,7 +3,13 @@
  * validated when the module is created, so a wrong program stops the host at start-up with every
  * problem named by path, not at the first sale.
  */
-import { ValidationError, defineModule, type Kernel, type Migration, type ValidationIssue } from '@clientele/core';
+import {
+  ValidationError,
+  defineModule,
+  type Kernel,
+  type Migration,
+  type ValidationIssue,
+} from '@clientele/core/module';
 import { createQueries } from './account-queries.js';
 import { createActivityEarning } from './activity-earning.js';
 import { createAdjustments } from './adjustments.js';

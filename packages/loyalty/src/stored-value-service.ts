@@ -34,7 +34,7 @@ import {
   type JsonValue,
   type RowOf,
   type StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import {
   storedValueCardsCollection,

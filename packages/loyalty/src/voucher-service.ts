@@ -26,7 +26,7 @@ import {
   type RowOf,
   type StoreSession,
   type Where,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import {
   accountsCollection,

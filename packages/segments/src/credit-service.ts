@@ -20,7 +20,7 @@ import {
   type RefundCollector,
   type RowOf,
   type StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import {
   creditAccountsCollection,
   creditApprovalsCollection,

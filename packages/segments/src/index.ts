@@ -8,7 +8,6 @@
  */
 export {
   segments,
-  createSegmentsApi,
   defineSegmentSchema,
   type SegmentsApi,
   type Segment,

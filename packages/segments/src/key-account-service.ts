@@ -18,7 +18,7 @@ import {
   type CommandOptions,
   type RowOf,
   type StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { customerStatsCollection, keyAccountsCollection } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import { keyAccountScore } from './key-account-score.js';

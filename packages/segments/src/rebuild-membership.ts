@@ -5,7 +5,13 @@
  * changed since and those a relative date may have moved in or out. The record of the last complete
  * pass is kept in `segment_state`.
  */
-import { compareStrings, type AggregateRow, type JsonValue, type Measure, type StoreSession } from '@clientele/core';
+import {
+  compareStrings,
+  type AggregateRow,
+  type JsonValue,
+  type Measure,
+  type StoreSession,
+} from '@clientele/core/module';
 import {
   customerStatsCollection,
   segmentMembersCollection,

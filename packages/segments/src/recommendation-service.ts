@@ -1,6 +1,6 @@
 /** Recommendations from purchase lines: pairs bought together and a customer's likely next categories. */
 import { z } from 'zod';
-import { idSchema, parseInput, scan } from '@clientele/core';
+import { idSchema, parseInput, scan } from '@clientele/core/module';
 import { basketPairsCollection, customerStatsCollection } from './collections.js';
 import { nextCategories, pairMetrics } from './bought-together.js';
 import type { SegmentsRuntime } from './runtime.js';

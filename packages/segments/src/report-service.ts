@@ -11,7 +11,7 @@ import {
   scan,
   shortTextSchema,
   type StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { customerStatsCollection, segmentMembersCollection } from './collections.js';
 import { GROUP_PAGE } from './stats-store.js';
 import type { SegmentsRuntime } from './runtime.js';

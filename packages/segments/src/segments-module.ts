@@ -22,7 +22,7 @@ import {
   type RefundStep,
   type RowOf,
   type StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import {
   creditAccountsCollection,
   customerStatsCollection,

@@ -2,7 +2,7 @@
  * PostgreSQL (and PGlite): `$n` parameters, `COLLATE "C"` text for code point order, `timestamptz`,
  * native booleans, `json`, `bigint` integers (which drivers return as text; the row codec turns them back into numbers).
  */
-import type { FieldKind } from '@clientele/core';
+import type { FieldKind } from '@clientele/core/adapter';
 import type { Dialect } from './dialect.js';
 
 const TYPES: Record<FieldKind, string> = {
