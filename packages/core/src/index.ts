@@ -27,6 +27,7 @@ export {
 export * from './clock.js';
 export { ulidGenerator, sequentialIds, type IdGenerator } from './ids.js';
 export type { JsonLimits } from './plain-json.js';
+export type { PageInput } from './validation.js';
 export type { JsonValue } from './store/schema.js';
 export type { Store, MigrationResult } from './store/port.js';
 export { memoryStore, type MemoryStoreOptions } from './store/memory-store.js';
@@ -55,14 +56,36 @@ export {
 } from './runtime/module.js';
 export { silentLogger, type Logger, type LogMethod } from './runtime/logger.js';
 export type { Outbox, OutboxEvent, RelayOptions } from './runtime/outbox.js';
-export type { AuditEntry } from './runtime/audit.js';
+export type { AuditEntry, AuditService, AuditQueryInput } from './runtime/audit.js';
 export * from './model/business-calendar.js';
-export type { RetailStore, Role, StaffMember, OrganisationService } from './model/organisation-service.js';
+export type {
+  RetailStore,
+  Role,
+  StaffMember,
+  OrganisationService,
+  StoresService,
+  RolesService,
+  StaffService,
+  AuthorityCheck,
+  CreateStoreInput,
+  UpdateStoreInput,
+  ListStoresInput,
+  DefineRoleInput,
+  AddStaffInput,
+  SetStaffActiveInput,
+  ListStaffInput,
+} from './model/organisation-service.js';
 export * from './model/customer-schemas.js';
 export type { FieldChange } from './model/customer-record.js';
 export type { DuplicateReason } from './model/duplicates.js';
 export type {
+  CustomersService,
   CustomerService,
+  VerifyCustomerInput,
+  MergeCustomersInput,
+  ReviewListInput,
+  FindDuplicatesInput,
+  ListMergesInput,
   ResultPage,
   HistoryEntry,
   DuplicateMatch,
@@ -71,13 +94,29 @@ export type {
   ReviewItem,
 } from './model/customer-service.js';
 export { isValidCardNumber } from './model/card-number.js';
-export type { Card, CardType, CardStatus, CardService } from './model/card-service.js';
+export type {
+  Card,
+  CardType,
+  CardStatus,
+  CardsService,
+  CardService,
+  CardLookup,
+  DefineCardTypeInput,
+  IssueCardInput,
+  LinkCardInput,
+  ReportLostCardInput,
+  BlockCardInput,
+  ReplaceCardInput,
+  UnblockCardInput,
+} from './model/card-service.js';
 export {
   INTERACTION_CHANNELS,
   logInteractionSchema,
   timelineQuerySchema,
   type Interaction,
+  type InteractionsService,
   type TimelineEntry,
+  type TimelineQueryInput,
   type LogInteractionInput,
 } from './model/interaction-service.js';
 export {
@@ -88,10 +127,20 @@ export {
   type Purchase,
   type PurchaseLine,
   type PurchaseReturn,
+  type PurchasesService,
   type PurchaseService,
   type RecordSaleInput,
   type ReturnInput,
+  type VoidInput,
 } from './model/purchase-service.js';
 export type { StoredPayment, StoredReturnLine, StoredTender } from './model/purchase-collections.js';
-export { ERASED, scrubJson, type CustomerExport, type ErasureResult } from './model/privacy-service.js';
+export {
+  ERASED,
+  scrubJson,
+  type CustomerExport,
+  type ErasureResult,
+  type PrivacyService,
+  type ExportCustomerInput,
+  type EraseCustomerInput,
+} from './model/privacy-service.js';
 export { personalValueMatcher, type PersonalValueMatcher } from './model/personal-values.js';
