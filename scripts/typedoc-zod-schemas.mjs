@@ -38,6 +38,9 @@ function zodSide(checker, type, side) {
   return property ? checker.getTypeOfSymbol(property) : undefined;
 }
 
+/** The `ZodType<Output, Input>` references this plugin made, whose arguments stay. */
+const madeHere = new WeakSet();
+
 /** `ZodType<Output, Input>` for a zod schema type, or undefined for another type. */
 function schemaType(context, type) {
   const output = zodSide(context.checker, type, 'output');
@@ -48,6 +51,7 @@ function schemaType(context, type) {
     context.converter.convertType(context, output),
     context.converter.convertType(context, input),
   ];
+  madeHere.add(reference);
   return reference;
 }
 
@@ -89,7 +93,7 @@ export function load(app) {
     const project = context.project;
     const strip = makeRecursiveVisitor({
       reference(type) {
-        if (!ZOD.test(type.name) || !type.typeArguments?.length) return;
+        if (!ZOD.test(type.name) || !type.typeArguments?.length || madeHere.has(type)) return;
         for (const argument of type.typeArguments) declaredIn(argument, orphans);
         type.typeArguments = undefined;
       },

@@ -49,8 +49,10 @@ export {
   type Money,
   type RoundingMode,
 } from './money.js';
+export type { ResultPage } from './model/customer-service.js';
 export {
   parseInput,
+  type PageInput,
   codeSchema,
   idSchema,
   minorUnitsSchema,

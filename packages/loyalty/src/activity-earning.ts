@@ -40,6 +40,9 @@ export const recordActivitySchema = z
   })
   .strict();
 
+/** Input of `loyalty.recordActivity`. */
+export type RecordActivityInput = z.input<typeof recordActivitySchema>;
+
 /** What `recordActivity` returns. */
 export interface ActivityResult {
   activity: string;

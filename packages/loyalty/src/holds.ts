@@ -33,6 +33,31 @@ export const reserveSchema = z
   })
   .strict();
 
+/** Input of `loyalty.reserve`. */
+export type ReserveInput = z.input<typeof reserveSchema>;
+
+const cancelHoldSchema = z.object({ holdId: idSchema }).strict();
+/** Input of `loyalty.cancelHold`. */
+export type CancelHoldInput = z.input<typeof cancelHoldSchema>;
+
+const commitHoldSchema = z
+  .object({
+    holdId: idSchema,
+    /** What the points paid for, when not a sale recorded through `purchases.record` (an e-shop order). */
+    ref: z.object({ type: codeSchema, id: idSchema }).strict(),
+  })
+  .strict();
+/** Input of `loyalty.commitHold`. */
+export type CommitHoldInput = z.input<typeof commitHoldSchema>;
+
+/** A hold spent by `loyalty.commitHold`. */
+export interface CommittedHold {
+  holdId: string;
+  /** The ledger entry of the redemption. */
+  entryId: string;
+  points: number;
+}
+
 /** Builds the hold service. */
 export function createHolds(runtime: LoyaltyRuntime) {
   const { kernel, ledger } = runtime;
@@ -99,7 +124,7 @@ export function createHolds(runtime: LoyaltyRuntime) {
 
   const cancel = kernel.command({
     name: 'loyalty.cancel-hold',
-    input: z.object({ holdId: idSchema }).strict(),
+    input: cancelHoldSchema,
     permission: 'sales.record',
     idempotency: 'optional',
     async run(ctx, input) {
@@ -167,16 +192,10 @@ export function createHolds(runtime: LoyaltyRuntime) {
 
   const commit = kernel.command({
     name: 'loyalty.commit-hold',
-    input: z
-      .object({
-        holdId: idSchema,
-        /** What the points paid for, when not a sale recorded through `purchases.record` (an e-shop order). */
-        ref: z.object({ type: codeSchema, id: idSchema }).strict(),
-      })
-      .strict(),
+    input: commitHoldSchema,
     permission: 'sales.record',
     idempotency: 'required',
-    async run(ctx, input) {
+    async run(ctx, input): Promise<CommittedHold> {
       const out = await commitInto(ctx, {
         holdId: input.holdId,
         customerId: null,

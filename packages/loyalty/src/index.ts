@@ -149,10 +149,25 @@ export {
   type DebitMode,
   type LotTake,
 } from './ledger.js';
-export type { Balance, ReturnPreview, StatementLine, StoreLiability } from './account-queries.js';
-export type { Hold } from './holds.js';
-export type { ActivityResult } from './activity-earning.js';
-export type { PointsResult } from './adjustments.js';
+export type {
+  Balance,
+  ReturnPreview,
+  StatementLine,
+  StoreLiability,
+  Statement,
+  StatementInput,
+  ExpirySchedule,
+  PointsLiability,
+  LiabilityInput,
+  SaleAward,
+  TierProgress,
+  MemberContext,
+  ContextForInput,
+  PreviewReturnInput,
+} from './account-queries.js';
+export type { Hold, ReserveInput, CancelHoldInput, CommitHoldInput, CommittedHold } from './holds.js';
+export type { ActivityResult, RecordActivityInput } from './activity-earning.js';
+export type { PointsResult, RedemptionResult, AdjustInput, GrantGoodwillInput, RedeemInput } from './adjustments.js';
 export type { SegmentsReader } from './member-context.js';
 export type { LoyaltyContext, LoyaltyEventMap, LoyaltyHandler, LoyaltyRefundStep } from './context.js';
 export {
@@ -218,6 +233,17 @@ export {
   type VoucherTemplateRecord,
   type EligibleVoucher,
   type VoucherApi,
+  type VoucherConversion,
+  type VoucherHold,
+  type VoucherEligibility,
+  type IssueVoucherInput,
+  type ConvertPointsInput,
+  type ReserveVoucherInput,
+  type EligibleVouchersInput,
+  type RetireTemplateInput,
+  type CancelVoucherInput,
+  type CancelVoucherHoldInput,
+  type CustomerVouchersInput,
 } from './voucher-service.js';
 
 // Stored-value cards.
@@ -239,6 +265,24 @@ export type {
   CardPayment,
   CardProductRecord,
   StoredValueApi,
+  SellCardInput,
+  AuthorizeInput,
+  SpendInput,
+  TopUpInput,
+  CaptureInput,
+  CancelAuthorizationInput,
+  CardRefundInput,
+  TransferInput,
+  ReportLostStoredValueCardInput,
+  UnlockCardInput,
+  ReplaceStoredValueCardInput,
+  SetPinInput,
+  TopUpResult,
+  CardPaymentResult,
+  CardRefundResult,
+  TransferResult,
+  CardReplacement,
+  CardStatement,
 } from './stored-value-service.js';
-export type { CardLiability, CardLiabilityRow } from './liability-report.js';
+export type { CardLiability, CardLiabilityRow, CardLiabilityInput } from './liability-report.js';
 export { grantAction, COMPENSATION_ACTION } from './grant-authority.js';
