@@ -1017,4 +1017,3 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
     }),
   };
 }
-

@@ -178,7 +178,6 @@ function figures(scale: Scale, s: Sums | undefined): ScoreFigures {
   };
 }
 
-
 /** Input of `surveys.invite`. */
 export type InviteInput = z.input<typeof inviteSchema>;
 /** Input of `surveys.respond`. */
@@ -589,4 +588,3 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
   };
   return { api, handlers };
 }
-

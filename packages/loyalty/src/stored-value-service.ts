@@ -1566,4 +1566,3 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
 
 /** The stored-value service's internals. */
 export type StoredValueService = ReturnType<typeof createStoredValueService>;
-

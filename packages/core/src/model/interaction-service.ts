@@ -156,10 +156,7 @@ export function createInteractionService(kernel: Kernel) {
    * Everything that happened to a customer, from every module, newest first, paged. Entries of a
    * merged record moved to the survivor with the merge.
    */
-  async function timeline(
-    customerId: string,
-    query: TimelineQueryInput = {},
-  ): Promise<ResultPage<TimelineEntry>> {
+  async function timeline(customerId: string, query: TimelineQueryInput = {}): Promise<ResultPage<TimelineEntry>> {
     const id = parseInput(idSchema, customerId, ['customerId']);
     const q = parseInput(timelineQuerySchema, query);
     if (!(await kernel.store.get(customersCollection, id)))
