@@ -8,12 +8,15 @@
  *   in a parameter: `register(input: RegisterCustomerInput, ...)` lists the fields it takes.
  * - An exported schema, or a function that returns one, is shown as `ZodType<Output, Input>` with
  *   the two resolved types, not as `ZodObject<{ ... }>` with zod's shape literal and enum maps.
- * - Any other `Zod...<...>` reference loses its type arguments (they would each need a comment).
+ * - Any other `Zod...<...>` reference loses its type arguments (they would each need a comment), and
+ *   a schema class (`ZodObject`, `ZodPipe`, ...) is named by what it is to a caller: a `ZodType`.
  */
 import ts from 'typescript';
 import { Converter, ReflectionKind, ReferenceType, makeRecursiveVisitor } from 'typedoc';
 
 const ZOD = /^\$?Zod[A-Z]/;
+/** zod's types that are not schemas, whose names stay. */
+const NOT_SCHEMA = /^\$?Zod(Error|Issue|RawShape|Type)/;
 /** Type references whose alias is documented by the type it resolves to. */
 const RESOLVED = /^(z\.)?(input|output|infer)$|^RowOf$/;
 
@@ -93,9 +96,11 @@ export function load(app) {
     const project = context.project;
     const strip = makeRecursiveVisitor({
       reference(type) {
-        if (!ZOD.test(type.name) || !type.typeArguments?.length || madeHere.has(type)) return;
-        for (const argument of type.typeArguments) declaredIn(argument, orphans);
+        if (!ZOD.test(type.name) || madeHere.has(type)) return;
+        for (const argument of type.typeArguments ?? []) declaredIn(argument, orphans);
         type.typeArguments = undefined;
+        // A schema class named where no type could be resolved (a host's `z.object(...)`) is a schema all the same.
+        if (!NOT_SCHEMA.test(type.name)) type.name = 'ZodType';
       },
     });
     for (const reflection of Object.values(project.reflections)) reflection.type?.visit(strip);
