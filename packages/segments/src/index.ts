@@ -69,12 +69,9 @@ export {
 } from './scores.js';
 export {
   statsFromVisits,
-  median,
-  percentile,
   churnThreshold,
   overdueAt,
   churnReason,
-  hoursToDays,
   topCategories,
   type VisitGroup,
   type StatsSettings,
@@ -132,7 +129,6 @@ export {
   approveSchema,
   creditCheckSchema,
   paymentSchema as creditPaymentSchema,
-  chargeIdOf,
   type CreditApi,
   type SetAccountInput,
   type ApproveCreditInput,
