@@ -2,10 +2,10 @@
  * A typedoc plugin: the reference shows what zod schemas accept and return as TypeScript types,
  * never zod's internal types.
  *
- * - A type alias declared from a schema (`z.input<typeof s>`, `z.output<...>`, `z.infer<...>`) or
- *   from a collection (`RowOf<typeof c>`) is documented as the type it resolves to: its fields, each
- *   with the comment written on the schema's or the collection's field. So is every reference to it
- *   in a parameter: `register(input: RegisterCustomerInput, ...)` lists the fields it takes.
+ * - A type alias declared from a schema (`z.input<typeof s>`, `z.output<...>`, `z.infer<...>`) is
+ *   documented as the type it resolves to: its fields, each with the comment written on the schema's
+ *   field. So is every parameter of such a type: `register(input: RegisterCustomerInput, ...)` lists
+ *   the fields it takes.
  * - An exported schema, or a function that returns one, is shown as `ZodType<Output, Input>` with
  *   the two resolved types, not as `ZodObject<{ ... }>` with zod's shape literal and enum maps.
  * - Any other `Zod...<...>` reference loses its type arguments (they would each need a comment), and
@@ -18,7 +18,7 @@ const ZOD = /^\$?Zod[A-Z]/;
 /** zod's types that are not schemas, whose names stay. */
 const NOT_SCHEMA = /^\$?Zod(Error|Issue|RawShape|Type)/;
 /** Type references whose alias is documented by the type it resolves to. */
-const RESOLVED = /^(z\.)?(input|output|infer)$|^RowOf$/;
+const RESOLVED = /^(z\.)?(input|output|infer)$/;
 
 /** The node an alias is declared with, if it is `type X = ...`. */
 function aliasTypeNode(symbol) {
@@ -26,7 +26,7 @@ function aliasTypeNode(symbol) {
   return declaration?.type;
 }
 
-/** Whether the alias is declared from a schema or a collection (`z.input<typeof s>`, `RowOf<typeof c>`). */
+/** Whether the alias is declared from a schema (`z.input<typeof s>`). */
 function resolvesSchema(symbol) {
   const node = aliasTypeNode(symbol);
   return !!node && ts.isTypeReferenceNode(node) && RESOLVED.test(node.typeName.getText());
