@@ -13,7 +13,9 @@ export const STORE = 'S01';
 /** The issues' target for every checkout figure: at least half the raw rate. */
 export const TARGET_RATIO = 0.5;
 
-/** The five-line basket of the scenario tests (114.84 yuan): fresh, dairy, grain, snacks, household; one weighed line. */
+/**
+ * The five-line basket of the scenario tests (114.84 yuan): fresh, dairy, grain, snacks, household; one weighed line.
+ */
 export const BASKET = [
   { sku: 'APPLE-FUJI', category: 'fresh-fruit', quantity: 1.25, unitPrice: 1299 },
   { sku: 'MILK-1L', category: 'dairy', brand: 'Bright', quantity: 2, unitPrice: 650, discount: 100 },

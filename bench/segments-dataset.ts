@@ -190,7 +190,8 @@ export function rfmStatement(purchasesTable: string, since: string): string {
          sum(CASE WHEN occurred_at >= ${since} THEN 1 ELSE 0 END) AS f,
          sum(CASE WHEN occurred_at >= ${since} THEN total - refunded_total ELSE 0 END) AS m
   FROM ${purchasesTable} WHERE status = 'completed' AND customer_id IS NOT NULL GROUP BY customer_id)
-SELECT customer_id, r, f, m, ntile(5) OVER (ORDER BY r) AS rs, ntile(5) OVER (ORDER BY f) AS fs, ntile(5) OVER (ORDER BY m) AS ms FROM c`;
+SELECT customer_id, r, f, m, ntile(5) OVER (ORDER BY r) AS rs, ntile(5) OVER (ORDER BY f) AS fs,
+        ntile(5) OVER (ORDER BY m) AS ms FROM c`;
 }
 
 /** The start of the RFM window ending at `now`, epoch milliseconds. */

@@ -145,7 +145,9 @@ export async function serveRebuildChild<Where>(
           if (now - lastLog > progressEveryMs) {
             lastLog = now;
             send({
-              progress: `  ${p.part}: ${p.done.toLocaleString('en')}/${p.total.toLocaleString('en')}, ${Math.round(process.memoryUsage().rss / MIB)} MiB`,
+              progress:
+                `  ${p.part}: ${p.done.toLocaleString('en')}/${p.total.toLocaleString('en')}, ${Math.round(process.memoryUsage().rss / MIB)} ` +
+                `MiB`,
             });
           }
         },
@@ -224,7 +226,8 @@ export async function measureRebuilds(
   log('first build (no statistics yet), in a process of its own');
   const first = await steps.rebuild(END, true);
   log(
-    `first build: ${first.seconds.toFixed(2)} s, ${first.written.toLocaleString('en')} rows written, ${first.joined.toLocaleString('en')} joined; peak ${first.maxRssMiB.toFixed(0)} MiB`,
+    `first build: ${first.seconds.toFixed(2)} s, ${first.written.toLocaleString('en')} rows written, ${first.joined.toLocaleString('en')} ` +
+      `joined; peak ${first.maxRssMiB.toFixed(0)} MiB`,
   );
   if (first.customers !== sizes.customers)
     throw new Error(`the rebuild saw ${first.customers} customers, expected ${sizes.customers}`);
@@ -242,8 +245,10 @@ export async function measureRebuilds(
     if (!baselineFirst) baseline = (await steps.baseline(now)).seconds;
     rounds.push({ baselineSeconds: baseline, nightly, baselineFirst });
     log(
-      `round ${day} (day ${day} of further sales, ${baselineFirst ? 'statement first' : 'rebuild first'}): statement ${baseline.toFixed(2)} s, nightly rebuild ${nightly.seconds.toFixed(2)} s ` +
-        `(${nightly.written.toLocaleString('en')} rows written, ${nightly.joined} joined, ${nightly.left} left; peak ${nightly.maxRssMiB.toFixed(0)} MiB)`,
+      `round ${day} (day ${day} of further sales, ${baselineFirst ? 'statement first' : 'rebuild first'}): ` +
+        `statement ${baseline.toFixed(2)} s, nightly rebuild ${nightly.seconds.toFixed(2)} s ` +
+        `(${nightly.written.toLocaleString('en')} rows written, ${nightly.joined} joined, ${nightly.left} ` +
+        `left; peak ${nightly.maxRssMiB.toFixed(0)} MiB)`,
     );
   }
 

@@ -104,7 +104,8 @@ export function load(app) {
       },
     });
     for (const reflection of Object.values(project.reflections)) reflection.type?.visit(strip);
-    for (const declaration of orphans) if (project.getReflectionById(declaration.id)) project.removeReflection(declaration);
+    for (const declaration of orphans)
+      if (project.getReflectionById(declaration.id)) project.removeReflection(declaration);
     orphans.clear();
 
     // A field of a resolved schema type carries the schema's expression as its "default value" (`...`).

@@ -57,7 +57,9 @@ function customerOwned(migrations: readonly Migration[]): CollectionSpec[] {
   return [...out.values()];
 }
 
-/** The migration loop as the SQLite store ran it before the SQL layer had one: steps and records, no customer-key index. */
+/**
+ * The migration loop as the SQLite store ran it before the SQL layer had one: steps and records, no customer-key index.
+ */
 function migrateTheOldWay(db: Database.Database, migrations: readonly Migration[]): void {
   const sql = migrationStatements(sqliteDialect);
   db.exec(sql.createTable);
@@ -80,7 +82,8 @@ function migrateTheOldWay(db: Database.Database, migrations: readonly Migration[
 /** The tables (of `owned`) with no index whose first column is the customer key's. */
 function sqliteUnindexed(db: Database.Database, owned: readonly CollectionSpec[]): string[] {
   const leading = db.prepare(
-    `SELECT ii.name AS "column" FROM pragma_index_list(?) AS il JOIN pragma_index_info(il.name) AS ii WHERE ii.seqno = 0`,
+    `SELECT ii.name AS "column" FROM pragma_index_list(?) AS il JOIN pragma_index_info(il.name) AS ii WHERE ` +
+      `ii.seqno = 0`,
   );
   return owned
     .filter((c) => !leading.all(c.name).some((r) => (r as { column: string }).column === columnName(c.customerKey!)))

@@ -27,7 +27,8 @@ async function valuesInLiveRows(schema: string): Promise<string[]> {
 /** Each table's file number. */
 async function fileNodes(schema: string): Promise<Record<string, string>> {
   const { rows } = await query(
-    `SELECT c.relname AS name, pg_relation_filenode(c.oid)::text AS node FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`,
+    `SELECT c.relname AS name, pg_relation_filenode(c.oid)::text AS node FROM pg_class c JOIN pg_namespace n ` +
+      `ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`,
     [schema],
   );
   return Object.fromEntries(rows.map((r) => [r['name'], r['node']]));
@@ -40,7 +41,8 @@ async function fileNodes(schema: string): Promise<Record<string, string>> {
 async function valuesInFiles(schema: string): Promise<Record<string, string[]>> {
   await query('CHECKPOINT');
   const { rows } = await query(
-    `WITH t AS (SELECT c.oid, c.reltoastrelid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'),
+    `WITH t AS (SELECT c.oid,
+          c.reltoastrelid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'),
           rels AS (SELECT oid FROM t UNION ALL SELECT reltoastrelid FROM t WHERE reltoastrelid <> 0
                    UNION ALL SELECT i.indexrelid FROM pg_index i WHERE i.indrelid IN (SELECT oid FROM t UNION ALL SELECT reltoastrelid FROM t))
      SELECT r.oid::regclass::text AS name, pg_read_binary_file(pg_relation_filepath(r.oid)) AS bytes FROM rels r`,
@@ -58,37 +60,41 @@ describe.runIf(STORE_KINDS.some((k) => k.name === 'postgres'))(
   'erasure and purgeErased on PostgreSQL',
   { timeout: 120_000 },
   () => {
-    it('leaves old row versions holding the values until purgeErased rewrites the tables; then no file and no statistic holds one', async () => {
-      const schema = fresh('purge');
-      const store = postgresStore({ connectionString: PG_URL, schema });
-      const { crm } = await openChain(store);
-      const customerId = await personalMember(crm);
-      await crm.privacy.eraseCustomer({ customerId, reason: 'customer request' }, SYSTEM);
-      expect(await valuesInLiveRows(schema)).toEqual([]);
+    it(
+      'leaves old row versions holding the values until purgeErased rewrites the tables; then no file and no ' +
+        'statistic holds one',
+      async () => {
+        const schema = fresh('purge');
+        const store = postgresStore({ connectionString: PG_URL, schema });
+        const { crm } = await openChain(store);
+        const customerId = await personalMember(crm);
+        await crm.privacy.eraseCustomer({ customerId, reason: 'customer request' }, SYSTEM);
+        expect(await valuesInLiveRows(schema)).toEqual([]);
 
-      // What the erasure alone leaves: dead row versions and index entries with the values.
-      const left = Object.values(await valuesInFiles(schema)).flat();
-      expect(left).toEqual(
-        expect.arrayContaining([PERSONAL.name, PERSONAL.oldPhone, PERSONAL.phone, PERSONAL.email, PERSONAL.note]),
-      );
+        // What the erasure alone leaves: dead row versions and index entries with the values.
+        const left = Object.values(await valuesInFiles(schema)).flat();
+        expect(left).toEqual(
+          expect.arrayContaining([PERSONAL.name, PERSONAL.oldPhone, PERSONAL.phone, PERSONAL.email, PERSONAL.note]),
+        );
 
-      const before = await fileNodes(schema);
-      const result = await store.purgeErased();
-      expect(result).toEqual({ tables: Object.keys(before).sort(), checkpoint: true });
-      const after = await fileNodes(schema);
-      for (const table of Object.keys(before)) expect(after[table], `${table} rewritten`).not.toBe(before[table]);
+        const before = await fileNodes(schema);
+        const result = await store.purgeErased();
+        expect(result).toEqual({ tables: Object.keys(before).sort(), checkpoint: true });
+        const after = await fileNodes(schema);
+        for (const table of Object.keys(before)) expect(after[table], `${table} rewritten`).not.toBe(before[table]);
 
-      expect(await valuesInFiles(schema)).toEqual({});
-      expect(await valuesInLiveRows(schema)).toEqual([]);
-      // The planner statistics were gathered anew from live rows only.
-      const stats = await query(
-        `SELECT coalesce(json_agg(s)::text, '') AS text FROM pg_stats s WHERE schemaname = $1`,
-        [schema],
-      );
-      expect(valuesIn(stats.rows[0]!['text'] as string)).toEqual([]);
-      // Purchases and the erased record are still there.
-      expect(await crm.customers.get(customerId, SYSTEM)).toMatchObject({ status: 'erased', phone: null });
-      await store.close();
-    });
+        expect(await valuesInFiles(schema)).toEqual({});
+        expect(await valuesInLiveRows(schema)).toEqual([]);
+        // The planner statistics were gathered anew from live rows only.
+        const stats = await query(
+          `SELECT coalesce(json_agg(s)::text, '') AS text FROM pg_stats s WHERE schemaname = $1`,
+          [schema],
+        );
+        expect(valuesIn(stats.rows[0]!['text'] as string)).toEqual([]);
+        // Purchases and the erased record are still there.
+        expect(await crm.customers.get(customerId, SYSTEM)).toMatchObject({ status: 'erased', phone: null });
+        await store.close();
+      },
+    );
   },
 );

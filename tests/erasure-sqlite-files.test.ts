@@ -51,21 +51,24 @@ async function eraseMember(store: Store, file: string): Promise<{ db: string[]; 
 }
 
 describe('erasure leaves no copy in the SQLite files', () => {
-  it('finds none of the erased values in the database file or its log, right after the erasure and after close', async () => {
-    const file = freshFile();
-    const store = sqliteStore({ file });
-    const before = await eraseMember(store, file);
-    // The search sees every value while it is there.
-    expect([...new Set([...before.db, ...before.wal])].sort()).toEqual([...PERSONAL_VALUES].sort());
+  it(
+    'finds none of the erased values in the database file or its log, right after the erasure and after ' + 'close',
+    async () => {
+      const file = freshFile();
+      const store = sqliteStore({ file });
+      const before = await eraseMember(store, file);
+      // The search sees every value while it is there.
+      expect([...new Set([...before.db, ...before.wal])].sort()).toEqual([...PERSONAL_VALUES].sort());
 
-    expect(valuesInLiveRows(file)).toEqual([]);
-    // Right after the erasure, the till still running.
-    expect(valuesInFiles(file)).toEqual({ db: [], wal: [] });
-    expect(readFileSync(`${file}-wal`).length).toBe(0);
+      expect(valuesInLiveRows(file)).toEqual([]);
+      // Right after the erasure, the till still running.
+      expect(valuesInFiles(file)).toEqual({ db: [], wal: [] });
+      expect(readFileSync(`${file}-wal`).length).toBe(0);
 
-    await store.close();
-    expect(valuesInFiles(file)).toEqual({ db: [], wal: [] });
-  });
+      await store.close();
+      expect(valuesInFiles(file)).toEqual({ db: [], wal: [] });
+    },
+  );
 
   it('would leave the values in the log without the checkpoint (what afterErasure removes)', async () => {
     const file = freshFile();

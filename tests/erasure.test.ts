@@ -412,7 +412,8 @@ describe.each(KINDS)('erasure that leaves nothing on $name', (kind) => {
 
     // Totals stay: every statistics and purchase report, points and their liability.
     expect(await totals(crm)).toEqual(totalsBefore);
-    // A return after the erasure takes back what the preview said before it (birthday and vip bonuses kept in the replay).
+    // A return after the erasure takes back what the preview said before it (birthday and vip bonuses kept in the
+    // replay).
     await crm.purchases.return(
       { purchaseId: first.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'stale' },
       { ...CLERK, idempotencyKey: freshKey('return') },
@@ -426,7 +427,10 @@ describe.each(KINDS)('erasure that leaves nothing on $name', (kind) => {
   });
 });
 
-/** Every report that sums money: the statistics-based and purchase-based structure reports, points and their liability, the sales. */
+/**
+ * Every report that sums money: the statistics-based and purchase-based structure reports, points and their liability,
+ * the sales.
+ */
 async function totals(crm: Shop['crm']) {
   const out: Record<string, unknown> = {};
   for (const by of ['kind', 'region', 'store', 'valueClass', 'rfmGroup'] as const)

@@ -45,84 +45,90 @@ function groups(levels: number): unknown {
 describe.each(STORE_KINDS)('input limits on $name', (kind) => {
   afterAll(() => kind.cleanup());
 
-  it('refuses attributes that are not plain JSON or too deep or too big, before anything runs, and changes nothing', async () => {
-    const { crm } = await openChain(await kind.open());
-    const before = await snapshot(crm);
-    const register = (attributes: unknown) =>
-      crm.customers.register({ kind: 'individual', name: '王芳', attributes } as never, {
-        ...CLERK,
-        idempotencyKey: freshKey('reg'),
+  it(
+    'refuses attributes that are not plain JSON or too deep or too big, before anything runs, and changes ' + 'nothing',
+    async () => {
+      const { crm } = await openChain(await kind.open());
+      const before = await snapshot(crm);
+      const register = (attributes: unknown) =>
+        crm.customers.register({ kind: 'individual', name: '王芳', attributes } as never, {
+          ...CLERK,
+          idempotencyKey: freshKey('reg'),
+        });
+      expect(await refusal(register({ loyaltyId: 12345678901234567890n }))).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        path: ['attributes', 'loyaltyId'],
+        issue: 'not_json',
       });
-    expect(await refusal(register({ loyaltyId: 12345678901234567890n }))).toMatchObject({
-      code: 'VALIDATION_FAILED',
-      path: ['attributes', 'loyaltyId'],
-      issue: 'not_json',
-    });
-    expect(await refusal(register({ nested: nested(30_000) }))).toMatchObject({
-      code: 'VALIDATION_FAILED',
-      issue: 'too_deep',
-    });
-    expect(await refusal(register(nested(33)))).toMatchObject({ code: 'VALIDATION_FAILED', issue: 'too_deep' });
-    expect(await refusal(register({ note: 'x'.repeat(5 * 1024 * 1024) }))).toMatchObject({
-      code: 'VALIDATION_FAILED',
-      path: ['attributes', 'note'],
-      issue: 'too_large',
-    });
-    expect(await refusal(register({ joined: new Date() }))).toMatchObject({
-      code: 'VALIDATION_FAILED',
-      path: ['attributes', 'joined'],
-      issue: 'not_json',
-    });
-    expect(await refusal(register({ score: Number.NaN }))).toMatchObject({
-      code: 'VALIDATION_FAILED',
-      path: ['attributes', 'score'],
-    });
-    expect(await refusal(register({ note: 'ring\u0007' }))).toMatchObject({
-      code: 'VALIDATION_FAILED',
-      path: ['attributes', 'note'],
-      issue: 'control_character',
-    });
-    expect(await snapshot(crm)).toEqual(before);
+      expect(await refusal(register({ nested: nested(30_000) }))).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        issue: 'too_deep',
+      });
+      expect(await refusal(register(nested(33)))).toMatchObject({ code: 'VALIDATION_FAILED', issue: 'too_deep' });
+      expect(await refusal(register({ note: 'x'.repeat(5 * 1024 * 1024) }))).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        path: ['attributes', 'note'],
+        issue: 'too_large',
+      });
+      expect(await refusal(register({ joined: new Date() }))).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        path: ['attributes', 'joined'],
+        issue: 'not_json',
+      });
+      expect(await refusal(register({ score: Number.NaN }))).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        path: ['attributes', 'score'],
+      });
+      expect(await refusal(register({ note: 'ring\u0007' }))).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        path: ['attributes', 'note'],
+        issue: 'control_character',
+      });
+      expect(await snapshot(crm)).toEqual(before);
 
-    // At the limits exactly: 32 levels, 64 KiB of JSON text.
-    const deepest = await crm.customers.register(
-      { kind: 'individual', name: '王芳', attributes: nested(31) as Record<string, unknown> },
-      CLERK,
-    );
-    expect(deepest.attributes).toEqual(nested(31));
-    const biggest = { note: 'x'.repeat(64 * 1024 - '{"note":""}'.length) };
-    const big = await crm.customers.register({ kind: 'individual', name: '王芳', attributes: biggest }, CLERK);
-    expect(big.attributes).toEqual(biggest);
-    expect(
-      await refusal(
-        crm.customers.update({ customerId: big.id, changes: { attributes: { note: `${biggest.note}x` } } }, CLERK),
-      ),
-    ).toMatchObject({ code: 'VALIDATION_FAILED', path: ['changes', 'attributes', 'note'], issue: 'too_large' });
-  });
+      // At the limits exactly: 32 levels, 64 KiB of JSON text.
+      const deepest = await crm.customers.register(
+        { kind: 'individual', name: '王芳', attributes: nested(31) as Record<string, unknown> },
+        CLERK,
+      );
+      expect(deepest.attributes).toEqual(nested(31));
+      const biggest = { note: 'x'.repeat(64 * 1024 - '{"note":""}'.length) };
+      const big = await crm.customers.register({ kind: 'individual', name: '王芳', attributes: biggest }, CLERK);
+      expect(big.attributes).toEqual(biggest);
+      expect(
+        await refusal(
+          crm.customers.update({ customerId: big.id, changes: { attributes: { note: `${biggest.note}x` } } }, CLERK),
+        ),
+      ).toMatchObject({ code: 'VALIDATION_FAILED', path: ['changes', 'attributes', 'note'], issue: 'too_large' });
+    },
+  );
 
-  it('refuses a segment definition nested 2,000 levels with the documented depth, and keeps 12 levels of groups', async () => {
-    const { crm } = await openChain(await kind.open(), { modules: [segments()] });
-    const seg = (
-      crm as unknown as Clientele & { segments: { define(i: unknown, o: unknown): Promise<{ id: string }> } }
-    ).segments;
-    const deep = await refusal(
-      seg.define(
-        { id: 'deep', name: 'Deep', definition: groups(2000) },
-        { ...SYSTEM, idempotencyKey: freshKey('seg') },
-      ),
-    );
-    expect(deep).toMatchObject({ code: 'VALIDATION_FAILED', issue: 'too_deep' });
-    expect(deep.path[0]).toBe('definition');
-    expect(deep.message).toMatch(/conditions nest at most 12 levels/);
-    expect(await seg.define({ id: 'twelve', name: 'Twelve levels', definition: groups(12) }, SYSTEM)).toMatchObject({
-      id: 'twelve',
-    });
-    expect(
-      await refusal(seg.define({ id: 'thirteen', name: 'Thirteen', definition: groups(13) }, SYSTEM)),
-    ).toMatchObject({ code: 'VALIDATION_FAILED', issue: 'too_deep' });
-    // The compiler itself bounds its input first, however deep.
-    expect(() => compileCondition(groups(100_000), conditionRegistry())).toThrow(ValidationError);
-  });
+  it(
+    'refuses a segment definition nested 2,000 levels with the documented depth, and keeps 12 levels of ' + 'groups',
+    async () => {
+      const { crm } = await openChain(await kind.open(), { modules: [segments()] });
+      const seg = (
+        crm as unknown as Clientele & { segments: { define(i: unknown, o: unknown): Promise<{ id: string }> } }
+      ).segments;
+      const deep = await refusal(
+        seg.define(
+          { id: 'deep', name: 'Deep', definition: groups(2000) },
+          { ...SYSTEM, idempotencyKey: freshKey('seg') },
+        ),
+      );
+      expect(deep).toMatchObject({ code: 'VALIDATION_FAILED', issue: 'too_deep' });
+      expect(deep.path[0]).toBe('definition');
+      expect(deep.message).toMatch(/conditions nest at most 12 levels/);
+      expect(await seg.define({ id: 'twelve', name: 'Twelve levels', definition: groups(12) }, SYSTEM)).toMatchObject({
+        id: 'twelve',
+      });
+      expect(
+        await refusal(seg.define({ id: 'thirteen', name: 'Thirteen', definition: groups(13) }, SYSTEM)),
+      ).toMatchObject({ code: 'VALIDATION_FAILED', issue: 'too_deep' });
+      // The compiler itself bounds its input first, however deep.
+      expect(() => compileCondition(groups(100_000), conditionRegistry())).toThrow(ValidationError);
+    },
+  );
 
   it('recognises a retry whose request hash was stored before fingerprints were SHA-256', async () => {
     const { crm, store } = await openChain(await kind.open());

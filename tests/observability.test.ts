@@ -95,23 +95,27 @@ describe('logging and tracing', () => {
     expect(JSON.stringify(lines)).not.toMatch(/13912345678|周小梅/);
   });
 
-  it('gives each command a span with its outcome once a tracer is installed, and marks only unexpected failures as errors', async () => {
-    const { crm } = await openChain(memoryStore());
-    trace.setGlobalTracerProvider(provider);
-    spans.length = 0;
-    await crm.customers.register({ kind: 'individual', name: 'Ann Lee' }, CLERK);
-    await crm.customers.register({ kind: 'individual', name: '' }, CLERK).catch(() => undefined);
-    expect(
-      spans.map((s) => [
-        s.name,
-        s.attributes['clientele.outcome'],
-        s.attributes['clientele.error_code'] ?? null,
-        s.status,
-        s.ended,
-      ]),
-    ).toEqual([
-      ['clientele customers.register', 'ok', null, null, true],
-      ['clientele customers.register', 'refused', 'VALIDATION_FAILED', null, true],
-    ]);
-  });
+  it(
+    'gives each command a span with its outcome once a tracer is installed, and marks only unexpected ' +
+      'failures as errors',
+    async () => {
+      const { crm } = await openChain(memoryStore());
+      trace.setGlobalTracerProvider(provider);
+      spans.length = 0;
+      await crm.customers.register({ kind: 'individual', name: 'Ann Lee' }, CLERK);
+      await crm.customers.register({ kind: 'individual', name: '' }, CLERK).catch(() => undefined);
+      expect(
+        spans.map((s) => [
+          s.name,
+          s.attributes['clientele.outcome'],
+          s.attributes['clientele.error_code'] ?? null,
+          s.status,
+          s.ended,
+        ]),
+      ).toEqual([
+        ['clientele customers.register', 'ok', null, null, true],
+        ['clientele customers.register', 'refused', 'VALIDATION_FAILED', null, true],
+      ]);
+    },
+  );
 });

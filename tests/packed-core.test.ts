@@ -76,7 +76,8 @@ const consumer = `
 import { createClientele, type Clientele } from '@clientele/core';
 import { defineStore, Mutex, type StoreBase } from '@clientele/core/adapter';
 import { defineModule, type CommandContext } from '@clientele/core/module';
-export type Used = [Clientele, StoreBase, CommandContext, typeof createClientele, typeof defineStore, typeof defineModule];
+export type Types = [Clientele, StoreBase, CommandContext];
+export type Functions = [typeof createClientele, typeof defineStore, typeof defineModule];
 export const lock: Mutex = new Mutex();
 `;
 

@@ -41,7 +41,8 @@ describe('a PostgreSQL connection lost in the middle of a sale', () => {
                 if (!cut) return;
                 cut = false;
                 const r = await admin.query(
-                  `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle in transaction'`,
+                  `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity ` +
+                    `WHERE application_name = $1 AND state = 'idle in transaction'`,
                   [name],
                 );
                 terminated = r.rows[0].n;

@@ -213,7 +213,8 @@ describe('eight terminals on one PostgreSQL', () => {
     }
   }, 60_000);
 
-  it('redeems one voucher exactly once and never overspends one card when eight connections pay with them at once', async () => {
+  it('redeems one voucher exactly once and never overspends one card when eight connections pay with them at ' +
+    'once', async () => {
     const { schema, code, card } = await chainWithMoney();
     const pools = Array.from({ length: TERMINALS }, () => new pg.Pool({ connectionString: PG_URL, max: 1 }));
     try {
@@ -285,7 +286,10 @@ describe('eight terminals on one PostgreSQL', () => {
         n: 1,
       });
       const money = await q(
-        `SELECT c.balance::int AS balance, c.available::int AS available, (SELECT sum(amount)::int FROM ${s}.loyalty_sv_entries e WHERE e.card_number = c.number) AS entries, (SELECT sum(captured)::int FROM ${s}.loyalty_sv_payments p WHERE p.card_number = c.number) AS spent FROM ${s}.loyalty_sv_cards c WHERE c.number = '${card}'`,
+        `SELECT c.balance::int AS balance, c.available::int AS available, (SELECT sum(amount)::int FROM ` +
+          `${s}.loyalty_sv_entries e WHERE e.card_number = c.number) AS entries, (SELECT sum(captured)::int ` +
+          `FROM ${s}.loyalty_sv_payments p WHERE p.card_number = c.number) AS spent FROM ` +
+          `${s}.loyalty_sv_cards c WHERE c.number = '${card}'`,
       );
       expect(money).toEqual({ balance: 1000, available: 1000, entries: 1000, spent: 9000 });
       expect(await q(`SELECT count(*)::int AS n FROM ${s}.purchases`)).toEqual({ n: 4 });
@@ -297,7 +301,8 @@ describe('eight terminals on one PostgreSQL', () => {
     }
   }, 60_000);
 
-  it('sells, earns, redeems one voucher once and never overspends one card when the terminals are separate processes', async () => {
+  it('sells, earns, redeems one voucher once and never overspends one card when the terminals are separate ' +
+    'processes', async () => {
     const { schema, code, card, cards } = await chainWithMoney(8, EARN_ALL_PROGRAM);
     const perTerminal = 6;
     // Four till processes of two terminals each, each terminal with a connection of its own.
@@ -336,7 +341,9 @@ describe('eight terminals on one PostgreSQL', () => {
       n: 1,
     });
     const money = await q(
-      `SELECT c.balance::int AS balance, (SELECT sum(amount)::int FROM ${s}.loyalty_sv_entries e WHERE e.card_number = c.number) AS entries, (SELECT sum(captured)::int FROM ${s}.loyalty_sv_payments p WHERE p.card_number = c.number) AS spent FROM ${s}.loyalty_sv_cards c WHERE c.number = '${card}'`,
+      `SELECT c.balance::int AS balance, (SELECT sum(amount)::int FROM ${s}.loyalty_sv_entries e WHERE ` +
+        `e.card_number = c.number) AS entries, (SELECT sum(captured)::int FROM ${s}.loyalty_sv_payments p ` +
+        `WHERE p.card_number = c.number) AS spent FROM ${s}.loyalty_sv_cards c WHERE c.number = '${card}'`,
     );
     expect(money).toEqual({ balance: 1000, entries: 1000, spent: 9000 });
 

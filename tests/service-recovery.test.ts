@@ -57,7 +57,10 @@ const LADDER: ComplaintsConfigInput = {
   causes: ['stale-goods', 'slow-checkout', 'other'],
 };
 
-/** A module whose in-transaction handler of `complaint.closed` throws once: a failure after the loyalty call, before commit. */
+/**
+ * A module whose in-transaction handler of `complaint.closed` throws once: a failure after the loyalty call, before
+ * commit.
+ */
 function failOnClose(control: { times: number }) {
   return defineModule<string, object, NoEvents, ComplaintEvents>({
     name: 'fail-on-close',
@@ -99,7 +102,8 @@ async function openShop(store: Store, control = { times: 0 }) {
     { id: 'clerk', name: 'Counter clerk', permissions: rights, limits: { compensation: 5000 } },
     SYSTEM,
   );
-  // A trainee may compensate 50 yuan, but only 10 yuan of it in goodwill points: the loyalty module holds goodwill to its own limit.
+  // A trainee may compensate 50 yuan, but only 10 yuan of it in goodwill points: the loyalty module holds goodwill to
+  // its own limit.
   await crm.roles.define(
     { id: 'trainee', name: 'Trainee', permissions: rights, limits: { compensation: 5000, 'goodwill-points': 1000 } },
     SYSTEM,
@@ -193,40 +197,44 @@ const counterCase = (customerId: string) => ({
 describe.each(STORE_KINDS)('service recovery through the loyalty module on $name', (kind) => {
   afterAll(() => kind.cleanup());
 
-  it('grants goodwill points once, within the clerk’s compensation limit, and a retried execution answers with its first result', async () => {
-    const shop = await openShop(await kind.open());
-    const c = await remedied(
-      shop,
-      { type: 'goodwill-points', points: 3000, note: 'apology' },
-      undefined,
-      'desk-1-execute',
-    );
-    expect(c.remedies[0]).toMatchObject({ status: 'executed', result: { points: 3000, balance: 3000 } });
-    // The answer was lost and the desk sends it again: the first result, nothing granted twice.
-    expect(await shop.crm.complaints.execute({ caseId: c.id }, { ...CLERK, idempotencyKey: 'desk-1-execute' })).toEqual(
-      c,
-    );
-    const goodwill = await rows<{ kind: string; points: number; refId: string | null }>(
-      shop.store,
-      entriesCollection,
-      (e) => e.kind === 'goodwill',
-    );
-    expect(goodwill).toEqual([expect.objectContaining({ points: 3000, refId: c.id })]);
-    expect((await shop.crm.loyalty.balance(shop.customerId, SYSTEM)).available).toBe(3000);
-    // Asked once more with the remedy's key, the loyalty module answers with the first grant.
-    const again = await shop.crm.loyalty.grantGoodwill(
-      {
-        customerId: shop.customerId,
-        points: 3000,
-        reason: `Service recovery for case ${c.caseNo}`,
-        ref: { type: 'case', id: c.id },
-        storeId: 'S01',
-      },
-      { ...CLERK, idempotencyKey: issueKey(c.id, c.remedies[0]!.id) },
-    );
-    expect(again).toEqual(c.remedies[0]!.result);
-    expect((await shop.crm.loyalty.balance(shop.customerId, SYSTEM)).available).toBe(3000);
-  });
+  it(
+    'grants goodwill points once, within the clerk’s compensation limit, and a retried execution answers ' +
+      'with its first result',
+    async () => {
+      const shop = await openShop(await kind.open());
+      const c = await remedied(
+        shop,
+        { type: 'goodwill-points', points: 3000, note: 'apology' },
+        undefined,
+        'desk-1-execute',
+      );
+      expect(c.remedies[0]).toMatchObject({ status: 'executed', result: { points: 3000, balance: 3000 } });
+      // The answer was lost and the desk sends it again: the first result, nothing granted twice.
+      expect(
+        await shop.crm.complaints.execute({ caseId: c.id }, { ...CLERK, idempotencyKey: 'desk-1-execute' }),
+      ).toEqual(c);
+      const goodwill = await rows<{ kind: string; points: number; refId: string | null }>(
+        shop.store,
+        entriesCollection,
+        (e) => e.kind === 'goodwill',
+      );
+      expect(goodwill).toEqual([expect.objectContaining({ points: 3000, refId: c.id })]);
+      expect((await shop.crm.loyalty.balance(shop.customerId, SYSTEM)).available).toBe(3000);
+      // Asked once more with the remedy's key, the loyalty module answers with the first grant.
+      const again = await shop.crm.loyalty.grantGoodwill(
+        {
+          customerId: shop.customerId,
+          points: 3000,
+          reason: `Service recovery for case ${c.caseNo}`,
+          ref: { type: 'case', id: c.id },
+          storeId: 'S01',
+        },
+        { ...CLERK, idempotencyKey: issueKey(c.id, c.remedies[0]!.id) },
+      );
+      expect(again).toEqual(c.remedies[0]!.result);
+      expect((await shop.crm.loyalty.balance(shop.customerId, SYSTEM)).available).toBe(3000);
+    },
+  );
 
   it('issues a voucher once, linked to the case, in the execution’s own transaction', async () => {
     const shop = await openShop(await kind.open());
@@ -261,92 +269,104 @@ describe.each(STORE_KINDS)('service recovery through the loyalty module on $name
     );
   });
 
-  it('lets the clerk execute a voucher above her limit that the manager approved at the counter, and the loyalty module checks the manager', async () => {
-    const shop = await openShop(await kind.open());
-    const c = await remedied(shop, { type: 'voucher', templateId: 'SORRY-100', amount: 10000 }, 'E-MANAGER');
-    expect(c.remedies[0]).toMatchObject({ status: 'executed', approvedBy: 'E-MANAGER' });
-    const [voucher] = await rows<{ id: string }>(shop.store, vouchersCollection);
-    expect((await shop.crm.loyalty.vouchers.history(voucher!.id, SYSTEM))[0]!.details).toMatchObject({
-      source: 'service-recovery',
-      approvedBy: 'E-MANAGER',
-    });
-    // Without an approver the same voucher is beyond the clerk for both modules alike.
-    const refused = await shop.crm.loyalty.vouchers
-      .issue(
-        {
-          templateId: 'SORRY-100',
-          customerId: shop.customerId,
-          source: 'service-recovery',
-          ref: { type: 'case', id: c.id },
-        },
-        { ...CLERK, idempotencyKey: 'direct-100' },
-      )
-      .catch((e: unknown) => e);
-    expect(refused).toMatchObject({ code: 'AUTHORITY_EXCEEDED', details: { action: 'compensation', limit: 5000 } });
-  });
+  it(
+    'lets the clerk execute a voucher above her limit that the manager approved at the counter, and the ' +
+      'loyalty module checks the manager',
+    async () => {
+      const shop = await openShop(await kind.open());
+      const c = await remedied(shop, { type: 'voucher', templateId: 'SORRY-100', amount: 10000 }, 'E-MANAGER');
+      expect(c.remedies[0]).toMatchObject({ status: 'executed', approvedBy: 'E-MANAGER' });
+      const [voucher] = await rows<{ id: string }>(shop.store, vouchersCollection);
+      expect((await shop.crm.loyalty.vouchers.history(voucher!.id, SYSTEM))[0]!.details).toMatchObject({
+        source: 'service-recovery',
+        approvedBy: 'E-MANAGER',
+      });
+      // Without an approver the same voucher is beyond the clerk for both modules alike.
+      const refused = await shop.crm.loyalty.vouchers
+        .issue(
+          {
+            templateId: 'SORRY-100',
+            customerId: shop.customerId,
+            source: 'service-recovery',
+            ref: { type: 'case', id: c.id },
+          },
+          { ...CLERK, idempotencyKey: 'direct-100' },
+        )
+        .catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'AUTHORITY_EXCEEDED', details: { action: 'compensation', limit: 5000 } });
+    },
+  );
 
-  it('settles at the counter in one transaction: the case closed, the remedies executed, the points and the voucher there', async () => {
-    const shop = await openShop(await kind.open());
-    const input = {
-      case: counterCase(shop.customerId),
-      remedies: [
-        { type: 'goodwill-points' as const, points: 800 },
-        { type: 'voucher' as const, templateId: 'SORRY-20', amount: 2000 },
-      ],
-      rootCause: 'slow-checkout',
-    };
-    const c = await shop.crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-0001' });
-    expect(c).toMatchObject({ status: 'closed', remedyCost: 2800 });
-    expect(c.remedies).toEqual([
-      expect.objectContaining({
-        type: 'goodwill-points',
-        status: 'executed',
-        result: expect.objectContaining({ points: 800 }),
-      }),
-      expect.objectContaining({ type: 'voucher', status: 'executed' }),
-    ]);
-    expect((await shop.crm.loyalty.balance(shop.customerId, SYSTEM)).available).toBe(800);
-    expect((await shop.crm.loyalty.vouchers.ofCustomer(shop.customerId, SYSTEM)).items).toEqual([
-      expect.objectContaining({ templateId: 'SORRY-20', code: (c.remedies[1]!.result as { code: string }).code }),
-    ]);
-    // Every stage is in the case's history, each loyalty remedy's issue among them.
-    expect((await shop.crm.complaints.history(c.id, SYSTEM)).map((h) => h.action)).toEqual([
-      'open',
-      'acknowledge',
-      'investigate',
-      'propose',
-      'accept',
-      'execute',
-      'remedy-issued',
-      'remedy-issued',
-      'verify',
-      'close',
-    ]);
-  });
+  it(
+    'settles at the counter in one transaction: the case closed, the remedies executed, the points and the ' +
+      'voucher there',
+    async () => {
+      const shop = await openShop(await kind.open());
+      const input = {
+        case: counterCase(shop.customerId),
+        remedies: [
+          { type: 'goodwill-points' as const, points: 800 },
+          { type: 'voucher' as const, templateId: 'SORRY-20', amount: 2000 },
+        ],
+        rootCause: 'slow-checkout',
+      };
+      const c = await shop.crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-0001' });
+      expect(c).toMatchObject({ status: 'closed', remedyCost: 2800 });
+      expect(c.remedies).toEqual([
+        expect.objectContaining({
+          type: 'goodwill-points',
+          status: 'executed',
+          result: expect.objectContaining({ points: 800 }),
+        }),
+        expect.objectContaining({ type: 'voucher', status: 'executed' }),
+      ]);
+      expect((await shop.crm.loyalty.balance(shop.customerId, SYSTEM)).available).toBe(800);
+      expect((await shop.crm.loyalty.vouchers.ofCustomer(shop.customerId, SYSTEM)).items).toEqual([
+        expect.objectContaining({ templateId: 'SORRY-20', code: (c.remedies[1]!.result as { code: string }).code }),
+      ]);
+      // Every stage is in the case's history, each loyalty remedy's issue among them.
+      expect((await shop.crm.complaints.history(c.id, SYSTEM)).map((h) => h.action)).toEqual([
+        'open',
+        'acknowledge',
+        'investigate',
+        'propose',
+        'accept',
+        'execute',
+        'remedy-issued',
+        'remedy-issued',
+        'verify',
+        'close',
+      ]);
+    },
+  );
 
-  it('rolls the points and the voucher back when settling fails after the loyalty calls, and settles once when sent again', async () => {
-    const control = { times: 1 };
-    const shop = await openShop(await kind.open(), control);
-    const before = await everythingButAudit(shop.store);
-    const input = {
-      case: counterCase(shop.customerId),
-      remedies: [
-        { type: 'goodwill-points' as const, points: 800 },
-        { type: 'voucher' as const, templateId: 'SORRY-20', amount: 2000 },
-      ],
-      rootCause: 'slow-checkout',
-    };
-    const error = await shop.crm.complaints
-      .settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-0002' })
-      .catch((e: unknown) => e);
-    expect(error).toMatchObject({ message: 'the till lost power while closing the case' });
-    expect(await everythingButAudit(shop.store)).toEqual(before);
-    expect((await shop.crm.loyalty.balance(shop.customerId, SYSTEM)).available).toBe(0);
-    const c = await shop.crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-0002' });
-    expect(c).toMatchObject({ status: 'closed', remedyCost: 2800 });
-    expect(await rows(shop.store, entriesCollection, (e: { kind: string }) => e.kind === 'goodwill')).toHaveLength(1);
-    expect(await rows(shop.store, vouchersCollection)).toHaveLength(1);
-  });
+  it(
+    'rolls the points and the voucher back when settling fails after the loyalty calls, and settles once ' +
+      'when sent again',
+    async () => {
+      const control = { times: 1 };
+      const shop = await openShop(await kind.open(), control);
+      const before = await everythingButAudit(shop.store);
+      const input = {
+        case: counterCase(shop.customerId),
+        remedies: [
+          { type: 'goodwill-points' as const, points: 800 },
+          { type: 'voucher' as const, templateId: 'SORRY-20', amount: 2000 },
+        ],
+        rootCause: 'slow-checkout',
+      };
+      const error = await shop.crm.complaints
+        .settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-0002' })
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ message: 'the till lost power while closing the case' });
+      expect(await everythingButAudit(shop.store)).toEqual(before);
+      expect((await shop.crm.loyalty.balance(shop.customerId, SYSTEM)).available).toBe(0);
+      const c = await shop.crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-0002' });
+      expect(c).toMatchObject({ status: 'closed', remedyCost: 2800 });
+      expect(await rows(shop.store, entriesCollection, (e: { kind: string }) => e.kind === 'goodwill')).toHaveLength(1);
+      expect(await rows(shop.store, vouchersCollection)).toHaveLength(1);
+    },
+  );
 
   it('answers a settle sent again with the same key with the same case, issuing nothing twice', async () => {
     const shop = await openShop(await kind.open());
@@ -369,44 +389,49 @@ describe.each(STORE_KINDS)('service recovery through the loyalty module on $name
     expect((await shop.crm.loyalty.balance(shop.customerId, SYSTEM)).available).toBe(500);
   });
 
-  it('refuses a settle whose goodwill the loyalty module holds above the handler’s limit with AUTHORITY_EXCEEDED, keeping only the audited refusal', async () => {
-    const shop = await openShop(await kind.open());
-    const before = await everythingButAudit(shop.store);
-    const audited = (await rows(shop.store, auditLog)).length;
-    // 30 yuan of goodwill is within the trainee's compensation limit, which complaints checks, but not her goodwill limit, which loyalty checks.
-    const input = {
-      case: counterCase(shop.customerId),
-      remedies: [{ type: 'goodwill-points' as const, points: 3000 }],
-      rootCause: 'slow-checkout',
-    };
-    const error = await shop.crm.complaints.settleAtCounter(input, TRAINEE).catch((e: unknown) => e);
-    expect(error).toMatchObject({
-      code: 'AUTHORITY_EXCEEDED',
-      details: { action: 'goodwill-points', amount: 3000, limit: 1000, actor: { staffId: 'E-TRAINEE' } },
-    });
-    expect(await everythingButAudit(shop.store)).toEqual(before);
-    expect(await shop.crm.complaints.list({ status: 'all' }, SYSTEM)).toMatchObject({ items: [] });
-    const audit = await rows<{ command: string; outcome: string; errorCode: string | null }>(shop.store, auditLog);
-    expect(audit.slice(audited)).toEqual([
-      expect.objectContaining({
-        command: 'loyalty.grant-goodwill',
-        outcome: 'refused',
-        errorCode: 'AUTHORITY_EXCEEDED',
-      }),
-    ]);
-    // With the store manager named as approver at the counter, both modules let it through.
-    const c = await shop.crm.complaints.settleAtCounter({ ...input, approverStaffId: 'E-MANAGER' }, TRAINEE);
-    expect(c).toMatchObject({
-      status: 'closed',
-      remedies: [expect.objectContaining({ status: 'executed', approvedBy: null })],
-    });
-    const [entry] = await rows<{ kind: string; details: unknown }>(
-      shop.store,
-      entriesCollection,
-      (e) => e.kind === 'goodwill',
-    );
-    expect(entry!.details).toMatchObject({ approvedBy: 'E-MANAGER' });
-  });
+  it(
+    'refuses a settle whose goodwill the loyalty module holds above the handler’s limit with ' +
+      'AUTHORITY_EXCEEDED, keeping only the audited refusal',
+    async () => {
+      const shop = await openShop(await kind.open());
+      const before = await everythingButAudit(shop.store);
+      const audited = (await rows(shop.store, auditLog)).length;
+      // 30 yuan of goodwill is within the trainee's compensation limit, which complaints checks, but not her goodwill
+      // limit, which loyalty checks.
+      const input = {
+        case: counterCase(shop.customerId),
+        remedies: [{ type: 'goodwill-points' as const, points: 3000 }],
+        rootCause: 'slow-checkout',
+      };
+      const error = await shop.crm.complaints.settleAtCounter(input, TRAINEE).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: 'AUTHORITY_EXCEEDED',
+        details: { action: 'goodwill-points', amount: 3000, limit: 1000, actor: { staffId: 'E-TRAINEE' } },
+      });
+      expect(await everythingButAudit(shop.store)).toEqual(before);
+      expect(await shop.crm.complaints.list({ status: 'all' }, SYSTEM)).toMatchObject({ items: [] });
+      const audit = await rows<{ command: string; outcome: string; errorCode: string | null }>(shop.store, auditLog);
+      expect(audit.slice(audited)).toEqual([
+        expect.objectContaining({
+          command: 'loyalty.grant-goodwill',
+          outcome: 'refused',
+          errorCode: 'AUTHORITY_EXCEEDED',
+        }),
+      ]);
+      // With the store manager named as approver at the counter, both modules let it through.
+      const c = await shop.crm.complaints.settleAtCounter({ ...input, approverStaffId: 'E-MANAGER' }, TRAINEE);
+      expect(c).toMatchObject({
+        status: 'closed',
+        remedies: [expect.objectContaining({ status: 'executed', approvedBy: null })],
+      });
+      const [entry] = await rows<{ kind: string; details: unknown }>(
+        shop.store,
+        entriesCollection,
+        (e) => e.kind === 'goodwill',
+      );
+      expect(entry!.details).toMatchObject({ approvedBy: 'E-MANAGER' });
+    },
+  );
 
   it('counts a loyalty remedy once toward the handler’s daily limit, though both modules check it', async () => {
     const shop = await openShop(await kind.open());

@@ -346,7 +346,8 @@ describe('the declared value moves', () => {
 describe.each(STORE_KINDS)('every value move held to a limit on $name', (kind) => {
   afterAll(() => kind.cleanup());
 
-  it('refuses each one to staff without a limit, changing nothing but the audit, and lets it through within a limit', async () => {
+  it('refuses each one to staff without a limit, changing nothing but the audit, and lets it through within a ' +
+    'limit', async () => {
     const shop = await openShop(await kind.open());
     const movers = shop.crm.commands().filter((c) => c.moves);
     for (const command of movers) {
@@ -444,22 +445,25 @@ describe('the kernel’s guard over value moves', () => {
     },
   });
 
-  it('fails a command that moves value it did not declare, before its check, or checks a limit it did not declare', async () => {
-    const crm = createClientele({ store: memoryStore(), modules: [sneaky] as const });
-    await crm.migrate();
-    const as = { actor: { system: 'test' } };
-    for (const [name, run] of [
-      ['undeclared', crm.sneaky.undeclared],
-      ['early', crm.sneaky.early],
-      ['wrong limit', crm.sneaky.wrongLimit],
-    ] as const) {
-      const error = await run({ id: name }, as).catch((e: unknown) => e);
-      expect(error, name).toMatchObject({ code: 'INVALID_STATE', details: { reason: 'command_declaration' } });
-    }
-    await crm.sneaky.proper({ id: 'proper' }, as);
-    const kept = [];
-    for await (const row of scan(crm.store, marks)) kept.push(row.id);
-    // Only the command that declared its move and checked first wrote anything.
-    expect(kept).toEqual(['proper']);
-  });
+  it(
+    'fails a command that moves value it did not declare, before its check, or checks a limit it did not ' + 'declare',
+    async () => {
+      const crm = createClientele({ store: memoryStore(), modules: [sneaky] as const });
+      await crm.migrate();
+      const as = { actor: { system: 'test' } };
+      for (const [name, run] of [
+        ['undeclared', crm.sneaky.undeclared],
+        ['early', crm.sneaky.early],
+        ['wrong limit', crm.sneaky.wrongLimit],
+      ] as const) {
+        const error = await run({ id: name }, as).catch((e: unknown) => e);
+        expect(error, name).toMatchObject({ code: 'INVALID_STATE', details: { reason: 'command_declaration' } });
+      }
+      await crm.sneaky.proper({ id: 'proper' }, as);
+      const kept = [];
+      for await (const row of scan(crm.store, marks)) kept.push(row.id);
+      // Only the command that declared its move and checked first wrote anything.
+      expect(kept).toEqual(['proper']);
+    },
+  );
 });

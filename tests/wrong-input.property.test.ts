@@ -301,23 +301,26 @@ function wrongOptions(options: unknown): boolean {
 }
 
 describe('wrong input to any command', () => {
-  it('finds every command: each function on crm is a registered command, a known wrapper of commands, or a read', () => {
-    const unclassified = [...functions]
-      .filter(([path, fn]) => !isCommand(fn) && !(path in WRAPPERS) && !READS.has(path))
-      .map(([path]) => path);
-    expect(unclassified).toEqual([]);
-    const reached = new Set(TARGETS.map((t) => (isCommand(t.fn) ? t.fn.info.name : undefined)).filter(Boolean));
-    // Every registered command is reached from crm, but the internal steps that wrappers and runDue run.
-    const unreached = chain.crm
-      .commands()
-      .filter((c) => !reached.has(c.name))
-      .map((c) => c.name);
-    for (const name of unreached)
-      expect(name).toMatch(
-        /^(loyalty\.(expire|release|warn|review)|loyalty\.stored-value\.(sell|authorize|spend|set-pin|pin-failed|expire)|loyalty\.vouchers\.expire|complaints\.(record-remedy|issue-remedy|execute|settle|escalate-due|actions\.escalate-due)|surveys\.expire|key-accounts\.announce-due|segments\.(rebuild|apply-membership))/,
-      );
-    expect(TARGETS.length).toBeGreaterThanOrEqual(80);
-  });
+  it(
+    'finds every command: each function on crm is a registered command, a known wrapper of commands, or a ' + 'read',
+    () => {
+      const unclassified = [...functions]
+        .filter(([path, fn]) => !isCommand(fn) && !(path in WRAPPERS) && !READS.has(path))
+        .map(([path]) => path);
+      expect(unclassified).toEqual([]);
+      const reached = new Set(TARGETS.map((t) => (isCommand(t.fn) ? t.fn.info.name : undefined)).filter(Boolean));
+      // Every registered command is reached from crm, but the internal steps that wrappers and runDue run.
+      const unreached = chain.crm
+        .commands()
+        .filter((c) => !reached.has(c.name))
+        .map((c) => c.name);
+      for (const name of unreached)
+        expect(name).toMatch(
+          /^(loyalty\.(expire|release|warn|review)|loyalty\.stored-value\.(sell|authorize|spend|set-pin|pin-failed|expire)|loyalty\.vouchers\.expire|complaints\.(record-remedy|issue-remedy|execute|settle|escalate-due|actions\.escalate-due)|surveys\.expire|key-accounts\.announce-due|segments\.(rebuild|apply-membership))/,
+        );
+      expect(TARGETS.length).toBeGreaterThanOrEqual(80);
+    },
+  );
 
   it('has a valid sample input of every command, accepted by its schema', () => {
     const missing = TARGETS.filter((t) => !SAMPLES[t.path]?.length).map((t) => t.path);
@@ -334,7 +337,8 @@ describe('wrong input to any command', () => {
   });
 
   for (const target of TARGETS) {
-    it(`${target.path}: refuses ${RUNS} wrong inputs and ${OPTION_RUNS} wrong options with coded errors, changing nothing`, async () => {
+    it(`${target.path}: refuses ${RUNS} wrong inputs and ${OPTION_RUNS} wrong options with coded errors, ` +
+      `changing nothing`, async () => {
       const samples = SAMPLES[target.path] ?? [];
       const codes = new Set<ErrorCode>();
       await fc.assert(

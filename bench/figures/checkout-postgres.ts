@@ -77,17 +77,25 @@ function rawTill(pool: pg.Pool, schema: string, members: readonly Member[], t: n
   const s = `"${schema}"`;
   const terminal = `T${t}`;
   const q = {
-    purchase: `INSERT INTO ${s}.purchases (id, store_id, terminal_id, receipt_no, customer_id, card_number, channel, occurred_at, currency, subtotal, discount_total, total, refunded_total, status, line_count, payments, created_at, version)
+    purchase: `INSERT INTO ${s}.purchases (id, store_id, terminal_id, receipt_no, customer_id, card_number,
+          channel, occurred_at, currency, subtotal, discount_total, total, refunded_total, status, line_count,
+          payments, created_at, version)
       VALUES ($1, $2, $3, $4, $5, $6, 'store', $7, 'CNY', $8, $9, $10, 0, 'completed', $11, '[]', $12, 1)`,
-    line: `INSERT INTO ${s}.purchase_lines (id, purchase_id, line_no, customer_id, store_id, occurred_at, sku, name, category, brand, quantity_milli, unit_price, discount, amount, returned_milli)
+    line: `INSERT INTO ${s}.purchase_lines (id, purchase_id, line_no, customer_id, store_id, occurred_at, sku,
+          name, category, brand, quantity_milli, unit_price, discount, amount, returned_milli)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0)`,
     timeline: `INSERT INTO ${s}.timeline (id, customer_id, at, source, kind, summary, store_id, ref_type, ref_id, data)
       VALUES ($1, $2, $3, 'purchases', 'purchase', $4, $5, 'purchase', $6, NULL)`,
     seq: `UPDATE ${s}.sequences SET value = value + 1 WHERE id = 'outbox' RETURNING value`,
-    outbox: `INSERT INTO ${s}.outbox (id, seq, type, customer_id, payload, occurred_at) VALUES ($1, $2, 'purchase.recorded', $3, $4, $5)`,
-    audit: `INSERT INTO ${s}.audit_log (id, at, actor, command, outcome, error_code, customer_id, target_type, target_id, details)
+    outbox:
+      `INSERT INTO ${s}.outbox (id, seq, type, customer_id, payload, occurred_at) VALUES ($1, $2, ` +
+      `'purchase.recorded', $3, $4, $5)`,
+    audit: `INSERT INTO ${s}.audit_log (id, at, actor, command, outcome, error_code, customer_id, target_type,
+          target_id, details)
       VALUES ($1, $2, $3, 'purchases.record', 'ok', NULL, $4, 'purchase', $5, $6)`,
-    key: `INSERT INTO ${s}.idempotency_keys (key, command, request_hash, result, customer_id, created_at) VALUES ($1, 'purchases.record', $2, $3, $4, $5)`,
+    key:
+      `INSERT INTO ${s}.idempotency_keys (key, command, request_hash, result, customer_id, created_at) ` +
+      `VALUES ($1, 'purchases.record', $2, $3, $4, $5)`,
   };
   const named = (name: string, text: string, values: unknown[]) => ({ name: `raw_${schema}_${name}`, text, values });
   const actor = JSON.stringify({ staffId: CLERK.staffId, storeId: STORE, roleId: 'clerk' });
@@ -243,7 +251,10 @@ async function measure(tills: readonly Till[], count: number): Promise<{ rate: n
 
 const WRITTEN = ['purchases', 'purchase_lines', 'timeline', 'outbox', 'audit_log', 'idempotency_keys'] as const;
 
-/** Proves the baseline wrote what Clientele wrote: as many rows in every table a sale touches, and the same outbox counter. */
+/**
+ * Proves the baseline wrote what Clientele wrote: as many rows in every table a sale touches, and the same outbox
+ * counter.
+ */
 async function checkSameRows(pool: pg.Pool, a: string, b: string): Promise<void> {
   const problems: string[] = [];
   const count = async (schema: string, table: string) =>
@@ -279,7 +290,8 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
   pool.on('error', () => undefined);
   try {
     log(
-      `setting up two identical chains with ${sizes.members} carded members each (schemas ${schemas.clientele}, ${schemas.raw})`,
+      `setting up two identical chains with ${sizes.members} carded members each (schemas ` +
+        `${schemas.clientele}, ${schemas.raw})`,
     );
     const crm = createClientele({ store: postgresStore({ pool, schema: schemas.clientele }) });
     const members = await setUpChain(crm, sizes.members);
@@ -300,7 +312,8 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
       (side) => measure(tills[side], sizes.salesPerTerminal),
       (r, m) =>
         log(
-          `round ${r + 1}/${sizes.rounds}: clientele ${Math.round(m.clientele.rate)} sales/s, raw ${Math.round(m.raw.rate)} sales/s`,
+          `round ${r + 1}/${sizes.rounds}: clientele ${Math.round(m.clientele.rate)} sales/s, raw ${Math.round(m.raw.rate)} ` +
+            `sales/s`,
         ),
     );
     await checkSameRows(pool, schemas.clientele, schemas.raw);
@@ -319,7 +332,11 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
           clienteleCpuMsPerSale: round(median(measured.clientele.map((m) => m.cpuMs)), 2),
           baselineCpuMsPerSale: round(median(measured.raw.map((m) => m.cpuMs)), 2),
         }),
-        note: `median of rounds; 8 terminals at once, each a 5-line member sale with card, staff actor and idempotency key; Clientele at its default (read committed, lost updates detected, races run again); baseline = the same rows via raw node-postgres, read committed, one transaction per sale, no reads or validation`,
+        note:
+          `median of rounds; 8 terminals at once, each a 5-line member sale with card, staff actor and ` +
+          `idempotency key; Clientele at its default (read committed, lost updates detected, races run ` +
+          `again); baseline = the same rows via raw node-postgres, read committed, one transaction per ` +
+          `sale, no reads or validation`,
       },
     );
   } finally {

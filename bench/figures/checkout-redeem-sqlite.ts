@@ -59,7 +59,9 @@ function openCrm(file: string) {
   });
 }
 
-/** A store, a clerk, a 10 % campaign template, a gift-card product; `vouchers` vouchers and one card with plenty on it. */
+/**
+ * A store, a clerk, a 10 % campaign template, a gift-card product; `vouchers` vouchers and one card with plenty on it.
+ */
 async function setUpChain(crm: Crm, vouchers: number): Promise<{ codes: string[]; card: string }> {
   await openShop(crm, ['customers.write', 'sales.*']);
   await crm.loyalty.vouchers.defineTemplate(
@@ -120,20 +122,25 @@ function clienteleTill(crm: Crm, stakes: { codes: string[]; card: string }) {
 function rawTill(db: Database.Database, stakes: { codes: string[]; card: string }) {
   const ids = ulidGenerator();
   const insertPurchase = db.prepare(
-    `INSERT INTO purchases (id, store_id, terminal_id, receipt_no, customer_id, card_number, channel, occurred_at, currency, subtotal, discount_total, total, refunded_total, status, line_count, payments, created_at, version)
+    `INSERT INTO purchases (id, store_id, terminal_id, receipt_no, customer_id, card_number, channel, occurred_at,
+          currency, subtotal, discount_total, total, refunded_total, status, line_count, payments, created_at, version)
      VALUES (?, ?, ?, ?, NULL, NULL, 'store', ?, 'CNY', ?, ?, ?, 0, 'completed', ?, ?, ?, 1)`,
   );
   // The lines in one statement, and the three events in one: what a hand-written till would do.
   const insertLines = db.prepare(
-    `INSERT INTO purchase_lines (id, purchase_id, line_no, customer_id, store_id, occurred_at, sku, name, category, brand, quantity_milli, unit_price, discount, amount, returned_milli)
+    `INSERT INTO purchase_lines (id, purchase_id, line_no, customer_id, store_id, occurred_at, sku, name,
+          category, brand, quantity_milli, unit_price, discount, amount, returned_milli)
      VALUES ${PRICED.lines.map(() => '(?, ?, ?, NULL, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 0)').join(', ')}`,
   );
   const takeVoucher = db.prepare(
-    `UPDATE loyalty_vouchers SET status = 'redeemed', purchase_id = ?, discount = ?, charged_back = 0, hold_id = NULL, held_until = NULL, held_store_id = NULL, held_terminal_id = NULL, last_seq = last_seq + 1, updated_at = ?
+    `UPDATE loyalty_vouchers SET status = 'redeemed', purchase_id = ?, discount = ?, charged_back = 0,
+          hold_id = NULL, held_until = NULL, held_store_id = NULL, held_terminal_id = NULL,
+          last_seq = last_seq + 1, updated_at = ?
      WHERE code = ? AND status = 'active' RETURNING id, customer_id, last_seq`,
   );
   const voucherEntry = db.prepare(
-    `INSERT INTO loyalty_voucher_entries (id, voucher_id, seq, at, kind, status, amount, customer_id, store_id, ref_type, ref_id, actor, details)
+    `INSERT INTO loyalty_voucher_entries (id, voucher_id, seq, at, kind, status, amount, customer_id, store_id,
+          ref_type, ref_id, actor, details)
      VALUES (?, ?, ?, ?, 'redeemed', 'redeemed', ?, ?, ?, 'purchase', ?, ?, ?)`,
   );
   const debitCard = db.prepare(
@@ -141,23 +148,27 @@ function rawTill(db: Database.Database, stakes: { codes: string[]; card: string 
      WHERE number = ? AND available >= ? RETURNING balance, last_seq, product_id, store_id`,
   );
   const cardEntry = db.prepare(
-    `INSERT INTO loyalty_sv_entries (id, card_number, seq, at, kind, amount, balance_after, product_id, issuer_store_id, store_id, customer_id, payment_id, ref_type, ref_id, actor, details)
+    `INSERT INTO loyalty_sv_entries (id, card_number, seq, at, kind, amount, balance_after, product_id,
+          issuer_store_id, store_id, customer_id, payment_id, ref_type, ref_id, actor, details)
      VALUES (?, ?, ?, ?, 'spend', ?, ?, ?, ?, ?, NULL, ?, 'purchase', ?, ?, '{}')`,
   );
   const cardPayment = db.prepare(
-    `INSERT INTO loyalty_sv_payments (id, card_number, customer_id, status, amount, captured, refunded, store_id, terminal_id, created_at, expires_at, closed_at, purchase_id, ref_type, ref_id)
+    `INSERT INTO loyalty_sv_payments (id, card_number, customer_id, status, amount, captured, refunded, store_id,
+          terminal_id, created_at, expires_at, closed_at, purchase_id, ref_type, ref_id)
      VALUES (?, ?, NULL, 'captured', ?, ?, 0, ?, ?, ?, NULL, ?, ?, 'purchase', ?)`,
   );
   const nextSeqs = db.prepare(`UPDATE sequences SET value = value + 3 WHERE id = 'outbox' RETURNING value`).pluck();
   const insertOutbox = db.prepare(
-    `INSERT INTO outbox (id, seq, type, customer_id, payload, occurred_at) VALUES (?, ?, ?, NULL, ?, ?), (?, ?, ?, NULL, ?, ?), (?, ?, ?, NULL, ?, ?)`,
+    `INSERT INTO outbox (id, seq, type, customer_id, payload, occurred_at) VALUES (?, ?, ?, NULL, ?, ?), (?, ` +
+      `?, ?, NULL, ?, ?), (?, ?, ?, NULL, ?, ?)`,
   );
   const insertAudit = db.prepare(
     `INSERT INTO audit_log (id, at, actor, command, outcome, error_code, customer_id, target_type, target_id, details)
      VALUES (?, ?, ?, 'purchases.record', 'ok', NULL, NULL, 'purchase', ?, ?)`,
   );
   const insertKey = db.prepare(
-    `INSERT INTO idempotency_keys (key, command, request_hash, result, customer_id, created_at) VALUES (?, 'purchases.record', ?, ?, NULL, ?)`,
+    `INSERT INTO idempotency_keys (key, command, request_hash, result, customer_id, created_at) VALUES (?, ` +
+      `'purchases.record', ?, ?, NULL, ?)`,
   );
   const actor = JSON.stringify({ staffId: CLERK.staffId, storeId: STORE, roleId: 'clerk' });
 
@@ -323,7 +334,9 @@ function rawTill(db: Database.Database, stakes: { codes: string[]; card: string 
   };
 }
 
-/** Sales per second of wall-clock time, and per second of this process's CPU time (less disturbed by other processes). */
+/**
+ * Sales per second of wall-clock time, and per second of this process's CPU time (less disturbed by other processes).
+ */
 const WRITTEN = [
   'purchases',
   'purchase_lines',
@@ -376,7 +389,8 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
         (side) => salesRate(tills[side], sizes.salesPerRound),
         (r, rate) =>
           log(
-            `round ${r + 1}/${sizes.rounds}: clientele ${Math.round(rate.clientele.wall)} sales/s (${Math.round(rate.clientele.cpu)} per CPU-s), raw ${Math.round(rate.raw.wall)} sales/s (${Math.round(rate.raw.cpu)} per CPU-s)`,
+            `round ${r + 1}/${sizes.rounds}: clientele ${Math.round(rate.clientele.wall)} sales/s (${Math.round(rate.clientele.cpu)} ` +
+              `per CPU-s), raw ${Math.round(rate.raw.wall)} sales/s (${Math.round(rate.raw.cpu)} per CPU-s)`,
           ),
       );
       db.close();
@@ -401,7 +415,12 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
             baselineSalesPerCpuSecond: round(cpu.raw, 0),
             cpuRatio: round(cpu.clientele / cpu.raw, 3),
           }),
-          note: 'median of rounds; anonymous 5-line sale paid with a campaign voucher, a gift card and cash, staff actor and idempotency key; synchronous = FULL (the default) and secure_delete on both sides; baseline = the same rows via raw prepared statements (one guarded update each for voucher and card), one transaction per sale, no reads or validation; the CPU figures count only the CPU time of this process (no waiting for the disk or for a busy machine)',
+          note:
+            'median of rounds; anonymous 5-line sale paid with a campaign voucher, a gift card and cash, ' +
+            'staff actor and idempotency key; synchronous = FULL (the default) and secure_delete on both ' +
+            'sides; baseline = the same rows via raw prepared statements (one guarded update each for ' +
+            'voucher and card), one transaction per sale, no reads or validation; the CPU figures count ' +
+            'only the CPU time of this process (no waiting for the disk or for a busy machine)',
         },
       );
     } finally {

@@ -66,11 +66,13 @@ function clienteleTill(crm: Clientele, members: readonly Member[]) {
 function rawTill(db: Database.Database, members: readonly Member[]) {
   const ids = ulidGenerator();
   const insertPurchase = db.prepare(
-    `INSERT INTO purchases (id, store_id, terminal_id, receipt_no, customer_id, card_number, channel, occurred_at, currency, subtotal, discount_total, total, refunded_total, status, line_count, payments, created_at, version)
+    `INSERT INTO purchases (id, store_id, terminal_id, receipt_no, customer_id, card_number, channel, occurred_at,
+          currency, subtotal, discount_total, total, refunded_total, status, line_count, payments, created_at, version)
      VALUES (?, ?, ?, ?, ?, ?, 'store', ?, 'CNY', ?, ?, ?, 0, 'completed', ?, '[]', ?, 1)`,
   );
   const insertLine = db.prepare(
-    `INSERT INTO purchase_lines (id, purchase_id, line_no, customer_id, store_id, occurred_at, sku, name, category, brand, quantity_milli, unit_price, discount, amount, returned_milli)
+    `INSERT INTO purchase_lines (id, purchase_id, line_no, customer_id, store_id, occurred_at, sku, name,
+          category, brand, quantity_milli, unit_price, discount, amount, returned_milli)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
   );
   const insertTimeline = db.prepare(
@@ -86,7 +88,8 @@ function rawTill(db: Database.Database, members: readonly Member[]) {
      VALUES (?, ?, ?, 'purchases.record', 'ok', NULL, ?, 'purchase', ?, ?)`,
   );
   const insertKey = db.prepare(
-    `INSERT INTO idempotency_keys (key, command, request_hash, result, customer_id, created_at) VALUES (?, 'purchases.record', ?, ?, ?, ?)`,
+    `INSERT INTO idempotency_keys (key, command, request_hash, result, customer_id, created_at) VALUES (?, ` +
+      `'purchases.record', ?, ?, ?, ?)`,
   );
   const actor = JSON.stringify({ staffId: CLERK.staffId, storeId: STORE, roleId: 'clerk' });
 
@@ -245,7 +248,8 @@ async function run(id: string, durability: SqliteDurability, { quick, log }: Run
         async (side) => (await salesRate(tills[side], sizes.salesPerRound)).wall,
         (r, rate) =>
           log(
-            `round ${r + 1}/${sizes.rounds}: clientele ${Math.round(rate.clientele)} sales/s, raw ${Math.round(rate.raw)} sales/s`,
+            `round ${r + 1}/${sizes.rounds}: clientele ${Math.round(rate.clientele)} sales/s, raw ${Math.round(rate.raw)} ` +
+              `sales/s`,
           ),
       );
       db.close();
@@ -260,7 +264,11 @@ async function run(id: string, durability: SqliteDurability, { quick, log }: Run
           clienteleUsPerSale: round(1e6 / clientele, 1),
           baselineUsPerSale: round(1e6 / baseline, 1),
         }),
-        note: `median of rounds; 5-line member sale with card, staff actor and idempotency key; synchronous = ${synchronous} on both sides (durability: '${durability}'${durability === 'full' ? ', the default' : ''}), secure_delete on; baseline = the same rows via raw prepared statements, one transaction per sale, no reads or validation`,
+        note:
+          `median of rounds; 5-line member sale with card, staff actor and idempotency key; synchronous = ` +
+          `${synchronous} on both sides (durability: ` +
+          `'${durability}'${durability === 'full' ? ', the default' : ''}), secure_delete on; baseline = ` +
+          `the same rows via raw prepared statements, one transaction per sale, no reads or validation`,
       });
     } finally {
       if (db.open) db.close();

@@ -61,12 +61,16 @@ function populate(file: string, sizes: Sizes, log: (message: string) => void): s
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   const insertCustomer = db.prepare(
-    `INSERT INTO customers (id, kind, is_customer, is_supplier, status, merged_into, display_name, name_key, phone, email, tax_id, region, industry, size_class,
-       home_store_id, profile, tags, consent, attributes, completeness, missing, last_verified_at, created_at, updated_at, version)
-     VALUES (?, 'individual', 1, 0, 'active', NULL, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?, ?, '{}', ?, ?, NULL, ?, ?, 1)`,
+    `INSERT INTO customers (id, kind, is_customer, is_supplier, status, merged_into, display_name, name_key,
+          phone, email, tax_id, region, industry, size_class,
+       home_store_id, profile, tags, consent, attributes, completeness, missing, last_verified_at, created_at,
+          updated_at, version)
+     VALUES (?, 'individual', 1, 0, 'active', NULL, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?, ?, '{}', ?, ?,
+          NULL, ?, ?, 1)`,
   );
   const insertCard = db.prepare(
-    `INSERT INTO cards (number, type_id, customer_id, status, status_reason, issued_store_id, issued_at, expires_at, replaces, replaced_by, updated_at, version)
+    `INSERT INTO cards (number, type_id, customer_id, status, status_reason, issued_store_id, issued_at,
+          expires_at, replaces, replaced_by, updated_at, version)
      VALUES (?, 'GOLD', ?, 'active', NULL, ?, ?, NULL, NULL, NULL, ?, 1)`,
   );
   const random = seededRandom(20261102);
@@ -126,7 +130,8 @@ function populate(file: string, sizes: Sizes, log: (message: string) => void): s
     if (to % (sizes.batch * 4) === 0 || to === sizes.members) {
       const seconds = Number(process.hrtime.bigint() - began) / 1e9;
       log(
-        `inserted ${to.toLocaleString('en-US')} / ${sizes.members.toLocaleString('en-US')} members with cards (${seconds.toFixed(1)} s)`,
+        `inserted ${to.toLocaleString('en-US')} / ${sizes.members.toLocaleString('en-US')} members with cards ` +
+          `(${seconds.toFixed(1)} s)`,
       );
     }
   }
@@ -253,7 +258,11 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
           rawJoinedP50: figure('joined', 50),
           rawJoinedP99: figure('joined', 99),
         },
-        note: "median of rounds of each side's p99 over random lookups by card number (card with its customer: one joined statement through the store's getLinked); baseline = two indexed SELECTs with raw prepared statements on a read-only connection (rawJoined = the one joined SELECT, raw); all sides map the whole file (mmapBytes) and have a 16 MiB page cache",
+        note:
+          "median of rounds of each side's p99 over random lookups by card number (card with its " +
+          "customer: one joined statement through the store's getLinked); baseline = two indexed SELECTs " +
+          'with raw prepared statements on a read-only connection (rawJoined = the one joined SELECT, raw); ' +
+          'all sides map the whole file (mmapBytes) and have a 16 MiB page cache',
       };
     } finally {
       db.close();

@@ -43,7 +43,10 @@ const CATEGORIES = [
   'tea',
 ];
 
-/** A 50-rule program: base rates per category (best of), SKU promotions, brand and tier multipliers, bonuses, store campaigns with budgets. */
+/**
+ * A 50-rule program: base rates per category (best of), SKU promotions, brand and tier multipliers, bonuses, store
+ * campaigns with budgets.
+ */
 function benchProgram(): ProgramInput {
   const earn: RuleInput[] = [];
   CATEGORIES.forEach((c, i) =>
@@ -364,7 +367,8 @@ async function measure({ quick, log }: RunSettings): Promise<Measured> {
     for (let i = 0; i < sizes.quotes; i++) sink += quote(program, basket, CONTEXT).points;
     rates.push(sizes.quotes / (Number(process.hrtime.bigint() - t0) / 1e9));
     log(
-      `round ${r + 1}/${sizes.rounds}: p50 ${round(p50s[r]!, 1)} µs, p99 ${round(p99s[r]!, 1)} µs, ${Math.round(rates[r]!)} baskets/s (timed loop ${round(seconds, 2)} s)`,
+      `round ${r + 1}/${sizes.rounds}: p50 ${round(p50s[r]!, 1)} µs, p99 ${round(p99s[r]!, 1)} µs, ${Math.round(rates[r]!)} ` +
+        `baskets/s (timed loop ${round(seconds, 2)} s)`,
     );
   }
   const traced = new Float64Array(sizes.quotes);
@@ -387,7 +391,8 @@ async function measure({ quick, log }: RunSettings): Promise<Measured> {
   const jreSeconds = Number(process.hrtime.bigint() - jreBegan) / 1e9;
   if (sink === 0) log('(no points at all?)');
   log(
-    `json-rules-engine: p99 ${round(percentile(jreTimes, 99), 0)} µs, ${Math.round(sizes.baselineRuns / jreSeconds)} baskets/s`,
+    `json-rules-engine: p99 ${round(percentile(jreTimes, 99), 0)} µs, ${Math.round(sizes.baselineRuns / jreSeconds)} ` +
+      `baskets/s`,
   );
   return {
     p99: median(p99s),
@@ -433,7 +438,9 @@ export const quoteP99: Figure = {
         lines: m.lines,
         points: m.points,
       },
-      note: 'median over rounds of each round’s p99; validation of basket and context included; baseline = json-rules-engine with the same rules, one run per line plus one per basket',
+      note:
+        'median over rounds of each round’s p99; validation of basket and context included; baseline = ' +
+        'json-rules-engine with the same rules, one run per line plus one per basket',
     };
   },
 };

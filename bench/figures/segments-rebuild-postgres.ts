@@ -54,15 +54,25 @@ const ts = (column: string) => `timestamptz 'epoch' + ${column} * interval '1 mi
 function statements(schema: string) {
   const s = `"${schema}"`;
   return {
-    customers: `INSERT INTO ${s}.customers (id, kind, is_customer, is_supplier, status, merged_into, display_name, name_key, phone, email, tax_id, region, industry, size_class, home_store_id, profile, tags, consent, attributes, completeness, missing, last_verified_at, created_at, updated_at, version)
-      SELECT id, kind, true, false, 'active', NULL, dn, nk, NULL, NULL, NULL, region, industry, NULL, home, '{}'::json, '[]'::json, '{}'::json, '{}'::json, 50, '[]'::json, NULL, ${ts('ms')}, ${ts('ms')}, 1
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[]) AS u(id, kind, dn, nk, region, industry, home, ms)`,
-    purchases: `INSERT INTO ${s}.purchases (id, store_id, terminal_id, receipt_no, customer_id, card_number, channel, occurred_at, currency, subtotal, discount_total, total, refunded_total, status, line_count, payments, created_at, version)
-      SELECT id, store, terminal, id, customer, NULL, 'store', ${ts('ms')}, 'CNY', total, 0, total, 0, 'completed', n, '[]'::json, ${ts('ms')}, 1
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[]) AS u(id, store, terminal, customer, ms, total, n)`,
-    lines: `INSERT INTO ${s}.purchase_lines (id, purchase_id, line_no, customer_id, store_id, occurred_at, sku, name, category, brand, quantity_milli, unit_price, discount, amount, returned_milli)
+    customers: `INSERT INTO ${s}.customers (id, kind, is_customer, is_supplier, status, merged_into, display_name,
+          name_key, phone, email, tax_id, region, industry, size_class, home_store_id, profile, tags, consent,
+          attributes, completeness, missing, last_verified_at, created_at, updated_at, version)
+      SELECT id, kind, true, false, 'active', NULL, dn, nk, NULL, NULL, NULL, region, industry, NULL, home,
+          '{}'::json, '[]'::json, '{}'::json, '{}'::json, 50, '[]'::json, NULL, ${ts('ms')}, ${ts('ms')}, 1
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+          $8::bigint[]) AS u(id, kind, dn, nk, region, industry, home, ms)`,
+    purchases: `INSERT INTO ${s}.purchases (id, store_id, terminal_id, receipt_no, customer_id, card_number,
+          channel, occurred_at, currency, subtotal, discount_total, total, refunded_total, status, line_count,
+          payments, created_at, version)
+      SELECT id, store, terminal, id, customer, NULL, 'store', ${ts('ms')}, 'CNY', total, 0, total, 0,
+          'completed', n, '[]'::json, ${ts('ms')}, 1
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
+          $7::bigint[]) AS u(id, store, terminal, customer, ms, total, n)`,
+    lines: `INSERT INTO ${s}.purchase_lines (id, purchase_id, line_no, customer_id, store_id, occurred_at, sku,
+          name, category, brand, quantity_milli, unit_price, discount, amount, returned_milli)
       SELECT id, purchase, line_no, customer, store, ${ts('ms')}, sku, NULL, category, NULL, 1000, price, 0, price, 0
-      FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::bigint[]) AS u(id, purchase, line_no, customer, store, ms, sku, category, price)`,
+      FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[],
+          $8::text[], $9::bigint[]) AS u(id, purchase, line_no, customer, store, ms, sku, category, price)`,
   };
 }
 
@@ -85,7 +95,10 @@ class Batch implements DataSink {
 
 const push = (columns: unknown[][], ...values: unknown[]) => values.forEach((v, i) => columns[i]!.push(v));
 
-/** The index definitions of the big tables other than their primary keys, which the load drops and builds again afterwards. */
+/**
+ * The index definitions of the big tables other than their primary keys, which the load drops and builds again
+ * afterwards.
+ */
 async function secondaryIndexes(client: pg.PoolClient, schema: string): Promise<Array<{ name: string; sql: string }>> {
   const r = await client.query<{ name: string; sql: string }>(
     `SELECT i.indexname AS name, i.indexdef AS sql FROM pg_indexes i
@@ -96,8 +109,11 @@ async function secondaryIndexes(client: pg.PoolClient, schema: string): Promise<
   return r.rows;
 }
 
-/** Writes customers, purchases and lines, a batch of customers per round of three statements; secondary indexes afterwards. */
-async function buildData(
+/**
+ * Writes customers, purchases and lines, a batch of customers per round of three statements; secondary indexes
+ * afterwards.
+ */
+export async function buildData(
   pool: pg.Pool,
   schema: string,
   sizes: Sizes,
@@ -134,7 +150,7 @@ async function buildData(
 }
 
 /** The further day of sales number `day`, written raw (the statistics do not know of them). */
-async function addDay(pool: pg.Pool, schema: string, sizes: Sizes, day: number): Promise<void> {
+export async function addDay(pool: pg.Pool, schema: string, sizes: Sizes, day: number): Promise<void> {
   const b = new Batch();
   drawNextDay(sizes, b, day);
   const sql = statements(schema);
@@ -150,7 +166,7 @@ async function addDay(pool: pg.Pool, schema: string, sizes: Sizes, day: number):
 }
 
 /** Runs the statement and reads every row, through a cursor as a client streams a large result. */
-async function baseline(pool: pg.Pool, schema: string, now: number): Promise<{ seconds: number; rows: number }> {
+export async function baseline(pool: pg.Pool, schema: string, now: number): Promise<{ seconds: number; rows: number }> {
   const client = await pool.connect();
   try {
     const since = new Date(windowStart(now));
@@ -209,7 +225,8 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
     const loadStart = Date.now();
     const built = await buildData(pool, schema, sizes, log);
     log(
-      `${built.purchases.toLocaleString('en')} purchases, ${built.lines.toLocaleString('en')} lines in ${((Date.now() - loadStart) / 1000).toFixed(0)} s`,
+      `${built.purchases.toLocaleString('en')} purchases, ${built.lines.toLocaleString('en')} lines in ${((Date.now() - loadStart) / 1000).toFixed(0)} ` +
+        `s`,
     );
 
     const m = await measureRebuilds(
@@ -232,7 +249,10 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
         firstBuildPeakMiB: round(m.first.maxRssMiB, 0),
         nightlyPeakMiB: round(Math.max(...m.rounds.map((r) => r.nightly.maxRssMiB)), 0),
       },
-      'nightly rebuild of statistics, RFM, classes, churn and 3 segment memberships from all purchases, on the PostgreSQL server; baseline = one SQL statement with ntile RFM scores, read through a cursor; medians of alternating rounds on the same data; per-round times, first build from empty statistics and peak memory in extra',
+      'nightly rebuild of statistics, RFM, classes, churn and 3 segment memberships from all purchases, on ' +
+        'the PostgreSQL server; baseline = one SQL statement with ntile RFM scores, read through a cursor; ' +
+        'medians of alternating rounds on the same data; per-round times, first build from empty statistics ' +
+        'and peak memory in extra',
     );
   } finally {
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);

@@ -49,15 +49,20 @@ const CHILD = 'SEGMENTS_BENCH_CHILD';
 /** Prepared inserts of drawn rows into the data set's tables. */
 function sqliteSink(db: Database.Database): DataSink {
   const insC = db.prepare(
-    `INSERT INTO customers (id, kind, is_customer, is_supplier, status, merged_into, display_name, name_key, phone, email, tax_id, region, industry, size_class, home_store_id, profile, tags, consent, attributes, completeness, missing, last_verified_at, created_at, updated_at, version)
-     VALUES (?, ?, 1, 0, 'active', NULL, ?, ?, NULL, NULL, NULL, ?, ?, NULL, ?, '{}', '[]', '{}', '{}', 50, '[]', NULL, ?, ?, 1)`,
+    `INSERT INTO customers (id, kind, is_customer, is_supplier, status, merged_into, display_name, name_key,
+          phone, email, tax_id, region, industry, size_class, home_store_id, profile, tags, consent, attributes,
+          completeness, missing, last_verified_at, created_at, updated_at, version)
+     VALUES (?, ?, 1, 0, 'active', NULL, ?, ?, NULL, NULL, NULL, ?, ?, NULL, ?, '{}', '[]', '{}', '{}', 50, '[]',
+          NULL, ?, ?, 1)`,
   );
   const insP = db.prepare(
-    `INSERT INTO purchases (id, store_id, terminal_id, receipt_no, customer_id, card_number, channel, occurred_at, currency, subtotal, discount_total, total, refunded_total, status, line_count, payments, created_at, version)
+    `INSERT INTO purchases (id, store_id, terminal_id, receipt_no, customer_id, card_number, channel, occurred_at,
+          currency, subtotal, discount_total, total, refunded_total, status, line_count, payments, created_at, version)
      VALUES (?, ?, ?, ?, ?, NULL, 'store', ?, 'CNY', ?, 0, ?, 0, 'completed', ?, '[]', ?, 1)`,
   );
   const insL = db.prepare(
-    `INSERT INTO purchase_lines (id, purchase_id, line_no, customer_id, store_id, occurred_at, sku, name, category, brand, quantity_milli, unit_price, discount, amount, returned_milli)
+    `INSERT INTO purchase_lines (id, purchase_id, line_no, customer_id, store_id, occurred_at, sku, name,
+          category, brand, quantity_milli, unit_price, discount, amount, returned_milli)
      VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, 1000, ?, 0, ?, 0)`,
   );
   return {
@@ -79,7 +84,8 @@ function buildData(file: string, sizes: Sizes, log: (m: string) => void): { purc
   // Clientele's own index definitions, including the one the segments module adds to purchases.
   const indexes = db
     .prepare(
-      `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${big.map(() => '?').join(', ')})`,
+      `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ` +
+        `(${big.map(() => '?').join(', ')})`,
     )
     .all(...big.map((c) => c.name)) as Array<{ name: string; sql: string }>;
   for (const i of indexes) db.exec(`DROP INDEX "${i.name}"`);
@@ -162,7 +168,9 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult[]> {
         'segments.rebuild.sqlite',
         m,
         { customers: sizes.customers, purchases: built.purchases, lines: built.lines, ...m.extra },
-        'nightly rebuild of statistics, RFM, classes, churn and 3 segment memberships from all purchases; baseline = one SQL statement with ntile RFM scores; medians of alternating rounds on the same data; per-round times and first build from empty statistics in extra',
+        'nightly rebuild of statistics, RFM, classes, churn and 3 segment memberships from all purchases; ' +
+          'baseline = one SQL statement with ntile RFM scores; medians of alternating rounds on the same ' +
+          'data; per-round times and first build from empty statistics in extra',
       ),
       {
         id: 'segments.rebuild.rss',
@@ -177,7 +185,9 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult[]> {
           firstBuildPeakMiB: round(m.first.maxRssMiB, 0),
           nightlyPeakMiB: round(Math.max(...m.rounds.map((r) => r.nightly.maxRssMiB)), 0),
         },
-        note: 'peak resident memory of the process that runs the rebuild (first build and nightly, each in its own process), against the 1 GiB limit',
+        note:
+          'peak resident memory of the process that runs the rebuild (first build and nightly, each in ' +
+          'its own process), against the 1 GiB limit',
       },
     ];
   } finally {

@@ -22,7 +22,10 @@ export interface Chain {
   store: Store;
 }
 
-/** Two stores in two regions, a clerk (refunds to 50 yuan), a manager (to 500 yuan), a guard with no sales rights, a Gold card type. */
+/**
+ * Two stores in two regions, a clerk (refunds to 50 yuan), a manager (to 500 yuan), a guard with no sales rights, a
+ * Gold card type.
+ */
 export async function openChain(
   store: Store,
   options: Partial<ClienteleOptions<readonly AnyModule[]>> = {},

@@ -1,4 +1,6 @@
-/** A member whose distinctive values an erasure must remove, for the tests of what erasure leaves in a database's files. */
+/**
+ * A member whose distinctive values an erasure must remove, for the tests of what erasure leaves in a database's files.
+ */
 import { expect } from 'vitest';
 import type { Clientele } from '@clientele/core';
 import { BASKET, CLERK, SYSTEM, freshKey, nextReceipt } from './chain.js';

@@ -9,7 +9,9 @@ import type { Clientele } from '@clientele/core';
 
 const SETUP = { actor: { system: 'test-setup' } } as const;
 
-/** A query on the test's data: the permission it needs, its arguments, the customers whose file it shows (absent: none). */
+/**
+ * A query on the test's data: the permission it needs, its arguments, the customers whose file it shows (absent: none).
+ */
 export interface ReadCase {
   permission: string;
   args: readonly unknown[];
@@ -28,7 +30,10 @@ function queryAt(crm: object, name: string): Read {
   return at as Read;
 }
 
-/** The module's queries, checked against the cases: every one has a case, with its permission and whether it is personal. */
+/**
+ * The module's queries, checked against the cases: every one has a case, with its permission and whether it is
+ * personal.
+ */
 function queriesOf(crm: Crm, prefix: string, cases: Readonly<Record<string, ReadCase>>) {
   const infos = crm.queries().filter((q) => q.name.startsWith(prefix));
   expect(infos.map((q) => q.name).sort(), 'every query of the module has a case here').toEqual(
@@ -40,7 +45,10 @@ function queriesOf(crm: Crm, prefix: string, cases: Readonly<Record<string, Read
   return infos;
 }
 
-/** For each permission, one member of staff whose role grants only it, and one whose role grants every other permission of the chain. */
+/**
+ * For each permission, one member of staff whose role grants only it, and one whose role grants every other permission
+ * of the chain.
+ */
 async function readers(
   crm: Crm,
   permissions: readonly string[],

@@ -33,7 +33,8 @@ async function serverAnswers(): Promise<boolean> {
     if (process.env['CI'])
       throw new Error(`PostgreSQL at ${PG_URL} is unreachable and CI is set: ${(error as Error).message}`);
     console.warn(
-      `PostgreSQL at ${PG_URL} is unreachable: storage tests run on memory and SQLite only (set CI to make this a failure)`,
+      `PostgreSQL at ${PG_URL} is unreachable: storage tests run on memory and SQLite only (set CI to make ` +
+        `this a failure)`,
     );
     return false;
   } finally {

@@ -16,7 +16,9 @@ function buildApi(kernel: StampKernel, config: StampCardConfig) {
   const redemption = createRedemption(kernel, config);
   const expiry = createExpiry(kernel);
   const api = {
-    /** Exchanges a full card for a free item: needs `stamps.redeem`, `stamp-reward` authority and an idempotency key. */
+    /**
+     * Exchanges a full card for a free item: needs `stamps.redeem`, `stamp-reward` authority and an idempotency key.
+     */
     redeem: redemption.redeem,
     /** A member's stamps, free items and next expiry. Needs `stamps.read`. */
     balance: createBalance(kernel, config),

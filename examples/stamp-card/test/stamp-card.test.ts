@@ -137,48 +137,56 @@ describe.each(STORE_KINDS)('stamp card on $name', (kind) => {
     await crm.close();
   });
 
-  it('refuses a redemption above the actor’s limit (audited), allows it within, and a retry returns the same reward', async () => {
-    const { crm, member } = await open(kind, clock);
-    await crm.purchases.record(...coffeeSale(member.id, 4));
+  it(
+    'refuses a redemption above the actor’s limit (audited), allows it within, and a retry returns the same ' +
+      'reward',
+    async () => {
+      const { crm, member } = await open(kind, clock);
+      await crm.purchases.record(...coffeeSale(member.id, 4));
 
-    const refused = await crm.stamps
-      .redeem({ customerId: member.id, storeId: 'S01' }, { ...NEWCOMER, idempotencyKey: 'reward:S01-0001' })
-      .catch((e: unknown) => e);
-    expect(isClienteleError(refused, 'AUTHORITY_EXCEEDED')).toBe(true);
-    const refusals = await crm.audit.list({ command: 'stamps.redeem', outcome: 'refused' }, MANAGER);
-    expect(refusals.items).toHaveLength(1);
-    expect(refusals.items[0]!.details).toMatchObject({ action: 'stamp-reward', amount: 1800, limit: 1000 });
-    expect((await crm.stamps.balance(member.id, BARISTA)).stamps).toBe(4);
+      const refused = await crm.stamps
+        .redeem({ customerId: member.id, storeId: 'S01' }, { ...NEWCOMER, idempotencyKey: 'reward:S01-0001' })
+        .catch((e: unknown) => e);
+      expect(isClienteleError(refused, 'AUTHORITY_EXCEEDED')).toBe(true);
+      const refusals = await crm.audit.list({ command: 'stamps.redeem', outcome: 'refused' }, MANAGER);
+      expect(refusals.items).toHaveLength(1);
+      expect(refusals.items[0]!.details).toMatchObject({ action: 'stamp-reward', amount: 1800, limit: 1000 });
+      expect((await crm.stamps.balance(member.id, BARISTA)).stamps).toBe(4);
 
-    await expect(crm.stamps.redeem({ customerId: member.id, storeId: 'S01' }, BARISTA)).rejects.toMatchObject({
-      code: 'VALIDATION_FAILED',
-    });
+      await expect(crm.stamps.redeem({ customerId: member.id, storeId: 'S01' }, BARISTA)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
 
-    const reward = await crm.stamps.redeem(
-      { customerId: member.id, storeId: 'S01' },
-      { ...BARISTA, idempotencyKey: 'reward:S01-0002' },
-    );
-    expect(reward).toMatchObject({ customerId: member.id, stamps: 3, value: 1800 });
-    const retry = await crm.stamps.redeem(
-      { customerId: member.id, storeId: 'S01' },
-      { ...BARISTA, idempotencyKey: 'reward:S01-0002' },
-    );
-    expect(retry).toEqual(reward);
-    expect(await crm.store.count(rewardsCollection)).toBe(1);
-    expect((await crm.stamps.balance(member.id, BARISTA)).stamps).toBe(1);
+      const reward = await crm.stamps.redeem(
+        { customerId: member.id, storeId: 'S01' },
+        { ...BARISTA, idempotencyKey: 'reward:S01-0002' },
+      );
+      expect(reward).toMatchObject({ customerId: member.id, stamps: 3, value: 1800 });
+      const retry = await crm.stamps.redeem(
+        { customerId: member.id, storeId: 'S01' },
+        { ...BARISTA, idempotencyKey: 'reward:S01-0002' },
+      );
+      expect(retry).toEqual(reward);
+      expect(await crm.store.count(rewardsCollection)).toBe(1);
+      expect((await crm.stamps.balance(member.id, BARISTA)).stamps).toBe(1);
 
-    const ok = await crm.audit.list({ command: 'stamps.redeem', outcome: 'ok' }, MANAGER);
-    expect(ok.items).toHaveLength(1);
-    expect(ok.items[0]).toMatchObject({ customerId: member.id, targetType: 'stamp-reward', targetId: reward.rewardId });
-    expect(ok.items[0]!.details).toMatchObject({ authority: [{ limit: 'stamp-reward', amount: 1800 }] });
+      const ok = await crm.audit.list({ command: 'stamps.redeem', outcome: 'ok' }, MANAGER);
+      expect(ok.items).toHaveLength(1);
+      expect(ok.items[0]).toMatchObject({
+        customerId: member.id,
+        targetType: 'stamp-reward',
+        targetId: reward.rewardId,
+      });
+      expect(ok.items[0]!.details).toMatchObject({ authority: [{ limit: 'stamp-reward', amount: 1800 }] });
 
-    // One stamp left: not enough for another, and nothing is written.
-    await expect(
-      crm.stamps.redeem({ customerId: member.id, storeId: 'S01' }, { ...BARISTA, idempotencyKey: 'reward:S01-0003' }),
-    ).rejects.toMatchObject({ code: 'INSUFFICIENT_BALANCE' });
-    expect(await crm.store.count(rewardsCollection)).toBe(1);
-    await crm.close();
-  });
+      // One stamp left: not enough for another, and nothing is written.
+      await expect(
+        crm.stamps.redeem({ customerId: member.id, storeId: 'S01' }, { ...BARISTA, idempotencyKey: 'reward:S01-0003' }),
+      ).rejects.toMatchObject({ code: 'INSUFFICIENT_BALANCE' });
+      expect(await crm.store.count(rewardsCollection)).toBe(1);
+      await crm.close();
+    },
+  );
 
   it('expires stamps past their day with runDue, once, and counts only the others', async () => {
     const { crm, member } = await open(kind, clock);

@@ -121,7 +121,8 @@ if (isClienteleError(tryLost))
   line(`Someone tries the lost card at till T1 → refused: ${tryLost.code} (${tryLost.message})`);
 const wangNew = await crm.cards.replace({ number: wangCard.number, storeId: 'S02', reason: 'lost' }, CLERK_S02);
 line(
-  `Replaced at S02 by card ${wangNew.number}; the new card belongs to ${(await crm.cards.lookup(wangNew.number, CLERK_S02)).customer?.displayName}.`,
+  `Replaced at S02 by card ${wangNew.number}; the new card belongs to ` +
+    `${(await crm.cards.lookup(wangNew.number, CLERK_S02)).customer?.displayName}.`,
 );
 
 heading('A day of sales');
@@ -193,7 +194,8 @@ const retry = await crm.purchases.record(
 );
 line('');
 line(
-  `Till T1 lost its network and sent receipt ${first.receiptNo} again with the same key: got sale ${retry.id} back (${retry.id === first.id ? 'the same one' : 'a NEW one?!'}); nothing was written twice.`,
+  `Till T1 lost its network and sent receipt ${first.receiptNo} again with the same key: got sale ${retry.id} ` +
+    `back (${retry.id === first.id ? 'the same one' : 'a NEW one?!'}); nothing was written twice.`,
 );
 const typo = await crm.cards.lookup('8800000000014', CLERK_S01).catch((e: unknown) => e);
 if (isClienteleError(typo)) line(`A cashier mistypes a card number (8800000000014) → ${typo.code}, ${typo.message}`);
@@ -269,7 +271,8 @@ const merge = await crm.customers.merge(
 );
 const merged = await crm.customers.get(wang.id, RELATIONS);
 line(
-  `Customer relations merged it into ${wang.id}: moved ${JSON.stringify(merge.moved)}; the file now has email ${merged.email} and birth date ${merged.kind === 'individual' ? merged.birthDate : ''}.`,
+  `Customer relations merged it into ${wang.id}: moved ${JSON.stringify(merge.moved)}; the file now has email ` +
+    `${merged.email} and birth date ${merged.kind === 'individual' ? merged.birthDate : ''}.`,
 );
 
 heading('Sales by store today (pushed down to SQL)');

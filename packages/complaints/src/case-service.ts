@@ -89,6 +89,7 @@ import {
 } from './remedies.js';
 import { issueLoyaltyRemedy, remedyApprover } from './remedy-workflow.js';
 import { businessTimeBetween } from './sla-clock.js';
+import { millisecondsInDay, millisecondsInMinute } from 'date-fns/constants';
 
 const OPEN_REMEDY = ['approved', 'awaiting-approval'];
 
@@ -396,7 +397,7 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
       const store = await storeCalendarOf(ctx.tx, row.storeId);
       const dueAt =
         task.dueAt ??
-        placeDue(store, ctx.now, task.dueInMinutes! * 60_000, {
+        placeDue(store, ctx.now, task.dueInMinutes! * millisecondsInMinute, {
           what: 'the execution task',
           inputPath: ['task', 'dueInMinutes'],
         });
@@ -503,7 +504,7 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
         refId: row.reopenCount === 0 ? row.id : `${row.id}:${row.reopenCount}`,
         status: 'open',
         createdAt: ctx.now,
-        expiresAt: new Date(ctx.now.getTime() + questionnaire.expiresAfterDays * 86_400_000),
+        expiresAt: new Date(ctx.now.getTime() + questionnaire.expiresAfterDays * millisecondsInDay),
         respondedAt: null,
         responseId: null,
       });
@@ -809,7 +810,7 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
   const reopen = caseCommand('reopen', reasonedStepSchema, 'complaints.handle', async (ctx, row, input) => {
     checkStep(row, 'reopen');
     const closedAt = row.closedAt!;
-    if (ctx.now.getTime() - closedAt.getTime() > config.reopenWindowDays * 86_400_000) {
+    if (ctx.now.getTime() - closedAt.getTime() > config.reopenWindowDays * millisecondsInDay) {
       throw new InvalidStateError(
         `case ${row.caseNo} closed more than ${config.reopenWindowDays} days ago; open a new case`,
         { path: ['caseId'], closedAt: closedAt.toISOString() },
@@ -887,7 +888,7 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
       taskDueAt: shift(row.taskDueAt, 'the execution task'),
       task: movedTask,
     });
-    const pausedMinutes = Math.round(pausedMs / 60_000);
+    const pausedMinutes = Math.round(pausedMs / millisecondsInMinute);
     await addHistory(ctx, row, {
       action: 'resume',
       fromStatus: row.status,

@@ -180,7 +180,10 @@ export const stintsCollection = defineCollection({
     level: field.integer(),
     levelId: field.string(),
     severity: field.string(),
-    /** Why the case came to this level: `opened`, `acknowledge-missed`, `resolve-missed`, `execution-late`, `authority`, `appeal`, `reopened`, `manual`. */
+    /**
+     * Why the case came to this level: `opened`, `acknowledge-missed`, `resolve-missed`, `execution-late`, `authority`,
+     * `appeal`, `reopened`, `manual`.
+     */
     reason: field.string(),
     enteredAt: field.timestamp(),
     acknowledgeBy: field.timestamp(),

@@ -30,7 +30,9 @@ const businessMinutes = z
   .min(1)
   .max(
     MAX_PLACEABLE_MINUTES,
-    `more than the clock can place: it looks ${SLA_HORIZON_DAYS} days ahead, where even a store open round the clock surely has only ${MAX_PLACEABLE_MINUTES.toLocaleString('en')} business minutes (52 weeks of a 40-hour week are ${(52 * 40 * 60).toLocaleString('en')})`,
+    `more than the clock can place: it looks ${SLA_HORIZON_DAYS} days ahead, where even a store open round ` +
+      `the clock surely has only ${MAX_PLACEABLE_MINUTES.toLocaleString('en')} business minutes (52 weeks ` +
+      `of a 40-hour week are ${(52 * 40 * 60).toLocaleString('en')})`,
   );
 
 /** Time limits of one severity at one level, in business minutes from entering the level. */

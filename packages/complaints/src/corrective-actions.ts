@@ -30,6 +30,7 @@ import { actionsCollection, type ActionRow } from './collections.js';
 import { isTop } from './ladder.js';
 import { placeDue } from './due-placement.js';
 import { MAX_PLACEABLE_MINUTES } from './sla-clock.js';
+import { millisecondsInMinute } from 'date-fns/constants';
 
 /** A corrective action. */
 export type CorrectiveAction = ActionRow;
@@ -134,7 +135,10 @@ export function createCorrectiveActionService(runtime: ComplaintsRuntime) {
       if (!owner?.active) throw new NotFoundError('staff', input.ownerStaffId, { path: ['ownerStaffId'] });
       const dueAt =
         input.dueAt ??
-        placeDue(store, ctx.now, input.dueInMinutes! * 60_000, { what: 'the action', inputPath: ['dueInMinutes'] });
+        placeDue(store, ctx.now, input.dueInMinutes! * millisecondsInMinute, {
+          what: 'the action',
+          inputPath: ['dueInMinutes'],
+        });
       if (dueAt.getTime() <= ctx.now.getTime()) throw invalid(['dueAt'], 'in_past', 'an action is due in the future');
       // The owner's own level on the ladder: an overdue action climbs from there.
       const ownLevel = ladder.findIndex((l) => l.roles.includes(owner.roleId));
@@ -249,7 +253,7 @@ export function createCorrectiveActionService(runtime: ComplaintsRuntime) {
       const next = placeDue(
         store,
         row.pendingDueAt,
-        config.correctiveActions.graceMinutes * 60_000,
+        config.correctiveActions.graceMinutes * millisecondsInMinute,
         { what: 'the grace period of an overdue action', configPath: ['correctiveActions', 'graceMinutes'] },
         ['actionId'],
       );

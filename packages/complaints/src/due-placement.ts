@@ -14,8 +14,7 @@ import {
   weeklyOpenMinutes,
   type LevelDeadlines,
 } from './sla-clock.js';
-
-const MINUTE = 60_000;
+import { millisecondsInMinute } from 'date-fns/constants';
 
 /** What asks for a due time, for the error when it cannot be placed. */
 export interface DueSubject {
@@ -52,8 +51,8 @@ export function placeDue(
   const at = placeBusinessTime(store.calendar, from, ms);
   if (at) return at;
   const weekly = weeklyOpenMinutes(store.calendar);
-  const available = Math.floor(openTimeWithinHorizon(store.calendar, from) / MINUTE);
-  const minutes = Math.ceil(ms / MINUTE);
+  const available = Math.floor(openTimeWithinHorizon(store.calendar, from) / millisecondsInMinute);
+  const minutes = Math.ceil(ms / millisecondsInMinute);
   const where = subject.configPath ? ` (${subject.configPath.join('.')})` : '';
   const message =
     `store ${store.storeId}'s calendar (${figure(Math.round((weekly / 60) * 100) / 100)} business hours a week, ${store.calendar.timeZone}) cannot place ` +
@@ -94,7 +93,7 @@ export function levelDue(
     placeDue(
       store,
       enteredAt,
-      limits[clock] * MINUTE,
+      limits[clock] * millisecondsInMinute,
       {
         what: `the ${clock} limit of level ${lvl.id}`,
         configPath: ['ladders', position.ladder, level - 1, ...below, clock],
@@ -127,7 +126,7 @@ export function checkLadderFits(
   placeDue(
     store,
     from,
-    longest.minutes * MINUTE,
+    longest.minutes * millisecondsInMinute,
     {
       what: `the resolve limit of level ${longest.level.id}`,
       configPath: ['ladders', position.ladder, longest.index, ...longest.below, 'resolve'],
@@ -168,11 +167,11 @@ export function storeCalendarIssues(
       }
     });
     const worst = longest as { minutes: number; path: Array<string | number> } | null;
-    if (!worst || worst.minutes * MINUTE <= open) continue;
+    if (!worst || worst.minutes * millisecondsInMinute <= open) continue;
     issues.push({
       path: ['openingHours'],
       code: 'beyond_sla_horizon',
-      message: `the ${ladder} complaints ladder's limit at ${worst.path.join('.')} is ${figure(worst.minutes)} business minutes, more than this calendar opens in the ${SLA_HORIZON_DAYS} days the clock looks ahead (${figure(Math.floor(open / MINUTE))} minutes, ${figure(weeklyOpenMinutes(calendar))} a week)`,
+      message: `the ${ladder} complaints ladder's limit at ${worst.path.join('.')} is ${figure(worst.minutes)} business minutes, more than this calendar opens in the ${SLA_HORIZON_DAYS} days the clock looks ahead (${figure(Math.floor(open / millisecondsInMinute))} minutes, ${figure(weeklyOpenMinutes(calendar))} a week)`,
     });
   }
   return issues;

@@ -127,7 +127,8 @@ function buildApi(kernel: Kernel<ComplaintsEventMap>, config: ComplaintsConfig) 
  *
  * ```ts
  * const crm = createClientele({ store, modules: [complaints(ladderConfig)] });
- * await crm.complaints.settleAtCounter({ case: { ... }, remedies: [{ type: 'compensation', amount: 3000 }], rootCause: 'stale-goods' }, { actor });
+ * await crm.complaints.settleAtCounter({ case: { ... }, remedies: [{ type: 'compensation', amount: 3000 }], rootCause:
+ * 'stale-goods' }, { actor });
  * ```
  */
 export function complaints(

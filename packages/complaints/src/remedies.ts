@@ -96,7 +96,10 @@ export interface GoodwillRemedyInput {
   ref: { type: 'case'; id: string };
   /** The case's store. */
   storeId?: string;
-  /** Who approved the remedy beyond the handler's own limit, so the loyalty module's own authority check counts them too. */
+  /**
+   * Who approved the remedy beyond the handler's own limit, so the loyalty module's own authority check counts them
+   * too.
+   */
   approvedBy?: string;
 }
 
@@ -127,7 +130,9 @@ export interface LoyaltyRemedyApi {
   };
 }
 
-/** The loyalty command that carries out a remedy type, or null when the loyalty module does not offer it as a command. */
+/**
+ * The loyalty command that carries out a remedy type, or null when the loyalty module does not offer it as a command.
+ */
 export function loyaltyCommandFor(api: LoyaltyRemedyApi | null, type: RemedyType): Command<z.ZodType, unknown> | null {
   const command: unknown =
     type === 'goodwill-points' ? api?.grantGoodwill : type === 'voucher' ? api?.vouchers?.issue : undefined;

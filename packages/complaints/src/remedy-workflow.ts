@@ -58,7 +58,10 @@ function plain(value: unknown): JsonValue {
   return JSON.parse(JSON.stringify(value ?? null)) as JsonValue;
 }
 
-/** The staff member who approved a remedy beyond its handler's limit, as the loyalty module is told; null when none (or a system actor) did. */
+/**
+ * The staff member who approved a remedy beyond its handler's limit, as the loyalty module is told; null when none (or
+ * a system actor) did.
+ */
 export function remedyApprover(remedy: Pick<RemedyRow, 'approvedBy'>): string | null {
   return remedy.approvedBy && !remedy.approvedBy.startsWith('system:') ? remedy.approvedBy : null;
 }

@@ -14,9 +14,7 @@ import {
   type BusinessCalendar,
   type OpeningHours,
 } from '@clientele/core/module';
-
-const MINUTE = 60_000;
-const DAY = 86_400_000;
+import { millisecondsInDay, millisecondsInMinute, minutesInDay, minutesInHour } from 'date-fns/constants';
 
 /** How far the clock looks for opening time: local calendar days after the day it starts on. */
 export const SLA_HORIZON_DAYS = 366;
@@ -28,7 +26,7 @@ export const SLA_HORIZON_DAYS = 366;
  * placed, so the configuration refuses it; below it, whether a store's calendar can place it depends
  * on the store's hours and holidays.
  */
-export const MAX_PLACEABLE_MINUTES = (SLA_HORIZON_DAYS - 1) * 24 * 60;
+export const MAX_PLACEABLE_MINUTES = (SLA_HORIZON_DAYS - 1) * minutesInDay;
 
 /** Round-the-clock opening, used for a store that has no opening hours on record. */
 export const ALWAYS_OPEN: OpeningHours = Object.fromEntries(
@@ -55,7 +53,7 @@ export function addBusinessTime(calendar: BusinessCalendar, from: Date, ms: numb
   const at = placeBusinessTime(calendar, from, ms);
   if (at) return at;
   throw new InvalidStateError(
-    `cannot place ${ms / MINUTE} business minutes: within the ${SLA_HORIZON_DAYS} days the clock looks ahead the calendar is open ${Math.floor(openTimeWithinHorizon(calendar, from) / MINUTE)} business minutes, and a due time must fall before the last of them ends`,
+    `cannot place ${ms / millisecondsInMinute} business minutes: within the ${SLA_HORIZON_DAYS} days the clock looks ahead the calendar is open ${Math.floor(openTimeWithinHorizon(calendar, from) / millisecondsInMinute)} business minutes, and a due time must fall before the last of them ends`,
     { reason: 'beyond_sla_horizon', horizonDays: SLA_HORIZON_DAYS },
   );
 }
@@ -104,19 +102,21 @@ export function weeklyOpenMinutes(calendar: BusinessCalendar): number {
 }
 
 function toMinutes(hhmm: string): number {
-  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+  return Number(hhmm.slice(0, 2)) * minutesInHour + Number(hhmm.slice(3, 5));
 }
 
 /** Business minutes after `from` (see {@link addBusinessTime}). */
 export function addBusinessMinutesExact(calendar: BusinessCalendar, from: Date, minutes: number): Date {
-  return addBusinessTime(calendar, from, Math.round(minutes * MINUTE));
+  return addBusinessTime(calendar, from, Math.round(minutes * millisecondsInMinute));
 }
 
 /** Opening time between two instants in milliseconds; 0 when `to` is not after `from`. */
 export function businessTimeBetween(calendar: BusinessCalendar, from: Date, to: Date): number {
   const end = to.getTime();
   if (end <= from.getTime()) return 0;
-  const days = Math.ceil((end - from.getTime()) / DAY) + 2;
+  // A bound on the local days to look through, not a count of them: whole 24-hour days plus two covers
+  // every local date the span touches, however the offset changes on the way.
+  const days = Math.ceil((end - from.getTime()) / millisecondsInDay) + 2;
   let total = 0;
   for (const interval of openIntervals(calendar, from, days)) {
     if (interval.start.getTime() >= end) break;

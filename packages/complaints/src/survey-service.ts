@@ -51,6 +51,7 @@ import {
   scaleRange,
   type Scale,
 } from './questionnaires.js';
+import { millisecondsInDay } from 'date-fns/constants';
 
 /** A survey invitation. */
 export type SurveyInvitation = InvitationRow;
@@ -246,7 +247,7 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
       ...fields,
       status: 'open',
       createdAt: ctx.now,
-      expiresAt: new Date(ctx.now.getTime() + q.expiresAfterDays * 86_400_000),
+      expiresAt: new Date(ctx.now.getTime() + q.expiresAfterDays * millisecondsInDay),
       respondedAt: null,
       responseId: null,
     });

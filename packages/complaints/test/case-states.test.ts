@@ -135,46 +135,50 @@ describe('case state machine', () => {
     });
   });
 
-  it('never skips a required stage on random walks, and every close has passed each stage in order since the last (re)opening', () => {
-    const track = fc.constantFrom(...TRACKS);
-    fc.assert(
-      fc.property(
-        track,
-        fc.array(fc.constantFrom(...CASE_ACTIONS), { maxLength: 80 }),
-        fc.constantFrom(...RULING_DECISIONS),
-        ({ name, track: t }, actions: CaseAction[], decision) => {
-          let status: CaseStatus = 'received';
-          let ruling: RulingDecision | null = null;
-          let since: CaseStatus[] = ['received'];
-          for (const a of actions) {
-            const r = nextStatus(t, status, a, { ruling });
-            if (!r.ok) continue;
-            if (a === 'rule') ruling = decision;
-            if (a === 'appeal') ruling = null;
-            status = r.to;
-            if (a === 'reopen') {
-              since = [status];
-              continue;
-            }
-            since.push(status);
-            if (status === 'closed') {
-              const required =
-                t === 'after-sales'
-                  ? REQUIRED[ruling === 'reject' ? 'after-sales refused' : 'after-sales granted']!
-                  : REQUIRED[name]!;
-              // Stages after the first visited one of this walk (a reopened case starts mid-way).
-              const start = required.indexOf(since[0]!);
-              let i = 0;
-              for (const stage of required.slice(start)) {
-                i = since.indexOf(stage, i);
-                if (i < 0) return false;
+  it(
+    'never skips a required stage on random walks, and every close has passed each stage in order since the ' +
+      'last (re)opening',
+    () => {
+      const track = fc.constantFrom(...TRACKS);
+      fc.assert(
+        fc.property(
+          track,
+          fc.array(fc.constantFrom(...CASE_ACTIONS), { maxLength: 80 }),
+          fc.constantFrom(...RULING_DECISIONS),
+          ({ name, track: t }, actions: CaseAction[], decision) => {
+            let status: CaseStatus = 'received';
+            let ruling: RulingDecision | null = null;
+            let since: CaseStatus[] = ['received'];
+            for (const a of actions) {
+              const r = nextStatus(t, status, a, { ruling });
+              if (!r.ok) continue;
+              if (a === 'rule') ruling = decision;
+              if (a === 'appeal') ruling = null;
+              status = r.to;
+              if (a === 'reopen') {
+                since = [status];
+                continue;
+              }
+              since.push(status);
+              if (status === 'closed') {
+                const required =
+                  t === 'after-sales'
+                    ? REQUIRED[ruling === 'reject' ? 'after-sales refused' : 'after-sales granted']!
+                    : REQUIRED[name]!;
+                // Stages after the first visited one of this walk (a reopened case starts mid-way).
+                const start = required.indexOf(since[0]!);
+                let i = 0;
+                for (const stage of required.slice(start)) {
+                  i = since.indexOf(stage, i);
+                  if (i < 0) return false;
+                }
               }
             }
-          }
-          return true;
-        },
-      ),
-      { numRuns: 2000 },
-    );
-  });
+            return true;
+          },
+        ),
+        { numRuns: 2000 },
+      );
+    },
+  );
 });

@@ -23,21 +23,24 @@ const withService = (levels: unknown[]): ComplaintsConfigInput => ({
 });
 
 describe('complaints configuration', () => {
-  it('fills in defaults: routes to the first ladder, remedy actions by name, the middle severity for survey cases', () => {
-    const c = parseComplaintsConfig(TIANTIAN);
-    expect(c.routes).toEqual({
-      complaint: 'service',
-      'after-sales': 'quality',
-      suggestion: 'service',
-      praise: 'service',
-    });
-    expect(c.remedies.voucher).toEqual({ action: 'voucher' });
-    expect(c.surveys.caseSeverity).toBe('medium');
-    expect(c.surveys.indicators['checkout-wait']).toBe('purchase');
-    expect(c.correctiveActions).toEqual({ graceMinutes: 240, ladder: 'service' });
-    const mapped = parseComplaintsConfig(one({ remedies: { voucher: { action: 'compensation' } } }));
-    expect(mapped.remedies.voucher).toEqual({ action: 'compensation' });
-  });
+  it(
+    'fills in defaults: routes to the first ladder, remedy actions by name, the middle severity for survey ' + 'cases',
+    () => {
+      const c = parseComplaintsConfig(TIANTIAN);
+      expect(c.routes).toEqual({
+        complaint: 'service',
+        'after-sales': 'quality',
+        suggestion: 'service',
+        praise: 'service',
+      });
+      expect(c.remedies.voucher).toEqual({ action: 'voucher' });
+      expect(c.surveys.caseSeverity).toBe('medium');
+      expect(c.surveys.indicators['checkout-wait']).toBe('purchase');
+      expect(c.correctiveActions).toEqual({ graceMinutes: 240, ladder: 'service' });
+      const mapped = parseComplaintsConfig(one({ remedies: { voucher: { action: 'compensation' } } }));
+      expect(mapped.remedies.voucher).toEqual({ action: 'compensation' });
+    },
+  );
 
   it('names the gap in a ladder', () => {
     expect(issues(withService([service[0]!, service[2]!]))).toEqual([

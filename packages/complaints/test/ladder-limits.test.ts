@@ -140,29 +140,34 @@ function limitAt(levels: Parameters<typeof configOf>[0], path: ReadonlyArray<str
 }
 
 describe('time limits against store calendars, over generated ladders and calendars', () => {
-  it('refuses a configuration exactly when a limit is one no calendar can place (or out of order), naming every such limit', () => {
-    let refused = 0;
-    fc.assert(
-      fc.property(ladder, limit, (levels, grace) => {
-        const expected = offending(levels, grace);
-        let error: unknown = null;
-        try {
-          complaints(configOf(levels, grace));
-        } catch (e) {
-          error = e;
-        }
-        if (expected.length === 0) return error === null;
-        refused++;
-        expect(error).toMatchObject({ code: 'VALIDATION_FAILED' });
-        expect([...new Set((error as ValidationError).issues.map((i) => i.path.join('.')))].sort()).toEqual(expected);
-        return true;
-      }),
-      { numRuns: 400 },
-    );
-    expect(refused).toBeGreaterThan(0);
-  });
+  it(
+    'refuses a configuration exactly when a limit is one no calendar can place (or out of order), naming ' +
+      'every such limit',
+    () => {
+      let refused = 0;
+      fc.assert(
+        fc.property(ladder, limit, (levels, grace) => {
+          const expected = offending(levels, grace);
+          let error: unknown = null;
+          try {
+            complaints(configOf(levels, grace));
+          } catch (e) {
+            error = e;
+          }
+          if (expected.length === 0) return error === null;
+          refused++;
+          expect(error).toMatchObject({ code: 'VALIDATION_FAILED' });
+          expect([...new Set((error as ValidationError).issues.map((i) => i.path.join('.')))].sort()).toEqual(expected);
+          return true;
+        }),
+        { numRuns: 400 },
+      );
+      expect(refused).toBeGreaterThan(0);
+    },
+  );
 
-  it('refuses a store whose calendar cannot carry the ladders when it is created or changed, naming the limit; on any other calendar every case command ends in a result or a ClienteleError', async () => {
+  it('refuses a store whose calendar cannot carry the ladders when it is created or changed, naming the ' +
+    'limit; on any other calendar every case command ends in a result or a ClienteleError', async () => {
     let refusedStores = 0;
     let refusedChanges = 0;
     let opened = 0;
@@ -261,7 +266,8 @@ describe('time limits against store calendars, over generated ladders and calend
           ];
           for (const step of steps) {
             const r = await attempt(step);
-            // Time passing (holidays ahead, a clock change) may still leave a later level unplaceable: typed, naming the store.
+            // Time passing (holidays ahead, a clock change) may still leave a later level unplaceable: typed, naming
+            // the store.
             if ('error' in r && r.error.details['reason'] === 'beyond_sla_horizon') {
               expect(r.error).toMatchObject({ code: 'INVALID_STATE', path: ['caseId'], details: { storeId: 'S09' } });
               expect(r.error.message).toContain("store S09's calendar");
@@ -296,7 +302,8 @@ describe('time limits against store calendars, over generated ladders and calend
       },
       SYSTEM,
     );
-    // A later configuration whose top level resolves within 200,000 business minutes: a 60-hour week opens about 188,000 in a year.
+    // A later configuration whose top level resolves within 200,000 business minutes: a 60-hour week opens about
+    // 188,000 in a year.
     const longer = {
       ...TIANTIAN,
       ladders: {
@@ -314,118 +321,135 @@ describe('time limits against store calendars, over generated ladders and calend
     await expect(createClientele({ store, modules: [complaints(TIANTIAN)] }).migrate()).resolves.toBeDefined();
   });
 
-  it('keeps cases opened under an earlier configuration readable, and refuses what their level, severity or ladder no longer allows with INVALID_STATE', async () => {
-    const store = memoryStore();
-    const before = await openWorld(store);
-    const { crm, clock, customerId } = before;
-    const high = await crm.complaints.open(
-      {
-        kind: 'complaint',
-        channel: 'phone',
-        storeId: 'S02',
-        customerId,
-        category: 'service',
-        severity: 'high',
-        description: 'Spoiled cake.',
-      },
-      CLERK,
-    );
-    let climbed = await crm.complaints.open(
-      {
-        kind: 'complaint',
-        channel: 'phone',
-        storeId: 'S02',
-        customerId,
-        category: 'service',
-        severity: 'low',
-        description: 'Rude reply.',
-      },
-      CLERK,
-    );
-    for (let i = 0; i < 3; i++) climbed = await crm.complaints.escalate({ caseId: climbed.id, note: 'Up.' }, GM);
-    expect(climbed.level).toBe(4);
-    const repair = await crm.complaints.open(
-      {
-        kind: 'after-sales',
-        request: 'repair',
-        channel: 'counter',
-        storeId: 'S02',
-        customerId,
-        category: 'appliances',
-        severity: 'low',
-        description: 'Kettle leaks.',
-      },
-      QUALITY,
-    );
+  it(
+    'keeps cases opened under an earlier configuration readable, and refuses what their level, severity or ' +
+      'ladder no longer allows with INVALID_STATE',
+    async () => {
+      const store = memoryStore();
+      const before = await openWorld(store);
+      const { crm, clock, customerId } = before;
+      const high = await crm.complaints.open(
+        {
+          kind: 'complaint',
+          channel: 'phone',
+          storeId: 'S02',
+          customerId,
+          category: 'service',
+          severity: 'high',
+          description: 'Spoiled cake.',
+        },
+        CLERK,
+      );
+      let climbed = await crm.complaints.open(
+        {
+          kind: 'complaint',
+          channel: 'phone',
+          storeId: 'S02',
+          customerId,
+          category: 'service',
+          severity: 'low',
+          description: 'Rude reply.',
+        },
+        CLERK,
+      );
+      for (let i = 0; i < 3; i++) climbed = await crm.complaints.escalate({ caseId: climbed.id, note: 'Up.' }, GM);
+      expect(climbed.level).toBe(4);
+      const repair = await crm.complaints.open(
+        {
+          kind: 'after-sales',
+          request: 'repair',
+          channel: 'counter',
+          storeId: 'S02',
+          customerId,
+          category: 'appliances',
+          severity: 'low',
+          description: 'Kettle leaks.',
+        },
+        QUALITY,
+      );
 
-    // The chain now runs a two-level service ladder, without the quality station and without `high`.
-    type Limits = Record<string, { acknowledge: number; resolve: number }>;
-    const drop = (limits: Limits): Limits => Object.fromEntries(Object.entries(limits).filter(([s]) => s !== 'high'));
-    const service = TIANTIAN.ladders['service']!.slice(0, 2).map((l) => ({
-      ...l,
-      timeLimits: drop(l.timeLimits),
-      ...(l.serviceLevels ? { serviceLevels: { priority: drop(l.serviceLevels['priority']!) } } : {}),
-    }));
-    const later = createClientele({
-      store,
-      clock,
-      modules: [
-        complaints({ ...TIANTIAN, severities: ['low', 'medium'], ladders: { service }, routes: {}, verifierRoles: {} }),
-      ],
-    });
-    await later.migrate();
-
-    expect(await later.complaints.get(climbed.id, SYSTEM)).toMatchObject({
-      level: 4,
-      levelId: 'level-4',
-      levelName: 'Level 4 (no longer configured)',
-    });
-    expect(await later.complaints.get(repair.id, SYSTEM)).toMatchObject({
-      levelName: 'Level 1 (no longer configured)',
-    });
-    const refusals = [
-      await attempt(() => later.complaints.acknowledge({ caseId: climbed.id }, GM)),
-      await attempt(() => later.complaints.acknowledge({ caseId: repair.id }, GM)),
-      await attempt(() => later.complaints.escalate({ caseId: high.id, note: 'Up.' }, GM)),
-    ];
-    expect(refusals).toEqual([
-      {
-        error: expect.objectContaining({
-          code: 'INVALID_STATE',
-          details: expect.objectContaining({ reason: 'not_configured', level: 4 }),
-        }),
-      },
-      {
-        error: expect.objectContaining({
-          code: 'INVALID_STATE',
-          details: expect.objectContaining({ reason: 'not_configured', ladder: 'quality' }),
-        }),
-      },
-      {
-        error: expect.objectContaining({
-          code: 'INVALID_STATE',
-          details: expect.objectContaining({ reason: 'not_configured', severity: 'high' }),
-        }),
-      },
-    ]);
-    // What falls due meanwhile: the case above the new top is marked overdue (both its clocks); the others are reported, typed.
-    const reported: unknown[] = [];
-    const withReports = createClientele({
-      store,
-      clock,
-      modules: [
-        complaints({ ...TIANTIAN, severities: ['low', 'medium'], ladders: { service }, routes: {}, verifierRoles: {} }),
-      ],
-      onListenerError: (e) => void reported.push(e),
-    });
-    clock.advance(60 * 86_400_000);
-    const counts = (await withReports.runDue())['complaints']!;
-    expect(counts).toMatchObject({ overdue: 2, errors: 2 });
-    expect(reported).toHaveLength(2);
-    for (const e of reported)
-      expect(e).toMatchObject({
-        code: 'INVALID_STATE',
-        details: expect.objectContaining({ reason: 'not_configured' }),
+      // The chain now runs a two-level service ladder, without the quality station and without `high`.
+      type Limits = Record<string, { acknowledge: number; resolve: number }>;
+      const drop = (limits: Limits): Limits => Object.fromEntries(Object.entries(limits).filter(([s]) => s !== 'high'));
+      const service = TIANTIAN.ladders['service']!.slice(0, 2).map((l) => ({
+        ...l,
+        timeLimits: drop(l.timeLimits),
+        ...(l.serviceLevels ? { serviceLevels: { priority: drop(l.serviceLevels['priority']!) } } : {}),
+      }));
+      const later = createClientele({
+        store,
+        clock,
+        modules: [
+          complaints({
+            ...TIANTIAN,
+            severities: ['low', 'medium'],
+            ladders: { service },
+            routes: {},
+            verifierRoles: {},
+          }),
+        ],
       });
-  });
+      await later.migrate();
+
+      expect(await later.complaints.get(climbed.id, SYSTEM)).toMatchObject({
+        level: 4,
+        levelId: 'level-4',
+        levelName: 'Level 4 (no longer configured)',
+      });
+      expect(await later.complaints.get(repair.id, SYSTEM)).toMatchObject({
+        levelName: 'Level 1 (no longer configured)',
+      });
+      const refusals = [
+        await attempt(() => later.complaints.acknowledge({ caseId: climbed.id }, GM)),
+        await attempt(() => later.complaints.acknowledge({ caseId: repair.id }, GM)),
+        await attempt(() => later.complaints.escalate({ caseId: high.id, note: 'Up.' }, GM)),
+      ];
+      expect(refusals).toEqual([
+        {
+          error: expect.objectContaining({
+            code: 'INVALID_STATE',
+            details: expect.objectContaining({ reason: 'not_configured', level: 4 }),
+          }),
+        },
+        {
+          error: expect.objectContaining({
+            code: 'INVALID_STATE',
+            details: expect.objectContaining({ reason: 'not_configured', ladder: 'quality' }),
+          }),
+        },
+        {
+          error: expect.objectContaining({
+            code: 'INVALID_STATE',
+            details: expect.objectContaining({ reason: 'not_configured', severity: 'high' }),
+          }),
+        },
+      ]);
+      // What falls due meanwhile: the case above the new top is marked overdue (both its clocks); the others are
+      // reported, typed.
+      const reported: unknown[] = [];
+      const withReports = createClientele({
+        store,
+        clock,
+        modules: [
+          complaints({
+            ...TIANTIAN,
+            severities: ['low', 'medium'],
+            ladders: { service },
+            routes: {},
+            verifierRoles: {},
+          }),
+        ],
+        onListenerError: (e) => void reported.push(e),
+      });
+      clock.advance(60 * 86_400_000);
+      const counts = (await withReports.runDue())['complaints']!;
+      expect(counts).toMatchObject({ overdue: 2, errors: 2 });
+      expect(reported).toHaveLength(2);
+      for (const e of reported)
+        expect(e).toMatchObject({
+          code: 'INVALID_STATE',
+          details: expect.objectContaining({ reason: 'not_configured' }),
+        });
+    },
+  );
 });

@@ -97,53 +97,56 @@ describe.each(STORE_KINDS)('archive, causes and corrective actions on $name', (k
     ]);
   });
 
-  it('escalates an overdue corrective action up the ladder, and has it verified by someone other than its owner', async () => {
-    const { crm, clock, customerId } = await openWorld(await kind.open());
-    const closed = await settle(crm, customerId, 'S01', 'fresh-food', 'stale-goods', 2000, 'MILK-1L');
-    const action = await crm.complaints.actions.create(
-      {
-        caseId: closed.id,
-        description: 'Check the dairy fridge temperature every two hours',
-        ownerStaffId: 'E-CLERK',
-        dueInMinutes: 240,
-      },
-      MANAGER,
-    );
-    expect(action).toMatchObject({
-      storeId: 'S01',
-      cause: 'stale-goods',
-      level: 1,
-      status: 'open',
-      dueAt: at(0, '14:00'),
-    });
+  it(
+    'escalates an overdue corrective action up the ladder, and has it verified by someone other than its ' + 'owner',
+    async () => {
+      const { crm, clock, customerId } = await openWorld(await kind.open());
+      const closed = await settle(crm, customerId, 'S01', 'fresh-food', 'stale-goods', 2000, 'MILK-1L');
+      const action = await crm.complaints.actions.create(
+        {
+          caseId: closed.id,
+          description: 'Check the dairy fridge temperature every two hours',
+          ownerStaffId: 'E-CLERK',
+          dueInMinutes: 240,
+        },
+        MANAGER,
+      );
+      expect(action).toMatchObject({
+        storeId: 'S01',
+        cause: 'stale-goods',
+        level: 1,
+        status: 'open',
+        dueAt: at(0, '14:00'),
+      });
 
-    clock.set(at(0, '15:00'));
-    expect((await crm.runDue())['complaints']).toMatchObject({ actionsEscalated: 1 });
-    expect(await crm.complaints.actions.get(action.id, SYSTEM)).toMatchObject({
-      level: 2,
-      escalations: 1,
-      pendingDueAt: at(0, '18:00'),
-    });
-    // A long weekend later it has climbed once per grace period, up to the top, and is marked overdue there.
-    clock.set(at(14, '12:00'));
-    const counts = (await crm.runDue())['complaints']!;
-    expect(counts).toMatchObject({ actionsEscalated: 3, actionsOverdue: 1 });
-    expect(await crm.complaints.actions.get(action.id, SYSTEM)).toMatchObject({
-      level: 5,
-      overdue: true,
-      pendingDueAt: null,
-    });
+      clock.set(at(0, '15:00'));
+      expect((await crm.runDue())['complaints']).toMatchObject({ actionsEscalated: 1 });
+      expect(await crm.complaints.actions.get(action.id, SYSTEM)).toMatchObject({
+        level: 2,
+        escalations: 1,
+        pendingDueAt: at(0, '18:00'),
+      });
+      // A long weekend later it has climbed once per grace period, up to the top, and is marked overdue there.
+      clock.set(at(14, '12:00'));
+      const counts = (await crm.runDue())['complaints']!;
+      expect(counts).toMatchObject({ actionsEscalated: 3, actionsOverdue: 1 });
+      expect(await crm.complaints.actions.get(action.id, SYSTEM)).toMatchObject({
+        level: 5,
+        overdue: true,
+        pendingDueAt: null,
+      });
 
-    await crm.complaints.actions.complete({ actionId: action.id, note: 'Thermometer log in place.' }, CLERK);
-    expect(
-      await crm.complaints.actions.verify({ actionId: action.id }, { actor: { staffId: 'E-CLERK' } }).catch((e) => e),
-    ).toMatchObject({ code: 'PERMISSION_DENIED' });
-    expect(await crm.complaints.actions.verify({ actionId: action.id }, MANAGER)).toMatchObject({
-      status: 'verified',
-      verifiedBy: 'E-MANAGER',
-    });
-    expect((await crm.complaints.actions.list({ caseId: closed.id }, SYSTEM)).items).toHaveLength(1);
-  });
+      await crm.complaints.actions.complete({ actionId: action.id, note: 'Thermometer log in place.' }, CLERK);
+      expect(
+        await crm.complaints.actions.verify({ actionId: action.id }, { actor: { staffId: 'E-CLERK' } }).catch((e) => e),
+      ).toMatchObject({ code: 'PERMISSION_DENIED' });
+      expect(await crm.complaints.actions.verify({ actionId: action.id }, MANAGER)).toMatchObject({
+        status: 'verified',
+        verifiedBy: 'E-MANAGER',
+      });
+      expect((await crm.complaints.actions.list({ caseId: closed.id }, SYSTEM)).items).toHaveLength(1);
+    },
+  );
 
   it('stands the clocks still while the case waits on the customer, and reopens within the window', async () => {
     const { crm, clock, customerId } = await openWorld(await kind.open());

@@ -8,7 +8,10 @@ import { STORE_KINDS } from '../../../tests/support/stores.js';
 import { expectReadsAudited, expectReadsGuarded, type ReadCase } from '../../../tests/support/read-checks.js';
 import { CLERK, MANAGER, at, openWorld, type World } from './support/world.js';
 
-/** A case settled at the counter for the member (which invites her to the after-case survey), a corrective action, and every complaints query on them. */
+/**
+ * A case settled at the counter for the member (which invites her to the after-case survey), a corrective action, and
+ * every complaints query on them.
+ */
 async function caseFile(world: World & { customerId: string }): Promise<Record<string, ReadCase>> {
   const { crm, customerId } = world;
   const settled = await crm.complaints.settleAtCounter(
@@ -54,21 +57,24 @@ async function caseFile(world: World & { customerId: string }): Promise<Record<s
 describe.each(STORE_KINDS)('reads of cases on $name', (kind) => {
   afterAll(() => kind.cleanup());
 
-  it('refuses every complaints query to a reader without its read permission (audited) and answers one with it', async () => {
-    const world = await openWorld(await kind.open());
-    const cases = await caseFile(world);
-    await expectReadsGuarded(world.crm, 'complaints.', cases);
-    // A counter clerk handles cases without being given the archive.
-    await expect(world.crm.complaints.list({ customerId: world.customerId }, CLERK)).rejects.toMatchObject({
-      code: 'PERMISSION_DENIED',
-    });
-    // Reports of totals and the configuration take no reader.
-    expect(
-      (await world.crm.complaints.reports.causes({ from: at(0, '00:00'), to: at(1, '00:00') })).rows,
-    ).toMatchObject([{ cause: 'stale-goods', cases: 1 }]);
-    expect(world.crm.complaints.surveys.questionnaires().map((q) => q.id)).toContain('after-case');
-    await world.crm.close();
-  });
+  it(
+    'refuses every complaints query to a reader without its read permission (audited) and answers one with ' + 'it',
+    async () => {
+      const world = await openWorld(await kind.open());
+      const cases = await caseFile(world);
+      await expectReadsGuarded(world.crm, 'complaints.', cases);
+      // A counter clerk handles cases without being given the archive.
+      await expect(world.crm.complaints.list({ customerId: world.customerId }, CLERK)).rejects.toMatchObject({
+        code: 'PERMISSION_DENIED',
+      });
+      // Reports of totals and the configuration take no reader.
+      expect(
+        (await world.crm.complaints.reports.causes({ from: at(0, '00:00'), to: at(1, '00:00') })).rows,
+      ).toMatchObject([{ cause: 'stale-goods', cases: 1 }]);
+      expect(world.crm.complaints.surveys.questionnaires().map((q) => q.id)).toContain('after-case');
+      await world.crm.close();
+    },
+  );
 
   it('with auditReads, records each read of a case naming its customer; without it, records none', async () => {
     for (const auditReads of [true, false]) {

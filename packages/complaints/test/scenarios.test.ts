@@ -100,74 +100,77 @@ describe.each(STORE_KINDS)('complaint scenarios on $name', (kind) => {
     );
   });
 
-  it('sends an 800-yuan claim straight to the level that may approve it, and records the request and the approval', async () => {
-    const { crm, customerId } = await openWorld(await kind.open());
-    const escalations: unknown[] = [];
-    crm.events.on('complaint.escalated', (e) => void escalations.push(e));
-    let c = await crm.complaints.open(
-      {
-        kind: 'complaint',
-        channel: 'counter',
-        storeId: 'S01',
-        customerId,
-        category: 'appliances',
-        severity: 'medium',
-        description: 'The rice cooker burnt the kitchen counter; asks 800 yuan for the damage.',
-      },
-      CLERK,
-    );
-    await crm.complaints.acknowledge({ caseId: c.id }, CLERK);
-    await crm.complaints.investigate({ caseId: c.id, note: 'Photos of the damage taken.' }, CLERK);
-    c = await crm.complaints.propose({ caseId: c.id, remedies: [{ type: 'compensation', amount: 80000 }] }, CLERK);
+  it(
+    'sends an 800-yuan claim straight to the level that may approve it, and records the request and the ' + 'approval',
+    async () => {
+      const { crm, customerId } = await openWorld(await kind.open());
+      const escalations: unknown[] = [];
+      crm.events.on('complaint.escalated', (e) => void escalations.push(e));
+      let c = await crm.complaints.open(
+        {
+          kind: 'complaint',
+          channel: 'counter',
+          storeId: 'S01',
+          customerId,
+          category: 'appliances',
+          severity: 'medium',
+          description: 'The rice cooker burnt the kitchen counter; asks 800 yuan for the damage.',
+        },
+        CLERK,
+      );
+      await crm.complaints.acknowledge({ caseId: c.id }, CLERK);
+      await crm.complaints.investigate({ caseId: c.id, note: 'Photos of the damage taken.' }, CLERK);
+      c = await crm.complaints.propose({ caseId: c.id, remedies: [{ type: 'compensation', amount: 80000 }] }, CLERK);
 
-    // The clerk may settle 50 yuan, the store manager 500: customer relations (level 3) may approve 800.
-    expect(c).toMatchObject({ status: 'proposed', level: 3, levelId: 'customer-relations', escalations: 1 });
-    expect(c.remedies).toEqual([
-      expect.objectContaining({ status: 'awaiting-approval', value: 80000, approvalLevel: 3, requestedLevel: 1 }),
-    ]);
-    expect(escalations).toEqual([{ caseId: c.id, fromLevel: 1, toLevel: 3, reason: 'authority', storeId: 'S01' }]);
+      // The clerk may settle 50 yuan, the store manager 500: customer relations (level 3) may approve 800.
+      expect(c).toMatchObject({ status: 'proposed', level: 3, levelId: 'customer-relations', escalations: 1 });
+      expect(c.remedies).toEqual([
+        expect.objectContaining({ status: 'awaiting-approval', value: 80000, approvalLevel: 3, requestedLevel: 1 }),
+      ]);
+      expect(escalations).toEqual([{ caseId: c.id, fromLevel: 1, toLevel: 3, reason: 'authority', storeId: 'S01' }]);
 
-    // The counter no longer holds it, and the store manager's authority does not reach 800 yuan.
-    expect(await refusal(crm.complaints.answer({ caseId: c.id, accepted: true }, CLERK))).toMatchObject({
-      code: 'PERMISSION_DENIED',
-    });
-    const before = await snapshot(crm);
-    expect(await refusal(crm.complaints.approve({ caseId: c.id }, MANAGER))).toMatchObject({
-      code: 'AUTHORITY_EXCEEDED',
-      details: { amount: 80000, limit: 50000 },
-    });
-    const { audit_log: auditAfter, ...after } = await snapshot(crm);
-    const { audit_log: auditBefore, ...rest } = before;
-    expect(after).toEqual(rest);
-    expect(JSON.parse(auditAfter!).length).toBe(JSON.parse(auditBefore!).length + 1);
+      // The counter no longer holds it, and the store manager's authority does not reach 800 yuan.
+      expect(await refusal(crm.complaints.answer({ caseId: c.id, accepted: true }, CLERK))).toMatchObject({
+        code: 'PERMISSION_DENIED',
+      });
+      const before = await snapshot(crm);
+      expect(await refusal(crm.complaints.approve({ caseId: c.id }, MANAGER))).toMatchObject({
+        code: 'AUTHORITY_EXCEEDED',
+        details: { amount: 80000, limit: 50000 },
+      });
+      const { audit_log: auditAfter, ...after } = await snapshot(crm);
+      const { audit_log: auditBefore, ...rest } = before;
+      expect(after).toEqual(rest);
+      expect(JSON.parse(auditAfter!).length).toBe(JSON.parse(auditBefore!).length + 1);
 
-    await crm.complaints.acknowledge({ caseId: c.id }, RELATIONS);
-    c = await crm.complaints.approve({ caseId: c.id, note: 'Damage confirmed on site.' }, RELATIONS);
-    expect(c.remedies[0]).toMatchObject({ status: 'approved', approvedBy: 'E-RELATIONS' });
-    await crm.complaints.answer({ caseId: c.id, accepted: true }, RELATIONS);
-    c = await crm.complaints.execute({ caseId: c.id }, RELATIONS);
-    c = await crm.complaints.verify({ caseId: c.id }, RELATIONS);
-    c = await crm.complaints.close(
-      { caseId: c.id, rootCause: 'faulty-product', resolution: 'Compensated 800 yuan.' },
-      RELATIONS,
-    );
-    expect(c).toMatchObject({ status: 'closed', level: 3, remedyCost: 80000 });
-    const actions = (await crm.complaints.history(c.id, SYSTEM)).map((h) => h.action);
-    expect(actions).toEqual([
-      'open',
-      'acknowledge',
-      'investigate',
-      'propose',
-      'request-approval',
-      'escalate',
-      'acknowledge',
-      'approve',
-      'accept',
-      'execute',
-      'verify',
-      'close',
-    ]);
-  });
+      await crm.complaints.acknowledge({ caseId: c.id }, RELATIONS);
+      c = await crm.complaints.approve({ caseId: c.id, note: 'Damage confirmed on site.' }, RELATIONS);
+      expect(c.remedies[0]).toMatchObject({ status: 'approved', approvedBy: 'E-RELATIONS' });
+      await crm.complaints.answer({ caseId: c.id, accepted: true }, RELATIONS);
+      c = await crm.complaints.execute({ caseId: c.id }, RELATIONS);
+      c = await crm.complaints.verify({ caseId: c.id }, RELATIONS);
+      c = await crm.complaints.close(
+        { caseId: c.id, rootCause: 'faulty-product', resolution: 'Compensated 800 yuan.' },
+        RELATIONS,
+      );
+      expect(c).toMatchObject({ status: 'closed', level: 3, remedyCost: 80000 });
+      const actions = (await crm.complaints.history(c.id, SYSTEM)).map((h) => h.action);
+      expect(actions).toEqual([
+        'open',
+        'acknowledge',
+        'investigate',
+        'propose',
+        'request-approval',
+        'escalate',
+        'acknowledge',
+        'approve',
+        'accept',
+        'execute',
+        'verify',
+        'close',
+      ]);
+    },
+  );
 
   it('escalates an ignored case across a weekend with runDue, and a restart loses none', async () => {
     const store = await kind.open();

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   addBusinessMinutes,
   isOpen,
   localDate,
   localDateTime,
+  openIntervals,
   type BusinessCalendar,
 } from '../src/model/business-calendar.js';
 
@@ -49,6 +51,108 @@ describe('business calendar', () => {
     );
     expect(() => addBusinessMinutes({ timeZone: 'UTC', openingHours: {}, holidays: [] }, new Date(), 1)).toThrow(
       RangeError,
+    );
+  });
+});
+
+const ZONES = Intl.supportedValuesOf('timeZone');
+const WEEKDAY_KEYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const formats = new Map<string, Intl.DateTimeFormat>();
+/** The wall clock at `at` in `zone` as `Intl.DateTimeFormat` shows it. */
+function intlWallClock(at: Date, zone: string): { date: string; time: string; weekday: string } {
+  let f = formats.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    formats.set(zone, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, x.value]));
+  return {
+    date: `${p['year']}-${p['month']}-${p['day']}`,
+    time: `${p['hour']}:${p['minute']}`,
+    weekday: p['weekday']!.toLowerCase(),
+  };
+}
+
+const hhmm = fc
+  .tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }))
+  .map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
+const calendarArb: fc.Arbitrary<BusinessCalendar> = fc
+  .record({
+    timeZone: fc.constantFrom(...ZONES),
+    days: fc.array(
+      fc.array(
+        fc.tuple(hhmm, fc.oneof(hhmm, fc.constant('24:00'))).filter(([a, b]) => a < b),
+        { maxLength: 3 },
+      ),
+      { minLength: 7, maxLength: 7 },
+    ),
+    holidays: fc.array(
+      fc.integer({ min: Date.UTC(2026, 0, 1) / 86_400_000, max: Date.UTC(2027, 0, 31) / 86_400_000 }),
+      {
+        maxLength: 20,
+      },
+    ),
+  })
+  .map(({ timeZone, days, holidays }) => ({
+    timeZone,
+    openingHours: Object.fromEntries(WEEKDAY_KEYS.map((d, i) => [d, days[i]!])),
+    holidays: holidays.map((d) => new Date(d * 86_400_000).toISOString().slice(0, 10)),
+  }));
+// From 1973: `tzOffset` reads Africa/Monrovia's -00:44:30 (until 1972) as +00:44:30.
+const anyInstant = fc.integer({ min: Date.UTC(1973, 0, 1), max: Date.UTC(2100, 0, 1) }).map((t) => new Date(t));
+
+describe('business calendar against Intl.DateTimeFormat', () => {
+  it('reads local dates and times as Intl.DateTimeFormat does, in every zone', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...ZONES), anyInstant, (zone, at) => {
+        const seen = intlWallClock(at, zone);
+        expect({ zone, at, local: localDateTime(at, zone) }).toEqual({ zone, at, local: `${seen.date} ${seen.time}` });
+        expect(localDate(at, zone)).toBe(seen.date);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('is open exactly when the wall clock Intl.DateTimeFormat shows is inside an opening interval of a working day', () => {
+    const instant = fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 31) }).map((t) => new Date(t));
+    fc.assert(
+      fc.property(calendarArb, instant, (calendar, at) => {
+        const seen = intlWallClock(at, calendar.timeZone);
+        const intervals = calendar.openingHours[seen.weekday as (typeof WEEKDAY_KEYS)[number]] ?? [];
+        const open =
+          !calendar.holidays.includes(seen.date) && intervals.some(([a, b]) => seen.time >= a && seen.time < b);
+        expect(isOpen(calendar, at)).toBe(open);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('opens only when the store is open, in order, from the instant asked', () => {
+    fc.assert(
+      fc.property(calendarArb, fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 1) }), (calendar, t) => {
+        const from = new Date(t);
+        let last = t;
+        for (const { start, end } of openIntervals(calendar, from, 14)) {
+          expect(start.getTime()).toBeGreaterThanOrEqual(last);
+          expect(end.getTime()).toBeGreaterThan(start.getTime());
+          for (const probe of [start.getTime(), Math.floor((start.getTime() + end.getTime()) / 2), end.getTime() - 1])
+            expect({ at: new Date(probe), open: isOpen(calendar, new Date(probe)) }).toEqual({
+              at: new Date(probe),
+              open: true,
+            });
+          last = end.getTime();
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -48,13 +48,17 @@ describe('a phone in free text', () => {
     expect(mobile.find(`text ${text} text`)).toEqual([]);
   });
 
-  it('is found from any stored form: with the country code stored, the bare number is found, and the other way round', () => {
-    expect(personalValueMatcher(['+8613987654321']).mentions('139 8765 4321')).toBe(true);
-    expect(personalValueMatcher(['008613987654321']).mentions('(139) 8765-4321')).toBe(true);
-    expect(nationalDigits('+86 139 8765 4321')).toBe('13987654321');
-    expect(nationalDigits('8613987654321')).toBe('13987654321');
-    expect(nationalDigits('13987654321')).toBe('13987654321');
-  });
+  it(
+    'is found from any stored form: with the country code stored, the bare number is found, and the other ' +
+      'way round',
+    () => {
+      expect(personalValueMatcher(['+8613987654321']).mentions('139 8765 4321')).toBe(true);
+      expect(personalValueMatcher(['008613987654321']).mentions('(139) 8765-4321')).toBe(true);
+      expect(nationalDigits('+86 139 8765 4321')).toBe('13987654321');
+      expect(nationalDigits('8613987654321')).toBe('13987654321');
+      expect(nationalDigits('13987654321')).toBe('13987654321');
+    },
+  );
 
   it('finds a landline with or without its trunk 0 after the country code', () => {
     const landline = personalValueMatcher(['02162345678']);

@@ -218,7 +218,10 @@ export interface ReturnPreview {
   shortfall: number;
   /** Points spent on the sale that come back. */
   restore: number;
-  /** Each voucher that paid for the sale: `restore` (it comes back), `expire` (it would, but its time is over) or `none`, and what it keeps back of the refund. */
+  /**
+   * Each voucher that paid for the sale: `restore` (it comes back), `expire` (it would, but its time is over) or
+   * `none`, and what it keeps back of the refund.
+   */
   vouchers: Array<{
     voucherId: string;
     templateId: string;

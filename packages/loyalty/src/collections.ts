@@ -296,7 +296,9 @@ export const vouchersCollection = defineCollection({
     customerId: nullable(field.string()),
     /** `active`, `held`, `redeemed`, `expired` or `cancelled`. */
     status: field.string(),
-    /** The terms copied from the template at issue (value, minimum spend, categories, stores, stacking, return rule). */
+    /**
+     * The terms copied from the template at issue (value, minimum spend, categories, stores, stacking, return rule).
+     */
     terms: field.json<JsonValue>(),
     /** Most the voucher can take off a sale (the face value, or a percentage voucher's maximum). */
     faceValue: field.integer(),

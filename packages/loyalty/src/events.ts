@@ -24,7 +24,10 @@ export type LoyaltyEvents = {
   'points.held': { holdId: string; customerId: string; points: number; expiresAt: string };
   /** A hold ended without being spent. */
   'points.hold-released': { holdId: string; customerId: string; points: number; reason: 'cancelled' | 'expired' };
-  /** A return or void took back points its lines earned. `shortfall` points could not be taken (spent); `refundDeduction` is their value when the program charges it against the refund. */
+  /**
+   * A return or void took back points its lines earned. `shortfall` points could not be taken (spent);
+   * `refundDeduction` is their value when the program charges it against the refund.
+   */
   'points.clawed-back': {
     customerId: string;
     entryId: string | null;

@@ -7,6 +7,7 @@
  */
 import { mustGet, InvalidStateError, codeSchema, idSchema, invalid, type RowOf } from '@clientele/core/module';
 import { z } from 'zod';
+import { addMinutes } from 'date-fns';
 import { holdsCollection } from './collections.js';
 import { activeMember, storeTimeZone } from './member-context.js';
 import { valueOfPoints } from './points-math.js';
@@ -85,7 +86,7 @@ export function createHolds(runtime: LoyaltyRuntime) {
         storeId: input.storeId,
         terminalId: input.terminalId,
         createdAt: ctx.now,
-        expiresAt: new Date(ctx.now.getTime() + (input.minutes ?? cfg.redemption.holdMinutes) * 60_000),
+        expiresAt: addMinutes(ctx.now, input.minutes ?? cfg.redemption.holdMinutes),
         closedAt: null,
         purchaseId: null,
         entryId: null,

@@ -91,7 +91,10 @@ export const loyaltyMigrations: readonly Migration[] = [
 ];
 
 const METHOD = /^[a-z][a-z0-9-]{0,31}$/;
-/** The permission of reads of members' points (vouchers and cards have their own: `loyalty.vouchers.read`, `loyalty.stored-value.read`). */
+/**
+ * The permission of reads of members' points (vouchers and cards have their own: `loyalty.vouchers.read`,
+ * `loyalty.stored-value.read`).
+ */
 const READ = 'loyalty.read';
 
 /** The module's in-transaction handlers and refund steps, in the order they run. */

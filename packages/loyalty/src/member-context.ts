@@ -59,7 +59,10 @@ export async function storeTimeZone(
   return (await storeCalendar(session, storeId, path)).timeZone;
 }
 
-/** Loads an active customer, not following merges (points belong to the record they were earned on); NOT_FOUND or INVALID_STATE with `path` otherwise. */
+/**
+ * Loads an active customer, not following merges (points belong to the record they were earned on); NOT_FOUND or
+ * INVALID_STATE with `path` otherwise.
+ */
 export function activeMember(
   session: StoreSession,
   customerId: string,

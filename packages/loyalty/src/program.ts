@@ -173,7 +173,10 @@ export function programSchema(registry: KindRegistry = createRegistry()) {
       tiers: tiersSchema.optional(),
       returns: z
         .object({
-          /** When a return claws back points already spent: let the balance go negative (it blocks redemption), or charge the shortfall against the refund. */
+          /**
+           * When a return claws back points already spent: let the balance go negative (it blocks redemption), or
+           * charge the shortfall against the refund.
+           */
           shortfall: z.enum(['negative-balance', 'deduct-from-refund']).default('negative-balance'),
         })
         .strict()

@@ -88,7 +88,9 @@ export class LineTrace {
   readonly base: number;
   /** Why the line earns nothing (`excluded: category tobacco`), or null. */
   readonly excluded: string | null;
-  /** Line points before caps (per-line rounding), or null when the program rounds per basket or the line is excluded. */
+  /**
+   * Line points before caps (per-line rounding), or null when the program rounds per basket or the line is excluded.
+   */
   readonly points: number | null;
   readonly #ev: Evaluation;
   #earned: LineAward[] | null = null;
@@ -300,7 +302,10 @@ function sumDivide(nums: readonly number[], _all: null, scale: number, den: numb
   return Number(q) + mulDiv(Number(big - q * d), 1, den, mode);
 }
 
-/** Splits `amount` over lines in proportion to their base (largest remainder; ties by line content, so order never matters). */
+/**
+ * Splits `amount` over lines in proportion to their base (largest remainder; ties by line content, so order never
+ * matters).
+ */
 function allocate(amount: number, lines: readonly PricedLine[], eligible: readonly number[]): number[] {
   const total = BigInt(eligible.reduce((s, i) => s + lines[i]!.base, 0));
   const shares: number[] = [];
@@ -954,7 +959,10 @@ export function quote(program: CompiledProgram, basket: Basket, context: QuoteCo
   return evaluateProgram(program, priced.lines, priced.vouchers, facts, priced.sources);
 }
 
-/** The quote as text for a receipt or a member: each line, each rule beyond the line rates, each rule that did not apply, the total. */
+/**
+ * The quote as text for a receipt or a member: each line, each rule beyond the line rates, each rule that did not
+ * apply, the total.
+ */
 export function explainQuote(q: Quote, money: (minor: number) => string): string[] {
   const out = q.lines.map((l) => l.text);
   for (const r of q.rules) if (r.matched && (r.stage !== 'line' || r.limits.length)) out.push(r.text);

@@ -12,7 +12,10 @@ import type { PricedLine } from './basket.js';
 import type { CompileEnv } from './conditions.js';
 import { factorSchema, type QuoteFacts } from './quote-context.js';
 
-/** A line as line rules see it: priced, with its base amount (net or gross, less vouchers when the program deducts them). */
+/**
+ * A line as line rules see it: priced, with its base amount (net or gross, less vouchers when the program deducts
+ * them).
+ */
 export type RuleLine = PricedLine;
 
 /** A compiled line rule: points of a line are `numerator(line) / denominator`. */
@@ -122,7 +125,8 @@ export const BUILT_IN_RULE_KINDS: readonly RuleKind[] = [
     code: 'multiplier',
     stage: 'multiplier',
     description:
-      'Multiplies the line points of the lines it matches by `factor` (x2 weekend, x1.5 gold); `appliesTo` limits it to some line rules.',
+      'Multiplies the line points of the lines it matches by `factor` (x2 weekend, x1.5 gold); `appliesTo` ' +
+      'limits it to some line rules.',
     args: z.object({ factor: factorSchema, appliesTo: z.array(z.string().min(1).max(64)).min(1).optional() }),
     compile({ factor, appliesTo }) {
       return { stage: 'multiplier', factor: Math.round(factor * 100), appliesTo: appliesTo ?? null };

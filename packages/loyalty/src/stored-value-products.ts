@@ -6,6 +6,8 @@
  */
 import { codeSchema, luhnCheckDigit, minorUnitsSchema, randomBytes, shortTextSchema } from '@clientele/core/module';
 import { z } from 'zod';
+import { utc } from '@date-fns/utc';
+import { addMonths } from 'date-fns';
 
 const positiveMinor = minorUnitsSchema.refine((n) => n > 0, 'must be more than 0');
 
@@ -14,7 +16,10 @@ export const cardProductSchema = z
   .object({
     id: codeSchema,
     name: shortTextSchema,
-    /** `anonymous`: a bearer card, sold to anyone, never recoverable; `named`: belongs to a customer, replaced when lost. */
+    /**
+     * `anonymous`: a bearer card, sold to anyone, never recoverable; `named`: belongs to a customer, replaced when
+     * lost.
+     */
     kind: z.enum(['anonymous', 'named']),
     /** Leading digits of card numbers (2 to 6). */
     prefix: z
@@ -42,11 +47,17 @@ export const cardProductSchema = z
       .default({ allowed: true, min: 1, bonuses: [] }),
     /** Stores that take the card (omit: every store of the chain). Cards pay only inside the chain. */
     stores: z.array(codeSchema).min(1).max(1000).optional(),
-    /** `required`: every spend needs the PIN (through an authorisation); `optional`: when the card has one; `none`: no PIN. */
+    /**
+     * `required`: every spend needs the PIN (through an authorisation); `optional`: when the card has one; `none`: no
+     * PIN.
+     */
     pin: z.enum(['none', 'optional', 'required']).default('none'),
     /** Months a card stays usable after it is sold (omit: never expires). */
     validityMonths: z.number().int().min(1).max(600).optional(),
-    /** Whether the liability report may count balances as breakage: of expired cards, of cards unused for `dormantMonths`. */
+    /**
+     * Whether the liability report may count balances as breakage: of expired cards, of cards unused for
+     * `dormantMonths`.
+     */
     breakage: z
       .object({ onExpiry: z.boolean().default(false), dormantMonths: z.number().int().min(1).max(600).optional() })
       .strict()
@@ -137,13 +148,8 @@ export function generateCardNumber(prefix: string, random: (count: number) => Ui
 /** When a card sold at `at` expires: `months` calendar months later (the same day, or the month's last). */
 export function cardExpiry(at: Date, months: number | undefined): Date | null {
   if (months === undefined) return null;
-  const d = new Date(at.getTime());
-  const day = d.getUTCDate();
-  d.setUTCDate(1);
-  d.setUTCMonth(d.getUTCMonth() + months);
-  const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
-  d.setUTCDate(Math.min(day, last));
-  return d;
+  // Counted on the UTC calendar, so the host's own time zone cannot move the day.
+  return new Date(addMonths(at, months, { in: utc }).getTime());
 }
 
 /** How a card's balance at a date counts in the liability report. */

@@ -38,6 +38,7 @@ import {
   type StoreSession,
 } from '@clientele/core/module';
 import { z } from 'zod';
+import { addMinutes } from 'date-fns';
 import {
   storedValueCardsCollection,
   storedValueEntriesCollection,
@@ -584,7 +585,8 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
         throw invalid(
           ['kind'],
           'kind_change',
-          `product ${input.id} sells ${(existing.config as unknown as CardProduct).kind} cards; define a new product instead`,
+          `product ${input.id} sells ${(existing.config as unknown as CardProduct).kind} cards; define a new ` +
+            `product instead`,
         );
       const config = input as unknown as JsonValue;
       const row = existing
@@ -705,7 +707,10 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     },
   });
 
-  /** Sells and activates a card; a PIN is hashed first, with a salt derived from the idempotency key so a retry hashes alike. */
+  /**
+   * Sells and activates a card; a PIN is hashed first, with a salt derived from the idempotency key so a retry hashes
+   * alike.
+   */
   async function sell(input: SellCardInput, options: CommandOptions): Promise<StoredValueCard> {
     const q = parseInput(sellSchema, input);
     const { pin, ...rest } = q;
@@ -891,7 +896,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
       storeId: input.storeId,
       terminalId: input.terminalId,
       createdAt: ctx.now,
-      expiresAt: new Date(ctx.now.getTime() + minutes * 60_000),
+      expiresAt: addMinutes(ctx.now, minutes),
       closedAt: null,
       purchaseId: null,
       refType: null,
@@ -976,7 +981,9 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     },
   });
 
-  /** Spends from a card at once, for something other than a sale recorded through `purchases.record` (an e-shop order). */
+  /**
+   * Spends from a card at once, for something other than a sale recorded through `purchases.record` (an e-shop order).
+   */
   async function spend(input: SpendInput, options: CommandOptions): Promise<CardPaymentResult> {
     const { pin, ...rest } = parseInput(spendSchema, input);
     const stamp = await checkPin(rest.cardNumber, pin, options);
@@ -1135,7 +1142,9 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     },
   });
 
-  /** Gives back up to what a payment captured (never more, also under racing refunds), to the card or its replacement. */
+  /**
+   * Gives back up to what a payment captured (never more, also under racing refunds), to the card or its replacement.
+   */
   async function refundInto(
     ctx: LoyaltyContext,
     payment: CardPayment,
@@ -1287,7 +1296,8 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
       throw cardRefusal(
         'state',
         'anonymous_card',
-        `card ${card.number} is anonymous: its balance belongs to whoever holds it and cannot be moved to another card; only named cards are recovered`,
+        `card ${card.number} is anonymous: its balance belongs to whoever holds it and cannot be moved to ` +
+          `another card; only named cards are recovered`,
         path,
       );
     }

@@ -5,7 +5,7 @@
  */
 import { codeSchema } from '@clientele/core/module';
 import { z } from 'zod';
-import { monthKeyAfter, startOfLocalDate, localTime, addDaysToDate } from './local-time.js';
+import { monthKeyAfter, startOfLocalDate, localTime, addDaysToDate, addMonthsToDate } from './local-time.js';
 
 const monthDay = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'review dates are MM-DD');
 
@@ -87,25 +87,13 @@ export function windowMonths(tiers: TiersConfig, date: string): { from: string; 
 export function nextReview(tiers: TiersConfig, at: Date, timeZone: string): Date {
   const today = localTime(at, timeZone).date;
   if (tiers.review.kind === 'anniversary') {
-    const [y, m, d] = today.split('-').map(Number) as [number, number, number];
-    const t = new Date(Date.UTC(y, m - 1 + tiers.review.months, 1));
-    // Clamp to the month's last day (a change on 31 January reviews on the last day of the month).
-    const last = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 0)).getUTCDate();
-    const day = Math.min(d, last);
-    return startOfLocalDate(
-      `${t.getUTCFullYear()}-${String(t.getUTCMonth() + 1).padStart(2, '0')}-${String(day).padStart(2, '0')}`,
-      timeZone,
-    );
+    // A change on 31 January reviews on the last day of the month.
+    return startOfLocalDate(addMonthsToDate(today, tiers.review.months), timeZone);
   }
   const on = tiers.review.on;
   let year = Number(today.slice(0, 4));
   if (`${year}-${on}` <= today) year += 1;
-  // 29 February in a year without it reviews on 1 March.
-  const candidate = `${year}-${on}`;
-  const valid = new Date(`${candidate}T00:00:00Z`);
-  const date =
-    Number.isNaN(valid.getTime()) || valid.toISOString().slice(0, 10) !== candidate
-      ? addDaysToDate(`${year}-${on.slice(0, 2)}-01`, Number(on.slice(3)) - 1)
-      : candidate;
+  // Counted from the first of the month, so 29 February in a year without it reviews on 1 March.
+  const date = addDaysToDate(`${year}-${on.slice(0, 2)}-01`, Number(on.slice(3)) - 1);
   return startOfLocalDate(date, timeZone);
 }

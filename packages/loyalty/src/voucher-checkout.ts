@@ -132,7 +132,8 @@ export function createVoucherCheckout(method: string) {
           'amount_mismatch',
           ['payments', item.index, 'amount'],
           { code: display, discount: check.discount },
-          `voucher ${display} takes at most ${formatMoney(check.discount, purchase.currency)} off this basket; the payment says ${formatMoney(item.amount, purchase.currency)}`,
+          `voucher ${display} takes at most ${formatMoney(check.discount, purchase.currency)} off this ` +
+            `basket; the payment says ${formatMoney(item.amount, purchase.currency)}`,
         );
       }
       const next = await moveVoucher(ctx, item.row, {

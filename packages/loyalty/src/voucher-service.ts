@@ -31,6 +31,7 @@ import {
   type Where,
 } from '@clientele/core/module';
 import { z } from 'zod';
+import { addMinutes, min } from 'date-fns';
 import {
   accountsCollection,
   voucherEntriesCollection,
@@ -577,7 +578,8 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
     });
     if (held + adding > template.perCustomer)
       throw new InvalidStateError(
-        `customer ${customerId} already holds ${held} of the ${template.perCustomer} ${template.name} vouchers one may hold`,
+        `customer ${customerId} already holds ${held} of the ${template.perCustomer} ${template.name} ` +
+          `vouchers one may hold`,
         { path, reason: 'holding_limit', held, limit: template.perCustomer },
       );
   }
@@ -843,9 +845,7 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
         );
       if (row.status !== 'active') stateRefusal(row, ['code'], ctx.now);
       const holdId = ctx.id('vhd');
-      const heldUntil = new Date(
-        Math.min(ctx.now.getTime() + (input.minutes ?? cfg.redemption.holdMinutes) * 60_000, row.validUntil.getTime()),
-      );
+      const heldUntil = min([addMinutes(ctx.now, input.minutes ?? cfg.redemption.holdMinutes), row.validUntil]);
       const next = await moveVoucher(ctx, row, {
         kind: 'held',
         status: 'held',

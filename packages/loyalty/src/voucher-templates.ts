@@ -70,7 +70,10 @@ export const voucherTemplateSchema = z
     perCustomer: z.number().int().min(1).max(1000).optional(),
     /** What a partial return that leaves the sale under `minSpend` does (see {@link RETURN_RULES}). */
     belowMinimumOnReturn: z.enum(RETURN_RULES).default('keep'),
-    /** Members may buy it with points: `points` per voucher, when they hold at least `minPoints`, at most `perDay` a day. */
+    /**
+     * Members may buy it with points: `points` per voucher, when they hold at least `minPoints`, at most `perDay` a
+     * day.
+     */
     conversion: z
       .object({
         points: z.number().int().positive().max(100_000_000),

@@ -54,45 +54,48 @@ describe.each(STORE_KINDS)('earning outside purchases on $name', (kind) => {
     expect(self).toMatchObject({ code: 'VALIDATION_FAILED', path: ['payload', 'referrerId'] });
   });
 
-  it('checks a retailer-defined event’s payload against its declared schema, and birthdays against the birth month', async () => {
-    const chain = await openLoyaltyChain(await kind.open());
-    const id = await member(chain, '王芳', { birthDate: '1990-11-20' });
-    const other = await member(chain, '李雷', { birthDate: '1990-05-04' });
-    const bad = await chain.loyalty
-      .recordActivity(
-        { customerId: id, activity: 'app-check-in', payload: { streak: 0, colour: 'red' } },
-        { ...DESK, idempotencyKey: freshKey('activity') },
-      )
-      .catch((e: unknown) => e);
-    expect(bad).toMatchObject({ code: 'VALIDATION_FAILED' });
-    expect((bad as { issues: Array<{ path: unknown[] }> }).issues.map((i) => i.path.join('.'))).toEqual([
-      'payload.streak',
-      'payload',
-    ]);
-    expect(
-      (
-        await chain.loyalty.recordActivity(
-          { customerId: id, activity: 'app-check-in', payload: { streak: 3 } },
+  it(
+    'checks a retailer-defined event’s payload against its declared schema, and birthdays against the birth ' + 'month',
+    async () => {
+      const chain = await openLoyaltyChain(await kind.open());
+      const id = await member(chain, '王芳', { birthDate: '1990-11-20' });
+      const other = await member(chain, '李雷', { birthDate: '1990-05-04' });
+      const bad = await chain.loyalty
+        .recordActivity(
+          { customerId: id, activity: 'app-check-in', payload: { streak: 0, colour: 'red' } },
           { ...DESK, idempotencyKey: freshKey('activity') },
         )
-      ).points,
-    ).toBe(5);
-    expect(
-      (
-        await chain.loyalty.recordActivity(
-          { customerId: id, activity: 'birthday' },
-          { ...DESK, idempotencyKey: freshKey('activity') },
-        )
-      ).points,
-    ).toBe(200);
-    const notYet = await chain.loyalty
-      .recordActivity({ customerId: other, activity: 'birthday' }, { ...DESK, idempotencyKey: freshKey('activity') })
-      .catch((e: unknown) => e);
-    expect(notYet).toMatchObject({ code: 'INVALID_STATE', path: ['activity'] });
-    const unknown = await chain.loyalty
-      .recordActivity({ customerId: id, activity: 'moon-landing' }, { ...DESK, idempotencyKey: freshKey('activity') })
-      .catch((e: unknown) => e);
-    expect(unknown).toMatchObject({ code: 'VALIDATION_FAILED', path: ['activity'] });
-    expect((await chain.loyalty.balance(id, SYSTEM)).available).toBe(225);
-  });
+        .catch((e: unknown) => e);
+      expect(bad).toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect((bad as { issues: Array<{ path: unknown[] }> }).issues.map((i) => i.path.join('.'))).toEqual([
+        'payload.streak',
+        'payload',
+      ]);
+      expect(
+        (
+          await chain.loyalty.recordActivity(
+            { customerId: id, activity: 'app-check-in', payload: { streak: 3 } },
+            { ...DESK, idempotencyKey: freshKey('activity') },
+          )
+        ).points,
+      ).toBe(5);
+      expect(
+        (
+          await chain.loyalty.recordActivity(
+            { customerId: id, activity: 'birthday' },
+            { ...DESK, idempotencyKey: freshKey('activity') },
+          )
+        ).points,
+      ).toBe(200);
+      const notYet = await chain.loyalty
+        .recordActivity({ customerId: other, activity: 'birthday' }, { ...DESK, idempotencyKey: freshKey('activity') })
+        .catch((e: unknown) => e);
+      expect(notYet).toMatchObject({ code: 'INVALID_STATE', path: ['activity'] });
+      const unknown = await chain.loyalty
+        .recordActivity({ customerId: id, activity: 'moon-landing' }, { ...DESK, idempotencyKey: freshKey('activity') })
+        .catch((e: unknown) => e);
+      expect(unknown).toMatchObject({ code: 'VALIDATION_FAILED', path: ['activity'] });
+      expect((await chain.loyalty.balance(id, SYSTEM)).available).toBe(225);
+    },
+  );
 });

@@ -127,64 +127,67 @@ describe.each(STORE_KINDS)('holds at the till on $name', (kind) => {
     await expectLedgerConsistent(chain.store);
   });
 
-  it('refuses a points payment whose value does not match its hold, or whose hold has lapsed, and changes nothing', async () => {
-    const chain = await openLoyaltyChain(await kind.open());
-    const id = await funded(chain);
-    const hold = await reserve(chain, id, 40);
-    const lines = [{ sku: 'SOAP', category: 'household', quantity: 1, unitPrice: 1000 }];
-    const stranger = await member(chain, '陌生人');
-    const before = await loyaltySnapshot(chain);
-    const sale = (payments: object[]) =>
-      chain.crm.purchases
+  it(
+    'refuses a points payment whose value does not match its hold, or whose hold has lapsed, and changes ' + 'nothing',
+    async () => {
+      const chain = await openLoyaltyChain(await kind.open());
+      const id = await funded(chain);
+      const hold = await reserve(chain, id, 40);
+      const lines = [{ sku: 'SOAP', category: 'household', quantity: 1, unitPrice: 1000 }];
+      const stranger = await member(chain, '陌生人');
+      const before = await loyaltySnapshot(chain);
+      const sale = (payments: object[]) =>
+        chain.crm.purchases
+          .record(
+            { storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), customerId: id, lines, payments } as never,
+            { ...CLERK, idempotencyKey: freshKey('sale') },
+          )
+          .catch((e: unknown) => e);
+      expect(
+        await sale([
+          { method: 'points', amount: 50, reference: hold.id },
+          { method: 'cash', amount: 950 },
+        ]),
+      ).toMatchObject({ code: 'VALIDATION_FAILED', path: ['payments', 0, 'reference'] });
+      expect(
+        await sale([
+          { method: 'points', amount: 40 },
+          { method: 'cash', amount: 960 },
+        ]),
+      ).toMatchObject({ code: 'VALIDATION_FAILED', path: ['payments', 0, 'reference'] });
+      const strangers = await chain.crm.purchases
         .record(
-          { storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), customerId: id, lines, payments } as never,
+          {
+            storeId: 'S01',
+            terminalId: 'T1',
+            receiptNo: nextReceipt(),
+            customerId: stranger,
+            lines,
+            payments: [
+              { method: 'points', amount: 40, reference: hold.id },
+              { method: 'cash', amount: 960 },
+            ],
+          },
           { ...CLERK, idempotencyKey: freshKey('sale') },
         )
         .catch((e: unknown) => e);
-    expect(
-      await sale([
-        { method: 'points', amount: 50, reference: hold.id },
-        { method: 'cash', amount: 950 },
-      ]),
-    ).toMatchObject({ code: 'VALIDATION_FAILED', path: ['payments', 0, 'reference'] });
-    expect(
-      await sale([
-        { method: 'points', amount: 40 },
-        { method: 'cash', amount: 960 },
-      ]),
-    ).toMatchObject({ code: 'VALIDATION_FAILED', path: ['payments', 0, 'reference'] });
-    const strangers = await chain.crm.purchases
-      .record(
-        {
-          storeId: 'S01',
-          terminalId: 'T1',
-          receiptNo: nextReceipt(),
-          customerId: stranger,
-          lines,
-          payments: [
-            { method: 'points', amount: 40, reference: hold.id },
-            { method: 'cash', amount: 960 },
-          ],
-        },
-        { ...CLERK, idempotencyKey: freshKey('sale') },
-      )
-      .catch((e: unknown) => e);
-    expect(strangers).toMatchObject({ code: 'VALIDATION_FAILED', path: ['payments', 0, 'reference'] });
-    expect(await loyaltySnapshot(chain)).toEqual(before);
+      expect(strangers).toMatchObject({ code: 'VALIDATION_FAILED', path: ['payments', 0, 'reference'] });
+      expect(await loyaltySnapshot(chain)).toEqual(before);
 
-    chain.clock.advance(16 * 60_000);
-    expect(
-      await sale([
-        { method: 'points', amount: 40, reference: hold.id },
-        { method: 'cash', amount: 960 },
-      ]),
-    ).toMatchObject({ code: 'INVALID_STATE' });
-    expect((await chain.loyalty.balance(id, SYSTEM)).held).toBe(40);
-    const due = await chain.crm.runDue();
-    expect(due['loyalty']).toMatchObject({ holdsExpired: 1 });
-    expect(await chain.loyalty.balance(id, SYSTEM)).toMatchObject({ held: 0, spendable: 110 });
-    await expectLedgerConsistent(chain.store);
-  });
+      chain.clock.advance(16 * 60_000);
+      expect(
+        await sale([
+          { method: 'points', amount: 40, reference: hold.id },
+          { method: 'cash', amount: 960 },
+        ]),
+      ).toMatchObject({ code: 'INVALID_STATE' });
+      expect((await chain.loyalty.balance(id, SYSTEM)).held).toBe(40);
+      const due = await chain.crm.runDue();
+      expect(due['loyalty']).toMatchObject({ holdsExpired: 1 });
+      expect(await chain.loyalty.balance(id, SYSTEM)).toMatchObject({ held: 0, spendable: 110 });
+      await expectLedgerConsistent(chain.store);
+    },
+  );
 
   it('cancels a hold once and releases its points', async () => {
     const chain = await openLoyaltyChain(await kind.open());

@@ -10,7 +10,10 @@ import {
   lotsCollection,
 } from '../src/index.js';
 
-/** Balance = sum of entries; pending likewise; spendable = balance − active holds; lots hold max(balance, 0); lot moves sum to lots. */
+/**
+ * Balance = sum of entries; pending likewise; spendable = balance − active holds; lots hold max(balance, 0); lot moves
+ * sum to lots.
+ */
 export async function expectLedgerConsistent(store: Store): Promise<void> {
   const sums = new Map<string, { points: number; pending: number; seqs: number[] }>();
   for await (const e of scan(store, entriesCollection)) {

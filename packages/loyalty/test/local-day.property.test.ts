@@ -108,7 +108,8 @@ describe('where a local date begins and ends', () => {
   });
 
   it.each(zoneParts.map((zones) => [zones[0], zones[zones.length - 1], zones] as const))(
-    'agrees with @date-fns/tz in every zone from %s to %s on dates from 2000 to 2040, half of them beside a change of offset',
+    'agrees with @date-fns/tz in every zone from %s to %s on dates from 2000 to 2040, half of them beside a ' +
+      'change of offset',
     (_first, _last, zones) => {
       const anyDay = fc.integer({ min: FIRST_DAY, max: LAST_DAY }).map(dateOfDay);
       for (const zone of zones) {
@@ -272,20 +273,23 @@ describe('where a local date begins and ends', () => {
     );
   });
 
-  it('reads the wall clock right beside a change of offset that is not on a quarter hour, whatever was asked first', () => {
-    // St. John's, 3 April 2005: at 00:01 (-03:30) the clock went to 01:01 (-02:30), at 03:31 UTC.
-    expect(localTime(new Date('2005-04-03T03:40:00Z'), 'America/St_Johns')).toMatchObject({
-      date: '2005-04-03',
-      minute: 70,
-    });
-    expect(localTime(new Date('2005-04-03T03:30:00Z'), 'America/St_Johns')).toMatchObject({
-      date: '2005-04-03',
-      minute: 0,
-    });
-    expect(localTime(new Date('2005-04-03T03:31:00Z'), 'America/St_Johns')).toMatchObject({
-      date: '2005-04-03',
-      minute: 61,
-    });
-    expect(startOfLocalDate('2005-04-03', 'America/St_Johns')).toEqual(new Date('2005-04-03T03:30:00Z'));
-  });
+  it(
+    'reads the wall clock right beside a change of offset that is not on a quarter hour, whatever was asked ' + 'first',
+    () => {
+      // St. John's, 3 April 2005: at 00:01 (-03:30) the clock went to 01:01 (-02:30), at 03:31 UTC.
+      expect(localTime(new Date('2005-04-03T03:40:00Z'), 'America/St_Johns')).toMatchObject({
+        date: '2005-04-03',
+        minute: 70,
+      });
+      expect(localTime(new Date('2005-04-03T03:30:00Z'), 'America/St_Johns')).toMatchObject({
+        date: '2005-04-03',
+        minute: 0,
+      });
+      expect(localTime(new Date('2005-04-03T03:31:00Z'), 'America/St_Johns')).toMatchObject({
+        date: '2005-04-03',
+        minute: 61,
+      });
+      expect(startOfLocalDate('2005-04-03', 'America/St_Johns')).toEqual(new Date('2005-04-03T03:30:00Z'));
+    },
+  );
 });

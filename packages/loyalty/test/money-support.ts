@@ -54,7 +54,10 @@ export const TEN_PERCENT: VoucherTemplateInput = {
   stackable: true,
 };
 
-/** An anonymous prepaid card: 100, 200 or 500 yuan, top up 1,000 get 50, at most 5,000 on a card, 3 years, breakage on expiry. */
+/**
+ * An anonymous prepaid card: 100, 200 or 500 yuan, top up 1,000 get 50, at most 5,000 on a card, 3 years, breakage on
+ * expiry.
+ */
 export const GIFT: CardProductInput = {
   id: 'GIFT',
   name: '天天购物卡 Gift card',

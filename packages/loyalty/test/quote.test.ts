@@ -37,24 +37,28 @@ describe('quote', () => {
     expect(explainQuote(q, program.money)).toContain('Weekend: not applied, only on sat, sun (today is mon)');
   });
 
-  it('takes the best base rate per line in a best-of group and adds multipliers (x2 weekend and x1.5 gold give x2.5)', () => {
-    const basket = { lines: [{ sku: 'MILK', category: 'dairy', quantity: 4, unitPrice: 1250 }] };
-    // 50.00 yuan: fresh food (every 10 yuan) gives 5, the general rate (every 20 yuan) 2: fresh wins.
-    const q = quote(program, basket, { ...SATURDAY, tier: 'gold' });
-    expect(q.rules.find((r) => r.rule === 'general')!.reason).toBe(
-      'group base is best-of and Fresh food gives more on every matching line',
-    );
-    // Rules of equal priority go in id order: gold before weekend.
-    expect(q.lines[0]!.earned.map((e) => [e.rule, e.points])).toEqual([
-      ['fresh', 5],
-      ['gold', 2],
-      ['weekend', 5],
-    ]);
-    expect(q.points).toBe(12);
-    expect(q.lines[0]!.text).toBe(
-      'dairy ¥50.00: Fresh food: every ¥10.00 = 1 point → 5; x1.5 Gold members +2; x2 Weekend +5 = 12 points',
-    );
-  });
+  it(
+    'takes the best base rate per line in a best-of group and adds multipliers (x2 weekend and x1.5 gold ' +
+      'give x2.5)',
+    () => {
+      const basket = { lines: [{ sku: 'MILK', category: 'dairy', quantity: 4, unitPrice: 1250 }] };
+      // 50.00 yuan: fresh food (every 10 yuan) gives 5, the general rate (every 20 yuan) 2: fresh wins.
+      const q = quote(program, basket, { ...SATURDAY, tier: 'gold' });
+      expect(q.rules.find((r) => r.rule === 'general')!.reason).toBe(
+        'group base is best-of and Fresh food gives more on every matching line',
+      );
+      // Rules of equal priority go in id order: gold before weekend.
+      expect(q.lines[0]!.earned.map((e) => [e.rule, e.points])).toEqual([
+        ['fresh', 5],
+        ['gold', 2],
+        ['weekend', 5],
+      ]);
+      expect(q.points).toBe(12);
+      expect(q.lines[0]!.text).toBe(
+        'dairy ¥50.00: Fresh food: every ¥10.00 = 1 point → 5; x1.5 Gold members +2; x2 Weekend +5 = 12 points',
+      );
+    },
+  );
 
   it('rounds per basket when the program says so, so small lines add up', () => {
     const perBasket = compileProgram({ ...PROGRAM, rounding: { per: 'basket' } });
@@ -121,7 +125,8 @@ describe('quote', () => {
     const p2 = later.rules.find((r) => r.rule === 'promo')!;
     expect(p2.points).toBe(5);
     expect(p2.text).toBe(
-      'Promo SKU: 1 line, ¥8.00, 10 points per unit → 80, limited to 5 (per order cap 50; per day cap 60, 50 used; budget per month 1000, 995 used)',
+      'Promo SKU: 1 line, ¥8.00, 10 points per unit → 80, limited to 5 (per order cap 50; per day cap 60, 50 ' +
+        'used; budget per month 1000, 995 used)',
     );
   });
 

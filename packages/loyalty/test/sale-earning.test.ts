@@ -43,52 +43,56 @@ async function sell(
 describe.each(STORE_KINDS)('earning from sales on $name', (kind) => {
   afterAll(() => kind.cleanup());
 
-  it('earns in the sale’s transaction, explains every number, and earns once however often the sale is retried', async () => {
-    const chain = await openLoyaltyChain(await kind.open());
-    const id = await member(chain);
-    const earned: Array<LoyaltyEvents['points.earned']> = [];
-    chain.crm.events.on('points.earned', (e) => void earned.push(e));
-    const key = freshKey('till-1');
-    const input = {
-      storeId: 'S01',
-      terminalId: 'T1',
-      receiptNo: nextReceipt(),
-      customerId: id,
-      lines: [APPLES, SOAP, RICE, CIGARETTES],
-    };
-    const sale = await chain.crm.purchases.record(input, { ...CLERK, idempotencyKey: key });
-    // 20 for registering; then 8 + 4 + 2, plus 50 first purchase and 30 for a basket of 159.40 eligible (tobacco left out).
-    expect(await chain.loyalty.balance(id, SYSTEM)).toMatchObject({
-      available: 114,
-      pending: 0,
-      spendable: 114,
-      tier: 'standard',
-    });
-    const before = await loyaltySnapshot(chain);
-    const retry = await chain.crm.purchases.record(input, { ...CLERK, idempotencyKey: key });
-    expect(retry.id).toBe(sale.id);
-    expect(await loyaltySnapshot(chain)).toEqual(before);
-    expect(earned.map((e) => e.points)).toEqual([94]);
+  it(
+    'earns in the sale’s transaction, explains every number, and earns once however often the sale is ' + 'retried',
+    async () => {
+      const chain = await openLoyaltyChain(await kind.open());
+      const id = await member(chain);
+      const earned: Array<LoyaltyEvents['points.earned']> = [];
+      chain.crm.events.on('points.earned', (e) => void earned.push(e));
+      const key = freshKey('till-1');
+      const input = {
+        storeId: 'S01',
+        terminalId: 'T1',
+        receiptNo: nextReceipt(),
+        customerId: id,
+        lines: [APPLES, SOAP, RICE, CIGARETTES],
+      };
+      const sale = await chain.crm.purchases.record(input, { ...CLERK, idempotencyKey: key });
+      // 20 for registering; then 8 + 4 + 2, plus 50 first purchase and 30 for a basket of 159.40 eligible (tobacco left
+      // out).
+      expect(await chain.loyalty.balance(id, SYSTEM)).toMatchObject({
+        available: 114,
+        pending: 0,
+        spendable: 114,
+        tier: 'standard',
+      });
+      const before = await loyaltySnapshot(chain);
+      const retry = await chain.crm.purchases.record(input, { ...CLERK, idempotencyKey: key });
+      expect(retry.id).toBe(sale.id);
+      expect(await loyaltySnapshot(chain)).toEqual(before);
+      expect(earned.map((e) => e.points)).toEqual([94]);
 
-    const award = await chain.loyalty.saleAward(sale.id, SYSTEM);
-    expect(award.points).toBe(94);
-    const lines = award.quote.lines.map((l) => l.text);
-    expect(lines[0]).toBe('Fresh produce ¥86.50: Fresh food: every ¥10.00 = 1 point → 8 = 8 points');
-    expect(lines[3]).toBe('tobacco ¥30.00: excluded: category tobacco');
-    const weekend = award.quote.rules.find((r) => r.rule === 'weekend')!;
-    expect(weekend.reason).toBe('only on sat, sun (today is mon)');
-    const general = award.quote.rules.find((r) => r.rule === 'general')!;
-    expect(general.lines).toEqual([2]);
-    expect(chain.loyalty.explain(award.quote).at(-1)).toBe('Total: 94 points, worth ¥0.94');
+      const award = await chain.loyalty.saleAward(sale.id, SYSTEM);
+      expect(award.points).toBe(94);
+      const lines = award.quote.lines.map((l) => l.text);
+      expect(lines[0]).toBe('Fresh produce ¥86.50: Fresh food: every ¥10.00 = 1 point → 8 = 8 points');
+      expect(lines[3]).toBe('tobacco ¥30.00: excluded: category tobacco');
+      const weekend = award.quote.rules.find((r) => r.rule === 'weekend')!;
+      expect(weekend.reason).toBe('only on sat, sun (today is mon)');
+      const general = award.quote.rules.find((r) => r.rule === 'general')!;
+      expect(general.lines).toEqual([2]);
+      expect(chain.loyalty.explain(award.quote).at(-1)).toBe('Total: 94 points, worth ¥0.94');
 
-    const statement = await chain.loyalty.statement(id, SYSTEM);
-    expect(statement.lines.map((l) => [l.kind, l.points, l.balance])).toEqual([
-      ['earn', 20, 20],
-      ['earn', 94, 114],
-    ]);
-    expect(statement.lines[1]!.ref).toEqual({ type: 'purchase', id: sale.id });
-    await expectLedgerConsistent(chain.store);
-  });
+      const statement = await chain.loyalty.statement(id, SYSTEM);
+      expect(statement.lines.map((l) => [l.kind, l.points, l.balance])).toEqual([
+        ['earn', 20, 20],
+        ['earn', 94, 114],
+      ]);
+      expect(statement.lines[1]!.ref).toEqual({ type: 'purchase', id: sale.id });
+      await expectLedgerConsistent(chain.store);
+    },
+  );
 
   it('doubles line points on the weekend and says so on the line', async () => {
     const chain = await openLoyaltyChain(await kind.open(), undefined, '2026-11-07T02:00:00Z');

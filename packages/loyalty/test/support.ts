@@ -11,7 +11,10 @@ export { STORE_KINDS } from '../../../tests/support/stores.js';
 export const DESK = { actor: { staffId: 'E-DESK' } } as const;
 export const MANAGER = { actor: { staffId: 'E-MANAGER' } } as const;
 
-/** Fresh food 10 yuan = 1 point, household 5 yuan = 1 point, everything else 20 yuan = 1 point, tobacco and gift cards excluded. */
+/**
+ * Fresh food 10 yuan = 1 point, household 5 yuan = 1 point, everything else 20 yuan = 1 point, tobacco and gift cards
+ * excluded.
+ */
 export const PROGRAM = {
   id: 'tiantian',
   name: 'Tiantian points',
@@ -80,7 +83,10 @@ export interface LoyaltyChain {
   store: Store;
 }
 
-/** Two stores in Shanghai, a clerk, a manager, a loyalty desk; Monday 2 November 2026, 10:00 local. `auditReads` as for `createClientele`. */
+/**
+ * Two stores in Shanghai, a clerk, a manager, a loyalty desk; Monday 2 November 2026, 10:00 local. `auditReads` as for
+ * `createClientele`.
+ */
 export async function openLoyaltyChain(
   store: Store,
   program: ProgramInput = PROGRAM,

@@ -122,7 +122,8 @@ export function poolDriver(settings: PoolDriverSettings): Driver {
         );
         const busy = p.totalCount !== undefined ? ` (${p.totalCount} open, ${p.waitingCount ?? 0} waiting)` : '';
         throw new StoreUnavailableError(
-          `no database connection became free within ${limit} ms${busy}: the pool is exhausted or the server is not answering`,
+          `no database connection became free within ${limit} ms${busy}: the pool is exhausted or the server ` +
+            `is not answering`,
         );
       }
       client = outcome;

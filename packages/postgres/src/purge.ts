@@ -132,7 +132,8 @@ export async function purgeTables(
   const skipped = tables.filter((t) => before.get(t) === after.get(t));
   if (skipped.length) {
     throw new InvalidStateError(
-      `the server skipped ${skipped.join(', ')}: the role may not vacuum ${skipped.length === 1 ? 'that table' : 'those tables'} (run purgeErased as the tables' owner); old row versions there still hold erased values`,
+      `the server skipped ${skipped.join(', ')}: the role may not vacuum ${skipped.length === 1 ? 'that table' : 'those tables'} ` +
+        `(run purgeErased as the tables' owner); old row versions there still hold erased values`,
       { skipped },
     );
   }

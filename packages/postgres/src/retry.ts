@@ -41,7 +41,8 @@ export function retryDelay(policy: ResolvedRetryPolicy, attempt: number): number
 export function gaveUp(cause: unknown, attempts: number): ConflictError {
   return new ConflictError(
     'serialization',
-    `the transaction kept clashing with concurrent ones and was given up after ${attempts} attempt${attempts === 1 ? '' : 's'}; nothing was written`,
+    `the transaction kept clashing with concurrent ones and was given up after ${attempts} ` +
+      `attempt${attempts === 1 ? '' : 's'}; nothing was written`,
     { attempts },
     { cause },
   );

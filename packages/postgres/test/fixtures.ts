@@ -1,4 +1,7 @@
-/** Collections for the adapter's own tests: a versioned account with a balance, a single-use voucher, a note with a unique code. */
+/**
+ * Collections for the adapter's own tests: a versioned account with a balance, a single-use voucher, a note with a
+ * unique code.
+ */
 import { defineCollection, field, nullable } from '@clientele/core/module';
 import type { Migration } from '@clientele/core/module';
 

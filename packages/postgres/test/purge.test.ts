@@ -30,7 +30,8 @@ type Query = (text: string, params?: unknown[]) => Promise<{ rows: Record<string
 /** Each table's file number in the schema. */
 async function fileNodes(query: Query, schema: string): Promise<Record<string, string>> {
   const { rows } = await query(
-    `SELECT c.relname AS name, pg_relation_filenode(c.oid)::text AS node FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r' ORDER BY 1`,
+    `SELECT c.relname AS name, pg_relation_filenode(c.oid)::text AS node FROM pg_class c JOIN pg_namespace n ` +
+      `ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r' ORDER BY 1`,
     [schema],
   );
   return Object.fromEntries(rows.map((r) => [r['name'], r['node']]));
@@ -59,35 +60,38 @@ withServer(() => {
       await store.close();
     });
 
-    it('rewrites only the tables of the collections given, and refuses collections with no table, changing nothing', async () => {
-      const schema = server.schema('purge');
-      const store = postgresStore({ pool: server.pool, schema });
-      await erasedRows(store);
-      const before = await fileNodes(query, schema);
-      expect(await store.purgeErased({ collections: ['accounts'] })).toMatchObject({ tables: ['accounts'] });
-      const after = await fileNodes(query, schema);
-      expect(after['accounts']).not.toBe(before['accounts']);
-      expect(after['notes']).toBe(before['notes']);
+    it(
+      'rewrites only the tables of the collections given, and refuses collections with no table, changing ' + 'nothing',
+      async () => {
+        const schema = server.schema('purge');
+        const store = postgresStore({ pool: server.pool, schema });
+        await erasedRows(store);
+        const before = await fileNodes(query, schema);
+        expect(await store.purgeErased({ collections: ['accounts'] })).toMatchObject({ tables: ['accounts'] });
+        const after = await fileNodes(query, schema);
+        expect(after['accounts']).not.toBe(before['accounts']);
+        expect(after['notes']).toBe(before['notes']);
 
-      await expect(store.purgeErased({ collections: ['accounts', 'nope'] })).rejects.toMatchObject({
-        code: 'VALIDATION_FAILED',
-        path: ['collections', 1],
-      });
-      await expect(store.purgeErased({ collections: [] })).rejects.toMatchObject({
-        code: 'VALIDATION_FAILED',
-        path: ['collections'],
-      });
-      await expect(store.purgeErased({ collections: ['Bad Name'] })).rejects.toMatchObject({
-        code: 'VALIDATION_FAILED',
-        path: ['collections', 0],
-      });
-      await expect(store.purgeErased({ tables: ['accounts'] } as never)).rejects.toMatchObject({
-        code: 'VALIDATION_FAILED',
-        path: ['tables'],
-      });
-      expect(await fileNodes(query, schema)).toEqual(after);
-      await store.close();
-    });
+        await expect(store.purgeErased({ collections: ['accounts', 'nope'] })).rejects.toMatchObject({
+          code: 'VALIDATION_FAILED',
+          path: ['collections', 1],
+        });
+        await expect(store.purgeErased({ collections: [] })).rejects.toMatchObject({
+          code: 'VALIDATION_FAILED',
+          path: ['collections'],
+        });
+        await expect(store.purgeErased({ collections: ['Bad Name'] })).rejects.toMatchObject({
+          code: 'VALIDATION_FAILED',
+          path: ['collections', 0],
+        });
+        await expect(store.purgeErased({ tables: ['accounts'] } as never)).rejects.toMatchObject({
+          code: 'VALIDATION_FAILED',
+          path: ['tables'],
+        });
+        expect(await fileNodes(query, schema)).toEqual(after);
+        await store.close();
+      },
+    );
 
     describe('with roles that are not superusers', () => {
       const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 7)}`;
@@ -112,34 +116,39 @@ withServer(() => {
         }
       });
 
-      it('rewrites the tables of the role that owns them and reports that it may not checkpoint; refuses, naming them, tables it may not vacuum', async () => {
-        await query(`CREATE ROLE "${owner}" LOGIN`);
-        await query(`CREATE ROLE "${stranger}" LOGIN`);
-        await query(
-          `GRANT CREATE ON DATABASE "${(await query('SELECT current_database() AS db')).rows[0]!['db'] as string}" TO "${owner}"`,
-        );
-        const schema = server.schema('purge');
-        await query(`CREATE SCHEMA "${schema}" AUTHORIZATION "${owner}"`);
-        const store = postgresStore({ pool: asRole(owner), schema });
-        await erasedRows(store);
-        const before = await fileNodes(query, schema);
+      it(
+        'rewrites the tables of the role that owns them and reports that it may not checkpoint; refuses, ' +
+          'naming them, tables it may not vacuum',
+        async () => {
+          await query(`CREATE ROLE "${owner}" LOGIN`);
+          await query(`CREATE ROLE "${stranger}" LOGIN`);
+          await query(
+            `GRANT CREATE ON DATABASE ` +
+              `"${(await query('SELECT current_database() AS db')).rows[0]!['db'] as string}" TO "${owner}"`,
+          );
+          const schema = server.schema('purge');
+          await query(`CREATE SCHEMA "${schema}" AUTHORIZATION "${owner}"`);
+          const store = postgresStore({ pool: asRole(owner), schema });
+          await erasedRows(store);
+          const before = await fileNodes(query, schema);
 
-        const result = await store.purgeErased();
-        expect(result.checkpoint).toBe(false);
-        expect(result.checkpointRefused).toMatch(/permission|privilege|superuser|pg_checkpoint/i);
-        expect(result.tables).toEqual(Object.keys(before).sort());
-        const after = await fileNodes(query, schema);
-        for (const table of Object.keys(before)) expect(after[table], table).not.toBe(before[table]);
-        await store.close();
+          const result = await store.purgeErased();
+          expect(result.checkpoint).toBe(false);
+          expect(result.checkpointRefused).toMatch(/permission|privilege|superuser|pg_checkpoint/i);
+          expect(result.tables).toEqual(Object.keys(before).sort());
+          const after = await fileNodes(query, schema);
+          for (const table of Object.keys(before)) expect(after[table], table).not.toBe(before[table]);
+          await store.close();
 
-        await query(`GRANT USAGE ON SCHEMA "${schema}" TO "${stranger}"`);
-        await query(`GRANT ALL ON ALL TABLES IN SCHEMA "${schema}" TO "${stranger}"`);
-        const other = postgresStore({ pool: asRole(stranger), schema });
-        const refused = await other.purgeErased({ collections: ['accounts', 'notes'] }).catch((e: unknown) => e);
-        expect(refused).toMatchObject({ code: 'INVALID_STATE', details: { skipped: ['accounts', 'notes'] } });
-        expect(await fileNodes(query, schema)).toEqual(after);
-        await other.close();
-      });
+          await query(`GRANT USAGE ON SCHEMA "${schema}" TO "${stranger}"`);
+          await query(`GRANT ALL ON ALL TABLES IN SCHEMA "${schema}" TO "${stranger}"`);
+          const other = postgresStore({ pool: asRole(stranger), schema });
+          const refused = await other.purgeErased({ collections: ['accounts', 'notes'] }).catch((e: unknown) => e);
+          expect(refused).toMatchObject({ code: 'INVALID_STATE', details: { skipped: ['accounts', 'notes'] } });
+          expect(await fileNodes(query, schema)).toEqual(after);
+          await other.close();
+        },
+      );
     });
   });
 });

@@ -53,20 +53,23 @@ withServer(() => {
       expect(await stores[0]!.count(vouchers, { status: 'paid-with-v2' })).toBe(1);
     });
 
-    it('increment: a balance of 5 taken by 8 at once never goes below the guard, and every applied take is counted', async () => {
-      const stores = await terminals();
-      await stores[0]!.insert(accounts, account('card', 5));
-      const gate = barrier(CONTENDERS);
-      const results = await Promise.all(
-        stores.map(async (s) => {
-          await gate.wait();
-          return s.increment(accounts, 'card', 'balance', -1, { min: 0 });
-        }),
-      );
-      expect(results.filter((r) => r.applied)).toHaveLength(5);
-      for (const r of results) expect(r.row.balance).toBeGreaterThanOrEqual(0);
-      expect(await stores[0]!.get(accounts, 'card')).toMatchObject({ balance: 0, version: 6 });
-    });
+    it(
+      'increment: a balance of 5 taken by 8 at once never goes below the guard, and every applied take is ' + 'counted',
+      async () => {
+        const stores = await terminals();
+        await stores[0]!.insert(accounts, account('card', 5));
+        const gate = barrier(CONTENDERS);
+        const results = await Promise.all(
+          stores.map(async (s) => {
+            await gate.wait();
+            return s.increment(accounts, 'card', 'balance', -1, { min: 0 });
+          }),
+        );
+        expect(results.filter((r) => r.applied)).toHaveLength(5);
+        for (const r of results) expect(r.row.balance).toBeGreaterThanOrEqual(0);
+        expect(await stores[0]!.get(accounts, 'card')).toMatchObject({ balance: 0, version: 6 });
+      },
+    );
 
     it('increment in transactions: spends that would overdraw change nothing, the rest all land', async () => {
       const stores = await terminals();

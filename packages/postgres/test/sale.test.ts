@@ -57,60 +57,67 @@ withServer(() => {
   }
 
   describe('a 5-line member sale', { timeout: 30_000 }, () => {
-    it('costs 13 statements: the clerk, then one transaction with the card and its holder in one read, all lines in one insert and the outbox counter last', async () => {
-      const { crm, texts, card } = await chain();
-      await crm.purchases.record(
-        { storeId: 'S01', terminalId: 'T1', receiptNo: 'R1', cardNumber: card, lines: BASKET },
-        { ...CLERK, idempotencyKey: 'till-T1-R1' },
-      );
-      // Each statement by its verb and table.
-      const what = texts.map((t) => {
-        const table = /(?:FROM|INTO|UPDATE) "[^"]+"\."([^"]+)"/.exec(t)?.[1];
-        return table === undefined ? t.split(' ')[0]! : `${t.split(' ')[0]} ${table}`;
-      });
-      expect(what).toEqual([
-        'SELECT staff',
-        'SELECT roles',
-        'BEGIN',
-        'SELECT stores',
-        // The card left-joined to its holder.
-        'SELECT cards',
-        'INSERT purchases',
-        'INSERT purchase_lines',
-        'INSERT timeline',
-        'INSERT audit_log',
-        'INSERT idempotency_keys',
-        'UPDATE sequences',
-        'INSERT outbox',
-        'COMMIT',
-      ]);
-      expect(await crm.store.count(purchaseLinesCollection)).toBe(5);
-      await crm.close();
-    });
+    it(
+      'costs 13 statements: the clerk, then one transaction with the card and its holder in one read, all ' +
+        'lines in one insert and the outbox counter last',
+      async () => {
+        const { crm, texts, card } = await chain();
+        await crm.purchases.record(
+          { storeId: 'S01', terminalId: 'T1', receiptNo: 'R1', cardNumber: card, lines: BASKET },
+          { ...CLERK, idempotencyKey: 'till-T1-R1' },
+        );
+        // Each statement by its verb and table.
+        const what = texts.map((t) => {
+          const table = /(?:FROM|INTO|UPDATE) "[^"]+"\."([^"]+)"/.exec(t)?.[1];
+          return table === undefined ? t.split(' ')[0]! : `${t.split(' ')[0]} ${table}`;
+        });
+        expect(what).toEqual([
+          'SELECT staff',
+          'SELECT roles',
+          'BEGIN',
+          'SELECT stores',
+          // The card left-joined to its holder.
+          'SELECT cards',
+          'INSERT purchases',
+          'INSERT purchase_lines',
+          'INSERT timeline',
+          'INSERT audit_log',
+          'INSERT idempotency_keys',
+          'UPDATE sequences',
+          'INSERT outbox',
+          'COMMIT',
+        ]);
+        expect(await crm.store.count(purchaseLinesCollection)).toBe(5);
+        await crm.close();
+      },
+    );
 
-    it('made again with its key, answers with the first sale even after the card was blocked, and writes nothing', async () => {
-      const { crm, card } = await chain();
-      const sale = { storeId: 'S01', terminalId: 'T1', receiptNo: 'R2', cardNumber: card, lines: BASKET };
-      const first = await crm.purchases.record(sale, { ...CLERK, idempotencyKey: 'till-T1-R2' });
-      await crm.cards.block({ number: card, reason: 'reported stolen' }, CLERK);
-      const events = (await crm.outbox.list()).length;
-      // The work of the retry fails (the card is blocked now); the stored result answers instead.
-      expect(await crm.purchases.record(sale, { ...CLERK, idempotencyKey: 'till-T1-R2' })).toEqual(first);
-      // With other input, the key is refused, whatever the work would have said.
-      const other = await crm.purchases
-        .record({ ...sale, receiptNo: 'R3' }, { ...CLERK, idempotencyKey: 'till-T1-R2' })
-        .catch((e: unknown) => e);
-      expect(other).toMatchObject({ code: 'IDEMPOTENCY_MISMATCH' });
-      // A receipt taken by another key is a clash on the receipt, not a replay.
-      const clash = await crm.purchases
-        .record({ ...sale, cardNumber: undefined }, { ...CLERK, idempotencyKey: 'till-T1-R2-other' })
-        .catch((e: unknown) => e);
-      expect(clash).toMatchObject({ code: 'CONFLICT', path: ['receiptNo'] });
-      expect(await crm.store.count(purchasesCollection)).toBe(1);
-      expect(await crm.store.count(purchaseLinesCollection)).toBe(5);
-      expect((await crm.outbox.list()).length).toBe(events);
-      await crm.close();
-    });
+    it(
+      'made again with its key, answers with the first sale even after the card was blocked, and writes ' + 'nothing',
+      async () => {
+        const { crm, card } = await chain();
+        const sale = { storeId: 'S01', terminalId: 'T1', receiptNo: 'R2', cardNumber: card, lines: BASKET };
+        const first = await crm.purchases.record(sale, { ...CLERK, idempotencyKey: 'till-T1-R2' });
+        await crm.cards.block({ number: card, reason: 'reported stolen' }, CLERK);
+        const events = (await crm.outbox.list()).length;
+        // The work of the retry fails (the card is blocked now); the stored result answers instead.
+        expect(await crm.purchases.record(sale, { ...CLERK, idempotencyKey: 'till-T1-R2' })).toEqual(first);
+        // With other input, the key is refused, whatever the work would have said.
+        const other = await crm.purchases
+          .record({ ...sale, receiptNo: 'R3' }, { ...CLERK, idempotencyKey: 'till-T1-R2' })
+          .catch((e: unknown) => e);
+        expect(other).toMatchObject({ code: 'IDEMPOTENCY_MISMATCH' });
+        // A receipt taken by another key is a clash on the receipt, not a replay.
+        const clash = await crm.purchases
+          .record({ ...sale, cardNumber: undefined }, { ...CLERK, idempotencyKey: 'till-T1-R2-other' })
+          .catch((e: unknown) => e);
+        expect(clash).toMatchObject({ code: 'CONFLICT', path: ['receiptNo'] });
+        expect(await crm.store.count(purchasesCollection)).toBe(1);
+        expect(await crm.store.count(purchaseLinesCollection)).toBe(5);
+        expect((await crm.outbox.list()).length).toBe(events);
+        await crm.close();
+      },
+    );
 
     it('numbers the events of one command together, in the order they were emitted, with one counter update', async () => {
       const { crm, texts, card } = await chain([echo]);

@@ -90,28 +90,32 @@ withServer(() => {
       }
     });
 
-    it('indexes the customer key of every table a customer owns, so it can be searched and sharded by customer', async () => {
-      const schema = server.schema('keys');
-      const stamps = defineCollection({
-        name: 'stamps',
-        fields: { id: field.string(), customerId: field.string(), n: field.integer() },
-        primaryKey: 'id',
-        customerKey: 'customerId',
-        indexes: [],
-      });
-      const store = postgresStore({ pool: server.pool, schema });
-      await store.migrate([
-        ...migrations,
-        { id: 'pgtest/stamps', steps: [{ op: 'createCollection', collection: stamps }] },
-      ]);
-      const indexes = await server.pool.query(
-        `SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%(customer_id%' ORDER BY tablename, indexname`,
-        [schema],
-      );
-      // accounts declares its own customer index; stamps declared none and gets one.
-      expect(indexes.rows.map((r) => r.tablename)).toEqual(['accounts', 'stamps']);
-      expect(indexes.rows[1].indexdef).toContain('stamps__customer_key');
-    });
+    it(
+      'indexes the customer key of every table a customer owns, so it can be searched and sharded by ' + 'customer',
+      async () => {
+        const schema = server.schema('keys');
+        const stamps = defineCollection({
+          name: 'stamps',
+          fields: { id: field.string(), customerId: field.string(), n: field.integer() },
+          primaryKey: 'id',
+          customerKey: 'customerId',
+          indexes: [],
+        });
+        const store = postgresStore({ pool: server.pool, schema });
+        await store.migrate([
+          ...migrations,
+          { id: 'pgtest/stamps', steps: [{ op: 'createCollection', collection: stamps }] },
+        ]);
+        const indexes = await server.pool.query(
+          `SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%(customer_id%' ` +
+            `ORDER BY tablename, indexname`,
+          [schema],
+        );
+        // accounts declares its own customer index; stamps declared none and gets one.
+        expect(indexes.rows.map((r) => r.tablename)).toEqual(['accounts', 'stamps']);
+        expect(indexes.rows[1].indexdef).toContain('stamps__customer_key');
+      },
+    );
 
     it('reports a store that was never migrated as INVALID_STATE, asking for migrate()', async () => {
       const store = postgresStore({ pool: server.pool, schema: server.schema('bare') });
@@ -131,16 +135,19 @@ withServer(() => {
       expect(JSON.stringify((await store.get(notes, 'n1'))?.data)).toBe(JSON.stringify(data));
     });
 
-    it('refuses a unique value too long for a b-tree index with a typed error and keeps the transaction usable', async () => {
-      // Random text does not compress: far beyond the 2,704-byte index entry limit.
-      let long = '';
-      for (let i = 0; i < 3000; i++) long += String.fromCodePoint(0x4e00 + ((i * 7919) % 20000));
-      const error = await rejection(store.insert(notes, { id: 'n2', code: long, text: 't', data: null }));
-      expect(error).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ code: 'too_long_for_index' }] });
-      expect(await store.get(notes, 'n2')).toBeUndefined();
-      // The same text in a field without an index is stored exactly.
-      await store.insert(notes, { id: 'n3', code: 'c3', text: long, data: null });
-      expect((await store.get(notes, 'n3'))?.text).toBe(long);
-    });
+    it(
+      'refuses a unique value too long for a b-tree index with a typed error and keeps the transaction ' + 'usable',
+      async () => {
+        // Random text does not compress: far beyond the 2,704-byte index entry limit.
+        let long = '';
+        for (let i = 0; i < 3000; i++) long += String.fromCodePoint(0x4e00 + ((i * 7919) % 20000));
+        const error = await rejection(store.insert(notes, { id: 'n2', code: long, text: 't', data: null }));
+        expect(error).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ code: 'too_long_for_index' }] });
+        expect(await store.get(notes, 'n2')).toBeUndefined();
+        // The same text in a field without an index is stored exactly.
+        await store.insert(notes, { id: 'n3', code: 'c3', text: long, data: null });
+        expect((await store.get(notes, 'n3'))?.text).toBe(long);
+      },
+    );
   });
 });

@@ -47,9 +47,15 @@ export const customerStatsCollection = defineCollection({
     volumeClass: nullable(field.string()),
     creditRating: nullable(field.string()),
     keyAccount: field.boolean(),
-    /** A hash of the fields a rebuild derives from purchases and the customer's version, so it rewrites only rows that changed. */
+    /**
+     * A hash of the fields a rebuild derives from purchases and the customer's version, so it rewrites only rows that
+     * changed.
+     */
     digest: field.integer(),
-    /** A hash of the fields that depend on the population's thresholds (scores, classes, the population's churn threshold). */
+    /**
+     * A hash of the fields that depend on the population's thresholds (scores, classes, the population's churn
+     * threshold).
+     */
     scoresDigest: field.integer(),
     updatedAt: field.timestamp(),
     /** True when the customer was erased (copied from their status, as `kind` is); null otherwise. */

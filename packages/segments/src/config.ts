@@ -5,6 +5,7 @@ import { DEFAULT_RATING_RULES } from './credit-rules.js';
 import type { AnyConditionKind } from './definition.js';
 import { DEFAULT_KEY_ACCOUNT_RULES } from './key-account-score.js';
 import { DEFAULT_RFM_GROUPS, rfmGroupSchema } from './scores.js';
+import { minutesInDay } from 'date-fns/constants';
 
 const share = z.number().gt(0).max(1);
 const ratingStep = z.object({ onTime: z.number().min(0).max(1), maxDaysOverdue: z.number().int().min(0) }).strict();
@@ -66,7 +67,7 @@ export const segmentsConfigSchema = z
           .number()
           .int()
           .min(1)
-          .max(7 * 24 * 60)
+          .max(7 * minutesInDay)
           .default(120),
         rating: z
           .object({ A: ratingStep, B: ratingStep, C: ratingStep })

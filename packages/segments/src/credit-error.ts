@@ -13,7 +13,8 @@ export class CreditLimitError extends ClienteleError {
       'INSUFFICIENT_BALANCE',
       onHold
         ? `credit of ${customerId} is on hold`
-        : `sale on account of ${check.after - check.outstanding} would take ${customerId} to ${check.after}, past its credit limit of ${check.limit}`,
+        : `sale on account of ${check.after - check.outstanding} would take ${customerId} to ${check.after}, ` +
+            `past its credit limit of ${check.limit}`,
       { customerId, reason: onHold ? 'on_hold' : 'credit_limit', path: ['payments'], ...check },
     );
     this.name = 'CreditLimitError';

@@ -3,8 +3,7 @@
  * would pass the limit, how payments settle the oldest charges first, and the A-D rating from the
  * payment history.
  */
-
-const DAY_MS = 86_400_000;
+import { millisecondsInDay } from 'date-fns/constants';
 
 /** What happens when a sale on account would take the balance past the limit. */
 export type CreditMode = 'block' | 'warn' | 'approve';
@@ -123,7 +122,7 @@ export function rateCredit(
       settled++;
       if (c.settledAt.getTime() <= c.dueAt.getTime()) onTime++;
     } else if (c.dueAt.getTime() < now.getTime() && c.amount > c.settled) {
-      daysOverdue = Math.max(daysOverdue, Math.floor((now.getTime() - c.dueAt.getTime()) / DAY_MS));
+      daysOverdue = Math.max(daysOverdue, Math.floor((now.getTime() - c.dueAt.getTime()) / millisecondsInDay));
       overdueAmount += c.amount - c.settled;
     }
   }

@@ -43,8 +43,8 @@ import {
 import { refreshCustomer } from './stats-store.js';
 import type { SegmentsContext } from './events.js';
 import type { SegmentsRuntime } from './runtime.js';
+import { millisecondsInDay, millisecondsInMinute } from 'date-fns/constants';
 
-const DAY_MS = 86_400_000;
 /** The permission of reads of credit accounts and their ledgers. */
 const READ = 'credit.read';
 
@@ -304,7 +304,7 @@ export function createCreditService(runtime: SegmentsRuntime) {
         maxAmount: input.amount,
         approvedBy: who,
         status: 'active',
-        expiresAt: new Date(ctx.now.getTime() + config.credit.approvalValidMinutes * 60_000),
+        expiresAt: new Date(ctx.now.getTime() + config.credit.approvalValidMinutes * millisecondsInMinute),
         usedFor: null,
         createdAt: ctx.now,
       });
@@ -394,7 +394,7 @@ export function createCreditService(runtime: SegmentsRuntime) {
       amount,
       purchaseId,
       reference: purchase.receiptNo,
-      dueAt: new Date(purchase.occurredAt.getTime() + account.termsDays * DAY_MS),
+      dueAt: new Date(purchase.occurredAt.getTime() + account.termsDays * millisecondsInDay),
     });
     if (check.decision !== 'ok') {
       await ctx.emit(

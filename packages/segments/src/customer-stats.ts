@@ -2,9 +2,7 @@
  * A customer's statistics from their purchases, and churn risk from their own rhythm of visits.
  * Pure: the rebuild and the per-sale update both call {@link statsFromSummary}, so they agree exactly.
  */
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
+import { millisecondsInDay, millisecondsInHour } from 'date-fns/constants';
 
 /** The completed purchases of one customer at one instant (usually one purchase). */
 export interface VisitGroup {
@@ -55,7 +53,7 @@ export interface PurchaseSummary {
 
 /** The first instant of the RFM window ending at `now`. */
 export function windowStartOf(now: Date, settings: Pick<StatsSettings, 'windowDays'>): number {
-  return now.getTime() - settings.windowDays * DAY_MS;
+  return now.getTime() - settings.windowDays * millisecondsInDay;
 }
 
 /** The summary of visits in time order (see {@link PurchaseSummary}) as of `now`. */
@@ -92,7 +90,7 @@ export function statsFromSummary(summary: PurchaseSummary | null, now: Date, set
   for (let i = n - 1; i >= 0 && times[i]! >= windowStart; i--) windowVisits++;
   const gaps: number[] = [];
   for (let i = Math.max(1, n - settings.maxGaps); i < n; i++)
-    gaps.push(Math.round((times[i]! - times[i - 1]!) / HOUR_MS));
+    gaps.push(Math.round((times[i]! - times[i - 1]!) / millisecondsInHour));
   const spend = summary?.spend ?? 0;
   return {
     firstPurchaseAt: n ? new Date(times[0]!) : null,
@@ -107,7 +105,10 @@ export function statsFromSummary(summary: PurchaseSummary | null, now: Date, set
   };
 }
 
-/** Statistics from a customer's visits in time order, as of `now`: the same figures a rebuild and the per-sale update compute from their summaries. */
+/**
+ * Statistics from a customer's visits in time order, as of `now`: the same figures a rebuild and the per-sale update
+ * compute from their summaries.
+ */
 export function statsFromVisits(visits: readonly VisitGroup[], now: Date, settings: StatsSettings): PurchaseFigures {
   return statsFromSummary(visits.length ? summaryOfVisits(visits, now, settings) : null, now, settings);
 }
@@ -177,7 +178,7 @@ export class FigureScratch {
     const from = Math.max(1, n - settings.maxGaps);
     const count = Math.max(0, n - from);
     if (this.gaps.length < count) this.gaps = new Float64Array(Math.max(count, this.gaps.length * 2));
-    for (let i = from; i < n; i++) this.gaps[i - from] = Math.round((times[i]! - times[i - 1]!) / HOUR_MS);
+    for (let i = from; i < n; i++) this.gaps[i - from] = Math.round((times[i]! - times[i - 1]!) / millisecondsInHour);
     const sorted = sortedInScratch(this.gaps, count);
     this.first = n ? timeValue(times[0]!) : Number.NaN;
     this.last = n ? timeValue(times[n - 1]!) : Number.NaN;
@@ -258,7 +259,7 @@ export function overdueAt(lastPurchaseAt: Date | null, threshold: ChurnThreshold
 
 /** Epoch milliseconds when a customer whose last purchase was at `last` (epoch milliseconds) is overdue. */
 export function overdueTime(last: number, hours: number): number {
-  return last + hours * HOUR_MS;
+  return last + hours * millisecondsInHour;
 }
 
 /** Whole days, rounded, of a number of hours. */
@@ -280,7 +281,7 @@ export function churnReason(
   now: Date,
 ): string | null {
   if (!s.lastPurchaseAt || s.churnThresholdHours === null) return null;
-  const since = Math.floor((now.getTime() - s.lastPurchaseAt.getTime()) / DAY_MS);
+  const since = Math.floor((now.getTime() - s.lastPurchaseAt.getTime()) / millisecondsInDay);
   if (s.churnBasis === 'own' && s.typicalGapHours !== null)
     return `usually every ${hoursToDays(s.typicalGapHours)} days, now ${since}`;
   return `customers usually return within ${hoursToDays(s.churnThresholdHours)} days, now ${since}`;

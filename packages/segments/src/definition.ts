@@ -11,6 +11,7 @@ import {
   type JsonLimits,
   type ValidationIssue,
 } from '@clientele/core/module';
+import { millisecondsInDay } from 'date-fns/constants';
 
 /** Comparison operators of a field condition. */
 export const COMPARISON_OPS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'between', 'isNull', 'contains'] as const;
@@ -396,7 +397,8 @@ function compileField(
     if (!spec)
       return bad(
         'unknown_field',
-        `unknown field ${c.field}; known: ${Object.keys(SEGMENT_FIELDS).join(', ')}, tags, attributes.<name>, categories.<code>`,
+        `unknown field ${c.field}; known: ${Object.keys(SEGMENT_FIELDS).join(', ')}, tags, attributes.<name>, ` +
+          `categories.<code>`,
         'field',
       );
     kind = spec.kind;
@@ -443,15 +445,13 @@ function compileField(
   }
 }
 
-const DAY_MS = 86_400_000;
-
 /** Resolves a relative date against `now` (whole days of 24 hours). */
 export function resolveValue(v: PredicateValue, now: Date): PredicateValue {
   if (v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v)) {
     const r = v as RelativeDate;
     return 'daysAgo' in r
-      ? new Date(now.getTime() - r.daysAgo * DAY_MS)
-      : new Date(now.getTime() + r.daysAhead * DAY_MS);
+      ? new Date(now.getTime() - r.daysAgo * millisecondsInDay)
+      : new Date(now.getTime() + r.daysAhead * millisecondsInDay);
   }
   return v;
 }

@@ -27,8 +27,8 @@ import { ratingOf } from './credit-service.js';
 import { refreshCustomer } from './stats-store.js';
 import type { SegmentsContext } from './events.js';
 import type { SegmentsRuntime } from './runtime.js';
+import { millisecondsInDay } from 'date-fns/constants';
 
-const DAY_MS = 86_400_000;
 /** The permission of reads of key-account assessments (staff's judgement of a customer, the visit plan). */
 const READ = 'key-accounts.read';
 
@@ -166,7 +166,9 @@ export function createKeyAccountService(runtime: SegmentsRuntime) {
       const prev = await ctx.tx.get(keyAccountsCollection, input.customerId);
       const every = input.visitEveryDays ?? null;
       const nextVisitAt =
-        s.isKey && every !== null ? new Date((prev?.lastVisitAt ?? ctx.now).getTime() + every * DAY_MS) : null;
+        s.isKey && every !== null
+          ? new Date((prev?.lastVisitAt ?? ctx.now).getTime() + every * millisecondsInDay)
+          : null;
       const fields = {
         contractMonths: input.contractMonths,
         growthPotential: input.growthPotential,
@@ -223,7 +225,9 @@ export function createKeyAccountService(runtime: SegmentsRuntime) {
       const updated = await ctx.tx.update(keyAccountsCollection, input.customerId, {
         lastVisitAt: at,
         nextVisitAt:
-          row.isKey && row.visitEveryDays !== null ? new Date(at.getTime() + row.visitEveryDays * DAY_MS) : null,
+          row.isKey && row.visitEveryDays !== null
+            ? new Date(at.getTime() + row.visitEveryDays * millisecondsInDay)
+            : null,
       });
       ctx.audit({ type: 'key-account', id: input.customerId, customerId: input.customerId });
       await ctx.addTimeline({

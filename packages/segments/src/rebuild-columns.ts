@@ -116,7 +116,10 @@ export class Columns {
     this.ids?.clear();
   }
 
-  /** Adds every customer of `other` (which keeps ids, as these columns must) after those here; returns where the first one is. */
+  /**
+   * Adds every customer of `other` (which keeps ids, as these columns must) after those here; returns where the first
+   * one is.
+   */
   append(other: Columns): number {
     const base = this.length;
     while (this.last.length < base + other.length) this.grow();

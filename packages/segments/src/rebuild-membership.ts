@@ -8,9 +8,12 @@
 import {
   compareStrings,
   type AggregateRow,
+  type CollectionSpec,
   type JsonValue,
-  type Measure,
+  type Page,
+  type RowOf,
   type StoreSession,
+  type Where,
 } from '@clientele/core/module';
 import {
   customerStatsCollection,
@@ -45,6 +48,8 @@ export interface MembershipRecord {
 
 /** Customers whose rows are evaluated per batch in an incremental membership pass. */
 const CANDIDATE_BATCH = 1000;
+/** Rows per page of a projected read. */
+const PAGE = 10_000;
 
 /**
  * Whether a definition tests only fields a rebuild's statistics pass derives (not tags or attributes,
@@ -124,6 +129,24 @@ export function instantsOf(
   return out;
 }
 
+/**
+ * Every row of `collection` matching `where`, with only the `select`ed fields, page by page (a
+ * projection: no grouping, no whole rows).
+ */
+async function* pages<C extends CollectionSpec>(
+  session: StoreSession,
+  collection: C,
+  where: Where<C>,
+  select: ReadonlyArray<keyof RowOf<C> & string>,
+): AsyncGenerator<Partial<RowOf<C>>> {
+  let after: string | null = null;
+  do {
+    const page: Page<unknown> = await session.find(collection, { where, select: select as never, limit: PAGE, after });
+    yield* page.rows as Partial<RowOf<C>>[];
+    after = page.next;
+  } while (after !== null);
+}
+
 /** Builds the membership part of a module instance (its steps are registered once, with the module). */
 export function createMembershipPass(runtime: SegmentsRuntime) {
   const { kernel, config, registry } = runtime;
@@ -197,37 +220,32 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
     const out = new Map(segments.map((s) => [s.id, { joins: [] as string[], leaves: [] as string[] }]));
     const fields = new Set<string>();
     for (const s of segments) testedFields(s.predicate, fields);
-    const flags = [...fields].filter(
-      (f) => customerStatsCollection.fields[f as keyof StatsRow]?.kind === 'boolean',
-    ) as Array<keyof StatsRow & string>;
-    const measures: Record<string, Measure> = { n: { fn: 'count' } };
-    for (const f of fields) if (!flags.includes(f as never)) measures[f] = { fn: 'min', field: f };
+    const select = ['customerId', ...[...fields].filter((f) => f !== 'customerId')] as Array<keyof StatsRow & string>;
     for (let i = 0; i < candidates.length; i += CANDIDATE_BATCH) {
       const batch = candidates.slice(i, i + CANDIDATE_BATCH);
-      const rows = new Map<string, AggregateRow>();
-      // Grouped by the primary key (and the boolean fields, which min cannot take): one group per row.
-      // Erased customers' rows are not read: they are in no segment.
-      for (const g of await kernel.store.aggregate(customerStatsCollection, {
-        where: { customerId: { in: batch }, ...NOT_ERASED },
-        groupBy: ['customerId', ...flags],
-        measures,
-      }))
-        rows.set(g['customerId'] as string, g);
+      const rows = new Map<string, Partial<StatsRow>>();
+      // Only the fields the definitions test. Erased customers' rows are not read: they are in no segment.
+      for await (const row of pages(
+        kernel.store,
+        customerStatsCollection,
+        { customerId: { in: batch }, ...NOT_ERASED },
+        select,
+      ))
+        rows.set(row.customerId!, row);
       const held = new Map<string, Set<string>>();
-      for (const g of await kernel.store.aggregate(segmentMembersCollection, {
-        where: { customerId: { in: batch } },
-        groupBy: ['customerId', 'segmentId'],
-        measures: { n: { fn: 'count' } },
-      })) {
-        const id = g['customerId'] as string;
-        let set = held.get(id);
-        if (!set) held.set(id, (set = new Set()));
-        set.add(g['segmentId'] as string);
+      for await (const m of pages(kernel.store, segmentMembersCollection, { customerId: { in: batch } }, [
+        'id',
+        'customerId',
+        'segmentId',
+      ])) {
+        let set = held.get(m.customerId!);
+        if (!set) held.set(m.customerId!, (set = new Set()));
+        set.add(m.segmentId!);
       }
       for (const id of batch) {
         const row = rows.get(id);
         for (const s of segments) {
-          const want = row !== undefined && evaluate(s.predicate, { stats: row }, asOf);
+          const want = row !== undefined && evaluate(s.predicate, { stats: row as AggregateRow }, asOf);
           const has = held.get(id)?.has(s.id) === true;
           if (want && !has) out.get(s.id)!.joins.push(id);
           else if (!want && has) out.get(s.id)!.leaves.push(id);

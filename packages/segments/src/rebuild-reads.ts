@@ -145,18 +145,23 @@ export async function versionsInRange(
   return { count: g!['count'] as number, sum: g!['sum'] as number };
 }
 
-/** The next page of stored statistics rows after `after`, ascending: their hashes and customer versions (read from their covering index). */
+/**
+ * The fields of a stored statistics row that a chunk compares: its hashes and the customer version it was derived from.
+ */
+const STORED_FIELDS = ['customerId', 'digest', 'scoresDigest', 'customerVersion'] as const;
+
+/**
+ * The next page of stored statistics rows after `after`, ascending: their hashes and customer versions
+ * (a projection, read from their covering index, with no grouping), as rows the chunk walks beside
+ * the aggregates' groups.
+ */
 export async function storedAfter(session: StoreSession, after: string | null, limit: number): Promise<AggregateRow[]> {
-  return session.aggregate(customerStatsCollection, {
-    groupBy: ['customerId'],
-    measures: {
-      digest: { fn: 'min', field: 'digest' },
-      scoresDigest: { fn: 'min', field: 'scoresDigest' },
-      customerVersion: { fn: 'min', field: 'customerVersion' },
-    },
+  const page = await session.find(customerStatsCollection, {
+    where: after !== null ? { customerId: { gt: after } } : {},
     limit,
-    ...(after !== null ? { after: [after] } : {}),
+    select: STORED_FIELDS,
   });
+  return page.rows;
 }
 
 /** The settings a rebuild reads purchase summaries with. */

@@ -9,7 +9,10 @@ import type { ScoreThresholds } from './scores.js';
 
 /** The parts of a rebuild. */
 export const REBUILD_PARTS = ['stats', 'baskets', 'membership'] as const;
-/** A part of a rebuild: `stats` (statistics, scores, classes, churn, credit ratings), `baskets` (category spend and bought-together pairs from purchase lines), `membership`. */
+/**
+ * A part of a rebuild: `stats` (statistics, scores, classes, churn, credit ratings), `baskets` (category spend and
+ * bought-together pairs from purchase lines), `membership`.
+ */
 export type RebuildPart = (typeof REBUILD_PARTS)[number];
 
 /**

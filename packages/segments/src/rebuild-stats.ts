@@ -2,7 +2,8 @@
  * The `stats` part of a rebuild: statistics rows from the purchases, in one pass over the customers in
  * key order, in bounded chunks (one unit of work each where a chunk writes). Each chunk reads its
  * customers, one summary per customer of their purchases and the stored rows' hashes, each in one
- * statement, and writes only the rows whose hashes differ. Then the population's thresholds, and the sweep that writes the rows held
+ * statement, and writes only the rows whose hashes differ. Then the population's thresholds, and the sweep that writes
+ * the rows held
  * back and those whose scores moved (see `rebuild-rescore.ts`).
  */
 import {
@@ -15,10 +16,12 @@ import {
 import { customerStatsCollection, segmentStateCollection, type StatsRow } from './collections.js';
 import { ratingsInRange } from './credit-service.js';
 import { FigureScratch, statsFromSummary, windowStartOf, type PurchaseFigures } from './customer-stats.js';
+import { AccountHolders } from './account-holders.js';
 import {
   keyAccountsInRange,
   reassessKeyAccount,
   recordReassessment,
+  type KeyAccount,
   type KeyAccountReassessment,
 } from './key-account-service.js';
 import { Columns } from './rebuild-columns.js';
@@ -63,6 +66,8 @@ interface ChunkInput {
   thresholds: ScoreThresholds | null;
   /** How many more rows the sweep may take (see {@link MAX_DEFERRED}). */
   room: number;
+  /** Where credit and key accounts are, so that a range without any does not read for them. */
+  holders: AccountHolders;
 }
 
 /** A row a chunk writes (or leaves to the sweep), and where its customer is in the chunk's columns. */
@@ -108,6 +113,10 @@ interface ChunkBuffers {
   scratch: FigureScratch;
 }
 
+/** What a range without credit accounts or key accounts holds of them. */
+const NO_RATINGS: ReadonlyMap<string, string | null> = new Map();
+const NO_KEY_ACCOUNTS: ReadonlyMap<string, KeyAccount> = new Map();
+
 /** Whether a chunk's plan writes anything. */
 const writesSomething = (plan: ChunkPlan) =>
   plan.writes.length > 0 || plan.gone.length > 0 || plan.keyChanges.length > 0;
@@ -132,12 +141,28 @@ export function createStatsPass(runtime: SegmentsRuntime) {
     { cols, scratch }: ChunkBuffers,
   ): Promise<ChunkPlan> {
     const { after, limit } = input;
+    const windowStart = windowStartOf(input.asOf, settings);
     let stored = await storedAfter(session, after, limit);
     let upper: string | null = stored.length === limit ? (stored[limit - 1]!['customerId'] as string) : null;
+    // The range's reads, sent at once (on a pool, each on a connection of its own, so a chunk waits for
+    // the slowest read rather than for all in turn). Should the range shrink below, what they read
+    // beyond its end is passed over: the walk below looks up only the chunk's customers.
+    const reads = (to: string | null) =>
+      Promise.all([
+        summariesInRange(session, after, to, windowStart),
+        input.holders.inRange('credit', after, to)
+          ? ratingsInRange(session, idRange(after, to), input.asOf, config)
+          : NO_RATINGS,
+        input.holders.inRange('key', after, to) ? keyAccountsInRange(session, idRange(after, to)) : NO_KEY_ACCOUNTS,
+      ]);
+    let prefetched: ReturnType<typeof reads> | null = null;
     let customers: AggregateRow[] | null = null;
     // Whether `customers` are the stored rows themselves (their `customerId` and `customerVersion`).
     let unchanged = false;
     if (upper !== null) {
+      prefetched = reads(upper);
+      // A failed read is reported by the await below, not as an unhandled rejection meanwhile.
+      prefetched.catch(() => undefined);
       const versions = await versionsInRange(session, after, upper);
       let sum = 0;
       for (const r of stored) sum += (r['customerVersion'] as number | null) ?? Number.NaN;
@@ -156,14 +181,10 @@ export function createStatsPass(runtime: SegmentsRuntime) {
         }
       }
     }
-    const range = idRange(after, upper);
-    const summaries = new SortedGroups(
-      customers.length ? await summariesInRange(session, after, upper, windowStartOf(input.asOf, settings)) : [],
-    );
+    const [groups, ratings, keys] = await (prefetched ?? reads(upper));
+    const summaries = new SortedGroups(groups);
     // Stored rows the walk passes by belong to customers who are no longer active buyers.
     const existing = new SortedGroups(stored, []);
-    const ratings = await ratingsInRange(session, range, input.asOf, config);
-    const keys = await keyAccountsInRange(session, range);
 
     cols.clear();
     const pending: PendingRow[] = [];
@@ -366,6 +387,7 @@ export function createStatsPass(runtime: SegmentsRuntime) {
       if (first === null) result.cancelled = true;
       else result.thresholds = first;
     }
+    const holders = await AccountHolders.read(kernel.store);
     const cols = new Columns(total, true);
     const buffers: ChunkBuffers = { cols: new Columns(chunk, true), scratch: new FigureScratch() };
     const deferred: DeferredRow[] = [];
@@ -380,7 +402,7 @@ export function createStatsPass(runtime: SegmentsRuntime) {
       // A chunk that fails fails the rebuild; what earlier chunks wrote stays.
       const r = await runChunk(
         run,
-        { after, limit: chunk, asOf, thresholds: result.thresholds, room: MAX_DEFERRED - deferred.length },
+        { after, limit: chunk, asOf, thresholds: result.thresholds, room: MAX_DEFERRED - deferred.length, holders },
         readFirst,
         buffers,
         cols,

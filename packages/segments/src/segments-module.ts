@@ -111,7 +111,10 @@ export interface DistributionRow {
 
 /** Options of `segments.match`. */
 export interface MatchOptions {
-  /** `pushdown` (default) filters in the store; `scan` evaluates every statistics row in memory. Both give the same ids. */
+  /**
+   * `pushdown` (default) filters in the store; `scan` evaluates every statistics row in memory. Both give
+   * the same ids.
+   */
   mode?: 'pushdown' | 'scan';
 }
 

@@ -269,7 +269,10 @@ type ScoredFields = Pick<
   'rScore' | 'fScore' | 'mScore' | 'rfmGroup' | 'valueClass' | 'volumeClass' | 'churnBasis' | 'churnThresholdHours'
 >;
 
-/** The threshold-dependent values of a row as a hash: scores, classes, and the churn threshold when it is the population's. */
+/**
+ * The threshold-dependent values of a row as a hash: scores, classes, and the churn threshold when it is the
+ * population's.
+ */
 export function scoresDigestOf(s: ScoredFields): number {
   startHash();
   hashNumber(s.rScore);

@@ -5,7 +5,8 @@
  * score and emits the change once; the results are those of a rebuild that runs every chunk as one.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { auditLog } from '@clientele/core/module';
+import { auditLog, compareStrings } from '@clientele/core/module';
+import { customerStatsCollection } from '@clientele/segments';
 import { DAY, STORE_KINDS, SYSTEM, buy, member, openSegChain } from './helpers.js';
 
 describe.each(STORE_KINDS)('rebuild chunks on $name', (kind) => {
@@ -55,7 +56,8 @@ describe.each(STORE_KINDS)('rebuild chunks on $name', (kind) => {
     expect(night.cancelled).toBe(false);
     expect(events).toEqual([]);
 
-    // A year on, the hotel's 800 yuan are out of the window: 100 × (0.6667·0.15 + 0.75·0.15 + 1·0.2 + 0.5·0.15) = 48.75 → 49.
+    // A year on, the hotel's 800 yuan are out of the window: 100 × (0.6667·0.15 + 0.75·0.15 + 1·0.2 + 0.5·0.15) = 48.75
+    // → 49.
     clock.advance(366 * DAY);
     await crm.segments.rebuild({ parts: ['stats'] }, SYSTEM);
     expect(await chunks()).toBe(1);
@@ -66,6 +68,46 @@ describe.each(STORE_KINDS)('rebuild chunks on $name', (kind) => {
     await crm.segments.rebuild({ parts: ['stats'] }, SYSTEM);
     expect(await chunks()).toBe(1);
     expect(events).toHaveLength(1);
+    await crm.close();
+  });
+
+  it('rate credit accounts in whichever chunk they fall, first, last or between', async () => {
+    const store = await kind.open();
+    const { crm, clock } = await openSegChain(store);
+    const orgs: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const id = (
+        await crm.customers.register({ kind: 'organisation', legalName: `Canteen ${i}`, region: 'East' }, SYSTEM)
+      ).id;
+      orgs.push(id);
+      await buy(crm, id, 1_000);
+    }
+    orgs.sort(compareStrings);
+    // With chunks of 10: the first customer, both ends of the second chunk, and the last.
+    const holders = [orgs[0]!, orgs[10]!, orgs[19]!, orgs[24]!];
+    await crm.roles.define({ id: 'cashier', name: 'Cashier', permissions: ['sales.*'], limits: { credit: 0 } }, SYSTEM);
+    await crm.staff.add({ id: 'E-CASH', name: 'Cashier', storeId: 'S01', roleId: 'cashier' }, SYSTEM);
+    const cashier = { staffId: 'E-CASH' };
+    for (const id of holders) {
+      await crm.segments.credit.setAccount({ customerId: id, limit: 100_000, termsDays: 30 }, SYSTEM);
+      await buy(crm, id, 10_000, { payments: [{ method: 'account', amount: 10_000 }], actor: cashier });
+    }
+    await crm.segments.rebuild({ parts: ['stats'], chunkSize: 10 }, SYSTEM);
+    // Unpaid 45 days past due: the ratings move with time alone, so only a rebuild that reads each
+    // holder's account in its chunk finds them.
+    clock.advance(75 * DAY);
+    const before = await Promise.all(
+      holders.map(async (id) => (await store.get(customerStatsCollection, id))!.creditRating),
+    );
+    await crm.segments.rebuild({ parts: ['stats'], chunkSize: 10 }, SYSTEM);
+    const ratings = await Promise.all(holders.map(async (id) => (await crm.segments.credit.status(id, SYSTEM)).rating));
+    const rows = await Promise.all(
+      holders.map(async (id) => (await store.get(customerStatsCollection, id))!.creditRating),
+    );
+    expect(rows).toEqual(ratings);
+    expect(rows).not.toEqual(before);
+    // Customers without an account have no rating.
+    expect((await store.get(customerStatsCollection, orgs[5]!))!.creditRating).toBeNull();
     await crm.close();
   });
 });

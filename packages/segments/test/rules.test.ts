@@ -73,7 +73,8 @@ describe('credit rules', () => {
 
 describe('key-account score', () => {
   it('weighs volume, contract, growth, strategy and payment (hand-computed)', () => {
-    // volume 5,000,000 of 10,000,000 = 0.5; contract 18/36 = 0.5; growth (4-1)/4 = 0.75; strategic (5-1)/4 = 1; payment A = 1
+    // volume 5,000,000 of 10,000,000 = 0.5; contract 18/36 = 0.5; growth (4-1)/4 = 0.75; strategic (5-1)/4 = 1; payment
+    // A = 1
     // 100 × (0.5·0.35 + 0.5·0.15 + 0.75·0.15 + 1·0.2 + 1·0.15) = 71.25 → 71
     const s = keyAccountScore(5_000_000, { contractMonths: 18, growthPotential: 4, strategicImportance: 5 }, 'A');
     expect(s.score).toBe(71);

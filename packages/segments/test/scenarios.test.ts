@@ -65,112 +65,122 @@ describe.each(STORE_KINDS)('scenarios on $name', (kind) => {
     await crm.close();
   });
 
-  it('credit: blocks, warns or asks for an approver past the limit; payments settle the oldest charges; the rating follows', async () => {
-    const { crm, clock } = await openSegChain(await kind.open());
-    await crm.roles.define({ id: 'cashier', name: 'Cashier', permissions: ['sales.*'], limits: { credit: 0 } }, SYSTEM);
-    await crm.roles.define(
-      {
-        id: 'credit-manager',
-        name: 'Credit manager',
-        permissions: ['sales.*', 'credit.*'],
-        limits: { credit: 100_000 },
-      },
-      SYSTEM,
-    );
-    await crm.staff.add({ id: 'E-CASH', name: 'Cashier', storeId: 'S01', roleId: 'cashier' }, SYSTEM);
-    await crm.staff.add({ id: 'E-CREDIT', name: 'Credit manager', storeId: 'S01', roleId: 'credit-manager' }, SYSTEM);
-    const canteen = await organisation(crm, '明光食堂');
-    const person = await member(crm, 'Not an organisation');
+  it(
+    'credit: blocks, warns or asks for an approver past the limit; payments settle the oldest charges; the ' +
+      'rating follows',
+    async () => {
+      const { crm, clock } = await openSegChain(await kind.open());
+      await crm.roles.define(
+        { id: 'cashier', name: 'Cashier', permissions: ['sales.*'], limits: { credit: 0 } },
+        SYSTEM,
+      );
+      await crm.roles.define(
+        {
+          id: 'credit-manager',
+          name: 'Credit manager',
+          permissions: ['sales.*', 'credit.*'],
+          limits: { credit: 100_000 },
+        },
+        SYSTEM,
+      );
+      await crm.staff.add({ id: 'E-CASH', name: 'Cashier', storeId: 'S01', roleId: 'cashier' }, SYSTEM);
+      await crm.staff.add({ id: 'E-CREDIT', name: 'Credit manager', storeId: 'S01', roleId: 'credit-manager' }, SYSTEM);
+      const canteen = await organisation(crm, '明光食堂');
+      const person = await member(crm, 'Not an organisation');
 
-    const before = await snapshot(crm as never, everything);
-    await expect(crm.segments.credit.setAccount({ customerId: canteen, limit: -1 }, SYSTEM)).rejects.toMatchObject({
-      code: 'VALIDATION_FAILED',
-      path: ['limit'],
-    });
-    await expect(crm.segments.credit.setAccount({ customerId: person, limit: 1000 }, SYSTEM)).rejects.toMatchObject({
-      code: 'VALIDATION_FAILED',
-      path: ['customerId'],
-    });
-    expect(await snapshot(crm as never, everything)).toEqual(before);
+      const before = await snapshot(crm as never, everything);
+      await expect(crm.segments.credit.setAccount({ customerId: canteen, limit: -1 }, SYSTEM)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        path: ['limit'],
+      });
+      await expect(crm.segments.credit.setAccount({ customerId: person, limit: 1000 }, SYSTEM)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        path: ['customerId'],
+      });
+      expect(await snapshot(crm as never, everything)).toEqual(before);
 
-    await crm.segments.credit.setAccount({ customerId: canteen, limit: 200_000, termsDays: 30, mode: 'block' }, SYSTEM);
-    const cashier = { staffId: 'E-CASH' };
-    const onAccount = (amount: number) => ({ payments: [{ method: 'account', amount }], actor: cashier });
-    await buy(crm, canteen, 150_000, onAccount(150_000));
-    expect(await crm.segments.credit.check(canteen, 60_000, SYSTEM)).toMatchObject({
-      decision: 'blocked',
-      outstanding: 150_000,
-      available: 50_000,
-      excess: 10_000,
-    });
-    const sales = await crm.store.count(purchasesCollection);
-    const refused = await buy(crm, canteen, 60_000, onAccount(60_000)).catch((e: unknown) => e);
-    expect(refused).toMatchObject({
-      code: 'INSUFFICIENT_BALANCE',
-      details: { reason: 'credit_limit', excess: 10_000 },
-    });
-    expect(await crm.store.count(purchasesCollection), 'the refused sale rolled back').toBe(sales);
-    // Paying part in cash keeps the account part within the limit.
-    await buy(crm, canteen, 60_000, {
-      payments: [
-        { method: 'cash', amount: 20_000 },
-        { method: 'account', amount: 40_000 },
-      ],
-      actor: cashier,
-    });
-    expect((await crm.segments.credit.status(canteen, SYSTEM)).account.outstanding).toBe(190_000);
+      await crm.segments.credit.setAccount(
+        { customerId: canteen, limit: 200_000, termsDays: 30, mode: 'block' },
+        SYSTEM,
+      );
+      const cashier = { staffId: 'E-CASH' };
+      const onAccount = (amount: number) => ({ payments: [{ method: 'account', amount }], actor: cashier });
+      await buy(crm, canteen, 150_000, onAccount(150_000));
+      expect(await crm.segments.credit.check(canteen, 60_000, SYSTEM)).toMatchObject({
+        decision: 'blocked',
+        outstanding: 150_000,
+        available: 50_000,
+        excess: 10_000,
+      });
+      const sales = await crm.store.count(purchasesCollection);
+      const refused = await buy(crm, canteen, 60_000, onAccount(60_000)).catch((e: unknown) => e);
+      expect(refused).toMatchObject({
+        code: 'INSUFFICIENT_BALANCE',
+        details: { reason: 'credit_limit', excess: 10_000 },
+      });
+      expect(await crm.store.count(purchasesCollection), 'the refused sale rolled back').toBe(sales);
+      // Paying part in cash keeps the account part within the limit.
+      await buy(crm, canteen, 60_000, {
+        payments: [
+          { method: 'cash', amount: 20_000 },
+          { method: 'account', amount: 40_000 },
+        ],
+        actor: cashier,
+      });
+      expect((await crm.segments.credit.status(canteen, SYSTEM)).account.outstanding).toBe(190_000);
 
-    await crm.segments.credit.setAccount({ customerId: canteen, limit: 200_000, mode: 'warn' }, SYSTEM);
-    const warned: unknown[] = [];
-    crm.events.on('credit.limit-exceeded', (e) => void warned.push(e));
-    await buy(crm, canteen, 30_000, onAccount(30_000));
-    expect(warned).toMatchObject([{ customerId: canteen, decision: 'warn', excess: 20_000, approvedBy: null }]);
+      await crm.segments.credit.setAccount({ customerId: canteen, limit: 200_000, mode: 'warn' }, SYSTEM);
+      const warned: unknown[] = [];
+      crm.events.on('credit.limit-exceeded', (e) => void warned.push(e));
+      await buy(crm, canteen, 30_000, onAccount(30_000));
+      expect(warned).toMatchObject([{ customerId: canteen, decision: 'warn', excess: 20_000, approvedBy: null }]);
 
-    await crm.segments.credit.setAccount({ customerId: canteen, limit: 200_000, mode: 'approve' }, SYSTEM);
-    await expect(buy(crm, canteen, 10_000, onAccount(10_000))).rejects.toMatchObject({ code: 'AUTHORITY_EXCEEDED' });
-    await expect(
-      crm.segments.credit.approve({ customerId: canteen, amount: 10_000 }, { actor: cashier }),
-    ).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
-    const approval = await crm.segments.credit.approve(
-      { customerId: canteen, amount: 10_000 },
-      { actor: { staffId: 'E-CREDIT' } },
-    );
-    expect(approval).toMatchObject({ approvedBy: 'E-CREDIT', status: 'active' });
-    await buy(crm, canteen, 10_000, onAccount(10_000));
-    expect(warned[1]).toMatchObject({ decision: 'approved', approvedBy: 'E-CREDIT', excess: 30_000 });
-    await expect(buy(crm, canteen, 10_000, onAccount(10_000)), 'an approval is used once').rejects.toMatchObject({
-      code: 'AUTHORITY_EXCEEDED',
-    });
+      await crm.segments.credit.setAccount({ customerId: canteen, limit: 200_000, mode: 'approve' }, SYSTEM);
+      await expect(buy(crm, canteen, 10_000, onAccount(10_000))).rejects.toMatchObject({ code: 'AUTHORITY_EXCEEDED' });
+      await expect(
+        crm.segments.credit.approve({ customerId: canteen, amount: 10_000 }, { actor: cashier }),
+      ).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+      const approval = await crm.segments.credit.approve(
+        { customerId: canteen, amount: 10_000 },
+        { actor: { staffId: 'E-CREDIT' } },
+      );
+      expect(approval).toMatchObject({ approvedBy: 'E-CREDIT', status: 'active' });
+      await buy(crm, canteen, 10_000, onAccount(10_000));
+      expect(warned[1]).toMatchObject({ decision: 'approved', approvedBy: 'E-CREDIT', excess: 30_000 });
+      await expect(buy(crm, canteen, 10_000, onAccount(10_000)), 'an approval is used once').rejects.toMatchObject({
+        code: 'AUTHORITY_EXCEEDED',
+      });
 
-    // Ledger: charges 150,000 + 40,000 + 30,000 + 10,000; the cached balance is the sum of the entries.
-    expect((await crm.segments.credit.status(canteen, SYSTEM)).account.outstanding).toBe(230_000);
-    expect(await ledgerSum(crm, canteen)).toBe(230_000);
+      // Ledger: charges 150,000 + 40,000 + 30,000 + 10,000; the cached balance is the sum of the entries.
+      expect((await crm.segments.credit.status(canteen, SYSTEM)).account.outstanding).toBe(230_000);
+      expect(await ledgerSum(crm, canteen)).toBe(230_000);
 
-    // Paid on time, oldest first: rating A.
-    clock.advance(10 * DAY);
-    await crm.segments.credit.recordPayment(
-      { customerId: canteen, amount: 160_000, reference: 'bank transfer 1' },
-      { actor: SYSTEM.actor, idempotencyKey: freshKey('pay') },
-    );
-    let status = await crm.segments.credit.status(canteen, SYSTEM);
-    expect(status.open.map((o) => o.due)).toEqual([30_000, 30_000, 10_000]);
-    expect(status).toMatchObject({ rating: 'A', onTimeShare: 1, daysOverdue: 0 });
-    // The rest is left unpaid 45 days past due: on time so far, but 45 days overdue makes it C.
-    clock.advance(65 * DAY);
-    status = await crm.segments.credit.status(canteen, SYSTEM);
-    expect(status).toMatchObject({ rating: 'C', daysOverdue: 45, overdueAmount: 70_000 });
-    await crm.segments.credit.recordPayment(
-      { customerId: canteen, amount: 70_000 },
-      { actor: SYSTEM.actor, idempotencyKey: freshKey('pay') },
-    );
-    status = await crm.segments.credit.status(canteen, SYSTEM);
-    expect(status).toMatchObject({ rating: 'D', onTimeShare: 0.25, open: [], available: 200_000 });
-    expect(await ledgerSum(crm, canteen)).toBe(status.account.outstanding);
-    const stored = await crm.store.get(creditAccountsCollection, canteen);
-    expect(stored!.outstanding).toBe(0);
-    expect((await crm.segments.stats(canteen, SYSTEM)).creditRating).toBe('D');
-    await crm.close();
-  });
+      // Paid on time, oldest first: rating A.
+      clock.advance(10 * DAY);
+      await crm.segments.credit.recordPayment(
+        { customerId: canteen, amount: 160_000, reference: 'bank transfer 1' },
+        { actor: SYSTEM.actor, idempotencyKey: freshKey('pay') },
+      );
+      let status = await crm.segments.credit.status(canteen, SYSTEM);
+      expect(status.open.map((o) => o.due)).toEqual([30_000, 30_000, 10_000]);
+      expect(status).toMatchObject({ rating: 'A', onTimeShare: 1, daysOverdue: 0 });
+      // The rest is left unpaid 45 days past due: on time so far, but 45 days overdue makes it C.
+      clock.advance(65 * DAY);
+      status = await crm.segments.credit.status(canteen, SYSTEM);
+      expect(status).toMatchObject({ rating: 'C', daysOverdue: 45, overdueAmount: 70_000 });
+      await crm.segments.credit.recordPayment(
+        { customerId: canteen, amount: 70_000 },
+        { actor: SYSTEM.actor, idempotencyKey: freshKey('pay') },
+      );
+      status = await crm.segments.credit.status(canteen, SYSTEM);
+      expect(status).toMatchObject({ rating: 'D', onTimeShare: 0.25, open: [], available: 200_000 });
+      expect(await ledgerSum(crm, canteen)).toBe(status.account.outstanding);
+      const stored = await crm.store.get(creditAccountsCollection, canteen);
+      expect(stored!.outstanding).toBe(0);
+      expect((await crm.segments.stats(canteen, SYSTEM)).creditRating).toBe('D');
+      await crm.close();
+    },
+  );
 
   it('credit: a return of a sale on account gives a credit note; a void reverses the charge', async () => {
     const { crm } = await openSegChain(await kind.open());
@@ -199,44 +209,47 @@ describe.each(STORE_KINDS)('scenarios on $name', (kind) => {
     await crm.close();
   });
 
-  it('credit: a return of a sale paid partly on account credits the account first, and the till pays only the rest', async () => {
-    const { crm } = await openSegChain(await kind.open());
-    const canteen = await organisation(crm, 'Canteen');
-    await crm.segments.credit.setAccount({ customerId: canteen, limit: 100_000 }, SYSTEM);
-    // 600 yuan of rice in six bags: 200 in cash, 400 on account.
-    const lines = [{ sku: 'RICE-25KG', category: 'grain', quantity: 6, unitPrice: 10_000 }];
-    const sale = await buy(crm, canteen, 60_000, {
-      lines,
-      payments: [
-        { method: 'cash', amount: 20_000 },
-        { method: 'account', amount: 40_000 },
-      ],
-    });
-    const giveBack = (quantity: number) =>
-      crm.purchases.return(
-        { purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity }], reason: 'damp' },
-        { actor: SYSTEM.actor, idempotencyKey: freshKey('ret') },
-      );
-    // Three bags: what is owed goes down by 300; nothing is paid at the till.
-    expect(await giveBack(3)).toMatchObject({
-      amount: 30_000,
-      payable: 30_000,
-      dueAtTill: 0,
-      tenders: [{ via: 'account', method: 'account', reference: canteen, amount: 30_000, settled: true }],
-    });
-    // Three more: 100 of the account is left to credit, the other 200 goes back in cash.
-    expect(await giveBack(3)).toMatchObject({
-      amount: 30_000,
-      payable: 30_000,
-      dueAtTill: 20_000,
-      tenders: [
-        { via: 'account', amount: 10_000 },
-        { via: 'till', method: 'cash', amount: 20_000, settled: false },
-      ],
-    });
-    expect((await crm.segments.credit.status(canteen, SYSTEM)).account.outstanding).toBe(0);
-    await crm.close();
-  });
+  it(
+    'credit: a return of a sale paid partly on account credits the account first, and the till pays only the ' + 'rest',
+    async () => {
+      const { crm } = await openSegChain(await kind.open());
+      const canteen = await organisation(crm, 'Canteen');
+      await crm.segments.credit.setAccount({ customerId: canteen, limit: 100_000 }, SYSTEM);
+      // 600 yuan of rice in six bags: 200 in cash, 400 on account.
+      const lines = [{ sku: 'RICE-25KG', category: 'grain', quantity: 6, unitPrice: 10_000 }];
+      const sale = await buy(crm, canteen, 60_000, {
+        lines,
+        payments: [
+          { method: 'cash', amount: 20_000 },
+          { method: 'account', amount: 40_000 },
+        ],
+      });
+      const giveBack = (quantity: number) =>
+        crm.purchases.return(
+          { purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity }], reason: 'damp' },
+          { actor: SYSTEM.actor, idempotencyKey: freshKey('ret') },
+        );
+      // Three bags: what is owed goes down by 300; nothing is paid at the till.
+      expect(await giveBack(3)).toMatchObject({
+        amount: 30_000,
+        payable: 30_000,
+        dueAtTill: 0,
+        tenders: [{ via: 'account', method: 'account', reference: canteen, amount: 30_000, settled: true }],
+      });
+      // Three more: 100 of the account is left to credit, the other 200 goes back in cash.
+      expect(await giveBack(3)).toMatchObject({
+        amount: 30_000,
+        payable: 30_000,
+        dueAtTill: 20_000,
+        tenders: [
+          { via: 'account', amount: 10_000 },
+          { via: 'till', method: 'cash', amount: 20_000, settled: false },
+        ],
+      });
+      expect((await crm.segments.credit.status(canteen, SYSTEM)).account.outstanding).toBe(0);
+      await crm.close();
+    },
+  );
 
   it('key accounts: a weighted score above the threshold designates one; due visits come out of runDue once', async () => {
     const { crm, clock } = await openSegChain(await kind.open(), { keyAccounts: { volumeFullAt: 1_000_000 } });

@@ -107,18 +107,22 @@ describe('RFM groups', () => {
 });
 
 describe('value and volume classes', () => {
-  it('makes A the customers who together make 80% of revenue, B up to 95%, ties sharing a class (hand-computed)', () => {
-    const spend = [50, 30, 10, 5, 5];
-    const t = valueThresholds(spend, 0.8, 0.95);
-    expect(t).toEqual({ aMin: 30, bMin: 5 });
-    expect(spend.map((s) => valueClassOf(s, t))).toEqual(['A', 'A', 'B', 'B', 'B']);
-    expect(valueClassOf(0, t)).toBe('C');
-    const wide = [40, 20, 10, 10, 10, 5, 5];
-    const w = valueThresholds(wide, 0.8, 0.95);
-    // Before 40: 0; before 20: 40; before 10: 60 and 70 (< 80, A); before the third 10: 80 (B); before 5: 90 (B); the last 5: 95 (C)
-    expect(wide.map((s) => valueClassOf(s, w))).toEqual(['A', 'A', 'A', 'A', 'A', 'B', 'B']);
-    expect(valueThresholds([0, 0], 0.8, 0.95)).toEqual({ aMin: null, bMin: null });
-  });
+  it(
+    'makes A the customers who together make 80% of revenue, B up to 95%, ties sharing a class ' + '(hand-computed)',
+    () => {
+      const spend = [50, 30, 10, 5, 5];
+      const t = valueThresholds(spend, 0.8, 0.95);
+      expect(t).toEqual({ aMin: 30, bMin: 5 });
+      expect(spend.map((s) => valueClassOf(s, t))).toEqual(['A', 'A', 'B', 'B', 'B']);
+      expect(valueClassOf(0, t)).toBe('C');
+      const wide = [40, 20, 10, 10, 10, 5, 5];
+      const w = valueThresholds(wide, 0.8, 0.95);
+      // Before 40: 0; before 20: 40; before 10: 60 and 70 (< 80, A); before the third 10: 80 (B); before 5: 90 (B); the
+      // last 5: 95 (C)
+      expect(wide.map((s) => valueClassOf(s, w))).toEqual(['A', 'A', 'A', 'A', 'A', 'B', 'B']);
+      expect(valueThresholds([0, 0], 0.8, 0.95)).toEqual({ aMin: null, bMin: null });
+    },
+  );
 
   it('calls large the top share by spend', () => {
     const desc = [900, 500, 300, 200, 100, 50, 10, 5, 1, 0];

@@ -33,49 +33,54 @@ describe('module settings', () => {
 describe.each(STORE_KINDS)('segments on $name', (kind) => {
   afterAll(() => kind.cleanup());
 
-  it('refuse a definition with an unknown field, a type mismatch or bad args, naming the path, and change nothing', async () => {
-    const { crm } = await openSegChain(await kind.open());
-    await member(crm, 'A');
-    const before = await snapshot(crm as never, everything);
-    const cases: Array<[unknown, string, string]> = [
-      [{ field: 'spendd', op: 'gt', value: 1 }, 'definition.field', 'unknown_field'],
-      [{ all: [{ field: 'visits', op: 'gt', value: 'many' }] }, 'definition.all.0.value', 'type_mismatch'],
-      [{ condition: 'inactive-for-days', args: { days: 'ninety' } }, 'definition.args.days', 'invalid_type'],
-    ];
-    for (const [definition, path, code] of cases) {
-      const error = await crm.segments.define({ id: 'bad', name: 'Bad', definition }, SYSTEM).catch((e: unknown) => e);
-      expect(error, JSON.stringify(definition)).toMatchObject({
+  it(
+    'refuse a definition with an unknown field, a type mismatch or bad args, naming the path, and change ' + 'nothing',
+    async () => {
+      const { crm } = await openSegChain(await kind.open());
+      await member(crm, 'A');
+      const before = await snapshot(crm as never, everything);
+      const cases: Array<[unknown, string, string]> = [
+        [{ field: 'spendd', op: 'gt', value: 1 }, 'definition.field', 'unknown_field'],
+        [{ all: [{ field: 'visits', op: 'gt', value: 'many' }] }, 'definition.all.0.value', 'type_mismatch'],
+        [{ condition: 'inactive-for-days', args: { days: 'ninety' } }, 'definition.args.days', 'invalid_type'],
+      ];
+      for (const [definition, path, code] of cases) {
+        const error = await crm.segments
+          .define({ id: 'bad', name: 'Bad', definition }, SYSTEM)
+          .catch((e: unknown) => e);
+        expect(error, JSON.stringify(definition)).toMatchObject({
+          code: 'VALIDATION_FAILED',
+          path: path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+        });
+        expect((error as { issues: Array<{ code: string }> }).issues[0]!.code).toBe(code);
+      }
+      await expect(
+        crm.segments.define(
+          { id: 'bad', name: 'Bad', definition: { condition: 'key-account' }, policy: { pointsMultiplier: -1 } },
+          SYSTEM,
+        ),
+      ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['policy', 'pointsMultiplier'] });
+      await expect(crm.segments.rebuild({ chunkSize: 5 }, SYSTEM)).rejects.toMatchObject({
         code: 'VALIDATION_FAILED',
-        path: path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+        path: ['chunkSize'],
       });
-      expect((error as { issues: Array<{ code: string }> }).issues[0]!.code).toBe(code);
-    }
-    await expect(
-      crm.segments.define(
-        { id: 'bad', name: 'Bad', definition: { condition: 'key-account' }, policy: { pointsMultiplier: -1 } },
-        SYSTEM,
-      ),
-    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['policy', 'pointsMultiplier'] });
-    await expect(crm.segments.rebuild({ chunkSize: 5 }, SYSTEM)).rejects.toMatchObject({
-      code: 'VALIDATION_FAILED',
-      path: ['chunkSize'],
-    });
-    await expect(crm.segments.rebuild({ parts: ['everything' as never] }, SYSTEM)).rejects.toMatchObject({
-      code: 'VALIDATION_FAILED',
-      path: ['parts', 0],
-    });
-    await expect(crm.segments.rebuild({}, { actor: { staffId: 'E-GUARD' } })).rejects.toMatchObject({
-      code: 'PERMISSION_DENIED',
-    });
-    await expect(crm.segments.match({ field: 'visits', op: 'gt', value: 'x' }, SYSTEM)).rejects.toMatchObject({
-      code: 'VALIDATION_FAILED',
-      path: ['definition', 'value'],
-    });
-    const after = await snapshot(crm as never, everything);
-    // The refused rebuild is audited as refused; nothing else changed.
-    expect({ ...after, audit_log: '' }).toEqual({ ...before, audit_log: '' });
-    await crm.close();
-  });
+      await expect(crm.segments.rebuild({ parts: ['everything' as never] }, SYSTEM)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        path: ['parts', 0],
+      });
+      await expect(crm.segments.rebuild({}, { actor: { staffId: 'E-GUARD' } })).rejects.toMatchObject({
+        code: 'PERMISSION_DENIED',
+      });
+      await expect(crm.segments.match({ field: 'visits', op: 'gt', value: 'x' }, SYSTEM)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        path: ['definition', 'value'],
+      });
+      const after = await snapshot(crm as never, everything);
+      // The refused rebuild is audited as refused; nothing else changed.
+      expect({ ...after, audit_log: '' }).toEqual({ ...before, audit_log: '' });
+      await crm.close();
+    },
+  );
 
   it('materialise membership on rebuild, emit joins and leaves, and follow each sale at once', async () => {
     const { crm, clock } = await openSegChain(await kind.open());

@@ -71,14 +71,16 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     ] as const) {
       expect(after[f], f).toEqual(before.a[f]);
     }
-    // A sale scores with the stored thresholds; the next rebuild moves the thresholds, the one after finds nothing to write.
+    // A sale scores with the stored thresholds; the next rebuild moves the thresholds, the one after finds nothing to
+    // write.
     await buy(crm, b, 1_000);
     await crm.segments.rebuild({}, SYSTEM);
     expect((await crm.segments.rebuild({}, SYSTEM)).written).toBe(0);
     await crm.close();
   });
 
-  it("rebuilt nightly as time passes, equal what each customer's purchases give, and leave a sale made meanwhile as it wrote it", {
+  it("rebuilt nightly as time passes, equal what each customer's purchases give, and leave a sale made " +
+    'meanwhile as it wrote it', {
     timeout: 60_000,
   }, async () => {
     // Segments on relative dates (their members change with time alone) and on scores.

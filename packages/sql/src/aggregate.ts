@@ -85,7 +85,8 @@ export function aggregateStatement(statements: CollectionStatements, query: Aggr
       else {
         if (!dialect.seriesAggregate) throw new TypeError(`the ${dialect.name} dialect cannot aggregate a series`);
         select.push(
-          `${dialect.seriesAggregate(only(col), collection.fields[m.field!]!.kind as 'integer' | 'timestamp')} AS ${alias}`,
+          `${dialect.seriesAggregate(only(col), collection.fields[m.field!]!.kind as 'integer' | 'timestamp')} ` +
+            `AS ${alias}`,
         );
       }
     } else
@@ -129,7 +130,8 @@ export function aggregateStatement(statements: CollectionStatements, query: Aggr
         for (const c of outputs) row[c.name] = c.decode(raw[c.alias]);
         out[r] = row;
       }
-      // A page already comes in group order from SQL (the conformance kit checks it); only whole results are sorted here.
+      // A page already comes in group order from SQL (the conformance kit checks it); only whole results are sorted
+      // here.
       return finish(out);
     },
     decodeValues(rows) {

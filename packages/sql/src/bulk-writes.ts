@@ -10,7 +10,10 @@ import type { Dialect } from './dialect.js';
 import type { SqlStatement } from './params.js';
 import type { CollectionStatements } from './statements.js';
 
-/** Rows per bulk insert and writes per bulk write at most: the bound is on the size of one message, not on the parameters. */
+/**
+ * Rows per bulk insert and writes per bulk write at most: the bound is on the size of one message, not on the
+ * parameters.
+ */
 export const MAX_ROWS_PER_BULK_WRITE = 5000;
 
 /** The fields a group of writes sets and the fields its `when` compares, in order. */
@@ -84,7 +87,9 @@ export function bulkInsertStatement(
   const { shape } = s;
   if (t.insert === undefined) {
     const arrays = shape.fields.map((f, i) => arrayParam(s, i + 1, f));
-    t.insert = `INSERT INTO ${shape.table} (${shape.fields.map((f) => shape.columns.get(f)!).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) ON CONFLICT DO NOTHING RETURNING ${shape.pk} AS ${shape.dialect.quoteIdentifier('k')}`;
+    t.insert =
+      `INSERT INTO ${shape.table} (${shape.fields.map((f) => shape.columns.get(f)!).join(', ')}) ` +
+      `SELECT * FROM unnest(${arrays.join(', ')}) ON CONFLICT DO NOTHING RETURNING ${shape.pk} AS ${shape.dialect.quoteIdentifier('k')}`;
   }
   const { fields, codec, collection } = shape;
   const params: unknown[][] = new Array(fields.length);
@@ -98,7 +103,10 @@ export function bulkInsertStatement(
   return { text: t.insert, params };
 }
 
-/** The statement applying `writes` (all of `shape`, at most {@link MAX_ROWS_PER_BULK_WRITE}), returning each row written as `k` (and its new `version`). */
+/**
+ * The statement applying `writes` (all of `shape`, at most {@link MAX_ROWS_PER_BULK_WRITE}), returning each row written
+ * as `k` (and its new `version`).
+ */
 export function bulkWriteStatement(
   s: CollectionStatements,
   shape: WriteShape,
@@ -132,12 +140,17 @@ export function bulkWriteStatement(
   return { text, params };
 }
 
-/** The statement deleting the rows with `keys` (at most {@link MAX_ROWS_PER_BULK_WRITE}), returning the keys deleted as `k`. */
+/**
+ * The statement deleting the rows with `keys` (at most {@link MAX_ROWS_PER_BULK_WRITE}), returning the keys deleted as
+ * `k`.
+ */
 export function bulkDeleteStatement(s: CollectionStatements, keys: readonly string[]): SqlStatement {
   const t = textsOf(s);
   if (t.delete === undefined) {
     const { table, pk, collection, dialect } = s.shape;
-    t.delete = `DELETE FROM ${table} WHERE ${pk} = ANY(${arrayParam(s, 1, collection.primaryKey)}) RETURNING ${pk} AS ${dialect.quoteIdentifier('k')}`;
+    t.delete =
+      `DELETE FROM ${table} WHERE ${pk} = ANY(${arrayParam(s, 1, collection.primaryKey)}) RETURNING ${pk} ` +
+      `AS ${dialect.quoteIdentifier('k')}`;
   }
   return { text: t.delete, params: [keys] };
 }

@@ -18,7 +18,10 @@ export function createTableSql(dialect: Dialect, collection: CollectionSpec): st
 export function createIndexSql(dialect: Dialect, table: string, index: IndexSpec): string {
   const q = dialect.quoteIdentifier;
   const cols = index.fields.map((f) => q(columnName(f))).join(', ');
-  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${q(indexName(dialect, table, index))} ON ${tableName(dialect, table)} (${cols})`;
+  return (
+    `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${q(indexName(dialect, table, index))} ` +
+    `ON ${tableName(dialect, table)} (${cols})`
+  );
 }
 
 /**
@@ -82,7 +85,9 @@ export function customerKeyIndexSql(dialect: Dialect, collection: CollectionSpec
   return index && createIndexSql(dialect, collection.name, index);
 }
 
-/** The index {@link customerKeyIndexSql} creates (named `customer_key`), or `undefined` when the collection needs none. */
+/**
+ * The index {@link customerKeyIndexSql} creates (named `customer_key`), or `undefined` when the collection needs none.
+ */
 export function customerKeyIndex(collection: CollectionSpec): IndexSpec | undefined {
   const key = collection.customerKey;
   if (key === undefined || key === collection.primaryKey) return undefined;

@@ -52,13 +52,18 @@ export interface Dialect {
   /** The statement that opens a transaction holding the write lock from its start. */
   readonly beginWrite: string;
 
-  /** Extra statements run first inside a migration transaction to serialise migrators (empty when `beginWrite` already does). */
+  /**
+   * Extra statements run first inside a migration transaction to serialise migrators (empty when `beginWrite` already
+   * does).
+   */
   readonly migrationLock: readonly string[];
 
   /** Whether `ALTER TABLE ... ADD COLUMN IF NOT EXISTS` exists; without it an adapter checks the columns first. */
   readonly addColumnIfNotExists: boolean;
 
-  /** A query listing a table's columns as rows with a `name` column; `tableParam` is the marker binding the table name. */
+  /**
+   * A query listing a table's columns as rows with a `name` column; `tableParam` is the marker binding the table name.
+   */
   listColumns(tableParam: string): string;
 
   /** A query listing the names of the indexes in the dialect's tables' schema, as rows with a `name` column. */

@@ -66,7 +66,9 @@ function build(
     ...row.fields.map((f) => `r.${row.columns.get(f)!} AS ${q(f)}`),
     ...linked.fields.map((f, i) => `l.${linked.columns.get(f)!} AS ${q(linkedAliases[i]!)}`),
   ].join(', ');
-  const text = `SELECT ${list} FROM ${row.table} AS r LEFT JOIN ${linked.table} AS l ON l.${linked.pk} = r.${linkColumn} WHERE r.${row.pk} = ${dialect.placeholder(1)}`;
+  const text =
+    `SELECT ${list} FROM ${row.table} AS r LEFT JOIN ${linked.table} AS l ON l.${linked.pk} = r.${linkColumn} ` +
+    `WHERE r.${row.pk} = ${dialect.placeholder(1)}`;
 
   return {
     get: (key) => ({ text, params: [key] }),

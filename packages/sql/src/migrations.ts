@@ -1,4 +1,6 @@
-/** The migration loop every SQL adapter runs, and the record of applied migrations in a `clientele_migrations` table. */
+/**
+ * The migration loop every SQL adapter runs, and the record of applied migrations in a `clientele_migrations` table.
+ */
 import type { Migration, MigrationResult, MigrationStep } from '@clientele/core/adapter';
 import { createIndexSql, customerKeyIndex, migrationStepSql, stepTable } from './ddl.js';
 import type { Dialect } from './dialect.js';
@@ -24,12 +26,16 @@ export interface MigrationStatements {
 export function migrationStatements(dialect: Dialect): MigrationStatements {
   const q = dialect.quoteIdentifier;
   const t = tableName(dialect, MIGRATIONS_TABLE);
-  const insert = `INSERT INTO ${t} (${q('id')}, ${q('applied_at')}) VALUES (${dialect.placeholder(1)}, ${dialect.placeholder(2)})`;
+  const insert =
+    `INSERT INTO ${t} (${q('id')}, ${q('applied_at')}) VALUES (${dialect.placeholder(1)}, ` +
+    `${dialect.placeholder(2)})`;
   const list = dialect.listColumns(dialect.placeholder(1));
   const encodeDate = (at: Date): unknown =>
     dialect.codec.dates === 'epoch-ms' ? at.getTime() : dialect.codec.dates === 'iso' ? at.toISOString() : at;
   return {
-    createTable: `CREATE TABLE IF NOT EXISTS ${t} (${q('id')} ${dialect.columnType('string')} NOT NULL, ${q('applied_at')} ${dialect.columnType('timestamp')} NOT NULL, PRIMARY KEY (${q('id')}))`,
+    createTable:
+      `CREATE TABLE IF NOT EXISTS ${t} (${q('id')} ${dialect.columnType('string')} NOT NULL, ${q('applied_at')} ` +
+      `${dialect.columnType('timestamp')} NOT NULL, PRIMARY KEY (${q('id')}))`,
     selectApplied: `SELECT ${q('id')} AS ${q('id')} FROM ${t}`,
     recordApplied: (id, at) => ({ text: insert, params: [id, encodeDate(at)] }),
     listColumns: (table) => ({ text: list, params: [table] }),

@@ -1,6 +1,7 @@
 /**
  * PostgreSQL (and PGlite): `$n` parameters, `COLLATE "C"` text for code point order, `timestamptz`,
- * native booleans, `json`, `bigint` integers (which drivers return as text; the row codec turns them back into numbers).
+ * native booleans, `json`, `bigint` integers (which drivers return as text; the row codec turns them back into
+ * numbers).
  */
 import type { FieldKind } from '@clientele/core/adapter';
 import type { Dialect } from './dialect.js';
@@ -48,7 +49,8 @@ function listIndexes(schema: string): string {
 
 function listColumns(schema: string): (tableParam: string) => string {
   return (tableParam) =>
-    `SELECT column_name AS "name" FROM information_schema.columns WHERE table_schema = ${schema} AND table_name = ${tableParam}`;
+    `SELECT column_name AS "name" FROM information_schema.columns WHERE table_schema = ${schema} AND ` +
+    `table_name = ${tableParam}`;
 }
 
 /** The PostgreSQL dialect (11 or later, for `starts_with`), naming tables through the connection's `search_path`. */
@@ -70,7 +72,10 @@ export const postgresDialect: Dialect = {
     const bound = prefixBound(prefix);
     if (bound === undefined) return `starts_with(${column}, ${param(prefix)})`;
     const p = param(prefix);
-    return `(${column} COLLATE "C" >= ${p} AND ${column} COLLATE "C" < ${param(bound)} AND starts_with(${column}, ${p}))`;
+    return (
+      `(${column} COLLATE "C" >= ${p} AND ${column} COLLATE "C" < ${param(bound)} AND ` +
+      `starts_with(${column}, ${p}))`
+    );
   },
   beginWrite: 'BEGIN',
   // A transaction-scoped advisory lock per schema: released by COMMIT or ROLLBACK, shared by every

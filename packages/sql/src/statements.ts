@@ -68,7 +68,10 @@ export interface CollectionStatements {
   get(key: string): SqlStatement;
   /** Selects by a unique index; `undefined` when a value is null or unstorable text (such a row never matches). */
   getBy(index: string, values: AnyRow): SqlStatement | undefined;
-  /** One page: filter, order with the primary key last, keyset bound, `LIMIT n + 1`; only the projected columns (and the cursor's) with a `select`. */
+  /**
+   * One page: filter, order with the primary key last, keyset bound, `LIMIT n + 1`; only the projected columns (and the
+   * cursor's) with a `select`.
+   */
   find(query?: FindQuery<CollectionSpec, string>): FindStatement;
   /** Cuts `limit + 1` fetched rows into a page and the cursor to the next one (rows keyed by field name). */
   page(rows: readonly Record<string, unknown>[], find: FindStatement): Page<AnyRow>;
@@ -80,10 +83,18 @@ export interface CollectionStatements {
   update(key: string, patch: AnyRow, options?: WriteOptions): SqlStatement;
   /** Deletes a row, `AND version = ?` with `expectVersion`. */
   delete(key: string, options?: WriteOptions): SqlStatement;
-  /** Adds `delta` in one guarded statement that changes nothing when the new value would leave the guard or the safe integers. */
+  /**
+   * Adds `delta` in one guarded statement that changes nothing when the new value would leave the guard or the safe
+   * integers.
+   */
   increment(key: string, field: string, delta: number, guard?: IncrementGuard): SqlStatement;
   /** Applies `set` only if the row matches `when`. */
   consume(key: string, when: Where, set: AnyRow): SqlStatement;
+  /**
+   * As {@link CollectionStatements.consume}, returning no row: for a batch of writes whose rows the
+   * caller does not need (the count of changed rows says whether each applied).
+   */
+  consumeQuietly(key: string, when: Where, set: AnyRow): SqlStatement;
   /** Multi-row inserts, all rows checked first, chunked under the dialect's parameter limit. */
   insertMany(rows: readonly AnyRow[]): SqlStatement[];
   /** Decodes a fetched row (columns aliased to field names) into port values. */
@@ -181,6 +192,16 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
     return parts.join(', ');
   }
 
+  /** `UPDATE ... SET set WHERE key AND when`, without `RETURNING`. */
+  function guardedUpdate(key: string, when: Where, set: AnyRow): SqlStatement {
+    checkRow(collection, set, 'patch');
+    const w = normaliseWhere(collection, when);
+    const params = new ParamList(dialect);
+    const assigned = assignments(set, params);
+    const conditions = [`${pk} = ${params.add(key)}`, ...whereConditions(shape, w, params)];
+    return { text: `UPDATE ${table} SET ${assigned}${whereClause(conditions)}`, params: params.values };
+  }
+
   function encodeRowInto(row: AnyRow, out: unknown[]): void {
     for (const f of fields) {
       if (versioned && f === 'version') out.push(1);
@@ -188,7 +209,10 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
     }
   }
 
-  /** The columns a projected page fetches: the selected fields and the order fields its cursor is made of, in field order. */
+  /**
+   * The columns a projected page fetches: the selected fields and the order fields its cursor is made of, in field
+   * order.
+   */
   function fetchedFields(resolved: ResolvedFind): string[] {
     const wanted = new Set([...resolved.select!, ...resolved.order.map((o) => o.field)]);
     return fields.filter((f) => wanted.has(f));
@@ -375,13 +399,11 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
     },
 
     consume(key, when, set) {
-      checkRow(collection, set, 'patch');
-      const w = normaliseWhere(collection, when);
-      const params = new ParamList(dialect);
-      const assigned = assignments(set, params);
-      const conditions = [`${pk} = ${params.add(key)}`, ...whereConditions(shape, w, params)];
-      return { text: `UPDATE ${table} SET ${assigned}${whereClause(conditions)}${returning}`, params: params.values };
+      const st = guardedUpdate(key, when, set);
+      return { text: `${st.text}${returning}`, params: st.params };
     },
+
+    consumeQuietly: (key, when, set) => guardedUpdate(key, when, set),
 
     insertMany(rows) {
       for (const row of rows) checkRow(collection, row, 'insert');

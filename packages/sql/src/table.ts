@@ -22,7 +22,9 @@ export interface TableShape {
   readonly selectList: string;
   /** Converts between port values and stored values. */
   readonly codec: RowCodec;
-  /** The quoted column of a field, with the dialect's binary collation when it is a string (for comparing and ordering). */
+  /**
+   * The quoted column of a field, with the dialect's binary collation when it is a string (for comparing and ordering).
+   */
   compared(field: string): string;
 }
 

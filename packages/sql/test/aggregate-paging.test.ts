@@ -15,7 +15,9 @@ describe('aggregateStatement paging', () => {
       limit: 50,
     });
     expect(st.text).toBe(
-      'SELECT "customer_id" AS "g0", "email" AS "g1", count(*) AS "m0" FROM "cards" WHERE "active" = ? AND ("customer_id" >= ? AND ("customer_id" > ? OR ("customer_id" = ? AND ("email" > ?)))) GROUP BY "customer_id", "email" ORDER BY "customer_id" ASC NULLS FIRST, "email" ASC NULLS FIRST LIMIT ?',
+      'SELECT "customer_id" AS "g0", "email" AS "g1", count(*) AS "m0" FROM "cards" WHERE "active" = ? AND ' +
+        '("customer_id" >= ? AND ("customer_id" > ? OR ("customer_id" = ? AND ("email" > ?)))) GROUP BY ' +
+        '"customer_id", "email" ORDER BY "customer_id" ASC NULLS FIRST, "email" ASC NULLS FIRST LIMIT ?',
     );
     expect(st.params).toEqual([1, 'c-1', 'c-1', 'c-1', 'a@b.cn', 50]);
   });
@@ -29,7 +31,8 @@ describe('aggregateStatement paging', () => {
       limit: 2,
     });
     expect(st.text).toBe(
-      'SELECT "email" AS "g0", count(*) AS "m0" FROM "cards" WHERE "active" = $1 AND ("email" COLLATE "C" > $2) GROUP BY "email" ORDER BY "email" COLLATE "C" ASC NULLS FIRST LIMIT $3',
+      'SELECT "email" AS "g0", count(*) AS "m0" FROM "cards" WHERE "active" = $1 AND ("email" COLLATE "C" > ' +
+        '$2) GROUP BY "email" ORDER BY "email" COLLATE "C" ASC NULLS FIRST LIMIT $3',
     );
     expect(st.params).toEqual([true, 'x', 2]);
   });

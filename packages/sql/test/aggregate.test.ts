@@ -18,7 +18,8 @@ describe('aggregateStatement', () => {
       measures,
     });
     expect(st.text).toBe(
-      'SELECT "customer_id" AS "g0", count(*) AS "m0", coalesce(sum("balance"), 0) AS "m1", min("issued_at") AS "m2", max("email") AS "m3" FROM "cards" WHERE "active" = ? GROUP BY "customer_id"',
+      'SELECT "customer_id" AS "g0", count(*) AS "m0", coalesce(sum("balance"), 0) AS "m1", min("issued_at") ' +
+        'AS "m2", max("email") AS "m3" FROM "cards" WHERE "active" = ? GROUP BY "customer_id"',
     );
     expect(st.params).toEqual([1]);
   });
@@ -26,7 +27,8 @@ describe('aggregateStatement', () => {
   it('collates string measures in binary order on PostgreSQL', () => {
     const st = aggregateStatement(collectionStatements(postgresDialect, cards), { groupBy: ['active'], measures });
     expect(st.text).toBe(
-      'SELECT "active" AS "g0", count(*) AS "m0", coalesce(sum("balance"), 0) AS "m1", min("issued_at") AS "m2", max("email" COLLATE "C") AS "m3" FROM "cards" GROUP BY "active"',
+      'SELECT "active" AS "g0", count(*) AS "m0", coalesce(sum("balance"), 0) AS "m1", min("issued_at") AS ' +
+        '"m2", max("email" COLLATE "C") AS "m3" FROM "cards" GROUP BY "active"',
     );
   });
 

@@ -30,15 +30,19 @@ describe('naming', () => {
 describe('createTableSql', () => {
   it('declares SQLite columns with NOT NULL for non-nullable fields and the primary key', () => {
     expect(createTableSql(sqliteDialect, cards)).toBe(
-      'CREATE TABLE IF NOT EXISTS "cards" ("id" TEXT NOT NULL, "customer_id" TEXT NOT NULL, "balance" INTEGER NOT NULL, ' +
-        '"active" INTEGER NOT NULL, "issued_at" INTEGER NOT NULL, "email" TEXT, "meta" TEXT, "version" INTEGER NOT NULL, PRIMARY KEY ("id"))',
+      'CREATE TABLE IF NOT EXISTS "cards" ("id" TEXT NOT NULL, "customer_id" TEXT NOT NULL, "balance" INTEGER ' +
+        'NOT NULL, ' +
+        '"active" INTEGER NOT NULL, "issued_at" INTEGER NOT NULL, "email" TEXT, "meta" TEXT, "version" ' +
+        'INTEGER NOT NULL, PRIMARY KEY ("id"))',
     );
   });
 
   it('uses binary-collated text, bigint, timestamptz and json on PostgreSQL', () => {
     expect(createTableSql(postgresDialect, cards)).toBe(
-      'CREATE TABLE IF NOT EXISTS "cards" ("id" text COLLATE "C" NOT NULL, "customer_id" text COLLATE "C" NOT NULL, "balance" bigint NOT NULL, ' +
-        '"active" boolean NOT NULL, "issued_at" timestamptz NOT NULL, "email" text COLLATE "C", "meta" json, "version" bigint NOT NULL, PRIMARY KEY ("id"))',
+      'CREATE TABLE IF NOT EXISTS "cards" ("id" text COLLATE "C" NOT NULL, "customer_id" text COLLATE "C" NOT ' +
+        'NULL, "balance" bigint NOT NULL, ' +
+        '"active" boolean NOT NULL, "issued_at" timestamptz NOT NULL, "email" text COLLATE "C", "meta" json, ' +
+        '"version" bigint NOT NULL, PRIMARY KEY ("id"))',
     );
   });
 

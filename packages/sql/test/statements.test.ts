@@ -21,7 +21,8 @@ describe('collectionStatements (SQLite)', () => {
     const row = newCard('c1', { meta, email: 'a@b' });
     const st = s.insert(row);
     expect(st.text).toBe(
-      'INSERT INTO "cards" ("id", "customer_id", "balance", "active", "issued_at", "email", "meta", "version") VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO "cards" ("id", "customer_id", "balance", "active", "issued_at", "email", "meta", ' +
+        '"version") VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     expect(st.params).toEqual(['c1', 'cus_1', 100, 1, 1_700_000_000_000, 'a@b', '{"tags":["vip"],"n":1}', 1]);
     expect(st.row).toEqual({ ...row, version: 1 });
@@ -71,7 +72,8 @@ describe('collectionStatements (SQLite)', () => {
       after: page.next,
     });
     expect(second.text).toBe(
-      `SELECT ${SELECT} FROM "cards" WHERE "active" = ? AND ("balance" <= ? AND ("balance" < ? OR ("balance" = ? AND ("id" > ?)))) ORDER BY "balance" DESC, "id" ASC LIMIT ?`,
+      `SELECT ${SELECT} FROM "cards" WHERE "active" = ? AND ("balance" <= ? AND ("balance" < ? OR ("balance" ` +
+        `= ? AND ("id" > ?)))) ORDER BY "balance" DESC, "id" ASC LIMIT ?`,
     );
     expect(second.params).toEqual([1, 7, 7, 7, 'b', 3]);
     expect(s.page([raw('c', 7)], second).next).toBeNull();
@@ -87,7 +89,8 @@ describe('collectionStatements (SQLite)', () => {
   it('updates with a version bump, an optional version check, RETURNING, and reuses the text', () => {
     const a = s.update('c1', { balance: 5, email: 'x@y' }, { expectVersion: 3 });
     expect(a.text).toBe(
-      `UPDATE "cards" SET "balance" = ?, "email" = ?, "version" = "version" + 1 WHERE "id" = ? AND "version" = ? RETURNING ${SELECT}`,
+      `UPDATE "cards" SET "balance" = ?, "email" = ?, "version" = "version" + 1 WHERE "id" = ? AND "version" ` +
+        `= ? RETURNING ${SELECT}`,
     );
     expect(a.params).toEqual([5, 'x@y', 'c1', 3]);
     const b = s.update('c2', { balance: 6, email: null }, { expectVersion: 4 });
@@ -110,7 +113,8 @@ describe('collectionStatements (SQLite)', () => {
   it('increments in one guarded statement that keeps the value a safe integer', () => {
     const st = s.increment('c1', 'balance', -30, { min: 0 });
     expect(st.text).toBe(
-      `UPDATE "cards" SET "balance" = "balance" + ?, "version" = "version" + 1 WHERE "id" = ? AND "balance" + ? BETWEEN ? AND ? RETURNING ${SELECT}`,
+      `UPDATE "cards" SET "balance" = "balance" + ?, "version" = "version" + 1 WHERE "id" = ? AND "balance" + ` +
+        `? BETWEEN ? AND ? RETURNING ${SELECT}`,
     );
     expect(st.params).toEqual([-30, 'c1', -30, 0, Number.MAX_SAFE_INTEGER]);
     expect(s.increment('c1', 'balance', 1).params).toEqual([
@@ -135,7 +139,8 @@ describe('collectionStatements (SQLite)', () => {
   it('consumes only when the row matches', () => {
     const st = s.consume('c1', { active: true, balance: { gt: 0 } }, { active: false });
     expect(st.text).toBe(
-      `UPDATE "cards" SET "active" = ?, "version" = "version" + 1 WHERE "id" = ? AND "active" = ? AND "balance" > ? RETURNING ${SELECT}`,
+      `UPDATE "cards" SET "active" = ?, "version" = "version" + 1 WHERE "id" = ? AND "active" = ? AND ` +
+        `"balance" > ? RETURNING ${SELECT}`,
     );
     expect(st.params).toEqual([0, 'c1', 1, 0]);
   });
@@ -206,17 +211,21 @@ describe('collectionStatements (PostgreSQL)', () => {
       after: encodeCursor({ customerId: 'b', id: 'k' }, [{ field: 'customerId' }, { field: 'id' }]),
     });
     expect(st.text).toBe(
-      `SELECT ${SELECT} FROM "cards" WHERE ("customer_id" COLLATE "C" >= $1 AND ("customer_id" COLLATE "C" > $2 OR ("customer_id" COLLATE "C" = $3 AND ("id" COLLATE "C" > $4)))) ORDER BY "customer_id" COLLATE "C" ASC, "id" COLLATE "C" ASC LIMIT $5`,
+      `SELECT ${SELECT} FROM "cards" WHERE ("customer_id" COLLATE "C" >= $1 AND ("customer_id" COLLATE "C" > ` +
+        `$2 OR ("customer_id" COLLATE "C" = $3 AND ("id" COLLATE "C" > $4)))) ORDER BY "customer_id" ` +
+        `COLLATE "C" ASC, "id" COLLATE "C" ASC LIMIT $5`,
     );
     expect(st.params).toEqual(['b', 'b', 'b', 'k', 101]);
   });
 
   it('writes the guarded increment and version-checked update with $n markers', () => {
     expect(s.increment('c1', 'balance', 5, { max: 10 }).text).toBe(
-      `UPDATE "cards" SET "balance" = "balance" + $1, "version" = "version" + 1 WHERE "id" = $2 AND "balance" + $3 BETWEEN $4 AND $5 RETURNING ${SELECT}`,
+      `UPDATE "cards" SET "balance" = "balance" + $1, "version" = "version" + 1 WHERE "id" = $2 AND "balance" ` +
+        `+ $3 BETWEEN $4 AND $5 RETURNING ${SELECT}`,
     );
     expect(s.update('c1', { email: 'e' }, { expectVersion: 1 }).text).toBe(
-      `UPDATE "cards" SET "email" = $1, "version" = "version" + 1 WHERE "id" = $2 AND "version" = $3 RETURNING ${SELECT}`,
+      `UPDATE "cards" SET "email" = $1, "version" = "version" + 1 WHERE "id" = $2 AND "version" = $3 ` +
+        `RETURNING ${SELECT}`,
     );
   });
 

@@ -103,7 +103,8 @@ describe('keysetCondition', () => {
     const params = new ParamList(sqliteDialect);
     const text = keysetCondition(tableShape(sqliteDialect, cards), order, [50, 'cus_2', 'k9'], params);
     expect(text).toBe(
-      '"balance" <= ? AND ("balance" < ? OR ("balance" = ? AND ("customer_id" > ? OR ("customer_id" = ? AND ("id" > ?)))))',
+      '"balance" <= ? AND ("balance" < ? OR ("balance" = ? AND ("customer_id" > ? OR ("customer_id" = ? AND ' +
+        '("id" > ?)))))',
     );
     expect(params.values).toEqual([50, 50, 50, 'cus_2', 'cus_2', 'k9']);
   });

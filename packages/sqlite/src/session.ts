@@ -8,6 +8,7 @@ import type {
   AggregateRow,
   AnyRow,
   CollectionSpec,
+  ConditionalWrite,
   FindQuery,
   IncrementGuard,
   IncrementResult,
@@ -49,10 +50,11 @@ export interface SessionState {
   readonly closedMessage: string;
 }
 
-const SAVEPOINT = 'clientele_insert_many';
+const SAVEPOINT = 'clientele_batch';
 
 /**
- * The adapter's operations (base and push-downs) whose every call runs at once on `conn`. It does not lock: a transaction's
+ * The adapter's operations (base and push-downs) whose every call runs at once on `conn`. It does not lock: a
+ * transaction's
  * session runs under the transaction's lock, and the store wraps its own calls in the lock.
  */
 export class ConnectionSession implements AdapterSession {
@@ -222,26 +224,77 @@ export class ConnectionSession implements AdapterSession {
   async insertMany<C extends CollectionSpec>(c: C, rows: readonly NewRowOf<C>[]): Promise<number> {
     this.check();
     if (rows.length === 0) return 0;
-    const conn = this.conn;
     try {
       const statements = statementsOf(c).insertMany(rows as readonly AnyRow[]);
-      const nested = conn.db.inTransaction;
-      conn.run(nested ? `SAVEPOINT ${SAVEPOINT}` : sqliteDialect.beginWrite, []);
-      try {
-        for (const st of statements) conn.run(st.text, st.params);
-      } catch (error) {
-        if (conn.db.inTransaction) {
-          if (nested) {
-            conn.run(`ROLLBACK TO ${SAVEPOINT}`, []);
-            conn.run(`RELEASE ${SAVEPOINT}`, []);
-          } else conn.run('ROLLBACK', []);
-        }
-        throw error;
-      }
-      conn.run(nested ? `RELEASE ${SAVEPOINT}` : 'COMMIT', []);
-      return rows.length;
+      return this.allOrNothing(() => {
+        for (const st of statements) this.conn.run(st.text, st.params);
+        return rows.length;
+      });
     } catch (error) {
       fail(error, c);
     }
+  }
+
+  /**
+   * All or nothing, as {@link ConnectionSession.insertMany}: one guarded `UPDATE` per write, returning
+   * no row (the changed-row count says whether it applied), which spares reading and decoding each
+   * written row as `consume` does.
+   */
+  async consumeMany<C extends CollectionSpec>(c: C, writes: readonly ConditionalWrite<C>[]): Promise<string[]> {
+    this.check();
+    const s = statementsOf(c);
+    let key: string | undefined;
+    try {
+      return this.allOrNothing(() => {
+        const applied: string[] = [];
+        for (const w of writes) {
+          key = w.key;
+          const st = s.consumeQuietly(w.key, w.when as Where, w.set as AnyRow);
+          if (this.conn.run(st.text, st.params) > 0) applied.push(w.key);
+        }
+        return applied;
+      });
+    } catch (error) {
+      fail(error, c, key);
+    }
+  }
+
+  /** All or nothing, as {@link ConnectionSession.insertMany}: one `DELETE` per key, one prepared text. */
+  async deleteMany<C extends CollectionSpec>(c: C, keys: readonly string[]): Promise<string[]> {
+    this.check();
+    const s = statementsOf(c);
+    try {
+      return this.allOrNothing(() => {
+        const deleted: string[] = [];
+        for (const key of keys) {
+          const st = s.delete(key);
+          if (this.conn.run(st.text, st.params) > 0) deleted.push(key);
+        }
+        return deleted;
+      });
+    } catch (error) {
+      fail(error, c);
+    }
+  }
+
+  /** Runs `fn` in a transaction of its own, or in a savepoint inside the caller's; undone whole if it throws. */
+  private allOrNothing<T>(fn: () => T): T {
+    const conn = this.conn;
+    const nested = conn.db.inTransaction;
+    conn.run(nested ? `SAVEPOINT ${SAVEPOINT}` : sqliteDialect.beginWrite, []);
+    let result: T;
+    try {
+      result = fn();
+    } catch (error) {
+      if (conn.db.inTransaction) {
+        if (nested) {
+          conn.run(`ROLLBACK TO ${SAVEPOINT}`, []);
+          conn.run(`RELEASE ${SAVEPOINT}`, []);
+        } else conn.run('ROLLBACK', []);
+      }
+      throw error;
+    }
+    conn.run(nested ? `RELEASE ${SAVEPOINT}` : 'COMMIT', []);
+    return result;
   }
 }

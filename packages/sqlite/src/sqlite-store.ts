@@ -283,7 +283,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       });
     },
   };
-  // The push-downs: a join for linked reads, grouped aggregates and multi-row inserts in SQL.
+  // The push-downs: a join for linked reads, grouped aggregates, multi-row inserts, and batches of
+  // guarded updates and deletes that return no rows.
   return defineStore(base, {
     getLinked: reads
       ? (c, key, link) => reads.getLinked(c, key, link)
@@ -292,5 +293,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       ? (c, query) => reads.aggregate(c, query)
       : (c, query) => mutex.run(() => writes.aggregate(c, query)),
     insertMany: (c, rows) => mutex.run(() => writes.insertMany(c, rows)),
+    consumeMany: (c, batch) => mutex.run(() => writes.consumeMany(c, batch)),
+    deleteMany: (c, keys) => mutex.run(() => writes.deleteMany(c, keys)),
   });
 }

@@ -58,9 +58,12 @@ export async function truncateWal(
     const left = deadline - Date.now();
     if (left <= 0) {
       throw new StoreUnavailableError(
-        `the write-ahead log of ${db.name} could not be checkpointed and truncated in ${attempt} attempts over ${Math.max(0, budgetMs)} ms: ` +
-          'another connection is reading an older snapshot or writing. The erasure has committed, but the -wal file still holds ' +
-          "copies of the erased values until a checkpoint completes: call the store's afterErasure() again once that connection is done " +
+        `the write-ahead log of ${db.name} could not be checkpointed and truncated in ${attempt} attempts ` +
+          `over ${Math.max(0, budgetMs)} ms: ` +
+          'another connection is reading an older snapshot or writing. The erasure has committed, but the ' +
+          '-wal file still holds ' +
+          "copies of the erased values until a checkpoint completes: call the store's afterErasure() again " +
+          'once that connection is done ' +
           '(closing the last connection to the file also checkpoints and removes the log).',
       );
     }

@@ -116,31 +116,35 @@ describe('sqliteStore afterErasure', () => {
     db.close();
   });
 
-  it('waits for a reader holding an older snapshot, reports when it cannot finish, and succeeds once the reader is done', async () => {
-    const file = tempFile();
-    const store = track(sqliteStore({ file, busyTimeoutMs: 300 }));
-    await erasedRow(store);
-    // Another process's long read: a transaction that has read, so it keeps its snapshot.
-    const reader = new Database(file, { readonly: true });
-    reader.exec('BEGIN');
-    reader.prepare('SELECT count(*) FROM customers').get();
-    await store.insert(customers, customer('c-after'));
-    const started = Date.now();
-    const error = await store.afterErasure!().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StoreUnavailableError);
-    expect((error as Error).message).toMatch(/erasure has committed/);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-    expect(fileHolds(`${file}-wal`, SECRET)).toBe(true);
-    // The store was usable all along.
-    await store.insert(customers, customer('c-meanwhile'));
+  it(
+    'waits for a reader holding an older snapshot, reports when it cannot finish, and succeeds once the ' +
+      'reader is done',
+    async () => {
+      const file = tempFile();
+      const store = track(sqliteStore({ file, busyTimeoutMs: 300 }));
+      await erasedRow(store);
+      // Another process's long read: a transaction that has read, so it keeps its snapshot.
+      const reader = new Database(file, { readonly: true });
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) FROM customers').get();
+      await store.insert(customers, customer('c-after'));
+      const started = Date.now();
+      const error = await store.afterErasure!().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as Error).message).toMatch(/erasure has committed/);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      expect(fileHolds(`${file}-wal`, SECRET)).toBe(true);
+      // The store was usable all along.
+      await store.insert(customers, customer('c-meanwhile'));
 
-    reader.exec('COMMIT');
-    reader.close();
-    await store.afterErasure!();
-    expect(statSync(`${file}-wal`).size).toBe(0);
-    expect(fileHolds(file, SECRET)).toBe(false);
-    expect(await store.count(customers)).toBe(41);
-  });
+      reader.exec('COMMIT');
+      reader.close();
+      await store.afterErasure!();
+      expect(statSync(`${file}-wal`).size).toBe(0);
+      expect(fileHolds(file, SECRET)).toBe(false);
+      expect(await store.count(customers)).toBe(41);
+    },
+  );
 
   it('finishes once a reader that was in the way lets go within the time', async () => {
     const file = tempFile();

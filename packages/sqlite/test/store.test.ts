@@ -407,8 +407,8 @@ describe('sqliteStore setup', () => {
       aggregatePaging: true,
       aggregateSeries: true,
       getLinked: true,
-      consumeMany: false,
-      deleteMany: false,
+      consumeMany: true,
+      deleteMany: true,
     });
     await store.close();
     expect(own.open).toBe(true); // the host's connection stays open

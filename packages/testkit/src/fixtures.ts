@@ -5,6 +5,7 @@
  */
 import { defineCollection, field, nullable } from '@clientele/core/adapter';
 import type { JsonValue, Migration, NewRowOf, RowOf } from '@clientele/core/adapter';
+import { millisecondsInMinute } from 'date-fns/constants';
 
 const customerFields = {
   id: field.string(),
@@ -217,7 +218,7 @@ export function newSale(n: number, over: Partial<NewRowOf<typeof sales>> = {}): 
     amount: n * 100,
     discount: null,
     label: `label ${n}`,
-    at: new Date(Date.UTC(2024, 5, 1) + n * 60_000),
+    at: new Date(Date.UTC(2024, 5, 1) + n * millisecondsInMinute),
     payload: null,
     ...over,
   };

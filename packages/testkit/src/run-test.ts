@@ -31,7 +31,8 @@ export async function runConformanceTest(
         capability === null
           ? `${id} is in the skip list, but it depends on no capability: every store must pass it`
           : `${id} is in the skip list, but ${store.kind} declares capabilities.${capability}: true. ` +
-              'A store that declares a capability must pass its tests; remove the id from skip or declare the capability false.',
+              'A store that declares a capability must pass its tests; remove the id from skip or declare the ' +
+              'capability false.',
       );
     }
     await store.migrate(fixtureMigrations);

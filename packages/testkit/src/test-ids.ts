@@ -26,17 +26,20 @@ export const CONFORMANCE_TESTS = {
   'capabilities.declared': {
     capability: null,
     checks:
-      'kind is a name, every capability flag is a boolean, and every optional operation exists on the store, pushed down or not',
+      'kind is a name, every capability flag is a boolean, and every optional operation exists on the store, ' +
+      'pushed down or not',
   },
   'crud.insert-get': {
     capability: null,
     checks:
-      'insert returns the stored row (version 1), get returns it exactly, omitted nullable fields read back as null, a missing key is undefined',
+      'insert returns the stored row (version 1), get returns it exactly, omitted nullable fields read back ' +
+      'as null, a missing key is undefined',
   },
   'crud.update-delete': {
     capability: null,
     checks:
-      'update patches only the given fields and bumps the version, a missing row is NOT_FOUND, delete removes the row and reports whether it did',
+      'update patches only the given fields and bumps the version, a missing row is NOT_FOUND, delete removes ' +
+      'the row and reports whether it did',
   },
   'crud.get-by-unique': {
     capability: null,
@@ -57,7 +60,8 @@ export const CONFORMANCE_TESTS = {
   'validation.rejects-invalid-rows': {
     capability: null,
     checks:
-      'rows and patches with missing, unknown, mistyped, unsafe-integer or managed fields are VALIDATION_FAILED and nothing is stored',
+      'rows and patches with missing, unknown, mistyped, unsafe-integer or managed fields are ' +
+      'VALIDATION_FAILED and nothing is stored',
   },
   'primary-key.conflict': {
     capability: null,
@@ -67,7 +71,8 @@ export const CONFORMANCE_TESTS = {
   'unique.conflict': {
     capability: null,
     checks:
-      'a clash on a single-field or composite unique index, by insert or update, is a CONFLICT (reason unique); a row may keep its own value',
+      'a clash on a single-field or composite unique index, by insert or update, is a CONFLICT (reason ' +
+      'unique); a row may keep its own value',
   },
   'unique.nullable-many-nulls': {
     capability: null,
@@ -81,22 +86,26 @@ export const CONFORMANCE_TESTS = {
   'version.conflict': {
     capability: null,
     checks:
-      'update and delete with a stale expectVersion are a CONFLICT (reason version) and change nothing; every write bumps the version',
+      'update and delete with a stale expectVersion are a CONFLICT (reason version) and change nothing; every ' +
+      'write bumps the version',
   },
   'version.eight-contenders': {
     capability: null,
     checks:
-      '8 concurrent updates that all read version 1: exactly one wins, seven get CONFLICT, the row holds the winner\u2019s value',
+      '8 concurrent updates that all read version 1: exactly one wins, seven get CONFLICT, the row holds the ' +
+      'winner\u2019s value',
   },
   'increment.guard': {
     capability: null,
     checks:
-      'increment applies a delta only within min/max, reports applied, bumps the version only when applied, NOT_FOUND on a missing row',
+      'increment applies a delta only within min/max, reports applied, bumps the version only when applied, ' +
+      'NOT_FOUND on a missing row',
   },
   'increment.race-never-overspends': {
     capability: null,
     checks:
-      '50 concurrent guarded decrements of 1 on a balance of 20 with min 0: exactly 20 apply, the balance ends at 0 and is never negative',
+      '50 concurrent guarded decrements of 1 on a balance of 20 with min 0: exactly 20 apply, the balance ' +
+      'ends at 0 and is never negative',
   },
   'increment.no-lost-update': {
     capability: null,
@@ -105,17 +114,20 @@ export const CONFORMANCE_TESTS = {
   'consume.once-among-eight': {
     capability: null,
     checks:
-      '8 concurrent consumes of one single-use row: exactly one gets it; a non-matching or missing row gives undefined and changes nothing',
+      '8 concurrent consumes of one single-use row: exactly one gets it; a non-matching or missing row gives ' +
+      'undefined and changes nothing',
   },
   'transaction.rollback': {
     capability: null,
     checks:
-      'when the callback throws, its inserts, updates, deletes, increments and consumes are all undone and the same error is rethrown',
+      'when the callback throws, its inserts, updates, deletes, increments and consumes are all undone and ' +
+      'the same error is rethrown',
   },
   'transaction.read-own-writes': {
     capability: null,
     checks:
-      'reads inside a transaction see its own writes; the callback\u2019s result is returned and the writes are committed',
+      'reads inside a transaction see its own writes; the callback\u2019s result is returned and the writes ' +
+      'are committed',
   },
   'transaction.conflict-rolls-back': {
     capability: null,
@@ -137,7 +149,8 @@ export const CONFORMANCE_TESTS = {
   'paging.visits-each-once-under-inserts': {
     capability: null,
     checks:
-      'paging with small pages while rows are inserted before and after the cursor visits every original row exactly once, in order',
+      'paging with small pages while rows are inserted before and after the cursor visits every original row ' +
+      'exactly once, in order',
   },
   'paging.mixed-order': {
     capability: null,
@@ -146,12 +159,14 @@ export const CONFORMANCE_TESTS = {
   'paging.limits': {
     capability: null,
     checks:
-      'the default page is 100 rows, the last page has next null (also on an exact multiple), bad limits and cursors are VALIDATION_FAILED',
+      'the default page is 100 rows, the last page has next null (also on an exact multiple), bad limits and ' +
+      'cursors are VALIDATION_FAILED',
   },
   'filter.operators': {
     capability: null,
     checks:
-      'eq, ne, gt, gte, lt, lte, in (also empty), startsWith (case-sensitive, no LIKE wildcards) and AND across fields, on find and count alike',
+      'eq, ne, gt, gte, lt, lte, in (also empty), startsWith (case-sensitive, no LIKE wildcards) and AND ' +
+      'across fields, on find and count alike',
   },
   'filter.null-semantics': {
     capability: null,
@@ -165,7 +180,8 @@ export const CONFORMANCE_TESTS = {
   'text.unicode': {
     capability: null,
     checks:
-      'Chinese names, emoji, astral characters, combining marks (not normalised), case, long text and the empty string round-trip exactly and match exactly',
+      'Chinese names, emoji, astral characters, combining marks (not normalised), case, long text and the ' +
+      'empty string round-trip exactly and match exactly',
   },
   'text.code-point-order': {
     capability: null,
@@ -179,7 +195,8 @@ export const CONFORMANCE_TESTS = {
   'timestamp.millisecond': {
     capability: null,
     checks:
-      'timestamps before 1970, at the epoch and far ahead round-trip as Dates to the millisecond, and compare and order by the millisecond',
+      'timestamps before 1970, at the epoch and far ahead round-trip as Dates to the millisecond, and compare ' +
+      'and order by the millisecond',
   },
   'boolean.roundtrip': {
     capability: null,
@@ -192,7 +209,8 @@ export const CONFORMANCE_TESTS = {
   'migrate.idempotent': {
     capability: null,
     checks:
-      'migrating again applies nothing and keeps the data; a later migration adds a field (null on old rows), a unique index and a collection',
+      'migrating again applies nothing and keeps the data; a later migration adds a field (null on old rows), ' +
+      'a unique index and a collection',
   },
   'migrate.concurrent-once': {
     capability: null,
@@ -201,37 +219,45 @@ export const CONFORMANCE_TESTS = {
   'migrate.failed-rolls-back': {
     capability: null,
     checks:
-      'a migration that fails (a unique index over duplicates) is not recorded, leaves the collection usable, and applies once the data is fixed',
+      'a migration that fails (a unique index over duplicates) is not recorded, leaves the collection usable, ' +
+      'and applies once the data is fixed',
   },
   'pushdown.aggregate-equals-fallback': {
     capability: 'aggregate',
     checks:
-      'store.aggregate equals core\u2019s aggregateByScan on the same data: groups, null group keys, null measures, filters and empty input',
+      'store.aggregate equals core\u2019s aggregateByScan on the same data: groups, null group keys, null ' +
+      'measures, filters and empty input',
   },
   'pushdown.aggregate-paging': {
     capability: 'aggregatePaging',
     checks:
-      'aggregate pages of groups (after, limit) equal core’s fallback page by page, and the pages put together equal the unpaged result',
+      'aggregate pages of groups (after, limit) equal core’s fallback page by page, and the pages put ' +
+      'together equal the unpaged result',
   },
   'pushdown.aggregate-series': {
     capability: 'aggregateSeries',
     checks:
-      'measures with their own where filter and series measures (a group\u2019s integers or timestamps, ascending) equal core\u2019s fallback, grouped, by primary key, paged and on empty input',
+      'measures with their own where filter and series measures (a group\u2019s integers or timestamps, ' +
+      'ascending) equal core\u2019s fallback, grouped, by primary key, paged and on empty input',
   },
   'pushdown.get-linked': {
     capability: 'getLinked',
     checks:
-      'store.getLinked equals a get of the row then of the row it links to: linked, dangling, null and Chinese-keyed links, a missing row, and inside a transaction its own writes',
+      'store.getLinked equals a get of the row then of the row it links to: linked, dangling, null and ' +
+      'Chinese-keyed links, a missing row, and inside a transaction its own writes',
   },
   'pushdown.consume-many': {
     capability: 'consumeMany',
     checks:
-      'store.consumeMany writes exactly the rows whose condition holds (equality, operators, nulls, unique fields), returns their keys in order, refuses a bad or repeated write whole, rolls back with its transaction, and carries 5,050 writes',
+      'store.consumeMany writes exactly the rows whose condition holds (equality, operators, nulls, unique ' +
+      'fields), returns their keys in order, refuses a bad or repeated write whole, rolls back with its ' +
+      'transaction, and carries 5,050 writes',
   },
   'pushdown.delete-many': {
     capability: 'deleteMany',
     checks:
-      'store.deleteMany deletes exactly the rows named (Chinese and emoji keys too), returns their keys in order, refuses a repeated key whole, rolls back with its transaction, and carries 5,050 keys',
+      'store.deleteMany deletes exactly the rows named (Chinese and emoji keys too), returns their keys in ' +
+      'order, refuses a repeated key whole, rolls back with its transaction, and carries 5,050 keys',
   },
   'pushdown.insert-many': {
     capability: 'insertMany',
@@ -240,12 +266,16 @@ export const CONFORMANCE_TESTS = {
   'find.select': {
     capability: null,
     checks:
-      'find with select returns exactly the selected fields (nulls included) of the same rows, page by page, ordered or filtered by fields not selected, inside a transaction too; a bad select is VALIDATION_FAILED',
+      'find with select returns exactly the selected fields (nulls included) of the same rows, page by page, ' +
+      'ordered or filtered by fields not selected, inside a transaction too; a bad select is ' +
+      'VALIDATION_FAILED',
   },
   'optional.on-every-session': {
     capability: null,
     checks:
-      'aggregate, getLinked, consumeMany, deleteMany and insertMany exist on the store and on a transaction session, give what core\u2019s fallbacks give on both, and commit or roll back with the transaction',
+      'aggregate, getLinked, consumeMany, deleteMany and insertMany exist on the store and on a transaction ' +
+      'session, give what core\u2019s fallbacks give on both, and commit or roll back with the ' +
+      'transaction',
   },
 } as const satisfies Record<string, ConformanceTestInfo>;
 

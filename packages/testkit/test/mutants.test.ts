@@ -107,7 +107,10 @@ function thirtyTwoBitIntegers(): Store {
   return wrapStore(inner, { insert: (c, row) => inner.insert(c, squeeze(row) as never) });
 }
 
-/** Writes inside a transaction go straight to the table and are compensated on failure; outside readers see them meanwhile. */
+/**
+ * Writes inside a transaction go straight to the table and are compensated on failure; outside readers see them
+ * meanwhile.
+ */
 function dirtyTransactions(): Store {
   const inner = memoryStore();
   return wrapStore(inner, {

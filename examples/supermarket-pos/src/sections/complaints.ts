@@ -103,7 +103,10 @@ export type ComplaintsDemoCrm = Pick<Clientele, 'customers' | 'roles' | 'staff' 
 
 /** Options of {@link complaintsSection}. */
 export interface ComplaintsSectionOptions {
-  /** A voucher template of the loyalty module to compensate with; without one (or without vouchers) the claim is paid in cash. */
+  /**
+   * A voucher template of the loyalty module to compensate with; without one (or without vouchers) the claim is paid in
+   * cash.
+   */
   voucherTemplateId?: string;
 }
 
@@ -229,7 +232,8 @@ export async function complaintsSection(
   );
   line('');
   line(
-    `1. ${chen.displayName} at the counter: ${counter.caseNo} settled at once by clerk 李娜 with ${yuan(counter.remedyCost)} (${counter.status}).`,
+    `1. ${chen.displayName} at the counter: ${counter.caseNo} settled at once by clerk 李娜 with ${yuan(counter.remedyCost)} ` +
+      `(${counter.status}).`,
   );
   line(
     `   Stages on record: ${(await crm.complaints.history(counter.id, RELATIONS)).map((h) => h.toStatus).join(' → ')}`,
@@ -261,15 +265,18 @@ export async function complaintsSection(
   claim = await crm.complaints.propose({ caseId: claim.id, remedies: [remedy] }, CLERK);
   line('');
   line(
-    `2. ${liu.displayName} by phone: ${claim.caseNo}, ${remedy.type} of ${yuan(80000)} proposed by the clerk → above her 50 yuan and the manager's 500:`,
+    `2. ${liu.displayName} by phone: ${claim.caseNo}, ${remedy.type} of ${yuan(80000)} proposed by the clerk ` +
+      `→ above her 50 yuan and the manager's 500:`,
   );
   line(
-    `   escalated to level ${claim.level} (${claim.levelName}) at once, request recorded (${claim.remedies[0]!.status}).`,
+    `   escalated to level ${claim.level} (${claim.levelName}) at once, request recorded ` +
+      `(${claim.remedies[0]!.status}).`,
   );
   const tooLow = await crm.complaints.approve({ caseId: claim.id }, MANAGER).catch((e: unknown) => e);
   if (isClienteleError(tooLow))
     line(
-      `   The store manager tries to approve → ${tooLow.code} (limit ${String(tooLow.details['limit'])} fen); the refusal is audited.`,
+      `   The store manager tries to approve → ${tooLow.code} (limit ${String(tooLow.details['limit'])} fen); ` +
+        `the refusal is audited.`,
     );
   clock.advance(40 * 60_000);
   await crm.complaints.acknowledge({ caseId: claim.id }, RELATIONS);
@@ -338,7 +345,8 @@ export async function complaintsSection(
   );
   line('');
   line(
-    `3. ${exchange.caseNo} at the ${exchange.levelName}: received → explained → mediated → ruled exchange; task for 刘工 due ${local(exchange.taskDueAt!)}.`,
+    `3. ${exchange.caseNo} at the ${exchange.levelName}: received → explained → mediated → ruled exchange; ` +
+      `task for 刘工 due ${local(exchange.taskDueAt!)}.`,
   );
   clock.advance(3 * 60 * 60_000);
   const due = await crm.runDue();
@@ -348,7 +356,8 @@ export async function complaintsSection(
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
   line(
-    `   ${local(clock.now())}, the warehouse is late: crm.runDue() → ${done || 'nothing due'}; the case is now with ${exchange.levelName} (level ${exchange.level}).`,
+    `   ${local(clock.now())}, the warehouse is late: crm.runDue() → ${done || 'nothing due'}; the case is ` +
+      `now with ${exchange.levelName} (level ${exchange.level}).`,
   );
   clock.advance(45 * 60_000);
   await crm.complaints.completeTask(

@@ -107,7 +107,8 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
     ]),
   );
   line(
-    `Excluded: ${((points.program.exclude?.['category'] as string[] | undefined) ?? []).join(', ')}. Points are worth ${yuan(1)} each and expire at the end of the year.`,
+    `Excluded: ${((points.program.exclude?.['category'] as string[] | undefined) ?? []).join(', ')}. Points ` +
+      `are worth ${yuan(1)} each and expire at the end of the year.`,
   );
 
   heading(`${who.name} becomes a gold member`);
@@ -116,7 +117,9 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
   ]);
   const after = await points.balance(who.customerId, CLERK_S01);
   line(
-    `${who.name} buys a fridge for ${yuan(fridge.total)}: ${(await points.saleAward(fridge.id, CLERK_S01)).points} points; 12-month spend passes ${yuan(500_000)} → tier ${after.tier} at once (review on ${after.tierReviewAt ? local(after.tierReviewAt) : '-'}).`,
+    `${who.name} buys a fridge for ${yuan(fridge.total)}: ${(await points.saleAward(fridge.id, CLERK_S01)).points} ` +
+      `points; 12-month spend passes ${yuan(500_000)} → tier ${after.tier} at once (review on ` +
+      `${after.tierReviewAt ? local(after.tierReviewAt) : '-'}).`,
   );
 
   // Saturday morning, 10:00 in Shanghai.
@@ -137,7 +140,8 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
   const saturday = await sale('S01', basket.lines);
   line('');
   line(
-    `Sale ${saturday.receiptNo} committed: ${(await points.saleAward(saturday.id, CLERK_S01)).points} points earned in the same transaction (the quote said ${quote.points}).`,
+    `Sale ${saturday.receiptNo} committed: ${(await points.saleAward(saturday.id, CLERK_S01)).points} points ` +
+      `earned in the same transaction (the quote said ${quote.points}).`,
   );
 
   heading('A return takes back what the returned goods earned');
@@ -146,7 +150,8 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
     CLERK_S01,
   );
   line(
-    `Before refunding the tissues the till asks: ${preview.clawback} points come back off the card, ${yuan(preview.payable)} is paid out.`,
+    `Before refunding the tissues the till asks: ${preview.clawback} points come back off the card, ${yuan(preview.payable)} ` +
+      `is paid out.`,
   );
   await crm.purchases.return(
     { purchaseId: saturday.id, storeId: 'S01', lines: [{ lineNo: 2, quantity: 1 }], reason: 'wrong kind' },
@@ -186,7 +191,8 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
     ],
   );
   line(
-    `Sale ${paid.receiptNo} pays ${yuan(hold.value)} with the held points and ${yuan(paid.total - hold.value)} in cash.`,
+    `Sale ${paid.receiptNo} pays ${yuan(hold.value)} with the held points and ${yuan(paid.total - hold.value)} ` +
+      `in cash.`,
   );
   const back = await crm.purchases.return(
     { purchaseId: paid.id, storeId: 'S02', lines: [{ lineNo: 1, quantity: 1 }], reason: 'one too many' },
@@ -197,7 +203,8 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
       `${yuan(t.amount)} ${t.via === 'till' ? `at the till in ${t.method}` : `back as ${t.via}${t.points ? ` (${t.points} points)` : ''}`}`,
   );
   line(
-    `One bottle comes back (${yuan(back.amount)}): ${through.join(' and ')}; the till pays ${yuan(back.dueAtTill)}, not the whole ${yuan(back.amount)}.`,
+    `One bottle comes back (${yuan(back.amount)}): ${through.join(' and ')}; the till pays ` +
+      `${yuan(back.dueAtTill)}, not the whole ${yuan(back.amount)}.`,
   );
 
   heading('Goodwill after a complaint');
@@ -252,13 +259,15 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
   await crm.runDue();
   const warned = warnings.filter((w) => w.customerId === who.customerId).reduce((s, w) => s + w.points, 0);
   line(
-    `1 December: the scheduler warns ${who.name} that ${warned} points expire within 30 days (${warnings.length} warnings across the chain).`,
+    `1 December: the scheduler warns ${who.name} that ${warned} points expire within 30 days (${warnings.length} ` +
+      `warnings across the chain).`,
   );
   const liabilityBefore = await points.liability();
   clock.set('2026-12-31T16:00:00Z');
   const due = await crm.runDue();
   line(
-    `Midnight, 1 January 2027: ${due['loyalty']?.['pointsExpired'] ?? 0} points expired across the chain; ${who.name}'s balance is ${(await points.balance(who.customerId, CLERK_S01)).available}.`,
+    `Midnight, 1 January 2027: ${due['loyalty']?.['pointsExpired'] ?? 0} points expired across the chain; ` +
+      `${who.name}'s balance is ${(await points.balance(who.customerId, CLERK_S01)).available}.`,
   );
 
   heading('Outstanding points (liability) per store');

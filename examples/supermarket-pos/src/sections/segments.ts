@@ -202,7 +202,8 @@ export async function segmentsSection(crm: SegmentsCrm, clock: ManualClock, acto
     }
   }
   line(
-    `${sales} sales over 90 days by ${shoppers.length} members, a canteen buying on account and a hotel; every sale updated the buyer's statistics in its own transaction.`,
+    `${sales} sales over 90 days by ${shoppers.length} members, a canteen buying on account and a hotel; ` +
+      `every sale updated the buyer's statistics in its own transaction.`,
   );
 
   let reported = 0;
@@ -212,7 +213,8 @@ export async function segmentsSection(crm: SegmentsCrm, clock: ManualClock, acto
   );
   stopListening();
   line(
-    `Nightly rebuild: ${result.customers} customers in ${reported} chunk(s), ${result.pairs} bought-together pairs; memberships changed by ${joined.length} join event(s).`,
+    `Nightly rebuild: ${result.customers} customers in ${reported} chunk(s), ${result.pairs} bought-together ` +
+      `pairs; memberships changed by ${joined.length} join event(s).`,
   );
 
   heading('RFM groups (recency, frequency, monetary scores 1-5 by quintile over 365 days)');
@@ -269,13 +271,15 @@ export async function segmentsSection(crm: SegmentsCrm, clock: ManualClock, acto
   const winBack = await crm.segments.members('win-back', { limit: 1000 }, actors.hq);
   const policy = risk[0] ? await crm.segments.policyFor(risk[0].customerId, actors.hq) : null;
   line(
-    `Segment "Win back" holds ${winBack.items.length} customers; their policy: points ×${policy?.pointsMultiplier ?? 1} (the host starts a call or a goodwill voucher on segment.joined).`,
+    `Segment "Win back" holds ${winBack.items.length} customers; their policy: points ×${policy?.pointsMultiplier ?? 1} ` +
+      `(the host starts a call or a goodwill voucher on segment.joined).`,
   );
 
   heading('Credit at the till: the canteen buys on account');
   const before = await crm.segments.credit.status(canteen.id, actors.hq);
   line(
-    `明光二食堂: limit ${yuan(before.account.limit)}, outstanding ${yuan(before.account.outstanding)}, rating ${before.rating ?? 'unrated'} (on time ${(100 * before.onTimeShare).toFixed(0)}%).`,
+    `明光二食堂: limit ${yuan(before.account.limit)}, outstanding ${yuan(before.account.outstanding)}, rating ${before.rating ?? 'unrated'} ` +
+      `(on time ${(100 * before.onTimeShare).toFixed(0)}%).`,
   );
   const order = [
     { ...PRODUCTS[5]!, quantity: 60 },
@@ -284,7 +288,8 @@ export async function segmentsSection(crm: SegmentsCrm, clock: ManualClock, acto
   const amount = 60 * 6990 + 20 * 8990;
   const check = await crm.segments.credit.check(canteen.id, amount, actors.hq);
   line(
-    `A big order of ${yuan(amount)} on account: the POS checks first → ${check.decision} (would reach ${yuan(check.after)}, ${yuan(check.excess)} past the limit).`,
+    `A big order of ${yuan(amount)} on account: the POS checks first → ${check.decision} (would reach ` +
+      `${yuan(check.after)}, ${yuan(check.excess)} past the limit).`,
   );
   const refused = await crm.purchases
     .record(
@@ -301,7 +306,8 @@ export async function segmentsSection(crm: SegmentsCrm, clock: ManualClock, acto
     .catch((e: unknown) => e);
   if (isClienteleError(refused))
     line(
-      `Rung up anyway → ${refused.code} (${String(refused.details['reason'])}): the sale rolled back in its own transaction, nothing was recorded.`,
+      `Rung up anyway → ${refused.code} (${String(refused.details['reason'])}): the sale rolled back in its ` +
+        `own transaction, nothing was recorded.`,
     );
 
   heading('Key accounts and their visits');
@@ -317,7 +323,11 @@ export async function segmentsSection(crm: SegmentsCrm, clock: ManualClock, acto
     actors.hq,
   );
   line(
-    `滨江大酒店 scores ${assessed.score}/100 (volume ${(100 * assessed.factors.volume).toFixed(0)}%, contract ${(100 * assessed.factors.contract).toFixed(0)}%, growth ${(100 * assessed.factors.growth).toFixed(0)}%, strategic ${(100 * assessed.factors.strategic).toFixed(0)}%): ${assessed.isKey ? 'a key account' : 'not a key account'}, represented by 王强.`,
+    `滨江大酒店 scores ${assessed.score}/100 (volume ${(100 * assessed.factors.volume).toFixed(0)}%, contract ` +
+      `${(100 * assessed.factors.contract).toFixed(0)}%, growth ` +
+      `${(100 * assessed.factors.growth).toFixed(0)}%, strategic ` +
+      `${(100 * assessed.factors.strategic).toFixed(0)}%): ` +
+      `${assessed.isKey ? 'a key account' : 'not a key account'}, represented by 王强.`,
   );
   clock.advance(15 * DAY);
   const due = await crm.runDue();
@@ -327,7 +337,9 @@ export async function segmentsSection(crm: SegmentsCrm, clock: ManualClock, acto
   );
   const hotelPolicy = await crm.segments.policyFor(hotel.id, actors.hq);
   line(
-    `The hotel's merged policy: free delivery ${hotelPolicy.freeDelivery ? 'yes' : 'no'}, points ×${hotelPolicy.pointsMultiplier}, service ${hotelPolicy.serviceLevel ?? 'standard'}, visit every ${hotelPolicy.visitEveryDays ?? '-'} days (segments: ${hotelPolicy.segmentIds.join(', ')}).`,
+    `The hotel's merged policy: free delivery ${hotelPolicy.freeDelivery ? 'yes' : 'no'}, points ` +
+      `×${hotelPolicy.pointsMultiplier}, service ${hotelPolicy.serviceLevel ?? 'standard'}, visit every ${hotelPolicy.visitEveryDays ?? '-'} ` +
+      `days (segments: ${hotelPolicy.segmentIds.join(', ')}).`,
   );
 
   heading('Bought together (from the quarter’s baskets)');

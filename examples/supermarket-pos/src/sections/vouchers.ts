@@ -156,7 +156,8 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
   );
   const before = await crm.loyalty.balance(who.customerId, CLERK_S01);
   line(
-    `${who.name} buys crabs for a family dinner (${yuan(party.total)}): ${(await crm.loyalty.saleAward(party.id, CLERK_S01)).points} points; ${before.spendable} points to spend.`,
+    `${who.name} buys crabs for a family dinner (${yuan(party.total)}): ${(await crm.loyalty.saleAward(party.id, CLERK_S01)).points} ` +
+      `points; ${before.spendable} points to spend.`,
   );
   const bought = await vouchers.convert(
     { templateId: 'CASH-10', customerId: who.customerId, quantity: 1, storeId: 'S01' },
@@ -164,7 +165,9 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
   );
   const voucher = bought.vouchers[0]!;
   line(
-    `At the service desk: ${bought.points} points → voucher ${voucher.display} worth ${yuan(voucher.faceValue)}, valid until ${local(new Date(voucher.validUntil.getTime() - 60_000))}; ${bought.balance} points left (one transaction).`,
+    `At the service desk: ${bought.points} points → voucher ${voucher.display} worth ` +
+      `${yuan(voucher.faceValue)}, valid until ${local(new Date(voucher.validUntil.getTime() - 60_000))}; ${bought.balance} ` +
+      `points left (one transaction).`,
   );
 
   clock.advance(30 * 60_000);
@@ -202,7 +205,8 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
     .catch((e: unknown) => e);
   if (isClienteleError(wrong))
     line(
-      `The cashier types ${typo.slice(0, 5)}-${typo.slice(5, 10)}-${typo.slice(10)} → ${wrong.code} (${refusalReason(wrong)}): the check character caught the slip before any lookup.`,
+      `The cashier types ${typo.slice(0, 5)}-${typo.slice(5, 10)}-${typo.slice(10)} → ${wrong.code} ` +
+        `(${refusalReason(wrong)}): the check character caught the slip before any lookup.`,
     );
   const paid = await crm.purchases.record(
     {
@@ -220,7 +224,8 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
   );
   const used = await vouchers.get(voucher.id, CLERK_S01);
   line(
-    `Typed again: sale ${paid.receiptNo} of ${yuan(paid.total)} (cigarettes excluded from the voucher) takes ${yuan(used.discount)} off; the voucher is ${used.status}.`,
+    `Typed again: sale ${paid.receiptNo} of ${yuan(paid.total)} (cigarettes excluded from the voucher) takes ${yuan(used.discount)} ` +
+      `off; the voucher is ${used.status}.`,
   );
   const twice = await crm.purchases
     .record(
@@ -252,7 +257,8 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
     { ...CLERK_S02, idempotencyKey: key('sell') },
   );
   line(
-    `A company gives its staff gift cards; one is card ${card.number}, sold at S02 with ${yuan(card.balance)}, good until ${local(card.expiresAt!)}.`,
+    `A company gives its staff gift cards; one is card ${card.number}, sold at S02 with ` +
+      `${yuan(card.balance)}, good until ${local(card.expiresAt!)}.`,
   );
   clock.advance(40 * 60_000);
   const groceries = [
@@ -277,7 +283,8 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
   );
   const after = await storedValue.card(card.number, CLERK_S01);
   line(
-    `At S01 (any store of the chain takes it): ${yuan(shop.total)} paid ${yuan(onCard)} on the card and ${yuan(shop.total - onCard)} in cash; ${yuan(after.balance)} left on the card.`,
+    `At S01 (any store of the chain takes it): ${yuan(shop.total)} paid ${yuan(onCard)} on the card and ${yuan(shop.total - onCard)} ` +
+      `in cash; ${yuan(after.balance)} left on the card.`,
   );
   const more = await crm.purchases
     .record(
@@ -297,7 +304,8 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
     .catch((e: unknown) => e);
   if (isClienteleError(lost))
     line(
-      `Reported lost at the desk → ${lost.code} (${refusalReason(lost)}): an anonymous card belongs to whoever holds it.`,
+      `Reported lost at the desk → ${lost.code} (${refusalReason(lost)}): an anonymous card belongs to ` +
+        `whoever holds it.`,
     );
   table(
     ['#', 'Entry', 'Amount:', 'Balance:', 'Store'],

@@ -292,7 +292,10 @@ export async function snapshot(
   return out;
 }
 
-/** A run of a loyalty stand-in command's body (a replay of an idempotency key runs none; a rolled-back run is still listed). */
+/**
+ * A run of a loyalty stand-in command's body (a replay of an idempotency key runs none; a rolled-back run is still
+ * listed).
+ */
 export interface LoyaltyCall {
   method: 'grantGoodwill' | 'vouchers.issue';
   input: unknown;

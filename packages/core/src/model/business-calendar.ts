@@ -4,6 +4,7 @@
  */
 import { TZDate } from '@date-fns/tz';
 import { z } from 'zod';
+import { millisecondsInMinute, minutesInHour, secondsInMinute } from 'date-fns/constants';
 
 /** Weekday keys, Monday first. */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -40,7 +41,7 @@ export interface BusinessCalendar {
 }
 
 function minutes(hm: string): number {
-  return Number(hm.slice(0, 2)) * 60 + Number(hm.slice(3, 5));
+  return Number(hm.slice(0, 2)) * minutesInHour + Number(hm.slice(3, 5));
 }
 
 /** The local calendar date `YYYY-MM-DD` of an instant in a time zone. */
@@ -60,7 +61,7 @@ function localParts(at: Date, timeZone: string): { date: string; weekday: Weekda
   return {
     date: localDate(at, timeZone),
     weekday: WEEKDAYS[(d.getDay() + 6) % 7]!,
-    minute: d.getHours() * 60 + d.getMinutes(),
+    minute: d.getHours() * minutesInHour + d.getMinutes(),
   };
 }
 
@@ -83,7 +84,8 @@ export function addBusinessMinutes(calendar: BusinessCalendar, from: Date, busin
   for (let day = 0; day < 367; day++) {
     const date = localDate(cursor, calendar.timeZone);
     const weekday = WEEKDAYS[(cursor.getDay() + 6) % 7]!;
-    const startMinute = day === 0 ? cursor.getHours() * 60 + cursor.getMinutes() + cursor.getSeconds() / 60 : 0;
+    const startMinute =
+      day === 0 ? cursor.getHours() * minutesInHour + cursor.getMinutes() + cursor.getSeconds() / secondsInMinute : 0;
     if (!calendar.holidays.includes(date)) {
       const intervals = [...(calendar.openingHours[weekday] ?? [])].sort((x, y) => minutes(x[0]) - minutes(y[0]));
       for (const [a, b] of intervals) {
@@ -100,7 +102,9 @@ export function addBusinessMinutes(calendar: BusinessCalendar, from: Date, busin
             0,
             calendar.timeZone,
           );
-          return new Date(midnight.getTime() + (open + remaining) * 60_000);
+          // Minutes elapsed since local midnight, not wall-clock minutes: on a day the clocks change, a
+          // time after the change lands off by the change. The service-level clocks use openIntervals.
+          return new Date(midnight.getTime() + (open + remaining) * millisecondsInMinute);
         }
         remaining -= close - open;
       }
@@ -144,8 +148,8 @@ export function* openIntervals(calendar: BusinessCalendar, from: Date, days = 36
         d.getFullYear(),
         d.getMonth(),
         d.getDate(),
-        Math.floor(a / 60),
-        a % 60,
+        Math.floor(a / minutesInHour),
+        a % minutesInHour,
         0,
         calendar.timeZone,
       ).getTime();
@@ -153,8 +157,8 @@ export function* openIntervals(calendar: BusinessCalendar, from: Date, days = 36
         d.getFullYear(),
         d.getMonth(),
         d.getDate(),
-        Math.floor(b / 60),
-        b % 60,
+        Math.floor(b / minutesInHour),
+        b % minutesInHour,
         0,
         calendar.timeZone,
       ).getTime();
@@ -174,6 +178,7 @@ export function* openIntervals(calendar: BusinessCalendar, from: Date, days = 36
  * at 02:00 is open 01:30-02:00 before the change and 01:30-02:00 after it, not from 01:00.
  */
 function wallClockPieces(start: number, end: number, timeZone: string): Array<[number, number]> {
+  // Searched to the millisecond by hand: date-fns' `tzScan` reports a change only to the hour after it.
   const before = new TZDate(start, timeZone).getTimezoneOffset();
   const after = new TZDate(end - 1, timeZone).getTimezoneOffset();
   // Offsets grow when clocks go back (minutes west of UTC); springing forward skips time, repeats none.
@@ -188,6 +193,6 @@ function wallClockPieces(start: number, end: number, timeZone: string): Array<[n
   const change = high;
   return [
     [start, change],
-    [Math.max(change, start + (after - before) * 60_000), end],
+    [Math.max(change, start + (after - before) * millisecondsInMinute), end],
   ];
 }

@@ -37,6 +37,7 @@ import {
 } from './customer-schemas.js';
 import { duplicateReasons, type DuplicateReason } from './duplicates.js';
 import { storesCollection } from './organisation-collections.js';
+import { millisecondsInDay } from 'date-fns/constants';
 
 const verifyCustomerSchema = z.object({ customerId: idSchema }).strict();
 /** Input of `customers.verify`. */
@@ -149,8 +150,6 @@ export interface CustomerServiceSettings {
   /** Module instances, for merges they handle themselves. */
   modules: () => ReadonlyArray<ModuleInstance<unknown>>;
 }
-
-const DAY = 86_400_000;
 
 function loadRow(session: StoreSession, id: string, path: Array<string | number>): Promise<CustomerRow> {
   return mustGet(session, customersCollection, id, 'customer', { path });
@@ -492,7 +491,7 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
   async function needingReview(input: ReviewListInput = {}): Promise<ResultPage<ReviewItem>> {
     const q = parseInput(reviewListSchema, input);
     const now = kernel.clock.now().getTime();
-    const cutoff = q.unverifiedForDays === undefined ? null : now - q.unverifiedForDays * DAY;
+    const cutoff = q.unverifiedForDays === undefined ? null : now - q.unverifiedForDays * millisecondsInDay;
     const items: ReviewItem[] = [];
     let after = q.after ?? null;
     const where: Record<string, unknown> = { status: 'active' };
@@ -507,7 +506,7 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
           customer: toCustomer(row),
           missing: row.missing,
           daysSinceVerified:
-            row.lastVerifiedAt === null ? null : Math.floor((now - row.lastVerifiedAt.getTime()) / DAY),
+            row.lastVerifiedAt === null ? null : Math.floor((now - row.lastVerifiedAt.getTime()) / millisecondsInDay),
         });
         if (items.length === q.limit) {
           // The scan orders by id only, so the cursor after this row is its id's keyset position.

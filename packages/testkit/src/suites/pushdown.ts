@@ -31,6 +31,7 @@ import {
 } from '../fixtures.js';
 import type { Suite } from '../harness.js';
 import { expectNotStored, expectRawCount, expectStored } from '../probe-checks.js';
+import { millisecondsInDay, millisecondsInHour } from 'date-fns/constants';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -49,7 +50,7 @@ async function seedSales(store: Store): Promise<Array<NewRowOf<typeof sales>>> {
         amount: kind === 'refund' ? -n * 125 : n * 250,
         discount: kind === 'void' ? null : n % 5 === 0 ? null : n * 3,
         label: labels[n % labels.length]!,
-        at: new Date(Date.UTC(2024, 0, 1) + ((n * 7919) % 1000) * 3_600_000 + n),
+        at: new Date(Date.UTC(2024, 0, 1) + ((n * 7919) % 1000) * millisecondsInHour + n),
       }),
     );
   }
@@ -267,7 +268,12 @@ export const pushdownSuite = {
       const pushed = store.aggregate.bind(store);
       const rows = await seedSales(store);
       // A sale before 1970 (a negative timestamp) among one customer's others.
-      const early = newSale(43, { customerId: 'cust-001', kind: 'old', amount: -7, at: new Date(-3 * 86_400_000 + 5) });
+      const early = newSale(43, {
+        customerId: 'cust-001',
+        kind: 'old',
+        amount: -7,
+        at: new Date(-3 * millisecondsInDay + 5),
+      });
       await store.insert(sales, early);
       rows.push(early);
       const cutoff = new Date(Date.UTC(2024, 0, 20));
@@ -364,7 +370,10 @@ export const pushdownSuite = {
     async 'pushdown.get-linked'({ store }) {
       const holder: Link<typeof accounts, typeof customers> = { field: 'customerId', target: customers };
       const redeemer: Link<typeof vouchers, typeof customers> = { field: 'redeemedBy', target: customers };
-      /** The push-down's answer (core's getLinked uses it), checked against the two reads it stands for on the same session. */
+      /**
+       * The push-down's answer (core's getLinked uses it), checked against the two reads it stands for on the same
+       * session.
+       */
       async function both<C extends CollectionSpec>(
         session: StoreSession,
         c: C,
