@@ -3,7 +3,8 @@
  * and writes nothing: each case compares a snapshot of every collection before and after.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardNumberFor, isClienteleError, type Clientele } from '@clientele/core';
+import { isClienteleError, type Clientele } from '@clientele/core';
+import { cardNumberFor } from '@clientele/core/module';
 import { BASKET, CLERK, SYSTEM, freshKey, nextReceipt, openChain, snapshot } from './support/chain.js';
 import { STORE_KINDS } from './support/stores.js';
 

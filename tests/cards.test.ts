@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { cardNumberFor, isClienteleError, isValidCardNumber, luhnCheckDigit } from '@clientele/core';
+import { isClienteleError, isValidCardNumber } from '@clientele/core';
+import { cardNumberFor, luhnCheckDigit } from '@clientele/core/module';
 import { BASKET, CLERK, MANAGER, SYSTEM, nextReceipt, openChain } from './support/chain.js';
 import { STORE_KINDS } from './support/stores.js';
 

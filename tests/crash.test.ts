@@ -15,7 +15,7 @@ import {
   purchasesCollection,
   timelineCollection,
   idempotencyKeys,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { sqliteStore } from '@clientele/sqlite';
 import { BASKET, CLERK, freshKey, nextReceipt, openChain } from './support/chain.js';
 

@@ -8,14 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  createClientele,
-  manualClock,
-  memoryStore,
-  type CollectionSpec,
-  type Migration,
-  type Store,
-} from '@clientele/core';
+import { createClientele, manualClock, memoryStore, type Store } from '@clientele/core';
+import type { CollectionSpec, Migration } from '@clientele/core/module';
 import { complaints } from '@clientele/complaints';
 import { loyalty } from '@clientele/loyalty';
 import { postgresStore } from '@clientele/postgres';

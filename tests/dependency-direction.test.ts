@@ -1,7 +1,10 @@
 /**
  * The layering holds: domain modules and adapters import core, core imports none of them, modules and
  * adapters do not import each other, transports import core and the modules they serve (never an
- * adapter), and no source file takes part in an import cycle.
+ * adapter), and no source file takes part in an import cycle. Adapters (and the SQL layer and the
+ * conformance kit) reach core through its entry for adapter authors, `@clientele/core/adapter`, and
+ * modules through `@clientele/core/module`: what they need of core is there, and the application's
+ * entry stays free of it.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -22,6 +25,13 @@ const LAYERS: Record<string, 'core' | 'sql' | 'adapter' | 'module' | 'kit' | 'tr
   segments: 'module',
   testkit: 'kit',
   http: 'transport',
+};
+/** The entry of core each layer imports. */
+const CORE_ENTRY: Record<string, string> = {
+  sql: '@clientele/core/adapter',
+  adapter: '@clientele/core/adapter',
+  kit: '@clientele/core/adapter',
+  module: '@clientele/core/module',
 };
 const MAY_IMPORT: Record<string, readonly string[]> = {
   core: [],
@@ -74,6 +84,19 @@ describe('dependency direction', () => {
           if (!target || !allowed.includes(target)) wrong.push(`${relative(root, file)} imports ${spec}`);
         }
       }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('imports core through the entry for its kind of package', () => {
+    const wrong: string[] = [];
+    for (const [pkg, files] of filesOf) {
+      const entry = CORE_ENTRY[LAYERS[pkg]!];
+      if (!entry) continue;
+      for (const file of files)
+        for (const spec of specifiers(file))
+          if (spec.startsWith('@clientele/core') && spec !== entry)
+            wrong.push(`${relative(root, file)} imports ${spec}`);
     }
     expect(wrong).toEqual([]);
   });

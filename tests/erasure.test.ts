@@ -14,16 +14,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  coreCollections,
-  createClientele,
-  customersCollection,
-  manualClock,
-  memoryStore,
-  purchasesCollection,
-  scan,
-  type Store,
-} from '@clientele/core';
+import { createClientele, manualClock, memoryStore, type Store } from '@clientele/core';
+import { customersCollection, purchasesCollection, scan } from '@clientele/core/module';
+import { coreCollections } from '@clientele/core/adapter';
 import {
   actionsCollection,
   complaints,

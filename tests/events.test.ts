@@ -1,15 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  createClientele,
-  defineCollection,
-  defineModule,
-  field,
-  manualClock,
-  outboxCollection,
-  type CoreEvents,
-  type Kernel,
-} from '@clientele/core';
+import { createClientele, manualClock, type CoreEvents } from '@clientele/core';
+import { defineCollection, defineModule, field, outboxCollection, type Kernel } from '@clientele/core/module';
 import { BASKET, CLERK, SYSTEM, freshKey, nextReceipt, openChain } from './support/chain.js';
 import { STORE_KINDS } from './support/stores.js';
 

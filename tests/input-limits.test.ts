@@ -5,16 +5,9 @@
  * with the fingerprint of an earlier version is still recognised after an upgrade.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  ValidationError,
-  canonicalJson,
-  fingerprint,
-  idempotencyKeys,
-  isClienteleError,
-  legacyFingerprint,
-  registerCustomerSchema,
-  type Clientele,
-} from '@clientele/core';
+import { ValidationError, isClienteleError, registerCustomerSchema, type Clientele } from '@clientele/core';
+import { canonicalJson, fingerprint, idempotencyKeys } from '@clientele/core/module';
+import { legacyFingerprint } from '../packages/core/src/json-codec.js';
 import { compileCondition, conditionRegistry, segments } from '@clientele/segments';
 import { CLERK, SYSTEM, freshKey, openChain, snapshot } from './support/chain.js';
 import { STORE_KINDS } from './support/stores.js';

@@ -108,7 +108,7 @@ describe.each(STORE_KINDS)('duplicates and merges on $name', (kind) => {
       { ...CLERK, idempotencyKey: freshKey() },
     );
     expect(later.customerId).toBe(survivor.id);
-    const remaining = await store.find((await import('@clientele/core')).purchasesCollection, {
+    const remaining = await store.find((await import('@clientele/core/module')).purchasesCollection, {
       where: { customerId: dup.id },
     });
     expect(remaining.rows).toHaveLength(0);

@@ -6,7 +6,8 @@
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { defineModule, isClienteleError } from '@clientele/core';
+import { isClienteleError } from '@clientele/core';
+import { defineModule } from '@clientele/core/module';
 import { postgresStore } from '@clientele/postgres';
 import { BASKET, CLERK, freshKey, nextReceipt, openChain, snapshot } from './support/chain.js';
 import { PG_URL, STORE_KINDS, serverSchemas } from './support/stores.js';

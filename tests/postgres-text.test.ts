@@ -5,7 +5,8 @@
  * UTF-8 drivers replace) is refused by every store with VALIDATION_FAILED and changes nothing.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { defineCollection, field, isClienteleError, nullable } from '@clientele/core';
+import { isClienteleError } from '@clientele/core';
+import { defineCollection, field, nullable } from '@clientele/core/module';
 import { CLERK, SYSTEM, openChain, snapshot } from './support/chain.js';
 import { STORE_KINDS } from './support/stores.js';
 

@@ -3,7 +3,8 @@
  * scrub (free text that may mention a person) or plain: a new field cannot slip past erasure unseen.
  */
 import { describe, expect, it } from 'vitest';
-import { coreCollections, privacyClassOf, unclassifiedFields, type CollectionSpec } from '@clientele/core';
+import { privacyClassOf, unclassifiedFields, type CollectionSpec } from '@clientele/core/module';
+import { coreCollections } from '@clientele/core/adapter';
 import { complaintsCollections } from '@clientele/complaints';
 import { loyaltyCollections } from '@clientele/loyalty';
 import { segmentCollections } from '@clientele/segments';

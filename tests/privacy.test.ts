@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { coreCollections, scan, type Clientele } from '@clientele/core';
+import type { Clientele } from '@clientele/core';
+import { scan } from '@clientele/core/module';
+import { coreCollections } from '@clientele/core/adapter';
 import { BASKET, CLERK, MANAGER, SYSTEM, freshKey, nextReceipt, openChain } from './support/chain.js';
 import { STORE_KINDS } from './support/stores.js';
 

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { isClienteleError, purchaseLinesCollection, purchasesCollection } from '@clientele/core';
+import { isClienteleError } from '@clientele/core';
+import { purchaseLinesCollection, purchasesCollection } from '@clientele/core/module';
 import { BASKET, CLERK, MANAGER, SYSTEM, freshKey, nextReceipt, openChain, snapshot } from './support/chain.js';
 import { STORE_KINDS } from './support/stores.js';
 

@@ -4,7 +4,8 @@
  * retailer turns on `auditReads`, leaves an audit entry naming the customers read.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { auditLog, scan, type Clientele, type Store } from '@clientele/core';
+import type { Clientele, Store } from '@clientele/core';
+import { auditLog, scan } from '@clientele/core/module';
 import { BASKET, CLERK, GUARD, MANAGER, SYSTEM, freshKey, nextReceipt, openChain } from './support/chain.js';
 import { STORE_KINDS } from './support/stores.js';
 

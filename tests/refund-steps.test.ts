@@ -4,7 +4,7 @@
  * the rest at the till. Handlers are declared by a module's setup and run in the emitting transaction.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { defineModule, type RefundStep } from '@clientele/core';
+import { defineModule, type RefundStep } from '@clientele/core/module';
 import { CLERK, freshKey, nextReceipt, openChain } from './support/chain.js';
 import { STORE_KINDS } from './support/stores.js';
 

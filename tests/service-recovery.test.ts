@@ -8,16 +8,9 @@
  * is kept but the refusal's audit and the caller gets the loyalty module's own error.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  auditLog,
-  coreCollections,
-  createClientele,
-  defineModule,
-  manualClock,
-  scan,
-  type NoEvents,
-  type Store,
-} from '@clientele/core';
+import { createClientele, manualClock, type Store } from '@clientele/core';
+import { auditLog, defineModule, scan, type NoEvents } from '@clientele/core/module';
+import { coreCollections } from '@clientele/core/adapter';
 import {
   complaints,
   complaintsCollections,

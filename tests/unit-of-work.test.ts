@@ -5,17 +5,8 @@
  * nothing but, for a refusal, the audit of it. It takes its input as given, with no schema.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  auditLog,
-  createClientele,
-  defineCollection,
-  defineModule,
-  field,
-  manualClock,
-  outboxCollection,
-  type CoreEvents,
-  type Kernel,
-} from '@clientele/core';
+import { createClientele, manualClock, type CoreEvents } from '@clientele/core';
+import { auditLog, defineCollection, defineModule, field, outboxCollection, type Kernel } from '@clientele/core/module';
 import { STORE_KINDS } from './support/stores.js';
 
 const tallies = defineCollection({

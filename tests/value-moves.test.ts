@@ -10,20 +10,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  VALUE_KINDS,
-  auditLog,
-  coreCollections,
-  createClientele,
-  defineCollection,
-  defineModule,
-  field,
-  manualClock,
-  memoryStore,
-  scan,
-  type CollectionSpec,
-  type Store,
-} from '@clientele/core';
+import { VALUE_KINDS, createClientele, manualClock, memoryStore, type Store } from '@clientele/core';
+import { auditLog, defineCollection, defineModule, field, scan, type CollectionSpec } from '@clientele/core/module';
+import { coreCollections } from '@clientele/core/adapter';
 import { complaints, complaintsCollections, type ComplaintsConfigInput } from '@clientele/complaints';
 import { loyalty, loyaltyCollections } from '@clientele/loyalty';
 import { segments, segmentCollections } from '@clientele/segments';

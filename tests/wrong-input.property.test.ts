@@ -11,16 +11,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  actorSchema,
-  auditLog,
-  cardNumberSchema,
-  idempotencyKeySchema,
-  isClienteleError,
-  type CommandInfo,
-  type ErrorCode,
-  type QueryInfo,
-} from '@clientele/core';
+import { actorSchema, isClienteleError, type CommandInfo, type ErrorCode, type QueryInfo } from '@clientele/core';
+import { auditLog, cardNumberSchema, idempotencyKeySchema } from '@clientele/core/module';
 import { pinSchema } from '@clientele/loyalty';
 import { rebuildSchema } from '@clientele/segments';
 import { sqliteStore } from '@clientele/sqlite';

@@ -13,7 +13,8 @@
  * 14 statements a sale (its 5 lines in one) against the baseline's 12.
  */
 import pg from 'pg';
-import { createClientele, fingerprint, ulidGenerator, type Clientele } from '@clientele/core';
+import { createClientele, ulidGenerator, type Clientele } from '@clientele/core';
+import { fingerprint } from '@clientele/core/module';
 import { postgresStore } from '@clientele/postgres';
 import {
   BASKET,

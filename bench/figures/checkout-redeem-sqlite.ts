@@ -17,7 +17,8 @@
  */
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { createClientele, fingerprint, ulidGenerator } from '@clientele/core';
+import { createClientele, ulidGenerator } from '@clientele/core';
+import { fingerprint } from '@clientele/core/module';
 import { loyalty } from '@clientele/loyalty';
 import { sqliteStore } from '@clientele/sqlite';
 import {

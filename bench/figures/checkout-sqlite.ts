@@ -13,7 +13,8 @@
  * must cost on this schema.
  */
 import Database from 'better-sqlite3';
-import { createClientele, fingerprint, ulidGenerator, type Clientele } from '@clientele/core';
+import { createClientele, ulidGenerator, type Clientele } from '@clientele/core';
+import { fingerprint } from '@clientele/core/module';
 import { sqliteStore, type SqliteDurability } from '@clientele/sqlite';
 import path from 'node:path';
 import {

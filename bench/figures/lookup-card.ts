@@ -8,15 +8,8 @@
  * writes it (see `columnsOf` in customer-record.ts and `cards.issue`).
  */
 import Database from 'better-sqlite3';
-import {
-  DEFAULT_COMPLETENESS,
-  cardNumberFor,
-  completenessOf,
-  createClientele,
-  nameKey,
-  ulidGenerator,
-  type JsonValue,
-} from '@clientele/core';
+import { DEFAULT_COMPLETENESS, createClientele, ulidGenerator, type JsonValue } from '@clientele/core';
+import { cardNumberFor, completenessOf, nameKey } from '@clientele/core/module';
 import { sqliteStore } from '@clientele/sqlite';
 import { statSync } from 'node:fs';
 import path from 'node:path';

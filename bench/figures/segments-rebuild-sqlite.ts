@@ -17,7 +17,8 @@
  */
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { createClientele, customersCollection, purchaseLinesCollection, purchasesCollection } from '@clientele/core';
+import { createClientele } from '@clientele/core';
+import { customersCollection, purchaseLinesCollection, purchasesCollection } from '@clientele/core/module';
 import { segments } from '@clientele/segments';
 import { sqliteStore } from '@clientele/sqlite';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';

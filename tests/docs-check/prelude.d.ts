@@ -4,7 +4,8 @@
  * guide check (tests/docs-types.test.ts) type-checks every fragment with these declared, so a
  * fragment that names anything else, or uses one of these wrongly, fails the tests.
  */
-import type { Actor, Clientele, CommandContext, Kernel, RecordSaleInput } from '@clientele/core';
+import type { Actor, Clientele, RecordSaleInput } from '@clientele/core';
+import type { CommandContext, Kernel } from '@clientele/core/module';
 import type { complaints, ComplaintsConfigInput } from '@clientele/complaints';
 import type { loyalty, ProgramInput } from '@clientele/loyalty';
 import type { segments } from '@clientele/segments';

@@ -1,16 +1,15 @@
 /** A small supermarket chain set up on any store, for scenario tests. */
 import {
-  coreCollections,
   createClientele,
-  type CollectionSpec,
   manualClock,
-  scan,
   type Clientele,
   type ClienteleOptions,
   type ManualClock,
   type AnyModule,
   type Store,
 } from '@clientele/core';
+import { type CollectionSpec, scan } from '@clientele/core/module';
+import { coreCollections } from '@clientele/core/adapter';
 
 export const SYSTEM = { actor: { system: 'test-setup' } } as const;
 export const CLERK = { actor: { staffId: 'E-CLERK' } } as const;

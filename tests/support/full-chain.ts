@@ -4,17 +4,9 @@
  * organisation, a card, a sale, points on hold, a voucher, a stored-value card and an authorisation on
  * it, a complaint case, a corrective action, a survey invitation, a segment, a credit account.
  */
-import {
-  coreCollections,
-  createClientele,
-  encodeJson,
-  manualClock,
-  scan,
-  type Clientele,
-  type CollectionSpec,
-  type ManualClock,
-  type Store,
-} from '@clientele/core';
+import { createClientele, manualClock, type Clientele, type ManualClock, type Store } from '@clientele/core';
+import { encodeJson, scan, type CollectionSpec } from '@clientele/core/module';
+import { coreCollections } from '@clientele/core/adapter';
 import { complaints } from '@clientele/complaints';
 import { loyalty } from '@clientele/loyalty';
 import { segments } from '@clientele/segments';

@@ -1,5 +1,5 @@
 /** Reading a member's card: a query, so the reader's permission is checked and the read can be audited. */
-import { idSchema, parseInput, resolveActiveCustomer } from '@clientele/core';
+import { idSchema, parseInput, resolveActiveCustomer } from '@clientele/core/module';
 import { stampsCollection } from './collections.js';
 import type { StampCardConfig } from './config.js';
 import { liveStamps } from './earning.js';

@@ -2,7 +2,7 @@
  * What the stamp card stores: one row per stamp (so each expires on its own day and a reward says
  * which stamps it used) and one row per reward. Neither holds personal data: ids, dates and counts.
  */
-import { defineCollection, field, nullable, type Migration } from '@clientele/core';
+import { defineCollection, field, nullable, type Migration } from '@clientele/core/module';
 
 /** Stamps: one per qualifying sale line, `live` until a reward uses it or it expires. */
 export const stampsCollection = defineCollection({

@@ -1,5 +1,5 @@
 /** The stamp card's settings: which category earns, how many stamps a reward takes, how long stamps last. */
-import { codeSchema, minorUnitsSchema, parseInput } from '@clientele/core';
+import { codeSchema, minorUnitsSchema, parseInput } from '@clientele/core/module';
 import { z } from 'zod';
 
 /** Input of `stampCard(config)`. */

@@ -5,7 +5,7 @@ import {
   type CoreEvents,
   type EventHandlerEntry,
   type StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { stampsCollection } from './collections.js';
 import type { StampCardConfig } from './config.js';
 import type { StampContext, StampEventMap } from './events.js';

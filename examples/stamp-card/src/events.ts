@@ -1,5 +1,5 @@
 /** The events the stamp card emits, and the kernel and context types its services share. */
-import type { CommandContext, CoreEvents, Kernel } from '@clientele/core';
+import type { CommandContext, CoreEvents, Kernel } from '@clientele/core/module';
 
 /** The stamp card's event map. A type alias (not an interface), so it is assignable to an event map. */
 export type StampEvents = {

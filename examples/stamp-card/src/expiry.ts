@@ -2,7 +2,7 @@
  * Due work: stamps past their day expire. Every due time is stored, so after a restart the next
  * `runDue(now)` finds everything that fell due meanwhile.
  */
-import { idSchema, instantSchema, type Actor } from '@clientele/core';
+import { idSchema, instantSchema, type Actor } from '@clientele/core/module';
 import { z } from 'zod';
 import { stampsCollection } from './collections.js';
 import type { StampKernel } from './events.js';

@@ -6,7 +6,7 @@ import {
   mustGet,
   resolveActiveCustomer,
   storesCollection,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import { rewardsCollection, stampsCollection } from './collections.js';
 import type { StampCardConfig } from './config.js';

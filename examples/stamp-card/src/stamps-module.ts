@@ -2,7 +2,7 @@
  * `stampCard(config)`: the module factory. Mounted as `crm.stamps`; its collections, migrations,
  * commands, query, handler and `runDue` come from here.
  */
-import { defineModule, instantSchema, parseInput, type ModuleDefinition } from '@clientele/core';
+import { defineModule, instantSchema, parseInput, type ModuleDefinition } from '@clientele/core/module';
 import { createBalance } from './balance.js';
 import { stampCollections, stampMigrations } from './collections.js';
 import { parseStampCardConfig, type StampCardConfig, type StampCardConfigInput } from './config.js';

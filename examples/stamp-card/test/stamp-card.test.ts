@@ -4,7 +4,8 @@
  * redemption, expiry by `runDue`, and erasure.
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { createClientele, isClienteleError, manualClock, unclassifiedFields, type ManualClock } from '@clientele/core';
+import { createClientele, isClienteleError, manualClock, type ManualClock } from '@clientele/core';
+import { unclassifiedFields } from '@clientele/core/module';
 import { STORE_KINDS } from '../../../tests/support/stores.js';
 import {
   cardState,

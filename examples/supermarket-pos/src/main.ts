@@ -7,7 +7,8 @@
  */
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createClientele, isClienteleError, manualClock, purchasesCollection } from '@clientele/core';
+import { createClientele, isClienteleError, manualClock } from '@clientele/core';
+import { purchasesCollection } from '@clientele/core/module';
 import { complaints } from '@clientele/complaints';
 import { loyalty } from '@clientele/loyalty';
 import { segments } from '@clientele/segments';

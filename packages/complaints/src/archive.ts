@@ -10,11 +10,12 @@ import {
   parseInput,
   scan,
   type BusinessCalendar,
+  type ResultPage,
   type Where,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import { calendarOf, loadCase, type ComplaintsRuntime } from './case-engine.js';
-import { listCasesSchema } from './case-schemas.js';
+import { listCasesSchema, type ListCasesInput } from './case-schemas.js';
 import { toCase, type Case } from './case-view.js';
 import {
   caseHistoryCollection,
@@ -66,6 +67,13 @@ export const causeReportSchema = z
   .strict()
   .refine(ordered, orderedMessage);
 
+/** Filters of `archive.search`. */
+export type ArchiveSearchInput = z.input<typeof archiveSearchSchema>;
+/** Input of `reports.sla`: a period, and a store. */
+export type SlaReportInput = z.input<typeof slaReportSchema>;
+/** Input of `reports.causes`: a period, a store, and whether to rank by cases or by cost. */
+export type CauseReportInput = z.input<typeof causeReportSchema>;
+
 /** The SLA report. */
 export interface SlaReport {
   from: Date;
@@ -91,7 +99,7 @@ export function createArchive(runtime: ComplaintsRuntime) {
   const { kernel, config } = runtime;
   const store = kernel.store;
 
-  async function list(input: z.input<typeof listCasesSchema> = {}): Promise<{ items: Case[]; next: string | null }> {
+  async function list(input: ListCasesInput = {}): Promise<ResultPage<Case>> {
     const q = parseInput(listCasesSchema, input);
     const where: Where<typeof casesCollection> = {};
     if (q.status === 'open') where.status = { ne: 'closed' };
@@ -126,9 +134,7 @@ export function createArchive(runtime: ComplaintsRuntime) {
   }
 
   /** Closed cases by product, category, store, cause, remedy and period, newest first. */
-  async function search(
-    input: z.input<typeof archiveSearchSchema> = {},
-  ): Promise<{ items: Case[]; next: string | null }> {
+  async function search(input: ArchiveSearchInput = {}): Promise<ResultPage<Case>> {
     const q = parseInput(archiveSearchSchema, input);
     let ids: Set<string> | null = null;
     const narrow = (next: Set<string>) => {
@@ -165,7 +171,7 @@ export function createArchive(runtime: ComplaintsRuntime) {
    * Share of cases acknowledged and resolved within their time limits, per store, ladder level and
    * period (stays at a level that began in the period), with the business time spent at each level.
    */
-  async function sla(input: z.input<typeof slaReportSchema>): Promise<SlaReport> {
+  async function sla(input: SlaReportInput): Promise<SlaReport> {
     const q = parseInput(slaReportSchema, input);
     const now = kernel.clock.now();
     const where: Where<typeof stintsCollection> = { enteredAt: { gte: q.from, lt: q.to } };
@@ -181,7 +187,7 @@ export function createArchive(runtime: ComplaintsRuntime) {
   }
 
   /** Root causes of cases closed in the period ranked by frequency or cost, with cumulative shares (Pareto). */
-  async function causes(input: z.input<typeof causeReportSchema>): Promise<CauseReport> {
+  async function causes(input: CauseReportInput): Promise<CauseReport> {
     const q = parseInput(causeReportSchema, input);
     const where: Where<typeof casesCollection> = {
       status: 'closed',

@@ -22,7 +22,7 @@ import {
   type Kernel,
   type PatchOf,
   type StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { nextStatus, trackOf, type CaseAction, type CaseKind, type CaseStatus, type StepFacts } from './case-states.js';
 import {
   casesCollection,

@@ -9,7 +9,7 @@ import {
   phoneSchema,
   shortTextSchema,
   singleLineTextSchema,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import { AFTER_SALES_REQUESTS, CASE_CHANNELS, CASE_KINDS, RULING_DECISIONS } from './case-states.js';
 import type { ComplaintsConfig } from './config.js';
@@ -231,6 +231,7 @@ export const settleSchema = z
 /** Input of the list query. */
 export const listCasesSchema = z
   .object({
+    /** Open cases (the default), closed ones, or all. */
     status: z.enum(['open', 'closed', 'all']).default('open'),
     storeId: codeSchema.optional(),
     customerId: idSchema.optional(),
@@ -238,3 +239,26 @@ export const listCasesSchema = z
     after: z.string().min(1).max(2000).nullish(),
   })
   .strict();
+
+/** Input of `complaints.open`. */
+export type OpenCaseInput = z.input<typeof openCaseSchema>;
+/** Input of `complaints.settleAtCounter`. */
+export type SettleAtCounterInput = z.input<typeof settleSchema>;
+/** Input of a step on a case with an optional note (`acknowledge`, `investigate`, `mediate`, `completeTask`, ...). */
+export type CaseStepInput = z.input<typeof stepSchema>;
+/** Input of a step on a case that needs a note (`explain`, `appeal`, `escalate`, `reopen`, `pause`). */
+export type ReasonedStepInput = z.input<typeof reasonedStepSchema>;
+/** Input of `complaints.propose`. */
+export type ProposeInput = z.input<typeof proposeSchema>;
+/** Input of `complaints.approve` and `complaints.decline`. */
+export type ApprovalInput = z.input<typeof approvalSchema>;
+/** Input of `complaints.answer`. */
+export type AnswerInput = z.input<typeof answerSchema>;
+/** Input of `complaints.rule`. */
+export type RulingInput = z.input<typeof ruleSchema>;
+/** Input of `complaints.execute`. */
+export type ExecuteInput = z.input<typeof executeSchema>;
+/** Input of `complaints.close`. */
+export type CloseCaseInput = z.input<typeof closeSchema>;
+/** Filters of `complaints.list`. */
+export type ListCasesInput = z.input<typeof listCasesSchema>;

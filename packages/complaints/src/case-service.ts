@@ -14,9 +14,11 @@ import {
   invalid,
   parseInput,
   staffCollection,
+  type CommandOptions,
   type JsonValue,
+  type QueryOptions,
   type ValueMove,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import {
   acknowledgeLevel,
@@ -50,6 +52,16 @@ import {
   settleSchema,
   stepSchema,
   withConfiguredCase,
+  type AnswerInput,
+  type ApprovalInput,
+  type CaseStepInput,
+  type CloseCaseInput,
+  type ExecuteInput,
+  type OpenCaseInput,
+  type ProposeInput,
+  type ReasonedStepInput,
+  type RulingInput,
+  type SettleAtCounterInput,
 } from './case-schemas.js';
 import { trackOf, type CaseKind } from './case-states.js';
 import { toCase, type Case } from './case-view.js';
@@ -90,8 +102,64 @@ async function remediesOf(ctx: ComplaintsContext, caseId: string, statuses?: rea
   return statuses ? rows.filter((r) => statuses.includes(r.status)) : rows;
 }
 
+/**
+ * The commands and reads of complaint and after-sales cases, part of `crm.complaints`. Handling a
+ * case needs `complaints.handle`; approving `complaints.approve`, escalating by hand
+ * `complaints.escalate`, verifying `complaints.verify`; reads `complaints.read`. Each returns the case
+ * as it stands after the step.
+ */
+export interface CaseService {
+  /** Opens a case: complaint, after-sales request, suggestion or praise. */
+  open(input: OpenCaseInput, options: CommandOptions): Promise<Case>;
+  /** Opens a complaint and settles it at once within authority. */
+  settleAtCounter(input: SettleAtCounterInput, options: CommandOptions): Promise<Case>;
+  /** Acknowledges a case at its level (stops the acknowledge clock). */
+  acknowledge(input: CaseStepInput, options: CommandOptions): Promise<Case>;
+  /** Starts (or returns to) investigating a complaint. */
+  investigate(input: CaseStepInput, options: CommandOptions): Promise<Case>;
+  /** Records the explanation given on an after-sales case. */
+  explain(input: ReasonedStepInput, options: CommandOptions): Promise<Case>;
+  /** Starts mediation on an after-sales case. */
+  mediate(input: CaseStepInput, options: CommandOptions): Promise<Case>;
+  /** Proposes remedies; above the handler's authority they await approval one level up the ladder. */
+  propose(input: ProposeInput, options: CommandOptions): Promise<Case>;
+  /** Approves the remedies awaiting approval, within the approver's own authority. */
+  approve(input: ApprovalInput, options: CommandOptions): Promise<Case>;
+  /** Declines the remedies awaiting approval; the case goes back to investigation. */
+  decline(input: ApprovalInput, options: CommandOptions): Promise<Case>;
+  /** Records whether the customer accepts the proposal. */
+  answer(input: AnswerInput, options: CommandOptions): Promise<Case>;
+  /** Rules on an after-sales case: repair, exchange, refund, or reject with a reason. */
+  rule(input: RulingInput, options: CommandOptions): Promise<Case>;
+  /** The customer appeals a rejected proposal or a ruling: the case climbs one level. */
+  appeal(input: ReasonedStepInput, options: CommandOptions): Promise<Case>;
+  /** Escalates a case one level by hand. */
+  escalate(input: ReasonedStepInput, options: CommandOptions): Promise<Case>;
+  /**
+   * Carries out the approved remedies (loyalty ones through `crm.loyalty`), with a task for exchanges
+   * and repairs.
+   */
+  execute(input: ExecuteInput, options: CommandOptions): Promise<Case>;
+  /** Marks the execution task done. */
+  completeTask(input: CaseStepInput, options: CommandOptions): Promise<Case>;
+  /** Verifies that the remedy was carried out (customer relations, for after-sales). */
+  verify(input: CaseStepInput, options: CommandOptions): Promise<Case>;
+  /** Closes a case with its root cause. */
+  close(input: CloseCaseInput, options: CommandOptions): Promise<Case>;
+  /** Reopens a closed case within the reopen window. */
+  reopen(input: ReasonedStepInput, options: CommandOptions): Promise<Case>;
+  /** The case waits on the customer: its clocks stand still. */
+  pause(input: ReasonedStepInput, options: CommandOptions): Promise<Case>;
+  /** The customer is back: the clocks move on by the business time paused. */
+  resume(input: CaseStepInput, options: CommandOptions): Promise<Case>;
+  /** A case with its items and remedies. */
+  get(caseId: string, options: QueryOptions): Promise<Case>;
+  /** A case by its number (`C000123`). */
+  byNumber(caseNo: string, options: QueryOptions): Promise<Case>;
+}
+
 /** Builds the case commands. */
-export function createCaseService(runtime: ComplaintsRuntime) {
+export function createCaseService(runtime: ComplaintsRuntime): CaseService {
   const { kernel, config } = runtime;
   const view = (row: CaseRow) => toCase(kernel.store, config, row);
   /** What remedies give a customer, under the limits their policies name. */
@@ -916,56 +984,32 @@ export function createCaseService(runtime: ComplaintsRuntime) {
   }
 
   return {
-    /** Opens a case: complaint, after-sales request, suggestion or praise. */
     open,
-    /** Opens a complaint and settles it at once within authority. */
     settleAtCounter,
-    /** Acknowledges a case at its level (stops the acknowledge clock). */
     acknowledge,
-    /** Starts (or returns to) investigating a complaint. */
     investigate,
-    /** Records the explanation given on an after-sales case. */
     explain,
-    /** Starts mediation on an after-sales case. */
     mediate,
-    /** Proposes remedies; above the handler's authority they await approval one level up the ladder. */
     propose,
-    /** Approves the remedies awaiting approval, within the approver's own authority. */
     approve,
-    /** Declines the remedies awaiting approval; the case goes back to investigation. */
     decline,
-    /** Records whether the customer accepts the proposal. */
     answer,
-    /** Rules on an after-sales case: repair, exchange, refund, or reject with a reason. */
     rule,
-    /** The customer appeals a rejected proposal or a ruling: the case climbs one level. */
     appeal,
-    /** Escalates a case one level by hand. */
     escalate,
-    /**
-     * Carries out the approved remedies (loyalty ones through `crm.loyalty`), with a task for exchanges and repairs.
-     */
     execute,
-    /** Marks the execution task done. */
     completeTask,
-    /** Verifies that the remedy was carried out (customer relations, for after-sales). */
     verify,
-    /** Closes a case with its root cause. */
     close,
-    /** Reopens a closed case within the reopen window. */
     reopen,
-    /** The case waits on the customer: its clocks stand still. */
     pause,
-    /** The customer is back: the clocks move on by the business time paused. */
     resume,
-    /** A case with its items and remedies. Needs `complaints.read`. */
     get: kernel.query({
       name: 'complaints.get',
       permission: 'complaints.read',
       reads: (c) => [c.customerId],
       run: get,
     }),
-    /** A case by its number (`C000123`). Needs `complaints.read`. */
     byNumber: kernel.query({
       name: 'complaints.byNumber',
       permission: 'complaints.read',
@@ -974,6 +1018,3 @@ export function createCaseService(runtime: ComplaintsRuntime) {
     }),
   };
 }
-
-/** The case API. */
-export type CaseService = ReturnType<typeof createCaseService>;

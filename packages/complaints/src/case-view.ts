@@ -1,5 +1,5 @@
 /** How cases look to callers: the stored row plus its level, items, remedies and the steps it allows. */
-import type { StoreSession } from '@clientele/core';
+import type { StoreSession } from '@clientele/core/module';
 import { allowedActions, trackOf, type CaseAction, type CaseKind, type CaseStatus } from './case-states.js';
 import {
   caseItemsCollection,

@@ -2,7 +2,7 @@
  * The collections the complaints module owns. Rows that belong to a customer name them in
  * `customerId`, so export, erasure and merge work on them without code of their own.
  */
-import { defineCollection, field, nullable, type JsonValue, type RowOf } from '@clientele/core';
+import { defineCollection, field, nullable, type JsonValue, type RowOf } from '@clientele/core/module';
 
 /** A contact for a case without a customer record (an anonymous shopper who left a phone number). */
 export type CaseContact = { name?: string; phone?: string; email?: string };

@@ -4,7 +4,7 @@
  * survey questionnaires. Plain JSON, checked with zod; a ladder with a gap is refused with the path
  * of the gap.
  */
-import { codeSchema, parseInput, shortTextSchema } from '@clientele/core';
+import { codeSchema, parseInput, shortTextSchema } from '@clientele/core/module';
 import { z } from 'zod';
 import { CASE_KINDS, type CaseKind } from './case-states.js';
 import {

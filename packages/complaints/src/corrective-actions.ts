@@ -18,9 +18,12 @@ import {
   parseInput,
   staffCollection,
   type Actor,
+  type CommandOptions,
   type JsonValue,
+  type QueryOptions,
+  type ResultPage,
   type RowOf,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import { loadCase, storeCalendarOf, type ComplaintsRuntime } from './case-engine.js';
 import { actionsCollection, type ActionRow } from './collections.js';
@@ -64,6 +67,39 @@ export const listActionsSchema = z
   .strict();
 
 const noteSchema = multiLineTextSchema(2000);
+
+/** Input of `actions.create`. */
+export type CreateActionInput = z.input<typeof createActionSchema>;
+/** Filters of `actions.list`. */
+export type ListActionsInput = z.input<typeof listActionsSchema>;
+
+const completeActionSchema = z.object({ actionId: idSchema, note: noteSchema }).strict();
+/** Input of `actions.complete`: what was done. */
+export type CompleteActionInput = z.input<typeof completeActionSchema>;
+
+const verifyActionSchema = z.object({ actionId: idSchema, note: noteSchema.optional() }).strict();
+/** Input of `actions.verify`. */
+export type VerifyActionInput = z.input<typeof verifyActionSchema>;
+
+/**
+ * `crm.complaints.actions`: corrective actions with an owner and a due date; overdue ones escalate up
+ * the configured ladder. Reads need `complaints.read`: an action names no customer, but its words may
+ * come from a case (reads of it are not audited, having no member's file to name).
+ */
+export interface CorrectiveActionApi {
+  /** Records a corrective action with its owner and due date. */
+  create(input: CreateActionInput, options: CommandOptions): Promise<CorrectiveAction>;
+  /** The owner reports it done. */
+  complete(input: CompleteActionInput, options: CommandOptions): Promise<CorrectiveAction>;
+  /** Someone other than the owner verifies it worked. */
+  verify(input: VerifyActionInput, options: CommandOptions): Promise<CorrectiveAction>;
+  /** An action by id. */
+  get(actionId: string, options: QueryOptions): Promise<CorrectiveAction>;
+  /** Actions, oldest first. */
+  list(options: QueryOptions): Promise<ResultPage<CorrectiveAction>>;
+  /** Actions by status, store or case, oldest first. */
+  list(filters: ListActionsInput | undefined, options: QueryOptions): Promise<ResultPage<CorrectiveAction>>;
+}
 
 /** Builds the corrective-action service. */
 export function createCorrectiveActionService(runtime: ComplaintsRuntime) {
@@ -142,7 +178,7 @@ export function createCorrectiveActionService(runtime: ComplaintsRuntime) {
 
   const complete = kernel.command({
     name: 'complaints.actions.complete',
-    input: z.object({ actionId: idSchema, note: noteSchema }).strict(),
+    input: completeActionSchema,
     permission: 'complaints.handle',
     idempotency: 'optional',
     async run(ctx, input) {
@@ -166,7 +202,7 @@ export function createCorrectiveActionService(runtime: ComplaintsRuntime) {
 
   const verify = kernel.command({
     name: 'complaints.actions.verify',
-    input: z.object({ actionId: idSchema, note: noteSchema.optional() }).strict(),
+    input: verifyActionSchema,
     permission: 'complaints.verify',
     idempotency: 'optional',
     async run(ctx, input) {
@@ -262,9 +298,7 @@ export function createCorrectiveActionService(runtime: ComplaintsRuntime) {
     return load(kernel.store, parseInput(idSchema, actionId, ['actionId']));
   }
 
-  async function list(
-    input: z.input<typeof listActionsSchema> = {},
-  ): Promise<{ items: CorrectiveAction[]; next: string | null }> {
+  async function list(input: ListActionsInput = {}): Promise<ResultPage<CorrectiveAction>> {
     const q = parseInput(listActionsSchema, input);
     const where: Partial<Record<keyof RowOf<typeof actionsCollection>, unknown>> = {};
     if (q.status) where.status = q.status;
@@ -279,25 +313,15 @@ export function createCorrectiveActionService(runtime: ComplaintsRuntime) {
     return { items: page.rows, next: page.next };
   }
 
-  const api = {
-    /** Records a corrective action with its owner and due date. */
+  const api: CorrectiveActionApi = {
     create,
-    /** The owner reports it done. */
     complete,
-    /** Someone other than the owner verifies it worked. */
     verify,
-    /**
-     * An action by id. Needs `complaints.read`: it names no customer, but its words may come from a
-     * case, so the reader is checked (reads of it are not audited, having no member's file to name).
-     */
     get: kernel.query({ name: 'complaints.actions.get', permission: 'complaints.read', run: get }),
-    /** Actions, by status, store or case. Needs `complaints.read`, as `get`. */
     list: kernel.query({ name: 'complaints.actions.list', permission: 'complaints.read', run: list }),
   };
   return { api, runDue };
 }
 
-/** The corrective-action API (`crm.complaints.actions`). */
-export type CorrectiveActionApi = ReturnType<typeof createCorrectiveActionService>['api'];
 /** The corrective-action service with its scheduler hook. */
 export type CorrectiveActionService = ReturnType<typeof createCorrectiveActionService>;

@@ -4,7 +4,7 @@
  * limit asked for more. Store calendars are given after the configuration, so this is where a limit
  * the configuration allows but a thin calendar cannot carry is caught.
  */
-import { InvalidStateError, invalid, type BusinessCalendar, type ValidationIssue } from '@clientele/core';
+import { InvalidStateError, invalid, type BusinessCalendar, type ValidationIssue } from '@clientele/core/module';
 import type { ComplaintsConfig, Level } from './config.js';
 import { ladderNamed, levelOf, limitsWithPath } from './ladder.js';
 import {

@@ -5,7 +5,7 @@
  * escalates exactly as a punctual one would have), escalates overdue corrective actions, retries
  * loyalty remedies left half-issued, and expires survey invitations.
  */
-import { idSchema, instantSchema, isClienteleError, type Actor, type JsonValue } from '@clientele/core';
+import { idSchema, instantSchema, isClienteleError, type Actor, type JsonValue } from '@clientele/core/module';
 import { z } from 'zod';
 import { addHistory, escalateCase, loadCase, saveCase, type ComplaintsRuntime } from './case-engine.js';
 import { casesCollection, invitationsCollection, type StoredTask } from './collections.js';

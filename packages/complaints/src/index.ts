@@ -8,7 +8,7 @@
  *
  * @packageDocumentation
  */
-export { complaints, type ComplaintsApi } from './module.js';
+export { complaints, type ComplaintsApi, type ComplaintsArchive, type ComplaintsReports } from './module.js';
 export {
   complaintsConfigSchema,
   levelSchema,
@@ -75,11 +75,9 @@ export {
   remedyValue,
   describeRemedy,
   issueKey,
-  segmentIds,
   type RemedyType,
   type RemedyInput,
   type RemedyPolicy,
-  loyaltyCommandFor,
   type LoyaltyRemedyApi,
   type LoyaltyCommand,
   type GoodwillRemedyInput,
@@ -116,10 +114,42 @@ export {
 export type { ComplaintEvents } from './events.js';
 export type { Case, CaseItem, Remedy } from './case-view.js';
 export type { CaseService } from './case-service.js';
-export type { CaseHistoryEntry, SlaReport, CauseReport } from './archive.js';
-export type { CorrectiveAction, CorrectiveActionApi } from './corrective-actions.js';
+export type {
+  CaseHistoryEntry,
+  SlaReport,
+  CauseReport,
+  ArchiveSearchInput,
+  SlaReportInput,
+  CauseReportInput,
+} from './archive.js';
+export type {
+  CorrectiveAction,
+  CorrectiveActionApi,
+  CreateActionInput,
+  CompleteActionInput,
+  VerifyActionInput,
+  ListActionsInput,
+} from './corrective-actions.js';
+export type {
+  OpenCaseInput,
+  SettleAtCounterInput,
+  CaseStepInput,
+  ReasonedStepInput,
+  ProposeInput,
+  ApprovalInput,
+  AnswerInput,
+  RulingInput,
+  ExecuteInput,
+  CloseCaseInput,
+  ListCasesInput,
+} from './case-schemas.js';
 export type {
   SurveyService,
+  SurveyResponseResult,
+  InviteInput,
+  RespondInput,
+  InvitationsInput,
+  ScoresInput,
   SurveyInvitation,
   SurveyResponse,
   ScoreReport,

@@ -2,7 +2,7 @@
  * The escalation ladder, pure parts: which ladder a case climbs, the time limits that apply at a
  * level, who may act at a level, and which level may approve a remedy.
  */
-import { InvalidStateError } from '@clientele/core';
+import { InvalidStateError } from '@clientele/core/module';
 import type { CaseKind } from './case-states.js';
 import type { ComplaintsConfig, Level, TimeLimit } from './config.js';
 

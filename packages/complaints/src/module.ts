@@ -11,21 +11,75 @@ import {
   storesCollection,
   type Kernel,
   type ModuleDefinition,
+  type QueryOptions,
+  type ResultPage,
   type StoreSettings,
   type ValidationIssue,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { storeCalendarIssues } from './due-placement.js';
 import { slaCalendar } from './sla-clock.js';
-import { createArchive } from './archive.js';
-import { createCaseService } from './case-service.js';
+import {
+  createArchive,
+  type ArchiveSearchInput,
+  type CaseHistoryEntry,
+  type CauseReport,
+  type CauseReportInput,
+  type SlaReport,
+  type SlaReportInput,
+} from './archive.js';
+import { createCaseService, type CaseService } from './case-service.js';
+import type { ListCasesInput } from './case-schemas.js';
+import type { Case } from './case-view.js';
 import { createComplaintsRuntime, type ComplaintsEventMap } from './case-engine.js';
 import { complaintsCollections } from './collections.js';
 import { parseComplaintsConfig, type ComplaintsConfig, type ComplaintsConfigInput } from './config.js';
-import { createCorrectiveActionService } from './corrective-actions.js';
+import { createCorrectiveActionService, type CorrectiveActionApi } from './corrective-actions.js';
 import { createDueWork } from './due-work.js';
 import type { ComplaintEvents } from './events.js';
 import { createRemedyWorkflow } from './remedy-workflow.js';
-import { createSurveyService } from './survey-service.js';
+import { createSurveyService, type SurveyService } from './survey-service.js';
+
+/**
+ * `crm.complaints`: complaint and after-sales cases up a ladder of authority with time limits in
+ * business hours (the case commands and reads of {@link CaseService}), their history, the archive of
+ * closed cases, the SLA and cause reports, corrective actions and satisfaction surveys.
+ */
+export interface ComplaintsApi extends CaseService {
+  /** Open cases, newest first. */
+  list(options: QueryOptions): Promise<ResultPage<Case>>;
+  /** Cases, open or closed, by store or customer, newest first. */
+  list(filters: ListCasesInput | undefined, options: QueryOptions): Promise<ResultPage<Case>>;
+  /** Who did what to a case, when, oldest first. */
+  history(caseId: string, options: QueryOptions): Promise<CaseHistoryEntry[]>;
+  /** Closed cases, searchable by product, category, store, cause, remedy and period. */
+  archive: ComplaintsArchive;
+  /** The SLA report and the cause ranking (totals: no reader needed). */
+  reports: ComplaintsReports;
+  /** Corrective actions: owner, due date, status, verification; overdue ones escalate. */
+  actions: CorrectiveActionApi;
+  /** Satisfaction surveys. */
+  surveys: SurveyService;
+  /** The configuration in force, with defaults filled in. */
+  config: ComplaintsConfig;
+  /** Escalates what fell due by `now` (the same work `crm.runDue` does for this module); counts by kind. */
+  runDue(now?: Date | string): Promise<Record<string, number>>;
+}
+
+/** `crm.complaints.archive`: closed cases. Reads need `complaints.read`. */
+export interface ComplaintsArchive {
+  /** Closed cases, newest first. */
+  search(options: QueryOptions): Promise<ResultPage<Case>>;
+  /** Closed cases by product, category, store, cause, remedy and period (filters combine), newest first. */
+  search(filters: ArchiveSearchInput | undefined, options: QueryOptions): Promise<ResultPage<Case>>;
+}
+
+/** `crm.complaints.reports`: totals over a period, which name no customer (no reader needed). */
+export interface ComplaintsReports {
+  /** Time to acknowledge and to resolve per store, ladder and level, for the stays that began in a period. */
+  sla(input: SlaReportInput): Promise<SlaReport>;
+  /** The root causes of the cases closed in a period, ranked by cases or by remedy cost. */
+  causes(input: CauseReportInput): Promise<CauseReport>;
+}
 
 function buildApi(kernel: Kernel<ComplaintsEventMap>, config: ComplaintsConfig) {
   const runtime = createComplaintsRuntime(kernel, config);
@@ -35,23 +89,20 @@ function buildApi(kernel: Kernel<ComplaintsEventMap>, config: ComplaintsConfig) 
   const actions = createCorrectiveActionService(runtime);
   const surveys = createSurveyService(runtime);
   const due = createDueWork(runtime, workflow, actions);
-  const api = {
+  const api: ComplaintsApi = {
     ...cases,
-    /** Cases, open or closed, by store or customer, newest first. Needs `complaints.read`. */
     list: kernel.query({
       name: 'complaints.list',
       permission: 'complaints.read',
       reads: (page) => page.items.map((c) => c.customerId),
       run: archive.list,
     }),
-    /** Who did what to a case, when, oldest first. Needs `complaints.read`. */
     history: kernel.query({
       name: 'complaints.history',
       permission: 'complaints.read',
       reads: (entries) => entries.map((e) => e.customerId),
       run: archive.history,
     }),
-    /** Closed cases searchable by product, category, store, cause, remedy and period. Needs `complaints.read`. */
     archive: {
       search: kernel.query({
         name: 'complaints.archive.search',
@@ -60,22 +111,14 @@ function buildApi(kernel: Kernel<ComplaintsEventMap>, config: ComplaintsConfig) 
         run: archive.search,
       }),
     },
-    /** The SLA report and the cause ranking (totals: no reader needed). */
     reports: { sla: archive.sla, causes: archive.causes },
-    /** Corrective actions: owner, due date, status, verification; overdue ones escalate. */
     actions: actions.api,
-    /** Satisfaction surveys. */
     surveys: surveys.api,
-    /** The configuration in force, with defaults filled in. */
     config,
-    /** Escalates what fell due by `now` (the same work `crm.runDue` does for this module). */
     runDue: (now: Date | string = kernel.clock.now()) => due.runDue(parseInput(instantSchema, now, ['now'])),
   };
   return { api, runDue: due.runDue, handlers: surveys.handlers };
 }
-
-/** The API mounted as `crm.complaints`. */
-export type ComplaintsApi = ReturnType<typeof buildApi>['api'];
 
 /**
  * The complaints module: cases up a configurable ladder with authority, time limits in business

@@ -2,7 +2,13 @@
  * Remedies: what a case gives the customer, what each is worth for authority checks, and the narrow
  * part of the loyalty module that issues the loyalty ones. Pure.
  */
-import { codeSchema, minorUnitsSchema, multiLineTextSchema, type Command, type StoreSession } from '@clientele/core';
+import {
+  codeSchema,
+  minorUnitsSchema,
+  multiLineTextSchema,
+  type Command,
+  type StoreSession,
+} from '@clientele/core/module';
 import { z } from 'zod';
 
 /** Kinds of remedy. `goodwill-points` and `voucher` are issued through the loyalty module. */

@@ -22,7 +22,7 @@ import {
   type Actor,
   type ErrorCode,
   type JsonValue,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import { addHistory, loadCase, saveCase, type ComplaintsRuntime, type ComplaintsContext } from './case-engine.js';
 import { remediesCollection, type CaseRow, type RemedyRow } from './collections.js';

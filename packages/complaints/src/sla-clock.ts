@@ -13,7 +13,7 @@ import {
   openIntervals,
   type BusinessCalendar,
   type OpeningHours,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { millisecondsInDay, millisecondsInMinute, minutesInDay, minutesInHour } from 'date-fns/constants';
 
 /** How far the clock looks for opening time: local calendar days after the day it starts on. */

@@ -16,9 +16,12 @@ import {
   parseInput,
   scan,
   type AggregateRow,
+  type CommandOptions,
   type EventHandlerEntry,
+  type QueryOptions,
+  type ResultPage,
   type Where,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import {
   activeCustomerId,
@@ -176,6 +179,52 @@ function figures(scale: Scale, s: Sums | undefined): ScoreFigures {
   };
 }
 
+/** Input of `surveys.invite`. */
+export type InviteInput = z.input<typeof inviteSchema>;
+/** Input of `surveys.respond`. */
+export type RespondInput = z.input<typeof respondSchema>;
+/** Input of `surveys.scores`: a period, how to group, and a store or a questionnaire. */
+export type ScoresInput = z.input<typeof scoresSchema>;
+
+const invitationsSchema = z
+  .object({
+    customerId: idSchema.optional(),
+    /** Only the invitations in this state. */
+    status: z.enum(['open', 'answered', 'expired']).optional(),
+    limit: z.number().int().min(1).max(1000).default(50),
+    after: z.string().min(1).max(2000).nullish(),
+  })
+  .strict();
+/** Filters of `surveys.invitations`. */
+export type InvitationsInput = z.input<typeof invitationsSchema>;
+
+/** What `surveys.respond` returns: the response, and the case a low score opened. */
+export interface SurveyResponseResult {
+  response: SurveyResponse;
+  /** The case opened for a low score (`null`: none). */
+  caseId: string | null;
+}
+
+/**
+ * `crm.complaints.surveys`: satisfaction questionnaires, invitations after a sale or a closed case,
+ * responses whose low scores open cases, and scores with their trend. Inviting needs `surveys.manage`,
+ * recording a response `surveys.record`, reading invitations `surveys.read`.
+ */
+export interface SurveyService {
+  /** The configured questionnaires (configuration: no reader needed). */
+  questionnaires(): readonly Questionnaire[];
+  /** Invites a customer to a questionnaire by hand. */
+  invite(input: InviteInput, options: CommandOptions): Promise<SurveyInvitation>;
+  /** Records a response; a low score opens a case. */
+  respond(input: RespondInput, options: CommandOptions): Promise<SurveyResponseResult>;
+  /** Invitations, oldest first, for the host to send and follow up. */
+  invitations(options: QueryOptions): Promise<ResultPage<SurveyInvitation>>;
+  /** Invitations of a customer or in a state, oldest first. */
+  invitations(filters: InvitationsInput | undefined, options: QueryOptions): Promise<ResultPage<SurveyInvitation>>;
+  /** Scores per indicator, store or segment for a period, with the trend (totals: no reader needed). */
+  scores(input: ScoresInput): Promise<ScoreReport>;
+}
+
 /** Builds the survey service and registers the purchase sampler. */
 export function createSurveyService(runtime: ComplaintsRuntime) {
   const { kernel, config } = runtime;
@@ -274,7 +323,7 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
     input: respondSchema,
     permission: 'surveys.record',
     idempotency: 'optional',
-    async run(ctx, input): Promise<{ response: SurveyResponse; caseId: string | null }> {
+    async run(ctx, input): Promise<SurveyResponseResult> {
       let invitation: InvitationRow | null = null;
       let q: Questionnaire;
       let storeId: string;
@@ -395,25 +444,8 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
     },
   });
 
-  async function invitations(
-    input: {
-      customerId?: string;
-      status?: 'open' | 'answered' | 'expired';
-      limit?: number;
-      after?: string | null;
-    } = {},
-  ): Promise<{ items: SurveyInvitation[]; next: string | null }> {
-    const q = parseInput(
-      z
-        .object({
-          customerId: idSchema.optional(),
-          status: z.enum(['open', 'answered', 'expired']).optional(),
-          limit: z.number().int().min(1).max(1000).default(50),
-          after: z.string().min(1).max(2000).nullish(),
-        })
-        .strict(),
-      input,
-    );
+  async function invitations(input: InvitationsInput = {}): Promise<ResultPage<SurveyInvitation>> {
+    const q = parseInput(invitationsSchema, input);
     const where: Where<typeof invitationsCollection> = {};
     if (q.customerId) where.customerId = q.customerId;
     if (q.status) where.status = q.status;
@@ -508,7 +540,7 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
    * Scores per indicator (and store or segment) for a period, each beside the period of equal length
    * just before it, with the trend. Means are on the question's scale and on a common 0-100 scale.
    */
-  async function scores(input: z.input<typeof scoresSchema>): Promise<ScoreReport> {
+  async function scores(input: ScoresInput): Promise<ScoreReport> {
     const q = parseInput(scoresSchema, input);
     const length = q.to.getTime() - q.from.getTime();
     const previousFrom = new Date(q.from.getTime() - length);
@@ -543,25 +575,17 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
     return { from: q.from, to: q.to, previousFrom, rows };
   }
 
-  const api = {
-    /** The configured questionnaires (configuration: no reader needed). */
-    questionnaires: (): readonly Questionnaire[] => config.surveys.questionnaires,
-    /** Invites a customer to a questionnaire by hand. */
+  const api: SurveyService = {
+    questionnaires: () => config.surveys.questionnaires,
     invite,
-    /** Records a response; a low score opens a case. */
     respond,
-    /** Invitations, for the host to send and follow up. Needs `surveys.read`. */
     invitations: kernel.query({
       name: 'complaints.surveys.invitations',
       permission: 'surveys.read',
       reads: (page) => page.items.map((i) => i.customerId),
       run: invitations,
     }),
-    /** Scores per indicator, store or segment for a period, with the trend (totals: no reader needed). */
     scores,
   };
   return { api, handlers };
 }
-
-/** The survey API (`crm.complaints.surveys`). */
-export type SurveyService = ReturnType<typeof createSurveyService>['api'];

@@ -6,7 +6,7 @@
  * `tests/service-recovery.test.ts` runs the same flows with the real module.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { auditLog, defineModule, idempotencyKeys, scan, type NoEvents } from '@clientele/core';
+import { auditLog, defineModule, idempotencyKeys, scan, type NoEvents } from '@clientele/core/module';
 import { STORE_KINDS } from '../../../tests/support/stores.js';
 import { issueKey, remediesCollection, casesCollection, TRANSITIONS, type ComplaintEvents } from '../src/index.js';
 import {

@@ -7,25 +7,36 @@ import { systemClock, type Clock } from './clock.js';
 import type { CoreEvents } from './events.js';
 import { ulidGenerator, type IdGenerator } from './ids.js';
 import { cardTypesCollection, cardsCollection } from './model/card-collections.js';
-import { createCardService } from './model/card-service.js';
+import { createCardService, type CardsService } from './model/card-service.js';
 import {
   customerHistoryCollection,
   customerMergesCollection,
   customersCollection,
 } from './model/customer-collections.js';
 import { DEFAULT_COMPLETENESS, type CompletenessRules } from './model/customer-schemas.js';
-import { createCustomerService } from './model/customer-service.js';
-import { createInteractionService, interactionsCollection } from './model/interaction-service.js';
-import { createOrganisationService } from './model/organisation-service.js';
+import { createCustomerService, type CustomersService, type ResultPage } from './model/customer-service.js';
+import {
+  createInteractionService,
+  interactionsCollection,
+  type InteractionsService,
+  type TimelineEntry,
+  type TimelineQueryInput,
+} from './model/interaction-service.js';
+import {
+  createOrganisationService,
+  type RolesService,
+  type StaffService,
+  type StoresService,
+} from './model/organisation-service.js';
 import { rolesCollection, staffCollection, storesCollection } from './model/organisation-collections.js';
-import { createPrivacyService } from './model/privacy-service.js';
+import { createPrivacyService, type PrivacyService } from './model/privacy-service.js';
 import {
   purchaseLinesCollection,
   purchaseReturnsCollection,
   purchasesCollection,
 } from './model/purchase-collections.js';
-import { createPurchaseService } from './model/purchase-service.js';
-import { createAuditReader } from './runtime/audit.js';
+import { createPurchaseService, type PurchasesService } from './model/purchase-service.js';
+import { createAuditReader, type AuditService } from './runtime/audit.js';
 import { authorityUsage, runtimeCollections } from './runtime/collections.js';
 import { createEventHub, type EventBus, type EventMap } from './runtime/events.js';
 import { createKernel } from './runtime/kernel.js';
@@ -37,6 +48,7 @@ import type {
   ModuleInstance,
   NoEvents,
   QueryInfo,
+  QueryOptions,
   RefundStep,
 } from './runtime/module.js';
 import { createOutbox, type Outbox } from './runtime/outbox.js';
@@ -162,6 +174,39 @@ export type ModuleEvents<M extends readonly AnyModule[]> = [M[number]] extends [
 /** Every event a Clientele instance with modules `M` emits. */
 export type ClienteleEvents<M extends readonly AnyModule[]> = CoreEvents & ModuleEvents<M>;
 
+/** Core's services, as every Clientele instance has them (`crm.customers`, `crm.cards`, ...). */
+export interface CoreApi {
+  /** Customers: members, organisations, suppliers; history, review lists, duplicates, merges. */
+  customers: CustomersService;
+  /** Membership cards: types, issue, link, lost, replace, block, lookup. */
+  cards: CardsService;
+  /** Sales, returns and voids. */
+  purchases: PurchasesService;
+  /** The shared interaction log. */
+  interactions: InteractionsService;
+  /** A customer's timeline from every module, newest first. Needs `customers.read`. */
+  timeline(customerId: string, options: QueryOptions): Promise<ResultPage<TimelineEntry>>;
+  /**
+   * A page of a customer's timeline from every module, newest first, optionally of some sources only.
+   * Entries of a merged record moved to the survivor with the merge. Needs `customers.read`.
+   */
+  timeline(
+    customerId: string,
+    query: TimelineQueryInput | undefined,
+    options: QueryOptions,
+  ): Promise<ResultPage<TimelineEntry>>;
+  /** Stores of the chain and their calendars. */
+  stores: StoresService;
+  /** Roles: permissions and monetary authority limits. */
+  roles: RolesService;
+  /** Staff and their authority. */
+  staff: StaffService;
+  /** Export and erasure of personal data. */
+  privacy: PrivacyService;
+  /** The audit log. */
+  audit: AuditService;
+}
+
 function buildCore(
   kernel: ReturnType<typeof createKernel>,
   settings: {
@@ -169,41 +214,28 @@ function buildCore(
     attributes: z.ZodType<Record<string, unknown>>;
     modules: () => ReadonlyArray<ModuleInstance<unknown>>;
   },
-) {
+): CoreApi {
   const organisation = createOrganisationService(kernel, { modules: settings.modules });
   const interactions = createInteractionService(kernel);
   const privacy = createPrivacyService(kernel);
   let refundSteps: RefundStep[] | undefined;
   return {
-    /** Customers: members, organisations, suppliers; history, review lists, duplicates, merges. */
     customers: createCustomerService(kernel, settings),
-    /** Membership cards: types, issue, link, lost, replace, block, lookup. */
     cards: createCardService(kernel),
-    /** Sales, returns and voids. */
     purchases: createPurchaseService(kernel, {
       tenders: () => new Set(settings.modules().flatMap((m) => m.tenders ?? [])),
       // Modules are all set up before the first return: order their steps once, then reuse the order.
       refundSteps: () => (refundSteps ??= orderRefundSteps(settings.modules().flatMap((m) => m.refunds ?? []))),
     }),
-    /** The shared interaction log. */
     interactions: { log: interactions.log, list: interactions.list },
-    /** A customer's timeline from every module, newest first. */
     timeline: interactions.timeline,
-    /** Stores of the chain and their calendars. */
     stores: organisation.stores,
-    /** Roles: permissions and monetary authority limits. */
     roles: organisation.roles,
-    /** Staff and their authority. */
     staff: organisation.staff,
-    /** Export and erasure of personal data. */
     privacy,
-    /** The audit log. */
     audit: createAuditReader(kernel),
   };
 }
-
-/** Core's API. */
-export type CoreApi = ReturnType<typeof buildCore>;
 
 /** A wired Clientele instance. */
 export type Clientele<M extends readonly AnyModule[] = []> = CoreApi &

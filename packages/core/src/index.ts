@@ -1,107 +1,40 @@
 /**
- * `@clientele/core`: the customer model, the storage port, events, errors, and the in-memory store.
+ * `@clientele/core`: what an application uses. `createClientele` wires a store, the clock and the
+ * modules into one instance whose services (`crm.customers`, `crm.cards`, `crm.purchases`, ...) are
+ * typed here, with their inputs, results, events and errors, and the in-memory store.
+ *
+ * Authors of storage adapters import from `@clientele/core/adapter`, authors of modules from
+ * `@clientele/core/module`.
  *
  * @packageDocumentation
  */
-export * from './errors.js';
+export {
+  ClienteleError,
+  ValidationError,
+  NotFoundError,
+  ConflictError,
+  PermissionError,
+  AuthorityError,
+  IdempotencyMismatchError,
+  InvalidStateError,
+  StoreUnavailableError,
+  UnsupportedError,
+  isClienteleError,
+  type ErrorCode,
+  type ValidationIssue,
+  type ConflictReason,
+} from './errors.js';
 export * from './clock.js';
-export * from './ids.js';
-export {
-  encodeJson,
-  decodeJson,
-  canonicalJson,
-  fingerprint,
-  fingerprintMatches,
-  legacyFingerprint,
-} from './json-codec.js';
-export { DEFAULT_JSON_LIMITS, plainJsonIssue, type JsonLimits } from './plain-json.js';
-export { textProblem, jsonTextProblem, type TextKind, type TextProblem } from './text-rules.js';
-export * from './store/schema.js';
-export * from './store/port.js';
+export { ulidGenerator, sequentialIds, type IdGenerator } from './ids.js';
+export type { JsonLimits } from './plain-json.js';
+export type { PageInput } from './validation.js';
+export type { JsonValue } from './store/schema.js';
+export type { Store, MigrationResult } from './store/port.js';
 export { memoryStore, type MemoryStoreOptions } from './store/memory-store.js';
-export { mustGet } from './store/must-get.js';
-export {
-  resolveActiveCustomer,
-  saleLines,
-  storeCalendar,
-  type ResolveCustomerOptions,
-  type SaleLineRow,
-} from './model/core-reads.js';
-export type { CustomerRow } from './model/customer-record.js';
-export {
-  scan,
-  aggregateByScan,
-  insertManyByInserts,
-  sortGroups,
-  checkAggregate,
-  type TransactionalSession,
-} from './store/bulk.js';
-export { getLinkedByReads, checkLink } from './store/linked-get.js';
-export {
-  consumeManyByConsumes,
-  deleteManyByDeletes,
-  checkConditionalWrites,
-  checkDistinct,
-} from './store/conditional-writes.js';
-export {
-  defineStore,
-  type AdapterSession,
-  type BaseOperations,
-  type OptionalOperation,
-  type PushDowns,
-  type StoreBase,
-  type StoreTraits,
-} from './store/define-store.js';
-export { createRowCodec, type CodecOptions, type RowCodec } from './store/codec.js';
-export { Mutex } from './store/mutex.js';
-export {
-  PAGE_LIMITS,
-  checkRow,
-  isValidValue,
-  normaliseWhere,
-  isStorableText,
-  matches,
-  compareValues,
-  compareStrings,
-  compareRows,
-  resolveOrder,
-  resolveFind,
-  resolveSelect,
-  projectRow,
-  resolveLimit,
-  encodeCursor,
-  decodeCursor,
-  isAfterCursor,
-  type NormalisedWhere,
-  type ResolvedFind,
-} from './store/query.js';
-export * from './money.js';
-export {
-  parseInput,
-  toIssues,
-  codeSchema,
-  idSchema,
-  minorUnitsSchema,
-  shortTextSchema,
-  longTextSchema,
-  nameSchema,
-  singleLineTextSchema,
-  multiLineTextSchema,
-  jsonValueSchema,
-  jsonObjectSchema,
-  phoneSchema,
-  emailSchema,
-  dateSchema,
-  instantSchema,
-  idempotencyKeySchema,
-  pageSchema,
-  cardNumberSchema,
-} from './validation.js';
+export { formatMoney, minorDigits, currencySchema, moneySchema, type Money } from './money.js';
 export type { CoreEvents } from './events.js';
 export {
   createClientele,
-  coreCollections,
-  coreMigrations,
   type Clientele,
   type ClienteleOptions,
   type ClienteleEvents,
@@ -110,79 +43,49 @@ export {
   type ModuleApis,
   type ModuleEvents,
 } from './clientele.js';
-export {
-  actorSchema,
-  grants,
-  isPermitted,
-  authorityLimit,
-  actorRef,
-  type Actor,
-  type ActorRef,
-  type ResolvedActor,
-} from './runtime/actor.js';
+export { actorSchema, type Actor, type ActorRef } from './runtime/actor.js';
 export type { EventBus, EventMap, Listener } from './runtime/events.js';
 export {
-  defineModule,
-  type Command,
-  type CommandContext,
+  VALUE_KINDS,
   type CommandInfo,
   type CommandOptions,
-  type CommandSpec,
-  type EventHandler,
-  type EventHandlerEntry,
-  type Kernel,
-  type ModuleDefinition,
-  type ModuleInstance,
-  type NoEvents,
-  type RefundCollector,
-  type RefundDeduction,
-  type RefundStep,
-  type TimelineInput,
-  type UnitOfWork,
-  type UnitOfWorkSpec,
-  type StoreSettings,
-  type Query,
-  type QueryArgs,
   type QueryInfo,
   type QueryOptions,
-  type QuerySpec,
   type ValueKind,
   type ValueMove,
-  VALUE_KINDS,
 } from './runtime/module.js';
 export { silentLogger, type Logger, type LogMethod } from './runtime/logger.js';
-export { REFUND_ORDER } from './runtime/refunds.js';
-export { limitNameFor, usedToday, type Authorisation } from './runtime/authority.js';
-export { nextSequence } from './runtime/kernel.js';
 export type { Outbox, OutboxEvent, RelayOptions } from './runtime/outbox.js';
-export type { AuditEntry } from './runtime/audit.js';
-export {
-  auditLog,
-  outbox as outboxCollection,
-  outboxCursors,
-  idempotencyKeys,
-  sequences,
-  timeline as timelineCollection,
-} from './runtime/collections.js';
+export type { AuditEntry, AuditService, AuditQueryInput } from './runtime/audit.js';
 export * from './model/business-calendar.js';
-export { storesCollection, rolesCollection, staffCollection } from './model/organisation-collections.js';
-export type { RetailStore, Role, StaffMember, OrganisationService } from './model/organisation-service.js';
-export * from './model/customer-schemas.js';
-export {
-  customersCollection,
-  customerHistoryCollection,
-  customerMergesCollection,
-} from './model/customer-collections.js';
-export { nameKey, completenessOf, diffFields, type FieldChange, type ProfileFields } from './model/customer-record.js';
-export {
-  editDistance,
-  similarNames,
-  duplicateReasons,
-  type DuplicateReason,
-  type DuplicateFacts,
-} from './model/duplicates.js';
 export type {
+  RetailStore,
+  Role,
+  StaffMember,
+  OrganisationService,
+  StoresService,
+  RolesService,
+  StaffService,
+  AuthorityCheck,
+  CreateStoreInput,
+  UpdateStoreInput,
+  ListStoresInput,
+  DefineRoleInput,
+  AddStaffInput,
+  SetStaffActiveInput,
+  ListStaffInput,
+} from './model/organisation-service.js';
+export * from './model/customer-schemas.js';
+export type { FieldChange } from './model/customer-record.js';
+export type { DuplicateReason } from './model/duplicates.js';
+export type {
+  CustomersService,
   CustomerService,
+  VerifyCustomerInput,
+  MergeCustomersInput,
+  ReviewListInput,
+  FindDuplicatesInput,
+  ListMergesInput,
   ResultPage,
   HistoryEntry,
   DuplicateMatch,
@@ -190,35 +93,32 @@ export type {
   MergeRecord,
   ReviewItem,
 } from './model/customer-service.js';
-export { luhnCheckDigit, isValidCardNumber, cardNumberFor } from './model/card-number.js';
-export { cardTypesCollection, cardsCollection } from './model/card-collections.js';
-export type { Card, CardType, CardStatus, CardService } from './model/card-service.js';
+export { isValidCardNumber } from './model/card-number.js';
+export type {
+  Card,
+  CardType,
+  CardStatus,
+  CardsService,
+  CardService,
+  CardLookup,
+  DefineCardTypeInput,
+  IssueCardInput,
+  LinkCardInput,
+  ReportLostCardInput,
+  BlockCardInput,
+  ReplaceCardInput,
+  UnblockCardInput,
+} from './model/card-service.js';
 export {
-  interactionsCollection,
   INTERACTION_CHANNELS,
   logInteractionSchema,
   timelineQuerySchema,
   type Interaction,
+  type InteractionsService,
   type TimelineEntry,
+  type TimelineQueryInput,
   type LogInteractionInput,
 } from './model/interaction-service.js';
-export {
-  purchasesCollection,
-  purchaseLinesCollection,
-  purchaseReturnsCollection,
-} from './model/purchase-collections.js';
-export {
-  toMilli,
-  fromMilli,
-  lineGross,
-  saleTotals,
-  refundFor,
-  settleRefund,
-  allocateRefund,
-  settledMoney,
-  type SettledTender,
-  type RefundAllocation,
-} from './model/purchase-math.js';
 export {
   recordSaleSchema,
   returnSchema,
@@ -227,16 +127,20 @@ export {
   type Purchase,
   type PurchaseLine,
   type PurchaseReturn,
+  type PurchasesService,
   type PurchaseService,
   type RecordSaleInput,
   type ReturnInput,
+  type VoidInput,
 } from './model/purchase-service.js';
 export type { StoredPayment, StoredReturnLine, StoredTender } from './model/purchase-collections.js';
-export { ERASED, scrubJson, type CustomerExport, type ErasureResult } from './model/privacy-service.js';
 export {
-  personalValueMatcher,
-  personalValueKind,
-  nationalDigits,
-  type PersonalValueMatcher,
-  type PersonalValueKind,
-} from './model/personal-values.js';
+  ERASED,
+  scrubJson,
+  type CustomerExport,
+  type ErasureResult,
+  type PrivacyService,
+  type ExportCustomerInput,
+  type EraseCustomerInput,
+} from './model/privacy-service.js';
+export { personalValueMatcher, type PersonalValueMatcher } from './model/personal-values.js';

@@ -165,9 +165,13 @@ export const idempotencyKeySchema = z
 
 /** Page options of list queries. */
 export const pageSchema = z.object({
+  /** At most this many items (default 50, at most 1000). */
   limit: z.number().int().min(1).max(1000).default(50),
+  /** The previous page's `next`, to continue after it. */
   after: z.string().min(1).max(2000).nullish(),
 });
+/** Page options of list queries: how many, and where the previous page stopped. */
+export type PageInput = z.input<typeof pageSchema>;
 
 /** A membership card number: 8-19 digits whose last digit is the Luhn check digit. */
 export const cardNumberSchema = z

@@ -1,6 +1,6 @@
 /** How a collection declares what of it is personal data, and what is refused at definition. */
 import { describe, expect, it } from 'vitest';
-import { defineCollection, field, nullable, privacyClassOf, unclassifiedFields } from '../src/index.js';
+import { defineCollection, field, nullable, privacyClassOf, unclassifiedFields } from '../src/module.js';
 
 const fields = {
   id: field.string(),

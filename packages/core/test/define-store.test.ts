@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { defineCollection, defineStore, field, memoryStore, type AdapterSession } from '@clientele/core';
+import { memoryStore } from '@clientele/core';
+import { defineCollection, field } from '@clientele/core/module';
+import { defineStore, type AdapterSession } from '@clientele/core/adapter';
 
 const notes = defineCollection({
   name: 'notes',

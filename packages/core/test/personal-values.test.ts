@@ -3,7 +3,8 @@
  * values as written; and what must not be taken for them (another number, a longer digit run, an amount).
  */
 import { describe, expect, it } from 'vitest';
-import { nationalDigits, personalValueKind, personalValueMatcher, scrubJson } from '../src/index.js';
+import { nationalDigits, personalValueKind, personalValueMatcher } from '../src/model/personal-values.js';
+import { scrubJson } from '../src/index.js';
 
 const mobile = personalValueMatcher(['13987654321']);
 

@@ -18,7 +18,7 @@ import {
   settleRefund,
   toMilli,
   type JsonValue,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import {
   accountsCollection,
@@ -87,17 +87,39 @@ export interface StoreLiability {
 }
 
 const customerIdSchema = idSchema;
-const statementSchema = pageSchema.extend({ from: instantSchema.optional(), to: instantSchema.optional() }).strict();
-const liabilitySchema = z.object({ at: instantSchema.optional(), storeId: codeSchema.optional() }).strict();
+const statementSchema = pageSchema
+  .extend({
+    /** Only entries from this instant on. */
+    from: instantSchema.optional(),
+    /** Only entries up to this instant. */
+    to: instantSchema.optional(),
+  })
+  .strict();
+/** Filters of `loyalty.statement`: a page, and a period. */
+export type StatementInput = z.input<typeof statementSchema>;
+const liabilitySchema = z
+  .object({
+    /** The date of the figures (default: now). */
+    at: instantSchema.optional(),
+    /** Only this store. */
+    storeId: codeSchema.optional(),
+  })
+  .strict();
+/** Options of `loyalty.liability`. */
+export type LiabilityInput = z.input<typeof liabilitySchema>;
 /** Who and where a context is read for. */
 export const contextForSchema = z
   .object({
     customerId: idSchema,
+    /** The store quoting (its time zone places the member's local day). */
     storeId: codeSchema,
     channel: z.enum(CHANNELS).optional(),
+    /** The instant quoted for (default: now). */
     at: instantSchema.optional(),
   })
   .strict();
+/** Input of `loyalty.contextFor` and `loyalty.quoteFor`: who and where a context is read for. */
+export type ContextForInput = z.input<typeof contextForSchema>;
 /** Input of `previewReturn`. */
 export const previewReturnSchema = z
   .object({
@@ -108,6 +130,81 @@ export const previewReturnSchema = z
       .max(1000),
   })
   .strict();
+
+/** Input of `loyalty.previewReturn`: the sale and the lines that would come back. */
+export type PreviewReturnInput = z.input<typeof previewReturnSchema>;
+
+/** A page of a member's ledger from `loyalty.statement`, with the balance before its first line. */
+export interface Statement {
+  /** The available balance before the first line. */
+  opening: number;
+  lines: StatementLine[];
+  /** The cursor of the next page (`null`: none). */
+  next: string | null;
+}
+
+/** Which of a member's points expire when, from `loyalty.expirySchedule`. */
+export interface ExpirySchedule {
+  customerId: string;
+  /** Available points by their last day, soonest first. */
+  expiring: Array<{ lastDay: string; expiresAt: Date; points: number }>;
+  /** Available points that never expire. */
+  neverExpire: number;
+  /** Points waiting for the return window, with when they are released and their last day. */
+  pending: Array<{ releaseAt: Date; points: number; lastDay: string | null }>;
+}
+
+/** Outstanding points and their money value per store at a date, from `loyalty.liability`. */
+export interface PointsLiability {
+  /** The date of the figures. */
+  at: Date;
+  currency: string;
+  /** Per store that holds any points. */
+  stores: StoreLiability[];
+  /** The whole chain (`storeId` null). */
+  total: StoreLiability;
+}
+
+/** What a sale earned and why, from `loyalty.saleAward`. */
+export interface SaleAward {
+  purchaseId: string;
+  customerId: string;
+  /** Points the sale earned, net of clawbacks so far. */
+  points: number;
+  /** Points the sale first earned. */
+  earned: number;
+  /** Points that paid for the sale (committed holds). */
+  redeemed: number;
+  /** Of those, how many have come back with returns. */
+  restored: number;
+  status: string;
+  /** The quote of the sale as sold. */
+  quote: Quote;
+  /** The quote of what is left of it after its returns. */
+  now: Quote;
+}
+
+/** Where a member stands against the next tier, from `loyalty.tierProgress`. */
+export interface TierProgress {
+  /** The tier held (`null` without tiers). */
+  tier: string | null;
+  /** What qualifies: points earned or money spent (`null` without tiers). */
+  basis: 'points' | 'spend' | null;
+  /** What counts so far in the tier window. */
+  amount: number;
+  /** The next tier, its threshold and what is still needed (`null` at the top). */
+  next: { tier: string; threshold: number; needed: number } | null;
+  /** When the tier is next reviewed. */
+  reviewAt: Date | null;
+}
+
+/** A member's quote context at a store, from `loyalty.contextFor`: what a till quotes every scan with. */
+export type MemberContext = QuoteContext & {
+  /** The instant the context is for. */
+  at: Date;
+  /** The program's counters the member has used (caps, budgets). */
+  counters: Record<string, number>;
+};
 
 /** What a return would do, from `previewReturn` (money in minor units). */
 export interface ReturnPreview {
@@ -170,10 +267,7 @@ export function createQueries(runtime: LoyaltyRuntime) {
     };
   }
 
-  async function statement(
-    customerId: string,
-    options: z.input<typeof statementSchema> = {},
-  ): Promise<{ opening: number; lines: StatementLine[]; next: string | null }> {
+  async function statement(customerId: string, options: StatementInput = {}): Promise<Statement> {
     const id = parseInput(customerIdSchema, customerId, ['customerId']);
     const q = parseInput(statementSchema, options);
     await requireCustomer(id);
@@ -206,12 +300,7 @@ export function createQueries(runtime: LoyaltyRuntime) {
     };
   }
 
-  async function expirySchedule(customerId: string): Promise<{
-    customerId: string;
-    expiring: Array<{ lastDay: string; expiresAt: Date; points: number }>;
-    neverExpire: number;
-    pending: Array<{ releaseAt: Date; points: number; lastDay: string | null }>;
-  }> {
+  async function expirySchedule(customerId: string): Promise<ExpirySchedule> {
     const id = parseInput(customerIdSchema, customerId, ['customerId']);
     await requireCustomer(id);
     const byDay = new Map<string, { lastDay: string; expiresAt: Date; points: number }>();
@@ -250,9 +339,7 @@ export function createQueries(runtime: LoyaltyRuntime) {
     };
   }
 
-  async function liability(
-    options: z.input<typeof liabilitySchema> = {},
-  ): Promise<{ at: Date; currency: string; stores: StoreLiability[]; total: StoreLiability }> {
+  async function liability(options: LiabilityInput = {}): Promise<PointsLiability> {
     const q = parseInput(liabilitySchema, options);
     const at = q.at ?? kernel.clock.now();
     const where: Record<string, unknown> = { at: { lte: at } };
@@ -291,17 +378,7 @@ export function createQueries(runtime: LoyaltyRuntime) {
     };
   }
 
-  async function saleAward(purchaseId: string): Promise<{
-    purchaseId: string;
-    customerId: string;
-    points: number;
-    earned: number;
-    redeemed: number;
-    restored: number;
-    status: string;
-    quote: Quote;
-    now: Quote;
-  }> {
+  async function saleAward(purchaseId: string): Promise<SaleAward> {
     const id = parseInput(idSchema, purchaseId, ['purchaseId']);
     const award = await mustGet(store, awardsCollection, id, 'loyalty award of sale', { path: ['purchaseId'] });
     const program = await runtime.versions.get(store, award.programVersion);
@@ -332,7 +409,7 @@ export function createQueries(runtime: LoyaltyRuntime) {
    * follows: the points taken back and any shortfall, each voucher that paid for the sale (back,
    * expired or kept, and what it keeps back of the refund), and what the till then pays out.
    */
-  async function previewReturn(input: z.input<typeof previewReturnSchema>): Promise<ReturnPreview> {
+  async function previewReturn(input: PreviewReturnInput): Promise<ReturnPreview> {
     const q = parseInput(previewReturnSchema, input);
     const purchase = await mustGet(store, purchasesCollection, q.purchaseId, 'purchase', { path: ['purchaseId'] });
     if (purchase.status !== 'completed')
@@ -412,13 +489,7 @@ export function createQueries(runtime: LoyaltyRuntime) {
     };
   }
 
-  async function tierProgress(customerId: string): Promise<{
-    tier: string | null;
-    basis: 'points' | 'spend' | null;
-    amount: number;
-    next: { tier: string; threshold: number; needed: number } | null;
-    reviewAt: Date | null;
-  }> {
+  async function tierProgress(customerId: string): Promise<TierProgress> {
     const b = await balance(customerId);
     const t = tiers.config;
     if (!t) return { tier: null, basis: null, amount: 0, next: null, reviewAt: null };
@@ -434,9 +505,7 @@ export function createQueries(runtime: LoyaltyRuntime) {
     };
   }
 
-  async function contextFor(
-    input: z.input<typeof contextForSchema>,
-  ): Promise<QuoteContext & { at: Date; counters: Record<string, number> }> {
+  async function contextFor(input: ContextForInput): Promise<MemberContext> {
     const q = parseInput(contextForSchema, input);
     const context = await memberContext(
       kernel,
@@ -454,7 +523,7 @@ export function createQueries(runtime: LoyaltyRuntime) {
     return { ...context, counters };
   }
 
-  async function quoteFor(input: z.input<typeof contextForSchema>, basket: Basket): Promise<Quote> {
+  async function quoteFor(input: ContextForInput, basket: Basket): Promise<Quote> {
     return quote(runtime.program, basket, await contextFor(input));
   }
 

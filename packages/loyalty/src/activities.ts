@@ -3,7 +3,7 @@
  * retailer-defined events with their own payload schema, each with a usage limit per period.
  * Declared as data in the program; the payload schema is data too, turned into zod here.
  */
-import { codeSchema } from '@clientele/core';
+import { codeSchema } from '@clientele/core/module';
 import { z } from 'zod';
 import { PERIODS } from './local-time.js';
 

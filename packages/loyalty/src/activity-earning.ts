@@ -11,7 +11,7 @@ import {
   jsonObjectSchema,
   parseInput,
   type JsonValue,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import { limitOf, payloadSchemaOf } from './activities.js';
 import type { BasketTest } from './conditions.js';
@@ -39,6 +39,9 @@ export const recordActivitySchema = z
     ref: z.object({ type: codeSchema, id: idSchema }).strict().optional(),
   })
   .strict();
+
+/** Input of `loyalty.recordActivity`. */
+export type RecordActivityInput = z.input<typeof recordActivitySchema>;
 
 /** What `recordActivity` returns. */
 export interface ActivityResult {

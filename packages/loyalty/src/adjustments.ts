@@ -4,7 +4,7 @@
  * need monetary authority for the points' value (goodwill: the `goodwill-points` limit, or
  * `compensation` when the role sets none), and every one is audited.
  */
-import { codeSchema, idSchema, shortTextSchema } from '@clientele/core';
+import { codeSchema, idSchema, shortTextSchema } from '@clientele/core/module';
 import { z } from 'zod';
 import { expiryOf } from './expiry.js';
 import { GOODWILL_LIMITS } from './grant-authority.js';
@@ -55,12 +55,26 @@ export const redeemSchema = z
   })
   .strict();
 
+/** Input of `loyalty.adjust`. */
+export type AdjustInput = z.input<typeof adjustSchema>;
+/** Input of `loyalty.grantGoodwill`. */
+export type GrantGoodwillInput = z.input<typeof grantGoodwillSchema>;
+/** Input of `loyalty.redeem`. */
+export type RedeemInput = z.input<typeof redeemSchema>;
+
 /** What a grant, an adjustment or a redemption returns. */
 export interface PointsResult {
+  /** The ledger entry. */
   entryId: string;
   points: number;
   /** Available balance after it. */
   balance: number;
+}
+
+/** What `loyalty.redeem` returns: the entry, and the points' money value. */
+export interface RedemptionResult extends PointsResult {
+  /** The money value of the points redeemed, minor units. */
+  value: number;
 }
 
 /** Builds the adjustment service. */

@@ -5,7 +5,7 @@
  * month when the sale fell in the birth month (else null), and of the segment ids and tags only those
  * the program's rules name stay. Everything else in it is codes (store, tier, channel, counters).
  */
-import type { CollectionSpec, FieldErasure, JsonValue } from '@clientele/core';
+import type { CollectionSpec, FieldErasure, JsonValue } from '@clientele/core/module';
 import { contextFacts } from './quote-context.js';
 
 /** The year of the stand-in birth date: only its month is ever read. */

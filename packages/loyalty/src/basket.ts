@@ -4,7 +4,7 @@
  * property test proves it) and costs a fraction, because a cashier screen quotes at every scan.
  * Anything the check does not accept goes through zod, which names every problem by path.
  */
-import { codeSchema, lineGross, minorUnitsSchema, parseInput, toMilli } from '@clientele/core';
+import { codeSchema, lineGross, minorUnitsSchema, parseInput, toMilli } from '@clientele/core/module';
 import { z } from 'zod';
 import { divide } from './points-math.js';
 

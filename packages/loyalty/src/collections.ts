@@ -3,7 +3,7 @@
  * carry expiry and liability per store; the account row caches the balances each entry changes, in
  * the same transaction, so a guarded increment can stop two terminals spending the same points.
  */
-import { defineCollection, field, nullable, type JsonValue } from '@clientele/core';
+import { defineCollection, field, nullable, type JsonValue } from '@clientele/core/module';
 import { awardContextEraser } from './award-erasure.js';
 
 /** One row per member: cached balances (always equal to the sums of the entries), tier, entry counter. */

@@ -3,7 +3,7 @@
  * conditions compiled to closures, groups resolved, counters' keys prepared. Compiling runs once per
  * program, so each quote only walks arrays and calls small functions.
  */
-import { canonicalJson, fingerprint } from '@clientele/core';
+import { canonicalJson, fingerprint } from '@clientele/core/module';
 import type { BasketTest, CompileEnv, LineTest, MatchedTest } from './conditions.js';
 import type { Period } from './local-time.js';
 import { moneyFormatter } from './money-format.js';

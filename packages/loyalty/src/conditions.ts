@@ -4,7 +4,7 @@
  * a rule applies to; basket conditions gate the whole rule; `matched` conditions read the lines the
  * rule matched. Every failing condition says why, for the trace.
  */
-import { WEEKDAYS, codeSchema, dateSchema } from '@clientele/core';
+import { WEEKDAYS, codeSchema, dateSchema } from '@clientele/core/module';
 import { z } from 'zod';
 import type { PricedLine } from './basket.js';
 import { labelSchema } from './basket.js';

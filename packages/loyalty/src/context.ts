@@ -1,5 +1,5 @@
 /** The types loyalty's commands and handlers are written against: core's events and loyalty's own. */
-import type { CommandContext, CoreEvents, EventHandlerEntry, RefundStep } from '@clientele/core';
+import type { CommandContext, CoreEvents, EventHandlerEntry, RefundStep } from '@clientele/core/module';
 import type { LoyaltyEvents } from './events.js';
 
 /** The events loyalty's commands may emit and its handlers see: core's and its own. */

@@ -2,7 +2,7 @@
  * Counters behind caps, budgets and usage limits. A commit adds what its quote says to each counter,
  * each increment guarded by the limit, so two tills racing for the last of a budget cannot both get it.
  */
-import { isClienteleError, type StoreSession } from '@clientele/core';
+import { isClienteleError, type StoreSession } from '@clientele/core/module';
 import { countersCollection } from './collections.js';
 import type { CounterUse } from './quote.js';
 import type { LoyaltyContext } from './context.js';

@@ -7,7 +7,7 @@
  * in memory; every due time is stored. Each batch is one audited command (one transaction).
  */
 import { z } from 'zod';
-import type { JsonValue } from '@clientele/core';
+import type { JsonValue } from '@clientele/core/module';
 import {
   accountsCollection,
   holdsCollection,

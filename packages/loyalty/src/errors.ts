@@ -1,5 +1,5 @@
 /** Loyalty's typed errors (codes from core's stable list). */
-import { ClienteleError } from '@clientele/core';
+import { ClienteleError } from '@clientele/core/module';
 
 /** Points asked for are more than the member can spend now (`INSUFFICIENT_BALANCE`). */
 export class InsufficientBalanceError extends ClienteleError {

@@ -7,7 +7,7 @@
  * sets it, and both modules then use that one. The kernel applies the first name a role sets, to the
  * actor and to an approver alike.
  */
-import { limitNameFor } from '@clientele/core';
+import { limitNameFor } from '@clientele/core/module';
 
 /** The umbrella limit a role falls back to. */
 export const COMPENSATION_ACTION = 'compensation';

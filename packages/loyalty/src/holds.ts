@@ -5,7 +5,7 @@
  * then committed by the sale that pays with it (a payment whose method is the program's
  * `redemption.paymentMethod` and whose reference is the hold id), cancelled, or expired by `runDue`.
  */
-import { mustGet, InvalidStateError, codeSchema, idSchema, invalid, type RowOf } from '@clientele/core';
+import { mustGet, InvalidStateError, codeSchema, idSchema, invalid, type RowOf } from '@clientele/core/module';
 import { z } from 'zod';
 import { addMinutes } from 'date-fns';
 import { holdsCollection } from './collections.js';
@@ -33,6 +33,31 @@ export const reserveSchema = z
       .optional(),
   })
   .strict();
+
+/** Input of `loyalty.reserve`. */
+export type ReserveInput = z.input<typeof reserveSchema>;
+
+const cancelHoldSchema = z.object({ holdId: idSchema }).strict();
+/** Input of `loyalty.cancelHold`. */
+export type CancelHoldInput = z.input<typeof cancelHoldSchema>;
+
+const commitHoldSchema = z
+  .object({
+    holdId: idSchema,
+    /** What the points paid for, when not a sale recorded through `purchases.record` (an e-shop order). */
+    ref: z.object({ type: codeSchema, id: idSchema }).strict(),
+  })
+  .strict();
+/** Input of `loyalty.commitHold`. */
+export type CommitHoldInput = z.input<typeof commitHoldSchema>;
+
+/** A hold spent by `loyalty.commitHold`. */
+export interface CommittedHold {
+  holdId: string;
+  /** The ledger entry of the redemption. */
+  entryId: string;
+  points: number;
+}
 
 /** Builds the hold service. */
 export function createHolds(runtime: LoyaltyRuntime) {
@@ -100,7 +125,7 @@ export function createHolds(runtime: LoyaltyRuntime) {
 
   const cancel = kernel.command({
     name: 'loyalty.cancel-hold',
-    input: z.object({ holdId: idSchema }).strict(),
+    input: cancelHoldSchema,
     permission: 'sales.record',
     idempotency: 'optional',
     async run(ctx, input) {
@@ -168,16 +193,10 @@ export function createHolds(runtime: LoyaltyRuntime) {
 
   const commit = kernel.command({
     name: 'loyalty.commit-hold',
-    input: z
-      .object({
-        holdId: idSchema,
-        /** What the points paid for, when not a sale recorded through `purchases.record` (an e-shop order). */
-        ref: z.object({ type: codeSchema, id: idSchema }).strict(),
-      })
-      .strict(),
+    input: commitHoldSchema,
     permission: 'sales.record',
     idempotency: 'required',
-    async run(ctx, input) {
+    async run(ctx, input): Promise<CommittedHold> {
       const out = await commitInto(ctx, {
         holdId: input.holdId,
         customerId: null,

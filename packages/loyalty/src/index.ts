@@ -103,10 +103,8 @@ export {
   type QuoteFacts,
   type Channel,
 } from './quote-context.js';
-export { counterKeys, dayCapKey, customerCapKey, budgetKey, isMemberCounter } from './counter-keys.js';
-export { localTime, periodKey, PERIODS, type LocalTime, type Period } from './local-time.js';
-export { divide, mulDiv, valueOfPoints, pointsForValue, type PointsRounding, type PointValue } from './points-math.js';
-export { moneyFormatter } from './money-format.js';
+export type { LocalTime } from './local-time.js';
+export { valueOfPoints, pointsForValue, type PointsRounding, type PointValue } from './points-math.js';
 
 // Storage and the ledger (for modules and tools built on this package).
 export {
@@ -149,20 +147,27 @@ export {
   type DebitMode,
   type LotTake,
 } from './ledger.js';
-export type { Balance, ReturnPreview, StatementLine, StoreLiability } from './account-queries.js';
-export type { Hold } from './holds.js';
-export type { ActivityResult } from './activity-earning.js';
-export type { PointsResult } from './adjustments.js';
+export type {
+  Balance,
+  ReturnPreview,
+  StatementLine,
+  StoreLiability,
+  Statement,
+  StatementInput,
+  ExpirySchedule,
+  PointsLiability,
+  LiabilityInput,
+  SaleAward,
+  TierProgress,
+  MemberContext,
+  ContextForInput,
+  PreviewReturnInput,
+} from './account-queries.js';
+export type { Hold, ReserveInput, CancelHoldInput, CommitHoldInput, CommittedHold } from './holds.js';
+export type { ActivityResult, RecordActivityInput } from './activity-earning.js';
+export type { PointsResult, RedemptionResult, AdjustInput, GrantGoodwillInput, RedeemInput } from './adjustments.js';
 export type { SegmentsReader } from './member-context.js';
 export type { LoyaltyContext, LoyaltyEventMap, LoyaltyHandler, LoyaltyRefundStep } from './context.js';
-export {
-  remainingLines,
-  planReturn,
-  type AwardLine,
-  type Award,
-  type ReturnPlan,
-  type ContextSnapshot,
-} from './sale-earning.js';
 
 // Vouchers: pure rules (a web POS checks a code and a basket offline) and the service's types.
 export {
@@ -218,6 +223,17 @@ export {
   type VoucherTemplateRecord,
   type EligibleVoucher,
   type VoucherApi,
+  type VoucherConversion,
+  type VoucherHold,
+  type VoucherEligibility,
+  type IssueVoucherInput,
+  type ConvertPointsInput,
+  type ReserveVoucherInput,
+  type EligibleVouchersInput,
+  type RetireTemplateInput,
+  type CancelVoucherInput,
+  type CancelVoucherHoldInput,
+  type CustomerVouchersInput,
 } from './voucher-service.js';
 
 // Stored-value cards.
@@ -232,13 +248,30 @@ export {
   type CardProduct,
   type CardProductInput,
 } from './stored-value-products.js';
-export { hashPin, verifyPin, saltFrom, pinSchema, DEFAULT_PIN_ITERATIONS, PIN_TRIES } from './pin-hash.js';
+export { pinSchema, DEFAULT_PIN_ITERATIONS, PIN_TRIES } from './pin-hash.js';
 export type {
   StoredValueCard,
   CardEntry,
   CardPayment,
   CardProductRecord,
   StoredValueApi,
+  SellCardInput,
+  AuthorizeInput,
+  SpendInput,
+  TopUpInput,
+  CaptureInput,
+  CancelAuthorizationInput,
+  CardRefundInput,
+  TransferInput,
+  ReportLostStoredValueCardInput,
+  UnlockCardInput,
+  ReplaceStoredValueCardInput,
+  SetPinInput,
+  TopUpResult,
+  CardPaymentResult,
+  CardRefundResult,
+  TransferResult,
+  CardReplacement,
+  CardStatement,
 } from './stored-value-service.js';
-export type { CardLiability, CardLiabilityRow } from './liability-report.js';
-export { grantAction, COMPENSATION_ACTION } from './grant-authority.js';
+export type { CardLiability, CardLiabilityRow, CardLiabilityInput } from './liability-report.js';

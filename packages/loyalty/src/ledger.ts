@@ -12,7 +12,7 @@
  * own entry kind and reference inside their own command.
  */
 import { InsufficientBalanceError } from './errors.js';
-import { actorRef, isClienteleError, type JsonValue, type RowOf } from '@clientele/core';
+import { actorRef, isClienteleError, type JsonValue, type RowOf } from '@clientele/core/module';
 import {
   accountsCollection,
   entriesCollection,

@@ -5,7 +5,7 @@
  * the product's dormancy period. The balances are summed in the database where the store can (one
  * grouped aggregate per card); the report never writes.
  */
-import { codeSchema, instantSchema, parseInput, scan, type Kernel } from '@clientele/core';
+import { codeSchema, instantSchema, parseInput, scan, type Kernel } from '@clientele/core/module';
 import { z } from 'zod';
 import {
   storedValueCardsCollection,
@@ -36,6 +36,14 @@ export interface CardLiability {
   total: Omit<CardLiabilityRow, 'storeId' | 'productId'>;
 }
 
+/** Options of `storedValue.liability`. */
+export interface CardLiabilityInput {
+  /** The date of the figures (default: now). */
+  at?: Date | string;
+  /** Only the cards this store sold. */
+  storeId?: string;
+}
+
 const liabilitySchema = z.object({ at: instantSchema.optional(), storeId: codeSchema.optional() }).strict();
 
 const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v)));
@@ -43,7 +51,7 @@ const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(typeof v 
 /** Builds `storedValue.liability`. */
 export function createLiabilityReport(kernel: Kernel, currency: string) {
   const store = kernel.store;
-  return async function liability(options: z.input<typeof liabilitySchema> = {}): Promise<CardLiability> {
+  return async function liability(options: CardLiabilityInput = {}): Promise<CardLiability> {
     const q = parseInput(liabilitySchema, options);
     const at = q.at ?? kernel.clock.now();
     const where = { at: { lte: at }, ...(q.storeId ? { issuerStoreId: q.storeId } : {}) };

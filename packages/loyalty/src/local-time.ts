@@ -5,7 +5,7 @@
  * weeks) is date-fns on `UTCDate`, where no change of offset and no setting of the host can move a
  * date.
  */
-import { WEEKDAYS, type Weekday } from '@clientele/core';
+import { WEEKDAYS, type Weekday } from '@clientele/core/module';
 import { TZDate, tzOffset } from '@date-fns/tz';
 import { UTCDate } from '@date-fns/utc';
 import { addDays, addMonths, endOfMonth, getISOWeek, getISOWeekYear, lightFormat } from 'date-fns';

@@ -3,10 +3,39 @@
  * validated when the module is created, so a wrong program stops the host at start-up with every
  * problem named by path, not at the first sale.
  */
-import { ValidationError, defineModule, type Kernel, type Migration, type ValidationIssue } from '@clientele/core';
-import { createQueries } from './account-queries.js';
-import { createActivityEarning } from './activity-earning.js';
-import { createAdjustments } from './adjustments.js';
+import {
+  ValidationError,
+  defineModule,
+  type CommandOptions,
+  type Kernel,
+  type Migration,
+  type QueryOptions,
+  type ValidationIssue,
+} from '@clientele/core/module';
+import {
+  createQueries,
+  type Balance,
+  type ContextForInput,
+  type ExpirySchedule,
+  type LiabilityInput,
+  type MemberContext,
+  type PointsLiability,
+  type PreviewReturnInput,
+  type ReturnPreview,
+  type SaleAward,
+  type Statement,
+  type StatementInput,
+  type TierProgress,
+} from './account-queries.js';
+import { createActivityEarning, type ActivityResult, type RecordActivityInput } from './activity-earning.js';
+import {
+  createAdjustments,
+  type AdjustInput,
+  type GrantGoodwillInput,
+  type PointsResult,
+  type RedeemInput,
+  type RedemptionResult,
+} from './adjustments.js';
 import { pointsCollections, storedValueCollections, voucherCollections, loyaltyCollections } from './collections.js';
 import { compileConfig } from './compiled-program.js';
 import type { Basket } from './basket.js';
@@ -14,9 +43,17 @@ import type { QuoteContext } from './quote-context.js';
 import { createCustomerMerge } from './customer-merge.js';
 import { createDueWork } from './due-work.js';
 import type { LoyaltyEvents } from './events.js';
-import { createHolds, type HoldService } from './holds.js';
+import {
+  createHolds,
+  type CancelHoldInput,
+  type CommitHoldInput,
+  type CommittedHold,
+  type Hold,
+  type HoldService,
+  type ReserveInput,
+} from './holds.js';
 import { createLedger } from './ledger.js';
-import { createRegistry, parseProgram, type KindOptions, type ProgramInput } from './program.js';
+import { createRegistry, parseProgram, type KindOptions, type ProgramConfig, type ProgramInput } from './program.js';
 import { createProgramVersions } from './program-versions.js';
 import { explainQuote, quote, type Quote } from './quote.js';
 import type { LoyaltyRuntime } from './runtime.js';
@@ -66,6 +103,73 @@ interface Wiring {
   refunds: LoyaltyRefundStep[];
 }
 
+/**
+ * `crm.loyalty`: the points program. Quotes (pure, and by a member's context), holds at the till,
+ * redemptions, adjustments and goodwill, activities, balances, statements, expiry, liability, what a
+ * sale earned and what a return would do, tiers; and `vouchers` and `storedValue`. Reads of members'
+ * points need `loyalty.read`.
+ */
+export interface LoyaltyApi {
+  /** The program in force, validated, with defaults filled in. */
+  program: ProgramConfig;
+  /** The version (fingerprint) of the program in force; each sale remembers the version that earned it. */
+  programVersion: string;
+  /**
+   * Points a basket earns and why (pure and synchronous: no I/O). `context` comes from `contextFor`
+   * (a web POS fetches it once per member and quotes offline at every scan).
+   */
+  quote(basket: Basket, context: QuoteContext): Quote;
+  /** A quote as readable lines for a receipt or a member. */
+  explain(quote: Quote): string[];
+  /** The quote context of a member at a store (tier, segments or tags, birthday, first purchase, counters). */
+  contextFor(input: ContextForInput, options: QueryOptions): Promise<MemberContext>;
+  /** Reads the member's context and quotes the basket with it. */
+  quoteFor(input: ContextForInput, basket: Basket, options: QueryOptions): Promise<Quote>;
+  /** Reserves points at a till for a time; refused with `INSUFFICIENT_BALANCE` when they are not spendable. */
+  reserve(input: ReserveInput, options: CommandOptions): Promise<Hold>;
+  /** Releases a hold without spending it. */
+  cancelHold(input: CancelHoldInput, options: CommandOptions): Promise<Hold>;
+  /**
+   * Spends a hold for something other than a sale recorded through `purchases.record` (a sale pays
+   * with it by naming it as a points payment's reference).
+   */
+  commitHold(input: CommitHoldInput, options: CommandOptions): Promise<CommittedHold>;
+  /** Spends points directly (no hold), refused with `INSUFFICIENT_BALANCE` when they are not spendable. */
+  redeem(input: RedeemInput, options: CommandOptions): Promise<RedemptionResult>;
+  /**
+   * Adds or takes points by hand: needs `loyalty.adjust` and `points-adjustment` authority for their
+   * value, and a reason.
+   */
+  adjust(input: AdjustInput, options: CommandOptions): Promise<PointsResult>;
+  /**
+   * Grants goodwill points (service recovery): needs `loyalty.goodwill` and `goodwill-points`
+   * authority for their value.
+   */
+  grantGoodwill(input: GrantGoodwillInput, options: CommandOptions): Promise<PointsResult>;
+  /** Earns for an activity the program declares (a review, a referral, a birthday, a retailer's event). */
+  recordActivity(input: RecordActivityInput, options: CommandOptions): Promise<ActivityResult>;
+  /** A member's balances and tier. */
+  balance(customerId: string, options: QueryOptions): Promise<Balance>;
+  /** A member's ledger entries in order, with the running balance. */
+  statement(customerId: string, options: QueryOptions): Promise<Statement>;
+  /** A page of a member's ledger entries in order, optionally of a period, with the running balance. */
+  statement(customerId: string, filters: StatementInput | undefined, options: QueryOptions): Promise<Statement>;
+  /** Which points expire on which day. */
+  expirySchedule(customerId: string, options: QueryOptions): Promise<ExpirySchedule>;
+  /** Outstanding points and their money value per store at a date (totals: no reader needed). */
+  liability(options?: LiabilityInput): Promise<PointsLiability>;
+  /** What a sale earned, with the quote that explains it (as sold and after its returns). */
+  saleAward(purchaseId: string, options: QueryOptions): Promise<SaleAward>;
+  /** What a return would take back, give back and, when the program says so, deduct from the refund. */
+  previewReturn(input: PreviewReturnInput, options: QueryOptions): Promise<ReturnPreview>;
+  /** Where a member stands against the next tier. */
+  tierProgress(customerId: string, options: QueryOptions): Promise<TierProgress>;
+  /** Vouchers (代金券): templates, issue, conversion from points, holds at the till, eligibility, lookup. */
+  vouchers: VoucherApi;
+  /** Stored-value cards: products, sale, top-up, authorisations, spends, refunds, lost cards, PINs, liability. */
+  storedValue: StoredValueApi;
+}
+
 function buildApi(
   kernel: Kernel<LoyaltyEventMap>,
   runtime: LoyaltyRuntime,
@@ -76,7 +180,7 @@ function buildApi(
     methods: { voucher: string; storedValue: string };
   },
   wiring: Wiring,
-) {
+): LoyaltyApi {
   // Points first, then vouchers, then cards: a voucher's check and a card's share see what points kept back.
   const parts = [
     createSaleEarning(runtime, holds),
@@ -103,113 +207,70 @@ function buildApi(
     run: async (ctx, e) => void (await runtime.ledger.account(ctx, e.customerId)),
   });
   return {
-    /** The program in force, validated, with defaults filled in. */
     program: program.config,
-    /** The version (fingerprint) of the program in force; each sale remembers the version that earned it. */
     programVersion: program.version,
-    /**
-     * Points a basket earns and why (pure and synchronous: no I/O). `context` comes from `contextFor`
-     * (a web POS fetches it once per member and quotes offline at every scan).
-     */
     quote: (basket: Basket, context: QuoteContext): Quote => quote(program, basket, context),
-    /** A quote as readable lines for a receipt or a member. */
     explain: (q: Quote): string[] => explainQuote(q, program.money),
-    /**
-     * The quote context of a member at a store (tier, segments or tags, birthday, first purchase, counters). Needs
-     * `loyalty.read`.
-     */
     contextFor: kernel.query({
       name: 'loyalty.contextFor',
       permission: READ,
       reads: (c) => [c.customerId],
       run: queries.contextFor,
     }),
-    /** Reads the member's context and quotes the basket with it. Needs `loyalty.read`. */
     quoteFor: kernel.query({
       name: 'loyalty.quoteFor',
       permission: READ,
       reads: (_q, [input]) => [input.customerId],
       run: queries.quoteFor,
     }),
-    /** Reserves points at a till for a time; refused with `INSUFFICIENT_BALANCE` when they are not spendable. */
     reserve: holds.reserve,
-    /** Releases a hold without spending it. */
     cancelHold: holds.cancel,
-    /**
-     * Spends a hold for something other than a sale recorded through `purchases.record` (a sale pays with it by naming
-     * it as a points payment's reference).
-     */
     commitHold: holds.commit,
-    /** Spends points directly (no hold), refused with `INSUFFICIENT_BALANCE` when they are not spendable. */
     redeem: adjustments.redeem,
-    /**
-     * Adds or takes points by hand: needs `loyalty.adjust` and `points-adjustment` authority for their value, and a
-     * reason.
-     */
     adjust: adjustments.adjust,
-    /**
-     * Grants goodwill points (service recovery): needs `loyalty.goodwill` and `goodwill-points` authority for their
-     * value.
-     */
     grantGoodwill: adjustments.grantGoodwill,
-    /** Earns for an activity the program declares (a review, a referral, a birthday, a retailer's event). */
     recordActivity: activities.recordActivity,
-    /** A member's balances and tier. Needs `loyalty.read`. */
     balance: kernel.query({
       name: 'loyalty.balance',
       permission: READ,
       reads: (b) => [b.customerId],
       run: queries.balance,
     }),
-    /** A member's ledger entries in order, with the running balance. Needs `loyalty.read`. */
     statement: kernel.query({
       name: 'loyalty.statement',
       permission: READ,
       reads: (_s, [customerId]) => [customerId],
       run: queries.statement,
     }),
-    /** Which points expire on which day. Needs `loyalty.read`. */
     expirySchedule: kernel.query({
       name: 'loyalty.expirySchedule',
       permission: READ,
       reads: (e) => [e.customerId],
       run: queries.expirySchedule,
     }),
-    /** Outstanding points and their money value per store at a date (totals: no reader needed). */
     liability: queries.liability,
-    /** What a sale earned, with the quote that explains it (as sold and after its returns). Needs `loyalty.read`. */
     saleAward: kernel.query({
       name: 'loyalty.saleAward',
       permission: READ,
       reads: (a) => [a.customerId],
       run: queries.saleAward,
     }),
-    /**
-     * What a return would take back, give back and, when the program says so, deduct from the refund. Needs
-     * `loyalty.read`.
-     */
     previewReturn: kernel.query({
       name: 'loyalty.previewReturn',
       permission: READ,
       reads: (p) => [p.customerId],
       run: queries.previewReturn,
     }),
-    /** Where a member stands against the next tier. Needs `loyalty.read`. */
     tierProgress: kernel.query({
       name: 'loyalty.tierProgress',
       permission: READ,
       reads: (_t, [customerId]) => [customerId],
       run: queries.tierProgress,
     }),
-    /** Vouchers (代金券): templates, issue, conversion from points, holds at the till, eligibility, lookup. */
     vouchers,
-    /** Stored-value cards: products, sale, top-up, authorisations, spends, refunds, lost cards, PINs, liability. */
     storedValue,
   };
 }
-
-/** The API mounted as `crm.loyalty`. */
-export type LoyaltyApi = ReturnType<typeof buildApi>;
 
 /**
  * The loyalty module: earning rules, the points ledger, holds, tiers, vouchers and stored-value

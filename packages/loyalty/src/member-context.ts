@@ -10,7 +10,7 @@ import {
   type CustomerRow,
   type Kernel,
   type StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import type { LoyaltyEventMap } from './context.js';
 import { accountsCollection } from './collections.js';
 import type { Channel, QuoteContext } from './quote-context.js';

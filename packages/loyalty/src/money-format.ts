@@ -2,7 +2,7 @@
  * Money in trace texts, e.g. `¥86.50`. Works out the symbol and minor digits once per currency with
  * `Intl`, then formats with string operations: a trace formats dozens of amounts per quote.
  */
-import { minorDigits } from '@clientele/core';
+import { minorDigits } from '@clientele/core/module';
 
 /** A formatter of minor units for one currency. */
 export function moneyFormatter(currency: string): (minor: number) => string {

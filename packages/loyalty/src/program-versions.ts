@@ -3,7 +3,7 @@
  * worked out again with that version's rules, so changing the program never changes what an old
  * sale's return takes back.
  */
-import { decodeJson, encodeJson, type JsonValue, type StoreSession } from '@clientele/core';
+import { decodeJson, encodeJson, type JsonValue, type StoreSession } from '@clientele/core/module';
 import { programsCollection } from './collections.js';
 import { compileConfig, type CompiledProgram } from './compiled-program.js';
 import type { KindRegistry, ProgramConfig } from './program.js';

@@ -12,7 +12,7 @@ import {
   parseInput,
   timeZoneSchema,
   type ValidationIssue,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import { activityShape, ACTIVITY_TYPES, type ActivityType, type PayloadField } from './activities.js';
 import { BUILT_IN_BASKET_CONDITIONS, type BasketConditionKind, type CompiledCondition } from './conditions.js';

@@ -3,7 +3,7 @@
  * purchase, birthday), the segment policy's multiplier, and the counters caps and budgets read.
  * The service builds it from the store; a web POS fetches it once per member and quotes offline.
  */
-import { codeSchema, dateSchema, idSchema, instantSchema, parseInput, timeZoneSchema } from '@clientele/core';
+import { codeSchema, dateSchema, idSchema, instantSchema, parseInput, timeZoneSchema } from '@clientele/core/module';
 import { z } from 'zod';
 import { localTime, type LocalTime } from './local-time.js';
 

@@ -55,6 +55,7 @@ export interface RuleKind<A extends Record<string, unknown> = any> {
   readonly stage: CompiledAction['stage'];
   /** One sentence for documentation and back-office editors. */
   readonly description: string;
+  /** The schema of the rule's `args` in a program: a `z.object({ ... })`. */
   readonly args: z.ZodObject<z.ZodRawShape>;
   /** Checks that need more than one argument; return nothing when fine. */
   check?(args: A): ArgsProblem[];

@@ -1,5 +1,5 @@
 /** What the loyalty services share: the kernel, the program and its versions, the ledger, tiers. */
-import type { Kernel } from '@clientele/core';
+import type { Kernel } from '@clientele/core/module';
 import type { CompiledProgram } from './compiled-program.js';
 import type { LoyaltyEventMap } from './context.js';
 import type { Ledger } from './ledger.js';

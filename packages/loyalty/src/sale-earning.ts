@@ -18,7 +18,7 @@ import {
   type RefundCollector,
   type JsonValue,
   type RowOf,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import type { PricedLine } from './basket.js';
 import { awardsCollection, entriesCollection, lotsCollection, type EntryKind } from './collections.js';
 import type { CompiledProgram } from './compiled-program.js';

@@ -3,7 +3,7 @@
  * stored value each handle the same event in the sale's transaction, and nothing changes the sale's
  * row between them.
  */
-import { purchasesCollection, type RowOf } from '@clientele/core';
+import { purchasesCollection, type RowOf } from '@clientele/core/module';
 import type { LoyaltyContext } from './context.js';
 
 type PurchaseRow = RowOf<typeof purchasesCollection>;
@@ -26,4 +26,4 @@ export async function recordedSale(ctx: LoyaltyContext, purchaseId: string): Pro
 }
 
 /** A sale's lines in line order. */
-export { saleLines } from '@clientele/core';
+export { saleLines } from '@clientele/core/module';

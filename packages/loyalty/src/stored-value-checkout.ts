@@ -14,7 +14,7 @@ import {
   purchaseReturnsCollection,
   REFUND_ORDER,
   type RefundCollector,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { storedValuePaymentsCollection } from './collections.js';
 import type { LoyaltyContext, LoyaltyHandler, LoyaltyRefundStep } from './context.js';
 import { recordedSale } from './sale-reads.js';

@@ -4,7 +4,7 @@
  * PIN policy, how long a card lasts, and whether expired or dormant balances may be taken as
  * breakage. Also card numbers (prefix, random digits, Luhn check digit). Pure.
  */
-import { codeSchema, luhnCheckDigit, minorUnitsSchema, randomBytes, shortTextSchema } from '@clientele/core';
+import { codeSchema, luhnCheckDigit, minorUnitsSchema, randomBytes, shortTextSchema } from '@clientele/core/module';
 import { z } from 'zod';
 import { utc } from '@date-fns/utc';
 import { addMonths } from 'date-fns';

@@ -32,9 +32,11 @@ import {
   storesCollection,
   type CommandOptions,
   type JsonValue,
+  type PageInput,
+  type QueryOptions,
   type RowOf,
   type StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import { addMinutes } from 'date-fns';
 import {
@@ -56,7 +58,9 @@ import {
   generateCardNumber,
   valueProblem,
   type CardProduct,
+  type CardProductInput,
 } from './stored-value-products.js';
+import type { CardLiability, CardLiabilityInput } from './liability-report.js';
 
 /** A card row as stored. */
 export type CardRow = RowOf<typeof storedValueCardsCollection>;
@@ -328,6 +332,194 @@ export const spendSchema = z
 
 const stampSchema = z.string().min(1).max(32).optional();
 
+/** Input of `storedValue.sell`. */
+export type SellCardInput = z.input<typeof sellSchema>;
+/** Input of `storedValue.authorize`. */
+export type AuthorizeInput = z.input<typeof authorizeSchema>;
+/** Input of `storedValue.spend`. */
+export type SpendInput = z.input<typeof spendSchema>;
+
+const topUpSchema = z
+  .object({
+    cardNumber: cardNumberSchema,
+    /** The money loaded (minor units); the product's bonus comes on top. */
+    amount,
+    storeId: codeSchema,
+  })
+  .strict();
+/** Input of `storedValue.topUp`. */
+export type TopUpInput = z.input<typeof topUpSchema>;
+
+const captureSchema = z
+  .object({
+    paymentId: idSchema,
+    /** Less than authorised releases the rest (default: all of it). */
+    amount: amount.optional(),
+    /** What the money paid for. */
+    ref: refSchema,
+  })
+  .strict();
+/** Input of `storedValue.capture`. */
+export type CaptureInput = z.input<typeof captureSchema>;
+
+const cancelAuthorizationSchema = z.object({ paymentId: idSchema }).strict();
+/** Input of `storedValue.cancelAuthorization`. */
+export type CancelAuthorizationInput = z.input<typeof cancelAuthorizationSchema>;
+
+const cardRefundSchema = z
+  .object({
+    paymentId: idSchema,
+    amount,
+    reason: shortTextSchema,
+    storeId: codeSchema.optional(),
+    /** A member of staff whose refund authority covers the amount when the actor's does not. */
+    approvedBy: codeSchema.optional(),
+  })
+  .strict();
+/** Input of `storedValue.refund`. */
+export type CardRefundInput = z.input<typeof cardRefundSchema>;
+
+const transferSchema = z
+  .object({
+    /** The card paid from. */
+    from: cardNumberSchema,
+    /** The card paid into, of the same owner. */
+    to: cardNumberSchema,
+    /** Default: the whole balance of `from`. */
+    amount: amount.optional(),
+    reason: shortTextSchema,
+  })
+  .strict();
+/** Input of `storedValue.transfer`. */
+export type TransferInput = z.input<typeof transferSchema>;
+
+const cardReasonSchema = z.object({ cardNumber: cardNumberSchema, reason: shortTextSchema }).strict();
+/** Input of `storedValue.reportLost`. */
+export type ReportLostStoredValueCardInput = z.input<typeof cardReasonSchema>;
+/** Input of `storedValue.unlock`. */
+export type UnlockCardInput = z.input<typeof cardReasonSchema>;
+
+const replaceStoredValueCardSchema = z
+  .object({
+    /** The lost card. */
+    cardNumber: cardNumberSchema,
+    /** The store that hands out the replacement. */
+    storeId: codeSchema,
+    /** A pre-printed replacement's number; omit to make one. */
+    number: cardNumberSchema.optional(),
+    reason: shortTextSchema,
+  })
+  .strict();
+/** Input of `storedValue.replace`. */
+export type ReplaceStoredValueCardInput = z.input<typeof replaceStoredValueCardSchema>;
+
+const setPinSchema = z.object({ cardNumber: cardNumberSchema, pin: pinSchema }).strict();
+/** Input of `storedValue.setPin`. */
+export type SetPinInput = z.input<typeof setPinSchema>;
+
+const cardStatementSchema = pageSchema.strict();
+
+/** What `storedValue.topUp` returns. */
+export interface TopUpResult {
+  card: StoredValueCard;
+  /** The money loaded. */
+  amount: number;
+  /** The product's bonus on top of it. */
+  bonus: number;
+}
+
+/** A payment taken from a card, and the card after it. */
+export interface CardPaymentResult {
+  payment: CardPayment;
+  card: StoredValueCard;
+}
+
+/** What `storedValue.refund` returns: the card credited and the amount. */
+export interface CardRefundResult {
+  card: StoredValueCard;
+  amount: number;
+}
+
+/** What `storedValue.transfer` returns: both cards after it and the amount moved. */
+export interface TransferResult {
+  from: StoredValueCard;
+  to: StoredValueCard;
+  amount: number;
+}
+
+/** What `storedValue.replace` returns: the lost card, its replacement, and the balance moved. */
+export interface CardReplacement {
+  old: StoredValueCard;
+  card: StoredValueCard;
+  moved: number;
+}
+
+/** A page of a card's entries from `storedValue.statement`. */
+export interface CardStatement {
+  card: StoredValueCard;
+  /** The entries in order, with the balance after each. */
+  entries: CardEntry[];
+  /** The cursor of the next page (`null`: none). */
+  next: string | null;
+}
+
+/**
+ * `crm.loyalty.storedValue`: prepaid cards from products, sold, topped up, paid with (authorised and
+ * captured, or spent at once), refunded, moved between cards, reported lost and replaced, with PINs;
+ * and what the chain owes on them. Reads need `loyalty.stored-value.read`.
+ */
+export interface StoredValueApi {
+  /** Defines (or redefines) a card product. */
+  defineProduct(input: CardProductInput, options: CommandOptions): Promise<CardProductRecord>;
+  /** A product. */
+  product(productId: string): Promise<CardProductRecord>;
+  /**
+   * Sells and activates a card at a store (anonymous, or named for a customer), optionally with a PIN.
+   * Needs an idempotency key: the PIN's salt comes from it.
+   */
+  sell(input: SellCardInput, options: CommandOptions): Promise<StoredValueCard>;
+  /** Loads more money onto a card; a product's bonus comes on top. */
+  topUp(input: TopUpInput, options: CommandOptions): Promise<TopUpResult>;
+  /**
+   * Reserves an amount on a card until the sale pays with it (payment reference: the authorisation
+   * id), a cancel, or expiry.
+   */
+  authorize(input: AuthorizeInput, options: CommandOptions): Promise<CardPayment>;
+  /** Captures an authorisation (all of it or less; the rest is released) for something other than a recorded sale. */
+  capture(input: CaptureInput, options: CommandOptions): Promise<CardPaymentResult>;
+  /** Releases an authorisation. */
+  cancelAuthorization(input: CancelAuthorizationInput, options: CommandOptions): Promise<CardPayment>;
+  /** Spends at once, for something other than a sale recorded through `purchases.record` (an e-shop order). */
+  spend(input: SpendInput, options: CommandOptions): Promise<CardPaymentResult>;
+  /** Refunds (part of) a payment to its card, or to the card that replaced it. */
+  refund(input: CardRefundInput, options: CommandOptions): Promise<CardRefundResult>;
+  /** Moves money between two cards of the same owner. */
+  transfer(input: TransferInput, options: CommandOptions): Promise<TransferResult>;
+  /** Freezes a lost named card at once (an anonymous one cannot be recovered). */
+  reportLost(input: ReportLostStoredValueCardInput, options: CommandOptions): Promise<StoredValueCard>;
+  /** Issues a replacement for a lost named card and moves its balance onto it. */
+  replace(input: ReplaceStoredValueCardInput, options: CommandOptions): Promise<CardReplacement>;
+  /** Unlocks a card locked by wrong PINs (staff with `loyalty.stored-value.unlock`). */
+  unlock(input: UnlockCardInput, options: CommandOptions): Promise<StoredValueCard>;
+  /** Sets a card's PIN at the service desk (a locked card stays locked: unlocking is separate). */
+  setPin(input: SetPinInput, options: CommandOptions): Promise<StoredValueCard>;
+  /** A card, its balance and what may be spent now. */
+  card(cardNumber: string, options: QueryOptions): Promise<StoredValueCard>;
+  /** A card's entries in order, with the balance after each. */
+  statement(cardNumber: string, options: QueryOptions): Promise<CardStatement>;
+  /** A page of a card's entries in order, with the balance after each. */
+  statement(cardNumber: string, page: PageInput | undefined, options: QueryOptions): Promise<CardStatement>;
+  /** A customer's named cards. */
+  ofCustomer(customerId: string, options: QueryOptions): Promise<StoredValueCard[]>;
+  /** Whether a card number is well formed, for a till's input field (the Luhn check digit). */
+  isCardNumber(number: string): boolean;
+  /**
+   * What the chain owes on its cards per selling store and product at a date, and the breakage
+   * products allow (totals: no reader needed).
+   */
+  liability(options?: CardLiabilityInput): Promise<CardLiability>;
+}
+
 /** The salt of a new PIN's hash comes from the request's key, so the key is needed before anything is hashed. */
 function needKey(
   command: string,
@@ -519,7 +711,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
    * Sells and activates a card; a PIN is hashed first, with a salt derived from the idempotency key so a retry hashes
    * alike.
    */
-  async function sell(input: z.input<typeof sellSchema>, options: CommandOptions): Promise<StoredValueCard> {
+  async function sell(input: SellCardInput, options: CommandOptions): Promise<StoredValueCard> {
     const q = parseInput(sellSchema, input);
     const { pin, ...rest } = q;
     if (pin === undefined) return sellCommand(rest, options);
@@ -533,10 +725,10 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
 
   const topUp = kernel.command({
     name: 'loyalty.stored-value.top-up',
-    input: z.object({ cardNumber: cardNumberSchema, amount, storeId: codeSchema }).strict(),
+    input: topUpSchema,
     permission: 'sales.record',
     idempotency: 'required',
-    async run(ctx, input): Promise<{ card: StoredValueCard; amount: number; bonus: number }> {
+    async run(ctx, input): Promise<TopUpResult> {
       const card = await loadCard(ctx.tx, input.cardNumber, ['cardNumber']);
       const { product } = await loadProduct(ctx.tx, card.productId, ['cardNumber']);
       await requireStore(ctx, input.storeId);
@@ -749,7 +941,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
   });
 
   /** Reserves an amount on a card (with its PIN when it has one) until a sale captures it, a cancel, or expiry. */
-  async function authorize(input: z.input<typeof authorizeSchema>, options: CommandOptions): Promise<CardPayment> {
+  async function authorize(input: AuthorizeInput, options: CommandOptions): Promise<CardPayment> {
     const { pin, ...rest } = parseInput(authorizeSchema, input);
     const stamp = await checkPin(rest.cardNumber, pin, options);
     return authorizeCommand({ ...rest, ...(stamp !== undefined ? { stamp } : {}) }, options);
@@ -792,10 +984,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
   /**
    * Spends from a card at once, for something other than a sale recorded through `purchases.record` (an e-shop order).
    */
-  async function spend(
-    input: z.input<typeof spendSchema>,
-    options: CommandOptions,
-  ): Promise<{ payment: CardPayment; card: StoredValueCard }> {
+  async function spend(input: SpendInput, options: CommandOptions): Promise<CardPaymentResult> {
     const { pin, ...rest } = parseInput(spendSchema, input);
     const stamp = await checkPin(rest.cardNumber, pin, options);
     return spendCommand({ ...rest, ...(stamp !== undefined ? { stamp } : {}) }, options);
@@ -865,7 +1054,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
 
   const capture = kernel.command({
     name: 'loyalty.stored-value.capture',
-    input: z.object({ paymentId: idSchema, amount: amount.optional(), ref: refSchema }).strict(),
+    input: captureSchema,
     permission: 'sales.record',
     idempotency: 'required',
     async run(ctx, input): Promise<{ payment: CardPayment; card: StoredValueCard }> {
@@ -928,7 +1117,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
 
   const cancelAuthorization = kernel.command({
     name: 'loyalty.stored-value.cancel-authorization',
-    input: z.object({ paymentId: idSchema }).strict(),
+    input: cancelAuthorizationSchema,
     permission: 'sales.record',
     idempotency: 'optional',
     async run(ctx, input): Promise<CardPayment> {
@@ -995,16 +1184,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
 
   const refund = kernel.command({
     name: 'loyalty.stored-value.refund',
-    input: z
-      .object({
-        paymentId: idSchema,
-        amount,
-        reason: shortTextSchema,
-        storeId: codeSchema.optional(),
-        /** A member of staff whose refund authority covers the amount when the actor's does not. */
-        approvedBy: codeSchema.optional(),
-      })
-      .strict(),
+    input: cardRefundSchema,
     permission: 'sales.return',
     idempotency: 'required',
     moves: {
@@ -1014,7 +1194,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
       amount: (_ctx, input) => input.amount,
       approver: (input) => input.approvedBy,
     },
-    async run(ctx, input): Promise<{ card: StoredValueCard; amount: number }> {
+    async run(ctx, input): Promise<CardRefundResult> {
       const payment = await mustGet(ctx.tx, storedValuePaymentsCollection, input.paymentId, 'card payment', {
         path: ['paymentId'],
         reason: 'unknown_payment',
@@ -1075,12 +1255,10 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
 
   const transfer = kernel.command({
     name: 'loyalty.stored-value.transfer',
-    input: z
-      .object({ from: cardNumberSchema, to: cardNumberSchema, amount: amount.optional(), reason: shortTextSchema })
-      .strict(),
+    input: transferSchema,
     permission: 'loyalty.stored-value.manage',
     idempotency: 'required',
-    async run(ctx, input): Promise<{ from: StoredValueCard; to: StoredValueCard; amount: number }> {
+    async run(ctx, input): Promise<TransferResult> {
       if (input.from === input.to) throw invalid(['to'], 'same_card', 'a card cannot pay into itself');
       const from = await loadCard(ctx.tx, input.from, ['from']);
       const to = await loadCard(ctx.tx, input.to, ['to']);
@@ -1151,7 +1329,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
 
   const reportLost = kernel.command({
     name: 'loyalty.stored-value.report-lost',
-    input: z.object({ cardNumber: cardNumberSchema, reason: shortTextSchema }).strict(),
+    input: cardReasonSchema,
     permission: 'loyalty.stored-value.manage',
     idempotency: 'optional',
     async run(ctx, input): Promise<StoredValueCard> {
@@ -1172,17 +1350,10 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
 
   const replace = kernel.command({
     name: 'loyalty.stored-value.replace',
-    input: z
-      .object({
-        cardNumber: cardNumberSchema,
-        storeId: codeSchema,
-        number: cardNumberSchema.optional(),
-        reason: shortTextSchema,
-      })
-      .strict(),
+    input: replaceStoredValueCardSchema,
     permission: 'loyalty.stored-value.manage',
     idempotency: 'required',
-    async run(ctx, input): Promise<{ old: StoredValueCard; card: StoredValueCard; moved: number }> {
+    async run(ctx, input): Promise<CardReplacement> {
       await requireStore(ctx, input.storeId);
       const old = await freeze(ctx, await loadCard(ctx.tx, input.cardNumber, ['cardNumber']), ['cardNumber']);
       const { product } = await loadProduct(ctx.tx, old.productId, ['cardNumber']);
@@ -1246,7 +1417,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
 
   const unlock = kernel.command({
     name: 'loyalty.stored-value.unlock',
-    input: z.object({ cardNumber: cardNumberSchema, reason: shortTextSchema }).strict(),
+    input: cardReasonSchema,
     permission: 'loyalty.stored-value.unlock',
     idempotency: 'optional',
     async run(ctx, input): Promise<StoredValueCard> {
@@ -1283,8 +1454,8 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
   });
 
   /** Sets a card's PIN at the service desk (the card stays locked if it was: unlocking is separate). */
-  async function setPin(input: { cardNumber: string; pin: string }, options: CommandOptions): Promise<StoredValueCard> {
-    const q = parseInput(z.object({ cardNumber: cardNumberSchema, pin: pinSchema }).strict(), input);
+  async function setPin(input: SetPinInput, options: CommandOptions): Promise<StoredValueCard> {
+    const q = parseInput(setPinSchema, input);
     needKey('loyalty.stored-value.set-pin', options);
     const pinHash = await hashPin(q.pin, {
       iterations: settings.pinIterations,
@@ -1331,13 +1502,9 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     return toCard(await loadCard(store, n, ['cardNumber']));
   }
 
-  const statementSchema = pageSchema.strict();
-  async function statement(
-    cardNumber: string,
-    options: z.input<typeof statementSchema> = {},
-  ): Promise<{ card: StoredValueCard; entries: CardEntry[]; next: string | null }> {
+  async function statement(cardNumber: string, options: PageInput = {}): Promise<CardStatement> {
     const n = parseInput(cardNumberSchema, cardNumber, ['cardNumber']);
-    const q = parseInput(statementSchema, options);
+    const q = parseInput(cardStatementSchema, options);
     const row = await loadCard(store, n, ['cardNumber']);
     const page = await store.find(storedValueEntriesCollection, {
       where: { cardNumber: n },
@@ -1369,76 +1536,43 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
   /** Whether a card number is well formed, for a till's input field (the Luhn check digit). */
   const isCardNumber = (number: string): boolean => isValidCardNumber(number);
 
-  return {
-    api: {
-      /** Defines (or redefines) a card product. */
-      defineProduct,
-      /** A product. */
-      product,
-      /** Sells and activates a card at a store (anonymous, or named for a customer), optionally with a PIN. */
-      sell,
-      /** Loads more money onto a card; a product's bonus comes on top. */
-      topUp,
-      /**
-       * Reserves an amount on a card until the sale pays with it (payment reference: the authorisation id), a cancel,
-       * or expiry.
-       */
-      authorize,
-      /** Captures an authorisation for something other than a recorded sale. */
-      capture,
-      /** Releases an authorisation. */
-      cancelAuthorization,
-      /** Spends at once, for something other than a recorded sale. */
-      spend,
-      /** Refunds (part of) a payment to its card, or to the card that replaced it. */
-      refund,
-      /** Moves money between two cards of the same owner. */
-      transfer,
-      /** Freezes a lost named card at once (an anonymous one cannot be recovered). */
-      reportLost,
-      /** Issues a replacement for a lost named card and moves its balance onto it. */
-      replace,
-      /** Unlocks a card locked by wrong PINs (staff with `loyalty.stored-value.unlock`). */
-      unlock,
-      /** Sets a card's PIN. */
-      setPin,
-      /** A card, its balance and what may be spent now. Needs `loyalty.stored-value.read`. */
-      card: kernel.query({
-        name: 'loyalty.storedValue.card',
-        permission: READ,
-        reads: (c) => [c.customerId],
-        run: card,
-      }),
-      /** A card's entries in order, with the balance after each. Needs `loyalty.stored-value.read`. */
-      statement: kernel.query({
-        name: 'loyalty.storedValue.statement',
-        permission: READ,
-        reads: (s) => [s.card.customerId],
-        run: statement,
-      }),
-      /** A customer's named cards. Needs `loyalty.stored-value.read`. */
-      ofCustomer: kernel.query({
-        name: 'loyalty.storedValue.ofCustomer',
-        permission: READ,
-        reads: (_cards, [customerId]) => [customerId],
-        run: ofCustomer,
-      }),
-      /** Whether a card number has a valid check digit. */
-      isCardNumber,
-    },
-    expireDue,
-    captureInto,
-    refundInto,
+  const api: Omit<StoredValueApi, 'liability'> = {
+    defineProduct,
+    product,
+    sell,
+    topUp,
+    authorize,
+    capture,
+    cancelAuthorization,
+    spend,
+    refund,
+    transfer,
+    reportLost,
+    replace,
+    unlock,
+    setPin,
+    card: kernel.query({
+      name: 'loyalty.storedValue.card',
+      permission: READ,
+      reads: (c) => [c.customerId],
+      run: card,
+    }),
+    statement: kernel.query({
+      name: 'loyalty.storedValue.statement',
+      permission: READ,
+      reads: (s) => [s.card.customerId],
+      run: statement,
+    }),
+    ofCustomer: kernel.query({
+      name: 'loyalty.storedValue.ofCustomer',
+      permission: READ,
+      reads: (_cards, [customerId]) => [customerId],
+      run: ofCustomer,
+    }),
+    isCardNumber,
   };
+  return { api, expireDue, captureInto, refundInto };
 }
 
 /** The stored-value service's internals. */
 export type StoredValueService = ReturnType<typeof createStoredValueService>;
-/** The API mounted as `crm.loyalty.storedValue`. */
-export type StoredValueApi = StoredValueService['api'] & {
-  /** What the chain owes on its cards per selling store and product at a date, and the breakage products allow. */
-  liability: (options?: {
-    at?: Date | string;
-    storeId?: string;
-  }) => Promise<import('./liability-report.js').CardLiability>;
-};

@@ -3,7 +3,7 @@
  * time zone) are kept in the same transaction as the sale or return that changes them; a member moves
  * up as soon as the window's total qualifies, and down only at a review date (`runDue`).
  */
-import { isClienteleError, type StoreSession } from '@clientele/core';
+import { isClienteleError, type StoreSession } from '@clientele/core/module';
 import { accountsCollection, tierActivityCollection } from './collections.js';
 import type { Ledger } from './ledger.js';
 import { localTime } from './local-time.js';

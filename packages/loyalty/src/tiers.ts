@@ -3,7 +3,7 @@
  * A member moves up as soon as they qualify and down only at a review date. Pure: the service keeps
  * monthly totals and asks these functions what they mean.
  */
-import { codeSchema } from '@clientele/core';
+import { codeSchema } from '@clientele/core/module';
 import { z } from 'zod';
 import { monthKeyAfter, startOfLocalDate, localTime, addDaysToDate, addMonthsToDate } from './local-time.js';
 

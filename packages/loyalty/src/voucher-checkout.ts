@@ -17,7 +17,7 @@ import {
   type RefundCollector,
   type RowOf,
   type StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { vouchersCollection } from './collections.js';
 import type { LoyaltyContext, LoyaltyHandler, LoyaltyRefundStep } from './context.js';
 import { recordedSale, saleLines } from './sale-reads.js';

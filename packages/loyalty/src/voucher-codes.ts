@@ -8,7 +8,7 @@
  * Typing is forgiving in Crockford's way: case, spaces and dashes do not matter, `O` reads as `0`
  * and `I`/`L` as `1`.
  */
-import { randomBytes } from '@clientele/core';
+import { randomBytes } from '@clientele/core/module';
 import { z } from 'zod';
 
 /** Crockford's base-32 alphabet (no I, L, O, U). */

@@ -10,7 +10,7 @@ import {
   ValidationError,
   divideRounded,
   isClienteleError,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import type { VoucherEntryKind } from './collections.js';
 import type { VoucherTerms, VoucherValue } from './voucher-templates.js';
 

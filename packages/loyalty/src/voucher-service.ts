@@ -22,11 +22,14 @@ import {
   parseInput,
   shortTextSchema,
   storesCollection,
+  type CommandOptions,
   type JsonValue,
+  type QueryOptions,
+  type ResultPage,
   type RowOf,
   type StoreSession,
   type Where,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { z } from 'zod';
 import { addMinutes, min } from 'date-fns';
 import {
@@ -60,6 +63,7 @@ import {
   validityOf,
   voucherTemplateSchema,
   type VoucherTemplate,
+  type VoucherTemplateInput,
   type VoucherTerms,
   type VoucherValue,
 } from './voucher-templates.js';
@@ -301,6 +305,117 @@ export const eligibleSchema = z
   })
   .strict();
 
+/** Input of `vouchers.issue`. */
+export type IssueVoucherInput = z.input<typeof issueVoucherSchema>;
+/** Input of `vouchers.convert`. */
+export type ConvertPointsInput = z.input<typeof convertSchema>;
+/** Input of `vouchers.reserve`. */
+export type ReserveVoucherInput = z.input<typeof reserveVoucherSchema>;
+/** Input of `vouchers.eligible`: the customer, the store and the basket. */
+export type EligibleVouchersInput = z.input<typeof eligibleSchema>;
+
+const retireTemplateSchema = z.object({ templateId: codeSchema }).strict();
+/** Input of `vouchers.retireTemplate`. */
+export type RetireTemplateInput = z.input<typeof retireTemplateSchema>;
+
+const cancelVoucherSchema = z
+  .object({
+    ...codeInput,
+    /** Why, for the voucher's history and the audit. */
+    reason: shortTextSchema,
+  })
+  .strict();
+/** Input of `vouchers.cancel`. */
+export type CancelVoucherInput = z.input<typeof cancelVoucherSchema>;
+
+const cancelVoucherHoldSchema = z.object(codeInput).strict();
+/** Input of `vouchers.cancelHold`. */
+export type CancelVoucherHoldInput = z.input<typeof cancelVoucherHoldSchema>;
+
+const ofCustomerSchema = pageSchema
+  .extend({
+    /** Only the vouchers in this state. */
+    status: z.enum(['active', 'held', 'redeemed', 'expired', 'cancelled']).optional(),
+  })
+  .strict();
+/** Filters of `vouchers.ofCustomer`. */
+export type CustomerVouchersInput = z.input<typeof ofCustomerSchema>;
+
+/** What `vouchers.convert` returns: the vouchers bought and the points they took. */
+export interface VoucherConversion {
+  vouchers: Voucher[];
+  /** Points taken. */
+  points: number;
+  /** The ledger entry that took them. */
+  entryId: string;
+  /** The available balance after it. */
+  balance: number;
+}
+
+/** A voucher held at a till, from `vouchers.reserve`. */
+export interface VoucherHold {
+  voucher: Voucher;
+  holdId: string;
+  /** When the hold lapses if no sale uses it. */
+  heldUntil: Date;
+  /** What it takes off the basket given (`null` without a basket). */
+  discount: number | null;
+}
+
+/** A customer's vouchers checked against a basket, from `vouchers.eligible`. */
+export interface VoucherEligibility {
+  /** Those that apply, the largest discount first. */
+  usable: EligibleVoucher[];
+  /** Those that do not, each with its reasons. */
+  unusable: EligibleVoucher[];
+}
+
+/**
+ * `crm.loyalty.vouchers`: vouchers (代金券) from templates, issued by hand, for a campaign or for
+ * service recovery, or bought with points; held at a till, checked against a basket, looked up by
+ * code. Reads need `loyalty.vouchers.read`.
+ */
+export interface VoucherApi {
+  /** Defines (or redefines) a template; vouchers already issued keep the terms they were issued with. */
+  defineTemplate(input: VoucherTemplateInput, options: CommandOptions): Promise<VoucherTemplateRecord>;
+  /** Stops issuing a template; vouchers already issued stay good. */
+  retireTemplate(input: RetireTemplateInput, options: CommandOptions): Promise<VoucherTemplateRecord>;
+  /** A template. */
+  template(templateId: string): Promise<VoucherTemplateRecord>;
+  /** Every template. */
+  templates(): Promise<VoucherTemplateRecord[]>;
+  /**
+   * Issues a voucher by hand, for a campaign, or for service recovery (the complaints module calls
+   * this). Needs `loyalty.vouchers.issue` and authority for its face value (`voucher` limit, or
+   * `compensation`); idempotent on its key.
+   */
+  issue(input: IssueVoucherInput, options: CommandOptions): Promise<Voucher>;
+  /** A member buys vouchers with points: the points are taken in the same transaction. */
+  convert(input: ConvertPointsInput, options: CommandOptions): Promise<VoucherConversion>;
+  /** Cancels an unused voucher. */
+  cancel(input: CancelVoucherInput, options: CommandOptions): Promise<Voucher>;
+  /** Holds a voucher at a till between showing the total and taking payment. */
+  reserve(input: ReserveVoucherInput, options: CommandOptions): Promise<VoucherHold>;
+  /** Releases a held voucher. */
+  cancelHold(input: CancelVoucherHoldInput, options: CommandOptions): Promise<Voucher>;
+  /** Which of the customer's vouchers apply to a basket, what each takes off, and why the others do not. */
+  eligible(input: EligibleVouchersInput, options: QueryOptions): Promise<VoucherEligibility>;
+  /** A voucher by its code (a mistyped code is `VALIDATION_FAILED` before anything is read). */
+  lookup(code: string, options: QueryOptions): Promise<Voucher>;
+  /** A voucher by id. */
+  get(voucherId: string, options: QueryOptions): Promise<Voucher>;
+  /** A customer's vouchers, newest first. */
+  ofCustomer(customerId: string, options: QueryOptions): Promise<ResultPage<Voucher>>;
+  /** A customer's vouchers, newest first, optionally in one state. */
+  ofCustomer(
+    customerId: string,
+    filters: CustomerVouchersInput | undefined,
+    options: QueryOptions,
+  ): Promise<ResultPage<Voucher>>;
+  /** A voucher's entries, in order. */
+  history(voucherId: string, options: QueryOptions): Promise<VoucherEntry[]>;
+}
+
 /** One of a customer's vouchers checked against a basket. */
 export interface EligibleVoucher {
   voucher: Voucher;
@@ -502,7 +617,7 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
 
   const retireTemplate = kernel.command({
     name: 'loyalty.vouchers.retire-template',
-    input: z.object({ templateId: codeSchema }).strict(),
+    input: retireTemplateSchema,
     permission: 'loyalty.vouchers.define',
     idempotency: 'optional',
     async run(ctx, input): Promise<VoucherTemplateRecord> {
@@ -671,7 +786,7 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
 
   const cancel = kernel.command({
     name: 'loyalty.vouchers.cancel',
-    input: z.object({ ...codeInput, reason: shortTextSchema }).strict(),
+    input: cancelVoucherSchema,
     permission: 'loyalty.vouchers.cancel',
     idempotency: 'optional',
     async run(ctx, input): Promise<Voucher> {
@@ -699,7 +814,7 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
     input: reserveVoucherSchema,
     permission: 'sales.record',
     idempotency: 'required',
-    async run(ctx, input): Promise<{ voucher: Voucher; holdId: string; heldUntil: Date; discount: number | null }> {
+    async run(ctx, input): Promise<VoucherHold> {
       if (!(await ctx.tx.get(storesCollection, input.storeId)))
         throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
       if (input.minutes !== undefined && input.minutes > cfg.redemption.holdMinutes)
@@ -788,7 +903,7 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
 
   const cancelHold = kernel.command({
     name: 'loyalty.vouchers.cancel-hold',
-    input: z.object(codeInput).strict(),
+    input: cancelVoucherHoldSchema,
     permission: 'sales.record',
     idempotency: 'optional',
     async run(ctx, input): Promise<Voucher> {
@@ -854,13 +969,7 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
     return toVoucher(row);
   }
 
-  const ofCustomerSchema = pageSchema
-    .extend({ status: z.enum(['active', 'held', 'redeemed', 'expired', 'cancelled']).optional() })
-    .strict();
-  async function ofCustomer(
-    customerId: string,
-    options: z.input<typeof ofCustomerSchema> = {},
-  ): Promise<{ items: Voucher[]; next: string | null }> {
+  async function ofCustomer(customerId: string, options: CustomerVouchersInput = {}): Promise<ResultPage<Voucher>> {
     const id = parseInput(idSchema, customerId, ['customerId']);
     const q = parseInput(ofCustomerSchema, options);
     const where: Where<typeof vouchersCollection> = { customerId: id, ...(q.status ? { status: q.status } : {}) };
@@ -885,9 +994,7 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
     ).rows;
   }
 
-  async function eligible(
-    input: z.input<typeof eligibleSchema>,
-  ): Promise<{ usable: EligibleVoucher[]; unusable: EligibleVoucher[] }> {
+  async function eligible(input: EligibleVouchersInput): Promise<VoucherEligibility> {
     const q = parseInput(eligibleSchema, input);
     const lines = voucherLines(q.basket, ['basket']);
     const at = q.at ?? kernel.clock.now();
@@ -938,72 +1045,44 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
     }));
   }
 
-  return {
-    api: {
-      /** Defines (or redefines) a template; vouchers already issued keep the terms they were issued with. */
-      defineTemplate,
-      /** Stops issuing a template; vouchers already issued stay good. */
-      retireTemplate,
-      /** A template. */
-      template,
-      /** Every template. */
-      templates,
-      /**
-       * Issues a voucher by hand, for a campaign, or for service recovery (the complaints module calls
-       * this). Needs `loyalty.vouchers.issue` and authority for its face value (`voucher` limit, or
-       * `compensation`); idempotent on its key.
-       */
-      issue,
-      /** A member buys vouchers with points: the points are taken in the same transaction. */
-      convert,
-      /** Cancels an unused voucher. */
-      cancel,
-      /** Holds a voucher at a till between showing the total and taking payment. */
-      reserve,
-      /** Releases a held voucher. */
-      cancelHold,
-      /**
-       * Which of the customer's vouchers apply to a basket, what each takes off, and why the others do not. Needs
-       * `loyalty.vouchers.read`.
-       */
-      eligible: kernel.query({
-        name: 'loyalty.vouchers.eligible',
-        permission: READ,
-        reads: (_e, [input]) => [input.customerId],
-        run: eligible,
-      }),
-      /**
-       * A voucher by its code (a mistyped code is `VALIDATION_FAILED` before anything is read). Needs
-       * `loyalty.vouchers.read`.
-       */
-      lookup: kernel.query({
-        name: 'loyalty.vouchers.lookup',
-        permission: READ,
-        reads: (v) => [v.customerId],
-        run: lookup,
-      }),
-      /** A voucher by id. Needs `loyalty.vouchers.read`. */
-      get: kernel.query({ name: 'loyalty.vouchers.get', permission: READ, reads: (v) => [v.customerId], run: get }),
-      /** A customer's vouchers, newest first. Needs `loyalty.vouchers.read`. */
-      ofCustomer: kernel.query({
-        name: 'loyalty.vouchers.ofCustomer',
-        permission: READ,
-        reads: (_page, [customerId]) => [customerId],
-        run: ofCustomer,
-      }),
-      /** A voucher's entries, in order. Needs `loyalty.vouchers.read`. */
-      history: kernel.query({
-        name: 'loyalty.vouchers.history',
-        permission: READ,
-        reads: (entries) => entries.map((e) => e.customerId),
-        run: history,
-      }),
-    },
-    expireDue,
+  const api: VoucherApi = {
+    defineTemplate,
+    retireTemplate,
+    template,
+    templates,
+    issue,
+    convert,
+    cancel,
+    reserve,
+    cancelHold,
+    eligible: kernel.query({
+      name: 'loyalty.vouchers.eligible',
+      permission: READ,
+      reads: (_e, [input]) => [input.customerId],
+      run: eligible,
+    }),
+    lookup: kernel.query({
+      name: 'loyalty.vouchers.lookup',
+      permission: READ,
+      reads: (v) => [v.customerId],
+      run: lookup,
+    }),
+    get: kernel.query({ name: 'loyalty.vouchers.get', permission: READ, reads: (v) => [v.customerId], run: get }),
+    ofCustomer: kernel.query({
+      name: 'loyalty.vouchers.ofCustomer',
+      permission: READ,
+      reads: (_page, [customerId]) => [customerId],
+      run: ofCustomer,
+    }),
+    history: kernel.query({
+      name: 'loyalty.vouchers.history',
+      permission: READ,
+      reads: (entries) => entries.map((e) => e.customerId),
+      run: history,
+    }),
   };
+  return { api, expireDue };
 }
 
 /** The voucher service's internals. */
 export type VoucherService = ReturnType<typeof createVoucherService>;
-/** The API mounted as `crm.loyalty.vouchers`. */
-export type VoucherApi = VoucherService['api'];

@@ -4,7 +4,7 @@
  * to, whether it stacks with other vouchers, how many one customer may hold, what a partial return
  * does to it, and what it costs in points when members convert points into it. Pure.
  */
-import { codeSchema, dateSchema, minorUnitsSchema, shortTextSchema } from '@clientele/core';
+import { codeSchema, dateSchema, minorUnitsSchema, shortTextSchema } from '@clientele/core/module';
 import { z } from 'zod';
 import { labelSchema } from './basket.js';
 import { addDaysToDate, localTime, startOfLocalDate } from './local-time.js';

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  divide,
-  expiryOf,
-  localTime,
-  mulDiv,
-  nextReview,
-  periodKey,
-  qualifiedLevel,
-  tiersSchema,
-  valueOfPoints,
-  windowMonths,
-} from '../src/index.js';
+import { expiryOf, nextReview, qualifiedLevel, tiersSchema, valueOfPoints, windowMonths } from '../src/index.js';
+import { localTime, periodKey } from '../src/local-time.js';
+import { divide, mulDiv } from '../src/points-math.js';
 
 describe('expiry, periods and tiers in a store’s time zone', () => {
   const earned = new Date('2026-03-31T17:30:00Z'); // 1 April 2026, 01:30 in Shanghai

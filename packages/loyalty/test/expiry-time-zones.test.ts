@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { localTime } from '../src/index.js';
+import { localTime } from '../src/local-time.js';
 import { expectLedgerConsistent } from './invariants.js';
 import {
   CLERK,

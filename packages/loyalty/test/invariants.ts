@@ -1,5 +1,6 @@
 /** The ledger's invariants, checked against what is stored. */
-import { scan, type Store } from '@clientele/core';
+import type { Store } from '@clientele/core';
+import { scan } from '@clientele/core/module';
 import { expect } from 'vitest';
 import {
   accountsCollection,

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createClientele, defineModule, manualClock, type StoreSession } from '@clientele/core';
+import { createClientele, manualClock } from '@clientele/core';
+import { defineModule, type StoreSession } from '@clientele/core/module';
 import { loyalty, type SegmentsReader } from '../src/index.js';
 import { expectLedgerConsistent } from './invariants.js';
 import { CLERK, PROGRAM, STORE_KINDS, SYSTEM, freshKey, member, nextReceipt, openLoyaltyChain } from './support.js';
@@ -17,7 +18,9 @@ describe.each(STORE_KINDS)('loyalty beside other modules on $name', (kind) => {
             async segmentsOf(customerId: string, session: StoreSession) {
               sessions.push(session === kernel.store ? 'store' : session ? 'tx' : 'none');
               // Reading through the session proves it is the open transaction: the sale is visible.
-              return (await session.count((await import('@clientele/core')).purchasesCollection, { customerId })) > 0
+              return (await session.count((await import('@clientele/core/module')).purchasesCollection, {
+                customerId,
+              })) > 0
                 ? [{ segmentId: 'vip' }]
                 : [];
             },

@@ -3,7 +3,8 @@
  * reason a cashier screen translates) and the path at fault, and changes nothing at all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coreCollections, isClienteleError } from '@clientele/core';
+import { isClienteleError } from '@clientele/core';
+import { coreCollections } from '@clientele/core/adapter';
 import {
   CODE_ALPHABET,
   checkCharacter,

@@ -1,5 +1,6 @@
 /** Vouchers and stored-value cards on the test chain: templates, products, staff, and the ledgers' invariants. */
-import { scan, type Store } from '@clientele/core';
+import type { Store } from '@clientele/core';
+import { scan } from '@clientele/core/module';
 import { expect } from 'vitest';
 import {
   storedValueCardsCollection,

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { auditLog, scan } from '@clientele/core';
+import { auditLog, scan } from '@clientele/core/module';
 import { expectLedgerConsistent } from './invariants.js';
 import {
   CLERK,

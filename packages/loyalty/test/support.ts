@@ -1,13 +1,6 @@
 /** A supermarket chain with the loyalty module installed, on any store kind; and a Tiantian-style program. */
-import {
-  createClientele,
-  manualClock,
-  scan,
-  type Clientele,
-  type CollectionSpec,
-  type ManualClock,
-  type Store,
-} from '@clientele/core';
+import { createClientele, manualClock, type Clientele, type ManualClock, type Store } from '@clientele/core';
+import { scan, type CollectionSpec } from '@clientele/core/module';
 import { loyalty, loyaltyCollections, type LoyaltyApi, type LoyaltyOptions, type ProgramInput } from '../src/index.js';
 import { SYSTEM, CLERK } from '../../../tests/support/chain.js';
 

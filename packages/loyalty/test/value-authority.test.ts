@@ -4,7 +4,8 @@
  * what is left and says through which tender, daily limits stop the eleventh return of the day, and
  * every refusal changes nothing and is audited.
  */
-import { auditLog, scan, type Store } from '@clientele/core';
+import type { Store } from '@clientele/core';
+import { auditLog, scan } from '@clientele/core/module';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectMoneyConsistent, openMoneyChain } from './money-support.js';
 import {

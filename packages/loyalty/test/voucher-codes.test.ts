@@ -1,7 +1,7 @@
 /** Voucher codes: 65 random bits, a check character that catches every single slip and swap, forgiving input. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseInput } from '@clientele/core';
+import { parseInput } from '@clientele/core/module';
 import {
   CODE_ALPHABET,
   CODE_LENGTH,

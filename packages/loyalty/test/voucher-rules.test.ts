@@ -7,16 +7,15 @@ import {
   cardProductSchema,
   checkVoucher,
   discountOf,
-  hashPin,
   loyalty,
   returnOutcome,
   termsOf,
   validityOf,
-  verifyPin,
   voucherStatusOf,
   voucherTemplateSchema,
   type VoucherFacts,
 } from '../src/index.js';
+import { hashPin, verifyPin } from '../src/pin-hash.js';
 import { FRESH_10, GIFT, SORRY_20, TEN_PERCENT } from './money-support.js';
 import { PROGRAM } from './support.js';
 

@@ -8,8 +8,8 @@ import {
   StoreUnavailableError,
   ValidationError,
   isClienteleError,
-} from '@clientele/core';
-import type { CollectionSpec } from '@clientele/core';
+} from '@clientele/core/adapter';
+import type { CollectionSpec } from '@clientele/core/adapter';
 import { identifyClash } from '@clientele/sql';
 import type { Dialect } from '@clientele/sql';
 

@@ -3,7 +3,7 @@
  * string), prepared statements cached per connection by text, a bounded wait for a free connection,
  * and dead connections discarded instead of returned to the pool.
  */
-import { StoreUnavailableError } from '@clientele/core';
+import { StoreUnavailableError } from '@clientele/core/adapter';
 import type { PgPool, PgPoolClient, PgQueryConfig } from './clients.js';
 import type { Connection, Driver, QueryOutcome } from './driver.js';
 import { isConnectionLost } from './errors.js';

@@ -1,8 +1,8 @@
 /**
  * The PostgreSQL store: node-postgres for a server, PGlite in process, the same code above the driver.
  */
-import { InvalidStateError, ValidationError, defineStore, isClienteleError } from '@clientele/core';
-import type { AdapterSession, Store, StoreBase, ValidationIssue } from '@clientele/core';
+import { InvalidStateError, ValidationError, defineStore, isClienteleError } from '@clientele/core/adapter';
+import type { AdapterSession, Store, StoreBase, ValidationIssue } from '@clientele/core/adapter';
 import { postgresDialect, postgresSchemaDialect, runMigrations } from '@clientele/sql';
 import type { Dialect } from '@clientele/sql';
 import type { PGliteDatabase, PgPool } from './clients.js';

@@ -6,8 +6,8 @@
  * and replaces the statistics; `CHECKPOINT` then lets the server unlink the old files and recycle the
  * log segments written before it sooner.
  */
-import { InvalidStateError, ValidationError } from '@clientele/core';
-import type { ValidationIssue } from '@clientele/core';
+import { InvalidStateError, ValidationError } from '@clientele/core/adapter';
+import type { ValidationIssue } from '@clientele/core/adapter';
 import { tableName } from '@clientele/sql';
 import type { Dialect } from '@clientele/sql';
 import type { Connection } from './driver.js';

@@ -4,7 +4,7 @@
  * it is run again from the start, a bounded number of times, after a randomised, growing pause that
  * lets the racers drift apart.
  */
-import { ConflictError, isClienteleError } from '@clientele/core';
+import { ConflictError, isClienteleError } from '@clientele/core/adapter';
 import { RowChangedSinceRead, isRetryable } from './errors.js';
 
 /** How often and how patiently a transaction that lost a race is run again. */

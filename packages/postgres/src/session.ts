@@ -12,7 +12,7 @@ import {
   checkRow,
   isStorableText,
   normaliseWhere,
-} from '@clientele/core';
+} from '@clientele/core/adapter';
 import type {
   AggregateQuery,
   AggregateRow,
@@ -32,7 +32,7 @@ import type {
   Projected,
   Where,
   WriteOptions,
-} from '@clientele/core';
+} from '@clientele/core/adapter';
 import {
   MAX_ROWS_PER_BULK_WRITE,
   aggregateStatement,

@@ -2,8 +2,8 @@
  * Collections for the adapter's own tests: a versioned account with a balance, a single-use voucher, a note with a
  * unique code.
  */
-import { defineCollection, field, nullable } from '@clientele/core';
-import type { Migration } from '@clientele/core';
+import { defineCollection, field, nullable } from '@clientele/core/module';
+import type { Migration } from '@clientele/core/module';
 
 export const accounts = defineCollection({
   name: 'accounts',

@@ -3,7 +3,8 @@
  * statement per chunk of rows, and pages of grouped aggregates in SQL, inside a transaction too.
  */
 import { describe, expect, it } from 'vitest';
-import { aggregateByScan, isClienteleError } from '@clientele/core';
+import { isClienteleError } from '@clientele/core';
+import { aggregateByScan } from '@clientele/core/adapter';
 import type { Store } from '@clientele/core';
 import { postgresStore } from '@clientele/postgres';
 import { account, accounts, migrations, rejection } from './fixtures.js';

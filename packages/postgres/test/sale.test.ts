@@ -4,13 +4,8 @@
  * numbered together, in the order they were emitted.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  createClientele,
-  defineModule,
-  outboxCollection,
-  purchaseLinesCollection,
-  purchasesCollection,
-} from '@clientele/core';
+import { createClientele } from '@clientele/core';
+import { defineModule, outboxCollection, purchaseLinesCollection, purchasesCollection } from '@clientele/core/module';
 import type { AnyModule, Clientele } from '@clientele/core';
 import { postgresStore } from '@clientele/postgres';
 import { BASKET } from '../../../tests/support/chain.js';

@@ -1,7 +1,8 @@
 /** The store's options, its schemas, and what it does where the server and PGlite differ from the port. */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { defineCollection, field, isClienteleError } from '@clientele/core';
+import { isClienteleError } from '@clientele/core';
+import { defineCollection, field } from '@clientele/core/module';
 import type { Store } from '@clientele/core';
 import { postgresStore } from '@clientele/postgres';
 import type { PgPool } from '@clientele/postgres';

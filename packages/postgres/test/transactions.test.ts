@@ -4,7 +4,9 @@
  * a failed statement never lets a commit pass for a success; a clash undoes only its own write.
  */
 import { describe, expect, it } from 'vitest';
-import { coreMigrations, isClienteleError, nextSequence } from '@clientele/core';
+import { isClienteleError } from '@clientele/core';
+import { nextSequence } from '@clientele/core/module';
+import { coreMigrations } from '@clientele/core/adapter';
 import type { Store } from '@clientele/core';
 import { postgresStore } from '@clientele/postgres';
 import type { IsolationLevel } from '@clientele/postgres';

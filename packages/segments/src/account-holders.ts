@@ -4,7 +4,7 @@
  * one: most ranges hold none, and a read that finds nothing still costs a round trip. An account
  * opened while the pass runs is rated and reassessed from the next rebuild on.
  */
-import { compareStrings, type Page, type StoreSession } from '@clientele/core';
+import { compareStrings, type Page, type StoreSession } from '@clientele/core/module';
 import { creditAccountsCollection, keyAccountsCollection } from './collections.js';
 
 /** Which accounts: credit accounts (for ratings) or key accounts (for reassessment). */

@@ -11,7 +11,7 @@ import {
   type Page,
   type ResolvedActor,
   type StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { basketPairsCollection, customerStatsCollection, type StatsRow } from './collections.js';
 import { topCategories } from './customer-stats.js';
 import { PairCounter, pairMetrics } from './bought-together.js';

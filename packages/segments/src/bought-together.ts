@@ -61,6 +61,17 @@ export class PairCounter {
   }
 }
 
+/** A category a customer is likely to buy next, and where the likelihood comes from. */
+export interface NextCategory {
+  category: string;
+  /** The combined score, higher first. */
+  score: number;
+  /** The part from the customer's own history. */
+  fromHistory: number;
+  /** The part from what shoppers of the same categories buy. */
+  fromSimilar: number;
+}
+
 /**
  * A customer's likely next categories: half from their own history (share of their spend), half from
  * what shoppers of their categories also buy (confidence of category pairs, weighted by the customer's
@@ -70,7 +81,7 @@ export function nextCategories(
   own: Readonly<Record<string, number>>,
   associations: ReadonlyArray<{ a: string; b: string; confidence: number }>,
   limit = 5,
-): Array<{ category: string; score: number; fromHistory: number; fromSimilar: number }> {
+): NextCategory[] {
   const total = Object.values(own).reduce((s, v) => s + Math.max(0, v), 0);
   const share = (c: string) => (total > 0 ? Math.max(0, own[c] ?? 0) / total : 0);
   const similar = new Map<string, number>();

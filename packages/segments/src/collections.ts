@@ -1,5 +1,5 @@
 /** The collections the segments module owns, and its migrations. */
-import { defineCollection, field, nullable, type JsonValue, type Migration, type RowOf } from '@clientele/core';
+import { defineCollection, field, nullable, type JsonValue, type Migration, type RowOf } from '@clientele/core/module';
 
 /** What a rebuild reads of every stored statistics row: the hashes and the customer version, in key order. */
 const STATS_CHECK_INDEX = {

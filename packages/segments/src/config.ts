@@ -1,6 +1,6 @@
 /** The module's settings, checked once when `segments(config)` is called. */
 import { z } from 'zod';
-import { parseInput } from '@clientele/core';
+import { parseInput } from '@clientele/core/module';
 import { DEFAULT_RATING_RULES } from './credit-rules.js';
 import type { AnyConditionKind } from './definition.js';
 import { DEFAULT_KEY_ACCOUNT_RULES } from './key-account-score.js';

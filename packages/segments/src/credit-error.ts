@@ -1,5 +1,5 @@
 /** The typed refusal of a sale on account that would pass an organisation's credit limit. */
-import { ClienteleError } from '@clientele/core';
+import { ClienteleError } from '@clientele/core/module';
 import type { CreditCheck } from './credit-rules.js';
 
 /**

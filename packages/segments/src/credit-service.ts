@@ -17,10 +17,12 @@ import {
   scan,
   shortTextSchema,
   staffCollection,
+  type CommandOptions,
+  type QueryOptions,
   type RefundCollector,
   type RowOf,
   type StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import {
   creditAccountsCollection,
   creditApprovalsCollection,
@@ -140,6 +142,40 @@ export interface CreditStatus extends CreditRating {
   available: number;
   /** Charges not yet settled, oldest first. */
   open: Array<{ entryId: string; purchaseId: string | null; amount: number; due: number; dueAt: Date }>;
+}
+
+/** Input of `credit.setAccount`. */
+export type SetAccountInput = z.input<typeof setAccountSchema>;
+/** Input of `credit.approve`. */
+export type ApproveCreditInput = z.input<typeof approveSchema>;
+/** Input of `credit.recordPayment`. */
+export type CreditPaymentInput = z.input<typeof paymentSchema>;
+
+/** What `credit.recordPayment` returns: the payment's entry and what is still owed. */
+export interface CreditPaymentResult {
+  entry: CreditEntry;
+  /** What the organisation still owes, minor units. */
+  outstanding: number;
+}
+
+/**
+ * `crm.segments.credit`: credit accounts of organisations buying on account: limits, terms, approvals
+ * past the limit, payments, ratings. Changes need `credit.manage`, approvals `credit.approve`,
+ * payments `credit.payments`; reads `credit.read`.
+ */
+export interface CreditApi {
+  /** Opens or changes an organisation's credit account (a negative limit is refused). */
+  setAccount(input: SetAccountInput, options: CommandOptions): Promise<CreditAccount>;
+  /** Checks a sale on account of `amount` (minor units) before it is rung up; changes nothing. */
+  check(customerId: string, amount: number, options: QueryOptions): Promise<CreditCheck>;
+  /** Approves, ahead of the sale, one sale on account past the limit (needs `credit` authority for the excess). */
+  approve(input: ApproveCreditInput, options: CommandOptions): Promise<CreditApproval>;
+  /** Records a payment; it settles the oldest charges first. */
+  recordPayment(input: CreditPaymentInput, options: CommandOptions): Promise<CreditPaymentResult>;
+  /** The account, its rating (A-D) and open charges. */
+  status(customerId: string, options: QueryOptions): Promise<CreditStatus>;
+  /** Every ledger entry of a customer, oldest first. */
+  ledger(customerId: string, options: QueryOptions): Promise<CreditEntry[]>;
 }
 
 /** Builds the credit service. */
@@ -447,36 +483,31 @@ export function createCreditService(runtime: SegmentsRuntime) {
     return out;
   }
 
+  const api: CreditApi = {
+    setAccount,
+    check: kernel.query({
+      name: 'segments.credit.check',
+      permission: READ,
+      reads: (_check, [customerId]) => [customerId],
+      run: check,
+    }),
+    approve,
+    recordPayment,
+    status: kernel.query({
+      name: 'segments.credit.status',
+      permission: READ,
+      reads: (s) => [s.account.customerId],
+      run: status,
+    }),
+    ledger: kernel.query({
+      name: 'segments.credit.ledger',
+      permission: READ,
+      reads: (_entries, [customerId]) => [customerId],
+      run: ledger,
+    }),
+  };
   return {
-    api: {
-      /** Opens or changes an organisation's credit account (a negative limit is refused). */
-      setAccount,
-      /** Checks a sale on account before it is rung up; changes nothing. Needs `credit.read`. */
-      check: kernel.query({
-        name: 'segments.credit.check',
-        permission: READ,
-        reads: (_check, [customerId]) => [customerId],
-        run: check,
-      }),
-      /** Approves, ahead of the sale, one sale on account past the limit (needs `credit` authority for the excess). */
-      approve,
-      /** Records a payment; it settles the oldest charges first. */
-      recordPayment,
-      /** The account, its rating (A-D) and open charges. Needs `credit.read`. */
-      status: kernel.query({
-        name: 'segments.credit.status',
-        permission: READ,
-        reads: (s) => [s.account.customerId],
-        run: status,
-      }),
-      /** Every ledger entry of a customer, oldest first. Needs `credit.read`. */
-      ledger: kernel.query({
-        name: 'segments.credit.ledger',
-        permission: READ,
-        reads: (_entries, [customerId]) => [customerId],
-        run: ledger,
-      }),
-    },
+    api,
     onSale,
     onReversal,
     onAccount,

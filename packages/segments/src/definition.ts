@@ -4,7 +4,13 @@
  * (`find` with `where`) that SQL adapters run in the database.
  */
 import { z } from 'zod';
-import { ValidationError, compareValues, plainJsonIssue, type JsonLimits, type ValidationIssue } from '@clientele/core';
+import {
+  ValidationError,
+  compareValues,
+  plainJsonIssue,
+  type JsonLimits,
+  type ValidationIssue,
+} from '@clientele/core/module';
 import { millisecondsInDay } from 'date-fns/constants';
 
 /** Comparison operators of a field condition. */

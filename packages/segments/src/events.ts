@@ -1,5 +1,5 @@
 /** The events the segments module emits, by name. Payloads carry ids and figures, never personal data. */
-import type { CommandContext, CoreEvents, EventHandlerEntry, Kernel } from '@clientele/core';
+import type { CommandContext, CoreEvents, EventHandlerEntry, Kernel } from '@clientele/core/module';
 
 /** The module's event map: `area.past-tense` names to payloads. */
 // A type alias (not an interface) so it is assignable to the generic event map.

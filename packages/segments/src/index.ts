@@ -8,10 +8,15 @@
  */
 export {
   segments,
-  createSegmentsApi,
   defineSegmentSchema,
   type SegmentsApi,
+  type SegmentsForModules,
   type Segment,
+  type SegmentMember,
+  type AtRiskCustomer,
+  type AtRiskInput,
+  type DistributionRow,
+  type MatchOptions,
   type DefineSegmentInput,
   type CustomerStats,
 } from './segments-module.js';
@@ -64,12 +69,9 @@ export {
 } from './scores.js';
 export {
   statsFromVisits,
-  median,
-  percentile,
   churnThreshold,
   overdueAt,
   churnReason,
-  hoursToDays,
   topCategories,
   type VisitGroup,
   type StatsSettings,
@@ -99,7 +101,7 @@ export {
   type KeyAccountWeights,
 } from './key-account-score.js';
 export { mergePolicies, policySchema, type SegmentPolicy, type MergedPolicy } from './policy.js';
-export { pairMetrics, PairCounter, nextCategories, type PairCounts } from './bought-together.js';
+export { pairMetrics, PairCounter, nextCategories, type PairCounts, type NextCategory } from './bought-together.js';
 export {
   customerStatsCollection,
   segmentStateCollection,
@@ -127,12 +129,36 @@ export {
   approveSchema,
   creditCheckSchema,
   paymentSchema as creditPaymentSchema,
-  chargeIdOf,
+  type CreditApi,
+  type SetAccountInput,
+  type ApproveCreditInput,
+  type CreditPaymentInput,
+  type CreditPaymentResult,
   type CreditAccount,
   type CreditEntry,
   type CreditApproval,
   type CreditStatus,
 } from './credit-service.js';
-export { assessSchema, visitSchema, type KeyAccount } from './key-account-service.js';
-export { REPORT_DIMENSIONS, structureSchema, type StructureInput, type StructureRow } from './report-service.js';
-export { boughtTogetherSchema, type BoughtTogether } from './recommendation-service.js';
+export {
+  assessSchema,
+  visitSchema,
+  type KeyAccount,
+  type KeyAccountApi,
+  type KeyAccountAssessment,
+  type AssessInput,
+  type VisitInput,
+} from './key-account-service.js';
+export {
+  REPORT_DIMENSIONS,
+  structureSchema,
+  type SegmentsReports,
+  type StructureInput,
+  type StructureRow,
+} from './report-service.js';
+export {
+  boughtTogetherSchema,
+  type BoughtTogether,
+  type BoughtTogetherInput,
+  type NextCategoriesInput,
+  type Recommendations,
+} from './recommendation-service.js';

@@ -16,12 +16,13 @@ import {
   shortTextSchema,
   staffCollection,
   type CommandOptions,
+  type QueryOptions,
   type RowOf,
   type StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { customerStatsCollection, keyAccountsCollection } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
-import { keyAccountScore } from './key-account-score.js';
+import { keyAccountScore, type KeyAccountWeights } from './key-account-score.js';
 import { ratingOf } from './credit-service.js';
 import { refreshCustomer } from './stats-store.js';
 import type { SegmentsContext } from './events.js';
@@ -52,6 +53,35 @@ export const assessSchema = z
 export const visitSchema = z
   .object({ customerId: idSchema, at: instantSchema.optional(), summary: shortTextSchema })
   .strict();
+
+/** Input of `keyAccounts.assess`: the staff's factors, the representative and the visit rhythm. */
+export type AssessInput = z.input<typeof assessSchema>;
+/** Input of `keyAccounts.recordVisit`. */
+export type VisitInput = z.input<typeof visitSchema>;
+
+/** What `keyAccounts.assess` returns: the assessment and the factors its score came from (each 0 to 1). */
+export type KeyAccountAssessment = KeyAccount & {
+  /** Each factor's part of the score, before weighting. */
+  factors: Record<keyof KeyAccountWeights, number>;
+};
+
+/**
+ * `crm.segments.keyAccounts`: key accounts scored from the staff's factors, volume and payment
+ * behaviour, with a representative and visits. Changes need `key-accounts.manage`; reads
+ * `key-accounts.read`.
+ */
+export interface KeyAccountApi {
+  /** Scores a customer from the staff's factors, volume and payment behaviour; sets representative and visits. */
+  assess(input: AssessInput, options: CommandOptions): Promise<KeyAccountAssessment>;
+  /** Records a visit; the next one falls due `visitEveryDays` later. */
+  recordVisit(input: VisitInput, options: CommandOptions): Promise<KeyAccount>;
+  /** Key accounts whose visit is due now, earliest first. */
+  due(options: QueryOptions): Promise<KeyAccount[]>;
+  /** Key accounts whose visit is due at an instant (default: now), earliest first. */
+  due(at: Date | undefined, options: QueryOptions): Promise<KeyAccount[]>;
+  /** A customer's assessment. */
+  get(customerId: string, options: QueryOptions): Promise<KeyAccount>;
+}
 
 /**
  * The key-account assessments of the customers in a range of ids (`range`: a port condition on
@@ -253,22 +283,19 @@ export function createKeyAccountService(runtime: SegmentsRuntime) {
     return row;
   }
 
+  const api: KeyAccountApi = {
+    assess,
+    recordVisit,
+    due: kernel.query({
+      name: 'segments.keyAccounts.due',
+      permission: READ,
+      reads: (list) => list.map((k) => k.customerId),
+      run: due,
+    }),
+    get: kernel.query({ name: 'segments.keyAccounts.get', permission: READ, reads: (k) => [k.customerId], run: get }),
+  };
   return {
-    api: {
-      /** Scores a customer from the staff's factors, volume and payment behaviour; sets representative and visits. */
-      assess,
-      /** Records a visit; the next one falls due `visitEveryDays` later. */
-      recordVisit,
-      /** Key accounts due for a visit. Needs `key-accounts.read`. */
-      due: kernel.query({
-        name: 'segments.keyAccounts.due',
-        permission: READ,
-        reads: (list) => list.map((k) => k.customerId),
-        run: due,
-      }),
-      /** A customer's assessment. Needs `key-accounts.read`. */
-      get: kernel.query({ name: 'segments.keyAccounts.get', permission: READ, reads: (k) => [k.customerId], run: get }),
-    },
+    api,
     /** Announces due visits once each (`key-account.visit-due`); returns how many. */
     runDue: (now: Date, options: CommandOptions) => announceDue({ now }, options),
   };

@@ -2,7 +2,7 @@
  * Segment policies: what each segment earns (a points multiplier, free delivery, a service level, a
  * visit schedule) and how the policies of all the segments a customer is in merge into one.
  */
-import { singleLineTextSchema } from '@clientele/core';
+import { singleLineTextSchema } from '@clientele/core/module';
 import { z } from 'zod';
 
 /** Schema of a segment's policy; every part is optional. */

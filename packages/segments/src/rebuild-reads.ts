@@ -10,7 +10,7 @@ import {
   purchasesCollection,
   type AggregateRow,
   type StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { customerStatsCollection } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import type { FigureScratch, StatsSettings } from './customer-stats.js';

@@ -3,7 +3,7 @@
  * order writes the rows the stats pass held back (changed figures of unchanged customers, written
  * once with their final scores) and the rows whose scores alone moved with the thresholds.
  */
-import type { PatchOf } from '@clientele/core';
+import type { PatchOf } from '@clientele/core/module';
 import { customerStatsCollection, type StatsRow } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
 import { overdueTime, type PurchaseFigures } from './customer-stats.js';

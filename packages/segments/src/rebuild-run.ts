@@ -3,7 +3,7 @@
  * chunk size, actor, progress, cancellation), the customers whose rows changed, and the per-customer
  * columns a stats pass leaves for the membership pass.
  */
-import type { ResolvedActor } from '@clientele/core';
+import type { ResolvedActor } from '@clientele/core/module';
 import type { Columns } from './rebuild-columns.js';
 import type { ScoreThresholds } from './scores.js';
 

@@ -12,7 +12,7 @@ import {
   type AggregateRow,
   type JsonValue,
   type StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { customerStatsCollection, segmentStateCollection, type StatsRow } from './collections.js';
 import { ratingsInRange } from './credit-service.js';
 import { FigureScratch, statsFromSummary, windowStartOf, type PurchaseFigures } from './customer-stats.js';

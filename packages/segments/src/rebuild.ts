@@ -8,7 +8,7 @@
  * purchases.
  */
 import { z } from 'zod';
-import { actorSchema, idempotencyKeySchema, parseInput, type CommandOptions } from '@clientele/core';
+import { actorSchema, idempotencyKeySchema, parseInput, type CommandOptions } from '@clientele/core/module';
 import { customerStatsCollection } from './collections.js';
 import { createBasketRefresh } from './baskets.js';
 import { createMembershipPass, loadMembershipRecord } from './rebuild-membership.js';

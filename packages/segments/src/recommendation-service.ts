@@ -1,8 +1,8 @@
 /** Recommendations from purchase lines: pairs bought together and a customer's likely next categories. */
 import { z } from 'zod';
-import { idSchema, parseInput, scan } from '@clientele/core';
+import { idSchema, parseInput, scan, type QueryOptions } from '@clientele/core/module';
 import { basketPairsCollection, customerStatsCollection } from './collections.js';
-import { nextCategories, pairMetrics } from './bought-together.js';
+import { nextCategories, pairMetrics, type NextCategory } from './bought-together.js';
 import type { SegmentsRuntime } from './runtime.js';
 
 /** A pair bought together, with its counts and metrics (from the last rebuild). */
@@ -31,8 +31,34 @@ export const boughtTogetherSchema = z
   })
   .strict();
 
+/** Options of `recommendations.boughtTogether`. */
+export type BoughtTogetherInput = z.input<typeof boughtTogetherSchema>;
+
+/** Options of `recommendations.nextCategories`. */
+export interface NextCategoriesInput {
+  /** At most this many categories (default 5, at most 100). */
+  limit?: number;
+}
+
+/** `crm.segments.recommendations`: pairs bought together and a customer's likely next categories. */
+export interface Recommendations {
+  /**
+   * Pairs bought together: of one item or category by confidence, or overall by lift (each unordered
+   * pair once); counts over every basket, so no reader is needed.
+   */
+  boughtTogether(input?: BoughtTogetherInput): Promise<BoughtTogether[]>;
+  /** A customer's likely next categories. Needs `segments.read`. */
+  nextCategories(customerId: string, options: QueryOptions): Promise<NextCategory[]>;
+  /** A customer's likely next categories, at most `limit` of them. Needs `segments.read`. */
+  nextCategories(
+    customerId: string,
+    input: NextCategoriesInput | undefined,
+    options: QueryOptions,
+  ): Promise<NextCategory[]>;
+}
+
 /** Builds the recommendation queries. */
-export function createRecommendationService(runtime: SegmentsRuntime) {
+export function createRecommendationService(runtime: SegmentsRuntime): Recommendations {
   const { kernel } = runtime;
   async function pairs(level: 'item' | 'category', of?: string): Promise<BoughtTogether[]> {
     const out: BoughtTogether[] = [];
@@ -45,7 +71,7 @@ export function createRecommendationService(runtime: SegmentsRuntime) {
   }
 
   /** Pairs bought together: of one item or category by confidence, or overall by lift (each unordered pair once). */
-  async function boughtTogether(input: z.input<typeof boughtTogetherSchema> = {}): Promise<BoughtTogether[]> {
+  async function boughtTogether(input: BoughtTogetherInput = {}): Promise<BoughtTogether[]> {
     const q = parseInput(boughtTogetherSchema, input);
     const list = await pairs(q.level, q.of);
     if (q.of !== undefined)
@@ -65,7 +91,7 @@ export function createRecommendationService(runtime: SegmentsRuntime) {
   }
 
   /** A customer's likely next categories, from their own history and what shoppers of the same categories buy. */
-  async function nextCategoriesOf(customerId: string, options: { limit?: number } = {}) {
+  async function nextCategoriesOf(customerId: string, options: NextCategoriesInput = {}): Promise<NextCategory[]> {
     const id = parseInput(idSchema, customerId, ['customerId']);
     const limit = parseInput(z.number().int().min(1).max(100).default(5), options.limit, ['limit']);
     const stats = await kernel.store.get(customerStatsCollection, id);
@@ -74,9 +100,7 @@ export function createRecommendationService(runtime: SegmentsRuntime) {
   }
 
   return {
-    /** Pairs bought together (counts over every basket: no reader needed). */
     boughtTogether,
-    /** A customer's likely next categories. Needs `segments.read`. */
     nextCategories: kernel.query({
       name: 'segments.recommendations.nextCategories',
       permission: 'segments.read',

@@ -11,7 +11,7 @@ import {
   scan,
   shortTextSchema,
   type StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { customerStatsCollection, segmentMembersCollection } from './collections.js';
 import { GROUP_PAGE } from './stats-store.js';
 import type { SegmentsRuntime } from './runtime.js';
@@ -76,8 +76,18 @@ const STATS_FIELD: Record<string, string> = {
   store: 'homeStoreId',
 };
 
+/** `crm.segments.reports`: how the customer base is made up (totals: no reader needed). */
+export interface SegmentsReports {
+  /**
+   * Customers and revenue by kind, industry, region, size, store, segment, RFM group, value or volume
+   * class, or period, each with its share: all-time figures of the statistics, or of a period's
+   * purchases.
+   */
+  structure(input: StructureInput): Promise<StructureRow[]>;
+}
+
 /** Builds the report service. */
-export function createReportService(runtime: SegmentsRuntime) {
+export function createReportService(runtime: SegmentsRuntime): SegmentsReports {
   const { kernel } = runtime;
   async function purchaseGroups(
     session: StoreSession,

@@ -19,10 +19,13 @@ import {
   shortTextSchema,
   type CommandOptions,
   type CoreEvents,
+  type PageInput,
+  type QueryOptions,
   type RefundStep,
+  type ResultPage,
   type RowOf,
   type StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import {
   creditAccountsCollection,
   customerStatsCollection,
@@ -34,15 +37,15 @@ import {
   type StatsRow,
 } from './collections.js';
 import { resolveConfig, type SegmentsConfig } from './config.js';
-import { createCreditService } from './credit-service.js';
+import { createCreditService, type CreditApi } from './credit-service.js';
 import { churnReason, topCategories } from './customer-stats.js';
 import { compileCondition, conditionRegistry, definitionInputSchema, type ConditionInput } from './definition.js';
 import type { SegmentEvents, SegmentsContext, SegmentsEventMap, SegmentsHandler } from './events.js';
-import { createKeyAccountService } from './key-account-service.js';
+import { createKeyAccountService, type KeyAccountApi } from './key-account-service.js';
 import { mergePolicies, policySchema, type MergedPolicy, type SegmentPolicy } from './policy.js';
-import { createRebuild, type RebuildInput } from './rebuild.js';
-import { createRecommendationService } from './recommendation-service.js';
-import { createReportService } from './report-service.js';
+import { createRebuild, type RebuildInput, type RebuildResult } from './rebuild.js';
+import { createRecommendationService, type Recommendations } from './recommendation-service.js';
+import { createReportService, type SegmentsReports } from './report-service.js';
 import { NOT_ERASED, matchCustomers, refreshCustomer } from './stats-store.js';
 import type { SegmentsRuntime } from './runtime.js';
 
@@ -80,6 +83,112 @@ export interface CustomerStats extends StatsRow {
   churnReason: string | null;
 }
 
+/** A member of a segment, and since when. */
+export interface SegmentMember {
+  customerId: string;
+  since: Date;
+}
+
+/** A customer overdue by their own rhythm, from `segments.atRisk`. */
+export interface AtRiskCustomer {
+  customerId: string;
+  /** When their next visit was due. */
+  overdueAt: Date;
+  /** Why, in words ("usually every 6 days, now 23"). */
+  reason: string;
+  rfmGroup: string | null;
+  valueClass: string | null;
+}
+
+/** How many customers (and how much spend) one RFM group, value class or volume class holds. */
+export interface DistributionRow {
+  /** The group or class (`null`: customers without one). */
+  key: string | null;
+  customers: number;
+  /** Their spend in the statistics window, minor units. */
+  windowSpend: number;
+}
+
+/** Options of `segments.match`. */
+export interface MatchOptions {
+  /**
+   * `pushdown` (default) filters in the store; `scan` evaluates every statistics row in memory. Both give
+   * the same ids.
+   */
+  mode?: 'pushdown' | 'scan';
+}
+
+/** Options of `segments.atRisk`. */
+export interface AtRiskInput {
+  /** At most this many customers (default 100, at most 10,000). */
+  limit?: number;
+}
+
+/**
+ * `crm.segments.forModules`: the reads other modules make (loyalty's member context, complaints'
+ * service levels and survey segments), through the session the caller gives, `ctx.tx` inside a
+ * command. They check no reader and audit nothing, because the command or query that calls them was
+ * authorised already; staff-facing reads go through `segmentsOf` and `policyFor` with `{ actor }`.
+ */
+export interface SegmentsForModules {
+  /** The ids of the segments a customer is in, read through `session`. */
+  segmentsOf(customerId: string, session: StoreSession): Promise<string[]>;
+  /** The merged policy of a customer's segments, read through `session`. */
+  policyFor(customerId: string, session: StoreSession): Promise<MergedPolicy>;
+}
+
+/**
+ * `crm.segments`: segments defined as data and kept materialised, customer statistics with scores and
+ * churn risk, and the credit accounts, key accounts, structure reports and recommendations built on
+ * them. Defining a segment needs `segments.manage`; reads of customers need `segments.read`.
+ */
+export interface SegmentsApi {
+  /** Creates or changes a segment definition (checked: unknown fields or mismatched values are refused). */
+  define(input: DefineSegmentInput, options: CommandOptions): Promise<Segment>;
+  /** A segment by id (a definition: no reader needed). */
+  get(segmentId: string): Promise<Segment>;
+  /** Every segment, highest priority first (definitions: no reader needed). */
+  list(): Promise<Segment[]>;
+  /**
+   * The ids of the customers a definition (a {@link ConditionInput}, checked as `define` checks it)
+   * selects now, sorted; nothing is stored.
+   */
+  match(definition: unknown, options: QueryOptions): Promise<string[]>;
+  /** The ids of the customers a definition selects now, sorted, filtered in the store or in memory. */
+  match(definition: unknown, match: MatchOptions | undefined, options: QueryOptions): Promise<string[]>;
+  /** A segment's materialised members. */
+  members(segmentId: string, options: QueryOptions): Promise<ResultPage<SegmentMember>>;
+  /** A page of a segment's materialised members. */
+  members(segmentId: string, page: PageInput | undefined, options: QueryOptions): Promise<ResultPage<SegmentMember>>;
+  /** The ids of the segments a customer is in. */
+  segmentsOf(customerId: string, options: QueryOptions): Promise<string[]>;
+  /** The merged policy of a customer's segments (see `mergePolicies`). */
+  policyFor(customerId: string, options: QueryOptions): Promise<MergedPolicy>;
+  /** A customer's statistics, scores and churn risk. */
+  stats(customerId: string, options: QueryOptions): Promise<CustomerStats>;
+  /** Customers at churn risk now, longest overdue first, with the reason (erased customers never). */
+  atRisk(options: QueryOptions): Promise<AtRiskCustomer[]>;
+  /** At most `limit` customers at churn risk now, longest overdue first, with the reason. */
+  atRisk(input: AtRiskInput | undefined, options: QueryOptions): Promise<AtRiskCustomer[]>;
+  /** Customers per RFM group, value class or volume class (totals: no reader needed). */
+  distribution(by: 'rfmGroup' | 'valueClass' | 'volumeClass'): Promise<DistributionRow[]>;
+  /** The reads other modules make through their own transaction. */
+  forModules: SegmentsForModules;
+  /**
+   * Recomputes statistics, scores, basket figures and memberships from the purchase records, in
+   * chunks, with progress and cancellation; memberships that change emit `segment.joined`/`segment.left`.
+   */
+  rebuild(input: RebuildInput, options: CommandOptions): Promise<RebuildResult>;
+  /** Credit accounts of organisations. */
+  credit: CreditApi;
+  /** Key accounts, their representatives and visits. */
+  keyAccounts: KeyAccountApi;
+  /** Structure reports. */
+  reports: SegmentsReports;
+  /** Bought-together pairs and likely next categories. */
+  recommendations: Recommendations;
+}
+
 const SYSTEM: CommandOptions = { actor: { system: 'segments' } };
 /** The permission of reads of customers' statistics, memberships and recommendations. */
 const READ = 'segments.read';
@@ -111,11 +220,8 @@ async function categoriesOfSale(
   return out;
 }
 
-/**
- * Builds the module's API and handlers on a kernel. `segments(config)` calls it in `setup`; it is
- * exported so that `SegmentsApi` can name its type, and for hosts that wrap the module in their own.
- */
-export function createSegmentsApi(runtime: SegmentsRuntime) {
+/** Builds the module's API and handlers on a kernel; `segments(config)` calls it in `setup`. */
+function createSegmentsApi(runtime: SegmentsRuntime) {
   const { kernel, config, registry } = runtime;
   const credit = createCreditService(runtime);
   const keyAccounts = createKeyAccountService(runtime);
@@ -170,16 +276,13 @@ export function createSegmentsApi(runtime: SegmentsRuntime) {
    * The customers a definition selects now, without storing anything: `pushdown` (default) filters in
    * the store, `scan` evaluates every statistics row in memory. Both give the same ids, sorted.
    */
-  async function match(definition: unknown, options: { mode?: 'pushdown' | 'scan' } = {}): Promise<string[]> {
+  async function match(definition: unknown, options: MatchOptions = {}): Promise<string[]> {
     const predicate = compileCondition(definition, registry, ['definition']);
     const mode = parseInput(z.enum(['pushdown', 'scan']).default('pushdown'), options.mode, ['mode']);
     return [...(await matchCustomers(kernel.store, predicate, kernel.clock.now(), mode))].sort();
   }
 
-  async function members(
-    segmentId: string,
-    page: z.input<typeof pageSchema> = {},
-  ): Promise<{ items: Array<{ customerId: string; since: Date }>; next: string | null }> {
+  async function members(segmentId: string, page: PageInput = {}): Promise<ResultPage<SegmentMember>> {
     const id = parseInput(codeSchema, segmentId, ['segmentId']);
     const q = parseInput(pageSchema, page);
     const result = await kernel.store.find(segmentMembersCollection, {
@@ -225,20 +328,10 @@ export function createSegmentsApi(runtime: SegmentsRuntime) {
   }
 
   /** Customers overdue by their own rhythm now, longest overdue first, with the reason (erased customers never). */
-  async function atRisk(
-    options: { limit?: number } = {},
-  ): Promise<
-    Array<{ customerId: string; overdueAt: Date; reason: string; rfmGroup: string | null; valueClass: string | null }>
-  > {
+  async function atRisk(options: AtRiskInput = {}): Promise<AtRiskCustomer[]> {
     const limit = parseInput(z.number().int().min(1).max(10_000).default(100), options.limit, ['limit']);
     const now = kernel.clock.now();
-    const out: Array<{
-      customerId: string;
-      overdueAt: Date;
-      reason: string;
-      rfmGroup: string | null;
-      valueClass: string | null;
-    }> = [];
+    const out: AtRiskCustomer[] = [];
     for await (const row of scan(
       kernel.store,
       customerStatsCollection,
@@ -259,9 +352,7 @@ export function createSegmentsApi(runtime: SegmentsRuntime) {
   }
 
   /** How many customers (and how much spend) each RFM group, value class or volume class holds. */
-  async function distribution(
-    by: 'rfmGroup' | 'valueClass' | 'volumeClass',
-  ): Promise<Array<{ key: string | null; customers: number; windowSpend: number }>> {
+  async function distribution(by: 'rfmGroup' | 'valueClass' | 'volumeClass'): Promise<DistributionRow[]> {
     const field = parseInput(z.enum(['rfmGroup', 'valueClass', 'volumeClass']), by, ['by']);
     const groups = await reports.structure({ by: field });
     const spend = new Map<string | null, number>();
@@ -273,78 +364,52 @@ export function createSegmentsApi(runtime: SegmentsRuntime) {
     return groups.map((g) => ({ key: g.key, customers: g.customers, windowSpend: spend.get(g.key) ?? 0 }));
   }
 
-  const api = {
-    /** Creates or changes a segment definition (checked: unknown fields or mismatched values are refused). */
+  const api: SegmentsApi = {
     define,
-    /** A segment by id (a definition: no reader needed). */
     get,
-    /** Every segment, highest priority first (definitions: no reader needed). */
     list,
-    /** The customers a definition selects now (nothing stored). Needs `segments.read`. */
     match: kernel.query({ name: 'segments.match', permission: READ, reads: (ids) => ids, run: match }),
-    /** A segment's materialised members. Needs `segments.read`. */
     members: kernel.query({
       name: 'segments.members',
       permission: READ,
       reads: (page) => page.items.map((m) => m.customerId),
       run: members,
     }),
-    /** The ids of the segments a customer is in. Needs `segments.read`. */
     segmentsOf: kernel.query({
       name: 'segments.segmentsOf',
       permission: READ,
       reads: (_ids, [customerId]) => [customerId],
       run: (customerId: string) => segmentsOf(customerId),
     }),
-    /** The merged policy of a customer's segments (see `mergePolicies`). Needs `segments.read`. */
     policyFor: kernel.query({
       name: 'segments.policyFor',
       permission: READ,
       reads: (_policy, [customerId]) => [customerId],
       run: (customerId: string) => policyFor(customerId),
     }),
-    /** A customer's statistics, scores and churn risk. Needs `segments.read`. */
     stats: kernel.query({
       name: 'segments.stats',
       permission: READ,
       reads: (stats) => [stats.customerId],
       run: statsOf,
     }),
-    /** Customers at churn risk now, with the reason. Needs `segments.read`. */
     atRisk: kernel.query({
       name: 'segments.atRisk',
       permission: READ,
       reads: (list) => list.map((r) => r.customerId),
       run: atRisk,
     }),
-    /** Customers per RFM group, value class or volume class (totals: no reader needed). */
     distribution,
-    /**
-     * For other modules only (loyalty's member context, complaints' service levels and survey
-     * segments): the same reads through the session the caller gives, `ctx.tx` inside a command. They
-     * check no reader and audit nothing, because the command or query that calls them was authorised
-     * already; staff-facing reads go through `segmentsOf` and `policyFor` with `{ actor }`.
-     */
     forModules: {
-      /** The ids of the segments a customer is in, read through `session`. */
       segmentsOf: async (customerId: string, session: StoreSession): Promise<string[]> =>
         segmentsOf(customerId, sessionOf(session)),
-      /** The merged policy of a customer's segments, read through `session`. */
       policyFor: async (customerId: string, session: StoreSession): Promise<MergedPolicy> =>
         policyFor(customerId, sessionOf(session)),
     },
-    /**
-     * Recomputes statistics, scores, basket figures and memberships from the purchase records, in
-     * chunks, with progress and cancellation; memberships that change emit `segment.joined`/`segment.left`.
-     */
     rebuild: (input: RebuildInput, options: CommandOptions) => rebuild(input, options),
-    /** Credit accounts of organisations. */
     credit: credit.api,
-    /** Key accounts, their representatives and visits. */
     keyAccounts: keyAccounts.api,
-    /** Structure reports. */
     reports,
-    /** Bought-together pairs and likely next categories. */
     recommendations,
   };
 
@@ -465,9 +530,6 @@ export function createSegmentsApi(runtime: SegmentsRuntime) {
     runDue: async (now: Date) => ({ keyAccountVisitsDue: await keyAccounts.runDue(now, SYSTEM) }),
   };
 }
-
-/** The API mounted as `crm.segments`. */
-export type SegmentsApi = ReturnType<typeof createSegmentsApi>['api'];
 
 /**
  * The segments module: `createClientele({ modules: [segments(config)] })` mounts it as `crm.segments`.

@@ -14,7 +14,7 @@ import {
   type Page,
   type StoreSession,
   type Where,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import {
   customerStatsCollection,
   segmentDefinitionsCollection,

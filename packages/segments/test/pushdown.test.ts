@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { NewRowOf } from '@clientele/core';
+import type { NewRowOf } from '@clientele/core/module';
 import {
   compileCondition,
   conditionRegistry,

@@ -5,7 +5,7 @@
  * score and emits the change once; the results are those of a rebuild that runs every chunk as one.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { auditLog, compareStrings } from '@clientele/core';
+import { auditLog, compareStrings } from '@clientele/core/module';
 import { customerStatsCollection } from '@clientele/segments';
 import { DAY, STORE_KINDS, SYSTEM, buy, member, openSegChain } from './helpers.js';
 

@@ -1,7 +1,8 @@
 /** Churn, credit and key-account rules in scenarios with a controlled clock, on every store kind. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { creditAccountsCollection, creditEntriesCollection, segmentCollections } from '@clientele/segments';
-import { coreCollections, purchasesCollection, scan } from '@clientele/core';
+import { purchasesCollection, scan } from '@clientele/core/module';
+import { coreCollections } from '@clientele/core/adapter';
 import { DAY, STORE_KINDS, SYSTEM, buy, freshKey, member, openSegChain, snapshot } from './helpers.js';
 import type { SegCrm } from './helpers.js';
 

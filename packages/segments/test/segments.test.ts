@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { segmentCollections, segments } from '@clientele/segments';
-import { coreCollections } from '@clientele/core';
+import { coreCollections } from '@clientele/core/adapter';
 import { DAY, STORE_KINDS, SYSTEM, buy, member, openSegChain, snapshot } from './helpers.js';
 
 const everything = [...coreCollections, ...segmentCollections];

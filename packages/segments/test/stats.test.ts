@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DAY, STORE_KINDS, SYSTEM, buy, freshKey, member, openSegChain } from './helpers.js';
 import type { StatsRow } from '@clientele/segments';
-import { customersCollection } from '@clientele/core';
+import { customersCollection } from '@clientele/core/module';
 import { resolveConfig } from '../src/config.js';
 import { statsFromSummary } from '../src/customer-stats.js';
 import { composeRow, projectCustomer, sealRow, summaryOf } from '../src/stats-store.js';

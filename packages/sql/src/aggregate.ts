@@ -3,8 +3,8 @@
  * `sum` of no rows is 0, one row without `groupBy` even on empty input, groups ordered by `sortGroups`,
  * and the extended measures (a measure's own `where`, `series`) as core computes them.
  */
-import { checkAggregate, normaliseWhere, sortGroups } from '@clientele/core';
-import type { AggregateQuery, AggregateRow, Measure, ScalarValue, Where } from '@clientele/core';
+import { checkAggregate, normaliseWhere, sortGroups } from '@clientele/core/adapter';
+import type { AggregateQuery, AggregateRow, Measure, ScalarValue, Where } from '@clientele/core/adapter';
 import { ParamList } from './params.js';
 import type { SqlStatement } from './params.js';
 import type { CollectionStatements } from './statements.js';

@@ -5,7 +5,7 @@
  * `DELETE ... = ANY(...)`. Each column travels as one array, so thousands of rows cost a few round
  * trips, and each text is the same whatever the number of rows (prepared once per connection).
  */
-import type { AnyRow, CollectionSpec, ConditionalWrite } from '@clientele/core';
+import type { AnyRow, CollectionSpec, ConditionalWrite } from '@clientele/core/adapter';
 import type { Dialect } from './dialect.js';
 import type { SqlStatement } from './params.js';
 import type { CollectionStatements } from './statements.js';

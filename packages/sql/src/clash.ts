@@ -1,5 +1,5 @@
 /** Which declared key a unique violation reported by a database belongs to. */
-import type { CollectionSpec } from '@clientele/core';
+import type { CollectionSpec } from '@clientele/core/adapter';
 import type { Dialect } from './dialect.js';
 import { columnName, indexName } from './naming.js';
 

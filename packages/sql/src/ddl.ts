@@ -1,6 +1,6 @@
 /** Schema statements: tables, columns and indexes, each safe to run again. */
-import { InvalidStateError } from '@clientele/core';
-import type { CollectionSpec, FieldSpec, IndexSpec, MigrationStep } from '@clientele/core';
+import { InvalidStateError } from '@clientele/core/adapter';
+import type { CollectionSpec, FieldSpec, IndexSpec, MigrationStep } from '@clientele/core/adapter';
 import type { Dialect } from './dialect.js';
 import { columnName, indexName, tableName } from './naming.js';
 

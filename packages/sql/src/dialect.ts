@@ -2,7 +2,7 @@
  * What differs between SQL databases, and nothing else: the statement builders in this package
  * ask a {@link Dialect} for every piece of syntax or typing that is not standard SQL.
  */
-import type { CodecOptions, FieldKind } from '@clientele/core';
+import type { CodecOptions, FieldKind } from '@clientele/core/adapter';
 
 /** The syntax and typing of one SQL database, as the statement builders need them. */
 export interface Dialect {

@@ -2,7 +2,7 @@
  * The one-statement read of a row and the row it links to: the row's table left-joined to the linked
  * table on its primary key, so a lookup such as a card and its holder costs one query, not two.
  */
-import type { AnyRow, CollectionSpec } from '@clientele/core';
+import type { AnyRow, CollectionSpec } from '@clientele/core/adapter';
 import type { Dialect } from './dialect.js';
 import type { SqlStatement } from './params.js';
 import { collectionStatements, type CollectionStatements } from './statements.js';

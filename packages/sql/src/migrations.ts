@@ -1,7 +1,7 @@
 /**
  * The migration loop every SQL adapter runs, and the record of applied migrations in a `clientele_migrations` table.
  */
-import type { Migration, MigrationResult, MigrationStep } from '@clientele/core';
+import type { Migration, MigrationResult, MigrationStep } from '@clientele/core/adapter';
 import { createIndexSql, customerKeyIndex, migrationStepSql, stepTable } from './ddl.js';
 import type { Dialect } from './dialect.js';
 import { indexName, tableName } from './naming.js';

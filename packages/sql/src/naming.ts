@@ -1,5 +1,5 @@
 /** How port names (camelCase fields, snake_case collections) become SQL names. */
-import type { IndexSpec } from '@clientele/core';
+import type { IndexSpec } from '@clientele/core/adapter';
 import type { Dialect } from './dialect.js';
 
 /** The full name of a table in statements: schema-qualified when the dialect is bound to a schema. */

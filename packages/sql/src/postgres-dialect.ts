@@ -3,7 +3,7 @@
  * native booleans, `json`, `bigint` integers (which drivers return as text; the row codec turns them back into
  * numbers).
  */
-import type { FieldKind } from '@clientele/core';
+import type { FieldKind } from '@clientele/core/adapter';
 import type { Dialect } from './dialect.js';
 
 const TYPES: Record<FieldKind, string> = {

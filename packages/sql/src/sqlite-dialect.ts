@@ -1,5 +1,5 @@
 /** SQLite: `?` parameters, BINARY collation by default, epoch-millisecond timestamps, 0/1 booleans, JSON as text. */
-import type { FieldKind } from '@clientele/core';
+import type { FieldKind } from '@clientele/core/adapter';
 import type { Dialect } from './dialect.js';
 
 const TYPES: Record<FieldKind, string> = {

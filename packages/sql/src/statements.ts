@@ -12,7 +12,7 @@ import {
   normaliseWhere,
   projectRow,
   resolveFind,
-} from '@clientele/core';
+} from '@clientele/core/adapter';
 import type {
   AnyRow,
   CollectionSpec,
@@ -23,7 +23,7 @@ import type {
   ResolvedFind,
   Where,
   WriteOptions,
-} from '@clientele/core';
+} from '@clientele/core/adapter';
 import { addColumnSql, createIndexSql, createTableSql } from './ddl.js';
 import type { Dialect } from './dialect.js';
 import { ParamList } from './params.js';

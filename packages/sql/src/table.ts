@@ -1,6 +1,6 @@
 /** A collection seen as a SQL table: quoted names, the select list and the row codec, computed once. */
-import { createRowCodec } from '@clientele/core';
-import type { CollectionSpec, RowCodec } from '@clientele/core';
+import { createRowCodec } from '@clientele/core/adapter';
+import type { CollectionSpec, RowCodec } from '@clientele/core/adapter';
 import type { Dialect } from './dialect.js';
 import { columnName, tableName } from './naming.js';
 

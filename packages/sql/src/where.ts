@@ -1,5 +1,5 @@
 /** Filters and keyset bounds as SQL, with the exact semantics of core's `matches` and `isAfterCursor`. */
-import type { NormalisedWhere } from '@clientele/core';
+import type { NormalisedWhere } from '@clientele/core/adapter';
 import type { ParamList } from './params.js';
 import type { TableShape } from './table.js';
 

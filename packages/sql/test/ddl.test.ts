@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidStateError, defineCollection, field, nullable } from '@clientele/core';
+import { InvalidStateError } from '@clientele/core';
+import { defineCollection, field, nullable } from '@clientele/core/module';
 import {
   columnName,
   createIndexSql,

@@ -1,4 +1,4 @@
-import { defineCollection, field, nullable } from '@clientele/core';
+import { defineCollection, field, nullable } from '@clientele/core/module';
 
 /** A collection with every field kind, a unique and a secondary index, versioned. */
 export const cards = defineCollection({

@@ -60,7 +60,7 @@ describe('getBy with text no store keeps', () => {
 
 describe('customerKeyIndexSql', () => {
   it('indexes a customer key no declared index leads with, and nothing else', async () => {
-    const { defineCollection, field } = await import('@clientele/core');
+    const { defineCollection, field } = await import('@clientele/core/adapter');
     const owned = defineCollection({
       name: 'stamps',
       fields: { id: field.string(), customerId: field.string(), n: field.integer() },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConflictError, InvalidStateError, NotFoundError, ValidationError, encodeCursor } from '@clientele/core';
+import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '@clientele/core';
+import { encodeCursor } from '@clientele/core/adapter';
 import { collectionStatements, postgresDialect, sqliteDialect } from '@clientele/sql';
 import type { Dialect } from '@clientele/sql';
 import { cards, newCard } from './fixtures.js';

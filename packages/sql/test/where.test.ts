@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseWhere } from '@clientele/core';
-import type { Where } from '@clientele/core';
+import { normaliseWhere } from '@clientele/core/adapter';
+import type { Where } from '@clientele/core/module';
 import {
   ParamList,
   keysetCondition,

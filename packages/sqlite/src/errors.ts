@@ -1,6 +1,6 @@
 /** Turns better-sqlite3's errors into Clientele's typed errors, so no raw driver error reaches a caller. */
-import { ConflictError, InvalidStateError, StoreUnavailableError, isClienteleError } from '@clientele/core';
-import type { CollectionSpec } from '@clientele/core';
+import { ConflictError, InvalidStateError, StoreUnavailableError, isClienteleError } from '@clientele/core/adapter';
+import type { CollectionSpec } from '@clientele/core/adapter';
 import { identifyClash, sqliteDialect } from '@clientele/sql';
 
 /** What the failing call was about, for the error's details. */

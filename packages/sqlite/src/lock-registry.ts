@@ -5,7 +5,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Mutex } from '@clientele/core';
+import { Mutex } from '@clientele/core/adapter';
 import type Database from 'better-sqlite3';
 
 interface Entry {

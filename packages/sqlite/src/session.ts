@@ -2,7 +2,7 @@
  * The port's data operations on one better-sqlite3 connection. They run synchronously (the driver
  * does), so whoever calls them decides the locking; errors leave here already translated.
  */
-import { InvalidStateError } from '@clientele/core';
+import { InvalidStateError } from '@clientele/core/adapter';
 import type {
   AggregateQuery,
   AggregateRow,
@@ -22,7 +22,7 @@ import type {
   Projected,
   Where,
   WriteOptions,
-} from '@clientele/core';
+} from '@clientele/core/adapter';
 import { aggregateStatement, collectionStatements, linkedGetStatements, sqliteDialect } from '@clientele/sql';
 import type { CollectionStatements } from '@clientele/sql';
 import type { Connection } from './connection.js';

@@ -11,8 +11,8 @@ import {
   ValidationError,
   defineStore,
   isClienteleError,
-} from '@clientele/core';
-import type { AdapterSession, Store, StoreBase, StoreTraits } from '@clientele/core';
+} from '@clientele/core/adapter';
+import type { AdapterSession, Store, StoreBase, StoreTraits } from '@clientele/core/adapter';
 import { runMigrations, sqliteDialect } from '@clientele/sql';
 import type { MigrationConnection } from '@clientele/sql';
 import { Connection } from './connection.js';

@@ -7,8 +7,8 @@
  * wait is short and the event loop runs between attempts) and tries again until the time is up.
  */
 import type Database from 'better-sqlite3';
-import { StoreUnavailableError } from '@clientele/core';
-import type { Mutex } from '@clientele/core';
+import { StoreUnavailableError } from '@clientele/core/adapter';
+import type { Mutex } from '@clientele/core/adapter';
 
 /** The longest one attempt blocks the thread waiting for another connection. */
 const ATTEMPT_WAIT_MS = 100;

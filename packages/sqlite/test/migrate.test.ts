@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { ConflictError, defineCollection, field, nullable } from '@clientele/core';
-import type { Migration } from '@clientele/core';
+import { ConflictError } from '@clientele/core';
+import { defineCollection, field, nullable } from '@clientele/core/module';
+import type { Migration } from '@clientele/core/module';
 import { sqliteStore } from '@clientele/sqlite';
 import { tempFile, track } from './helpers.js';
 import { customer, customers, migrations } from './fixtures/schema.js';

@@ -3,8 +3,10 @@
  * filters, mixed-direction orders, keyset paging and aggregates must give identical results.
  */
 import { describe, expect, it } from 'vitest';
-import { aggregateByScan, memoryStore } from '@clientele/core';
-import type { AggregateQuery, FindQuery, Store } from '@clientele/core';
+import { memoryStore } from '@clientele/core';
+import { aggregateByScan } from '@clientele/core/adapter';
+import type { Store } from '@clientele/core';
+import type { AggregateQuery, FindQuery } from '@clientele/core/module';
 import { openStore } from './helpers.js';
 import { customer, customers, migrations } from './fixtures/schema.js';
 

@@ -6,9 +6,9 @@ import {
   NotFoundError,
   StoreUnavailableError,
   ValidationError,
-  compareStrings,
   isClienteleError,
 } from '@clientele/core';
+import { compareStrings } from '@clientele/core/module';
 import { sqliteProbe, sqliteStore } from '@clientele/sqlite';
 import { openStore, tempFile, track } from './helpers.js';
 import { customer, customers, migrations, vouchers } from './fixtures/schema.js';

@@ -1,6 +1,6 @@
 /** Assertions on typed store errors, with messages that say what the adapter did instead. */
-import { isClienteleError } from '@clientele/core';
-import type { ConflictReason, ErrorCode } from '@clientele/core';
+import { isClienteleError } from '@clientele/core/adapter';
+import type { ConflictReason, ErrorCode } from '@clientele/core/adapter';
 import { expect } from 'vitest';
 
 /** A short description of whatever was thrown, for failure messages. */

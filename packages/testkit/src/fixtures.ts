@@ -3,8 +3,8 @@
  * every field kind, nullable fields, versioned and plain collections, single-field, composite and
  * nullable unique indexes. Names start with `testkit_` so they never meet a module's own collections.
  */
-import { defineCollection, field, nullable } from '@clientele/core';
-import type { JsonValue, Migration, NewRowOf, RowOf } from '@clientele/core';
+import { defineCollection, field, nullable } from '@clientele/core/adapter';
+import type { JsonValue, Migration, NewRowOf, RowOf } from '@clientele/core/adapter';
 import { millisecondsInMinute } from 'date-fns/constants';
 
 const customerFields = {

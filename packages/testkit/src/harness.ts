@@ -2,7 +2,7 @@
  * What one conformance test body receives, and the shape of a suite: a titled group of bodies keyed by
  * test id.
  */
-import type { Store } from '@clientele/core';
+import type { Store } from '@clientele/core/adapter';
 import type { StoreProbe } from './options.js';
 import type { ConformanceTestId } from './test-ids.js';
 

@@ -2,7 +2,7 @@
  * What an adapter author hands the kit: a factory of fresh stores, an optional raw probe of the
  * database, and the capability-dependent tests to skip.
  */
-import type { Store } from '@clientele/core';
+import type { Store } from '@clientele/core/adapter';
 import type { ConformanceTestId } from './test-ids.js';
 
 /**

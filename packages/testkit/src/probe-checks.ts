@@ -2,7 +2,7 @@
  * Checks through the adapter author's raw probe. Each is a no-op without a probe. The rule (see
  * `StoreProbe`): some value of the raw row must equal the expected text or integer exactly.
  */
-import type { CollectionSpec } from '@clientele/core';
+import type { CollectionSpec } from '@clientele/core/adapter';
 import { expect } from 'vitest';
 import type { Harness } from './harness.js';
 

@@ -22,7 +22,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  *
  * @example
  * ```ts
- * import { memoryStore } from '@clientele/core';
+ * import { memoryStore } from '@clientele/core/adapter';
  * import { runStoreConformance } from '@clientele/testkit';
  *
  * runStoreConformance('memory', { create: async () => memoryStore() });

@@ -2,7 +2,7 @@
  * The typed ids of every conformance test, with the capability each depends on. An adapter may skip
  * an id only when the id names a capability the store declares `false` (`checkSkipList` enforces it).
  */
-import type { StoreCapabilities } from '@clientele/core';
+import type { StoreCapabilities } from '@clientele/core/adapter';
 
 /** The name of one of the store's capability flags. */
 export type CapabilityName = keyof StoreCapabilities;

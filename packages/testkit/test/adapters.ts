@@ -2,6 +2,7 @@
  * Test adapters built on core's memory store: a conforming one that declares every push-down, a probe
  * that reads through the store, and a helper to break one operation at a time.
  */
+import { memoryStore } from '@clientele/core';
 import {
   aggregateByScan,
   consumeManyByConsumes,
@@ -9,9 +10,9 @@ import {
   deleteManyByDeletes,
   getLinkedByReads,
   insertManyByInserts,
-  memoryStore,
-} from '@clientele/core';
-import type { CollectionSpec, Store } from '@clientele/core';
+} from '@clientele/core/adapter';
+import type { Store } from '@clientele/core';
+import type { CollectionSpec } from '@clientele/core/module';
 import type { StoreProbe } from '@clientele/testkit';
 
 /** A copy of `inner` with some members replaced. */

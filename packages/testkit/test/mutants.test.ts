@@ -3,17 +3,11 @@
  * the naive way; the named conformance tests must fail against it (and pass against the real store,
  * which memory.test.ts shows).
  */
-import {
-  ConflictError,
-  NotFoundError,
-  aggregateByScan,
-  defineStore,
-  getLinkedByReads,
-  matches,
-  memoryStore,
-  normaliseWhere,
-} from '@clientele/core';
-import type { AdapterSession, AnyRow, CollectionSpec, Store, TransactionSession } from '@clientele/core';
+import { ConflictError, NotFoundError, memoryStore } from '@clientele/core';
+import { aggregateByScan, defineStore, getLinkedByReads, matches, normaliseWhere } from '@clientele/core/adapter';
+import type { Store } from '@clientele/core';
+import type { AnyRow, CollectionSpec, TransactionSession } from '@clientele/core/module';
+import type { AdapterSession } from '@clientele/core/adapter';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceTestId } from '@clientele/testkit';
 import { runConformanceTest } from '../src/run-test.js';

@@ -7,20 +7,16 @@
 import {
   InvalidStateError,
   NotFoundError,
-  coreCollections,
   createClientele,
-  defineCollection,
-  defineModule,
-  field,
   manualClock,
-  scan,
   sequentialIds,
   type Clientele,
-  type CollectionSpec,
   type ManualClock,
   type AnyModule,
   type Store,
 } from '@clientele/core';
+import { defineCollection, defineModule, field, scan, type CollectionSpec } from '@clientele/core/module';
+import { coreCollections } from '@clientele/core/adapter';
 import { z } from 'zod';
 import { complaints, complaintsCollections, type ComplaintsConfigInput } from '../../src/index.js';
 

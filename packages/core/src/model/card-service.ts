@@ -2,7 +2,7 @@
 import { addMonths } from 'date-fns';
 import { z } from 'zod';
 import { ConflictError, InvalidStateError, NotFoundError, invalid } from '../errors.js';
-import type { Kernel } from '../runtime/module.js';
+import type { CommandOptions, Kernel, QueryOptions } from '../runtime/module.js';
 import type { RowOf } from '../store/schema.js';
 import { cardNumberSchema, codeSchema, idSchema, parseInput, shortTextSchema } from '../validation.js';
 import { cardHolder, cardTypesCollection, cardsCollection } from './card-collections.js';
@@ -46,10 +46,89 @@ export const issueCardSchema = z
   })
   .strict();
 
+/** Input of `cards.defineType`. */
+export type DefineCardTypeInput = z.input<typeof defineCardTypeSchema>;
+/** Input of `cards.issue`. */
+export type IssueCardInput = z.input<typeof issueCardSchema>;
+
+const linkCardSchema = z
+  .object({
+    /** The card, unlinked so far. */
+    number: cardNumberSchema,
+    /** The customer it now belongs to. */
+    customerId: idSchema,
+  })
+  .strict();
+/** Input of `cards.link`. */
+export type LinkCardInput = z.input<typeof linkCardSchema>;
+
+const cardReasonSchema = z.object({ number: cardNumberSchema, reason: shortTextSchema }).strict();
+/** Input of `cards.reportLost`. */
+export type ReportLostCardInput = z.input<typeof cardReasonSchema>;
+/** Input of `cards.block`. */
+export type BlockCardInput = z.input<typeof cardReasonSchema>;
+
+const replaceCardSchema = z
+  .object({
+    /** The card replaced. */
+    number: cardNumberSchema,
+    /** The store that hands out the new card. */
+    storeId: codeSchema,
+    reason: shortTextSchema,
+    /** A pre-printed replacement number; otherwise the next number of the type. */
+    newNumber: cardNumberSchema.optional(),
+  })
+  .strict();
+/** Input of `cards.replace`. */
+export type ReplaceCardInput = z.input<typeof replaceCardSchema>;
+
+const unblockCardSchema = z.object({ number: cardNumberSchema }).strict();
+/** Input of `cards.unblock`. */
+export type UnblockCardInput = z.input<typeof unblockCardSchema>;
+
+/** A card with its customer, as a lookup by number finds them. */
+export interface CardLookup {
+  /** The card; its `status` tells a lost or blocked one. */
+  card: Card;
+  /** The customer it belongs to (`null` for a card handed out unregistered). */
+  customer: Customer | null;
+}
+
+/**
+ * `crm.cards`: membership card types, and cards issued, linked, reported lost, replaced, blocked and
+ * looked up by number. Issuing, linking, loss and replacement need `cards.issue`; types and blocks
+ * `cards.manage`; reads `cards.read`.
+ */
+export interface CardsService {
+  /** Defines a card type: number prefix and length, validity. */
+  defineType(input: DefineCardTypeInput, options: CommandOptions): Promise<CardType>;
+  /** Issues a card, linked to a customer or not yet. */
+  issue(input: IssueCardInput, options: CommandOptions): Promise<Card>;
+  /** Links an unlinked card to a customer. */
+  link(input: LinkCardInput, options: CommandOptions): Promise<Card>;
+  /** Reports a card lost: it is blocked at once. */
+  reportLost(input: ReportLostCardInput, options: CommandOptions): Promise<Card>;
+  /** Replaces a card with a new number; everything moves to the new card, which is returned. */
+  replace(input: ReplaceCardInput, options: CommandOptions): Promise<Card>;
+  /** Blocks an active card. */
+  block(input: BlockCardInput, options: CommandOptions): Promise<Card>;
+  /** Unblocks a blocked card, or a lost one that was found. */
+  unblock(input: UnblockCardInput, options: CommandOptions): Promise<Card>;
+  /** A card by number. */
+  get(number: string, options: QueryOptions): Promise<Card>;
+  /**
+   * A card and its customer, by number. The check digit is checked before any lookup; an unknown
+   * number is `NOT_FOUND`.
+   */
+  lookup(number: string, options: QueryOptions): Promise<CardLookup>;
+  /** All cards of a customer, oldest first. */
+  ofCustomer(customerId: string, options: QueryOptions): Promise<Card[]>;
+}
+
 const MAX_SERIAL_TRIES = 20;
 
 /** Builds the card service. */
-export function createCardService(kernel: Kernel) {
+export function createCardService(kernel: Kernel): CardsService {
   async function loadCard(
     tx: Pick<Kernel['store'], 'get'>,
     number: string,
@@ -148,7 +227,7 @@ export function createCardService(kernel: Kernel) {
 
   const link = kernel.command({
     name: 'cards.link',
-    input: z.object({ number: cardNumberSchema, customerId: idSchema }).strict(),
+    input: linkCardSchema,
     permission: 'cards.issue',
     idempotency: 'optional',
     async run(ctx, input) {
@@ -178,11 +257,9 @@ export function createCardService(kernel: Kernel) {
     },
   });
 
-  const reasonInput = z.object({ number: cardNumberSchema, reason: shortTextSchema }).strict();
-
   const reportLost = kernel.command({
     name: 'cards.report-lost',
-    input: reasonInput,
+    input: cardReasonSchema,
     permission: 'cards.issue',
     idempotency: 'optional',
     async run(ctx, input) {
@@ -216,15 +293,7 @@ export function createCardService(kernel: Kernel) {
 
   const replace = kernel.command({
     name: 'cards.replace',
-    input: z
-      .object({
-        number: cardNumberSchema,
-        storeId: codeSchema,
-        reason: shortTextSchema,
-        /** A pre-printed replacement number; otherwise the next number of the type. */
-        newNumber: cardNumberSchema.optional(),
-      })
-      .strict(),
+    input: replaceCardSchema,
     permission: 'cards.issue',
     idempotency: 'optional',
     async run(ctx, input) {
@@ -297,7 +366,7 @@ export function createCardService(kernel: Kernel) {
 
   const block = kernel.command({
     name: 'cards.block',
-    input: reasonInput,
+    input: cardReasonSchema,
     permission: 'cards.manage',
     idempotency: 'optional',
     async run(ctx, input) {
@@ -322,7 +391,7 @@ export function createCardService(kernel: Kernel) {
 
   const unblock = kernel.command({
     name: 'cards.unblock',
-    input: z.object({ number: cardNumberSchema }).strict(),
+    input: unblockCardSchema,
     permission: 'cards.manage',
     idempotency: 'optional',
     async run(ctx, input) {
@@ -355,7 +424,7 @@ export function createCardService(kernel: Kernel) {
    * The card and its customer (null for an unlinked card). Checks the check digit before any
    * lookup; an unknown number is `NOT_FOUND`. The card's `status` tells a lost or blocked card.
    */
-  async function lookup(number: string): Promise<{ card: Card; customer: Customer | null }> {
+  async function lookup(number: string): Promise<CardLookup> {
     const n = parseInput(cardNumberSchema, number, ['number']);
     // One read where the store can join the card to its holder: this is the till's hottest lookup.
     const found = await kernel.store.getLinked(cardsCollection, n, cardHolder);
@@ -374,30 +443,20 @@ export function createCardService(kernel: Kernel) {
   }
 
   return {
-    /** Defines a card type: number prefix and length, validity. */
     defineType,
-    /** Issues a card, linked to a customer or not yet. */
     issue,
-    /** Links an unlinked card to a customer. */
     link,
-    /** Reports a card lost: it is blocked at once. */
     reportLost,
-    /** Replaces a card with a new number; everything moves to the new card. */
     replace,
-    /** Blocks an active card. */
     block,
-    /** Unblocks a blocked card, or a lost one that was found. */
     unblock,
-    /** A card by number. Needs `cards.read`. */
     get: kernel.query({ name: 'cards.get', permission: 'cards.read', reads: (card) => [card.customerId], run: get }),
-    /** A card and its customer, by number. Needs `cards.read`. */
     lookup: kernel.query({
       name: 'cards.lookup',
       permission: 'cards.read',
       reads: (found) => [found.customer?.id],
       run: lookup,
     }),
-    /** All cards of a customer, oldest first. Needs `cards.read`. */
     ofCustomer: kernel.query({
       name: 'cards.ofCustomer',
       permission: 'cards.read',
@@ -407,5 +466,5 @@ export function createCardService(kernel: Kernel) {
   };
 }
 
-/** The card service API. */
-export type CardService = ReturnType<typeof createCardService>;
+/** @deprecated Renamed {@link CardsService}. */
+export type CardService = CardsService;

@@ -5,13 +5,13 @@
 import { z } from 'zod';
 import { InvalidStateError, NotFoundError, ValidationError, invalid } from '../errors.js';
 import { actorRef } from '../runtime/actor.js';
-import type { CommandContext, Kernel, ModuleInstance } from '../runtime/module.js';
+import type { CommandContext, CommandOptions, Kernel, ModuleInstance, QueryOptions } from '../runtime/module.js';
 import { encodeCursor, isValidValue } from '../store/query.js';
 import { scan } from '../store/bulk.js';
 import { mustGet } from '../store/must-get.js';
 import type { Page, StoreSession, TransactionSession } from '../store/port.js';
 import type { JsonValue } from '../store/schema.js';
-import { codeSchema, idSchema, pageSchema, parseInput, shortTextSchema } from '../validation.js';
+import { codeSchema, idSchema, pageSchema, parseInput, shortTextSchema, type PageInput } from '../validation.js';
 import { customerHistoryCollection, customerMergesCollection, customersCollection } from './customer-collections.js';
 import {
   columnsOf,
@@ -31,10 +31,67 @@ import {
   type CompletenessRules,
   type Customer,
   type CustomerKind,
+  type RegisterCustomerInput,
+  type SearchCustomersInput,
+  type UpdateCustomerInput,
 } from './customer-schemas.js';
 import { duplicateReasons, type DuplicateReason } from './duplicates.js';
 import { storesCollection } from './organisation-collections.js';
 import { millisecondsInDay } from 'date-fns/constants';
+
+const verifyCustomerSchema = z.object({ customerId: idSchema }).strict();
+/** Input of `customers.verify`. */
+export type VerifyCustomerInput = z.input<typeof verifyCustomerSchema>;
+
+const mergeCustomersSchema = z
+  .object({
+    /** The record that stays. */
+    survivorId: idSchema,
+    /** The duplicate, merged into the survivor. */
+    mergedId: idSchema,
+    /** Why they are one party, for the audit and the merge list. */
+    reason: shortTextSchema,
+  })
+  .strict()
+  .refine((v) => v.survivorId !== v.mergedId, {
+    path: ['mergedId'],
+    message: 'a customer cannot be merged into itself',
+  });
+/** Input of `customers.merge`. */
+export type MergeCustomersInput = z.input<typeof mergeCustomersSchema>;
+
+const reviewListSchema = pageSchema
+  .extend({
+    /** List files not verified for this many days (or never). */
+    unverifiedForDays: z.number().int().min(0).max(36_500).optional(),
+    /** List files with expected fields missing. Default true. */
+    incomplete: z.boolean().default(true),
+    /** Only customers whose home store is this one. */
+    storeId: codeSchema.optional(),
+  })
+  .strict();
+/** Filters of `customers.needingReview`. */
+export type ReviewListInput = z.input<typeof reviewListSchema>;
+
+const findDuplicatesSchema = z
+  .object({
+    /** Only records whose home store is this one. */
+    storeId: codeSchema.optional(),
+    /** At most this many pairs. */
+    limit: z.number().int().min(1).max(10_000).default(500),
+  })
+  .strict();
+/** Filters of `customers.findDuplicates`. */
+export type FindDuplicatesInput = z.input<typeof findDuplicatesSchema>;
+
+const listMergesSchema = pageSchema
+  .extend({
+    /** Only the merges into this survivor. */
+    customerId: idSchema.optional(),
+  })
+  .strict();
+/** Filters of `customers.listMerges`. */
+export type ListMergesInput = z.input<typeof listMergesSchema>;
 
 /** Collections a merge never rewrites: they record past facts as they were. */
 export const MERGE_KEEPS = new Set(['customers', 'audit_log', 'outbox', 'idempotency_keys', 'customer_merges']);
@@ -111,8 +168,48 @@ function checkJson(value: unknown, path: Array<string | number>): void {
     throw invalid(path, 'not_json', 'attribute values must be plain JSON');
 }
 
+/**
+ * `crm.customers`: members, organisations and suppliers in one record; their profile history, the
+ * files that need attention, likely duplicates and merges. Commands need `customers.write`
+ * (`customers.merge` to merge), reads `customers.read`.
+ */
+export interface CustomersService {
+  /** Registers a member, organisation or supplier and records the first history entry. */
+  register(input: RegisterCustomerInput, options: CommandOptions): Promise<Customer>;
+  /** Changes fields; records each field's before and after, with who and when. */
+  update(input: UpdateCustomerInput, options: CommandOptions): Promise<Customer>;
+  /** Marks the record as checked with the customer now. */
+  verify(input: VerifyCustomerInput, options: CommandOptions): Promise<Customer>;
+  /** Merges a duplicate into a survivor: every reference moves, the merge is audited and listed. */
+  merge(input: MergeCustomersInput, options: CommandOptions): Promise<MergeRecord>;
+  /** A customer by id (a merged record is returned as it is; see `mergedInto`). */
+  get(customerId: string, options: QueryOptions): Promise<Customer>;
+  /** Active customers, a page at a time. */
+  search(options: QueryOptions): Promise<ResultPage<Customer>>;
+  /** Active customers by phone, email, name prefix, home store or kind. */
+  search(filters: SearchCustomersInput | undefined, options: QueryOptions): Promise<ResultPage<Customer>>;
+  /** The profile history of a customer, newest first. */
+  history(customerId: string, options: QueryOptions): Promise<ResultPage<HistoryEntry>>;
+  /** A page of the profile history of a customer, newest first. */
+  history(customerId: string, page: PageInput | undefined, options: QueryOptions): Promise<ResultPage<HistoryEntry>>;
+  /** Files with expected fields missing, oldest id first. */
+  needingReview(options: QueryOptions): Promise<ResultPage<ReviewItem>>;
+  /** Files that are incomplete or not verified for a number of days (either), oldest id first. */
+  needingReview(filters: ReviewListInput | undefined, options: QueryOptions): Promise<ResultPage<ReviewItem>>;
+  /** Likely duplicates of one customer, most reasons first. */
+  duplicatesOf(customerId: string, options: QueryOptions): Promise<DuplicateMatch[]>;
+  /** Likely duplicate pairs across the customer base. */
+  findDuplicates(options: QueryOptions): Promise<DuplicatePair[]>;
+  /** Likely duplicate pairs across the customer base or in one store. */
+  findDuplicates(filters: FindDuplicatesInput | undefined, options: QueryOptions): Promise<DuplicatePair[]>;
+  /** Audited merges, newest first. */
+  listMerges(options: QueryOptions): Promise<ResultPage<MergeRecord>>;
+  /** Audited merges, newest first: of one survivor, or all. */
+  listMerges(filters: ListMergesInput | undefined, options: QueryOptions): Promise<ResultPage<MergeRecord>>;
+}
+
 /** Builds the customer service. */
-export function createCustomerService(kernel: Kernel, settings: CustomerServiceSettings) {
+export function createCustomerService(kernel: Kernel, settings: CustomerServiceSettings): CustomersService {
   const { completeness } = settings;
 
   function parseAttributes(value: unknown): Record<string, JsonValue> {
@@ -235,7 +332,7 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
 
   const verify = kernel.command({
     name: 'customers.verify',
-    input: z.object({ customerId: idSchema }).strict(),
+    input: verifyCustomerSchema,
     permission: 'customers.write',
     idempotency: 'optional',
     async run(ctx, input) {
@@ -251,18 +348,6 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
       return toCustomer(next);
     },
   });
-
-  const mergeSchema = z
-    .object({
-      survivorId: idSchema,
-      mergedId: idSchema,
-      reason: shortTextSchema,
-    })
-    .strict()
-    .refine((v) => v.survivorId !== v.mergedId, {
-      path: ['mergedId'],
-      message: 'a customer cannot be merged into itself',
-    });
 
   async function moveRows(
     tx: TransactionSession,
@@ -291,7 +376,7 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
 
   const merge = kernel.command({
     name: 'customers.merge',
-    input: mergeSchema,
+    input: mergeCustomersSchema,
     permission: 'customers.merge',
     idempotency: 'optional',
     async run(ctx, input) {
@@ -371,7 +456,7 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
     return toCustomer(await loadRow(kernel.store, customerId, ['customerId']));
   }
 
-  async function search(input: z.input<typeof searchCustomersSchema> = {}): Promise<ResultPage<Customer>> {
+  async function search(input: SearchCustomersInput = {}): Promise<ResultPage<Customer>> {
     const q = parseInput(searchCustomersSchema, input);
     const where: Record<string, unknown> = { status: q.status };
     if (q.phone) where['phone'] = q.phone;
@@ -383,7 +468,7 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
     return { items: page.rows.map(toCustomer), next: page.next };
   }
 
-  async function history(customerId: string, page: z.input<typeof pageSchema> = {}): Promise<ResultPage<HistoryEntry>> {
+  async function history(customerId: string, page: PageInput = {}): Promise<ResultPage<HistoryEntry>> {
     const id = parseInput(idSchema, customerId, ['customerId']);
     const p = parseInput(pageSchema, page);
     await loadRow(kernel.store, id, ['customerId']);
@@ -399,22 +484,12 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
     return { items: result.rows, next: result.next };
   }
 
-  const reviewSchema = pageSchema
-    .extend({
-      /** List files not verified for this many days (or never). */
-      unverifiedForDays: z.number().int().min(0).max(36_500).optional(),
-      /** List files with expected fields missing. Default true. */
-      incomplete: z.boolean().default(true),
-      storeId: codeSchema.optional(),
-    })
-    .strict();
-
   /**
    * Customers whose files are incomplete or not verified for N days (either condition), oldest id
    * first. Scans active customers page by page; `next` continues where the scan stopped.
    */
-  async function needingReview(input: z.input<typeof reviewSchema> = {}): Promise<ResultPage<ReviewItem>> {
-    const q = parseInput(reviewSchema, input);
+  async function needingReview(input: ReviewListInput = {}): Promise<ResultPage<ReviewItem>> {
+    const q = parseInput(reviewListSchema, input);
     const now = kernel.clock.now().getTime();
     const cutoff = q.unverifiedForDays === undefined ? null : now - q.unverifiedForDays * millisecondsInDay;
     const items: ReviewItem[] = [];
@@ -474,20 +549,11 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
     return out.sort((a, b) => b.reasons.length - a.reasons.length || a.customer.id.localeCompare(b.customer.id));
   }
 
-  const findDuplicatesSchema = z
-    .object({
-      /** Only records whose home store is this one. */
-      storeId: codeSchema.optional(),
-      /** At most this many pairs. */
-      limit: z.number().int().min(1).max(10_000).default(500),
-    })
-    .strict();
-
   /**
    * Pairs of active records that look like one party (same phone, email or tax id; similar names in one
    * store). Streams the customers once, keyed by each fact, so memory grows with the matches found.
    */
-  async function findDuplicates(input: z.input<typeof findDuplicatesSchema> = {}): Promise<DuplicatePair[]> {
+  async function findDuplicates(input: FindDuplicatesInput = {}): Promise<DuplicatePair[]> {
     const q = parseInput(findDuplicatesSchema, input);
     const where: Record<string, unknown> = { status: 'active' };
     if (q.storeId) where['homeStoreId'] = q.storeId;
@@ -521,10 +587,8 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
     return [...pairs.values()].slice(0, q.limit);
   }
 
-  async function listMerges(
-    input: { customerId?: string } & z.input<typeof pageSchema> = {},
-  ): Promise<ResultPage<MergeRecord>> {
-    const q = parseInput(pageSchema.extend({ customerId: idSchema.optional() }).strict(), input);
+  async function listMerges(input: ListMergesInput = {}): Promise<ResultPage<MergeRecord>> {
+    const q = parseInput(listMergesSchema, input);
     const page = await kernel.store.find(customerMergesCollection, {
       where: q.customerId ? { survivorId: q.customerId } : {},
       orderBy: [
@@ -538,52 +602,41 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
   }
 
   return {
-    /** Registers a member, organisation or supplier. Records the first history entry. */
     register,
-    /** Changes fields; records each field's before and after with who and when. */
     update,
-    /** Marks the record as checked with the customer now. */
     verify,
-    /** Merges a duplicate into a survivor: every reference moves, the merge is audited and listed. */
     merge,
-    /** A customer by id (merged records are returned as they are; see `mergedInto`). Needs `customers.read`. */
     get: kernel.query({ name: 'customers.get', permission: 'customers.read', reads: (c) => [c.id], run: get }),
-    /** Active customers by phone, email, name prefix, home store or kind. Needs `customers.read`. */
     search: kernel.query({
       name: 'customers.search',
       permission: 'customers.read',
       reads: (page) => page.items.map((c) => c.id),
       run: search,
     }),
-    /** The profile history of a customer, newest first. Needs `customers.read`. */
     history: kernel.query({
       name: 'customers.history',
       permission: 'customers.read',
       reads: (_page, [customerId]) => [customerId],
       run: history,
     }),
-    /** Files that are incomplete or not verified for N days. Needs `customers.read`. */
     needingReview: kernel.query({
       name: 'customers.needingReview',
       permission: 'customers.read',
       reads: (page) => page.items.map((i) => i.customer.id),
       run: needingReview,
     }),
-    /** Likely duplicates of one customer. Needs `customers.read`. */
     duplicatesOf: kernel.query({
       name: 'customers.duplicatesOf',
       permission: 'customers.read',
       reads: (matches, [customerId]) => [customerId, ...matches.map((m) => m.customer.id)],
       run: duplicatesOf,
     }),
-    /** Likely duplicate pairs across the customer base (or one store). Needs `customers.read`. */
     findDuplicates: kernel.query({
       name: 'customers.findDuplicates',
       permission: 'customers.read',
       reads: (pairs) => pairs.flatMap((p) => [p.a, p.b]),
       run: findDuplicates,
     }),
-    /** Audited merges, newest first (of one survivor, or all). Needs `customers.read`. */
     listMerges: kernel.query({
       name: 'customers.listMerges',
       permission: 'customers.read',
@@ -593,5 +646,5 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
   };
 }
 
-/** The customer service API. */
-export type CustomerService = ReturnType<typeof createCustomerService>;
+/** @deprecated Renamed {@link CustomersService}. */
+export type CustomerService = CustomersService;

@@ -1,9 +1,17 @@
 /** The shared interaction log and the customer timeline every department reads. */
 import { z } from 'zod';
-import type { Kernel } from '../runtime/module.js';
+import type { CommandOptions, Kernel, QueryOptions } from '../runtime/module.js';
 import { timeline as timelineCollection } from '../runtime/collections.js';
 import { defineCollection, field, nullable, type RowOf } from '../store/schema.js';
-import { codeSchema, idSchema, instantSchema, longTextSchema, pageSchema, parseInput } from '../validation.js';
+import {
+  codeSchema,
+  idSchema,
+  instantSchema,
+  longTextSchema,
+  pageSchema,
+  parseInput,
+  type PageInput,
+} from '../validation.js';
 import { resolveActiveCustomer } from './core-reads.js';
 import type { ResultPage } from './customer-service.js';
 import { NotFoundError } from '../errors.js';
@@ -69,6 +77,21 @@ export const timelineQuerySchema = pageSchema
     sources: z.array(z.string().min(1).max(40)).max(20).optional(),
   })
   .strict();
+/** Filters of `crm.timeline`: a page, and the sources to show. */
+export type TimelineQueryInput = z.input<typeof timelineQuerySchema>;
+
+/**
+ * `crm.interactions`: the shared log of contacts with a customer, on any channel. Logging needs
+ * `interactions.write`; reading needs `customers.read`.
+ */
+export interface InteractionsService {
+  /** Logs a contact with a customer; it shows on their timeline too. */
+  log(input: LogInteractionInput, options: CommandOptions): Promise<Interaction>;
+  /** A customer's interactions, newest first. */
+  list(customerId: string, options: QueryOptions): Promise<ResultPage<Interaction>>;
+  /** A page of a customer's interactions, newest first. */
+  list(customerId: string, page: PageInput | undefined, options: QueryOptions): Promise<ResultPage<Interaction>>;
+}
 
 /** Builds the interaction log and timeline. */
 export function createInteractionService(kernel: Kernel) {
@@ -114,7 +137,7 @@ export function createInteractionService(kernel: Kernel) {
     },
   });
 
-  async function list(customerId: string, page: z.input<typeof pageSchema> = {}): Promise<ResultPage<Interaction>> {
+  async function list(customerId: string, page: PageInput = {}): Promise<ResultPage<Interaction>> {
     const id = parseInput(idSchema, customerId, ['customerId']);
     const q = parseInput(pageSchema, page);
     const result = await kernel.store.find(interactionsCollection, {
@@ -133,10 +156,7 @@ export function createInteractionService(kernel: Kernel) {
    * Everything that happened to a customer, from every module, newest first, paged. Entries of a
    * merged record moved to the survivor with the merge.
    */
-  async function timeline(
-    customerId: string,
-    query: z.input<typeof timelineQuerySchema> = {},
-  ): Promise<ResultPage<TimelineEntry>> {
+  async function timeline(customerId: string, query: TimelineQueryInput = {}): Promise<ResultPage<TimelineEntry>> {
     const id = parseInput(idSchema, customerId, ['customerId']);
     const q = parseInput(timelineQuerySchema, query);
     if (!(await kernel.store.get(customersCollection, id)))

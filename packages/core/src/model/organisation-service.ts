@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { authorityLimit, type Actor } from '../runtime/actor.js';
-import type { Kernel, ModuleInstance, StoreSettings } from '../runtime/module.js';
+import type { CommandOptions, Kernel, ModuleInstance, StoreSettings } from '../runtime/module.js';
 import type { RowOf } from '../store/schema.js';
 import { codeSchema, minorUnitsSchema, pageSchema, parseInput, shortTextSchema } from '../validation.js';
 import { openingHoursSchema, timeZoneSchema, type BusinessCalendar } from './business-calendar.js';
@@ -27,11 +27,29 @@ export const createStoreSchema = z
     id: codeSchema,
     name: shortTextSchema,
     region: shortTextSchema,
+    /** The store's IANA time zone, e.g. `Asia/Shanghai`. */
     timeZone: timeZoneSchema,
+    /** Opening hours per weekday as local `HH:mm` pairs (default: none given). */
     openingHours: openingHoursSchema.default({}),
+    /** Local dates the store is closed, `YYYY-MM-DD`. */
     holidays: z.array(z.iso.date()).max(400).default([]),
   })
   .strict();
+/** Input of `stores.create`. */
+export type CreateStoreInput = z.input<typeof createStoreSchema>;
+
+const updateStoreSchema = createStoreSchema.partial().required({ id: true }).strict();
+/** Input of `stores.update`: the store's id and the details to change. */
+export type UpdateStoreInput = z.input<typeof updateStoreSchema>;
+
+const listStoresSchema = pageSchema
+  .extend({
+    /** Only the stores of this region. */
+    region: shortTextSchema.optional(),
+  })
+  .strict();
+/** Filters of `stores.list`. */
+export type ListStoresInput = z.input<typeof listStoresSchema>;
 
 /** Input of `roles.define`. */
 export const defineRoleSchema = z
@@ -50,16 +68,96 @@ export const defineRoleSchema = z
   })
   .strict();
 
+/** Input of `roles.define`. */
+export type DefineRoleInput = z.input<typeof defineRoleSchema>;
+
 /** Input of `staff.add`. */
 export const addStaffSchema = z
   .object({ id: codeSchema, name: shortTextSchema, storeId: codeSchema, roleId: codeSchema })
   .strict();
+/** Input of `staff.add`. */
+export type AddStaffInput = z.input<typeof addStaffSchema>;
+
+const setStaffActiveSchema = z
+  .object({
+    staffId: codeSchema,
+    /** `false` stops the person acting anywhere; their history stays. */
+    active: z.boolean(),
+    /** A new role, given with the change. */
+    roleId: codeSchema.optional(),
+  })
+  .strict();
+/** Input of `staff.setActive`. */
+export type SetStaffActiveInput = z.input<typeof setStaffActiveSchema>;
+
+const listStaffSchema = pageSchema
+  .extend({
+    /** Only the staff of this store. */
+    storeId: codeSchema.optional(),
+  })
+  .strict();
+/** Filters of `staff.list`. */
+export type ListStaffInput = z.input<typeof listStaffSchema>;
+
+/** Whether an actor may settle an amount alone, and their limit. */
+export interface AuthorityCheck {
+  /** Whether the amount is within the limit. */
+  allowed: boolean;
+  /** The actor's limit for the action, in minor units. */
+  limit: number;
+}
+
+/** `crm.stores`: the stores of the chain and their calendars. Changes need `stores.manage`. */
+export interface StoresService {
+  /** Opens a store (id, name, region, time zone, opening hours, holidays). */
+  create(input: CreateStoreInput, options: CommandOptions): Promise<RetailStore>;
+  /** Changes a store's details; modules refuse a calendar their time limits cannot be placed on. */
+  update(input: UpdateStoreInput, options: CommandOptions): Promise<RetailStore>;
+  /** A store by id. */
+  get(storeId: string): Promise<RetailStore>;
+  /** Stores, optionally of one region. */
+  list(filters?: ListStoresInput): Promise<ResultPage<RetailStore>>;
+  /** A store's business calendar: time zone, opening hours, holidays. */
+  calendar(storeId: string): Promise<BusinessCalendar>;
+}
+
+/** `crm.roles`: permissions and monetary authority limits. Defining one needs `staff.manage`. */
+export interface RolesService {
+  /** Creates or replaces a role's permissions and limits. */
+  define(input: DefineRoleInput, options: CommandOptions): Promise<Role>;
+  /** A role by id. */
+  get(roleId: string): Promise<Role>;
+}
+
+/** `crm.staff`: the people who act, at which store and in which role. Changes need `staff.manage`. */
+export interface StaffService {
+  /** Adds a member of staff at a store with a role. */
+  add(input: AddStaffInput, options: CommandOptions): Promise<StaffMember>;
+  /** Activates, deactivates or re-roles a member of staff. */
+  setActive(input: SetStaffActiveInput, options: CommandOptions): Promise<StaffMember>;
+  /** A member of staff by id. */
+  get(staffId: string): Promise<StaffMember>;
+  /** Staff, optionally of one store. */
+  list(filters?: ListStaffInput): Promise<ResultPage<StaffMember>>;
+  /** Whether an actor may settle `amount` (minor units) of `action` alone, and their limit. */
+  authorityFor(actor: Actor, action: string, amount: number): Promise<AuthorityCheck>;
+}
+
+/** The stores, roles and staff services. */
+export interface OrganisationService {
+  /** The stores of the chain. */
+  stores: StoresService;
+  /** Roles and their limits. */
+  roles: RolesService;
+  /** Staff and their authority. */
+  staff: StaffService;
+}
 
 /** Builds the organisation service. `modules` check a store's settings before it is written. */
 export function createOrganisationService(
   kernel: Kernel,
   settings: { modules: () => ReadonlyArray<ModuleInstance<unknown>> } = { modules: () => [] },
-) {
+): OrganisationService {
   /** Refuses a store whose settings a module cannot work with (its time limits, say), naming why. */
   function checkWithModules(store: StoreSettings, now: Date): void {
     const issues = settings.modules().flatMap((m) => m.checkStore?.(store, now) ?? []);
@@ -83,7 +181,7 @@ export function createOrganisationService(
 
   const updateStore = kernel.command({
     name: 'stores.update',
-    input: createStoreSchema.partial().required({ id: true }).strict(),
+    input: updateStoreSchema,
     permission: 'stores.manage',
     idempotency: 'optional',
     async run(ctx, input) {
@@ -151,7 +249,7 @@ export function createOrganisationService(
 
   const setStaffActive = kernel.command({
     name: 'staff.set-active',
-    input: z.object({ staffId: codeSchema, active: z.boolean(), roleId: codeSchema.optional() }).strict(),
+    input: setStaffActiveSchema,
     permission: 'staff.manage',
     idempotency: 'optional',
     async run(ctx, input) {
@@ -174,10 +272,8 @@ export function createOrganisationService(
     return row;
   }
 
-  async function listStores(
-    input: z.input<typeof pageSchema> & { region?: string } = {},
-  ): Promise<ResultPage<RetailStore>> {
-    const q = parseInput(pageSchema.extend({ region: shortTextSchema.optional() }).strict(), input);
+  async function listStores(input: ListStoresInput = {}): Promise<ResultPage<RetailStore>> {
+    const q = parseInput(listStoresSchema, input);
     const page = await kernel.store.find(storesCollection, {
       where: q.region ? { region: q.region } : {},
       limit: q.limit,
@@ -197,10 +293,8 @@ export function createOrganisationService(
     return row;
   }
 
-  async function listStaff(
-    input: z.input<typeof pageSchema> & { storeId?: string } = {},
-  ): Promise<ResultPage<StaffMember>> {
-    const q = parseInput(pageSchema.extend({ storeId: codeSchema.optional() }).strict(), input);
+  async function listStaff(input: ListStaffInput = {}): Promise<ResultPage<StaffMember>> {
+    const q = parseInput(listStaffSchema, input);
     const page = await kernel.store.find(staffCollection, {
       where: q.storeId ? { storeId: q.storeId } : {},
       limit: q.limit,
@@ -216,11 +310,7 @@ export function createOrganisationService(
   }
 
   /** Whether an actor may settle `amount` of `action` alone, and their limit. */
-  async function authorityFor(
-    actor: Actor,
-    action: string,
-    amount: number,
-  ): Promise<{ allowed: boolean; limit: number }> {
+  async function authorityFor(actor: Actor, action: string, amount: number): Promise<AuthorityCheck> {
     const a = parseInput(z.string().regex(/^[a-z][a-z-]*$/), action, ['action']);
     const n = parseInput(minorUnitsSchema, amount, ['amount']);
     const resolved = await kernel.resolveActor(actor);
@@ -230,37 +320,22 @@ export function createOrganisationService(
 
   return {
     stores: {
-      /** Opens a store (id, name, region, time zone, opening hours, holidays). */
       create: createStore,
-      /** Changes a store's details. */
       update: updateStore,
-      /** A store by id. */
       get: getStore,
-      /** Stores, optionally of one region. */
       list: listStores,
-      /** A store's business calendar. */
       calendar,
     },
     roles: {
-      /** Creates or replaces a role's permissions and limits. */
       define: defineRole,
-      /** A role by id. */
       get: getRole,
     },
     staff: {
-      /** Adds a member of staff at a store with a role. */
       add: addStaff,
-      /** Activates, deactivates or re-roles a member of staff. */
       setActive: setStaffActive,
-      /** A member of staff by id. */
       get: getStaff,
-      /** Staff, optionally of one store. */
       list: listStaff,
-      /** Whether an actor may settle an amount of an action alone. */
       authorityFor,
     },
   };
 }
-
-/** The organisation service API. */
-export type OrganisationService = ReturnType<typeof createOrganisationService>;

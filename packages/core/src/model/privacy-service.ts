@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { InvalidStateError } from '../errors.js';
 import { ERASED_RESULT } from '../runtime/kernel.js';
-import type { Kernel } from '../runtime/module.js';
+import type { CommandOptions, Kernel } from '../runtime/module.js';
 import { scan } from '../store/bulk.js';
 import type { TransactionSession } from '../store/port.js';
 import {
@@ -254,8 +254,37 @@ function toJson(row: AnyRow): JsonValue {
   return JSON.parse(JSON.stringify(row)) as JsonValue;
 }
 
+const exportCustomerSchema = z.object({ customerId: idSchema }).strict();
+/** Input of `privacy.exportCustomer`. */
+export type ExportCustomerInput = z.input<typeof exportCustomerSchema>;
+
+const eraseCustomerSchema = z
+  .object({
+    customerId: idSchema,
+    /** Why, for the audit: the person's request, a retention rule. */
+    reason: shortTextSchema,
+  })
+  .strict();
+/** Input of `privacy.eraseCustomer`. */
+export type EraseCustomerInput = z.input<typeof eraseCustomerSchema>;
+
+/**
+ * `crm.privacy`: a person's data exported, or erased everywhere. Export needs `customers.export`,
+ * erasure `customers.erase`.
+ */
+export interface PrivacyService {
+  /** Everything held about a person across all collections (merged records included), as JSON. */
+  exportCustomer(input: ExportCustomerInput, options: CommandOptions): Promise<CustomerExport>;
+  /**
+   * Removes or pseudonymises personal data everywhere; purchases and ledgers stay under the bare id.
+   * Then the store's `afterErasure` removes the copies its files still hold; if that fails, the call
+   * rejects although the erasure has committed, and calling it again is safe.
+   */
+  eraseCustomer(input: EraseCustomerInput, options: CommandOptions): Promise<ErasureResult>;
+}
+
 /** Builds the privacy service. */
-export function createPrivacyService(kernel: Kernel) {
+export function createPrivacyService(kernel: Kernel): PrivacyService {
   const owned = () =>
     kernel.collections.filter((c): c is CollectionSpec & { customerKey: string } => c.customerKey !== undefined);
 
@@ -270,7 +299,7 @@ export function createPrivacyService(kernel: Kernel) {
 
   const exportCustomer = kernel.command({
     name: 'customers.export',
-    input: z.object({ customerId: idSchema }).strict(),
+    input: exportCustomerSchema,
     permission: 'customers.export',
     idempotency: 'optional',
     async run(ctx, input): Promise<CustomerExport> {
@@ -290,7 +319,7 @@ export function createPrivacyService(kernel: Kernel) {
 
   const eraseCommand = kernel.command({
     name: 'customers.erase',
-    input: z.object({ customerId: idSchema, reason: shortTextSchema }).strict(),
+    input: eraseCustomerSchema,
     permission: 'customers.erase',
     idempotency: 'optional',
     async run(ctx, input): Promise<ErasureResult> {
@@ -323,14 +352,5 @@ export function createPrivacyService(kernel: Kernel) {
     { info: eraseCommand.info },
   );
 
-  return {
-    /** Everything held about a person across all collections, as JSON. */
-    exportCustomer,
-    /**
-     * Removes or pseudonymises personal data everywhere; purchases and ledgers stay under the bare id.
-     * Then the store's `afterErasure` removes the copies its files still hold; if that fails, the call
-     * rejects although the erasure has committed, and calling it again is safe.
-     */
-    eraseCustomer,
-  };
+  return { exportCustomer, eraseCustomer };
 }

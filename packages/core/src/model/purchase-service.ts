@@ -10,7 +10,7 @@ import {
   type ValidationIssue,
 } from '../errors.js';
 import { currencySchema, formatMoney } from '../money.js';
-import type { CommandContext, Kernel, RefundStep, ValueKind } from '../runtime/module.js';
+import type { CommandContext, CommandOptions, Kernel, QueryOptions, RefundStep, ValueKind } from '../runtime/module.js';
 import { createRefundCollector } from '../runtime/refunds.js';
 import type { StoreSession } from '../store/port.js';
 import type { RowOf } from '../store/schema.js';
@@ -24,6 +24,7 @@ import {
   parseInput,
   shortTextSchema,
   singleLineTextSchema,
+  type PageInput,
 } from '../validation.js';
 import { cardHolder, cardsCollection } from './card-collections.js';
 import type { CustomerRow } from './customer-record.js';
@@ -263,6 +264,44 @@ async function loadLines(session: StoreSession, purchaseId: string): Promise<Lin
   ).rows;
 }
 
+const voidSchema = z
+  .object({
+    purchaseId: idSchema,
+    reason: shortTextSchema,
+    /** A member of staff whose authority covers the sale's total when the actor's does not. */
+    approvedBy: codeSchema.optional(),
+  })
+  .strict();
+/** Input of `purchases.void`. */
+export type VoidInput = z.input<typeof voidSchema>;
+
+/**
+ * `crm.purchases`: sales, returns and voids, the records loyalty and segments consume. Recording
+ * needs `sales.record`, returns `sales.return` and a `refund` limit for what goes back, voids
+ * `sales.void`; reads `sales.read`. Every command needs an idempotency key: a till retries.
+ */
+export interface PurchasesService {
+  /** Records a sale (member, card or anonymous); a retry with the same key returns the first result. */
+  record(input: RecordSaleInput, options: CommandOptions): Promise<Purchase>;
+  /**
+   * Takes back some or all of a sale's lines, never more than was sold. Modules charge back what the
+   * lines earned and give back through their own tenders; the return says what the till pays.
+   */
+  return(input: ReturnInput, options: CommandOptions): Promise<PurchaseReturn>;
+  /** Voids a sale that has no returns: everything it moved goes back. */
+  void(input: VoidInput, options: CommandOptions): Promise<Purchase>;
+  /** A sale with its lines. */
+  get(purchaseId: string, options: QueryOptions): Promise<Purchase>;
+  /** A sale by its receipt. */
+  byReceipt(storeId: string, terminalId: string, receiptNo: string, options: QueryOptions): Promise<Purchase>;
+  /** A customer's sales, newest first. */
+  ofCustomer(customerId: string, options: QueryOptions): Promise<ResultPage<Purchase>>;
+  /** A page of a customer's sales, newest first. */
+  ofCustomer(customerId: string, page: PageInput | undefined, options: QueryOptions): Promise<ResultPage<Purchase>>;
+  /** The returns made against a sale, oldest first. */
+  returnsOf(purchaseId: string, options: QueryOptions): Promise<PurchaseReturn[]>;
+}
+
 /** What the purchase service needs of the installed modules. */
 export interface PurchaseSettings {
   /** The payment methods modules give back themselves. */
@@ -275,7 +314,7 @@ export interface PurchaseSettings {
 export function createPurchaseService(
   kernel: Kernel,
   settings: PurchaseSettings = { tenders: () => new Set(), refundSteps: () => [] },
-) {
+): PurchasesService {
   async function resolveBuyer(
     ctx: CommandContext,
     input: z.output<typeof recordSaleSchema>,
@@ -553,14 +592,7 @@ export function createPurchaseService(
 
   const voidPurchase = kernel.command({
     name: 'purchases.void',
-    input: z
-      .object({
-        purchaseId: idSchema,
-        reason: shortTextSchema,
-        /** A member of staff whose authority covers the sale's total when the actor's does not. */
-        approvedBy: codeSchema.optional(),
-      })
-      .strict(),
+    input: voidSchema,
     permission: 'sales.void',
     idempotency: 'required',
     // A void gives the whole sale back: a role may set a `void` limit, else its `refund` limit applies.
@@ -629,7 +661,7 @@ export function createPurchaseService(
     return toPurchase(p, await loadLines(kernel.store, p.id));
   }
 
-  async function ofCustomer(customerId: string, page: z.input<typeof pageSchema> = {}): Promise<ResultPage<Purchase>> {
+  async function ofCustomer(customerId: string, page: PageInput = {}): Promise<ResultPage<Purchase>> {
     const id = parseInput(idSchema, customerId, ['customerId']);
     const q = parseInput(pageSchema, page);
     const result = await kernel.store.find(purchasesCollection, {
@@ -658,29 +690,22 @@ export function createPurchaseService(
   }
 
   return {
-    /** Records a sale (member, card or anonymous); idempotent on its key. */
     record,
-    /** Takes back some or all of a sale's lines; never more than was sold. */
     return: returnPurchase,
-    /** Voids a sale that has no returns. */
     void: voidPurchase,
-    /** A sale with its lines. Needs `sales.read`. */
     get: kernel.query({ name: 'purchases.get', permission: 'sales.read', reads: (p) => [p.customerId], run: get }),
-    /** A sale by its receipt. Needs `sales.read`. */
     byReceipt: kernel.query({
       name: 'purchases.byReceipt',
       permission: 'sales.read',
       reads: (p) => [p.customerId],
       run: byReceipt,
     }),
-    /** A customer's sales, newest first. Needs `sales.read`. */
     ofCustomer: kernel.query({
       name: 'purchases.ofCustomer',
       permission: 'sales.read',
       reads: (_page, [customerId]) => [customerId],
       run: ofCustomer,
     }),
-    /** Returns made against a sale. Needs `sales.read`. */
     returnsOf: kernel.query({
       name: 'purchases.returnsOf',
       permission: 'sales.read',
@@ -690,5 +715,5 @@ export function createPurchaseService(
   };
 }
 
-/** The purchase service API. */
-export type PurchaseService = ReturnType<typeof createPurchaseService>;
+/** @deprecated Renamed {@link PurchasesService}. */
+export type PurchaseService = PurchasesService;

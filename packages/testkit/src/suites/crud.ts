@@ -1,5 +1,5 @@
 /** Single-row reads and writes, validation, and the store's declared capabilities. */
-import type { NewRowOf } from '@clientele/core';
+import type { NewRowOf } from '@clientele/core/adapter';
 import { expect } from 'vitest';
 import { expectCode, expectConflict } from '../assertions.js';
 import { cards, customers, newCard, newCustomer, newSale, sales } from '../fixtures.js';

@@ -2,8 +2,8 @@
  * Column projections, and the optional operations every store and every transaction session must
  * offer, pushed down or not: the checks that hold whatever the store declares.
  */
-import { aggregateByScan, getLinkedByReads } from '@clientele/core';
-import type { FindQuery, Link, Page, Store, StoreSession } from '@clientele/core';
+import { aggregateByScan, getLinkedByReads } from '@clientele/core/adapter';
+import type { FindQuery, Link, Page, Store, StoreSession } from '@clientele/core/adapter';
 import { expect } from 'vitest';
 import { expectCode } from '../assertions.js';
 import { accounts, customers, newAccount, newCustomer, newSale, newVoucher, sales, vouchers } from '../fixtures.js';

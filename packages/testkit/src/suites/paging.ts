@@ -1,5 +1,5 @@
 /** Keyset paging: exact orderings, stable under concurrent inserts, and the limits of a page. */
-import type { CollectionSpec, FindQuery, Page, RowOf, Store } from '@clientele/core';
+import type { CollectionSpec, FindQuery, Page, RowOf, Store } from '@clientele/core/adapter';
 import { expect } from 'vitest';
 import { expectCode } from '../assertions.js';
 import { compareByTerms, sortedIds } from '../expected-order.js';

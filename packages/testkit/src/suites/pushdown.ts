@@ -2,7 +2,7 @@
  * Optional push-downs. A store that declares one must give exactly what core's fallback gives on the
  * same data, so modules may use either without noticing.
  */
-import { aggregateByScan, getLinkedByReads } from '@clientele/core';
+import { aggregateByScan, getLinkedByReads } from '@clientele/core/adapter';
 import type {
   AggregateQuery,
   AggregateRow,
@@ -13,7 +13,7 @@ import type {
   ScalarValue,
   Store,
   StoreSession,
-} from '@clientele/core';
+} from '@clientele/core/adapter';
 import { expect } from 'vitest';
 import { expectCode, expectConflict } from '../assertions.js';
 import {

@@ -1,5 +1,5 @@
 /** Filters: every operator, SQL null semantics, and refusal of queries the port does not allow. */
-import type { Store, Where } from '@clientele/core';
+import type { Store, Where } from '@clientele/core/adapter';
 import { expect } from 'vitest';
 import { expectCode } from '../assertions.js';
 import { customers, newCustomer } from '../fixtures.js';

@@ -1,5 +1,5 @@
 /** Values every store must keep exactly: Unicode text, safe integers, millisecond timestamps, booleans, JSON. */
-import type { JsonValue, Page, RowOf } from '@clientele/core';
+import type { JsonValue, Page, RowOf } from '@clientele/core/adapter';
 import { expect } from 'vitest';
 import { byCodePoint } from '../expected-order.js';
 import { accounts, customers, newAccount, newCustomer, newSale, sales } from '../fixtures.js';
