@@ -5,9 +5,8 @@
  * is stored; the secret is shown once, when the key is made.
  */
 import { z } from 'zod';
+import { InvalidStateError, NotFoundError, type CommandOptions } from '@clientele/core';
 import {
-  InvalidStateError,
-  NotFoundError,
   defineCollection,
   defineModule,
   field,
@@ -20,10 +19,9 @@ import {
   randomBytes,
   shortTextSchema,
   staffCollection,
-  type CommandOptions,
   type Migration,
   type RowOf,
-} from '@clientele/core';
+} from '@clientele/core/module';
 
 /** Who acts through a key: a member of staff, or a named system (an e-shop, a nightly import). */
 export type ApiKeyActor = { staffId: string } | { system: string };

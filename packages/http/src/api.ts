@@ -5,15 +5,8 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import {
-  auditLog,
-  grants,
-  isClienteleError,
-  ulidGenerator,
-  type Actor,
-  type Clientele,
-  type JsonValue,
-} from '@clientele/core';
+import { isClienteleError, ulidGenerator, type Actor, type Clientele, type JsonValue } from '@clientele/core';
+import { auditLog, grants } from '@clientele/core/module';
 import type { ApiKeysApi } from './api-keys.js';
 import { referencePage, registerContract } from './contract.js';
 import { operationsOf, type Operation } from './operations.js';

@@ -7,7 +7,6 @@
 import {
   ClienteleError,
   type Clientele,
-  type CommandOptions,
   type ErrorCode,
   type QueryOptions,
   type ValidationIssue,
@@ -41,15 +40,20 @@ export type WithoutReader<A> = A extends [...infer Head, QueryOptions] ? Head : 
 /** What a remote call resolves to: the SDK's answer as it comes back over JSON. */
 export type RemoteAnswer<R> = Promise<Jsonified<Awaited<R>>>;
 
-/** One function of `crm` as the client offers it. */
+/** Whether a last parameter is a command's options (it may carry an idempotency key) rather than a reader's. */
+export type IsCommandOptions<O> = 'idempotencyKey' extends keyof O ? true : false;
+
+/**
+ * One function of `crm` as the client offers it: a command (input, then options that may carry an
+ * idempotency key) takes its input and the retry key; a read takes its own arguments, without the
+ * reader's options.
+ */
 export type RemoteCall<F> = F extends (...args: infer A) => infer R
-  ? F extends { info: { input: unknown } }
-    ? (input: A[0], options?: RemoteCommandOptions) => RemoteAnswer<R>
-    : F extends { info: unknown }
-      ? (...args: WithoutReader<A>) => RemoteAnswer<R>
-      : A extends [infer I, CommandOptions]
-        ? (input: I, options?: RemoteCommandOptions) => RemoteAnswer<R>
-        : (...args: A) => RemoteAnswer<R>
+  ? A extends [infer I, infer O]
+    ? IsCommandOptions<O> extends true
+      ? (input: I, options?: RemoteCommandOptions) => RemoteAnswer<R>
+      : (...args: WithoutReader<A>) => RemoteAnswer<R>
+    : (...args: WithoutReader<A>) => RemoteAnswer<R>
   : never;
 
 /** Names on `crm` the client leaves out: what is not served (see `EXCLUDED`), and settings rather than calls. */

@@ -4,7 +4,7 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { idempotencyKeySchema } from '@clientele/core';
+import { idempotencyKeySchema } from '@clientele/core/module';
 import type { Operation } from './operations.js';
 import { problemSchema } from './problems.js';
 

@@ -5,7 +5,8 @@
  * served tomorrow without a line here.
  */
 import { z } from 'zod';
-import { invalid, type Actor, type CommandInfo, type QueryInfo } from '@clientele/core';
+import type { Actor, CommandInfo, QueryInfo } from '@clientele/core';
+import { invalid } from '@clientele/core/module';
 import { EXCLUDED, READS, WRAPPERS, type ArgSpec, type ReadSpec } from './reads.js';
 
 /** How a request field's text is read from a query string. */

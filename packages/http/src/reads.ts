@@ -6,6 +6,7 @@
  * schemas here name and document the fields (and type query-string values).
  */
 import { z } from 'zod';
+import { searchCustomersSchema, timelineQuerySchema } from '@clientele/core';
 import {
   cardNumberSchema,
   codeSchema,
@@ -13,9 +14,7 @@ import {
   instantSchema,
   minorUnitsSchema,
   pageSchema,
-  searchCustomersSchema,
-  timelineQuerySchema,
-} from '@clientele/core';
+} from '@clientele/core/module';
 import { archiveSearchSchema, causeReportSchema, scoresSchema, slaReportSchema } from '@clientele/complaints';
 import { basketLineSchema, basketSchema, quoteContextSchema, voucherCodeSchema } from '@clientele/loyalty';
 import { boughtTogetherSchema, definitionInputSchema, structureSchema } from '@clientele/segments';

@@ -5,13 +5,12 @@
  * retried with exponential backoff and set aside as dead after a bound, until redelivered by hand.
  */
 import { z } from 'zod';
+import { InvalidStateError, isClienteleError, type Clientele } from '@clientele/core';
 import {
-  InvalidStateError,
   defineCollection,
   defineModule,
   field,
   idSchema,
-  isClienteleError,
   mustGet,
   nullable,
   outboxCollection,
@@ -19,10 +18,9 @@ import {
   parseInput,
   randomBytes,
   shortTextSchema,
-  type Clientele,
   type Migration,
   type RowOf,
-} from '@clientele/core';
+} from '@clientele/core/module';
 
 /** Endpoints: where events go, which ones, and the secret their deliveries are signed with. */
 export const webhookEndpointsCollection = defineCollection({

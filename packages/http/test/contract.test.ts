@@ -6,7 +6,8 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Hono } from 'hono';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createClientele, memoryStore, unclassifiedFields, type Clientele } from '@clientele/core';
+import { createClientele, memoryStore, type Clientele } from '@clientele/core';
+import { unclassifiedFields } from '@clientele/core/module';
 import { complaints } from '@clientele/complaints';
 import { loyalty } from '@clientele/loyalty';
 import { segments } from '@clientele/segments';

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { purchaseReturnsCollection, purchasesCollection } from '@clientele/core';
+import { purchaseReturnsCollection, purchasesCollection } from '@clientele/core/module';
 import { root } from '../../../tests/support/markdown.js';
 import { STORE_KINDS } from '../../../tests/support/stores.js';
 import { clienteleApi } from '../src/index.js';

@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { auditLog } from '@clientele/core';
+import { auditLog } from '@clientele/core/module';
 import { commandSamples } from '../../../tests/support/command-samples.js';
 import { dumpTables, openFullChain } from '../../../tests/support/full-chain.js';
 import { STORE_KINDS } from '../../../tests/support/stores.js';

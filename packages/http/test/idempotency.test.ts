@@ -4,7 +4,8 @@
  * 422; while the first request with the key is still running, a second is a 409.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { purchasesCollection, type Store } from '@clientele/core';
+import type { Store } from '@clientele/core';
+import { purchasesCollection } from '@clientele/core/module';
 import { BASKET } from '../../../tests/support/chain.js';
 import { STORE_KINDS } from '../../../tests/support/stores.js';
 import { clienteleApi } from '../src/index.js';

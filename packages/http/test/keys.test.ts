@@ -5,7 +5,8 @@
  * without the permission a 403, and both leave an audit entry.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { auditLog, isClienteleError, scan, type Clientele } from '@clientele/core';
+import { isClienteleError, type Clientele } from '@clientele/core';
+import { auditLog, scan } from '@clientele/core/module';
 import { STORE_KINDS } from '../../../tests/support/stores.js';
 import { apiKeysCollection, clienteleApi, hashSecret } from '../src/index.js';
 import { SYSTEM, call, openKeyedChain } from './support.js';
