@@ -44,75 +44,80 @@ describe.each(STORE_KINDS)('duplicates and merges on $name', (kind) => {
     expect(keyed.has([a.id, d.id].sort().join(' '))).toBe(false);
   });
 
-  it('merges a duplicate: history, cards, purchases and timeline move to the survivor, audited and listed', async () => {
-    const { crm, store } = await openChain(await kind.open());
-    const survivor = await crm.customers.register(
-      { kind: 'individual', name: '林芳', phone: '13700001111', homeStoreId: 'S01' },
-      CLERK,
-    );
-    const dup = await crm.customers.register(
-      { kind: 'individual', name: '林 芳', email: 'linfang@example.cn', birthDate: '1992-03-04', tags: ['baby'] },
-      CLERK,
-    );
-    const card = await crm.cards.issue({ typeId: 'GOLD', storeId: 'S01', customerId: dup.id }, CLERK);
-    const sale = await crm.purchases.record(
-      { storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), cardNumber: card.number, lines: BASKET },
-      { ...CLERK, idempotencyKey: freshKey() },
-    );
-    await crm.interactions.log(
-      { customerId: dup.id, channel: 'phone', kind: 'inquiry', summary: 'Asked about baby formula stock' },
-      CLERK,
-    );
+  it(
+    'merges a duplicate: history, cards, purchases and timeline move to the survivor, audited and ' + 'listed',
+    async () => {
+      const { crm, store } = await openChain(await kind.open());
+      const survivor = await crm.customers.register(
+        { kind: 'individual', name: '林芳', phone: '13700001111', homeStoreId: 'S01' },
+        CLERK,
+      );
+      const dup = await crm.customers.register(
+        { kind: 'individual', name: '林 芳', email: 'linfang@example.cn', birthDate: '1992-03-04', tags: ['baby'] },
+        CLERK,
+      );
+      const card = await crm.cards.issue({ typeId: 'GOLD', storeId: 'S01', customerId: dup.id }, CLERK);
+      const sale = await crm.purchases.record(
+        { storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), cardNumber: card.number, lines: BASKET },
+        { ...CLERK, idempotencyKey: freshKey() },
+      );
+      await crm.interactions.log(
+        { customerId: dup.id, channel: 'phone', kind: 'inquiry', summary: 'Asked about baby formula stock' },
+        CLERK,
+      );
 
-    const merged: string[] = [];
-    crm.events.on('customer.merged', (e) => void merged.push(e.mergedId));
-    const record = await crm.customers.merge(
-      { survivorId: survivor.id, mergedId: dup.id, reason: 'same person, two registrations' },
-      MANAGER,
-    );
-    expect(record.moved).toMatchObject({ cards: 1, purchases: 1, purchase_lines: 5, interactions: 1 });
-    expect(merged).toEqual([dup.id]);
+      const merged: string[] = [];
+      crm.events.on('customer.merged', (e) => void merged.push(e.mergedId));
+      const record = await crm.customers.merge(
+        { survivorId: survivor.id, mergedId: dup.id, reason: 'same person, two registrations' },
+        MANAGER,
+      );
+      expect(record.moved).toMatchObject({ cards: 1, purchases: 1, purchase_lines: 5, interactions: 1 });
+      expect(merged).toEqual([dup.id]);
 
-    const after = await crm.customers.get(survivor.id, SYSTEM);
-    expect(after).toMatchObject({
-      phone: '13700001111',
-      email: 'linfang@example.cn',
-      birthDate: '1992-03-04',
-      tags: ['baby'],
-    });
-    expect(await crm.customers.get(dup.id, SYSTEM)).toMatchObject({ status: 'merged', mergedInto: survivor.id });
-    expect((await crm.cards.lookup(card.number, SYSTEM)).customer?.id).toBe(survivor.id);
-    expect((await crm.purchases.get(sale.id, SYSTEM)).customerId).toBe(survivor.id);
-    const history = await crm.customers.history(survivor.id, SYSTEM);
-    expect(history.items.some((h) => h.changes.some((c) => c.field === 'mergedFrom' && c.after === dup.id))).toBe(true);
-    expect(
-      history.items.some((h) =>
-        h.changes.some(
-          (c) => c.field === 'email' && c.after === 'linfang@example.cn' && h.command === 'customers.register',
+      const after = await crm.customers.get(survivor.id, SYSTEM);
+      expect(after).toMatchObject({
+        phone: '13700001111',
+        email: 'linfang@example.cn',
+        birthDate: '1992-03-04',
+        tags: ['baby'],
+      });
+      expect(await crm.customers.get(dup.id, SYSTEM)).toMatchObject({ status: 'merged', mergedInto: survivor.id });
+      expect((await crm.cards.lookup(card.number, SYSTEM)).customer?.id).toBe(survivor.id);
+      expect((await crm.purchases.get(sale.id, SYSTEM)).customerId).toBe(survivor.id);
+      const history = await crm.customers.history(survivor.id, SYSTEM);
+      expect(history.items.some((h) => h.changes.some((c) => c.field === 'mergedFrom' && c.after === dup.id))).toBe(
+        true,
+      );
+      expect(
+        history.items.some((h) =>
+          h.changes.some(
+            (c) => c.field === 'email' && c.after === 'linfang@example.cn' && h.command === 'customers.register',
+          ),
         ),
-      ),
-    ).toBe(true);
-    const kinds = (await crm.timeline(survivor.id, { limit: 100 }, SYSTEM)).items.map((t) => t.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['merged', 'purchase', 'inquiry', 'card-issued', 'registered']));
-    expect((await crm.customers.listMerges({ customerId: survivor.id }, SYSTEM)).items).toEqual([
-      expect.objectContaining({ mergedId: dup.id, reason: 'same person, two registrations' }),
-    ]);
-    expect((await crm.audit.list({ command: 'customers.merge' }, SYSTEM)).items[0]).toMatchObject({
-      actor: { staffId: 'E-MANAGER' },
-      customerId: survivor.id,
-    });
+      ).toBe(true);
+      const kinds = (await crm.timeline(survivor.id, { limit: 100 }, SYSTEM)).items.map((t) => t.kind);
+      expect(kinds).toEqual(expect.arrayContaining(['merged', 'purchase', 'inquiry', 'card-issued', 'registered']));
+      expect((await crm.customers.listMerges({ customerId: survivor.id }, SYSTEM)).items).toEqual([
+        expect.objectContaining({ mergedId: dup.id, reason: 'same person, two registrations' }),
+      ]);
+      expect((await crm.audit.list({ command: 'customers.merge' }, SYSTEM)).items[0]).toMatchObject({
+        actor: { staffId: 'E-MANAGER' },
+        customerId: survivor.id,
+      });
 
-    // A till that still holds the old id sells to the survivor.
-    const later = await crm.purchases.record(
-      { storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), customerId: dup.id, lines: BASKET },
-      { ...CLERK, idempotencyKey: freshKey() },
-    );
-    expect(later.customerId).toBe(survivor.id);
-    const remaining = await store.find((await import('@clientele/core/module')).purchasesCollection, {
-      where: { customerId: dup.id },
-    });
-    expect(remaining.rows).toHaveLength(0);
-  });
+      // A till that still holds the old id sells to the survivor.
+      const later = await crm.purchases.record(
+        { storeId: 'S01', terminalId: 'T1', receiptNo: nextReceipt(), customerId: dup.id, lines: BASKET },
+        { ...CLERK, idempotencyKey: freshKey() },
+      );
+      expect(later.customerId).toBe(survivor.id);
+      const remaining = await store.find((await import('@clientele/core/module')).purchasesCollection, {
+        where: { customerId: dup.id },
+      });
+      expect(remaining.rows).toHaveLength(0);
+    },
+  );
 
   it('refuses to merge a record into itself, into another kind, or without the permission', async () => {
     const { crm } = await openChain(await kind.open());

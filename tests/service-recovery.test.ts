@@ -465,25 +465,28 @@ describe.each(STORE_KINDS)('service recovery through the loyalty module on $name
     expect((await shop.crm.loyalty.balance(shop.customerId, SYSTEM)).available).toBe(5000);
   });
 
-  it('refuses a settle with a retired voucher template with the loyalty module’s own error, keeping nothing', async () => {
-    const shop = await openShop(await kind.open());
-    const before = await everythingButAudit(shop.store);
-    const input = {
-      case: counterCase(shop.customerId),
-      remedies: [
-        { type: 'compensation' as const, amount: 500 },
-        { type: 'voucher' as const, templateId: 'OLD-10', amount: 1000 },
-      ],
-      rootCause: 'slow-checkout',
-    };
-    const error = await shop.crm.complaints
-      .settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-0004' })
-      .catch((e: unknown) => e);
-    expect(error).toMatchObject({
-      code: 'INVALID_STATE',
-      path: ['templateId'],
-      details: { reason: 'template_retired' },
-    });
-    expect(await everythingButAudit(shop.store)).toEqual(before);
-  });
+  it(
+    'refuses a settle with a retired voucher template with the loyalty module’s own error, keeping ' + 'nothing',
+    async () => {
+      const shop = await openShop(await kind.open());
+      const before = await everythingButAudit(shop.store);
+      const input = {
+        case: counterCase(shop.customerId),
+        remedies: [
+          { type: 'compensation' as const, amount: 500 },
+          { type: 'voucher' as const, templateId: 'OLD-10', amount: 1000 },
+        ],
+        rootCause: 'slow-checkout',
+      };
+      const error = await shop.crm.complaints
+        .settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-0004' })
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: 'INVALID_STATE',
+        path: ['templateId'],
+        details: { reason: 'template_retired' },
+      });
+      expect(await everythingButAudit(shop.store)).toEqual(before);
+    },
+  );
 });

@@ -12,7 +12,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const tsx = fileURLToPath(new URL('../../../node_modules/tsx/dist/cli.mjs', import.meta.url));
 
 describe('the supermarket demo', () => {
-  it('runs to the end, every line fits the terminal, and every card in the liability table was sold on screen', async () => {
+  it('runs to the end, every line fits the terminal, and every card in the liability table was sold on ' +
+    'screen', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [tsx, '--conditions=@clientele/source', 'src/main.ts'],

@@ -55,8 +55,10 @@ export function placeDue(
   const minutes = Math.ceil(ms / millisecondsInMinute);
   const where = subject.configPath ? ` (${subject.configPath.join('.')})` : '';
   const message =
-    `store ${store.storeId}'s calendar (${figure(Math.round((weekly / 60) * 100) / 100)} business hours a week, ${store.calendar.timeZone}) cannot place ` +
-    `${subject.what}${where}, ${figure(minutes)} business minutes: within the ${SLA_HORIZON_DAYS} days the clock looks ahead the store is open ` +
+    `store ${store.storeId}'s calendar (${figure(Math.round((weekly / 60) * 100) / 100)} business hours a ` +
+    `week, ${store.calendar.timeZone}) cannot place ` +
+    `${subject.what}${where}, ${figure(minutes)} business minutes: within the ${SLA_HORIZON_DAYS} days the ` +
+    `clock looks ahead the store is open ` +
     `${figure(available)} business minutes, and a due time must fall before the last of them ends`;
   if (subject.inputPath) throw invalid(subject.inputPath, 'beyond_sla_horizon', message);
   throw new InvalidStateError(message, {
@@ -171,7 +173,11 @@ export function storeCalendarIssues(
     issues.push({
       path: ['openingHours'],
       code: 'beyond_sla_horizon',
-      message: `the ${ladder} complaints ladder's limit at ${worst.path.join('.')} is ${figure(worst.minutes)} business minutes, more than this calendar opens in the ${SLA_HORIZON_DAYS} days the clock looks ahead (${figure(Math.floor(open / millisecondsInMinute))} minutes, ${figure(weeklyOpenMinutes(calendar))} a week)`,
+      message:
+        `the ${ladder} complaints ladder's limit at ${worst.path.join('.')} is ${figure(worst.minutes)} ` +
+        `business minutes, more than this calendar opens in the ${SLA_HORIZON_DAYS} days the clock looks ` +
+        `ahead (${figure(Math.floor(open / millisecondsInMinute))} minutes, ${figure(weeklyOpenMinutes(calendar))} ` +
+        `a week)`,
     });
   }
   return issues;

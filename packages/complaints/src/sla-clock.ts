@@ -53,7 +53,9 @@ export function addBusinessTime(calendar: BusinessCalendar, from: Date, ms: numb
   const at = placeBusinessTime(calendar, from, ms);
   if (at) return at;
   throw new InvalidStateError(
-    `cannot place ${ms / millisecondsInMinute} business minutes: within the ${SLA_HORIZON_DAYS} days the clock looks ahead the calendar is open ${Math.floor(openTimeWithinHorizon(calendar, from) / millisecondsInMinute)} business minutes, and a due time must fall before the last of them ends`,
+    `cannot place ${ms / millisecondsInMinute} business minutes: within the ${SLA_HORIZON_DAYS} days the ` +
+      `clock looks ahead the calendar is open ${Math.floor(openTimeWithinHorizon(calendar, from) / millisecondsInMinute)} ` +
+      `business minutes, and a due time must fall before the last of them ends`,
     { reason: 'beyond_sla_horizon', horizonDays: SLA_HORIZON_DAYS },
   );
 }
@@ -83,7 +85,9 @@ export function openTimeWithinHorizon(calendar: BusinessCalendar, from: Date): n
   return total;
 }
 
-/** Opening minutes in an ordinary week of the calendar (no holidays, no clock change), for messages and sizing limits. */
+/**
+ * Opening minutes in an ordinary week of the calendar (no holidays, no clock change), for messages and sizing limits.
+ */
 export function weeklyOpenMinutes(calendar: BusinessCalendar): number {
   let total = 0;
   for (const day of WEEKDAYS) {

@@ -137,19 +137,22 @@ describe.each(STORE_KINDS)('loyalty remedies on $name', (kind) => {
     },
   );
 
-  it('tells the loyalty module who approved at the counter, so its own authority check counts the approver', async () => {
-    const calls: LoyaltyCall[] = [];
-    const world = await openWorld(await kind.open(), { modules: [loyaltyStandIn(calls)] });
-    // 8,000 points are above the clerk's 5,000; the store manager at the counter approves them at once.
-    let c = await accepted(world, [{ type: 'goodwill-points', points: 8000 }], 'E-MANAGER');
-    expect(c).toMatchObject({
-      level: 1,
-      remedies: [expect.objectContaining({ status: 'approved', approvedBy: 'E-MANAGER' })],
-    });
-    c = await world.crm.complaints.execute({ caseId: c.id }, CLERK);
-    expect(calls[0]!.input).toMatchObject({ points: 8000, approvedBy: 'E-MANAGER' });
-    expect(c.remedies[0]).toMatchObject({ status: 'executed', result: { points: 8000 } });
-  });
+  it(
+    'tells the loyalty module who approved at the counter, so its own authority check counts the ' + 'approver',
+    async () => {
+      const calls: LoyaltyCall[] = [];
+      const world = await openWorld(await kind.open(), { modules: [loyaltyStandIn(calls)] });
+      // 8,000 points are above the clerk's 5,000; the store manager at the counter approves them at once.
+      let c = await accepted(world, [{ type: 'goodwill-points', points: 8000 }], 'E-MANAGER');
+      expect(c).toMatchObject({
+        level: 1,
+        remedies: [expect.objectContaining({ status: 'approved', approvedBy: 'E-MANAGER' })],
+      });
+      c = await world.crm.complaints.execute({ caseId: c.id }, CLERK);
+      expect(calls[0]!.input).toMatchObject({ points: 8000, approvedBy: 'E-MANAGER' });
+      expect(c.remedies[0]).toMatchObject({ status: 'executed', result: { points: 8000 } });
+    },
+  );
 
   it(
     'rolls the points back with everything else when the execution fails after the loyalty call, and issues ' +
@@ -303,33 +306,36 @@ describe.each(STORE_KINDS)('loyalty remedies on $name', (kind) => {
     },
   );
 
-  it('settles at the counter with a voucher in one transaction, and a retry with the same key changes nothing', async () => {
-    const calls: LoyaltyCall[] = [];
-    const { crm, customerId } = await openWorld(await kind.open(), { modules: [loyaltyStandIn(calls)] });
-    const input = {
-      case: {
-        kind: 'complaint' as const,
-        channel: 'counter' as const,
-        storeId: 'S01',
-        customerId,
-        category: 'checkout',
-        severity: 'low',
-        description: 'Waited twenty minutes at the only open till.',
-      },
-      remedies: [{ type: 'voucher' as const, templateId: 'SORRY-10', amount: 1000 }],
-      rootCause: 'slow-checkout',
-    };
-    const c = await crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-voucher-1' });
-    expect(c).toMatchObject({ status: 'closed', remedyCost: 1000 });
-    expect(c.remedies[0]).toMatchObject({
-      type: 'voucher',
-      status: 'executed',
-      result: { code: expect.stringMatching(/^TT-/) },
-    });
-    const before = await snapshot(crm, [testLedger]);
-    expect(await crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-voucher-1' })).toEqual(c);
-    expect(await snapshot(crm, [testLedger])).toEqual(before);
-  });
+  it(
+    'settles at the counter with a voucher in one transaction, and a retry with the same key changes ' + 'nothing',
+    async () => {
+      const calls: LoyaltyCall[] = [];
+      const { crm, customerId } = await openWorld(await kind.open(), { modules: [loyaltyStandIn(calls)] });
+      const input = {
+        case: {
+          kind: 'complaint' as const,
+          channel: 'counter' as const,
+          storeId: 'S01',
+          customerId,
+          category: 'checkout',
+          severity: 'low',
+          description: 'Waited twenty minutes at the only open till.',
+        },
+        remedies: [{ type: 'voucher' as const, templateId: 'SORRY-10', amount: 1000 }],
+        rootCause: 'slow-checkout',
+      };
+      const c = await crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-voucher-1' });
+      expect(c).toMatchObject({ status: 'closed', remedyCost: 1000 });
+      expect(c.remedies[0]).toMatchObject({
+        type: 'voucher',
+        status: 'executed',
+        result: { code: expect.stringMatching(/^TT-/) },
+      });
+      const before = await snapshot(crm, [testLedger]);
+      expect(await crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-voucher-1' })).toEqual(c);
+      expect(await snapshot(crm, [testLedger])).toEqual(before);
+    },
+  );
 
   it(
     'settles at the counter all or nothing: a voucher the loyalty module refuses leaves no case, no other ' +
@@ -365,36 +371,43 @@ describe.each(STORE_KINDS)('loyalty remedies on $name', (kind) => {
     },
   );
 
-  it('refuses a loyalty remedy with UNSUPPORTED when the loyalty module is not installed, changing nothing', async () => {
-    const { crm, customerId } = await openWorld(await kind.open());
-    const c = await crm.complaints.open(
-      {
-        kind: 'complaint',
-        channel: 'counter',
-        storeId: 'S01',
-        customerId,
-        category: 'service',
-        severity: 'low',
-        description: 'x',
-      },
-      CLERK,
-    );
-    await crm.complaints.acknowledge({ caseId: c.id }, CLERK);
-    await crm.complaints.investigate({ caseId: c.id }, CLERK);
-    const before = await snapshot(crm);
-    const error = await crm.complaints
-      .propose(
+  it(
+    'refuses a loyalty remedy with UNSUPPORTED when the loyalty module is not installed, changing ' + 'nothing',
+    async () => {
+      const { crm, customerId } = await openWorld(await kind.open());
+      const c = await crm.complaints.open(
         {
-          caseId: c.id,
-          remedies: [
-            { type: 'compensation', amount: 100 },
-            { type: 'goodwill-points', points: 100 },
-          ],
+          kind: 'complaint',
+          channel: 'counter',
+          storeId: 'S01',
+          customerId,
+          category: 'service',
+          severity: 'low',
+          description: 'x',
         },
         CLERK,
-      )
-      .catch((e) => e);
-    expect(error).toMatchObject({ code: 'UNSUPPORTED', path: ['remedies', 1, 'type'], details: { module: 'loyalty' } });
-    expect(await snapshot(crm)).toEqual(before);
-  });
+      );
+      await crm.complaints.acknowledge({ caseId: c.id }, CLERK);
+      await crm.complaints.investigate({ caseId: c.id }, CLERK);
+      const before = await snapshot(crm);
+      const error = await crm.complaints
+        .propose(
+          {
+            caseId: c.id,
+            remedies: [
+              { type: 'compensation', amount: 100 },
+              { type: 'goodwill-points', points: 100 },
+            ],
+          },
+          CLERK,
+        )
+        .catch((e) => e);
+      expect(error).toMatchObject({
+        code: 'UNSUPPORTED',
+        path: ['remedies', 1, 'type'],
+        details: { module: 'loyalty' },
+      });
+      expect(await snapshot(crm)).toEqual(before);
+    },
+  );
 });

@@ -43,59 +43,62 @@ async function settle(
 describe.each(STORE_KINDS)('archive, causes and corrective actions on $name', (kind) => {
   afterAll(() => kind.cleanup());
 
-  it('searches closed cases by product, category, store, cause, remedy and period, and ranks causes (Pareto)', async () => {
-    const { crm, clock, customerId } = await openWorld(await kind.open());
-    const a = await settle(crm, customerId, 'S01', 'fresh-food', 'stale-goods', 2000, 'MILK-1L');
-    const b = await settle(crm, customerId, 'S01', 'fresh-food', 'stale-goods', 1500, 'YOGURT');
-    const c = await settle(crm, customerId, 'S02', 'pricing', 'pricing-error', 4800, 'OIL-5L');
-    clock.advance(86_400_000);
-    const d = await settle(crm, customerId, 'S01', 'checkout', 'slow-checkout', 500, 'NONE');
-    const e = await settle(crm, customerId, 'S01', 'fresh-food', 'stale-goods', 1000, 'MILK-1L');
-    const open = await crm.complaints.open(
-      {
-        kind: 'complaint',
-        channel: 'phone',
+  it(
+    'searches closed cases by product, category, store, cause, remedy and period, and ranks causes ' + '(Pareto)',
+    async () => {
+      const { crm, clock, customerId } = await openWorld(await kind.open());
+      const a = await settle(crm, customerId, 'S01', 'fresh-food', 'stale-goods', 2000, 'MILK-1L');
+      const b = await settle(crm, customerId, 'S01', 'fresh-food', 'stale-goods', 1500, 'YOGURT');
+      const c = await settle(crm, customerId, 'S02', 'pricing', 'pricing-error', 4800, 'OIL-5L');
+      clock.advance(86_400_000);
+      const d = await settle(crm, customerId, 'S01', 'checkout', 'slow-checkout', 500, 'NONE');
+      const e = await settle(crm, customerId, 'S01', 'fresh-food', 'stale-goods', 1000, 'MILK-1L');
+      const open = await crm.complaints.open(
+        {
+          kind: 'complaint',
+          channel: 'phone',
+          storeId: 'S01',
+          customerId,
+          category: 'fresh-food',
+          severity: 'low',
+          description: 'still open',
+          items: [{ sku: 'MILK-1L' }],
+        },
+        CLERK,
+      );
+
+      const ids = async (q: z.input<typeof archiveSearchSchema>) =>
+        (await crm.complaints.archive.search(q, SYSTEM)).items.map((x) => x.id).sort();
+      expect(await ids({ sku: 'MILK-1L' })).toEqual([a.id, e.id].sort()); // the open case is not in the archive
+      expect(await ids({ category: 'fresh-food', storeId: 'S01' })).toEqual([a.id, b.id, e.id].sort());
+      expect(await ids({ cause: 'pricing-error' })).toEqual([c.id]);
+      expect(await ids({ storeId: 'S02' })).toEqual([c.id]);
+      expect(await ids({ remedy: 'compensation', from: at(1, '00:00'), to: at(2, '00:00') })).toEqual(
+        [d.id, e.id].sort(),
+      );
+      expect(await ids({ sku: 'MILK-1L', from: at(1, '00:00') })).toEqual([e.id]);
+      expect(await ids({ remedy: 'refund' })).toEqual([]);
+      expect((await crm.complaints.list({ status: 'open' }, SYSTEM)).items.map((x) => x.id)).toEqual([open.id]);
+
+      const byCases = await crm.complaints.reports.causes({ from: at(0, '00:00'), to: at(2, '00:00') });
+      expect(byCases).toMatchObject({ cases: 5, cost: 9800 });
+      expect(byCases.rows.map((r) => [r.cause, r.cases, r.cost, r.cumulative, r.vital])).toEqual([
+        ['stale-goods', 3, 4500, 0.6, true],
+        ['pricing-error', 1, 4800, 0.8, true],
+        ['slow-checkout', 1, 500, 1, false],
+      ]);
+      const byCost = await crm.complaints.reports.causes({
+        from: at(0, '00:00'),
+        to: at(2, '00:00'),
+        by: 'cost',
         storeId: 'S01',
-        customerId,
-        category: 'fresh-food',
-        severity: 'low',
-        description: 'still open',
-        items: [{ sku: 'MILK-1L' }],
-      },
-      CLERK,
-    );
-
-    const ids = async (q: z.input<typeof archiveSearchSchema>) =>
-      (await crm.complaints.archive.search(q, SYSTEM)).items.map((x) => x.id).sort();
-    expect(await ids({ sku: 'MILK-1L' })).toEqual([a.id, e.id].sort()); // the open case is not in the archive
-    expect(await ids({ category: 'fresh-food', storeId: 'S01' })).toEqual([a.id, b.id, e.id].sort());
-    expect(await ids({ cause: 'pricing-error' })).toEqual([c.id]);
-    expect(await ids({ storeId: 'S02' })).toEqual([c.id]);
-    expect(await ids({ remedy: 'compensation', from: at(1, '00:00'), to: at(2, '00:00') })).toEqual(
-      [d.id, e.id].sort(),
-    );
-    expect(await ids({ sku: 'MILK-1L', from: at(1, '00:00') })).toEqual([e.id]);
-    expect(await ids({ remedy: 'refund' })).toEqual([]);
-    expect((await crm.complaints.list({ status: 'open' }, SYSTEM)).items.map((x) => x.id)).toEqual([open.id]);
-
-    const byCases = await crm.complaints.reports.causes({ from: at(0, '00:00'), to: at(2, '00:00') });
-    expect(byCases).toMatchObject({ cases: 5, cost: 9800 });
-    expect(byCases.rows.map((r) => [r.cause, r.cases, r.cost, r.cumulative, r.vital])).toEqual([
-      ['stale-goods', 3, 4500, 0.6, true],
-      ['pricing-error', 1, 4800, 0.8, true],
-      ['slow-checkout', 1, 500, 1, false],
-    ]);
-    const byCost = await crm.complaints.reports.causes({
-      from: at(0, '00:00'),
-      to: at(2, '00:00'),
-      by: 'cost',
-      storeId: 'S01',
-    });
-    expect(byCost.rows.map((r) => [r.cause, r.cost, r.share])).toEqual([
-      ['stale-goods', 4500, 0.9],
-      ['slow-checkout', 500, 0.1],
-    ]);
-  });
+      });
+      expect(byCost.rows.map((r) => [r.cause, r.cost, r.share])).toEqual([
+        ['stale-goods', 4500, 0.9],
+        ['slow-checkout', 500, 0.1],
+      ]);
+    },
+  );
 
   it(
     'escalates an overdue corrective action up the ladder, and has it verified by someone other than its ' + 'owner',

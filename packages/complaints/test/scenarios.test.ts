@@ -21,84 +21,89 @@ async function refusal(p: Promise<unknown>): Promise<unknown> {
 describe.each(STORE_KINDS)('complaint scenarios on $name', (kind) => {
   afterAll(() => kind.cleanup());
 
-  it('settles a 30-yuan counter complaint at once, within the clerk’s authority, with every stage on record', async () => {
-    const { crm, customerId } = await openWorld(await kind.open());
-    const events: string[] = [];
-    crm.events.onAny((type) => void events.push(type));
-    const input = {
-      case: {
-        kind: 'complaint' as const,
-        channel: 'counter' as const,
-        storeId: 'S01',
-        customerId,
-        category: 'fresh-food',
-        severity: 'low',
-        description: 'The milk bought this morning was sour.',
-        items: [{ sku: 'MILK-1L', name: '鲜牛奶 1L' }],
-      },
-      remedies: [{ type: 'compensation' as const, amount: 3000 }],
-      rootCause: 'stale-goods',
-      resolution: 'Paid 30 yuan at the counter; dairy fridge checked.',
-    };
-    const settled = await crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-0001' });
-    expect(settled).toMatchObject({
-      status: 'closed',
-      level: 1,
-      levelId: 'counter',
-      rootCause: 'stale-goods',
-      remedyCost: 3000,
-      customerId,
-      channel: 'counter',
-    });
-    expect(settled.remedies).toEqual([
-      expect.objectContaining({
-        type: 'compensation',
-        amount: 3000,
-        status: 'executed',
-        approvedBy: null,
-        action: 'compensation',
-      }),
-    ]);
-    const history = await crm.complaints.history(settled.id, SYSTEM);
-    expect(history.map((h) => h.toStatus)).toEqual([
-      'received',
-      'acknowledged',
-      'investigating',
-      'proposed',
-      'accepted',
-      'executing',
-      'verified',
-      'closed',
-    ]);
-    expect(history.every((h) => JSON.stringify(h.actor).includes('E-CLERK'))).toBe(true);
-    expect(events).toEqual(
-      expect.arrayContaining(['complaint.opened', 'complaint.remedy-executed', 'complaint.closed', 'survey.invited']),
-    );
-    expect(events).not.toContain('complaint.escalated');
-
-    // A retry from the till with the same key answers with the same case and writes nothing.
-    const before = await snapshot(crm);
-    expect(await crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-0001' })).toEqual(settled);
-    expect(await snapshot(crm)).toEqual(before);
-
-    // Resolved within time at the counter; the customer is asked whether we fixed it.
-    const sla = await crm.complaints.reports.sla({ from: at(0, '00:00'), to: at(1, '00:00') });
-    expect(sla.rows).toEqual([
-      expect.objectContaining({
-        storeId: 'S01',
+  it(
+    'settles a 30-yuan counter complaint at once, within the clerk’s authority, with every stage on ' + 'record',
+    async () => {
+      const { crm, customerId } = await openWorld(await kind.open());
+      const events: string[] = [];
+      crm.events.onAny((type) => void events.push(type));
+      const input = {
+        case: {
+          kind: 'complaint' as const,
+          channel: 'counter' as const,
+          storeId: 'S01',
+          customerId,
+          category: 'fresh-food',
+          severity: 'low',
+          description: 'The milk bought this morning was sour.',
+          items: [{ sku: 'MILK-1L', name: '鲜牛奶 1L' }],
+        },
+        remedies: [{ type: 'compensation' as const, amount: 3000 }],
+        rootCause: 'stale-goods',
+        resolution: 'Paid 30 yuan at the counter; dairy fridge checked.',
+      };
+      const settled = await crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-0001' });
+      expect(settled).toMatchObject({
+        status: 'closed',
         level: 1,
-        cases: 1,
-        acknowledged: expect.objectContaining({ onTime: 1, share: 1 }),
-        resolved: expect.objectContaining({ onTime: 1, share: 1 }),
-      }),
-    ]);
-    expect((await crm.complaints.surveys.invitations({ customerId }, SYSTEM)).items).toEqual([
-      expect.objectContaining({ questionnaireId: 'after-case', refType: 'case', refId: settled.id, status: 'open' }),
-    ]);
-    expect((await crm.timeline(customerId, SYSTEM)).items.map((t) => t.kind)).toEqual(
-      expect.arrayContaining(['case-opened', 'case-closed']),
-    );
-  });
+        levelId: 'counter',
+        rootCause: 'stale-goods',
+        remedyCost: 3000,
+        customerId,
+        channel: 'counter',
+      });
+      expect(settled.remedies).toEqual([
+        expect.objectContaining({
+          type: 'compensation',
+          amount: 3000,
+          status: 'executed',
+          approvedBy: null,
+          action: 'compensation',
+        }),
+      ]);
+      const history = await crm.complaints.history(settled.id, SYSTEM);
+      expect(history.map((h) => h.toStatus)).toEqual([
+        'received',
+        'acknowledged',
+        'investigating',
+        'proposed',
+        'accepted',
+        'executing',
+        'verified',
+        'closed',
+      ]);
+      expect(history.every((h) => JSON.stringify(h.actor).includes('E-CLERK'))).toBe(true);
+      expect(events).toEqual(
+        expect.arrayContaining(['complaint.opened', 'complaint.remedy-executed', 'complaint.closed', 'survey.invited']),
+      );
+      expect(events).not.toContain('complaint.escalated');
+
+      // A retry from the till with the same key answers with the same case and writes nothing.
+      const before = await snapshot(crm);
+      expect(await crm.complaints.settleAtCounter(input, { ...CLERK, idempotencyKey: 'counter-0001' })).toEqual(
+        settled,
+      );
+      expect(await snapshot(crm)).toEqual(before);
+
+      // Resolved within time at the counter; the customer is asked whether we fixed it.
+      const sla = await crm.complaints.reports.sla({ from: at(0, '00:00'), to: at(1, '00:00') });
+      expect(sla.rows).toEqual([
+        expect.objectContaining({
+          storeId: 'S01',
+          level: 1,
+          cases: 1,
+          acknowledged: expect.objectContaining({ onTime: 1, share: 1 }),
+          resolved: expect.objectContaining({ onTime: 1, share: 1 }),
+        }),
+      ]);
+      expect((await crm.complaints.surveys.invitations({ customerId }, SYSTEM)).items).toEqual([
+        expect.objectContaining({ questionnaireId: 'after-case', refType: 'case', refId: settled.id, status: 'open' }),
+      ]);
+      expect((await crm.timeline(customerId, SYSTEM)).items.map((t) => t.kind)).toEqual(
+        expect.arrayContaining(['case-opened', 'case-closed']),
+      );
+    },
+  );
 
   it(
     'sends an 800-yuan claim straight to the level that may approve it, and records the request and the ' + 'approval',
@@ -290,97 +295,100 @@ describe.each(STORE_KINDS)('complaint scenarios on $name', (kind) => {
     }
   });
 
-  it('supervises an after-sales exchange: ruled, executed late, escalated, verified by customer relations', async () => {
-    const { crm, clock, customerId } = await openWorld(await kind.open());
-    const sale = await crm.purchases.record(
-      {
-        storeId: 'S01',
-        terminalId: 'T1',
-        receiptNo: 'K-0001',
-        customerId,
-        lines: [{ sku: 'KETTLE-17', name: '电热水壶', category: 'appliances', quantity: 1, unitPrice: 15900 }],
-      },
-      { ...CLERK, idempotencyKey: 'sale-kettle' },
-    );
-    let c = await crm.complaints.open(
-      {
-        kind: 'after-sales',
-        request: 'exchange',
-        channel: 'counter',
-        storeId: 'S01',
-        purchaseId: sale.id,
-        items: [{ sku: 'KETTLE-17', lineNo: 1 }],
-        category: 'appliances',
-        severity: 'medium',
-        description: 'Kettle stops heating after two days.',
-      },
-      QUALITY,
-    );
-    expect(c).toMatchObject({ customerId, ladder: 'quality', levelId: 'quality-station', request: 'exchange' });
-    expect(c.items).toEqual([
-      expect.objectContaining({ sku: 'KETTLE-17', lineNo: 1, category: 'appliances', quantityMilli: 1000 }),
-    ]);
-    await crm.complaints.acknowledge({ caseId: c.id }, QUALITY);
-    await crm.complaints.explain(
-      { caseId: c.id, note: 'Three guarantees: exchange within 15 days for a performance fault.' },
-      QUALITY,
-    );
-    await crm.complaints.mediate({ caseId: c.id }, QUALITY);
-    c = await crm.complaints.rule({ caseId: c.id, decision: 'exchange', amount: 15900 }, QUALITY);
-    expect(c).toMatchObject({ status: 'ruled', ruling: expect.objectContaining({ decision: 'exchange' }) });
-    expect(c.remedies).toEqual([expect.objectContaining({ type: 'exchange', status: 'approved', value: 15900 })]);
-    c = await crm.complaints.execute(
-      {
-        caseId: c.id,
-        task: { ownerStaffId: 'E-QUALITY', description: 'Hand over a new kettle from stock', dueInMinutes: 120 },
-      },
-      QUALITY,
-    );
-    expect(c).toMatchObject({ status: 'executing', dueKind: 'execution', taskDueAt: at(0, '12:00') });
+  it(
+    'supervises an after-sales exchange: ruled, executed late, escalated, verified by customer ' + 'relations',
+    async () => {
+      const { crm, clock, customerId } = await openWorld(await kind.open());
+      const sale = await crm.purchases.record(
+        {
+          storeId: 'S01',
+          terminalId: 'T1',
+          receiptNo: 'K-0001',
+          customerId,
+          lines: [{ sku: 'KETTLE-17', name: '电热水壶', category: 'appliances', quantity: 1, unitPrice: 15900 }],
+        },
+        { ...CLERK, idempotencyKey: 'sale-kettle' },
+      );
+      let c = await crm.complaints.open(
+        {
+          kind: 'after-sales',
+          request: 'exchange',
+          channel: 'counter',
+          storeId: 'S01',
+          purchaseId: sale.id,
+          items: [{ sku: 'KETTLE-17', lineNo: 1 }],
+          category: 'appliances',
+          severity: 'medium',
+          description: 'Kettle stops heating after two days.',
+        },
+        QUALITY,
+      );
+      expect(c).toMatchObject({ customerId, ladder: 'quality', levelId: 'quality-station', request: 'exchange' });
+      expect(c.items).toEqual([
+        expect.objectContaining({ sku: 'KETTLE-17', lineNo: 1, category: 'appliances', quantityMilli: 1000 }),
+      ]);
+      await crm.complaints.acknowledge({ caseId: c.id }, QUALITY);
+      await crm.complaints.explain(
+        { caseId: c.id, note: 'Three guarantees: exchange within 15 days for a performance fault.' },
+        QUALITY,
+      );
+      await crm.complaints.mediate({ caseId: c.id }, QUALITY);
+      c = await crm.complaints.rule({ caseId: c.id, decision: 'exchange', amount: 15900 }, QUALITY);
+      expect(c).toMatchObject({ status: 'ruled', ruling: expect.objectContaining({ decision: 'exchange' }) });
+      expect(c.remedies).toEqual([expect.objectContaining({ type: 'exchange', status: 'approved', value: 15900 })]);
+      c = await crm.complaints.execute(
+        {
+          caseId: c.id,
+          task: { ownerStaffId: 'E-QUALITY', description: 'Hand over a new kettle from stock', dueInMinutes: 120 },
+        },
+        QUALITY,
+      );
+      expect(c).toMatchObject({ status: 'executing', dueKind: 'execution', taskDueAt: at(0, '12:00') });
 
-    clock.set(at(0, '12:30'));
-    expect((await crm.runDue())['complaints']).toMatchObject({ escalated: 1 });
-    c = await crm.complaints.get(c.id, SYSTEM);
-    expect(c).toMatchObject({
-      level: 2,
-      levelId: 'customer-relations',
-      levelEnteredAt: at(0, '12:00'),
-      taskDueAt: null,
-      task: expect.objectContaining({ lateNotedAt: expect.any(String) }),
-    });
-    expect((await crm.complaints.history(c.id, SYSTEM)).at(-1)).toMatchObject({
-      action: 'escalate',
-      data: { reason: 'execution-late' },
-    });
-    expect((await crm.runDue())['complaints']).toMatchObject({ escalated: 0 }); // a late task escalates once
+      clock.set(at(0, '12:30'));
+      expect((await crm.runDue())['complaints']).toMatchObject({ escalated: 1 });
+      c = await crm.complaints.get(c.id, SYSTEM);
+      expect(c).toMatchObject({
+        level: 2,
+        levelId: 'customer-relations',
+        levelEnteredAt: at(0, '12:00'),
+        taskDueAt: null,
+        task: expect.objectContaining({ lateNotedAt: expect.any(String) }),
+      });
+      expect((await crm.complaints.history(c.id, SYSTEM)).at(-1)).toMatchObject({
+        action: 'escalate',
+        data: { reason: 'execution-late' },
+      });
+      expect((await crm.runDue())['complaints']).toMatchObject({ escalated: 0 }); // a late task escalates once
 
-    clock.set(at(0, '15:00'));
-    c = await crm.complaints.completeTask({ caseId: c.id, note: 'New kettle handed over.' }, QUALITY);
-    expect(c.remedies[0]).toMatchObject({ status: 'executed' });
-    expect((await crm.complaints.history(c.id, SYSTEM)).at(-1)).toMatchObject({
-      action: 'complete-task',
-      data: { late: true },
-    });
-    expect(await refusal(crm.complaints.verify({ caseId: c.id }, QUALITY))).toMatchObject({
-      code: 'PERMISSION_DENIED',
-    });
-    await crm.complaints.acknowledge({ caseId: c.id }, RELATIONS);
-    c = await crm.complaints.verify({ caseId: c.id, note: 'Customer confirms the new kettle works.' }, RELATIONS);
-    c = await crm.complaints.close({ caseId: c.id, rootCause: 'faulty-product' }, RELATIONS);
-    expect(c).toMatchObject({ status: 'closed', remedyCost: 15900 });
-    expect(
-      (await crm.complaints.archive.search({ sku: 'KETTLE-17', remedy: 'exchange' }, SYSTEM)).items.map((x) => x.id),
-    ).toEqual([c.id]);
+      clock.set(at(0, '15:00'));
+      c = await crm.complaints.completeTask({ caseId: c.id, note: 'New kettle handed over.' }, QUALITY);
+      expect(c.remedies[0]).toMatchObject({ status: 'executed' });
+      expect((await crm.complaints.history(c.id, SYSTEM)).at(-1)).toMatchObject({
+        action: 'complete-task',
+        data: { late: true },
+      });
+      expect(await refusal(crm.complaints.verify({ caseId: c.id }, QUALITY))).toMatchObject({
+        code: 'PERMISSION_DENIED',
+      });
+      await crm.complaints.acknowledge({ caseId: c.id }, RELATIONS);
+      c = await crm.complaints.verify({ caseId: c.id, note: 'Customer confirms the new kettle works.' }, RELATIONS);
+      c = await crm.complaints.close({ caseId: c.id, rootCause: 'faulty-product' }, RELATIONS);
+      expect(c).toMatchObject({ status: 'closed', remedyCost: 15900 });
+      expect(
+        (await crm.complaints.archive.search({ sku: 'KETTLE-17', remedy: 'exchange' }, SYSTEM)).items.map((x) => x.id),
+      ).toEqual([c.id]);
 
-    const sla = await crm.complaints.reports.sla({ from: at(0, '00:00'), to: at(1, '00:00') });
-    const station = sla.rows.find((r) => r.levelId === 'quality-station')!;
-    expect(station).toMatchObject({
-      cases: 1,
-      acknowledged: expect.objectContaining({ onTime: 1 }),
-      resolved: expect.objectContaining({ onTime: 0, passedOn: 1 }),
-      totalBusinessMinutes: 120,
-    });
-  });
+      const sla = await crm.complaints.reports.sla({ from: at(0, '00:00'), to: at(1, '00:00') });
+      const station = sla.rows.find((r) => r.levelId === 'quality-station')!;
+      expect(station).toMatchObject({
+        cases: 1,
+        acknowledged: expect.objectContaining({ onTime: 1 }),
+        resolved: expect.objectContaining({ onTime: 0, passedOn: 1 }),
+        totalBusinessMinutes: 120,
+      });
+    },
+  );
 
   it('opens a case from a low survey score, so silent dissatisfaction enters the ladder', async () => {
     const { crm, clock, customerId } = await openWorld(await kind.open());

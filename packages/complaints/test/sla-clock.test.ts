@@ -60,7 +60,8 @@ describe('business time, worked examples', () => {
     expect(addBusinessTime(desk, new Date('2026-11-09T03:30:00Z'), 60 * MIN).toISOString()).toBe(
       '2026-11-09T05:30:00.000Z',
     ); // Mon 11:30 + 1h → 13:30
-    // Thursday 31 December 19:00 + 2h: 1h on Thursday, Friday 1 January is a holiday, the weekend is closed → Monday 09:00.
+    // Thursday 31 December 19:00 + 2h: 1h on Thursday, Friday 1 January is a holiday, the weekend is closed → Monday
+    // 09:00.
     expect(addBusinessTime(desk, new Date('2026-12-31T11:00:00Z'), 120 * MIN).toISOString()).toBe(
       '2027-01-04T01:00:00.000Z',
     );
@@ -91,33 +92,37 @@ describe('business time, worked examples', () => {
     );
   });
 
-  it('treats a store without opening hours as open round the clock, and a calendar that never opens as an error', () => {
-    const web = slaCalendar({ timeZone: 'Asia/Shanghai', openingHours: {}, holidays: [] });
-    expect(addBusinessTime(web, new Date('2026-11-07T02:00:00Z'), 90 * MIN).toISOString()).toBe(
-      '2026-11-07T03:30:00.000Z',
-    );
-    expect(slaCalendar(desk)).toBe(desk);
-    const never = { timeZone: 'UTC', openingHours: {}, holidays: [] };
-    expect(placeBusinessTime(never, new Date(), MIN)).toBeNull();
-    expect(caught(() => addBusinessTime(never, new Date(), MIN))).toMatchObject({
-      code: 'INVALID_STATE',
-      details: { reason: 'beyond_sla_horizon', horizonDays: SLA_HORIZON_DAYS },
-    });
-    expect(caught(() => addBusinessTime(desk, new Date(), -1))).toMatchObject({
-      code: 'VALIDATION_FAILED',
-      path: ['ms'],
-    });
-    expect(caught(() => addBusinessTime(desk, new Date(), 0.5))).toMatchObject({
-      code: 'VALIDATION_FAILED',
-      path: ['ms'],
-    });
-  });
+  it(
+    'treats a store without opening hours as open round the clock, and a calendar that never opens as an ' + 'error',
+    () => {
+      const web = slaCalendar({ timeZone: 'Asia/Shanghai', openingHours: {}, holidays: [] });
+      expect(addBusinessTime(web, new Date('2026-11-07T02:00:00Z'), 90 * MIN).toISOString()).toBe(
+        '2026-11-07T03:30:00.000Z',
+      );
+      expect(slaCalendar(desk)).toBe(desk);
+      const never = { timeZone: 'UTC', openingHours: {}, holidays: [] };
+      expect(placeBusinessTime(never, new Date(), MIN)).toBeNull();
+      expect(caught(() => addBusinessTime(never, new Date(), MIN))).toMatchObject({
+        code: 'INVALID_STATE',
+        details: { reason: 'beyond_sla_horizon', horizonDays: SLA_HORIZON_DAYS },
+      });
+      expect(caught(() => addBusinessTime(desk, new Date(), -1))).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        path: ['ms'],
+      });
+      expect(caught(() => addBusinessTime(desk, new Date(), 0.5))).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        path: ['ms'],
+      });
+    },
+  );
 
   it('looks 366 days ahead: the desk (59 hours a week) places 52 weeks of its hours, and not a year of minutes', () => {
     const from = new Date('2026-11-02T00:00:00Z'); // Monday 08:00, opening time
     expect(weeklyOpenMinutes(desk)).toBe(59 * 60);
     const year = openTimeWithinHorizon(desk, from);
-    // The day it starts on and 366 more: 52 full weeks, then Monday to Wednesday, less New Year's Day (a Friday, 12 hours).
+    // The day it starts on and 366 more: 52 full weeks, then Monday to Wednesday, less New Year's Day (a Friday, 12
+    // hours).
     expect(year).toBe((52 * 59 + 11 + 12 + 12 - 12) * 60 * MIN);
     expect(placeBusinessTime(desk, from, year - 1)).not.toBeNull();
     expect(placeBusinessTime(desk, from, year)).toBeNull();
@@ -277,19 +282,22 @@ describe("the clock's horizon, properties", () => {
   );
   const anyInstant = fc.integer({ min: Date.UTC(1995, 0, 1), max: Date.UTC(2060, 0, 1) }).map((t) => new Date(t));
 
-  it('a store open round the clock places the longest limit the configuration allows, from any instant in any zone', () => {
-    fc.assert(
-      fc.property(zones, anyInstant, (timeZone, from) => {
-        const due = placeBusinessTime(
-          { timeZone, openingHours: ALWAYS_OPEN, holidays: [] },
-          from,
-          MAX_PLACEABLE_MINUTES * MIN,
-        );
-        return due !== null && due.getTime() > from.getTime();
-      }),
-      { numRuns: 60 },
-    );
-  });
+  it(
+    'a store open round the clock places the longest limit the configuration allows, from any instant in any ' + 'zone',
+    () => {
+      fc.assert(
+        fc.property(zones, anyInstant, (timeZone, from) => {
+          const due = placeBusinessTime(
+            { timeZone, openingHours: ALWAYS_OPEN, holidays: [] },
+            from,
+            MAX_PLACEABLE_MINUTES * MIN,
+          );
+          return due !== null && due.getTime() > from.getTime();
+        }),
+        { numRuns: 60 },
+      );
+    },
+  );
 
   it('the clock places a time exactly when the calendar has more opening time than that within the horizon', () => {
     fc.assert(

@@ -165,7 +165,10 @@ export function isClienteleError(error: unknown, code?: ErrorCode): error is Cli
   );
 }
 
-/** Builds a one-issue {@link ValidationError} for checks zod cannot express (an unknown card, a return above the sold quantity). */
+/**
+ * Builds a one-issue {@link ValidationError} for checks zod cannot express (an unknown card, a return above the sold
+ * quantity).
+ */
 export function invalid(path: ReadonlyArray<string | number>, code: string, message: string): ValidationError {
   return new ValidationError([{ path, code, message }]);
 }

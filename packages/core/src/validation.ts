@@ -153,7 +153,10 @@ export const dateSchema = z.iso.date();
 /** An instant: a `Date` or ISO-8601 text with offset. */
 export const instantSchema = z.union([z.date(), z.iso.datetime({ offset: true })]).transform((v) => new Date(v));
 
-/** An idempotency key: what a POS sends again when it retries the same request; 8-200 characters, no control or bidirectional control characters. */
+/**
+ * An idempotency key: what a POS sends again when it retries the same request; 8-200 characters, no control or
+ * bidirectional control characters.
+ */
 export const idempotencyKeySchema = z
   .string()
   .min(8, 'idempotency keys need at least 8 characters')

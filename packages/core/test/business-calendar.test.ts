@@ -122,19 +122,22 @@ describe('business calendar against Intl.DateTimeFormat', () => {
     );
   });
 
-  it('is open exactly when the wall clock Intl.DateTimeFormat shows is inside an opening interval of a working day', () => {
-    const instant = fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 31) }).map((t) => new Date(t));
-    fc.assert(
-      fc.property(calendarArb, instant, (calendar, at) => {
-        const seen = intlWallClock(at, calendar.timeZone);
-        const intervals = calendar.openingHours[seen.weekday as (typeof WEEKDAY_KEYS)[number]] ?? [];
-        const open =
-          !calendar.holidays.includes(seen.date) && intervals.some(([a, b]) => seen.time >= a && seen.time < b);
-        expect(isOpen(calendar, at)).toBe(open);
-      }),
-      { numRuns: 2000 },
-    );
-  });
+  it(
+    'is open exactly when the wall clock Intl.DateTimeFormat shows is inside an opening interval of a ' + 'working day',
+    () => {
+      const instant = fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 31) }).map((t) => new Date(t));
+      fc.assert(
+        fc.property(calendarArb, instant, (calendar, at) => {
+          const seen = intlWallClock(at, calendar.timeZone);
+          const intervals = calendar.openingHours[seen.weekday as (typeof WEEKDAY_KEYS)[number]] ?? [];
+          const open =
+            !calendar.holidays.includes(seen.date) && intervals.some(([a, b]) => seen.time >= a && seen.time < b);
+          expect(isOpen(calendar, at)).toBe(open);
+        }),
+        { numRuns: 2000 },
+      );
+    },
+  );
 
   it('opens only when the store is open, in order, from the instant asked', () => {
     fc.assert(

@@ -93,41 +93,45 @@ const anyDate = fc
 
 describe('the wall clock of an instant', () => {
   // From 1973: `tzOffset` reads Africa/Monrovia's -00:44:30 (until 1972) as +00:44:30, losing the sign of -00.
-  it('shows what Intl.DateTimeFormat shows, in every zone, at any instant from 1973 to 2100 and beside changes of offset', () => {
-    const instant = fc.integer({ min: Date.UTC(1973, 0, 1), max: Date.UTC(2100, 0, 1) });
-    const beside = fc
-      .tuple(fc.integer({ min: 1973, max: 2099 }), fc.nat(), fc.integer({ min: -120, max: 120 }))
-      .map(([year, zonePick, minutes]) => {
-        const zone = ZONES[zonePick % ZONES.length]!;
-        const changes = tzScan(zone, {
-          start: new Date(Date.UTC(year, 0, 1)),
-          end: new Date(Date.UTC(year + 1, 0, 1)),
-        });
-        const base = changes.length ? changes[zonePick % changes.length]!.date.getTime() : Date.UTC(year, 6, 1);
-        return [zone, base + minutes * 60_000 + (zonePick % 60_000)] as const;
-      });
-    fc.assert(
-      fc.property(
-        fc.oneof(
-          fc.tuple(fc.constantFrom(...ZONES), instant).map(([z, t]) => [z, t] as const),
-          beside,
-        ),
-        ([zone, ms]) => {
-          const lt = localTime(ms, zone);
-          const seen = intlWallClock(ms, zone);
-          expect({ zone, at: new Date(ms), ...seen }).toEqual({
-            zone,
-            at: new Date(ms),
-            date: lt.date,
-            weekday: lt.weekday,
-            minute: lt.minute,
+  it(
+    'shows what Intl.DateTimeFormat shows, in every zone, at any instant from 1973 to 2100 and beside ' +
+      'changes of offset',
+    () => {
+      const instant = fc.integer({ min: Date.UTC(1973, 0, 1), max: Date.UTC(2100, 0, 1) });
+      const beside = fc
+        .tuple(fc.integer({ min: 1973, max: 2099 }), fc.nat(), fc.integer({ min: -120, max: 120 }))
+        .map(([year, zonePick, minutes]) => {
+          const zone = ZONES[zonePick % ZONES.length]!;
+          const changes = tzScan(zone, {
+            start: new Date(Date.UTC(year, 0, 1)),
+            end: new Date(Date.UTC(year + 1, 0, 1)),
           });
-          expect(`${lt.year}-${pad(lt.month)}-${pad(lt.day)}`).toBe(lt.date);
-        },
-      ),
-      { numRuns: 3000 },
-    );
-  });
+          const base = changes.length ? changes[zonePick % changes.length]!.date.getTime() : Date.UTC(year, 6, 1);
+          return [zone, base + minutes * 60_000 + (zonePick % 60_000)] as const;
+        });
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.tuple(fc.constantFrom(...ZONES), instant).map(([z, t]) => [z, t] as const),
+            beside,
+          ),
+          ([zone, ms]) => {
+            const lt = localTime(ms, zone);
+            const seen = intlWallClock(ms, zone);
+            expect({ zone, at: new Date(ms), ...seen }).toEqual({
+              zone,
+              at: new Date(ms),
+              date: lt.date,
+              weekday: lt.weekday,
+              minute: lt.minute,
+            });
+            expect(`${lt.year}-${pad(lt.month)}-${pad(lt.day)}`).toBe(lt.date);
+          },
+        ),
+        { numRuns: 3000 },
+      );
+    },
+  );
 
   it('refuses a zone the runtime does not know', () => {
     expect(() => localTime(Date.UTC(2026, 0, 1, 0, 17), 'Mars/Olympus_Mons')).toThrow(RangeError);

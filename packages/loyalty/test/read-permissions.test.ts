@@ -66,23 +66,26 @@ async function memberFile(chain: LoyaltyChain): Promise<{ customerId: string; ca
 describe.each(STORE_KINDS)('reads of loyalty files on $name', (kind) => {
   afterAll(() => kind.cleanup());
 
-  it('refuses every loyalty query to a reader without its read permission (audited) and answers one with it', async () => {
-    const chain = await openMoneyChain(await kind.open());
-    const { cases, customerId } = await memberFile(chain);
-    await expectReadsGuarded(chain.crm, 'loyalty.', cases);
-    // The clerk sells and registers but was never given loyalty reads.
-    await expect(chain.crm.loyalty.balance(customerId, CLERK)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
-    // Quotes, definitions and totals show no member's file and take no reader.
-    expect(
-      chain.crm.loyalty.explain(
-        chain.crm.loyalty.quote({ lines: LINES }, { storeId: 'S01', timeZone: 'Asia/Shanghai', at: new Date() }),
-      ).length,
-    ).toBeGreaterThan(0);
-    expect((await chain.crm.loyalty.liability()).total.points).toBeGreaterThan(0);
-    expect((await chain.crm.loyalty.vouchers.templates()).map((t) => t.id)).toContain('FRESH-10');
-    expect((await chain.crm.loyalty.storedValue.liability()).total.outstanding).toBe(20000);
-    await chain.crm.close();
-  });
+  it(
+    'refuses every loyalty query to a reader without its read permission (audited) and answers one with' + ' it',
+    async () => {
+      const chain = await openMoneyChain(await kind.open());
+      const { cases, customerId } = await memberFile(chain);
+      await expectReadsGuarded(chain.crm, 'loyalty.', cases);
+      // The clerk sells and registers but was never given loyalty reads.
+      await expect(chain.crm.loyalty.balance(customerId, CLERK)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+      // Quotes, definitions and totals show no member's file and take no reader.
+      expect(
+        chain.crm.loyalty.explain(
+          chain.crm.loyalty.quote({ lines: LINES }, { storeId: 'S01', timeZone: 'Asia/Shanghai', at: new Date() }),
+        ).length,
+      ).toBeGreaterThan(0);
+      expect((await chain.crm.loyalty.liability()).total.points).toBeGreaterThan(0);
+      expect((await chain.crm.loyalty.vouchers.templates()).map((t) => t.id)).toContain('FRESH-10');
+      expect((await chain.crm.loyalty.storedValue.liability()).total.outstanding).toBe(20000);
+      await chain.crm.close();
+    },
+  );
 
   it('with auditReads, records each read of a member file naming her; without it, records none', async () => {
     for (const auditReads of [true, false]) {

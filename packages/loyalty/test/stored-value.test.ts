@@ -138,51 +138,54 @@ describe.each(STORE_KINDS)('stored-value cards on $name', (kind) => {
     },
   );
 
-  it('refunds a card its share of what a return pays once a voucher the rest no longer earns is kept back', async () => {
-    const chain = await openMoneyChain(await kind.open());
-    const sv = chain.crm.loyalty.storedValue;
-    const card = await sv.sell(
-      { productId: 'GIFT', storeId: 'S01', amount: 20000 },
-      { ...CLERK, idempotencyKey: freshKey('sell') },
-    );
-    const li = await member(chain, '李娜');
-    const sorry = await chain.crm.loyalty.vouchers.issue(
-      { templateId: 'SORRY-20', customerId: li },
-      { ...SERVICE, idempotencyKey: freshKey('issue') },
-    );
-    // 120 yuan: 20 off with the Sorry-20 (minimum 100, deducted when a return leaves less), 100 on the card.
-    const sale = await sell(
-      chain,
-      [grain(6000), { sku: 'CHIPS', category: 'snacks', quantity: 1, unitPrice: 6000 }],
-      [
-        { method: 'voucher', amount: 2000, reference: sorry.code },
-        { method: 'stored-value', amount: 10000, reference: card.number },
-      ],
-      li,
-    );
-    expect((await sv.card(card.number, SYSTEM)).balance).toBe(10000);
-    const back = await chain.crm.purchases.return(
-      { purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 2, quantity: 1 }], reason: 'stale' },
-      { ...MANAGER, idempotencyKey: freshKey('return') },
-    );
-    // 60 yuan back less the 20 the voucher took off: 40 paid, all of it to the card (its share of 60
-    // would be 50, more than the return pays).
-    expect(back).toMatchObject({
-      amount: 6000,
-      payable: 4000,
-      deductions: [{ source: 'loyalty.voucher', amount: 2000 }],
-    });
-    expect((await sv.card(card.number, SYSTEM)).balance).toBe(10000 + 4000);
-    // The rest back: the voucher returns to its owner, the card gets all it paid.
-    const rest = await chain.crm.purchases.return(
-      { purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'stale' },
-      { ...MANAGER, idempotencyKey: freshKey('return') },
-    );
-    expect(rest).toMatchObject({ amount: 6000, payable: 6000, deductions: [] });
-    expect((await sv.card(card.number, SYSTEM)).balance).toBe(20000);
-    expect(await chain.crm.loyalty.vouchers.get(sorry.id, SYSTEM)).toMatchObject({ status: 'active' });
-    await expectMoneyConsistent(chain.store);
-  });
+  it(
+    'refunds a card its share of what a return pays once a voucher the rest no longer earns is kept ' + 'back',
+    async () => {
+      const chain = await openMoneyChain(await kind.open());
+      const sv = chain.crm.loyalty.storedValue;
+      const card = await sv.sell(
+        { productId: 'GIFT', storeId: 'S01', amount: 20000 },
+        { ...CLERK, idempotencyKey: freshKey('sell') },
+      );
+      const li = await member(chain, '李娜');
+      const sorry = await chain.crm.loyalty.vouchers.issue(
+        { templateId: 'SORRY-20', customerId: li },
+        { ...SERVICE, idempotencyKey: freshKey('issue') },
+      );
+      // 120 yuan: 20 off with the Sorry-20 (minimum 100, deducted when a return leaves less), 100 on the card.
+      const sale = await sell(
+        chain,
+        [grain(6000), { sku: 'CHIPS', category: 'snacks', quantity: 1, unitPrice: 6000 }],
+        [
+          { method: 'voucher', amount: 2000, reference: sorry.code },
+          { method: 'stored-value', amount: 10000, reference: card.number },
+        ],
+        li,
+      );
+      expect((await sv.card(card.number, SYSTEM)).balance).toBe(10000);
+      const back = await chain.crm.purchases.return(
+        { purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 2, quantity: 1 }], reason: 'stale' },
+        { ...MANAGER, idempotencyKey: freshKey('return') },
+      );
+      // 60 yuan back less the 20 the voucher took off: 40 paid, all of it to the card (its share of 60
+      // would be 50, more than the return pays).
+      expect(back).toMatchObject({
+        amount: 6000,
+        payable: 4000,
+        deductions: [{ source: 'loyalty.voucher', amount: 2000 }],
+      });
+      expect((await sv.card(card.number, SYSTEM)).balance).toBe(10000 + 4000);
+      // The rest back: the voucher returns to its owner, the card gets all it paid.
+      const rest = await chain.crm.purchases.return(
+        { purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'stale' },
+        { ...MANAGER, idempotencyKey: freshKey('return') },
+      );
+      expect(rest).toMatchObject({ amount: 6000, payable: 6000, deductions: [] });
+      expect((await sv.card(card.number, SYSTEM)).balance).toBe(20000);
+      expect(await chain.crm.loyalty.vouchers.get(sorry.id, SYSTEM)).toMatchObject({ status: 'active' });
+      await expectMoneyConsistent(chain.store);
+    },
+  );
 
   it(
     'authorises with the PIN, captures what the sale pays, releases the rest, and locks the card after five ' +

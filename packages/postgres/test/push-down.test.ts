@@ -47,30 +47,33 @@ withServer(() => {
       await store.close();
     });
 
-    it('splits a larger batch, and a clash in a later statement takes the rows of the earlier ones out again', async () => {
-      const { store, texts } = await open('bulkclash');
-      await store.insert(accounts, account('taken', 1));
-      const batch = Array.from({ length: 5003 }, (_, i) => account(`r${i}`, i));
-      batch[5001] = account('taken', 2);
-      const outcome = await store.transaction(async (tx) => {
-        const error = await rejection(tx.insertMany(accounts, batch));
-        // The transaction goes on without the batch, as after any clash.
-        await tx.insert(accounts, account('after', 3));
-        return error;
-      });
-      expect(isClienteleError(outcome, 'CONFLICT')).toBe(true);
-      expect(outcome).toMatchObject({ reason: 'primary_key' });
-      expect(texts.filter((t) => t.startsWith('INSERT') && t.includes('unnest'))).toHaveLength(2);
-      expect(await store.count(accounts)).toBe(2);
-      expect(await store.get(accounts, 'r0')).toBeUndefined();
-      expect((await store.get(accounts, 'taken'))?.balance).toBe(1);
+    it(
+      'splits a larger batch, and a clash in a later statement takes the rows of the earlier ones out ' + 'again',
+      async () => {
+        const { store, texts } = await open('bulkclash');
+        await store.insert(accounts, account('taken', 1));
+        const batch = Array.from({ length: 5003 }, (_, i) => account(`r${i}`, i));
+        batch[5001] = account('taken', 2);
+        const outcome = await store.transaction(async (tx) => {
+          const error = await rejection(tx.insertMany(accounts, batch));
+          // The transaction goes on without the batch, as after any clash.
+          await tx.insert(accounts, account('after', 3));
+          return error;
+        });
+        expect(isClienteleError(outcome, 'CONFLICT')).toBe(true);
+        expect(outcome).toMatchObject({ reason: 'primary_key' });
+        expect(texts.filter((t) => t.startsWith('INSERT') && t.includes('unnest'))).toHaveLength(2);
+        expect(await store.count(accounts)).toBe(2);
+        expect(await store.get(accounts, 'r0')).toBeUndefined();
+        expect((await store.get(accounts, 'taken'))?.balance).toBe(1);
 
-      // Outside a transaction, the same batch without the clash goes in whole.
-      batch[5001] = account('r5001', 5001);
-      expect(await store.insertMany(accounts, batch)).toBe(5003);
-      expect(await store.count(accounts)).toBe(5005);
-      await store.close();
-    });
+        // Outside a transaction, the same batch without the clash goes in whole.
+        batch[5001] = account('r5001', 5001);
+        expect(await store.insertMany(accounts, batch)).toBe(5003);
+        expect(await store.count(accounts)).toBe(5005);
+        await store.close();
+      },
+    );
   });
 
   describe('aggregate paging', { timeout: 30_000 }, () => {

@@ -119,27 +119,30 @@ withServer(() => {
       },
     );
 
-    it('numbers the events of one command together, in the order they were emitted, with one counter update', async () => {
-      const { crm, texts, card } = await chain([echo]);
-      const before = (await crm.outbox.list()).at(-1)?.seq ?? 0;
-      texts.length = 0;
-      const sale = await crm.purchases.record(
-        { storeId: 'S01', terminalId: 'T1', receiptNo: 'R4', cardNumber: card, lines: BASKET },
-        { ...CLERK, idempotencyKey: 'till-T1-R4' },
-      );
-      const sent = texts.slice();
-      const events = await crm.outbox.list({ afterSeq: before });
-      expect(events.map((e) => [e.seq - before, e.type, (e.payload as { n?: number }).n ?? null])).toEqual([
-        [1, 'purchase.recorded', null],
-        [2, 'echo.heard', 1],
-        [3, 'echo.heard', 2],
-      ]);
-      expect(events.every((e) => (e.payload as { purchaseId: string }).purchaseId === sale.id)).toBe(true);
-      // One counter update and one insert for the three events.
-      expect(sent.filter((t) => t.startsWith('UPDATE') && t.includes('"sequences"'))).toHaveLength(1);
-      expect(sent.filter((t) => t.includes('"outbox"'))).toHaveLength(1);
-      expect(await crm.store.count(outboxCollection)).toBeGreaterThanOrEqual(3);
-      await crm.close();
-    });
+    it(
+      'numbers the events of one command together, in the order they were emitted, with one counter ' + 'update',
+      async () => {
+        const { crm, texts, card } = await chain([echo]);
+        const before = (await crm.outbox.list()).at(-1)?.seq ?? 0;
+        texts.length = 0;
+        const sale = await crm.purchases.record(
+          { storeId: 'S01', terminalId: 'T1', receiptNo: 'R4', cardNumber: card, lines: BASKET },
+          { ...CLERK, idempotencyKey: 'till-T1-R4' },
+        );
+        const sent = texts.slice();
+        const events = await crm.outbox.list({ afterSeq: before });
+        expect(events.map((e) => [e.seq - before, e.type, (e.payload as { n?: number }).n ?? null])).toEqual([
+          [1, 'purchase.recorded', null],
+          [2, 'echo.heard', 1],
+          [3, 'echo.heard', 2],
+        ]);
+        expect(events.every((e) => (e.payload as { purchaseId: string }).purchaseId === sale.id)).toBe(true);
+        // One counter update and one insert for the three events.
+        expect(sent.filter((t) => t.startsWith('UPDATE') && t.includes('"sequences"'))).toHaveLength(1);
+        expect(sent.filter((t) => t.includes('"outbox"'))).toHaveLength(1);
+        expect(await crm.store.count(outboxCollection)).toBeGreaterThanOrEqual(3);
+        await crm.close();
+      },
+    );
   });
 });

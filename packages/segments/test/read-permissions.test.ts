@@ -66,25 +66,30 @@ async function customerFiles(crm: SegCrm, clock: { advance(ms: number): void }):
 describe.each(STORE_KINDS)('reads of customer statistics on $name', (kind) => {
   afterAll(() => kind.cleanup());
 
-  it('refuses every segments query to a reader without its read permission (audited) and answers one with it', async () => {
-    const { crm, clock } = await openSegChain(await kind.open(), { keyAccounts: { volumeFullAt: 1_000_000 } });
-    const cases = await customerFiles(crm, clock);
-    await expectReadsGuarded(crm, 'segments.', cases);
-    // Definitions and totals show no customer and take no reader.
-    expect((await crm.segments.list()).map((s) => s.id)).toEqual(['regulars']);
-    expect((await crm.segments.reports.structure({ by: 'kind' })).map((r) => [r.key, r.customers]).sort()).toEqual([
-      ['individual', 1],
-      ['organisation', 1],
-    ]);
-    // Other modules read memberships through their own session, with no reader of their own.
-    const regular = cases['segments.stats']!.args[0] as string;
-    expect(await crm.store.transaction((tx) => crm.segments.forModules.segmentsOf(regular, tx))).toEqual(['regulars']);
-    await expect(crm.segments.forModules.policyFor(regular, undefined as never)).rejects.toMatchObject({
-      code: 'VALIDATION_FAILED',
-      path: ['session'],
-    });
-    await crm.close();
-  });
+  it(
+    'refuses every segments query to a reader without its read permission (audited) and answers one ' + 'with it',
+    async () => {
+      const { crm, clock } = await openSegChain(await kind.open(), { keyAccounts: { volumeFullAt: 1_000_000 } });
+      const cases = await customerFiles(crm, clock);
+      await expectReadsGuarded(crm, 'segments.', cases);
+      // Definitions and totals show no customer and take no reader.
+      expect((await crm.segments.list()).map((s) => s.id)).toEqual(['regulars']);
+      expect((await crm.segments.reports.structure({ by: 'kind' })).map((r) => [r.key, r.customers]).sort()).toEqual([
+        ['individual', 1],
+        ['organisation', 1],
+      ]);
+      // Other modules read memberships through their own session, with no reader of their own.
+      const regular = cases['segments.stats']!.args[0] as string;
+      expect(await crm.store.transaction((tx) => crm.segments.forModules.segmentsOf(regular, tx))).toEqual([
+        'regulars',
+      ]);
+      await expect(crm.segments.forModules.policyFor(regular, undefined as never)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        path: ['session'],
+      });
+      await crm.close();
+    },
+  );
 
   it('with auditReads, records each read of a customer file naming them; without it, records none', async () => {
     for (const auditReads of [true, false]) {

@@ -26,44 +26,47 @@ async function ledgerSum(crm: SegCrm, customerId: string): Promise<number> {
 describe.each(STORE_KINDS)('scenarios on $name', (kind) => {
   afterAll(() => kind.cleanup());
 
-  it('churn: a customer who came every 6 days and stopped is at risk after their own rhythm, with the reason', async () => {
-    const { crm, clock } = await openSegChain(await kind.open());
-    const regular = await member(crm, 'Every six days');
-    const newcomer = await member(crm, 'Came twice');
-    for (let i = 0; i < 8; i++) {
+  it(
+    'churn: a customer who came every 6 days and stopped is at risk after their own rhythm, with the ' + 'reason',
+    async () => {
+      const { crm, clock } = await openSegChain(await kind.open());
+      const regular = await member(crm, 'Every six days');
+      const newcomer = await member(crm, 'Came twice');
+      for (let i = 0; i < 8; i++) {
+        await buy(crm, regular, 3_000);
+        if (i === 6 || i === 7) await buy(crm, newcomer, 1_000);
+        clock.advance(6 * DAY);
+      }
+      // Last visit 6 days ago: not yet overdue (threshold: 90th percentile of own gaps, 6 days).
+      await crm.segments.rebuild({}, SYSTEM);
+      expect((await crm.segments.stats(regular, SYSTEM)).atRisk).toBe(false);
+      clock.advance(DAY);
+      const soon = await crm.segments.stats(regular, SYSTEM);
+      expect(soon).toMatchObject({
+        atRisk: true,
+        churnBasis: 'own',
+        typicalGapHours: 144,
+        churnReason: 'usually every 6 days, now 7',
+      });
+      clock.advance(16 * DAY);
+      expect((await crm.segments.stats(regular, SYSTEM)).churnReason).toBe('usually every 6 days, now 23');
+      // One gap of their own is too few: the population's rhythm (the regular's 6 days, in whole days) applies.
+      const n = await crm.segments.stats(newcomer, SYSTEM);
+      expect(n).toMatchObject({ churnBasis: 'population', churnThresholdHours: 144, atRisk: true });
+      expect(n.churnReason).toBe('customers usually return within 6 days, now 23');
+      const risk = await crm.segments.atRisk(SYSTEM);
+      expect(risk.map((r) => r.customerId)).toEqual([regular, newcomer]);
+      // A win-back segment on churn risk gets them on the next rebuild; a visit takes the customer out at once.
+      await crm.segments.define({ id: 'win-back', name: 'Win back', definition: { condition: 'churn-risk' } }, SYSTEM);
+      await crm.segments.rebuild({ parts: ['membership'] }, SYSTEM);
+      expect((await crm.segments.members('win-back', SYSTEM)).items.map((m) => m.customerId).sort()).toEqual(
+        [regular, newcomer].sort(),
+      );
       await buy(crm, regular, 3_000);
-      if (i === 6 || i === 7) await buy(crm, newcomer, 1_000);
-      clock.advance(6 * DAY);
-    }
-    // Last visit 6 days ago: not yet overdue (threshold: 90th percentile of own gaps, 6 days).
-    await crm.segments.rebuild({}, SYSTEM);
-    expect((await crm.segments.stats(regular, SYSTEM)).atRisk).toBe(false);
-    clock.advance(DAY);
-    const soon = await crm.segments.stats(regular, SYSTEM);
-    expect(soon).toMatchObject({
-      atRisk: true,
-      churnBasis: 'own',
-      typicalGapHours: 144,
-      churnReason: 'usually every 6 days, now 7',
-    });
-    clock.advance(16 * DAY);
-    expect((await crm.segments.stats(regular, SYSTEM)).churnReason).toBe('usually every 6 days, now 23');
-    // One gap of their own is too few: the population's rhythm (the regular's 6 days, in whole days) applies.
-    const n = await crm.segments.stats(newcomer, SYSTEM);
-    expect(n).toMatchObject({ churnBasis: 'population', churnThresholdHours: 144, atRisk: true });
-    expect(n.churnReason).toBe('customers usually return within 6 days, now 23');
-    const risk = await crm.segments.atRisk(SYSTEM);
-    expect(risk.map((r) => r.customerId)).toEqual([regular, newcomer]);
-    // A win-back segment on churn risk gets them on the next rebuild; a visit takes the customer out at once.
-    await crm.segments.define({ id: 'win-back', name: 'Win back', definition: { condition: 'churn-risk' } }, SYSTEM);
-    await crm.segments.rebuild({ parts: ['membership'] }, SYSTEM);
-    expect((await crm.segments.members('win-back', SYSTEM)).items.map((m) => m.customerId).sort()).toEqual(
-      [regular, newcomer].sort(),
-    );
-    await buy(crm, regular, 3_000);
-    expect(await crm.segments.segmentsOf(regular, SYSTEM)).toEqual([]);
-    await crm.close();
-  });
+      expect(await crm.segments.segmentsOf(regular, SYSTEM)).toEqual([]);
+      await crm.close();
+    },
+  );
 
   it(
     'credit: blocks, warns or asks for an approver past the limit; payments settle the oldest charges; the ' +
@@ -251,58 +254,61 @@ describe.each(STORE_KINDS)('scenarios on $name', (kind) => {
     },
   );
 
-  it('key accounts: a weighted score above the threshold designates one; due visits come out of runDue once', async () => {
-    const { crm, clock } = await openSegChain(await kind.open(), { keyAccounts: { volumeFullAt: 1_000_000 } });
-    const hotel = await organisation(crm, 'Grand Hotel');
-    const small = await organisation(crm, 'Corner Cafe');
-    await buy(crm, hotel, 800_000);
-    await buy(crm, small, 1_000);
-    const designated: unknown[] = [];
-    crm.events.on('key-account.designated', (e) => void designated.push(e));
-    const a = await crm.segments.keyAccounts.assess(
-      {
-        customerId: hotel,
-        contractMonths: 24,
-        growthPotential: 4,
-        strategicImportance: 5,
-        representativeId: 'E-MANAGER',
-        visitEveryDays: 14,
-      },
-      SYSTEM,
-    );
-    // volume 0.8, contract 24/36, growth 0.75, strategic 1, payment unrated 0.5:
-    // 100 × (0.8·0.35 + 0.6667·0.15 + 0.75·0.15 + 1·0.2 + 0.5·0.15) = 76.75 → 77
-    expect(a).toMatchObject({ score: 77, isKey: true, representativeId: 'E-MANAGER' });
-    const b = await crm.segments.keyAccounts.assess(
-      { customerId: small, contractMonths: 0, growthPotential: 2, strategicImportance: 1 },
-      SYSTEM,
-    );
-    expect(b).toMatchObject({ isKey: false });
-    expect(designated).toEqual([{ customerId: hotel, score: 77, representativeId: 'E-MANAGER' }]);
-    expect((await crm.segments.stats(hotel, SYSTEM)).keyAccount).toBe(true);
-    await expect(
-      crm.segments.keyAccounts.assess(
-        { customerId: small, contractMonths: 0, growthPotential: 9, strategicImportance: 1 },
+  it(
+    'key accounts: a weighted score above the threshold designates one; due visits come out of runDue ' + 'once',
+    async () => {
+      const { crm, clock } = await openSegChain(await kind.open(), { keyAccounts: { volumeFullAt: 1_000_000 } });
+      const hotel = await organisation(crm, 'Grand Hotel');
+      const small = await organisation(crm, 'Corner Cafe');
+      await buy(crm, hotel, 800_000);
+      await buy(crm, small, 1_000);
+      const designated: unknown[] = [];
+      crm.events.on('key-account.designated', (e) => void designated.push(e));
+      const a = await crm.segments.keyAccounts.assess(
+        {
+          customerId: hotel,
+          contractMonths: 24,
+          growthPotential: 4,
+          strategicImportance: 5,
+          representativeId: 'E-MANAGER',
+          visitEveryDays: 14,
+        },
         SYSTEM,
-      ),
-    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['growthPotential'] });
+      );
+      // volume 0.8, contract 24/36, growth 0.75, strategic 1, payment unrated 0.5:
+      // 100 × (0.8·0.35 + 0.6667·0.15 + 0.75·0.15 + 1·0.2 + 0.5·0.15) = 76.75 → 77
+      expect(a).toMatchObject({ score: 77, isKey: true, representativeId: 'E-MANAGER' });
+      const b = await crm.segments.keyAccounts.assess(
+        { customerId: small, contractMonths: 0, growthPotential: 2, strategicImportance: 1 },
+        SYSTEM,
+      );
+      expect(b).toMatchObject({ isKey: false });
+      expect(designated).toEqual([{ customerId: hotel, score: 77, representativeId: 'E-MANAGER' }]);
+      expect((await crm.segments.stats(hotel, SYSTEM)).keyAccount).toBe(true);
+      await expect(
+        crm.segments.keyAccounts.assess(
+          { customerId: small, contractMonths: 0, growthPotential: 9, strategicImportance: 1 },
+          SYSTEM,
+        ),
+      ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', path: ['growthPotential'] });
 
-    const due: unknown[] = [];
-    crm.events.on('key-account.visit-due', (e) => void due.push(e));
-    clock.advance(13 * DAY);
-    expect(await crm.runDue()).toEqual({ segments: { keyAccountVisitsDue: 0 } });
-    clock.advance(DAY);
-    expect(await crm.runDue()).toEqual({ segments: { keyAccountVisitsDue: 1 } });
-    expect(await crm.runDue(), 'announced once').toEqual({ segments: { keyAccountVisitsDue: 0 } });
-    expect(due).toMatchObject([{ customerId: hotel, representativeId: 'E-MANAGER' }]);
-    expect((await crm.segments.keyAccounts.due(SYSTEM)).map((k) => k.customerId)).toEqual([hotel]);
-    await crm.segments.keyAccounts.recordVisit(
-      { customerId: hotel, summary: 'Quarterly review with the purchasing manager' },
-      SYSTEM,
-    );
-    expect(await crm.segments.keyAccounts.due(SYSTEM)).toEqual([]);
-    clock.advance(14 * DAY);
-    expect(await crm.runDue()).toEqual({ segments: { keyAccountVisitsDue: 1 } });
-    await crm.close();
-  });
+      const due: unknown[] = [];
+      crm.events.on('key-account.visit-due', (e) => void due.push(e));
+      clock.advance(13 * DAY);
+      expect(await crm.runDue()).toEqual({ segments: { keyAccountVisitsDue: 0 } });
+      clock.advance(DAY);
+      expect(await crm.runDue()).toEqual({ segments: { keyAccountVisitsDue: 1 } });
+      expect(await crm.runDue(), 'announced once').toEqual({ segments: { keyAccountVisitsDue: 0 } });
+      expect(due).toMatchObject([{ customerId: hotel, representativeId: 'E-MANAGER' }]);
+      expect((await crm.segments.keyAccounts.due(SYSTEM)).map((k) => k.customerId)).toEqual([hotel]);
+      await crm.segments.keyAccounts.recordVisit(
+        { customerId: hotel, summary: 'Quarterly review with the purchasing manager' },
+        SYSTEM,
+      );
+      expect(await crm.segments.keyAccounts.due(SYSTEM)).toEqual([]);
+      clock.advance(14 * DAY);
+      expect(await crm.runDue()).toEqual({ segments: { keyAccountVisitsDue: 1 } });
+      await crm.close();
+    },
+  );
 });

@@ -102,19 +102,22 @@ describe('sqliteStore afterErasure', () => {
     expect(await store.count(customers)).toBe(39);
   });
 
-  it('leaves the overwritten value in the database file when secure_delete is off (what the setting prevents)', async () => {
-    const file = tempFile();
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('secure_delete = OFF');
-    const store = track(sqliteStore({ database: db }));
-    await erasedRow(store);
-    await store.afterErasure!();
-    expect(statSync(`${file}-wal`).size).toBe(0);
-    expect(fileHolds(file, SECRET)).toBe(true);
-    await store.close();
-    db.close();
-  });
+  it(
+    'leaves the overwritten value in the database file when secure_delete is off (what the setting ' + 'prevents)',
+    async () => {
+      const file = tempFile();
+      const db = new Database(file);
+      db.pragma('journal_mode = WAL');
+      db.pragma('secure_delete = OFF');
+      const store = track(sqliteStore({ database: db }));
+      await erasedRow(store);
+      await store.afterErasure!();
+      expect(statSync(`${file}-wal`).size).toBe(0);
+      expect(fileHolds(file, SECRET)).toBe(true);
+      await store.close();
+      db.close();
+    },
+  );
 
   it(
     'waits for a reader holding an older snapshot, reports when it cannot finish, and succeeds once the ' +

@@ -24,7 +24,9 @@ export function isValidCardNumber(number: string): boolean {
   return luhnCheckDigit(number.slice(0, -1)) === number.charCodeAt(number.length - 1) - 48;
 }
 
-/** The card number for a type's prefix and a serial: prefix, zero-padded serial, check digit; `length` digits in all. */
+/**
+ * The card number for a type's prefix and a serial: prefix, zero-padded serial, check digit; `length` digits in all.
+ */
 export function cardNumberFor(prefix: string, serial: number, length: number): string {
   const body = length - 1 - prefix.length;
   const digits = String(serial);

@@ -393,7 +393,8 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
         throw invalid(
           ['mergedId'],
           'kind_mismatch',
-          `cannot merge a${merged.kind === 'individual' ? 'n' : ''} ${merged.kind} into a${survivor.kind === 'individual' ? 'n' : ''} ${survivor.kind}`,
+          `cannot merge a${merged.kind === 'individual' ? 'n' : ''} ${merged.kind} into a${survivor.kind === 'individual' ? 'n' : ''} ` +
+            `${survivor.kind}`,
         );
       const handled = new Set<string>();
       for (const instance of settings.modules()) {

@@ -160,7 +160,9 @@ async function personalValues(
   return personalValueMatcher(found);
 }
 
-/** The patch that erases one row: `fields` cleared (personal) or scrubbed, by the collection's eraser where it has one. */
+/**
+ * The patch that erases one row: `fields` cleared (personal) or scrubbed, by the collection's eraser where it has one.
+ */
 async function erasurePatch(
   tx: TransactionSession,
   c: CollectionSpec,

@@ -441,7 +441,9 @@ export function createPurchaseService(
           at: occurredAt,
           source: 'purchases',
           kind: 'purchase',
-          summary: `Bought ${computed.length} line${computed.length === 1 ? '' : 's'} for ${formatMoney(totals.total, currency)} at ${input.storeId} (receipt ${input.receiptNo})`,
+          summary:
+            `Bought ${computed.length} line${computed.length === 1 ? '' : 's'} for ${formatMoney(totals.total, currency)} ` +
+            `at ${input.storeId} (receipt ${input.receiptNo})`,
           storeId: input.storeId,
           ref: { type: 'purchase', id },
         });

@@ -103,7 +103,9 @@ function refusal(actor: ResolvedActor, limit: string, amount: number, shortfall:
   const error = new AuthorityError(limit, amount, shortfall.limit, actorRef(actor));
   if (shortfall.kind === 'daily') {
     Object.assign(error.details, { period: 'day', dailyLimit: shortfall.limit, usedToday: shortfall.used });
-    error.message = `${limit} of ${amount} would take the actor past the day's limit of ${shortfall.limit} (${shortfall.used} used today)`;
+    error.message =
+      `${limit} of ${amount} would take the actor past the day's limit of ${shortfall.limit} (${shortfall.used} ` +
+      `used today)`;
   }
   return error;
 }

@@ -18,7 +18,10 @@ export type Listener<T> = (payload: T) => void | Promise<void>;
 export interface EventBus<E extends EventMap> {
   /** Subscribes to one event type; returns a function that ends this subscription. */
   on<K extends keyof E & string>(type: K, listener: Listener<E[K]>): () => void;
-  /** Subscribes to every event: the listener gets the type and the payload. Returns a function that ends this subscription. */
+  /**
+   * Subscribes to every event: the listener gets the type and the payload. Returns a function that ends this
+   * subscription.
+   */
   onAny(listener: (type: keyof E & string, payload: E[keyof E]) => void | Promise<void>): () => void;
   /** Ends the earliest subscription of `listener` to `type` made with `on`; other types keep theirs. */
   off<K extends keyof E & string>(type: K, listener: Listener<E[K]>): void;

@@ -83,7 +83,10 @@ export interface RefundCollector {
   tenders(): readonly SettledTender[];
   /** The refund less the charges so far, each cut to what was left of it. */
   afterDeductions(): number;
-  /** The money still to give back: the refund less the charges (each cut to what was left) and less money already settled. */
+  /**
+   * The money still to give back: the refund less the charges (each cut to what was left) and less money already
+   * settled.
+   */
   left(): number;
 }
 
@@ -360,7 +363,9 @@ export interface Kernel<E extends EventMap = CoreEvents> {
   queries(): readonly QueryInfo[];
   /** Resolves an actor against the store (staff, role, limits). */
   resolveActor(actor: Actor): Promise<ResolvedActor>;
-  /** Another module's API, by name (available once every module is set up); `INVALID_STATE` when it is not installed. */
+  /**
+   * Another module's API, by name (available once every module is set up); `INVALID_STATE` when it is not installed.
+   */
   module<A = unknown>(name: string): A;
   /** Another module's API, or `null` when it is not installed (available once every module is set up). */
   optionalModule<A = unknown>(name: string): A | null;

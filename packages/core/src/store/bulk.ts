@@ -214,7 +214,10 @@ export type TransactionalSession = StoreSession & {
   transaction?: (fn: (tx: StoreSession) => Promise<unknown>) => Promise<unknown>;
 };
 
-/** Runs a fallback's row-by-row work in one transaction where the session has them, so it is all or nothing like the push-down. */
+/**
+ * Runs a fallback's row-by-row work in one transaction where the session has them, so it is all or nothing like the
+ * push-down.
+ */
 export async function allOrNothing<T>(session: TransactionalSession, fn: (tx: StoreSession) => Promise<T>): Promise<T> {
   return session.transaction ? ((await session.transaction(fn)) as T) : fn(session);
 }

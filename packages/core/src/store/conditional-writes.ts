@@ -49,7 +49,10 @@ export async function consumeManyByConsumes<C extends CollectionSpec>(
   });
 }
 
-/** The fallback of `deleteMany`: one `delete` per key, all in one transaction where the session has them. Input is checked by the caller. */
+/**
+ * The fallback of `deleteMany`: one `delete` per key, all in one transaction where the session has them. Input is
+ * checked by the caller.
+ */
 export async function deleteManyByDeletes<C extends CollectionSpec>(
   session: TransactionalSession,
   collection: C,

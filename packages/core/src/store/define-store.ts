@@ -37,13 +37,19 @@ export type OptionalOperation = 'aggregate' | 'getLinked' | 'consumeMany' | 'del
  */
 export type PushDowns = Partial<Pick<StoreSession, OptionalOperation>>;
 
-/** What the adapter says about its database; the push-down flags of {@link StoreCapabilities} follow from its {@link PushDowns}. */
+/**
+ * What the adapter says about its database; the push-down flags of {@link StoreCapabilities} follow from its {@link
+ * PushDowns}.
+ */
 export type StoreTraits = Pick<
   StoreCapabilities,
   'multiProcess' | 'jsonColumns' | 'migrationLock' | 'aggregatePaging' | 'aggregateSeries'
 >;
 
-/** The session an adapter's `transaction` hands to the factory: its base operations and, for each push-down of the store, the same push-down on the transaction. */
+/**
+ * The session an adapter's `transaction` hands to the factory: its base operations and, for each push-down of the
+ * store, the same push-down on the transaction.
+ */
 export type AdapterSession = BaseOperations & PushDowns;
 
 /** Everything of a store except its optional operations, as the adapter writes it. */
@@ -84,7 +90,8 @@ const OPTIONAL: readonly OptionalOperation[] = ['aggregate', 'getLinked', 'consu
  * @example
  * ```ts
  * const store = defineStore(
- *   { kind: 'mydb', traits, insert, get, getBy, find, count, update, delete: remove, increment, consume, transaction, migrate, close },
+ *   { kind: 'mydb', traits, insert, get, getBy, find, count, update, delete: remove, increment, consume, transaction,
+ * migrate, close },
  *   { getLinked: (collection, key, link) => joinedRead(collection, key, link) },
  * );
  * await store.insertMany(sales, rows); // core's fallback: one insert per row, in one transaction

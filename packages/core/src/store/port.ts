@@ -130,7 +130,9 @@ export interface AggregateQuery<C extends CollectionSpec = CollectionSpec> {
   limit?: number;
 }
 
-/** One group of an aggregate result: group-by values plus one value per measure (a `series` measure's is a `number[]`). */
+/**
+ * One group of an aggregate result: group-by values plus one value per measure (a `series` measure's is a `number[]`).
+ */
 export type AggregateRow = Record<string, ScalarValue | number[]>;
 
 /**

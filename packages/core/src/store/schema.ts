@@ -13,7 +13,9 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
  * One field of a collection. `T` is the TypeScript type of its value (phantom; used for typing rows).
  */
 export interface FieldSpec<T = unknown> {
-  /** The kind of value. Integers are safe integers (|n| ≤ 2^53 - 1). Timestamps are `Date`s with millisecond precision. */
+  /**
+   * The kind of value. Integers are safe integers (|n| ≤ 2^53 - 1). Timestamps are `Date`s with millisecond precision.
+   */
   readonly kind: FieldKind;
   /** Whether `null` is allowed. */
   readonly nullable: boolean;
