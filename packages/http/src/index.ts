@@ -48,6 +48,7 @@ export {
   type NotServed,
   type RemoteAnswer,
   type WithoutReader,
+  type IsCommandOptions,
   type RemoteCall,
   type RemoteClientele,
   type RemoteCommandOptions,
@@ -62,5 +63,14 @@ export {
   type Operation,
   type OperationTable,
 } from './operations.js';
-export { READS, WRAPPERS, EXCLUDED, type ArgSpec, type ReadSpec, type WrapperSpec, type Exclusion } from './reads.js';
+export {
+  READS,
+  WRAPPERS,
+  EXCLUDED,
+  type ArgSpec,
+  type ObjectSchema,
+  type ReadSpec,
+  type WrapperSpec,
+  type Exclusion,
+} from './reads.js';
 export { HttpProblem, problemOf, problemSchema, STATUS_OF, PROBLEM_TYPE_BASE, type Problem } from './problems.js';

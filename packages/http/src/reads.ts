@@ -19,10 +19,13 @@ import { archiveSearchSchema, causeReportSchema, scoresSchema, slaReportSchema }
 import { basketLineSchema, basketSchema, quoteContextSchema, voucherCodeSchema } from '@clientele/loyalty';
 import { boughtTogetherSchema, definitionInputSchema, structureSchema } from '@clientele/segments';
 
+/** A schema of an object, whose fields are each a request field. */
+export type ObjectSchema = z.ZodType<Record<string, unknown>> & { readonly shape: Readonly<Record<string, z.ZodType>> };
+
 /** One positional argument: a single request field, or an object whose fields are request fields. */
 export type ArgSpec =
   | { readonly field: string; readonly schema: z.ZodType; readonly optional?: boolean }
-  | { readonly fields: z.ZodObject };
+  | { readonly fields: ObjectSchema };
 
 /** How one read is called. */
 export interface ReadSpec {
@@ -54,7 +57,7 @@ export interface WrapperSpec {
 
 const one = (field: string, schema: z.ZodType, optional = false): ArgSpec =>
   optional ? { field, schema, optional } : { field, schema };
-const all = (fields: z.ZodObject): ArgSpec => ({ fields });
+const all = (fields: z.ZodObject): ArgSpec => ({ fields: fields as ObjectSchema });
 
 const customerId = one('customerId', idSchema);
 const page = all(pageSchema);
