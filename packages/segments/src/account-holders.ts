@@ -4,7 +4,7 @@
  * one: most ranges hold none, and a read that finds nothing still costs a round trip. An account
  * opened while the pass runs is rated and reassessed from the next rebuild on.
  */
-import { compareStrings, type Page, type StoreSession } from '@clientele/core/module';
+import { compareStrings, scan, type StoreSession } from '@clientele/core/module';
 import { creditAccountsCollection, keyAccountsCollection } from './collections.js';
 
 /** Which accounts: credit accounts (for ratings) or key accounts (for reassessment). */
@@ -17,16 +17,7 @@ export class AccountHolders {
   static async read(session: StoreSession): Promise<AccountHolders> {
     const idsOf = async (collection: typeof creditAccountsCollection | typeof keyAccountsCollection) => {
       const out: string[] = [];
-      let after: string | null = null;
-      do {
-        const page: Page<{ customerId: string }> = await session.find(collection, {
-          select: ['customerId'],
-          limit: 10_000,
-          after,
-        });
-        for (const row of page.rows) out.push(row.customerId);
-        after = page.next;
-      } while (after !== null);
+      for await (const row of scan(session, collection, { select: ['customerId'] }, 10_000)) out.push(row.customerId);
       return out.sort(compareStrings);
     };
     return new AccountHolders({

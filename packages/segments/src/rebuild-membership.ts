@@ -5,16 +5,7 @@
  * changed since and those a relative date may have moved in or out. The record of the last complete
  * pass is kept in `segment_state`.
  */
-import {
-  compareStrings,
-  type AggregateRow,
-  type CollectionSpec,
-  type JsonValue,
-  type Page,
-  type RowOf,
-  type StoreSession,
-  type Where,
-} from '@clientele/core/module';
+import { compareStrings, scan, type AggregateRow, type JsonValue, type StoreSession } from '@clientele/core/module';
 import {
   customerStatsCollection,
   segmentMembersCollection,
@@ -129,24 +120,6 @@ export function instantsOf(
   return out;
 }
 
-/**
- * Every row of `collection` matching `where`, with only the `select`ed fields, page by page (a
- * projection: no grouping, no whole rows).
- */
-async function* pages<C extends CollectionSpec>(
-  session: StoreSession,
-  collection: C,
-  where: Where<C>,
-  select: ReadonlyArray<keyof RowOf<C> & string>,
-): AsyncGenerator<Partial<RowOf<C>>> {
-  let after: string | null = null;
-  do {
-    const page: Page<unknown> = await session.find(collection, { where, select: select as never, limit: PAGE, after });
-    yield* page.rows as Partial<RowOf<C>>[];
-    after = page.next;
-  } while (after !== null);
-}
-
 /** Builds the membership part of a module instance (its steps are registered once, with the module). */
 export function createMembershipPass(runtime: SegmentsRuntime) {
   const { kernel, config, registry } = runtime;
@@ -225,22 +198,19 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
       const batch = candidates.slice(i, i + CANDIDATE_BATCH);
       const rows = new Map<string, Partial<StatsRow>>();
       // Only the fields the definitions test. Erased customers' rows are not read: they are in no segment.
-      for await (const row of pages(
+      for await (const row of scan(
         kernel.store,
         customerStatsCollection,
-        { customerId: { in: batch }, ...NOT_ERASED },
-        select,
+        { where: { customerId: { in: batch }, ...NOT_ERASED }, select },
+        PAGE,
       ))
-        rows.set(row.customerId!, row);
+        rows.set(row.customerId, row);
       const held = new Map<string, Set<string>>();
-      for await (const m of pages(kernel.store, segmentMembersCollection, { customerId: { in: batch } }, [
-        'id',
-        'customerId',
-        'segmentId',
-      ])) {
-        let set = held.get(m.customerId!);
-        if (!set) held.set(m.customerId!, (set = new Set()));
-        set.add(m.segmentId!);
+      const members = { where: { customerId: { in: batch } }, select: ['customerId', 'segmentId'] as const };
+      for await (const m of scan(kernel.store, segmentMembersCollection, members, PAGE)) {
+        let set = held.get(m.customerId);
+        if (!set) held.set(m.customerId, (set = new Set()));
+        set.add(m.segmentId);
       }
       for (const id of batch) {
         const row = rows.get(id);

@@ -3,24 +3,33 @@
  * answers a store's `aggregate` and `insertMany` with them where the adapter has no push-down.
  */
 import { ValidationError, isClienteleError } from '../errors.js';
-import type { AggregateQuery, AggregateRow, FindQuery, Measure, ScalarValue, StoreSession, Where } from './port.js';
+import type {
+  AggregateQuery,
+  AggregateRow,
+  FindQuery,
+  Measure,
+  Page,
+  Projected,
+  ScalarValue,
+  StoreSession,
+  Where,
+} from './port.js';
 import { PAGE_LIMITS, compareValues, isValidValue, matches, normaliseWhere, type NormalisedWhere } from './query.js';
 import type { AnyRow, CollectionSpec, NewRowOf, RowOf } from './schema.js';
 
-/** Visits every matching row in pages of `pageSize`, in primary-key order (or the given order). */
-export async function* scan<C extends CollectionSpec>(
+/**
+ * Visits every matching row in pages of `pageSize`, in primary-key order (or the given order); with a
+ * `select`, each row holds only those fields.
+ */
+export async function* scan<C extends CollectionSpec, K extends keyof RowOf<C> & string = never>(
   session: StoreSession,
   collection: C,
-  query: Omit<FindQuery<C>, 'after' | 'limit'> = {},
+  query: Omit<FindQuery<C, K>, 'after' | 'limit'> = {},
   pageSize = 1000,
-): AsyncGenerator<RowOf<C>> {
+): AsyncGenerator<Projected<C, K>> {
   let after: string | null = null;
   do {
-    const page: { rows: RowOf<C>[]; next: string | null } = await session.find(collection, {
-      ...query,
-      limit: pageSize,
-      after,
-    });
+    const page: Page<Projected<C, K>> = await session.find(collection, { ...query, limit: pageSize, after });
     for (const row of page.rows) yield row;
     after = page.next;
   } while (after);
