@@ -181,6 +181,11 @@ export interface RebuildSteps {
   rebuild(now: number, define: boolean): Promise<RebuildOutcome>;
   /** Writes the further day of sales number `day` (1, 2, ...), raw (the statistics do not know of them). */
   addDay(day: number): Promise<void>;
+  /**
+   * What the database does on its own in the day between the first build and the first night, if
+   * anything (PostgreSQL's autovacuum: the visibility map that index-only scans need, fresh statistics).
+   */
+  settle?(): Promise<void>;
 }
 
 /** One measured round: the statement and the nightly rebuild on the same data, one after the other. */
@@ -234,6 +239,7 @@ export async function measureRebuilds(
   if (first.buyers !== warm.rows)
     throw new Error(`the rebuild scored ${first.buyers} buyers, the statement ${warm.rows}`);
 
+  await steps.settle?.();
   const rounds: RebuildRound[] = [];
   for (let day = 1; day <= sizes.rounds; day++) {
     await steps.addDay(day);

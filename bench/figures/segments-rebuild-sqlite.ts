@@ -76,7 +76,7 @@ function sqliteSink(db: Database.Database): DataSink {
 }
 
 /** Writes customers, purchases and lines in large transactions; indexes afterwards. */
-function buildData(file: string, sizes: Sizes, log: (m: string) => void): { purchases: number; lines: number } {
+export function buildData(file: string, sizes: Sizes, log: (m: string) => void): { purchases: number; lines: number } {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
@@ -105,14 +105,14 @@ function buildData(file: string, sizes: Sizes, log: (m: string) => void): { purc
 }
 
 /** The further day of sales number `day`, written raw (the statistics do not know of them). */
-function addDay(file: string, sizes: Sizes, day: number): void {
+export function addDay(file: string, sizes: Sizes, day: number): void {
   const db = new Database(file);
   const sink = sqliteSink(db);
   db.transaction(() => drawNextDay(sizes, sink, day))();
   db.close();
 }
 
-function baseline(file: string, now: number): { seconds: number; rows: number } {
+export function baseline(file: string, now: number): { seconds: number; rows: number } {
   const db = new Database(file, { readonly: true });
   try {
     const since = windowStart(now);

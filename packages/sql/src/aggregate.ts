@@ -4,7 +4,15 @@
  * and the extended measures (a measure's own `where`, `series`) as core computes them.
  */
 import { checkAggregate, normaliseWhere, sortGroups } from '@clientele/core/adapter';
-import type { AggregateQuery, AggregateRow, Measure, ScalarValue, Where } from '@clientele/core/adapter';
+import type {
+  AggregateQuery,
+  AggregateRow,
+  CollectionSpec,
+  Measure,
+  NormalisedWhere,
+  ScalarValue,
+  Where,
+} from '@clientele/core/adapter';
 import { ParamList } from './params.js';
 import type { SqlStatement } from './params.js';
 import type { CollectionStatements } from './statements.js';
@@ -45,6 +53,23 @@ function parseSeries(value: unknown): number[] {
     if (out[i]! < out[i - 1]!) return out.sort((a, b) => a - b);
   }
   return out;
+}
+
+/** Conditions that no null satisfies, in SQL as in core's `matches`. */
+const NULL_FREE_OPS = new Set(['gt', 'gte', 'lt', 'lte', 'in', 'startsWith']);
+
+/** Whether no row with a null `field` can pass `where`: the field is not nullable, or a condition on it excludes null. */
+function nullFree(collection: CollectionSpec, where: NormalisedWhere, field: string): boolean {
+  if (!collection.fields[field]!.nullable) return true;
+  return where.some(
+    ({ field: f, condition }) =>
+      f === field &&
+      Object.entries(condition).some(
+        ([op, v]) =>
+          v !== undefined &&
+          (NULL_FREE_OPS.has(op) || ((op === 'eq' || op === 'ne') && v !== null) || (op === 'isNull' && v === false)),
+      ),
+  );
 }
 
 /**
@@ -95,13 +120,18 @@ export function aggregateStatement(statements: CollectionStatements, query: Aggr
       );
   });
 
-  const conditions = whereConditions(shape, normaliseWhere(collection, query.where), params);
+  const where = normaliseWhere(collection, query.where);
+  const conditions = whereConditions(shape, where, params);
   const groupOrder = groupBy.map((field) => ({ field, desc: false }));
   // Keyset paging over the groups: a null key sorts first, and `col > ?` never matches one, as core's fallback.
   if (query.after !== undefined) conditions.push(`(${keysetCondition(shape, groupOrder, query.after, params)})`);
   const group = groupBy.length && !perRow ? ` GROUP BY ${groupBy.map((f) => shape.columns.get(f)!).join(', ')}` : '';
-  // Paged queries order in SQL (nulls first, as core's `sortGroups`) so that LIMIT takes the first groups.
-  const order = paged ? ` ORDER BY ${groupBy.map((f) => `${shape.compared(f)} ASC NULLS FIRST`).join(', ')}` : '';
+  // Paged queries order in SQL (nulls first, as core's `sortGroups`) so that LIMIT takes the first groups. Where
+  // no null can come, the order is said without `NULLS FIRST`: PostgreSQL reads an ascending index nulls last,
+  // so the clause would make it sort every page of groups that the index already gives in order.
+  const order = paged
+    ? ` ORDER BY ${groupBy.map((f) => `${shape.compared(f)} ASC${nullFree(collection, where, f) ? '' : ' NULLS FIRST'}`).join(', ')}`
+    : '';
   const limit = query.limit !== undefined ? ` LIMIT ${params.add(query.limit)}` : '';
   const text = `SELECT ${select.join(', ')} FROM ${shape.table}${whereClause(conditions)}${group}${order}${limit}`;
 

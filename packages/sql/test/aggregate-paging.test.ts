@@ -6,7 +6,7 @@ import { cards } from './fixtures.js';
 describe('aggregateStatement paging', () => {
   const measures = { n: { fn: 'count' } } as const;
 
-  it('bounds the group keys after the position, orders nulls first and limits (SQLite)', () => {
+  it('bounds the group keys after the position, orders nulls first where they can come, and limits (SQLite)', () => {
     const st = aggregateStatement(collectionStatements(sqliteDialect, cards), {
       where: { active: true },
       groupBy: ['customerId', 'email'],
@@ -17,9 +17,28 @@ describe('aggregateStatement paging', () => {
     expect(st.text).toBe(
       'SELECT "customer_id" AS "g0", "email" AS "g1", count(*) AS "m0" FROM "cards" WHERE "active" = ? AND ' +
         '("customer_id" >= ? AND ("customer_id" > ? OR ("customer_id" = ? AND ("email" > ?)))) GROUP BY ' +
-        '"customer_id", "email" ORDER BY "customer_id" ASC NULLS FIRST, "email" ASC NULLS FIRST LIMIT ?',
+        '"customer_id", "email" ORDER BY "customer_id" ASC, "email" ASC NULLS FIRST LIMIT ?',
     );
     expect(st.params).toEqual([1, 'c-1', 'c-1', 'c-1', 'a@b.cn', 50]);
+  });
+
+  it('orders a nullable group key without NULLS FIRST when the filter excludes null (an index gives the order)', () => {
+    const text = (where: Record<string, unknown>) =>
+      aggregateStatement(collectionStatements(postgresDialect, cards), {
+        where,
+        groupBy: ['email'],
+        measures,
+        limit: 5,
+      }).text;
+    for (const where of [
+      { email: { gt: 'a' } },
+      { email: { isNull: false } },
+      { email: 'a@b.cn' },
+      { email: { in: ['x'] } },
+    ])
+      expect(text(where)).toMatch(/ORDER BY "email" COLLATE "C" ASC LIMIT/);
+    for (const where of [{}, { email: { isNull: true } }, { email: { eq: null } }, { active: true }])
+      expect(text(where)).toMatch(/ORDER BY "email" COLLATE "C" ASC NULLS FIRST LIMIT/);
   });
 
   it('numbers the parameters in text order and collates strings on PostgreSQL', () => {
