@@ -63,7 +63,12 @@ describe.each(STORE_KINDS)('audit of refusals on $name', (kind) => {
 
     chain.clock.advance(60_000);
     expect((await call(app, 'GET', path)).status).toBe(401);
-    expect((await refusals(chain.crm)).at(-1)).toEqual({ reason: 'missing_key', transport: 'http', suppressed: 29, targetId: null });
+    expect((await refusals(chain.crm)).at(-1)).toEqual({
+      reason: 'missing_key',
+      transport: 'http',
+      suppressed: 29,
+      targetId: null,
+    });
     await chain.crm.close();
   });
 
