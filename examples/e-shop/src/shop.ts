@@ -121,11 +121,13 @@ export function shopApp(crm: ShopCrm): Hono {
   app.post('/shop/members/:memberId/checkout', async (c) => {
     const customerId = c.req.param('memberId');
     const input = await body(c.req.raw, checkoutSchema);
-    try {
-      return c.json(await crm.purchases.byReceipt(WEB_STORE, WEB_TERMINAL, input.orderNo, SHOP));
-    } catch (error) {
-      if (!isClienteleError(error, 'NOT_FOUND')) throw error;
-    }
+    const recorded = await crm.purchases.byReceipt(WEB_STORE, WEB_TERMINAL, input.orderNo, SHOP).catch((error) => {
+      if (isClienteleError(error, 'NOT_FOUND')) return null;
+      throw error;
+    });
+    if (recorded?.customerId === customerId) return c.json(recorded);
+    if (recorded)
+      throw new ValidationError([{ path: ['orderNo'], code: 'order_taken', message: 'this order number is taken' }]);
     const { lines, total } = priceOrder(input.items);
 
     let voucher: { code: string; discount: number } | null = null;
@@ -150,7 +152,9 @@ export function shopApp(crm: ShopCrm): Hono {
       giftCard: card?.available ?? 0,
     });
 
-    // Points are held first (so two orders cannot spend them twice); the sale spends the hold.
+    // Points are held first, so two orders cannot spend them twice; the sale spends the hold. If the
+    // sale is refused, the order sent again (same number, same points) finds the same hold; an order
+    // never sent again leaves its hold to lapse after the programme's 15 minutes.
     const hold = input.points
       ? await crm.loyalty.reserve(
           { customerId, points: input.points, storeId: WEB_STORE, terminalId: WEB_TERMINAL },
@@ -163,25 +167,19 @@ export function shopApp(crm: ShopCrm): Hono {
       ...(card && pay.giftCard > 0 ? [{ method: 'stored-value', amount: pay.giftCard, reference: card.number }] : []),
       ...(pay.bankCard > 0 ? [{ method: 'bank-card', amount: pay.bankCard }] : []),
     ];
-    try {
-      const sale = await crm.purchases.record(
-        {
-          storeId: WEB_STORE,
-          terminalId: WEB_TERMINAL,
-          receiptNo: input.orderNo,
-          customerId,
-          channel: 'online',
-          lines,
-          payments,
-        },
-        { ...SHOP, idempotencyKey: `order:${input.orderNo}` },
-      );
-      return c.json(sale);
-    } catch (error) {
-      // The sale was refused: give the points back at once rather than when the hold lapses.
-      if (hold) await crm.loyalty.cancelHold({ holdId: hold.id }, { ...SHOP, idempotencyKey: `unhold:${hold.id}` });
-      throw error;
-    }
+    const sale = await crm.purchases.record(
+      {
+        storeId: WEB_STORE,
+        terminalId: WEB_TERMINAL,
+        receiptNo: input.orderNo,
+        customerId,
+        channel: 'online',
+        lines,
+        payments,
+      },
+      { ...SHOP, idempotencyKey: `order:${input.orderNo}` },
+    );
+    return c.json(sale);
   });
 
   /** Part of an order sent back: the refund, less what the return takes back of points and vouchers. */

@@ -135,6 +135,10 @@ describe.runIf(pgUp && nats)('the e-shop', () => {
       });
       expect([unknown.status, unknown.body.issues[0].path]).toEqual([400, ['items', 0, 'sku']]);
       expect((await account()).points.spendable).toBe(points2);
+      // Another member cannot see or take an order number already used.
+      const other = await shop('POST', '/shop/sign-up', { name: 'Wang Fang', email: 'wang.fang@example.com' });
+      const taken = await shop('POST', `/shop/members/${other.body.memberId}/checkout`, order2);
+      expect([taken.status, taken.body.issues[0].path]).toEqual([400, ['orderNo']]);
 
       // One of the two cups comes back: its price is refunded and the points it earned are taken back.
       const back = await shop('POST', `/shop/members/${memberId}/orders/W-0001/return`, {
