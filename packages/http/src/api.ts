@@ -12,6 +12,7 @@ import { referencePage, registerContract } from './contract.js';
 import { operationsOf, type Operation } from './operations.js';
 import { HttpProblem, badRequest, problemOf, problemResponse } from './problems.js';
 import type { ReadSpec } from './reads.js';
+import { refusalThrottle } from './refusal-throttle.js';
 import { readJsonBody, readQuery } from './request.js';
 
 /**
@@ -45,6 +46,12 @@ export interface ClienteleApiOptions {
    * from each request to `/openapi.json`; set it behind a proxy that rewrites paths).
    */
   publicUrl?: string;
+  /**
+   * 401s are audited at most once per kind (the reason; for a revoked key, the key) in this many ms on
+   * each server, the next entry counting those left out in `details.suppressed`, so that requests
+   * without a valid key cannot fill the audit log (default 60 000; 0 audits every one).
+   */
+  unauthenticatedAuditWindowMs?: number;
   /** Receives errors no caller should see (a 500, an audit entry not written); default `console.error`. */
   onError?: (error: unknown, request?: Request) => void;
 }
@@ -58,6 +65,7 @@ interface Resolved {
 }
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
+const DEFAULT_UNAUTHENTICATED_AUDIT_WINDOW_MS = 60_000;
 /** How long a staff member's role is remembered for reads core does not check itself. */
 const ROLE_TTL_MS = 1000;
 
@@ -95,6 +103,9 @@ export function clienteleApi(crm: Clientele<any>, options: ClienteleApiOptions =
   const inFlight = new Set<string>();
   const roles = new Map<string, { permissions: readonly string[] | null; until: number }>();
   const report = options.onError ?? ((error: unknown) => console.error('clientele http: request failed', error));
+  const unauthenticated = refusalThrottle(
+    options.unauthenticatedAuditWindowMs ?? DEFAULT_UNAUTHENTICATED_AUDIT_WINDOW_MS,
+  );
 
   /** Writes the audit entry of a refusal the HTTP layer made (core audits its own). */
   async function auditRefusal(
@@ -123,6 +134,15 @@ export function clienteleApi(crm: Clientele<any>, options: ClienteleApiOptions =
     }
   }
 
+  /** Audits a 401, unless one of its kind was audited within the window (then it is only counted). */
+  async function auditUnauthenticated(op: Operation, reason: string, keyId: string | null): Promise<void> {
+    // Only a revoked key's id names a real key; any other id comes from the caller, so it makes no kind.
+    const kind = reason === 'revoked_key' ? `${reason}:${keyId}` : reason;
+    const verdict = unauthenticated.admit(kind, crm.clock.now().getTime());
+    if (!verdict.write) return;
+    await auditRefusal(op.audited, null, reason, verdict.suppressed ? { suppressed: verdict.suppressed } : {}, keyId);
+  }
+
   async function identify(request: Request, op: Operation): Promise<Resolved> {
     const header = request.headers.get('authorization');
     if (options.authenticate) {
@@ -130,7 +150,7 @@ export function clienteleApi(crm: Clientele<any>, options: ClienteleApiOptions =
       try {
         caller = await options.authenticate(request);
       } catch {
-        await auditRefusal(op.audited, null, 'rejected_credentials', {}, null);
+        await auditUnauthenticated(op, 'rejected_credentials', null);
         throw new HttpProblem({
           status: 401,
           code: 'PERMISSION_DENIED',
@@ -142,7 +162,7 @@ export function clienteleApi(crm: Clientele<any>, options: ClienteleApiOptions =
     }
     const token = header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
     if (!token || !keys) {
-      await auditRefusal(op.audited, null, 'missing_key', {}, null);
+      await auditUnauthenticated(op, 'missing_key', null);
       throw new HttpProblem({
         status: 401,
         code: 'PERMISSION_DENIED',
@@ -152,7 +172,7 @@ export function clienteleApi(crm: Clientele<any>, options: ClienteleApiOptions =
     }
     const check = await keys.check(token);
     if (!check.ok) {
-      await auditRefusal(op.audited, null, check.reason, {}, check.keyId);
+      await auditUnauthenticated(op, check.reason, check.keyId);
       throw new HttpProblem({
         status: 401,
         code: 'PERMISSION_DENIED',

@@ -7,6 +7,7 @@
  * - `apiKeys()` is the module that keeps the callers' keys (hashed) in the crm's own store.
  * - `createClient(baseUrl, { apiKey })` is a typed client for TypeScript hosts.
  * - `webhooks()` and `webhookRelay(crm)` send the outbox's events to endpoints, signed per Standard Webhooks.
+ * - `natsRelay(crm, { js })` publishes the outbox's events to NATS JetStream, each once per stream.
  *
  * @packageDocumentation
  */
@@ -40,6 +41,15 @@ export {
   type WebhookRelayOptions,
   type WebhookRound,
 } from './webhooks.js';
+export {
+  natsRelay,
+  natsMessageOf,
+  type JetStreamPublisher,
+  type NatsEventMessage,
+  type NatsRelay,
+  type NatsRelayOptions,
+  type NatsRound,
+} from './nats-relay.js';
 export {
   createClient,
   ClienteleApiError,
