@@ -25,6 +25,7 @@ import { auditLog, idempotencyKeys, outbox, sequences, timeline } from './collec
 import type { EventHub, EventMap } from './events.js';
 import { silentLogger, type Logger } from './logger.js';
 import { inCommandSpan } from './tracing.js';
+import { parseCommandOptions } from './command-arguments.js';
 import type { CoreEvents } from '../events.js';
 import type {
   Command,
@@ -605,7 +606,7 @@ export function createKernel(settings: KernelSettings): KernelInternals {
     specs.set(spec.name, spec as unknown as CommandSpec<z.ZodType, unknown>);
     registry.push(info);
     const attempt = async (rawInput: z.input<S>, rawOptions: CommandOptions): Promise<O> => {
-      const options = parseInput(optionsSchema, rawOptions, ['options']) as CommandOptions;
+      const options = parseCommandOptions(optionsSchema, rawOptions, spec.input, rawInput) as CommandOptions;
       const key = options.idempotencyKey;
       if (spec.idempotency === 'required' && key === undefined) {
         throw invalid(
