@@ -165,13 +165,8 @@ export function checkSameRows(
       if (count(a) !== count(b)) problems.push(`${table}: ${count(a)} rows against ${count(b)}`);
       const shape = (db: Database.Database) => {
         const cols = db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all() as string[];
-        return JSON.stringify(
-          db
-            .prepare(
-              `SELECT ${cols.map((c) => `typeof("${c}") AS "${c}"`).join(', ')} FROM "${table}" ORDER BY rowid DESC LIMIT 1`,
-            )
-            .get(),
-        );
+        const types = cols.map((c) => `typeof("${c}") AS "${c}"`).join(', ');
+        return JSON.stringify(db.prepare(`SELECT ${types} FROM "${table}" ORDER BY rowid DESC LIMIT 1`).get());
       };
       if (shape(a) !== shape(b))
         problems.push(`${table}: latest rows differ in shape: ${shape(a)} against ${shape(b)}`);

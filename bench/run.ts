@@ -52,7 +52,8 @@ interface Args {
 }
 
 function usage(): string {
-  return `usage: npm run bench -- [--quick] [--only <figure>[,<figure>...]]\nfigures: ${FIGURES.map((f) => f.id).join(', ')}`;
+  const figures = FIGURES.map((f) => f.id).join(', ');
+  return `usage: npm run bench -- [--quick] [--only <figure>[,<figure>...]]\nfigures: ${figures}`;
 }
 
 function parseArgs(argv: readonly string[]): Args {

@@ -144,10 +144,9 @@ export async function serveRebuildChild<Where>(
           const now = Date.now();
           if (now - lastLog > progressEveryMs) {
             lastLog = now;
+            const rssMiB = Math.round(process.memoryUsage().rss / MIB);
             send({
-              progress:
-                `  ${p.part}: ${p.done.toLocaleString('en')}/${p.total.toLocaleString('en')}, ${Math.round(process.memoryUsage().rss / MIB)} ` +
-                `MiB`,
+              progress: `  ${p.part}: ${p.done.toLocaleString('en')}/${p.total.toLocaleString('en')}, ${rssMiB} MiB`,
             });
           }
         },
@@ -231,8 +230,8 @@ export async function measureRebuilds(
   log('first build (no statistics yet), in a process of its own');
   const first = await steps.rebuild(END, true);
   log(
-    `first build: ${first.seconds.toFixed(2)} s, ${first.written.toLocaleString('en')} rows written, ${first.joined.toLocaleString('en')} ` +
-      `joined; peak ${first.maxRssMiB.toFixed(0)} MiB`,
+    `first build: ${first.seconds.toFixed(2)} s, ${first.written.toLocaleString('en')} rows written, ` +
+      `${first.joined.toLocaleString('en')} joined; peak ${first.maxRssMiB.toFixed(0)} MiB`,
   );
   if (first.customers !== sizes.customers)
     throw new Error(`the rebuild saw ${first.customers} customers, expected ${sizes.customers}`);

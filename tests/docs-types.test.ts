@@ -57,7 +57,8 @@ function typeErrors(blocks: Written[], withPrelude: boolean): Map<string, string
     const source = program.getSourceFile(block.file)!;
     const found = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].map((d) => {
       const { line, character } = source.getLineAndCharacterOfPosition(d.start ?? 0);
-      return `${block.source}:${block.line + line}:${character + 1} TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+      const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+      return `${block.source}:${block.line + line}:${character + 1} TS${d.code} ${message}`;
     });
     errors.set(block.file, found);
   }

@@ -41,10 +41,12 @@ async function fileNodes(schema: string): Promise<Record<string, string>> {
 async function valuesInFiles(schema: string): Promise<Record<string, string[]>> {
   await query('CHECKPOINT');
   const { rows } = await query(
-    `WITH t AS (SELECT c.oid,
-          c.reltoastrelid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'),
+    `WITH t AS (SELECT c.oid, c.reltoastrelid
+                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = $1 AND c.relkind = 'r'),
           rels AS (SELECT oid FROM t UNION ALL SELECT reltoastrelid FROM t WHERE reltoastrelid <> 0
-                   UNION ALL SELECT i.indexrelid FROM pg_index i WHERE i.indrelid IN (SELECT oid FROM t UNION ALL SELECT reltoastrelid FROM t))
+                   UNION ALL SELECT i.indexrelid FROM pg_index i
+                              WHERE i.indrelid IN (SELECT oid FROM t UNION ALL SELECT reltoastrelid FROM t))
      SELECT r.oid::regclass::text AS name, pg_read_binary_file(pg_relation_filepath(r.oid)) AS bytes FROM rels r`,
     [schema],
   );

@@ -161,6 +161,18 @@ const READS = new Set([
   'segments.forModules.policyFor',
 ]);
 
+/** Registered commands that only wrappers and `runDue` run: no function on `crm` is one of them. */
+const INTERNAL_STEPS = [
+  String.raw`loyalty\.(expire|release|warn|review)`,
+  String.raw`loyalty\.stored-value\.(sell|authorize|spend|set-pin|pin-failed|expire)`,
+  String.raw`loyalty\.vouchers\.expire`,
+  String.raw`complaints\.(record-remedy|issue-remedy|execute|settle|escalate-due|actions\.escalate-due)`,
+  String.raw`surveys\.expire`,
+  String.raw`key-accounts\.announce-due`,
+  String.raw`segments\.(rebuild|apply-membership)`,
+];
+const INTERNAL_STEP = new RegExp(`^(${INTERNAL_STEPS.join('|')})`);
+
 /** Every function reachable on `crm` (nested API objects included), by its path. */
 function functionsOf(root: object): Map<string, Fn> {
   const out = new Map<string, Fn>();
@@ -301,26 +313,20 @@ function wrongOptions(options: unknown): boolean {
 }
 
 describe('wrong input to any command', () => {
-  it(
-    'finds every command: each function on crm is a registered command, a known wrapper of commands, or a ' + 'read',
-    () => {
-      const unclassified = [...functions]
-        .filter(([path, fn]) => !isCommand(fn) && !(path in WRAPPERS) && !READS.has(path))
-        .map(([path]) => path);
-      expect(unclassified).toEqual([]);
-      const reached = new Set(TARGETS.map((t) => (isCommand(t.fn) ? t.fn.info.name : undefined)).filter(Boolean));
-      // Every registered command is reached from crm, but the internal steps that wrappers and runDue run.
-      const unreached = chain.crm
-        .commands()
-        .filter((c) => !reached.has(c.name))
-        .map((c) => c.name);
-      for (const name of unreached)
-        expect(name).toMatch(
-          /^(loyalty\.(expire|release|warn|review)|loyalty\.stored-value\.(sell|authorize|spend|set-pin|pin-failed|expire)|loyalty\.vouchers\.expire|complaints\.(record-remedy|issue-remedy|execute|settle|escalate-due|actions\.escalate-due)|surveys\.expire|key-accounts\.announce-due|segments\.(rebuild|apply-membership))/,
-        );
-      expect(TARGETS.length).toBeGreaterThanOrEqual(80);
-    },
-  );
+  it('finds every command: each function on crm is a registered command, a known command wrapper, or a read', () => {
+    const unclassified = [...functions]
+      .filter(([path, fn]) => !isCommand(fn) && !(path in WRAPPERS) && !READS.has(path))
+      .map(([path]) => path);
+    expect(unclassified).toEqual([]);
+    const reached = new Set(TARGETS.map((t) => (isCommand(t.fn) ? t.fn.info.name : undefined)).filter(Boolean));
+    // Every registered command is reached from crm, but the internal steps that wrappers and runDue run.
+    const unreached = chain.crm
+      .commands()
+      .filter((c) => !reached.has(c.name))
+      .map((c) => c.name);
+    for (const name of unreached) expect(name).toMatch(INTERNAL_STEP);
+    expect(TARGETS.length).toBeGreaterThanOrEqual(80);
+  });
 
   it('has a valid sample input of every command, accepted by its schema', () => {
     const missing = TARGETS.filter((t) => !SAMPLES[t.path]?.length).map((t) => t.path);

@@ -312,8 +312,8 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
       (side) => measure(tills[side], sizes.salesPerTerminal),
       (r, m) =>
         log(
-          `round ${r + 1}/${sizes.rounds}: clientele ${Math.round(m.clientele.rate)} sales/s, raw ${Math.round(m.raw.rate)} ` +
-            `sales/s`,
+          `round ${r + 1}/${sizes.rounds}: clientele ${Math.round(m.clientele.rate)} sales/s, ` +
+            `raw ${Math.round(m.raw.rate)} sales/s`,
         ),
     );
     await checkSameRows(pool, schemas.clientele, schemas.raw);

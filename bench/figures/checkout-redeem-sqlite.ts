@@ -389,8 +389,9 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
         (side) => salesRate(tills[side], sizes.salesPerRound),
         (r, rate) =>
           log(
-            `round ${r + 1}/${sizes.rounds}: clientele ${Math.round(rate.clientele.wall)} sales/s (${Math.round(rate.clientele.cpu)} ` +
-              `per CPU-s), raw ${Math.round(rate.raw.wall)} sales/s (${Math.round(rate.raw.cpu)} per CPU-s)`,
+            `round ${r + 1}/${sizes.rounds}: ` +
+              `clientele ${Math.round(rate.clientele.wall)} sales/s (${Math.round(rate.clientele.cpu)} per CPU-s), ` +
+              `raw ${Math.round(rate.raw.wall)} sales/s (${Math.round(rate.raw.cpu)} per CPU-s)`,
           ),
       );
       db.close();

@@ -248,8 +248,8 @@ async function run(id: string, durability: SqliteDurability, { quick, log }: Run
         async (side) => (await salesRate(tills[side], sizes.salesPerRound)).wall,
         (r, rate) =>
           log(
-            `round ${r + 1}/${sizes.rounds}: clientele ${Math.round(rate.clientele)} sales/s, raw ${Math.round(rate.raw)} ` +
-              `sales/s`,
+            `round ${r + 1}/${sizes.rounds}: clientele ${Math.round(rate.clientele)} sales/s, ` +
+              `raw ${Math.round(rate.raw)} sales/s`,
           ),
       );
       db.close();

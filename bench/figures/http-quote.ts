@@ -91,8 +91,9 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
       (side) => (side === 'clientele' ? viaHttp(sizes.quotes) : inProcess(sizes.quotes)),
       (r, m) =>
         log(
-          `round ${r + 1}/${sizes.rounds}: HTTP p99 ${round(m.clientele.p99Ms, 2)} ms (p50 ` +
-            `${round(m.clientele.p50Ms, 2)}), in process p99 ${round(m.raw.p99Ms, 2)} ms (p50 ${round(m.raw.p50Ms, 2)})`,
+          `round ${r + 1}/${sizes.rounds}: ` +
+            `HTTP p99 ${round(m.clientele.p99Ms, 2)} ms (p50 ${round(m.clientele.p50Ms, 2)}), ` +
+            `in process p99 ${round(m.raw.p99Ms, 2)} ms (p50 ${round(m.raw.p50Ms, 2)})`,
         ),
     );
     await crm.close();

@@ -367,8 +367,8 @@ async function measure({ quick, log }: RunSettings): Promise<Measured> {
     for (let i = 0; i < sizes.quotes; i++) sink += quote(program, basket, CONTEXT).points;
     rates.push(sizes.quotes / (Number(process.hrtime.bigint() - t0) / 1e9));
     log(
-      `round ${r + 1}/${sizes.rounds}: p50 ${round(p50s[r]!, 1)} µs, p99 ${round(p99s[r]!, 1)} µs, ${Math.round(rates[r]!)} ` +
-        `baskets/s (timed loop ${round(seconds, 2)} s)`,
+      `round ${r + 1}/${sizes.rounds}: p50 ${round(p50s[r]!, 1)} µs, p99 ${round(p99s[r]!, 1)} µs, ` +
+        `${Math.round(rates[r]!)} baskets/s (timed loop ${round(seconds, 2)} s)`,
     );
   }
   const traced = new Float64Array(sizes.quotes);

@@ -10,9 +10,10 @@
  * fresh schema that Clientele migrated, so tables and indexes are Clientele's own; the secondary
  * indexes are built after the rows, then the tables vacuumed and analysed, as after any bulk load.
  * The schema is dropped afterwards. After the first build (no statistics yet) the tables it filled
- * are vacuumed, as autovacuum would in the day before the first night; then each of several rounds adds a further day of sales (1% of customers bought again)
- * and times the statement and the nightly rebuild (each rebuild in a process of its own) one right
- * after the other on that data, in alternating order. The headline is the median nightly rebuild
+ * are vacuumed, as autovacuum would in the day before the first night; then each of several rounds
+ * adds a further day of sales (1% of customers bought again) and times the statement and the nightly
+ * rebuild (each rebuild in a process of its own) one right after the other on that data, in
+ * alternating order. The headline is the median nightly rebuild
  * against the median statement; every round's times, the first build and the peak memory are in
  * `extra`.
  *
@@ -104,7 +105,8 @@ async function secondaryIndexes(client: pg.PoolClient, schema: string): Promise<
   const r = await client.query<{ name: string; sql: string }>(
     `SELECT i.indexname AS name, i.indexdef AS sql FROM pg_indexes i
      WHERE i.schemaname = $1 AND i.tablename = ANY($2::text[])
-       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname AND c.connamespace = $1::regnamespace)`,
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint c
+                       WHERE c.conname = i.indexname AND c.connamespace = $1::regnamespace)`,
     [schema, ['customers', 'purchases', 'purchase_lines']],
   );
   return r.rows;
@@ -237,10 +239,9 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
     log(`writing ${sizes.customers.toLocaleString('en')} customers and their purchases into schema ${schema}`);
     const loadStart = Date.now();
     const built = await buildData(pool, schema, sizes, log);
-    log(
-      `${built.purchases.toLocaleString('en')} purchases, ${built.lines.toLocaleString('en')} lines in ${((Date.now() - loadStart) / 1000).toFixed(0)} ` +
-        `s`,
-    );
+    const loadSeconds = ((Date.now() - loadStart) / 1000).toFixed(0);
+    const loaded = `${built.purchases.toLocaleString('en')} purchases, ${built.lines.toLocaleString('en')} lines`;
+    log(`${loaded} in ${loadSeconds} s`);
 
     const m = await measureRebuilds(
       sizes,

@@ -9,9 +9,10 @@ import { defineConfig, type DefaultTheme } from 'vitepress';
 // The sidebar lists the packages only: every page carries its sidebar, and one entry per
 // reference page would make the site hundreds of megabytes. Each package's page lists its members.
 const sidebarFile = new URL('../api/typedoc-sidebar.json', import.meta.url);
-const packages: DefaultTheme.SidebarItem[] = existsSync(sidebarFile)
-  ? (JSON.parse(readFileSync(sidebarFile, 'utf8')) as DefaultTheme.SidebarItem[]).map(({ text, link }) => ({ text, link }))
+const reference: DefaultTheme.SidebarItem[] = existsSync(sidebarFile)
+  ? JSON.parse(readFileSync(sidebarFile, 'utf8'))
   : [];
+const packages = reference.map(({ text, link }): DefaultTheme.SidebarItem => ({ text, link }));
 
 const guides: DefaultTheme.SidebarItem[] = [
   { text: 'Getting started', link: '/getting-started' },

@@ -26,7 +26,8 @@ function browserGlobals(): vm.Context {
     `globalThis.structuredClone = function clone(v) {
       if (v instanceof Date) return new Date(v.getTime());
       if (Array.isArray(v)) return v.map(clone);
-      if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)]));
+      if (v !== null && typeof v === 'object')
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)]));
       return v;
     };`,
     context,

@@ -53,7 +53,7 @@ function client(base: string) {
 }
 
 describe.runIf(pgUp && nats)('the e-shop', () => {
-  it('signs up, checks out with voucher, gift card and points, takes a part back, and mails the expiry warning', async () => {
+  it('signs up, pays with voucher, gift card and points, takes a part back, and mails the expiry warning', async () => {
     const clock = manualClock('2026-11-02T02:00:00Z');
     const crm = createClientele({
       store: postgresStore({ pool, schema: server.fresh('eshop') }),

@@ -19,9 +19,14 @@ describe('@clientele/core in a browser', () => {
       const sys = { actor: { system: 'browser' } };
       await crm.stores.create({ id: 'S01', name: 'Web', region: 'East', timeZone: 'Asia/Shanghai' }, sys);
       const c = await crm.customers.register({ kind: 'individual', name: '王芳' }, sys);
-      const sale = await crm.purchases.record({ storeId: 'S01', terminalId: 'W1', receiptNo: 'W0001', customerId: c.id,
-        lines: [{ sku: 'A', category: 'fresh', quantity: 1.5, unitPrice: 1999 }] }, { ...sys, idempotencyKey: 'web-sale-0001' });
-      return { total: sale.total, customer: sale.customerId === c.id, process: typeof process, require: typeof require };
+      const sale = await crm.purchases.record(
+        { storeId: 'S01', terminalId: 'W1', receiptNo: 'W0001', customerId: c.id,
+          lines: [{ sku: 'A', category: 'fresh', quantity: 1.5, unitPrice: 1999 }] },
+        { ...sys, idempotencyKey: 'web-sale-0001' },
+      );
+      return {
+        total: sale.total, customer: sale.customerId === c.id, process: typeof process, require: typeof require,
+      };
     })()`;
     const out = await vm.runInContext(script, context);
     expect(out).toEqual({ total: 2999, customer: true, process: 'undefined', require: 'undefined' });

@@ -76,11 +76,9 @@ describe('names', () => {
   });
 
   it('refuse any name holding a forbidden character inside it', () => {
-    const forbidden = fc.constantFrom(
-      ...'\u0000\u0001\u0007\u0008\u000b\u000c\u001b\u001f\u007f\u0080\u0085\u009f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c'.split(
-        '',
-      ),
-    );
+    const controls = '\u0000\u0001\u0007\u0008\u000b\u000c\u001b\u001f\u007f\u0080\u0085\u009f';
+    const separatorsAndBidi = '\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c';
+    const forbidden = fc.constantFrom(...(controls + separatorsAndBidi).split(''));
     fc.assert(
       fc.property(fc.constantFrom(...NAMES), fc.nat(), forbidden, (name, at, bad) => {
         // Inside the name: at either end, whitespace controls are trimmed away before the check.

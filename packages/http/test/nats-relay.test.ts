@@ -107,7 +107,7 @@ describe.runIf(!!nats).each(STORE_KINDS)('the NATS relay on $name', (kind) => {
     expect(await crm.outbox.position('nats')).toBe(events.at(-1)!.seq);
   });
 
-  it('restarted after a stop between the publish and the position move, leaves each event once in the stream', async () => {
+  it('restarted after a stop between publish and position move, leaves each event once in the stream', async () => {
     const crm = await chainWithSales(await kind.open(), 2);
     const events = await crm.outbox.list({ limit: 1000 });
     expect(events.length).toBeGreaterThan(3);

@@ -70,6 +70,11 @@ function literal(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
+/** The store's schema as SQL: the named one, else the connection's current schema. */
+function schemaName(schema: string | undefined): string {
+  return schema === undefined ? 'current_schema()' : literal(schema);
+}
+
 /** Each table's file number: `VACUUM FULL` gives a table it rewrote a new one. */
 async function fileNodes(
   connection: Connection,
@@ -79,7 +84,7 @@ async function fileNodes(
   const { rows } = await connection.query(
     `SELECT c.relname AS name, pg_relation_filenode(c.oid)::text AS node
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = ${schema === undefined ? 'current_schema()' : literal(schema)} AND c.relkind = 'r' AND c.relname = ANY($1::text[])`,
+      WHERE n.nspname = ${schemaName(schema)} AND c.relkind = 'r' AND c.relname = ANY($1::text[])`,
     [tables],
   );
   return new Map(rows.map((r) => [r['name'] as string, r['node'] as string]));
@@ -98,7 +103,7 @@ export async function purgeTables(
 ): Promise<PurgeResult> {
   const { rows } = await connection.query(
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = ${schema === undefined ? 'current_schema()' : literal(schema)} AND c.relkind = 'r' ORDER BY c.relname`,
+      WHERE n.nspname = ${schemaName(schema)} AND c.relkind = 'r' ORDER BY c.relname`,
     [],
   );
   const present = rows.map((r) => r['name'] as string);
@@ -132,7 +137,8 @@ export async function purgeTables(
   const skipped = tables.filter((t) => before.get(t) === after.get(t));
   if (skipped.length) {
     throw new InvalidStateError(
-      `the server skipped ${skipped.join(', ')}: the role may not vacuum ${skipped.length === 1 ? 'that table' : 'those tables'} ` +
+      `the server skipped ${skipped.join(', ')}: ` +
+        `the role may not vacuum ${skipped.length === 1 ? 'that table' : 'those tables'} ` +
         `(run purgeErased as the tables' owner); old row versions there still hold erased values`,
       { skipped },
     );

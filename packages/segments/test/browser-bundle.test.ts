@@ -16,15 +16,26 @@ describe('@clientele/segments in a browser', () => {
     const out = await vm.runInContext(
       `(async () => {
         const { core, seg } = Bundle;
-        const p = seg.compileCondition({ all: [{ field: 'visits', op: 'gte', value: 2 }, { condition: 'has-tag', args: { tag: 'vip' } }] }, seg.conditionRegistry());
-        const crm = core.createClientele({ store: core.memoryStore(), clock: core.manualClock('2026-11-02T02:00:00Z'), modules: [seg.segments()] });
+        const p = seg.compileCondition(
+          { all: [{ field: 'visits', op: 'gte', value: 2 }, { condition: 'has-tag', args: { tag: 'vip' } }] },
+          seg.conditionRegistry(),
+        );
+        const crm = core.createClientele({
+          store: core.memoryStore(), clock: core.manualClock('2026-11-02T02:00:00Z'), modules: [seg.segments()],
+        });
         await crm.migrate();
         const sys = { actor: { system: 'browser' } };
         await crm.stores.create({ id: 'S01', name: 'Web', region: 'East', timeZone: 'Asia/Shanghai' }, sys);
         const c = await crm.customers.register({ kind: 'individual', name: '王芳', tags: ['vip'] }, sys);
-        for (const n of [1, 2]) await crm.purchases.record({ storeId: 'S01', terminalId: 'W1', receiptNo: 'W' + n, customerId: c.id, lines: [{ sku: 'A', category: 'fresh', quantity: 1, unitPrice: 1000 }] }, { ...sys, idempotencyKey: 'web-sale-000' + n });
+        for (const n of [1, 2])
+          await crm.purchases.record(
+            { storeId: 'S01', terminalId: 'W1', receiptNo: 'W' + n, customerId: c.id,
+              lines: [{ sku: 'A', category: 'fresh', quantity: 1, unitPrice: 1000 }] },
+            { ...sys, idempotencyKey: 'web-sale-000' + n },
+          );
         const s = await crm.segments.stats(c.id, sys);
-        return { visits: s.visits, spend: s.spend, match: seg.evaluatePredicate(p, { stats: s, tags: ['vip'] }, new Date()), process: typeof process };
+        const match = seg.evaluatePredicate(p, { stats: s, tags: ['vip'] }, new Date());
+        return { visits: s.visits, spend: s.spend, match, process: typeof process };
       })()`,
       context,
     );

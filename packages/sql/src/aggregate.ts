@@ -58,7 +58,10 @@ function parseSeries(value: unknown): number[] {
 /** Conditions that no null satisfies, in SQL as in core's `matches`. */
 const NULL_FREE_OPS = new Set(['gt', 'gte', 'lt', 'lte', 'in', 'startsWith']);
 
-/** Whether no row with a null `field` can pass `where`: the field is not nullable, or a condition on it excludes null. */
+/**
+ * Whether no row with a null `field` can pass `where`: the field is not nullable, or a condition on it
+ * excludes null.
+ */
 function nullFree(collection: CollectionSpec, where: NormalisedWhere, field: string): boolean {
   if (!collection.fields[field]!.nullable) return true;
   return where.some(
@@ -129,9 +132,8 @@ export function aggregateStatement(statements: CollectionStatements, query: Aggr
   // Paged queries order in SQL (nulls first, as core's `sortGroups`) so that LIMIT takes the first groups. Where
   // no null can come, the order is said without `NULLS FIRST`: PostgreSQL reads an ascending index nulls last,
   // so the clause would make it sort every page of groups that the index already gives in order.
-  const order = paged
-    ? ` ORDER BY ${groupBy.map((f) => `${shape.compared(f)} ASC${nullFree(collection, where, f) ? '' : ' NULLS FIRST'}`).join(', ')}`
-    : '';
+  const ascending = (f: string) => `${shape.compared(f)} ASC${nullFree(collection, where, f) ? '' : ' NULLS FIRST'}`;
+  const order = paged ? ` ORDER BY ${groupBy.map(ascending).join(', ')}` : '';
   const limit = query.limit !== undefined ? ` LIMIT ${params.add(query.limit)}` : '';
   const text = `SELECT ${select.join(', ')} FROM ${shape.table}${whereClause(conditions)}${group}${order}${limit}`;
 

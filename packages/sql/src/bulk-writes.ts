@@ -87,9 +87,11 @@ export function bulkInsertStatement(
   const { shape } = s;
   if (t.insert === undefined) {
     const arrays = shape.fields.map((f, i) => arrayParam(s, i + 1, f));
+    const columns = shape.fields.map((f) => shape.columns.get(f)!).join(', ');
+    const key = shape.dialect.quoteIdentifier('k');
     t.insert =
-      `INSERT INTO ${shape.table} (${shape.fields.map((f) => shape.columns.get(f)!).join(', ')}) ` +
-      `SELECT * FROM unnest(${arrays.join(', ')}) ON CONFLICT DO NOTHING RETURNING ${shape.pk} AS ${shape.dialect.quoteIdentifier('k')}`;
+      `INSERT INTO ${shape.table} (${columns}) ` +
+      `SELECT * FROM unnest(${arrays.join(', ')}) ON CONFLICT DO NOTHING RETURNING ${shape.pk} AS ${key}`;
   }
   const { fields, codec, collection } = shape;
   const params: unknown[][] = new Array(fields.length);
@@ -128,9 +130,10 @@ export function bulkWriteStatement(
     const version = collection.versioned ? columns.get('version')! : null;
     if (version) assigned.push(`${version} = t.${version} + 1`);
     const conditions = [`t.${pk} = v.k`, ...shape.when.map((f, i) => `t.${columns.get(f)!} = v.w${i}`)];
+    const returned = version ? `t.${pk} AS ${q('k')}, t.${version} AS ${q('version')}` : `t.${pk} AS ${q('k')}`;
     text =
       `UPDATE ${table} AS t SET ${assigned.join(', ')} FROM unnest(${arrays.join(', ')}) AS v(${names.join(', ')}) ` +
-      `WHERE ${conditions.join(' AND ')} RETURNING t.${pk} AS ${q('k')}${version ? `, t.${version} AS ${q('version')}` : ''}`;
+      `WHERE ${conditions.join(' AND ')} RETURNING ${returned}`;
     t.writes.set(shape.key, text);
   }
   const { codec } = s.shape;

@@ -31,7 +31,8 @@ export function createIndexSql(dialect: Dialect, table: string, index: IndexSpec
 export function addColumnSql(dialect: Dialect, table: string, field: string, spec: FieldSpec): string {
   const q = dialect.quoteIdentifier;
   const ifNotExists = dialect.addColumnIfNotExists ? 'IF NOT EXISTS ' : '';
-  return `ALTER TABLE ${tableName(dialect, table)} ADD COLUMN ${ifNotExists}${q(columnName(field))} ${dialect.columnType(spec.kind)}`;
+  const column = `${q(columnName(field))} ${dialect.columnType(spec.kind)}`;
+  return `ALTER TABLE ${tableName(dialect, table)} ADD COLUMN ${ifNotExists}${column}`;
 }
 
 /** The table a migration step changes. */

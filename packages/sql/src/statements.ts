@@ -351,7 +351,9 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
       let text = updateTexts.get(signature);
       if (text === undefined) {
         const set = assignments(patch, params);
-        const where = `${pk} = ${params.add(key)}${expect === undefined ? '' : ` AND ${versionCol} = ${params.add(expect)}`}`;
+        // The key's placeholder comes first: params number in the order they are added.
+        const keyMatch = `${pk} = ${params.add(key)}`;
+        const where = expect === undefined ? keyMatch : `${keyMatch} AND ${versionCol} = ${params.add(expect)}`;
         text = `UPDATE ${table} SET ${set} WHERE ${where}${returning}`;
         updateTexts.set(signature, text);
         return { text, params: params.values };
@@ -392,7 +394,8 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
         // One statement: the guard and the write cannot be split by another writer, and a racer whose
         // delta would break the guard matches no row instead of overwriting anyone's result.
         const set = `${col} = ${col} + ${ph(1)}${versioned ? `, ${bumpVersion}` : ''}`;
-        text = `UPDATE ${table} SET ${set} WHERE ${pk} = ${ph(2)} AND ${col} + ${ph(3)} BETWEEN ${ph(4)} AND ${ph(5)}${returning}`;
+        const inGuard = `${col} + ${ph(3)} BETWEEN ${ph(4)} AND ${ph(5)}`;
+        text = `UPDATE ${table} SET ${set} WHERE ${pk} = ${ph(2)} AND ${inGuard}${returning}`;
         incrementTexts.set(field, text);
       }
       return { text, params: [delta, key, delta, lower, upper] };

@@ -151,6 +151,11 @@ export interface CustomerServiceSettings {
   modules: () => ReadonlyArray<ModuleInstance<unknown>>;
 }
 
+/** "an individual", "a supplier": a customer kind as the refusal of a merge names it. */
+function withArticle(kind: CustomerRow['kind']): string {
+  return `a${kind === 'individual' ? 'n' : ''} ${kind}`;
+}
+
 function loadRow(session: StoreSession, id: string, path: Array<string | number>): Promise<CustomerRow> {
   return mustGet(session, customersCollection, id, 'customer', { path });
 }
@@ -393,8 +398,7 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
         throw invalid(
           ['mergedId'],
           'kind_mismatch',
-          `cannot merge a${merged.kind === 'individual' ? 'n' : ''} ${merged.kind} into a${survivor.kind === 'individual' ? 'n' : ''} ` +
-            `${survivor.kind}`,
+          `cannot merge ${withArticle(merged.kind)} into ${withArticle(survivor.kind)}`,
         );
       const handled = new Set<string>();
       for (const instance of settings.modules()) {

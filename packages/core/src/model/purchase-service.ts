@@ -258,6 +258,9 @@ const RETURN_GIVES: readonly ValueKind[] = ['money', 'stored-value', 'points', '
 
 const lineId = (purchaseId: string, lineNo: number) => `${purchaseId}:${lineNo}`;
 
+/** "1 line", "3 lines": how timeline summaries count receipt lines. */
+const lineCount = (n: number) => `${n} line${n === 1 ? '' : 's'}`;
+
 async function loadLines(session: StoreSession, purchaseId: string): Promise<LineRow[]> {
   return (
     await session.find(purchaseLinesCollection, { where: { purchaseId }, orderBy: [{ field: 'lineNo' }], limit: 1000 })
@@ -442,7 +445,7 @@ export function createPurchaseService(
           source: 'purchases',
           kind: 'purchase',
           summary:
-            `Bought ${computed.length} line${computed.length === 1 ? '' : 's'} for ${formatMoney(totals.total, currency)} ` +
+            `Bought ${lineCount(computed.length)} for ${formatMoney(totals.total, currency)} ` +
             `at ${input.storeId} (receipt ${input.receiptNo})`,
           storeId: input.storeId,
           ref: { type: 'purchase', id },
@@ -579,11 +582,17 @@ export function createPurchaseService(
       );
       if (purchase.customerId) {
         const money = (n: number) => formatMoney(n, purchase.currency);
+        const reasons = deductions.map((d) => d.reason).join('; ');
+        const refunded = deducted
+          ? `${money(payable)} refunded (${money(amount)} less ${money(deducted)}: ${reasons})`
+          : `${money(payable)} refunded`;
+        const alreadyRefunded = payable < want ? ` (${money(want - payable)} of it was already refunded)` : '';
+        const returnedLines = `${lineCount(returned.length)} of receipt ${purchase.receiptNo}`;
         await ctx.addTimeline({
           customerId: purchase.customerId,
           source: 'purchases',
           kind: 'return',
-          summary: `Returned ${returned.length} line${returned.length === 1 ? '' : 's'} of receipt ${purchase.receiptNo}: ${deducted ? `${money(payable)} refunded (${money(amount)} less ${money(deducted)}: ${deductions.map((d) => d.reason).join('; ')})` : `${money(payable)} refunded`}${payable < want ? ` (${money(want - payable)} of it was already refunded)` : ''}`,
+          summary: `Returned ${returnedLines}: ${refunded}${alreadyRefunded}`,
           storeId: input.storeId,
           ref: { type: 'return', id },
         });
