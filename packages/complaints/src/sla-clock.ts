@@ -1,6 +1,7 @@
 /**
- * Service-level time in a store's business hours: due times, pauses while a case waits on the
- * customer, and time spent. Pure and exact to the millisecond, built on core's business calendar.
+ * Service-level time in business hours (a store's, or a calendar the configuration names): due times,
+ * pauses while a case waits on the customer, and time spent. Pure and exact to the millisecond, built
+ * on core's business calendar.
  *
  * The clock looks a bounded way ahead for opening time ({@link SLA_HORIZON_DAYS}), so a due time is
  * found in bounded work. What it cannot place there it reports (`null`, or a typed error), never a
@@ -44,8 +45,8 @@ export const ALWAYS_OPEN: OpeningHours = Object.fromEntries(
 ) as OpeningHours;
 
 /**
- * The calendar service-level clocks use for a store: its own, or round the clock when it has no
- * opening hours at all (a web desk), so a due time always exists.
+ * A calendar as service-level clocks use it: as it is, or round the clock when it has no opening hours
+ * at all (a web desk, or a named calendar given none), so a due time always exists.
  */
 export function slaCalendar(calendar: BusinessCalendar): BusinessCalendar {
   const hasHours = WEEKDAYS.some((d) => (calendar.openingHours[d] ?? []).length > 0);
