@@ -27,7 +27,7 @@ import {
 } from './collections.js';
 import { REMEDY_TYPES } from './remedies.js';
 import { pareto, slaRows, type ParetoRow, type SlaRow } from './report-math.js';
-import { businessTimeBetween } from './sla-clock.js';
+import { businessTimeBetween, slaCalendar } from './sla-clock.js';
 
 /** An entry of a case's history. */
 export type CaseHistoryEntry = HistoryRow;
@@ -113,7 +113,8 @@ export function createArchive(runtime: ComplaintsRuntime) {
       after: q.after ?? null,
     });
     const items: Case[] = [];
-    for (const row of page.rows) items.push(await toCase(store, config, row));
+    const now = kernel.clock.now();
+    for (const row of page.rows) items.push(await toCase(store, config, row, now));
     return { items, next: page.next };
   }
 
@@ -163,7 +164,8 @@ export function createArchive(runtime: ComplaintsRuntime) {
       after: q.after ?? null,
     });
     const items: Case[] = [];
-    for (const row of page.rows) items.push(await toCase(store, config, row));
+    const now = kernel.clock.now();
+    for (const row of page.rows) items.push(await toCase(store, config, row, now));
     return { items, next: page.next };
   }
 
@@ -177,11 +179,21 @@ export function createArchive(runtime: ComplaintsRuntime) {
     const where: Where<typeof stintsCollection> = { enteredAt: { gte: q.from, lt: q.to } };
     if (q.storeId) where.storeId = q.storeId;
     const stints = [];
-    for await (const s of scan(store, stintsCollection, { where })) stints.push(s);
+    for await (const s of scan(store, stintsCollection, { where }))
+      stints.push({ ...s, resolveBy: s.responseOnly ? null : s.resolveBy });
     const calendars = new Map<string, BusinessCalendar>();
-    for (const s of stints) if (!calendars.has(s.storeId)) calendars.set(s.storeId, await calendarOf(store, s.storeId));
+    // A stay counts in the calendar its clocks did: a named one (while configured), else its store's.
+    const calendarOfStint = async (s: { storeId: string; calendar: string | null }) => {
+      const named = s.calendar !== null && Object.hasOwn(config.calendars, s.calendar);
+      const key = named ? `calendar:${s.calendar}` : `store:${s.storeId}`;
+      if (!calendars.has(key))
+        calendars.set(key, named ? slaCalendar(config.calendars[s.calendar!]!) : await calendarOf(store, s.storeId));
+      return key;
+    };
+    const keys = new Map<string, string>();
+    for (const s of stints) keys.set(s.id, await calendarOfStint(s));
     const rows = slaRows(stints, now, (s) =>
-      businessTimeBetween(calendars.get(s.storeId)!, s.enteredAt, s.leftAt ?? now),
+      businessTimeBetween(calendars.get(keys.get(s.id)!)!, s.enteredAt, s.leftAt ?? now),
     );
     return { from: q.from, to: q.to, rows };
   }

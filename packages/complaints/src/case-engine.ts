@@ -35,10 +35,10 @@ import {
 } from './collections.js';
 import type { ComplaintsConfig } from './config.js';
 import type { ComplaintEvents } from './events.js';
-import { checkLadderFits, levelDue, type StoreCalendar } from './due-placement.js';
+import { checkLadderFits, levelDue, namedCalendar, type DueCalendar } from './due-placement.js';
 import { ladderNamed, levelOf, mayActAt } from './ladder.js';
 import { segmentIds, type LoyaltyRemedyApi, type SegmentsReadApi } from './remedies.js';
-import { nextDue, slaCalendar } from './sla-clock.js';
+import { businessTimeBetween, nextDue, slaCalendar } from './sla-clock.js';
 
 /** The events the module's commands may emit and its handlers see: core's and its own. */
 export type ComplaintsEventMap = CoreEvents & ComplaintEvents;
@@ -78,13 +78,33 @@ export async function calendarOf(
   return slaCalendar(await storeCalendar(session, storeId, path));
 }
 
-/** {@link calendarOf} with the store's id, as due times are placed with it. */
+/** The store's calendar as due times are placed on it (tasks, corrective actions, and limits that name no calendar). */
 export async function storeCalendarOf(
+  runtime: ComplaintsRuntime,
   session: StoreSession,
   storeId: string,
   path: Array<string | number> = ['storeId'],
-): Promise<StoreCalendar> {
-  return { storeId, calendar: await calendarOf(session, storeId, path) };
+): Promise<DueCalendar> {
+  return {
+    storeId,
+    calendarId: null,
+    calendar: await calendarOf(session, storeId, path),
+    dueAtClosing: runtime.config.dueAtClosing,
+  };
+}
+
+/**
+ * The calendar the clocks of a case's current level count in: the configuration's calendar its
+ * limits named when it entered the level, else its store's.
+ */
+export async function levelCalendarOf(
+  runtime: ComplaintsRuntime,
+  session: StoreSession,
+  row: Pick<CaseRow, 'storeId' | 'slaCalendar'>,
+): Promise<DueCalendar> {
+  return row.slaCalendar
+    ? namedCalendar(runtime.config, row.storeId, row.slaCalendar)
+    : storeCalendarOf(runtime, session, row.storeId, ['caseId']);
 }
 
 /** The active customer behind an id (following merges); `NOT_FOUND` or `INVALID_STATE` otherwise. */
@@ -236,11 +256,14 @@ export async function enterLevel(
   level: number,
   reason: string,
   enteredAt: Date,
-  options: { path?: ReadonlyArray<string | number>; store?: StoreCalendar } = {},
+  options: { path?: ReadonlyArray<string | number>; store?: DueCalendar } = {},
 ): Promise<CasePatch> {
   const lvl = levelOf(ladderNamed(runtime.config, row.ladder), level);
-  const store = options.store ?? (await storeCalendarOf(ctx.tx, row.storeId));
+  const store = options.store ?? (await storeCalendarOf(runtime, ctx.tx, row.storeId));
   const d = levelDue(runtime.config, store, row, level, enteredAt, options.path ?? ['caseId']);
+  const responseOnly = d.resolveBy === null;
+  // The column allows no null: a response-only stay stores its acknowledge due time there (see collections.ts).
+  const resolveBy = d.resolveBy ?? d.acknowledgeBy;
   const stintId = ctx.id('cst');
   await ctx.tx.insert(stintsCollection, {
     id: stintId,
@@ -254,16 +277,20 @@ export async function enterLevel(
     enteredAt,
     acknowledgeBy: d.acknowledgeBy,
     acknowledgedAt: null,
-    resolveBy: d.resolveBy,
+    resolveBy,
     resolvedAt: null,
     leftAt: null,
+    responseOnly,
+    calendar: d.calendarId,
   });
   return {
     level,
     stintId,
     levelEnteredAt: enteredAt,
     acknowledgeBy: d.acknowledgeBy,
-    resolveBy: d.resolveBy,
+    resolveBy,
+    responseOnly,
+    slaCalendar: d.calendarId,
     levelAcknowledgedAt: null,
     ackDueAt: d.acknowledgeBy,
     resolveDueAt: d.resolveBy,
@@ -291,7 +318,17 @@ export async function escalateCase(
 ): Promise<CaseRow> {
   await leaveLevel(ctx, row, effectiveAt);
   const levelPatch = await enterLevel(runtime, ctx, row, toLevel, reason, effectiveAt);
-  const saved = await saveCase(ctx, row, { ...extra, ...levelPatch, escalations: row.escalations + 1 });
+  // A case that waits on the customer keeps waiting at the new level: the pause so far is counted on the
+  // old level's calendar, and the new level's clocks stand still from the moment it is entered.
+  const paused = row.pausedAt
+    ? {
+        pausedAt: effectiveAt,
+        pausedBusinessMs:
+          (row.pausedBusinessMs ?? 0) +
+          businessTimeBetween((await levelCalendarOf(runtime, ctx.tx, row)).calendar, row.pausedAt, effectiveAt),
+      }
+    : {};
+  const saved = await saveCase(ctx, row, { ...extra, ...levelPatch, ...paused, escalations: row.escalations + 1 });
   await addHistory(ctx, row, {
     action: 'escalate',
     fromStatus: row.status,
@@ -309,14 +346,39 @@ export async function escalateCase(
   return saved;
 }
 
-/** Marks the current level acknowledged (and the case, the first time). */
-export async function acknowledgeLevel(ctx: ComplaintsContext, row: CaseRow): Promise<CasePatch> {
-  await ctx.tx.update(stintsCollection, row.stintId, { acknowledgedAt: ctx.now });
-  return { levelAcknowledgedAt: ctx.now, ackDueAt: null, acknowledgedAt: row.acknowledgedAt ?? ctx.now };
+/**
+ * The case's first acknowledgement, when this is it: when it happened and the business time it took
+ * from opening, the time the clocks stood still left out (counted in the current level's calendar).
+ */
+async function firstResponse(runtime: ComplaintsRuntime, ctx: ComplaintsContext, row: CaseRow): Promise<CasePatch> {
+  if (row.acknowledgedAt) return {};
+  const { calendar } = await levelCalendarOf(runtime, ctx.tx, row);
+  const stood = (row.pausedBusinessMs ?? 0) + (row.pausedAt ? businessTimeBetween(calendar, row.pausedAt, ctx.now) : 0);
+  return {
+    acknowledgedAt: ctx.now,
+    firstResponseBusinessMs: Math.max(0, businessTimeBetween(calendar, row.createdAt, ctx.now) - stood),
+  };
 }
 
-/** Stops every clock of a case that is resolved (verified, or closed without execution). */
-export async function resolveClocks(ctx: ComplaintsContext, row: CaseRow): Promise<CasePatch> {
+/** Marks the current level acknowledged (and the case, the first time). */
+export async function acknowledgeLevel(
+  runtime: ComplaintsRuntime,
+  ctx: ComplaintsContext,
+  row: CaseRow,
+): Promise<CasePatch> {
+  await ctx.tx.update(stintsCollection, row.stintId, { acknowledgedAt: ctx.now });
+  return { levelAcknowledgedAt: ctx.now, ackDueAt: null, ...(await firstResponse(runtime, ctx, row)) };
+}
+
+/**
+ * Stops every clock of a case that is resolved (verified, or closed without execution). The case must
+ * not be paused: end the pause first (`endPause`), as resuming would.
+ */
+export async function resolveClocks(
+  runtime: ComplaintsRuntime,
+  ctx: ComplaintsContext,
+  row: CaseRow,
+): Promise<CasePatch> {
   const stint = await ctx.tx.get(stintsCollection, row.stintId);
   await ctx.tx.update(stintsCollection, row.stintId, {
     resolvedAt: ctx.now,
@@ -325,7 +387,7 @@ export async function resolveClocks(ctx: ComplaintsContext, row: CaseRow): Promi
   return {
     resolvedAt: ctx.now,
     levelAcknowledgedAt: row.levelAcknowledgedAt ?? ctx.now,
-    acknowledgedAt: row.acknowledgedAt ?? ctx.now,
+    ...(await firstResponse(runtime, ctx, row)),
     ackDueAt: null,
     resolveDueAt: null,
     taskDueAt: null,
@@ -384,7 +446,7 @@ export async function segmentsOfCustomer(
  */
 export async function createCase(runtime: ComplaintsRuntime, ctx: ComplaintsContext, input: NewCase): Promise<CaseRow> {
   const { tx } = ctx;
-  const store = await storeCalendarOf(tx, input.storeId);
+  const store = await storeCalendarOf(runtime, tx, input.storeId);
   let customerId = input.customerId ? await activeCustomerId(tx, input.customerId, ['customerId']) : null;
   const lines = new Map<number, { sku: string; name: string | null; category: string; quantityMilli: number }>();
   if (input.purchaseId) {
@@ -437,6 +499,8 @@ export async function createCase(runtime: ComplaintsRuntime, ctx: ComplaintsCont
         | 'levelEnteredAt'
         | 'acknowledgeBy'
         | 'resolveBy'
+        | 'responseOnly'
+        | 'slaCalendar'
         | 'levelAcknowledgedAt'
         | 'ackDueAt'
         | 'resolveDueAt'
@@ -444,6 +508,10 @@ export async function createCase(runtime: ComplaintsRuntime, ctx: ComplaintsCont
     >),
     taskDueAt: null,
     pausedAt: null,
+    pausedBusinessMs: 0,
+    firstResponseBusinessMs: null,
+    outcome: null,
+    outcomeReason: null,
     overdue: false,
     escalations: 0,
     handlerStaffId: ctx.actor.kind === 'staff' ? ctx.actor.staffId : null,

@@ -11,7 +11,13 @@ import {
   singleLineTextSchema,
 } from '@clientele/core/module';
 import { z } from 'zod';
-import { AFTER_SALES_REQUESTS, CASE_CHANNELS, CASE_KINDS, RULING_DECISIONS } from './case-states.js';
+import {
+  AFTER_SALES_REQUESTS,
+  CASE_CHANNELS,
+  CASE_KINDS,
+  NOTHING_OWED_OUTCOMES,
+  RULING_DECISIONS,
+} from './case-states.js';
 import type { ComplaintsConfig } from './config.js';
 import { remedyInputSchema } from './remedies.js';
 import { MAX_PLACEABLE_MINUTES } from './sla-clock.js';
@@ -192,12 +198,32 @@ export const executeSchema = z
 export const closeSchema = z
   .object({
     ...caseRef,
-    /** The root cause; required for complaints and after-sales cases. */
+    /** The root cause; required when a complaint or after-sales case closes with a remedy or a ruling. */
     rootCause: codeSchema.optional(),
     /** What was done, for the archive. */
     resolution: noteSchema.optional(),
+    /** Closing a complaint with nothing owed, before any remedy: the question was `answered`, or it was `unfounded`. */
+    outcome: z.enum(NOTHING_OWED_OUTCOMES).optional(),
+    /** Why nothing is owed; required with `outcome`. */
+    reason: noteSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.outcome && !c.reason)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reason'],
+        message: 'closing with nothing owed states the reason',
+        params: { code: 'required' },
+      });
+    if (c.reason && !c.outcome)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['outcome'],
+        message: 'a reason goes with an outcome (answered or unfounded)',
+        params: { code: 'required' },
+      });
+  });
 
 /** Input of `settleAtCounter`: a complaint opened and settled at once, within the handler's authority. */
 export const settleSchema = z

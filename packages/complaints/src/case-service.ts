@@ -63,13 +63,13 @@ import {
   type RulingInput,
   type SettleAtCounterInput,
 } from './case-schemas.js';
-import { trackOf, type CaseKind } from './case-states.js';
+import { trackOf, type CaseKind, type CloseOutcome, type NothingOwedOutcome } from './case-states.js';
+import { continueClocks, endPause } from './case-clocks.js';
 import { toCase, type Case } from './case-view.js';
 import {
   casesCollection,
   invitationsCollection,
   remediesCollection,
-  stintsCollection,
   type CaseRow,
   type RemedyRow,
   type StoredRuling,
@@ -88,7 +88,6 @@ import {
   type RemedyType,
 } from './remedies.js';
 import { issueLoyaltyRemedy, remedyApprover } from './remedy-workflow.js';
-import { businessTimeBetween } from './sla-clock.js';
 import { millisecondsInDay, millisecondsInMinute } from 'date-fns/constants';
 
 const OPEN_REMEDY = ['approved', 'awaiting-approval'];
@@ -140,13 +139,26 @@ export interface CaseService {
    * and repairs.
    */
   execute(input: ExecuteInput, options: CommandOptions): Promise<Case>;
-  /** Marks the execution task done. */
+  /**
+   * Marks the execution task done. Its owner may, even after the case escalated past the owner's desk;
+   * anyone else needs a role at the case's level or above.
+   */
   completeTask(input: CaseStepInput, options: CommandOptions): Promise<Case>;
-  /** Verifies that the remedy was carried out (customer relations, for after-sales). */
+  /**
+   * Verifies that the remedy was carried out (customer relations, for after-sales); a paused case's clocks
+   * stop as resuming and then verifying would.
+   */
   verify(input: CaseStepInput, options: CommandOptions): Promise<Case>;
-  /** Closes a case with its root cause. */
+  /**
+   * Closes a case with its root cause; or, for a complaint with nothing owed, before any remedy with an
+   * `outcome` (`answered`, `unfounded`) and its `reason`. A paused case's clocks stop as resuming and then
+   * closing would.
+   */
   close(input: CloseCaseInput, options: CommandOptions): Promise<Case>;
-  /** Reopens a closed case within the reopen window. */
+  /**
+   * Reopens a closed case within the reopen window; its clocks continue where they stopped, or restart,
+   * as the configuration's `reopen` says.
+   */
   reopen(input: ReasonedStepInput, options: CommandOptions): Promise<Case>;
   /** The case waits on the customer: its clocks stand still. */
   pause(input: ReasonedStepInput, options: CommandOptions): Promise<Case>;
@@ -161,7 +173,7 @@ export interface CaseService {
 /** Builds the case commands. */
 export function createCaseService(runtime: ComplaintsRuntime): CaseService {
   const { kernel, config } = runtime;
-  const view = (row: CaseRow) => toCase(kernel.store, config, row);
+  const view = (row: CaseRow) => toCase(kernel.store, config, row, kernel.clock.now());
   /** What remedies give a customer, under the limits their policies name. */
   const actions = [...new Set(REMEDY_TYPES.map((t) => (config.remedies[t] ?? DEFAULT_REMEDY_POLICIES[t]).action))] as [
     string,
@@ -335,7 +347,7 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
 
   async function acknowledgeStep(ctx: ComplaintsContext, row: CaseRow, note: string | null): Promise<CaseRow> {
     const onTime = ctx.now.getTime() <= row.acknowledgeBy.getTime();
-    const patch = await acknowledgeLevel(ctx, row);
+    const patch = await acknowledgeLevel(runtime, ctx, row);
     let saved: CaseRow;
     if (row.status === 'received') {
       saved = await step(ctx, row, 'acknowledge', patch, note);
@@ -394,7 +406,7 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
     if (task) {
       const owner = await ctx.tx.get(staffCollection, task.ownerStaffId);
       if (!owner?.active) throw new NotFoundError('staff', task.ownerStaffId, { path: ['task', 'ownerStaffId'] });
-      const store = await storeCalendarOf(ctx.tx, row.storeId);
+      const store = await storeCalendarOf(runtime, ctx.tx, row.storeId, ['caseId']);
       const dueAt =
         task.dueAt ??
         placeDue(store, ctx.now, task.dueInMinutes! * millisecondsInMinute, {
@@ -466,30 +478,78 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
     if (task && !task.doneAt)
       throw new InvalidStateError(`case ${row.caseNo}: the execution task is not done`, { path: ['caseId'] });
     checkStep(row, 'verify');
-    return step(ctx, row, 'verify', await resolveClocks(ctx, row), note);
+    // Verifying a paused case stops its clocks exactly as resuming and then verifying would.
+    const running = await endPause(runtime, ctx, row, null, 'verify');
+    return step(ctx, running, 'verify', await resolveClocks(runtime, ctx, running), note);
   }
 
+  /**
+   * Closes a case. With a remedy carried out and verified (or an after-sales ruling that refused) it
+   * records the root cause; a complaint with nothing owed closes before any remedy with an outcome and
+   * its reason, withdrawing remedies that were proposed. A paused case's clocks stop exactly as resuming
+   * and then closing would.
+   */
   async function closeStep(
     ctx: ComplaintsContext,
     row: CaseRow,
-    rootCause: string | undefined,
-    resolution: string | undefined,
+    input: {
+      rootCause?: string | undefined;
+      resolution?: string | undefined;
+      outcome?: NothingOwedOutcome | undefined;
+      reason?: string | undefined;
+    },
   ): Promise<CaseRow> {
+    const { rootCause, resolution } = input;
     const track = trackOf(row.kind as CaseKind);
-    checkStep(row, 'close', factsOf(row));
-    if (track !== 'feedback' && !rootCause)
+    const given = input.outcome ?? null;
+    if (track === 'after-sales' && given)
+      throw new InvalidStateError(
+        `case ${row.caseNo}: an after-sales case closes by its ruling; when nothing is owed, rule reject with a reason`,
+        { path: ['outcome'], status: row.status },
+      );
+    checkStep(row, 'close', { ...factsOf(row), outcome: given });
+    if (track !== 'feedback' && !given && !rootCause)
       throw invalid(['rootCause'], 'required', 'the root cause is recorded when a case closes');
     if (rootCause && config.causes && !config.causes.includes(rootCause))
       throw invalid(['rootCause'], 'unknown_cause', `${rootCause} is not a configured cause`);
-    const clocks = row.resolvedAt ? {} : await resolveClocks(ctx, row);
-    await leaveLevel(ctx, row, ctx.now);
+    if (given && track === 'complaint') {
+      const remedies = await remediesOf(ctx, row.id);
+      if (remedies.some((r) => r.status === 'issuing'))
+        throw new InvalidStateError(`case ${row.caseNo}: a remedy is being issued; run runDue to finish it first`, {
+          path: ['caseId'],
+        });
+      for (const r of remedies.filter((x) => OPEN_REMEDY.includes(x.status)))
+        await ctx.tx.update(
+          remediesCollection,
+          r.id,
+          { status: 'withdrawn', updatedAt: ctx.now },
+          { expectVersion: r.version },
+        );
+    }
+    const outcome: CloseOutcome | null =
+      given ?? (row.status === 'verified' ? 'resolved' : track === 'after-sales' ? 'rejected' : null);
+    // Closing a paused case stops its clocks exactly as resuming and then closing would.
+    const running = await endPause(runtime, ctx, row, null, 'close');
+    const clocks = running.resolvedAt ? {} : await resolveClocks(runtime, ctx, running);
+    await leaveLevel(ctx, running, ctx.now);
     const saved = await step(
       ctx,
-      row,
+      running,
       'close',
-      { ...clocks, closedAt: ctx.now, rootCause: rootCause ?? null, resolution: resolution ?? null, pausedAt: null },
-      resolution ?? null,
-      rootCause ? { rootCause } : {},
+      {
+        ...clocks,
+        closedAt: ctx.now,
+        rootCause: rootCause ?? null,
+        resolution: resolution ?? null,
+        outcome,
+        outcomeReason: input.reason ?? null,
+      },
+      resolution ?? input.reason ?? null,
+      { ...(rootCause ? { rootCause } : {}), ...(outcome ? { outcome } : {}) },
+    );
+    ctx.audit(
+      { type: 'case', id: row.id, customerId: row.customerId },
+      { outcome, ...(input.reason ? { reason: input.reason } : {}) },
     );
     const questionnaire = config.surveys.questionnaires.find((q) => q.trigger === 'case-closed');
     if (questionnaire && row.customerId) {
@@ -532,7 +592,7 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
     }
     await ctx.emit(
       'complaint.closed',
-      { caseId: row.id, rootCause: rootCause ?? null, storeId: row.storeId, remedyCost: saved.remedyCost },
+      { caseId: row.id, rootCause: rootCause ?? null, outcome, storeId: row.storeId, remedyCost: saved.remedyCost },
       { customerId: row.customerId },
     );
     return saved;
@@ -559,7 +619,7 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
         attachments: input.attachments,
         source: null,
       });
-      return toCase(ctx.tx, config, row);
+      return toCase(ctx.tx, config, row, ctx.now);
     },
   });
 
@@ -584,7 +644,7 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
           { type: 'case', id: row.id, customerId: row.customerId },
           { caseNo: row.caseNo, status: saved.status, level: saved.level },
         );
-        return toCase(ctx.tx, config, saved);
+        return toCase(ctx.tx, config, saved, ctx.now);
       },
     });
   }
@@ -804,7 +864,7 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
 
   const close = caseCommand('close', closeSchema, 'complaints.handle', async (ctx, row, input) => {
     requireLadderRole(runtime, ctx, row);
-    return closeStep(ctx, row, input.rootCause, input.resolution);
+    return closeStep(ctx, row, input);
   });
 
   const reopen = caseCommand('reopen', reasonedStepSchema, 'complaints.handle', async (ctx, row, input) => {
@@ -816,23 +876,33 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
         { path: ['caseId'], closedAt: closedAt.toISOString() },
       );
     }
-    const levelPatch = await enterLevel(runtime, ctx, row, row.level, 'reopened', ctx.now);
+    // `continue` keeps the time that was left, so an early close buys no new window; `restart` starts afresh.
+    const clocks =
+      config.reopen === 'continue'
+        ? await continueClocks(runtime, ctx, row)
+        : { ...(await enterLevel(runtime, ctx, row, row.level, 'reopened', ctx.now)), overdue: false };
     const saved = await step(
       ctx,
       row,
       'reopen',
       {
-        ...levelPatch,
+        ...clocks,
         closedAt: null,
         resolvedAt: null,
-        overdue: false,
+        outcome: null,
+        outcomeReason: null,
         reopenCount: row.reopenCount + 1,
         task: null,
         taskDueAt: null,
       },
       input.note,
+      { clocks: config.reopen },
     );
-    await ctx.emit('complaint.reopened', { caseId: row.id, level: row.level }, { customerId: row.customerId });
+    await ctx.emit(
+      'complaint.reopened',
+      { caseId: row.id, level: row.level, clocks: config.reopen },
+      { customerId: row.customerId },
+    );
     return saved;
   });
 
@@ -857,49 +927,8 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
   const resume = caseCommand('resume', stepSchema, 'complaints.handle', async (ctx, row, input) => {
     if (!row.pausedAt)
       throw new InvalidStateError(`case ${row.caseNo} is not waiting on the customer`, { path: ['caseId'] });
-    const store = await storeCalendarOf(ctx.tx, row.storeId);
-    const calendar = store.calendar;
     // The business time that was left at the pause, counted again from now.
-    const shift = (d: Date | null, what: string) =>
-      d
-        ? placeDue(
-            store,
-            ctx.now,
-            businessTimeBetween(calendar, row.pausedAt!, d),
-            { what: `what was left of ${what}` },
-            ['caseId'],
-          )
-        : null;
-    const acknowledgeBy = shift(row.acknowledgeBy, 'the acknowledge clock')!;
-    const resolveBy = shift(row.resolveBy, 'the resolve clock')!;
-    const task = row.task as StoredTask | null;
-    const movedTask =
-      task && !task.doneAt
-        ? { ...task, dueAt: shift(new Date(task.dueAt), 'the execution task')!.toISOString() }
-        : task;
-    await ctx.tx.update(stintsCollection, row.stintId, { acknowledgeBy, resolveBy });
-    const pausedMs = businessTimeBetween(calendar, row.pausedAt, ctx.now);
-    const saved = await saveCase(ctx, row, {
-      pausedAt: null,
-      acknowledgeBy,
-      resolveBy,
-      ackDueAt: shift(row.ackDueAt, 'the acknowledge clock'),
-      resolveDueAt: shift(row.resolveDueAt, 'the resolve clock'),
-      taskDueAt: shift(row.taskDueAt, 'the execution task'),
-      task: movedTask,
-    });
-    const pausedMinutes = Math.round(pausedMs / millisecondsInMinute);
-    await addHistory(ctx, row, {
-      action: 'resume',
-      fromStatus: row.status,
-      toStatus: row.status,
-      fromLevel: row.level,
-      toLevel: row.level,
-      note: input.note ?? null,
-      data: { pausedBusinessMinutes: pausedMinutes },
-    });
-    await ctx.emit('complaint.resumed', { caseId: row.id, pausedMinutes }, { customerId: row.customerId });
-    return saved;
+    return endPause(runtime, ctx, row, input.note ?? null);
   });
 
   /**
@@ -962,12 +991,12 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
       // The approver named at the counter stands behind every remedy for the loyalty module too.
       row = await executeStep(ctx, row, undefined, null, input.approverStaffId ?? null);
       row = await verifyStep(ctx, row, null);
-      row = await closeStep(ctx, row, input.rootCause, input.resolution);
+      row = await closeStep(ctx, row, { rootCause: input.rootCause, resolution: input.resolution });
       ctx.audit(
         { type: 'case', id: row.id, customerId: row.customerId },
         { caseNo: row.caseNo, status: row.status, settled: true },
       );
-      return toCase(ctx.tx, config, row);
+      return toCase(ctx.tx, config, row, ctx.now);
     },
   });
 

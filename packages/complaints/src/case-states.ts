@@ -64,23 +64,48 @@ export const RULING_DECISIONS = ['repair', 'exchange', 'refund', 'reject'] as co
 /** A ruling decision. */
 export type RulingDecision = (typeof RULING_DECISIONS)[number];
 
+/**
+ * How a complaint closes when nothing is owed, without a remedy: the customer's question was
+ * `answered`, or the complaint was `unfounded`. Either is given with a reason.
+ */
+export const NOTHING_OWED_OUTCOMES = ['answered', 'unfounded'] as const;
+/** A closing outcome with nothing owed. */
+export type NothingOwedOutcome = (typeof NOTHING_OWED_OUTCOMES)[number];
+
+/**
+ * How a closed case ended: `resolved` (a remedy carried out and verified), `rejected` (an after-sales
+ * ruling refused the request), or one of {@link NOTHING_OWED_OUTCOMES}.
+ */
+export const CLOSE_OUTCOMES = ['resolved', 'rejected', ...NOTHING_OWED_OUTCOMES] as const;
+/** How a closed case ended. */
+export type CloseOutcome = (typeof CLOSE_OUTCOMES)[number];
+
 /** Facts a guarded step depends on. */
 export interface StepFacts {
   /** The ruling of an after-sales case, once ruled. */
   ruling?: RulingDecision | null;
+  /**
+   * For `close`: the outcome given with nothing owed, or null when none is given. Left out (as a UI
+   * asking which steps a case allows does), closing is allowed wherever some outcome would allow it.
+   */
+  outcome?: NothingOwedOutcome | null;
 }
 
 /** One row of the transition table: from which statuses a step leads where. */
 export interface TransitionStep {
   from: readonly CaseStatus[];
   to: CaseStatus;
-  /** Only when the ruling granted something (`granted`) or refused (`refused`). */
-  when?: 'granted' | 'refused';
+  /**
+   * Only when the ruling granted something (`granted`) or refused (`refused`); only without an outcome,
+   * the remedy carried out (`remedied`); only with an outcome, nothing owed (`nothing-owed`).
+   */
+  when?: 'granted' | 'refused' | 'remedied' | 'nothing-owed';
 }
 
 /**
  * The transition table. Complaints: received → acknowledged → investigating → proposed remedy →
- * accepted (or rejected, then a new proposal or an appeal) → executing → verified → closed.
+ * accepted (or rejected, then a new proposal or an appeal) → executing → verified → closed; when
+ * nothing is owed, acknowledged or investigating → closed with an outcome (`answered`, `unfounded`).
  * After-sales: reception → explanation → mediation → ruling → supervised execution → verified by
  * customer relations → closed; a refusing ruling closes without execution. Suggestions and praise
  * are acknowledged and closed. Every closed case may be reopened within the configured window.
@@ -97,7 +122,10 @@ export const TRANSITIONS: Readonly<Record<Track, Partial<Record<CaseAction, read
     appeal: [{ from: ['rejected'], to: 'investigating' }],
     execute: [{ from: ['accepted'], to: 'executing' }],
     verify: [{ from: ['executing'], to: 'verified' }],
-    close: [{ from: ['verified'], to: 'closed' }],
+    close: [
+      { from: ['verified'], to: 'closed', when: 'remedied' },
+      { from: ['acknowledged', 'investigating'], to: 'closed', when: 'nothing-owed' },
+    ],
     reopen: [{ from: ['closed'], to: 'investigating' }],
   },
   'after-sales': {
@@ -138,20 +166,33 @@ export function nextStatus(track: Track, status: CaseStatus, action: CaseAction,
   let guarded: string | null = null;
   for (const step of steps) {
     if (!step.from.includes(status)) continue;
-    if (step.when) {
-      const ruling = facts.ruling ?? null;
-      const granted = ruling !== null && ruling !== 'reject';
-      if ((step.when === 'granted' && !granted) || (step.when === 'refused' && ruling !== 'reject')) {
-        guarded =
-          step.when === 'granted'
-            ? 'the ruling refused the request: close the case instead'
-            : 'the ruling granted the request: execute it first';
-        continue;
-      }
+    const refusal = step.when ? guardRefusal(step.when, facts) : null;
+    if (refusal) {
+      guarded = refusal;
+      continue;
     }
     return { ok: true, to: step.to };
   }
   return { ok: false, reason: guarded ?? `cannot ${action} a ${track} case that is ${status}` };
+}
+
+/** Why a guarded step does not apply to these facts, or null when it does. */
+function guardRefusal(when: NonNullable<TransitionStep['when']>, facts: StepFacts): string | null {
+  const ruling = facts.ruling ?? null;
+  const granted = ruling !== null && ruling !== 'reject';
+  switch (when) {
+    case 'granted':
+      return granted ? null : 'the ruling refused the request: close the case instead';
+    case 'refused':
+      return ruling === 'reject' ? null : 'the ruling granted the request: execute it first';
+    case 'remedied':
+      return facts.outcome ? 'cannot close with an outcome: its remedy was carried out and verified' : null;
+    case 'nothing-owed':
+      return facts.outcome === null
+        ? 'cannot close before a remedy is carried out unless nothing is owed: give the outcome ' +
+            `(${NOTHING_OWED_OUTCOMES.join(' or ')}) and the reason`
+        : null;
+  }
 }
 
 /** The steps allowed from a status (for a UI's buttons). */

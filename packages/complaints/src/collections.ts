@@ -2,7 +2,7 @@
  * The collections the complaints module owns. Rows that belong to a customer name them in
  * `customerId`, so export, erasure and merge work on them without code of their own.
  */
-import { defineCollection, field, nullable, type JsonValue, type RowOf } from '@clientele/core/module';
+import { defineCollection, field, nullable, type JsonValue, type Migration, type RowOf } from '@clientele/core/module';
 
 /** A contact for a case without a customer record (an anonymous shopper who left a phone number). */
 export type CaseContact = { name?: string; phone?: string; email?: string };
@@ -52,7 +52,15 @@ export const casesCollection = defineCollection({
     levelEnteredAt: field.timestamp(),
     /** The current level's clocks, as set on entering it (moved by pauses). */
     acknowledgeBy: field.timestamp(),
+    /**
+     * For a response-only level (`responseOnly`), which has no resolve clock, this holds the acknowledge due
+     * time (the column allows no null); reads show null.
+     */
     resolveBy: field.timestamp(),
+    /** The current level's agreement sets an acknowledge limit and no resolve limit (null on older rows: false). */
+    responseOnly: nullable(field.boolean()),
+    /** The configuration's calendar the current level's clocks count in; null: the store's own. */
+    slaCalendar: nullable(field.string()),
     levelAcknowledgedAt: nullable(field.timestamp()),
     /** Pending clocks: null once met or once their miss was acted on. */
     ackDueAt: nullable(field.timestamp()),
@@ -63,6 +71,13 @@ export const casesCollection = defineCollection({
     dueKind: nullable(field.string()),
     /** Set while the case waits on the customer: the clocks stand still. */
     pausedAt: nullable(field.timestamp()),
+    /**
+     * Business milliseconds the clocks stood still before the current pause: pauses, and the time a reopened
+     * case had been resolved or closed (null on older rows: none recorded).
+     */
+    pausedBusinessMs: nullable(field.integer()),
+    /** Business milliseconds from opening to the first acknowledgement, paused time left out. */
+    firstResponseBusinessMs: nullable(field.integer()),
     /** A clock was missed at the top of the ladder, where nothing is left to escalate to. */
     overdue: field.boolean(),
     escalations: field.integer(),
@@ -72,6 +87,13 @@ export const casesCollection = defineCollection({
     closedAt: nullable(field.timestamp()),
     rootCause: nullable(field.string()),
     resolution: nullable(field.string()),
+    /**
+     * How a closed case ended: `resolved` (a remedy carried out and verified), `rejected` (an after-sales
+     * ruling refused the request), or, with nothing owed, `answered` or `unfounded`; null while open.
+     */
+    outcome: nullable(field.string()),
+    /** Why a case closed as `answered` or `unfounded`. */
+    outcomeReason: nullable(field.string()),
     ruling: nullable(field.json<StoredRuling>()),
     task: nullable(field.json<StoredTask>()),
     /** Minor units given in executed remedies. */
@@ -96,8 +118,10 @@ export const casesCollection = defineCollection({
   customerKey: 'customerId',
   personal: ['contact'],
   // The customer's words, staff's findings and file names (a photo named after a phone number).
-  scrub: ['description', 'attachments', 'resolution', 'ruling', 'task'],
+  scrub: ['description', 'attachments', 'resolution', 'outcomeReason', 'ruling', 'task'],
   plain: [
+    'slaCalendar',
+    'outcome',
     'caseNo',
     'kind',
     'request',
@@ -188,16 +212,21 @@ export const stintsCollection = defineCollection({
     enteredAt: field.timestamp(),
     acknowledgeBy: field.timestamp(),
     acknowledgedAt: nullable(field.timestamp()),
+    /** For a response-only stay (`responseOnly`) the acknowledge due time: it has no resolve clock. */
     resolveBy: field.timestamp(),
     resolvedAt: nullable(field.timestamp()),
     leftAt: nullable(field.timestamp()),
+    /** The stay's agreement has no resolve limit (null on older rows: false). */
+    responseOnly: nullable(field.boolean()),
+    /** The configuration's calendar the stay's clocks count in; null: the store's own. */
+    calendar: nullable(field.string()),
   },
   indexes: [
     { name: 'complaint_stints_case', fields: ['caseId', 'enteredAt'] },
     { name: 'complaint_stints_store', fields: ['storeId', 'enteredAt'] },
     { name: 'complaint_stints_entered', fields: ['enteredAt'] },
   ],
-  plain: ['caseId', 'storeId', 'ladder', 'levelId', 'severity', 'reason'],
+  plain: ['caseId', 'storeId', 'ladder', 'levelId', 'severity', 'reason', 'calendar'],
 });
 
 /** Remedies proposed on cases, their approval and their execution. */
@@ -387,6 +416,41 @@ export const complaintsCollections = [
   responsesCollection,
   answersCollection,
 ] as const;
+
+/** The module's migrations, in order. */
+export const complaintsMigrations: readonly Migration[] = [
+  {
+    id: 'complaints/0001-initial',
+    steps: complaintsCollections.map((collection) => ({ op: 'createCollection' as const, collection })),
+  },
+  {
+    // Service-level calendars, response-only agreements, paused time, first response and closing outcomes.
+    id: 'complaints/0002-service-level-clocks',
+    steps: [
+      ...(
+        [
+          'responseOnly',
+          'slaCalendar',
+          'pausedBusinessMs',
+          'firstResponseBusinessMs',
+          'outcome',
+          'outcomeReason',
+        ] as const
+      ).map((f) => ({
+        op: 'addField' as const,
+        collection: casesCollection.name,
+        field: f,
+        spec: casesCollection.fields[f],
+      })),
+      ...(['responseOnly', 'calendar'] as const).map((f) => ({
+        op: 'addField' as const,
+        collection: stintsCollection.name,
+        field: f,
+        spec: stintsCollection.fields[f],
+      })),
+    ],
+  },
+];
 
 /** A stored case row. */
 export type CaseRow = RowOf<typeof casesCollection>;

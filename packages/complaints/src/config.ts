@@ -4,7 +4,14 @@
  * survey questionnaires. Plain JSON, checked with zod; a ladder with a gap is refused with the path
  * of the gap.
  */
-import { codeSchema, parseInput, shortTextSchema } from '@clientele/core/module';
+import {
+  codeSchema,
+  openingHoursSchema,
+  parseInput,
+  shortTextSchema,
+  timeZoneSchema,
+  type BusinessCalendar,
+} from '@clientele/core/module';
 import { z } from 'zod';
 import { CASE_KINDS, type CaseKind } from './case-states.js';
 import {
@@ -16,7 +23,7 @@ import {
   type LowScoreThresholds,
 } from './questionnaires.js';
 import { DEFAULT_REMEDY_POLICIES, REMEDY_TYPES, type RemedyPolicy, type RemedyType } from './remedies.js';
-import { MAX_PLACEABLE_MINUTES, SLA_HORIZON_DAYS } from './sla-clock.js';
+import { DUE_AT_CLOSING, MAX_PLACEABLE_MINUTES, SLA_HORIZON_DAYS, type DueAtClosing } from './sla-clock.js';
 
 /**
  * Business minutes, at most what the service-level clock can place on any calendar: it looks
@@ -35,11 +42,21 @@ const businessMinutes = z
       `of a 40-hour week are ${(52 * 40 * 60).toLocaleString('en')})`,
   );
 
-/** Time limits of one severity at one level, in business minutes from entering the level. */
+/**
+ * Time limits of one severity at one level, in business minutes from entering the level. Without
+ * `resolve` the agreement is response-only: the case must be acknowledged in time and has no resolve
+ * clock. `calendar` names one of the configuration's `calendars` to count them in instead of the
+ * store's opening hours.
+ */
 export const timeLimitSchema = z
-  .object({ acknowledge: businessMinutes, resolve: businessMinutes })
+  .object({
+    acknowledge: businessMinutes,
+    resolve: businessMinutes.optional(),
+    /** One of `calendars`; omitted, the store's own calendar counts. */
+    calendar: codeSchema.optional(),
+  })
   .strict()
-  .refine((l) => l.acknowledge <= l.resolve, {
+  .refine((l) => l.resolve === undefined || l.acknowledge <= l.resolve, {
     message: 'acknowledging cannot take longer than resolving',
     path: ['acknowledge'],
   });
@@ -103,6 +120,27 @@ export const questionnaireSchema = z
 /** A questionnaire. */
 export type Questionnaire = z.output<typeof questionnaireSchema>;
 
+/**
+ * A calendar of the configuration's own, for clocks that do not keep a store's hours (a desk open round
+ * the clock for critical cases). Opening hours and holidays as a store's; without opening hours it is open
+ * round the clock. Its holidays are its own: a store's holidays do not close it.
+ */
+export const serviceCalendarSchema = z
+  .object({
+    timeZone: timeZoneSchema,
+    openingHours: openingHoursSchema.default({}),
+    /** Closed dates `YYYY-MM-DD` in its time zone. */
+    holidays: z.array(z.iso.date()).max(400).default([]),
+  })
+  .strict();
+/** A calendar of the configuration, as written. */
+export type ServiceCalendarInput = z.input<typeof serviceCalendarSchema>;
+
+/** What reopening a closed case does to its clocks (see {@link complaintsConfigSchema}'s `reopen`). */
+export const REOPEN_CLOCKS = ['continue', 'restart'] as const;
+/** What reopening does to a case's clocks. */
+export type ReopenClocks = (typeof REOPEN_CLOCKS)[number];
+
 /** The configuration `complaints(config)` takes. */
 export const complaintsConfigSchema = z
   .object({
@@ -120,6 +158,16 @@ export const complaintsConfigSchema = z
     pointValue: z.number().int().min(0).max(1_000_000).default(1),
     /** Days after closing during which a case may be reopened. */
     reopenWindowDays: z.number().int().min(0).max(365).default(14),
+    /**
+     * What reopening does to the clocks: `continue` (the default) keeps the time that was left when the
+     * case was resolved and counts the time it stayed resolved or closed as paused; `restart` gives the level
+     * fresh clocks from the reopening and asks for a new acknowledgement.
+     */
+    reopen: z.enum(REOPEN_CLOCKS).default('continue'),
+    /** A due time that falls exactly at closing: `keep` it there (the default), or move it to the `next-opening`. */
+    dueAtClosing: z.enum(DUE_AT_CLOSING).default('keep'),
+    /** Named calendars a time limit may count in instead of the store's (`timeLimits.high.calendar`). */
+    calendars: z.record(codeSchema, serviceCalendarSchema).default({}),
     /** Root causes a case may be closed with (omit to accept any code). */
     causes: z.array(codeSchema).max(500).optional(),
     /** Categories a case may have (omit to accept any code). */
@@ -154,11 +202,14 @@ export const complaintsConfigSchema = z
     if (severities.size !== config.severities.length) issue(['severities'], 'duplicate', 'severities are listed twice');
     const ladderIds = Object.keys(config.ladders);
     if (ladderIds.length === 0) issue(['ladders'], 'too_small', 'at least one ladder is needed');
-    const checkLimits = (limits: Record<string, unknown>, path: Array<string | number>) => {
+    const checkLimits = (limits: Record<string, TimeLimit>, path: Array<string | number>) => {
       for (const s of config.severities)
         if (!Object.hasOwn(limits, s)) issue([...path, s], 'ladder_gap', `no time limits for severity ${s}`);
-      for (const s of Object.keys(limits))
+      for (const [s, limit] of Object.entries(limits)) {
         if (!severities.has(s)) issue([...path, s], 'unknown_severity', `${s} is not a configured severity`);
+        if (limit.calendar !== undefined && !Object.hasOwn(config.calendars, limit.calendar))
+          issue([...path, s, 'calendar'], 'unknown_calendar', `no calendar ${limit.calendar} under calendars`);
+      }
     };
     for (const [ladderId, levels] of Object.entries(config.ladders)) {
       const ids = new Set<string>();
@@ -253,6 +304,12 @@ export interface ComplaintsConfig {
   remedies: Readonly<Record<RemedyType, RemedyPolicy>>;
   pointValue: number;
   reopenWindowDays: number;
+  /** What reopening does to a case's clocks. */
+  reopen: ReopenClocks;
+  /** Where a due time that falls exactly at closing is put. */
+  dueAtClosing: DueAtClosing;
+  /** Named calendars time limits may count in. */
+  calendars: Readonly<Record<string, BusinessCalendar>>;
   causes: readonly string[] | null;
   categories: readonly string[] | null;
   correctiveActions: { graceMinutes: number; ladder: string };
@@ -296,6 +353,9 @@ export function parseComplaintsConfig(input: unknown): ComplaintsConfig {
     remedies,
     pointValue: c.pointValue,
     reopenWindowDays: c.reopenWindowDays,
+    reopen: c.reopen,
+    dueAtClosing: c.dueAtClosing,
+    calendars: c.calendars,
     causes: c.causes ?? null,
     categories: c.categories ?? null,
     correctiveActions: { graceMinutes: c.correctiveActions.graceMinutes, ladder: c.correctiveActions.ladder ?? first },

@@ -130,7 +130,7 @@ export function createCorrectiveActionService(runtime: ComplaintsRuntime) {
         );
       if (config.causes && !config.causes.includes(cause))
         throw invalid(['cause'], 'unknown_cause', `${cause} is not a configured cause`);
-      const store = await storeCalendarOf(ctx.tx, storeId);
+      const store = await storeCalendarOf(runtime, ctx.tx, storeId);
       const owner = await ctx.tx.get(staffCollection, input.ownerStaffId);
       if (!owner?.active) throw new NotFoundError('staff', input.ownerStaffId, { path: ['ownerStaffId'] });
       const dueAt =
@@ -249,7 +249,7 @@ export function createCorrectiveActionService(runtime: ComplaintsRuntime) {
         return { outcome: 'overdue' };
       }
       // The next level gets a grace period counted from when the action fell due.
-      const store = await storeCalendarOf(ctx.tx, row.storeId);
+      const store = await storeCalendarOf(runtime, ctx.tx, row.storeId);
       const next = placeDue(
         store,
         row.pendingDueAt,

@@ -27,8 +27,16 @@ export type ComplaintEvents = {
   'complaint.remedy-executed': { caseId: string; remedyId: string; type: string; value: number };
   'complaint.remedy-failed': { caseId: string; remedyId: string; code: string };
   'complaint.ruled': { caseId: string; decision: string };
-  'complaint.closed': { caseId: string; rootCause: string | null; storeId: string; remedyCost: number };
-  'complaint.reopened': { caseId: string; level: number };
+  /** `outcome`: `resolved`, `rejected`, `answered` or `unfounded` (null for feedback closed without one). */
+  'complaint.closed': {
+    caseId: string;
+    rootCause: string | null;
+    outcome: string | null;
+    storeId: string;
+    remedyCost: number;
+  };
+  /** `clocks`: whether the clocks continued where they stopped or restarted (the `reopen` setting). */
+  'complaint.reopened': { caseId: string; level: number; clocks: 'continue' | 'restart' };
   'corrective-action.created': {
     actionId: string;
     caseId: string | null;

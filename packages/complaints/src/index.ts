@@ -15,6 +15,8 @@ export {
   questionnaireSchema,
   questionSchema,
   timeLimitSchema,
+  serviceCalendarSchema,
+  REOPEN_CLOCKS,
   parseComplaintsConfig,
   lowScoresOf,
   type ComplaintsConfig,
@@ -23,6 +25,8 @@ export {
   type LevelConfig,
   type Questionnaire,
   type TimeLimit,
+  type ServiceCalendarInput,
+  type ReopenClocks,
 } from './config.js';
 export {
   CASE_KINDS,
@@ -31,6 +35,8 @@ export {
   CASE_ACTIONS,
   AFTER_SALES_REQUESTS,
   RULING_DECISIONS,
+  NOTHING_OWED_OUTCOMES,
+  CLOSE_OUTCOMES,
   TRANSITIONS,
   trackOf,
   nextStatus,
@@ -42,12 +48,15 @@ export {
   type CaseAction,
   type AfterSalesRequest,
   type RulingDecision,
+  type NothingOwedOutcome,
+  type CloseOutcome,
   type Track,
   type StepFacts,
   type StepResult,
   type TransitionStep,
 } from './case-states.js';
 export {
+  DUE_AT_CLOSING,
   ALWAYS_OPEN,
   slaCalendar,
   SLA_HORIZON_DAYS,
@@ -62,9 +71,19 @@ export {
   levelDeadlines,
   nextDue,
   type CaseClocks,
+  type DueAtClosing,
   type DueKind,
   type LevelDeadlines,
 } from './sla-clock.js';
+export {
+  caseSla,
+  clockStatus,
+  type CaseSla,
+  type SlaClock,
+  type SlaClockStatus,
+  type SlaFacts,
+  type SlaCalendar,
+} from './sla-state.js';
 export { ladderOf, ladderNamed, levelOf, isTop, limitsAt, limitsWithPath, mayActAt, approvalLevel } from './ladder.js';
 export {
   REMEDY_TYPES,

@@ -16,7 +16,7 @@ import {
   type StoreSettings,
   type ValidationIssue,
 } from '@clientele/core/module';
-import { storeCalendarIssues } from './due-placement.js';
+import { calendarIssues, storeCalendarIssues } from './due-placement.js';
 import { slaCalendar } from './sla-clock.js';
 import {
   createArchive,
@@ -31,7 +31,7 @@ import { createCaseService, type CaseService } from './case-service.js';
 import type { ListCasesInput } from './case-schemas.js';
 import type { Case } from './case-view.js';
 import { createComplaintsRuntime, type ComplaintsEventMap } from './case-engine.js';
-import { complaintsCollections } from './collections.js';
+import { complaintsCollections, complaintsMigrations } from './collections.js';
 import { parseComplaintsConfig, type ComplaintsConfig, type ComplaintsConfigInput } from './config.js';
 import { createCorrectiveActionService, type CorrectiveActionApi } from './corrective-actions.js';
 import { createDueWork } from './due-work.js';
@@ -138,12 +138,7 @@ export function complaints(
   return defineModule<'complaints', ComplaintsApi, ComplaintEvents>({
     name: 'complaints',
     collections: complaintsCollections,
-    migrations: [
-      {
-        id: 'complaints/0001-initial',
-        steps: complaintsCollections.map((collection) => ({ op: 'createCollection' as const, collection })),
-      },
-    ],
+    migrations: complaintsMigrations,
     setup(kernel) {
       const { api, runDue, handlers } = buildApi(kernel, resolved);
       const issuesOf = (store: StoreSettings, now: Date) => storeCalendarIssues(resolved, slaCalendar(store), now);
@@ -156,7 +151,8 @@ export function complaints(
         // ... and a configuration whose ladders an existing store cannot carry stops the host at start-up.
         async seed() {
           const now = kernel.clock.now();
-          const problems: ValidationIssue[] = [];
+          // The configuration's own calendars carry the limits that name them, whatever the stores' hours.
+          const problems: ValidationIssue[] = calendarIssues(resolved, now);
           for await (const store of scan(kernel.store, storesCollection)) {
             for (const issue of issuesOf(store, now))
               problems.push({
@@ -168,7 +164,7 @@ export function complaints(
           if (problems.length)
             throw new ValidationError(
               problems,
-              `invalid complaints configuration for the chain's stores: ${problems.map((p) => p.message).join('; ')}`,
+              `invalid complaints configuration for its calendars or the chain's stores: ${problems.map((p) => p.message).join('; ')}`,
             );
         },
       };

@@ -11,7 +11,8 @@ export interface LevelStint {
   enteredAt: Date;
   acknowledgeBy: Date;
   acknowledgedAt: Date | null;
-  resolveBy: Date;
+  /** Null for a response-only stay, which has no resolve clock. */
+  resolveBy: Date | null;
   resolvedAt: Date | null;
   /** When the case left the level (escalated, or closed there); null while it is still there. */
   leftAt: Date | null;
@@ -62,7 +63,10 @@ export interface SlaRow {
   /** Stays at this level that began in the period. */
   cases: number;
   acknowledged: ClockSummary;
+  /** The stays with a resolve clock: response-only stays are counted in `responseOnly` instead. */
   resolved: ClockSummary;
+  /** Stays under a response-only agreement (an acknowledge limit and no resolve limit). */
+  responseOnly: number;
   /** Mean business minutes spent at the level (open stays count up to now). */
   meanBusinessMinutes: number | null;
   /** Total business minutes spent at the level. */
@@ -73,8 +77,12 @@ export interface SlaRow {
  * Groups stints by store, ladder and level. `businessMs` measures a stint's time at its level in its
  * store's business hours (up to `now` while it is still there).
  */
-export function slaRows(stints: readonly LevelStint[], now: Date, businessMs: (stint: LevelStint) => number): SlaRow[] {
-  const groups = new Map<string, LevelStint[]>();
+export function slaRows<S extends LevelStint>(
+  stints: readonly S[],
+  now: Date,
+  businessMs: (stint: S) => number,
+): SlaRow[] {
+  const groups = new Map<string, S[]>();
   for (const s of stints) {
     const key = JSON.stringify([s.storeId, s.ladder, s.level]);
     const list = groups.get(key) ?? [];
@@ -92,7 +100,10 @@ export function slaRows(stints: readonly LevelStint[], now: Date, businessMs: (s
       levelId: first.levelId,
       cases: list.length,
       acknowledged: summary(list.map((s) => clockOutcome(s.acknowledgeBy, s.acknowledgedAt, s.leftAt, now))),
-      resolved: summary(list.map((s) => clockOutcome(s.resolveBy, s.resolvedAt, s.leftAt, now))),
+      resolved: summary(
+        list.flatMap((s) => (s.resolveBy ? [clockOutcome(s.resolveBy, s.resolvedAt, s.leftAt, now)] : [])),
+      ),
+      responseOnly: list.filter((s) => s.resolveBy === null).length,
       meanBusinessMinutes: list.length ? Math.round(total / list.length / 6000) / 10 : null,
       totalBusinessMinutes: Math.round(total / 6000) / 10,
     });

@@ -1,6 +1,7 @@
 /**
- * Service-level time in a store's business hours: due times, pauses while a case waits on the
- * customer, and time spent. Pure and exact to the millisecond, built on core's business calendar.
+ * Service-level time in business hours (a store's, or a calendar the configuration names): due times,
+ * pauses while a case waits on the customer, and time spent. Pure and exact to the millisecond, built
+ * on core's business calendar.
  *
  * The clock looks a bounded way ahead for opening time ({@link SLA_HORIZON_DAYS}), so a due time is
  * found in bounded work. What it cannot place there it reports (`null`, or a typed error), never a
@@ -28,14 +29,24 @@ export const SLA_HORIZON_DAYS = 366;
  */
 export const MAX_PLACEABLE_MINUTES = (SLA_HORIZON_DAYS - 1) * minutesInDay;
 
+/**
+ * Where a due time that falls exactly at closing time is put: `keep` leaves it at the closing instant
+ * (Monday 20:00), `next-opening` moves it to the next opening (Tuesday 08:00, or Wednesday 10:00 across a
+ * holiday). Both are the same instant in business time; they differ in what a customer is shown and in when
+ * `runDue` finds the clock run out.
+ */
+export const DUE_AT_CLOSING = ['keep', 'next-opening'] as const;
+/** Where a due time that falls exactly at closing is put (see {@link DUE_AT_CLOSING}). */
+export type DueAtClosing = (typeof DUE_AT_CLOSING)[number];
+
 /** Round-the-clock opening, used for a store that has no opening hours on record. */
 export const ALWAYS_OPEN: OpeningHours = Object.fromEntries(
   WEEKDAYS.map((d) => [d, [['00:00', '24:00']]]),
 ) as OpeningHours;
 
 /**
- * The calendar service-level clocks use for a store: its own, or round the clock when it has no
- * opening hours at all (a web desk), so a due time always exists.
+ * A calendar as service-level clocks use it: as it is, or round the clock when it has no opening hours
+ * at all (a web desk, or a named calendar given none), so a due time always exists.
  */
 export function slaCalendar(calendar: BusinessCalendar): BusinessCalendar {
   const hasHours = WEEKDAYS.some((d) => (calendar.openingHours[d] ?? []).length > 0);
@@ -43,35 +54,53 @@ export function slaCalendar(calendar: BusinessCalendar): BusinessCalendar {
 }
 
 /**
- * The instant `ms` of opening time after `from`. Time while the store is closed does not count, and
- * the result is always an instant when the store is open: a deadline that would fall exactly at
- * closing time moves to the next opening, which is the same moment in business time. When the
- * calendar has less opening time than that within {@link SLA_HORIZON_DAYS} days it throws
- * `INVALID_STATE` with `details.reason` `beyond_sla_horizon`.
+ * The instant `ms` of opening time after `from`. Time while the store is closed does not count. A due
+ * time that falls exactly at closing time stays there with `dueAtClosing` `keep` (the default) and
+ * moves to the next opening with `next-opening`: the same moment in business time. When the calendar
+ * has too little opening time within {@link SLA_HORIZON_DAYS} days it throws `INVALID_STATE` with
+ * `details.reason` `beyond_sla_horizon`.
  */
-export function addBusinessTime(calendar: BusinessCalendar, from: Date, ms: number): Date {
-  const at = placeBusinessTime(calendar, from, ms);
+export function addBusinessTime(
+  calendar: BusinessCalendar,
+  from: Date,
+  ms: number,
+  dueAtClosing: DueAtClosing = 'keep',
+): Date {
+  const at = placeBusinessTime(calendar, from, ms, dueAtClosing);
   if (at) return at;
   throw new InvalidStateError(
     `cannot place ${ms / millisecondsInMinute} business minutes: within the ${SLA_HORIZON_DAYS} days the ` +
       `clock looks ahead the calendar is open ${Math.floor(openTimeWithinHorizon(calendar, from) / millisecondsInMinute)} ` +
-      `business minutes, and a due time must fall before the last of them ends`,
+      `business minutes, and a due time must fall ${lastPlace(dueAtClosing)}`,
     { reason: 'beyond_sla_horizon', horizonDays: SLA_HORIZON_DAYS },
   );
 }
 
+/** Where the last due time the horizon allows may fall, for messages. */
+export function lastPlace(dueAtClosing: DueAtClosing): string {
+  return dueAtClosing === 'keep' ? 'by the time the last of them ends' : 'before the last of them ends';
+}
+
 /**
- * Like {@link addBusinessTime}, but `null` when the calendar has less than `ms` of opening time within
- * {@link SLA_HORIZON_DAYS} days of `from`. `ms` must be a whole, non-negative number (`VALIDATION_FAILED`
- * otherwise).
+ * Like {@link addBusinessTime}, but `null` when the calendar has too little opening time within
+ * {@link SLA_HORIZON_DAYS} days of `from`: less than `ms` with `keep`, no more than `ms` with
+ * `next-opening` (which needs an opening after it). `ms` must be a whole, non-negative number
+ * (`VALIDATION_FAILED` otherwise).
  */
-export function placeBusinessTime(calendar: BusinessCalendar, from: Date, ms: number): Date | null {
+export function placeBusinessTime(
+  calendar: BusinessCalendar,
+  from: Date,
+  ms: number,
+  dueAtClosing: DueAtClosing = 'keep',
+): Date | null {
   if (!Number.isSafeInteger(ms) || ms < 0)
     throw invalid(['ms'], 'not_whole', 'business time is a non-negative whole number of milliseconds');
   let remaining = ms;
+  const atClosing = dueAtClosing === 'keep';
   for (const interval of openIntervals(calendar, from, SLA_HORIZON_DAYS)) {
     const length = interval.end.getTime() - interval.start.getTime();
-    if (remaining < length) return new Date(interval.start.getTime() + remaining);
+    if (remaining < length || (atClosing && remaining === length))
+      return new Date(interval.start.getTime() + remaining);
     remaining -= length;
   }
   return null;
@@ -106,12 +135,19 @@ export function weeklyOpenMinutes(calendar: BusinessCalendar): number {
 }
 
 function toMinutes(hhmm: string): number {
+  // A day may close at 23:59:59, its last second included: midnight, as 24:00.
+  if (hhmm === '23:59:59') return minutesInDay;
   return Number(hhmm.slice(0, 2)) * minutesInHour + Number(hhmm.slice(3, 5));
 }
 
 /** Business minutes after `from` (see {@link addBusinessTime}). */
-export function addBusinessMinutesExact(calendar: BusinessCalendar, from: Date, minutes: number): Date {
-  return addBusinessTime(calendar, from, Math.round(minutes * millisecondsInMinute));
+export function addBusinessMinutesExact(
+  calendar: BusinessCalendar,
+  from: Date,
+  minutes: number,
+  dueAtClosing: DueAtClosing = 'keep',
+): Date {
+  return addBusinessTime(calendar, from, Math.round(minutes * millisecondsInMinute), dueAtClosing);
 }
 
 /** Opening time between two instants in milliseconds; 0 when `to` is not after `from`. */
@@ -134,25 +170,36 @@ export function businessTimeBetween(calendar: BusinessCalendar, from: Date, to: 
  * time that was left at the pause is counted again from the resumption. So the due time moves by
  * exactly the business time the pause lasted.
  */
-export function resumedDue(calendar: BusinessCalendar, due: Date, pausedAt: Date, resumedAt: Date): Date {
-  return addBusinessTime(calendar, resumedAt, businessTimeBetween(calendar, pausedAt, due));
+export function resumedDue(
+  calendar: BusinessCalendar,
+  due: Date,
+  pausedAt: Date,
+  resumedAt: Date,
+  dueAtClosing: DueAtClosing = 'keep',
+): Date {
+  return addBusinessTime(calendar, resumedAt, businessTimeBetween(calendar, pausedAt, due), dueAtClosing);
 }
 
-/** The two clocks of one level: acknowledge by, resolve by. */
+/** The two clocks of one level: acknowledge by, resolve by (null when the level sets no resolve limit). */
 export interface LevelDeadlines {
   acknowledgeBy: Date;
-  resolveBy: Date;
+  resolveBy: Date | null;
 }
 
-/** Due times of a level entered at `enteredAt`, from limits in business minutes. */
+/**
+ * Due times of a level entered at `enteredAt`, from limits in business minutes. A response-only
+ * agreement (no `resolve` limit) has no resolve due time.
+ */
 export function levelDeadlines(
   calendar: BusinessCalendar,
   enteredAt: Date,
-  limits: { acknowledge: number; resolve: number },
+  limits: { acknowledge: number; resolve?: number | undefined },
+  dueAtClosing: DueAtClosing = 'keep',
 ): LevelDeadlines {
   return {
-    acknowledgeBy: addBusinessMinutesExact(calendar, enteredAt, limits.acknowledge),
-    resolveBy: addBusinessMinutesExact(calendar, enteredAt, limits.resolve),
+    acknowledgeBy: addBusinessMinutesExact(calendar, enteredAt, limits.acknowledge, dueAtClosing),
+    resolveBy:
+      limits.resolve === undefined ? null : addBusinessMinutesExact(calendar, enteredAt, limits.resolve, dueAtClosing),
   };
 }
 

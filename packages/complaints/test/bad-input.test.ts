@@ -335,6 +335,37 @@ const CASES: Case[] = [
     code: 'VALIDATION_FAILED',
     path: ['rootCause'],
   },
+  {
+    name: 'close with nothing owed but no reason',
+    call: (w, ids) => w.crm.complaints.close({ caseId: ids.investigating, outcome: 'unfounded' }, CLERK),
+    code: 'VALIDATION_FAILED',
+    path: ['reason'],
+  },
+  {
+    name: 'close with an outcome not offered',
+    call: (w, ids) =>
+      w.crm.complaints.close({ caseId: ids.investigating, outcome: 'settled' as never, reason: 'x' }, CLERK),
+    code: 'VALIDATION_FAILED',
+    path: ['outcome'],
+  },
+  {
+    name: 'close an investigated complaint without an outcome (a remedy is owed)',
+    call: (w, ids) => w.crm.complaints.close({ caseId: ids.investigating, rootCause: 'stale-goods' }, CLERK),
+    code: 'INVALID_STATE',
+    path: ['caseId'],
+  },
+  {
+    name: 'close a verified complaint with an outcome',
+    call: (w, ids) => w.crm.complaints.close({ caseId: ids.verified, outcome: 'answered', reason: 'x' }, MANAGER),
+    code: 'INVALID_STATE',
+    path: ['caseId'],
+  },
+  {
+    name: 'close an after-sales case with an outcome',
+    call: (w, ids) => w.crm.complaints.close({ caseId: ids.mediating, outcome: 'unfounded', reason: 'x' }, QUALITY),
+    code: 'INVALID_STATE',
+    path: ['outcome'],
+  },
   // surveys, actions, reports
   {
     name: 'respond to an unknown invitation',
@@ -407,6 +438,44 @@ const CASES: Case[] = [
     call: async () => complaints(missingLimits),
     code: 'VALIDATION_FAILED',
     path: ['ladders', 'service', 1, 'timeLimits', 'high'],
+  },
+  {
+    name: 'a limit that names a calendar not configured',
+    call: async () =>
+      complaints({
+        ...TIANTIAN,
+        ladders: {
+          ...TIANTIAN.ladders,
+          service: [
+            { ...service[0]!, timeLimits: { ...service[0]!.timeLimits, high: { acknowledge: 5, calendar: 'night' } } },
+            ...service.slice(1),
+          ],
+        },
+      }),
+    code: 'VALIDATION_FAILED',
+    path: ['ladders', 'service', 0, 'timeLimits', 'high', 'calendar'],
+  },
+  {
+    name: 'a reopen rule not offered',
+    call: async () => complaints({ ...TIANTIAN, reopen: 'rewind' as never }),
+    code: 'VALIDATION_FAILED',
+    path: ['reopen'],
+  },
+  {
+    name: 'a rule at closing not offered',
+    call: async () => complaints({ ...TIANTIAN, dueAtClosing: 'previous-opening' as never }),
+    code: 'VALIDATION_FAILED',
+    path: ['dueAtClosing'],
+  },
+  {
+    name: 'a calendar whose day closes at 23:59:58',
+    call: async () =>
+      complaints({
+        ...TIANTIAN,
+        calendars: { late: { timeZone: 'UTC', openingHours: { mon: [['08:00', '23:59:58']] } } },
+      }),
+    code: 'VALIDATION_FAILED',
+    path: ['calendars', 'late', 'openingHours', 'mon', 0, 1],
   },
 ];
 

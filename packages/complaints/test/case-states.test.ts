@@ -1,7 +1,8 @@
 /**
  * The transition table, tested exhaustively: every (track, status, step) pair, reachability, and
  * proof that no required stage can be skipped, by removing each stage and showing `closed` is then
- * unreachable. A property test walks random step sequences and checks the same on every walk.
+ * unreachable. A property test walks random step sequences and checks the same on every walk. A
+ * complaint with nothing owed closes from acknowledged or investigating with an outcome, and only then.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import {
   nextStatus,
   type CaseAction,
   type CaseStatus,
+  type NothingOwedOutcome,
   type RulingDecision,
   type Track,
 } from '../src/case-states.js';
@@ -42,14 +44,22 @@ const TRACKS: Array<{ name: string; track: Track; ruling: RulingDecision | null 
   { name: 'feedback', track: 'feedback', ruling: null },
 ];
 
-/** Statuses reachable from `received` without passing `without`, and whether the walk reached `closed`. */
-function reachable(track: Track, ruling: RulingDecision | null, without: CaseStatus | null): Set<CaseStatus> {
+/**
+ * Statuses reachable from `received` without passing `without`, and whether the walk reached `closed`. Closing
+ * gives no outcome unless `outcome` says so (the remedy route).
+ */
+function reachable(
+  track: Track,
+  ruling: RulingDecision | null,
+  without: CaseStatus | null,
+  outcome: NothingOwedOutcome | null = null,
+): Set<CaseStatus> {
   const seen = new Set<CaseStatus>(['received']);
   const queue: CaseStatus[] = ['received'];
   while (queue.length) {
     const s = queue.shift()!;
     for (const a of CASE_ACTIONS) {
-      const r = nextStatus(track, s, a, { ruling });
+      const r = nextStatus(track, s, a, { ruling, outcome });
       if (!r.ok || r.to === without || seen.has(r.to)) continue;
       seen.add(r.to);
       queue.push(r.to);
@@ -73,7 +83,7 @@ describe('case state machine', () => {
         while (queue.length) {
           const x = queue.shift()!;
           for (const a of CASE_ACTIONS) {
-            const r = nextStatus(track, x, a, { ruling });
+            const r = nextStatus(track, x, a, { ruling, outcome: null });
             if (r.ok && !onward.has(r.to)) {
               onward.add(r.to);
               queue.push(r.to);
@@ -99,7 +109,7 @@ describe('case state machine', () => {
     for (const { track, ruling } of TRACKS) {
       for (const status of CASE_STATUSES) {
         for (const action of CASE_ACTIONS) {
-          const r = nextStatus(track, status, action, { ruling });
+          const r = nextStatus(track, status, action, { ruling, outcome: null });
           const listed = (TRANSITIONS[track][action] ?? []).some((s) => s.from.includes(status));
           if (r.ok) {
             legal++;
@@ -112,6 +122,11 @@ describe('case state machine', () => {
         expect(allowedActions(track, status, { ruling })).toEqual(
           CASE_ACTIONS.filter((a) => nextStatus(track, status, a, { ruling }).ok),
         );
+        // Asked without an outcome (as a UI is), closing is offered wherever some outcome allows it.
+        const closable = [null, 'answered' as const].some(
+          (outcome) => nextStatus(track, status, 'close', { ruling, outcome }).ok,
+        );
+        expect(allowedActions(track, status, { ruling }).includes('close')).toBe(closable);
       }
     }
     expect(legal).toBeGreaterThan(20);
@@ -135,6 +150,31 @@ describe('case state machine', () => {
     });
   });
 
+  it('closes a complaint with nothing owed from acknowledged or investigating, with an outcome, and from nowhere else', () => {
+    const closesAs = (status: CaseStatus, outcome: NothingOwedOutcome | null) =>
+      nextStatus('complaint', status, 'close', { outcome });
+    for (const status of CASE_STATUSES) {
+      const withOutcome = closesAs(status, 'unfounded');
+      expect(withOutcome.ok, status).toBe(status === 'acknowledged' || status === 'investigating');
+      // The remedy route still needs verification, and a verified case takes no outcome.
+      expect(closesAs(status, null).ok, status).toBe(status === 'verified');
+    }
+    expect(closesAs('investigating', null)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/nothing is owed/),
+    });
+    expect(closesAs('verified', 'answered')).toMatchObject({ ok: false, reason: expect.stringMatching(/verified/) });
+    // Nothing owed or not, a complaint is acknowledged before it closes.
+    expect(reachable('complaint', null, null, 'answered').has('closed')).toBe(true);
+    expect(reachable('complaint', null, 'acknowledged', 'answered').has('closed')).toBe(false);
+    // Feedback and after-sales cases keep their own ways to close.
+    expect(nextStatus('feedback', 'acknowledged', 'close', { outcome: 'answered' })).toEqual({
+      ok: true,
+      to: 'closed',
+    });
+    expect(nextStatus('after-sales', 'mediating', 'close', { outcome: 'unfounded' }).ok).toBe(false);
+  });
+
   it(
     'never skips a required stage on random walks, and every close has passed each stage in order since the ' +
       'last (re)opening',
@@ -150,7 +190,7 @@ describe('case state machine', () => {
             let ruling: RulingDecision | null = null;
             let since: CaseStatus[] = ['received'];
             for (const a of actions) {
-              const r = nextStatus(t, status, a, { ruling });
+              const r = nextStatus(t, status, a, { ruling, outcome: null });
               if (!r.ok) continue;
               if (a === 'rule') ruling = decision;
               if (a === 'appeal') ruling = null;

@@ -42,6 +42,52 @@ describe('complaints configuration', () => {
     },
   );
 
+  it(
+    'defaults the service-level options: reopening continues the clocks, a due time at closing stays there, no ' +
+      'calendars of its own; and takes a response-only limit and a calendar for a limit',
+    () => {
+      const c = parseComplaintsConfig(TIANTIAN);
+      expect(c).toMatchObject({ reopen: 'continue', dueAtClosing: 'keep', calendars: {} });
+      const own = parseComplaintsConfig({
+        ...withService([
+          {
+            ...service[0]!,
+            timeLimits: {
+              ...service[0]!.timeLimits,
+              low: { acknowledge: 60 },
+              high: { acknowledge: 5, resolve: 30, calendar: 'hotline' },
+            },
+          },
+          ...service.slice(1),
+        ]),
+        reopen: 'restart',
+        dueAtClosing: 'next-opening',
+        calendars: { hotline: { timeZone: 'Asia/Shanghai', openingHours: { sat: [['10:00', '23:59:59']] } } },
+      });
+      expect(own.ladders['service']![0]!.timeLimits).toMatchObject({
+        low: { acknowledge: 60 },
+        high: { acknowledge: 5, resolve: 30, calendar: 'hotline' },
+      });
+      expect(own.ladders['service']![0]!.timeLimits['low']!.resolve).toBeUndefined();
+      expect(own).toMatchObject({
+        reopen: 'restart',
+        dueAtClosing: 'next-opening',
+        calendars: {
+          hotline: { timeZone: 'Asia/Shanghai', openingHours: { sat: [['10:00', '23:59:59']] }, holidays: [] },
+        },
+      });
+      // A response-only limit still acknowledges within what it would resolve in, when it resolves at all.
+      expect(
+        issues(
+          withService([
+            { ...service[0]!, timeLimits: { ...service[0]!.timeLimits, low: { acknowledge: 90, resolve: 60 } } },
+            ...service.slice(1),
+          ]),
+        ),
+      ).toEqual([{ path: ['ladders', 'service', 0, 'timeLimits', 'low', 'acknowledge'], code: 'custom' }]);
+    },
+  );
+
   it('names the gap in a ladder', () => {
     expect(issues(withService([service[0]!, service[2]!]))).toEqual([
       { path: ['ladders', 'service', 1, 'level'], code: 'ladder_gap' },

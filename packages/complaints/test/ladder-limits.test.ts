@@ -369,7 +369,10 @@ describe('time limits against store calendars, over generated ladders and calend
       );
 
       // The chain now runs a two-level service ladder, without the quality station and without `high`.
-      type Limits = Record<string, { acknowledge: number; resolve: number }>;
+      type Limits = Record<
+        string,
+        { acknowledge: number; resolve?: number | undefined; calendar?: string | undefined }
+      >;
       const drop = (limits: Limits): Limits => Object.fromEntries(Object.entries(limits).filter(([s]) => s !== 'high'));
       const service = TIANTIAN.ladders['service']!.slice(0, 2).map((l) => ({
         ...l,

@@ -177,89 +177,98 @@ describe.each(STORE_KINDS)('complaint scenarios on $name', (kind) => {
     },
   );
 
-  it('escalates an ignored case across a weekend with runDue, and a restart loses none', async () => {
-    const store = await kind.open();
-    const { crm, clock, customerId } = await openWorld(store, { start: at(4, '19:30').toISOString() }); // Friday 19:30
-    const c = await crm.complaints.open(
-      {
-        kind: 'complaint',
-        channel: 'phone',
-        storeId: 'S01',
-        customerId,
-        category: 'service',
-        severity: 'medium',
-        description: 'Nobody answered at the service desk.',
-      },
-      CLERK,
-    );
-    // 30 business minutes to acknowledge: Friday's last half hour, so Monday at opening.
-    expect(c).toMatchObject({
-      acknowledgeBy: at(7, '08:00'),
-      resolveBy: at(7, '09:30'),
-      dueAt: at(7, '08:00'),
-      dueKind: 'acknowledge',
-    });
+  it.each(['keep', 'next-opening'] as const)(
+    'escalates an ignored case across a weekend with runDue, and a restart loses none (dueAtClosing %s)',
+    async (dueAtClosing) => {
+      const store = await kind.open();
+      const { TIANTIAN } = await import('./support/world.js');
+      const config = { ...TIANTIAN, dueAtClosing };
+      const { crm, clock, customerId } = await openWorld(store, { start: at(4, '19:30').toISOString(), config }); // Friday 19:30
+      const c = await crm.complaints.open(
+        {
+          kind: 'complaint',
+          channel: 'phone',
+          storeId: 'S01',
+          customerId,
+          category: 'service',
+          severity: 'medium',
+          description: 'Nobody answered at the service desk.',
+        },
+        CLERK,
+      );
+      // 30 business minutes to acknowledge: Friday's last half hour, so due at Friday's closing, or at Monday's
+      // opening, the same instant in business time.
+      const firstDue = dueAtClosing === 'keep' ? at(4, '20:00') : at(7, '08:00');
+      expect(c).toMatchObject({
+        acknowledgeBy: firstDue,
+        resolveBy: at(7, '09:30'),
+        dueAt: firstDue,
+        dueKind: 'acknowledge',
+      });
 
-    clock.set(at(5, '12:00')); // Saturday noon: nothing is due in business time
-    expect((await crm.runDue())['complaints']).toMatchObject({ escalated: 0, overdue: 0 });
-    expect((await crm.complaints.get(c.id, SYSTEM)).level).toBe(1);
+      // Saturday noon: a clock kept at Friday's closing has run out; one moved to Monday has not.
+      clock.set(at(5, '12:00'));
+      const kept = dueAtClosing === 'keep' ? 1 : 0;
+      expect((await crm.runDue())['complaints']).toMatchObject({ escalated: kept, overdue: 0 });
+      expect((await crm.complaints.get(c.id, SYSTEM)).level).toBe(1 + kept);
 
-    // The process restarts over the same database; nothing lived in memory.
-    const { createClientele } = await import('@clientele/core');
-    const { complaints } = await import('../src/index.js');
-    const { TIANTIAN } = await import('./support/world.js');
-    const restarted = createClientele({ store, clock, modules: [complaints(TIANTIAN)] });
-    clock.set(at(7, '08:05')); // Monday 08:05
-    expect((await restarted.runDue())['complaints']).toMatchObject({ escalated: 1 });
-    const escalated = await restarted.complaints.get(c.id, SYSTEM);
-    // The store manager's clocks start when the counter's ran out (Monday 08:00), not when the scheduler noticed.
-    expect(escalated).toMatchObject({
-      level: 2,
-      levelId: 'store-manager',
-      status: 'received',
-      levelEnteredAt: at(7, '08:00'),
-      acknowledgeBy: at(7, '09:00'),
-      resolveBy: at(7, '12:00'),
-    });
-    expect((await restarted.complaints.history(c.id, SYSTEM)).at(-1)).toMatchObject({
-      action: 'escalate',
-      fromLevel: 1,
-      toLevel: 2,
-      data: { reason: 'acknowledge-missed' },
-    });
-    expect((await restarted.runDue())['complaints']).toMatchObject({ escalated: 0 });
+      // The process restarts over the same database; nothing lived in memory.
+      const { createClientele } = await import('@clientele/core');
+      const { complaints } = await import('../src/index.js');
+      const restarted = createClientele({ store, clock, modules: [complaints(config)] });
+      clock.set(at(7, '08:05')); // Monday 08:05
+      expect((await restarted.runDue())['complaints']).toMatchObject({ escalated: 1 - kept });
+      const escalated = await restarted.complaints.get(c.id, SYSTEM);
+      // The store manager's clocks start when the counter's ran out, not when the scheduler noticed: either
+      // way they have the same business time left, so they are due at the same instants.
+      expect(escalated).toMatchObject({
+        level: 2,
+        levelId: 'store-manager',
+        status: 'received',
+        levelEnteredAt: firstDue,
+        acknowledgeBy: at(7, '09:00'),
+        resolveBy: at(7, '12:00'),
+      });
+      expect((await restarted.complaints.history(c.id, SYSTEM)).at(-1)).toMatchObject({
+        action: 'escalate',
+        fromLevel: 1,
+        toLevel: 2,
+        data: { reason: 'acknowledge-missed' },
+      });
+      expect((await restarted.runDue())['complaints']).toMatchObject({ escalated: 0 });
 
-    // A scheduler that was down until 13:00 catches up exactly as a punctual one would have.
-    // Level 2's acknowledge clock ran out at 09:00, level 3's (two hours) at 11:00: two escalations.
-    clock.set(at(7, '13:00'));
-    expect((await restarted.runDue())['complaints']).toMatchObject({ escalated: 2 });
-    expect(await restarted.complaints.get(c.id, SYSTEM)).toMatchObject({
-      level: 4,
-      levelId: 'gm-office',
-      levelEnteredAt: at(7, '11:00'),
-      acknowledgeBy: at(7, '15:00'),
-    });
-    const stints = (await restarted.complaints.history(c.id, SYSTEM))
-      .filter((h) => h.action === 'escalate')
-      .map((h) => [h.toLevel, (h.data as { effectiveAt: string }).effectiveAt]);
-    expect(stints).toEqual([
-      [2, at(7, '08:00').toISOString()],
-      [3, at(7, '09:00').toISOString()],
-      [4, at(7, '11:00').toISOString()],
-    ]);
-    const acked = await restarted.complaints.acknowledge({ caseId: c.id }, { actor: { staffId: 'E-GMO' } });
-    expect(acked).toMatchObject({ status: 'acknowledged', dueKind: 'resolve' });
+      // A scheduler that was down until 13:00 catches up exactly as a punctual one would have.
+      // Level 2's acknowledge clock ran out at 09:00, level 3's (two hours) at 11:00: two escalations.
+      clock.set(at(7, '13:00'));
+      expect((await restarted.runDue())['complaints']).toMatchObject({ escalated: 2 });
+      expect(await restarted.complaints.get(c.id, SYSTEM)).toMatchObject({
+        level: 4,
+        levelId: 'gm-office',
+        levelEnteredAt: at(7, '11:00'),
+        acknowledgeBy: at(7, '15:00'),
+      });
+      const stints = (await restarted.complaints.history(c.id, SYSTEM))
+        .filter((h) => h.action === 'escalate')
+        .map((h) => [h.toLevel, (h.data as { effectiveAt: string }).effectiveAt]);
+      expect(stints).toEqual([
+        [2, firstDue.toISOString()],
+        [3, at(7, '09:00').toISOString()],
+        [4, at(7, '11:00').toISOString()],
+      ]);
+      const acked = await restarted.complaints.acknowledge({ caseId: c.id }, { actor: { staffId: 'E-GMO' } });
+      expect(acked).toMatchObject({ status: 'acknowledged', dueKind: 'resolve' });
 
-    const sla = await restarted.complaints.reports.sla({ from: at(4, '00:00'), to: at(8, '00:00'), storeId: 'S01' });
-    expect(sla.rows.map((r) => [r.level, r.acknowledged.onTime, r.acknowledged.late])).toEqual([
-      [1, 0, 1],
-      [2, 0, 1],
-      [3, 0, 1],
-      [4, 1, 0],
-    ]);
-    // Time at the counter: 30 minutes on Friday (the weekend does not count).
-    expect(sla.rows[0]!.totalBusinessMinutes).toBe(30);
-  });
+      const sla = await restarted.complaints.reports.sla({ from: at(4, '00:00'), to: at(8, '00:00'), storeId: 'S01' });
+      expect(sla.rows.map((r) => [r.level, r.acknowledged.onTime, r.acknowledged.late])).toEqual([
+        [1, 0, 1],
+        [2, 0, 1],
+        [3, 0, 1],
+        [4, 1, 0],
+      ]);
+      // Time at the counter: 30 minutes on Friday (the weekend does not count).
+      expect(sla.rows[0]!.totalBusinessMinutes).toBe(30);
+    },
+  );
 
   it('escalates each missed clock exactly once when two schedulers race', async () => {
     const store = await kind.open();

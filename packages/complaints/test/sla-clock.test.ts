@@ -1,10 +1,11 @@
 /**
  * Business-hours arithmetic: worked examples across lunch breaks, weekends, holidays and a
  * daylight-saving change, and properties over random calendars and instants: a due time is never
- * inside closed hours, adding then measuring gives back the same time, and pausing then resuming
- * moves a due time by exactly the business time the pause lasted.
+ * inside closed hours (at most at a closing instant, where `keep` leaves it), adding then measuring
+ * gives back the same time, and pausing then resuming moves a due time by exactly the business time
+ * the pause lasted.
  */
-import { isOpen, WEEKDAYS, type BusinessCalendar, type OpeningHours } from '@clientele/core';
+import { isOpen, openIntervals, WEEKDAYS, type BusinessCalendar, type OpeningHours } from '@clientele/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -68,10 +69,35 @@ describe('business time, worked examples', () => {
     expect(addBusinessTime(desk, new Date('2026-11-07T02:00:00Z'), 0).toISOString()).toBe('2026-11-09T00:00:00.000Z'); // Saturday → Monday 08:00
   });
 
-  it('moves a deadline that would fall at closing time to the next opening (the same business instant)', () => {
-    const due = addBusinessTime(desk, new Date('2026-11-10T11:00:00Z'), 60 * MIN); // Tue 19:00 + 1h = closing
-    expect(due.toISOString()).toBe('2026-11-11T00:00:00.000Z');
-    expect(isOpen(desk, due)).toBe(true);
+  it('keeps a deadline that falls at closing time there, or moves it to the next opening: the same business instant', () => {
+    const tuesday = new Date('2026-11-10T11:00:00Z'); // Tue 19:00 + 1h = closing
+    const kept = addBusinessTime(desk, tuesday, 60 * MIN);
+    expect(kept.toISOString()).toBe('2026-11-10T12:00:00.000Z'); // Tuesday 20:00
+    expect(isOpen(desk, kept)).toBe(false);
+    const moved = addBusinessTime(desk, tuesday, 60 * MIN, 'next-opening');
+    expect(moved.toISOString()).toBe('2026-11-11T00:00:00.000Z'); // Wednesday 08:00
+    expect(isOpen(desk, moved)).toBe(true);
+    expect(businessTimeBetween(desk, kept, moved)).toBe(0);
+    // Across a holiday the difference shows: Thursday 31 December 19:00 + 1h is due that evening, or on Monday.
+    const newYear = new Date('2026-12-31T11:00:00Z');
+    expect(addBusinessTime(desk, newYear, 60 * MIN).toISOString()).toBe('2026-12-31T12:00:00.000Z');
+    expect(addBusinessTime(desk, newYear, 60 * MIN, 'next-opening').toISOString()).toBe('2027-01-04T00:00:00.000Z');
+    // A minute less is inside opening time either way.
+    expect(addBusinessTime(desk, tuesday, 59 * MIN, 'next-opening')).toEqual(addBusinessTime(desk, tuesday, 59 * MIN));
+  });
+
+  it('closes a day at 23:59:59 as at 24:00: the last second is open, and the day runs to midnight', () => {
+    const late: BusinessCalendar = {
+      timeZone: 'Asia/Shanghai',
+      openingHours: { mon: [['20:00', '23:59:59']] },
+      holidays: [],
+    };
+    const midnight: BusinessCalendar = { ...late, openingHours: { mon: [['20:00', '24:00']] } };
+    const monday = new Date('2026-11-02T12:00:00Z'); // 20:00
+    expect(weeklyOpenMinutes(late)).toBe(240);
+    expect(addBusinessTime(late, monday, 240 * MIN)).toEqual(addBusinessTime(midnight, monday, 240 * MIN));
+    expect(addBusinessTime(late, monday, 240 * MIN).toISOString()).toBe('2026-11-02T16:00:00.000Z');
+    expect(isOpen(late, new Date('2026-11-02T15:59:59.500Z'))).toBe(true);
   });
 
   it('counts a daylight-saving day as it is lived (London, 29 March 2026 has 23 hours)', () => {
@@ -86,8 +112,11 @@ describe('business time, worked examples', () => {
     expect(addBusinessTime(london, new Date('2026-03-29T00:00:00Z'), 22 * 60 * MIN).toISOString()).toBe(
       '2026-03-29T22:00:00.000Z',
     );
-    // All 23 hours used up: the next opening is the following Sunday, at local midnight (BST).
+    // All 23 hours used up: due at the day's end, or at the next opening, the following Sunday at local midnight (BST).
     expect(addBusinessTime(london, new Date('2026-03-29T00:00:00Z'), 23 * 60 * MIN).toISOString()).toBe(
+      '2026-03-29T23:00:00.000Z',
+    );
+    expect(addBusinessTime(london, new Date('2026-03-29T00:00:00Z'), 23 * 60 * MIN, 'next-opening').toISOString()).toBe(
       '2026-04-04T23:00:00.000Z',
     );
   });
@@ -124,8 +153,11 @@ describe('business time, worked examples', () => {
     // The day it starts on and 366 more: 52 full weeks, then Monday to Wednesday, less New Year's Day (a Friday, 12
     // hours).
     expect(year).toBe((52 * 59 + 11 + 12 + 12 - 12) * 60 * MIN);
-    expect(placeBusinessTime(desk, from, year - 1)).not.toBeNull();
-    expect(placeBusinessTime(desk, from, year)).toBeNull();
+    // Kept at closing, the last instant of the horizon is a due time; moved to the next opening, it is not.
+    expect(placeBusinessTime(desk, from, year)).not.toBeNull();
+    expect(placeBusinessTime(desk, from, year + 1)).toBeNull();
+    expect(placeBusinessTime(desk, from, year - 1, 'next-opening')).not.toBeNull();
+    expect(placeBusinessTime(desk, from, year, 'next-opening')).toBeNull();
     expect(placeBusinessTime(desk, from, MAX_PLACEABLE_MINUTES * MIN)).toBeNull();
     // Overlapping intervals of a day count once.
     expect(
@@ -155,9 +187,18 @@ describe('business time, worked examples', () => {
     ).toBe('execution');
     expect(nextDue({ acknowledgeBy: a, resolveBy: b, taskDueAt: null, paused: true })).toBeNull();
     expect(nextDue({ acknowledgeBy: null, resolveBy: null, taskDueAt: null, paused: false })).toBeNull();
-    const d = levelDeadlines(desk, new Date('2026-11-06T11:30:00Z'), { acknowledge: 30, resolve: 120 });
-    // Friday 19:30 + 30 minutes is closing time, so the acknowledge clock runs out at Monday's opening.
-    expect(d).toEqual({ acknowledgeBy: new Date('2026-11-09T00:00:00Z'), resolveBy: new Date('2026-11-09T01:30:00Z') });
+    const friday = new Date('2026-11-06T11:30:00Z');
+    const d = levelDeadlines(desk, friday, { acknowledge: 30, resolve: 120 });
+    // Friday 19:30 + 30 minutes is closing time: the acknowledge clock runs out then, or at Monday's opening.
+    expect(d).toEqual({ acknowledgeBy: new Date('2026-11-06T12:00:00Z'), resolveBy: new Date('2026-11-09T01:30:00Z') });
+    expect(levelDeadlines(desk, friday, { acknowledge: 30, resolve: 120 }, 'next-opening').acknowledgeBy).toEqual(
+      new Date('2026-11-09T00:00:00Z'),
+    );
+    // A response-only agreement has no resolve clock.
+    expect(levelDeadlines(desk, friday, { acknowledge: 30 })).toEqual({
+      acknowledgeBy: new Date('2026-11-06T12:00:00Z'),
+      resolveBy: null,
+    });
   });
 });
 
@@ -184,15 +225,48 @@ const calendarArb: fc.Arbitrary<BusinessCalendar> = fc
 /** Instants in autumn 2026 to early 2027, at any millisecond. */
 const instant = fc.integer({ min: Date.UTC(2026, 9, 1), max: Date.UTC(2027, 0, 31) }).map((t) => new Date(t));
 const duration = fc.integer({ min: 0, max: 3 * 24 * 60 * 60_000 });
+const rule = fc.constantFrom('keep' as const, 'next-opening' as const);
+
+/** Open at `at`, or (kept at closing) at the instant a store closes: open the millisecond before. */
+function openOrClosing(cal: BusinessCalendar, at: Date, dueAtClosing: 'keep' | 'next-opening'): boolean {
+  if (isOpen(cal, at)) return true;
+  return dueAtClosing === 'keep' && isOpen(cal, new Date(at.getTime() - 1));
+}
 
 describe('business time, properties', () => {
-  it('a due time is never inside closed hours', () => {
+  it('a due time is never inside closed hours: it is open, or kept at a closing instant', () => {
     fc.assert(
-      fc.property(calendarArb, instant, duration, (cal, from, ms) => {
-        const due = addBusinessTime(cal, from, ms);
-        return isOpen(cal, due) && due.getTime() >= from.getTime();
+      fc.property(calendarArb, instant, duration, rule, (cal, from, ms, r) => {
+        const due = addBusinessTime(cal, from, ms, r);
+        return openOrClosing(cal, due, r) && due.getTime() >= from.getTime();
       }),
       { numRuns: 250 },
+    );
+  });
+
+  it('a due time that lands on a closing instant is kept there or moved to the next opening, equal in business time', () => {
+    fc.assert(
+      fc.property(calendarArb, instant, fc.integer({ min: 0, max: 20 }), (cal, from, nth) => {
+        // The business time to the end of the nth opening stretch after `from`.
+        let ms = 0;
+        let n = 0;
+        for (const interval of openIntervals(cal, from, 60)) {
+          ms += interval.end.getTime() - interval.start.getTime();
+          if (n++ === nth) {
+            const kept = addBusinessTime(cal, from, ms);
+            const moved = addBusinessTime(cal, from, ms, 'next-opening');
+            return (
+              kept.getTime() === interval.end.getTime() &&
+              !isOpen(cal, kept) &&
+              isOpen(cal, moved) &&
+              moved.getTime() > kept.getTime() &&
+              businessTimeBetween(cal, kept, moved) === 0
+            );
+          }
+        }
+        return true;
+      }),
+      { numRuns: 150 },
     );
   });
 
@@ -236,7 +310,10 @@ describe('business time, properties', () => {
     const to = new Date('2026-11-01T08:00:00Z');
     expect(businessTimeBetween(night, from, to)).toBe(60 * 60_000);
     expect(isOpen(night, new Date('2026-11-01T06:10:00Z'))).toBe(false);
-    expect(addBusinessTime(night, new Date('2026-11-01T05:59:00Z'), 60_000)).toEqual(new Date('2026-11-01T06:30:00Z'));
+    expect(addBusinessTime(night, new Date('2026-11-01T05:59:00Z'), 60_000)).toEqual(new Date('2026-11-01T06:00:00Z'));
+    expect(addBusinessTime(night, new Date('2026-11-01T05:59:00Z'), 60_000, 'next-opening')).toEqual(
+      new Date('2026-11-01T06:30:00Z'),
+    );
   });
 
   it('pausing then resuming moves the due time by exactly the business time paused', () => {
@@ -247,19 +324,20 @@ describe('business time, properties', () => {
         duration,
         fc.integer({ min: 0, max: 3 * 24 * 60 * 60_000 }),
         fc.integer({ min: 0, max: 5 * 24 * 60 * 60_000 }),
-        (cal, start, limit, pauseAfter, pauseFor) => {
-          const due = addBusinessTime(cal, start, limit);
+        rule,
+        (cal, start, limit, pauseAfter, pauseFor, r) => {
+          const due = addBusinessTime(cal, start, limit, r);
           const pausedAt = new Date(start.getTime() + (limit === 0 ? 0 : pauseAfter % (limit + 1)));
           fc.pre(pausedAt.getTime() <= due.getTime());
           const resumedAt = new Date(pausedAt.getTime() + pauseFor);
-          const moved = resumedDue(cal, due, pausedAt, resumedAt);
+          const moved = resumedDue(cal, due, pausedAt, resumedAt, r);
           const paused = businessTimeBetween(cal, pausedAt, resumedAt);
           // The new due time is as far (in business time) past the old one as the pause lasted,
           // and the business time from the start to it is the limit plus the pause.
           return (
             businessTimeBetween(cal, due, moved) === paused &&
             businessTimeBetween(cal, start, moved) === limit + paused &&
-            isOpen(cal, moved)
+            openOrClosing(cal, moved, r)
           );
         },
       ),
@@ -299,14 +377,21 @@ describe("the clock's horizon, properties", () => {
     },
   );
 
-  it('the clock places a time exactly when the calendar has more opening time than that within the horizon', () => {
+  it('the clock places a time exactly when the calendar has that much opening time within the horizon (more, to move it to an opening)', () => {
     fc.assert(
-      fc.property(calendarArb, instant, fc.integer({ min: -2 * MIN, max: 2 * MIN }), (cal, from, offset) => {
-        const available = openTimeWithinHorizon(cal, from);
-        const ms = Math.max(0, available + offset);
-        const due = placeBusinessTime(cal, from, ms);
-        return ms < available ? due !== null && isOpen(cal, due) : due === null;
-      }),
+      fc.property(
+        calendarArb,
+        instant,
+        fc.oneof(fc.constant(0), fc.integer({ min: -2 * MIN, max: 2 * MIN })),
+        rule,
+        (cal, from, offset, r) => {
+          const available = openTimeWithinHorizon(cal, from);
+          const ms = Math.max(0, available + offset);
+          const due = placeBusinessTime(cal, from, ms, r);
+          const fits = r === 'keep' ? ms <= available : ms < available;
+          return fits ? due !== null && openOrClosing(cal, due, r) : due === null;
+        },
+      ),
       { numRuns: 40 },
     );
   });

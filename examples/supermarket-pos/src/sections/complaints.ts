@@ -2,8 +2,9 @@
  * The demo's complaints section: the Tiantian ladder (counter clerk → store manager → customer
  * relations → general manager's office → general manager) and the quality station for "three
  * guarantees" cases. One complaint settled at the counter, one escalated to the desk that may
- * approve it and compensated with a voucher, one exchange supervised to the end, then the SLA report
- * and the cause ranking.
+ * approve it and compensated with a voucher, a price question closed with nothing owed and reopened
+ * with its clock going on, one exchange supervised to the end, then the SLA report and the cause
+ * ranking.
  *
  * Wire it with `complaints(TIANTIAN_LADDER)` among the modules and call `complaintsSection(crm, clock)`.
  */
@@ -173,6 +174,61 @@ function hasVouchers(crm: ComplaintsDemoCrm): boolean {
   return typeof loyalty?.vouchers?.issue === 'function';
 }
 
+/**
+ * A price question closed as answered with nothing owed, then reopened when the customer calls back: with the
+ * default `reopen: 'continue'` the resolve clock keeps the time that was left, and the closed time counts as
+ * paused. Moves the clock 21 minutes.
+ */
+async function reopenedKeepsItsClock(crm: ComplaintsDemoCrm, clock: ManualClock, customerId: string): Promise<void> {
+  const minutes = (ms: number) => Math.round(ms / 60_000);
+  let question = await crm.complaints.open(
+    {
+      kind: 'complaint',
+      channel: 'phone',
+      storeId: 'S01',
+      customerId,
+      category: 'dairy',
+      severity: 'medium',
+      description: 'Charged 12.90 for milk marked 9.90 on the shelf.',
+    },
+    CLERK,
+  );
+  clock.advance(3 * 60_000);
+  await crm.complaints.acknowledge({ caseId: question.id }, CLERK);
+  clock.advance(7 * 60_000);
+  question = await crm.complaints.close(
+    { caseId: question.id, outcome: 'answered', reason: 'The 9.90 is the member price; she had no card with her.' },
+    CLERK,
+  );
+  const limit = crm.complaints.config.ladders['service']![0]!.timeLimits['medium']!.resolve!;
+  const left = minutes(question.resolveBy!.getTime() - question.resolvedAt!.getTime());
+  line('');
+  line(
+    `3. ${question.caseNo}, a price question by phone: first response after ` +
+      `${(question.sla.firstResponseBusinessSeconds ?? 0) / 60} business minutes, closed as ` +
+      `${question.outcome} with nothing owed; of its ${limit} minutes to resolve, ${left} were left.`,
+  );
+  clock.advance(8 * 60_000);
+  question = await crm.complaints.reopen({ caseId: question.id, note: 'Calls back: she is a member.' }, CLERK);
+  const fresh = new Date(clock.now().getTime() + limit * 60_000);
+  line(
+    `   Reopened ${local(clock.now())}: the clock goes on where it stopped, resolve due ` +
+      `${local(question.resolveBy!)} (the ${left} minutes left), not ${local(fresh)} as a fresh clock would give.`,
+  );
+  line(`   Minutes the case stood closed, counted as paused: ${question.sla.pausedBusinessSeconds / 60}.`);
+  // She is a member after all: the price difference is refunded within the time that was left.
+  clock.advance(3 * 60_000);
+  await crm.complaints.propose({ caseId: question.id, remedies: [{ type: 'refund', amount: 300 }] }, CLERK);
+  await crm.complaints.answer({ caseId: question.id, accepted: true }, CLERK);
+  await crm.complaints.execute({ caseId: question.id }, CLERK);
+  await crm.complaints.verify({ caseId: question.id }, MANAGER);
+  question = await crm.complaints.close({ caseId: question.id, rootCause: 'pricing-error' }, CLERK);
+  line(
+    `   Refunded the ${yuan(question.remedyCost)} difference; closed ${local(question.closedAt!)}, resolve clock ` +
+      `${question.sla.resolve.status}.`,
+  );
+}
+
 /** Runs the section. Moves the demo's clock forward by a few hours. */
 export async function complaintsSection(
   crm: ComplaintsDemoCrm,
@@ -303,7 +359,10 @@ export async function complaintsSection(
   );
   line(`   Corrective action for the store manager, due ${local(action.dueAt)}: ${action.description}.`);
 
-  // 3. A "three guarantees" exchange at the quality station, executed late and supervised to the end.
+  // 3. Closed early and reopened: the clock goes on where it stopped, so an early close buys no new window.
+  await reopenedKeepsItsClock(crm, clock, chen.id);
+
+  // 4. A "three guarantees" exchange at the quality station, executed late and supervised to the end.
   const kettleSale = await crm.purchases.record(
     {
       storeId: 'S01',
@@ -345,7 +404,7 @@ export async function complaintsSection(
   );
   line('');
   line(
-    `3. ${exchange.caseNo} at the ${exchange.levelName}: received → explained → mediated → ruled exchange; ` +
+    `4. ${exchange.caseNo} at the ${exchange.levelName}: received → explained → mediated → ruled exchange; ` +
       `task for 刘工 due ${local(exchange.taskDueAt!)}.`,
   );
   clock.advance(3 * 60 * 60_000);

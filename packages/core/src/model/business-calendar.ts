@@ -4,22 +4,29 @@
  */
 import { TZDate } from '@date-fns/tz';
 import { z } from 'zod';
-import { millisecondsInMinute, minutesInHour, secondsInMinute } from 'date-fns/constants';
+import { millisecondsInMinute, minutesInDay, minutesInHour, secondsInMinute } from 'date-fns/constants';
 
 /** Weekday keys, Monday first. */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 /** A weekday key. */
 export type Weekday = (typeof WEEKDAYS)[number];
 
-/** Opening intervals per weekday in local time, e.g. `{ mon: [['08:00', '22:00']] }`; a missing day is closed. */
+/**
+ * Opening intervals per weekday in local time, e.g. `{ mon: [['08:00', '22:00']] }`; a missing day is closed. A day
+ * open to midnight closes at `24:00` or, the same, at `23:59:59`.
+ */
 export type OpeningHours = Partial<Record<Weekday, Array<[string, string]>>>;
 
 const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'time must be HH:MM');
+/** A closing time may also be `23:59:59`, the day's last second included: it closes at midnight, as `24:00` does. */
+const closing = z
+  .string()
+  .regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$|^23:59:59$/, 'time must be HH:MM (a day may close at 23:59:59)');
 
 /** Schema of {@link OpeningHours}: each interval opens before it closes. */
 export const openingHoursSchema = z.partialRecord(
   z.enum(WEEKDAYS),
-  z.array(z.tuple([hhmm, hhmm]).refine(([a, b]) => a < b, 'opening time must be before closing time')).max(6),
+  z.array(z.tuple([hhmm, closing]).refine(([a, b]) => a < b, 'opening time must be before closing time')).max(6),
 );
 
 /** Schema of an IANA time zone name that this runtime knows. */
@@ -41,6 +48,7 @@ export interface BusinessCalendar {
 }
 
 function minutes(hm: string): number {
+  if (hm === '23:59:59') return minutesInDay;
   return Number(hm.slice(0, 2)) * minutesInHour + Number(hm.slice(3, 5));
 }
 
