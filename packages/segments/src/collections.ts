@@ -206,6 +206,8 @@ export const keyAccountsCollection = defineCollection({
     contractMonths: field.integer(),
     growthPotential: field.integer(),
     strategicImportance: field.integer(),
+    /** Staff's ratings 1-5 of the retailer's own rated factors, by factor id (null on rows older than the field). */
+    ratings: nullable(field.json<Record<string, number>>()),
     score: field.integer(),
     isKey: field.boolean(),
     representativeId: nullable(field.string()),
@@ -218,7 +220,8 @@ export const keyAccountsCollection = defineCollection({
   },
   indexes: [{ name: 'segment_key_accounts_next_visit', fields: ['isKey', 'nextVisitAt'] }],
   customerKey: 'customerId',
-  plain: ['representativeId'],
+  // Ratings are the staff's numbers about an account, as growth potential and strategic importance are.
+  plain: ['representativeId', 'ratings'],
 });
 
 /** Pairs bought together (items and categories), refreshed by a rebuild; metrics come from the counts. */
@@ -311,6 +314,18 @@ export const segmentMigrations: readonly Migration[] = [
         collection: customerStatsCollection.name,
         field: 'erased',
         spec: customerStatsCollection.fields.erased,
+      },
+    ],
+  },
+  {
+    // Key-account factors of the retailer's own, rated by staff.
+    id: 'segments/0005-key-account-ratings',
+    steps: [
+      {
+        op: 'addField',
+        collection: keyAccountsCollection.name,
+        field: 'ratings',
+        spec: keyAccountsCollection.fields.ratings,
       },
     ],
   },

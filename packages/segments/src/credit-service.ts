@@ -30,7 +30,7 @@ import {
   customerStatsCollection,
 } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
-import { CreditLimitError } from './credit-error.js';
+import { CreditLimitError, NoCreditAccountError } from './credit-error.js';
 import {
   allocate,
   checkCredit,
@@ -366,7 +366,7 @@ export function createCreditService(runtime: SegmentsRuntime) {
     const account = await ctx.tx.get(creditAccountsCollection, purchase.customerId);
     if (!account) {
       if (config.credit.requireAccount)
-        throw invalid(['payments'], 'no_credit_account', `customer ${purchase.customerId} has no credit account`);
+        throw new NoCreditAccountError(purchase.customerId, amount);
       return;
     }
     const check = checkCredit({ ...account, mode: account.mode as CreditMode }, amount);

@@ -53,7 +53,12 @@ export {
 } from './definition.js';
 export {
   DEFAULT_RFM_GROUPS,
+  PROSPECTS_GROUP,
   rfmGroupSchema,
+  rfmMap,
+  scoreCounts,
+  emptyScores,
+  scoreSpread,
   quintiles,
   quintileScore,
   rfmGroupOf,
@@ -64,6 +69,8 @@ export {
   scoreCustomer,
   type Quintiles,
   type RfmGroup,
+  type RfmCell,
+  type ScoreSpread,
   type ScoreThresholds,
   type ValueThresholds,
 } from './scores.js';
@@ -91,11 +98,17 @@ export {
   type CreditRating,
   type RatingRules,
 } from './credit-rules.js';
-export { CreditLimitError } from './credit-error.js';
+export { CreditLimitError, NoCreditAccountError } from './credit-error.js';
 export {
   keyAccountScore,
+  ratingShare,
   DEFAULT_KEY_ACCOUNT_RULES,
+  BUILT_IN_KEY_ACCOUNT_FACTORS,
+  UNRATED_SHARE,
   type KeyAccountFactors,
+  type KeyAccountFactor,
+  type KeyAccountFacts,
+  type KeyAccountShares,
   type KeyAccountRules,
   type KeyAccountScore,
   type KeyAccountWeights,

@@ -171,7 +171,7 @@ export function deriveFields(
   now: Date,
 ): DerivedFields {
   const churn = churnThreshold(figures.gaps, config.churn, thresholds?.populationGapHours ?? null);
-  const scores = scoreCustomer(figures, thresholds, config.rfm.groups);
+  const scores = scoreCustomer(figures, thresholds, config.rfm.groups, config.rfm.prospectsGroup);
   return {
     firstPurchaseAt: figures.firstPurchaseAt,
     lastPurchaseAt: figures.lastPurchaseAt,
