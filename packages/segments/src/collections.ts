@@ -60,6 +60,14 @@ export const customerStatsCollection = defineCollection({
     updatedAt: field.timestamp(),
     /** True when the customer was erased (copied from their status, as `kind` is); null otherwise. */
     erased: nullable(field.boolean()),
+    /** The customer's satisfaction 0-100 from their latest survey answers (null: none recorded). */
+    satisfaction: nullable(field.integer()),
+    /** Its change in points per answer over those answers (null: fewer than two). */
+    satisfactionTrend: nullable(field.integer()),
+    /** Survey answers (responses) the customer gave in all. */
+    satisfactionResponses: nullable(field.integer()),
+    /** When the latest was given. */
+    satisfactionAt: nullable(field.timestamp()),
   },
   // Lets a rebuild read what is stored from the index alone; no other index, since a rebuild writes many rows.
   indexes: [STATS_CHECK_INDEX],
@@ -328,5 +336,15 @@ export const segmentMigrations: readonly Migration[] = [
         spec: keyAccountsCollection.fields.ratings,
       },
     ],
+  },
+  {
+    // A customer's satisfaction from their survey answers, kept beside the figures from purchases.
+    id: 'segments/0006-satisfaction',
+    steps: (['satisfaction', 'satisfactionTrend', 'satisfactionResponses', 'satisfactionAt'] as const).map((f) => ({
+      op: 'addField' as const,
+      collection: customerStatsCollection.name,
+      field: f,
+      spec: customerStatsCollection.fields[f],
+    })),
   },
 ];

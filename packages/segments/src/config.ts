@@ -3,11 +3,7 @@ import { z } from 'zod';
 import { invalid, parseInput } from '@clientele/core/module';
 import { DEFAULT_RATING_RULES } from './credit-rules.js';
 import type { AnyConditionKind } from './definition.js';
-import {
-  BUILT_IN_KEY_ACCOUNT_FACTORS,
-  DEFAULT_KEY_ACCOUNT_RULES,
-  type KeyAccountFactor,
-} from './key-account-score.js';
+import { BUILT_IN_KEY_ACCOUNT_FACTORS, DEFAULT_KEY_ACCOUNT_RULES, type KeyAccountFactor } from './key-account-score.js';
 import { DEFAULT_RFM_GROUPS, PROSPECTS_GROUP, rfmGroupSchema, rfmMap } from './scores.js';
 import { minutesInDay } from 'date-fns/constants';
 
@@ -71,6 +67,16 @@ export const segmentsConfigSchema = z
           .default(24),
         /** How many of the latest gaps between visits are kept per customer (default 32). */
         maxGaps: z.number().int().min(1).max(256).default(32),
+        /** When a customer's satisfaction is a reason given beside their overdue rhythm. */
+        satisfaction: z
+          .object({
+            /** Falling by at least this many points per answer (default 5). */
+            fallingBy: z.number().int().min(1).max(100).default(5),
+            /** Or below this score 0-100 (default 50: worse than the middle of the scale). */
+            below: z.number().int().min(1).max(100).default(50),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

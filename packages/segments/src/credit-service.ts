@@ -365,8 +365,7 @@ export function createCreditService(runtime: SegmentsRuntime) {
       throw invalid(['payments'], 'account_needs_customer', 'a sale on account needs a known customer');
     const account = await ctx.tx.get(creditAccountsCollection, purchase.customerId);
     if (!account) {
-      if (config.credit.requireAccount)
-        throw new NoCreditAccountError(purchase.customerId, amount);
+      if (config.credit.requireAccount) throw new NoCreditAccountError(purchase.customerId, amount);
       return;
     }
     const check = checkCredit({ ...account, mode: account.mode as CreditMode }, amount);

@@ -21,7 +21,15 @@ export {
   type CustomerStats,
 } from './segments-module.js';
 export { segmentsConfigSchema, type SegmentsConfig, type ResolvedSegmentsConfig } from './config.js';
-export type { SegmentEvents, SegmentsContext, SegmentsEventMap, SegmentsHandler, SegmentsKernel } from './events.js';
+export type {
+  ListenedEvents,
+  SatisfactionFigures,
+  SegmentEvents,
+  SegmentsContext,
+  SegmentsEventMap,
+  SegmentsHandler,
+  SegmentsKernel,
+} from './events.js';
 export {
   COMPARISON_OPS,
   SEGMENT_FIELDS,
@@ -79,7 +87,10 @@ export {
   churnThreshold,
   overdueAt,
   churnReason,
+  satisfactionSignal,
   topCategories,
+  type SatisfactionSettings,
+  type SatisfactionSignal,
   type VisitGroup,
   type StatsSettings,
   type PurchaseFigures,

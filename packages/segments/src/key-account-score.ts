@@ -133,7 +133,9 @@ export function keyAccountScore(
     factors.payment * w.payment;
   const ratings = f.ratings ?? {};
   for (const own of rules.factors ?? []) {
-    const share = own.score ? scoredShare(own, { customerId, windowSpend, creditRating, ...f, ratings }) : rated(own, ratings);
+    const share = own.score
+      ? scoredShare(own, { customerId, windowSpend, creditRating, ...f, ratings })
+      : rated(own, ratings);
     factors[own.id] = share;
     total += own.weight;
     sum += share * own.weight;

@@ -133,7 +133,8 @@ export interface RfmCell {
 export function rfmMap(groups: readonly RfmGroup[]): RfmCell[] {
   const out: RfmCell[] = [];
   for (let r = 1; r <= 5; r++)
-    for (let f = 1; f <= 5; f++) for (let m = 1; m <= 5; m++) out.push({ r, f, m, group: rfmGroupOf({ r, f, m }, groups) });
+    for (let f = 1; f <= 5; f++)
+      for (let m = 1; m <= 5; m++) out.push({ r, f, m, group: rfmGroupOf({ r, f, m }, groups) });
   return out;
 }
 
