@@ -212,6 +212,37 @@ describe.each(STORE_KINDS)('groups, spread and factors on $name', (kind) => {
     },
   );
 
+  it('take the population’s rhythm from the customers with a rhythm of their own, rounded up to whole days', async () => {
+    const { crm, clock } = await openSegChain(await kind.open());
+    const weekly = await member(crm, 'Every 6 days');
+    const slower = await member(crm, 'Every 245 hours');
+    const rare = await member(crm, 'Twice, 100 days apart');
+    const start = clock.now().getTime();
+    const at = (hours: number) => clock.set(new Date(start + hours * 3_600_000));
+    // Their sales in time order: 4 visits each for the first two (3 gaps: a rhythm of their own), 2 for the third.
+    const sales: Array<[number, string]> = [
+      ...[0, 1, 2, 3].map((k): [number, string] => [k * 144, weekly]),
+      ...[0, 1, 2, 3].map((k): [number, string] => [k * 245, slower]),
+      [0, rare],
+      [2400, rare],
+    ];
+    for (const [h, who] of sales.sort((a, b) => a[0] - b[0])) {
+      at(h);
+      await buy(crm, who, 1_000);
+    }
+    at(2401);
+    const r = await crm.segments.rebuild({ parts: ['stats'] }, SYSTEM);
+    // Typical gaps 144 and 245 (the rare customer's 2400 is not among them): the 90th percentile by nearest
+    // rank of two is the second, 245 hours, rounded up to 11 whole days.
+    expect(r.thresholds!.populationGapHours).toBe(264);
+    expect(await crm.segments.stats(rare, SYSTEM)).toMatchObject({
+      churnBasis: 'population',
+      churnThresholdHours: 264,
+    });
+    expect(await crm.segments.stats(weekly, SYSTEM)).toMatchObject({ churnBasis: 'own', churnThresholdHours: 144 });
+    await crm.close();
+  });
+
   it('count a return on the date of the sale it gives back', async () => {
     const { crm, clock } = await openSegChain(await kind.open(), { rfm: { windowDays: 30 } });
     const a = await member(crm, 'A');
