@@ -1,7 +1,8 @@
 /**
  * Reading a customer's cases is a controlled act: every complaints query checks its read permission
- * (`complaints.read`, `surveys.read` for invitations and a customer's satisfaction) and, when the retailer turns read auditing on,
- * records whose case was read. Reports of totals and the configuration take no reader.
+ * (`complaints.read`, `surveys.read` for invitations and a customer's satisfaction) and, when the
+ * retailer turns read auditing on, records whose case was read. Reports of totals and the configuration
+ * take no reader.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS } from '../../../tests/support/stores.js';

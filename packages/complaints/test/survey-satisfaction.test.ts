@@ -160,7 +160,7 @@ describe.each(STORE_KINDS)('satisfaction per customer on $name', (kind) => {
     },
   );
 
-  it('states its arithmetic: answers on 0-1000, the 0-100 score rounded half up, and regroups an indicator', async () => {
+  it('states its arithmetic: answers on 0-1000, the score rounded half up, and regroups an indicator', async () => {
     const config = structuredClone(TIANTIAN);
     config.surveys!.indicators = { attitude: 'purchase' };
     const { crm } = await openWorld(await kind.open(), { config });

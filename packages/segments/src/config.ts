@@ -129,7 +129,9 @@ export const segmentsConfigSchema = z
             ctx.addIssue({
               code: 'custom',
               path: ['factors', i, 'id'],
-              message: `${f.id} is ${BUILT_IN_KEY_ACCOUNT_FACTORS.includes(f.id as never) ? 'a built-in factor' : 'given twice'}`,
+              message: BUILT_IN_KEY_ACCOUNT_FACTORS.includes(f.id as never)
+                ? `${f.id} is a built-in factor`
+                : `${f.id} is given twice`,
               params: { code: 'duplicate_factor' },
             });
           seen.add(f.id);

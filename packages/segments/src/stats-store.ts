@@ -256,7 +256,7 @@ export function composeRow(
  * does not derive (the baskets part's category spend, the satisfaction from survey answers), which
  * stay as stored.
  */
-export function rebuiltFields(row: StatsRow): Omit<StatsRow, 'customerId' | 'categories' | 'topCategory'> {
+export function rebuiltFields(row: StatsRow): Omit<StatsRow, CarriedField> {
   const {
     customerId: _id,
     categories: _c,
@@ -267,8 +267,11 @@ export function rebuiltFields(row: StatsRow): Omit<StatsRow, 'customerId' | 'cat
     satisfactionAt: _sa,
     ...fields
   } = row;
-  return fields as Omit<StatsRow, 'customerId' | 'categories' | 'topCategory'>;
+  return fields;
 }
+
+/** The fields of a statistics row a rebuild leaves as stored (see {@link rebuiltFields}). */
+type CarriedField = 'customerId' | 'categories' | 'topCategory' | keyof SatisfactionFields;
 
 /** The satisfaction fields of a stored row. */
 function satisfactionOf(row: StatsRow): SatisfactionFields {

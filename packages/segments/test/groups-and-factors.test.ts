@@ -212,7 +212,7 @@ describe.each(STORE_KINDS)('groups, spread and factors on $name', (kind) => {
     },
   );
 
-  it('take the population’s rhythm from the customers with a rhythm of their own, rounded up to whole days', async () => {
+  it('take the population’s rhythm from customers with a rhythm of their own, in whole days up', async () => {
     const { crm, clock } = await openSegChain(await kind.open());
     const weekly = await member(crm, 'Every 6 days');
     const slower = await member(crm, 'Every 245 hours');
@@ -286,7 +286,7 @@ describe.each(STORE_KINDS)('groups, spread and factors on $name', (kind) => {
     await crm.close();
   });
 
-  it('score key accounts with the retailer’s own factors: staff’s ratings kept, scored factors again each rebuild', async () => {
+  it('score key accounts with the retailer’s own factors: ratings kept, scored ones again each rebuild', async () => {
     const { crm } = await openSegChain(await kind.open(), {
       keyAccounts: {
         factors: [

@@ -137,6 +137,20 @@ describe('RFM groups', () => {
     expect(rows).toEqual(expected);
   });
 
+  it('rank recency by instants, not days: two last purchases on one day can score apart', () => {
+    const day = Date.UTC(2026, 10, 2);
+    const hour = 3_600_000;
+    // A threshold at noon: the morning's last purchase does not exceed it, the evening's does.
+    const r: [number, number, number, number] = [
+      day - 30 * 24 * hour,
+      day - 7 * 24 * hour,
+      day + 12 * hour,
+      day + 30 * 24 * hour,
+    ];
+    expect(quintileScore(day + 8 * hour, r)).toBe(3);
+    expect(quintileScore(day + 20 * hour, r)).toBe(4);
+  });
+
   it('are data: a retailer’s own groups are tried in order', () => {
     const groups = [
       { id: 'vip', name: 'VIP', m: [5, 5] as [number, number] },
