@@ -134,6 +134,7 @@ const READS = new Set([
   'complaints.surveys.questionnaires',
   'complaints.surveys.invitations',
   'complaints.surveys.scores',
+  'complaints.surveys.satisfaction',
   'complaints.runDue',
   'segments.get',
   'segments.list',

@@ -183,7 +183,7 @@ export const complaintsConfigSchema = z
       .default({ graceMinutes: 480 }),
     surveys: z
       .object({
-        /** Extra indicators and their groups, added to the documents' set. */
+        /** Extra indicators and their groups beside the documents' set; naming a built-in one regroups it. */
         indicators: z.record(codeSchema, z.enum(INDICATOR_GROUPS)).default({}),
         questionnaires: z.array(questionnaireSchema).max(50).default([]),
         /** Severity of a case a low score opens. */

@@ -61,5 +61,12 @@ export type ComplaintEvents = {
     storeId: string;
     lowScore: boolean;
     caseId: string | null;
+    /** The customer who answered (null: a walk-up response without one). */
+    customerId: string | null;
+    /**
+     * The customer's satisfaction with this answer counted: the mean score 0-100 and the trend (points per
+     * response) of their latest responses, how many they gave and when (null without a customer).
+     */
+    satisfaction: { level: number; trend: number | null; responses: number; at: string } | null;
   };
 };

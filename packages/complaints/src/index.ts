@@ -174,7 +174,17 @@ export type {
   ScoreReport,
   ScoreRow,
   ScoreFigures,
+  SatisfactionInput,
+  CustomerSatisfaction,
 } from './survey-service.js';
+export {
+  SATISFACTION_WINDOW,
+  responseScore,
+  leastSquaresSlope,
+  satisfactionTrend,
+  type SatisfactionPoint,
+  type SatisfactionTrend,
+} from './survey-satisfaction.js';
 export type { IssueOutcome } from './remedy-workflow.js';
 export {
   openCaseSchema,

@@ -9,7 +9,13 @@ export const INDICATOR_GROUPS = ['product', 'service', 'purchase', 'recovery', '
 /** An indicator group. */
 export type IndicatorGroup = (typeof INDICATOR_GROUPS)[number];
 
-/** The indicators of the documents and the group each belongs to. A configuration may add its own. */
+/**
+ * The indicators of the documents and the group each belongs to. The documents list product indicators
+ * (quality, function, features, design, reliability, value for money), service indicators (delivery,
+ * handling of complaints and disputes, solving problems) and purchase indicators (courtesy,
+ * communication, information, the transaction, time); staff attitude, speed and competence are the
+ * service a shopper meets in the store. A configuration may add its own indicators and regroup these.
+ */
 export const DEFAULT_INDICATORS: Readonly<Record<string, IndicatorGroup>> = {
   quality: 'product',
   price: 'product',
@@ -18,9 +24,9 @@ export const DEFAULT_INDICATORS: Readonly<Record<string, IndicatorGroup>> = {
   attitude: 'service',
   speed: 'service',
   competence: 'service',
+  delivery: 'service',
   convenience: 'purchase',
   'checkout-wait': 'purchase',
-  delivery: 'purchase',
   resolution: 'recovery',
   recommend: 'overall',
 };

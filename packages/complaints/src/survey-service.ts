@@ -20,6 +20,7 @@ import {
   type EventHandlerEntry,
   type QueryOptions,
   type ResultPage,
+  type StoreSession,
   type Where,
 } from '@clientele/core/module';
 import { z } from 'zod';
@@ -40,6 +41,7 @@ import {
   type ResponseRow,
 } from './collections.js';
 import { lowScoresOf, type Questionnaire } from './config.js';
+import type { ComplaintEvents } from './events.js';
 import {
   isLowScore,
   isSampled,
@@ -51,6 +53,13 @@ import {
   scaleRange,
   type Scale,
 } from './questionnaires.js';
+import {
+  SATISFACTION_WINDOW,
+  responseScore,
+  satisfactionTrend,
+  type SatisfactionPoint,
+  type SatisfactionTrend,
+} from './survey-satisfaction.js';
 import { millisecondsInDay } from 'date-fns/constants';
 
 /** A survey invitation. */
@@ -198,6 +207,28 @@ const invitationsSchema = z
 /** Filters of `surveys.invitations`. */
 export type InvitationsInput = z.input<typeof invitationsSchema>;
 
+const satisfactionInputSchema = z
+  .object({
+    /** At most this many of the latest responses as points (default 50). */
+    limit: z.number().int().min(1).max(500).default(50),
+  })
+  .strict();
+/** Options of `surveys.satisfaction`. */
+export type SatisfactionInput = z.input<typeof satisfactionInputSchema>;
+
+/** A customer's satisfaction over their responses: the points, and the level and trend of the latest. */
+export interface CustomerSatisfaction extends SatisfactionTrend {
+  customerId: string;
+  /** Responses the customer gave in all. */
+  responses: number;
+  /** When the latest was given (null: none). */
+  latestAt: Date | null;
+  /** Responses the level and trend are taken over (the latest so many). */
+  window: number;
+  /** The latest responses as points, oldest first (at most `limit`). */
+  points: SatisfactionPoint[];
+}
+
 /** What `surveys.respond` returns: the response, and the case a low score opened. */
 export interface SurveyResponseResult {
   response: SurveyResponse;
@@ -223,6 +254,55 @@ export interface SurveyService {
   invitations(filters: InvitationsInput | undefined, options: QueryOptions): Promise<ResultPage<SurveyInvitation>>;
   /** Scores per indicator, store or segment for a period, with the trend (totals: no reader needed). */
   scores(input: ScoresInput): Promise<ScoreReport>;
+  /** A customer's satisfaction over their responses: points, level and trend. */
+  satisfaction(customerId: string, options: QueryOptions): Promise<CustomerSatisfaction>;
+  /** A customer's satisfaction over their responses, with at most `limit` points. */
+  satisfaction(
+    customerId: string,
+    input: SatisfactionInput | undefined,
+    options: QueryOptions,
+  ): Promise<CustomerSatisfaction>;
+}
+
+/**
+ * A customer's series: their latest `limit` responses as points, oldest first, and how many they gave,
+ * read through `session` (a command's transaction sees the response it just wrote).
+ */
+export async function satisfactionSeries(
+  session: StoreSession,
+  customerId: string,
+  limit: number,
+): Promise<{ points: SatisfactionPoint[]; exact: number[]; responses: number }> {
+  const page = await session.find(responsesCollection, {
+    where: { customerId },
+    orderBy: [{ field: 'at', direction: 'desc' }],
+    limit,
+  });
+  // Oldest first; responses given at one instant in the order of their ids.
+  const rows = [...page.rows].sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : 1));
+  const responses = page.next === null ? rows.length : await session.count(responsesCollection, { customerId });
+  if (rows.length === 0) return { points: [], exact: [], responses };
+  const sums = new Map<string, { n: number; sum: number }>();
+  for (const g of await session.aggregate(answersCollection, {
+    where: { responseId: { in: rows.map((r) => r.id) } },
+    groupBy: ['responseId'],
+    measures: { n: { fn: 'count' }, sum: { fn: 'sum', field: 'normalised' } },
+  }))
+    sums.set(String(g['responseId']), { n: Number(g['n']), sum: Number(g['sum']) });
+  const exact: number[] = [];
+  const points = rows.map((r): SatisfactionPoint => {
+    const s = sums.get(r.id) ?? { n: 0, sum: 0 };
+    const score = responseScore(s.sum, s.n);
+    exact.push(score);
+    return {
+      responseId: r.id,
+      questionnaireId: r.questionnaireId,
+      at: r.at,
+      answers: s.n,
+      score: mean(s.sum, s.n * 10, 1) ?? 0,
+    };
+  });
+  return { points, exact, responses };
 }
 
 /** Builds the survey service and registers the purchase sampler. */
@@ -435,9 +515,16 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
         { type: 'survey-response', id: responseId, customerId },
         { questionnaireId: q.id, lowScore: low.length > 0, ...(caseId ? { caseId } : {}) },
       );
+      // The customer's satisfaction with this answer in it, for modules that keep it (segments' statistics).
+      let satisfaction: ComplaintEvents['survey.answered']['satisfaction'] = null;
+      if (customerId) {
+        const series = await satisfactionSeries(ctx.tx, customerId, SATISFACTION_WINDOW);
+        const t = satisfactionTrend(series.exact);
+        satisfaction = { level: t.level!, trend: t.trend, responses: series.responses, at: ctx.now.toISOString() };
+      }
       await ctx.emit(
         'survey.answered',
-        { responseId, questionnaireId: q.id, storeId, lowScore: low.length > 0, caseId },
+        { responseId, questionnaireId: q.id, storeId, lowScore: low.length > 0, caseId, customerId, satisfaction },
         { customerId: customerId },
       );
       return { response, caseId };
@@ -575,6 +662,21 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
     return { from: q.from, to: q.to, previousFrom, rows };
   }
 
+  async function satisfaction(customerId: string, input: SatisfactionInput = {}): Promise<CustomerSatisfaction> {
+    const id = parseInput(idSchema, customerId, ['customerId']);
+    const q = parseInput(satisfactionInputSchema, input);
+    const series = await satisfactionSeries(kernel.store, id, Math.max(q.limit, SATISFACTION_WINDOW));
+    const points = series.points.slice(Math.max(0, series.points.length - q.limit));
+    return {
+      customerId: id,
+      responses: series.responses,
+      latestAt: series.points.at(-1)?.at ?? null,
+      window: SATISFACTION_WINDOW,
+      ...satisfactionTrend(series.exact),
+      points,
+    };
+  }
+
   const api: SurveyService = {
     questionnaires: () => config.surveys.questionnaires,
     invite,
@@ -586,6 +688,12 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
       run: invitations,
     }),
     scores,
+    satisfaction: kernel.query({
+      name: 'complaints.surveys.satisfaction',
+      permission: 'surveys.read',
+      reads: (s) => [s.customerId],
+      run: satisfaction,
+    }),
   };
   return { api, handlers };
 }

@@ -1,7 +1,8 @@
 /**
  * Reading a customer's cases is a controlled act: every complaints query checks its read permission
- * (`complaints.read`, `surveys.read` for invitations) and, when the retailer turns read auditing on,
- * records whose case was read. Reports of totals and the configuration take no reader.
+ * (`complaints.read`, `surveys.read` for invitations and a customer's satisfaction) and, when the
+ * retailer turns read auditing on, records whose case was read. Reports of totals and the configuration
+ * take no reader.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS } from '../../../tests/support/stores.js';
@@ -51,6 +52,7 @@ async function caseFile(world: World & { customerId: string }): Promise<Record<s
     'complaints.actions.get': { permission: 'complaints.read', args: [action.id] },
     'complaints.actions.list': { permission: 'complaints.read', args: [{ caseId: settled.id }] },
     'complaints.surveys.invitations': { permission: 'surveys.read', args: [{ customerId }], reads: hers },
+    'complaints.surveys.satisfaction': { permission: 'surveys.read', args: [customerId], reads: hers },
   };
 }
 

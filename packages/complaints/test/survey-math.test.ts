@@ -114,6 +114,20 @@ describe('report arithmetic', () => {
       ['a', 3, 0.1, 0.9, false],
       ['d', 4, 0.1, 1, false],
     ]);
+    // The cause that crosses 80 % (from 60 % to 90 %) is among the vital few; the next one is not.
+    const crossing = pareto(
+      [
+        { cause: 'a', cases: 6, cost: 0 },
+        { cause: 'b', cases: 3, cost: 0 },
+        { cause: 'c', cases: 1, cost: 0 },
+      ],
+      'cases',
+    );
+    expect(crossing.map((r) => [r.cause, r.cumulative, r.vital])).toEqual([
+      ['a', 0.6, true],
+      ['b', 0.9, true],
+      ['c', 1, false],
+    ]);
     expect(pareto([], 'cost')).toEqual([]);
     expect(pareto([{ cause: 'x', cases: 0, cost: 0 }], 'cost')[0]).toMatchObject({ share: 0, vital: false });
   });

@@ -243,6 +243,10 @@ export const READS: readonly ReadSpec[] = [
     ],
   },
   { path: 'complaints.surveys.scores', args: [all(scoresSchema)], permission: 'surveys.read' },
+  {
+    path: 'complaints.surveys.satisfaction',
+    args: [customerId, all(z.object({ limit: z.number().int().min(1).max(500).optional() }))],
+  },
 
   { path: 'segments.get', args: [one('segmentId', codeSchema)], permission: 'segments.read' },
   { path: 'segments.list', args: [], permission: 'segments.read' },

@@ -60,6 +60,14 @@ export const customerStatsCollection = defineCollection({
     updatedAt: field.timestamp(),
     /** True when the customer was erased (copied from their status, as `kind` is); null otherwise. */
     erased: nullable(field.boolean()),
+    /** The customer's satisfaction 0-100 from their latest survey answers (null: none recorded). */
+    satisfaction: nullable(field.integer()),
+    /** Its change in points per answer over those answers (null: fewer than two). */
+    satisfactionTrend: nullable(field.integer()),
+    /** Survey answers (responses) the customer gave in all. */
+    satisfactionResponses: nullable(field.integer()),
+    /** When the latest was given. */
+    satisfactionAt: nullable(field.timestamp()),
   },
   // Lets a rebuild read what is stored from the index alone; no other index, since a rebuild writes many rows.
   indexes: [STATS_CHECK_INDEX],
@@ -206,6 +214,8 @@ export const keyAccountsCollection = defineCollection({
     contractMonths: field.integer(),
     growthPotential: field.integer(),
     strategicImportance: field.integer(),
+    /** Staff's ratings 1-5 of the retailer's own rated factors, by factor id (null on rows older than the field). */
+    ratings: nullable(field.json<Record<string, number>>()),
     score: field.integer(),
     isKey: field.boolean(),
     representativeId: nullable(field.string()),
@@ -218,7 +228,8 @@ export const keyAccountsCollection = defineCollection({
   },
   indexes: [{ name: 'segment_key_accounts_next_visit', fields: ['isKey', 'nextVisitAt'] }],
   customerKey: 'customerId',
-  plain: ['representativeId'],
+  // Ratings are the staff's numbers about an account, as growth potential and strategic importance are.
+  plain: ['representativeId', 'ratings'],
 });
 
 /** Pairs bought together (items and categories), refreshed by a rebuild; metrics come from the counts. */
@@ -313,5 +324,27 @@ export const segmentMigrations: readonly Migration[] = [
         spec: customerStatsCollection.fields.erased,
       },
     ],
+  },
+  {
+    // Key-account factors of the retailer's own, rated by staff.
+    id: 'segments/0005-key-account-ratings',
+    steps: [
+      {
+        op: 'addField',
+        collection: keyAccountsCollection.name,
+        field: 'ratings',
+        spec: keyAccountsCollection.fields.ratings,
+      },
+    ],
+  },
+  {
+    // A customer's satisfaction from their survey answers, kept beside the figures from purchases.
+    id: 'segments/0006-satisfaction',
+    steps: (['satisfaction', 'satisfactionTrend', 'satisfactionResponses', 'satisfactionAt'] as const).map((f) => ({
+      op: 'addField' as const,
+      collection: customerStatsCollection.name,
+      field: f,
+      spec: customerStatsCollection.fields[f],
+    })),
   },
 ];

@@ -1,13 +1,25 @@
 /** The module's settings, checked once when `segments(config)` is called. */
 import { z } from 'zod';
-import { parseInput } from '@clientele/core/module';
+import { invalid, parseInput } from '@clientele/core/module';
 import { DEFAULT_RATING_RULES } from './credit-rules.js';
 import type { AnyConditionKind } from './definition.js';
-import { DEFAULT_KEY_ACCOUNT_RULES } from './key-account-score.js';
-import { DEFAULT_RFM_GROUPS, rfmGroupSchema } from './scores.js';
+import { BUILT_IN_KEY_ACCOUNT_FACTORS, DEFAULT_KEY_ACCOUNT_RULES, type KeyAccountFactor } from './key-account-score.js';
+import { DEFAULT_RFM_GROUPS, PROSPECTS_GROUP, rfmGroupSchema, rfmMap } from './scores.js';
 import { minutesInDay } from 'date-fns/constants';
 
 const share = z.number().gt(0).max(1);
+
+/** A key-account factor of the retailer's own (see {@link KeyAccountFactor}). */
+const keyAccountFactorSchema = z
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'factor ids are lower-case words'),
+    name: z.string().min(1).max(80),
+    weight: z.number().min(0),
+    score: z
+      .custom<KeyAccountFactor['score']>((v) => typeof v === 'function', 'a function from the facts to a share 0-1')
+      .optional(),
+  })
+  .strict();
 const ratingStep = z.object({ onTime: z.number().min(0).max(1), maxDaysOverdue: z.number().int().min(0) }).strict();
 
 /** Schema of the settings (every part optional, with the defaults shown in `docs/segments.md`). */
@@ -23,6 +35,11 @@ export const segmentsConfigSchema = z
           .min(1)
           .max(50)
           .default(() => DEFAULT_RFM_GROUPS.map((g) => ({ ...g }))),
+        /** The group of customers who never bought, who have no scores (default `prospects`). */
+        prospectsGroup: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]{0,39}$/)
+          .default(PROSPECTS_GROUP),
       })
       .strict()
       .prefault({}),
@@ -50,6 +67,16 @@ export const segmentsConfigSchema = z
           .default(24),
         /** How many of the latest gaps between visits are kept per customer (default 32). */
         maxGaps: z.number().int().min(1).max(256).default(32),
+        /** When a customer's satisfaction is a reason given beside their overdue rhythm. */
+        satisfaction: z
+          .object({
+            /** Falling by at least this many points per answer (default 5). */
+            fallingBy: z.number().int().min(1).max(100).default(5),
+            /** Or below this score 0-100 (default 50: worse than the middle of the scale). */
+            below: z.number().int().min(1).max(100).default(50),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -91,8 +118,25 @@ export const segmentsConfigSchema = z
         volumeFullAt: z.number().int().min(1).default(DEFAULT_KEY_ACCOUNT_RULES.volumeFullAt),
         contractFullAt: z.number().int().min(1).default(DEFAULT_KEY_ACCOUNT_RULES.contractFullAt),
         threshold: z.number().min(0).max(100).default(DEFAULT_KEY_ACCOUNT_RULES.threshold),
+        /** The retailer's own factors beside the built-in ones: rated 1-5 by staff, or scored by a function. */
+        factors: z.array(keyAccountFactorSchema).max(20).default([]),
       })
       .strict()
+      .superRefine((k, ctx) => {
+        const seen = new Set<string>(BUILT_IN_KEY_ACCOUNT_FACTORS);
+        k.factors.forEach((f, i) => {
+          if (seen.has(f.id))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['factors', i, 'id'],
+              message: BUILT_IN_KEY_ACCOUNT_FACTORS.includes(f.id as never)
+                ? `${f.id} is a built-in factor`
+                : `${f.id} is given twice`,
+              params: { code: 'duplicate_factor' },
+            });
+          seen.add(f.id);
+        });
+      })
       .prefault({}),
     recommendations: z
       .object({
@@ -129,5 +173,33 @@ export type ResolvedSegmentsConfig = z.output<typeof segmentsConfigSchema>;
 
 /** Checks the settings; bad ones are a `ValidationError` naming the path under `config`. */
 export function resolveConfig(config: SegmentsConfig | undefined): ResolvedSegmentsConfig {
-  return parseInput(segmentsConfigSchema, config ?? {}, ['config']);
+  const resolved = parseInput(segmentsConfigSchema, config ?? {}, ['config']);
+  checkRfmMap(resolved.rfm);
+  return resolved;
+}
+
+/**
+ * Every buyer must fall in exactly one group: the groups must hold all 125 combinations of scores (the
+ * first that matches wins, so overlaps are fine), and the prospects' group must be none of them.
+ */
+function checkRfmMap(rfm: ResolvedSegmentsConfig['rfm']): void {
+  const gaps = rfmMap(rfm.groups).filter((c) => c.group === null);
+  if (gaps.length) {
+    const first = gaps
+      .slice(0, 3)
+      .map((c) => `R${c.r} F${c.f} M${c.m}`)
+      .join(', ');
+    throw invalid(
+      ['config', 'rfm', 'groups'],
+      'rfm_gap',
+      `no group holds ${gaps.length} combinations of scores (${first}${gaps.length > 3 ? ', ...' : ''}): ` +
+        'end the list with a group without ranges to hold the rest',
+    );
+  }
+  if (rfm.groups.some((g) => g.id === rfm.prospectsGroup))
+    throw invalid(
+      ['config', 'rfm', 'prospectsGroup'],
+      'duplicate_group',
+      `${rfm.prospectsGroup} is the group of customers who never bought: no scored group may take its id`,
+    );
 }

@@ -20,3 +20,20 @@ export class CreditLimitError extends ClienteleError {
     this.name = 'CreditLimitError';
   }
 }
+
+/**
+ * A sale on account refused because the customer has no credit account while `credit.requireAccount`
+ * is set: code `INSUFFICIENT_BALANCE` (no credit to draw on), `details.reason: 'no_credit_account'`,
+ * with the customer and the amount asked on account. Thrown inside the sale's transaction, it rolls the
+ * sale back.
+ */
+export class NoCreditAccountError extends ClienteleError {
+  constructor(customerId: string, amount: number) {
+    super(
+      'INSUFFICIENT_BALANCE',
+      `customer ${customerId} has no credit account: a sale on account of ${amount} needs one`,
+      { customerId, reason: 'no_credit_account', amount, path: ['payments'] },
+    );
+    this.name = 'NoCreditAccountError';
+  }
+}

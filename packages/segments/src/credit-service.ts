@@ -30,7 +30,7 @@ import {
   customerStatsCollection,
 } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
-import { CreditLimitError } from './credit-error.js';
+import { CreditLimitError, NoCreditAccountError } from './credit-error.js';
 import {
   allocate,
   checkCredit,
@@ -365,8 +365,7 @@ export function createCreditService(runtime: SegmentsRuntime) {
       throw invalid(['payments'], 'account_needs_customer', 'a sale on account needs a known customer');
     const account = await ctx.tx.get(creditAccountsCollection, purchase.customerId);
     if (!account) {
-      if (config.credit.requireAccount)
-        throw invalid(['payments'], 'no_credit_account', `customer ${purchase.customerId} has no credit account`);
+      if (config.credit.requireAccount) throw new NoCreditAccountError(purchase.customerId, amount);
       return;
     }
     const check = checkCredit({ ...account, mode: account.mode as CreditMode }, amount);

@@ -267,9 +267,30 @@ export function hoursToDays(hours: number): number {
   return Math.round(hours / 24);
 }
 
+/** When a customer's satisfaction is a churn reason: falling by so many points per answer, or below a score. */
+export interface SatisfactionSettings {
+  fallingBy: number;
+  below: number;
+}
+
+/** What a customer's satisfaction says of churn: `falling` (first), `low`, or nothing. */
+export type SatisfactionSignal = 'falling' | 'low';
+
+/** The satisfaction signal of a statistics row (null: none, or no answers recorded). */
+export function satisfactionSignal(
+  s: { satisfaction?: number | null; satisfactionTrend?: number | null },
+  settings: SatisfactionSettings,
+): SatisfactionSignal | null {
+  if (s.satisfactionTrend != null && s.satisfactionTrend <= -settings.fallingBy) return 'falling';
+  if (s.satisfaction != null && s.satisfaction < settings.below) return 'low';
+  return null;
+}
+
 /**
  * Why a customer is at risk, in words: "usually every 6 days, now 23" (own rhythm) or
- * "customers usually return within 30 days, now 45" (population fallback).
+ * "customers usually return within 30 days, now 45" (population fallback), followed, when `satisfaction`
+ * settings are given and the customer's answers give a signal, by "; satisfaction falling: 48 of 100,
+ * down 12 points per answer" or "; satisfaction low: 40 of 100".
  */
 export function churnReason(
   s: {
@@ -277,14 +298,23 @@ export function churnReason(
     typicalGapHours: number | null;
     churnBasis: string | null;
     churnThresholdHours: number | null;
+    satisfaction?: number | null;
+    satisfactionTrend?: number | null;
   },
   now: Date,
+  satisfaction?: SatisfactionSettings,
 ): string | null {
   if (!s.lastPurchaseAt || s.churnThresholdHours === null) return null;
   const since = Math.floor((now.getTime() - s.lastPurchaseAt.getTime()) / millisecondsInDay);
-  if (s.churnBasis === 'own' && s.typicalGapHours !== null)
-    return `usually every ${hoursToDays(s.typicalGapHours)} days, now ${since}`;
-  return `customers usually return within ${hoursToDays(s.churnThresholdHours)} days, now ${since}`;
+  const rhythm =
+    s.churnBasis === 'own' && s.typicalGapHours !== null
+      ? `usually every ${hoursToDays(s.typicalGapHours)} days, now ${since}`
+      : `customers usually return within ${hoursToDays(s.churnThresholdHours)} days, now ${since}`;
+  const signal = satisfaction ? satisfactionSignal(s, satisfaction) : null;
+  if (signal === 'falling')
+    return `${rhythm}; satisfaction falling: ${s.satisfaction} of 100, down ${-s.satisfactionTrend!} points per answer`;
+  if (signal === 'low') return `${rhythm}; satisfaction low: ${s.satisfaction} of 100`;
+  return rhythm;
 }
 
 /** Categories by spend, largest first (ties by code), at most `limit`. */

@@ -78,6 +78,13 @@ export const SEGMENT_FIELDS: Readonly<Record<string, SegmentField>> = {
   volumeClass: { kind: 'string', description: 'large or small by volume' },
   creditRating: { kind: 'string', description: 'credit rating A-D of an organisation buying on account' },
   keyAccount: { kind: 'boolean', description: 'whether the customer is a key account' },
+  satisfaction: { kind: 'integer', description: 'satisfaction 0-100 from the customer’s latest survey answers' },
+  satisfactionTrend: {
+    kind: 'integer',
+    description: 'change of satisfaction in points per answer (negative: falling)',
+  },
+  satisfactionResponses: { kind: 'integer', description: 'survey answers the customer gave in all' },
+  satisfactionAt: { kind: 'timestamp', description: 'the customer’s latest survey answer' },
 };
 
 /**
@@ -187,6 +194,30 @@ export const BUILT_IN_CONDITIONS: readonly AnyConditionKind[] = [
     description: 'key accounts',
     args: z.object({}).strict(),
     build: () => ({ field: 'keyAccount', op: 'eq', value: true }),
+  }),
+  defineConditionKind({
+    code: 'satisfaction-below',
+    description: 'customers whose satisfaction from their latest survey answers is below `score` (0-100)',
+    args: z.object({ score: z.number().int().min(1).max(100) }).strict(),
+    build: (a) => ({ field: 'satisfaction', op: 'lt', value: a.score }),
+  }),
+  defineConditionKind({
+    code: 'satisfaction-falling',
+    description:
+      'customers whose satisfaction falls by at least `by` points per answer (default 5), over at least ' +
+      '`minResponses` answers (default 2)',
+    args: z
+      .object({
+        by: z.number().int().min(1).max(100).default(5),
+        minResponses: z.number().int().min(2).max(1000).default(2),
+      })
+      .strict(),
+    build: (a) => ({
+      all: [
+        { field: 'satisfactionTrend', op: 'lte', value: -a.by },
+        { field: 'satisfactionResponses', op: 'gte', value: a.minResponses },
+      ],
+    }),
   }),
   defineConditionKind({
     code: 'credit-rating',

@@ -30,6 +30,31 @@ export type SegmentEvents = {
   'key-account.visit-due': { customerId: string; representativeId: string | null; dueAt: string };
 };
 
+/**
+ * A customer's satisfaction as the survey module reports it after each of their answers: the level and
+ * trend of their latest answers (0-100, and points per answer), how many they gave and when the latest
+ * was. The statistics row keeps it, rounded to whole points, for segment conditions and churn reasons.
+ */
+export interface SatisfactionFigures {
+  /** Mean score (0-100) of the customer's latest answers. */
+  level: number;
+  /** Change of the score per answer over those answers (least squares), null with only one. */
+  trend: number | null;
+  /** Answers (responses) the customer gave in all. */
+  responses: number;
+  /** When the latest was given (ISO text or a `Date`). */
+  at: string | Date;
+}
+
+/**
+ * Events of other modules the segments module acts on, as far as it reads them (the complaints module's
+ * `survey.answered` carries the customer's satisfaction); declared here so segments imports no other
+ * module.
+ */
+export type ListenedEvents = {
+  'survey.answered': { customerId?: string | null; satisfaction?: SatisfactionFigures | null };
+};
+
 /** The events the module's commands may emit and its handlers see: core's and its own. */
 export type SegmentsEventMap = CoreEvents & SegmentEvents;
 
@@ -40,4 +65,4 @@ export type SegmentsContext = CommandContext<SegmentsEventMap>;
 export type SegmentsKernel = Kernel<SegmentsEventMap>;
 
 /** A handler of an event, as the module's setup declares it. */
-export type SegmentsHandler = EventHandlerEntry<SegmentsEventMap>;
+export type SegmentsHandler = EventHandlerEntry<SegmentsEventMap & ListenedEvents>;

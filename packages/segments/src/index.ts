@@ -21,7 +21,15 @@ export {
   type CustomerStats,
 } from './segments-module.js';
 export { segmentsConfigSchema, type SegmentsConfig, type ResolvedSegmentsConfig } from './config.js';
-export type { SegmentEvents, SegmentsContext, SegmentsEventMap, SegmentsHandler, SegmentsKernel } from './events.js';
+export type {
+  ListenedEvents,
+  SatisfactionFigures,
+  SegmentEvents,
+  SegmentsContext,
+  SegmentsEventMap,
+  SegmentsHandler,
+  SegmentsKernel,
+} from './events.js';
 export {
   COMPARISON_OPS,
   SEGMENT_FIELDS,
@@ -53,7 +61,12 @@ export {
 } from './definition.js';
 export {
   DEFAULT_RFM_GROUPS,
+  PROSPECTS_GROUP,
   rfmGroupSchema,
+  rfmMap,
+  scoreCounts,
+  emptyScores,
+  scoreSpread,
   quintiles,
   quintileScore,
   rfmGroupOf,
@@ -64,6 +77,8 @@ export {
   scoreCustomer,
   type Quintiles,
   type RfmGroup,
+  type RfmCell,
+  type ScoreSpread,
   type ScoreThresholds,
   type ValueThresholds,
 } from './scores.js';
@@ -72,7 +87,10 @@ export {
   churnThreshold,
   overdueAt,
   churnReason,
+  satisfactionSignal,
   topCategories,
+  type SatisfactionSettings,
+  type SatisfactionSignal,
   type VisitGroup,
   type StatsSettings,
   type PurchaseFigures,
@@ -91,11 +109,17 @@ export {
   type CreditRating,
   type RatingRules,
 } from './credit-rules.js';
-export { CreditLimitError } from './credit-error.js';
+export { CreditLimitError, NoCreditAccountError } from './credit-error.js';
 export {
   keyAccountScore,
+  ratingShare,
   DEFAULT_KEY_ACCOUNT_RULES,
+  BUILT_IN_KEY_ACCOUNT_FACTORS,
+  UNRATED_SHARE,
   type KeyAccountFactors,
+  type KeyAccountFactor,
+  type KeyAccountFacts,
+  type KeyAccountShares,
   type KeyAccountRules,
   type KeyAccountScore,
   type KeyAccountWeights,

@@ -19,10 +19,12 @@ import {
   type QueryOptions,
   type RowOf,
   type StoreSession,
+  type ValidationIssue,
+  ValidationError,
 } from '@clientele/core/module';
 import { customerStatsCollection, keyAccountsCollection } from './collections.js';
 import type { ResolvedSegmentsConfig } from './config.js';
-import { keyAccountScore, type KeyAccountWeights } from './key-account-score.js';
+import { keyAccountScore, type KeyAccountFactor, type KeyAccountShares } from './key-account-score.js';
 import { ratingOf } from './credit-service.js';
 import { refreshCustomer } from './stats-store.js';
 import type { SegmentsContext } from './events.js';
@@ -42,6 +44,8 @@ export const assessSchema = z
     contractMonths: z.number().int().min(0).max(600),
     growthPotential: z.number().int().min(1).max(5),
     strategicImportance: z.number().int().min(1).max(5),
+    /** Ratings 1-5 of the retailer's own rated factors, by factor id (every rated factor needs one). */
+    ratings: z.record(z.string(), z.number().int().min(1).max(5)).optional(),
     /** The member of staff who looks after the account. */
     representativeId: codeSchema.nullish(),
     /** Visit every so many days while it is a key account. */
@@ -61,8 +65,8 @@ export type VisitInput = z.input<typeof visitSchema>;
 
 /** What `keyAccounts.assess` returns: the assessment and the factors its score came from (each 0 to 1). */
 export type KeyAccountAssessment = KeyAccount & {
-  /** Each factor's part of the score, before weighting. */
-  factors: Record<keyof KeyAccountWeights, number>;
+  /** Each factor's share 0-1, before weighting: the built-in ones and the retailer's own, by id. */
+  factors: KeyAccountShares;
 };
 
 /**
@@ -118,7 +122,7 @@ export function reassessKeyAccount(
   creditRating: string | null,
   config: ResolvedSegmentsConfig,
 ): { isKey: boolean; change: KeyAccountReassessment | null } {
-  const s = keyAccountScore(windowSpend, key, creditRating, config.keyAccounts);
+  const s = keyAccountScore(windowSpend, key, creditRating, config.keyAccounts, key.customerId);
   const moved = s.score !== key.score || s.isKey !== key.isKey;
   return { isKey: s.isKey, change: moved ? { key, score: s.score, isKey: s.isKey } : null };
 }
@@ -146,6 +150,34 @@ export async function recordReassessment(ctx: SegmentsContext, r: KeyAccountReas
   }
 }
 
+/**
+ * The staff's ratings of an assessment, checked against the retailer's own factors: every rated
+ * factor needs one, and nothing else may be rated (a scored factor is the function's, a built-in one
+ * has its own field).
+ */
+export function checkRatings(
+  ratings: Readonly<Record<string, number>>,
+  factors: readonly KeyAccountFactor[],
+): Record<string, number> {
+  const rated = new Map(factors.filter((f) => !f.score).map((f) => [f.id, f]));
+  const issues: ValidationIssue[] = [];
+  for (const id of Object.keys(ratings))
+    if (!rated.has(id))
+      issues.push({
+        path: ['ratings', id],
+        code: 'unknown_factor',
+        message: factors.some((f) => f.id === id)
+          ? `${id} is scored by its function, not rated`
+          : `no rated factor ${id}; rated: ${[...rated.keys()].join(', ') || 'none'}`,
+      });
+  for (const id of rated.keys())
+    if (ratings[id] === undefined)
+      issues.push({ path: ['ratings', id], code: 'required', message: `rate ${rated.get(id)!.name} from 1 to 5` });
+  if (issues.length) throw new ValidationError(issues);
+  // Kept in the order of the configuration, so equal ratings store equal JSON.
+  return Object.fromEntries([...rated.keys()].map((id) => [id, ratings[id]!]));
+}
+
 /** Builds the key-account service. */
 export function createKeyAccountService(runtime: SegmentsRuntime) {
   const { kernel, config, registry } = runtime;
@@ -160,9 +192,16 @@ export function createKeyAccountService(runtime: SegmentsRuntime) {
         throw new NotFoundError('customer', input.customerId, { path: ['customerId'] });
       if (input.representativeId && !(await ctx.tx.get(staffCollection, input.representativeId)))
         throw new NotFoundError('staff', input.representativeId, { path: ['representativeId'] });
+      const ratings = checkRatings(input.ratings ?? {}, config.keyAccounts.factors);
       const stats = await ctx.tx.get(customerStatsCollection, input.customerId);
       const rating = (await ratingOf(ctx.tx, input.customerId, ctx.now, config)).rating;
-      const s = keyAccountScore(stats?.windowSpend ?? 0, input, rating, config.keyAccounts);
+      const s = keyAccountScore(
+        stats?.windowSpend ?? 0,
+        { ...input, ratings },
+        rating,
+        config.keyAccounts,
+        input.customerId,
+      );
       const prev = await ctx.tx.get(keyAccountsCollection, input.customerId);
       const every = input.visitEveryDays ?? null;
       const nextVisitAt =
@@ -173,6 +212,7 @@ export function createKeyAccountService(runtime: SegmentsRuntime) {
         contractMonths: input.contractMonths,
         growthPotential: input.growthPotential,
         strategicImportance: input.strategicImportance,
+        ratings,
         score: s.score,
         isKey: s.isKey,
         representativeId: input.representativeId ?? null,

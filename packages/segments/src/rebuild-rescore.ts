@@ -39,6 +39,17 @@ interface SweepWrite {
   set: PatchOf<typeof customerStatsCollection>;
 }
 
+/** The scored fields of a customer who never bought, but for the group. */
+const UNSCORED = {
+  rScore: null,
+  fScore: null,
+  mScore: null,
+  valueClass: null,
+  volumeClass: null,
+  churnBasis: null,
+  churnThresholdHours: null,
+} as const;
+
 /** Value classes as small numbers, for the key of a combination of scores. */
 const VALUE_CLASS_CODES = { A: 0, B: 1, C: 2 } as const;
 
@@ -54,9 +65,14 @@ export function rescorer(
 ): (cols: Columns, i: number) => Partial<StatsRow> | null {
   const hours = populationHours(t, config);
   const hashes = new Map<number, number>();
+  const prospects = config.rfm.prospectsGroup;
+  const prospectsDigest = scoresDigestOf({ ...UNSCORED, rfmGroup: prospects });
   return (cols, i) => {
     const last = cols.last[i]!;
-    if (Number.isNaN(last) || !t.r || !t.f || !t.m) return null;
+    // A customer who never bought is a prospect under any thresholds (rows from before the group get it here).
+    if (Number.isNaN(last))
+      return cols.scores[i] === prospectsDigest ? null : { rfmGroup: prospects, scoresDigest: prospectsDigest };
+    if (!t.r || !t.f || !t.m) return null;
     const r = quintileScore(last, t.r);
     const f = quintileScore(cols.fv[i]!, t.f);
     const m = quintileScore(cols.mv[i]!, t.m);

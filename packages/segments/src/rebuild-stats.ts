@@ -51,6 +51,7 @@ import {
   composeRow,
   deriveFields,
   figuresDigestOf,
+  rebuiltFields,
   scoresDigestOf,
   sealRow,
   summaryFrom,
@@ -290,8 +291,7 @@ export function createStatsPass(runtime: SegmentsRuntime) {
             inserts.push(row);
             continue;
           }
-          const { customerId: _id, categories: _c, topCategory: _t, ...fields } = row;
-          await tx.update(customerStatsCollection, p.id, fields);
+          await tx.update(customerStatsCollection, p.id, rebuiltFields(row));
         } else {
           const fields = deriveFields(
             p.figures,

@@ -3,7 +3,15 @@ import { FigureScratch, percentileRank, windowStartOf } from './customer-stats.j
 import { Columns } from './rebuild-columns.js';
 import { SortedGroups, customersIn, readSummary, summariesInRange, summarySettings } from './rebuild-reads.js';
 import { yieldToHost } from './rebuild-run.js';
-import { largeThreshold, quintiles, quintilesOf, selectNth, valueThresholds, type ScoreThresholds } from './scores.js';
+import {
+  largeThreshold,
+  quintiles,
+  quintilesOf,
+  scoreSpread,
+  selectNth,
+  valueThresholds,
+  type ScoreThresholds,
+} from './scores.js';
 import type { SegmentsKernel } from './events.js';
 
 /**
@@ -69,6 +77,7 @@ export function thresholdsFrom(
     r,
     f,
     m,
+    ...scoreSpread({ r: last, f: visits, m: mAsc }, { r, f, m }),
     value: valueThresholds(mDesc, config.classes.aShare, config.classes.bShare),
     largeMin: largeThreshold(mDesc, config.classes.largeTopShare),
     populationGapHours: stablePopulationHours(roundUpToDay(populationGap), previous?.populationGapHours ?? null),

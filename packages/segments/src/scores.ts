@@ -99,21 +99,44 @@ export const rfmGroupSchema = z
   })
   .strict();
 
+/** The group of customers who never bought (they have no scores), unless the settings name another. */
+export const PROSPECTS_GROUP = 'prospects';
+
 /**
  * The default groups, tried in order (the first that matches names the customer). Together they cover
- * every combination of scores.
+ * every combination of scores. Monetary separates groups where spend changes what a customer is worth:
+ * a champion spends among the top two fifths (a frequent, recent low spender is loyal), and a customer
+ * who spent among the top two fifths and has not come back for a while is one not to lose, however
+ * seldom they came (never merely hibernating or lost). `docs/segments.md` prints the whole map.
  */
 export const DEFAULT_RFM_GROUPS: readonly RfmGroup[] = [
-  { id: 'champions', name: 'Champions', r: [4, 5], f: [4, 5] },
+  { id: 'champions', name: 'Champions', r: [4, 5], f: [4, 5], m: [4, 5] },
   { id: 'loyal', name: 'Loyal', r: [3, 5], f: [3, 5] },
   { id: 'new', name: 'New', r: [5, 5], f: [1, 1] },
   { id: 'promising', name: 'Promising', r: [4, 5], f: [1, 2] },
   { id: 'needs-attention', name: 'Needs attention', r: [3, 3], f: [1, 2] },
-  { id: 'cannot-lose', name: 'Cannot lose them', r: [1, 2], f: [4, 5], m: [4, 5] },
+  { id: 'cannot-lose', name: 'Cannot lose them', r: [1, 2], m: [4, 5] },
   { id: 'at-risk', name: 'At risk', r: [1, 2], f: [3, 5] },
   { id: 'hibernating', name: 'Hibernating', r: [2, 2], f: [1, 2] },
   { id: 'lost', name: 'Lost', r: [1, 1], f: [1, 2] },
 ];
+
+/** One cell of the RFM map: a combination of scores and the group that holds it (null: none does). */
+export interface RfmCell {
+  r: number;
+  f: number;
+  m: number;
+  group: string | null;
+}
+
+/** The whole map of a list of groups: all 125 combinations of scores, R then F then M ascending. */
+export function rfmMap(groups: readonly RfmGroup[]): RfmCell[] {
+  const out: RfmCell[] = [];
+  for (let r = 1; r <= 5; r++)
+    for (let f = 1; f <= 5; f++)
+      for (let m = 1; m <= 5; m++) out.push({ r, f, m, group: rfmGroupOf({ r, f, m }, groups) });
+  return out;
+}
 
 /** The first group whose ranges hold the scores, or `null`. */
 export function rfmGroupOf(scores: { r: number; f: number; m: number }, groups: readonly RfmGroup[]): string | null {
@@ -178,8 +201,46 @@ export function volumeClassOf(spend: number, largeMin: number | null): 'large' |
   return largeMin !== null && spend > 0 && spend >= largeMin ? 'large' : 'small';
 }
 
+/**
+ * How many of `values` take each score 1-5 under thresholds `t` (index 0: score 1); all zeros without
+ * thresholds.
+ */
+export function scoreCounts(values: ArrayLike<number>, t: Quintiles | null): number[] {
+  const counts = [0, 0, 0, 0, 0];
+  if (t === null) return counts;
+  for (let i = 0; i < values.length; i++) counts[quintileScore(values[i]!, t) - 1]!++;
+  return counts;
+}
+
+/** The scores 1-5 that no one holds. */
+export function emptyScores(counts: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < 5; k++) if ((counts[k] ?? 0) === 0) out.push(k + 1);
+  return out;
+}
+
+/** How many buyers hold each score of each dimension, and which scores none holds. */
+export interface ScoreSpread {
+  /** Buyers per score 1-5 (index 0: score 1) of recency, frequency and monetary. */
+  counts: { r: number[]; f: number[]; m: number[] };
+  /**
+   * Scores no buyer holds: equal values always share a score, so where many buyers tie (most bought
+   * once) a quintile can be empty and another hold far more than a fifth.
+   */
+  empty: { r: number[]; f: number[]; m: number[] };
+}
+
+/** The {@link ScoreSpread} of a population's recency, frequency and monetary values under their thresholds. */
+export function scoreSpread(
+  values: { r: ArrayLike<number>; f: ArrayLike<number>; m: ArrayLike<number> },
+  t: { r: Quintiles | null; f: Quintiles | null; m: Quintiles | null },
+): ScoreSpread {
+  const counts = { r: scoreCounts(values.r, t.r), f: scoreCounts(values.f, t.f), m: scoreCounts(values.m, t.m) };
+  return { counts, empty: { r: emptyScores(counts.r), f: emptyScores(counts.f), m: emptyScores(counts.m) } };
+}
+
 /** Thresholds of one rebuild, stored and applied to each customer after every sale until the next. */
-export interface ScoreThresholds {
+export interface ScoreThresholds extends Partial<ScoreSpread> {
   /** When the thresholds were computed. */
   asOf: string;
   /** Days of the RFM window they were computed with. */
@@ -196,11 +257,16 @@ export interface ScoreThresholds {
   buyers: number;
 }
 
-/** Scores and classes of one customer under stored thresholds (`null` scores for a customer who never bought). */
+/**
+ * Scores and classes of one customer under stored thresholds. A customer who never bought has no
+ * scores and no class, and is in the `prospects` group; one who bought before any thresholds exist
+ * (before the first rebuild) has no scores and no group yet.
+ */
 export function scoreCustomer(
   s: { lastPurchaseAt: Date | null; windowVisits: number; windowSpend: number },
   t: ScoreThresholds | null,
   groups: readonly RfmGroup[],
+  prospects: string = PROSPECTS_GROUP,
 ): {
   rScore: number | null;
   fScore: number | null;
@@ -209,7 +275,9 @@ export function scoreCustomer(
   valueClass: string | null;
   volumeClass: string | null;
 } {
-  if (s.lastPurchaseAt === null || t === null || t.r === null || t.f === null || t.m === null) {
+  if (s.lastPurchaseAt === null)
+    return { rScore: null, fScore: null, mScore: null, rfmGroup: prospects, valueClass: null, volumeClass: null };
+  if (t === null || t.r === null || t.f === null || t.m === null) {
     return { rScore: null, fScore: null, mScore: null, rfmGroup: null, valueClass: null, volumeClass: null };
   }
   const r = quintileScore(s.lastPurchaseAt.getTime(), t.r);

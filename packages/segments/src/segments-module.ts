@@ -38,15 +38,15 @@ import {
 } from './collections.js';
 import { resolveConfig, type SegmentsConfig } from './config.js';
 import { createCreditService, type CreditApi } from './credit-service.js';
-import { churnReason, topCategories } from './customer-stats.js';
+import { churnReason, satisfactionSignal, topCategories, type SatisfactionSignal } from './customer-stats.js';
 import { compileCondition, conditionRegistry, definitionInputSchema, type ConditionInput } from './definition.js';
-import type { SegmentEvents, SegmentsContext, SegmentsEventMap, SegmentsHandler } from './events.js';
+import type { ListenedEvents, SegmentEvents, SegmentsContext, SegmentsEventMap, SegmentsHandler } from './events.js';
 import { createKeyAccountService, type KeyAccountApi } from './key-account-service.js';
 import { mergePolicies, policySchema, type MergedPolicy, type SegmentPolicy } from './policy.js';
 import { createRebuild, type RebuildInput, type RebuildResult } from './rebuild.js';
 import { createRecommendationService, type Recommendations } from './recommendation-service.js';
 import { createReportService, type SegmentsReports } from './report-service.js';
-import { NOT_ERASED, matchCustomers, refreshCustomer } from './stats-store.js';
+import { NOT_ERASED, matchCustomers, refreshCustomer, satisfactionFields } from './stats-store.js';
 import type { SegmentsRuntime } from './runtime.js';
 
 /** A stored segment. */
@@ -79,8 +79,10 @@ export interface CustomerStats extends StatsRow {
   topCategories: Array<{ category: string; spend: number }>;
   /** Overdue by their own rhythm (or the population's): a churn risk. */
   atRisk: boolean;
-  /** Why, in words ("usually every 6 days, now 23"), when at risk. */
+  /** Why, in words ("usually every 6 days, now 23"), when at risk; with the satisfaction signal when there is one. */
   churnReason: string | null;
+  /** What the customer's survey answers say: satisfaction `falling` or `low` (settings `churn.satisfaction`). */
+  satisfactionSignal: SatisfactionSignal | null;
 }
 
 /** A member of a segment, and since when. */
@@ -94,8 +96,10 @@ export interface AtRiskCustomer {
   customerId: string;
   /** When their next visit was due. */
   overdueAt: Date;
-  /** Why, in words ("usually every 6 days, now 23"). */
+  /** Why, in words ("usually every 6 days, now 23"), with the satisfaction signal when there is one. */
   reason: string;
+  /** What the customer's survey answers say: satisfaction `falling` or `low`, or null. */
+  satisfactionSignal: SatisfactionSignal | null;
   rfmGroup: string | null;
   valueClass: string | null;
 }
@@ -323,7 +327,8 @@ function createSegmentsApi(runtime: SegmentsRuntime) {
       ...row,
       topCategories: topCategories(row.categories),
       atRisk,
-      churnReason: atRisk ? churnReason(row, now) : null,
+      churnReason: atRisk ? churnReason(row, now, config.churn.satisfaction) : null,
+      satisfactionSignal: satisfactionSignal(row, config.churn.satisfaction),
     };
   }
 
@@ -341,7 +346,8 @@ function createSegmentsApi(runtime: SegmentsRuntime) {
       out.push({
         customerId: row.customerId,
         overdueAt: row.overdueAt!,
-        reason: churnReason(row, now)!,
+        reason: churnReason(row, now, config.churn.satisfaction)!,
+        satisfactionSignal: satisfactionSignal(row, config.churn.satisfaction),
         rfmGroup: row.rfmGroup,
         valueClass: row.valueClass,
       });
@@ -492,6 +498,16 @@ function createSegmentsApi(runtime: SegmentsRuntime) {
     refreshCustomer(ctx, p.customerId, config, registry).then(() => undefined);
   const handlers: SegmentsHandler[] = [
     { event: 'purchase.recorded', run: onPurchase },
+    {
+      // The survey module reports a customer's satisfaction after each of their answers, in the answer's transaction.
+      event: 'survey.answered',
+      async run(ctx, p) {
+        if (p.customerId && p.satisfaction)
+          await refreshCustomer(ctx, p.customerId, config, registry, {
+            satisfaction: satisfactionFields(p.satisfaction),
+          });
+      },
+    },
     { event: 'customer.registered', run: refresh },
     { event: 'customer.updated', run: refresh },
     { event: 'customer.erased', run: onErased },
@@ -541,7 +557,7 @@ export function segments(config?: SegmentsConfig) {
   // Check the configured RFM groups and condition kinds once, where they are written.
   if (new Set(resolved.rfm.groups.map((g) => g.id)).size !== resolved.rfm.groups.length)
     throw invalid(['config', 'rfm', 'groups'], 'duplicate_group', 'RFM group ids must be unique');
-  return defineModule<'segments', SegmentsApi, SegmentEvents>({
+  return defineModule<'segments', SegmentsApi, SegmentEvents, ListenedEvents>({
     name: 'segments',
     collections: segmentCollections,
     migrations: segmentMigrations,

@@ -44,7 +44,7 @@ import {
 } from './definition.js';
 import type { SegmentPolicy } from './policy.js';
 import { scoreCustomer, type ScoreThresholds } from './scores.js';
-import type { SegmentsContext } from './events.js';
+import type { SatisfactionFigures, SegmentsContext } from './events.js';
 
 /** The id of the stored thresholds in `segment_state`. */
 export const THRESHOLDS_ID = 'thresholds';
@@ -136,11 +136,37 @@ export function keepsStatistics(c: Pick<CustomerRow, 'status' | 'isCustomer'>): 
 /** The filter that keeps erased customers' rows out of segments and lists of customers. */
 export const NOT_ERASED = { erased: { isNull: true } } as const;
 
+/** The satisfaction fields of a statistics row, which come from survey answers, not from purchases. */
+export type SatisfactionFields = Pick<
+  StatsRow,
+  'satisfaction' | 'satisfactionTrend' | 'satisfactionResponses' | 'satisfactionAt'
+>;
+
+/** The satisfaction fields of a customer who answered no survey. */
+export const NO_SATISFACTION: Readonly<SatisfactionFields> = Object.freeze({
+  satisfaction: null,
+  satisfactionTrend: null,
+  satisfactionResponses: null,
+  satisfactionAt: null,
+});
+
+/** The satisfaction fields from what the survey module reports (whole points; see {@link SatisfactionFigures}). */
+export function satisfactionFields(s: SatisfactionFigures): SatisfactionFields {
+  return {
+    satisfaction: Math.round(s.level),
+    satisfactionTrend: s.trend === null ? null : Math.round(s.trend),
+    satisfactionResponses: s.responses,
+    satisfactionAt: new Date(s.at),
+  };
+}
+
 /** What besides the purchases goes into a statistics row. */
 export interface RowExtras {
   categories: Record<string, number>;
   creditRating: string | null;
   keyAccount: boolean;
+  /** Kept from the row as it was (default: none recorded). */
+  satisfaction?: SatisfactionFields | undefined;
 }
 
 /**
@@ -160,6 +186,7 @@ export type DerivedFields = Omit<
   | 'erased'
   | 'categories'
   | 'topCategory'
+  | keyof SatisfactionFields
 >;
 
 /** The derived fields of a row (see {@link DerivedFields}). Pure, so the rebuild and the per-sale update agree. */
@@ -171,7 +198,7 @@ export function deriveFields(
   now: Date,
 ): DerivedFields {
   const churn = churnThreshold(figures.gaps, config.churn, thresholds?.populationGapHours ?? null);
-  const scores = scoreCustomer(figures, thresholds, config.rfm.groups);
+  const scores = scoreCustomer(figures, thresholds, config.rfm.groups, config.rfm.prospectsGroup);
   return {
     firstPurchaseAt: figures.firstPurchaseAt,
     lastPurchaseAt: figures.lastPurchaseAt,
@@ -219,7 +246,40 @@ export function composeRow(
     erased: customer.status === 'erased' ? true : null,
     categories: extras.categories,
     topCategory: topCategories(extras.categories, 1)[0]?.category ?? null,
+    ...(extras.satisfaction ?? NO_SATISFACTION),
     ...deriveFields(figures, extras, thresholds, config, now),
+  };
+}
+
+/**
+ * The fields of a composed row that a rebuild writes over a stored one: all but the key and what it
+ * does not derive (the baskets part's category spend, the satisfaction from survey answers), which
+ * stay as stored.
+ */
+export function rebuiltFields(row: StatsRow): Omit<StatsRow, CarriedField> {
+  const {
+    customerId: _id,
+    categories: _c,
+    topCategory: _t,
+    satisfaction: _s,
+    satisfactionTrend: _st,
+    satisfactionResponses: _sr,
+    satisfactionAt: _sa,
+    ...fields
+  } = row;
+  return fields;
+}
+
+/** The fields of a statistics row a rebuild leaves as stored (see {@link rebuiltFields}). */
+type CarriedField = 'customerId' | 'categories' | 'topCategory' | keyof SatisfactionFields;
+
+/** The satisfaction fields of a stored row. */
+function satisfactionOf(row: StatsRow): SatisfactionFields {
+  return {
+    satisfaction: row.satisfaction,
+    satisfactionTrend: row.satisfactionTrend,
+    satisfactionResponses: row.satisfactionResponses,
+    satisfactionAt: row.satisfactionAt,
   };
 }
 
@@ -680,7 +740,12 @@ export async function refreshCustomer(
   customerId: string,
   config: ResolvedSegmentsConfig,
   registry: ConditionRegistry,
-  change: { categories?: Record<string, number>; creditRating?: string | null; keyAccount?: boolean } = {},
+  change: {
+    categories?: Record<string, number>;
+    creditRating?: string | null;
+    keyAccount?: boolean;
+    satisfaction?: SatisfactionFields;
+  } = {},
 ): Promise<StatsRow | null> {
   const customer = await ctx.tx.get(customersCollection, customerId);
   const prev = await ctx.tx.get(customerStatsCollection, customerId);
@@ -703,7 +768,12 @@ export async function refreshCustomer(
   const row = composeRow(
     projectCustomer(customer),
     figures,
-    { categories, creditRating, keyAccount: change.keyAccount ?? prev?.keyAccount ?? false },
+    {
+      categories,
+      creditRating,
+      keyAccount: change.keyAccount ?? prev?.keyAccount ?? false,
+      satisfaction: change.satisfaction ?? (prev ? satisfactionOf(prev) : NO_SATISFACTION),
+    },
     await loadThresholds(ctx.tx),
     config,
     ctx.now,

@@ -33,6 +33,9 @@ const rowArb = (i: number) =>
       category: fc.constantFrom('dairy', 'wine', 'bakery'),
       // Some rows are of erased customers: kept for the totals, matched by no definition.
       erased: fc.constantFrom(null, null, null, true),
+      // Satisfaction from survey answers, null for customers who never answered.
+      satisfaction: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
+      trend: fc.option(fc.integer({ min: -40, max: 40 }), { nil: null }),
     })
     .map(
       (r): NewRowOf<typeof customerStatsCollection> => ({
@@ -69,6 +72,10 @@ const rowArb = (i: number) =>
         scoresDigest: 0,
         updatedAt: NOW,
         erased: r.erased,
+        satisfaction: r.satisfaction,
+        satisfactionTrend: r.satisfaction === null ? null : r.trend,
+        satisfactionResponses: r.satisfaction === null ? null : r.trend === null ? 1 : 2 + (i % 4),
+        satisfactionAt: r.satisfaction === null ? null : new Date(NOW.getTime() - (i % 60) * DAY),
       }),
     );
 
@@ -112,6 +119,10 @@ const leaf: fc.Arbitrary<ConditionInput> = fc.oneof(
     { condition: 'rfm-group', args: { groups: ['champions', 'at-risk'] } },
     { condition: 'bought-category', args: { category: 'wine', minSpend: 1000 } },
     { condition: 'value-class', args: { classes: ['A'] } },
+    { condition: 'satisfaction-falling' },
+    { condition: 'satisfaction-falling', args: { by: 10, minResponses: 3 } },
+    { condition: 'satisfaction-below', args: { score: 50 } },
+    { field: 'satisfactionAt', op: 'gte', value: { daysAgo: 30 } },
   ),
 ) as fc.Arbitrary<ConditionInput>;
 
