@@ -35,7 +35,7 @@ import { valueOfPoints } from './points-math.js';
 import { CHANNELS, contextFacts, type QuoteContext } from './quote-context.js';
 import { evaluateProgram, quote, type Quote } from './quote.js';
 import type { LoyaltyRuntime } from './runtime.js';
-import { planReturn, remainingLines, type AwardLine } from './sale-earning.js';
+import { awardVouchers, planReturn, remainingLines, type AwardLine } from './sale-earning.js';
 import { levelRank, qualifiedLevel } from './tiers.js';
 import { saleLines } from './sale-reads.js';
 import { redeemedFor, remainingOf, voucherOutcomes } from './voucher-checkout.js';
@@ -384,12 +384,8 @@ export function createQueries(runtime: LoyaltyRuntime) {
     const program = await runtime.versions.get(store, award.programVersion);
     const lines = award.lines as unknown as AwardLine[];
     const context = contextFacts(award.context, ['award', 'context']);
-    const original = evaluateProgram(
-      program,
-      remainingLines(lines.map((l) => ({ ...l, returnedMilli: 0 }))),
-      award.vouchers,
-      context,
-    );
+    const sold = lines.map((l) => ({ ...l, returnedMilli: 0 }));
+    const original = evaluateProgram(program, remainingLines(sold), awardVouchers(award, sold, 0), context);
     const now = planReturn(program, award, lines, award.refunded).quote;
     return {
       purchaseId: id,

@@ -189,7 +189,13 @@ export const awardsCollection = defineCollection({
     /** The quote context as it was at the sale (tier, segments, counters). */
     context: field.json<JsonValue>(),
     total: field.integer(),
+    /** Paid by vouchers in all (minor units). */
     vouchers: field.integer(),
+    /**
+     * Each voucher that paid, with the positions of the lines it covers (`[{ amount, lines }]`, lines
+     * null for the whole sale); null for a sale without vouchers or one recorded before they were kept.
+     */
+    voucherScopes: nullable(field.json<JsonValue>()),
     /** Points the sale earned, net of clawbacks so far. */
     points: field.integer(),
     /** Points the sale first earned. */
@@ -212,7 +218,7 @@ export const awardsCollection = defineCollection({
   // what the rules read rather than cleared (see award-erasure.ts).
   scrub: ['context'],
   erase: { context: awardContextEraser(() => programsCollection) },
-  plain: ['storeId', 'programVersion', 'lines', 'counters', 'lotId', 'returns', 'status'],
+  plain: ['storeId', 'programVersion', 'lines', 'voucherScopes', 'counters', 'lotId', 'returns', 'status'],
 });
 
 /** Points counted against caps, budgets and usage limits, by key. */

@@ -36,7 +36,13 @@ import {
   type RedeemInput,
   type RedemptionResult,
 } from './adjustments.js';
-import { pointsCollections, storedValueCollections, voucherCollections, loyaltyCollections } from './collections.js';
+import {
+  awardsCollection,
+  pointsCollections,
+  storedValueCollections,
+  voucherCollections,
+  loyaltyCollections,
+} from './collections.js';
 import { compileConfig } from './compiled-program.js';
 import type { Basket } from './basket.js';
 import type { QuoteContext } from './quote-context.js';
@@ -87,6 +93,18 @@ export const loyaltyMigrations: readonly Migration[] = [
       op: 'createCollection' as const,
       collection,
     })),
+  },
+  {
+    // Each voucher of a sale with the lines it covers, so a return works out a scoped voucher again.
+    id: 'loyalty/0003-voucher-scopes',
+    steps: [
+      {
+        op: 'addField',
+        collection: awardsCollection.name,
+        field: 'voucherScopes',
+        spec: awardsCollection.fields.voucherScopes,
+      },
+    ],
   },
 ];
 
@@ -183,7 +201,7 @@ function buildApi(
 ): LoyaltyApi {
   // Points first, then vouchers, then cards: a voucher's check and a card's share see what points kept back.
   const parts = [
-    createSaleEarning(runtime, holds),
+    createSaleEarning(runtime, holds, money.methods.voucher),
     createVoucherCheckout(money.methods.voucher),
     createStoredValueCheckout(money.storedValue, money.methods.storedValue),
   ];

@@ -54,7 +54,26 @@ export function createRegistry(options: KindOptions = {}): KindRegistry {
   return { conditions, rules };
 }
 
-const COMMON_RULE_FIELDS = new Set(['id', 'name', 'kind', 'priority', 'group', 'when', 'except', 'caps', 'budgets']);
+const COMMON_RULE_FIELDS = new Set([
+  'id',
+  'name',
+  'kind',
+  'priority',
+  'group',
+  'when',
+  'except',
+  'caps',
+  'budgets',
+  'deduct',
+]);
+
+/**
+ * Discounts that may reduce the amount a rule earns on: each line's own discount, the vouchers scoped
+ * to lines that cover it (a voucher for some categories), and the vouchers for the whole basket.
+ */
+export const BASE_DEDUCTIONS = ['line-discounts', 'scoped-vouchers', 'basket-vouchers'] as const;
+/** A discount that may reduce a rule's base. */
+export type BaseDeduction = (typeof BASE_DEDUCTIONS)[number];
 const positive = (what: string) =>
   z
     .number()
@@ -105,6 +124,15 @@ export function programSchema(registry: KindRegistry = createRegistry()) {
     except: lineOnly.optional(),
     caps: capsSchema.optional(),
     budgets: z.array(budgetSchema).max(10).optional(),
+    /**
+     * The discounts that reduce this rule's base (an empty list: the gross price). Absent: what the
+     * program's `base` says.
+     */
+    deduct: z
+      .array(z.enum(BASE_DEDUCTIONS))
+      .max(BASE_DEDUCTIONS.length)
+      .refine((d) => new Set(d).size === d.length, 'each discount is listed once')
+      .optional(),
   };
   const variants = [...registry.rules.values()].map((k) =>
     z.object({ ...common, kind: z.literal(k.code), ...k.args.shape }).strict(),
@@ -226,6 +254,8 @@ export interface RuleInput {
   except?: ConditionsConfig;
   caps?: { perOrder?: number; perDay?: number; perCustomer?: number };
   budgets?: Array<{ points: number; period: Period; per?: 'program' | 'store' | 'customer' }>;
+  /** The discounts that reduce this rule's base; absent: the program's `base`. */
+  deduct?: BaseDeduction[];
   [arg: string]: unknown;
 }
 
