@@ -540,6 +540,56 @@ export const storedValuePaymentsCollection = defineCollection({
   plain: ['cardNumber', 'status', 'storeId', 'terminalId', 'purchaseId', 'refType', 'refId'],
 });
 
+/** Reward claim states: `held` (points reserved), `committed` (a sale paid with it), `cancelled`, `expired`, `reversed`. */
+export const REWARD_CLAIM_STATUSES = ['held', 'committed', 'cancelled', 'expired', 'reversed'] as const;
+
+/**
+ * Claims of product rewards: points reserved at a till for free goods, spent by the sale that pays
+ * with the claim (a payment of the reward method whose reference is the claim id), and given back unit
+ * by unit when the goods the claim rests on come back.
+ */
+export const rewardClaimsCollection = defineCollection({
+  name: 'loyalty_reward_claims',
+  primaryKey: 'id',
+  versioned: true,
+  fields: {
+    id: field.string(),
+    customerId: field.string(),
+    /** The program's reward. */
+    rewardId: field.string(),
+    /** Units claimed free. */
+    units: field.integer(),
+    /** Points the units cost. */
+    points: field.integer(),
+    /** What the free units are worth (minor units): the sale's reward payment. */
+    value: field.integer(),
+    /** `held`, `committed`, `cancelled`, `expired` or `reversed` (every unit given back). */
+    status: field.string(),
+    storeId: field.string(),
+    terminalId: field.string(),
+    createdAt: field.timestamp(),
+    expiresAt: field.timestamp(),
+    closedAt: nullable(field.timestamp()),
+    /** The sale that paid with it, and the ledger entry that spent its points. */
+    purchaseId: nullable(field.string()),
+    entryId: nullable(field.string()),
+    /** Units given back since (returns, a void, a reversal by hand), and the points that came back. */
+    reversedUnits: field.integer(),
+    restoredPoints: field.integer(),
+    /** The free units by sale line, once committed: `[{ lineNo, units, value }]`. */
+    free: field.json<JsonValue>(),
+    /** The reward as the program declared it when claimed (a return works the claim out by these terms). */
+    terms: field.json<JsonValue>(),
+  },
+  indexes: [
+    { name: 'loyalty_reward_claims_status_expires', fields: ['status', 'expiresAt'] },
+    { name: 'loyalty_reward_claims_purchase', fields: ['purchaseId'] },
+    { name: 'loyalty_reward_claims_customer', fields: ['customerId', 'status'] },
+  ],
+  customerKey: 'customerId',
+  plain: ['rewardId', 'status', 'storeId', 'terminalId', 'purchaseId', 'entryId', 'free', 'terms'],
+});
+
 /** The points collections (the module's first migration). */
 export const pointsCollections = [
   accountsCollection,
@@ -564,5 +614,13 @@ export const storedValueCollections = [
   storedValuePaymentsCollection,
 ] as const;
 
+/** The product reward collections. */
+export const rewardCollections = [rewardClaimsCollection] as const;
+
 /** Every collection of the module. */
-export const loyaltyCollections = [...pointsCollections, ...voucherCollections, ...storedValueCollections] as const;
+export const loyaltyCollections = [
+  ...pointsCollections,
+  ...voucherCollections,
+  ...storedValueCollections,
+  ...rewardCollections,
+] as const;

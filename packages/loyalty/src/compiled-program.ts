@@ -17,6 +17,7 @@ import {
   type ProgramInput,
   type RuleConfig,
 } from './program.js';
+import { compileRewards, type CompiledReward } from './rewards.js';
 import type { CompiledAction } from './rule-kinds.js';
 
 /** Caps as compiled. */
@@ -155,6 +156,8 @@ export interface CompiledProgram {
   readonly baseMask: number;
   /** Whether the program or any rule deducts vouchers (the quote then splits them over the lines). */
   readonly deductsVouchers: boolean;
+  /** The program's product rewards, by id (`checkReward` checks a claim against a basket). */
+  readonly rewards: ReadonlyMap<string, CompiledReward>;
 }
 
 const noCaps = (
@@ -292,6 +295,7 @@ export function compileConfig(config: ProgramConfig, registry: KindRegistry): Co
     limitedRules: rules.filter((r) => r.limited).map((r) => r.order),
     bestOfGroups: groupIndex.size,
     baseMask: programMask,
+    rewards: compileRewards(config.rewards ?? [], registry, env),
     deductsVouchers:
       ((programMask | rules.reduce((m, r) => m | r.baseMask, 0)) &
         (BASE_BITS['scoped-vouchers'] | BASE_BITS['basket-vouchers'])) !==

@@ -21,6 +21,8 @@ export {
   capsSchema,
   budgetSchema,
   ACTIVITY_TYPES,
+  BASE_DEDUCTIONS,
+  type BaseDeduction,
   type ProgramInput,
   type ProgramConfig,
   type RuleInput,
@@ -35,6 +37,8 @@ export {
   compileProgram,
   compileConfig,
   factorLabel,
+  RULE_REASONS,
+  type RuleReason,
   type CompiledProgram,
   type CompiledRule,
   type Caps,
@@ -87,13 +91,31 @@ export {
 export {
   basketSchema,
   basketLineSchema,
+  basketVoucherSchema,
   labelSchema,
   priceBasket,
   grossOf,
   type Basket,
   type BasketLine,
+  type BasketVoucher,
   type PricedLine,
+  type PricedVoucher,
 } from './basket.js';
+export {
+  REWARD_KINDS,
+  REWARD_REFUSALS,
+  rewardSchema,
+  compileRewards,
+  checkReward,
+  rewardCost,
+  supportedUnits,
+  type RewardKind,
+  type RewardConfig,
+  type CompiledReward,
+  type RewardCheck,
+  type RewardRefusal,
+  type FreeUnits,
+} from './rewards.js';
 export {
   quoteContextSchema,
   contextFacts,
@@ -125,6 +147,9 @@ export {
   storedValueCardsCollection,
   storedValueEntriesCollection,
   storedValuePaymentsCollection,
+  rewardClaimsCollection,
+  REWARD_CLAIM_STATUSES,
+  rewardCollections,
   pointsCollections,
   voucherCollections,
   storedValueCollections,
@@ -275,3 +300,13 @@ export type {
   CardStatement,
 } from './stored-value-service.js';
 export type { CardLiability, CardLiabilityRow, CardLiabilityInput } from './liability-report.js';
+
+// Product rewards claimed with points.
+export type {
+  RewardClaim,
+  RewardsApi,
+  RewardReversal,
+  ClaimRewardInput,
+  CancelRewardClaimInput,
+  ReverseRewardInput,
+} from './reward-service.js';

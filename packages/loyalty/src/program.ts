@@ -18,6 +18,7 @@ import { activityShape, ACTIVITY_TYPES, type ActivityType, type PayloadField } f
 import { BUILT_IN_BASKET_CONDITIONS, type BasketConditionKind, type CompiledCondition } from './conditions.js';
 import { expiryPolicySchema } from './expiry.js';
 import { PERIODS, type Period } from './local-time.js';
+import { rewardSchema, type RewardConfig } from './rewards.js';
 import { BUILT_IN_RULE_KINDS, type RuleKind } from './rule-kinds.js';
 import { tiersSchema } from './tiers.js';
 
@@ -190,6 +191,11 @@ export function programSchema(registry: KindRegistry = createRegistry()) {
       /** Caps on the whole order's points. */
       caps: capsSchema.optional(),
       activities: z.array(activity).max(50).default([]),
+      /** Product rewards members take with points (free products, buy X get Y). */
+      rewards: z
+        .array(rewardSchema(lineOnly) as unknown as z.ZodType<RewardConfig>)
+        .max(100)
+        .optional(),
       expiry: expiryPolicySchema.default({ kind: 'never' }),
       /** Days before expiry when `points.expiring` warns the member (none: no warning). */
       warnDays: z.number().int().min(1).max(365).optional(),
@@ -293,6 +299,7 @@ interface ProgramShape {
   exclude?: Record<string, unknown>;
   tiers?: { levels: Array<{ code: string }> };
   activities: Array<{ code: string; type: string; referrerPoints?: number; when?: Record<string, unknown> }>;
+  rewards?: Array<{ id: string }>;
   expiry: { kind: string; days?: number };
   pending: { days: number };
   base: { voucherMethods: string[] };
@@ -361,6 +368,12 @@ function contradictions(p: ProgramShape, registry: KindRegistry): ValidationIssu
     tiers?.forEach((code, j) => {
       if (!tierCodes?.has(code)) add(['activities', i, 'when', 'tier', j], `unknown tier ${code}`);
     });
+  });
+  const rewardIds = new Map<string, number>();
+  (p.rewards ?? []).forEach((r, i) => {
+    if (rewardIds.has(r.id))
+      add(['rewards', i, 'id'], `reward id ${r.id} is used by rewards[${rewardIds.get(r.id)}] too`);
+    else rewardIds.set(r.id, i);
   });
   if (p.expiry.kind === 'days' && p.pending.days > 0 && (p.expiry.days ?? 0) <= p.pending.days) {
     add(

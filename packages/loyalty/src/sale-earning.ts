@@ -17,6 +17,7 @@ import {
   type CoreEvents,
   type RefundCollector,
   type JsonValue,
+  type purchaseLinesCollection,
   type RowOf,
 } from '@clientele/core/module';
 import type { PricedLine, PricedVoucher } from './basket.js';
@@ -65,6 +66,22 @@ export type Award = RowOf<typeof awardsCollection>;
 
 /** The context of a sale as stored with its award (JSON). */
 export type ContextSnapshot = Omit<QuoteContext, 'at'> & { at: string; counters: Record<string, number> };
+
+/** A sale's lines as an award keeps them, with what has been returned of each. */
+export function awardLinesOf(rows: readonly RowOf<typeof purchaseLinesCollection>[]): AwardLine[] {
+  return rows.map((l) => ({
+    lineNo: l.lineNo,
+    sku: l.sku,
+    name: l.name,
+    category: l.category,
+    brand: l.brand,
+    quantityMilli: l.quantityMilli,
+    gross: l.amount + l.discount,
+    discount: l.discount,
+    net: l.amount,
+    returnedMilli: l.returnedMilli,
+  }));
+}
 
 /** Priced lines of what is left of a sale after its returns (all of it before any). */
 export function remainingLines(lines: readonly AwardLine[]): PricedLine[] {
@@ -253,19 +270,7 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService, v
     const customerId = purchase.customerId;
     await runtime.versions.ensureStored(ctx.tx, ctx.now, false);
 
-    const rows = await saleLines(ctx.tx, purchase.id);
-    const lines: AwardLine[] = rows.map((l) => ({
-      lineNo: l.lineNo,
-      sku: l.sku,
-      name: l.name,
-      category: l.category,
-      brand: l.brand,
-      quantityMilli: l.quantityMilli,
-      gross: l.amount + l.discount,
-      discount: l.discount,
-      net: l.amount,
-      returnedMilli: 0,
-    }));
+    const lines = awardLinesOf(await saleLines(ctx.tx, purchase.id)).map((l) => ({ ...l, returnedMilli: 0 }));
     // Each voucher with the lines it covers, never more in all than the sale's total.
     const paidByVouchers: AwardVoucher[] = [];
     let vouchers = 0;
