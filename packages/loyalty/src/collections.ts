@@ -432,7 +432,7 @@ export const storedValueCardsCollection = defineCollection({
     /** `anonymous` or `named`. */
     kind: field.string(),
     customerId: nullable(field.string()),
-    /** `active`, `frozen` (reported lost), `replaced`, `expired`. */
+    /** `active`, `frozen` (reported lost), `replaced`, `expired`, `closed` (its sale was refunded). */
     status: field.string(),
     balance: field.integer(),
     available: field.integer(),
@@ -466,6 +466,8 @@ export const STORED_VALUE_ENTRY_KINDS = [
   'refund',
   'transfer-out',
   'transfer-in',
+  'cash-out',
+  'forfeit',
 ] as const;
 /** A kind of stored-value entry. */
 export type StoredValueEntryKind = (typeof STORED_VALUE_ENTRY_KINDS)[number];

@@ -300,6 +300,16 @@ export type {
   CardStatement,
 } from './stored-value-service.js';
 export type { CardLiability, CardLiabilityRow, CardLiabilityInput } from './liability-report.js';
+export {
+  planCardSaleRefund,
+  tenderOf,
+  cardSaleRefundSchema,
+  type CardSaleRefund,
+  type CardSaleRefundInput,
+  type CardSaleRefundPlan,
+  type CardRefundTender,
+  type CardTender,
+} from './stored-value-refund.js';
 
 // Product rewards claimed with points.
 export type {

@@ -70,6 +70,7 @@ import { createTierService } from './tier-service.js';
 import { DEFAULT_PIN_ITERATIONS } from './pin-hash.js';
 import { createLiabilityReport } from './liability-report.js';
 import { createStoredValueCheckout } from './stored-value-checkout.js';
+import { createCardSaleRefund } from './stored-value-refund.js';
 import { createStoredValueService, type StoredValueApi, type StoredValueService } from './stored-value-service.js';
 import { createVoucherCheckout } from './voucher-checkout.js';
 import { createVoucherService, type VoucherApi, type VoucherService } from './voucher-service.js';
@@ -219,6 +220,7 @@ function buildApi(
   ];
   const storedValue: StoredValueApi = {
     ...money.storedValue.api,
+    refundSale: createCardSaleRefund(runtime).refundSale,
     liability: createLiabilityReport(kernel, runtime.program.config.currency),
   };
   const vouchers: VoucherApi = money.vouchers.api;
