@@ -35,6 +35,7 @@ import {
   type RewardConfig,
 } from './rewards.js';
 import type { LoyaltyRuntime } from './runtime.js';
+import type { CompiledProgram } from './compiled-program.js';
 
 /** A claim as stored. */
 export type RewardClaim = RowOf<typeof rewardClaimsCollection>;
@@ -108,6 +109,29 @@ export interface RewardsApi {
   reverse(input: ReverseRewardInput, options: CommandOptions): Promise<RewardReversal>;
 }
 
+/** A claim's reward by the terms it was claimed under (the program may have changed since). */
+export function rewardOfClaim(program: CompiledProgram, claim: Pick<RewardClaim, 'terms'>): CompiledReward {
+  const terms = claim.terms as unknown as RewardConfig;
+  return compileRewards([terms], program.registry, { money: program.money }).get(terms.id)!;
+}
+
+/**
+ * What giving back `units` more of a claim brings back: the points of the sets no longer claimed (a
+ * part set brings none) and the value of the units (in proportion, so every way of giving back all
+ * units adds up to the claim's value).
+ */
+export function reversalOf(
+  reward: CompiledReward,
+  claim: Pick<RewardClaim, 'units' | 'reversedUnits' | 'value'>,
+  units: number,
+): { points: number; value: number } {
+  const current = claim.units - claim.reversedUnits;
+  return {
+    points: rewardCost(reward, current) - rewardCost(reward, current - units),
+    value: refundFor(claim.value, claim.units, claim.reversedUnits, units),
+  };
+}
+
 /** The refusal of a claim the basket does not carry: `VALIDATION_FAILED`, `details.reason` naming why. */
 function claimRefusal(reward: CompiledReward, check: RewardCheck, path: ReadonlyArray<string | number>) {
   const e = invalid(path, check.refusal!, rewardRefusalText(reward, check));
@@ -126,10 +150,7 @@ export function createRewardService(runtime: LoyaltyRuntime) {
   const cfg = program.config;
 
   /** A claim's reward by the terms it was claimed under. */
-  function rewardOf(claim: RewardClaim): CompiledReward {
-    const terms = claim.terms as unknown as RewardConfig;
-    return compileRewards([terms], program.registry, { money: program.money }).get(terms.id)!;
-  }
+  const rewardOf = (claim: RewardClaim): CompiledReward => rewardOfClaim(program, claim);
 
   /** The expiry of points given back: the latest of the lots the claim's points came from (never, if any never expires). */
   async function restoreExpiry(ctx: LoyaltyContext, claim: RewardClaim): Promise<Expiry | null> {
@@ -155,10 +176,7 @@ export function createRewardService(runtime: LoyaltyRuntime) {
     units: number,
     returnId: string | null,
   ): Promise<RewardReversal> {
-    const reward = rewardOf(claim);
-    const current = claim.units - claim.reversedUnits;
-    const points = rewardCost(reward, current) - rewardCost(reward, current - units);
-    const value = refundFor(claim.value, claim.units, claim.reversedUnits, units);
+    const { points, value } = reversalOf(rewardOf(claim), claim, units);
     const ref = returnId ? { type: 'return', id: returnId } : { type: 'reward-claim', id: claim.id };
     let entryId: string | null = null;
     if (points > 0) {

@@ -124,7 +124,7 @@ export function createCardSaleRefund(runtime: LoyaltyRuntime) {
       const card = await loadCard(ctx.tx, input.cardNumber, path);
       const { product } = await loadProduct(ctx.tx, card.productId, path);
       if (!(await ctx.tx.get(storesCollection, input.storeId)))
-        throw new NotFoundError('store', input.storeId, { path: ['storeId'] });
+        throw new NotFoundError('store', input.storeId, { path: ['storeId'], reason: 'unknown_store' });
       if (card.status === 'closed')
         throw cardRefusal('state', 'closed', `card ${card.number} was refunded and closed already`, path);
       requireUsable(card, product, input.storeId, ctx.now, path);

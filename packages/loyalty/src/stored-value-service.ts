@@ -573,7 +573,8 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     storeId: string,
     path: ReadonlyArray<string | number> = ['storeId'],
   ): Promise<void> {
-    if (!(await ctx.tx.get(storesCollection, storeId))) throw new NotFoundError('store', storeId, { path });
+    if (!(await ctx.tx.get(storesCollection, storeId)))
+      throw new NotFoundError('store', storeId, { path, reason: 'unknown_store' });
   }
 
   /** A PIN card pays only with the PIN: the command must have been given the stamp of the card's hash. */

@@ -168,6 +168,13 @@ describe.each(STORE_KINDS)('product rewards on $name', (kind) => {
     expect(refusalReason(twice)).toBe('committed');
 
     // One yoghurt back: two are left, one set of two, 3 points; the other 3 come back instead of money.
+    const preview = await chain.loyalty.previewReturn(
+      { purchaseId: sale.id, lines: [{ lineNo: 1, quantity: 1 }] },
+      SYSTEM,
+    );
+    expect(preview.rewards).toEqual([
+      { claimId: held.id, rewardId: 'yogurt', units: 1, points: 3, value: 800, refundDeduction: 0 },
+    ]);
     const one = await chain.crm.purchases.return(
       { purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'dented' },
       { ...CLERK, idempotencyKey: freshKey('return') },
@@ -175,6 +182,14 @@ describe.each(STORE_KINDS)('product rewards on $name', (kind) => {
     expect(one.tenders).toEqual([expect.objectContaining({ via: 'points', method: 'reward', amount: 800, points: 3 })]);
     expect(one.dueAtTill).toBe(0);
     // A second one back: one left still costs a whole set, so no points come back, and no money either.
+    const preview2 = await chain.loyalty.previewReturn(
+      { purchaseId: sale.id, lines: [{ lineNo: 1, quantity: 1 }] },
+      SYSTEM,
+    );
+    expect(preview2).toMatchObject({
+      rewards: [{ units: 1, points: 0, value: 800, refundDeduction: 800 }],
+      payable: 0,
+    });
     const two = await chain.crm.purchases.return(
       { purchaseId: sale.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'dented' },
       { ...CLERK, idempotencyKey: freshKey('return') },
