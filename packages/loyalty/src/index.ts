@@ -302,7 +302,6 @@ export type {
 export type { CardLiability, CardLiabilityRow, CardLiabilityInput } from './liability-report.js';
 export {
   planCardSaleRefund,
-  tenderOf,
   cardSaleRefundSchema,
   type CardSaleRefund,
   type CardSaleRefundInput,
