@@ -542,7 +542,10 @@ export const storedValuePaymentsCollection = defineCollection({
   plain: ['cardNumber', 'status', 'storeId', 'terminalId', 'purchaseId', 'refType', 'refId'],
 });
 
-/** Reward claim states: `held` (points reserved), `committed` (a sale paid with it), `cancelled`, `expired`, `reversed`. */
+/**
+ * Reward claim states: `held` (points reserved), `committed` (a sale paid with it), `cancelled`,
+ * `expired`, `reversed`.
+ */
 export const REWARD_CLAIM_STATUSES = ['held', 'committed', 'cancelled', 'expired', 'reversed'] as const;
 
 /**

@@ -103,7 +103,10 @@ export interface CompiledRule {
   noLines: string;
   /** The same, with its code. */
   noLinesReason: RuleWhy;
-  /** Which discounts reduce its base ({@link BASE_BITS}): its own `deduct`, else the program's. */
+  /**
+   * Which discounts reduce its base (bits: 1 line discounts, 2 scoped vouchers, 4 whole-basket
+   * vouchers): its own `deduct`, else the program's.
+   */
   baseMask: number;
   /** Whether its base differs from the program's (its lines' bases are worked out for it). */
   ownBase: boolean;
@@ -152,7 +155,7 @@ export interface CompiledProgram {
   readonly programCaps: Caps;
   readonly money: (minor: number) => string;
   readonly registry: KindRegistry;
-  /** The program's base mask ({@link BASE_BITS}). */
+  /** Which discounts reduce the program's base (bits as in {@link CompiledRule.baseMask}). */
   readonly baseMask: number;
   /** Whether the program or any rule deducts vouchers (the quote then splits them over the lines). */
   readonly deductsVouchers: boolean;

@@ -39,6 +39,7 @@ export {
   factorLabel,
   RULE_REASONS,
   type RuleReason,
+  type RuleWhy,
   type CompiledProgram,
   type CompiledRule,
   type Caps,
@@ -115,6 +116,7 @@ export {
   type RewardCheck,
   type RewardRefusal,
   type FreeUnits,
+  type ConditionKinds,
 } from './rewards.js';
 export {
   quoteContextSchema,
@@ -295,6 +297,7 @@ export type {
   TopUpResult,
   CardPaymentResult,
   CardRefundResult,
+  CardSaleRefund,
   TransferResult,
   CardReplacement,
   CardStatement,
@@ -303,12 +306,11 @@ export type { CardLiability, CardLiabilityRow, CardLiabilityInput } from './liab
 export {
   planCardSaleRefund,
   cardSaleRefundSchema,
-  type CardSaleRefund,
   type CardSaleRefundInput,
   type CardSaleRefundPlan,
   type CardRefundTender,
   type CardTender,
-} from './stored-value-refund.js';
+} from './card-sale-refund.js';
 
 // Product rewards claimed with points.
 export type {

@@ -152,7 +152,7 @@ export function createRewardService(runtime: LoyaltyRuntime) {
   /** A claim's reward by the terms it was claimed under. */
   const rewardOf = (claim: RewardClaim): CompiledReward => rewardOfClaim(program, claim);
 
-  /** The expiry of points given back: the latest of the lots the claim's points came from (never, if any never expires). */
+  /** The expiry of points given back: the latest of the lots the claim's points came from (or never). */
   async function restoreExpiry(ctx: LoyaltyContext, claim: RewardClaim): Promise<Expiry | null> {
     const entry = claim.entryId ? await ctx.tx.get(entriesCollection, claim.entryId) : undefined;
     let latest: Expiry | null = null;

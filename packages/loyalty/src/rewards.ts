@@ -11,8 +11,12 @@
 import { refundFor } from '@clientele/core/module';
 import { z } from 'zod';
 import type { PricedLine } from './basket.js';
-import type { CompileEnv, LineTest } from './conditions.js';
-import type { KindRegistry } from './program.js';
+import type { BasketConditionKind, CompileEnv, LineTest } from './conditions.js';
+
+/** The condition kinds a reward's conditions are compiled with (a program's registry). */
+export interface ConditionKinds {
+  readonly conditions: ReadonlyMap<string, BasketConditionKind>;
+}
 
 /** The kinds of product reward. */
 export const REWARD_KINDS = ['free-product', 'buy-x-get-y'] as const;
@@ -100,7 +104,7 @@ export interface CompiledReward {
   getQuantity: number;
 }
 
-function compileTests(conditions: Record<string, unknown>, registry: KindRegistry, env: CompileEnv): LineTest[] {
+function compileTests(conditions: Record<string, unknown>, registry: ConditionKinds, env: CompileEnv): LineTest[] {
   const tests: LineTest[] = [];
   for (const [code, args] of Object.entries(conditions)) {
     if (args === undefined) continue;
@@ -112,7 +116,7 @@ function compileTests(conditions: Record<string, unknown>, registry: KindRegistr
 /** Compiles a program's rewards, by id. */
 export function compileRewards(
   rewards: readonly RewardConfig[],
-  registry: KindRegistry,
+  registry: ConditionKinds,
   env: CompileEnv,
 ): ReadonlyMap<string, CompiledReward> {
   const out = new Map<string, CompiledReward>();
@@ -248,7 +252,10 @@ export function rewardRefusalText(reward: CompiledReward, check: RewardCheck): s
     case 'too_few_units':
       return `${reward.name}: ${check.units} units claimed, the basket has ${check.available}`;
     case 'buy_more':
-      return `${reward.name}: ${check.needed} units must be bought for ${check.units} free, the basket has ${check.bought}`;
+      return (
+        `${reward.name}: ${check.needed} units must be bought for ${check.units} free, ` +
+        `the basket has ${check.bought}`
+      );
     default:
       return `${reward.name} applies`;
   }

@@ -61,7 +61,7 @@ import {
   type CardProductInput,
 } from './stored-value-products.js';
 import type { CardLiability, CardLiabilityInput } from './liability-report.js';
-import type { CardSaleRefund, CardSaleRefundInput } from './stored-value-refund.js';
+import type { CardSaleRefundInput, CardSaleRefundPlan } from './card-sale-refund.js';
 
 /** A card row as stored. */
 export type CardRow = RowOf<typeof storedValueCardsCollection>;
@@ -452,6 +452,11 @@ export interface CardPaymentResult {
 export interface CardRefundResult {
   card: StoredValueCard;
   amount: number;
+}
+
+/** What `storedValue.refundSale` returns: the closed card, the money back by tender, and what was forfeited. */
+export interface CardSaleRefund extends CardSaleRefundPlan {
+  card: StoredValueCard;
 }
 
 /** What `storedValue.transfer` returns: both cards after it and the amount moved. */

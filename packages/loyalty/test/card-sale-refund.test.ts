@@ -103,50 +103,54 @@ describe.each(STORE_KINDS)('refunding a card sale on $name', (kind) => {
     await expectMoneyConsistent(chain.store);
   });
 
-  it('lets a clerk refund within the clerk’s own limit, and refuses a card with money reserved or at a store that does not take it', async () => {
-    const chain = await openMoneyChain(await kind.open());
-    const sv = chain.crm.loyalty.storedValue;
-    const small = await sellCard(chain, 10_000);
-    await pay(chain, small.number, 6_000);
-    // 40 yuan left, within the clerk's 50.
-    expect(
-      await sv.refundSale(
-        { cardNumber: small.number, storeId: 'S01', reason: 'moving away' },
-        { ...CLERK, idempotencyKey: freshKey('refund') },
-      ),
-    ).toMatchObject({ amount: 4_000, forfeited: 0, tenders: [{ method: 'cash', amount: 4_000 }] });
+  it(
+    'lets a clerk refund within the clerk’s own limit, and refuses a card with money reserved or at a ' +
+      'store that does not take it',
+    async () => {
+      const chain = await openMoneyChain(await kind.open());
+      const sv = chain.crm.loyalty.storedValue;
+      const small = await sellCard(chain, 10_000);
+      await pay(chain, small.number, 6_000);
+      // 40 yuan left, within the clerk's 50.
+      expect(
+        await sv.refundSale(
+          { cardNumber: small.number, storeId: 'S01', reason: 'moving away' },
+          { ...CLERK, idempotencyKey: freshKey('refund') },
+        ),
+      ).toMatchObject({ amount: 4_000, forfeited: 0, tenders: [{ method: 'cash', amount: 4_000 }] });
 
-    const held = await sellCard(chain, 10_000);
-    await sv.authorize(
-      { cardNumber: held.number, amount: 2_000, storeId: 'S01', terminalId: 'T1' },
-      { ...SYSTEM, idempotencyKey: freshKey('auth') },
-    );
-    const reserved = await sv
-      .refundSale(
-        { cardNumber: held.number, storeId: 'S01', reason: 'x' },
-        { ...SYSTEM, idempotencyKey: freshKey('r') },
-      )
-      .catch((e: unknown) => e);
-    expect(refusalReason(reserved)).toBe('authorized');
+      const held = await sellCard(chain, 10_000);
+      await sv.authorize(
+        { cardNumber: held.number, amount: 2_000, storeId: 'S01', terminalId: 'T1' },
+        { ...SYSTEM, idempotencyKey: freshKey('auth') },
+      );
+      const reserved = await sv
+        .refundSale(
+          { cardNumber: held.number, storeId: 'S01', reason: 'x' },
+          { ...SYSTEM, idempotencyKey: freshKey('r') },
+        )
+        .catch((e: unknown) => e);
+      expect(refusalReason(reserved)).toBe('authorized');
 
-    await sv.defineProduct({ ...GIFT, id: 'LOCAL', prefix: '97', stores: ['S01'] }, SYSTEM);
-    const local = await sv.sell(
-      { productId: 'LOCAL', storeId: 'S01', amount: 10_000 },
-      { ...SYSTEM, idempotencyKey: freshKey('sell') },
-    );
-    const elsewhere = await sv
-      .refundSale(
-        { cardNumber: local.number, storeId: 'S02', reason: 'x' },
-        { ...SYSTEM, idempotencyKey: freshKey('r') },
-      )
-      .catch((e: unknown) => e);
-    expect(refusalReason(elsewhere)).toBe('wrong_store');
-    const unknownStore = await sv
-      .refundSale(
-        { cardNumber: local.number, storeId: 'S99', reason: 'x' },
-        { ...SYSTEM, idempotencyKey: freshKey('r') },
-      )
-      .catch((e: unknown) => e);
-    expect(isClienteleError(unknownStore, 'NOT_FOUND')).toBe(true);
-  });
+      await sv.defineProduct({ ...GIFT, id: 'LOCAL', prefix: '97', stores: ['S01'] }, SYSTEM);
+      const local = await sv.sell(
+        { productId: 'LOCAL', storeId: 'S01', amount: 10_000 },
+        { ...SYSTEM, idempotencyKey: freshKey('sell') },
+      );
+      const elsewhere = await sv
+        .refundSale(
+          { cardNumber: local.number, storeId: 'S02', reason: 'x' },
+          { ...SYSTEM, idempotencyKey: freshKey('r') },
+        )
+        .catch((e: unknown) => e);
+      expect(refusalReason(elsewhere)).toBe('wrong_store');
+      const unknownStore = await sv
+        .refundSale(
+          { cardNumber: local.number, storeId: 'S99', reason: 'x' },
+          { ...SYSTEM, idempotencyKey: freshKey('r') },
+        )
+        .catch((e: unknown) => e);
+      expect(isClienteleError(unknownStore, 'NOT_FOUND')).toBe(true);
+    },
+  );
 });

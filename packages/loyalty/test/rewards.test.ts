@@ -130,7 +130,7 @@ describe.each(STORE_KINDS)('product rewards on $name', (kind) => {
     );
   const balance = async (chain: LoyaltyChain & { id: string }) => chain.loyalty.balance(chain.id, SYSTEM);
 
-  it('reserves the claim’s points, spends them with the sale once, and gives them back unit set by unit set', async () => {
+  it('reserves the claim’s points, spends them with the sale once, and gives them back set by set', async () => {
     const chain = await shop();
     const lines = [yogurt(3), BREAD];
     const held = await claim(chain, 'yogurt', 3, lines);

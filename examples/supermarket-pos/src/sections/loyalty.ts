@@ -237,7 +237,8 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
   const treat = await sale('S01', [cups], [{ method: 'reward', amount: claim.value, reference: claim.id }]);
   const left = (await points.balance(who.customerId, CLERK_S01)).available;
   line(
-    `Sale ${treat.receiptNo}: the claim pays the ${yuan(claim.value)} of yoghurt; with what the sale earns the balance is ${left}.`,
+    `Sale ${treat.receiptNo}: the claim pays the ${yuan(claim.value)} of yoghurt; with what the sale ` +
+      `earns the balance is ${left}.`,
   );
   const cup = await crm.purchases.return(
     { purchaseId: treat.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'dented' },
