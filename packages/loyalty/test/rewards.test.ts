@@ -268,6 +268,22 @@ describe.each(STORE_KINDS)('product rewards on $name', (kind) => {
     expect(refusalReason(late)).toBe('expired');
   });
 
+  it('releases the held claims of a duplicate merged into another record, so its whole balance moves', async () => {
+    const chain = await shop();
+    await claim(chain, 'yogurt', 2, [yogurt(2)]);
+    const survivor = await member(chain, '张伟 (2)');
+    await chain.crm.customers.merge(
+      { survivorId: survivor, mergedId: chain.id, reason: 'same person, two registrations' },
+      MANAGER,
+    );
+    const after = await chain.loyalty.balance(survivor, SYSTEM);
+    // 100 moved and 20 for the survivor's own registration; nothing is still held.
+    expect(after).toMatchObject({ available: 120, spendable: 120 });
+    const claims = (await chain.store.find(rewardClaimsCollection, { where: { status: 'held' } })).rows;
+    expect(claims).toEqual([]);
+    await expectLedgerConsistent(chain.store);
+  });
+
   it('gives back units by hand only within refund authority, and only units a sale paid for', async () => {
     const chain = await shop();
     const lines = [yogurt(2)];
