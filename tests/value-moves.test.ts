@@ -75,6 +75,7 @@ function openCrm(store: Store) {
         id: 'tiantian',
         timeZone: 'Asia/Shanghai',
         earn: [{ id: 'base', name: 'Everything', kind: 'per-spend', every: 100 }],
+        rewards: [{ id: 'kettle', kind: 'free-product', product: { sku: ['KETTLE'] }, points: 10 }],
       }),
       complaints(LADDER),
       segments(),
@@ -202,6 +203,40 @@ const DRIVERS: Record<string, (shop: Shop) => Promise<Attempt>> = {
       shop.crm.loyalty.storedValue.refund(
         { paymentId, amount: 10000, reason: 'price match' },
         { ...o, idempotencyKey: key('refund') },
+      );
+  },
+  async 'loyalty.stored-value.refund-sale'(shop) {
+    const card = await shop.crm.loyalty.storedValue.sell(
+      { productId: 'GIFT', storeId: 'S01', amount: 50000 },
+      { ...SYSTEM, idempotencyKey: key('sell') },
+    );
+    return (o) =>
+      shop.crm.loyalty.storedValue.refundSale(
+        { cardNumber: card.number, storeId: 'S01', reason: 'gift not wanted' },
+        { ...o, idempotencyKey: key('refund-sale') },
+      );
+  },
+  async 'loyalty.rewards.reverse'(shop) {
+    await shop.crm.loyalty.adjust(
+      { customerId: shop.member, points: 10, reason: 'for the kettle' },
+      { ...SYSTEM, idempotencyKey: key('adjust') },
+    );
+    const claim = await shop.crm.loyalty.rewards.claim(
+      {
+        customerId: shop.member,
+        rewardId: 'kettle',
+        units: 1,
+        storeId: 'S01',
+        terminalId: 'T1',
+        basket: { lines: kettle(15900) },
+      },
+      { ...SYSTEM, idempotencyKey: key('claim') },
+    );
+    await sell(shop, 15900, [{ method: 'reward', amount: 15900, reference: claim.id }]);
+    return (o) =>
+      shop.crm.loyalty.rewards.reverse(
+        { claimId: claim.id, reason: 'not handed over' },
+        { ...o, idempotencyKey: key('reverse') },
       );
   },
   async 'loyalty.adjust'(shop) {

@@ -212,8 +212,36 @@ export function commandSamples(ids: FullChainIds): Record<string, unknown[]> {
     'loyalty.storedValue.sell': [
       { productId: 'GIFT', storeId: 'S01', amount: 5000 },
       { productId: 'GIFT', storeId: 'S01', amount: 5000, pin: '2468' },
+      { productId: 'GIFT', storeId: 'S01', amount: 5000, tender: { method: 'wechat-pay', reference: 'WX-1' } },
     ],
-    'loyalty.storedValue.topUp': [{ cardNumber: ids.svCardNumber, amount: 1000, storeId: 'S01' }],
+    'loyalty.storedValue.topUp': [
+      { cardNumber: ids.svCardNumber, amount: 1000, storeId: 'S01' },
+      { cardNumber: ids.svCardNumber, amount: 1000, storeId: 'S01', tender: { method: 'bank-card' } },
+    ],
+    'loyalty.storedValue.refundSale': [
+      { cardNumber: ids.svCardNumber, storeId: 'S01', reason: 'gift not wanted', approvedBy: 'E-ROOT' },
+    ],
+    'loyalty.rewards.claim': [
+      {
+        customerId: ids.member,
+        rewardId: 'yogurt',
+        units: 2,
+        storeId: 'S01',
+        terminalId: 'T1',
+        basket: { lines: LINES },
+      },
+      {
+        customerId: ids.member,
+        rewardId: 'yogurt',
+        units: 1,
+        storeId: 'S01',
+        terminalId: 'T1',
+        basket: { lines: LINES, vouchers: [{ amount: 100, lines: [0] }] },
+        minutes: 5,
+      },
+    ],
+    'loyalty.rewards.cancelClaim': [{ claimId: ids.holdId }],
+    'loyalty.rewards.reverse': [{ claimId: ids.holdId, units: 1, reason: 'not handed over', approvedBy: 'E-ROOT' }],
     'loyalty.storedValue.authorize': [
       { cardNumber: ids.svCardNumber, amount: 100, storeId: 'S01', terminalId: 'T1', minutes: 10 },
       { cardNumber: ids.svCardNumber, amount: 100, storeId: 'S01', terminalId: 'T1', pin: '2468' },

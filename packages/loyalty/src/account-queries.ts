@@ -35,10 +35,12 @@ import { valueOfPoints } from './points-math.js';
 import { CHANNELS, contextFacts, type QuoteContext } from './quote-context.js';
 import { evaluateProgram, quote, type Quote } from './quote.js';
 import type { LoyaltyRuntime } from './runtime.js';
-import { planReturn, remainingLines, type AwardLine } from './sale-earning.js';
+import { awardLinesOf, awardVouchers, planReturn, remainingLines, type AwardLine } from './sale-earning.js';
 import { levelRank, qualifiedLevel } from './tiers.js';
 import { saleLines } from './sale-reads.js';
 import { redeemedFor, remainingOf, voucherOutcomes } from './voucher-checkout.js';
+import { openClaimsOf, unitsToGiveBack } from './reward-checkout.js';
+import { reversalOf, rewardOfClaim } from './reward-service.js';
 
 /** A member's balances. */
 export interface Balance {
@@ -219,6 +221,19 @@ export interface ReturnPreview {
   /** Points spent on the sale that come back. */
   restore: number;
   /**
+   * Each product reward claim whose goods the return takes away: the units given back, the points
+   * that come back (none for a part set), what the units are worth, and what of that is kept back of
+   * the refund (a part set: the goods were paid with points that do not come back).
+   */
+  rewards: Array<{
+    claimId: string;
+    rewardId: string;
+    units: number;
+    points: number;
+    value: number;
+    refundDeduction: number;
+  }>;
+  /**
    * Each voucher that paid for the sale: `restore` (it comes back), `expire` (it would, but its time is over) or
    * `none`, and what it keeps back of the refund.
    */
@@ -384,12 +399,8 @@ export function createQueries(runtime: LoyaltyRuntime) {
     const program = await runtime.versions.get(store, award.programVersion);
     const lines = award.lines as unknown as AwardLine[];
     const context = contextFacts(award.context, ['award', 'context']);
-    const original = evaluateProgram(
-      program,
-      remainingLines(lines.map((l) => ({ ...l, returnedMilli: 0 }))),
-      award.vouchers,
-      context,
-    );
+    const sold = lines.map((l) => ({ ...l, returnedMilli: 0 }));
+    const original = evaluateProgram(program, remainingLines(sold), awardVouchers(award, sold, 0), context);
     const now = planReturn(program, award, lines, award.refunded).quote;
     return {
       purchaseId: id,
@@ -435,11 +446,30 @@ export function createQueries(runtime: LoyaltyRuntime) {
     }
 
     const points = await pointsOfReturn(q.purchaseId, returned, refund);
+    const claims = await openClaimsOf(store, q.purchaseId);
+    const program = runtime.program;
+    const lines = awardLinesOf(rows).map((l) => ({
+      ...l,
+      returnedMilli: l.returnedMilli + (returned.get(l.lineNo) ?? 0),
+    }));
+    const rewards = unitsToGiveBack({ rewardOf: (c) => rewardOfClaim(program, c) }, claims, lines).map(
+      ({ claim, units }) => {
+        const back = reversalOf(rewardOfClaim(program, claim), claim, units);
+        return {
+          claimId: claim.id,
+          rewardId: claim.rewardId,
+          units,
+          ...back,
+          refundDeduction: back.points > 0 ? 0 : back.value,
+        };
+      },
+    );
+    const kept = [{ amount: points.refundDeduction }, ...rewards.map((r) => ({ amount: r.refundDeduction }))];
     const vouchers = voucherOutcomes(await redeemedFor(store, q.purchaseId), {
       remaining: remainingOf(rows, returned),
       whole: purchase.refundedTotal + refund >= purchase.total,
       // What the points keep back is not there for vouchers to keep back again, as in the return itself.
-      refund: settleRefund(refund, [{ amount: points.refundDeduction }]).payable,
+      refund: settleRefund(refund, kept).payable,
       at: kernel.clock.now(),
     }).map(({ row, outcome }) => ({
       voucherId: row.id,
@@ -447,14 +477,12 @@ export function createQueries(runtime: LoyaltyRuntime) {
       action: outcome.action,
       refundDeduction: outcome.refundDeduction,
     }));
-    const settled = settleRefund(refund, [
-      { amount: points.refundDeduction },
-      ...vouchers.map((v) => ({ amount: v.refundDeduction })),
-    ]);
+    const settled = settleRefund(refund, [...kept, ...vouchers.map((v) => ({ amount: v.refundDeduction }))]);
     return {
       customerId: purchase.customerId,
       ...points,
       refund,
+      rewards,
       vouchers,
       refundDeduction: refund - settled.payable,
       payable: settled.payable,

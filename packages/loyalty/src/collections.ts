@@ -189,7 +189,13 @@ export const awardsCollection = defineCollection({
     /** The quote context as it was at the sale (tier, segments, counters). */
     context: field.json<JsonValue>(),
     total: field.integer(),
+    /** Paid by vouchers in all (minor units). */
     vouchers: field.integer(),
+    /**
+     * Each voucher that paid, with the positions of the lines it covers (`[{ amount, lines }]`, lines
+     * null for the whole sale); null for a sale without vouchers or one recorded before they were kept.
+     */
+    voucherScopes: nullable(field.json<JsonValue>()),
     /** Points the sale earned, net of clawbacks so far. */
     points: field.integer(),
     /** Points the sale first earned. */
@@ -212,7 +218,7 @@ export const awardsCollection = defineCollection({
   // what the rules read rather than cleared (see award-erasure.ts).
   scrub: ['context'],
   erase: { context: awardContextEraser(() => programsCollection) },
-  plain: ['storeId', 'programVersion', 'lines', 'counters', 'lotId', 'returns', 'status'],
+  plain: ['storeId', 'programVersion', 'lines', 'voucherScopes', 'counters', 'lotId', 'returns', 'status'],
 });
 
 /** Points counted against caps, budgets and usage limits, by key. */
@@ -426,7 +432,7 @@ export const storedValueCardsCollection = defineCollection({
     /** `anonymous` or `named`. */
     kind: field.string(),
     customerId: nullable(field.string()),
-    /** `active`, `frozen` (reported lost), `replaced`, `expired`. */
+    /** `active`, `frozen` (reported lost), `replaced`, `expired`, `closed` (its sale was refunded). */
     status: field.string(),
     balance: field.integer(),
     available: field.integer(),
@@ -460,6 +466,8 @@ export const STORED_VALUE_ENTRY_KINDS = [
   'refund',
   'transfer-out',
   'transfer-in',
+  'cash-out',
+  'forfeit',
 ] as const;
 /** A kind of stored-value entry. */
 export type StoredValueEntryKind = (typeof STORED_VALUE_ENTRY_KINDS)[number];
@@ -534,6 +542,59 @@ export const storedValuePaymentsCollection = defineCollection({
   plain: ['cardNumber', 'status', 'storeId', 'terminalId', 'purchaseId', 'refType', 'refId'],
 });
 
+/**
+ * Reward claim states: `held` (points reserved), `committed` (a sale paid with it), `cancelled`,
+ * `expired`, `reversed`.
+ */
+export const REWARD_CLAIM_STATUSES = ['held', 'committed', 'cancelled', 'expired', 'reversed'] as const;
+
+/**
+ * Claims of product rewards: points reserved at a till for free goods, spent by the sale that pays
+ * with the claim (a payment of the reward method whose reference is the claim id), and given back unit
+ * by unit when the goods the claim rests on come back.
+ */
+export const rewardClaimsCollection = defineCollection({
+  name: 'loyalty_reward_claims',
+  primaryKey: 'id',
+  versioned: true,
+  fields: {
+    id: field.string(),
+    customerId: field.string(),
+    /** The program's reward. */
+    rewardId: field.string(),
+    /** Units claimed free. */
+    units: field.integer(),
+    /** Points the units cost. */
+    points: field.integer(),
+    /** What the free units are worth (minor units): the sale's reward payment. */
+    value: field.integer(),
+    /** `held`, `committed`, `cancelled`, `expired` or `reversed` (every unit given back). */
+    status: field.string(),
+    storeId: field.string(),
+    terminalId: field.string(),
+    createdAt: field.timestamp(),
+    expiresAt: field.timestamp(),
+    closedAt: nullable(field.timestamp()),
+    /** The sale that paid with it, and the ledger entry that spent its points. */
+    purchaseId: nullable(field.string()),
+    entryId: nullable(field.string()),
+    /** Units given back since (returns, a void, a reversal by hand), and the points that came back. */
+    reversedUnits: field.integer(),
+    restoredPoints: field.integer(),
+    /** The free units by sale line, once committed: `[{ lineNo, units, value }]`. */
+    free: field.json<JsonValue>(),
+    /** The reward as the program declared it when claimed (a return works the claim out by these terms). */
+    terms: field.json<JsonValue>(),
+  },
+  indexes: [
+    { name: 'loyalty_reward_claims_status_expires', fields: ['status', 'expiresAt'] },
+    { name: 'loyalty_reward_claims_purchase', fields: ['purchaseId'] },
+    { name: 'loyalty_reward_claims_customer', fields: ['customerId', 'status'] },
+  ],
+  customerKey: 'customerId',
+  plain: ['rewardId', 'status', 'storeId', 'terminalId', 'purchaseId', 'entryId', 'free', 'terms'],
+});
+
 /** The points collections (the module's first migration). */
 export const pointsCollections = [
   accountsCollection,
@@ -558,5 +619,13 @@ export const storedValueCollections = [
   storedValuePaymentsCollection,
 ] as const;
 
+/** The product reward collections. */
+export const rewardCollections = [rewardClaimsCollection] as const;
+
 /** Every collection of the module. */
-export const loyaltyCollections = [...pointsCollections, ...voucherCollections, ...storedValueCollections] as const;
+export const loyaltyCollections = [
+  ...pointsCollections,
+  ...voucherCollections,
+  ...storedValueCollections,
+  ...rewardCollections,
+] as const;

@@ -13,9 +13,11 @@ import {
   type KindOptions,
   type KindRegistry,
   type ProgramConfig,
+  type BaseDeduction,
   type ProgramInput,
   type RuleConfig,
 } from './program.js';
+import { compileRewards, type CompiledReward } from './rewards.js';
 import type { CompiledAction } from './rule-kinds.js';
 
 /** Caps as compiled. */
@@ -24,6 +26,53 @@ export interface Caps {
   perDay: number | null;
   perCustomer: number | null;
 }
+
+/** Bits of a base mask: which discounts reduce a base. */
+export const BASE_BITS: Readonly<Record<BaseDeduction, number>> = {
+  'line-discounts': 1,
+  'scoped-vouchers': 2,
+  'basket-vouchers': 4,
+};
+
+/** The base mask of a list of deductions. */
+export function baseMaskOf(deduct: readonly BaseDeduction[]): number {
+  let mask = 0;
+  for (const d of deduct) mask |= BASE_BITS[d];
+  return mask;
+}
+
+/** The program's own base mask, from `base.amount` and `base.vouchers`. */
+export function programBaseMask(base: ProgramConfig['base']): number {
+  return (
+    (base.amount === 'net' ? BASE_BITS['line-discounts'] : 0) |
+    (base.vouchers === 'deduct' ? BASE_BITS['scoped-vouchers'] | BASE_BITS['basket-vouchers'] : 0)
+  );
+}
+
+/** A machine-readable reason why a rule earned nothing, with its words. */
+export interface RuleWhy {
+  code: RuleReason;
+  text: string;
+}
+
+/**
+ * Why a rule earned nothing: `no-eligible-line` (every line was excluded), `no-matching-line` (no
+ * eligible line meets its line conditions), `condition` (a basket or matched-lines condition failed;
+ * the trace names it), `best-of` (another rule of its best-of group gave more), `below-step` (it
+ * applied, but its base or quantity is under one step of its rate, or its extra points round to 0),
+ * `capped` (caps, budgets or the program's caps cut it to 0), `zero` (a basket rule that gave 0).
+ */
+export const RULE_REASONS = [
+  'no-eligible-line',
+  'no-matching-line',
+  'condition',
+  'best-of',
+  'below-step',
+  'capped',
+  'zero',
+] as const;
+/** Why a rule earned nothing. */
+export type RuleReason = (typeof RULE_REASONS)[number];
 
 /** A rule ready to evaluate. */
 export interface CompiledRule {
@@ -37,9 +86,13 @@ export interface CompiledRule {
   group: string | null;
   bestOf: boolean;
   basketTests: BasketTest[];
+  /** The condition kind of each basket test, in the same order. */
+  basketCodes: string[];
   lineTests: LineTest[];
   exceptTests: LineTest[];
   matchedTests: MatchedTest[];
+  /** The condition kind of each matched-lines test, in the same order. */
+  matchedCodes: string[];
   /** Whether the rule looks at lines at all (line stages, or line or matched conditions). */
   readsLines: boolean;
   /** Whether its lines are found through the program's line index (by its first indexable test). */
@@ -48,6 +101,15 @@ export interface CompiledRule {
   linesWanted: string;
   /** The reason when no eligible line matches it. */
   noLines: string;
+  /** The same, with its code. */
+  noLinesReason: RuleWhy;
+  /**
+   * Which discounts reduce its base (bits: 1 line discounts, 2 scoped vouchers, 4 whole-basket
+   * vouchers): its own `deduct`, else the program's.
+   */
+  baseMask: number;
+  /** Whether its base differs from the program's (its lines' bases are worked out for it). */
+  ownBase: boolean;
   /** Index of its best-of group among the program's best-of groups (-1: none). */
   bestOfGroup: number;
   /** Whether it has caps or budgets. */
@@ -93,6 +155,12 @@ export interface CompiledProgram {
   readonly programCaps: Caps;
   readonly money: (minor: number) => string;
   readonly registry: KindRegistry;
+  /** Which discounts reduce the program's base (bits as in {@link CompiledRule.baseMask}). */
+  readonly baseMask: number;
+  /** Whether the program or any rule deducts vouchers (the quote then splits them over the lines). */
+  readonly deductsVouchers: boolean;
+  /** The program's product rewards, by id (`checkReward` checks a claim against a basket). */
+  readonly rewards: ReadonlyMap<string, CompiledReward>;
 }
 
 const noCaps = (
@@ -116,18 +184,27 @@ export function compileConfig(config: ProgramConfig, registry: KindRegistry): Co
     (a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
   const orderOf = new Map(sorted.map((r, i) => [r.id, i]));
+  const programMask = programBaseMask(config.base);
   const rules: CompiledRule[] = sorted.map((rule, order) => {
     const kind = registry.rules.get(rule.kind)!;
     const basketTests: BasketTest[] = [];
+    const basketCodes: string[] = [];
     const lineTests: LineTest[] = [];
     const matchedTests: MatchedTest[] = [];
+    const matchedCodes: string[] = [];
     for (const [code, args] of Object.entries(rule.when ?? {})) {
       if (args === undefined) continue;
       const c = registry.conditions.get(code)!.compile(args, env);
-      if (c.scope === 'basket') basketTests.push(c);
-      else if (c.scope === 'line') lineTests.push(c);
-      else matchedTests.push(c);
+      if (c.scope === 'basket') {
+        basketTests.push(c);
+        basketCodes.push(code);
+      } else if (c.scope === 'line') lineTests.push(c);
+      else {
+        matchedTests.push(c);
+        matchedCodes.push(code);
+      }
     }
+    const baseMask = rule.deduct ? baseMaskOf(rule.deduct) : programMask;
     const exceptTests: LineTest[] = [];
     for (const [code, args] of Object.entries(rule.except ?? {})) {
       if (args === undefined) continue;
@@ -140,6 +217,7 @@ export function compileConfig(config: ProgramConfig, registry: KindRegistry): Co
         : null;
     const wanted = lineTests.map((t) => t.describe);
     if (exceptTests.length) wanted.push(`not ${exceptTests.map((t) => t.describe).join(', not ')}`);
+    const noLines = wanted.length ? `no eligible line with ${wanted.join(', ')}` : 'no eligible line';
     return {
       id: rule.id,
       name: rule.name ?? rule.id,
@@ -150,13 +228,18 @@ export function compileConfig(config: ProgramConfig, registry: KindRegistry): Co
       group: rule.group ?? null,
       bestOf: rule.group !== undefined && config.groups[rule.group] === 'best-of',
       basketTests,
+      basketCodes,
       lineTests,
       exceptTests,
       matchedTests,
+      matchedCodes,
       readsLines: kind.stage !== 'basket' || lineTests.length > 0 || exceptTests.length > 0 || matchedTests.length > 0,
       indexed: false,
       linesWanted: wanted.join(', '),
-      noLines: wanted.length ? `no eligible line with ${wanted.join(', ')}` : 'no eligible line',
+      noLines,
+      noLinesReason: { code: wanted.length ? 'no-matching-line' : 'no-eligible-line', text: noLines },
+      baseMask,
+      ownBase: baseMask !== programMask,
       bestOfGroup: -1,
       limited: rule.caps !== undefined || (rule.budgets?.length ?? 0) > 0,
       action,
@@ -214,6 +297,12 @@ export function compileConfig(config: ProgramConfig, registry: KindRegistry): Co
     stages: { line: ordersOf('line'), multiplier: ordersOf('multiplier'), basket: ordersOf('basket') },
     limitedRules: rules.filter((r) => r.limited).map((r) => r.order),
     bestOfGroups: groupIndex.size,
+    baseMask: programMask,
+    rewards: compileRewards(config.rewards ?? [], registry, env),
+    deductsVouchers:
+      ((programMask | rules.reduce((m, r) => m | r.baseMask, 0)) &
+        (BASE_BITS['scoped-vouchers'] | BASE_BITS['basket-vouchers'])) !==
+      0,
   };
 }
 

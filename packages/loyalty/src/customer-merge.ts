@@ -1,9 +1,16 @@
 /**
  * When core merges a duplicate customer into a survivor, the duplicate's points move with transfer
  * entries on both ledgers (the duplicate's history stays on its own record), its lots move to the
- * survivor, its holds are released, and its tier progress is added to the survivor's.
+ * survivor, its holds and held reward claims are released, and its tier progress is added to the
+ * survivor's.
  */
-import { accountsCollection, holdsCollection, lotsCollection, tierActivityCollection } from './collections.js';
+import {
+  accountsCollection,
+  holdsCollection,
+  lotsCollection,
+  rewardClaimsCollection,
+  tierActivityCollection,
+} from './collections.js';
 import type { Lot } from './ledger.js';
 import type { LoyaltyRuntime } from './runtime.js';
 import type { LoyaltyContext } from './context.js';
@@ -38,6 +45,18 @@ export function createCustomerMerge(runtime: LoyaltyRuntime) {
         for (const h of page.rows) {
           await ctx.tx.update(holdsCollection, h.id, { status: 'cancelled', closedAt: ctx.now });
           await ledger.hold(ctx, mergedId, h.points);
+        }
+      }
+      // So do its reward claims still waiting for a sale.
+      for (;;) {
+        const page = await ctx.tx.find(rewardClaimsCollection, {
+          where: { customerId: mergedId, status: 'held' },
+          limit: 100,
+        });
+        if (page.rows.length === 0) break;
+        for (const c of page.rows) {
+          await ctx.tx.update(rewardClaimsCollection, c.id, { status: 'cancelled', closedAt: ctx.now });
+          await ledger.hold(ctx, mergedId, c.points);
         }
       }
       const acc = (await ctx.tx.get(accountsCollection, mergedId))!;

@@ -1,6 +1,6 @@
 /**
- * Work that falls due with time, run by the host's scheduler through `crm.runDue(now)`: holds past
- * their time are released, pending points whose return window passed become available, lots past
+ * Work that falls due with time, run by the host's scheduler through `crm.runDue(now)`: holds and
+ * reward claims past their time are released, pending points whose return window passed become available, lots past
  * their expiry expire, members are warned before points expire, tiers are reviewed, held vouchers are
  * released and vouchers past their validity expire, card authorisations past their time are released
  * and cards past their expiry expire. Nothing waits
@@ -12,11 +12,13 @@ import {
   accountsCollection,
   holdsCollection,
   lotsCollection,
+  rewardClaimsCollection,
   storedValueCardsCollection,
   storedValuePaymentsCollection,
   vouchersCollection,
 } from './collections.js';
 import type { HoldService } from './holds.js';
+import type { RewardService } from './reward-service.js';
 import type { StoredValueService } from './stored-value-service.js';
 import type { VoucherService } from './voucher-service.js';
 import { addDaysToDate, localTime, startOfLocalDate } from './local-time.js';
@@ -32,7 +34,7 @@ const ids = z.object({ ids: z.array(z.string().min(1).max(80)).min(1).max(BATCH)
 export function createDueWork(
   runtime: LoyaltyRuntime,
   holds: HoldService,
-  money: { vouchers: VoucherService; storedValue: StoredValueService },
+  money: { vouchers: VoucherService; storedValue: StoredValueService; rewards: RewardService },
 ) {
   const { kernel, ledger, tiers } = runtime;
   const cfg = runtime.program.config;
@@ -65,6 +67,13 @@ export function createDueWork(
     'loyalty.expire-holds',
     'points-holds',
     (ctx, input) => holds.expireDue(ctx, input.ids, input.at),
+    (n) => ({ expired: n }),
+  );
+
+  const expireClaims = batchCommand(
+    'loyalty.expire-reward-claims',
+    'reward-claims',
+    (ctx, input) => money.rewards.expireDue(ctx, input.ids, input.at),
     (n) => ({ expired: n }),
   );
 
@@ -240,6 +249,17 @@ export function createDueWork(
       },
       (list) => expireHolds({ ids: list, at: now }, SYSTEM),
     );
+    const claimsExpired = await inBatches(
+      async (after) => {
+        const p = await store.find(rewardClaimsCollection, {
+          where: { status: 'held', expiresAt: { lte: now } },
+          limit: BATCH,
+          after,
+        });
+        return { rows: p.rows.map((r) => r.id), next: p.next };
+      },
+      (list) => expireClaims({ ids: list, at: now }, SYSTEM),
+    );
     const released = await inBatches(
       async (after) => {
         const p = await store.find(lotsCollection, {
@@ -351,6 +371,7 @@ export function createDueWork(
       cardAuthorizationsExpired: authorizationsExpired,
       cardsExpired,
       holdsExpired: holdsExpired.total,
+      rewardClaimsExpired: claimsExpired.total,
       pointsReleased: released.total,
       pointsExpired: expired.total,
       lotsExpired: expired.rows,

@@ -64,6 +64,42 @@ export type LoyaltyEvents = {
     reason: 'qualified' | 'review';
   };
 
+  /** A member claimed a product reward at a till: its points are reserved until the sale pays with it. */
+  'reward.claimed': {
+    claimId: string;
+    customerId: string;
+    rewardId: string;
+    units: number;
+    points: number;
+    value: number;
+    expiresAt: string;
+  };
+  /** A claim ended without a sale: its points are spendable again. */
+  'reward.released': { claimId: string; customerId: string; points: number; reason: 'cancelled' | 'expired' };
+  /** A sale paid with a claim: its points were spent on the free goods (`value`). */
+  'reward.redeemed': {
+    claimId: string;
+    customerId: string;
+    rewardId: string;
+    units: number;
+    points: number;
+    value: number;
+    purchaseId: string;
+    entryId: string;
+  };
+  /** Units of a redeemed claim were given back (a return, a void, or by hand): their points came back. */
+  'reward.reversed': {
+    claimId: string;
+    customerId: string;
+    rewardId: string;
+    units: number;
+    points: number;
+    value: number;
+    purchaseId: string;
+    returnId: string | null;
+    entryId: string;
+  };
+
   /** A voucher was issued (`faceValue`: the most it can take off a sale). */
   'voucher.issued': {
     voucherId: string;
@@ -177,6 +213,18 @@ export type LoyaltyEvents = {
   'stored-value.locked': { cardNumber: string; customerId: string | null };
   /** Staff unlocked a card. */
   'stored-value.unlocked': { cardNumber: string; customerId: string | null };
+  /**
+   * A card's sale was refunded: what was left of the money paid for it went back (`amount`, by
+   * `tenders`), a bonus left on it was forfeited (`forfeited`), and the card is closed.
+   */
+  'stored-value.closed': {
+    cardNumber: string;
+    customerId: string | null;
+    storeId: string;
+    amount: number;
+    forfeited: number;
+    tenders: Array<{ method: string; reference: string | null; amount: number }>;
+  };
   /** A card passed its expiry (its balance stays owed until taken as breakage). */
   'stored-value.expired': { cardNumber: string; customerId: string | null; balance: number };
 };

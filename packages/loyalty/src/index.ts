@@ -21,6 +21,8 @@ export {
   capsSchema,
   budgetSchema,
   ACTIVITY_TYPES,
+  BASE_DEDUCTIONS,
+  type BaseDeduction,
   type ProgramInput,
   type ProgramConfig,
   type RuleInput,
@@ -35,6 +37,9 @@ export {
   compileProgram,
   compileConfig,
   factorLabel,
+  RULE_REASONS,
+  type RuleReason,
+  type RuleWhy,
   type CompiledProgram,
   type CompiledRule,
   type Caps,
@@ -87,13 +92,32 @@ export {
 export {
   basketSchema,
   basketLineSchema,
+  basketVoucherSchema,
   labelSchema,
   priceBasket,
   grossOf,
   type Basket,
   type BasketLine,
+  type BasketVoucher,
   type PricedLine,
+  type PricedVoucher,
 } from './basket.js';
+export {
+  REWARD_KINDS,
+  REWARD_REFUSALS,
+  rewardSchema,
+  compileRewards,
+  checkReward,
+  rewardCost,
+  supportedUnits,
+  type RewardKind,
+  type RewardConfig,
+  type CompiledReward,
+  type RewardCheck,
+  type RewardRefusal,
+  type FreeUnits,
+  type ConditionKinds,
+} from './rewards.js';
 export {
   quoteContextSchema,
   contextFacts,
@@ -125,6 +149,9 @@ export {
   storedValueCardsCollection,
   storedValueEntriesCollection,
   storedValuePaymentsCollection,
+  rewardClaimsCollection,
+  REWARD_CLAIM_STATUSES,
+  rewardCollections,
   pointsCollections,
   voucherCollections,
   storedValueCollections,
@@ -270,8 +297,27 @@ export type {
   TopUpResult,
   CardPaymentResult,
   CardRefundResult,
+  CardSaleRefund,
   TransferResult,
   CardReplacement,
   CardStatement,
 } from './stored-value-service.js';
 export type { CardLiability, CardLiabilityRow, CardLiabilityInput } from './liability-report.js';
+export {
+  planCardSaleRefund,
+  cardSaleRefundSchema,
+  type CardSaleRefundInput,
+  type CardSaleRefundPlan,
+  type CardRefundTender,
+  type CardTender,
+} from './card-sale-refund.js';
+
+// Product rewards claimed with points.
+export type {
+  RewardClaim,
+  RewardsApi,
+  RewardReversal,
+  ClaimRewardInput,
+  CancelRewardClaimInput,
+  ReverseRewardInput,
+} from './reward-service.js';

@@ -36,7 +36,14 @@ import {
   type RedeemInput,
   type RedemptionResult,
 } from './adjustments.js';
-import { pointsCollections, storedValueCollections, voucherCollections, loyaltyCollections } from './collections.js';
+import {
+  awardsCollection,
+  pointsCollections,
+  rewardClaimsCollection,
+  storedValueCollections,
+  voucherCollections,
+  loyaltyCollections,
+} from './collections.js';
 import { compileConfig } from './compiled-program.js';
 import type { Basket } from './basket.js';
 import type { QuoteContext } from './quote-context.js';
@@ -63,14 +70,20 @@ import { createTierService } from './tier-service.js';
 import { DEFAULT_PIN_ITERATIONS } from './pin-hash.js';
 import { createLiabilityReport } from './liability-report.js';
 import { createStoredValueCheckout } from './stored-value-checkout.js';
+import { createCardSaleRefund } from './stored-value-refund.js';
 import { createStoredValueService, type StoredValueApi, type StoredValueService } from './stored-value-service.js';
 import { createVoucherCheckout } from './voucher-checkout.js';
 import { createVoucherService, type VoucherApi, type VoucherService } from './voucher-service.js';
+import { createRewardCheckout } from './reward-checkout.js';
+import { createRewardService, type RewardService, type RewardsApi } from './reward-service.js';
 
 /** Options of {@link loyalty}: the host's own condition and rule kinds, payment methods, PIN hashing. */
 export interface LoyaltyOptions extends KindOptions {
-  /** Payment methods of sales paid with vouchers and with stored-value cards (default `voucher` and `stored-value`). */
-  paymentMethods?: { voucher?: string; storedValue?: string };
+  /**
+   * Payment methods of sales paid with vouchers, with stored-value cards and with product reward claims
+   * (default `voucher`, `stored-value` and `reward`).
+   */
+  paymentMethods?: { voucher?: string; storedValue?: string; reward?: string };
   /** PBKDF2 iterations of new card PINs (default 210,000; at least 10,000). */
   pinIterations?: number;
 }
@@ -87,6 +100,20 @@ export const loyaltyMigrations: readonly Migration[] = [
       op: 'createCollection' as const,
       collection,
     })),
+  },
+  {
+    // Each voucher of a sale with the lines it covers, so a return works out a scoped voucher again;
+    // claims of product rewards.
+    id: 'loyalty/0003-voucher-scopes-and-rewards',
+    steps: [
+      { op: 'createCollection', collection: rewardClaimsCollection },
+      {
+        op: 'addField',
+        collection: awardsCollection.name,
+        field: 'voucherScopes',
+        spec: awardsCollection.fields.voucherScopes,
+      },
+    ],
   },
 ];
 
@@ -168,6 +195,8 @@ export interface LoyaltyApi {
   vouchers: VoucherApi;
   /** Stored-value cards: products, sale, top-up, authorisations, spends, refunds, lost cards, PINs, liability. */
   storedValue: StoredValueApi;
+  /** Product rewards (free products, buy X get Y) claimed with points at the till, and given back. */
+  rewards: RewardsApi;
 }
 
 function buildApi(
@@ -177,18 +206,21 @@ function buildApi(
   money: {
     vouchers: VoucherService;
     storedValue: StoredValueService;
-    methods: { voucher: string; storedValue: string };
+    rewards: RewardService;
+    methods: { voucher: string; storedValue: string; reward: string };
   },
   wiring: Wiring,
 ): LoyaltyApi {
-  // Points first, then vouchers, then cards: a voucher's check and a card's share see what points kept back.
+  // Points first, then rewards, vouchers and cards: each refund step sees what the ones before kept back.
   const parts = [
-    createSaleEarning(runtime, holds),
+    createSaleEarning(runtime, holds, money.methods.voucher),
+    createRewardCheckout(runtime, money.rewards, money.methods.reward),
     createVoucherCheckout(money.methods.voucher),
     createStoredValueCheckout(money.storedValue, money.methods.storedValue),
   ];
   const storedValue: StoredValueApi = {
     ...money.storedValue.api,
+    refundSale: createCardSaleRefund(runtime).refundSale,
     liability: createLiabilityReport(kernel, runtime.program.config.currency),
   };
   const vouchers: VoucherApi = money.vouchers.api;
@@ -269,6 +301,7 @@ function buildApi(
     }),
     vouchers,
     storedValue,
+    rewards: money.rewards.api,
   };
 }
 
@@ -284,6 +317,7 @@ export function loyalty(programConfig: ProgramInput, options: LoyaltyOptions = {
   const methods = {
     voucher: options.paymentMethods?.voucher ?? 'voucher',
     storedValue: options.paymentMethods?.storedValue ?? 'stored-value',
+    reward: options.paymentMethods?.reward ?? 'reward',
   };
   const pinIterations = options.pinIterations ?? DEFAULT_PIN_ITERATIONS;
   const problems: ValidationIssue[] = [];
@@ -300,7 +334,19 @@ export function loyalty(programConfig: ProgramInput, options: LoyaltyOptions = {
       code: 'contradiction',
       message: 'vouchers and stored-value cards need different payment methods',
     });
-  if ([methods.voucher, methods.storedValue].includes(config.redemption.paymentMethod))
+  if (methods.reward === methods.voucher || methods.reward === methods.storedValue)
+    problems.push({
+      path: ['paymentMethods', 'reward'],
+      code: 'contradiction',
+      message: 'reward claims need a payment method of their own',
+    });
+  if (config.base.voucherMethods.includes(methods.reward))
+    problems.push({
+      path: ['paymentMethods', 'reward'],
+      code: 'contradiction',
+      message: `${methods.reward} is listed in the program's base.voucherMethods`,
+    });
+  if ([methods.voucher, methods.storedValue, methods.reward].includes(config.redemption.paymentMethod))
     problems.push({
       path: ['paymentMethods'],
       code: 'contradiction',
@@ -337,9 +383,10 @@ export function loyalty(programConfig: ProgramInput, options: LoyaltyOptions = {
       const holds = createHolds(runtime);
       const vouchers = createVoucherService(runtime);
       const storedValue = createStoredValueService(runtime, { pinIterations });
+      const rewards = createRewardService(runtime);
       const wiring: Wiring = { handlers: [], refunds: [] };
-      const api = buildApi(kernel, runtime, holds, { vouchers, storedValue, methods }, wiring);
-      const due = createDueWork(runtime, holds, { vouchers, storedValue });
+      const api = buildApi(kernel, runtime, holds, { vouchers, storedValue, rewards, methods }, wiring);
+      const due = createDueWork(runtime, holds, { vouchers, storedValue, rewards });
       return {
         api,
         handlers: wiring.handlers,
@@ -347,7 +394,7 @@ export function loyalty(programConfig: ProgramInput, options: LoyaltyOptions = {
         seed: () => versions.ensureStored(kernel.store, kernel.clock.now()),
         runDue: (now: Date) => due.runDue(now),
         mergeCustomer: createCustomerMerge(runtime),
-        tenders: [methods.voucher, methods.storedValue, config.redemption.paymentMethod],
+        tenders: [methods.voucher, methods.storedValue, methods.reward, config.redemption.paymentMethod],
       };
     },
   });

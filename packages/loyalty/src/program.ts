@@ -18,6 +18,7 @@ import { activityShape, ACTIVITY_TYPES, type ActivityType, type PayloadField } f
 import { BUILT_IN_BASKET_CONDITIONS, type BasketConditionKind, type CompiledCondition } from './conditions.js';
 import { expiryPolicySchema } from './expiry.js';
 import { PERIODS, type Period } from './local-time.js';
+import { rewardSchema, type RewardConfig } from './rewards.js';
 import { BUILT_IN_RULE_KINDS, type RuleKind } from './rule-kinds.js';
 import { tiersSchema } from './tiers.js';
 
@@ -54,7 +55,26 @@ export function createRegistry(options: KindOptions = {}): KindRegistry {
   return { conditions, rules };
 }
 
-const COMMON_RULE_FIELDS = new Set(['id', 'name', 'kind', 'priority', 'group', 'when', 'except', 'caps', 'budgets']);
+const COMMON_RULE_FIELDS = new Set([
+  'id',
+  'name',
+  'kind',
+  'priority',
+  'group',
+  'when',
+  'except',
+  'caps',
+  'budgets',
+  'deduct',
+]);
+
+/**
+ * Discounts that may reduce the amount a rule earns on: each line's own discount, the vouchers scoped
+ * to lines that cover it (a voucher for some categories), and the vouchers for the whole basket.
+ */
+export const BASE_DEDUCTIONS = ['line-discounts', 'scoped-vouchers', 'basket-vouchers'] as const;
+/** A discount that may reduce a rule's base. */
+export type BaseDeduction = (typeof BASE_DEDUCTIONS)[number];
 const positive = (what: string) =>
   z
     .number()
@@ -105,6 +125,15 @@ export function programSchema(registry: KindRegistry = createRegistry()) {
     except: lineOnly.optional(),
     caps: capsSchema.optional(),
     budgets: z.array(budgetSchema).max(10).optional(),
+    /**
+     * The discounts that reduce this rule's base (an empty list: the gross price). Absent: what the
+     * program's `base` says.
+     */
+    deduct: z
+      .array(z.enum(BASE_DEDUCTIONS))
+      .max(BASE_DEDUCTIONS.length)
+      .refine((d) => new Set(d).size === d.length, 'each discount is listed once')
+      .optional(),
   };
   const variants = [...registry.rules.values()].map((k) =>
     z.object({ ...common, kind: z.literal(k.code), ...k.args.shape }).strict(),
@@ -162,6 +191,11 @@ export function programSchema(registry: KindRegistry = createRegistry()) {
       /** Caps on the whole order's points. */
       caps: capsSchema.optional(),
       activities: z.array(activity).max(50).default([]),
+      /** Product rewards members take with points (free products, buy X get Y). */
+      rewards: z
+        .array(rewardSchema(lineOnly) as unknown as z.ZodType<RewardConfig>)
+        .max(100)
+        .optional(),
       expiry: expiryPolicySchema.default({ kind: 'never' }),
       /** Days before expiry when `points.expiring` warns the member (none: no warning). */
       warnDays: z.number().int().min(1).max(365).optional(),
@@ -226,6 +260,8 @@ export interface RuleInput {
   except?: ConditionsConfig;
   caps?: { perOrder?: number; perDay?: number; perCustomer?: number };
   budgets?: Array<{ points: number; period: Period; per?: 'program' | 'store' | 'customer' }>;
+  /** The discounts that reduce this rule's base; absent: the program's `base`. */
+  deduct?: BaseDeduction[];
   [arg: string]: unknown;
 }
 
@@ -263,6 +299,7 @@ interface ProgramShape {
   exclude?: Record<string, unknown>;
   tiers?: { levels: Array<{ code: string }> };
   activities: Array<{ code: string; type: string; referrerPoints?: number; when?: Record<string, unknown> }>;
+  rewards?: Array<{ id: string }>;
   expiry: { kind: string; days?: number };
   pending: { days: number };
   base: { voucherMethods: string[] };
@@ -331,6 +368,12 @@ function contradictions(p: ProgramShape, registry: KindRegistry): ValidationIssu
     tiers?.forEach((code, j) => {
       if (!tierCodes?.has(code)) add(['activities', i, 'when', 'tier', j], `unknown tier ${code}`);
     });
+  });
+  const rewardIds = new Map<string, number>();
+  (p.rewards ?? []).forEach((r, i) => {
+    if (rewardIds.has(r.id))
+      add(['rewards', i, 'id'], `reward id ${r.id} is used by rewards[${rewardIds.get(r.id)}] too`);
+    else rewardIds.set(r.id, i);
   });
   if (p.expiry.kind === 'days' && p.pending.days > 0 && (p.expiry.days ?? 0) <= p.pending.days) {
     add(

@@ -2,7 +2,9 @@
  * The quote: how many points a basket earns and why. Pure and synchronous (a web POS runs it
  * offline at every scan). The evaluation order, as documented in `docs/loyalty.md`:
  *
- * 1. Each line's base amount (net or gross; less its share of vouchers when the program deducts them).
+ * 1. Each line's base amount (net or gross; less its share of vouchers when the program deducts them:
+ *    a voucher scoped to some lines is split over those lines only, a whole-basket one over every
+ *    eligible line). A rule with its own `deduct` earns on its own base, from the same shares.
  * 2. Exclusions: a line matching any of them earns nothing.
  * 3. Rules in order (priority, highest first; then id). A rule applies when all its basket
  *    conditions hold, it matches at least one eligible line, and its matched-lines conditions hold.
@@ -18,9 +20,16 @@
  * the trace (`text`, `earned`, `reason`) are written when first read, since a till re-quotes at
  * every scan and rarely prints.
  */
-import type { Basket, PricedLine } from './basket.js';
-import { priceBasket } from './basket.js';
-import { factorLabel, type CompiledProgram } from './compiled-program.js';
+import type { Basket, PricedLine, PricedVoucher } from './basket.js';
+import { priceBasket, voucherList } from './basket.js';
+import {
+  BASE_BITS,
+  factorLabel,
+  type CompiledProgram,
+  type CompiledRule,
+  type RuleReason,
+  type RuleWhy,
+} from './compiled-program.js';
 import type { BasketTest, MatchedTest } from './conditions.js';
 import type { BasketAction, LineAction, MultiplierAction } from './rule-kinds.js';
 import { budgetKey, customerCapKey, dayCapKey, isMemberCounter } from './counter-keys.js';
@@ -180,17 +189,25 @@ export class LineTrace {
   }
 }
 
-/** Why a rule gave what it did, or why it did not apply. Serialises (JSON) with its words. */
+/** Why a rule gave what it did, or why it gave nothing. Serialises (JSON) with its words. */
 export class RuleTrace {
   readonly rule: string;
   readonly name: string;
   readonly kind: string;
   readonly stage: 'line' | 'multiplier' | 'basket' | 'policy';
   readonly priority: number;
+  /** Whether it applied (its conditions held and it matched a line); it may still have earned 0. */
   readonly matched: boolean;
+  /**
+   * Why it earned nothing, for a machine (`below-step`, `condition`, `best-of`, ...: every code is in
+   * `RULE_REASONS`), or null when it earned points.
+   */
+  readonly reason: RuleReason | null;
+  /** The condition kind that failed (`weekday`, `minBasket`, ...) when `reason` is `condition`, else null. */
+  readonly condition: string | null;
   /** Lines it applied to. */
   readonly lines: readonly number[];
-  /** Base amount of those lines. */
+  /** Base amount of those lines, as this rule counts it. */
   readonly base: number;
   /** Points before caps and budgets. */
   readonly uncapped: number;
@@ -198,16 +215,18 @@ export class RuleTrace {
   readonly limits: readonly LimitTrace[];
   readonly #why: (() => string) | null;
   readonly #what: () => string;
-  #reason: string | null | undefined;
+  #words: string | null | undefined;
 
   /** @internal */
-  constructor(fields: Omit<RuleTrace, 'reason' | 'text' | 'toJSON'>, why: (() => string) | null, what: () => string) {
+  constructor(fields: Omit<RuleTrace, 'why' | 'text' | 'toJSON'>, why: (() => string) | null, what: () => string) {
     this.rule = fields.rule;
     this.name = fields.name;
     this.kind = fields.kind;
     this.stage = fields.stage;
     this.priority = fields.priority;
     this.matched = fields.matched;
+    this.reason = fields.reason;
+    this.condition = fields.condition;
     this.lines = fields.lines;
     this.base = fields.base;
     this.uncapped = fields.uncapped;
@@ -217,26 +236,43 @@ export class RuleTrace {
     this.#what = what;
   }
 
-  /** Why it did not apply (`minimum basket ¥100.00 not met (¥86.50)`), or null when it did. */
-  get reason(): string | null {
-    if (this.#reason === undefined) this.#reason = this.#why ? this.#why() : null;
-    return this.#reason;
+  /** Why it earned nothing, in words (`minimum basket ¥100.00 not met (¥86.50)`), or null when it earned points. */
+  get why(): string | null {
+    if (this.#words === undefined) this.#words = this.#why ? this.#why() : null;
+    return this.#words;
   }
 
   /** One readable line, e.g. `Weekend: not applied, only on sat, sun (today is mon)`. */
   get text(): string {
-    const reason = this.reason;
-    if (reason !== null) return `${this.name}: not applied, ${reason}`;
+    if (!this.matched) return `${this.name}: not applied, ${this.why}`;
     const limited = this.limits.length
       ? `, limited to ${this.points} (${this.limits.map((x) => x.text).join('; ')})`
       : '';
-    return `${this.name}: ${this.#what()}${limited}`;
+    const nothing = this.reason === 'below-step' || this.reason === 'zero' ? ` (${this.why})` : '';
+    return `${this.name}: ${this.#what()}${limited}${nothing}`;
   }
 
   /** The trace as plain data, words included. */
   toJSON() {
-    const { rule, name, kind, stage, priority, matched, reason, lines, base, uncapped, points, limits, text } = this;
-    return { rule, name, kind, stage, priority, matched, reason, lines, base, uncapped, points, limits, text };
+    const { rule, name, kind, stage, priority, matched, reason, condition, why, lines, base } = this;
+    const { uncapped, points, limits, text } = this;
+    return {
+      rule,
+      name,
+      kind,
+      stage,
+      priority,
+      matched,
+      reason,
+      condition,
+      why,
+      lines,
+      base,
+      uncapped,
+      points,
+      limits,
+      text,
+    };
   }
 }
 
@@ -302,42 +338,115 @@ function sumDivide(nums: readonly number[], _all: null, scale: number, den: numb
   return Number(q) + mulDiv(Number(big - q * d), 1, den, mode);
 }
 
+/** What is left to pay on a line once the scoped vouchers split so far are taken off: what a voucher is split by. */
+const payable = (l: PricedLine) => l.net - l.scopedVouchers;
+
 /**
- * Splits `amount` over lines in proportion to their base (largest remainder; ties by line content, so order never
- * matters).
+ * Splits a voucher of `amount` over lines `idx` in proportion to what is left to pay on each (never
+ * more than that in all; largest remainder; ties by line content, so the order of the lines never
+ * matters), adding each share to the line's scoped or whole-basket voucher share.
  */
-function allocate(amount: number, lines: readonly PricedLine[], eligible: readonly number[]): number[] {
-  const total = BigInt(eligible.reduce((s, i) => s + lines[i]!.base, 0));
+function split(
+  amount: number,
+  lines: readonly PricedLine[],
+  idx: readonly number[],
+  into: 'scopedVouchers' | 'basketVouchers',
+): void {
+  let sum = 0;
+  for (const i of idx) sum += payable(lines[i]!);
+  const take = Math.min(amount, sum);
+  if (take <= 0) return;
+  const total = BigInt(sum);
   const shares: number[] = [];
   const rest: Array<{ k: number; r: bigint; key: string }> = [];
   let given = 0;
-  eligible.forEach((i, k) => {
+  idx.forEach((i, k) => {
     const l = lines[i]!;
-    const n = BigInt(amount) * BigInt(l.base);
+    const w = payable(l);
+    const n = BigInt(take) * BigInt(w);
     const q = n / total;
     shares.push(Number(q));
     given += Number(q);
     rest.push({
       k,
       r: n - q * total,
-      key: `${l.sku}\u0000${l.category}\u0000${l.brand ?? ''}\u0000${String(l.base).padStart(16, '0')}`,
+      key: `${l.sku}\u0000${l.category}\u0000${l.brand ?? ''}\u0000${String(w).padStart(16, '0')}`,
     });
   });
   rest.sort((a, b) => (a.r > b.r ? -1 : a.r < b.r ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (let j = 0; j < amount - given; j++) shares[rest[j]!.k]! += 1;
-  return shares;
+  for (let j = 0; j < take - given; j++) shares[rest[j]!.k]! += 1;
+  for (let k = 0; k < idx.length; k++) lines[idx[k]!]![into] += shares[k]!;
 }
 
 /**
- * Why a rule did not apply: a final text, a basket condition that failed (its words are written
- * when read), or a matched-lines condition that failed on `base`.
+ * Splits the vouchers over the eligible lines: each voucher scoped to lines over the eligible lines it
+ * covers, first; then the whole-basket vouchers over every eligible line, by what is left to pay.
  */
-type Reason = null | string | BasketTest | { test: MatchedTest; base: number };
+function shareVouchers(
+  vouchers: readonly PricedVoucher[],
+  lines: readonly PricedLine[],
+  eligible: readonly number[],
+  excluded: ReadonlyArray<string | null>,
+): void {
+  let whole = 0;
+  for (const v of vouchers) {
+    if (v.lines === null) {
+      whole += v.amount;
+      continue;
+    }
+    const covered: number[] = [];
+    for (const i of v.lines) if (i < lines.length && excluded[i] === null) covered.push(i);
+    if (covered.length) split(v.amount, lines, covered, 'scopedVouchers');
+  }
+  if (whole > 0) split(whole, lines, eligible, 'basketVouchers');
+}
+
+const LINE_DISCOUNTS = BASE_BITS['line-discounts'];
+const SCOPED_VOUCHERS = BASE_BITS['scoped-vouchers'];
+const BASKET_VOUCHERS = BASE_BITS['basket-vouchers'];
+
+/** A line's base under a mask: its gross price less the discounts the mask names. */
+function baseOf(l: PricedLine, mask: number): number {
+  return (
+    l.gross -
+    (mask & LINE_DISCOUNTS ? l.discount : 0) -
+    (mask & SCOPED_VOUCHERS ? l.scopedVouchers : 0) -
+    (mask & BASKET_VOUCHERS ? l.basketVouchers : 0)
+  );
+}
+
+/** The base a rule counts for a line: the line's own, unless the rule names other discounts. */
+const ruleBase = (rule: CompiledRule, l: PricedLine) => (rule.ownBase ? baseOf(l, rule.baseMask) : l.base);
+
+/** The base a rule counts for lines `idx`. */
+function baseSum(rule: CompiledRule, lines: readonly PricedLine[], idx: readonly number[]): number {
+  let base = 0;
+  for (const i of idx) base += ruleBase(rule, lines[i]!);
+  return base;
+}
+
+/**
+ * Why a rule did not apply: a final reason with its words, a basket condition that failed (its words
+ * are written when read), or a matched-lines condition that failed on `base`.
+ */
+type Reason = null | RuleWhy | BasketTest | { test: MatchedTest; base: number };
 
 function reasonText(reason: Reason, facts: QuoteFacts): string | null {
-  if (reason === null || typeof reason === 'string') return reason;
-  return 'scope' in reason ? reason.reason(facts) : reason.test.reason(reason.base, facts);
+  if (reason === null) return null;
+  if ('scope' in reason) return reason.reason(facts);
+  return 'code' in reason ? reason.text : reason.test.reason(reason.base, facts);
 }
+
+/** The code of a reason, and the condition kind that failed when it is a condition. */
+function reasonCode(reason: Exclude<Reason, null>, rule: CompiledRule): { code: RuleReason; condition: string | null } {
+  if ('scope' in reason)
+    return { code: 'condition', condition: rule.basketCodes[rule.basketTests.indexOf(reason)] ?? null };
+  if ('code' in reason) return { code: reason.code, condition: null };
+  return { code: 'condition', condition: rule.matchedCodes[rule.matchedTests.indexOf(reason.test)] ?? null };
+}
+
+const NO_ELIGIBLE_LINE: RuleWhy = { code: 'no-eligible-line', text: 'no eligible line' };
+const bestOf = (text: string): RuleWhy => ({ code: 'best-of', text });
 
 const EMPTY: number[] = [];
 const NO_LIMITS: LimitTrace[] = [];
@@ -350,7 +459,7 @@ const NO_LIMITS: LimitTrace[] = [];
 export function evaluateProgram(
   p: CompiledProgram,
   lines: PricedLine[],
-  vouchers: number,
+  vouchers: number | readonly PricedVoucher[],
   facts: QuoteFacts,
   sources?: readonly object[],
 ): Quote {
@@ -362,13 +471,16 @@ export function evaluateProgram(
   const R = rules.length;
 
   // 1-2. Base amounts and exclusions.
-  const useGross = cfg.base.amount === 'gross';
+  const mask = p.baseMask;
+  const useGross = (mask & LINE_DISCOUNTS) === 0;
   const excluded: Array<string | null> = new Array(n);
   const eligible: number[] = [];
   let eligibleBase = 0;
   for (let i = 0; i < n; i++) {
     const l = lines[i]!;
     l.base = useGross ? l.gross : l.net;
+    l.scopedVouchers = 0;
+    l.basketVouchers = 0;
     let out: string | null = null;
     if (l.quantityMilli === 0) out = 'returned';
     else
@@ -386,11 +498,17 @@ export function evaluateProgram(
       eligibleBase += l.base;
     }
   }
-  if (vouchers > 0 && cfg.base.vouchers === 'deduct' && eligibleBase > 0) {
-    const take = Math.min(vouchers, eligibleBase);
-    const shares = allocate(take, lines, eligible);
-    for (let k = 0; k < eligible.length; k++) lines[eligible[k]!]!.base -= shares[k]!;
-    eligibleBase -= take;
+  const paid = typeof vouchers === 'number' ? voucherList(vouchers) : vouchers;
+  if (paid.length > 0 && p.deductsVouchers && eligible.length > 0) {
+    shareVouchers(paid, lines, eligible, excluded);
+    const cut = mask & (SCOPED_VOUCHERS | BASKET_VOUCHERS);
+    if (cut)
+      for (const i of eligible) {
+        const l = lines[i]!;
+        const d = (cut & SCOPED_VOUCHERS ? l.scopedVouchers : 0) + (cut & BASKET_VOUCHERS ? l.basketVouchers : 0);
+        l.base -= d;
+        eligibleBase -= d;
+      }
   }
   facts.eligibleBase = eligibleBase;
 
@@ -405,7 +523,7 @@ export function evaluateProgram(
         break;
       }
     // Every rule needs an eligible line: a basket returned in full earns no bonus either.
-    why[r] = reason === null && noLine ? 'no eligible line' : reason;
+    why[r] = reason === null && noLine ? NO_ELIGIBLE_LINE : reason;
   }
   // Indexed rules: each line looks up the rules that want its category, SKU or brand.
   const found: Array<number[] | undefined> = new Array(R);
@@ -457,11 +575,8 @@ export function evaluateProgram(
           idx.push(i);
         }
       }
-      if (idx !== eligible) {
-        base = 0;
-        for (const i of idx) base += lines[i]!.base;
-      }
-      if (idx.length === 0) reason = rule.noLines;
+      if (idx !== eligible || rule.ownBase) base = baseSum(rule, lines, idx);
+      if (idx.length === 0) reason = rule.noLinesReason;
       else
         for (const t of rule.matchedTests)
           if (!t.test(base, facts)) {
@@ -469,7 +584,7 @@ export function evaluateProgram(
             break;
           }
       why[r] = reason;
-    }
+    } else if (reason === null && rule.ownBase) base = baseSum(rule, lines, idx);
     matched[r] = reason === null ? idx : EMPTY;
     matchedBase[r] = reason === null ? base : 0;
   }
@@ -503,7 +618,16 @@ export function evaluateProgram(
     const a = rule.action as LineAction;
     const idx = matched[r]!;
     const num: number[] = new Array(idx.length);
-    for (let k = 0; k < idx.length; k++) num[k] = a.numerator(lines[idx[k]!]!);
+    if (rule.ownBase)
+      for (let k = 0; k < idx.length; k++) {
+        // The rule's kind reads `base`: it sees the base this rule counts, then the line gets its own back.
+        const l = lines[idx[k]!]!;
+        const own = l.base;
+        l.base = baseOf(l, rule.baseMask);
+        num[k] = a.numerator(l);
+        l.base = own;
+      }
+    else for (let k = 0; k < idx.length; k++) num[k] = a.numerator(lines[idx[k]!]!);
     nums[r] = num;
     const g = rule.bestOfGroup;
     if (g < 0) continue;
@@ -534,7 +658,9 @@ export function evaluateProgram(
       let any = false;
       for (const i of idx) if (win[i] === r) any = true;
       if (!any) {
-        why[r] = `group ${rule.group} is best-of and ${rules[win[idx[0]!]!]!.name} gives more on every matching line`;
+        why[r] = bestOf(
+          `group ${rule.group} is best-of and ${rules[win[idx[0]!]!]!.name} gives more on every matching line`,
+        );
         matched[r] = EMPTY;
         matchedBase[r] = 0;
         nums[r] = null;
@@ -582,8 +708,9 @@ export function evaluateProgram(
       let any = false;
       for (const i of idx) if (win[i] === r) any = true;
       if (!any) {
-        why[r] =
-          `group ${rule.group} is best-of and ${rules[win[idx[0]!]!]!.name} multiplies more on every matching line`;
+        why[r] = bestOf(
+          `group ${rule.group} is best-of and ${rules[win[idx[0]!]!]!.name} multiplies more on every matching line`,
+        );
         matched[r] = EMPTY;
         matchedBase[r] = 0;
         continue;
@@ -616,7 +743,7 @@ export function evaluateProgram(
     const g = rule.bestOfGroup;
     if (g < 0 || why[r] !== null || bestBasket[g] === r) continue;
     const w = bestBasket[g]!;
-    why[r] = `group ${rule.group} is best-of and ${rules[w]!.name} gives more (${uncapped[w]} points)`;
+    why[r] = bestOf(`group ${rule.group} is best-of and ${rules[w]!.name} gives more (${uncapped[w]} points)`);
     uncapped[r] = 0;
     matched[r] = EMPTY;
     matchedBase[r] = 0;
@@ -772,12 +899,13 @@ function keepWinners(w: Work, r: number, win: readonly number[]): number[] | nul
   const kept: number[] = [];
   const positions: number[] = [];
   let base = 0;
+  const rule = w.rules[r]!;
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k]!;
     if (win[i] !== r) continue;
     kept.push(i);
     positions.push(k);
-    base += w.lines[i]!.base;
+    base += ruleBase(rule, w.lines[i]!);
   }
   w.matched[r] = kept;
   w.matchedBase[r] = base;
@@ -865,6 +993,19 @@ interface TraceState {
   hasPolicy: boolean;
 }
 
+/** Why a rule that applied earned nothing: its caps took everything, or its rate gave nothing for these lines. */
+function nothingEarned(
+  stage: CompiledRule['stage'],
+  uncapped: number,
+  limits: readonly LimitTrace[],
+  action: CompiledRule['action'] | null,
+): RuleWhy {
+  if (uncapped > 0) return { code: 'capped', text: `cut to 0 (${limits.map((x) => x.text).join('; ')})` };
+  if (stage === 'basket') return { code: 'zero', text: 'it gives no points for this basket' };
+  if (action?.stage === 'line') return { code: 'below-step', text: `under one step of ${action.rate}` };
+  return { code: 'below-step', text: 'its extra points round down to 0' };
+}
+
 /** Builds the line and rule traces of an evaluation (on first read). */
 function buildTraces(s: TraceState): { lines: LineTrace[]; rules: RuleTrace[] } {
   const { w, facts, excluded, eligible, extras, policyExtras, uncapped } = s;
@@ -906,6 +1047,9 @@ function buildTraces(s: TraceState): { lines: LineTrace[]; rules: RuleTrace[] } 
         : a.stage === 'multiplier'
           ? () => `${rule.factorLabel} on ${plural(k, 'line')} → +${u}`
           : () => `${a.describe} → ${u}`;
+    const cut = limits[r] ?? NO_LIMITS;
+    const zero = reason === null && points[r] === 0 ? nothingEarned(rule.stage, u, cut, a) : null;
+    const coded = reason === null ? null : reasonCode(reason, rule);
     ruleTraces[r] = new RuleTrace(
       {
         rule: rule.id,
@@ -914,18 +1058,21 @@ function buildTraces(s: TraceState): { lines: LineTrace[]; rules: RuleTrace[] } 
         stage: rule.stage,
         priority: rule.priority,
         matched: reason === null,
+        reason: coded?.code ?? zero?.code ?? null,
+        condition: coded?.condition ?? null,
         lines: matched[r]!,
         base: b,
         uncapped: u,
         points: points[r]!,
-        limits: limits[r] ?? NO_LIMITS,
+        limits: cut,
       },
-      reason === null ? null : () => reasonText(reason, facts)!,
+      reason !== null ? () => reasonText(reason, facts)! : zero ? () => zero.text : null,
       what,
     );
   }
   if (s.hasPolicy) {
     const count = eligible.length;
+    const zero = s.policyPoints === 0 ? nothingEarned('multiplier', s.policyTotal, s.policyLimits, null) : null;
     ruleTraces.push(
       new RuleTrace(
         {
@@ -935,13 +1082,15 @@ function buildTraces(s: TraceState): { lines: LineTrace[]; rules: RuleTrace[] } 
           stage: 'policy',
           priority: -1001,
           matched: true,
+          reason: zero?.code ?? null,
+          condition: null,
           lines: eligible,
           base: s.eligibleBase,
           uncapped: s.policyTotal,
           points: s.policyPoints,
           limits: s.policyLimits,
         },
-        null,
+        zero ? () => zero.text : null,
         () => `${factorLabel(facts.policyFactor)} on ${plural(count, 'line')} → +${s.policyTotal}`,
       ),
     );

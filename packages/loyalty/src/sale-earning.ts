@@ -17,10 +17,17 @@ import {
   type CoreEvents,
   type RefundCollector,
   type JsonValue,
+  type purchaseLinesCollection,
   type RowOf,
 } from '@clientele/core/module';
-import type { PricedLine } from './basket.js';
-import { awardsCollection, entriesCollection, lotsCollection, type EntryKind } from './collections.js';
+import type { PricedLine, PricedVoucher } from './basket.js';
+import {
+  awardsCollection,
+  entriesCollection,
+  lotsCollection,
+  vouchersCollection,
+  type EntryKind,
+} from './collections.js';
 import type { CompiledProgram } from './compiled-program.js';
 import { isMemberCounter } from './counter-keys.js';
 import { adjustCounter, applyCounters, readCounters } from './counters.js';
@@ -35,6 +42,9 @@ import { evaluateProgram, type Quote } from './quote.js';
 import type { LoyaltyRuntime } from './runtime.js';
 import type { LoyaltyContext, LoyaltyHandler, LoyaltyRefundStep } from './context.js';
 import { recordedSale, saleLines } from './sale-reads.js';
+import { voucherCodeSchema } from './voucher-codes.js';
+import { appliesToLine } from './voucher-rules.js';
+import type { VoucherTerms } from './voucher-templates.js';
 
 /** A sale's line as the award keeps it. */
 export interface AwardLine {
@@ -57,6 +67,22 @@ export type Award = RowOf<typeof awardsCollection>;
 /** The context of a sale as stored with its award (JSON). */
 export type ContextSnapshot = Omit<QuoteContext, 'at'> & { at: string; counters: Record<string, number> };
 
+/** A sale's lines as an award keeps them, with what has been returned of each. */
+export function awardLinesOf(rows: readonly RowOf<typeof purchaseLinesCollection>[]): AwardLine[] {
+  return rows.map((l) => ({
+    lineNo: l.lineNo,
+    sku: l.sku,
+    name: l.name,
+    category: l.category,
+    brand: l.brand,
+    quantityMilli: l.quantityMilli,
+    gross: l.amount + l.discount,
+    discount: l.discount,
+    net: l.amount,
+    returnedMilli: l.returnedMilli,
+  }));
+}
+
 /** Priced lines of what is left of a sale after its returns (all of it before any). */
 export function remainingLines(lines: readonly AwardLine[]): PricedLine[] {
   return lines.map((l, index) => {
@@ -73,7 +99,44 @@ export function remainingLines(lines: readonly AwardLine[]): PricedLine[] {
       discount: Math.max(0, gross - net),
       net,
       base: net,
+      scopedVouchers: 0,
+      basketVouchers: 0,
     };
+  });
+}
+
+/** A voucher that paid for a sale as its award keeps it: the amount and the positions of the lines it covers. */
+export interface AwardVoucher {
+  amount: number;
+  /** Positions in the award's lines (null: the whole sale). */
+  lines: number[] | null;
+}
+
+/**
+ * The vouchers of a sale as the quote reads them, less what returns took back: a whole-sale voucher in
+ * proportion to the refunds so far, a voucher scoped to lines in proportion to what its lines gave back.
+ * An award written before vouchers were kept one by one has a single whole-sale amount.
+ */
+export function awardVouchers(
+  award: Pick<Award, 'vouchers' | 'voucherScopes' | 'total'>,
+  lines: readonly AwardLine[],
+  refunded: number,
+): number | PricedVoucher[] {
+  const byRefund = (amount: number) =>
+    amount - refundFor(amount, Math.max(1, award.total), 0, Math.min(refunded, award.total));
+  const scopes = award.voucherScopes as AwardVoucher[] | null;
+  if (!scopes) return byRefund(award.vouchers);
+  return scopes.map((v) => {
+    if (v.lines === null) return { amount: byRefund(v.amount), lines: null };
+    let net = 0;
+    let back = 0;
+    for (const i of v.lines) {
+      const l = lines[i];
+      if (!l) continue;
+      net += l.net;
+      back += refundFor(l.net, l.quantityMilli, 0, l.returnedMilli);
+    }
+    return { amount: net > 0 ? v.amount - refundFor(v.amount, net, 0, back) : 0, lines: v.lines };
   });
 }
 
@@ -101,8 +164,7 @@ export function planReturn(
   refunded: number,
 ): ReturnPlan {
   const snapshot = award.context as unknown as ContextSnapshot;
-  const vouchers =
-    award.vouchers - refundFor(award.vouchers, Math.max(1, award.total), 0, Math.min(refunded, award.total));
+  const vouchers = awardVouchers(award, lines, refunded);
   const q = evaluateProgram(program, remainingLines(lines), vouchers, contextFacts(snapshot, ['award', 'context']));
   const target = Math.min(q.points, award.points);
   const counters: Record<string, number> = {};
@@ -120,17 +182,44 @@ export function planReturn(
   };
 }
 
-/** Builds the sale-earning handlers and registers them with the kernel. */
-export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService) {
+/**
+ * Builds the sale-earning handlers and registers them with the kernel. `voucherMethod` is the payment
+ * method of the module's own vouchers, whose terms say which lines they cover.
+ */
+export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService, voucherMethod: string) {
   const { kernel, ledger, tiers } = runtime;
   const cfg = runtime.program.config;
+
+  /**
+   * The lines a voucher payment covers (positions in the sale's lines), or null for the whole sale: a
+   * voucher of the module scoped to categories covers the lines of those categories; any other voucher
+   * payment (another system's coupon, a code the checkout will refuse) counts for the whole sale.
+   */
+  async function scopeOf(
+    ctx: LoyaltyContext,
+    pay: { method: string; reference: string | null },
+    lines: readonly AwardLine[],
+  ): Promise<number[] | null> {
+    if (pay.method !== voucherMethod || !pay.reference) return null;
+    const code = voucherCodeSchema.safeParse(pay.reference);
+    if (!code.success) return null;
+    const row = await ctx.tx.getBy(vouchersCollection, 'loyalty_vouchers_code', { code: code.data });
+    if (!row) return null;
+    const terms = row.terms as unknown as VoucherTerms;
+    if (terms.categories === null && terms.excludeCategories.length === 0) return null;
+    const covered: number[] = [];
+    lines.forEach((l, i) => {
+      if (appliesToLine(terms, l.category)) covered.push(i);
+    });
+    return covered.length ? covered : null;
+  }
 
   /** Quotes with fresh counters and adds to them; quotes again if another sale took the room meanwhile. */
   async function quoteAndCount(
     ctx: LoyaltyContext,
     program: CompiledProgram,
     lines: () => PricedLine[],
-    vouchers: number,
+    vouchers: number | readonly PricedVoucher[],
     context: QuoteContext,
   ): Promise<{ quote: Quote; counters: Record<string, number> }> {
     const q0 = evaluateProgram(program, lines(), vouchers, contextFacts({ ...context, counters: {} }));
@@ -181,22 +270,16 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService) {
     const customerId = purchase.customerId;
     await runtime.versions.ensureStored(ctx.tx, ctx.now, false);
 
-    const rows = await saleLines(ctx.tx, purchase.id);
-    const lines: AwardLine[] = rows.map((l) => ({
-      lineNo: l.lineNo,
-      sku: l.sku,
-      name: l.name,
-      category: l.category,
-      brand: l.brand,
-      quantityMilli: l.quantityMilli,
-      gross: l.amount + l.discount,
-      discount: l.discount,
-      net: l.amount,
-      returnedMilli: 0,
-    }));
-    const vouchers = purchase.payments
-      .filter((p) => cfg.base.voucherMethods.includes(p.method))
-      .reduce((s, p) => s + p.amount, 0);
+    const lines = awardLinesOf(await saleLines(ctx.tx, purchase.id)).map((l) => ({ ...l, returnedMilli: 0 }));
+    // Each voucher with the lines it covers, never more in all than the sale's total.
+    const paidByVouchers: AwardVoucher[] = [];
+    let vouchers = 0;
+    for (const pay of purchase.payments) {
+      if (!cfg.base.voucherMethods.includes(pay.method)) continue;
+      const amount = Math.min(pay.amount, purchase.total - vouchers);
+      vouchers += amount;
+      paidByVouchers.push({ amount, lines: await scopeOf(ctx, pay, lines) });
+    }
     const context = await memberContext(
       kernel,
       ctx.tx,
@@ -213,7 +296,7 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService) {
       ctx,
       runtime.program,
       () => remainingLines(lines),
-      Math.min(vouchers, purchase.total),
+      paidByVouchers,
       context,
     );
 
@@ -271,7 +354,8 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService) {
       lines: lines as unknown as JsonValue,
       context: { ...context, at: purchase.occurredAt.toISOString(), counters } as unknown as JsonValue,
       total: purchase.total,
-      vouchers: Math.min(vouchers, purchase.total),
+      vouchers,
+      voucherScopes: paidByVouchers.length ? (paidByVouchers as unknown as JsonValue) : null,
       points: quote.points,
       earned: quote.points,
       counters: added,

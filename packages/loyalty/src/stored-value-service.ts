@@ -61,6 +61,7 @@ import {
   type CardProductInput,
 } from './stored-value-products.js';
 import type { CardLiability, CardLiabilityInput } from './liability-report.js';
+import type { CardSaleRefundInput, CardSaleRefundPlan } from './card-sale-refund.js';
 
 /** A card row as stored. */
 export type CardRow = RowOf<typeof storedValueCardsCollection>;
@@ -75,7 +76,7 @@ export interface StoredValueCard {
   productId: string;
   kind: 'anonymous' | 'named';
   customerId: string | null;
-  /** `active`, `frozen` (reported lost), `replaced` or `expired`. */
+  /** `active`, `frozen` (reported lost), `replaced`, `expired` or `closed` (its sale was refunded). */
   status: string;
   /** What the card holds: the sum of its entries. */
   balance: number;
@@ -290,6 +291,15 @@ export async function liveCard(session: StoreSession, card: CardRow): Promise<Ca
 
 const amount = minorUnitsSchema.refine((n) => n > 0, 'must be more than 0');
 const refSchema = z.object({ type: codeSchema, id: idSchema }).strict();
+/** How the customer paid for money loaded onto a card: a refund of the card's sale goes back the same way. */
+const tenderSchema = z
+  .object({
+    /** A payment method, e.g. `cash`, `bank-card`, `wechat-pay`. */
+    method: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'payment methods are lower-case words'),
+    /** The payment's reference at the till or the payment provider. */
+    reference: z.string().min(1).max(100).optional(),
+  })
+  .strict();
 
 /** Input of `storedValue.sell`. */
 export const sellSchema = z
@@ -304,6 +314,8 @@ export const sellSchema = z
     number: cardNumberSchema.optional(),
     /** The card's PIN, when the product has PINs. Only its slow salted hash is stored. */
     pin: pinSchema.optional(),
+    /** How the card was paid for (default: cash); refunding the card's sale pays back the same way. */
+    tender: tenderSchema.optional(),
   })
   .strict();
 
@@ -345,6 +357,8 @@ const topUpSchema = z
     /** The money loaded (minor units); the product's bonus comes on top. */
     amount,
     storeId: codeSchema,
+    /** How the top-up was paid for (default: cash); refunding the card's sale pays back the same way. */
+    tender: tenderSchema.optional(),
   })
   .strict();
 /** Input of `storedValue.topUp`. */
@@ -440,6 +454,11 @@ export interface CardRefundResult {
   amount: number;
 }
 
+/** What `storedValue.refundSale` returns: the closed card, the money back by tender, and what was forfeited. */
+export interface CardSaleRefund extends CardSaleRefundPlan {
+  card: StoredValueCard;
+}
+
 /** What `storedValue.transfer` returns: both cards after it and the amount moved. */
 export interface TransferResult {
   from: StoredValueCard;
@@ -493,6 +512,12 @@ export interface StoredValueApi {
   spend(input: SpendInput, options: CommandOptions): Promise<CardPaymentResult>;
   /** Refunds (part of) a payment to its card, or to the card that replaced it. */
   refund(input: CardRefundInput, options: CommandOptions): Promise<CardRefundResult>;
+  /**
+   * Takes a card back and refunds its sale: what is left of the money paid for it goes back by the
+   * tenders it was paid with (within the actor's `refund` authority), a bonus left on it is forfeited,
+   * and the card is closed.
+   */
+  refundSale(input: CardSaleRefundInput, options: CommandOptions): Promise<CardSaleRefund>;
   /** Moves money between two cards of the same owner. */
   transfer(input: TransferInput, options: CommandOptions): Promise<TransferResult>;
   /** Freezes a lost named card at once (an anonymous one cannot be recovered). */
@@ -519,6 +544,12 @@ export interface StoredValueApi {
    */
   liability(options?: CardLiabilityInput): Promise<CardLiability>;
 }
+
+/** A tender as an entry keeps it. */
+const tenderJson = (t: z.output<typeof tenderSchema>): JsonValue => ({
+  method: t.method,
+  reference: t.reference ?? null,
+});
 
 /** The salt of a new PIN's hash comes from the request's key, so the key is needed before anything is hashed. */
 function needKey(
@@ -547,7 +578,8 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     storeId: string,
     path: ReadonlyArray<string | number> = ['storeId'],
   ): Promise<void> {
-    if (!(await ctx.tx.get(storesCollection, storeId))) throw new NotFoundError('store', storeId, { path });
+    if (!(await ctx.tx.get(storesCollection, storeId)))
+      throw new NotFoundError('store', storeId, { path, reason: 'unknown_store' });
   }
 
   /** A PIN card pays only with the PIN: the command must have been given the stamp of the card's hash. */
@@ -683,7 +715,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
         refType: null,
         refId: null,
         actor: actorRef(ctx.actor) as JsonValue,
-        details: {},
+        details: input.tender ? { tender: tenderJson(input.tender) } : {},
       });
       ctx.audit(
         { type: 'stored-value-card', id: number, customerId },
@@ -743,6 +775,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
           amount: input.amount,
           storeId: input.storeId,
           ref,
+          ...(input.tender ? { details: { tender: tenderJson(input.tender) } } : {}),
           ...(product.maxBalance !== undefined ? { maxBalance: product.maxBalance } : {}),
           path: ['amount'],
         })
@@ -1536,7 +1569,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
   /** Whether a card number is well formed, for a till's input field (the Luhn check digit). */
   const isCardNumber = (number: string): boolean => isValidCardNumber(number);
 
-  const api: Omit<StoredValueApi, 'liability'> = {
+  const api: Omit<StoredValueApi, 'liability' | 'refundSale'> = {
     defineProduct,
     product,
     sell,

@@ -59,16 +59,41 @@ const line = fc.oneof(
   { weight: 1, arbitrary: anyLine },
 );
 
+// Vouchers: one amount, or a list of vouchers each for the whole basket or some lines (some of them wrong).
+const wildVoucher = fc.record(
+  {
+    amount: number,
+    lines: fc.oneof(fc.array(fc.integer({ min: -1, max: 4 }), { maxLength: 3 }), fc.constant('0')),
+    extra: fc.constant(1),
+  },
+  { requiredKeys: [] },
+);
+const voucher = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ amount: fc.integer({ min: 0, max: 2_000 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      amount: fc.integer({ min: 0, max: 2_000 }),
+      lines: fc.uniqueArray(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.constant({ amount: 1, lines: [0, 0] }) },
+  { weight: 1, arbitrary: wildVoucher },
+);
+const vouchers = fc.oneof(number, fc.array(voucher, { maxLength: 3 }));
+
 describe('input checks in front of zod', () => {
   it('the basket check accepts only what basketSchema accepts, and prices it the same way', () => {
     let accepted = 0;
+    let listed = 0;
     fc.assert(
-      fc.property(fc.array(line, { maxLength: 4 }), maybe(number), (lines, vouchers) => {
+      fc.property(fc.array(line, { maxLength: 4 }), maybe(vouchers), (lines, vouchers) => {
         const input = vouchers === undefined ? { lines } : { lines, vouchers };
         const fast = priceBasketFast(input);
         const parsed = basketSchema.safeParse(input);
         if (fast !== null) {
           accepted++;
+          if (Array.isArray(vouchers) && vouchers.length) listed++;
           expect(parsed.success).toBe(true);
           expect(fast).toEqual(priceBasket(structuredClone(input), []));
         }
@@ -76,8 +101,9 @@ describe('input checks in front of zod', () => {
       }),
       { numRuns: 3000 },
     );
-    // The property is not vacuous: plenty of baskets were valid.
+    // The property is not vacuous: plenty of baskets were valid, some with a list of vouchers.
     expect(accepted).toBeGreaterThan(100);
+    expect(listed).toBeGreaterThan(20);
   });
 
   it('the context check accepts only what quoteContextSchema accepts, with the same facts', () => {

@@ -230,6 +230,44 @@ const CASES: Array<{
     path: ['pin'],
   },
   {
+    name: 'a percentage voucher template without its maximum',
+    call: (w) =>
+      w.chain.crm.loyalty.vouchers.defineTemplate(
+        {
+          id: 'PCT-NO-MAX',
+          name: '10% off',
+          value: { kind: 'percent', percent: 10 } as never,
+          validity: { kind: 'days', days: 30 },
+        },
+        SYSTEM,
+      ),
+    code: 'VALIDATION_FAILED',
+    reason: 'invalid_type',
+    path: ['value', 'max'],
+  },
+  {
+    name: 'a card product for a store outside the chain (not one of its stores)',
+    call: (w) =>
+      w.chain.crm.loyalty.storedValue.defineProduct(
+        { id: 'FRANCHISE', name: 'Franchise card', kind: 'anonymous', stores: ['S01', 'FRANCHISE-7'] },
+        SYSTEM,
+      ),
+    code: 'NOT_FOUND',
+    reason: 'unknown_store',
+    path: ['stores', 1],
+  },
+  {
+    name: 'an idempotency key of fewer than 8 characters',
+    call: (w) =>
+      w.chain.crm.loyalty.storedValue.sell(
+        { productId: 'GIFT', storeId: 'S01', amount: 10000 },
+        { ...CLERK, idempotencyKey: 'S01-T1' },
+      ),
+    code: 'VALIDATION_FAILED',
+    reason: 'too_small',
+    path: ['options', 'idempotencyKey'],
+  },
+  {
     name: 'a top-up in yuan with decimals',
     call: (w) =>
       w.chain.crm.loyalty.storedValue.topUp(

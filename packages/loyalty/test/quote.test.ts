@@ -33,7 +33,12 @@ describe('quote', () => {
     const big = q.rules.find((r) => r.rule === 'big-basket')!;
     expect(big).toMatchObject({ matched: false, points: 0 });
     expect(big.text).toBe('Big basket: not applied, minimum basket ¥100.00 not met (¥86.50)');
-    expect(q.rules.find((r) => r.rule === 'gold')!.reason).toBe('only for tier gold (member is standard)');
+    expect(q.rules.find((r) => r.rule === 'gold')).toMatchObject({
+      reason: 'condition',
+      condition: 'tier',
+      why: 'only for tier gold (member is standard)',
+    });
+    expect(big).toMatchObject({ reason: 'condition', condition: 'minBasket' });
     expect(explainQuote(q, program.money)).toContain('Weekend: not applied, only on sat, sun (today is mon)');
   });
 
@@ -44,9 +49,11 @@ describe('quote', () => {
       const basket = { lines: [{ sku: 'MILK', category: 'dairy', quantity: 4, unitPrice: 1250 }] };
       // 50.00 yuan: fresh food (every 10 yuan) gives 5, the general rate (every 20 yuan) 2: fresh wins.
       const q = quote(program, basket, { ...SATURDAY, tier: 'gold' });
-      expect(q.rules.find((r) => r.rule === 'general')!.reason).toBe(
-        'group base is best-of and Fresh food gives more on every matching line',
-      );
+      expect(q.rules.find((r) => r.rule === 'general')).toMatchObject({
+        reason: 'best-of',
+        condition: null,
+        why: 'group base is best-of and Fresh food gives more on every matching line',
+      });
       // Rules of equal priority go in id order: gold before weekend.
       expect(q.lines[0]!.earned.map((e) => [e.rule, e.points])).toEqual([
         ['fresh', 5],
@@ -90,6 +97,141 @@ describe('quote', () => {
     expect(q.lines.map((l) => l.base)).toEqual([4000, 4000]);
     // 4 + 8; 80 yuan after vouchers is no longer a big basket.
     expect(q.points).toBe(12);
+  });
+
+  describe('vouchers scoped to lines', () => {
+    // Food earns 1 point per 10 yuan; 1,000 yuan of food and 429 yuan of household goods, 10% off food.
+    const FOOD_ONLY: ProgramInput = {
+      id: 'food',
+      base: { vouchers: 'deduct' },
+      earn: [{ id: 'food', name: 'Food', kind: 'per-spend', every: 1000, when: { category: ['food'] } }],
+    };
+    const foodOnly = compileProgram(FOOD_ONLY);
+    const lines = [
+      { sku: 'RICE', category: 'food', quantity: 1, unitPrice: 100_000 },
+      { sku: 'MOP', category: 'household', quantity: 1, unitPrice: 42_900 },
+    ];
+
+    it('reduce only the lines they cover, where a whole-basket voucher is spread over every line', () => {
+      const scoped = quote(foodOnly, { lines, vouchers: [{ amount: 10_000, lines: [0] }] }, MONDAY);
+      expect(scoped.lines.map((l) => l.base)).toEqual([90_000, 42_900]);
+      expect(scoped.points).toBe(90);
+      // The same 100 yuan for the whole basket is shared by both lines in proportion.
+      const whole = quote(foodOnly, { lines, vouchers: 10_000 }, MONDAY);
+      expect(whole.points).toBe(93);
+      expect(quote(foodOnly, { lines, vouchers: [{ amount: 10_000 }] }, MONDAY).points).toBe(whole.points);
+      // A scoped and a whole-basket voucher together: the scoped one first, the other on what is left to pay.
+      const both = quote(foodOnly, { lines, vouchers: [{ amount: 10_000, lines: [0] }, { amount: 13_290 }] }, MONDAY);
+      expect(both.lines.map((l) => l.base)).toEqual([90_000 - 9_000, 42_900 - 4_290]);
+      expect(both.points).toBe(81);
+    });
+
+    it('are split over the eligible lines they cover only, never an excluded one', () => {
+      const withTobacco = [...lines, { sku: 'CIG', category: 'tobacco', quantity: 1, unitPrice: 5_000 }];
+      const p = compileProgram({ ...FOOD_ONLY, exclude: { category: ['tobacco'] } });
+      const q = quote(p, { lines: withTobacco, vouchers: [{ amount: 2_000, lines: [0, 2] }] }, MONDAY);
+      expect(q.lines.map((l) => l.base)).toEqual([98_000, 42_900, 5_000]);
+    });
+
+    it('let a rule name the discounts that reduce its base, whatever the program says', () => {
+      const p = compileProgram({
+        id: 'mixed',
+        base: { amount: 'gross' },
+        earn: [
+          // Gross, as the program says: 5,000 + 1,000 line discount.
+          { id: 'gross', kind: 'per-spend', every: 100, when: { category: ['food'] } },
+          {
+            id: 'paid',
+            kind: 'per-spend',
+            every: 100,
+            when: { category: ['food'] },
+            deduct: ['line-discounts', 'scoped-vouchers'],
+          },
+          { id: 'after-all', kind: 'per-spend', every: 100, deduct: ['line-discounts', 'basket-vouchers'] },
+        ],
+      });
+      const basket = {
+        lines: [
+          { sku: 'RICE', category: 'food', quantity: 1, unitPrice: 6_000, discount: 1_000 },
+          { sku: 'MOP', category: 'household', quantity: 1, unitPrice: 5_000 },
+        ],
+        vouchers: [{ amount: 500, lines: [0] }, { amount: 900 }],
+      };
+      const q = quote(p, basket, MONDAY);
+      const rule = (id: string) => q.rules.find((r) => r.rule === id)!;
+      expect(rule('gross')).toMatchObject({ base: 6_000, points: 60 });
+      // 6,000 - 1,000 - 500 of the food voucher.
+      expect(rule('paid')).toMatchObject({ base: 4_500, points: 45 });
+      // The 900 for the basket is shared by what is left to pay: 4,500 and 5,000.
+      // ... and each line rounds down on its own: 45.74 and 45.26 points.
+      expect(rule('after-all')).toMatchObject({ base: 10_000 - 900, points: 90 });
+      // The lines show the program's base.
+      expect(q.lines.map((l) => l.base)).toEqual([6_000, 5_000]);
+    });
+
+    it('are checked against the basket, each problem by path', () => {
+      const refused = (vouchers: unknown) => {
+        try {
+          quote(foodOnly, { lines, vouchers } as never, MONDAY);
+        } catch (e) {
+          return (e as { issues: Array<{ path: unknown[]; code: string }> }).issues.map(
+            (i) => `${i.path.join('.')} ${i.code}`,
+          );
+        }
+        return [];
+      };
+      expect(refused([{ amount: 100, lines: [2] }])).toEqual(['basket.vouchers.0.lines.0 unknown_line']);
+      expect(refused([{ amount: 100, lines: [0, 0] }])).toEqual(['basket.vouchers.0.lines.1 duplicate_line']);
+      expect(refused([{ amount: 50_000, lines: [1] }])).toEqual(['basket.vouchers.0.amount voucher_exceeds_lines']);
+      expect(refused([{ amount: 100_000 }, { amount: 50_000 }])).toEqual(['basket.vouchers vouchers_exceed_total']);
+    });
+  });
+
+  it('says in a machine-readable reason why each rule that earns nothing earns nothing', () => {
+    const p = compileProgram({
+      ...PROGRAM,
+      earn: [
+        ...PROGRAM.earn,
+        { id: 'promo-oil', name: 'Promo oil', kind: 'per-unit', points: 20, when: { sku: ['OIL-5L'] } },
+        { id: 'soap-cap', name: 'Soap', kind: 'per-spend', every: 100, when: { sku: ['SOAP'] }, caps: { perDay: 5 } },
+      ],
+    });
+    const q = quote(
+      p,
+      {
+        lines: [
+          { sku: 'APPLE', category: 'fresh-fruit', quantity: 1, unitPrice: 600 },
+          { sku: 'SOAP', category: 'household', quantity: 1, unitPrice: 400 },
+        ],
+      },
+      { ...MONDAY, counters: { [`cap:soap-cap:day:cus_1:2026-11-02`]: 5 } },
+    );
+    const why = (id: string) => {
+      const r = q.rules.find((x) => x.rule === id)!;
+      return [r.points, r.matched, r.reason, r.condition, r.why];
+    };
+    // 6 yuan of fruit under one step of 10 yuan: the rule applied and earned 0.
+    expect(why('fresh')).toEqual([0, true, 'below-step', null, 'under one step of every ¥10.00 = 1 point']);
+    expect(q.rules.find((x) => x.rule === 'fresh')!.text).toBe(
+      'Fresh food: 1 line, ¥6.00, every ¥10.00 = 1 point → 0 (under one step of every ¥10.00 = 1 point)',
+    );
+    expect(why('promo-oil')).toEqual([0, false, 'no-matching-line', null, 'no eligible line with SKU OIL-5L']);
+    expect(why('weekend').slice(0, 4)).toEqual([0, false, 'condition', 'weekday']);
+    expect(why('big-basket').slice(0, 4)).toEqual([0, false, 'condition', 'minBasket']);
+    expect(why('general').slice(0, 3)).toEqual([0, false, 'best-of']);
+    expect(q.rules.find((x) => x.rule === 'household')!.points).toBe(0);
+    expect(why('soap-cap').slice(0, 3)).toEqual([0, true, 'capped']);
+    // A rule that earns says nothing.
+    const earning = quote(
+      p,
+      { lines: [{ sku: 'SOAP', category: 'household', quantity: 1, unitPrice: 5_000 }] },
+      MONDAY,
+    );
+    expect(earning.rules.find((x) => x.rule === 'household')).toMatchObject({ points: 10, reason: null, why: null });
+    // Every line excluded: no eligible line for any rule, in JSON too.
+    const smoke = quote(p, { lines: [{ sku: 'CIG', category: 'tobacco', quantity: 1, unitPrice: 5_000 }] }, MONDAY);
+    const fresh = smoke.rules.find((x) => x.rule === 'fresh');
+    expect(JSON.parse(JSON.stringify(fresh))).toMatchObject({ reason: 'no-eligible-line', why: 'no eligible line' });
   });
 
   it('caps a rule per order, per day and per member, and budgets it, saying which limit cut how much', () => {

@@ -79,7 +79,7 @@ describe.each(STORE_KINDS)('earning from sales on $name', (kind) => {
       expect(lines[0]).toBe('Fresh produce ¥86.50: Fresh food: every ¥10.00 = 1 point → 8 = 8 points');
       expect(lines[3]).toBe('tobacco ¥30.00: excluded: category tobacco');
       const weekend = award.quote.rules.find((r) => r.rule === 'weekend')!;
-      expect(weekend.reason).toBe('only on sat, sun (today is mon)');
+      expect(weekend.why).toBe('only on sat, sun (today is mon)');
       const general = award.quote.rules.find((r) => r.rule === 'general')!;
       expect(general.lines).toEqual([2]);
       expect(chain.loyalty.explain(award.quote).at(-1)).toBe('Total: 94 points, worth ¥0.94');
@@ -130,7 +130,7 @@ describe.each(STORE_KINDS)('earning from sales on $name', (kind) => {
     );
     expect((await chain.loyalty.balance(id, SYSTEM)).available).toBe(78);
     const now = (await chain.loyalty.saleAward(sale.id, SYSTEM)).now;
-    expect(now.rules.find((r) => r.rule === 'big-basket')!.reason).toBe('minimum basket ¥100.00 not met (¥86.50)');
+    expect(now.rules.find((r) => r.rule === 'big-basket')!.why).toBe('minimum basket ¥100.00 not met (¥86.50)');
     const kinds = (await chain.loyalty.statement(id, SYSTEM)).lines.map((l) => [l.kind, l.points, l.balance]);
     expect(kinds).toEqual([
       ['earn', 20, 20],

@@ -2,7 +2,8 @@
  * The demo's loyalty section: Tiantian points. Fresh food earns 1 point per 10 yuan, household goods
  * 1 per 5 yuan, everything else 1 per 20 yuan; tobacco, gift cards and top-ups earn nothing; weekends
  * count double; gold members (5,000 yuan spent in twelve months) earn half as much again. Points are
- * worth 1 fen each and expire at the end of the year they are earned in.
+ * worth 1 fen each and expire at the end of the year they are earned in. Members may take yoghurt
+ * for points: every 2 cups cost 100 points.
  *
  * Wire it with `loyalty(TIANTIAN_POINTS)` among the modules and call
  * `loyaltySection(crm, clock, { customerId, cardNumber, name })`. It moves the clock to the next
@@ -45,6 +46,16 @@ export const TIANTIAN_POINTS: ProgramInput = {
     { id: 'big-basket', name: '满100 Basket over 100 yuan', kind: 'bonus', points: 20, when: { minBasket: 10000 } },
   ],
   activities: [{ code: 'welcome', type: 'registration', points: 50 }],
+  rewards: [
+    {
+      id: 'yogurt',
+      name: '酸奶 Free yoghurt',
+      kind: 'free-product',
+      product: { sku: ['YOGURT-150G'] },
+      points: 100,
+      per: 2,
+    },
+  ],
   expiry: { kind: 'end-of-year', afterMonths: 0 },
   warnDays: 30,
   tiers: {
@@ -205,6 +216,38 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
   line(
     `One bottle comes back (${yuan(back.amount)}): ${through.join(' and ')}; the till pays ` +
       `${yuan(back.dueAtTill)}, not the whole ${yuan(back.amount)}.`,
+  );
+
+  heading('A product reward: yoghurt for points');
+  const cups = { sku: 'YOGURT-150G', name: '酸奶 Yoghurt', category: 'dairy', quantity: 3, unitPrice: 650 };
+  const had = (await points.balance(who.customerId, CLERK_S01)).available;
+  const claim = await points.rewards.claim(
+    {
+      customerId: who.customerId,
+      rewardId: 'yogurt',
+      units: 3,
+      storeId: 'S01',
+      terminalId: 'T3',
+      basket: { lines: [cups] },
+    },
+    { ...CLERK_S01, idempotencyKey: key('claim') },
+  );
+  line('Free yoghurt: every 2 cups cost 100 points, and a part set counts as a whole one.');
+  line(`${who.name} claims 3 cups with ${claim.points} of ${had} points; the claim holds them at the till.`);
+  const treat = await sale('S01', [cups], [{ method: 'reward', amount: claim.value, reference: claim.id }]);
+  const left = (await points.balance(who.customerId, CLERK_S01)).available;
+  line(
+    `Sale ${treat.receiptNo}: the claim pays the ${yuan(claim.value)} of yoghurt; with what the sale ` +
+      `earns the balance is ${left}.`,
+  );
+  const cup = await crm.purchases.return(
+    { purchaseId: treat.id, storeId: 'S01', lines: [{ lineNo: 1, quantity: 1 }], reason: 'dented' },
+    { ...CLERK_S01, idempotencyKey: key('return') },
+  );
+  const viaPoints = cup.tenders.find((t) => t.via === 'points');
+  line(
+    `One cup back leaves one set: ${viaPoints?.points ?? 0} points return in place of ` +
+      `${yuan(viaPoints?.amount ?? 0)}, and the till pays ${yuan(cup.dueAtTill)}.`,
   );
 
   heading('Goodwill after a complaint');
