@@ -17,6 +17,7 @@ const packages = reference.map(({ text, link }): DefaultTheme.SidebarItem => ({ 
 const guides: DefaultTheme.SidebarItem[] = [
   { text: 'Getting started', link: '/getting-started' },
   { text: 'Concepts', link: '/concepts' },
+  { text: 'Customers, cards, sales and staff', link: '/customers' },
   { text: 'Authority over value', link: '/authority' },
   { text: 'Loyalty points', link: '/loyalty' },
   { text: 'Vouchers and stored-value cards', link: '/vouchers-and-cards' },
