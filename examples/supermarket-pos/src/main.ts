@@ -262,9 +262,8 @@ const dup = await crm.customers.register(
   CLERK_S02,
 );
 const matches = await crm.customers.duplicatesOf(dup.id, CLERK_S02);
-line(
-  `A clerk at S02 registered "王 芳" again. Likely duplicates: ${matches.map((m) => `${m.customer.id} (${m.reasons.join(', ')})`).join('; ')}`,
-);
+const likely = matches.map((m) => `${m.customer.id} (${m.reasons.join(', ')})`).join('; ');
+line(`A clerk at S02 registered "王 芳" again. Likely duplicates: ${likely}`);
 const merge = await crm.customers.merge(
   { survivorId: wang.id, mergedId: dup.id, reason: 'same person registered twice' },
   RELATIONS,

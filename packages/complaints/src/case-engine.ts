@@ -557,11 +557,15 @@ export async function createCase(runtime: ComplaintsRuntime, ctx: ComplaintsCont
   });
   ctx.audit({ type: 'case', id, customerId }, { caseNo, kind: input.kind, storeId: input.storeId });
   if (customerId) {
+    const what =
+      input.kind === 'after-sales'
+        ? `After-sales ${input.request ?? ''} request`
+        : input.kind[0]!.toUpperCase() + input.kind.slice(1);
     await ctx.addTimeline({
       customerId,
       source: 'complaints',
       kind: `case-opened`,
-      summary: `${input.kind === 'after-sales' ? `After-sales ${input.request ?? ''} request` : input.kind[0]!.toUpperCase() + input.kind.slice(1)} ${caseNo} opened (${input.category}, ${input.severity})`,
+      summary: `${what} ${caseNo} opened (${input.category}, ${input.severity})`,
       storeId: input.storeId,
       ref: { type: 'case', id },
     });

@@ -198,7 +198,8 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
       if (!loyaltyCommandFor(api, r.type)) {
         throw new ClienteleError(
           'UNSUPPORTED',
-          `${r.type} remedies are issued by the loyalty module, which is not installed${api ? ' or lacks this action' : ''}`,
+          `${r.type} remedies are issued by the loyalty module, ` +
+            `which is not installed${api ? ' or lacks this action' : ''}`,
           { path: [...path, i, 'type'], module: 'loyalty' },
         );
       }
@@ -585,7 +586,9 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
         customerId: row.customerId,
         source: 'complaints',
         kind: 'case-closed',
-        summary: `Case ${row.caseNo} closed${saved.remedyCost ? `; remedies worth ${money(runtime, saved.remedyCost)}` : ''}`,
+        summary:
+          `Case ${row.caseNo} closed` +
+          `${saved.remedyCost ? `; remedies worth ${money(runtime, saved.remedyCost)}` : ''}`,
         storeId: row.storeId,
         ref: { type: 'case', id: row.id },
       });

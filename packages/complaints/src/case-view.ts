@@ -36,7 +36,10 @@ export type Case = Omit<CaseRow, 'resolveBy'> & {
   sla: CaseSla;
 };
 
-/** The calendar a case's current level counts in, or null when it is no longer known (dropped from the configuration). */
+/**
+ * The calendar a case's current level counts in, or null when it is no longer known (dropped from the
+ * configuration).
+ */
 async function levelCalendar(
   session: StoreSession,
   config: ComplaintsConfig,

@@ -29,7 +29,10 @@ export interface DueSubject {
   inputPath?: ReadonlyArray<string | number>;
 }
 
-/** A calendar as the clocks use it: the case's store, the named calendar (null: the store's own) and the rule at closing. */
+/**
+ * A calendar as the clocks use it: the case's store, the named calendar (null: the store's own) and the
+ * rule at closing.
+ */
 export interface DueCalendar {
   storeId: string;
   /** One of the configuration's `calendars`, or null for the store's own opening hours. */

@@ -164,7 +164,8 @@ export function complaints(
           if (problems.length)
             throw new ValidationError(
               problems,
-              `invalid complaints configuration for its calendars or the chain's stores: ${problems.map((p) => p.message).join('; ')}`,
+              `invalid complaints configuration for its calendars or the chain's stores: ` +
+                `${problems.map((p) => p.message).join('; ')}`,
             );
         },
       };

@@ -68,9 +68,10 @@ export function addBusinessTime(
 ): Date {
   const at = placeBusinessTime(calendar, from, ms, dueAtClosing);
   if (at) return at;
+  const openMinutes = Math.floor(openTimeWithinHorizon(calendar, from) / millisecondsInMinute);
   throw new InvalidStateError(
     `cannot place ${ms / millisecondsInMinute} business minutes: within the ${SLA_HORIZON_DAYS} days the ` +
-      `clock looks ahead the calendar is open ${Math.floor(openTimeWithinHorizon(calendar, from) / millisecondsInMinute)} ` +
+      `clock looks ahead the calendar is open ${openMinutes} ` +
       `business minutes, and a due time must fall ${lastPlace(dueAtClosing)}`,
     { reason: 'beyond_sla_horizon', horizonDays: SLA_HORIZON_DAYS },
   );

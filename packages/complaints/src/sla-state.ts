@@ -60,7 +60,10 @@ export interface SlaFacts {
   firstResponseBusinessMs: number | null;
 }
 
-/** The calendar the level's clocks count in, with its rule at closing; null when it is not known (no longer configured). */
+/**
+ * The calendar the level's clocks count in, with its rule at closing; null when it is not known (no longer
+ * configured).
+ */
 export interface SlaCalendar {
   calendar: BusinessCalendar;
   dueAtClosing: DueAtClosing;

@@ -470,7 +470,9 @@ export function createSurveyService(runtime: ComplaintsRuntime) {
           items: [],
           category: config.surveys.caseCategory ?? `survey-${group}`,
           severity: config.surveys.caseSeverity,
-          description: `Low score in survey "${q.name}": ${lines.join('; ')}${input.comment ? `. Comment: ${input.comment}` : ''}`,
+          description:
+            `Low score in survey "${q.name}": ${lines.join('; ')}` +
+            `${input.comment ? `. Comment: ${input.comment}` : ''}`,
           attachments: [],
           source: { type: 'survey-response', id: responseId },
         });

@@ -16,12 +16,27 @@ describe('@clientele/complaints in a browser', () => {
     const out = vm.runInContext(
       `(() => {
         const { nextStatus, addBusinessTime, isSampled, parseComplaintsConfig } = Complaints;
-        const cal = { timeZone: 'Asia/Shanghai', openingHours: { fri: [['08:00', '20:00']], mon: [['08:00', '20:00']] }, holidays: [] };
+        const cal = {
+          timeZone: 'Asia/Shanghai',
+          openingHours: { fri: [['08:00', '20:00']], mon: [['08:00', '20:00']] },
+          holidays: [],
+        };
         return {
           step: nextStatus('complaint', 'received', 'acknowledge').to,
           due: addBusinessTime(cal, new Date('2026-11-06T11:30:00Z'), 7200000).toISOString(),
           sampled: isSampled('s', 'pur_1', 1),
-          ladder: parseComplaintsConfig({ ladders: { l: [{ level: 1, id: 'a', name: 'A', roles: ['r'], timeLimits: { low: { acknowledge: 1, resolve: 2 }, medium: { acknowledge: 1, resolve: 2 }, high: { acknowledge: 1, resolve: 2 } } }] } }).routes.complaint,
+          ladder: parseComplaintsConfig({
+            ladders: {
+              l: [{
+                level: 1, id: 'a', name: 'A', roles: ['r'],
+                timeLimits: {
+                  low: { acknowledge: 1, resolve: 2 },
+                  medium: { acknowledge: 1, resolve: 2 },
+                  high: { acknowledge: 1, resolve: 2 },
+                },
+              }],
+            },
+          }).routes.complaint,
           process: typeof process,
         };
       })()`,

@@ -150,7 +150,7 @@ describe('case state machine', () => {
     });
   });
 
-  it('closes a complaint with nothing owed from acknowledged or investigating, with an outcome, and from nowhere else', () => {
+  it('closes a complaint owing nothing from acknowledged or investigating, with an outcome, and nowhere else', () => {
     const closesAs = (status: CaseStatus, outcome: NothingOwedOutcome | null) =>
       nextStatus('complaint', status, 'close', { outcome });
     for (const status of CASE_STATUSES) {

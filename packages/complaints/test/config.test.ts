@@ -169,8 +169,9 @@ describe('complaints configuration', () => {
       code: 'VALIDATION_FAILED',
       path: ['ladders', 'service', 0, 'timeLimits', 'low', 'resolve'],
     });
-    expect((error as ValidationError).issues[0]!.message).toMatch(
-      /more than the clock can place: it looks 366 days ahead, where even a store open round the clock surely has only 525,600 business minutes/,
+    expect((error as ValidationError).issues[0]!.message).toContain(
+      'more than the clock can place: it looks 366 days ahead, ' +
+        'where even a store open round the clock surely has only 525,600 business minutes',
     );
     expect(issues(one({ correctiveActions: { graceMinutes: longest + 1 } }))).toEqual([
       { path: ['correctiveActions', 'graceMinutes'], code: 'too_big' },

@@ -183,7 +183,8 @@ describe.each(STORE_KINDS)('complaint scenarios on $name', (kind) => {
       const store = await kind.open();
       const { TIANTIAN } = await import('./support/world.js');
       const config = { ...TIANTIAN, dueAtClosing };
-      const { crm, clock, customerId } = await openWorld(store, { start: at(4, '19:30').toISOString(), config }); // Friday 19:30
+      // Friday 19:30
+      const { crm, clock, customerId } = await openWorld(store, { start: at(4, '19:30').toISOString(), config });
       const c = await crm.complaints.open(
         {
           kind: 'complaint',

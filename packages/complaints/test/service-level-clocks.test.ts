@@ -226,7 +226,7 @@ describe.each(STORE_KINDS)('service-level clocks on $name', (kind) => {
     });
   });
 
-  it('counts a limit in the calendar it names (round the clock, closing at 23:59:59) beside the store’s hours', async () => {
+  it('counts a limit in its named calendar (round the clock, closing 23:59:59) beside the store’s hours', async () => {
     const config = withService(
       (l, i) =>
         i === 0
@@ -324,7 +324,7 @@ describe.each(STORE_KINDS)('service-level clocks on $name', (kind) => {
     });
   });
 
-  it('shows each case’s clocks: due, paused, fulfilled or failed, first response and paused time, and the due times on resuming', async () => {
+  it('shows a case’s clocks: due, paused, fulfilled or failed; first response, paused time; resumed dues', async () => {
     const { crm, clock, customerId } = await openWorld(await kind.open());
     const a = await crm.complaints.open(complaint(customerId), CLERK);
     const b = await crm.complaints.open(complaint(customerId), CLERK);
@@ -371,7 +371,7 @@ describe.each(STORE_KINDS)('service-level clocks on $name', (kind) => {
     });
   });
 
-  it('closes a complaint with nothing owed, with an outcome and a reason, audited; and refuses it where a remedy is due', async () => {
+  it('closes a complaint owing nothing, with an outcome and a reason, audited; not where a remedy is due', async () => {
     const calls: LoyaltyCall[] = [];
     const { crm, customerId } = await openWorld(await kind.open(), { modules: [loyaltyStandIn(calls)] });
     const events: Array<[string, unknown]> = [];
@@ -478,7 +478,7 @@ describe.each(STORE_KINDS)('service-level clocks on $name', (kind) => {
     });
   });
 
-  it('lets a task’s owner complete it after the case climbed past the owner’s desk, and no one else at that desk', async () => {
+  it('lets a task’s owner complete it after the case climbed past the owner’s desk; nobody else there', async () => {
     const { crm, customerId } = await openWorld(await kind.open());
     await crm.staff.add({ id: 'E-QUALITY2', name: '王工', storeId: 'S01', roleId: 'quality' }, SYSTEM);
     let c = await crm.complaints.open(
@@ -503,7 +503,7 @@ describe.each(STORE_KINDS)('service-level clocks on $name', (kind) => {
     expect(c.remedies[0]).toMatchObject({ status: 'executed' });
   });
 
-  it('keeps a case that waits on the customer waiting when it is escalated: the new level’s clocks start on resuming', async () => {
+  it('keeps a case awaiting the customer waiting on escalation: the new level’s clocks start on resuming', async () => {
     const { crm, clock, customerId } = await openWorld(await kind.open());
     const c = await crm.complaints.open(complaint(customerId), CLERK);
     clock.set(at(0, '10:05'));

@@ -66,10 +66,11 @@ describe('business time, worked examples', () => {
     expect(addBusinessTime(desk, new Date('2026-12-31T11:00:00Z'), 120 * MIN).toISOString()).toBe(
       '2027-01-04T01:00:00.000Z',
     );
-    expect(addBusinessTime(desk, new Date('2026-11-07T02:00:00Z'), 0).toISOString()).toBe('2026-11-09T00:00:00.000Z'); // Saturday → Monday 08:00
+    // Saturday → Monday 08:00
+    expect(addBusinessTime(desk, new Date('2026-11-07T02:00:00Z'), 0).toISOString()).toBe('2026-11-09T00:00:00.000Z');
   });
 
-  it('keeps a deadline that falls at closing time there, or moves it to the next opening: the same business instant', () => {
+  it('keeps a deadline at closing time there, or moves it to the next opening: the same business instant', () => {
     const tuesday = new Date('2026-11-10T11:00:00Z'); // Tue 19:00 + 1h = closing
     const kept = addBusinessTime(desk, tuesday, 60 * MIN);
     expect(kept.toISOString()).toBe('2026-11-10T12:00:00.000Z'); // Tuesday 20:00
@@ -244,7 +245,7 @@ describe('business time, properties', () => {
     );
   });
 
-  it('a due time that lands on a closing instant is kept there or moved to the next opening, equal in business time', () => {
+  it('a due time landing on a closing instant stays there or moves to the next opening, equal in business time', () => {
     fc.assert(
       fc.property(calendarArb, instant, fc.integer({ min: 0, max: 20 }), (cal, from, nth) => {
         // The business time to the end of the nth opening stretch after `from`.
@@ -377,7 +378,7 @@ describe("the clock's horizon, properties", () => {
     },
   );
 
-  it('the clock places a time exactly when the calendar has that much opening time within the horizon (more, to move it to an opening)', () => {
+  it('places a time exactly when the calendar is open that long in the horizon (longer, to reach an opening)', () => {
     fc.assert(
       fc.property(
         calendarArb,

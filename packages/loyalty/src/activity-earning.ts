@@ -107,12 +107,12 @@ export function createActivityEarning(runtime: LoyaltyRuntime) {
 
   const limitReached = (a: ActivityConfig, who: string) => {
     const l = limitOf(a)!;
-    return new InvalidStateError(
-      `${a.code} already earned ${l.count === 1 ? 'once' : `${l.count} times`} ${l.period === 'lifetime' ? '' : `this ${l.period} `}for ${who}`
-        .replace(/ +/g, ' ')
-        .trim(),
-      { path: ['activity'], limit: l },
-    );
+    const times = l.count === 1 ? 'once' : `${l.count} times`;
+    const when = l.period === 'lifetime' ? '' : `this ${l.period} `;
+    return new InvalidStateError(`${a.code} already earned ${times} ${when}for ${who}`.replace(/ +/g, ' ').trim(), {
+      path: ['activity'],
+      limit: l,
+    });
   };
 
   const recordActivity = kernel.command({

@@ -179,7 +179,8 @@ export class LineTrace {
     if (this.excluded !== null) return `${label}: ${this.excluded}`;
     const earned = this.earned;
     if (earned.length === 0) return `${label}: no rule earns on this line`;
-    return `${label}: ${earned.map((e) => e.text).join('; ')}${this.points !== null ? ` = ${plural(this.points, 'point')}` : ''}`;
+    const total = this.points !== null ? ` = ${plural(this.points, 'point')}` : '';
+    return `${label}: ${earned.map((e) => e.text).join('; ')}${total}`;
   }
 
   /** The trace as plain data, words included. */
@@ -790,7 +791,8 @@ export function evaluateProgram(
         'budget',
         b.points,
         budgetKey(rule, b, chainLocal, facts),
-        `budget ${b.period === 'lifetime' ? 'in total' : `per ${b.period}`}${b.per === 'program' ? '' : ` per ${b.per}`}`,
+        `budget ${b.period === 'lifetime' ? 'in total' : `per ${b.period}`}` +
+          `${b.per === 'program' ? '' : ` per ${b.per}`}`,
       );
     }
   }

@@ -325,7 +325,9 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService, v
         customerId,
         source: 'loyalty',
         kind: 'points-earned',
-        summary: `Earned ${pointsText(quote.points)} on receipt ${purchase.receiptNo}${pending ? ` (available after ${days} days)` : ''}`,
+        summary:
+          `Earned ${pointsText(quote.points)} on receipt ${purchase.receiptNo}` +
+          `${pending ? ` (available after ${days} days)` : ''}`,
         storeId: purchase.storeId,
         ref,
       });
@@ -468,11 +470,14 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService, v
           amount: refundDeduction,
           reason: `${pointsText(shortfall)} the returned goods earned were already spent`,
         });
+      const deducted = refundDeduction ? `, ${refundDeduction} deducted from the refund` : '';
       await ctx.addTimeline({
         customerId,
         source: 'loyalty',
         kind: 'points-clawed-back',
-        summary: `${pointsText(plan.clawback)} taken back for ${returnId ? 'a return' : 'a voided sale'}${shortfall ? ` (${shortfall} already spent${refundDeduction ? `, ${refundDeduction} deducted from the refund` : ''})` : ''}`,
+        summary:
+          `${pointsText(plan.clawback)} taken back for ${returnId ? 'a return' : 'a voided sale'}` +
+          `${shortfall ? ` (${shortfall} already spent${deducted})` : ''}`,
         storeId: award.storeId,
         ref,
       });

@@ -20,7 +20,13 @@ describe('@clientele/loyalty in a browser', () => {
         { sku: 'APPLE', name: 'Fresh produce', category: 'fresh-fruit', quantity: 2, unitPrice: 4325 },
         { sku: 'CIG', category: 'tobacco', quantity: 1, unitPrice: 3000 },
       ] }, { at: new Date('2026-11-07T02:00:00Z'), timeZone: 'Asia/Shanghai', storeId: 'S01', tier: 'gold' });
-      return { points: q.points, first: q.lines[0].text, total: explainQuote(q, program.money).at(-1), process: typeof process, require: typeof require };
+      return {
+        points: q.points,
+        first: q.lines[0].text,
+        total: explainQuote(q, program.money).at(-1),
+        process: typeof process,
+        require: typeof require,
+      };
     })()`;
     const out = vm.runInContext(script, context);
     // 8 fresh, +8 weekend, +4 gold.

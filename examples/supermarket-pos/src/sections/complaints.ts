@@ -288,8 +288,8 @@ export async function complaintsSection(
   );
   line('');
   line(
-    `1. ${chen.displayName} at the counter: ${counter.caseNo} settled at once by clerk 李娜 with ${yuan(counter.remedyCost)} ` +
-      `(${counter.status}).`,
+    `1. ${chen.displayName} at the counter: ${counter.caseNo} settled at once by clerk 李娜 ` +
+      `with ${yuan(counter.remedyCost)} (${counter.status}).`,
   );
   line(
     `   Stages on record: ${(await crm.complaints.history(counter.id, RELATIONS)).map((h) => h.toStatus).join(' → ')}`,
@@ -345,8 +345,14 @@ export async function complaintsSection(
     RELATIONS,
   );
   const issued = claim.remedies[0]!;
+  const result = issued.result as { display?: string; code?: string } | null;
+  const settled =
+    issued.type === 'voucher'
+      ? `voucher ${String(result?.display ?? result?.code ?? '')} issued through crm.loyalty`
+      : 'paid as compensation (no voucher module wired)';
   line(
-    `   赵敏 (customer relations) approves: approved by ${issued.approvedBy}; ${issued.type === 'voucher' ? `voucher ${String((issued.result as { display?: string; code?: string } | null)?.display ?? (issued.result as { code?: string } | null)?.code ?? '')} issued through crm.loyalty` : 'paid as compensation (no voucher module wired)'}; ${claim.caseNo} ${claim.status}.`,
+    `   赵敏 (customer relations) approves: approved by ${issued.approvedBy}; ${settled}; ` +
+      `${claim.caseNo} ${claim.status}.`,
   );
   const action = await crm.complaints.actions.create(
     {

@@ -161,8 +161,8 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
     CLERK_S01,
   );
   line(
-    `Before refunding the tissues the till asks: ${preview.clawback} points come back off the card, ${yuan(preview.payable)} ` +
-      `is paid out.`,
+    `Before refunding the tissues the till asks: ${preview.clawback} points come back off the card, ` +
+      `${yuan(preview.payable)} is paid out.`,
   );
   await crm.purchases.return(
     { purchaseId: saturday.id, storeId: 'S01', lines: [{ lineNo: 2, quantity: 1 }], reason: 'wrong kind' },
@@ -209,10 +209,10 @@ export async function loyaltySection(crm: LoyaltyDemoCrm, clock: ManualClock, wh
     { purchaseId: paid.id, storeId: 'S02', lines: [{ lineNo: 1, quantity: 1 }], reason: 'one too many' },
     { ...CLERK_S02, idempotencyKey: key('return') },
   );
-  const through = back.tenders.map(
-    (t) =>
-      `${yuan(t.amount)} ${t.via === 'till' ? `at the till in ${t.method}` : `back as ${t.via}${t.points ? ` (${t.points} points)` : ''}`}`,
-  );
+  const through = back.tenders.map((t) => {
+    const points = t.points ? ` (${t.points} points)` : '';
+    return `${yuan(t.amount)} ${t.via === 'till' ? `at the till in ${t.method}` : `back as ${t.via}${points}`}`;
+  });
   line(
     `One bottle comes back (${yuan(back.amount)}): ${through.join(' and ')}; the till pays ` +
       `${yuan(back.dueAtTill)}, not the whole ${yuan(back.amount)}.`,

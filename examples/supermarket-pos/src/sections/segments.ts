@@ -271,15 +271,15 @@ export async function segmentsSection(crm: SegmentsCrm, clock: ManualClock, acto
   const winBack = await crm.segments.members('win-back', { limit: 1000 }, actors.hq);
   const policy = risk[0] ? await crm.segments.policyFor(risk[0].customerId, actors.hq) : null;
   line(
-    `Segment "Win back" holds ${winBack.items.length} customers; their policy: points ×${policy?.pointsMultiplier ?? 1} ` +
-      `(the host starts a call or a goodwill voucher on segment.joined).`,
+    `Segment "Win back" holds ${winBack.items.length} customers; their policy: ` +
+      `points ×${policy?.pointsMultiplier ?? 1} (the host starts a call or a goodwill voucher on segment.joined).`,
   );
 
   heading('Credit at the till: the canteen buys on account');
   const before = await crm.segments.credit.status(canteen.id, actors.hq);
   line(
-    `明光二食堂: limit ${yuan(before.account.limit)}, outstanding ${yuan(before.account.outstanding)}, rating ${before.rating ?? 'unrated'} ` +
-      `(on time ${(100 * before.onTimeShare).toFixed(0)}%).`,
+    `明光二食堂: limit ${yuan(before.account.limit)}, outstanding ${yuan(before.account.outstanding)}, ` +
+      `rating ${before.rating ?? 'unrated'} (on time ${(100 * before.onTimeShare).toFixed(0)}%).`,
   );
   const order = [
     { ...PRODUCTS[5]!, quantity: 60 },
@@ -332,14 +332,18 @@ export async function segmentsSection(crm: SegmentsCrm, clock: ManualClock, acto
   clock.advance(15 * DAY);
   const due = await crm.runDue();
   const visits = await crm.segments.keyAccounts.due(actors.hq);
+  const visitList = visits
+    .map((v) => `${names.get(v.customerId)} (due ${local(v.nextVisitAt!)}, ${v.representativeId})`)
+    .join('; ');
   line(
-    `Two weeks later the scheduler calls runDue: ${due['segments']?.['keyAccountVisitsDue'] ?? 0} visit(s) due → ${visits.map((v) => `${names.get(v.customerId)} (due ${local(v.nextVisitAt!)}, ${v.representativeId})`).join('; ')}`,
+    `Two weeks later the scheduler calls runDue: ${due['segments']?.['keyAccountVisitsDue'] ?? 0} visit(s) due → ` +
+      `${visitList}`,
   );
   const hotelPolicy = await crm.segments.policyFor(hotel.id, actors.hq);
   line(
     `The hotel's merged policy: free delivery ${hotelPolicy.freeDelivery ? 'yes' : 'no'}, points ` +
-      `×${hotelPolicy.pointsMultiplier}, service ${hotelPolicy.serviceLevel ?? 'standard'}, visit every ${hotelPolicy.visitEveryDays ?? '-'} ` +
-      `days (segments: ${hotelPolicy.segmentIds.join(', ')}).`,
+      `×${hotelPolicy.pointsMultiplier}, service ${hotelPolicy.serviceLevel ?? 'standard'}, ` +
+      `visit every ${hotelPolicy.visitEveryDays ?? '-'} days (segments: ${hotelPolicy.segmentIds.join(', ')}).`,
   );
 
   heading('Bought together (from the quarter’s baskets)');

@@ -156,8 +156,8 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
   );
   const before = await crm.loyalty.balance(who.customerId, CLERK_S01);
   line(
-    `${who.name} buys crabs for a family dinner (${yuan(party.total)}): ${(await crm.loyalty.saleAward(party.id, CLERK_S01)).points} ` +
-      `points; ${before.spendable} points to spend.`,
+    `${who.name} buys crabs for a family dinner (${yuan(party.total)}): ` +
+      `${(await crm.loyalty.saleAward(party.id, CLERK_S01)).points} points; ${before.spendable} points to spend.`,
   );
   const bought = await vouchers.convert(
     { templateId: 'CASH-10', customerId: who.customerId, quantity: 1, storeId: 'S01' },
@@ -166,8 +166,8 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
   const voucher = bought.vouchers[0]!;
   line(
     `At the service desk: ${bought.points} points → voucher ${voucher.display} worth ` +
-      `${yuan(voucher.faceValue)}, valid until ${local(new Date(voucher.validUntil.getTime() - 60_000))}; ${bought.balance} ` +
-      `points left (one transaction).`,
+      `${yuan(voucher.faceValue)}, valid until ${local(new Date(voucher.validUntil.getTime() - 60_000))}; ` +
+      `${bought.balance} points left (one transaction).`,
   );
 
   clock.advance(30 * 60_000);
@@ -180,8 +180,11 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
     { customerId: who.customerId, storeId: 'S01', basket: { lines: basket } },
     CLERK_S01,
   );
+  const takes = usable.usable.map((u) => `${u.voucher.display} takes ${yuan(u.discount)} off`).join('; ') || 'none';
+  const refused = usable.unusable.map((u) => `${u.voucher.display} (${u.reasons.join(', ')})`).join('; ');
   line(
-    `The till lists ${who.name}'s vouchers for this basket: ${usable.usable.map((u) => `${u.voucher.display} takes ${yuan(u.discount)} off`).join('; ') || 'none'}${usable.unusable.length ? `; not usable: ${usable.unusable.map((u) => `${u.voucher.display} (${u.reasons.join(', ')})`).join('; ')}` : ''}.`,
+    `The till lists ${who.name}'s vouchers for this basket: ${takes}` +
+      `${usable.unusable.length ? `; not usable: ${refused}` : ''}.`,
   );
   const total = basket.reduce((s, l) => s + l.quantity * l.unitPrice, 0);
   const chars = [...voucher.code];
@@ -224,8 +227,8 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
   );
   const used = await vouchers.get(voucher.id, CLERK_S01);
   line(
-    `Typed again: sale ${paid.receiptNo} of ${yuan(paid.total)} (cigarettes excluded from the voucher) takes ${yuan(used.discount)} ` +
-      `off; the voucher is ${used.status}.`,
+    `Typed again: sale ${paid.receiptNo} of ${yuan(paid.total)} (cigarettes excluded from the voucher) ` +
+      `takes ${yuan(used.discount)} off; the voucher is ${used.status}.`,
   );
   const twice = await crm.purchases
     .record(
@@ -283,8 +286,8 @@ export async function vouchersSection(crm: VouchersDemoCrm, clock: ManualClock, 
   );
   const after = await storedValue.card(card.number, CLERK_S01);
   line(
-    `At S01 (any store of the chain takes it): ${yuan(shop.total)} paid ${yuan(onCard)} on the card and ${yuan(shop.total - onCard)} ` +
-      `in cash; ${yuan(after.balance)} left on the card.`,
+    `At S01 (any store of the chain takes it): ${yuan(shop.total)} paid ${yuan(onCard)} on the card ` +
+      `and ${yuan(shop.total - onCard)} in cash; ${yuan(after.balance)} left on the card.`,
   );
   const more = await crm.purchases
     .record(

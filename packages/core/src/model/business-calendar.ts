@@ -61,7 +61,8 @@ export function localDate(at: Date, timeZone: string): string {
 /** The local date and time `YYYY-MM-DD HH:MM` of an instant in a time zone, for receipts and timelines. */
 export function localDateTime(at: Date, timeZone: string): string {
   const d = new TZDate(at.getTime(), timeZone);
-  return `${localDate(at, timeZone)} ${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  const time = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  return `${localDate(at, timeZone)} ${time}`;
 }
 
 function localParts(at: Date, timeZone: string): { date: string; weekday: Weekday; minute: number } {
