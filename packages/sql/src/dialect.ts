@@ -3,6 +3,7 @@
  * ask a {@link Dialect} for every piece of syntax or typing that is not standard SQL.
  */
 import type { CodecOptions, FieldKind } from '@clientele/core/adapter';
+import type { KeyLimits } from './key-limits.js';
 
 /** The syntax and typing of one SQL database, as the statement builders need them. */
 export interface Dialect {
@@ -62,7 +63,15 @@ export interface Dialect {
   readonly addColumnIfNotExists: boolean;
 
   /**
+   * `false` where `CREATE INDEX IF NOT EXISTS` is missing (MySQL 8): the statement is written without it, and
+   * the migration loop creates only the indexes `listIndexes` does not list.
+   */
+  readonly createIndexIfNotExists?: boolean;
+
+  /**
    * A query listing a table's columns as rows with a `name` column; `tableParam` is the marker binding the table name.
+   * Under {@link Dialect.keyLimits}, each row also has `chars` (the characters a text column holds, else null)
+   * and `nullable` (`'YES'` or `'NO'`).
    */
   listColumns(tableParam: string): string;
 
@@ -93,4 +102,24 @@ export interface Dialect {
    * (`update` empty) or overwrite the `update` columns with the new values.
    */
   onConflict(conflictColumns: readonly string[], update: readonly string[]): string;
+
+  /**
+   * For a database whose index keys are limited in bytes (InnoDB): the limits, and how to type bounded text.
+   * With them, each string column is typed by what its collection declares (a key, a field of an index,
+   * free text), so that every declared index fits, and an index added later narrows or takes prefixes of
+   * the columns it covers (see {@link KeyLimits}).
+   */
+  readonly keyLimits?: KeyLimits;
+
+  /**
+   * Whether ascending order already puts nulls first (MySQL, MariaDB), so `NULLS FIRST` is never written:
+   * the database may lack the clause.
+   */
+  readonly ascendingNullsFirst?: boolean;
+
+  /**
+   * Statements that release the migration lock, for a database whose lock belongs to the connection rather
+   * than to the transaction (MySQL's `GET_LOCK`, which must outlive DDL that commits at once).
+   */
+  readonly migrationUnlock?: readonly string[];
 }
