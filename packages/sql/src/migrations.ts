@@ -31,11 +31,15 @@ export function migrationStatements(dialect: Dialect): MigrationStatements {
     `INSERT INTO ${t} (${q('id')}, ${q('applied_at')}) VALUES (${dialect.placeholder(1)}, ` +
     `${dialect.placeholder(2)})`;
   const list = dialect.listColumns(dialect.placeholder(1));
+  // A key: where index keys are limited, bounded text.
+  const idType = dialect.keyLimits
+    ? dialect.keyLimits.boundedText(dialect.keyLimits.keyChars)
+    : dialect.columnType('string');
   const encodeDate = (at: Date): unknown =>
     dialect.codec.dates === 'epoch-ms' ? at.getTime() : dialect.codec.dates === 'iso' ? at.toISOString() : at;
   return {
     createTable:
-      `CREATE TABLE IF NOT EXISTS ${t} (${q('id')} ${dialect.columnType('string')} NOT NULL, ${q('applied_at')} ` +
+      `CREATE TABLE IF NOT EXISTS ${t} (${q('id')} ${idType} NOT NULL, ${q('applied_at')} ` +
       `${dialect.columnType('timestamp')} NOT NULL, PRIMARY KEY (${q('id')}))`,
     selectApplied: `SELECT ${q('id')} AS ${q('id')} FROM ${t}`,
     recordApplied: (id, at) => ({ text: insert, params: [id, encodeDate(at)] }),

@@ -70,8 +70,11 @@ function build(server: MysqlServer, database: string | undefined): Dialect {
       const n = Array.from(prefix).length;
       const bound = prefixBound(prefix);
       if (bound === undefined) return `LEFT(${column}, ${param(n)}) = ${param(prefix)}`;
-      const p = param(prefix);
-      return `(${column} >= ${p} AND ${column} < ${param(bound)} AND LEFT(${column}, ${param(n)}) = ${p})`;
+      // Each `?` binds a value of its own: the prefix is bound twice.
+      return (
+        `(${column} >= ${param(prefix)} AND ${column} < ${param(bound)} AND ` +
+        `LEFT(${column}, ${param(n)}) = ${param(prefix)})`
+      );
     },
     beginWrite: 'START TRANSACTION',
     // Waits up to ten minutes for another migrator; the store checks the result (1: taken).
