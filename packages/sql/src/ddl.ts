@@ -22,6 +22,13 @@ export function createTableSql(dialect: Dialect, collection: CollectionSpec): st
       `${q(columnName(name))} ${fieldType(dialect, collection, name, spec)}${spec.nullable ? '' : ' NOT NULL'}`,
   );
   columns.push(`PRIMARY KEY (${q(columnName(collection.primaryKey))})`);
+  if (dialect.indexesInCreateTable) {
+    const byCustomer = customerKeyIndex(collection);
+    for (const index of byCustomer ? [...collection.indexes, byCustomer] : collection.indexes) {
+      const cols = index.fields.map((f) => q(columnName(f))).join(', ');
+      columns.push(`${index.unique ? 'UNIQUE ' : ''}INDEX ${q(indexName(dialect, collection.name, index))} (${cols})`);
+    }
+  }
   return `CREATE TABLE IF NOT EXISTS ${tableName(dialect, collection.name)} (${columns.join(', ')})`;
 }
 
@@ -120,6 +127,7 @@ export function migrationStepSql(
   const missing = (index: IndexSpec) => !existing.indexes?.has(indexName(dialect, table, index));
   if (step.op === 'createCollection') {
     const c = step.collection;
+    if (existingColumns.size === 0 && dialect.indexesInCreateTable) return [createTableSql(dialect, c)];
     if (existingColumns.size === 0)
       return [createTableSql(dialect, c), ...c.indexes.filter(missing).map((i) => createIndexSql(dialect, table, i))];
     const out: string[] = [];

@@ -69,6 +69,12 @@ export interface Dialect {
   readonly createIndexIfNotExists?: boolean;
 
   /**
+   * Whether a new table's indexes are declared in its `CREATE TABLE` (MySQL: each DDL statement commits and
+   * syncs on its own, so one statement per table instead of one per index makes migrating several times faster).
+   */
+  readonly indexesInCreateTable?: boolean;
+
+  /**
    * A query listing a table's columns as rows with a `name` column; `tableParam` is the marker binding the table name.
    * Under {@link Dialect.keyLimits}, each row also has `chars` (the characters a text column holds, else null)
    * and `nullable` (`'YES'` or `'NO'`).

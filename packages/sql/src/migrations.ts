@@ -123,12 +123,12 @@ export async function runMigrations(
       const columns = new Set(rows.map((r) => r['name'] as string));
       const schema = { indexes, ...(dialect.keyLimits ? { columns: columnInfo(rows) } : {}) };
       for (const statement of migrationStepSql(dialect, step, columns, schema)) await connection.run(statement, []);
-      for (const index of step.op === 'createCollection'
-        ? step.collection.indexes
-        : step.op === 'addIndex'
-          ? [step.index]
-          : [])
-        indexes.add(indexName(dialect, stepTable(step), index));
+      const made =
+        step.op === 'createCollection' ? [...step.collection.indexes] : step.op === 'addIndex' ? [step.index] : [];
+      // A new table declared its customer-key index itself where indexes go in CREATE TABLE.
+      const byKey = step.op === 'createCollection' ? customerKeyIndex(step.collection) : undefined;
+      if (byKey && columns.size === 0 && dialect.indexesInCreateTable) made.push(byKey);
+      for (const index of made) indexes.add(indexName(dialect, stepTable(step), index));
       await byCustomer(step);
     }
     const record = sql.recordApplied(m.id, now);

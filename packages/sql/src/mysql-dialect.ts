@@ -82,6 +82,7 @@ function build(server: MysqlServer, database: string | undefined): Dialect {
     migrationUnlock: [`SELECT RELEASE_LOCK(${lockName}) AS ${quote('released')}`],
     addColumnIfNotExists: maria,
     createIndexIfNotExists: maria,
+    indexesInCreateTable: true,
     listColumns: (tableParam) =>
       `SELECT column_name AS ${quote('name')}, character_maximum_length AS ${quote('chars')}, ` +
       `is_nullable AS ${quote('nullable')} FROM information_schema.columns WHERE table_schema = ${schema} ` +
