@@ -85,7 +85,9 @@ async function mariadbAnswers(): Promise<boolean> {
   } catch (error) {
     if (process.env['CI'])
       throw new Error(`MariaDB at ${MYSQL_URL} is unreachable and CI is set: ${(error as Error).message}`);
-    console.warn(`MariaDB at ${MYSQL_URL} is unreachable: storage tests run without it (set CI to make this a failure)`);
+    console.warn(
+      `MariaDB at ${MYSQL_URL} is unreachable: storage tests run without it (set CI to make this a failure)`,
+    );
     return false;
   }
 }

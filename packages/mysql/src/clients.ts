@@ -8,10 +8,13 @@ export type MysqlResult = [unknown, unknown];
 
 /** A connection checked out of a `mysql2/promise` pool. */
 export interface MysqlPoolConnection {
-  /** Runs one statement as a prepared statement, cached on the connection by its text. */
-  execute(sql: string, values?: unknown[]): Promise<MysqlResult>;
+  /**
+   * Runs one statement as a prepared statement, cached on the connection by its text. (The values are typed
+   * `never[]` so that mysql2's own signature, which names its value types, fits this one.)
+   */
+  execute(sql: string, values?: never[]): Promise<MysqlResult>;
   /** Runs one statement without preparing it (session settings, locks, DDL). */
-  query(sql: string, values?: unknown[]): Promise<MysqlResult>;
+  query(sql: string): Promise<MysqlResult>;
   /** Closes the prepared statement of this text on the connection. */
   unprepare?(sql: string): void;
   /** Gives the connection back to the pool. */

@@ -92,7 +92,7 @@ class Lease implements Connection {
 
   query(text: string, params: readonly unknown[]): Promise<QueryOutcome> {
     return this.attempt(async () => {
-      const [result] = await this.client.execute(text, params as unknown[]);
+      const [result] = await this.client.execute(text, params as never[]);
       if (params.length > MAX_KEPT_PARAMS) this.client.unprepare?.(text);
       return outcome(result);
     });

@@ -29,7 +29,7 @@ export function mysqlProbe(target: MysqlProbeTarget): MysqlProbe {
   async function query(text: string, params: unknown[]): Promise<Record<string, unknown>[]> {
     const connection = await target.pool.getConnection();
     try {
-      return (await connection.execute(text, params))[0] as Record<string, unknown>[];
+      return (await connection.execute(text, params as never[]))[0] as Record<string, unknown>[];
     } finally {
       connection.release();
     }
