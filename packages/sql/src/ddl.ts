@@ -3,7 +3,7 @@ import { InvalidStateError } from '@clientele/core/adapter';
 import type { CollectionSpec, FieldSpec, IndexSpec, MigrationStep } from '@clientele/core/adapter';
 import type { Dialect } from './dialect.js';
 import { fitIndex, textWidths } from './key-limits.js';
-import type { ColumnInfo } from './key-limits.js';
+import type { ColumnInfo } from './dialect.js';
 import { columnName, indexName, tableName } from './naming.js';
 
 /** The column type of a field: by its kind, or for a string under key limits by what its collection declares. */

@@ -3,7 +3,6 @@
  * ask a {@link Dialect} for every piece of syntax or typing that is not standard SQL.
  */
 import type { CodecOptions, FieldKind } from '@clientele/core/adapter';
-import type { KeyLimits } from './key-limits.js';
 
 /** The syntax and typing of one SQL database, as the statement builders need them. */
 export interface Dialect {
@@ -128,4 +127,28 @@ export interface Dialect {
    * than to the transaction (MySQL's `GET_LOCK`, which must outlive DDL that commits at once).
    */
   readonly migrationUnlock?: readonly string[];
+}
+
+/** The key limits of a database and how it types bounded text; a dialect that has them states them. */
+export interface KeyLimits {
+  /** Bytes one index key may hold (InnoDB: 3,072). */
+  readonly indexBytes: number;
+  /** Bytes one character may take in a key (utf8mb4: 4). */
+  readonly bytesPerChar: number;
+  /** Characters a primary key or a customer key holds: the longest string key the store keeps. */
+  readonly keyChars: number;
+  /** Bytes a field of another kind takes in an index key. */
+  fixedBytes(kind: FieldKind): number;
+  /** The type of text of at most `chars` characters (with the collation every string column has). */
+  boundedText(chars: number): string;
+  /** The statement redefining a column as `type`, before a unique index that needs it narrower. */
+  resizeColumn(table: string, column: string, type: string, nullable: boolean): string;
+}
+
+/** What an index added later needs to know of a column that exists. */
+export interface ColumnInfo {
+  /** Characters the column holds, or `null` when it is not text. */
+  readonly chars: number | null;
+  /** Whether it takes null. */
+  readonly nullable: boolean;
 }

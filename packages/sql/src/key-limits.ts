@@ -7,32 +7,9 @@
  * comparison is still made on the whole value) or narrows them first (a unique index, whose values must
  * be compared whole); narrowing fails, changing nothing, if a stored value is longer.
  */
-import type { CollectionSpec, FieldKind, IndexSpec } from '@clientele/core/adapter';
+import type { CollectionSpec, IndexSpec } from '@clientele/core/adapter';
+import type { ColumnInfo, KeyLimits } from './dialect.js';
 import { columnName } from './naming.js';
-
-/** The key limits of a database and how it types bounded text; a dialect that has them states them. */
-export interface KeyLimits {
-  /** Bytes one index key may hold (InnoDB: 3,072). */
-  readonly indexBytes: number;
-  /** Bytes one character may take in a key (utf8mb4: 4). */
-  readonly bytesPerChar: number;
-  /** Characters a primary key or a customer key holds: the longest string key the store keeps. */
-  readonly keyChars: number;
-  /** Bytes a field of another kind takes in an index key. */
-  fixedBytes(kind: FieldKind): number;
-  /** The type of text of at most `chars` characters (with the collation every string column has). */
-  boundedText(chars: number): string;
-  /** The statement redefining a column as `type`, before a unique index that needs it narrower. */
-  resizeColumn(table: string, column: string, type: string, nullable: boolean): string;
-}
-
-/** What an index added later needs to know of a column that exists. */
-export interface ColumnInfo {
-  /** Characters the column holds, or `null` when it is not text. */
-  readonly chars: number | null;
-  /** Whether it takes null. */
-  readonly nullable: boolean;
-}
 
 /** Characters each of `strings` text fields may take in a key that also holds `fixed` bytes of other fields. */
 export function indexShare(limits: KeyLimits, strings: number, fixed: number): number {

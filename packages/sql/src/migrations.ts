@@ -4,7 +4,7 @@
 import type { Migration, MigrationResult, MigrationStep } from '@clientele/core/adapter';
 import { createIndexSql, customerKeyIndex, migrationStepSql, stepTable } from './ddl.js';
 import type { Dialect } from './dialect.js';
-import type { ColumnInfo } from './key-limits.js';
+import type { ColumnInfo } from './dialect.js';
 import { indexName, tableName } from './naming.js';
 import type { SqlStatement } from './params.js';
 

@@ -10,7 +10,7 @@
  */
 import type { FieldKind } from '@clientele/core/adapter';
 import type { Dialect } from './dialect.js';
-import type { KeyLimits } from './key-limits.js';
+import type { KeyLimits } from './dialect.js';
 import { prefixBound } from './postgres-dialect.js';
 
 /** Which server a MySQL-family dialect writes for. */
