@@ -20,7 +20,10 @@ export interface ErrorContext {
   key?: string;
 }
 
-/** The fields mysql2 puts on an error: the server's number and SQLSTATE, or a Node error code; `fatal` when the connection is gone. */
+/**
+ * The fields mysql2 puts on an error: the server's number and SQLSTATE, or a Node error code; `fatal` when
+ * the connection is gone.
+ */
 interface DriverError extends Error {
   code?: string;
   errno?: number;

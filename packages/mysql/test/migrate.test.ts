@@ -28,7 +28,8 @@ withServer(() => {
         // The migrator is seen waiting on the lock by the server before it is released.
         for (;;) {
           const [waiting] = await server.pool.query<mysql.RowDataPacket[]>(
-            "SELECT count(*) AS n FROM information_schema.processlist WHERE state LIKE '%lock%' AND info LIKE '%GET_LOCK%'",
+            'SELECT count(*) AS n FROM information_schema.processlist ' +
+              "WHERE state LIKE '%lock%' AND info LIKE '%GET_LOCK%'",
           );
           if (Number(waiting[0]!['n']) > 0) break;
           await new Promise((r) => setTimeout(r, 20));
@@ -61,7 +62,8 @@ withServer(() => {
       );
       expect(recorded.map((r) => r['id'])).toEqual(ids);
       const [indexes] = await server.pool.query<mysql.RowDataPacket[]>(
-        'SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = ? AND table_name = ?',
+        'SELECT DISTINCT index_name AS name FROM information_schema.statistics ' +
+          'WHERE table_schema = ? AND table_name = ?',
         [database, 'accounts'],
       );
       // The table made before keeps its indexes, and gains the customer-key one it lacked: none twice.

@@ -55,7 +55,7 @@ export function createIndexSql(
   );
 }
 
-/** An index over columns that exist: under key limits, a unique index first narrows the text columns too wide for it. */
+/** An index over columns that exist: under key limits, a unique index first narrows text columns too wide for it. */
 function addIndexSql(
   dialect: Dialect,
   table: string,
@@ -106,7 +106,7 @@ export function stepTable(step: MigrationStep): string {
 
 /** What a migration step's statements depend on besides the columns' names. */
 export interface ExistingSchema {
-  /** The table's columns now, by name, for a dialect with key limits (its `listColumns` gives `chars` and `nullable`). */
+  /** The table's columns now, by name, for a dialect with key limits (`listColumns` gives `chars`, `nullable`). */
   readonly columns?: ReadonlyMap<string, ColumnInfo>;
   /** The indexes that exist (physical names): these are not created again. */
   readonly indexes?: ReadonlySet<string>;

@@ -87,7 +87,9 @@ function build(server: MysqlServer, database: string | undefined): Dialect {
       `SELECT column_name AS ${quote('name')}, character_maximum_length AS ${quote('chars')}, ` +
       `is_nullable AS ${quote('nullable')} FROM information_schema.columns WHERE table_schema = ${schema} ` +
       `AND table_name = ${tableParam}`,
-    listIndexes: `SELECT DISTINCT index_name AS ${quote('name')} FROM information_schema.statistics WHERE table_schema = ${schema}`,
+    listIndexes:
+      `SELECT DISTINCT index_name AS ${quote('name')} FROM information_schema.statistics ` +
+      `WHERE table_schema = ${schema}`,
     ...(database === undefined
       ? {}
       : {
