@@ -49,13 +49,15 @@ export interface PoolDriverSettings {
 
 /**
  * Set once on each connection the store uses. UTF-8 in full; a value too long for its column is an error,
- * never cut; `ORDER BY` compares text up to 64 KiB (the default 1,024 bytes would order long keys
- * wrongly); `GROUP_CONCAT` (series) is not cut at 1 MiB (the store still checks each series is whole).
+ * never cut; a sort compares the first 8 KiB of a text (the default 1,024 bytes would order indexed text of
+ * up to 768 characters by its start only; every key and indexed text is shorter than 8 KiB, and a wider
+ * sort key per row would run the server's sort buffer out of memory on a few long texts); `GROUP_CONCAT`
+ * (series) is not cut at 1 MiB (the store still checks each series is whole).
  */
 const SESSION_SETUP = [
   'SET NAMES utf8mb4',
   "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'STRICT_ALL_TABLES'), " +
-    'SESSION max_sort_length = 65536, SESSION group_concat_max_len = 4294967295',
+    'SESSION max_sort_length = 8192, SESSION group_concat_max_len = 4294967295',
 ];
 
 /** Statements with more values than this are closed after running: a bulk text is rarely the same twice. */
