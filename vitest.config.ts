@@ -12,6 +12,7 @@ export default defineConfig({
       { extends: true, test: { name: 'sqlite', include: ['packages/sqlite/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'testkit', include: ['packages/testkit/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'postgres', include: ['packages/postgres/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'mysql', include: ['packages/mysql/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'loyalty', include: ['packages/loyalty/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'complaints', include: ['packages/complaints/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'segments', include: ['packages/segments/test/**/*.test.ts'] } },

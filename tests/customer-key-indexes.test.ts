@@ -1,17 +1,19 @@
 /**
  * Export, erasure and merge find a customer's rows through an index leading with each collection's
- * customer key: both SQL stores make one (the one migration loop of `@clientele/sql`), and a database
+ * customer key: every SQL store makes one (the one migration loop of `@clientele/sql`), and a database
  * migrated before they did gets it on its next migrate, without running a migration again.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClientele, manualClock, memoryStore, type Store } from '@clientele/core';
 import type { CollectionSpec, Migration } from '@clientele/core/module';
 import { complaints } from '@clientele/complaints';
 import { loyalty } from '@clientele/loyalty';
+import { mysqlStore } from '@clientele/mysql';
 import { postgresStore } from '@clientele/postgres';
 import { segments } from '@clientele/segments';
 import {
@@ -27,7 +29,7 @@ import {
 import { sqliteStore } from '@clientele/sqlite';
 import { TIANTIAN } from '../packages/complaints/test/support/world.js';
 import { PROGRAM } from '../packages/loyalty/test/support.js';
-import { STORE_KINDS, serverSchemas } from './support/stores.js';
+import { MYSQL_URL, STORE_KINDS, serverSchemas } from './support/stores.js';
 
 /** Every migration of Clientele with all three modules, as `crm.migrate()` hands them to the store. */
 async function allMigrations(): Promise<readonly Migration[]> {
@@ -199,5 +201,39 @@ describe.runIf(postgres)('customer-key indexes on PostgreSQL', () => {
     const store = postgresStore({ pool: server.admin, schema });
     expect(await store.migrate(migrations)).toEqual({ applied: [], skipped: migrations.map((m) => m.id) });
     expect(await unindexed(schema, customerOwned(migrations))).toEqual([]);
+  });
+});
+
+const mariadb = STORE_KINDS.some((k) => k.name === 'mariadb');
+describe.runIf(mariadb)('customer-key indexes on MariaDB', () => {
+  const admin = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 2 });
+  const made: string[] = [];
+  afterAll(async () => {
+    for (const d of made) await admin.query(`DROP DATABASE IF EXISTS \`${d}\``);
+    await admin.end();
+  });
+
+  it('exist for every collection that declares a customer key, declared with the table', async () => {
+    const migrations = await allMigrations();
+    const database = `clientele_keys_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    made.push(database);
+    await mysqlStore({ pool: admin, database }).migrate(migrations);
+    const [rows] = await admin.query<mysql.RowDataPacket[]>(
+      'SELECT table_name AS t, column_name AS c FROM information_schema.statistics WHERE table_schema = ? AND ' +
+        'seq_in_index = 1',
+      [database],
+    );
+    const owned = customerOwned(migrations);
+    expect(owned.length).toBeGreaterThan(10);
+    expect(
+      owned
+        .filter((c) => !rows.some((r) => r['t'] === c.name && r['c'] === columnName(c.customerKey!)))
+        .map((c) => c.name),
+    ).toEqual([]);
+    // Migrating again finds each index there and creates none.
+    expect(await mysqlStore({ pool: admin, database }).migrate(migrations)).toEqual({
+      applied: [],
+      skipped: migrations.map((m) => m.id),
+    });
   });
 });

@@ -20,6 +20,7 @@ const LAYERS: Record<string, 'core' | 'sql' | 'adapter' | 'module' | 'kit' | 'tr
   sql: 'sql',
   sqlite: 'adapter',
   postgres: 'adapter',
+  mysql: 'adapter',
   loyalty: 'module',
   complaints: 'module',
   segments: 'module',

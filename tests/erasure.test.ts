@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClientele, manualClock, memoryStore, type Store } from '@clientele/core';
@@ -25,9 +26,10 @@ import {
 } from '@clientele/complaints';
 import { awardsCollection, entriesCollection, loyalty, loyaltyCollections } from '@clientele/loyalty';
 import { customerStatsCollection, segmentCollections, segments } from '@clientele/segments';
+import { mysqlStore } from '@clientele/mysql';
 import { postgresStore } from '@clientele/postgres';
 import { sqliteStore } from '@clientele/sqlite';
-import { PG_URL, STORE_KINDS } from './support/stores.js';
+import { MYSQL_URL, PG_URL, STORE_KINDS } from './support/stores.js';
 import { freshKey, nextReceipt } from './support/chain.js';
 
 const SYSTEM = { actor: { system: 'test-setup' } } as const;
@@ -116,7 +118,13 @@ interface Kind {
 const dirs: string[] = [];
 const pools: pg.Pool[] = [];
 const schemas: string[] = [];
+const mysqlPools: mysql.Pool[] = [];
+const databases: string[] = [];
 afterAll(async () => {
+  for (const p of mysqlPools) {
+    for (const d of databases) await p.query(`DROP DATABASE IF EXISTS \`${d}\``);
+    await p.end();
+  }
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   for (const p of pools) {
     for (const s of schemas) await p.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
@@ -181,6 +189,37 @@ const KINDS: Kind[] = [
                     await pool.query<{ row: string }>(`SELECT t::text AS row FROM "${schema}"."${t.table_name}" t`)
                   ).rows)
                     out.push(`${t.table_name} ${r.row}`);
+                }
+                return out;
+              },
+            };
+          },
+        } satisfies Kind,
+      ]
+    : []),
+  ...(STORE_KINDS.some((k) => k.name === 'mariadb')
+    ? [
+        {
+          name: 'mariadb',
+          async open() {
+            const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 10 });
+            mysqlPools.push(pool);
+            const database = `clientele_erasure_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+            databases.push(database);
+            return {
+              store: mysqlStore({ pool, database }),
+              async raw() {
+                const [tables] = await pool.query<mysql.RowDataPacket[]>(
+                  'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ?',
+                  [database],
+                );
+                expect(tables.length).toBeGreaterThan(40);
+                const out: string[] = [];
+                for (const t of tables) {
+                  const [rows] = await pool.query<mysql.RowDataPacket[]>(
+                    `SELECT * FROM \`${database}\`.\`${t['name']}\``,
+                  );
+                  for (const row of rows) out.push(`${t['name']} ${JSON.stringify(row)}`);
                 }
                 return out;
               },

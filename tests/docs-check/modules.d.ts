@@ -1,6 +1,6 @@
 /**
- * Packages a guide's example uses that Clientele does not install: a message broker's client and
- * a MySQL client. Declared with just the calls the guides make, so those examples type-check too.
+ * Packages a guide's example uses that Clientele does not install: a message broker's client.
+ * Declared with just the calls the guides make, so those examples type-check too.
  */
 
 declare module 'nats' {
@@ -15,12 +15,4 @@ declare module 'nats' {
   }
   export function connect(options: { servers: string }): Promise<NatsConnection>;
   export function headers(): MsgHdrs;
-}
-
-declare module 'mysql2/promise' {
-  export interface Pool {
-    query(sql: string, values?: unknown[]): Promise<[unknown, unknown]>;
-  }
-  const mysql: { createPool(options: { uri: string | undefined }): Pool };
-  export default mysql;
 }

@@ -2,9 +2,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll } from 'vitest';
 import { memoryStore, type Store } from '@clientele/core';
+import { mysqlStore } from '@clientele/mysql';
 import { postgresStore } from '@clientele/postgres';
 import { sqliteStore } from '@clientele/sqlite';
 
@@ -68,7 +70,53 @@ const postgres: StoreKind = {
   },
 };
 
-/** Memory, SQLite on a temporary file, and PostgreSQL in a fresh schema when the server answers. */
+/** The MariaDB (or MySQL) server the tests use. */
+export const MYSQL_URL = process.env['CLIENTELE_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/';
+
+/**
+ * Whether the MariaDB server answers. Unreachable with `CI` set, the run fails here; without it, the
+ * storage tests run without MariaDB, and say so.
+ */
+async function mariadbAnswers(): Promise<boolean> {
+  try {
+    const connection = await mysql.createConnection({ uri: MYSQL_URL, connectTimeout: 3000 });
+    await connection.end();
+    return true;
+  } catch (error) {
+    if (process.env['CI'])
+      throw new Error(`MariaDB at ${MYSQL_URL} is unreachable and CI is set: ${(error as Error).message}`);
+    console.warn(
+      `MariaDB at ${MYSQL_URL} is unreachable: storage tests run without it (set CI to make this a failure)`,
+    );
+    return false;
+  }
+}
+
+let mysqlPool: mysql.Pool | null = null;
+const databases: string[] = [];
+
+/** MariaDB: a fresh database per store opened, on one pool per test file; cleanup drops them and ends the pool. */
+const mariadb: StoreKind = {
+  name: 'mariadb',
+  async open() {
+    mysqlPool ??= mysql.createPool({ uri: MYSQL_URL, connectionLimit: 10 });
+    const database = `clientele_s_${run}_${++opened}`;
+    databases.push(database);
+    return mysqlStore({ pool: mysqlPool, database });
+  },
+  async cleanup() {
+    const p = mysqlPool;
+    mysqlPool = null;
+    if (!p) return;
+    for (const d of databases.splice(0)) await p.query(`DROP DATABASE IF EXISTS \`${d}\``);
+    await p.end();
+  },
+};
+
+/**
+ * Memory, SQLite on a temporary file, PostgreSQL in a fresh schema and MariaDB in a fresh database when
+ * their servers answer.
+ */
 export const STORE_KINDS: StoreKind[] = [
   { name: 'memory', open: async () => memoryStore(), cleanup() {} },
   {
@@ -83,6 +131,7 @@ export const STORE_KINDS: StoreKind[] = [
     },
   },
   ...((await serverAnswers()) ? [postgres] : []),
+  ...((await mariadbAnswers()) ? [mariadb] : []),
 ];
 
 /**

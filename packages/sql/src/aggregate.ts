@@ -13,6 +13,7 @@ import type {
   ScalarValue,
   Where,
 } from '@clientele/core/adapter';
+import type { Dialect } from './dialect.js';
 import { ParamList } from './params.js';
 import type { SqlStatement } from './params.js';
 import type { CollectionStatements } from './statements.js';
@@ -75,6 +76,11 @@ function nullFree(collection: CollectionSpec, where: NormalisedWhere, field: str
   );
 }
 
+/** ` NULLS FIRST` where a null may come and the dialect's ascending order does not already put it first. */
+function nullsFirst(dialect: Dialect, collection: CollectionSpec, where: NormalisedWhere, field: string): string {
+  return dialect.ascendingNullsFirst || nullFree(collection, where, field) ? '' : ' NULLS FIRST';
+}
+
 /**
  * Builds a `GROUP BY` query with `count`, `sum`, `min`, `max` and `series` measures, each optionally
  * filtered by its own `where`; with `after` or `limit`, a page of groups in group order (a keyset bound
@@ -132,7 +138,7 @@ export function aggregateStatement(statements: CollectionStatements, query: Aggr
   // Paged queries order in SQL (nulls first, as core's `sortGroups`) so that LIMIT takes the first groups. Where
   // no null can come, the order is said without `NULLS FIRST`: PostgreSQL reads an ascending index nulls last,
   // so the clause would make it sort every page of groups that the index already gives in order.
-  const ascending = (f: string) => `${shape.compared(f)} ASC${nullFree(collection, where, f) ? '' : ' NULLS FIRST'}`;
+  const ascending = (f: string) => `${shape.compared(f)} ASC${nullsFirst(dialect, collection, where, f)}`;
   const order = paged ? ` ORDER BY ${groupBy.map(ascending).join(', ')}` : '';
   const limit = query.limit !== undefined ? ` LIMIT ${params.add(query.limit)}` : '';
   const text = `SELECT ${select.join(', ')} FROM ${shape.table}${whereClause(conditions)}${group}${order}${limit}`;

@@ -62,7 +62,21 @@ export interface Dialect {
   readonly addColumnIfNotExists: boolean;
 
   /**
+   * `false` where `CREATE INDEX IF NOT EXISTS` is missing (MySQL 8): the statement is written without it, and
+   * the migration loop creates only the indexes `listIndexes` does not list.
+   */
+  readonly createIndexIfNotExists?: boolean;
+
+  /**
+   * Whether a new table's indexes are declared in its `CREATE TABLE` (MySQL: each DDL statement commits and
+   * syncs on its own, so one statement per table instead of one per index makes migrating several times faster).
+   */
+  readonly indexesInCreateTable?: boolean;
+
+  /**
    * A query listing a table's columns as rows with a `name` column; `tableParam` is the marker binding the table name.
+   * Under {@link Dialect.keyLimits}, each row also has `chars` (the characters a text column holds, else null)
+   * and `nullable` (`'YES'` or `'NO'`).
    */
   listColumns(tableParam: string): string;
 
@@ -93,4 +107,48 @@ export interface Dialect {
    * (`update` empty) or overwrite the `update` columns with the new values.
    */
   onConflict(conflictColumns: readonly string[], update: readonly string[]): string;
+
+  /**
+   * For a database whose index keys are limited in bytes (InnoDB): the limits, and how to type bounded text.
+   * With them, each string column is typed by what its collection declares (a key, a field of an index,
+   * free text), so that every declared index fits, and an index added later narrows or takes prefixes of
+   * the columns it covers (see {@link KeyLimits}).
+   */
+  readonly keyLimits?: KeyLimits;
+
+  /**
+   * Whether ascending order already puts nulls first (MySQL, MariaDB), so `NULLS FIRST` is never written:
+   * the database may lack the clause.
+   */
+  readonly ascendingNullsFirst?: boolean;
+
+  /**
+   * Statements that release the migration lock, for a database whose lock belongs to the connection rather
+   * than to the transaction (MySQL's `GET_LOCK`, which must outlive DDL that commits at once).
+   */
+  readonly migrationUnlock?: readonly string[];
+}
+
+/** The key limits of a database and how it types bounded text; a dialect that has them states them. */
+export interface KeyLimits {
+  /** Bytes one index key may hold (InnoDB: 3,072). */
+  readonly indexBytes: number;
+  /** Bytes one character may take in a key (utf8mb4: 4). */
+  readonly bytesPerChar: number;
+  /** Characters a primary key or a customer key holds: the longest string key the store keeps. */
+  readonly keyChars: number;
+  /** Bytes a field of another kind takes in an index key. */
+  fixedBytes(kind: FieldKind): number;
+  /** The type of text of at most `chars` characters (with the collation every string column has). */
+  boundedText(chars: number): string;
+  /** The statement redefining a column as `type`, before a unique index that needs it narrower. */
+  resizeColumn(table: string, column: string, type: string, nullable: boolean): string;
+}
+
+/** What an index added later needs to know of a column that exists. */
+export interface ColumnInfo {
+  /** Characters the column holds, or `null` when it is not text. */
+  readonly chars: number | null;
+  /** Whether it takes null. */
+  readonly nullable: boolean;
 }

@@ -5,9 +5,11 @@
  *
  * @packageDocumentation
  */
-export type { Dialect } from './dialect.js';
+export type { Dialect, KeyLimits, ColumnInfo } from './dialect.js';
 export { sqliteDialect } from './sqlite-dialect.js';
 export { postgresDialect, postgresSchemaDialect } from './postgres-dialect.js';
+export { mariadbDialect, mysqlDialect, mysqlDatabaseDialect, type MysqlServer } from './mysql-dialect.js';
+export { indexShare, textWidths, fitIndex } from './key-limits.js';
 export { ParamList, type SqlStatement } from './params.js';
 export { columnName, indexName, tableName } from './naming.js';
 export { tableShape, type TableShape } from './table.js';
@@ -20,6 +22,7 @@ export {
   stepTable,
   customerKeyIndexSql,
   customerKeyIndex,
+  type ExistingSchema,
 } from './ddl.js';
 export {
   collectionStatements,

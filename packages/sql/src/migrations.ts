@@ -4,6 +4,7 @@
 import type { Migration, MigrationResult, MigrationStep } from '@clientele/core/adapter';
 import { createIndexSql, customerKeyIndex, migrationStepSql, stepTable } from './ddl.js';
 import type { Dialect } from './dialect.js';
+import type { ColumnInfo } from './dialect.js';
 import { indexName, tableName } from './naming.js';
 import type { SqlStatement } from './params.js';
 
@@ -30,11 +31,15 @@ export function migrationStatements(dialect: Dialect): MigrationStatements {
     `INSERT INTO ${t} (${q('id')}, ${q('applied_at')}) VALUES (${dialect.placeholder(1)}, ` +
     `${dialect.placeholder(2)})`;
   const list = dialect.listColumns(dialect.placeholder(1));
+  // A key: where index keys are limited, bounded text.
+  const idType = dialect.keyLimits
+    ? dialect.keyLimits.boundedText(dialect.keyLimits.keyChars)
+    : dialect.columnType('string');
   const encodeDate = (at: Date): unknown =>
     dialect.codec.dates === 'epoch-ms' ? at.getTime() : dialect.codec.dates === 'iso' ? at.toISOString() : at;
   return {
     createTable:
-      `CREATE TABLE IF NOT EXISTS ${t} (${q('id')} ${dialect.columnType('string')} NOT NULL, ${q('applied_at')} ` +
+      `CREATE TABLE IF NOT EXISTS ${t} (${q('id')} ${idType} NOT NULL, ${q('applied_at')} ` +
       `${dialect.columnType('timestamp')} NOT NULL, PRIMARY KEY (${q('id')}))`,
     selectApplied: `SELECT ${q('id')} AS ${q('id')} FROM ${t}`,
     recordApplied: (id, at) => ({ text: insert, params: [id, encodeDate(at)] }),
@@ -53,11 +58,26 @@ export interface MigrationConnection {
   run(text: string, params: readonly unknown[]): Promise<void>;
 }
 
+/** The columns `listColumns` lists, with what an index over them needs to know under key limits. */
+function columnInfo(rows: readonly Record<string, unknown>[]): Map<string, ColumnInfo> {
+  return new Map(
+    rows.map((r) => [
+      r['name'] as string,
+      {
+        chars: r['chars'] === null || r['chars'] === undefined ? null : Number(r['chars']),
+        nullable: r['nullable'] !== 'NO',
+      },
+    ]),
+  );
+}
+
 /**
  * Applies the migrations not yet recorded, in order, on `connection`, and records each one; returns
  * which were applied and which skipped. Every SQL adapter's `migrate()` is this, run in one
  * transaction under the adapter's migration lock (`BEGIN IMMEDIATE` on SQLite, `BEGIN` and the
  * dialect's `migrationLock` elsewhere), so a failed run leaves nothing behind where DDL is transactional.
+ * Where DDL commits at once (MySQL), every step is safe to run again: tables, columns and indexes that
+ * exist are not created again, so a run cut short is finished by the next.
  *
  * Every collection that declares a customer key gets an index leading with it (named `customer_key`,
  * unless one of its own indexes already leads with it): export, erasure and merge find a customer's
@@ -99,8 +119,16 @@ export async function runMigrations(
     }
     for (const step of m.steps) {
       const listed = sql.listColumns(stepTable(step));
-      const columns = new Set((await connection.all(listed.text, listed.params)).map((r) => r['name'] as string));
-      for (const statement of migrationStepSql(dialect, step, columns)) await connection.run(statement, []);
+      const rows = await connection.all(listed.text, listed.params);
+      const columns = new Set(rows.map((r) => r['name'] as string));
+      const schema = { indexes, ...(dialect.keyLimits ? { columns: columnInfo(rows) } : {}) };
+      for (const statement of migrationStepSql(dialect, step, columns, schema)) await connection.run(statement, []);
+      const made =
+        step.op === 'createCollection' ? [...step.collection.indexes] : step.op === 'addIndex' ? [step.index] : [];
+      // A new table declared its customer-key index itself where indexes go in CREATE TABLE.
+      const byKey = step.op === 'createCollection' ? customerKeyIndex(step.collection) : undefined;
+      if (byKey && columns.size === 0 && dialect.indexesInCreateTable) made.push(byKey);
+      for (const index of made) indexes.add(indexName(dialect, stepTable(step), index));
       await byCustomer(step);
     }
     const record = sql.recordApplied(m.id, now);

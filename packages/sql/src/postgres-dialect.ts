@@ -24,7 +24,7 @@ const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
  * with `prefix` sorts at or after `prefix` and before this bound in code point order. `undefined` when
  * there is none (an empty prefix, or one ending in U+10FFFF).
  */
-function prefixBound(prefix: string): string | undefined {
+export function prefixBound(prefix: string): string | undefined {
   const points = Array.from(prefix);
   const last = points.pop();
   if (last === undefined) return undefined;

@@ -168,10 +168,83 @@ export const uniqueLabelMigration: Migration = {
   ],
 };
 
+/**
+ * The longest string key every store must keep, in characters (Unicode code points): primary keys and
+ * customer keys of up to this many characters, however many bytes each takes.
+ */
+export const MAX_KEY_LENGTH = 255;
+
+const placeFields = ['country', 'province', 'city', 'district', 'street', 'building', 'unit', 'room'] as const;
+
+const addressFields = {
+  id: field.string(),
+  country: field.string(),
+  province: field.string(),
+  city: field.string(),
+  district: field.string(),
+  street: field.string(),
+  building: field.string(),
+  unit: field.string(),
+  room: field.string(),
+  floor: field.integer(),
+  movedInAt: field.timestamp(),
+};
+
+const addressIndexes = [
+  // Every text field at once, then an integer and a timestamp: one key over many texts.
+  { name: 'testkit_addresses_place', fields: [...placeFields, 'floor', 'movedInAt'] },
+  { name: 'testkit_addresses_door', fields: ['country', 'city', 'street', 'building', 'room'], unique: true },
+] as const;
+
+/** Addresses: an index over eight text fields and a unique index over five. */
+export const addresses = defineCollection({
+  name: 'testkit_addresses',
+  fields: addressFields,
+  primaryKey: 'id',
+  indexes: addressIndexes,
+  plain: [...placeFields],
+});
+
+/** A migration that creates {@link addresses}. */
+export const addressesMigration: Migration = {
+  id: 'testkit/0006-addresses',
+  steps: [{ op: 'createCollection', collection: addresses }],
+};
+
+/** Addresses after {@link addressNotesMigration}: two free-text fields, then indexed with others. */
+export const addressesWithNotes = defineCollection({
+  name: 'testkit_addresses',
+  fields: { ...addressFields, note: nullable(field.string()), alias: nullable(field.string()) },
+  primaryKey: 'id',
+  indexes: [
+    ...addressIndexes,
+    { name: 'testkit_addresses_note_place', fields: ['note', 'alias', ...placeFields] },
+    { name: 'testkit_addresses_alias', fields: ['alias', 'note'], unique: true },
+  ],
+  plain: [...placeFields, 'note', 'alias'],
+});
+
+/** A later migration: two fields added as free text, then a plain and a unique index over them and others. */
+export const addressNotesMigration: Migration = {
+  id: 'testkit/0007-address-notes',
+  steps: [
+    { op: 'addField', collection: addresses.name, field: 'note', spec: nullable(field.string()) },
+    { op: 'addField', collection: addresses.name, field: 'alias', spec: nullable(field.string()) },
+    { op: 'addIndex', collection: addresses.name, index: addressesWithNotes.indexes[2]! },
+    { op: 'addIndex', collection: addresses.name, index: addressesWithNotes.indexes[3]! },
+  ],
+};
+
 /** The names of every collection the kit creates, so a probe author can map them to tables. */
-export const conformanceCollectionNames: readonly string[] = [customers, accounts, vouchers, sales, cards, notes].map(
-  (c) => c.name,
-);
+export const conformanceCollectionNames: readonly string[] = [
+  customers,
+  accounts,
+  vouchers,
+  sales,
+  cards,
+  notes,
+  addresses,
+].map((c) => c.name);
 
 /** A stored customer. */
 export type Customer = RowOf<typeof customers>;

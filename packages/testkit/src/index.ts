@@ -9,4 +9,4 @@ export { runStoreConformance } from './run-conformance.js';
 export type { ConformanceOptions, StoreProbe } from './options.js';
 export { CONFORMANCE_TESTS, conformanceTestIds } from './test-ids.js';
 export type { CapabilityName, ConformanceTestId, ConformanceTestInfo } from './test-ids.js';
-export { conformanceCollectionNames } from './fixtures.js';
+export { conformanceCollectionNames, MAX_KEY_LENGTH } from './fixtures.js';

@@ -68,6 +68,12 @@ export const CONFORMANCE_TESTS = {
     checks:
       'a second insert with the same primary key is a CONFLICT (reason primary_key) and the first row is untouched',
   },
+  'primary-key.longest': {
+    capability: null,
+    checks:
+      'primary and customer keys of 255 characters (ASCII, CJK, emoji, a significant trailing space) are kept ' +
+      'exactly, found, written, ordered by code point and deleted',
+  },
   'unique.conflict': {
     capability: null,
     checks:
@@ -142,6 +148,12 @@ export const CONFORMANCE_TESTS = {
     capability: null,
     checks: 'reads outside a transaction that is still open never see its writes, which are then rolled back',
   },
+  'transaction.deadlock-reruns': {
+    capability: null,
+    checks:
+      'two transactions that take two rows in crossing order both commit: where they deadlock, the loser runs again ' +
+      'whole, nothing of its first run is kept (not even a write made after the lost race), each change lands once',
+  },
   'transaction.outside-writes-survive-rollback': {
     capability: null,
     checks: 'a write made outside an open transaction is not rolled back with it',
@@ -215,6 +227,12 @@ export const CONFORMANCE_TESTS = {
   'migrate.concurrent-once': {
     capability: null,
     checks: 'two concurrent migrate calls apply each migration exactly once between them',
+  },
+  'migrate.index-over-many-texts': {
+    capability: null,
+    checks:
+      'an index over eight texts, an integer and a timestamp and a unique index over five migrate and work; fields ' +
+      'added later as free text then indexed with others, plain and unique, migrate and work too',
   },
   'migrate.failed-rolls-back': {
     capability: null,

@@ -1,7 +1,17 @@
 /** Primary keys and unique indexes: clashes are typed conflicts, and freed values can be taken again. */
 import { expect } from 'vitest';
 import { expectConflict, rejection } from '../assertions.js';
-import { cards, customers, newCard, newCustomer, newSale, sales } from '../fixtures.js';
+import {
+  MAX_KEY_LENGTH,
+  accounts,
+  cards,
+  customers,
+  newAccount,
+  newCard,
+  newCustomer,
+  newSale,
+  sales,
+} from '../fixtures.js';
 import type { Suite } from '../harness.js';
 import { expectRawCount, expectStored, expectStoredWithout } from '../probe-checks.js';
 
@@ -34,6 +44,42 @@ export const keysSuite = {
       await expectRawCount(h, customers, 1);
       await expectStored(h, customers, first.id, ['刘洋']);
       await expectStoredWithout(h, customers, first.id, ['second', 'C-other']);
+    },
+
+    async 'primary-key.longest'(h) {
+      const { store } = h;
+      const n = MAX_KEY_LENGTH;
+      // In code point order; one byte, three and four a character in UTF-8, and a trailing space that counts.
+      const keys = ['k'.repeat(n - 1), `${'k'.repeat(n - 1)} `, 'k'.repeat(n), '键'.repeat(n), '🧧'.repeat(n)];
+      for (const [i, id] of [...keys].reverse().entries())
+        await store.insert(customers, newCustomer(i + 1, { id, name: `顾客 ${i}` }));
+      for (const [i, id] of keys.entries()) {
+        expect((await store.get(customers, id))?.id, `key ${i} is kept exactly`).toBe(id);
+        await store.insert(accounts, { ...newAccount(i + 1, 10), id, customerId: id });
+      }
+      expect(await store.count(customers), 'no two keys were taken for one').toBe(keys.length);
+      const pages: string[] = [];
+      let after: string | null | undefined;
+      do {
+        const page = await store.find(customers, { limit: 2, ...(after ? { after } : {}) });
+        pages.push(...page.rows.map((r) => r.id));
+        after = page.next;
+      } while (after);
+      expect(pages, 'paged in code point order').toEqual(keys);
+      for (const id of keys) {
+        expect((await store.update(customers, id, { points: 7 })).id, 'updated by the long key').toBe(id);
+        const spent = await store.increment(accounts, id, 'balance', -4, { min: 0 });
+        expect(spent.applied && spent.row.balance, 'incremented by the long key').toBe(6);
+        expect(
+          (await store.find(accounts, { where: { customerId: id } })).rows.map((r) => r.id),
+          'found by a customer key as long',
+        ).toEqual([id]);
+      }
+      await expectStored(h, customers, keys[4]!, [keys[4]!]);
+      expect(await store.delete(customers, keys[1]!), 'deleted by the long key').toBe(true);
+      expect(await store.get(customers, keys[1]!), 'only that key is gone').toBeUndefined();
+      expect((await store.get(customers, keys[0]!))?.points, 'its neighbour without the space stays').toBe(7);
+      await expectRawCount(h, customers, keys.length - 1);
     },
 
     async 'unique.conflict'(h) {

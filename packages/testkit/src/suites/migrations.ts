@@ -2,6 +2,10 @@
 import { expect } from 'vitest';
 import { expectConflict, rejection } from '../assertions.js';
 import {
+  addressNotesMigration,
+  addresses,
+  addressesMigration,
+  addressesWithNotes,
   customers,
   customersWithNickname,
   fixtureMigrations,
@@ -96,6 +100,80 @@ export const migrationsSuite = {
       await store.insert(notes, { id: 'note-1', body: 'after concurrent migrations' });
       expect(await store.count(notes), 'the new collection works').toBe(1);
       expect((await store.get(customersWithNickname, 'cust-001'))?.nickname, 'the added field works').toBeNull();
+    },
+
+    async 'migrate.index-over-many-texts'(h) {
+      const { store } = h;
+      expect(await store.migrate([...fixtureMigrations, addressesMigration]), 'an index over eight texts').toEqual({
+        applied: [addressesMigration.id],
+        skipped: fixtureIds,
+      });
+      const address = (n: number) => ({
+        id: `addr-${n}`,
+        country: '中国',
+        province: '浙江省',
+        city: n === 3 ? '宁波市' : '杭州市',
+        district: '西湖区',
+        street: `文三路 ${n} 号${'巷'.repeat(48)}`,
+        building: `B${n}`,
+        unit: '2 单元',
+        room: String(1000 + n),
+        floor: n,
+        movedInAt: new Date(Date.UTC(2024, 0, n)),
+      });
+      for (const n of [2, 1, 3]) await store.insert(addresses, address(n));
+      const { id: _, floor: __, movedInAt: ___, ...texts } = address(2);
+      expect(
+        (await store.find(addresses, { where: { ...texts, floor: 2 } })).rows,
+        'found by every indexed field at once',
+      ).toEqual([address(2)]);
+      expect(
+        (
+          await store.find(addresses, { where: { city: '杭州市' }, orderBy: [{ field: 'street', direction: 'desc' }] })
+        ).rows.map((r) => r.id),
+        'ordered by an indexed text',
+      ).toEqual(['addr-2', 'addr-1']);
+      const door = { country: '中国', city: '杭州市', street: address(1).street, building: 'B1', room: '1001' };
+      expect((await store.getBy(addresses, 'testkit_addresses_door', door))?.id, 'getBy over five texts').toBe(
+        'addr-1',
+      );
+      await expectConflict(
+        store.insert(addresses, { ...address(1), id: 'addr-9', unit: '9 单元', floor: 9 }),
+        'unique',
+        'the unique index over five texts is enforced',
+      );
+
+      const all = [...fixtureMigrations, addressesMigration, addressNotesMigration];
+      expect(await store.migrate(all), 'free-text fields indexed later, with others').toEqual({
+        applied: [addressNotesMigration.id],
+        skipped: [...fixtureIds, addressesMigration.id],
+      });
+      const note = '一楼朝南，门口有棵桂花树。'.repeat(15);
+      await store.update(addressesWithNotes, 'addr-1', { note, alias: '桂花树' });
+      await store.update(addressesWithNotes, 'addr-2', { note: 'short', alias: '桂花树' });
+      expect(
+        (await store.find(addressesWithNotes, { where: { note, city: '杭州市' } })).rows.map((r) => r.id),
+        'found by a long text through the later index',
+      ).toEqual(['addr-1']);
+      expect(
+        (await store.getBy(addressesWithNotes, 'testkit_addresses_alias', { alias: '桂花树', note }))?.id,
+        'getBy on the later unique index',
+      ).toBe('addr-1');
+      await expectConflict(
+        store.update(addressesWithNotes, 'addr-3', { note: 'short', alias: '桂花树' }),
+        'unique',
+        'the later unique index is enforced',
+      );
+      expect(await store.migrate(all), 'and again nothing').toEqual({
+        applied: [],
+        skipped: [...fixtureIds, addressesMigration.id, addressNotesMigration.id],
+      });
+      expect(await store.get(addressesWithNotes, 'addr-1'), 'the row as written').toEqual({
+        ...address(1),
+        note,
+        alias: '桂花树',
+      });
+      await expectStored(h, addresses, 'addr-1', [note, address(1).street]);
     },
 
     async 'migrate.failed-rolls-back'({ store }) {

@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import { assertConflict, rejection } from '../assertions.js';
 import { pause, settle } from '../async-tools.js';
-import { accounts, customers, newAccount, newCustomer, newVoucher, vouchers } from '../fixtures.js';
+import { accounts, customers, newAccount, newCustomer, newSale, newVoucher, sales, vouchers } from '../fixtures.js';
 import type { Suite } from '../harness.js';
 import { expectNotStored, expectRawCount, expectStored, expectStoredWithout } from '../probe-checks.js';
 
@@ -10,6 +10,12 @@ const CODE_INDEX = 'testkit_customers_code';
 
 /** Long enough for a racer on another connection to get its turn while a transaction stays open. */
 const OPEN_FOR_MS = 30;
+
+/**
+ * How long the first of two crossing transactions waits for the second to take its row. A store that runs
+ * transactions one at a time never lets the second in while the first is open; it then goes on alone.
+ */
+const WAIT_FOR_OTHER_MS = 500;
 
 /** Tests of rollback, own reads, conflicts, joining and isolation. */
 export const transactionsSuite = {
@@ -183,6 +189,55 @@ export const transactionsSuite = {
       expect(count, 'an outside count does not see the uncommitted insert').toEqual({ ok: true, value: 1 });
       expect(byCode, 'an outside getBy does not see the uncommitted insert').toEqual({ ok: true, value: undefined });
       expect(found, 'an outside find does not see the uncommitted update').toEqual({ ok: true, value: 0 });
+    },
+
+    async 'transaction.deadlock-reruns'(h) {
+      const { store } = h;
+      await store.insert(accounts, newAccount(1, 0));
+      await store.insert(accounts, newAccount(2, 0));
+      const runs = { first: 0, second: 0 };
+      let overlapped = false;
+      let firstHolds!: () => void;
+      const firstHeld = new Promise<void>((resolve) => (firstHolds = resolve));
+      let secondHolds!: () => void;
+      const secondHeld = new Promise<void>((resolve) => (secondHolds = resolve));
+      // Each takes one account, then the other's: where transactions run side by side, a deadlock.
+      const cross = (name: 'first' | 'second', take: string, then: string) =>
+        store.transaction(async (tx) => {
+          const run = ++runs[name];
+          await tx.insert(sales, newSale(run, { id: `deadlock-${name}-${run}`, label: `${name} run ${run}` }));
+          await tx.increment(accounts, take, 'balance', 1);
+          if (run > 1) return tx.increment(accounts, then, 'balance', 10);
+          if (name === 'first') {
+            firstHolds();
+            overlapped = await Promise.race([secondHeld.then(() => true), pause(WAIT_FOR_OTHER_MS).then(() => false)]);
+          } else secondHolds();
+          // The callback swallows a lost race and writes on: the store must refuse that write, keep
+          // nothing of this run, and run the whole transaction again.
+          return tx.increment(accounts, then, 'balance', 10).catch(async () => {
+            await tx.insert(sales, newSale(99, { id: `after-loss-${name}` })).catch(() => undefined);
+            return undefined;
+          });
+        });
+      const first = settle(cross('first', 'acct-001', 'acct-002'));
+      await firstHeld;
+      const second = settle(cross('second', 'acct-002', 'acct-001'));
+      const outcomes = await Promise.all([first, second]);
+      for (const o of outcomes)
+        expect(o.ok, `both transactions commit in the end: ${o.ok ? '' : String(o.error)}`).toBe(true);
+      if (overlapped)
+        expect([runs.first, runs.second].sort(), 'the deadlock\u2019s loser ran again, the winner once').toEqual([
+          1, 2,
+        ]);
+      expect((await store.get(accounts, 'acct-001'))?.balance, 'each added 1 and 10 once').toBe(11);
+      expect((await store.get(accounts, 'acct-002'))?.balance, 'each added 1 and 10 once').toBe(11);
+      const ledger = (await store.find(sales, { where: { id: { startsWith: 'deadlock-' } } })).rows.map((r) => r.id);
+      expect(ledger, 'only the committed run of each left its row').toEqual([
+        `deadlock-first-${runs.first}`,
+        `deadlock-second-${runs.second}`,
+      ]);
+      expect(await store.count(sales), 'nothing written after the lost race was kept').toBe(2);
+      await expectRawCount(h, sales, 2);
     },
 
     async 'transaction.outside-writes-survive-rollback'(h) {
