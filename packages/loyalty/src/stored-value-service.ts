@@ -29,6 +29,7 @@ import {
   pageSchema,
   parseInput,
   shortTextSchema,
+  singleLineTextSchema,
   storesCollection,
   type CommandOptions,
   type JsonValue,
@@ -297,7 +298,7 @@ const tenderSchema = z
     /** A payment method, e.g. `cash`, `bank-card`, `wechat-pay`. */
     method: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'payment methods are lower-case words'),
     /** The payment's reference at the till or the payment provider. */
-    reference: z.string().min(1).max(100).optional(),
+    reference: singleLineTextSchema(100).optional(),
   })
   .strict();
 
