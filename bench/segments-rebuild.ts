@@ -181,10 +181,10 @@ export interface RebuildSteps {
   /** Writes the further day of sales number `day` (1, 2, ...), raw (the statistics do not know of them). */
   addDay(day: number): Promise<void>;
   /**
-   * What the database does on its own in the day between the first build and the first night, if
-   * anything (PostgreSQL's autovacuum: the visibility map that index-only scans need, fresh statistics).
+   * What the database does on its own in the day between two nights, if anything (PostgreSQL's
+   * autovacuum: the visibility map that index-only scans need, fresh statistics); returns what it did.
    */
-  settle?(): Promise<void>;
+  settle?(): Promise<string[]>;
 }
 
 /** One measured round: the statement and the nightly rebuild on the same data, one after the other. */
@@ -238,9 +238,11 @@ export async function measureRebuilds(
   if (first.buyers !== warm.rows)
     throw new Error(`the rebuild scored ${first.buyers} buyers, the statement ${warm.rows}`);
 
-  await steps.settle?.();
   const rounds: RebuildRound[] = [];
   for (let day = 1; day <= sizes.rounds; day++) {
+    // The day before this night: the database's own upkeep, then the day's sales.
+    const settled = (await steps.settle?.()) ?? [];
+    if (settled.length) log(`day ${day}: ${settled.join(', ')} cleaned up as autovacuum would`);
     await steps.addDay(day);
     const now = nightOf(day);
     const baselineFirst = day % 2 === 1;

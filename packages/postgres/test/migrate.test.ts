@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { defineCollection, field } from '@clientele/core/module';
 import { postgresStore } from '@clientele/postgres';
 import { migrations } from './fixtures.js';
 import { PG_URL, serverPool, withServer } from './server.js';
@@ -55,5 +56,33 @@ withServer(() => {
       const store = postgresStore({ pool: server.pool, schema });
       expect(await store.migrate(migrations)).toEqual({ applied: [], skipped: ids });
     }, 40_000);
+  });
+
+  describe('a collection rewritten in bulk', () => {
+    it('gets an autovacuum that runs after a nightly rewrite of 2% of its rows', async () => {
+      const schema = server.schema('bulk');
+      const nightly = defineCollection({
+        name: 'nightly_figures',
+        primaryKey: 'id',
+        fields: { id: field.string(), figure: field.integer() },
+        rewrittenInBulk: true,
+      });
+      const store = postgresStore({ pool: server.pool, schema });
+      await store.migrate([
+        ...migrations,
+        { id: 'nightly-1', steps: [{ op: 'createCollection', collection: nightly }] },
+      ]);
+      const { rows } = await server.pool.query<{ relname: string; reloptions: string[] | null }>(
+        `SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname IN ('nightly_figures', 'accounts')`,
+        [schema],
+      );
+      const options = Object.fromEntries(rows.map((r) => [r.relname, r.reloptions]));
+      expect(options['nightly_figures']).toEqual([
+        'autovacuum_vacuum_scale_factor=0.02',
+        'autovacuum_analyze_scale_factor=0.02',
+      ]);
+      expect(options['accounts']).toBeNull();
+    });
   });
 });

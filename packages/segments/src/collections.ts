@@ -16,6 +16,8 @@ const STATS_CHECK_INDEX = {
 export const customerStatsCollection = defineCollection({
   name: 'segment_customer_stats',
   primaryKey: 'customerId',
+  // A nightly rebuild rewrites the rows of every customer whose figures moved.
+  rewrittenInBulk: true,
   fields: {
     customerId: field.string(),
     kind: field.string(),
@@ -124,6 +126,8 @@ export const segmentDefinitionsCollection = defineCollection({
 export const segmentMembersCollection = defineCollection({
   name: 'segment_members',
   primaryKey: 'id',
+  // A nightly rebuild adds and removes the memberships that changed.
+  rewrittenInBulk: true,
   fields: { id: field.string(), segmentId: field.string(), customerId: field.string(), since: field.timestamp() },
   indexes: [
     { name: 'segment_members_segment', fields: ['segmentId', 'customerId'], unique: true },

@@ -29,7 +29,15 @@ export function createTableSql(dialect: Dialect, collection: CollectionSpec): st
       columns.push(`${index.unique ? 'UNIQUE ' : ''}INDEX ${q(indexName(dialect, collection.name, index))} (${cols})`);
     }
   }
-  return `CREATE TABLE IF NOT EXISTS ${tableName(dialect, collection.name)} (${columns.join(', ')})`;
+  const settings = collection.rewrittenInBulk && dialect.bulkRewriteSettings;
+  const table = `CREATE TABLE IF NOT EXISTS ${tableName(dialect, collection.name)} (${columns.join(', ')})`;
+  return settings ? `${table} WITH (${settings})` : table;
+}
+
+/** Sets the bulk-rewrite storage settings on a table that exists (safe to repeat); none where the dialect has none. */
+function bulkRewriteSql(dialect: Dialect, collection: CollectionSpec): string[] {
+  const settings = collection.rewrittenInBulk && dialect.bulkRewriteSettings;
+  return settings ? [`ALTER TABLE ${tableName(dialect, collection.name)} SET (${settings})`] : [];
 }
 
 /**
@@ -142,6 +150,7 @@ export function migrationStepSql(
       });
     }
     for (const index of c.indexes.filter(missing)) out.push(...addIndexSql(dialect, table, index, columns));
+    out.push(...bulkRewriteSql(dialect, c));
     return out;
   }
   if (existingColumns.size === 0) throw new InvalidStateError(`unknown collection ${table}`, { collection: table });

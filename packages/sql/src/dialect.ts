@@ -74,6 +74,13 @@ export interface Dialect {
   readonly indexesInCreateTable?: boolean;
 
   /**
+   * Storage settings for a table whose collection is `rewrittenInBulk`, as the text of a `WITH (...)` list
+   * (PostgreSQL: an autovacuum that runs after a bulk rewrite, not after a fifth of the table); none where
+   * the database keeps no old row versions to clean up.
+   */
+  readonly bulkRewriteSettings?: string;
+
+  /**
    * A query listing a table's columns as rows with a `name` column; `tableParam` is the marker binding the table name.
    * Under {@link Dialect.keyLimits}, each row also has `chars` (the characters a text column holds, else null)
    * and `nullable` (`'YES'` or `'NO'`).

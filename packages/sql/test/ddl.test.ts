@@ -56,6 +56,34 @@ describe('createTableSql', () => {
   });
 });
 
+describe('tables rewritten in bulk', () => {
+  const nightly = defineCollection({
+    name: 'nightly_figures',
+    primaryKey: 'id',
+    fields: { id: field.string(), figure: field.integer() },
+    rewrittenInBulk: true,
+  });
+  const settings = 'autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02';
+
+  it('get autovacuum settings of their own on PostgreSQL, when created and when their step runs again', () => {
+    expect(createTableSql(postgresDialect, nightly)).toMatch(new RegExp(`\\) WITH \\(${settings}\\)$`));
+    const again = migrationStepSql(
+      postgresDialect,
+      { op: 'createCollection', collection: nightly },
+      new Set(['id', 'figure']),
+    );
+    expect(again).toEqual([`ALTER TABLE "nightly_figures" SET (${settings})`]);
+    expect(createTableSql(postgresDialect, cards)).not.toContain('WITH');
+  });
+
+  it('are plain tables where no old row versions are kept', () => {
+    expect(createTableSql(sqliteDialect, nightly)).not.toContain('WITH');
+    expect(
+      migrationStepSql(sqliteDialect, { op: 'createCollection', collection: nightly }, new Set(['id', 'figure'])),
+    ).toEqual([]);
+  });
+});
+
 describe('migrationStepSql', () => {
   const step = { op: 'createCollection', collection: cards } as const;
 

@@ -94,6 +94,13 @@ export interface CollectionSpec<
    * for a return). Each is also declared `personal` or `scrub`.
    */
   readonly erase?: Readonly<Record<string, FieldEraser>>;
+  /**
+   * Whether a large share of the rows is rewritten at once, regularly (a nightly rebuild of derived
+   * figures). A store that keeps old row versions until a clean-up tunes that clean-up to it, so the
+   * next run's index reads stay in the index (PostgreSQL: autovacuum at 2% of the table's rows changed
+   * instead of its default 20%). Other stores ignore it.
+   */
+  readonly rewrittenInBulk?: boolean;
 }
 
 /**
@@ -143,6 +150,8 @@ export interface CollectionInput<F extends Record<string, FieldSpec>, V extends 
   plain?: readonly (keyof F & string)[];
   /** Fields rewritten on erasure by a function (see {@link CollectionSpec.erase}). */
   erase?: Partial<Record<keyof F & string, FieldEraser>>;
+  /** Whether many rows are rewritten at once, regularly (see {@link CollectionSpec.rewrittenInBulk}). */
+  rewrittenInBulk?: boolean;
 }
 
 type WithVersion<F extends Record<string, FieldSpec>, V extends boolean> = V extends true
@@ -232,6 +241,7 @@ export function defineCollection<
     scrub: input.scrub ?? [],
     plain: input.plain ?? [],
     ...(Object.keys(erase).length ? { erase } : {}),
+    ...(input.rewrittenInBulk ? { rewrittenInBulk: true } : {}),
   } as CollectionSpec<WithVersion<F, V>, K>;
 }
 
