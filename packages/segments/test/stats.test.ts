@@ -291,5 +291,5 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     expect(again.removed, 'the per-change updates already removed the merged one').toBe(0);
     expect(await crm.segments.stats(ids[3]!, SYSTEM)).toMatchObject({ erased: true, spend: before.spend });
     await crm.close();
-  });
+  }, 30_000);
 });
