@@ -159,3 +159,92 @@ describe('business calendar against Intl.DateTimeFormat', () => {
     );
   });
 });
+
+/** The instants of 2026 at which `zone`'s offset changes, to the millisecond (days stepped, then halved). */
+function offsetChanges2026(zone: string): number[] {
+  const offset = (t: number) => {
+    const p = Object.fromEntries(
+      new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' })
+        .formatToParts(t)
+        .map((x) => [x.type, x.value]),
+    );
+    return p['timeZoneName'];
+  };
+  const out: number[] = [];
+  const day = 86_400_000;
+  for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += day) {
+    if (offset(t) === offset(t + day)) continue;
+    let low = t;
+    let high = t + day;
+    while (high - low > 1) {
+      const mid = Math.floor((low + high) / 2);
+      if (offset(mid) === offset(t)) low = mid;
+      else high = mid;
+    }
+    out.push(high);
+  }
+  return out;
+}
+
+// Zones whose clocks change in 2026, each change a case: spring forward (a skipped hour) and back (a repeated one).
+const CHANGES = ['America/New_York', 'America/Santiago', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Beirut'].flatMap(
+  (zone) => offsetChanges2026(zone).map((at) => ({ zone, at })),
+);
+
+describe('business calendar on the days the clocks change', () => {
+  it('finds a change in each zone it tries', () => {
+    for (const zone of ['America/New_York', 'America/Santiago', 'Europe/London', 'Australia/Lord_Howe'])
+      expect(CHANGES.filter((c) => c.zone === zone).length, zone).toBeGreaterThanOrEqual(2);
+  });
+
+  it('gives opening intervals that hold every open instant and no closed one, at their edges and between', {
+    timeout: 60_000,
+  }, () => {
+    fc.assert(
+      fc.property(calendarArb, fc.constantFrom(...CHANGES), (calendar, change) => {
+        const cal = { ...calendar, timeZone: change.zone };
+        const from = change.at - 36 * 3_600_000;
+        const intervals = [...openIntervals(cal, new Date(from), 4)];
+        const inside = (t: number) => intervals.some((i) => t >= i.start.getTime() && t < i.end.getTime());
+        const probes: number[] = [change.at - 1, change.at];
+        const to = change.at + 36 * 3_600_000;
+        for (let t = from; t < to; t += 10 * 60_000) probes.push(t);
+        for (const i of intervals)
+          for (const edge of [i.start.getTime(), i.end.getTime()]) probes.push(edge - 1, edge, edge + 1);
+        // Intervals start at `from` at the earliest and are looked for 4 days ahead: only probes between.
+        for (const t of probes.filter((p) => p >= from && p < to))
+          expect({ at: new Date(t), open: inside(t) }).toEqual({ at: new Date(t), open: isOpen(cal, new Date(t)) });
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('adds business minutes exactly: the opening time between the start and the result is what was added', () => {
+    fc.assert(
+      fc.property(
+        calendarArb,
+        fc.constantFrom(...CHANGES),
+        fc.integer({ min: -48 * 60, max: 0 }),
+        fc.integer({ min: 0, max: 3 * 24 * 60 }),
+        (calendar, change, before, minutes) => {
+          const cal = { ...calendar, timeZone: change.zone };
+          const from = new Date(change.at + before * 60_000);
+          let due: Date;
+          try {
+            due = addBusinessMinutes(cal, from, minutes);
+          } catch {
+            return; // a calendar with no opening time within a year
+          }
+          let counted = 0;
+          for (const { start, end } of openIntervals(cal, from)) {
+            if (start >= due) break;
+            counted += Math.min(end.getTime(), due.getTime()) - start.getTime();
+          }
+          expect(counted).toBe(minutes * 60_000);
+          expect(due.getTime()).toBeGreaterThanOrEqual(from.getTime());
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

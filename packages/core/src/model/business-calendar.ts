@@ -4,7 +4,7 @@
  */
 import { TZDate } from '@date-fns/tz';
 import { z } from 'zod';
-import { millisecondsInMinute, minutesInDay, minutesInHour, secondsInMinute } from 'date-fns/constants';
+import { millisecondsInDay, millisecondsInMinute, minutesInDay, minutesInHour } from 'date-fns/constants';
 
 /** Weekday keys, Monday first. */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -82,43 +82,18 @@ export function isOpen(calendar: BusinessCalendar, at: Date): boolean {
 }
 
 /**
- * The instant `businessMinutes` of opening time after `from` (time while closed does not count).
- * Looks ahead at most 366 days; throws if the calendar never opens.
+ * The instant `businessMinutes` of opening time after `from` (time while closed does not count), exact
+ * across daylight-saving changes (counted over {@link openIntervals}). Looks ahead at most 366 days;
+ * throws if the calendar never opens.
  */
 export function addBusinessMinutes(calendar: BusinessCalendar, from: Date, businessMinutes: number): Date {
   if (!Number.isInteger(businessMinutes) || businessMinutes < 0)
     throw new RangeError('businessMinutes must be a non-negative integer');
-  let remaining = businessMinutes;
-  let cursor = new TZDate(from.getTime(), calendar.timeZone);
-  for (let day = 0; day < 367; day++) {
-    const date = localDate(cursor, calendar.timeZone);
-    const weekday = WEEKDAYS[(cursor.getDay() + 6) % 7]!;
-    const startMinute =
-      day === 0 ? cursor.getHours() * minutesInHour + cursor.getMinutes() + cursor.getSeconds() / secondsInMinute : 0;
-    if (!calendar.holidays.includes(date)) {
-      const intervals = [...(calendar.openingHours[weekday] ?? [])].sort((x, y) => minutes(x[0]) - minutes(y[0]));
-      for (const [a, b] of intervals) {
-        const open = Math.max(minutes(a), startMinute);
-        const close = minutes(b);
-        if (open >= close) continue;
-        if (remaining <= close - open) {
-          const midnight = new TZDate(
-            cursor.getFullYear(),
-            cursor.getMonth(),
-            cursor.getDate(),
-            0,
-            0,
-            0,
-            calendar.timeZone,
-          );
-          // Minutes elapsed since local midnight, not wall-clock minutes: on a day the clocks change, a
-          // time after the change lands off by the change. The service-level clocks use openIntervals.
-          return new Date(midnight.getTime() + (open + remaining) * millisecondsInMinute);
-        }
-        remaining -= close - open;
-      }
-    }
-    cursor = new TZDate(cursor.getFullYear(), cursor.getMonth(), cursor.getDate() + 1, 0, 0, 0, calendar.timeZone);
+  let remaining = businessMinutes * millisecondsInMinute;
+  for (const { start, end } of openIntervals(calendar, from)) {
+    const length = end.getTime() - start.getTime();
+    if (remaining <= length) return new Date(start.getTime() + remaining);
+    remaining -= length;
   }
   throw new RangeError('the calendar has no opening time within a year');
 }
@@ -131,17 +106,22 @@ export interface OpenInterval {
 
 /**
  * The store's opening intervals that end after `from`, in order; the first is clipped to start at
- * `from`. Overlapping or touching intervals of one day are merged. Exact to the millisecond and
- * correct across daylight-saving changes, so service-level clocks can add and subtract business time
- * without drift. Looks ahead `days` local days (default 366) and then stops.
+ * `from`. Overlapping or touching intervals of one day are merged. An instant is inside an interval
+ * exactly when {@link isOpen} holds for it, to the millisecond, across daylight-saving changes: a time
+ * the clocks skip opens the store at the jump (an 02:30 opening on the night clocks go from 02:00 to
+ * 03:00 opens at 03:00), and an hour the clocks repeat is open each time its wall-clock time is within
+ * the opening hours. So service-level clocks can add and subtract business time without drift. Looks
+ * ahead `days` local days (default 366) and then stops.
  */
 export function* openIntervals(calendar: BusinessCalendar, from: Date, days = 366): Generator<OpenInterval> {
   const fromMs = from.getTime();
   const first = new TZDate(fromMs, calendar.timeZone);
+  const offsets = new OffsetReader(calendar.timeZone);
   for (let day = 0; day <= days; day++) {
-    const d = new TZDate(first.getFullYear(), first.getMonth(), first.getDate() + day, 0, 0, 0, calendar.timeZone);
-    if (calendar.holidays.includes(localDate(d, calendar.timeZone))) continue;
-    const weekday = WEEKDAYS[(d.getDay() + 6) % 7]!;
+    // The local day as a wall-clock instant read as UTC (midnight), so dates and weekdays need no zone.
+    const wall = Date.UTC(first.getFullYear(), first.getMonth(), first.getDate() + day);
+    if (calendar.holidays.includes(new Date(wall).toISOString().slice(0, 10))) continue;
+    const weekday = WEEKDAYS[(new Date(wall).getUTCDay() + 6) % 7]!;
     const spans = [...(calendar.openingHours[weekday] ?? [])]
       .map(([a, b]) => [minutes(a), minutes(b)] as [number, number])
       .sort((x, y) => x[0] - y[0]);
@@ -152,56 +132,64 @@ export function* openIntervals(calendar: BusinessCalendar, from: Date, days = 36
       else merged.push([...span]);
     }
     for (const [a, b] of merged) {
-      // Local wall-clock times through the zone, so a 23- or 25-hour day is counted as it is.
-      const start = new TZDate(
-        d.getFullYear(),
-        d.getMonth(),
-        d.getDate(),
-        Math.floor(a / minutesInHour),
-        a % minutesInHour,
-        0,
-        calendar.timeZone,
-      ).getTime();
-      const end = new TZDate(
-        d.getFullYear(),
-        d.getMonth(),
-        d.getDate(),
-        Math.floor(b / minutesInHour),
-        b % minutesInHour,
-        0,
-        calendar.timeZone,
-      ).getTime();
-      if (end <= start) continue;
-      for (const [pieceStart, pieceEnd] of wallClockPieces(start, end, calendar.timeZone)) {
-        if (pieceEnd <= fromMs || pieceEnd <= pieceStart) continue;
+      const pieces = offsets.instantsShowing(wall + a * millisecondsInMinute, wall + b * millisecondsInMinute);
+      for (const [pieceStart, pieceEnd] of pieces) {
+        if (pieceEnd <= fromMs) continue;
         yield { start: new Date(Math.max(pieceStart, fromMs)), end: new Date(pieceEnd) };
       }
     }
   }
 }
 
-/**
- * The instants from `start` to `end` whose wall-clock time lies in the stretch they were computed
- * from. When the clocks go back inside it, the hour they repeat starts before the stretch's opening
- * time on the second pass, so that part is left out: a stretch 01:30-02:00 on the night clocks go back
- * at 02:00 is open 01:30-02:00 before the change and 01:30-02:00 after it, not from 01:00.
- */
-function wallClockPieces(start: number, end: number, timeZone: string): Array<[number, number]> {
-  // Searched to the millisecond by hand: date-fns' `tzScan` reports a change only to the hour after it.
-  const before = new TZDate(start, timeZone).getTimezoneOffset();
-  const after = new TZDate(end - 1, timeZone).getTimezoneOffset();
-  // Offsets grow when clocks go back (minutes west of UTC); springing forward skips time, repeats none.
-  if (after <= before) return [[start, end]];
-  let low = start;
-  let high = end - 1;
-  while (high - low > 1) {
-    const mid = Math.floor((low + high) / 2);
-    if (new TZDate(mid, timeZone).getTimezoneOffset() === before) low = mid;
-    else high = mid;
+/** The widest offset from UTC any zone has had, with room: the instants that can show a wall-clock time are within it. */
+const MAX_OFFSET = 15 * 60 * millisecondsInMinute;
+
+/** A zone's offsets from UTC, read through the zone library; finds where they change to the millisecond. */
+class OffsetReader {
+  constructor(private readonly timeZone: string) {}
+
+  /** The offset at `t` in milliseconds to add to UTC for the wall clock. */
+  at(t: number): number {
+    return -new TZDate(t, this.timeZone).getTimezoneOffset() * millisecondsInMinute;
   }
-  const change = high;
-  return [
-    [start, change],
-    [Math.max(change, start + (after - before) * millisecondsInMinute), end],
-  ];
+
+  /**
+   * The instants whose wall-clock time (read as UTC) lies in `[wallStart, wallEnd)`, as ordered,
+   * non-touching `[start, end)` pieces: one where the offset is the same throughout, two where the
+   * clocks go back across the stretch and its repeated part is not contiguous with the rest.
+   */
+  instantsShowing(wallStart: number, wallEnd: number): Array<[number, number]> {
+    const low = wallStart - MAX_OFFSET;
+    const high = wallEnd + MAX_OFFSET;
+    const before = this.at(low);
+    const after = this.at(high);
+    // At most one change in the day and a half around a stretch (the zone library has none closer together).
+    const segments: Array<[number, number, number]> =
+      before === after ? [[low, high, before]] : this.split(low, high, before, after);
+    const pieces: Array<[number, number]> = [];
+    for (const [segmentStart, segmentEnd, offset] of segments) {
+      const start = Math.max(segmentStart, wallStart - offset);
+      const end = Math.min(segmentEnd, wallEnd - offset);
+      if (end <= start) continue;
+      const last = pieces[pieces.length - 1];
+      if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+      else pieces.push([start, end]);
+    }
+    return pieces;
+  }
+
+  /** `[low, high)` cut where the offset changes from `before` to `after`, found by halving. */
+  private split(low: number, high: number, before: number, after: number): Array<[number, number, number]> {
+    let a = low;
+    let b = high;
+    while (b - a > 1) {
+      const mid = Math.floor((a + b) / 2);
+      if (this.at(mid) === before) a = mid;
+      else b = mid;
+    }
+    return [
+      [low, b, before],
+      [b, high, after],
+    ];
+  }
 }
