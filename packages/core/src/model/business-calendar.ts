@@ -4,7 +4,7 @@
  */
 import { TZDate } from '@date-fns/tz';
 import { z } from 'zod';
-import { millisecondsInDay, millisecondsInMinute, minutesInDay, minutesInHour } from 'date-fns/constants';
+import { millisecondsInMinute, minutesInDay, minutesInHour } from 'date-fns/constants';
 
 /** Weekday keys, Monday first. */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -141,7 +141,7 @@ export function* openIntervals(calendar: BusinessCalendar, from: Date, days = 36
   }
 }
 
-/** The widest offset from UTC any zone has had, with room: the instants that can show a wall-clock time are within it. */
+/** The widest offset from UTC any zone has had, with room: every instant that shows a wall-clock time is this close. */
 const MAX_OFFSET = 15 * 60 * millisecondsInMinute;
 
 /** A zone's offsets from UTC, read through the zone library; finds where they change to the millisecond. */
