@@ -11,10 +11,10 @@
  * indexes are built after the rows, then the tables vacuumed and analysed, as after any bulk load.
  * The schema is dropped afterwards. After the first build (no statistics yet), each of several rounds
  * first does what autovacuum would do in the day (the tables past its thresholds vacuumed: the
- * statistics tables declare a threshold for their nightly rewrite), then adds a further day of sales (1% of customers bought again) and times the statement and the nightly
- * rebuild (each rebuild in a process of its own) one right after the other on that data, in
- * alternating order. The headline is the median nightly rebuild
- * against the median statement; every round's times, the first build and the peak memory are in
+ * statistics tables declare a threshold for their nightly rewrite), then adds a further day of sales
+ * (1% of customers bought again) and times the statement and the nightly rebuild (each rebuild in a
+ * process of its own) one right after the other on that data, in alternating order. The headline is
+ * the median nightly rebuild against the median statement; every round's times, the first build and the peak memory are in
  * `extra`.
  *
  * `SEGMENTS_PG_CUSTOMERS` sets another number of customers (the data set of a full run takes a while
@@ -205,7 +205,8 @@ export async function settle(pool: pg.Pool, schema: string): Promise<string[]> {
   for (const r of rows) {
     const own = Object.fromEntries((r.options ?? []).map((o) => o.split('=') as [string, string]));
     const setting = (name: keyof typeof AUTOVACUUM_DEFAULTS) => Number(own[name] ?? AUTOVACUUM_DEFAULTS[name]);
-    const past = (count: string, threshold: keyof typeof AUTOVACUUM_DEFAULTS, scale: keyof typeof AUTOVACUUM_DEFAULTS) =>
+    type Setting = keyof typeof AUTOVACUUM_DEFAULTS;
+    const past = (count: string, threshold: Setting, scale: Setting) =>
       Number(count) > setting(threshold) + setting(scale) * r.tuples;
     const vacuum =
       past(r.dead, 'autovacuum_vacuum_threshold', 'autovacuum_vacuum_scale_factor') ||
@@ -305,7 +306,7 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
       },
       'nightly rebuild of statistics, RFM, classes, churn and 3 segment memberships from all purchases, on ' +
         'the PostgreSQL server; baseline = one SQL statement with ntile RFM scores, read through a cursor; ' +
-        'medians of alternating rounds on the same data (before each night, the tables past autovacuum\'s ' +
+        "medians of alternating rounds on the same data (before each night, the tables past autovacuum's " +
         'thresholds vacuumed, as autovacuum would in the day); per-round times, first build from empty statistics ' +
         'and peak memory in extra',
     );
