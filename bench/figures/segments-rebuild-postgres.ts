@@ -14,8 +14,8 @@
  * statistics tables declare a threshold for their nightly rewrite), then adds a further day of sales
  * (1% of customers bought again) and times the statement and the nightly rebuild (each rebuild in a
  * process of its own) one right after the other on that data, in alternating order. The headline is
- * the median nightly rebuild against the median statement; every round's times, the first build and the peak memory are in
- * `extra`.
+ * the median nightly rebuild against the median statement; every round's times, the first build and
+ * the peak memory are in `extra`.
  *
  * `SEGMENTS_PG_CUSTOMERS` sets another number of customers (the data set of a full run takes a while
  * to write on a small server).
