@@ -124,8 +124,9 @@ launch() {
 wait_synced() {
   local n="$1" deadline=$((SECONDS + START_TIMEOUT))
   until synced "$n"; do
-    if [ $SECONDS -ge $deadline ]; then
-      echo "node $n did not reach Synced within ${START_TIMEOUT}s; the end of its log:" >&2
+    # A node that gave up says so in its log; no point waiting out the deadline.
+    if [ $SECONDS -ge $deadline ] || $SUDO grep -q '\[ERROR\] Aborting' "$(node_dir "$n")/error.log" 2>/dev/null; then
+      echo "node $n did not reach Synced (it stopped, or ${START_TIMEOUT}s passed); the end of its log:" >&2
       $SUDO tail -n 30 "$(node_dir "$n")/error.log" >&2 || true
       return 1
     fi

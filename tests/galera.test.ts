@@ -150,7 +150,7 @@ if (unavailable) {
   });
 
   describe('certification conflicts between nodes', () => {
-    it('runs a transaction again when another node commits the same row first, and past the bound is CONFLICT', async () => {
+    it('runs a transaction again when another node commits the same row first; past the bound, CONFLICT', async () => {
       const database = fresh('c');
       const one = mysqlStore({ pool: nodes[0]!, database });
       const two = mysqlStore({ pool: nodes[1]!, database, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
@@ -199,7 +199,7 @@ if (unavailable) {
   });
 
   describe('tills on three nodes', () => {
-    it('sell, redeem one voucher once and never overspend one card when separate processes race on three nodes', async () => {
+    it('sell, redeem one voucher once and never overspend one card: separate processes on three nodes', async () => {
       const database = fresh('r');
       const { code, card, cards } = await chainWithMoney(database, 6);
       const perTerminal = 3;

@@ -267,7 +267,8 @@ const WRITTEN = ['purchases', 'purchase_lines', 'timeline', 'outbox', 'audit_log
  */
 async function checkSameRows(pool: mysql.Pool, a: string, b: string): Promise<void> {
   const problems: string[] = [];
-  const first = async (sql: string) => (await pool.query<mysql.RowDataPacket[]>(sql))[0][0] ?? {};
+  const first = async (sql: string): Promise<Record<string, unknown>> =>
+    (await pool.query<mysql.RowDataPacket[]>(sql))[0][0] ?? {};
   const count = async (database: string, table: string) =>
     Number((await first(`SELECT count(*) AS n FROM \`${database}\`.\`${table}\``))['n']);
   for (const table of WRITTEN) {

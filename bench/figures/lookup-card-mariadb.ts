@@ -181,7 +181,9 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
         return customers.length === 1;
       };
       // A second reference, shown beside it: one joined SELECT, as Clientele's store sends, raw.
-      const joined = `SELECT * FROM ${d}.cards LEFT JOIN ${d}.customers ON customers.id = cards.customer_id WHERE cards.number = ?`;
+      const joined =
+        `SELECT * FROM ${d}.cards LEFT JOIN ${d}.customers ON customers.id = cards.customer_id ` +
+        'WHERE cards.number = ?';
       const rawJoined = async (number: string): Promise<boolean> =>
         ((await raw.execute<mysql.RowDataPacket[]>(joined, [number]))[0][0]?.['id'] ?? null) !== null;
       const clienteleLookup = async (number: string): Promise<boolean> =>
