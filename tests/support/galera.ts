@@ -35,6 +35,8 @@ export async function startGalera(): Promise<string | undefined> {
     await galera('start');
     return undefined;
   } catch (error) {
+    // Whatever did start is stopped again: no node is left running after a failed start.
+    await galera('stop').catch(() => undefined);
     if (process.env['CI']) throw error;
     return `the Galera cluster could not start: Galera tests skipped (set CI to make this a failure). ${
       (error as Error).message
