@@ -61,8 +61,10 @@ export const LOYALTY_TIMELINE_TEXTS: TimelineTexts = {
       'zh-CN': (f, s) => `购买${f['product']}储值卡，充值 ${s.money(Number(f['amount']), String(f['currency']))}`,
     },
     'stored-value-refunded': {
-      en: (f, s) =>
-        `Card ${f['number']} taken back: ${s.money(Number(f['amount']), String(f['currency']))} paid back, the card is closed`,
+      en: (f, s) => {
+        const amount = s.money(Number(f['amount']), String(f['currency']));
+        return `Card ${f['number']} taken back: ${amount} paid back, the card is closed`;
+      },
       'zh-CN': (f, s) =>
         `储值卡 ${f['number']} 已退卡：退还 ${s.money(Number(f['amount']), String(f['currency']))}，卡已注销`,
     },

@@ -135,9 +135,11 @@ export const CORE_TIMELINE_TEXTS: TimelineTexts = {
   },
   purchases: {
     purchase: {
-      en: (f, s) =>
-        `Bought ${countEn(Number(f['lines']), 'line', 'lines')} for ${s.money(Number(f['total']), String(f['currency']))} ` +
-        `at ${f['storeId']} (receipt ${f['receiptNo']})`,
+      en: (f, s) => {
+        const total = s.money(Number(f['total']), String(f['currency']));
+        const lines = countEn(Number(f['lines']), 'line', 'lines');
+        return `Bought ${lines} for ${total} at ${f['storeId']} (receipt ${f['receiptNo']})`;
+      },
       'zh-CN': (f, s) =>
         `在 ${f['storeId']} 购买 ${f['lines']} 种商品，共 ${s.money(Number(f['total']), String(f['currency']))}` +
         `（小票 ${f['receiptNo']}）`,
