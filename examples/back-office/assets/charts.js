@@ -31,7 +31,13 @@ function drawCharts() {
         yAxis: [{ type: 'value', name: data.bars }, { type: 'value', name: '%', max: 100 }],
         series: [
           { name: data.bars, type: 'bar', data: data.values, label: { show: true, position: 'top' } },
-          { name: data.line, type: 'line', yAxisIndex: 1, data: data.cumulative, label: { show: true, formatter: '{c}%' } },
+          {
+            name: data.line,
+            type: 'line',
+            yAxisIndex: 1,
+            data: data.cumulative,
+            label: { show: true, formatter: '{c}%' },
+          },
         ],
       });
     }

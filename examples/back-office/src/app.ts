@@ -143,7 +143,11 @@ export function backOffice(options: BackOfficeOptions): Hono {
       const viewer = { name: staff?.name ?? session.staffId, role: staff?.roleId ?? '' };
       const out = await render(c, { w, api, viewer });
       if (out instanceof Response) return out;
-      return c.html(page(w, out.title, viewer, c.req.path + (new URL(c.req.url).search || ''), out.body));
+      // The language link comes back here, without the last action's notice (it is in the other language).
+      const here = new URL(c.req.url);
+      here.searchParams.delete('refused');
+      here.searchParams.delete('done');
+      return c.html(page(w, out.title, viewer, here.pathname + here.search, out.body));
     };
   }
 
@@ -166,7 +170,13 @@ export function backOffice(options: BackOfficeOptions): Hono {
   app.get(
     '/members/:id',
     staffPage(async (c, { w, api }) =>
-      memberPage(w, api, c.req.param('id')!, { refusal: c.req.query('refused'), done: c.req.query('done') }),
+      memberPage(
+        w,
+        api,
+        c.req.param('id')!,
+        { refusal: c.req.query('refused'), done: c.req.query('done') },
+        clock.now(),
+      ),
     ),
   );
 

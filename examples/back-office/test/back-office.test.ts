@@ -121,6 +121,13 @@ describe('the back office in a browser', { timeout: 30_000 }, () => {
     ).audit;
     const refused = (await audit.list({ outcome: 'refused' }, HQ)).items;
     expect(refused.some((r) => r.command === 'loyalty.adjust' && r.errorCode === 'AUTHORITY_EXCEEDED')).toBe(true);
+    // In Chinese: the page's texts, and the timeline's lines as the SDK writes them for that language.
+    await Promise.all([page.waitForURL(`${base}/members/${memberId}`), page.click('a.lang')]);
+    await expect(page.locator('html').getAttribute('lang')).resolves.toBe('zh-CN');
+    await expect(page.locator('h2#profile').textContent()).resolves.toBe('资料');
+    const lines = await page.locator('ol.timeline li').allTextContents();
+    expect(lines.some((l) => /购买 \d+ 种商品，共 ¥[\d,]+\.\d\d/.test(l))).toBe(true);
+    await checkPage(page, 'member-zh');
     await page.close();
   });
 

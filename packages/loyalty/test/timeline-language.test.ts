@@ -2,17 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isClienteleError } from '@clientele/core';
 import { timelineCollection } from '@clientele/core/module';
 import { moneyFormatter } from '../src/money-format.js';
-import {
-  CLERK,
-  DESK,
-  PROGRAM,
-  STORE_KINDS,
-  SYSTEM,
-  freshKey,
-  member,
-  nextReceipt,
-  openLoyaltyChain,
-} from './support.js';
+import { CLERK, DESK, PROGRAM, STORE_KINDS, SYSTEM, freshKey, member, openLoyaltyChain } from './support.js';
 
 describe('money in quotes’ explanations', () => {
   it('writes the currency symbol as the locale does, zh-CN unless told', () => {

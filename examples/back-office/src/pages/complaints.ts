@@ -23,7 +23,8 @@ function clockWords(w: Words, c: CaseOf, clock: Clock, calendar: BusinessCalenda
   const left = calendar
     ? w.t('clock.minutesLeft', { minutes: businessMinutesLeft(calendar, now, due) })
     : w.t('clock.overdue');
-  return html`<span class="due" data-due="${clock.dueAt}">${w.t('clock.running', { at: w.dateTime(clock.dueAt), left })}</span>`;
+  const words = w.t('clock.running', { at: w.dateTime(clock.dueAt), left });
+  return html`<span class="due" data-due="${clock.dueAt}">${words}</span>`;
 }
 
 async function calendars(api: Api, storeIds: readonly string[]): Promise<Map<string, BusinessCalendar | null>> {
@@ -107,6 +108,9 @@ export async function deskPage(w: Words, api: Api, filters: DeskFilters, now: Da
   return html`${filterForm}${sections}`;
 }
 
+/** `<option>`s whose values are their labels. */
+const options = (values: readonly string[]) => values.map((v) => html`<option value="${v}">${v}</option>`);
+
 /** A step's form: a button, with the fields the step takes. */
 function stepForm(w: Words, caseId: string, step: string, fields: Markup = html``): Markup {
   return html`<form method="post" action="/complaints/${caseId}/${step}" class="step">
@@ -115,7 +119,8 @@ function stepForm(w: Words, caseId: string, step: string, fields: Markup = html`
 }
 
 const note = (w: Words, id: string, required = false) =>
-  html`<label for="${id}">${w.t('case.note')}</label><textarea id="${id}" name="note" rows="2" ${required ? 'required' : ''}></textarea>`;
+  html`<label for="${id}">${w.t('case.note')}</label>
+<textarea id="${id}" name="note" rows="2" ${required ? 'required' : ''}></textarea>`;
 
 /** The steps a case allows now, each as a form. */
 function stepForms(w: Words, c: CaseOf, causes: readonly string[]): Markup[] {
@@ -135,7 +140,8 @@ function stepForms(w: Words, c: CaseOf, causes: readonly string[]): Markup[] {
 <select id="remedy-type" name="type">${['compensation', 'refund', 'goodwill-points', 'exchange', 'repair'].map(
           (t) => html`<option value="${t}">${t}</option>`,
         )}</select>
-<label for="remedy-amount">${w.t('case.amount')}</label><input id="remedy-amount" name="amount" type="number" min="0" step="0.01" required>
+<label for="remedy-amount">${w.t('case.amount')}</label>
+<input id="remedy-amount" name="amount" type="number" min="0" step="0.01" required>
 ${note(w, 'propose-note')}`,
       ),
     );
@@ -152,8 +158,9 @@ ${note(w, 'propose-note')}`,
         c.id,
         'rule',
         html`<label for="rule-decision">${w.t('case.decision')}</label>
-<select id="rule-decision" name="decision">${['repair', 'exchange', 'refund', 'reject'].map((d) => html`<option value="${d}">${d}</option>`)}</select>
-<label for="rule-amount">${w.t('case.amount')}</label><input id="rule-amount" name="amount" type="number" min="0" step="0.01">
+<select id="rule-decision" name="decision">${options(['repair', 'exchange', 'refund', 'reject'])}</select>
+<label for="rule-amount">${w.t('case.amount')}</label>
+<input id="rule-amount" name="amount" type="number" min="0" step="0.01">
 <label for="rule-reason">${w.t('action.reason')}</label><input id="rule-reason" name="reason">`,
       ),
     );
@@ -178,9 +185,9 @@ ${note(w, 'execute-note')}`,
         c.id,
         'close',
         html`<label for="close-cause">${w.t('case.rootCause')}</label>
-<select id="close-cause" name="rootCause"><option value=""></option>${causes.map((k) => html`<option value="${k}">${k}</option>`)}</select>
+<select id="close-cause" name="rootCause"><option value=""></option>${options(causes)}</select>
 <label for="close-outcome">${w.t('case.outcome')}</label>
-<select id="close-outcome" name="outcome"><option value=""></option><option value="answered">answered</option><option value="unfounded">unfounded</option></select>
+<select id="close-outcome" name="outcome"><option value=""></option>${options(['answered', 'unfounded'])}</select>
 <label for="close-reason">${w.t('action.reason')}</label><input id="close-reason" name="reason">`,
       ),
     );
@@ -215,10 +222,21 @@ export async function casePage(
 <dt>${w.t('col.severity')}</dt><dd>${c.severity}</dd>
 <dt>${w.t('col.acknowledge')}</dt><dd>${clockWords(w, c, c.sla.acknowledge, calendar, now)}</dd>
 <dt>${w.t('col.resolve')}</dt><dd>${clockWords(w, c, c.sla.resolve, calendar, now)}</dd>
-${c.customerId ? html`<dt>${w.t('nav.members')}</dt><dd><a href="/members/${c.customerId}">${c.customerId}</a></dd>` : ''}
+${
+  c.customerId
+    ? html`<dt>${w.t('nav.members')}</dt>
+<dd><a href="/members/${c.customerId}">${c.customerId}</a></dd>`
+    : ''
+}
 </dl>
-${c.kind === 'after-sales' ? html`<p class="quality"><strong>${w.t('case.quality')}</strong>: ${w.t('case.qualityLine')}</p>` : ''}
-<section aria-labelledby="description"><h2 id="description">${w.t('case.description')}</h2><p>${c.description}</p></section>
+${
+  c.kind === 'after-sales'
+    ? html`<p class="quality"><strong>${w.t('case.quality')}</strong>:
+${w.t('case.qualityLine')}</p>`
+    : ''
+}
+<section aria-labelledby="description"><h2 id="description">${w.t('case.description')}</h2>
+<p>${c.description}</p></section>
 <section aria-labelledby="remedies"><h2 id="remedies">${w.t('case.remedies')}</h2>${
     c.remedies.length
       ? table(
@@ -232,7 +250,8 @@ ${c.kind === 'after-sales' ? html`<p class="quality"><strong>${w.t('case.quality
         )
       : html`<p>${w.t('member.none')}</p>`
   }</section>
-<section aria-labelledby="steps"><h2 id="steps">${w.t('case.steps')}</h2><div class="steps">${stepForms(w, c, causes)}</div></section>
+<section aria-labelledby="steps"><h2 id="steps">${w.t('case.steps')}</h2>
+<div class="steps">${stepForms(w, c, causes)}</div></section>
 <section aria-labelledby="history"><h2 id="history">${w.t('case.history')}</h2>${table(
     w.t('case.history'),
     [w.t('col.when'), w.t('col.type'), w.t('col.status'), w.t('case.note')],

@@ -25,6 +25,7 @@ function section<T>(
   }</section>`;
 }
 
+const YEAR = 365 * 24 * 3_600_000;
 const show = (v: unknown) =>
   v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 
@@ -90,6 +91,7 @@ export async function memberPage(
   api: Api,
   customerId: string,
   messages: { refusal?: string | null | undefined; done?: string | null | undefined },
+  now: Date,
 ): Promise<{ title: string; body: Markup }> {
   const member = await api.customers.get(customerId);
   const [history, cards, balance, expiry, statement, tier, vouchers, storedValue, timeline, cases, templates] =
@@ -98,7 +100,9 @@ export async function memberPage(
       attempt(w, () => api.cards.ofCustomer(customerId)),
       attempt(w, () => api.loyalty.balance(customerId)),
       attempt(w, () => api.loyalty.expirySchedule(customerId)),
-      attempt(w, () => api.loyalty.statement(customerId, { limit: 15 })),
+      attempt(w, () =>
+        api.loyalty.statement(customerId, { from: new Date(now.getTime() - YEAR).toISOString(), limit: 500 }),
+      ),
       attempt(w, () => api.loyalty.tierProgress(customerId)),
       attempt(w, () => api.loyalty.vouchers.ofCustomer(customerId, {})),
       attempt(w, () => api.loyalty.storedValue.ofCustomer(customerId)),
@@ -138,7 +142,12 @@ ${section('cards', w.t('member.cards'), cards, (list) =>
     list.map((c) => [c.number, c.typeId, c.status]),
   ),
 )}
-${section('points', w.t('member.points'), balance, (b) => html`<p>${w.t('member.balance', { available: b.available, pending: b.pending })}</p>`)}
+${section(
+  'points',
+  w.t('member.points'),
+  balance,
+  (b) => html`<p>${w.t('member.balance', { available: b.available, pending: b.pending })}</p>`,
+)}
 ${section('expiry', w.t('member.expiry'), expiry, (e) =>
   e.expiring.length
     ? table(
@@ -152,13 +161,17 @@ ${section('statement', w.t('member.statement'), statement, (s) =>
   table(
     w.t('member.statement'),
     [w.t('col.when'), w.t('col.type'), w.t('col.points'), w.t('col.balance'), w.t('col.reason')],
-    s.lines.map((l) => [
-      w.dateTime(l.at),
-      l.kind,
-      l.points > 0 ? `+${l.points}` : String(l.points),
-      String(l.balance),
-      l.reason ?? (l.ref ? `${l.ref.type} ${l.ref.id}` : '—'),
-    ]),
+    // The statement reads oldest first: show the latest entries, newest first.
+    s.lines
+      .slice(-15)
+      .reverse()
+      .map((l) => [
+        w.dateTime(l.at),
+        l.kind,
+        l.points > 0 ? `+${l.points}` : String(l.points),
+        String(l.balance),
+        l.reason ?? (l.ref ? `${l.ref.type} ${l.ref.id}` : '—'),
+      ]),
   ),
 )}
 ${section(
@@ -166,7 +179,11 @@ ${section(
   w.t('member.tier'),
   tier,
   (t) =>
-    html`<p>${t.tier ? w.t('member.tierLine', { tier: t.tier, since: w.date('value' in balance ? balance.value.tierSince : null) }) : w.t('member.noTier')}</p>`,
+    html`<p>${
+      t.tier
+        ? w.t('member.tierLine', { tier: t.tier, since: w.date('value' in balance ? balance.value.tierSince : null) })
+        : w.t('member.noTier')
+    }</p>`,
 )}
 ${section('vouchers', w.t('member.vouchers'), vouchers, (v) =>
   v.items.length
@@ -191,7 +208,9 @@ ${section(
   w.t('member.timeline'),
   timeline,
   (t) =>
-    html`<ol class="timeline">${t.items.map((e) => html`<li><time datetime="${e.at}">${w.dateTime(e.at)}</time> ${e.summary}</li>`)}</ol>`,
+    html`<ol class="timeline">${t.items.map(
+      (e) => html`<li><time datetime="${e.at}">${w.dateTime(e.at)}</time> ${e.summary}</li>`,
+    )}</ol>`,
 )}
 ${section('complaints', w.t('member.complaints'), cases, (c) =>
   c.items.length
@@ -224,7 +243,9 @@ ${section('complaints', w.t('member.complaints'), cases, (c) =>
 <form method="post" action="/members/${customerId}/report-lost" class="action">
 <fieldset><legend>${w.t('action.reportLost')}</legend>
 <label for="lost-card">${w.t('action.card')}</label>
-<select id="lost-card" name="number">${activeCards.map((c) => html`<option value="${c.number}">${c.number}</option>`)}</select>
+<select id="lost-card" name="number">${activeCards.map(
+    (c) => html`<option value="${c.number}">${c.number}</option>`,
+  )}</select>
 <label for="lost-reason">${w.t('action.reason')}</label>
 <input id="lost-reason" name="reason" required maxlength="200">
 <button type="submit">${w.t('action.submit')}</button>

@@ -83,6 +83,15 @@ export async function segmentsPage(w: Words, api: Api): Promise<Markup> {
       cumulative: totalSpend ? Math.round((running / totalSpend) * 1000) / 10 : 0,
     };
   });
+  const pointsLine = points
+    ? html`<p>${w.t('seg.pointsLiability', { points: points.total.points, value: w.money(points.total.value) })}</p>`
+    : '';
+  const cardsLine = cards
+    ? html`<p>${w.t('seg.storedValueLiability', {
+        value: w.money(cards.total.outstanding),
+        cards: cards.total.cards,
+      })}</p>`
+    : '';
   return html`
 <section aria-labelledby="rfm"><h2 id="rfm">${w.t('seg.rfm')}</h2>
 <div class="chart" id="rfm-chart" data-chart="rfm-data" role="img" aria-label="${w.t('seg.rfm')}"></div>
@@ -164,7 +173,7 @@ ${table(
       : html`<p>${w.t('seg.none')}</p>`
   }</section>
 <section aria-labelledby="liability"><h2 id="liability">${w.t('seg.liability')}</h2>
-${points ? html`<p>${w.t('seg.pointsLiability', { points: points.total.points, value: w.money(points.total.value) })}</p>` : ''}
-${cards ? html`<p>${w.t('seg.storedValueLiability', { value: w.money(cards.total.outstanding), cards: cards.total.cards })}</p>` : ''}
+${points ? pointsLine : ''}
+${cards ? cardsLine : ''}
 </section>`;
 }
