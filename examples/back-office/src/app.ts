@@ -18,6 +18,7 @@ import { findMembers, findPage, memberPage, memberResults } from './pages/member
 import { segmentsPage } from './pages/segments.js';
 import { refusalWords } from './refusal.js';
 import { LANGUAGE_COOKIE, SESSION_COOKIE, cookieValue, openSession, sealSession } from './session.js';
+import type { StaffRights } from './staff-rights.js';
 import { signIn, type StaffSignIn } from './staff-sign-in.js';
 
 /** Options of {@link backOffice}. */
@@ -131,7 +132,7 @@ export function backOffice(options: BackOfficeOptions): Hono {
   function staffPage(
     render: (
       c: Context,
-      ctx: { w: Words; api: Api; viewer: Viewer },
+      ctx: { w: Words; api: Api; viewer: Viewer; rights: StaffRights },
     ) => Promise<Response | { title: string; body: Markup }>,
   ) {
     return async (c: Context) => {
@@ -140,8 +141,10 @@ export function backOffice(options: BackOfficeOptions): Hono {
       const w = wordsOf(c);
       const api = apiFor((url, init) => app.request(url, init), c.req.header('cookie') ?? '');
       const staff = await crm.staff.get(session.staffId).catch(() => null);
-      const viewer = { name: staff?.name ?? session.staffId, role: staff?.roleId ?? '' };
-      const out = await render(c, { w, api, viewer });
+      const role = staff ? await crm.roles.get(staff.roleId).catch(() => null) : null;
+      const viewer = { name: staff?.name ?? session.staffId, role: role?.name ?? staff?.roleId ?? '' };
+      const rights = { permissions: role?.permissions ?? [], limits: role?.limits ?? {} };
+      const out = await render(c, { w, api, viewer, rights });
       if (out instanceof Response) return out;
       // The language link comes back here, without the last action's notice (it is in the other language).
       const here = new URL(c.req.url);
@@ -169,13 +172,14 @@ export function backOffice(options: BackOfficeOptions): Hono {
   });
   app.get(
     '/members/:id',
-    staffPage(async (c, { w, api }) =>
+    staffPage(async (c, { w, api, rights }) =>
       memberPage(
         w,
         api,
         c.req.param('id')!,
         { refusal: c.req.query('refused'), done: c.req.query('done') },
         clock.now(),
+        rights,
       ),
     ),
   );

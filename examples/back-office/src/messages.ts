@@ -84,6 +84,7 @@ const en = {
   'action.reportLost': 'Report card lost',
   'action.card': 'Card',
   'action.submit': 'Do it',
+  'action.limit': 'you may give up to {limit} alone',
   'action.done': 'Done: {what}.',
   'refusal.authority':
     'Refused: {amount} is above what your role may give alone ({limit}). Ask someone with a higher limit.',
@@ -246,6 +247,7 @@ const zh: Record<MessageKey, string> = {
   'action.reportLost': '挂失会员卡',
   'action.card': '卡号',
   'action.submit': '执行',
+  'action.limit': '您可独立处理 {limit} 以内',
   'action.done': '已完成：{what}。',
   'refusal.authority': '已拒绝：{amount} 超出您的角色可独立处理的额度（{limit}）。请找更高权限的同事处理。',
   'refusal.dailyAuthority': '已拒绝：这将超出您每日 {limit} 的额度。',

@@ -112,6 +112,10 @@ describe('the back office in a browser', { timeout: 30_000 }, () => {
     await Promise.all([page.waitForURL(`${base}/members/${memberId}`), page.click(`a[href="/members/${memberId}"]`)]);
     await expect(page.locator('h1').textContent()).resolves.toBe('张伟');
     await checkPage(page, 'member');
+    // The clerk is offered the actions the role permits, each with what the role may give alone.
+    await expect(page.locator('form[action$="adjust-points"] legend').textContent()).resolves.toContain(
+      'you may give up to CN¥20.00 alone',
+    );
     await page.fill('#adjust-points', '5000');
     await page.fill('#adjust-reason', 'makes up for a missed sale');
     await Promise.all([page.waitForURL(/refused=/), page.click('form[action$="adjust-points"] button')]);

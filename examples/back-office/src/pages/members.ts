@@ -3,6 +3,7 @@ import { html } from 'hono/html';
 import type { Words } from '../i18n.js';
 import { refusalWords } from '../refusal.js';
 import type { Api } from '../api.js';
+import { grants, type StaffRights } from '../staff-rights.js';
 import { type Markup, notice, table } from './layout.js';
 
 /** A read that may be refused: its value, or the refusal in words. */
@@ -26,6 +27,11 @@ function section<T>(
 }
 
 const YEAR = 365 * 24 * 3_600_000;
+
+/** A limit of the role in words: what the staff member may give alone. */
+function limitWords(w: Words, rights: StaffRights, limit: string): string {
+  return w.t('action.limit', { limit: w.money(rights.limits[limit] ?? 0) });
+}
 const show = (v: unknown) =>
   v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 
@@ -92,6 +98,7 @@ export async function memberPage(
   customerId: string,
   messages: { refusal?: string | null | undefined; done?: string | null | undefined },
   now: Date,
+  rights: StaffRights,
 ): Promise<{ title: string; body: Markup }> {
   const member = await api.customers.get(customerId);
   const [history, cards, balance, expiry, statement, tier, vouchers, storedValue, timeline, cases, templates] =
@@ -222,34 +229,48 @@ ${section('complaints', w.t('member.complaints'), cases, (c) =>
     : html`<p>${w.t('member.none')}</p>`,
 )}
 <section aria-labelledby="actions"><h2 id="actions">${w.t('member.actions')}</h2>
-<form method="post" action="/members/${customerId}/adjust-points" class="action">
-<fieldset><legend>${w.t('action.adjust')}</legend>
+${
+  grants(rights, 'loyalty.adjust')
+    ? html`<form method="post" action="/members/${customerId}/adjust-points" class="action">
+<fieldset><legend>${w.t('action.adjust')} · ${limitWords(w, rights, 'points-adjustment')}</legend>
 <label for="adjust-points">${w.t('action.points')}</label>
 <input id="adjust-points" name="points" type="number" step="1" required>
 <label for="adjust-reason">${w.t('action.reason')}</label>
 <input id="adjust-reason" name="reason" required maxlength="200">
 <button type="submit">${w.t('action.submit')}</button>
-</fieldset></form>
-<form method="post" action="/members/${customerId}/goodwill-voucher" class="action">
-<fieldset><legend>${w.t('action.goodwill')}</legend>
+</fieldset></form>`
+    : ''
+}
+${
+  grants(rights, 'loyalty.vouchers.issue')
+    ? html`<form method="post" action="/members/${customerId}/goodwill-voucher" class="action">
+<fieldset><legend>${w.t('action.goodwill')} · ${limitWords(w, rights, 'voucher')}</legend>
 <label for="goodwill-template">${w.t('action.template')}</label>
 <select id="goodwill-template" name="templateId">${
-    'value' in templates ? templates.value.map((t) => html`<option value="${t.id}">${t.name} (${t.id})</option>`) : ''
-  }</select>
+        'value' in templates
+          ? templates.value.map((t) => html`<option value="${t.id}">${t.name} (${t.id})</option>`)
+          : ''
+      }</select>
 <label for="goodwill-reason">${w.t('action.reason')}</label>
 <input id="goodwill-reason" name="reason" required maxlength="200">
 <button type="submit">${w.t('action.submit')}</button>
-</fieldset></form>
-<form method="post" action="/members/${customerId}/report-lost" class="action">
+</fieldset></form>`
+    : ''
+}
+${
+  grants(rights, 'cards.issue')
+    ? html`<form method="post" action="/members/${customerId}/report-lost" class="action">
 <fieldset><legend>${w.t('action.reportLost')}</legend>
 <label for="lost-card">${w.t('action.card')}</label>
 <select id="lost-card" name="number">${activeCards.map(
-    (c) => html`<option value="${c.number}">${c.number}</option>`,
-  )}</select>
+        (c) => html`<option value="${c.number}">${c.number}</option>`,
+      )}</select>
 <label for="lost-reason">${w.t('action.reason')}</label>
 <input id="lost-reason" name="reason" required maxlength="200">
 <button type="submit">${w.t('action.submit')}</button>
-</fieldset></form>
+</fieldset></form>`
+    : ''
+}
 </section>`;
   return { title: member.displayName, body };
 }
