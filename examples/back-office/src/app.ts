@@ -12,7 +12,7 @@ import { html } from 'hono/html';
 import { apiFor, type Api } from './api.js';
 import { isLocale, wordsFor, type Words } from './i18n.js';
 import type { Locale } from './messages.js';
-import { casePage, deskPage } from './pages/complaints.js';
+import { casePage, type DeskFilters, deskPage } from './pages/complaints.js';
 import { page, type Markup, type Viewer } from './pages/layout.js';
 import { findMembers, findPage, memberPage, memberResults } from './pages/members.js';
 import { segmentsPage } from './pages/segments.js';
@@ -194,6 +194,14 @@ export function backOffice(options: BackOfficeOptions): Hono {
     }
   }
   const key = () => `bo-${crypto.randomUUID()}`;
+  const deskFilters = (c: Context): DeskFilters => {
+    const status = c.req.query('status');
+    return {
+      storeId: c.req.query('storeId') || undefined,
+      severity: c.req.query('severity') || undefined,
+      status: status === 'closed' || status === 'all' ? status : 'open',
+    };
+  };
 
   app.post(
     '/members/:id/:action',
@@ -231,19 +239,13 @@ export function backOffice(options: BackOfficeOptions): Hono {
   app.get(
     '/complaints',
     staffPage(async (c, { w, api }) => {
-      const status = c.req.query('status');
-      const body = await deskPage(
-        w,
-        api,
-        {
-          storeId: c.req.query('storeId') || undefined,
-          severity: c.req.query('severity') || undefined,
-          status: status === 'closed' || status === 'all' ? status : 'open',
-        },
-        clock.now(),
-      );
-      return { title: w.t('desk.title'), body };
+      const desk = await deskPage(w, api, deskFilters(c), clock.now());
+      return { title: w.t('desk.title'), body: html`${desk.filters}${desk.queue}` };
     }),
+  );
+  app.get(
+    '/complaints/queue',
+    staffPage(async (c, { w, api }) => c.html((await deskPage(w, api, deskFilters(c), clock.now())).queue)),
   );
   app.get(
     '/complaints/:id',

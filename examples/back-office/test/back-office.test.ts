@@ -264,6 +264,10 @@ describe('the complaint desk’s steps', { timeout: 30_000 }, () => {
     const queue = await (await opened.app.request('/complaints', { headers: { cookie: clerk } })).text();
     const row = queue.slice(queue.indexOf(`/complaints/${c.id}`));
     expect(row.slice(0, row.indexOf('</tr>'))).toMatch(/\d+ business minutes? left/);
+    // The queue the desk reloads every minute is the same part on its own.
+    const reloaded = await (await opened.app.request('/complaints/queue', { headers: { cookie: clerk } })).text();
+    expect(reloaded).toMatch(/^<div id="queue" hx-get="\/complaints\/queue\?status=open" hx-trigger="every 60s"/);
+    expect(reloaded).toContain(`/complaints/${c.id}`);
 
     await step(clerk, c.id, 'acknowledge');
     await step(clerk, c.id, 'pause', { note: 'Waiting for the receipt number.' });

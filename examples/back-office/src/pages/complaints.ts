@@ -41,8 +41,13 @@ export interface DeskFilters {
   status?: 'open' | 'closed' | 'all' | undefined;
 }
 
-/** The desk: cases grouped by ladder and level, each with its two clocks. */
-export async function deskPage(w: Words, api: Api, filters: DeskFilters, now: Date): Promise<Markup> {
+/** The desk: its filters, and the cases grouped by ladder and level, each with its two clocks. */
+export async function deskPage(
+  w: Words,
+  api: Api,
+  filters: DeskFilters,
+  now: Date,
+): Promise<{ filters: Markup; queue: Markup }> {
   const list = await api.complaints.list({
     status: filters.status ?? 'open',
     ...(filters.storeId ? { storeId: filters.storeId } : {}),
@@ -76,7 +81,13 @@ export async function deskPage(w: Words, api: Api, filters: DeskFilters, now: Da
   )}</select>
 <button type="submit">${w.t('desk.show')}</button>
 </form>`;
-  if (groups.size === 0) return html`${filterForm}<p>${w.t('desk.empty')}</p>`;
+  // The queue reloads itself every minute (htmx), so each clock counts down while the desk is open.
+  const query = new URLSearchParams(
+    Object.entries(filters).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''),
+  ).toString();
+  const queue = (inner: Markup) =>
+    html`<div id="queue" hx-get="/complaints/queue?${query}" hx-trigger="every 60s" hx-swap="outerHTML">${inner}</div>`;
+  if (groups.size === 0) return { filters: filterForm, queue: queue(html`<p>${w.t('desk.empty')}</p>`) };
   const sections = [...groups.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([key, rows]) => {
@@ -105,7 +116,7 @@ export async function deskPage(w: Words, api: Api, filters: DeskFilters, now: Da
         ]),
       )}</section>`;
     });
-  return html`${filterForm}${sections}`;
+  return { filters: filterForm, queue: queue(html`${sections}`) };
 }
 
 /** `<option>`s whose values are their labels. */
