@@ -226,6 +226,7 @@ export async function casePage(
   const c = (await api.complaints.get(caseId)) as CaseOf;
   const history = await api.complaints.history(caseId).catch(() => []);
   const calendar = (await api.stores.calendar(c.storeId).catch(() => null)) as BusinessCalendar | null;
+  const customer = c.customerId ? await api.customers.get(c.customerId).catch(() => null) : null;
   const body = html`${notice('refusal', messages.refusal)}${notice('done', messages.done)}
 <p class="status">${w.t('case.status', { status: c.status, level: c.level, levelName: c.levelName })}</p>
 <dl class="facts">
@@ -236,7 +237,7 @@ export async function casePage(
 ${
   c.customerId
     ? html`<dt>${w.t('nav.members')}</dt>
-<dd><a href="/members/${c.customerId}">${c.customerId}</a></dd>`
+<dd><a href="/members/${c.customerId}">${customer?.displayName ?? c.customerId}</a></dd>`
     : ''
 }
 </dl>
