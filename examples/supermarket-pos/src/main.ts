@@ -20,7 +20,8 @@ import { TIANTIAN_POINTS, loyaltySection } from './sections/loyalty.js';
 import { vouchersSection } from './sections/vouchers.js';
 import { segmentsSection } from './sections/segments.js';
 
-const file = fileURLToPath(new URL('../supermarket.db', import.meta.url));
+// CLIENTELE_DEMO_DB puts the demo's database elsewhere (the back-office example starts on a copy of its own).
+const file = process.env['CLIENTELE_DEMO_DB'] ?? fileURLToPath(new URL('../supermarket.db', import.meta.url));
 for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
 
 // 08:00 in Shanghai on Monday 2 November 2026; the demo moves the clock through the day.

@@ -557,15 +557,17 @@ export async function createCase(runtime: ComplaintsRuntime, ctx: ComplaintsCont
   });
   ctx.audit({ type: 'case', id, customerId }, { caseNo, kind: input.kind, storeId: input.storeId });
   if (customerId) {
-    const what =
-      input.kind === 'after-sales'
-        ? `After-sales ${input.request ?? ''} request`
-        : input.kind[0]!.toUpperCase() + input.kind.slice(1);
     await ctx.addTimeline({
       customerId,
       source: 'complaints',
       kind: `case-opened`,
-      summary: `${what} ${caseNo} opened (${input.category}, ${input.severity})`,
+      facts: {
+        caseKind: input.kind,
+        request: input.request ?? null,
+        caseNo,
+        category: input.category,
+        severity: input.severity,
+      },
       storeId: input.storeId,
       ref: { type: 'case', id },
     });

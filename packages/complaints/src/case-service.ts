@@ -29,7 +29,6 @@ import {
   factsOf,
   leaveLevel,
   loadCase,
-  money,
   recordStep,
   requireLadderRole,
   resolveClocks,
@@ -586,9 +585,7 @@ export function createCaseService(runtime: ComplaintsRuntime): CaseService {
         customerId: row.customerId,
         source: 'complaints',
         kind: 'case-closed',
-        summary:
-          `Case ${row.caseNo} closed` +
-          `${saved.remedyCost ? `; remedies worth ${money(runtime, saved.remedyCost)}` : ''}`,
+        facts: { caseNo: row.caseNo, remedyCost: saved.remedyCost, currency: runtime.kernel.currency },
         storeId: row.storeId,
         ref: { type: 'case', id: row.id },
       });

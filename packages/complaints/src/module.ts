@@ -16,6 +16,7 @@ import {
   type StoreSettings,
   type ValidationIssue,
 } from '@clientele/core/module';
+import { COMPLAINTS_TIMELINE_TEXTS } from './timeline-text.js';
 import { calendarIssues, storeCalendarIssues } from './due-placement.js';
 import { slaCalendar } from './sla-clock.js';
 import {
@@ -146,6 +147,7 @@ export function complaints(
         api,
         runDue,
         handlers,
+        timelineTexts: COMPLAINTS_TIMELINE_TEXTS,
         // A store whose hours cannot carry the ladders is refused when it is created or changed ...
         checkStore: issuesOf,
         // ... and a configuration whose ladders an existing store cannot carry stops the host at start-up.

@@ -126,12 +126,16 @@ export async function issueLoyaltyRemedy(
     data: { remedyId: done.id, type: done.type, result },
   });
   if (row.customerId) {
-    const what = done.type === 'goodwill-points' ? `${done.points} goodwill points` : `a voucher (${done.templateId})`;
     await ctx.addTimeline({
       customerId: row.customerId,
       source: 'complaints',
       kind: 'remedy-issued',
-      summary: `Service recovery on case ${row.caseNo}: ${what}`,
+      facts: {
+        caseNo: row.caseNo,
+        type: done.type,
+        points: done.type === 'goodwill-points' ? (done.points ?? null) : null,
+        templateId: done.templateId ?? null,
+      },
       storeId: row.storeId,
       ref: { type: 'case', id: row.id },
     });

@@ -8,6 +8,7 @@ import type { CoreEvents } from './events.js';
 import { ulidGenerator, type IdGenerator } from './ids.js';
 import { cardTypesCollection, cardsCollection } from './model/card-collections.js';
 import { createCardService, type CardsService } from './model/card-service.js';
+import { CORE_TIMELINE_TEXTS, mergeTimelineTexts, type TimelineTexts } from './model/timeline-text.js';
 import {
   customerHistoryCollection,
   customerMergesCollection,
@@ -215,8 +216,12 @@ function buildCore(
     modules: () => ReadonlyArray<ModuleInstance<unknown>>;
   },
 ): CoreApi {
+  let texts: TimelineTexts | undefined;
   const organisation = createOrganisationService(kernel, { modules: settings.modules });
-  const interactions = createInteractionService(kernel);
+  const interactions = createInteractionService(kernel, {
+    // Modules are all set up before the first read: merge their texts once, then reuse them.
+    texts: () => (texts ??= mergeTimelineTexts(CORE_TIMELINE_TEXTS, ...settings.modules().map((m) => m.timelineTexts))),
+  });
   const privacy = createPrivacyService(kernel);
   let refundSteps: RefundStep[] | undefined;
   return {

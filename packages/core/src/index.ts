@@ -120,6 +120,16 @@ export {
   type LogInteractionInput,
 } from './model/interaction-service.js';
 export {
+  TIMELINE_LOCALES,
+  renderTimelineSummary,
+  type TimelineLocale,
+  type TimelineFacts,
+  type TimelineSay,
+  type TimelineText,
+  type TimelineTexts,
+  type StoredTimelineEntry,
+} from './model/timeline-text.js';
+export {
   recordSaleSchema,
   returnSchema,
   saleLineSchema,

@@ -111,6 +111,14 @@ export {
   VALUE_KINDS,
 } from './runtime/module.js';
 export { REFUND_ORDER } from './runtime/refunds.js';
+export {
+  countEn,
+  type TimelineFacts,
+  type TimelineLocale,
+  type TimelineSay,
+  type TimelineText,
+  type TimelineTexts,
+} from './model/timeline-text.js';
 export { limitNameFor, usedToday, type Authorisation } from './runtime/authority.js';
 export { nextSequence } from './runtime/kernel.js';
 export {

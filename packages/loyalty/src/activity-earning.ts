@@ -23,7 +23,6 @@ import type { ActivityConfig } from './program.js';
 import { contextFacts } from './quote-context.js';
 import type { LoyaltyRuntime } from './runtime.js';
 import type { LoyaltyContext, LoyaltyHandler } from './context.js';
-import { pointsText } from './points-math.js';
 
 /** Input of `recordActivity`. */
 export const recordActivitySchema = z
@@ -93,7 +92,7 @@ export function createActivityEarning(runtime: LoyaltyRuntime) {
       customerId,
       source: 'loyalty',
       kind: 'points-earned',
-      summary: `Earned ${pointsText(points)}: ${a.name ?? a.code}`,
+      facts: { points, activity: a.name ?? a.code },
       storeId,
       ref,
     });

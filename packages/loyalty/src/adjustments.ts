@@ -131,7 +131,7 @@ export function createAdjustments(runtime: LoyaltyRuntime) {
         customerId: member.id,
         source: 'loyalty',
         kind: 'points-adjusted',
-        summary: `Points adjusted by ${input.points > 0 ? '+' : ''}${input.points}`,
+        facts: { points: input.points },
         storeId: store,
         ref: { type: 'points-entry', id: entry.id },
       });
@@ -180,7 +180,7 @@ export function createAdjustments(runtime: LoyaltyRuntime) {
         customerId: member.id,
         source: 'loyalty',
         kind: 'points-goodwill',
-        summary: `${input.points} goodwill ${input.points === 1 ? 'point' : 'points'} granted`,
+        facts: { points: input.points },
         storeId: store,
         ref,
       });

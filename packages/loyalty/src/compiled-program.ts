@@ -178,7 +178,7 @@ export function factorLabel(hundredths: number): string {
 
 /** Compiles a validated program. */
 export function compileConfig(config: ProgramConfig, registry: KindRegistry): CompiledProgram {
-  const money = moneyFormatter(config.currency);
+  const money = moneyFormatter(config.currency, config.locale ?? 'zh-CN');
   const env: CompileEnv = { money };
   const sorted = [...(config.earn as RuleConfig[])].sort(
     (a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),

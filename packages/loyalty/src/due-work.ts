@@ -24,7 +24,6 @@ import type { VoucherService } from './voucher-service.js';
 import { addDaysToDate, localTime, startOfLocalDate } from './local-time.js';
 import type { LoyaltyRuntime } from './runtime.js';
 import type { LoyaltyContext } from './context.js';
-import { pointsText } from './points-math.js';
 
 const BATCH = 200;
 const SYSTEM = { actor: { system: 'loyalty-scheduler' } } as const;
@@ -131,7 +130,7 @@ export function createDueWork(
           customerId: lot.customerId,
           source: 'loyalty',
           kind: 'points-expired',
-          summary: `${pointsText(r.points)} expired (valid through ${lot.lastDay})`,
+          facts: { points: r.points, lastDay: lot.lastDay },
           storeId: lot.storeId,
           ref: { type: 'points-entry', id: r.entry.id },
         });

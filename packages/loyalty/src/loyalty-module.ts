@@ -28,6 +28,7 @@ import {
   type TierProgress,
 } from './account-queries.js';
 import { createActivityEarning, type ActivityResult, type RecordActivityInput } from './activity-earning.js';
+import { LOYALTY_TIMELINE_TEXTS } from './timeline-text.js';
 import {
   createAdjustments,
   type AdjustInput,
@@ -394,6 +395,7 @@ export function loyalty(programConfig: ProgramInput, options: LoyaltyOptions = {
         seed: () => versions.ensureStored(kernel.store, kernel.clock.now()),
         runDue: (now: Date) => due.runDue(now),
         mergeCustomer: createCustomerMerge(runtime),
+        timelineTexts: LOYALTY_TIMELINE_TEXTS,
         tenders: [methods.voucher, methods.storedValue, methods.reward, config.redemption.paymentMethod],
       };
     },

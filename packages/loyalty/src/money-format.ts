@@ -4,11 +4,11 @@
  */
 import { minorDigits } from '@clientele/core/module';
 
-/** A formatter of minor units for one currency. */
-export function moneyFormatter(currency: string): (minor: number) => string {
+/** A formatter of minor units for one currency, with the currency's symbol as `locale` writes it. */
+export function moneyFormatter(currency: string, locale = 'zh-CN'): (minor: number) => string {
   const digits = minorDigits(currency);
   const symbol =
-    new Intl.NumberFormat('zh-CN', { style: 'currency', currency }).formatToParts(0).find((p) => p.type === 'currency')
+    new Intl.NumberFormat(locale, { style: 'currency', currency }).formatToParts(0).find((p) => p.type === 'currency')
       ?.value ?? `${currency} `;
   const scale = 10 ** digits;
   return (minor) => {

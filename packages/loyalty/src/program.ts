@@ -154,6 +154,8 @@ export function programSchema(registry: KindRegistry = createRegistry()) {
       id: codeSchema,
       name: z.string().min(1).max(200).optional(),
       currency: currencySchema.default('CNY'),
+      /** The language money is written in in quotes' explanations (default `zh-CN`: `¥86.50`). */
+      locale: z.enum(['en', 'zh-CN']).optional(),
       /** Time zone of chain-wide periods (tier months, program budgets); stores use their own for the rest. */
       timeZone: timeZoneSchema.default('UTC'),
       /** What points are worth: `points` points are worth `amount` minor units (redemption, liability). */

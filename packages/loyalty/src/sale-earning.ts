@@ -325,9 +325,7 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService, v
         customerId,
         source: 'loyalty',
         kind: 'points-earned',
-        summary:
-          `Earned ${pointsText(quote.points)} on receipt ${purchase.receiptNo}` +
-          `${pending ? ` (available after ${days} days)` : ''}`,
+        facts: { points: quote.points, receiptNo: purchase.receiptNo, pendingDays: pending ? days : 0 },
         storeId: purchase.storeId,
         ref,
       });
@@ -470,14 +468,17 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService, v
           amount: refundDeduction,
           reason: `${pointsText(shortfall)} the returned goods earned were already spent`,
         });
-      const deducted = refundDeduction ? `, ${refundDeduction} deducted from the refund` : '';
       await ctx.addTimeline({
         customerId,
         source: 'loyalty',
         kind: 'points-clawed-back',
-        summary:
-          `${pointsText(plan.clawback)} taken back for ${returnId ? 'a return' : 'a voided sale'}` +
-          `${shortfall ? ` (${shortfall} already spent${deducted})` : ''}`,
+        facts: {
+          points: plan.clawback,
+          returnId,
+          shortfall,
+          deducted: refundDeduction,
+          currency: kernel.currency,
+        },
         storeId: award.storeId,
         ref,
       });

@@ -111,7 +111,7 @@ export function createCardSaleRefund(runtime: LoyaltyRuntime) {
           customerId: card.customerId,
           source: 'loyalty',
           kind: 'stored-value-refunded',
-          summary: `Card ${card.number} taken back: ${plan.amount} (minor units) paid back, the card is closed`,
+          facts: { number: card.number, amount: plan.amount, currency: kernel.currency },
           storeId: input.storeId,
           ref,
         });

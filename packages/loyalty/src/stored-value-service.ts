@@ -727,7 +727,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
           customerId,
           source: 'loyalty',
           kind: 'stored-value-sold',
-          summary: `Bought a ${product.name} card loaded with ${input.amount} (minor units)`,
+          facts: { product: product.name, amount: input.amount, currency: kernel.currency },
           storeId: input.storeId,
           ref: { type: 'stored-value-card', id: number },
         });
@@ -1375,7 +1375,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
           customerId: card.customerId,
           source: 'loyalty',
           kind: 'stored-value-frozen',
-          summary: `Stored-value card ${card.number} reported lost and frozen`,
+          facts: { number: card.number },
           ref: { type: 'stored-value-card', id: card.number },
         });
       return toCard(frozen);
@@ -1436,7 +1436,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
           customerId: old.customerId,
           source: 'loyalty',
           kind: 'stored-value-replaced',
-          summary: `Stored-value card ${old.number} replaced by ${number}; balance ${value} moved`,
+          facts: { oldNumber: old.number, number, amount: value, currency: kernel.currency },
           storeId: input.storeId,
           ref: { type: 'stored-value-card', id: number },
         });

@@ -66,7 +66,7 @@ export function createTierService(tiers: TiersConfig | null, timeZone: string, l
       customerId,
       source: 'loyalty',
       kind: 'tier-changed',
-      summary: `Tier ${from ?? 'none'} → ${to} (${direction === 'up' ? 'qualified' : 'at review'})`,
+      facts: { from, to, direction },
     });
     await ctx.emit('tier.changed', { customerId, from, to, direction, reason }, { customerId });
   }

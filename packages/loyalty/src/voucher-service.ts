@@ -534,9 +534,11 @@ export function createVoucherService(runtime: LoyaltyRuntime) {
             customerId: input.customerId,
             source: 'loyalty',
             kind: 'voucher-issued',
-            summary:
-              `Voucher ${terms.name} issued (${input.source}), ` +
-              `valid until ${localTime(new Date(validity.until.getTime() - 1), cfg.timeZone).date}`,
+            facts: {
+              name: terms.name,
+              source: input.source,
+              until: localTime(new Date(validity.until.getTime() - 1), cfg.timeZone).date,
+            },
             storeId: input.storeId,
             ref: { type: 'voucher', id },
           });

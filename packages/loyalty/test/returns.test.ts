@@ -152,7 +152,7 @@ describe.each(STORE_KINDS)('returns of points already spent on $name', (kind) =>
     expect(clawed).toMatchObject([{ points: 14, shortfall: 80, refundDeduction: 80 }]);
     const timeline = await chain.crm.timeline(id, SYSTEM);
     expect(timeline.items.map((t) => t.summary)).toContainEqual(
-      expect.stringContaining('less ¥0.80: 80 points the returned goods earned were already spent'),
+      expect.stringContaining('less CN¥0.80: 80 points the returned goods earned were already spent'),
     );
     await expectLedgerConsistent(chain.store);
   });

@@ -276,6 +276,7 @@ export function createKeyAccountService(runtime: SegmentsRuntime) {
         source: 'segments',
         kind: 'key-account-visit',
         summary: input.summary,
+        facts: {},
       });
       return updated;
     },

@@ -48,6 +48,7 @@ import { createRecommendationService, type Recommendations } from './recommendat
 import { createReportService, type SegmentsReports } from './report-service.js';
 import { NOT_ERASED, matchCustomers, refreshCustomer, satisfactionFields } from './stats-store.js';
 import type { SegmentsRuntime } from './runtime.js';
+import { SEGMENTS_TIMELINE_TEXTS } from './timeline-text.js';
 
 /** A stored segment. */
 export type Segment = Omit<RowOf<typeof segmentDefinitionsCollection>, 'definition' | 'policy'> & {
@@ -543,6 +544,7 @@ function createSegmentsApi(runtime: SegmentsRuntime) {
     handlers,
     refunds,
     mergeCustomer,
+    timelineTexts: SEGMENTS_TIMELINE_TEXTS,
     runDue: async (now: Date) => ({ keyAccountVisitsDue: await keyAccounts.runDue(now, SYSTEM) }),
   };
 }

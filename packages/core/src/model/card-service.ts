@@ -211,7 +211,7 @@ export function createCardService(kernel: Kernel): CardsService {
           customerId: card.customerId,
           source: 'cards',
           kind: 'card-issued',
-          summary: `${type.name} card ${number} issued`,
+          facts: { typeName: type.name, number },
           storeId: input.storeId,
           ref: { type: 'card', id: number },
         });
@@ -249,7 +249,7 @@ export function createCardService(kernel: Kernel): CardsService {
         customerId: customer.id,
         source: 'cards',
         kind: 'card-linked',
-        summary: `Card ${card.number} linked`,
+        facts: { number: card.number },
         ref: { type: 'card', id: card.number },
       });
       await ctx.emit('card.linked', { cardNumber: card.number, customerId: customer.id }, { customerId: customer.id });
@@ -279,7 +279,7 @@ export function createCardService(kernel: Kernel): CardsService {
           customerId: card.customerId,
           source: 'cards',
           kind: 'card-lost',
-          summary: `Card ${card.number} reported lost and blocked`,
+          facts: { number: card.number },
           ref: { type: 'card', id: card.number },
         });
       await ctx.emit(
@@ -349,7 +349,7 @@ export function createCardService(kernel: Kernel): CardsService {
           customerId: old.customerId,
           source: 'cards',
           kind: 'card-replaced',
-          summary: `Card ${old.number} replaced by ${number}`,
+          facts: { oldNumber: old.number, number },
           storeId: input.storeId,
           ref: { type: 'card', id: number },
         });

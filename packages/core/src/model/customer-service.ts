@@ -263,7 +263,7 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
         customerId: id,
         source: 'customers',
         kind: 'registered',
-        summary: `Registered (${kind})`,
+        facts: { customerKind: kind },
         storeId: row.homeStoreId,
         ref: { type: 'customer', id },
       });
@@ -322,7 +322,7 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
           customerId: row.id,
           source: 'customers',
           kind: 'profile-updated',
-          summary: `Profile updated: ${changes.map((c) => c.field).join(', ')}`,
+          facts: { fields: changes.map((c) => c.field).join(', ') },
           ref: { type: 'customer', id: row.id },
         });
         await ctx.emit(
@@ -448,7 +448,7 @@ export function createCustomerService(kernel: Kernel, settings: CustomerServiceS
         customerId: survivor.id,
         source: 'customers',
         kind: 'merged',
-        summary: `Merged duplicate record ${merged.id}`,
+        facts: { mergedId: merged.id },
         ref: { type: 'merge', id: record.id },
       });
       await ctx.emit('customer.merged', { survivorId: survivor.id, mergedId: merged.id }, { customerId: survivor.id });

@@ -17,6 +17,7 @@ import type { ResultPage } from './customer-service.js';
 import { NotFoundError } from '../errors.js';
 import { storesCollection } from './organisation-collections.js';
 import { customersCollection } from './customer-collections.js';
+import { renderTimelineSummary, TIMELINE_LOCALES, type TimelineTexts } from './timeline-text.js';
 
 /** Channels an interaction happens on. */
 export const INTERACTION_CHANNELS = ['counter', 'phone', 'web', 'visit', 'letter', 'messaging'] as const;
@@ -75,9 +76,11 @@ export const timelineQuerySchema = pageSchema
   .extend({
     /** Only entries from these sources (`customers`, `cards`, `purchases`, `interactions`, a module's name). */
     sources: z.array(z.string().min(1).max(40)).max(20).optional(),
+    /** The language of each entry's `summary` (default `en`). */
+    locale: z.enum(TIMELINE_LOCALES).optional(),
   })
   .strict();
-/** Filters of `crm.timeline`: a page, and the sources to show. */
+/** Filters of `crm.timeline`: a page, the sources to show, and the language of the lines. */
 export type TimelineQueryInput = z.input<typeof timelineQuerySchema>;
 
 /**
@@ -94,7 +97,7 @@ export interface InteractionsService {
 }
 
 /** Builds the interaction log and timeline. */
-export function createInteractionService(kernel: Kernel) {
+export function createInteractionService(kernel: Kernel, settings: { texts: () => TimelineTexts }) {
   const log = kernel.command({
     name: 'interactions.log',
     input: logInteractionSchema,
@@ -124,7 +127,8 @@ export function createInteractionService(kernel: Kernel) {
         at: row.at,
         source: 'interactions',
         kind: row.kind,
-        summary: `${row.channel}: ${row.summary}`,
+        facts: { channel: row.channel },
+        summary: row.summary,
         storeId,
         ref: { type: 'interaction', id: row.id },
       });
@@ -154,7 +158,8 @@ export function createInteractionService(kernel: Kernel) {
 
   /**
    * Everything that happened to a customer, from every module, newest first, paged. Entries of a
-   * merged record moved to the survivor with the merge.
+   * merged record moved to the survivor with the merge. Each line is written in the reader's language
+   * from the facts its entry recorded.
    */
   async function timeline(customerId: string, query: TimelineQueryInput = {}): Promise<ResultPage<TimelineEntry>> {
     const id = parseInput(idSchema, customerId, ['customerId']);
@@ -170,7 +175,10 @@ export function createInteractionService(kernel: Kernel) {
       limit: q.limit,
       after: q.after ?? null,
     });
-    return { items: result.rows, next: result.next };
+    const texts = settings.texts();
+    const locale = q.locale ?? 'en';
+    const items = result.rows.map((row) => ({ ...row, summary: renderTimelineSummary(row, texts, locale) }));
+    return { items, next: result.next };
   }
 
   return {

@@ -9,7 +9,7 @@ import {
   isClienteleError,
   type ValidationIssue,
 } from '../errors.js';
-import { currencySchema, formatMoney } from '../money.js';
+import { currencySchema } from '../money.js';
 import type { CommandContext, CommandOptions, Kernel, QueryOptions, RefundStep, ValueKind } from '../runtime/module.js';
 import { createRefundCollector } from '../runtime/refunds.js';
 import type { StoreSession } from '../store/port.js';
@@ -258,9 +258,6 @@ const RETURN_GIVES: readonly ValueKind[] = ['money', 'stored-value', 'points', '
 
 const lineId = (purchaseId: string, lineNo: number) => `${purchaseId}:${lineNo}`;
 
-/** "1 line", "3 lines": how timeline summaries count receipt lines. */
-const lineCount = (n: number) => `${n} line${n === 1 ? '' : 's'}`;
-
 async function loadLines(session: StoreSession, purchaseId: string): Promise<LineRow[]> {
   return (
     await session.find(purchaseLinesCollection, { where: { purchaseId }, orderBy: [{ field: 'lineNo' }], limit: 1000 })
@@ -444,9 +441,13 @@ export function createPurchaseService(
           at: occurredAt,
           source: 'purchases',
           kind: 'purchase',
-          summary:
-            `Bought ${lineCount(computed.length)} for ${formatMoney(totals.total, currency)} ` +
-            `at ${input.storeId} (receipt ${input.receiptNo})`,
+          facts: {
+            lines: computed.length,
+            total: totals.total,
+            currency,
+            storeId: input.storeId,
+            receiptNo: input.receiptNo,
+          },
           storeId: input.storeId,
           ref: { type: 'purchase', id },
         });
@@ -581,18 +582,20 @@ export function createPurchaseService(
         },
       );
       if (purchase.customerId) {
-        const money = (n: number) => formatMoney(n, purchase.currency);
-        const reasons = deductions.map((d) => d.reason).join('; ');
-        const refunded = deducted
-          ? `${money(payable)} refunded (${money(amount)} less ${money(deducted)}: ${reasons})`
-          : `${money(payable)} refunded`;
-        const alreadyRefunded = payable < want ? ` (${money(want - payable)} of it was already refunded)` : '';
-        const returnedLines = `${lineCount(returned.length)} of receipt ${purchase.receiptNo}`;
         await ctx.addTimeline({
           customerId: purchase.customerId,
           source: 'purchases',
           kind: 'return',
-          summary: `Returned ${returnedLines}: ${refunded}${alreadyRefunded}`,
+          facts: {
+            lines: returned.length,
+            receiptNo: purchase.receiptNo,
+            currency: purchase.currency,
+            amount,
+            payable,
+            deducted,
+            alreadyRefunded: payable < want ? want - payable : 0,
+            reasons: deductions.map((d) => d.reason).join('; '),
+          },
           storeId: input.storeId,
           ref: { type: 'return', id },
         });
@@ -636,7 +639,7 @@ export function createPurchaseService(
           customerId: purchase.customerId,
           source: 'purchases',
           kind: 'void',
-          summary: `Sale ${purchase.receiptNo} voided`,
+          facts: { receiptNo: purchase.receiptNo },
           storeId: purchase.storeId,
           ref: { type: 'purchase', id: purchase.id },
         });

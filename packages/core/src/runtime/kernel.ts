@@ -25,6 +25,7 @@ import { auditLog, idempotencyKeys, outbox, sequences, timeline } from './collec
 import type { EventHub, EventMap } from './events.js';
 import { silentLogger, type Logger } from './logger.js';
 import { inCommandSpan } from './tracing.js';
+import { timelineData } from '../model/timeline-text.js';
 import { parseCommandOptions } from './command-arguments.js';
 import type { CoreEvents } from '../events.js';
 import type {
@@ -431,11 +432,11 @@ export function createKernel(settings: KernelSettings): KernelInternals {
           at: entry.at ?? now,
           source: entry.source,
           kind: entry.kind,
-          summary: entry.summary,
+          summary: entry.summary ?? '',
           storeId: entry.storeId ?? null,
           refType: entry.ref?.type ?? null,
           refId: entry.ref?.id ?? null,
-          data: entry.data ?? null,
+          data: timelineData(entry),
         });
       },
       call: (command, rawInput, opts) =>

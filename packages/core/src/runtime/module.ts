@@ -13,6 +13,7 @@ import type { CoreEvents } from '../events.js';
 import type { SettledTender } from '../model/purchase-math.js';
 import type { OpeningHours } from '../model/business-calendar.js';
 import type { ValidationIssue } from '../errors.js';
+import type { TimelineFacts, TimelineTexts } from '../model/timeline-text.js';
 
 /** A store's settings, as modules check them. */
 export interface StoreSettings {
@@ -37,8 +38,16 @@ export interface TimelineInput {
   source: string;
   /** What happened (`purchase`, `return`, `points-earned`, ...). */
   kind: string;
-  /** One readable line. */
-  summary: string;
+  /**
+   * What happened, to write the entry's line from when it is read, in the reader's language, by the
+   * module's {@link ModuleInstance.timelineTexts}. Give facts rather than a line of text.
+   */
+  facts?: TimelineFacts;
+  /**
+   * A line of text stored as it is: the words a person gave (an interaction's note, shown by the
+   * text of its kind), or the whole line of a module that has no texts for its kinds.
+   */
+  summary?: string;
   at?: Date;
   storeId?: string | null;
   ref?: { type: string; id: string } | null;
@@ -404,6 +413,8 @@ export interface ModuleInstance<A, E extends EventMap = CoreEvents> {
    * points): the till is never asked to pay them back.
    */
   tenders?: readonly string[];
+  /** How its timeline entries read in each language, by source and kind (see {@link TimelineInput.facts}). */
+  timelineTexts?: TimelineTexts;
 }
 
 /** A module that emits no events of its own. */
