@@ -299,10 +299,7 @@ export function backOffice(options: BackOfficeOptions): Hono {
             await cx.resume({ caseId, ...note }, k);
             break;
           case 'explain':
-            await (cx as unknown as { explain(input: object, options: object): Promise<unknown> }).explain(
-              { caseId, note: text('note') },
-              k,
-            );
+            await cx.explain({ caseId, note: text('note') }, k);
             break;
           case 'appeal':
             await cx.appeal({ caseId, note: text('note') }, k);
@@ -359,12 +356,7 @@ export function backOffice(options: BackOfficeOptions): Hono {
             );
             break;
           case 'close':
-            // The client's type leaves out every member named `close` or `explain` (the instance's close and
-            // loyalty's explain are not served), though `complaints.close` is: call it as it is served.
-            await (cx as unknown as { close(input: object, options: object): Promise<unknown> }).close(
-              { caseId, ...opt('rootCause'), ...opt('outcome'), ...opt('reason') },
-              k,
-            );
+            await cx.close({ caseId, ...opt('rootCause'), ...opt('outcome'), ...opt('reason') }, k);
             break;
           default:
             throw new Error(`unknown step ${step}`);

@@ -56,7 +56,10 @@ export type RemoteCall<F> = F extends (...args: infer A) => infer R
     : (...args: WithoutReader<A>) => RemoteAnswer<R>
   : never;
 
-/** Names on `crm` the client leaves out: what is not served (see `EXCLUDED`), and settings rather than calls. */
+/**
+ * Names on `crm` the client leaves out wherever they are: what is not served (see `EXCLUDED`), and
+ * settings rather than calls.
+ */
 export type NotServed =
   | 'store'
   | 'clock'
@@ -64,24 +67,30 @@ export type NotServed =
   | 'outbox'
   | 'migrate'
   | 'runDue'
-  | 'close'
   | 'commands'
   | 'queries'
   | 'apiKeys'
   | 'forModules'
   | 'rebuild'
-  | 'explain'
   | 'isCardNumber'
   | 'program'
   | 'config';
 
-/** The client of a Clientele instance of type `T`: its calls, made over HTTP. */
-export type RemoteClientele<T> = {
-  [K in keyof T as K extends NotServed ? never : T[K] extends object ? K : never]: T[K] extends (
-    ...args: never[]
-  ) => unknown
-    ? RemoteCall<T[K]>
-    : RemoteClientele<T[K]>;
+/**
+ * Dotted paths on `crm` the client leaves out where a name alone would say too much: `close` of the
+ * instance (a complaint's `close` is served) and loyalty's `explain` (a complaint's is served).
+ */
+export type NotServedPath = 'close' | 'loyalty.explain';
+
+/** The client of a Clientele instance of type `T` (at dotted path `P` within it): its calls, made over HTTP. */
+export type RemoteClientele<T, P extends string = ''> = {
+  [K in keyof T & string as K extends NotServed
+    ? never
+    : `${P}${K}` extends NotServedPath
+      ? never
+      : T[K] extends object
+        ? K
+        : never]: T[K] extends (...args: never[]) => unknown ? RemoteCall<T[K]> : RemoteClientele<T[K], `${P}${K}.`>;
 };
 
 /** A Clientele with every module shipped: the default shape of a client. */

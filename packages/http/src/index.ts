@@ -56,6 +56,7 @@ export {
   type ClientOptions,
   type Jsonified,
   type NotServed,
+  type NotServedPath,
   type RemoteAnswer,
   type WithoutReader,
   type IsCommandOptions,

@@ -8,7 +8,13 @@ import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { isClienteleError, type Clientele } from '@clientele/core';
 import { BASKET } from '../../../tests/support/chain.js';
 import { STORE_KINDS } from '../../../tests/support/stores.js';
-import { ClienteleApiError, clienteleApi, createClient, type RemoteClientele } from '../src/index.js';
+import {
+  ClienteleApiError,
+  clienteleApi,
+  createClient,
+  type RemoteClientele,
+  type StandardClientele,
+} from '../src/index.js';
 import { SYSTEM, openKeyedChain } from './support.js';
 
 const KINDS = STORE_KINDS.filter((k) => k.name !== 'memory');
@@ -115,5 +121,14 @@ describe('the client type', () => {
     >();
     expectTypeOf<Remote>().not.toHaveProperty('migrate');
     expectTypeOf<Remote>().not.toHaveProperty('store');
+  });
+
+  it("leaves out the instance's close and loyalty's explain, and keeps the complaint calls of those names", () => {
+    type Remote = RemoteClientele<StandardClientele>;
+    expectTypeOf<Remote>().not.toHaveProperty('close');
+    expectTypeOf<Remote['loyalty']>().not.toHaveProperty('explain');
+    expectTypeOf<Remote['complaints']>().toHaveProperty('close');
+    expectTypeOf<Remote['complaints']>().toHaveProperty('explain');
+    expectTypeOf<Remote['complaints']>().not.toHaveProperty('runDue');
   });
 });

@@ -121,6 +121,8 @@ export interface CollectionStatements {
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 /** Rows per multi-row insert at most, so statement texts stay small and few. */
 const MAX_ROWS_PER_INSERT = 500;
+/** Up to this many rows left after the full chunks go in one statement of their own size (at most this many texts). */
+const EXACT_INSERT_ROWS = 16;
 
 const cache = new WeakMap<Dialect, WeakMap<CollectionSpec, CollectionStatements>>();
 
@@ -414,14 +416,16 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
         1,
         Math.min(MAX_ROWS_PER_INSERT, Math.floor(dialect.maxParameters / fields.length)),
       );
-      // Full chunks, then the remainder in powers of two, so a few texts serve every batch size.
+      // Full chunks, then the remainder: a small one (a sale's lines) in one statement of its own size, so it
+      // needs no savepoint to be all or nothing; a larger one in powers of two, so a few texts serve every size.
       const sizes: number[] = [];
       let left = rows.length;
       while (left >= perStatement) {
         sizes.push(perStatement);
         left -= perStatement;
       }
-      for (let bit = 1 << 30; bit >= 1; bit >>>= 1) if (left & bit) sizes.push(bit);
+      if (left > 0 && left <= EXACT_INSERT_ROWS) sizes.push(left);
+      else for (let bit = 1 << 30; bit >= 1; bit >>>= 1) if (left & bit) sizes.push(bit);
       const out: SqlStatement[] = [];
       let at = 0;
       for (const size of sizes) {

@@ -164,7 +164,7 @@ describe('collectionStatements (SQLite)', () => {
 describe('insertMany', () => {
   const tiny: Dialect = { ...sqliteDialect, maxParameters: 8 * 3 };
 
-  it('chunks under the parameter limit, the remainder in powers of two', () => {
+  it('chunks under the parameter limit, a small remainder in one statement, a larger one in powers of two', () => {
     const rows = Array.from({ length: 10 }, (_, i) => newCard(`c${i}`));
     const statements = collectionStatements(tiny, cards).insertMany(rows);
     // 24 parameters / 8 columns = 3 rows per statement: 3 + 3 + 3, then 1.
@@ -177,10 +177,15 @@ describe('insertMany', () => {
     expect(statements.flatMap((st) => st.params.filter((_, i) => i % 8 === 0))).toEqual(rows.map((r) => r.id));
     expect(statements.every((st) => st.params.length <= tiny.maxParameters)).toBe(true);
 
-    const big = collectionStatements(sqliteDialect, cards).insertMany(
+    // A sale's lines: one statement, so the batch is all or nothing without a savepoint.
+    const sale = collectionStatements(sqliteDialect, cards).insertMany(
       Array.from({ length: 13 }, (_, i) => newCard(`d${i}`)),
     );
-    expect(big.map((st) => st.params.length / 8)).toEqual([8, 4, 1]);
+    expect(sale.map((st) => st.params.length / 8)).toEqual([13]);
+    const big = collectionStatements(sqliteDialect, cards).insertMany(
+      Array.from({ length: 37 }, (_, i) => newCard(`e${i}`)),
+    );
+    expect(big.map((st) => st.params.length / 8)).toEqual([32, 4, 1]);
   });
 
   it('numbers PostgreSQL parameters across rows', () => {

@@ -226,6 +226,11 @@ export class ConnectionSession implements AdapterSession {
     if (rows.length === 0) return 0;
     try {
       const statements = statementsOf(c).insertMany(rows as readonly AnyRow[]);
+      // One statement is all or nothing by itself (a failing one undoes what it wrote): no savepoint.
+      if (statements.length === 1) {
+        this.conn.run(statements[0]!.text, statements[0]!.params);
+        return rows.length;
+      }
       return this.allOrNothing(() => {
         for (const st of statements) this.conn.run(st.text, st.params);
         return rows.length;
