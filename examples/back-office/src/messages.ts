@@ -164,6 +164,18 @@ const en = {
   'common.back': 'Back',
   'common.yes': 'Yes',
   'common.no': 'No',
+  'label.severity': '{value, select, low {Low} medium {Medium} high {High} critical {Critical} other {{value}}}',
+  'label.status':
+    '{value, select, open {Open} closed {Closed} all {All} received {Received} acknowledged {Acknowledged} ' +
+    'investigating {Investigating} proposed {Remedy proposed} accepted {Accepted} rejected {Rejected} ' +
+    'explained {Explained} mediating {Mediating} ruled {Ruled} executing {Executing} verified {Verified} ' +
+    'other {{value}}}',
+  'label.remedyStatus':
+    '{value, select, approved {Approved} awaiting_approval {Awaiting approval} issuing {Being issued} ' +
+    'executed {Executed} declined {Declined} failed {Failed} withdrawn {Withdrawn} expired {Expired} other {{value}}}',
+  'label.remedyType':
+    '{value, select, refund {Refund} compensation {Compensation} goodwill_points {Goodwill points} ' +
+    'voucher {Voucher} exchange {Exchange} repair {Repair} other {{value}}}',
 } as const;
 
 /** A message's key. */
@@ -325,6 +337,17 @@ const zh: Record<MessageKey, string> = {
   'common.back': '返回',
   'common.yes': '是',
   'common.no': '否',
+  'label.severity': '{value, select, low {低} medium {中} high {高} critical {紧急} other {{value}}}',
+  'label.status':
+    '{value, select, open {未结} closed {已结} all {全部} received {已受理} acknowledged {已确认} ' +
+    'investigating {调查中} proposed {已提方案} accepted {已接受} rejected {已拒绝} ' +
+    'explained {已解释} mediating {调解中} ruled {已裁定} executing {执行中} verified {已验证} other {{value}}}',
+  'label.remedyStatus':
+    '{value, select, approved {已批准} awaiting_approval {待审批} issuing {发放中} ' +
+    'executed {已执行} declined {已拒绝} failed {失败} withdrawn {已撤回} expired {已过期} other {{value}}}',
+  'label.remedyType':
+    '{value, select, refund {退款} compensation {赔偿} goodwill_points {补偿积分} ' +
+    'voucher {代金券} exchange {换货} repair {维修} other {{value}}}',
 };
 
 /** The messages of each language. */

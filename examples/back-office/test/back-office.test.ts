@@ -17,6 +17,7 @@ import { serve } from '@hono/node-server';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBackOffice, type OpenedBackOffice } from '../src/open.js';
+import { LANGUAGE_COOKIE } from '../src/session.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const artefacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
@@ -164,7 +165,7 @@ describe('the back office in a browser', { timeout: 30_000 }, () => {
     await step('execute');
     await step('verify');
     await step('close', { 'select#close-cause': 'stale-goods' });
-    await expect(page.locator('p.status').textContent()).resolves.toContain('closed');
+    await expect(page.locator('p.status').textContent()).resolves.toContain('Status: Closed');
     const cx = (
       opened.crm as unknown as {
         complaints: {
@@ -308,6 +309,15 @@ describe('the complaint desk’s steps', { timeout: 30_000 }, () => {
     );
     const page = await (await opened.app.request(`/complaints/${c.id}`, { headers: { cookie: quality } })).text();
     expect(page).toContain('Quality station (three guarantees)');
+    expect(page).toContain('<dd>Medium</dd>');
+    // In Chinese, the module's codes (severity, status) are words too.
+    const chinese = await opened.app.request(`/complaints/${c.id}`, {
+      headers: { cookie: `${quality}; ${LANGUAGE_COOKIE}=zh-CN` },
+    });
+    const zh = await chinese.text();
+    expect(zh).toContain('<dd>中</dd>');
+    expect(zh).toContain('已受理');
+    expect(zh).not.toContain('<dd>medium</dd>');
     await step(quality, c.id, 'acknowledge');
     await step(quality, c.id, 'explain', { note: 'A fault within 15 days is exchanged.' });
     await step(quality, c.id, 'mediate');

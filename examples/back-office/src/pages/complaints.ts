@@ -13,6 +13,14 @@ type CaseOf = Awaited<ReturnType<Api['complaints']['get']>>;
 type Clock = CaseOf['sla']['acknowledge'];
 
 /** One clock in words: paused, met, late, or due with the business minutes left. */
+/**
+ * A code of the complaints module (a severity, a status, a remedy's type or status) in the reader's
+ * language; an unknown code as it is. ICU select keys cannot hold a hyphen: it is written as `_` there.
+ */
+function label(w: Words, kind: 'severity' | 'status' | 'remedyStatus' | 'remedyType', value: string): string {
+  return w.t(`label.${kind}`, { value: value.replaceAll('-', '_') });
+}
+
 function clockWords(w: Words, c: CaseOf, clock: Clock, calendar: BusinessCalendar | null, now: Date): Markup {
   if (clock.status === 'none' || !clock.dueAt) return html`<span>${w.t('clock.none')}</span>`;
   if (clock.metAt) return html`<span class="met">${w.t('clock.met', { at: w.dateTime(clock.metAt) })}</span>`;
@@ -74,11 +82,14 @@ export async function deskPage(
     'low',
     'medium',
     'high',
-  ].map((s) => html`<option value="${s}" ${s === filters.severity ? 'selected' : ''}>${s}</option>`)}</select>
-<label for="f-status">${w.t('col.status')}</label>
-<select id="f-status" name="status">${(['open', 'closed', 'all'] as const).map(
-    (s) => html`<option value="${s}" ${s === (filters.status ?? 'open') ? 'selected' : ''}>${s}</option>`,
+  ].map(
+    (s) => html`<option value="${s}" ${s === filters.severity ? 'selected' : ''}>${label(w, 'severity', s)}</option>`,
   )}</select>
+<label for="f-status">${w.t('col.status')}</label>
+<select id="f-status" name="status">${(['open', 'closed', 'all'] as const).map((s) => {
+    const selected = s === (filters.status ?? 'open') ? 'selected' : '';
+    return html`<option value="${s}" ${selected}>${label(w, 'status', s)}</option>`;
+  })}</select>
 <button type="submit">${w.t('desk.show')}</button>
 </form>`;
   // The queue reloads itself every minute (htmx), so each clock counts down while the desk is open.
@@ -109,8 +120,8 @@ export async function deskPage(
         rows.map((c) => [
           html`<a href="/complaints/${c.id}">${c.caseNo}</a>`,
           c.category,
-          c.severity,
-          c.status,
+          label(w, 'severity', c.severity),
+          label(w, 'status', c.status),
           clockWords(w, c, c.sla.acknowledge, cals.get(c.storeId) ?? null, now),
           clockWords(w, c, c.sla.resolve, cals.get(c.storeId) ?? null, now),
         ]),
@@ -228,10 +239,14 @@ export async function casePage(
   const calendar = (await api.stores.calendar(c.storeId).catch(() => null)) as BusinessCalendar | null;
   const customer = c.customerId ? await api.customers.get(c.customerId).catch(() => null) : null;
   const body = html`${notice('refusal', messages.refusal)}${notice('done', messages.done)}
-<p class="status">${w.t('case.status', { status: c.status, level: c.level, levelName: c.levelName })}</p>
+<p class="status">${w.t('case.status', {
+    status: label(w, 'status', c.status),
+    level: c.level,
+    levelName: c.levelName,
+  })}</p>
 <dl class="facts">
 <dt>${w.t('col.category')}</dt><dd>${c.category}</dd>
-<dt>${w.t('col.severity')}</dt><dd>${c.severity}</dd>
+<dt>${w.t('col.severity')}</dt><dd>${label(w, 'severity', c.severity)}</dd>
 <dt>${w.t('col.acknowledge')}</dt><dd>${clockWords(w, c, c.sla.acknowledge, calendar, now)}</dd>
 <dt>${w.t('col.resolve')}</dt><dd>${clockWords(w, c, c.sla.resolve, calendar, now)}</dd>
 ${
@@ -255,9 +270,9 @@ ${w.t('case.qualityLine')}</p>`
           w.t('case.remedies'),
           [w.t('case.remedyType'), w.t('col.value'), w.t('col.status')],
           c.remedies.map((r) => [
-            r.type,
+            label(w, 'remedyType', r.type),
             'points' in r && r.points ? String(r.points) : w.money(r.amount ?? 0),
-            r.status,
+            label(w, 'remedyStatus', r.status),
           ]),
         )
       : html`<p>${w.t('member.none')}</p>`
