@@ -176,6 +176,7 @@ export function createRewardCheckout(runtime: LoyaltyRuntime, service: RewardSer
           source: 'loyalty.reward',
           amount: out.value,
           reason: `free units of ${claim.rewardId} paid with points, which come back only by whole sets`,
+          facts: { rewardId: claim.rewardId },
         });
     }
   }

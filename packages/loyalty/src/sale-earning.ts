@@ -467,6 +467,7 @@ export function createSaleEarning(runtime: LoyaltyRuntime, holds: HoldService, v
           source: 'loyalty.points',
           amount: refundDeduction,
           reason: `${pointsText(shortfall)} the returned goods earned were already spent`,
+          facts: { points: shortfall },
         });
       await ctx.addTimeline({
         customerId,

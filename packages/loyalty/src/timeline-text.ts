@@ -5,6 +5,25 @@ const points = (n: unknown) => countEn(Number(n), 'point', 'points');
 
 /** The loyalty module's timeline texts. */
 export const LOYALTY_TIMELINE_TEXTS: TimelineTexts = {
+  // What a return kept back for loyalty, inside the return's own line (see core's `refund-deduction`).
+  'loyalty.points': {
+    'refund-deduction': {
+      en: (f) => `${points(f['points'])} the returned goods earned were already spent`,
+      'zh-CN': (f) => `退回商品所得的 ${f['points']} 积分已使用`,
+    },
+  },
+  'loyalty.voucher': {
+    'refund-deduction': {
+      en: (f) => `the ${f['templateId']} voucher's discount, which what is left of the sale no longer earns`,
+      'zh-CN': (f) => `${f['templateId']} 代金券的优惠，剩余商品已不满足其使用条件`,
+    },
+  },
+  'loyalty.reward': {
+    'refund-deduction': {
+      en: (f) => `free units of ${f['rewardId']} paid with points, which come back only by whole sets`,
+      'zh-CN': (f) => `用积分兑换的 ${f['rewardId']} 免费商品，只按整套退回`,
+    },
+  },
   loyalty: {
     'points-earned': {
       en: (f) =>

@@ -202,6 +202,7 @@ export function createVoucherCheckout(method: string) {
         source: 'loyalty.voucher',
         amount: outcome.refundDeduction,
         reason: `the ${row.templateId} voucher's discount, which what is left of the sale no longer earns`,
+        facts: { templateId: row.templateId },
       });
       await ctx.emit(
         'voucher.charged-back',

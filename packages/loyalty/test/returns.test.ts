@@ -154,6 +154,11 @@ describe.each(STORE_KINDS)('returns of points already spent on $name', (kind) =>
     expect(timeline.items.map((t) => t.summary)).toContainEqual(
       expect.stringContaining('less CN¥0.80: 80 points the returned goods earned were already spent'),
     );
+    // In Chinese the reason for what was kept back is Chinese too, worded by the loyalty module.
+    const chinese = await chain.crm.timeline(id, { locale: 'zh-CN' }, SYSTEM);
+    expect(chinese.items.map((t) => t.summary)).toContainEqual(
+      expect.stringContaining('扣除 ¥0.80：退回商品所得的 80 积分已使用）'),
+    );
     await expectLedgerConsistent(chain.store);
   });
 

@@ -11,6 +11,7 @@ import {
 } from '../errors.js';
 import { currencySchema } from '../money.js';
 import type { CommandContext, CommandOptions, Kernel, QueryOptions, RefundStep, ValueKind } from '../runtime/module.js';
+import { deductionFacts } from './timeline-text.js';
 import { createRefundCollector } from '../runtime/refunds.js';
 import type { StoreSession } from '../store/port.js';
 import type { RowOf } from '../store/schema.js';
@@ -568,7 +569,9 @@ export function createPurchaseService(
         total: purchase.total,
         tillBefore: earlier.reduce((s, r) => s + tillPaid(r), 0),
       });
-      const record = await ctx.tx.update(purchaseReturnsCollection, id, { deductions, payable, tenders });
+      // The return keeps each deduction's source, amount and reason; its facts are the timeline's.
+      const kept = deductions.map(({ facts: _facts, ...d }) => d);
+      const record = await ctx.tx.update(purchaseReturnsCollection, id, { deductions: kept, payable, tenders });
       const deducted = amount - want;
       ctx.audit(
         { type: 'purchase', id: purchase.id, customerId: purchase.customerId },
@@ -595,6 +598,7 @@ export function createPurchaseService(
             deducted,
             alreadyRefunded: payable < want ? want - payable : 0,
             reasons: deductions.map((d) => d.reason).join('; '),
+            ...deductionFacts(deductions),
           },
           storeId: input.storeId,
           ref: { type: 'return', id },

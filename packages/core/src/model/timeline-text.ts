@@ -22,6 +22,11 @@ export interface TimelineSay {
   money(amount: number, currency: string): string;
   /** The words a person gave with the entry (an interaction's note), or `''`. */
   readonly note: string;
+  /**
+   * The line another source writes for facts of its own kind, in the reader's language, or null when
+   * it has no such text (a return's deductions: each module words what it kept back).
+   */
+  line(source: string, kind: string, facts: TimelineFacts): string | null;
 }
 
 /** How one kind of entry reads in each language. */
@@ -77,10 +82,45 @@ export function renderTimelineSummary(
       locale,
       money: (amount, currency) => formatMoney(amount, currency, locale),
       note: entry.summary,
+      line: (source, kind, own) => texts[source]?.[kind]?.[locale](own, say) ?? null,
     };
     return text[locale](facts, say);
   }
   return entry.summary || entry.kind.replaceAll('-', ' ');
+}
+
+/**
+ * The facts of a return's deductions, flat as timeline facts are: `deductions` (how many), and for each
+ * `deduction<i>.source` with its own facts under `deduction<i>.<name>`.
+ */
+export function deductionFacts(
+  deductions: ReadonlyArray<{ source: string; facts?: TimelineFacts | undefined }>,
+): TimelineFacts {
+  const out: TimelineFacts = { deductions: deductions.length };
+  deductions.forEach((d, i) => {
+    out[`deduction${i}.source`] = d.source;
+    for (const [name, value] of Object.entries(d.facts ?? {})) out[`deduction${i}.${name}`] = value;
+  });
+  return out;
+}
+
+/**
+ * Why a return kept money back, in the reader's language: each deduction as its module words it (kind
+ * `refund-deduction` of the deduction's source); the English reasons stored with the return where a
+ * deduction has no such text or the return was recorded before deductions kept their facts.
+ */
+function deductionReasons(f: TimelineFacts, say: TimelineSay): string {
+  const count = Number(f['deductions'] ?? 0);
+  const stored = String(f['reasons'] ?? '').split('; ');
+  if (!count) return String(f['reasons'] ?? '');
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const prefix = `deduction${i}.`;
+    const own: TimelineFacts = {};
+    for (const [key, value] of Object.entries(f)) if (key.startsWith(prefix)) own[key.slice(prefix.length)] = value;
+    lines.push(say.line(String(own['source']), 'refund-deduction', own) ?? stored[i] ?? '');
+  }
+  return lines.join(say.locale === 'zh-CN' ? '；' : '; ');
 }
 
 /** `n` with `one` or `other` after it in English: "1 line", "3 lines". */
@@ -150,7 +190,7 @@ export const CORE_TIMELINE_TEXTS: TimelineTexts = {
         const deducted = Number(f['deducted'] ?? 0);
         const already = Number(f['alreadyRefunded'] ?? 0);
         const refunded = deducted
-          ? `${money(f['payable'])} refunded (${money(f['amount'])} less ${money(deducted)}: ${f['reasons']})`
+          ? `${money(f['payable'])} refunded (${money(f['amount'])} less ${money(deducted)}: ${deductionReasons(f, s)})`
           : `${money(f['payable'])} refunded`;
         return (
           `Returned ${countEn(Number(f['lines']), 'line', 'lines')} of receipt ${f['receiptNo']}: ${refunded}` +
@@ -162,7 +202,7 @@ export const CORE_TIMELINE_TEXTS: TimelineTexts = {
         const deducted = Number(f['deducted'] ?? 0);
         const already = Number(f['alreadyRefunded'] ?? 0);
         const refunded = deducted
-          ? `退款 ${money(f['payable'])}（${money(f['amount'])} 扣除 ${money(deducted)}：${f['reasons']}）`
+          ? `退款 ${money(f['payable'])}（${money(f['amount'])} 扣除 ${money(deducted)}：${deductionReasons(f, s)}）`
           : `退款 ${money(f['payable'])}`;
         return (
           `退回小票 ${f['receiptNo']} 的 ${f['lines']} 种商品：${refunded}` +

@@ -67,6 +67,12 @@ export interface RefundDeduction {
   amount: number;
   /** One readable line for the receipt and the audit ("120 points already spent"). */
   reason: string;
+  /**
+   * What the reason says, as facts, for the timeline to word it in the reader's language: the
+   * module's timeline texts give kind `refund-deduction` under this deduction's `source`. Without
+   * them, the timeline shows `reason`.
+   */
+  facts?: TimelineFacts;
 }
 
 /**
