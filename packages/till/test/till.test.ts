@@ -1,0 +1,122 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTill } from '../src/index.js';
+import {
+  CENTRAL_KIND,
+  MILK,
+  SOAP,
+  SYSTEM,
+  linkTo,
+  localStore,
+  member,
+  openCentral,
+  removeTillFiles,
+  tillFile,
+  type Central,
+} from './support.js';
+
+afterAll(async () => {
+  removeTillFiles();
+  await CENTRAL_KIND.cleanup();
+});
+
+async function openTill(central: Central, file = tillFile(), terminalId = 'T1', allowance = 0) {
+  const { central: link, link: wire } = linkTo(central, terminalId);
+  const local = localStore(file);
+  const till = await createTill({
+    terminalId,
+    storeId: 'S01',
+    local,
+    central: link,
+    clock: central.clock,
+    retryAfterMs: 0,
+    allowance: { points: allowance, minutes: 120 },
+  });
+  return { till, wire, local, file };
+}
+
+async function salesOf(central: Central, customerId: string) {
+  return (await central.crm.purchases.ofCustomer(customerId, SYSTEM)).items;
+}
+
+describe(`a till on SQLite with central on ${CENTRAL_KIND.name}`, () => {
+  it('records online on central, and caches the member with the age of what it knows', async () => {
+    const central = await openCentral();
+    const m = await member(central);
+    const { till } = await openTill(central);
+    const receipt = await till.ringUp({ cardNumber: m.cardNumber, lines: [MILK] });
+    expect(receipt).toMatchObject({ status: 'recorded', points: 2, notice: null, receiptNo: 'T1-1' });
+    expect(receipt.explanation.at(-1)).toBe('Total: 2 points, worth ¥0.02');
+    expect(await salesOf(central, m.customerId)).toHaveLength(1);
+    expect((await central.crm.loyalty.balance(m.customerId, SYSTEM)).available).toBe(2);
+    central.clock.advance(60_000);
+    expect(await till.cacheAge(`member:${m.cardNumber}`)).toBe(60_000);
+    expect(await till.cacheAge('program')).toBe(60_000);
+    expect(await till.queued()).toBe(0);
+  });
+
+  it('sells offline with the explanation central gives, and replays each sale exactly once', async () => {
+    const central = await openCentral();
+    const m = await member(central);
+    const { till, wire } = await openTill(central);
+    await till.lookup(m.cardNumber);
+    wire.down = true;
+    // Saturday 7 November: the weekend doubles the points, offline as on central.
+    central.clock.set('2026-11-07T03:00:00Z');
+    const basket = { lines: [MILK, SOAP] };
+    const offline = await till.ringUp({ cardNumber: m.cardNumber, ...basket });
+    expect(offline).toMatchObject({ status: 'pending-sync', purchaseId: null, notice: 'points pending sync' });
+    const context = await central.crm.loyalty.contextFor({ customerId: m.customerId, storeId: 'S01' }, SYSTEM);
+    const onCentral = central.crm.loyalty.quote(basket, context);
+    expect(offline.points).toBe(onCentral.points);
+    expect(offline.explanation).toEqual(central.crm.loyalty.explain(onCentral));
+    expect(offline.points).toBe(8);
+    await till.ringUp({ lines: [SOAP] });
+    expect(await till.queued()).toBe(2);
+    expect(await salesOf(central, m.customerId)).toHaveLength(0);
+
+    // Back online; the first replay's answers are lost after central recorded: the second finds them.
+    wire.down = false;
+    wire.loseAnswers = true;
+    expect(await till.sync()).toMatchObject({ online: false, queued: 2 });
+    wire.loseAnswers = false;
+    expect(await till.sync()).toMatchObject({ online: true, recorded: 2, refused: 0, queued: 0 });
+    expect(await till.sync()).toMatchObject({ recorded: 0, queued: 0 });
+    const sales = await salesOf(central, m.customerId);
+    expect(sales).toHaveLength(1);
+    // Back-dated to when it was rung up.
+    expect(new Date(sales[0]!.occurredAt).toISOString()).toBe('2026-11-07T03:00:00.000Z');
+    expect((await central.crm.loyalty.balance(m.customerId, SYSTEM)).available).toBe(8);
+    expect(await central.crm.purchases.byReceipt('S01', 'T1', 'T1-2', SYSTEM)).toMatchObject({ customerId: null });
+  });
+
+  it('survives being killed in the middle of a replay: a new till on the same file sends the rest, once', async () => {
+    const central = await openCentral();
+    const m = await member(central);
+    const file = tillFile();
+    const first = await openTill(central, file);
+    await first.till.lookup(m.cardNumber);
+    first.wire.down = true;
+    for (let i = 0; i < 5; i++) await first.till.ringUp({ cardNumber: m.cardNumber, lines: [MILK] });
+    // Central records the first two, then the till dies before it hears the second answer.
+    let sent = 0;
+    const { central: link } = linkTo(central);
+    const dying = {
+      ...link,
+      async recordSale(...args: Parameters<typeof link.recordSale>) {
+        const answer = await link.recordSale(...args);
+        if (++sent === 2) throw new Error('killed');
+        return answer;
+      },
+    };
+    const local = localStore(file);
+    const doomed = await createTill({ terminalId: 'T1', storeId: 'S01', local, central: dying, clock: central.clock });
+    await doomed.sync();
+    expect(await doomed.queued()).toBe(4);
+    expect(await salesOf(central, m.customerId)).toHaveLength(2);
+
+    const reborn = await openTill(central, file);
+    expect(await reborn.till.sync()).toMatchObject({ online: true, recorded: 4, queued: 0 });
+    expect(await salesOf(central, m.customerId)).toHaveLength(5);
+    expect((await central.crm.loyalty.balance(m.customerId, SYSTEM)).available).toBe(10);
+  });
+});
