@@ -120,3 +120,83 @@ describe(`a till on SQLite with central on ${CENTRAL_KIND.name}`, () => {
     expect((await central.crm.loyalty.balance(m.customerId, SYSTEM)).available).toBe(10);
   });
 });
+
+describe(`offline spending with central on ${CENTRAL_KIND.name}`, () => {
+  it('spends points offline only within the allowance central reserved for this card and terminal', async () => {
+    const central = await openCentral();
+    const m = await member(central, 150);
+    const t1 = await openTill(central, tillFile(), 'T1', 100);
+    const t2 = await openTill(central, tillFile(), 'T2', 100);
+    // Each till asks for 100 points for the member; only 150 are there, so T2 gets the 50 left.
+    expect((await t1.till.lookup(m.cardNumber))?.allowance).toMatchObject({ points: 100 });
+    expect((await t2.till.lookup(m.cardNumber))?.allowance).toMatchObject({ points: 50 });
+    expect(await central.crm.loyalty.balance(m.customerId, SYSTEM)).toMatchObject({ held: 150, spendable: 0 });
+
+    t1.wire.down = true;
+    t2.wire.down = true;
+    const paid = await t1.till.ringUp({ cardNumber: m.cardNumber, lines: [SOAP], points: 60 });
+    expect(paid).toMatchObject({ status: 'pending-sync', pointsSpent: 60 });
+    const over = await t1.till.ringUp({ cardNumber: m.cardNumber, lines: [SOAP], points: 41 }).catch((e) => e);
+    expect(over).toMatchObject({ code: 'INSUFFICIENT_BALANCE', details: { reason: 'offline_allowance_exceeded' } });
+    await t2.till.ringUp({ cardNumber: m.cardNumber, lines: [SOAP], points: 50 });
+    const none = await t2.till.ringUp({ cardNumber: m.cardNumber, lines: [SOAP], points: 1 }).catch((e) => e);
+    expect(none).toMatchObject({ code: 'INSUFFICIENT_BALANCE', details: { allowed: 0 } });
+    // A refused sale writes nothing to the log.
+    expect(await t1.till.queued()).toBe(1);
+
+    t1.wire.down = false;
+    t2.wire.down = false;
+    expect(await t1.till.sync()).toMatchObject({ recorded: 1, refused: 0 });
+    expect(await t2.till.sync()).toMatchObject({ recorded: 1, refused: 0 });
+    // 150 - 110 spent, + 2 points earned on each 45 yuan sale (points paid goods earn as well).
+    const balance = await central.crm.loyalty.balance(m.customerId, SYSTEM);
+    expect(balance.available).toBe(44);
+    const sales = await salesOf(central, m.customerId);
+    expect(sales.map((s) => s.payments.find((p) => p.method === 'points')?.amount).sort()).toEqual([50, 60]);
+  });
+
+  it('files an offline sale central refuses in the reconciliation list, with the reason and the sale', async () => {
+    const central = await openCentral();
+    const m = await member(central, 100);
+    const { till, wire } = await openTill(central, tillFile(), 'T1', 80);
+    await till.lookup(m.cardNumber);
+    wire.down = true;
+    const ok = await till.ringUp({ cardNumber: m.cardNumber, lines: [MILK] });
+    const blocked = await till.ringUp({ cardNumber: m.cardNumber, lines: [MILK], points: 30 });
+    await central.crm.cards.block({ number: m.cardNumber, reason: 'reported stolen' }, SYSTEM);
+    wire.down = false;
+    expect(await till.sync()).toMatchObject({ online: true, recorded: 0, refused: 2, queued: 0 });
+    const list = await till.reconciliation.list();
+    expect(list.map((r) => [r.seq, r.code, r.reason])).toEqual([
+      [ok.seq, 'INVALID_STATE', 'blocked'],
+      [blocked.seq, 'INVALID_STATE', 'blocked'],
+    ]);
+    expect(list[1]!.event).toMatchObject({ pointsSpent: 30, offline: true, sale: { receiptNo: blocked.receiptNo } });
+    // The points the refused sale drew are given back on central, not lost.
+    expect(await central.crm.loyalty.balance(m.customerId, SYSTEM)).toMatchObject({ available: 100 });
+    const settled = await till.reconciliation.settle({ id: list[0]!.id, by: 'E-MANAGER', note: 're-rung on card 2' });
+    expect(settled).toMatchObject({ settledBy: 'E-MANAGER', note: 're-rung on card 2' });
+    expect(await till.reconciliation.list()).toHaveLength(1);
+    expect(await till.reconciliation.list({ includeSettled: true })).toHaveLength(2);
+    expect(await salesOf(central, m.customerId)).toHaveLength(0);
+  });
+
+  it('refuses a sale drawn on an allowance that lapsed before the till came back', async () => {
+    const central = await openCentral();
+    const m = await member(central, 100);
+    const { till, wire } = await openTill(central, tillFile(), 'T1', 80);
+    await till.lookup(m.cardNumber);
+    wire.down = true;
+    const sale = await till.ringUp({ cardNumber: m.cardNumber, lines: [SOAP], points: 20 });
+    central.clock.advance(121 * 60_000);
+    await central.crm.runDue(central.clock.now());
+    wire.down = false;
+    expect(await till.sync()).toMatchObject({ refused: 1 });
+    expect(await till.reconciliation.list()).toMatchObject([
+      { seq: sale.seq, code: 'INVALID_STATE', reason: 'expired' },
+    ]);
+    // The lapsed allowance gave its points back; the refresh after the replay reserved a new one.
+    expect(await central.crm.loyalty.balance(m.customerId, SYSTEM)).toMatchObject({ available: 100, held: 80 });
+    expect((await till.lookup(m.cardNumber))?.allowance).toMatchObject({ points: 80 });
+  });
+});
