@@ -54,8 +54,6 @@ export interface TillCentral {
   recordSale(sale: RecordSaleInput, idempotencyKey: string): Promise<CentralSale>;
   /** The sale of a receipt, or `null` when central has none. */
   saleByReceipt(storeId: string, terminalId: string, receiptNo: string): Promise<CentralSale | null>;
-  /** Points a sale earned and the quote that explains them (`loyalty.saleAward`). */
-  saleAward(purchaseId: string): Promise<{ points: number; quote: unknown } | null>;
   /** Reserves points at the till for one sale (`loyalty.reserve`). */
   reserve(
     input: { customerId: string; points: number; storeId: string; terminalId: string },
@@ -102,7 +100,6 @@ export interface CentralCalls {
   loyalty: {
     contextFor: Fn<never[]>;
     balance: Fn<never[]>;
-    saleAward: Fn<never[]>;
     reserve: Fn<never[]>;
     cancelHold: Fn<never[]>;
     allowances: { grant: Fn<never[]>; draw: Fn<never[]> };
@@ -161,16 +158,6 @@ function centralOver(crm: CentralCalls, program: () => Promise<ProgramInput>, pa
         const p = (await read(crm.purchases.byReceipt, storeId, terminalId, receiptNo)) as CentralSale;
         return { id: p.id, receiptNo: p.receiptNo };
       } catch (error) {
-        if (isNotFound(error)) return null;
-        throw error;
-      }
-    },
-    async saleAward(purchaseId) {
-      try {
-        const a = (await read(loyalty.saleAward, purchaseId)) as { earned: number; quote: unknown };
-        return { points: a.earned, quote: json(a.quote) };
-      } catch (error) {
-        // A sale to no member earns nothing and has no award.
         if (isNotFound(error)) return null;
         throw error;
       }

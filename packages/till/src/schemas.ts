@@ -15,6 +15,11 @@ export const tillSettingsSchema = z
     timeoutMs: z.number().int().positive().max(60_000).default(2000),
     /** After central could not be reached, how long the till sells offline before it asks again (ms). */
     retryAfterMs: z.number().int().min(0).max(3_600_000).default(5000),
+    /**
+     * A member's cached data younger than this (ms) is used without asking central again at a sale
+     * (default 0: refreshed at every sale while central answers).
+     */
+    memberMaxAgeMs: z.number().int().min(0).max(86_400_000).default(0),
     /** How often the till replays its log and refreshes its cache by itself (ms; absent: only on `sync`). */
     refreshEveryMs: z.number().int().positive().max(86_400_000).optional(),
     /**

@@ -16,13 +16,7 @@ import {
   type Store,
 } from '@clientele/core/module';
 import { systemClock, type Clock, type RecordSaleInput } from '@clientele/core';
-import {
-  compileProgram,
-  explainQuote,
-  valueOfPoints,
-  type CompiledProgram,
-  type ProgramInput,
-} from '@clientele/loyalty';
+import { compileProgram, valueOfPoints, type CompiledProgram, type ProgramInput } from '@clientele/loyalty';
 import type { CentralMember, TillCentral } from './central.js';
 import {
   cacheCollection,
@@ -61,7 +55,10 @@ export interface TillReceipt {
   /** `recorded`: central has it; `pending-sync`: it is in the till's log and will be sent. */
   status: 'recorded' | 'pending-sync';
   purchaseId: string | null;
-  /** Points the sale earns: central's award when recorded, else the till's quote (`null`: no member). */
+  /**
+   * Points the sale earns, quoted with the member's context as fetched with the sale (or from the cache
+   * offline) by the function central earns with (`null`: no member).
+   */
   points: number | null;
   /** Why, line by line, as `crm.loyalty.explain` words it. */
   explanation: string[];
@@ -437,7 +434,10 @@ export async function createTill(options: TillOptions): Promise<Till> {
     if (online && !(await cached('program'))) await refreshSettings().catch(() => (online = false));
     let member: TillMember | null = null;
     if (input.cardNumber) {
-      member = online ? await lookupInner(input.cardNumber) : await memberView(input.cardNumber, false);
+      const key = `member:${input.cardNumber}`;
+      const row = online ? await local.get(cacheCollection, key) : undefined;
+      const young = row !== undefined && now.getTime() - row.fetchedAt.getTime() < settings.memberMaxAgeMs;
+      member = online && !young ? await lookupInner(input.cardNumber) : await memberView(input.cardNumber, young);
       online = online && (member?.fresh ?? mayAsk());
     }
     if (member?.card.status && member.card.status !== 'active')
@@ -533,20 +533,17 @@ export async function createTill(options: TillOptions): Promise<Till> {
         op = (await local.get(opsCollection, opId(seq)))!;
       }
     }
-    if (op.status === 'recorded') {
-      const award = customerId ? await ask(() => central.saleAward(op.purchaseId!)).catch(() => null) : null;
-      const explanation = award && p ? explainQuoteOf(p, award.quote) : (quoted?.explanation ?? []);
+    if (op.status === 'recorded')
       return {
         seq,
         receiptNo,
         status: 'recorded',
         purchaseId: op.purchaseId,
-        points: customerId ? (award?.points ?? quoted?.quote.points ?? null) : null,
-        explanation: customerId ? explanation : [],
+        points: customerId ? (quoted?.quote.points ?? null) : null,
+        explanation: customerId ? (quoted?.explanation ?? []) : [],
         pointsSpent: points,
         notice: null,
       };
-    }
     if (op.status === 'queued' && !op.offline) await local.update(opsCollection, op.id, { offline: true });
     return {
       seq,
@@ -650,12 +647,4 @@ export async function createTill(options: TillOptions): Promise<Till> {
       if (timer) clearInterval(timer);
     },
   };
-}
-
-function explainQuoteOf(program: CompiledProgram, quote: unknown): string[] {
-  try {
-    return explainQuote(quote as Parameters<typeof explainQuote>[0], program.money);
-  } catch {
-    return [];
-  }
 }
