@@ -51,7 +51,7 @@ export function checkAllowance(allowance: LocalAllowance | null, points: number,
   if (!allowance || lapsed)
     throw new ClienteleError(
       'INSUFFICIENT_BALANCE',
-      `no offline allowance${lapsed ? ' left in time' : ''} for this card at this terminal: points cannot be spent offline`,
+      `no offline allowance${lapsed ? ' in time' : ''} for this card at this terminal: no points can be spent offline`,
       { reason: 'no_offline_allowance', requested: points, allowed: 0, path: ['points'] },
     );
   if (allowance.points < points)

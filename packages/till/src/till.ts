@@ -141,6 +141,7 @@ export interface Till {
 const PENDING = 'points pending sync';
 
 type OpRow = RowOf<typeof opsCollection>;
+type Session = Parameters<Parameters<Store['transaction']>[0]>[0];
 
 /** Central did not answer in time: treated as unreachable. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -194,17 +195,17 @@ export async function createTill(options: TillOptions): Promise<Till> {
   async function put(key: string, value: unknown): Promise<void> {
     await local.transaction((tx) => putIn(tx, key, value));
   }
-  async function nextCount(name: string): Promise<number> {
-    return local.transaction(async (tx) => {
-      if (!(await tx.get(countersCollection, name))) await tx.insert(countersCollection, { name, value: 0 });
-      return (await tx.increment(countersCollection, name, 'value', 1)).row.value;
-    });
+  async function countIn(tx: Session, name: string): Promise<number> {
+    if (!(await tx.get(countersCollection, name))) await tx.insert(countersCollection, { name, value: 0 });
+    return (await tx.increment(countersCollection, name, 'value', 1)).row.value;
   }
+  const nextCount = (name: string) => local.transaction((tx) => countIn(tx, name));
 
   async function program(): Promise<CompiledProgram | null> {
     const row = await cached<ProgramInput>('program');
     if (!row) return null;
-    const source = JSON.stringify(row.value);
+    // Compiled once per fetch of the program, not at every sale.
+    const source = String(row.fetchedAt.getTime());
     if (compiled?.source !== source) compiled = { source, program: compileProgram(row.value) };
     return compiled.program;
   }
@@ -296,7 +297,7 @@ export async function createTill(options: TillOptions): Promise<Till> {
   /** Sends one queued operation; returns how it ended (`queued` again: central did not answer). */
   async function send(op: OpRow, current: boolean): Promise<'recorded' | 'refused' | 'queued'> {
     const id = op.id;
-    await local.update(opsCollection, id, { attempts: op.attempts + 1 });
+    const attempts = op.attempts + 1;
     let holdId = op.holdId;
     let holdValue = op.holdValue;
     try {
@@ -335,21 +336,29 @@ export async function createTill(options: TillOptions): Promise<Till> {
         if (!found) throw error;
         recorded = found;
       }
-      await local.update(opsCollection, id, { status: 'recorded', purchaseId: recorded.id, doneAt: clock.now() });
+      await local.update(opsCollection, id, {
+        status: 'recorded',
+        purchaseId: recorded.id,
+        doneAt: clock.now(),
+        attempts,
+      });
       return 'recorded';
     } catch (error) {
-      if (isTransient(error)) return 'queued';
+      if (isTransient(error)) {
+        await local.update(opsCollection, id, { attempts });
+        return 'queued';
+      }
       if (holdId !== null)
         await ask(() => central.cancelHold(holdId!, `cancel:${terminalId}:${op.seq}`)).catch(() => undefined);
       const refusal = refusalOf(error);
       if (current && !op.offline) {
         // Refused while the member is still at the till: the cashier hears it, nothing is filed.
-        await local.update(opsCollection, id, { status: 'cancelled', doneAt: clock.now() });
+        await local.update(opsCollection, id, { status: 'cancelled', doneAt: clock.now(), attempts });
         await giveBackAllowance(op);
         throw error;
       }
       await local.transaction(async (tx) => {
-        await tx.update(opsCollection, id, { status: 'refused', doneAt: clock.now() });
+        await tx.update(opsCollection, id, { status: 'refused', doneAt: clock.now(), attempts });
         await tx.insert(reconciliationCollection, {
           id,
           seq: op.seq,
@@ -473,23 +482,23 @@ export async function createTill(options: TillOptions): Promise<Till> {
           : 'balance';
     }
 
-    const seq = await nextCount('seq');
-    const receiptNo = input.receiptNo ?? `${terminalId}-${seq}`;
-    const sale = {
-      storeId,
-      terminalId,
-      receiptNo,
-      occurredAt: now.toISOString(),
-      ...(input.cardNumber ? { cardNumber: input.cardNumber } : {}),
-      ...(customerId ? { customerId } : {}),
-      lines: input.lines,
-      tender,
-    };
     const quoted = p
       ? offlineQuote(p, { lines: input.lines }, customerId ? member!.context : null, now, storeId, timeZoneOf(member))
       : null;
-    await local.transaction(async (tx) => {
-      await tx.insert(opsCollection, {
+    // The sequence number, the logged sale and what is left of the allowance: one local transaction.
+    let op = await local.transaction(async (tx) => {
+      const seq = await countIn(tx, 'seq');
+      const sale = {
+        storeId,
+        terminalId,
+        receiptNo: input.receiptNo ?? `${terminalId}-${seq}`,
+        occurredAt: now.toISOString(),
+        ...(input.cardNumber ? { cardNumber: input.cardNumber } : {}),
+        ...(customerId ? { customerId } : {}),
+        lines: input.lines,
+        tender,
+      };
+      const row = await tx.insert(opsCollection, {
         id: opId(seq),
         seq,
         status: 'queued',
@@ -508,9 +517,10 @@ export async function createTill(options: TillOptions): Promise<Till> {
       });
       if (source === 'allowance')
         await putIn(tx, allowanceKey(customerId!), { ...allowance!, points: allowance!.points - points });
+      return row;
     });
-
-    let op = (await local.get(opsCollection, opId(seq)))!;
+    const { seq } = op;
+    const receiptNo = op.sale['receiptNo'] as string;
     if (online) {
       await drain(seq);
       op = (await local.get(opsCollection, opId(seq)))!;
@@ -563,7 +573,7 @@ export async function createTill(options: TillOptions): Promise<Till> {
     return compiled?.program.config.timeZone ?? 'UTC';
   }
 
-  async function putIn(tx: Parameters<Parameters<Store['transaction']>[0]>[0], key: string, value: unknown) {
+  async function putIn(tx: Session, key: string, value: unknown) {
     const patch = { value: JSON.parse(JSON.stringify(value ?? null)), fetchedAt: clock.now() };
     if (await tx.get(cacheCollection, key)) await tx.update(cacheCollection, key, patch);
     else await tx.insert(cacheCollection, { key, ...patch });
