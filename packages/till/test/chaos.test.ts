@@ -1,7 +1,6 @@
 /**
  * Chaos: three tills in processes of their own ring up sales (2,100 with CHAOS_SALES_PER_TILL=700)
- * against one central Clientele
- * on PostgreSQL over HTTP, while this controller cuts each till's link at random, kills central
+ * against one central Clientele on PostgreSQL over HTTP, while this controller cuts each till's link at random, kills central
  * and kills tills with SIGKILL. After the links heal and every log is replayed: each sale is on
  * central once, each member's points are what an always-online run of the same sales gives, no
  * balance is below zero, no allowance paid more than it held, and each till's reconciliation list
