@@ -1,10 +1,10 @@
 /**
  * Chaos: three tills in processes of their own ring up sales (2,100 with CHAOS_SALES_PER_TILL=700)
- * against one central Clientele on PostgreSQL over HTTP, while this controller cuts each till's link at random, kills central
- * and kills tills with SIGKILL. After the links heal and every log is replayed: each sale is on
- * central once, each member's points are what an always-online run of the same sales gives, no
- * balance is below zero, no allowance paid more than it held, and each till's reconciliation list
- * holds exactly the sales central refused.
+ * against one central Clientele on PostgreSQL over HTTP, while this controller cuts each till's
+ * link at random, kills central and kills tills with SIGKILL. After the links heal and every log
+ * is replayed: each sale is on central once, each member's points are what an always-online run of
+ * the same sales gives, no balance is below zero, no allowance paid more than it held, and each
+ * till's reconciliation list holds exactly the sales central refused.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -242,7 +242,8 @@ describe('three tills, one central, links cut and processes killed', () => {
       await local.close();
     }
     console.log(
-      `chaos: ${TERMINALS.length * PER_TILL} sales, ${attempted} in the tills' logs, ${centralSales.size} on central, ` +
+      `chaos: ${TERMINALS.length * PER_TILL} sales, ${attempted} in the tills' logs, ` +
+        `${centralSales.size} on central, ` +
         `${refusedOnReplay} refused on replay; ${faults.cuts} cuts, ${faults.centralKills} central kills, ` +
         `${faults.tillKills} till kills, setup ${setupMs} ms, chaos and replay ${Date.now() - began} ms`,
     );
