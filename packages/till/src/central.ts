@@ -87,29 +87,30 @@ const isNotFound = (error: unknown) => (error as { code?: string } | null)?.code
 
 type Reader = { actor: Actor };
 type Writer = { actor: Actor; idempotencyKey?: string };
-type Fn<A extends unknown[] = never[]> = (...args: A) => Promise<unknown>;
+/** One call of `crm` or of its HTTP client, as the till sees it: arguments checked by central. */
+export type CentralFn = (...args: never[]) => Promise<unknown>;
 
 /**
  * The calls of `crm` (or of a client of its HTTP API) the till uses, loosely typed so that both fit:
  * in process the answers hold dates, over HTTP their text.
  */
 export interface CentralCalls {
-  cards: { lookup: Fn<never[]> };
-  stores: { calendar: Fn<never[]> };
-  purchases: { record: Fn<never[]>; byReceipt: Fn<never[]> };
+  cards: { lookup: CentralFn };
+  stores: { calendar: CentralFn };
+  purchases: { record: CentralFn; byReceipt: CentralFn };
   loyalty: {
-    contextFor: Fn<never[]>;
-    balance: Fn<never[]>;
-    reserve: Fn<never[]>;
-    cancelHold: Fn<never[]>;
-    allowances: { grant: Fn<never[]>; draw: Fn<never[]> };
-    vouchers: { templates: Fn<never[]>; ofCustomer: Fn<never[]> };
-    storedValue: { ofCustomer: Fn<never[]> };
+    contextFor: CentralFn;
+    balance: CentralFn;
+    reserve: CentralFn;
+    cancelHold: CentralFn;
+    allowances: { grant: CentralFn; draw: CentralFn };
+    vouchers: { templates: CentralFn; ofCustomer: CentralFn };
+    storedValue: { ofCustomer: CentralFn };
   };
 }
 
 type Call = (...args: unknown[]) => Promise<unknown>;
-const call = (fn: Fn<never[]>): Call => fn as unknown as Call;
+const call = (fn: CentralFn): Call => fn as unknown as Call;
 
 /** How each call passes the caller: in process as options, over HTTP the key says who calls. */
 interface Passing {
@@ -119,8 +120,8 @@ interface Passing {
 
 function centralOver(crm: CentralCalls, program: () => Promise<ProgramInput>, pass: Passing): TillCentral {
   const { loyalty } = crm;
-  const read = (fn: Fn<never[]>, ...args: unknown[]) => call(fn)(...pass.read(args));
-  const write = (fn: Fn<never[]>, input: unknown, key: string) => call(fn)(...pass.write(input, key));
+  const read = (fn: CentralFn, ...args: unknown[]) => call(fn)(...pass.read(args));
+  const write = (fn: CentralFn, input: unknown, key: string) => call(fn)(...pass.write(input, key));
   return {
     program,
     // Settings, not a member's file: these two take no reader.

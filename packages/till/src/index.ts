@@ -24,6 +24,7 @@ export {
   httpCentral,
   type TillCentral,
   type CentralCalls,
+  type CentralFn,
   type CentralCard,
   type CentralHold,
   type CentralMember,
