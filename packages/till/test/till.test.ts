@@ -200,3 +200,31 @@ describe(`offline spending with central on ${CENTRAL_KIND.name}`, () => {
     expect((await till.lookup(m.cardNumber))?.allowance).toMatchObject({ points: 80 });
   });
 });
+
+describe('a till on PGlite, as a web till keeps its log', () => {
+  it('logs offline, replays once and keeps its cache in PGlite', { timeout: 60_000 }, async () => {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { postgresStore } = await import('@clientele/postgres');
+    const central = await openCentral(localStore(tillFile()));
+    const m = await member(central);
+    const { central: link, link: wire } = linkTo(central);
+    const pglite = await PGlite.create();
+    const till = await createTill({
+      terminalId: 'T1',
+      storeId: 'S01',
+      local: postgresStore({ pglite }),
+      central: link,
+      clock: central.clock,
+      retryAfterMs: 0,
+    });
+    await till.lookup(m.cardNumber);
+    wire.down = true;
+    const receipt = await till.ringUp({ cardNumber: m.cardNumber, lines: [MILK] });
+    expect(receipt).toMatchObject({ status: 'pending-sync', points: 2 });
+    wire.down = false;
+    expect(await till.sync()).toMatchObject({ online: true, recorded: 1, queued: 0 });
+    expect(await till.sync()).toMatchObject({ recorded: 0 });
+    expect(await salesOf(central, m.customerId)).toHaveLength(1);
+    await pglite.close();
+  });
+});
