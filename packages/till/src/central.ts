@@ -69,6 +69,11 @@ export interface TillCentral {
     input: { allowanceId: string; points: number; terminalId: string },
     idempotencyKey: string,
   ): Promise<CentralHold>;
+  /** Holds a voucher for this terminal (`loyalty.vouchers.reserve`), so it may be redeemed here offline. */
+  reserveVoucher(
+    input: { code: string; storeId: string; terminalId: string; customerId?: string },
+    idempotencyKey: string,
+  ): Promise<{ code: string; display: string; holdId: string; heldUntil: string }>;
   /** Releases a hold or an allowance (`loyalty.cancelHold`). */
   cancelHold(holdId: string, idempotencyKey: string): Promise<void>;
 }
@@ -104,7 +109,7 @@ export interface CentralCalls {
     reserve: CentralFn;
     cancelHold: CentralFn;
     allowances: { grant: CentralFn; draw: CentralFn };
-    vouchers: { templates: CentralFn; ofCustomer: CentralFn };
+    vouchers: { templates: CentralFn; ofCustomer: CentralFn; reserve: CentralFn };
     storedValue: { ofCustomer: CentralFn };
   };
 }
@@ -166,6 +171,12 @@ function centralOver(crm: CentralCalls, program: () => Promise<ProgramInput>, pa
     reserve: async (input, key) => holdOf((await write(loyalty.reserve, input, key)) as CentralHold),
     grantAllowance: async (input, key) => holdOf((await write(loyalty.allowances.grant, input, key)) as CentralHold),
     drawAllowance: async (input, key) => holdOf((await write(loyalty.allowances.draw, input, key)) as CentralHold),
+    async reserveVoucher(input, key) {
+      const held = json<{ voucher: { code: string; display: string }; holdId: string; heldUntil: string }>(
+        await write(loyalty.vouchers.reserve, input, key),
+      );
+      return { code: held.voucher.code, display: held.voucher.display, holdId: held.holdId, heldUntil: held.heldUntil };
+    },
     async cancelHold(holdId, key) {
       await write(loyalty.cancelHold, { holdId }, key);
     },

@@ -30,11 +30,20 @@ export {
   type CentralMember,
   type CentralSale,
 } from './central.js';
-export { checkAllowance, isTransient, offlineQuote, refusalOf, type LocalAllowance } from './offline-rules.js';
+export {
+  checkAllowance,
+  checkVoucherHeld,
+  isTransient,
+  offlineQuote,
+  refusalOf,
+  type HeldVoucher,
+  type LocalAllowance,
+} from './offline-rules.js';
 export {
   tillSettingsSchema,
   tillSaleSchema,
   tillQuoteSchema,
+  holdVoucherSchema,
   settleSchema,
   type TillSettings,
   type TillSaleInput,

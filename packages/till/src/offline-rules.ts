@@ -63,6 +63,29 @@ export function checkAllowance(allowance: LocalAllowance | null, points: number,
   return allowance;
 }
 
+/** A voucher central holds for this terminal, as the till keeps it. */
+export interface HeldVoucher {
+  code: string;
+  display: string;
+  holdId: string;
+  heldUntil: string;
+}
+
+/**
+ * Checks that a voucher may be redeemed offline: central holds it for this terminal until after
+ * `now`. Refuses with `INVALID_STATE`, reason `voucher_not_held_here`: a single-use voucher not held
+ * here could be redeemed at another till at the same time.
+ */
+export function checkVoucherHeld(held: HeldVoucher | null, code: string, now: Date): HeldVoucher {
+  if (!held || Date.parse(held.heldUntil) <= now.getTime())
+    throw new ClienteleError(
+      'INVALID_STATE',
+      `voucher ${code} is not held for this terminal${held ? ' any more' : ''}: it cannot be redeemed offline`,
+      { reason: 'voucher_not_held_here', path: ['voucher', 'code'] },
+    );
+  return held;
+}
+
 /**
  * The quote of a basket from the cached context, as at `at`: the same pure function central runs,
  * so the points and their explanation are what central gives for the same context. Counters of caps

@@ -56,6 +56,11 @@ export const tillSaleSchema = z
     lines: z.array(saleLineSchema).min(1, 'a sale has at least one line').max(1000),
     /** Points the member pays with (their money value is taken off what the tender pays). */
     points: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+    /** A voucher that pays part of the sale: its code and what it takes off (minor units). */
+    voucher: z
+      .object({ code: z.string().min(4).max(40), amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) })
+      .strict()
+      .optional(),
     /** What pays the rest (default the till's `tender`). */
     tender: methodSchema.optional(),
   })
@@ -90,3 +95,12 @@ export const settleSchema = z
   .strict();
 /** Input of `till.reconciliation.settle`. */
 export type SettleInput = z.input<typeof settleSchema>;
+
+/** Input of `till.holdVoucher`. */
+export const holdVoucherSchema = z
+  .object({
+    code: z.string().min(4).max(40),
+    /** The member whose voucher it is (a member's voucher is held only for them). */
+    cardNumber: cardNumberSchema.optional(),
+  })
+  .strict();

@@ -26,8 +26,17 @@ import {
   reconciliationCollection,
   tillMigrations,
 } from './local-store.js';
-import { checkAllowance, isTransient, offlineQuote, refusalOf, type LocalAllowance } from './offline-rules.js';
 import {
+  checkAllowance,
+  checkVoucherHeld,
+  isTransient,
+  offlineQuote,
+  refusalOf,
+  type HeldVoucher,
+  type LocalAllowance,
+} from './offline-rules.js';
+import {
+  holdVoucherSchema,
   settleSchema,
   tillQuoteSchema,
   tillSaleSchema,
@@ -118,6 +127,11 @@ export interface Till {
   readonly storeId: string;
   /** Rings up a sale: on central when it answers in time, else in the log with points pending sync. */
   ringUp(sale: TillSaleInput): Promise<TillReceipt>;
+  /**
+   * Asks central to hold a voucher for this terminal (online only), so that it may be redeemed here
+   * while offline, until the hold lapses (the program's `redemption.holdMinutes`).
+   */
+  holdVoucher(input: { code: string; cardNumber?: string }): Promise<HeldVoucher>;
   /** A member by card: from central when it answers (refreshing the cache), else from the cache. */
   lookup(cardNumber: string): Promise<TillMember | null>;
   /** Points a basket earns, from the cached program and context: no call to central. */
@@ -396,21 +410,23 @@ export async function createTill(options: TillOptions): Promise<Till> {
   }
 
   function saleToSend(op: OpRow, holdId: string | null, holdValue: number | null): RecordSaleInput {
-    const sale = op.sale as unknown as RecordSaleInput & { tender: string };
-    // The card names the buyer (central follows a merge from it); the customer id is the till's own note.
-    const { tender, customerId, ...rest } = sale;
-    const body: RecordSaleInput = rest.cardNumber ? rest : { ...rest, ...(customerId ? { customerId } : {}) };
-    if (op.points === 0) return body;
-    const total = saleTotal(body.lines);
-    const value = holdValue ?? 0;
-    const method = compiled?.program.config.redemption.paymentMethod ?? 'points';
-    return {
-      ...body,
-      payments: [
-        { method, amount: value, reference: holdId! },
-        ...(total - value > 0 ? [{ method: tender, amount: total - value }] : []),
-      ],
+    const sale = op.sale as unknown as RecordSaleInput & {
+      tender: string;
+      voucher?: { code: string; amount: number };
     };
+    // The card names the buyer (central follows a merge from it); the customer id is the till's own note.
+    const { tender, customerId, voucher, ...rest } = sale;
+    const body: RecordSaleInput = rest.cardNumber ? rest : { ...rest, ...(customerId ? { customerId } : {}) };
+    if (op.points === 0 && !voucher) return body;
+    const payments: Array<{ method: string; amount: number; reference?: string }> = [];
+    if (voucher) payments.push({ method: 'voucher', amount: voucher.amount, reference: voucher.code });
+    if (op.points > 0) {
+      const method = compiled?.program.config.redemption.paymentMethod ?? 'points';
+      payments.push({ method, amount: holdValue ?? 0, reference: holdId! });
+    }
+    const remaining = saleTotal(body.lines) - payments.reduce((sum, x) => sum + x.amount, 0);
+    if (remaining > 0) payments.push({ method: tender, amount: remaining });
+    return { ...body, payments };
   }
 
   /** Sends every queued operation in order, stopping at the first central does not answer. */
@@ -459,16 +475,22 @@ export async function createTill(options: TillOptions): Promise<Till> {
     const p = await program();
     const tender = input.tender ?? settings.tender;
     const total = saleTotal(input.lines);
-    if (points > 0) {
-      if (!customerId) throw new ClienteleError('NOT_FOUND', 'the card is not known here', { path: ['cardNumber'] });
-      const value = p ? valueOfPoints(points, p.config.pointValue) : 0;
-      if (value > total)
-        throw new ClienteleError('VALIDATION_FAILED', 'the points are worth more than the sale', {
-          path: ['points'],
-          issues: [{ path: ['points'], code: 'exceeds_total', message: 'the points are worth more than the sale' }],
-        });
+    if (points > 0 && !customerId)
+      throw new ClienteleError('NOT_FOUND', 'the card is not known here', { path: ['cardNumber'] });
+    const voucher = input.voucher ?? null;
+    const pointsValue = points > 0 && p ? valueOfPoints(points, p.config.pointValue) : 0;
+    if (pointsValue + (voucher?.amount ?? 0) > total) {
+      const message = 'the points and the voucher are worth more than the sale';
+      const path = points > 0 ? ['points'] : ['voucher', 'amount'];
+      throw new ClienteleError('VALIDATION_FAILED', message, {
+        path,
+        issues: [{ path, code: 'exceeds_total', message }],
+      });
     }
     const queuedBefore = await local.count(opsCollection, { status: 'queued' });
+    // Offline, a voucher is redeemed only when central holds it for this terminal.
+    if (voucher && (!online || queuedBefore > 0))
+      checkVoucherHeld((await cached<HeldVoucher>(`voucher:${voucher.code}`))?.value ?? null, voucher.code, now);
 
     // Where the points come from: the allowance when it covers them, else (online only) the balance.
     const allowance = customerId ? ((await allowanceOf(customerId)) ?? null) : null;
@@ -483,7 +505,14 @@ export async function createTill(options: TillOptions): Promise<Till> {
     }
 
     const quoted = p
-      ? offlineQuote(p, { lines: input.lines }, customerId ? member!.context : null, now, storeId, timeZoneOf(member))
+      ? offlineQuote(
+          p,
+          { lines: input.lines, ...(voucher ? { vouchers: voucher.amount } : {}) },
+          customerId ? member!.context : null,
+          now,
+          storeId,
+          timeZoneOf(member),
+        )
       : null;
     // The sequence number, the logged sale and what is left of the allowance: one local transaction.
     let op = await local.transaction(async (tx) => {
@@ -496,6 +525,7 @@ export async function createTill(options: TillOptions): Promise<Till> {
         ...(input.cardNumber ? { cardNumber: input.cardNumber } : {}),
         ...(customerId ? { customerId } : {}),
         lines: input.lines,
+        ...(voucher ? { voucher } : {}),
         tender,
       };
       const row = await tx.insert(opsCollection, {
@@ -602,6 +632,21 @@ export async function createTill(options: TillOptions): Promise<Till> {
     terminalId,
     storeId,
     ringUp: (sale) => exclusive(() => ringUpInner(sale)),
+    holdVoucher: (raw) =>
+      exclusive(async () => {
+        const input = parseInput(holdVoucherSchema, raw, []);
+        const member = input.cardNumber ? await memberView(input.cardNumber, false) : null;
+        const customerId = member?.card.customerId ?? undefined;
+        const n = await nextCount('voucher-holds');
+        const held = await ask(() =>
+          central.reserveVoucher(
+            { code: input.code, storeId, terminalId, ...(customerId ? { customerId } : {}) },
+            `voucher-hold:${terminalId}:${n}`,
+          ),
+        );
+        for (const key of new Set([held.code, held.display, input.code])) await put(`voucher:${key}`, held);
+        return held;
+      }),
     lookup: (cardNumber) =>
       exclusive(async () => {
         const input = parseInput(tillQuoteSchema.pick({ cardNumber: true }).required(), { cardNumber }, []);

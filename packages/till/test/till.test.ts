@@ -228,3 +228,43 @@ describe('a till on PGlite, as a web till keeps its log', () => {
     await pglite.close();
   });
 });
+
+describe(`vouchers offline with central on ${CENTRAL_KIND.name}`, () => {
+  it('redeems offline only a voucher central holds for this terminal, once', async () => {
+    const central = await openCentral();
+    const m = await member(central);
+    await central.crm.loyalty.vouchers.defineTemplate(
+      { id: 'TEN', name: '10 yuan off', value: { kind: 'amount', amount: 1000 }, validity: { kind: 'days', days: 14 } },
+      SYSTEM,
+    );
+    const issue = (n: number) =>
+      central.crm.loyalty.vouchers.issue(
+        { templateId: 'TEN', customerId: m.customerId },
+        { ...SYSTEM, idempotencyKey: `issue-ten-${n}` },
+      );
+    const [held, loose] = [await issue(1), await issue(2)];
+    const { till, wire } = await openTill(central);
+    await till.lookup(m.cardNumber);
+    expect(await till.holdVoucher({ code: held.code, cardNumber: m.cardNumber })).toMatchObject({ code: held.code });
+    wire.down = true;
+    const refused = await till
+      .ringUp({ cardNumber: m.cardNumber, lines: [SOAP], voucher: { code: loose.code, amount: 1000 } })
+      .catch((e) => e);
+    expect(refused).toMatchObject({ code: 'INVALID_STATE', details: { reason: 'voucher_not_held_here' } });
+    const sale = await till.ringUp({
+      cardNumber: m.cardNumber,
+      lines: [SOAP],
+      voucher: { code: held.code, amount: 1000 },
+    });
+    expect(sale.status).toBe('pending-sync');
+    wire.down = false;
+    expect(await till.sync()).toMatchObject({ recorded: 1, refused: 0 });
+    const [recorded] = await salesOf(central, m.customerId);
+    expect(recorded!.payments).toEqual([
+      { method: 'voucher', amount: 1000, reference: held.code },
+      { method: 'cash', amount: 3500, reference: null },
+    ]);
+    expect(await central.crm.loyalty.vouchers.get(held.id, SYSTEM)).toMatchObject({ status: 'redeemed' });
+    expect(await central.crm.loyalty.vouchers.get(loose.id, SYSTEM)).toMatchObject({ status: 'active' });
+  });
+});
