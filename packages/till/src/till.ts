@@ -196,10 +196,10 @@ export async function createTill(options: TillOptions): Promise<Till> {
   };
   const ask = <T>(fn: () => Promise<T>): Promise<T> =>
     within(fn(), settings.timeoutMs).catch((error: unknown) => {
-      if (isTransient(error)) lastFailure = Date.now();
+      if (isTransient(error)) lastFailure = clock.now().getTime();
       throw error;
     });
-  const mayAsk = () => Date.now() - lastFailure >= settings.retryAfterMs;
+  const mayAsk = () => clock.now().getTime() - lastFailure >= settings.retryAfterMs;
 
   // The cache.
   async function cached<T>(key: string): Promise<{ value: T; fetchedAt: Date } | null> {
@@ -252,13 +252,12 @@ export async function createTill(options: TillOptions): Promise<Till> {
       const drawing = await local.count(opsCollection, { status: 'queued', allowanceId: current.id });
       if (drawing > 0) return;
       await ask(() => central.cancelHold(current.id, `allowance-end:${terminalId}:${current.id}`));
+      // Given back: nothing may be spent from it offline any more, whether or not a new one comes.
+      await local.delete(cacheCollection, allowanceKey(customerId));
     }
     const spendable = member.balance.spendable + (current?.points ?? 0);
     const points = Math.min(policy.points, spendable);
-    if (points <= 0) {
-      if (current) await local.delete(cacheCollection, allowanceKey(customerId));
-      return;
-    }
+    if (points <= 0) return;
     const n = await nextCount('grants');
     const granted = await ask(() =>
       central.grantAllowance(
@@ -274,12 +273,9 @@ export async function createTill(options: TillOptions): Promise<Till> {
     if (!(await local.get(cacheCollection, 'program'))) await refreshSettings();
     const member = await ask(() => central.member(cardNumber, storeId));
     await put(`member:${cardNumber}`, member);
-    try {
-      await ensureAllowance(member);
-    } catch (error) {
-      // Without an allowance the till still sells; it only cannot spend points offline.
-      if (!isTransient(error) && !isClienteleError(error)) throw error;
-    }
+    // Without an allowance the till still sells; it only cannot spend points offline. A refusal
+    // (the member has nothing spendable) or a lost answer leaves it without one until the next refresh.
+    await ensureAllowance(member).catch(() => undefined);
     return member;
   }
 
