@@ -26,6 +26,7 @@ const LAYERS: Record<string, 'core' | 'sql' | 'adapter' | 'module' | 'kit' | 'tr
   segments: 'module',
   testkit: 'kit',
   http: 'transport',
+  till: 'transport',
 };
 /** The entry of core each layer imports. */
 const CORE_ENTRY: Record<string, string> = {

@@ -129,6 +129,10 @@ export function commandSamples(ids: FullChainIds): Record<string, unknown[]> {
     'privacy.eraseCustomer': [{ customerId: ids.member, reason: 'asked to be forgotten' }],
     'loyalty.reserve': [{ customerId: ids.member, points: 10, storeId: 'S01', terminalId: 'T1', minutes: 5 }],
     'loyalty.cancelHold': [{ holdId: ids.holdId }],
+    'loyalty.allowances.grant': [
+      { customerId: ids.member, points: 10, storeId: 'S01', terminalId: 'T1', minutes: 600 },
+    ],
+    'loyalty.allowances.draw': [{ allowanceId: ids.holdId, points: 5, terminalId: 'T1' }],
     'loyalty.commitHold': [{ holdId: ids.holdId, ref: { type: 'sale', id: 'R1' } }],
     'loyalty.redeem': [
       { customerId: ids.member, points: 10, ref: { type: 'sale', id: 'R2' }, storeId: 'S01', reason: 'gift' },

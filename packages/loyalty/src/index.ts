@@ -191,6 +191,16 @@ export type {
   PreviewReturnInput,
 } from './account-queries.js';
 export type { Hold, ReserveInput, CancelHoldInput, CommitHoldInput, CommittedHold } from './holds.js';
+export {
+  grantAllowanceSchema,
+  drawAllowanceSchema,
+  isAllowance,
+  ALLOWANCE_PREFIX,
+  MAX_ALLOWANCE_MINUTES,
+  type AllowancesApi,
+  type GrantAllowanceInput,
+  type DrawAllowanceInput,
+} from './offline-allowances.js';
 export type { ActivityResult, RecordActivityInput } from './activity-earning.js';
 export type { PointsResult, RedemptionResult, AdjustInput, GrantGoodwillInput, RedeemInput } from './adjustments.js';
 export type { SegmentsReader } from './member-context.js';

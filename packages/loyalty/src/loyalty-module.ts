@@ -77,6 +77,7 @@ import { createVoucherCheckout } from './voucher-checkout.js';
 import { createVoucherService, type VoucherApi, type VoucherService } from './voucher-service.js';
 import { createRewardCheckout } from './reward-checkout.js';
 import { createRewardService, type RewardService, type RewardsApi } from './reward-service.js';
+import { createOfflineAllowances, type AllowancesApi } from './offline-allowances.js';
 
 /** Options of {@link loyalty}: the host's own condition and rule kinds, payment methods, PIN hashing. */
 export interface LoyaltyOptions extends KindOptions {
@@ -198,6 +199,8 @@ export interface LoyaltyApi {
   storedValue: StoredValueApi;
   /** Product rewards (free products, buy X get Y) claimed with points at the till, and given back. */
   rewards: RewardsApi;
+  /** Offline allowances: points reserved for one terminal to spend while it cannot reach central. */
+  allowances: AllowancesApi;
 }
 
 function buildApi(
@@ -303,6 +306,7 @@ function buildApi(
     vouchers,
     storedValue,
     rewards: money.rewards.api,
+    allowances: createOfflineAllowances(runtime),
   };
 }
 
