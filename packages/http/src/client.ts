@@ -124,7 +124,14 @@ export class ClienteleApiError extends ClienteleError {
     const code: ErrorCode = problem.code === 'INTERNAL' ? 'STORE_UNAVAILABLE' : problem.code;
     const { type: _t, title: _ti, status: _s, detail: _d, code: _c, issues, ...details } = problem;
     const path = issues?.[0]?.path ?? (details['path'] as unknown[] | undefined);
-    super(code, problem.detail, { ...details, ...(issues ? { issues } : {}), ...(path ? { path } : {}) });
+    // The refusing state comes back under `status`, as a ClienteleError in process carries it.
+    const state = typeof details['state'] === 'string' ? { status: details['state'] } : {};
+    super(code, problem.detail, {
+      ...details,
+      ...state,
+      ...(issues ? { issues } : {}),
+      ...(path ? { path } : {}),
+    });
     this.name = 'ClienteleApiError';
     this.status = problem.status;
     this.problem = problem;

@@ -53,6 +53,11 @@ export interface Problem {
   reason?: string;
   /** Each failing value with its path (`VALIDATION_FAILED`). */
   issues?: ValidationIssue[];
+  /**
+   * The state that refused the command (`INVALID_STATE`: a card `blocked`, a case `closed`): the SDK
+   * error's `details.status`, named so as not to clash with the HTTP status.
+   */
+  state?: string;
   /** Facts of the refusal that hold no personal data (the limit and amount, the permission needed). */
   [extra: string]: unknown;
 }
@@ -78,6 +83,7 @@ export const problemSchema = z
       'INTERNAL',
     ]),
     reason: z.string().optional(),
+    state: z.string().optional(),
     issues: z
       .array(
         z.object({
@@ -172,6 +178,7 @@ export function problemOf(error: unknown): Problem {
   };
   const details = error.details as Record<string, unknown>;
   if (typeof details['reason'] === 'string') problem.reason = details['reason'];
+  if (typeof details['status'] === 'string') problem.state = details['status'];
   const issues = (error as { issues?: readonly ValidationIssue[] }).issues;
   if (Array.isArray(issues))
     problem.issues = issues.map((i) => ({ path: requestPath(i.path), code: i.code, message: i.message }));

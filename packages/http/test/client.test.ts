@@ -112,6 +112,26 @@ describe.each(KINDS)('createClient on $name', (kind) => {
   });
 });
 
+describe('a refusal over HTTP', () => {
+  it('carries the refusing state back under details.status, as the SDK in process does', () => {
+    const error = new ClienteleApiError({
+      type: 'https://clientele.dev/problems/invalid-state',
+      title: 'Not possible in the current state',
+      status: 409,
+      detail: 'card 8800000000001 is blocked',
+      code: 'INVALID_STATE',
+      state: 'blocked',
+      path: ['cardNumber'],
+    });
+    expect([error.code, error.status, error.details['status'], error.path]).toEqual([
+      'INVALID_STATE',
+      409,
+      'blocked',
+      ['cardNumber'],
+    ]);
+  });
+});
+
 describe('the client type', () => {
   it('leaves out the reader of queries, the actor of commands, and what is not served', () => {
     type Remote = RemoteClientele<Clientele>;

@@ -145,6 +145,8 @@ describe.each(KINDS)('problem details on $name', (kind) => {
       json: { purchaseId: sold.body.id, reason: 'again' },
     });
     expect([twice.status, twice.body.code]).toEqual([409, 'INVALID_STATE']);
+    // The state that refused it, under a name that does not clash with the HTTP status.
+    expect(twice.body.state).toBe('voided');
     await chain.crm.close();
   });
 
