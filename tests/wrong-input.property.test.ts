@@ -98,6 +98,8 @@ const READS = new Set([
   'staff.list',
   'staff.authorityFor',
   'audit.list',
+  'imports.checkCustomers',
+  'imports.checkSales',
   'loyalty.quote',
   'loyalty.explain',
   'loyalty.contextFor',
