@@ -17,6 +17,7 @@ export default defineConfig({
       { extends: true, test: { name: 'complaints', include: ['packages/complaints/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'segments', include: ['packages/segments/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'http', include: ['packages/http/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'scenarios', include: ['tests/**/*.test.ts', 'examples/*/test/**/*.test.ts'] } },
     ],
   },

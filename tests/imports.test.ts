@@ -87,9 +87,12 @@ describe.each(STORE_KINDS)('bulk imports on $name', (kind) => {
     const rows: SaleImportRow[] = [
       sale,
       { ...sale, sourceId: 'SALE-2', customerSourceId: 'M404', sale: { ...sale.sale, receiptNo: 'R2' } },
-      { ...sale, sourceId: 'SALE-3', sale: { ...sale.sale, receiptNo: 'R3' }, returns: [
-        { at: '2021-05-06T03:00:00Z', lines: [{ lineNo: 2, quantity: 2 }], reason: 'too many' },
-      ] },
+      {
+        ...sale,
+        sourceId: 'SALE-3',
+        sale: { ...sale.sale, receiptNo: 'R3' },
+        returns: [{ at: '2021-05-06T03:00:00Z', lines: [{ lineNo: 2, quantity: 2 }], reason: 'too many' }],
+      },
     ];
     const result = await crm.imports.sales({ rows }, IMPORT);
     expect(result.imported).toBe(1);

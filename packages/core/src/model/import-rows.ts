@@ -62,7 +62,7 @@ export const saleImportRowSchema = z
   .object({
     /** The sale's id in the old system: the row's idempotency key. */
     sourceId: idSchema,
-    /** The buyer's id in the old system, imported earlier as a customer (or give `sale.customerId` or `sale.cardNumber`). */
+    /** The buyer's id in the old system, imported before as a customer (or give `sale.customerId` or `cardNumber`). */
     customerSourceId: idSchema.optional(),
     sale: recordSaleSchema,
     returns: z.array(importReturnSchema).max(100).optional(),

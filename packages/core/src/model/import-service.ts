@@ -356,7 +356,11 @@ async function writeSales(
       return { ...l, quantityMilli, gross, amount: gross - l.discount, returnedMilli: 0 };
     });
     const totals = saleTotals(computed);
-    const payments = (sale.payments ?? []).map((x) => ({ method: x.method, amount: x.amount, reference: x.reference ?? null }));
+    const payments = (sale.payments ?? []).map((x) => ({
+      method: x.method,
+      amount: x.amount,
+      reference: x.reference ?? null,
+    }));
     let refundedTotal = 0;
     (p.row.returns ?? []).forEach((r, i) => {
       const returnId = `${id}:r${i + 1}`;
@@ -382,9 +386,7 @@ async function writeSales(
         approvedBy: null,
         deductions: [],
         payable: amount,
-        tenders: [
-          { via: 'till', method: payments[0]?.method ?? 'cash', reference: null, amount, settled: false },
-        ],
+        tenders: [{ via: 'till', method: payments[0]?.method ?? 'cash', reference: null, amount, settled: false }],
       });
       if (customerId)
         entries.push({
@@ -393,7 +395,9 @@ async function writeSales(
           at: r.at,
           source: 'purchases',
           kind: 'return',
-          summary: `Returned ${lineCount(returned.length)} of receipt ${sale.receiptNo}: ${formatMoney(amount, currency)} refunded`,
+          summary:
+            `Returned ${lineCount(returned.length)} of receipt ${sale.receiptNo}: ` +
+            `${formatMoney(amount, currency)} refunded`,
           storeId,
           refType: 'return',
           refId: returnId,
@@ -504,8 +508,8 @@ export function createImportService(
     },
   });
   return {
-    customers: customers as ImportsService['customers'],
-    sales: sales as ImportsService['sales'],
+    customers: customers as unknown as ImportsService['customers'],
+    sales: sales as unknown as ImportsService['sales'],
     checkCustomers: kernel.query({
       name: 'imports.checkCustomers',
       permission: IMPORT_PERMISSION,
