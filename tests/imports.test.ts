@@ -1,8 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { isClienteleError, type CustomerImportRow, type SaleImportRow } from '@clientele/core';
+import { isClienteleError, type Clientele, type CustomerImportRow, type SaleImportRow } from '@clientele/core';
+import type { loyalty } from '@clientele/loyalty';
 import { cardNumberFor } from '@clientele/core/module';
 import { cardsCollection, customersCollection, purchasesCollection } from '@clientele/core/module';
 import { CLERK, openChain } from './support/chain.js';
+import { openFullChain } from './support/full-chain.js';
 import { STORE_KINDS } from './support/stores.js';
 
 const IMPORT = { actor: { system: 'import' } } as const;
@@ -113,5 +115,42 @@ describe.each(STORE_KINDS)('bulk imports on $name', (kind) => {
     const again = await crm.imports.sales({ rows: [sale] }, IMPORT);
     expect(again).toMatchObject({ imported: 0, skipped: 1 });
     expect(await store.count(purchasesCollection)).toBe(1);
+  });
+
+  it('imports opening points balances as lots with their earn dates and expiry, each once', async () => {
+    const chain = await openFullChain(await kind.open());
+    const crm = chain.crm as unknown as Clientele<[ReturnType<typeof loyalty>]>;
+    await crm.imports.customers({ rows: [member(900)] }, IMPORT);
+    const holder = (await crm.cards.lookup(card(900), IMPORT)).customer!.id;
+    const rows = [
+      {
+        sourceId: 'LOT-1',
+        customerSourceId: 'M900',
+        points: 300,
+        earnedAt: '2026-01-10T04:00:00Z',
+        lastDay: '2027-01-31',
+      },
+      { sourceId: 'LOT-2', customerSourceId: 'M900', points: 200, earnedAt: '2026-05-10T04:00:00Z', lastDay: null },
+      {
+        sourceId: 'LOT-3',
+        customerSourceId: 'M900',
+        points: 50,
+        earnedAt: '2025-01-10T04:00:00Z',
+        lastDay: '2025-12-31',
+      },
+      { sourceId: 'LOT-4', customerSourceId: 'M404', points: 10, earnedAt: '2026-01-10T04:00:00Z' },
+    ];
+    const result = await crm.loyalty.imports.points({ rows }, IMPORT);
+    expect(result.imported).toBe(2);
+    expect(result.rejected.map((r) => [r.sourceId, r.issues[0]!.code])).toEqual([
+      ['LOT-3', 'expired'],
+      ['LOT-4', 'not_found'],
+    ]);
+    expect((await crm.loyalty.balance(holder, IMPORT)).available).toBe(500);
+    const schedule = await crm.loyalty.expirySchedule(holder, IMPORT);
+    expect(JSON.stringify(schedule)).toContain('2027-01-31');
+    const again = await crm.loyalty.imports.points({ rows }, IMPORT);
+    expect(again).toMatchObject({ imported: 0, skipped: 2 });
+    expect((await crm.loyalty.balance(holder, IMPORT)).available).toBe(500);
   });
 });

@@ -100,6 +100,7 @@ const READS = new Set([
   'audit.list',
   'imports.checkCustomers',
   'imports.checkSales',
+  'loyalty.imports.checkPoints',
   'loyalty.quote',
   'loyalty.explain',
   'loyalty.contextFor',

@@ -152,6 +152,19 @@ export function commandSamples(ids: FullChainIds): Record<string, unknown[]> {
         ],
       },
     ],
+    'loyalty.imports.points': [
+      {
+        rows: [
+          {
+            sourceId: 'OLD-LOT-1',
+            customerId: ids.member,
+            points: 120,
+            earnedAt: '2026-06-01T04:00:00Z',
+            storeId: 'S01',
+          },
+        ],
+      },
+    ],
     'privacy.exportCustomer': [{ customerId: ids.member }],
     'privacy.eraseCustomer': [{ customerId: ids.member, reason: 'asked to be forgotten' }],
     'loyalty.reserve': [{ customerId: ids.member, points: 10, storeId: 'S01', terminalId: 'T1', minutes: 5 }],

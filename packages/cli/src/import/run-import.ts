@@ -13,7 +13,7 @@ import { formatOf, readRecords, type InputFormat } from './records.js';
 import { rejectsFileOf, rejectsWriter, type RejectLine } from './rejects.js';
 
 /** What the importer brings in. */
-export const IMPORT_KINDS = ['customers', 'organisations', 'sales'] as const;
+export const IMPORT_KINDS = ['customers', 'organisations', 'sales', 'points'] as const;
 /** One of {@link IMPORT_KINDS}. */
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
@@ -76,8 +76,19 @@ function readMapping(file: string | undefined): MappingFile | null {
 
 type Call = (rows: Array<Record<string, unknown>>) => Promise<ImportResult>;
 
+/** What the importer calls of the loyalty module (kept structural: the module is an optional peer). */
+interface LoyaltyImports {
+  points(batch: ImportBatch<never>, options: typeof ACTOR): Promise<ImportResult>;
+  checkPoints(batch: ImportBatch<never>, options: typeof ACTOR): Promise<ImportResult>;
+}
+
 function callFor(crm: Clientele<AnyModule[]>, kind: ImportKind, dryRun: boolean): Call {
   const batch = (rows: Array<Record<string, unknown>>) => ({ rows }) as unknown as ImportBatch<never>;
+  if (kind === 'points') {
+    const imports = (crm as unknown as { loyalty?: { imports: LoyaltyImports } }).loyalty?.imports;
+    if (!imports) throw new UsageError('import points: the configuration installs no loyalty module');
+    return dryRun ? (rows) => imports.checkPoints(batch(rows), ACTOR) : (rows) => imports.points(batch(rows), ACTOR);
+  }
   if (kind === 'sales')
     return dryRun
       ? (rows) => crm.imports.checkSales(batch(rows), ACTOR)
