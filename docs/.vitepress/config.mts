@@ -25,6 +25,7 @@ const guides: DefaultTheme.SidebarItem[] = [
   { text: 'Segments', link: '/segments' },
   { text: 'Scaling', link: '/scaling' },
   { text: 'HTTP API', link: '/http' },
+  { text: 'Importing and the command line', link: '/import' },
   { text: 'Writing a storage adapter', link: '/writing-a-storage-adapter' },
   { text: 'Writing a module', link: '/writing-a-module' },
 ];

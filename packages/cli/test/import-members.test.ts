@@ -93,7 +93,7 @@ function countOf(table: string): number {
 }
 
 describe('clientele import customers, 100,000 rows', () => {
-  it('imports each good row once across a kill and a second run, and rejects each bad row with its reason', async () => {
+  it('imports each good row once across a kill and a run again, and rejects each bad row with its reason', async () => {
     const args = ['import', 'customers', file, '--store', `sqlite:${db}`, '--map', mapFile, '--no-progress'];
     const first = start(args);
     // Killed without warning once some batches are in and before the end.
@@ -126,7 +126,8 @@ describe('clientele import customers, 100,000 rows', () => {
       .get() as { n: number };
     const sample = reader
       .prepare(
-        `SELECT c.display_name AS name, c.phone, c.home_store_id AS store, c.created_at AS at FROM import_keys k JOIN customers c ON c.id = k.target_id WHERE k.source_id = 'M1'`,
+        'SELECT c.display_name AS name, c.phone, c.home_store_id AS store, c.created_at AS at ' +
+          "FROM import_keys k JOIN customers c ON c.id = k.target_id WHERE k.source_id = 'M1'",
       )
       .get() as Record<string, unknown>;
     reader.close();
