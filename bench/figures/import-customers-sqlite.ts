@@ -34,7 +34,8 @@ async function writeExport(file: string, members: number): Promise<void> {
   const out = createWriteStream(file);
   out.write(`${HEADER}\n`);
   for (let i = 0; i < members; i++) {
-    const line = `M${i},会员${i},139${String(i).padStart(8, '0')},${i % 2 ? 'S01' : 'S02'},${cardNumberFor('88', i + 1, 13)},GOLD,S01\n`;
+    const phone = `139${String(i).padStart(8, '0')}`;
+    const line = `M${i},会员${i},${phone},${i % 2 ? 'S01' : 'S02'},${cardNumberFor('88', i + 1, 13)},GOLD,S01\n`;
     if (!out.write(line)) await once(out, 'drain');
   }
   await new Promise<void>((resolve) => out.end(resolve));
