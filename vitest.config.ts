@@ -18,6 +18,7 @@ export default defineConfig({
       { extends: true, test: { name: 'segments', include: ['packages/segments/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'http', include: ['packages/http/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'till', include: ['packages/till/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'scenarios', include: ['tests/**/*.test.ts', 'examples/*/test/**/*.test.ts'] } },
     ],
   },

@@ -15,7 +15,7 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const packagesDir = join(root, 'packages');
 
 /** What each layer may import of the others (besides itself). */
-const LAYERS: Record<string, 'core' | 'sql' | 'adapter' | 'module' | 'kit' | 'transport'> = {
+const LAYERS: Record<string, 'core' | 'sql' | 'adapter' | 'module' | 'kit' | 'transport' | 'app'> = {
   core: 'core',
   sql: 'sql',
   sqlite: 'adapter',
@@ -27,6 +27,7 @@ const LAYERS: Record<string, 'core' | 'sql' | 'adapter' | 'module' | 'kit' | 'tr
   testkit: 'kit',
   http: 'transport',
   till: 'transport',
+  cli: 'app',
 };
 /** The entry of core each layer imports. */
 const CORE_ENTRY: Record<string, string> = {
@@ -42,6 +43,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   module: ['core'],
   kit: ['core'],
   transport: ['core', 'module'],
+  // The command line wires a whole application: adapters by store URL, the SQL layer for migration plans, relays.
+  app: ['core', 'sql', 'adapter', 'module', 'transport'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -56,6 +56,27 @@ function everyQuery(
     'interactions.list': (r) => crm.interactions.list(f.member.id, r),
     timeline: (r) => crm.timeline(f.member.id, r),
     'audit.list': (r) => crm.audit.list({ customerId: f.member.id }, r),
+    // The dry runs of imports, with the import permission.
+    'imports.checkCustomers': (r) =>
+      crm.imports.checkCustomers({ rows: [{ sourceId: 'OLD-1', customer: { kind: 'individual', name: 'Li' } }] }, r),
+    'imports.checkSales': (r) =>
+      crm.imports.checkSales(
+        {
+          rows: [
+            {
+              sourceId: 'OLD-S1',
+              sale: {
+                storeId: 'S01',
+                terminalId: 'OLD',
+                receiptNo: 'R1',
+                occurredAt: '2026-01-01T00:00:00Z',
+                lines: [{ sku: 'RICE', category: 'grain', quantity: 1, unitPrice: 100 }],
+              },
+            },
+          ],
+        },
+        r,
+      ),
   };
 }
 

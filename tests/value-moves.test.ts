@@ -33,6 +33,7 @@ const ALL_LIMITS = [
   'exchange',
   'repair',
   'credit',
+  'import',
 ];
 
 const limits = (acknowledge: number, resolve: number) => ({ acknowledge, resolve });
@@ -245,6 +246,12 @@ const DRIVERS: Record<string, (shop: Shop) => Promise<Attempt>> = {
         { customerId: shop.member, points: 500, reason: 'till was offline' },
         { ...o, idempotencyKey: key('adjust') },
       );
+  },
+  async 'loyalty.import-points'(shop) {
+    const sourceId = key('lot');
+    const earnedAt = shop.crm.clock.now().toISOString();
+    return (o) =>
+      shop.crm.loyalty.imports.points({ rows: [{ sourceId, customerId: shop.member, points: 500, earnedAt }] }, o);
   },
   async 'loyalty.grant-goodwill'(shop) {
     return (o) =>

@@ -26,6 +26,7 @@ const guides: DefaultTheme.SidebarItem[] = [
   { text: 'Scaling', link: '/scaling' },
   { text: 'HTTP API', link: '/http' },
   { text: 'Offline tills', link: '/offline-tills' },
+  { text: 'Importing and the command line', link: '/import' },
   { text: 'Writing a storage adapter', link: '/writing-a-storage-adapter' },
   { text: 'Writing a module', link: '/writing-a-module' },
 ];

@@ -125,6 +125,46 @@ export function commandSamples(ids: FullChainIds): Record<string, unknown[]> {
     ],
     'staff.add': [{ id: 'E-NEW', name: 'Zoë Ångström', storeId: 'S01', roleId: 'root' }],
     'staff.setActive': [{ staffId: 'E-ROOT', active: false, roleId: 'root' }],
+    'imports.customers': [
+      {
+        rows: [
+          {
+            sourceId: 'OLD-1',
+            registeredAt: '2019-03-01T08:00:00Z',
+            customer: { kind: 'individual', name: 'Zhou Min', phone: '13900001234' },
+          },
+        ],
+      },
+    ],
+    'imports.sales': [
+      {
+        rows: [
+          {
+            sourceId: 'OLD-SALE-1',
+            sale: {
+              storeId: 'S01',
+              terminalId: 'OLD',
+              receiptNo: 'OLD-R1',
+              occurredAt: '2021-05-04T03:00:00Z',
+              lines: [{ sku: 'RICE', category: 'grocery', quantity: 1, unitPrice: 3000 }],
+            },
+          },
+        ],
+      },
+    ],
+    'loyalty.imports.points': [
+      {
+        rows: [
+          {
+            sourceId: 'OLD-LOT-1',
+            customerId: ids.member,
+            points: 120,
+            earnedAt: '2026-06-01T04:00:00Z',
+            storeId: 'S01',
+          },
+        ],
+      },
+    ],
     'privacy.exportCustomer': [{ customerId: ids.member }],
     'privacy.eraseCustomer': [{ customerId: ids.member, reason: 'asked to be forgotten' }],
     'loyalty.reserve': [{ customerId: ids.member, points: 10, storeId: 'S01', terminalId: 'T1', minutes: 5 }],

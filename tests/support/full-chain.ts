@@ -64,6 +64,7 @@ export async function openFullChain(store: Store): Promise<FullChain> {
       'repair',
       'stored-value-refund',
       'credit',
+      'import',
     ].map((a) => [a, HIGH]),
   );
   await crm.roles.define({ id: 'root', name: 'Everything', permissions: ['*'], limits }, SYSTEM);

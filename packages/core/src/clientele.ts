@@ -30,6 +30,8 @@ import {
   type StoresService,
 } from './model/organisation-service.js';
 import { rolesCollection, staffCollection, storesCollection } from './model/organisation-collections.js';
+import { importKeysCollection } from './model/import-collections.js';
+import { createImportService, type ImportsService } from './model/import-service.js';
 import { createPrivacyService, type PrivacyService } from './model/privacy-service.js';
 import {
   purchaseLinesCollection,
@@ -77,7 +79,7 @@ const initialCollections: readonly CollectionSpec[] = [
 ];
 
 /** Every collection core owns. */
-export const coreCollections: readonly CollectionSpec[] = [...initialCollections, authorityUsage];
+export const coreCollections: readonly CollectionSpec[] = [...initialCollections, authorityUsage, importKeysCollection];
 
 /** Core's migrations, in order. Later versions append; applied ones are never edited. */
 export const coreMigrations: readonly Migration[] = [
@@ -122,6 +124,11 @@ export const coreMigrations: readonly Migration[] = [
         spec: purchaseReturnsCollection.fields.tenders,
       },
     ],
+  },
+  {
+    // Bulk imports: the old system's id of each record brought in, so a run again imports only what is missing.
+    id: 'core/0004-import-keys',
+    steps: [{ op: 'createCollection', collection: importKeysCollection }],
   },
 ];
 
@@ -206,6 +213,8 @@ export interface CoreApi {
   privacy: PrivacyService;
   /** The audit log. */
   audit: AuditService;
+  /** Bulk imports from the system the retailer leaves: customers with cards, historic sales. */
+  imports: ImportsService;
 }
 
 function buildCore(
@@ -239,6 +248,7 @@ function buildCore(
     staff: organisation.staff,
     privacy,
     audit: createAuditReader(kernel),
+    imports: createImportService(kernel, settings),
   };
 }
 
@@ -285,6 +295,7 @@ export function createClientele<const M extends readonly AnyModule[] = []>(optio
     'staff',
     'privacy',
     'audit',
+    'imports',
     'events',
     'outbox',
     'store',

@@ -153,4 +153,18 @@ export {
   type ExportCustomerInput,
   type EraseCustomerInput,
 } from './model/privacy-service.js';
+export type { ImportsService } from './model/import-service.js';
+export {
+  IMPORT_PERMISSION,
+  IMPORT_BATCH_MAX,
+  customerImportRowSchema,
+  saleImportRowSchema,
+  importCardSchema,
+  importReturnSchema,
+  type CustomerImportRow,
+  type SaleImportRow,
+  type ImportBatch,
+  type ImportRejection,
+  type ImportResult,
+} from './model/import-rows.js';
 export { personalValueMatcher, type PersonalValueMatcher } from './model/personal-values.js';

@@ -147,3 +147,18 @@ export {
 export { toMilli, lineGross, refundFor, settleRefund, type SettledTender } from './model/purchase-math.js';
 export { ERASED, scrubJson } from './model/privacy-service.js';
 export { personalValueMatcher, type PersonalValueMatcher } from './model/personal-values.js';
+export { importKeysCollection } from './model/import-collections.js';
+export {
+  IMPORT_PERMISSION,
+  IMPORT_BATCH_MAX,
+  importBatchSchema,
+  importKey,
+  importedKeys,
+  newRows,
+  parseRows,
+  reject as rejectImportRow,
+  type ImportBatch,
+  type ImportRejection,
+  type ImportResult,
+  type Parsed as ParsedImportRow,
+} from './model/import-rows.js';

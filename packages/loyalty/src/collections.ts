@@ -44,6 +44,7 @@ export const ENTRY_KINDS = [
   'adjustment',
   'goodwill',
   'transfer',
+  'opening',
 ] as const;
 /** A kind of ledger entry. */
 export type EntryKind = (typeof ENTRY_KINDS)[number];

@@ -10,6 +10,11 @@
  * @packageDocumentation
  */
 export { loyalty, loyaltyMigrations, type LoyaltyApi, type LoyaltyOptions } from './loyalty-module.js';
+export {
+  pointsImportRowSchema,
+  type PointsImportRow,
+  type LoyaltyImportsApi,
+} from './opening-balances.js';
 export type { LoyaltyEvents, EntryRef } from './events.js';
 export { InsufficientBalanceError, InsufficientFundsError } from './errors.js';
 

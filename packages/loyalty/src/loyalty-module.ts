@@ -65,6 +65,7 @@ import { createRegistry, parseProgram, type KindOptions, type ProgramConfig, typ
 import { createProgramVersions } from './program-versions.js';
 import { explainQuote, quote, type Quote } from './quote.js';
 import type { LoyaltyRuntime } from './runtime.js';
+import { createOpeningBalances, type LoyaltyImportsApi } from './opening-balances.js';
 import type { LoyaltyEventMap, LoyaltyHandler, LoyaltyRefundStep } from './context.js';
 import { createSaleEarning } from './sale-earning.js';
 import { createTierService } from './tier-service.js';
@@ -201,6 +202,8 @@ export interface LoyaltyApi {
   rewards: RewardsApi;
   /** Offline allowances: points reserved for one terminal to spend while it cannot reach central. */
   allowances: AllowancesApi;
+  /** Opening balances from the system the retailer leaves (see `crm.imports` for members and sales). */
+  imports: LoyaltyImportsApi;
 }
 
 function buildApi(
@@ -243,6 +246,7 @@ function buildApi(
     run: async (ctx, e) => void (await runtime.ledger.account(ctx, e.customerId)),
   });
   return {
+    imports: createOpeningBalances(runtime),
     program: program.config,
     programVersion: program.version,
     quote: (basket: Basket, context: QuoteContext): Quote => quote(program, basket, context),

@@ -40,6 +40,11 @@ async function memberFile(chain: LoyaltyChain): Promise<{ customerId: string; ca
     customerId,
     cases: {
       'loyalty.contextFor': { permission: points, args: [where], reads: her },
+      // A dry run of an import: it shows no member's file.
+      'loyalty.imports.checkPoints': {
+        permission: 'data.import',
+        args: [{ rows: [{ sourceId: 'LOT-X', customerId, points: 10, earnedAt: '2026-10-01T04:00:00Z' }] }],
+      },
       'loyalty.quoteFor': { permission: points, args: [where, { lines: LINES }], reads: her },
       'loyalty.balance': { permission: points, args: [customerId], reads: her },
       'loyalty.statement': { permission: points, args: [customerId], reads: her },

@@ -1,0 +1,146 @@
+/**
+ * The column mapping: which column of the old system's export fills which field of an import row, and
+ * how its text is read. Pure: a record in, a row out.
+ */
+import { z } from 'zod';
+
+/** How a column's text is read. */
+export const COLUMN_TYPES = ['string', 'number', 'integer', 'boolean', 'instant', 'json'] as const;
+
+const columnSchema = z.union([
+  z.string().min(1),
+  z
+    .object({
+      /** The field of the row, as a dotted path: `customer.phone`, `cards.0.number`. */
+      path: z.string().min(1),
+      type: z.enum(COLUMN_TYPES).optional(),
+      /** For `instant` columns without an offset (`2019-03-01 08:30`): the offset they are in, e.g. `+08:00`. */
+      offset: z
+        .string()
+        .regex(/^[+-][0-9]{2}:[0-9]{2}$|^Z$/)
+        .optional(),
+    })
+    .strict(),
+]);
+
+/** The mapping file's schema. */
+export const mappingFileSchema = z
+  .object({
+    /** Column header → row path (or `{ path, type, offset }`). Columns not listed are left out. */
+    columns: z.record(z.string(), columnSchema),
+    /** Fixed values for every row, by row path: `{ "customer.kind": "individual" }`. */
+    values: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+/** A mapping file as written. */
+export type MappingFile = z.input<typeof mappingFileSchema>;
+
+/** One column's place in the row. */
+export interface ColumnRule {
+  header: string;
+  path: string[];
+  type: (typeof COLUMN_TYPES)[number] | undefined;
+  offset: string | undefined;
+}
+
+/** A mapping ready to apply. */
+export interface Mapping {
+  rules: ColumnRule[];
+  values: Array<[string[], unknown]>;
+  /** Every header's row path, to name a column for a rejected field. */
+  headerOf(path: ReadonlyArray<string | number>): string | null;
+}
+
+/** Field names whose text is read as a number when the mapping does not say. */
+const NUMERIC = new Set(['quantity', 'unitPrice', 'discount', 'amount', 'lineNo', 'points', 'value', 'balance']);
+/** Field names read as `true`/`false` when the mapping does not say (and every field under `consent`). */
+const BOOLEAN = new Set(['verified', 'alsoCustomer']);
+
+const split = (path: string) => path.split('.').filter((p) => p.length > 0);
+
+/**
+ * Builds a mapping from a mapping file, or, without one, from the headers themselves (each header is
+ * its row path: `customer.name`, `cards.0.number`).
+ */
+export function buildMapping(file: MappingFile | null, headers?: readonly string[]): Mapping {
+  const rules: ColumnRule[] = file
+    ? Object.entries(file.columns).map(([header, c]) =>
+        typeof c === 'string'
+          ? { header, path: split(c), type: undefined, offset: undefined }
+          : { header, path: split(c.path), type: c.type, offset: c.offset },
+      )
+    : (headers ?? []).map((header) => ({ header, path: split(header), type: undefined, offset: undefined }));
+  const values = Object.entries(file?.values ?? {}).map(([p, v]) => [split(p), v] as [string[], unknown]);
+  const byPath = new Map(rules.map((r) => [r.path.join('.'), r.header]));
+  return {
+    rules,
+    values,
+    headerOf(path) {
+      // The longest prefix of the failing path that a column fills: `cards.0.number` for `cards.0.number`.
+      for (let n = path.length; n > 0; n--) {
+        const header = byPath.get(path.slice(0, n).join('.'));
+        if (header !== undefined) return header;
+      }
+      return null;
+    },
+  };
+}
+
+/** A cell's text read as its column says; `undefined` for an empty cell (the field is left out). */
+export function readCell(text: string, rule: ColumnRule): unknown {
+  const value = text.trim();
+  if (value === '') return undefined;
+  const last = rule.path[rule.path.length - 1] ?? '';
+  const flag = BOOLEAN.has(last) || rule.path[rule.path.length - 2] === 'consent';
+  const type = rule.type ?? (NUMERIC.has(last) ? 'number' : flag ? 'boolean' : 'string');
+  switch (type) {
+    case 'string':
+      return text;
+    case 'number':
+    case 'integer': {
+      // Anything that is not a plain number stays text, so the row's schema names what is wrong.
+      const n = Number(value);
+      return /^-?[0-9]+(\.[0-9]+)?$/.test(value) && Number.isFinite(n) ? n : value;
+    }
+    case 'boolean':
+      return /^(true|yes|y|1)$/i.test(value) ? true : /^(false|no|n|0)$/i.test(value) ? false : value;
+    case 'instant': {
+      const local = /^([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{2}:[0-9]{2})(:[0-9]{2})?$/.exec(value);
+      if (local && rule.offset) return `${local[1]}T${local[2]}${local[3] ?? ':00'}${rule.offset}`;
+      const day = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(value);
+      if (day && rule.offset) return `${value}T00:00:00${rule.offset}`;
+      return value;
+    }
+    case 'json':
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        return value;
+      }
+  }
+}
+
+/** Sets `value` at `path` in `target`, making objects (or arrays, for numeric segments) on the way. */
+export function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node: Record<string, unknown> = target;
+  for (let i = 0; i < path.length - 1; i++) {
+    const key = path[i]!;
+    const nextIsIndex = /^[0-9]+$/.test(path[i + 1]!);
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = nextIsIndex ? [] : {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+/** The import row a record of the export makes. */
+export function rowOf(record: Readonly<Record<string, string>>, mapping: Mapping): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const [path, value] of mapping.values) setPath(row, path, structuredClone(value));
+  for (const rule of mapping.rules) {
+    const text = record[rule.header];
+    if (text === undefined) continue;
+    const value = readCell(text, rule);
+    if (value !== undefined) setPath(row, rule.path, value);
+  }
+  return row;
+}

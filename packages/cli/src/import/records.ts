@@ -1,0 +1,100 @@
+/**
+ * Reads an export as a stream of records, each with its line number: CSV (with a header line) or JSON
+ * lines, in any encoding iconv-lite knows (UTF-8, GBK, ...). Nothing holds more than a few records.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parse } from 'csv-parse';
+import iconv from 'iconv-lite';
+import { UsageError } from '../failure.js';
+
+/** A format the importer reads. */
+export type InputFormat = 'csv' | 'jsonl';
+
+/** One record of the export: its cells by header (CSV) or its object (JSON lines), or why it is unreadable. */
+export type InputRecord =
+  | { line: number; kind: 'csv'; cells: Record<string, string> }
+  | { line: number; kind: 'json'; value: Record<string, unknown> }
+  | { line: number; kind: 'unreadable'; code: string; reason: string };
+
+/** Options of {@link readRecords}. */
+export interface ReadOptions {
+  format: InputFormat;
+  encoding: string;
+  /** Told how many bytes of the file were read so far (for progress). */
+  onBytes?: (bytes: number) => void;
+  /** Told the CSV header, once read. */
+  onHeaders?: (headers: string[]) => void;
+}
+
+/** The format of a file by its name: `.jsonl`/`.ndjson` are JSON lines, anything else CSV. */
+export function formatOf(file: string): InputFormat {
+  return /\.(jsonl|ndjson)$/i.test(file) ? 'jsonl' : 'csv';
+}
+
+/** U+FFFD: what a decoder puts where the bytes were not text of the encoding. */
+const REPLACEMENT = '\uFFFD';
+
+function undecodable(encoding: string): { code: string; reason: string } {
+  return { code: 'encoding', reason: `the line is not valid ${encoding} text` };
+}
+
+/** The records of `file`, in order. */
+export async function* readRecords(file: string, options: ReadOptions): AsyncGenerator<InputRecord> {
+  if (!iconv.encodingExists(options.encoding)) throw new UsageError(`unknown encoding ${options.encoding}`);
+  const raw = createReadStream(file);
+  let bytes = 0;
+  raw.on('data', (chunk) => {
+    bytes += chunk.length;
+    options.onBytes?.(bytes);
+  });
+  const opened = new Promise<void>((resolve, reject) => {
+    raw.once('open', () => resolve());
+    raw.once('error', (e) => reject(new UsageError(`cannot read ${file}: ${(e as Error).message}`)));
+  });
+  await opened;
+  const text = raw.pipe(iconv.decodeStream(options.encoding, { stripBOM: true }));
+  if (options.format === 'jsonl') {
+    let line = 0;
+    for await (const content of createInterface({ input: text, crlfDelay: Number.POSITIVE_INFINITY })) {
+      line++;
+      if (content.trim() === '') continue;
+      if (content.includes(REPLACEMENT)) {
+        yield { line, kind: 'unreadable', ...undecodable(options.encoding) };
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(content);
+      } catch (error) {
+        yield { line, kind: 'unreadable', code: 'not_json', reason: `not JSON: ${(error as Error).message}` };
+        continue;
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        yield { line, kind: 'unreadable', code: 'not_an_object', reason: 'each line must be a JSON object' };
+      else yield { line, kind: 'json', value: value as Record<string, unknown> };
+    }
+    return;
+  }
+  const parser = text.pipe(
+    parse({
+      columns: (header: string[]) => {
+        const names = header.map((h) => h.trim());
+        options.onHeaders?.(names);
+        return names;
+      },
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+    }),
+  );
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: Record<string, string>;
+    info: { lines: number };
+  }>) {
+    const line = info.lines;
+    if (Object.values(record).some((v) => v.includes(REPLACEMENT)))
+      yield { line, kind: 'unreadable', ...undecodable(options.encoding) };
+    else yield { line, kind: 'csv', cells: record };
+  }
+}

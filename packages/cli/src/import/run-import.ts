@@ -1,0 +1,255 @@
+/**
+ * `clientele import <kind> <file>`: reads the export as a stream, turns each record into an import row,
+ * sends the rows to Clientele's bulk import a batch at a time, and writes the rejected rows beside the
+ * input. Memory holds one batch, whatever the size of the file.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { isClienteleError, type ImportResult, type ValidationIssue } from '@clientele/core';
+import type { AnyModule, Clientele, ImportBatch } from '@clientele/core';
+import { UsageError } from '../failure.js';
+import { buildMapping, mappingFileSchema, rowOf, type Mapping, type MappingFile } from './mapping.js';
+import { progressReporter } from './progress.js';
+import { formatOf, readRecords, type InputFormat } from './records.js';
+import { rejectsFileOf, rejectsWriter, type RejectLine } from './rejects.js';
+
+/** What the importer brings in. */
+export const IMPORT_KINDS = ['customers', 'organisations', 'sales', 'points'] as const;
+/** One of {@link IMPORT_KINDS}. */
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+
+/** Options of {@link runImport}. */
+export interface ImportOptions {
+  kind: ImportKind;
+  file: string;
+  /** A mapping file (JSON); without one, CSV headers are row paths and JSON lines are rows. */
+  map?: string | undefined;
+  /** `utf-8` (default), `gbk`, or any encoding iconv-lite knows. */
+  encoding?: string | undefined;
+  /** Default: by the file's extension. */
+  format?: InputFormat | undefined;
+  /** Check every row against the store and write nothing to it (the rejects file is still written). */
+  dryRun?: boolean | undefined;
+  /** Rows per batch, one transaction each (default 1000). */
+  batchSize?: number | undefined;
+  /** Where progress goes (default: stderr); `null` for none. */
+  progress?: NodeJS.WriteStream | null | undefined;
+  /** Stops after the batch in flight when it aborts. */
+  signal?: AbortSignal | undefined;
+}
+
+/** What an import did. */
+export interface ImportSummary {
+  /** Rows read (a sale over several CSV lines counts once). */
+  rows: number;
+  imported: number;
+  skipped: number;
+  rejected: number;
+  /** The rejects file, when a row was rejected. */
+  rejectsFile: string | null;
+  /** Whether it stopped before the end of the file. */
+  interrupted: boolean;
+  dryRun: boolean;
+}
+
+interface Entry {
+  line: number;
+  row: Record<string, unknown>;
+}
+
+const ACTOR = { actor: { system: 'import' } } as const;
+
+function readMapping(file: string | undefined): MappingFile | null {
+  if (!file) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`mapping ${file}: ${(error as Error).message}`);
+  }
+  const parsed = mappingFileSchema.safeParse(raw);
+  if (!parsed.success)
+    throw new UsageError(
+      `mapping ${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}`,
+    );
+  return parsed.data;
+}
+
+type Call = (rows: Array<Record<string, unknown>>) => Promise<ImportResult>;
+
+/** What the importer calls of the loyalty module (kept structural: the module is an optional peer). */
+interface LoyaltyImports {
+  points(batch: ImportBatch<never>, options: typeof ACTOR): Promise<ImportResult>;
+  checkPoints(batch: ImportBatch<never>, options: typeof ACTOR): Promise<ImportResult>;
+}
+
+function callFor(crm: Clientele<AnyModule[]>, kind: ImportKind, dryRun: boolean): Call {
+  const batch = (rows: Array<Record<string, unknown>>) => ({ rows }) as unknown as ImportBatch<never>;
+  if (kind === 'points') {
+    const imports = (crm as unknown as { loyalty?: { imports: LoyaltyImports } }).loyalty?.imports;
+    if (!imports) throw new UsageError('import points: the configuration installs no loyalty module');
+    return dryRun ? (rows) => imports.checkPoints(batch(rows), ACTOR) : (rows) => imports.points(batch(rows), ACTOR);
+  }
+  if (kind === 'sales')
+    return dryRun
+      ? (rows) => crm.imports.checkSales(batch(rows), ACTOR)
+      : (rows) => crm.imports.sales(batch(rows), ACTOR);
+  return dryRun
+    ? (rows) => crm.imports.checkCustomers(batch(rows), ACTOR)
+    : (rows) => crm.imports.customers(batch(rows), ACTOR);
+}
+
+/** Imports `options.file` into `crm`. */
+export async function runImport(crm: Clientele<AnyModule[]>, options: ImportOptions): Promise<ImportSummary> {
+  const dryRun = options.dryRun === true;
+  const batchSize = options.batchSize ?? 1000;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000)
+    throw new UsageError('--batch must be a whole number from 1 to 5000');
+  let totalBytes: number;
+  try {
+    totalBytes = statSync(options.file).size;
+  } catch {
+    throw new UsageError(`cannot read ${options.file}: no such file`);
+  }
+  const mappingFile = readMapping(options.map);
+  const format = options.format ?? formatOf(options.file);
+  const encoding = options.encoding ?? 'utf-8';
+  let mapping: Mapping | null = mappingFile ? buildMapping(mappingFile) : null;
+  const rejects = rejectsWriter(rejectsFileOf(options.file));
+  const progress = progressReporter(options.progress ?? process.stderr, totalBytes, options.progress !== null);
+  const call = callFor(crm, options.kind, dryRun);
+  const summary: ImportSummary = {
+    rows: 0,
+    imported: 0,
+    skipped: 0,
+    rejected: 0,
+    rejectsFile: null,
+    interrupted: false,
+    dryRun,
+  };
+  let bytes = 0;
+
+  const columnOf = (path: ReadonlyArray<string | number>) =>
+    (mapping?.headerOf(path) ?? null) || path.map(String).join('.');
+  const rejectRow = async (line: number, issues: readonly Pick<ValidationIssue, 'path' | 'code' | 'message'>[]) => {
+    summary.rejected++;
+    await rejects.write(
+      issues.map((i): RejectLine => ({ line, column: columnOf(i.path), code: i.code, reason: i.message })),
+    );
+  };
+
+  /** Sends one batch; a batch the store refuses as a whole is split to find the rows at fault. */
+  const send = async (entries: Entry[]): Promise<void> => {
+    let pending = entries;
+    while (pending.length) {
+      try {
+        const result = await call(pending.map((e) => e.row));
+        summary.imported += result.imported;
+        summary.skipped += result.skipped;
+        for (const r of result.rejected) await rejectRow(pending[r.index]!.line, r.issues);
+        return;
+      } catch (error) {
+        if (!isClienteleError(error) || error.code === 'STORE_UNAVAILABLE') throw error;
+        const issues = (error as { issues?: ValidationIssue[] }).issues;
+        const byRow = new Map<number, ValidationIssue[]>();
+        if (
+          error.code === 'VALIDATION_FAILED' &&
+          issues?.every((i) => i.path[0] === 'rows' && typeof i.path[1] === 'number')
+        )
+          for (const i of issues) {
+            const n = i.path[1] as number;
+            byRow.set(n, [...(byRow.get(n) ?? []), { ...i, path: i.path.slice(2) }]);
+          }
+        if (byRow.size) {
+          // Rows that are not plain JSON: rejected with their issues, the rest sent again.
+          for (const [n, list] of [...byRow].sort((a, b) => a[0] - b[0])) await rejectRow(pending[n]!.line, list);
+          pending = pending.filter((_, n) => !byRow.has(n));
+          continue;
+        }
+        if (pending.length === 1) {
+          await rejectRow(pending[0]!.line, [{ path: error.path, code: error.code, message: error.message }]);
+          return;
+        }
+        // A row clashed with what the store holds (a receipt recorded before): each row on its own finds it.
+        for (const e of pending) await send([e]);
+        return;
+      }
+    }
+  };
+
+  let batch: Entry[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const sending = batch;
+    batch = [];
+    await send(sending);
+    progress.update(summary.rows, bytes);
+  };
+  const defaults: Record<string, unknown> =
+    options.kind === 'customers'
+      ? { kind: 'individual' }
+      : options.kind === 'organisations'
+        ? { kind: 'organisation' }
+        : {};
+
+  try {
+    for await (const record of readRecords(options.file, {
+      format,
+      encoding,
+      onBytes: (b) => void (bytes = b),
+      onHeaders: (headers) => void (mapping ??= buildMapping(null, headers)),
+    })) {
+      if (options.signal?.aborted) {
+        summary.interrupted = true;
+        break;
+      }
+      if (record.kind === 'unreadable') {
+        summary.rows++;
+        await rejectRow(record.line, [{ path: [], code: record.code, message: record.reason }]);
+        continue;
+      }
+      const row =
+        record.kind === 'csv'
+          ? rowOf(record.cells, mapping!)
+          : mapping
+            ? rowOf(record.value as Record<string, string>, mapping)
+            : record.value;
+      if (options.kind !== 'sales') {
+        const customer = row['customer'];
+        if (typeof customer === 'object' && customer !== null && !('kind' in customer))
+          Object.assign(customer, defaults);
+      }
+      const last = batch[batch.length - 1];
+      if (
+        options.kind === 'sales' &&
+        last &&
+        row['sourceId'] !== undefined &&
+        last.row['sourceId'] === row['sourceId']
+      ) {
+        // A sale over several CSV lines: each further line adds its lines (and returns) to the sale.
+        mergeSale(last.row, row);
+        continue;
+      }
+      if (batch.length >= batchSize) await flush();
+      summary.rows++;
+      batch.push({ line: record.line, row });
+    }
+    if (!summary.interrupted) await flush();
+    progress.done();
+  } finally {
+    await rejects.close();
+  }
+  summary.rejectsFile = summary.rejected ? rejects.file : null;
+  return summary;
+}
+
+/** Adds a further CSV line of a sale to the sale: its lines, and its returns. */
+function mergeSale(into: Record<string, unknown>, more: Record<string, unknown>): void {
+  const sale = (into['sale'] ??= {}) as Record<string, unknown>;
+  const extra = (more['sale'] ?? {}) as Record<string, unknown>;
+  const lines = Array.isArray(sale['lines']) ? sale['lines'] : (sale['lines'] = []);
+  if (Array.isArray(extra['lines'])) lines.push(...extra['lines'].filter((l) => l !== undefined));
+  if (Array.isArray(more['returns'])) {
+    const returns = Array.isArray(into['returns']) ? into['returns'] : (into['returns'] = []);
+    returns.push(...more['returns'].filter((r) => r !== undefined));
+  }
+}

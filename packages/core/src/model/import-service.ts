@@ -1,0 +1,526 @@
+/**
+ * `crm.imports`: an old system's customers (with their cards) and sales (with their returns) brought in
+ * a batch at a time: each batch in one transaction with bulk writes, each row checked on its own (a bad
+ * row is reported and the good ones go in), each row imported once whatever the number of runs.
+ */
+import type { z } from 'zod';
+import type { JsonValue } from '../store/schema.js';
+import { formatMoney } from '../money.js';
+import type { CommandContext, CommandOptions, Kernel, QueryOptions } from '../runtime/module.js';
+import { timeline } from '../runtime/collections.js';
+import type { StoreSession } from '../store/port.js';
+import { parseInput } from '../validation.js';
+import { cardTypesCollection, cardsCollection } from './card-collections.js';
+import { customersCollection } from './customer-collections.js';
+import { columnsOf, type ProfileFields } from './customer-record.js';
+import { DEFAULT_COMPLETENESS, type CompletenessRules } from './customer-schemas.js';
+import { importKeysCollection } from './import-collections.js';
+import {
+  IMPORT_PERMISSION,
+  customerImportRowSchema,
+  existingKeys,
+  importBatchSchema,
+  importKey,
+  importedKeys,
+  newRows,
+  parseRows,
+  reject,
+  saleImportRowSchema,
+  type CustomerImportRow,
+  type ImportBatch,
+  type ImportRejection,
+  type ImportResult,
+  type Parsed,
+  type SaleImportRow,
+} from './import-rows.js';
+import { storesCollection } from './organisation-collections.js';
+import { purchaseLinesCollection, purchaseReturnsCollection, purchasesCollection } from './purchase-collections.js';
+import { fromMilli, lineGross, refundFor, saleTotals, toMilli } from './purchase-math.js';
+
+type CustomerRow = z.output<typeof customerImportRowSchema>;
+type SaleRow = z.output<typeof saleImportRowSchema>;
+
+/**
+ * `crm.imports`: bulk imports from the system a retailer leaves. Commands need `data.import` (a system
+ * actor such as `{ system: 'import' }` has it); each takes up to 5,000 rows, writes them in one
+ * transaction and returns what it imported, skipped (imported before) and rejected (with each issue).
+ */
+export interface ImportsService {
+  /**
+   * Members, organisations and suppliers with their cards. A row's `sourceId` is its key: a row imported
+   * before is skipped. Rows are refused for what `customers.register` and `cards.issue` refuse, and for a
+   * card number already issued or given twice. Imports write no history, timeline entry or event per
+   * row; the batch's audit entry records it.
+   */
+  customers(batch: ImportBatch<CustomerImportRow>, options: CommandOptions): Promise<ImportResult>;
+  /**
+   * Historic sales with their returns, as they were: no points are earned and no module acts on them
+   * (their points come in as balances). They show on the buyer's timeline at their own dates and feed
+   * segments at the next rebuild.
+   */
+  sales(batch: ImportBatch<SaleImportRow>, options: CommandOptions): Promise<ImportResult>;
+  /** What `customers` would do with the batch, checked against the store; writes nothing. */
+  checkCustomers(batch: ImportBatch<CustomerImportRow>, options: QueryOptions): Promise<ImportResult>;
+  /** What `sales` would do with the batch, checked against the store; writes nothing. */
+  checkSales(batch: ImportBatch<SaleImportRow>, options: QueryOptions): Promise<ImportResult>;
+}
+
+/** What the import service needs of the instance's settings. */
+export interface ImportSettings {
+  completeness: CompletenessRules;
+  attributes: z.ZodType<Record<string, unknown>>;
+}
+
+interface Plan<T> {
+  fresh: Array<Parsed<T>>;
+  result: ImportResult;
+}
+
+/** Checks customer rows against their schemas and the store. */
+async function planCustomers(
+  session: StoreSession,
+  rows: readonly unknown[],
+  settings: ImportSettings,
+): Promise<Plan<CustomerRow>> {
+  const rejected: ImportRejection[] = [];
+  const parsed = parseRows(customerImportRowSchema, rows, rejected);
+  for (const p of parsed) {
+    try {
+      p.row.customer.attributes = parseInput(settings.attributes, p.row.customer.attributes ?? {}, [
+        'customer',
+        'attributes',
+      ]) as Record<string, JsonValue>;
+    } catch (error) {
+      const issues = (error as { issues?: ImportRejection['issues'] }).issues ?? [];
+      for (const i of issues) reject(rejected, p, [...i.path], i.code, i.message);
+    }
+  }
+  const known = await importedKeys(
+    session,
+    parsed.map((p) => importKey('customer', p.row.sourceId)),
+  );
+  const { fresh, skipped } = newRows(
+    parsed.filter((p) => !rejected.some((r) => r.index === p.index)),
+    'customer',
+    known,
+    rejected,
+  );
+  const storeIds = new Set<string>();
+  const typeIds = new Set<string>();
+  const numbers: string[] = [];
+  for (const { row } of fresh) {
+    if (row.customer.homeStoreId) storeIds.add(row.customer.homeStoreId);
+    for (const c of row.cards ?? []) {
+      storeIds.add(c.storeId);
+      typeIds.add(c.typeId);
+      numbers.push(c.number);
+    }
+  }
+  const stores = await existingKeys(session, storesCollection, 'id', storeIds);
+  const types = new Map(
+    (
+      await session.find(cardTypesCollection, { where: { id: { in: [...typeIds] } }, limit: Math.max(1, typeIds.size) })
+    ).rows.map((t) => [t.id, t]),
+  );
+  const issued = await existingKeys(session, cardsCollection, 'number', numbers);
+  const inBatch = new Set<string>();
+  const good: Array<Parsed<CustomerRow>> = [];
+  for (const p of fresh) {
+    const before = rejected.length;
+    const home = p.row.customer.homeStoreId;
+    if (home && !stores.has(home))
+      reject(rejected, p, ['customer', 'homeStoreId'], 'not_found', `store not found: ${home}`);
+    (p.row.cards ?? []).forEach((c, i) => {
+      const type = types.get(c.typeId);
+      if (!stores.has(c.storeId))
+        reject(rejected, p, ['cards', i, 'storeId'], 'not_found', `store not found: ${c.storeId}`);
+      if (!type) reject(rejected, p, ['cards', i, 'typeId'], 'not_found', `card type not found: ${c.typeId}`);
+      else if (c.number.length !== type.length || !c.number.startsWith(type.prefix))
+        reject(
+          rejected,
+          p,
+          ['cards', i, 'number'],
+          'wrong_type',
+          `${type.name} numbers have ${type.length} digits and start with ${type.prefix}`,
+        );
+      if (issued.has(c.number) || inBatch.has(c.number))
+        reject(rejected, p, ['cards', i, 'number'], 'duplicate', `card ${c.number} already exists`);
+    });
+    const accepted = rejected.length === before && !rejected.some((r) => r.index === p.index);
+    // A rejected row's numbers stay free: the row that holds the number legitimately may come later.
+    if (accepted) {
+      for (const c of p.row.cards ?? []) inBatch.add(c.number);
+      good.push(p);
+    }
+  }
+  rejected.sort((a, b) => a.index - b.index);
+  return { fresh: good, result: { imported: good.length, skipped, rejected } };
+}
+
+async function writeCustomers(
+  ctx: CommandContext,
+  fresh: Array<Parsed<CustomerRow>>,
+  settings: ImportSettings,
+): Promise<void> {
+  const customers: Array<Parameters<StoreSession['insert']>[1]> = [];
+  const cards: Array<Parameters<StoreSession['insert']>[1]> = [];
+  const keys: Array<Parameters<StoreSession['insert']>[1]> = [];
+  const types = new Map(
+    (await ctx.tx.find(cardTypesCollection, { limit: 1000 })).rows.map((t) => [t.id, t.validityMonths]),
+  );
+  for (const { row } of fresh) {
+    const { kind, verified, ...rest } = row.customer;
+    const fields: ProfileFields = {};
+    for (const [k, v] of Object.entries(rest)) if (v !== undefined) fields[k] = v as JsonValue;
+    if (kind === 'supplier') fields['supplier'] = (row.customer.supplier ?? { categories: [] }) as JsonValue;
+    const id = ctx.id('cus');
+    const at = row.registeredAt ?? ctx.now;
+    customers.push({
+      id,
+      ...columnsOf(kind, fields, settings.completeness),
+      status: 'active',
+      mergedInto: null,
+      lastVerifiedAt: verified ? at : null,
+      createdAt: at,
+      updatedAt: ctx.now,
+    });
+    for (const c of row.cards ?? []) {
+      const issuedAt = c.issuedAt ?? at;
+      const months = types.get(c.typeId);
+      cards.push({
+        number: c.number,
+        typeId: c.typeId,
+        customerId: id,
+        status: 'active',
+        statusReason: null,
+        issuedStoreId: c.storeId,
+        issuedAt,
+        expiresAt: months ? addMonths(issuedAt, months) : null,
+        replaces: null,
+        replacedBy: null,
+        updatedAt: ctx.now,
+      });
+    }
+    keys.push({
+      id: importKey('customer', row.sourceId),
+      kind: 'customer',
+      sourceId: row.sourceId,
+      targetId: id,
+      customerId: id,
+      importedAt: ctx.now,
+    });
+  }
+  await ctx.tx.insertMany(customersCollection, customers as never);
+  if (cards.length) await ctx.tx.insertMany(cardsCollection, cards as never);
+  await ctx.tx.insertMany(importKeysCollection, keys as never);
+}
+
+function addMonths(date: Date, months: number): Date {
+  const d = new Date(date.getTime());
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d;
+}
+
+/** A sale row resolved against the store: its buyer, and the card it names. */
+interface ResolvedSale {
+  customerId: string | null;
+  cardNumber: string | null;
+}
+
+async function planSales(
+  session: StoreSession,
+  rows: readonly unknown[],
+): Promise<Plan<SaleRow> & { buyers: Map<number, ResolvedSale> }> {
+  const rejected: ImportRejection[] = [];
+  const parsed = parseRows(saleImportRowSchema, rows, rejected);
+  for (const p of parsed)
+    if (!p.row.sale.occurredAt)
+      reject(rejected, p, ['sale', 'occurredAt'], 'required', 'an imported sale says when it happened');
+  const known = await importedKeys(session, [
+    ...parsed.map((p) => importKey('sale', p.row.sourceId)),
+    ...parsed.flatMap((p) => (p.row.customerSourceId ? [importKey('customer', p.row.customerSourceId)] : [])),
+  ]);
+  const { fresh, skipped } = newRows(
+    parsed.filter((p) => !rejected.some((r) => r.index === p.index)),
+    'sale',
+    known,
+    rejected,
+  );
+  const stores = await existingKeys(
+    session,
+    storesCollection,
+    'id',
+    fresh.flatMap((p) => [p.row.sale.storeId, ...(p.row.returns ?? []).flatMap((r) => (r.storeId ? [r.storeId] : []))]),
+  );
+  const customerIds = await existingKeys(
+    session,
+    customersCollection,
+    'id',
+    fresh.flatMap((p) => (p.row.sale.customerId ? [p.row.sale.customerId] : [])),
+  );
+  const cardNumbers = fresh.flatMap((p) => (p.row.sale.cardNumber ? [p.row.sale.cardNumber] : []));
+  const holders = new Map<string, string | null>();
+  for (let i = 0; i < cardNumbers.length; i += 1000) {
+    const page = await session.find(cardsCollection, {
+      where: { number: { in: cardNumbers.slice(i, i + 1000) } },
+      select: ['number', 'customerId'],
+      limit: 1000,
+    });
+    for (const c of page.rows) holders.set(c.number, c.customerId);
+  }
+  const receipts = new Set<string>();
+  const receiptOf = (s: { storeId: string; terminalId: string; receiptNo: string }) =>
+    `${s.storeId}\u0000${s.terminalId}\u0000${s.receiptNo}`;
+  const buyers = new Map<number, ResolvedSale>();
+  const good: Array<Parsed<SaleRow>> = [];
+  for (const p of fresh) {
+    const { sale } = p.row;
+    const bad = () => rejected.some((r) => r.index === p.index);
+    if (!stores.has(sale.storeId))
+      reject(rejected, p, ['sale', 'storeId'], 'not_found', `store not found: ${sale.storeId}`);
+    let customerId: string | null = null;
+    if (p.row.customerSourceId) {
+      customerId = known.get(importKey('customer', p.row.customerSourceId)) ?? null;
+      if (!customerId)
+        reject(
+          rejected,
+          p,
+          ['customerSourceId'],
+          'not_found',
+          `customer ${p.row.customerSourceId} was not imported (import customers first)`,
+        );
+    } else if (sale.customerId) {
+      customerId = sale.customerId;
+      if (!customerIds.has(customerId))
+        reject(rejected, p, ['sale', 'customerId'], 'not_found', `customer not found: ${customerId}`);
+    }
+    if (sale.cardNumber !== undefined) {
+      if (!holders.has(sale.cardNumber))
+        reject(rejected, p, ['sale', 'cardNumber'], 'not_found', `card not found: ${sale.cardNumber}`);
+      else customerId ??= holders.get(sale.cardNumber) ?? null;
+    }
+    const receipt = receiptOf(sale);
+    // Within the batch only: a receipt recorded before clashes on the receipt's unique index when written.
+    if (receipts.has(receipt))
+      reject(rejected, p, ['sale', 'receiptNo'], 'duplicate', `receipt ${sale.receiptNo} comes twice in the batch`);
+    const sold = sale.lines.map((l) => toMilli(l.quantity)!);
+    const back = sold.map(() => 0);
+    (p.row.returns ?? []).forEach((r, i) => {
+      if (r.storeId && !stores.has(r.storeId))
+        reject(rejected, p, ['returns', i, 'storeId'], 'not_found', `store not found: ${r.storeId}`);
+      r.lines.forEach((l, j) => {
+        const n = l.lineNo - 1;
+        if (n >= sold.length)
+          reject(rejected, p, ['returns', i, 'lines', j, 'lineNo'], 'not_found', `the sale has no line ${l.lineNo}`);
+        else if ((back[n] = back[n]! + toMilli(l.quantity)!) > sold[n]!)
+          reject(
+            rejected,
+            p,
+            ['returns', i, 'lines', j, 'quantity'],
+            'too_many',
+            `more of line ${l.lineNo} returned than was sold`,
+          );
+      });
+    });
+    if (!bad()) {
+      receipts.add(receipt);
+      buyers.set(p.index, { customerId, cardNumber: sale.cardNumber ?? null });
+      good.push(p);
+    }
+  }
+  rejected.sort((a, b) => a.index - b.index);
+  return { fresh: good, buyers, result: { imported: good.length, skipped, rejected } };
+}
+
+const lineCount = (n: number) => `${n} line${n === 1 ? '' : 's'}`;
+
+async function writeSales(
+  ctx: CommandContext,
+  plan: Plan<SaleRow> & { buyers: Map<number, ResolvedSale> },
+  currencyOf: string,
+): Promise<void> {
+  const purchases: Array<Record<string, unknown>> = [];
+  const lines: Array<Record<string, unknown>> = [];
+  const returns: Array<Record<string, unknown>> = [];
+  const entries: Array<Record<string, unknown>> = [];
+  const keys: Array<Record<string, unknown>> = [];
+  for (const p of plan.fresh) {
+    const { sale } = p.row;
+    const { customerId, cardNumber } = plan.buyers.get(p.index)!;
+    const id = ctx.id('pur');
+    const occurredAt = sale.occurredAt!;
+    const currency = sale.currency ?? currencyOf;
+    const computed = sale.lines.map((l) => {
+      const quantityMilli = toMilli(l.quantity)!;
+      const gross = lineGross(quantityMilli, l.unitPrice);
+      return { ...l, quantityMilli, gross, amount: gross - l.discount, returnedMilli: 0 };
+    });
+    const totals = saleTotals(computed);
+    const payments = (sale.payments ?? []).map((x) => ({
+      method: x.method,
+      amount: x.amount,
+      reference: x.reference ?? null,
+    }));
+    let refundedTotal = 0;
+    (p.row.returns ?? []).forEach((r, i) => {
+      const returnId = `${id}:r${i + 1}`;
+      const returned = r.lines.map((l) => {
+        const line = computed[l.lineNo - 1]!;
+        const milli = toMilli(l.quantity)!;
+        const amount = refundFor(line.amount, line.quantityMilli, line.returnedMilli, milli);
+        line.returnedMilli += milli;
+        return { lineNo: l.lineNo, quantity: l.quantity, amount };
+      });
+      const amount = returned.reduce((s, l) => s + l.amount, 0);
+      refundedTotal += amount;
+      const storeId = r.storeId ?? sale.storeId;
+      returns.push({
+        id: returnId,
+        purchaseId: id,
+        customerId,
+        storeId,
+        at: r.at,
+        amount,
+        lines: returned,
+        reason: r.reason,
+        approvedBy: null,
+        deductions: [],
+        payable: amount,
+        tenders: [{ via: 'till', method: payments[0]?.method ?? 'cash', reference: null, amount, settled: false }],
+      });
+      if (customerId)
+        entries.push({
+          id: ctx.id('tl'),
+          customerId,
+          at: r.at,
+          source: 'purchases',
+          kind: 'return',
+          summary:
+            `Returned ${lineCount(returned.length)} of receipt ${sale.receiptNo}: ` +
+            `${formatMoney(amount, currency)} refunded`,
+          storeId,
+          refType: 'return',
+          refId: returnId,
+          data: null,
+        });
+    });
+    purchases.push({
+      id,
+      storeId: sale.storeId,
+      terminalId: sale.terminalId,
+      receiptNo: sale.receiptNo,
+      customerId,
+      cardNumber,
+      channel: sale.channel,
+      occurredAt,
+      currency,
+      ...totals,
+      refundedTotal,
+      status: 'completed',
+      lineCount: computed.length,
+      payments,
+      createdAt: ctx.now,
+    });
+    computed.forEach((l, i) =>
+      lines.push({
+        id: `${id}:${i + 1}`,
+        purchaseId: id,
+        lineNo: i + 1,
+        customerId,
+        storeId: sale.storeId,
+        occurredAt,
+        sku: l.sku,
+        name: l.name ?? null,
+        category: l.category,
+        brand: l.brand ?? null,
+        quantityMilli: l.quantityMilli,
+        unitPrice: l.unitPrice,
+        discount: l.discount,
+        amount: l.amount,
+        returnedMilli: l.returnedMilli,
+      }),
+    );
+    if (customerId)
+      entries.push({
+        id: ctx.id('tl'),
+        customerId,
+        at: occurredAt,
+        source: 'purchases',
+        kind: 'purchase',
+        summary:
+          `Bought ${lineCount(computed.length)} for ${formatMoney(totals.total, currency)} ` +
+          `at ${sale.storeId} (receipt ${sale.receiptNo})`,
+        storeId: sale.storeId,
+        refType: 'purchase',
+        refId: id,
+        data: { imported: true, quantity: fromMilli(computed.reduce((s, l) => s + l.quantityMilli, 0)) },
+      });
+    keys.push({
+      id: importKey('sale', p.row.sourceId),
+      kind: 'sale',
+      sourceId: p.row.sourceId,
+      targetId: id,
+      customerId,
+      importedAt: ctx.now,
+    });
+  }
+  const tx = ctx.tx;
+  await tx.insertMany(purchasesCollection, purchases as never);
+  await tx.insertMany(purchaseLinesCollection, lines as never);
+  if (returns.length) await tx.insertMany(purchaseReturnsCollection, returns as never);
+  if (entries.length) await tx.insertMany(timeline, entries as never);
+  await tx.insertMany(importKeysCollection, keys as never);
+}
+
+/** Builds `crm.imports`. */
+export function createImportService(
+  kernel: Kernel,
+  settings: ImportSettings = { completeness: DEFAULT_COMPLETENESS, attributes: undefined as never },
+): ImportsService {
+  const customers = kernel.command({
+    name: 'imports.customers',
+    input: importBatchSchema,
+    permission: IMPORT_PERMISSION,
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const plan = await planCustomers(ctx.tx, input.rows, settings);
+      if (plan.fresh.length) await writeCustomers(ctx, plan.fresh, settings);
+      ctx.audit(
+        { type: 'import', id: 'customers' },
+        { imported: plan.result.imported, skipped: plan.result.skipped, rejected: plan.result.rejected.length },
+      );
+      return plan.result;
+    },
+  });
+  const sales = kernel.command({
+    name: 'imports.sales',
+    input: importBatchSchema,
+    permission: IMPORT_PERMISSION,
+    idempotency: 'optional',
+    async run(ctx, input) {
+      const plan = await planSales(ctx.tx, input.rows);
+      if (plan.fresh.length) await writeSales(ctx, plan, kernel.currency);
+      ctx.audit(
+        { type: 'import', id: 'sales' },
+        { imported: plan.result.imported, skipped: plan.result.skipped, rejected: plan.result.rejected.length },
+      );
+      return plan.result;
+    },
+  });
+  return {
+    customers: customers as unknown as ImportsService['customers'],
+    sales: sales as unknown as ImportsService['sales'],
+    checkCustomers: kernel.query({
+      name: 'imports.checkCustomers',
+      permission: IMPORT_PERMISSION,
+      run: (batch: ImportBatch<CustomerImportRow>) =>
+        planCustomers(kernel.store, parseInput(importBatchSchema, batch).rows, settings).then((p) => p.result),
+    }),
+    checkSales: kernel.query({
+      name: 'imports.checkSales',
+      permission: IMPORT_PERMISSION,
+      run: (batch: ImportBatch<SaleImportRow>) =>
+        planSales(kernel.store, parseInput(importBatchSchema, batch).rows).then((p) => p.result),
+    }),
+  };
+}
