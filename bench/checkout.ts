@@ -51,6 +51,15 @@ export const PRICED = (() => {
   return { lines, subtotal, discountTotal, total: subtotal - discountTotal };
 })();
 
+/**
+ * What a sale's timeline row stores, as Clientele writes it: no stored line (it is written when read,
+ * in the reader's language) and the facts to write it from, as JSON text.
+ */
+export function saleTimelineData(receiptNo: string, store = STORE): string {
+  const facts = { lines: PRICED.lines.length, total: PRICED.total, currency: 'CNY', storeId: store, receiptNo };
+  return JSON.stringify({ facts });
+}
+
 /** A member and the card the till scans. */
 export interface Member {
   customerId: string;

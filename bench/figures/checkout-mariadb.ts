@@ -27,6 +27,7 @@ import {
   openShop,
   throughputFigure,
   type Member,
+  saleTimelineData,
 } from '../checkout.js';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';
 import { median, round } from '../stats.js';
@@ -88,7 +89,7 @@ function rawTill(pool: mysql.Pool, database: string, members: readonly Member[],
           name, category, brand, quantity_milli, unit_price, discount, amount, returned_milli)
       VALUES ${PRICED.lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)').join(', ')}`,
     timeline: `INSERT INTO ${d}.timeline (id, customer_id, at, source, kind, summary, store_id, ref_type, ref_id, data)
-      VALUES (?, ?, ?, 'purchases', 'purchase', ?, ?, 'purchase', ?, NULL)`,
+      VALUES (?, ?, ?, 'purchases', 'purchase', ?, ?, 'purchase', ?, ?)`,
     seq: `UPDATE ${d}.sequences SET \`value\` = \`value\` + 1 WHERE id = 'outbox'`,
     seqRead: `SELECT \`value\` FROM ${d}.sequences WHERE id = 'outbox'`,
     outbox:
@@ -151,9 +152,10 @@ function rawTill(pool: mysql.Pool, database: string, members: readonly Member[],
         ids.next('tl'),
         member.customerId,
         ms,
-        `Bought ${lines.length} items for ¥${(total / 100).toFixed(2)} at ${STORE} (receipt ${receiptNo})`,
+        '',
         STORE,
         id,
+        saleTimelineData(receiptNo),
       ]);
       const iso = now.toISOString();
       await client.execute(q.audit, [

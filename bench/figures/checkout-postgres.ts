@@ -26,6 +26,7 @@ import {
   openShop,
   throughputFigure,
   type Member,
+  saleTimelineData,
 } from '../checkout.js';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';
 import { median, round } from '../stats.js';
@@ -85,7 +86,7 @@ function rawTill(pool: pg.Pool, schema: string, members: readonly Member[], t: n
           name, category, brand, quantity_milli, unit_price, discount, amount, returned_milli)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0)`,
     timeline: `INSERT INTO ${s}.timeline (id, customer_id, at, source, kind, summary, store_id, ref_type, ref_id, data)
-      VALUES ($1, $2, $3, 'purchases', 'purchase', $4, $5, 'purchase', $6, NULL)`,
+      VALUES ($1, $2, $3, 'purchases', 'purchase', $4, $5, 'purchase', $6, $7)`,
     seq: `UPDATE ${s}.sequences SET value = value + 1 WHERE id = 'outbox' RETURNING value`,
     outbox:
       `INSERT INTO ${s}.outbox (id, seq, type, customer_id, payload, occurred_at) VALUES ($1, $2, ` +
@@ -151,9 +152,10 @@ function rawTill(pool: pg.Pool, schema: string, members: readonly Member[], t: n
           ids.next('tl'),
           member.customerId,
           now,
-          `Bought ${lines.length} items for ¥${(total / 100).toFixed(2)} at ${STORE} (receipt ${receiptNo})`,
+          '',
           STORE,
           id,
+          saleTimelineData(receiptNo),
         ]),
       );
       const iso = now.toISOString();

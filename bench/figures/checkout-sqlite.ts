@@ -29,6 +29,7 @@ import {
   salesRate,
   throughputFigure,
   type Member,
+  saleTimelineData,
 } from '../checkout.js';
 import type { Figure, FigureResult, RunSettings } from '../figure.js';
 import { round } from '../stats.js';
@@ -77,7 +78,7 @@ function rawTill(db: Database.Database, members: readonly Member[]) {
   );
   const insertTimeline = db.prepare(
     `INSERT INTO timeline (id, customer_id, at, source, kind, summary, store_id, ref_type, ref_id, data)
-     VALUES (?, ?, ?, 'purchases', 'purchase', ?, ?, 'purchase', ?, NULL)`,
+     VALUES (?, ?, ?, 'purchases', 'purchase', ?, ?, 'purchase', ?, ?)`,
   );
   const nextSeq = db.prepare(`UPDATE sequences SET value = value + 1 WHERE id = 'outbox' RETURNING value`).pluck();
   const insertOutbox = db.prepare(
@@ -132,14 +133,7 @@ function rawTill(db: Database.Database, members: readonly Member[]) {
         l.amount,
       );
     }
-    insertTimeline.run(
-      ids.next('tl'),
-      member.customerId,
-      at,
-      `Bought ${lines.length} items for ¥${(total / 100).toFixed(2)} at ${STORE} (receipt ${receiptNo})`,
-      STORE,
-      id,
-    );
+    insertTimeline.run(ids.next('tl'), member.customerId, at, '', STORE, id, saleTimelineData(receiptNo));
     const seq = nextSeq.get() as number;
     const iso = now.toISOString();
     const payload = JSON.stringify({
