@@ -178,11 +178,13 @@ describe('three tills, one central, links cut and processes killed', () => {
       await sleep(between(150, 500));
       const roll = Math.random();
       const t = TERMINALS[between(0, 3)]!;
-      if (roll < 0.5) {
+      // At least one kill of central in every run, whatever the dice say.
+      const killCentral = Date.now() - began > 2000 && (faults.centralKills === 0 || (roll >= 0.5 && roll < 0.58));
+      if (roll < 0.5 && !killCentral) {
         links[t]!.cut();
         faults.cuts++;
         setTimeout(() => links[t]!.heal(), between(200, 2500));
-      } else if (roll < 0.58 && Date.now() - began > 2000) {
+      } else if (killCentral) {
         central.child.kill('SIGKILL');
         faults.centralKills++;
         await sleep(between(200, 1500));
@@ -261,7 +263,9 @@ describe('three tills, one central, links cut and processes killed', () => {
         drawn.set(id, (drawn.get(id) ?? 0) + (d['points'] as number));
       }
     }
-    expect(granted.size).toBeGreaterThan(0);
+    // Every draw is on an allowance central granted, and within it (whether tills got allowances at all
+    // depends on what the chaos cut while they looked their members up).
+    for (const id of drawn.keys()) expect(granted.has(id), id).toBe(true);
     for (const [id, points] of drawn) expect(points, id).toBeLessThanOrEqual(granted.get(id) ?? 0);
 
     // The always-online run: the same sales central recorded, one after another, on a Clientele of its own.
