@@ -103,6 +103,12 @@ export function isConnectionLost(error: unknown): boolean {
   );
 }
 
+/** Whether `error` is the server's duplicate-key refusal (a unique index or primary key already holds the value). */
+export function isDuplicateEntry(error: unknown): boolean {
+  const n = errnoOf(error);
+  return n === ER.DUP_ENTRY || n === ER.DUP_ENTRY_WITH_KEY_NAME;
+}
+
 /** The name of the key a duplicate-entry message reports (MySQL 8 writes it `table.key`). */
 function clashedKey(message: string): string | undefined {
   return /for key '(?:[^']*\.)?([^'.]+)'\s*$/.exec(message)?.[1];

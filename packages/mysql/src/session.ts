@@ -47,7 +47,7 @@ import {
 } from '@clientele/sql';
 import type { CollectionStatements, Dialect, SqlStatement } from '@clientele/sql';
 import type { Connection, QueryOutcome } from './driver.js';
-import { RowChangedSinceRead, isConnectionLost, translateError } from './errors.js';
+import { RowChangedSinceRead, isConnectionLost, isDuplicateEntry, translateError } from './errors.js';
 import { lostRace } from './retry.js';
 
 /** The life of one session: whether it may be used, and what ended its transaction. */
@@ -250,9 +250,34 @@ export class MysqlSession implements AdapterSession {
     try {
       return await connection.query(text, params);
     } catch (error) {
-      if (inTransaction && state.failure === undefined && (lostRace(error) || isConnectionLost(error)))
-        state.failure = error;
+      if (inTransaction && state.failure === undefined) {
+        if (lostRace(error) || isConnectionLost(error)) state.failure = error;
+        else if (isDuplicateEntry(error)) {
+          const abort = await this.abortBehind();
+          if (abort !== undefined) {
+            state.failure = abort;
+            throw abort;
+          }
+        }
+      }
       throw error;
+    }
+  }
+
+  /**
+   * After a duplicate key inside a transaction: whether the transaction was in fact aborted by a
+   * concurrent commit. On a Galera cluster, another node's commit that took a row this transaction
+   * holds aborts it, and the statement running at that moment can report the duplicate that commit
+   * wrote (the next number of a counter both had taken) before the abort itself is reported. The
+   * duplicate is then a lost race, and the whole transaction must run again; one cheap statement tells
+   * the two apart, and costs one round trip on a real duplicate only.
+   */
+  private async abortBehind(): Promise<unknown> {
+    try {
+      await this.settings.connection.command('SELECT 1');
+      return undefined;
+    } catch (probe) {
+      return lostRace(probe) || isConnectionLost(probe) ? probe : undefined;
     }
   }
 

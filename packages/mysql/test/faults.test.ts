@@ -97,6 +97,100 @@ withServer(() => {
     });
   });
 
+  describe('a duplicate key behind which the transaction was aborted', { timeout: 30_000 }, () => {
+    /** A driver error as mysql2 makes it. */
+    function serverError(errno: number, message: string): Error {
+      return Object.assign(new Error(message), { errno, sqlMessage: message });
+    }
+
+    /**
+     * A pool whose connections, once armed, answer the next insert into `vouchers` as a Galera node
+     * does when another node's commit aborts the transaction mid-statement: the transaction is rolled
+     * back, the insert reports the duplicate that commit wrote, the next statement the deadlock.
+     */
+    function abortingPool(): { pool: mysql.Pool; arm(): void } {
+      const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 2 });
+      let stage: 'idle' | 'armed' | 'aborted' = 'idle';
+      const getConnection = pool.getConnection.bind(pool);
+      const wrapped = Object.assign(Object.create(pool) as mysql.Pool, {
+        async getConnection() {
+          const c = await getConnection();
+          const execute = c.execute.bind(c);
+          const query = c.query.bind(c);
+          const afterAbort = () => {
+            stage = 'idle';
+            throw serverError(1213, 'Deadlock found when trying to get lock; try restarting transaction');
+          };
+          return Object.assign(Object.create(c) as mysql.PoolConnection, {
+            connection: c.connection,
+            release: () => c.release(),
+            destroy: () => c.destroy(),
+            unprepare: (sql: string) => c.unprepare(sql),
+            async execute(sql: string, values?: never[]) {
+              if (stage === 'aborted') afterAbort();
+              if (stage === 'armed' && /INSERT INTO .*vouchers/.test(sql)) {
+                stage = 'aborted';
+                await query('ROLLBACK');
+                throw serverError(1062, "Duplicate entry 'v1' for key 'PRIMARY'");
+              }
+              return execute(sql, values);
+            },
+            async query(sql: string) {
+              if (stage === 'aborted' && !/^ROLLBACK/.test(sql)) afterAbort();
+              return query(sql);
+            },
+          });
+        },
+      });
+      return { pool: wrapped, arm: () => (stage = 'armed') };
+    }
+
+    it('runs the transaction again whole when the next statement reports the abort', async () => {
+      const { pool, arm } = abortingPool();
+      try {
+        const store = mysqlStore({ pool, database: server.database('galera_dup') });
+        await store.migrate(migrations);
+        await store.insert(accounts, account('a', 100));
+        let runs = 0;
+        arm();
+        await store.transaction(async (tx) => {
+          runs++;
+          await tx.increment(accounts, 'a', 'balance', -40, { min: 0 });
+          await tx.insert(vouchers, { id: 'v1', status: 'sold', usedBy: 'a' });
+        });
+        expect(runs).toBe(2);
+        expect((await store.get(accounts, 'a'))!.balance).toBe(60);
+        expect(await store.count(vouchers)).toBe(1);
+      } finally {
+        await pool.end();
+      }
+    });
+
+    it('leaves a real duplicate a CONFLICT the transaction can go on after, run once', async () => {
+      const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 1 });
+      try {
+        const store = mysqlStore({ pool, database: server.database('real_dup') });
+        await store.migrate(migrations);
+        await store.insert(vouchers, { id: 'v1', status: 'sold', usedBy: null });
+        await store.insert(accounts, account('a', 100));
+        let runs = 0;
+        let clash: unknown;
+        await store.transaction(async (tx) => {
+          runs++;
+          await tx.increment(accounts, 'a', 'balance', -40, { min: 0 });
+          clash = await rejection(tx.insert(vouchers, { id: 'v1', status: 'sold', usedBy: 'a' }));
+          await tx.insert(vouchers, { id: 'v2', status: 'sold', usedBy: 'a' });
+        });
+        expect(clash).toMatchObject({ code: 'CONFLICT', reason: 'primary_key' });
+        expect(runs).toBe(1);
+        expect((await store.get(accounts, 'a'))!.balance).toBe(60);
+        expect(await store.count(vouchers)).toBe(2);
+      } finally {
+        await pool.end();
+      }
+    });
+  });
+
   describe('a pool with no free connection, and close()', { timeout: 30_000 }, () => {
     it('waits up to acquireTimeoutMs, then fails with STORE_UNAVAILABLE; calls succeed once one is free', async () => {
       const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 1 });
