@@ -9,7 +9,7 @@
  * recorded sale leaves behind: purchases, 5 purchase_lines, timeline, audit_log, idempotency_keys, then
  * the outbox counter and row (last, so the one row every sale updates stays locked the shortest time).
  * It does no reads and no validation: the floor of what a sale costs on this schema. Clientele also
- * resolves the clerk (staff and role), reads the store, the card and the customer, and validates:
+ * resolves the clerk (staff and role, one joined read), reads the store, the card and the customer, and validates:
  * 14 statements a sale (its 5 lines in one) against the baseline's 12.
  */
 import pg from 'pg';
@@ -287,7 +287,7 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
   const sizes = quick ? QUICK : FULL;
   const tag = `${process.pid.toString(36)}_${Date.now().toString(36)}`;
   const schemas = { clientele: `clientele_bench_c_${tag}`, raw: `clientele_bench_r_${tag}` };
-  // Room for eight tills and the two reads each Clientele command makes before its transaction.
+  // Room for eight tills and the read each Clientele command makes before its transaction.
   const pool = new pg.Pool({ connectionString: PG_URL, max: TERMINALS * 2 });
   pool.on('error', () => undefined);
   try {

@@ -115,7 +115,8 @@ function ownPool(options: MysqlUriOptions): () => Promise<MysqlPool> {
       createPool?: (config: Record<string, unknown>) => MysqlPool;
     };
     const createPool = mysql.createPool ?? mysql.default!.createPool;
-    return createPool({ uri: options.uri, connectionLimit: options.poolSize ?? DEFAULT_POOL_SIZE });
+    // No stack captured per statement (mysql2's `trace`): the store's errors say where they came from.
+    return createPool({ uri: options.uri, connectionLimit: options.poolSize ?? DEFAULT_POOL_SIZE, trace: false });
   };
 }
 

@@ -442,9 +442,16 @@ export class MysqlSession implements AdapterSession {
       const s = this.statementsOf(c);
       const st = s.increment(key, fieldName, delta, guard);
       if (!isStorableText(key)) return s.missedIncrement(key, fieldName, undefined) as IncrementResult<RowOf<C>>;
+      // A counter's row (its key and the counter, nothing else) is known from the value the update reports.
+      const counter = !c.versioned && Object.keys(c.fields).length === 2;
       for (let attempt = 1; ; attempt++) {
-        if ((await this.send(st.text, st.params)).matched > 0)
+        const outcome = await this.send(st.text, st.params);
+        if (outcome.matched > 0) {
+          // The insert id is unsigned: a value below 1 (or past the safe range) is read back instead.
+          if (counter && outcome.insertId > 0 && Number.isSafeInteger(outcome.insertId))
+            return { applied: true, row: { [c.primaryKey]: key, [fieldName]: outcome.insertId } as RowOf<C> };
           return { applied: true, row: (await this.writtenRow(s, key)) as RowOf<C> };
+        }
         const current = await this.readRow(s, key);
         // A row committed after the update looked (a counter created by a concurrent first use) is found now
         // though the update missed it. If the guard holds for it, the miss was that race: update again.

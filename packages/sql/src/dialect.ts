@@ -37,6 +37,15 @@ export interface Dialect {
   /** Whether `INSERT`/`UPDATE ... RETURNING` is supported; without it an adapter re-reads the row. */
   readonly returning: boolean;
 
+  /**
+   * Wraps the new value of an `increment` so that the server reports it with the statement's outcome,
+   * where there is no `RETURNING` (MySQL and MariaDB: `LAST_INSERT_ID(expr)`, whose value the OK packet
+   * carries as its insert id). Used only where the increment's guard keeps the value at 1 or more (the
+   * insert id is unsigned, and 0 means none). An adapter whose row holds nothing but its key and the
+   * counter then needs no read after the write. Absent: the expression is written as it is.
+   */
+  incrementValue?(expression: string): string;
+
   /** The most bound parameters one statement may carry (bulk inserts are chunked under it). */
   readonly maxParameters: number;
 

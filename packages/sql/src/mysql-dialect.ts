@@ -63,6 +63,8 @@ function build(server: MysqlServer, database: string | undefined): Dialect {
     // Every string column is declared in the binary collation; a bound value takes the column's.
     stringCollation: '',
     returning: false,
+    // The new value comes back as the OK packet's insert id: a counter needs no read after its update.
+    incrementValue: (expression) => `LAST_INSERT_ID(${expression})`,
     maxParameters: 65535,
     maxIdentifierLength: 64,
     // The range lets an index seek to the prefix; LEFT (which counts characters) keeps the test exact.

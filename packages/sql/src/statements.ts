@@ -390,15 +390,20 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
       if (!Number.isSafeInteger(delta)) throw new InvalidStateError('delta must be a safe integer', { delta });
       const lower = guard?.min === undefined ? -MAX_SAFE : Math.max(guard.min, -MAX_SAFE);
       const upper = guard?.max === undefined ? MAX_SAFE : Math.min(guard.max, MAX_SAFE);
-      let text = incrementTexts.get(field);
+      // The new value is reported by the server only where it cannot fall below 1 (see `incrementValue`).
+      const capture = dialect.incrementValue !== undefined && guard?.min !== undefined && guard.min >= 1;
+      const cacheKey = capture ? `${field}\u0000reported` : field;
+      let text = incrementTexts.get(cacheKey);
       if (text === undefined) {
         const col = columns.get(field)!;
         // One statement: the guard and the write cannot be split by another writer, and a racer whose
         // delta would break the guard matches no row instead of overwriting anyone's result.
-        const set = `${col} = ${col} + ${ph(1)}${versioned ? `, ${bumpVersion}` : ''}`;
+        const value = `${col} + ${ph(1)}`;
+        const newValue = capture ? dialect.incrementValue!(value) : value;
+        const set = `${col} = ${newValue}${versioned ? `, ${bumpVersion}` : ''}`;
         const inGuard = `${col} + ${ph(3)} BETWEEN ${ph(4)} AND ${ph(5)}`;
         text = `UPDATE ${table} SET ${set} WHERE ${pk} = ${ph(2)} AND ${inGuard}${returning}`;
-        incrementTexts.set(field, text);
+        incrementTexts.set(cacheKey, text);
       }
       return { text, params: [delta, key, delta, lower, upper] };
     },

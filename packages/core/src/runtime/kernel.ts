@@ -9,6 +9,7 @@ import {
   type ClienteleError,
   IdempotencyMismatchError,
   InvalidStateError,
+  NotFoundError,
   PermissionError,
   invalid,
   isClienteleError,
@@ -43,7 +44,9 @@ import type {
   UnitOfWorkSpec,
 } from './module.js';
 import { z as zod } from 'zod';
-import { mustGet } from '../store/must-get.js';
+
+/** The link from a staff member to their role. */
+const staffRole = { field: 'roleId', target: rolesCollection } as const;
 
 const optionsSchema = zod.object({
   actor: actorSchema,
@@ -116,10 +119,13 @@ export interface KernelInternals extends Kernel<CoreEvents> {
   registerModule(name: string, api: unknown): void;
 }
 
+/** A counter never falls below 1 once taken from (a store may then report its value without a read). */
+const COUNTED = { min: 1 } as const;
+
 /** Takes `count` values of a named counter inside `tx`; returns the last one taken. */
 export async function nextSequence(tx: TransactionSession, name: string, count = 1): Promise<number> {
   try {
-    return (await tx.increment(sequences, name, 'value', count)).row.value;
+    return (await tx.increment(sequences, name, 'value', count, COUNTED)).row.value;
   } catch (error) {
     // First use of this counter: the increment found no row (a check in code, not a database error).
     if (!isClienteleError(error, 'NOT_FOUND')) throw error;
@@ -130,7 +136,7 @@ export async function nextSequence(tx: TransactionSession, name: string, count =
   } catch (error) {
     // A concurrent transaction created the counter first (stores whose transactions overlap): take from it.
     if (!isClienteleError(error, 'CONFLICT')) throw error;
-    return (await tx.increment(sequences, name, 'value', count)).row.value;
+    return (await tx.increment(sequences, name, 'value', count, COUNTED)).row.value;
   }
 }
 
@@ -234,13 +240,14 @@ export function createKernel(settings: KernelSettings): KernelInternals {
 
   async function resolveActor(actor: Actor, session: TransactionSession | Store = store): Promise<ResolvedActor> {
     if ('system' in actor) return { kind: 'system', name: actor.system };
-    const staff = await mustGet(session, staffCollection, actor.staffId, 'staff', {
-      path: ['options', 'actor', 'staffId'],
-    });
+    // The staff member and their role in one read where the store joins them (every command asks).
+    const found = await session.getLinked(staffCollection, actor.staffId, staffRole);
+    const at = { path: ['options', 'actor', 'staffId'] };
+    if (!found) throw new NotFoundError('staff', actor.staffId, at);
+    const staff = found.row;
     if (!staff.active) throw new PermissionError('act: this staff member is deactivated', { staffId: staff.id });
-    const role = await mustGet(session, rolesCollection, staff.roleId, 'role', {
-      path: ['options', 'actor', 'staffId'],
-    });
+    const role = found.linked;
+    if (!role) throw new NotFoundError('role', staff.roleId, at);
     return {
       kind: 'staff',
       staffId: staff.id,
