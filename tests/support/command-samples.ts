@@ -292,6 +292,10 @@ export function commandSamples(ids: FullChainIds): Record<string, unknown[]> {
     ],
     'loyalty.storedValue.capture': [{ paymentId: ids.svPaymentId, amount: 500, ref: { type: 'sale', id: 'R3' } }],
     'loyalty.storedValue.cancelAuthorization': [{ paymentId: ids.svPaymentId }],
+    'loyalty.storedValue.allowances.grant': [
+      { cardNumber: ids.svCardNumber, amount: 100, storeId: 'S01', terminalId: 'T1', minutes: 600 },
+    ],
+    'loyalty.storedValue.allowances.draw': [{ allowanceId: ids.svPaymentId, amount: 50, terminalId: 'T1' }],
     'loyalty.storedValue.spend': [
       { cardNumber: ids.svCardNumber, amount: 100, storeId: 'S01', ref: { type: 'order', id: 'W1' } },
       { cardNumber: ids.svCardNumber, amount: 100, storeId: 'S01', ref: { type: 'order', id: 'W2' }, pin: '2468' },

@@ -206,6 +206,13 @@ export {
   type GrantAllowanceInput,
   type DrawAllowanceInput,
 } from './offline-allowances.js';
+export {
+  grantCardAllowanceSchema,
+  drawCardAllowanceSchema,
+  type CardAllowancesApi,
+  type GrantCardAllowanceInput,
+  type DrawCardAllowanceInput,
+} from './stored-value-allowances.js';
 export type { ActivityResult, RecordActivityInput } from './activity-earning.js';
 export type { PointsResult, RedemptionResult, AdjustInput, GrantGoodwillInput, RedeemInput } from './adjustments.js';
 export type { SegmentsReader } from './member-context.js';
@@ -291,6 +298,7 @@ export {
   type CardProductInput,
 } from './stored-value-products.js';
 export { pinSchema, DEFAULT_PIN_ITERATIONS, PIN_TRIES } from './pin-hash.js';
+export { CARD_ALLOWANCE_PREFIX, isCardAllowance } from './stored-value-service.js';
 export type {
   StoredValueCard,
   CardEntry,

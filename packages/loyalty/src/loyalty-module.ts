@@ -79,6 +79,7 @@ import { createVoucherService, type VoucherApi, type VoucherService } from './vo
 import { createRewardCheckout } from './reward-checkout.js';
 import { createRewardService, type RewardService, type RewardsApi } from './reward-service.js';
 import { createOfflineAllowances, type AllowancesApi } from './offline-allowances.js';
+import { createCardAllowances } from './stored-value-allowances.js';
 
 /** Options of {@link loyalty}: the host's own condition and rule kinds, payment methods, PIN hashing. */
 export interface LoyaltyOptions extends KindOptions {
@@ -229,6 +230,7 @@ function buildApi(
     ...money.storedValue.api,
     refundSale: createCardSaleRefund(runtime).refundSale,
     liability: createLiabilityReport(kernel, runtime.program.config.currency),
+    allowances: createCardAllowances(runtime, money.storedValue),
   };
   const vouchers: VoucherApi = money.vouchers.api;
   const activities = createActivityEarning(runtime);

@@ -22,6 +22,14 @@ export const MAX_ALLOWANCE_MINUTES = 7 * 24 * 60;
 /** The id prefix of holds that are offline allowances. */
 export const ALLOWANCE_PREFIX = 'lpa';
 
+/** Minutes an offline allowance lasts: default a day, at most a week. */
+export const allowanceMinutesSchema = z
+  .number()
+  .int()
+  .positive()
+  .max(MAX_ALLOWANCE_MINUTES)
+  .default(24 * 60);
+
 /** Input of `loyalty.allowances.grant`. */
 export const grantAllowanceSchema = z
   .object({
@@ -31,12 +39,7 @@ export const grantAllowanceSchema = z
     /** The terminal that may spend the points offline, and only it. */
     terminalId: codeSchema,
     /** Minutes the allowance lasts (default a day, at most a week); afterwards its points come back. */
-    minutes: z
-      .number()
-      .int()
-      .positive()
-      .max(MAX_ALLOWANCE_MINUTES)
-      .default(24 * 60),
+    minutes: allowanceMinutesSchema,
   })
   .strict();
 /** Input of `loyalty.allowances.grant`. */

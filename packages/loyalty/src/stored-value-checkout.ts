@@ -70,7 +70,8 @@ export function createStoredValueCheckout(service: StoredValueService, method: s
           'card_required',
           `a ${method} payment names the card number or its authorisation as its reference`,
         );
-      if (pay.reference.startsWith('svp_')) {
+      // An allowance's id is refused there: a sale pays with what was drawn from it.
+      if (pay.reference.startsWith('svp_') || pay.reference.startsWith('svl_')) {
         const { payment, card } = await service.captureInto(ctx, {
           paymentId: pay.reference,
           amount: pay.amount,

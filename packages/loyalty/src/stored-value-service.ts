@@ -63,6 +63,7 @@ import {
 } from './stored-value-products.js';
 import type { CardLiability, CardLiabilityInput } from './liability-report.js';
 import type { CardSaleRefundInput, CardSaleRefundPlan } from './card-sale-refund.js';
+import type { CardAllowancesApi } from './stored-value-allowances.js';
 
 /** A card row as stored. */
 export type CardRow = RowOf<typeof storedValueCardsCollection>;
@@ -279,6 +280,21 @@ export async function postCardEntry(
   return { entry, card: row };
 }
 
+/** Tells that an amount was reserved on a card (an authorisation or an offline allowance). */
+export async function emitAuthorized(ctx: LoyaltyContext, payment: CardPayment): Promise<void> {
+  await ctx.emit(
+    'stored-value.authorized',
+    {
+      paymentId: payment.id,
+      cardNumber: payment.cardNumber,
+      customerId: payment.customerId,
+      amount: payment.amount,
+      expiresAt: payment.expiresAt!.toISOString(),
+    },
+    { customerId: payment.customerId },
+  );
+}
+
 /** The card now carrying a card's money: itself, or the replacement of a lost one. */
 export async function liveCard(session: StoreSession, card: CardRow): Promise<CardRow> {
   let current = card;
@@ -489,6 +505,11 @@ export interface CardStatement {
  * and what the chain owes on them. Reads need `loyalty.stored-value.read`.
  */
 export interface StoredValueApi {
+  /**
+   * Offline allowances: an amount of a card reserved for one terminal to spend while it cannot reach
+   * central (an authorisation of that terminal; `cancelAuthorization` gives the rest back).
+   */
+  allowances: CardAllowancesApi;
   /** Defines (or redefines) a card product. */
   defineProduct(input: CardProductInput, options: CommandOptions): Promise<CardProductRecord>;
   /** A product. */
@@ -564,6 +585,13 @@ function needKey(
       `${command} needs an idempotency key so a retry cannot apply it twice`,
     );
 }
+
+/** The id prefix of card authorisations that are offline allowances. */
+export const CARD_ALLOWANCE_PREFIX = 'svl';
+
+/** Whether a card payment is an offline allowance. */
+export const isCardAllowance = (payment: Pick<CardPayment, 'id'>): boolean =>
+  payment.id.startsWith(`${CARD_ALLOWANCE_PREFIX}_`);
 
 /** The permission of reads of cards, their balances and statements. */
 const READ = 'loyalty.stored-value.read';
@@ -878,6 +906,8 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
       stamp?: string | undefined;
       minutes?: number | undefined;
       captured?: { ref: { type: string; id: string } };
+      /** The id prefix of the authorisation (default `svp`; offline allowances are `svl`). */
+      prefix?: string;
     },
   ): Promise<{ payment: CardPayment; card: CardRow }> {
     await requireStore(ctx, input.storeId);
@@ -887,7 +917,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     requirePin(card, product, input.stamp, ['cardNumber']);
     if (input.stamp !== undefined && card.pinFailures > 0)
       await ctx.tx.update(storedValueCardsCollection, card.number, { pinFailures: 0 });
-    const id = ctx.id('svp');
+    const id = ctx.id(input.prefix ?? 'svp');
     if (input.captured) {
       const { card: after } = await postCardEntry(ctx, card, {
         kind: 'spend',
@@ -959,17 +989,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
         { type: 'stored-value-card', id: input.cardNumber, customerId: payment.customerId },
         { paymentId: payment.id, amount: input.amount, storeId: input.storeId },
       );
-      await ctx.emit(
-        'stored-value.authorized',
-        {
-          paymentId: payment.id,
-          cardNumber: input.cardNumber,
-          customerId: payment.customerId,
-          amount: input.amount,
-          expiresAt: payment.expiresAt!.toISOString(),
-        },
-        { customerId: payment.customerId },
-      );
+      await emitAuthorized(ctx, payment);
       return payment;
     },
   });
@@ -1040,6 +1060,13 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
       path: input.path,
       reason: 'unknown_authorization',
     });
+    if (isCardAllowance(payment))
+      throw cardRefusal(
+        'input',
+        'allowance_not_capturable',
+        `${payment.id} is an offline allowance: draw the amount a sale spent from it and capture that`,
+        input.path,
+      );
     if (input.amount > payment.amount)
       throw cardRefusal(
         'input',
@@ -1570,7 +1597,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
   /** Whether a card number is well formed, for a till's input field (the Luhn check digit). */
   const isCardNumber = (number: string): boolean => isValidCardNumber(number);
 
-  const api: Omit<StoredValueApi, 'liability' | 'refundSale'> = {
+  const api: Omit<StoredValueApi, 'liability' | 'refundSale' | 'allowances'> = {
     defineProduct,
     product,
     sell,
@@ -1605,7 +1632,7 @@ export function createStoredValueService(runtime: LoyaltyRuntime, settings: { pi
     }),
     isCardNumber,
   };
-  return { api, expireDue, captureInto, refundInto };
+  return { api, expireDue, authorizeInto, captureInto, refundInto };
 }
 
 /** The stored-value service's internals. */

@@ -34,6 +34,18 @@ export interface CentralHold {
   expiresAt: string;
 }
 
+/**
+ * An authorisation on a stored-value card, as the till needs it: an offline allowance (`svl_...`),
+ * or what a sale pays with (`svp_...`, drawn from an allowance or authorised online).
+ */
+export interface CentralCardAuthorization {
+  id: string;
+  cardNumber: string;
+  /** Minor units reserved (for an allowance: what is left of it). */
+  amount: number;
+  expiresAt: string;
+}
+
 /** What a sale recorded on central answers with. */
 export interface CentralSale {
   id: string;
@@ -69,6 +81,23 @@ export interface TillCentral {
     input: { allowanceId: string; points: number; terminalId: string },
     idempotencyKey: string,
   ): Promise<CentralHold>;
+  /** Grants an offline allowance of a stored-value card (`loyalty.storedValue.allowances.grant`). */
+  grantCardAllowance(
+    input: { cardNumber: string; amount: number; storeId: string; terminalId: string; minutes: number },
+    idempotencyKey: string,
+  ): Promise<CentralCardAuthorization>;
+  /** Draws what one offline sale paid from a stored-value allowance (`loyalty.storedValue.allowances.draw`). */
+  drawCardAllowance(
+    input: { allowanceId: string; amount: number; terminalId: string },
+    idempotencyKey: string,
+  ): Promise<CentralCardAuthorization>;
+  /** Authorises an amount of a stored-value card for one sale (`loyalty.storedValue.authorize`). */
+  authorizeCard(
+    input: { cardNumber: string; amount: number; storeId: string; terminalId: string },
+    idempotencyKey: string,
+  ): Promise<CentralCardAuthorization>;
+  /** Releases a card authorisation or a stored-value allowance (`loyalty.storedValue.cancelAuthorization`). */
+  cancelCardAuthorization(paymentId: string, idempotencyKey: string): Promise<void>;
   /** Holds a voucher for this terminal (`loyalty.vouchers.reserve`), so it may be redeemed here offline. */
   reserveVoucher(
     input: { code: string; storeId: string; terminalId: string; customerId?: string },
@@ -86,6 +115,18 @@ const holdOf = (h: { id: string; points: number; value: number; expiresAt: Date 
   points: h.points,
   value: h.value,
   expiresAt: typeof h.expiresAt === 'string' ? h.expiresAt : h.expiresAt.toISOString(),
+});
+
+const authorizationOf = (p: {
+  id: string;
+  cardNumber: string;
+  amount: number;
+  expiresAt: Date | string | null;
+}): CentralCardAuthorization => ({
+  id: p.id,
+  cardNumber: p.cardNumber,
+  amount: p.amount,
+  expiresAt: p.expiresAt === null ? '' : typeof p.expiresAt === 'string' ? p.expiresAt : p.expiresAt.toISOString(),
 });
 
 const isNotFound = (error: unknown) => (error as { code?: string } | null)?.code === 'NOT_FOUND';
@@ -110,7 +151,12 @@ export interface CentralCalls {
     cancelHold: CentralFn;
     allowances: { grant: CentralFn; draw: CentralFn };
     vouchers: { templates: CentralFn; ofCustomer: CentralFn; reserve: CentralFn };
-    storedValue: { ofCustomer: CentralFn };
+    storedValue: {
+      ofCustomer: CentralFn;
+      authorize: CentralFn;
+      cancelAuthorization: CentralFn;
+      allowances: { grant: CentralFn; draw: CentralFn };
+    };
   };
 }
 
@@ -171,6 +217,15 @@ function centralOver(crm: CentralCalls, program: () => Promise<ProgramInput>, pa
     reserve: async (input, key) => holdOf((await write(loyalty.reserve, input, key)) as CentralHold),
     grantAllowance: async (input, key) => holdOf((await write(loyalty.allowances.grant, input, key)) as CentralHold),
     drawAllowance: async (input, key) => holdOf((await write(loyalty.allowances.draw, input, key)) as CentralHold),
+    grantCardAllowance: async (input, key) =>
+      authorizationOf((await write(loyalty.storedValue.allowances.grant, input, key)) as CentralCardAuthorization),
+    drawCardAllowance: async (input, key) =>
+      authorizationOf((await write(loyalty.storedValue.allowances.draw, input, key)) as CentralCardAuthorization),
+    authorizeCard: async (input, key) =>
+      authorizationOf((await write(loyalty.storedValue.authorize, input, key)) as CentralCardAuthorization),
+    async cancelCardAuthorization(paymentId, key) {
+      await write(loyalty.storedValue.cancelAuthorization, { paymentId }, key);
+    },
     async reserveVoucher(input, key) {
       const held = json<{ voucher: { code: string; display: string }; holdId: string; heldUntil: string }>(
         await write(loyalty.vouchers.reserve, input, key),

@@ -4,7 +4,8 @@
  * - `createTill({ terminalId, storeId, local, central })` rings up sales on central while it answers,
  *   and otherwise into an operation log in the till's own store, with points quoted from its cache
  *   and marked "points pending sync"; `sync()` replays the log in order, each sale once.
- * - Points are spent offline only within an allowance central reserved for the card at this terminal.
+ * - Points and stored value are spent offline only within an allowance central reserved for the card
+ *   at this terminal.
  * - `inProcessCentral(crm, { actor })` and `httpCentral(client, { program })` are the two ways to central.
  *
  * @packageDocumentation
@@ -26,18 +27,21 @@ export {
   type CentralCalls,
   type CentralFn,
   type CentralCard,
+  type CentralCardAuthorization,
   type CentralHold,
   type CentralMember,
   type CentralSale,
 } from './central.js';
 export {
   checkAllowance,
+  checkCardAllowance,
   checkVoucherHeld,
   isTransient,
   offlineQuote,
   refusalOf,
   type HeldVoucher,
   type LocalAllowance,
+  type LocalCardAllowance,
 } from './offline-rules.js';
 export {
   tillSettingsSchema,

@@ -1,7 +1,7 @@
 /**
  * The till's decisions that need no I/O: whether a failure means central is out of reach (send again
  * later) or refused the operation (a person must settle it), whether an offline allowance covers a
- * sale's points, and the offline quote from the cache, explained as central explains it.
+ * sale's points or stored value, and the offline quote from the cache, explained as central explains it.
  */
 import { ClienteleError, isClienteleError } from '@clientele/core';
 import {
@@ -42,25 +42,70 @@ export interface LocalAllowance {
   expiresAt: string;
 }
 
+/** Stored value of one card central reserved for this terminal to spend offline: what is left of it here. */
+export interface LocalCardAllowance {
+  id: string;
+  /** The stored-value card. */
+  cardNumber: string;
+  /** What may still be spent of it offline at this terminal (minor units). */
+  amount: number;
+  expiresAt: string;
+}
+
+/**
+ * Refuses with `INSUFFICIENT_BALANCE` what an allowance does not cover at `now`: reason
+ * `no_offline_allowance` when there is none or it has lapsed, `offline_allowance_exceeded` past it.
+ */
+function requireWithin(
+  left: { amount: number; expiresAt: string } | null,
+  requested: number,
+  now: Date,
+  words: { what: string; only: (left: number) => string; path: string[] },
+): void {
+  const lapsed = left !== null && Date.parse(left.expiresAt) <= now.getTime();
+  if (!left || lapsed)
+    throw new ClienteleError(
+      'INSUFFICIENT_BALANCE',
+      `no offline allowance${lapsed ? ' in time' : ''} for this card at this terminal: ` +
+        `no ${words.what} can be spent offline`,
+      { reason: 'no_offline_allowance', requested, allowed: 0, path: words.path },
+    );
+  if (left.amount < requested)
+    throw new ClienteleError(
+      'INSUFFICIENT_BALANCE',
+      `${words.only(left.amount)} may be spent offline at this terminal, the sale asks for ${requested}`,
+      { reason: 'offline_allowance_exceeded', requested, allowed: left.amount, path: words.path },
+    );
+}
+
 /**
  * Checks that an allowance covers `points` at `now`; refuses with `INSUFFICIENT_BALANCE` (reason
  * `offline_allowance_exceeded`, or `no_offline_allowance` when there is none or it has lapsed).
  */
 export function checkAllowance(allowance: LocalAllowance | null, points: number, now: Date): LocalAllowance {
-  const lapsed = allowance !== null && Date.parse(allowance.expiresAt) <= now.getTime();
-  if (!allowance || lapsed)
-    throw new ClienteleError(
-      'INSUFFICIENT_BALANCE',
-      `no offline allowance${lapsed ? ' in time' : ''} for this card at this terminal: no points can be spent offline`,
-      { reason: 'no_offline_allowance', requested: points, allowed: 0, path: ['points'] },
-    );
-  if (allowance.points < points)
-    throw new ClienteleError(
-      'INSUFFICIENT_BALANCE',
-      `only ${allowance.points} points may be spent offline at this terminal, the sale asks for ${points}`,
-      { reason: 'offline_allowance_exceeded', requested: points, allowed: allowance.points, path: ['points'] },
-    );
-  return allowance;
+  requireWithin(allowance && { amount: allowance.points, expiresAt: allowance.expiresAt }, points, now, {
+    what: 'points',
+    only: (left) => `only ${left} points`,
+    path: ['points'],
+  });
+  return allowance!;
+}
+
+/**
+ * Checks that a stored-value allowance covers `amount` at `now`; refuses as {@link checkAllowance}
+ * does, with the path `storedValue.amount`.
+ */
+export function checkCardAllowance(
+  allowance: LocalCardAllowance | null,
+  amount: number,
+  now: Date,
+): LocalCardAllowance {
+  requireWithin(allowance, amount, now, {
+    what: 'stored value',
+    only: (left) => `only ${left} of card ${allowance!.cardNumber}`,
+    path: ['storedValue', 'amount'],
+  });
+  return allowance!;
 }
 
 /** A voucher central holds for this terminal, as the till keeps it. */

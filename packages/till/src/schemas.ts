@@ -23,12 +23,14 @@ export const tillSettingsSchema = z
     /** How often the till replays its log and refreshes its cache by itself (ms; absent: only on `sync`). */
     refreshEveryMs: z.number().int().positive().max(86_400_000).optional(),
     /**
-     * The offline allowance asked of central for each member seen here: points reserved for this
-     * terminal to spend while offline, and for how long (0 points: none, points cannot be spent offline).
+     * The offline allowances asked of central for each member seen here: points, and stored value on
+     * each of their stored-value cards (minor units per card), reserved for this terminal to spend
+     * while offline, and for how long (0: none, that cannot be spent offline).
      */
     allowance: z
       .object({
         points: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+        storedValue: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
         minutes: z
           .number()
           .int()
@@ -37,7 +39,9 @@ export const tillSettingsSchema = z
           .default(8 * 60),
       })
       .strict()
-      .default({ points: 0, minutes: 8 * 60 }),
+      .default({ points: 0, storedValue: 0, minutes: 8 * 60 }),
+    /** The payment method of stored-value cards on central (`paymentMethods.storedValue`, default `stored-value`). */
+    storedValueMethod: methodSchema.default('stored-value'),
     /** The payment method of what points do not pay (default `cash`). */
     tender: methodSchema.default('cash'),
   })
@@ -59,6 +63,17 @@ export const tillSaleSchema = z
     /** A voucher that pays part of the sale: its code and what it takes off (minor units). */
     voucher: z
       .object({ code: z.string().min(4).max(40), amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) })
+      .strict()
+      .optional(),
+    /**
+     * A stored-value card that pays part of the sale: its number and what it pays (minor units).
+     * Offline only within the allowance central reserved on that card for this terminal.
+     */
+    storedValue: z
+      .object({
+        cardNumber: cardNumberSchema,
+        amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+      })
       .strict()
       .optional(),
     /** What pays the rest (default the till's `tender`). */

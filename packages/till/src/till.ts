@@ -28,12 +28,14 @@ import {
 } from './local-store.js';
 import {
   checkAllowance,
+  checkCardAllowance,
   checkVoucherHeld,
   isTransient,
   offlineQuote,
   refusalOf,
   type HeldVoucher,
   type LocalAllowance,
+  type LocalCardAllowance,
 } from './offline-rules.js';
 import {
   holdVoucherSchema,
@@ -73,6 +75,8 @@ export interface TillReceipt {
   explanation: string[];
   /** Points the member paid with. */
   pointsSpent: number;
+  /** What a stored-value card paid (minor units, 0: none). */
+  storedValueSpent: number;
   /** What to print: `points pending sync` while central has not confirmed the sale. */
   notice: string | null;
 }
@@ -81,6 +85,8 @@ export interface TillReceipt {
 export interface TillMember extends CentralMember {
   /** What this terminal may still spend of the member's points offline. */
   allowance: LocalAllowance | null;
+  /** What this terminal may still spend offline of each of the member's stored-value cards that has an allowance. */
+  storedValueAllowances: LocalCardAllowance[];
   fetchedAt: Date;
   /** Milliseconds since it was fetched from central. */
   ageMs: number;
@@ -155,6 +161,33 @@ export interface Till {
 const PENDING = 'points pending sync';
 
 type OpRow = RowOf<typeof opsCollection>;
+
+/**
+ * A stored-value payment as the log keeps it, inside the logged sale: the card, the amount, where it
+ * comes from (`allowance`: drawn from this terminal's; `card`: authorised online) and the
+ * authorisation the sale pays with, once central made it.
+ */
+interface LoggedCardPayment {
+  cardNumber: string;
+  amount: number;
+  source: 'allowance' | 'card';
+  allowanceId: string | null;
+  paymentId: string | null;
+}
+
+/** The stored-value payment of a logged sale, or `null`. */
+const cardPaymentOf = (op: OpRow): LoggedCardPayment | null =>
+  (op.sale['storedValue'] as LoggedCardPayment | undefined) ?? null;
+
+/** A stored-value card as central lists a member's, as far as the till reads it. */
+interface ListedCard {
+  number: string;
+  status: string;
+  available: number;
+  hasPin: boolean;
+  locked: boolean;
+  expiresAt: string | null;
+}
 type Session = Parameters<Parameters<Store['transaction']>[0]>[0];
 
 /** Central did not answer in time: treated as unreachable. */
@@ -269,6 +302,59 @@ export async function createTill(options: TillOptions): Promise<Till> {
     await put(allowanceKey(customerId), value);
   }
 
+  const cardAllowanceKey = (cardNumber: string) => `sv-allowance:${cardNumber}`;
+  const cardAllowanceOf = async (cardNumber: string) =>
+    (await cached<LocalCardAllowance>(cardAllowanceKey(cardNumber)))?.value;
+
+  /** Queued sales that still draw on a stored-value allowance. */
+  async function drawingOn(allowanceId: string): Promise<number> {
+    const page = await local.find(opsCollection, { where: { status: 'queued' }, limit: 10_000 });
+    return page.rows.filter((op) => cardPaymentOf(op)?.allowanceId === allowanceId).length;
+  }
+
+  /**
+   * Keeps a stored-value allowance of the policy's size on each active card of the member that pays
+   * without a PIN (an allowance is spent without it), while central answers.
+   */
+  async function ensureCardAllowances(member: CentralMember): Promise<void> {
+    const policy = settings.allowance;
+    if (!member.card.customerId || policy.storedValue === 0 || member.card.status !== 'active') return;
+    const now = clock.now().getTime();
+    for (const card of member.storedValueCards as ListedCard[]) {
+      const usable =
+        card.status === 'active' &&
+        !card.hasPin &&
+        !card.locked &&
+        (card.expiresAt === null || Date.parse(card.expiresAt) > now);
+      if (!usable) continue;
+      const current = (await cardAllowanceOf(card.number)) ?? null;
+      const lapsing = current !== null && Date.parse(current.expiresAt) - now < (policy.minutes * 60_000) / 4;
+      if (current && current.amount >= policy.storedValue / 2 && !lapsing) continue;
+      if (current) {
+        // Its rest goes back only once no queued sale still draws from it.
+        if ((await drawingOn(current.id)) > 0) continue;
+        await ask(() => central.cancelCardAuthorization(current.id, `sv-allowance-end:${terminalId}:${current.id}`));
+        await local.delete(cacheCollection, cardAllowanceKey(card.number));
+      }
+      const amount = Math.min(policy.storedValue, card.available + (current?.amount ?? 0));
+      if (amount <= 0) continue;
+      const n = await nextCount('sv-grants');
+      const granted = await ask(() =>
+        central.grantCardAllowance(
+          { cardNumber: card.number, amount, storeId, terminalId, minutes: policy.minutes },
+          `sv-allowance:${terminalId}:${n}`,
+        ),
+      );
+      const value: LocalCardAllowance = {
+        id: granted.id,
+        cardNumber: card.number,
+        amount: granted.amount,
+        expiresAt: granted.expiresAt,
+      };
+      await put(cardAllowanceKey(card.number), value);
+    }
+  }
+
   async function fetchMember(cardNumber: string): Promise<CentralMember> {
     if (!(await local.get(cacheCollection, 'program'))) await refreshSettings();
     const member = await ask(() => central.member(cardNumber, storeId));
@@ -276,7 +362,17 @@ export async function createTill(options: TillOptions): Promise<Till> {
     // Without an allowance the till still sells; it only cannot spend points offline. A refusal
     // (the member has nothing spendable) or a lost answer leaves it without one until the next refresh.
     await ensureAllowance(member).catch(() => undefined);
+    await ensureCardAllowances(member).catch(() => undefined);
     return member;
+  }
+
+  async function cardAllowancesOf(member: CentralMember): Promise<LocalCardAllowance[]> {
+    const out: LocalCardAllowance[] = [];
+    for (const card of member.storedValueCards as ListedCard[]) {
+      const allowance = await cardAllowanceOf(card.number);
+      if (allowance) out.push(allowance);
+    }
+    return out;
   }
 
   async function memberView(cardNumber: string, fresh: boolean): Promise<TillMember | null> {
@@ -286,6 +382,7 @@ export async function createTill(options: TillOptions): Promise<Till> {
     return {
       ...row.value,
       allowance: customerId ? ((await allowanceOf(customerId)) ?? null) : null,
+      storedValueAllowances: await cardAllowancesOf(row.value),
       fetchedAt: row.fetchedAt,
       ageMs: clock.now().getTime() - row.fetchedAt.getTime(),
       fresh,
@@ -310,6 +407,7 @@ export async function createTill(options: TillOptions): Promise<Till> {
     const attempts = op.attempts + 1;
     let holdId = op.holdId;
     let holdValue = op.holdValue;
+    let card = cardPaymentOf(op);
     try {
       if (op.points > 0 && holdId === null) {
         const hold =
@@ -335,7 +433,26 @@ export async function createTill(options: TillOptions): Promise<Till> {
         holdValue = hold.value;
         await local.update(opsCollection, id, { holdId, holdValue });
       }
-      const sale = saleToSend(op, holdId, holdValue);
+      if (card && card.paymentId === null) {
+        const pay = card;
+        const authorised =
+          pay.source === 'allowance'
+            ? await ask(() =>
+                central.drawCardAllowance(
+                  { allowanceId: pay.allowanceId!, amount: pay.amount, terminalId },
+                  `sv-draw:${terminalId}:${op.seq}`,
+                ),
+              )
+            : await ask(() =>
+                central.authorizeCard(
+                  { cardNumber: pay.cardNumber, amount: pay.amount, storeId, terminalId },
+                  `sv-auth:${terminalId}:${op.seq}`,
+                ),
+              );
+        card = { ...pay, paymentId: authorised.id };
+        await local.update(opsCollection, id, { sale: { ...op.sale, storedValue: { ...card } } });
+      }
+      const sale = saleToSend(op, holdId, holdValue, card);
       let recorded: { id: string };
       try {
         recorded = await ask(() => central.recordSale(sale, `sale:${terminalId}:${op.seq}`));
@@ -360,11 +477,16 @@ export async function createTill(options: TillOptions): Promise<Till> {
       }
       if (holdId !== null)
         await ask(() => central.cancelHold(holdId!, `cancel:${terminalId}:${op.seq}`)).catch(() => undefined);
+      const paymentId = card?.paymentId ?? null;
+      if (paymentId !== null)
+        await ask(() => central.cancelCardAuthorization(paymentId, `sv-cancel:${terminalId}:${op.seq}`)).catch(
+          () => undefined,
+        );
       const refusal = refusalOf(error);
       if (current && !op.offline) {
         // Refused while the member is still at the till: the cashier hears it, nothing is filed.
         await local.update(opsCollection, id, { status: 'cancelled', doneAt: clock.now(), attempts });
-        await giveBackAllowance(op);
+        await giveBackAllowance({ ...op, sale: { ...op.sale, ...(card ? { storedValue: card } : {}) } });
         throw error;
       }
       await local.transaction(async (tx) => {
@@ -382,6 +504,9 @@ export async function createTill(options: TillOptions): Promise<Till> {
             pointsSpent: op.points,
             pointsSource: op.pointsSource,
             allowanceId: op.allowanceId,
+            storedValueSpent: card?.amount ?? 0,
+            storedValueSource: card?.source ?? null,
+            storedValueAllowanceId: card?.allowanceId ?? null,
             quotedPoints: op.quotedPoints,
             offline: op.offline,
             rungUpAt: op.createdAt.toISOString(),
@@ -396,8 +521,15 @@ export async function createTill(options: TillOptions): Promise<Till> {
     }
   }
 
-  /** Points of a sale that never reached central go back to what the terminal may spend offline. */
+  /** Points and stored value of a sale that never reached central go back to what the terminal may spend offline. */
   async function giveBackAllowance(op: OpRow): Promise<void> {
+    const card = cardPaymentOf(op);
+    // Once drawn, the amount left the allowance on central: cancelling the draw gives it back to the card.
+    if (card?.source === 'allowance' && card.paymentId === null) {
+      const left = await cardAllowanceOf(card.cardNumber);
+      if (left?.id === card.allowanceId)
+        await put(cardAllowanceKey(card.cardNumber), { ...left, amount: left.amount + card.amount });
+    }
     if (op.pointsSource !== 'allowance' || !op.allowanceId) return;
     const customerId = op.sale['customerId'] as string;
     const current = await allowanceOf(customerId);
@@ -405,21 +537,28 @@ export async function createTill(options: TillOptions): Promise<Till> {
       await put(allowanceKey(customerId), { ...current, points: current.points + op.points });
   }
 
-  function saleToSend(op: OpRow, holdId: string | null, holdValue: number | null): RecordSaleInput {
+  function saleToSend(
+    op: OpRow,
+    holdId: string | null,
+    holdValue: number | null,
+    card: LoggedCardPayment | null,
+  ): RecordSaleInput {
     const sale = op.sale as unknown as RecordSaleInput & {
       tender: string;
       voucher?: { code: string; amount: number };
+      storedValue?: LoggedCardPayment;
     };
     // The card names the buyer (central follows a merge from it); the customer id is the till's own note.
-    const { tender, customerId, voucher, ...rest } = sale;
+    const { tender, customerId, voucher, storedValue: _logged, ...rest } = sale;
     const body: RecordSaleInput = rest.cardNumber ? rest : { ...rest, ...(customerId ? { customerId } : {}) };
-    if (op.points === 0 && !voucher) return body;
+    if (op.points === 0 && !voucher && !card) return body;
     const payments: Array<{ method: string; amount: number; reference?: string }> = [];
     if (voucher) payments.push({ method: 'voucher', amount: voucher.amount, reference: voucher.code });
     if (op.points > 0) {
       const method = compiled?.program.config.redemption.paymentMethod ?? 'points';
       payments.push({ method, amount: holdValue ?? 0, reference: holdId! });
     }
+    if (card) payments.push({ method: settings.storedValueMethod, amount: card.amount, reference: card.paymentId! });
     const remaining = saleTotal(body.lines) - payments.reduce((sum, x) => sum + x.amount, 0);
     if (remaining > 0) payments.push({ method: tender, amount: remaining });
     return { ...body, payments };
@@ -483,6 +622,15 @@ export async function createTill(options: TillOptions): Promise<Till> {
         issues: [{ path, code: 'exceeds_total', message }],
       });
     }
+    const spendCard = input.storedValue ?? null;
+    if (spendCard && pointsValue + (voucher?.amount ?? 0) + spendCard.amount > total) {
+      const message = 'the points, the voucher and the stored value are worth more than the sale';
+      const path = ['storedValue', 'amount'];
+      throw new ClienteleError('VALIDATION_FAILED', message, {
+        path,
+        issues: [{ path, code: 'exceeds_total', message }],
+      });
+    }
     const queuedBefore = await local.count(opsCollection, { status: 'queued' });
     // Offline, a voucher is redeemed only when central holds it for this terminal.
     if (voucher && (!online || queuedBefore > 0))
@@ -490,14 +638,31 @@ export async function createTill(options: TillOptions): Promise<Till> {
 
     // Where the points come from: the allowance when it covers them, else (online only) the balance.
     const allowance = customerId ? ((await allowanceOf(customerId)) ?? null) : null;
+    const offlineNow = !online || queuedBefore > 0;
     let source: 'allowance' | 'balance' | null = null;
     if (points > 0) {
-      const offlineNow = !online || queuedBefore > 0;
       if (offlineNow) checkAllowance(allowance, points, now);
       source =
         allowance && allowance.points >= points && Date.parse(allowance.expiresAt) > now.getTime()
           ? 'allowance'
           : 'balance';
+    }
+    // Stored value likewise: from this terminal's allowance on the card when it covers it, else (online) authorised.
+    const cardAllowance = spendCard ? ((await cardAllowanceOf(spendCard.cardNumber)) ?? null) : null;
+    let cardPayment: LoggedCardPayment | null = null;
+    if (spendCard) {
+      if (offlineNow) checkCardAllowance(cardAllowance, spendCard.amount, now);
+      const fromAllowance =
+        cardAllowance !== null &&
+        cardAllowance.amount >= spendCard.amount &&
+        Date.parse(cardAllowance.expiresAt) > now.getTime();
+      cardPayment = {
+        cardNumber: spendCard.cardNumber,
+        amount: spendCard.amount,
+        source: fromAllowance ? 'allowance' : 'card',
+        allowanceId: fromAllowance ? cardAllowance.id : null,
+        paymentId: null,
+      };
     }
 
     const quoted = p
@@ -522,6 +687,7 @@ export async function createTill(options: TillOptions): Promise<Till> {
         ...(customerId ? { customerId } : {}),
         lines: input.lines,
         ...(voucher ? { voucher } : {}),
+        ...(cardPayment ? { storedValue: cardPayment } : {}),
         tender,
       };
       const row = await tx.insert(opsCollection, {
@@ -543,6 +709,11 @@ export async function createTill(options: TillOptions): Promise<Till> {
       });
       if (source === 'allowance')
         await putIn(tx, allowanceKey(customerId!), { ...allowance!, points: allowance!.points - points });
+      if (cardPayment?.source === 'allowance')
+        await putIn(tx, cardAllowanceKey(cardPayment.cardNumber), {
+          ...cardAllowance!,
+          amount: cardAllowance!.amount - cardPayment.amount,
+        });
       return row;
     });
     const { seq } = op;
@@ -550,21 +721,38 @@ export async function createTill(options: TillOptions): Promise<Till> {
     if (online) {
       await drain(seq);
       op = (await local.get(opsCollection, opId(seq)))!;
-      if (op.status === 'queued' && op.points > 0 && op.pointsSource === 'balance' && op.holdId === null) {
-        // Central stopped answering before it reserved the points: spend them from the allowance or not at all.
+      // Central stopped answering before it reserved the points or the stored value: spend them from
+      // the allowances or not at all.
+      const queued = op.status === 'queued';
+      const pointsUnheld = queued && op.points > 0 && op.pointsSource === 'balance' && op.holdId === null;
+      const logged = cardPaymentOf(op);
+      const cardUnheld = queued && logged?.source === 'card' && logged.paymentId === null;
+      if (pointsUnheld || cardUnheld) {
         try {
-          checkAllowance(allowance, points, now);
+          if (pointsUnheld) checkAllowance(allowance, points, now);
+          if (cardUnheld) checkCardAllowance(cardAllowance, logged.amount, now);
         } catch (error) {
           await local.update(opsCollection, op.id, { status: 'cancelled', doneAt: clock.now() });
+          await giveBackAllowance(op);
           throw error;
         }
         await local.transaction(async (tx) => {
           await tx.update(opsCollection, op.id, {
-            pointsSource: 'allowance',
-            allowanceId: allowance!.id,
+            ...(pointsUnheld ? { pointsSource: 'allowance', allowanceId: allowance!.id } : {}),
+            ...(cardUnheld
+              ? {
+                  sale: { ...op.sale, storedValue: { ...logged, source: 'allowance', allowanceId: cardAllowance!.id } },
+                }
+              : {}),
             offline: true,
           });
-          await putIn(tx, allowanceKey(customerId!), { ...allowance!, points: allowance!.points - points });
+          if (pointsUnheld)
+            await putIn(tx, allowanceKey(customerId!), { ...allowance!, points: allowance!.points - points });
+          if (cardUnheld)
+            await putIn(tx, cardAllowanceKey(logged.cardNumber), {
+              ...cardAllowance!,
+              amount: cardAllowance!.amount - logged.amount,
+            });
         });
         op = (await local.get(opsCollection, opId(seq)))!;
       }
@@ -578,6 +766,7 @@ export async function createTill(options: TillOptions): Promise<Till> {
         points: customerId ? (quoted?.quote.points ?? null) : null,
         explanation: customerId ? (quoted?.explanation ?? []) : [],
         pointsSpent: points,
+        storedValueSpent: spendCard?.amount ?? 0,
         notice: null,
       };
     if (op.status === 'queued' && !op.offline) await local.update(opsCollection, op.id, { offline: true });
@@ -589,6 +778,7 @@ export async function createTill(options: TillOptions): Promise<Till> {
       points: customerId ? (quoted?.quote.points ?? null) : null,
       explanation: customerId ? (quoted?.explanation ?? []) : [],
       pointsSpent: points,
+      storedValueSpent: spendCard?.amount ?? 0,
       notice: PENDING,
     };
   }
