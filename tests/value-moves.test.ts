@@ -11,7 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { VALUE_KINDS, createClientele, manualClock, memoryStore, type Store } from '@clientele/core';
-import { auditLog, defineCollection, defineModule, field, scan, type CollectionSpec } from '@clientele/core/module';
+import {
+  auditLog,
+  cardNumberFor,
+  defineCollection,
+  defineModule,
+  field,
+  scan,
+  type CollectionSpec,
+} from '@clientele/core/module';
 import { coreCollections } from '@clientele/core/adapter';
 import { complaints, complaintsCollections, type ComplaintsConfigInput } from '@clientele/complaints';
 import { loyalty, loyaltyCollections } from '@clientele/loyalty';
@@ -252,6 +260,16 @@ const DRIVERS: Record<string, (shop: Shop) => Promise<Attempt>> = {
     const earnedAt = shop.crm.clock.now().toISOString();
     return (o) =>
       shop.crm.loyalty.imports.points({ rows: [{ sourceId, customerId: shop.member, points: 500, earnedAt }] }, o);
+  },
+  async 'loyalty.import-stored-value'(shop) {
+    const sourceId = key('card');
+    const cardNumber = cardNumberFor('95', ++n, 16);
+    const issuedAt = shop.crm.clock.now().toISOString();
+    return (o) =>
+      shop.crm.loyalty.imports.storedValue(
+        { rows: [{ sourceId, cardNumber, productId: 'GIFT', storeId: 'S01', balance: 50000, issuedAt }] },
+        o,
+      );
   },
   async 'loyalty.grant-goodwill'(shop) {
     return (o) =>

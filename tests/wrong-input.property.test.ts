@@ -101,6 +101,7 @@ const READS = new Set([
   'imports.checkCustomers',
   'imports.checkSales',
   'loyalty.imports.checkPoints',
+  'loyalty.imports.checkStoredValue',
   'loyalty.quote',
   'loyalty.explain',
   'loyalty.contextFor',

@@ -165,6 +165,20 @@ export function commandSamples(ids: FullChainIds): Record<string, unknown[]> {
         ],
       },
     ],
+    'loyalty.imports.storedValue': [
+      {
+        rows: [
+          {
+            sourceId: 'OLD-CARD-1',
+            cardNumber: '9500000000000006',
+            productId: 'GIFT',
+            storeId: 'S01',
+            balance: 5000,
+            issuedAt: '2025-06-01T04:00:00Z',
+          },
+        ],
+      },
+    ],
     'privacy.exportCustomer': [{ customerId: ids.member }],
     'privacy.eraseCustomer': [{ customerId: ids.member, reason: 'asked to be forgotten' }],
     'loyalty.reserve': [{ customerId: ids.member, points: 10, storeId: 'S01', terminalId: 'T1', minutes: 5 }],

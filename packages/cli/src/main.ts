@@ -70,7 +70,10 @@ export async function main(
 
   program
     .command('import')
-    .description('import an old system export: customers, organisations or sales, from CSV or JSON lines')
+    .description(
+      'import an old system export: customers, organisations, sales, points or stored-value balances, ' +
+        'from CSV or JSON lines',
+    )
     .argument('<kind>', `what the file holds: ${IMPORT_KINDS.join(', ')}`)
     .argument('<file>', 'the export (.csv, or .jsonl for JSON lines)')
     .option('--map <file>', 'a JSON mapping of the export columns to import fields')

@@ -152,6 +152,7 @@ export {
   IMPORT_PERMISSION,
   IMPORT_BATCH_MAX,
   importBatchSchema,
+  existingKeys,
   importKey,
   importedKeys,
   newRows,

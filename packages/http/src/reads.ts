@@ -334,6 +334,10 @@ export const EXCLUDED: readonly Exclusion[] = [
   { path: 'imports.checkCustomers', reason: "a bulk import's dry run: the clientele command or the host runs it" },
   { path: 'imports.checkSales', reason: "a bulk import's dry run: the clientele command or the host runs it" },
   { path: 'loyalty.imports.checkPoints', reason: "a bulk import's dry run: the clientele command or the host runs it" },
+  {
+    path: 'loyalty.imports.checkStoredValue',
+    reason: "a bulk import's dry run: the clientele command or the host runs it",
+  },
   { path: 'loyalty.storedValue.isCardNumber', reason: 'a pure check of a number the caller can make itself' },
   { path: 'apiKeys.create', reason: 'keys are made by the host, so a key cannot make a stronger one' },
   { path: 'apiKeys.revoke', reason: 'keys are revoked by the host' },

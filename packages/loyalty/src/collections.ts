@@ -469,6 +469,8 @@ export const STORED_VALUE_ENTRY_KINDS = [
   'transfer-in',
   'cash-out',
   'forfeit',
+  /** A balance carried over from the old system by `crm.loyalty.imports.storedValue`. */
+  'opening',
 ] as const;
 /** A kind of stored-value entry. */
 export type StoredValueEntryKind = (typeof STORED_VALUE_ENTRY_KINDS)[number];

@@ -15,6 +15,11 @@ export {
   type PointsImportRow,
   type LoyaltyImportsApi,
 } from './opening-balances.js';
+export {
+  storedValueImportRowSchema,
+  type StoredValueImportRow,
+  type StoredValueImportsApi,
+} from './stored-value-import.js';
 export type { LoyaltyEvents, EntryRef } from './events.js';
 export { InsufficientBalanceError, InsufficientFundsError } from './errors.js';
 

@@ -66,6 +66,7 @@ import { createProgramVersions } from './program-versions.js';
 import { explainQuote, quote, type Quote } from './quote.js';
 import type { LoyaltyRuntime } from './runtime.js';
 import { createOpeningBalances, type LoyaltyImportsApi } from './opening-balances.js';
+import { createStoredValueImports } from './stored-value-import.js';
 import type { LoyaltyEventMap, LoyaltyHandler, LoyaltyRefundStep } from './context.js';
 import { createSaleEarning } from './sale-earning.js';
 import { createTierService } from './tier-service.js';
@@ -248,7 +249,7 @@ function buildApi(
     run: async (ctx, e) => void (await runtime.ledger.account(ctx, e.customerId)),
   });
   return {
-    imports: createOpeningBalances(runtime),
+    imports: { ...createOpeningBalances(runtime), ...createStoredValueImports(runtime) },
     program: program.config,
     programVersion: program.version,
     quote: (basket: Basket, context: QuoteContext): Quote => quote(program, basket, context),

@@ -6,7 +6,6 @@
 import {
   IMPORT_PERMISSION,
   codeSchema,
-  customersCollection,
   dateSchema,
   idSchema,
   importBatchSchema,
@@ -15,7 +14,6 @@ import {
   importedKeys,
   instantSchema,
   newRows,
-  parseInput,
   parseRows,
   rejectImportRow,
   type CommandOptions,
@@ -28,10 +26,12 @@ import {
 } from '@clientele/core/module';
 import { z } from 'zod';
 import { expiryOf, type Expiry } from './expiry.js';
+import { batchKeys, importCheck, memberResolver } from './import-members.js';
 import { endOfLocalDate } from './local-time.js';
 import { storeTimeZone } from './member-context.js';
 import { valueOfPoints } from './points-math.js';
 import type { LoyaltyRuntime } from './runtime.js';
+import type { StoredValueImportsApi } from './stored-value-import.js';
 
 /** One lot of an opening balance. */
 export const pointsImportRowSchema = z
@@ -58,8 +58,8 @@ export const pointsImportRowSchema = z
 /** One row of `crm.loyalty.imports.points`. */
 export type PointsImportRow = z.input<typeof pointsImportRowSchema>;
 
-/** `crm.loyalty.imports`: opening balances from the old system. */
-export interface LoyaltyImportsApi {
+/** `crm.loyalty.imports`: opening balances from the old system (points, and stored value). */
+export interface LoyaltyImportsApi extends StoredValueImportsApi {
   /**
    * Opening points balances, a lot per row: credited as `opening` ledger entries (no event, no timeline
    * entry), each lot keeping its earn date and expiry. Refuses a row whose member was not imported or
@@ -80,38 +80,20 @@ interface Planned {
 }
 
 /** Builds the opening-balance import. */
-export function createOpeningBalances(runtime: LoyaltyRuntime): LoyaltyImportsApi {
+export function createOpeningBalances(runtime: LoyaltyRuntime): Omit<LoyaltyImportsApi, keyof StoredValueImportsApi> {
   const { kernel, ledger } = runtime;
   const cfg = runtime.program.config;
 
   async function plan(session: StoreSession, rows: readonly unknown[], now: Date) {
     const rejected: ImportRejection[] = [];
     const parsed = parseRows(pointsImportRowSchema, rows, rejected);
-    const known = await importedKeys(session, [
-      ...parsed.map((p) => importKey('points', p.row.sourceId)),
-      ...parsed.flatMap((p) => (p.row.customerSourceId ? [importKey('customer', p.row.customerSourceId)] : [])),
-    ]);
+    const known = await importedKeys(session, batchKeys(parsed, 'points'));
     const { fresh, skipped } = newRows(parsed, 'points', known, rejected);
-    const direct = [...new Set(fresh.flatMap((p) => (p.row.customerId ? [p.row.customerId] : [])))];
-    const members = new Set(
-      direct.length
-        ? (
-            await session.find(customersCollection, {
-              where: { id: { in: direct }, status: 'active' },
-              select: ['id'],
-              limit: Math.min(10_000, direct.length),
-            })
-          ).rows.map((r) => r.id)
-        : [],
-    );
+    const memberOf = await memberResolver(session, fresh, known);
     const zones = new Map<string, string | null>();
     const good: Planned[] = [];
     for (const p of fresh) {
-      const customerId = p.row.customerSourceId
-        ? known.get(importKey('customer', p.row.customerSourceId))
-        : members.has(p.row.customerId!)
-          ? p.row.customerId
-          : undefined;
+      const customerId = memberOf(p.row);
       const before = rejected.length;
       if (!customerId) {
         const path = p.row.customerSourceId ? 'customerSourceId' : 'customerId';
@@ -188,11 +170,6 @@ export function createOpeningBalances(runtime: LoyaltyRuntime): LoyaltyImportsAp
 
   return {
     points: points as unknown as LoyaltyImportsApi['points'],
-    checkPoints: kernel.query({
-      name: 'loyalty.imports.checkPoints',
-      permission: IMPORT_PERMISSION,
-      run: async (batch: ImportBatch<PointsImportRow>) =>
-        (await plan(kernel.store, parseInput(importBatchSchema, batch).rows, kernel.clock.now())).result,
-    }),
+    checkPoints: importCheck<PointsImportRow>(kernel, 'loyalty.imports.checkPoints', plan),
   };
 }

@@ -13,7 +13,7 @@ import { formatOf, readRecords, type InputFormat } from './records.js';
 import { rejectsFileOf, rejectsWriter, type RejectLine } from './rejects.js';
 
 /** What the importer brings in. */
-export const IMPORT_KINDS = ['customers', 'organisations', 'sales', 'points'] as const;
+export const IMPORT_KINDS = ['customers', 'organisations', 'sales', 'points', 'stored-value'] as const;
 /** One of {@link IMPORT_KINDS}. */
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
@@ -80,13 +80,19 @@ type Call = (rows: Array<Record<string, unknown>>) => Promise<ImportResult>;
 interface LoyaltyImports {
   points(batch: ImportBatch<never>, options: typeof ACTOR): Promise<ImportResult>;
   checkPoints(batch: ImportBatch<never>, options: typeof ACTOR): Promise<ImportResult>;
+  storedValue(batch: ImportBatch<never>, options: typeof ACTOR): Promise<ImportResult>;
+  checkStoredValue(batch: ImportBatch<never>, options: typeof ACTOR): Promise<ImportResult>;
 }
 
 function callFor(crm: Clientele<AnyModule[]>, kind: ImportKind, dryRun: boolean): Call {
   const batch = (rows: Array<Record<string, unknown>>) => ({ rows }) as unknown as ImportBatch<never>;
-  if (kind === 'points') {
+  if (kind === 'points' || kind === 'stored-value') {
     const imports = (crm as unknown as { loyalty?: { imports: LoyaltyImports } }).loyalty?.imports;
-    if (!imports) throw new UsageError('import points: the configuration installs no loyalty module');
+    if (!imports) throw new UsageError(`import ${kind}: the configuration installs no loyalty module`);
+    if (kind === 'stored-value')
+      return dryRun
+        ? (rows) => imports.checkStoredValue(batch(rows), ACTOR)
+        : (rows) => imports.storedValue(batch(rows), ACTOR);
     return dryRun ? (rows) => imports.checkPoints(batch(rows), ACTOR) : (rows) => imports.points(batch(rows), ACTOR);
   }
   if (kind === 'sales')
