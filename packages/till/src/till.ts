@@ -486,7 +486,7 @@ export async function createTill(options: TillOptions): Promise<Till> {
       if (current && !op.offline) {
         // Refused while the member is still at the till: the cashier hears it, nothing is filed.
         await local.update(opsCollection, id, { status: 'cancelled', doneAt: clock.now(), attempts });
-        await giveBackAllowance({ ...op, sale: { ...op.sale, ...(card ? { storedValue: card } : {}) } });
+        await giveBackAllowance({ ...op, holdId, sale: { ...op.sale, ...(card ? { storedValue: card } : {}) } });
         throw error;
       }
       await local.transaction(async (tx) => {
@@ -530,7 +530,9 @@ export async function createTill(options: TillOptions): Promise<Till> {
       if (left?.id === card.allowanceId)
         await put(cardAllowanceKey(card.cardNumber), { ...left, amount: left.amount + card.amount });
     }
-    if (op.pointsSource !== 'allowance' || !op.allowanceId) return;
+    // Likewise points: once drawn (a hold taken from the allowance), cancelling the hold gives them back
+    // to the member's balance on central, not to this terminal's allowance.
+    if (op.pointsSource !== 'allowance' || !op.allowanceId || op.holdId !== null) return;
     const customerId = op.sale['customerId'] as string;
     const current = await allowanceOf(customerId);
     if (current?.id === op.allowanceId)

@@ -181,6 +181,39 @@ describe(`offline spending with central on ${CENTRAL_KIND.name}`, () => {
     expect(await salesOf(central, m.customerId)).toHaveLength(0);
   });
 
+  it('keeps the allowance as central has it after a sale refused online once its points were drawn', async () => {
+    const central = await openCentral();
+    const m = await member(central, 150);
+    // The card is blocked on central between the draw and the sale: the sale is refused after its points were drawn.
+    const { central: link, link: wire } = linkTo(central);
+    let blockNext = false;
+    const blocking = {
+      ...link,
+      async recordSale(...args: Parameters<typeof link.recordSale>) {
+        if (blockNext) await central.crm.cards.block({ number: m.cardNumber, reason: 'reported stolen' }, SYSTEM);
+        return link.recordSale(...args);
+      },
+    };
+    const till = await createTill({
+      terminalId: 'T1',
+      storeId: 'S01',
+      local: localStore(tillFile()),
+      central: blocking,
+      clock: central.clock,
+      retryAfterMs: 0,
+      allowance: { points: 100, minutes: 120 },
+    });
+    expect((await till.lookup(m.cardNumber))?.allowance).toMatchObject({ points: 100 });
+    blockNext = true;
+    const refused = await till.ringUp({ cardNumber: m.cardNumber, lines: [SOAP], points: 60 }).catch((e) => e);
+    expect(refused).toMatchObject({ code: 'INVALID_STATE', details: { status: 'blocked' } });
+    // The drawn points went back to the member's balance on central; 40 stay held for this terminal.
+    expect(await central.crm.loyalty.balance(m.customerId, SYSTEM)).toMatchObject({ held: 40, available: 150 });
+    // Offline, the till may spend what central still holds for it, and no more.
+    wire.down = true;
+    expect((await till.lookup(m.cardNumber))?.allowance).toMatchObject({ points: 40 });
+  });
+
   it('refuses a sale drawn on an allowance that lapsed before the till came back', async () => {
     const central = await openCentral();
     const m = await member(central, 100);
