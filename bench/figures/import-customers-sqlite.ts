@@ -54,8 +54,9 @@ async function chainIn(file: string): Promise<void> {
 async function rawImport(db: string, csv: string): Promise<number> {
   const started = performance.now();
   const sqlite = new Database(db);
+  // The store's own setting: WAL, and every commit synced (its default durability).
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('synchronous = FULL');
   const insertCustomer = sqlite.prepare(
     `INSERT INTO customers (id, kind, is_customer, is_supplier, status, merged_into, display_name, name_key,
           phone, email, tax_id, region, industry, size_class, home_store_id, profile, tags, consent, attributes,
