@@ -6,20 +6,18 @@
  * app's routes without the browser (on the same data: the demo is run once), the desk's other steps:
  * pausing, resuming and escalating, and the quality station's exchange.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve } from '@hono/node-server';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { serve } from '@hono/node-server';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBackOffice, type OpenedBackOffice } from '../src/open.js';
 import { LANGUAGE_COOKIE } from '../src/session.js';
+import { launchChromium, serveLocally } from '../../../tests/support/chromium.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const artefacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const dir = mkdtempSync(join(tmpdir(), 'clientele-back-office-'));
@@ -35,7 +33,6 @@ let memberId = '';
 let signInChecked = false;
 
 beforeAll(async () => {
-  execFileSync('bash', [join(root, 'scripts/install-chromium.sh')], { stdio: 'inherit' });
   mkdirSync(artefacts, { recursive: true });
   opened = await openBackOffice({ file: join(dir, 'back-office.db'), secret: 'test-secret', defaultLocale: 'en' });
   const crm = opened.crm as unknown as {
@@ -57,14 +54,8 @@ beforeAll(async () => {
       CLERK,
     )
   ).id;
-  server = serve({ fetch: opened.app.fetch, port: 0, hostname: '127.0.0.1' });
-  await new Promise((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  ({ server, base } = await serveLocally(opened.app.fetch));
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
