@@ -7,7 +7,7 @@
  * the example short.
  */
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, isClienteleError } from '@clientele/core';
 import { clienteleApi, problemOf } from '@clientele/http';
 import { valueOfPoints } from '@clientele/loyalty';

@@ -1,6 +1,6 @@
 /** The stamp card's settings: which category earns, how many stamps a reward takes, how long stamps last. */
 import { codeSchema, minorUnitsSchema, parseInput } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Input of `stampCard(config)`. */
 export const stampCardConfigSchema = z

@@ -3,7 +3,7 @@
  * `runDue(now)` finds everything that fell due meanwhile.
  */
 import { idSchema, instantSchema, type Actor } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { stampsCollection } from './collections.js';
 import type { StampKernel } from './events.js';
 

@@ -7,7 +7,7 @@ import {
   resolveActiveCustomer,
   storesCollection,
 } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { rewardsCollection, stampsCollection } from './collections.js';
 import type { StampCardConfig } from './config.js';
 import type { StampKernel } from './events.js';

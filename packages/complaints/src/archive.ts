@@ -13,7 +13,7 @@ import {
   type ResultPage,
   type Where,
 } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { calendarOf, loadCase, type ComplaintsRuntime } from './case-engine.js';
 import { listCasesSchema, type ListCasesInput } from './case-schemas.js';
 import { toCase, type Case } from './case-view.js';

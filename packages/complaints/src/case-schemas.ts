@@ -10,7 +10,7 @@ import {
   shortTextSchema,
   singleLineTextSchema,
 } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AFTER_SALES_REQUESTS,
   CASE_CHANNELS,

@@ -19,7 +19,7 @@ import {
   type QueryOptions,
   type ValueMove,
 } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   acknowledgeLevel,
   addHistory,

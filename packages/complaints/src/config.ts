@@ -12,7 +12,7 @@ import {
   timeZoneSchema,
   type BusinessCalendar,
 } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CASE_KINDS, type CaseKind } from './case-states.js';
 import {
   DEFAULT_INDICATORS,

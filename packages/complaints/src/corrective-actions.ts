@@ -24,7 +24,7 @@ import {
   type ResultPage,
   type RowOf,
 } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadCase, storeCalendarOf, type ComplaintsRuntime } from './case-engine.js';
 import { actionsCollection, type ActionRow } from './collections.js';
 import { isTop } from './ladder.js';

@@ -6,7 +6,7 @@
  * loyalty remedies left half-issued, and expires survey invitations.
  */
 import { idSchema, instantSchema, isClienteleError, type Actor, type JsonValue } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { addHistory, escalateCase, loadCase, saveCase, type ComplaintsRuntime } from './case-engine.js';
 import { casesCollection, invitationsCollection, type StoredTask } from './collections.js';
 import type { CorrectiveActionService } from './corrective-actions.js';

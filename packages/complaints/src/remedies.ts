@@ -9,7 +9,7 @@ import {
   type Command,
   type StoreSession,
 } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Kinds of remedy. `goodwill-points` and `voucher` are issued through the loyalty module. */
 export const REMEDY_TYPES = ['refund', 'compensation', 'goodwill-points', 'voucher', 'exchange', 'repair'] as const;

@@ -23,7 +23,7 @@ import {
   type ErrorCode,
   type JsonValue,
 } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { addHistory, loadCase, saveCase, type ComplaintsRuntime, type ComplaintsContext } from './case-engine.js';
 import { remediesCollection, type CaseRow, type RemedyRow } from './collections.js';
 import { issueKey, loyaltyCommandFor, type RemedyType } from './remedies.js';

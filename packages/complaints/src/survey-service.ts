@@ -23,7 +23,7 @@ import {
   type StoreSession,
   type Where,
 } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   activeCustomerId,
   calendarOf,

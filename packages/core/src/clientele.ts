@@ -2,7 +2,7 @@
  * `createClientele`: the one entry point that wires the store, the clock, core's model and the
  * modules given. The types of `crm.<module>` and `crm.events` come from the modules passed in.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { systemClock, type Clock } from './clock.js';
 import type { CoreEvents } from './events.js';
 import { ulidGenerator, type IdGenerator } from './ids.js';

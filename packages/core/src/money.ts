@@ -1,7 +1,7 @@
 /**
  * Money: integer minor units (fen, cents) with a currency. Never floats; rounding is explicit.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** An amount in minor units of a currency. */
 export interface Money {

@@ -2,7 +2,7 @@
  * The zod boundary: every public function parses its input here, so bad input becomes a
  * {@link ValidationError} naming each failing path before anything is read or written.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, isClienteleError, type ValidationIssue } from './errors.js';
 import { isValidCardNumber } from './model/card-number.js';
 import { DEFAULT_JSON_LIMITS, plainJsonIssue, type JsonLimits } from './plain-json.js';

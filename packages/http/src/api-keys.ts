@@ -4,7 +4,7 @@
  * revoked by audited commands, and migrate with everything else. Only a SHA-256 hash of each secret
  * is stored; the secret is shown once, when the key is made.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidStateError, NotFoundError, type CommandOptions } from '@clientele/core';
 import {
   defineCollection,

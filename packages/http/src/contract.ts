@@ -3,7 +3,7 @@
  * that shows it as an interactive reference.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { z } from 'zod';
+import * as z from 'zod';
 import { idempotencyKeySchema } from '@clientele/core/module';
 import type { Operation } from './operations.js';
 import { problemSchema } from './problems.js';

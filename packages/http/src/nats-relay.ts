@@ -5,7 +5,7 @@
  * drops the second copy. The relay takes the host's JetStream client, so this package needs no NATS
  * code of its own.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clientele, OutboxEvent } from '@clientele/core';
 import { parseInput } from '@clientele/core/module';
 

@@ -4,7 +4,7 @@
  * in {@link READS}, the wrappers of commands, and nothing excluded. A command a module adds tomorrow is
  * served tomorrow without a line here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Actor, CommandInfo, QueryInfo } from '@clientele/core';
 import { invalid } from '@clientele/core/module';
 import { EXCLUDED, READS, WRAPPERS, type ArgSpec, type ReadSpec } from './reads.js';

@@ -3,7 +3,7 @@
  * failing `issues` with their paths, and the reason codes, so a caller in any language switches on
  * `code` (and `reason`) exactly as a TypeScript host does on a `ClienteleError`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isClienteleError, type ErrorCode, type ValidationIssue } from '@clientele/core';
 
 /** Where the problem types are described. */

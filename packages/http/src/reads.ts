@@ -5,7 +5,7 @@
  * walks `crm` to find any read that is missing. The reads check their arguments themselves; the
  * schemas here name and document the fields (and type query-string values).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { searchCustomersSchema, timelineQuerySchema } from '@clientele/core';
 import {
   cardNumberSchema,

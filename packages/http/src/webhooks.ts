@@ -4,7 +4,7 @@
  * turns outbox events into deliveries and sends them, signed per the Standard Webhooks specification,
  * retried with exponential backoff and set aside as dead after a bound, until redelivered by hand.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidStateError, isClienteleError, type Clientele } from '@clientele/core';
 import {
   defineCollection,

@@ -19,7 +19,7 @@ import {
   toMilli,
   type JsonValue,
 } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   accountsCollection,
   awardsCollection,

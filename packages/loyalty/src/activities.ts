@@ -4,7 +4,7 @@
  * Declared as data in the program; the payload schema is data too, turned into zod here.
  */
 import { codeSchema } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PERIODS } from './local-time.js';
 
 /** Built-in activity types. `custom` is a retailer's own event. */

@@ -12,7 +12,7 @@ import {
   parseInput,
   type JsonValue,
 } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { limitOf, payloadSchemaOf } from './activities.js';
 import type { BasketTest } from './conditions.js';
 import { takeUse } from './counters.js';

@@ -5,7 +5,7 @@
  * `compensation` when the role sets none), and every one is audited.
  */
 import { codeSchema, idSchema, shortTextSchema } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { expiryOf } from './expiry.js';
 import { GOODWILL_LIMITS } from './grant-authority.js';
 import { activeMember, storeTimeZone } from './member-context.js';

@@ -5,7 +5,7 @@
  * Anything the check does not accept goes through zod, which names every problem by path.
  */
 import { codeSchema, lineGross, minorUnitsSchema, parseInput, toMilli } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { divide } from './points-math.js';
 
 // Control characters (C0, DEL, C1), line and paragraph separators, bidirectional controls, unpaired surrogates.

@@ -5,7 +5,7 @@
  * Bonuses count as spent first, so what is forfeited is only a bonus still on the card.
  */
 import { cardNumberSchema, codeSchema, shortTextSchema, type JsonValue } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** How money was paid onto a card, as its entry keeps it (`details.tender`). */
 export interface CardTender {

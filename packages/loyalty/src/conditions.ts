@@ -5,7 +5,7 @@
  * rule matched. Every failing condition says why, for the trace.
  */
 import { WEEKDAYS, codeSchema, dateSchema } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PricedLine } from './basket.js';
 import { labelSchema } from './basket.js';
 import { CHANNELS, type QuoteFacts } from './quote-context.js';

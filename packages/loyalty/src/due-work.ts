@@ -6,7 +6,7 @@
  * and cards past their expiry expire. Nothing waits
  * in memory; every due time is stored. Each batch is one audited command (one transaction).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JsonValue } from '@clientele/core/module';
 import {
   accountsCollection,

@@ -4,7 +4,7 @@
  * expire at the first instant of the next local date, whatever a change of offset does to midnight
  * (see `endOfLocalDate`). Pure.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { addDaysToDate, endOfLocalDate, endOfMonthAfter, localTime } from './local-time.js';
 
 /** Schema of an expiry policy. */

@@ -6,7 +6,7 @@
  * `redemption.paymentMethod` and whose reference is the hold id), cancelled, or expired by `runDue`.
  */
 import { mustGet, InvalidStateError, codeSchema, idSchema, invalid, type RowOf } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { addMinutes } from 'date-fns';
 import { holdsCollection } from './collections.js';
 import { activeMember, storeTimeZone } from './member-context.js';

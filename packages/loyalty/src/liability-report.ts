@@ -6,7 +6,7 @@
  * grouped aggregate per card); the report never writes.
  */
 import { codeSchema, instantSchema, parseInput, scan, type Kernel } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   storedValueCardsCollection,
   storedValueEntriesCollection,

@@ -9,7 +9,7 @@
  */
 import { InvalidStateError, codeSchema, idSchema, invalid, mustGet } from '@clientele/core/module';
 import { addMinutes } from 'date-fns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { holdsCollection } from './collections.js';
 import type { Hold } from './holds.js';
 import { activeMember, storeTimeZone } from './member-context.js';

@@ -24,7 +24,7 @@ import {
   type QueryOptions,
   type StoreSession,
 } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { expiryOf, type Expiry } from './expiry.js';
 import { batchKeys, importCheck, memberResolver } from './import-members.js';
 import { endOfLocalDate } from './local-time.js';

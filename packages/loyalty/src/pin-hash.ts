@@ -4,7 +4,7 @@
  * eight-digit PIN has too few values for any hash to hide it from someone holding the database; the
  * hash keeps it out of sight, and the lock after five wrong tries is what stops guessing at a till.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Default PBKDF2 iterations (about a tenth of a second on a till). */
 export const DEFAULT_PIN_ITERATIONS = 210_000;

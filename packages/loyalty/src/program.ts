@@ -13,7 +13,7 @@ import {
   timeZoneSchema,
   type ValidationIssue,
 } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { activityShape, ACTIVITY_TYPES, type ActivityType, type PayloadField } from './activities.js';
 import { BUILT_IN_BASKET_CONDITIONS, type BasketConditionKind, type CompiledCondition } from './conditions.js';
 import { expiryPolicySchema } from './expiry.js';

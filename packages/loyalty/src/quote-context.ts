@@ -4,7 +4,7 @@
  * The service builds it from the store; a web POS fetches it once per member and quotes offline.
  */
 import { codeSchema, dateSchema, idSchema, instantSchema, parseInput, timeZoneSchema } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { localTime, type LocalTime } from './local-time.js';
 
 /** Sales channels (as core records them). */

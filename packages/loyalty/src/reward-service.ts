@@ -19,7 +19,7 @@ import {
   type RowOf,
 } from '@clientele/core/module';
 import { addMinutes } from 'date-fns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { basketSchema, priceBasket } from './basket.js';
 import { entriesCollection, lotsCollection, rewardClaimsCollection } from './collections.js';
 import type { LoyaltyContext } from './context.js';

@@ -9,7 +9,7 @@
  * units are the cheapest the basket holds that the reward may give.
  */
 import { refundFor } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PricedLine } from './basket.js';
 import type { BasketConditionKind, CompileEnv, LineTest } from './conditions.js';
 

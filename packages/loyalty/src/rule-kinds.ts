@@ -7,7 +7,7 @@
  * - `multiplier`: a factor on the line points of the lines it matches (its extra points are its own);
  * - `basket`: whole points once per basket (bonuses).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PricedLine } from './basket.js';
 import type { CompileEnv } from './conditions.js';
 import { factorSchema, type QuoteFacts } from './quote-context.js';

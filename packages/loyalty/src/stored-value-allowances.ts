@@ -9,7 +9,7 @@
  */
 import { InvalidStateError, cardNumberSchema, codeSchema, idSchema, mustGet } from '@clientele/core/module';
 import { addMinutes } from 'date-fns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { storedValuePaymentsCollection } from './collections.js';
 import { allowanceMinutesSchema } from './offline-allowances.js';
 import type { LoyaltyRuntime } from './runtime.js';

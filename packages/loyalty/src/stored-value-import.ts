@@ -30,7 +30,7 @@ import {
   type QueryOptions,
   type StoreSession,
 } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   storedValueCardsCollection,
   storedValueEntriesCollection,

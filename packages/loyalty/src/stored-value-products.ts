@@ -5,7 +5,7 @@
  * breakage. Also card numbers (prefix, random digits, Luhn check digit). Pure.
  */
 import { codeSchema, luhnCheckDigit, minorUnitsSchema, randomBytes, shortTextSchema } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { utc } from '@date-fns/utc';
 import { addMonths } from 'date-fns';
 

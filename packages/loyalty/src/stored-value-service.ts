@@ -38,7 +38,7 @@ import {
   type RowOf,
   type StoreSession,
 } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { addMinutes } from 'date-fns';
 import {
   storedValueCardsCollection,

@@ -4,7 +4,7 @@
  * monthly totals and asks these functions what they mean.
  */
 import { codeSchema } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { monthKeyAfter, startOfLocalDate, localTime, addDaysToDate, addMonthsToDate } from './local-time.js';
 
 const monthDay = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'review dates are MM-DD');

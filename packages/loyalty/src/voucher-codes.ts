@@ -9,7 +9,7 @@
  * and `I`/`L` as `1`.
  */
 import { randomBytes } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Crockford's base-32 alphabet (no I, L, O, U). */
 export const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -30,7 +30,7 @@ import {
   type StoreSession,
   type Where,
 } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { addMinutes, min } from 'date-fns';
 import {
   accountsCollection,

@@ -5,7 +5,7 @@
  * does to it, and what it costs in points when members convert points into it. Pure.
  */
 import { codeSchema, dateSchema, minorUnitsSchema, shortTextSchema } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { labelSchema } from './basket.js';
 import { addDaysToDate, localTime, startOfLocalDate } from './local-time.js';
 

@@ -45,6 +45,16 @@ async function memberFile(chain: LoyaltyChain): Promise<{ customerId: string; ca
         permission: 'data.import',
         args: [{ rows: [{ sourceId: 'LOT-X', customerId, points: 10, earnedAt: '2026-10-01T04:00:00Z' }] }],
       },
+      'loyalty.imports.checkStoredValue': {
+        permission: 'data.import',
+        args: [
+          {
+            rows: [
+              { sourceId: 'SV-X', customerId, productId: 'PREPAID', balance: 100, issuedAt: '2026-10-01T04:00:00Z' },
+            ],
+          },
+        ],
+      },
       'loyalty.quoteFor': { permission: points, args: [where, { lines: LINES }], reads: her },
       'loyalty.balance': { permission: points, args: [customerId], reads: her },
       'loyalty.statement': { permission: points, args: [customerId], reads: her },

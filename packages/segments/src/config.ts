@@ -1,5 +1,5 @@
 /** The module's settings, checked once when `segments(config)` is called. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { invalid, parseInput } from '@clientele/core/module';
 import { DEFAULT_RATING_RULES } from './credit-rules.js';
 import type { AnyConditionKind } from './definition.js';

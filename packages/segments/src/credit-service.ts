@@ -3,7 +3,7 @@
  * limit), the append-only ledger of charges, payments and credit notes, approvals given ahead of a
  * sale, and the check that runs inside every sale's transaction.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   mustGet,
   NotFoundError,

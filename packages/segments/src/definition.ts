@@ -3,7 +3,7 @@
  * kinds. Pure: the same compiled definition is evaluated in memory and turned into port filters
  * (`find` with `where`) that SQL adapters run in the database.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ValidationError,
   compareValues,

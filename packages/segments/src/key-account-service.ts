@@ -3,7 +3,7 @@
  * payment behaviour come from the statistics and the credit ledger. Above the threshold a customer is
  * a key account with a representative and a visit schedule whose due visits come out of `runDue`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   mustGet,
   NotFoundError,

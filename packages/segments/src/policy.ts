@@ -3,7 +3,7 @@
  * visit schedule) and how the policies of all the segments a customer is in merge into one.
  */
 import { singleLineTextSchema } from '@clientele/core/module';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Schema of a segment's policy; every part is optional. */
 export const policySchema = z

@@ -7,7 +7,7 @@
  * (`rebuild-membership.ts`). Memory holds a few numbers per customer in typed arrays, never the
  * purchases.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { actorSchema, idempotencyKeySchema, parseInput, type CommandOptions } from '@clientele/core/module';
 import { customerStatsCollection } from './collections.js';
 import { createBasketRefresh } from './baskets.js';

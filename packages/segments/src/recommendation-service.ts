@@ -1,5 +1,5 @@
 /** Recommendations from purchase lines: pairs bought together and a customer's likely next categories. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { idSchema, parseInput, scan, type QueryOptions } from '@clientele/core/module';
 import { basketPairsCollection, customerStatsCollection } from './collections.js';
 import { nextCategories, pairMetrics, type NextCategory } from './bought-together.js';

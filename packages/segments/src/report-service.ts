@@ -2,7 +2,7 @@
  * Structure reports: customers and revenue by kind, region, industry, size, value and volume class,
  * RFM group, segment, store or period, with shares. Totals come from the store's grouped aggregates.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   instantSchema,
   type AggregateRow,

@@ -3,7 +3,7 @@
  * groups, Pareto (ABC) value classes and large/small volume classes. Thresholds are computed once per
  * rebuild and stored, so a single customer can be scored again after each sale without the population.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Four ascending thresholds: a value's score is 1 plus the number of thresholds it exceeds. */
 export type Quintiles = [number, number, number, number];

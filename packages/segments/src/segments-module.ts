@@ -3,7 +3,7 @@
  * classifies customers, materialises segment memberships, and answers other modules' questions about
  * a customer's segments and policy.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   mustGet,
   codeSchema,

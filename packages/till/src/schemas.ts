@@ -2,7 +2,7 @@
 import { saleLineSchema } from '@clientele/core';
 import { cardNumberSchema, codeSchema } from '@clientele/core/module';
 import { MAX_ALLOWANCE_MINUTES } from '@clientele/loyalty';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const methodSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'payment methods are lower-case words');
 

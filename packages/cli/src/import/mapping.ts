@@ -2,7 +2,7 @@
  * The column mapping: which column of the old system's export fills which field of an import row, and
  * how its text is read. Pure: a record in, a row out.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** How a column's text is read. */
 export const COLUMN_TYPES = ['string', 'number', 'integer', 'boolean', 'instant', 'json'] as const;

@@ -3,7 +3,7 @@
  * times and, by later modules, to count service-level time in business hours.
  */
 import { TZDate } from '@date-fns/tz';
-import { z } from 'zod';
+import * as z from 'zod';
 import { millisecondsInMinute, minutesInDay, minutesInHour } from 'date-fns/constants';
 
 /** Weekday keys, Monday first. */

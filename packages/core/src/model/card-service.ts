@@ -1,6 +1,6 @@
 /** Membership cards: types, issue, link, lost, replace, block, and lookup by number. */
 import { addMonths } from 'date-fns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, InvalidStateError, NotFoundError, invalid } from '../errors.js';
 import type { CommandOptions, Kernel, QueryOptions } from '../runtime/module.js';
 import type { RowOf } from '../store/schema.js';

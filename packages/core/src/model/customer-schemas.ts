@@ -2,7 +2,7 @@
  * The customer model as zod schemas and types: three kinds of party sharing one record.
  * Individuals are members; organisations buy in bulk; suppliers supply (and may also buy).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JsonValue } from '../store/schema.js';
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from '../plain-json.js';
 import {

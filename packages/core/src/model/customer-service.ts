@@ -2,7 +2,7 @@
  * Customer commands and queries: register, update with history, verify, search, review lists,
  * duplicates and merge.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidStateError, NotFoundError, ValidationError, invalid } from '../errors.js';
 import { actorRef } from '../runtime/actor.js';
 import type { CommandContext, CommandOptions, Kernel, ModuleInstance, QueryOptions } from '../runtime/module.js';

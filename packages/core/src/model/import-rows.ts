@@ -3,7 +3,7 @@
  * helpers every import uses: a batch's input, its result, and checking rows one by one so a bad row is
  * reported while the good ones go in.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isClienteleError, type ValidationError, type ValidationIssue } from '../errors.js';
 import type { StoreSession } from '../store/port.js';
 import {

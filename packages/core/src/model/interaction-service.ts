@@ -1,5 +1,5 @@
 /** The shared interaction log and the customer timeline every department reads. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CommandOptions, Kernel, QueryOptions } from '../runtime/module.js';
 import { timeline as timelineCollection } from '../runtime/collections.js';
 import { defineCollection, field, nullable, type RowOf } from '../store/schema.js';

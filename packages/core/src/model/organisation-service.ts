@@ -1,5 +1,5 @@
 /** Stores, roles and staff: who may do what, where, and up to which amount. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { authorityLimit, type Actor } from '../runtime/actor.js';
 import type { CommandOptions, Kernel, ModuleInstance, StoreSettings } from '../runtime/module.js';

@@ -2,7 +2,7 @@
  * Personal data on request: export everything held about a person, or erase it everywhere while
  * purchases and ledgers stay, keyed by the bare customer id, so totals and balances still add up.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidStateError } from '../errors.js';
 import { ERASED_RESULT } from '../runtime/kernel.js';
 import type { CommandOptions, Kernel } from '../runtime/module.js';

@@ -1,5 +1,5 @@
 /** Sales, returns and voids: the records loyalty and segments consume. */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ConflictError,
   InvalidStateError,

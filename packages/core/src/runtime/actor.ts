@@ -2,7 +2,7 @@
  * Actors: who performs a command. Staff act through their role's permissions and monetary
  * authority limits; `system` (imports, schedulers) may do everything and is still audited.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { idSchema } from '../validation.js';
 
 /** Who acts, as a caller names them. */

@@ -1,5 +1,5 @@
 /** Reading the audit log. Entries are written by the command runner, never by hand. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RowOf } from '../store/schema.js';
 import { idSchema, pageSchema, parseInput } from '../validation.js';
 import { auditLog } from './collections.js';

@@ -43,7 +43,7 @@ import type {
   UnitOfWork,
   UnitOfWorkSpec,
 } from './module.js';
-import { z as zod } from 'zod';
+import * as zod from 'zod';
 
 /** The link from a staff member to their role. */
 const staffRole = { field: 'roleId', target: rolesCollection } as const;

@@ -2,7 +2,7 @@
  * Relaying the outbox: events were written in the same transaction as their change; the relay
  * hands them, in `seq` order and at least once, to anything outside the process.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../clock.js';
 import { isClienteleError } from '../errors.js';
 import type { Store } from '../store/port.js';
