@@ -7,7 +7,9 @@ import type { Clientele, AnyModule } from '@clientele/core';
 import { coreMigrations, type CollectionSpec, type Migration } from '@clientele/core/adapter';
 import {
   columnName,
+  mariadbDialect,
   migrationStatements,
+  mysqlDialect,
   postgresDialect,
   postgresSchemaDialect,
   runMigrations,
@@ -78,8 +80,54 @@ async function readerFor(location: StoreLocation): Promise<{ reader: Reader; dia
       },
     };
   }
-  throw new UsageError('migrate --status and --sql read SQLite and PostgreSQL stores');
+  return mysqlReader(location.url);
 }
+
+/** The part of a `mysql2/promise` connection the plan uses. */
+interface MysqlConnection {
+  query(text: string, params?: readonly unknown[]): Promise<[unknown, unknown]>;
+  end(): Promise<void>;
+}
+
+/**
+ * A connection to the MariaDB or MySQL server of a `mysql://` (or `mariadb://`) URL, whose database is the
+ * connection's default, as the store opened from that URL has it. A database that does not exist yet
+ * reads as empty: everything is pending.
+ */
+async function mysqlReader(url: string): Promise<{ reader: Reader; dialect: Dialect }> {
+  // mysql2 comes with the optional MySQL adapter: load it by a name the bundler leaves alone.
+  const name = 'mysql2/promise';
+  const mysql = (await import(name).catch(() => {
+    throw new UsageError('store mysql://...: install @clientele/mysql to use MySQL or MariaDB');
+  })) as { createConnection?: Connect; default?: { createConnection: Connect } };
+  const connect = mysql.createConnection ?? mysql.default!.createConnection;
+  const uri = url.replace(/^mariadb:/, 'mysql:');
+  let connection: MysqlConnection;
+  let missing = false;
+  try {
+    connection = await connect({ uri });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ER_BAD_DB_ERROR') throw error;
+    // The URL names a database not made yet: ask the server alone which it is.
+    const server = new URL(uri);
+    server.pathname = '/';
+    connection = await connect({ uri: server.toString() });
+    missing = true;
+  }
+  // The plan only reads; the session refuses any write all the same.
+  await connection.query('SET SESSION TRANSACTION READ ONLY');
+  const [versions] = (await connection.query('SELECT VERSION() AS v')) as [{ v: string }[], unknown];
+  return {
+    dialect: /mariadb/i.test(String(versions[0]?.v)) ? mariadbDialect : mysqlDialect,
+    reader: {
+      all: async (text, params) =>
+        missing ? [] : ((await connection.query(text, params))[0] as Record<string, unknown>[]),
+      close: () => connection.end(),
+    },
+  };
+}
+
+type Connect = (options: { uri: string }) => Promise<MysqlConnection>;
 
 /** The plan of the configured migrations against the database at `location`; changes nothing. */
 export async function migrationPlan(location: StoreLocation, migrations: readonly Migration[]): Promise<MigrationPlan> {
