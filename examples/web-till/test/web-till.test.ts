@@ -117,15 +117,19 @@ describe.skipIf(!haveChromium)('the web till in a browser', () => {
     await expect(page.locator('#quote-out p').textContent()).resolves.toContain('not known at this till');
     await expect(page.locator('#sales tbody tr').first().getAttribute('data-points')).resolves.toBe('');
     offline.push(await ringUp(page, zhang!.number, 'queued'));
-    await expect(page.locator('#message').textContent()).resolves.toContain('points pending sync');
-    await expect(page.locator('#queued').textContent()).resolves.toBe('3');
+    await expect
+      .poll(() => page.locator('#message').textContent(), { timeout: 20_000 })
+      .toContain('points pending sync');
+    // The count is drawn after the row: wait for it.
+    await expect.poll(() => page.locator('#queued').textContent(), { timeout: 20_000 }).toBe('3');
     await page.screenshot({ path: join(artefacts, 'offline.png'), fullPage: true });
     expect(await onCentral()).toHaveLength(1);
 
     // Reloaded while still offline: the page comes from the service worker, the queue from IndexedDB.
     await page.reload();
     await ready(page);
-    await expect(page.locator('#queued').textContent()).resolves.toBe('3');
+    // The count is drawn after the row: wait for it.
+    await expect.poll(() => page.locator('#queued').textContent(), { timeout: 20_000 }).toBe('3');
     const queuedRows = await page
       .locator('#sales tbody tr[data-status="queued"]')
       .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-receipt')));
@@ -152,7 +156,7 @@ describe.skipIf(!haveChromium)('the web till in a browser', () => {
     // Started again online (it replays and refreshes as it starts): nothing is sent twice.
     await page.reload();
     await ready(page);
-    await expect(page.locator('#queued').textContent()).resolves.toBe('0');
+    await expect.poll(() => page.locator('#queued').textContent(), { timeout: 20_000 }).toBe('0');
     expect(await onCentral()).toHaveLength(4);
     await context.close();
   });

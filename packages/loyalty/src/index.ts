@@ -217,7 +217,7 @@ export {
   type CardAllowancesApi,
   type GrantCardAllowanceInput,
   type DrawCardAllowanceInput,
-} from './stored-value-allowances.js';
+} from './stored-value-allowance-inputs.js';
 export type { ActivityResult, RecordActivityInput } from './activity-earning.js';
 export type { PointsResult, RedemptionResult, AdjustInput, GrantGoodwillInput, RedeemInput } from './adjustments.js';
 export type { SegmentsReader } from './member-context.js';

@@ -7,11 +7,10 @@
  * it, a card reported lost releases it. The till spends from it by drawing an authorisation of the
  * amount one sale paid, which that sale then captures as it would any authorisation.
  */
-import { InvalidStateError, cardNumberSchema, codeSchema, idSchema, mustGet } from '@clientele/core/module';
+import { InvalidStateError, mustGet } from '@clientele/core/module';
 import { addMinutes } from 'date-fns';
-import * as z from 'zod';
 import { storedValuePaymentsCollection } from './collections.js';
-import { allowanceMinutesSchema } from './offline-allowances.js';
+import { drawCardAllowanceSchema, grantCardAllowanceSchema } from './stored-value-allowance-inputs.js';
 import type { LoyaltyRuntime } from './runtime.js';
 import {
   CARD_ALLOWANCE_PREFIX,
@@ -21,41 +20,6 @@ import {
   type CardPayment,
   type StoredValueService,
 } from './stored-value-service.js';
-
-const amountSchema = z
-  .number()
-  .int('amounts are whole minor units')
-  .positive('amounts are positive')
-  .max(Number.MAX_SAFE_INTEGER);
-
-/** Input of `loyalty.storedValue.allowances.grant`. */
-export const grantCardAllowanceSchema = z
-  .object({
-    cardNumber: cardNumberSchema,
-    /** The amount reserved (minor units): refused with `INSUFFICIENT_BALANCE` when the card cannot spend it now. */
-    amount: amountSchema,
-    storeId: codeSchema,
-    /** The terminal that may spend it offline, and only it. */
-    terminalId: codeSchema,
-    /** Minutes the allowance lasts (default a day, at most a week); afterwards its rest comes back. */
-    minutes: allowanceMinutesSchema,
-  })
-  .strict();
-/** Input of `loyalty.storedValue.allowances.grant`. */
-export type GrantCardAllowanceInput = z.input<typeof grantCardAllowanceSchema>;
-
-/** Input of `loyalty.storedValue.allowances.draw`. */
-export const drawCardAllowanceSchema = z
-  .object({
-    allowanceId: idSchema,
-    /** What one sale paid offline: it becomes an authorisation of its own, which the sale captures. */
-    amount: amountSchema,
-    /** The terminal drawing: it must be the one the allowance was granted to. */
-    terminalId: codeSchema,
-  })
-  .strict();
-/** Input of `loyalty.storedValue.allowances.draw`. */
-export type DrawCardAllowanceInput = z.input<typeof drawCardAllowanceSchema>;
 
 /** Builds the stored-value allowance commands. */
 export function createCardAllowances(runtime: LoyaltyRuntime, service: StoredValueService) {
@@ -161,16 +125,4 @@ export function createCardAllowances(runtime: LoyaltyRuntime, service: StoredVal
   });
 
   return { grant, draw };
-}
-
-/** `crm.loyalty.storedValue.allowances`: offline allowances of stored value per card and terminal. */
-export interface CardAllowancesApi {
-  /**
-   * Reserves an amount of a card that a terminal may spend while offline (refused with
-   * `INSUFFICIENT_BALANCE` when the card cannot spend it now). Give the rest back with
-   * `storedValue.cancelAuthorization`.
-   */
-  grant: ReturnType<typeof createCardAllowances>['grant'];
-  /** Moves what one offline sale paid from the allowance to an authorisation of its own, for the sale to capture. */
-  draw: ReturnType<typeof createCardAllowances>['draw'];
 }

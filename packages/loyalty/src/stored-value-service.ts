@@ -63,7 +63,7 @@ import {
 } from './stored-value-products.js';
 import type { CardLiability, CardLiabilityInput } from './liability-report.js';
 import type { CardSaleRefundInput, CardSaleRefundPlan } from './card-sale-refund.js';
-import type { CardAllowancesApi } from './stored-value-allowances.js';
+import type { CardAllowancesApi } from './stored-value-allowance-inputs.js';
 
 /** A card row as stored. */
 export type CardRow = RowOf<typeof storedValueCardsCollection>;
