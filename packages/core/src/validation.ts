@@ -22,7 +22,12 @@ export function parseInput<S extends z.ZodType>(
   let issues: ValidationIssue[];
   try {
     const result = schema.safeParse(input);
-    if (result.success) return result.data as z.output<S>;
+    if (result.success) {
+      const at = protoKeyPath(input);
+      if (at === null) return result.data as z.output<S>;
+      issues = [{ path: [...prefix, ...at], code: 'forbidden_key', message: '__proto__ is not allowed as a key' }];
+      throw new ValidationError(issues);
+    }
     // zod words its issues lazily, reading the input again: inside the guard too.
     issues = toIssues(result.error, prefix);
   } catch (error) {
@@ -30,6 +35,32 @@ export function parseInput<S extends z.ZodType>(
     issues = [{ path: [...prefix], code: 'unreadable', message: 'the input could not be read' }];
   }
   throw new ValidationError(issues);
+}
+
+/**
+ * Where the first own `__proto__` key of the plain objects in `value` is, if any. Zod's records drop
+ * such a key silently (it never reaches a prototype), so whatever it holds would go unchecked: an
+ * input that carries one is refused instead, as strict objects and JSON fields refuse it.
+ */
+function protoKeyPath(value: unknown): Array<string | number> | null {
+  if (value === null || typeof value !== 'object') return null;
+  const stack: Array<{ v: unknown; path: Array<string | number> }> = [{ v: value, path: [] }];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const { v, path } = stack.pop()!;
+    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) stack.push({ v: v[i], path: [...path, i] });
+      continue;
+    }
+    const proto = Object.getPrototypeOf(v);
+    // Dates, signals and other instances are the schema's to judge, not walked.
+    if (proto !== Object.prototype && proto !== null) continue;
+    if (Object.hasOwn(v, '__proto__')) return [...path, '__proto__'];
+    for (const key of Object.keys(v)) stack.push({ v: (v as Record<string, unknown>)[key], path: [...path, key] });
+  }
+  return null;
 }
 
 /** Converts zod's issues to Clientele's. */

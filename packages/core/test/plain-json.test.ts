@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { DEFAULT_JSON_LIMITS, plainJsonIssue } from '../src/plain-json.js';
 import { jsonObjectSchema, jsonValueSchema, parseInput } from '../src/validation.js';
 import { isClienteleError } from '../src/errors.js';
@@ -169,5 +170,38 @@ describe('JSON schemas', () => {
     expect(() => parseInput(attributes, ['not', 'an', 'object'])).toThrow(/expected an object/);
     expect(parseInput(jsonValueSchema({ maxDepth: 2 }), [[1]])).toEqual([[1]]);
     expect(() => parseInput(jsonValueSchema({ maxDepth: 2 }), [[[1]]])).toThrow(/at most 2 levels/);
+  });
+});
+
+describe('parseInput and own __proto__ keys', () => {
+  const schema = z.object({ answers: z.record(z.string(), z.number()), at: z.date() }).strict();
+  const withProto = (value: unknown) => {
+    const answers: Record<string, unknown> = { q1: 4 };
+    Object.defineProperty(answers, '__proto__', { value, enumerable: true, writable: true, configurable: true });
+    return { answers, at: new Date(0) };
+  };
+
+  it('refuses one anywhere in the input, with its path, though a zod record would drop it', () => {
+    // The record alone accepts it (and drops the key): the boundary must not.
+    expect(schema.safeParse(withProto('x'.repeat(100_000))).success).toBe(true);
+    for (const value of ['x'.repeat(100_000), 5, { polluted: true }]) {
+      let caught: unknown;
+      try {
+        parseInput(schema, withProto(value), ['input']);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toMatchObject({ code: 'VALIDATION_FAILED', path: ['input', 'answers', '__proto__'] });
+      expect((caught as { issues: Array<{ code: string }> }).issues[0]!.code).toBe('forbidden_key');
+    }
+  });
+
+  it('passes inputs without one, instances and cycles included', () => {
+    const cyclic: Record<string, unknown> = { q1: 1 };
+    const loose = z.object({ answers: z.record(z.string(), z.number()), at: z.date(), extra: z.unknown() });
+    cyclic['self'] = cyclic;
+    expect(parseInput(loose, { answers: { q1: 4, q2: 5 }, at: new Date(0), extra: cyclic })).toMatchObject({
+      answers: { q1: 4, q2: 5 },
+    });
   });
 });
