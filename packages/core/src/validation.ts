@@ -44,21 +44,33 @@ export function parseInput<S extends z.ZodType>(
  */
 function protoKeyPath(value: unknown): Array<string | number> | null {
   if (value === null || typeof value !== 'object') return null;
-  const stack: Array<{ v: unknown; path: Array<string | number> }> = [{ v: value, path: [] }];
+  // Each node keeps its parent and key, not a copy of its path: a deeply nested input costs no more
+  // memory than its nodes, and the path is put together only for the key found.
+  interface Node {
+    v: unknown;
+    up: Node | null;
+    key: string | number;
+  }
+  const stack: Node[] = [{ v: value, up: null, key: '' }];
   const seen = new Set<object>();
   while (stack.length > 0) {
-    const { v, path } = stack.pop()!;
+    const node = stack.pop()!;
+    const v = node.v;
     if (v === null || typeof v !== 'object' || seen.has(v)) continue;
     seen.add(v);
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) stack.push({ v: v[i], path: [...path, i] });
+      for (let i = 0; i < v.length; i++) stack.push({ v: v[i], up: node, key: i });
       continue;
     }
     const proto = Object.getPrototypeOf(v);
     // Dates, signals and other instances are the schema's to judge, not walked.
     if (proto !== Object.prototype && proto !== null) continue;
-    if (Object.hasOwn(v, '__proto__')) return [...path, '__proto__'];
-    for (const key of Object.keys(v)) stack.push({ v: (v as Record<string, unknown>)[key], path: [...path, key] });
+    if (Object.hasOwn(v, '__proto__')) {
+      const path: Array<string | number> = ['__proto__'];
+      for (let n: Node | null = node; n?.up; n = n.up) path.unshift(n.key);
+      return path;
+    }
+    for (const key of Object.keys(v)) stack.push({ v: (v as Record<string, unknown>)[key], up: node, key });
   }
   return null;
 }
