@@ -22,12 +22,7 @@ export function parseInput<S extends z.ZodType>(
   let issues: ValidationIssue[];
   try {
     const result = schema.safeParse(input);
-    if (result.success) {
-      const at = protoKeyPath(input);
-      if (at === null) return result.data as z.output<S>;
-      issues = [{ path: [...prefix, ...at], code: 'forbidden_key', message: '__proto__ is not allowed as a key' }];
-      throw new ValidationError(issues);
-    }
+    if (result.success) return result.data as z.output<S>;
     // zod words its issues lazily, reading the input again: inside the guard too.
     issues = toIssues(result.error, prefix);
   } catch (error) {
@@ -38,10 +33,20 @@ export function parseInput<S extends z.ZodType>(
 }
 
 /**
- * Where the first own `__proto__` key of the plain objects in `value` is, if any. Zod's records drop
- * such a key silently (it never reaches a prototype), so whatever it holds would go unchecked: an
- * input that carries one is refused instead, as strict objects and JSON fields refuse it.
+ * Refuses a command's input that holds an own `__proto__` key anywhere (`forbidden_key`, at its path).
+ * Zod's records drop such a key silently (it never reaches a prototype), so whatever it holds would
+ * go unchecked; strict objects and JSON fields refuse it already. Run on a command's input after its
+ * schema passed it (not on every parse: a module's own parses of its configuration need no walk).
  */
+export function refuseProtoKeys(input: unknown, prefix: ReadonlyArray<string | number> = []): void {
+  const at = protoKeyPath(input);
+  if (at !== null)
+    throw new ValidationError([
+      { path: [...prefix, ...at], code: 'forbidden_key', message: '__proto__ is not allowed as a key' },
+    ]);
+}
+
+/** Where the first own `__proto__` key of the plain objects in `value` is, if any. */
 function protoKeyPath(value: unknown): Array<string | number> | null {
   if (value === null || typeof value !== 'object') return null;
   // Each node keeps its parent and key, not a copy of its path: a deeply nested input costs no more

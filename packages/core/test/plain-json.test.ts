@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { DEFAULT_JSON_LIMITS, plainJsonIssue } from '../src/plain-json.js';
-import { jsonObjectSchema, jsonValueSchema, parseInput } from '../src/validation.js';
+import { jsonObjectSchema, jsonValueSchema, parseInput, refuseProtoKeys } from '../src/validation.js';
 import { isClienteleError } from '../src/errors.js';
 
 const LOOSE = { maxDepth: 10_000, maxBytes: 1e12 };
@@ -173,7 +173,7 @@ describe('JSON schemas', () => {
   });
 });
 
-describe('parseInput and own __proto__ keys', () => {
+describe('refuseProtoKeys, run on every command input', () => {
   const schema = z.object({ answers: z.record(z.string(), z.number()), at: z.date() }).strict();
   const withProto = (value: unknown) => {
     const answers: Record<string, unknown> = { q1: 4 };
@@ -187,7 +187,9 @@ describe('parseInput and own __proto__ keys', () => {
     for (const value of ['x'.repeat(100_000), 5, { polluted: true }]) {
       let caught: unknown;
       try {
-        parseInput(schema, withProto(value), ['input']);
+        const input = withProto(value);
+        parseInput(schema, input, ['input']);
+        refuseProtoKeys(input, ['input']);
       } catch (error) {
         caught = error;
       }
@@ -200,8 +202,8 @@ describe('parseInput and own __proto__ keys', () => {
     const cyclic: Record<string, unknown> = { q1: 1 };
     const loose = z.object({ answers: z.record(z.string(), z.number()), at: z.date(), extra: z.unknown() });
     cyclic['self'] = cyclic;
-    expect(parseInput(loose, { answers: { q1: 4, q2: 5 }, at: new Date(0), extra: cyclic })).toMatchObject({
-      answers: { q1: 4, q2: 5 },
-    });
+    const input = { answers: { q1: 4, q2: 5 }, at: new Date(0), extra: cyclic };
+    expect(parseInput(loose, input)).toMatchObject({ answers: { q1: 4, q2: 5 } });
+    expect(() => refuseProtoKeys(input)).not.toThrow();
   });
 });
