@@ -66,6 +66,63 @@ function isPlainObject(value: object): boolean {
   return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
+/** A problem found at a value, before its path is known. */
+interface Problem {
+  code: string;
+  message: string;
+}
+
+/** The walk's running count of JSON bytes, against its limit. */
+interface Tally {
+  bytes: number;
+  readonly max: number;
+}
+
+const tooLargeProblem = (tally: Tally): Problem => ({
+  code: 'too_large',
+  message: `must be at most ${tally.max} bytes of JSON`,
+});
+
+/**
+ * Counts and checks a value that holds no other (text, number, boolean, null): its problem, `null`
+ * when it is fine, or `false` when it is not such a value. Leaves need no frame of their own unless
+ * they are at fault, which keeps the walk of a wide value cheap. Module-level functions, not closures:
+ * nothing is made per call.
+ */
+function leafProblem(v: unknown, tally: Tally): Problem | null | false {
+  switch (typeof v) {
+    case 'string': {
+      // Every UTF-16 unit is at least one byte: a long string is refused without reading it.
+      if (v.length + 2 > tally.max - tally.bytes) return tooLargeProblem(tally);
+      tally.bytes += jsonStringBytes(v);
+      if (tally.bytes > tally.max) return tooLargeProblem(tally);
+      return jsonTextProblem(v, false);
+    }
+    case 'number':
+      if (!Number.isFinite(v)) return { code: 'not_json', message: `${v} is not a JSON number` };
+      tally.bytes += JSON.stringify(v).length;
+      return tally.bytes > tally.max ? tooLargeProblem(tally) : null;
+    case 'boolean':
+      tally.bytes += v ? 4 : 5;
+      return tally.bytes > tally.max ? tooLargeProblem(tally) : null;
+    case 'object':
+      if (v !== null) return false;
+      tally.bytes += 4;
+      return tally.bytes > tally.max ? tooLargeProblem(tally) : null;
+    default:
+      return { code: 'not_json', message: `${typeName(v)} is not JSON${v === undefined ? ': leave the key out' : ''}` };
+  }
+}
+
+/** What is wrong with an object's key (counted into the tally), or `null`. */
+function keyProblem(key: string, tally: Tally): Problem | null {
+  if (key === '__proto__') return { code: 'forbidden_key', message: '__proto__ is not allowed as a key' };
+  if (key.length + 3 > tally.max - tally.bytes) return tooLargeProblem(tally);
+  tally.bytes += jsonStringBytes(key) + 1;
+  if (tally.bytes > tally.max) return tooLargeProblem(tally);
+  return jsonTextProblem(key, true);
+}
+
 /**
  * The first way `value` is not plain JSON within `limits`, as a validation issue whose path starts
  * with `prefix`; `null` when it is fine. Plain JSON is `null`, booleans, finite numbers, strings,
@@ -88,87 +145,75 @@ export function plainJsonIssue(
   }
   let frame: Frame | null = null;
   try {
-    let bytes = 0;
+    const tally: Tally = { bytes: 0, max: limits.maxBytes };
     const ancestors = new Set<object>();
     const stack: Frame[] = [{ value, depth: 0, parent: null, key: null }];
-    const issue = (code: string, message: string): ValidationIssue => ({ path: pathOf(frame, prefix), code, message });
-    const tooLarge = () => issue('too_large', `must be at most ${limits.maxBytes} bytes of JSON`);
-    while (stack.length) {
+    let problem: Problem | null | false = null;
+    walk: while (stack.length) {
       frame = stack.pop()!;
       const v = frame.value;
       if (frame.entered) {
         ancestors.delete(v as object);
         continue;
       }
-      switch (typeof v) {
-        case 'string': {
-          // Every UTF-16 unit is at least one byte: a long string is refused without reading it.
-          if (v.length + 2 > limits.maxBytes - bytes) return tooLarge();
-          bytes += jsonStringBytes(v);
-          if (bytes > limits.maxBytes) return tooLarge();
-          const bad = jsonTextProblem(v, false);
-          if (bad) return issue(bad.code, bad.message);
-          continue;
-        }
-        case 'number':
-          if (!Number.isFinite(v)) return issue('not_json', `${v} is not a JSON number`);
-          bytes += JSON.stringify(v).length;
-          if (bytes > limits.maxBytes) return tooLarge();
-          continue;
-        case 'boolean':
-          bytes += v ? 4 : 5;
-          if (bytes > limits.maxBytes) return tooLarge();
-          continue;
-        case 'object':
-          break;
-        default:
-          return issue('not_json', `${typeName(v)} is not JSON${v === undefined ? ': leave the key out' : ''}`);
+      problem = leafProblem(v, tally);
+      if (problem) break;
+      if (problem === null) continue;
+      const o = v as object;
+      if (ancestors.has(o)) {
+        problem = { code: 'cyclic', message: 'must not contain itself' };
+        break;
       }
-      if (v === null) {
-        bytes += 4;
-        if (bytes > limits.maxBytes) return tooLarge();
-        continue;
-      }
-      if (ancestors.has(v)) return issue('cyclic', 'must not contain itself');
       const depth = frame.depth + 1;
-      if (depth > limits.maxDepth) return issue('too_deep', `must nest at most ${limits.maxDepth} levels`);
+      if (depth > limits.maxDepth) {
+        problem = { code: 'too_deep', message: `must nest at most ${limits.maxDepth} levels` };
+        break;
+      }
       const container = frame;
-      if (Array.isArray(v)) {
-        bytes += 2 + Math.max(0, v.length - 1);
-        if (bytes > limits.maxBytes) return tooLarge();
-        container.entered = true;
-        ancestors.add(v);
-        stack.push(container);
-        for (let i = v.length - 1; i >= 0; i--) {
-          if (!(i in v)) {
-            frame = { value: undefined, depth, parent: container, key: i };
-            return issue('not_json', 'arrays must not have holes');
-          }
-          stack.push({ value: v[i], depth, parent: container, key: i });
-        }
-        continue;
+      const isArray = Array.isArray(o);
+      if (!isArray) {
+        if (!isPlainObject(o)) problem = { code: 'not_json', message: `${typeName(o)} is not JSON` };
+        else if (Object.getOwnPropertySymbols(o).length)
+          problem = { code: 'not_json', message: 'symbol keys are not JSON' };
+        if (problem) break;
       }
-      if (!isPlainObject(v)) return issue('not_json', `${typeName(v)} is not JSON`);
-      if (Object.getOwnPropertySymbols(v).length) return issue('not_json', 'symbol keys are not JSON');
-      const keys = Object.keys(v);
-      bytes += 2 + Math.max(0, keys.length - 1);
-      if (bytes > limits.maxBytes) return tooLarge();
+      const keys = isArray ? null : Object.keys(o);
+      const count = keys ? keys.length : (o as unknown[]).length;
+      tally.bytes += 2 + Math.max(0, count - 1);
+      if (tally.bytes > tally.max) {
+        problem = tooLargeProblem(tally);
+        break;
+      }
       container.entered = true;
-      ancestors.add(v);
+      ancestors.add(o);
       stack.push(container);
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const key = keys[i]!;
-        frame = { value: undefined, depth, parent: container, key };
-        if (key === '__proto__') return issue('forbidden_key', '__proto__ is not allowed as a key');
-        if (key.length + 3 > limits.maxBytes - bytes) return tooLarge();
-        bytes += jsonStringBytes(key) + 1;
-        if (bytes > limits.maxBytes) return tooLarge();
-        const bad = jsonTextProblem(key, true);
-        if (bad) return issue(bad.code, bad.message);
-        stack.push({ value: (v as Record<string, unknown>)[key], depth, parent: container, key });
+      for (let i = count - 1; i >= 0; i--) {
+        const key = keys ? keys[i]! : i;
+        // The child's frame is made only for a container or where something is wrong: the issue's path needs it.
+        frame = null;
+        if (keys) problem = keyProblem(key as string, tally);
+        else if (!(i in o)) problem = { code: 'not_json', message: 'arrays must not have holes' };
+        if (problem) {
+          frame = { value: undefined, depth, parent: container, key };
+          break walk;
+        }
+        let item: unknown;
+        try {
+          item = (o as Record<string | number, unknown>)[key];
+        } catch (error) {
+          frame = { value: undefined, depth, parent: container, key };
+          throw error;
+        }
+        problem = leafProblem(item, tally);
+        if (problem === false) stack.push({ value: item, depth, parent: container, key });
+        else if (problem) {
+          frame = { value: item, depth, parent: container, key };
+          break walk;
+        }
       }
+      problem = null;
     }
-    return null;
+    return problem ? { path: pathOf(frame, prefix), code: problem.code, message: problem.message } : null;
   } catch {
     // A getter or a proxy that throws while being read: the value cannot be read as JSON.
     return { path: pathOf(frame, prefix), code: 'not_json', message: 'cannot be read as JSON: reading it failed' };

@@ -7,9 +7,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { isClienteleError, type ImportResult, type ValidationIssue } from '@clientele/core';
 import type { AnyModule, Clientele, ImportBatch } from '@clientele/core';
 import { UsageError } from '../failure.js';
-import { buildMapping, mappingFileSchema, rowOf, type Mapping, type MappingFile } from './mapping.js';
+import { entryChunks } from './entry-source.js';
+import { buildMapping, mappingFileSchema, type Mapping, type MappingFile } from './mapping.js';
 import { progressReporter } from './progress.js';
-import { formatOf, readRecords, type InputFormat } from './records.js';
+import { formatOf, type InputFormat } from './records.js';
 import { rejectsFileOf, rejectsWriter, type RejectLine } from './rejects.js';
 
 /** What the importer brings in. */
@@ -190,54 +191,31 @@ export async function runImport(crm: Clientele<AnyModule[]>, options: ImportOpti
     await send(sending);
     progress.update(summary.rows, bytes);
   };
-  const defaults: Record<string, unknown> =
-    options.kind === 'customers'
-      ? { kind: 'individual' }
-      : options.kind === 'organisations'
-        ? { kind: 'organisation' }
-        : {};
 
   try {
-    for await (const record of readRecords(options.file, {
+    reading: for await (const chunk of entryChunks({
+      file: options.file,
       format,
       encoding,
-      onBytes: (b) => void (bytes = b),
-      onHeaders: (headers) => void (mapping ??= buildMapping(null, headers)),
+      kind: options.kind,
+      mapping: mappingFile,
+      chunkSize: batchSize,
     })) {
-      if (options.signal?.aborted) {
-        summary.interrupted = true;
-        break;
-      }
-      if (record.kind === 'unreadable') {
+      if (chunk.headers) mapping ??= buildMapping(null, chunk.headers);
+      bytes = chunk.bytes;
+      for (const entry of chunk.entries) {
+        if (options.signal?.aborted) {
+          summary.interrupted = true;
+          break reading;
+        }
         summary.rows++;
-        await rejectRow(record.line, [{ path: [], code: record.code, message: record.reason }]);
-        continue;
+        if (entry.unreadable)
+          await rejectRow(entry.line, [{ path: [], code: entry.unreadable.code, message: entry.unreadable.reason }]);
+        else {
+          if (batch.length >= batchSize) await flush();
+          batch.push({ line: entry.line, row: entry.row });
+        }
       }
-      const row =
-        record.kind === 'csv'
-          ? rowOf(record.cells, mapping!)
-          : mapping
-            ? rowOf(record.value as Record<string, string>, mapping)
-            : record.value;
-      if (options.kind !== 'sales') {
-        const customer = row['customer'];
-        if (typeof customer === 'object' && customer !== null && !('kind' in customer))
-          Object.assign(customer, defaults);
-      }
-      const last = batch[batch.length - 1];
-      if (
-        options.kind === 'sales' &&
-        last &&
-        row['sourceId'] !== undefined &&
-        last.row['sourceId'] === row['sourceId']
-      ) {
-        // A sale over several CSV lines: each further line adds its lines (and returns) to the sale.
-        mergeSale(last.row, row);
-        continue;
-      }
-      if (batch.length >= batchSize) await flush();
-      summary.rows++;
-      batch.push({ line: record.line, row });
     }
     if (!summary.interrupted) await flush();
     progress.done();
@@ -246,16 +224,4 @@ export async function runImport(crm: Clientele<AnyModule[]>, options: ImportOpti
   }
   summary.rejectsFile = summary.rejected ? rejects.file : null;
   return summary;
-}
-
-/** Adds a further CSV line of a sale to the sale: its lines, and its returns. */
-function mergeSale(into: Record<string, unknown>, more: Record<string, unknown>): void {
-  const sale = (into['sale'] ??= {}) as Record<string, unknown>;
-  const extra = (more['sale'] ?? {}) as Record<string, unknown>;
-  const lines = Array.isArray(sale['lines']) ? sale['lines'] : (sale['lines'] = []);
-  if (Array.isArray(extra['lines'])) lines.push(...extra['lines'].filter((l) => l !== undefined));
-  if (Array.isArray(more['returns'])) {
-    const returns = Array.isArray(into['returns']) ? into['returns'] : (into['returns'] = []);
-    returns.push(...more['returns'].filter((r) => r !== undefined));
-  }
 }

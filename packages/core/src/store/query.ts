@@ -82,15 +82,23 @@ export function checkRow(collection: CollectionSpec, row: AnyRow, mode: 'insert'
       fail(collection.name, [name], `${name} is not a valid ${spec.nullable ? 'nullable ' : ''}${spec.kind}`);
     }
   }
-  if (mode === 'insert') {
-    for (const [name, spec] of Object.entries(collection.fields)) {
-      if (collection.versioned && name === 'version') continue;
-      if (row[name] === undefined) {
-        if (spec.nullable) continue;
-        fail(collection.name, [name], `${name} is required`);
-      }
-    }
+  if (mode === 'insert')
+    for (const name of requiredFieldsOf(collection))
+      if (row[name] === undefined) fail(collection.name, [name], `${name} is required`);
+}
+
+const requiredFields = new WeakMap<CollectionSpec, readonly string[]>();
+
+/** The fields an inserted row must hold (not nullable, not the managed version), worked out once per collection. */
+function requiredFieldsOf(collection: CollectionSpec): readonly string[] {
+  let names = requiredFields.get(collection);
+  if (!names) {
+    names = Object.entries(collection.fields)
+      .filter(([name, spec]) => !spec.nullable && !(collection.versioned && name === 'version'))
+      .map(([name]) => name);
+    requiredFields.set(collection, names);
   }
+  return names;
 }
 
 /** A normalised condition: every key an operator. */

@@ -1,0 +1,87 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readEntries, type Entry, type EntryOptions } from '../src/import/entries.js';
+import { THREAD_FROM_BYTES, entryChunks } from '../src/import/entry-source.js';
+import { tempDir } from './support.js';
+
+const temp = tempDir();
+afterAll(() => temp.remove());
+
+async function collect(chunks: AsyncIterable<{ entries: Entry[] }>): Promise<Entry[][]> {
+  const out: Entry[][] = [];
+  for await (const c of chunks) out.push(c.entries);
+  return out;
+}
+
+const skus = (row: Record<string, unknown>) =>
+  (row['sale'] as { lines: Array<{ sku: string }> }).lines.map((l) => l.sku).join('');
+
+const options = (file: string, more: Partial<EntryOptions> = {}): EntryOptions => ({
+  file,
+  format: 'csv',
+  encoding: 'utf-8',
+  kind: 'customers',
+  mapping: null,
+  chunkSize: 1000,
+  ...more,
+});
+
+describe('the importer reading an export', () => {
+  it('keeps a sale over several lines together across chunks, an unreadable line between reported alone', async () => {
+    const file = join(temp.dir, 'sales.csv');
+    const text = [
+      'sourceId,sale.storeId,sale.lines.0.sku',
+      'S1,S01,A',
+      'S1,S01,B',
+      'S2,S01,C',
+      'S2,S01,\uFFFF',
+      'S2,S01,D',
+      'S2,S01,E',
+      'S3,S01,F',
+    ].join('\n');
+    // Line 5 holds bytes that are not UTF-8.
+    writeFileSync(
+      file,
+      Buffer.from(text.replace('\uFFFF', '@'), 'utf8').map((b) => (b === 0x40 ? 0xff : b)),
+    );
+    const chunks = await collect(readEntries(options(file, { kind: 'sales', chunkSize: 2 })));
+    const summary = chunks.map((c) =>
+      c.map((e) =>
+        e.row ? `${e.line}:${e.row['sourceId']}:${skus(e.row)}` : `${e.line}:unreadable:${e.unreadable.code}`,
+      ),
+    );
+    expect(summary).toEqual([
+      ['2:S1:AB', '5:unreadable:encoding'],
+      ['4:S2:CDE', '8:S3:F'],
+    ]);
+  });
+
+  it('fills in the kind of a customer row that does not give one', async () => {
+    const file = join(temp.dir, 'members.csv');
+    writeFileSync(file, 'sourceId,customer.name,customer.kind\nM1,Sun Li,\nM2,Acme,organisation\n');
+    const [entries] = await collect(readEntries(options(file)));
+    expect(entries!.map((e) => (e.row!['customer'] as { kind: string }).kind)).toEqual(['individual', 'organisation']);
+  });
+
+  it('reads a large export in a thread of its own, as the main thread would, and reports its faults', async () => {
+    const file = join(temp.dir, 'large.csv');
+    const lines = ['sourceId,customer.name,customer.phone,cards.0.number'];
+    let bytes = 0;
+    for (let i = 0; bytes < THREAD_FROM_BYTES + 1000; i++) {
+      const line = `M${i},会员${i},139${String(i).padStart(8, '0')},${i % 500 === 0 ? '"88,quoted"' : `88${i}`}`;
+      lines.push(line);
+      bytes += Buffer.byteLength(line) + 1;
+    }
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const inThread = (await collect(readEntries(options(file, { chunkSize: 700 })))).flat();
+    const fromThread = await collect(entryChunks(options(file, { chunkSize: 700 })));
+    expect(fromThread.flat()).toEqual(inThread);
+    expect(inThread).toHaveLength(lines.length - 1);
+    expect(fromThread.every((c, i) => c.length === 700 || i === fromThread.length - 1)).toBe(true);
+    await expect(collect(entryChunks(options(file, { encoding: 'no-such-encoding' })))).rejects.toMatchObject({
+      name: 'UsageError',
+      message: 'unknown encoding no-such-encoding',
+    });
+  }, 60_000);
+});
