@@ -155,6 +155,7 @@ describe('three tills, one central, links cut and processes killed', () => {
     const files = Object.fromEntries(TERMINALS.map((t) => [t, tillFile()]));
     const rung = new Set<string>();
     const drained = new Set<string>();
+    const opened = new Set<string>();
     const tills: Record<string, ReturnType<typeof start>> = {};
     const startTill = (t: string) => {
       tills[t] = start(
@@ -162,11 +163,16 @@ describe('three tills, one central, links cut and processes killed', () => {
         [t, String(proxyPorts[t]), files[t]!, String(PER_TILL)],
         { TILL_TOKEN: tokens[t]!, TILL_CARDS: members.map((m) => m.card).join(',') },
         'RUNG',
-        (line) => void (line === 'DRAINED' && drained.add(t)),
+        (line) => void (line === 'DRAINED' ? drained.add(t) : line === 'OPEN' && opened.add(t)),
       );
       tills[t]!.started.then(() => rung.add(t)).catch(() => undefined);
     };
     for (const t of TERMINALS) startTill(t);
+    // The tills open (each looks its members up and is granted their allowances) before the chaos starts.
+    for (let waited = 0; opened.size < TERMINALS.length; waited += 100) {
+      expect(waited, `tills open: ${[...opened].join(', ')}`).toBeLessThan(60_000);
+      await sleep(100);
+    }
 
     // The chaos, until every till has rung up all its sales.
     const faults = { cuts: 0, centralKills: 0, tillKills: 0 };
@@ -263,8 +269,11 @@ describe('three tills, one central, links cut and processes killed', () => {
         drawn.set(id, (drawn.get(id) ?? 0) + (d['points'] as number));
       }
     }
-    // Every draw is on an allowance central granted, and within it (whether tills got allowances at all
-    // depends on what the chaos cut while they looked their members up).
+    // Each till was granted an allowance for each member when it opened, and spent some of them offline;
+    // every draw is on an allowance central granted, and within it.
+    console.log(`chaos: ${granted.size} allowances granted, ${drawn.size} drawn on offline`);
+    expect(granted.size).toBeGreaterThanOrEqual(TERMINALS.length * MEMBERS);
+    expect(drawn.size).toBeGreaterThan(0);
     for (const id of drawn.keys()) expect(granted.has(id), id).toBe(true);
     for (const [id, points] of drawn) expect(points, id).toBeLessThanOrEqual(granted.get(id) ?? 0);
 
