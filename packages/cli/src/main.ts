@@ -146,7 +146,7 @@ export async function main(
     .action(
       withCrm(async (crm, opts: { every?: string }) => {
         const every = opts.every === undefined ? undefined : parseInterval(opts.every);
-        const stopped = await repeat(
+        await repeat(
           async () => {
             const done = await crm.runDue();
             const parts = Object.entries(done).flatMap(([m, counts]) =>
@@ -157,7 +157,6 @@ export async function main(
           every,
           signal,
         );
-        return stopped ? EXIT.ok : EXIT.ok;
       }),
     );
 
@@ -165,11 +164,12 @@ export async function main(
     .command('relay')
     .description("send the outbox's events to NATS JetStream or to a registered webhook endpoint")
     .requiredOption('--to <url>', 'nats://host:4222, or the https:// URL of a webhook endpoint')
+    .option('--subject-prefix <prefix>', 'NATS subjects <prefix>.<event type> (default clientele)')
     .option('--every <interval>', 'relay again every interval (1s, 30s) until stopped')
     .action(
-      withCrm(async (crm, opts: { to: string; every?: string }) => {
+      withCrm(async (crm, opts: { to: string; every?: string; subjectPrefix?: string }) => {
         const every = opts.every === undefined ? undefined : parseInterval(opts.every);
-        const relay = await openRelay(crm, opts.to);
+        const relay = await openRelay(crm, opts.to, { subjectPrefix: opts.subjectPrefix });
         try {
           await repeat(async () => out(await relay.round()), every, signal);
         } finally {

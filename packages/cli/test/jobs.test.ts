@@ -358,7 +358,7 @@ describe('usage', () => {
   it.each([
     ['migrate', ['--status', '--sql']],
     ['run-due', ['--every <interval>']],
-    ['relay', ['--to <url>', '--every <interval>']],
+    ['relay', ['--to <url>', '--subject-prefix <prefix>', '--every <interval>']],
     ['rebuild-segments', []],
     ['export-customer', ['<customerId>', '--out <file>']],
     ['erase-customer', ['<customerId>', '--reason <text>']],

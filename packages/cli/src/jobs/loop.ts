@@ -11,17 +11,17 @@ export function parseInterval(text: string): number {
 }
 
 /**
- * Runs `round` once, or every `everyMs` until `signal` aborts (a round in flight finishes first).
- * Returns whether it was stopped by the signal.
+ * Runs `round` once, or every `everyMs` until `signal` aborts (a round in flight finishes first). A
+ * loop stopped that way ended as asked: the command exits 0, as after a single round.
  */
 export async function repeat(
   round: () => Promise<void>,
   everyMs: number | undefined,
   signal: AbortSignal,
-): Promise<boolean> {
+): Promise<void> {
   do {
     await round();
-    if (everyMs === undefined) return false;
+    if (everyMs === undefined) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, everyMs);
       signal.addEventListener(
@@ -34,5 +34,4 @@ export async function repeat(
       );
     });
   } while (!signal.aborted);
-  return true;
 }

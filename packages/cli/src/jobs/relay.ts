@@ -1,5 +1,5 @@
 /** `clientele relay --to nats://... | https://...`: the outbox's events out, through the HTTP package's relays. */
-import type { AnyModule, Clientele } from '@clientele/core';
+import { isClienteleError, type AnyModule, type Clientele } from '@clientele/core';
 import { UsageError } from '../failure.js';
 
 /** One round of a relay, described in a line. */
@@ -9,6 +9,7 @@ export type RelayRound = () => Promise<string>;
 export async function openRelay(
   crm: Clientele<AnyModule[]>,
   to: string,
+  options: { subjectPrefix?: string | undefined } = {},
 ): Promise<{ round: RelayRound; close(): Promise<void> }> {
   const http = await import('@clientele/http');
   if (/^nats:\/\//.test(to)) {
@@ -21,7 +22,17 @@ export async function openRelay(
     const { jetstream } = (await import(jetstreamName)) as { jetstream(nc: unknown): unknown };
     const url = new URL(to);
     const nc = await connect({ servers: `${url.hostname}:${url.port || '4222'}` });
-    const relay = http.natsRelay(crm, { js: jetstream(nc) as Parameters<typeof http.natsRelay>[1]['js'] });
+    const js = jetstream(nc) as Parameters<typeof http.natsRelay>[1]['js'];
+    let relay: ReturnType<typeof http.natsRelay>;
+    try {
+      relay = http.natsRelay(crm, { js, ...(options.subjectPrefix ? { subjectPrefix: options.subjectPrefix } : {}) });
+    } catch (error) {
+      await nc.close();
+      // The only option the relay checks here is the prefix: a bad one is wrong usage.
+      throw isClienteleError(error, 'VALIDATION_FAILED')
+        ? new UsageError(`relay --subject-prefix ${options.subjectPrefix}: ${error.message}`)
+        : error;
+    }
     return {
       async round() {
         const r = await relay.run();
@@ -30,6 +41,7 @@ export async function openRelay(
       close: () => nc.close(),
     };
   }
+  if (options.subjectPrefix !== undefined) throw new UsageError('relay: --subject-prefix is for a NATS relay');
   if (/^https?:\/\//.test(to)) {
     const endpoints = await crm.store.find(http.webhookEndpointsCollection, { where: { active: true }, limit: 1000 });
     if (!endpoints.rows.some((e) => e.url === to))
