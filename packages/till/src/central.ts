@@ -93,7 +93,7 @@ export interface TillCentral {
   ): Promise<CentralCardAuthorization>;
   /** Authorises an amount of a stored-value card for one sale (`loyalty.storedValue.authorize`). */
   authorizeCard(
-    input: { cardNumber: string; amount: number; storeId: string; terminalId: string },
+    input: { cardNumber: string; amount: number; storeId: string; terminalId: string; pin?: string },
     idempotencyKey: string,
   ): Promise<CentralCardAuthorization>;
   /** Releases a card authorisation or a stored-value allowance (`loyalty.storedValue.cancelAuthorization`). */

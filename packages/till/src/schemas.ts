@@ -66,13 +66,19 @@ export const tillSaleSchema = z
       .strict()
       .optional(),
     /**
-     * A stored-value card that pays part of the sale: its number and what it pays (minor units).
-     * Offline only within the allowance central reserved on that card for this terminal.
+     * A stored-value card that pays part of the sale: its number, what it pays (minor units), and the
+     * card's PIN when it has one. Offline only within the allowance central reserved on that card for
+     * this terminal (a card with a PIN gets none: it pays online only). The PIN goes to central with the
+     * authorisation and is never written to the till's log.
      */
     storedValue: z
       .object({
         cardNumber: cardNumberSchema,
         amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+        pin: z
+          .string()
+          .regex(/^[0-9]{4,8}$/, 'PINs are 4 to 8 digits')
+          .optional(),
       })
       .strict()
       .optional(),

@@ -219,6 +219,8 @@ export async function createTill(options: TillOptions): Promise<Till> {
   await local.migrate(tillMigrations);
 
   let compiled: { source: string; program: CompiledProgram } | null = null;
+  /** PINs of the sales being rung up now, by sequence number: kept in memory for the authorisation only. */
+  const pins = new Map<number, string>();
   let lastFailure = Number.NEGATIVE_INFINITY;
   let chain: Promise<unknown> = Promise.resolve();
   /** One thing at a time on the log: sales keep their order, and a replay never races a sale. */
@@ -445,7 +447,13 @@ export async function createTill(options: TillOptions): Promise<Till> {
               )
             : await ask(() =>
                 central.authorizeCard(
-                  { cardNumber: pay.cardNumber, amount: pay.amount, storeId, terminalId },
+                  {
+                    cardNumber: pay.cardNumber,
+                    amount: pay.amount,
+                    storeId,
+                    terminalId,
+                    ...(pins.has(op.seq) ? { pin: pins.get(op.seq)! } : {}),
+                  },
                   `sv-auth:${terminalId}:${op.seq}`,
                 ),
               );
@@ -721,7 +729,12 @@ export async function createTill(options: TillOptions): Promise<Till> {
     const { seq } = op;
     const receiptNo = op.sale['receiptNo'] as string;
     if (online) {
-      await drain(seq);
+      if (spendCard?.pin !== undefined) pins.set(seq, spendCard.pin);
+      try {
+        await drain(seq);
+      } finally {
+        pins.delete(seq);
+      }
       op = (await local.get(opsCollection, opId(seq)))!;
       // Central stopped answering before it reserved the points or the stored value: spend them from
       // the allowances or not at all.

@@ -8,19 +8,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { scan } from '@clientele/core/module';
 import { storedValuePaymentsCollection } from '@clientele/loyalty';
-import { createTill } from '../src/index.js';
-import {
-  CENTRAL_KIND,
-  SOAP,
-  SYSTEM,
-  linkTo,
-  localStore,
-  member,
-  openCentral,
-  removeTillFiles,
-  tillFile,
-  type Central,
-} from './support.js';
+import { opsCollection } from '../src/index.js';
+import { CENTRAL_KIND, SOAP, SYSTEM, member, openCentral, openTill, removeTillFiles, type Central } from './support.js';
 
 afterAll(async () => {
   removeTillFiles();
@@ -37,21 +26,6 @@ async function memberWithCard(central: Central, amount: number) {
     { ...SYSTEM, idempotencyKey: `sell-wallet-${m.customerId}` },
   );
   return { ...m, walletNumber: card.number };
-}
-
-async function openTill(central: Central, terminalId: string, storedValue: number) {
-  const { central: link, link: wire } = linkTo(central, terminalId);
-  const local = localStore(tillFile());
-  const till = await createTill({
-    terminalId,
-    storeId: 'S01',
-    local,
-    central: link,
-    clock: central.clock,
-    retryAfterMs: 0,
-    allowance: { storedValue, minutes: 120 },
-  });
-  return { till, wire };
 }
 
 /** The card on central, checked against its entries: the balance is their sum, neither amount below zero. */
@@ -81,8 +55,8 @@ describe(`stored value offline with central on ${CENTRAL_KIND.name}`, () => {
   it('lets two tills offline together spend no more than the card holds, and refuses past the allowance', async () => {
     const central = await openCentral();
     const m = await memberWithCard(central, 10000);
-    const t1 = await openTill(central, 'T1', 6000);
-    const t2 = await openTill(central, 'T2', 6000);
+    const t1 = await openTill(central, { terminalId: 'T1', storedValue: 6000 });
+    const t2 = await openTill(central, { terminalId: 'T2', storedValue: 6000 });
     // Each till asks for 60 yuan on the card; 100 are there, so T2 gets the 40 left.
     expect((await t1.till.lookup(m.cardNumber))?.storedValueAllowances).toMatchObject([
       { cardNumber: m.walletNumber, amount: 6000 },
@@ -162,7 +136,7 @@ describe(`stored value offline with central on ${CENTRAL_KIND.name}`, () => {
   it('draws each offline sale exactly once, however often the replay is cut or repeated', async () => {
     const central = await openCentral();
     const m = await memberWithCard(central, 10000);
-    const { till, wire } = await openTill(central, 'T1', 5000);
+    const { till, wire } = await openTill(central, { terminalId: 'T1', storedValue: 5000 });
     await till.lookup(m.cardNumber);
     wire.down = true;
     const sale = await till.ringUp({
@@ -198,7 +172,7 @@ describe(`stored value offline with central on ${CENTRAL_KIND.name}`, () => {
   it('files a sale on an allowance that lapsed before the till came back, taking nothing', async () => {
     const central = await openCentral();
     const m = await memberWithCard(central, 10000);
-    const { till, wire } = await openTill(central, 'T1', 5000);
+    const { till, wire } = await openTill(central, { terminalId: 'T1', storedValue: 5000 });
     await till.lookup(m.cardNumber);
     wire.down = true;
     const sale = await till.ringUp(paying(m.walletNumber, 3000));
@@ -232,7 +206,7 @@ describe(`stored value offline with central on ${CENTRAL_KIND.name}`, () => {
   it('online, pays from the allowance when it covers, else by authorisation, refused past the card', async () => {
     const central = await openCentral();
     const m = await memberWithCard(central, 10000);
-    const { till } = await openTill(central, 'T1', 6000);
+    const { till } = await openTill(central, { terminalId: 'T1', storedValue: 6000 });
     await till.lookup(m.cardNumber);
     expect(await till.ringUp(paying(m.walletNumber, 2500))).toMatchObject({
       status: 'recorded',
@@ -253,7 +227,7 @@ describe(`stored value offline with central on ${CENTRAL_KIND.name}`, () => {
   it('refuses a payment whose authorisation answer was lost, past the allowance; it lapses', async () => {
     const central = await openCentral();
     const m = await memberWithCard(central, 10000);
-    const { till, wire } = await openTill(central, 'T1', 3000);
+    const { till, wire } = await openTill(central, { terminalId: 'T1', storedValue: 3000 });
     await till.lookup(m.cardNumber);
     wire.loseAnswers = true;
     const tv = { sku: 'RADIO', category: 'electronics', quantity: 1, unitPrice: 8000 };
@@ -270,5 +244,45 @@ describe(`stored value offline with central on ${CENTRAL_KIND.name}`, () => {
     const { card, spends } = await walletOf(central, m.walletNumber);
     expect(spends).toEqual([]);
     expect(card).toMatchObject({ balance: 10000, available: 7000 });
+  });
+
+  it('pays with a card that has a PIN online only, the PIN sent with the authorisation and never logged', async () => {
+    const central = await openCentral();
+    const m = await member(central);
+    const sv = central.crm.loyalty.storedValue;
+    await sv.defineProduct({ id: 'SAFE', name: 'PIN wallet', kind: 'named', prefix: '97', pin: 'required' }, SYSTEM);
+    const wallet = await sv.sell(
+      { productId: 'SAFE', storeId: 'S01', amount: 10000, customerId: m.customerId, pin: '2468' },
+      { ...SYSTEM, idempotencyKey: 'sell-safe' },
+    );
+    const { till, wire, local } = await openTill(central, { storedValue: 5000 });
+    // No allowance on a card with a PIN: an allowance is spent without it.
+    expect((await till.lookup(m.cardNumber))?.storedValueAllowances).toEqual([]);
+    const withoutPin = await till.ringUp(paying(wallet.number, 3000)).catch((e) => e);
+    expect(withoutPin).toMatchObject({ code: 'VALIDATION_FAILED', details: { reason: 'pin_required' } });
+    const wrongPin = await till
+      .ringUp({ lines: [SOAP], storedValue: { cardNumber: wallet.number, amount: 3000, pin: '1357' } })
+      .catch((e) => e);
+    expect(wrongPin).toMatchObject({ code: 'VALIDATION_FAILED', details: { reason: 'wrong_pin' } });
+    expect(
+      await till.ringUp({ lines: [SOAP], storedValue: { cardNumber: wallet.number, amount: 3000, pin: '2468' } }),
+    ).toMatchObject({ status: 'recorded', storedValueSpent: 3000 });
+    wire.down = true;
+    const offline = await till
+      .ringUp({ lines: [SOAP], storedValue: { cardNumber: wallet.number, amount: 1000, pin: '2468' } })
+      .catch((e) => e);
+    expect(offline).toMatchObject({ code: 'INSUFFICIENT_BALANCE', details: { reason: 'no_offline_allowance' } });
+    // Each attempt was logged before it was sent (the refused ones cancelled); no PIN in any of them.
+    const logged: string[] = [];
+    const statuses: string[] = [];
+    for await (const op of scan(local, opsCollection)) {
+      logged.push(JSON.stringify(op));
+      statuses.push(op.status);
+    }
+    expect(statuses).toEqual(['cancelled', 'cancelled', 'recorded', 'cancelled']);
+    expect(logged.join('\n')).not.toMatch(/2468|1357/);
+    const { card, spends } = await walletOf(central, wallet.number);
+    expect(spends).toEqual([-3000]);
+    expect(card).toMatchObject({ balance: 7000, available: 7000 });
   });
 });

@@ -6,7 +6,7 @@ import { createClientele, manualClock, StoreUnavailableError, type ManualClock, 
 import { loyalty, type ProgramInput } from '@clientele/loyalty';
 import { sqliteStore } from '@clientele/sqlite';
 import { STORE_KINDS } from '../../../tests/support/stores.js';
-import { inProcessCentral, type TillCentral } from '../src/index.js';
+import { createTill, inProcessCentral, type TillCentral } from '../src/index.js';
 
 export const SYSTEM = { actor: { system: 'test-setup' } } as const;
 export const TILL_ACTOR = { staffId: 'S01-T1' } as const;
@@ -114,3 +114,30 @@ export const linkTo = (central: Central, terminal = 'T1') =>
 
 export const MILK = { sku: 'MILK-1L', category: 'dairy', quantity: 2, unitPrice: 1350 };
 export const SOAP = { sku: 'SOAP', category: 'household', quantity: 1, unitPrice: 4500 };
+
+/** What a test till is opened with: its file, terminal and offline allowances (none by default). */
+export interface TestTillOptions {
+  file?: string;
+  terminalId?: string;
+  /** Points per member held for offline spending. */
+  points?: number;
+  /** Minor units per stored-value card held for offline spending. */
+  storedValue?: number;
+}
+
+/** A till on its own SQLite file, linked to `central` by a wire a test can cut. */
+export async function openTill(central: Central, options: TestTillOptions = {}) {
+  const { file = tillFile(), terminalId = 'T1', points = 0, storedValue = 0 } = options;
+  const { central: link, link: wire } = linkTo(central, terminalId);
+  const local = localStore(file);
+  const till = await createTill({
+    terminalId,
+    storeId: 'S01',
+    local,
+    central: link,
+    clock: central.clock,
+    retryAfterMs: 0,
+    allowance: { points, storedValue, minutes: 120 },
+  });
+  return { till, wire, local, file };
+}

@@ -6,6 +6,7 @@ import {
   SOAP,
   SYSTEM,
   linkTo,
+  openTill,
   localStore,
   member,
   openCentral,
@@ -18,21 +19,6 @@ afterAll(async () => {
   removeTillFiles();
   await CENTRAL_KIND.cleanup();
 });
-
-async function openTill(central: Central, file = tillFile(), terminalId = 'T1', allowance = 0) {
-  const { central: link, link: wire } = linkTo(central, terminalId);
-  const local = localStore(file);
-  const till = await createTill({
-    terminalId,
-    storeId: 'S01',
-    local,
-    central: link,
-    clock: central.clock,
-    retryAfterMs: 0,
-    allowance: { points: allowance, minutes: 120 },
-  });
-  return { till, wire, local, file };
-}
 
 async function salesOf(central: Central, customerId: string) {
   return (await central.crm.purchases.ofCustomer(customerId, SYSTEM)).items;
@@ -93,7 +79,7 @@ describe(`a till on SQLite with central on ${CENTRAL_KIND.name}`, () => {
     const central = await openCentral();
     const m = await member(central);
     const file = tillFile();
-    const first = await openTill(central, file);
+    const first = await openTill(central, { file });
     await first.till.lookup(m.cardNumber);
     first.wire.down = true;
     for (let i = 0; i < 5; i++) await first.till.ringUp({ cardNumber: m.cardNumber, lines: [MILK] });
@@ -114,7 +100,7 @@ describe(`a till on SQLite with central on ${CENTRAL_KIND.name}`, () => {
     expect(await doomed.queued()).toBe(4);
     expect(await salesOf(central, m.customerId)).toHaveLength(2);
 
-    const reborn = await openTill(central, file);
+    const reborn = await openTill(central, { file });
     expect(await reborn.till.sync()).toMatchObject({ online: true, recorded: 4, queued: 0 });
     expect(await salesOf(central, m.customerId)).toHaveLength(5);
     expect((await central.crm.loyalty.balance(m.customerId, SYSTEM)).available).toBe(10);
@@ -125,8 +111,8 @@ describe(`offline spending with central on ${CENTRAL_KIND.name}`, () => {
   it('spends points offline only within the allowance central reserved for this card and terminal', async () => {
     const central = await openCentral();
     const m = await member(central, 150);
-    const t1 = await openTill(central, tillFile(), 'T1', 100);
-    const t2 = await openTill(central, tillFile(), 'T2', 100);
+    const t1 = await openTill(central, { terminalId: 'T1', points: 100 });
+    const t2 = await openTill(central, { terminalId: 'T2', points: 100 });
     // Each till asks for 100 points for the member; only 150 are there, so T2 gets the 50 left.
     expect((await t1.till.lookup(m.cardNumber))?.allowance).toMatchObject({ points: 100 });
     expect((await t2.till.lookup(m.cardNumber))?.allowance).toMatchObject({ points: 50 });
@@ -158,7 +144,7 @@ describe(`offline spending with central on ${CENTRAL_KIND.name}`, () => {
   it('files an offline sale central refuses in the reconciliation list, with the reason and the sale', async () => {
     const central = await openCentral();
     const m = await member(central, 100);
-    const { till, wire } = await openTill(central, tillFile(), 'T1', 80);
+    const { till, wire } = await openTill(central, { terminalId: 'T1', points: 80 });
     await till.lookup(m.cardNumber);
     wire.down = true;
     const ok = await till.ringUp({ cardNumber: m.cardNumber, lines: [MILK] });
@@ -217,7 +203,7 @@ describe(`offline spending with central on ${CENTRAL_KIND.name}`, () => {
   it('refuses a sale drawn on an allowance that lapsed before the till came back', async () => {
     const central = await openCentral();
     const m = await member(central, 100);
-    const { till, wire } = await openTill(central, tillFile(), 'T1', 80);
+    const { till, wire } = await openTill(central, { terminalId: 'T1', points: 80 });
     await till.lookup(m.cardNumber);
     wire.down = true;
     const sale = await till.ringUp({ cardNumber: m.cardNumber, lines: [SOAP], points: 20 });
