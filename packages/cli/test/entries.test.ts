@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readEntries, type Entry, type EntryOptions } from '../src/import/entries.js';
-import { THREAD_FROM_BYTES, entryChunks } from '../src/import/entry-source.js';
 import { tempDir } from './support.js';
 
 const temp = tempDir();
@@ -63,25 +62,4 @@ describe('the importer reading an export', () => {
     const [entries] = await collect(readEntries(options(file)));
     expect(entries!.map((e) => (e.row!['customer'] as { kind: string }).kind)).toEqual(['individual', 'organisation']);
   });
-
-  it('reads a large export in a thread of its own, as the main thread would, and reports its faults', async () => {
-    const file = join(temp.dir, 'large.csv');
-    const lines = ['sourceId,customer.name,customer.phone,cards.0.number'];
-    let bytes = 0;
-    for (let i = 0; bytes < THREAD_FROM_BYTES + 1000; i++) {
-      const line = `M${i},会员${i},139${String(i).padStart(8, '0')},${i % 500 === 0 ? '"88,quoted"' : `88${i}`}`;
-      lines.push(line);
-      bytes += Buffer.byteLength(line) + 1;
-    }
-    writeFileSync(file, `${lines.join('\n')}\n`);
-    const inThread = (await collect(readEntries(options(file, { chunkSize: 700 })))).flat();
-    const fromThread = await collect(entryChunks(options(file, { chunkSize: 700 })));
-    expect(fromThread.flat()).toEqual(inThread);
-    expect(inThread).toHaveLength(lines.length - 1);
-    expect(fromThread.every((c, i) => c.length === 700 || i === fromThread.length - 1)).toBe(true);
-    await expect(collect(entryChunks(options(file, { encoding: 'no-such-encoding' })))).rejects.toMatchObject({
-      name: 'UsageError',
-      message: 'unknown encoding no-such-encoding',
-    });
-  }, 60_000);
 });

@@ -1,7 +1,8 @@
 /**
  * The export's records as import rows, in chunks: each CSV line or JSON line mapped to a row (the
  * mapping file's, or the headers as row paths), the kind's defaults filled in, and a sale written over
- * several lines put together. Runs in the import's reading thread or on the main thread alike.
+ * several lines put together: the sale is held back until a line of another sale comes, so a chunk
+ * never splits it.
  */
 import { buildMapping, rowOf, type Mapping, type MappingFile } from './mapping.js';
 import { readRecords, type InputFormat } from './records.js';

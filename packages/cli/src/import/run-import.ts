@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isClienteleError, type ImportResult, type ValidationIssue } from '@clientele/core';
 import type { AnyModule, Clientele, ImportBatch } from '@clientele/core';
 import { UsageError } from '../failure.js';
-import { entryChunks } from './entry-source.js';
+import { readEntries } from './entries.js';
 import { buildMapping, mappingFileSchema, type Mapping, type MappingFile } from './mapping.js';
 import { progressReporter } from './progress.js';
 import { formatOf, type InputFormat } from './records.js';
@@ -193,7 +193,7 @@ export async function runImport(crm: Clientele<AnyModule[]>, options: ImportOpti
   };
 
   try {
-    reading: for await (const chunk of entryChunks({
+    reading: for await (const chunk of readEntries({
       file: options.file,
       format,
       encoding,
