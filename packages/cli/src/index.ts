@@ -8,7 +8,7 @@ export { main, type Streams } from './main.js';
 export { EXIT, type ExitCode } from './exit-codes.js';
 export { UsageError, describeFailure } from './failure.js';
 export { parseStoreUrl, maskUrl, type StoreLocation } from './store-url.js';
-export { openStore, openClientele, loadConfig, type CliConfig, type GlobalOptions } from './open.js';
+export { openStore, openClientele, loadConfig, type CliConfig, type GlobalOptions, type OpenOptions } from './open.js';
 export {
   runImport,
   IMPORT_KINDS,

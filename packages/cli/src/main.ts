@@ -12,7 +12,7 @@ import { IMPORT_KINDS, runImport, type ImportKind } from './import/run-import.js
 import { parseInterval, repeat } from './jobs/loop.js';
 import { migrationPlan, migrationsOf } from './jobs/migration-plan.js';
 import { openRelay } from './jobs/relay.js';
-import { loadConfig, openClientele, type GlobalOptions } from './open.js';
+import { loadConfig, openClientele, type GlobalOptions, type OpenOptions } from './open.js';
 import { parseStoreUrl } from './store-url.js';
 
 /** Where the command writes: stdout for results, stderr for progress and failures. */
@@ -35,10 +35,13 @@ export async function main(
 
   /** Opens Clientele, runs `body`, closes it; a failure becomes one line and an exit code. */
   const withCrm =
-    <A extends unknown[]>(body: (crm: Clientele<AnyModule[]>, ...args: A) => Promise<unknown>) =>
+    <A extends unknown[]>(
+      body: (crm: Clientele<AnyModule[]>, ...args: A) => Promise<unknown>,
+      open: OpenOptions = {},
+    ) =>
     async (...args: A) => {
       const cmd = args[args.length - 1] as Command;
-      const { crm } = await openClientele(globals(cmd));
+      const { crm } = await openClientele(globals(cmd), open);
       try {
         const result = await body(crm, ...args);
         code = typeof result === 'number' ? (result as ExitCode) : EXIT.ok;
@@ -85,29 +88,32 @@ export async function main(
     .option('--batch <rows>', 'rows per transaction (1 to 5000)', (v) => Number(v), 1000)
     .option('--no-progress', 'print no progress')
     .action(
-      withCrm(async (crm, kind: string, file: string, opts: Record<string, unknown>) => {
-        if (!(IMPORT_KINDS as readonly string[]).includes(kind))
-          throw new UsageError(`import ${kind}: give one of ${IMPORT_KINDS.join(', ')}`);
-        if (!opts['dryRun']) await crm.migrate();
-        const summary = await runImport(crm, {
-          kind: kind as ImportKind,
-          file,
-          map: opts['map'] as string | undefined,
-          encoding: opts['encoding'] as string,
-          format: opts['format'] as 'csv' | 'jsonl' | undefined,
-          dryRun: opts['dryRun'] === true,
-          batchSize: opts['batch'] as number,
-          progress: opts['progress'] === false ? null : streams.stderr,
-          signal,
-        });
-        const verb = summary.dryRun ? 'would import' : 'imported';
-        out(
-          `${kind}: ${summary.rows} rows read, ${summary.imported} ${verb}, ${summary.skipped} imported before, ` +
-            `${summary.rejected} rejected${summary.rejectsFile ? ` (see ${summary.rejectsFile})` : ''}` +
-            `${summary.interrupted ? ', stopped before the end' : ''}`,
-        );
-        return summary.interrupted ? EXIT.interrupted : summary.rejected ? EXIT.rejected : EXIT.ok;
-      }),
+      withCrm(
+        async (crm, kind: string, file: string, opts: Record<string, unknown>) => {
+          if (!(IMPORT_KINDS as readonly string[]).includes(kind))
+            throw new UsageError(`import ${kind}: give one of ${IMPORT_KINDS.join(', ')}`);
+          if (!opts['dryRun']) await crm.migrate();
+          const summary = await runImport(crm, {
+            kind: kind as ImportKind,
+            file,
+            map: opts['map'] as string | undefined,
+            encoding: opts['encoding'] as string,
+            format: opts['format'] as 'csv' | 'jsonl' | undefined,
+            dryRun: opts['dryRun'] === true,
+            batchSize: opts['batch'] as number,
+            progress: opts['progress'] === false ? null : streams.stderr,
+            signal,
+          });
+          const verb = summary.dryRun ? 'would import' : 'imported';
+          out(
+            `${kind}: ${summary.rows} rows read, ${summary.imported} ${verb}, ${summary.skipped} imported before, ` +
+              `${summary.rejected} rejected${summary.rejectsFile ? ` (see ${summary.rejectsFile})` : ''}` +
+              `${summary.interrupted ? ', stopped before the end' : ''}`,
+          );
+          return summary.interrupted ? EXIT.interrupted : summary.rejected ? EXIT.rejected : EXIT.ok;
+        },
+        { bulkWrite: true },
+      ),
     );
 
   program

@@ -76,23 +76,23 @@ export async function* readRecords(file: string, options: ReadOptions): AsyncGen
     }
     return;
   }
-  const parser = text.pipe(
-    parse({
-      columns: (header: string[]) => {
-        const names = header.map((h) => h.trim());
-        options.onHeaders?.(names);
-        return names;
-      },
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-    }),
-  );
-  for await (const { record, info } of parser as AsyncIterable<{
-    record: Record<string, string>;
-    info: { lines: number };
-  }>) {
-    const line = info.lines;
+  const parser = parse({
+    columns: (header: string[]) => {
+      const names = header.map((h) => h.trim());
+      options.onHeaders?.(names);
+      return names;
+    },
+    relax_column_count: true,
+    skip_empty_lines: true,
+  });
+  // Each record is paired with its line as it is pushed, when the parser's running count (`info`) is at
+  // that record: `info: true` copies the parser's state into every record, which took longer than the
+  // parsing itself.
+  const push = parser.push.bind(parser);
+  parser.push = (record: unknown) =>
+    push(record === null ? null : { record, line: (parser.info as { lines: number }).lines });
+  text.pipe(parser);
+  for await (const { record, line } of parser as AsyncIterable<{ record: Record<string, string>; line: number }>) {
     if (Object.values(record).some((v) => v.includes(REPLACEMENT)))
       yield { line, kind: 'unreadable', ...undecodable(options.encoding) };
     else yield { line, kind: 'csv', cells: record };

@@ -48,9 +48,17 @@ function present(value: unknown): boolean {
   return true;
 }
 
+/** Dotted paths cut into their parts once (an import looks the same few paths up in every row). */
+const pathParts = new Map<string, readonly string[]>();
+
 function lookup(fields: ProfileFields, path: string): unknown {
+  let parts = pathParts.get(path);
+  if (!parts) {
+    parts = path.split('.');
+    if (pathParts.size < 1000) pathParts.set(path, parts);
+  }
   let cur: unknown = fields;
-  for (const part of path.split('.')) {
+  for (const part of parts) {
     if (cur === null || typeof cur !== 'object') return undefined;
     cur = (cur as Record<string, unknown>)[part];
   }

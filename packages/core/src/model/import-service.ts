@@ -169,21 +169,22 @@ async function writeCustomers(
     (await ctx.tx.find(cardTypesCollection, { limit: 1000 })).rows.map((t) => [t.id, t.validityMonths]),
   );
   for (const { row } of fresh) {
-    const { kind, verified, ...rest } = row.customer;
-    const fields: ProfileFields = {};
-    for (const [k, v] of Object.entries(rest)) if (v !== undefined) fields[k] = v as JsonValue;
-    if (kind === 'supplier') fields['supplier'] = (row.customer.supplier ?? { categories: [] }) as JsonValue;
+    const { kind, verified } = row.customer;
+    // The parsed row is the fields as they are (its `kind` and `verified` are no profile field, and a
+    // field left undefined reads as one not given): no copy per row.
+    const fields = (
+      kind === 'supplier' ? { ...row.customer, supplier: row.customer.supplier ?? { categories: [] } } : row.customer
+    ) as ProfileFields;
     const id = ctx.id('cus');
     const at = row.registeredAt ?? ctx.now;
-    customers.push({
-      id,
-      ...columnsOf(kind, fields, settings.completeness),
-      status: 'active',
-      mergedInto: null,
-      lastVerifiedAt: verified ? at : null,
-      createdAt: at,
-      updatedAt: ctx.now,
-    });
+    const record: Record<string, unknown> = columnsOf(kind, fields, settings.completeness);
+    record['id'] = id;
+    record['status'] = 'active';
+    record['mergedInto'] = null;
+    record['lastVerifiedAt'] = verified ? at : null;
+    record['createdAt'] = at;
+    record['updatedAt'] = ctx.now;
+    customers.push(record as Parameters<StoreSession['insert']>[1]);
     for (const c of row.cards ?? []) {
       const issuedAt = c.issuedAt ?? at;
       const months = types.get(c.typeId);
