@@ -65,59 +65,40 @@ function isJson(value: unknown, depth = 0): boolean {
  * `update` (`mode: 'patch'`: only known, non-key fields). Throws `ValidationError` naming the field.
  */
 export function checkRow(collection: CollectionSpec, row: AnyRow, mode: 'insert' | 'patch'): void {
-  const { fields, required } = shapeOf(collection);
-  // Walk the collection's fields (no array made per row), then count the row's keys to find any other.
-  let known = 0;
-  for (const [name, spec] of fields) {
-    const value = row[name];
-    if (value === undefined) {
-      if (!Object.hasOwn(row, name)) continue;
-      known++;
-      if (mode === 'insert') fail(collection.name, [name], `${name} is undefined`);
-      continue;
-    }
-    known++;
+  for (const name of Object.keys(row)) {
+    const spec = collection.fields[name];
+    if (!spec) fail(collection.name, [name], `unknown field ${name}`);
     if (collection.versioned && name === 'version') fail(collection.name, [name], 'version is managed by the store');
     if (mode === 'patch' && name === collection.primaryKey)
       fail(collection.name, [name], 'the primary key cannot change');
+    const value = row[name];
+    if (value === undefined) {
+      if (mode === 'insert') fail(collection.name, [name], `${name} is undefined`);
+      continue;
+    }
     if (!isValidValue(spec, value)) {
       if (spec.kind === 'string' && typeof value === 'string')
         fail(collection.name, [name], `${name} holds U+0000 or a lone surrogate, which no store keeps`);
       fail(collection.name, [name], `${name} is not a valid ${spec.nullable ? 'nullable ' : ''}${spec.kind}`);
     }
   }
-  let keys = 0;
-  for (const name in row) if (Object.hasOwn(row, name)) keys++;
-  if (keys !== known) {
-    const unknown = Object.keys(row).find((name) => !Object.hasOwn(collection.fields, name))!;
-    fail(collection.name, [unknown], `unknown field ${unknown}`);
-  }
   if (mode === 'insert')
-    for (const name of required) if (row[name] === undefined) fail(collection.name, [name], `${name} is required`);
+    for (const name of requiredFieldsOf(collection))
+      if (row[name] === undefined) fail(collection.name, [name], `${name} is required`);
 }
 
-/** A collection's fields as a list, and those an inserted row must hold (not nullable, not the version). */
-interface RowShape {
-  fields: ReadonlyArray<readonly [string, FieldSpec]>;
-  required: readonly string[];
-}
+const requiredFields = new WeakMap<CollectionSpec, readonly string[]>();
 
-const shapes = new WeakMap<CollectionSpec, RowShape>();
-
-/** The {@link RowShape} of a collection, worked out once. */
-function shapeOf(collection: CollectionSpec): RowShape {
-  let shape = shapes.get(collection);
-  if (!shape) {
-    const fields = Object.entries(collection.fields);
-    shape = {
-      fields,
-      required: fields
-        .filter(([name, spec]) => !spec.nullable && !(collection.versioned && name === 'version'))
-        .map(([name]) => name),
-    };
-    shapes.set(collection, shape);
+/** The fields an inserted row must hold (not nullable, not the managed version), worked out once per collection. */
+function requiredFieldsOf(collection: CollectionSpec): readonly string[] {
+  let names = requiredFields.get(collection);
+  if (!names) {
+    names = Object.entries(collection.fields)
+      .filter(([name, spec]) => !spec.nullable && !(collection.versioned && name === 'version'))
+      .map(([name]) => name);
+    requiredFields.set(collection, names);
   }
-  return shape;
+  return names;
 }
 
 /** A normalised condition: every key an operator. */
