@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 const conditions = ['@clientele/source'];
@@ -6,6 +7,9 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
   test: {
+    // Most test files wait on databases and child processes rather than compute: at least two at once,
+    // also on a two-core machine (where vitest's default, cores less one, runs them one by one).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'sql', include: ['packages/sql/test/**/*.test.ts'] } },

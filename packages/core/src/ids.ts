@@ -21,6 +21,18 @@ export function randomBytes(count: number): Uint8Array {
 export function ulidGenerator(now: () => number = Date.now): IdGenerator {
   let lastTime = -1;
   let lastTail: number[] = [];
+  // Randomness drawn 4 KiB at a time: a sale makes a dozen ids, and each draw of 16 bytes alone cost
+  // about as much as the rest of making the id.
+  let pool: Uint8Array = new Uint8Array(0);
+  let used = 0;
+  const random16 = () => {
+    if (used + 16 > pool.length) {
+      pool = randomBytes(4096);
+      used = 0;
+    }
+    used += 16;
+    return pool.subarray(used - 16, used);
+  };
   return {
     next(prefix) {
       let t = now();
@@ -30,7 +42,7 @@ export function ulidGenerator(now: () => number = Date.now): IdGenerator {
         while (i >= 0 && lastTail[i] === 31) lastTail[i--] = 0;
         if (i >= 0) lastTail[i]!++;
       } else {
-        const rnd = randomBytes(16);
+        const rnd = random16();
         // Leave headroom in the top digit so counting up within a millisecond never overflows.
         lastTail = Array.from(rnd, (b, i) => (i === 0 ? b % 16 : b % 32));
         lastTime = t;
