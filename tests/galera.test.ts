@@ -263,6 +263,10 @@ if (unavailable) {
       const unavailableAt: string[] = [];
       const failures: unknown[] = [];
       let killed: Promise<string> | undefined;
+      // Node 3's tills wait at their third sale until node 3 is dead, so each of them meets the dead node
+      // whatever the pace of the others (a loaded machine let one finish first).
+      let killIssued!: () => void;
+      const issued = new Promise<void>((resolve) => (killIssued = resolve));
       try {
         await Promise.all(
           pools.map(async ({ home, spare }, t) => {
@@ -278,7 +282,14 @@ if (unavailable) {
               };
               const key = { ...CLERK, idempotencyKey: `till-${receiptNo}` };
               // A third of the way in, node 3 dies as in a power cut.
-              if (t === 0 && n === 3) killed = galera('kill', '3');
+              if (t === 0 && n === 3) {
+                killed = galera('kill', '3');
+                killIssued();
+              }
+              if (t % 3 === 2 && n === 3) {
+                await issued;
+                await killed;
+              }
               for (;;) {
                 try {
                   committed.set(receiptNo, (await crm.purchases.record(input, key)).id);
