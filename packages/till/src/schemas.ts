@@ -1,7 +1,7 @@
 /** The till's input, checked with zod at its boundary. */
 import { saleLineSchema } from '@clientele/core';
 import { cardNumberSchema, codeSchema } from '@clientele/core/module';
-import { MAX_ALLOWANCE_MINUTES } from '@clientele/loyalty';
+import { MAX_ALLOWANCE_MINUTES, pinSchema } from '@clientele/loyalty';
 import * as z from 'zod';
 
 const methodSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'payment methods are lower-case words');
@@ -75,10 +75,7 @@ export const tillSaleSchema = z
       .object({
         cardNumber: cardNumberSchema,
         amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-        pin: z
-          .string()
-          .regex(/^[0-9]{4,8}$/, 'PINs are 4 to 8 digits')
-          .optional(),
+        pin: pinSchema.optional(),
       })
       .strict()
       .optional(),
