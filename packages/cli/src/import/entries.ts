@@ -1,8 +1,7 @@
 /**
- * The export's records as import rows, in chunks: each CSV line or JSON line mapped to a row (the
- * mapping file's, or the headers as row paths), the kind's defaults filled in, and a sale written over
- * several lines put together: the sale is held back until a line of another sale comes, so a chunk
- * never splits it.
+ * The export's records as import rows: each CSV line or JSON line mapped to a row (the mapping file's,
+ * or the headers as row paths), the kind's defaults filled in, and a sale written over several lines
+ * put together: a row is held back until the next line shows it is complete, so no batch splits a sale.
  */
 import { buildMapping, rowOf, type Mapping, type MappingFile } from './mapping.js';
 import { readRecords, type InputFormat } from './records.js';
@@ -12,15 +11,6 @@ export type Entry =
   | { line: number; row: Record<string, unknown>; unreadable?: undefined }
   | { line: number; row?: undefined; unreadable: { code: string; reason: string } };
 
-/** Some entries in file order, with how far into the file the reading is. */
-export interface EntryChunk {
-  entries: Entry[];
-  /** Bytes of the file read so far. */
-  bytes: number;
-  /** The CSV header, on the first chunk after it was read. */
-  headers?: string[];
-}
-
 /** What {@link readEntries} reads, and how. */
 export interface EntryOptions {
   file: string;
@@ -29,8 +19,10 @@ export interface EntryOptions {
   /** The import's kind: sales put lines together, customers and organisations get their `kind`. */
   kind: string;
   mapping: MappingFile | null;
-  /** Entries per chunk. */
-  chunkSize: number;
+  /** Told how many bytes of the file were read so far (for progress). */
+  onBytes?: (bytes: number) => void;
+  /** Told the mapping in use once it is known (from the file, or from the CSV header): it names columns. */
+  onMapping?: (mapping: Mapping) => void;
 }
 
 /** Adds a further CSV line of a sale to the sale: its lines, and its returns. */
@@ -45,57 +37,53 @@ function mergeSale(into: Record<string, unknown>, more: Record<string, unknown>)
   }
 }
 
-/** The export's entries, `options.chunkSize` at a time (the last chunk may be shorter). */
-export async function* readEntries(options: EntryOptions): AsyncGenerator<EntryChunk> {
-  let mapping: Mapping | null = options.mapping ? buildMapping(options.mapping) : null;
+/** The export's entries in file order (an unreadable line as soon as it is read, a row once complete). */
+export async function* readEntries(options: EntryOptions): AsyncGenerator<Entry> {
+  let mapping: Mapping | null = null;
+  const use = (m: Mapping) => {
+    mapping = m;
+    options.onMapping?.(m);
+  };
+  if (options.mapping) use(buildMapping(options.mapping));
   const kindOf = options.kind === 'customers' ? 'individual' : options.kind === 'organisations' ? 'organisation' : null;
-  let bytes = 0;
-  let headers: string[] | undefined;
-  let chunk: Entry[] = [];
   // The last row waits for the next line: a sale may go on over it.
   let held: Entry | null = null;
   for await (const record of readRecords(options.file, {
     format: options.format,
     encoding: options.encoding,
-    onBytes: (b) => void (bytes = b),
+    ...(options.onBytes ? { onBytes: options.onBytes } : {}),
     onHeaders: (names) => {
-      headers = names;
-      mapping ??= buildMapping(null, names);
+      if (!mapping) use(buildMapping(null, names));
     },
   })) {
     if (record.kind === 'unreadable') {
       // Reported at once; a sale held for its further lines may still get them after it.
-      chunk.push({ line: record.line, unreadable: { code: record.code, reason: record.reason } });
-    } else {
-      const row =
-        record.kind === 'csv'
-          ? rowOf(record.cells, mapping!)
-          : mapping
-            ? rowOf(record.value as Record<string, string>, mapping)
-            : record.value;
-      if (kindOf) {
-        const customer = row['customer'];
-        if (typeof customer === 'object' && customer !== null && !('kind' in customer))
-          (customer as Record<string, unknown>)['kind'] = kindOf;
-      }
-      if (
-        options.kind === 'sales' &&
-        held?.row &&
-        row['sourceId'] !== undefined &&
-        held.row['sourceId'] === row['sourceId']
-      ) {
-        mergeSale(held.row, row);
-        continue;
-      }
-      if (held) chunk.push(held);
-      held = { line: record.line, row };
+      yield { line: record.line, unreadable: { code: record.code, reason: record.reason } };
+      continue;
     }
-    if (chunk.length >= options.chunkSize) {
-      yield { entries: chunk, bytes, ...(headers ? { headers } : {}) };
-      headers = undefined;
-      chunk = [];
+    const m = mapping as Mapping | null;
+    const row =
+      record.kind === 'csv'
+        ? rowOf(record.cells, m!)
+        : m
+          ? rowOf(record.value as Record<string, string>, m)
+          : record.value;
+    if (kindOf) {
+      const customer = row['customer'];
+      if (typeof customer === 'object' && customer !== null && !('kind' in customer))
+        (customer as Record<string, unknown>)['kind'] = kindOf;
     }
+    if (
+      options.kind === 'sales' &&
+      held?.row &&
+      row['sourceId'] !== undefined &&
+      held.row['sourceId'] === row['sourceId']
+    ) {
+      mergeSale(held.row, row);
+      continue;
+    }
+    if (held) yield held;
+    held = { line: record.line, row };
   }
-  if (held) chunk.push(held);
-  if (chunk.length || headers) yield { entries: chunk, bytes, ...(headers ? { headers } : {}) };
+  if (held) yield held;
 }

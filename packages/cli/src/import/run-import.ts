@@ -8,7 +8,7 @@ import { isClienteleError, type ImportResult, type ValidationIssue } from '@clie
 import type { AnyModule, Clientele, ImportBatch } from '@clientele/core';
 import { UsageError } from '../failure.js';
 import { readEntries } from './entries.js';
-import { buildMapping, mappingFileSchema, type Mapping, type MappingFile } from './mapping.js';
+import { mappingFileSchema, type Mapping, type MappingFile } from './mapping.js';
 import { progressReporter } from './progress.js';
 import { formatOf, type InputFormat } from './records.js';
 import { rejectsFileOf, rejectsWriter, type RejectLine } from './rejects.js';
@@ -120,7 +120,7 @@ export async function runImport(crm: Clientele<AnyModule[]>, options: ImportOpti
   const mappingFile = readMapping(options.map);
   const format = options.format ?? formatOf(options.file);
   const encoding = options.encoding ?? 'utf-8';
-  let mapping: Mapping | null = mappingFile ? buildMapping(mappingFile) : null;
+  let mapping: Mapping | null = null;
   const rejects = rejectsWriter(rejectsFileOf(options.file));
   const progress = progressReporter(options.progress ?? process.stderr, totalBytes, options.progress !== null);
   const call = callFor(crm, options.kind, dryRun);
@@ -193,28 +193,25 @@ export async function runImport(crm: Clientele<AnyModule[]>, options: ImportOpti
   };
 
   try {
-    reading: for await (const chunk of readEntries({
+    for await (const entry of readEntries({
       file: options.file,
       format,
       encoding,
       kind: options.kind,
       mapping: mappingFile,
-      chunkSize: batchSize,
+      onBytes: (b) => void (bytes = b),
+      onMapping: (m) => void (mapping = m),
     })) {
-      if (chunk.headers) mapping ??= buildMapping(null, chunk.headers);
-      bytes = chunk.bytes;
-      for (const entry of chunk.entries) {
-        if (options.signal?.aborted) {
-          summary.interrupted = true;
-          break reading;
-        }
-        summary.rows++;
-        if (entry.unreadable)
-          await rejectRow(entry.line, [{ path: [], code: entry.unreadable.code, message: entry.unreadable.reason }]);
-        else {
-          if (batch.length >= batchSize) await flush();
-          batch.push({ line: entry.line, row: entry.row });
-        }
+      if (options.signal?.aborted) {
+        summary.interrupted = true;
+        break;
+      }
+      summary.rows++;
+      if (entry.unreadable)
+        await rejectRow(entry.line, [{ path: [], code: entry.unreadable.code, message: entry.unreadable.reason }]);
+      else {
+        if (batch.length >= batchSize) await flush();
+        batch.push({ line: entry.line, row: entry.row });
       }
     }
     if (!summary.interrupted) await flush();
