@@ -46,6 +46,13 @@ export function refuseProtoKeys(input: unknown, prefix: ReadonlyArray<string | n
     ]);
 }
 
+/** A command's input as the kernel checks every one: by its schema, then for own `__proto__` keys. */
+export function parseCommandInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = parseInput(schema, input);
+  refuseProtoKeys(input);
+  return parsed;
+}
+
 /** Where the first own `__proto__` key of the plain objects in `value` is, if any. */
 function protoKeyPath(value: unknown): Array<string | number> | null {
   if (value === null || typeof value !== 'object') return null;

@@ -19,7 +19,7 @@ import { canonicalJson, decodeJson, encodeJson, fingerprint, fingerprintMatches 
 import { rolesCollection, staffCollection } from '../model/organisation-collections.js';
 import type { Store, TransactionSession } from '../store/port.js';
 import type { CollectionSpec, JsonValue, NewRowOf } from '../store/schema.js';
-import { idempotencyKeySchema, parseInput, refuseProtoKeys } from '../validation.js';
+import { idempotencyKeySchema, parseCommandInput, parseInput } from '../validation.js';
 import { actorRef, actorSchema, isPermitted, type Actor, type ResolvedActor } from './actor.js';
 import { authorise, type Authorisation } from './authority.js';
 import { auditLog, idempotencyKeys, outbox, sequences, timeline } from './collections.js';
@@ -508,8 +508,7 @@ export function createKernel(settings: KernelSettings): KernelInternals {
         'required',
         `${spec.name} needs an idempotency key so a retry cannot apply it twice`,
       );
-    const input = parseInput(spec.input, rawInput);
-    refuseProtoKeys(rawInput);
+    const input = parseCommandInput(spec.input, rawInput);
     if (!isPermitted(actor, spec.permission)) {
       const error = new PermissionError(spec.permission, actorRef(actor));
       frame.refusal = { command: spec.name, actor, error };
@@ -624,8 +623,7 @@ export function createKernel(settings: KernelSettings): KernelInternals {
           `${spec.name} needs an idempotency key so a retry cannot apply it twice`,
         );
       }
-      const input = parseInput(spec.input, rawInput);
-      refuseProtoKeys(rawInput);
+      const input = parseCommandInput(spec.input, rawInput);
       const now = clock.now();
       let actor: ResolvedActor;
       try {
