@@ -9,5 +9,7 @@ export {
   type SqliteFileOptions,
   type SqliteDatabaseOptions,
   type SqliteDurability,
+  type SqliteCheckpoint,
+  type SqliteIdleCheckpoint,
 } from './sqlite-store.js';
 export { sqliteProbe, type SqliteProbe } from './probe.js';
