@@ -641,14 +641,16 @@ export async function createTill(options: TillOptions): Promise<Till> {
         issues: [{ path, code: 'exceeds_total', message }],
       });
     }
-    const queuedBefore = await local.count(opsCollection, { status: 'queued' });
+    // The sale is an offline one when central is out of reach, or when it would overtake a queued sale.
+    // Offline, the log is not counted: that count grows with the queue.
+    const offlineNow = !online || (await local.count(opsCollection, { status: 'queued' })) > 0;
     // Offline, a voucher is redeemed only when central holds it for this terminal.
-    if (voucher && (!online || queuedBefore > 0))
+    if (voucher && offlineNow)
       checkVoucherHeld((await cached<HeldVoucher>(`voucher:${voucher.code}`))?.value ?? null, voucher.code, now);
 
     // Where the points come from: the allowance when it covers them, else (online only) the balance.
-    const allowance = customerId ? ((await allowanceOf(customerId)) ?? null) : null;
-    const offlineNow = !online || queuedBefore > 0;
+    // The member's view read it just now, and nothing else writes the cache while a sale is rung up.
+    const allowance = customerId ? (member?.allowance ?? null) : null;
     let source: 'allowance' | 'balance' | null = null;
     if (points > 0) {
       if (offlineNow) checkAllowance(allowance, points, now);
@@ -710,7 +712,7 @@ export async function createTill(options: TillOptions): Promise<Till> {
         allowanceId: source === 'allowance' ? allowance!.id : null,
         holdId: null,
         holdValue: null,
-        offline: !online || queuedBefore > 0,
+        offline: offlineNow,
         quotedPoints: customerId && quoted ? quoted.quote.points : null,
         createdAt: now,
         doneAt: null,

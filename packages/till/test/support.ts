@@ -37,7 +37,8 @@ export function tillFile(): string {
   dirs.push(dir);
   return join(dir, 'till.db');
 }
-export const localStore = (file: string): Store => sqliteStore({ file });
+/** A till's store as the guide opens one: checkpoints when idle, no memory map. */
+export const localStore = (file: string): Store => sqliteStore({ file, checkpoint: 'idle', mmapBytes: 0 });
 export function removeTillFiles(): void {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }

@@ -1,4 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { sqliteStore } from '@clientele/sqlite';
 import { createTill } from '../src/index.js';
 import {
   CENTRAL_KIND,
@@ -104,6 +106,40 @@ describe(`a till on SQLite with central on ${CENTRAL_KIND.name}`, () => {
     expect(await reborn.till.sync()).toMatchObject({ online: true, recorded: 4, queued: 0 });
     expect(await salesOf(central, m.customerId)).toHaveLength(5);
     expect((await central.crm.loyalty.balance(m.customerId, SYSTEM)).available).toBe(10);
+  });
+});
+
+describe('a till whose file checkpoints when idle', () => {
+  it('copies its log into its file once it idles between customers, not inside a sale', async () => {
+    const central = await openCentral();
+    const m = await member(central);
+    const file = tillFile();
+    const local = sqliteStore({ file, checkpoint: { idleMs: 20, minPages: 1 }, mmapBytes: 0 });
+    const { central: link, link: wire } = linkTo(central);
+    const till = await createTill({ terminalId: 'T1', storeId: 'S01', local, central: link, clock: central.clock });
+    const probe = new Database(file);
+    /** Frames in the till's log, and how many are copied into its file (reads only). */
+    const log = () => {
+      const [row] = probe.pragma('wal_checkpoint(NOOP)') as Array<{ log: number; checkpointed: number }>;
+      return { frames: row!.log, copied: row!.checkpointed };
+    };
+    const copiedAll = () => vi.waitFor(() => expect(log().copied).toBe(log().frames), { timeout: 5000, interval: 10 });
+    try {
+      await till.lookup(m.cardNumber);
+      wire.down = true;
+      await copiedAll();
+      // Customers one after another: no pause, no checkpoint; each sale is in the log all the same.
+      for (let i = 0; i < 10; i++) await till.ringUp({ cardNumber: m.cardNumber, lines: [MILK] });
+      const busy = log();
+      expect(busy.copied).toBeLessThan(busy.frames);
+      expect(await till.queued()).toBe(10);
+      await copiedAll();
+      expect(await till.queued()).toBe(10);
+    } finally {
+      probe.close();
+      till.close();
+      await local.close();
+    }
   });
 });
 
