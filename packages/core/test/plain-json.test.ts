@@ -96,6 +96,12 @@ describe('plainJsonIssue', () => {
       [{ 'ke\ny': 1 }, ['ke\ny'], 'control_character'],
       [{ text: '\u202eexe.txt' }, ['text'], 'bidi_control'],
       [{ text: 'half \ud83d' }, ['text'], 'unstorable_text'],
+      // Each range the text rules look at, past plain text in the same string.
+      [{ text: '会员 \udc00' }, ['text'], 'unstorable_text'],
+      [{ text: '会员 \u007f' }, ['text'], 'control_character'],
+      [{ text: '会员 \u0085' }, ['text'], 'control_character'],
+      [{ 'key\u2028': 1 }, ['key\u2028'], 'control_character'],
+      [{ text: '会员 \u2066x' }, ['text'], 'bidi_control'],
       [
         Object.defineProperty({}, 'g', {
           enumerable: true,
