@@ -56,4 +56,18 @@ describe('the importer reading an export', () => {
     const entries = await collect(readEntries(options(file)));
     expect(entries.map((e) => (e.row!['customer'] as { kind: string }).kind)).toEqual(['individual', 'organisation']);
   });
+
+  it('skips a UTF-8 byte-order mark, and takes a UTF-16 one for bytes that are not UTF-8', async () => {
+    const body = Buffer.from('sourceId,customer.name\nM1,孙丽\n');
+    const marked = join(temp.dir, 'marked.csv');
+    writeFileSync(marked, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body]));
+    const utf8 = await collect(readEntries(options(marked, { encoding: 'UTF8' })));
+    expect(utf8.map((e) => e.row)).toEqual([{ sourceId: 'M1', customer: { name: '孙丽', kind: 'individual' } }]);
+    // The parser would take a UTF-16 mark as a change of encoding; read as UTF-8, the header is not text.
+    const utf16 = join(temp.dir, 'utf16-mark.csv');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), body]));
+    const columns: string[] = [];
+    await collect(readEntries(options(utf16, { onMapping: (m) => columns.push(...m.rules.map((r) => r.header)) })));
+    expect(columns[0]).toBe('\uFFFD\uFFFDsourceId');
+  });
 });

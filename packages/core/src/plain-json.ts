@@ -25,8 +25,6 @@ interface Frame {
   depth: number;
   parent: Frame | null;
   key: string | number | null;
-  /** Set once the frame's children were pushed: the next visit leaves it. */
-  entered?: boolean;
 }
 
 function pathOf(frame: Frame | null, prefix: ReadonlyArray<string | number>): Path {
@@ -35,11 +33,18 @@ function pathOf(frame: Frame | null, prefix: ReadonlyArray<string | number>): Pa
   return [...prefix, ...keys.reverse()];
 }
 
-/** UTF-8 bytes of `text` as a JSON string, quotes and escapes included. */
+/**
+ * UTF-8 bytes of `text` as a JSON string, quotes and escapes included; negated when the text holds a
+ * character the text rules look at (a control character, a line or paragraph separator, a
+ * bidirectional control, a surrogate), so that the rules' expressions run only on such text.
+ */
 function jsonStringBytes(text: string): number {
   let bytes = 2;
+  let ruled = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x2028 && c <= 0x2069) || (c >= 0xd800 && c <= 0xdfff))
+      ruled = true;
     if (c === 0x22 || c === 0x5c || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x08 || c === 0x0c) bytes += 2;
     else if (c < 0x20) bytes += 6;
     else if (c < 0x80) bytes += 1;
@@ -49,7 +54,7 @@ function jsonStringBytes(text: string): number {
       i++;
     } else bytes += 3;
   }
-  return bytes;
+  return ruled ? -bytes : bytes;
 }
 
 function typeName(value: unknown): string {
@@ -94,9 +99,10 @@ function leafProblem(v: unknown, tally: Tally): Problem | null | false {
     case 'string': {
       // Every UTF-16 unit is at least one byte: a long string is refused without reading it.
       if (v.length + 2 > tally.max - tally.bytes) return tooLargeProblem(tally);
-      tally.bytes += jsonStringBytes(v);
+      const bytes = jsonStringBytes(v);
+      tally.bytes += Math.abs(bytes);
       if (tally.bytes > tally.max) return tooLargeProblem(tally);
-      return jsonTextProblem(v, false);
+      return bytes < 0 ? jsonTextProblem(v, false) : null;
     }
     case 'number':
       if (!Number.isFinite(v)) return { code: 'not_json', message: `${v} is not a JSON number` };
@@ -118,9 +124,10 @@ function leafProblem(v: unknown, tally: Tally): Problem | null | false {
 function keyProblem(key: string, tally: Tally): Problem | null {
   if (key === '__proto__') return { code: 'forbidden_key', message: '__proto__ is not allowed as a key' };
   if (key.length + 3 > tally.max - tally.bytes) return tooLargeProblem(tally);
-  tally.bytes += jsonStringBytes(key) + 1;
+  const bytes = jsonStringBytes(key);
+  tally.bytes += Math.abs(bytes) + 1;
   if (tally.bytes > tally.max) return tooLargeProblem(tally);
-  return jsonTextProblem(key, true);
+  return bytes < 0 ? jsonTextProblem(key, true) : null;
 }
 
 /**
@@ -146,24 +153,19 @@ export function plainJsonIssue(
   let frame: Frame | null = null;
   try {
     const tally: Tally = { bytes: 0, max: limits.maxBytes };
-    const ancestors = new Set<object>();
     const stack: Frame[] = [{ value, depth: 0, parent: null, key: null }];
     let problem: Problem | null | false = null;
     walk: while (stack.length) {
       frame = stack.pop()!;
       const v = frame.value;
-      if (frame.entered) {
-        ancestors.delete(v as object);
-        continue;
-      }
       problem = leafProblem(v, tally);
       if (problem) break;
       if (problem === null) continue;
       const o = v as object;
-      if (ancestors.has(o)) {
-        problem = { code: 'cyclic', message: 'must not contain itself' };
-        break;
-      }
+      // A value's ancestors are its frame's parents (at most `maxDepth` of them): no set kept per walk.
+      for (let up = frame.parent; up !== null; up = up.parent)
+        if (up.value === o) problem = { code: 'cyclic', message: 'must not contain itself' };
+      if (problem) break;
       const depth = frame.depth + 1;
       if (depth > limits.maxDepth) {
         problem = { code: 'too_deep', message: `must nest at most ${limits.maxDepth} levels` };
@@ -184,9 +186,6 @@ export function plainJsonIssue(
         problem = tooLargeProblem(tally);
         break;
       }
-      container.entered = true;
-      ancestors.add(o);
-      stack.push(container);
       for (let i = count - 1; i >= 0; i--) {
         const key = keys ? keys[i]! : i;
         // The child's frame is made only for a container or where something is wrong: the issue's path needs it.

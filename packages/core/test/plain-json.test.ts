@@ -6,7 +6,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { DEFAULT_JSON_LIMITS, plainJsonIssue } from '../src/plain-json.js';
-import { jsonObjectSchema, jsonValueSchema, parseInput, refuseProtoKeys } from '../src/validation.js';
+import { importBatchSchema } from '../src/model/import-rows.js';
+import {
+  jsonObjectSchema,
+  jsonValueSchema,
+  parseCommandInput,
+  parseInput,
+  refuseProtoKeys,
+} from '../src/validation.js';
 import { isClienteleError } from '../src/errors.js';
 
 const LOOSE = { maxDepth: 10_000, maxBytes: 1e12 };
@@ -96,6 +103,12 @@ describe('plainJsonIssue', () => {
       [{ 'ke\ny': 1 }, ['ke\ny'], 'control_character'],
       [{ text: '\u202eexe.txt' }, ['text'], 'bidi_control'],
       [{ text: 'half \ud83d' }, ['text'], 'unstorable_text'],
+      // Each range the text rules look at, past plain text in the same string.
+      [{ text: '会员 \udc00' }, ['text'], 'unstorable_text'],
+      [{ text: '会员 \u007f' }, ['text'], 'control_character'],
+      [{ text: '会员 \u0085' }, ['text'], 'control_character'],
+      [{ 'key\u2028': 1 }, ['key\u2028'], 'control_character'],
+      [{ text: '会员 \u2066x' }, ['text'], 'bidi_control'],
       [
         Object.defineProperty({}, 'g', {
           enumerable: true,
@@ -196,6 +209,28 @@ describe('refuseProtoKeys, run on every command input', () => {
       expect(caught).toMatchObject({ code: 'VALIDATION_FAILED', path: ['input', 'answers', '__proto__'] });
       expect((caught as { issues: Array<{ code: string }> }).issues[0]!.code).toBe('forbidden_key');
     }
+  });
+
+  it('is not run again on an import batch, whose schema refuses one at any depth itself', () => {
+    const cases: Array<[string, Array<string | number>, string]> = [
+      ['{"rows":[{"a":1}],"__proto__":{"x":1}}', [], 'unrecognized_keys'],
+      ['{"rows":[{"__proto__":1}]}', ['rows', 0, '__proto__'], 'forbidden_key'],
+      [
+        '{"rows":[{"a":1},{"b":[{"c":{"__proto__":{"x":1}}}]}]}',
+        ['rows', 1, 'b', 0, 'c', '__proto__'],
+        'forbidden_key',
+      ],
+    ];
+    for (const [text, path, code] of cases) {
+      let caught: unknown;
+      try {
+        parseCommandInput(importBatchSchema, JSON.parse(text));
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path, code }] });
+    }
+    expect(parseCommandInput(importBatchSchema, { rows: [{ a: { b: [1] } }] })).toEqual({ rows: [{ a: { b: [1] } }] });
   });
 
   it('passes inputs without one, instances and cycles included', () => {

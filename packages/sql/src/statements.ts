@@ -205,10 +205,10 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
   }
 
   function encodeRowInto(row: AnyRow, out: unknown[]): void {
-    for (const f of fields) {
-      if (versioned && f === 'version') out.push(1);
-      else out.push(codec.encodeValue(f, row[f]));
-    }
+    const start = out.length;
+    codec.encodeRowInto(row, out);
+    // A checked row holds no version: it goes in at 1.
+    if (versioned) out[start + versionIndex] = 1;
   }
 
   /**

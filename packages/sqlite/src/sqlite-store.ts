@@ -91,6 +91,14 @@ export interface SqliteFileOptions {
   /** Page cache per connection in KiB (SQLite's `cache_size`). Default 16384 (16 MiB). */
   cacheKiB?: number;
   /**
+   * Where the writing connection keeps its temporary data (SQLite's `temp_store`): the statement
+   * journal that makes a multi-row insert inside a transaction all or nothing, and sorts larger than
+   * the cache. `'file'` (the default) spills them to temporary files; `'memory'` keeps them in memory,
+   * which spares a bulk import a temporary file and its writes per batch, at the cost of memory for a
+   * large sort.
+   */
+  tempStore?: 'file' | 'memory';
+  /**
    * When a commit counts as done: `'full'` (the default) survives a power cut, `'normal'` is faster
    * but a power cut or an operating-system crash can lose the last commits. See {@link SqliteDurability}.
    */
@@ -203,6 +211,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       },
     ]);
   }
+  const tempStore = owned ? (options as SqliteFileOptions).tempStore : undefined;
+  if (tempStore !== undefined && tempStore !== 'file' && tempStore !== 'memory') {
+    throw new ValidationError([
+      { path: ['tempStore'], code: 'invalid_option', message: 'tempStore must be one of file, memory' },
+    ]);
+  }
   let db: Database.Database;
   try {
     db = owned ? new Database(options.file) : options.database!;
@@ -229,6 +243,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         `cache_size = ${-Math.max(0, Math.trunc(options.cacheKiB ?? DEFAULT_CACHE_KIB))}`,
       ];
       for (const pragma of tuning) db.pragma(pragma);
+      if (tempStore === 'memory') db.pragma('temp_store = MEMORY');
       if (isFileDatabase(db)) {
         // WAL readers see the last committed state and take no lock the writer needs.
         readerDb = new Database(options.file!, { readonly: true, fileMustExist: true });

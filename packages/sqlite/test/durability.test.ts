@@ -61,6 +61,17 @@ describe('sqliteStore durability', () => {
     expect(() => statSync(file)).toThrow();
   });
 
+  it("keeps temporary data in files by default, in memory with tempStore 'memory', and refuses another value", () => {
+    expect(openWithConnection({ file: tempFile() }).writer.pragma('temp_store', { simple: true })).toBe(0);
+    const memory = openWithConnection({ file: tempFile(), tempStore: 'memory' });
+    expect(memory.writer.pragma('temp_store', { simple: true })).toBe(2); // MEMORY
+    const file = tempFile();
+    expect(() => sqliteStore({ file, tempStore: 'disk' as never })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', path: ['tempStore'] }),
+    );
+    expect(() => statSync(file)).toThrow();
+  });
+
   it("leaves a host connection's synchronous and secure_delete settings as the host set them", async () => {
     const db = new Database(tempFile());
     db.pragma('journal_mode = WAL');

@@ -120,12 +120,22 @@ export function readCell(text: string, rule: ColumnRule): unknown {
   }
 }
 
+/** Whether a path segment is an array index (ASCII digits only): a loop, as it runs for each cell of each line. */
+function isIndex(segment: string): boolean {
+  if (segment.length === 0) return false;
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
 /** Sets `value` at `path` in `target`, making objects (or arrays, for numeric segments) on the way. */
 export function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
   let node: Record<string, unknown> = target;
   for (let i = 0; i < path.length - 1; i++) {
     const key = path[i]!;
-    const nextIsIndex = /^[0-9]+$/.test(path[i + 1]!);
+    const nextIsIndex = isIndex(path[i + 1]!);
     if (typeof node[key] !== 'object' || node[key] === null) node[key] = nextIsIndex ? [] : {};
     node = node[key] as Record<string, unknown>;
   }

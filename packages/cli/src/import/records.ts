@@ -4,6 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { Transform } from 'node:stream';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { UsageError } from '../failure.js';
@@ -32,11 +33,37 @@ export function formatOf(file: string): InputFormat {
   return /\.(jsonl|ndjson)$/i.test(file) ? 'jsonl' : 'csv';
 }
 
+/** The names of UTF-8, which the CSV parser decodes itself. */
+const UTF8 = /^utf-?8$/i;
+
 /** U+FFFD: what a decoder puts where the bytes were not text of the encoding. */
 const REPLACEMENT = '\uFFFD';
 
 function undecodable(encoding: string): { code: string; reason: string } {
   return { code: 'encoding', reason: `the line is not valid ${encoding} text` };
+}
+
+/**
+ * Passes bytes through without a leading UTF-8 byte-order mark, as the decoding stream does with
+ * `stripBOM` (the parser's own `bom` option would also take a UTF-16 mark as a change of encoding).
+ */
+function skipUtf8Bom(): Transform {
+  let head: Buffer | null = Buffer.alloc(0);
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (head === null) return done(null, chunk);
+      head = Buffer.concat([head, chunk]);
+      if (head.length < 3) return done();
+      const bytes = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? head.subarray(3) : head;
+      head = null;
+      done(null, bytes);
+    },
+    flush(done) {
+      // A file shorter than a mark: its bytes as they are.
+      if (head?.length) this.push(head);
+      done();
+    },
+  });
 }
 
 /** The records of `file`, in order. */
@@ -53,8 +80,8 @@ export async function* readRecords(file: string, options: ReadOptions): AsyncGen
     raw.once('error', (e) => reject(new UsageError(`cannot read ${file}: ${(e as Error).message}`)));
   });
   await opened;
-  const text = raw.pipe(iconv.decodeStream(options.encoding, { stripBOM: true }));
   if (options.format === 'jsonl') {
+    const text = raw.pipe(iconv.decodeStream(options.encoding, { stripBOM: true }));
     let line = 0;
     for await (const content of createInterface({ input: text, crlfDelay: Number.POSITIVE_INFINITY })) {
       line++;
@@ -88,13 +115,19 @@ export async function* readRecords(file: string, options: ReadOptions): AsyncGen
   // Each record is paired with its line as it is pushed, when the parser's running count (`info`) is at
   // that record: `info: true` copies the parser's state into every record, which took longer than the
   // parsing itself.
+  // The pair is the record as yielded: no second object per record.
   const push = parser.push.bind(parser);
-  parser.push = (record: unknown) =>
-    push(record === null ? null : { record, line: (parser.info as { lines: number }).lines });
-  text.pipe(parser);
-  for await (const { record, line } of parser as AsyncIterable<{ record: Record<string, string>; line: number }>) {
-    if (Object.values(record).some((v) => v.includes(REPLACEMENT)))
-      yield { line, kind: 'unreadable', ...undecodable(options.encoding) };
-    else yield { line, kind: 'csv', cells: record };
+  parser.push = (cells: unknown) =>
+    push(cells === null ? null : { line: (parser.info as { lines: number }).lines, kind: 'csv', cells });
+  // The parser reads bytes and decodes each field as UTF-8 (a byte sequence that is not UTF-8 becomes
+  // U+FFFD, as the decoder would make it): UTF-8 needs no decoding stream before it, which would turn
+  // the bytes into text only for the parser to turn that text back into bytes.
+  if (UTF8.test(options.encoding)) raw.pipe(skipUtf8Bom()).pipe(parser);
+  else raw.pipe(iconv.decodeStream(options.encoding, { stripBOM: true })).pipe(parser);
+  type CsvRecord = Extract<InputRecord, { kind: 'csv' }>;
+  for await (const record of parser as AsyncIterable<CsvRecord>) {
+    if (Object.values(record.cells).some((v) => v.includes(REPLACEMENT)))
+      yield { line: record.line, kind: 'unreadable', ...undecodable(options.encoding) };
+    else yield record;
   }
 }

@@ -211,7 +211,7 @@ export async function runImport(crm: Clientele<AnyModule[]>, options: ImportOpti
         await rejectRow(entry.line, [{ path: [], code: entry.unreadable.code, message: entry.unreadable.reason }]);
       else {
         if (batch.length >= batchSize) await flush();
-        batch.push({ line: entry.line, row: entry.row });
+        batch.push(entry);
       }
     }
     if (!summary.interrupted) await flush();

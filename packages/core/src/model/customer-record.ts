@@ -91,26 +91,31 @@ export function fieldsOfRow(row: CustomerRow): ProfileFields {
   };
 }
 
+/** A text field's value, or null when absent or not text (no closure made per row: an import builds many). */
+function textField(fields: ProfileFields, key: string): string | null {
+  const v = fields[key];
+  return typeof v === 'string' ? v : null;
+}
+
 /** Builds the stored columns from flat fields (everything but ids, status and timestamps). */
 export function columnsOf(kind: CustomerKind, fields: ProfileFields, rules: CompletenessRules) {
   const profile: Record<string, JsonValue> = {};
   for (const key of profileKeys(kind)) profile[key] = (fields[key] ?? null) as JsonValue;
   const { score, missing } = completenessOf(kind, fields, rules);
   const displayName = displayNameOf(kind, fields);
-  const str = (k: string) => (typeof fields[k] === 'string' ? (fields[k] as string) : null);
   return {
     kind,
     isCustomer: kind === 'supplier' ? fields['alsoCustomer'] === true : true,
     isSupplier: kind === 'supplier' || (kind === 'organisation' && present(fields['supplier'])),
     displayName,
     nameKey: nameKey(displayName),
-    phone: str('phone'),
-    email: str('email'),
-    taxId: kind === 'individual' ? null : str('taxId'),
-    region: kind === 'individual' ? null : str('region'),
-    industry: kind === 'individual' ? null : str('industry'),
-    sizeClass: kind === 'individual' ? null : str('sizeClass'),
-    homeStoreId: str('homeStoreId'),
+    phone: textField(fields, 'phone'),
+    email: textField(fields, 'email'),
+    taxId: kind === 'individual' ? null : textField(fields, 'taxId'),
+    region: kind === 'individual' ? null : textField(fields, 'region'),
+    industry: kind === 'individual' ? null : textField(fields, 'industry'),
+    sizeClass: kind === 'individual' ? null : textField(fields, 'sizeClass'),
+    homeStoreId: textField(fields, 'homeStoreId'),
     profile,
     tags: (fields['tags'] as string[] | undefined) ?? [],
     consent: (fields['consent'] as Record<string, boolean> | undefined) ?? {},

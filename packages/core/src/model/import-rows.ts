@@ -13,6 +13,7 @@ import {
   instantSchema,
   jsonObjectSchema,
   parseInput,
+  refusesProtoKeys,
   shortTextSchema,
 } from '../validation.js';
 import { issueCardSchema } from './card-service.js';
@@ -76,11 +77,13 @@ export type SaleImportRow = z.input<typeof saleImportRowSchema>;
  * (instants as ISO-8601 text), as read from a file: a row that is not (a control character, a value
  * JSON cannot hold) fails the whole batch with its path, `['rows', i, ...]`.
  */
-export const importBatchSchema = z
-  .object({
-    rows: z.array(jsonObjectSchema()).min(1).max(IMPORT_BATCH_MAX),
-  })
-  .strict();
+export const importBatchSchema = refusesProtoKeys(
+  z
+    .object({
+      rows: z.array(jsonObjectSchema()).min(1).max(IMPORT_BATCH_MAX),
+    })
+    .strict(),
+);
 /** A batch of rows for an import command or check. */
 export interface ImportBatch<R> {
   /** At most {@link IMPORT_BATCH_MAX} rows; each is validated on its own. */

@@ -18,6 +18,12 @@ export interface CodecOptions {
 export interface RowCodec {
   /** Port value → stored value, for one field. `null` stays `null`. */
   encodeValue(fieldName: string, value: unknown): unknown;
+  /**
+   * Appends the stored value of each of the collection's fields of `row` to `out`, in field order (the
+   * order of `collection.fields`; a field the row lacks as `null`): a bulk insert's parameters, with no
+   * lookup by name per value.
+   */
+  encodeRowInto(row: AnyRow, out: unknown[]): void;
   /** Stored value → port value, for one field. */
   decodeValue(fieldName: string, value: unknown): unknown;
   /** Decodes a whole stored row (only the collection's fields are kept). */
@@ -72,11 +78,18 @@ export function createRowCodec(collection: CollectionSpec, options: CodecOptions
   }
   const names = Object.keys(collection.fields);
   const decoders = names.map((name) => dec.get(name)!);
+  const encoders = names.map((name) => enc.get(name)!);
   return {
     encodeValue(fieldName, value) {
       if (value === null || value === undefined) return null;
       const e = enc.get(fieldName);
       return e ? e(value) : value;
+    },
+    encodeRowInto(row, out) {
+      for (let i = 0; i < names.length; i++) {
+        const v = row[names[i]!];
+        out.push(v === null || v === undefined ? null : encoders[i]!(v));
+      }
     },
     decodeValue(fieldName, value) {
       if (value === null || value === undefined) return null;
