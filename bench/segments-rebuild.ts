@@ -266,6 +266,7 @@ export async function measureRebuilds(
   rounds.forEach((r, i) => {
     perRound[`round${i + 1}NightlySeconds`] = round(r.nightly.seconds, 2);
     perRound[`round${i + 1}BaselineSeconds`] = round(r.baselineSeconds, 2);
+    perRound[`round${i + 1}RowsWritten`] = r.nightly.written;
   });
   return {
     first,

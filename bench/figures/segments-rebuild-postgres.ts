@@ -304,7 +304,8 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult> {
         firstBuildPeakMiB: round(m.first.maxRssMiB, 0),
         nightlyPeakMiB: round(Math.max(...m.rounds.map((r) => r.nightly.maxRssMiB)), 0),
       },
-      'nightly rebuild of statistics, RFM, classes, churn and 3 segment memberships from all purchases, on ' +
+      'nightly rebuild of statistics, RFM, classes, churn and 3 segment memberships from all purchases ' +
+        '(thresholds kept within the default tolerance, 1% of the buyers), on ' +
         'the PostgreSQL server; baseline = one SQL statement with ntile RFM scores, read through a cursor; ' +
         "medians of alternating rounds on the same data (before each night, the tables past autovacuum's " +
         'thresholds vacuumed, as autovacuum would in the day); per-round times, first build from empty statistics ' +

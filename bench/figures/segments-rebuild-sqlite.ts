@@ -168,7 +168,8 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult[]> {
         'segments.rebuild.sqlite',
         m,
         { customers: sizes.customers, purchases: built.purchases, lines: built.lines, ...m.extra },
-        'nightly rebuild of statistics, RFM, classes, churn and 3 segment memberships from all purchases; ' +
+        'nightly rebuild of statistics, RFM, classes, churn and 3 segment memberships from all purchases ' +
+          '(thresholds kept within the default tolerance, 1% of the buyers); ' +
           'baseline = one SQL statement with ntile RFM scores; medians of alternating rounds on the same ' +
           'data; per-round times and first build from empty statistics in extra',
       ),

@@ -149,6 +149,11 @@ export const segmentsConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * How far (a share of the buyers, default 0.01) a rebuild lets last night's quintile and volume thresholds
+     * drift from their exact ranks before it takes them again; 0 takes them exactly every night.
+     */
+    thresholdTolerance: z.number().min(0).max(0.05).default(0.01),
     /** Customers per rebuild transaction (default 2000): bounds how long one chunk holds the database. */
     chunkSize: z.number().int().min(10).max(10_000).default(2000),
     /** The retailer's own condition kinds, beside the built-in ones. */

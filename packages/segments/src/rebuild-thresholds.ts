@@ -13,6 +13,7 @@ import {
   type ScoreThresholds,
 } from './scores.js';
 import type { SegmentsKernel } from './events.js';
+import { keptLargeMin, keptQuintiles } from './stable-thresholds.js';
 
 /**
  * The population's rhythm moves slowly; every customer on it has a due date from it. Keep the last
@@ -61,9 +62,13 @@ export function thresholdsFrom(
     if (cols.own[i] && !Number.isNaN(cols.typicalGap[i]!)) gaps[g++] = cols.typicalGap[i]!;
   }
   // Selection where only ranks are needed; the spend is sorted, for the Pareto classes walk it in order.
-  const r = quintilesOf(last);
-  const f = quintilesOf(visits);
-  const m = quintiles(mAsc.sort());
+  mAsc.sort();
+  // Last night's thresholds stay while they nearly split the buyers as the rule says (same window only).
+  const before = previous?.windowDays === config.rfm.windowDays ? previous : null;
+  const slack = Math.floor(config.thresholdTolerance * n);
+  const r = keptQuintiles(last, quintilesOf(last), before?.r, slack);
+  const f = keptQuintiles(visits, quintilesOf(visits), before?.f, slack);
+  const m = keptQuintiles(mAsc, quintiles(mAsc), before?.m, slack);
   const mDesc = mAsc.slice().reverse();
   let populationGap: number | null = null;
   if (gaps.length) {
@@ -79,7 +84,13 @@ export function thresholdsFrom(
     m,
     ...scoreSpread({ r: last, f: visits, m: mAsc }, { r, f, m }),
     value: valueThresholds(mDesc, config.classes.aShare, config.classes.bShare),
-    largeMin: largeThreshold(mDesc, config.classes.largeTopShare),
+    largeMin: keptLargeMin(
+      mAsc,
+      largeThreshold(mDesc, config.classes.largeTopShare),
+      before?.largeMin,
+      config.classes.largeTopShare,
+      slack,
+    ),
     populationGapHours: stablePopulationHours(roundUpToDay(populationGap), previous?.populationGapHours ?? null),
     buyers: n,
   };
