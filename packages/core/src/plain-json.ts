@@ -5,7 +5,7 @@
  * and it stops at the first problem or as soon as a limit is passed, so no input makes it slow.
  */
 import type { ValidationIssue } from './errors.js';
-import { jsonTextProblem } from './text-rules.js';
+import { jsonTextProblem, mayBreakJsonTextRules } from './text-rules.js';
 
 /** Bounds of one JSON-shaped input value. */
 export interface JsonLimits {
@@ -43,8 +43,7 @@ function jsonStringBytes(text: string): number {
   let ruled = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x2028 && c <= 0x2069) || (c >= 0xd800 && c <= 0xdfff))
-      ruled = true;
+    if (mayBreakJsonTextRules(c)) ruled = true;
     if (c === 0x22 || c === 0x5c || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x08 || c === 0x0c) bytes += 2;
     else if (c < 0x20) bytes += 6;
     else if (c < 0x80) bytes += 1;

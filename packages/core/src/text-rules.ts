@@ -58,6 +58,16 @@ export function textProblem(text: string, kind: TextKind): TextProblem | null {
 }
 
 /**
+ * Whether the UTF-16 unit `c` is one that {@link jsonTextProblem}'s expressions look for (a control
+ * character, a line or paragraph separator, a bidirectional control, a surrogate): text with none of
+ * them breaks no rule there, so a caller that reads every unit anyway can skip the expressions. Kept
+ * beside the expressions: a character added to them must be added here.
+ */
+export function mayBreakJsonTextRules(c: number): boolean {
+  return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x2028 && c <= 0x2069) || (c >= 0xd800 && c <= 0xdfff);
+}
+
+/**
  * The first rule a string inside JSON-shaped input breaks: the long-text rules without the need for
  * a visible character (an empty string is a value like any other). Keys follow the single-line rules.
  */

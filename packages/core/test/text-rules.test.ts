@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { longTextSchema, nameSchema, parseInput, shortTextSchema, singleLineTextSchema } from '../src/validation.js';
 import { isClienteleError } from '../src/errors.js';
+import { jsonTextProblem, mayBreakJsonTextRules } from '../src/text-rules.js';
 
 const refusal = (schema: Parameters<typeof parseInput>[0], text: unknown): string | null => {
   try {
@@ -127,5 +128,19 @@ describe('single-line and long text', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('the screen before the JSON text rules', () => {
+  it('lets through no UTF-16 unit that the rules refuse, as a key or as a value', () => {
+    // Every unit alone and between letters: a unit the screen passes must break no rule.
+    const missed: string[] = [];
+    for (let c = 0; c <= 0xffff; c++) {
+      if (mayBreakJsonTextRules(c)) continue;
+      const unit = String.fromCharCode(c);
+      for (const text of [unit, `a${unit}b`])
+        if (jsonTextProblem(text, true) || jsonTextProblem(text, false)) missed.push(c.toString(16));
+    }
+    expect(missed).toEqual([]);
   });
 });
