@@ -39,6 +39,33 @@ function getRow(conn: Connection, s: CollectionStatements, key: string): AnyRow 
   return values === undefined ? undefined : s.decodeValues(values);
 }
 
+/** The error of a batch that took back all it wrote before failing: the transaction goes on. */
+class Undone {
+  constructor(readonly error: unknown) {}
+}
+
+/** Multi-row insert texts as `INSERT OR IGNORE ... RETURNING` the primary key, by the plain text. */
+const skippingTexts = new Map<string, string>();
+
+function insertOrSkip(text: string, s: CollectionStatements): string {
+  let skipping = skippingTexts.get(text);
+  if (skipping === undefined) {
+    skipping = `INSERT OR IGNORE INTO${text.slice('INSERT INTO'.length)} RETURNING ${s.shape.pk}`;
+    if (skippingTexts.size >= 1024) skippingTexts.clear();
+    skippingTexts.set(text, skipping);
+  }
+  return skipping;
+}
+
+/** Whether a patch sets the primary key or a field of a unique index: a write that may clash. */
+function setsUniqueField(c: CollectionSpec, set: AnyRow): boolean {
+  for (const f of Object.keys(set)) {
+    if (set[f] === undefined) continue;
+    if (f === c.primaryKey || c.indexes.some((i) => i.unique && i.fields.includes(f))) return true;
+  }
+  return false;
+}
+
 function fail(error: unknown, collection: CollectionSpec, key?: unknown): never {
   throw translateError(error, typeof key === 'string' ? { collection, key } : { collection });
 }
@@ -48,6 +75,11 @@ export interface SessionState {
   active: boolean;
   /** The message of the error thrown once inactive. */
   readonly closedMessage: string;
+  /**
+   * The error of a batch that failed partway inside the transaction (see `batch` in {@link ConnectionSession}):
+   * the transaction may only roll back, and the store's `transaction` rethrows it instead of committing.
+   */
+  failure?: unknown;
 }
 
 const SAVEPOINT = 'clientele_batch';
@@ -65,6 +97,10 @@ export class ConnectionSession implements AdapterSession {
 
   private check(): void {
     if (!this.state.active) throw new InvalidStateError(this.state.closedMessage);
+    if (this.state.failure !== undefined)
+      throw new InvalidStateError(
+        'a batch write of this transaction failed partway: the transaction can only roll back',
+      );
   }
 
   async insert<C extends CollectionSpec>(c: C, row: NewRowOf<C>): Promise<RowOf<C>> {
@@ -220,20 +256,36 @@ export class ConnectionSession implements AdapterSession {
     }
   }
 
-  /** All or nothing: in its own transaction, or in a savepoint inside the caller's transaction. */
+  /**
+   * All or nothing, in a transaction of its own or inside the caller's, with no savepoint and no statement journal on
+   * the way that matters: each statement is an `INSERT OR IGNORE ... RETURNING` of rows checked beforehand, which
+   * cannot abort halfway nor leave a clash unseen. When a row clashed (the keys returned fall short), the rows that
+   * went in are taken out again, and the same rows inserted plainly under a savepoint raise the clash as a single
+   * insert would. A journal or a savepoint would copy every page the batch touches to a temporary file first.
+   */
   async insertMany<C extends CollectionSpec>(c: C, rows: readonly NewRowOf<C>[]): Promise<number> {
     this.check();
     if (rows.length === 0) return 0;
     try {
-      const statements = statementsOf(c).insertMany(rows as readonly AnyRow[]);
-      // One statement is all or nothing by itself (a failing one undoes what it wrote): no savepoint.
-      if (statements.length === 1) {
-        this.conn.run(statements[0]!.text, statements[0]!.params);
-        return rows.length;
-      }
-      return this.allOrNothing(() => {
-        for (const st of statements) this.conn.run(st.text, st.params);
-        return rows.length;
+      const s = statementsOf(c);
+      const statements = s.insertMany(rows as readonly AnyRow[]);
+      return this.batch(() => {
+        const stored: string[] = [];
+        for (const st of statements)
+          for (const [key] of this.conn.allValues(insertOrSkip(st.text, s), st.params)) stored.push(key as string);
+        if (stored.length === rows.length) return rows.length;
+        for (const key of stored) {
+          const undo = s.delete(key);
+          this.conn.run(undo.text, undo.params);
+        }
+        try {
+          return this.allOrNothing(() => {
+            for (const st of statements) this.conn.run(st.text, st.params);
+            return rows.length;
+          });
+        } catch (error) {
+          throw new Undone(error);
+        }
       });
     } catch (error) {
       fail(error, c);
@@ -250,26 +302,33 @@ export class ConnectionSession implements AdapterSession {
     const s = statementsOf(c);
     let key: string | undefined;
     try {
-      return this.allOrNothing(() => {
+      // Every write is checked (as its statement is made) before any runs.
+      const statements = writes.map((w) => {
+        key = w.key;
+        return s.consumeQuietly(w.key, w.when as Where, w.set as AnyRow);
+      });
+      const run = () => {
         const applied: string[] = [];
-        for (const w of writes) {
-          key = w.key;
-          const st = s.consumeQuietly(w.key, w.when as Where, w.set as AnyRow);
-          if (this.conn.run(st.text, st.params) > 0) applied.push(w.key);
+        for (let i = 0; i < writes.length; i++) {
+          key = writes[i]!.key;
+          if (this.conn.run(statements[i]!.text, statements[i]!.params) > 0) applied.push(key);
         }
         return applied;
-      });
+      };
+      // A write to a unique field may clash halfway: only such a batch pays for a savepoint.
+      return writes.some((w) => setsUniqueField(c, w.set as AnyRow)) ? this.allOrNothing(run) : this.batch(run);
     } catch (error) {
       fail(error, c, key);
     }
   }
 
-  /** All or nothing, as {@link ConnectionSession.insertMany}: one `DELETE` per key, one prepared text. */
+  /** All or nothing, as {@link ConnectionSession.consumeMany}: one `DELETE` per key, one prepared text. */
   async deleteMany<C extends CollectionSpec>(c: C, keys: readonly string[]): Promise<string[]> {
     this.check();
     const s = statementsOf(c);
     try {
-      return this.allOrNothing(() => {
+      // A delete by key cannot clash: no savepoint (see `batch`).
+      return this.batch(() => {
         const deleted: string[] = [];
         for (const key of keys) {
           const st = s.delete(key);
@@ -279,6 +338,26 @@ export class ConnectionSession implements AdapterSession {
       });
     } catch (error) {
       fail(error, c);
+    }
+  }
+
+  /**
+   * Runs `fn`, whose writes are checked and cannot clash, in a transaction of its own, or inside the caller's with
+   * no savepoint: a savepoint copies every page the batch touches to a temporary file first, against a failure that
+   * only the database itself can raise now (a full disk, an I/O error). Should one come, the caller's transaction
+   * can no longer commit (see {@link SessionState.failure}), so the batch is still all or nothing.
+   */
+  private batch<T>(fn: () => T): T {
+    try {
+      if (!this.conn.db.inTransaction) return this.allOrNothing(fn);
+      try {
+        return fn();
+      } catch (error) {
+        if (!(error instanceof Undone)) this.state.failure ??= error;
+        throw error;
+      }
+    } catch (error) {
+      throw error instanceof Undone ? error.error : error;
     }
   }
 

@@ -91,11 +91,12 @@ export interface SqliteFileOptions {
   /** Page cache per connection in KiB (SQLite's `cache_size`). Default 16384 (16 MiB). */
   cacheKiB?: number;
   /**
-   * Where the writing connection keeps its temporary data (SQLite's `temp_store`): the statement
-   * journal that makes a multi-row insert inside a transaction all or nothing, and sorts larger than
-   * the cache. `'file'` (the default) spills them to temporary files; `'memory'` keeps them in memory,
-   * which spares a bulk import a temporary file and its writes per batch, at the cost of memory for a
-   * large sort.
+   * Where the writing connection keeps its temporary data (SQLite's `temp_store`): sorts larger than
+   * the cache, and the copy of each page a savepoint changes (a bulk write that may clash inside a
+   * transaction: a `consumeMany` setting a unique field, or an `insertMany` whose rows clashed). The
+   * bulk writes need no journal otherwise: `insertMany` inserts with `INSERT OR IGNORE` and takes its
+   * rows out again on a clash. `'file'` (the default) spills them to temporary files; `'memory'` keeps
+   * them in memory (a sort then never spills, whatever its size).
    */
   tempStore?: 'file' | 'memory';
   /**
@@ -333,6 +334,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         try {
           const result = await fn(new ConnectionSession(writer, state));
           state.active = false;
+          // A batch failed partway and the caller went on: what it wrote must not be kept.
+          if (state.failure !== undefined) throw state.failure;
           guarded(() => writer.run('COMMIT', []));
           return wrote(result);
         } catch (error) {

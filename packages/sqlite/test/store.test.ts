@@ -284,6 +284,54 @@ describe.each(['file', 'memory'] as const)('sqliteStore (%s)', (kind) => {
     expect(await store.count(customers)).toBe(1202);
   });
 
+  it('refuses a bulk insert whose rows clash with each other, inside a transaction too, keeping the rest', async () => {
+    const store = await openStore(kind);
+    const batch = Array.from({ length: 40 }, (_, i) => customer(`d${i}`, { email: `d${i}@x` }));
+    batch[30] = customer('d30', { email: 'd3@x' });
+    const alone = await rejection(store.insertMany(customers, batch));
+    expect(alone).toMatchObject({ reason: 'unique', details: { index: 'by_email' } });
+    expect(await store.count(customers)).toBe(0);
+    await store.transaction(async (tx) => {
+      await tx.insert(customers, customer('kept'));
+      expect(await rejection(tx.insertMany(customers, batch))).toMatchObject({
+        reason: 'unique',
+        details: { index: 'by_email' },
+      });
+      expect(await tx.count(customers), 'the clashing batch took back every row it wrote').toBe(1);
+      await tx.insertMany(customers, [customer('also-kept')]);
+    });
+    expect((await store.find(customers)).rows.map((r) => r.id)).toEqual(['also-kept', 'kept']);
+  });
+
+  it('rolls back the whole transaction when a batch fails partway on an error of the database', async () => {
+    const db = new Database(kind === 'memory' ? ':memory:' : tempFile());
+    const store = track(sqliteStore({ database: db }));
+    await store.migrate(migrations);
+    for (const id of ['v1', 'v2', 'v3'])
+      await store.insert(vouchers, { id, status: 'open', value: 5, redeemedBy: null });
+    // Stands for what only the database can raise once the writes are checked (a full disk, an I/O error).
+    db.exec(`CREATE TRIGGER refuse_v2 BEFORE UPDATE ON vouchers WHEN NEW.id = 'v2'
+      BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    const take = (id: string) => ({ key: id, when: { status: 'open' }, set: { status: 'used', redeemedBy: 'c1' } });
+    let later: unknown;
+    const failed = await rejection(
+      store.transaction(async (tx) => {
+        await tx.insert(vouchers, { id: 'v9', status: 'open', value: 1, redeemedBy: null });
+        await rejection(tx.consumeMany(vouchers, [take('v1'), take('v2'), take('v3')]));
+        later = await rejection(tx.get(vouchers, 'v1'));
+        return 'went on';
+      }),
+    );
+    expect(later, 'the transaction refuses further use').toBeInstanceOf(InvalidStateError);
+    expect(failed, 'and does not commit').toBeDefined();
+    expect((await store.get(vouchers, 'v1'))?.status, 'the write before the failure is not kept').toBe('open');
+    expect(await store.get(vouchers, 'v9'), 'nor what the transaction wrote before the batch').toBeUndefined();
+    // Outside a transaction the batch is its own transaction: rolled back, and the store goes on.
+    expect(await rejection(store.consumeMany(vouchers, [take('v1'), take('v2')]))).toBeDefined();
+    expect((await store.get(vouchers, 'v1'))?.status).toBe('open');
+    expect(await store.consumeMany(vouchers, [take('v1'), take('v3')])).toEqual(['v1', 'v3']);
+  });
+
   it('refuses use after close', async () => {
     const store = await openStore(kind);
     await store.close();
