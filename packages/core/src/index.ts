@@ -132,7 +132,6 @@ export {
 export {
   recordSaleSchema,
   returnSchema,
-  saleLineSchema,
   paymentSchema,
   type Purchase,
   type PurchaseLine,
@@ -143,6 +142,7 @@ export {
   type ReturnInput,
   type VoidInput,
 } from './model/purchase-service.js';
+export { saleLineSchema } from './model/sale-line.js';
 export type { StoredPayment, StoredReturnLine, StoredTender } from './model/purchase-collections.js';
 export {
   ERASED,
