@@ -145,6 +145,7 @@ export {
   purchaseReturnsCollection,
 } from './model/purchase-collections.js';
 export { toMilli, lineGross, refundFor, settleRefund, type SettledTender } from './model/purchase-math.js';
+export { quantitySchema } from './model/sale-line.js';
 export { ERASED, scrubJson } from './model/privacy-service.js';
 export { personalValueMatcher, type PersonalValueMatcher } from './model/personal-values.js';
 export { importKeysCollection } from './model/import-collections.js';
