@@ -2,7 +2,8 @@
  * A store's business calendar: its time zone, opening hours and holidays. Pure; used to print local
  * times and, by later modules, to count service-level time in business hours.
  */
-import { TZDate } from '@date-fns/tz';
+// `TZDateMini`: `TZDate` without its formatting, which nothing here needs (and a browser bundle need not carry).
+import { TZDateMini } from '@date-fns/tz/date/mini';
 import * as z from 'zod';
 import { millisecondsInMinute, minutesInDay, minutesInHour } from 'date-fns/constants';
 
@@ -54,19 +55,19 @@ function minutes(hm: string): number {
 
 /** The local calendar date `YYYY-MM-DD` of an instant in a time zone. */
 export function localDate(at: Date, timeZone: string): string {
-  const d = new TZDate(at.getTime(), timeZone);
+  const d = new TZDateMini(at.getTime(), timeZone);
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
 /** The local date and time `YYYY-MM-DD HH:MM` of an instant in a time zone, for receipts and timelines. */
 export function localDateTime(at: Date, timeZone: string): string {
-  const d = new TZDate(at.getTime(), timeZone);
+  const d = new TZDateMini(at.getTime(), timeZone);
   const time = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
   return `${localDate(at, timeZone)} ${time}`;
 }
 
 function localParts(at: Date, timeZone: string): { date: string; weekday: Weekday; minute: number } {
-  const d = new TZDate(at.getTime(), timeZone);
+  const d = new TZDateMini(at.getTime(), timeZone);
   return {
     date: localDate(at, timeZone),
     weekday: WEEKDAYS[(d.getDay() + 6) % 7]!,
@@ -115,7 +116,7 @@ export interface OpenInterval {
  */
 export function* openIntervals(calendar: BusinessCalendar, from: Date, days = 366): Generator<OpenInterval> {
   const fromMs = from.getTime();
-  const first = new TZDate(fromMs, calendar.timeZone);
+  const first = new TZDateMini(fromMs, calendar.timeZone);
   const offsets = new OffsetReader(calendar.timeZone);
   for (let day = 0; day <= days; day++) {
     // The local day as a wall-clock instant read as UTC (midnight), so dates and weekdays need no zone.
@@ -150,7 +151,7 @@ class OffsetReader {
 
   /** The offset at `t` in milliseconds to add to UTC for the wall clock. */
   at(t: number): number {
-    return -new TZDate(t, this.timeZone).getTimezoneOffset() * millisecondsInMinute;
+    return -new TZDateMini(t, this.timeZone).getTimezoneOffset() * millisecondsInMinute;
   }
 
   /**
