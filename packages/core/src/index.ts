@@ -58,6 +58,7 @@ export { silentLogger, type Logger, type LogMethod } from './runtime/logger.js';
 export type { Outbox, OutboxEvent, RelayOptions } from './runtime/outbox.js';
 export type { AuditEntry, AuditService, AuditQueryInput } from './runtime/audit.js';
 export * from './model/business-calendar.js';
+export { openingHoursSchema } from './model/opening-hours.js';
 export type {
   RetailStore,
   Role,

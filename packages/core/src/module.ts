@@ -130,6 +130,7 @@ export {
   timeline as timelineCollection,
 } from './runtime/collections.js';
 export * from './model/business-calendar.js';
+export { openingHoursSchema } from './model/opening-hours.js';
 export { storesCollection, rolesCollection, staffCollection } from './model/organisation-collections.js';
 export {
   customersCollection,

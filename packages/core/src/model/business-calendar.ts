@@ -18,18 +18,6 @@ export type Weekday = (typeof WEEKDAYS)[number];
  */
 export type OpeningHours = Partial<Record<Weekday, Array<[string, string]>>>;
 
-const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'time must be HH:MM');
-/** A closing time may also be `23:59:59`, the day's last second included: it closes at midnight, as `24:00` does. */
-const closing = z
-  .string()
-  .regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$|^23:59:59$/, 'time must be HH:MM (a day may close at 23:59:59)');
-
-/** Schema of {@link OpeningHours}: each interval opens before it closes. */
-export const openingHoursSchema = z.partialRecord(
-  z.enum(WEEKDAYS),
-  z.array(z.tuple([hhmm, closing]).refine(([a, b]) => a < b, 'opening time must be before closing time')).max(6),
-);
-
 /** Schema of an IANA time zone name that this runtime knows. */
 export const timeZoneSchema = z.string().refine((tz) => {
   try {
