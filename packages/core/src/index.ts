@@ -58,6 +58,7 @@ export { silentLogger, type Logger, type LogMethod } from './runtime/logger.js';
 export type { Outbox, OutboxEvent, RelayOptions } from './runtime/outbox.js';
 export type { AuditEntry, AuditService, AuditQueryInput } from './runtime/audit.js';
 export * from './model/business-calendar.js';
+export { openingHoursSchema } from './model/opening-hours.js';
 export type {
   RetailStore,
   Role,
@@ -132,7 +133,6 @@ export {
 export {
   recordSaleSchema,
   returnSchema,
-  saleLineSchema,
   paymentSchema,
   type Purchase,
   type PurchaseLine,
@@ -143,6 +143,7 @@ export {
   type ReturnInput,
   type VoidInput,
 } from './model/purchase-service.js';
+export { saleLineSchema } from './model/sale-line.js';
 export type { StoredPayment, StoredReturnLine, StoredTender } from './model/purchase-collections.js';
 export {
   ERASED,

@@ -130,6 +130,7 @@ export {
   timeline as timelineCollection,
 } from './runtime/collections.js';
 export * from './model/business-calendar.js';
+export { openingHoursSchema } from './model/opening-hours.js';
 export { storesCollection, rolesCollection, staffCollection } from './model/organisation-collections.js';
 export {
   customersCollection,
@@ -145,6 +146,7 @@ export {
   purchaseReturnsCollection,
 } from './model/purchase-collections.js';
 export { toMilli, lineGross, refundFor, settleRefund, type SettledTender } from './model/purchase-math.js';
+export { quantitySchema } from './model/sale-line.js';
 export { ERASED, scrubJson } from './model/privacy-service.js';
 export { personalValueMatcher, type PersonalValueMatcher } from './model/personal-values.js';
 export { importKeysCollection } from './model/import-collections.js';

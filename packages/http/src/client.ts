@@ -14,9 +14,10 @@ import {
 import type { complaints } from '@clientele/complaints';
 import type { loyalty } from '@clientele/loyalty';
 import type { segments } from '@clientele/segments';
-import { readBinding, routeOf, type ReadBinding } from './operations.js';
+import { readBinding, routeOf } from './operations.js';
 import type { Problem } from './problems.js';
-import { READS, type ReadSpec } from './reads.js';
+import { readWire, type ReadWire } from './read-wire.js';
+import type { ReadSpec } from './reads.js';
 
 /** A value as it comes back over JSON: dates become ISO 8601 text. */
 export type Jsonified<T> = T extends Date
@@ -173,8 +174,19 @@ export function createClient<T extends object = StandardClientele>(
 ): RemoteClientele<T> {
   const base = baseUrl.replace(/\/+$/, '');
   const doFetch = options.fetch ?? ((input: string, init: RequestInit) => globalThis.fetch(input, init));
-  const reads = new Map([...READS, ...(options.reads ?? [])].map((r) => [r.path, r]));
-  const bindings = new Map<string, ReadBinding>();
+  const reads = new Map((options.reads ?? []).map((r) => [r.path, r]));
+  const bindings = new Map<string, ReadWire | null>();
+
+  /** How a read is sent (`null`: `path` is a command): the host's own reads first, then the shipped ones. */
+  function bindingOf(path: string): ReadWire | null {
+    let binding = bindings.get(path);
+    if (binding === undefined) {
+      const spec = reads.get(path);
+      binding = spec ? readBinding(spec) : (readWire(path) ?? null);
+      bindings.set(path, binding);
+    }
+    return binding;
+  }
 
   function headersFor(): Record<string, string> {
     const extra = typeof options.headers === 'function' ? options.headers() : (options.headers ?? {});
@@ -186,10 +198,8 @@ export function createClient<T extends object = StandardClientele>(
     const route = routeOf(path);
     let url = `${base}${route}`;
     let init: RequestInit;
-    const spec = reads.get(path);
-    if (spec) {
-      let binding = bindings.get(path);
-      if (!binding) bindings.set(path, (binding = readBinding(spec)));
+    const binding = bindingOf(path);
+    if (binding) {
       const fields = binding.fieldsOf(args);
       if (binding.method === 'get') {
         const query = new URLSearchParams();

@@ -6,7 +6,7 @@
  */
 import * as z from 'zod';
 import type { Actor, CommandInfo, QueryInfo } from '@clientele/core';
-import { invalid } from '@clientele/core/module';
+import { requestFields } from './read-fields.js';
 import { EXCLUDED, READS, WRAPPERS, type ArgSpec, type ReadSpec } from './reads.js';
 
 /** How a request field's text is read from a query string. */
@@ -157,17 +157,8 @@ export function readBinding(spec: ReadSpec): ReadBinding {
     while (args.length && args[args.length - 1] === undefined) args.pop();
     return args;
   };
-  const fieldsOf = (args: readonly unknown[]): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
-    spec.args.forEach((arg, i) => {
-      const value = args[i];
-      if (value === undefined) return;
-      if ('field' in arg) out[arg.field] = value;
-      else if (typeof value === 'object' && value !== null) Object.assign(out, value);
-      else throw invalid([i], 'invalid_type', 'expected an object of options');
-    });
-    return out;
-  };
+  const names = spec.args.map((arg) => ('field' in arg ? arg.field : null));
+  const fieldsOf = (args: readonly unknown[]) => requestFields(names, args);
   const fields = new Map(Object.entries(shape).map(([name, schema]) => [name, fieldKind(schema)]));
   const method = [...fields.values()].every((k) => k !== null) ? 'get' : 'post';
   return { input, fields, method, argsOf, fieldsOf };

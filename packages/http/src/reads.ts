@@ -68,7 +68,10 @@ const context = z
   .strict();
 const pin = z.string().regex(/^[0-9]{4,12}$/, 'PINs are 4 to 12 digits');
 
-/** Every read of core and of the modules shipped with Clientele. */
+/**
+ * Every read of core and of the modules shipped with Clientele. Each is also written out in
+ * `READ_WIRE` (read-wire.ts), which the client sends by; a test fails until the two agree.
+ */
 export const READS: readonly ReadSpec[] = [
   { path: 'customers.get', args: [customerId] },
   { path: 'customers.search', args: [all(searchCustomersSchema)] },

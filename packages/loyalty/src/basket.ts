@@ -4,7 +4,7 @@
  * property test proves it) and costs a fraction, because a cashier screen quotes at every scan.
  * Anything the check does not accept goes through zod, which names every problem by path.
  */
-import { codeSchema, lineGross, minorUnitsSchema, parseInput, toMilli } from '@clientele/core/module';
+import { codeSchema, lineGross, minorUnitsSchema, parseInput, quantitySchema, toMilli } from '@clientele/core/module';
 import * as z from 'zod';
 import { divide } from './points-math.js';
 
@@ -18,12 +18,6 @@ export const labelSchema = z
   .min(1)
   .max(64)
   .refine((s) => !CONTROL.test(s) && s.trim() === s, 'labels have no control characters and no surrounding spaces');
-
-const quantitySchema = z
-  .number()
-  .positive('quantities are positive')
-  .max(1_000_000)
-  .refine((q) => toMilli(q) !== null, 'quantities have at most three decimals');
 
 /** One scanned line. */
 export const basketLineSchema = z

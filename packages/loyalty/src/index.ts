@@ -206,11 +206,11 @@ export {
   drawAllowanceSchema,
   isAllowance,
   ALLOWANCE_PREFIX,
-  MAX_ALLOWANCE_MINUTES,
   type AllowancesApi,
   type GrantAllowanceInput,
   type DrawAllowanceInput,
 } from './offline-allowances.js';
+export { MAX_ALLOWANCE_MINUTES } from './allowance-minutes.js';
 export {
   grantCardAllowanceSchema,
   drawCardAllowanceSchema,

@@ -1,13 +1,15 @@
 /**
  * Local calendar facts of an instant in a store's time zone (date, weekday, minute of day), the
  * instants a local date begins and ends, and the period keys caps, budgets and usage limits count
- * in. Pure. Wall-clock fields come from `TZDate`; arithmetic on calendar dates (days, months, ISO
- * weeks) is date-fns on `UTCDate`, where no change of offset and no setting of the host can move a
- * date.
+ * in. Pure. Wall-clock fields come from `TZDateMini` (`TZDate` without its formatting, which nothing
+ * here needs); arithmetic on calendar dates (days, months, ISO weeks) is date-fns on `UTCDateMini`
+ * (`UTCDate` likewise without formatting), where no change of offset and no setting of the host can
+ * move a date.
  */
 import { WEEKDAYS, type Weekday } from '@clientele/core/module';
-import { TZDate, tzOffset } from '@date-fns/tz';
-import { UTCDate } from '@date-fns/utc';
+import { TZDateMini } from '@date-fns/tz/date/mini';
+import { tzOffset } from '@date-fns/tz/tzOffset';
+import { UTCDateMini } from '@date-fns/utc/date/mini';
 import { addDays, addMonths, endOfMonth, getISOWeek, getISOWeekYear, lightFormat } from 'date-fns';
 import { millisecondsInHour, millisecondsInMinute } from 'date-fns/constants';
 
@@ -60,7 +62,7 @@ export function localTime(at: Date | number, timeZone: string): LocalTime {
 }
 
 function computeLocalTime(ms: number, timeZone: string): LocalTime {
-  const local = new TZDate(ms, timeZone);
+  const local = new TZDateMini(ms, timeZone);
   if (Number.isNaN(local.getTime())) throw new RangeError(`unknown time zone ${timeZone}`);
   const year = local.getFullYear();
   const month = local.getMonth() + 1;
@@ -139,10 +141,10 @@ export function endOfLocalDate(date: string, timeZone: string): Date {
   return startOfLocalDate(addDaysToDate(date, 1), timeZone);
 }
 
-/** A calendar date `YYYY-MM-DD` as a `UTCDate`, for date-fns' calendar arithmetic. */
-function calendarDate(date: string): UTCDate {
+/** A calendar date `YYYY-MM-DD` as a `UTCDateMini`, for date-fns' calendar arithmetic. */
+function calendarDate(date: string): Date {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return new UTCDate(y, m - 1, d);
+  return new UTCDateMini(y, m - 1, d);
 }
 
 /** `date` plus `days` calendar days. */
@@ -175,7 +177,7 @@ export type Period = (typeof PERIODS)[number];
 
 function isoWeek(lt: LocalTime): string {
   // ISO 8601: weeks begin on Monday and belong to the year of their Thursday.
-  const d = new UTCDate(lt.year, lt.month - 1, lt.day);
+  const d = new UTCDateMini(lt.year, lt.month - 1, lt.day);
   return `${getISOWeekYear(d)}-W${pad2(getISOWeek(d))}`;
 }
 

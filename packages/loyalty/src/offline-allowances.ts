@@ -10,25 +10,15 @@
 import { InvalidStateError, codeSchema, idSchema, invalid, mustGet } from '@clientele/core/module';
 import { addMinutes } from 'date-fns';
 import * as z from 'zod';
+import { allowanceMinutesSchema } from './allowance-minutes.js';
 import { holdsCollection } from './collections.js';
 import type { Hold } from './holds.js';
 import { activeMember, storeTimeZone } from './member-context.js';
 import { valueOfPoints } from './points-math.js';
 import type { LoyaltyRuntime } from './runtime.js';
 
-/** The longest an offline allowance may last: a week, in minutes. */
-export const MAX_ALLOWANCE_MINUTES = 7 * 24 * 60;
-
 /** The id prefix of holds that are offline allowances. */
 export const ALLOWANCE_PREFIX = 'lpa';
-
-/** Minutes an offline allowance lasts: default a day, at most a week. */
-export const allowanceMinutesSchema = z
-  .number()
-  .int()
-  .positive()
-  .max(MAX_ALLOWANCE_MINUTES)
-  .default(24 * 60);
 
 /** Input of `loyalty.allowances.grant`. */
 export const grantAllowanceSchema = z

@@ -6,7 +6,7 @@
 import { cardNumberSchema, codeSchema, idSchema, type CommandOptions, type RowOf } from '@clientele/core/module';
 import * as z from 'zod';
 import type { storedValuePaymentsCollection } from './collections.js';
-import { allowanceMinutesSchema } from './offline-allowances.js';
+import { allowanceMinutesSchema } from './allowance-minutes.js';
 
 const amountSchema = z
   .number()

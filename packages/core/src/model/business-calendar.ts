@@ -2,7 +2,8 @@
  * A store's business calendar: its time zone, opening hours and holidays. Pure; used to print local
  * times and, by later modules, to count service-level time in business hours.
  */
-import { TZDate } from '@date-fns/tz';
+// `TZDateMini`: `TZDate` without its formatting, which nothing here needs (and a browser bundle need not carry).
+import { TZDateMini } from '@date-fns/tz/date/mini';
 import * as z from 'zod';
 import { millisecondsInMinute, minutesInDay, minutesInHour } from 'date-fns/constants';
 
@@ -16,18 +17,6 @@ export type Weekday = (typeof WEEKDAYS)[number];
  * open to midnight closes at `24:00` or, the same, at `23:59:59`.
  */
 export type OpeningHours = Partial<Record<Weekday, Array<[string, string]>>>;
-
-const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'time must be HH:MM');
-/** A closing time may also be `23:59:59`, the day's last second included: it closes at midnight, as `24:00` does. */
-const closing = z
-  .string()
-  .regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$|^23:59:59$/, 'time must be HH:MM (a day may close at 23:59:59)');
-
-/** Schema of {@link OpeningHours}: each interval opens before it closes. */
-export const openingHoursSchema = z.partialRecord(
-  z.enum(WEEKDAYS),
-  z.array(z.tuple([hhmm, closing]).refine(([a, b]) => a < b, 'opening time must be before closing time')).max(6),
-);
 
 /** Schema of an IANA time zone name that this runtime knows. */
 export const timeZoneSchema = z.string().refine((tz) => {
@@ -54,19 +43,19 @@ function minutes(hm: string): number {
 
 /** The local calendar date `YYYY-MM-DD` of an instant in a time zone. */
 export function localDate(at: Date, timeZone: string): string {
-  const d = new TZDate(at.getTime(), timeZone);
+  const d = new TZDateMini(at.getTime(), timeZone);
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
 /** The local date and time `YYYY-MM-DD HH:MM` of an instant in a time zone, for receipts and timelines. */
 export function localDateTime(at: Date, timeZone: string): string {
-  const d = new TZDate(at.getTime(), timeZone);
+  const d = new TZDateMini(at.getTime(), timeZone);
   const time = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
   return `${localDate(at, timeZone)} ${time}`;
 }
 
 function localParts(at: Date, timeZone: string): { date: string; weekday: Weekday; minute: number } {
-  const d = new TZDate(at.getTime(), timeZone);
+  const d = new TZDateMini(at.getTime(), timeZone);
   return {
     date: localDate(at, timeZone),
     weekday: WEEKDAYS[(d.getDay() + 6) % 7]!,
@@ -115,7 +104,7 @@ export interface OpenInterval {
  */
 export function* openIntervals(calendar: BusinessCalendar, from: Date, days = 366): Generator<OpenInterval> {
   const fromMs = from.getTime();
-  const first = new TZDate(fromMs, calendar.timeZone);
+  const first = new TZDateMini(fromMs, calendar.timeZone);
   const offsets = new OffsetReader(calendar.timeZone);
   for (let day = 0; day <= days; day++) {
     // The local day as a wall-clock instant read as UTC (midnight), so dates and weekdays need no zone.
@@ -150,7 +139,7 @@ class OffsetReader {
 
   /** The offset at `t` in milliseconds to add to UTC for the wall clock. */
   at(t: number): number {
-    return -new TZDate(t, this.timeZone).getTimezoneOffset() * millisecondsInMinute;
+    return -new TZDateMini(t, this.timeZone).getTimezoneOffset() * millisecondsInMinute;
   }
 
   /**

@@ -42,31 +42,7 @@ import {
 } from './purchase-collections.js';
 import { allocateRefund, fromMilli, lineGross, refundFor, saleTotals, settleRefund, toMilli } from './purchase-math.js';
 import { mustGet } from '../store/must-get.js';
-
-const labelSchema = singleLineTextSchema(64);
-
-const quantitySchema = z
-  .number()
-  .positive('quantities are positive')
-  .max(1_000_000)
-  .refine((q) => toMilli(q) !== null, 'quantities have at most three decimals');
-
-/** One line of a sale as the POS sends it. */
-export const saleLineSchema = z
-  .object({
-    sku: codeSchema,
-    name: shortTextSchema.optional(),
-    /** The product category code (loyalty rules and segments key on it). */
-    category: labelSchema,
-    brand: labelSchema.optional(),
-    /** Units, or kilograms with up to three decimals for weighed goods. */
-    quantity: quantitySchema,
-    /** Price of one unit in minor units. */
-    unitPrice: minorUnitsSchema,
-    /** Discount on the whole line in minor units. */
-    discount: minorUnitsSchema.default(0),
-  })
-  .strict();
+import { quantitySchema, saleLineSchema } from './sale-line.js';
 
 /** A payment of a sale. */
 export const paymentSchema = z
