@@ -12,8 +12,11 @@ import { build } from 'esbuild';
 /** The page's entry point. */
 export const PAGE_ENTRY = fileURLToPath(new URL('../page/till-page.ts', import.meta.url));
 
-/** Bundles the page's script; answers its code. */
-export async function bundlePage(options: { minify?: boolean } = {}): Promise<Uint8Array> {
+/**
+ * Bundles the page's script; answers its code. `leaveOut` names packages to keep out of it (as imports
+ * left to the browser): the benchmark bundles the page without PGlite to weigh what Clientele ships.
+ */
+export async function bundlePage(options: { minify?: boolean; leaveOut?: string[] } = {}): Promise<Uint8Array> {
   const out = await build({
     entryPoints: [PAGE_ENTRY],
     bundle: true,
@@ -23,7 +26,7 @@ export async function bundlePage(options: { minify?: boolean } = {}): Promise<Ui
     target: 'es2022',
     conditions: ['@clientele/source'],
     // Imported only on Node (the store's `pg` for a connection string, PGlite's Node branch), never here.
-    external: ['pg', 'node:*'],
+    external: ['pg', 'node:*', ...(options.leaveOut ?? [])],
     write: false,
     logLevel: 'silent',
   });
