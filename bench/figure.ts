@@ -35,3 +35,22 @@ export interface Figure {
   title: string;
   run(settings: RunSettings): Promise<FigureResult>;
 }
+
+/**
+ * Figures that one run measures together (one data set, one bundling): each figure's `run` answers its
+ * own result of that run, which the first of them to run starts and the others reuse.
+ */
+export function figuresOfOneRun(
+  run: (settings: RunSettings) => Promise<FigureResult[]>,
+  figures: ReadonlyArray<{ id: string; title: string }>,
+): Figure[] {
+  let pending: Promise<FigureResult[]> | null = null;
+  return figures.map(({ id, title }, i) => ({
+    id,
+    title,
+    run: async (settings) => {
+      pending ??= run(settings);
+      return (await pending)[i]!;
+    },
+  }));
+}

@@ -21,7 +21,7 @@ import { createClientele } from '@clientele/core';
 import { customersCollection, purchaseLinesCollection, purchasesCollection } from '@clientele/core/module';
 import { segments } from '@clientele/segments';
 import { sqliteStore } from '@clientele/sqlite';
-import type { Figure, FigureResult, RunSettings } from '../figure.js';
+import { figuresOfOneRun, type FigureResult, type RunSettings } from '../figure.js';
 import {
   DataSetDraw,
   END,
@@ -196,21 +196,8 @@ async function run({ quick, log }: RunSettings): Promise<FigureResult[]> {
   }
 }
 
-let pending: Promise<FigureResult[]> | null = null;
-/** Both figures come from one run over one data set; the second figure reuses the first's run. */
-function once(settings: RunSettings): Promise<FigureResult[]> {
-  pending ??= run(settings);
-  return pending;
-}
-
-export const segmentsRebuildSqlite: Figure = {
-  id: 'segments.rebuild.sqlite',
-  title: 'segments rebuild on SQLite, 1M customers and 10M purchase lines (s)',
-  run: async (settings) => (await once(settings))[0]!,
-};
-
-export const segmentsRebuildRss: Figure = {
-  id: 'segments.rebuild.rss',
-  title: 'peak memory of the segments rebuild (MiB)',
-  run: async (settings) => (await once(settings))[1]!,
-};
+/** Both figures come from one run over one data set. */
+export const [segmentsRebuildSqlite, segmentsRebuildRss] = figuresOfOneRun(run, [
+  { id: 'segments.rebuild.sqlite', title: 'segments rebuild on SQLite, 1M customers and 10M purchase lines (s)' },
+  { id: 'segments.rebuild.rss', title: 'peak memory of the segments rebuild (MiB)' },
+]);

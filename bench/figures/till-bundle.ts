@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { bundlePage, pgliteAssets } from '../../examples/web-till/src/bundle.js';
-import type { Figure, FigureResult, RunSettings } from '../figure.js';
+import { figuresOfOneRun, type FigureResult, type RunSettings } from '../figure.js';
 import { round } from '../stats.js';
 
 /**
@@ -99,21 +99,8 @@ async function run({ log }: RunSettings): Promise<FigureResult[]> {
   ];
 }
 
-let pending: Promise<FigureResult[]> | null = null;
 /** Both figures come from one bundling of the page. */
-function once(settings: RunSettings): Promise<FigureResult[]> {
-  pending ??= run(settings);
-  return pending;
-}
-
-export const tillBundle: Figure = {
-  id: 'till.bundle',
-  title: "the web till's script, gzipped (KiB)",
-  run: async (settings) => (await once(settings))[0]!,
-};
-
-export const tillBundleOwn: Figure = {
-  id: 'till.bundle.own',
-  title: "what Clientele ships in the web till's script, gzipped (KiB)",
-  run: async (settings) => (await once(settings))[1]!,
-};
+export const [tillBundle, tillBundleOwn] = figuresOfOneRun(run, [
+  { id: 'till.bundle', title: "the web till's script, gzipped (KiB)" },
+  { id: 'till.bundle.own', title: "what Clientele ships in the web till's script, gzipped (KiB)" },
+]);
