@@ -8,6 +8,16 @@ import * as z from 'zod';
 /** Four ascending thresholds: a value's score is 1 plus the number of thresholds it exceeds. */
 export type Quintiles = [number, number, number, number];
 
+/** The ascending rank (1-based) of quintile threshold `k` (1..4) among `n` values: ⌈k·n/5⌉. */
+export function quintileRank(k: number, n: number): number {
+  return Math.ceil((k * n) / 5);
+}
+
+/** The rank (1-based) from the top of the smallest large spend among `n` values: ⌈share·n⌉, at least 1. */
+export function largeRankFromTop(share: number, n: number): number {
+  return Math.max(1, Math.ceil(share * n));
+}
+
 /**
  * Quintile thresholds of a population: `T_k` is the value at rank `ceil(k·n/5)` (1-based) of the sorted
  * values, so a score is `1 + floor(5 · share of the population strictly below)` and equal values always
@@ -16,7 +26,7 @@ export type Quintiles = [number, number, number, number];
 export function quintiles(sortedAscending: ArrayLike<number>): Quintiles | null {
   const n = sortedAscending.length;
   if (n === 0) return null;
-  const at = (k: number) => sortedAscending[Math.ceil((k * n) / 5) - 1]!;
+  const at = (k: number) => sortedAscending[quintileRank(k, n) - 1]!;
   return [at(1), at(2), at(3), at(4)];
 }
 
@@ -30,7 +40,7 @@ export function quintilesOf(values: Float64Array): Quintiles | null {
   const out: Quintiles = [0, 0, 0, 0];
   let lo = 0;
   for (let k = 1; k <= 4; k++) {
-    const rank = Math.ceil((k * n) / 5) - 1;
+    const rank = quintileRank(k, n) - 1;
     // The ranks ascend: what an earlier selection put before its rank is no greater, so the search goes on after it.
     selectNth(values, rank, lo, n - 1);
     out[k - 1] = values[rank]!;
@@ -192,7 +202,7 @@ export function valueClassOf(spend: number, t: ValueThresholds): 'A' | 'B' | 'C'
 export function largeThreshold(spendDescending: ArrayLike<number>, share: number): number | null {
   const n = spendDescending.length;
   if (n === 0) return null;
-  const v = spendDescending[Math.max(0, Math.ceil(share * n) - 1)]!;
+  const v = spendDescending[largeRankFromTop(share, n) - 1]!;
   return v > 0 ? v : null;
 }
 

@@ -6,7 +6,7 @@
  * though nothing about them changed. A kept threshold is the value at a rank within `slack` ranks of
  * the exact one, so a quintile is off by at most `slack` buyers until its threshold is taken again.
  */
-import type { Quintiles } from './scores.js';
+import { largeRankFromTop, quintileRank, type Quintiles } from './scores.js';
 
 /**
  * Whether a threshold is the value at a rank within `slack` of `rank` (1-based, ascending), given how
@@ -37,9 +37,6 @@ export function rankCounts(
   }
   return { less, atOrBelow };
 }
-
-/** The ascending rank (1-based) of quintile threshold `k` (1..4) among `n` values: ⌈k·n/5⌉. */
-const quintileRank = (k: number, n: number) => Math.ceil((k * n) / 5);
 
 /**
  * Quintile thresholds of `values` (any order) under `exact` (their {@link quintiles}), keeping each of
@@ -77,6 +74,6 @@ export function keptLargeMin(
   const n = spendAscending.length;
   if (n === 0) return exact;
   const { less, atOrBelow } = rankCounts(spendAscending, [previous]);
-  const rank = n - Math.max(1, Math.ceil(share * n)) + 1;
+  const rank = n - largeRankFromTop(share, n) + 1;
   return nearRank(less[0]!, atOrBelow[0]!, rank, slack) ? previous : exact;
 }
