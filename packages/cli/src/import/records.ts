@@ -66,6 +66,12 @@ function skipUtf8Bom(): Transform {
   });
 }
 
+/** Whether a cell holds U+FFFD: a loop over the cells, not an array of them per record. */
+function holdsReplacement(cells: Record<string, string>): boolean {
+  for (const header in cells) if (cells[header]!.includes(REPLACEMENT)) return true;
+  return false;
+}
+
 /** The records of `file`, in order. */
 export async function* readRecords(file: string, options: ReadOptions): AsyncGenerator<InputRecord> {
   if (!iconv.encodingExists(options.encoding)) throw new UsageError(`unknown encoding ${options.encoding}`);
@@ -126,7 +132,7 @@ export async function* readRecords(file: string, options: ReadOptions): AsyncGen
   else raw.pipe(iconv.decodeStream(options.encoding, { stripBOM: true })).pipe(parser);
   type CsvRecord = Extract<InputRecord, { kind: 'csv' }>;
   for await (const record of parser as AsyncIterable<CsvRecord>) {
-    if (Object.values(record.cells).some((v) => v.includes(REPLACEMENT)))
+    if (holdsReplacement(record.cells))
       yield { line: record.line, kind: 'unreadable', ...undecodable(options.encoding) };
     else yield record;
   }
