@@ -3,9 +3,9 @@
  * queries and rows against a collection, matching filters, ordering, and keyset cursors.
  * An adapter that gets these right in its own language passes the conformance kit.
  */
-import * as z from 'zod';
 import { ValidationError } from '../errors.js';
 import { decodeJson, encodeJson } from '../json-codec.js';
+import { mayGenerateCode } from './generated-code.js';
 import type { Condition, FindQuery, OrderTerm, ScalarValue, Where } from './port.js';
 import type { AnyRow, CollectionSpec, FieldKind, FieldSpec } from './schema.js';
 
@@ -131,10 +131,7 @@ function isGoodNewRow(collection: CollectionSpec, row: AnyRow): boolean {
  * read by a name that changes at each step); a loop over the fields elsewhere, or with `generated`
  * false.
  */
-export function goodNewRowCheck(
-  collection: CollectionSpec,
-  generated: boolean = z.core.util.allowsEval.value,
-): GoodNewRowCheck {
+export function goodNewRowCheck(collection: CollectionSpec, generated: boolean = mayGenerateCode()): GoodNewRowCheck {
   const names = Object.keys(collection.fields);
   const specs = names.map((name) => collection.fields[name]!);
   const managed = names.map((name) => collection.versioned && name === 'version');
