@@ -25,6 +25,11 @@ export interface RowCodec {
    * lookup by name per value.
    */
   encodeRowInto(row: AnyRow, out: unknown[]): void;
+  /**
+   * As {@link RowCodec.encodeRowInto}, writing the values at `out[at]` onwards: a bulk insert makes its
+   * parameter array at its full length once rather than growing it a value at a time.
+   */
+  encodeRowAt(row: AnyRow, out: unknown[], at: number): void;
   /** Stored value → port value, for one field. */
   decodeValue(fieldName: string, value: unknown): unknown;
   /** Decodes a whole stored row (only the collection's fields are kept). */
@@ -56,7 +61,7 @@ function encoder(spec: FieldSpec, o: CodecOptions): (v: unknown) => unknown {
 }
 
 /**
- * `encodeRowInto` as code that reads each field by its name and calls its own encoder (none where the
+ * `encodeRowAt` as code that reads each field by its name and calls its own encoder (none where the
  * value goes as it is): a bulk insert encodes every field of every row, and a read by a fixed name
  * and a call that always meets the same encoder cost a fraction of the loop's. Only the names go into
  * the code, as JSON string literals.
@@ -64,14 +69,15 @@ function encoder(spec: FieldSpec, o: CodecOptions): (v: unknown) => unknown {
 function generatedRowEncoder(
   names: readonly string[],
   encoders: ReadonlyArray<(v: unknown) => unknown>,
-): (row: AnyRow, out: unknown[]) => void {
+): (row: AnyRow, out: unknown[], at: number) => void {
   const steps = names.map((name, i) => {
     const value = encoders[i] === same ? 'v' : `encoders[${i}](v)`;
-    return `v = row[${JSON.stringify(name)}]; out.push(v === null || v === undefined ? null : ${value});`;
+    return `v = row[${JSON.stringify(name)}]; out[at + ${i}] = v === null || v === undefined ? null : ${value};`;
   });
-  return new Function('encoders', `return function (row, out) { let v; ${steps.join(' ')} };`)(encoders) as (
+  return new Function('encoders', `return function (row, out, at) { let v; ${steps.join(' ')} };`)(encoders) as (
     row: AnyRow,
     out: unknown[],
+    at: number,
   ) => void;
 }
 
@@ -103,12 +109,12 @@ export function createRowCodec(collection: CollectionSpec, options: CodecOptions
   const names = Object.keys(collection.fields);
   const decoders = names.map((name) => dec.get(name)!);
   const encoders = names.map((name) => enc.get(name)!);
-  const encodeRowInto = mayGenerateCode()
+  const encodeRowAt = mayGenerateCode()
     ? generatedRowEncoder(names, encoders)
-    : (row: AnyRow, out: unknown[]) => {
+    : (row: AnyRow, out: unknown[], at: number) => {
         for (let i = 0; i < names.length; i++) {
           const v = row[names[i]!];
-          out.push(v === null || v === undefined ? null : encoders[i]!(v));
+          out[at + i] = v === null || v === undefined ? null : encoders[i]!(v);
         }
       };
   return {
@@ -117,7 +123,8 @@ export function createRowCodec(collection: CollectionSpec, options: CodecOptions
       const e = enc.get(fieldName);
       return e ? e(value) : value;
     },
-    encodeRowInto,
+    encodeRowInto: (row, out) => encodeRowAt(row, out, out.length),
+    encodeRowAt,
     decodeValue(fieldName, value) {
       if (value === null || value === undefined) return null;
       const d = dec.get(fieldName);

@@ -63,13 +63,19 @@ function isJson(value: unknown, depth = 0): boolean {
   if (typeof value === 'string') return isStorableText(value);
   if (value === null || typeof value === 'boolean') return true;
   if (typeof value === 'number') return Number.isFinite(value);
-  if (Array.isArray(value)) return value.every((v) => isJson(v, depth + 1));
+  if (Array.isArray(value)) {
+    // A loop, not `every` with a callback: no function per array. Holes are skipped, as `every` does.
+    for (let i = 0; i < value.length; i++) if (i in value && !isJson(value[i], depth + 1)) return false;
+    return true;
+  }
   if (typeof value === 'object') {
     // Plain objects of any realm (an iframe, a vm context): the prototype is some Object.prototype or null.
     const proto = Object.getPrototypeOf(value);
     if (proto !== null && Object.getPrototypeOf(proto) !== null) return false;
-    // A loop rather than `Object.entries(...).every(...)`: no pair per key, for each JSON field of each row.
-    for (const k of Object.keys(value)) {
+    // A loop over the own keys rather than `Object.entries(...).every(...)` or `Object.keys`: no pair or
+    // array per object, for each JSON field of each row.
+    for (const k in value) {
+      if (!Object.hasOwn(value, k)) continue;
       const v = (value as Record<string, unknown>)[k];
       if (!isStorableText(k) || v === undefined || !isJson(v, depth + 1)) return false;
     }
