@@ -77,6 +77,12 @@ interface Plan<T> {
   result: ImportResult;
 }
 
+/** Whether the row at `index` was rejected. */
+function isRejected(rejected: readonly ImportRejection[], index: number): boolean {
+  for (const r of rejected) if (r.index === index) return true;
+  return false;
+}
+
 /** Customer rows that passed their schemas (attributes included), and the rejections of those that did not. */
 interface ParsedCustomers {
   parsed: Array<Parsed<CustomerRow>>;
@@ -98,7 +104,7 @@ function parseCustomers(rows: readonly unknown[], settings: ImportSettings): Par
       for (const i of issues) reject(rejected, p, [...i.path], i.code, i.message);
     }
   }
-  return { parsed: parsed.filter((p) => !rejected.some((r) => r.index === p.index)), rejected };
+  return { parsed: rejected.length ? parsed.filter((p) => !isRejected(rejected, p.index)) : parsed, rejected };
 }
 
 /**
@@ -145,7 +151,10 @@ async function planCustomers(
     const home = p.row.customer.homeStoreId;
     if (home && !stores.has(home))
       reject(rejected, p, ['customer', 'homeStoreId'], 'not_found', `store not found: ${home}`);
-    (p.row.cards ?? []).forEach((c, i) => {
+    const cards = p.row.cards ?? [];
+    // Loops, not callbacks: no function per row of every batch.
+    for (let i = 0; i < cards.length; i++) {
+      const c = cards[i]!;
       const type = types.get(c.typeId);
       if (!stores.has(c.storeId))
         reject(rejected, p, ['cards', i, 'storeId'], 'not_found', `store not found: ${c.storeId}`);
@@ -160,8 +169,8 @@ async function planCustomers(
         );
       if (issued.has(c.number) || inBatch.has(c.number))
         reject(rejected, p, ['cards', i, 'number'], 'duplicate', `card ${c.number} already exists`);
-    });
-    const accepted = rejected.length === before && !rejected.some((r) => r.index === p.index);
+    }
+    const accepted = rejected.length === before && !isRejected(rejected, p.index);
     // A rejected row's numbers stay free: the row that holds the number legitimately may come later.
     if (accepted) {
       for (const c of p.row.cards ?? []) inBatch.add(c.number);
