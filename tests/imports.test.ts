@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { isClienteleError, type Clientele, type CustomerImportRow, type SaleImportRow } from '@clientele/core';
 import type { loyalty } from '@clientele/loyalty';
 import { cardNumberFor } from '@clientele/core/module';
@@ -89,6 +90,25 @@ describe.each(STORE_KINDS)('bulk imports on $name', (kind) => {
     expect(await store.count(importKeysCollection)).toBe(5);
     const m14 = (await store.find(importKeysCollection, { where: { id: 'customer:M14' } })).rows[0]!;
     expect((await store.get(cardsCollection, card(14)))?.customerId).toBe(m14.targetId);
+  });
+
+  it('reads attributes with the retailer schema: defaults filled in, a bad one rejected with its path', async () => {
+    const { crm, store } = await openChain(await kind.open(), {
+      customerAttributes: z
+        .object({ shoeSize: z.number().int().min(30).max(50).optional(), newsletter: z.boolean().default(false) })
+        .strict(),
+    });
+    const rows = [
+      { ...member(21), customer: { ...member(21).customer, attributes: { shoeSize: 42 } } },
+      { ...member(22), customer: { ...member(22).customer, attributes: { shoeSize: 12 } } },
+    ] as CustomerImportRow[];
+    const result = await crm.imports.customers({ rows }, IMPORT);
+    expect(result.imported).toBe(1);
+    expect(result.rejected.map((r) => [r.sourceId, r.issues.map((i) => i.path.join('.'))])).toEqual([
+      ['M22', ['customer.attributes.shoeSize']],
+    ]);
+    const key = (await store.find(importKeysCollection, { where: { id: 'customer:M21' } })).rows[0]!;
+    expect((await crm.customers.get(key.targetId, IMPORT))?.attributes).toEqual({ shoeSize: 42, newsletter: false });
   });
 
   it('checks a batch without writing, and refuses staff without the import permission', async () => {

@@ -124,7 +124,7 @@ const compiledSchemas = new WeakMap<z.ZodType, z.ZodType>();
  * same. Where code cannot be generated (a schema it cannot model, a policy against `new Function`),
  * it is the schema itself.
  */
-function compiledOf<S extends z.ZodType>(schema: S): S {
+export function compiledOf<S extends z.ZodType>(schema: S): S {
   let compiled = compiledSchemas.get(schema);
   if (!compiled) {
     compiled = z.compile(schema);

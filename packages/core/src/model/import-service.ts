@@ -18,6 +18,7 @@ import { DEFAULT_COMPLETENESS, type CompletenessRules } from './customer-schemas
 import { importKeysCollection } from './import-collections.js';
 import {
   IMPORT_PERMISSION,
+  compiledOf,
   customerImportRowSchema,
   existingKeys,
   importBatchSchema,
@@ -93,9 +94,11 @@ interface ParsedCustomers {
 function parseCustomers(rows: readonly unknown[], settings: ImportSettings): ParsedCustomers {
   const rejected: ImportRejection[] = [];
   const parsed = parseRows(customerImportRowSchema, rows, rejected);
+  // Compiled as the rows' schema is: it parses the attributes of every row.
+  const attributes = compiledOf(settings.attributes);
   for (const p of parsed) {
     try {
-      p.row.customer.attributes = parseInput(settings.attributes, p.row.customer.attributes ?? {}, [
+      p.row.customer.attributes = parseInput(attributes, p.row.customer.attributes ?? {}, [
         'customer',
         'attributes',
       ]) as Record<string, JsonValue>;
