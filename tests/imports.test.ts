@@ -1,8 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { isClienteleError, type Clientele, type CustomerImportRow, type SaleImportRow } from '@clientele/core';
 import type { loyalty } from '@clientele/loyalty';
 import { cardNumberFor } from '@clientele/core/module';
-import { cardsCollection, customersCollection, purchasesCollection } from '@clientele/core/module';
+import {
+  cardsCollection,
+  customersCollection,
+  importKeysCollection,
+  purchasesCollection,
+} from '@clientele/core/module';
 import { CLERK, openChain } from './support/chain.js';
 import { openFullChain } from './support/full-chain.js';
 import { STORE_KINDS } from './support/stores.js';
@@ -53,6 +59,56 @@ describe.each(STORE_KINDS)('bulk imports on $name', (kind) => {
     expect(again.skipped).toBe(3);
     expect(await store.count(customersCollection)).toBe(2);
     expect(await store.count(cardsCollection)).toBe(1);
+  });
+
+  it('finds the clashes of a clean batch in the store: rows imported before skipped, taken cards refused', async () => {
+    const { crm, store } = await openChain(await kind.open());
+    expect(await crm.imports.customers({ rows: [member(11), member(12)] }, IMPORT)).toEqual({
+      imported: 2,
+      skipped: 0,
+      rejected: [],
+    });
+    // Rows imported before, with a new one between them (a run again after a crash).
+    const again = await crm.imports.customers({ rows: [member(11), member(13), member(12)] }, IMPORT);
+    expect(again).toEqual({ imported: 1, skipped: 2, rejected: [] });
+    // A card issued before, in a batch with nothing else wrong: its row is refused, the other goes in.
+    const taken = { ...member(15), cards: [{ typeId: 'GOLD', storeId: 'S01', number: card(11) }] };
+    const clash = await crm.imports.customers({ rows: [member(14), taken] }, IMPORT);
+    expect(clash.imported).toBe(1);
+    expect(clash.skipped).toBe(0);
+    expect(clash.rejected.map((r) => [r.index, r.sourceId, r.issues.map((i) => [i.path.join('.'), i.code])])).toEqual([
+      [1, 'M15', [['cards.0.number', 'duplicate']]],
+    ]);
+    // Nothing of the refused row stays: with a card of its own it comes in later, once.
+    expect(await crm.imports.customers({ rows: [member(15)] }, IMPORT)).toEqual({
+      imported: 1,
+      skipped: 0,
+      rejected: [],
+    });
+    expect(await store.count(customersCollection)).toBe(5);
+    expect(await store.count(cardsCollection)).toBe(5);
+    expect(await store.count(importKeysCollection)).toBe(5);
+    const m14 = (await store.find(importKeysCollection, { where: { id: 'customer:M14' } })).rows[0]!;
+    expect((await store.get(cardsCollection, card(14)))?.customerId).toBe(m14.targetId);
+  });
+
+  it('reads attributes with the retailer schema: defaults filled in, a bad one rejected with its path', async () => {
+    const { crm, store } = await openChain(await kind.open(), {
+      customerAttributes: z
+        .object({ shoeSize: z.number().int().min(30).max(50).optional(), newsletter: z.boolean().default(false) })
+        .strict(),
+    });
+    const rows = [
+      { ...member(21), customer: { ...member(21).customer, attributes: { shoeSize: 42 } } },
+      { ...member(22), customer: { ...member(22).customer, attributes: { shoeSize: 12 } } },
+    ] as CustomerImportRow[];
+    const result = await crm.imports.customers({ rows }, IMPORT);
+    expect(result.imported).toBe(1);
+    expect(result.rejected.map((r) => [r.sourceId, r.issues.map((i) => i.path.join('.'))])).toEqual([
+      ['M22', ['customer.attributes.shoeSize']],
+    ]);
+    const key = (await store.find(importKeysCollection, { where: { id: 'customer:M21' } })).rows[0]!;
+    expect((await crm.customers.get(key.targetId, IMPORT))?.attributes).toEqual({ shoeSize: 42, newsletter: false });
   });
 
   it('checks a batch without writing, and refuses staff without the import permission', async () => {

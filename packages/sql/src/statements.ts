@@ -204,11 +204,10 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
     return { text: `UPDATE ${table} SET ${assigned}${whereClause(conditions)}`, params: params.values };
   }
 
-  function encodeRowInto(row: AnyRow, out: unknown[]): void {
-    const start = out.length;
-    codec.encodeRowInto(row, out);
+  function encodeRowAt(row: AnyRow, out: unknown[], at: number): void {
+    codec.encodeRowAt(row, out, at);
     // A checked row holds no version: it goes in at 1.
-    if (versioned) out[start + versionIndex] = 1;
+    if (versioned) out[at + versionIndex] = 1;
   }
 
   /**
@@ -434,8 +433,9 @@ function buildStatements(dialect: Dialect, collection: CollectionSpec): Collecti
       const out: SqlStatement[] = [];
       let at = 0;
       for (const size of sizes) {
-        const params: unknown[] = [];
-        for (let r = at; r < at + size; r++) encodeRowInto(rows[r]!, params);
+        // At its full length at once, not grown a value at a time (12,500 values for 500 customers).
+        const params: unknown[] = new Array(size * fields.length);
+        for (let r = 0; r < size; r++) encodeRowAt(rows[at + r]!, params, r * fields.length);
         out.push({ text: insertManyText(size), params });
         at += size;
       }

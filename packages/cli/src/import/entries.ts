@@ -4,14 +4,14 @@
  * put together: a row is held back until the next line shows it is complete, so no batch splits a sale.
  */
 import { buildMapping, rowOf, type Mapping, type MappingFile } from './mapping.js';
-import { readRecords, type InputFormat } from './records.js';
+import { readRecordRuns, type InputFormat } from './records.js';
 
 /** One record of the export as the importer sends it: a row, or why its line could not be read. */
 export type Entry =
   | { line: number; row: Record<string, unknown>; unreadable?: undefined }
   | { line: number; row?: undefined; unreadable: { code: string; reason: string } };
 
-/** What {@link readEntries} reads, and how. */
+/** What {@link readEntries} and {@link readEntryRuns} read, and how. */
 export interface EntryOptions {
   file: string;
   format: InputFormat;
@@ -39,6 +39,14 @@ function mergeSale(into: Record<string, unknown>, more: Record<string, unknown>)
 
 /** The export's entries in file order (an unreadable line as soon as it is read, a row once complete). */
 export async function* readEntries(options: EntryOptions): AsyncGenerator<Entry> {
+  for await (const run of readEntryRuns(options)) yield* run;
+}
+
+/**
+ * The export's entries in file order, a run at a time (those of a run of records, see
+ * `readRecordRuns`), as {@link readEntries} gives them one at a time.
+ */
+export async function* readEntryRuns(options: EntryOptions): AsyncGenerator<Entry[]> {
   let mapping: Mapping | null = null;
   const use = (m: Mapping) => {
     mapping = m;
@@ -48,7 +56,7 @@ export async function* readEntries(options: EntryOptions): AsyncGenerator<Entry>
   const kindOf = options.kind === 'customers' ? 'individual' : options.kind === 'organisations' ? 'organisation' : null;
   // The last row waits for the next line: a sale may go on over it.
   let held: Entry | null = null;
-  for await (const record of readRecords(options.file, {
+  for await (const records of readRecordRuns(options.file, {
     format: options.format,
     encoding: options.encoding,
     ...(options.onBytes ? { onBytes: options.onBytes } : {}),
@@ -56,34 +64,38 @@ export async function* readEntries(options: EntryOptions): AsyncGenerator<Entry>
       if (!mapping) use(buildMapping(null, names));
     },
   })) {
-    if (record.kind === 'unreadable') {
-      // Reported at once; a sale held for its further lines may still get them after it.
-      yield { line: record.line, unreadable: { code: record.code, reason: record.reason } };
-      continue;
+    const run: Entry[] = [];
+    for (const record of records) {
+      if (record.kind === 'unreadable') {
+        // Reported at once; a sale held for its further lines may still get them after it.
+        run.push({ line: record.line, unreadable: { code: record.code, reason: record.reason } });
+        continue;
+      }
+      const m = mapping as Mapping | null;
+      const row =
+        record.kind === 'csv'
+          ? rowOf(record.cells, m!)
+          : m
+            ? rowOf(record.value as Record<string, string>, m)
+            : record.value;
+      if (kindOf) {
+        const customer = row['customer'];
+        if (typeof customer === 'object' && customer !== null && !('kind' in customer))
+          (customer as Record<string, unknown>)['kind'] = kindOf;
+      }
+      if (
+        options.kind === 'sales' &&
+        held?.row &&
+        row['sourceId'] !== undefined &&
+        held.row['sourceId'] === row['sourceId']
+      ) {
+        mergeSale(held.row, row);
+        continue;
+      }
+      if (held) run.push(held);
+      held = { line: record.line, row };
     }
-    const m = mapping as Mapping | null;
-    const row =
-      record.kind === 'csv'
-        ? rowOf(record.cells, m!)
-        : m
-          ? rowOf(record.value as Record<string, string>, m)
-          : record.value;
-    if (kindOf) {
-      const customer = row['customer'];
-      if (typeof customer === 'object' && customer !== null && !('kind' in customer))
-        (customer as Record<string, unknown>)['kind'] = kindOf;
-    }
-    if (
-      options.kind === 'sales' &&
-      held?.row &&
-      row['sourceId'] !== undefined &&
-      held.row['sourceId'] === row['sourceId']
-    ) {
-      mergeSale(held.row, row);
-      continue;
-    }
-    if (held) yield held;
-    held = { line: record.line, row };
+    if (run.length) yield run;
   }
-  if (held) yield held;
+  if (held) yield [held];
 }

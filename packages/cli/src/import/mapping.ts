@@ -86,13 +86,22 @@ export function buildMapping(file: MappingFile | null, headers?: readonly string
   };
 }
 
-/** A cell's text read as its column says; `undefined` for an empty cell (the field is left out). */
-export function readCell(text: string, rule: ColumnRule): unknown {
-  const value = text.trim();
-  if (value === '') return undefined;
+/** How a column's text is read: its mapping's type, or the one its field's name implies. */
+function typeOf(rule: ColumnRule): (typeof COLUMN_TYPES)[number] {
   const last = rule.path[rule.path.length - 1] ?? '';
   const flag = BOOLEAN.has(last) || rule.path[rule.path.length - 2] === 'consent';
-  const type = rule.type ?? (NUMERIC.has(last) ? 'number' : flag ? 'boolean' : 'string');
+  return rule.type ?? (NUMERIC.has(last) ? 'number' : flag ? 'boolean' : 'string');
+}
+
+/** A cell's text read as its column says; `undefined` for an empty cell (the field is left out). */
+export function readCell(text: string, rule: ColumnRule): unknown {
+  return readAs(text, typeOf(rule), rule);
+}
+
+/** A cell's text read as `type`. */
+function readAs(text: string, type: (typeof COLUMN_TYPES)[number], rule: ColumnRule): unknown {
+  const value = text.trim();
+  if (value === '') return undefined;
   switch (type) {
     case 'string':
       return text;
@@ -132,25 +141,79 @@ function isIndex(segment: string): boolean {
 
 /** Sets `value` at `path` in `target`, making objects (or arrays, for numeric segments) on the way. */
 export function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  setAt(target, path, arraysOn(path), value);
+}
+
+/** For each segment of `path` but the last, whether the container it names is an array (the next is an index). */
+function arraysOn(path: readonly string[]): boolean[] {
+  return path.slice(0, -1).map((_, i) => isIndex(path[i + 1]!));
+}
+
+/** {@link setPath} with the kind of each container on the way worked out beforehand. */
+function setAt(target: Record<string, unknown>, path: readonly string[], arrays: readonly boolean[], value: unknown) {
   let node: Record<string, unknown> = target;
   for (let i = 0; i < path.length - 1; i++) {
     const key = path[i]!;
-    const nextIsIndex = isIndex(path[i + 1]!);
-    if (typeof node[key] !== 'object' || node[key] === null) node[key] = nextIsIndex ? [] : {};
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = arrays[i] ? [] : {};
     node = node[key] as Record<string, unknown>;
   }
   node[path[path.length - 1]!] = value;
+}
+
+/** A column rule with what `rowOf` works out of it once rather than for each cell. */
+interface ReadyRule {
+  rule: ColumnRule;
+  /** The rule's own `path` and `type` when it was made ready. */
+  path: readonly string[];
+  declared: ColumnRule['type'];
+  type: (typeof COLUMN_TYPES)[number];
+  arrays: boolean[];
+}
+
+/** Each mapping's rules made ready, by the rules' list. */
+const readyRules = new WeakMap<readonly ColumnRule[], ReadyRule[]>();
+
+function readyRulesOf(rules: readonly ColumnRule[]): ReadyRule[] {
+  let ready = readyRules.get(rules);
+  if (!ready || !stillReady(ready, rules)) {
+    ready = rules.map((rule) => ({
+      rule,
+      path: rule.path,
+      declared: rule.type,
+      type: typeOf(rule),
+      arrays: arraysOn(rule.path),
+    }));
+    readyRules.set(rules, ready);
+  }
+  return ready;
+}
+
+/** Whether the rules are those made ready (a caller may change a mapping it built). */
+function stillReady(ready: readonly ReadyRule[], rules: readonly ColumnRule[]): boolean {
+  if (ready.length !== rules.length) return false;
+  for (let i = 0; i < rules.length; i++) {
+    const r = ready[i]!;
+    const rule = rules[i]!;
+    if (
+      r.rule !== rule ||
+      r.path !== rule.path ||
+      r.declared !== rule.type ||
+      r.arrays.length !== Math.max(0, r.path.length - 1)
+    )
+      return false;
+  }
+  return true;
 }
 
 /** The import row a record of the export makes. */
 export function rowOf(record: Readonly<Record<string, string>>, mapping: Mapping): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   for (const [path, value] of mapping.values) setPath(row, path, structuredClone(value));
-  for (const rule of mapping.rules) {
+  for (const { rule, type, arrays } of readyRulesOf(mapping.rules)) {
     const text = record[rule.header];
     if (text === undefined) continue;
-    const value = readCell(text, rule);
-    if (value !== undefined) setPath(row, rule.path, value);
+    const value = readAs(text, type, rule);
+    if (value !== undefined) setAt(row, rule.path, arrays, value);
   }
   return row;
 }

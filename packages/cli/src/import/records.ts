@@ -4,7 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { Transform } from 'node:stream';
+import { Transform, finished, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { UsageError } from '../failure.js';
@@ -66,8 +66,23 @@ function skipUtf8Bom(): Transform {
   });
 }
 
+/** Whether a cell holds U+FFFD: a loop over the cells, not an array of them per record. */
+function holdsReplacement(cells: Record<string, string>): boolean {
+  for (const header in cells) if (cells[header]!.includes(REPLACEMENT)) return true;
+  return false;
+}
+
 /** The records of `file`, in order. */
 export async function* readRecords(file: string, options: ReadOptions): AsyncGenerator<InputRecord> {
+  for await (const run of readRecordRuns(file, options)) yield* run;
+}
+
+/**
+ * The records of `file` in order, a run at a time: for CSV, every record parsed so far (those of a
+ * chunk of the file); for JSON lines, one. The importer reads them so: one wait per chunk rather than
+ * a wait, a promise and a result object per record through each stage.
+ */
+export async function* readRecordRuns(file: string, options: ReadOptions): AsyncGenerator<InputRecord[]> {
   if (!iconv.encodingExists(options.encoding)) throw new UsageError(`unknown encoding ${options.encoding}`);
   const raw = createReadStream(file);
   let bytes = 0;
@@ -87,19 +102,19 @@ export async function* readRecords(file: string, options: ReadOptions): AsyncGen
       line++;
       if (content.trim() === '') continue;
       if (content.includes(REPLACEMENT)) {
-        yield { line, kind: 'unreadable', ...undecodable(options.encoding) };
+        yield [{ line, kind: 'unreadable', ...undecodable(options.encoding) }];
         continue;
       }
       let value: unknown;
       try {
         value = JSON.parse(content);
       } catch (error) {
-        yield { line, kind: 'unreadable', code: 'not_json', reason: `not JSON: ${(error as Error).message}` };
+        yield [{ line, kind: 'unreadable', code: 'not_json', reason: `not JSON: ${(error as Error).message}` }];
         continue;
       }
       if (typeof value !== 'object' || value === null || Array.isArray(value))
-        yield { line, kind: 'unreadable', code: 'not_an_object', reason: 'each line must be a JSON object' };
-      else yield { line, kind: 'json', value: value as Record<string, unknown> };
+        yield [{ line, kind: 'unreadable', code: 'not_an_object', reason: 'each line must be a JSON object' }];
+      else yield [{ line, kind: 'json', value: value as Record<string, unknown> }];
     }
     return;
   }
@@ -125,9 +140,44 @@ export async function* readRecords(file: string, options: ReadOptions): AsyncGen
   if (UTF8.test(options.encoding)) raw.pipe(skipUtf8Bom()).pipe(parser);
   else raw.pipe(iconv.decodeStream(options.encoding, { stripBOM: true })).pipe(parser);
   type CsvRecord = Extract<InputRecord, { kind: 'csv' }>;
-  for await (const record of parser as AsyncIterable<CsvRecord>) {
-    if (Object.values(record.cells).some((v) => v.includes(REPLACEMENT)))
-      yield { line: record.line, kind: 'unreadable', ...undecodable(options.encoding) };
-    else yield record;
+  for await (const run of runsOf<CsvRecord | InputRecord>(parser))
+    yield run.map((record) =>
+      holdsReplacement((record as CsvRecord).cells)
+        ? { line: record.line, kind: 'unreadable', ...undecodable(options.encoding) }
+        : record,
+    );
+}
+
+/**
+ * What an object stream has ready, a run of items at a time, as its async iterator gives them one at
+ * a time: its error is thrown, and a stream left early is destroyed.
+ */
+async function* runsOf<T>(stream: Readable): AsyncGenerator<T[]> {
+  let wake: (() => void) | null = null;
+  // `undefined` while it runs, `null` once it has ended, the error once it failed.
+  let outcome: Error | null | undefined;
+  const next = () => {
+    const resolve = wake;
+    wake = null;
+    resolve?.();
+  };
+  stream.on('readable', next);
+  const stop = finished(stream, { writable: false }, (error) => {
+    outcome = error ?? null;
+    next();
+  });
+  try {
+    for (;;) {
+      const run: T[] = [];
+      for (let item: T | null; !stream.destroyed && (item = stream.read() as T | null) !== null; ) run.push(item);
+      if (run.length) yield run;
+      else if (outcome) throw outcome;
+      else if (outcome === null) return;
+      else await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    stop();
+    stream.off('readable', next);
+    if (outcome === undefined) stream.destroy();
   }
 }

@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isClienteleError, type ImportResult, type ValidationIssue } from '@clientele/core';
 import type { AnyModule, Clientele, ImportBatch } from '@clientele/core';
 import { UsageError } from '../failure.js';
-import { readEntries } from './entries.js';
+import { readEntryRuns } from './entries.js';
 import { mappingFileSchema, type Mapping, type MappingFile } from './mapping.js';
 import { progressReporter } from './progress.js';
 import { formatOf, type InputFormat } from './records.js';
@@ -193,7 +193,7 @@ export async function runImport(crm: Clientele<AnyModule[]>, options: ImportOpti
   };
 
   try {
-    for await (const entry of readEntries({
+    reading: for await (const entries of readEntryRuns({
       file: options.file,
       format,
       encoding,
@@ -201,19 +201,20 @@ export async function runImport(crm: Clientele<AnyModule[]>, options: ImportOpti
       mapping: mappingFile,
       onBytes: (b) => void (bytes = b),
       onMapping: (m) => void (mapping = m),
-    })) {
-      if (options.signal?.aborted) {
-        summary.interrupted = true;
-        break;
+    }))
+      for (const entry of entries) {
+        if (options.signal?.aborted) {
+          summary.interrupted = true;
+          break reading;
+        }
+        summary.rows++;
+        if (entry.unreadable)
+          await rejectRow(entry.line, [{ path: [], code: entry.unreadable.code, message: entry.unreadable.reason }]);
+        else {
+          if (batch.length >= batchSize) await flush();
+          batch.push(entry);
+        }
       }
-      summary.rows++;
-      if (entry.unreadable)
-        await rejectRow(entry.line, [{ path: [], code: entry.unreadable.code, message: entry.unreadable.reason }]);
-      else {
-        if (batch.length >= batchSize) await flush();
-        batch.push(entry);
-      }
-    }
     if (!summary.interrupted) await flush();
     progress.done();
   } finally {

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { JsonValue } from '../store/schema.js';
+import { isClienteleError } from '../errors.js';
 import { formatMoney } from '../money.js';
 import type { CommandContext, CommandOptions, Kernel, QueryOptions } from '../runtime/module.js';
 import { timeline } from '../runtime/collections.js';
@@ -17,6 +18,7 @@ import { DEFAULT_COMPLETENESS, type CompletenessRules } from './customer-schemas
 import { importKeysCollection } from './import-collections.js';
 import {
   IMPORT_PERMISSION,
+  compiledOf,
   customerImportRowSchema,
   existingKeys,
   importBatchSchema,
@@ -76,17 +78,27 @@ interface Plan<T> {
   result: ImportResult;
 }
 
-/** Checks customer rows against their schemas and the store. */
-async function planCustomers(
-  session: StoreSession,
-  rows: readonly unknown[],
-  settings: ImportSettings,
-): Promise<Plan<CustomerRow>> {
+/** Whether the row at `index` was rejected. */
+function isRejected(rejected: readonly ImportRejection[], index: number): boolean {
+  for (const r of rejected) if (r.index === index) return true;
+  return false;
+}
+
+/** Customer rows that passed their schemas (attributes included), and the rejections of those that did not. */
+interface ParsedCustomers {
+  parsed: Array<Parsed<CustomerRow>>;
+  rejected: readonly ImportRejection[];
+}
+
+/** Checks customer rows against their schemas: what needs no store. */
+function parseCustomers(rows: readonly unknown[], settings: ImportSettings): ParsedCustomers {
   const rejected: ImportRejection[] = [];
   const parsed = parseRows(customerImportRowSchema, rows, rejected);
+  // Compiled as the rows' schema is: it parses the attributes of every row.
+  const attributes = compiledOf(settings.attributes);
   for (const p of parsed) {
     try {
-      p.row.customer.attributes = parseInput(settings.attributes, p.row.customer.attributes ?? {}, [
+      p.row.customer.attributes = parseInput(attributes, p.row.customer.attributes ?? {}, [
         'customer',
         'attributes',
       ]) as Record<string, JsonValue>;
@@ -95,16 +107,28 @@ async function planCustomers(
       for (const i of issues) reject(rejected, p, [...i.path], i.code, i.message);
     }
   }
-  const known = await importedKeys(
-    session,
-    parsed.map((p) => importKey('customer', p.row.sourceId)),
-  );
-  const { fresh, skipped } = newRows(
-    parsed.filter((p) => !rejected.some((r) => r.index === p.index)),
-    'customer',
-    known,
-    rejected,
-  );
+  return { parsed: rejected.length ? parsed.filter((p) => !isRejected(rejected, p.index)) : parsed, rejected };
+}
+
+/**
+ * Checks parsed customer rows against the store: stores, card types and, with `lookups`, the import
+ * keys and card numbers already there. Without `lookups` every key and number counts as new: the plan
+ * of a batch that would clash with neither, which the write's unique keys confirm (see
+ * {@link importCustomers}).
+ */
+async function planCustomers(
+  session: StoreSession,
+  { parsed, rejected: refused }: ParsedCustomers,
+  lookups: boolean,
+): Promise<CustomerPlan> {
+  const rejected = [...refused];
+  const known = lookups
+    ? await importedKeys(
+        session,
+        parsed.map((p) => importKey('customer', p.row.sourceId)),
+      )
+    : new Map<string, string>();
+  const { fresh, skipped } = newRows(parsed, 'customer', known, rejected);
   const storeIds = new Set<string>();
   const typeIds = new Set<string>();
   const numbers: string[] = [];
@@ -122,7 +146,7 @@ async function planCustomers(
       await session.find(cardTypesCollection, { where: { id: { in: [...typeIds] } }, limit: Math.max(1, typeIds.size) })
     ).rows.map((t) => [t.id, t]),
   );
-  const issued = await existingKeys(session, cardsCollection, 'number', numbers);
+  const issued = lookups ? await existingKeys(session, cardsCollection, 'number', numbers) : new Set<string>();
   const inBatch = new Set<string>();
   const good: Array<Parsed<CustomerRow>> = [];
   for (const p of fresh) {
@@ -130,7 +154,10 @@ async function planCustomers(
     const home = p.row.customer.homeStoreId;
     if (home && !stores.has(home))
       reject(rejected, p, ['customer', 'homeStoreId'], 'not_found', `store not found: ${home}`);
-    (p.row.cards ?? []).forEach((c, i) => {
+    const cards = p.row.cards ?? [];
+    // Loops, not callbacks: no function per row of every batch.
+    for (let i = 0; i < cards.length; i++) {
+      const c = cards[i]!;
       const type = types.get(c.typeId);
       if (!stores.has(c.storeId))
         reject(rejected, p, ['cards', i, 'storeId'], 'not_found', `store not found: ${c.storeId}`);
@@ -145,30 +172,72 @@ async function planCustomers(
         );
       if (issued.has(c.number) || inBatch.has(c.number))
         reject(rejected, p, ['cards', i, 'number'], 'duplicate', `card ${c.number} already exists`);
-    });
-    const accepted = rejected.length === before && !rejected.some((r) => r.index === p.index);
+    }
+    const accepted = rejected.length === before && !isRejected(rejected, p.index);
     // A rejected row's numbers stay free: the row that holds the number legitimately may come later.
     if (accepted) {
       for (const c of p.row.cards ?? []) inBatch.add(c.number);
       good.push(p);
     }
   }
+  const storeRejected = rejected.length !== refused.length;
   rejected.sort((a, b) => a.index - b.index);
-  return { fresh: good, result: { imported: good.length, skipped, rejected } };
+  return {
+    fresh: good,
+    validityMonths: new Map([...types.values()].map((t) => [t.id, t.validityMonths])),
+    storeRejected,
+    result: { imported: good.length, skipped, rejected },
+  };
 }
 
+/** A plan of customer rows, with what the write needs of the card types. */
+interface CustomerPlan extends Plan<CustomerRow> {
+  /** Each card type's validity, by id (null: cards of the type do not expire). */
+  validityMonths: Map<string, number | null>;
+  /** Whether a row was refused for what the store holds, or for a key or number given twice. */
+  storeRejected: boolean;
+}
+
+/**
+ * Imports a batch of customer rows inside the command's transaction. A batch whose rows clash with
+ * nothing the store holds (the common case: a first run, or the part of a file a crashed run never
+ * reached) is written without reading the import keys and card numbers first: the unique keys of the
+ * write find a clash instead. When one does, what the batch wrote is taken out again and the batch is
+ * planned with those reads and written the checked way, so the outcome is the same either way.
+ */
+async function importCustomers(
+  ctx: CommandContext,
+  rows: readonly unknown[],
+  settings: ImportSettings,
+): Promise<ImportResult> {
+  const parsed = parseCustomers(rows, settings);
+  const hopeful = await planCustomers(ctx.tx, parsed, false);
+  // A row refused for a clash, a missing store or type may be one imported before (to be skipped): the
+  // reads decide, so such a batch takes the checked way at once.
+  if (!hopeful.storeRejected && (hopeful.fresh.length === 0 || (await writeCustomers(ctx, hopeful, settings, true))))
+    return hopeful.result;
+  const plan = await planCustomers(ctx.tx, parsed, true);
+  if (plan.fresh.length) await writeCustomers(ctx, plan, settings, false);
+  return plan.result;
+}
+
+/**
+ * Writes a plan's rows: their import keys, cards and customers. With `hopeful` (a plan made without
+ * reading keys and numbers), a clash on an import key or a card number writes nothing and returns
+ * false: the keys go first, so a batch imported before clashes before anything is written, and the
+ * batch's own keys are taken out again when a card number clashes after them.
+ */
 async function writeCustomers(
   ctx: CommandContext,
-  fresh: Array<Parsed<CustomerRow>>,
+  plan: CustomerPlan,
   settings: ImportSettings,
-): Promise<void> {
+  hopeful: boolean,
+): Promise<boolean> {
   const customers: Array<Parameters<StoreSession['insert']>[1]> = [];
   const cards: Array<Parameters<StoreSession['insert']>[1]> = [];
   const keys: Array<Parameters<StoreSession['insert']>[1]> = [];
-  const types = new Map(
-    (await ctx.tx.find(cardTypesCollection, { limit: 1000 })).rows.map((t) => [t.id, t.validityMonths]),
-  );
-  for (const { row } of fresh) {
+  const types = plan.validityMonths;
+  for (const { row } of plan.fresh) {
     const { kind, verified } = row.customer;
     // The parsed row is the fields as they are (its `kind` and `verified` are no profile field, and a
     // field left undefined reads as one not given): no copy per row.
@@ -211,9 +280,27 @@ async function writeCustomers(
       importedAt: ctx.now,
     });
   }
+  // `insertMany` is all or nothing, and a clash leaves the transaction usable on every store.
+  const clashed = (error: unknown) => hopeful && isClienteleError(error, 'CONFLICT');
+  try {
+    await ctx.tx.insertMany(importKeysCollection, keys as never);
+  } catch (error) {
+    if (clashed(error)) return false;
+    throw error;
+  }
+  if (cards.length)
+    try {
+      await ctx.tx.insertMany(cardsCollection, cards as never);
+    } catch (error) {
+      if (!clashed(error)) throw error;
+      await ctx.tx.deleteMany(
+        importKeysCollection,
+        keys.map((k) => k['id'] as string),
+      );
+      return false;
+    }
   await ctx.tx.insertMany(customersCollection, customers as never);
-  if (cards.length) await ctx.tx.insertMany(cardsCollection, cards as never);
-  await ctx.tx.insertMany(importKeysCollection, keys as never);
+  return true;
 }
 
 function addMonths(date: Date, months: number): Date {
@@ -484,13 +571,12 @@ export function createImportService(
     permission: IMPORT_PERMISSION,
     idempotency: 'optional',
     async run(ctx, input) {
-      const plan = await planCustomers(ctx.tx, input.rows, settings);
-      if (plan.fresh.length) await writeCustomers(ctx, plan.fresh, settings);
+      const result = await importCustomers(ctx, input.rows, settings);
       ctx.audit(
         { type: 'import', id: 'customers' },
-        { imported: plan.result.imported, skipped: plan.result.skipped, rejected: plan.result.rejected.length },
+        { imported: result.imported, skipped: result.skipped, rejected: result.rejected.length },
       );
-      return plan.result;
+      return result;
     },
   });
   const sales = kernel.command({
@@ -515,7 +601,9 @@ export function createImportService(
       name: 'imports.checkCustomers',
       permission: IMPORT_PERMISSION,
       run: (batch: ImportBatch<CustomerImportRow>) =>
-        planCustomers(kernel.store, parseInput(importBatchSchema, batch).rows, settings).then((p) => p.result),
+        planCustomers(kernel.store, parseCustomers(parseInput(importBatchSchema, batch).rows, settings), true).then(
+          (p) => p.result,
+        ),
     }),
     checkSales: kernel.query({
       name: 'imports.checkSales',

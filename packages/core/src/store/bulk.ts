@@ -206,16 +206,39 @@ export function sortGroups(rows: AggregateRow[], groupBy: readonly string[]): Ag
   });
 }
 
-/** The fallback of `insertMany`: one insert per row, in one transaction where the session has them. */
+/**
+ * The fallback of `insertMany`: one insert per row, in one transaction where the session has them.
+ * Inside a caller's transaction, which goes on after a failed write, the rows it inserted before one
+ * failed are deleted again, so it is all or nothing there too.
+ */
 export async function insertManyByInserts<C extends CollectionSpec>(
   session: TransactionalSession,
   collection: C,
   rows: readonly NewRowOf<C>[],
 ): Promise<number> {
   return allOrNothing(session, async (tx) => {
-    for (const row of rows) await tx.insert(collection, row);
+    let stored = 0;
+    try {
+      for (; stored < rows.length; stored++) await tx.insert(collection, rows[stored]!);
+    } catch (error) {
+      await undoInserts(tx, collection, rows.slice(0, stored));
+      throw error;
+    }
     return rows.length;
   });
+}
+
+/** Deletes rows this transaction inserted; a store that can no longer write here rolls it all back anyway. */
+async function undoInserts<C extends CollectionSpec>(
+  tx: StoreSession,
+  collection: C,
+  rows: readonly NewRowOf<C>[],
+): Promise<void> {
+  try {
+    for (const row of rows) await tx.delete(collection, (row as AnyRow)[collection.primaryKey] as string);
+  } catch {
+    // The failure that is rethrown is the insert's; this one only says the transaction is lost as a whole.
+  }
 }
 
 /** A session that can open a transaction (a store) or join its own (a transaction's session). */

@@ -2,6 +2,7 @@
  * Value coercions for stores that lack a native type: the factory an adapter calls so that it stays
  * thin. A store that keeps dates, booleans and JSON natively passes `native` and gets identity coercions.
  */
+import { mayGenerateCode } from './generated-code.js';
 import type { AnyRow, CollectionSpec, FieldSpec } from './schema.js';
 
 /** How a store physically keeps each kind that not every database has. */
@@ -24,6 +25,11 @@ export interface RowCodec {
    * lookup by name per value.
    */
   encodeRowInto(row: AnyRow, out: unknown[]): void;
+  /**
+   * As {@link RowCodec.encodeRowInto}, writing the values at `out[at]` onwards: a bulk insert makes its
+   * parameter array at its full length once rather than growing it a value at a time.
+   */
+  encodeRowAt(row: AnyRow, out: unknown[], at: number): void;
   /** Stored value → port value, for one field. */
   decodeValue(fieldName: string, value: unknown): unknown;
   /** Decodes a whole stored row (only the collection's fields are kept). */
@@ -35,20 +41,44 @@ export interface RowCodec {
   decodeValues(values: readonly unknown[]): AnyRow;
 }
 
+/** Passes a value as it is (a kind the store keeps natively). */
+const same = (v: unknown): unknown => v;
+
 function encoder(spec: FieldSpec, o: CodecOptions): (v: unknown) => unknown {
   switch (spec.kind) {
     case 'timestamp':
       if (o.dates === 'epoch-ms') return (v) => (v as Date).getTime();
       if (o.dates === 'iso') return (v) => (v as Date).toISOString();
-      return (v) => v;
+      return same;
     case 'boolean':
-      return o.booleans === 'integer' ? (v) => (v ? 1 : 0) : (v) => v;
+      return o.booleans === 'integer' ? (v) => (v ? 1 : 0) : same;
     case 'json':
       // Drivers take JSON as text even where the column is native (a bare string must not pass unquoted).
       return (v) => JSON.stringify(v);
     default:
-      return (v) => v;
+      return same;
   }
+}
+
+/**
+ * `encodeRowAt` as code that reads each field by its name and calls its own encoder (none where the
+ * value goes as it is): a bulk insert encodes every field of every row, and a read by a fixed name
+ * and a call that always meets the same encoder cost a fraction of the loop's. Only the names go into
+ * the code, as JSON string literals.
+ */
+function generatedRowEncoder(
+  names: readonly string[],
+  encoders: ReadonlyArray<(v: unknown) => unknown>,
+): (row: AnyRow, out: unknown[], at: number) => void {
+  const steps = names.map((name, i) => {
+    const value = encoders[i] === same ? 'v' : `encoders[${i}](v)`;
+    return `v = row[${JSON.stringify(name)}]; out[at + ${i}] = v === null || v === undefined ? null : ${value};`;
+  });
+  return new Function('encoders', `return function (row, out, at) { let v; ${steps.join(' ')} };`)(encoders) as (
+    row: AnyRow,
+    out: unknown[],
+    at: number,
+  ) => void;
 }
 
 function decoder(spec: FieldSpec, o: CodecOptions): (v: unknown) => unknown {
@@ -79,18 +109,22 @@ export function createRowCodec(collection: CollectionSpec, options: CodecOptions
   const names = Object.keys(collection.fields);
   const decoders = names.map((name) => dec.get(name)!);
   const encoders = names.map((name) => enc.get(name)!);
+  const encodeRowAt = mayGenerateCode()
+    ? generatedRowEncoder(names, encoders)
+    : (row: AnyRow, out: unknown[], at: number) => {
+        for (let i = 0; i < names.length; i++) {
+          const v = row[names[i]!];
+          out[at + i] = v === null || v === undefined ? null : encoders[i]!(v);
+        }
+      };
   return {
     encodeValue(fieldName, value) {
       if (value === null || value === undefined) return null;
       const e = enc.get(fieldName);
       return e ? e(value) : value;
     },
-    encodeRowInto(row, out) {
-      for (let i = 0; i < names.length; i++) {
-        const v = row[names[i]!];
-        out.push(v === null || v === undefined ? null : encoders[i]!(v));
-      }
-    },
+    encodeRowInto: (row, out) => encodeRowAt(row, out, out.length),
+    encodeRowAt,
     decodeValue(fieldName, value) {
       if (value === null || value === undefined) return null;
       const d = dec.get(fieldName);

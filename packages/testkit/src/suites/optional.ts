@@ -183,6 +183,22 @@ export const optionalSuite = {
         .catch(() => undefined);
       expect(await store.get(sales, 'rolled-back'), 'a rolled-back insertMany leaves nothing').toBeUndefined();
       expect(await store.get(sales, 'outside-sale-3'), 'a rolled-back deleteMany deletes nothing').toBeDefined();
+      // A clash inside a transaction undoes the whole insertMany and leaves the transaction usable, as a
+      // bulk import relies on when it writes first and reads only after a clash.
+      await store.transaction(async (tx) => {
+        await expectCode(
+          tx.insertMany(sales, [newSale(91, { id: 'before-clash' }), newSale(92, { id: 'outside-sale-3' })]),
+          'CONFLICT',
+          'an insertMany inside a transaction holding a taken key',
+        );
+        expect(await tx.get(sales, 'before-clash'), 'a clashing insertMany stores none of its rows').toBeUndefined();
+        await tx.insert(sales, newSale(93, { id: 'after-clash' }));
+      });
+      expect(
+        await store.get(sales, 'after-clash'),
+        'the transaction goes on after a clashing insertMany',
+      ).toBeDefined();
+      expect(await store.get(sales, 'before-clash'), 'and commits none of its rows').toBeUndefined();
     },
   },
 } satisfies Suite;
