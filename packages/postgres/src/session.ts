@@ -41,7 +41,9 @@ import {
   bulkWriteStatement,
   collectionStatements,
   linkedGetStatements,
+  setsUniqueField,
   shapeOf,
+  uniqueFieldsOf,
 } from '@clientele/sql';
 import type { CollectionStatements, Dialect, WriteShape } from '@clientele/sql';
 import type { Connection, QueryOutcome } from './driver.js';
@@ -90,9 +92,7 @@ const extras = new WeakMap<CollectionStatements, Extras>();
 function extrasOf(s: CollectionStatements): Extras {
   let e = extras.get(s);
   if (!e) {
-    const unique = new Set<string>();
-    for (const index of s.shape.collection.indexes) if (index.unique) for (const f of index.fields) unique.add(f);
-    e = { insertOrSkip: new Map(), uniqueFields: unique };
+    e = { insertOrSkip: new Map(), uniqueFields: uniqueFieldsOf(s.shape.collection) };
     extras.set(s, e);
   }
   return e;
@@ -389,10 +389,7 @@ export class PostgresSession implements AdapterSession {
       const read = options?.expectVersion === undefined ? this.readVersion(c, key) : undefined;
       const st = s.update(key, patch as AnyRow, read === undefined ? options : { ...options, expectVersion: read });
       if (!isStorableText(key)) throw s.missedWrite(key, undefined, options);
-      const unique = extrasOf(s).uniqueFields;
-      const touchesUnique = Object.keys(patch as AnyRow).some(
-        (f) => unique.has(f) && (patch as AnyRow)[f] !== undefined,
-      );
+      const touchesUnique = setsUniqueField(c, patch as AnyRow);
       for (let attempt = 1; ; attempt++) {
         const raw = await this.guarded(touchesUnique, async () => (await this.send(st.text, st.params)).rows[0]);
         if (raw !== undefined) {
@@ -503,8 +500,7 @@ export class PostgresSession implements AdapterSession {
   ): Promise<AnyRow | undefined> {
     const st = s.consume(key, when, set);
     if (!isStorableText(key)) return undefined;
-    const unique = extrasOf(s).uniqueFields;
-    const touchesUnique = Object.keys(set).some((f) => unique.has(f) && set[f] !== undefined);
+    const touchesUnique = setsUniqueField(s.shape.collection, set);
     const raw = await this.guarded(touchesUnique, async () => (await this.send(st.text, st.params)).rows[0]);
     if (raw === undefined) return undefined;
     const row = s.decodeRow(raw);

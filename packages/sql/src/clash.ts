@@ -1,5 +1,5 @@
 /** Which declared key a unique violation reported by a database belongs to. */
-import type { CollectionSpec } from '@clientele/core/adapter';
+import type { AnyRow, CollectionSpec } from '@clientele/core/adapter';
 import type { Dialect } from './dialect.js';
 import { columnName, indexName } from './naming.js';
 
@@ -40,4 +40,25 @@ export function identifyClash(
     return index ? { reason: 'unique', index: index.name } : { reason: 'unique' };
   }
   return { reason: 'unique' };
+}
+
+const uniqueFieldSets = new WeakMap<CollectionSpec, ReadonlySet<string>>();
+
+/** The fields of a collection's unique indexes. */
+export function uniqueFieldsOf(collection: CollectionSpec): ReadonlySet<string> {
+  let fields = uniqueFieldSets.get(collection);
+  if (!fields) {
+    const unique = new Set<string>();
+    for (const index of collection.indexes) if (index.unique) for (const f of index.fields) unique.add(f);
+    uniqueFieldSets.set(collection, unique);
+    fields = unique;
+  }
+  return fields;
+}
+
+/** Whether a patch sets a field of a unique index: a write that may clash. (A patch never sets the primary key.) */
+export function setsUniqueField(collection: CollectionSpec, patch: AnyRow): boolean {
+  const unique = uniqueFieldsOf(collection);
+  for (const f of Object.keys(patch)) if (unique.has(f) && patch[f] !== undefined) return true;
+  return false;
 }

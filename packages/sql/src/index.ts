@@ -39,7 +39,7 @@ export {
   type MigrationConnection,
   type MigrationStatements,
 } from './migrations.js';
-export { identifyClash, type UniqueClash } from './clash.js';
+export { identifyClash, setsUniqueField, uniqueFieldsOf, type UniqueClash } from './clash.js';
 export {
   bulkInsertStatement,
   bulkWriteStatement,

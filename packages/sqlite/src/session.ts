@@ -23,7 +23,13 @@ import type {
   Where,
   WriteOptions,
 } from '@clientele/core/adapter';
-import { aggregateStatement, collectionStatements, linkedGetStatements, sqliteDialect } from '@clientele/sql';
+import {
+  aggregateStatement,
+  collectionStatements,
+  linkedGetStatements,
+  setsUniqueField,
+  sqliteDialect,
+} from '@clientele/sql';
 import type { CollectionStatements } from '@clientele/sql';
 import type { Connection } from './connection.js';
 import { translateError } from './errors.js';
@@ -55,15 +61,6 @@ function insertOrSkip(text: string, s: CollectionStatements): string {
     skippingTexts.set(text, skipping);
   }
   return skipping;
-}
-
-/** Whether a patch sets the primary key or a field of a unique index: a write that may clash. */
-function setsUniqueField(c: CollectionSpec, set: AnyRow): boolean {
-  for (const f of Object.keys(set)) {
-    if (set[f] === undefined) continue;
-    if (f === c.primaryKey || c.indexes.some((i) => i.unique && i.fields.includes(f))) return true;
-  }
-  return false;
 }
 
 function fail(error: unknown, collection: CollectionSpec, key?: unknown): never {
