@@ -14,7 +14,7 @@ export interface ResultField {
 
 /** A result as node-postgres returns it. */
 export interface PgQueryResult {
-  /** The rows, keyed by column name. */
+  /** The rows, keyed by column name (arrays of values with `rowMode: 'array'`). */
   rows: Record<string, unknown>[];
   /** Rows changed (or returned); `null` for statements without a count. */
   rowCount: number | null;
@@ -30,6 +30,10 @@ export interface PgQueryConfig {
   values?: unknown[];
   /** Prepares the text once per connection under this name. */
   name?: string;
+  /** `'array'`: each row as an array of its values in select order, not an object keyed by column name. */
+  rowMode?: 'array';
+  /** The parsers of this query's column types, in place of the driver's global ones. */
+  types?: { getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown };
 }
 
 /** A connection checked out of a node-postgres pool (`pg.PoolClient`). */
@@ -42,6 +46,8 @@ export interface PgPoolClient {
   on(event: 'error', listener: (error: Error) => void): unknown;
   /** Stops listening. */
   removeListener(event: 'error', listener: (error: Error) => void): unknown;
+  /** The parser the connection applies to a column type (node-postgres has it; optional for other clients). */
+  getTypeParser?(oid: number, format?: 'text' | 'binary'): (value: string) => unknown;
 }
 
 /** A node-postgres pool (`pg.Pool`). */

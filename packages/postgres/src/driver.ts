@@ -13,6 +13,11 @@ export interface QueryOutcome {
 /** One connection, for as long as a call or a transaction holds it. Errors are the driver's own. */
 export interface Connection {
   query(text: string, params: readonly unknown[]): Promise<QueryOutcome>;
+  /**
+   * As `query`, each row an array of its values in select order: no object per row keyed by column
+   * name, for reads of many rows. A driver without it is read through `query`.
+   */
+  queryValues?(text: string, params: readonly unknown[]): Promise<unknown[][]>;
 }
 
 /** A source of connections. */

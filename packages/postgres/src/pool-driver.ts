@@ -4,7 +4,7 @@
  * and dead connections discarded instead of returned to the pool.
  */
 import { StoreUnavailableError } from '@clientele/core/adapter';
-import type { PgPool, PgPoolClient, PgQueryConfig } from './clients.js';
+import type { PgPool, PgPoolClient, PgQueryConfig, PgQueryResult } from './clients.js';
 import type { Connection, Driver, QueryOutcome } from './driver.js';
 import { isConnectionLost } from './errors.js';
 
@@ -36,12 +36,22 @@ function nameOf(text: string): string | undefined {
   return name;
 }
 
+/** `bigint`'s type OID: node-postgres gives its digits as a string, after checking them against a pattern. */
+const INT8 = 20;
+const asText = (value: string): string => value;
+
 /** Connections on which the statement timeout was already set (host pools only). */
 const configured = new WeakSet<PgPoolClient>();
 
 /** A pooled connection with its error listener and whether it broke while held. */
 class Lease implements Connection {
   broken = false;
+  /**
+   * The column parsers of reads whose values the store decodes itself: a \`bigint\` as its text, as
+   * node-postgres gives it but without the check (the store makes it a number); other types as the
+   * connection parses them.
+   */
+  private readonly readTypes: PgQueryConfig['types'];
   private readonly onError = (): void => {
     // The socket failed while the connection was checked out: without a listener node-postgres
     // would raise it as an uncaught error. The running query fails on its own; mark it for disposal.
@@ -53,17 +63,37 @@ class Lease implements Connection {
     private readonly prepared: boolean,
   ) {
     client.on('error', this.onError);
+    const parserOf = client.getTypeParser?.bind(client);
+    this.readTypes =
+      parserOf === undefined
+        ? undefined
+        : { getTypeParser: (oid, format) => (oid === INT8 ? asText : parserOf(oid, format)) };
   }
 
   async query(text: string, params: readonly unknown[]): Promise<QueryOutcome> {
+    const result = await this.send(this.configOf(text, params));
+    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  }
+
+  async queryValues(text: string, params: readonly unknown[]): Promise<unknown[][]> {
+    const config = this.configOf(text, params);
+    config.rowMode = 'array';
+    if (this.readTypes !== undefined) config.types = this.readTypes;
+    return (await this.send(config)).rows as unknown as unknown[][];
+  }
+
+  private configOf(text: string, params: readonly unknown[]): PgQueryConfig {
     const config: PgQueryConfig = { text, values: params as unknown[] };
     if (this.prepared && params.length > 0) {
       const name = nameOf(text);
       if (name !== undefined) config.name = name;
     }
+    return config;
+  }
+
+  private async send(config: PgQueryConfig): Promise<PgQueryResult> {
     try {
-      const result = await this.client.query(config);
-      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+      return await this.client.query(config);
     } catch (error) {
       if (isConnectionLost(error)) this.broken = true;
       throw error;

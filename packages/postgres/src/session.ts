@@ -240,6 +240,16 @@ export class PostgresSession implements AdapterSession {
     }
   }
 
+  /** As {@link send}, each row an array of its values in select order (the connection has `queryValues`). */
+  private async sendValues(text: string, params: readonly unknown[]): Promise<unknown[][]> {
+    try {
+      return await this.settings.connection.queryValues!(text, params);
+    } catch (error) {
+      if (this.settings.inTransaction && this.settings.state.failure === undefined) this.settings.state.failure = error;
+      throw error;
+    }
+  }
+
   /**
    * Runs `fn` under a savepoint when inside a transaction, so that a clash it raises undoes only its
    * own write and leaves the transaction usable, as on every other store.
@@ -367,7 +377,9 @@ export class PostgresSession implements AdapterSession {
     return this.op(c, undefined, async () => {
       const s = this.statementsOf(c);
       const st = s.find(query as FindQuery<CollectionSpec, string> | undefined);
-      const page = s.page((await this.send(st.text, st.params)).rows, st);
+      const page = this.settings.connection.queryValues
+        ? s.pageValues(await this.sendValues(st.text, st.params), st)
+        : s.page((await this.send(st.text, st.params)).rows, st);
       // A projection without the key and version is no read of the row a later write could check against.
       const select = st.resolved.select;
       if (select === null || (select.includes(c.primaryKey) && select.includes('version'))) this.sawRows(c, page.rows);
@@ -557,7 +569,10 @@ export class PostgresSession implements AdapterSession {
     return this.op(c, undefined, async () => {
       const s = this.statementsOf(c);
       const st = aggregateStatement(s, query as AggregateQuery);
-      return st.decode((await this.send(indexOrdered(s, query as AggregateQuery, st.text), st.params)).rows);
+      const text = indexOrdered(s, query as AggregateQuery, st.text);
+      return this.settings.connection.queryValues
+        ? st.decodeValues(await this.sendValues(text, st.params))
+        : st.decode((await this.send(text, st.params)).rows);
     });
   }
 

@@ -34,9 +34,9 @@ export const rebuildSchema = z
     parts: z.array(z.enum(REBUILD_PARTS)).min(1).optional(),
     /** Customers per chunk (default from the config). */
     chunkSize: z.number().int().min(10).max(10_000).optional(),
-    /** Called after every chunk. */
+    /** Called after every chunk (or page of chunks read with nothing to write). */
     onProgress: z.custom<(p: RebuildProgress) => void>((v) => typeof v === 'function').optional(),
-    /** Stops the rebuild between chunks; what was done stays done. */
+    /** Stops the rebuild between chunks (or pages); what was done stays done. */
     signal: z.custom<AbortSignal>((v) => typeof v === 'object' && v !== null && 'aborted' in v).optional(),
   })
   .strict();

@@ -110,4 +110,25 @@ describe.each(STORE_KINDS)('rebuild chunks on $name', (kind) => {
     expect((await store.get(customerStatsCollection, orgs[5]!))!.creditRating).toBeNull();
     await crm.close();
   });
+
+  it('write a page read first in units of work of the chunk size when it has rows to write', async () => {
+    const store = await kind.open();
+    const { crm } = await openSegChain(store);
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      ids.push(await member(crm, `M${i}`));
+      await buy(crm, ids[i]!, 1_000 * (i + 1));
+    }
+    ids.sort(compareStrings);
+    const chunks = () => store.count(auditLog, { command: 'segments.rebuild-stats' });
+    // Rows lost in every stretch of ten customers: the page of fifty read first has rows to write.
+    const lost = ids.filter((_, i) => i % 5 === 0);
+    for (const id of lost) await store.delete(customerStatsCollection, id);
+    const r = await crm.segments.rebuild({ parts: ['stats'], chunkSize: 10 }, SYSTEM);
+    expect(r.customers).toBe(25);
+    // Three units of work (10, 10 and 5 customers), not one of the whole page.
+    expect(await chunks()).toBe(3);
+    for (const id of lost) expect((await crm.segments.stats(id, SYSTEM)).visits).toBe(1);
+    await crm.close();
+  });
 });
