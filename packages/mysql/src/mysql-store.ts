@@ -247,6 +247,7 @@ export function mysqlStore(options: MysqlStoreOptions): MysqlStore {
     database: options.database,
     traits: {
       multiProcess: true,
+      server: true,
       jsonColumns: true,
       migrationLock: true,
       aggregatePaging: true,

@@ -299,6 +299,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     kind: options.pglite !== undefined ? 'pglite' : 'postgres',
     traits: {
       multiProcess: driver.multiProcess,
+      // A pool reaches a server; PGlite runs in the process.
+      server: options.pglite === undefined,
       jsonColumns: true,
       migrationLock: true,
       aggregatePaging: true,

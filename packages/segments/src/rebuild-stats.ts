@@ -133,9 +133,10 @@ interface ChunkBuffers {
 }
 
 /**
- * A page the stats pass reads outside any transaction is this many chunks long, up to
- * {@link MAX_READ_PAGE} customers: on most nights no chunk writes, and fewer, longer reads cost a
- * database server far less per customer.
+ * On a database server, a page the stats pass reads outside any transaction is this many chunks long,
+ * up to {@link MAX_READ_PAGE} customers: on most nights no chunk writes, and fewer, longer reads cost a
+ * server far less per customer. An embedded database reads one chunk at a time (longer pages cost it
+ * more memory traffic than they save, and its synchronous reads would hold the event loop longer).
  */
 const CHUNKS_PER_READ_PAGE = 5;
 const MAX_READ_PAGE = 10_000;
@@ -428,7 +429,8 @@ export function createStatsPass(runtime: SegmentsRuntime) {
     const holders = await AccountHolders.read(kernel.store);
     const cols = new Columns(total, true);
     // Pages read outside any transaction may be longer than a unit of work: fewer, larger statements.
-    const readPage = Math.max(chunk, Math.min(CHUNKS_PER_READ_PAGE * chunk, MAX_READ_PAGE));
+    const server = kernel.store.capabilities.server === true;
+    const readPage = server ? Math.max(chunk, Math.min(CHUNKS_PER_READ_PAGE * chunk, MAX_READ_PAGE)) : chunk;
     const buffers: ChunkBuffers = { cols: new Columns(readPage, true), scratch: new FigureScratch() };
     const deferred: DeferredRow[] = [];
     let after: string | null = null;
@@ -450,7 +452,6 @@ export function createStatsPass(runtime: SegmentsRuntime) {
       // Reads sent ahead serve only the chunk they were sent for (the last one may have ended elsewhere).
       const pre = ahead.next !== null && ahead.next.after === after ? ahead.next.reads : null;
       ahead.next = null;
-      // Read ahead only while chunks write nothing: a chunk that writes reads again in its unit of work.
       const first = pre ?? (readFirst ? readOutside(after) : null);
       // A chunk that fails fails the rebuild; what earlier chunks wrote stays.
       const r = await runChunk(
@@ -464,7 +465,9 @@ export function createStatsPass(runtime: SegmentsRuntime) {
           holders,
         },
         first,
-        readFirst ? (next) => (ahead.next = { after: next, reads: readOutside(next) }) : null,
+        // Read ahead only on a server (an embedded database would only read sooner), and only while
+        // chunks write nothing: a chunk that writes reads again in its unit of work.
+        readFirst && server ? (next) => (ahead.next = { after: next, reads: readOutside(next) }) : null,
         buffers,
         cols,
         deferred,

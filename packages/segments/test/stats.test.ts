@@ -250,21 +250,20 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
   it('rebuild in chunks with progress, can be cancelled between chunks, and drop customers who are gone', async () => {
     const { crm, clock } = await openSegChain(await kind.open());
     const ids: string[] = [];
-    for (let i = 0; i < 60; i++) ids.push(await member(crm, `M${i}`));
-    for (let i = 0; i < 60; i++) await buy(crm, ids[i]!, 1_000 * (i + 1));
+    for (let i = 0; i < 55; i++) ids.push(await member(crm, `M${i}`));
+    for (let i = 0; i < 55; i++) await buy(crm, ids[i]!, 1_000 * (i + 1));
     clock.advance(DAY);
     const progress: Array<[string, number, number]> = [];
     const r = await crm.segments.rebuild(
       { chunkSize: 10, parts: ['stats'], onProgress: (p) => progress.push([p.part, p.done, p.total]) },
       SYSTEM,
     );
-    // Every sale updated its row already: nothing to write, so the pass reads pages of five chunks.
-    expect(progress.filter((p) => p[0] === 'stats')).toEqual([
-      ['stats', 50, 60],
-      ['stats', 60, 60],
-    ]);
-    expect(r.thresholds?.buyers).toBe(60);
-    expect((await crm.segments.stats(ids[59]!, SYSTEM)).mScore).toBe(5);
+    // Every sale updated its row already: nothing to write, so on a database server the pass reads
+    // pages of five chunks; an embedded database reads a chunk at a time.
+    const steps = crm.store.capabilities.server ? [50, 55] : [10, 20, 30, 40, 50, 55];
+    expect(progress.filter((p) => p[0] === 'stats')).toEqual(steps.map((done) => ['stats', done, 55]));
+    expect(r.thresholds?.buyers).toBe(55);
+    expect((await crm.segments.stats(ids[54]!, SYSTEM)).mScore).toBe(5);
     expect((await crm.segments.stats(ids[0]!, SYSTEM)).mScore).toBe(1);
 
     const controller = new AbortController();
@@ -287,7 +286,7 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     await expect(crm.segments.stats(ids[2]!, SYSTEM)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect((await crm.segments.stats(ids[1]!, SYSTEM)).visits).toBe(2);
     const again = await crm.segments.rebuild({}, SYSTEM);
-    expect(again.customers, 'the erased customer is still counted, the merged one is not').toBe(59);
+    expect(again.customers, 'the erased customer is still counted, the merged one is not').toBe(54);
     expect(again.removed, 'the per-change updates already removed the merged one').toBe(0);
     expect(await crm.segments.stats(ids[3]!, SYSTEM)).toMatchObject({ erased: true, spend: before.spend });
     await crm.close();

@@ -43,7 +43,7 @@ export type PushDowns = Partial<Pick<StoreSession, OptionalOperation>>;
  */
 export type StoreTraits = Pick<
   StoreCapabilities,
-  'multiProcess' | 'jsonColumns' | 'migrationLock' | 'aggregatePaging' | 'aggregateSeries'
+  'multiProcess' | 'jsonColumns' | 'migrationLock' | 'aggregatePaging' | 'aggregateSeries' | 'server'
 >;
 
 /**
@@ -106,6 +106,7 @@ export function defineStore<B extends StoreBase>(base: B, pushDowns: PushDowns =
     multiProcess: traits.multiProcess,
     jsonColumns: traits.jsonColumns,
     migrationLock: traits.migrationLock,
+    server: traits.server === true,
     aggregate: pushDowns.aggregate !== undefined,
     aggregatePaging: pushDowns.aggregate !== undefined && traits.aggregatePaging === true,
     aggregateSeries: pushDowns.aggregate !== undefined && traits.aggregateSeries === true,

@@ -149,6 +149,12 @@ export interface StoreCapabilities {
   readonly multiProcess: boolean;
   /** The database itself stores JSON natively. */
   readonly jsonColumns: boolean;
+  /**
+   * The database is a server reached over a connection: every statement costs a round trip, and the
+   * server works beside the process, so fewer, longer reads, and reads sent ahead while the last is
+   * worked out, pay off. An embedded database (SQLite, PGlite) has no such cost.
+   */
+  readonly server?: boolean;
   /** Migrations are serialised across processes (a lock the database owns). */
   readonly migrationLock: boolean;
   /** The aggregate push-down honours `after` and `limit`; without it, paged queries take core's fallback. */
