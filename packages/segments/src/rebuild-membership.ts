@@ -120,6 +120,66 @@ export function instantsOf(
   return out;
 }
 
+/** A segment evaluated in memory from statistics rows: its id and definition (null: a segment no longer active). */
+interface Evaluated {
+  id: string;
+  predicate: Predicate | null;
+}
+
+/**
+ * Joins and leaves of `segments` for one batch of customers, from their rows (the fields the
+ * definitions test) and memberships as `session` reads them now: a customer joins a segment whose
+ * definition their row meets and leaves one it no longer meets. Erased customers' rows are not read:
+ * they are in no segment.
+ */
+async function batchChanges(
+  session: StoreSession,
+  batch: readonly string[],
+  segments: readonly Evaluated[],
+  asOf: Date,
+  out: Map<string, { joins: string[]; leaves: string[] }>,
+): Promise<void> {
+  const fields = new Set<string>();
+  for (const s of segments) if (s.predicate) testedFields(s.predicate, fields);
+  const select = ['customerId', ...[...fields].filter((f) => f !== 'customerId')] as Array<keyof StatsRow & string>;
+  const rows = new Map<string, Partial<StatsRow>>();
+  if (segments.some((s) => s.predicate !== null))
+    for await (const row of scan(
+      session,
+      customerStatsCollection,
+      { where: { customerId: { in: [...batch] }, ...NOT_ERASED }, select },
+      PAGE,
+    ))
+      rows.set(row.customerId, row);
+  const held = new Map<string, Set<string>>();
+  const members = { where: { customerId: { in: [...batch] } }, select: ['customerId', 'segmentId'] as const };
+  for await (const m of scan(session, segmentMembersCollection, members, PAGE)) {
+    let set = held.get(m.customerId);
+    if (!set) held.set(m.customerId, (set = new Set()));
+    set.add(m.segmentId);
+  }
+  for (const id of batch) {
+    const row = rows.get(id);
+    for (const s of segments) {
+      const want =
+        row !== undefined && s.predicate !== null && evaluate(s.predicate, { stats: row as AggregateRow }, asOf);
+      const has = held.get(id)?.has(s.id) === true;
+      if (want && !has) out.get(s.id)!.joins.push(id);
+      else if (!want && has) out.get(s.id)!.leaves.push(id);
+    }
+  }
+}
+
+/** What one unit of work of the membership pass writes for one segment. */
+interface MembershipWrites {
+  segmentId: string;
+  joins: string[];
+  leaves: string[];
+  asOf: Date;
+  /** The segment's definition (null: no longer active), to decide its customers again from their rows. */
+  recheck?: Predicate | null;
+}
+
 /** Builds the membership part of a module instance (its steps are registered once, with the module). */
 export function createMembershipPass(runtime: SegmentsRuntime) {
   const { kernel, config, registry } = runtime;
@@ -139,15 +199,28 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
     },
   });
 
-  /** Joins and leaves of one segment in one transaction, with their events. */
-  const applyMembership = kernel.unitOfWork<{ segmentId: string; joins: string[]; leaves: string[] }, void>({
+  /**
+   * Joins and leaves of one segment in one transaction, with their events. Where the segment is
+   * evaluated from statistics rows alone (`recheck`: its definition, or null for a segment no longer
+   * active), the customers are decided again from their rows and memberships as the transaction reads
+   * them: a sale that changed a row (and its memberships) after the pass read it is not undone by the
+   * pass's older answer. Returns how many joined and left.
+   */
+  const applyMembership = kernel.unitOfWork<MembershipWrites, { joined: number; left: number }>({
     name: 'segments.apply-membership',
     permission: 'segments.rebuild',
     async run(ctx, input) {
-      if (input.joins.length) {
+      let { joins, leaves } = input;
+      if (input.recheck !== undefined) {
+        const decided = new Map([[input.segmentId, { joins: [] as string[], leaves: [] as string[] }]]);
+        const batch = [...joins, ...leaves];
+        await batchChanges(ctx.tx, batch, [{ id: input.segmentId, predicate: input.recheck }], input.asOf, decided);
+        ({ joins, leaves } = decided.get(input.segmentId)!);
+      }
+      if (joins.length) {
         await ctx.tx.insertMany(
           segmentMembersCollection,
-          input.joins.map((customerId) => ({
+          joins.map((customerId) => ({
             id: memberId(input.segmentId, customerId),
             segmentId: input.segmentId,
             customerId,
@@ -155,29 +228,48 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
           })),
         );
       }
-      if (input.leaves.length)
+      if (leaves.length)
         await ctx.tx.deleteMany(
           segmentMembersCollection,
-          input.leaves.map((customerId) => memberId(input.segmentId, customerId)),
+          leaves.map((customerId) => memberId(input.segmentId, customerId)),
         );
-      for (const customerId of input.joins)
+      for (const customerId of joins)
         await ctx.emit('segment.joined', { segmentId: input.segmentId, customerId }, { customerId });
-      for (const customerId of input.leaves)
+      for (const customerId of leaves)
         await ctx.emit('segment.left', { segmentId: input.segmentId, customerId }, { customerId });
+      return { joined: joins.length, left: leaves.length };
     },
   });
 
-  /** Joins and leaves of one segment, written in chunks with their events. */
-  async function applyAll(run: RebuildRun, segmentId: string, joins: string[], leaves: string[]): Promise<boolean> {
+  /**
+   * Joins and leaves of one segment, written in chunks with their events (decided again in each where
+   * `recheck` is given, see {@link applyMembership}). Returns how many joined and left, or null when cancelled.
+   */
+  async function applyAll(
+    run: RebuildRun,
+    segment: Evaluated,
+    recheck: boolean,
+    joins: string[],
+    leaves: string[],
+  ): Promise<{ joined: number; left: number } | null> {
+    const total = { joined: 0, left: 0 };
     for (let i = 0; i < Math.max(joins.length, leaves.length); i += run.chunk) {
-      if (run.cancelled()) return false;
-      await applyMembership(
-        { segmentId, joins: joins.slice(i, i + run.chunk), leaves: leaves.slice(i, i + run.chunk) },
+      if (run.cancelled()) return null;
+      const applied = await applyMembership(
+        {
+          segmentId: segment.id,
+          joins: joins.slice(i, i + run.chunk),
+          leaves: leaves.slice(i, i + run.chunk),
+          asOf: run.asOf,
+          ...(recheck ? { recheck: segment.predicate } : {}),
+        },
         run.actor,
       );
+      total.joined += applied.joined;
+      total.left += applied.left;
       await yieldToHost();
     }
-    return true;
+    return total;
   }
 
   /**
@@ -191,36 +283,8 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
     asOf: Date,
   ): Promise<Map<string, { joins: string[]; leaves: string[] }>> {
     const out = new Map(segments.map((s) => [s.id, { joins: [] as string[], leaves: [] as string[] }]));
-    const fields = new Set<string>();
-    for (const s of segments) testedFields(s.predicate, fields);
-    const select = ['customerId', ...[...fields].filter((f) => f !== 'customerId')] as Array<keyof StatsRow & string>;
     for (let i = 0; i < candidates.length; i += CANDIDATE_BATCH) {
-      const batch = candidates.slice(i, i + CANDIDATE_BATCH);
-      const rows = new Map<string, Partial<StatsRow>>();
-      // Only the fields the definitions test. Erased customers' rows are not read: they are in no segment.
-      for await (const row of scan(
-        kernel.store,
-        customerStatsCollection,
-        { where: { customerId: { in: batch }, ...NOT_ERASED }, select },
-        PAGE,
-      ))
-        rows.set(row.customerId, row);
-      const held = new Map<string, Set<string>>();
-      const members = { where: { customerId: { in: batch } }, select: ['customerId', 'segmentId'] as const };
-      for await (const m of scan(kernel.store, segmentMembersCollection, members, PAGE)) {
-        let set = held.get(m.customerId);
-        if (!set) held.set(m.customerId, (set = new Set()));
-        set.add(m.segmentId);
-      }
-      for (const id of batch) {
-        const row = rows.get(id);
-        for (const s of segments) {
-          const want = row !== undefined && evaluate(s.predicate, { stats: row as AggregateRow }, asOf);
-          const has = held.get(id)?.has(s.id) === true;
-          if (want && !has) out.get(s.id)!.joins.push(id);
-          else if (!want && has) out.get(s.id)!.leaves.push(id);
-        }
-      }
+      await batchChanges(kernel.store, candidates.slice(i, i + CANDIDATE_BATCH), segments, asOf, out);
       await yieldToHost();
     }
     return out;
@@ -296,9 +360,10 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
       const changes = await candidateChanges([...candidates].sort(), incremental, asOf);
       for (const s of incremental) {
         const { joins, leaves } = changes.get(s.id)!;
-        if (!(await applyAll(run, s.id, joins, leaves))) return { joined, left, cancelled: true };
-        joined += joins.length;
-        left += leaves.length;
+        const applied = await applyAll(run, s, true, joins, leaves);
+        if (applied === null) return { joined, left, cancelled: true };
+        joined += applied.joined;
+        left += applied.left;
         progress(++done, total);
       }
     }
@@ -316,9 +381,11 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
         }
       }
       const joins = [...want].sort();
-      if (!(await applyAll(run, s.id, joins, leaves))) return { joined, left, cancelled: true };
-      joined += joins.length;
-      left += leaves.length;
+      // A definition that tests more than statistics fields cannot be decided again from the rows alone.
+      const applied = await applyAll(run, s, s.predicate === null || statsOnly(s.predicate), joins, leaves);
+      if (applied === null) return { joined, left, cancelled: true };
+      joined += applied.joined;
+      left += applied.left;
       progress(++done, total);
     }
     // Every active segment is now materialised as of `asOf`: the next pass may build on it.

@@ -114,6 +114,7 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     const rebuilt = await crm.segments.rebuild(
       {
         chunkSize: 10,
+        parts: ['stats', 'baskets'],
         // A sale for a customer whose row the sweep after the thresholds rewrites, before it does.
         onProgress: (p) => {
           if (p.part === 'stats' && p.done === p.total && !sold) {
@@ -162,6 +163,9 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
         expect(volatile(stored), id).toEqual(volatile(expected));
       }
     }
+    // Memberships from the rows as they are now, the sale's included: a sale whose transaction met a
+    // membership pass's (read committed) could leave that customer's memberships to the next pass.
+    await crm.segments.rebuild({ parts: ['membership'] }, SYSTEM);
     for (const [segment, definition] of Object.entries(SEGMENTS)) {
       const members = (await crm.segments.members(segment, { limit: 100 }, SYSTEM)).items
         .map((m) => m.customerId)
