@@ -381,8 +381,8 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
         }
       }
       const joins = [...want].sort();
-      // A definition that tests more than statistics fields cannot be decided again from the rows alone.
-      const applied = await applyAll(run, s, s.predicate === null || statsOnly(s.predicate), joins, leaves);
+      // Decided in full, by the database: not again per customer (a first build joins every customer).
+      const applied = await applyAll(run, s, false, joins, leaves);
       if (applied === null) return { joined, left, cancelled: true };
       joined += applied.joined;
       left += applied.left;
