@@ -77,7 +77,6 @@ interface ChunkInput extends ReadInput {
 
 /** What one chunk read: its stored rows, its customers (or the stored rows again), and the range's other reads. */
 interface ChunkReads {
-  after: string | null;
   stored: AggregateRow[];
   /** The chunk's last customer id (null: the chunk runs to the end). */
   upper: string | null;
@@ -204,7 +203,7 @@ export function createStatsPass(runtime: SegmentsRuntime) {
       }
     }
     const [groups, ratings, keys] = await (prefetched ?? reads(upper));
-    return { after, stored, upper, customers, unchanged, groups, ratings, keys };
+    return { stored, upper, customers, unchanged, groups, ratings, keys };
   }
 
   /**

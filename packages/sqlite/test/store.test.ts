@@ -450,6 +450,7 @@ describe('sqliteStore setup', () => {
       aggregate: true,
       insertMany: true,
       multiProcess: true,
+      server: false,
       jsonColumns: false,
       migrationLock: true,
       aggregatePaging: true,
