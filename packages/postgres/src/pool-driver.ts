@@ -40,18 +40,30 @@ function nameOf(text: string): string | undefined {
 const INT8 = 20;
 const asText = (value: string): string => value;
 
+/**
+ * Per connection, the column parsers of reads whose values the store decodes itself: a `bigint` as its
+ * text, as node-postgres gives it but without the check (the store makes it a number); other types as
+ * the connection parses them. Undefined for a client that does not say how it parses.
+ */
+const readTypesOf = new WeakMap<PgPoolClient, PgQueryConfig['types']>();
+
+function readTypes(client: PgPoolClient): PgQueryConfig['types'] {
+  if (readTypesOf.has(client)) return readTypesOf.get(client);
+  const parserOf = client.getTypeParser?.bind(client);
+  const types: PgQueryConfig['types'] =
+    parserOf === undefined
+      ? undefined
+      : { getTypeParser: (oid, format) => (oid === INT8 ? asText : parserOf(oid, format)) };
+  readTypesOf.set(client, types);
+  return types;
+}
+
 /** Connections on which the statement timeout was already set (host pools only). */
 const configured = new WeakSet<PgPoolClient>();
 
 /** A pooled connection with its error listener and whether it broke while held. */
 class Lease implements Connection {
   broken = false;
-  /**
-   * The column parsers of reads whose values the store decodes itself: a \`bigint\` as its text, as
-   * node-postgres gives it but without the check (the store makes it a number); other types as the
-   * connection parses them.
-   */
-  private readonly readTypes: PgQueryConfig['types'];
   private readonly onError = (): void => {
     // The socket failed while the connection was checked out: without a listener node-postgres
     // would raise it as an uncaught error. The running query fails on its own; mark it for disposal.
@@ -63,11 +75,6 @@ class Lease implements Connection {
     private readonly prepared: boolean,
   ) {
     client.on('error', this.onError);
-    const parserOf = client.getTypeParser?.bind(client);
-    this.readTypes =
-      parserOf === undefined
-        ? undefined
-        : { getTypeParser: (oid, format) => (oid === INT8 ? asText : parserOf(oid, format)) };
   }
 
   async query(text: string, params: readonly unknown[]): Promise<QueryOutcome> {
@@ -78,7 +85,8 @@ class Lease implements Connection {
   async queryValues(text: string, params: readonly unknown[]): Promise<unknown[][]> {
     const config = this.configOf(text, params);
     config.rowMode = 'array';
-    if (this.readTypes !== undefined) config.types = this.readTypes;
+    const types = readTypes(this.client);
+    if (types !== undefined) config.types = types;
     return (await this.send(config)).rows as unknown as unknown[][];
   }
 

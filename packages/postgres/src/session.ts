@@ -82,20 +82,16 @@ function withinGuard(value: number, guard: IncrementGuard | undefined): boolean 
   );
 }
 
-/** Per collection: the statement texts with `ON CONFLICT DO NOTHING` and the fields of unique indexes. */
-interface Extras {
-  insertOrSkip: Map<string, string>;
-  uniqueFields: ReadonlySet<string>;
-}
-const extras = new WeakMap<CollectionStatements, Extras>();
+/** Per collection: the statement texts with `ON CONFLICT DO NOTHING`, by the plain text. */
+const insertOrSkipTexts = new WeakMap<CollectionStatements, Map<string, string>>();
 
-function extrasOf(s: CollectionStatements): Extras {
-  let e = extras.get(s);
-  if (!e) {
-    e = { insertOrSkip: new Map(), uniqueFields: uniqueFieldsOf(s.shape.collection) };
-    extras.set(s, e);
+function insertOrSkipOf(s: CollectionStatements): Map<string, string> {
+  let texts = insertOrSkipTexts.get(s);
+  if (!texts) {
+    texts = new Map();
+    insertOrSkipTexts.set(s, texts);
   }
-  return e;
+  return texts;
 }
 
 /** Checks a batch of conditional writes as `consume` checks each, and that no row is named twice. */
@@ -230,20 +226,20 @@ export class PostgresSession implements AdapterSession {
     return this.lock ? this.lock.run(run) : run();
   }
 
-  /** Sends one statement; a server error inside a transaction is remembered as the transaction's failure. */
-  private async send(text: string, params: readonly unknown[]): Promise<QueryOutcome> {
-    try {
-      return await this.settings.connection.query(text, params);
-    } catch (error) {
-      if (this.settings.inTransaction && this.settings.state.failure === undefined) this.settings.state.failure = error;
-      throw error;
-    }
+  /** Sends one statement, its failure remembered (see {@link remembered}). */
+  private send(text: string, params: readonly unknown[]): Promise<QueryOutcome> {
+    return this.remembered(this.settings.connection.query(text, params));
   }
 
   /** As {@link send}, each row an array of its values in select order (the connection has `queryValues`). */
-  private async sendValues(text: string, params: readonly unknown[]): Promise<unknown[][]> {
+  private sendValues(text: string, params: readonly unknown[]): Promise<unknown[][]> {
+    return this.remembered(this.settings.connection.queryValues!(text, params));
+  }
+
+  /** A statement's outcome; a server error inside a transaction is remembered as the transaction's failure. */
+  private async remembered<T>(outcome: Promise<T>): Promise<T> {
     try {
-      return await this.settings.connection.queryValues!(text, params);
+      return await outcome;
     } catch (error) {
       if (this.settings.inTransaction && this.settings.state.failure === undefined) this.settings.state.failure = error;
       throw error;
@@ -318,7 +314,7 @@ export class PostgresSession implements AdapterSession {
     return this.op(c, (row as AnyRow)[c.primaryKey], async () => {
       const s = this.statementsOf(c);
       const st = s.insert(row as AnyRow);
-      const cache = extrasOf(s).insertOrSkip;
+      const cache = insertOrSkipOf(s);
       let text = cache.get(st.text);
       if (text === undefined) {
         // A clash skips the row instead of raising an error, which in PostgreSQL would abort the
@@ -539,7 +535,7 @@ export class PostgresSession implements AdapterSession {
       checkWrites(c, all);
       const applied = new Set<string>();
       const groups = new Map<string, { shape: WriteShape; writes: ConditionalWrite[] }>();
-      const unique = extrasOf(s).uniqueFields;
+      const unique = uniqueFieldsOf(c);
       for (const w of all) {
         if (!isStorableText(w.key)) continue;
         const shape = shapeOf(c, w, unique);

@@ -147,12 +147,12 @@ async function batchChanges(
     for await (const row of scan(
       session,
       customerStatsCollection,
-      { where: { customerId: { in: [...batch] }, ...NOT_ERASED }, select },
+      { where: { customerId: { in: batch }, ...NOT_ERASED }, select },
       PAGE,
     ))
       rows.set(row.customerId, row);
   const held = new Map<string, Set<string>>();
-  const members = { where: { customerId: { in: [...batch] } }, select: ['customerId', 'segmentId'] as const };
+  const members = { where: { customerId: { in: batch } }, select: ['customerId', 'segmentId'] as const };
   for await (const m of scan(session, segmentMembersCollection, members, PAGE)) {
     let set = held.get(m.customerId);
     if (!set) held.set(m.customerId, (set = new Set()));

@@ -345,16 +345,14 @@ export class ConnectionSession implements AdapterSession {
    * can no longer commit (see {@link SessionState.failure}), so the batch is still all or nothing.
    */
   private batch<T>(fn: () => T): T {
+    const own = !this.conn.db.inTransaction;
     try {
-      if (!this.conn.db.inTransaction) return this.allOrNothing(fn);
-      try {
-        return fn();
-      } catch (error) {
-        if (!(error instanceof Undone)) this.state.failure ??= error;
-        throw error;
-      }
+      return own ? this.allOrNothing(fn) : fn();
     } catch (error) {
-      throw error instanceof Undone ? error.error : error;
+      // A batch that took back what it wrote leaves the caller's transaction usable.
+      if (error instanceof Undone) throw error.error;
+      if (!own) this.state.failure ??= error;
+      throw error;
     }
   }
 
