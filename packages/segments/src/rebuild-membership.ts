@@ -26,6 +26,7 @@ import {
   memberIds,
   type CompiledSegment,
 } from './stats-store.js';
+import type { SegmentsContext } from './events.js';
 import type { SegmentsRuntime } from './runtime.js';
 
 /** The id in `segment_state` of the record of the last complete membership pass. */
@@ -37,8 +38,6 @@ export interface MembershipRecord {
   segments: Record<string, number>;
 }
 
-/** Customers whose rows are evaluated per batch in an incremental membership pass. */
-const CANDIDATE_BATCH = 1000;
 /** Rows per page of a projected read. */
 const PAGE = 10_000;
 
@@ -170,14 +169,18 @@ async function batchChanges(
   }
 }
 
-/** What one unit of work of the membership pass writes for one segment. */
+/** What one unit of work of a full evaluation writes for one segment. */
 interface MembershipWrites {
   segmentId: string;
   joins: string[];
   leaves: string[];
+}
+
+/** One unit of work of an incremental pass: a batch of candidate customers, decided for every segment. */
+interface CandidateBatch {
+  customers: string[];
+  segments: Evaluated[];
   asOf: Date;
-  /** The segment's definition (null: no longer active), to decide its customers again from their rows. */
-  recheck?: Predicate | null;
 }
 
 /** Builds the membership part of a module instance (its steps are registered once, with the module). */
@@ -199,56 +202,61 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
     },
   });
 
-  /**
-   * Joins and leaves of one segment in one transaction, with their events. Where the segment is
-   * evaluated from statistics rows alone (`recheck`: its definition, or null for a segment no longer
-   * active), the customers are decided again from their rows and memberships as the transaction reads
-   * them: a sale that changed a row (and its memberships) after the pass read it is not undone by the
-   * pass's older answer. Returns how many joined and left.
-   */
+  /** Writes one segment's joins and leaves in the unit of work of `ctx`, with their events. */
+  async function writeMembers(ctx: SegmentsContext, segmentId: string, joins: string[], leaves: string[]) {
+    if (joins.length)
+      await ctx.tx.insertMany(
+        segmentMembersCollection,
+        joins.map((customerId) => ({ id: memberId(segmentId, customerId), segmentId, customerId, since: ctx.now })),
+      );
+    if (leaves.length)
+      await ctx.tx.deleteMany(
+        segmentMembersCollection,
+        leaves.map((customerId) => memberId(segmentId, customerId)),
+      );
+    for (const customerId of joins) await ctx.emit('segment.joined', { segmentId, customerId }, { customerId });
+    for (const customerId of leaves) await ctx.emit('segment.left', { segmentId, customerId }, { customerId });
+  }
+
+  /** Joins and leaves of one segment that a full evaluation decided, in one transaction, with their events. */
   const applyMembership = kernel.unitOfWork<MembershipWrites, { joined: number; left: number }>({
     name: 'segments.apply-membership',
     permission: 'segments.rebuild',
     async run(ctx, input) {
-      let { joins, leaves } = input;
-      if (input.recheck !== undefined) {
-        const decided = new Map([[input.segmentId, { joins: [] as string[], leaves: [] as string[] }]]);
-        const batch = [...joins, ...leaves];
-        await batchChanges(ctx.tx, batch, [{ id: input.segmentId, predicate: input.recheck }], input.asOf, decided);
-        ({ joins, leaves } = decided.get(input.segmentId)!);
-      }
-      if (joins.length) {
-        await ctx.tx.insertMany(
-          segmentMembersCollection,
-          joins.map((customerId) => ({
-            id: memberId(input.segmentId, customerId),
-            segmentId: input.segmentId,
-            customerId,
-            since: ctx.now,
-          })),
-        );
-      }
-      if (leaves.length)
-        await ctx.tx.deleteMany(
-          segmentMembersCollection,
-          leaves.map((customerId) => memberId(input.segmentId, customerId)),
-        );
-      for (const customerId of joins)
-        await ctx.emit('segment.joined', { segmentId: input.segmentId, customerId }, { customerId });
-      for (const customerId of leaves)
-        await ctx.emit('segment.left', { segmentId: input.segmentId, customerId }, { customerId });
-      return { joined: joins.length, left: leaves.length };
+      await writeMembers(ctx, input.segmentId, input.joins, input.leaves);
+      return { joined: input.joins.length, left: input.leaves.length };
     },
   });
 
   /**
-   * Joins and leaves of one segment, written in chunks with their events (decided again in each where
-   * `recheck` is given, see {@link applyMembership}). Returns how many joined and left, or null when cancelled.
+   * A batch of candidates of an incremental pass, decided and written in one transaction: their rows
+   * and memberships are read in it and every segment's definition evaluated on them, so a sale that
+   * changed a row (and its memberships) before is not undone by an older answer. Returns how many
+   * joined and left.
+   */
+  const applyCandidates = kernel.unitOfWork<CandidateBatch, { joined: number; left: number }>({
+    name: 'segments.apply-membership-batch',
+    permission: 'segments.rebuild',
+    async run(ctx, input) {
+      const decided = new Map(input.segments.map((s) => [s.id, { joins: [] as string[], leaves: [] as string[] }]));
+      await batchChanges(ctx.tx, input.customers, input.segments, input.asOf, decided);
+      const total = { joined: 0, left: 0 };
+      for (const [segmentId, { joins, leaves }] of decided) {
+        await writeMembers(ctx, segmentId, joins, leaves);
+        total.joined += joins.length;
+        total.left += leaves.length;
+      }
+      return total;
+    },
+  });
+
+  /**
+   * Joins and leaves of one segment that a full evaluation decided, written in chunks with their
+   * events. Returns how many joined and left, or null when cancelled.
    */
   async function applyAll(
     run: RebuildRun,
-    segment: Evaluated,
-    recheck: boolean,
+    segmentId: string,
     joins: string[],
     leaves: string[],
   ): Promise<{ joined: number; left: number } | null> {
@@ -256,13 +264,7 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
     for (let i = 0; i < Math.max(joins.length, leaves.length); i += run.chunk) {
       if (run.cancelled()) return null;
       const applied = await applyMembership(
-        {
-          segmentId: segment.id,
-          joins: joins.slice(i, i + run.chunk),
-          leaves: leaves.slice(i, i + run.chunk),
-          asOf: run.asOf,
-          ...(recheck ? { recheck: segment.predicate } : {}),
-        },
+        { segmentId, joins: joins.slice(i, i + run.chunk), leaves: leaves.slice(i, i + run.chunk) },
         run.actor,
       );
       total.joined += applied.joined;
@@ -270,24 +272,6 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
       await yieldToHost();
     }
     return total;
-  }
-
-  /**
-   * Memberships of the incremental segments for the candidate customers: each candidate's row (the
-   * fields the definitions test) and current memberships are read in batches and the definitions
-   * evaluated in memory, as a full evaluation would for them.
-   */
-  async function candidateChanges(
-    candidates: readonly string[],
-    segments: readonly CompiledSegment[],
-    asOf: Date,
-  ): Promise<Map<string, { joins: string[]; leaves: string[] }>> {
-    const out = new Map(segments.map((s) => [s.id, { joins: [] as string[], leaves: [] as string[] }]));
-    for (let i = 0; i < candidates.length; i += CANDIDATE_BATCH) {
-      await batchChanges(kernel.store, candidates.slice(i, i + CANDIDATE_BATCH), segments, asOf, out);
-      await yieldToHost();
-    }
-    return out;
   }
 
   /**
@@ -356,16 +340,21 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
     if (!incremental.length) columns.take();
 
     if (incremental.length) {
-      const candidates = await candidatesOf(incremental, changed!, prior!, asOf, columns);
-      const changes = await candidateChanges([...candidates].sort(), incremental, asOf);
-      for (const s of incremental) {
-        const { joins, leaves } = changes.get(s.id)!;
-        const applied = await applyAll(run, s, true, joins, leaves);
-        if (applied === null) return { joined, left, cancelled: true };
+      const candidates = [...(await candidatesOf(incremental, changed!, prior!, asOf, columns))].sort();
+      const evaluated = incremental.map((s) => ({ id: s.id, predicate: s.predicate }));
+      // Each batch is read, decided and written in one unit of work: no read before it to read again.
+      for (let i = 0; i < candidates.length; i += run.chunk) {
+        if (run.cancelled()) return { joined, left, cancelled: true };
+        const applied = await applyCandidates(
+          { customers: candidates.slice(i, i + run.chunk), segments: evaluated, asOf },
+          run.actor,
+        );
         joined += applied.joined;
         left += applied.left;
-        progress(++done, total);
+        await yieldToHost();
       }
+      done += incremental.length;
+      progress(done, total);
     }
     for (const s of [
       ...full.map((x) => ({ id: x.id, predicate: x.predicate })),
@@ -382,7 +371,7 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
       }
       const joins = [...want].sort();
       // Decided in full, by the database: not again per customer (a first build joins every customer).
-      const applied = await applyAll(run, s, false, joins, leaves);
+      const applied = await applyAll(run, s.id, joins, leaves);
       if (applied === null) return { joined, left, cancelled: true };
       joined += applied.joined;
       left += applied.left;

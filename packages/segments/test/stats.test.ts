@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DAY, STORE_KINDS, SYSTEM, buy, freshKey, member, openSegChain } from './helpers.js';
 import type { StatsRow } from '@clientele/segments';
-import { customersCollection } from '@clientele/core/module';
+import { auditLog, customersCollection } from '@clientele/core/module';
 import { resolveConfig } from '../src/config.js';
 import { statsFromSummary } from '../src/customer-stats.js';
 import { composeRow, projectCustomer, sealRow, summaryOf } from '../src/stats-store.js';
@@ -177,7 +177,8 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
 
   it('move members on relative dates as time alone passes their boundaries, no row having changed', async () => {
     // Churn thresholds of at least 2000 hours (83⅓ days); the population's is the median customer's rhythm.
-    const { crm, clock } = await openSegChain(await kind.open(), { churn: { minHours: 2000, percentile: 50 } });
+    const store = await kind.open();
+    const { crm, clock } = await openSegChain(store, { churn: { minHours: 2000, percentile: 50 } });
     const SEGMENTS = {
       'at-risk': { condition: 'churn-risk' },
       lapsed: { condition: 'inactive-for-days', args: { days: 357 } },
@@ -216,8 +217,13 @@ describe.each(STORE_KINDS)('customer statistics on $name', (kind) => {
     // Days 357 to 360½: the slow and the one-off buyers become overdue, the daily ones inactive for 357
     // days; every purchase stays in the window, so no row changes.
     at(360.5);
+    const batches = () => store.count(auditLog, { command: 'segments.apply-membership-batch' });
+    const before = await batches();
     const r = await crm.segments.rebuild({ chunkSize: 10 }, SYSTEM);
     expect(r.written).toBe(0);
+    // The nine customers time moved are one batch: one unit of work decides and writes both segments.
+    expect(r.joined).toBe(9);
+    expect((await batches()) - before).toBe(1);
     for (const [segment, definition] of Object.entries(SEGMENTS))
       expect(await members(segment), segment).toEqual([...(await crm.segments.match(definition, SYSTEM))].sort());
     expect(await members('at-risk')).toEqual([...daily, ...slow, ...once].sort());
