@@ -75,16 +75,14 @@ export async function loadThresholds(session: StoreSession): Promise<ScoreThresh
 
 /**
  * The measures of a purchase summary (see {@link PurchaseSummary}): every purchase's instant as a
- * series, and totals and refunds all time and from the window's start, in one pass over the purchases.
+ * series, and net spend (totals less refunds) all time and from the window's start, in one pass over the purchases.
  */
 export function summaryMeasures(windowStart: number) {
   const inWindow = { occurredAt: { gte: new Date(windowStart) } };
   return {
     times: { fn: 'series', field: 'occurredAt' },
-    total: { fn: 'sum', field: 'total' },
-    refunded: { fn: 'sum', field: 'refundedTotal' },
-    windowTotal: { fn: 'sum', field: 'total', where: inWindow },
-    windowRefunded: { fn: 'sum', field: 'refundedTotal', where: inWindow },
+    spend: { fn: 'sum', field: 'total', minus: 'refundedTotal' },
+    windowSpend: { fn: 'sum', field: 'total', minus: 'refundedTotal', where: inWindow },
   } as const;
 }
 
@@ -92,8 +90,8 @@ export function summaryMeasures(windowStart: number) {
 export function summaryFrom(g: AggregateRow): PurchaseSummary {
   return {
     times: g['times'] as number[],
-    spend: (g['total'] as number) - (g['refunded'] as number),
-    windowSpend: (g['windowTotal'] as number) - (g['windowRefunded'] as number),
+    spend: g['spend'] as number,
+    windowSpend: g['windowSpend'] as number,
   };
 }
 

@@ -111,7 +111,11 @@ export function aggregateStatement(statements: CollectionStatements, query: Aggr
     if (m.fn === 'count')
       select.push(`${perRow ? only('1', ' ELSE 0') : test === null ? 'count(*)' : `count(${only('1')})`} AS ${alias}`);
     else if (m.fn === 'sum') {
-      const col = shape.columns.get(m.field!)!;
+      // A net sum subtracts row by row, a null counting as 0 on either side, as core's fallback does.
+      const col =
+        m.minus === undefined
+          ? shape.columns.get(m.field!)!
+          : `(coalesce(${shape.columns.get(m.field!)!}, 0) - coalesce(${shape.columns.get(m.minus)!}, 0))`;
       select.push(`${perRow ? only(`coalesce(${col}, 0)`, ' ELSE 0') : `coalesce(sum(${only(col)}), 0)`} AS ${alias}`);
     } else if (m.fn === 'series') {
       const col = shape.columns.get(m.field!)!;

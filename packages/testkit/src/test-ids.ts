@@ -255,8 +255,9 @@ export const CONFORMANCE_TESTS = {
   'pushdown.aggregate-series': {
     capability: 'aggregateSeries',
     checks:
-      'measures with their own where filter and series measures (a group\u2019s integers or timestamps, ' +
-      'ascending) equal core\u2019s fallback, grouped, by primary key, paged and on empty input',
+      'measures with their own where filter, series measures (a group\u2019s integers or timestamps, ' +
+      'ascending) and net sums (a field less another, a null as 0) equal core\u2019s fallback, grouped, by ' +
+      'primary key, paged and on empty input',
   },
   'pushdown.get-linked': {
     capability: 'getLinked',

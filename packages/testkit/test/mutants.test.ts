@@ -191,6 +191,29 @@ function nullsLastAggregate(): Store {
   });
 }
 
+/** The extended measures pushed down, but a net sum that forgets what it subtracts. */
+function seriesStore(broken: boolean): Store {
+  const inner = memoryStore({ name: 'memory+series' });
+  const traits = { multiProcess: false, jsonColumns: true, migrationLock: true, aggregateSeries: true };
+  return defineStore(
+    { ...inner, traits },
+    {
+      aggregate: (c, query) =>
+        aggregateByScan(
+          inner,
+          c,
+          broken
+            ? {
+                ...query,
+                measures: Object.fromEntries(Object.entries(query.measures).map(([n, { minus: _m, ...m }]) => [n, m])),
+              }
+            : query,
+        ),
+    },
+  );
+}
+const netSumIgnoringMinus = () => seriesStore(true);
+
 /** A bulk insert that stops at the first clash but keeps what it wrote. */
 function partialInsertMany(): Store {
   const inner = pushdownStore();
@@ -340,6 +363,7 @@ describe('the kit catches broken adapters', () => {
     ],
     ['a nulls-last aggregate push-down', nullsLastAggregate, ['pushdown.aggregate-equals-fallback']],
     ['a partial insertMany', partialInsertMany, ['pushdown.insert-many']],
+    ['a net sum that forgets what it subtracts', netSumIgnoringMinus, ['pushdown.aggregate-series']],
     ['an inner-join getLinked', innerJoinGetLinked, ['pushdown.get-linked']],
     ['an unconditional consumeMany', unconditionalConsumeMany, ['pushdown.consume-many']],
     ['an over-reporting deleteMany', overReportingDeleteMany, ['pushdown.delete-many']],
@@ -389,5 +413,6 @@ describe('the kit catches broken adapters', () => {
     ] as const) {
       await runConformanceTest(id, { create: async () => pushdownStore() }, noSkip);
     }
+    await runConformanceTest('pushdown.aggregate-series', { create: async () => seriesStore(false) }, noSkip);
   });
 });

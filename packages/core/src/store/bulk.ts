@@ -115,6 +115,12 @@ export function checkAggregate(collection: CollectionSpec, query: AggregateQuery
         code: 'invalid_query',
         message: `${m.fn} cannot apply to ${String(m.field)}`,
       });
+    if (m.minus !== undefined && (m.fn !== 'sum' || collection.fields[m.minus]?.kind !== 'integer'))
+      issues.push({
+        path: [collection.name, 'measures', name, 'minus'],
+        code: 'invalid_query',
+        message: `only a sum may subtract, and only an integer field: not ${String(m.minus)}`,
+      });
   }
   if (issues.length) throw new ValidationError(issues);
 }
@@ -154,6 +160,12 @@ export async function aggregateByScan<C extends CollectionSpec>(
       if (only !== null && !matches(row as AnyRow, only)) continue;
       if (m.fn === 'count') {
         g[name] = (g[name] as number) + 1;
+        continue;
+      }
+      if (m.minus !== undefined) {
+        // A net sum: each row's field less its `minus` field, a null counting as 0.
+        const r = row as AnyRow;
+        g[name] = (g[name] as number) + (((r[m.field!] as number | null) ?? 0) - ((r[m.minus] as number | null) ?? 0));
         continue;
       }
       const v = (row as AnyRow)[m.field!] as ScalarValue;

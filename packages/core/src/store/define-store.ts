@@ -196,6 +196,7 @@ function complete<T extends BaseOperations>(
 function pushable(query: AggregateQuery, capabilities: StoreCapabilities): boolean {
   if ((query.limit !== undefined || query.after !== undefined) && capabilities.aggregatePaging !== true) return false;
   for (const m of Object.values(query.measures))
-    if ((m.fn === 'series' || m.where !== undefined) && capabilities.aggregateSeries !== true) return false;
+    if ((m.fn === 'series' || m.where !== undefined || m.minus !== undefined) && capabilities.aggregateSeries !== true)
+      return false;
   return true;
 }

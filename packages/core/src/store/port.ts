@@ -106,6 +106,12 @@ export interface Measure<C extends CollectionSpec = CollectionSpec> {
   /** The field aggregated; not needed for `count`. */
   field?: string;
   /**
+   * For `sum` only: an integer field subtracted from `field` row by row, a null counting as 0, so a net
+   * figure (sales less refunds) is one value. An extended measure (see
+   * {@link StoreCapabilities.aggregateSeries}).
+   */
+  minus?: string;
+  /**
    * Only the group's rows that also match this filter count toward the measure (SQL's
    * `FILTER (WHERE ...)`), so one pass gives, say, all-time and last-year figures side by side. An
    * extended measure (see {@link StoreCapabilities.aggregateSeries}).
@@ -160,8 +166,8 @@ export interface StoreCapabilities {
   /** The aggregate push-down honours `after` and `limit`; without it, paged queries take core's fallback. */
   readonly aggregatePaging?: boolean;
   /**
-   * The aggregate push-down runs the extended measures (a measure's own `where`, and `series`);
-   * without it, queries that use them take core's fallback.
+   * The aggregate push-down runs the extended measures (a measure's own `where`, `series`, and a
+   * `sum` with `minus`); without it, queries that use them take core's fallback.
    */
   readonly aggregateSeries?: boolean;
   /** Runs {@link StoreSession.getLinked} as one read (a join in SQL) rather than two. */

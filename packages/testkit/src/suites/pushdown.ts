@@ -284,6 +284,8 @@ export const pushdownSuite = {
         discounts: { fn: 'series', field: 'discount' },
         sales: { fn: 'count', where: { amount: { gt: 0 } } },
         lateTotal: { fn: 'sum', field: 'amount', where: { at: { gte: cutoff } } },
+        net: { fn: 'sum', field: 'amount', minus: 'discount' },
+        lateNet: { fn: 'sum', field: 'amount', minus: 'discount', where: { at: { gte: cutoff } } },
         lateTimes: { fn: 'series', field: 'at', where: { at: { gte: cutoff } } },
         firstLabel: { fn: 'min', field: 'label', where: { kind: { in: ['sale', 'refund'] } } },
         lastDiscounted: { fn: 'max', field: 'at', where: { discount: { isNull: false } } },
@@ -344,6 +346,12 @@ export const pushdownSuite = {
       expect(one!['lateTotal'], 'a sum with its own filter').toBe(
         mine.filter((r) => r.at >= cutoff).reduce((t, r) => t + r.amount, 0),
       );
+      expect(one!['net'], 'a net sum: each amount less its discount, a null discount as 0').toBe(
+        mine.reduce((t, r) => t + r.amount - (r.discount ?? 0), 0),
+      );
+      expect(one!['lateNet'], 'a net sum with its own filter').toBe(
+        mine.filter((r) => r.at >= cutoff).reduce((t, r) => t + r.amount - (r.discount ?? 0), 0),
+      );
       const [big] = await pushed(sales, {
         where: { kind: 'big' },
         measures: { amounts: { fn: 'series', field: 'amount' } },
@@ -359,6 +367,16 @@ export const pushdownSuite = {
         pushed(sales, { measures: { labels: { fn: 'series', field: 'label' } } }),
         'VALIDATION_FAILED',
         'a series of text',
+      );
+      await expectCode(
+        pushed(sales, { measures: { n: { fn: 'max', field: 'amount', minus: 'discount' } } }),
+        'VALIDATION_FAILED',
+        'a max that subtracts',
+      );
+      await expectCode(
+        pushed(sales, { measures: { n: { fn: 'sum', field: 'amount', minus: 'label' } } }),
+        'VALIDATION_FAILED',
+        'a sum less a text field',
       );
       await expectCode(
         pushed(sales, { measures: { n: { fn: 'count', where: { nothing: 1 } as never } } }),
