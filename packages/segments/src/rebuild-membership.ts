@@ -179,7 +179,7 @@ interface MembershipWrites {
 /** One unit of work of an incremental pass: a batch of candidate customers, decided for every segment. */
 interface CandidateBatch {
   customers: string[];
-  segments: Evaluated[];
+  segments: readonly Evaluated[];
   asOf: Date;
 }
 
@@ -219,13 +219,10 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
   }
 
   /** Joins and leaves of one segment that a full evaluation decided, in one transaction, with their events. */
-  const applyMembership = kernel.unitOfWork<MembershipWrites, { joined: number; left: number }>({
+  const applyMembership = kernel.unitOfWork<MembershipWrites, void>({
     name: 'segments.apply-membership',
     permission: 'segments.rebuild',
-    async run(ctx, input) {
-      await writeMembers(ctx, input.segmentId, input.joins, input.leaves);
-      return { joined: input.joins.length, left: input.leaves.length };
-    },
+    run: (ctx, input) => writeMembers(ctx, input.segmentId, input.joins, input.leaves),
   });
 
   /**
@@ -252,26 +249,18 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
 
   /**
    * Joins and leaves of one segment that a full evaluation decided, written in chunks with their
-   * events. Returns how many joined and left, or null when cancelled.
+   * events. Returns false when cancelled.
    */
-  async function applyAll(
-    run: RebuildRun,
-    segmentId: string,
-    joins: string[],
-    leaves: string[],
-  ): Promise<{ joined: number; left: number } | null> {
-    const total = { joined: 0, left: 0 };
+  async function applyAll(run: RebuildRun, segmentId: string, joins: string[], leaves: string[]): Promise<boolean> {
     for (let i = 0; i < Math.max(joins.length, leaves.length); i += run.chunk) {
-      if (run.cancelled()) return null;
-      const applied = await applyMembership(
+      if (run.cancelled()) return false;
+      await applyMembership(
         { segmentId, joins: joins.slice(i, i + run.chunk), leaves: leaves.slice(i, i + run.chunk) },
         run.actor,
       );
-      total.joined += applied.joined;
-      total.left += applied.left;
       await yieldToHost();
     }
-    return total;
+    return true;
   }
 
   /**
@@ -341,12 +330,11 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
 
     if (incremental.length) {
       const candidates = [...(await candidatesOf(incremental, changed!, prior!, asOf, columns))].sort();
-      const evaluated = incremental.map((s) => ({ id: s.id, predicate: s.predicate }));
       // Each batch is read, decided and written in one unit of work: no read before it to read again.
       for (let i = 0; i < candidates.length; i += run.chunk) {
         if (run.cancelled()) return { joined, left, cancelled: true };
         const applied = await applyCandidates(
-          { customers: candidates.slice(i, i + run.chunk), segments: evaluated, asOf },
+          { customers: candidates.slice(i, i + run.chunk), segments: incremental, asOf },
           run.actor,
         );
         joined += applied.joined;
@@ -371,10 +359,9 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
       }
       const joins = [...want].sort();
       // Decided in full, by the database: not again per customer (a first build joins every customer).
-      const applied = await applyAll(run, s.id, joins, leaves);
-      if (applied === null) return { joined, left, cancelled: true };
-      joined += applied.joined;
-      left += applied.left;
+      if (!(await applyAll(run, s.id, joins, leaves))) return { joined, left, cancelled: true };
+      joined += joins.length;
+      left += leaves.length;
       progress(++done, total);
     }
     // Every active segment is now materialised as of `asOf`: the next pass may build on it.
