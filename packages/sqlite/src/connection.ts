@@ -26,6 +26,8 @@ export class Connection {
   private readonly statements = new Map<string, Database.Statement<unknown[], unknown>>();
   /** The same texts prepared to return rows as arrays of values (no object per row). */
   private readonly valueStatements = new Map<string, Database.Statement<unknown[], unknown>>();
+  /** The same texts wrapped to return all their rows as one JSON array of arrays. */
+  private readonly packedStatements = new Map<string, Database.Statement<unknown[], unknown>>();
 
   constructor(readonly db: Database.Database) {}
 
@@ -64,6 +66,33 @@ export class Connection {
     return this.prepareValues(text).all(params) as unknown[][];
   }
 
+  /**
+   * Every row of a query that may return many (an `ORDER BY ... LIMIT` page), each as its values in column
+   * order, as {@link allValues} returns them. SQLite hands them over as one JSON text (built in C, parsed
+   * at once by the engine) instead of one value at a time, which costs far less per row from a few hundred
+   * rows on. The query's order is kept: its `LIMIT` makes SQLite run it as a subquery of its own, whose
+   * rows the outer aggregate takes in order.
+   */
+  allValuesPacked(text: string, params: readonly unknown[]): unknown[][] {
+    const packed = cached(this.packedStatements, text, () => {
+      const columns = this.prepareValues(text)
+        .columns()
+        .map((c) => `"${c.name.replaceAll('"', '""')}"`);
+      return this.db
+        .prepare<unknown[], unknown>(`SELECT json_group_array(json_array(${columns.join(', ')})) FROM (${text})`)
+        .pluck(true);
+    });
+    let json: string;
+    try {
+      json = packed.get(params) as string;
+    } catch {
+      // Too large for one text (SQLite's limit or the engine's): row by row. Reads change nothing, so an
+      // error of the query itself comes again, from that read.
+      return this.allValues(text, params);
+    }
+    return JSON.parse(json) as unknown[][];
+  }
+
   /** Runs statements that are not worth caching (schema changes). */
   exec(text: string): void {
     this.db.exec(text);
@@ -73,6 +102,7 @@ export class Connection {
   close(): void {
     this.statements.clear();
     this.valueStatements.clear();
+    this.packedStatements.clear();
     if (this.db.open) this.db.close();
   }
 }

@@ -82,6 +82,12 @@ export interface SessionState {
 const SAVEPOINT = 'clientele_batch';
 
 /**
+ * From this many rows asked for (a page's limit), a read takes its rows as one packed text (see
+ * `Connection.allValuesPacked`): below it, the wrapping costs more than it saves.
+ */
+const PACKED_ROWS = 256;
+
+/**
  * The adapter's operations (base and push-downs) whose every call runs at once on `conn`. It does not lock: a
  * transaction's
  * session runs under the transaction's lock, and the store wraps its own calls in the lock.
@@ -157,7 +163,11 @@ export class ConnectionSession implements AdapterSession {
     try {
       const s = statementsOf(c);
       const st = s.find(query as FindQuery<CollectionSpec, string> | undefined);
-      return s.pageValues(this.conn.allValues(st.text, st.params), st) as Page<Projected<C, K>>;
+      const rows =
+        st.resolved.limit >= PACKED_ROWS
+          ? this.conn.allValuesPacked(st.text, st.params)
+          : this.conn.allValues(st.text, st.params);
+      return s.pageValues(rows, st) as Page<Projected<C, K>>;
     } catch (error) {
       fail(error, c);
     }
@@ -247,7 +257,10 @@ export class ConnectionSession implements AdapterSession {
     try {
       const st = aggregateStatement(statementsOf(c), query as AggregateQuery);
       // Rows as arrays: a rebuild reads millions of groups, and an object per row costs more than the SQL.
-      return st.decodeValues(this.conn.allValues(st.text, st.params));
+      const many = query.groupBy !== undefined && query.limit !== undefined && query.limit >= PACKED_ROWS;
+      return st.decodeValues(
+        many ? this.conn.allValuesPacked(st.text, st.params) : this.conn.allValues(st.text, st.params),
+      );
     } catch (error) {
       fail(error, c);
     }
