@@ -36,6 +36,7 @@ import {
   summarySettings,
   versionsInRange,
 } from './rebuild-reads.js';
+import { ReadAhead } from './read-ahead.js';
 import { MAX_DEFERRED, createRescoreSweep, type DeferredRow } from './rebuild-rescore.js';
 import {
   yieldToHost,
@@ -139,6 +140,8 @@ interface ChunkBuffers {
  */
 const CHUNKS_PER_READ_PAGE = 5;
 const MAX_READ_PAGE = 10_000;
+/** On a database server, how many pages beyond the one in use are read ahead (see `read-ahead.ts`). */
+const READ_AHEAD_PAGES = 2;
 
 /** What a range without credit accounts or key accounts holds of them. */
 const NO_RATINGS: ReadonlyMap<string, string | null> = new Map();
@@ -158,13 +161,20 @@ export function createStatsPass(runtime: SegmentsRuntime) {
    * Reads one chunk of the stats pass: the next `limit` stored rows after `after` (or, where customers
    * came, went or changed, the next `limit` active buying customers), and the range's summaries,
    * credit ratings and key accounts. When the customers of the range are unchanged (their count and
-   * version sum equal the rows'), their fields are not read at all.
+   * version sum equal the rows'), their fields are not read at all. `ends` is told where the chunk ends
+   * as soon as its stored rows are in, so that the next chunk's reads can be sent.
    */
-  async function readChunk(session: StoreSession, input: ReadInput): Promise<ChunkReads> {
+  async function readChunk(
+    session: StoreSession,
+    input: ReadInput,
+    ends?: (upper: string | null) => void,
+  ): Promise<ChunkReads> {
     const { after, limit } = input;
     const windowStart = windowStartOf(input.asOf, settings);
     let stored = await storedAfter(session, after, limit);
     let upper: string | null = stored.length === limit ? (stored[limit - 1]!['customerId'] as string) : null;
+    // Where the chunk ends as far as its stored rows tell (it ends sooner where many customers came).
+    ends?.(upper);
     // The range's reads, sent at once (on a pool, each on a connection of its own, so a chunk waits for
     // the slowest read rather than for all in turn). Should the range shrink below, what they read
     // beyond its end is passed over: the walk looks up only the chunk's customers.
@@ -345,9 +355,7 @@ export function createStatsPass(runtime: SegmentsRuntime) {
    * One chunk of the stats pass. When the last one wrote nothing (as on most nights, where changed
    * rows wait for the sweep), the chunk is first read outside any transaction (`first`: its reads, sent
    * already): if it has nothing to write either, that is all, with no transaction to commit; else it
-   * runs as a unit of work, which reads it again. As soon as the first reads are in, `ahead` is told
-   * where the next chunk starts, so that its reads run in the database while this one is worked out.
-   * Its customers' figures are appended to `cols`, its rows left to the sweep to `deferred`, the
+   * runs as a unit of work, which reads it again. Its customers' figures are appended to `cols`, its rows left to the sweep to `deferred`, the
    * customers whose rows it changed to `changed`. Returns null, having changed nothing, when a page read
    * first was longer than one unit of work may write (`input.limit` beyond the run's chunk) and has rows
    * to write: the caller runs it again as units of work.
@@ -356,7 +364,6 @@ export function createStatsPass(runtime: SegmentsRuntime) {
     run: RebuildRun,
     input: ChunkInput,
     first: Promise<ChunkReads> | null,
-    ahead: ((next: string) => void) | null,
     buffers: ChunkBuffers,
     cols: Columns,
     deferred: DeferredRow[],
@@ -365,7 +372,6 @@ export function createStatsPass(runtime: SegmentsRuntime) {
     let done: { plan: ChunkPlan; written: number; removed: number } | null = null;
     if (first !== null) {
       const reads = await first;
-      if (ahead !== null && reads.upper !== null) ahead(reads.upper);
       const plan = planChunk(reads, input, buffers);
       if (!writesSomething(plan)) done = { plan, written: 0, removed: 0 };
       // A page read longer than a unit of work may be is written in units of work of their own length.
@@ -435,23 +441,19 @@ export function createStatsPass(runtime: SegmentsRuntime) {
     let after: string | null = null;
     let done = 0;
     let readFirst = true;
-    // The reads of the next chunk, sent while this one is worked out (outside any transaction).
-    const ahead: { next: { after: string; reads: Promise<ChunkReads> } | null } = { next: null };
-    const readOutside = (from: string | null) => {
-      const reads = readChunk(kernel.store, { after: from, limit: readPage, asOf, holders });
-      // A failed read is reported where it is awaited, not as an unhandled rejection meanwhile.
-      reads.catch(() => undefined);
-      return reads;
-    };
+    const readOutside = (from: string | null, ends: (upper: string | null) => void) =>
+      readChunk(kernel.store, { after: from, limit: readPage, asOf, holders }, ends);
+    // On a server, the next pages' reads run there while this chunk is worked out here (an embedded
+    // database would only read sooner), as long as chunks write nothing: a chunk that writes reads
+    // again in its unit of work.
+    const ahead = new ReadAhead(readOutside, server ? READ_AHEAD_PAGES : 0);
     for (;;) {
       if (run.cancelled() || result.cancelled) {
         result.cancelled = true;
         break;
       }
-      // Reads sent ahead serve only the chunk they were sent for (the last one may have ended elsewhere).
-      const pre = ahead.next !== null && ahead.next.after === after ? ahead.next.reads : null;
-      ahead.next = null;
-      const first = pre ?? (readFirst ? readOutside(after) : null);
+      if (!readFirst) ahead.stop();
+      const first = readFirst ? ahead.next(after) : null;
       // A chunk that fails fails the rebuild; what earlier chunks wrote stays.
       const r = await runChunk(
         run,
@@ -464,9 +466,6 @@ export function createStatsPass(runtime: SegmentsRuntime) {
           holders,
         },
         first,
-        // Read ahead only on a server (an embedded database would only read sooner), and only while
-        // chunks write nothing: a chunk that writes reads again in its unit of work.
-        readFirst && server ? (next) => (ahead.next = { after: next, reads: readOutside(next) }) : null,
         buffers,
         cols,
         deferred,
