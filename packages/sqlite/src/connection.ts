@@ -4,6 +4,9 @@ import type Database from 'better-sqlite3';
 /** How many prepared statements a connection keeps; the oldest is dropped beyond it. */
 const MAX_STATEMENTS = 512;
 
+/** From this many rows (as a statement's last run returned), a page is read packed: see `allValuesMany`. */
+const PACKED_FROM = 256;
+
 type Row = Record<string, unknown>;
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -28,6 +31,8 @@ export class Connection {
   private readonly valueStatements = new Map<string, Database.Statement<unknown[], unknown>>();
   /** The same texts wrapped to return all their rows as one JSON array of arrays. */
   private readonly packedStatements = new Map<string, Database.Statement<unknown[], unknown>>();
+  /** How many rows each text read by {@link allValuesMany} returned last time. */
+  private readonly lastRows = new Map<string, number>();
 
   constructor(readonly db: Database.Database) {}
 
@@ -68,12 +73,24 @@ export class Connection {
 
   /**
    * Every row of a query that may return many (an `ORDER BY ... LIMIT` page), each as its values in column
-   * order, as {@link allValues} returns them. SQLite hands them over as one JSON text (built in C, parsed
-   * at once by the engine) instead of one value at a time, which costs far less per row from a few hundred
-   * rows on. The query's order is kept: its `LIMIT` makes SQLite run it as a subquery of its own, whose
+   * order, as {@link allValues} returns them. Where the statement's last run returned `PACKED_FROM`
+   * rows or more, SQLite hands them over as one JSON text (built in C, parsed at once by the engine)
+   * instead of one value at a time, which costs far less per row; a statement that returns a few rows
+   * (a sale's lines under a generous limit) is read row by row, where wrapping would cost more than it
+   * saves. The query's order is kept: its `LIMIT` makes SQLite run it as a subquery of its own, whose
    * rows the outer aggregate takes in order.
    */
-  allValuesPacked(text: string, params: readonly unknown[]): unknown[][] {
+  allValuesMany(text: string, params: readonly unknown[]): unknown[][] {
+    const rows =
+      (this.lastRows.get(text) ?? 0) >= PACKED_FROM ? this.packed(text, params) : this.allValues(text, params);
+    if (!this.lastRows.has(text) && this.lastRows.size >= MAX_STATEMENTS)
+      this.lastRows.delete(this.lastRows.keys().next().value!);
+    this.lastRows.set(text, rows.length);
+    return rows;
+  }
+
+  /** Every row of a query, as one JSON text from SQLite. */
+  private packed(text: string, params: readonly unknown[]): unknown[][] {
     const packed = cached(this.packedStatements, text, () => {
       const columns = this.prepareValues(text)
         .columns()
@@ -103,6 +120,7 @@ export class Connection {
     this.statements.clear();
     this.valueStatements.clear();
     this.packedStatements.clear();
+    this.lastRows.clear();
     if (this.db.open) this.db.close();
   }
 }

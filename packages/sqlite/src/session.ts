@@ -82,8 +82,8 @@ export interface SessionState {
 const SAVEPOINT = 'clientele_batch';
 
 /**
- * From this many rows asked for (a page's limit), a read takes its rows as one packed text (see
- * `Connection.allValuesPacked`): below it, the wrapping costs more than it saves.
+ * From this many rows asked for (a page's limit), a read may take its rows as one packed text (see
+ * `Connection.allValuesMany`); a page asked for fewer never returns enough for that to pay.
  */
 const PACKED_ROWS = 256;
 
@@ -165,7 +165,7 @@ export class ConnectionSession implements AdapterSession {
       const st = s.find(query as FindQuery<CollectionSpec, string> | undefined);
       const rows =
         st.resolved.limit >= PACKED_ROWS
-          ? this.conn.allValuesPacked(st.text, st.params)
+          ? this.conn.allValuesMany(st.text, st.params)
           : this.conn.allValues(st.text, st.params);
       return s.pageValues(rows, st) as Page<Projected<C, K>>;
     } catch (error) {
@@ -259,7 +259,7 @@ export class ConnectionSession implements AdapterSession {
       // Rows as arrays: a rebuild reads millions of groups, and an object per row costs more than the SQL.
       const many = query.groupBy !== undefined && query.limit !== undefined && query.limit >= PACKED_ROWS;
       return st.decodeValues(
-        many ? this.conn.allValuesPacked(st.text, st.params) : this.conn.allValues(st.text, st.params),
+        many ? this.conn.allValuesMany(st.text, st.params) : this.conn.allValues(st.text, st.params),
       );
     } catch (error) {
       fail(error, c);
