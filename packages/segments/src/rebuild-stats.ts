@@ -355,10 +355,10 @@ export function createStatsPass(runtime: SegmentsRuntime) {
    * One chunk of the stats pass. When the last one wrote nothing (as on most nights, where changed
    * rows wait for the sweep), the chunk is first read outside any transaction (`first`: its reads, sent
    * already): if it has nothing to write either, that is all, with no transaction to commit; else it
-   * runs as a unit of work, which reads it again. Its customers' figures are appended to `cols`, its rows left to the sweep to `deferred`, the
-   * customers whose rows it changed to `changed`. Returns null, having changed nothing, when a page read
-   * first was longer than one unit of work may write (`input.limit` beyond the run's chunk) and has rows
-   * to write: the caller runs it again as units of work.
+   * runs as a unit of work, which reads it again. Its customers' figures are appended to `cols`, its
+   * rows left to the sweep to `deferred`, the customers whose rows it changed to `changed`. Returns null,
+   * having changed nothing, when a page read first was longer than one unit of work may write
+   * (`input.limit` beyond the run's chunk) and has rows to write: the caller runs it again as units of work.
    */
   async function runChunk(
     run: RebuildRun,

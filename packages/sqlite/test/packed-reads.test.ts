@@ -57,7 +57,7 @@ async function readAll(store: Store, query: FindQuery<typeof customers, never>, 
   const rows: unknown[] = [];
   let after: string | null = null;
   do {
-    const page = await store.find(customers, { ...query, limit, after });
+    const page: { rows: unknown[]; next: string | null } = await store.find(customers, { ...query, limit, after });
     rows.push(...page.rows);
     after = page.next;
   } while (after !== null);
@@ -115,13 +115,13 @@ describe('sqliteStore packed reads', () => {
     expect(long).toHaveLength(700);
     expect(long).toEqual(await memory.aggregate(customers, { ...query, limit: 1000 }));
     const short: unknown[] = [];
-    let after: unknown[] | undefined;
+    let after: Array<string | number | boolean | Date | null> | undefined;
     for (;;) {
       const page = await sqlite.aggregate(customers, { ...query, limit: 50, ...(after ? { after } : {}) });
       short.push(...page);
       if (page.length < 50) break;
       const last = page[page.length - 1]!;
-      after = [last['storeCode'], last['id']];
+      after = [last['storeCode'] as string, last['id'] as string];
     }
     expect(long).toEqual(short);
   });
