@@ -33,8 +33,9 @@ export class ReadAhead<T> {
    */
   next(after: string | null): Promise<T> {
     const head = this.queue.shift();
-    if (head === undefined || head.after !== after) this.queue.length = 0;
-    this.current = head !== undefined && head.after === after ? head : this.send(after);
+    const sentAhead = head !== undefined && head.after === after;
+    if (!sentAhead) this.queue.length = 0;
+    this.current = sentAhead ? head : this.send(after);
     this.extend();
     return this.current.reads;
   }

@@ -4,8 +4,11 @@ import type Database from 'better-sqlite3';
 /** How many prepared statements a connection keeps; the oldest is dropped beyond it. */
 const MAX_STATEMENTS = 512;
 
-/** From this many rows (as a statement's last run returned), a page is read packed: see `allValuesMany`. */
-const PACKED_FROM = 256;
+/**
+ * From this many rows (as a statement's last run returned), a page is read packed: see `allValuesMany`. A read
+ * that asks for fewer never returns enough for that to pay.
+ */
+export const PACKED_FROM = 256;
 
 type Row = Record<string, unknown>;
 type Statement = Database.Statement<unknown[], unknown>;

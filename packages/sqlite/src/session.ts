@@ -31,7 +31,7 @@ import {
   sqliteDialect,
 } from '@clientele/sql';
 import type { CollectionStatements } from '@clientele/sql';
-import type { Connection } from './connection.js';
+import { PACKED_FROM, type Connection } from './connection.js';
 import { translateError } from './errors.js';
 
 function statementsOf(collection: CollectionSpec): CollectionStatements {
@@ -80,12 +80,6 @@ export interface SessionState {
 }
 
 const SAVEPOINT = 'clientele_batch';
-
-/**
- * From this many rows asked for (a page's limit), a read may take its rows as one packed text (see
- * `Connection.allValuesMany`); a page asked for fewer never returns enough for that to pay.
- */
-const PACKED_ROWS = 256;
 
 /**
  * The adapter's operations (base and push-downs) whose every call runs at once on `conn`. It does not lock: a
@@ -164,7 +158,7 @@ export class ConnectionSession implements AdapterSession {
       const s = statementsOf(c);
       const st = s.find(query as FindQuery<CollectionSpec, string> | undefined);
       const rows =
-        st.resolved.limit >= PACKED_ROWS
+        st.resolved.limit >= PACKED_FROM
           ? this.conn.allValuesMany(st.text, st.params)
           : this.conn.allValues(st.text, st.params);
       return s.pageValues(rows, st) as Page<Projected<C, K>>;
@@ -257,7 +251,7 @@ export class ConnectionSession implements AdapterSession {
     try {
       const st = aggregateStatement(statementsOf(c), query as AggregateQuery);
       // Rows as arrays: a rebuild reads millions of groups, and an object per row costs more than the SQL.
-      const many = query.groupBy !== undefined && query.limit !== undefined && query.limit >= PACKED_ROWS;
+      const many = query.groupBy !== undefined && query.limit !== undefined && query.limit >= PACKED_FROM;
       return st.decodeValues(
         many ? this.conn.allValuesMany(st.text, st.params) : this.conn.allValues(st.text, st.params),
       );
