@@ -341,13 +341,45 @@ function setProperty(target: Record<string | number, unknown>, key: string | num
 /** Levels a `recurse` mutation nests: past what recursion in a schema or a serialiser survives. */
 const RECURSION_LEVELS = 2500;
 
-/** `node` nested in itself along `via` (a path of one or two steps to a container inside it). */
+/**
+ * Past this many characters, a text is not nested with its node: every level's copy would share it, and a
+ * serialiser writes it out once per level (2,500 times 5 MB of the huge-text poison: more than a process holds).
+ */
+const MAX_RECURSED_TEXT = 65_536;
+
+/** The value at `path` inside `root`. */
+const valueAt = (root: unknown, path: ReadonlyArray<string | number>): unknown =>
+  path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], root);
+
+/** Whether a text longer than {@link MAX_RECURSED_TEXT} is anywhere inside `root` (its own stack; traps skipped). */
+function holdsLongText(root: unknown): boolean {
+  const seen = new Set<object>();
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.length > MAX_RECURSED_TEXT) return true;
+      continue;
+    }
+    if (typeof v !== 'object' || v === null || seen.has(v)) continue;
+    seen.add(v);
+    try {
+      for (const child of Object.values(v)) stack.push(child);
+    } catch {
+      // A trap that throws when read holds no text to copy.
+    }
+  }
+  return false;
+}
+
+/**
+ * `node` nested in itself along `via` (a path of one or two steps to a container inside it); a node
+ * holding a text longer than {@link MAX_RECURSED_TEXT} stays as it is.
+ */
 function recurse(node: unknown, viaPick: number): unknown {
-  const vias = nodes(node).filter(
-    (p) =>
-      (p.length === 1 || p.length === 2) &&
-      isContainer(p.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], node)),
-  );
+  if (holdsLongText(node)) return node;
+  const paths = nodes(node);
+  const vias = paths.filter((p) => (p.length === 1 || p.length === 2) && isContainer(valueAt(node, p)));
   if (!isContainer(node) || vias.length === 0) return node;
   const via = vias[viaPick % vias.length]!;
   let inner: unknown = copy(node);
