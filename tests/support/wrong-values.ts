@@ -347,10 +347,6 @@ const RECURSION_LEVELS = 2500;
  */
 const MAX_RECURSED_TEXT = 65_536;
 
-/** The value at `path` inside `root`. */
-const valueAt = (root: unknown, path: ReadonlyArray<string | number>): unknown =>
-  path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], root);
-
 /** Whether a text longer than {@link MAX_RECURSED_TEXT} is anywhere inside `root` (its own stack; traps skipped). */
 function holdsLongText(root: unknown): boolean {
   const seen = new Set<object>();
@@ -378,8 +374,11 @@ function holdsLongText(root: unknown): boolean {
  */
 function recurse(node: unknown, viaPick: number): unknown {
   if (holdsLongText(node)) return node;
-  const paths = nodes(node);
-  const vias = paths.filter((p) => (p.length === 1 || p.length === 2) && isContainer(valueAt(node, p)));
+  const vias = nodes(node).filter(
+    (p) =>
+      (p.length === 1 || p.length === 2) &&
+      isContainer(p.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], node)),
+  );
   if (!isContainer(node) || vias.length === 0) return node;
   const via = vias[viaPick % vias.length]!;
   let inner: unknown = copy(node);
