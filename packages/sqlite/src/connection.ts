@@ -13,13 +13,18 @@ export const PACKED_FROM = 256;
 type Row = Record<string, unknown>;
 type Statement = Database.Statement<unknown[], unknown>;
 
+/** Sets `text`'s entry; a new text beyond {@link MAX_STATEMENTS} entries drops the oldest. */
+function remember<V>(cache: Map<string, V>, text: string, value: V): void {
+  if (!cache.has(text) && cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value!);
+  cache.set(text, value);
+}
+
 /** The statement cached under `text`, made on first use; the oldest is dropped beyond the cache's size. */
 function cached(cache: Map<string, Statement>, text: string, make: () => Statement): Statement {
   let statement = cache.get(text);
   if (statement === undefined) {
     statement = make();
-    if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value!);
-    cache.set(text, statement);
+    remember(cache, text, statement);
   }
   return statement;
 }
@@ -86,9 +91,7 @@ export class Connection {
   allValuesMany(text: string, params: readonly unknown[]): unknown[][] {
     const rows =
       (this.lastRows.get(text) ?? 0) >= PACKED_FROM ? this.packed(text, params) : this.allValues(text, params);
-    if (!this.lastRows.has(text) && this.lastRows.size >= MAX_STATEMENTS)
-      this.lastRows.delete(this.lastRows.keys().next().value!);
-    this.lastRows.set(text, rows.length);
+    remember(this.lastRows, text, rows.length);
     return rows;
   }
 
