@@ -28,6 +28,7 @@ import {
 } from './stats-store.js';
 import type { SegmentsContext } from './events.js';
 import type { SegmentsRuntime } from './runtime.js';
+import { UnitPipeline, unitsAtOnce } from './unit-pipeline.js';
 
 /** The id in `segment_state` of the record of the last complete membership pass. */
 const MEMBERSHIP_ID = 'membership';
@@ -331,16 +332,21 @@ export function createMembershipPass(runtime: SegmentsRuntime) {
     if (incremental.length) {
       const candidates = [...(await candidatesOf(incremental, changed!, prior!, asOf, columns))].sort();
       // Each batch is read, decided and written in one unit of work: no read before it to read again.
-      for (let i = 0; i < candidates.length; i += run.chunk) {
-        if (run.cancelled()) return { joined, left, cancelled: true };
-        const applied = await applyCandidates(
-          { customers: candidates.slice(i, i + run.chunk), segments: incremental, asOf },
-          run.actor,
-        );
+      // Batches are disjoint customers: on a server the next batch reads while the last one writes.
+      const units = new UnitPipeline<{ joined: number; left: number }>(unitsAtOnce(kernel.store), (applied) => {
         joined += applied.joined;
         left += applied.left;
+      });
+      for (let i = 0; i < candidates.length; i += run.chunk) {
+        if (run.cancelled()) {
+          await units.drain();
+          return { joined, left, cancelled: true };
+        }
+        const customers = candidates.slice(i, i + run.chunk);
+        await units.send(() => applyCandidates({ customers, segments: incremental, asOf }, run.actor));
         await yieldToHost();
       }
+      await units.drain();
       done += incremental.length;
       progress(done, total);
     }

@@ -13,6 +13,7 @@ import { populationHours } from './rebuild-thresholds.js';
 import { quintileScore, rfmGroupOf, valueClassOf, volumeClassOf, type ScoreThresholds } from './scores.js';
 import { deriveFields, scoresDigestOf } from './stats-store.js';
 import type { SegmentsRuntime } from './runtime.js';
+import { UnitPipeline, unitsAtOnce } from './unit-pipeline.js';
 
 /**
  * Changed rows of unchanged customers held back by the stats pass (at most this many), to be written
@@ -150,6 +151,8 @@ export function createRescoreSweep(runtime: SegmentsRuntime) {
   ): Promise<number | null> {
     const rescore = rescorer(t, config);
     let written = 0;
+    // Chunks are disjoint customers: on a server the next chunk's writes go while the last one commits.
+    const units = new UnitPipeline<number>(unitsAtOnce(kernel.store), (n) => (written += n));
     let writes: SweepWrite[] = [];
     let next = 0;
     const stored = (i: number) => ({ digest: cols.digest[i]!, scoresDigest: cols.scores[i]! });
@@ -176,13 +179,18 @@ export function createRescoreSweep(runtime: SegmentsRuntime) {
         }
       }
       if (writes.length >= run.chunk || (i === cols.length - 1 && writes.length)) {
-        if (run.cancelled()) return null;
-        written += await writeChunk(writes, run.actor);
+        if (run.cancelled()) {
+          await units.drain();
+          return null;
+        }
+        const chunk = writes;
         writes = [];
+        await units.send(() => writeChunk(chunk, run.actor));
         run.report('scores', i + 1, cols.length);
         await yieldToHost();
       }
     }
+    await units.drain();
     return written;
   };
 }

@@ -157,8 +157,9 @@ export interface StoreCapabilities {
   readonly jsonColumns: boolean;
   /**
    * The database is a server reached over a connection: every statement costs a round trip, and the
-   * server works beside the process, so fewer, longer reads, and reads sent ahead while the last is
-   * worked out, pay off. An embedded database (SQLite, PGlite) has no such cost.
+   * server works beside the process, so fewer, longer reads, reads sent ahead while the last is worked
+   * out, and a pass's next unit of work begun while the last commits, pay off. An embedded database
+   * (SQLite, PGlite) has no such cost.
    */
   readonly server?: boolean;
   /** Migrations are serialised across processes (a lock the database owns). */
