@@ -8,12 +8,10 @@ import { UnitPipeline, unitsAtOnce } from '../src/unit-pipeline.js';
 
 /** Units that start when sent and finish when released, in any order the test chooses. */
 function units() {
-  const started: number[] = [];
   const running = new Set<number>();
   const release = new Map<number, (outcome: number | Error) => void>();
   let most = 0;
   const unit = (n: number) => () => {
-    started.push(n);
     running.add(n);
     most = Math.max(most, running.size);
     return new Promise<number>((resolve, reject) =>
@@ -24,7 +22,7 @@ function units() {
       }),
     );
   };
-  return { started, running, release, unit, most: () => most };
+  return { running, release, unit, most: () => most };
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));

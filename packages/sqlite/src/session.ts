@@ -63,12 +63,6 @@ function insertOrSkip(text: string): string {
   return skipping;
 }
 
-/** The largest rowid of a table (0 when empty): every row inserted after it gets a larger one. */
-function topRowid(conn: Connection, s: CollectionStatements): number {
-  const [top] = conn.getValues(`SELECT max(rowid) FROM ${s.shape.table}`, []) ?? [];
-  return typeof top === 'number' ? top : 0;
-}
-
 function fail(error: unknown, collection: CollectionSpec, key?: unknown): never {
   throw translateError(error, typeof key === 'string' ? { collection, key } : { collection });
 }
@@ -270,9 +264,10 @@ export class ConnectionSession implements AdapterSession {
    * All or nothing, in a transaction of its own or inside the caller's, with no savepoint and no statement journal on
    * the way that matters: each statement is an `INSERT OR IGNORE` of rows checked beforehand, which cannot abort
    * halfway nor leave a clash unseen. When a row clashed (the rows changed fall short), the rows that went in are
-   * taken out again (every table keys by text, so rows added get rowids above the largest before them), and the same
-   * rows inserted plainly under a savepoint raise the clash as a single insert would. A journal or a savepoint would
-   * copy every page the batch touches to a temporary file first; `RETURNING` the keys cost a tenth of the insert.
+   * taken out again: every table keys by text, so each row added got the rowid after the table's largest, and those
+   * of this call are the last `stored` up to `last_insert_rowid()`. The same rows inserted plainly under a savepoint
+   * then raise the clash as a single insert would. A journal or a savepoint would copy every page the batch touches
+   * to a temporary file first; `RETURNING` the keys cost a tenth of the insert.
    */
   async insertMany<C extends CollectionSpec>(c: C, rows: readonly NewRowOf<C>[]): Promise<number> {
     this.check();
@@ -281,11 +276,10 @@ export class ConnectionSession implements AdapterSession {
       const s = statementsOf(c);
       const statements = s.insertMany(rows as readonly AnyRow[]);
       return this.batch(() => {
-        const top = topRowid(this.conn, s);
         let stored = 0;
         for (const st of statements) stored += this.conn.run(insertOrSkip(st.text), st.params);
         if (stored === rows.length) return rows.length;
-        this.conn.run(`DELETE FROM ${s.shape.table} WHERE rowid > ?`, [top]);
+        if (stored > 0) this.conn.run(`DELETE FROM ${s.shape.table} WHERE rowid > last_insert_rowid() - ?`, [stored]);
         try {
           return this.allOrNothing(() => {
             for (const st of statements) this.conn.run(st.text, st.params);
